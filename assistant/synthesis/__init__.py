@@ -1,0 +1,1 @@
+"""Synthesis: answers -> evidence segments -> embeddings -> themes per component."""

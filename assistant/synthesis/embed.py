@@ -1,0 +1,85 @@
+"""Sentence embeddings, loaded offline and cached in the database by (model, text hash)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from sqlmodel import Session, select
+
+from assistant.models import Embedding
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def text_hash(text: str) -> str:
+    """The cache key of a text: SHA-256 of its UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Embedder:
+    """A sentence-transformers model loaded from a local folder; returns unit-length float32 rows."""
+
+    def __init__(self, model: str, batch_size: int = 64) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model_name = Path(model).name if Path(model).exists() else model
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(model, device="cpu")
+        self._lock = threading.Lock()  # the model is shared by request threads and background jobs
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Embeddings of ``texts`` as an (n, dim) float32 array of unit vectors."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            )
+        return vectors.astype(np.float32, copy=False)
+
+
+@lru_cache(maxsize=2)
+def get_embedder(model: str, batch_size: int = 64) -> Embedder:
+    """One embedder per process and model (loading takes a few seconds)."""
+    return Embedder(model, batch_size)
+
+
+def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> tuple[np.ndarray, int]:
+    """Embeddings for ``texts``, reading the cache and embedding only texts not seen before.
+
+    Returns the (n, dim) array in input order and how many texts were newly embedded. New vectors
+    are added to the session (committed by the caller).
+    """
+    hashes = [text_hash(t) for t in texts]
+    wanted = sorted(set(hashes))
+    found: dict[str, np.ndarray] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        rows = session.exec(
+            select(Embedding).where(Embedding.model == embedder.model_name, Embedding.text_hash.in_(chunk))
+        ).all()
+        for row in rows:
+            found[row.text_hash] = np.frombuffer(row.vector, dtype=np.float32)
+    missing: dict[str, str] = {}
+    for h, t in zip(hashes, texts):
+        if h not in found:
+            missing.setdefault(h, t)
+    if missing:
+        vectors = embedder.encode(list(missing.values()))
+        for h, vec in zip(missing.keys(), vectors):
+            found[h] = vec
+            session.add(Embedding(model=embedder.model_name, text_hash=h, dim=embedder.dim, vector=vec.tobytes()))
+    out = np.vstack([found[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim), dtype=np.float32)
+    return out, len(missing)
