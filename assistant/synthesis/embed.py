@@ -29,11 +29,14 @@ class Embedder:
     def __init__(self, model: str, batch_size: int = 64) -> None:
         from sentence_transformers import SentenceTransformer
 
-        self.model_name = Path(model).name if Path(model).exists() else model
+        path = Path(model)
+        # a packaged model sits in a folder named "model": name it by its package instead
+        self.model_name = (path.parent.name if path.name == "model" else path.name) if path.exists() else model
         self.batch_size = batch_size
         self._model = SentenceTransformer(model, device="cpu")
         self._lock = threading.Lock()  # the model is shared by request threads and background jobs
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim_of())
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Embeddings of ``texts`` as an (n, dim) float32 array of unit vectors."""
