@@ -1,0 +1,58 @@
+"""Consultant and reviewer accounts, and login sessions (used by the web and the CLI)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Optional
+
+from sqlmodel import Session, select
+
+from assistant.models import AuthSession, User, utcnow
+from assistant.security import hash_password, new_token, token_hash, verify_password
+
+ROLES = ("consultant", "equity_reviewer")
+MIN_PASSWORD = 10
+
+
+class AccountError(ValueError):
+    """A user account could not be created or changed; the message says why."""
+
+
+def create_user(session: Session, email: str, password: str, role: str = "consultant", name: str = "") -> User:
+    """Create an account; the password is stored as an argon2 hash."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise AccountError(f"'{email}' is not an email address")
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    if session.exec(select(User).where(User.email == email)).first():
+        raise AccountError(f"an account for {email} already exists")
+    user = User(email=email, name=name, role=role, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> Optional[User]:
+    """The active user with these credentials, or None."""
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None or not user.is_active:
+        hash_password(password)  # spend the same time either way
+        return None
+    return user if verify_password(password, user.password_hash) else None
+
+
+def start_session(session: Session, user: User, hours: int) -> str:
+    """Create a login session and return its cookie token (only the hash is stored)."""
+    token = new_token()
+    session.add(AuthSession(token_hash=token_hash(token), user_id=user.id, expires_at=utcnow() + timedelta(hours=hours)))
+    return token
+
+
+def end_session(session: Session, token: str) -> None:
+    row = session.exec(select(AuthSession).where(AuthSession.token_hash == token_hash(token))).first()
+    if row and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)

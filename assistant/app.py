@@ -1,0 +1,106 @@
+"""The FastAPI application: settings, database, routers, static files and friendly error pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant.config import Settings, get_settings
+from assistant.db import make_engine, migrate
+from assistant.web import WEB_DIR, LoginRequired, is_htmx, render
+
+log = logging.getLogger("dm3")
+
+_TITLES = {
+    400: "That request could not be read",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "Not allowed",
+    410: "This link is no longer active",
+    413: "Too large",
+    422: "Please check what you entered",
+    500: "Something went wrong",
+}
+
+
+def create_app(settings: Optional[Settings] = None, run_migrations: bool = True) -> FastAPI:
+    """Build the app for ``settings`` (default: from the environment), migrating the database first."""
+    settings = settings or get_settings()
+    if run_migrations:
+        migrate(settings.database_url)
+    app = FastAPI(title="DM3 Assistant", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+
+    from assistant.routes import auth, consultant, staff
+
+    app.include_router(auth.router)
+    app.include_router(consultant.router)
+    app.include_router(staff.router)
+    _include_optional_routers(app)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, _exc: LoginRequired) -> Response:
+        target = f"/login?next={request.url.path}"
+        if is_htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else ""
+        if exc.status_code == 404 and message in ("", "Not Found"):
+            message = "There is nothing at this address. Check the link you were given."
+        return render(
+            request,
+            "error.html",
+            {"title": _TITLES.get(exc.status_code, "Error"), "message": message, "status": exc.status_code},
+            status_code=exc.status_code,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        fields = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors()}))
+        return render(
+            request,
+            "error.html",
+            {"title": _TITLES[422], "message": f"Some fields are missing or invalid: {fields}.", "status": 422},
+            status_code=422,
+        )
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+        return render(
+            request,
+            "error.html",
+            {"title": _TITLES[500], "message": "The error was logged. Anything you had already sent was saved.", "status": 500},
+            status_code=500,
+        )
+
+    @app.get("/healthz", include_in_schema=False)
+    def _health() -> dict:
+        return {"ok": True}
+
+    return app
+
+
+def _include_optional_routers(app: FastAPI) -> None:
+    """Routers of later pipeline stages (themes, review) join when their modules exist."""
+    import importlib
+
+    for name in ("themes", "review"):
+        try:
+            module = importlib.import_module(f"assistant.routes.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"assistant.routes.{name}":
+                raise
+            continue
+        app.include_router(module.router)

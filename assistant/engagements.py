@@ -1,0 +1,272 @@
+"""Engagement set-up: organisation, departments, roster counts, invite links and progress.
+
+Invite tokens are returned once, at creation, and stored only as hashes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import secrets
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Optional
+
+from sqlmodel import Session, func, select
+
+from assistant.models import Engagement, Interview, Participant, RosterCount, User, utcnow
+from assistant.security import audit, new_token, token_hash
+
+DEFAULT_ROLE_LEVELS = ["frontline", "supervisor", "manager", "executive"]
+MAX_INVITE_CSV_BYTES = 2_000_000
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class EngagementError(ValueError):
+    """Input for an engagement could not be used; ``problems`` lists each one."""
+
+    def __init__(self, message: str, problems: Optional[list[str]] = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+@dataclass
+class NewInvite:
+    participant: Participant
+    token: str
+
+
+def parse_list(text: str) -> list[str]:
+    """Departments or role levels typed one per line or comma-separated, de-duplicated in order."""
+    items = [part.strip() for line in text.splitlines() for part in line.split(",")]
+    seen: dict[str, None] = {}
+    for item in items:
+        if item and item.lower() not in {s.lower() for s in seen}:
+            seen[item] = None
+    return list(seen)
+
+
+def create_engagement(
+    session: Session,
+    organisation: str,
+    departments: list[str],
+    role_levels: Optional[list[str]] = None,
+    roster: Optional[dict[tuple[str, str], int]] = None,
+    user: Optional[User] = None,
+) -> Engagement:
+    """Create an engagement with its departments, role levels and roster counts (validated)."""
+    role_levels = role_levels or list(DEFAULT_ROLE_LEVELS)
+    problems = []
+    if not organisation.strip():
+        problems.append("Organisation name is required.")
+    if not departments:
+        problems.append("Add at least one department.")
+    missing = [r for r in DEFAULT_ROLE_LEVELS if r not in role_levels]
+    if missing:
+        problems.append(f"Role levels must include {', '.join(DEFAULT_ROLE_LEVELS)} (missing: {', '.join(missing)}).")
+    for (dept, role), count in (roster or {}).items():
+        if dept not in departments or role not in role_levels:
+            problems.append(f"Roster count for unknown group {dept} / {role}.")
+        if count < 0:
+            problems.append(f"Roster count for {dept} / {role} cannot be negative.")
+    if problems:
+        raise EngagementError("The engagement could not be created.", problems)
+    engagement = Engagement(
+        organisation=organisation.strip(),
+        departments=departments,
+        role_levels=role_levels,
+        created_by=user.id if user else None,
+        settings={"target_levels": {}, "llm_enabled": True},
+    )
+    session.add(engagement)
+    session.flush()
+    for (dept, role), count in sorted((roster or {}).items()):
+        session.add(RosterCount(engagement_id=engagement.id, department=dept, role_level=role, count=count))
+    audit(
+        session, "engagement.create", actor=user.email if user else "cli", actor_user_id=user.id if user else None,
+        engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
+        after={"organisation": engagement.organisation, "departments": departments, "role_levels": role_levels},
+    )
+    return engagement
+
+
+def set_roster(session: Session, engagement: Engagement, roster: dict[tuple[str, str], int], user: Optional[User]) -> None:
+    """Replace the roster counts of an engagement (audited)."""
+    before = {f"{r.department}|{r.role_level}": r.count for r in roster_rows(session, engagement)}
+    for row in roster_rows(session, engagement):
+        session.delete(row)
+    session.flush()
+    for (dept, role), count in sorted(roster.items()):
+        if dept not in engagement.departments or role not in engagement.role_levels:
+            raise EngagementError(f"Roster count for unknown group {dept} / {role}.")
+        if count < 0:
+            raise EngagementError(f"Roster count for {dept} / {role} cannot be negative.")
+        session.add(RosterCount(engagement_id=engagement.id, department=dept, role_level=role, count=count))
+    audit(
+        session, "engagement.roster", actor=user.email if user else "cli", actor_user_id=user.id if user else None,
+        engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
+        before=before, after={f"{d}|{r}": c for (d, r), c in roster.items()},
+    )
+
+
+def roster_rows(session: Session, engagement: Engagement) -> list[RosterCount]:
+    return list(session.exec(select(RosterCount).where(RosterCount.engagement_id == engagement.id)).all())
+
+
+def _check_group(engagement: Engagement, department: str, role_level: str) -> list[str]:
+    problems = []
+    if department not in engagement.departments:
+        problems.append(f"unknown department '{department}' (known: {', '.join(engagement.departments)})")
+    if role_level not in engagement.role_levels:
+        problems.append(f"unknown role level '{role_level}' (known: {', '.join(engagement.role_levels)})")
+    return problems
+
+
+def create_invite(
+    session: Session,
+    engagement: Engagement,
+    department: str,
+    role_level: str,
+    email: Optional[str] = None,
+    source: str = "invite",
+    user: Optional[User] = None,
+) -> NewInvite:
+    """Create one participant with a personal link token (returned once, stored hashed)."""
+    email = (email or "").strip() or None
+    problems = _check_group(engagement, department, role_level)
+    if email and not _EMAIL.match(email):
+        problems.append(f"'{email}' is not an email address")
+    if problems:
+        raise EngagementError("The invite could not be created: " + "; ".join(problems) + ".", problems)
+    token = new_token()
+    participant = Participant(
+        engagement_id=engagement.id,
+        token_hash=token_hash(token),
+        source=source,
+        department=department,
+        role_level=role_level,
+        email=email,
+        expires_at=utcnow() + timedelta(days=engagement.invite_ttl_days),
+    )
+    session.add(participant)
+    session.flush()
+    if user is not None:
+        audit(
+            session, "invite.create", actor=user.email, actor_user_id=user.id, engagement_id=engagement.id,
+            entity=f"participant:{participant.id}", after={"department": department, "role_level": role_level},
+        )
+    return NewInvite(participant, token)
+
+
+def import_invites_csv(session: Session, engagement: Engagement, data: bytes, user: Optional[User] = None) -> list[NewInvite]:
+    """Create invites from CSV rows of (department, role level[, email]); all or nothing.
+
+    A header row is optional (recognised by the words "department" and "role"). Raises
+    ``EngagementError`` listing every bad row; nothing is created then.
+    """
+    if len(data) > MAX_INVITE_CSV_BYTES:
+        raise EngagementError(f"The file is {len(data):,} bytes; the limit is {MAX_INVITE_CSV_BYTES:,}. Split it into smaller files.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EngagementError(f"The file is not UTF-8 text (byte {exc.start}). Save it as 'CSV UTF-8' and try again.") from exc
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise EngagementError(f"The file is not valid CSV: {exc}.") from exc
+    if rows and rows[0] and "department" in rows[0][0].lower() and len(rows[0]) > 1 and "role" in rows[0][1].lower():
+        rows = rows[1:]
+        first_line = 2
+    else:
+        first_line = 1
+    problems: list[str] = []
+    wanted: list[tuple[str, str, Optional[str]]] = []
+    for line, row in enumerate(rows, start=first_line):
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        if len(cells) < 2 or len(cells) > 3:
+            problems.append(f"row {line}: expected 2 or 3 columns (department, role level[, email]), found {len(cells)}")
+            continue
+        dept, role = cells[0], cells[1]
+        email = cells[2] if len(cells) == 3 and cells[2] else None
+        row_problems = _check_group(engagement, dept, role)
+        if email and not _EMAIL.match(email):
+            row_problems.append(f"'{email}' is not an email address")
+        problems.extend(f"row {line}: {p}" for p in row_problems)
+        wanted.append((dept, role, email))
+    if not wanted and not problems:
+        problems.append("the file has no rows")
+    if problems:
+        raise EngagementError(f"Nothing was imported: {len(problems)} problem(s) in the file.", problems)
+    invites = [create_invite(session, engagement, d, r, e) for d, r, e in wanted]
+    if user is not None:
+        audit(
+            session, "invite.import", actor=user.email, actor_user_id=user.id, engagement_id=engagement.id,
+            entity=f"engagement:{engagement.id}", after={"invites": len(invites)},
+        )
+    return invites
+
+
+def enable_open_link(session: Session, engagement: Engagement, enabled: bool, user: Optional[User] = None) -> Optional[str]:
+    """Turn the engagement's open link on or off; returns the token when on (kept across toggles)."""
+    if enabled and not engagement.open_token:
+        engagement.open_token = secrets.token_urlsafe(12)
+    engagement.open_link_enabled = enabled
+    session.add(engagement)
+    audit(
+        session, "open_link." + ("enable" if enabled else "disable"), actor=user.email if user else "cli",
+        actor_user_id=user.id if user else None, engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
+    )
+    return engagement.open_token if enabled else None
+
+
+STATUSES = ("invited", "started", "submitted", "withdrawn")
+
+
+def participant_status(participant: Participant, interview: Optional[Interview]) -> str:
+    if participant.withdrawn_at is not None:
+        return "withdrawn"
+    if interview is None or interview.state == "declined":
+        return "invited"
+    if interview.state == "submitted":
+        return "submitted"
+    return "started"
+
+
+def progress(session: Session, engagement: Engagement) -> dict:
+    """Counts of invited / started / submitted / withdrawn per (department, role level), with roster.
+
+    Each participant counts once, in their current status; ``invited`` counts all invitations.
+    """
+    rows = session.exec(
+        select(Participant, Interview)
+        .join(Interview, Interview.participant_id == Participant.id, isouter=True)
+        .where(Participant.engagement_id == engagement.id, Participant.source != "import")
+    ).all()
+    counts: Counter = Counter()
+    for participant, interview in rows:
+        key = (participant.department, participant.role_level)
+        counts[key + ("invited",)] += 1
+        status = participant_status(participant, interview)
+        if status != "invited":
+            counts[key + (status,)] += 1
+    roster = {(r.department, r.role_level): r.count for r in roster_rows(session, engagement)}
+    table = []
+    totals = Counter()
+    for dept in engagement.departments:
+        for role in engagement.role_levels:
+            cells = {s: counts[(dept, role, s)] for s in STATUSES}
+            cells["roster"] = roster.get((dept, role), 0)
+            if any(cells.values()):
+                table.append({"department": dept, "role_level": role, **cells})
+                totals.update(cells)
+    return {"rows": table, "totals": {k: totals[k] for k in STATUSES + ("roster",)}}
+
+
+def engagement_counts(session: Session) -> dict[int, int]:
+    """Participants per engagement (for the engagement list)."""
+    rows = session.exec(select(Participant.engagement_id, func.count()).group_by(Participant.engagement_id)).all()
+    return {eid: n for eid, n in rows}

@@ -1,0 +1,327 @@
+"""Interview persistence: consent, answers, probes, edits, submission and withdrawal.
+
+Every staff turn is committed before anything else happens (the interviewer's reply is written
+in a second transaction), so a crash after an answer loses nothing and ``advance`` resumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Optional
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from assistant.interview.engine import Step, coverage, effective_staff_turns, next_step, question_states
+from assistant.interview.guide import plan_for
+from assistant.interview.probes import OfflineProber, Prober, pick
+from assistant.models import Consent, Engagement, Interview, Participant, Segment, Turn, utcnow
+from assistant.rubric import Rubric
+from assistant.security import audit, token_hash
+
+CONSENT_VERSION = "2026-11-v1"
+STAFF_KINDS = ("answer", "skip", "dont_know")
+
+
+class LinkError(Exception):
+    """An interview link that cannot be used: ``status`` 404 (unknown) or 410 (expired, withdrawn)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class AnswerError(ValueError):
+    """A staff submission that cannot be stored as it is; the message says what to change."""
+
+
+@dataclass
+class Conversation:
+    """Everything a staff page needs: who, the interview, its turns and what happens next."""
+
+    participant: Participant
+    engagement: Engagement
+    interview: Optional[Interview]
+    turns: list[Turn]
+    consent: Optional[Consent]
+
+
+def participant_for_token(session: Session, token: str) -> Participant:
+    """The participant behind a personal link, or ``LinkError`` (unknown, expired, withdrawn)."""
+    participant = session.exec(select(Participant).where(Participant.token_hash == token_hash(token))).first()
+    if participant is None:
+        raise LinkError(404, "We could not find an interview for this link. Check that you copied the whole link from your invitation.")
+    if participant.withdrawn_at is not None:
+        raise LinkError(410, "You withdrew from this assessment, and your answers are no longer used. Thank you for your time.")
+    if participant.expires_at is not None and participant.expires_at < utcnow():
+        raise LinkError(410, "This interview link has expired. Ask the person who invited you for a new one.")
+    return participant
+
+
+def load(session: Session, participant: Participant) -> Conversation:
+    engagement = session.get(Engagement, participant.engagement_id)
+    interview = session.exec(select(Interview).where(Interview.participant_id == participant.id)).first()
+    turns = load_turns(session, interview) if interview else []
+    consent = session.exec(
+        select(Consent).where(Consent.participant_id == participant.id).order_by(Consent.id.desc())
+    ).first()
+    return Conversation(participant, engagement, interview, turns, consent)
+
+
+def load_turns(session: Session, interview: Interview) -> list[Turn]:
+    return list(session.exec(select(Turn).where(Turn.interview_id == interview.id).order_by(Turn.id)).all())
+
+
+def record_consent(session: Session, participant: Participant, given: bool, rubric: Rubric) -> Optional[Interview]:
+    """Record consent; on yes create the interview with its plan (idempotent), on no record only that."""
+    existing = session.exec(select(Interview).where(Interview.participant_id == participant.id)).first()
+    if existing is not None and existing.state != "declined":
+        return existing
+    session.add(Consent(participant_id=participant.id, given=given, version=CONSENT_VERSION))
+    if not given:
+        if existing is None:
+            session.add(Interview(participant_id=participant.id, state="declined", plan=[]))
+        session.commit()
+        return None
+    plan = plan_for(rubric, participant.role_level, seed=participant.id or 0)
+    if existing is not None:
+        existing.state, existing.plan = "in_progress", plan
+        interview = existing
+    else:
+        interview = Interview(participant_id=participant.id, plan=plan)
+    session.add(interview)
+    try:
+        session.commit()
+    except IntegrityError:  # a double click created it already
+        session.rollback()
+        return session.exec(select(Interview).where(Interview.participant_id == participant.id)).one()
+    return interview
+
+
+def _assistant_turn(session: Session, interview: Interview, kind: str, text: str, step: Step, engine: str, rubric: Rubric) -> Turn:
+    component = rubric.question(step.question_id)[0].id if step.question_id else None
+    turn = Turn(
+        interview_id=interview.id, role="assistant", kind=kind, question_id=step.question_id, component=component,
+        probe_index=step.probe_index if kind == "probe" else 0, text=text, engine=engine,
+    )
+    session.add(turn)
+    session.flush()
+    return turn
+
+
+def advance(
+    session: Session,
+    interview: Interview,
+    rubric: Rubric,
+    prober: Optional[Prober] = None,
+    relatedness: Optional[Callable[[str, str], float]] = None,
+    max_probes: int = 2,
+) -> list[Turn]:
+    """Write the interviewer's next message(s) after the latest staff turn; returns the new turns.
+
+    Safe to call at any time: when the interviewer is waiting for an answer it writes nothing.
+    """
+    if interview.state not in ("in_progress", "review"):
+        return []
+    prober = prober or OfflineProber(rubric)
+    turns = load_turns(session, interview)
+    step = next_step(interview.plan, turns, rubric, max_probes, relatedness)
+    new: list[Turn] = []
+    last_staff = next((t for t in reversed(turns) if t.role == "staff" and t.supersedes_id is None), None)
+    if step.kind == "probe":
+        comp, question = rubric.question(step.question_id)
+        probe = prober.probe(question, comp.name, last_staff.text if last_staff else "", step.reason or "short", step.probe_index)
+        new.append(_assistant_turn(session, interview, "probe", probe.text, step, probe.engine, rubric))
+    elif step.kind in ("ask", "done"):
+        if last_staff is not None and turns and turns[-1].role == "staff":
+            ack = pick(rubric.probes.acknowledgements, f"{interview.id}:{last_staff.id}")
+            if last_staff.kind == "skip":
+                ack = "No problem, let's move on."
+            elif last_staff.kind == "dont_know":
+                ack = "That's fine, thank you for saying so."
+            new.append(_assistant_turn(session, interview, "ack", ack, Step("ack", last_staff.question_id), "offline", rubric))
+        if step.kind == "ask":
+            _, question = rubric.question(step.question_id)
+            new.append(_assistant_turn(session, interview, "question", question.text, step, "offline", rubric))
+        else:
+            interview.state = "review"
+    all_turns = turns + new
+    interview.coverage = coverage(interview.plan, all_turns, rubric)
+    interview.updated_at = utcnow()
+    session.add(interview)
+    session.commit()
+    return new
+
+
+def _existing(session: Session, interview: Interview, client_turn_id: str) -> Optional[Turn]:
+    return session.exec(
+        select(Turn).where(Turn.interview_id == interview.id, Turn.client_turn_id == client_turn_id)
+    ).first()
+
+
+def check_text(text: str, max_chars: int) -> str:
+    """The answer as typed (never altered), or ``AnswerError`` when it is empty or too long."""
+    if not text.strip():
+        raise AnswerError("Please type an answer, or choose “Skip” or “I don't know”.")
+    if len(text) > max_chars:
+        raise AnswerError(
+            f"Your answer is {len(text):,} characters; the limit is {max_chars:,}. "
+            "Please shorten it (your text is still in the box)."
+        )
+    return text
+
+
+def respond(
+    session: Session,
+    interview: Interview,
+    rubric: Rubric,
+    kind: str,
+    text: str,
+    client_turn_id: str,
+    max_chars: int,
+) -> tuple[Turn, bool]:
+    """Store the staff member's response to the current question; returns (turn, created).
+
+    A repeated ``client_turn_id`` returns the stored turn (a double submit stores one turn).
+    The turn is committed before this returns.
+    """
+    if kind not in STAFF_KINDS:
+        raise AnswerError("Unknown action.")
+    if not client_turn_id or len(client_turn_id) > 64:
+        raise AnswerError("This form is missing its id. Reload the page and try again.")
+    existing = _existing(session, interview, client_turn_id)
+    if existing is not None:
+        return existing, False
+    if interview.state != "in_progress":
+        raise AnswerError("This interview is not taking new answers. You can still review and edit your answers.")
+    if kind == "answer":
+        text = check_text(text, max_chars)
+    else:
+        text = ""
+    step = next_step(interview.plan, load_turns(session, interview), rubric, max_probes=99)
+    if step.kind != "await":
+        raise AnswerError("The conversation moved on in another window. The page now shows the current question.")
+    comp, _ = rubric.question(step.question_id)
+    turn = Turn(
+        interview_id=interview.id, role="staff", kind=kind, question_id=step.question_id, component=comp.id,
+        probe_index=step.probe_index, text=text, client_turn_id=client_turn_id,
+    )
+    session.add(turn)
+    try:
+        session.commit()
+    except IntegrityError:  # the same client id raced in from a second request
+        session.rollback()
+        existing = _existing(session, interview, client_turn_id)
+        if existing is None:
+            raise
+        return existing, False
+    return turn, True
+
+
+def edit(
+    session: Session,
+    interview: Interview,
+    rubric: Rubric,
+    turn_id: int,
+    kind: str,
+    text: str,
+    client_turn_id: str,
+    max_chars: int,
+) -> Turn:
+    """Replace an earlier answer (or a skip) with a new turn that supersedes it; the old one is kept."""
+    if interview.state not in ("in_progress", "review"):
+        raise AnswerError("This interview was submitted; answers can no longer be changed.")
+    existing = _existing(session, interview, client_turn_id)
+    if existing is not None:
+        return existing
+    original = session.get(Turn, turn_id)
+    if original is None or original.interview_id != interview.id or original.role != "staff":
+        raise AnswerError("That answer was not found in your interview.")
+    current = {t.supersedes_id or t.id: t for t in effective_staff_turns(load_turns(session, interview))}
+    root = original
+    while root.supersedes_id is not None:
+        root = session.get(Turn, root.supersedes_id)
+    latest = current.get(root.id)
+    if latest is None:
+        raise AnswerError("That answer was not found in your interview.")
+    if kind == "answer":
+        text = check_text(text, max_chars)
+    else:
+        text = ""
+    turn = Turn(
+        interview_id=interview.id, role="staff", kind=kind, question_id=latest.question_id, component=latest.component,
+        probe_index=latest.probe_index, text=text, client_turn_id=client_turn_id, supersedes_id=latest.id,
+    )
+    session.add(turn)
+    session.flush()
+    # evidence drawn from the replaced answer no longer counts
+    for seg in session.exec(select(Segment).where(Segment.turn_id == latest.id)).all():
+        seg.active = False
+        session.add(seg)
+    interview.coverage = coverage(interview.plan, load_turns(session, interview), rubric)
+    interview.updated_at = utcnow()
+    session.add(interview)
+    session.commit()
+    return turn
+
+
+def submit(session: Session, interview: Interview, participant: Participant) -> None:
+    """Submit the interview: its answers become evidence for synthesis. Idempotent."""
+    if interview.state == "submitted":
+        return
+    if interview.state not in ("in_progress", "review"):
+        raise AnswerError("This interview cannot be submitted.")
+    before = interview.state
+    interview.state = "submitted"
+    interview.submitted_at = interview.updated_at = utcnow()
+    session.add(interview)
+    audit(
+        session, "interview.submit", actor=f"participant P-{participant.id}", engagement_id=participant.engagement_id,
+        entity=f"interview:{interview.id}", before={"state": before}, after={"state": "submitted"},
+    )
+    session.commit()
+
+
+def withdraw(session: Session, participant: Participant, interview: Optional[Interview]) -> None:
+    """Withdraw: the participant's answers leave all later synthesis (segments deactivated now)."""
+    participant.withdrawn_at = utcnow()
+    session.add(participant)
+    before = interview.state if interview else None
+    if interview is not None:
+        interview.state = "withdrawn"
+        interview.updated_at = utcnow()
+        session.add(interview)
+    for seg in session.exec(select(Segment).where(Segment.participant_id == participant.id)).all():
+        seg.active = False
+        session.add(seg)
+    audit(
+        session, "participant.withdraw", actor=f"participant P-{participant.id}", engagement_id=participant.engagement_id,
+        entity=f"participant:{participant.id}", before={"state": before}, after={"state": "withdrawn"},
+    )
+    session.commit()
+
+
+@dataclass
+class ReviewItem:
+    """One planned question with its current answers, for the review page."""
+
+    question_id: str
+    component: str
+    component_name: str
+    question: str
+    status: str
+    answers: list[Turn]
+
+
+def review_items(interview: Interview, turns: list[Turn], rubric: Rubric) -> list[ReviewItem]:
+    """Every planned question with the staff turns that stand now (edits applied)."""
+    states = question_states(interview.plan, turns)
+    latest = effective_staff_turns(turns)
+    items = []
+    for qid in interview.plan:
+        comp, question = rubric.question(qid)
+        answers = [t for t in latest if t.question_id == qid]
+        items.append(ReviewItem(qid, comp.id, comp.name, question.text, states[qid].status, answers))
+    return items

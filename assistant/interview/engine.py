@@ -1,0 +1,165 @@
+"""What the interviewer does next, derived only from the stored turns (so any process can resume).
+
+Rules:
+- the plan is asked in order; each question may get at most ``max_probes`` follow-up probes;
+- a probe is asked when the latest answer is very short, vague (no concrete detail) or, with the
+  embedding model, unrelated to the question; "skip" and "I don't know" close a question at once;
+- staff turns are immutable; an edit (``supersedes_id``) changes what is shown and analysed but
+  not the flow of the conversation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+from assistant.models import Turn
+from assistant.rubric import Rubric
+
+StepKind = Literal["ask", "await", "probe", "done"]
+ProbeReason = Literal["short", "vague", "off_topic"]
+
+SHORT_WORDS = 6
+VAGUE_WORDS = 30
+RELATED_MIN = 0.12  # cosine similarity below which an answer is treated as off the question's topic
+
+_VAGUE = re.compile(
+    r"\b(it depends|depends|sometimes|kind of|sort of|not really|i guess|maybe|things|stuff|fine|ok(ay)?|"
+    r"good|bad|normal|usual|as needed|whatever|same as always|nothing much|not sure)\b",
+    re.IGNORECASE,
+)
+_CONCRETE = re.compile(
+    r"(\d|\bfor example\b|\bfor instance\b|\be\.g\.|\blast (week|month|year|time)\b|\bwhen we\b|\bwe use\b|"
+    r"\bevery (day|week|month|quarter|year)\b|\b[A-Z][a-zA-Z]+[A-Z]\w*\b|\b[A-Z]{2,}\b)"
+)
+_WORD = re.compile(r"[A-Za-z0-9']+")
+
+
+@dataclass(frozen=True)
+class Step:
+    """The next thing the interviewer must do."""
+
+    kind: StepKind
+    question_id: Optional[str] = None
+    probe_index: int = 0  # for "await": which prompt the answer responds to; for "probe": the probe number
+    reason: Optional[ProbeReason] = None
+
+
+@dataclass
+class QuestionState:
+    question_id: str
+    asked: bool = False
+    probes: int = 0
+    status: str = "pending"  # pending | answered | skipped | dont_know
+    answer_turns: list[int] = field(default_factory=list)
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def probe_reason(
+    answer: str,
+    question_text: str,
+    relatedness: Optional[Callable[[str, str], float]] = None,
+) -> Optional[ProbeReason]:
+    """Why an answer deserves a follow-up, or None when it is fine as it is.
+
+    ``relatedness(answer, question)`` is a cosine similarity from the embedding model; when it is
+    not given, the off-topic rule is not applied.
+    """
+    words = word_count(answer)
+    if words < SHORT_WORDS:
+        return "short"
+    if relatedness is not None and words >= SHORT_WORDS and relatedness(answer, question_text) < RELATED_MIN:
+        return "off_topic"
+    if words < VAGUE_WORDS and not _CONCRETE.search(answer) and _VAGUE.search(answer):
+        return "vague"
+    return None
+
+
+def question_states(plan: Sequence[str], turns: Sequence[Turn]) -> dict[str, QuestionState]:
+    """Per planned question: asked, probes asked, and its status from the staff turns (edits applied)."""
+    states = {qid: QuestionState(qid) for qid in plan}
+    latest = effective_staff_turns(turns)
+    for turn in turns:
+        state = states.get(turn.question_id or "")
+        if state is None:
+            continue
+        if turn.role == "assistant" and turn.kind == "question":
+            state.asked = True
+        elif turn.role == "assistant" and turn.kind == "probe":
+            state.probes = max(state.probes, turn.probe_index)
+    for turn in latest:
+        state = states.get(turn.question_id or "")
+        if state is None:
+            continue
+        if turn.kind == "answer":
+            state.status = "answered"
+            state.answer_turns.append(turn.id)
+        elif state.status == "pending":
+            state.status = "skipped" if turn.kind == "skip" else "dont_know"
+    return states
+
+
+def effective_staff_turns(turns: Sequence[Turn]) -> list[Turn]:
+    """Staff turns as they stand now: each replaced by its latest edit, in conversation order."""
+    replacement: dict[int, Turn] = {}
+    for turn in turns:
+        if turn.role == "staff" and turn.supersedes_id is not None:
+            replacement[turn.supersedes_id] = turn
+    result = []
+    for turn in turns:
+        if turn.role != "staff" or turn.supersedes_id is not None:
+            continue
+        current = turn
+        while current.id in replacement:
+            current = replacement[current.id]
+        result.append(current)
+    return result
+
+
+def next_step(
+    plan: Sequence[str],
+    turns: Sequence[Turn],
+    rubric: Rubric,
+    max_probes: int = 2,
+    relatedness: Optional[Callable[[str, str], float]] = None,
+) -> Step:
+    """The interviewer's next step, from the plan and the conversation so far."""
+    flow = [t for t in turns if not (t.role == "staff" and t.supersedes_id is not None)]
+    prompts = [t for t in flow if t.role == "assistant" and t.kind in ("question", "probe")]
+    if prompts:
+        last_prompt = prompts[-1]
+        qid = last_prompt.question_id
+        after = [t for t in flow if t.role == "staff" and t.id > last_prompt.id and t.question_id == qid]
+        if not after:
+            return Step("await", qid, last_prompt.probe_index if last_prompt.kind == "probe" else 0)
+        response = after[-1]
+        if response.kind == "answer" and last_prompt.probe_index < max_probes:
+            _, question = rubric.question(qid)
+            reason = probe_reason(response.text, f"{question.text} {question.topic}", relatedness)
+            if reason is not None:
+                return Step("probe", qid, last_prompt.probe_index + 1, reason)
+    asked = {t.question_id for t in prompts}
+    for qid in plan:
+        if qid not in asked:
+            return Step("ask", qid)
+    return Step("done")
+
+
+def coverage(plan: Sequence[str], turns: Sequence[Turn], rubric: Rubric) -> dict[str, dict[str, int]]:
+    """Per component: questions planned (total), asked, and closed (answered, skipped or don't know)."""
+    states = question_states(plan, turns)
+    out: dict[str, dict[str, int]] = {}
+    for comp in rubric.components:
+        ids = [qid for qid in plan if rubric.question(qid)[0].id == comp.id]
+        out[comp.id] = {
+            "total": len(ids),
+            "asked": sum(states[q].asked for q in ids),
+            "answered": sum(states[q].status == "answered" for q in ids),
+            "closed": sum(states[q].status != "pending" for q in ids),
+        }
+    return out

@@ -1,0 +1,30 @@
+"""The question plan: which rubric questions a participant is asked, in which order."""
+
+from __future__ import annotations
+
+from assistant.rubric import Question, Rubric
+
+
+def eligible_questions(rubric: Rubric, component_id: str, role_level: str) -> list[Question]:
+    """The component's questions written for this role level (all of them if none fit the role)."""
+    questions = rubric.component(component_id).questions
+    fitting = [q for q in questions if role_level in q.roles]
+    return fitting or list(questions)
+
+
+def plan_for(rubric: Rubric, role_level: str, seed: int = 0) -> list[str]:
+    """Question ids for a participant: ``questions_per_component`` per component, in rubric order.
+
+    Questions fit the role level (an executive hears strategy and investment questions, a clerk
+    questions about the data they handle). ``seed`` (the participant id) rotates which of the
+    eligible questions are chosen, so an engagement gathers evidence on more indicators while each
+    plan stays deterministic.
+    """
+    plan: list[str] = []
+    for comp in rubric.components:
+        pool = eligible_questions(rubric, comp.id, role_level)
+        n = min(rubric.questions_per_component, len(pool))
+        start = seed % len(pool)
+        rotated = pool[start:] + pool[:start]
+        plan.extend(q.id for q in rotated[:n])
+    return plan

@@ -1,0 +1,108 @@
+"""Who writes a follow-up probe: the offline rules (rubric text) or the LLM, with offline fallback."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from typing import Optional, Protocol
+
+from assistant.rubric import Question, Rubric
+
+log = logging.getLogger("dm3.interview")
+
+
+@dataclass(frozen=True)
+class Probe:
+    text: str
+    engine: str  # "offline", a model name, or "offline (LLM failed: ...)"
+
+
+class Prober(Protocol):
+    def probe(self, question: Question, component_name: str, answer: str, reason: str, index: int) -> Probe: ...
+
+
+def pick(options: list[str], key: str) -> str:
+    """A deterministic choice among ``options`` for ``key`` (same conversation, same wording)."""
+    digest = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
+    return options[digest % len(options)]
+
+
+class OfflineProber:
+    """Probes from the rubric: the question's own follow-ups, or a generic prompt back on topic."""
+
+    def __init__(self, rubric: Rubric) -> None:
+        self.rubric = rubric
+
+    def probe(self, question: Question, component_name: str, answer: str, reason: str, index: int) -> Probe:
+        generic = self.rubric.probes
+        if reason == "off_topic":
+            text = pick(generic.off_topic, f"{question.id}:{index}").format(topic=question.topic or component_name.lower())
+        elif index - 1 < len(question.probes):
+            text = question.probes[index - 1]
+        else:
+            text = pick(generic.vague if reason == "vague" else generic.short, f"{question.id}:{index}")
+        return Probe(text, "offline")
+
+
+_PERSONAL = re.compile(
+    r"\b(your (full )?name|e-?mail|phone|address|date of birth|birthday|age|salary|social security|ssn|"
+    r"religio|ethnic|race|gender|sexual|disabilit|health condition|home)\b",
+    re.IGNORECASE,
+)
+
+
+def check_probe_text(text: str) -> list[str]:
+    """Problems with an LLM-written probe: it must be one short, neutral question asking for no personal data."""
+    problems = []
+    stripped = text.strip()
+    if not stripped:
+        problems.append("the probe is empty")
+    if len(stripped) > 300:
+        problems.append("the probe is longer than 300 characters")
+    if stripped.count("?") != 1 or not stripped.endswith("?"):
+        problems.append("the probe must be exactly one question ending with '?'")
+    if _PERSONAL.search(stripped):
+        problems.append("the probe must not ask for personal data")
+    return problems
+
+
+class LLMProber:
+    """Probes written by the LLM from ``prompts/interview_probe.j2``; offline probe on any failure."""
+
+    def __init__(self, llm, rubric: Rubric, engagement_id: Optional[int] = None) -> None:  # noqa: ANN001
+        self.llm = llm
+        self.offline = OfflineProber(rubric)
+        self.engagement_id = engagement_id
+
+    def probe(self, question: Question, component_name: str, answer: str, reason: str, index: int) -> Probe:
+        from pydantic import BaseModel, Field
+
+        from assistant.llm import LLMFailed
+
+        class ProbeOut(BaseModel):
+            probe: str = Field(description="one short, neutral follow-up question")
+
+        try:
+            out = self.llm.structured(
+                task="interview_probe",
+                prompt="interview_probe",
+                variables={
+                    "component": component_name,
+                    "question": question.text,
+                    "topic": question.topic,
+                    "answer": answer,
+                    "reason": reason,
+                    "example_probes": question.probes,
+                },
+                output=ProbeOut,
+                validate=lambda o: check_probe_text(o.probe),
+                engagement_id=self.engagement_id,
+                max_tokens=120,
+            )
+            return Probe(out.probe.strip(), self.llm.model)
+        except LLMFailed as exc:
+            log.warning("LLM probe failed, using the offline probe: %s", exc)
+            fallback = self.offline.probe(question, component_name, answer, reason, index)
+            return Probe(fallback.text, f"offline (LLM failed: {str(getattr(exc, 'reason', exc))[:120]})")

@@ -1,0 +1,1 @@
+"""HTTP routers by user: auth, consultant, staff (and the stage pages that join later)."""

@@ -1,0 +1,170 @@
+"""The thin web shell shared by every router: templates, CSRF, login and database dependencies.
+
+Full pages and htmx partials are the same templates: a route renders a page, or only its
+partial when the request carries ``HX-Request``. Forms work without JavaScript (plain posts
+answered with a redirect or the re-rendered page).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assistant.config import Settings
+from assistant.models import AuthSession, User, utcnow
+from assistant.rubric import Rubric, get_rubric
+from assistant.security import token_hash
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+
+CSRF_COOKIE = "dm3_csrf"
+SESSION_COOKIE = "dm3_session"
+
+
+# --- app-wide objects ----------------------------------------------------------------------
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+def get_rubric_dep(request: Request) -> Rubric:
+    return get_rubric(str(request.app.state.settings.rubric_path))
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[Session, Depends(get_session)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+RubricDep = Annotated[Rubric, Depends(get_rubric_dep)]
+
+
+# --- CSRF: a random cookie, and a form field / header holding its HMAC -----------------------
+
+
+def _csrf_for(request: Request, cookie: str) -> str:
+    key = request.app.state.settings.secret_key.encode()
+    return hmac.new(key, cookie.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_token(request: Request) -> str:
+    """The token forms must echo; creates the cookie value on first use (set by ``render``)."""
+    cookie = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf_cookie", None)
+    if not cookie:
+        cookie = secrets.token_urlsafe(24)
+        request.state.new_csrf_cookie = cookie
+    return _csrf_for(request, cookie)
+
+
+class CSRFError(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(status_code=403, detail="This form has expired. Reload the page and try again; nothing was saved.")
+
+
+async def csrf_protect(request: Request) -> None:
+    """Reject unsafe requests whose form field or ``X-CSRF-Token`` header does not match the cookie."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    cookie = request.cookies.get(CSRF_COOKIE)
+    sent = request.headers.get("x-csrf-token")
+    if not sent:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            sent = form.get("csrf_token")
+    if not cookie or not isinstance(sent, str) or not hmac.compare_digest(sent, _csrf_for(request, cookie)):
+        raise CSRFError()
+
+
+CSRFDep = Depends(csrf_protect)
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Optional[dict[str, Any]] = None,
+    status_code: int = 200,
+    headers: Optional[dict[str, str]] = None,
+) -> HTMLResponse:
+    """Render a template with the common context (csrf token, user, settings) and set cookies."""
+    ctx: dict[str, Any] = {
+        "request": request,
+        "csrf_token": csrf_token(request),
+        "user": getattr(request.state, "user", None),
+        "settings": request.app.state.settings,
+    }
+    ctx.update(context or {})
+    response = templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)
+    new_cookie = getattr(request.state, "new_csrf_cookie", None)
+    if new_cookie:
+        response.set_cookie(
+            CSRF_COOKIE, new_cookie, httponly=True, samesite="lax", secure=request.app.state.settings.secure_cookies
+        )
+    return response
+
+
+# --- login ---------------------------------------------------------------------------------
+
+
+class LoginRequired(Exception):
+    """Raised by ``require_user``; the app turns it into a redirect to the login page."""
+
+
+def current_user(request: Request, session: SessionDep) -> Optional[User]:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    row = session.exec(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    auth, user = row
+    if auth.revoked_at is not None or auth.expires_at < utcnow() or not user.is_active:
+        return None
+    request.state.user = user
+    return user
+
+
+def require_user(user: Annotated[Optional[User], Depends(current_user)]) -> User:
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+def require_consultant(user: Annotated[User, Depends(require_user)]) -> User:
+    if user.role != "consultant":
+        raise HTTPException(status_code=403, detail="This page is for consultants.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(require_user)]
+Consultant = Annotated[User, Depends(require_consultant)]

@@ -1,0 +1,47 @@
+"""Shared fixtures: settings on a temporary SQLite file, a migrated engine, sessions, and the app."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from assistant.config import Settings  # noqa: E402
+from assistant.db import make_engine, migrate  # noqa: E402
+from assistant.rubric import get_rubric  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Offline settings on a fresh SQLite file (no LLM, fixed secret)."""
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'dm3.db'}",
+        secret_key="test-secret",
+        llm_base_url=None,
+        llm_model=None,
+        _env_file=None,
+    )
+
+
+@pytest.fixture
+def engine(settings: Settings):
+    migrate(settings.database_url)
+    eng = make_engine(settings.database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def rubric():
+    return get_rubric()
