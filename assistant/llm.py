@@ -1,0 +1,382 @@
+"""The LLM port: one small client for any OpenAI-compatible server, every attempt logged.
+
+``LLMClient.structured`` renders a prompt file, asks for JSON matching a pydantic model,
+checks the reply (JSON, schema, then the caller's data checks) and either returns a validated
+object or raises ``LLMFailed``; it never hands back something unchecked. A reply that fails a
+check is sent back with the errors for a corrected answer, up to ``llm_max_retries`` times.
+Timeouts and connection errors are not retried here: the caller decides (fall back to the
+offline engine, or mark the step failed), and the UI shows which engine produced what.
+
+Every attempt is one ``LLMCall`` row, written in its own short session, so the log survives
+whatever the caller's transaction does. A request already answered well (same model, prompt
+hash, rendered messages and output schema) is served from that log: a re-run costs nothing
+and is logged as ``cached``.
+
+Callers should not hold an open SQLite write transaction across a call: the log row is
+written on another connection and would wait for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from datetime import datetime, timezone
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, NoReturn, TypeVar
+
+import openai
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assistant.config import Settings
+from assistant.models import LLMCall
+from assistant.prompts import Prompt, load_prompt
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+Validator = Callable[[Any], list[str]]
+
+OK, INVALID, FAILED, CACHED = "ok", "invalid", "failed", "cached"
+MAX_LOGGED_RESPONSE = 20_000  # characters of a reply kept in the log
+
+
+class LLMFailed(Exception):
+    """The LLM gave no usable answer. ``reason`` says why, ``attempts`` how many calls were made."""
+
+    def __init__(self, reason: str, attempts: int, task: str = "") -> None:
+        self.reason = reason
+        self.attempts = attempts
+        self.task = task
+        label = f"LLM task {task!r}" if task else "LLM call"
+        super().__init__(f"{label} failed after {attempts} attempt(s): {reason}")
+
+
+def output_schema(output: type[BaseModel]) -> tuple[dict, bool]:
+    """The JSON schema to send for ``output`` and whether it qualifies for OpenAI strict mode.
+
+    Objects get ``additionalProperties: false`` (extra keys would be ignored anyway, and a
+    grammar-constrained server then cannot produce them). Strict mode is claimed only when
+    every property of every object is required, as OpenAI demands.
+    """
+    schema = output.model_json_schema()
+    strict = True
+
+    def walk(node: Any) -> None:
+        nonlocal strict
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "properties" in node:
+                node.setdefault("additionalProperties", False)
+                if set(node.get("required", [])) != set(node["properties"]):
+                    strict = False
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return schema, strict
+
+
+def request_hash(model: str, prompt_hash: str, messages: list[dict], schema: dict | None) -> str:
+    """The cache key of a request: sha256 over model, prompt hash, messages and output schema."""
+    payload = json.dumps(
+        {"model": model, "prompt": prompt_hash, "messages": messages, "schema": schema},
+        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _strip_fences(text: str) -> str:
+    # Some servers wrap JSON in a markdown fence even in JSON mode.
+    s = text.strip()
+    if s.startswith("```"):
+        s = s.split("\n", 1)[1] if "\n" in s else ""
+        if s.rstrip().endswith("```"):
+            s = s.rstrip()[:-3]
+    return s.strip()
+
+
+def _check_structured(text: str, output: type[M], validate: Validator | None) -> tuple[M | None, list[str]]:
+    """Parse ``text`` into ``output`` and run ``validate``; the object only if no errors."""
+    try:
+        data = json.loads(_strip_fences(text))
+    except json.JSONDecodeError as exc:
+        return None, [f"the reply is not valid JSON ({exc.msg} at character {exc.pos})"]
+    try:
+        obj = output.model_validate(data)
+    except ValidationError as exc:
+        errors = []
+        for err in exc.errors()[:10]:
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            errors.append(f"{where}: {err['msg']}")
+        return None, errors
+    if validate is not None:
+        errors = [str(e) for e in (validate(obj) or [])]
+        if errors:
+            return None, errors
+    return obj, []
+
+
+def _correction(errors: list[str]) -> str:
+    listed = "\n".join(f"- {e}" for e in errors)
+    return (
+        "Your reply could not be used:\n"
+        f"{listed}\n"
+        "Reply again with only the corrected JSON object, matching the schema."
+    )
+
+
+class LLMClient:
+    """An OpenAI-compatible chat endpoint behind two calls, ``structured`` and ``text``."""
+
+    def __init__(self, settings: Settings, engine: Engine, client: openai.OpenAI | None = None) -> None:
+        if not settings.llm_enabled:
+            raise ValueError(
+                "LLM is not configured: set DM3_LLM_BASE_URL and DM3_LLM_MODEL, "
+                "or use get_llm(), which returns None for the offline engine"
+            )
+        self.settings = settings
+        self.engine = engine
+        self.model: str = settings.llm_model  # type: ignore[assignment]
+        self.max_retries = max(0, settings.llm_max_retries)
+        # Retries are ours (with the validation errors); the SDK must not retry behind our back.
+        self.client = client or openai.OpenAI(
+            base_url=settings.llm_base_url,
+            api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout_s,
+            max_retries=0,
+        )
+
+    # OpenAI, vLLM and llama.cpp's own server take response_format "json_schema";
+    # llama-cpp-python's server only takes "json_object" with a "schema". Learned on the first
+    # refusal and remembered per base URL for the life of the process.
+    _format_styles: ClassVar[dict[str, str]] = {}
+
+    @property
+    def _format_style(self) -> str:
+        return self._format_styles.get(str(self.settings.llm_base_url), "json_schema")
+
+    @_format_style.setter
+    def _format_style(self, style: str) -> None:
+        self._format_styles[str(self.settings.llm_base_url)] = style
+
+    # --- public calls ------------------------------------------------------------------
+
+    def structured(
+        self,
+        task: str,
+        prompt: str,
+        variables: dict[str, Any],
+        output: type[M],
+        validate: Callable[[M], list[str]] | None = None,
+        engagement_id: int | None = None,
+        max_tokens: int = 512,
+        names: Iterable[str] = (),
+    ) -> M:
+        """A validated ``output`` object for prompt ``prompt`` rendered with ``variables``.
+
+        Rules enforced: the result passed JSON parsing, the pydantic schema and ``validate``
+        (which returns a list of error strings, empty when the object is acceptable); otherwise
+        ``LLMFailed`` after ``1 + llm_max_retries`` attempts, or at once on a timeout or
+        connection error. Staff text inside ``as_data`` blocks is redacted (emails, phones,
+        ``names``) when ``settings.llm_redact`` is on. A request answered ``ok`` before is
+        served from the log (outcome ``cached``) if it still passes ``validate``.
+        """
+        schema, strict = output_schema(output)
+        name = output.__name__[:64]
+
+        def response_format() -> dict:
+            if self._format_style == "json_schema":
+                return {"type": "json_schema",
+                        "json_schema": {"name": name, "schema": schema, "strict": strict}}
+            return {"type": "json_object", "schema": schema}
+
+        return self._run(
+            task=task, prompt_name=prompt, variables=variables, names=names,
+            schema=schema, response_format=response_format,
+            check=lambda text: _check_structured(text, output, validate),
+            engagement_id=engagement_id, max_tokens=max_tokens,
+        )
+
+    def text(
+        self,
+        task: str,
+        prompt: str,
+        variables: dict[str, Any],
+        max_chars: int = 400,
+        validate: Callable[[str], list[str]] | None = None,
+        engagement_id: int | None = None,
+        max_tokens: int = 160,
+        names: Iterable[str] = (),
+    ) -> str:
+        """A short free-text reply (e.g. an interview probe), stripped and cut to ``max_chars``.
+
+        Rules enforced: an empty reply, or one ``validate`` rejects, is retried like a
+        structured reply and ends in ``LLMFailed``; the cut falls on a word boundary.
+        """
+
+        def check(reply: str) -> tuple[str | None, list[str]]:
+            out = " ".join(reply.split())
+            if len(out) > max_chars:
+                cut = out[:max_chars].rsplit(" ", 1)[0] or out[:max_chars]
+                out = cut.rstrip(" ,;:") + "…"
+            if not out:
+                return None, ["the reply is empty"]
+            errors = [str(e) for e in (validate(out) or [])] if validate else []
+            return (None, errors) if errors else (out, [])
+
+        return self._run(
+            task=task, prompt_name=prompt, variables=variables, names=names,
+            schema=None, response_format=lambda: None, check=check,
+            engagement_id=engagement_id, max_tokens=max_tokens,
+        )
+
+    # --- the loop ----------------------------------------------------------------------
+
+    def _run(
+        self,
+        *,
+        task: str,
+        prompt_name: str,
+        variables: dict[str, Any],
+        names: Iterable[str],
+        schema: dict | None,
+        response_format: Callable[[], dict | None],
+        check: Callable[[str], tuple[Any, list[str]]],
+        engagement_id: int | None,
+        max_tokens: int,
+    ) -> Any:
+        prompt = load_prompt(prompt_name)
+        redact_names = list(names) if self.settings.llm_redact else None
+        messages = prompt.render(variables, redact_names=redact_names)
+        rhash = request_hash(self.model, prompt.hash, messages, schema)
+        base = dict(task=task, model=self.model, prompt_name=prompt.name,
+                    prompt_hash=prompt.hash, request_hash=rhash, engagement_id=engagement_id)
+
+        cached = self._from_cache(rhash, check)
+        if cached is not None:
+            value, text = cached
+            self._log(**base, outcome=CACHED, response=text, attempt=1)
+            return value
+
+        conversation = list(messages)
+        errors: list[str] = []
+        attempts = self.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            text, usage, latency_ms = self._call(prompt, conversation, response_format,
+                                                 max_tokens, base, attempt)
+            value, errors = check(text)
+            row = dict(**base, response=text, attempt=attempt, latency_ms=latency_ms, **usage)
+            if not errors:
+                self._log(**row, outcome=OK)
+                return value
+            self._log(**row, outcome=INVALID, error="; ".join(errors)[:2000])
+            log.info("llm %s attempt %d invalid: %s", task, attempt, errors)
+            conversation += [
+                {"role": "assistant", "content": text},
+                {"role": "user", "content": _correction(errors)},
+            ]
+        raise LLMFailed("; ".join(errors), attempts, task)
+
+    def _call(
+        self,
+        prompt: Prompt,
+        conversation: list[dict],
+        response_format: Callable[[], dict | None],
+        max_tokens: int,
+        base: dict,
+        attempt: int,
+    ) -> tuple[str, dict, float]:
+        """One network call: (reply text, token usage, latency in ms); failures logged and raised."""
+        for _ in range(2):  # at most one switch of response_format style
+            fmt = response_format()
+            kwargs: dict[str, Any] = dict(
+                model=self.model, messages=conversation, max_tokens=max_tokens,
+                temperature=0, seed=0,
+            )
+            if fmt is not None:
+                kwargs["response_format"] = fmt
+            started = time.perf_counter()
+            try:
+                resp = self.client.chat.completions.create(**kwargs)
+            except openai.APIStatusError as exc:
+                if fmt and fmt["type"] == "json_schema" and self._refuses_json_schema(exc):
+                    log.warning("%s refuses response_format json_schema; using json_object",
+                                self.settings.llm_base_url)
+                    self._format_style = "json_object"
+                    continue
+                self._fail(base, attempt, started, f"HTTP {exc.status_code}: {_short(exc)}")
+            except openai.APITimeoutError:
+                self._fail(base, attempt, started,
+                           f"timed out after {self.settings.llm_timeout_s:g}s "
+                           "(raise DM3_LLM_TIMEOUT_S or use a smaller model)")
+            except openai.APIConnectionError as exc:
+                self._fail(base, attempt, started,
+                           f"cannot reach {self.settings.llm_base_url} ({_short(exc)}); "
+                           "is the server running and DM3_LLM_BASE_URL right?")
+            except openai.OpenAIError as exc:
+                self._fail(base, attempt, started, f"{type(exc).__name__}: {_short(exc)}")
+            latency_ms = (time.perf_counter() - started) * 1000.0
+            choice = resp.choices[0] if resp.choices else None
+            text = (choice.message.content if choice and choice.message else None) or ""
+            usage = {
+                "tokens_in": getattr(resp.usage, "prompt_tokens", 0) or 0,
+                "tokens_out": getattr(resp.usage, "completion_tokens", 0) or 0,
+            }
+            if choice is not None and choice.finish_reason == "length":
+                # The check will reject the truncated JSON; say why in the reply we log.
+                log.info("llm reply cut at max_tokens=%d", max_tokens)
+            return text, usage, latency_ms
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _refuses_json_schema(exc: openai.APIStatusError) -> bool:
+        body = f"{exc.message} {exc.body}"
+        return exc.status_code in (400, 422, 500) and (
+            "json_schema" in body or "response_format" in body
+        )
+
+    def _fail(self, base: dict, attempt: int, started: float, reason: str) -> NoReturn:
+        latency_ms = (time.perf_counter() - started) * 1000.0
+        self._log(**base, outcome=FAILED, error=reason, attempt=attempt, latency_ms=latency_ms)
+        raise LLMFailed(reason, attempt, base["task"])
+
+    # --- the log -----------------------------------------------------------------------
+
+    def _from_cache(self, rhash: str, check: Callable[[str], tuple[Any, list[str]]]) -> tuple[Any, str] | None:
+        """(value, text) of the newest ``ok`` answer to this request that still passes ``check``."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(LLMCall.response)
+                .where(LLMCall.request_hash == rhash, LLMCall.outcome == OK)
+                .order_by(LLMCall.id.desc())  # type: ignore[union-attr]
+                .limit(3)
+            ).all()
+        for text in rows:
+            value, errors = check(text)
+            if not errors:
+                return value, text
+        return None
+
+    def _log(self, **fields: Any) -> None:
+        fields["response"] = (fields.get("response") or "")[:MAX_LOGGED_RESPONSE]
+        # Aware UTC: SQLModel's datetime column refuses naive values (it stores UTC either way).
+        fields.setdefault("created_at", datetime.now(timezone.utc))
+        with Session(self.engine) as session:
+            session.add(LLMCall(**fields))
+            session.commit()
+
+
+def _short(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def get_llm(settings: Settings, engine: Engine) -> LLMClient | None:
+    """The LLM client for ``settings``, or None when no LLM is configured (the offline engine)."""
+    return LLMClient(settings, engine) if settings.llm_enabled else None
