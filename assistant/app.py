@@ -37,6 +37,12 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
     app = FastAPI(title="DM3 Assistant", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
+    app.state.relatedness = None
+    if settings.interview_relatedness:
+        from assistant.interview.relatedness import LazyRelatedness
+
+        app.state.relatedness = LazyRelatedness(settings.embedding_model, settings.embedding_batch_size)
+        app.state.relatedness.preload()
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
 
     from assistant.routes import auth, consultant, staff

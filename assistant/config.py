@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     # interview
     max_answer_chars: int = 4000
     max_probes_per_question: int = 2
+    interview_relatedness: bool = True  # the off-topic probe rule uses the embedding model
     invite_ttl_days: int = 60
     session_ttl_hours: int = 12
     secure_cookies: bool = False

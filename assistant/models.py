@@ -4,7 +4,7 @@ Migrations in ``assistant/migrations`` create and upgrade these tables; never ca
 ``create_all`` outside tests of the migrations themselves.
 
 Conventions:
-- times are naive UTC (``utcnow()``), ids are integers; evidence segments are shown as ``E-<id>``;
+- times are timezone-aware UTC (``utcnow()``; SQLModel's UTCDateTime stores them), ids are integers; evidence segments are shown as ``E-<id>``;
 - JSON columns hold small, typed-at-the-edge structures (lists of ids, settings);
 - staff turns are immutable: an edit is a new turn whose ``supersedes_id`` names the old one.
 """
@@ -19,8 +19,8 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    """Naive UTC now (SQLite keeps no time zone)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    """Aware UTC now (SQLModel refuses naive datetimes)."""
+    return datetime.now(timezone.utc)
 
 
 def _json(default: Any = None) -> Any:

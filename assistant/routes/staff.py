@@ -1,0 +1,304 @@
+"""Staff pages: invite landing, consent, the chat interview, edits, review, submit, withdraw.
+
+A staff member is identified only by the personal link token in the URL; they see nothing but
+their own interview. Every form works without JavaScript (post, then redirect); with htmx the
+chat appends new messages and swaps the composer and progress bar in place.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Optional
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import select
+
+from assistant.engagements import EngagementError, create_invite
+from assistant.interview import actions
+from assistant.interview.actions import AnswerError, Conversation, LinkError
+from assistant.interview.engine import effective_staff_turns
+from assistant.interview.probes import LLMProber, OfflineProber
+from assistant.models import Engagement
+from assistant.rubric import Rubric
+from assistant.web import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
+
+router = APIRouter()
+
+
+def _link_error(request: Request, exc: LinkError) -> Response:
+    title = "Link not found" if exc.status == 404 else "This link is no longer active"
+    return render(request, "error.html", {"title": title, "message": exc.message, "status": exc.status}, status_code=exc.status)
+
+
+def _prober(request: Request, engine, rubric: Rubric, engagement_id: int):  # noqa: ANN001, ANN202
+    settings = request.app.state.settings
+    if settings.llm_enabled:
+        from assistant.llm import get_llm
+
+        llm = get_llm(settings, engine)
+        if llm is not None:
+            return LLMProber(llm, rubric, engagement_id)
+    return OfflineProber(rubric)
+
+
+def _relatedness(request: Request):  # noqa: ANN202
+    return getattr(request.app.state, "relatedness", None)
+
+
+def _messages(conv: Conversation) -> list[dict]:
+    """The transcript as shown to its author: assistant turns, and staff turns with edits applied."""
+    latest = {t.supersedes_id or t.id: t for t in effective_staff_turns(conv.turns)}
+    by_id = {t.id: t for t in conv.turns}
+
+    def root(turn):  # noqa: ANN001, ANN202
+        while turn.supersedes_id is not None:
+            turn = by_id[turn.supersedes_id]
+        return turn
+
+    current = {root(t).id: t for t in latest.values()}
+    out = []
+    for turn in conv.turns:
+        if turn.role == "staff":
+            if turn.supersedes_id is not None:
+                continue
+            shown = current.get(turn.id, turn)
+            out.append({"turn": turn, "shown": shown, "edited": shown.id != turn.id})
+        else:
+            out.append({"turn": turn, "shown": turn, "edited": False})
+    return out
+
+
+def _progress(conv: Conversation, rubric: Rubric) -> dict:
+    cov = conv.interview.coverage if conv.interview else {}
+    parts = []
+    done = total = 0
+    for comp in rubric.components:
+        c = cov.get(comp.id, {"closed": 0, "total": 0})
+        parts.append({"name": comp.name, "closed": c.get("closed", 0), "total": c.get("total", 0)})
+        done += c.get("closed", 0)
+        total += c.get("total", 0)
+    return {"components": parts, "done": done, "total": total}
+
+
+def _chat_context(conv: Conversation, rubric: Rubric, token: str, **extra) -> dict:  # noqa: ANN003
+    ctx = {
+        "conv": conv,
+        "token": token,
+        "messages": _messages(conv),
+        "progress": _progress(conv, rubric),
+        "client_turn_id": uuid.uuid4().hex,
+        "state": conv.interview.state if conv.interview else None,
+        "error": None,
+        "draft": "",
+    }
+    ctx.update(extra)
+    return ctx
+
+
+def _open(session, token: str) -> Conversation:  # noqa: ANN001
+    return actions.load(session, actions.participant_for_token(session, token))
+
+
+@router.get("/i/{token}")
+def interview_page(request: Request, token: str, session: SessionDep, rubric: RubricDep, engine: EngineDep, new: int = 0) -> Response:
+    try:
+        conv = _open(session, token)
+    except LinkError as exc:
+        return _link_error(request, exc)
+    interview = conv.interview
+    if interview is None or conv.consent is None:
+        return render(request, "staff/welcome.html", {"conv": conv, "token": token, "new": new, "rubric": rubric})
+    if interview.state == "declined":
+        return render(request, "staff/declined.html", {"conv": conv, "token": token})
+    if interview.state == "submitted":
+        return render(request, "staff/submitted.html", {"conv": conv, "token": token})
+    if interview.state == "in_progress":
+        # resume: if the last thing stored is an answer (a crash before the reply), reply now
+        if actions.advance(session, interview, rubric, _prober(request, engine, rubric, conv.engagement.id),
+                           _relatedness(request), request.app.state.settings.max_probes_per_question):
+            conv = _open(session, token)
+    return render(request, "staff/chat.html", _chat_context(conv, rubric, token))
+
+
+@router.post("/i/{token}/consent", dependencies=[CSRFDep])
+def consent(request: Request, token: str, session: SessionDep, rubric: RubricDep, engine: EngineDep,
+            choice: Annotated[str, Form()]) -> Response:
+    try:
+        participant = actions.participant_for_token(session, token)
+    except LinkError as exc:
+        return _link_error(request, exc)
+    interview = actions.record_consent(session, participant, choice == "yes", rubric)
+    if interview is not None:
+        actions.advance(session, interview, rubric, OfflineProber(rubric))
+    return RedirectResponse(f"/i/{token}", status_code=303)
+
+
+@router.post("/i/{token}/respond", dependencies=[CSRFDep])
+def respond(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    rubric: RubricDep,
+    engine: EngineDep,
+    client_turn_id: Annotated[str, Form()],
+    action: Annotated[str, Form()] = "answer",
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        conv = _open(session, token)
+    except LinkError as exc:
+        return _link_error(request, exc)
+    if conv.interview is None:
+        return RedirectResponse(f"/i/{token}", status_code=303)
+    last_seen = conv.turns[-1].id if conv.turns else 0
+    try:
+        _turn, created = actions.respond(
+            session, conv.interview, rubric, action, text, client_turn_id, settings.max_answer_chars
+        )
+    except AnswerError as exc:
+        ctx = _chat_context(conv, rubric, token, error=str(exc), draft=text)
+        if is_htmx(request):
+            return render(request, "staff/_composer_update.html", ctx)
+        return render(request, "staff/chat.html", ctx, status_code=422)
+    if created:
+        actions.advance(session, conv.interview, rubric, _prober(request, engine, rubric, conv.engagement.id),
+                        _relatedness(request), settings.max_probes_per_question)
+    if not is_htmx(request):
+        return RedirectResponse(f"/i/{token}#composer", status_code=303)
+    conv = _open(session, token)
+    ctx = _chat_context(conv, rubric, token)
+    ctx["new_messages"] = [m for m in ctx["messages"] if m["turn"].id > last_seen] if created else []
+    return render(request, "staff/_composer_update.html", ctx)
+
+
+@router.get("/i/{token}/edit/{turn_id}")
+def edit_form(request: Request, token: str, turn_id: int, session: SessionDep, rubric: RubricDep, back: str = "chat") -> Response:
+    try:
+        conv = _open(session, token)
+    except LinkError as exc:
+        return _link_error(request, exc)
+    target = next((m for m in _messages(conv) if m["turn"].id == turn_id and m["turn"].role == "staff"), None)
+    if target is None or conv.interview is None:
+        return render(request, "error.html", {"title": "Answer not found", "message": "That answer is not part of your interview.", "status": 404}, status_code=404)
+    _, question = rubric.question(target["turn"].question_id)
+    return render(request, "staff/edit.html", {
+        "token": token, "item": target, "question": question, "back": back,
+        "client_turn_id": uuid.uuid4().hex, "error": None, "draft": target["shown"].text,
+    })
+
+
+@router.post("/i/{token}/edit/{turn_id}", dependencies=[CSRFDep])
+def edit_save(
+    request: Request, token: str, turn_id: int, session: SessionDep, settings: SettingsDep, rubric: RubricDep,
+    client_turn_id: Annotated[str, Form()], action: Annotated[str, Form()] = "answer",
+    text: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "chat",
+) -> Response:
+    try:
+        conv = _open(session, token)
+    except LinkError as exc:
+        return _link_error(request, exc)
+    if conv.interview is None:
+        return RedirectResponse(f"/i/{token}", status_code=303)
+    try:
+        actions.edit(session, conv.interview, rubric, turn_id, action, text, client_turn_id, settings.max_answer_chars)
+    except AnswerError as exc:
+        target = next((m for m in _messages(conv) if m["turn"].id == turn_id), None)
+        if target is None:
+            return render(request, "error.html", {"title": "Answer not found", "message": str(exc), "status": 404}, status_code=404)
+        _, question = rubric.question(target["turn"].question_id)
+        return render(request, "staff/edit.html", {
+            "token": token, "item": target, "question": question, "back": back,
+            "client_turn_id": client_turn_id, "error": str(exc), "draft": text,
+        }, status_code=422)
+    dest = f"/i/{token}/review" if back == "review" else f"/i/{token}#turn-{turn_id}"
+    return RedirectResponse(dest, status_code=303)
+
+
+@router.get("/i/{token}/review")
+def review(request: Request, token: str, session: SessionDep, rubric: RubricDep) -> Response:
+    try:
+        conv = _open(session, token)
+    except LinkError as exc:
+        return _link_error(request, exc)
+    if conv.interview is None or conv.interview.state in ("declined",):
+        return RedirectResponse(f"/i/{token}", status_code=303)
+    items = actions.review_items(conv.interview, conv.turns, rubric)
+    return render(request, "staff/review.html", {"conv": conv, "token": token, "items": items,
+                                                  "progress": _progress(conv, rubric)})
+
+
+@router.post("/i/{token}/submit", dependencies=[CSRFDep])
+def submit(request: Request, token: str, session: SessionDep) -> Response:
+    try:
+        conv = _open(session, token)
+    except LinkError as exc:
+        return _link_error(request, exc)
+    if conv.interview is None:
+        return RedirectResponse(f"/i/{token}", status_code=303)
+    try:
+        actions.submit(session, conv.interview, conv.participant)
+    except AnswerError as exc:
+        return render(request, "error.html", {"title": "Not submitted", "message": str(exc), "status": 409}, status_code=409)
+    return RedirectResponse(f"/i/{token}", status_code=303)
+
+
+@router.get("/i/{token}/pause")
+def pause(request: Request, token: str, session: SessionDep) -> Response:
+    try:
+        conv = _open(session, token)
+    except LinkError as exc:
+        return _link_error(request, exc)
+    return render(request, "staff/pause.html", {"conv": conv, "token": token})
+
+
+@router.get("/i/{token}/withdraw")
+def withdraw_confirm(request: Request, token: str, session: SessionDep) -> Response:
+    try:
+        conv = _open(session, token)
+    except LinkError as exc:
+        return _link_error(request, exc)
+    return render(request, "staff/withdraw.html", {"conv": conv, "token": token})
+
+
+@router.post("/i/{token}/withdraw", dependencies=[CSRFDep])
+def withdraw(request: Request, token: str, session: SessionDep) -> Response:
+    try:
+        conv = _open(session, token)
+    except LinkError as exc:
+        return _link_error(request, exc)
+    actions.withdraw(session, conv.participant, conv.interview)
+    return render(request, "staff/withdrawn.html", {})
+
+
+def _open_engagement(session, open_token: str) -> Optional[Engagement]:  # noqa: ANN001
+    engagement = session.exec(select(Engagement).where(Engagement.open_token == open_token)).first()
+    if engagement is None or not engagement.open_link_enabled:
+        return None
+    return engagement
+
+
+@router.get("/join/{open_token}")
+def join_form(request: Request, open_token: str, session: SessionDep) -> Response:
+    engagement = _open_engagement(session, open_token)
+    if engagement is None:
+        return render(request, "error.html", {"title": "This link is no longer active",
+                      "message": "This sign-up link is closed. Ask the person who shared it for a current link.", "status": 410}, status_code=410)
+    return render(request, "staff/join.html", {"engagement": engagement, "open_token": open_token, "error": None})
+
+
+@router.post("/join/{open_token}", dependencies=[CSRFDep])
+def join(request: Request, open_token: str, session: SessionDep,
+         department: Annotated[str, Form()] = "", role_level: Annotated[str, Form()] = "") -> Response:
+    engagement = _open_engagement(session, open_token)
+    if engagement is None:
+        return render(request, "error.html", {"title": "This link is no longer active",
+                      "message": "This sign-up link is closed.", "status": 410}, status_code=410)
+    try:
+        invite = create_invite(session, engagement, department, role_level, source="open_link")
+    except EngagementError as exc:
+        return render(request, "staff/join.html", {"engagement": engagement, "open_token": open_token,
+                      "error": "Please choose your department and role level."}, status_code=422)
+    session.commit()
+    return RedirectResponse(f"/i/{invite.token}?new=1", status_code=303)
