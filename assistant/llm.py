@@ -33,7 +33,7 @@ from sqlmodel import Session, select
 
 from assistant.config import Settings
 from assistant.models import LLMCall
-from assistant.prompts import Prompt, load_prompt
+from assistant.prompts import load_prompt
 
 log = logging.getLogger(__name__)
 
@@ -268,9 +268,11 @@ class LLMClient:
         errors: list[str] = []
         attempts = self.max_retries + 1
         for attempt in range(1, attempts + 1):
-            text, usage, latency_ms = self._call(prompt, conversation, response_format,
-                                                 max_tokens, base, attempt)
+            text, usage, latency_ms, cut = self._call(conversation, response_format,
+                                                      max_tokens, base, attempt)
             value, errors = check(text)
+            if errors and cut:
+                errors.append(f"the reply was cut off at max_tokens={max_tokens}; be shorter")
             row = dict(**base, response=text, attempt=attempt, latency_ms=latency_ms, **usage)
             if not errors:
                 self._log(**row, outcome=OK)
@@ -285,14 +287,14 @@ class LLMClient:
 
     def _call(
         self,
-        prompt: Prompt,
         conversation: list[dict],
         response_format: Callable[[], dict | None],
         max_tokens: int,
         base: dict,
         attempt: int,
-    ) -> tuple[str, dict, float]:
-        """One network call: (reply text, token usage, latency in ms); failures logged and raised."""
+    ) -> tuple[str, dict, float, bool]:
+        """One network call: (reply, token usage, latency in ms, cut at max_tokens); failures
+        are logged and raised as ``LLMFailed``."""
         for _ in range(2):  # at most one switch of response_format style
             fmt = response_format()
             kwargs: dict[str, Any] = dict(
@@ -328,10 +330,8 @@ class LLMClient:
                 "tokens_in": getattr(resp.usage, "prompt_tokens", 0) or 0,
                 "tokens_out": getattr(resp.usage, "completion_tokens", 0) or 0,
             }
-            if choice is not None and choice.finish_reason == "length":
-                # The check will reject the truncated JSON; say why in the reply we log.
-                log.info("llm reply cut at max_tokens=%d", max_tokens)
-            return text, usage, latency_ms
+            cut = choice is not None and choice.finish_reason == "length"
+            return text, usage, latency_ms, cut
         raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod

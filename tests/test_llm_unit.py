@@ -31,13 +31,15 @@ class Echo(BaseModel):
     sentiment: Literal["positive", "negative", "neutral"]
 
 
-def completion(content: str, prompt_tokens: int = 50, completion_tokens: int = 7) -> dict:
+def completion(
+    content: str, prompt_tokens: int = 50, completion_tokens: int = 7, finish: str = "stop"
+) -> dict:
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": "fake-model",
-        "choices": [{"index": 0, "finish_reason": "stop",
+        "choices": [{"index": 0, "finish_reason": finish,
                      "message": {"role": "assistant", "content": content}}],
         "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                   "total_tokens": prompt_tokens + completion_tokens},
@@ -127,6 +129,14 @@ def test_invalid_json_then_valid_on_retry_with_the_error_sent_back(llm, fake, en
     assert second[-2] == {"role": "assistant", "content": '{"topic": "email", "sentiment": '}
     assert second[-1]["role"] == "user" and "not valid JSON" in second[-1]["content"]
     assert fake.requests[0]["max_tokens"] == 32 and fake.requests[0]["temperature"] == 0
+
+
+def test_reply_cut_at_max_tokens_says_so(llm, fake, engine) -> None:
+    fake.script = [completion('{"topic": "spread', finish="length"),
+                   completion('{"topic": "email", "sentiment": "neutral"}')]
+    assert llm.structured("selftest", "selftest_echo", VARS, Echo, max_tokens=8).topic == "email"
+    assert "cut off at max_tokens=8" in rows(engine)[0].error
+    assert "cut off at max_tokens=8" in fake.requests[1]["messages"][-1]["content"]
 
 
 def test_schema_failures_exhaust_retries_and_raise(llm, fake, engine) -> None:
