@@ -22,7 +22,6 @@ import hashlib
 import json
 import logging
 import time
-from datetime import datetime, timezone
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, NoReturn, TypeVar
 
@@ -365,8 +364,6 @@ class LLMClient:
 
     def _log(self, **fields: Any) -> None:
         fields["response"] = (fields.get("response") or "")[:MAX_LOGGED_RESPONSE]
-        # Aware UTC: SQLModel's datetime column refuses naive values (it stores UTC either way).
-        fields.setdefault("created_at", datetime.now(timezone.utc))
         with Session(self.engine) as session:
             session.add(LLMCall(**fields))
             session.commit()
