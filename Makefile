@@ -1,0 +1,17 @@
+# The two commands: `make demo` runs the product with a demo engagement; `make test` runs every test.
+.PHONY: demo test bench serve
+
+demo:
+	scripts/setup.sh run
+	HF_HUB_OFFLINE=1 .venv/bin/dm3 demo
+
+test:
+	scripts/test.sh
+
+serve:
+	scripts/setup.sh run
+	HF_HUB_OFFLINE=1 .venv/bin/dm3 serve
+
+bench:
+	scripts/setup.sh bench
+	HF_HUB_OFFLINE=1 .venv/bin/python bench/interview_load.py

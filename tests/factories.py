@@ -1,0 +1,47 @@
+"""Factories for engagements, participants and consultants on the real test database."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from sqlmodel import Session
+
+from assistant.accounts import create_user
+from assistant.engagements import create_engagement, create_invite
+from assistant.models import Engagement, User
+
+PASSWORD = "correct horse battery"
+DEPARTMENTS = ["Public Works", "Finance", "Parks"]
+
+
+def make_consultant(session: Session, email: str = "consultant@example.org", role: str = "consultant") -> User:
+    user = create_user(session, email, PASSWORD, role=role)
+    session.commit()
+    return user
+
+
+def make_engagement(session: Session, organisation: str = "Town of Testville") -> Engagement:
+    engagement = create_engagement(session, organisation, list(DEPARTMENTS))
+    session.commit()
+    return engagement
+
+
+def invite(session: Session, engagement: Engagement, department: str = "Public Works", role: str = "frontline",
+           email: Optional[str] = None) -> str:
+    """A fresh personal link token for a new participant."""
+    token = create_invite(session, engagement, department, role, email).token
+    session.commit()
+    return token
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def field(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert match, f"page has no field {name}"
+    return match.group(1)

@@ -1,0 +1,112 @@
+"""The interview engine: plans by role, probe rules, coverage and where a conversation resumes."""
+
+from __future__ import annotations
+
+import itertools
+
+from assistant.interview.engine import Step, coverage, effective_staff_turns, next_step, probe_reason
+from assistant.interview.guide import plan_for
+from assistant.models import Turn
+
+_ids = itertools.count(1)
+
+
+def turn(role: str, kind: str, qid: str, text: str = "", probe_index: int = 0, supersedes: int | None = None) -> Turn:
+    return Turn(id=next(_ids), interview_id=1, role=role, kind=kind, question_id=qid, text=text,
+                probe_index=probe_index, supersedes_id=supersedes)
+
+
+DETAILED = ("Every Monday I export the permit list from Accela into Excel, fix the addresses by hand "
+            "and email it to the finance team, who re-type the totals into their own workbook.")
+
+
+def test_plan_covers_every_component_with_questions_for_the_role(rubric):
+    for role in ("frontline", "supervisor", "manager", "executive"):
+        plan = plan_for(rubric, role, seed=0)
+        assert len(plan) == rubric.questions_per_component * 6
+        components = [rubric.question(q)[0].id for q in plan]
+        assert sorted(set(components)) == sorted(c.id for c in rubric.components)
+        for qid in plan:
+            assert role in rubric.question(qid)[1].roles
+
+
+def test_plans_differ_by_role_and_rotate_by_seed(rubric):
+    assert plan_for(rubric, "executive") != plan_for(rubric, "frontline")
+    plans = {tuple(plan_for(rubric, "frontline", seed=s)) for s in range(5)}
+    assert len(plans) > 1
+    assert plan_for(rubric, "manager", seed=3) == plan_for(rubric, "manager", seed=3)
+
+
+def test_probe_rules_short_vague_and_detailed():
+    assert probe_reason("Not much.", "How does data move?") == "short"
+    assert probe_reason("It depends, sometimes things are fine and sometimes not really.", "How does data move?") == "vague"
+    assert probe_reason(DETAILED, "How does data move?") is None
+
+
+def test_off_topic_rule_uses_relatedness_only_when_given():
+    answer = "My favourite football team won the cup final at the weekend after extra time."
+    assert probe_reason(answer, "How does your data move?") is None
+    assert probe_reason(answer, "How does your data move?", relatedness=lambda a, q: 0.02) == "off_topic"
+    assert probe_reason(answer, "How does your data move?", relatedness=lambda a, q: 0.5) is None
+
+
+def test_first_step_asks_the_first_planned_question(rubric):
+    plan = plan_for(rubric, "frontline")
+    assert next_step(plan, [], rubric) == Step("ask", plan[0])
+
+
+def test_short_answer_is_probed_at_most_twice_then_moves_on(rubric):
+    plan = plan_for(rubric, "frontline")
+    q = plan[0]
+    turns = [turn("assistant", "question", q), turn("staff", "answer", q, "Excel.")]
+    step = next_step(plan, turns, rubric)
+    assert step.kind == "probe" and step.probe_index == 1 and step.reason == "short"
+    turns += [turn("assistant", "probe", q, "Where is it re-typed?", probe_index=1), turn("staff", "answer", q, "No idea", 1)]
+    step = next_step(plan, turns, rubric)
+    assert step.kind == "probe" and step.probe_index == 2
+    turns += [turn("assistant", "probe", q, "What breaks?", probe_index=2), turn("staff", "answer", q, "Dunno", 2)]
+    assert next_step(plan, turns, rubric) == Step("ask", plan[1])
+
+
+def test_skip_and_dont_know_close_the_question(rubric):
+    plan = plan_for(rubric, "manager")
+    turns = [turn("assistant", "question", plan[0]), turn("staff", "skip", plan[0])]
+    assert next_step(plan, turns, rubric) == Step("ask", plan[1])
+    turns += [turn("assistant", "question", plan[1]), turn("staff", "dont_know", plan[1])]
+    assert next_step(plan, turns, rubric) == Step("ask", plan[2])
+
+
+def test_resume_waits_for_the_open_question(rubric):
+    plan = plan_for(rubric, "frontline")
+    turns = [turn("assistant", "question", plan[0]), turn("staff", "answer", plan[0], DETAILED),
+             turn("assistant", "ack", plan[0], "Thanks."), turn("assistant", "question", plan[1])]
+    assert next_step(plan, turns, rubric) == Step("await", plan[1], 0)
+
+
+def test_after_the_last_answer_the_interview_is_done(rubric):
+    plan = plan_for(rubric, "executive")
+    turns = []
+    for q in plan:
+        turns += [turn("assistant", "question", q), turn("staff", "answer", q, DETAILED)]
+    assert next_step(plan, turns, rubric) == Step("done")
+    cov = coverage(plan, turns, rubric)
+    assert all(c["closed"] == c["total"] == 2 and c["answered"] == 2 for c in cov.values())
+
+
+def test_edits_replace_what_is_shown_but_not_the_flow(rubric):
+    plan = plan_for(rubric, "frontline")
+    q = plan[0]
+    original = turn("staff", "answer", q, DETAILED)
+    turns = [turn("assistant", "question", q), original, turn("assistant", "question", plan[1])]
+    edited = turn("staff", "answer", q, "Edited answer with detail, for example 3 systems.", supersedes=original.id)
+    turns.append(edited)
+    assert [t.text for t in effective_staff_turns(turns)] == [edited.text]
+    assert next_step(plan, turns, rubric) == Step("await", plan[1], 0)
+
+
+def test_coverage_counts_skips_as_closed_not_answered(rubric):
+    plan = plan_for(rubric, "supervisor")
+    comp = rubric.question(plan[0])[0].id
+    turns = [turn("assistant", "question", plan[0]), turn("staff", "skip", plan[0])]
+    cov = coverage(plan, turns, rubric)
+    assert cov[comp] == {"total": 2, "asked": 1, "answered": 0, "closed": 1}

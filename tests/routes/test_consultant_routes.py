@@ -1,0 +1,143 @@
+"""Consultant set-up over HTTP: login, engagements, roster, invites (one, CSV), progress, transcripts."""
+
+from __future__ import annotations
+
+import html
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from assistant.models import AuditEvent, Engagement, Participant, RosterCount
+from tests.factories import PASSWORD, csrf_of, make_consultant
+
+
+def create(c: TestClient, organisation: str = "City of Lakeside") -> int:
+    r = c.post("/engagements", data={"organisation": organisation, "departments": "Works\nFinance, Parks",
+                                     "role_levels": "frontline, supervisor, manager, executive", "csrf_token": c.csrf},
+               follow_redirects=False)
+    assert r.status_code == 303
+    return int(r.headers["location"].split("/")[2].split("?")[0])
+
+
+def test_pages_need_login_and_bad_passwords_fail(client, session):
+    make_consultant(session)
+    r = client.get("/engagements", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    csrf = csrf_of(client.get("/login").text)
+    r = client.post("/login", data={"email": "consultant@example.org", "password": "wrong password", "csrf_token": csrf})
+    assert r.status_code == 401 and "not right" in r.text
+    r = client.post("/login", data={"email": "consultant@example.org", "password": PASSWORD, "csrf_token": "forged"})
+    assert r.status_code == 403
+
+
+def test_logout_revokes_the_session(consultant_client):
+    c = consultant_client
+    assert c.get("/engagements").status_code == 200
+    c.post("/logout", data={"csrf_token": c.csrf})
+    assert c.get("/engagements", follow_redirects=False).status_code == 303
+
+
+def test_equity_reviewer_cannot_open_consultant_pages(app, session):
+    make_consultant(session, "reviewer@example.org", role="equity_reviewer")
+    c = TestClient(app)
+    csrf = csrf_of(c.get("/login").text)
+    c.post("/login", data={"email": "reviewer@example.org", "password": PASSWORD, "csrf_token": csrf})
+    assert c.get("/engagements").status_code == 403
+
+
+def test_create_engagement_with_roster_and_audit(consultant_client, engine):
+    c = consultant_client
+    eid = create(c)
+    page = c.get(f"/engagements/{eid}?created=1").text
+    assert "City of Lakeside" in page and "Engagement created" in page
+    r = c.post(f"/engagements/{eid}/roster", data={"roster-0-frontline": "40", "roster-1-manager": "3", "csrf_token": c.csrf},
+               follow_redirects=False)
+    assert r.status_code == 303
+    with Session(engine) as s:
+        rows = {(r.department, r.role_level): r.count for r in s.exec(select(RosterCount))}
+        assert rows == {("Works", "frontline"): 40, ("Finance", "manager"): 3}
+        actions = [a.action for a in s.exec(select(AuditEvent))]
+        assert "engagement.create" in actions and "engagement.roster" in actions
+    r = c.post(f"/engagements/{eid}/roster", data={"roster-0-frontline": "lots", "csrf_token": c.csrf})
+    assert r.status_code == 422 and "whole number" in r.text
+
+
+def test_engagement_form_errors_are_listed(consultant_client):
+    c = consultant_client
+    r = c.post("/engagements", data={"organisation": "", "departments": "", "role_levels": "staff", "csrf_token": c.csrf})
+    assert r.status_code == 422
+    assert "Organisation name is required" in r.text and "at least one department" in r.text and "missing: frontline" in r.text
+
+
+def test_single_invite_shows_the_link_once(consultant_client, engine):
+    c = consultant_client
+    eid = create(c)
+    r = c.post(f"/engagements/{eid}/invites", data={"department": "Works", "role_level": "frontline",
+                                                   "email": "pat@example.org", "csrf_token": c.csrf})
+    assert "shown only once" in r.text and "/i/" in r.text
+    with Session(engine) as s:
+        p = s.exec(select(Participant)).one()
+        assert p.token_hash and len(p.token_hash) == 64 and p.email == "pat@example.org"
+    assert "/i/" not in c.get(f"/engagements/{eid}").text.split("Progress")[1].split("Interviews")[0]
+
+
+def test_bulk_csv_invites_all_or_nothing(consultant_client, engine):
+    c = consultant_client
+    eid = create(c)
+    broken = b"department,role level,email\nWorks,frontline,\nAccounts,manager,\nParks,boss,not-an-email\n"
+    r = c.post(f"/engagements/{eid}/invites/import", files={"file": ("staff.csv", broken, "text/csv")},
+               data={"csrf_token": c.csrf})
+    assert r.status_code == 422
+    text = html.unescape(r.text)
+    assert "row 3: unknown department 'Accounts'" in text and "row 4: unknown role level 'boss'" in text
+    assert "row 4: 'not-an-email' is not an email address" in text
+    with Session(engine) as s:
+        assert s.exec(select(Participant)).all() == []
+    r = c.post(f"/engagements/{eid}/invites/import", files={"file": ("bad.csv", b"\xff\xfe\x00W", "text/csv")},
+               data={"csrf_token": c.csrf})
+    assert r.status_code == 422 and "not UTF-8" in r.text
+    good = b"Works,frontline\nFinance,manager,lee@example.org\nParks,executive\n"
+    r = c.post(f"/engagements/{eid}/invites/import", files={"file": ("staff.csv", good, "text/csv")},
+               data={"csrf_token": c.csrf})
+    assert r.status_code == 200 and "3 invites created" in r.text and "Download links (CSV)" in r.text
+    with Session(engine) as s:
+        assert len(s.exec(select(Participant)).all()) == 3
+
+
+def test_progress_table_counts_each_status(consultant_client, engine, session, rubric):
+    from assistant.interview import actions
+    from tests.factories import invite
+
+    c = consultant_client
+    eid = create(c)
+    with Session(engine) as s:
+        engagement = s.get(Engagement, eid)
+        tokens = [invite(s, engagement, "Works", "frontline") for _ in range(4)]
+        started, submitted, withdrawn = (actions.participant_for_token(s, t) for t in tokens[:3])
+        for p in (started, submitted, withdrawn):
+            actions.record_consent(s, p, True, rubric)
+        iv = actions.load(s, submitted).interview
+        actions.submit(s, iv, submitted)
+        actions.withdraw(s, withdrawn, actions.load(s, withdrawn).interview)
+    page = c.get(f"/engagements/{eid}/progress").text
+    row = page.split("<td>Works</td><td>frontline</td>")[1].split("</tr>")[0]
+    assert [int(x) for x in row.replace('<td class="num">', " ").replace("</td>", " ").split()] == [0, 4, 1, 1, 1]
+
+
+def test_transcript_is_deidentified(consultant_client, engine, rubric):
+    from assistant.interview import actions
+    from tests.factories import invite
+
+    c = consultant_client
+    eid = create(c)
+    with Session(engine) as s:
+        token = invite(s, s.get(Engagement, eid), "Finance", "manager", email="secret.person@example.org")
+        p = actions.participant_for_token(s, token)
+        iv = actions.record_consent(s, p, True, rubric)
+        actions.advance(s, iv, rubric)
+        actions.respond(s, iv, rubric, "answer", "We reconcile 12 ledgers in Excel each month.", "c1", 4000)
+        actions.advance(s, iv, rubric)
+        interview_id, participant_id = iv.id, p.id
+    page = c.get(f"/engagements/{eid}/transcripts/{interview_id}").text
+    assert f"P-{participant_id}" in page and "We reconcile 12 ledgers" in page and "engine: offline" in page
+    assert "secret.person" not in page

@@ -1,0 +1,209 @@
+"""The staff interview over HTTP (TestClient, real SQLite): consent to submit, and bad input."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from assistant.app import create_app
+from assistant.models import Interview, Participant, Turn, utcnow
+from tests.factories import csrf_of, field, invite, make_engagement
+
+DETAILED = "For example, every week we export 3 reports from Accela into Excel and email them to finance."
+
+
+def start(client: TestClient, token: str) -> str:
+    csrf = csrf_of(client.get(f"/i/{token}").text)
+    r = client.post(f"/i/{token}/consent", data={"choice": "yes", "csrf_token": csrf}, follow_redirects=True)
+    assert r.status_code == 200 and 'id="answer"' in r.text
+    return csrf
+
+
+def answer(client: TestClient, token: str, csrf: str, text: str = DETAILED, action: str = "answer", htmx: bool = False):
+    page = client.get(f"/i/{token}").text
+    data = {"text": text, "action": action, "client_turn_id": field(page, "client_turn_id"), "csrf_token": csrf}
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(f"/i/{token}/respond", data=data, headers=headers, follow_redirects=False)
+
+
+def staff_turns(engine) -> list[Turn]:
+    with Session(engine) as s:
+        return list(s.exec(select(Turn).where(Turn.role == "staff")).all())
+
+
+def test_welcome_explains_purpose_time_and_confidentiality(client, session):
+    token = invite(session, make_engagement(session))
+    page = client.get(f"/i/{token}").text
+    for words in ("20 to 30 minutes", "Who sees what", "withdraw", "fewer than 5", "I agree"):
+        assert words in page
+
+
+def test_declining_ends_politely(client, session, engine):
+    token = invite(session, make_engagement(session))
+    csrf = csrf_of(client.get(f"/i/{token}").text)
+    r = client.post(f"/i/{token}/consent", data={"choice": "no", "csrf_token": csrf}, follow_redirects=True)
+    assert "Nothing else has been recorded" in r.text
+    assert staff_turns(engine) == []
+
+
+def test_whole_interview_without_javascript(client, session, engine, rubric):
+    token = invite(session, make_engagement(session), role="executive")
+    csrf = start(client, token)
+    for _ in range(40):
+        page = client.get(f"/i/{token}").text
+        if "Review and submit my answers" in page:
+            break
+        r = answer(client, token, csrf)
+        assert r.status_code == 303
+    else:
+        raise AssertionError("the interview never ended")
+    review = client.get(f"/i/{token}/review").text
+    assert review.count(DETAILED) == rubric.questions_per_component * 6
+    r = client.post(f"/i/{token}/submit", data={"csrf_token": csrf}, follow_redirects=True)
+    assert "your answers were submitted" in r.text
+    with Session(engine) as s:
+        assert s.exec(select(Interview)).one().state == "submitted"
+
+
+def test_htmx_reply_appends_messages_and_swaps_the_composer(client, session):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    r = answer(client, token, csrf, htmx=True)
+    assert r.status_code == 200
+    assert r.text.count('class="msg ') >= 3  # the answer, an acknowledgement, the next question
+    assert 'id="composer"' in r.text and 'hx-swap-oob="true"' in r.text and "autofocus" in r.text
+
+
+def test_short_answer_gets_a_probe_from_the_rubric(client, session, rubric):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    r = answer(client, token, csrf, text="Excel.", htmx=True)
+    with Session(client.app.state.engine) as s:
+        iv = s.exec(select(Interview)).one()
+        probe = s.exec(select(Turn).where(Turn.kind == "probe")).one()
+    _, question = rubric.question(iv.plan[0])
+    assert probe.text == question.probes[0] and probe.engine == "offline"
+    assert question.probes[0].replace("'", "&#39;") in r.text
+
+
+def test_double_submit_stores_one_turn(client, session, engine):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    page = client.get(f"/i/{token}").text
+    data = {"text": DETAILED, "action": "answer", "client_turn_id": field(page, "client_turn_id"), "csrf_token": csrf}
+    assert client.post(f"/i/{token}/respond", data=data, follow_redirects=False).status_code == 303
+    assert client.post(f"/i/{token}/respond", data=data, follow_redirects=False).status_code == 303
+    assert len(staff_turns(engine)) == 1
+
+
+def test_empty_and_long_answers_keep_the_draft(client, session, engine):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    r = answer(client, token, csrf, text="  ")
+    assert r.status_code == 422 and "Please type an answer" in r.text
+    long_text = "word " * 1000
+    r = answer(client, token, csrf, text=long_text)
+    assert r.status_code == 422 and "the limit is 4,000" in r.text and long_text.strip() in r.text
+    r = answer(client, token, csrf, text=long_text, htmx=True)
+    assert r.status_code == 200 and "the limit is 4,000" in r.text
+    assert staff_turns(engine) == []
+
+
+def test_html_in_answers_is_shown_escaped(client, session):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    answer(client, token, csrf, text="<script>alert(1)</script> we use <b>Excel</b> every day for 3 reports")
+    page = client.get(f"/i/{token}").text
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_missing_csrf_token_is_refused_and_nothing_saved(client, session, engine):
+    token = invite(session, make_engagement(session))
+    start(client, token)
+    page = client.get(f"/i/{token}").text
+    r = client.post(f"/i/{token}/respond", data={"text": DETAILED, "client_turn_id": field(page, "client_turn_id")})
+    assert r.status_code == 403 and "expired" in r.text
+    assert staff_turns(engine) == []
+
+
+def test_edit_then_review_shows_the_new_text(client, session, engine):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    answer(client, token, csrf)
+    turn_id = staff_turns(engine)[0].id
+    form = client.get(f"/i/{token}/edit/{turn_id}?back=review").text
+    r = client.post(f"/i/{token}/edit/{turn_id}", data={
+        "text": "Changed: we now use a shared database.", "action": "answer", "back": "review",
+        "client_turn_id": field(form, "client_turn_id"), "csrf_token": csrf}, follow_redirects=True)
+    assert "Changed: we now use a shared database." in r.text and DETAILED not in r.text
+    assert len(staff_turns(engine)) == 2  # the original is kept as a record
+
+
+def test_pause_and_resume_on_another_device(app, session):
+    token = invite(session, make_engagement(session))
+    first = TestClient(app)
+    csrf = start(first, token)
+    answer(first, token, csrf)
+    assert token in first.get(f"/i/{token}/pause").text
+    second = TestClient(app)  # no cookies: another device
+    page = second.get(f"/i/{token}").text
+    assert DETAILED in page and 'id="answer"' in page
+    assert answer(second, token, csrf_of(page)).status_code == 303
+    with Session(app.state.engine) as s:
+        plan = s.exec(select(Interview)).one().plan
+        answered = [t.question_id for t in s.exec(select(Turn).where(Turn.role == "staff").order_by(Turn.id))]
+    assert answered == plan[:2]  # the second device continued at the second question
+
+
+def test_unknown_expired_and_withdrawn_links_get_friendly_pages(client, session, engine):
+    r = client.get("/i/not-a-real-token")
+    assert r.status_code == 404 and "could not find an interview" in r.text and "Traceback" not in r.text
+    engagement = make_engagement(session)
+    token = invite(session, engagement)
+    with Session(engine) as s:
+        p = s.exec(select(Participant)).one()
+        p.expires_at = utcnow() - timedelta(hours=1)
+        s.add(p)
+        s.commit()
+    r = client.get(f"/i/{token}")
+    assert r.status_code == 410 and "expired" in r.text
+    token2 = invite(session, engagement)
+    csrf = start(client, token2)
+    r = client.post(f"/i/{token2}/withdraw", data={"csrf_token": csrf})
+    assert "You have withdrawn" in r.text
+    assert client.get(f"/i/{token2}").status_code == 410
+
+
+def test_open_link_lets_staff_pick_their_group(consultant_client, session, engine):
+    engagement = make_engagement(session)
+    c = consultant_client
+    c.post(f"/engagements/{engagement.id}/open-link", data={"enabled": "on", "csrf_token": c.csrf})
+    session.refresh(engagement)
+    staff = TestClient(c.app)
+    page = staff.get(f"/join/{engagement.open_token}").text
+    csrf = csrf_of(page)
+    r = staff.post(f"/join/{engagement.open_token}", data={"department": "", "role_level": "", "csrf_token": csrf})
+    assert r.status_code == 422 and "choose your department" in r.text
+    r = staff.post(f"/join/{engagement.open_token}", data={"department": "Finance", "role_level": "manager", "csrf_token": csrf})
+    assert r.status_code == 200 and "This is your personal link" in r.text
+    with Session(engine) as s:
+        p = s.exec(select(Participant)).one()
+        assert (p.department, p.role_level, p.source) == ("Finance", "manager", "open_link")
+    c.post(f"/engagements/{engagement.id}/open-link", data={"enabled": "off", "csrf_token": c.csrf})
+    assert staff.get(f"/join/{engagement.open_token}").status_code == 410
+
+
+def test_off_topic_answer_is_probed_with_the_real_embedding_model(settings, engine, session, rubric):
+    settings.interview_relatedness = True
+    app = create_app(settings)
+    client = TestClient(app)
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    answer(client, token, csrf, text="My favourite football team won the cup final at the weekend after extra time.")
+    with Session(engine) as s:
+        probe = s.exec(select(Turn).where(Turn.kind == "probe")).one()
+    assert probe.engine == "offline" and probe.probe_index == 1
+    assert any(probe.text == t.format(topic=rubric.question(probe.question_id)[1].topic) for t in rubric.probes.off_topic)
