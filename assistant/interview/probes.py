@@ -105,4 +105,4 @@ class LLMProber:
         except LLMFailed as exc:
             log.warning("LLM probe failed, using the offline probe: %s", exc)
             fallback = self.offline.probe(question, component_name, answer, reason, index)
-            return Probe(fallback.text, f"offline (LLM failed: {str(getattr(exc, 'reason', exc))[:120]})")
+            return Probe(fallback.text, f"offline (LLM failed: {exc.reason[:120]})")

@@ -1,0 +1,39 @@
+"""Probe writers: offline wording from the rubric, LLM validation, and the visible fallback."""
+
+from __future__ import annotations
+
+from assistant.interview.probes import LLMProber, OfflineProber, check_probe_text
+from assistant.llm import LLMFailed
+
+
+class FailingLLM:
+    model = "fake-model"
+
+    def structured(self, **kwargs):
+        raise LLMFailed("timed out after 20s", 1, "interview_probe")
+
+
+def test_offline_probes_use_the_question_follow_ups_in_order(rubric):
+    comp = rubric.components[0]
+    q = comp.questions[0]
+    prober = OfflineProber(rubric)
+    assert prober.probe(q, comp.name, "Excel.", "short", 1).text == q.probes[0]
+    assert prober.probe(q, comp.name, "Excel.", "short", 2).text == q.probes[1]
+    off = prober.probe(q, comp.name, "football", "off_topic", 1).text
+    assert q.topic in off and "{topic}" not in off
+
+
+def test_llm_probe_checks():
+    assert check_probe_text("What happened the last time a report was late?") == []
+    assert check_probe_text("Tell me more.")  # not a question
+    assert check_probe_text("Why? And how?")  # two questions
+    assert check_probe_text("What is your home address?")  # personal data
+    assert check_probe_text("Could you describe " + "the process " * 40 + "?")  # too long
+
+
+def test_llm_failure_falls_back_to_the_offline_probe_and_says_so(rubric):
+    comp = rubric.components[1]
+    q = comp.questions[0]
+    probe = LLMProber(FailingLLM(), rubric).probe(q, comp.name, "dunno", "short", 1)
+    assert probe.text == q.probes[0]
+    assert probe.engine.startswith("offline (LLM failed") and "timed out" in probe.engine
