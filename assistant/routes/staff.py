@@ -165,9 +165,11 @@ def respond(
     if created:
         actions.advance(session, conv.interview, rubric, _prober(request, engine, rubric, conv.engagement.id),
                         _relatedness(request), settings.max_probes_per_question)
-    if not is_htmx(request):
-        return RedirectResponse(f"/i/{token}#composer", status_code=303)
     conv = _open(session, token)
+    if not is_htmx(request):
+        # land on the newest message: "#composer" (sticky) would leave it out of sight
+        anchor = f"turn-{conv.turns[-1].id}" if conv.turns else "composer"
+        return RedirectResponse(f"/i/{token}#{anchor}", status_code=303)
     ctx = _chat_context(conv, rubric, token)
     ctx["new_messages"] = [m for m in ctx["messages"] if m["turn"].id > last_seen] if created else []
     return render(request, "staff/_composer_update.html", ctx)
