@@ -1,0 +1,204 @@
+"""Browser fixtures: one live server on a temporary SQLite file, headless Chromium, fresh pages.
+
+The server is a real ``uvicorn`` process (as in production) on a free loopback port; the tests
+set up their own starting state through the stage functions on the same database file, so each
+test knows exactly which engagement, invite links and accounts exist.
+
+Chromium comes from the system (Debian's ``chromium``); ``playwright install`` cannot download
+browsers here. Without it the tests are skipped, unless ``CI`` is set, where a missing browser
+is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Optional
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assistant.accounts import create_user
+from assistant.db import make_engine, migrate
+from assistant.engagements import create_engagement, create_invite
+from assistant.models import Engagement, Interview, Participant, Turn, utcnow
+from assistant.security import token_hash
+from tests.browser.helpers import DEPARTMENTS, PASSWORD
+
+CHROMIUM = os.environ.get("DM3_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-quic",
+]
+TIMEOUT_MS = 10_000
+
+
+def _chromium_or_skip() -> str:
+    path = CHROMIUM if os.path.isabs(CHROMIUM) else shutil.which(CHROMIUM)
+    if path and os.access(path, os.X_OK):
+        return path
+    message = (f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
+               "(or `scripts/setup.sh test`), or point DM3_CHROMIUM at a Chromium binary.")
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    """The running app: its base URL and an engine on the same database file."""
+
+    url: str
+    engine: Engine
+    log: Path
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """``uvicorn --factory assistant.app:create_app`` on a free port, offline, with a fixed secret."""
+    _chromium_or_skip()  # no point starting a server without a browser
+    folder = tmp_path_factory.mktemp("browser")
+    db_url = f"sqlite:///{folder / 'dm3.db'}"
+    migrate(db_url)
+    port = _free_port()
+    env = dict(
+        os.environ, DM3_DATABASE_URL=db_url, DM3_SECRET_KEY="browser-secret", DM3_BASE_URL=f"http://127.0.0.1:{port}",
+        # the off-topic rule loads the embedding model; it has its own test, and would make probes here less predictable
+        DM3_INTERVIEW_RELATEDNESS="false", DM3_LLM_BASE_URL="", DM3_LLM_MODEL="", HF_HUB_OFFLINE="1",
+    )
+    log = folder / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "assistant.app:create_app", "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning"],
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=Path(__file__).resolve().parents[2],
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.time() > deadline:
+            proc.kill()
+            pytest.fail(f"the live server did not start; its log:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+    engine = make_engine(db_url)
+    try:
+        yield LiveServer(url, engine, log)
+    finally:
+        engine.dispose()
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def browser(live_server: LiveServer):
+    """One headless Chromium for the whole run (each test gets its own context)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=_chromium_or_skip(), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_context(browser, live_server: LiveServer) -> Iterator[Callable]:
+    """Open a fresh browser context (another device: no cookies); all are closed after the test."""
+    opened = []
+
+    def make(**kwargs):  # noqa: ANN003, ANN202
+        ctx = browser.new_context(base_url=live_server.url, **kwargs)
+        ctx.set_default_timeout(TIMEOUT_MS)
+        opened.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in opened:
+        ctx.close()
+
+
+@pytest.fixture
+def page(new_context):
+    """A page in a fresh context with JavaScript on."""
+    return new_context().new_page()
+
+
+@dataclass
+class World:
+    """A known starting state for one test: an engagement, and helpers for invites and accounts."""
+
+    server: LiveServer
+    engagement: Engagement
+    tokens: list[str] = field(default_factory=list)
+
+    def invite(self, department: str = "Public Works", role: str = "frontline", email: Optional[str] = None) -> str:
+        """A new personal link token (returned once by the stage function, as in the product)."""
+        with self.server.session() as s:
+            engagement = s.get(Engagement, self.engagement.id)
+            token = create_invite(s, engagement, department, role, email).token
+            s.commit()
+        self.tokens.append(token)
+        return token
+
+    def staff_turns(self, token: str) -> list[Turn]:
+        """Every stored staff turn of this link's interview (edits included), oldest first."""
+        with self.server.session() as s:
+            participant = s.exec(select(Participant).where(Participant.token_hash == token_hash(token))).one()
+            return list(s.exec(
+                select(Turn).join(Interview, Interview.id == Turn.interview_id)
+                .where(Interview.participant_id == participant.id, Turn.role == "staff").order_by(Turn.id)
+            ).all())
+
+    def expire(self, token: str) -> None:
+        """Move the link's expiry into the past."""
+        with self.server.session() as s:
+            participant = s.exec(select(Participant).where(Participant.token_hash == token_hash(token))).one()
+            participant.expires_at = utcnow() - timedelta(days=1)
+            s.add(participant)
+            s.commit()
+
+    def consultant(self) -> str:
+        """A new consultant account; returns its email (the password is ``PASSWORD``)."""
+        email = f"consultant-{uuid.uuid4().hex[:8]}@example.org"
+        with self.server.session() as s:
+            create_user(s, email, PASSWORD, role="consultant")
+            s.commit()
+        return email
+
+
+@pytest.fixture
+def world(live_server: LiveServer) -> World:
+    """A new engagement with a unique name on the live server's database."""
+    with live_server.session() as s:
+        engagement = create_engagement(s, f"Town of Testville {uuid.uuid4().hex[:6]}", list(DEPARTMENTS))
+        s.commit()
+    return World(live_server, engagement)

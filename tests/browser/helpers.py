@@ -1,0 +1,51 @@
+"""What the browser tests share: fixed answers and small readers of the staff pages."""
+
+from __future__ import annotations
+
+import re
+
+PASSWORD = "correct horse battery"
+DEPARTMENTS = ["Public Works", "Finance", "Parks"]
+# Concrete enough (a number, a named system) that the interviewer never probes it.
+DETAILED = "For example, every week we export {n} reports from Accela into Excel and email them to finance."
+SHORT = "Yes."  # fewer than six words: the interviewer must follow up
+
+
+def detailed(n: int) -> str:
+    """A distinct, concrete answer (so each one can be found once in the transcript)."""
+    return DETAILED.format(n=n)
+
+
+def progress_done(page) -> tuple[int, int]:  # noqa: ANN001
+    """(done, total) from the progress line "3 of 12 questions done"."""
+    text = page.locator("#progress .overall").inner_text()
+    match = re.search(r"(\d+) of (\d+) questions done", text)
+    assert match, f"no progress line: {text!r}"
+    return int(match.group(1)), int(match.group(2))
+
+
+def last_prompt(page) -> str:  # noqa: ANN001
+    """The interviewer's latest question or follow-up, as shown."""
+    item = page.locator("#transcript li.msg.assistant.question, #transcript li.msg.assistant.probe").last
+    return item.inner_text().removeprefix("Interviewer:").strip()
+
+
+def staff_texts(page) -> list[str]:  # noqa: ANN001
+    """The staff member's messages as shown, without the screen-reader prefix and the Edit link."""
+    return page.locator("#transcript li.msg.staff").evaluate_all(
+        """items => items.map(li => {
+            const copy = li.cloneNode(true);
+            copy.querySelectorAll('.sr-only, .meta').forEach(e => e.remove());
+            return copy.textContent.trim();
+        })"""
+    )
+
+
+def prompt_in_sight(page) -> bool:  # noqa: ANN001
+    """Whether the interviewer's latest message is on screen, above the sticky answer box."""
+    return page.evaluate("""() => {
+        const items = document.querySelectorAll('#transcript li.msg.assistant');
+        const latest = items[items.length - 1].getBoundingClientRect();
+        const composer = document.getElementById('composer').getBoundingClientRect();
+        return latest.top >= 0 && latest.bottom <= composer.top + 1;
+    }""")
