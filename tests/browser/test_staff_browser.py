@@ -206,6 +206,7 @@ def test_whole_interview_without_javascript(world, new_context):
     review = page.locator("main").inner_text()
     assert EDITED_NO_JS in review and detailed(4) not in review
     assert not blank_lines(page.locator("main p.msg.staff"))
+    assert page.get_by_role("link", name="Edit answer to:").count() == 13  # 12 answers and a follow-up
 
     with page.expect_navigation():
         page.get_by_role("button", name="Submit my answers").click()
