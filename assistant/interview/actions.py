@@ -313,6 +313,7 @@ class ReviewItem:
     question: str
     status: str
     answers: list[Turn]
+    probes: dict[int, str]  # probe number -> the follow-up question that an answer responds to
 
 
 def review_items(interview: Interview, turns: list[Turn], rubric: Rubric) -> list[ReviewItem]:
@@ -323,5 +324,6 @@ def review_items(interview: Interview, turns: list[Turn], rubric: Rubric) -> lis
     for qid in interview.plan:
         comp, question = rubric.question(qid)
         answers = [t for t in latest if t.question_id == qid]
-        items.append(ReviewItem(qid, comp.id, comp.name, question.text, states[qid].status, answers))
+        probes = {t.probe_index: t.text for t in turns if t.kind == "probe" and t.question_id == qid}
+        items.append(ReviewItem(qid, comp.id, comp.name, question.text, states[qid].status, answers, probes))
     return items

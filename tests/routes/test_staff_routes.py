@@ -207,3 +207,20 @@ def test_off_topic_answer_is_probed_with_the_real_embedding_model(settings, engi
         probe = s.exec(select(Turn).where(Turn.kind == "probe")).one()
     assert probe.engine == "offline" and probe.probe_index == 1
     assert any(probe.text == t.format(topic=rubric.question(probe.question_id)[1].topic) for t in rubric.probes.off_topic)
+
+
+def test_review_shows_each_follow_up_with_its_answer(client, session, rubric):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    answer(client, token, csrf, text="Excel.")
+    answer(client, token, csrf, text="Finance re-types the totals every Monday into their ledger.")
+    with Session(client.app.state.engine) as s:
+        probe = s.exec(select(Turn).where(Turn.kind == "probe")).first()
+    review = html_text(client.get(f"/i/{token}/review").text)
+    assert f"Follow-up: {probe.text}" in review and "Finance re-types the totals" in review
+
+
+def html_text(page: str) -> str:
+    import html
+
+    return html.unescape(page)
