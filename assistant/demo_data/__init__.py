@@ -1,0 +1,1 @@
+"""Data files for the demo engagement (``answers.yaml``: what the demo city's staff say)."""
