@@ -1,0 +1,115 @@
+"""The rating proposal as typed data, shared by the offline engine, the LLM engine, the CLI
+and the database stage.
+
+``EvidenceItem`` is one segment as the engines see it (``id`` is the citation id: ``E-12`` for a
+stored segment, any string in a file); ``Proposal`` is what an engine returns for one component.
+``LLMRating`` is the smaller object the LLM is asked to produce: the engine fills in what the
+model must not be trusted with (status, voice mix, engine, prompt version).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, Optional
+
+from pydantic import BaseModel, Field
+
+from assistant.rubric import Judgment
+
+Status = Literal["proposed", "insufficient_evidence", "failed"]
+PROPOSED: Status = "proposed"
+INSUFFICIENT: Status = "insufficient_evidence"
+FAILED: Status = "failed"
+
+_SEGMENT_ID = re.compile(r"^E-(\d+)$")
+
+
+def segment_ref(segment_id: int) -> str:
+    """The citation id of a stored segment: ``E-<id>``."""
+    return f"E-{segment_id}"
+
+
+def segment_pk(ref: str) -> Optional[int]:
+    """The database id behind a citation id ``E-12`` (None when ``ref`` is not of that form)."""
+    match = _SEGMENT_ID.match(ref.strip())
+    return int(match.group(1)) if match else None
+
+
+class EvidenceItem(BaseModel):
+    """One evidence segment handed to an engine."""
+
+    id: str = Field(min_length=1, max_length=64)
+    participant: str = Field(min_length=1)
+    text: str
+    department: str = ""
+    role_level: str = ""
+    theme: Optional[str] = None
+
+
+class Citation(BaseModel):
+    """A verbatim quote from one segment."""
+
+    segment_id: str
+    quote: str
+
+
+class IndicatorResult(BaseModel):
+    """One indicator of the component: evidence level, judgment against the component level, citations."""
+
+    indicator_id: str
+    judgment: Judgment
+    evidence_level: Optional[int] = None
+    segment_ids: list[str] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    note: str = ""
+
+
+class VoiceMix(BaseModel):
+    """Whose voices stand behind the cited evidence (people, not mentions)."""
+
+    participants: int = 0
+    departments: dict[str, int] = Field(default_factory=dict)
+    role_levels: dict[str, int] = Field(default_factory=dict)
+    input_participants: int = 0
+    input_segments: int = 0
+
+
+class Proposal(BaseModel):
+    """A proposed maturity level for one component, or why there is none."""
+
+    component: str
+    status: Status
+    level: Optional[int] = None
+    indicators: list[IndicatorResult] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+    rationale: str = ""
+    confidence: float = 0.0
+    voice_mix: VoiceMix = Field(default_factory=VoiceMix)
+    engine: str = "offline"
+    prompt_version: Optional[str] = None
+    error: Optional[str] = None
+    excluded: list[str] = Field(default_factory=list)  # segment ids screened out (instructions to the rater)
+
+    def file_dict(self) -> dict:
+        """The ``dm3 rate-evidence`` output shape (status, level, indicators, citations, rationale, ...)."""
+        data = self.model_dump(mode="json")
+        order = ["status", "level", "indicators", "citations", "rationale", "component", "confidence",
+                 "voice_mix", "engine", "prompt_version", "error", "excluded"]
+        return {key: data[key] for key in order}
+
+
+# --- what the LLM is asked for -----------------------------------------------------------
+
+
+class LLMIndicator(BaseModel):
+    indicator_id: str
+    evidence_level: Optional[int] = Field(description="1-5 from the indicator's level descriptions, null when no segment speaks to it")
+    judgment: Judgment
+    citations: list[Citation]
+
+
+class LLMRating(BaseModel):
+    indicators: list[LLMIndicator]
+    level: Optional[int] = Field(description="the component level the rule gives, null when the rule gives none")
+    rationale: str
+    confidence: float
