@@ -80,7 +80,7 @@ def _ward_children(x: np.ndarray) -> np.ndarray:
     return model.children_
 
 
-def cluster(x: np.ndarray, min_size: int | None = None) -> tuple[np.ndarray, int, float]:
+def cluster(x: np.ndarray, min_size: int | None = None, neighbours: int | None = None) -> tuple[np.ndarray, int, float]:
     """Theme labels for unit vectors ``x`` (OTHER for outliers), the min size and cohesion threshold used.
 
     Rule: a Ward-tree node is a theme when its mean pairwise cosine reaches the data's
@@ -95,7 +95,7 @@ def cluster(x: np.ndarray, min_size: int | None = None) -> tuple[np.ndarray, int
     if n < 2 * min_size:
         labels[:] = 0 if n >= min_size else OTHER
         return labels, min_size, 0.0
-    threshold = _cohesion_threshold(x, min_size)
+    threshold = _cohesion_threshold(x, neighbours or max(min_size, round(math.sqrt(n))))
     children = _ward_children(x)
     size = np.ones(2 * n - 1, dtype=int)
     total = np.zeros((2 * n - 1, x.shape[1]), dtype=np.float64)

@@ -1,0 +1,361 @@
+"""The synthesis stage over stored rows: evidence -> segments -> embeddings -> themes per component.
+
+``synthesize`` is what the CLI, the web button and the tests call. Its rules:
+
+- Evidence is every staff "answer" turn (probe answers included) that no later turn supersedes,
+  from submitted interviews of participants who have not withdrawn, plus imported rows.
+- Withdrawn participants' segments (and superseded turns' segments) are set inactive and never
+  enter a run.
+- Segments are stable: the same turn and span give the same Segment row, so E-<id> citations
+  survive re-runs. Only text never embedded before is embedded (the count is reported).
+- Curated themes keep their members; new segments join a curated theme when they are as close
+  to its centroid as its least typical member; the rest are clustered afresh. Each curated
+  theme's ``changes`` says what the run added and removed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any, Optional
+
+import numpy as np
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from assistant.config import Settings
+from assistant.models import Interview, Participant, Run, Segment, Theme, ThemeMember, Turn, utcnow
+from assistant.synthesis import themes as T
+from assistant.synthesis.embed import Embedder, embed_cached, text_hash
+from assistant.synthesis.segment import is_non_answer, segment
+
+Progress = Callable[[float, str], None]
+
+RETAG_MARGIN = 0.15  # how much closer to another component's description a segment must be to move
+RETAG_MIN = 0.45  # and how close in absolute terms ("clearly belongs")
+
+
+def start_run(session: Session, engagement_id: int, started_by: Optional[int] = None) -> Run:
+    """A queued synthesis Run row (committed), for a background job to pick up."""
+    run = Run(engagement_id=engagement_id, kind="synthesis", status="queued", started_by=started_by)
+    session.add(run)
+    session.commit()
+    session.refresh(run)
+    return run
+
+
+def _set_run(engine: Engine, run_id: int, **fields: Any) -> None:
+    # its own short transaction, so pollers see progress while the stage works
+    with Session(engine) as s:
+        run = s.get(Run, run_id)
+        if run is None:
+            return
+        for k, v in fields.items():
+            setattr(run, k, v)
+        s.add(run)
+        s.commit()
+
+
+# --- evidence ---------------------------------------------------------------------------------
+
+
+def _evidence_turns(session: Session, engagement_id: int) -> list[tuple[Turn, Participant]]:
+    superseded = select(Turn.supersedes_id).where(col(Turn.supersedes_id).is_not(None))
+    rows = session.exec(
+        select(Turn, Participant)
+        .join(Interview, Interview.id == Turn.interview_id)
+        .join(Participant, Participant.id == Interview.participant_id)
+        .where(
+            Participant.engagement_id == engagement_id,
+            col(Participant.withdrawn_at).is_(None),
+            Interview.state == "submitted",
+            Turn.role == "staff",
+            Turn.kind == "answer",
+            col(Turn.component).is_not(None),
+            col(Turn.id).not_in(superseded),
+        )
+        .order_by(Turn.id)
+    ).all()
+    return list(rows)
+
+
+def refresh_segments(session: Session, engagement_id: int, mode: str = "answer") -> dict[str, int]:
+    """Create segments for new evidence and deactivate segments that are no longer evidence.
+
+    Returns counts: created, reactivated, deactivated, non_answers (skipped, per rule above).
+    """
+    stats = {"created": 0, "deactivated": 0, "reactivated": 0, "non_answers": 0}
+    existing = session.exec(select(Segment).where(Segment.engagement_id == engagement_id)).all()
+    by_key = {(s.turn_id, s.start, s.end): s for s in existing if s.turn_id is not None}
+    keep: set[int] = set()
+    for turn, participant in _evidence_turns(session, engagement_id):
+        for span in segment(turn.text, mode):
+            if is_non_answer(span.text):
+                stats["non_answers"] += 1
+                continue
+            seg = by_key.get((turn.id, span.start, span.end))
+            if seg is None:
+                seg = Segment(
+                    engagement_id=engagement_id, participant_id=participant.id, turn_id=turn.id,
+                    source="interview", question_id=turn.question_id, start=span.start, end=span.end,
+                    text=span.text, text_hash=text_hash(span.text), component=turn.component,
+                    original_component=turn.component,
+                )
+                session.add(seg)
+                session.flush()
+                stats["created"] += 1
+            elif not seg.active:
+                seg.active = True
+                session.add(seg)
+                stats["reactivated"] += 1
+            keep.add(seg.id)
+    withdrawn = set(session.exec(
+        select(Participant.id).where(Participant.engagement_id == engagement_id, col(Participant.withdrawn_at).is_not(None))
+    ).all())
+    for seg in existing:
+        gone = (seg.source != "import" and seg.id not in keep) or seg.participant_id in withdrawn
+        if gone and seg.active:
+            seg.active = False
+            session.add(seg)
+            stats["deactivated"] += 1
+    # an inactive segment leaves every theme at once, so no page can show it
+    inactive = select(Segment.id).where(Segment.engagement_id == engagement_id, Segment.active == False)  # noqa: E712
+    for member in session.exec(select(ThemeMember).where(col(ThemeMember.segment_id).in_(inactive))).all():
+        session.delete(member)
+    return stats
+
+
+def _retag(session: Session, segments: list[Segment], vectors: np.ndarray, embedder: Embedder, rubric: Any) -> int:
+    """Move segments that clearly belong to another component (original kept). Returns how many moved."""
+    if rubric is None or not segments:
+        return 0
+    comps = [c for c in rubric.components]
+    desc = embedder.encode([f"{c.name}: {c.description}" for c in comps])
+    index = {c.id: i for i, c in enumerate(comps)}
+    sims = vectors @ desc.T
+    moved = 0
+    for seg, row in zip(segments, sims):
+        if seg.component != seg.original_component or seg.original_component not in index:
+            continue  # already moved (by a consultant or an earlier run)
+        own = row[index[seg.original_component]]
+        best = int(np.argmax(row))
+        if comps[best].id != seg.component and row[best] >= RETAG_MIN and row[best] - own >= RETAG_MARGIN:
+            seg.component = comps[best].id
+            session.add(seg)
+            moved += 1
+    return moved
+
+
+# --- themes -------------------------------------------------------------------------------------
+
+
+def offline_summary(texts: list[str], keywords: list[str], people: int, central_text: str) -> str:
+    """A one-paragraph summary built only from member text: keywords, reach and the most typical segment."""
+    central = re.sub(r"\s+", " ", central_text).strip()
+    words = ", ".join(keywords[:5]) if keywords else "varied points"
+    who = "one person" if people == 1 else f"{people} people"
+    return f"{len(texts)} segments from {who} mention {words}. Most typical: \u201c{central}\u201d"
+
+
+def _vec(theme: Theme) -> Optional[np.ndarray]:
+    return np.frombuffer(theme.centroid, dtype=np.float32) if theme.centroid else None
+
+
+def _theme_rows(session: Session, engagement_id: int, component: str) -> list[Theme]:
+    return list(session.exec(
+        select(Theme).where(Theme.engagement_id == engagement_id, Theme.component == component, Theme.archived == False)  # noqa: E712
+        .order_by(Theme.id)
+    ).all())
+
+
+def _members(session: Session, theme_id: int) -> list[ThemeMember]:
+    return list(session.exec(select(ThemeMember).where(ThemeMember.theme_id == theme_id)).all())
+
+
+def synthesize_component(
+    session: Session, engagement_id: int, component: str, segments: list[Segment], vectors: dict[int, np.ndarray],
+    run_id: Optional[int], people: dict[int, tuple[str, str]],
+) -> dict[str, int]:
+    """Themes for one component's active segments; curated themes kept and topped up. Returns counts."""
+    seg_by_id = {s.id: s for s in segments}
+    themes = _theme_rows(session, engagement_id, component)
+    curated = [t for t in themes if t.curated and not t.is_other]
+    # last run's machine themes are replaced (archived, members released) by this run's
+    for theme in themes:
+        if theme in curated:
+            continue
+        for member in _members(session, theme.id):
+            session.delete(member)
+        theme.archived = True
+        session.add(theme)
+    session.flush()
+    placed: set[int] = set()
+    keep_ids: dict[int, list[int]] = {}
+    removed: dict[int, int] = {}
+    for theme in curated:
+        members = _members(session, theme.id)
+        before = set(theme.changes.get("members", [])) if isinstance(theme.changes, dict) else set()
+        ids = [m.segment_id for m in members if m.segment_id in seg_by_id]
+        for m in members:
+            if m.segment_id not in seg_by_id:
+                session.delete(m)  # moved to another component or inactive
+        placed.update(ids)
+        keep_ids[theme.id] = ids
+        removed[theme.id] = len(before - set(ids))
+    # new segments into curated themes where they fit
+    free = [s.id for s in segments if s.id not in placed]
+    added: dict[int, int] = {}
+    if curated and free:
+        cents, bars = [], []
+        for theme in curated:
+            ids = keep_ids[theme.id]
+            if not ids:
+                cents.append(np.zeros_like(next(iter(vectors.values()))))
+                bars.append(2.0)
+                continue
+            xs = np.vstack([vectors[i] for i in ids])
+            c = xs.mean(axis=0)
+            c /= np.linalg.norm(c) or 1.0
+            cents.append(c)
+            bars.append(float((xs @ c).min()))
+        c = np.vstack(cents)
+        fx = np.vstack([vectors[i] for i in free])
+        sims = fx @ c.T
+        best = sims.argmax(axis=1)
+        still_free = []
+        for sid, b, row in zip(free, best, sims):
+            if row[b] >= bars[b]:
+                theme = curated[b]
+                session.add(ThemeMember(theme_id=theme.id, segment_id=sid, assigned_by="machine", score=float(row[b])))
+                keep_ids[theme.id].append(sid)
+                added[theme.id] = added.get(theme.id, 0) + 1
+            else:
+                still_free.append(sid)
+        free = still_free
+    for theme in curated:
+        ids = keep_ids[theme.id]
+        if ids:
+            xs = np.vstack([vectors[i] for i in ids])
+            cvec = xs.mean(axis=0)
+            theme.centroid = (cvec / (np.linalg.norm(cvec) or 1.0)).astype(np.float32).tobytes()
+        theme.changes = {"added": added.get(theme.id, 0), "removed": removed[theme.id], "run_id": run_id,
+                         "members": sorted(ids)}
+        theme.run_id = run_id
+        session.add(theme)
+    # cluster what is left
+    texts = [seg_by_id[i].text for i in free]
+    x = np.vstack([vectors[i] for i in free]) if free else np.zeros((0, 1), dtype=np.float32)
+    who = [seg_by_id[i].participant_id for i in free]
+    grp = [people.get(p, ("", ""))[0] + "|" + people.get(p, ("", ""))[1] for p in who]
+    result = T.build(texts, x, people=who, groups=grp) if free else T.Themes([], [], np.zeros(0, dtype=int))
+    for draft in result.themes:
+        ids = [free[i] for i in draft.members]
+        member_people = {seg_by_id[i].participant_id for i in ids}
+        theme = Theme(
+            engagement_id=engagement_id, component=component, label=draft.label, keywords=draft.keywords,
+            summary=offline_summary([texts[i] for i in draft.members], draft.keywords, len(member_people), texts[draft.central]),
+            quote_ids=[free[i] for i in draft.quotes], centroid=draft.centroid.astype(np.float32).tobytes(),
+            run_id=run_id, changes={"run_id": run_id, "new": True, "members": sorted(ids)},
+        )
+        session.add(theme)
+        session.flush()
+        for i, score in zip(draft.members, draft.scores):
+            session.add(ThemeMember(theme_id=theme.id, segment_id=free[i], score=float(score)))
+    if result.other:
+        other = Theme(engagement_id=engagement_id, component=component, label="Other voices", is_other=True,
+                      summary="Answers that fit no theme. They count as evidence like any other.",
+                      run_id=run_id, changes={"run_id": run_id})
+        session.add(other)
+        session.flush()
+        for i in result.other:
+            session.add(ThemeMember(theme_id=other.id, segment_id=free[i], score=0.0))
+    return {"themes": len(result.themes) + len(curated), "curated": len(curated), "other": len(result.other),
+            "segments": len(segments), "added_to_curated": sum(added.values())}
+
+
+def synthesize(
+    engine: Engine,
+    engagement_id: int,
+    embedder: Embedder,
+    settings: Optional[Settings] = None,
+    progress: Optional[Progress] = None,
+    run_id: Optional[int] = None,
+    rubric: Any = None,
+    segment_mode: str = "answer",
+    label_with_llm: bool = True,
+) -> dict[str, Any]:
+    """Run synthesis for one engagement and return its stats (also stored on the Run row).
+
+    Creates a Run row unless ``run_id`` names a queued one; marks it running, then done (or
+    failed with the error message, re-raising). ``progress(fraction, message)`` is called as
+    stages finish. Rules: see the module docstring.
+    """
+    t0 = time.perf_counter()
+    if run_id is None:
+        with Session(engine, expire_on_commit=False) as s:
+            run_id = start_run(s, engagement_id).id
+    assert run_id is not None
+
+    def step(fraction: float, message: str) -> None:
+        _set_run(engine, run_id, progress=fraction, message=message)
+        if progress:
+            progress(fraction, message)
+
+    _set_run(engine, run_id, status="running", progress=0.0, message="Collecting answers")
+    try:
+        stats: dict[str, Any] = {"run_id": run_id}
+        with Session(engine, expire_on_commit=False) as session:
+            stats["segments_" + "refresh"] = refresh_segments(session, engagement_id, segment_mode)
+            session.commit()
+        step(0.1, "Embedding new text")
+        with Session(engine, expire_on_commit=False) as session:
+            segments = list(session.exec(
+                select(Segment).where(Segment.engagement_id == engagement_id, Segment.active == True).order_by(Segment.id)  # noqa: E712
+            ).all())
+            vectors_arr, new = embed_cached(session, embedder, [s.text for s in segments])
+            stats["embedded"] = new
+            stats["segments"] = len(segments)
+            step(0.6, "Checking components")
+            stats["retagged"] = _retag(session, segments, vectors_arr, embedder, rubric)
+            session.commit()
+        vectors = {s.id: v for s, v in zip(segments, vectors_arr)}
+        with Session(engine, expire_on_commit=False) as session:
+            people = {p.id: (p.department, p.role_level) for p in session.exec(
+                select(Participant).where(Participant.engagement_id == engagement_id)).all()}
+            segments = list(session.exec(
+                select(Segment).where(Segment.engagement_id == engagement_id, Segment.active == True).order_by(Segment.id)  # noqa: E712
+            ).all())
+            by_comp: dict[str, list[Segment]] = {}
+            for seg in segments:
+                by_comp.setdefault(seg.component, []).append(seg)
+            components = sorted(set(by_comp) | {t.component for t in session.exec(
+                select(Theme).where(Theme.engagement_id == engagement_id, Theme.archived == False)).all()})  # noqa: E712
+            # a segment re-tagged to another component leaves its old component's themes first
+            for member, seg, theme in session.exec(
+                select(ThemeMember, Segment, Theme).join(Segment, Segment.id == ThemeMember.segment_id)
+                .join(Theme, Theme.id == ThemeMember.theme_id).where(Theme.engagement_id == engagement_id)
+            ).all():
+                if seg.component != theme.component:
+                    session.delete(member)
+            session.commit()
+            stats["components"] = {}
+            for i, comp in enumerate(components):
+                step(0.6 + 0.3 * i / max(1, len(components)), f"Themes for {comp}")
+                stats["components"][comp] = synthesize_component(
+                    session, engagement_id, comp, by_comp.get(comp, []), vectors, run_id, people)
+                session.commit()  # one component per transaction: progress writes must not wait
+            session.commit()
+        if label_with_llm and settings is not None and settings.llm_enabled:
+            step(0.9, "Labelling themes with the LLM")
+            from assistant.synthesis.label import label_themes
+
+            stats["llm_labels"] = label_themes(engine, settings, engagement_id, run_id)
+        stats["seconds"] = round(time.perf_counter() - t0, 3)
+        _set_run(engine, run_id, status="done", progress=1.0, message="Done", stats=stats, finished_at=utcnow())
+        if progress:
+            progress(1.0, "Done")
+        return stats
+    except Exception as exc:
+        _set_run(engine, run_id, status="failed", message=f"Synthesis failed: {exc}", finished_at=utcnow())
+        raise
