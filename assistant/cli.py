@@ -112,10 +112,133 @@ def demo(host: str = "127.0.0.1", port: int = 8000, serve_too: bool = typer.Opti
     for role, token in info.invites:
         typer.echo(f"  Staff invite ({role}): {base}/i/{token}")
     typer.echo(f"  Open link (staff pick their group): {base}/join/{info.open_token}")
+    if info.interviews:
+        typer.echo("  Demo interviews: " + ", ".join(f"{n} {state}" for state, n in sorted(info.interviews.items())))
     typer.echo(f"  Engine: {settings.engine_name}; database: {settings.database_url}")
     typer.echo("")
     if serve_too:
         serve(host=host, port=port)
+
+
+# --- synthesis: themes, import (issue 3) ---------------------------------------------------
+
+
+@app.command("synthesize")
+def synthesize_cmd(engagement: int) -> None:
+    """Build evidence segments and themes per component for ENGAGEMENT (re-runs keep curation)."""
+    from tqdm import tqdm
+
+    from assistant.rubric import get_rubric
+    from assistant.synthesis.embed import get_embedder
+    from assistant.synthesis.run import synthesize
+
+    settings = get_settings()
+    engine = _engine(settings)
+    from assistant.models import Engagement
+    from sqlmodel import Session
+
+    with Session(engine) as s:
+        if s.get(Engagement, engagement) is None:
+            typer.echo(f"Error: engagement {engagement} does not exist (see the engagements page for ids).", err=True)
+            raise typer.Exit(1)
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+    bar = tqdm(total=100, desc="Synthesis", unit="%", file=None)
+
+    def progress(fraction: float, message: str) -> None:
+        bar.set_postfix_str(message)
+        bar.update(round(fraction * 100) - bar.n)
+
+    try:
+        stats = synthesize(engine, engagement, embedder, settings, progress=progress, rubric=get_rubric(str(settings.rubric_path)))
+    finally:
+        bar.close()
+    comps = stats.get("components", {})
+    themes = sum(c["themes"] for c in comps.values())
+    other = sum(c["other"] for c in comps.values())
+    typer.echo(f"Synthesis done: {stats['segments']} segments, {stats['embedded']} newly embedded, "
+               f"{themes} themes in {len(comps)} components, {other} in other voices ({stats['seconds']:.1f}s).")
+
+
+@app.command("import-csv")
+def import_csv_cmd(
+    engagement: int,
+    file: Path,
+    text_column: str = typer.Option(..., help="column holding the answer text"),
+    component: Optional[str] = typer.Option(None, help="DM3 component id for every row"),
+    component_column: Optional[str] = typer.Option(None, help="column naming each row's component"),
+    id_column: Optional[str] = typer.Option(None, help="respondent id column (rows with one id are one person)"),
+    department_column: Optional[str] = typer.Option(None),
+    role_column: Optional[str] = typer.Option(None),
+) -> None:
+    """Import open-ended survey answers from FILE as evidence (all rows or none)."""
+    from sqlmodel import Session
+
+    from assistant.imports import CSVImportError, Mapping, import_csv
+    from assistant.models import Engagement
+    from assistant.rubric import get_rubric
+
+    settings = get_settings()
+    engine = _engine(settings)
+    components = [c.id for c in get_rubric(str(settings.rubric_path)).components]
+    if not file.is_file():
+        typer.echo(f"Error: {file} is not a file.", err=True)
+        raise typer.Exit(1)
+    mapping = Mapping(text_column=text_column, component=component, component_column=component_column,
+                      id_column=id_column, department_column=department_column, role_column=role_column)
+    with Session(engine) as session:
+        if session.get(Engagement, engagement) is None:
+            typer.echo(f"Error: engagement {engagement} does not exist.", err=True)
+            raise typer.Exit(1)
+        try:
+            record = import_csv(session, engagement, file.read_bytes(), file.name, mapping, components)
+            session.commit()
+        except CSVImportError as exc:
+            session.rollback()
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        typer.echo(f"Imported {record.rows} answers from {file.name} (import {record.id}); "
+                   f"{record.mapping.get('non_answers', 0)} non-answers counted but not used. Run `dm3 synthesize {engagement}`.")
+
+
+@app.command("themes")
+def themes_cmd(
+    input_csv: Path = typer.Argument(..., metavar="INPUT.csv"),
+    text_column: str = typer.Option(..., help="column holding the text to cluster"),
+    out: Path = typer.Option(..., help="where to write the JSON result"),
+) -> None:
+    """Cluster any CSV column into themes (no engagement needed); writes OUT.json."""
+    import json
+
+    from tqdm import tqdm
+
+    from assistant.imports import CSVImportError
+    from assistant.synthesis.csv_themes import themes_for_csv
+    from assistant.synthesis.embed import get_embedder
+
+    if not input_csv.is_file():
+        typer.echo(f"Error: {input_csv} is not a file.", err=True)
+        raise typer.Exit(1)
+    settings = get_settings()
+    bar = tqdm(total=0, desc="Embedding", unit="rows")  # tqdm writes to stderr
+
+    def on_total(n: int) -> None:
+        bar.total = n
+        bar.refresh()
+
+    try:
+        data = input_csv.read_bytes()
+        embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+        result = themes_for_csv(data, text_column, embedder, tick=bar.update, on_total=on_total)
+    except CSVImportError as exc:
+        bar.close()
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    bar.close()
+    summary = result.pop("summary")
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    typer.echo(f"{summary['rows']} rows: {summary['themes']} themes, {summary['assigned']} assigned, "
+               f"{summary['other_voices']} other voices, {summary['non_answers']} non-answers, "
+               f"{summary['empty']} empty -> {out}")
 
 
 if __name__ == "__main__":

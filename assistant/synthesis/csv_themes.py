@@ -1,0 +1,59 @@
+"""Themes for any CSV column, without an engagement or a database (the public ``dm3 themes``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Optional
+
+import numpy as np
+
+from assistant.imports import CSVImportError, check_columns, read_csv
+from assistant.synthesis import themes as T
+from assistant.synthesis.embed import Embedder
+from assistant.synthesis.segment import is_non_answer
+
+Tick = Callable[[int], None]
+
+
+def encode_in_chunks(embedder: Embedder, texts: list[str], tick: Optional[Tick] = None, chunk: int = 256) -> np.ndarray:
+    """Embeddings of ``texts``, calling ``tick(n)`` after each chunk (for a progress bar)."""
+    parts = []
+    for start in range(0, len(texts), chunk):
+        part = texts[start : start + chunk]
+        parts.append(embedder.encode(part))
+        if tick:
+            tick(len(part))
+    return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+
+
+def themes_for_csv(data: bytes, text_column: str, embedder: Embedder, tick: Optional[Tick] = None,
+                   on_total: Optional[Callable[[int], None]] = None) -> dict[str, Any]:
+    """``{"themes": [{id, label, keywords, size}], "assignments": [{row, theme}], "summary": {...}}``.
+
+    ``row`` is the 0-based data row; ``theme`` is null for rows in "other voices", empty rows and
+    non-answers (which are counted in the summary, never dropped from ``assignments``).
+    """
+    parsed = read_csv(data)
+    check_columns(parsed.header, {"text": text_column})
+    if not parsed.rows:
+        raise CSVImportError("The file has a header but no rows.")
+    texts = [r.get(text_column, "").strip() for r in parsed.rows]
+    usable = [i for i, t in enumerate(texts) if t and not is_non_answer(t)]
+    if on_total:
+        on_total(len(usable))
+    x = encode_in_chunks(embedder, [texts[i] for i in usable], tick)
+    result = T.build([texts[i] for i in usable], x)
+    theme_of: dict[int, int] = {}
+    themes = []
+    for n, draft in enumerate(result.themes, start=1):
+        themes.append({"id": n, "label": draft.label, "keywords": draft.keywords, "size": len(draft.members)})
+        for m in draft.members:
+            theme_of[usable[m]] = n
+    assignments = [{"row": i, "theme": theme_of.get(i)} for i in range(len(texts))]
+    empty = sum(1 for t in texts if not t)
+    return {
+        "themes": themes,
+        "assignments": assignments,
+        "summary": {"rows": len(texts), "themes": len(themes), "assigned": len(theme_of),
+                    "other_voices": len(result.other), "non_answers": len(texts) - len(usable) - empty, "empty": empty},
+    }
