@@ -11,6 +11,7 @@ its final state is left alone, and one cut off half-way is resumed.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import secrets
@@ -30,6 +31,7 @@ from assistant.interview.actions import STAFF_KINDS, advance, load_turns, record
 from assistant.interview.engine import next_step
 from assistant.models import Engagement, Interview, Participant, Turn, User
 from assistant.rubric import Rubric, get_rubric
+from assistant.security import hash_password, token_hash, verify_password
 
 DEMO_EMAIL = "consultant@demo.dm3"
 DEMO_ORG = "City of Riverton (demo)"
@@ -53,32 +55,58 @@ class DemoInfo:
     interviews: dict[str, int] = field(default_factory=dict)  # demo interviews by state
 
 
-def _demo_password(settings: Settings) -> str:
-    """A random demo password, kept beside the database so repeated runs print the same one."""
-    path = Path("var") / "demo-password.txt"
-    if path.exists():
-        return path.read_text().strip()
-    password = secrets.token_urlsafe(9)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(password + "\n")
-    return password
+DEMO_INVITES = (("Public Works", "frontline"), ("Finance", "manager"), ("Planning", "executive"))
+
+
+def _demo_file() -> Path:
+    return Path("var") / "demo.json"
+
+
+def _load_demo_file() -> dict:
+    try:
+        return json.loads(_demo_file().read_text())
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _usable_invite(session: Session, token: str) -> bool:
+    participant = session.exec(select(Participant).where(Participant.token_hash == token_hash(token))).first()
+    if participant is None or participant.withdrawn_at is not None:
+        return False
+    interview = session.exec(select(Interview).where(Interview.participant_id == participant.id)).first()
+    return interview is None or interview.state not in ("submitted", "withdrawn")
 
 
 def seed_demo(session: Session, settings: Settings) -> DemoInfo:
-    """Create the demo account, engagement and staff interviews once; every run adds fresh invite links to print."""
-    password = _demo_password(settings)
+    """Create the demo account, engagement and staff interviews once.
+
+    The password and the printed invite links are kept in ``var/demo.json`` so repeated runs print
+    the same ones; a link is replaced only once it was used up (submitted or withdrawn).
+    """
+    saved = _load_demo_file()
+    password = saved.get("password") or secrets.token_urlsafe(9)
     user = session.exec(select(User).where(User.email == DEMO_EMAIL)).first()
     if user is None:
         user = create_user(session, DEMO_EMAIL, password, name="Demo Consultant")
+    elif not verify_password(password, user.password_hash):
+        user.password_hash = hash_password(password)  # the saved file was lost: print a password that works
+        session.add(user)
     engagement = session.exec(select(Engagement).where(Engagement.organisation == DEMO_ORG)).first()
     if engagement is None:
         engagement = create_engagement(session, DEMO_ORG, DEPARTMENTS, roster=ROSTER, user=user)
     interviews = seed_demo_interviews(session, settings, engagement)
     token = enable_open_link(session, engagement, True, user)
+    previous = dict(saved.get("invites", []))
     invites = []
-    for dept, role in (("Public Works", "frontline"), ("Finance", "manager"), ("Planning", "executive")):
-        invites.append((f"{dept}, {role}", create_invite(session, engagement, dept, role).token))
+    for dept, role in DEMO_INVITES:
+        label = f"{dept}, {role}"
+        invite_token = previous.get(label)
+        if not invite_token or not _usable_invite(session, invite_token):
+            invite_token = create_invite(session, engagement, dept, role).token
+        invites.append((label, invite_token))
     session.flush()
+    _demo_file().parent.mkdir(parents=True, exist_ok=True)
+    _demo_file().write_text(json.dumps({"password": password, "invites": invites}, indent=2) + "\n")
     return DemoInfo(DEMO_EMAIL, password, engagement.id, token, invites, interviews)
 
 

@@ -67,6 +67,7 @@ def test_demo_seeds_once_and_prints_working_links(cli_env):
     second = runner.invoke(app, ["demo", "--no-serve"])
     password = re.search(r"password: (\S+)", first.output).group(1)
     assert password in second.output
+    assert re.findall(r"/i/[\w-]+", first.output) == re.findall(r"/i/[\w-]+", second.output)
     with Session(cli_env) as s:
         assert len(s.exec(select(Engagement)).all()) == 1
         assert len(s.exec(select(Participant)).all()) >= 6
