@@ -34,6 +34,7 @@ Progress = Callable[[float, str], None]
 
 RETAG_MARGIN = 0.15  # how much closer to another component's description a segment must be to move
 RETAG_MIN = 0.45  # and how close in absolute terms ("clearly belongs")
+PLACE_SIM = 0.6  # cosine to a curated theme's centroid that always counts as "fits" (MiniLM scale)
 
 
 def start_run(session: Session, engagement_id: int, started_by: Optional[int] = None) -> Run:
@@ -218,7 +219,8 @@ def synthesize_component(
             c = xs.mean(axis=0)
             c /= np.linalg.norm(c) or 1.0
             cents.append(c)
-            bars.append(float((xs @ c).min()))
+            # fits when as close as the theme's least typical member, or clearly on topic anyway
+            bars.append(min(float((xs @ c).min()), PLACE_SIM))
         c = np.vstack(cents)
         fx = np.vstack([vectors[i] for i in free])
         sims = fx @ c.T
