@@ -1,0 +1,109 @@
+"""The `dm3 themes`, `dm3 import-csv` and `dm3 synthesize` commands on real files and a real database."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from sqlmodel import Session, select
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from assistant.config import get_settings
+from assistant.db import make_engine, migrate
+from assistant.models import Engagement, Segment, Theme
+
+TOPICS = [
+    "The {} bus was late again and I missed my appointment.",
+    "Staff at the {} desk were kind, patient and helpful.",
+    "Parking near the {} entrance is expensive and always full.",
+]
+PLACES = ["north", "south", "east", "west", "main", "side", "river", "park", "hill", "city", "old", "new"]
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DM3_DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    migrate(url)
+    yield make_engine(url)
+    get_settings.cache_clear()
+
+
+def write_csv(path, rows, header=("id", "comment")):
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def test_themes_command_writes_themes_and_one_assignment_per_row(tmp_path, embedder):
+    texts = [t.format(p) for t in TOPICS for p in PLACES]
+    rows = [(i, text) for i, text in enumerate(texts)] + [(90, "n/a"), (91, "")]
+    src, out = tmp_path / "in.csv", tmp_path / "out.json"
+    write_csv(src, rows)
+    r = CliRunner().invoke(app, ["themes", str(src), "--text-column", "comment", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    summary = r.stdout.strip().splitlines()[-1]
+    assert summary.startswith(f"{len(rows)} rows:") and "themes" in summary and "other voices" in summary
+    result = json.loads(out.read_text())
+    assert set(result) == {"themes", "assignments"}
+    assert [a["row"] for a in result["assignments"]] == list(range(len(rows)))
+    ids = {t["id"] for t in result["themes"]}
+    assert all(set(t) == {"id", "label", "keywords", "size"} for t in result["themes"])
+    assert 2 <= len(ids) <= 8
+    assigned = [a["theme"] for a in result["assignments"]]
+    assert all(a is None or a in ids for a in assigned)
+    assert assigned[-1] is None and assigned[-2] is None  # empty row and non-answer
+    for t in result["themes"]:
+        assert t["size"] == assigned.count(t["id"])
+    # rows written from one topic share a theme far more often than not
+    for k in range(len(TOPICS)):
+        block = assigned[k * len(PLACES):(k + 1) * len(PLACES)]
+        top = max(set(block), key=block.count)
+        assert top is not None and block.count(top) >= len(PLACES) // 2
+
+
+@pytest.mark.parametrize("content, args, message", [
+    (b"id,comment\n1,hello there friend\n", ["--text-column", "text"], "column 'text' is not in the file"),
+    ("id,comment\n1,caf\u00e9 au lait\n".encode("latin-1"), ["--text-column", "comment"], "not UTF-8"),
+    (b"id,comment\n", ["--text-column", "comment"], "no rows"),
+])
+def test_themes_command_rejects_bad_csv(tmp_path, content, args, message):
+    src, out = tmp_path / "bad.csv", tmp_path / "out.json"
+    src.write_bytes(content)
+    r = CliRunner().invoke(app, ["themes", str(src), *args, "--out", str(out)])
+    assert r.exit_code == 1
+    assert message in r.output
+    assert not out.exists()
+
+
+def test_import_then_synthesize_from_the_command_line(cli_env, tmp_path):
+    with Session(cli_env) as s:
+        eng = Engagement(organisation="Clitown")
+        s.add(eng)
+        s.commit()
+        eid = eng.id
+    src = tmp_path / "survey.csv"
+    write_csv(src, [(f"r{i}", t.format(p), "Finance") for i, p in enumerate(PLACES) for t in TOPICS[:2]],
+              header=("rid", "answer", "dept"))
+    runner = CliRunner()
+    r = runner.invoke(app, ["import-csv", str(eid), str(src), "--text-column", "answer", "--component", "data_life_cycle",
+                            "--id-column", "rid", "--department-column", "dept"])
+    assert r.exit_code == 0, r.output
+    assert "Imported 24 answers" in r.output
+    bad = tmp_path / "bad.csv"
+    write_csv(bad, [("r1", "text")], header=("rid", "answer"))
+    r = runner.invoke(app, ["import-csv", str(eid), str(bad), "--text-column", "answer", "--component", "nope"])
+    assert r.exit_code == 1 and "Unknown component 'nope'" in r.output
+    r = runner.invoke(app, ["synthesize", str(eid)])
+    assert r.exit_code == 0, r.output
+    assert "Synthesis done: 24 segments, 24 newly embedded" in r.output
+    r = runner.invoke(app, ["synthesize", str(eid)])
+    assert "24 segments, 0 newly embedded" in r.output
+    with Session(cli_env) as s:
+        assert len(s.exec(select(Segment)).all()) == 24
+        assert s.exec(select(Theme).where(Theme.archived == False, Theme.is_other == False)).first() is not None  # noqa: E712
