@@ -1,0 +1,85 @@
+"""Theme labels and summaries from the LLM, validated against the theme's own segments.
+
+Rules: every cited id must be a member shown to the model; at least one id is cited; the label
+is short. On ``LLMFailed`` the offline label and summary stay and ``label_engine`` says
+"offline"; curated themes are never relabelled (the consultant's words win).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from assistant.config import Settings
+from assistant.models import Segment, Theme, ThemeMember
+
+MAX_SEGMENTS = 12  # the most central members sent per theme (keeps the prompt small)
+
+
+class ThemeLabel(BaseModel):
+    label: str = Field(min_length=2, max_length=80)
+    summary: str = Field(min_length=10, max_length=900)
+    cited_ids: list[int]
+
+
+def validator(member_ids: set[int]):
+    """The check for one theme: cited ids are members, at least one is cited, the label is short."""
+
+    def check(out: ThemeLabel) -> list[str]:
+        errors = []
+        bad = [i for i in out.cited_ids if i not in member_ids]
+        if bad:
+            errors.append(f"cited_ids {bad} are not segments of this theme; use only: {sorted(member_ids)}")
+        if not out.cited_ids:
+            errors.append("cite at least one segment id in cited_ids")
+        if len(out.label.split()) > 10:
+            errors.append("the label must be at most 8 words")
+        return errors
+
+    return check
+
+
+def label_themes(engine: Engine, settings: Settings, engagement_id: int, run_id: int) -> dict[str, int]:
+    """Relabel this run's machine themes with the LLM; returns counts {"llm": n, "offline": n}."""
+    from assistant.llm import LLMFailed, get_llm
+
+    client = get_llm(settings, engine)
+    counts = {"llm": 0, "offline": 0}
+    if client is None:
+        return counts
+    with Session(engine, expire_on_commit=False) as s:
+        themes = s.exec(select(Theme).where(Theme.engagement_id == engagement_id, Theme.run_id == run_id,
+                                            Theme.archived == False, Theme.curated == False,  # noqa: E712
+                                            Theme.is_other == False)).all()  # noqa: E712
+        work: list[tuple[Theme, list[dict[str, Any]], int]] = []
+        for theme in themes:
+            rows = s.exec(select(Segment, ThemeMember.score).join(ThemeMember, ThemeMember.segment_id == Segment.id)
+                          .where(ThemeMember.theme_id == theme.id).order_by(ThemeMember.score.desc(), Segment.id)).all()
+            shown = [{"id": seg.id, "text": seg.text} for seg, _ in rows[:MAX_SEGMENTS]]
+            work.append((theme, shown, len(rows)))
+    # no write transaction is open while the LLM answers (its log is written on another connection)
+    results: dict[int, tuple[ThemeLabel | None, str]] = {}
+    for theme, shown, size in work:
+        try:
+            out = client.structured("theme_label", "theme_label",
+                                    {"component": theme.component, "keywords": theme.keywords, "segments": shown, "size": size},
+                                    output=ThemeLabel, validate=validator({d["id"] for d in shown}),
+                                    engagement_id=engagement_id)
+            results[theme.id] = (out, client.model)
+        except LLMFailed:
+            results[theme.id] = (None, "offline")
+    with Session(engine) as s:
+        for theme_id, (out, engine_name) in results.items():
+            theme = s.get(Theme, theme_id)
+            if out is not None:
+                theme.label, theme.summary = " ".join(out.label.split()), out.summary.strip()
+                counts["llm"] += 1
+            else:
+                counts["offline"] += 1
+            theme.label_engine = engine_name
+            s.add(theme)
+        s.commit()
+    return counts

@@ -1,0 +1,115 @@
+"""Synthesis speed: 10,000 segments end to end vs raw SentenceTransformer.encode on the same texts.
+
+    .venv/bin/python bench/synthesis_speed.py [--data-dir ../shared/data] [--n 10000]
+
+End to end = ``synthesize`` on a fresh SQLite file: collect answers, segment, embed (nothing
+cached), cluster per component, keywords, offline labels, quotes, write themes. Baseline =
+``SentenceTransformer.encode`` of the same texts, same batch size, in the same run. Goal: ratio
+<= 1.2. Then 100 new answers arrive and synthesis re-runs: only they are embedded.
+Texts: NHS FFT comments, Banking77, Polis, then sentences of the longer ones to reach n (public data, ../shared/data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+import time
+from pathlib import Path
+
+from _data import DEFAULT_DATA, banking77, polis
+from sqlmodel import Session
+
+from assistant.config import Settings
+from assistant.db import make_engine, migrate
+from assistant.models import Engagement, Interview, Participant, Turn
+from assistant.rubric import get_rubric
+from assistant.synthesis.embed import get_embedder
+from assistant.synthesis.run import synthesize
+from assistant.synthesis.segment import is_non_answer, split_sentences
+
+
+def texts_for(data_dir: Path, n: int) -> list[str]:
+    """``n`` distinct answers (non-answers left out so every text becomes a segment)."""
+    with (data_dir / "nhs_fft" / "v6framework_230831.csv").open(encoding="utf-8-sig", newline="") as fh:
+        pool = [r["FFT answer"].strip() for r in csv.DictReader(fh)]
+    pool += banking77(data_dir)[0] + polis(data_dir)
+    # then single sentences of the longer comments, to reach n distinct texts
+    pool += [span.text for t in list(pool) for span in split_sentences(t) if len(span.text) >= 30]
+    seen: dict[str, None] = {}
+    for t in pool:
+        if t and not is_non_answer(t):
+            seen.setdefault(t, None)
+    out = list(seen)
+    if len(out) < n:
+        raise SystemExit(f"only {len(out)} distinct texts available; ask for --n {len(out)} or fewer")
+    return out[:n]
+
+
+def add_answers(session: Session, engagement_id: int, texts: list[str], components: list[str], per_person: int = 5) -> None:
+    """Submitted interviews holding ``texts`` as staff answers, components round-robin."""
+    depts, roles = ["Finance", "Parks", "Police", "Public Works"], ["frontline", "supervisor", "manager"]
+    for start in range(0, len(texts), per_person):
+        i = start // per_person
+        p = Participant(engagement_id=engagement_id, department=depts[i % 4], role_level=roles[i % 3])
+        session.add(p)
+        session.flush()
+        iv = Interview(participant_id=p.id, state="submitted")
+        session.add(iv)
+        session.flush()
+        for j, text in enumerate(texts[start : start + per_person]):
+            comp = components[(start + j) % len(components)]
+            session.add(Turn(interview_id=iv.id, role="staff", kind="answer", component=comp,
+                             question_id=f"{comp}.q{j}", text=text))
+    session.commit()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--n", type=int, default=10_000)
+    args = ap.parse_args()
+    texts = texts_for(args.data_dir, args.n + 100)
+    first, later = texts[: args.n], texts[args.n :]
+    settings = Settings(_env_file=None)
+    rubric = get_rubric(str(settings.rubric_path))
+    components = [c.id for c in rubric.components]
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+    embedder.encode(["warm up the model"] * 8)
+
+    t0 = time.perf_counter()
+    embedder._model.encode(first, batch_size=settings.embedding_batch_size, normalize_embeddings=True,
+                           convert_to_numpy=True, show_progress_bar=False)
+    raw = time.perf_counter() - t0
+    print(f"raw SentenceTransformer.encode of {len(first)} texts: {raw:.1f}s", flush=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/speed.db"
+        migrate(url)
+        engine = make_engine(url)
+        with Session(engine) as s:
+            eng = Engagement(organisation="Speed bench")
+            s.add(eng)
+            s.commit()
+            eid = eng.id
+            add_answers(s, eid, first, components)
+        t0 = time.perf_counter()
+        stats = synthesize(engine, eid, embedder, settings, rubric=rubric)
+        full = time.perf_counter() - t0
+        themes = sum(c["themes"] for c in stats["components"].values())
+        other = sum(c["other"] for c in stats["components"].values())
+        print(f"synthesis end to end: {stats['segments']} segments, {stats['embedded']} embedded, {themes} themes, "
+              f"{other} other voices in {len(stats['components'])} components: {full:.1f}s")
+        print(f"  ratio to raw encode: {full / raw:.2f} (goal <= 1.2)")
+        with Session(engine) as s:
+            add_answers(s, eid, later, components)
+        t0 = time.perf_counter()
+        stats = synthesize(engine, eid, embedder, settings, rubric=rubric)
+        again = time.perf_counter() - t0
+        print(f"re-synthesis after {len(later)} new answers: {stats['embedded']} embedded "
+              f"(goal: {len(later)}), {stats['segments']} segments, {again:.1f}s ({again / full:.2f} of the first run)")
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
