@@ -241,5 +241,53 @@ def themes_cmd(
                f"{summary['empty']} empty -> {out}")
 
 
+@app.command("rate-evidence")
+def rate_evidence_cmd(
+    input_path: Path = typer.Argument(..., metavar="INPUT.json", help='{"component": id, "segments": [{"id", "participant", "text"}]}'),
+    out: Path = typer.Option(..., "--out", help="where to write the proposal JSON"),
+    engine: str = typer.Option("auto", help="auto (LLM if DM3_LLM_* is set, else offline), offline or llm"),
+) -> None:
+    """Rate one component from a file of evidence segments; write the proposal (status, level, citations)."""
+    from assistant.rating.cli import rate_evidence_file
+
+    try:
+        proposal = rate_evidence_file(input_path, out, get_settings(), engine)
+    except ValueError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    level = proposal.level if proposal.level is not None else "-"
+    typer.echo(f"{proposal.component}: {proposal.status}, level {level} ({proposal.engine}) -> {out}")
+    if proposal.status == "failed":
+        raise typer.Exit(1)
+
+
+@app.command("rate")
+def rate_cmd(
+    engagement_id: int = typer.Argument(..., metavar="ENGAGEMENT"),
+    engine: str = typer.Option("auto", help="auto (LLM if configured, else offline), offline or llm"),
+    component: Optional[list[str]] = typer.Option(None, "--component", "-c", help="rate only these components"),
+) -> None:
+    """Propose a maturity level for each component of an engagement (stored for consultant review)."""
+    from assistant.rating.run import propose_for_engagement
+    from assistant.rubric import COMPONENT_IDS
+
+    settings = get_settings()
+    unknown = [c for c in component or [] if c not in COMPONENT_IDS]
+    if unknown or engine not in ("auto", "offline", "llm"):
+        typer.echo(f"Error: unknown component(s) {unknown} (use {list(COMPONENT_IDS)}) or engine {engine!r}", err=True)
+        raise typer.Exit(2)
+    try:
+        rows = propose_for_engagement(_engine(settings), engagement_id, settings,
+                                      components=component or COMPONENT_IDS, choice=engine)  # type: ignore[arg-type]
+    except ValueError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for row in rows:
+        level = row.level if row.level is not None else "-"
+        extra = f"  ({row.error[:120]})" if row.error else ""
+        typer.echo(f"{row.component:<24} {row.status:<22} level {level}  engine {row.engine}{extra}")
+    typer.echo("Proposals await consultant review; nothing is final until a consultant decides.")
+
+
 if __name__ == "__main__":
     app()

@@ -40,8 +40,8 @@ from assistant.rubric import Component, Rubric
 from assistant.synthesis.segment import split_sentences
 
 ENGINE = "offline"
-RELEVANCE_FLOOR = 0.30  # cosine to an indicator's closest level description to count as addressing it
-RELEVANCE_MARGIN = 0.06  # ...and within this of the sentence's best indicator
+RELEVANCE_FLOOR = 0.35  # cosine to an indicator's closest level description to count as addressing it
+RELEVANCE_MARGIN = 0.04  # ...and within this of the sentence's best indicator
 SOFTMAX_SCALE = 25.0  # how sharply similarity picks a level when no signal matched
 SIGNAL_WEIGHT = 2  # a signal-matched sentence counts this many times in a person's median
 CONFLICT_GAP = 2  # levels between frontline-side and leadership-side accounts that count as a conflict
@@ -183,7 +183,12 @@ class OfflineRater:
         """(level, {participant: level}, note) counting people, not mentions."""
         per_person: dict[str, list[int]] = defaultdict(list)
         roles: dict[str, str] = {}
+        # A person's phrases that name a practice outweigh sentences that merely sound close to a
+        # description: when someone has both, only the former set their level.
+        signalled = {v.item.participant for v in votes if v.by_signal}
         for vote in votes:
+            if vote.item.participant in signalled and not vote.by_signal:
+                continue
             per_person[vote.item.participant].extend([vote.level] * (SIGNAL_WEIGHT if vote.by_signal else 1))
             roles[vote.item.participant] = vote.item.role_level
         person_level = {p: _lower_median(lv) for p, lv in per_person.items()}

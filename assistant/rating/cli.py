@@ -1,0 +1,74 @@
+"""``dm3 rate-evidence``: one component rated from a JSON file, outside any engagement.
+
+INPUT: ``{"component": "<id>", "segments": [{"id", "participant", "text", "department"?, "role_level"?}],
+"names"?: [roster names to redact]}``. OUTPUT: the proposal's ``file_dict`` (status, level,
+indicators, citations, rationale, ...). The LLM engine is used when ``DM3_LLM_BASE_URL`` and
+``DM3_LLM_MODEL`` are set (its calls are logged in the configured database); offline otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, Field, ValidationError
+
+from assistant.config import Settings
+from assistant.rating.schema import EvidenceItem, Proposal
+from assistant.rubric import COMPONENT_IDS, get_rubric
+
+
+class EvidenceFile(BaseModel):
+    component: str
+    segments: list[EvidenceItem]
+    names: list[str] = Field(default_factory=list)
+
+
+def read_evidence_file(path: Path) -> EvidenceFile:
+    """The parsed input file; ``ValueError`` saying what is wrong where."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ValueError(f"{path}: no such file") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from exc
+    try:
+        parsed = EvidenceFile.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        raise ValueError(f"{path}: {problems}") from exc
+    if parsed.component not in COMPONENT_IDS:
+        raise ValueError(f"{path}: unknown component {parsed.component!r}; use one of {list(COMPONENT_IDS)}")
+    ids = [s.id for s in parsed.segments]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"{path}: segment ids must be unique")
+    return parsed
+
+
+def rate_evidence_file(input_path: Path, out: Path, settings: Settings, engine: str = "auto") -> Proposal:
+    """Rate the file's component with the offline engine or (when configured, or ``engine="llm"``) the
+    LLM engine; write the proposal JSON to ``out`` and return it."""
+    evidence = read_evidence_file(input_path)
+    rubric = get_rubric(str(settings.rubric_path))
+    if engine not in ("auto", "offline", "llm"):
+        raise ValueError(f"unknown engine {engine!r}: use auto, offline or llm")
+    use_llm = engine == "llm" or (engine == "auto" and settings.llm_enabled)
+    if use_llm:
+        if not settings.llm_enabled:
+            raise ValueError("the LLM engine needs DM3_LLM_BASE_URL and DM3_LLM_MODEL")
+        from assistant.db import make_engine, migrate
+        from assistant.llm import get_llm
+        from assistant.rating.propose import LLMRater
+
+        migrate(settings.database_url)  # the port logs every call
+        rater = LLMRater(get_llm(settings, make_engine(settings.database_url)), rubric, names=evidence.names)
+    else:
+        from assistant.rating.offline import OfflineRater
+        from assistant.synthesis.embed import get_embedder
+
+        rater = OfflineRater(rubric, get_embedder(settings.embedding_model, settings.embedding_batch_size))
+    proposal = rater.rate(evidence.component, evidence.segments)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(proposal.file_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return proposal

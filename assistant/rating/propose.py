@@ -1,0 +1,167 @@
+"""The LLM rating engine: the rubric component and the evidence go to the model through the LLM
+port; what comes back is validated against the data and retried with the errors.
+
+Rules enforced:
+- thin evidence (rubric minimums, after screening out instructions to the rater) is decided
+  before any call: ``insufficient_evidence``, no level, no model asked;
+- staff text travels only inside ``as_data("segment")`` blocks, so it cannot speak as the prompt;
+  the port redacts emails, phones and roster names there when ``settings.llm_redact`` is on;
+- every reply passes ``validate_proposal`` (ids, verbatim quotes, rule-consistent level and
+  judgments, enough distinct participants) or is sent back with the errors, at most
+  ``settings.llm_max_retries`` times; after that the proposal is stored as ``failed`` with the
+  reason. An LLM failure is never quietly replaced by the offline engine's answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from assistant.llm import LLMClient, LLMFailed
+from assistant.prompts import NEUTRAL_LT, load_prompt
+from assistant.rating.evidence import screen, thin_reason, voice_mix
+from assistant.rating.schema import (
+    FAILED,
+    INSUFFICIENT,
+    PROPOSED,
+    Citation,
+    EvidenceItem,
+    IndicatorResult,
+    LLMRating,
+    Proposal,
+)
+from assistant.rating.validate import validate_proposal
+from assistant.rubric import Rubric
+
+PROMPT = "rate_component"
+TASK = "rate_component"
+_MARKERS = re.compile(r"\[(?:name|email|phone)\]")
+
+
+def original_quote(quote: str, text: str) -> str:
+    """The verbatim span of ``text`` that ``quote`` stands for.
+
+    The model saw the segment redacted (``[name]``, ``[email]``, ``[phone]``) and with tag-like
+    ``<`` neutralised, so a faithful quote may differ from the stored text only there; such a quote
+    is mapped back to the stored words. Anything else is returned unchanged (and then fails the
+    verbatim check, as it should).
+    """
+    if quote in text:
+        return quote
+    restored = quote.replace(NEUTRAL_LT, "<")
+    if restored in text:
+        return restored
+    parts = _MARKERS.split(restored)
+    if len(parts) > 1:
+        pattern = r".{1,80}?".join(re.escape(p) for p in parts)
+        match = re.search(pattern, text, flags=re.DOTALL)
+        if match:
+            return match.group(0)
+    return quote
+
+
+def to_proposal(reply: LLMRating, component: str, items: Sequence[EvidenceItem], engine: str,
+                prompt_version: str, excluded: list[str]) -> Proposal:
+    """A ``Proposal`` from the model's reply: quotes mapped back to the stored text, status from the
+    level, voice mix from the cited segments (what the model must not be trusted to count)."""
+    by_id = {i.id: i for i in items}
+    indicators = []
+    for ind in reply.indicators:
+        citations = [
+            Citation(segment_id=c.segment_id,
+                     quote=original_quote(c.quote, by_id[c.segment_id].text) if c.segment_id in by_id else c.quote)
+            for c in ind.citations
+        ]
+        indicators.append(IndicatorResult(
+            indicator_id=ind.indicator_id, judgment=ind.judgment, evidence_level=ind.evidence_level,
+            segment_ids=list(dict.fromkeys(c.segment_id for c in citations)), citations=citations,
+        ))
+    seen, all_citations = set(), []
+    for c in (c for ind in indicators for c in ind.citations):
+        if (c.segment_id, c.quote) not in seen:
+            seen.add((c.segment_id, c.quote))
+            all_citations.append(c)
+    return Proposal(
+        component=component,
+        status=PROPOSED if reply.level is not None else INSUFFICIENT,
+        level=reply.level,
+        indicators=indicators,
+        citations=all_citations,
+        rationale=reply.rationale.strip(),
+        confidence=max(0.0, min(1.0, float(reply.confidence))),
+        voice_mix=voice_mix(items, [c.segment_id for c in all_citations]),
+        engine=engine,
+        prompt_version=prompt_version,
+        excluded=excluded,
+    )
+
+
+class LLMRater:
+    """Rates one component at a time through an ``LLMClient``."""
+
+    def __init__(self, llm: LLMClient, rubric: Rubric, names: Iterable[str] = (),
+                 engagement_id: int | None = None, max_tokens: int = 1500) -> None:
+        self.llm = llm
+        self.rubric = rubric
+        self.names = list(names)
+        self.engagement_id = engagement_id
+        self.max_tokens = max_tokens
+
+    @property
+    def engine(self) -> str:
+        return self.llm.model
+
+    def variables(self, component_id: str, items: Sequence[EvidenceItem], views: dict[str, str]) -> dict:
+        """The prompt variables: the rubric component, its rule and minimums, and the evidence."""
+        labels: dict[str, str] = {}
+        for item in items:
+            labels.setdefault(item.participant, f"P{len(labels) + 1}")
+        return {
+            "component": self.rubric.component(component_id),
+            "levels": self.rubric.levels,
+            "rule": self.rubric.rule_for(component_id),
+            "minimum": self.rubric.minimum_for(component_id),
+            "segments": [
+                {"id": i.id, "participant": labels[i.participant], "role_level": i.role_level,
+                 "department": i.department, "text": views[i.id]}
+                for i in items
+            ],
+            "participants": len(labels),
+            "example_id": items[0].id if items else "E-1",
+        }
+
+    def rate(self, component_id: str, items: Sequence[EvidenceItem]) -> Proposal:
+        """A validated proposal, ``insufficient_evidence`` (thin, or the rule gives no level), or
+        ``failed`` with the reason when the model gave no acceptable answer."""
+        version = load_prompt(PROMPT).version
+        usable, excluded = screen(items)
+        usable_items = [s.item for s in usable]
+        reason = thin_reason(usable_items, self.rubric.minimum_for(component_id))
+        if reason:
+            comp = self.rubric.component(component_id)
+            return Proposal(
+                component=component_id, status=INSUFFICIENT, engine=self.engine, prompt_version=version,
+                rationale=reason + " (decided by the rubric minimum; the model was not asked)",
+                indicators=[IndicatorResult(indicator_id=i.id, judgment="no_evidence") for i in comp.indicators],
+                voice_mix=voice_mix(usable_items, []), excluded=excluded,
+            )
+        views = {s.item.id: s.view for s in usable}
+
+        def check(reply: LLMRating) -> list[str]:
+            proposal = to_proposal(reply, component_id, usable_items, self.engine, version, excluded)
+            return validate_proposal(proposal, self.rubric, usable_items)
+
+        try:
+            reply = self.llm.structured(
+                TASK, PROMPT, self.variables(component_id, usable_items, views), output=LLMRating,
+                validate=check, engagement_id=self.engagement_id, max_tokens=self.max_tokens,
+                names=self.names,
+            )
+        except LLMFailed as exc:
+            return Proposal(
+                component=component_id, status=FAILED, engine=self.engine, prompt_version=version,
+                error=exc.reason[:2000],
+                rationale=f"The model gave no acceptable proposal after {exc.attempts} attempt(s): {exc.reason[:500]}",
+                voice_mix=voice_mix(usable_items, []), excluded=excluded,
+            )
+        return to_proposal(reply, component_id, usable_items, self.engine, version, excluded)
