@@ -138,6 +138,14 @@ class Server:
                 self.proc.wait()
         self._log.close()
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far (Linux /proc; 0 elsewhere)."""
+        try:
+            fields_ = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
+
     def log_errors(self) -> int:
         """Tracebacks the server logged (an unhandled error anywhere counts)."""
         return self.log_path.read_text(errors="replace").count("Traceback (most recent call last)")
@@ -406,6 +414,12 @@ class Row:
     not_submitted: Optional[int] = None
     server_tracebacks: int = 0
     requests: int = 0
+    server_cpu: float = 0.0  # CPU seconds the server used during the measured phase
+
+    @property
+    def cpu_per_turn(self) -> float:
+        """Server CPU ms per turn (per insert for the baseline): robust to other load on the machine."""
+        return self.server_cpu * 1000.0 / self.turns if self.turns else 0.0
 
     @property
     def rate(self) -> float:
@@ -428,8 +442,10 @@ def interview_phase(args: argparse.Namespace, relatedness: bool, tmp: Path, bank
         # warm-up (not measured): loads the embedding model, fills caches, opens connections
         asyncio.run(run_interviews(server.url, people[:warm], 2, args.seed + 1, 120, bank))
         print(f"  {label}: {args.staff} staff, {args.concurrency} requests in flight at most ...", flush=True)
+        cpu0 = server.cpu_seconds()
         results, wall = asyncio.run(run_interviews(server.url, people[warm:], args.concurrency, args.seed,
                                                    args.max_seconds, bank))
+        cpu = server.cpu_seconds() - cpu0
     finally:
         server.stop()
     lost, extra, not_submitted = check_stored(db_url, results)
@@ -439,7 +455,7 @@ def interview_phase(args: argparse.Namespace, relatedness: bool, tmp: Path, bank
         for e in r.errors[:1]:
             print(f"    error, participant {r.participant_id}: {e}")
     return Row(label, sum(len(r.turn_ms) for r in results), wall, lat, errors, lost, extra, not_submitted,
-               server.log_errors(), sum(len(r.turn_ms) + r.other_requests for r in results))
+               server.log_errors(), sum(len(r.turn_ms) + r.other_requests for r in results), cpu)
 
 
 def bare_phase(args: argparse.Namespace, n: int, tmp: Path, bank: list[str]) -> Row:
@@ -449,11 +465,13 @@ def bare_phase(args: argparse.Namespace, n: int, tmp: Path, bank: list[str]) -> 
         server.wait_ready()
         asyncio.run(run_bare(server.url, 200, args.concurrency, bank, args.seed + 1))  # warm-up
         print(f"  bare insert: {n} POSTs, {args.concurrency} in flight at most ...", flush=True)
+        cpu0 = server.cpu_seconds()
         lat, errors, wall = asyncio.run(run_bare(server.url, n, args.concurrency, bank, args.seed))
+        cpu = server.cpu_seconds() - cpu0
     finally:
         server.stop()
     return Row("bare FastAPI + SQLite insert", len(lat), wall, lat, errors, server_tracebacks=server.log_errors(),
-               requests=len(lat))
+               requests=len(lat), server_cpu=cpu)
 
 
 def report(rows: list[Row], bare: Row, args: argparse.Namespace) -> bool:
@@ -461,7 +479,7 @@ def report(rows: list[Row], bare: Row, args: argparse.Namespace) -> bool:
     print()
     print(f"{args.staff} staff, {args.concurrency} requests in flight at most, 1 uvicorn worker, loopback, "
           f"{os.cpu_count()} cores, seed {args.seed}")
-    head = f"{'':34} {'turns':>6} {'wall s':>7} {'turns/s':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6} {'lost':>5} {'unsub':>5} {'ratio':>6}"
+    head = f"{'':34} {'turns':>6} {'wall s':>7} {'turns/s':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6} {'lost':>5} {'unsub':>5} {'ratio':>6} {'cpu ms':>6}"
     print(head)
     print("-" * len(head))
     for row in rows + [bare]:
@@ -470,11 +488,14 @@ def report(rows: list[Row], bare: Row, args: argparse.Namespace) -> bool:
         unsub = "-" if row.not_submitted is None else str(row.not_submitted)
         print(f"{row.name:34} {row.turns:>6} {row.wall:>7.1f} {row.rate:>8.1f} {row.requests / row.wall:>7.1f} "
               f"{pct(row.lat, 50):>7.1f} {pct(row.lat, 95):>7.1f} {pct(row.lat, 99):>7.1f} {max(row.lat, default=0):>7.1f} "
-              f"{row.errors + row.server_tracebacks:>6} {lost:>5} {unsub:>5} {ratio:>6.2f}")
+              f"{row.errors + row.server_tracebacks:>6} {lost:>5} {unsub:>5} {ratio:>6.2f} {row.cpu_per_turn:>6.2f}")
     print()
     print("turns/s: respond POSTs per second over the whole interview phase (which also carries each staff member's")
     print("link, consent, chat page, review and submit requests, counted in req/s); ratio = turns/s / bare inserts/s;")
-    print("errors include server tracebacks; lost = 2xx respond POSTs with no stored staff turn; unsub = not submitted.")
+    print("errors include server tracebacks; lost = 2xx respond POSTs with no stored staff turn; unsub = not submitted;")
+    print("cpu ms = server process CPU time per turn (per insert), the other requests of the interview included.")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average at the end: {load:.2f} on {os.cpu_count()} cores (other processes slow every figure but cpu ms)")
     ok_all = True
     for row in rows:
         p99 = pct(row.lat, 99)
