@@ -165,7 +165,10 @@ def respond(
     if created:
         actions.advance(session, conv.interview, rubric, _prober(request, engine, rubric, conv.engagement.id),
                         _relatedness(request), settings.max_probes_per_question)
-    conv = _open(session, token)
+    # Only the turns changed: participant, interview and consent are the same objects in this session
+    # (a re-select would hand back these identity-mapped instances), so skip re-opening the link
+    # (four queries; a measurable share of each turn under load, see bench/interview_load.py).
+    conv.turns = actions.load_turns(session, conv.interview)
     if not is_htmx(request):
         # land on the newest message: "#composer" (sticky) would leave it out of sight
         anchor = f"turn-{conv.turns[-1].id}" if conv.turns else "composer"
