@@ -54,7 +54,7 @@ _NEGATION = re.compile(
     r"cant|cannot|can not|wont|neither|nor|hardly|barely)\b"
 )
 _NOT_A_NEGATION = re.compile(r"\bnot (only|just)\b|\bno longer\b|\bno doubt\b")
-NEGATION_WINDOW = 5  # words before a signal in which a negation reverses it
+NEGATION_WINDOW = 8  # words before a signal, within its clause, in which a negation reverses it
 
 
 def normalise(text: str) -> str:
@@ -94,6 +94,15 @@ class _IndicatorEvidence:
     votes: list[_Vote] = field(default_factory=list)
 
 
+def _is_negative(sentence: str) -> bool:
+    """True when the sentence denies something: an odd number of negations ("you don't get a budget
+    without the data" is two, an affirmation)."""
+    norm = normalise(sentence)
+    if _NOT_A_NEGATION.search(norm):
+        norm = _NOT_A_NEGATION.sub(" ", norm)
+    return len(_NEGATION.findall(norm)) % 2 == 1
+
+
 def _lower_median(values: Sequence[int]) -> int:
     ordered = sorted(values)
     return ordered[(len(ordered) - 1) // 2]
@@ -130,8 +139,9 @@ class OfflineRater:
         hits: dict[str, tuple[list[int], list[int]]] = {}
         for sig in model.signals:
             for match in sig.pattern.finditer(norm):
-                before = norm[: match.start()].split()[-NEGATION_WINDOW:]
-                clause = re.split(r"[,;:.!?]| but | and then ", " ".join(before))[-1]
+                # the negation's scope: the same clause, a few words back ("no data catalog or inventory")
+                clause = re.split(r"[,;:.!?]| but | and then ", norm[: match.start()])[-1]
+                clause = " ".join(clause.split()[-NEGATION_WINDOW:])
                 negated = (
                     not sig.self_negated
                     and bool(_NEGATION.search(clause))
@@ -152,6 +162,7 @@ class OfflineRater:
         levels = np.arange(1, 6)
         for n, (item, sentence) in enumerate(units):
             hits = self._signal_hits(model, sentence)
+            negative = _is_negative(sentence)
             top = float(best_per_indicator[n].max())
             for k, ind in enumerate(comp.indicators):
                 rel = float(best_per_indicator[n, k])
@@ -171,7 +182,9 @@ class OfflineRater:
                     level = max(1, min(min(negated) - 1, by_similarity))
                     by_signal = True
                 else:
-                    level = by_similarity
+                    # embeddings barely see "not": a sentence saying something is missing speaks to
+                    # low maturity, whichever description it sounds like
+                    level = min(by_similarity, 2) if negative else by_similarity
                     by_signal = False
                 evidence[ind.id].votes.append(_Vote(item, sentence, max(1, min(5, level)), by_signal, rel))
         return evidence

@@ -1,0 +1,45 @@
+"""Fixtures for the rating tests: the real embedding model (loaded once) and evidence builders."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import Settings
+from assistant.rating.offline import OfflineRater
+from assistant.rating.schema import EvidenceItem
+from assistant.synthesis.embed import get_embedder
+
+
+def items(rows: list[tuple[str, str, str]], prefix: str = "E-") -> list[EvidenceItem]:
+    """Evidence items from (participant, role level, text) rows, ids E-1, E-2, ..."""
+    return [
+        EvidenceItem(id=f"{prefix}{n}", participant=p, role_level=role, department="Finance", text=text)
+        for n, (p, role, text) in enumerate(rows, start=1)
+    ]
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    return get_embedder(Settings(_env_file=None).embedding_model)
+
+
+@pytest.fixture(scope="session")
+def rater(rubric, embedder) -> OfflineRater:
+    return OfflineRater(rubric, embedder)
+
+
+# Clear, differently worded accounts of low and high practice in governance (not bench text).
+GOV_LOW = [
+    ("ana", "frontline", "Honestly there are no data rules I know of, we just do what seems sensible each time."),
+    ("ben", "supervisor", "When a record is wrong it gets bounced from one team to the next and nobody owns the fix."),
+    ("ana", "frontline", "I correct mistakes myself when I notice them; nothing gets written down about it."),
+    ("cy", "manager", "The whole unit shares one password for the case database, and leavers keep their access for months."),
+    ("dee", "frontline", "Nobody really decides anything about data here, whoever runs the system makes the call."),
+]
+GOV_HIGH = [
+    ("ana", "frontline", "Policy compliance is measured and we get a yearly compliance report; breaches are followed up."),
+    ("ben", "executive", "The governance committee keeps a decision log, follows up every action and reviews quality and risk measures."),
+    ("cy", "manager", "Our stewards have protected time each week, they meet every two weeks, and their quality work is measured."),
+    ("dee", "frontline", "We run a quality audit every quarter, time to fix is tracked, and recurring errors are traced to the root cause."),
+    ("cy", "manager", "Access to sensitive records is reviewed every six months and each release gets a privacy review first."),
+]
