@@ -35,7 +35,12 @@ from assistant.rubric import Rubric
 
 PROMPT = "rate_component"
 TASK = "rate_component"
-_MARKERS = re.compile(r"\[(?:name|email|phone)\]")
+# What each redaction marker can stand for in the stored text (names are capitalised words).
+_MARKER_PATTERNS = {
+    "[name]": r"[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,3}",
+    "[email]": r"[^\s@]+@[^\s@]*[A-Za-z0-9]",
+    "[phone]": r"[+(]?\d[\d\s().\-]{5,}\d",
+}
 
 
 def original_quote(quote: str, text: str) -> str:
@@ -51,9 +56,9 @@ def original_quote(quote: str, text: str) -> str:
     restored = quote.replace(NEUTRAL_LT, "<")
     if restored in text:
         return restored
-    parts = _MARKERS.split(restored)
-    if len(parts) > 1:
-        pattern = r".{1,80}?".join(re.escape(p) for p in parts)
+    pieces = re.split(r"(\[(?:name|email|phone)\])", restored)
+    if len(pieces) > 1:
+        pattern = "".join(_MARKER_PATTERNS.get(p, None) or re.escape(p) for p in pieces)
         match = re.search(pattern, text, flags=re.DOTALL)
         if match:
             return match.group(0)
