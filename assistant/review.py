@@ -158,3 +158,29 @@ def agreement(session: Session, engagement_id: int) -> Agreement:
         else:
             result.kappa = value
     return result
+
+
+def set_targets(session: Session, engagement, targets: dict[str, Optional[int]], reviewer: User,  # noqa: ANN001
+                rubric: Optional[Rubric] = None) -> dict[str, int]:
+    """Store target levels per component in ``Engagement.settings["target_levels"]`` (None clears one);
+    returns the stored targets. Rule: a target is a rubric level of a rubric component; audited."""
+    rubric = rubric or get_rubric()
+    valid_levels = {lvl.level for lvl in rubric.levels}
+    known = {c.id for c in rubric.components}
+    before = dict(engagement.settings.get("target_levels", {}))
+    after = dict(before)
+    for component, level in targets.items():
+        if component not in known:
+            raise ReviewError(f"unknown component {component!r}")
+        if level is None:
+            after.pop(component, None)
+        elif level not in valid_levels:
+            raise ReviewError(f"a target must be a rubric level ({min(valid_levels)}-{max(valid_levels)})")
+        else:
+            after[component] = level
+    engagement.settings = {**engagement.settings, "target_levels": after}  # a new dict so the JSON change is saved
+    session.add(engagement)
+    audit(session, "targets.set", actor=f"consultant {reviewer.email}", actor_user_id=reviewer.id,
+          engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
+          before={"target_levels": before}, after={"target_levels": after})
+    return after

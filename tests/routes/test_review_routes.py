@@ -1,0 +1,134 @@
+"""The consultant review pages over HTTP: profile, agreement, component page, decisions, targets."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from assistant.models import AuditEvent, Decision, Interview, Participant, Segment, Theme, ThemeMember, Turn, utcnow
+from assistant.synthesis.embed import text_hash
+from tests.factories import csrf_of, make_engagement
+from tests.rating.conftest import GOV_HIGH
+
+
+def seed_interviews(session, engagement, component, rows):
+    """Participants with submitted interviews whose answers are the evidence segments (with turns)."""
+    people = {}
+    for name, role, text in rows:
+        if name not in people:
+            p = Participant(engagement_id=engagement.id, department="Finance", role_level=role)
+            session.add(p)
+            session.flush()
+            iv = Interview(participant_id=p.id, state="submitted", submitted_at=utcnow())
+            session.add(iv)
+            session.flush()
+            people[name] = (p, iv)
+        p, iv = people[name]
+        turn = Turn(interview_id=iv.id, role="staff", kind="answer", component=component, text=text)
+        session.add(turn)
+        session.flush()
+        session.add(Segment(engagement_id=engagement.id, participant_id=p.id, turn_id=turn.id, text=text,
+                            text_hash=text_hash(text), component=component, original_component=component,
+                            start=0, end=len(text)))
+    session.commit()
+    return people
+
+
+def rated(consultant_client, session):
+    engagement = make_engagement(session)
+    seed_interviews(session, engagement, "governance_structures", GOV_HIGH)
+    page = consultant_client.get(f"/engagements/{engagement.id}/review")
+    assert page.status_code == 200 and "Run rating" in page.text
+    r = consultant_client.post(f"/engagements/{engagement.id}/review/rate", data={"csrf_token": csrf_of(page.text)},
+                               follow_redirects=True)
+    assert r.status_code == 200 and "Rating finished" in r.text
+    return engagement, r.text
+
+
+def test_review_requires_login(client, session):
+    engagement = make_engagement(session)
+    r = client.get(f"/engagements/{engagement.id}/review", follow_redirects=False)
+    assert r.status_code in (302, 303) and "/login" in r.headers["location"]
+
+
+def test_run_rating_then_review_a_component_with_quotes_in_context(consultant_client, session):
+    engagement, overview = rated(consultant_client, session)
+    assert re.search(r'data-component="governance_structures".*?proposed', overview, re.S)
+    assert "<svg" in overview and 'class="proposed"' in overview
+    assert overview.count("not rated yet") == 0 and "insufficient evidence" in overview
+    seg = session.exec(select(Segment).where(Segment.engagement_id == engagement.id)).first()
+    theme = Theme(engagement_id=engagement.id, component="governance_structures", label="Audits and reviews")
+    session.add(theme)
+    session.flush()
+    session.add(ThemeMember(theme_id=theme.id, segment_id=seg.id))
+    session.commit()
+    page = consultant_client.get(f"/engagements/{engagement.id}/review/governance_structures")
+    assert page.status_code == 200
+    assert "Proposed level" in page.text and "Engine: <strong>offline</strong>" in page.text
+    links = re.findall(r'href="(/engagements/\d+/transcripts/\d+#turn-\d+)"', page.text)
+    assert links, "every cited quote links to its context"
+    transcript = consultant_client.get(links[0].split("#")[0])
+    assert transcript.status_code == 200 and f'id="{links[0].split("#")[1]}"' in transcript.text
+    for text in re.findall(r"<blockquote>“(.*?)”</blockquote>", page.text):
+        assert any(text.replace("&#39;", "'") in t for _, _, t in GOV_HIGH)
+    assert "distinct participant(s) cited" in page.text
+    assert "Audits and reviews" in page.text or "not in any theme" in page.text
+
+
+def test_decisions_need_rationales_are_audited_and_feed_agreement(consultant_client, session):
+    engagement, _ = rated(consultant_client, session)
+    url = f"/engagements/{engagement.id}/review/governance_structures"
+    page = consultant_client.get(url)
+    token = csrf_of(page.text)
+    proposal_id = int(re.search(r'name="proposal_id" value="(\d+)"', page.text).group(1))
+    level = int(re.search(r"Proposed level <strong>(\d)", page.text).group(1))
+    # change without a rationale is refused with a message, nothing recorded
+    r = consultant_client.post(url + "/decide", data={"csrf_token": token, "proposal_id": proposal_id,
+                                                      "action": "change", "level": "2", "rationale": ""})
+    assert r.status_code == 422 and "needs a rationale" in r.text
+    assert session.exec(select(Decision)).all() == []
+    # no CSRF token: refused
+    r = consultant_client.post(url + "/decide", data={"proposal_id": proposal_id, "action": "accept"})
+    assert r.status_code in (400, 403)
+    r = consultant_client.post(url + "/decide", data={"csrf_token": token, "proposal_id": proposal_id, "action": "accept"},
+                               follow_redirects=True)
+    assert r.status_code == 200 and "Decision recorded" in r.text and f"level <strong>{level}</strong>" in r.text
+    new_level = 3 if level != 3 else 2
+    r = consultant_client.post(url + "/decide", data={"csrf_token": token, "proposal_id": proposal_id, "action": "change",
+                                                      "level": str(new_level), "rationale": "Stewards have no protected time yet."},
+                               headers={"HX-Request": "true"})
+    assert r.status_code == 200 and r.text.lstrip().startswith('<section class="card" id="decision">')
+    assert "Stewards have no protected time yet." in r.text
+    events = session.exec(select(AuditEvent).where(AuditEvent.action.like("rating.%"))).all()
+    assert [e.action for e in events] == ["rating.accept", "rating.change"]
+    overview = consultant_client.get(f"/engagements/{engagement.id}/review").text
+    assert 'class="decided"' in overview
+    assert re.search(r'id="exact-agreement">0% of 1', overview)
+    assert "needs at least two decided components" in overview
+
+
+def test_targets_are_saved_audited_and_drawn(consultant_client, session):
+    engagement, overview = rated(consultant_client, session)
+    token = csrf_of(overview)
+    url = f"/engagements/{engagement.id}/review/targets"
+    r = consultant_client.post(url, data={"csrf_token": token, "target-governance_structures": "9"})
+    assert r.status_code == 422 and "rubric level" in r.text
+    r = consultant_client.post(url, data={"csrf_token": token, "target-governance_structures": "5",
+                                          "target-equity_lens": "3"}, follow_redirects=True)
+    assert r.status_code == 200 and "Targets saved" in r.text and r.text.count('class="target"') == 2
+    session.expire_all()
+    session.refresh(engagement)
+    assert engagement.settings["target_levels"] == {"governance_structures": 5, "equity_lens": 3}
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "targets.set")).one().after["target_levels"]["equity_lens"] == 3
+
+
+def test_unknown_component_and_stale_proposal(consultant_client, session):
+    engagement, overview = rated(consultant_client, session)
+    assert consultant_client.get(f"/engagements/{engagement.id}/review/vibes").status_code == 404
+    page = consultant_client.get(f"/engagements/{engagement.id}/review/governance_structures")
+    old_id = int(re.search(r'name="proposal_id" value="(\d+)"', page.text).group(1))
+    consultant_client.post(f"/engagements/{engagement.id}/review/rate", data={"csrf_token": csrf_of(page.text)})
+    r = consultant_client.post(f"/engagements/{engagement.id}/review/governance_structures/decide",
+                               data={"csrf_token": csrf_of(page.text), "proposal_id": old_id, "action": "accept"})
+    assert r.status_code == 422 and "replaced by a newer rating run" in r.text
