@@ -105,7 +105,7 @@ class LLMRater:
     """Rates one component at a time through an ``LLMClient``."""
 
     def __init__(self, llm: LLMClient, rubric: Rubric, names: Iterable[str] = (),
-                 engagement_id: int | None = None, max_tokens: int = 1500) -> None:
+                 engagement_id: int | None = None, max_tokens: int = 900) -> None:
         self.llm = llm
         self.rubric = rubric
         self.names = list(names)

@@ -55,7 +55,7 @@ def load_evidence(session: Session, engagement_id: int) -> dict[str, list[Eviden
 
 
 def make_rater(settings: Settings, db_engine: Engine, rubric: Rubric, engagement: Engagement,
-               choice: EngineChoice = "auto", embedder=None):  # noqa: ANN001, ANN201
+               choice: EngineChoice = "auto", embedder=None, llm_max_tokens: int = 900):  # noqa: ANN001, ANN201
     """The rater to use: the LLM engine when one is configured (and the engagement has not turned
     it off, ``settings["llm_enabled"] = False``) or ``choice`` is "llm"; the offline engine otherwise.
 
@@ -71,7 +71,8 @@ def make_rater(settings: Settings, db_engine: Engine, rubric: Rubric, engagement
         llm = get_llm(settings, db_engine)
         if llm is None:
             raise ValueError("the LLM engine was asked for but none is configured: set DM3_LLM_BASE_URL and DM3_LLM_MODEL")
-        return LLMRater(llm, rubric, names=engagement.settings.get("roster_names", []), engagement_id=engagement.id)
+        return LLMRater(llm, rubric, names=engagement.settings.get("roster_names", []), engagement_id=engagement.id,
+                        max_tokens=llm_max_tokens)
     from assistant.rating.offline import OfflineRater
     from assistant.synthesis.embed import get_embedder
 
@@ -108,6 +109,7 @@ def propose_for_engagement(
     choice: EngineChoice = "auto",
     started_by: Optional[int] = None,
     embedder=None,  # noqa: ANN001
+    llm_max_tokens: int = 900,
 ) -> list[RatingProposal]:
     """Rate ``components`` of an engagement; returns the new RatingProposal rows (one per component).
 
@@ -127,7 +129,7 @@ def propose_for_engagement(
         session.commit()
         evidence = load_evidence(session, engagement_id)
     try:
-        rater = make_rater(settings, db_engine, rubric, engagement, choice, embedder)
+        rater = make_rater(settings, db_engine, rubric, engagement, choice, embedder, llm_max_tokens)
         proposals = []
         for n, component in enumerate(components, start=1):
             proposals.append(rater.rate(component, evidence.get(component, [])))

@@ -25,11 +25,13 @@ EVIDENCE = [
 
 
 def test_llm_rating_is_a_validated_proposal_or_a_recorded_failure(llm_settings, llm_engine, rubric):
-    settings = llm_settings.model_copy(update={"llm_max_retries": 1, "llm_timeout_s": 150.0})  # 2 cores: one retry
+    # 2 shared cores: one retry and a short reply budget keep this test to a few minutes
+    settings = llm_settings.model_copy(update={"llm_max_retries": 1, "llm_timeout_s": 120.0})
     with Session(llm_engine, expire_on_commit=False) as s:
         eng = make_engagement(s)
         seed_evidence(s, eng, "governance_structures", EVIDENCE)
-    [row] = propose_for_engagement(llm_engine, eng.id, settings, rubric=rubric, components=["governance_structures"])
+    [row] = propose_for_engagement(llm_engine, eng.id, settings, rubric=rubric, components=["governance_structures"],
+                                    llm_max_tokens=450)
     assert row.engine == settings.llm_model  # the LLM engine answered for itself, success or not
     with Session(llm_engine) as s:
         calls = s.exec(select(LLMCall).where(LLMCall.task == "rate_component")).all()
