@@ -494,6 +494,8 @@ def report(rows: list[Row], bare: Row, args: argparse.Namespace) -> bool:
     print("link, consent, chat page, review and submit requests, counted in req/s); ratio = turns/s / bare inserts/s;")
     print("errors include server tracebacks; lost = 2xx respond POSTs with no stored staff turn; unsub = not submitted;")
     print("cpu ms = server process CPU time per turn (per insert), the other requests of the interview included.")
+    print(f"With {args.concurrency} requests in flight, a request waits for the others (Little's law: mean latency ~")
+    print(f"{args.concurrency} / req/s); --concurrency 1 shows the time of one turn alone.")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average at the end: {load:.2f} on {os.cpu_count()} cores (other processes slow every figure but cpu ms)")
     ok_all = True
