@@ -51,6 +51,11 @@ class Conversation:
 def participant_for_token(session: Session, token: str) -> Participant:
     """The participant behind a personal link, or ``LinkError`` (unknown, expired, withdrawn)."""
     participant = session.exec(select(Participant).where(Participant.token_hash == token_hash(token))).first()
+    return _usable(participant)
+
+
+def _usable(participant: Optional[Participant]) -> Participant:
+    """``participant`` when its link may be used now; ``LinkError`` when unknown, withdrawn or expired."""
     if participant is None:
         raise LinkError(404, "We could not find an interview for this link. Check that you copied the whole link from your invitation.")
     if participant.withdrawn_at is not None:
@@ -60,7 +65,24 @@ def participant_for_token(session: Session, token: str) -> Participant:
     return participant
 
 
+def open_for_turn(session: Session, token: str) -> tuple[Participant, Optional[Interview], list[Turn]]:
+    """The participant behind a link (``LinkError`` as ``participant_for_token``), its interview and turns.
+
+    What a staff turn needs and nothing more, in two queries (participant joined with interview,
+    then the turns): the engagement and the consent are not read on this hot path.
+    """
+    row = session.exec(
+        select(Participant, Interview)
+        .outerjoin(Interview, Interview.participant_id == Participant.id)
+        .where(Participant.token_hash == token_hash(token))
+    ).first()
+    participant = _usable(row[0] if row else None)
+    interview = row[1] if row else None
+    return participant, interview, load_turns(session, interview) if interview else []
+
+
 def load(session: Session, participant: Participant) -> Conversation:
+    """The whole conversation of ``participant``: engagement, interview, turns in order, latest consent."""
     engagement = session.get(Engagement, participant.engagement_id)
     interview = session.exec(select(Interview).where(Interview.participant_id == participant.id)).first()
     turns = load_turns(session, interview) if interview else []
@@ -71,6 +93,7 @@ def load(session: Session, participant: Participant) -> Conversation:
 
 
 def load_turns(session: Session, interview: Interview) -> list[Turn]:
+    """The interview's turns in the order they were written."""
     return list(session.exec(select(Turn).where(Turn.interview_id == interview.id).order_by(Turn.id)).all())
 
 
@@ -118,15 +141,18 @@ def advance(
     prober: Optional[Prober] = None,
     relatedness: Optional[Callable[[str, str], float]] = None,
     max_probes: int = 2,
+    turns: Optional[list[Turn]] = None,
 ) -> list[Turn]:
     """Write the interviewer's next message(s) after the latest staff turn; returns the new turns.
 
     Safe to call at any time: when the interviewer is waiting for an answer it writes nothing.
+    ``turns``: the interview's turns as just read or written in this session (saves re-reading them);
+    read from the database when not given.
     """
     if interview.state not in ("in_progress", "review"):
         return []
     prober = prober or OfflineProber(rubric)
-    turns = load_turns(session, interview)
+    turns = load_turns(session, interview) if turns is None else turns
     step = next_step(interview.plan, turns, rubric, max_probes, relatedness)
     new: list[Turn] = []
     last_staff = next((t for t in reversed(turns) if t.role == "staff" and t.supersedes_id is None), None)
@@ -181,17 +207,22 @@ def respond(
     text: str,
     client_turn_id: str,
     max_chars: int,
+    turns: Optional[list[Turn]] = None,
 ) -> tuple[Turn, bool]:
     """Store the staff member's response to the current question; returns (turn, created).
 
-    A repeated ``client_turn_id`` returns the stored turn (a double submit stores one turn).
-    The turn is committed before this returns.
+    A repeated ``client_turn_id`` returns the stored turn (a double submit stores one turn: a
+    repeat is found among ``turns``, and one racing in from a second request is stopped by the
+    unique (interview, client_turn_id) constraint). The turn is committed before this returns.
+    ``turns``: the interview's turns as read at the start of this request; read here when not given.
     """
     if kind not in STAFF_KINDS:
         raise AnswerError("Unknown action.")
     if not client_turn_id or len(client_turn_id) > 64:
         raise AnswerError("This form is missing its id. Reload the page and try again.")
-    existing = _existing(session, interview, client_turn_id)
+    if turns is None:
+        turns = load_turns(session, interview)
+    existing = next((t for t in turns if t.client_turn_id == client_turn_id), None)
     if existing is not None:
         return existing, False
     if interview.state != "in_progress":
@@ -200,7 +231,7 @@ def respond(
         text = check_text(text, max_chars)
     else:
         text = ""
-    step = next_step(interview.plan, load_turns(session, interview), rubric, max_probes=99)
+    step = next_step(interview.plan, turns, rubric, max_probes=99)
     if step.kind != "await":
         raise AnswerError("The conversation moved on in another window. The page now shows the current question.")
     comp, _ = rubric.question(step.question_id)

@@ -150,6 +150,27 @@ def next_step(
     return Step("done")
 
 
+def relatedness_pair(
+    plan: Sequence[str],
+    turns: Sequence[Turn],
+    rubric: Rubric,
+    max_probes: int = 2,
+) -> Optional[tuple[str, str]]:
+    """The (answer, question) pair whose relatedness ``next_step`` would score now, or None.
+
+    Lets a caller run the embedding model before it takes any database lock, then hand the score
+    to ``next_step``; the off-topic rule itself is unchanged (same pair, same threshold).
+    """
+    asked: list[tuple[str, str]] = []
+
+    def record(answer: str, question: str) -> float:
+        asked.append((answer, question))
+        return 1.0  # "related": next_step goes on to the rules it would apply to a related answer
+
+    next_step(plan, turns, rubric, max_probes, record)
+    return asked[0] if asked else None
+
+
 def coverage(plan: Sequence[str], turns: Sequence[Turn], rubric: Rubric) -> dict[str, dict[str, int]]:
     """Per component: questions planned (total), asked, and closed (answered, skipped or don't know)."""
     states = question_states(plan, turns)

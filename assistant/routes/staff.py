@@ -7,20 +7,23 @@ chat appends new messages and swaps the composer and progress bar in place.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from typing import Annotated, Optional
 
+from anyio import to_thread
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from assistant.engagements import EngagementError, create_invite
 from assistant.interview import actions
 from assistant.interview.actions import AnswerError, Conversation, LinkError
-from assistant.interview.engine import effective_staff_turns
+from assistant.interview.engine import effective_staff_turns, relatedness_pair
 from assistant.interview.probes import LLMProber, OfflineProber
 from assistant.models import Engagement
-from assistant.rubric import Rubric
+from assistant.rubric import Rubric, get_rubric
 from assistant.web import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
 
 router = APIRouter()
@@ -134,48 +137,86 @@ def consent(request: Request, token: str, session: SessionDep, rubric: RubricDep
     return RedirectResponse(f"/i/{token}", status_code=303)
 
 
+# Staff turns in this process take this lock for their database work. SQLite admits one writer at a
+# time; a second writer waits in SQLite's busy handler, which sleeps in steps (1, 2, 5, 10 ... 100 ms)
+# and so turned short write waits into the worst latencies under load. A thread waiting on this lock
+# wakes as soon as it is free. The embedding encode of the off-topic rule runs outside it.
+_TURN_DB_LOCK = threading.Lock()
+
+
 @router.post("/i/{token}/respond", dependencies=[CSRFDep])
-def respond(
+async def respond(
     request: Request,
     token: str,
-    session: SessionDep,
-    settings: SettingsDep,
-    rubric: RubricDep,
-    engine: EngineDep,
     client_turn_id: Annotated[str, Form()],
     action: Annotated[str, Form()] = "answer",
     text: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
-        conv = _open(session, token)
-    except LinkError as exc:
-        return _link_error(request, exc)
-    if conv.interview is None:
-        return RedirectResponse(f"/i/{token}", status_code=303)
-    last_seen = conv.turns[-1].id if conv.turns else 0
-    try:
-        _turn, created = actions.respond(
-            session, conv.interview, rubric, action, text, client_turn_id, settings.max_answer_chars
-        )
-    except AnswerError as exc:
-        ctx = _chat_context(conv, rubric, token, error=str(exc), draft=text)
-        if is_htmx(request):
-            return render(request, "staff/_composer_update.html", ctx)
-        return render(request, "staff/chat.html", ctx, status_code=422)
-    if created:
-        actions.advance(session, conv.interview, rubric, _prober(request, engine, rubric, conv.engagement.id),
-                        _relatedness(request), settings.max_probes_per_question)
-    # Only the turns changed: participant, interview and consent are the same objects in this session
-    # (a re-select would hand back these identity-mapped instances), so skip re-opening the link
-    # (four queries; a measurable share of each turn under load, see bench/interview_load.py).
-    conv.turns = actions.load_turns(session, conv.interview)
+    """Store one staff answer (committed before the reply), write the interviewer's reply, send it.
+
+    The busiest route: all of its blocking work runs in one worker thread. As a sync route with the
+    session, settings, rubric and engine dependencies it took one thread hop per dependency, and
+    every hop waits for the GIL behind the other requests in flight.
+    """
+    return await to_thread.run_sync(_respond_turn, request, token, client_turn_id, action, text)
+
+
+def _respond_turn(request: Request, token: str, client_turn_id: str, action: str, text: str) -> Response:
+    state = request.app.state
+    settings = state.settings
+    rubric = get_rubric(str(settings.rubric_path))
+    with Session(state.engine, expire_on_commit=False) as session:
+        try:
+            with _TURN_DB_LOCK:
+                participant, interview, turns = actions.open_for_turn(session, token)
+                if interview is None:
+                    return RedirectResponse(f"/i/{token}", status_code=303)
+                last_seen = turns[-1].id if turns else 0
+                turn, created = actions.respond(
+                    session, interview, rubric, action, text, client_turn_id, settings.max_answer_chars, turns=turns
+                )
+        except LinkError as exc:
+            return _link_error(request, exc)
+        except AnswerError as exc:
+            conv = actions.load(session, participant)
+            ctx = _chat_context(conv, rubric, token, error=str(exc), draft=text)
+            if is_htmx(request):
+                return render(request, "staff/_composer_update.html", ctx)
+            return render(request, "staff/chat.html", ctx, status_code=422)
+        if created:
+            turns = turns + [turn]
+            relatedness = _relatedness(request)
+            if relatedness is not None:
+                # the model runs here, before the lock: other turns go on meanwhile
+                pair = relatedness_pair(interview.plan, turns, rubric, settings.max_probes_per_question)
+                if pair is not None:
+                    relatedness = _scored(relatedness, pair, relatedness(*pair))
+            with _TURN_DB_LOCK:
+                new = actions.advance(session, interview, rubric,
+                                      _prober(request, state.engine, rubric, participant.engagement_id),
+                                      relatedness, settings.max_probes_per_question, turns=turns)
+            turns = turns + new
+        else:
+            # a repeated submit: show the conversation as it stands (the first request wrote the reply)
+            with _TURN_DB_LOCK:
+                turns = actions.load_turns(session, interview)
     if not is_htmx(request):
         # land on the newest message: "#composer" (sticky) would leave it out of sight
-        anchor = f"turn-{conv.turns[-1].id}" if conv.turns else "composer"
+        anchor = f"turn-{turns[-1].id}" if turns else "composer"
         return RedirectResponse(f"/i/{token}#{anchor}", status_code=303)
+    conv = Conversation(participant, None, interview, turns, None)  # the partial shows no engagement or consent
     ctx = _chat_context(conv, rubric, token)
     ctx["new_messages"] = [m for m in ctx["messages"] if m["turn"].id > last_seen] if created else []
     return render(request, "staff/_composer_update.html", ctx)
+
+
+def _scored(relatedness, pair: tuple[str, str], score: float):  # noqa: ANN001, ANN202
+    """``relatedness`` that answers ``pair`` with the score already computed (the model runs once)."""
+
+    def scored(answer: str, question: str) -> float:
+        return score if (answer, question) == pair else relatedness(answer, question)
+
+    return scored
 
 
 @router.get("/i/{token}/edit/{turn_id}")
