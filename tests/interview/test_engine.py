@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from assistant.interview.engine import Step, coverage, effective_staff_turns, next_step, probe_reason
+from assistant.interview.engine import Step, coverage, effective_staff_turns, next_step, probe_reason, relatedness_pair
 from assistant.interview.guide import plan_for
 from assistant.models import Turn
 
@@ -48,6 +48,21 @@ def test_off_topic_rule_uses_relatedness_only_when_given():
     assert probe_reason(answer, "How does your data move?") is None
     assert probe_reason(answer, "How does your data move?", relatedness=lambda a, q: 0.02) == "off_topic"
     assert probe_reason(answer, "How does your data move?", relatedness=lambda a, q: 0.5) is None
+
+
+def test_relatedness_pair_is_the_pair_next_step_scores(rubric):
+    plan = plan_for(rubric, "frontline")
+    q = plan[0]
+    answered = [turn("assistant", "question", q), turn("staff", "answer", q, DETAILED)]
+    scored: list[tuple[str, str]] = []
+    step = next_step(plan, answered, rubric, relatedness=lambda a, question: scored.append((a, question)) or 0.01)
+    assert step.reason == "off_topic"
+    assert relatedness_pair(plan, answered, rubric) == scored[0] and scored[0][0] == DETAILED
+    # nothing to score: waiting for an answer, a short answer (probed as short), a skip, no probes left
+    assert relatedness_pair(plan, answered[:1], rubric) is None
+    assert relatedness_pair(plan, [answered[0], turn("staff", "answer", q, "Excel.")], rubric) is None
+    assert relatedness_pair(plan, [answered[0], turn("staff", "skip", q)], rubric) is None
+    assert relatedness_pair(plan, answered, rubric, max_probes=0) is None
 
 
 def test_first_step_asks_the_first_planned_question(rubric):

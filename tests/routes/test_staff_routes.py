@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from assistant.app import create_app
@@ -96,6 +97,41 @@ def test_double_submit_stores_one_turn(client, session, engine):
     assert client.post(f"/i/{token}/respond", data=data, follow_redirects=False).status_code == 303
     assert client.post(f"/i/{token}/respond", data=data, follow_redirects=False).status_code == 303
     assert len(staff_turns(engine)) == 1
+
+
+def test_double_submit_over_htmx_shows_no_new_messages(client, session, engine):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    page = client.get(f"/i/{token}").text
+    data = {"text": DETAILED, "action": "answer", "client_turn_id": field(page, "client_turn_id"), "csrf_token": csrf}
+    first = client.post(f"/i/{token}/respond", data=data, headers={"HX-Request": "true"})
+    again = client.post(f"/i/{token}/respond", data=data, headers={"HX-Request": "true"})
+    assert first.status_code == again.status_code == 200
+    assert first.text.count('class="msg ') >= 3 and again.text.count('class="msg ') == 0
+    assert len(staff_turns(engine)) == 1
+
+
+def test_a_turn_reads_the_conversation_once(client, session):
+    """A staff turn reads the link (joined with its interview) and the turns once, then only writes."""
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    page = client.get(f"/i/{token}").text
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(statement.split(None, 1)[0].upper())
+
+    engine = client.app.state.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        r = client.post(f"/i/{token}/respond", headers={"HX-Request": "true"}, data={
+            "text": DETAILED, "action": "answer", "client_turn_id": field(page, "client_turn_id"), "csrf_token": csrf})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert r.status_code == 200 and r.text.count('class="msg ') >= 3
+    assert statements.count("SELECT") == 2, statements
+    # the answer, the acknowledgement, the next question, the interview's coverage
+    assert len(statements) <= 6, statements
 
 
 def test_empty_and_long_answers_keep_the_draft(client, session, engine):
