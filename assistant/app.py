@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Optional
 
 from fastapi import FastAPI, Request
@@ -13,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate
+from assistant.jobs import Jobs, fail_interrupted
+from assistant.routes import auth, consultant, review, runs, staff, themes
 from assistant.web import WEB_DIR, LoginRequired, is_htmx, render
 
 log = logging.getLogger("dm3")
@@ -34,9 +38,22 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
     settings = settings or get_settings()
     if run_migrations:
         migrate(settings.database_url)
-    app = FastAPI(title="DM3 Assistant", docs_url=None, redoc_url=None, openapi_url=None)
+    engine = make_engine(settings.database_url)
+    # one server process owns the database: runs a stopped server left unfinished are failed now
+    interrupted = fail_interrupted(engine)
+    if interrupted:
+        log.warning("marked %d interrupted background run(s) as failed", interrupted)
+    jobs = Jobs(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.shutdown(wait=False)
+
+    app = FastAPI(title="DM3 Assistant", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = engine
+    app.state.jobs = jobs
     app.state.relatedness = None
     if settings.interview_relatedness:
         from assistant.interview.relatedness import LazyRelatedness
@@ -45,12 +62,8 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
         app.state.relatedness.preload()
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
 
-    from assistant.routes import auth, consultant, staff
-
-    app.include_router(auth.router)
-    app.include_router(consultant.router)
-    app.include_router(staff.router)
-    _include_optional_routers(app)
+    for router in (auth.router, consultant.router, staff.router, runs.router, themes.router, review.router):
+        app.include_router(router)
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, _exc: LoginRequired) -> Response:
@@ -97,16 +110,3 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
 
     return app
 
-
-def _include_optional_routers(app: FastAPI) -> None:
-    """Routers of later pipeline stages (themes, review) join when their modules exist."""
-    import importlib
-
-    for name in ("themes", "review"):
-        try:
-            module = importlib.import_module(f"assistant.routes.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"assistant.routes.{name}":
-                raise
-            continue
-        app.include_router(module.router)

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib.util
 import secrets
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -30,18 +28,13 @@ from assistant.security import token_hash
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 
-# Pages of the later pipeline stages, linked from every engagement page once their router exists.
-STAGE_PAGES = (("themes", "Themes", "/engagements/{id}/themes"), ("review", "Ratings and review", "/engagements/{id}/review"))
-
-
-@lru_cache(maxsize=1)
-def _stage_modules() -> frozenset[str]:
-    return frozenset(name for name, _, _ in STAGE_PAGES if importlib.util.find_spec(f"assistant.routes.{name}"))
+# The pipeline stage pages linked from every engagement page.
+STAGE_PAGES = (("Themes", "/engagements/{id}/themes"), ("Ratings and review", "/engagements/{id}/review"))
 
 
 def stage_links(engagement: Any) -> list[tuple[str, str]]:
-    """(label, href) of the stage pages available for an engagement."""
-    return [(label, href.format(id=engagement.id)) for name, label, href in STAGE_PAGES if name in _stage_modules()]
+    """(label, href) of the stage pages of an engagement."""
+    return [(label, href.format(id=engagement.id)) for label, href in STAGE_PAGES]
 
 
 templates.env.globals["stage_links"] = stage_links

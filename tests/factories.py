@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Optional
 
 from sqlmodel import Session
@@ -45,3 +46,19 @@ def field(html: str, name: str) -> str:
     match = re.search(rf'name="{name}" value="([^"]*)"', html)
     assert match, f"page has no field {name}"
     return match.group(1)
+
+
+def wait_for_run(client, engagement_id: int, kind: str, timeout: float = 180.0) -> str:  # noqa: ANN001
+    """Poll a background run's panel as htmx does until the run ends; returns the final panel HTML.
+
+    The last poll must tell the page to reload (``HX-Refresh``), as the browser relies on that.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = client.get(f"/engagements/{engagement_id}/runs/{kind}?watching=1", headers={"HX-Request": "true"})
+        assert r.status_code == 200
+        if "hx-trigger" not in r.text:
+            assert r.headers.get("HX-Refresh") == "true"
+            return r.text
+        time.sleep(0.2)
+    raise AssertionError(f"the {kind} run did not finish in {timeout} s")

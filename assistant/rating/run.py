@@ -110,12 +110,14 @@ def propose_for_engagement(
     started_by: Optional[int] = None,
     embedder=None,  # noqa: ANN001
     llm_max_tokens: int = 900,
+    run_id: Optional[int] = None,
 ) -> list[RatingProposal]:
     """Rate ``components`` of an engagement; returns the new RatingProposal rows (one per component).
 
     Rules enforced: every component gets a row, even with no evidence at all (then
     ``insufficient_evidence``); an LLM failure is stored as ``failed``, never replaced by the
     offline answer; the Run row ends ``done`` (or ``failed`` with the error if the stage crashed).
+    ``run_id`` names a queued Run (a background job) to use instead of creating one.
     """
     rubric = rubric or get_rubric(str(settings.rubric_path))
     components = list(components)
@@ -123,8 +125,10 @@ def propose_for_engagement(
         engagement = session.get(Engagement, engagement_id)
         if engagement is None:
             raise ValueError(f"no engagement with id {engagement_id}; list them in the web app or create one")
-        run = Run(engagement_id=engagement_id, kind="rating", status="running", started_by=started_by,
-                  message="rating components")
+        run = session.get(Run, run_id) if run_id is not None else None
+        if run is None:
+            run = Run(engagement_id=engagement_id, kind="rating", started_by=started_by)
+        run.status, run.message = "running", "rating components"
         session.add(run)
         session.commit()
         evidence = load_evidence(session, engagement_id)

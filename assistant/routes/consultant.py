@@ -36,6 +36,14 @@ def get_engagement(session, engagement_id: int) -> Engagement:  # noqa: ANN001
     return engagement
 
 
+def get_component(rubric, component_id: str):  # noqa: ANN001, ANN201
+    """The rubric component ``component_id``, or a 404 page."""
+    try:
+        return rubric.component(component_id)
+    except KeyError:
+        raise HTTPException(404, "There is no such component in the rubric.") from None
+
+
 def _roster_from_form(form, engagement: Engagement) -> dict[tuple[str, str], int]:  # noqa: ANN001
     counts: dict[tuple[str, str], int] = {}
     problems = []

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import select
 
 from assistant.models import Decision, Engagement, Participant, Segment, Theme, ThemeMember, Turn, User
 from assistant.rating.schema import segment_pk
+from assistant.routes.consultant import get_component, get_engagement
+from assistant.routes.runs import run_context
 from assistant.review import ReviewError, agreement, current_proposals, decide, latest_decisions, set_targets
 from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
 
@@ -22,20 +24,6 @@ router = APIRouter()
 
 # The maturity profile chart: six rows, levels 1-5 across.
 CHART = {"width": 660, "left": 230, "step": 95, "row": 46, "top": 40}
-
-
-def _engagement(session, engagement_id: int) -> Engagement:  # noqa: ANN001
-    engagement = session.get(Engagement, engagement_id)
-    if engagement is None:
-        raise HTTPException(404, "There is no such engagement.")
-    return engagement
-
-
-def _component(rubric, component_id: str):  # noqa: ANN001, ANN202
-    try:
-        return rubric.component(component_id)
-    except KeyError:
-        raise HTTPException(404, "There is no such component in the rubric.") from None
 
 
 def _overview_context(session, engagement: Engagement, rubric, **extra) -> dict:  # noqa: ANN001, ANN003
@@ -52,7 +40,7 @@ def _overview_context(session, engagement: Engagement, rubric, **extra) -> dict:
             "y": CHART["top"] + n * CHART["row"],
         })
     ctx = {"engagement": engagement, "rows": rows, "agreement": agreement(session, engagement.id),
-           "rubric": rubric, "chart": CHART, "problems": [], "message": None,
+           "rubric": rubric, "chart": CHART, "problems": [], "message": None, **run_context(session, engagement, "rating"),
            "x": lambda level: CHART["left"] + (level - 1) * CHART["step"]}
     ctx.update(extra)
     return ctx
@@ -61,30 +49,36 @@ def _overview_context(session, engagement: Engagement, rubric, **extra) -> dict:
 @router.get("/engagements/{engagement_id}/review")
 def overview(request: Request, engagement_id: int, session: SessionDep, rubric: RubricDep, user: Consultant,
              done: str = "") -> Response:
-    engagement = _engagement(session, engagement_id)
-    messages = {"rated": "Rating finished. Review each component below.", "targets": "Targets saved."}
+    engagement = get_engagement(session, engagement_id)
+    messages = {"started": "Rating started. It runs in the background; this page updates when it finishes.",
+                "already": "Rating is already running for this engagement; follow it below.",
+                "targets": "Targets saved."}
     return render(request, "review/overview.html", _overview_context(session, engagement, rubric, message=messages.get(done)))
 
 
 @router.post("/engagements/{engagement_id}/review/rate", dependencies=[CSRFDep])
 def run_rating(request: Request, engagement_id: int, session: SessionDep, db_engine: EngineDep, settings: SettingsDep,
                rubric: RubricDep, user: Consultant) -> Response:
+    """Queue the rating of every component in the background; the page follows its progress."""
     from assistant.rating.run import propose_for_engagement
 
-    engagement = _engagement(session, engagement_id)
+    engagement = get_engagement(session, engagement_id)
     session.commit()  # hold no transaction while the engines work
-    try:
-        propose_for_engagement(db_engine, engagement.id, settings, rubric=rubric, started_by=user.id)
-    except ValueError as exc:
-        return render(request, "review/overview.html",
-                      _overview_context(session, engagement, rubric, problems=[str(exc)]), status_code=422)
-    return RedirectResponse(f"/engagements/{engagement.id}/review?done=rated", status_code=303)
+
+    def work(run_id: int) -> None:
+        propose_for_engagement(db_engine, engagement.id, settings, rubric=rubric, started_by=user.id, run_id=run_id)
+
+    _run, created = request.app.state.jobs.submit(engagement.id, "rating", work, started_by=user.id)
+    if is_htmx(request):
+        return render(request, "_run_panel.html", run_context(session, engagement, "rating"))
+    return RedirectResponse(f"/engagements/{engagement.id}/review?done={'started' if created else 'already'}#run",
+                            status_code=303)
 
 
 @router.post("/engagements/{engagement_id}/review/targets", dependencies=[CSRFDep])
 async def save_targets(request: Request, engagement_id: int, session: SessionDep, rubric: RubricDep,
                        user: Consultant) -> Response:
-    engagement = _engagement(session, engagement_id)
+    engagement = get_engagement(session, engagement_id)
     form = await request.form()
     targets: dict[str, Optional[int]] = {}
     problems = []
@@ -107,7 +101,7 @@ async def save_targets(request: Request, engagement_id: int, session: SessionDep
 
 
 def _component_context(session, engagement: Engagement, rubric, component_id: str, **extra) -> dict:  # noqa: ANN001, ANN003
-    comp = _component(rubric, component_id)
+    comp = get_component(rubric, component_id)
     proposal = current_proposals(session, engagement.id).get(comp.id)
     history = session.exec(
         select(Decision, User).join(User, User.id == Decision.reviewer_id)
@@ -156,7 +150,7 @@ def _component_context(session, engagement: Engagement, rubric, component_id: st
 @router.get("/engagements/{engagement_id}/review/{component_id}")
 def component_page(request: Request, engagement_id: int, component_id: str, session: SessionDep, rubric: RubricDep,
                    user: Consultant, done: str = "") -> Response:
-    engagement = _engagement(session, engagement_id)
+    engagement = get_engagement(session, engagement_id)
     message = "Decision recorded." if done else None
     return render(request, "review/component.html", _component_context(session, engagement, rubric, component_id, message=message))
 
@@ -167,8 +161,8 @@ def decide_route(
     proposal_id: Annotated[int, Form()], action: Annotated[str, Form()],
     level: Annotated[str, Form()] = "", rationale: Annotated[str, Form()] = "",
 ) -> Response:
-    engagement = _engagement(session, engagement_id)
-    _component(rubric, component_id)
+    engagement = get_engagement(session, engagement_id)
+    get_component(rubric, component_id)
     current = current_proposals(session, engagement.id).get(component_id)
     try:
         if current is None or current.id != proposal_id:

@@ -42,14 +42,19 @@ class Embedder:
         """Embeddings of ``texts`` as an (n, dim) float32 array of unit vectors."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=progress,
-            )
+        parts = []
+        # the lock is taken per chunk, so a long synthesis job never holds the model for minutes
+        # while an interview answer waits for its one-sentence encode
+        for start in range(0, len(texts), self.batch_size * 4):
+            with self._lock:
+                parts.append(self._model.encode(
+                    list(texts[start : start + self.batch_size * 4]),
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=progress,
+                ))
+        vectors = np.concatenate(parts) if len(parts) > 1 else parts[0]
         return vectors.astype(np.float32, copy=False)
 
 

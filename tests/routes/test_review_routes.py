@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from assistant.models import AuditEvent, Decision, Interview, Participant, Segment, Theme, ThemeMember, Turn, utcnow
 from assistant.synthesis.embed import text_hash
-from tests.factories import csrf_of, make_engagement
+from tests.factories import csrf_of, make_engagement, wait_for_run
 from tests.rating.conftest import GOV_HIGH
 
 
@@ -42,8 +42,10 @@ def rated(consultant_client, session):
     assert page.status_code == 200 and "Run rating" in page.text
     r = consultant_client.post(f"/engagements/{engagement.id}/review/rate", data={"csrf_token": csrf_of(page.text)},
                                follow_redirects=True)
-    assert r.status_code == 200 and "Rating finished" in r.text
-    return engagement, r.text
+    assert r.status_code == 200 and "Rating started" in r.text
+    panel = wait_for_run(consultant_client, engagement.id, "rating")
+    assert "Last run finished" in panel and "components rated" in panel
+    return engagement, consultant_client.get(f"/engagements/{engagement.id}/review").text
 
 
 def test_review_requires_login(client, session):
@@ -129,6 +131,7 @@ def test_unknown_component_and_stale_proposal(consultant_client, session):
     page = consultant_client.get(f"/engagements/{engagement.id}/review/governance_structures")
     old_id = int(re.search(r'name="proposal_id" value="(\d+)"', page.text).group(1))
     consultant_client.post(f"/engagements/{engagement.id}/review/rate", data={"csrf_token": csrf_of(page.text)})
+    wait_for_run(consultant_client, engagement.id, "rating")
     r = consultant_client.post(f"/engagements/{engagement.id}/review/governance_structures/decide",
                                data={"csrf_token": csrf_of(page.text), "proposal_id": old_id, "action": "accept"})
     assert r.status_code == 422 and "replaced by a newer rating run" in r.text
