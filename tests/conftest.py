@@ -24,6 +24,7 @@ def settings(tmp_path: Path) -> Settings:
         secret_key="test-secret",
         llm_base_url=None,
         llm_model=None,
+        upload_dir=tmp_path / "uploads",
         _env_file=None,
     )
 

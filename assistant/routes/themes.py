@@ -1,0 +1,357 @@
+"""Consultant theme pages: run synthesis in the background, import survey CSVs, read and curate
+themes per component.
+
+Thin: parsing, calling ``assistant.synthesis`` / ``assistant.imports`` / ``assistant.jobs``,
+rendering. Every form works without JavaScript; with htmx the run panel polls for progress.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import col, select
+
+from assistant.charts import stacked_bars
+from assistant.config import Settings
+from assistant.imports import MAX_BYTES, CSVImportError, Mapping, import_csv, read_csv
+from assistant.models import Engagement, SurveyImport, Theme
+from assistant.routes.consultant import get_component, get_engagement
+from assistant.routes.runs import run_context
+from assistant.security import audit
+from assistant.synthesis import curation
+from assistant.synthesis.views import component_themes, theme_view
+from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
+
+router = APIRouter()
+
+_UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+UPLOAD_TTL_S = 24 * 3600
+
+
+# --- synthesis runs ------------------------------------------------------------------------
+
+
+def _synthesis_work(request: Request, engagement_id: int):  # noqa: ANN202
+    settings: Settings = request.app.state.settings
+    engine = request.app.state.engine
+    rubric_path = str(settings.rubric_path)
+
+    def work(run_id: int) -> None:
+        from assistant.rubric import get_rubric
+        from assistant.synthesis.embed import get_embedder
+        from assistant.synthesis.run import synthesize
+
+        embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+        synthesize(engine, engagement_id, embedder, settings=settings, run_id=run_id, rubric=get_rubric(rubric_path))
+
+    return work
+
+
+@router.post("/engagements/{engagement_id}/themes/run", dependencies=[CSRFDep])
+def start_synthesis(request: Request, engagement_id: int, session: SessionDep, user: Consultant) -> Response:
+    engagement = get_engagement(session, engagement_id)
+    session.commit()
+    _run, created = request.app.state.jobs.submit(
+        engagement.id, "synthesis", _synthesis_work(request, engagement.id), started_by=user.id)
+    if is_htmx(request):
+        return render(request, "_run_panel.html", run_context(session, engagement, "synthesis"))
+    return RedirectResponse(f"/engagements/{engagement.id}/themes?{'started' if created else 'already'}=1#run",
+                            status_code=303)
+
+
+# --- overview and component pages ------------------------------------------------------------
+
+
+@router.get("/engagements/{engagement_id}/themes")
+def overview(request: Request, engagement_id: int, session: SessionDep, rubric: RubricDep, user: Consultant,
+             started: int = 0, already: int = 0, imported: int = 0) -> Response:
+    engagement = get_engagement(session, engagement_id)
+    rows = []
+    for comp in rubric.components:
+        views = component_themes(session, engagement.id, comp.id)
+        themes = [v for v in views if not v.theme.is_other]
+        other = next((v for v in views if v.theme.is_other), None)
+        rows.append({"component": comp, "themes": len(themes), "segments": sum(v.segments for v in themes),
+                     "other": other.segments if other else 0, "curated": sum(v.theme.curated for v in themes),
+                     "top": themes[:3]})
+    imports = session.exec(select(SurveyImport).where(SurveyImport.engagement_id == engagement.id)
+                           .order_by(col(SurveyImport.id).desc())).all()
+    message = None
+    if started:
+        message = "Synthesis started. It runs in the background; this page updates when it finishes."
+    elif already:
+        message = "Synthesis is already running for this engagement; follow it below."
+    elif imported:
+        message = f"Imported {imported} answers. Run synthesis to turn them into themes."
+    return render(request, "themes/overview.html", {
+        **run_context(session, engagement, "synthesis"), "rows": rows, "imports": imports, "message": message})
+
+
+def _chart(engagement: Engagement, views) -> object:  # noqa: ANN001
+    items = [(v.theme.label, f"/engagements/{engagement.id}/themes/t/{v.theme.id}",
+              {"role level": v.mix("role"), "department": v.mix("department")}) for v in views]
+    return stacked_bars(items) if items else None
+
+
+@router.get("/engagements/{engagement_id}/themes/c/{component_id}")
+def component_page(request: Request, engagement_id: int, component_id: str, session: SessionDep,
+                   rubric: RubricDep, user: Consultant) -> Response:
+    engagement = get_engagement(session, engagement_id)
+    comp = get_component(rubric, component_id)
+    views = component_themes(session, engagement.id, comp.id)
+    return render(request, "themes/component.html", {
+        **run_context(session, engagement, "synthesis"), "comp": comp, "views": views,
+        "chart": _chart(engagement, [v for v in views if not v.theme.is_other])})
+
+
+# --- one theme and its curation --------------------------------------------------------------
+
+
+def _theme(session, engagement: Engagement, theme_id: int) -> Theme:  # noqa: ANN001
+    theme = session.get(Theme, theme_id)
+    if theme is None or theme.engagement_id != engagement.id:
+        raise HTTPException(404, "There is no such theme in this engagement.")
+    if theme.archived:
+        merged = (theme.changes or {}).get("merged_into")
+        raise HTTPException(410, f"This theme was merged into theme {merged}." if merged else
+                            "This theme was replaced by a newer synthesis run. Open the component's themes again.")
+    return theme
+
+
+def _theme_context(session, engagement: Engagement, rubric, theme: Theme, **extra) -> dict:  # noqa: ANN001, ANN003
+    view = theme_view(session, theme)
+    siblings = [t for t in session.exec(
+        select(Theme).where(Theme.engagement_id == engagement.id, Theme.component == theme.component,
+                            Theme.archived == False, Theme.id != theme.id)  # noqa: E712
+        .order_by(Theme.label)).all()]
+    ctx = {"engagement": engagement, "comp": get_component(rubric, theme.component), "view": view, "theme": theme,
+           "siblings": siblings, "problems": [], "message": None, "form": {}}
+    ctx.update(extra)
+    return ctx
+
+
+_DONE = {"renamed": "Label saved.", "summary": "Summary saved.", "merged": "Themes merged.",
+         "moved": "Segment moved.", "split": "Theme split in two; the new theme is linked below."}
+
+
+@router.get("/engagements/{engagement_id}/themes/t/{theme_id}")
+def theme_page(request: Request, engagement_id: int, theme_id: int, session: SessionDep, rubric: RubricDep,
+               user: Consultant, done: str = "", new: int = 0) -> Response:
+    engagement = get_engagement(session, engagement_id)
+    theme = _theme(session, engagement, theme_id)
+    return render(request, "themes/theme.html", _theme_context(
+        session, engagement, rubric, theme, message=_DONE.get(done), new_theme=session.get(Theme, new) if new else None))
+
+
+def _curate(request: Request, session, rubric, engagement: Engagement, theme: Theme, apply,  # noqa: ANN001
+            done: str, form: dict) -> Response:
+    """Apply one curation, commit and redirect; on a CurationError re-render with the reason (422)."""
+    try:
+        result = apply()
+    except curation.CurationError as exc:
+        session.rollback()
+        return render(request, "themes/theme.html", _theme_context(
+            session, engagement, rubric, session.get(Theme, theme.id), problems=[str(exc)], form=form), status_code=422)
+    session.commit()
+    target = result[0] if isinstance(result, tuple) else result
+    extra = f"&new={result[1].id}" if isinstance(result, tuple) else ""
+    return RedirectResponse(f"/engagements/{engagement.id}/themes/t/{target.id}?done={done}{extra}", status_code=303)
+
+
+@router.post("/engagements/{engagement_id}/themes/t/{theme_id}/rename", dependencies=[CSRFDep])
+def rename(request: Request, engagement_id: int, theme_id: int, session: SessionDep, rubric: RubricDep,
+           user: Consultant, label: Annotated[str, Form()] = "") -> Response:
+    engagement = get_engagement(session, engagement_id)
+    theme = _theme(session, engagement, theme_id)
+    return _curate(request, session, rubric, engagement, theme,
+                   lambda: curation.rename(session, theme.id, label, user), "renamed", {"label": label})
+
+
+@router.post("/engagements/{engagement_id}/themes/t/{theme_id}/summary", dependencies=[CSRFDep])
+def summary(request: Request, engagement_id: int, theme_id: int, session: SessionDep, rubric: RubricDep,
+            user: Consultant, summary: Annotated[str, Form()] = "") -> Response:
+    engagement = get_engagement(session, engagement_id)
+    theme = _theme(session, engagement, theme_id)
+    return _curate(request, session, rubric, engagement, theme,
+                   lambda: curation.edit_summary(session, theme.id, summary, user), "summary", {"summary": summary})
+
+
+@router.post("/engagements/{engagement_id}/themes/t/{theme_id}/merge", dependencies=[CSRFDep])
+def merge(request: Request, engagement_id: int, theme_id: int, session: SessionDep, rubric: RubricDep,
+          user: Consultant, other_id: Annotated[str, Form()] = "") -> Response:
+    engagement = get_engagement(session, engagement_id)
+    theme = _theme(session, engagement, theme_id)
+
+    def apply():  # noqa: ANN202
+        if not other_id.isdigit():
+            raise curation.CurationError("Choose the theme to merge into this one.")
+        other = session.get(Theme, int(other_id))
+        if other is None or other.engagement_id != engagement.id:
+            raise curation.CurationError("That theme is not part of this engagement. Reload the page.")
+        return curation.merge(session, theme.id, other.id, user)
+
+    return _curate(request, session, rubric, engagement, theme, apply, "merged", {"other_id": other_id})
+
+
+@router.post("/engagements/{engagement_id}/themes/t/{theme_id}/split", dependencies=[CSRFDep])
+def split(request: Request, engagement_id: int, theme_id: int, session: SessionDep, rubric: RubricDep,
+          settings: SettingsDep, user: Consultant) -> Response:
+    from assistant.synthesis.embed import get_embedder
+
+    engagement = get_engagement(session, engagement_id)
+    theme = _theme(session, engagement, theme_id)
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+    return _curate(request, session, rubric, engagement, theme,
+                   lambda: curation.split(session, theme.id, embedder, user), "split", {})
+
+
+@router.post("/engagements/{engagement_id}/themes/t/{theme_id}/move", dependencies=[CSRFDep])
+def move(request: Request, engagement_id: int, theme_id: int, session: SessionDep, rubric: RubricDep,
+         user: Consultant, segment_id: Annotated[str, Form()] = "", target_id: Annotated[str, Form()] = "") -> Response:
+    engagement = get_engagement(session, engagement_id)
+    theme = _theme(session, engagement, theme_id)
+
+    def apply():  # noqa: ANN202
+        if not segment_id.isdigit() or not target_id.isdigit():
+            raise curation.CurationError("Choose the theme to move the segment to.")
+        target = session.get(Theme, int(target_id))
+        if target is None or target.engagement_id != engagement.id:
+            raise curation.CurationError("That theme is not part of this engagement. Reload the page.")
+        curation.move_segment(session, int(segment_id), target.id, user)
+        return theme  # stay on the theme the consultant was reading
+
+    return _curate(request, session, rubric, engagement, theme, apply, "moved", {})
+
+
+# --- survey CSV import: upload, map columns, import -------------------------------------------
+
+
+def _upload_path(settings: Settings, engagement_id: int, upload_id: str) -> Path:
+    if not _UPLOAD_ID.match(upload_id):
+        raise HTTPException(400, "That upload reference is not valid. Upload the file again.")
+    return Path(settings.upload_dir) / f"e{engagement_id}-{upload_id}.csv"
+
+
+def _forget_old_uploads(folder: Path) -> None:
+    cutoff = time.time() - UPLOAD_TTL_S
+    for old in folder.glob("e*-*.csv"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+
+
+async def _save_upload(file: UploadFile, dest: Path, limit: int) -> int:
+    """Stream the upload to ``dest``; refuses (and removes) a file over ``limit`` bytes."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    size = 0
+    with dest.open("wb") as out:
+        while chunk := await file.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                break
+            out.write(chunk)
+    if size > limit:
+        dest.unlink(missing_ok=True)
+        raise CSVImportError(f"The file is larger than the {limit / 1e6:g} MB limit. "
+                             "Split it into smaller files and import each.")
+    return size
+
+
+def _import_context(engagement: Engagement, rubric, **extra) -> dict:  # noqa: ANN001, ANN003
+    ctx = {"engagement": engagement, "rubric": rubric, "problems": [], "header": [], "preview": [], "upload_id": "",
+           "filename": "", "rows": 0, "form": {}}
+    ctx.update(extra)
+    return ctx
+
+
+def _guess(header: list[str], *words: str) -> str:
+    for h in header:
+        if any(w in h.lower() for w in words):
+            return h
+    return ""
+
+
+@router.get("/engagements/{engagement_id}/themes/import")
+def import_form(request: Request, engagement_id: int, session: SessionDep, rubric: RubricDep,
+                user: Consultant) -> Response:
+    engagement = get_engagement(session, engagement_id)
+    return render(request, "themes/import.html", _import_context(engagement, rubric))
+
+
+@router.post("/engagements/{engagement_id}/themes/import", dependencies=[CSRFDep])
+async def import_upload(request: Request, engagement_id: int, session: SessionDep, rubric: RubricDep,
+                        settings: SettingsDep, user: Consultant, file: Annotated[Optional[UploadFile], File()] = None,
+                        ) -> Response:
+    """Step 1: keep the file, read its header, and ask which column holds what."""
+    engagement = get_engagement(session, engagement_id)
+    if file is None or not file.filename:
+        return render(request, "themes/import.html",
+                      _import_context(engagement, rubric, problems=["Choose a CSV file to upload."]), status_code=422)
+    upload_id = secrets.token_urlsafe(18)
+    dest = _upload_path(settings, engagement.id, upload_id)
+    try:
+        _forget_old_uploads(dest.parent) if dest.parent.exists() else None
+        await _save_upload(file, dest, MAX_BYTES)
+        parsed = read_csv(dest.read_bytes())
+        if not parsed.rows:
+            raise CSVImportError("The file has a header but no answers.")
+    except CSVImportError as exc:
+        dest.unlink(missing_ok=True)
+        return render(request, "themes/import.html", _import_context(
+            engagement, rubric, problems=[str(exc).split("\n")[0], *exc.problems]), status_code=422)
+    header = parsed.header
+    form = {"text_column": _guess(header, "comment", "answer", "text", "response", "feedback"),
+            "id_column": _guess(header, "respondent", "id"), "department_column": _guess(header, "department", "dept"),
+            "role_column": _guess(header, "role", "level", "position"), "component_column": _guess(header, "component")}
+    return render(request, "themes/import.html", _import_context(
+        engagement, rubric, header=header, preview=parsed.rows[:3], upload_id=upload_id, filename=file.filename,
+        rows=len(parsed.rows), form=form))
+
+
+@router.post("/engagements/{engagement_id}/themes/import/confirm", dependencies=[CSRFDep])
+def import_confirm(
+    request: Request, engagement_id: int, session: SessionDep, rubric: RubricDep, settings: SettingsDep,
+    user: Consultant, upload_id: Annotated[str, Form()], filename: Annotated[str, Form()] = "upload.csv",
+    text_column: Annotated[str, Form()] = "", component: Annotated[str, Form()] = "",
+    component_column: Annotated[str, Form()] = "", id_column: Annotated[str, Form()] = "",
+    department_column: Annotated[str, Form()] = "", role_column: Annotated[str, Form()] = "",
+) -> Response:
+    """Step 2: import with the chosen mapping, all rows or none."""
+    engagement = get_engagement(session, engagement_id)
+    path = _upload_path(settings, engagement.id, upload_id)
+    if not path.exists():
+        return render(request, "themes/import.html", _import_context(
+            engagement, rubric, problems=["The uploaded file is no longer here (uploads are kept for a day). "
+                                          "Upload it again."]), status_code=410)
+    form = {"text_column": text_column, "component": component, "component_column": component_column,
+            "id_column": id_column, "department_column": department_column, "role_column": role_column}
+    mapping = Mapping(text_column=text_column, component=component or None, component_column=component_column or None,
+                      id_column=id_column or None, department_column=department_column or None,
+                      role_column=role_column or None)
+    data = path.read_bytes()
+    try:
+        if not text_column:
+            raise CSVImportError("Choose the column that holds the answers.")
+        if component and component_column:
+            raise CSVImportError("Choose one component for the whole file, or a component column, not both.")
+        record = import_csv(session, engagement.id, data, filename[:200], mapping,
+                            [c.id for c in rubric.components], created_by=user.id)
+    except CSVImportError as exc:
+        session.rollback()
+        parsed = read_csv(data)
+        return render(request, "themes/import.html", _import_context(
+            engagement, rubric, problems=[str(exc).split("\n")[0], *exc.problems], header=parsed.header,
+            preview=parsed.rows[:3], upload_id=upload_id, filename=filename, rows=len(parsed.rows), form=form),
+            status_code=422)
+    audit(session, "survey.import", actor=f"consultant {user.email}", actor_user_id=user.id,
+          engagement_id=engagement.id, entity=f"surveyimport:{record.id}",
+          after={"filename": record.filename, "rows": record.rows, "mapping": record.mapping})
+    session.commit()
+    path.unlink(missing_ok=True)
+    return RedirectResponse(f"/engagements/{engagement.id}/themes?imported={record.rows}#imports", status_code=303)
+

@@ -1,0 +1,120 @@
+"""What the theme pages show, read from the stored themes: sizes, breakdowns, quotes, members.
+
+Read-only. One rule for identities: a segment is shown with its participant number
+(``P-12``), department and role level, and a link to its place in the de-identified transcript;
+never a name or email. Breakdowns count people and hide cells under 5 (``breakdown``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from sqlmodel import Session, col, select
+
+from assistant.models import Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
+from assistant.synthesis.breakdown import SUPPRESSED, Breakdown, breakdown
+
+
+@dataclass
+class SegmentView:
+    """One evidence segment as a page shows it."""
+
+    segment: Segment
+    participant: str  # "P-12"
+    department: str
+    role_level: str
+    link: Optional[str]  # the transcript anchor, or None for imported rows
+    source: str  # "interview" or "survey import: <file>"
+    score: float = 0.0
+    assigned_by: str = "machine"
+
+
+@dataclass
+class ThemeView:
+    """A theme with its size, breakdown, quotes and mix (people per group, small groups pooled)."""
+
+    theme: Theme
+    segments: int
+    people: int
+    breakdown: Breakdown
+    quotes: list[SegmentView] = field(default_factory=list)
+    members: list[SegmentView] = field(default_factory=list)
+
+    def mix(self, by: str) -> list[tuple[str, int]]:
+        """(group, people) for the chart: shown cells, then the pooled rest as "groups under 5"."""
+        cells = self.breakdown.by_department if by == "department" else self.breakdown.by_role
+        shown = [(k, v) for k, v in cells.items() if isinstance(v, int)]
+        rest = self.people - sum(v for _, v in shown)
+        return shown + ([("groups under 5 (combined)", rest)] if rest > 0 else [])
+
+
+def _source(seg: Segment, imports: dict[int, str]) -> str:
+    if seg.source == "import":
+        return f"survey import: {imports.get(seg.import_id or 0, 'file')}"
+    return "interview"
+
+
+def _views(session: Session, engagement_id: int, theme_ids: list[int]) -> dict[int, list[SegmentView]]:
+    """Members of ``theme_ids`` as SegmentViews, most typical first; one query."""
+    if not theme_ids:
+        return {}
+    rows = session.exec(
+        select(ThemeMember, Segment, Participant, Turn.interview_id)
+        .join(Segment, Segment.id == ThemeMember.segment_id)
+        .join(Participant, Participant.id == Segment.participant_id)
+        .join(Turn, Turn.id == Segment.turn_id, isouter=True)
+        .where(col(ThemeMember.theme_id).in_(theme_ids), Segment.active == True,  # noqa: E712
+               col(Participant.withdrawn_at).is_(None))
+        .order_by(col(ThemeMember.score).desc(), Segment.id)
+    ).all()
+    imports = {i.id: i.filename for i in session.exec(
+        select(SurveyImport).where(SurveyImport.engagement_id == engagement_id)).all()}
+    out: dict[int, list[SegmentView]] = {t: [] for t in theme_ids}
+    for member, seg, person, interview_id in rows:
+        link = (f"/engagements/{engagement_id}/transcripts/{interview_id}#turn-{seg.turn_id}"
+                if interview_id is not None else None)
+        out[member.theme_id].append(SegmentView(
+            segment=seg, participant=f"P-{person.id}", department=person.department or "(not given)",
+            role_level=person.role_level or "(not given)", link=link, source=_source(seg, imports),
+            score=member.score, assigned_by=member.assigned_by))
+    return out
+
+
+def _view(theme: Theme, members: list[SegmentView], with_members: bool) -> ThemeView:
+    people = {}
+    for m in members:
+        people.setdefault(m.segment.participant_id, m)
+    b = breakdown((m.segment.participant_id, m.department, m.role_level) for m in members)
+    by_id = {m.segment.id: m for m in members}
+    quotes = [by_id[q] for q in theme.quote_ids if q in by_id]
+    if not quotes and not theme.is_other:
+        # a theme whose quotes moved away: the most typical members, one per person
+        seen: set[int] = set()
+        for m in members:
+            if m.segment.participant_id not in seen and len(quotes) < 5:
+                quotes.append(m)
+                seen.add(m.segment.participant_id)
+    return ThemeView(theme=theme, segments=len(members), people=len(people), breakdown=b, quotes=quotes,
+                     members=members if with_members else [])
+
+
+def component_themes(session: Session, engagement_id: int, component: str,
+                     with_members: bool = False) -> list[ThemeView]:
+    """The component's live themes, largest (by people) first, "other voices" last."""
+    themes = session.exec(
+        select(Theme).where(Theme.engagement_id == engagement_id, Theme.component == component,
+                            Theme.archived == False)  # noqa: E712
+    ).all()
+    members = _views(session, engagement_id, [t.id for t in themes])
+    views = [_view(t, members.get(t.id, []), with_members) for t in themes]
+    views = [v for v in views if v.segments or v.theme.curated]
+    return sorted(views, key=lambda v: (v.theme.is_other, -v.people, -v.segments, v.theme.id))
+
+
+def theme_view(session: Session, theme: Theme) -> ThemeView:
+    """One theme with all its members."""
+    return _view(theme, _views(session, theme.engagement_id, [theme.id]).get(theme.id, []), True)
+
+
+__all__ = ["SUPPRESSED", "SegmentView", "ThemeView", "component_themes", "theme_view"]
