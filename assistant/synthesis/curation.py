@@ -105,7 +105,11 @@ def merge(session: Session, keep_id: int, other_id: int, user: Optional[User] = 
 
 
 def move_segment(session: Session, segment_id: int, theme_id: int, user: Optional[User] = None) -> Theme:
-    """Put a segment into another theme of its component; both themes become curated."""
+    """Put a segment into another theme of its component; both themes become curated.
+
+    Moving a segment to the component's "other voices" takes it out of its theme; other voices
+    stay what they are (not a curated theme).
+    """
     target = _theme(session, theme_id)
     seg = session.get(Segment, segment_id)
     if seg is None or not seg.active or seg.engagement_id != target.engagement_id:
@@ -126,7 +130,8 @@ def move_segment(session: Session, segment_id: int, theme_id: int, user: Optiona
         source.quote_ids = [q for q in source.quote_ids if q != segment_id]
         if not source.is_other:
             _touch(session, source)
-    _touch(session, target)
+    if not target.is_other:  # moved out to "other voices": those stay leftovers, not a theme
+        _touch(session, target)
     _log(session, "theme.move_segment", target, user, {"theme": source.id if source else None},
          {"theme": target.id, "segment": segment_id})
     return target

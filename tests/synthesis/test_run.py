@@ -159,3 +159,20 @@ def test_breakdown_counts_people_and_suppresses_small_cells():
     # one hidden cell could be worked out from the total, so the next smallest hides too
     assert b.by_department["Finance"] == SUPPRESSED and b.by_department["Police"] == 7
     assert b.by_role == {"frontline": 6, "manager": 8}
+
+
+def test_moving_a_segment_to_other_voices_takes_it_out_of_its_theme(engine, session, embedder, rubric):
+    data = seed(session, people=12)
+    eng = data.engagement
+    synthesize(engine, eng.id, embedder, rubric=rubric)
+    session.expire_all()
+    comp = "data_life_cycle"
+    theme = next(t for t in live_themes(session, eng.id, comp) if not t.is_other)
+    other = next(t for t in live_themes(session, eng.id, comp) if t.is_other)
+    seg = members(session, theme.id)[0]
+    curation.move_segment(session, seg.id, other.id)
+    session.commit()
+    session.expire_all()
+    assert seg.id not in {s.id for s in members(session, theme.id)}
+    assert session.get(Theme, other.id).is_other  # still leftovers, not a consultant theme
+    assert session.get(Theme, theme.id).curated
