@@ -15,3 +15,6 @@ serve:
 bench:
 	scripts/setup.sh bench
 	HF_HUB_OFFLINE=1 .venv/bin/python bench/interview_load.py
+	HF_HUB_OFFLINE=1 .venv/bin/python bench/theme_quality.py
+	HF_HUB_OFFLINE=1 .venv/bin/python bench/synthesis_speed.py
+	HF_HUB_OFFLINE=1 .venv/bin/python bench/rating_eval.py
