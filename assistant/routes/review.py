@@ -16,7 +16,7 @@ from sqlmodel import select
 from assistant.models import Decision, Engagement, Participant, Segment, Theme, ThemeMember, Turn, User
 from assistant.rating.schema import segment_pk
 from assistant.routes.consultant import get_component, get_engagement
-from assistant.routes.runs import run_context
+from assistant.routes.runs import run_context, run_panel
 from assistant.review import ReviewError, agreement, current_proposals, decide, latest_decisions, set_targets
 from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
 
@@ -70,7 +70,7 @@ def run_rating(request: Request, engagement_id: int, session: SessionDep, db_eng
 
     _run, created = request.app.state.jobs.submit(engagement.id, "rating", work, started_by=user.id)
     if is_htmx(request):
-        return render(request, "_run_panel.html", run_context(session, engagement, "rating"))
+        return run_panel(request, run_context(session, engagement, "rating"))
     return RedirectResponse(f"/engagements/{engagement.id}/review?done={'started' if created else 'already'}#run",
                             status_code=303)
 

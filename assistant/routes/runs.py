@@ -21,12 +21,16 @@ def run_context(session, engagement: Engagement, kind: str) -> dict:  # noqa: AN
     return {"engagement": engagement, "run": run, "kind": kind, "running": bool(run and run.status in UNFINISHED)}
 
 
+def run_panel(request: Request, ctx: dict, watching: bool = True) -> Response:
+    """The panel; to an htmx page watching a run that has ended, also the header that reloads it."""
+    headers = {"HX-Refresh": "true"} if watching and not ctx["running"] and is_htmx(request) else None
+    return render(request, "_run_panel.html", ctx, headers=headers)
+
+
 @router.get("/engagements/{engagement_id}/runs/{kind}")
 def run_status(request: Request, engagement_id: int, kind: str, session: SessionDep, user: Consultant,
                watching: int = 0) -> Response:
-    """The run panel; asked by a page that watched a run, it reloads that page once the run ends."""
+    """The run panel htmx polls while a run is unfinished."""
     if kind not in KINDS:
         raise HTTPException(404, "There is no such kind of run.")
-    ctx = run_context(session, get_engagement(session, engagement_id), kind)
-    headers = {"HX-Refresh": "true"} if watching and not ctx["running"] and is_htmx(request) else None
-    return render(request, "_run_panel.html", ctx, headers=headers)
+    return run_panel(request, run_context(session, get_engagement(session, engagement_id), kind), bool(watching))

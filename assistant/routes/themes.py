@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Optional
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import col, select
 
@@ -22,7 +22,7 @@ from assistant.config import Settings
 from assistant.imports import MAX_BYTES, CSVImportError, Mapping, import_csv, read_csv
 from assistant.models import Engagement, SurveyImport, Theme
 from assistant.routes.consultant import get_component, get_engagement
-from assistant.routes.runs import run_context
+from assistant.routes.runs import run_context, run_panel
 from assistant.security import audit
 from assistant.synthesis import curation
 from assistant.synthesis.views import component_themes, theme_view
@@ -60,7 +60,7 @@ def start_synthesis(request: Request, engagement_id: int, session: SessionDep, u
     _run, created = request.app.state.jobs.submit(
         engagement.id, "synthesis", _synthesis_work(request, engagement.id), started_by=user.id)
     if is_htmx(request):
-        return render(request, "_run_panel.html", run_context(session, engagement, "synthesis"))
+        return run_panel(request, run_context(session, engagement, "synthesis"))
     return RedirectResponse(f"/engagements/{engagement.id}/themes?{'started' if created else 'already'}=1#run",
                             status_code=303)
 
@@ -136,15 +136,21 @@ def _theme_context(session, engagement: Engagement, rubric, theme: Theme, **extr
     return ctx
 
 
+def _theme_in_path(engagement_id: int, theme_id: int, session: SessionDep) -> tuple[Engagement, Theme]:
+    engagement = get_engagement(session, engagement_id)
+    return engagement, _theme(session, engagement, theme_id)
+
+
+ThemeInPath = Annotated[tuple[Engagement, Theme], Depends(_theme_in_path)]
+
 _DONE = {"renamed": "Label saved.", "summary": "Summary saved.", "merged": "Themes merged.",
          "moved": "Segment moved.", "split": "Theme split in two; the new theme is linked below."}
 
 
 @router.get("/engagements/{engagement_id}/themes/t/{theme_id}")
-def theme_page(request: Request, engagement_id: int, theme_id: int, session: SessionDep, rubric: RubricDep,
-               user: Consultant, done: str = "", new: int = 0) -> Response:
-    engagement = get_engagement(session, engagement_id)
-    theme = _theme(session, engagement, theme_id)
+def theme_page(request: Request, user: Consultant, found: ThemeInPath, session: SessionDep, rubric: RubricDep,
+               done: str = "", new: int = 0) -> Response:
+    engagement, theme = found
     return render(request, "themes/theme.html", _theme_context(
         session, engagement, rubric, theme, message=_DONE.get(done), new_theme=session.get(Theme, new) if new else None))
 
@@ -165,28 +171,25 @@ def _curate(request: Request, session, rubric, engagement: Engagement, theme: Th
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/rename", dependencies=[CSRFDep])
-def rename(request: Request, engagement_id: int, theme_id: int, session: SessionDep, rubric: RubricDep,
-           user: Consultant, label: Annotated[str, Form()] = "") -> Response:
-    engagement = get_engagement(session, engagement_id)
-    theme = _theme(session, engagement, theme_id)
+def rename(request: Request, user: Consultant, found: ThemeInPath, session: SessionDep, rubric: RubricDep,
+           label: Annotated[str, Form()] = "") -> Response:
+    engagement, theme = found
     return _curate(request, session, rubric, engagement, theme,
                    lambda: curation.rename(session, theme.id, label, user), "renamed", {"label": label})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/summary", dependencies=[CSRFDep])
-def summary(request: Request, engagement_id: int, theme_id: int, session: SessionDep, rubric: RubricDep,
-            user: Consultant, summary: Annotated[str, Form()] = "") -> Response:
-    engagement = get_engagement(session, engagement_id)
-    theme = _theme(session, engagement, theme_id)
+def summary(request: Request, user: Consultant, found: ThemeInPath, session: SessionDep, rubric: RubricDep,
+            summary: Annotated[str, Form()] = "") -> Response:
+    engagement, theme = found
     return _curate(request, session, rubric, engagement, theme,
                    lambda: curation.edit_summary(session, theme.id, summary, user), "summary", {"summary": summary})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/merge", dependencies=[CSRFDep])
-def merge(request: Request, engagement_id: int, theme_id: int, session: SessionDep, rubric: RubricDep,
-          user: Consultant, other_id: Annotated[str, Form()] = "") -> Response:
-    engagement = get_engagement(session, engagement_id)
-    theme = _theme(session, engagement, theme_id)
+def merge(request: Request, user: Consultant, found: ThemeInPath, session: SessionDep, rubric: RubricDep,
+          other_id: Annotated[str, Form()] = "") -> Response:
+    engagement, theme = found
 
     def apply():  # noqa: ANN202
         if not other_id.isdigit():
@@ -200,22 +203,20 @@ def merge(request: Request, engagement_id: int, theme_id: int, session: SessionD
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/split", dependencies=[CSRFDep])
-def split(request: Request, engagement_id: int, theme_id: int, session: SessionDep, rubric: RubricDep,
-          settings: SettingsDep, user: Consultant) -> Response:
+def split(request: Request, user: Consultant, found: ThemeInPath, session: SessionDep, rubric: RubricDep,
+          settings: SettingsDep) -> Response:
     from assistant.synthesis.embed import get_embedder
 
-    engagement = get_engagement(session, engagement_id)
-    theme = _theme(session, engagement, theme_id)
+    engagement, theme = found
     embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
     return _curate(request, session, rubric, engagement, theme,
                    lambda: curation.split(session, theme.id, embedder, user), "split", {})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/move", dependencies=[CSRFDep])
-def move(request: Request, engagement_id: int, theme_id: int, session: SessionDep, rubric: RubricDep,
-         user: Consultant, segment_id: Annotated[str, Form()] = "", target_id: Annotated[str, Form()] = "") -> Response:
-    engagement = get_engagement(session, engagement_id)
-    theme = _theme(session, engagement, theme_id)
+def move(request: Request, user: Consultant, found: ThemeInPath, session: SessionDep, rubric: RubricDep,
+         segment_id: Annotated[str, Form()] = "", target_id: Annotated[str, Form()] = "") -> Response:
+    engagement, theme = found
 
     def apply():  # noqa: ANN202
         if not segment_id.isdigit() or not target_id.isdigit():
