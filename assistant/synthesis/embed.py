@@ -42,19 +42,22 @@ class Embedder:
         """Embeddings of ``texts`` as an (n, dim) float32 array of unit vectors."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = []
-        # the lock is taken per chunk, so a long synthesis job never holds the model for minutes
-        # while an interview answer waits for its one-sentence encode
-        for start in range(0, len(texts), self.batch_size * 4):
+        # The lock is taken per chunk, so a long synthesis job never holds the model for minutes while
+        # an interview answer waits for its one-sentence encode. Texts go in length order (as
+        # sentence-transformers does within one call) so each batch pads to similar lengths.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        chunk = self.batch_size * 4
+        vectors = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), chunk):
+            idx = order[start : start + chunk]
             with self._lock:
-                parts.append(self._model.encode(
-                    list(texts[start : start + self.batch_size * 4]),
+                vectors[idx] = self._model.encode(
+                    [texts[i] for i in idx],
                     batch_size=self.batch_size,
                     normalize_embeddings=True,
                     convert_to_numpy=True,
                     show_progress_bar=progress,
-                ))
-        vectors = np.concatenate(parts) if len(parts) > 1 else parts[0]
+                )
         return vectors.astype(np.float32, copy=False)
 
 

@@ -90,6 +90,7 @@ def refresh_segments(session: Session, engagement_id: int, mode: str = "answer")
     existing = session.exec(select(Segment).where(Segment.engagement_id == engagement_id)).all()
     by_key = {(s.turn_id, s.start, s.end): s for s in existing if s.turn_id is not None}
     keep: set[int] = set()
+    created: list[Segment] = []
     for turn, participant in _evidence_turns(session, engagement_id):
         for span in segment(turn.text, mode):
             if is_non_answer(span.text):
@@ -97,20 +98,22 @@ def refresh_segments(session: Session, engagement_id: int, mode: str = "answer")
                 continue
             seg = by_key.get((turn.id, span.start, span.end))
             if seg is None:
-                seg = Segment(
+                created.append(Segment(
                     engagement_id=engagement_id, participant_id=participant.id, turn_id=turn.id,
                     source="interview", question_id=turn.question_id, start=span.start, end=span.end,
                     text=span.text, text_hash=text_hash(span.text), component=turn.component,
                     original_component=turn.component,
-                )
-                session.add(seg)
-                session.flush()
-                stats["created"] += 1
-            elif not seg.active:
+                ))
+                continue
+            if not seg.active:
                 seg.active = True
                 session.add(seg)
                 stats["reactivated"] += 1
             keep.add(seg.id)
+    session.add_all(created)
+    session.flush()  # one flush for all new rows (one per row was most of this stage's time)
+    stats["created"] = len(created)
+    keep.update(seg.id for seg in created)
     withdrawn = set(session.exec(
         select(Participant.id).where(Participant.engagement_id == engagement_id, col(Participant.withdrawn_at).is_not(None))
     ).all())
