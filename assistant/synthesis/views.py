@@ -13,7 +13,7 @@ from typing import Optional
 from sqlmodel import Session, col, select
 
 from assistant.models import Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
-from assistant.synthesis.breakdown import SUPPRESSED, Breakdown, breakdown
+from assistant.synthesis.breakdown import Breakdown, breakdown
 
 
 @dataclass
@@ -82,9 +82,7 @@ def _views(session: Session, engagement_id: int, theme_ids: list[int]) -> dict[i
 
 
 def _view(theme: Theme, members: list[SegmentView], with_members: bool) -> ThemeView:
-    people = {}
-    for m in members:
-        people.setdefault(m.segment.participant_id, m)
+    people = {m.segment.participant_id for m in members}
     b = breakdown((m.segment.participant_id, m.department, m.role_level) for m in members)
     by_id = {m.segment.id: m for m in members}
     quotes = [by_id[q] for q in theme.quote_ids if q in by_id]
@@ -115,6 +113,3 @@ def component_themes(session: Session, engagement_id: int, component: str,
 def theme_view(session: Session, theme: Theme) -> ThemeView:
     """One theme with all its members."""
     return _view(theme, _views(session, theme.engagement_id, [theme.id]).get(theme.id, []), True)
-
-
-__all__ = ["SUPPRESSED", "SegmentView", "ThemeView", "component_themes", "theme_view"]
