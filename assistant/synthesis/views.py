@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from assistant.models import Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
 from assistant.synthesis.breakdown import Breakdown, breakdown
+from assistant.synthesis.themes import pick_quotes
 
 
 @dataclass
@@ -87,12 +88,11 @@ def _view(theme: Theme, members: list[SegmentView], with_members: bool) -> Theme
     by_id = {m.segment.id: m for m in members}
     quotes = [by_id[q] for q in theme.quote_ids if q in by_id]
     if not quotes and not theme.is_other:
-        # a theme whose quotes moved away: the most typical members, one per person
-        seen: set[int] = set()
-        for m in members:
-            if m.segment.participant_id not in seen and len(quotes) < 5:
-                quotes.append(m)
-                seen.add(m.segment.participant_id)
+        # a theme whose quotes all moved away: pick again by the synthesis rule
+        picked = pick_quotes(range(len(members)), [m.score for m in members],
+                             [m.segment.participant_id for m in members],
+                             [(m.department, m.role_level) for m in members])
+        quotes = [members[i] for i in picked]
     return ThemeView(theme=theme, segments=len(members), people=len(people), breakdown=b, quotes=quotes,
                      members=members if with_members else [])
 

@@ -176,3 +176,30 @@ def test_moving_a_segment_to_other_voices_takes_it_out_of_its_theme(engine, sess
     assert seg.id not in {s.id for s in members(session, theme.id)}
     assert session.get(Theme, other.id).is_other  # still leftovers, not a consultant theme
     assert session.get(Theme, theme.id).curated
+
+
+def test_a_theme_whose_quotes_all_moved_away_shows_quotes_picked_again_from_distinct_people(
+        engine, session, embedder, rubric):
+    from assistant.synthesis.views import theme_view
+
+    data = seed(session, people=12)
+    eng = data.engagement
+    synthesize(engine, eng.id, embedder, rubric=rubric)
+    session.expire_all()
+    comp = "data_life_cycle"
+    theme = max((t for t in live_themes(session, eng.id, comp) if not t.is_other),
+                key=lambda t: len(members(session, t.id)))
+    other = next(t for t in live_themes(session, eng.id, comp) if t.is_other)
+    old_quotes = list(theme.quote_ids)
+    for seg_id in old_quotes:
+        curation.move_segment(session, seg_id, other.id)
+    session.commit()
+    session.expire_all()
+    view = theme_view(session, session.get(Theme, theme.id))
+    assert view.segments > 0 and view.quotes
+    quoted = [q.segment for q in view.quotes]
+    assert not {s.id for s in quoted} & set(old_quotes)
+    assert {s.id for s in quoted} <= {m.segment.id for m in view.members}
+    assert len({s.participant_id for s in quoted}) == len(quoted) <= 5
+    # the most typical member is always quoted
+    assert view.members[0].segment.id in {s.id for s in quoted}
