@@ -26,7 +26,7 @@ from assistant.routes.runs import run_context, run_panel
 from assistant.security import audit
 from assistant.synthesis import curation
 from assistant.synthesis.views import component_themes, theme_view
-from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
+from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
 
 router = APIRouter()
 
@@ -37,28 +37,21 @@ UPLOAD_TTL_S = 24 * 3600
 # --- synthesis runs ------------------------------------------------------------------------
 
 
-def _synthesis_work(request: Request, engagement_id: int):  # noqa: ANN202
-    settings: Settings = request.app.state.settings
-    engine = request.app.state.engine
-    rubric_path = str(settings.rubric_path)
-
-    def work(run_id: int) -> None:
-        from assistant.rubric import get_rubric
-        from assistant.synthesis.embed import get_embedder
-        from assistant.synthesis.run import synthesize
-
-        embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
-        synthesize(engine, engagement_id, embedder, settings=settings, run_id=run_id, rubric=get_rubric(rubric_path))
-
-    return work
-
-
 @router.post("/engagements/{engagement_id}/themes/run", dependencies=[CSRFDep])
-def start_synthesis(request: Request, engagement_id: int, session: SessionDep, user: Consultant) -> Response:
+def start_synthesis(request: Request, engagement_id: int, session: SessionDep, db_engine: EngineDep,
+                    settings: SettingsDep, rubric: RubricDep, user: Consultant) -> Response:
+    """Queue synthesis of the engagement in the background; the page follows its progress."""
+    from assistant.synthesis.embed import get_embedder
+    from assistant.synthesis.run import synthesize
+
     engagement = get_engagement(session, engagement_id)
     session.commit()
-    _run, created = request.app.state.jobs.submit(
-        engagement.id, "synthesis", _synthesis_work(request, engagement.id), started_by=user.id)
+
+    def work(run_id: int) -> None:
+        embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+        synthesize(db_engine, engagement.id, embedder, settings=settings, run_id=run_id, rubric=rubric)
+
+    _run, created = request.app.state.jobs.submit(engagement.id, "synthesis", work, started_by=user.id)
     if is_htmx(request):
         return run_panel(request, run_context(session, engagement, "synthesis"))
     return RedirectResponse(f"/engagements/{engagement.id}/themes?{'started' if created else 'already'}=1#run",
