@@ -263,6 +263,19 @@ def _import_context(engagement: Engagement, rubric, **extra) -> dict:  # noqa: A
     return ctx
 
 
+def _problems(exc: CSVImportError) -> list[str]:
+    """What a refused file shows: the headline, then each row-level problem."""
+    return [str(exc).split("\n")[0], *exc.problems]
+
+
+def _mapping_page(request: Request, engagement: Engagement, rubric, parsed, upload_id: str,  # noqa: ANN001
+                  filename: str, form: dict, problems: Optional[list[str]] = None) -> Response:
+    """Step 2's page: the file's columns, its first rows and the mapping form (422 with problems)."""
+    return render(request, "themes/import.html", _import_context(
+        engagement, rubric, problems=problems or [], header=parsed.header, preview=parsed.rows[:3],
+        upload_id=upload_id, filename=filename, rows=len(parsed.rows), form=form), status_code=422 if problems else 200)
+
+
 def _guess(header: list[str], *words: str) -> str:
     for h in header:
         if any(w in h.lower() for w in words):
@@ -289,22 +302,21 @@ async def import_upload(request: Request, engagement_id: int, session: SessionDe
     upload_id = secrets.token_urlsafe(18)
     dest = _upload_path(settings, engagement.id, upload_id)
     try:
-        _forget_old_uploads(dest.parent) if dest.parent.exists() else None
+        if dest.parent.exists():
+            _forget_old_uploads(dest.parent)
         await _save_upload(file, dest, MAX_BYTES)
         parsed = read_csv(dest.read_bytes())
         if not parsed.rows:
             raise CSVImportError("The file has a header but no answers.")
     except CSVImportError as exc:
         dest.unlink(missing_ok=True)
-        return render(request, "themes/import.html", _import_context(
-            engagement, rubric, problems=[str(exc).split("\n")[0], *exc.problems]), status_code=422)
+        return render(request, "themes/import.html", _import_context(engagement, rubric, problems=_problems(exc)),
+                      status_code=422)
     header = parsed.header
     form = {"text_column": _guess(header, "comment", "answer", "text", "response", "feedback"),
             "id_column": _guess(header, "respondent", "id"), "department_column": _guess(header, "department", "dept"),
             "role_column": _guess(header, "role", "level", "position"), "component_column": _guess(header, "component")}
-    return render(request, "themes/import.html", _import_context(
-        engagement, rubric, header=header, preview=parsed.rows[:3], upload_id=upload_id, filename=file.filename,
-        rows=len(parsed.rows), form=form))
+    return _mapping_page(request, engagement, rubric, parsed, upload_id, file.filename, form)
 
 
 @router.post("/engagements/{engagement_id}/themes/import/confirm", dependencies=[CSRFDep])
@@ -337,11 +349,7 @@ def import_confirm(
                             [c.id for c in rubric.components], created_by=user.id)
     except CSVImportError as exc:
         session.rollback()
-        parsed = read_csv(data)
-        return render(request, "themes/import.html", _import_context(
-            engagement, rubric, problems=[str(exc).split("\n")[0], *exc.problems], header=parsed.header,
-            preview=parsed.rows[:3], upload_id=upload_id, filename=filename, rows=len(parsed.rows), form=form),
-            status_code=422)
+        return _mapping_page(request, engagement, rubric, read_csv(data), upload_id, filename, form, _problems(exc))
     audit(session, "survey.import", actor=f"consultant {user.email}", actor_user_id=user.id,
           engagement_id=engagement.id, entity=f"surveyimport:{record.id}",
           after={"filename": record.filename, "rows": record.rows, "mapping": record.mapping})
