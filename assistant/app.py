@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate
+from assistant.interview.actions import LinkError
 from assistant.jobs import Jobs, fail_interrupted
 from assistant.routes import auth, consultant, review, runs, staff, themes
 from assistant.web import WEB_DIR, LoginRequired, is_htmx, render
@@ -71,6 +72,13 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
         if is_htmx(request):
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(LinkError)
+    async def _link_error(request: Request, exc: LinkError) -> Response:
+        # a staff link that is unknown (404) or no longer usable (410): a page that says what to do
+        title = "Link not found" if exc.status == 404 else "This link is no longer active"
+        return render(request, "error.html", {"title": title, "message": exc.message, "status": exc.status},
+                      status_code=exc.status)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

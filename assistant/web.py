@@ -180,3 +180,13 @@ def require_consultant(user: Annotated[User, Depends(require_user)]) -> User:
 
 CurrentUser = Annotated[User, Depends(require_user)]
 Consultant = Annotated[User, Depends(require_consultant)]
+
+
+# --- the run panel -------------------------------------------------------------------------
+
+
+def run_panel(request: Request, ctx: dict[str, Any], watching: bool = True) -> HTMLResponse:
+    """The background-run panel (context from ``assistant.views.runs.run_context``); to an htmx page
+    watching a run that has ended, also the header that reloads that page."""
+    headers = {"HX-Refresh": "true"} if watching and not ctx["running"] and is_htmx(request) else None
+    return render(request, "_run_panel.html", ctx, headers=headers)

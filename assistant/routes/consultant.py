@@ -2,49 +2,31 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from typing import Annotated, Optional
+from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import select
+from starlette.datastructures import FormData
 
 from assistant.engagements import (
     EngagementError,
     create_engagement,
     create_invite,
     enable_open_link,
-    engagement_counts,
     import_invites_csv,
     parse_list,
-    progress,
-    roster_rows,
     set_roster,
 )
-from assistant.interview.actions import load_turns
-from assistant.models import Engagement, Interview, Participant
-from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, SettingsDep, render
+from assistant.models import Engagement
+from assistant.routes.deps import ConsultantEngagement, TranscriptInPath
+from assistant.views.engagement import detail_context, engagement_list, transcript_context
+from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, render
 
 router = APIRouter()
 
 
-def get_engagement(session, engagement_id: int) -> Engagement:  # noqa: ANN001
-    engagement = session.get(Engagement, engagement_id)
-    if engagement is None:
-        raise HTTPException(404, "There is no such engagement.")
-    return engagement
-
-
-def get_component(rubric, component_id: str):  # noqa: ANN001, ANN201
-    """The rubric component ``component_id``, or a 404 page."""
-    try:
-        return rubric.component(component_id)
-    except KeyError:
-        raise HTTPException(404, "There is no such component in the rubric.") from None
-
-
-def _roster_from_form(form, engagement: Engagement) -> dict[tuple[str, str], int]:  # noqa: ANN001
+def _roster_from_form(form: FormData, engagement: Engagement) -> dict[tuple[str, str], int]:
+    """{(department, role level): count} from the roster form; ``EngagementError`` listing every bad cell."""
     counts: dict[tuple[str, str], int] = {}
     problems = []
     for d_i, dept in enumerate(engagement.departments):
@@ -63,8 +45,7 @@ def _roster_from_form(form, engagement: Engagement) -> dict[tuple[str, str], int
 
 @router.get("/engagements")
 def engagements(request: Request, session: SessionDep, user: Consultant) -> Response:
-    rows = session.exec(select(Engagement).order_by(Engagement.created_at.desc())).all()
-    return render(request, "consultant/engagements.html", {"engagements": rows, "counts": engagement_counts(session)})
+    return render(request, "consultant/engagements.html", engagement_list(session))
 
 
 @router.get("/engagements/new")
@@ -87,116 +68,74 @@ def create(
     return RedirectResponse(f"/engagements/{engagement.id}?created=1#roster", status_code=303)
 
 
-def _detail_context(session, engagement: Engagement, **extra) -> dict:  # noqa: ANN001, ANN003
-    roster = {(r.department, r.role_level): r.count for r in roster_rows(session, engagement)}
-    interviews = session.exec(
-        select(Interview, Participant)
-        .join(Participant, Participant.id == Interview.participant_id)
-        .where(Participant.engagement_id == engagement.id, Participant.withdrawn_at.is_(None),
-               Interview.state.in_(("in_progress", "review", "submitted")))
-        .order_by(Interview.id)
-    ).all()
-    ctx = {"engagement": engagement, "progress": progress(session, engagement), "roster": roster,
-           "interviews": interviews, "new_invites": [], "problems": [], "message": None,
-           "invite_links_csv": invite_links_csv}
-    ctx.update(extra)
-    return ctx
-
-
 @router.get("/engagements/{engagement_id}")
-def detail(request: Request, engagement_id: int, session: SessionDep, user: Consultant, created: int = 0) -> Response:
-    engagement = get_engagement(session, engagement_id)
+def detail(request: Request, engagement: ConsultantEngagement, session: SessionDep, created: int = 0) -> Response:
     message = "Engagement created. Add roster counts and invite staff." if created else None
-    return render(request, "consultant/detail.html", _detail_context(session, engagement, message=message))
+    return render(request, "consultant/detail.html", detail_context(session, engagement, message=message))
 
 
 @router.get("/engagements/{engagement_id}/progress")
-def progress_partial(request: Request, engagement_id: int, session: SessionDep, user: Consultant) -> Response:
-    engagement = get_engagement(session, engagement_id)
-    return render(request, "consultant/_progress.html", _detail_context(session, engagement))
+def progress_partial(request: Request, engagement: ConsultantEngagement, session: SessionDep) -> Response:
+    return render(request, "consultant/_progress.html", detail_context(session, engagement))
 
 
 @router.post("/engagements/{engagement_id}/roster", dependencies=[CSRFDep])
-async def save_roster(request: Request, engagement_id: int, session: SessionDep, user: Consultant) -> Response:
-    engagement = get_engagement(session, engagement_id)
+async def save_roster(request: Request, engagement: ConsultantEngagement, session: SessionDep,
+                      user: Consultant) -> Response:
     form = await request.form()
     try:
         set_roster(session, engagement, _roster_from_form(form, engagement), user)
     except EngagementError as exc:
         session.rollback()
-        return render(request, "consultant/detail.html", _detail_context(session, engagement, problems=exc.problems), status_code=422)
+        return render(request, "consultant/detail.html", detail_context(session, engagement, problems=exc.problems), status_code=422)
     session.commit()
     return RedirectResponse(f"/engagements/{engagement.id}#roster", status_code=303)
 
 
 @router.post("/engagements/{engagement_id}/invites", dependencies=[CSRFDep])
 def invite_one(
-    request: Request, engagement_id: int, session: SessionDep, settings: SettingsDep, user: Consultant,
+    request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
     department: Annotated[str, Form()] = "", role_level: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
 ) -> Response:
-    engagement = get_engagement(session, engagement_id)
     try:
         invite = create_invite(session, engagement, department, role_level, email or None, user=user)
     except EngagementError as exc:
-        return render(request, "consultant/detail.html", _detail_context(session, engagement, problems=exc.problems), status_code=422)
+        return render(request, "consultant/detail.html", detail_context(session, engagement, problems=exc.problems), status_code=422)
     session.commit()
-    return render(request, "consultant/detail.html", _detail_context(
+    return render(request, "consultant/detail.html", detail_context(
         session, engagement, new_invites=[invite], message="Invite created. Copy the link now: it is shown only once."))
 
 
 @router.post("/engagements/{engagement_id}/invites/import", dependencies=[CSRFDep])
 async def invite_bulk(
-    request: Request, engagement_id: int, session: SessionDep, user: Consultant,
+    request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
     file: Annotated[UploadFile, File()],
 ) -> Response:
-    engagement = get_engagement(session, engagement_id)
     data = await file.read()
     try:
         invites = import_invites_csv(session, engagement, data, user=user)
     except EngagementError as exc:
         session.rollback()
-        return render(request, "consultant/detail.html", _detail_context(
+        return render(request, "consultant/detail.html", detail_context(
             session, engagement, problems=[str(exc)] + exc.problems), status_code=422)
     session.commit()
-    return render(request, "consultant/detail.html", _detail_context(
+    return render(request, "consultant/detail.html", detail_context(
         session, engagement, new_invites=invites,
         message=f"{len(invites)} invites created. Download or copy the links now: they are shown only once."))
 
 
 @router.post("/engagements/{engagement_id}/open-link", dependencies=[CSRFDep])
-def open_link(request: Request, engagement_id: int, session: SessionDep, user: Consultant,
+def open_link(engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
               enabled: Annotated[str, Form()] = "on") -> Response:
-    engagement = get_engagement(session, engagement_id)
     enable_open_link(session, engagement, enabled == "on", user)
     session.commit()
     return RedirectResponse(f"/engagements/{engagement.id}#open-link", status_code=303)
 
 
-def invite_links_csv(new_invites, base_url: str) -> str:  # noqa: ANN001
-    """The links just created, as CSV text for download (they are not stored in readable form)."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["department", "role_level", "email", "link"])
-    for inv in new_invites:
-        p = inv.participant
-        writer.writerow([p.department, p.role_level, p.email or "", f"{base_url}/i/{inv.token}"])
-    return buf.getvalue()
-
-
 @router.get("/engagements/{engagement_id}/transcripts/{interview_id}")
-def transcript(request: Request, engagement_id: int, interview_id: int, session: SessionDep, rubric: RubricDep,
-               user: Consultant) -> Response:
+def transcript(request: Request, engagement: ConsultantEngagement, found: TranscriptInPath, session: SessionDep,
+               rubric: RubricDep) -> Response:
     """A de-identified transcript: participant number, department and role, never name or email."""
-    engagement = get_engagement(session, engagement_id)
-    interview = session.get(Interview, interview_id)
-    participant: Optional[Participant] = session.get(Participant, interview.participant_id) if interview else None
-    if interview is None or participant is None or participant.engagement_id != engagement.id:
-        raise HTTPException(404, "There is no such transcript in this engagement.")
-    if participant.withdrawn_at is not None:
-        raise HTTPException(410, "This participant withdrew; their answers are no longer available.")
-    turns = load_turns(session, interview)
-    superseded = {t.supersedes_id for t in turns if t.supersedes_id}
-    return render(request, "consultant/transcript.html", {
-        "engagement": engagement, "interview": interview, "participant": participant,
-        "turns": turns, "superseded": superseded, "rubric": rubric,
-    })
+    interview, participant = found
+    return render(request, "consultant/transcript.html",
+                  transcript_context(session, engagement, interview, participant, rubric))

@@ -1,32 +1,47 @@
-"""Path dependencies shared by every router: the engagement and the rubric component in the URL.
+"""Path dependencies shared by every router: the engagement, the rubric component, a theme or a
+transcript in the URL, and the staff member behind a personal link.
 
 A route that serves an engagement page takes ``ConsultantEngagement`` (or, later, another actor's
 variant) instead of loading the row itself, so access rules live in one place: a path id that is
-not a valid database id, an engagement that does not exist, and (once teams exist) an engagement
-the user is not a member of all answer 404 here, before the route runs.
+not a valid database id answers 422, an engagement that does not exist (and, once teams exist, an
+engagement the user is not a member of) 404, here, before the route runs.
+
+A staff route takes ``StaffLink`` (or ``StaffParticipant``): an unknown, expired or withdrawn link
+raises ``LinkError``, which the app's one handler turns into the friendly 404/410 page.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Optional
 
 from fastapi import Depends, HTTPException, Path
 
-from assistant.models import Engagement
+from assistant.interview import actions
+from assistant.interview.actions import Conversation
+from assistant.models import Engagement, Interview, Participant, Theme
 from assistant.rubric import Component
+from assistant.views import lookup
+from assistant.views.lookup import MAX_ID
 from assistant.web import Consultant, RubricDep, SessionDep
 
-MAX_ID = 2**63 - 1  # the largest id a database integer key can hold; larger ids are 404, never a crash
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]  # larger ids are refused (422), never a crash
 
-PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+def form_id(raw: str) -> Optional[int]:
+    """A row id typed into a form field, or None when it is not a whole number a database id can be."""
+    raw = raw.strip()
+    return int(raw) if raw.isdigit() and lookup.valid_id(int(raw)) else None
 
 
 def consultant_engagement(engagement_id: PathId, session: SessionDep, user: Consultant) -> Engagement:
     """The engagement in the path, for a logged-in consultant; 404 when there is none."""
-    engagement = session.get(Engagement, engagement_id)
+    engagement = lookup.engagement(session, engagement_id)
     if engagement is None:
         raise HTTPException(404, "There is no such engagement.")
     return engagement
+
+
+ConsultantEngagement = Annotated[Engagement, Depends(consultant_engagement)]
 
 
 def component_in_path(component_id: str, rubric: RubricDep) -> Component:
@@ -37,5 +52,49 @@ def component_in_path(component_id: str, rubric: RubricDep) -> Component:
         raise HTTPException(404, "There is no such component in the rubric.") from None
 
 
-ConsultantEngagement = Annotated[Engagement, Depends(consultant_engagement)]
 ComponentInPath = Annotated[Component, Depends(component_in_path)]
+
+
+def theme_in_path(engagement: ConsultantEngagement, theme_id: PathId, session: SessionDep) -> Theme:
+    """The live theme in the path; 404 when the engagement has none, 410 (saying where it went) when
+    a merge or a newer synthesis run archived it."""
+    theme = lookup.theme(session, engagement.id, theme_id)
+    if theme is None:
+        raise HTTPException(404, "There is no such theme in this engagement.")
+    if theme.archived:
+        merged = (theme.changes or {}).get("merged_into")
+        raise HTTPException(410, f"This theme was merged into theme {merged}." if merged else
+                            "This theme was replaced by a newer synthesis run. Open the component's themes again.")
+    return theme
+
+
+ThemeInPath = Annotated[Theme, Depends(theme_in_path)]
+
+
+def transcript_in_path(engagement: ConsultantEngagement, interview_id: PathId,
+                       session: SessionDep) -> tuple[Interview, Participant]:
+    """The interview in the path with its participant; 404 when it is not this engagement's, 410
+    when the participant withdrew (their answers are no longer shown)."""
+    found = lookup.transcript(session, engagement.id, interview_id)
+    if found is None:
+        raise HTTPException(404, "There is no such transcript in this engagement.")
+    if found[1].withdrawn_at is not None:
+        raise HTTPException(410, "This participant withdrew; their answers are no longer available.")
+    return found
+
+
+TranscriptInPath = Annotated[tuple[Interview, Participant], Depends(transcript_in_path)]
+
+
+def staff_participant(token: str, session: SessionDep) -> Participant:
+    """The participant behind the personal link in the path (one read); ``LinkError`` when it cannot be used."""
+    return actions.participant_for_token(session, token)
+
+
+def staff_link(participant: Annotated[Participant, Depends(staff_participant)], session: SessionDep) -> Conversation:
+    """The whole conversation behind the personal link in the path: its author's own interview only."""
+    return actions.load(session, participant)
+
+
+StaffParticipant = Annotated[Participant, Depends(staff_participant)]
+StaffLink = Annotated[Conversation, Depends(staff_link)]

@@ -1,6 +1,7 @@
 """Staff pages: invite landing, consent, the chat interview, edits, review, submit, withdraw.
 
-A staff member is identified only by the personal link token in the URL; they see nothing but
+A staff member is identified only by the personal link token in the URL (the ``StaffLink``
+dependency; a link that cannot be used is the app's one ``LinkError`` page); they see nothing but
 their own interview. Every form works without JavaScript (post, then redirect); with htmx the
 chat appends new messages and swaps the composer and progress bar in place.
 """
@@ -8,30 +9,29 @@ chat appends new messages and swaps the composer and progress bar in place.
 from __future__ import annotations
 
 import threading
-import uuid
+from collections.abc import Callable
 from typing import Annotated, Optional
 
 from anyio import to_thread
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from assistant.engagements import EngagementError, create_invite
 from assistant.interview import actions
-from assistant.interview.actions import AnswerError, Conversation, LinkError
-from assistant.interview.engine import effective_staff_turns, relatedness_pair
+from assistant.interview.actions import AnswerError, Conversation
+from assistant.interview.engine import relatedness_pair
 from assistant.interview.probes import LLMProber, OfflineProber
-from assistant.models import Engagement
 from assistant.rubric import Rubric, get_rubric
+from assistant.routes.deps import PathId, StaffLink, StaffParticipant
+from assistant.views.lookup import open_link_engagement
+from assistant.views.staff import chat_context, edit_context, review_context
 from assistant.web import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
 
 router = APIRouter()
 
-
-def _link_error(request: Request, exc: LinkError) -> Response:
-    title = "Link not found" if exc.status == 404 else "This link is no longer active"
-    return render(request, "error.html", {"title": title, "message": exc.message, "status": exc.status}, status_code=exc.status)
+Relatedness = Callable[[str, str], float]  # (answer, question) -> similarity
 
 
 def _prober(request: Request, engine, rubric: Rubric, engagement_id: int):  # noqa: ANN001, ANN202
@@ -45,70 +45,15 @@ def _prober(request: Request, engine, rubric: Rubric, engagement_id: int):  # no
     return OfflineProber(rubric)
 
 
-def _relatedness(request: Request):  # noqa: ANN202
+def _relatedness(request: Request) -> Optional[Relatedness]:
+    """The app's answer-to-question relatedness scorer (the off-topic probe rule), None when switched off."""
     return getattr(request.app.state, "relatedness", None)
 
 
-def _messages(conv: Conversation) -> list[dict]:
-    """The transcript as shown to its author: assistant turns, and staff turns with edits applied."""
-    latest = {t.supersedes_id or t.id: t for t in effective_staff_turns(conv.turns)}
-    by_id = {t.id: t for t in conv.turns}
-
-    def root(turn):  # noqa: ANN001, ANN202
-        while turn.supersedes_id is not None:
-            turn = by_id[turn.supersedes_id]
-        return turn
-
-    current = {root(t).id: t for t in latest.values()}
-    out = []
-    for turn in conv.turns:
-        if turn.role == "staff":
-            if turn.supersedes_id is not None:
-                continue
-            shown = current.get(turn.id, turn)
-            out.append({"turn": turn, "shown": shown, "edited": shown.id != turn.id})
-        else:
-            out.append({"turn": turn, "shown": turn, "edited": False})
-    return out
-
-
-def _progress(conv: Conversation, rubric: Rubric) -> dict:
-    cov = conv.interview.coverage if conv.interview else {}
-    parts = []
-    done = total = 0
-    for comp in rubric.components:
-        c = cov.get(comp.id, {"closed": 0, "total": 0})
-        parts.append({"name": comp.name, "closed": c.get("closed", 0), "total": c.get("total", 0)})
-        done += c.get("closed", 0)
-        total += c.get("total", 0)
-    return {"components": parts, "done": done, "total": total}
-
-
-def _chat_context(conv: Conversation, rubric: Rubric, token: str, **extra) -> dict:  # noqa: ANN003
-    ctx = {
-        "conv": conv,
-        "token": token,
-        "messages": _messages(conv),
-        "progress": _progress(conv, rubric),
-        "client_turn_id": uuid.uuid4().hex,
-        "state": conv.interview.state if conv.interview else None,
-        "error": None,
-        "draft": "",
-    }
-    ctx.update(extra)
-    return ctx
-
-
-def _open(session, token: str) -> Conversation:  # noqa: ANN001
-    return actions.load(session, actions.participant_for_token(session, token))
-
-
 @router.get("/i/{token}")
-def interview_page(request: Request, token: str, session: SessionDep, rubric: RubricDep, engine: EngineDep, new: int = 0) -> Response:
-    try:
-        conv = _open(session, token)
-    except LinkError as exc:
-        return _link_error(request, exc)
+def interview_page(request: Request, token: str, conv: StaffLink, session: SessionDep, rubric: RubricDep,
+                   engine: EngineDep, new: int = 0) -> Response:
+    """The link's landing page: welcome and consent, the chat, or where the interview ended."""
     interview = conv.interview
     if interview is None or conv.consent is None:
         return render(request, "staff/welcome.html", {"conv": conv, "token": token, "new": new, "rubric": rubric})
@@ -120,17 +65,13 @@ def interview_page(request: Request, token: str, session: SessionDep, rubric: Ru
         # resume: if the last thing stored is an answer (a crash before the reply), reply now
         if actions.advance(session, interview, rubric, _prober(request, engine, rubric, conv.engagement.id),
                            _relatedness(request), request.app.state.settings.max_probes_per_question):
-            conv = _open(session, token)
-    return render(request, "staff/chat.html", _chat_context(conv, rubric, token))
+            conv = actions.load(session, conv.participant)
+    return render(request, "staff/chat.html", chat_context(conv, rubric, token))
 
 
 @router.post("/i/{token}/consent", dependencies=[CSRFDep])
-def consent(request: Request, token: str, session: SessionDep, rubric: RubricDep, engine: EngineDep,
+def consent(token: str, participant: StaffParticipant, session: SessionDep, rubric: RubricDep,
             choice: Annotated[str, Form()]) -> Response:
-    try:
-        participant = actions.participant_for_token(session, token)
-    except LinkError as exc:
-        return _link_error(request, exc)
     interview = actions.record_consent(session, participant, choice == "yes", rubric)
     if interview is not None:
         actions.advance(session, interview, rubric, OfflineProber(rubric))
@@ -175,11 +116,9 @@ def _respond_turn(request: Request, token: str, client_turn_id: str, action: str
                 turn, created = actions.respond(
                     session, interview, rubric, action, text, client_turn_id, settings.max_answer_chars, turns=turns
                 )
-        except LinkError as exc:
-            return _link_error(request, exc)
         except AnswerError as exc:
             conv = actions.load(session, participant)
-            ctx = _chat_context(conv, rubric, token, error=str(exc), draft=text)
+            ctx = chat_context(conv, rubric, token, error=str(exc), draft=text)
             if is_htmx(request):
                 return render(request, "staff/_composer_update.html", ctx)
             return render(request, "staff/chat.html", ctx, status_code=422)
@@ -205,12 +144,12 @@ def _respond_turn(request: Request, token: str, client_turn_id: str, action: str
         anchor = f"turn-{turns[-1].id}" if turns else "composer"
         return RedirectResponse(f"/i/{token}#{anchor}", status_code=303)
     conv = Conversation(participant, None, interview, turns, None)  # the partial shows no engagement or consent
-    ctx = _chat_context(conv, rubric, token)
+    ctx = chat_context(conv, rubric, token)
     ctx["new_messages"] = [m for m in ctx["messages"] if m["turn"].id > last_seen] if created else []
     return render(request, "staff/_composer_update.html", ctx)
 
 
-def _scored(relatedness, pair: tuple[str, str], score: float):  # noqa: ANN001, ANN202
+def _scored(relatedness: Relatedness, pair: tuple[str, str], score: float) -> Relatedness:
     """``relatedness`` that answers ``pair`` with the score already computed (the model runs once)."""
 
     def scored(answer: str, question: str) -> float:
@@ -219,68 +158,46 @@ def _scored(relatedness, pair: tuple[str, str], score: float):  # noqa: ANN001, 
     return scored
 
 
+_NO_ANSWER = {"title": "Answer not found", "message": "That answer is not part of your interview.", "status": 404}
+
+
 @router.get("/i/{token}/edit/{turn_id}")
-def edit_form(request: Request, token: str, turn_id: int, session: SessionDep, rubric: RubricDep, back: str = "chat") -> Response:
-    try:
-        conv = _open(session, token)
-    except LinkError as exc:
-        return _link_error(request, exc)
-    target = next((m for m in _messages(conv) if m["turn"].id == turn_id and m["turn"].role == "staff"), None)
-    if target is None or conv.interview is None:
-        return render(request, "error.html", {"title": "Answer not found", "message": "That answer is not part of your interview.", "status": 404}, status_code=404)
-    _, question = rubric.question(target["turn"].question_id)
-    return render(request, "staff/edit.html", {
-        "token": token, "item": target, "question": question, "back": back,
-        "client_turn_id": uuid.uuid4().hex, "error": None, "draft": target["shown"].text,
-    })
+def edit_form(request: Request, token: str, turn_id: PathId, conv: StaffLink, rubric: RubricDep,
+              back: str = "chat") -> Response:
+    ctx = edit_context(conv, rubric, token, turn_id, back)
+    if ctx is None:
+        return render(request, "error.html", _NO_ANSWER, status_code=404)
+    return render(request, "staff/edit.html", ctx)
 
 
 @router.post("/i/{token}/edit/{turn_id}", dependencies=[CSRFDep])
 def edit_save(
-    request: Request, token: str, turn_id: int, session: SessionDep, settings: SettingsDep, rubric: RubricDep,
-    client_turn_id: Annotated[str, Form()], action: Annotated[str, Form()] = "answer",
+    request: Request, token: str, turn_id: PathId, conv: StaffLink, session: SessionDep, settings: SettingsDep,
+    rubric: RubricDep, client_turn_id: Annotated[str, Form()], action: Annotated[str, Form()] = "answer",
     text: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "chat",
 ) -> Response:
-    try:
-        conv = _open(session, token)
-    except LinkError as exc:
-        return _link_error(request, exc)
     if conv.interview is None:
         return RedirectResponse(f"/i/{token}", status_code=303)
     try:
         actions.edit(session, conv.interview, rubric, turn_id, action, text, client_turn_id, settings.max_answer_chars)
     except AnswerError as exc:
-        target = next((m for m in _messages(conv) if m["turn"].id == turn_id), None)
-        if target is None:
-            return render(request, "error.html", {"title": "Answer not found", "message": str(exc), "status": 404}, status_code=404)
-        _, question = rubric.question(target["turn"].question_id)
-        return render(request, "staff/edit.html", {
-            "token": token, "item": target, "question": question, "back": back,
-            "client_turn_id": client_turn_id, "error": str(exc), "draft": text,
-        }, status_code=422)
+        ctx = edit_context(conv, rubric, token, turn_id, back, client_turn_id=client_turn_id, error=str(exc), draft=text)
+        if ctx is None:
+            return render(request, "error.html", {**_NO_ANSWER, "message": str(exc)}, status_code=404)
+        return render(request, "staff/edit.html", ctx, status_code=422)
     dest = f"/i/{token}/review" if back == "review" else f"/i/{token}#turn-{turn_id}"
     return RedirectResponse(dest, status_code=303)
 
 
 @router.get("/i/{token}/review")
-def review(request: Request, token: str, session: SessionDep, rubric: RubricDep) -> Response:
-    try:
-        conv = _open(session, token)
-    except LinkError as exc:
-        return _link_error(request, exc)
-    if conv.interview is None or conv.interview.state in ("declined",):
+def review(request: Request, token: str, conv: StaffLink, rubric: RubricDep) -> Response:
+    if conv.interview is None or conv.interview.state == "declined":
         return RedirectResponse(f"/i/{token}", status_code=303)
-    items = actions.review_items(conv.interview, conv.turns, rubric)
-    return render(request, "staff/review.html", {"conv": conv, "token": token, "items": items,
-                                                  "progress": _progress(conv, rubric)})
+    return render(request, "staff/review.html", review_context(conv, rubric, token))
 
 
 @router.post("/i/{token}/submit", dependencies=[CSRFDep])
-def submit(request: Request, token: str, session: SessionDep) -> Response:
-    try:
-        conv = _open(session, token)
-    except LinkError as exc:
-        return _link_error(request, exc)
+def submit(request: Request, token: str, conv: StaffLink, session: SessionDep) -> Response:
     if conv.interview is None:
         return RedirectResponse(f"/i/{token}", status_code=303)
     try:
@@ -291,43 +208,24 @@ def submit(request: Request, token: str, session: SessionDep) -> Response:
 
 
 @router.get("/i/{token}/pause")
-def pause(request: Request, token: str, session: SessionDep) -> Response:
-    try:
-        conv = _open(session, token)
-    except LinkError as exc:
-        return _link_error(request, exc)
+def pause(request: Request, token: str, conv: StaffLink) -> Response:
     return render(request, "staff/pause.html", {"conv": conv, "token": token})
 
 
 @router.get("/i/{token}/withdraw")
-def withdraw_confirm(request: Request, token: str, session: SessionDep) -> Response:
-    try:
-        conv = _open(session, token)
-    except LinkError as exc:
-        return _link_error(request, exc)
+def withdraw_confirm(request: Request, token: str, conv: StaffLink) -> Response:
     return render(request, "staff/withdraw.html", {"conv": conv, "token": token})
 
 
 @router.post("/i/{token}/withdraw", dependencies=[CSRFDep])
-def withdraw(request: Request, token: str, session: SessionDep) -> Response:
-    try:
-        conv = _open(session, token)
-    except LinkError as exc:
-        return _link_error(request, exc)
+def withdraw(request: Request, conv: StaffLink, session: SessionDep) -> Response:
     actions.withdraw(session, conv.participant, conv.interview)
     return render(request, "staff/withdrawn.html", {})
 
 
-def _open_engagement(session, open_token: str) -> Optional[Engagement]:  # noqa: ANN001
-    engagement = session.exec(select(Engagement).where(Engagement.open_token == open_token)).first()
-    if engagement is None or not engagement.open_link_enabled:
-        return None
-    return engagement
-
-
 @router.get("/join/{open_token}")
 def join_form(request: Request, open_token: str, session: SessionDep) -> Response:
-    engagement = _open_engagement(session, open_token)
+    engagement = open_link_engagement(session, open_token)
     if engagement is None:
         return render(request, "error.html", {"title": "This link is no longer active",
                       "message": "This sign-up link is closed. Ask the person who shared it for a current link.", "status": 410}, status_code=410)
@@ -337,13 +235,13 @@ def join_form(request: Request, open_token: str, session: SessionDep) -> Respons
 @router.post("/join/{open_token}", dependencies=[CSRFDep])
 def join(request: Request, open_token: str, session: SessionDep,
          department: Annotated[str, Form()] = "", role_level: Annotated[str, Form()] = "") -> Response:
-    engagement = _open_engagement(session, open_token)
+    engagement = open_link_engagement(session, open_token)
     if engagement is None:
         return render(request, "error.html", {"title": "This link is no longer active",
                       "message": "This sign-up link is closed.", "status": 410}, status_code=410)
     try:
         invite = create_invite(session, engagement, department, role_level, source="open_link")
-    except EngagementError as exc:
+    except EngagementError:
         return render(request, "staff/join.html", {"engagement": engagement, "open_token": open_token,
                       "error": "Please choose your department and role level."}, status_code=422)
     session.commit()

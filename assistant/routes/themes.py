@@ -2,7 +2,8 @@
 themes per component.
 
 Thin: parsing, calling ``assistant.synthesis`` / ``assistant.imports`` / ``assistant.jobs``,
-rendering. Every form works without JavaScript; with htmx the run panel polls for progress.
+rendering the page data of ``assistant.views.themes``. Every form works without JavaScript; with
+htmx the run panel polls for progress.
 """
 
 from __future__ import annotations
@@ -10,23 +11,25 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Optional, Union
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import col, select
+from sqlmodel import Session
 
-from assistant.charts import stacked_bars
 from assistant.config import Settings
-from assistant.imports import MAX_BYTES, CSVImportError, Mapping, import_csv, read_csv
-from assistant.models import Engagement, SurveyImport, Theme
-from assistant.routes.consultant import get_component, get_engagement
-from assistant.routes.runs import run_context, run_panel
+from assistant.imports import MAX_BYTES, CSVImportError, Mapping, Parsed, import_csv, read_csv
+from assistant.models import Engagement, Theme
+from assistant.routes.deps import ComponentInPath, ConsultantEngagement, ThemeInPath, form_id
+from assistant.rubric import Rubric
 from assistant.security import audit
 from assistant.synthesis import curation
-from assistant.synthesis.views import component_themes, theme_view
-from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
+from assistant.views import lookup
+from assistant.views.runs import run_context
+from assistant.views.themes import component_context, overview_context, theme_context
+from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, run_panel
 
 router = APIRouter()
 
@@ -38,14 +41,13 @@ UPLOAD_TTL_S = 24 * 3600
 
 
 @router.post("/engagements/{engagement_id}/themes/run", dependencies=[CSRFDep])
-def start_synthesis(request: Request, engagement_id: int, session: SessionDep, db_engine: EngineDep,
+def start_synthesis(request: Request, engagement: ConsultantEngagement, session: SessionDep, db_engine: EngineDep,
                     settings: SettingsDep, rubric: RubricDep, user: Consultant) -> Response:
     """Queue synthesis of the engagement in the background; the page follows its progress."""
     from assistant.synthesis.embed import get_embedder
     from assistant.synthesis.run import synthesize
 
-    engagement = get_engagement(session, engagement_id)
-    session.commit()
+    session.commit()  # hold no transaction while synthesis runs
 
     def work(run_id: int) -> None:
         embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
@@ -62,19 +64,8 @@ def start_synthesis(request: Request, engagement_id: int, session: SessionDep, d
 
 
 @router.get("/engagements/{engagement_id}/themes")
-def overview(request: Request, engagement_id: int, session: SessionDep, rubric: RubricDep, user: Consultant,
+def overview(request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep,
              started: int = 0, already: int = 0, imported: int = 0) -> Response:
-    engagement = get_engagement(session, engagement_id)
-    rows = []
-    for comp in rubric.components:
-        views = component_themes(session, engagement.id, comp.id)
-        themes = [v for v in views if not v.theme.is_other]
-        other = next((v for v in views if v.theme.is_other), None)
-        rows.append({"component": comp, "themes": len(themes), "segments": sum(v.segments for v in themes),
-                     "other": other.segments if other else 0, "curated": sum(v.theme.curated for v in themes),
-                     "top": themes[:3]})
-    imports = session.exec(select(SurveyImport).where(SurveyImport.engagement_id == engagement.id)
-                           .order_by(col(SurveyImport.id).desc())).all()
     message = None
     if started:
         message = "Synthesis started. It runs in the background; this page updates when it finishes."
@@ -82,81 +73,42 @@ def overview(request: Request, engagement_id: int, session: SessionDep, rubric: 
         message = "Synthesis is already running for this engagement; follow it below."
     elif imported:
         message = f"Imported {imported} answers. Run synthesis to turn them into themes."
-    return render(request, "themes/overview.html", {
-        **run_context(session, engagement, "synthesis"), "rows": rows, "imports": imports, "message": message})
-
-
-def _chart(engagement: Engagement, views) -> object:  # noqa: ANN001
-    items = [(v.theme.label, f"/engagements/{engagement.id}/themes/t/{v.theme.id}",
-              {"role level": v.mix("role"), "department": v.mix("department")}) for v in views]
-    return stacked_bars(items) if items else None
+    return render(request, "themes/overview.html", overview_context(session, engagement, rubric, message))
 
 
 @router.get("/engagements/{engagement_id}/themes/c/{component_id}")
-def component_page(request: Request, engagement_id: int, component_id: str, session: SessionDep,
-                   rubric: RubricDep, user: Consultant) -> Response:
-    engagement = get_engagement(session, engagement_id)
-    comp = get_component(rubric, component_id)
-    views = component_themes(session, engagement.id, comp.id)
-    return render(request, "themes/component.html", {
-        **run_context(session, engagement, "synthesis"), "comp": comp, "views": views,
-        "chart": _chart(engagement, [v for v in views if not v.theme.is_other])})
+def component_page(request: Request, engagement: ConsultantEngagement, comp: ComponentInPath,
+                   session: SessionDep) -> Response:
+    return render(request, "themes/component.html", component_context(session, engagement, comp))
 
 
 # --- one theme and its curation --------------------------------------------------------------
 
-
-def _theme(session, engagement: Engagement, theme_id: int) -> Theme:  # noqa: ANN001
-    theme = session.get(Theme, theme_id)
-    if theme is None or theme.engagement_id != engagement.id:
-        raise HTTPException(404, "There is no such theme in this engagement.")
-    if theme.archived:
-        merged = (theme.changes or {}).get("merged_into")
-        raise HTTPException(410, f"This theme was merged into theme {merged}." if merged else
-                            "This theme was replaced by a newer synthesis run. Open the component's themes again.")
-    return theme
-
-
-def _theme_context(session, engagement: Engagement, rubric, theme: Theme, **extra) -> dict:  # noqa: ANN001, ANN003
-    view = theme_view(session, theme)
-    siblings = [t for t in session.exec(
-        select(Theme).where(Theme.engagement_id == engagement.id, Theme.component == theme.component,
-                            Theme.archived == False, Theme.id != theme.id)  # noqa: E712
-        .order_by(Theme.label)).all()]
-    ctx = {"engagement": engagement, "comp": get_component(rubric, theme.component), "view": view, "theme": theme,
-           "siblings": siblings, "problems": [], "message": None, "form": {}}
-    ctx.update(extra)
-    return ctx
-
-
-def _theme_in_path(engagement_id: int, theme_id: int, session: SessionDep) -> tuple[Engagement, Theme]:
-    engagement = get_engagement(session, engagement_id)
-    return engagement, _theme(session, engagement, theme_id)
-
-
-ThemeInPath = Annotated[tuple[Engagement, Theme], Depends(_theme_in_path)]
 
 _DONE = {"renamed": "Label saved.", "summary": "Summary saved.", "merged": "Themes merged.",
          "moved": "Segment moved.", "split": "Theme split in two; the new theme is linked below."}
 
 
 @router.get("/engagements/{engagement_id}/themes/t/{theme_id}")
-def theme_page(request: Request, user: Consultant, found: ThemeInPath, session: SessionDep, rubric: RubricDep,
-               done: str = "", new: int = 0) -> Response:
-    engagement, theme = found
-    return render(request, "themes/theme.html", _theme_context(
-        session, engagement, rubric, theme, message=_DONE.get(done), new_theme=session.get(Theme, new) if new else None))
+def theme_page(request: Request, engagement: ConsultantEngagement, theme: ThemeInPath, session: SessionDep,
+               rubric: RubricDep, done: str = "", new: Annotated[int, Query(ge=0, le=lookup.MAX_ID)] = 0) -> Response:
+    return render(request, "themes/theme.html", theme_context(
+        session, engagement, rubric, theme, new_theme_id=new, message=_DONE.get(done)))
 
 
-def _curate(request: Request, session, rubric, engagement: Engagement, theme: Theme, apply,  # noqa: ANN001
-            done: str, form: dict) -> Response:
-    """Apply one curation, commit and redirect; on a CurationError re-render with the reason (422)."""
+Curated = Union[Theme, tuple[Theme, Theme]]
+
+
+def _curate(request: Request, session: Session, rubric: Rubric, engagement: Engagement, theme: Theme,
+            apply: Callable[[], Curated], done: str, form: dict[str, str]) -> Response:
+    """Apply one curation, commit and redirect to the theme it leaves (with the new half of a split);
+    on a CurationError roll back and re-render the theme with the reason (422): nothing half-done."""
     try:
         result = apply()
     except curation.CurationError as exc:
-        session.rollback()
-        return render(request, "themes/theme.html", _theme_context(
-            session, engagement, rubric, session.get(Theme, theme.id), problems=[str(exc)], form=form), status_code=422)
+        session.rollback()  # the theme row is expired by the rollback and re-read as stored
+        return render(request, "themes/theme.html", theme_context(
+            session, engagement, rubric, theme, problems=[str(exc)], form=form), status_code=422)
     session.commit()
     target = result[0] if isinstance(result, tuple) else result
     extra = f"&new={result[1].id}" if isinstance(result, tuple) else ""
@@ -164,31 +116,28 @@ def _curate(request: Request, session, rubric, engagement: Engagement, theme: Th
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/rename", dependencies=[CSRFDep])
-def rename(request: Request, user: Consultant, found: ThemeInPath, session: SessionDep, rubric: RubricDep,
-           label: Annotated[str, Form()] = "") -> Response:
-    engagement, theme = found
+def rename(request: Request, user: Consultant, engagement: ConsultantEngagement, theme: ThemeInPath,
+           session: SessionDep, rubric: RubricDep, label: Annotated[str, Form()] = "") -> Response:
     return _curate(request, session, rubric, engagement, theme,
                    lambda: curation.rename(session, theme.id, label, user), "renamed", {"label": label})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/summary", dependencies=[CSRFDep])
-def summary(request: Request, user: Consultant, found: ThemeInPath, session: SessionDep, rubric: RubricDep,
-            summary: Annotated[str, Form()] = "") -> Response:
-    engagement, theme = found
+def summary(request: Request, user: Consultant, engagement: ConsultantEngagement, theme: ThemeInPath,
+            session: SessionDep, rubric: RubricDep, summary: Annotated[str, Form()] = "") -> Response:
     return _curate(request, session, rubric, engagement, theme,
                    lambda: curation.edit_summary(session, theme.id, summary, user), "summary", {"summary": summary})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/merge", dependencies=[CSRFDep])
-def merge(request: Request, user: Consultant, found: ThemeInPath, session: SessionDep, rubric: RubricDep,
-          other_id: Annotated[str, Form()] = "") -> Response:
-    engagement, theme = found
-
-    def apply():  # noqa: ANN202
-        if not other_id.isdigit():
+def merge(request: Request, user: Consultant, engagement: ConsultantEngagement, theme: ThemeInPath,
+          session: SessionDep, rubric: RubricDep, other_id: Annotated[str, Form()] = "") -> Response:
+    def apply() -> Theme:
+        other_pk = form_id(other_id)
+        if other_pk is None:
             raise curation.CurationError("Choose the theme to merge into this one.")
-        other = session.get(Theme, int(other_id))
-        if other is None or other.engagement_id != engagement.id:
+        other = lookup.theme(session, engagement.id, other_pk)
+        if other is None:
             raise curation.CurationError("That theme is not part of this engagement. Reload the page.")
         return curation.merge(session, theme.id, other.id, user)
 
@@ -196,28 +145,26 @@ def merge(request: Request, user: Consultant, found: ThemeInPath, session: Sessi
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/split", dependencies=[CSRFDep])
-def split(request: Request, user: Consultant, found: ThemeInPath, session: SessionDep, rubric: RubricDep,
-          settings: SettingsDep) -> Response:
+def split(request: Request, user: Consultant, engagement: ConsultantEngagement, theme: ThemeInPath,
+          session: SessionDep, rubric: RubricDep, settings: SettingsDep) -> Response:
     from assistant.synthesis.embed import get_embedder
 
-    engagement, theme = found
     embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
     return _curate(request, session, rubric, engagement, theme,
                    lambda: curation.split(session, theme.id, embedder, user), "split", {})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/move", dependencies=[CSRFDep])
-def move(request: Request, user: Consultant, found: ThemeInPath, session: SessionDep, rubric: RubricDep,
-         segment_id: Annotated[str, Form()] = "", target_id: Annotated[str, Form()] = "") -> Response:
-    engagement, theme = found
-
-    def apply():  # noqa: ANN202
-        if not segment_id.isdigit() or not target_id.isdigit():
+def move(request: Request, user: Consultant, engagement: ConsultantEngagement, theme: ThemeInPath,
+         session: SessionDep, rubric: RubricDep, segment_id: Annotated[str, Form()] = "", target_id: Annotated[str, Form()] = "") -> Response:
+    def apply() -> Theme:
+        segment_pk, target_pk = form_id(segment_id), form_id(target_id)
+        if segment_pk is None or target_pk is None:
             raise curation.CurationError("Choose the theme to move the segment to.")
-        target = session.get(Theme, int(target_id))
-        if target is None or target.engagement_id != engagement.id:
+        target = lookup.theme(session, engagement.id, target_pk)
+        if target is None:
             raise curation.CurationError("That theme is not part of this engagement. Reload the page.")
-        curation.move_segment(session, int(segment_id), target.id, user)
+        curation.move_segment(session, segment_pk, target.id, user)
         return theme  # stay on the theme the consultant was reading
 
     return _curate(request, session, rubric, engagement, theme, apply, "moved", {})
@@ -256,8 +203,9 @@ async def _save_upload(file: UploadFile, dest: Path, limit: int) -> int:
     return size
 
 
-def _import_context(engagement: Engagement, rubric, **extra) -> dict:  # noqa: ANN001, ANN003
-    ctx = {"engagement": engagement, "rubric": rubric, "problems": [], "header": [], "preview": [], "upload_id": "",
+def _import_context(engagement: Engagement, rubric: Rubric, **extra: object) -> dict[str, object]:
+    """The import page: an empty upload form, or ``extra``'s file, preview, mapping and problems."""
+    ctx: dict[str, object] = {"engagement": engagement, "rubric": rubric, "problems": [], "header": [], "preview": [], "upload_id": "",
            "filename": "", "rows": 0, "form": {}}
     ctx.update(extra)
     return ctx
@@ -268,7 +216,7 @@ def _problems(exc: CSVImportError) -> list[str]:
     return [str(exc).split("\n")[0], *exc.problems]
 
 
-def _mapping_page(request: Request, engagement: Engagement, rubric, parsed, upload_id: str,  # noqa: ANN001
+def _mapping_page(request: Request, engagement: Engagement, rubric: Rubric, parsed: Parsed, upload_id: str,
                   filename: str, form: dict, problems: Optional[list[str]] = None) -> Response:
     """Step 2's page: the file's columns, its first rows and the mapping form (422 with problems)."""
     return render(request, "themes/import.html", _import_context(
@@ -284,18 +232,15 @@ def _guess(header: list[str], *words: str) -> str:
 
 
 @router.get("/engagements/{engagement_id}/themes/import")
-def import_form(request: Request, engagement_id: int, session: SessionDep, rubric: RubricDep,
-                user: Consultant) -> Response:
-    engagement = get_engagement(session, engagement_id)
+def import_form(request: Request, engagement: ConsultantEngagement, rubric: RubricDep) -> Response:
     return render(request, "themes/import.html", _import_context(engagement, rubric))
 
 
 @router.post("/engagements/{engagement_id}/themes/import", dependencies=[CSRFDep])
-async def import_upload(request: Request, engagement_id: int, session: SessionDep, rubric: RubricDep,
-                        settings: SettingsDep, user: Consultant, file: Annotated[Optional[UploadFile], File()] = None,
+async def import_upload(request: Request, engagement: ConsultantEngagement, rubric: RubricDep,
+                        settings: SettingsDep, file: Annotated[Optional[UploadFile], File()] = None,
                         ) -> Response:
     """Step 1: keep the file, read its header, and ask which column holds what."""
-    engagement = get_engagement(session, engagement_id)
     if file is None or not file.filename:
         return render(request, "themes/import.html",
                       _import_context(engagement, rubric, problems=["Choose a CSV file to upload."]), status_code=422)
@@ -321,14 +266,13 @@ async def import_upload(request: Request, engagement_id: int, session: SessionDe
 
 @router.post("/engagements/{engagement_id}/themes/import/confirm", dependencies=[CSRFDep])
 def import_confirm(
-    request: Request, engagement_id: int, session: SessionDep, rubric: RubricDep, settings: SettingsDep,
-    user: Consultant, upload_id: Annotated[str, Form()], filename: Annotated[str, Form()] = "upload.csv",
+    request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep,
+    settings: SettingsDep, user: Consultant, upload_id: Annotated[str, Form()], filename: Annotated[str, Form()] = "upload.csv",
     text_column: Annotated[str, Form()] = "", component: Annotated[str, Form()] = "",
     component_column: Annotated[str, Form()] = "", id_column: Annotated[str, Form()] = "",
     department_column: Annotated[str, Form()] = "", role_column: Annotated[str, Form()] = "",
 ) -> Response:
     """Step 2: import with the chosen mapping, all rows or none."""
-    engagement = get_engagement(session, engagement_id)
     path = _upload_path(settings, engagement.id, upload_id)
     if not path.exists():
         return render(request, "themes/import.html", _import_context(

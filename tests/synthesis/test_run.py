@@ -180,7 +180,7 @@ def test_moving_a_segment_to_other_voices_takes_it_out_of_its_theme(engine, sess
 
 def test_a_theme_whose_quotes_all_moved_away_shows_quotes_picked_again_from_distinct_people(
         engine, session, embedder, rubric):
-    from assistant.synthesis.views import theme_view
+    from assistant.views.themes import theme_view
 
     data = seed(session, people=12)
     eng = data.engagement

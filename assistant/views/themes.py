@@ -1,4 +1,5 @@
-"""What the theme pages show, read from the stored themes: sizes, breakdowns, quotes, members.
+"""Theme pages' data, read from the stored themes: the overview rows, a component's themes with
+sizes, breakdowns, quotes and chart, one theme with every member and the themes it can merge with.
 
 Read-only. One rule for identities: a segment is shown with its participant number
 (``P-12``), department and role level, and a link to its place in the de-identified transcript;
@@ -8,13 +9,17 @@ never a name or email. Breakdowns count people and hide cells under 5 (``breakdo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from sqlmodel import Session, col, select
 
-from assistant.models import Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
+from assistant.charts import stacked_bars
+from assistant.models import Engagement, Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
+from assistant.rubric import Component, Rubric
 from assistant.synthesis.breakdown import Breakdown, breakdown
 from assistant.synthesis.themes import pick_quotes
+from assistant.views.lookup import theme as theme_in_engagement
+from assistant.views.runs import run_context
 
 
 @dataclass
@@ -65,7 +70,7 @@ def _views(session: Session, engagement_id: int, theme_ids: list[int]) -> dict[i
         .join(Segment, Segment.id == ThemeMember.segment_id)
         .join(Participant, Participant.id == Segment.participant_id)
         .join(Turn, Turn.id == Segment.turn_id, isouter=True)
-        .where(col(ThemeMember.theme_id).in_(theme_ids), Segment.active == True,  # noqa: E712
+        .where(col(ThemeMember.theme_id).in_(theme_ids), col(Segment.active).is_(True),
                col(Participant.withdrawn_at).is_(None))
         .order_by(col(ThemeMember.score).desc(), Segment.id)
     ).all()
@@ -102,7 +107,7 @@ def component_themes(session: Session, engagement_id: int, component: str,
     """The component's live themes, largest (by people) first, "other voices" last."""
     themes = session.exec(
         select(Theme).where(Theme.engagement_id == engagement_id, Theme.component == component,
-                            Theme.archived == False)  # noqa: E712
+                            col(Theme.archived).is_(False))
     ).all()
     members = _views(session, engagement_id, [t.id for t in themes])
     views = [_view(t, members.get(t.id, []), with_members) for t in themes]
@@ -113,3 +118,52 @@ def component_themes(session: Session, engagement_id: int, component: str,
 def theme_view(session: Session, theme: Theme) -> ThemeView:
     """One theme with all its members."""
     return _view(theme, _views(session, theme.engagement_id, [theme.id]).get(theme.id, []), True)
+
+
+def overview_context(session: Session, engagement: Engagement, rubric: Rubric, message: Optional[str] = None
+                     ) -> dict[str, Any]:
+    """The themes overview: per component the number of themes, segments in them and in "other
+    voices", curated themes and the three largest; the survey imports (newest first); the run panel."""
+    rows = []
+    for comp in rubric.components:
+        views = component_themes(session, engagement.id, comp.id)
+        themes = [v for v in views if not v.theme.is_other]
+        other = next((v for v in views if v.theme.is_other), None)
+        rows.append({"component": comp, "themes": len(themes), "segments": sum(v.segments for v in themes),
+                     "other": other.segments if other else 0, "curated": sum(v.theme.curated for v in themes),
+                     "top": themes[:3]})
+    imports = session.exec(select(SurveyImport).where(SurveyImport.engagement_id == engagement.id)
+                           .order_by(col(SurveyImport.id).desc())).all()
+    return {**run_context(session, engagement, "synthesis"), "rows": rows, "imports": imports, "message": message}
+
+
+def _chart(engagement: Engagement, views: list[ThemeView]) -> object:
+    """The stacked-bar chart of who is behind each theme (role level and department), or None."""
+    items = [(v.theme.label, f"/engagements/{engagement.id}/themes/t/{v.theme.id}",
+              {"role level": v.mix("role"), "department": v.mix("department")}) for v in views]
+    return stacked_bars(items) if items else None
+
+
+def component_context(session: Session, engagement: Engagement, comp: Component) -> dict[str, Any]:
+    """A component's theme page: its themes (other voices last), the chart of the real themes, the run panel."""
+    views = component_themes(session, engagement.id, comp.id)
+    return {**run_context(session, engagement, "synthesis"), "comp": comp, "views": views,
+            "chart": _chart(engagement, [v for v in views if not v.theme.is_other])}
+
+
+def theme_context(session: Session, engagement: Engagement, rubric: Rubric, theme: Theme, new_theme_id: int = 0,
+                  **extra: Any) -> dict[str, Any]:
+    """One theme's page: every member, the live themes of its component it can merge with or move a
+    segment to (by label), and ``new_theme`` (the other half of a split) when ``new_theme_id`` names one."""
+    siblings = session.exec(
+        select(Theme).where(Theme.engagement_id == engagement.id, Theme.component == theme.component,
+                            col(Theme.archived).is_(False), Theme.id != theme.id)
+        .order_by(Theme.label)).all()
+    ctx: dict[str, Any] = {
+        "engagement": engagement, "comp": rubric.component(theme.component), "view": theme_view(session, theme),
+        "theme": theme, "siblings": list(siblings), "problems": [], "message": None, "form": {},
+        "new_theme": theme_in_engagement(session, engagement.id, new_theme_id) if new_theme_id else None,
+    }
+    ctx.update(extra)
+    return ctx
+

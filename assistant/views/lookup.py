@@ -1,0 +1,50 @@
+"""The rows a URL names: an engagement, a theme, a transcript, an open sign-up link.
+
+Each function returns the row, or None when there is none to show (including ids no database
+integer key can hold, so a huge id in a URL is a plain "not found", never a crash). Whether a
+missing row is a 404 or a 410 is the caller's rule (``assistant/routes/deps.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlmodel import Session, select
+
+from assistant.models import Engagement, Interview, Participant, Theme
+
+MAX_ID = 2**63 - 1  # the largest id a database integer key can hold
+
+
+def valid_id(value: int) -> bool:
+    """True when ``value`` can be a database id (1 to 2**63-1): only those are looked up."""
+    return 1 <= value <= MAX_ID
+
+
+def engagement(session: Session, engagement_id: int) -> Optional[Engagement]:
+    """The engagement ``engagement_id``, or None."""
+    return session.get(Engagement, engagement_id) if valid_id(engagement_id) else None
+
+
+def theme(session: Session, engagement_id: int, theme_id: int) -> Optional[Theme]:
+    """Theme ``theme_id`` when it belongs to ``engagement_id`` (archived ones included), else None."""
+    found = session.get(Theme, theme_id) if valid_id(theme_id) else None
+    return found if found is not None and found.engagement_id == engagement_id else None
+
+
+def transcript(session: Session, engagement_id: int, interview_id: int) -> Optional[tuple[Interview, Participant]]:
+    """The interview ``interview_id`` and its participant when both belong to ``engagement_id``, else None."""
+    if not valid_id(interview_id):
+        return None
+    row = session.exec(
+        select(Interview, Participant)
+        .join(Participant, Participant.id == Interview.participant_id)
+        .where(Interview.id == interview_id, Participant.engagement_id == engagement_id)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def open_link_engagement(session: Session, open_token: str) -> Optional[Engagement]:
+    """The engagement whose open sign-up link is ``open_token`` while that link is enabled, else None."""
+    found = session.exec(select(Engagement).where(Engagement.open_token == open_token)).first()
+    return found if found is not None and found.open_link_enabled else None

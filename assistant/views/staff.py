@@ -1,0 +1,100 @@
+"""Staff pages' data: the chat as its author sees it, progress by component, the edit form and the
+review list.
+
+Everything here is built from one ``Conversation`` (the participant's own interview, resolved from
+their link), so a staff page can show nothing but that person's answers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Optional
+
+from assistant.interview.actions import Conversation, review_items
+from assistant.interview.engine import effective_staff_turns
+from assistant.models import Turn
+from assistant.rubric import Rubric
+
+
+def messages(conv: Conversation) -> list[dict[str, Any]]:
+    """The transcript as shown to its author: assistant turns, and staff turns with edits applied.
+
+    Each staff answer stays in its original place and shows its latest wording (``edited`` when an
+    edit replaced it); the edits themselves are not listed separately.
+    """
+    latest = {t.supersedes_id or t.id: t for t in effective_staff_turns(conv.turns)}
+    by_id = {t.id: t for t in conv.turns}
+
+    def root(turn: Turn) -> Turn:
+        while turn.supersedes_id is not None:
+            turn = by_id[turn.supersedes_id]
+        return turn
+
+    current = {root(t).id: t for t in latest.values()}
+    out = []
+    for turn in conv.turns:
+        if turn.role == "staff":
+            if turn.supersedes_id is not None:
+                continue
+            shown = current.get(turn.id, turn)
+            out.append({"turn": turn, "shown": shown, "edited": shown.id != turn.id})
+        else:
+            out.append({"turn": turn, "shown": turn, "edited": False})
+    return out
+
+
+def progress(conv: Conversation, rubric: Rubric) -> dict[str, Any]:
+    """Questions closed out of planned, per component and in total (from the interview's coverage)."""
+    cov = conv.interview.coverage if conv.interview else {}
+    parts = []
+    done = total = 0
+    for comp in rubric.components:
+        c = cov.get(comp.id, {"closed": 0, "total": 0})
+        parts.append({"name": comp.name, "closed": c.get("closed", 0), "total": c.get("total", 0)})
+        done += c.get("closed", 0)
+        total += c.get("total", 0)
+    return {"components": parts, "done": done, "total": total}
+
+
+def chat_context(conv: Conversation, rubric: Rubric, token: str, **extra: Any) -> dict[str, Any]:
+    """The chat page (and its htmx composer update): messages, progress and a fresh client turn id,
+    which makes a double submit of the composer store one turn; ``extra`` overrides."""
+    ctx: dict[str, Any] = {
+        "conv": conv,
+        "token": token,
+        "messages": messages(conv),
+        "progress": progress(conv, rubric),
+        "client_turn_id": uuid.uuid4().hex,
+        "state": conv.interview.state if conv.interview else None,
+        "error": None,
+        "draft": "",
+    }
+    ctx.update(extra)
+    return ctx
+
+
+def edit_context(conv: Conversation, rubric: Rubric, token: str, turn_id: int, back: str,
+                 client_turn_id: Optional[str] = None, error: Optional[str] = None,
+                 draft: Optional[str] = None) -> Optional[dict[str, Any]]:
+    """The edit form of the staff answer ``turn_id``, or None when it is not one of this person's answers.
+
+    ``draft`` defaults to the answer's current wording; a fresh client turn id unless one is given
+    (a re-shown form keeps the id it was posted with, so a retry still stores one edit).
+    """
+    if conv.interview is None:
+        return None
+    item = next((m for m in messages(conv) if m["turn"].id == turn_id and m["turn"].role == "staff"), None)
+    if item is None:
+        return None
+    _, question = rubric.question(item["turn"].question_id)
+    return {
+        "token": token, "item": item, "question": question, "back": back,
+        "client_turn_id": client_turn_id or uuid.uuid4().hex, "error": error,
+        "draft": item["shown"].text if draft is None else draft,
+    }
+
+
+def review_context(conv: Conversation, rubric: Rubric, token: str) -> dict[str, Any]:
+    """The review-before-submit page: every planned question with the answers that stand now."""
+    items = review_items(conv.interview, conv.turns, rubric) if conv.interview else []
+    return {"conv": conv, "token": token, "items": items, "progress": progress(conv, rubric)}
