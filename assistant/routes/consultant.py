@@ -87,7 +87,8 @@ async def save_roster(request: Request, engagement: ConsultantEngagement, sessio
         set_roster(session, engagement, _roster_from_form(form, engagement), user)
     except EngagementError as exc:
         session.rollback()
-        return render(request, "consultant/detail.html", detail_context(session, engagement, problems=exc.problems), status_code=422)
+        return render(request, "consultant/detail.html", detail_context(session, engagement, problems=exc.problems),
+                      status_code=422)
     session.commit()
     return RedirectResponse(f"/engagements/{engagement.id}#roster", status_code=303)
 
@@ -100,7 +101,8 @@ def invite_one(
     try:
         invite = create_invite(session, engagement, department, role_level, email or None, user=user)
     except EngagementError as exc:
-        return render(request, "consultant/detail.html", detail_context(session, engagement, problems=exc.problems), status_code=422)
+        return render(request, "consultant/detail.html", detail_context(session, engagement, problems=exc.problems),
+                      status_code=422)
     session.commit()
     return render(request, "consultant/detail.html", detail_context(
         session, engagement, new_invites=[invite], message="Invite created. Copy the link now: it is shown only once."))

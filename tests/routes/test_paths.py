@@ -50,10 +50,10 @@ def _theme(engine, engagement_id: int, label: str, archived: bool = False) -> in
         return theme.id
 
 
-def test_ids_no_database_can_hold_are_refused_never_a_crash(consultant_client, session):
+def test_ids_no_database_can_hold_are_refused_never_a_crash(consultant_client, session, engine):
     c = consultant_client
     eid = make_engagement(session).id
-    tid = _theme(session.get_bind(), eid, "Spreadsheets everywhere")
+    tid = _theme(engine, eid, "Spreadsheets everywhere")
     for url in (f"/engagements/{HUGE}", f"/engagements/{2**70}/review", f"/engagements/{HUGE}/themes",
                 f"/engagements/{eid}/themes/t/{HUGE}", f"/engagements/{eid}/transcripts/{HUGE}",
                 f"/engagements/{eid}/themes/t/{tid}?new={HUGE}", "/engagements/0", f"/engagements/{HUGE}/runs/rating",
@@ -80,7 +80,8 @@ def test_rows_of_another_engagement_are_not_found(consultant_client, session, en
     r = c.get(f"/engagements/{mine}/themes/t/{theirs_theme}")
     assert r.status_code == 404 and "no such theme" in r.text
     mine_theme = _theme(engine, mine, "Our theme")
-    r = c.post(f"/engagements/{mine}/themes/t/{mine_theme}/merge", data={"other_id": str(theirs_theme), "csrf_token": c.csrf})
+    r = c.post(f"/engagements/{mine}/themes/t/{mine_theme}/merge",
+               data={"other_id": str(theirs_theme), "csrf_token": c.csrf})
     assert r.status_code == 422 and "not part of this engagement" in r.text
     with Session(engine) as s:
         assert s.get(Theme, theirs_theme).archived is False and s.get(Theme, mine_theme).archived is False
