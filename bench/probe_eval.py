@@ -1,6 +1,6 @@
 """Probe bench: does the interviewer accept an answer, or ask the right kind of follow-up?
 
-    .venv/bin/python bench/probe_eval.py              # the product's decision (with the embedding model) + keyword baseline
+    .venv/bin/python bench/probe_eval.py              # the product (with the embedding model) + keyword baseline
     .venv/bin/python bench/probe_eval.py --no-model   # without the embedding model (no off-topic rule today)
     .venv/bin/python bench/probe_eval.py -v           # also list every case the product gets wrong
 
