@@ -54,8 +54,9 @@ class Change:
 
 
 def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
-    # Nested settings ({"target_levels": {"equity_lens": 3}}) read better as one line per leaf.
-    if isinstance(data, dict) and data:
+    # Nested settings ({"target_levels": {"equity_lens": 3}}) read better as one line per leaf; an
+    # empty mapping has no leaves, so a first target shows as added, not as "{}" removed.
+    if isinstance(data, dict):
         out: dict[str, Any] = {}
         for key, value in data.items():
             out.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
@@ -70,8 +71,6 @@ def _show(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, str):
         return value
-    if isinstance(value, dict) and not value:
-        return "{}"
     if isinstance(value, list):
         return ", ".join(_show(v) for v in value) if value else "(empty)"
     return json.dumps(value, ensure_ascii=False)
