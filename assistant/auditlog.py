@@ -16,8 +16,8 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlmodel import Session, col, func, or_, select
 
@@ -32,8 +32,8 @@ class Change:
     """One field of an event: its value before and after (``None`` when the side lacks it)."""
 
     field: str
-    before: Optional[str]
-    after: Optional[str]
+    before: str | None
+    after: str | None
 
     @property
     def kind(self) -> str:
@@ -88,7 +88,7 @@ def diff(before: dict, after: dict) -> list[Change]:
     return changes
 
 
-def _where(query: Any, engagement_id: int, action: Optional[str], actor: Optional[str]) -> Any:
+def _where(query: Any, engagement_id: int, action: str | None, actor: str | None) -> Any:
     query = query.where(AuditEvent.engagement_id == engagement_id)
     if action:
         query = query.where(or_(AuditEvent.action == action, col(AuditEvent.action).startswith(action + ".")))
@@ -97,7 +97,7 @@ def _where(query: Any, engagement_id: int, action: Optional[str], actor: Optiona
     return query
 
 
-def count_events(session: Session, engagement_id: int, action: Optional[str] = None, actor: Optional[str] = None) -> int:
+def count_events(session: Session, engagement_id: int, action: str | None = None, actor: str | None = None) -> int:
     """How many of the engagement's events match the filters."""
     return int(session.exec(_where(select(func.count()).select_from(AuditEvent), engagement_id, action, actor)).one())
 
@@ -105,9 +105,9 @@ def count_events(session: Session, engagement_id: int, action: Optional[str] = N
 def find_events(
     session: Session,
     engagement_id: int,
-    action: Optional[str] = None,
-    actor: Optional[str] = None,
-    limit: Optional[int] = None,
+    action: str | None = None,
+    actor: str | None = None,
+    limit: int | None = None,
     offset: int = 0,
 ) -> list[AuditEvent]:
     """The engagement's events matching the filters, newest first, ``limit`` of them from ``offset``.
@@ -130,13 +130,13 @@ def filter_choices(session: Session, engagement_id: int) -> tuple[list[str], lis
 def when(event: AuditEvent) -> str:
     """The event's time as ``2026-11-30 09:42:07 UTC``."""
     moment = event.created_at
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def iso_utc(moment: datetime) -> str:
     """``moment`` (naive means UTC, as SQLite returns it) in ISO 8601 with its UTC offset."""
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return moment.isoformat(timespec="seconds")
 
 
@@ -148,8 +148,13 @@ def safe_cell(value: str) -> str:
 def event_dict(event: AuditEvent) -> dict[str, Any]:
     """The event as plain JSON data, with its readable changes."""
     return {
-        "id": event.id, "time_utc": iso_utc(event.created_at), "actor": event.actor, "action": event.action,
-        "entity": event.entity, "before": event.before, "after": event.after,
+        "id": event.id,
+        "time_utc": iso_utc(event.created_at),
+        "actor": event.actor,
+        "action": event.action,
+        "entity": event.entity,
+        "before": event.before,
+        "after": event.after,
         "changes": [c.text() for c in diff(event.before, event.after)],
     }
 
@@ -162,7 +167,11 @@ def events_csv(events: list[AuditEvent]) -> str:
     for event in events:
         data = event_dict(event)
         cells = [
-            str(data["id"]), data["time_utc"], data["actor"], data["action"], data["entity"],
+            str(data["id"]),
+            data["time_utc"],
+            data["actor"],
+            data["action"],
+            data["entity"],
             "; ".join(data["changes"]),
             json.dumps(event.before, ensure_ascii=False, sort_keys=True),
             json.dumps(event.after, ensure_ascii=False, sort_keys=True),

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, func, select
 
@@ -33,20 +33,20 @@ class LogQueryError(ValueError):
 class CallFilter:
     """Which calls to show. ``limit`` 0 means all of them."""
 
-    engagement_id: Optional[int] = None
-    task: Optional[str] = None
-    outcome: Optional[str] = None
-    since: Optional[datetime] = None
+    engagement_id: int | None = None
+    task: str | None = None
+    outcome: str | None = None
+    since: datetime | None = None
     limit: int = 20
 
 
-def parse_since(text: str, now: Optional[datetime] = None) -> datetime:
+def parse_since(text: str, now: datetime | None = None) -> datetime:
     """The aware UTC time ``text`` names: an ISO date or time (``2026-11-30``, ``2026-11-30T09:00``,
     read as UTC when it has no offset) or an age (``30m``, ``2h``, ``7d``, ``1w`` before ``now``).
 
     Raises ``LogQueryError`` for anything else, so a typo never silently shows every call.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     match = _RELATIVE.match(text)
     if match:
         return now - timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
@@ -56,7 +56,7 @@ def parse_since(text: str, now: Optional[datetime] = None) -> datetime:
         raise LogQueryError(
             f"--since {text!r}: use a date or time (2026-11-30, 2026-11-30T09:00) or an age (30m, 2h, 7d, 1w)"
         ) from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _where(query: Any, flt: CallFilter) -> Any:
@@ -89,7 +89,7 @@ def tasks_logged(session: Session) -> list[str]:
 
 def _utc(moment: datetime) -> datetime:
     # SQLite hands back naive datetimes; the port wrote them in UTC.
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def when(call: LLMCall) -> str:
@@ -141,10 +141,12 @@ def listing(calls: list[LLMCall], error_width: int = 160) -> list[str]:
     right = {0, 3, 6, 7}  # numbers line up on the right
 
     def fmt(cells: tuple[str, ...]) -> str:
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ).rstrip()
 
     lines = [fmt(HEADER)]
-    for call, row in zip(calls, rows[1:]):
+    for call, row in zip(calls, rows[1:], strict=True):
         lines.append(fmt(row))
         if call.error:
             lines.append("    error: " + _one_line(call.error, error_width))

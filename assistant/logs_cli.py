@@ -9,7 +9,6 @@ Both only read; formatting lives in ``assistant.llm_log`` and ``assistant.auditl
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import typer
 from sqlalchemy.engine import Engine
@@ -46,12 +45,14 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 def logs_cmd(
     count: int = typer.Option(20, "-n", "--count", min=0, help="how many calls, newest first (0: all)"),
-    engagement: Optional[int] = typer.Option(None, "--engagement", "-e", help="only calls for this engagement"),
-    task: Optional[str] = typer.Option(None, "--task", "-t", help="only this task (e.g. rate_component, theme_label)"),
-    outcome: Optional[str] = typer.Option(None, "--outcome", "-o", help=f"only this outcome: {', '.join(OUTCOMES)}"),
-    since: Optional[str] = typer.Option(None, "--since", "-s", help="only calls since a time (2026-11-30T09:00, UTC) or an age (30m, 2h, 7d)"),
+    engagement: int | None = typer.Option(None, "--engagement", "-e", help="only calls for this engagement"),
+    task: str | None = typer.Option(None, "--task", "-t", help="only this task (e.g. rate_component, theme_label)"),
+    outcome: str | None = typer.Option(None, "--outcome", "-o", help=f"only this outcome: {', '.join(OUTCOMES)}"),
+    since: str | None = typer.Option(
+        None, "--since", "-s", help="only calls since a time (2026-11-30T09:00, UTC) or an age (30m, 2h, 7d)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="full rows, reply text included, as a JSON list"),
-    call_id: Optional[int] = typer.Option(None, "--id", help="show this one call in full"),
+    call_id: int | None = typer.Option(None, "--id", help="show this one call in full"),
 ) -> None:
     """Show the LLM call log: when, task, engagement, model, prompt version, tokens, latency, outcome."""
     with Session(_engine()) as session:
@@ -59,11 +60,18 @@ def logs_cmd(
             call = session.get(LLMCall, call_id)
             if call is None:
                 raise _fail(f"there is no LLM call {call_id}; `dm3 logs` lists the ids", 1)
-            typer.echo(json.dumps(call_dict(call), indent=2, ensure_ascii=False) if as_json else "\n".join(detail(call)))
+            typer.echo(
+                json.dumps(call_dict(call), indent=2, ensure_ascii=False) if as_json else "\n".join(detail(call))
+            )
             return
         try:
-            flt = CallFilter(engagement_id=engagement, task=task, outcome=outcome,
-                             since=parse_since(since) if since else None, limit=count)
+            flt = CallFilter(
+                engagement_id=engagement,
+                task=task,
+                outcome=outcome,
+                since=parse_since(since) if since else None,
+                limit=count,
+            )
             calls, total = find_calls(session, flt)
         except LogQueryError as exc:
             raise _fail(str(exc)) from exc
@@ -72,8 +80,11 @@ def logs_cmd(
             return
         if not calls:
             filtered = any(v is not None for v in (engagement, task, outcome, since))
-            typer.echo("No LLM calls match these filters." if filtered else
-                       "No LLM calls logged yet (the offline engine makes none).")
+            typer.echo(
+                "No LLM calls match these filters."
+                if filtered
+                else "No LLM calls logged yet (the offline engine makes none)."
+            )
             known = tasks_logged(session)
             if task and known and task not in known:
                 typer.echo(f"Tasks in the log: {', '.join(known)}")
@@ -86,8 +97,8 @@ def logs_cmd(
 
 def audit_cmd(
     engagement_id: int = typer.Argument(..., metavar="ENGAGEMENT"),
-    action: Optional[str] = typer.Option(None, "--action", "-a", help="an action (rating.change) or a family (rating)"),
-    actor: Optional[str] = typer.Option(None, "--actor", help="only what this actor did, as the log names them"),
+    action: str | None = typer.Option(None, "--action", "-a", help="an action (rating.change) or a family (rating)"),
+    actor: str | None = typer.Option(None, "--actor", help="only what this actor did, as the log names them"),
     count: int = typer.Option(50, "-n", "--count", min=0, help="how many events, newest first (0: all)"),
     as_json: bool = typer.Option(False, "--json", help="full events (before, after, changes) as a JSON list"),
 ) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any, Union
+from typing import Any
 
 import httpx
 import openai
@@ -22,17 +22,27 @@ from assistant.config import Settings
 from assistant.llm import LLMClient
 
 FAKE_MODEL = "scripted-model"
-Step = Union[str, dict, BaseException]
+Step = str | dict | BaseException
 
 
-def completion(content: str, prompt_tokens: int = 120, completion_tokens: int = 40, finish: str = "stop") -> ChatCompletion:
+def completion(
+    content: str, prompt_tokens: int = 120, completion_tokens: int = 40, finish: str = "stop"
+) -> ChatCompletion:
     """A chat completion whose one choice says ``content``, with token usage."""
-    return ChatCompletion.model_validate({
-        "id": "chatcmpl-scripted", "object": "chat.completion", "created": int(time.time()), "model": FAKE_MODEL,
-        "choices": [{"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
-    })
+    return ChatCompletion.model_validate(
+        {
+            "id": "chatcmpl-scripted",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": FAKE_MODEL,
+            "choices": [{"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": content}}],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+    )
 
 
 def timeout_error() -> openai.APITimeoutError:
@@ -64,10 +74,14 @@ class ScriptedOpenAI:
 
 def llm_settings(settings: Settings, **overrides: Any) -> Settings:
     """``settings`` with an LLM configured (the scripted transport never dials the address)."""
-    return settings.model_copy(update={"llm_base_url": "http://scripted.invalid/v1", "llm_model": FAKE_MODEL, **overrides})
+    return settings.model_copy(
+        update={"llm_base_url": "http://scripted.invalid/v1", "llm_model": FAKE_MODEL, **overrides}
+    )
 
 
-def scripted_client(settings: Settings, engine: Engine, script: list[Step], **overrides: Any) -> tuple[LLMClient, ScriptedOpenAI]:
+def scripted_client(
+    settings: Settings, engine: Engine, script: list[Step], **overrides: Any
+) -> tuple[LLMClient, ScriptedOpenAI]:
     """The real LLM client on ``engine`` (its log and cache) whose transport answers from ``script``."""
     fake = ScriptedOpenAI(script)
     return LLMClient(llm_settings(settings, **overrides), engine, client=fake), fake  # type: ignore[arg-type]

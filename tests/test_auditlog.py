@@ -18,11 +18,14 @@ def test_diff_lists_changed_added_and_removed_fields_and_leaves_out_equal_ones()
     assert [c.kind for c in diff(before, after)] == ["changed", "removed", "added", "added"]
     assert diff({"departments": ["A", "B"]}, {"departments": ["A", "B"]}) == []
     assert [c.text() for c in diff({}, {"departments": ["A", "B"], "note": None, "empty": []})] == [
-        "departments: A, B", "note: none", "empty: (empty)"]
+        "departments: A, B",
+        "note: none",
+        "empty: (empty)",
+    ]
 
 
 def test_cells_a_spreadsheet_would_run_get_a_leading_quote():
     for formula in ("=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
         assert safe_cell(formula) == "'" + formula
-    for text in ("consultant a@city.gov", "1-2", "", "{\"a\": 1}"):
+    for text in ("consultant a@city.gov", "1-2", "", '{"a": 1}'):
         assert safe_cell(text) == text

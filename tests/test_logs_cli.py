@@ -84,12 +84,18 @@ def test_logs_count_and_filters(logged):
     r = run("logs", "-n", "2")
     assert listed_ids(r.output) == [logged["cached"], logged["failed"]] and "of 5 matching" in r.output
     assert listed_ids(run("logs", "--engagement", str(logged["engagement"])).output) == [
-        logged["cached"], logged["retried"], logged["invalid"], logged["ok"]]
+        logged["cached"],
+        logged["retried"],
+        logged["invalid"],
+        logged["ok"],
+    ]
     assert listed_ids(run("logs", "--task", "label_demo").output) == [logged["retried"], logged["invalid"]]
     assert listed_ids(run("logs", "--outcome", "failed").output) == [logged["failed"]]
     assert listed_ids(run("logs", "-o", "cached", "-e", str(logged["engagement"])).output) == [logged["cached"]]
     r = run("logs", "--task", "no_such_task")
-    assert r.exit_code == 0 and "No LLM calls match" in r.output and "Tasks in the log: label_demo, selftest" in r.output
+    assert (
+        r.exit_code == 0 and "No LLM calls match" in r.output and "Tasks in the log: label_demo, selftest" in r.output
+    )
 
 
 def test_logs_since_takes_an_age_or_a_time_and_refuses_anything_else(logged, cli_env):

@@ -20,19 +20,32 @@ Filter = Annotated[str, Query(max_length=200)]
 
 
 @router.get("/engagements/{engagement_id}/audit")
-def audit_log(request: Request, engagement: ConsultantEngagement, session: SessionDep,
-              action: Filter = "", actor: Filter = "", page: int = 1) -> Response:
+def audit_log(
+    request: Request,
+    engagement: ConsultantEngagement,
+    session: SessionDep,
+    action: Filter = "",
+    actor: Filter = "",
+    page: int = 1,
+) -> Response:
     """Who did what, when, newest first, filterable by action and actor (a page number out of range
     shows the nearest page)."""
-    return render(request, "audit/log.html", {"page": audit_page(session, engagement, action, actor, page),
-                                              "engagement": engagement})
+    return render(
+        request,
+        "audit/log.html",
+        {"page": audit_page(session, engagement, action, actor, page), "engagement": engagement},
+    )
 
 
 @router.get("/engagements/{engagement_id}/audit.csv")
-def audit_log_csv(engagement: ConsultantEngagement, session: SessionDep,
-                  action: Filter = "", actor: Filter = "") -> Response:
+def audit_log_csv(
+    engagement: ConsultantEngagement, session: SessionDep, action: Filter = "", actor: Filter = ""
+) -> Response:
     """Every event matching the filters as a CSV download (formula-like cells escaped)."""
     filename, text = audit_csv(session, engagement, action, actor)
     # a byte-order mark so spreadsheet programs read the file as UTF-8
-    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        "\ufeff" + text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
 from urllib.parse import urlencode
 
 from sqlmodel import Session
@@ -27,10 +26,10 @@ class AuditRow:
     event: AuditEvent
     when: str
     changes: list[Change]
-    link: Optional[str]  # the page of the thing the event is about, when there is one
+    link: str | None  # the page of the thing the event is about, when there is one
 
 
-def entity_link(event: AuditEvent, engagement_id: int) -> Optional[str]:
+def entity_link(event: AuditEvent, engagement_id: int) -> str | None:
     """The page showing the event's entity (a theme, a transcript, a component's review, the
     engagement), or None when no page shows it (a participant, an import)."""
     kind, _, ident = event.entity.partition(":")
@@ -62,7 +61,7 @@ class AuditPage:
     actors: list[str]
     notes: list[str] = field(default_factory=list)
 
-    def link(self, page: Optional[int] = None, csv: bool = False) -> str:
+    def link(self, page: int | None = None, csv: bool = False) -> str:
         """This page's address with the current filters, at ``page`` (or the CSV of all matches)."""
         params = {k: v for k, v in (("action", self.action), ("actor", self.actor)) if v}
         if page and page > 1 and not csv:
@@ -79,7 +78,9 @@ class AuditPage:
         return (self.page - 1) * PER_PAGE + len(self.rows)
 
 
-def _checked_filters(session: Session, engagement: Engagement, action: str, actor: str) -> tuple[str, str, list[str], list[str], list[str]]:
+def _checked_filters(
+    session: Session, engagement: Engagement, action: str, actor: str
+) -> tuple[str, str, list[str], list[str], list[str]]:
     actions, actors = filter_choices(session, engagement.id)
     notes = []
     if action and action not in actions:
@@ -98,8 +99,9 @@ def audit_page(session: Session, engagement: Engagement, action: str = "", actor
     total = count_events(session, engagement.id, action or None, actor or None)
     pages = max(1, -(-total // PER_PAGE))
     page = min(max(1, page), pages)
-    events = find_events(session, engagement.id, action or None, actor or None,
-                         limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    events = find_events(
+        session, engagement.id, action or None, actor or None, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
+    )
     rows = [AuditRow(e, when(e), diff(e.before, e.after), entity_link(e, engagement.id)) for e in events]
     return AuditPage(engagement, rows, total, page, pages, action, actor, actions, actors, notes)
 

@@ -72,7 +72,8 @@ def test_an_invalid_reply_is_retried_with_the_errors_then_accepted(rubric, setti
     assert second.outcome == "ok" and second.attempt == 2
     # the retry carries the model's own reply and the validation errors back to it
     answered = fake.requests[1]["messages"][-2]
-    assert answered["role"] == "assistant" and json.loads(answered["content"]) == reply(quote_2="The committee is chartered")
+    assert answered["role"] == "assistant"
+    assert json.loads(answered["content"]) == reply(quote_2="The committee is chartered")
     assert "not a verbatim part of segment E-2" in fake.sent(1)
 
 
