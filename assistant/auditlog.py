@@ -4,10 +4,10 @@ Events are written where the change happens (``assistant.security.audit``); this
 reads them, for the consultants' audit page and ``dm3 audit``. Rules enforced here:
 - events come newest first, and only those of the engagement asked for;
 - an action filter is an exact action (``rating.change``) or a family (``rating``, all of
-  ``rating.*``);
+  ``rating.*``); an actor filter is an exact actor, or ``participant`` for every staff member;
 - every CSV cell that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
-  ``@``, a tab or a carriage return) is written with a leading ``'``, so an actor name or a
-  theme label typed as ``=HYPERLINK(...)`` stays text.
+  ``@``, a tab or a carriage return) is written with a leading ``'``, so an email address or a
+  department name typed as ``=HYPERLINK(...)`` stays text.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from sqlmodel import Session, col, func, or_, select
 from assistant.models import AuditEvent
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+PARTICIPANT_PREFIX = "participant "  # how staff actions name their actor: "participant P-12"
+PARTICIPANTS = "participant"  # the actor filter that matches every staff member
 CSV_COLUMNS = ("id", "time_utc", "actor", "action", "entity", "changes", "before", "after")
 
 
@@ -92,7 +94,9 @@ def _where(query: Any, engagement_id: int, action: str | None, actor: str | None
     query = query.where(AuditEvent.engagement_id == engagement_id)
     if action:
         query = query.where(or_(AuditEvent.action == action, col(AuditEvent.action).startswith(action + ".")))
-    if actor:
+    if actor == PARTICIPANTS:
+        query = query.where(col(AuditEvent.actor).startswith(PARTICIPANT_PREFIX))
+    elif actor:
         query = query.where(AuditEvent.actor == actor)
     return query
 
@@ -120,24 +124,30 @@ def find_events(
 
 
 def filter_choices(session: Session, engagement_id: int) -> tuple[list[str], list[str]]:
-    """(every action and action family logged for the engagement, every actor), each sorted."""
-    actions = set(session.exec(select(AuditEvent.action).where(AuditEvent.engagement_id == engagement_id)).all())
-    actors = set(session.exec(select(AuditEvent.actor).where(AuditEvent.engagement_id == engagement_id)).all())
+    """(every action and action family logged for the engagement; every actor, with staff pooled as
+    ``participant``), each sorted. Staff are pooled because an engagement has hundreds of them and
+    the question a consultant asks is "what did staff do", not "what did P-212 do"."""
+    mine = AuditEvent.engagement_id == engagement_id
+    actions = set(session.exec(select(AuditEvent.action).where(mine).distinct()).all())
+    actors = {a for a in session.exec(select(AuditEvent.actor).where(mine).distinct()).all() if a}
     families = {a.split(".", 1)[0] for a in actions if "." in a}
-    return sorted(actions | families), sorted(a for a in actors if a)
+    staff = {a for a in actors if a.startswith(PARTICIPANT_PREFIX)}
+    return sorted(actions | families), sorted(actors - staff) + ([PARTICIPANTS] if staff else [])
+
+
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were written in UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def when(event: AuditEvent) -> str:
     """The event's time as ``2026-11-30 09:42:07 UTC``."""
-    moment = event.created_at
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return _utc(event.created_at).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def iso_utc(moment: datetime) -> str:
     """``moment`` (naive means UTC, as SQLite returns it) in ISO 8601 with its UTC offset."""
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return moment.isoformat(timespec="seconds")
+    return _utc(moment).isoformat(timespec="seconds")
 
 
 def safe_cell(value: str) -> str:

@@ -98,7 +98,9 @@ def logs_cmd(
 def audit_cmd(
     engagement_id: int = typer.Argument(..., metavar="ENGAGEMENT"),
     action: str | None = typer.Option(None, "--action", "-a", help="an action (rating.change) or a family (rating)"),
-    actor: str | None = typer.Option(None, "--actor", help="only what this actor did, as the log names them"),
+    actor: str | None = typer.Option(
+        None, "--actor", help="only what this actor did, as the log names them; 'participant' for all staff"
+    ),
     count: int = typer.Option(50, "-n", "--count", min=0, help="how many events, newest first (0: all)"),
     as_json: bool = typer.Option(False, "--json", help="full events (before, after, changes) as a JSON list"),
 ) -> None:

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import select
 
 from assistant.engagements import create_engagement, create_invite, import_invites_csv, set_roster
+from assistant.interview.actions import withdraw
 from assistant.models import Theme, User
 from assistant.review import set_targets
 from assistant.synthesis.curation import rename
@@ -74,6 +75,19 @@ def test_filters_by_action_family_exact_action_and_actor(consultant_client, enga
     assert re.findall(r"<td><code>([\w.]+)</code></td>", html) == ["engagement.roster", "engagement.create"]
     html = consultant_client.get(base, params={"action": "nothing.like.this"}).text
     assert "showing every action" in html and len(ROWS.findall(html)) == 5
+
+
+def test_staff_are_pooled_as_one_actor_choice(consultant_client, engagement, session):
+    for _ in range(3):
+        participant = create_invite(session, engagement, "Finance", "frontline").participant
+        withdraw(session, participant, None)  # a staff action: "participant P-<id>"
+    base = f"/engagements/{engagement.id}/audit"
+    html = consultant_client.get(base).text
+    assert re.search(r'<option value="participant"\s*>staff \(any participant\)</option>', html)
+    assert not re.search(r'<option value="participant P-', html)  # hundreds of staff never fill the list
+    html = consultant_client.get(base, params={"actor": "participant"}).text
+    assert re.findall(r"<td><code>([\w.]+)</code></td>", html) == ["participant.withdraw"] * 3
+    assert len(re.findall(r"<td>participant P-\d+</td>", html)) == 3
 
 
 def test_pages_of_fifty_newest_first_and_a_page_past_the_end_shows_the_last(consultant_client, engagement, session):
