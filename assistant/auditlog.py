@@ -16,13 +16,15 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, func, or_, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from assistant.models import AuditEvent
+from assistant.models import AuditEvent, as_utc
 
+_Query = TypeVar("_Query", Select, SelectOfScalar)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PARTICIPANT_PREFIX = "participant "  # how staff actions name their actor: "participant P-12"
 PARTICIPANTS = "participant"  # the actor filter that matches every staff member
@@ -90,7 +92,7 @@ def diff(before: dict, after: dict) -> list[Change]:
     return changes
 
 
-def _where(query: Any, engagement_id: int, action: str | None, actor: str | None) -> Any:
+def _where(query: _Query, engagement_id: int, action: str | None, actor: str | None) -> _Query:
     query = query.where(AuditEvent.engagement_id == engagement_id)
     if action:
         query = query.where(or_(AuditEvent.action == action, col(AuditEvent.action).startswith(action + ".")))
@@ -135,19 +137,14 @@ def filter_choices(session: Session, engagement_id: int) -> tuple[list[str], lis
     return sorted(actions | families), sorted(actors - staff) + ([PARTICIPANTS] if staff else [])
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were written in UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def when(event: AuditEvent) -> str:
     """The event's time as ``2026-11-30 09:42:07 UTC``."""
-    return _utc(event.created_at).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return as_utc(event.created_at).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def iso_utc(moment: datetime) -> str:
     """``moment`` (naive means UTC, as SQLite returns it) in ISO 8601 with its UTC offset."""
-    return _utc(moment).isoformat(timespec="seconds")
+    return as_utc(moment).isoformat(timespec="seconds")
 
 
 def safe_cell(value: str) -> str:

@@ -13,12 +13,14 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from assistant.models import LLMCall
+from assistant.models import LLMCall, as_utc
 
+_Query = TypeVar("_Query", Select, SelectOfScalar)
 OUTCOMES = ("ok", "invalid", "failed", "cached")
 VERSION_CHARS = 12  # the prompt version shown is the first 12 hex characters of its hash, as in the UI
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([mhdw])\s*$", re.IGNORECASE)
@@ -56,10 +58,10 @@ def parse_since(text: str, now: datetime | None = None) -> datetime:
         raise LogQueryError(
             f"--since {text!r}: use a date or time (2026-11-30, 2026-11-30T09:00) or an age (30m, 2h, 7d, 1w)"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(moment)
 
 
-def _where(query: Any, flt: CallFilter) -> Any:
+def _where(query: _Query, flt: CallFilter) -> _Query:
     if flt.outcome is not None and flt.outcome not in OUTCOMES:
         raise LogQueryError(f"--outcome {flt.outcome!r}: use one of {', '.join(OUTCOMES)}")
     if flt.engagement_id is not None:
@@ -87,14 +89,9 @@ def tasks_logged(session: Session) -> list[str]:
     return sorted(session.exec(select(LLMCall.task).distinct()).all())
 
 
-def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; the port wrote them in UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def when(call: LLMCall) -> str:
     """The call's time as ``2026-11-30 09:42:07 UTC``."""
-    return _utc(call.created_at).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return as_utc(call.created_at).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def version(call: LLMCall) -> str:
@@ -105,7 +102,7 @@ def version(call: LLMCall) -> str:
 def call_dict(call: LLMCall) -> dict[str, Any]:
     """Every field of the row as plain JSON data (times in ISO UTC), plus the short prompt version."""
     data = call.model_dump(mode="json")
-    data["created_at"] = _utc(call.created_at).isoformat()
+    data["created_at"] = as_utc(call.created_at).isoformat()
     data["prompt_version"] = version(call)
     return data
 
@@ -117,7 +114,7 @@ def summary_row(call: LLMCall) -> tuple[str, ...]:
     """The cells of one call's line in the listing (see ``HEADER``)."""
     return (
         str(call.id),
-        _utc(call.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+        as_utc(call.created_at).strftime("%Y-%m-%d %H:%M:%S"),
         call.task,
         "-" if call.engagement_id is None else str(call.engagement_id),
         call.model,
