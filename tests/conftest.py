@@ -59,10 +59,13 @@ def embedder():
 @pytest.fixture
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The environment a ``dm3`` command runs in: ``DM3_DATABASE_URL`` on a fresh, migrated SQLite
-    file, the temporary folder as working directory, and the settings cache cleared on both sides.
+    file, no LLM configured (the offline engine, whatever the developer's shell says), the temporary
+    folder as working directory, and the settings cache cleared on both sides.
     Yields an engine on that file, for setting up rows and checking what the command wrote."""
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("DM3_DATABASE_URL", url)
+    for var in ("DM3_LLM_BASE_URL", "DM3_LLM_MODEL"):
+        monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     migrate(url)
