@@ -1,4 +1,4 @@
-"""The ``dm3`` command: serve, demo, migrate, users, engagements and the pipeline stages."""
+"""The ``dm3`` command: serve, demo, migrate, users, engagements, the pipeline stages and the logs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import typer
 
 from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate, session_scope
+from assistant.logs_cli import audit_cmd, logs_cmd
 
 app = typer.Typer(help="DM3 Assistant: data-modernization maturity assessment.", no_args_is_help=True, add_completion=False)
 
@@ -287,6 +288,12 @@ def rate_cmd(
         extra = f"  ({row.error[:120]})" if row.error else ""
         typer.echo(f"{row.component:<24} {row.status:<22} level {level}  engine {row.engine}{extra}")
     typer.echo("Proposals await consultant review; nothing is final until a consultant decides.")
+
+
+# --- logs: the LLM call log and the audit log (read-only) ----------------------------------
+
+app.command("logs")(logs_cmd)
+app.command("audit")(audit_cmd)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` as an aware UTC time; a naive one (SQLite returns them so) was written in UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
 def _json(default: Any = None) -> Any:
     factory = (lambda: {}) if default is dict else (lambda: [])
     return Field(default_factory=factory, sa_column=Column(JSON, nullable=False))

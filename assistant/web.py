@@ -28,8 +28,12 @@ from assistant.security import token_hash
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 
-# The pipeline stage pages linked from every engagement page.
-STAGE_PAGES = (("Themes", "/engagements/{id}/themes"), ("Ratings and review", "/engagements/{id}/review"))
+# The pages linked from every engagement page: the pipeline stages, then the audit log.
+STAGE_PAGES = (
+    ("Themes", "/engagements/{id}/themes"),
+    ("Ratings and review", "/engagements/{id}/review"),
+    ("Audit log", "/engagements/{id}/audit"),
+)
 
 
 def stage_links(engagement: Any) -> list[tuple[str, str]]:

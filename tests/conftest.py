@@ -11,7 +11,7 @@ from sqlmodel import Session
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from assistant.config import Settings  # noqa: E402
+from assistant.config import Settings, get_settings  # noqa: E402
 from assistant.db import make_engine, migrate  # noqa: E402
 from assistant.rubric import get_rubric  # noqa: E402
 
@@ -54,3 +54,22 @@ def embedder():
     from assistant.synthesis.embed import get_embedder
 
     return get_embedder(Settings(_env_file=None).embedding_model)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The environment a ``dm3`` command runs in: ``DM3_DATABASE_URL`` on a fresh, migrated SQLite
+    file, no LLM configured (the offline engine, whatever the developer's shell says), the temporary
+    folder as working directory, and the settings cache cleared on both sides.
+    Yields an engine on that file, for setting up rows and checking what the command wrote."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DM3_DATABASE_URL", url)
+    for var in ("DM3_LLM_BASE_URL", "DM3_LLM_MODEL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    migrate(url)
+    eng = make_engine(url)
+    yield eng
+    eng.dispose()
+    get_settings.cache_clear()

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.config import get_settings
-from assistant.db import make_engine
 from assistant.models import Engagement, Participant, RosterCount, User
-
-
-@pytest.fixture
-def cli_env(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("DM3_DATABASE_URL", url)
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    yield make_engine(url)
-    get_settings.cache_clear()
 
 
 def test_create_user_and_refuse_duplicates_and_weak_passwords(cli_env):

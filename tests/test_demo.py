@@ -11,8 +11,6 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.config import get_settings
-from assistant.db import make_engine
 from assistant.demo import (
     DEMO_ORG,
     DEPARTMENTS,
@@ -209,18 +207,6 @@ def test_an_interrupted_seed_resumes_the_interview_it_left(session, rubric, sett
     staff = [t for t in turns_of(session, interview) if t.role == "staff"]
     assert staff[0].id == kept.id and len(staff) > len(interview.plan) - 1
     assert len(demo_participants(session)) == len(demo_cast())  # the persona was found, not created again
-
-
-@pytest.fixture
-def cli_env(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("DM3_DATABASE_URL", url)
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    get_settings.cache_clear()
 
 
 def test_demo_command_prints_links_and_seeds_the_interviews(cli_env):

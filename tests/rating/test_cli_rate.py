@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.config import get_settings
-from assistant.db import make_engine, migrate
 from assistant.models import RatingProposal
 from tests.factories import make_engagement
 from tests.rating.conftest import GOV_HIGH, GOV_LOW, seed_evidence
-
-
-@pytest.fixture
-def cli_db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("DM3_DATABASE_URL", url)
-    for var in ("DM3_LLM_BASE_URL", "DM3_LLM_MODEL"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    migrate(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-    get_settings.cache_clear()
 
 
 def write_input(path, rows, component="governance_structures"):
@@ -38,7 +20,7 @@ def write_input(path, rows, component="governance_structures"):
     return path
 
 
-def test_rate_evidence_writes_a_proposal_file(cli_db, tmp_path):
+def test_rate_evidence_writes_a_proposal_file(cli_env, tmp_path):
     out = tmp_path / "out" / "low.json"
     r = CliRunner().invoke(app, ["rate-evidence", str(write_input(tmp_path / "in.json", GOV_LOW)), "--out", str(out)])
     assert r.exit_code == 0, r.output
@@ -50,7 +32,7 @@ def test_rate_evidence_writes_a_proposal_file(cli_db, tmp_path):
     assert "offline" in r.output
 
 
-def test_rate_evidence_thin_and_bad_input(cli_db, tmp_path):
+def test_rate_evidence_thin_and_bad_input(cli_env, tmp_path):
     out = tmp_path / "thin.json"
     r = CliRunner().invoke(app, ["rate-evidence", str(write_input(tmp_path / "in.json", GOV_HIGH[:2])), "--out", str(out)])
     assert r.exit_code == 0
@@ -62,14 +44,14 @@ def test_rate_evidence_thin_and_bad_input(cli_db, tmp_path):
     assert r.exit_code == 2 and "unknown component 'vibes'" in r.output
 
 
-def test_rate_command_stores_proposals(cli_db):
-    with Session(cli_db, expire_on_commit=False) as s:
+def test_rate_command_stores_proposals(cli_env):
+    with Session(cli_env, expire_on_commit=False) as s:
         eng = make_engagement(s)
         seed_evidence(s, eng, "governance_structures", GOV_HIGH)
     r = CliRunner().invoke(app, ["rate", str(eng.id), "-c", "governance_structures"])
     assert r.exit_code == 0, r.output
     assert "governance_structures" in r.output and "proposed" in r.output
-    with Session(cli_db) as s:
+    with Session(cli_env) as s:
         rows = s.exec(select(RatingProposal)).all()
     assert len(rows) == 1 and rows[0].level >= 4
     r = CliRunner().invoke(app, ["rate", "999"])

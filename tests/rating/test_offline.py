@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.rating import offline
 from assistant.rating.validate import validate_proposal
 from tests.rating.conftest import GOV_HIGH, GOV_LOW, items
 
@@ -81,13 +82,31 @@ def test_a_practice_named_only_to_say_it_is_missing_does_not_count_for_it(rater)
     assert all(i.evidence_level is None or i.evidence_level <= 2 for i in proposal.indicators), proposal.indicators
 
 
-def test_frontline_and_executive_accounts_in_conflict_lean_lower(rater):
+def test_frontline_and_executive_accounts_in_conflict_lean_lower(rater, monkeypatch):
+    # Three leadership-side voices describe automated, monitored flows and dashboards that drive
+    # decisions (level 4); two frontline voices describe re-typing and hand-built reports (level 1).
+    # People's levels per indicator are [1, 1, 4, 4, 4]: the plain lower median is 4, so only the
+    # lean-lower rule can bring the indicators, and the component, down.
     evidence = items([
-        ("exec1", "executive", "All our data moves through automated pipelines and APIs, and any failure raises an alert."),
-        ("exec2", "executive", "We review the service dashboards at every weekly leadership meeting and act on them."),
-        ("f1", "frontline", "I re-type the same work orders from paper into two systems every day."),
-        ("f2", "frontline", "Reports get built by hand when someone asks; I have never seen one change a decision."),
-        ("f3", "frontline", "We email spreadsheets around and copy and paste between them."),
+        ("exec1", "executive", "Our data moves through automated pipelines and we get an alert when one fails. "
+                               "We review the dashboard every week in the performance meeting."),
+        ("exec2", "executive", "Most records come in through an API now, with a data pipeline that runs overnight. "
+                               "The numbers changed the decision on snow routes last winter."),
+        ("exec3", "manager", "Everything is automated between the permit and billing systems. "
+                             "We review the dashboard every week against our targets."),
+        ("f1", "frontline", "I re-type the same work orders from paper forms into two systems every day. "
+                            "We build the report by hand when council asks."),
+        ("f2", "frontline", "We email it around and copy and paste between spreadsheets. "
+                            "Nobody looks at it, we count it manually."),
     ])
     proposal = rater.rate("data_life_cycle", evidence)
-    assert proposal.level is not None and proposal.level <= 2, proposal.rationale
+    by_id = {i.indicator_id: i for i in proposal.indicators}
+    assert proposal.level == 2, proposal.rationale
+    for indicator in ("dlc_flow", "dlc_use"):
+        assert by_id[indicator].evidence_level == 2 and "leaning lower" in by_id[indicator].note
+
+    monkeypatch.setattr(offline, "CONFLICT_GAP", 99)  # the rule switched off: plain medians only
+    plain = rater.rate("data_life_cycle", evidence)
+    assert plain.level == 4 and plain.level > proposal.level, plain.rationale
+    plain_levels = {i.indicator_id: i.evidence_level for i in plain.indicators}
+    assert plain_levels["dlc_flow"] == 4 and plain_levels["dlc_use"] == 4

@@ -10,8 +10,6 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.config import get_settings
-from assistant.db import make_engine, migrate
 from assistant.models import Engagement, Segment, Theme
 
 TOPICS = [
@@ -20,17 +18,6 @@ TOPICS = [
     "Parking near the {} entrance is expensive and always full.",
 ]
 PLACES = ["north", "south", "east", "west", "main", "side", "river", "park", "hill", "city", "old", "new"]
-
-
-@pytest.fixture
-def cli_env(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("DM3_DATABASE_URL", url)
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    migrate(url)
-    yield make_engine(url)
-    get_settings.cache_clear()
 
 
 def write_csv(path, rows, header=("id", "comment")):
