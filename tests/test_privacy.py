@@ -162,7 +162,7 @@ def test_a_redactor_binds_its_names_once_and_redacts_like_redact() -> None:
         (None, []),
     ],
 )
-def test_names_from_email_local_parts_where_plausible(email, expected) -> None:  # noqa: ANN001
+def test_names_from_email_local_parts_where_plausible(email: str | None, expected: list[str]) -> None:
     assert names_from_email(email) == expected
 
 
