@@ -18,12 +18,17 @@ from assistant.engagements import (
     engagement_counts,
     import_invites_csv,
     parse_list,
+    parse_names,
     progress,
+    roster_names,
     roster_rows,
+    set_llm_enabled,
     set_roster,
+    set_roster_names,
 )
 from assistant.interview.actions import load_turns
 from assistant.models import Engagement, Interview, Participant
+from assistant.routes.deps import ConsultantEngagement
 from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, SettingsDep, render
 
 router = APIRouter()
@@ -98,7 +103,7 @@ def _detail_context(session, engagement: Engagement, **extra) -> dict:  # noqa: 
     ).all()
     ctx = {"engagement": engagement, "progress": progress(session, engagement), "roster": roster,
            "interviews": interviews, "new_invites": [], "problems": [], "message": None,
-           "invite_links_csv": invite_links_csv}
+           "invite_links_csv": invite_links_csv, "roster_names": "\n".join(roster_names(engagement))}
     ctx.update(extra)
     return ctx
 
@@ -133,10 +138,11 @@ async def save_roster(request: Request, engagement_id: int, session: SessionDep,
 def invite_one(
     request: Request, engagement_id: int, session: SessionDep, settings: SettingsDep, user: Consultant,
     department: Annotated[str, Form()] = "", role_level: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
 ) -> Response:
     engagement = get_engagement(session, engagement_id)
     try:
-        invite = create_invite(session, engagement, department, role_level, email or None, user=user)
+        invite = create_invite(session, engagement, department, role_level, email or None, user=user, name=name)
     except EngagementError as exc:
         return render(request, "consultant/detail.html", _detail_context(session, engagement, problems=exc.problems), status_code=422)
     session.commit()
@@ -172,14 +178,37 @@ def open_link(request: Request, engagement_id: int, session: SessionDep, user: C
     return RedirectResponse(f"/engagements/{engagement.id}#open-link", status_code=303)
 
 
+@router.post("/engagements/{engagement_id}/llm", dependencies=[CSRFDep])
+def llm_switch(engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
+               enabled: Annotated[str, Form()] = "on") -> Response:
+    """Switch the LLM on or off for this engagement's probes, theme labels and ratings (audited)."""
+    set_llm_enabled(session, engagement, enabled == "on", user)
+    session.commit()
+    return RedirectResponse(f"/engagements/{engagement.id}#engine", status_code=303)
+
+
+@router.post("/engagements/{engagement_id}/roster-names", dependencies=[CSRFDep])
+def save_roster_names(request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
+                      names: Annotated[str, Form()] = "") -> Response:
+    """Replace the staff names used for redaction (one per line); a refused list keeps what was typed."""
+    try:
+        set_roster_names(session, engagement, parse_names(names), user)
+    except EngagementError as exc:
+        session.rollback()
+        return render(request, "consultant/detail.html", _detail_context(
+            session, engagement, problems=exc.problems, roster_names=names), status_code=422)
+    session.commit()
+    return RedirectResponse(f"/engagements/{engagement.id}#names", status_code=303)
+
+
 def invite_links_csv(new_invites, base_url: str) -> str:  # noqa: ANN001
     """The links just created, as CSV text for download (they are not stored in readable form)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["department", "role_level", "email", "link"])
+    writer.writerow(["department", "role_level", "email", "name", "link"])
     for inv in new_invites:
         p = inv.participant
-        writer.writerow([p.department, p.role_level, p.email or "", f"{base_url}/i/{inv.token}"])
+        writer.writerow([p.department, p.role_level, p.email or "", p.name or "", f"{base_url}/i/{inv.token}"])
     return buf.getvalue()
 
 

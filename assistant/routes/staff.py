@@ -15,13 +15,15 @@ from anyio import to_thread
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.engagements import EngagementError, create_invite
+from assistant.engines import engines_for
 from assistant.interview import actions
 from assistant.interview.actions import AnswerError, Conversation, LinkError
 from assistant.interview.engine import effective_staff_turns, relatedness_pair
-from assistant.interview.probes import LLMProber, OfflineProber
+from assistant.interview.probes import OfflineProber, Prober
 from assistant.models import Engagement
 from assistant.rubric import Rubric, get_rubric
 from assistant.web import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
@@ -34,15 +36,9 @@ def _link_error(request: Request, exc: LinkError) -> Response:
     return render(request, "error.html", {"title": title, "message": exc.message, "status": exc.status}, status_code=exc.status)
 
 
-def _prober(request: Request, engine, rubric: Rubric, engagement_id: int):  # noqa: ANN001, ANN202
-    settings = request.app.state.settings
-    if settings.llm_enabled:
-        from assistant.llm import get_llm
-
-        llm = get_llm(settings, engine)
-        if llm is not None:
-            return LLMProber(llm, rubric, engagement_id)
-    return OfflineProber(rubric)
+def _prober(request: Request, engine: Engine, rubric: Rubric, engagement_id: int) -> Prober:
+    """The engagement's prober, from the engine seam (it honours the engagement's "LLM off")."""
+    return engines_for(request.app.state.settings, engine, rubric, engagement_id).prober
 
 
 def _relatedness(request: Request):  # noqa: ANN202
