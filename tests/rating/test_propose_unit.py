@@ -23,13 +23,14 @@ class ScriptedLLM:
 
     model = "scripted-model"
 
-    def __init__(self, replies: list[dict], max_retries: int = 2) -> None:
+    def __init__(self, replies: list[dict], max_retries: int = 2, names: tuple[str, ...] = ()) -> None:
+        self.names = list(names)  # bound once, as the engine seam binds them into the real client
         self.replies = [json.dumps(r) for r in replies]
         self.max_retries = max_retries
         self.calls: list[dict] = []
 
-    def structured(self, task, prompt, variables, output, validate=None, engagement_id=None, max_tokens=512, names=()):  # noqa: ANN001
-        messages = load_prompt(prompt).render(variables, redact_names=list(names))
+    def structured(self, task, prompt, variables, output, validate=None, engagement_id=None, max_tokens=512):  # noqa: ANN001
+        messages = load_prompt(prompt).render(variables, redact_names=self.names)
         errors: list[str] = []
         for attempt in range(1, self.max_retries + 2):
             text = self.replies[min(attempt - 1, len(self.replies) - 1)]
@@ -58,8 +59,8 @@ def reply(level=3, quote_2="The governance committee has a charter", policy_leve
 
 
 def test_a_valid_reply_becomes_a_proposal_with_quotes_mapped_back_to_the_stored_text(rubric):
-    llm = ScriptedLLM([reply()])
-    proposal = LLMRater(llm, rubric, names=["Maria Lopez"]).rate("governance_structures", EVIDENCE)
+    llm = ScriptedLLM([reply()], names=("Maria Lopez",))
+    proposal = LLMRater(llm, rubric).rate("governance_structures", EVIDENCE)
     assert proposal.status == "proposed" and proposal.level == 3 and proposal.engine == "scripted-model"
     assert proposal.prompt_version == load_prompt("rate_component").version
     assert proposal.citations[0].quote == "We have a written data policy on retention and privacy, ask Maria Lopez at maria@city.gov"
