@@ -187,3 +187,17 @@ def test_invites_carry_an_optional_name_one_at_a_time_and_from_csv(consultant_cl
     r = consultant_client.post(f"/engagements/{engagement.id}/invites/import", data={"csrf_token": consultant_client.csrf},
                                files={"file": ("staff.csv", bad.encode(), "text/csv")})
     assert r.status_code == 422 and "expected 2 to 4 columns" in r.text
+
+
+def test_equity_reviewers_never_see_the_staff_names(settings, engine, session, engagement):
+    set_roster_names(session, engagement, ["Dana Whitfield"])
+    create_invite(session, engagement, DEPARTMENTS[0], "frontline", name="Priya Shah")
+    session.commit()
+    make_consultant(session, email="equity@example.org", role="equity_reviewer")
+    client = TestClient(create_app(settings))
+    token = csrf_of(client.get("/login").text)
+    client.post("/login", data={"email": "equity@example.org", "password": PASSWORD, "csrf_token": token})
+    page = client.get(f"/engagements/{engagement.id}")
+    assert page.status_code == 403 and "Whitfield" not in page.text and "Priya" not in page.text
+    r = client.post(f"/engagements/{engagement.id}/roster-names", data={"names": "X", "csrf_token": token})
+    assert r.status_code == 403
