@@ -2,8 +2,9 @@
 
 ``propose_for_engagement`` reads the active evidence (segments still active, from participants
 who have not withdrawn, with their department, role level and theme), rates each component with
-the engine the seam (``assistant.engines``) gives it, stores one ``RatingProposal`` per component (older ones are marked
-``superseded``; consultants' decisions on them stay where they are) and records a ``Run`` row of
+the rater the engine seam (``assistant.engines``) gives it, stores one ``RatingProposal`` per
+component (older ones are marked ``superseded``; consultants' decisions on them stay where they
+are) and records a ``Run`` row of
 kind ``rating``. No database transaction is held open while an engine works, because the LLM port
 logs every call on its own connection.
 """
