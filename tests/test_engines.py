@@ -97,7 +97,8 @@ def test_the_redactor_knows_every_name_of_the_engagement(online, engine, rubric,
     # another engagement's people are not this one's; a department mailbox is not a person
     assert redactor.redact(text) == "[name], [name] and [name] [name] asked Olga; Public Works agreed."
     # names given for input outside an engagement (a rating file) are bound the same way
-    assert engines_for(online, engine, rubric, None, names=["Olga Ivanova"]).llm.redactor.redact(text).count("[name]") == 1
+    outside = engines_for(online, engine, rubric, None, names=["Olga Ivanova"])
+    assert outside.llm.redactor.redact(text).count("[name]") == 1
 
 
 # --- the engagement page: the engine in use, the LLM switch, staff names, named invites ----------
@@ -132,8 +133,8 @@ def consultant_client(settings: Settings, engine, session: Session) -> TestClien
 def test_consultant_switches_the_llm_off_and_on_and_each_switch_is_audited(online_client, engine, engagement):
     page = _page(online_client, engagement.id)
     assert '<span id="engine-in-use">some-model</span>' in page and "Switch the LLM off" in page
-    r = online_client.post(f"/engagements/{engagement.id}/llm", data={"enabled": "off", "csrf_token": online_client.csrf},
-                           follow_redirects=False)
+    r = online_client.post(f"/engagements/{engagement.id}/llm",
+                           data={"enabled": "off", "csrf_token": online_client.csrf}, follow_redirects=False)
     assert r.status_code == 303
     page = _page(online_client, engagement.id)
     assert '<span id="engine-in-use">offline</span>' in page and "Switch the LLM on" in page
@@ -177,15 +178,15 @@ def test_invites_carry_an_optional_name_one_at_a_time_and_from_csv(consultant_cl
     assert r.status_code == 200 and "<td>Priya Shah</td>" in r.text
     csv_text = ("department,role_level,email,name\n"
                 f"{DEPARTMENTS[1]},manager,m.o@town.gov,Marcus Oyelaran\n{DEPARTMENTS[2]},frontline,,\n")
-    r = consultant_client.post(f"/engagements/{engagement.id}/invites/import", data={"csrf_token": consultant_client.csrf},
-                               files={"file": ("staff.csv", csv_text.encode(), "text/csv")})
+    r = consultant_client.post(f"/engagements/{engagement.id}/invites/import",
+                               data={"csrf_token": consultant_client.csrf}, files={"file": ("staff.csv", csv_text.encode(), "text/csv")})
     assert r.status_code == 200 and "2 invites created" in r.text
     with Session(engine) as s:
         names = [p.name for p in s.exec(select(Participant).order_by(Participant.id)).all()]
     assert names == ["Priya Shah", "Marcus Oyelaran", None]
     bad = f"{DEPARTMENTS[0]},frontline,a@b.org,Ann Lee,extra\n"
-    r = consultant_client.post(f"/engagements/{engagement.id}/invites/import", data={"csrf_token": consultant_client.csrf},
-                               files={"file": ("staff.csv", bad.encode(), "text/csv")})
+    r = consultant_client.post(f"/engagements/{engagement.id}/invites/import",
+                               data={"csrf_token": consultant_client.csrf}, files={"file": ("staff.csv", bad.encode(), "text/csv")})
     assert r.status_code == 422 and "expected 2 to 4 columns" in r.text
 
 

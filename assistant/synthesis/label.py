@@ -1,8 +1,9 @@
 """Theme labels and summaries from the LLM, validated against the theme's own segments.
 
 Rules: every cited id must be a member shown to the model; at least one id is cited; the label
-is short. The labeller comes from the engine seam (``assistant.engines``), never built here. On ``LLMFailed`` the offline label and summary stay and ``label_engine`` says
-"offline"; curated themes are never relabelled (the consultant's words win).
+is short. On ``LLMFailed`` the offline label and summary stay and ``label_engine`` says
+"offline"; curated themes are never relabelled (the consultant's words win). The labeller comes
+from the engine seam (``assistant.engines``), never built here.
 """
 
 from __future__ import annotations
