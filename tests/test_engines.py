@@ -179,14 +179,16 @@ def test_invites_carry_an_optional_name_one_at_a_time_and_from_csv(consultant_cl
     csv_text = ("department,role_level,email,name\n"
                 f"{DEPARTMENTS[1]},manager,m.o@town.gov,Marcus Oyelaran\n{DEPARTMENTS[2]},frontline,,\n")
     r = consultant_client.post(f"/engagements/{engagement.id}/invites/import",
-                               data={"csrf_token": consultant_client.csrf}, files={"file": ("staff.csv", csv_text.encode(), "text/csv")})
+                               data={"csrf_token": consultant_client.csrf},
+                               files={"file": ("staff.csv", csv_text.encode(), "text/csv")})
     assert r.status_code == 200 and "2 invites created" in r.text
     with Session(engine) as s:
         names = [p.name for p in s.exec(select(Participant).order_by(Participant.id)).all()]
     assert names == ["Priya Shah", "Marcus Oyelaran", None]
     bad = f"{DEPARTMENTS[0]},frontline,a@b.org,Ann Lee,extra\n"
     r = consultant_client.post(f"/engagements/{engagement.id}/invites/import",
-                               data={"csrf_token": consultant_client.csrf}, files={"file": ("staff.csv", bad.encode(), "text/csv")})
+                               data={"csrf_token": consultant_client.csrf},
+                               files={"file": ("staff.csv", bad.encode(), "text/csv")})
     assert r.status_code == 422 and "expected 2 to 4 columns" in r.text
 
 
