@@ -1,6 +1,8 @@
 """Engagement set-up: organisation, departments, roster counts, invite links and progress.
 
-Invite tokens are returned once, at creation, and stored only as hashes.
+Invite tokens are returned once, at creation, and stored only as hashes. People's names (an
+invitee's optional name, the roster of staff names) are kept for redaction before text leaves for
+an LLM, and for the consultant's set-up page; they are never shown to equity reviewers.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from typing import Optional
 from sqlmodel import Session, func, select
 
 from assistant.models import Engagement, Interview, Participant, RosterCount, User, utcnow
+from assistant.privacy import names_from_email
 from assistant.security import audit, new_token, token_hash
 
 DEFAULT_ROLE_LEVELS = ["frontline", "supervisor", "manager", "executive"]
 MAX_INVITE_CSV_BYTES = 2_000_000
+MAX_NAME_CHARS = 120
+MAX_ROSTER_NAMES = 20_000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -132,12 +137,20 @@ def create_invite(
     email: Optional[str] = None,
     source: str = "invite",
     user: Optional[User] = None,
+    name: Optional[str] = None,
 ) -> NewInvite:
-    """Create one participant with a personal link token (returned once, stored hashed)."""
+    """Create one participant with a personal link token (returned once, stored hashed).
+
+    ``name`` is optional; like the email it is used only to redact the person's name before text
+    leaves for an LLM (and shown to consultants on the set-up page).
+    """
     email = (email or "").strip() or None
+    name = " ".join((name or "").split()) or None
     problems = _check_group(engagement, department, role_level)
     if email and not _EMAIL.match(email):
         problems.append(f"'{email}' is not an email address")
+    if name and len(name) > MAX_NAME_CHARS:
+        problems.append(f"the name is longer than {MAX_NAME_CHARS} characters")
     if problems:
         raise EngagementError("The invite could not be created: " + "; ".join(problems) + ".", problems)
     token = new_token()
@@ -148,6 +161,7 @@ def create_invite(
         department=department,
         role_level=role_level,
         email=email,
+        name=name,
         expires_at=utcnow() + timedelta(days=engagement.invite_ttl_days),
     )
     session.add(participant)
@@ -161,7 +175,7 @@ def create_invite(
 
 
 def import_invites_csv(session: Session, engagement: Engagement, data: bytes, user: Optional[User] = None) -> list[NewInvite]:
-    """Create invites from CSV rows of (department, role level[, email]); all or nothing.
+    """Create invites from CSV rows of (department, role level[, email[, name]]); all or nothing.
 
     A header row is optional (recognised by the words "department" and "role"). Raises
     ``EngagementError`` listing every bad row; nothing is created then.
@@ -182,32 +196,107 @@ def import_invites_csv(session: Session, engagement: Engagement, data: bytes, us
     else:
         first_line = 1
     problems: list[str] = []
-    wanted: list[tuple[str, str, Optional[str]]] = []
+    wanted: list[tuple[str, str, Optional[str], Optional[str]]] = []
     for line, row in enumerate(rows, start=first_line):
         cells = [c.strip() for c in row]
         if not any(cells):
             continue
-        if len(cells) < 2 or len(cells) > 3:
-            problems.append(f"row {line}: expected 2 or 3 columns (department, role level[, email]), found {len(cells)}")
+        if len(cells) < 2 or len(cells) > 4:
+            problems.append(f"row {line}: expected 2 to 4 columns (department, role level[, email[, name]]), "
+                            f"found {len(cells)}")
             continue
         dept, role = cells[0], cells[1]
-        email = cells[2] if len(cells) == 3 and cells[2] else None
+        email = cells[2] if len(cells) >= 3 and cells[2] else None
+        name = " ".join(cells[3].split()) if len(cells) == 4 and cells[3] else None
         row_problems = _check_group(engagement, dept, role)
         if email and not _EMAIL.match(email):
             row_problems.append(f"'{email}' is not an email address")
+        if name and len(name) > MAX_NAME_CHARS:
+            row_problems.append(f"the name is longer than {MAX_NAME_CHARS} characters")
         problems.extend(f"row {line}: {p}" for p in row_problems)
-        wanted.append((dept, role, email))
+        wanted.append((dept, role, email, name))
     if not wanted and not problems:
         problems.append("the file has no rows")
     if problems:
         raise EngagementError(f"Nothing was imported: {len(problems)} problem(s) in the file.", problems)
-    invites = [create_invite(session, engagement, d, r, e) for d, r, e in wanted]
+    invites = [create_invite(session, engagement, d, r, e, name=n) for d, r, e, n in wanted]
     if user is not None:
         audit(
             session, "invite.import", actor=user.email, actor_user_id=user.id, engagement_id=engagement.id,
             entity=f"engagement:{engagement.id}", after={"invites": len(invites)},
         )
     return invites
+
+
+def llm_switched_off(engagement: Engagement) -> bool:
+    """Whether consultants switched the LLM off for this engagement (it is on unless they did)."""
+    return (engagement.settings or {}).get("llm_enabled", True) is False
+
+
+def set_llm_enabled(session: Session, engagement: Engagement, enabled: bool, user: Optional[User] = None) -> None:
+    """Switch the LLM on or off for this engagement's probes, theme labels and ratings (audited)."""
+    before = not llm_switched_off(engagement)
+    # a new dict: SQLAlchemy notices a replaced JSON value, not one changed in place
+    engagement.settings = {**(engagement.settings or {}), "llm_enabled": bool(enabled)}
+    session.add(engagement)
+    audit(
+        session, "engagement.llm_" + ("on" if enabled else "off"), actor=user.email if user else "cli",
+        actor_user_id=user.id if user else None, engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
+        before={"llm_enabled": before}, after={"llm_enabled": bool(enabled)},
+    )
+
+
+def parse_names(text: str) -> list[str]:
+    """Staff names typed one per line (a name may contain a comma: "Lopez, Maria"), de-duplicated."""
+    seen: dict[str, str] = {}
+    for line in text.splitlines():
+        name = " ".join(line.split())
+        if name and name.lower() not in seen:
+            seen[name.lower()] = name
+    return list(seen.values())
+
+
+def roster_names(engagement: Engagement) -> list[str]:
+    """The staff names consultants entered for redaction (never shown to equity reviewers)."""
+    return list((engagement.settings or {}).get("roster_names", []))
+
+
+def set_roster_names(session: Session, engagement: Engagement, names: list[str], user: Optional[User] = None) -> None:
+    """Replace the engagement's roster of staff names, used only to redact text sent to an LLM.
+
+    Rules enforced: each name at most ``MAX_NAME_CHARS`` characters and at most ``MAX_ROSTER_NAMES``
+    names (``EngagementError`` listing what is wrong; nothing is saved then). The audit event records
+    how many names there were, not the names: the audit log must not become a second list of people.
+    """
+    problems = [f"'{n[:40]}…' is longer than {MAX_NAME_CHARS} characters" for n in names if len(n) > MAX_NAME_CHARS]
+    if len(names) > MAX_ROSTER_NAMES:
+        problems.append(f"{len(names):,} names; the limit is {MAX_ROSTER_NAMES:,}")
+    if problems:
+        raise EngagementError("The staff names could not be saved.", problems)
+    before = len(roster_names(engagement))
+    engagement.settings = {**(engagement.settings or {}), "roster_names": list(names)}
+    session.add(engagement)
+    audit(
+        session, "engagement.roster_names", actor=user.email if user else "cli",
+        actor_user_id=user.id if user else None, engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
+        before={"names": before}, after={"names": len(names)},
+    )
+
+
+def people_names(session: Session, engagement: Engagement) -> list[str]:
+    """Every name this engagement knows, for redaction: the roster of staff names, invitees' names,
+    and names read from invitees' email addresses where plausible (``privacy.names_from_email``,
+    never from a mailbox named like one of the engagement's departments or role levels)."""
+    names = roster_names(engagement)
+    own_words = list(engagement.departments) + list(engagement.role_levels) + [engagement.organisation]
+    rows = session.exec(
+        select(Participant.name, Participant.email).where(Participant.engagement_id == engagement.id)
+    ).all()
+    for name, email in rows:
+        if name:
+            names.append(name)
+        names.extend(names_from_email(email, exclude=own_words))
+    return names
 
 
 def enable_open_link(session: Session, engagement: Engagement, enabled: bool, user: Optional[User] = None) -> Optional[str]:

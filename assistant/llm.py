@@ -7,6 +7,11 @@ check is sent back with the errors for a corrected answer, up to ``llm_max_retri
 Timeouts and connection errors are not retried here: the caller decides (fall back to the
 offline engine, or mark the step failed), and the UI shows which engine produced what.
 
+Redaction is bound to the client, not passed per call: every message that leaves (the rendered
+prompt, and each correction sent back) passes the client's ``Redactor`` (emails, phones, street
+addresses and the engagement's people's names) while ``settings.llm_redact`` is on. The engine
+seam (``assistant.engines``) builds clients with the engagement's names, so no stage can forget.
+
 Every attempt is one ``LLMCall`` row, written in its own short session, so the log survives
 whatever the caller's transaction does. A request already answered well (same model, prompt
 hash, rendered messages and output schema) is served from that log: a re-run costs nothing
@@ -22,7 +27,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, ClassVar, NoReturn, TypeVar
 
 import openai
@@ -32,6 +37,7 @@ from sqlmodel import Session, select
 
 from assistant.config import Settings
 from assistant.models import LLMCall
+from assistant.privacy import Redactor
 from assistant.prompts import load_prompt
 
 log = logging.getLogger(__name__)
@@ -133,7 +139,8 @@ def _correction(errors: list[str]) -> str:
 class LLMClient:
     """An OpenAI-compatible chat endpoint behind two calls, ``structured`` and ``text``."""
 
-    def __init__(self, settings: Settings, engine: Engine, client: openai.OpenAI | None = None) -> None:
+    def __init__(self, settings: Settings, engine: Engine, client: openai.OpenAI | None = None,
+                 redactor: Redactor | None = None) -> None:
         if not settings.llm_enabled:
             raise ValueError(
                 "LLM is not configured: set DM3_LLM_BASE_URL and DM3_LLM_MODEL, "
@@ -143,6 +150,8 @@ class LLMClient:
         self.engine = engine
         self.model: str = settings.llm_model  # type: ignore[assignment]
         self.max_retries = max(0, settings.llm_max_retries)
+        # None only when the operator turned redaction off (DM3_LLM_REDACT=false, a server they run).
+        self.redactor: Redactor | None = (redactor or Redactor()) if settings.llm_redact else None
         # Retries are ours (with the validation errors); the SDK must not retry behind our back.
         self.client = client or openai.OpenAI(
             base_url=settings.llm_base_url,
@@ -175,15 +184,14 @@ class LLMClient:
         validate: Callable[[M], list[str]] | None = None,
         engagement_id: int | None = None,
         max_tokens: int = 512,
-        names: Iterable[str] = (),
     ) -> M:
         """A validated ``output`` object for prompt ``prompt`` rendered with ``variables``.
 
         Rules enforced: the result passed JSON parsing, the pydantic schema and ``validate``
         (which returns a list of error strings, empty when the object is acceptable); otherwise
         ``LLMFailed`` after ``1 + llm_max_retries`` attempts, or at once on a timeout or
-        connection error. Staff text inside ``as_data`` blocks is redacted (emails, phones,
-        ``names``) when ``settings.llm_redact`` is on. A request answered ``ok`` before is
+        connection error. Every message is redacted by the client's ``Redactor`` first (when
+        ``settings.llm_redact`` is on). A request answered ``ok`` before is
         served from the log (outcome ``cached``) if it still passes ``validate``.
         """
         schema, strict = output_schema(output)
@@ -196,7 +204,7 @@ class LLMClient:
             return {"type": "json_object", "schema": schema}
 
         return self._run(
-            task=task, prompt_name=prompt, variables=variables, names=names,
+            task=task, prompt_name=prompt, variables=variables,
             schema=schema, response_format=response_format,
             check=lambda text: _check_structured(text, output, validate),
             engagement_id=engagement_id, max_tokens=max_tokens,
@@ -211,7 +219,6 @@ class LLMClient:
         validate: Callable[[str], list[str]] | None = None,
         engagement_id: int | None = None,
         max_tokens: int = 160,
-        names: Iterable[str] = (),
     ) -> str:
         """A short free-text reply (e.g. an interview probe), stripped and cut to ``max_chars``.
 
@@ -230,12 +237,18 @@ class LLMClient:
             return (None, errors) if errors else (out, [])
 
         return self._run(
-            task=task, prompt_name=prompt, variables=variables, names=names,
+            task=task, prompt_name=prompt, variables=variables,
             schema=None, response_format=lambda: None, check=check,
             engagement_id=engagement_id, max_tokens=max_tokens,
         )
 
     # --- the loop ----------------------------------------------------------------------
+
+    def _redacted(self, message: dict[str, str]) -> dict[str, str]:
+        """``message`` as it may leave: its content through the redactor (when redaction is on)."""
+        if self.redactor is None:
+            return message
+        return {**message, "content": self.redactor.redact(message["content"])}
 
     def _run(
         self,
@@ -243,7 +256,6 @@ class LLMClient:
         task: str,
         prompt_name: str,
         variables: dict[str, Any],
-        names: Iterable[str],
         schema: dict | None,
         response_format: Callable[[], dict | None],
         check: Callable[[str], tuple[Any, list[str]]],
@@ -251,8 +263,7 @@ class LLMClient:
         max_tokens: int,
     ) -> Any:
         prompt = load_prompt(prompt_name)
-        redact_names = list(names) if self.settings.llm_redact else None
-        messages = prompt.render(variables, redact_names=redact_names)
+        messages = [self._redacted(m) for m in prompt.render(variables)]
         rhash = request_hash(self.model, prompt.hash, messages, schema)
         base = dict(task=task, model=self.model, prompt_name=prompt.name,
                     prompt_hash=prompt.hash, request_hash=rhash, engagement_id=engagement_id)
@@ -278,9 +289,10 @@ class LLMClient:
                 return value
             self._log(**row, outcome=INVALID, error="; ".join(errors)[:2000])
             log.info("llm %s attempt %d invalid: %s", task, attempt, errors)
+            # the errors may quote stored text back, so the correction is redacted like the prompt
             conversation += [
-                {"role": "assistant", "content": text},
-                {"role": "user", "content": _correction(errors)},
+                self._redacted({"role": "assistant", "content": text}),
+                self._redacted({"role": "user", "content": _correction(errors)}),
             ]
         raise LLMFailed("; ".join(errors), attempts, task)
 
@@ -374,6 +386,10 @@ def _short(exc: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def get_llm(settings: Settings, engine: Engine) -> LLMClient | None:
-    """The LLM client for ``settings``, or None when no LLM is configured (the offline engine)."""
-    return LLMClient(settings, engine) if settings.llm_enabled else None
+def get_llm(settings: Settings, engine: Engine, redactor: Redactor | None = None) -> LLMClient | None:
+    """The LLM client for ``settings``, or None when no LLM is configured (the offline engine).
+
+    Stages never call this: they get their engines from ``assistant.engines.engines_for``, which
+    binds the engagement's names into ``redactor``. Tests and benchmarks use it directly.
+    """
+    return LLMClient(settings, engine, redactor=redactor) if settings.llm_enabled else None

@@ -93,7 +93,7 @@ class Participant(SQLModel, table=True):
     """A staff member invited to (or self-enrolled in) an engagement.
 
     ``token_hash`` is the SHA-256 of the personal link token; the token itself is shown once.
-    ``email`` is optional and is never shown to equity reviewers.
+    ``email`` and ``name`` are optional and are never shown to equity reviewers.
     """
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -103,6 +103,7 @@ class Participant(SQLModel, table=True):
     department: str = ""
     role_level: str = ""
     email: Optional[str] = None
+    name: Optional[str] = None  # optional, for redaction before text leaves for an LLM; never shown to equity reviewers
     external_id: Optional[str] = None  # respondent id in an imported survey
     attributes: dict = _json(dict)  # optional self-described attributes, only with consent
     invited_at: datetime = Field(default_factory=utcnow)

@@ -1,13 +1,17 @@
 """Redaction of personal details before staff text leaves for an external LLM.
 
-``redact`` replaces email addresses with ``[email]``, telephone numbers with ``[phone]`` and
-the names of people on an engagement's roster with ``[name]``. It is deliberately narrow:
-years, counts ("3 departments"), percentages, money, times, dates, version numbers and IP
-addresses stay as they are, because ratings and themes depend on them.
+``Redactor(names).redact(text)`` (or ``redact(text, names)``) replaces email addresses with
+``[email]``, telephone numbers with ``[phone]``, street addresses with ``[address]`` and the names
+of an engagement's people with ``[name]``. It is deliberately narrow: years, counts
+("3 departments"), levels ("Level 4"), percentages, money, times, dates, version numbers and IP
+addresses stay as they are, because ratings and themes depend on them. ``names_from_email``
+derives a person's name from an address like ``maria.lopez@city.gov`` where that is plausible.
 
 Known limits (say so to users rather than pretend): a bare seven-digit local number
 ("555-1234") is not treated as a phone number, because "100-1000 records" looks the same;
-a name not on the roster is not recognised.
+a name the engagement does not know is not recognised; an address needs a house number and a
+capitalised street name with a street word ("1200 Main Street", "45 W. Elm Ave, Apt 3"), so
+"1200 main street" typed in lower case or "the corner of Main and 5th" stay.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from collections.abc import Iterable
 EMAIL = "[email]"
 PHONE = "[phone]"
 NAME = "[name]"
+ADDRESS = "[address]"
 
 _EMAIL_RE = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -78,8 +83,38 @@ def _redact_phones(text: str) -> str:
     return text
 
 
-def _name_patterns(names: Iterable[str]) -> list[tuple[re.Pattern[str], bool]]:
-    """(pattern, case_sensitive_capitalised) for each roster name and each part of it."""
+# Street addresses: a house number, an optional direction, one to four capitalised street-name
+# words (or an ordinal like "5th"), a street word, then optionally a unit ("Apt 3", "Suite 200",
+# "#4"). Capitals are required so counts in prose ("3 people on the road") never match.
+_STREET_WORDS = (
+    "Street|Avenue|Road|Boulevard|Lane|Drive|Way|Court|Place|Terrace|Parkway|Highway|Circle|Square|"
+    "Trail|Plaza|Alley|Crescent|Close|Row|Pike"
+)
+# Abbreviations may carry their own full stop ("Elm Ave."); a full word's stop ends the sentence.
+_STREET_ABBREVIATIONS = "St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Ter|Pkwy|Hwy|Cir|Sq|Trl|Plz|Cres"
+_ADDRESS_SOURCE = (
+    r"(?<![\w.$£€#/-])\d{1,6}(?:-\d{1,6})?[A-Za-z]?"
+    r"(?:[ \t]+(?:[NSEW]|N[EW]|S[EW]|North|South|East|West)\.?)?"
+    r"(?:[ \t]+(?:[A-Z][A-Za-z'\u2019\-]*|\d{1,3}(?:st|nd|rd|th))){1,4}?"
+    r"[ \t]+(?:(?:" + _STREET_WORDS + r")\b|(?:" + _STREET_ABBREVIATIONS + r")\b\.?)"
+    r"(?:[ \t]+(?:N[EW]|S[EW])\b)?"
+    r"(?:,?[ \t]*(?:Apt|Apartment|Suite|Ste|Unit|Room|Rm|Floor|Fl)\.?[ \t]*#?[ \t]*\w{1,6}\b"
+    r"|,?[ \t]*#[ \t]*\w{1,6}\b)?"
+)
+_ADDRESS_RE = re.compile(_ADDRESS_SOURCE)
+_PO_BOX_RE = re.compile(r"(?<![\w])P\.?[ \t]?O\.?[ \t]+Box[ \t]+\d{1,8}\b", re.IGNORECASE)
+
+# What an ``[address]`` marker can stand for in stored text (rating maps quotes back with it).
+ADDRESS_PATTERN = _ADDRESS_SOURCE + r"|" + _PO_BOX_RE.pattern
+
+
+def _redact_addresses(text: str) -> str:
+    text = _PO_BOX_RE.sub(ADDRESS, text)
+    return _ADDRESS_RE.sub(ADDRESS, text)
+
+
+def _name_parts(names: Iterable[str]) -> set[str]:
+    """Each name, and each part of a multi-word name that can stand alone ("J." or "Dr." cannot)."""
     wanted: set[str] = set()
     for raw in names:
         name = " ".join(str(raw or "").split())
@@ -88,38 +123,90 @@ def _name_patterns(names: Iterable[str]) -> list[tuple[re.Pattern[str], bool]]:
         wanted.add(name)
         for part in re.split(r"[\s]+", name):
             part = part.strip(".,;:")
-            if len(part) >= 2 and not part.endswith("."):  # "J." or "Dr." say nothing alone
+            if len(part) >= 2 and not part.endswith("."):
                 wanted.add(part)
-    # Longest first, so "Mary Ann Lee" is one [name], not "[name] [name] [name]".
-    patterns = []
-    for name in sorted(wanted, key=lambda n: (-len(n), n)):
-        body = r"\s+".join(re.escape(p) for p in name.split(" "))
-        edge_l, edge_r = r"(?<![\w'\-])", r"(?![\w\-]|'\w{2,})"
-        if name.lower() in _WORD_NAMES:
-            # Capitalised (or all-caps) only: "Will" / "WILL", not "will".
-            first, rest = name[0], name[1:]
-            body = (
-                rf"(?:{re.escape(first.upper())}(?i:{re.escape(rest)}))"
-                if rest else re.escape(first.upper())
-            )
-            patterns.append((re.compile(edge_l + body + edge_r), True))
-        else:
-            patterns.append((re.compile(edge_l + body + edge_r, re.IGNORECASE), False))
-    return patterns
+    return wanted
+
+
+def _name_alternative(name: str) -> str:
+    """The regex for one name: case-insensitive, or capitalised-only for everyday words."""
+    body = r"\s+".join(re.escape(p) for p in name.split(" "))
+    if name.lower() in _WORD_NAMES:
+        # Capitalised (or all-caps) only: "Will" / "WILL", not "will".
+        first, rest = name[0], name[1:]
+        return rf"{re.escape(first.upper())}(?i:{re.escape(rest)})" if rest else re.escape(first.upper())
+    return rf"(?i:{body})"
+
+
+def _names_regex(names: Iterable[str]) -> re.Pattern[str] | None:
+    """One compiled pattern for every name, longest first, so "Mary Ann Lee" is one [name]."""
+    wanted = _name_parts(names)
+    if not wanted:
+        return None
+    alternatives = [_name_alternative(n) for n in sorted(wanted, key=lambda n: (-len(n), n))]
+    return re.compile(r"(?<![\w'\-])(?:" + "|".join(alternatives) + r")(?![\w\-]|'\w{2,})")
+
+
+class Redactor:
+    """Redaction bound to one set of names, compiled once (an engagement can have thousands)."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.names = sorted(_name_parts(names))
+        self._names_re = _names_regex(self.names)
+
+    def redact(self, text: str) -> str:
+        """``text`` with emails, phones, street addresses and this redactor's names replaced.
+
+        Rules enforced: names match whole words, case-insensitively (possessives like "Maria's"
+        included), a multi-word name also redacts each of its parts, and given names that are
+        everyday words ("Will", "May", "Grace") match only when capitalised. Ordinary numbers
+        (years, counts, levels, percentages, money, times, dates, IP addresses) are left alone.
+        """
+        if not text:
+            return text
+        out = _EMAIL_RE.sub(EMAIL, text)
+        out = _redact_phones(out)
+        out = _redact_addresses(out)
+        if self._names_re is not None:
+            out = self._names_re.sub(NAME, out)
+        return out
 
 
 def redact(text: str, names: Iterable[str] = ()) -> str:
-    """``text`` with emails as ``[email]``, phone numbers as ``[phone]`` and roster names as ``[name]``.
+    """``text`` with emails as ``[email]``, phones as ``[phone]``, street addresses as ``[address]``
+    and ``names`` as ``[name]`` (the rules of ``Redactor.redact``)."""
+    return Redactor(names).redact(text)
 
-    Rules enforced: names match whole words, case-insensitively (possessives like "Maria's"
-    included), a multi-word roster entry also redacts each of its parts, and given names that
-    are everyday words ("Will", "May", "Grace") match only when capitalised. Ordinary numbers
-    (years, counts, percentages, money, times, dates, IP addresses) are left alone.
+
+# Mailbox words that are not people: "info@", "data.team@", "public.works@" give no name.
+_MAILBOX_WORDS = frozenset(
     """
-    if not text:
-        return text
-    out = _EMAIL_RE.sub(EMAIL, text)
-    out = _redact_phones(out)
-    for pattern, _capitalised in _name_patterns(names):
-        out = pattern.sub(NAME, out)
-    return out
+    admin administrator info information office contact contacts help helpdesk support service services
+    team staff dept department departments city county town village state gov govt mail email noreply
+    no reply do not webmaster web it ict hr finance accounts accounting payroll data gis records clerk
+    planning permits permit police fire parks park works public water sewer streets street roads
+    library council mayor manager director sales billing legal ops operations general enquiries
+    inquiries feedback news press media jobs careers test user users ops
+    """.split()
+)
+
+
+def names_from_email(email: str | None, exclude: Iterable[str] = ()) -> list[str]:
+    """The person's name parts in an email address's local part, capitalised, when plausible.
+
+    ``maria.lopez@city.gov`` gives ["Maria", "Lopez"]; ``o_brien-smith@`` ["O", ...] is cut to
+    parts of two letters or more. Rule enforced: only local parts made of two or three
+    alphabetic parts joined by ".", "_" or "-" count (a single word may be a role mailbox or a
+    login), and none of the parts may be a mailbox word ("info", "data", "team") or a word in
+    ``exclude`` (the engagement's department and role names), so "public.works@" gives nothing.
+    """
+    if not email or "@" not in email:
+        return []
+    local = email.split("@", 1)[0].split("+", 1)[0]
+    parts = [p for p in re.split(r"[._\-]", local) if p]
+    if not 2 <= len(parts) <= 3 or not all(p.isalpha() for p in parts):
+        return []
+    excluded = {w.lower() for text in exclude for w in re.split(r"\W+", text) if w}
+    if any(p.lower() in _MAILBOX_WORDS or p.lower() in excluded for p in parts):
+        return []
+    return [p.capitalize() for p in parts if len(p) >= 2]

@@ -65,8 +65,9 @@ def as_data(value: Any, tag: str = "data") -> str:
 
 @jinja2.pass_context
 def _as_data_filter(context: jinja2.runtime.Context, value: Any, tag: str = "data") -> str:
-    # Redaction happens here, on exactly the text marked as untrusted staff data, when the
-    # caller asked for it (the LLM port does so when settings.llm_redact is on).
+    # Redaction of exactly the text marked as untrusted staff data, when the caller asks for it.
+    # The LLM port does more: it redacts every message it sends with the Redactor the engine seam
+    # bound into it, so text outside these blocks (theme keywords, say) is covered as well.
     names = context.get(_REDACT_KEY)
     if names is not None and value is not None:
         value = redact(str(value), names)

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.config import Settings
+from assistant.engines import engine_name
 from assistant.models import AuthSession, User, utcnow
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import token_hash
@@ -42,6 +43,8 @@ def stage_links(engagement: Any) -> list[tuple[str, str]]:
 
 
 templates.env.globals["stage_links"] = stage_links
+# "Engine: ..." on engagement pages comes from the engine seam, so it honours the engagement's switch.
+templates.env.globals["engine_in_use"] = engine_name
 
 CSRF_COOKIE = "dm3_csrf"
 SESSION_COOKIE = "dm3_session"

@@ -169,15 +169,14 @@ def main() -> None:
 
     if args.llm_base_url and args.llm_model:
         from assistant.db import make_engine, migrate
-        from assistant.llm import get_llm
-        from assistant.rating.propose import LLMRater
+        from assistant.engines import engines_for
 
         db = ROOT / "var" / "bench-rating.db"
         llm_settings = Settings(_env_file=None, database_url=f"sqlite:///{db}", llm_base_url=args.llm_base_url,
                                 llm_model=args.llm_model, llm_timeout_s=args.llm_timeout)
         migrate(llm_settings.database_url)
-        llm = get_llm(llm_settings, make_engine(llm_settings.database_url))
-        llm_rater = LLMRater(llm, rubric)
+        # through the engine seam, as the product does (no engagement: no names to bind)
+        llm_rater = engines_for(llm_settings, make_engine(llm_settings.database_url), rubric, None, choice="llm").rater
         engines.append((args.llm_model[:8], *run_engine(args.llm_model[:8], llm_rater.rate, sets, rubric,
                                                          args.verbose)))
 

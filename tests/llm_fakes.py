@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
@@ -20,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from assistant.config import Settings
 from assistant.llm import LLMClient
+from assistant.privacy import Redactor
 
 FAKE_MODEL = "scripted-model"
 Step = str | dict | BaseException
@@ -80,8 +82,10 @@ def llm_settings(settings: Settings, **overrides: Any) -> Settings:
 
 
 def scripted_client(
-    settings: Settings, engine: Engine, script: list[Step], **overrides: Any
+    settings: Settings, engine: Engine, script: list[Step], names: Iterable[str] = (), **overrides: Any
 ) -> tuple[LLMClient, ScriptedOpenAI]:
-    """The real LLM client on ``engine`` (its log and cache) whose transport answers from ``script``."""
+    """The real LLM client on ``engine`` (its log and cache) whose transport answers from ``script``;
+    ``names`` are bound into its redaction, as the engine seam binds an engagement's people's names."""
     fake = ScriptedOpenAI(script)
-    return LLMClient(llm_settings(settings, **overrides), engine, client=fake), fake  # type: ignore[arg-type]
+    client = LLMClient(llm_settings(settings, **overrides), engine, client=fake, redactor=Redactor(names))  # type: ignore[arg-type]
+    return client, fake

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from assistant.config import Settings
 from assistant.llm import LLMClient, LLMFailed, get_llm, output_schema
 from assistant.models import LLMCall
+from assistant.privacy import Redactor
 from assistant.prompts import load_prompt
 
 VARS = {"question": "How do you share data?", "answer": "We email spreadsheets around."}
@@ -224,12 +225,30 @@ def test_identical_request_is_served_from_the_log(llm, fake, engine) -> None:
 
 def test_staff_text_is_redacted_before_it_leaves(llm, fake, engine) -> None:
     fake.script = [completion('{"topic": "email", "sentiment": "neutral"}')]
-    answer = "Ask Priya Shah (priya.shah@county.gov, 555-123-4567) about the 2019 migration."
-    llm.structured("selftest", "selftest_echo", {**VARS, "answer": answer}, Echo,
-                   names=["Priya Shah"])
+    named = LLMClient(llm.settings, engine, redactor=Redactor(["Priya Shah"]))  # names bound once, not per call
+    answer = "Ask Priya Shah (priya.shah@county.gov, 555-123-4567) at 1200 Main Street about the 2019 migration."
+    named.structured("selftest", "selftest_echo", {**VARS, "answer": answer, "question": "Did Priya answer?"}, Echo)
     sent = json.dumps(fake.requests[0]["messages"])
-    assert "Priya" not in sent and "county.gov" not in sent and "555-123" not in sent
-    assert "Ask [name] ([email], [phone]) about the 2019 migration." in sent
+    assert "Priya" not in sent and "county.gov" not in sent and "555-123" not in sent and "Main Street" not in sent
+    assert "Ask [name] ([email], [phone]) at [address] about the 2019 migration." in sent
+    assert "Did [name] answer?" in sent  # text outside the data block is redacted too
+
+
+def test_a_correction_is_redacted_like_the_prompt(llm, fake, engine) -> None:
+    named = LLMClient(llm.settings, engine, redactor=Redactor(["Priya Shah"]))
+    fake.script = [completion('{"topic": "email", "sentiment": "neutral"}'),
+                   completion('{"topic": "spreadsheets", "sentiment": "neutral"}')]
+    named.structured("selftest", "selftest_echo", VARS, Echo,
+                     validate=lambda o: ["Priya Shah asked for another topic"] if o.topic == "email" else [])
+    retry = json.dumps(fake.requests[1]["messages"])
+    assert "Priya" not in retry and "[name] asked for another topic" in retry
+
+
+def test_redaction_off_only_when_the_operator_says_so(llm, fake, engine) -> None:
+    fake.script = [completion('{"topic": "email", "sentiment": "neutral"}')]
+    plain = LLMClient(llm.settings.model_copy(update={"llm_redact": False}), engine, redactor=Redactor(["Priya"]))
+    plain.structured("selftest", "selftest_echo", {**VARS, "answer": "Priya at p@x.org"}, Echo)
+    assert "Priya at p@x.org" in json.dumps(fake.requests[0]["messages"])
 
 
 def test_text_replies_are_trimmed_and_empty_ones_retried(llm, fake, engine) -> None:

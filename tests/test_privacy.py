@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.privacy import redact
+from assistant.privacy import Redactor, names_from_email, redact
 
 
 @pytest.mark.parametrize(
@@ -105,3 +105,68 @@ def test_everything_together_and_empty_inputs() -> None:
     assert redact("", ["Tom"]) == ""
     assert redact("no names here", []) == "no names here"
     assert redact("a", ["", "  ", "J."]) == "a"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("I live at 1200 Main Street.", "I live at [address]."),
+        ("Send it to 45 W. Elm Ave, Apt 3 please", "Send it to [address] please"),
+        ("Our office is at 100 N 5th Ave. Come by.", "Our office is at [address] Come by."),
+        ("Drop it at 12 Oak St #4 or PO Box 123.", "Drop it at [address] or [address]."),
+        ("Meet at 1200 Main Street, Suite 200, Springfield", "Meet at [address], Springfield"),
+        ("She moved to 7 Martin Luther King Jr Blvd last year", "She moved to [address] last year"),
+    ],
+)
+def test_street_addresses_are_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3 departments share one spreadsheet.",
+        "We reached Level 4 in 2 departments and Level 3 elsewhere.",
+        "3 people on the road crew and 4 new street lights.",
+        "In 2019 Public Works moved the server.",
+        "Main Street gets 200 requests a month.",
+        "We have 5 Main Streets in the county.",
+    ],
+)
+def test_counts_levels_and_street_names_alone_are_not_addresses(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_a_redactor_binds_its_names_once_and_redacts_like_redact() -> None:
+    redactor = Redactor(["Maria Lopez", "Will"])
+    text = "Maria Lopez (maria@x.org) at 1200 Main Street said we will ask Will."
+    assert redactor.redact(text) == redact(text, ["Maria Lopez", "Will"])
+    assert redactor.redact(text) == "[name] ([email]) at [address] said we will ask [name]."
+    assert Redactor().redact("Maria at 555-123-4567") == "Maria at [phone]"
+
+
+@pytest.mark.parametrize(
+    "email, expected",
+    [
+        ("maria.lopez@city.gov", ["Maria", "Lopez"]),
+        ("dev_patel+it@county.org", ["Dev", "Patel"]),
+        ("anne-marie.obrien@x.org", ["Anne", "Marie", "Obrien"]),
+        ("j.smith@x.org", ["Smith"]),
+        ("jsmith@x.org", []),  # one word: a login or a mailbox, not plausibly a name
+        ("info@x.org", []),
+        ("public.works@x.org", []),
+        ("data.team@x.org", []),
+        ("finance.dept@x.org", []),
+        ("bob.smith2@x.org", []),
+        ("", []),
+        (None, []),
+    ],
+)
+def test_names_from_email_local_parts_where_plausible(email: str | None, expected: list[str]) -> None:
+    assert names_from_email(email) == expected
+
+
+def test_names_from_email_skip_the_engagements_own_words() -> None:
+    assert names_from_email("fleet.ops@x.org") == []
+    assert names_from_email("harbor.master@x.org", exclude=["Harbor Authority"]) == []
+    assert names_from_email("harbor.master@x.org") == ["Harbor", "Master"]

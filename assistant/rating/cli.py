@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from assistant.config import Settings
+from assistant.engines import engines_for
 from assistant.rating.schema import EvidenceItem, Proposal
 from assistant.rubric import COMPONENT_IDS, get_rubric
 
@@ -49,24 +50,10 @@ def rate_evidence_file(input_path: Path, out: Path, settings: Settings, engine: 
     """Rate the file's component with the offline engine or (when configured, or ``engine="llm"``) the
     LLM engine; write the proposal JSON to ``out`` and return it."""
     evidence = read_evidence_file(input_path)
-    rubric = get_rubric(str(settings.rubric_path))
-    if engine not in ("auto", "offline", "llm"):
-        raise ValueError(f"unknown engine {engine!r}: use auto, offline or llm")
-    use_llm = engine == "llm" or (engine == "auto" and settings.llm_enabled)
-    if use_llm:
-        if not settings.llm_enabled:
-            raise ValueError("the LLM engine needs DM3_LLM_BASE_URL and DM3_LLM_MODEL")
-        from assistant.db import make_engine, migrate
-        from assistant.llm import get_llm
-        from assistant.rating.propose import LLMRater
-
-        migrate(settings.database_url)  # the port logs every call
-        rater = LLMRater(get_llm(settings, make_engine(settings.database_url)), rubric, names=evidence.names)
-    else:
-        from assistant.rating.offline import OfflineRater
-        from assistant.synthesis.embed import get_embedder
-
-        rater = OfflineRater(rubric, get_embedder(settings.embedding_model, settings.embedding_batch_size))
+    # no engagement here: the file's own names are bound into the redaction, and the LLM's calls
+    # are logged in the configured database (the seam opens it only when the LLM is used)
+    rater = engines_for(settings, None, get_rubric(str(settings.rubric_path)), None, choice=engine,
+                        names=evidence.names).rater
     proposal = rater.rate(evidence.component, evidence.segments)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

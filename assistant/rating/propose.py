@@ -5,7 +5,8 @@ Rules enforced:
 - thin evidence (rubric minimums, after screening out instructions to the rater) is decided
   before any call: ``insufficient_evidence``, no level, no model asked;
 - staff text travels only inside ``as_data("segment")`` blocks, so it cannot speak as the prompt;
-  the port redacts emails, phones and roster names there when ``settings.llm_redact`` is on;
+  the port redacts emails, phones, street addresses and the engagement's people's names (bound
+  into the client by ``assistant.engines``) when ``settings.llm_redact`` is on;
 - every reply passes ``validate_proposal`` (ids, verbatim quotes, rule-consistent level and
   judgments, enough distinct participants) or is sent back with the errors, at most
   ``settings.llm_max_retries`` times; after that the proposal is stored as ``failed`` with the
@@ -15,9 +16,10 @@ Rules enforced:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from assistant.llm import LLMClient, LLMFailed
+from assistant.privacy import ADDRESS_PATTERN
 from assistant.prompts import NEUTRAL_LT, load_prompt
 from assistant.rating.evidence import screen, thin_reason, voice_mix
 from assistant.rating.schema import (
@@ -40,13 +42,14 @@ _MARKER_PATTERNS = {
     "[name]": r"[A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,3}",
     "[email]": r"[^\s@]+@[^\s@]*[A-Za-z0-9]",
     "[phone]": r"[+(]?\d[\d\s().\-]{5,}\d",
+    "[address]": "(?:" + ADDRESS_PATTERN + ")",
 }
 
 
 def original_quote(quote: str, text: str) -> str:
     """The verbatim span of ``text`` that ``quote`` stands for.
 
-    The model saw the segment redacted (``[name]``, ``[email]``, ``[phone]``) and with tag-like
+    The model saw the segment redacted (``[name]``, ``[email]``, ``[phone]``, ``[address]``) and with tag-like
     ``<`` neutralised, so a faithful quote may differ from the stored text only there; such a quote
     is mapped back to the stored words. Anything else is returned unchanged (and then fails the
     verbatim check, as it should).
@@ -56,7 +59,7 @@ def original_quote(quote: str, text: str) -> str:
     restored = quote.replace(NEUTRAL_LT, "<")
     if restored in text:
         return restored
-    pieces = re.split(r"(\[(?:name|email|phone)\])", restored)
+    pieces = re.split(r"(\[(?:name|email|phone|address)\])", restored)
     if len(pieces) > 1:
         pattern = "".join(_MARKER_PATTERNS.get(p, None) or re.escape(p) for p in pieces)
         match = re.search(pattern, text, flags=re.DOTALL)
@@ -102,13 +105,12 @@ def to_proposal(reply: LLMRating, component: str, items: Sequence[EvidenceItem],
 
 
 class LLMRater:
-    """Rates one component at a time through an ``LLMClient``."""
+    """Rates one component at a time through an ``LLMClient`` (whose redactor knows the names)."""
 
-    def __init__(self, llm: LLMClient, rubric: Rubric, names: Iterable[str] = (),
-                 engagement_id: int | None = None, max_tokens: int = 900) -> None:
+    def __init__(self, llm: LLMClient, rubric: Rubric, engagement_id: int | None = None,
+                 max_tokens: int = 900) -> None:
         self.llm = llm
         self.rubric = rubric
-        self.names = list(names)
         self.engagement_id = engagement_id
         self.max_tokens = max_tokens
 
@@ -160,7 +162,6 @@ class LLMRater:
             reply = self.llm.structured(
                 TASK, PROMPT, self.variables(component_id, usable_items, views), output=LLMRating,
                 validate=check, engagement_id=self.engagement_id, max_tokens=self.max_tokens,
-                names=self.names,
             )
         except LLMFailed as exc:
             return Proposal(

@@ -2,8 +2,9 @@
 
 ``propose_for_engagement`` reads the active evidence (segments still active, from participants
 who have not withdrawn, with their department, role level and theme), rates each component with
-the chosen engine, stores one ``RatingProposal`` per component (older ones are marked
-``superseded``; consultants' decisions on them stay where they are) and records a ``Run`` row of
+the rater the engine seam (``assistant.engines``) gives it, stores one ``RatingProposal`` per
+component (older ones are marked ``superseded``; consultants' decisions on them stay where they
+are) and records a ``Run`` row of
 kind ``rating``. No database transaction is held open while an engine works, because the LLM port
 logs every call on its own connection.
 """
@@ -12,17 +13,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Literal, Optional
+from typing import Optional
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.config import Settings
+from assistant.engines import EngineChoice, engines_for
 from assistant.models import Engagement, Participant, RatingProposal, Run, Segment, Theme, ThemeMember, utcnow
 from assistant.rating.schema import EvidenceItem, Proposal, segment_ref
 from assistant.rubric import COMPONENT_IDS, Rubric, get_rubric
-
-EngineChoice = Literal["auto", "offline", "llm"]
 
 
 def load_evidence(session: Session, engagement_id: int) -> dict[str, list[EvidenceItem]]:
@@ -52,31 +52,6 @@ def load_evidence(session: Session, engagement_id: int) -> dict[str, list[Eviden
             department=person.department, role_level=person.role_level, theme=themes.get(seg.id),
         ))
     return dict(out)
-
-
-def make_rater(settings: Settings, db_engine: Engine, rubric: Rubric, engagement: Engagement,
-               choice: EngineChoice = "auto", embedder=None, llm_max_tokens: int = 900):  # noqa: ANN001, ANN201
-    """The rater to use: the LLM engine when one is configured (and the engagement has not turned
-    it off, ``settings["llm_enabled"] = False``) or ``choice`` is "llm"; the offline engine otherwise.
-
-    Raises ``ValueError`` when "llm" is asked for and no LLM is configured, rather than swapping.
-    """
-    wants_llm = choice == "llm" or (
-        choice == "auto" and settings.llm_enabled and engagement.settings.get("llm_enabled", True) is not False
-    )
-    if wants_llm:
-        from assistant.llm import get_llm
-        from assistant.rating.propose import LLMRater
-
-        llm = get_llm(settings, db_engine)
-        if llm is None:
-            raise ValueError("the LLM engine was asked for but none is configured: set DM3_LLM_BASE_URL and DM3_LLM_MODEL")
-        return LLMRater(llm, rubric, names=engagement.settings.get("roster_names", []), engagement_id=engagement.id,
-                        max_tokens=llm_max_tokens)
-    from assistant.rating.offline import OfflineRater
-    from assistant.synthesis.embed import get_embedder
-
-    return OfflineRater(rubric, embedder or get_embedder(settings.embedding_model, settings.embedding_batch_size))
 
 
 def store_proposal(session: Session, engagement_id: int, proposal: Proposal, run_id: Optional[int]) -> RatingProposal:
@@ -133,7 +108,8 @@ def propose_for_engagement(
         session.commit()
         evidence = load_evidence(session, engagement_id)
     try:
-        rater = make_rater(settings, db_engine, rubric, engagement, choice, embedder, llm_max_tokens)
+        rater = engines_for(settings, db_engine, rubric, engagement, choice=choice, embedder=embedder,
+                            llm_max_tokens=llm_max_tokens).rater
         proposals = []
         for n, component in enumerate(components, start=1):
             proposals.append(rater.rate(component, evidence.get(component, [])))

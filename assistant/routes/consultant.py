@@ -15,7 +15,10 @@ from assistant.engagements import (
     enable_open_link,
     import_invites_csv,
     parse_list,
+    parse_names,
+    set_llm_enabled,
     set_roster,
+    set_roster_names,
 )
 from assistant.models import Engagement
 from assistant.routes.deps import ConsultantEngagement, TranscriptInPath
@@ -97,9 +100,10 @@ async def save_roster(request: Request, engagement: ConsultantEngagement, sessio
 def invite_one(
     request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
     department: Annotated[str, Form()] = "", role_level: Annotated[str, Form()] = "", email: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        invite = create_invite(session, engagement, department, role_level, email or None, user=user)
+        invite = create_invite(session, engagement, department, role_level, email or None, user=user, name=name)
     except EngagementError as exc:
         return render(request, "consultant/detail.html", detail_context(session, engagement, problems=exc.problems),
                       status_code=422)
@@ -132,6 +136,29 @@ def open_link(engagement: ConsultantEngagement, session: SessionDep, user: Consu
     enable_open_link(session, engagement, enabled == "on", user)
     session.commit()
     return RedirectResponse(f"/engagements/{engagement.id}#open-link", status_code=303)
+
+
+@router.post("/engagements/{engagement_id}/llm", dependencies=[CSRFDep])
+def llm_switch(engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
+               enabled: Annotated[str, Form()] = "on") -> Response:
+    """Switch the LLM on or off for this engagement's probes, theme labels and ratings (audited)."""
+    set_llm_enabled(session, engagement, enabled == "on", user)
+    session.commit()
+    return RedirectResponse(f"/engagements/{engagement.id}#engine", status_code=303)
+
+
+@router.post("/engagements/{engagement_id}/roster-names", dependencies=[CSRFDep])
+def save_roster_names(request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
+                      names: Annotated[str, Form()] = "") -> Response:
+    """Replace the staff names used for redaction (one per line); a refused list keeps what was typed."""
+    try:
+        set_roster_names(session, engagement, parse_names(names), user)
+    except EngagementError as exc:
+        session.rollback()
+        return render(request, "consultant/detail.html", detail_context(
+            session, engagement, problems=exc.problems, roster_names=names), status_code=422)
+    session.commit()
+    return RedirectResponse(f"/engagements/{engagement.id}#names", status_code=303)
 
 
 @router.get("/engagements/{engagement_id}/transcripts/{interview_id}")

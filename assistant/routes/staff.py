@@ -16,13 +16,15 @@ from anyio import to_thread
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.engagements import EngagementError, create_invite
+from assistant.engines import engines_for
 from assistant.interview import actions
 from assistant.interview.actions import AnswerError, Conversation
 from assistant.interview.engine import relatedness_pair
-from assistant.interview.probes import LLMProber, OfflineProber
+from assistant.interview.probes import OfflineProber, Prober
 from assistant.rubric import Rubric, get_rubric
 from assistant.routes.deps import PathId, StaffLink, StaffParticipant
 from assistant.views.lookup import open_link_engagement
@@ -34,15 +36,9 @@ router = APIRouter()
 Relatedness = Callable[[str, str], float]  # (answer, question) -> similarity
 
 
-def _prober(request: Request, engine, rubric: Rubric, engagement_id: int):  # noqa: ANN001, ANN202
-    settings = request.app.state.settings
-    if settings.llm_enabled:
-        from assistant.llm import get_llm
-
-        llm = get_llm(settings, engine)
-        if llm is not None:
-            return LLMProber(llm, rubric, engagement_id)
-    return OfflineProber(rubric)
+def _prober(request: Request, engine: Engine, rubric: Rubric, engagement_id: int) -> Prober:
+    """The engagement's prober, from the engine seam (it honours the engagement's "LLM off")."""
+    return engines_for(request.app.state.settings, engine, rubric, engagement_id).prober
 
 
 def _relatedness(request: Request) -> Optional[Relatedness]:

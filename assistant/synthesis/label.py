@@ -2,7 +2,8 @@
 
 Rules: every cited id must be a member shown to the model; at least one id is cited; the label
 is short. On ``LLMFailed`` the offline label and summary stay and ``label_engine`` says
-"offline"; curated themes are never relabelled (the consultant's words win).
+"offline"; curated themes are never relabelled (the consultant's words win). The labeller comes
+from the engine seam (``assistant.engines``), never built here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from assistant.config import Settings
+from assistant.llm import LLMClient, LLMFailed
 from assistant.models import Segment, Theme, ThemeMember
 
 MAX_SEGMENTS = 12  # the most central members sent per theme (keeps the prompt small)
@@ -42,14 +43,29 @@ def validator(member_ids: set[int]):
     return check
 
 
-def label_themes(engine: Engine, settings: Settings, engagement_id: int, run_id: int) -> dict[str, int]:
-    """Relabel this run's machine themes with the LLM; returns counts {"llm": n, "offline": n}."""
-    from assistant.llm import LLMFailed, get_llm
+class LLMLabeller:
+    """Theme labels and summaries written by the LLM (a client built by ``assistant.engines``)."""
 
-    client = get_llm(settings, engine)
+    def __init__(self, llm: LLMClient, engagement_id: int | None = None) -> None:
+        self.llm = llm
+        self.engagement_id = engagement_id
+
+    @property
+    def engine(self) -> str:
+        return self.llm.model
+
+    def label(self, component: str, keywords: list[str], segments: list[dict[str, Any]], size: int) -> ThemeLabel:
+        """A validated label and summary for one theme; ``LLMFailed`` when the model gives none."""
+        return self.llm.structured(
+            "theme_label", "theme_label",
+            {"component": component, "keywords": keywords, "segments": segments, "size": size},
+            output=ThemeLabel, validate=validator({d["id"] for d in segments}), engagement_id=self.engagement_id,
+        )
+
+
+def label_themes(engine: Engine, labeller: LLMLabeller, engagement_id: int, run_id: int) -> dict[str, int]:
+    """Relabel this run's machine themes with ``labeller``; returns counts {"llm": n, "offline": n}."""
     counts = {"llm": 0, "offline": 0}
-    if client is None:
-        return counts
     with Session(engine, expire_on_commit=False) as s:
         themes = s.exec(select(Theme).where(Theme.engagement_id == engagement_id, Theme.run_id == run_id,
                                             Theme.archived == False, Theme.curated == False,  # noqa: E712
@@ -64,11 +80,7 @@ def label_themes(engine: Engine, settings: Settings, engagement_id: int, run_id:
     results: dict[int, tuple[ThemeLabel | None, str]] = {}
     for theme, shown, size in work:
         try:
-            out = client.structured("theme_label", "theme_label",
-                                    {"component": theme.component, "keywords": theme.keywords, "segments": shown, "size": size},
-                                    output=ThemeLabel, validate=validator({d["id"] for d in shown}),
-                                    engagement_id=engagement_id)
-            results[theme.id] = (out, client.model)
+            results[theme.id] = (labeller.label(theme.component, theme.keywords, shown, size), labeller.engine)
         except LLMFailed:
             results[theme.id] = (None, "offline")
     with Session(engine) as s:

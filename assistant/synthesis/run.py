@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from assistant.config import Settings
+from assistant.engines import engines_for
 from assistant.models import Interview, Participant, Run, Segment, Theme, ThemeMember, Turn, utcnow
 from assistant.synthesis import themes as T
 from assistant.synthesis.embed import Embedder, embed_cached, text_hash
@@ -351,11 +352,13 @@ def synthesize(
                     session, engagement_id, comp, by_comp.get(comp, []), vectors, run_id, people)
                 session.commit()  # one component per transaction: progress writes must not wait
             session.commit()
-        if label_with_llm and settings is not None and settings.llm_enabled:
+        # the engine seam decides (it honours the engagement's "LLM off"); None keeps the offline labels
+        labeller = engines_for(settings, engine, rubric, engagement_id).labeller if label_with_llm and settings else None
+        if labeller is not None:
             step(0.9, "Labelling themes with the LLM")
             from assistant.synthesis.label import label_themes
 
-            stats["llm_labels"] = label_themes(engine, settings, engagement_id, run_id)
+            stats["llm_labels"] = label_themes(engine, labeller, engagement_id, run_id)
         stats["seconds"] = round(time.perf_counter() - t0, 3)
         _set_run(engine, run_id, status="done", progress=1.0, message="Done", stats=stats, finished_at=utcnow())
         if progress:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import NewInvite, engagement_counts, progress, roster_rows
+from assistant.engagements import NewInvite, engagement_counts, progress, roster_names, roster_rows
 from assistant.interview.actions import load_turns
 from assistant.models import Engagement, Interview, Participant
 from assistant.rubric import Rubric
@@ -28,10 +28,10 @@ def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:
     """The links just created, as CSV text for download (they are not stored in readable form)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["department", "role_level", "email", "link"])
+    writer.writerow(["department", "role_level", "email", "name", "link"])
     for inv in new_invites:
         p = inv.participant
-        writer.writerow([p.department, p.role_level, p.email or "", f"{base_url}/i/{inv.token}"])
+        writer.writerow([p.department, p.role_level, p.email or "", p.name or "", f"{base_url}/i/{inv.token}"])
     return buf.getvalue()
 
 
@@ -51,7 +51,7 @@ def detail_context(session: Session, engagement: Engagement, **extra: Any) -> di
     ctx: dict[str, Any] = {
         "engagement": engagement, "progress": progress(session, engagement), "roster": roster,
         "interviews": interviews, "new_invites": [], "problems": [], "message": None,
-        "invite_links_csv": invite_links_csv,
+        "invite_links_csv": invite_links_csv, "roster_names": "\n".join(roster_names(engagement)),
     }
     ctx.update(extra)
     return ctx

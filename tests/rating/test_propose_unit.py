@@ -48,8 +48,8 @@ def reply(level=3, quote_2="The governance committee has a charter", policy_leve
 
 
 def test_a_valid_reply_becomes_a_proposal_with_quotes_mapped_back_to_the_stored_text(rubric, settings, engine):
-    llm, fake = scripted_client(settings, engine, [reply()])
-    proposal = LLMRater(llm, rubric, names=["Maria Lopez"]).rate("governance_structures", EVIDENCE)
+    llm, fake = scripted_client(settings, engine, [reply()], names=["Maria Lopez"])
+    proposal = LLMRater(llm, rubric).rate("governance_structures", EVIDENCE)
     assert proposal.status == "proposed" and proposal.level == 3 and proposal.engine == FAKE_MODEL
     assert proposal.prompt_version == load_prompt("rate_component").version
     assert proposal.citations[0].quote == "We have a written data policy on retention and privacy, ask Maria Lopez at maria@city.gov"
