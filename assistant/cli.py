@@ -129,7 +129,7 @@ def synthesize_cmd(engagement: int) -> None:
     from tqdm import tqdm
 
     from assistant.rubric import get_rubric
-    from assistant.synthesis.embed import get_embedder
+    from assistant.embeddings import get_embedder
     from assistant.synthesis.run import synthesize
 
     settings = get_settings()
@@ -213,7 +213,7 @@ def themes_cmd(
 
     from assistant.imports import CSVImportError
     from assistant.synthesis.csv_themes import themes_for_csv
-    from assistant.synthesis.embed import get_embedder
+    from assistant.embeddings import get_embedder
 
     if not input_csv.is_file():
         typer.echo(f"Error: {input_csv} is not a file.", err=True)

@@ -64,7 +64,7 @@ def rate_evidence_file(input_path: Path, out: Path, settings: Settings, engine: 
         rater = LLMRater(get_llm(settings, make_engine(settings.database_url)), rubric, names=evidence.names)
     else:
         from assistant.rating.offline import OfflineRater
-        from assistant.synthesis.embed import get_embedder
+        from assistant.embeddings import get_embedder
 
         rater = OfflineRater(rubric, get_embedder(settings.embedding_model, settings.embedding_batch_size))
     proposal = rater.rate(evidence.component, evidence.segments)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.rating.evidence import Screened, is_instruction, screen, thin_reason, voice_mix
+from assistant.rating.evidence import Screened, screen, thin_reason, voice_mix
 from assistant.rating.schema import (
     INSUFFICIENT,
     PROPOSED,
@@ -37,7 +37,6 @@ from assistant.rating.schema import (
     Proposal,
 )
 from assistant.rubric import Component, Rubric
-from assistant.synthesis.segment import split_sentences
 
 ENGINE = "offline"
 RELEVANCE_FLOOR = 0.35  # cosine to an indicator's closest level description to count as addressing it
@@ -283,13 +282,8 @@ class OfflineRater:
 
 
 def _units(usable: list[Screened]) -> list[tuple[EvidenceItem, str]]:
-    """(item, sentence) pairs; each sentence a verbatim span of the item's text, instructions skipped."""
-    units = []
-    for s in usable:
-        for span in split_sentences(s.item.text):
-            if not is_instruction(span.text) and sum(ch.isalpha() for ch in span.text) >= 3:
-                units.append((s.item, span.text))
-    return units
+    """(item, sentence) pairs from the screened sentences: each a verbatim span of the item's text."""
+    return [(s.item, sentence) for s in usable for sentence in s.sentences]
 
 
 def _pick_citations(votes: list[_Vote], level: int, per_indicator: int = 4) -> list[Citation]:

@@ -74,7 +74,7 @@ def make_rater(settings: Settings, db_engine: Engine, rubric: Rubric, engagement
         return LLMRater(llm, rubric, names=engagement.settings.get("roster_names", []), engagement_id=engagement.id,
                         max_tokens=llm_max_tokens)
     from assistant.rating.offline import OfflineRater
-    from assistant.synthesis.embed import get_embedder
+    from assistant.embeddings import get_embedder
 
     return OfflineRater(rubric, embedder or get_embedder(settings.embedding_model, settings.embedding_batch_size))
 

@@ -19,7 +19,8 @@ from sqlmodel import col, select
 
 from assistant.charts import stacked_bars
 from assistant.config import Settings
-from assistant.imports import MAX_BYTES, CSVImportError, Mapping, import_csv, read_csv
+from assistant.csvfile import MAX_BYTES, CSVImportError, read_csv
+from assistant.imports import Mapping, import_csv
 from assistant.models import Engagement, SurveyImport, Theme
 from assistant.routes.consultant import get_component, get_engagement
 from assistant.routes.runs import run_context, run_panel
@@ -41,7 +42,7 @@ UPLOAD_TTL_S = 24 * 3600
 def start_synthesis(request: Request, engagement_id: int, session: SessionDep, db_engine: EngineDep,
                     settings: SettingsDep, rubric: RubricDep, user: Consultant) -> Response:
     """Queue synthesis of the engagement in the background; the page follows its progress."""
-    from assistant.synthesis.embed import get_embedder
+    from assistant.embeddings import get_embedder
     from assistant.synthesis.run import synthesize
 
     engagement = get_engagement(session, engagement_id)
@@ -198,7 +199,7 @@ def merge(request: Request, user: Consultant, found: ThemeInPath, session: Sessi
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/split", dependencies=[CSRFDep])
 def split(request: Request, user: Consultant, found: ThemeInPath, session: SessionDep, rubric: RubricDep,
           settings: SettingsDep) -> Response:
-    from assistant.synthesis.embed import get_embedder
+    from assistant.embeddings import get_embedder
 
     engagement, theme = found
     embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)

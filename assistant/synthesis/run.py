@@ -25,10 +25,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from assistant.config import Settings
+from assistant.embeddings import Embedder, embed_cached, text_hash
 from assistant.models import Interview, Participant, Run, Segment, Theme, ThemeMember, Turn, utcnow
+from assistant.sentences import is_non_answer
 from assistant.synthesis import themes as T
-from assistant.synthesis.embed import Embedder, embed_cached, text_hash
-from assistant.synthesis.segment import is_non_answer, segment
+from assistant.synthesis.segment import segment
 
 Progress = Callable[[float, str], None]
 
