@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from typing import Any, Optional
 
 import numpy as np
@@ -26,13 +25,11 @@ from sqlmodel import Session, col, select
 
 from assistant.config import Settings
 from assistant.embeddings import Embedder, embed_cached, text_hash
-from assistant.jobs import track_run
+from assistant.jobs import Progress, track_run
 from assistant.models import Interview, Participant, Segment, Theme, ThemeMember, Turn
 from assistant.sentences import is_non_answer
 from assistant.synthesis import themes as T
 from assistant.synthesis.segment import segment
-
-Progress = Callable[[float, str], None]
 
 RETAG_MARGIN = 0.15  # how much closer to another component's description a segment must be to move
 RETAG_MIN = 0.45  # and how close in absolute terms ("clearly belongs")
