@@ -11,6 +11,7 @@ import typer
 from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate, session_scope
 from assistant.logs_cli import audit_cmd, logs_cmd
+from assistant.rubric import get_rubric
 
 app = typer.Typer(help="DM3 Assistant: data-modernization maturity assessment.", no_args_is_help=True, add_completion=False)
 
@@ -129,8 +130,8 @@ def synthesize_cmd(engagement: int) -> None:
     """Build evidence segments and themes per component for ENGAGEMENT (re-runs keep curation)."""
     from tqdm import tqdm
 
-    from assistant.rubric import get_rubric
-    from assistant.synthesis.embed import get_embedder
+    from assistant.embeddings import get_embedder
+    from assistant.engines import engines_for
     from assistant.synthesis.run import synthesize
 
     settings = get_settings()
@@ -150,7 +151,9 @@ def synthesize_cmd(engagement: int) -> None:
         bar.update(round(fraction * 100) - bar.n)
 
     try:
-        stats = synthesize(engine, engagement, embedder, settings, progress=progress, rubric=get_rubric(str(settings.rubric_path)))
+        rubric = get_rubric(str(settings.rubric_path))
+        labeller = engines_for(settings, engine, rubric, engagement).labeller
+        stats = synthesize(engine, engagement, embedder, settings, progress=progress, rubric=rubric, labeller=labeller)
     finally:
         bar.close()
     comps = stats.get("components", {})
@@ -176,7 +179,6 @@ def import_csv_cmd(
 
     from assistant.imports import CSVImportError, Mapping, import_csv
     from assistant.models import Engagement
-    from assistant.rubric import get_rubric
 
     settings = get_settings()
     engine = _engine(settings)
@@ -214,7 +216,7 @@ def themes_cmd(
 
     from assistant.imports import CSVImportError
     from assistant.synthesis.csv_themes import themes_for_csv
-    from assistant.synthesis.embed import get_embedder
+    from assistant.embeddings import get_embedder
 
     if not input_csv.is_file():
         typer.echo(f"Error: {input_csv} is not a file.", err=True)
@@ -249,10 +251,16 @@ def rate_evidence_cmd(
     engine: str = typer.Option("auto", help="auto (LLM if DM3_LLM_* is set, else offline), offline or llm"),
 ) -> None:
     """Rate one component from a file of evidence segments; write the proposal (status, level, citations)."""
-    from assistant.rating.cli import rate_evidence_file
+    from assistant.engines import engines_for
+    from assistant.rating.cli import rate_evidence, read_evidence_file
 
+    settings = get_settings()
     try:
-        proposal = rate_evidence_file(input_path, out, get_settings(), engine)
+        evidence = read_evidence_file(input_path)
+        # no engagement: the file's own names are bound into the redaction
+        rater = engines_for(settings, None, get_rubric(str(settings.rubric_path)), None, choice=engine,
+                            names=evidence.names).rater
+        proposal = rate_evidence(evidence, rater, out)
     except ValueError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -269,6 +277,7 @@ def rate_cmd(
     component: Optional[list[str]] = typer.Option(None, "--component", "-c", help="rate only these components"),
 ) -> None:
     """Propose a maturity level for each component of an engagement (stored for consultant review)."""
+    from assistant.engines import engines_for
     from assistant.rating.run import propose_for_engagement
     from assistant.rubric import COMPONENT_IDS
 
@@ -278,8 +287,10 @@ def rate_cmd(
         typer.echo(f"Error: unknown component(s) {unknown} (use {list(COMPONENT_IDS)}) or engine {engine!r}", err=True)
         raise typer.Exit(2)
     try:
-        rows = propose_for_engagement(_engine(settings), engagement_id, settings,
-                                      components=component or COMPONENT_IDS, choice=engine)  # type: ignore[arg-type]
+        db_engine = _engine(settings)
+        rater = engines_for(settings, db_engine, get_rubric(str(settings.rubric_path)), engagement_id,
+                            choice=engine).rater
+        rows = propose_for_engagement(db_engine, engagement_id, rater, components=component or COMPONENT_IDS)
     except ValueError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(2) from exc

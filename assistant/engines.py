@@ -36,7 +36,7 @@ from assistant.privacy import Redactor
 from assistant.rating.offline import OfflineRater
 from assistant.rating.propose import LLMRater
 from assistant.rubric import Rubric, get_rubric
-from assistant.synthesis.embed import Embedder, get_embedder
+from assistant.embeddings import Embedder, get_embedder
 from assistant.synthesis.label import LLMLabeller
 
 EngineChoice = Literal["auto", "offline", "llm"]

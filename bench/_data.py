@@ -63,7 +63,7 @@ def cached_embeddings(texts: list[str], model_path: str, name: str) -> tuple[np.
     path = CACHE / f"{name}-{key}.npy"
     if path.exists():
         return np.load(path), 0.0
-    from assistant.synthesis.embed import get_embedder
+    from assistant.embeddings import get_embedder
 
     embedder = get_embedder(model_path)
     t0 = time.perf_counter()

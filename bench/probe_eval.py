@@ -179,7 +179,7 @@ def main() -> None:
     load_s = 0.0
     if not args.no_model:
         from assistant.interview.relatedness import Relatedness
-        from assistant.synthesis.embed import get_embedder
+        from assistant.embeddings import get_embedder
 
         t0 = time.perf_counter()
         relatedness = Relatedness(get_embedder(settings.embedding_model))

@@ -150,7 +150,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from assistant.config import Settings
-    from assistant.synthesis.embed import get_embedder
+    from assistant.embeddings import get_embedder
 
     settings = Settings(_env_file=None)
     rubric = load_rubric(settings.rubric_path)

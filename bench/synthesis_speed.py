@@ -22,11 +22,11 @@ from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.db import make_engine, migrate
+from assistant.embeddings import get_embedder
 from assistant.models import Engagement, Interview, Participant, Turn
 from assistant.rubric import get_rubric
-from assistant.synthesis.embed import get_embedder
+from assistant.sentences import is_non_answer, split_sentences
 from assistant.synthesis.run import synthesize
-from assistant.synthesis.segment import is_non_answer, split_sentences
 
 
 def texts_for(data_dir: Path, n: int) -> list[str]:

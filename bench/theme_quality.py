@@ -20,8 +20,9 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from assistant.config import Settings
+from assistant.sentences import is_non_answer
 from assistant.synthesis import themes as T
-from assistant.synthesis.segment import is_non_answer, segment
+from assistant.synthesis.segment import segment
 
 
 def ours(texts: list[str], x: np.ndarray) -> tuple[np.ndarray, float]:

@@ -51,7 +51,7 @@ def rubric():
 @pytest.fixture(scope="session")
 def embedder():
     """The real embedding model, loaded once per test session (synthesis and relatedness tests)."""
-    from assistant.synthesis.embed import get_embedder
+    from assistant.embeddings import get_embedder
 
     return get_embedder(Settings(_env_file=None).embedding_model)
 

@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from assistant.app import create_app
 from assistant.config import Settings
+from assistant.engines import engines_for
 from assistant.engagements import create_engagement, create_invite, set_llm_enabled, set_roster_names
 from assistant.models import Engagement, RatingProposal, Theme, Turn
 from assistant.rating.run import propose_for_engagement
@@ -169,13 +170,14 @@ def test_no_name_email_phone_or_address_reaches_the_llm(llm_on, engine, session,
         assert {t.engine for t in s.exec(select(Turn).where(Turn.kind == "probe")).all()} == {"recorder"}
 
     _seed_answers(session, engagement)
-    synthesize(engine, engagement.id, embedder, settings=llm_on, rubric=rubric)
+    engines = engines_for(llm_on, engine, rubric, engagement.id, embedder=embedder)  # as the web app and CLI do
+    synthesize(engine, engagement.id, embedder, settings=llm_on, rubric=rubric, labeller=engines.labeller)
     labels = recorder.tasks().count("ThemeLabel")
     assert labels >= 2
     with Session(engine) as s:
         assert "recorder" in {t.label_engine for t in s.exec(select(Theme)).all()}
 
-    rows = propose_for_engagement(engine, engagement.id, llm_on, rubric=rubric, embedder=embedder)
+    rows = propose_for_engagement(engine, engagement.id, engines.rater)
     assert recorder.tasks().count("LLMRating") >= 2  # the components with enough evidence went to the model
     assert {r.engine for r in rows} == {"recorder"} and not [r for r in rows if r.status == "failed"]
 
@@ -196,8 +198,9 @@ def test_with_the_llm_switched_off_the_server_receives_nothing(llm_on, engine, s
     session.commit()
     _interview_with_probes(llm_on, session, engagement)
     _seed_answers(session, engagement)
-    synthesize(engine, engagement.id, embedder, settings=llm_on, rubric=rubric)
-    rows = propose_for_engagement(engine, engagement.id, llm_on, rubric=rubric, embedder=embedder)
+    engines = engines_for(llm_on, engine, rubric, engagement.id, embedder=embedder)  # as the web app and CLI do
+    synthesize(engine, engagement.id, embedder, settings=llm_on, rubric=rubric, labeller=engines.labeller)
+    rows = propose_for_engagement(engine, engagement.id, engines.rater)
     assert recorder.requests == []
     with Session(engine) as s:
         probes = s.exec(select(Turn).where(Turn.kind == "probe")).all()

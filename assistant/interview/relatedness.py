@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 
-from assistant.synthesis.embed import Embedder, get_embedder
+from assistant.embeddings import Embedder, get_embedder
 
 
 class Relatedness:

@@ -2,8 +2,9 @@
 
 INPUT: ``{"component": "<id>", "segments": [{"id", "participant", "text", "department"?, "role_level"?}],
 "names"?: [roster names to redact]}``. OUTPUT: the proposal's ``file_dict`` (status, level,
-indicators, citations, rationale, ...). The LLM engine is used when ``DM3_LLM_BASE_URL`` and
-``DM3_LLM_MODEL`` are set (its calls are logged in the configured database); offline otherwise.
+indicators, citations, rationale, ...). The command picks the engine through the seam: the LLM when
+``DM3_LLM_BASE_URL`` and ``DM3_LLM_MODEL`` are set (its calls are logged in the configured database,
+the file's ``names`` bound into redaction), offline otherwise.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from assistant.config import Settings
-from assistant.engines import engines_for
-from assistant.rating.schema import EvidenceItem, Proposal
-from assistant.rubric import COMPONENT_IDS, get_rubric
+from assistant.rating.schema import EvidenceItem, Proposal, Rater
+from assistant.rubric import COMPONENT_IDS
 
 
 class EvidenceFile(BaseModel):
@@ -46,14 +45,9 @@ def read_evidence_file(path: Path) -> EvidenceFile:
     return parsed
 
 
-def rate_evidence_file(input_path: Path, out: Path, settings: Settings, engine: str = "auto") -> Proposal:
-    """Rate the file's component with the offline engine or (when configured, or ``engine="llm"``) the
-    LLM engine; write the proposal JSON to ``out`` and return it."""
-    evidence = read_evidence_file(input_path)
-    # no engagement here: the file's own names are bound into the redaction, and the LLM's calls
-    # are logged in the configured database (the seam opens it only when the LLM is used)
-    rater = engines_for(settings, None, get_rubric(str(settings.rubric_path)), None, choice=engine,
-                        names=evidence.names).rater
+def rate_evidence(evidence: EvidenceFile, rater: Rater, out: Path) -> Proposal:
+    """Rate the file's component with ``rater`` (from the engine seam); write the proposal JSON to
+    ``out`` and return it."""
     proposal = rater.rate(evidence.component, evidence.segments)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

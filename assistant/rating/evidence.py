@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from assistant.rating.schema import EvidenceItem, VoiceMix
 from assistant.rubric import EvidenceMinimum
-from assistant.synthesis.segment import split_sentences
+from assistant.sentences import MIN_LETTERS, letters, split_sentences
 
 REMOVED = "[instruction to the rater removed]"
 
@@ -40,12 +40,16 @@ def is_instruction(sentence: str) -> bool:
 
 @dataclass(frozen=True)
 class Screened:
-    """One usable item with ``view``: its text with instruction sentences replaced by a marker,
-    and ``scoring``: the text with them dropped (what the offline engine reads)."""
+    """One usable item, split into sentences once for both engines.
+
+    ``view`` is its text with instruction sentences replaced by a marker (what the LLM reads);
+    ``sentences`` are its other sentences with something to say (at least ``MIN_LETTERS``
+    letters), each a verbatim span of the item's text (what the offline engine reads and quotes).
+    """
 
     item: EvidenceItem
     view: str
-    scoring: str
+    sentences: tuple[str, ...]
     flagged: int  # how many sentences were instructions
 
 
@@ -54,9 +58,10 @@ def screen(items: Sequence[EvidenceItem]) -> tuple[list[Screened], list[str]]:
     usable: list[Screened] = []
     excluded: list[str] = []
     for item in items:
-        spans = split_sentences(item.text)
-        kept, view_parts, flagged, cursor = [], [], 0, 0
-        for span in spans:
+        kept: list[str] = []
+        view_parts: list[str] = []
+        flagged, cursor = 0, 0
+        for span in split_sentences(item.text):
             view_parts.append(item.text[cursor:span.start])
             if is_instruction(span.text):
                 flagged += 1
@@ -66,11 +71,11 @@ def screen(items: Sequence[EvidenceItem]) -> tuple[list[Screened], list[str]]:
                 view_parts.append(span.text)
             cursor = span.end
         view_parts.append(item.text[cursor:])
-        scoring = " ".join(kept).strip()
-        if sum(ch.isalpha() for ch in scoring) < 3:
+        if letters(" ".join(kept)) < MIN_LETTERS:
             excluded.append(item.id)
             continue
-        usable.append(Screened(item, "".join(view_parts) if flagged else item.text, scoring, flagged))
+        sentences = tuple(text for text in kept if letters(text) >= MIN_LETTERS)
+        usable.append(Screened(item, "".join(view_parts) if flagged else item.text, sentences, flagged))
     return usable, excluded
 
 

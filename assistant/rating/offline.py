@@ -16,6 +16,10 @@ Each indicator's evidence level counts people, not mentions: every participant g
 the lower median across participants, and when frontline/supervisor and manager/executive
 accounts differ by two levels or more it leans to the lower side (what is seen on the ground).
 The component level then comes from the rubric rule, as do the judgments.
+
+Themes feed the citations, not the level: an indicator's quotes (one per person, nearest its
+level first) are drawn from as many of the themes synthesis found as speak to it at that level,
+so a proposal shows the spread of what people said rather than several takes on one point.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.rating.evidence import Screened, is_instruction, screen, thin_reason, voice_mix
+from assistant.rating.evidence import Screened, screen, thin_reason, voice_mix
 from assistant.rating.schema import (
     INSUFFICIENT,
     PROPOSED,
@@ -37,7 +41,6 @@ from assistant.rating.schema import (
     Proposal,
 )
 from assistant.rubric import Component, Rubric
-from assistant.synthesis.segment import split_sentences
 
 ENGINE = "offline"
 RELEVANCE_FLOOR = 0.35  # cosine to an indicator's closest level description to count as addressing it
@@ -283,27 +286,32 @@ class OfflineRater:
 
 
 def _units(usable: list[Screened]) -> list[tuple[EvidenceItem, str]]:
-    """(item, sentence) pairs; each sentence a verbatim span of the item's text, instructions skipped."""
-    units = []
-    for s in usable:
-        for span in split_sentences(s.item.text):
-            if not is_instruction(span.text) and sum(ch.isalpha() for ch in span.text) >= 3:
-                units.append((s.item, span.text))
-    return units
+    """(item, sentence) pairs from the screened sentences: each a verbatim span of the item's text."""
+    return [(s.item, sentence) for s in usable for sentence in s.sentences]
 
 
 def _pick_citations(votes: list[_Vote], level: int, per_indicator: int = 4) -> list[Citation]:
-    """One quote per participant, those nearest the indicator's level first, signal matches preferred."""
+    """Up to ``per_indicator`` quotes for an indicator at ``level``, one per participant, drawn
+    across themes.
+
+    Quotes nearest the level come first, then signal matches; among quotes equally good on both,
+    one from a theme (``EvidenceItem.theme``) not cited yet for this indicator comes before another
+    from a theme already cited, then the closer to the indicator's descriptions. So an indicator
+    that several themes speak to is cited from each of them, not only from the loudest one.
+    """
     ranked = sorted(votes, key=lambda v: (abs(v.level - level), not v.by_signal, -v.similarity))
     chosen: list[Citation] = []
     people: set[str] = set()
-    for vote in ranked:
-        if vote.item.participant in people:
-            continue
-        people.add(vote.item.participant)
-        chosen.append(Citation(segment_id=vote.item.id, quote=vote.sentence))
-        if len(chosen) >= per_indicator:
+    themes: set[str | None] = set()
+    while len(chosen) < per_indicator:
+        ranked = [v for v in ranked if v.item.participant not in people]
+        if not ranked:
             break
+        # min() keeps the first of equals, so the order above settles every tie
+        vote = min(ranked, key=lambda v: (abs(v.level - level), not v.by_signal, v.item.theme in themes))
+        people.add(vote.item.participant)
+        themes.add(vote.item.theme)
+        chosen.append(Citation(segment_id=vote.item.id, quote=vote.sentence))
     return chosen
 
 

@@ -7,6 +7,8 @@ Rules enforced:
 - staff text travels only inside ``as_data("segment")`` blocks, so it cannot speak as the prompt;
   the port redacts emails, phones, street addresses and the engagement's people's names (bound
   into the client by ``assistant.engines``) when ``settings.llm_redact`` is on;
+- segments reach the model grouped by theme (a theme label is data too, in ``as_data("theme")``)
+  and the prompt asks for an indicator's citations from each theme that speaks to it;
 - every reply passes ``validate_proposal`` (ids, verbatim quotes, rule-consistent level and
   judgments, enough distinct participants) or is sent back with the errors, at most
   ``settings.llm_max_retries`` times; after that the proposal is stored as ``failed`` with the
@@ -119,20 +121,31 @@ class LLMRater:
         return self.llm.model
 
     def variables(self, component_id: str, items: Sequence[EvidenceItem], views: dict[str, str]) -> dict:
-        """The prompt variables: the rubric component, its rule and minimums, and the evidence."""
+        """The prompt variables: the rubric component, its rule and minimums, and the evidence
+        grouped by theme (themes in order of their first segment, segments without one last)."""
         labels: dict[str, str] = {}
         for item in items:
             labels.setdefault(item.participant, f"P{len(labels) + 1}")
+        groups: dict[str | None, list[EvidenceItem]] = {}
+        for item in items:
+            groups.setdefault(item.theme, []).append(item)
+        if None in groups:
+            groups[None] = groups.pop(None)  # "not in any theme" goes last
         return {
             "component": self.rubric.component(component_id),
             "levels": self.rubric.levels,
             "rule": self.rubric.rule_for(component_id),
             "minimum": self.rubric.minimum_for(component_id),
-            "segments": [
-                {"id": i.id, "participant": labels[i.participant], "role_level": i.role_level,
-                 "department": i.department, "text": views[i.id]}
-                for i in items
+            "groups": [
+                {"theme": theme, "participants": len({i.participant for i in members}), "segments": [
+                    {"id": i.id, "participant": labels[i.participant], "role_level": i.role_level,
+                     "department": i.department, "text": views[i.id]}
+                    for i in members
+                ]}
+                for theme, members in groups.items()
             ],
+            "themes": sum(1 for theme in groups if theme is not None),
+            "segment_count": len(items),
             "participants": len(labels),
             "example_id": items[0].id if items else "E-1",
         }

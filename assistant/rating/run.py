@@ -18,11 +18,10 @@ from typing import Optional
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from assistant.config import Settings
-from assistant.engines import EngineChoice, engines_for
-from assistant.models import Engagement, Participant, RatingProposal, Run, Segment, Theme, ThemeMember, utcnow
-from assistant.rating.schema import EvidenceItem, Proposal, segment_ref
-from assistant.rubric import COMPONENT_IDS, Rubric, get_rubric
+from assistant.jobs import track_run
+from assistant.models import Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember
+from assistant.rating.schema import EvidenceItem, Proposal, Rater, segment_ref
+from assistant.rubric import COMPONENT_IDS
 
 
 def load_evidence(session: Session, engagement_id: int) -> dict[str, list[EvidenceItem]]:
@@ -78,65 +77,42 @@ def store_proposal(session: Session, engagement_id: int, proposal: Proposal, run
 def propose_for_engagement(
     db_engine: Engine,
     engagement_id: int,
-    settings: Settings,
-    rubric: Optional[Rubric] = None,
+    rater: Rater,
     components: Iterable[str] = COMPONENT_IDS,
-    choice: EngineChoice = "auto",
     started_by: Optional[int] = None,
-    embedder=None,  # noqa: ANN001
-    llm_max_tokens: int = 900,
     run_id: Optional[int] = None,
 ) -> list[RatingProposal]:
-    """Rate ``components`` of an engagement; returns the new RatingProposal rows (one per component).
+    """Rate ``components`` of an engagement with ``rater`` (from the engine seam,
+    ``assistant.engines.engines_for(...).rater``); returns the new RatingProposal rows (one per component).
 
     Rules enforced: every component gets a row, even with no evidence at all (then
     ``insufficient_evidence``); an LLM failure is stored as ``failed``, never replaced by the
-    offline answer; the Run row ends ``done`` (or ``failed`` with the error if the stage crashed).
-    ``run_id`` names a queued Run (a background job) to use instead of creating one.
+    offline answer; the Run row's lifecycle is ``assistant.jobs.track_run``: it ends ``done``, or
+    ``failed`` with the error if the stage crashed. ``run_id`` names a queued Run (a background
+    job) to claim instead of creating one.
     """
-    rubric = rubric or get_rubric(str(settings.rubric_path))
     components = list(components)
     with Session(db_engine, expire_on_commit=False) as session:
-        engagement = session.get(Engagement, engagement_id)
-        if engagement is None:
+        if session.get(Engagement, engagement_id) is None:
             raise ValueError(f"no engagement with id {engagement_id}; list them in the web app or create one")
-        run = session.get(Run, run_id) if run_id is not None else None
-        if run is None:
-            run = Run(engagement_id=engagement_id, kind="rating", started_by=started_by)
-        run.status, run.message = "running", "rating components"
-        session.add(run)
-        session.commit()
-        evidence = load_evidence(session, engagement_id)
-    try:
-        rater = engines_for(settings, db_engine, rubric, engagement, choice=choice, embedder=embedder,
-                            llm_max_tokens=llm_max_tokens).rater
+    with track_run(db_engine, engagement_id, "rating", run_id=run_id, started_by=started_by,
+                   message="rating components") as run:
+        with Session(db_engine, expire_on_commit=False) as session:
+            evidence = load_evidence(session, engagement_id)
         proposals = []
         for n, component in enumerate(components, start=1):
             proposals.append(rater.rate(component, evidence.get(component, [])))
-            with Session(db_engine) as session:  # progress for the UI, in its own short transaction
-                row = session.get(Run, run.id)
-                row.progress = n / len(components)
-                row.message = f"rated {n} of {len(components)} components"
-                session.add(row)
-                session.commit()
-    except Exception as exc:
-        with Session(db_engine) as session:
-            row = session.get(Run, run.id)
-            row.status, row.message, row.finished_at = "failed", f"{type(exc).__name__}: {exc}"[:500], utcnow()
-            session.add(row)
+            run.progress(n / len(components), f"rated {n} of {len(components)} components")
+        with Session(db_engine, expire_on_commit=False) as session:
+            rows = [store_proposal(session, engagement_id, p, run.id) for p in proposals]
             session.commit()
-        raise
-    with Session(db_engine, expire_on_commit=False) as session:
-        rows = [store_proposal(session, engagement_id, p, run.id) for p in proposals]
-        row = session.get(Run, run.id)
-        row.status, row.progress, row.finished_at = "done", 1.0, utcnow()
-        row.message = f"{sum(p.status == 'proposed' for p in proposals)} of {len(proposals)} components rated"
-        row.stats = {
-            "engine": proposals[0].engine if proposals else "",
-            "components": {p.component: {"status": p.status, "level": p.level} for p in proposals},
-        }
-        session.add(row)
-        session.commit()
-        for r in rows:
-            session.refresh(r)
+            for r in rows:
+                session.refresh(r)
+        run.done(
+            stats={
+                "engine": proposals[0].engine if proposals else "",
+                "components": {p.component: {"status": p.status, "level": p.level} for p in proposals},
+            },
+            message=f"{sum(p.status == 'proposed' for p in proposals)} of {len(proposals)} components rated",
+        )
     return rows

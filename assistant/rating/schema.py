@@ -10,7 +10,8 @@ model must not be trusted with (status, voice mix, engine, prompt version).
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from collections.abc import Sequence
+from typing import Literal, Optional, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -113,3 +114,9 @@ class LLMRating(BaseModel):
     level: Optional[int] = Field(description="the component level the rule gives, null when the rule gives none")
     rationale: str
     confidence: float
+
+
+class Rater(Protocol):
+    """What the rating stage asks of an engine (offline or LLM): a proposal for one component."""
+
+    def rate(self, component_id: str, items: Sequence[EvidenceItem]) -> Proposal: ...

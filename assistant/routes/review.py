@@ -37,12 +37,14 @@ def overview(request: Request, engagement: ConsultantEngagement, session: Sessio
 def run_rating(request: Request, engagement: ConsultantEngagement, session: SessionDep, db_engine: EngineDep,
                settings: SettingsDep, rubric: RubricDep, user: Consultant) -> Response:
     """Queue the rating of every component in the background; the page follows its progress."""
+    from assistant.engines import engines_for
     from assistant.rating.run import propose_for_engagement
 
     session.commit()  # hold no transaction while the engines work
 
     def work(run_id: int) -> None:
-        propose_for_engagement(db_engine, engagement.id, settings, rubric=rubric, started_by=user.id, run_id=run_id)
+        rater = engines_for(settings, db_engine, rubric, engagement).rater
+        propose_for_engagement(db_engine, engagement.id, rater, started_by=user.id, run_id=run_id)
 
     _run, created = request.app.state.jobs.submit(engagement.id, "rating", work, started_by=user.id)
     if is_htmx(request):

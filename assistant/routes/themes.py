@@ -20,7 +20,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from assistant.config import Settings
-from assistant.imports import MAX_BYTES, CSVImportError, Mapping, Parsed, import_csv, read_csv
+from assistant.csvfile import MAX_BYTES, CSVImportError, Parsed, read_csv
+from assistant.imports import Mapping, import_csv
 from assistant.models import Engagement, Theme
 from assistant.routes.deps import ComponentInPath, ConsultantEngagement, ThemeInPath, form_id
 from assistant.rubric import Rubric
@@ -44,14 +45,17 @@ UPLOAD_TTL_S = 24 * 3600
 def start_synthesis(request: Request, engagement: ConsultantEngagement, session: SessionDep, db_engine: EngineDep,
                     settings: SettingsDep, rubric: RubricDep, user: Consultant) -> Response:
     """Queue synthesis of the engagement in the background; the page follows its progress."""
-    from assistant.synthesis.embed import get_embedder
+    from assistant.embeddings import get_embedder
+    from assistant.engines import engines_for
     from assistant.synthesis.run import synthesize
 
     session.commit()  # hold no transaction while synthesis runs
 
     def work(run_id: int) -> None:
         embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
-        synthesize(db_engine, engagement.id, embedder, settings=settings, run_id=run_id, rubric=rubric)
+        labeller = engines_for(settings, db_engine, rubric, engagement).labeller
+        synthesize(db_engine, engagement.id, embedder, settings=settings, run_id=run_id, rubric=rubric,
+                   labeller=labeller)
 
     _run, created = request.app.state.jobs.submit(engagement.id, "synthesis", work, started_by=user.id)
     if is_htmx(request):
@@ -147,7 +151,7 @@ def merge(request: Request, user: Consultant, engagement: ConsultantEngagement, 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/split", dependencies=[CSRFDep])
 def split(request: Request, user: Consultant, engagement: ConsultantEngagement, theme: ThemeInPath,
           session: SessionDep, rubric: RubricDep, settings: SettingsDep) -> Response:
-    from assistant.synthesis.embed import get_embedder
+    from assistant.embeddings import get_embedder
 
     embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
     return _curate(request, session, rubric, engagement, theme,

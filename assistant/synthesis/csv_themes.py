@@ -7,10 +7,10 @@ from typing import Any, Optional
 
 import numpy as np
 
-from assistant.imports import CSVImportError, check_columns, read_csv
+from assistant.csvfile import CSVImportError, check_columns, read_csv
+from assistant.embeddings import Embedder
+from assistant.sentences import is_non_answer
 from assistant.synthesis import themes as T
-from assistant.synthesis.embed import Embedder
-from assistant.synthesis.segment import is_non_answer
 
 Tick = Callable[[int], None]
 

@@ -11,10 +11,10 @@ from typing import Optional
 import numpy as np
 from sqlmodel import Session, select
 
+from assistant.embeddings import Embedder, embed_cached
 from assistant.models import Segment, Theme, ThemeMember, User
 from assistant.security import audit
 from assistant.synthesis import themes as T
-from assistant.synthesis.embed import Embedder, embed_cached
 
 
 class CurationError(ValueError):

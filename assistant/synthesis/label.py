@@ -8,7 +8,7 @@ from the engine seam (``assistant.engines``), never built here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
@@ -43,6 +43,15 @@ def validator(member_ids: set[int]):
     return check
 
 
+class Labeller(Protocol):
+    """What synthesis asks of a labelling engine: a validated label and summary for one theme."""
+
+    @property
+    def engine(self) -> str: ...
+
+    def label(self, component: str, keywords: list[str], segments: list[dict[str, Any]], size: int) -> ThemeLabel: ...
+
+
 class LLMLabeller:
     """Theme labels and summaries written by the LLM (a client built by ``assistant.engines``)."""
 
@@ -63,7 +72,7 @@ class LLMLabeller:
         )
 
 
-def label_themes(engine: Engine, labeller: LLMLabeller, engagement_id: int, run_id: int) -> dict[str, int]:
+def label_themes(engine: Engine, labeller: Labeller, engagement_id: int, run_id: int) -> dict[str, int]:
     """Relabel this run's machine themes with ``labeller``; returns counts {"llm": n, "offline": n}."""
     counts = {"llm": 0, "offline": 0}
     with Session(engine, expire_on_commit=False) as s:

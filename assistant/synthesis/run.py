@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from typing import Any, Optional
 
 import numpy as np
@@ -25,38 +24,17 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from assistant.config import Settings
-from assistant.engines import engines_for
-from assistant.models import Interview, Participant, Run, Segment, Theme, ThemeMember, Turn, utcnow
+from assistant.embeddings import Embedder, embed_cached, text_hash
+from assistant.jobs import Progress, track_run
+from assistant.models import Interview, Participant, Segment, Theme, ThemeMember, Turn
+from assistant.sentences import is_non_answer
 from assistant.synthesis import themes as T
-from assistant.synthesis.embed import Embedder, embed_cached, text_hash
-from assistant.synthesis.segment import is_non_answer, segment
-
-Progress = Callable[[float, str], None]
+from assistant.synthesis.label import Labeller, label_themes
+from assistant.synthesis.segment import segment
 
 RETAG_MARGIN = 0.15  # how much closer to another component's description a segment must be to move
 RETAG_MIN = 0.45  # and how close in absolute terms ("clearly belongs")
 PLACE_SIM = 0.6  # cosine to a curated theme's centroid that always counts as "fits" (MiniLM scale)
-
-
-def start_run(session: Session, engagement_id: int, started_by: Optional[int] = None) -> Run:
-    """A queued synthesis Run row (committed), for a background job to pick up."""
-    run = Run(engagement_id=engagement_id, kind="synthesis", status="queued", started_by=started_by)
-    session.add(run)
-    session.commit()
-    session.refresh(run)
-    return run
-
-
-def _set_run(engine: Engine, run_id: int, **fields: Any) -> None:
-    # its own short transaction, so pollers see progress while the stage works
-    with Session(engine) as s:
-        run = s.get(Run, run_id)
-        if run is None:
-            return
-        for k, v in fields.items():
-            setattr(run, k, v)
-        s.add(run)
-        s.commit()
 
 
 # --- evidence ---------------------------------------------------------------------------------
@@ -289,27 +267,21 @@ def synthesize(
     run_id: Optional[int] = None,
     rubric: Any = None,
     segment_mode: str = "answer",
-    label_with_llm: bool = True,
+    labeller: Optional[Labeller] = None,
 ) -> dict[str, Any]:
     """Run synthesis for one engagement and return its stats (also stored on the Run row).
 
-    Creates a Run row unless ``run_id`` names a queued one; marks it running, then done (or
-    failed with the error message, re-raising). ``progress(fraction, message)`` is called as
-    stages finish. Rules: see the module docstring.
+    The run's lifecycle is ``assistant.jobs.track_run``: it claims the queued Run ``run_id`` (or
+    creates one), records progress, and ends done (or failed with the error, re-raised).
+    ``progress(fraction, message)`` is called as stages finish. ``labeller`` (from the engine seam,
+    ``assistant.engines.engines_for(...).labeller``) relabels the new themes; None keeps the offline
+    labels and summaries. Rules: see the module docstring.
     """
     t0 = time.perf_counter()
-    if run_id is None:
-        with Session(engine, expire_on_commit=False) as s:
-            run_id = start_run(s, engagement_id).id
-    assert run_id is not None
-
-    def step(fraction: float, message: str) -> None:
-        _set_run(engine, run_id, progress=fraction, message=message)
-        if progress:
-            progress(fraction, message)
-
-    _set_run(engine, run_id, status="running", progress=0.0, message="Collecting answers")
-    try:
+    with track_run(engine, engagement_id, "synthesis", run_id=run_id, message="Collecting answers",
+                   on_progress=progress) as run:
+        run_id = run.id
+        step = run.progress
         stats: dict[str, Any] = {"run_id": run_id}
         with Session(engine, expire_on_commit=False) as session:
             stats["segments_" + "refresh"] = refresh_segments(session, engagement_id, segment_mode)
@@ -352,18 +324,9 @@ def synthesize(
                     session, engagement_id, comp, by_comp.get(comp, []), vectors, run_id, people)
                 session.commit()  # one component per transaction: progress writes must not wait
             session.commit()
-        # the engine seam decides (it honours the engagement's "LLM off"); None keeps the offline labels
-        labeller = engines_for(settings, engine, rubric, engagement_id).labeller if label_with_llm and settings else None
         if labeller is not None:
             step(0.9, "Labelling themes with the LLM")
-            from assistant.synthesis.label import label_themes
-
             stats["llm_labels"] = label_themes(engine, labeller, engagement_id, run_id)
         stats["seconds"] = round(time.perf_counter() - t0, 3)
-        _set_run(engine, run_id, status="done", progress=1.0, message="Done", stats=stats, finished_at=utcnow())
-        if progress:
-            progress(1.0, "Done")
-        return stats
-    except Exception as exc:
-        _set_run(engine, run_id, status="failed", message=f"Synthesis failed: {exc}", finished_at=utcnow())
-        raise
+        run.done(stats)
+    return stats

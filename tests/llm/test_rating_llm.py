@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from assistant.engines import engines_for
 from assistant.models import LLMCall, RatingProposal
 from assistant.rating.run import load_evidence, propose_for_engagement
 from assistant.rating.schema import Proposal
@@ -30,8 +31,8 @@ def test_llm_rating_is_a_validated_proposal_or_a_recorded_failure(llm_settings, 
     with Session(llm_engine, expire_on_commit=False) as s:
         eng = make_engagement(s)
         seed_evidence(s, eng, "governance_structures", EVIDENCE)
-    [row] = propose_for_engagement(llm_engine, eng.id, settings, rubric=rubric, components=["governance_structures"],
-                                    llm_max_tokens=450)
+    rater = engines_for(settings, llm_engine, rubric, eng.id, llm_max_tokens=450).rater
+    [row] = propose_for_engagement(llm_engine, eng.id, rater, components=["governance_structures"])
     assert row.engine == settings.llm_model  # the LLM engine answered for itself, success or not
     with Session(llm_engine) as s:
         calls = s.exec(select(LLMCall).where(LLMCall.task == "rate_component")).all()

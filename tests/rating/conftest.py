@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.config import Settings
+from assistant.embeddings import get_embedder
 from assistant.rating.offline import OfflineRater
 from assistant.rating.schema import EvidenceItem
-from assistant.synthesis.embed import get_embedder
 
 
 def items(rows: list[tuple[str, str, str]], prefix: str = "E-") -> list[EvidenceItem]:
@@ -49,7 +49,7 @@ def seed_evidence(session, engagement, component: str, rows: list[tuple[str, str
     """Participants (one per distinct name) and active Segment rows for ``component`` from
     (name, role level, text) rows; returns {name: Participant}. Committed."""
     from assistant.models import Participant, Segment
-    from assistant.synthesis.embed import text_hash
+    from assistant.embeddings import text_hash
 
     people = {} if people is None else people
     for name, role, text in rows:

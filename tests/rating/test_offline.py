@@ -110,3 +110,40 @@ def test_frontline_and_executive_accounts_in_conflict_lean_lower(rater, monkeypa
     assert plain.level == 4 and plain.level > proposal.level, plain.rationale
     plain_levels = {i.indicator_id: i.evidence_level for i in plain.indicators}
     assert plain_levels["dlc_flow"] == 4 and plain_levels["dlc_use"] == 4
+
+
+# Five people in one theme describe the governance committee's decision log; one person, in
+# another theme, mentions the governance dashboard in fewer, vaguer words (so it is the least
+# similar to the indicator's descriptions and would never be among the four closest quotes).
+DECISION_LOG = [
+    ("ana", "frontline",
+     "The governance committee's decisions are recorded in a decision log, tracked and acted on."),
+    ("ben", "manager",
+     "The cross-department governance committee keeps a decision log, and decisions are tracked and acted on."),
+    ("cy", "supervisor",
+     "Our data governance committee records its decisions in a decision log and tracks each to completion."),
+    ("dee", "frontline",
+     "Each decision of the governance committee goes into the decision log and is tracked until it is acted on."),
+    ("eli", "manager",
+     "The governance committee's decision log is tracked, and its decisions are acted on across departments."),
+]
+DASHBOARD = [("fay", "executive", "Someone set up a governance dashboard on the intranet.")]
+
+
+def test_citations_are_drawn_from_every_theme_that_speaks_to_an_indicator(rater):
+    evidence = [i.model_copy(update={"theme": "Decision log"}) for i in items(DECISION_LOG)] + [
+        i.model_copy(update={"theme": "Governance dashboard"}) for i in items(DASHBOARD, prefix="E-D")]
+    theme_of = {i.id: i.theme for i in evidence}
+    proposal = rater.rate("governance_structures", evidence)
+    assert proposal.status == "proposed"
+    body = next(ind for ind in proposal.indicators if ind.indicator_id == "gov_body")
+    assert {theme_of[c.segment_id] for c in body.citations} == {"Decision log", "Governance dashboard"}
+    assert len({c.segment_id for c in body.citations}) == len(body.citations)  # still one quote per person
+    # themes shape which quotes are cited, never the level
+    unthemed = rater.rate("governance_structures", [i.model_copy(update={"theme": None}) for i in evidence])
+    assert unthemed.level == proposal.level
+    assert [i.evidence_level for i in unthemed.indicators] == [i.evidence_level for i in proposal.indicators]
+    # ...and without themes the same evidence is cited from the closest quotes alone: the theme is
+    # what brought the dashboard quote in
+    unthemed_body = next(ind for ind in unthemed.indicators if ind.indicator_id == "gov_body")
+    assert "E-D1" not in {c.segment_id for c in unthemed_body.citations}

@@ -6,8 +6,8 @@ import re
 
 from sqlmodel import select
 
+from assistant.embeddings import text_hash
 from assistant.models import AuditEvent, Decision, Interview, Participant, Segment, Theme, ThemeMember, Turn, utcnow
-from assistant.synthesis.embed import text_hash
 from tests.factories import csrf_of, make_engagement, wait_for_run
 from tests.rating.conftest import GOV_HIGH
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.synthesis.segment import is_non_answer, segment, split_sentences
+from assistant.sentences import is_non_answer, split_sentences
+from assistant.synthesis.segment import segment
 
 
 def test_sentence_spans_are_verbatim_and_keep_abbreviations_together():

@@ -1,4 +1,4 @@
-"""Sentence embeddings, loaded offline and cached in the database by (model, text hash)."""
+"""Sentence embeddings shared by every stage, loaded offline and cached in the database by (model, text hash)."""
 
 from __future__ import annotations
 
