@@ -126,12 +126,14 @@ def interview_page(request: Request, token: str, session: SessionDep, rubric: Ru
 
 @router.post("/i/{token}/consent", dependencies=[CSRFDep])
 def consent(request: Request, token: str, session: SessionDep, rubric: RubricDep, engine: EngineDep,
-            choice: Annotated[str, Form()]) -> Response:
+            choice: Annotated[str, Form()], quotes: Annotated[str, Form()] = "") -> Response:
     try:
         participant = actions.participant_for_token(session, token)
     except LinkError as exc:
         return _link_error(request, exc)
     interview = actions.record_consent(session, participant, choice == "yes", rubric)
+    if choice == "yes":
+        actions.set_quote_consent(session, participant, quotes == "yes")
     if interview is not None:
         actions.advance(session, interview, rubric, OfflineProber(rubric))
     return RedirectResponse(f"/i/{token}", status_code=303)
@@ -263,7 +265,7 @@ def edit_save(
 
 
 @router.get("/i/{token}/review")
-def review(request: Request, token: str, session: SessionDep, rubric: RubricDep) -> Response:
+def review(request: Request, token: str, session: SessionDep, rubric: RubricDep, quotes: str = "") -> Response:
     try:
         conv = _open(session, token)
     except LinkError as exc:
@@ -272,7 +274,18 @@ def review(request: Request, token: str, session: SessionDep, rubric: RubricDep)
         return RedirectResponse(f"/i/{token}", status_code=303)
     items = actions.review_items(conv.interview, conv.turns, rubric)
     return render(request, "staff/review.html", {"conv": conv, "token": token, "items": items,
-                                                  "progress": _progress(conv, rubric)})
+                                                  "progress": _progress(conv, rubric), "quotes_saved": quotes == "saved"})
+
+
+@router.post("/i/{token}/quotes", dependencies=[CSRFDep])
+def quote_consent(request: Request, token: str, session: SessionDep, quotes: Annotated[str, Form()] = "") -> Response:
+    """Change whether the report may quote this person's words (from the review page)."""
+    try:
+        participant = actions.participant_for_token(session, token)
+    except LinkError as exc:
+        return _link_error(request, exc)
+    actions.set_quote_consent(session, participant, quotes == "yes")
+    return RedirectResponse(f"/i/{token}/review?quotes=saved#quotes", status_code=303)
 
 
 @router.post("/i/{token}/submit", dependencies=[CSRFDep])
