@@ -231,10 +231,12 @@ def plan(inp: PlanInput) -> Plan:
 
     # ordering edges: real dependencies plus "a component's earlier step first"
     before: dict[str, set[str]] = {k: set(items[k].depends_on) for k in items}
+    earlier_step: dict[str, set[str]] = {k: set() for k in items}
     for a in items.values():
         for b in items.values():
             if a.component == b.component and a.from_level is not None and b.from_level is not None \
                     and b.from_level < a.from_level:
+                earlier_step[a.key].add(b.key)
                 before[a.key].add(b.key)
     # a pinned item sets the latest phase for everything it needs
     deadline: dict[str, int] = {}
@@ -258,7 +260,7 @@ def plan(inp: PlanInput) -> Plan:
         _, _, key = heapq.heappop(heap)
         item = items[key]
         dep_phase = max([items[d].phase for d in item.depends_on] + [0])
-        step_phase = max([items[d].phase + 1 for d in before[key] - set(item.depends_on)] + [0])
+        step_phase = max([items[d].phase + 1 for d in earlier_step[key]] + [0])
         earliest = max(dep_phase, step_phase)
         reasons = []
         if key in fixed:
@@ -272,10 +274,11 @@ def plan(inp: PlanInput) -> Plan:
             if readiness_level == "low" and not foundation and earliest == 0:
                 earliest = 1
                 reasons.append("low readiness keeps the first phase for foundation work")
-            if dep_phase and dep_phase >= step_phase:
-                reasons.append("after " + ", ".join(items[d].title for d in item.depends_on if items[d].phase == dep_phase))
-            elif step_phase:
-                reasons.append(f"after the step to level {item.from_level} in {rubric.component(item.component).name}")
+            if step_phase and step_phase >= dep_phase:
+                reasons.append(f"one step per phase: after the step up to level {item.from_level} in "
+                               f"{rubric.component(item.component).name}")
+            elif item.depends_on:
+                reasons.append("after " + "; ".join(items[d].title for d in item.depends_on))
             phase = earliest
             limit = deadline.get(key, PHASES)
             while phase < PHASES and cap is not None and load[phase] >= cap and phase < limit:
@@ -284,7 +287,7 @@ def plan(inp: PlanInput) -> Plan:
                 reasons.append(f"an earlier phase already holds {cap} activities ({readiness_level} readiness)")
             item.phase = min(phase, PHASES)
             if not reasons:
-                reasons.append("nothing it depends on is outstanding")
+                reasons.append("nothing it depends on is outstanding, so it can start first")
         load[item.phase] += 1
         item.position = position
         position += 1
