@@ -98,12 +98,18 @@ def timeline_figure(components: list[str], bars: list[TimelineBar], horizon: int
     return fig
 
 
-def to_svg(fig: Figure, title: str = "") -> str:
-    """The figure as an inline SVG element (no XML prologue), with ``title`` as its accessible name."""
+def to_svg(fig: Figure, title: str = "", prefix: str = "c") -> str:
+    """The figure as an inline SVG element (no XML prologue), with ``title`` as its accessible name.
+
+    Element ids get ``prefix`` so two charts inline in one page never share an id."""
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Title": title or None})
     svg = buf.getvalue()
     svg = svg[svg.find("<svg"):]
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    if ids:
+        names = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))
+        svg = re.sub(rf'(\bid="|url\(#|href="#)({names})(?=[")])', rf"\g<1>{prefix}-\g<2>", svg)
     svg = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"', r'<svg \1width="100%"', svg, count=1)
     return svg.replace("<svg ", '<svg role="img" ', 1)
 
