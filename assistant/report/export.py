@@ -74,6 +74,7 @@ def run_export(engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, out
             if engagement is None:
                 raise ExportError("the engagement no longer exists")
             data = export_bytes(session, engagement, rubric, fmt, progress)
+            filename = filename_for(engagement, fmt)
             session.rollback()  # readiness may have been re-derived for the report: the export changes nothing
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"export-{run_id}{FORMATS[fmt]}"
@@ -82,7 +83,7 @@ def run_export(engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, out
             run = s.get(Run, run_id)
             run.status, run.progress, run.finished_at = "done", 1.0, utcnow()
             run.message = f"{fmt.upper()} ready ({len(data) // 1024 + 1} KB)"
-            run.stats = {"format": fmt, "file": path.name, "filename": filename_for(engagement, fmt), "bytes": len(data)}
+            run.stats = {"format": fmt, "file": path.name, "filename": filename, "bytes": len(data)}
             s.add(run)
             s.commit()
         return path

@@ -12,7 +12,7 @@ from assistant.web import Consultant, SessionDep, is_htmx, render
 
 router = APIRouter()
 
-KINDS = ("synthesis", "rating")
+KINDS = ("synthesis", "rating", "export")
 
 
 def run_context(session, engagement: Engagement, kind: str) -> dict:  # noqa: ANN001
