@@ -11,10 +11,9 @@ from sqlmodel import Session
 
 from assistant.models import Engagement, Run, utcnow
 from assistant.report import exports, render
+from assistant.report.cli import FORMATS
 from assistant.report.document import build_report
 from assistant.rubric import Rubric
-
-FORMATS = {"docx": ".docx", "pdf": ".pdf", "html": ".html", "json": ".json", "csv": ".zip"}
 MEDIA_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json", "csv": "application/zip",
