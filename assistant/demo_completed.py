@@ -29,7 +29,7 @@ from assistant.rubric import get_rubric
 
 COMPLETED_ORG = "Town of Millbrook (demo, completed)"
 STRETCH = "data_life_cycle"  # the one target set two steps up
-OWNERS = {"gov_a12a": "City Clerk's office", "lead_a12b": "City Manager"}
+OWNERS = {"data_life_cycle": "IT and Records", "sustainability_focus": "Human Resources"}  # first item of each
 
 
 def _agrees_to_quotes(key: str) -> bool:
@@ -108,8 +108,10 @@ def seed_completed(engine: Engine, settings: Settings) -> Optional[int]:
                 note = "" if value == signal.derived else "Too little evidence either way; medium until we know more."
                 readiness.confirm(session, engagement, signal.kind, value, note, user, rubric)
         generate(session, engagement, rubric, user)
+        owned: set[str] = set()
         for item in items_of(session, engagement.id):
-            if item.key in OWNERS:
-                edits.set_owner(session, item, OWNERS[item.key], user)
+            if item.component in OWNERS and item.component not in owned:
+                edits.set_owner(session, item, OWNERS[item.component], user)
+                owned.add(item.component)
         session.commit()
         return engagement.id

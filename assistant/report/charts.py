@@ -91,7 +91,7 @@ def timeline_figure(components: list[str], bars: list[TimelineBar], horizon: int
     ax.set_xticks(sorted(set([0, *phase_edges, horizon])))
     ax.set_xlim(0, beyond_end)
     ax.set_ylim(-0.7, len(components) - 0.3)
-    ax.set_xlabel("months from the start of the roadmap (numbers: activities; hatched: beyond the horizon)")
+    ax.set_xlabel("months from the start (bar labels: activities; hatched: beyond the horizon)")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()

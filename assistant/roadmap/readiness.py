@@ -84,7 +84,9 @@ def derive_values(rubric: Rubric, decided: dict[str, Optional[int]],
             if side is not None:
                 seg_ids[side].append(seg_id)
                 people[side].add(pid)
-        n_for, n_against = len(people["for"]), len(people["against"] - people["for"])
+        # people are counted on each side they spoke to (someone may describe both), so the page's
+        # counts match the quotes it shows; the share weighs both sides alike
+        n_for, n_against = len(people["for"]), len(people["against"])
         said_score = n_for / (n_for + n_against) if n_for + n_against >= MIN_PEOPLE else None
         scores = [s for s in (level_score, said_score) if s is not None]
         score = sum(scores) / len(scores) if scores else None

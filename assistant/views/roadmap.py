@@ -102,17 +102,25 @@ def roadmap_page(session: Session, engagement: Engagement, rubric: Rubric, **ext
     items = items_of(session, engagement.id)
     titles = {i.key: i.title for i in items}
     by_key = {i.key: i for i in items}
-    ids = [sid for s in signals for side in ("for", "against") for sid in s.evidence.get("segments", {}).get(side, [])[:3]]
+    ids = [sid for s in signals for side in ("for", "against") for sid in s.evidence.get("segments", {}).get(side, [])]
     ids += [q for i in items for q in i.why.get("quotes", [])]
     quotes = _quotes(session, engagement, ids, names)
+    def distinct(ids: list[int]) -> list[QuoteView]:
+        """Up to three quotes, one per text (the demo and real staff repeat phrases)."""
+        out, seen = [], set()
+        for i in ids:
+            if i in quotes and quotes[i].text not in seen:
+                seen.add(quotes[i].text)
+                out.append(quotes[i])
+        return out[:3]
+
     signal_views = []
     for s in signals:
         segs = s.evidence.get("segments", {})
         signal_views.append(SignalView(
             s, kinds[s.kind].name if s.kind in kinds else s.kind, kinds[s.kind].question if s.kind in kinds else "",
             readiness_mod.effective(s), readiness_mod.changed_since_confirmed(s),
-            [quotes[i] for i in segs.get("for", [])[:3] if i in quotes],
-            [quotes[i] for i in segs.get("against", [])[:3] if i in quotes]))
+            distinct(segs.get("for", [])), distinct(segs.get("against", []))))
     comp_names = {c.id: c.name for c in rubric.components}
     by_phase: list[tuple[Phase, list[ItemView]]] = [(p, []) for p in phases]
     removed = []
