@@ -5,6 +5,7 @@ in Word)."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -12,14 +13,19 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt
 from docx.text.paragraph import Paragraph
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from assistant.report.document import Quote, Report
-from assistant.web import templates
+
+# the report templates live with the web templates (the report page includes the same body), but
+# rendering a document needs no web app: its own environment, autoescaped like the app's
+_TEMPLATES = Environment(loader=FileSystemLoader(str(Path(__file__).resolve().parents[2] / "web" / "templates")),
+                         autoescape=select_autoescape(["html"]))
 
 
 def to_html(report: Report) -> str:
     """The report as one self-contained HTML page (inline CSS and SVG charts, nothing fetched)."""
-    return templates.get_template("report/document.html").render(report=report)
+    return _TEMPLATES.get_template("report/document.html").render(report=report)
 
 
 def to_pdf(report: Report) -> bytes:

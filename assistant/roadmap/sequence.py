@@ -137,9 +137,8 @@ def match_themes(activity_text: str, themes: Iterable[ThemeInfo], limit: int = 2
     return []
 
 
-def _needed(inp: PlanInput, acts: dict[str, tuple[str, Activity]]) -> tuple[dict[str, PlannedItem], list[str]]:
+def _needed(inp: PlanInput, acts: dict[str, tuple[str, Activity]]) -> dict[str, PlannedItem]:
     """The rubric activities the decided levels and targets call for, with prerequisites pulled in."""
-    notes: list[str] = []
     items: dict[str, PlannedItem] = {}
     for comp in inp.rubric.components:
         level, target = inp.decided.get(comp.id), inp.targets.get(comp.id)
@@ -173,7 +172,7 @@ def _needed(inp: PlanInput, acts: dict[str, tuple[str, Activity]]) -> tuple[dict
             queue.append(dep)
     for item in items.values():
         item.depends_on = [d for d in item.depends_on if d in items]
-    return items, notes
+    return items
 
 
 def plan(inp: PlanInput) -> Plan:
@@ -181,7 +180,8 @@ def plan(inp: PlanInput) -> Plan:
     rubric = inp.rubric
     acts = {a.id: (c.id, a) for c in rubric.components for a in c.activities}
     awaiting = [c.id for c in rubric.components if inp.decided.get(c.id) is None]
-    items, notes = _needed(inp, acts)
+    items = _needed(inp, acts)
+    notes: list[str] = []
     fixed = {f.key: f for f in inp.fixed}
     for f in inp.fixed:
         if f.custom and f.key not in inp.removed:
