@@ -88,7 +88,7 @@ def timeline_figure(components: list[str], bars: list[TimelineBar], horizon: int
         ax.axvline(edge, color="#999", linewidth=0.8, linestyle="--", zorder=0)
     ax.axvline(horizon, color="#333", linewidth=1.0, zorder=0)
     ax.set_yticks(list(ys.values()), list(ys.keys()))
-    ax.set_xticks(sorted(set([0, *phase_edges, horizon])))
+    ax.set_xticks(sorted({0, *phase_edges, horizon}))
     ax.set_xlim(0, beyond_end)
     ax.set_ylim(-0.7, len(components) - 0.3)
     ax.set_xlabel("months from the start (bar labels: activities; hatched: beyond the horizon)")

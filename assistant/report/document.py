@@ -19,7 +19,17 @@ from typing import Optional, Union
 
 from sqlmodel import Session, col, select
 
-from assistant.models import Decision, Engagement, Interview, Participant, RosterCount, Segment, Theme, ThemeMember, utcnow
+from assistant.models import (
+    Decision,
+    Engagement,
+    Interview,
+    Participant,
+    RosterCount,
+    Segment,
+    Theme,
+    ThemeMember,
+    utcnow,
+)
 from assistant.report import charts, narrative
 from assistant.report.deidentify import deidentify, engagement_names, quotable
 from assistant.review import current_proposals, latest_decisions

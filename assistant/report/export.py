@@ -14,6 +14,7 @@ from assistant.report import exports, render
 from assistant.report.cli import FORMATS
 from assistant.report.document import build_report
 from assistant.rubric import Rubric
+
 MEDIA_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json", "csv": "application/zip",

@@ -61,16 +61,21 @@ def method(report: Report, proposals: dict) -> list[str]:
     """The method section's paragraphs: how evidence was gathered, rated and reviewed, and the
     privacy rules the report follows."""
     engines = sorted({p.engine for p in proposals.values()}) or ["none yet"]
-    return [
+    gathered = (
         "Staff were invited by personal link to a guided, self-paced interview of about 20 to 30 minutes with "
         "questions on the six components, fitted to their role level. Everyone agreed to take part before starting "
-        "and could skip questions, edit answers, or withdraw at any time; answers of people who withdrew are left out.",
+        "and could skip questions, edit answers, or withdraw at any time; answers of people who withdrew are left out."
+    )
+    rated = (
         "Answers were split into evidence segments (cited as E-numbers) and grouped into themes for each component. "
         f"A rubric-constrained engine ({', '.join(engines)}) proposed a level for each component from the rubric's "
         "indicators, citing evidence; a consultant accepted, changed or rejected every proposal. Only levels a "
-        f"consultant decided appear in this report (rubric version {report.rubric_version}).",
+        f"consultant decided appear in this report (rubric version {report.rubric_version})."
+    )
+    privacy = (
         f"Participation is counted in people. Groups of fewer than {MIN_CELL} people are shown as "
         f"\"fewer than {MIN_CELL}\" (and one more group is hidden when a single small one could be worked out from the "
         "total). Quotes appear only from staff who agreed to be quoted, with names of colleagues replaced by "
-        "\"[colleague]\".",
-    ]
+        "\"[colleague]\"."
+    )
+    return [gathered, rated, privacy]

@@ -226,8 +226,7 @@ def plan(inp: PlanInput) -> Plan:
     order_hint = sorted(items, key=lambda k: -items[k].priority)
     for key in order_hint:  # inherit: a prerequisite is at least as urgent as what waits on it
         for dep in items[key].depends_on:
-            if items[dep].priority < items[key].priority:
-                items[dep].priority = items[key].priority
+            items[dep].priority = max(items[dep].priority, items[key].priority)
 
     # ordering edges: real dependencies plus "a component's earlier step first"
     before: dict[str, set[str]] = {k: set(items[k].depends_on) for k in items}

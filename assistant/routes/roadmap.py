@@ -16,15 +16,14 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from assistant.models import Engagement, RoadmapItem
-
 from assistant.report.export import FORMATS, MEDIA_TYPES, run_export
 from assistant.review import ReviewError
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate
 from assistant.roadmap.targets import horizon_of, phases_for, save_plan
-from assistant.rubric import Rubric
 from assistant.routes.deps import ConsultantEngagement, PathId
 from assistant.routes.runs import run_panel
+from assistant.rubric import Rubric
 from assistant.views.roadmap import export_context, latest_export, report_page, roadmap_page
 from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
 

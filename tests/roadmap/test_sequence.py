@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assistant.rubric import DEFAULT_RUBRIC, RubricError, load_rubric
 from assistant.roadmap.sequence import CAPS, PHASES, Fixed, PlanInput, ThemeInfo, match_themes, plan
+from assistant.rubric import DEFAULT_RUBRIC, RubricError, load_rubric
 
 ALL = ("data_life_cycle", "equity_lens", "leadership_alignment", "partnership_leverage",
        "sustainability_focus", "governance_structures")

@@ -25,7 +25,7 @@ def test_quote_consent_on_the_consent_page_and_at_review(client, session):
     assert yes.quote_consent is True and no.quote_consent is False
 
     review = client.get(f"/i/{token_yes}/review").text
-    assert 'action="/i/%s/quotes"' % token_yes in review and "checked" in review
+    assert f'action="/i/{token_yes}/quotes"' in review and "checked" in review
     r = client.post(f"/i/{token_yes}/quotes", data={"csrf_token": csrf}, follow_redirects=True)
     assert r.status_code == 200 and "Your choice about quotes is saved." in r.text
     assert _participant(session, yes.id).quote_consent is False

@@ -43,8 +43,8 @@ def test_targets_readiness_generate_and_edit(consultant_client, session):
     base = f"/engagements/{engagement.id}/roadmap"
     page = c.get(base)
     assert page.status_code == 200
-    assert "awaiting review" in page.text and 'href="/engagements/%d/report"' % engagement.id in page.text
-    assert re.search(r'id="target-data_life_cycle".*?<option value="2" selected', page.text, re.S)  # default one step up
+    assert "awaiting review" in page.text and f'href="/engagements/{engagement.id}/report"' in page.text
+    assert re.search(r'id="target-data_life_cycle".*?<option value="2" selected', page.text, re.DOTALL)  # default one step up
     assert "nobody has time for data work" in page.text and "Staff time" in page.text
 
     # a target for a component awaiting review is refused; a valid plan is saved
