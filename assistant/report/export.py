@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from assistant.models import Engagement, Run, utcnow
 from assistant.report import exports, render
@@ -19,6 +19,9 @@ MEDIA_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json", "csv": "application/zip",
 }
+
+
+KEEP_FILES = 5  # finished export files kept per engagement; older ones are deleted (export again to get one)
 
 
 class ExportError(ValueError):
@@ -59,7 +62,8 @@ def export_bytes(session: Session, engagement: Engagement, rubric: Rubric, fmt: 
 
 def run_export(engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, out_dir: Path, run_id: int) -> Path:
     """The background job: write the export under ``out_dir`` and record it on the Run (progress,
-    file name, size); a failure marks the run failed with the reason."""
+    file name, size); a failure marks the run failed with the reason. Only the newest
+    ``KEEP_FILES`` files of an engagement are kept on disk."""
     def progress(fraction: float, message: str) -> None:
         with Session(engine) as s:
             run = s.get(Run, run_id)
@@ -85,6 +89,14 @@ def run_export(engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, out
             run.message = f"{fmt.upper()} ready ({len(data) // 1024 + 1} KB)"
             run.stats = {"format": fmt, "file": path.name, "filename": filename, "bytes": len(data)}
             s.add(run)
+            older = s.exec(select(Run).where(Run.engagement_id == engagement_id, Run.kind == "export",
+                                             Run.status == "done", Run.id != run_id)
+                           .order_by(col(Run.id).desc())).all()[KEEP_FILES - 1:]
+            for old in older:
+                if old.stats.get("file"):
+                    (out_dir / str(old.stats["file"])).unlink(missing_ok=True)
+                    old.stats = {**old.stats, "file": None}
+                    s.add(old)
             s.commit()
         return path
     except Exception as exc:

@@ -24,3 +24,23 @@ def test_an_engagement_with_nothing_decided_exports_everywhere(session, rubric):
     data = json.loads(files["json"])
     assert data["roadmap"] == [] and data["segments"] == [] and data["decisions"] == []
     assert "awaiting review" in files["html"].decode("utf-8")
+
+
+def test_export_job_records_its_file_and_keeps_the_newest_five(session, engine, rubric, tmp_path):
+    from assistant.models import Run
+    from assistant.report.export import KEEP_FILES, run_export
+
+    engagement = make_engagement(session)
+    runs = []
+    for _ in range(KEEP_FILES + 1):
+        run = Run(engagement_id=engagement.id, kind="export", status="queued")
+        session.add(run)
+        session.commit()
+        run_export(engine, engagement.id, rubric, "json", tmp_path, run.id)
+        runs.append(run.id)
+    session.expire_all()
+    rows = [session.get(Run, rid) for rid in runs]
+    assert all(r.status == "done" and r.stats["filename"] == "town-of-testville-dm3-data.json" for r in rows)
+    assert rows[0].stats["file"] is None and not (tmp_path / f"export-{runs[0]}.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"export-{rid}.json" for rid in runs[1:])
+    assert json.loads((tmp_path / f"export-{runs[-1]}.json").read_text())["organisation"] == "Town of Testville"
