@@ -46,7 +46,7 @@ def export_cmd(
             if engagement is None:
                 raise ExportError(f"there is no engagement {engagement_id}")
             data = export_bytes(session, engagement, get_rubric(str(settings.rubric_path)), fmt, progress)
-            session.rollback()  # exporting changes nothing stored
+            session.rollback()  # exporting only reads
     except ExportError as exc:
         bar.close()
         typer.echo(f"Error: {exc}", err=True)

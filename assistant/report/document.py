@@ -274,7 +274,7 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
     # readiness
     kinds = {k.id: k for k in rubric.readiness}
     readiness_rows = []
-    for signal in readiness_mod.signals(session, engagement, rubric):
+    for signal in readiness_mod.snapshot(session, engagement, rubric):
         seg_ids = signal.evidence.get("segments", {})
         quotes = [Quote(f"E-{sid}", deidentify(allowed[sid].text, names))
                   for sid in seg_ids.get("for", [])[:2] + seg_ids.get("against", [])[:2] if sid in allowed][:3]

@@ -79,7 +79,7 @@ def run_export(engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, out
                 raise ExportError("the engagement no longer exists")
             data = export_bytes(session, engagement, rubric, fmt, progress)
             filename = filename_for(engagement, fmt)
-            session.rollback()  # readiness may have been re-derived for the report: the export changes nothing
+            session.rollback()  # end the read transaction before writing the file and the run
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"export-{run_id}{FORMATS[fmt]}"
         path.write_bytes(data)

@@ -134,6 +134,24 @@ def refresh(session: Session, engagement: Engagement, rubric: Rubric) -> list[Re
     return rows
 
 
+def snapshot(session: Session, engagement: Engagement, rubric: Rubric) -> list[ReadinessSignal]:
+    """The signals as the evidence stands now, with the consultant's confirmations, in rubric order,
+    without writing anything (for pages and exports): detached rows, never added to the session."""
+    stored = {s.kind: s for s in session.exec(
+        select(ReadinessSignal).where(ReadinessSignal.engagement_id == engagement.id)).all()}
+    out = []
+    for d in derive_values(rubric, decided_levels(session, engagement.id), _segments(session, engagement.id)):
+        row = stored.get(d.kind)
+        copy = ReadinessSignal(engagement_id=engagement.id, kind=d.kind, derived=d.value, score=d.score,
+                               evidence=d.evidence)
+        if row is not None:
+            copy.id, copy.value, copy.note = row.id, row.value, row.note
+            copy.derived_when_confirmed, copy.confirmed_by, copy.confirmed_at = (
+                row.derived_when_confirmed, row.confirmed_by, row.confirmed_at)
+        out.append(copy)
+    return out
+
+
 def signals(session: Session, engagement: Engagement, rubric: Rubric) -> list[ReadinessSignal]:
     """The stored signals in rubric order, derived first when some are missing."""
     rows = {s.kind: s for s in session.exec(

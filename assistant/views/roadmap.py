@@ -1,8 +1,8 @@
 """Page data of the roadmap and report pages: targets and horizon, readiness with its evidence,
 the roadmap by phase with why each item is there, the timeline chart, and the latest export.
 
-Read-only apart from re-deriving readiness in the request's session (never committed here), so a
-page always shows what the evidence says now. Staff text is shown de-identified; a quote whose
+Read-only: readiness is re-derived in memory (``readiness.snapshot``), so a page always shows what
+the evidence says now without writing. Staff text is shown de-identified; a quote whose
 author did not agree to be quoted is marked as such (it never goes into the report).
 """
 
@@ -97,7 +97,7 @@ def roadmap_page(session: Session, engagement: Engagement, rubric: Rubric, **ext
     names = engagement_names(session, engagement)
     horizon = horizon_of(engagement)
     phases = phases_for(horizon)
-    signals = readiness_mod.refresh(session, engagement, rubric)
+    signals = readiness_mod.snapshot(session, engagement, rubric)
     kinds = {k.id: k for k in rubric.readiness}
     items = items_of(session, engagement.id)
     titles = {i.key: i.title for i in items}

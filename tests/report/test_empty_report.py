@@ -31,16 +31,17 @@ def test_export_job_records_its_file_and_keeps_the_newest_five(session, engine, 
     from assistant.report.export import KEEP_FILES, run_export
 
     engagement = make_engagement(session)
+    out = tmp_path / "exports"
     runs = []
     for _ in range(KEEP_FILES + 1):
         run = Run(engagement_id=engagement.id, kind="export", status="queued")
         session.add(run)
         session.commit()
-        run_export(engine, engagement.id, rubric, "json", tmp_path, run.id)
+        run_export(engine, engagement.id, rubric, "json", out, run.id)
         runs.append(run.id)
     session.expire_all()
     rows = [session.get(Run, rid) for rid in runs]
     assert all(r.status == "done" and r.stats["filename"] == "town-of-testville-dm3-data.json" for r in rows)
-    assert rows[0].stats["file"] is None and not (tmp_path / f"export-{runs[0]}.json").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"export-{rid}.json" for rid in runs[1:])
-    assert json.loads((tmp_path / f"export-{runs[-1]}.json").read_text())["organisation"] == "Town of Testville"
+    assert rows[0].stats["file"] is None and not (out / f"export-{runs[0]}.json").exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"export-{rid}.json" for rid in runs[1:])
+    assert json.loads((out / f"export-{runs[-1]}.json").read_text())["organisation"] == "Town of Testville"
