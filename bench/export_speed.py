@@ -37,7 +37,7 @@ def main() -> None:
         seed_demo(session, settings)
         session.commit()
     engagement_id = seed_completed(engine, settings)
-    print(f"demo ready in {time.perf_counter() - t0:.1f} s (0 when it was seeded already)")
+    print(f"demo seeded or checked in {time.perf_counter() - t0:.1f} s")
     rubric = get_rubric(str(settings.rubric_path))
     with Session(engine, expire_on_commit=False) as session:
         engagement = session.get(Engagement, engagement_id)

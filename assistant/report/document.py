@@ -15,6 +15,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Optional, Union
 
 from sqlmodel import Session, col, select
@@ -114,12 +115,21 @@ class PhaseSection:
 
 @dataclass
 class Figure:
-    """A chart in both forms (inline SVG for HTML and PDF, PNG for DOCX), its caption and text alternative."""
+    """A chart, its caption and text alternative; drawn as inline SVG (HTML, PDF) or PNG (DOCX) on
+    first use, so each format pays only for the form it needs."""
 
     caption: str
     alt: str
-    svg: str
-    png: bytes
+    figure: charts.Figure
+    prefix: str
+
+    @cached_property
+    def svg(self) -> str:
+        return charts.to_svg(self.figure, self.caption, self.prefix)
+
+    @cached_property
+    def png(self) -> bytes:
+        return charts.to_png(self.figure)
 
 
 @dataclass
@@ -323,7 +333,7 @@ def _profile_figure(components: list[ComponentSection], rubric: Rubric, organisa
     alt = "; ".join(f"{c.name}: " + (f"decided {c.decided}, target {c.target}" if c.decided else "awaiting review")
                     for c in components)
     caption = f"Maturity profile of {organisation}: decided level and target per component"
-    return Figure(caption, alt, charts.to_svg(fig, caption, "profile"), charts.to_png(fig))
+    return Figure(caption, alt, fig, "profile")
 
 
 def timeline_bars(items: list, rubric: Rubric, horizon: int) -> tuple[list[str], list[charts.TimelineBar]]:
@@ -340,7 +350,7 @@ def timeline_bars(items: list, rubric: Rubric, horizon: int) -> tuple[list[str],
     return names, bars
 
 
-def timeline_chart(items: list, rubric: Rubric, horizon: int) -> tuple[object, str]:
+def timeline_chart(items: list, rubric: Rubric, horizon: int) -> tuple[charts.Figure, str]:
     """The timeline figure and its text alternative (used by the roadmap page and the report)."""
     names, bars = timeline_bars(items, rubric, horizon)
     edges = [p.end for p in phases_for(horizon) if p.end is not None]
@@ -353,4 +363,4 @@ def timeline_chart(items: list, rubric: Rubric, horizon: int) -> tuple[object, s
 def _timeline_figure(items: list, rubric: Rubric, horizon: int, organisation: str) -> Figure:
     fig, alt = timeline_chart(items, rubric, horizon)
     caption = f"Roadmap timeline of {organisation}: activities per component and phase over {horizon} months"
-    return Figure(caption, alt, charts.to_svg(fig, caption, "timeline"), charts.to_png(fig))
+    return Figure(caption, alt, fig, "timeline")
