@@ -12,6 +12,7 @@ from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate, session_scope
 from assistant.logs_cli import audit_cmd, logs_cmd
 from assistant.rubric import get_rubric
+from assistant.report.cli import export_cmd
 
 app = typer.Typer(help="DM3 Assistant: data-modernization maturity assessment.", no_args_is_help=True, add_completion=False)
 
@@ -98,19 +99,37 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 @app.command("demo")
 def demo(host: str = "127.0.0.1", port: int = 8000, serve_too: bool = typer.Option(True, "--serve/--no-serve")) -> None:
     """Seed a demo engagement (once), print the URLs and credentials, and serve the app."""
+    import threading
+
     from assistant.demo import seed_demo
+    from assistant.demo_completed import ensure_completed, seed_completed
 
     settings = get_settings()
     os.environ.setdefault("DM3_BASE_URL", f"http://{host}:{port}")
     base = f"http://{host}:{port}"
-    with session_scope(_engine(settings)) as session:
+    engine = _engine(settings)
+    with session_scope(engine) as session:
         info = seed_demo(session, settings)
+    completed, finished = ensure_completed(engine)
+    if completed is not None and not finished:
+        if serve_too:
+            # synthesis and rating run for real (about a minute): the server starts meanwhile
+            threading.Thread(target=seed_completed, args=(engine, settings), name="dm3-demo-completed",
+                             daemon=True).start()
+        else:
+            typer.echo("Seeding the completed demo engagement (interviews, synthesis, rating, decisions, roadmap)...")
+            finished = seed_completed(engine, settings) is not None
     typer.echo("")
     typer.echo("DM3 Assistant demo is ready.")
     typer.echo(f"  Consultant login:  {base}/login")
     typer.echo(f"    email:    {info.email}")
     typer.echo(f"    password: {info.password}")
-    typer.echo(f"  Engagement:        {base}/engagements/{info.engagement_id}")
+    typer.echo(f"  Engagement:        {base}/engagements/{info.engagement_id}  (in progress: try the buttons)")
+    if completed is not None:
+        typer.echo(f"  Completed engagement, its report: {base}/engagements/{completed}/report"
+                   f"  (roadmap: {base}/engagements/{completed}/roadmap)"
+                   + ("" if finished else "\n    (being prepared in the background: interviews, synthesis, rating, "
+                                          "decisions, roadmap; about a minute)"))
     for role, token in info.invites:
         typer.echo(f"  Staff invite ({role}): {base}/i/{token}")
     typer.echo(f"  Open link (staff pick their group): {base}/join/{info.open_token}")
@@ -305,6 +324,9 @@ def rate_cmd(
 
 app.command("logs")(logs_cmd)
 app.command("audit")(audit_cmd)
+# --- report and exports (issue 18) ---------------------------------------------------------
+
+app.command("export")(export_cmd)
 
 
 if __name__ == "__main__":

@@ -106,6 +106,8 @@ class Participant(SQLModel, table=True):
     name: Optional[str] = None  # optional, for redaction before text leaves for an LLM; never shown to equity reviewers
     external_id: Optional[str] = None  # respondent id in an imported survey
     attributes: dict = _json(dict)  # optional self-described attributes, only with consent
+    # agreed that their words may be quoted (without their name) in the report; imported rows never agreed
+    quote_consent: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     invited_at: datetime = Field(default_factory=utcnow)
     expires_at: Optional[datetime] = None
     withdrawn_at: Optional[datetime] = None
@@ -289,6 +291,64 @@ class Decision(SQLModel, table=True):
     final_level: Optional[int] = None
     rationale: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- roadmap ----------------------------------------------------------------------------
+
+
+class ReadinessSignal(SQLModel, table=True):
+    """One readiness signal of an engagement (leadership commitment, funding, staff time, change capacity).
+
+    ``derived`` is what the evidence says (low | medium | high | unknown), recomputed from decided
+    levels and staff segments; ``value`` is the consultant's confirmed or adjusted value (None until
+    confirmed), with their ``note``. Sequencing uses ``value`` when set, else ``derived``.
+    """
+
+    __table_args__ = (UniqueConstraint("engagement_id", "kind"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True)
+    kind: str
+    derived: str = "unknown"
+    score: Optional[float] = None  # 0..1, what ``derived`` was banded from
+    evidence: dict = _json(dict)  # {"levels": {component: level}, "segments": {"for": [ids], "against": [ids]}, "basis": str}
+    value: Optional[str] = None
+    derived_when_confirmed: Optional[str] = None
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    confirmed_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    confirmed_at: Optional[datetime] = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class RoadmapItem(SQLModel, table=True):
+    """An activity on an engagement's roadmap: a rubric activity (``key`` = its id) or a consultant's
+    own (``key`` = "custom-<n>").
+
+    ``phase`` indexes the engagement's phases (0 = first; one past the last = beyond the horizon).
+    ``pinned`` marks a phase a consultant chose, which re-generation keeps; ``status`` "removed"
+    (with ``removed_reason``) keeps a removed activity out of later re-generations.
+    """
+
+    __table_args__ = (UniqueConstraint("engagement_id", "key"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True)
+    key: str
+    component: str
+    from_level: Optional[int] = None
+    title: str
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    depends_on: list = _json(list)  # keys of items that must come first
+    phase: int = 0
+    pinned: bool = False
+    owner: str = ""
+    status: str = "planned"  # planned | removed
+    removed_reason: str = ""
+    origin: str = "rubric"  # rubric | prerequisite | custom
+    needed: bool = True  # false once the decided levels and targets no longer call for it
+    priority: float = 0.0
+    position: int = 0  # order within the roadmap (dependency order, then priority)
+    why: dict = _json(dict)  # gap, prerequisite_for, themes, quotes (segment ids), readiness, placement
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 # --- audit and LLM log -------------------------------------------------------------------

@@ -136,11 +136,54 @@ class Component(BaseModel):
         raise KeyError(f"component '{self.id}' has no indicator '{indicator_id}'")
 
 
+class ReadinessKind(BaseModel):
+    """One readiness signal the roadmap weighs: which decided levels inform it and what staff say
+    when it is present (``for``) or missing (``against``). Cues are lower-case phrases matched as
+    whole words; an ``against`` cue wins over a ``for`` cue in the same segment ("no budget")."""
+
+    id: str
+    name: str
+    question: str  # what the consultant is asked to confirm
+    components: list[str] = Field(default_factory=list)  # whose decided levels inform it
+    cues_for: list[str] = Field(default_factory=list, alias="for")
+    cues_against: list[str] = Field(default_factory=list, alias="against")
+
+
 class GenericProbes(BaseModel):
     short: list[str] = Field(min_length=1)
     vague: list[str] = Field(min_length=1)
     off_topic: list[str] = Field(min_length=1)  # may contain {topic}
     acknowledgements: list[str] = Field(min_length=1)
+
+
+def dependency_cycle(depends_on: dict[str, list[str]]) -> list[str]:
+    """The first dependency loop found in ``depends_on`` ({id: ids it needs first}) as a path that
+    starts and ends at the same id (["a", "b", "a"]), or [] when there is none. Unknown ids are
+    ignored (reported elsewhere)."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 finished
+
+    def visit(node: str, path: list[str]) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for dep in depends_on.get(node, []):
+            if dep not in depends_on:
+                continue
+            if state.get(dep) == 1:
+                return path[path.index(dep):] + [dep]
+            if state.get(dep) is None:
+                found = visit(dep, path)
+                if found:
+                    return found
+        path.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(depends_on):
+        if state.get(node) is None:
+            found = visit(node, [])
+            if found:
+                return found
+    return []
 
 
 class Rubric(BaseModel):
@@ -152,6 +195,7 @@ class Rubric(BaseModel):
     rule: RatingRule = Field(default_factory=RatingRule)
     probes: GenericProbes
     components: list[Component]
+    readiness: list[ReadinessKind] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> "Rubric":
@@ -182,6 +226,14 @@ class Rubric(BaseModel):
                 bad = set(act.depends_on) - activity_ids
                 if bad:
                     raise ValueError(f"component '{comp.id}' activity '{act.id}' depends on unknown activity {sorted(bad)}")
+        cycle = dependency_cycle({a.id: a.depends_on for c in self.components for a in c.activities})
+        if cycle:
+            raise ValueError(f"roadmap activities depend on each other in a loop: {' -> '.join(cycle)}; "
+                             "remove one of these depends_on entries")
+        for kind in self.readiness:
+            bad = set(kind.components) - set(ids)
+            if bad:
+                raise ValueError(f"readiness '{kind.id}' names unknown component(s) {sorted(bad)}")
         return self
 
     # --- look-ups -----------------------------------------------------------------------

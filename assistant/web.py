@@ -33,6 +33,8 @@ templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 STAGE_PAGES = (
     ("Themes", "/engagements/{id}/themes"),
     ("Ratings and review", "/engagements/{id}/review"),
+    ("Roadmap", "/engagements/{id}/roadmap"),
+    ("Report", "/engagements/{id}/report"),
     ("Audit log", "/engagements/{id}/audit"),
 )
 

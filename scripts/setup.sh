@@ -29,6 +29,14 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
+# PDF export: WeasyPrint lays out pages with Pango (a system library, not on PyPI)
+if ! ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so"; then
+  echo "==> installing Pango for PDF export (apt-get)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null
+fi
+
 if [ "$mode" != "run" ]; then
   # browser tests drive Debian's Chromium (playwright cannot download a browser here)
   if [ ! -x /usr/bin/chromium ]; then

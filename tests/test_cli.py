@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 
 from sqlmodel import Session, select
+from docx import Document
 from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.models import Engagement, Participant, RosterCount, User
+from assistant.review import decided_levels
+from assistant.roadmap.generate import items_of
 
 
 def test_create_user_and_refuse_duplicates_and_weak_passwords(cli_env):
@@ -56,5 +59,22 @@ def test_demo_seeds_once_and_prints_working_links(cli_env):
     assert password in second.output
     assert re.findall(r"/i/[\w-]+", first.output) == re.findall(r"/i/[\w-]+", second.output)
     with Session(cli_env) as s:
-        assert len(s.exec(select(Engagement)).all()) == 1
+        engagements = s.exec(select(Engagement).order_by(Engagement.id)).all()
+        assert len(engagements) == 2  # the one in progress, and the completed one with a report
         assert len(s.exec(select(Participant)).all()) >= 6
+        completed = engagements[1]
+        assert completed.settings["roadmap"]["generated_at"]
+        assert decided_levels(s, completed.id)  # a consultant decided levels
+        assert [i for i in items_of(s, completed.id) if i.status == "planned"]
+        assert not decided_levels(s, engagements[0].id)  # the first stays in progress
+    assert f"/engagements/{completed.id}/report" in first.output
+    # the report of the completed engagement exports from the command line
+    out = cli_env.url.database.replace("cli.db", "report.docx")
+    r = runner.invoke(app, ["export", str(completed.id), "--format", "docx", "--out", out])
+    assert r.exit_code == 0, r.output
+    headings = [p.text for p in Document(out).paragraphs if p.style.name.startswith("Heading")]
+    assert "Roadmap" in headings and "Readiness" in headings
+    bad = runner.invoke(app, ["export", str(completed.id), "--format", "odt", "--out", out])
+    assert bad.exit_code == 2 and "unknown format" in bad.output
+    missing = runner.invoke(app, ["export", "999", "--format", "pdf", "--out", out])
+    assert missing.exit_code == 1 and "no engagement 999" in missing.output

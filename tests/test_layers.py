@@ -31,9 +31,9 @@ SHARED = {
     "embeddings", "sentences", "csvfile", "jobs", "charts", "demo_data",
 }
 RECORDS = {"accounts", "engagements", "imports", "review", "auditlog", "llm_log"}
-STAGES = {"interview", "synthesis", "rating"}
-ABOVE_STAGES = {"engines", "views"}
-WEB = {"routes", "web", "app", "cli", "logs_cli", "demo"}
+STAGES = {"interview", "synthesis", "rating", "roadmap"}
+ABOVE_STAGES = {"engines", "views", "report"}
+WEB = {"routes", "web", "app", "cli", "logs_cli", "demo", "demo_completed"}
 LAYER = {**{u: 1 for u in SHARED}, **{u: 2 for u in RECORDS}, **{u: 3 for u in STAGES},
          **{u: 4 for u in ABOVE_STAGES}, **{u: 5 for u in WEB}}
 

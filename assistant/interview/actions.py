@@ -315,6 +315,23 @@ def submit(session: Session, interview: Interview, participant: Participant) -> 
     session.commit()
 
 
+def set_quote_consent(session: Session, participant: Participant, allowed: bool) -> None:
+    """Record whether the participant agrees to be quoted (without their name) in the report.
+
+    Only people who agreed are ever quoted in a report or export; changeable at any time. Audited."""
+    if participant.quote_consent == allowed:
+        return
+    before = participant.quote_consent
+    participant.quote_consent = allowed
+    session.add(participant)
+    audit(
+        session, "participant.quote_consent", actor=f"participant P-{participant.id}",
+        engagement_id=participant.engagement_id, entity=f"participant:{participant.id}",
+        before={"quote_consent": before}, after={"quote_consent": allowed},
+    )
+    session.commit()
+
+
 def withdraw(session: Session, participant: Participant, interview: Optional[Interview]) -> None:
     """Withdraw: the participant's answers leave all later synthesis (segments deactivated now)."""
     participant.withdrawn_at = utcnow()

@@ -67,8 +67,10 @@ def interview_page(request: Request, token: str, conv: StaffLink, session: Sessi
 
 @router.post("/i/{token}/consent", dependencies=[CSRFDep])
 def consent(token: str, participant: StaffParticipant, session: SessionDep, rubric: RubricDep,
-            choice: Annotated[str, Form()]) -> Response:
+            choice: Annotated[str, Form()], quotes: Annotated[str, Form()] = "") -> Response:
     interview = actions.record_consent(session, participant, choice == "yes", rubric)
+    if choice == "yes":
+        actions.set_quote_consent(session, participant, quotes == "yes")
     if interview is not None:
         actions.advance(session, interview, rubric, OfflineProber(rubric))
     return RedirectResponse(f"/i/{token}", status_code=303)
@@ -187,10 +189,18 @@ def edit_save(
 
 
 @router.get("/i/{token}/review")
-def review(request: Request, token: str, conv: StaffLink, rubric: RubricDep) -> Response:
+def review(request: Request, token: str, conv: StaffLink, rubric: RubricDep, quotes: str = "") -> Response:
     if conv.interview is None or conv.interview.state == "declined":
         return RedirectResponse(f"/i/{token}", status_code=303)
-    return render(request, "staff/review.html", review_context(conv, rubric, token))
+    return render(request, "staff/review.html", {**review_context(conv, rubric, token), "quotes_saved": quotes == "saved"})
+
+
+@router.post("/i/{token}/quotes", dependencies=[CSRFDep])
+def quote_consent(token: str, participant: StaffParticipant, session: SessionDep,
+                  quotes: Annotated[str, Form()] = "") -> Response:
+    """Change whether the report may quote this person's words (from the review page)."""
+    actions.set_quote_consent(session, participant, quotes == "yes")
+    return RedirectResponse(f"/i/{token}/review?quotes=saved#quotes", status_code=303)
 
 
 @router.post("/i/{token}/submit", dependencies=[CSRFDep])

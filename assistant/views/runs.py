@@ -7,7 +7,7 @@ from sqlmodel import Session
 from assistant.jobs import UNFINISHED, latest_run
 from assistant.models import Engagement
 
-KINDS = ("synthesis", "rating")  # the runs a page can follow
+KINDS = ("synthesis", "rating", "export")  # the runs a page can follow
 
 
 def run_context(session: Session, engagement: Engagement, kind: str) -> dict:

@@ -1,0 +1,366 @@
+"""The engagement report as one document model, built from stored rows; every renderer (HTML,
+DOCX, PDF) and the web report page draw from it, so they cannot disagree.
+
+Rules enforced here, once:
+- only decided levels appear; a component without one says "awaiting review";
+- participation tables count people and hide groups under 5 (``synthesis.breakdown.suppress``);
+- quotes come only from people who agreed to be quoted and have not withdrawn, with names replaced
+  (``deidentify``); a quoted passage in a rationale or summary that is not from such a person is
+  replaced by "[quote withheld]".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Optional, Union
+
+from sqlmodel import Session, col, select
+
+from assistant.models import (
+    Decision,
+    Engagement,
+    Interview,
+    Participant,
+    RosterCount,
+    Segment,
+    Theme,
+    ThemeMember,
+    utcnow,
+)
+from assistant.report import charts, narrative
+from assistant.report.deidentify import deidentify, engagement_names, quotable
+from assistant.review import current_proposals, latest_decisions
+from assistant.roadmap import readiness as readiness_mod
+from assistant.roadmap.generate import items_of
+from assistant.roadmap.targets import horizon_of, phases_for, target_rows
+from assistant.rubric import Rubric
+from assistant.synthesis.breakdown import suppress
+
+Cell = Union[int, str]
+WITHHELD = "[quote withheld]"
+TOP_THEMES = 3
+QUOTES_PER_THEME = 2
+
+
+@dataclass
+class Quote:
+    ref: str  # "E-12"
+    text: str
+
+
+@dataclass
+class ThemeSection:
+    label: str
+    summary: str
+    people: int
+    quotes: list[Quote] = field(default_factory=list)
+
+
+@dataclass
+class ComponentSection:
+    id: str
+    name: str
+    description: str
+    decided: Optional[int]
+    level_name: str
+    target: Optional[int]
+    action: str  # accept | change | reject | "" (awaiting review)
+    rationale: str
+    themes: list[ThemeSection] = field(default_factory=list)
+
+    @property
+    def awaiting_review(self) -> bool:
+        return self.decided is None
+
+
+@dataclass
+class GroupRow:
+    group: str
+    roster: Optional[int]
+    took_part: Cell
+
+
+@dataclass
+class ReadinessRow:
+    name: str
+    value: str
+    confirmed: bool
+    derived: str
+    basis: str
+    note: str
+    quotes: list[Quote] = field(default_factory=list)
+
+
+@dataclass
+class RoadmapRow:
+    key: str
+    title: str
+    description: str
+    component: str
+    step: str
+    owner: str
+    depends_on: list[str]
+    why: str
+
+
+@dataclass
+class PhaseSection:
+    label: str
+    rows: list[RoadmapRow] = field(default_factory=list)
+
+
+@dataclass
+class Figure:
+    """A chart, its caption and text alternative; drawn as inline SVG (HTML, PDF) or PNG (DOCX) on
+    first use, so each format pays only for the form it needs."""
+
+    caption: str
+    alt: str
+    figure: charts.Figure
+    prefix: str
+
+    @cached_property
+    def svg(self) -> str:
+        return charts.to_svg(self.figure, self.caption, self.prefix)
+
+    @cached_property
+    def png(self) -> bytes:
+        return charts.to_png(self.figure)
+
+
+@dataclass
+class Report:
+    organisation: str
+    generated_at: datetime
+    rubric_version: str
+    horizon: int
+    summary: list[str]
+    method: list[str]
+    took_part: int
+    by_department: list[GroupRow]
+    by_role: list[GroupRow]
+    components: list[ComponentSection]
+    readiness: list[ReadinessRow]
+    phases: list[PhaseSection]
+    removed: list[tuple[str, str]]  # (title, reason)
+    roadmap_notes: list[str]
+    profile: Figure
+    timeline: Figure
+
+
+_QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
+
+
+def withhold_quotes(text: str, allowed: list[str]) -> str:
+    """``text`` with every quoted passage (12+ characters in double quotes) replaced by
+    "[quote withheld]" unless it appears in one of the ``allowed`` (consented) texts."""
+    def repl(m: re.Match[str]) -> str:
+        passage = m.group(1).strip()
+        return m.group(0) if any(passage in a for a in allowed) else WITHHELD
+    return _QUOTED.sub(repl, text or "")
+
+
+def _people_rows(session: Session, engagement: Engagement) -> list[tuple[int, str, str]]:
+    """(participant, department, role level) of everyone with evidence who has not withdrawn."""
+    return list(session.exec(
+        select(Participant.id, Participant.department, Participant.role_level)
+        .join(Segment, Segment.participant_id == Participant.id)
+        .where(Participant.engagement_id == engagement.id, col(Participant.withdrawn_at).is_(None),
+               col(Segment.active).is_(True))
+        .distinct()
+    ).all())
+
+
+def _groups(counts: Counter, roster: dict[str, int], order: list[str]) -> list[GroupRow]:
+    shown = suppress(dict(counts))
+    names = [g for g in order if g in roster or g in counts] + sorted(set(counts) - set(order))
+    return [GroupRow(g, roster.get(g), shown.get(g, 0)) for g in names]
+
+
+def _theme_sections(session: Session, engagement: Engagement, comp_id: str, names: list[str],
+                    allowed: dict[int, Segment]) -> list[ThemeSection]:
+    themes = session.exec(select(Theme).where(Theme.engagement_id == engagement.id, Theme.component == comp_id,
+                                              col(Theme.archived).is_(False), col(Theme.is_other).is_(False))).all()
+    members = session.exec(
+        select(ThemeMember.theme_id, ThemeMember.segment_id, ThemeMember.score, Segment.participant_id)
+        .join(Segment, Segment.id == ThemeMember.segment_id)
+        .join(Participant, Participant.id == Segment.participant_id)
+        .where(col(ThemeMember.theme_id).in_([t.id for t in themes]), col(Segment.active).is_(True),
+               col(Participant.withdrawn_at).is_(None))
+    ).all() if themes else []
+    people: dict[int, set[int]] = defaultdict(set)
+    ranked: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    for tid, sid, score, pid in members:
+        people[tid].add(pid)
+        ranked[tid].append((-score, sid))
+    out = []
+    allowed_texts = [s.text for s in allowed.values()]
+    for theme in sorted(themes, key=lambda t: (-len(people[t.id]), t.id))[:TOP_THEMES]:
+        if not people[theme.id]:
+            continue
+        order = list(theme.quote_ids) + [sid for _, sid in sorted(ranked[theme.id])]
+        quotes, seen_people = [], set()
+        for sid in order:
+            seg = allowed.get(sid)
+            if seg is None or seg.participant_id in seen_people:
+                continue
+            seen_people.add(seg.participant_id)
+            quotes.append(Quote(f"E-{sid}", deidentify(seg.text, names)))
+            if len(quotes) == QUOTES_PER_THEME:
+                break
+        summary = deidentify(withhold_quotes(theme.summary, allowed_texts), names)
+        out.append(ThemeSection(deidentify(theme.label, names), summary, len(people[theme.id]), quotes))
+    return out
+
+
+def _why_text(why: dict, rubric: Rubric, titles: dict[str, str]) -> str:
+    parts = []
+    gap = why.get("gap")
+    if why.get("custom"):
+        parts.append("Added by the consultant")
+    if gap and gap.get("target"):
+        parts.append(f"Gap: decided {gap['decided']}, target {gap['target']}")
+    if why.get("prerequisite_for"):
+        parts.append("Needed first by: " + "; ".join(titles.get(k, k) for k in why["prerequisite_for"]))
+    themes = [t["label"] for t in why.get("themes", []) if t.get("matched")]
+    if themes:
+        parts.append("Themes: " + "; ".join(themes))
+    parts.extend(why.get("readiness", []))
+    if why.get("note"):
+        parts.append(why["note"])
+    if why.get("placement"):
+        parts.append("Placed: " + why["placement"])
+    return ". ".join(p[0].upper() + p[1:] for p in parts if p) + ("." if parts else "")
+
+
+def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Report:
+    """The report of ``engagement`` from what is stored now (roadmap as last generated)."""
+    names = engagement_names(session, engagement)
+    all_segment_ids = session.exec(select(Segment.id).where(Segment.engagement_id == engagement.id)).all()
+    allowed = quotable(session, engagement.id, all_segment_ids)
+    allowed_texts = [s.text for s in allowed.values()]
+
+    # participation
+    people = _people_rows(session, engagement)
+    roster_rows = session.exec(select(RosterCount).where(RosterCount.engagement_id == engagement.id)).all()
+    dept_roster: Counter = Counter()
+    role_roster: Counter = Counter()
+    for r in roster_rows:
+        dept_roster[r.department] += r.count
+        role_roster[r.role_level] += r.count
+    by_department = _groups(Counter(d or "(not given)" for _, d, _ in people), dict(dept_roster), engagement.departments)
+    by_role = _groups(Counter(r or "(not given)" for _, _, r in people), dict(role_roster), engagement.role_levels)
+    dates = session.exec(
+        select(Interview.submitted_at).join(Participant, Participant.id == Interview.participant_id)
+        .where(Participant.engagement_id == engagement.id, col(Interview.submitted_at).is_not(None))
+    ).all()
+
+    # components
+    proposals = current_proposals(session, engagement.id)
+    decisions: dict[str, Decision] = latest_decisions(session, engagement.id)
+    targets = {r.component: r for r in target_rows(session, engagement, rubric)}
+    components = []
+    for comp in rubric.components:
+        decision = decisions.get(comp.id)
+        level = decision.final_level if decision else None
+        if decision is None or level is None:
+            rationale = ("Awaiting review: no level has been decided for this component."
+                         if decision is None else "The proposed level was rejected; no level has been decided yet.")
+        elif decision.action == "accept":
+            proposal = proposals.get(comp.id)
+            rationale = decision.rationale or (proposal.rationale if proposal and proposal.id == decision.proposal_id else "")
+        else:
+            rationale = decision.rationale
+        rationale = deidentify(withhold_quotes(rationale, allowed_texts), names)
+        components.append(ComponentSection(
+            comp.id, comp.name, comp.description, level, rubric.level_name(level) if level else "awaiting review",
+            targets[comp.id].target, decision.action if decision else "", rationale,
+            _theme_sections(session, engagement, comp.id, names, allowed)))
+
+    # readiness
+    kinds = {k.id: k for k in rubric.readiness}
+    readiness_rows = []
+    for signal in readiness_mod.snapshot(session, engagement, rubric):
+        seg_ids = signal.evidence.get("segments", {})
+        quotes = [Quote(f"E-{sid}", deidentify(allowed[sid].text, names))
+                  for sid in seg_ids.get("for", [])[:2] + seg_ids.get("against", [])[:2] if sid in allowed][:3]
+        readiness_rows.append(ReadinessRow(
+            kinds[signal.kind].name if signal.kind in kinds else signal.kind, readiness_mod.effective(signal),
+            signal.value is not None, signal.derived, signal.evidence.get("basis", ""),
+            deidentify(signal.note, names), quotes))
+
+    # roadmap
+    horizon = horizon_of(engagement)
+    phase_defs = phases_for(horizon)
+    items = items_of(session, engagement.id)
+    titles = {i.key: i.title for i in items}
+    comp_names = {c.id: c.name for c in rubric.components}
+    phases = [PhaseSection(p.label) for p in phase_defs]
+    for item in items:
+        if item.status != "planned":
+            continue
+        step = (f"{item.from_level} → {item.from_level + 1}" if item.from_level and item.origin != "custom"
+                else "custom" if item.origin == "custom" else "")
+        phases[min(item.phase, len(phases) - 1)].rows.append(RoadmapRow(
+            item.key, item.title, item.description, comp_names.get(item.component, item.component), step,
+            item.owner, [titles.get(d, d) for d in item.depends_on], _why_text(item.why, rubric, titles)))
+    removed = [(i.title, i.removed_reason) for i in items if i.status == "removed"]
+    notes = list(engagement.settings.get("roadmap", {}).get("notes", []))
+    if not items:
+        notes.insert(0, "No roadmap has been generated yet." if not engagement.settings.get("roadmap")
+                     else "The roadmap has no activities.")
+
+    report = Report(
+        organisation=engagement.organisation, generated_at=utcnow(), rubric_version=rubric.version, horizon=horizon,
+        summary=[], method=[], took_part=len({p for p, _, _ in people}), by_department=by_department,
+        by_role=by_role, components=components, readiness=readiness_rows, phases=phases, removed=removed,
+        roadmap_notes=notes,
+        profile=_profile_figure(components, rubric, engagement.organisation),
+        timeline=_timeline_figure(items, rubric, horizon, engagement.organisation),
+    )
+    report.summary = narrative.summary(report, dates)
+    report.method = narrative.method(report, proposals)
+    return report
+
+
+def _profile_figure(components: list[ComponentSection], rubric: Rubric, organisation: str) -> Figure:
+    rows = [charts.ProfileRow(c.name, c.decided, c.target if c.decided else None) for c in components]
+    fig = charts.profile_figure(rows, [lvl.name for lvl in rubric.levels])
+    alt = "; ".join(f"{c.name}: " + (f"decided {c.decided}, target {c.target}" if c.decided else "awaiting review")
+                    for c in components)
+    caption = f"Maturity profile of {organisation}: decided level and target per component"
+    return Figure(caption, alt, fig, "profile")
+
+
+def timeline_bars(items: list, rubric: Rubric, horizon: int) -> tuple[list[str], list[charts.TimelineBar]]:
+    """Component names and (component, phase) bars with activity counts for the timeline chart."""
+    phase_defs = phases_for(horizon)
+    counts: Counter = Counter((i.component, min(i.phase, len(phase_defs) - 1)) for i in items if i.status == "planned")
+    names = [c.name for c in rubric.components]
+    bars = []
+    for comp in rubric.components:
+        for p in phase_defs:
+            n = counts.get((comp.id, p.index), 0)
+            if n:
+                bars.append(charts.TimelineBar(comp.name, p.start, p.end or horizon, n, beyond=p.end is None))
+    return names, bars
+
+
+def timeline_chart(items: list, rubric: Rubric, horizon: int) -> tuple[charts.Figure, str]:
+    """The timeline figure and its text alternative (used by the roadmap page and the report)."""
+    names, bars = timeline_bars(items, rubric, horizon)
+    edges = [p.end for p in phases_for(horizon) if p.end is not None]
+    fig = charts.timeline_figure(names, bars, horizon, edges[:-1])
+    alt = "; ".join(f"{b.component}: {b.count} in " + (f"{b.start}-{b.end} months" if not b.beyond else "beyond the horizon")
+                    for b in bars) or "no activities planned"
+    return fig, alt
+
+
+def _timeline_figure(items: list, rubric: Rubric, horizon: int, organisation: str) -> Figure:
+    fig, alt = timeline_chart(items, rubric, horizon)
+    caption = f"Roadmap timeline of {organisation}: activities per component and phase over {horizon} months"
+    return Figure(caption, alt, fig, "timeline")

@@ -1,0 +1,127 @@
+"""Data exports of an engagement: themes, de-identified segments, proposals, decisions, readiness,
+roadmap and participation, as one JSON document or a ZIP of CSV files (one per table).
+
+The same rules as the report: staff text only from people who agreed to be quoted (others' rows
+are kept with an empty text, so counts still add up), names replaced, no department or role on a
+segment (a segment with its group could single a person out), participation with groups under 5
+suppressed. CSV cells that a spreadsheet would run as a formula (starting with = + - @, tab or
+carriage return) are prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections import defaultdict
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from assistant.models import Decision, Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember
+from assistant.report.deidentify import deidentify, engagement_names, quotable
+from assistant.report.document import Report, withhold_quotes
+from assistant.rubric import Rubric
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet will show as text: strings starting like a formula get a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Report) -> dict[str, list[dict]]:
+    """Every export table as a list of rows (dicts with the same keys), in a stable order."""
+    names = engagement_names(session, engagement)
+    segments = session.exec(
+        select(Segment).join(Participant, Participant.id == Segment.participant_id)
+        .where(Segment.engagement_id == engagement.id, col(Segment.active).is_(True),
+               col(Participant.withdrawn_at).is_(None)).order_by(col(Segment.id))
+    ).all()
+    allowed = quotable(session, engagement.id, [s.id for s in segments])
+    allowed_texts = [s.text for s in allowed.values()]
+    themes = session.exec(select(Theme).where(Theme.engagement_id == engagement.id, col(Theme.archived).is_(False))
+                          .order_by(col(Theme.component), col(Theme.id))).all()
+    theme_of: dict[int, Theme] = {}
+    people: dict[int, set[int]] = defaultdict(set)
+    members: dict[int, int] = defaultdict(int)
+    seg_by_id = {s.id: s for s in segments}
+    for tid, sid in session.exec(select(ThemeMember.theme_id, ThemeMember.segment_id)
+                                 .where(col(ThemeMember.theme_id).in_([t.id for t in themes]))).all():
+        seg = seg_by_id.get(sid)
+        if seg is None:
+            continue
+        theme_of[sid] = next(t for t in themes if t.id == tid)
+        people[tid].add(seg.participant_id)
+        members[tid] += 1
+    comp_names = {c.id: c.name for c in rubric.components}
+
+    def clean(text: str) -> str:
+        return deidentify(withhold_quotes(text, allowed_texts), names)
+
+    out: dict[str, list[dict]] = {}
+    out["themes"] = [{
+        "theme_id": t.id, "component": t.component, "component_name": comp_names.get(t.component, t.component),
+        "label": "other voices" if t.is_other else clean(t.label), "summary": clean(t.summary),
+        "keywords": "; ".join(t.keywords), "people": len(people[t.id]), "segments": members[t.id],
+        "created_by": t.created_by,
+    } for t in themes]
+    out["segments"] = [{
+        "segment": f"E-{s.id}", "component": s.component, "theme_id": theme_of[s.id].id if s.id in theme_of else None,
+        "theme": ("other voices" if theme_of[s.id].is_other else clean(theme_of[s.id].label)) if s.id in theme_of else "",
+        "source": s.source, "quote_consent": s.id in allowed,
+        "text": deidentify(s.text, names) if s.id in allowed else "",
+    } for s in segments]
+    proposals = session.exec(select(RatingProposal).where(RatingProposal.engagement_id == engagement.id)
+                             .order_by(col(RatingProposal.id))).all()
+    out["proposals"] = [{
+        "proposal_id": p.id, "component": p.component, "status": p.status, "level": p.level, "engine": p.engine,
+        "confidence": p.confidence, "current": not p.superseded,
+        "cited_segments": "; ".join(str(c.get("segment_id", "")) for c in p.citations),
+        "rationale": clean(p.rationale), "created_at": p.created_at.isoformat(timespec="seconds"),
+    } for p in proposals]
+    decisions = session.exec(select(Decision).where(Decision.engagement_id == engagement.id).order_by(col(Decision.id))).all()
+    out["decisions"] = [{
+        "decision_id": d.id, "proposal_id": d.proposal_id, "component": d.component, "action": d.action,
+        "final_level": d.final_level, "rationale": clean(d.rationale), "created_at": d.created_at.isoformat(timespec="seconds"),
+    } for d in decisions]
+    out["readiness"] = [{
+        "signal": r.name, "value": r.value, "derived": r.derived, "confirmed": r.confirmed, "basis": r.basis, "note": r.note,
+    } for r in report.readiness]
+    out["roadmap"] = [{
+        "phase": phase.label, "activity": r.key, "title": r.title, "component": r.component, "step": r.step,
+        "owner": r.owner, "depends_on": "; ".join(r.depends_on), "why": r.why,
+    } for phase in report.phases for r in phase.rows]
+    out["participation"] = (
+        [{"by": "department", "group": g.group, "roster": g.roster, "took_part": g.took_part} for g in report.by_department]
+        + [{"by": "role level", "group": g.group, "roster": g.roster, "took_part": g.took_part} for g in report.by_role]
+    )
+    return out
+
+
+def to_json(session: Session, engagement: Engagement, rubric: Rubric, report: Report) -> bytes:
+    """All tables in one JSON document with the organisation, rubric version and time of export."""
+    doc = {"organisation": engagement.organisation, "rubric_version": rubric.version,
+           "exported_at": report.generated_at.isoformat(timespec="seconds"), "horizon_months": report.horizon,
+           **tables(session, engagement, rubric, report)}
+    return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def to_csv_zip(session: Session, engagement: Engagement, rubric: Rubric, report: Report) -> bytes:
+    """A ZIP holding one UTF-8 CSV per table (with a byte-order mark so spreadsheets read accents)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, rows in tables(session, engagement, rubric, report).items():
+            text = io.StringIO()
+            text.write("\ufeff")
+            if rows:
+                writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+                writer.writeheader()
+                for row in rows:
+                    writer.writerow({k: safe_cell(v) for k, v in row.items()})
+            archive.writestr(f"{name}.csv", text.getvalue())
+    return buf.getvalue()

@@ -1,0 +1,141 @@
+"""Generating the roadmap of an engagement from stored rows, keeping the consultant's edits.
+
+``generate`` gathers the inputs (decided levels, targets, readiness, themes), runs
+``sequence.plan`` and stores the result as ``RoadmapItem`` rows. Re-generation rules:
+- new activities are added;
+- an item a consultant moved keeps its phase (``pinned``), and every item keeps its owner;
+- a removed item stays removed (it is never re-added), and what depends on it treats it as done;
+- custom activities are kept as they are;
+- an item the levels and targets no longer call for is deleted, unless a consultant edited it
+  (moved it or gave it an owner): then it is kept and marked "no longer needed".
+The run is audited with what it added, kept and dropped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from assistant.models import Engagement, Participant, RoadmapItem, Segment, Theme, ThemeMember, User, utcnow
+from assistant.review import decided_levels
+from assistant.roadmap import readiness as readiness_mod
+from assistant.roadmap.sequence import Fixed, Plan, PlanInput, ThemeInfo, plan
+from assistant.roadmap.targets import target_rows
+from assistant.rubric import Rubric
+from assistant.security import audit
+
+
+@dataclass
+class Generated:
+    plan: Plan
+    added: list[str]
+    updated: list[str]
+    kept: list[str]
+    dropped: list[str]
+
+
+def theme_inputs(session: Session, engagement_id: int) -> tuple[dict[str, list[ThemeInfo]], dict[str, int]]:
+    """({component: its themes with distinct people}, {component: distinct people with evidence}),
+    counting only active segments of people who have not withdrawn; "other voices" is not a theme."""
+    rows = session.exec(
+        select(Theme, Segment.participant_id)
+        .join(ThemeMember, ThemeMember.theme_id == Theme.id)
+        .join(Segment, Segment.id == ThemeMember.segment_id)
+        .join(Participant, Participant.id == Segment.participant_id)
+        .where(Theme.engagement_id == engagement_id, col(Theme.archived).is_(False), col(Theme.is_other).is_(False),
+               col(Segment.active).is_(True), col(Participant.withdrawn_at).is_(None))
+    ).all()
+    people: dict[int, set[int]] = defaultdict(set)
+    theme_rows: dict[int, Theme] = {}
+    for theme, pid in rows:
+        theme_rows[theme.id] = theme
+        people[theme.id].add(pid)
+    themes: dict[str, list[ThemeInfo]] = defaultdict(list)
+    for tid, theme in sorted(theme_rows.items()):
+        themes[theme.component].append(ThemeInfo(tid, theme.label, tuple(theme.keywords), len(people[tid]),
+                                                 tuple(theme.quote_ids)))
+    comp_people = session.exec(
+        select(Segment.component, Segment.participant_id)
+        .join(Participant, Participant.id == Segment.participant_id)
+        .where(Segment.engagement_id == engagement_id, col(Segment.active).is_(True),
+               col(Participant.withdrawn_at).is_(None))
+        .distinct()
+    ).all()
+    counts: dict[str, int] = defaultdict(int)
+    for component, _pid in comp_people:
+        counts[component] += 1
+    return dict(themes), dict(counts)
+
+
+def items_of(session: Session, engagement_id: int) -> list[RoadmapItem]:
+    """Every roadmap row of the engagement (removed ones included) in roadmap order."""
+    return list(session.exec(
+        select(RoadmapItem).where(RoadmapItem.engagement_id == engagement_id)
+        .order_by(col(RoadmapItem.phase), col(RoadmapItem.position), col(RoadmapItem.id))
+    ).all())
+
+
+def plan_input(session: Session, engagement: Engagement, rubric: Rubric, rows: list[RoadmapItem]) -> PlanInput:
+    """The sequencing input for ``engagement`` as stored now (readiness re-derived first)."""
+    signals = readiness_mod.refresh(session, engagement, rubric)
+    themes, people = theme_inputs(session, engagement.id)
+    targets = {r.component: r.target for r in target_rows(session, engagement, rubric) if r.target is not None}
+    fixed = [
+        Fixed(r.key, r.phase, r.component, r.title, tuple(r.depends_on), custom=r.origin == "custom")
+        for r in rows if r.status == "planned" and (r.pinned or r.origin == "custom")
+    ]
+    return PlanInput(
+        rubric=rubric, decided=decided_levels(session, engagement.id), targets=targets,
+        readiness={s.kind: readiness_mod.effective(s) for s in signals}, themes=themes, component_people=people,
+        fixed=fixed, removed=frozenset(r.key for r in rows if r.status == "removed"),
+    )
+
+
+def generate(session: Session, engagement: Engagement, rubric: Rubric, user: User) -> Generated:
+    """(Re)generate the roadmap; returns what changed (rows added, not committed). Rules above."""
+    rows = items_of(session, engagement.id)
+    by_key = {r.key: r for r in rows}
+    result = plan(plan_input(session, engagement, rubric, rows))
+    added, updated, kept, dropped = [], [], [], []
+    now = utcnow()
+    for item in result.items:
+        row = by_key.get(item.key)
+        if row is None:
+            row = RoadmapItem(engagement_id=engagement.id, key=item.key, component=item.component, title=item.title)
+            added.append(item.key)
+        elif row.pinned or row.origin == "custom":
+            kept.append(item.key)
+        else:
+            updated.append(item.key)
+        if row.origin != "custom":
+            row.title, row.description, row.component = item.title, item.description, item.component
+            row.from_level, row.origin = item.from_level, item.origin
+        row.depends_on = item.depends_on
+        row.phase = row.phase if row.pinned else item.phase
+        row.priority, row.position, row.why, row.needed, row.updated_at = item.priority, item.position, item.why, True, now
+        session.add(row)
+    planned = {i.key for i in result.items}
+    for row in rows:
+        if row.key in planned or row.status == "removed":
+            continue
+        if row.pinned or row.owner:
+            row.needed = False
+            row.why = {**row.why, "placement": "no longer needed by the decided levels and targets; kept because you edited it"}
+            session.add(row)
+            kept.append(row.key)
+        else:
+            session.delete(row)
+            dropped.append(row.key)
+    engagement.settings = {**engagement.settings, "roadmap": {
+        "generated_at": now.isoformat(timespec="seconds"), "overall_readiness": result.overall_readiness,
+        "cap": result.cap, "notes": result.notes, "awaiting_review": result.awaiting_review,
+    }}
+    session.add(engagement)
+    audit(session, "roadmap.generate", actor=f"consultant {user.email}", actor_user_id=user.id,
+          engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
+          after={"added": added, "updated": len(updated), "kept": kept, "dropped": dropped,
+                 "overall_readiness": result.overall_readiness})
+    session.flush()
+    return Generated(result, added, updated, kept, dropped)

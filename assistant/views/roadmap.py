@@ -1,0 +1,175 @@
+"""Page data of the roadmap and report pages: targets and horizon, readiness with its evidence,
+the roadmap by phase with why each item is there, the timeline chart, and the latest export.
+
+Read-only: readiness is re-derived in memory (``readiness.snapshot``), so a page always shows what
+the evidence says now without writing. Staff text is shown de-identified; a quote whose
+author did not agree to be quoted is marked as such (it never goes into the report).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from sqlmodel import Session, col, select
+
+from assistant.jobs import UNFINISHED, latest_run
+from assistant.models import Engagement, Participant, ReadinessSignal, RoadmapItem, Run, Segment
+from assistant.report import charts
+from assistant.report.deidentify import deidentify, engagement_names
+from assistant.report.document import build_report, timeline_chart
+from assistant.report.export import FORMATS
+from assistant.roadmap import readiness as readiness_mod
+from assistant.roadmap.generate import items_of
+from assistant.roadmap.sequence import PHASES
+from assistant.roadmap.targets import HORIZONS, Phase, horizon_of, phases_for, target_rows
+from assistant.rubric import Rubric
+
+
+@dataclass
+class QuoteView:
+    ref: str
+    text: str
+    quotable: bool  # its author agreed to be quoted in the report
+
+
+@dataclass
+class SignalView:
+    signal: ReadinessSignal
+    name: str
+    question: str
+    effective: str
+    changed: bool
+    quotes_for: list[QuoteView] = field(default_factory=list)
+    quotes_against: list[QuoteView] = field(default_factory=list)
+
+
+@dataclass
+class ItemView:
+    item: RoadmapItem
+    component: str
+    step: str
+    depends: list[tuple[str, str]]  # (title, phase label)
+    themes: list[dict]
+    quotes: list[QuoteView]
+    why: list[str]
+
+
+def _quotes(session: Session, engagement: Engagement, ids: list[int], names: list[str]) -> dict[int, QuoteView]:
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Segment, Participant.quote_consent).join(Participant, Participant.id == Segment.participant_id)
+        .where(col(Segment.id).in_(sorted(set(ids))), Segment.engagement_id == engagement.id,
+               col(Segment.active).is_(True), col(Participant.withdrawn_at).is_(None))
+    ).all()
+    return {seg.id: QuoteView(f"E-{seg.id}", deidentify(seg.text, names), bool(ok)) for seg, ok in rows}
+
+
+def _why_lines(item: RoadmapItem, titles: dict[str, str]) -> list[str]:
+    why = item.why
+    lines = []
+    gap = why.get("gap")
+    if item.origin == "custom":
+        lines.append("Added by a consultant.")
+    elif item.origin == "prerequisite":
+        needed_by = [titles.get(k, k) for k in why.get("prerequisite_for", [])]
+        lines.append("Prerequisite of: " + "; ".join(needed_by) + ".")
+    if gap and gap.get("target"):
+        lines.append(f"Gap: decided level {gap['decided']}, target {gap['target']} (this is the step "
+                     f"{gap['step'][0]} → {gap['step'][1]}).")
+    if why.get("in_place"):
+        lines.append("Already in place (decided levels): " + "; ".join(titles.get(k, k) for k in why["in_place"]) + ".")
+    lines.extend(f"Readiness: {r}." for r in why.get("readiness", []))
+    if why.get("note"):
+        lines.append(why["note"][0].upper() + why["note"][1:] + ".")
+    if why.get("equity_findings"):
+        lines.append(f"Equity findings on this component: {why['equity_findings']}.")
+    if why.get("placement"):
+        lines.append("Placed: " + why["placement"] + ".")
+    if not item.needed:
+        lines.append("No longer needed by the decided levels and targets; kept because you edited it.")
+    return lines
+
+
+def roadmap_page(session: Session, engagement: Engagement, rubric: Rubric, **extra: Any) -> dict[str, Any]:
+    """Everything the roadmap page shows (see the module docstring)."""
+    names = engagement_names(session, engagement)
+    horizon = horizon_of(engagement)
+    phases = phases_for(horizon)
+    signals = readiness_mod.snapshot(session, engagement, rubric)
+    kinds = {k.id: k for k in rubric.readiness}
+    items = items_of(session, engagement.id)
+    titles = {i.key: i.title for i in items}
+    by_key = {i.key: i for i in items}
+    ids = [sid for s in signals for side in ("for", "against") for sid in s.evidence.get("segments", {}).get(side, [])]
+    ids += [q for i in items for q in i.why.get("quotes", [])]
+    quotes = _quotes(session, engagement, ids, names)
+    def distinct(ids: list[int]) -> list[QuoteView]:
+        """Up to three quotes, one per text (the demo and real staff repeat phrases)."""
+        out, seen = [], set()
+        for i in ids:
+            if i in quotes and quotes[i].text not in seen:
+                seen.add(quotes[i].text)
+                out.append(quotes[i])
+        return out[:3]
+
+    signal_views = []
+    for s in signals:
+        segs = s.evidence.get("segments", {})
+        signal_views.append(SignalView(
+            s, kinds[s.kind].name if s.kind in kinds else s.kind, kinds[s.kind].question if s.kind in kinds else "",
+            readiness_mod.effective(s), readiness_mod.changed_since_confirmed(s),
+            distinct(segs.get("for", [])), distinct(segs.get("against", []))))
+    comp_names = {c.id: c.name for c in rubric.components}
+    by_phase: list[tuple[Phase, list[ItemView]]] = [(p, []) for p in phases]
+    removed = []
+    for item in items:
+        step = (f"{item.from_level} → {item.from_level + 1}" if item.from_level and item.origin != "custom" else "")
+        view = ItemView(
+            item, comp_names.get(item.component, item.component), step,
+            [(by_key[d].title, phases[min(by_key[d].phase, PHASES)].label) for d in item.depends_on if d in by_key],
+            [t for t in item.why.get("themes", [])], [quotes[q] for q in item.why.get("quotes", []) if q in quotes],
+            _why_lines(item, titles))
+        if item.status == "removed":
+            removed.append(view)
+        else:
+            by_phase[min(item.phase, PHASES)][1].append(view)
+    fig, alt = timeline_chart(items, rubric, horizon)
+    planned = [i for i in items if i.status == "planned"]
+    ctx: dict[str, Any] = {
+        "engagement": engagement, "rubric": rubric, "targets": target_rows(session, engagement, rubric),
+        "horizon": horizon, "horizons": HORIZONS, "phases": phases, "signals": signal_views, "values": readiness_mod.VALUES,
+        "by_phase": by_phase, "removed": removed, "planned": planned,
+        "roadmap": engagement.settings.get("roadmap"), "timeline_svg": charts.to_svg(fig, "Roadmap timeline", "timeline"),
+        "timeline_alt": alt, "problems": [], "message": None, "form": {},
+    }
+    ctx.update(extra)
+    return ctx
+
+
+def export_context(session: Session, engagement: Engagement) -> dict[str, Any]:
+    """The latest export run (for the run panel) and the latest finished file to download."""
+    run = latest_run(session, engagement.id, "export")
+    done = session.exec(
+        select(Run).where(Run.engagement_id == engagement.id, Run.kind == "export", Run.status == "done")
+        .order_by(col(Run.id).desc())
+    ).first()
+    return {"engagement": engagement, "run": run, "kind": "export", "running": bool(run and run.status in UNFINISHED),
+            "download": done, "formats": list(FORMATS)}
+
+
+def report_page(session: Session, engagement: Engagement, rubric: Rubric, **extra: Any) -> dict[str, Any]:
+    """The report as it would be exported now, and the export panel."""
+    ctx = {"engagement": engagement, "report": build_report(session, engagement, rubric), "problems": [],
+           "message": None, **export_context(session, engagement)}
+    ctx.update(extra)
+    return ctx
+
+
+def latest_export(session: Session, engagement: Engagement, run_id: int) -> Optional[Run]:
+    """The engagement's finished export run ``run_id``, or None."""
+    run = session.get(Run, run_id)
+    if run is None or run.engagement_id != engagement.id or run.kind != "export" or run.status != "done":
+        return None
+    return run

@@ -1,0 +1,125 @@
+"""The roadmap and report pages over HTTP: targets, readiness, generate, edits, refusals, exports."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from docx import Document
+from sqlmodel import select
+
+from assistant.models import AuditEvent, RoadmapItem, User
+from tests.factories import make_engagement, wait_for_run
+from tests.roadmap.conftest import add_segments, decide_levels
+
+
+def _setup(session):
+    engagement = make_engagement(session)
+    user = session.exec(select(User)).first()
+    decide_levels(session, engagement, user, {"data_life_cycle": 1, "governance_structures": 2,
+                                              "leadership_alignment": 2, "sustainability_focus": 1})
+    add_segments(session, engagement, [
+        ("ana", "sustainability_focus", "Honestly nobody has time for data work, we are short-staffed."),
+        ("ben", "sustainability_focus", "We don't have time to clean the records."),
+    ])
+    return engagement
+
+
+def _item(session, engagement, key) -> RoadmapItem:
+    session.expire_all()
+    return session.exec(select(RoadmapItem).where(RoadmapItem.engagement_id == engagement.id,
+                                                  RoadmapItem.key == key)).one()
+
+
+def test_roadmap_pages_need_a_consultant(client, session):
+    engagement = make_engagement(session)
+    r = client.get(f"/engagements/{engagement.id}/roadmap", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_targets_readiness_generate_and_edit(consultant_client, session):
+    c = consultant_client
+    engagement = _setup(session)
+    base = f"/engagements/{engagement.id}/roadmap"
+    page = c.get(base)
+    assert page.status_code == 200
+    assert "awaiting review" in page.text and f'href="/engagements/{engagement.id}/report"' in page.text
+    assert re.search(r'id="target-data_life_cycle".*?<option value="2" selected', page.text, re.DOTALL)  # default one step up
+    assert "nobody has time for data work" in page.text and "Staff time" in page.text
+
+    # a target for a component awaiting review is refused; a valid plan is saved
+    r = c.post(f"{base}/targets", data={"csrf_token": c.csrf, "target-equity_lens": "3", "horizon": "36"})
+    assert r.status_code == 422 and "awaiting review" in r.text
+    r = c.post(f"{base}/targets", data={"csrf_token": c.csrf, "target-data_life_cycle": "3", "horizon": "24"},
+               follow_redirects=False)
+    assert r.status_code == 303
+
+    # adjusting readiness needs a note; confirming does not
+    r = c.post(f"{base}/readiness/staff_time", data={"csrf_token": c.csrf, "value": "high", "note": ""})
+    assert r.status_code == 422 and "add a note" in r.text
+    r = c.post(f"{base}/readiness/staff_time", data={"csrf_token": c.csrf, "value": "low", "note": ""},
+               follow_redirects=False)
+    assert r.status_code == 303
+    r = c.post(f"{base}/readiness/nonsense", data={"csrf_token": c.csrf, "value": "low"})
+    assert r.status_code == 422
+
+    r = c.post(f"{base}/generate", data={"csrf_token": c.csrf}, follow_redirects=True)
+    assert r.status_code == 200 and "Roadmap generated." in r.text
+    assert "0-4 months" in r.text and "<svg" in r.text and "Why it is here" in r.text
+    first, inventory = _item(session, engagement, "dlc_a12a"), _item(session, engagement, "dlc_a23a")
+    assert first.phase < inventory.phase
+
+    # a move that breaks a dependency is refused with the dependency named; nothing changes
+    r = c.post(f"{base}/items/{first.id}/move", data={"csrf_token": c.csrf, "phase": "3"})
+    assert r.status_code == 422
+    assert "depends on “List your most-used datasets”" in r.text.replace("&#34;", '"')
+    assert _item(session, engagement, "dlc_a12a").phase == first.phase
+    publish = _item(session, engagement, "dlc_a23b")  # nothing depends on it: it may move to the last phase
+    r = c.post(f"{base}/items/{publish.id}/move", data={"csrf_token": c.csrf, "phase": "3"}, follow_redirects=False)
+    assert r.status_code == 303 and _item(session, engagement, "dlc_a23b").pinned
+
+    r = c.post(f"{base}/items/{first.id}/owner", data={"csrf_token": c.csrf, "owner": "IT manager"}, follow_redirects=False)
+    assert r.status_code == 303 and _item(session, engagement, "dlc_a12a").owner == "IT manager"
+    r = c.post(f"{base}/items/{first.id}/remove", data={"csrf_token": c.csrf, "reason": ""})
+    assert r.status_code == 422 and "say why" in r.text
+    r = c.post(f"{base}/custom", data={"csrf_token": c.csrf, "title": "Hire a data analyst", "component": "data_life_cycle",
+                                       "phase": "1", "owner": "HR", "depends_on": ["dlc_a12a"]}, follow_redirects=False)
+    assert r.status_code == 303
+    r = c.post(f"{base}/custom", data={"csrf_token": c.csrf, "title": "", "component": "data_life_cycle", "phase": "1"})
+    assert r.status_code == 422 and "give the activity a title" in r.text
+    r = c.post(f"{base}/items/999999/owner", data={"csrf_token": c.csrf, "owner": "x"})
+    assert r.status_code == 422 and "does not exist" in r.text
+    r = c.post(f"{base}/items/abc/owner", data={"csrf_token": c.csrf, "owner": "x"})
+    assert r.status_code in (404, 422)
+
+    # generating again keeps every edit
+    c.post(f"{base}/generate", data={"csrf_token": c.csrf})
+    assert _item(session, engagement, "dlc_a23b").phase == 3
+    assert _item(session, engagement, "dlc_a12a").owner == "IT manager"
+    page = c.get(base).text
+    assert "Hire a data analyst" in page and "placed by you" in page
+    actions = set(session.exec(select(AuditEvent.action).where(AuditEvent.engagement_id == engagement.id)).all())
+    assert {"roadmap.generate", "roadmap.move", "roadmap.owner", "roadmap.add", "readiness.confirm"} <= actions
+
+
+def test_report_page_and_export_download(consultant_client, session):
+    c = consultant_client
+    engagement = _setup(session)
+    c.post(f"/engagements/{engagement.id}/roadmap/generate", data={"csrf_token": c.csrf})
+    page = c.get(f"/engagements/{engagement.id}/report")
+    assert page.status_code == 200 and "Executive summary" in page.text and "Export" in page.text
+    r = c.post(f"/engagements/{engagement.id}/report/export", data={"csrf_token": c.csrf, "format": "exe"})
+    assert r.status_code == 422
+    r = c.post(f"/engagements/{engagement.id}/report/export", data={"csrf_token": c.csrf, "format": "docx"},
+               follow_redirects=False)
+    assert r.status_code == 303
+    panel = wait_for_run(c, engagement.id, "export")
+    assert "DOCX ready" in panel
+    page = c.get(f"/engagements/{engagement.id}/report").text
+    link = re.search(r'href="(/engagements/\d+/report/exports/\d+)"', page).group(1)
+    r = c.get(link)
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    assert "town-of-testville-dm3-report.docx" in r.headers["content-disposition"]
+    doc = Document(io.BytesIO(r.content))
+    assert "Roadmap" in [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert c.get(f"/engagements/{engagement.id}/report/exports/424242").status_code == 404
