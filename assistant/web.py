@@ -29,7 +29,8 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 
 # The pipeline stage pages linked from every engagement page.
-STAGE_PAGES = (("Themes", "/engagements/{id}/themes"), ("Ratings and review", "/engagements/{id}/review"))
+STAGE_PAGES = (("Themes", "/engagements/{id}/themes"), ("Ratings and review", "/engagements/{id}/review"),
+               ("Team", "/engagements/{id}/team"))
 
 
 def stage_links(engagement: Any) -> list[tuple[str, str]]:

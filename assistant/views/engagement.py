@@ -11,17 +11,23 @@ from sqlmodel import Session, col, select
 
 from assistant.engagements import NewInvite, engagement_counts, progress, roster_rows
 from assistant.interview.actions import load_turns
-from assistant.models import Engagement, Interview, Participant
+from assistant.models import Engagement, Interview, Participant, User
 from assistant.rubric import Rubric
+from assistant.teams import ROLE_NAMES, engagements_for
 
 # interviews a consultant can open from the progress page; declined and withdrawn ones are not evidence
 LISTED_STATES = ("in_progress", "review", "submitted")
 
 
-def engagement_list(session: Session) -> dict[str, Any]:
-    """The engagement list page: every engagement, newest first, with its participant count."""
-    rows = session.exec(select(Engagement).order_by(col(Engagement.created_at).desc())).all()
-    return {"engagements": rows, "counts": engagement_counts(session)}
+def engagement_list(session: Session, user: User) -> dict[str, Any]:
+    """The engagement list page: the engagements ``user`` is a member of (only those), newest first,
+    with their role, where their work starts (set-up for consultants, the equity audit for
+    reviewers) and the participant count."""
+    rows = engagements_for(session, user)
+    home = {"equity_reviewer": "/engagements/{id}/equity"}
+    return {"engagements": [(e, m, home.get(m.role, "/engagements/{id}").format(id=e.id)) for e, m in rows],
+            "counts": engagement_counts(session), "role_names": ROLE_NAMES,
+            "can_create": user.role == "consultant"}
 
 
 def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:

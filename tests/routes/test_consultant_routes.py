@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from assistant.models import AuditEvent, Engagement, Participant, RosterCount
-from tests.factories import PASSWORD, csrf_of, make_consultant
+from tests.factories import PASSWORD, csrf_of, join, make_consultant, make_engagement
 
 
 def create(c: TestClient, organisation: str = "City of Lakeside") -> int:
@@ -37,12 +37,19 @@ def test_logout_revokes_the_session(consultant_client):
     assert c.get("/engagements", follow_redirects=False).status_code == 303
 
 
-def test_equity_reviewer_cannot_open_consultant_pages(app, session):
-    make_consultant(session, "reviewer@example.org", role="equity_reviewer")
+def test_equity_reviewer_lands_on_their_engagements_not_consultant_pages(app, session):
+    reviewer = make_consultant(session, "reviewer@example.org", role="equity_reviewer")
+    mine, other = make_engagement(session, "Reviewed Town"), make_engagement(session, "Unseen City")
+    join(session, mine, reviewer, "equity_reviewer")
     c = TestClient(app)
     csrf = csrf_of(c.get("/login").text)
     c.post("/login", data={"email": "reviewer@example.org", "password": PASSWORD, "csrf_token": csrf})
-    assert c.get("/engagements").status_code == 403
+    home = c.get("/")  # the landing page after login: their engagements, not a 403
+    assert home.status_code == 200 and "Reviewed Town" in home.text and "Unseen City" not in home.text
+    assert f'href="/engagements/{mine.id}/equity"' in home.text and "New engagement" not in home.text
+    assert c.get(f"/engagements/{mine.id}").status_code == 403  # a member, but the consultants' page
+    assert c.get(f"/engagements/{other.id}").status_code == 404  # not a member: not even there
+    assert c.get("/engagements/new").status_code == 403
 
 
 def test_create_engagement_with_roster_and_audit(consultant_client, engine):

@@ -1,0 +1,5 @@
+"""Equity reviewer pages (filled in below)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
