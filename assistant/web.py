@@ -21,9 +21,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.config import Settings
+from assistant.equity.config import equity_settings
 from assistant.models import AuthSession, User, utcnow
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import token_hash
+from assistant.suppression import suppress
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
@@ -39,6 +41,15 @@ def stage_links(engagement: Any) -> list[tuple[str, str]]:
 
 
 templates.env.globals["stage_links"] = stage_links
+
+
+def small_cells(counts: dict[str, int], engagement: Any) -> list[tuple[str, int | str]]:
+    """A template filter: (group, count) pairs as a page may show them, under the engagement's
+    suppression threshold (``assistant.suppression``)."""
+    return list(suppress(counts, equity_settings(engagement).min_cell).items())
+
+
+templates.env.filters["small_cells"] = small_cells
 
 CSRF_COOKIE = "dm3_csrf"
 SESSION_COOKIE = "dm3_session"

@@ -106,13 +106,16 @@ ThemeInPath = Annotated[Theme, Depends(theme_in_path)]
 
 def transcript_in_path(engagement: ConsultantEngagement, interview_id: PathId,
                        session: SessionDep) -> tuple[Interview, Participant]:
-    """The interview in the path with its participant; 404 when it is not this engagement's, 410
-    when the participant withdrew (their answers are no longer shown)."""
+    """The interview in the path with its participant; 404 when it is not this engagement's or not
+    submitted (unsubmitted text is shown to nobody), 410 when the participant withdrew (their
+    answers are no longer shown)."""
     found = lookup.transcript(session, engagement.id, interview_id)
     if found is None:
         raise HTTPException(404, "There is no such transcript in this engagement.")
     if found[1].withdrawn_at is not None:
         raise HTTPException(410, "This participant withdrew; their answers are no longer available.")
+    if found[0].state != "submitted":
+        raise HTTPException(404, "There is no such transcript yet: answers are shown once the person submits them.")
     return found
 
 

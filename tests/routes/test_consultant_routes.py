@@ -142,9 +142,20 @@ def test_transcript_is_deidentified(consultant_client, engine, rubric):
         p = actions.participant_for_token(s, token)
         iv = actions.record_consent(s, p, True, rubric)
         actions.advance(s, iv, rubric)
-        actions.respond(s, iv, rubric, "answer", "We reconcile 12 ledgers in Excel each month.", "c1", 4000)
+        first, _ = actions.respond(s, iv, rubric, "answer", "We reconcile 11 ledgers by hand, ask Dana.", "c1", 4000)
         actions.advance(s, iv, rubric)
-        interview_id, participant_id = iv.id, p.id
+        actions.edit(s, iv, rubric, first.id, "answer", "We reconcile 12 ledgers in Excel each month.", "c2", 4000)
+        r = c.get(f"/engagements/{eid}")
+        assert f"/transcripts/{iv.id}" not in r.text  # not submitted: not listed, not readable
+        assert c.get(f"/engagements/{eid}/transcripts/{iv.id}").status_code == 404
+        actions.submit(s, iv, p)
+        interview_id, participant_id, label = iv.id, p.id, p.public_label
     page = c.get(f"/engagements/{eid}/transcripts/{interview_id}").text
-    assert f"P-{participant_id}" in page and "We reconcile 12 ledgers" in page and "engine: offline" in page
-    assert "secret.person" not in page
+    assert label in page and "We reconcile 12 ledgers" in page and "engine: offline" in page
+    assert "secret.person" not in page and f"P-{participant_id}<" not in page
+    # the text the person edited away is kept for the audit of edits but shown to nobody
+    assert "11 ledgers" not in page and "Dana" not in page
+    # a group of one person is not named: "Finance · manager" would single them out
+    assert "Finance" not in page.split("<main")[1].split("</h1>")[1] and "other departments" in page
+    listing = c.get(f"/engagements/{eid}").text.split('id="transcripts"')[1]
+    assert label in listing and "manager" not in listing
