@@ -8,9 +8,10 @@ over its share of the roster). A ratio under the engagement's ``flag_ratio`` is 
 Attributes are asked at consent, so they have no roster and no invited count: only started and
 submitted, and shares among participants.
 
-Suppression: the counts of each grouping's table go through ``suppress_rows``; hidden groups
-show no figure and no flag, and are pooled in one "other ... (combined)" row when that pool is
-safe to show; the total row is hidden when the whole table is under the threshold.
+Suppression, column by column (roster, invited, started, submitted): each column of a grouping's
+table goes through ``suppress_rows`` with the column total as what a reader could subtract from;
+a hidden count is None, and so are the rate, ratio and flag computed from it; a row with any
+hidden figure is marked ``suppressed``. A column total under the threshold is hidden too.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Row:
     ratio: float | None
     flag: str | None
     suppressed: bool
-    kind: str = "group"  # group | pooled | total
+    kind: str = "group"  # group | total
 
     def as_json(self) -> dict:
         """The row in the audit file's shape (no ``kind``)."""
@@ -64,26 +65,27 @@ class Table:
         return [r for r in self.rows if r.flag]
 
 
-def _pooled_name(grouping: str) -> str:
-    return {"department": "other departments (combined)", "role_level": "other role levels (combined)"}.get(
-        grouping, "other answers (combined)")
+def _row(grouping: str, group: str, c: dict[str, int], totals: dict[str, int], hidden: set[str], has_roster: bool,
+         flag_ratio: float, kind: str) -> Row:
+    """One line with the figures in ``hidden`` (column names) blanked, and what depends on them."""
 
+    def shown(column: str) -> int | None:
+        return None if column in hidden or (not has_roster and column in ("roster", "invited")) else c[column]
 
-def _row(grouping: str, group: str, c: dict[str, int], totals: dict[str, int], has_roster: bool, flag_ratio: float,
-         kind: str) -> Row:
     rate = ratio = None
     flag = None
-    if has_roster and c["roster"]:
+    if has_roster and c["roster"] and not {"roster", "submitted"} & hidden:
         rate = round(c["submitted"] / c["roster"], 3)
         if totals["submitted"] and totals["roster"] and kind != TOTAL:
             ratio = round((c["submitted"] / totals["submitted"]) / (c["roster"] / totals["roster"]), 3)
             flag = "under" if ratio < flag_ratio else None
-    return Row(grouping, group, c["roster"] if has_roster else None, c["invited"] if has_roster else None,
-               c["started"], c["submitted"], rate, ratio, flag, False, kind)
+    return Row(grouping, group, shown("roster"), shown("invited"), shown("started"), shown("submitted"), rate, ratio,
+               flag, bool(hidden), kind)
 
 
 def participation(session: Session, engagement: Engagement) -> list[Table]:
-    """One table per grouping, groups in the engagement's order, then the pooled row, then the total."""
+    """One table per grouping: the groups in the engagement's order (groups with no roster and no
+    one invited left out), then the total."""
     cfg = equity_settings(engagement)
     people = invited(session, engagement.id)
     roster = roster_rows(session, engagement)
@@ -108,25 +110,20 @@ def participation(session: Session, engagement: Engagement) -> list[Table]:
             c["invited"] += 1
             if status in ("started", "submitted"):
                 c[status] += 1
-        shown_cols = COUNTS if has_roster else ("started", "submitted")
-        cells = {g: {k: c[k] for k in shown_cols} for g, c in counts.items() if any(c.values())}
-        hidden = suppress_rows(cells, cfg.min_cell)
-        totals = {k: sum(c[k] for c in counts.values()) for k in COUNTS}
+        columns = COUNTS if has_roster else ("started", "submitted")
+        listed = [g for g in order + sorted(set(counts) - set(order)) if any(counts[g][k] for k in columns)]
+        hidden: dict[str, set[str]] = {g: set() for g in listed}
+        total_hidden: set[str] = set()
+        for column in columns:
+            result = suppress_rows({g: {column: counts[g][column]} for g in listed}, cfg.min_cell)
+            for g in result.hidden:
+                hidden[g].add(column)
+            if result.totals_hidden:
+                total_hidden.add(column)
+        totals = {k: sum(counts[g][k] for g in listed) for k in COUNTS}
         table = Table(grouping, name, has_roster)
-        for g in order + sorted(set(counts) - set(order)):
-            if g not in cells:
-                continue
-            if g in hidden.hidden:
-                table.rows.append(Row(grouping, g, None, None, None, None, None, None, None, True))
-            else:
-                table.rows.append(_row(grouping, g, counts[g], totals, has_roster, cfg.flag_ratio, "group"))
-        if hidden.pooled and 1 < len(hidden.hidden) < len(cells) and not hidden.totals_hidden:
-            pooled = {k: sum(counts[g][k] for g in hidden.hidden) for k in COUNTS}
-            table.rows.append(_row(grouping, _pooled_name(grouping), pooled, totals, has_roster, cfg.flag_ratio,
-                                   "pooled"))
-        total = _row(grouping, TOTAL, totals, totals, has_roster, cfg.flag_ratio, TOTAL)
-        if hidden.totals_hidden:
-            total = Row(grouping, TOTAL, None, None, None, None, None, None, None, True, TOTAL)
-        table.rows.append(total)
+        table.rows = [_row(grouping, g, counts[g], totals, hidden[g], has_roster, cfg.flag_ratio, "group")
+                      for g in listed]
+        table.rows.append(_row(grouping, TOTAL, totals, totals, total_hidden, has_roster, cfg.flag_ratio, TOTAL))
         tables.append(table)
     return tables
