@@ -29,9 +29,11 @@ class FindingError(ValueError):
 
 
 def linkable_groups(session: Session, engagement: Engagement) -> list[str]:
-    """The groups a finding may name: every group the participation tables show by name."""
+    """The groups a finding may name: the groups whose submitted count (and roster, where there is
+    one) the participation tables show; a group whose participation is hidden cannot be singled
+    out by a link either."""
     return [f"{t.name}: {r.group}" for t in participation(session, engagement) for r in t.rows
-            if r.kind == "group" and not r.suppressed]
+            if r.kind == "group" and r.submitted is not None and (r.roster is not None or not t.has_roster)]
 
 
 def record_finding(session: Session, engagement: Engagement, reviewer: User, rubric: Rubric, text: str,

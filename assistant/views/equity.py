@@ -43,7 +43,7 @@ def _chart(tables: list[Table], flag_ratio: float) -> dict[str, Any]:
     y = CHART["top"]
     for table in tables:
         for row in table.rows:
-            if row.kind != "group" or row.suppressed or row.ratio is None:
+            if row.kind != "group" or row.ratio is None:  # a hidden submitted or roster count has no ratio
                 continue
             bars.append(ChartBar(f"{table.name}: {row.group}", y,
                                  CHART["width"] * min(row.ratio, CHART["max"]) / CHART["max"], row.ratio,
