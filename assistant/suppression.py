@@ -66,8 +66,9 @@ def suppress_rows(rows: Mapping[str, Mapping[str, int]], k: int) -> Suppressed:
         return {c: sum(rows[g].get(c, 0) for g in hidden) for c in columns}
 
     # the smallest rows first (zero rows cannot make a pool safe, so they are never added)
-    candidates = sorted((g for g in rows if g not in hidden and any(rows[g].values())),
-                        key=lambda g: (sum(rows[g].values()), g))
+    candidates = sorted(
+        (g for g in rows if g not in hidden and any(rows[g].values())), key=lambda g: (sum(rows[g].values()), g)
+    )
     while hidden and any(_small(v, k) for v in pool().values()) and candidates:
         hidden.add(candidates.pop(0))
     pooled = pool() if hidden else None

@@ -60,7 +60,8 @@ def membership(session: Session, engagement_id: int, user_id: int) -> Membership
 def members(session: Session, engagement_id: int) -> list[tuple[Membership, User]]:
     """The engagement's team: leads first, then consultants, then equity reviewers, by email."""
     rows = session.exec(
-        select(Membership, User).join(User, User.id == Membership.user_id)
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
         .where(Membership.engagement_id == engagement_id)
     ).all()
     return sorted(rows, key=lambda r: (TEAM_ROLES.index(r[0].role) if r[0].role in TEAM_ROLES else 9, r[1].email))
@@ -68,10 +69,14 @@ def members(session: Session, engagement_id: int) -> list[tuple[Membership, User
 
 def engagements_for(session: Session, user: User) -> list[tuple[Engagement, Membership]]:
     """The engagements ``user`` is a member of, newest first, with their membership."""
-    return list(session.exec(
-        select(Engagement, Membership).join(Membership, Membership.engagement_id == Engagement.id)
-        .where(Membership.user_id == user.id).order_by(col(Engagement.created_at).desc(), col(Engagement.id).desc())
-    ).all())
+    return list(
+        session.exec(
+            select(Engagement, Membership)
+            .join(Membership, Membership.engagement_id == Engagement.id)
+            .where(Membership.user_id == user.id)
+            .order_by(col(Engagement.created_at).desc(), col(Engagement.id).desc())
+        ).all()
+    )
 
 
 def add_lead(session: Session, engagement: Engagement, user: User) -> Membership:
@@ -84,15 +89,27 @@ def add_lead(session: Session, engagement: Engagement, user: User) -> Membership
 
 def new_password_link(session: Session, user: User, by: User | None) -> str:
     """A one-time set-password token for ``user`` (valid ``SETUP_LINK_DAYS`` days); earlier unused ones stop working."""
-    for old in session.exec(select(PasswordSetup).where(PasswordSetup.user_id == user.id,
-                                                        col(PasswordSetup.used_at).is_(None))).all():
+    for old in session.exec(
+        select(PasswordSetup).where(PasswordSetup.user_id == user.id, col(PasswordSetup.used_at).is_(None))
+    ).all():
         old.used_at = utcnow()
         session.add(old)
     token = new_token()
-    session.add(PasswordSetup(token_hash=token_hash(token), user_id=user.id, created_by=by.id if by else None,
-                              expires_at=utcnow() + timedelta(days=SETUP_LINK_DAYS)))
-    audit(session, "account.password_link", actor=_actor(by), actor_user_id=by.id if by else None,
-          entity=f"user:{user.id}")
+    session.add(
+        PasswordSetup(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            created_by=by.id if by else None,
+            expires_at=utcnow() + timedelta(days=SETUP_LINK_DAYS),
+        )
+    )
+    audit(
+        session,
+        "account.password_link",
+        actor=_actor(by),
+        actor_user_id=by.id if by else None,
+        entity=f"user:{user.id}",
+    )
     return token
 
 
@@ -146,14 +163,23 @@ def add_member(session: Session, engagement: Engagement, email: str, role: str, 
         user = User(email=email, role=account_role_for(role), password_hash=hash_password(new_token()))
         session.add(user)
         session.flush()
-        audit(session, "account.create", actor=_actor(by), actor_user_id=by.id if by else None,
-              engagement_id=engagement.id, entity=f"user:{user.id}", after={"email": email, "role": user.role})
+        audit(
+            session,
+            "account.create",
+            actor=_actor(by),
+            actor_user_id=by.id if by else None,
+            engagement_id=engagement.id,
+            entity=f"user:{user.id}",
+            after={"email": email, "role": user.role},
+        )
         token = new_password_link(session, user, by)
         created = True
     elif user.role != account_role_for(role):
         kind = "an equity reviewer" if user.role == "equity_reviewer" else "a consultant"
-        raise TeamError(f"{email} has {kind} account; it can only join as "
-                        f"{'an equity reviewer' if user.role == 'equity_reviewer' else 'lead or consultant'}.")
+        raise TeamError(
+            f"{email} has {kind} account; it can only join as "
+            f"{'an equity reviewer' if user.role == 'equity_reviewer' else 'lead or consultant'}."
+        )
     row = membership(session, engagement.id, user.id)
     if row is not None:
         if row.role == role:
@@ -163,21 +189,38 @@ def add_member(session: Session, engagement: Engagement, email: str, role: str, 
         before = row.role
         row.role = role
         session.add(row)
-        audit(session, "team.role", actor=_actor(by), actor_user_id=by.id if by else None,
-              engagement_id=engagement.id, entity=f"user:{user.id}", before={"role": before},
-              after={"email": email, "role": role})
+        audit(
+            session,
+            "team.role",
+            actor=_actor(by),
+            actor_user_id=by.id if by else None,
+            engagement_id=engagement.id,
+            entity=f"user:{user.id}",
+            before={"role": before},
+            after={"email": email, "role": role},
+        )
         return AddedMember(user, row, token, created)
     row = Membership(engagement_id=engagement.id, user_id=user.id, role=role, added_by=by.id if by else None)
     session.add(row)
     session.flush()
-    audit(session, "team.add", actor=_actor(by), actor_user_id=by.id if by else None, engagement_id=engagement.id,
-          entity=f"user:{user.id}", after={"email": email, "role": role})
+    audit(
+        session,
+        "team.add",
+        actor=_actor(by),
+        actor_user_id=by.id if by else None,
+        engagement_id=engagement.id,
+        entity=f"user:{user.id}",
+        after={"email": email, "role": role},
+    )
     return AddedMember(user, row, token, created)
 
 
 def _leads(session: Session, engagement_id: int) -> int:
-    return len(session.exec(select(Membership.id).where(Membership.engagement_id == engagement_id,
-                                                        Membership.role == "lead")).all())
+    return len(
+        session.exec(
+            select(Membership.id).where(Membership.engagement_id == engagement_id, Membership.role == "lead")
+        ).all()
+    )
 
 
 def remove_member(session: Session, engagement: Engagement, user_id: int, by: User | None) -> User:
@@ -189,6 +232,13 @@ def remove_member(session: Session, engagement: Engagement, user_id: int, by: Us
     if row.role == "lead" and _leads(session, engagement.id) == 1:
         raise TeamError("The engagement needs a lead: make someone else lead before removing this one.")
     session.delete(row)
-    audit(session, "team.remove", actor=_actor(by), actor_user_id=by.id if by else None,
-          engagement_id=engagement.id, entity=f"user:{user.id}", before={"email": user.email, "role": row.role})
+    audit(
+        session,
+        "team.remove",
+        actor=_actor(by),
+        actor_user_id=by.id if by else None,
+        engagement_id=engagement.id,
+        entity=f"user:{user.id}",
+        before={"email": user.email, "role": row.role},
+    )
     return user

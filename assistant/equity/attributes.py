@@ -17,8 +17,9 @@ from assistant.models import Engagement, Participant
 FIELD_PREFIX = "attr-"
 
 
-def record_attributes(session: Session, participant: Participant, form: Mapping[str, object],
-                      consented: bool) -> dict[str, str]:
+def record_attributes(
+    session: Session, participant: Participant, form: Mapping[str, object], consented: bool
+) -> dict[str, str]:
     """Store the answers the person gave (see the module rules); returns what was stored."""
     engagement = session.get(Engagement, participant.engagement_id)
     if not consented or engagement is None:

@@ -21,8 +21,26 @@ from assistant.equity.voice import VoiceSet, rating_voice, theme_voice
 from assistant.models import Engagement
 from assistant.rubric import Rubric
 
-CSV_COLUMNS = ("section", "component", "theme", "level", "grouping", "group", "roster", "invited", "started",
-               "submitted", "rate", "ratio", "people", "share", "expected", "flag", "suppressed", "note")
+CSV_COLUMNS = (
+    "section",
+    "component",
+    "theme",
+    "level",
+    "grouping",
+    "group",
+    "roster",
+    "invited",
+    "started",
+    "submitted",
+    "rate",
+    "ratio",
+    "people",
+    "share",
+    "expected",
+    "flag",
+    "suppressed",
+    "note",
+)
 
 
 def _shares(voice: VoiceSet) -> list[dict[str, Any]]:
@@ -37,30 +55,62 @@ def build_audit(session: Session, engagement: Engagement, rubric: Rubric) -> dic
         "settings": {"min_cell": cfg.min_cell, "flag_ratio": cfg.flag_ratio, "voice_ratio": cfg.voice_ratio},
         "participation": [r.as_json() for t in participation(session, engagement) for r in t.rows],
         "themes": [
-            {"component": t.component, "theme_id": t.theme_id, "theme": t.label, "people": t.voice.people,
-             "flags": t.voice.flags, "groups": _shares(t.voice)}
+            {
+                "component": t.component,
+                "theme_id": t.theme_id,
+                "theme": t.label,
+                "people": t.voice.people,
+                "flags": t.voice.flags,
+                "groups": _shares(t.voice),
+            }
             for t in theme_voice(session, engagement, rubric)
         ],
         "ratings": [
-            {"component": r.component, "proposal_status": r.proposal_status, "proposal_level": r.proposal_level,
-             "proposal_people": r.proposal.people, "proposal_groups": _shares(r.proposal),
-             "decision": r.decision_action, "decided_level": r.decided_level,
-             "decided_people": r.decided.people if r.decided else None,
-             "decided_groups": _shares(r.decided) if r.decided else [], "flags": r.flags}
+            {
+                "component": r.component,
+                "proposal_status": r.proposal_status,
+                "proposal_level": r.proposal_level,
+                "proposal_people": r.proposal.people,
+                "proposal_groups": _shares(r.proposal),
+                "decision": r.decision_action,
+                "decided_level": r.decided_level,
+                "decided_people": r.decided.people if r.decided else None,
+                "decided_groups": _shares(r.decided) if r.decided else [],
+                "flags": r.flags,
+            }
             for r in rating_voice(session, engagement, rubric)
         ],
     }
     gone = left_out(session, engagement, rubric)
     left: list[dict[str, Any]] = [
-        {"kind": "other_voices", "component": o.component, "segments": o.segments, "people": o.voice.people,
-         "groups": _shares(o.voice), "flags": o.voice.flags} for o in gone.other]
-    left += [{"kind": "merged_theme", "component": m.component, "theme": m.label, "merged_into": m.into}
-             for m in gone.merged]
-    left += [{"kind": "never_cited", "grouping": n.grouping, "group": n.group, "voices": n.voices, "suppressed": False}
-             for n in gone.never_cited]
+        {
+            "kind": "other_voices",
+            "component": o.component,
+            "segments": o.segments,
+            "people": o.voice.people,
+            "groups": _shares(o.voice),
+            "flags": o.voice.flags,
+        }
+        for o in gone.other
+    ]
+    left += [
+        {"kind": "merged_theme", "component": m.component, "theme": m.label, "merged_into": m.into} for m in gone.merged
+    ]
+    left += [
+        {"kind": "never_cited", "grouping": n.grouping, "group": n.group, "voices": n.voices, "suppressed": False}
+        for n in gone.never_cited
+    ]
     if gone.unnamed_never_cited:
-        left.append({"kind": "never_cited", "grouping": None, "group": None, "voices": None, "suppressed": True,
-                     "groups": gone.unnamed_never_cited})
+        left.append(
+            {
+                "kind": "never_cited",
+                "grouping": None,
+                "group": None,
+                "voices": None,
+                "suppressed": True,
+                "groups": gone.unnamed_never_cited,
+            }
+        )
     out["left_out"] = left
     return out
 
@@ -88,8 +138,7 @@ def audit_csv(audit: dict[str, Any]) -> str:
         for g in t["groups"]:
             put({"section": "theme", "component": t["component"], "theme": t["theme"], **g})
         for f in t["flags"]:
-            put({"section": "theme", "component": t["component"], "theme": t["theme"], "note": f,
-                 "suppressed": False})
+            put({"section": "theme", "component": t["component"], "theme": t["theme"], "note": f, "suppressed": False})
     for r in audit["ratings"]:
         for g in r["proposal_groups"]:
             put({"section": "rating proposal", "component": r["component"], "level": r["proposal_level"], **g})
@@ -102,11 +151,28 @@ def audit_csv(audit: dict[str, Any]) -> str:
             for g in item["groups"]:
                 put({"section": "other voices", "component": item["component"], **g})
         elif item["kind"] == "merged_theme":
-            put({"section": "merged theme", "component": item["component"], "theme": item["theme"],
-                 "note": f"merged into {item['merged_into']}", "suppressed": False})
+            put(
+                {
+                    "section": "merged theme",
+                    "component": item["component"],
+                    "theme": item["theme"],
+                    "note": f"merged into {item['merged_into']}",
+                    "suppressed": False,
+                }
+            )
         else:
-            note = (f"never cited ({item['voices']} voices)" if not item["suppressed"]
-                    else f"{item['groups']} group(s) too small to name never cited")
-            put({"section": "never cited", "grouping": item["grouping"], "group": item["group"], "note": note,
-                 "suppressed": item["suppressed"]})
+            note = (
+                f"never cited ({item['voices']} voices)"
+                if not item["suppressed"]
+                else f"{item['groups']} group(s) too small to name never cited"
+            )
+            put(
+                {
+                    "section": "never cited",
+                    "grouping": item["grouping"],
+                    "group": item["group"],
+                    "note": note,
+                    "suppressed": item["suppressed"],
+                }
+            )
     return buf.getvalue()

@@ -63,10 +63,15 @@ def equity_settings(engagement: Engagement) -> EquitySettings:
     raw = (engagement.settings or {}).get("equity") or {}
     attributes = tuple(
         Attribute(str(a["key"]), str(a["question"]), tuple(str(o) for o in a.get("options", [])))
-        for a in raw.get("attributes", []) if isinstance(a, dict) and a.get("key") and a.get("question")
+        for a in raw.get("attributes", [])
+        if isinstance(a, dict) and a.get("key") and a.get("question")
     )
-    return EquitySettings(min_cell(raw), _ratio(raw.get("flag_ratio"), DEFAULT_FLAG_RATIO),
-                          _ratio(raw.get("voice_ratio"), DEFAULT_VOICE_RATIO), attributes)
+    return EquitySettings(
+        min_cell(raw),
+        _ratio(raw.get("flag_ratio"), DEFAULT_FLAG_RATIO),
+        _ratio(raw.get("voice_ratio"), DEFAULT_VOICE_RATIO),
+        attributes,
+    )
 
 
 def parse_settings(min_cell_text: str, flag_ratio_text: str, question: str, options_text: str) -> dict[str, Any]:

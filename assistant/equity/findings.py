@@ -32,12 +32,25 @@ def linkable_groups(session: Session, engagement: Engagement) -> list[str]:
     """The groups a finding may name: the groups whose submitted count (and roster, where there is
     one) the participation tables show; a group whose participation is hidden cannot be singled
     out by a link either."""
-    return [f"{t.name}: {r.group}" for t in participation(session, engagement) for r in t.rows
-            if r.kind == "group" and r.submitted is not None and (r.roster is not None or not t.has_roster)]
+    return [
+        f"{t.name}: {r.group}"
+        for t in participation(session, engagement)
+        for r in t.rows
+        if r.kind == "group" and r.submitted is not None and (r.roster is not None or not t.has_roster)
+    ]
 
 
-def record_finding(session: Session, engagement: Engagement, reviewer: User, rubric: Rubric, text: str,
-                   severity: str, component: str = "", theme_id: int | None = None, group: str = "") -> EquityFinding:
+def record_finding(
+    session: Session,
+    engagement: Engagement,
+    reviewer: User,
+    rubric: Rubric,
+    text: str,
+    severity: str,
+    component: str = "",
+    theme_id: int | None = None,
+    group: str = "",
+) -> EquityFinding:
     """Store a finding (audited); ``FindingError`` listing every problem, nothing stored then."""
     text = text.strip()
     problems = []
@@ -56,14 +69,32 @@ def record_finding(session: Session, engagement: Engagement, reviewer: User, rub
         problems.append("Choose a group the audit shows by name, or none (describe small groups in the text).")
     if problems:
         raise FindingError(problems)
-    finding = EquityFinding(engagement_id=engagement.id, reviewer_id=reviewer.id, text=text, severity=severity,
-                            component=component or (theme.component if theme else None),
-                            theme_id=theme.id if theme else None, group=group or None)
+    finding = EquityFinding(
+        engagement_id=engagement.id,
+        reviewer_id=reviewer.id,
+        text=text,
+        severity=severity,
+        component=component or (theme.component if theme else None),
+        theme_id=theme.id if theme else None,
+        group=group or None,
+    )
     session.add(finding)
     session.flush()
-    audit(session, "equity.finding", actor=reviewer.email, actor_user_id=reviewer.id, engagement_id=engagement.id,
-          entity=f"finding:{finding.id}", after={"severity": severity, "component": finding.component,
-                                                 "theme_id": finding.theme_id, "group": finding.group, "text": text})
+    audit(
+        session,
+        "equity.finding",
+        actor=reviewer.email,
+        actor_user_id=reviewer.id,
+        engagement_id=engagement.id,
+        entity=f"finding:{finding.id}",
+        after={
+            "severity": severity,
+            "component": finding.component,
+            "theme_id": finding.theme_id,
+            "group": finding.group,
+            "text": text,
+        },
+    )
     return finding
 
 
@@ -74,17 +105,25 @@ def withdraw_finding(session: Session, engagement: Engagement, reviewer: User, f
         raise FindingError(["There is no such finding on this engagement."])
     finding.withdrawn = True
     session.add(finding)
-    audit(session, "equity.finding_withdraw", actor=reviewer.email, actor_user_id=reviewer.id,
-          engagement_id=engagement.id, entity=f"finding:{finding.id}", before={"withdrawn": False},
-          after={"withdrawn": True})
+    audit(
+        session,
+        "equity.finding_withdraw",
+        actor=reviewer.email,
+        actor_user_id=reviewer.id,
+        engagement_id=engagement.id,
+        entity=f"finding:{finding.id}",
+        before={"withdrawn": False},
+        after={"withdrawn": True},
+    )
     return finding
 
 
 def findings_for(session: Session, engagement_id: int, component: str | None = None) -> list[EquityFinding]:
     """The engagement's current findings (not withdrawn), high severity first, then oldest first;
     only those linked to ``component`` when it is given. What the report and roadmap read."""
-    query = select(EquityFinding).where(EquityFinding.engagement_id == engagement_id,
-                                        col(EquityFinding.withdrawn).is_(False))
+    query = select(EquityFinding).where(
+        EquityFinding.engagement_id == engagement_id, col(EquityFinding.withdrawn).is_(False)
+    )
     if component is not None:
         query = query.where(EquityFinding.component == component)
     rows = session.exec(query.order_by(EquityFinding.id)).all()

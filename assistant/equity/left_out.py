@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from assistant.equity.config import equity_settings
 from assistant.equity.people import GROUPING_NAMES, group_of, voices
-from assistant.equity.voice import VoiceSet, voice_set, cited_people
+from assistant.equity.voice import VoiceSet, cited_people, voice_set
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember
 from assistant.privacy import redact
 from assistant.review import current_proposals
@@ -63,14 +63,20 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
     """What was left out of themes and ratings, for the reviewer (see the module rules)."""
     k = equity_settings(engagement).min_cell
     population = voices(session, engagement.id)
-    other_themes = session.exec(select(Theme).where(Theme.engagement_id == engagement.id, col(Theme.is_other).is_(True),
-                                                    col(Theme.archived).is_(False))).all()
+    other_themes = session.exec(
+        select(Theme).where(
+            Theme.engagement_id == engagement.id, col(Theme.is_other).is_(True), col(Theme.archived).is_(False)
+        )
+    ).all()
     other_rows = session.exec(
         select(ThemeMember.theme_id, Segment, Participant)
         .join(Segment, Segment.id == ThemeMember.segment_id)
         .join(Participant, Participant.id == Segment.participant_id)
-        .where(col(ThemeMember.theme_id).in_([t.id for t in other_themes]), col(Segment.active).is_(True),
-               col(Participant.withdrawn_at).is_(None))
+        .where(
+            col(ThemeMember.theme_id).in_([t.id for t in other_themes]),
+            col(Segment.active).is_(True),
+            col(Participant.withdrawn_at).is_(None),
+        )
     ).all()
     component_of = {t.id: t.component for t in other_themes}
     other = []
@@ -84,15 +90,21 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
     titles = {t.id: t.label for t in session.exec(select(Theme).where(Theme.engagement_id == engagement.id)).all()}
     merged = [
         MergedTheme(t.component, t.label, titles.get((t.changes or {}).get("merged_into") or 0))
-        for t in session.exec(select(Theme).where(Theme.engagement_id == engagement.id, col(Theme.archived).is_(True))
-                              .order_by(Theme.component, Theme.label)).all()
+        for t in session.exec(
+            select(Theme)
+            .where(Theme.engagement_id == engagement.id, col(Theme.archived).is_(True))
+            .order_by(Theme.component, Theme.label)
+        ).all()
         if (t.changes or {}).get("merged_into")
     ]
     cited: set[int] = set()
     for proposal in current_proposals(session, engagement.id).values():
         cited |= {p.id for p in cited_people(session, engagement.id, proposal)}
-    with_words = set(session.exec(select(Segment.participant_id).where(
-        Segment.engagement_id == engagement.id, col(Segment.active).is_(True))).all())
+    with_words = set(
+        session.exec(
+            select(Segment.participant_id).where(Segment.engagement_id == engagement.id, col(Segment.active).is_(True))
+        ).all()
+    )
     never: list[NeverCited] = []
     unnamed = 0
     for grouping in ("department", "role_level"):

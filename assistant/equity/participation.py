@@ -65,8 +65,16 @@ class Table:
         return [r for r in self.rows if r.flag]
 
 
-def _row(grouping: str, group: str, c: dict[str, int], totals: dict[str, int], hidden: set[str], has_roster: bool,
-         flag_ratio: float, kind: str) -> Row:
+def _row(
+    grouping: str,
+    group: str,
+    c: dict[str, int],
+    totals: dict[str, int],
+    hidden: set[str],
+    has_roster: bool,
+    flag_ratio: float,
+    kind: str,
+) -> Row:
     """One line with the figures in ``hidden`` (column names) blanked, and what depends on them."""
 
     def shown(column: str) -> int | None:
@@ -79,8 +87,19 @@ def _row(grouping: str, group: str, c: dict[str, int], totals: dict[str, int], h
         if totals["submitted"] and totals["roster"] and kind != TOTAL:
             ratio = round((c["submitted"] / totals["submitted"]) / (c["roster"] / totals["roster"]), 3)
             flag = "under" if ratio < flag_ratio else None
-    return Row(grouping, group, shown("roster"), shown("invited"), shown("started"), shown("submitted"), rate, ratio,
-               flag, bool(hidden), kind)
+    return Row(
+        grouping,
+        group,
+        shown("roster"),
+        shown("invited"),
+        shown("started"),
+        shown("submitted"),
+        rate,
+        ratio,
+        flag,
+        bool(hidden),
+        kind,
+    )
 
 
 def participation(session: Session, engagement: Engagement) -> list[Table]:
@@ -101,8 +120,9 @@ def participation(session: Session, engagement: Engagement) -> list[Table]:
         counts: dict[str, dict[str, int]] = {g: dict.fromkeys(COUNTS, 0) for g in order}
         if has_roster:
             for r in roster:
-                counts.setdefault(r.department if grouping == "department" else r.role_level,
-                                  dict.fromkeys(COUNTS, 0))["roster"] += r.count
+                counts.setdefault(r.department if grouping == "department" else r.role_level, dict.fromkeys(COUNTS, 0))[
+                    "roster"
+                ] += r.count
         for p, status in people:
             if not has_roster and status not in ("started", "submitted"):
                 continue  # attributes are only known from people who consented
@@ -122,8 +142,9 @@ def participation(session: Session, engagement: Engagement) -> list[Table]:
                 total_hidden.add(column)
         totals = {k: sum(counts[g][k] for g in listed) for k in COUNTS}
         table = Table(grouping, name, has_roster)
-        table.rows = [_row(grouping, g, counts[g], totals, hidden[g], has_roster, cfg.flag_ratio, "group")
-                      for g in listed]
+        table.rows = [
+            _row(grouping, g, counts[g], totals, hidden[g], has_roster, cfg.flag_ratio, "group") for g in listed
+        ]
         table.rows.append(_row(grouping, TOTAL, totals, totals, total_hidden, has_roster, cfg.flag_ratio, TOTAL))
         tables.append(table)
     return tables

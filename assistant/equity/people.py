@@ -24,8 +24,10 @@ GROUPING_NAMES = {"department": "Department", "role_level": "Role level"}
 def invited(session: Session, engagement_id: int) -> list[tuple[Participant, str]]:
     """Every invited or self-enrolled participant with their current status, by id."""
     rows = session.exec(
-        select(Participant, Interview).join(Interview, Interview.participant_id == Participant.id, isouter=True)
-        .where(Participant.engagement_id == engagement_id, Participant.source != "import").order_by(Participant.id)
+        select(Participant, Interview)
+        .join(Interview, Interview.participant_id == Participant.id, isouter=True)
+        .where(Participant.engagement_id == engagement_id, Participant.source != "import")
+        .order_by(Participant.id)
     ).all()
     return [(p, participant_status(p, iv)) for p, iv in rows]
 
@@ -33,11 +35,17 @@ def invited(session: Session, engagement_id: int) -> list[tuple[Participant, str
 def voices(session: Session, engagement_id: int) -> list[Participant]:
     """The people whose words can be evidence (see the module rules), by id."""
     submitted = select(Interview.participant_id).where(Interview.state == "submitted")
-    return list(session.exec(
-        select(Participant).where(Participant.engagement_id == engagement_id, col(Participant.withdrawn_at).is_(None),
-                                  (Participant.source == "import") | col(Participant.id).in_(submitted))
-        .order_by(Participant.id)
-    ).all())
+    return list(
+        session.exec(
+            select(Participant)
+            .where(
+                Participant.engagement_id == engagement_id,
+                col(Participant.withdrawn_at).is_(None),
+                (Participant.source == "import") | col(Participant.id).in_(submitted),
+            )
+            .order_by(Participant.id)
+        ).all()
+    )
 
 
 def group_of(participant: Participant, grouping: str) -> str:
@@ -52,7 +60,8 @@ def group_of(participant: Participant, grouping: str) -> str:
 def groupings(engagement: Engagement) -> list[tuple[str, str]]:
     """(key, name) of every grouping the audit reports: department, role level, then each attribute."""
     return [(g, GROUPING_NAMES[g]) for g in CORE_GROUPINGS] + [
-        (a.key, a.question) for a in equity_settings(engagement).attributes]
+        (a.key, a.question) for a in equity_settings(engagement).attributes
+    ]
 
 
 def attribution(session: Session, engagement: Engagement) -> Attributor:

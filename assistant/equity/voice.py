@@ -73,8 +73,9 @@ def voice_set(people: list[Participant], population: list[Participant], engageme
             flag = None
             if people and ratio is not None:
                 flag = "under" if ratio < cfg.voice_ratio else "over" if ratio > 1 / cfg.voice_ratio else None
-            out.rows.append(ShareRow(grouping, g, mine.get(g, 0), round(share, 3), round(expected, 3), ratio, flag,
-                                     False))
+            out.rows.append(
+                ShareRow(grouping, g, mine.get(g, 0), round(share, 3), round(expected, 3), ratio, flag, False)
+            )
         if grouping in ("department", "role_level") and people and len(mine) == 1 and len(everyone) > 1:
             (only,) = mine
             shown = any(r.group == only and not r.suppressed for r in out.by(grouping))
@@ -95,8 +96,11 @@ def _people_by_theme(session: Session, engagement_id: int) -> dict[int, list[Par
         select(ThemeMember.theme_id, Participant)
         .join(Segment, Segment.id == ThemeMember.segment_id)
         .join(Participant, Participant.id == Segment.participant_id)
-        .where(Segment.engagement_id == engagement_id, col(Segment.active).is_(True),
-               col(Participant.withdrawn_at).is_(None))
+        .where(
+            Segment.engagement_id == engagement_id,
+            col(Segment.active).is_(True),
+            col(Participant.withdrawn_at).is_(None),
+        )
     ).all()
     out: dict[int, dict[int, Participant]] = {}
     for theme_id, person in rows:
@@ -108,11 +112,17 @@ def theme_voice(session: Session, engagement: Engagement, rubric: Rubric) -> lis
     """Every live theme (not "other voices") with people behind it, in rubric order, largest first."""
     population = voices(session, engagement.id)
     by_theme = _people_by_theme(session, engagement.id)
-    themes = session.exec(select(Theme).where(Theme.engagement_id == engagement.id, col(Theme.archived).is_(False),
-                                              col(Theme.is_other).is_(False))).all()
+    themes = session.exec(
+        select(Theme).where(
+            Theme.engagement_id == engagement.id, col(Theme.archived).is_(False), col(Theme.is_other).is_(False)
+        )
+    ).all()
     order = {c.id: n for n, c in enumerate(rubric.components)}
-    out = [ThemeVoice(t.component, t.id, t.label, voice_set(by_theme[t.id], population, engagement))
-           for t in themes if by_theme.get(t.id)]
+    out = [
+        ThemeVoice(t.component, t.id, t.label, voice_set(by_theme[t.id], population, engagement))
+        for t in themes
+        if by_theme.get(t.id)
+    ]
     return sorted(out, key=lambda v: (order.get(v.component, 99), -v.voice.people, v.theme_id))
 
 
@@ -124,9 +134,11 @@ def cited_people(session: Session, engagement_id: int, proposal: RatingProposal 
     if not pks:
         return []
     rows = session.exec(
-        select(Participant).join(Segment, Segment.participant_id == Participant.id)
-        .where(col(Segment.id).in_(pks), Segment.engagement_id == engagement_id,
-               col(Participant.withdrawn_at).is_(None))
+        select(Participant)
+        .join(Segment, Segment.participant_id == Participant.id)
+        .where(
+            col(Segment.id).in_(pks), Segment.engagement_id == engagement_id, col(Participant.withdrawn_at).is_(None)
+        )
     ).all()
     return list({p.id: p for p in rows}.values())
 
@@ -163,9 +175,17 @@ def rating_voice(session: Session, engagement: Engagement, rubric: Rubric) -> li
             decided = voice_set(cited_people(session, engagement.id, basis), population, engagement)
         flags = [f"decided level rests on {f}" for f in (decided.flags if decided else [])]
         flags += [f"proposal rests on {f}" for f in current.flags]
-        out.append(RatingVoice(comp.id, comp.name, proposal.status if proposal else None,
-                               proposal.level if proposal else None, current,
-                               decision.action if decision else None,
-                               decision.final_level if decided else None, decided, flags))
+        out.append(
+            RatingVoice(
+                comp.id,
+                comp.name,
+                proposal.status if proposal else None,
+                proposal.level if proposal else None,
+                current,
+                decision.action if decision else None,
+                decision.final_level if decided else None,
+                decided,
+                flags,
+            )
+        )
     return out
-

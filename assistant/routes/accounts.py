@@ -18,25 +18,45 @@ router = APIRouter()
 def set_password_form(request: Request, token: str, session: SessionDep) -> Response:
     user = setup_user(session, token)
     if user is None:
-        return render(request, "error.html", {
-            "title": "This link is no longer active", "status": 410,
-            "message": "This set-password link has been used or has expired. Ask your engagement's lead for a new one."},
-            status_code=410)
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "This link is no longer active",
+                "status": 410,
+                "message": "This set-password link has been used or has expired. "
+                "Ask your engagement's lead for a new one.",
+            },
+            status_code=410,
+        )
     return render(request, "set_password.html", {"token": token, "email": user.email, "problems": []})
 
 
 @router.post("/set-password/{token}", dependencies=[CSRFDep])
-def set_password_submit(request: Request, token: str, session: SessionDep, password: Annotated[str, Form()] = "",
-                        confirm: Annotated[str, Form()] = "") -> Response:
+def set_password_submit(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    password: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
     try:
         user = set_password(session, token, password, confirm)
     except AccountError as exc:
         session.rollback()
         found = setup_user(session, token)
         if found is None:
-            return render(request, "error.html", {"title": "This link is no longer active", "status": 410,
-                                                  "message": str(exc)}, status_code=410)
-        return render(request, "set_password.html", {"token": token, "email": found.email, "problems": [str(exc)]},
-                      status_code=422)
+            return render(
+                request,
+                "error.html",
+                {"title": "This link is no longer active", "status": 410, "message": str(exc)},
+                status_code=410,
+            )
+        return render(
+            request,
+            "set_password.html",
+            {"token": token, "email": found.email, "problems": [str(exc)]},
+            status_code=422,
+        )
     session.commit()
     return render(request, "set_password.html", {"token": "", "email": user.email, "problems": [], "done": True})

@@ -25,10 +25,12 @@ _DONE = {"finding": "Finding recorded. Consultants see it on the review page.", 
 
 
 @router.get("/engagements/{engagement_id}/equity")
-def overview(request: Request, engagement: ReviewerEngagement, session: SessionDep, rubric: RubricDep,
-             done: str = "") -> Response:
-    return render(request, "equity/overview.html",
-                  overview_context(session, engagement, rubric, message=_DONE.get(done)))
+def overview(
+    request: Request, engagement: ReviewerEngagement, session: SessionDep, rubric: RubricDep, done: str = ""
+) -> Response:
+    return render(
+        request, "equity/overview.html", overview_context(session, engagement, rubric, message=_DONE.get(done))
+    )
 
 
 @router.get("/engagements/{engagement_id}/equity/themes")
@@ -48,9 +50,16 @@ def left_out(request: Request, engagement: ReviewerEngagement, session: SessionD
 
 @router.post("/engagements/{engagement_id}/equity/findings", dependencies=[CSRFDep])
 def add_finding(
-    request: Request, engagement: ReviewerEngagement, session: SessionDep, rubric: RubricDep, user: CurrentUser,
-    text: Annotated[str, Form()] = "", severity: Annotated[str, Form()] = "medium",
-    component: Annotated[str, Form()] = "", theme_id: Annotated[str, Form()] = "", group: Annotated[str, Form()] = "",
+    request: Request,
+    engagement: ReviewerEngagement,
+    session: SessionDep,
+    rubric: RubricDep,
+    user: CurrentUser,
+    text: Annotated[str, Form()] = "",
+    severity: Annotated[str, Form()] = "medium",
+    component: Annotated[str, Form()] = "",
+    theme_id: Annotated[str, Form()] = "",
+    group: Annotated[str, Form()] = "",
 ) -> Response:
     """Record a finding (audited); a refused one comes back with its problems and the text kept."""
     theme = form_id(theme_id) if theme_id.strip() else None
@@ -61,21 +70,35 @@ def add_finding(
     except FindingError as exc:
         session.rollback()
         form = {"text": text, "severity": severity, "component": component, "theme_id": theme_id, "group": group}
-        return render(request, "equity/overview.html", overview_context(
-            session, engagement, rubric, problems=exc.problems, form=form), status_code=422)
+        return render(
+            request,
+            "equity/overview.html",
+            overview_context(session, engagement, rubric, problems=exc.problems, form=form),
+            status_code=422,
+        )
     session.commit()
     return RedirectResponse(f"/engagements/{engagement.id}/equity?done=finding#findings", status_code=303)
 
 
 @router.post("/engagements/{engagement_id}/equity/findings/{finding_id}/withdraw", dependencies=[CSRFDep])
-def withdraw(request: Request, engagement: ReviewerEngagement, finding_id: PathId, session: SessionDep,
-             rubric: RubricDep, user: CurrentUser) -> Response:
+def withdraw(
+    request: Request,
+    engagement: ReviewerEngagement,
+    finding_id: PathId,
+    session: SessionDep,
+    rubric: RubricDep,
+    user: CurrentUser,
+) -> Response:
     try:
         withdraw_finding(session, engagement, user, finding_id)
     except FindingError as exc:
         session.rollback()
-        return render(request, "equity/overview.html", overview_context(
-            session, engagement, rubric, problems=exc.problems), status_code=404)
+        return render(
+            request,
+            "equity/overview.html",
+            overview_context(session, engagement, rubric, problems=exc.problems),
+            status_code=404,
+        )
     session.commit()
     return RedirectResponse(f"/engagements/{engagement.id}/equity?done=withdrawn#findings", status_code=303)
 
@@ -83,11 +106,17 @@ def withdraw(request: Request, engagement: ReviewerEngagement, finding_id: PathI
 @router.get("/engagements/{engagement_id}/equity/audit.json")
 def audit_json(engagement: ReviewerEngagement, session: SessionDep, rubric: RubricDep) -> Response:
     body = json.dumps(build_audit(session, engagement, rubric), indent=2, ensure_ascii=False)
-    return Response(body, media_type="application/json", headers={
-        "Content-Disposition": f'attachment; filename="equity-audit-{engagement.id}.json"'})
+    return Response(
+        body,
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="equity-audit-{engagement.id}.json"'},
+    )
 
 
 @router.get("/engagements/{engagement_id}/equity/audit.csv")
 def audit_csv_download(engagement: ReviewerEngagement, session: SessionDep, rubric: RubricDep) -> Response:
-    return Response(audit_csv(build_audit(session, engagement, rubric)), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="equity-audit-{engagement.id}.csv"'})
+    return Response(
+        audit_csv(build_audit(session, engagement, rubric)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="equity-audit-{engagement.id}.csv"'},
+    )

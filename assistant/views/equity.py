@@ -24,8 +24,12 @@ from assistant.rubric import Rubric
 # representation-ratio chart: one bar per shown group, a line at 1 (proportionate) and at the flag threshold
 CHART = {"left": 250, "width": 420, "row": 26, "top": 28, "max": 2.0}
 
-EQUITY_PAGES = (("Participation and findings", ""), ("Voices in themes", "/themes"),
-                ("Voices behind ratings", "/ratings"), ("Voices left out", "/left-out"))
+EQUITY_PAGES = (
+    ("Participation and findings", ""),
+    ("Voices in themes", "/themes"),
+    ("Voices behind ratings", "/ratings"),
+    ("Voices left out", "/left-out"),
+)
 
 
 @dataclass
@@ -45,9 +49,15 @@ def _chart(tables: list[Table], flag_ratio: float) -> dict[str, Any]:
         for row in table.rows:
             if row.kind != "group" or row.ratio is None:  # a hidden submitted or roster count has no ratio
                 continue
-            bars.append(ChartBar(f"{table.name}: {row.group}", y,
-                                 CHART["width"] * min(row.ratio, CHART["max"]) / CHART["max"], row.ratio,
-                                 bool(row.flag)))
+            bars.append(
+                ChartBar(
+                    f"{table.name}: {row.group}",
+                    y,
+                    CHART["width"] * min(row.ratio, CHART["max"]) / CHART["max"],
+                    row.ratio,
+                    bool(row.flag),
+                )
+            )
             y += CHART["row"]
 
     def x(ratio: float) -> float:
@@ -62,8 +72,15 @@ def _nav(engagement: Engagement) -> list[tuple[str, str]]:
 
 def _base(engagement: Engagement, **extra: Any) -> dict[str, Any]:
     cfg = equity_settings(engagement)
-    ctx: dict[str, Any] = {"engagement": engagement, "equity": cfg, "k": cfg.min_cell, "equity_nav": _nav(engagement),
-                           "problems": [], "message": None, "form": {}}
+    ctx: dict[str, Any] = {
+        "engagement": engagement,
+        "equity": cfg,
+        "k": cfg.min_cell,
+        "equity_nav": _nav(engagement),
+        "problems": [],
+        "message": None,
+        "form": {},
+    }
     ctx.update(extra)
     return ctx
 
@@ -73,11 +90,22 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, *
     engagement's findings and the choices of the finding form (components, live themes, named groups)."""
     cfg = equity_settings(engagement)
     tables = participation(session, engagement)
-    themes = session.exec(select(Theme).where(Theme.engagement_id == engagement.id, col(Theme.archived).is_(False),
-                                              col(Theme.is_other).is_(False)).order_by(Theme.component, Theme.label)).all()
-    return _base(engagement, tables=tables, chart=_chart(tables, cfg.flag_ratio), findings=findings_for(
-        session, engagement.id), components=rubric.components, themes=list(themes),
-        groups=linkable_groups(session, engagement), severities=SEVERITIES, **extra)
+    themes = session.exec(
+        select(Theme)
+        .where(Theme.engagement_id == engagement.id, col(Theme.archived).is_(False), col(Theme.is_other).is_(False))
+        .order_by(Theme.component, Theme.label)
+    ).all()
+    return _base(
+        engagement,
+        tables=tables,
+        chart=_chart(tables, cfg.flag_ratio),
+        findings=findings_for(session, engagement.id),
+        components=rubric.components,
+        themes=list(themes),
+        groups=linkable_groups(session, engagement),
+        severities=SEVERITIES,
+        **extra,
+    )
 
 
 def themes_context(session: Session, engagement: Engagement, rubric: Rubric) -> dict[str, Any]:

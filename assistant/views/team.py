@@ -18,13 +18,23 @@ def team_context(session: Session, engagement: Engagement, user: User, **extra: 
     cfg = equity_settings(engagement)
     attribute = cfg.attributes[0] if cfg.attributes else None
     ctx: dict[str, Any] = {
-        "engagement": engagement, "members": members(session, engagement.id),
-        "is_lead": mine is not None and mine.role == "lead", "me": user, "roles": TEAM_ROLES, "role_names": ROLE_NAMES,
-        "equity": cfg, "settings_form": {
-            "min_cell": str(cfg.min_cell), "flag_ratio": str(cfg.flag_ratio),
+        "engagement": engagement,
+        "members": members(session, engagement.id),
+        "is_lead": mine is not None and mine.role == "lead",
+        "me": user,
+        "roles": TEAM_ROLES,
+        "role_names": ROLE_NAMES,
+        "equity": cfg,
+        "settings_form": {
+            "min_cell": str(cfg.min_cell),
+            "flag_ratio": str(cfg.flag_ratio),
             "question": attribute.question if attribute else "",
-            "options": "\n".join(attribute.options) if attribute else ""},
-        "added": None, "problems": [], "message": None, "form": {},
+            "options": "\n".join(attribute.options) if attribute else "",
+        },
+        "added": None,
+        "problems": [],
+        "message": None,
+        "form": {},
     }
     ctx.update(extra)
     return ctx

@@ -37,12 +37,23 @@ from assistant.models import (
 )
 
 DEPTS = ["Public Works", "Finance", "Parks"]
-ROSTER = {("Public Works", "frontline"): 40, ("Public Works", "manager"): 10, ("Finance", "frontline"): 20,
-          ("Finance", "manager"): 10, ("Parks", "frontline"): 12, ("Parks", "executive"): 3}
+ROSTER = {
+    ("Public Works", "frontline"): 40,
+    ("Public Works", "manager"): 10,
+    ("Finance", "frontline"): 20,
+    ("Finance", "manager"): 10,
+    ("Parks", "frontline"): 12,
+    ("Parks", "executive"): 3,
+}
 # (department, role): (submitted, started, not started, withdrawn)
-PEOPLE = {("Public Works", "frontline"): (8, 2, 2, 0), ("Public Works", "manager"): (5, 1, 0, 0),
-          ("Finance", "frontline"): (6, 0, 2, 0), ("Finance", "manager"): (3, 0, 0, 1),
-          ("Parks", "frontline"): (2, 1, 2, 0), ("Parks", "executive"): (1, 0, 0, 0)}
+PEOPLE = {
+    ("Public Works", "frontline"): (8, 2, 2, 0),
+    ("Public Works", "manager"): (5, 1, 0, 0),
+    ("Finance", "frontline"): (6, 0, 2, 0),
+    ("Finance", "manager"): (3, 0, 0, 1),
+    ("Parks", "frontline"): (2, 1, 2, 0),
+    ("Parks", "executive"): (1, 0, 0, 0),
+}
 SECRET_EMAIL = "only.parks.executive@example.org"  # must appear on no reviewer page or export
 
 
@@ -55,9 +66,15 @@ class Known:
 
 
 def _segment(session: Session, engagement: Engagement, person: Participant, text: str) -> Segment:
-    seg = Segment(engagement_id=engagement.id, participant_id=person.id, text=text,
-                  text_hash=hashlib.sha256(text.encode()).hexdigest(), component="data_life_cycle",
-                  original_component="data_life_cycle", end=len(text))
+    seg = Segment(
+        engagement_id=engagement.id,
+        participant_id=person.id,
+        text=text,
+        text_hash=hashlib.sha256(text.encode()).hexdigest(),
+        component="data_life_cycle",
+        original_component="data_life_cycle",
+        end=len(text),
+    )
     session.add(seg)
     session.flush()
     return seg
@@ -81,8 +98,13 @@ def seed_known(session: Session, lead: User, settings: dict | None = None) -> Kn
             session.add(p)
             session.flush()
             if state is not None:
-                session.add(Interview(participant_id=p.id, state=state, submitted_at=utcnow()
-                                      if state in ("submitted", "withdrawn") else None))
+                session.add(
+                    Interview(
+                        participant_id=p.id,
+                        state=state,
+                        submitted_at=utcnow() if state in ("submitted", "withdrawn") else None,
+                    )
+                )
             people.append(p)
         known.by_group[(dept, role)] = people
     session.flush()
@@ -104,11 +126,24 @@ def seed_known(session: Session, lead: User, settings: dict | None = None) -> Kn
     theme("Spreadsheets", pw_front + fin_front)
     theme("Manager sign-off", managers)
     theme("Other voices", known.by_group[("Parks", "frontline")][:2], is_other=True)
-    proposal = RatingProposal(engagement_id=eng.id, component="data_life_cycle", status="proposed", level=2,
-                              citations=[{"segment_id": f"E-{known.segments[m.id].id}", "quote": "x"} for m in managers])
+    proposal = RatingProposal(
+        engagement_id=eng.id,
+        component="data_life_cycle",
+        status="proposed",
+        level=2,
+        citations=[{"segment_id": f"E-{known.segments[m.id].id}", "quote": "x"} for m in managers],
+    )
     session.add(proposal)
     session.flush()
-    session.add(Decision(proposal_id=proposal.id, engagement_id=eng.id, component="data_life_cycle",
-                         reviewer_id=lead.id, action="accept", final_level=2))
+    session.add(
+        Decision(
+            proposal_id=proposal.id,
+            engagement_id=eng.id,
+            component="data_life_cycle",
+            reviewer_id=lead.id,
+            action="accept",
+            final_level=2,
+        )
+    )
     session.commit()
     return known

@@ -38,7 +38,9 @@ def test_random_tables_no_hidden_cell_or_pool_is_derivable(seed):
     rng = random.Random(seed)
     k = rng.choice([3, 5, 7])
     columns = ["roster", "invited", "submitted"]
-    rows = {f"g{i}": {c: rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 20]) for c in columns} for i in range(rng.randint(1, 7))}
+    rows = {
+        f"g{i}": {c: rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 20]) for c in columns} for i in range(rng.randint(1, 7))
+    }
     result = suppress_rows(rows, k)
     for g, r in rows.items():
         if g not in result.hidden:
@@ -90,7 +92,10 @@ def test_the_audit_reveals_no_group_under_the_threshold_even_by_subtraction(sess
             assert not any(small(v, k) for v in shown)
             assert not small(theme["people"] - sum(shown), k), theme
     for rating in audit["ratings"]:
-        for key, people in (("proposal_groups", rating["proposal_people"]), ("decided_groups", rating["decided_people"])):
+        for key, people in (
+            ("proposal_groups", rating["proposal_people"]),
+            ("decided_groups", rating["decided_people"]),
+        ):
             for grouping in ("department", "role_level"):
                 shown = [g["people"] for g in rating[key] if g["grouping"] == grouping and not g["suppressed"]]
                 assert not any(small(v, k) for v in shown)

@@ -29,14 +29,38 @@ EXPECTED: dict[str, dict[str, str]] = {
     "anyone": dict.fromkeys(ACTORS, "allowed"),
     "link": {**dict.fromkeys(ACTORS, "no_link"), "staff": "allowed", "other_staff": "allowed"},
     "account": {**dict.fromkeys(ACTORS, "allowed"), **_STAFF},
-    "consultant_account": {**_STAFF, "lead": "allowed", "member": "allowed", "outsider": "allowed",
-                           "reviewer": "forbidden", "outsider_reviewer": "forbidden"},
-    "consultant": {**_STAFF, "lead": "allowed", "member": "allowed", "outsider": "hidden", "reviewer": "forbidden",
-                   "outsider_reviewer": "hidden"},
-    "lead": {**_STAFF, "lead": "allowed", "member": "forbidden", "outsider": "hidden", "reviewer": "forbidden",
-             "outsider_reviewer": "hidden"},
-    "reviewer": {**_STAFF, "lead": "forbidden", "member": "forbidden", "outsider": "hidden", "reviewer": "allowed",
-                 "outsider_reviewer": "hidden"},
+    "consultant_account": {
+        **_STAFF,
+        "lead": "allowed",
+        "member": "allowed",
+        "outsider": "allowed",
+        "reviewer": "forbidden",
+        "outsider_reviewer": "forbidden",
+    },
+    "consultant": {
+        **_STAFF,
+        "lead": "allowed",
+        "member": "allowed",
+        "outsider": "hidden",
+        "reviewer": "forbidden",
+        "outsider_reviewer": "hidden",
+    },
+    "lead": {
+        **_STAFF,
+        "lead": "allowed",
+        "member": "forbidden",
+        "outsider": "hidden",
+        "reviewer": "forbidden",
+        "outsider_reviewer": "hidden",
+    },
+    "reviewer": {
+        **_STAFF,
+        "lead": "forbidden",
+        "member": "forbidden",
+        "outsider": "hidden",
+        "reviewer": "allowed",
+        "outsider_reviewer": "hidden",
+    },
 }
 
 
@@ -52,8 +76,9 @@ def outcome(r) -> str:
         return "forbidden"
     if r.status_code == 404 and "There is no such engagement." in r.text:
         return "hidden"
-    if (r.status_code == 404 and "could not find an interview" in r.text) or \
-            (r.status_code == 410 and "sign-up link is closed" in r.text):
+    if (r.status_code == 404 and "could not find an interview" in r.text) or (
+        r.status_code == 410 and "sign-up link is closed" in r.text
+    ):
         return "no_link"
     return "allowed"
 
@@ -102,9 +127,13 @@ def world(app, session) -> World:
     for actor in ("anonymous", "staff", "other_staff"):
         clients[actor] = TestClient(app)
         csrf[actor] = csrf_of(clients[actor].get("/login").text)
-    for actor, email in (("lead", "lead@example.org"), ("member", "member@example.org"),
-                         ("outsider", "outsider@example.org"), ("reviewer", "reviewer@example.org"),
-                         ("outsider_reviewer", "outsider.reviewer@example.org")):
+    for actor, email in (
+        ("lead", "lead@example.org"),
+        ("member", "member@example.org"),
+        ("outsider", "outsider@example.org"),
+        ("reviewer", "reviewer@example.org"),
+        ("outsider_reviewer", "outsider.reviewer@example.org"),
+    ):
         clients[actor], csrf[actor] = _login(app, email)
     return World(eng.id, other.id, theme.id, interview.id, finding.id, open_token or "", clients, csrf)
 
@@ -125,10 +154,18 @@ def _url(path: str, actor: str, w: World, engine) -> str:
         token = _fresh_link(engine, w.engagement_id)
     elif actor == "other_staff":
         token = _fresh_link(engine, w.other_engagement_id)
-    values = {"engagement_id": w.engagement_id, "component_id": "data_life_cycle", "theme_id": w.theme_id,
-              "interview_id": w.interview_id, "finding_id": w.finding_id, "user_id": 999999, "kind": "rating",
-              "turn_id": 1, "token": token,
-              "open_token": w.open_token if actor in ("staff", "other_staff") else "no-such-open-link"}
+    values = {
+        "engagement_id": w.engagement_id,
+        "component_id": "data_life_cycle",
+        "theme_id": w.theme_id,
+        "interview_id": w.interview_id,
+        "finding_id": w.finding_id,
+        "user_id": 999999,
+        "kind": "rating",
+        "turn_id": 1,
+        "token": token,
+        "open_token": w.open_token if actor in ("staff", "other_staff") else "no-such-open-link",
+    }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
 

@@ -20,8 +20,12 @@ from tests.factories import PASSWORD, csrf_of, invite, join, make_consultant
 def login(app, email: str) -> TestClient:
     c = TestClient(app)
     c.csrf = csrf_of(c.get("/login").text)
-    assert c.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": c.csrf},
-                  follow_redirects=False).status_code == 303
+    assert (
+        c.post(
+            "/login", data={"email": email, "password": PASSWORD, "csrf_token": c.csrf}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     return c
 
 
@@ -29,8 +33,12 @@ def login(app, email: str) -> TestClient:
 def known(session):
     lead = make_consultant(session, "lead@example.org")
     known = seed_known(session, lead, settings={"flag_ratio": 0.9})
-    join(session, known.engagement, make_consultant(session, "rev@example.org", role="equity_reviewer"),
-         "equity_reviewer")
+    join(
+        session,
+        known.engagement,
+        make_consultant(session, "rev@example.org", role="equity_reviewer"),
+        "equity_reviewer",
+    )
     return known
 
 
@@ -55,7 +63,7 @@ def test_reviewer_pages_show_the_figures_and_no_identities(app, known):
     assert "Other voices: answer number 1 about our data work" in seen["/left-out"]  # readable, unattributed
     everything = "".join(seen.values())
     people = [p for group in known.by_group.values() for p in group]
-    assert SECRET_EMAIL not in everything and "@example.org\"" not in everything
+    assert SECRET_EMAIL not in everything and '@example.org"' not in everything
     assert not any(p.public_label in everything for p in people)
     assert "/transcripts/" not in everything and "/i/" not in everything
     audit = json.loads(seen["/audit.json"])
@@ -70,15 +78,34 @@ def test_findings_recorded_audited_and_shown_on_the_review_page(app, known, engi
     reviewer, lead = login(app, "rev@example.org"), login(app, "lead@example.org")
     url = f"/engagements/{eid}/equity/findings"
     # refused: no text, unknown severity, a group too small to be named (every figure of "executive" is hidden)
-    r = reviewer.post(url, data={"text": "", "severity": "urgent", "component": "nope", "group": "Role level: executive",
-                                 "csrf_token": reviewer.csrf})
+    r = reviewer.post(
+        url,
+        data={
+            "text": "",
+            "severity": "urgent",
+            "component": "nope",
+            "group": "Role level: executive",
+            "csrf_token": reviewer.csrf,
+        },
+    )
     assert r.status_code == 422
-    assert "Write the finding" in r.text and "Choose a severity" in r.text and "Choose a group the audit shows" in r.text
+    assert (
+        "Write the finding" in r.text and "Choose a severity" in r.text and "Choose a group the audit shows" in r.text
+    )
     theme_id = known.themes["Manager sign-off"].id
     text = "Manager sign-off rests on Public Works managers only; frontline staff in Finance are never cited."
-    r = reviewer.post(url, data={"text": text, "severity": "high", "component": "", "theme_id": str(theme_id),
-                                 "group": "Department: Public Works", "csrf_token": reviewer.csrf},
-                      follow_redirects=False)
+    r = reviewer.post(
+        url,
+        data={
+            "text": text,
+            "severity": "high",
+            "component": "",
+            "theme_id": str(theme_id),
+            "group": "Department: Public Works",
+            "csrf_token": reviewer.csrf,
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     with Session(engine) as s:
         finding = s.exec(select(EquityFinding)).one()
@@ -87,8 +114,11 @@ def test_findings_recorded_audited_and_shown_on_the_review_page(app, known, engi
     assert text in lead.get(f"/engagements/{eid}/review").text
     assert text in lead.get(f"/engagements/{eid}/review/data_life_cycle").text
     assert text not in lead.get(f"/engagements/{eid}/review/equity_lens").text
-    r = reviewer.post(f"/engagements/{eid}/equity/findings/{finding.id}/withdraw", data={"csrf_token": reviewer.csrf},
-                      follow_redirects=False)
+    r = reviewer.post(
+        f"/engagements/{eid}/equity/findings/{finding.id}/withdraw",
+        data={"csrf_token": reviewer.csrf},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and text not in lead.get(f"/engagements/{eid}/review").text
     # consultants cannot record findings; a theme id of another engagement is refused
     assert lead.post(url, data={"text": "x", "severity": "low", "csrf_token": lead.csrf}).status_code == 403
@@ -101,29 +131,45 @@ def test_findings_recorded_audited_and_shown_on_the_review_page(app, known, engi
         s.commit()
         foreign_id = foreign.id
     for bad in (str(foreign_id), str(2**70), "x"):
-        r = reviewer.post(url, data={"text": "A finding", "severity": "low", "theme_id": bad, "csrf_token": reviewer.csrf})
+        r = reviewer.post(
+            url, data={"text": "A finding", "severity": "low", "theme_id": bad, "csrf_token": reviewer.csrf}
+        )
         assert r.status_code == 422 and "Choose a current theme" in r.text and "A finding</textarea>" in r.text
 
 
 def test_optional_attribute_is_asked_at_consent_skippable_and_stored_only_with_consent(app, session, engine, rubric):
     lead = make_consultant(session, "lead@example.org")
-    known = seed_known(session, lead, settings={
-        "attributes": [{"key": "tenure", "question": "How long have you worked here?",
-                        "options": ["Under 5 years", "5 years or more"]}]})
+    known = seed_known(
+        session,
+        lead,
+        settings={
+            "attributes": [
+                {
+                    "key": "tenure",
+                    "question": "How long have you worked here?",
+                    "options": ["Under 5 years", "5 years or more"],
+                }
+            ]
+        },
+    )
     eng = known.engagement
     staff = TestClient(app)
     answers = {}
-    for n, (choice, answer) in enumerate((("yes", "Under 5 years"), ("yes", ""), ("no", "5 years or more"),
-                                          ("yes", "<script>x</script>"))):
+    for n, (choice, answer) in enumerate(
+        (("yes", "Under 5 years"), ("yes", ""), ("no", "5 years or more"), ("yes", "<script>x</script>"))
+    ):
         token = invite(session, eng)
         page = staff.get(f"/i/{token}").text
         assert "Optional: How long have you worked here?" in page and "Prefer not to say" in page
-        staff.post(f"/i/{token}/consent", data={"choice": choice, "attr-tenure": answer,
-                                                "csrf_token": csrf_of(page)})
+        staff.post(f"/i/{token}/consent", data={"choice": choice, "attr-tenure": answer, "csrf_token": csrf_of(page)})
         answers[n] = token
     with Session(engine) as s:
-        stored = [p.attributes for p in s.exec(select(Participant).where(Participant.engagement_id == eng.id)
-                                               .order_by(Participant.id)).all()[-4:]]
+        stored = [
+            p.attributes
+            for p in s.exec(
+                select(Participant).where(Participant.engagement_id == eng.id).order_by(Participant.id)
+            ).all()[-4:]
+        ]
     assert stored == [{"tenure": "Under 5 years"}, {}, {}, {}]
     # the reviewer's participation table has the attribute grouping (started people only; 1 is under 5: hidden)
     join(session, eng, make_consultant(session, "rev@example.org", role="equity_reviewer"), "equity_reviewer")

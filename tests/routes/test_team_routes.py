@@ -24,8 +24,10 @@ def test_lead_adds_a_new_reviewer_who_sets_a_password_once_and_sees_the_engageme
     eng = make_engagement(session, "Team Town")  # led by the default consultant
     make_consultant(session)
     lead = login(app, "consultant@example.org")
-    r = lead.post(f"/engagements/{eng.id}/team/members",
-                  data={"email": "New.Reviewer@City.gov", "role": "equity_reviewer", "csrf_token": lead.csrf})
+    r = lead.post(
+        f"/engagements/{eng.id}/team/members",
+        data={"email": "New.Reviewer@City.gov", "role": "equity_reviewer", "csrf_token": lead.csrf},
+    )
     assert r.status_code == 200 and "shown only once" in r.text
     link = re.search(r'value="http://[^"]+(/set-password/[^"]+)"', r.text).group(1)
     # the link is not stored readable, and the team page does not show it again
@@ -62,11 +64,21 @@ def test_lead_removes_a_member_who_then_gets_404_and_the_last_lead_stays(app, se
     lead, other = login(app, "consultant@example.org"), login(app, "colleague@example.org")
     assert other.get(f"/engagements/{eng.id}").status_code == 200
     page = other.get(f"/engagements/{eng.id}/team").text
-    assert "colleague@example.org" in page and "Add someone" not in page  # members see the team; only the lead changes it
-    assert other.post(f"/engagements/{eng.id}/team/members",
-                      data={"email": "x@example.org", "role": "consultant", "csrf_token": other.csrf}).status_code == 403
-    r = lead.post(f"/engagements/{eng.id}/team/members/{colleague.id}/remove", data={"csrf_token": lead.csrf},
-                  follow_redirects=False)
+    assert (
+        "colleague@example.org" in page and "Add someone" not in page
+    )  # members see the team; only the lead changes it
+    assert (
+        other.post(
+            f"/engagements/{eng.id}/team/members",
+            data={"email": "x@example.org", "role": "consultant", "csrf_token": other.csrf},
+        ).status_code
+        == 403
+    )
+    r = lead.post(
+        f"/engagements/{eng.id}/team/members/{colleague.id}/remove",
+        data={"csrf_token": lead.csrf},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     assert other.get(f"/engagements/{eng.id}").status_code == 404
     assert "Team Town" not in other.get("/engagements").text
@@ -76,11 +88,15 @@ def test_lead_removes_a_member_who_then_gets_404_and_the_last_lead_stays(app, se
     assert r.status_code == 422 and "needs a lead" in r.text
     # a reviewer account cannot be made a consultant; bad emails are refused, the form keeps what was typed
     make_consultant(session, "rev@example.org", role="equity_reviewer")
-    r = lead.post(f"/engagements/{eng.id}/team/members", data={"email": "rev@example.org", "role": "consultant",
-                                                                "csrf_token": lead.csrf})
+    r = lead.post(
+        f"/engagements/{eng.id}/team/members",
+        data={"email": "rev@example.org", "role": "consultant", "csrf_token": lead.csrf},
+    )
     assert r.status_code == 422 and "equity reviewer account" in r.text
-    r = lead.post(f"/engagements/{eng.id}/team/members", data={"email": "not an email", "role": "consultant",
-                                                                "csrf_token": lead.csrf})
+    r = lead.post(
+        f"/engagements/{eng.id}/team/members",
+        data={"email": "not an email", "role": "consultant", "csrf_token": lead.csrf},
+    )
     assert r.status_code == 422 and "not an email address" in r.text and 'value="not an email"' in r.text
     with Session(engine) as s:
         assert s.exec(select(Membership).where(Membership.engagement_id == eng.id)).all()[0].role == "lead"
@@ -92,8 +108,11 @@ def test_creating_an_engagement_makes_its_creator_the_lead_and_no_one_else_sees_
     make_consultant(session)
     make_consultant(session, "other@example.org")
     me, other = login(app, "consultant@example.org"), login(app, "other@example.org")
-    r = me.post("/engagements", data={"organisation": "Mine Only", "departments": "Works, Parks",
-                                      "csrf_token": me.csrf}, follow_redirects=False)
+    r = me.post(
+        "/engagements",
+        data={"organisation": "Mine Only", "departments": "Works, Parks", "csrf_token": me.csrf},
+        follow_redirects=False,
+    )
     eid = int(r.headers["location"].split("/")[2].split("?")[0])
     assert "Mine Only" in me.get("/engagements").text and "Lead consultant" in me.get(f"/engagements/{eid}/team").text
     assert "Mine Only" not in other.get("/engagements").text
@@ -107,15 +126,33 @@ def test_equity_settings_are_validated_and_audited(app, session, engine):
     make_consultant(session)
     lead = login(app, "consultant@example.org")
     url = f"/engagements/{eng.id}/team/equity-settings"
-    r = lead.post(url, data={"min_cell": "2", "flag_ratio": "1.5", "question": "Years here?", "options": "Under 5",
-                             "csrf_token": lead.csrf})
+    r = lead.post(
+        url,
+        data={
+            "min_cell": "2",
+            "flag_ratio": "1.5",
+            "question": "Years here?",
+            "options": "Under 5",
+            "csrf_token": lead.csrf,
+        },
+    )
     assert r.status_code == 422
     assert "from 3 to 100" in r.text and "between 0 and 1" in r.text and "from 2 to 12 answers" in r.text
-    r = lead.post(url, data={"min_cell": "7", "flag_ratio": "0.75", "question": "How long have you worked here?",
-                             "options": "Under 5 years\n5 years or more", "csrf_token": lead.csrf},
-                  follow_redirects=False)
+    r = lead.post(
+        url,
+        data={
+            "min_cell": "7",
+            "flag_ratio": "0.75",
+            "question": "How long have you worked here?",
+            "options": "Under 5 years\n5 years or more",
+            "csrf_token": lead.csrf,
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     with Session(engine) as s:
         event = s.exec(select(AuditEvent).where(AuditEvent.action == "engagement.equity_settings")).one()
-        assert event.after["min_cell"] == 7 and event.after["attributes"][0]["options"] == ["Under 5 years",
-                                                                                            "5 years or more"]
+        assert event.after["min_cell"] == 7 and event.after["attributes"][0]["options"] == [
+            "Under 5 years",
+            "5 years or more",
+        ]

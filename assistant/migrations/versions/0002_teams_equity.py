@@ -9,7 +9,7 @@ they could open before. Every participant gets a random public label.
 """
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 import sqlmodel
@@ -91,9 +91,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_participant_public_label"), ["public_label"], unique=False)
 
     # teams for the engagements that exist: the creator leads; no creator: every consultant is a member
-    now = datetime.now(timezone.utc)
-    membership = sa.table("membership", sa.column("engagement_id"), sa.column("user_id"), sa.column("role"),
-                          sa.column("created_at", sqlmodel.sql.sqltypes.UTCDateTime()))
+    now = datetime.now(UTC)
+    membership = sa.table(
+        "membership",
+        sa.column("engagement_id"),
+        sa.column("user_id"),
+        sa.column("role"),
+        sa.column("created_at", sqlmodel.sql.sqltypes.UTCDateTime()),
+    )
     consultants = [r[0] for r in conn.execute(sa.text("SELECT id FROM \"user\" WHERE role = 'consultant'")).all()]
     for eid, creator in conn.execute(sa.text("SELECT id, created_by FROM engagement")).all():
         members = [(creator, "lead")] if creator is not None else [(uid, "consultant") for uid in consultants]
