@@ -173,7 +173,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 @app.command("demo")
 def demo(host: str = "127.0.0.1", port: int = 8000, serve_too: bool = typer.Option(True, "--serve/--no-serve")) -> None:
     """Seed a demo engagement (once), print the URLs and credentials, and serve the app."""
-    from assistant.demo import seed_demo
+    from assistant.demo import DEMO_REVIEWER_EMAIL, seed_demo
 
     settings = get_settings()
     os.environ.setdefault("DM3_BASE_URL", f"http://{host}:{port}")
@@ -185,6 +185,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000, serve_too: bool = typer.Opti
     typer.echo(f"  Consultant login:  {base}/login")
     typer.echo(f"    email:    {info.email}")
     typer.echo(f"    password: {info.password}")
+    typer.echo(f"  Equity reviewer login (same page and password): {DEMO_REVIEWER_EMAIL}")
     typer.echo(f"  Engagement:        {base}/engagements/{info.engagement_id}")
     for role, token in info.invites:
         typer.echo(f"  Staff invite ({role}): {base}/i/{token}")
