@@ -51,6 +51,7 @@ def small_cells(counts: dict[str, int], engagement: Any) -> list[tuple[str, int 
 
 templates.env.filters["small_cells"] = small_cells
 templates.env.globals["equity_attributes"] = lambda engagement: equity_settings(engagement).attributes
+templates.env.globals["min_cell_of"] = lambda engagement: equity_settings(engagement).min_cell
 
 CSRF_COOKIE = "dm3_csrf"
 SESSION_COOKIE = "dm3_session"

@@ -52,13 +52,14 @@ class ThemeView:
     breakdown: Breakdown
     quotes: list[SegmentView] = field(default_factory=list)
     members: list[SegmentView] = field(default_factory=list)
+    k: int = DEFAULT_MIN_CELL  # the engagement's suppression threshold
 
     def mix(self, by: str) -> list[tuple[str, int]]:
         """(group, people) for the chart: shown cells, then the pooled rest as "groups under 5"."""
         cells = self.breakdown.by_department if by == "department" else self.breakdown.by_role
         shown = [(k, v) for k, v in cells.items() if isinstance(v, int)]
         rest = self.people - sum(v for _, v in shown)
-        return shown + ([("groups under 5 (combined)", rest)] if rest > 0 else [])
+        return shown + ([(f"groups under {self.k} (combined)", rest)] if rest > 0 else [])
 
 
 def _source(seg: Segment, imports: dict[int, str]) -> str:
@@ -108,7 +109,7 @@ def _view(theme: Theme, members: list[SegmentView], with_members: bool, k: int =
                              [m.person for m in members])
         quotes = [members[i] for i in picked]
     return ThemeView(theme=theme, segments=len(members), people=len(people), breakdown=b, quotes=quotes,
-                     members=members if with_members else [])
+                     members=members if with_members else [], k=k)
 
 
 def component_themes(session: Session, engagement_id: int, component: str,
