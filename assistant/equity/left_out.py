@@ -1,7 +1,8 @@
 """Voices left out: what synthesis and rating set aside, de-identified.
 
 - "other voices": per component, the segments that fit no theme: how many, from how many people,
-  by group (suppressed), and their words with personal details redacted and no attribution;
+  by group (suppressed), and their words with emails, phone numbers and the engagement's known
+  names redacted (``assistant.privacy.redact``) and no attribution;
 - themes merged away: the label and the theme it went into;
 - groups never cited: department and role-level groups with voices whose words no current
   proposal cites; a group with fewer voices than the threshold is not named, only counted.
@@ -62,6 +63,7 @@ def _shuffled(texts: list[str]) -> list[str]:
 def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOut:
     """What was left out of themes and ratings, for the reviewer (see the module rules)."""
     k = equity_settings(engagement).min_cell
+    names = (engagement.settings or {}).get("roster_names", [])  # the names the LLM path redacts, too
     population = voices(session, engagement.id)
     other_themes = session.exec(
         select(Theme).where(
@@ -85,7 +87,7 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
         if not rows:
             continue
         people = list({p.id: p for _, p in rows}.values())
-        texts = _shuffled([redact(seg.text) for seg, _ in rows])
+        texts = _shuffled([redact(seg.text, names) for seg, _ in rows])
         other.append(OtherVoices(comp.id, comp.name, len(rows), voice_set(people, population, engagement), texts))
     titles = {t.id: t.label for t in session.exec(select(Theme).where(Theme.engagement_id == engagement.id)).all()}
     merged = [

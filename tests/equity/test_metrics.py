@@ -83,9 +83,16 @@ def test_voice_share_behind_the_rating_and_its_decided_level(session, known, rub
 
 
 def test_voices_left_out(session, known, rubric):
+    parks = known.by_group[("Parks", "frontline")][0]
+    seg = known.segments[parks.id]
+    seg.text = "Nobody asks us; write to jo.smith@city.gov or call 555-123-4567."
+    session.add(seg)
+    session.commit()
     gone = left_out(session, known.engagement, rubric)
     (other,) = gone.other
     assert other.component == "data_life_cycle" and other.segments == 2 and other.voice.people == 2
+    assert "Nobody asks us; write to [email] or call [phone]." in other.texts  # readable, de-identified
+    assert not any("jo.smith" in t or "555" in t for t in other.texts)
     assert all(r.suppressed for r in other.voice.by("department") if r.group == "Parks")
     # with words: PW 11 (cited: its 5 managers), Finance 5 (never cited), Parks 2 (never cited, too small to name);
     # roles: frontline 13 never cited, manager cited
