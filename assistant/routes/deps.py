@@ -68,7 +68,7 @@ def _engagement_for(roles: tuple[str, ...]) -> Callable[[tuple[Engagement, Membe
             raise HTTPException(403, _FOR[roles])
         return engagement
 
-    dependency.__doc__ = f"The engagement in the path for a member in a role of {roles}; 404 for a non-member, 403 otherwise."
+    dependency.__doc__ = f"The engagement in the path for a member in a role of {roles} (404 others, 403 other roles)."
     return dependency
 
 

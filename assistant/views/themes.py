@@ -16,10 +16,10 @@ from typing import Any, Optional
 from sqlmodel import Session, col, select
 
 from assistant.charts import stacked_bars
-from assistant.models import Engagement, Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
-from assistant.rubric import Component, Rubric
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
+from assistant.models import Engagement, Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
+from assistant.rubric import Component, Rubric
 from assistant.suppression import DEFAULT_MIN_CELL, NOT_GIVEN, OTHER_DEPARTMENTS, OTHER_ROLES
 from assistant.synthesis.breakdown import Breakdown, breakdown
 from assistant.synthesis.themes import pick_quotes
@@ -55,7 +55,7 @@ class ThemeView:
     k: int = DEFAULT_MIN_CELL  # the engagement's suppression threshold
 
     def mix(self, by: str) -> list[tuple[str, int]]:
-        """(group, people) for the chart: shown cells, then the pooled rest as "groups under 5"."""
+        """(group, people) for the chart: shown cells, then the pooled rest as "groups under k"."""
         cells = self.breakdown.by_department if by == "department" else self.breakdown.by_role
         shown = [(k, v) for k, v in cells.items() if isinstance(v, int)]
         rest = self.people - sum(v for _, v in shown)

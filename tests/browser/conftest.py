@@ -191,7 +191,8 @@ class World:
         on no team); returns its email (the password is ``PASSWORD``)."""
         email = f"{role or 'outsider'}-{uuid.uuid4().hex[:8]}@example.org"
         with self.server.session() as s:
-            user = create_user(s, email, PASSWORD, role="equity_reviewer" if role == "equity_reviewer" else "consultant")
+            kind = "equity_reviewer" if role == "equity_reviewer" else "consultant"
+            user = create_user(s, email, PASSWORD, role=kind)
             if role is not None:
                 s.add(Membership(engagement_id=self.engagement.id, user_id=user.id, role=role))
             s.commit()
