@@ -17,7 +17,7 @@ from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate
 from assistant.interview.actions import LinkError
 from assistant.jobs import Jobs, fail_interrupted
-from assistant.routes import audit, auth, consultant, review, roadmap, runs, staff, themes
+from assistant.routes import accounts, audit, auth, consultant, equity, review, roadmap, runs, staff, team, themes
 from assistant.web import WEB_DIR, LoginRequired, is_htmx, render
 
 log = logging.getLogger("dm3")
@@ -63,8 +63,8 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
         app.state.relatedness.preload()
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
 
-    for router in (auth.router, consultant.router, staff.router, runs.router, themes.router, review.router,
-                   roadmap.router, audit.router):
+    for router in (auth.router, accounts.router, consultant.router, team.router, equity.router, staff.router,
+                   runs.router, themes.router, review.router, roadmap.router, audit.router):
         app.include_router(router)
 
     @app.exception_handler(LoginRequired)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
@@ -13,6 +13,11 @@ from assistant.db import make_engine, migrate, session_scope
 from assistant.logs_cli import audit_cmd, logs_cmd
 from assistant.rubric import get_rubric
 from assistant.report.cli import export_cmd
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from assistant.models import User
 
 app = typer.Typer(help="DM3 Assistant: data-modernization maturity assessment.", no_args_is_help=True, add_completion=False)
 
@@ -57,6 +62,7 @@ def create_engagement_cmd(
     roster: Optional[Path] = typer.Option(None, help="CSV of department,role_level,count"),
     invites: Optional[Path] = typer.Option(None, help="CSV of department,role_level[,email] to invite"),
     open_link: bool = typer.Option(False, help="also enable the open link where staff pick their group"),
+    lead: Optional[str] = typer.Option(None, help="email of the consultant account that leads it (sees it on the web)"),
 ) -> None:
     """Create an engagement (optionally with roster counts, invites and an open link); prints the links."""
     import csv
@@ -71,7 +77,10 @@ def create_engagement_cmd(
                 counts[(row[0].strip(), row[1].strip())] = int(row[2])
     try:
         with session_scope(_engine(settings)) as session:
-            engagement = create_engagement(session, organisation, department, roster=counts)
+            lead_user = _lead_account(session, lead) if lead else None
+            engagement = create_engagement(session, organisation, department, roster=counts, user=lead_user)
+            if lead_user is None:
+                typer.echo("No --lead given: add a lead with `dm3 add-member ENGAGEMENT EMAIL --role lead`.")
             typer.echo(f"Engagement {engagement.id}: {engagement.organisation}")
             if open_link:
                 token = enable_open_link(session, engagement, True)
@@ -85,6 +94,74 @@ def create_engagement_cmd(
         for problem in exc.problems:
             typer.echo(f"  - {problem}", err=True)
         raise typer.Exit(1) from exc
+
+
+def _lead_account(session: Session, email: str) -> User:
+    """The consultant account that will lead a new engagement; exits with a message when there is none."""
+    from sqlmodel import select
+
+    from assistant.models import User
+
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None or user.role != "consultant":
+        typer.echo(f"Error: {email} is not a consultant account. Create it first: dm3 create-user {email}", err=True)
+        raise typer.Exit(1)
+    return user
+
+
+@app.command("add-member")
+def add_member_cmd(
+    engagement: int,
+    email: str,
+    role: str = typer.Option("consultant", help="lead, consultant or equity_reviewer"),
+) -> None:
+    """Put EMAIL on ENGAGEMENT's team (or change their role); a new account gets a one-time set-password link."""
+    from assistant.models import Engagement
+    from assistant.teams import TeamError, add_member
+
+    settings = get_settings()
+    with session_scope(_engine(settings)) as session:
+        found = session.get(Engagement, engagement)
+        if found is None:
+            typer.echo(f"Error: there is no engagement {engagement}.", err=True)
+            raise typer.Exit(1)
+        try:
+            added = add_member(session, found, email, role, None)
+        except TeamError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from exc
+        typer.echo(f"{added.user.email} is on engagement {engagement} as {added.membership.role}.")
+        if added.setup_token:
+            typer.echo(f"New account. Set-password link (shown once, works once, 7 days): "
+                       f"{settings.base_url}/set-password/{added.setup_token}")
+
+
+@app.command("equity-audit")
+def equity_audit_cmd(
+    engagement: int,
+    out: Path = typer.Option(..., "--out", help="the JSON file to write"),
+    csv_out: Optional[Path] = typer.Option(None, "--csv", help="also write the audit as one CSV table"),
+) -> None:
+    """Write ENGAGEMENT's equity audit (participation, themes, ratings, voices left out), small groups suppressed."""
+    import json
+
+    from assistant.equity.audit import audit_csv, build_audit
+    from assistant.models import Engagement
+    from assistant.rubric import get_rubric
+
+    settings = get_settings()
+    with session_scope(_engine(settings)) as session:
+        found = session.get(Engagement, engagement)
+        if found is None:
+            typer.echo(f"Error: there is no engagement {engagement}.", err=True)
+            raise typer.Exit(1)
+        audit = build_audit(session, found, get_rubric(str(settings.rubric_path)))
+    out.write_text(json.dumps(audit, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    typer.echo(f"Wrote {out}: {len(audit['participation'])} participation rows, {len(audit['themes'])} themes, "
+               f"{len(audit['ratings'])} components, {len(audit['left_out'])} left-out entries.")
+    if csv_out is not None:
+        csv_out.write_text(audit_csv(audit), encoding="utf-8")
+        typer.echo(f"Wrote {csv_out}.")
 
 
 @app.command("serve")
@@ -101,7 +178,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000, serve_too: bool = typer.Opti
     """Seed a demo engagement (once), print the URLs and credentials, and serve the app."""
     import threading
 
-    from assistant.demo import seed_demo
+    from assistant.demo import DEMO_REVIEWER_EMAIL, seed_demo
     from assistant.demo_completed import ensure_completed, seed_completed
 
     settings = get_settings()
@@ -124,6 +201,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000, serve_too: bool = typer.Opti
     typer.echo(f"  Consultant login:  {base}/login")
     typer.echo(f"    email:    {info.email}")
     typer.echo(f"    password: {info.password}")
+    typer.echo(f"  Equity reviewer login (same page and password): {DEMO_REVIEWER_EMAIL}")
     typer.echo(f"  Engagement:        {base}/engagements/{info.engagement_id}  (in progress: try the buttons)")
     if completed is not None:
         typer.echo(f"  Completed engagement, its report: {base}/engagements/{completed}/report"

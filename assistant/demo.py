@@ -32,6 +32,7 @@ from assistant.interview.engine import next_step
 from assistant.models import Engagement, Interview, Participant, Turn, User
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import hash_password, token_hash, verify_password
+from assistant.teams import add_member, membership
 
 DEMO_EMAIL = "consultant@demo.dm3"
 DEMO_ORG = "City of Riverton (demo)"
@@ -55,6 +56,7 @@ class DemoInfo:
     interviews: dict[str, int] = field(default_factory=dict)  # demo interviews by state
 
 
+DEMO_REVIEWER_EMAIL = "equity@demo.dm3"
 DEMO_INVITES = (("Public Works", "frontline"), ("Finance", "manager"), ("Planning", "executive"))
 
 
@@ -94,6 +96,7 @@ def seed_demo(session: Session, settings: Settings) -> DemoInfo:
     engagement = session.exec(select(Engagement).where(Engagement.organisation == DEMO_ORG)).first()
     if engagement is None:
         engagement = create_engagement(session, DEMO_ORG, DEPARTMENTS, roster=ROSTER, user=user)
+    _demo_reviewer(session, engagement, user, password)
     interviews = seed_demo_interviews(session, settings, engagement)
     token = enable_open_link(session, engagement, True, user)
     previous = dict(saved.get("invites", []))
@@ -108,6 +111,18 @@ def seed_demo(session: Session, settings: Settings) -> DemoInfo:
     _demo_file().parent.mkdir(parents=True, exist_ok=True)
     _demo_file().write_text(json.dumps({"password": password, "invites": invites}, indent=2) + "\n")
     return DemoInfo(DEMO_EMAIL, password, engagement.id, token, invites, interviews)
+
+
+def _demo_reviewer(session: Session, engagement: Engagement, lead: User, password: str) -> None:
+    """The demo's equity reviewer (same password as the consultant), on the demo engagement's team."""
+    reviewer = session.exec(select(User).where(User.email == DEMO_REVIEWER_EMAIL)).first()
+    if reviewer is None:
+        reviewer = create_user(session, DEMO_REVIEWER_EMAIL, password, role="equity_reviewer", name="Demo Reviewer")
+    elif not verify_password(password, reviewer.password_hash):
+        reviewer.password_hash = hash_password(password)
+        session.add(reviewer)
+    if membership(session, engagement.id, reviewer.id) is None:
+        add_member(session, engagement, DEMO_REVIEWER_EMAIL, "equity_reviewer", lead)
 
 
 # --- the answer bank -----------------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlmodel import Session, func, select
 from assistant.models import Engagement, Interview, Participant, RosterCount, User, utcnow
 from assistant.privacy import names_from_email
 from assistant.security import audit, new_token, token_hash
+from assistant.teams import add_lead
 
 DEFAULT_ROLE_LEVELS = ["frontline", "supervisor", "manager", "executive"]
 MAX_INVITE_CSV_BYTES = 2_000_000
@@ -61,7 +62,8 @@ def create_engagement(
     roster: Optional[dict[tuple[str, str], int]] = None,
     user: Optional[User] = None,
 ) -> Engagement:
-    """Create an engagement with its departments, role levels and roster counts (validated)."""
+    """Create an engagement with its departments, role levels and roster counts (validated); ``user``
+    (the creator) becomes its lead."""
     role_levels = role_levels or list(DEFAULT_ROLE_LEVELS)
     problems = []
     if not organisation.strip():
@@ -87,12 +89,15 @@ def create_engagement(
     )
     session.add(engagement)
     session.flush()
+    if user is not None:
+        add_lead(session, engagement, user)  # only members see an engagement: its creator leads it
     for (dept, role), count in sorted((roster or {}).items()):
         session.add(RosterCount(engagement_id=engagement.id, department=dept, role_level=role, count=count))
     audit(
         session, "engagement.create", actor=user.email if user else "cli", actor_user_id=user.id if user else None,
         engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
-        after={"organisation": engagement.organisation, "departments": departments, "role_levels": role_levels},
+        after={"organisation": engagement.organisation, "departments": departments, "role_levels": role_levels,
+               "lead": user.email if user else None},
     )
     return engagement
 

@@ -11,6 +11,7 @@ Conventions:
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -31,6 +32,16 @@ def as_utc(moment: datetime) -> datetime:
 def _json(default: Any = None) -> Any:
     factory = (lambda: {}) if default is dict else (lambda: [])
     return Field(default_factory=factory, sa_column=Column(JSON, nullable=False))
+
+
+# Public participant labels: random, so that numbers never follow invite order (which a consultant
+# could match against the emails they typed). No 0/O, 1/I/L, U: easy to read aloud and to copy.
+_LABEL_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+
+
+def new_public_label() -> str:
+    """A random participant label such as ``P-7KQ2MX`` (about 7 * 10^8 values)."""
+    return "P-" + "".join(secrets.choice(_LABEL_ALPHABET) for _ in range(6))
 
 
 # --- people and access -------------------------------------------------------------------
@@ -57,6 +68,18 @@ class AuthSession(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     revoked_at: Optional[datetime] = None
+
+
+class PasswordSetup(SQLModel, table=True):
+    """A one-time link to set a password (shown once to whoever created the account; only its hash is kept)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(index=True, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: Optional[datetime] = None
 
 
 # --- engagement and participants -------------------------------------------------------
@@ -111,6 +134,7 @@ class Participant(SQLModel, table=True):
     invited_at: datetime = Field(default_factory=utcnow)
     expires_at: Optional[datetime] = None
     withdrawn_at: Optional[datetime] = None
+    public_label: str = Field(default_factory=new_public_label, index=True)  # shown instead of the id
 
 
 class Consent(SQLModel, table=True):
@@ -120,6 +144,21 @@ class Consent(SQLModel, table=True):
     participant_id: int = Field(foreign_key="participant.id", index=True)
     given: bool
     version: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    """A user's place on an engagement's team. Only members see an engagement.
+
+    ``role``: lead (manages the team; the engagement's creator) | consultant | equity_reviewer.
+    """
+
+    __table_args__ = (UniqueConstraint("engagement_id", "user_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    role: str
+    added_by: Optional[int] = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -349,6 +388,28 @@ class RoadmapItem(SQLModel, table=True):
     why: dict = _json(dict)  # gap, prerequisite_for, themes, quotes (segment ids), readiness, placement
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --- equity audit ------------------------------------------------------------------------
+
+
+class EquityFinding(SQLModel, table=True):
+    """An equity reviewer's finding, linked to a component, a theme or a group (all optional).
+
+    ``severity``: low | medium | high. ``group`` is "grouping: group" (e.g. "department: Parks").
+    Findings are read by consultants on the review page and by the report and roadmap.
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True)
+    reviewer_id: int = Field(foreign_key="user.id")
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    severity: str = "medium"
+    component: Optional[str] = None
+    theme_id: Optional[int] = Field(default=None, foreign_key="theme.id")
+    group: Optional[str] = None
+    withdrawn: bool = False  # the reviewer took it back (kept for the audit, shown to nobody)
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # --- audit and LLM log -------------------------------------------------------------------

@@ -22,9 +22,11 @@ from sqlmodel import Session, select
 
 from assistant.config import Settings
 from assistant.engines import engine_name
+from assistant.equity.config import equity_settings
 from assistant.models import AuthSession, User, utcnow
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import token_hash
+from assistant.suppression import suppress
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
@@ -35,6 +37,7 @@ STAGE_PAGES = (
     ("Ratings and review", "/engagements/{id}/review"),
     ("Roadmap", "/engagements/{id}/roadmap"),
     ("Report", "/engagements/{id}/report"),
+    ("Team", "/engagements/{id}/team"),
     ("Audit log", "/engagements/{id}/audit"),
 )
 
@@ -47,6 +50,17 @@ def stage_links(engagement: Any) -> list[tuple[str, str]]:
 templates.env.globals["stage_links"] = stage_links
 # "Engine: ..." on engagement pages comes from the engine seam, so it honours the engagement's switch.
 templates.env.globals["engine_in_use"] = engine_name
+
+
+def small_cells(counts: dict[str, int], engagement: Any) -> list[tuple[str, int | str]]:
+    """A template filter: (group, count) pairs as a page may show them, under the engagement's
+    suppression threshold (``assistant.suppression``)."""
+    return list(suppress(counts, equity_settings(engagement).min_cell).items())
+
+
+templates.env.filters["small_cells"] = small_cells
+templates.env.globals["equity_attributes"] = lambda engagement: equity_settings(engagement).attributes
+templates.env.globals["min_cell_of"] = lambda engagement: equity_settings(engagement).min_cell
 
 CSRF_COOKIE = "dm3_csrf"
 SESSION_COOKIE = "dm3_session"

@@ -6,25 +6,52 @@ import re
 import time
 from typing import Optional
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from assistant.accounts import create_user
 from assistant.engagements import create_engagement, create_invite
-from assistant.models import Engagement, User
+from assistant.models import Engagement, Membership, User
+from assistant.teams import membership
 
 PASSWORD = "correct horse battery"
 DEPARTMENTS = ["Public Works", "Finance", "Parks"]
 
 
-def make_consultant(session: Session, email: str = "consultant@example.org", role: str = "consultant") -> User:
+DEFAULT_CONSULTANT = "consultant@example.org"
+
+
+def lead_every_engagement(session: Session) -> None:
+    """The tests' convention: the default consultant (``consultant_client``) leads every engagement
+    of the test database, whichever of the two was made first. Other accounts join teams explicitly
+    (``join``), so access tests see real non-members."""
+    user = session.exec(select(User).where(User.email == DEFAULT_CONSULTANT)).first()
+    if user is None:
+        return
+    for engagement in session.exec(select(Engagement)).all():
+        if membership(session, engagement.id, user.id) is None:
+            session.add(Membership(engagement_id=engagement.id, user_id=user.id, role="lead"))
+    session.commit()
+
+
+def join(session: Session, engagement: Engagement, user: User, role: str) -> Membership:
+    """Put ``user`` on the engagement's team in ``role``."""
+    row = Membership(engagement_id=engagement.id, user_id=user.id, role=role)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def make_consultant(session: Session, email: str = DEFAULT_CONSULTANT, role: str = "consultant") -> User:
     user = create_user(session, email, PASSWORD, role=role)
     session.commit()
+    lead_every_engagement(session)
     return user
 
 
 def make_engagement(session: Session, organisation: str = "Town of Testville") -> Engagement:
     engagement = create_engagement(session, organisation, list(DEPARTMENTS))
     session.commit()
+    lead_every_engagement(session)
     return engagement
 
 

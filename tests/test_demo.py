@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.demo import (
+    DEMO_EMAIL,
     DEMO_ORG,
+    DEMO_REVIEWER_EMAIL,
     DEPARTMENTS,
     ROSTER,
     DemoDataError,
@@ -26,6 +28,7 @@ from assistant.interview.actions import advance, record_consent, respond
 from assistant.interview.engine import next_step, question_states
 from assistant.interview.guide import plan_for
 from assistant.models import Consent, Engagement, Interview, Participant, Turn
+from assistant.teams import members
 
 
 @pytest.fixture
@@ -64,6 +67,9 @@ def test_seeding_twice_creates_the_demo_staff_and_their_turns_once(session, sett
     assert sorted(p.external_id for p in demo_participants(session)) == sorted(p.key for p in cast)
     assert len(session.exec(select(Turn)).all()) == turns_before
     assert len(session.exec(select(Consent)).all()) == len(cast)
+    # the demo consultant leads the engagement; the demo equity reviewer is on its team, once
+    team = {(u.email, m.role) for m, u in members(session, seeded.engagement_id)}
+    assert team == {(DEMO_EMAIL, "lead"), (DEMO_REVIEWER_EMAIL, "equity_reviewer")}
 
 
 def test_every_submitted_interview_closes_every_planned_question(session, rubric, seeded):

@@ -17,7 +17,7 @@ from assistant.models import AuditEvent, Engagement, Participant
 from assistant.rating.offline import OfflineRater
 from assistant.rating.propose import LLMRater
 from assistant.synthesis.label import LLMLabeller
-from tests.factories import DEPARTMENTS, PASSWORD, csrf_of, make_consultant
+from tests.factories import DEPARTMENTS, PASSWORD, csrf_of, join, make_consultant, make_engagement
 
 
 @pytest.fixture
@@ -28,9 +28,7 @@ def online(settings: Settings) -> Settings:
 
 @pytest.fixture
 def engagement(session: Session) -> Engagement:
-    engagement = create_engagement(session, "Town of Testville", list(DEPARTMENTS))
-    session.commit()
-    return engagement
+    return make_engagement(session)  # led by the default consultant, as soon as that account exists
 
 
 def test_no_llm_configured_means_offline_everywhere(settings, engine, rubric, embedder, engagement):
@@ -196,7 +194,8 @@ def test_equity_reviewers_never_see_the_staff_names(settings, engine, session, e
     set_roster_names(session, engagement, ["Dana Whitfield"])
     create_invite(session, engagement, DEPARTMENTS[0], "frontline", name="Priya Shah")
     session.commit()
-    make_consultant(session, email="equity@example.org", role="equity_reviewer")
+    reviewer = make_consultant(session, email="equity@example.org", role="equity_reviewer")
+    join(session, engagement, reviewer, "equity_reviewer")  # on the team: the consultant pages are 403, not 404
     client = TestClient(create_app(settings))
     token = csrf_of(client.get("/login").text)
     client.post("/login", data={"email": "equity@example.org", "password": PASSWORD, "csrf_token": token})

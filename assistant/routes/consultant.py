@@ -23,7 +23,7 @@ from assistant.engagements import (
 from assistant.models import Engagement
 from assistant.routes.deps import ConsultantEngagement, TranscriptInPath
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
-from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, render
+from assistant.web import Consultant, CSRFDep, CurrentUser, RubricDep, SessionDep, render
 
 router = APIRouter()
 
@@ -47,8 +47,9 @@ def _roster_from_form(form: FormData, engagement: Engagement) -> dict[tuple[str,
 
 
 @router.get("/engagements")
-def engagements(request: Request, session: SessionDep, user: Consultant) -> Response:
-    return render(request, "consultant/engagements.html", engagement_list(session))
+def engagements(request: Request, session: SessionDep, user: CurrentUser) -> Response:
+    """The engagements the user is on the team of (consultants and equity reviewers alike)."""
+    return render(request, "consultant/engagements.html", engagement_list(session, user))
 
 
 @router.get("/engagements/new")

@@ -25,6 +25,8 @@ from assistant.interview import actions
 from assistant.interview.actions import AnswerError, Conversation
 from assistant.interview.engine import relatedness_pair
 from assistant.interview.probes import OfflineProber, Prober
+from assistant.equity.attributes import record_attributes
+from assistant.models import Participant
 from assistant.rubric import Rubric, get_rubric
 from assistant.routes.deps import PathId, StaffLink, StaffParticipant
 from assistant.views.lookup import open_link_engagement
@@ -66,11 +68,19 @@ def interview_page(request: Request, token: str, conv: StaffLink, session: Sessi
 
 
 @router.post("/i/{token}/consent", dependencies=[CSRFDep])
-def consent(token: str, participant: StaffParticipant, session: SessionDep, rubric: RubricDep,
-            choice: Annotated[str, Form()], quotes: Annotated[str, Form()] = "") -> Response:
-    interview = actions.record_consent(session, participant, choice == "yes", rubric)
-    if choice == "yes":
-        actions.set_quote_consent(session, participant, quotes == "yes")
+async def consent(request: Request, token: str, participant: StaffParticipant, session: SessionDep,
+                  rubric: RubricDep, choice: Annotated[str, Form()]) -> Response:
+    """Record consent (and, with it, any optional self-described answers), then start the interview."""
+    form = await request.form()
+    return await to_thread.run_sync(_consent, token, participant, session, rubric, choice == "yes", dict(form))
+
+
+def _consent(token: str, participant: Participant, session: Session, rubric: Rubric, given: bool,
+             form: dict[str, object]) -> Response:
+    interview = actions.record_consent(session, participant, given, rubric)
+    if given:
+        actions.set_quote_consent(session, participant, form.get("quotes") == "yes")
+    record_attributes(session, participant, form, interview is not None)
     if interview is not None:
         actions.advance(session, interview, rubric, OfflineProber(rubric))
     return RedirectResponse(f"/i/{token}", status_code=303)

@@ -120,21 +120,21 @@ def _curate(request: Request, session: Session, rubric: Rubric, engagement: Enga
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/rename", dependencies=[CSRFDep])
-def rename(request: Request, user: Consultant, engagement: ConsultantEngagement, theme: ThemeInPath,
+def rename(request: Request, engagement: ConsultantEngagement, user: Consultant, theme: ThemeInPath,
            session: SessionDep, rubric: RubricDep, label: Annotated[str, Form()] = "") -> Response:
     return _curate(request, session, rubric, engagement, theme,
                    lambda: curation.rename(session, theme.id, label, user), "renamed", {"label": label})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/summary", dependencies=[CSRFDep])
-def summary(request: Request, user: Consultant, engagement: ConsultantEngagement, theme: ThemeInPath,
+def summary(request: Request, engagement: ConsultantEngagement, user: Consultant, theme: ThemeInPath,
             session: SessionDep, rubric: RubricDep, summary: Annotated[str, Form()] = "") -> Response:
     return _curate(request, session, rubric, engagement, theme,
                    lambda: curation.edit_summary(session, theme.id, summary, user), "summary", {"summary": summary})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/merge", dependencies=[CSRFDep])
-def merge(request: Request, user: Consultant, engagement: ConsultantEngagement, theme: ThemeInPath,
+def merge(request: Request, engagement: ConsultantEngagement, user: Consultant, theme: ThemeInPath,
           session: SessionDep, rubric: RubricDep, other_id: Annotated[str, Form()] = "") -> Response:
     def apply() -> Theme:
         other_pk = form_id(other_id)
@@ -149,7 +149,7 @@ def merge(request: Request, user: Consultant, engagement: ConsultantEngagement, 
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/split", dependencies=[CSRFDep])
-def split(request: Request, user: Consultant, engagement: ConsultantEngagement, theme: ThemeInPath,
+def split(request: Request, engagement: ConsultantEngagement, user: Consultant, theme: ThemeInPath,
           session: SessionDep, rubric: RubricDep, settings: SettingsDep) -> Response:
     from assistant.embeddings import get_embedder
 
@@ -159,7 +159,7 @@ def split(request: Request, user: Consultant, engagement: ConsultantEngagement, 
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/move", dependencies=[CSRFDep])
-def move(request: Request, user: Consultant, engagement: ConsultantEngagement, theme: ThemeInPath,
+def move(request: Request, engagement: ConsultantEngagement, user: Consultant, theme: ThemeInPath,
          session: SessionDep, rubric: RubricDep, segment_id: Annotated[str, Form()] = "", target_id: Annotated[str, Form()] = "") -> Response:
     def apply() -> Theme:
         segment_pk, target_pk = form_id(segment_id), form_id(target_id)

@@ -1,6 +1,6 @@
 """Counts of distinct people by department and role level, with small cells suppressed.
 
-Shared by the theme pages and (later) the equity audit: one rule for what may be shown.
+The suppression rule itself lives in ``assistant/suppression.py`` (one rule for every page and export).
 """
 
 from __future__ import annotations
@@ -9,28 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Union
 
-MIN_CELL = 5
-SUPPRESSED = "fewer than 5"
+from assistant.suppression import DEFAULT_MIN_CELL, fewer_than, suppress
+
+MIN_CELL = DEFAULT_MIN_CELL
+SUPPRESSED = fewer_than(MIN_CELL)
 
 Cell = Union[int, str]
-
-
-def suppress(counts: dict[str, int], min_cell: int = MIN_CELL) -> dict[str, Cell]:
-    """``counts`` with every cell under ``min_cell`` people replaced by "fewer than 5".
-
-    Rule (primary and complementary suppression): a cell of 1..min_cell-1 is hidden; when
-    exactly one cell is hidden and the total is shown elsewhere, the next smallest cell is hidden
-    too, so the hidden one cannot be worked out by subtraction. Zero cells are left out.
-    """
-    shown: dict[str, Cell] = {k: v for k, v in sorted(counts.items()) if v > 0}
-    small = [k for k, v in shown.items() if isinstance(v, int) and v < min_cell]
-    for k in small:
-        shown[k] = SUPPRESSED if min_cell == MIN_CELL else f"fewer than {min_cell}"
-    if len(small) == 1:
-        rest = sorted((v, k) for k, v in shown.items() if isinstance(v, int))
-        if rest:
-            shown[rest[0][1]] = SUPPRESSED if min_cell == MIN_CELL else f"fewer than {min_cell}"
-    return shown
 
 
 @dataclass

@@ -10,18 +10,27 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant.engagements import NewInvite, engagement_counts, progress, roster_names, roster_rows
+from assistant.equity.config import equity_settings
+from assistant.equity.people import attribution
 from assistant.interview.actions import load_turns
-from assistant.models import Engagement, Interview, Participant
+from assistant.models import Engagement, Interview, Participant, User
 from assistant.rubric import Rubric
+from assistant.teams import ROLE_NAMES, engagements_for
 
-# interviews a consultant can open from the progress page; declined and withdrawn ones are not evidence
-LISTED_STATES = ("in_progress", "review", "submitted")
+# interviews a consultant can open: only submitted ones (unsubmitted text is shown to nobody);
+# declined and withdrawn ones are not evidence
+LISTED_STATES = ("submitted",)
 
 
-def engagement_list(session: Session) -> dict[str, Any]:
-    """The engagement list page: every engagement, newest first, with its participant count."""
-    rows = session.exec(select(Engagement).order_by(col(Engagement.created_at).desc())).all()
-    return {"engagements": rows, "counts": engagement_counts(session)}
+def engagement_list(session: Session, user: User) -> dict[str, Any]:
+    """The engagement list page: the engagements ``user`` is a member of (only those), newest first,
+    with their role, where their work starts (set-up for consultants, the equity audit for
+    reviewers) and the participant count."""
+    rows = engagements_for(session, user)
+    home = {"equity_reviewer": "/engagements/{id}/equity"}
+    return {"engagements": [(e, m, home.get(m.role, "/engagements/{id}").format(id=e.id)) for e, m in rows],
+            "counts": engagement_counts(session), "role_names": ROLE_NAMES,
+            "can_create": user.role == "consultant"}
 
 
 def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:
@@ -36,21 +45,26 @@ def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:
 
 
 def detail_context(session: Session, engagement: Engagement, **extra: Any) -> dict[str, Any]:
-    """The engagement page (and its progress partial): roster, progress, open interviews; ``extra`` overrides.
+    """The engagement page (and its progress partial): roster, progress, submitted interviews; ``extra`` overrides.
 
-    Interviews are listed by participant number only: a consultant reads transcripts de-identified.
+    Interviews are listed by their random public label (not invite order) with the department and
+    role level pooled as the suppression rule says (``assistant.suppression.Attributor``): a
+    consultant reads transcripts de-identified, and a small group's transcript cannot be singled out.
     """
     roster = {(r.department, r.role_level): r.count for r in roster_rows(session, engagement)}
-    interviews = session.exec(
+    rows = session.exec(
         select(Interview, Participant)
         .join(Participant, Participant.id == Interview.participant_id)
         .where(Participant.engagement_id == engagement.id, col(Participant.withdrawn_at).is_(None),
                col(Interview.state).in_(LISTED_STATES))
-        .order_by(Interview.id)
     ).all()
+    attribute = attribution(session, engagement)
+    interviews = sorted(((iv, p, attribute(p.department, p.role_level)) for iv, p in rows),
+                        key=lambda r: (r[1].public_label, r[1].id))
     ctx: dict[str, Any] = {
         "engagement": engagement, "progress": progress(session, engagement), "roster": roster,
-        "interviews": interviews, "new_invites": [], "problems": [], "message": None,
+        "interviews": interviews, "min_cell": equity_settings(engagement).min_cell,
+        "new_invites": [], "problems": [], "message": None,
         "invite_links_csv": invite_links_csv, "roster_names": "\n".join(roster_names(engagement)),
     }
     ctx.update(extra)
@@ -59,12 +73,13 @@ def detail_context(session: Session, engagement: Engagement, **extra: Any) -> di
 
 def transcript_context(session: Session, engagement: Engagement, interview: Interview, participant: Participant,
                        rubric: Rubric) -> dict[str, Any]:
-    """A de-identified transcript: participant number, department and role, never name or email.
-
-    ``superseded`` holds the ids of answers replaced by an edit (shown struck through).
-    """
+    """A de-identified transcript: the participant's public label and pooled department and role
+    level, never name or email; only the current text (an answer replaced by an edit is kept for
+    the audit of edits but shown to nobody)."""
     turns = load_turns(session, interview)
+    superseded = {t.supersedes_id for t in turns if t.supersedes_id}
     return {
-        "engagement": engagement, "interview": interview, "participant": participant, "turns": turns,
-        "superseded": {t.supersedes_id for t in turns if t.supersedes_id}, "rubric": rubric,
+        "engagement": engagement, "interview": interview, "participant": participant, "rubric": rubric,
+        "turns": [t for t in turns if t.id not in superseded],
+        "attribution": attribution(session, engagement)(participant.department, participant.role_level),
     }

@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from assistant.equity.findings import findings_for
+from assistant.equity.people import attribution
 from assistant.models import Decision, Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember, Turn, User
 from assistant.rating.schema import segment_pk
 from assistant.review import agreement, current_proposals, latest_decisions
@@ -46,6 +48,7 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, *
     ctx: dict[str, Any] = {
         "engagement": engagement, "rows": rows, "agreement": agreement(session, engagement.id), "rubric": rubric,
         "chart": CHART, "problems": [], "message": None, **run_context(session, engagement, "rating"), "x": x,
+        "findings": findings_for(session, engagement.id),
     }
     ctx.update(extra)
     return ctx
@@ -75,6 +78,7 @@ def _cited(session: Session, engagement: Engagement, proposal: RatingProposal) -
     ).all())
     evidence: dict[str, dict] = {}
     themes: dict[int, dict] = {}
+    attribute = attribution(session, engagement)
     for seg, person, turn in rows:
         ref = f"E-{seg.id}"
         withdrawn = person.withdrawn_at is not None
@@ -82,7 +86,8 @@ def _cited(session: Session, engagement: Engagement, proposal: RatingProposal) -
                 if turn is not None and not withdrawn else None)
         theme = theme_of.get(seg.id)
         evidence[ref] = {"segment": seg, "participant": person, "link": link, "theme": theme,
-                         "withdrawn": withdrawn, "active": seg.active}
+                         "withdrawn": withdrawn, "active": seg.active,
+                         "attribution": attribute(person.department, person.role_level)}
         if theme is not None:
             themes.setdefault(theme.id, {"theme": theme, "segments": []})["segments"].append(ref)
     return evidence, sorted(themes.values(), key=lambda t: (-len(t["segments"]), t["theme"].label))
@@ -106,6 +111,7 @@ def component_context(session: Session, engagement: Engagement, rubric: Rubric, 
         "stale": bool(decision and proposal and decision.proposal_id != proposal.id),
         "target": engagement.settings.get("target_levels", {}).get(comp.id),
         "problems": [], "message": None, "form": {},
+        "findings": findings_for(session, engagement.id, component=comp.id),
     }
     ctx.update(extra)
     return ctx

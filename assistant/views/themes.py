@@ -1,9 +1,11 @@
 """Theme pages' data, read from the stored themes: the overview rows, a component's themes with
 sizes, breakdowns, quotes and chart, one theme with every member and the themes it can merge with.
 
-Read-only. One rule for identities: a segment is shown with its participant number
-(``P-12``), department and role level, and a link to its place in the de-identified transcript;
-never a name or email. Breakdowns count people and hide cells under 5 (``breakdown``).
+Read-only. One rule for identities: a segment is shown with its participant's random public label
+(``P-7KQ2MX``), the department and role level as far as the suppression rule lets them be named
+(small groups pooled: ``assistant.suppression.Attributor``), and a link to its place in the
+de-identified transcript; never a name or email. Breakdowns count people and hide cells under the
+engagement's threshold (``breakdown``).
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from typing import Any, Optional
 from sqlmodel import Session, col, select
 
 from assistant.charts import stacked_bars
+from assistant.equity.config import equity_settings
+from assistant.equity.people import attribution
 from assistant.models import Engagement, Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
 from assistant.rubric import Component, Rubric
+from assistant.suppression import DEFAULT_MIN_CELL, NOT_GIVEN, OTHER_DEPARTMENTS, OTHER_ROLES
 from assistant.synthesis.breakdown import Breakdown, breakdown
 from assistant.synthesis.themes import pick_quotes
 from assistant.views.lookup import theme as theme_in_engagement
@@ -27,13 +32,14 @@ class SegmentView:
     """One evidence segment as a page shows it."""
 
     segment: Segment
-    participant: str  # "P-12"
+    participant: str  # the public label, "P-7KQ2MX"
     department: str
     role_level: str
     link: Optional[str]  # the transcript anchor, or None for imported rows
     source: str  # "interview" or "survey import: <file>"
     score: float = 0.0
     assigned_by: str = "machine"
+    person: tuple[str, str] = (NOT_GIVEN, NOT_GIVEN)  # the true groups: counted in breakdowns, never shown
 
 
 @dataclass
@@ -46,13 +52,14 @@ class ThemeView:
     breakdown: Breakdown
     quotes: list[SegmentView] = field(default_factory=list)
     members: list[SegmentView] = field(default_factory=list)
+    k: int = DEFAULT_MIN_CELL  # the engagement's suppression threshold
 
     def mix(self, by: str) -> list[tuple[str, int]]:
-        """(group, people) for the chart: shown cells, then the pooled rest as "groups under 5"."""
+        """(group, people) for the chart: shown cells, then the pooled rest as "groups under k"."""
         cells = self.breakdown.by_department if by == "department" else self.breakdown.by_role
         shown = [(k, v) for k, v in cells.items() if isinstance(v, int)]
         rest = self.people - sum(v for _, v in shown)
-        return shown + ([("groups under 5 (combined)", rest)] if rest > 0 else [])
+        return shown + ([(f"groups under {self.k} (combined)", rest)] if rest > 0 else [])
 
 
 def _source(seg: Segment, imports: dict[int, str]) -> str:
@@ -76,30 +83,33 @@ def _views(session: Session, engagement_id: int, theme_ids: list[int]) -> dict[i
     ).all()
     imports = {i.id: i.filename for i in session.exec(
         select(SurveyImport).where(SurveyImport.engagement_id == engagement_id)).all()}
+    engagement = session.get(Engagement, engagement_id)
+    attribute = attribution(session, engagement) if engagement is not None else None
     out: dict[int, list[SegmentView]] = {t: [] for t in theme_ids}
     for member, seg, person, interview_id in rows:
         link = (f"/engagements/{engagement_id}/transcripts/{interview_id}#turn-{seg.turn_id}"
                 if interview_id is not None else None)
+        dept, role = attribute(person.department, person.role_level) if attribute else (OTHER_DEPARTMENTS, OTHER_ROLES)
         out[member.theme_id].append(SegmentView(
-            segment=seg, participant=f"P-{person.id}", department=person.department or "(not given)",
-            role_level=person.role_level or "(not given)", link=link, source=_source(seg, imports),
-            score=member.score, assigned_by=member.assigned_by))
+            segment=seg, participant=person.public_label, department=dept, role_level=role, link=link,
+            source=_source(seg, imports), score=member.score, assigned_by=member.assigned_by,
+            person=(person.department or NOT_GIVEN, person.role_level or NOT_GIVEN)))
     return out
 
 
-def _view(theme: Theme, members: list[SegmentView], with_members: bool) -> ThemeView:
+def _view(theme: Theme, members: list[SegmentView], with_members: bool, k: int = DEFAULT_MIN_CELL) -> ThemeView:
     people = {m.segment.participant_id for m in members}
-    b = breakdown((m.segment.participant_id, m.department, m.role_level) for m in members)
+    b = breakdown(((m.segment.participant_id, *m.person) for m in members), k)
     by_id = {m.segment.id: m for m in members}
     quotes = [by_id[q] for q in theme.quote_ids if q in by_id]
     if not quotes and not theme.is_other:
         # a theme whose quotes all moved away: pick again by the synthesis rule
         picked = pick_quotes(range(len(members)), [m.score for m in members],
                              [m.segment.participant_id for m in members],
-                             [(m.department, m.role_level) for m in members])
+                             [m.person for m in members])
         quotes = [members[i] for i in picked]
     return ThemeView(theme=theme, segments=len(members), people=len(people), breakdown=b, quotes=quotes,
-                     members=members if with_members else [])
+                     members=members if with_members else [], k=k)
 
 
 def component_themes(session: Session, engagement_id: int, component: str,
@@ -110,14 +120,21 @@ def component_themes(session: Session, engagement_id: int, component: str,
                             col(Theme.archived).is_(False))
     ).all()
     members = _views(session, engagement_id, [t.id for t in themes])
-    views = [_view(t, members.get(t.id, []), with_members) for t in themes]
+    k = _min_cell(session, engagement_id)
+    views = [_view(t, members.get(t.id, []), with_members, k) for t in themes]
     views = [v for v in views if v.segments or v.theme.curated]
     return sorted(views, key=lambda v: (v.theme.is_other, -v.people, -v.segments, v.theme.id))
 
 
 def theme_view(session: Session, theme: Theme) -> ThemeView:
     """One theme with all its members."""
-    return _view(theme, _views(session, theme.engagement_id, [theme.id]).get(theme.id, []), True)
+    return _view(theme, _views(session, theme.engagement_id, [theme.id]).get(theme.id, []), True,
+                 _min_cell(session, theme.engagement_id))
+
+
+def _min_cell(session: Session, engagement_id: int) -> int:
+    engagement = session.get(Engagement, engagement_id)
+    return equity_settings(engagement).min_cell if engagement is not None else DEFAULT_MIN_CELL
 
 
 def overview_context(session: Session, engagement: Engagement, rubric: Rubric, message: Optional[str] = None

@@ -33,7 +33,7 @@ from sqlmodel import Session, select
 from assistant.accounts import create_user
 from assistant.db import make_engine, migrate
 from assistant.engagements import create_engagement, create_invite
-from assistant.models import Engagement, Interview, Participant, Turn, utcnow
+from assistant.models import Engagement, Interview, Membership, Participant, Turn, utcnow
 from assistant.security import token_hash
 from tests.browser.helpers import DEPARTMENTS, PASSWORD
 
@@ -186,11 +186,15 @@ class World:
             s.add(participant)
             s.commit()
 
-    def consultant(self) -> str:
-        """A new consultant account; returns its email (the password is ``PASSWORD``)."""
-        email = f"consultant-{uuid.uuid4().hex[:8]}@example.org"
+    def consultant(self, role: str = "lead") -> str:
+        """A new account on this engagement's team in ``role`` (lead, consultant, equity_reviewer; None:
+        on no team); returns its email (the password is ``PASSWORD``)."""
+        email = f"{role or 'outsider'}-{uuid.uuid4().hex[:8]}@example.org"
         with self.server.session() as s:
-            create_user(s, email, PASSWORD, role="consultant")
+            kind = "equity_reviewer" if role == "equity_reviewer" else "consultant"
+            user = create_user(s, email, PASSWORD, role=kind)
+            if role is not None:
+                s.add(Membership(engagement_id=self.engagement.id, user_id=user.id, role=role))
             s.commit()
         return email
 

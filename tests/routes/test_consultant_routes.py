@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from assistant.models import AuditEvent, Engagement, Participant, RosterCount
-from tests.factories import PASSWORD, csrf_of, make_consultant
+from tests.factories import PASSWORD, csrf_of, join, make_consultant, make_engagement
 
 
 def create(c: TestClient, organisation: str = "City of Lakeside") -> int:
@@ -37,12 +37,19 @@ def test_logout_revokes_the_session(consultant_client):
     assert c.get("/engagements", follow_redirects=False).status_code == 303
 
 
-def test_equity_reviewer_cannot_open_consultant_pages(app, session):
-    make_consultant(session, "reviewer@example.org", role="equity_reviewer")
+def test_equity_reviewer_lands_on_their_engagements_not_consultant_pages(app, session):
+    reviewer = make_consultant(session, "reviewer@example.org", role="equity_reviewer")
+    mine, other = make_engagement(session, "Reviewed Town"), make_engagement(session, "Unseen City")
+    join(session, mine, reviewer, "equity_reviewer")
     c = TestClient(app)
     csrf = csrf_of(c.get("/login").text)
     c.post("/login", data={"email": "reviewer@example.org", "password": PASSWORD, "csrf_token": csrf})
-    assert c.get("/engagements").status_code == 403
+    home = c.get("/")  # the landing page after login: their engagements, not a 403
+    assert home.status_code == 200 and "Reviewed Town" in home.text and "Unseen City" not in home.text
+    assert f'href="/engagements/{mine.id}/equity"' in home.text and "New engagement" not in home.text
+    assert c.get(f"/engagements/{mine.id}").status_code == 403  # a member, but the consultants' page
+    assert c.get(f"/engagements/{other.id}").status_code == 404  # not a member: not even there
+    assert c.get("/engagements/new").status_code == 403
 
 
 def test_create_engagement_with_roster_and_audit(consultant_client, engine):
@@ -135,9 +142,20 @@ def test_transcript_is_deidentified(consultant_client, engine, rubric):
         p = actions.participant_for_token(s, token)
         iv = actions.record_consent(s, p, True, rubric)
         actions.advance(s, iv, rubric)
-        actions.respond(s, iv, rubric, "answer", "We reconcile 12 ledgers in Excel each month.", "c1", 4000)
+        first, _ = actions.respond(s, iv, rubric, "answer", "We reconcile 11 ledgers by hand, ask Dana.", "c1", 4000)
         actions.advance(s, iv, rubric)
-        interview_id, participant_id = iv.id, p.id
+        actions.edit(s, iv, rubric, first.id, "answer", "We reconcile 12 ledgers in Excel each month.", "c2", 4000)
+        r = c.get(f"/engagements/{eid}")
+        assert f"/transcripts/{iv.id}" not in r.text  # not submitted: not listed, not readable
+        assert c.get(f"/engagements/{eid}/transcripts/{iv.id}").status_code == 404
+        actions.submit(s, iv, p)
+        interview_id, participant_id, label = iv.id, p.id, p.public_label
     page = c.get(f"/engagements/{eid}/transcripts/{interview_id}").text
-    assert f"P-{participant_id}" in page and "We reconcile 12 ledgers" in page and "engine: offline" in page
-    assert "secret.person" not in page
+    assert label in page and "We reconcile 12 ledgers" in page and "engine: offline" in page
+    assert "secret.person" not in page and f"P-{participant_id}<" not in page
+    # the text the person edited away is kept for the audit of edits but shown to nobody
+    assert "11 ledgers" not in page and "Dana" not in page
+    # a group of one person is not named: "Finance · manager" would single them out
+    assert "Finance" not in page.split("<main")[1].split("</h1>")[1] and "other departments" in page
+    listing = c.get(f"/engagements/{eid}").text.split('id="transcripts"')[1]
+    assert label in listing and "manager" not in listing

@@ -30,12 +30,14 @@ def test_routes_hold_no_sql_and_import_no_sibling_router():
     assert not found, "SQL or a sibling-router import in assistant/routes/:\n" + "\n".join(found)
 
 
-def _interview(engine, engagement_id: int, rubric, withdraw: bool = False) -> int:
+def _interview(engine, engagement_id: int, rubric, withdraw: bool = False, submit: bool = True) -> int:
     with Session(engine) as s:
         token = invite(s, s.get(Engagement, engagement_id))
         p = actions.participant_for_token(s, token)
         iv = actions.record_consent(s, p, True, rubric)
         actions.advance(s, iv, rubric)
+        if submit:
+            actions.submit(s, iv, p)
         if withdraw:
             actions.withdraw(s, p, iv)
         return iv.id
@@ -93,6 +95,9 @@ def test_withdrawn_transcript_and_archived_theme_are_gone(consultant_client, ses
     gone = _interview(engine, eid, rubric, withdraw=True)
     r = c.get(f"/engagements/{eid}/transcripts/{gone}")
     assert r.status_code == 410 and "withdrew" in r.text
+    unsubmitted = _interview(engine, eid, rubric, submit=False)  # unsubmitted text is shown to nobody
+    r = c.get(f"/engagements/{eid}/transcripts/{unsubmitted}")
+    assert r.status_code == 404 and "once the person submits" in r.text
     archived = _theme(engine, eid, "Old theme", archived=True)
     r = c.get(f"/engagements/{eid}/themes/t/{archived}")
     assert r.status_code == 410 and "merged into theme 999" in r.text

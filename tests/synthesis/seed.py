@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from assistant.models import Engagement, Interview, Participant, Turn, utcnow
+from tests.factories import lead_every_engagement
 
 DEPTS = ["Public Works", "Finance", "Parks", "Police"]
 ROLES = ["frontline", "manager"]
@@ -70,4 +71,5 @@ def seed(session: Session, people: int = 16) -> Seeded:
         out.participants.append(p)
         out.answers.extend(turns)
     session.commit()
+    lead_every_engagement(session)
     return out

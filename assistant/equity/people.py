@@ -1,0 +1,70 @@
+"""Who counts in an engagement, and how a person may be attributed.
+
+- the invited: every participant who was invited or joined by the open link (imported survey
+  respondents were never invited), each in one current status: invited, started, submitted,
+  withdrawn (``assistant.engagements.participant_status``);
+- the voices: people whose words can be evidence: not withdrawn, with a submitted interview, or
+  imported survey respondents. Expected shares in themes and ratings, and quote attributions, are
+  measured against the voices.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from assistant.engagements import participant_status
+from assistant.equity.config import equity_settings
+from assistant.models import Engagement, Interview, Participant
+from assistant.suppression import NOT_GIVEN, Attributor, attributor
+
+CORE_GROUPINGS = ("department", "role_level")
+GROUPING_NAMES = {"department": "Department", "role_level": "Role level"}
+
+
+def invited(session: Session, engagement_id: int) -> list[tuple[Participant, str]]:
+    """Every invited or self-enrolled participant with their current status, by id."""
+    rows = session.exec(
+        select(Participant, Interview)
+        .join(Interview, Interview.participant_id == Participant.id, isouter=True)
+        .where(Participant.engagement_id == engagement_id, Participant.source != "import")
+        .order_by(Participant.id)
+    ).all()
+    return [(p, participant_status(p, iv)) for p, iv in rows]
+
+
+def voices(session: Session, engagement_id: int) -> list[Participant]:
+    """The people whose words can be evidence (see the module rules), by id."""
+    submitted = select(Interview.participant_id).where(Interview.state == "submitted")
+    return list(
+        session.exec(
+            select(Participant)
+            .where(
+                Participant.engagement_id == engagement_id,
+                col(Participant.withdrawn_at).is_(None),
+                (Participant.source == "import") | col(Participant.id).in_(submitted),
+            )
+            .order_by(Participant.id)
+        ).all()
+    )
+
+
+def group_of(participant: Participant, grouping: str) -> str:
+    """The participant's group in ``grouping`` (department, role_level or an attribute key); "(not given)" when none."""
+    if grouping == "department":
+        return participant.department or NOT_GIVEN
+    if grouping == "role_level":
+        return participant.role_level or NOT_GIVEN
+    return str((participant.attributes or {}).get(grouping) or NOT_GIVEN)
+
+
+def groupings(engagement: Engagement) -> list[tuple[str, str]]:
+    """(key, name) of every grouping the audit reports: department, role level, then each attribute."""
+    return [(g, GROUPING_NAMES[g]) for g in CORE_GROUPINGS] + [
+        (a.key, a.question) for a in equity_settings(engagement).attributes
+    ]
+
+
+def attribution(session: Session, engagement: Engagement) -> Attributor:
+    """The quote and transcript attribution rule for this engagement's voices and threshold."""
+    k = equity_settings(engagement).min_cell
+    return attributor(((p.department, p.role_level) for p in voices(session, engagement.id)), k)

@@ -1,0 +1,62 @@
+"""Setting a password through a one-time link (accounts made by a lead on the team page, or by the CLI)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from assistant.accounts import AccountError
+from assistant.teams import set_password, setup_user
+from assistant.web import CSRFDep, SessionDep, render
+
+router = APIRouter()
+
+
+@router.get("/set-password/{token}")
+def set_password_form(request: Request, token: str, session: SessionDep) -> Response:
+    user = setup_user(session, token)
+    if user is None:
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "This link is no longer active",
+                "status": 410,
+                "message": "This set-password link has been used or has expired. "
+                "Ask your engagement's lead for a new one.",
+            },
+            status_code=410,
+        )
+    return render(request, "set_password.html", {"token": token, "email": user.email, "problems": []})
+
+
+@router.post("/set-password/{token}", dependencies=[CSRFDep])
+def set_password_submit(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    password: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        user = set_password(session, token, password, confirm)
+    except AccountError as exc:
+        session.rollback()
+        found = setup_user(session, token)
+        if found is None:
+            return render(
+                request,
+                "error.html",
+                {"title": "This link is no longer active", "status": 410, "message": str(exc)},
+                status_code=410,
+            )
+        return render(
+            request,
+            "set_password.html",
+            {"token": token, "email": found.email, "problems": [str(exc)]},
+            status_code=422,
+        )
+    session.commit()
+    return render(request, "set_password.html", {"token": "", "email": user.email, "problems": [], "done": True})

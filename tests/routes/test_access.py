@@ -1,0 +1,202 @@
+"""Access: every route the app serves, tried by every kind of actor, against the one table in
+``assistant/access.py`` (a new route without an entry there fails here).
+
+Actors: anonymous; a staff member of the engagement (their own personal link); a staff member of
+another engagement (their own link); the engagement's lead, a consultant member, a consultant who
+is not a member; an equity reviewer member and one who is not a member.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from assistant.access import AUDIENCES, ROUTES, app_routes
+from assistant.engagements import create_invite, enable_open_link
+from assistant.models import EquityFinding, Interview, Theme
+from tests.factories import PASSWORD, csrf_of, join, make_consultant, make_engagement
+
+ACTORS = ("anonymous", "staff", "other_staff", "lead", "member", "outsider", "reviewer", "outsider_reviewer")
+
+# what each audience's routes answer each actor: allowed, login (sent to log in), forbidden (403),
+# hidden (404 as if the engagement did not exist), no_link (the path's link is not theirs: 404/410)
+_STAFF = {"anonymous": "login", "staff": "login", "other_staff": "login"}
+EXPECTED: dict[str, dict[str, str]] = {
+    "anyone": dict.fromkeys(ACTORS, "allowed"),
+    "link": {**dict.fromkeys(ACTORS, "no_link"), "staff": "allowed", "other_staff": "allowed"},
+    "account": {**dict.fromkeys(ACTORS, "allowed"), **_STAFF},
+    "consultant_account": {
+        **_STAFF,
+        "lead": "allowed",
+        "member": "allowed",
+        "outsider": "allowed",
+        "reviewer": "forbidden",
+        "outsider_reviewer": "forbidden",
+    },
+    "consultant": {
+        **_STAFF,
+        "lead": "allowed",
+        "member": "allowed",
+        "outsider": "hidden",
+        "reviewer": "forbidden",
+        "outsider_reviewer": "hidden",
+    },
+    "lead": {
+        **_STAFF,
+        "lead": "allowed",
+        "member": "forbidden",
+        "outsider": "hidden",
+        "reviewer": "forbidden",
+        "outsider_reviewer": "hidden",
+    },
+    "reviewer": {
+        **_STAFF,
+        "lead": "forbidden",
+        "member": "forbidden",
+        "outsider": "hidden",
+        "reviewer": "allowed",
+        "outsider_reviewer": "hidden",
+    },
+}
+
+
+def outcome(r) -> str:
+    """What a response means for access (any 5xx fails the test outright)."""
+    assert r.status_code < 500, (r.status_code, r.text[:400])
+    if r.status_code in (302, 303, 307) and r.headers.get("location", "").startswith("/login"):
+        return "login"
+    if r.status_code == 204 and r.headers.get("hx-redirect", "").startswith("/login"):
+        return "login"
+    if r.status_code == 403:
+        assert "form has expired" not in r.text, "a CSRF refusal: the test sent a bad token"
+        return "forbidden"
+    if r.status_code == 404 and "There is no such engagement." in r.text:
+        return "hidden"
+    if (r.status_code == 404 and "could not find an interview" in r.text) or (
+        r.status_code == 410 and "sign-up link is closed" in r.text
+    ):
+        return "no_link"
+    return "allowed"
+
+
+@dataclass
+class World:
+    engagement_id: int
+    other_engagement_id: int
+    theme_id: int
+    interview_id: int
+    finding_id: int
+    open_token: str
+    clients: dict[str, TestClient]
+    csrf: dict[str, str]
+
+
+def _login(app, email: str) -> tuple[TestClient, str]:
+    c = TestClient(app)
+    csrf = csrf_of(c.get("/login").text)
+    r = c.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303, email
+    return c, csrf
+
+
+@pytest.fixture
+def world(app, session) -> World:
+    lead = make_consultant(session, "lead@example.org")
+    member = make_consultant(session, "member@example.org")
+    make_consultant(session, "outsider@example.org")
+    reviewer = make_consultant(session, "reviewer@example.org", role="equity_reviewer")
+    make_consultant(session, "outsider.reviewer@example.org", role="equity_reviewer")
+    eng, other = make_engagement(session, "Ours"), make_engagement(session, "Theirs")
+    for user, role in ((lead, "lead"), (member, "consultant"), (reviewer, "equity_reviewer")):
+        join(session, eng, user, role)
+    open_token = enable_open_link(session, eng, True)
+    submitted = create_invite(session, eng, "Finance", "manager").participant
+    session.flush()
+    interview = Interview(participant_id=submitted.id, state="submitted")
+    theme = Theme(engagement_id=eng.id, component="data_life_cycle", label="Spreadsheets")
+    session.add_all([interview, theme])
+    session.flush()
+    finding = EquityFinding(engagement_id=eng.id, reviewer_id=reviewer.id, text="Parks is quiet.")
+    session.add(finding)
+    session.commit()
+    clients, csrf = {}, {}
+    for actor in ("anonymous", "staff", "other_staff"):
+        clients[actor] = TestClient(app)
+        csrf[actor] = csrf_of(clients[actor].get("/login").text)
+    for actor, email in (
+        ("lead", "lead@example.org"),
+        ("member", "member@example.org"),
+        ("outsider", "outsider@example.org"),
+        ("reviewer", "reviewer@example.org"),
+        ("outsider_reviewer", "outsider.reviewer@example.org"),
+    ):
+        clients[actor], csrf[actor] = _login(app, email)
+    return World(eng.id, other.id, theme.id, interview.id, finding.id, open_token or "", clients, csrf)
+
+
+def _fresh_link(engine, engagement_id: int) -> str:
+    """A new personal link (each staff request gets its own, so a withdraw cannot spoil the next one)."""
+    from assistant.models import Engagement
+
+    with Session(engine) as s:
+        token = create_invite(s, s.get(Engagement, engagement_id), "Public Works", "frontline").token
+        s.commit()
+    return token
+
+
+def _url(path: str, actor: str, w: World, engine) -> str:
+    token = "no-such-link-token"
+    if actor == "staff":
+        token = _fresh_link(engine, w.engagement_id)
+    elif actor == "other_staff":
+        token = _fresh_link(engine, w.other_engagement_id)
+    values = {
+        "engagement_id": w.engagement_id,
+        "component_id": "data_life_cycle",
+        "theme_id": w.theme_id,
+        "interview_id": w.interview_id,
+        "finding_id": w.finding_id,
+        "user_id": 999999,
+        "item_id": 999999,
+        "run_id": 999999,
+        "kind": "rating",
+        "turn_id": 1,
+        "token": token,
+        "open_token": w.open_token if actor in ("staff", "other_staff") else "no-such-open-link",
+    }
+    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
+
+
+def test_the_table_covers_every_route_and_names_known_audiences(app):
+    served = set(app_routes(app))
+    missing = sorted(served - set(ROUTES))
+    assert not missing, f"routes with no entry in assistant/access.py ROUTES: {missing}"
+    assert not set(ROUTES) - served, "entries in assistant/access.py for routes the app no longer serves"
+    assert set(ROUTES.values()) <= set(AUDIENCES) and set(EXPECTED) == set(AUDIENCES)
+
+
+def test_every_route_against_every_actor(app, world, engine):
+    w = world
+    # logging out ends the session the other checks use: it goes last
+    routes = sorted(app_routes(app), key=lambda r: r == ("POST", "/logout"))
+    wrong = []
+    for method, path in routes:
+        audience = ROUTES[(method, path)]
+        for actor in ACTORS:
+            client = w.clients[actor]
+            url = _url(path, actor, w, engine)
+            if method == "GET":
+                r = client.get(url, follow_redirects=False)
+            else:
+                data = {"csrf_token": w.csrf[actor], "client_turn_id": f"access-{actor}", "text": "An answer."}
+                r = client.post(url, data=data, headers={"X-CSRF-Token": w.csrf[actor]}, follow_redirects=False)
+            got, want = outcome(r), EXPECTED[audience][actor]
+            if (method, path) == ("POST", "/logout") and got == "login":
+                got = "allowed"  # logging out sends everyone to the login page
+            if got != want:
+                wrong.append(f"{method} {path} as {actor}: {got} ({r.status_code}), expected {want}")
+    assert not wrong, "\n".join(wrong)
