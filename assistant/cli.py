@@ -174,7 +174,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
 
 @app.command("demo")
-def demo(host: str = "127.0.0.1", port: int = 8000, serve_too: bool = typer.Option(True, "--serve/--no-serve")) -> None:
+def demo(host: str = "127.0.0.1", port: int = 8000, serve_too: bool = typer.Option(True, "--serve/--no-serve"),
+         completed_too: bool = typer.Option(True, "--completed/--no-completed",
+                                            help="also seed the second, completed engagement with its report")) -> None:
     """Seed a demo engagement (once), print the URLs and credentials, and serve the app."""
     import threading
 
@@ -187,7 +189,7 @@ def demo(host: str = "127.0.0.1", port: int = 8000, serve_too: bool = typer.Opti
     engine = _engine(settings)
     with session_scope(engine) as session:
         info = seed_demo(session, settings)
-    completed, finished = ensure_completed(engine)
+    completed, finished = ensure_completed(engine) if completed_too else (None, False)
     if completed is not None and not finished:
         if serve_too:
             # synthesis and rating run for real (about a minute): the server starts meanwhile

@@ -307,7 +307,8 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
                 else "custom" if item.origin == "custom" else "")
         phases[min(item.phase, len(phases) - 1)].rows.append(RoadmapRow(
             item.key, item.title, item.description, comp_names.get(item.component, item.component), step,
-            item.owner, [titles.get(d, d) for d in item.depends_on], _why_text(item.why, rubric, titles)))
+            item.owner, [titles.get(d, d) for d in item.depends_on],
+            deidentify(_why_text(item.why, rubric, titles), names)))
     removed = [(i.title, i.removed_reason) for i in items if i.status == "removed"]
     notes = list(engagement.settings.get("roadmap", {}).get("notes", []))
     if not items:

@@ -67,7 +67,7 @@ def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Rep
     out["themes"] = [{
         "theme_id": t.id, "component": t.component, "component_name": comp_names.get(t.component, t.component),
         "label": "other voices" if t.is_other else clean(t.label), "summary": clean(t.summary),
-        "keywords": "; ".join(t.keywords), "people": len(people[t.id]), "segments": members[t.id],
+        "keywords": "; ".join(deidentify(k, names) for k in t.keywords), "people": len(people[t.id]), "segments": members[t.id],
         "created_by": t.created_by,
     } for t in themes]
     out["segments"] = [{
