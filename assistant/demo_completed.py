@@ -23,6 +23,7 @@ from assistant.engagements import create_engagement
 from assistant.models import Decision, Engagement, Participant, Run, User
 from assistant.review import current_proposals, decide
 from assistant.roadmap import edits, readiness
+from assistant.equity.findings import finding_counts
 from assistant.roadmap.generate import generate, items_of
 from assistant.roadmap.targets import save_plan, target_rows
 from assistant.rubric import get_rubric
@@ -108,7 +109,7 @@ def seed_completed(engine: Engine, settings: Settings) -> Optional[int]:
                 value = signal.derived if signal.derived != "unknown" else "medium"
                 note = "" if value == signal.derived else "Too little evidence either way; medium until we know more."
                 readiness.confirm(session, engagement, signal.kind, value, note, user, rubric)
-        generate(session, engagement, rubric, user)
+        generate(session, engagement, rubric, user, equity=finding_counts(session, engagement.id))
         owned: set[str] = set()
         for item in items_of(session, engagement.id):
             if item.component in OWNERS and item.component not in owned:

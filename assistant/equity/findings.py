@@ -128,3 +128,12 @@ def findings_for(session: Session, engagement_id: int, component: str | None = N
         query = query.where(EquityFinding.component == component)
     rows = session.exec(query.order_by(EquityFinding.id)).all()
     return sorted(rows, key=lambda f: SEVERITIES.index(f.severity) if f.severity in SEVERITIES else 9)
+
+
+def finding_counts(session: Session, engagement_id: int) -> dict[str, int]:
+    """{component: how many current findings are linked to it}: what raises a roadmap activity's priority."""
+    counts: dict[str, int] = {}
+    for finding in findings_for(session, engagement_id):
+        if finding.component:
+            counts[finding.component] = counts.get(finding.component, 0) + 1
+    return counts

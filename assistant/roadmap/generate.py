@@ -77,8 +77,10 @@ def items_of(session: Session, engagement_id: int) -> list[RoadmapItem]:
     ).all())
 
 
-def plan_input(session: Session, engagement: Engagement, rubric: Rubric, rows: list[RoadmapItem]) -> PlanInput:
-    """The sequencing input for ``engagement`` as stored now (readiness re-derived first)."""
+def plan_input(session: Session, engagement: Engagement, rubric: Rubric, rows: list[RoadmapItem],
+               equity: dict[str, int] | None = None) -> PlanInput:
+    """The sequencing input for ``engagement`` as stored now (readiness re-derived first); ``equity``
+    counts the equity reviewers' open findings per component (they raise an activity's priority)."""
     signals = readiness_mod.refresh(session, engagement, rubric)
     themes, people = theme_inputs(session, engagement.id)
     targets = {r.component: r.target for r in target_rows(session, engagement, rubric) if r.target is not None}
@@ -89,15 +91,17 @@ def plan_input(session: Session, engagement: Engagement, rubric: Rubric, rows: l
     return PlanInput(
         rubric=rubric, decided=decided_levels(session, engagement.id), targets=targets,
         readiness={s.kind: readiness_mod.effective(s) for s in signals}, themes=themes, component_people=people,
-        fixed=fixed, removed=frozenset(r.key for r in rows if r.status == "removed"),
+        fixed=fixed, removed=frozenset(r.key for r in rows if r.status == "removed"), equity=dict(equity or {}),
     )
 
 
-def generate(session: Session, engagement: Engagement, rubric: Rubric, user: User) -> Generated:
-    """(Re)generate the roadmap; returns what changed (rows added, not committed). Rules above."""
+def generate(session: Session, engagement: Engagement, rubric: Rubric, user: User,
+             equity: dict[str, int] | None = None) -> Generated:
+    """(Re)generate the roadmap; returns what changed (rows added, not committed). Rules above.
+    ``equity``: open equity findings per component (``assistant.equity.findings.finding_counts``)."""
     rows = items_of(session, engagement.id)
     by_key = {r.key: r for r in rows}
-    result = plan(plan_input(session, engagement, rubric, rows))
+    result = plan(plan_input(session, engagement, rubric, rows, equity))
     added, updated, kept, dropped = [], [], [], []
     now = utcnow()
     for item in result.items:

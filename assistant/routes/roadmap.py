@@ -19,6 +19,7 @@ from assistant.models import Engagement, RoadmapItem
 from assistant.report.export import FORMATS, MEDIA_TYPES, run_export
 from assistant.review import ReviewError
 from assistant.roadmap import edits, readiness
+from assistant.equity.findings import finding_counts
 from assistant.roadmap.generate import generate
 from assistant.roadmap.targets import horizon_of, phases_for, save_plan
 from assistant.routes.deps import ConsultantEngagement, PathId
@@ -104,7 +105,7 @@ def confirm_readiness(request: Request, engagement: ConsultantEngagement, kind: 
 @router.post("/engagements/{engagement_id}/roadmap/generate", dependencies=[CSRFDep])
 def generate_roadmap(request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep,
                      user: Consultant) -> Response:
-    generate(session, engagement, rubric, user)
+    generate(session, engagement, rubric, user, equity=finding_counts(session, engagement.id))
     session.commit()
     return _back(engagement.id, "generated", "#roadmap")
 

@@ -158,3 +158,33 @@ def test_edits_survive_regeneration(session, engagement, consultant, rubric):
     generate(session, engagement, rubric, consultant)
     session.commit()
     assert _by_key(session, engagement)["lead_a23c"].status == "planned" and restored.removed_reason == ""
+
+
+def test_an_equity_finding_raises_its_components_activities_and_says_so(session, engagement, consultant, rubric):
+    from assistant.equity.findings import finding_counts
+    from assistant.models import EquityFinding, User
+
+    decide_levels(session, engagement, consultant, {"data_life_cycle": 2, "equity_lens": 2})
+    generate(session, engagement, rubric, consultant, equity=finding_counts(session, engagement.id))
+    session.commit()
+    before = {k: r.priority for k, r in _by_key(session, engagement).items()}
+    reviewer = session.exec(select(User)).first()
+    session.add(EquityFinding(engagement_id=engagement.id, reviewer_id=reviewer.id, component="equity_lens",
+                              text="Frontline Parks staff are absent from every equity theme.", severity="high"))
+    session.commit()
+    assert finding_counts(session, engagement.id) == {"equity_lens": 1}
+    generate(session, engagement, rubric, consultant, equity=finding_counts(session, engagement.id))
+    session.commit()
+    after = _by_key(session, engagement)
+    raised = [k for k, r in after.items() if r.component == "equity_lens"]
+    assert raised and all(after[k].priority > before[k] for k in raised)
+    assert all(after[k].why.get("equity_findings") == 1 for k in raised)
+    # elsewhere only what the raised activities wait on may rise (a prerequisite is at least as urgent)
+    waited_on, todo = set(), [d for k in raised for d in after[k].depends_on]
+    while todo:
+        key = todo.pop()
+        if key not in waited_on and key in after:
+            waited_on.add(key)
+            todo.extend(after[key].depends_on)
+    changed = {k for k, r in after.items() if r.component != "equity_lens" and r.priority != before[k]}
+    assert changed <= waited_on
