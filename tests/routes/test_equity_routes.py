@@ -194,7 +194,11 @@ def test_consultant_pages_pool_small_groups_in_quotes_and_transcripts(app, known
     assert "Public Works · manager" in review
     # the one Parks executive's transcript names neither their department nor their role level
     executive = known.by_group[("Parks", "executive")][0]
-    listing = lead.get(f"/engagements/{eid}").text.split('id="transcripts"')[1]
+    detail = lead.get(f"/engagements/{eid}").text
+    # nor does the progress table say that the one Parks executive submitted (roster and invites stay)
+    progress_row = detail.split("<td>Parks</td><td>executive</td>")[1].split("</tr>")[0]
+    assert '<td class="num">3</td><td class="num">1</td>' in progress_row and progress_row.count("fewer than 5") == 1
+    listing = detail.split('id="transcripts"')[1]
     row = listing.split(executive.public_label)[1].split("</tr>")[0]
     assert "other departments" in row and "Parks" not in row and "executive" not in row
     # Finance's 3 managers are too few alone: pooled with Finance's frontline as "other role levels"
