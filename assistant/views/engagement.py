@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from assistant.engagements import NewInvite, engagement_counts, progress, roster_names, roster_rows
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
+from assistant.suppression import suppress_rows
 from assistant.interview.actions import load_turns
 from assistant.models import Engagement, Interview, Participant, User
 from assistant.rubric import Rubric
@@ -44,6 +45,24 @@ def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:
     return buf.getvalue()
 
 
+# what staff did is about them: hidden in small groups; roster and invitations are the consultant's own set-up
+PEOPLE_COLUMNS = ("started", "submitted", "withdrawn")
+
+
+def suppressed_progress(table: dict, k: int) -> dict:
+    """The progress table with each started / submitted / withdrawn count of 1..k-1 people (and any
+    count that would give one away by subtraction from the column total) replaced by None.
+
+    Rule: ``assistant.suppression.suppress_rows`` column by column; the totals stay, since they are
+    about everyone invited, not about a group."""
+    rows = [dict(r) for r in table["rows"]]
+    for column in PEOPLE_COLUMNS:
+        hidden = suppress_rows({str(n): {column: r[column]} for n, r in enumerate(rows)}, k).hidden
+        for n in hidden:
+            rows[int(n)][column] = None
+    return {**table, "rows": rows}
+
+
 def detail_context(session: Session, engagement: Engagement, **extra: Any) -> dict[str, Any]:
     """The engagement page (and its progress partial): roster, progress, submitted interviews; ``extra`` overrides.
 
@@ -59,11 +78,12 @@ def detail_context(session: Session, engagement: Engagement, **extra: Any) -> di
                col(Interview.state).in_(LISTED_STATES))
     ).all()
     attribute = attribution(session, engagement)
+    k = equity_settings(engagement).min_cell
     interviews = sorted(((iv, p, attribute(p.department, p.role_level)) for iv, p in rows),
                         key=lambda r: (r[1].public_label, r[1].id))
     ctx: dict[str, Any] = {
-        "engagement": engagement, "progress": progress(session, engagement), "roster": roster,
-        "interviews": interviews, "min_cell": equity_settings(engagement).min_cell,
+        "engagement": engagement, "progress": suppressed_progress(progress(session, engagement), k), "roster": roster,
+        "interviews": interviews, "min_cell": k,
         "new_invites": [], "problems": [], "message": None,
         "invite_links_csv": invite_links_csv, "roster_names": "\n".join(roster_names(engagement)),
     }

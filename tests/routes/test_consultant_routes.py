@@ -111,7 +111,7 @@ def test_bulk_csv_invites_all_or_nothing(consultant_client, engine):
         assert len(s.exec(select(Participant)).all()) == 3
 
 
-def test_progress_table_counts_each_status(consultant_client, engine, session, rubric):
+def test_progress_table_counts_each_status_and_hides_what_small_groups_did(consultant_client, engine, session, rubric):
     from assistant.interview import actions
     from tests.factories import invite
 
@@ -119,16 +119,28 @@ def test_progress_table_counts_each_status(consultant_client, engine, session, r
     eid = create(c)
     with Session(engine) as s:
         engagement = s.get(Engagement, eid)
-        tokens = [invite(s, engagement, "Works", "frontline") for _ in range(4)]
-        started, submitted, withdrawn = (actions.participant_for_token(s, t) for t in tokens[:3])
-        for p in (started, submitted, withdrawn):
+        tokens = [invite(s, engagement, "Works", "frontline") for _ in range(16)]
+        people = [actions.participant_for_token(s, t) for t in tokens]
+        for p in people[:15]:
             actions.record_consent(s, p, True, rubric)
-        iv = actions.load(s, submitted).interview
-        actions.submit(s, iv, submitted)
-        actions.withdraw(s, withdrawn, actions.load(s, withdrawn).interview)
+        for p in people[5:10]:
+            actions.submit(s, actions.load(s, p).interview, p)
+        for p in people[10:15]:
+            actions.withdraw(s, p, actions.load(s, p).interview)
+        # one Finance manager, who submitted: a group of one
+        lone = actions.participant_for_token(s, invite(s, engagement, "Finance", "manager"))
+        actions.record_consent(s, lone, True, rubric)
+        actions.submit(s, actions.load(s, lone).interview, lone)
     page = c.get(f"/engagements/{eid}/progress").text
-    row = page.split("<td>Works</td><td>frontline</td>")[1].split("</tr>")[0]
-    assert [int(x) for x in row.replace('<td class="num">', " ").replace("</td>", " ").split()] == [0, 4, 1, 1, 1]
+    cells = page.split("<td>Works</td><td>frontline</td>")[1].split("</tr>")[0].split('<td class="num">')[1:]
+    cells = [c.split("</td>")[0] for c in cells]
+    # roster, invited, started, submitted, withdrawn: each person once, in their current status; Works'
+    # 5 submitted are hidden too, or the total (6) minus 5 would show that the lone Finance manager submitted
+    assert cells[:3] == ["0", "16", "5"] and "fewer than 5" in cells[3] and cells[4] == "5"
+    lone_row = page.split("<td>Finance</td><td>manager</td>")[1].split("</tr>")[0]
+    assert lone_row.count("fewer than 5") == 1 and '<td class="num">1</td>' in lone_row  # invited 1 (theirs to know)
+    totals = page.split("<tfoot>")[1]
+    assert '<th class="num">6</th>' in totals  # submitted overall
 
 
 def test_transcript_is_deidentified(consultant_client, engine, rubric):

@@ -177,3 +177,31 @@ def test_optional_attribute_is_asked_at_consent_skippable_and_stored_only_with_c
     assert "How long have you worked here?" in page and "self-described" in page
     with Session(engine) as s:
         assert s.get(Engagement, eng.id).settings["equity"]["attributes"][0]["key"] == "tenure"
+
+
+def test_consultant_pages_pool_small_groups_in_quotes_and_transcripts(app, known):
+    eid = known.engagement.id
+    lead = login(app, "lead@example.org")
+    themes = lead.get(f"/engagements/{eid}/themes/t/{known.themes['Other voices'].id}").text
+    # "other voices" holds two Parks frontline people: Parks has 3 voices in all, so it is never named,
+    # and "other departments · frontline" would stand for those 2 alone: neither is named
+    other = known.segments[known.by_group[("Parks", "frontline")][0].id]
+    footer = themes.split(f'id="seg-{other.id}"')[1].split("</footer>")[0]
+    assert "other departments · other role levels" in footer and "Parks" not in footer
+    assert known.by_group[("Parks", "frontline")][0].public_label in footer  # the random label, not the id
+    # the five Public Works managers form a cell of five: named in full on the review page
+    review = lead.get(f"/engagements/{eid}/review/data_life_cycle").text
+    assert "Public Works · manager" in review
+    # the one Parks executive's transcript names neither their department nor their role level
+    executive = known.by_group[("Parks", "executive")][0]
+    detail = lead.get(f"/engagements/{eid}").text
+    # nor does the progress table say that the one Parks executive submitted (roster and invites stay)
+    progress_row = detail.split("<td>Parks</td><td>executive</td>")[1].split("</tr>")[0]
+    assert '<td class="num">3</td><td class="num">1</td>' in progress_row and progress_row.count("fewer than 5") == 1
+    listing = detail.split('id="transcripts"')[1]
+    row = listing.split(executive.public_label)[1].split("</tr>")[0]
+    assert "other departments" in row and "Parks" not in row and "executive" not in row
+    # Finance's 3 managers are too few alone: pooled with Finance's frontline as "other role levels"
+    manager = known.by_group[("Finance", "manager")][0]
+    row = listing.split(manager.public_label)[1].split("</tr>")[0]
+    assert "Finance" in row and "other role levels" in row and "manager" not in row
