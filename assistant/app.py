@@ -17,6 +17,7 @@ from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate
 from assistant.interview.actions import LinkError
 from assistant.jobs import Jobs, fail_interrupted
+from assistant.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, install_log_filter
 from assistant.routes import auth, consultant, review, runs, staff, themes
 from assistant.web import WEB_DIR, LoginRequired, is_htmx, render
 
@@ -51,7 +52,12 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
         yield
         jobs.shutdown(wait=False)
 
+    install_log_filter()
     app = FastAPI(title="DM3 Assistant", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    # outermost first: headers go on every answer, the 413 included; bodies are capped before any
+    # form parser, upload spooling, login or form-token check sees them
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.state.settings = settings
     app.state.engine = engine
     app.state.jobs = jobs

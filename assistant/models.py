@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -54,6 +54,18 @@ class AuthSession(SQLModel, table=True):
     revoked_at: Optional[datetime] = None
 
 
+class RateHit(SQLModel, table=True):
+    """One counted attempt (a failed login, an open-link sign-up) for the flood limits in
+    ``assistant/throttle.py``. Rows live in the database so every server process counts the same
+    attempts; ``key`` is an account or a network address, never a password."""
+
+    __table_args__ = (Index("ix_ratehit_bucket_key_at", "bucket", "key", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    bucket: str  # login-account | login-address | open-link
+    key: str
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
 # --- engagement and participants -------------------------------------------------------
 
 
@@ -66,7 +78,7 @@ class Engagement(SQLModel, table=True):
     departments: list = _json(list)
     role_levels: list = _json(list)
     settings: dict = _json(dict)  # target_levels {component: level}, llm_enabled, ...
-    open_token: Optional[str] = Field(default=None, index=True, unique=True)
+    open_token_hash: Optional[str] = Field(default=None, index=True, unique=True)  # SHA-256; the link is shown once
     open_link_enabled: bool = False
     invite_ttl_days: int = 60
     created_by: Optional[int] = Field(default=None, foreign_key="user.id")
@@ -103,6 +115,11 @@ class Participant(SQLModel, table=True):
     invited_at: datetime = Field(default_factory=utcnow)
     expires_at: Optional[datetime] = None
     withdrawn_at: Optional[datetime] = None
+    # "near_duplicate": an open-link participant whose answers nearly repeat another's; left out of
+    # ratings until a consultant accepts them (``flag_accepted_at``)
+    flag: str = ""
+    flag_note: str = ""
+    flag_accepted_at: Optional[datetime] = None
 
 
 class Consent(SQLModel, table=True):

@@ -15,9 +15,10 @@ from collections.abc import Iterable
 from typing import Literal, Optional
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, or_, select
 
 from assistant.config import Settings
+from assistant.duplicates import flag_near_duplicates, flagged_participants
 from assistant.models import Engagement, Participant, RatingProposal, Run, Segment, Theme, ThemeMember, utcnow
 from assistant.rating.schema import EvidenceItem, Proposal, segment_ref
 from assistant.rubric import COMPONENT_IDS, Rubric, get_rubric
@@ -27,7 +28,7 @@ EngineChoice = Literal["auto", "offline", "llm"]
 
 def load_evidence(session: Session, engagement_id: int) -> dict[str, list[EvidenceItem]]:
     """{component: evidence items} for an engagement: active segments of participants who have not
-    withdrawn, in id order, each with its department, role level and (if clustered) theme label."""
+    withdrawn and are not flagged (``assistant.duplicates``) unless accepted, in id order, each with its department, role level and (if clustered) theme label."""
     rows = session.exec(
         select(Segment, Participant)
         .join(Participant, Participant.id == Segment.participant_id)
@@ -35,6 +36,8 @@ def load_evidence(session: Session, engagement_id: int) -> dict[str, list[Eviden
             Segment.engagement_id == engagement_id,
             Segment.active == True,  # noqa: E712
             Participant.withdrawn_at == None,  # noqa: E711
+            # near-duplicate open-link answers count only once a consultant accepted them
+            or_(Participant.flag == "", col(Participant.flag_accepted_at).is_not(None)),
         )
         .order_by(Segment.id)
     ).all()
@@ -130,7 +133,9 @@ def propose_for_engagement(
             run = Run(engagement_id=engagement_id, kind="rating", started_by=started_by)
         run.status, run.message = "running", "rating components"
         session.add(run)
+        flag_near_duplicates(session, engagement_id)
         session.commit()
+        left_out = len(flagged_participants(session, engagement_id))
         evidence = load_evidence(session, engagement_id)
     try:
         rater = make_rater(settings, db_engine, rubric, engagement, choice, embedder, llm_max_tokens)
@@ -155,9 +160,13 @@ def propose_for_engagement(
         row = session.get(Run, run.id)
         row.status, row.progress, row.finished_at = "done", 1.0, utcnow()
         row.message = f"{sum(p.status == 'proposed' for p in proposals)} of {len(proposals)} components rated"
+        if left_out:
+            row.message += (f"; {left_out} open-link participant(s) with near-duplicate answers left out until "
+                            "accepted on the Set-up and progress page")
         row.stats = {
             "engine": proposals[0].engine if proposals else "",
             "components": {p.component: {"status": p.status, "level": p.level} for p in proposals},
+            "flagged_left_out": left_out,
         }
         session.add(row)
         session.commit()

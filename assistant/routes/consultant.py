@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from assistant import duplicates
 from assistant.engagements import (
     EngagementError,
     create_engagement,
@@ -18,7 +19,7 @@ from assistant.engagements import (
     set_roster,
 )
 from assistant.models import Engagement
-from assistant.routes.deps import ConsultantEngagement, TranscriptInPath
+from assistant.routes.deps import ConsultantEngagement, PathId, TranscriptInPath
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
 from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, render
 
@@ -113,9 +114,9 @@ async def invite_bulk(
     request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
     file: Annotated[UploadFile, File()],
 ) -> Response:
-    data = await file.read()
     try:
-        invites = import_invites_csv(session, engagement, data, user=user)
+        # the file as Starlette spooled it (capped by the body-limit middleware), read in chunks
+        invites = import_invites_csv(session, engagement, file.file, user=user)
     except EngagementError as exc:
         session.rollback()
         return render(request, "consultant/detail.html", detail_context(
@@ -127,11 +128,29 @@ async def invite_bulk(
 
 
 @router.post("/engagements/{engagement_id}/open-link", dependencies=[CSRFDep])
-def open_link(engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
+def open_link(request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
               enabled: Annotated[str, Form()] = "on") -> Response:
-    enable_open_link(session, engagement, enabled == "on", user)
+    """Turn the open link on or off, or replace it ("renew"); a new link is shown on this one page only."""
+    token = enable_open_link(session, engagement, enabled in ("on", "renew"), user, renew=enabled == "renew")
     session.commit()
-    return RedirectResponse(f"/engagements/{engagement.id}#open-link", status_code=303)
+    if token is None:
+        return RedirectResponse(f"/engagements/{engagement.id}#open-link", status_code=303)
+    return render(request, "consultant/detail.html", detail_context(
+        session, engagement, new_open_link=token,
+        message="Open link ready. Copy it now: like invite links, it is shown only once."))
+
+
+@router.post("/engagements/{engagement_id}/participants/{participant_id}/accept", dependencies=[CSRFDep])
+def accept_flagged(request: Request, engagement: ConsultantEngagement, participant_id: PathId, session: SessionDep,
+                   user: Consultant) -> Response:
+    """Accept a flagged open-link participant's answers: they count in the next rating run."""
+    try:
+        duplicates.accept(session, engagement, participant_id, user)
+    except duplicates.FlagError as exc:
+        return render(request, "consultant/detail.html", detail_context(session, engagement, problems=[str(exc)]),
+                      status_code=404)
+    session.commit()
+    return RedirectResponse(f"/engagements/{engagement.id}#flagged", status_code=303)
 
 
 @router.get("/engagements/{engagement_id}/transcripts/{interview_id}")

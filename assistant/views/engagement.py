@@ -9,10 +9,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from assistant.duplicates import flagged_participants
 from assistant.engagements import NewInvite, engagement_counts, progress, roster_rows
 from assistant.interview.actions import load_turns
 from assistant.models import Engagement, Interview, Participant
 from assistant.rubric import Rubric
+from assistant.security import csv_cell
 
 # interviews a consultant can open from the progress page; declined and withdrawn ones are not evidence
 LISTED_STATES = ("in_progress", "review", "submitted")
@@ -25,13 +27,16 @@ def engagement_list(session: Session) -> dict[str, Any]:
 
 
 def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:
-    """The links just created, as CSV text for download (they are not stored in readable form)."""
+    """The links just created, as CSV text for download (they are not stored in readable form).
+
+    Every cell goes through ``csv_cell``: a department typed as ``=HYPERLINK(...)`` stays text when
+    the file is opened in a spreadsheet."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["department", "role_level", "email", "link"])
     for inv in new_invites:
         p = inv.participant
-        writer.writerow([p.department, p.role_level, p.email or "", f"{base_url}/i/{inv.token}"])
+        writer.writerow([csv_cell(v) for v in (p.department, p.role_level, p.email or "", f"{base_url}/i/{inv.token}")])
     return buf.getvalue()
 
 
@@ -51,7 +56,8 @@ def detail_context(session: Session, engagement: Engagement, **extra: Any) -> di
     ctx: dict[str, Any] = {
         "engagement": engagement, "progress": progress(session, engagement), "roster": roster,
         "interviews": interviews, "new_invites": [], "problems": [], "message": None,
-        "invite_links_csv": invite_links_csv,
+        "invite_links_csv": invite_links_csv, "flagged": flagged_participants(session, engagement.id),
+        "new_open_link": None,
     }
     ctx.update(extra)
     return ctx
