@@ -19,11 +19,12 @@ from assistant.engagements import (
     set_roster,
 )
 from assistant.models import Engagement
-from assistant.routes.deps import ConsultantEngagement, PathId, TranscriptInPath
+from assistant.routes.deps import ConsultantEngagement, PathId, TranscriptInPath, whole_number
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
 from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, render
 
 router = APIRouter()
+MAX_ROSTER_COUNT = 1_000_000  # more staff than any city has; a larger number is a typo
 
 
 def _roster_from_form(form: FormData, engagement: Engagement) -> dict[tuple[str, str], int]:
@@ -35,10 +36,12 @@ def _roster_from_form(form: FormData, engagement: Engagement) -> dict[tuple[str,
             raw = str(form.get(f"roster-{d_i}-{role}", "") or "").strip()
             if not raw:
                 continue
-            if not raw.isdigit():
-                problems.append(f"Roster count for {dept} / {role} must be a whole number (got '{raw}').")
+            count = whole_number(raw, 0, MAX_ROSTER_COUNT)
+            if count is None:
+                problems.append(f"Roster count for {dept} / {role} must be a whole number from 0 to "
+                                f"{MAX_ROSTER_COUNT:,} (got '{raw[:40]}').")
                 continue
-            counts[(dept, role)] = int(raw)
+            counts[(dept, role)] = count
     if problems:
         raise EngagementError("Roster counts could not be saved.", problems)
     return counts
