@@ -33,7 +33,7 @@ class BodyTooLarge(StarletteHTTPException):
     """The request body passed the cap of its route class (413); nothing of it was stored."""
 
     def __init__(self, limit: int) -> None:
-        size = f"{limit / 1e6:g} MB" if limit >= 1_000_000 else f"{limit // 1000} KB"
+        size = f"{limit / 1e6:.0f} MB" if limit >= 1_000_000 else f"{limit // 1000} KB"
         super().__init__(413, f"What was sent is larger than the {size} this page accepts. Nothing was saved.")
 
 
