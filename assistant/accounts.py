@@ -73,7 +73,8 @@ def login(session: Session, email: str, password: str, address: str) -> Optional
 def start_session(session: Session, user: User, hours: int) -> str:
     """Create a login session and return its cookie token (only the hash is stored)."""
     token = new_token()
-    session.add(AuthSession(token_hash=token_hash(token), user_id=user.id, expires_at=utcnow() + timedelta(hours=hours)))
+    expires = utcnow() + timedelta(hours=hours)
+    session.add(AuthSession(token_hash=token_hash(token), user_id=user.id, expires_at=expires))
     return token
 
 

@@ -114,7 +114,8 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
         return render(
             request,
             "error.html",
-            {"title": _TITLES[500], "message": "The error was logged. Anything you had already sent was saved.", "status": 500},
+            {"title": _TITLES[500], "status": 500,
+             "message": "The error was logged. Anything you had already sent was saved."},
             status_code=500,
         )
 

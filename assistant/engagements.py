@@ -94,7 +94,8 @@ def create_engagement(
     return engagement
 
 
-def set_roster(session: Session, engagement: Engagement, roster: dict[tuple[str, str], int], user: Optional[User]) -> None:
+def set_roster(session: Session, engagement: Engagement, roster: dict[tuple[str, str], int],
+               user: Optional[User]) -> None:
     """Replace the roster counts of an engagement (audited)."""
     before = {f"{r.department}|{r.role_level}": r.count for r in roster_rows(session, engagement)}
     for row in roster_rows(session, engagement):
@@ -183,7 +184,8 @@ def _csv_lines(source: BinaryIO, limit: int) -> Iterator[str]:
     try:
         pending += decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
-        raise EngagementError(f"The file is not UTF-8 text (byte {read}). Save it as 'CSV UTF-8' and try again.") from exc
+        raise EngagementError(
+            f"The file is not UTF-8 text (byte {read}). Save it as 'CSV UTF-8' and try again.") from exc
     if pending:
         yield pending
 

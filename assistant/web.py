@@ -115,7 +115,8 @@ def csrf_token(request: Request) -> str:
 
 class CSRFError(HTTPException):
     def __init__(self) -> None:
-        super().__init__(status_code=403, detail="This form has expired. Reload the page and try again; nothing was saved.")
+        super().__init__(
+            status_code=403, detail="This form has expired. Reload the page and try again; nothing was saved.")
 
 
 class ControlCharacterError(HTTPException):

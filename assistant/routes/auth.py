@@ -12,7 +12,9 @@ from typing import Annotated, Optional
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from assistant.accounts import end_session, login as check_login, start_session
+from assistant.accounts import end_session, start_session
+from assistant.accounts import login as check_login
+from assistant.models import User
 from assistant.security import Busy, audit
 from assistant.throttle import Throttled
 from assistant.web import (
@@ -41,7 +43,7 @@ def _safe_next(target: Optional[str], default: str) -> str:
 
 
 @router.get("/")
-def home(request: Request, user=Depends(current_user)) -> Response:
+def home(request: Request, user: Annotated[Optional[User], Depends(current_user)]) -> Response:
     if user is not None:
         return RedirectResponse("/engagements", status_code=303)
     return render(request, "home.html")

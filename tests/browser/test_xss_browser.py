@@ -30,7 +30,8 @@ pytestmark = pytest.mark.browser
 
 # markup a payload would add if it were not escaped (the page's own markup has none of these)
 INJECTED = ("[data-xss], [onerror], [onload], [onfocus], [ontoggle], [onstart], [onmouseover], [onclick], "
-            "iframe, object, embed, video, marquee, math, template, details[ontoggle], [hx-on\\:click], [hx-trigger='load'], "
+            "iframe, object, embed, video, marquee, math, template, details[ontoggle], [hx-on\\:click], "
+            "[hx-trigger='load'], "
             "a[href^='javascript' i], form[action^='javascript' i], base, main meta, body body")
 
 
@@ -59,8 +60,9 @@ def check_page(page: Page, watch: Watch, url: str, expected: list[str]) -> None:
     assert page.evaluate("() => window.__xss === undefined"), url
     injected = page.evaluate(f"() => Array.from(document.querySelectorAll({INJECTED!r})).map(e => e.outerHTML)")
     assert injected == [], (url, injected)
-    text = _squash(page.evaluate("() => document.documentElement.textContent + ' ' + "
-                                 "Array.from(document.querySelectorAll('input, textarea')).map(e => e.value).join(' ')"))
+    text = _squash(page.evaluate(
+        "() => document.documentElement.textContent + ' ' + "
+        "Array.from(document.querySelectorAll('input, textarea')).map(e => e.value).join(' ')"))
     missing = [p for p in expected if _squash(p) not in text]
     assert not missing, (url, missing)
 

@@ -22,7 +22,9 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from sqlmodel import Session
@@ -72,51 +74,64 @@ class Known:
                 "component_id": "data_life_cycle", "kind": "rating"}.get(name)
 
 
-def _fuzz(app: FastAPI, client: Any, known: Known) -> tuple[Counter, Counter, list[str]]:
-    """(answers by status class, requests per operation, server errors) for every operation."""
+class Tally:
+    """What the fuzzing saw: answers by status code, requests per operation, server errors."""
+
+    def __init__(self) -> None:
+        self.statuses: Counter = Counter()
+        self.per_operation: Counter = Counter()
+        self.errors: list[str] = []
+
+
+def _fuzz_operation(operation: Any, mode: GenerationMode, known: Known, csrf: str, cookies: dict[str, str],
+                    tally: Tally) -> None:
+    """Send ``EXAMPLES`` generated requests of ``mode`` to one operation, half aimed at known rows."""
+    label = f"{operation.method.upper()} {operation.path}"
+
+    @hypothesis_settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+                         suppress_health_check=list(HealthCheck))
+    @given(case=operation.as_strategy(generation_mode=mode), aim=st.booleans())
+    def run(case: Any, aim: bool) -> None:
+        if aim and case.path_parameters:
+            for name in list(case.path_parameters):
+                value = known.path(name)
+                if value is not None:
+                    case.path_parameters[name] = value
+        response = case.call(headers={"X-CSRF-Token": csrf}, cookies=cookies)
+        tally.statuses[response.status_code] += 1
+        tally.per_operation[label] += 1
+        if response.status_code >= 500:
+            tally.errors.append(f"{response.status_code} {label} {case.formatted_path} "
+                                f"query={case.query} body={str(case.body)[:200]}")
+
+    try:
+        run()
+    except Unsatisfiable:  # nothing to make invalid (an operation without parameters)
+        pass
+
+
+def _fuzz(app: FastAPI, client: Any, known: Known) -> Tally:
+    """Fuzz every operation of the app's OpenAPI description but ``LEFT_OUT``, valid and invalid inputs."""
     schema = schemathesis.openapi.from_dict(app.openapi())
     schema.app = app
     csrf = csrf_of(client.get("/engagements").text)
     cookies = dict(client.cookies)
-    statuses: Counter = Counter()
-    per_operation: Counter = Counter()
-    errors: list[str] = []
+    tally = Tally()
     for result in schema.get_all_operations():
         operation = result.ok()
-        label = (operation.method.upper(), operation.path)
-        if label in LEFT_OUT:
+        if (operation.method.upper(), operation.path) in LEFT_OUT:
             continue
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-            @hypothesis_settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                                 suppress_health_check=list(HealthCheck))
-            @given(case=operation.as_strategy(generation_mode=mode), aim=st.booleans())
-            def run(case: Any, aim: bool) -> None:
-                if aim and case.path_parameters:
-                    for name in list(case.path_parameters):
-                        value = known.path(name)
-                        if value is not None:
-                            case.path_parameters[name] = value
-                response = case.call(headers={"X-CSRF-Token": csrf}, cookies=cookies)
-                statuses[response.status_code] += 1
-                per_operation[f"{label[0]} {label[1]}"] += 1
-                if response.status_code >= 500:
-                    errors.append(f"{response.status_code} {label[0]} {case.formatted_path} "
-                                  f"query={case.query} body={str(case.body)[:200]}")
-
-            try:
-                run()
-            except Unsatisfiable:  # nothing to make invalid (an operation without parameters)
-                continue
-    return statuses, per_operation, errors
+            _fuzz_operation(operation, mode, known, csrf, cookies, tally)
+    return tally
 
 
 @pytest.mark.timeout(900)
 def test_no_generated_request_gets_a_server_error(app, consultant_client, session, engine, rubric, capsys):
     known = Known(engine, rubric, session)
-    statuses, per_operation, errors = _fuzz(app, consultant_client, known)
+    tally = _fuzz(app, consultant_client, known)
     with capsys.disabled():
-        print(f"\nschema fuzzing: {sum(per_operation.values())} requests over {len(per_operation)} operations; "
-              f"answers {dict(sorted(statuses.items()))}; server errors {len(errors)}")
-    assert len(per_operation) >= 40  # every operation but the ones left out was reached
-    assert not errors, "\n".join(errors[:20])
+        print(f"\nschema fuzzing: {sum(tally.per_operation.values())} requests over {len(tally.per_operation)} "
+              f"operations; answers {dict(sorted(tally.statuses.items()))}; server errors {len(tally.errors)}")
+    assert len(tally.per_operation) >= 40  # every operation but the ones left out was reached
+    assert not tally.errors, "\n".join(tally.errors[:20])
