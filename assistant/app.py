@@ -17,7 +17,12 @@ from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate
 from assistant.interview.actions import LinkError
 from assistant.jobs import Jobs, fail_interrupted
-from assistant.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, install_log_filter
+from assistant.middleware import (
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    add_security_headers,
+    install_log_filter,
+)
 from assistant.routes import auth, consultant, review, runs, staff, themes
 from assistant.web import WEB_DIR, LoginRequired, is_htmx, render
 
@@ -111,13 +116,13 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-        return render(
+        return add_security_headers(render(
             request,
             "error.html",
             {"title": _TITLES[500], "status": 500,
              "message": "The error was logged. Anything you had already sent was saved."},
             status_code=500,
-        )
+        ))
 
     @app.get("/healthz", include_in_schema=False)
     def _health() -> dict:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from assistant.engagements import MAX_INVITE_CSV_BYTES
 from assistant.imports import MAX_BYTES as MAX_SURVEY_CSV_BYTES
@@ -114,6 +115,15 @@ SECURITY_HEADERS = {
     b"cross-origin-opener-policy": b"same-origin",
     b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
 }
+
+
+def add_security_headers(response: Response) -> Response:
+    """``response`` with ``SECURITY_HEADERS`` set: for the one answer this middleware never sees, the
+    500 page, which Starlette's outermost error middleware sends itself."""
+    for key, value in SECURITY_HEADERS.items():
+        response.headers[key.decode()] = value.decode()
+    response.headers.setdefault("cache-control", "no-store")
+    return response
 
 
 class SecurityHeadersMiddleware:

@@ -250,3 +250,33 @@ def test_a_rating_run_flags_and_says_how_many_were_left_out(session, engine, set
     with Session(engine) as s:
         run = s.exec(select(Run)).one()
         assert run.stats["flagged_left_out"] == 3 and "3 open-link participant(s)" in run.message
+
+
+def test_the_migration_hashes_open_links_stored_in_plain_text(tmp_path):
+    """An open link created before this release keeps working; its plain token leaves the database."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from assistant.db import MIGRATIONS_DIR, make_engine
+    from assistant.views.lookup import open_link_engagement
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url)
+    command.upgrade(cfg, "0001")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO engagement (organisation, status, departments, role_levels, settings, open_token, "
+            "open_link_enabled, invite_ttl_days, created_at) VALUES ('Old Town', 'collecting', '[]', '[]', '{}', "
+            "'plain-old-token', 1, 60, '2026-01-01 00:00:00')"))
+    command.upgrade(cfg, "head")
+    with Session(engine) as s:
+        assert open_link_engagement(s, "plain-old-token").organisation == "Old Town"
+    with engine.connect() as conn:
+        columns = [row[1] for row in conn.execute(text("PRAGMA table_info(engagement)"))]
+        dump = conn.execute(text("SELECT * FROM engagement")).all()
+    assert "open_token" not in columns and "plain-old-token" not in str(dump)
+    engine.dispose()

@@ -35,6 +35,21 @@ def test_every_answer_carries_the_security_headers(client, consultant_client, se
     assert "no-store" not in answers[3].headers.get("cache-control", "")  # static files stay cacheable
 
 
+def test_the_500_page_carries_them_too_and_logs_no_token(app, caplog):
+    """Starlette's outermost error middleware sends the 500 page itself, past the headers middleware."""
+
+    def boom(token: str) -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/i/{token}/boom", boom)
+    with caplog.at_level(logging.ERROR, logger="dm3"):
+        r = TestClient(app, raise_server_exceptions=False).get("/i/secret-link-token/boom")
+    assert r.status_code == 500 and "Something went wrong" in r.text
+    assert r.headers["content-security-policy"] == CSP and r.headers["referrer-policy"] == "no-referrer"
+    logged = "\n".join(rec.getMessage() for rec in caplog.records)
+    assert "unhandled error on /i/***/boom" in logged and "secret-link-token" not in logged
+
+
 def test_templates_hold_no_inline_script_style_or_event_handler():
     """What the policy would block: <script> without src, <style>, style="", on*="", javascript: links."""
     found = []
