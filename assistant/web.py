@@ -139,15 +139,16 @@ async def csrf_protect(request: Request) -> None:
     cookie = request.cookies.get(cookie_name(request.app.state.settings, CSRF_COOKIE))
     sent = request.headers.get("x-csrf-token")
     content_type = request.headers.get("content-type", "")
+    form = None
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         form = await request.form()  # parsed once: Starlette keeps it for the route
         sent = sent or form.get("csrf_token")
-        if not request.url.path.startswith(_ANSWER_PATHS):
-            for key, value in form.multi_items():
-                if isinstance(value, str) and (has_control_chars(value) or has_control_chars(key)):
-                    raise ControlCharacterError(key if not has_control_chars(key) else "?")
     if not cookie or not isinstance(sent, str) or not hmac.compare_digest(sent, _csrf_for(request, cookie)):
         raise CSRFError()
+    if form is not None and not request.url.path.startswith(_ANSWER_PATHS):
+        for key, value in form.multi_items():
+            if isinstance(value, str) and (has_control_chars(value) or has_control_chars(key)):
+                raise ControlCharacterError(key if not has_control_chars(key) else "?")
 
 
 CSRFDep = Depends(csrf_protect)

@@ -161,6 +161,8 @@ def test_control_characters_in_names_labels_and_rationales_are_refused(consultan
     for url, data in posts:
         r = c.post(url, data={**data, "csrf_token": c.csrf})
         assert r.status_code == 422 and "control character" in r.text and "nothing was saved" in r.text, url
+    # the form token is checked first: a forged post learns nothing about the field rules
+    assert c.post("/engagements", data={"organisation": bad, "csrf_token": "forged"}).status_code == 403
     with Session(engine) as s:
         assert len(s.exec(select(Engagement)).all()) == 1 and s.get(Theme, tid).label == "Before"
 
