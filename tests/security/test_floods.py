@@ -176,7 +176,7 @@ HONEST = [
 
 
 def _participant_with_answers(session: Session, engagement: Engagement, rubric: Rubric, answers: list[str],
-                              source: str = "open_link") -> Participant:
+                              source: str = "open_link", component: str = "data_life_cycle") -> Participant:
     """An open-link participant who answered ``answers`` (stored turns and evidence segments)."""
     from assistant.engagements import create_invite
 
@@ -185,12 +185,12 @@ def _participant_with_answers(session: Session, engagement: Engagement, rubric: 
     interview = actions.record_consent(session, new.participant, True, rubric)
     for n, text in enumerate(answers):
         turn = Turn(interview_id=interview.id, role="staff", kind="answer", text=text, client_turn_id=f"c{n}",
-                    question_id=interview.plan[n], component="data_life_cycle")
+                    question_id=interview.plan[n % len(interview.plan)], component=component)
         session.add(turn)
         session.flush()
         session.add(Segment(engagement_id=engagement.id, participant_id=new.participant.id, turn_id=turn.id,
-                            text=text, text_hash=security.token_hash(text), component="data_life_cycle",
-                            original_component="data_life_cycle", end=len(text)))
+                            text=text, text_hash=security.token_hash(text), component=component,
+                            original_component=component, end=len(text)))
     session.commit()
     return new.participant
 
@@ -250,6 +250,41 @@ def test_a_rating_run_flags_and_says_how_many_were_left_out(session, engine, set
     with Session(engine) as s:
         run = s.exec(select(Run)).one()
         assert run.stats["flagged_left_out"] == 3 and "3 open-link participant(s)" in run.message
+
+
+def test_the_testers_flood_no_longer_moves_the_rating(session, engine, settings, rubric, embedder):
+    """The report: scripted open-link sign-ups answering with level-5 phrases moved components from level 2
+    to 5. Here four honest people describe weak governance and five sign-ups paste strong-governance text:
+    the rating is the honest people's, until a consultant accepts the sign-ups."""
+    from collections import defaultdict
+
+    from assistant.duplicates import accept
+    from assistant.rating.run import propose_for_engagement
+    from tests.rating.conftest import GOV_HIGH, GOV_LOW
+
+    def rate(engagement_id: int) -> tuple[int | None, int]:
+        row = propose_for_engagement(engine, engagement_id, settings, rubric=rubric, embedder=embedder,
+                                     components=["governance_structures"])[0]
+        return row.level, row.voice_mix["input_participants"]
+
+    honest: dict[str, list[str]] = defaultdict(list)
+    for name, _role, text in GOV_LOW:
+        honest[name].append(text)
+    engagements = [make_engagement(session, "Honest only"), make_engagement(session, "Flooded")]
+    for engagement in engagements:
+        for texts in honest.values():
+            _participant_with_answers(session, engagement, rubric, texts, component="governance_structures")
+    bots = [_participant_with_answers(session, engagements[1], rubric, [t for _n, _r, t in GOV_HIGH],
+                                      component="governance_structures") for _ in range(5)]
+    honest_level, honest_people = rate(engagements[0].id)
+    flooded_level, flooded_people = rate(engagements[1].id)
+    assert (flooded_level, flooded_people) == (honest_level, honest_people) == (flooded_level, 4)
+    session.expire_all()  # the rating run flagged them through its own session
+    for bot in bots:  # a consultant who accepts them gets the flood back: the flag is what held it off
+        accept(session, engagements[1], bot.id, None)
+    session.commit()
+    accepted_level, accepted_people = rate(engagements[1].id)
+    assert accepted_people == 9 and (accepted_level or 0) > (honest_level or 0)
 
 
 def test_the_migration_hashes_open_links_stored_in_plain_text(tmp_path):
