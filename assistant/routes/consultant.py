@@ -143,6 +143,16 @@ def open_link(request: Request, engagement: ConsultantEngagement, session: Sessi
         message="Open link ready. Copy it now: like invite links, it is shown only once."))
 
 
+@router.post("/engagements/{engagement_id}/participants/check", dependencies=[CSRFDep])
+def check_duplicates(request: Request, engagement: ConsultantEngagement, session: SessionDep) -> Response:
+    """Look for near-duplicate open-link answers now (a rating run also does, before it rates)."""
+    flagged = duplicates.flag_near_duplicates(session, engagement.id)
+    session.commit()
+    message = (f"{len(flagged)} open-link participant(s) newly flagged: check them below." if flagged
+               else "No new near-duplicate open-link answers.")
+    return render(request, "consultant/detail.html", detail_context(session, engagement, message=message))
+
+
 @router.post("/engagements/{engagement_id}/participants/{participant_id}/accept", dependencies=[CSRFDep])
 def accept_flagged(request: Request, engagement: ConsultantEngagement, participant_id: PathId, session: SessionDep,
                    user: Consultant) -> Response:

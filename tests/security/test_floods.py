@@ -200,9 +200,14 @@ def test_near_duplicate_answers_are_flagged_and_left_out_until_accepted(consulta
     honest = [_participant_with_answers(session, engagement, rubric, a) for a in HONEST]
     bots = [_participant_with_answers(session, engagement, rubric, [BOT.replace("quarter", word), BOT_2 + tail])
             for word, tail in (("quarter", ""), ("quarter.", " Always."), ("season", ""))]
-    flagged = flag_near_duplicates(session, engagement.id)
+    enable_open_link(session, engagement, True)
     session.commit()
-    assert flagged == sorted(b.id for b in bots)
+    c = consultant_client
+    r = c.post(f"/engagements/{engagement.id}/participants/check", data={"csrf_token": c.csrf})
+    assert r.status_code == 200 and "3 open-link participant(s) newly flagged" in r.text
+    session.expire_all()
+    assert [p.id for p in session.exec(select(Participant).where(Participant.flag != "")).all()] == sorted(
+        b.id for b in bots)
     evidence = load_evidence(session, engagement.id)["data_life_cycle"]
     assert {e.participant for e in evidence} == {f"P-{p.id}" for p in honest}
     with Session(engine) as s:
@@ -210,7 +215,6 @@ def test_near_duplicate_answers_are_flagged_and_left_out_until_accepted(consulta
         assert note.startswith("answers nearly repeat P-") and s.exec(
             select(AuditEvent).where(AuditEvent.action == "participant.flag")).all()
     # the consultant sees them on the engagement page and accepts one
-    c = consultant_client
     page = c.get(f"/engagements/{engagement.id}").text
     assert "Open-link answers to check" in page and all(f"Accept P-{b.id}" in page for b in bots)
     r = c.post(f"/engagements/{engagement.id}/participants/{bots[0].id}/accept", data={"csrf_token": c.csrf},
