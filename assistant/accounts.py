@@ -7,8 +7,9 @@ from typing import Optional
 
 from sqlmodel import Session, select
 
+from assistant import throttle
 from assistant.models import AuthSession, User, utcnow
-from assistant.security import hash_password, new_token, token_hash, verify_password
+from assistant.security import audit, hash_password, new_token, token_hash, verify_password
 
 ROLES = ("consultant", "equity_reviewer")
 MIN_PASSWORD = 10
@@ -44,10 +45,36 @@ def authenticate(session: Session, email: str, password: str) -> Optional[User]:
     return user if verify_password(password, user.password_hash) else None
 
 
+def login(session: Session, email: str, password: str, address: str) -> Optional[User]:
+    """The user these credentials name, or None (a failure is counted and audited; the caller commits).
+
+    Rules: an account with ``LOGIN_PER_ACCOUNT`` recent failures, or an address with
+    ``LOGIN_PER_ADDRESS``, is refused with ``throttle.Throttled`` *before* any password is hashed, so a
+    flood costs a database read, not argon2's memory; a success clears the account's failures.
+    ``security.Busy`` propagates when too many password checks already run.
+    """
+    account = email.strip().lower()[:320]
+    wait = max(throttle.retry_after(session, throttle.LOGIN_PER_ACCOUNT, account),
+               throttle.retry_after(session, throttle.LOGIN_PER_ADDRESS, address))
+    if wait:
+        raise throttle.Throttled(
+            f"Too many failed logins. Try again in {throttle.minutes_text(wait)}.", wait)
+    user = authenticate(session, account, password)
+    if user is None:
+        throttle.hit(session, throttle.LOGIN_PER_ACCOUNT, account)
+        throttle.hit(session, throttle.LOGIN_PER_ADDRESS, address)
+        audit(session, "login.failed", actor=account, after={"address": address})
+        throttle.forget_old(session)
+        return None
+    throttle.clear(session, throttle.LOGIN_PER_ACCOUNT, account)
+    return user
+
+
 def start_session(session: Session, user: User, hours: int) -> str:
     """Create a login session and return its cookie token (only the hash is stored)."""
     token = new_token()
-    session.add(AuthSession(token_hash=token_hash(token), user_id=user.id, expires_at=utcnow() + timedelta(hours=hours)))
+    expires = utcnow() + timedelta(hours=hours)
+    session.add(AuthSession(token_hash=token_hash(token), user_id=user.id, expires_at=expires))
     return token
 
 

@@ -17,6 +17,12 @@ from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate
 from assistant.interview.actions import LinkError
 from assistant.jobs import Jobs, fail_interrupted
+from assistant.middleware import (
+    BodyLimitMiddleware,
+    SecurityHeadersMiddleware,
+    add_security_headers,
+    install_log_filter,
+)
 from assistant.routes import accounts, audit, auth, consultant, equity, review, roadmap, runs, staff, team, themes
 from assistant.web import WEB_DIR, LoginRequired, is_htmx, render
 
@@ -51,7 +57,12 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
         yield
         jobs.shutdown(wait=False)
 
+    install_log_filter()
     app = FastAPI(title="DM3 Assistant", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
+    # outermost first: headers go on every answer, the 413 included; bodies are capped before any
+    # form parser, upload spooling, login or form-token check sees them
+    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.state.settings = settings
     app.state.engine = engine
     app.state.jobs = jobs
@@ -106,12 +117,13 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-        return render(
+        return add_security_headers(render(
             request,
             "error.html",
-            {"title": _TITLES[500], "message": "The error was logged. Anything you had already sent was saved.", "status": 500},
+            {"title": _TITLES[500], "status": 500,
+             "message": "The error was logged. Anything you had already sent was saved."},
             status_code=500,
-        )
+        ))
 
     @app.get("/healthz", include_in_schema=False)
     def _health() -> dict:

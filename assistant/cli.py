@@ -86,7 +86,9 @@ def create_engagement_cmd(
                 token = enable_open_link(session, engagement, True)
                 typer.echo(f"Open link: {settings.base_url}/join/{token}")
             if invites:
-                for invite in import_invites_csv(session, engagement, invites.read_bytes()):
+                with invites.open("rb") as invite_file:  # read in chunks, never whole
+                    created = import_invites_csv(session, engagement, invite_file)
+                for invite in created:
                     p = invite.participant
                     typer.echo(f"{p.department},{p.role_level},{p.email or ''},{settings.base_url}/i/{invite.token}")
     except EngagementError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import secrets
 from collections import Counter
@@ -64,6 +65,18 @@ def _demo_file() -> Path:
     return Path("var") / "demo.json"
 
 
+def _write_secret_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600): it holds a password and live links.
+
+    The file is created with that mode (never world-readable, even for a moment) and an older file
+    from before this rule is narrowed too."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.chmod(path, 0o600)
+
+
 def _load_demo_file() -> dict:
     try:
         return json.loads(_demo_file().read_text())
@@ -98,7 +111,10 @@ def seed_demo(session: Session, settings: Settings) -> DemoInfo:
         engagement = create_engagement(session, DEMO_ORG, DEPARTMENTS, roster=ROSTER, user=user)
     _demo_reviewer(session, engagement, user, password)
     interviews = seed_demo_interviews(session, settings, engagement)
-    token = enable_open_link(session, engagement, True, user)
+    # the open link is stored hashed: reuse the saved one while it still opens this engagement
+    token = saved.get("open_token") or ""
+    if not token or engagement.open_token_hash != token_hash(token) or not engagement.open_link_enabled:
+        token = enable_open_link(session, engagement, True, user, renew=True) or ""
     previous = dict(saved.get("invites", []))
     invites = []
     for dept, role in DEMO_INVITES:
@@ -108,8 +124,8 @@ def seed_demo(session: Session, settings: Settings) -> DemoInfo:
             invite_token = create_invite(session, engagement, dept, role).token
         invites.append((label, invite_token))
     session.flush()
-    _demo_file().parent.mkdir(parents=True, exist_ok=True)
-    _demo_file().write_text(json.dumps({"password": password, "invites": invites}, indent=2) + "\n")
+    _write_secret_file(_demo_file(), json.dumps({"password": password, "invites": invites, "open_token": token},
+                                                indent=2) + "\n")
     return DemoInfo(DEMO_EMAIL, password, engagement.id, token, invites, interviews)
 
 

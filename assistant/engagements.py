@@ -7,20 +7,22 @@ an LLM, and for the consultant's set-up page; they are never shown to equity rev
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
-import secrets
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Optional
+from typing import BinaryIO, Optional
 
 from sqlmodel import Session, func, select
 
+from assistant import throttle
 from assistant.models import Engagement, Interview, Participant, RosterCount, User, utcnow
 from assistant.privacy import names_from_email
-from assistant.security import audit, new_token, token_hash
+from assistant.security import audit, has_control_chars, new_token, token_hash
 from assistant.teams import add_lead
 
 DEFAULT_ROLE_LEVELS = ["frontline", "supervisor", "manager", "executive"]
@@ -102,7 +104,8 @@ def create_engagement(
     return engagement
 
 
-def set_roster(session: Session, engagement: Engagement, roster: dict[tuple[str, str], int], user: Optional[User]) -> None:
+def set_roster(session: Session, engagement: Engagement, roster: dict[tuple[str, str], int],
+               user: Optional[User]) -> None:
     """Replace the roster counts of an engagement (audited)."""
     before = {f"{r.department}|{r.role_level}": r.count for r in roster_rows(session, engagement)}
     for row in roster_rows(session, engagement):
@@ -179,47 +182,89 @@ def create_invite(
     return NewInvite(participant, token)
 
 
-def import_invites_csv(session: Session, engagement: Engagement, data: bytes, user: Optional[User] = None) -> list[NewInvite]:
+def _csv_lines(source: BinaryIO, limit: int) -> Iterator[str]:
+    """Decoded lines of ``source`` read in chunks (the file is never held whole), at most ``limit``
+    bytes; ``EngagementError`` for a larger file or one that is not UTF-8 (saying where)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    read, pending = 0, ""
+    while chunk := source.read(64 * 1024):
+        read += len(chunk)
+        if read > limit:
+            raise EngagementError(f"The file is larger than {limit:,} bytes. Split it into smaller files.")
+        try:
+            pending += decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            raise EngagementError(f"The file is not UTF-8 text (byte {read - len(chunk) + exc.start}). "
+                                  "Save it as 'CSV UTF-8' and try again.") from exc
+        cut = pending.rfind("\n") + 1  # csv reads records from lines ending in \n (as a text file gives them)
+        if cut:
+            yield from (line + "\n" for line in pending[:cut - 1].split("\n"))
+            pending = pending[cut:]
+    try:
+        pending += decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise EngagementError(
+            f"The file is not UTF-8 text (byte {read}). Save it as 'CSV UTF-8' and try again.") from exc
+    if pending:
+        yield pending
+
+
+def join_open_link(session: Session, engagement: Engagement, department: str, role_level: str,
+                   address: str) -> NewInvite:
+    """A new participant who signed up through the open link from ``address`` (the caller commits).
+
+    Rule: one address may sign up at most ``OPEN_LINK_BURST`` times a minute and ``OPEN_LINK_HOURLY``
+    times an hour per engagement (``throttle.Throttled`` past that, before anything is created);
+    a refused group choice (``EngagementError``) does not count.
+    """
+    key = f"{engagement.id}:{address}"
+    wait = max(throttle.retry_after(session, throttle.OPEN_LINK_BURST, key),
+               throttle.retry_after(session, throttle.OPEN_LINK_HOURLY, key))
+    if wait:
+        raise throttle.Throttled(
+            f"Many people have just signed up from this network. Try again in {throttle.minutes_text(wait)}.", wait)
+    invite = create_invite(session, engagement, department, role_level, source="open_link")
+    throttle.hit(session, throttle.OPEN_LINK_BURST, key)
+    throttle.forget_old(session)
+    return invite
+
+
+def import_invites_csv(session: Session, engagement: Engagement, source: bytes | BinaryIO,
+                       user: Optional[User] = None) -> list[NewInvite]:
     """Create invites from CSV rows of (department, role level[, email[, name]]); all or nothing.
 
-    A header row is optional (recognised by the words "department" and "role"). Raises
-    ``EngagementError`` listing every bad row; nothing is created then.
+    ``source`` is the file's bytes or an open binary file, read in chunks up to
+    ``MAX_INVITE_CSV_BYTES``. A header row is optional (recognised by the words "department" and
+    "role"). Raises ``EngagementError`` listing every bad row; nothing is created then.
     """
-    if len(data) > MAX_INVITE_CSV_BYTES:
-        raise EngagementError(f"The file is {len(data):,} bytes; the limit is {MAX_INVITE_CSV_BYTES:,}. Split it into smaller files.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise EngagementError(f"The file is not UTF-8 text (byte {exc.start}). Save it as 'CSV UTF-8' and try again.") from exc
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error as exc:
-        raise EngagementError(f"The file is not valid CSV: {exc}.") from exc
-    if rows and rows[0] and "department" in rows[0][0].lower() and len(rows[0]) > 1 and "role" in rows[0][1].lower():
-        rows = rows[1:]
-        first_line = 2
-    else:
-        first_line = 1
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
     problems: list[str] = []
     wanted: list[tuple[str, str, Optional[str], Optional[str]]] = []
-    for line, row in enumerate(rows, start=first_line):
-        cells = [c.strip() for c in row]
-        if not any(cells):
-            continue
-        if len(cells) < 2 or len(cells) > 4:
-            problems.append(f"row {line}: expected 2 to 4 columns (department, role level[, email[, name]]), "
-                            f"found {len(cells)}")
-            continue
-        dept, role = cells[0], cells[1]
-        email = cells[2] if len(cells) >= 3 and cells[2] else None
-        name = " ".join(cells[3].split()) if len(cells) == 4 and cells[3] else None
-        row_problems = _check_group(engagement, dept, role)
-        if email and not _EMAIL.match(email):
-            row_problems.append(f"'{email}' is not an email address")
-        if name and len(name) > MAX_NAME_CHARS:
-            row_problems.append(f"the name is longer than {MAX_NAME_CHARS} characters")
-        problems.extend(f"row {line}: {p}" for p in row_problems)
-        wanted.append((dept, role, email, name))
+    try:
+        for line, row in enumerate(csv.reader(_csv_lines(stream, MAX_INVITE_CSV_BYTES)), start=1):
+            cells = [c.strip() for c in row]
+            if line == 1 and len(cells) > 1 and "department" in cells[0].lower() and "role" in cells[1].lower():
+                continue  # the header row
+            if not any(cells):
+                continue
+            if len(cells) < 2 or len(cells) > 4:
+                problems.append(f"row {line}: expected 2 to 4 columns (department, role level[, email[, name]]), "
+                                f"found {len(cells)}")
+                continue
+            dept, role = cells[0], cells[1]
+            email = cells[2] if len(cells) >= 3 and cells[2] else None
+            name = " ".join(cells[3].split()) if len(cells) == 4 and cells[3] else None
+            row_problems = _check_group(engagement, dept, role)
+            if email and not _EMAIL.match(email):
+                row_problems.append(f"'{email}' is not an email address")
+            if name and len(name) > MAX_NAME_CHARS:
+                row_problems.append(f"the name is longer than {MAX_NAME_CHARS} characters")
+            if any(has_control_chars(c) for c in cells):
+                row_problems.append("a cell holds a control character (such as a NUL byte)")
+            problems.extend(f"row {line}: {p}" for p in row_problems)
+            wanted.append((dept, role, email, name))
+    except csv.Error as exc:
+        raise EngagementError(f"The file is not valid CSV: {exc}.") from exc
     if not wanted and not problems:
         problems.append("the file has no rows")
     if problems:
@@ -304,17 +349,26 @@ def people_names(session: Session, engagement: Engagement) -> list[str]:
     return names
 
 
-def enable_open_link(session: Session, engagement: Engagement, enabled: bool, user: Optional[User] = None) -> Optional[str]:
-    """Turn the engagement's open link on or off; returns the token when on (kept across toggles)."""
-    if enabled and not engagement.open_token:
-        engagement.open_token = secrets.token_urlsafe(12)
+def enable_open_link(session: Session, engagement: Engagement, enabled: bool, user: Optional[User] = None,
+                     renew: bool = False) -> Optional[str]:
+    """Turn the engagement's open link on or off; returns a new link token, or None.
+
+    Only the token's hash is stored (like personal links), so the token is returned once: when the
+    link is first turned on, or when ``renew`` replaces it (the old link stops working). Turning a
+    link off and on again keeps the link people already have.
+    """
+    token = None
+    if enabled and (renew or not engagement.open_token_hash):
+        token = new_token()
+        engagement.open_token_hash = token_hash(token)
     engagement.open_link_enabled = enabled
     session.add(engagement)
+    action = "open_link." + ("renew" if enabled and renew else "enable" if enabled else "disable")
     audit(
-        session, "open_link." + ("enable" if enabled else "disable"), actor=user.email if user else "cli",
+        session, action, actor=user.email if user else "cli",
         actor_user_id=user.id if user else None, engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
     )
-    return engagement.open_token if enabled else None
+    return token
 
 
 STATUSES = ("invited", "started", "submitted", "withdrawn")

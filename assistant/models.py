@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -82,6 +82,18 @@ class PasswordSetup(SQLModel, table=True):
     used_at: Optional[datetime] = None
 
 
+class RateHit(SQLModel, table=True):
+    """One counted attempt (a failed login, an open-link sign-up) for the flood limits in
+    ``assistant/throttle.py``. Rows live in the database so every server process counts the same
+    attempts; ``key`` is an account or a network address, never a password."""
+
+    __table_args__ = (Index("ix_ratehit_bucket_key_at", "bucket", "key", "at"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    bucket: str  # login-account | login-address | open-link
+    key: str
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
 # --- engagement and participants -------------------------------------------------------
 
 
@@ -94,7 +106,7 @@ class Engagement(SQLModel, table=True):
     departments: list = _json(list)
     role_levels: list = _json(list)
     settings: dict = _json(dict)  # target_levels {component: level}, llm_enabled, ...
-    open_token: Optional[str] = Field(default=None, index=True, unique=True)
+    open_token_hash: Optional[str] = Field(default=None, index=True, unique=True)  # SHA-256; the link is shown once
     open_link_enabled: bool = False
     invite_ttl_days: int = 60
     created_by: Optional[int] = Field(default=None, foreign_key="user.id")
@@ -135,6 +147,11 @@ class Participant(SQLModel, table=True):
     expires_at: Optional[datetime] = None
     withdrawn_at: Optional[datetime] = None
     public_label: str = Field(default_factory=new_public_label, index=True)  # shown instead of the id
+    # "near_duplicate": an open-link participant whose answers nearly repeat another's; left out of
+    # ratings until a consultant accepts them (``flag_accepted_at``)
+    flag: str = ""
+    flag_note: str = ""
+    flag_accepted_at: Optional[datetime] = None
 
 
 class Consent(SQLModel, table=True):

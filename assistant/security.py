@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
-from typing import Any, Optional
+import threading
+from collections.abc import Callable
+from typing import Any, Optional, TypeVar
 
 from pwdlib import PasswordHash
 from sqlmodel import Session
@@ -12,16 +15,40 @@ from sqlmodel import Session
 from assistant.models import AuditEvent
 
 _hasher = PasswordHash.recommended()  # argon2id
+T = TypeVar("T")
+
+# argon2id takes about 64 MiB and tens of milliseconds per hash: 40 logins at once cost ~1 GB. At most
+# HASH_SLOTS hashes run at once in this process; the rest wait up to HASH_WAIT_S, then are told to retry.
+HASH_SLOTS = 4
+HASH_WAIT_S = 10.0
+_hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
+
+
+class Busy(RuntimeError):
+    """Too many password checks are running; the caller answers "try again shortly" (429)."""
+
+
+def _hashing(fn: Callable[..., T], *args: str) -> T:
+    if not _hash_slots.acquire(timeout=HASH_WAIT_S):
+        raise Busy("The server is busy checking other logins. Try again in a minute.")
+    try:
+        return fn(*args)
+    finally:
+        _hash_slots.release()
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    """The argon2id hash of ``password`` (at most ``HASH_SLOTS`` hashes run at once; ``Busy`` past the wait)."""
+    return _hashing(_hasher.hash, password)
 
 
 def verify_password(password: str, password_hash: str) -> bool:
+    """True when ``password`` matches ``password_hash``; a malformed hash is a failed check, never a crash."""
     try:
-        return _hasher.verify(password, password_hash)
-    except Exception:  # malformed hash: treat as a failed login, never as a crash
+        return _hashing(_hasher.verify, password, password_hash)
+    except Busy:
+        raise
+    except Exception:
         return False
 
 
@@ -32,6 +59,23 @@ def new_token() -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+# C0 controls other than tab, newline and carriage return, DEL, and C1 controls: invisible, they break
+# CSV files, terminals and PostgreSQL text columns (which refuse NUL outright)
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def has_control_chars(text: str) -> bool:
+    """True when ``text`` holds a NUL or another control character no person types on purpose."""
+    return bool(CONTROL_CHARS.search(text))
+
+
+def csv_cell(value: object) -> str:
+    """``value`` as a CSV cell a spreadsheet shows as text: a cell starting with = + - @ (or a tab or
+    carriage return) would be run as a formula, so it gets a leading apostrophe (the OWASP rule)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def audit(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -25,7 +25,7 @@ from assistant.engines import engine_name
 from assistant.equity.config import equity_settings
 from assistant.models import AuthSession, User, utcnow
 from assistant.rubric import Rubric, get_rubric
-from assistant.security import token_hash
+from assistant.security import has_control_chars, token_hash
 from assistant.suppression import suppress
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -64,6 +64,32 @@ templates.env.globals["min_cell_of"] = lambda engagement: equity_settings(engage
 
 CSRF_COOKIE = "dm3_csrf"
 SESSION_COOKIE = "dm3_session"
+# With DM3_SECURE_COOKIES (HTTPS) the cookies carry the __Host- prefix: the browser then accepts them
+# only over HTTPS, for this exact host and path "/", so a sibling subdomain cannot plant or read them.
+HOST_PREFIX = "__Host-"
+
+
+def cookie_name(settings: Settings, name: str) -> str:
+    """The cookie's name under ``settings``: ``__Host-`` prefixed when cookies are secure."""
+    return HOST_PREFIX + name if settings.secure_cookies else name
+
+
+def set_cookie(response: Response, settings: Settings, name: str, value: str, max_age: Optional[int] = None) -> None:
+    """Set one of the app's cookies: HttpOnly, SameSite=Lax, path "/", Secure (and prefixed) behind HTTPS."""
+    response.set_cookie(cookie_name(settings, name), value, max_age=max_age, path="/", httponly=True,
+                        samesite="lax", secure=settings.secure_cookies)
+
+
+def delete_cookie(response: Response, settings: Settings, name: str) -> None:
+    """Remove one of the app's cookies (same attributes as when it was set, or the browser keeps it)."""
+    response.delete_cookie(cookie_name(settings, name), path="/", httponly=True, samesite="lax",
+                           secure=settings.secure_cookies)
+
+
+def rotate_csrf(request: Request, response: Response) -> None:
+    """Give the browser a new form-token cookie (at login and logout): a token seen before the change
+    of identity, by a shared computer's next user or a script, no longer works afterwards."""
+    set_cookie(response, request.app.state.settings, CSRF_COOKIE, secrets.token_urlsafe(24))
 
 
 # --- app-wide objects ----------------------------------------------------------------------
@@ -102,7 +128,8 @@ def _csrf_for(request: Request, cookie: str) -> str:
 
 def csrf_token(request: Request) -> str:
     """The token forms must echo; creates the cookie value on first use (set by ``render``)."""
-    cookie = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf_cookie", None)
+    name = cookie_name(request.app.state.settings, CSRF_COOKIE)
+    cookie = request.cookies.get(name) or getattr(request.state, "new_csrf_cookie", None)
     if not cookie:
         cookie = secrets.token_urlsafe(24)
         request.state.new_csrf_cookie = cookie
@@ -111,22 +138,40 @@ def csrf_token(request: Request) -> str:
 
 class CSRFError(HTTPException):
     def __init__(self) -> None:
-        super().__init__(status_code=403, detail="This form has expired. Reload the page and try again; nothing was saved.")
+        super().__init__(
+            status_code=403, detail="This form has expired. Reload the page and try again; nothing was saved.")
+
+
+class ControlCharacterError(HTTPException):
+    def __init__(self, field: str) -> None:
+        super().__init__(status_code=422, detail=(
+            f"The field '{field}' holds a control character (such as a NUL byte) that cannot be stored. "
+            "Remove it and send the form again; nothing was saved."))
+
+
+# Staff answers (/i/...) have their own rule in the interview; every other form field is a name, a
+# label, a summary, a rationale or a choice, where an invisible control character is never meant.
+_ANSWER_PATHS = ("/i/",)
 
 
 async def csrf_protect(request: Request) -> None:
-    """Reject unsafe requests whose form field or ``X-CSRF-Token`` header does not match the cookie."""
+    """Reject unsafe requests whose form field or ``X-CSRF-Token`` header does not match the cookie (403),
+    and forms outside the staff interview holding NUL or other control characters (422)."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    cookie = request.cookies.get(CSRF_COOKIE)
+    cookie = request.cookies.get(cookie_name(request.app.state.settings, CSRF_COOKIE))
     sent = request.headers.get("x-csrf-token")
-    if not sent:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()
-            sent = form.get("csrf_token")
+    content_type = request.headers.get("content-type", "")
+    form = None
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()  # parsed once: Starlette keeps it for the route
+        sent = sent or form.get("csrf_token")
     if not cookie or not isinstance(sent, str) or not hmac.compare_digest(sent, _csrf_for(request, cookie)):
         raise CSRFError()
+    if form is not None and not request.url.path.startswith(_ANSWER_PATHS):
+        for key, value in form.multi_items():
+            if isinstance(value, str) and (has_control_chars(value) or has_control_chars(key)):
+                raise ControlCharacterError(key if not has_control_chars(key) else "?")
 
 
 CSRFDep = Depends(csrf_protect)
@@ -158,9 +203,7 @@ def render(
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)
     new_cookie = getattr(request.state, "new_csrf_cookie", None)
     if new_cookie:
-        response.set_cookie(
-            CSRF_COOKIE, new_cookie, httponly=True, samesite="lax", secure=request.app.state.settings.secure_cookies
-        )
+        set_cookie(response, request.app.state.settings, CSRF_COOKIE, new_cookie)
     return response
 
 
@@ -172,7 +215,7 @@ class LoginRequired(Exception):
 
 
 def current_user(request: Request, session: SessionDep) -> Optional[User]:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(cookie_name(request.app.state.settings, SESSION_COOKIE))
     if not token:
         return None
     row = session.exec(

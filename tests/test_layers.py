@@ -28,12 +28,12 @@ ROOT = Path(assistant.__file__).resolve().parent
 
 SHARED = {
     "config", "db", "models", "migrations", "rubric", "privacy", "prompts", "llm", "security",
-    "embeddings", "sentences", "csvfile", "jobs", "charts", "demo_data", "suppression",
+    "embeddings", "sentences", "csvfile", "jobs", "charts", "demo_data", "suppression", "throttle",
 }
-RECORDS = {"accounts", "engagements", "imports", "review", "auditlog", "llm_log", "teams"}
+RECORDS = {"accounts", "engagements", "imports", "review", "auditlog", "llm_log", "teams", "duplicates"}
 STAGES = {"interview", "synthesis", "rating", "roadmap"}
 ABOVE_STAGES = {"engines", "views", "report", "equity"}
-WEB = {"routes", "web", "app", "cli", "logs_cli", "demo", "demo_completed", "access"}
+WEB = {"routes", "web", "app", "cli", "logs_cli", "demo", "demo_completed", "access", "middleware"}
 LAYER = {**{u: 1 for u in SHARED}, **{u: 2 for u in RECORDS}, **{u: 3 for u in STAGES},
          **{u: 4 for u in ABOVE_STAGES}, **{u: 5 for u in WEB}}
 

@@ -23,10 +23,19 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     engine = make_engine(_url())
+    sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
+        if sqlite:
+            # Batch migrations rebuild a table (copy, drop, rename); with foreign keys enforced, dropping
+            # a table that other rows point at fails. The pragma only takes effect outside a transaction.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
     engine.dispose()
 
 

@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from typing import Optional
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, or_, select
 
+from assistant.duplicates import flag_near_duplicates, flagged_participants
 from assistant.jobs import track_run
 from assistant.models import Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember
 from assistant.rating.schema import EvidenceItem, Proposal, Rater, segment_ref
@@ -26,7 +27,7 @@ from assistant.rubric import COMPONENT_IDS
 
 def load_evidence(session: Session, engagement_id: int) -> dict[str, list[EvidenceItem]]:
     """{component: evidence items} for an engagement: active segments of participants who have not
-    withdrawn, in id order, each with its department, role level and (if clustered) theme label."""
+    withdrawn and are not flagged (``assistant.duplicates``) unless accepted, in id order, each with its department, role level and (if clustered) theme label."""
     rows = session.exec(
         select(Segment, Participant)
         .join(Participant, Participant.id == Segment.participant_id)
@@ -34,6 +35,8 @@ def load_evidence(session: Session, engagement_id: int) -> dict[str, list[Eviden
             Segment.engagement_id == engagement_id,
             Segment.active == True,  # noqa: E712
             Participant.withdrawn_at == None,  # noqa: E711
+            # near-duplicate open-link answers count only once a consultant accepted them
+            or_(Participant.flag == "", col(Participant.flag_accepted_at).is_not(None)),
         )
         .order_by(Segment.id)
     ).all()
@@ -98,6 +101,9 @@ def propose_for_engagement(
     with track_run(db_engine, engagement_id, "rating", run_id=run_id, started_by=started_by,
                    message="rating components") as run:
         with Session(db_engine, expire_on_commit=False) as session:
+            flag_near_duplicates(session, engagement_id)
+            session.commit()
+            left_out = len(flagged_participants(session, engagement_id))
             evidence = load_evidence(session, engagement_id)
         proposals = []
         for n, component in enumerate(components, start=1):
@@ -108,11 +114,16 @@ def propose_for_engagement(
             session.commit()
             for r in rows:
                 session.refresh(r)
+        message = f"{sum(p.status == 'proposed' for p in proposals)} of {len(proposals)} components rated"
+        if left_out:
+            message += (f"; {left_out} open-link participant(s) with near-duplicate answers left out until "
+                        "accepted on the Set-up and progress page")
         run.done(
             stats={
                 "engine": proposals[0].engine if proposals else "",
                 "components": {p.component: {"status": p.status, "level": p.level} for p in proposals},
+                "flagged_left_out": left_out,
             },
-            message=f"{sum(p.status == 'proposed' for p in proposals)} of {len(proposals)} components rated",
+            message=message,
         )
     return rows

@@ -1,15 +1,36 @@
-"""Login and logout for consultants and equity reviewers."""
+"""Login and logout for consultants and equity reviewers.
+
+Failed logins are limited per account and per address (``assistant.accounts.login``): past the limit
+the page says when to try again (429). The form-token cookie is replaced at login and at logout.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Optional
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from assistant.accounts import authenticate, end_session, start_session
-from assistant.security import audit
-from assistant.web import SESSION_COOKIE, CSRFDep, SessionDep, SettingsDep, current_user, render
+from assistant.accounts import end_session, start_session
+from assistant.accounts import login as check_login
+from assistant.models import User
+from assistant.security import Busy, audit
+from assistant.throttle import Throttled
+from assistant.web import (
+    SESSION_COOKIE,
+    CSRFDep,
+    SessionDep,
+    SettingsDep,
+    cookie_name,
+    current_user,
+    delete_cookie,
+    render,
+    rotate_csrf,
+    set_cookie,
+)
+
+log = logging.getLogger("dm3")
 
 router = APIRouter()
 
@@ -22,7 +43,7 @@ def _safe_next(target: Optional[str], default: str) -> str:
 
 
 @router.get("/")
-def home(request: Request, user=Depends(current_user)) -> Response:
+def home(request: Request, user: Annotated[Optional[User], Depends(current_user)]) -> Response:
     if user is not None:
         return RedirectResponse("/engagements", status_code=303)
     return render(request, "home.html")
@@ -42,29 +63,36 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    user = authenticate(session, email, password)
+    address = request.client.host if request.client else "unknown"
+    form = {"email": email, "next": next}
+    try:
+        user = check_login(session, email, password, address)
+    except Throttled as exc:
+        log.warning("login refused by the flood limit (account %r, address %s)", email[:80], address)
+        return render(request, "login.html", {**form, "error": str(exc)}, status_code=429,
+                      headers={"Retry-After": str(exc.retry_after_s)})
+    except Busy as exc:
+        return render(request, "login.html", {**form, "error": str(exc)}, status_code=429,
+                      headers={"Retry-After": "60"})
     if user is None:
-        return render(
-            request, "login.html", {"error": "Email or password is not right.", "email": email, "next": next}, status_code=401
-        )
+        session.commit()  # the counted, audited failure
+        return render(request, "login.html", {**form, "error": "Email or password is not right."}, status_code=401)
     token = start_session(session, user, settings.session_ttl_hours)
-    audit(session, "login", actor=user.email, actor_user_id=user.id)
+    audit(session, "login", actor=user.email, actor_user_id=user.id, after={"address": address})
     session.commit()
-    default = "/engagements"
-    response = RedirectResponse(_safe_next(next, default), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=settings.secure_cookies,
-        max_age=settings.session_ttl_hours * 3600,
-    )
+    response = RedirectResponse(_safe_next(next, "/engagements"), status_code=303)
+    set_cookie(response, settings, SESSION_COOKIE, token, max_age=settings.session_ttl_hours * 3600)
+    rotate_csrf(request, response)
     return response
 
 
 @router.post("/logout", dependencies=[CSRFDep])
-def logout(request: Request, session: SessionDep) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
+def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    token = request.cookies.get(cookie_name(settings, SESSION_COOKIE))
     if token:
         end_session(session, token)
         session.commit()
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    delete_cookie(response, settings, SESSION_COOKIE)
+    rotate_csrf(request, response)
     return response

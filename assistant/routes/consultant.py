@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from assistant import duplicates
 from assistant.engagements import (
     EngagementError,
     create_engagement,
@@ -21,11 +22,12 @@ from assistant.engagements import (
     set_roster_names,
 )
 from assistant.models import Engagement
-from assistant.routes.deps import ConsultantEngagement, TranscriptInPath
+from assistant.routes.deps import ConsultantEngagement, PathId, TranscriptInPath, whole_number
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
 from assistant.web import Consultant, CSRFDep, CurrentUser, RubricDep, SessionDep, render
 
 router = APIRouter()
+MAX_ROSTER_COUNT = 1_000_000  # more staff than any city has; a larger number is a typo
 
 
 def _roster_from_form(form: FormData, engagement: Engagement) -> dict[tuple[str, str], int]:
@@ -37,10 +39,12 @@ def _roster_from_form(form: FormData, engagement: Engagement) -> dict[tuple[str,
             raw = str(form.get(f"roster-{d_i}-{role}", "") or "").strip()
             if not raw:
                 continue
-            if not raw.isdigit():
-                problems.append(f"Roster count for {dept} / {role} must be a whole number (got '{raw}').")
+            count = whole_number(raw, 0, MAX_ROSTER_COUNT)
+            if count is None:
+                problems.append(f"Roster count for {dept} / {role} must be a whole number from 0 to "
+                                f"{MAX_ROSTER_COUNT:,} (got '{raw[:40]}').")
                 continue
-            counts[(dept, role)] = int(raw)
+            counts[(dept, role)] = count
     if problems:
         raise EngagementError("Roster counts could not be saved.", problems)
     return counts
@@ -118,9 +122,9 @@ async def invite_bulk(
     request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
     file: Annotated[UploadFile, File()],
 ) -> Response:
-    data = await file.read()
     try:
-        invites = import_invites_csv(session, engagement, data, user=user)
+        # the file as Starlette spooled it (capped by the body-limit middleware), read in chunks
+        invites = import_invites_csv(session, engagement, file.file, user=user)
     except EngagementError as exc:
         session.rollback()
         return render(request, "consultant/detail.html", detail_context(
@@ -132,11 +136,39 @@ async def invite_bulk(
 
 
 @router.post("/engagements/{engagement_id}/open-link", dependencies=[CSRFDep])
-def open_link(engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
+def open_link(request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant,
               enabled: Annotated[str, Form()] = "on") -> Response:
-    enable_open_link(session, engagement, enabled == "on", user)
+    """Turn the open link on or off, or replace it ("renew"); a new link is shown on this one page only."""
+    token = enable_open_link(session, engagement, enabled in ("on", "renew"), user, renew=enabled == "renew")
     session.commit()
-    return RedirectResponse(f"/engagements/{engagement.id}#open-link", status_code=303)
+    if token is None:
+        return RedirectResponse(f"/engagements/{engagement.id}#open-link", status_code=303)
+    return render(request, "consultant/detail.html", detail_context(
+        session, engagement, new_open_link=token,
+        message="Open link ready. Copy it now: like invite links, it is shown only once."))
+
+
+@router.post("/engagements/{engagement_id}/participants/check", dependencies=[CSRFDep])
+def check_duplicates(request: Request, engagement: ConsultantEngagement, session: SessionDep) -> Response:
+    """Look for near-duplicate open-link answers now (a rating run also does, before it rates)."""
+    flagged = duplicates.flag_near_duplicates(session, engagement.id)
+    session.commit()
+    message = (f"{len(flagged)} open-link participant(s) newly flagged: check them below." if flagged
+               else "No new near-duplicate open-link answers.")
+    return render(request, "consultant/detail.html", detail_context(session, engagement, message=message))
+
+
+@router.post("/engagements/{engagement_id}/participants/{participant_id}/accept", dependencies=[CSRFDep])
+def accept_flagged(request: Request, engagement: ConsultantEngagement, participant_id: PathId, session: SessionDep,
+                   user: Consultant) -> Response:
+    """Accept a flagged open-link participant's answers: they count in the next rating run."""
+    try:
+        duplicates.accept(session, engagement, participant_id, user)
+    except duplicates.FlagError as exc:
+        return render(request, "consultant/detail.html", detail_context(session, engagement, problems=[str(exc)]),
+                      status_code=404)
+    session.commit()
+    return RedirectResponse(f"/engagements/{engagement.id}#flagged", status_code=303)
 
 
 @router.post("/engagements/{engagement_id}/llm", dependencies=[CSRFDep])

@@ -33,10 +33,23 @@ from assistant.web import CurrentUser, RubricDep, SessionDep
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]  # larger ids are refused (422), never a crash
 
 
+def whole_number(raw: str, low: int = 0, high: int = MAX_ID) -> Optional[int]:
+    """The whole number typed in a form field, or None unless it is plain digits 0-9 from ``low`` to ``high``.
+
+    Python's ``isdigit`` and ``int`` take more than a person means by a number ("²" passes the one
+    and crashes the other, "٣" is 3), and a 20-digit number overflows a database integer: each of
+    these is None, for the route to answer 422 with its message.
+    """
+    raw = raw.strip()
+    if not raw or len(raw) > 19 or not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
 def form_id(raw: str) -> Optional[int]:
     """A row id typed into a form field, or None when it is not a whole number a database id can be."""
-    raw = raw.strip()
-    return int(raw) if raw.isdigit() and lookup.valid_id(int(raw)) else None
+    return whole_number(raw, 1, MAX_ID)
 
 
 # which team roles may open which kind of engagement page

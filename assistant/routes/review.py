@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from assistant.review import ReviewError, decide, set_targets
-from assistant.routes.deps import ComponentInPath, ConsultantEngagement
+from assistant.routes.deps import ComponentInPath, ConsultantEngagement, whole_number
 from assistant.views.review import component_context, current_proposal, overview_context
 from assistant.views.runs import run_context
 from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, run_panel
@@ -61,10 +61,11 @@ async def save_targets(request: Request, engagement: ConsultantEngagement, sessi
     problems = []
     for comp in rubric.components:
         raw = str(form.get(f"target-{comp.id}", "") or "").strip()
-        if raw and not raw.isdigit():
+        level = whole_number(raw, 0, 1000)
+        if raw and level is None:
             problems.append(f"Target for {comp.name} must be a level from 1 to 5.")
             continue
-        targets[comp.id] = int(raw) if raw else None
+        targets[comp.id] = level
     try:
         if problems:
             raise ReviewError("; ".join(problems))
@@ -95,7 +96,7 @@ def decide_route(
     try:
         if current is None or current.id != proposal_id:
             raise ReviewError("this proposal was replaced by a newer rating run; review the current proposal instead")
-        chosen = int(level) if level.strip().isdigit() else None
+        chosen = whole_number(level, 0, 1000)
         if action == "change" and level.strip() and chosen is None:
             raise ReviewError("choose a level from the rubric (1-5)")
         decide(session, proposal_id, user, action, level=chosen, rationale=rationale, rubric=rubric)

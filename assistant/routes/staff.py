@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from assistant.engagements import EngagementError, create_invite
+from assistant.engagements import EngagementError, join_open_link
 from assistant.engines import engines_for
 from assistant.interview import actions
 from assistant.interview.actions import AnswerError, Conversation
@@ -28,6 +28,7 @@ from assistant.interview.probes import OfflineProber, Prober
 from assistant.equity.attributes import record_attributes
 from assistant.models import Participant
 from assistant.rubric import Rubric, get_rubric
+from assistant.throttle import Throttled
 from assistant.routes.deps import PathId, StaffLink, StaffParticipant
 from assistant.views.lookup import open_link_engagement
 from assistant.views.staff import chat_context, edit_context, review_context
@@ -252,14 +253,20 @@ def join_form(request: Request, open_token: str, session: SessionDep) -> Respons
 @router.post("/join/{open_token}", dependencies=[CSRFDep])
 def join(request: Request, open_token: str, session: SessionDep,
          department: Annotated[str, Form()] = "", role_level: Annotated[str, Form()] = "") -> Response:
+    """Sign up through the open link: a personal link for the chosen group (limited per address)."""
     engagement = open_link_engagement(session, open_token)
     if engagement is None:
         return render(request, "error.html", {"title": "This link is no longer active",
                       "message": "This sign-up link is closed.", "status": 410}, status_code=410)
+    page = {"engagement": engagement, "open_token": open_token}
     try:
-        invite = create_invite(session, engagement, department, role_level, source="open_link")
+        invite = join_open_link(session, engagement, department, role_level,
+                                request.client.host if request.client else "unknown")
+    except Throttled as exc:
+        return render(request, "staff/join.html", {**page, "error": str(exc)}, status_code=429,
+                      headers={"Retry-After": str(exc.retry_after_s)})
     except EngagementError:
-        return render(request, "staff/join.html", {"engagement": engagement, "open_token": open_token,
-                      "error": "Please choose your department and role level."}, status_code=422)
+        return render(request, "staff/join.html", {**page, "error": "Please choose your department and role level."},
+                      status_code=422)
     session.commit()
     return RedirectResponse(f"/i/{invite.token}?new=1", status_code=303)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from assistant.duplicates import flagged_participants
 from assistant.engagements import NewInvite, engagement_counts, progress, roster_names, roster_rows
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
@@ -16,6 +17,7 @@ from assistant.suppression import suppress_rows
 from assistant.interview.actions import load_turns
 from assistant.models import Engagement, Interview, Participant, User
 from assistant.rubric import Rubric
+from assistant.security import csv_cell
 from assistant.teams import ROLE_NAMES, engagements_for
 
 # interviews a consultant can open: only submitted ones (unsubmitted text is shown to nobody);
@@ -35,13 +37,17 @@ def engagement_list(session: Session, user: User) -> dict[str, Any]:
 
 
 def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:
-    """The links just created, as CSV text for download (they are not stored in readable form)."""
+    """The links just created, as CSV text for download (they are not stored in readable form).
+
+    Every cell goes through ``csv_cell``: a department typed as ``=HYPERLINK(...)`` stays text when
+    the file is opened in a spreadsheet."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["department", "role_level", "email", "name", "link"])
     for inv in new_invites:
         p = inv.participant
-        writer.writerow([p.department, p.role_level, p.email or "", p.name or "", f"{base_url}/i/{inv.token}"])
+        writer.writerow([csv_cell(v) for v in (p.department, p.role_level, p.email or "", p.name or "",
+                                                f"{base_url}/i/{inv.token}")])
     return buf.getvalue()
 
 
@@ -86,6 +92,7 @@ def detail_context(session: Session, engagement: Engagement, **extra: Any) -> di
         "interviews": interviews, "min_cell": k,
         "new_invites": [], "problems": [], "message": None,
         "invite_links_csv": invite_links_csv, "roster_names": "\n".join(roster_names(engagement)),
+        "flagged": flagged_participants(session, engagement.id), "new_open_link": None,
     }
     ctx.update(extra)
     return ctx

@@ -12,6 +12,7 @@ from typing import Optional
 from sqlmodel import Session, select
 
 from assistant.models import Engagement, Interview, Participant, Theme
+from assistant.security import token_hash
 
 MAX_ID = 2**63 - 1  # the largest id a database integer key can hold
 
@@ -46,5 +47,5 @@ def transcript(session: Session, engagement_id: int, interview_id: int) -> Optio
 
 def open_link_engagement(session: Session, open_token: str) -> Optional[Engagement]:
     """The engagement whose open sign-up link is ``open_token`` while that link is enabled, else None."""
-    found = session.exec(select(Engagement).where(Engagement.open_token == open_token)).first()
+    found = session.exec(select(Engagement).where(Engagement.open_token_hash == token_hash(open_token))).first()
     return found if found is not None and found.open_link_enabled else None

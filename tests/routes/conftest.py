@@ -28,5 +28,5 @@ def consultant_client(app, session) -> TestClient:
     r = c.post("/login", data={"email": "consultant@example.org", "password": PASSWORD, "csrf_token": token},
                follow_redirects=False)
     assert r.status_code == 303
-    c.csrf = token
+    c.csrf = csrf_of(c.get("/engagements").text)  # the form token is a new one after login
     return c

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -216,20 +217,20 @@ def test_unknown_expired_and_withdrawn_links_get_friendly_pages(client, session,
 def test_open_link_lets_staff_pick_their_group(consultant_client, session, engine):
     engagement = make_engagement(session)
     c = consultant_client
-    c.post(f"/engagements/{engagement.id}/open-link", data={"enabled": "on", "csrf_token": c.csrf})
-    session.refresh(engagement)
+    shown = c.post(f"/engagements/{engagement.id}/open-link", data={"enabled": "on", "csrf_token": c.csrf}).text
+    open_token = re.search(r"/join/([\w-]+)", shown).group(1)  # shown once, stored hashed
     staff = TestClient(c.app)
-    page = staff.get(f"/join/{engagement.open_token}").text
+    page = staff.get(f"/join/{open_token}").text
     csrf = csrf_of(page)
-    r = staff.post(f"/join/{engagement.open_token}", data={"department": "", "role_level": "", "csrf_token": csrf})
+    r = staff.post(f"/join/{open_token}", data={"department": "", "role_level": "", "csrf_token": csrf})
     assert r.status_code == 422 and "choose your department" in r.text
-    r = staff.post(f"/join/{engagement.open_token}", data={"department": "Finance", "role_level": "manager", "csrf_token": csrf})
+    r = staff.post(f"/join/{open_token}", data={"department": "Finance", "role_level": "manager", "csrf_token": csrf})
     assert r.status_code == 200 and "This is your personal link" in r.text
     with Session(engine) as s:
         p = s.exec(select(Participant)).one()
         assert (p.department, p.role_level, p.source) == ("Finance", "manager", "open_link")
     c.post(f"/engagements/{engagement.id}/open-link", data={"enabled": "off", "csrf_token": c.csrf})
-    assert staff.get(f"/join/{engagement.open_token}").status_code == 410
+    assert staff.get(f"/join/{open_token}").status_code == 410
 
 
 def test_off_topic_answer_is_probed_with_the_real_embedding_model(settings, engine, session, rubric):

@@ -1,0 +1,135 @@
+"""Near-duplicate answers across open-link participants: flagged for the consultant, left out of
+ratings until a consultant accepts them.
+
+The open link lets anyone sign up, so one person (or a script) can sign up several times and
+answer each time with the same rubric phrases: in the tester's report five such sign-ups moved four
+components from level 2 to level 5. Honest people describe their own work in their own words;
+two people whose longer answers are nearly word-for-word the same are worth a consultant's look.
+
+Rule: an answer counts when it has at least ``MIN_WORDS`` words; two answers are near-duplicates
+when the Jaccard similarity of their word 3-grams is at least ``SIMILAR``; an open-link participant
+is flagged when at least ``MIN_SHARED`` of their counted answers, and at least ``SHARE`` of them,
+have a near-duplicate among another open-link participant's answers. Only the current text of each
+answer counts (an answer replaced by an edit does not). A participant a consultant accepted stays
+accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import Optional
+
+from sqlmodel import Session, col, select
+
+from assistant.models import Engagement, Interview, Participant, Turn, User, utcnow
+from assistant.security import audit
+
+MIN_WORDS = 8
+SIMILAR = 0.6
+MIN_SHARED = 2
+SHARE = 0.5
+FLAG = "near_duplicate"
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+class FlagError(ValueError):
+    """A flag could not be accepted; the message says why."""
+
+
+def shingles(text: str) -> frozenset[tuple[str, ...]]:
+    """The word 3-grams of ``text`` (lower case, punctuation ignored); empty below ``MIN_WORDS`` words."""
+    words = _WORD.findall(text.lower())
+    if len(words) < MIN_WORDS:
+        return frozenset()
+    return frozenset(tuple(words[i:i + 3]) for i in range(len(words) - 2))
+
+
+def _current_answers(session: Session, engagement_id: int) -> dict[int, list[str]]:
+    """{participant id: current answer texts} of the engagement's open-link participants still taking part."""
+    rows = session.exec(
+        select(Turn, Interview.participant_id)
+        .join(Interview, Interview.id == Turn.interview_id)
+        .join(Participant, Participant.id == Interview.participant_id)
+        .where(Participant.engagement_id == engagement_id, Participant.source == "open_link",
+               col(Participant.withdrawn_at).is_(None), Turn.role == "staff", Turn.kind == "answer")
+        .order_by(Turn.id)
+    ).all()
+    replaced = {turn.supersedes_id for turn, _ in rows if turn.supersedes_id}
+    out: dict[int, list[str]] = defaultdict(list)
+    for turn, participant_id in rows:
+        if turn.id not in replaced:
+            out[participant_id].append(turn.text)
+    return out
+
+
+def near_duplicates(answers: dict[int, list[str]]) -> dict[int, set[int]]:
+    """{participant: the other participants they nearly repeat} under the module's rule."""
+    items = [(pid, shingles(text)) for pid, texts in answers.items() for text in texts]
+    counted = Counter(pid for pid, grams in items if grams)
+    index: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for n, (_pid, grams) in enumerate(items):
+        for gram in grams:
+            index[gram].append(n)
+    matched: dict[int, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))  # pid -> other -> answer nos
+    for n, (pid, grams) in enumerate(items):
+        if not grams:
+            continue
+        overlap = Counter(m for gram in grams for m in index[gram] if items[m][0] != pid)
+        for m, shared in overlap.items():
+            other_grams = items[m][1]
+            if shared / (len(grams) + len(other_grams) - shared) >= SIMILAR:
+                matched[pid][items[m][0]].add(n)
+    out: dict[int, set[int]] = {}
+    for pid, others in matched.items():
+        repeated = set().union(*others.values())
+        if len(repeated) >= MIN_SHARED and len(repeated) >= SHARE * counted[pid]:
+            out[pid] = set(others)
+    return out
+
+
+def flag_near_duplicates(session: Session, engagement_id: int) -> list[int]:
+    """Flag the engagement's open-link participants whose answers nearly repeat another's (audited;
+    the caller commits). Returns the ids newly flagged; accepted participants are left as they are."""
+    found = near_duplicates(_current_answers(session, engagement_id))
+    if not found:
+        return []
+    people = session.exec(select(Participant).where(col(Participant.id).in_(list(found)))).all()
+    flagged = []
+    for person in people:
+        if person.flag_accepted_at is not None:
+            continue
+        note = "answers nearly repeat " + ", ".join(f"P-{o}" for o in sorted(found[person.id]))
+        if person.flag == FLAG and person.flag_note == note:
+            continue
+        if person.flag != FLAG:
+            flagged.append(person.id)
+        person.flag, person.flag_note = FLAG, note
+        session.add(person)
+        audit(session, "participant.flag", actor="system", engagement_id=engagement_id,
+              entity=f"participant:{person.id}", after={"flag": FLAG, "note": note})
+    return sorted(flagged)
+
+
+def flagged_participants(session: Session, engagement_id: int) -> list[Participant]:
+    """The engagement's participants flagged and not yet accepted, in id order (what the page lists)."""
+    return list(session.exec(
+        select(Participant)
+        .where(Participant.engagement_id == engagement_id, Participant.flag != "",
+               col(Participant.flag_accepted_at).is_(None), col(Participant.withdrawn_at).is_(None))
+        .order_by(Participant.id)
+    ).all())
+
+
+def accept(session: Session, engagement: Engagement, participant_id: int, user: Optional[User]) -> Participant:
+    """Accept a flagged participant's answers as genuine: they count in the next rating (audited)."""
+    person = session.get(Participant, participant_id)
+    if person is None or person.engagement_id != engagement.id or not person.flag:
+        raise FlagError("That participant is not flagged in this engagement. Reload the page.")
+    if person.flag_accepted_at is None:
+        person.flag_accepted_at = utcnow()
+        session.add(person)
+        audit(session, "participant.flag_accept", actor=user.email if user else "cli",
+              actor_user_id=user.id if user else None, engagement_id=engagement.id,
+              entity=f"participant:{person.id}", before={"flag": person.flag, "note": person.flag_note})
+    return person

@@ -1,0 +1,96 @@
+"""Flood limits: failed logins per account and per network address, open-link sign-ups per address.
+
+Each counted attempt is a ``RateHit`` row and a limit is a sliding window over those rows ("at
+most N in the last W seconds"). The counter lives in the database, not in process memory, so it
+holds with several server processes behind one address and survives a restart (libraries such as
+``limits`` keep counters in memory, Redis or Memcached; a per-process memory counter would give each
+worker its own allowance, and this product runs on one database with no cache server).
+
+An address is what the server sees as the client's address; behind a reverse proxy run uvicorn with
+``--proxy-headers --forwarded-allow-ips=<proxy>`` so that is the person's address, not the proxy's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta, timezone
+
+from sqlalchemy import delete
+from sqlmodel import Session, col, func, select
+
+from assistant.models import RateHit, utcnow
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``count`` hits in ``bucket`` for one key within ``window_s`` seconds."""
+
+    bucket: str
+    count: int
+    window_s: int
+
+
+# Five wrong passwords lock one account for 15 minutes (the person can still reset with the admin);
+# one address gets more room because a city hall's staff often share one public address.
+LOGIN_PER_ACCOUNT = Limit("login-account", 5, 15 * 60)
+LOGIN_PER_ADDRESS = Limit("login-address", 30, 15 * 60)
+# Open-link sign-ups: a short burst from one address is a script (5 joins in 4 s moved ratings in
+# the tester's report); a whole team signing up from one office over an hour is not.
+OPEN_LINK_BURST = Limit("open-link", 3, 60)
+OPEN_LINK_HOURLY = Limit("open-link", 30, 3600)
+
+KEEP_S = 24 * 3600  # hits older than this count for nothing and are deleted now and then
+
+
+class Throttled(Exception):
+    """A limit was reached; ``retry_after_s`` says when the next attempt will be counted again."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+def retry_after(session: Session, limit: Limit, key: str) -> int:
+    """Seconds until ``key`` may try again under ``limit``; 0 when it is under the limit now.
+
+    With ``count`` hits in the window, the oldest of the last ``count`` hits has to leave the window.
+    """
+    since = utcnow() - timedelta(seconds=limit.window_s)
+    recent = session.exec(
+        select(RateHit.at)
+        .where(RateHit.bucket == limit.bucket, RateHit.key == key, col(RateHit.at) > since)
+        .order_by(col(RateHit.at).desc())
+        .limit(limit.count)
+    ).all()
+    if len(recent) < limit.count:
+        return 0
+    oldest = recent[-1]
+    if oldest.tzinfo is None:  # SQLite hands back naive UTC
+        oldest = oldest.replace(tzinfo=timezone.utc)
+    return max(1, math.ceil((oldest - since).total_seconds()))
+
+
+def hit(session: Session, limit: Limit, key: str) -> None:
+    """Count one attempt for ``key`` (added to the session; committed with the caller's work)."""
+    session.add(RateHit(bucket=limit.bucket, key=key))
+
+
+def clear(session: Session, limit: Limit, key: str) -> None:
+    """Forget ``key``'s hits under ``limit`` (a successful login ends the run of failures)."""
+    session.execute(delete(RateHit).where(RateHit.bucket == limit.bucket, RateHit.key == key))
+
+
+def forget_old(session: Session) -> int:
+    """Delete hits no window can still count; returns how many there were."""
+    cutoff = utcnow() - timedelta(seconds=KEEP_S)
+    n = session.exec(select(func.count()).select_from(RateHit).where(col(RateHit.at) < cutoff)).one()
+    if n:
+        session.execute(delete(RateHit).where(col(RateHit.at) < cutoff))
+    return int(n)
+
+
+def minutes_text(seconds: int) -> str:
+    """'1 minute' / 'N minutes', rounded up: what a person reads in "try again in ..."."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
