@@ -58,6 +58,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", E + "/invites"): "consultant",
     ("POST", E + "/invites/import"): "consultant",
     ("POST", E + "/open-link"): "consultant",
+    ("POST", E + "/participants/check"): "consultant",
+    ("POST", E + "/participants/{participant_id}/accept"): "consultant",
     ("GET", E + "/transcripts/{interview_id}"): "consultant",
     ("GET", E + "/runs/{kind}"): "consultant",
     ("GET", E + "/themes"): "consultant",

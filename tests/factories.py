@@ -89,3 +89,16 @@ def wait_for_run(client, engagement_id: int, kind: str, timeout: float = 180.0) 
             return r.text
         time.sleep(0.2)
     raise AssertionError(f"the {kind} run did not finish in {timeout} s")
+
+
+def logged_in_client(app, email: str = DEFAULT_CONSULTANT, password: str = PASSWORD):
+    """A TestClient logged in as ``email``, with ``.csrf`` holding the form token issued at login
+    (the token is replaced at login, so the one from the login page no longer works)."""
+    from fastapi.testclient import TestClient
+
+    c = TestClient(app)
+    token = csrf_of(c.get("/login").text)
+    r = c.post("/login", data={"email": email, "password": password, "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    c.csrf = csrf_of(c.get("/engagements").text)
+    return c

@@ -17,7 +17,7 @@ from assistant.models import AuditEvent, Engagement, Participant
 from assistant.rating.offline import OfflineRater
 from assistant.rating.propose import LLMRater
 from assistant.synthesis.label import LLMLabeller
-from tests.factories import DEPARTMENTS, PASSWORD, csrf_of, join, make_consultant, make_engagement
+from tests.factories import DEPARTMENTS, PASSWORD, csrf_of, join, logged_in_client, make_consultant, make_engagement
 
 
 @pytest.fixture
@@ -111,11 +111,7 @@ def _page(client: TestClient, engagement_id: int) -> str:
 def _logged_in(settings: Settings, session: Session) -> TestClient:
     settings.interview_relatedness = False
     make_consultant(session)
-    client = TestClient(create_app(settings))
-    token = csrf_of(client.get("/login").text)
-    client.post("/login", data={"email": "consultant@example.org", "password": PASSWORD, "csrf_token": token})
-    client.csrf = token
-    return client
+    return logged_in_client(create_app(settings))
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.app import create_app
-from tests.factories import PASSWORD, csrf_of, make_consultant
+from tests.factories import logged_in_client, make_consultant
 
 
 @pytest.fixture
@@ -23,10 +23,4 @@ def client(app) -> TestClient:
 @pytest.fixture
 def consultant_client(app, session) -> TestClient:
     make_consultant(session)
-    c = TestClient(app)
-    token = csrf_of(c.get("/login").text)
-    r = c.post("/login", data={"email": "consultant@example.org", "password": PASSWORD, "csrf_token": token},
-               follow_redirects=False)
-    assert r.status_code == 303
-    c.csrf = csrf_of(c.get("/engagements").text)  # the form token is a new one after login
-    return c
+    return logged_in_client(app)

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from assistant.access import AUDIENCES, ROUTES, app_routes
 from assistant.engagements import create_invite, enable_open_link
 from assistant.models import EquityFinding, Interview, Theme
-from tests.factories import PASSWORD, csrf_of, join, make_consultant, make_engagement
+from tests.factories import PASSWORD, csrf_of, join, logged_in_client, make_consultant, make_engagement
 
 ACTORS = ("anonymous", "staff", "other_staff", "lead", "member", "outsider", "reviewer", "outsider_reviewer")
 
@@ -96,11 +96,8 @@ class World:
 
 
 def _login(app, email: str) -> tuple[TestClient, str]:
-    c = TestClient(app)
-    csrf = csrf_of(c.get("/login").text)
-    r = c.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf}, follow_redirects=False)
-    assert r.status_code == 303, email
-    return c, csrf
+    c = logged_in_client(app, email)
+    return c, c.csrf
 
 
 @pytest.fixture
@@ -162,6 +159,7 @@ def _url(path: str, actor: str, w: World, engine) -> str:
         "finding_id": w.finding_id,
         "user_id": 999999,
         "item_id": 999999,
+        "participant_id": 999999,
         "run_id": 999999,
         "kind": "rating",
         "turn_id": 1,

@@ -14,19 +14,11 @@ from sqlmodel import Session, select
 
 from assistant.models import AuditEvent, Engagement, EquityFinding, Participant, Theme
 from tests.equity.seed import SECRET_EMAIL, seed_known
-from tests.factories import PASSWORD, csrf_of, invite, join, make_consultant
+from tests.factories import PASSWORD, csrf_of, invite, join, logged_in_client, make_consultant
 
 
 def login(app, email: str) -> TestClient:
-    c = TestClient(app)
-    c.csrf = csrf_of(c.get("/login").text)
-    assert (
-        c.post(
-            "/login", data={"email": email, "password": PASSWORD, "csrf_token": c.csrf}, follow_redirects=False
-        ).status_code
-        == 303
-    )
-    return c
+    return logged_in_client(app, email)
 
 
 @pytest.fixture

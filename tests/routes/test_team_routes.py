@@ -9,15 +9,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from assistant.models import AuditEvent, Membership, PasswordSetup, User
-from tests.factories import PASSWORD, csrf_of, join, make_consultant, make_engagement
+from tests.factories import PASSWORD, csrf_of, join, logged_in_client, make_consultant, make_engagement
 
 
 def login(app, email: str, password: str = PASSWORD) -> TestClient:
-    c = TestClient(app)
-    c.csrf = csrf_of(c.get("/login").text)
-    r = c.post("/login", data={"email": email, "password": password, "csrf_token": c.csrf}, follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return c
+    return logged_in_client(app, email, password)
 
 
 def test_lead_adds_a_new_reviewer_who_sets_a_password_once_and_sees_the_engagement(app, session, engine):

@@ -242,6 +242,7 @@ def test_short_or_common_answers_are_not_duplicates():
 
 def test_a_rating_run_flags_and_says_how_many_were_left_out(session, engine, settings, rubric, embedder):
     from assistant.models import Run
+    from assistant.rating.offline import OfflineRater
     from assistant.rating.run import propose_for_engagement
 
     engagement = make_engagement(session)
@@ -249,8 +250,7 @@ def test_a_rating_run_flags_and_says_how_many_were_left_out(session, engine, set
         _participant_with_answers(session, engagement, rubric, a)
     for _ in range(3):
         _participant_with_answers(session, engagement, rubric, [BOT, BOT_2])
-    propose_for_engagement(engine, engagement.id, settings, rubric=rubric, embedder=embedder,
-                           components=["data_life_cycle"])
+    propose_for_engagement(engine, engagement.id, OfflineRater(rubric, embedder), components=["data_life_cycle"])
     with Session(engine) as s:
         run = s.exec(select(Run)).one()
         assert run.stats["flagged_left_out"] == 3 and "3 open-link participant(s)" in run.message
@@ -263,11 +263,12 @@ def test_the_testers_flood_no_longer_moves_the_rating(session, engine, settings,
     from collections import defaultdict
 
     from assistant.duplicates import accept
+    from assistant.rating.offline import OfflineRater
     from assistant.rating.run import propose_for_engagement
     from tests.rating.conftest import GOV_HIGH, GOV_LOW
 
     def rate(engagement_id: int) -> tuple[int | None, int]:
-        row = propose_for_engagement(engine, engagement_id, settings, rubric=rubric, embedder=embedder,
+        row = propose_for_engagement(engine, engagement_id, OfflineRater(rubric, embedder),
                                      components=["governance_structures"])[0]
         return row.level, row.voice_mix["input_participants"]
 
