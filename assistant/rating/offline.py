@@ -44,8 +44,9 @@ from assistant.rubric import Component, Rubric
 
 ENGINE = "offline"
 RELEVANCE_FLOOR = 0.35  # cosine to an indicator's closest level description to count as addressing it
-RELEVANCE_MARGIN = 0.04  # ...and within this of the sentence's best indicator
+RELEVANCE_MARGIN = 0.0  # ...and its best indicator: a sentence speaks to the one indicator it is closest to, unless a signal names another
 SOFTMAX_SCALE = 25.0  # how sharply similarity picks a level when no signal matched
+SIGNAL_FLOOR_FROM = 3  # signals at this level and above name a practice that exists: a floor, not a ceiling
 SIGNAL_WEIGHT = 2  # a signal-matched sentence counts this many times in a person's median
 CONFLICT_GAP = 2  # levels between frontline-side and leadership-side accounts that count as a conflict
 FRONTLINE_SIDE = {"frontline", "supervisor"}
@@ -53,10 +54,19 @@ LEADERSHIP_SIDE = {"manager", "executive"}
 
 _NEGATION = re.compile(
     r"\b(no|not|never|dont|do not|doesnt|does not|didnt|did not|havent|have not|hasnt|has not|"
-    r"isnt|is not|arent|are not|wasnt|werent|without|lack|lacks|lacking|nobody|none|no one|"
+    r"isnt|is not|arent|are not|wasnt|werent|without|lack|lacks|lacking|nobody|nothing|none|no one|"
     r"cant|cannot|can not|wont|neither|nor|hardly|barely)\b"
 )
-_NOT_A_NEGATION = re.compile(r"\bnot (only|just)\b|\bno longer\b|\bno doubt\b")
+# Negations that affirm: "not only", "no longer"; a negated loss or stop ("didn't lose a single report",
+# "we don't stop at reporting"); and a requirement ("nobody starts a survey until they have checked",
+# "no contract is signed unless the clauses are in"), which describes a rule that is followed.
+_NOT_A_NEGATION = re.compile(
+    r"\bnot (only|just)\b|\bno longer\b|\bno doubt\b"
+    r"|\b(didnt|did not|dont|do not|doesnt|does not|never|wont|will not|not|nothing|nobody|no one)\s+(\w+\s+)?"
+    r"(lose|lost|miss|missed|stop|stopped|drop|dropped|fail|failed|break|broke|cost|depend|lapse|lapsed)\b"
+    r"|\b(no|not|never|nobody|nothing|none|no one|dont|do not|doesnt|does not|wont|cant|cannot)\b"
+    r"[^.;]*?\b(until|unless)\b"
+)
 NEGATION_WINDOW = 8  # words before a signal, within its clause, in which a negation reverses it
 
 
@@ -97,18 +107,37 @@ class _IndicatorEvidence:
     votes: list[_Vote] = field(default_factory=list)
 
 
+def _denies(norm: str) -> bool:
+    """True when normalised text denies something: an odd number of negations once the affirming
+    constructions are taken out ("you don't get a budget without the data" is two, an affirmation;
+    "nothing goes live without a review" too)."""
+    return len(_NEGATION.findall(_NOT_A_NEGATION.sub(" ", norm))) % 2 == 1
+
+
 def _is_negative(sentence: str) -> bool:
-    """True when the sentence denies something: an odd number of negations ("you don't get a budget
-    without the data" is two, an affirmation)."""
-    norm = normalise(sentence)
-    if _NOT_A_NEGATION.search(norm):
-        norm = _NOT_A_NEGATION.sub(" ", norm)
-    return len(_NEGATION.findall(norm)) % 2 == 1
+    """True when the sentence denies something (see ``_denies``)."""
+    return _denies(normalise(sentence))
 
 
 def _lower_median(values: Sequence[int]) -> int:
     ordered = sorted(values)
     return ordered[(len(ordered) - 1) // 2]
+
+
+def _median(levels: Sequence[tuple[int, tuple]]) -> int:
+    """The middle level of (level, strength) pairs; with an even count, the level of the stronger of the
+    two middle ones (the lower when they are equally strong).
+
+    Why not the lower median: with two accounts, one at 5 named in the rubric's own words and one at 2
+    that only sounds a little like a description, the lower median always takes 2, so every even count
+    leans low; the evidence, not the position, should settle a tie.
+    """
+    ordered = sorted(levels, key=lambda pair: pair[0])
+    n = len(ordered)
+    if n % 2:
+        return ordered[n // 2][0]
+    low, high = ordered[n // 2 - 1], ordered[n // 2]
+    return high[0] if high[1] > low[1] else low[0]
 
 
 class OfflineRater:
@@ -145,11 +174,7 @@ class OfflineRater:
                 # the negation's scope: the same clause, a few words back ("no data catalog or inventory")
                 clause = re.split(r"[,;:.!?]| but | and then ", norm[: match.start()])[-1]
                 clause = " ".join(clause.split()[-NEGATION_WINDOW:])
-                negated = (
-                    not sig.self_negated
-                    and bool(_NEGATION.search(clause))
-                    and not _NOT_A_NEGATION.search(clause)
-                )
+                negated = not sig.self_negated and _denies(clause)
                 plain, neg = hits.setdefault(sig.indicator, ([], []))
                 (neg if negated else plain).append(sig.level)
         return hits
@@ -177,6 +202,11 @@ class OfflineRater:
                 by_similarity = int(np.floor(float((weights * levels).sum() / weights.sum()) + 0.5))
                 if plain:
                     level = max(plain)
+                    if level >= SIGNAL_FLOOR_FROM and not negated and not negative:
+                        # a phrase naming a practice that exists ("our continuity plan", "the data
+                        # champions") shows at least its level; what is said about the practice
+                        # ("updated after every drill, in city policy") can place it higher
+                        level = max(level, by_similarity)
                     if negated:  # "we have a shared drive but no data catalog": the negated level caps
                         level = min(level, min(negated) - 1) if min(negated) > min(plain) else level
                     by_signal = True
@@ -197,7 +227,7 @@ class OfflineRater:
     @staticmethod
     def _indicator_level(votes: list[_Vote]) -> tuple[int, dict[str, int], str]:
         """(level, {participant: level}, note) counting people, not mentions."""
-        per_person: dict[str, list[int]] = defaultdict(list)
+        per_person: dict[str, list[tuple[int, tuple]]] = defaultdict(list)
         roles: dict[str, str] = {}
         # A person's phrases that name a practice outweigh sentences that merely sound close to a
         # description: when someone has both, only the former set their level.
@@ -205,10 +235,11 @@ class OfflineRater:
         for vote in votes:
             if vote.item.participant in signalled and not vote.by_signal:
                 continue
-            per_person[vote.item.participant].extend([vote.level] * (SIGNAL_WEIGHT if vote.by_signal else 1))
+            per_person[vote.item.participant].append((vote.level, (vote.by_signal, vote.similarity)))
             roles[vote.item.participant] = vote.item.role_level
-        person_level = {p: _lower_median(lv) for p, lv in per_person.items()}
-        level = _lower_median(list(person_level.values()))
+        person_level = {p: _median(lv) for p, lv in per_person.items()}
+        strength = {p: max(s for _, s in lv) for p, lv in per_person.items()}
+        level = _median([(lvl, strength[p]) for p, lvl in person_level.items()])
         note = ""
         front = [lvl for p, lvl in person_level.items() if roles[p] in FRONTLINE_SIDE]
         lead = [lvl for p, lvl in person_level.items() if roles[p] in LEADERSHIP_SIDE]
