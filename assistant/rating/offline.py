@@ -9,8 +9,10 @@ For each sentence of each usable segment (instructions to the rater are screened
    of level 3 or above names a practice that exists, so it is a floor: what the sentence says about
    the practice can place it higher.
 2. *Similarity.* The sentence is embedded and compared with every indicator's per-level evidence
-   descriptions. A sentence speaks to the indicator it is closest to (above an absolute floor), and
-   to any indicator a signal of it matched; never to its second-closest. Without a signal the level
+   descriptions and with what each indicator is about (its name and description). A sentence speaks
+   to the indicator closest to it by its level texts when that indicator is also the closest by level
+   texts and topic together (and the sentence is close enough to one of its level texts), and to any
+   indicator a signal of it matched; never to its second-closest, nor to one the readings disagree on. Without a signal the level
    is the similarity-weighted level of that indicator's descriptions; a sentence that denies
    something ("we have no catalogue") is capped at 2, but a negation that affirms ("nothing goes
    live without a review", "nobody starts a survey until they have checked", "we didn't lose a
@@ -92,6 +94,7 @@ class _Signal:
 class _ComponentModel:
     component: Component
     descriptions: np.ndarray  # (indicators, 5, dim)
+    topics: np.ndarray  # (indicators, dim): each indicator's name and description, what it is about
     signals: list[_Signal]
 
 
@@ -125,6 +128,7 @@ class OfflineRater:
             comp = self.rubric.component(component_id)
             texts = [ind.levels[lvl] for ind in comp.indicators for lvl in range(1, 6)]
             vectors = self.embedder.encode(texts).reshape(len(comp.indicators), 5, -1)
+            topics = self.embedder.encode([f"{ind.name}: {ind.description}" for ind in comp.indicators])
             signals = []
             for ind in comp.indicators:
                 for key, phrases in ind.signals.items():
@@ -132,7 +136,7 @@ class OfflineRater:
                         norm = normalise(phrase)
                         pattern = re.compile(r"(?<![a-z0-9])" + re.escape(norm) + r"[a-z]{0,3}(?![a-z0-9])")
                         signals.append(_Signal(ind.id, int(key), pattern, bool(_NEGATION.search(norm))))
-            self._models[component_id] = _ComponentModel(comp, vectors, signals)
+            self._models[component_id] = _ComponentModel(comp, vectors, topics, signals)
         return self._models[component_id]
 
     # --- per sentence ------------------------------------------------------------------
@@ -159,17 +163,25 @@ class OfflineRater:
         vectors = self.embedder.encode([text for _, text in units])
         sims = np.einsum("nd,ild->nil", vectors, model.descriptions)  # (units, indicators, 5)
         best_per_indicator = sims.max(axis=2)
+        # Which indicator a sentence speaks to: the one closest to it by its level descriptions, provided
+        # it is also the closest by its level texts and what it is about (name and description) together.
+        # The level texts alone mislead ("use data to decide where to spend money" sounds like "residents
+        # use the published data", which is sharing); a sentence the two readings disagree on is not
+        # counted for any indicator without a signal.
+        aboutness = (best_per_indicator + vectors @ model.topics.T) / 2
         levels = np.arange(1, 6)
         for n, (item, sentence) in enumerate(units):
             hits = self._signal_hits(model, sentence)
             negative = _is_negative(sentence)
-            top = float(best_per_indicator[n].max())
+            closest = int(best_per_indicator[n].argmax())
+            if int(aboutness[n].argmax()) != closest:
+                closest = -1  # the two readings disagree: the sentence speaks to no indicator clearly
             for k, ind in enumerate(comp.indicators):
                 rel = float(best_per_indicator[n, k])
                 plain, negated = hits.get(ind.id, ([], []))
                 # a sentence speaks to its closest indicator only: "use data to decide where to spend"
                 # is about use, not also about sharing because it sounds a little like it
-                close = rel >= RELEVANCE_FLOOR and rel >= top
+                close = rel >= RELEVANCE_FLOOR and k == closest
                 if not (plain or negated or close):
                     continue
                 weights = np.exp(SOFTMAX_SCALE * (sims[n, k] - sims[n, k].max()))
