@@ -111,8 +111,9 @@ def _denies(norm: str) -> bool:
 
 
 def _is_negative(sentence: str) -> bool:
-    """True when the sentence denies something (see ``_denies``)."""
-    return _denies(normalise(sentence))
+    """True when a clause of the sentence denies something (see ``_denies``): "there are no rules, we
+    never check" is two denials, not an affirmation."""
+    return any(_denies(clause) for clause in re.split(r"[,;:]", normalise(sentence)))
 
 
 class OfflineRater:
