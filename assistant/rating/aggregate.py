@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 
 from assistant.rating.counts import FRONTLINE_SIDE, LEADERSHIP_SIDE
 from assistant.rating.schema import Citation, EvidenceItem, Side, Split
-from assistant.synthesis.breakdown import MIN_CELL
 
 CONFLICT_GAP = 2  # levels between two sides' accounts that count as a disagreement
 PER_INDICATOR = 4  # quotes shown per indicator
 PER_SIDE = 2  # quotes shown per side of a disagreement
+# The small-group rule (assistant/synthesis/breakdown.py's MIN_CELL; a stage cannot import another, and
+# tests/rating/test_aggregate_rule.py holds the two equal): no department under it is broken out.
+MIN_CELL = 5
 FRONTLINE_LABEL = "frontline staff and supervisors"
 LEADERSHIP_LABEL = "managers and executives"
 
@@ -108,8 +110,9 @@ def indicator_level(votes: list[Vote], conflict_gap: int | None = None) -> Indic
         people.setdefault(vote.item.participant, vote.item)
     person_level = {p: middle(levels) for p, levels in per_person.items()}
     strongest = {p: max(s for _, s in levels) for p, levels in per_person.items()}
-    result = IndicatorLevel(middle([(lvl, strongest[p]) for p, lvl in person_level.items()]), counted,
-                            person_level, strongest=strongest)
+    result = IndicatorLevel(
+        middle([(lvl, strongest[p]) for p, lvl in person_level.items()]), counted, person_level, strongest=strongest
+    )
 
     front = {p for p, item in people.items() if item.role_level in FRONTLINE_SIDE}
     lead = {p for p, item in people.items() if item.role_level in LEADERSHIP_SIDE}
@@ -120,33 +123,51 @@ def indicator_level(votes: list[Vote], conflict_gap: int | None = None) -> Indic
             everyone = result.level
             result.level = min(everyone, low + (high - low - 1) // 2)  # below the midpoint: lean lower
             lower = min(sides, key=lambda side: side.level)
-            result.split = Split(kind="role", sides=sides, followed=result.level, why=(
-                f"The two sides are {high - low} levels apart. The rule leans to the lower account ({lower.label}, "
-                f"level {lower.level}) and took level {result.level}"
-                + (f" rather than {everyone}, the middle of everyone's accounts" if everyone != result.level else "")
-                + ": a practice that one side of the organisation does not see is not yet in place across it."
-            ))
+            result.split = Split(
+                kind="role",
+                sides=sides,
+                followed=result.level,
+                why=(
+                    f"The two sides are {high - low} levels apart. The rule leans to the lower account ({lower.label}, "
+                    f"level {lower.level}) and took level {result.level}"
+                    + (
+                        f" rather than {everyone}, the middle of everyone's accounts"
+                        if everyone != result.level
+                        else ""
+                    )
+                    + ": a practice that one side of the organisation does not see is not yet in place across it."
+                ),
+            )
             return result
 
     departments: dict[str, set[str]] = defaultdict(set)
     for p, item in people.items():
         if item.department:
             departments[item.department].add(p)
-    large = [_build_side(dept, members, result) for dept, members in sorted(departments.items())
-             if len(members) >= MIN_CELL]
+    large = [
+        _build_side(dept, members, result) for dept, members in sorted(departments.items()) if len(members) >= MIN_CELL
+    ]
     if len(large) >= 2:
         lowest = min(large, key=lambda side: side.level)
         highest = max(large, key=lambda side: side.level)
         if highest.level - lowest.level >= conflict_gap:
-            result.split = Split(kind="department", sides=[lowest, highest], followed=result.level, why=(
-                f"{lowest.label} and {highest.label} are {highest.level - lowest.level} levels apart. The rule took "
-                f"level {result.level}, the middle of all {len(person_level)} people's accounts: practice that "
-                "differs by department is not yet organisation-wide, and the difference is for you to weigh."
-            ))
+            result.split = Split(
+                kind="department",
+                sides=[lowest, highest],
+                followed=result.level,
+                why=(
+                    f"{lowest.label} and {highest.label} are {highest.level - lowest.level} levels apart. "
+                    "The rule took "
+                    f"level {result.level}, the middle of all {len(person_level)} people's accounts: practice that "
+                    "differs by department is not yet organisation-wide, and the difference is for you to weigh."
+                ),
+            )
     return result
 
 
-def pick_citations(indicators: dict[str, IndicatorLevel], per_indicator: int = PER_INDICATOR) -> dict[str, list[Citation]]:
+def pick_citations(
+    indicators: dict[str, IndicatorLevel], per_indicator: int = PER_INDICATOR
+) -> dict[str, list[Citation]]:
     """Quotes per indicator from the votes its level rests on: one per participant, nearest the level
     first, then signal matches, then a theme not yet cited for it, then the closest to its descriptions.
 

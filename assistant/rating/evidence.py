@@ -39,7 +39,8 @@ _INSTRUCTION_PATTERNS = [
     r"[^.!?\n]{0,30}\b(must|should|shall|has to|needs to|is required to|debe|deber[aá])\b",
     r"\b(output|assign|confirm|treat|return|asignar|otorgar)\b[^.!?\n]{0,40}\b(level|nivel|rating|score)\s*[1-5]\b",
     r"\b(rate|score|grade)\s+(everything|all|every\s+\w+|each\s+\w+)\b[^.!?\n]{0,30}\b(level\s*)?[1-5]\b",
-    r"\b(all|every|each|todos los)\s+(indicators?|components?|indicadores?|componentes?)\s+(are|is|at|as|should|must|son|est[aá]n)"
+    r"\b(all|every|each|todos los)\s+(indicators?|components?|indicadores?|componentes?)"
+    r"\s+(are|is|at|as|should|must|son|est[aá]n)"
     r"\s+(at\s+)?(level|nivel)\s*[1-5]\b",
     r"\b(there is |theres )?(sufficient|enough|insufficient) evidence for this (component|indicator)\b",
     r"\bcite (segment|evidence|the segment)\s+\S+",

@@ -12,9 +12,9 @@ For each sentence of each usable segment (instructions to the rater are screened
    descriptions and with what each indicator is about (its name and description). A sentence speaks
    to the indicator closest to it by its level texts when that indicator is also the closest by level
    texts and topic together (and the sentence is close enough to one of its level texts), and to any
-   indicator a signal of it matched; never to its second-closest, nor to one the readings disagree on. Without a signal the level
-   is the similarity-weighted level of that indicator's descriptions; a sentence that denies
-   something ("we have no catalogue") is capped at 2, but a negation that affirms ("nothing goes
+   indicator a signal of it matched; never to its second-closest, nor to one the readings disagree
+   on. Without a signal the level is the similarity-weighted level of that indicator's descriptions;
+   a sentence that denies something ("we have no catalogue") is capped at 2, but a negation that affirms ("nothing goes
    live without a review", "nobody starts a survey until they have checked", "we didn't lose a
    single report") is not a denial.
 
@@ -40,7 +40,6 @@ from assistant.embeddings import Embedder
 from assistant.rating.aggregate import IndicatorLevel, Vote, indicator_level, pick_citations
 from assistant.rating.counts import explain_confidence, finish_counts, voice_mix
 from assistant.rating.evidence import Screened, screen, thin_reason
-from assistant.rating.validate import MIN_QUOTE_CHARS
 from assistant.rating.schema import (
     INSUFFICIENT,
     PROPOSED,
@@ -49,6 +48,7 @@ from assistant.rating.schema import (
     Proposal,
     VoiceMix,
 )
+from assistant.rating.validate import MIN_QUOTE_CHARS
 from assistant.rubric import Component, Rubric
 
 ENGINE = "offline"
@@ -209,7 +209,6 @@ class OfflineRater:
                 evidence[ind.id].votes.append(Vote(item, sentence, max(1, min(5, level)), by_signal, rel))
         return evidence
 
-
     # --- the proposal ------------------------------------------------------------------
 
     def rate(self, component_id: str, items: Sequence[EvidenceItem]) -> Proposal:
@@ -228,8 +227,13 @@ class OfflineRater:
         base = dict(component=component_id, engine=ENGINE, excluded=excluded)
         reason = thin_reason(usable_items, minimum)
         if reason:
-            return Proposal(status=INSUFFICIENT, rationale=reason + _excluded_note(excluded),
-                            voice_mix=voice_mix(usable_items, []), indicators=_empty(comp), **base)
+            return Proposal(
+                status=INSUFFICIENT,
+                rationale=reason + _excluded_note(excluded),
+                voice_mix=voice_mix(usable_items, []),
+                indicators=_empty(comp),
+                **base,
+            )
 
         evidence = self._votes(self._model(component_id), _units(usable))
         found: dict[str, IndicatorLevel] = {
@@ -244,34 +248,50 @@ class OfflineRater:
             got = found.get(ind.id)
             split = got.split if got else None
             if split is not None:
-                split = split.model_copy(update={"if_sides": [
-                    rule.level_for([side.level if i == ind.id else lvl for i, lvl in levels.items()])
-                    for side in split.sides
-                ]})
-            indicators.append(IndicatorResult(
-                indicator_id=ind.id,
-                judgment=rule.judgment(levels[ind.id], level),
-                evidence_level=levels[ind.id],
-                segment_ids=sorted({v.item.id for v in got.counted}, key=order) if got else [],
-                citations=quotes.get(ind.id, []),
-                split=split,
-            ))
+                split = split.model_copy(
+                    update={
+                        "if_sides": [
+                            rule.level_for([side.level if i == ind.id else lvl for i, lvl in levels.items()])
+                            for side in split.sides
+                        ]
+                    }
+                )
+            indicators.append(
+                IndicatorResult(
+                    indicator_id=ind.id,
+                    judgment=rule.judgment(levels[ind.id], level),
+                    evidence_level=levels[ind.id],
+                    segment_ids=sorted({v.item.id for v in got.counted}, key=order) if got else [],
+                    citations=quotes.get(ind.id, []),
+                    split=split,
+                )
+            )
         mix = finish_counts(indicators, usable_items)
         all_citations = _dedupe([c for ind in indicators for c in ind.citations])
 
         if level is None or mix.participants < minimum.participants:
             with_evidence = sum(1 for v in levels.values() if v is not None)
-            why = (f"only {with_evidence} indicator(s) have evidence; the rule needs {rule.min_indicators_with_evidence}"
-                   if level is None else
-                   f"the matched evidence comes from {mix.participants} participant(s); "
-                   f"the rubric asks for {minimum.participants}")
+            why = (
+                f"only {with_evidence} indicator(s) have evidence; the rule needs {rule.min_indicators_with_evidence}"
+                if level is None
+                else f"the matched evidence comes from {mix.participants} participant(s); "
+                f"the rubric asks for {minimum.participants}"
+            )
             for ind in indicators:
                 ind.judgment = rule.judgment(ind.evidence_level, None)
-            return Proposal(status=INSUFFICIENT, level=None, indicators=indicators, citations=all_citations,
-                            voice_mix=mix, rationale=f"insufficient evidence: {why}." + _excluded_note(excluded), **base)
+            return Proposal(
+                status=INSUFFICIENT,
+                level=None,
+                indicators=indicators,
+                citations=all_citations,
+                voice_mix=mix,
+                rationale=f"insufficient evidence: {why}." + _excluded_note(excluded),
+                **base,
+            )
 
-        proposal = Proposal(status=PROPOSED, level=level, indicators=indicators, citations=all_citations,
-                            voice_mix=mix, **base)
+        proposal = Proposal(
+            status=PROPOSED, level=level, indicators=indicators, citations=all_citations, voice_mix=mix, **base
+        )
         proposal.rationale = _rationale(self.rubric, comp, level, proposal) + _excluded_note(excluded)
         proposal.confidence = _confidence(indicators, found, mix)
         return proposal
@@ -305,8 +325,7 @@ def _empty(comp: Component) -> list[IndicatorResult]:
 def _excluded_note(excluded: list[str]) -> str:
     if not excluded:
         return ""
-    return (" Left out as instructions to the rater rather than evidence: "
-            + ", ".join(f"[{e}]" for e in excluded) + ".")
+    return " Left out as instructions to the rater rather than evidence: " + ", ".join(f"[{e}]" for e in excluded) + "."
 
 
 def _people(n: int) -> str:
@@ -326,8 +345,10 @@ def _rationale(rubric: Rubric, comp: Component, level: int, proposal: Proposal) 
     for ind in with_evidence:
         name = comp.indicator(ind.indicator_id).name
         cites = "".join(f"[{c.segment_id}]" for c in ind.citations)
-        text = (f"{name}: evidence at level {ind.evidence_level} from {_people(ind.participants)} {cites} "
-                f"({ind.judgment.replace('_', ' ')})")
+        text = (
+            f"{name}: evidence at level {ind.evidence_level} from {_people(ind.participants)} {cites} "
+            f"({ind.judgment.replace('_', ' ')})"
+        )
         if ind.split is not None:
             sides = " and ".join(f"{side.label} at level {side.level}" for side in ind.split.sides)
             text += f"; {sides} disagree, the rule followed level {ind.split.followed}"
@@ -344,11 +365,10 @@ def _confidence(indicators: list[IndicatorResult], found: dict[str, IndicatorLev
     rated = [i for i in indicators if i.evidence_level is not None]
     if not rated:
         return 0.0
-    agreement = np.mean([
-        np.mean([v == i.evidence_level for v in found[i.indicator_id].person_level.values()]) for i in rated
-    ])
+    agreement = np.mean(
+        [np.mean([v == i.evidence_level for v in found[i.indicator_id].person_level.values()]) for i in rated]
+    )
     signal_share = np.mean([np.mean([v.by_signal for v in found[i.indicator_id].counted]) for i in rated])
     coverage = len(rated) / len(indicators)
     voices = min(1.0, mix.participants / 4)
     return round(float(0.35 * agreement + 0.25 * coverage + 0.2 * signal_share + 0.2 * voices), 2)
-

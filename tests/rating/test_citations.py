@@ -38,11 +38,21 @@ def test_offline_cites_each_sentence_under_the_indicator_it_speaks_to(rater):
     labelled = [
         ("ana", "frontline", "We keep one list of every dataset in the city, with an owner for each.", "dlc_inventory"),
         ("ben", "manager", "There is a catalogue of all our datasets and who looks after them.", "dlc_inventory"),
-        ("cy", "frontline", "Every department writes addresses and dates to the same written standard.", "dlc_standards"),
+        (
+            "cy",
+            "frontline",
+            "Every department writes addresses and dates to the same written standard.",
+            "dlc_standards",
+        ),
         ("dee", "supervisor", "We all follow the city glossary and the address standard.", "dlc_standards"),
         ("eve", "frontline", "I still re-type the work orders from paper into the billing system.", "dlc_flow"),
         ("fay", "frontline", "Records are copied by hand between the two systems every day.", "dlc_flow"),
-        ("gus", "manager", "Managers look at the performance dashboard before deciding where the budget goes.", "dlc_use"),
+        (
+            "gus",
+            "manager",
+            "Managers look at the performance dashboard before deciding where the budget goes.",
+            "dlc_use",
+        ),
         ("hal", "executive", "The dashboard numbers decided where we sent the crews last winter.", "dlc_use"),
     ]
     evidence = items([(p, r, t) for p, r, t, _ in labelled])
@@ -57,20 +67,43 @@ def test_offline_cites_each_sentence_under_the_indicator_it_speaks_to(rater):
 
 
 def test_the_validator_refuses_a_quote_cited_under_three_indicators(rubric):
-    evidence = items([
-        ("ana", "frontline", "We have a written data policy on retention and privacy."),
-        ("ben", "manager", "The governance committee has a charter and meets every month."),
-    ])
+    evidence = items(
+        [
+            ("ana", "frontline", "We have a written data policy on retention and privacy."),
+            ("ben", "manager", "The governance committee has a charter and meets every month."),
+        ]
+    )
     quote = Citation(segment_id="E-1", quote="We have a written data policy")
     other = Citation(segment_id="E-2", quote="The governance committee has a charter")
     ids = ["gov_policies", "gov_body", "gov_stewards", "gov_quality", "gov_access"]
-    indicators = [IndicatorResult(indicator_id=i, judgment="met", evidence_level=3, segment_ids=["E-1", "E-2"],
-                                  citations=[quote, other] if n == 0 else [quote]) for n, i in enumerate(ids[:3])]
+    indicators = [
+        IndicatorResult(
+            indicator_id=i,
+            judgment="met",
+            evidence_level=3,
+            segment_ids=["E-1", "E-2"],
+            citations=[quote, other] if n == 0 else [quote],
+        )
+        for n, i in enumerate(ids[:3])
+    ]
     indicators += [IndicatorResult(indicator_id=i, judgment="no_evidence") for i in ids[3:]]
-    proposal = Proposal(component="governance_structures", status="proposed", level=3, indicators=indicators,
-                        rationale="Policy [E-1] and committee [E-2].")
+    proposal = Proposal(
+        component="governance_structures",
+        status="proposed",
+        level=3,
+        indicators=indicators,
+        rationale="Policy [E-1] and committee [E-2].",
+    )
     errors = validate_proposal(proposal, rubric, evidence)
     assert any("cited under 3 indicators" in e for e in errors), errors
-    two = proposal.model_copy(update={"indicators": [indicators[0], indicators[1].model_copy(
-        update={"citations": [quote]}), indicators[2].model_copy(update={"citations": [other]}), *indicators[3:]]})
+    two = proposal.model_copy(
+        update={
+            "indicators": [
+                indicators[0],
+                indicators[1].model_copy(update={"citations": [quote]}),
+                indicators[2].model_copy(update={"citations": [other]}),
+                *indicators[3:],
+            ]
+        }
+    )
     assert validate_proposal(two, rubric, evidence) == []

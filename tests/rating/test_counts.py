@@ -23,8 +23,14 @@ EVIDENCE = [
 
 def hand_made() -> list[IndicatorResult]:
     def ind(iid: str, level: int | None, ids: list[str], quoted: list[str]) -> IndicatorResult:
-        return IndicatorResult(indicator_id=iid, judgment="met" if level else "no_evidence", evidence_level=level,
-                               segment_ids=ids, citations=[Citation(segment_id=i, quote="x" * 12) for i in quoted])
+        return IndicatorResult(
+            indicator_id=iid,
+            judgment="met" if level else "no_evidence",
+            evidence_level=level,
+            segment_ids=ids,
+            citations=[Citation(segment_id=i, quote="x" * 12) for i in quoted],
+        )
+
     return [
         ind("gov_policies", 3, ["E-1", "E-2", "E-3"], ["E-1"]),  # ana (2 segments), ben: 2 people, 3 segments
         ind("gov_body", 3, ["E-4", "E-5"], ["E-4"]),  # cy: 1 person, 2 segments
@@ -40,30 +46,41 @@ def test_counts_of_a_hand_made_proposal_match_the_hand_computed_values():
     assert [(i.participants, i.segments) for i in indicators] == [(2, 3), (1, 2), (2, 2), (0, 0), (0, 0)]
     # headline: the union E-1..E-5 is ana, ben, cy (dee's E-6 is not evidence of any indicator)
     assert mix.participants == 3 and mix.quoted == 2  # E-1/E-2 are ana's, E-4 is cy's
-    assert mix.departments == {"Finance": 1, "Parks": 2} and mix.role_levels == {"frontline": 1, "manager": 1,
-                                                                                   "supervisor": 1}
+    assert mix.departments == {"Finance": 1, "Parks": 2} and mix.role_levels == {
+        "frontline": 1,
+        "manager": 1,
+        "supervisor": 1,
+    }
     assert sum(mix.departments.values()) == sum(mix.role_levels.values()) == mix.participants
     assert all(i.participants <= mix.participants for i in indicators)
     assert (mix.input_participants, mix.input_segments) == (4, 6)
-    proposal = Proposal(component="governance_structures", status="proposed", level=3, indicators=indicators,
-                        voice_mix=mix)
+    proposal = Proposal(
+        component="governance_structures", status="proposed", level=3, indicators=indicators, voice_mix=mix
+    )
     assert explain_confidence(proposal) == "3 of 5 indicators, 3 people, 2 departments, frontline and leadership agree"
 
 
 def test_a_split_and_a_one_sided_voice_mix_are_said_in_words():
     indicators = hand_made()
-    indicators[0].split = Split(kind="role", followed=2, why="", sides=[
-        Side(label="frontline staff and supervisors", level=2, participants=1),
-        Side(label="managers and executives", level=4, participants=1)])
+    indicators[0].split = Split(
+        kind="role",
+        followed=2,
+        why="",
+        sides=[
+            Side(label="frontline staff and supervisors", level=2, participants=1),
+            Side(label="managers and executives", level=4, participants=1),
+        ],
+    )
     mix = finish_counts(indicators, EVIDENCE)
-    proposal = Proposal(component="governance_structures", status="proposed", level=3, indicators=indicators,
-                        voice_mix=mix)
+    proposal = Proposal(
+        component="governance_structures", status="proposed", level=3, indicators=indicators, voice_mix=mix
+    )
     assert explain_confidence(proposal).endswith("frontline and leadership disagree on 1 indicator")
     frontline_only = [i for i in EVIDENCE if i.role_level in ("frontline", "supervisor")]
     only = finish_counts(hand_made(), frontline_only)
-    assert explain_confidence(Proposal(component="governance_structures", status="proposed", level=2,
-                                       indicators=hand_made(), voice_mix=only)).endswith(
-        "frontline and supervisor voices only")
+    assert explain_confidence(
+        Proposal(component="governance_structures", status="proposed", level=2, indicators=hand_made(), voice_mix=only)
+    ).endswith("frontline and supervisor voices only")
 
 
 def test_tally_counts_people_once_and_ignores_unknown_ids():
@@ -72,18 +89,30 @@ def test_tally_counts_people_once_and_ignores_unknown_ids():
 
 
 def test_an_llm_reply_gets_its_counts_from_its_citations_not_from_the_model():
-    reply = LLMRating.model_validate({
-        "indicators": [
-            {"indicator_id": "gov_policies", "evidence_level": 3, "judgment": "met",
-             "citations": [{"segment_id": "E-1", "quote": "a" * 12}, {"segment_id": "E-3", "quote": "c" * 12}]},
-            {"indicator_id": "gov_body", "evidence_level": 3, "judgment": "met",
-             "citations": [{"segment_id": "E-4", "quote": "d" * 12}, {"segment_id": "E-5", "quote": "e" * 12}]},
-            {"indicator_id": "gov_stewards", "evidence_level": None, "judgment": "no_evidence", "citations": []},
-            {"indicator_id": "gov_quality", "evidence_level": None, "judgment": "no_evidence", "citations": []},
-            {"indicator_id": "gov_access", "evidence_level": None, "judgment": "no_evidence", "citations": []},
-        ],
-        "level": 3, "rationale": "[E-1] [E-4]", "confidence": 0.9,
-    })
+    reply = LLMRating.model_validate(
+        {
+            "indicators": [
+                {
+                    "indicator_id": "gov_policies",
+                    "evidence_level": 3,
+                    "judgment": "met",
+                    "citations": [{"segment_id": "E-1", "quote": "a" * 12}, {"segment_id": "E-3", "quote": "c" * 12}],
+                },
+                {
+                    "indicator_id": "gov_body",
+                    "evidence_level": 3,
+                    "judgment": "met",
+                    "citations": [{"segment_id": "E-4", "quote": "d" * 12}, {"segment_id": "E-5", "quote": "e" * 12}],
+                },
+                {"indicator_id": "gov_stewards", "evidence_level": None, "judgment": "no_evidence", "citations": []},
+                {"indicator_id": "gov_quality", "evidence_level": None, "judgment": "no_evidence", "citations": []},
+                {"indicator_id": "gov_access", "evidence_level": None, "judgment": "no_evidence", "citations": []},
+            ],
+            "level": 3,
+            "rationale": "[E-1] [E-4]",
+            "confidence": 0.9,
+        }
+    )
     proposal = to_proposal(reply, "governance_structures", EVIDENCE, "model", "v1", [])
     assert [(i.participants, i.segments) for i in proposal.indicators[:2]] == [(2, 2), (1, 2)]
     assert proposal.voice_mix.participants == 3 and proposal.voice_mix.quoted == 3
@@ -91,14 +120,32 @@ def test_an_llm_reply_gets_its_counts_from_its_citations_not_from_the_model():
 
 
 def test_an_offline_proposal_says_the_same_numbers_in_its_headline_indicators_and_voice_mix(rater, rubric):
-    evidence = items([
-        ("ana", "frontline", "Policy compliance is measured and we get a yearly compliance report; breaches are followed up."),
-        ("ben", "executive", "The governance committee keeps a decision log and reviews quality and risk measures."),
-        ("cy", "manager", "Our stewards have protected time each week and their quality work is measured."),
-        ("dee", "frontline", "We run a quality audit every quarter, time to fix is tracked, errors traced to the root cause."),
-        ("cy", "manager", "Access to sensitive records is reviewed every six months and each release gets a privacy review."),
-        ("eve", "supervisor", "Quality problems are logged and the time to fix them is reported to the committee."),
-    ])
+    evidence = items(
+        [
+            (
+                "ana",
+                "frontline",
+                "Policy compliance is measured and we get a yearly compliance report; breaches are followed up.",
+            ),
+            (
+                "ben",
+                "executive",
+                "The governance committee keeps a decision log and reviews quality and risk measures.",
+            ),
+            ("cy", "manager", "Our stewards have protected time each week and their quality work is measured."),
+            (
+                "dee",
+                "frontline",
+                "We run a quality audit every quarter, time to fix is tracked, errors traced to the root cause.",
+            ),
+            (
+                "cy",
+                "manager",
+                "Access to sensitive records is reviewed every six months and each release gets a privacy review.",
+            ),
+            ("eve", "supervisor", "Quality problems are logged and the time to fix them is reported to the committee."),
+        ]
+    )
     proposal = rater.rate("governance_structures", evidence)
     assert proposal.status == "proposed"
     mix = proposal.voice_mix
@@ -115,6 +162,8 @@ def test_an_offline_proposal_says_the_same_numbers_in_its_headline_indicators_an
     comp = rubric.component("governance_structures")
     for ind in rated:
         name = re.escape(comp.indicator(ind.indicator_id).name)
-        said = re.search(rf"{name}: evidence at level {ind.evidence_level} from (\d+) (?:people|person)", proposal.rationale)
+        said = re.search(
+            rf"{name}: evidence at level {ind.evidence_level} from (\d+) (?:people|person)", proposal.rationale
+        )
         assert said and int(said.group(1)) == ind.participants
     assert explain_confidence(proposal).startswith(f"{len(rated)} of 5 indicators, {mix.participants} people")

@@ -18,16 +18,35 @@ from tests.routes.test_review_routes import seed_interviews
 # Leadership describes monitored pipelines and dashboards behind decisions (level 4); frontline staff
 # describe re-typing and hand-built reports (level 1): the accounts disagree on flow and use.
 CONFLICT = [
-    ("exec1", "executive", "Our data moves through automated pipelines and we get an alert when one fails. "
-                           "We review the dashboard every week in the performance meeting."),
-    ("exec2", "executive", "Most records come in through an API now, with a data pipeline that runs overnight. "
-                           "The numbers changed the decision on snow routes last winter."),
-    ("exec3", "manager", "Everything is automated between the permit and billing systems. "
-                         "We review the dashboard every week against our targets."),
-    ("f1", "frontline", "I re-type the same work orders from paper forms into two systems every day. "
-                        "We build the report by hand when council asks."),
-    ("f2", "frontline", "We email it around and copy and paste between spreadsheets. "
-                        "Nobody looks at it, we count it manually."),
+    (
+        "exec1",
+        "executive",
+        "Our data moves through automated pipelines and we get an alert when one fails. "
+        "We review the dashboard every week in the performance meeting.",
+    ),
+    (
+        "exec2",
+        "executive",
+        "Most records come in through an API now, with a data pipeline that runs overnight. "
+        "The numbers changed the decision on snow routes last winter.",
+    ),
+    (
+        "exec3",
+        "manager",
+        "Everything is automated between the permit and billing systems. "
+        "We review the dashboard every week against our targets.",
+    ),
+    (
+        "f1",
+        "frontline",
+        "I re-type the same work orders from paper forms into two systems every day. "
+        "We build the report by hand when council asks.",
+    ),
+    (
+        "f2",
+        "frontline",
+        "We email it around and copy and paste between spreadsheets. Nobody looks at it, we count it manually.",
+    ),
 ]
 
 
@@ -46,7 +65,8 @@ def section(page: str, name: str) -> str:
 
 
 def test_each_quote_shows_the_indicator_it_is_cited_for_and_the_counts_add_up(
-        consultant_client, engine, session, rubric, embedder):
+    consultant_client, engine, session, rubric, embedder
+):
     engagement, stored = rate(engine, session, rubric, embedder, "governance_structures", GOV_HIGH)
     assert stored.status == "proposed"
     comp = rubric.component("governance_structures")
@@ -58,10 +78,12 @@ def test_each_quote_shows_the_indicator_it_is_cited_for_and_the_counts_add_up(
     for ref, body in items:
         quote = html.unescape(re.search(r"<blockquote>“(.*?)”</blockquote>", body, re.S).group(1))
         shown_for = re.findall(r'<span data-indicator="([a-z_]+)"><strong>(.*?)</strong>, level (\d)', body)
-        expected = [ind for ind in stored.indicators for c in ind["citations"]
-                    if (c["segment_id"], c["quote"]) == (ref, quote)]
+        expected = [
+            ind for ind in stored.indicators for c in ind["citations"] if (c["segment_id"], c["quote"]) == (ref, quote)
+        ]
         assert [(i, html.unescape(n), int(lvl)) for i, n, lvl in shown_for] == [
-            (ind["indicator_id"], comp.indicator(ind["indicator_id"]).name, ind["evidence_level"]) for ind in expected]
+            (ind["indicator_id"], comp.indicator(ind["indicator_id"]).name, ind["evidence_level"]) for ind in expected
+        ]
         # the indicator's evidence at that level is next to the quote
         for ind in expected:
             assert comp.indicator(ind["indicator_id"]).levels[ind["evidence_level"]] in html.unescape(body)
@@ -72,15 +94,18 @@ def test_each_quote_shows_the_indicator_it_is_cited_for_and_the_counts_add_up(
     for ind in stored.indicators:
         if ind["evidence_level"]:
             row = re.search(rf'data-indicator="{ind["indicator_id"]}">(.*?)</tr>', table, re.S).group(1)
-            assert f"{ind['participants']} {'person' if ind['participants'] == 1 else 'people'}, " \
-                   f"{ind['segments']} segment(s)" in row
+            assert (
+                f"{ind['participants']} {'person' if ind['participants'] == 1 else 'people'}, "
+                f"{ind['segments']} segment(s)" in row
+            )
     rated = sum(1 for ind in stored.indicators if ind["evidence_level"])
     confidence = re.search(r'<p id="confidence">(.*?)</p>', page, re.S).group(1)
     assert f"{rated} of 5 indicators, {mix['participants']} people" in confidence
 
 
 def test_disagreement_is_shown_side_by_side_and_the_consultant_can_follow_either_side(
-        consultant_client, engine, session, rubric, embedder):
+    consultant_client, engine, session, rubric, embedder
+):
     engagement, stored = rate(engine, session, rubric, embedder, "data_life_cycle", CONFLICT)
     split = [ind for ind in stored.indicators if ind.get("split")]
     assert split, stored.rationale
@@ -88,8 +113,9 @@ def test_disagreement_is_shown_side_by_side_and_the_consultant_can_follow_either
     page = consultant_client.get(url).text
     box = section(page, "disagreements")
     for ind in split:
-        block = re.search(rf'<article class="disagreement" data-indicator="{ind["indicator_id"]}">(.*?)</article>',
-                          box, re.S).group(1)
+        block = re.search(
+            rf'<article class="disagreement" data-indicator="{ind["indicator_id"]}">(.*?)</article>', box, re.S
+        ).group(1)
         sides = re.findall(r'<div class="side" data-side="\d">(.*?)</div>', block, re.S)
         assert len(sides) == 2
         for shown, side in zip(sides, ind["split"]["sides"]):
@@ -105,9 +131,17 @@ def test_disagreement_is_shown_side_by_side_and_the_consultant_can_follow_either
     forms = re.findall(r'name="level" value="(\d)">\s*<label for="(side-[a-z_]+-\d)"', box)
     assert forms, "a form per side that changes the level"
     level, field = forms[0]
-    r = consultant_client.post(f"/engagements/{engagement.id}/review/data_life_cycle/decide", data={
-        "csrf_token": csrf_of(page), "proposal_id": stored.id, "action": "change", "level": level,
-        "rationale": "Leadership's dashboards are real; the frontline has not seen them yet."}, follow_redirects=True)
+    r = consultant_client.post(
+        f"/engagements/{engagement.id}/review/data_life_cycle/decide",
+        data={
+            "csrf_token": csrf_of(page),
+            "proposal_id": stored.id,
+            "action": "change",
+            "level": level,
+            "rationale": "Leadership's dashboards are real; the frontline has not seen them yet.",
+        },
+        follow_redirects=True,
+    )
     assert r.status_code == 200 and "Decision recorded" in r.text
     decision = session.exec(select(Decision).where(Decision.proposal_id == stored.id)).one()
     assert decision.final_level == int(level) and decision.action == "change"
