@@ -35,6 +35,8 @@ import yaml
 from _data import ROOT
 from sklearn.metrics import cohen_kappa_score
 
+from assistant.config import Settings
+from assistant.embeddings import Embedder
 from assistant.rating.offline import OfflineRater, normalise
 from assistant.rating.schema import EvidenceItem, Proposal
 from assistant.rating.validate import validate_proposal
@@ -140,6 +142,57 @@ def print_table(rows: list[tuple[dict, float | None]]) -> None:
               f"{'' if secs is None else f'{secs:.1f}':>6}")
 
 
+def demo_figures(settings: Settings, rubric: Rubric, embedder: Embedder) -> None:
+    """Rate the demo engagement (seeded into a scratch database, segmented, not clustered) with the offline
+    engine and print, per component: the proposed level, the mean level the demo's answers were written at
+    (each person's mean, then the mean over people),
+    the people behind the headline and behind each indicator, and quotes cited more than once."""
+    import tempfile
+
+    from sqlmodel import Session, col, select
+
+    from assistant.db import make_engine, migrate
+    from assistant.demo import DEMO_ORG, DEPARTMENTS, ROSTER, load_answer_bank, seed_demo_interviews
+    from assistant.engagements import create_engagement
+    from assistant.models import Participant, RatingProposal, Segment, Turn
+    from assistant.rating.run import propose_for_engagement
+    from assistant.synthesis.run import refresh_segments
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/demo.db"
+        migrate(url)
+        db = make_engine(url)
+        with Session(db) as session:
+            engagement = create_engagement(session, DEMO_ORG, DEPARTMENTS, roster=ROSTER)
+            seed_demo_interviews(session, settings, engagement)
+            session.commit()
+            refresh_segments(session, engagement.id)  # evidence segments, as synthesis makes them (no themes)
+            session.commit()
+            engagement_id = engagement.id
+        propose_for_engagement(db, engagement_id, OfflineRater(rubric, embedder))
+        bank = load_answer_bank()
+        written = {e.text.strip(): e.level for entries in [*bank.answers.values(), *bank.follow_ups.values()]
+                   for e in entries if e.level is not None}
+        with Session(db) as session:
+            rows = session.exec(select(RatingProposal).where(col(RatingProposal.superseded).is_(False))).all()
+            segments = session.exec(
+                select(Segment, Participant, Turn).join(Participant).join(Turn, col(Turn.id) == Segment.turn_id)
+            ).all()
+        print("\ndemo engagement (offline): proposed level vs the level its answers were written at")
+        print(f"{'component':<24} {'level':>5} {'written':>8} {'people':>7} {'per indicator':<22} {'repeats':>7}")
+        for row in sorted(rows, key=lambda r: r.component):
+            per_person: dict[int, list[int]] = {}
+            for seg, person, turn in segments:
+                level = written.get(turn.text.strip())
+                if seg.component == row.component and level is not None:
+                    per_person.setdefault(person.id, []).append(level)
+            means = [statistics.mean(v) for v in per_person.values()]
+            quotes = Counter((c["segment_id"], c["quote"]) for ind in row.indicators for c in ind["citations"])
+            per_ind = ",".join(str(ind.get("participants", "?")) for ind in row.indicators)
+            print(f"{row.component:<24} {row.level!s:>5} {statistics.mean(means) if means else float('nan'):>8.2f} "
+                  f"{row.voice_mix.get('participants', 0):>7} {per_ind:<22} {sum(n > 1 for n in quotes.values()):>7}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", type=Path, default=SETS)
@@ -147,9 +200,9 @@ def main() -> None:
     parser.add_argument("--llm-model", default=os.environ.get("DM3_LLM_MODEL"))
     parser.add_argument("--llm-timeout", type=float, default=120.0)
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per set")
+    parser.add_argument("--demo", action="store_true", help="also rate the demo engagement (seeded in a scratch db)")
     args = parser.parse_args()
 
-    from assistant.config import Settings
     from assistant.embeddings import get_embedder
 
     settings = Settings(_env_file=None)
@@ -213,6 +266,8 @@ def main() -> None:
           f"mean signed error {off['mse']:+.2f} vs {base['mse']:+.2f}")
     print("signed: mean of engine level minus hand-set level over the sets the engine rated (negative = leans low).")
     print("median-3: always level 3, thin sets included; median*: level 3 but told which sets are thin.")
+    if args.demo:
+        demo_figures(settings, rubric, embedder)
 
 
 if __name__ == "__main__":

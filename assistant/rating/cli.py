@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
+from assistant.rating.counts import explain_confidence
 from assistant.rating.schema import EvidenceItem, Proposal, Rater
 from assistant.rubric import COMPONENT_IDS
 
@@ -51,5 +52,7 @@ def rate_evidence(evidence: EvidenceFile, rater: Rater, out: Path) -> Proposal:
     proposal = rater.rate(evidence.component, evidence.segments)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(proposal.file_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    data = proposal.file_dict()
+    data["confidence_note"] = explain_confidence(proposal)
+    out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return proposal

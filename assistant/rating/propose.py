@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from assistant.llm import LLMClient, LLMFailed
 from assistant.privacy import ADDRESS_PATTERN
 from assistant.prompts import NEUTRAL_LT, load_prompt
-from assistant.rating.evidence import screen, thin_reason, voice_mix
+from assistant.rating.counts import finish_counts, voice_mix
+from assistant.rating.evidence import screen, thin_reason
 from assistant.rating.schema import (
     FAILED,
     INSUFFICIENT,
@@ -73,7 +74,8 @@ def original_quote(quote: str, text: str) -> str:
 def to_proposal(reply: LLMRating, component: str, items: Sequence[EvidenceItem], engine: str,
                 prompt_version: str, excluded: list[str]) -> Proposal:
     """A ``Proposal`` from the model's reply: quotes mapped back to the stored text, status from the
-    level, voice mix from the cited segments (what the model must not be trusted to count)."""
+    level, every count from the cited segments (what the model must not be trusted to count): an
+    indicator's evidence is what it cites."""
     by_id = {i.id: i for i in items}
     indicators = []
     for ind in reply.indicators:
@@ -99,7 +101,7 @@ def to_proposal(reply: LLMRating, component: str, items: Sequence[EvidenceItem],
         citations=all_citations,
         rationale=reply.rationale.strip(),
         confidence=max(0.0, min(1.0, float(reply.confidence))),
-        voice_mix=voice_mix(items, [c.segment_id for c in all_citations]),
+        voice_mix=finish_counts(indicators, items),
         engine=engine,
         prompt_version=prompt_version,
         excluded=excluded,

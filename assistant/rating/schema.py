@@ -54,8 +54,35 @@ class Citation(BaseModel):
     quote: str
 
 
+class Side(BaseModel):
+    """One side of a disagreement on an indicator: the people of one group and the level they point to."""
+
+    label: str  # "frontline staff and supervisors", "managers and executives", or a department
+    level: int
+    participants: int
+    segment_ids: list[str] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class Split(BaseModel):
+    """Two groups whose accounts of one indicator point to levels at least two apart.
+
+    ``followed`` is the indicator level the engine took and ``why`` says why in words; the consultant
+    decides (``if_sides`` gives the component level each side's reading would lead to)."""
+
+    kind: Literal["role", "department"]
+    sides: list[Side]
+    followed: int
+    why: str
+    if_sides: list[Optional[int]] = Field(default_factory=list)
+
+
 class IndicatorResult(BaseModel):
-    """One indicator of the component: evidence level, judgment against the component level, citations."""
+    """One indicator of the component: evidence level, judgment against the component level, citations.
+
+    ``segment_ids`` are every segment the evidence level rests on (defined once: ``participants`` and
+    ``segments`` are counted from them by ``assistant.rating.counts.tally``); ``citations`` are the
+    quotes shown, a subset of them."""
 
     indicator_id: str
     judgment: Judgment
@@ -63,12 +90,17 @@ class IndicatorResult(BaseModel):
     segment_ids: list[str] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     note: str = ""
+    participants: int = 0
+    segments: int = 0
+    split: Optional[Split] = None
 
 
 class VoiceMix(BaseModel):
-    """Whose voices stand behind the cited evidence (people, not mentions)."""
+    """Whose voices stand behind the proposal (people, not mentions): the distinct people behind every
+    indicator's ``segment_ids``, with their departments and role levels; ``quoted`` of them are quoted."""
 
     participants: int = 0
+    quoted: int = 0
     departments: dict[str, int] = Field(default_factory=dict)
     role_levels: dict[str, int] = Field(default_factory=dict)
     input_participants: int = 0

@@ -7,6 +7,7 @@ list is sent back to the LLM on a retry, so each error says what to fix. Rules e
 - every cited segment id is in this component's input set, and every quote is a verbatim
   substring of its segment (at least ``MIN_QUOTE_CHARS`` long, or the whole segment);
 - no quote is an instruction to the rater ("rate us 5") rather than evidence;
+- a quote is cited under at most two indicators (once, unless it is the strongest evidence of two);
 - an indicator with an evidence level cites at least one segment; one without has judgment
   ``no_evidence`` and cites nothing;
 - the level is one the rubric defines, and equals the rubric rule applied to the indicators'
@@ -25,6 +26,7 @@ from assistant.rating.schema import FAILED, INSUFFICIENT, PROPOSED, EvidenceItem
 from assistant.rubric import Rubric
 
 MIN_QUOTE_CHARS = 12
+MAX_INDICATORS_PER_QUOTE = 2  # a quote is cited once, or under two indicators when it is the strongest of both
 _BRACKETED = re.compile(r"\[([^\[\]\s]{1,64})\]")
 _REDACTION_MARKERS = {"email", "phone", "name"}
 
@@ -86,6 +88,17 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
             errors.append(f"{where}: the quote from {cite.segment_id} is an instruction to the rater, not evidence of practice")
             continue
         cited_people.add(item.participant)
+    cited_under: dict[tuple[str, str], list[str]] = {}
+    for ind in proposal.indicators:
+        for cite in ind.citations:
+            cited_under.setdefault((cite.segment_id, cite.quote), []).append(ind.indicator_id)
+    for (sid, quote), where in cited_under.items():
+        if len(where) > MAX_INDICATORS_PER_QUOTE:
+            errors.append(
+                f"the quote \"{_short(quote)}\" from {sid} is cited under {len(where)} indicators ({', '.join(where)}); "
+                f"cite a quote only under the indicator it speaks to (at most {MAX_INDICATORS_PER_QUOTE}, when it is "
+                "the strongest evidence of both)"
+            )
     for ind in proposal.indicators:
         for sid in ind.segment_ids:
             if sid not in by_id:

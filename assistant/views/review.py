@@ -15,9 +15,11 @@ from sqlmodel import Session, col, select
 from assistant.equity.findings import findings_for
 from assistant.equity.people import attribution
 from assistant.models import Decision, Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember, Turn, User
-from assistant.rating.schema import segment_pk
+from assistant.rating.counts import explain_confidence
+from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
 from assistant.review import agreement, current_proposals, latest_decisions
 from assistant.rubric import Component, Rubric
+from assistant.synthesis.breakdown import MIN_CELL, SUPPRESSED, suppress
 from assistant.views.runs import run_context
 
 # The maturity profile chart: six rows, levels 1-5 across.
@@ -59,10 +61,11 @@ def current_proposal(session: Session, engagement: Engagement, component_id: str
     return current_proposals(session, engagement.id).get(component_id)
 
 
-def _cited(session: Session, engagement: Engagement, proposal: RatingProposal) -> tuple[dict[str, dict], list[dict]]:
-    """Cited evidence by reference (``E-12``: segment, participant, transcript link, theme) and the
-    live themes behind it, most-cited first."""
-    pks = {pk for c in proposal.citations if (pk := segment_pk(c["segment_id"])) is not None}
+def _cited(session: Session, engagement: Engagement, proposal: RatingProposal,
+           refs: set[str]) -> tuple[dict[str, dict], list[dict]]:
+    """Evidence by reference (``E-12``: segment, participant, transcript link, theme) for ``refs`` (every
+    quote the page shows) and the live themes behind it, most-cited first."""
+    pks = {pk for ref in refs if (pk := segment_pk(ref)) is not None}
     if not pks:
         return {}, []
     rows = session.exec(
@@ -103,11 +106,16 @@ def component_context(session: Session, engagement: Engagement, rubric: Rubric, 
         .where(Decision.engagement_id == engagement.id, Decision.component == comp.id)
         .order_by(col(Decision.id).desc())
     ).all()
-    evidence, themes = _cited(session, engagement, proposal) if proposal is not None else ({}, [])
+    model = proposal_model(proposal) if proposal is not None else None
+    reading = read_proposal(model, comp, rubric) if model is not None else None
+    refs = {q["citation"].segment_id for q in reading["quotes"]} | {
+        c.segment_id for d in reading["disagreements"] for side in d["sides"] for c in side["side"].citations
+    } if reading else set()
+    evidence, themes = _cited(session, engagement, proposal, refs) if proposal is not None else ({}, [])
     decision = history[0][0] if history else None
     ctx: dict[str, Any] = {
         "engagement": engagement, "rubric": rubric, "comp": comp, "proposal": proposal, "history": history,
-        "evidence": evidence, "themes": themes, "decision": decision,
+        "evidence": evidence, "themes": themes, "decision": decision, "reading": reading,
         "stale": bool(decision and proposal and decision.proposal_id != proposal.id),
         "target": engagement.settings.get("target_levels", {}).get(comp.id),
         "problems": [], "message": None, "form": {},
@@ -115,3 +123,64 @@ def component_context(session: Session, engagement: Engagement, rubric: Rubric, 
     }
     ctx.update(extra)
     return ctx
+
+
+def proposal_model(row: RatingProposal) -> Proposal:
+    """The stored proposal as the engines' typed object (stored voice mix keys it does not know are ignored)."""
+    mix = {k: v for k, v in (row.voice_mix or {}).items() if k in VoiceMix.model_fields}
+    return Proposal(
+        component=row.component, status=row.status, level=row.level,
+        indicators=[IndicatorResult.model_validate(i) for i in row.indicators or []],
+        citations=[Citation.model_validate(c) for c in row.citations or []],
+        rationale=row.rationale, confidence=row.confidence, voice_mix=VoiceMix.model_validate(mix),
+        engine=row.engine, prompt_version=row.prompt_version, error=row.error,
+        excluded=list((row.voice_mix or {}).get("excluded", [])),
+    )
+
+
+def _people(n: int) -> str:
+    """A group's size as shown: groups under the small-group threshold are never given exactly."""
+    if n < MIN_CELL:
+        return SUPPRESSED + " people"
+    return f"{n} people"
+
+
+def read_proposal(model: Proposal, comp: Component, rubric: Rubric) -> dict[str, Any]:
+    """What the review page says about a proposal, every number taken from the stored fields:
+
+    - ``confidence``: the confidence in words (``explain_confidence``);
+    - ``indicators``: each indicator with its name, evidence level and that level's description, its
+      people and segments, and its quotes;
+    - ``quotes``: each quote once, with every indicator it is cited for (name, level, description);
+    - ``disagreements``: per split indicator, both sides (label, level and description, people shown
+      under the small-group rule, quotes), the level the rule followed and why, and the component
+      level each side's reading would give;
+    - ``departments`` / ``role_levels``: the voice mix under the small-group rule.
+    """
+    indicators = []
+    quotes: dict[tuple[str, str], dict[str, Any]] = {}
+    disagreements = []
+    for ind in model.indicators:
+        meta = comp.indicator(ind.indicator_id)
+        described = meta.levels[ind.evidence_level] if ind.evidence_level else ""
+        indicators.append({"result": ind, "meta": meta, "described": described})
+        for cite in ind.citations:
+            entry = quotes.setdefault((cite.segment_id, cite.quote), {"citation": cite, "for": []})
+            entry["for"].append({"id": ind.indicator_id, "name": meta.name, "level": ind.evidence_level,
+                                 "described": described})
+        if ind.split is not None:
+            sides = []
+            for n, side in enumerate(ind.split.sides):
+                would = ind.split.if_sides[n] if n < len(ind.split.if_sides) else None
+                sides.append({"side": side, "people": _people(side.participants), "described": meta.levels[side.level],
+                              "would": would})
+            disagreements.append({"indicator": meta, "result": ind, "split": ind.split, "sides": sides})
+    return {
+        "confidence": explain_confidence(model),
+        "indicators": indicators,
+        "quotes": list(quotes.values()),
+        "disagreements": disagreements,
+        "departments": suppress(model.voice_mix.departments),
+        "role_levels": suppress(model.voice_mix.role_levels),
+        "mix": model.voice_mix,
+    }

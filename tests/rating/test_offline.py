@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.rating import offline
+from assistant.rating import aggregate
+from assistant.rating.counts import explain_confidence
 from assistant.rating.validate import validate_proposal
 from tests.rating.conftest import GOV_HIGH, GOV_LOW, items
 
@@ -103,9 +104,18 @@ def test_frontline_and_executive_accounts_in_conflict_lean_lower(rater, monkeypa
     by_id = {i.indicator_id: i for i in proposal.indicators}
     assert proposal.level == 2, proposal.rationale
     for indicator in ("dlc_flow", "dlc_use"):
-        assert by_id[indicator].evidence_level == 2 and "leaning lower" in by_id[indicator].note
+        split = by_id[indicator].split
+        assert by_id[indicator].evidence_level == 2 and split is not None and split.kind == "role"
+        assert [side.label for side in split.sides] == ["frontline staff and supervisors", "managers and executives"]
+        assert [side.level for side in split.sides] == [1, 4] and [s.participants for s in split.sides] == [2, 3]
+        assert split.followed == 2 and "leans to the lower account" in split.why
+        # both sides keep their own quotes, from their own people
+        front_people = {"E-4", "E-5"}
+        assert {c.segment_id for c in split.sides[0].citations} <= front_people
+        assert {c.segment_id for c in split.sides[1].citations}.isdisjoint(front_people)
+    assert "frontline and leadership disagree on 2 indicators" in explain_confidence(proposal)
 
-    monkeypatch.setattr(offline, "CONFLICT_GAP", 99)  # the rule switched off: plain medians only
+    monkeypatch.setattr(aggregate, "CONFLICT_GAP", 99)  # the rule switched off: plain medians only
     plain = rater.rate("data_life_cycle", evidence)
     assert plain.level == 4 and plain.level > proposal.level, plain.rationale
     plain_levels = {i.indicator_id: i.evidence_level for i in plain.indicators}
@@ -128,11 +138,18 @@ DECISION_LOG = [
      "The governance committee's decision log is tracked, and its decisions are acted on across departments."),
 ]
 DASHBOARD = [("fay", "executive", "Someone set up a governance dashboard on the intranet.")]
+# Two other indicators, so that the rule (two indicators with evidence at least) gives a level: a
+# sentence speaks to the one indicator it is closest to, so the decision log alone is one indicator.
+OTHER = [
+    ("gus", "manager", "Access to sensitive records is reviewed every six months and each release gets a privacy review."),
+    ("hal", "frontline", "We run a quality audit every quarter, and the time to fix each error is tracked."),
+]
 
 
 def test_citations_are_drawn_from_every_theme_that_speaks_to_an_indicator(rater):
     evidence = [i.model_copy(update={"theme": "Decision log"}) for i in items(DECISION_LOG)] + [
-        i.model_copy(update={"theme": "Governance dashboard"}) for i in items(DASHBOARD, prefix="E-D")]
+        i.model_copy(update={"theme": "Governance dashboard"}) for i in items(DASHBOARD, prefix="E-D")] + items(
+        OTHER, prefix="E-O")
     theme_of = {i.id: i.theme for i in evidence}
     proposal = rater.rate("governance_structures", evidence)
     assert proposal.status == "proposed"

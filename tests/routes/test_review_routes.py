@@ -74,7 +74,7 @@ def test_run_rating_then_review_a_component_with_quotes_in_context(consultant_cl
     assert transcript.status_code == 200 and f'id="{links[0].split("#")[1]}"' in transcript.text
     for text in re.findall(r"<blockquote>“(.*?)”</blockquote>", page.text):
         assert any(text.replace("&#39;", "'") in t for _, _, t in GOV_HIGH)
-    assert "distinct participant(s) cited" in page.text
+    assert "behind the indicators' evidence" in page.text
     assert "Audits and reviews" in page.text or "not in any theme" in page.text
 
 

@@ -1,0 +1,148 @@
+"""The component review page over HTTP: each quote with the indicator it is cited for, the counts the
+proposal stores, the confidence in words, and disagreements shown side by side for the consultant to decide."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from sqlmodel import select
+
+from assistant.models import AuditEvent, Decision, RatingProposal
+from assistant.rating.offline import OfflineRater
+from assistant.rating.run import propose_for_engagement
+from tests.factories import csrf_of, make_engagement
+from tests.rating.conftest import GOV_HIGH
+from tests.routes.test_review_routes import seed_interviews
+
+# Leadership describes monitored pipelines and dashboards behind decisions (level 4); frontline staff
+# describe re-typing and hand-built reports (level 1): the accounts disagree on flow and use.
+CONFLICT = [
+    (
+        "exec1",
+        "executive",
+        "Our data moves through automated pipelines and we get an alert when one fails. "
+        "We review the dashboard every week in the performance meeting.",
+    ),
+    (
+        "exec2",
+        "executive",
+        "Most records come in through an API now, with a data pipeline that runs overnight. "
+        "The numbers changed the decision on snow routes last winter.",
+    ),
+    (
+        "exec3",
+        "manager",
+        "Everything is automated between the permit and billing systems. "
+        "We review the dashboard every week against our targets.",
+    ),
+    (
+        "f1",
+        "frontline",
+        "I re-type the same work orders from paper forms into two systems every day. "
+        "We build the report by hand when council asks.",
+    ),
+    (
+        "f2",
+        "frontline",
+        "We email it around and copy and paste between spreadsheets. Nobody looks at it, we count it manually.",
+    ),
+]
+
+
+def rate(engine, session, rubric, embedder, component, rows):
+    engagement = make_engagement(session)
+    seed_interviews(session, engagement, component, rows)
+    propose_for_engagement(engine, engagement.id, OfflineRater(rubric, embedder), components=[component])
+    stored = session.exec(select(RatingProposal).where(RatingProposal.engagement_id == engagement.id)).one()
+    return engagement, stored
+
+
+def section(page: str, name: str) -> str:
+    match = re.search(rf'<section class="card" id="{name}">(.*?)</section>', page, re.S)
+    assert match, f"no #{name} section"
+    return match.group(1)
+
+
+def test_each_quote_shows_the_indicator_it_is_cited_for_and_the_counts_add_up(
+    consultant_client, engine, session, rubric, embedder
+):
+    engagement, stored = rate(engine, session, rubric, embedder, "governance_structures", GOV_HIGH)
+    assert stored.status == "proposed"
+    comp = rubric.component("governance_structures")
+    page = consultant_client.get(f"/engagements/{engagement.id}/review/governance_structures").text
+    quotes = section(page, "quotes")
+    items = re.findall(r'<li id="cite-(E-\d+)" class="quote">(.*?)</li>', quotes, re.S)
+    cited = {(c["segment_id"], c["quote"]): ind for ind in stored.indicators for c in ind["citations"]}
+    assert items and len(items) == len({(sid, q) for sid, q in cited}), "each quote once"
+    for ref, body in items:
+        quote = html.unescape(re.search(r"<blockquote>“(.*?)”</blockquote>", body, re.S).group(1))
+        shown_for = re.findall(r'<span data-indicator="([a-z_]+)"><strong>(.*?)</strong>, level (\d)', body)
+        expected = [
+            ind for ind in stored.indicators for c in ind["citations"] if (c["segment_id"], c["quote"]) == (ref, quote)
+        ]
+        assert [(i, html.unescape(n), int(lvl)) for i, n, lvl in shown_for] == [
+            (ind["indicator_id"], comp.indicator(ind["indicator_id"]).name, ind["evidence_level"]) for ind in expected
+        ]
+        # the indicator's evidence at that level is next to the quote
+        for ind in expected:
+            assert comp.indicator(ind["indicator_id"]).levels[ind["evidence_level"]] in html.unescape(body)
+    # the counts the page shows are the stored ones: headline, each indicator, voice mix
+    mix = stored.voice_mix
+    assert f"{mix['participants']} people behind the indicators" in section(page, "voice-mix")
+    table = section(page, "indicators")
+    for ind in stored.indicators:
+        if ind["evidence_level"]:
+            row = re.search(rf'data-indicator="{ind["indicator_id"]}">(.*?)</tr>', table, re.S).group(1)
+            assert (
+                f"{ind['participants']} {'person' if ind['participants'] == 1 else 'people'}, "
+                f"{ind['segments']} segment(s)" in row
+            )
+    rated = sum(1 for ind in stored.indicators if ind["evidence_level"])
+    confidence = re.search(r'<p id="confidence">(.*?)</p>', page, re.S).group(1)
+    assert f"{rated} of 5 indicators, {mix['participants']} people" in confidence
+
+
+def test_disagreement_is_shown_side_by_side_and_the_consultant_can_follow_either_side(
+    consultant_client, engine, session, rubric, embedder
+):
+    engagement, stored = rate(engine, session, rubric, embedder, "data_life_cycle", CONFLICT)
+    split = [ind for ind in stored.indicators if ind.get("split")]
+    assert split, stored.rationale
+    url = f"/engagements/{engagement.id}/review/data_life_cycle"
+    page = consultant_client.get(url).text
+    box = section(page, "disagreements")
+    for ind in split:
+        block = re.search(
+            rf'<article class="disagreement" data-indicator="{ind["indicator_id"]}">(.*?)</article>', box, re.S
+        ).group(1)
+        sides = re.findall(r'<div class="side" data-side="\d">(.*?)</div>', block, re.S)
+        assert len(sides) == 2
+        for shown, side in zip(sides, ind["split"]["sides"]):
+            assert f"level {side['level']}" in shown
+            assert "fewer than 5 people" in shown  # two and three people: never given exactly
+            for c in side["citations"]:
+                assert c["quote"] in html.unescape(shown)
+        assert f"The rule followed level {ind['split']['followed']}." in block
+        assert "leans to the lower account" in html.unescape(block)
+    assert "frontline and leadership disagree on" in re.search(r'<p id="confidence">(.*?)</p>', page, re.S).group(1)
+
+    # follow a side whose reading gives another component level: a decision with the consultant's reason
+    forms = re.findall(r'name="level" value="(\d)">\s*<label for="(side-[a-z_]+-\d)"', box)
+    assert forms, "a form per side that changes the level"
+    level, field = forms[0]
+    r = consultant_client.post(
+        f"/engagements/{engagement.id}/review/data_life_cycle/decide",
+        data={
+            "csrf_token": csrf_of(page),
+            "proposal_id": stored.id,
+            "action": "change",
+            "level": level,
+            "rationale": "Leadership's dashboards are real; the frontline has not seen them yet.",
+        },
+        follow_redirects=True,
+    )
+    assert r.status_code == 200 and "Decision recorded" in r.text
+    decision = session.exec(select(Decision).where(Decision.proposal_id == stored.id)).one()
+    assert decision.final_level == int(level) and decision.action == "change"
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "rating.change")).first() is not None
