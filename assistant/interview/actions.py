@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from assistant.interview.engine import Step, coverage, effective_staff_turns, next_step, question_states
 from assistant.interview.guide import plan_for
-from assistant.interview.probes import OfflineProber, Prober, pick
+from assistant.interview.probes import OfflineProber, Prober, instruction_reply, pick
 from assistant.models import Consent, Engagement, Interview, Participant, Segment, Turn, utcnow
 from assistant.rubric import Rubric
 from assistant.security import audit, token_hash
@@ -158,7 +158,11 @@ def advance(
     last_staff = next((t for t in reversed(turns) if t.role == "staff" and t.supersedes_id is None), None)
     if step.kind == "probe":
         comp, question = rubric.question(step.question_id)
-        probe = prober.probe(question, comp.name, last_staff.text if last_staff else "", step.reason or "short", step.probe_index)
+        if step.instruction:
+            probe = instruction_reply(rubric, question, comp.name, step.probe_index)
+        else:
+            answer = last_staff.text if last_staff else ""
+            probe = prober.probe(question, comp.name, answer, step.reason or "short", step.probe_index)
         new.append(_assistant_turn(session, interview, "probe", probe.text, step, probe.engine, rubric))
     elif step.kind in ("ask", "done"):
         if last_staff is not None and turns and turns[-1].role == "staff":

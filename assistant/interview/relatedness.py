@@ -3,25 +3,52 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 import numpy as np
 
 from assistant.embeddings import Embedder, get_embedder
 
 
+ANSWERS_KEPT = 256  # recent answers whose vectors are kept: one decision compares an answer with many texts
+
+
 class Relatedness:
-    """Callable ``(answer, question) -> cosine``; question vectors are cached (they are rubric text)."""
+    """Callable ``(answer, text) -> cosine``.
+
+    Text vectors are cached for good (they are rubric text: questions, follow-ups, examples); the
+    vectors of the most recent answers are kept too, so a decision that compares one answer with
+    every question of the interview encodes the answer once.
+    """
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
-        self._questions: dict[str, np.ndarray] = {}
+        self._texts: dict[str, np.ndarray] = {}
+        self._answers: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def __call__(self, answer: str, question: str) -> float:
-        q = self._questions.get(question)
-        if q is None:
-            q = self._questions[question] = self.embedder.encode([question])[0]
-        a = self.embedder.encode([answer[:2000]])[0]
-        return float(np.dot(a, q))
+    def _text(self, text: str) -> np.ndarray:
+        vec = self._texts.get(text)
+        if vec is None:
+            vec = self._texts[text] = self.embedder.encode([text])[0]
+        return vec
+
+    def answer_vector(self, answer: str) -> np.ndarray:
+        """The answer's embedding (the first 2,000 characters), from the recent-answer cache when there."""
+        with self._lock:
+            vec = self._answers.get(answer)
+            if vec is not None:
+                self._answers.move_to_end(answer)
+                return vec
+        vec = self.embedder.encode([answer[:2000]])[0]
+        with self._lock:
+            self._answers[answer] = vec
+            while len(self._answers) > ANSWERS_KEPT:
+                self._answers.popitem(last=False)
+        return vec
+
+    def __call__(self, answer: str, text: str) -> float:
+        return float(np.dot(self.answer_vector(answer), self._text(text)))
 
 
 class LazyRelatedness:
@@ -43,7 +70,7 @@ class LazyRelatedness:
                 return
             try:
                 self._impl = Relatedness(get_embedder(self._model, self._batch))
-            except BaseException as exc:  # noqa: BLE001 - reported on first use
+            except Exception as exc:  # reported on first use
                 self._error = exc
             finally:
                 self._ready.set()
