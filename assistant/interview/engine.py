@@ -117,6 +117,11 @@ def next_step(
     return Step("done")
 
 
+def current_prompt(turns: Sequence[Turn]) -> Optional[Turn]:
+    """The interviewer's latest question or follow-up: what an answer sent now replies to (None before the first)."""
+    return next((t for t in reversed(turns) if t.role == "assistant" and t.kind in ("question", "probe")), None)
+
+
 def relatedness_pair(
     plan: Sequence[str],
     turns: Sequence[Turn],

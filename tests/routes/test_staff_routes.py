@@ -77,7 +77,8 @@ def test_htmx_reply_appends_messages_and_swaps_the_composer(client, session):
     assert 'id="composer"' in r.text and 'hx-swap-oob="true"' in r.text and "autofocus" in r.text
 
 
-def test_short_answer_gets_a_probe_from_the_rubric(client, session, rubric):
+def test_short_answer_gets_a_request_to_say_more(client, session, rubric):
+    """A short answer is first asked to say more, never given a sub-question that assumes an answer."""
     token = invite(session, make_engagement(session))
     csrf = start(client, token)
     r = answer(client, token, csrf, text="Excel.", htmx=True)
@@ -85,8 +86,8 @@ def test_short_answer_gets_a_probe_from_the_rubric(client, session, rubric):
         iv = s.exec(select(Interview)).one()
         probe = s.exec(select(Turn).where(Turn.kind == "probe")).one()
     _, question = rubric.question(iv.plan[0])
-    assert probe.text == question.probes[0] and probe.engine == "offline"
-    assert question.probes[0].replace("'", "&#39;") in r.text
+    assert probe.text in rubric.probes.short and probe.text not in question.probes and probe.engine == "offline"
+    assert probe.text.replace("'", "&#39;") in r.text
 
 
 def test_double_submit_stores_one_turn(client, session, engine):
@@ -138,7 +139,9 @@ def test_empty_and_long_answers_keep_the_draft(client, session, engine):
     token = invite(session, make_engagement(session))
     csrf = start(client, token)
     r = answer(client, token, csrf, text="  ")
-    assert r.status_code == 422 and "Please type an answer" in r.text
+    # nothing to keep: redirected (a reload does not post again), and the page says what to do
+    assert r.status_code == 303 and "missing=1" in r.headers["location"]
+    assert "Please type an answer" in client.get(r.headers["location"]).text
     long_text = "word " * 1000
     r = answer(client, token, csrf, text=long_text)
     assert r.status_code == 422 and "the limit is 4,000" in r.text and long_text.strip() in r.text
