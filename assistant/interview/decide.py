@@ -36,6 +36,7 @@ Reason = Literal["short", "vague", "off_topic"]
 Relate = Callable[[str, str], float]  # (answer, text) -> cosine similarity from the embedding model
 
 SHORT_WORDS = 8  # fewer words than this is short, unless it answers a narrow follow-up
+VAGUE_MIN_WORDS = 4  # below this a stock phrase ("it depends") is short: ask to say more
 VAGUE_MAX_WORDS = 45  # a longer answer carries enough to work with, hedged or not
 # Off-topic rule (cosine similarities of all-MiniLM-L6-v2; see bench/probe_eval.py for the measure):
 OFF_MARGIN = 0.05  # sent back when the off-topic examples beat the questions by more than this ...
@@ -285,6 +286,10 @@ def judge(
     if is_instruction(answer):
         return Verdict("off_topic", instruction=True)
     if is_short(answer, follow_up):
+        # a few words that are all stock phrase ("Some here and there, the usual stuff") need an example,
+        # not a request to say more of the same
+        if len(words(answer)) >= VAGUE_MIN_WORDS and _STOCK.search(answer) and not is_concrete(answer):
+            return Verdict("vague")
         return Verdict("short")
     if relate is not None and is_off_topic(answer, question, follow_up, rubric, relate):
         return Verdict("off_topic")
