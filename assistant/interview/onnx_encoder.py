@@ -93,6 +93,7 @@ class OnnxEncoder:
         self.model_name = f"{model_dir.parent.name if model_dir.name == 'model' else model_dir.name}-onnx"
         self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         self.max_seq_length = max_seq_length
+        self.quantized = quantize
         options = ort.SessionOptions()
         # one answer at a time: threads beyond one only add hand-over cost, and the server's other
         # requests need the remaining cores

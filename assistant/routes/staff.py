@@ -194,7 +194,7 @@ def edit_save(
         actions.edit(session, conv.interview, rubric, turn_id, action, text, client_turn_id, settings.max_answer_chars)
     except AnswerError as exc:
         ctx = edit_context(conv, rubric, token, turn_id, back, client_turn_id=client_turn_id, error=str(exc),
-                           draft=text)
+                           draft=text if exc.draft is None else exc.draft)
         if ctx is None:
             return render(request, "error.html", {**_NO_ANSWER, "message": str(exc)}, status_code=404)
         return render(request, "staff/edit.html", ctx, status_code=422)
