@@ -3,6 +3,10 @@
     .venv/bin/python bench/probe_eval.py              # the product (with the embedding model) + keyword baseline
     .venv/bin/python bench/probe_eval.py --no-model   # without the embedding model (no off-topic rule today)
     .venv/bin/python bench/probe_eval.py -v           # also list every case the product gets wrong
+    .venv/bin/python bench/probe_eval.py --encoder onnx-int8   # the web chat's default encoder instead of PyTorch
+
+After the labelled set it prints the same decision over a second, independent set: the demo answer
+bank (assistant/demo_data/answers.yaml), whose answers that suggest a level should nearly all be accepted.
 
 The cases (bench/data/probe_cases.yaml) were written from the rubric's questions and probes as
 staff would answer them, without looking at the engine: follow-up answers with little word overlap
@@ -190,6 +194,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, default=CASES)
     parser.add_argument("--no-model", action="store_true", help="skip the embedding model (no relatedness)")
+    parser.add_argument("--encoder", choices=("torch", "onnx", "onnx-int8"), default="torch",
+                        help="how answers are encoded: the full PyTorch model (default), or the ONNX exports")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the cases the product gets wrong")
     args = parser.parse_args()
 
@@ -207,11 +213,11 @@ def main() -> None:
     relatedness: Relate | None = None
     load_s = 0.0
     if not args.no_model:
-        from assistant.interview.relatedness import Relatedness
-        from assistant.embeddings import get_embedder
+        from assistant.interview.relatedness import Relatedness, answer_encoder
 
         t0 = time.perf_counter()
-        relatedness = Relatedness(get_embedder(settings.embedding_model))
+        relatedness = Relatedness(answer_encoder(settings.embedding_model, settings.embedding_batch_size, args.encoder,
+                                                 settings.model_cache_dir))
         relatedness("warm up", "warm up")
         load_s = time.perf_counter() - t0
 
