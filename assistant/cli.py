@@ -286,10 +286,11 @@ def probe_cmd(
         inputs, many = read_inputs(input_path)
         relate = None
         if model and settings.interview_relatedness and inputs:
-            from assistant.embeddings import get_embedder
-            from assistant.interview.relatedness import Relatedness
+            from assistant.interview.relatedness import Relatedness, answer_encoder
 
-            relate = Relatedness(get_embedder(settings.embedding_model, settings.embedding_batch_size))
+            # the encoder the web chat uses (DM3_INTERVIEW_ENCODER), so the file gets the chat's decisions
+            relate = Relatedness(answer_encoder(settings.embedding_model, settings.embedding_batch_size,
+                                                settings.interview_encoder, settings.model_cache_dir))
         decisions = decide_all(inputs, rubric, relate, settings.max_probes_per_question)
     except ValueError as exc:
         typer.echo(f"Error: {exc}", err=True)
