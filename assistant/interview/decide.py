@@ -67,14 +67,16 @@ _INSTRUCTION = re.compile(
             r"component|equity_lens|this)\b[^.!?\n]{0,40}\b(level\s*[1-5]|[1-5]\b|five|highest|top|max(imum)?|fully|"
             r"compliant|optimi[sz]ed|perfect)",
             r"\bwhat (level|score|rating)\b[^.!?\n]{0,30}\b(give|giving|put)\b",
-            r"\b(final|our) (rating|score|level)\b[^.!?\n]{0,30}\b(tell|give|show)\b|\btell me\b[^.!?\n]{0,30}\b(rating|score)\b",
+            r"\b(final|our) (rating|score|level)\b[^.!?\n]{0,30}\b(tell|give|show)\b",
+            r"\btell me\b[^.!?\n]{0,30}\b(rating|score)\b",
             r"\b(answers?|this) (should|must) be (scored|rated)\b",
             r"\boverrides? the others\b",
             r"\b(skip|end) (the rest|the remaining|the interview)\b",
             # asking for other people's answers
             r"\b(show|tell|give|send|summari[sz]e|list|share|read)\b[^.!?\n]{0,40}\b(what|everything|answers?|"
             r"responses?)\b[^.!?\n]{0,40}\b(others?|other people|everyone|everybody|colleagues|coworkers|my staff|"
-            r"my team|the rest|managers|supervisor|director|finance|they)\b[^.!?\n]{0,30}\b(said|say|told|answered|wrote|"
+            r"my team|the rest|managers|supervisor|director|finance|they)\b[^.!?\n]{0,30}"
+            r"\b(said|say|told|answered|wrote|"
             r"interviews?|answers?)\b",
             r"\bwhat did\b[^.!?\n]{0,40}\b(say|said|answer|tell you)\b",
             r"\b(which|who) of (my|our) (staff|team|people|employees)\b",

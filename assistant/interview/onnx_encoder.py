@@ -2,8 +2,9 @@
 
 The off-topic rule encodes one short answer per staff turn. Through PyTorch that costs about
 20 ms of CPU; the same network exported to ONNX runs in about 10 ms with the same vectors, and
-quantised to int8 weights in about 5 ms (97% of decisions unchanged), with a shorter input window (answers are cut at ``max_seq_length`` tokens: the
-first 128 tokens, about 90 words, say what an answer is about).
+quantised to int8 weights in about 5 ms (97% of decisions unchanged), with a shorter input window
+(answers are cut at ``max_seq_length`` tokens: the first 128 tokens, about 90 words, say what an
+answer is about).
 
 The export runs locally from the packaged model folder at first use (or ``dm3 prepare-encoder``)
 into ``cache_dir``; nothing is downloaded. Vectors are mean-pooled and unit length, as
