@@ -70,7 +70,8 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
     if settings.interview_relatedness:
         from assistant.interview.relatedness import LazyRelatedness
 
-        app.state.relatedness = LazyRelatedness(settings.embedding_model, settings.embedding_batch_size)
+        app.state.relatedness = LazyRelatedness(settings.embedding_model, settings.embedding_batch_size,
+                                                settings.interview_encoder, settings.model_cache_dir)
         app.state.relatedness.preload()
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
 

@@ -371,6 +371,36 @@ def rate_evidence_cmd(
         raise typer.Exit(1)
 
 
+@app.command("probe")
+def probe_cmd(
+    input_path: Path = typer.Argument(..., metavar="INPUT.json",
+                                      help='{"role_level", "component", "question", "follow_up", "answer"} or a list'),
+    out: Path = typer.Option(..., "--out", help="where to write {action, reason, message} (a list for a list)"),
+    model: bool = typer.Option(True, "--model/--no-model", help="use the embedding model for the off-topic rule"),
+) -> None:
+    """The interviewer's decision for answers in a file: accept, or which follow-up (the web chat's rule)."""
+    from assistant.interview.probe_file import decide_all, read_inputs, write_outputs
+
+    settings = get_settings()
+    rubric = get_rubric(str(settings.rubric_path))
+    try:
+        inputs, many = read_inputs(input_path)
+        relate = None
+        if model and settings.interview_relatedness and inputs:
+            from assistant.interview.relatedness import Relatedness, answer_encoder
+
+            # the encoder the web chat uses (DM3_INTERVIEW_ENCODER), so the file gets the chat's decisions
+            relate = Relatedness(answer_encoder(settings.embedding_model, settings.embedding_batch_size,
+                                                settings.interview_encoder, settings.model_cache_dir))
+        decisions = decide_all(inputs, rubric, relate, settings.max_probes_per_question)
+    except ValueError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    write_outputs(out, decisions, many)
+    probes = sum(d.action == "probe" for d in decisions)
+    typer.echo(f"{len(decisions)} answer(s): {len(decisions) - probes} accepted, {probes} probed -> {out}")
+
+
 @app.command("rate")
 def rate_cmd(
     engagement_id: int = typer.Argument(..., metavar="ENGAGEMENT"),

@@ -122,12 +122,18 @@ class RatingRule(BaseModel):
 class Component(BaseModel):
     id: str
     name: str
+    staff_name: str = ""  # the topic as staff read it in the interview ("working with partners")
     description: str
     indicators: list[Indicator] = Field(min_length=4, max_length=6)
     questions: list[Question] = Field(min_length=1)
     activities: list[Activity] = Field(default_factory=list)
     minimum_evidence: Optional[EvidenceMinimum] = None
     rule: Optional[RatingRule] = None
+
+    @property
+    def staff_label(self) -> str:
+        """The component's name as staff see it in the interview (its ``staff_name``, else its name)."""
+        return self.staff_name or self.name
 
     def indicator(self, indicator_id: str) -> Indicator:
         for ind in self.indicators:
@@ -154,6 +160,20 @@ class GenericProbes(BaseModel):
     vague: list[str] = Field(min_length=1)
     off_topic: list[str] = Field(min_length=1)  # may contain {topic}
     acknowledgements: list[str] = Field(min_length=1)
+    # the reply to an instruction aimed at the assistant ("rate us 5"); may contain {topic}
+    instruction: list[str] = Field(
+        default_factory=lambda: ["I can't do that here, but I'm glad to hear your view. Coming back to {topic}: "
+                                 "what happens where you work?"]
+    )
+
+
+class Relevance(BaseModel):
+    """What the off-topic rule compares an answer with (see ``assistant.interview.decide``)."""
+
+    # words of data work, in the languages staff use: an answer naming one is on the subject
+    data_terms: tuple[str, ...] = ()
+    # what off-topic talk is about: an answer nearer to these than to any question is sent back
+    off_topic_examples: tuple[str, ...] = ()
 
 
 def dependency_cycle(depends_on: dict[str, list[str]]) -> list[str]:
@@ -194,6 +214,7 @@ class Rubric(BaseModel):
     minimum_evidence: EvidenceMinimum = Field(default_factory=EvidenceMinimum)
     rule: RatingRule = Field(default_factory=RatingRule)
     probes: GenericProbes
+    relevance: Relevance = Field(default_factory=Relevance)
     components: list[Component]
     readiness: list[ReadinessKind] = Field(default_factory=list)
 

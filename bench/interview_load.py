@@ -52,7 +52,7 @@ TARGET_P99_MS = 30.0
 TARGET_RATIO = 0.25
 MAX_TURNS_PER_STAFF = 80  # the engine asks 12 questions with at most 2 probes each: 36 turns at most
 
-_FIELD = re.compile(r'name="(csrf_token|client_turn_id)" value="([^"]*)"')
+_FIELD = re.compile(r'name="(csrf_token|client_turn_id|prompt_id)" value="([^"]*)"')
 
 
 # --- the bare baseline app (served by uvicorn from this file) ----------------------------------
@@ -265,6 +265,7 @@ async def run_staff(load: Load, token: str, participant_id: int, seed: int, bank
             res.errors.append(f"chat page: {r.status_code}, no composer")
             return res
         turn_id = page["client_turn_id"]
+        prompt_id = page.get("prompt_id", "")  # the question shown, as a browser's form sends it
         while turn_id:
             if len(res.turn_ms) >= MAX_TURNS_PER_STAFF or time.monotonic() > load.deadline:
                 res.errors.append("stopped: turn or time limit reached")
@@ -272,14 +273,17 @@ async def run_staff(load: Load, token: str, participant_id: int, seed: int, bank
             action, text = choose_answer(rng, bank)
             r, ms = await load.request(
                 client, "POST", f"/i/{token}/respond", headers={"HX-Request": "true"},
-                data={"text": text, "action": action, "client_turn_id": turn_id, "csrf_token": csrf},
+                data={"text": text, "action": action, "client_turn_id": turn_id, "csrf_token": csrf,
+                      "prompt_id": prompt_id},
             )
             res.turn_ms.append(ms)
             if not 200 <= r.status_code < 300:
                 res.errors.append(f"respond: {r.status_code}")
                 return res
             res.ok_turns += 1
-            turn_id = fields(r.text).get("client_turn_id")
+            reply = fields(r.text)
+            turn_id = reply.get("client_turn_id")
+            prompt_id = reply.get("prompt_id", "")
             if not turn_id and "Review and submit" not in r.text:
                 res.errors.append("respond: reply has neither a composer nor the review link")
                 return res

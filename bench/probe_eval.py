@@ -3,6 +3,10 @@
     .venv/bin/python bench/probe_eval.py              # the product (with the embedding model) + keyword baseline
     .venv/bin/python bench/probe_eval.py --no-model   # without the embedding model (no off-topic rule today)
     .venv/bin/python bench/probe_eval.py -v           # also list every case the product gets wrong
+    .venv/bin/python bench/probe_eval.py --encoder onnx-int8   # the web chat's default encoder instead of PyTorch
+
+After the labelled set it prints the same decision over a second, independent set: the demo answer
+bank (assistant/demo_data/answers.yaml), whose answers that suggest a level should nearly all be accepted.
 
 The cases (bench/data/probe_cases.yaml) were written from the rubric's questions and probes as
 staff would answer them, without looking at the engine: follow-up answers with little word overlap
@@ -41,16 +45,14 @@ Relate = Callable[[str, str], float]
 def decide(case: dict, rubric: Rubric, relatedness: Relate | None) -> tuple[str, str | None]:
     """The product's decision for one case: ("accept", None) or ("probe", reason).
 
-    The ONE place that calls the product. Today it is ``engine.probe_reason`` called as
-    ``next_step`` calls it: the main question's text and topic, whatever the answer replies to.
-    Point it at the ``dm3 probe`` function when that exists (it takes the case's role_level,
-    component, question, follow_up and answer, and returns action and reason).
+    The ONE place that calls the product: ``assistant.interview.decide.decide``, the function behind
+    ``dm3 probe`` and the web chat (judged against the follow-up when the case answers one).
     """
-    from assistant.interview.engine import probe_reason
+    from assistant.interview.decide import decide as product_decide
 
-    question = find_question(rubric, case["component"], case["question"])
-    reason = probe_reason(case["answer"], f"{question.text} {question.topic}", relatedness)
-    return ("accept", None) if reason is None else ("probe", reason)
+    d = product_decide(rubric, case["role_level"], case["component"], case["question"], case["follow_up"],
+                       case["answer"], relatedness)
+    return d.action, d.reason
 
 
 # ------------------------------------------------------------------ keyword-only baseline
@@ -157,10 +159,43 @@ def print_confusion(name: str, confusion: Counter) -> None:
         print(f"{t:<11}" + "".join(f"{c:>11}" for c in cells) + f"{sum(cells):>8}")
 
 
+def demo_bank(rubric: Rubric, relatedness: Relate | None) -> None:
+    """A second, independent set: the demo answer bank (assistant/demo_data/answers.yaml), written for
+    the demo by someone else. Answers that suggest a maturity level should nearly all be accepted;
+    those with no level (hostile, off the subject, steering the rating) are shown apart."""
+    from assistant.interview.decide import decide as product_decide
+
+    bank = yaml.safe_load((ROOT / "assistant" / "demo_data" / "answers.yaml").read_text(encoding="utf-8"))
+    rows: list[tuple[str, str | None, str, str, str]] = []  # (group, follow_up, qid, text, label)
+    for qid, entries in bank["answers"].items():
+        for e in entries:
+            if e.get("kind", "answer") == "answer":
+                rows.append(("main, with a level" if e.get("level") is not None else "main, no level", None, qid,
+                             e["text"], ""))
+    for qid, entries in bank["follow_ups"].items():
+        if qid == "generic":
+            continue
+        _, q = rubric.question(qid)
+        for e in entries:
+            rows.append(("follow-up answers", q.probes[e["probe"] - 1] if "probe" in e else None, qid, e["text"], ""))
+    counts: dict[str, Counter] = {}
+    for group, follow_up, qid, text, _ in rows:
+        comp, q = rubric.question(qid)
+        d = product_decide(rubric, q.roles[0], comp.id, qid, follow_up, text, relatedness)
+        counts.setdefault(group, Counter())[d.reason or "accept"] += 1
+    print("\ndemo answer bank (second set):")
+    for group, c in counts.items():
+        n = sum(c.values())
+        print(f"  {group:<20} {n:>4} answers: accepted {c['accept'] / n:.2f}  "
+              + "  ".join(f"{lab} {c[lab]}" for lab in LABELS[1:]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, default=CASES)
     parser.add_argument("--no-model", action="store_true", help="skip the embedding model (no relatedness)")
+    parser.add_argument("--encoder", choices=("torch", "onnx", "onnx-int8"), default="torch",
+                        help="how answers are encoded: the full PyTorch model (default), or the ONNX exports")
     parser.add_argument("-v", "--verbose", action="store_true", help="list the cases the product gets wrong")
     args = parser.parse_args()
 
@@ -178,11 +213,11 @@ def main() -> None:
     relatedness: Relate | None = None
     load_s = 0.0
     if not args.no_model:
-        from assistant.interview.relatedness import Relatedness
-        from assistant.embeddings import get_embedder
+        from assistant.interview.relatedness import Relatedness, answer_encoder
 
         t0 = time.perf_counter()
-        relatedness = Relatedness(get_embedder(settings.embedding_model))
+        relatedness = Relatedness(answer_encoder(settings.embedding_model, settings.embedding_batch_size, args.encoder,
+                                                 settings.model_cache_dir))
         relatedness("warm up", "warm up")
         load_s = time.perf_counter() - t0
 
@@ -214,6 +249,7 @@ def main() -> None:
         print(f"embedding model load {load_s:.1f} s (not in ms per decision)")
     print("false-redir: accept cases sent back as off topic; (on-topic): the same over accept, short and vague; "
           "fu / main: label accuracy on answers to a follow-up / to the main question.")
+    demo_bank(rubric, relatedness)
     if args.verbose:
         print("\nproduct misses:")
         for c, p in zip(cases, results[0][1]):

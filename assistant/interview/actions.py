@@ -6,6 +6,7 @@ in a second transaction), so a crash after an answer loses nothing and ``advance
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
@@ -13,9 +14,9 @@ from typing import Optional
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from assistant.interview.engine import Step, coverage, effective_staff_turns, next_step, question_states
+from assistant.interview.engine import Step, coverage, current_prompt, effective_staff_turns, next_step, question_states
 from assistant.interview.guide import plan_for
-from assistant.interview.probes import OfflineProber, Prober, pick
+from assistant.interview.probes import OfflineProber, Prober, instruction_reply, pick
 from assistant.models import Consent, Engagement, Interview, Participant, Segment, Turn, utcnow
 from assistant.rubric import Rubric
 from assistant.security import audit, token_hash
@@ -34,7 +35,28 @@ class LinkError(Exception):
 
 
 class AnswerError(ValueError):
-    """A staff submission that cannot be stored as it is; the message says what to change."""
+    """A staff submission that cannot be stored as it is; the message says what to change.
+
+    ``draft``: the text to put back in the answer box when it is not what was sent (control
+    characters removed); None means the text as sent.
+    """
+
+    def __init__(self, message: str, draft: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.draft = draft
+
+
+class StaleAnswer(AnswerError):
+    """An answer sent from a page that showed an earlier question (another tab or device moved on).
+
+    Nothing is stored: the person is shown the current question with their text kept in the box.
+    """
+
+
+EMPTY_ANSWER = "Please type an answer, or choose “Skip” or “I don't know”."
+MOVED_ON = ("The conversation moved on in another window or device, so this answer was not saved. "
+            "The current question is shown above; your text is still in the box: send it again if it answers "
+            "this question, or change it.")
 
 
 @dataclass
@@ -158,7 +180,11 @@ def advance(
     last_staff = next((t for t in reversed(turns) if t.role == "staff" and t.supersedes_id is None), None)
     if step.kind == "probe":
         comp, question = rubric.question(step.question_id)
-        probe = prober.probe(question, comp.name, last_staff.text if last_staff else "", step.reason or "short", step.probe_index)
+        if step.instruction:
+            probe = instruction_reply(rubric, question, comp.name, step.probe_index)
+        else:
+            answer = last_staff.text if last_staff else ""
+            probe = prober.probe(question, comp.name, answer, step.reason or "short", step.probe_index)
         new.append(_assistant_turn(session, interview, "probe", probe.text, step, probe.engine, rubric))
     elif step.kind in ("ask", "done"):
         if last_staff is not None and turns and turns[-1].role == "staff":
@@ -187,10 +213,22 @@ def _existing(session: Session, interview: Interview, client_turn_id: str) -> Op
     ).first()
 
 
+# NUL and other control characters (not tab or line breaks): invisible, and unsafe in exports and logs
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def check_text(text: str, max_chars: int) -> str:
-    """The answer as typed (never altered), or ``AnswerError`` when it is empty or too long."""
+    """The answer as typed (never altered), or ``AnswerError`` when it is empty, too long or holds
+    control characters (NUL and the like: the error's ``draft`` is the text without them, to check
+    and send again; nothing is stored silently changed)."""
+    if _CONTROL.search(text):
+        raise AnswerError(
+            "Your answer contained hidden control characters, which were removed. "
+            "Please check the text in the box and send it again.",
+            draft=_CONTROL.sub("", text),
+        )
     if not text.strip():
-        raise AnswerError("Please type an answer, or choose “Skip” or “I don't know”.")
+        raise AnswerError(EMPTY_ANSWER)
     if len(text) > max_chars:
         raise AnswerError(
             f"Your answer is {len(text):,} characters; the limit is {max_chars:,}. "
@@ -208,6 +246,7 @@ def respond(
     client_turn_id: str,
     max_chars: int,
     turns: Optional[list[Turn]] = None,
+    prompt_id: Optional[int] = None,
 ) -> tuple[Turn, bool]:
     """Store the staff member's response to the current question; returns (turn, created).
 
@@ -215,6 +254,9 @@ def respond(
     repeat is found among ``turns``, and one racing in from a second request is stopped by the
     unique (interview, client_turn_id) constraint). The turn is committed before this returns.
     ``turns``: the interview's turns as read at the start of this request; read here when not given.
+    ``prompt_id``: the interviewer turn (question or follow-up) the page showed; an answer to any other
+    than the current one raises ``StaleAnswer`` and stores nothing (it would land under a question the
+    person never saw). Forms from before this rule carry none and are taken as before.
     """
     if kind not in STAFF_KINDS:
         raise AnswerError("Unknown action.")
@@ -232,8 +274,9 @@ def respond(
     else:
         text = ""
     step = next_step(interview.plan, turns, rubric, max_probes=99)
-    if step.kind != "await":
-        raise AnswerError("The conversation moved on in another window. The page now shows the current question.")
+    prompt = current_prompt(turns)
+    if step.kind != "await" or (prompt_id is not None and (prompt is None or prompt.id != prompt_id)):
+        raise StaleAnswer(MOVED_ON)
     comp, _ = rubric.question(step.question_id)
     turn = Turn(
         interview_id=interview.id, role="staff", kind=kind, question_id=step.question_id, component=comp.id,

@@ -2,39 +2,24 @@
 
 Rules:
 - the plan is asked in order; each question may get at most ``max_probes`` follow-up probes;
-- a probe is asked when the latest answer is very short, vague (no concrete detail) or, with the
-  embedding model, unrelated to the question; "skip" and "I don't know" close a question at once;
+- a probe is asked when ``decide.judge`` finds the latest answer short, vague or off topic, judged
+  against the prompt it replies to (the follow-up when there is one, with the main question as
+  context); "skip" and "I don't know" close a question at once;
 - staff turns are immutable; an edit (``supersedes_id``) changes what is shown and analysed but
   not the flow of the conversation.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Optional
 
+from assistant.interview.decide import Reason, judge, words
 from assistant.models import Turn
 from assistant.rubric import Rubric
 
-StepKind = Literal["ask", "await", "probe", "done"]
-ProbeReason = Literal["short", "vague", "off_topic"]
-
-SHORT_WORDS = 6
-VAGUE_WORDS = 30
-RELATED_MIN = 0.12  # cosine similarity below which an answer is treated as off the question's topic
-
-_VAGUE = re.compile(
-    r"\b(it depends|depends|sometimes|kind of|sort of|not really|i guess|maybe|things|stuff|fine|ok(ay)?|"
-    r"good|bad|normal|usual|as needed|whatever|same as always|nothing much|not sure)\b",
-    re.IGNORECASE,
-)
-_CONCRETE = re.compile(
-    r"(\d|\bfor example\b|\bfor instance\b|\be\.g\.|\blast (week|month|year|time)\b|\bwhen we\b|\bwe use\b|"
-    r"\bevery (day|week|month|quarter|year)\b|\b[A-Z][a-zA-Z]+[A-Z]\w*\b|\b[A-Z]{2,}\b)"
-)
-_WORD = re.compile(r"[A-Za-z0-9']+")
+StepKind = Literal["ask", "await", "probe", "done", "ack"]
 
 
 @dataclass(frozen=True)
@@ -44,7 +29,8 @@ class Step:
     kind: StepKind
     question_id: Optional[str] = None
     probe_index: int = 0  # for "await": which prompt the answer responds to; for "probe": the probe number
-    reason: Optional[ProbeReason] = None
+    reason: Optional[Reason] = None
+    instruction: bool = False  # the answer was an instruction aimed at the assistant: redirect, never obey
 
 
 @dataclass
@@ -57,27 +43,7 @@ class QuestionState:
 
 
 def word_count(text: str) -> int:
-    return len(_WORD.findall(text))
-
-
-def probe_reason(
-    answer: str,
-    question_text: str,
-    relatedness: Optional[Callable[[str, str], float]] = None,
-) -> Optional[ProbeReason]:
-    """Why an answer deserves a follow-up, or None when it is fine as it is.
-
-    ``relatedness(answer, question)`` is a cosine similarity from the embedding model; when it is
-    not given, the off-topic rule is not applied.
-    """
-    words = word_count(answer)
-    if words < SHORT_WORDS:
-        return "short"
-    if relatedness is not None and words >= SHORT_WORDS and relatedness(answer, question_text) < RELATED_MIN:
-        return "off_topic"
-    if words < VAGUE_WORDS and not _CONCRETE.search(answer) and _VAGUE.search(answer):
-        return "vague"
-    return None
+    return len(words(text))
 
 
 def question_states(plan: Sequence[str], turns: Sequence[Turn]) -> dict[str, QuestionState]:
@@ -140,14 +106,20 @@ def next_step(
         response = after[-1]
         if response.kind == "answer" and last_prompt.probe_index < max_probes:
             _, question = rubric.question(qid)
-            reason = probe_reason(response.text, f"{question.text} {question.topic}", relatedness)
-            if reason is not None:
-                return Step("probe", qid, last_prompt.probe_index + 1, reason)
+            follow_up = last_prompt.text if last_prompt.kind == "probe" else None
+            verdict = judge(response.text, question, rubric, follow_up, relatedness)
+            if verdict.reason is not None:
+                return Step("probe", qid, last_prompt.probe_index + 1, verdict.reason, verdict.instruction)
     asked = {t.question_id for t in prompts}
     for qid in plan:
         if qid not in asked:
             return Step("ask", qid)
     return Step("done")
+
+
+def current_prompt(turns: Sequence[Turn]) -> Optional[Turn]:
+    """The interviewer's latest question or follow-up: what an answer sent now replies to (None before the first)."""
+    return next((t for t in reversed(turns) if t.role == "assistant" and t.kind in ("question", "probe")), None)
 
 
 def relatedness_pair(
@@ -156,10 +128,10 @@ def relatedness_pair(
     rubric: Rubric,
     max_probes: int = 2,
 ) -> Optional[tuple[str, str]]:
-    """The (answer, question) pair whose relatedness ``next_step`` would score now, or None.
+    """The first (answer, text) pair whose relatedness ``next_step`` would score now, or None.
 
-    Lets a caller run the embedding model before it takes any database lock, then hand the score
-    to ``next_step``; the off-topic rule itself is unchanged (same pair, same threshold).
+    Lets a caller run the embedding model on the answer before it takes any database lock (the
+    scorer keeps the answer's vector, so ``next_step``'s other comparisons cost a dot product each).
     """
     asked: list[tuple[str, str]] = []
 

@@ -30,20 +30,35 @@ def pick(options: list[str], key: str) -> str:
 
 
 class OfflineProber:
-    """Probes from the rubric: the question's own follow-ups, or a generic prompt back on topic."""
+    """Follow-ups from the rubric, worded for why one is needed.
+
+    Short: a request to say more (never a sub-question that assumes an answer: "yes" is not told
+    "At which points is it typed again?"). Vague: a request for a concrete example. Off topic: a
+    kind return to the question's topic.
+    """
 
     def __init__(self, rubric: Rubric) -> None:
         self.rubric = rubric
 
     def probe(self, question: Question, component_name: str, answer: str, reason: str, index: int) -> Probe:
         generic = self.rubric.probes
+        topic = question.topic or component_name.lower()
         if reason == "off_topic":
-            text = pick(generic.off_topic, f"{question.id}:{index}").format(topic=question.topic or component_name.lower())
-        elif index - 1 < len(question.probes):
-            text = question.probes[index - 1]
+            text = pick(generic.off_topic, f"{question.id}:{index}").format(topic=topic)
+        elif reason == "vague":
+            text = pick(generic.vague, f"{question.id}:{index}")
         else:
-            text = pick(generic.vague if reason == "vague" else generic.short, f"{question.id}:{index}")
+            text = pick(generic.short, f"{question.id}:{index}")
         return Probe(text, "offline")
+
+
+def instruction_reply(rubric: Rubric, question: Question, component_name: str, index: int) -> Probe:
+    """The reply to an instruction aimed at the assistant: says it is not done, and returns to the topic.
+
+    Always offline: such an answer is never handed to an LLM to act on.
+    """
+    topic = question.topic or component_name.lower()
+    return Probe(pick(rubric.probes.instruction, f"{question.id}:{index}").format(topic=topic), "offline")
 
 
 _PERSONAL = re.compile(

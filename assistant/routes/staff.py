@@ -22,7 +22,7 @@ from sqlmodel import Session
 from assistant.engagements import EngagementError, join_open_link
 from assistant.engines import engines_for
 from assistant.interview import actions
-from assistant.interview.actions import AnswerError, Conversation
+from assistant.interview.actions import AnswerError, Conversation, StaleAnswer
 from assistant.interview.engine import relatedness_pair
 from assistant.interview.probes import OfflineProber, Prober
 from assistant.equity.attributes import record_attributes
@@ -31,7 +31,7 @@ from assistant.rubric import Rubric, get_rubric
 from assistant.throttle import Throttled
 from assistant.routes.deps import PathId, StaffLink, StaffParticipant
 from assistant.views.lookup import open_link_engagement
-from assistant.views.staff import chat_context, edit_context, review_context
+from assistant.views.staff import chat_context, current_anchor, edit_context, review_context
 from assistant.web import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
 
 router = APIRouter()
@@ -51,7 +51,7 @@ def _relatedness(request: Request) -> Optional[Relatedness]:
 
 @router.get("/i/{token}")
 def interview_page(request: Request, token: str, conv: StaffLink, session: SessionDep, rubric: RubricDep,
-                   engine: EngineDep, new: int = 0) -> Response:
+                   engine: EngineDep, new: int = 0, missing: int = 0) -> Response:
     """The link's landing page: welcome and consent, the chat, or where the interview ended."""
     interview = conv.interview
     if interview is None or conv.consent is None:
@@ -65,7 +65,8 @@ def interview_page(request: Request, token: str, conv: StaffLink, session: Sessi
         if actions.advance(session, interview, rubric, _prober(request, engine, rubric, conv.engagement.id),
                            _relatedness(request), request.app.state.settings.max_probes_per_question):
             conv = actions.load(session, conv.participant)
-    return render(request, "staff/chat.html", chat_context(conv, rubric, token))
+    error = actions.EMPTY_ANSWER if missing else None
+    return render(request, "staff/chat.html", chat_context(conv, rubric, token, error=error))
 
 
 @router.post("/i/{token}/consent", dependencies=[CSRFDep])
@@ -101,17 +102,23 @@ async def respond(
     client_turn_id: Annotated[str, Form()],
     action: Annotated[str, Form()] = "answer",
     text: Annotated[str, Form()] = "",
+    prompt_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Store one staff answer (committed before the reply), write the interviewer's reply, send it.
+
+    ``prompt_id`` names the question or follow-up the page showed: an answer to one that is no longer
+    current is not stored (the person is told the conversation moved on, and keeps their text).
 
     The busiest route: all of its blocking work runs in one worker thread. As a sync route with the
     session, settings, rubric and engine dependencies it took one thread hop per dependency, and
     every hop waits for the GIL behind the other requests in flight.
     """
-    return await to_thread.run_sync(_respond_turn, request, token, client_turn_id, action, text)
+    shown = int(prompt_id) if prompt_id.isascii() and prompt_id.isdigit() and len(prompt_id) < 18 else None
+    return await to_thread.run_sync(_respond_turn, request, token, client_turn_id, action, text, shown)
 
 
-def _respond_turn(request: Request, token: str, client_turn_id: str, action: str, text: str) -> Response:
+def _respond_turn(request: Request, token: str, client_turn_id: str, action: str, text: str,
+                  prompt_id: Optional[int] = None) -> Response:
     state = request.app.state
     settings = state.settings
     rubric = get_rubric(str(settings.rubric_path))
@@ -123,14 +130,23 @@ def _respond_turn(request: Request, token: str, client_turn_id: str, action: str
                     return RedirectResponse(f"/i/{token}", status_code=303)
                 last_seen = turns[-1].id if turns else 0
                 turn, created = actions.respond(
-                    session, interview, rubric, action, text, client_turn_id, settings.max_answer_chars, turns=turns
+                    session, interview, rubric, action, text, client_turn_id, settings.max_answer_chars, turns=turns,
+                    prompt_id=prompt_id,
                 )
         except AnswerError as exc:
             conv = actions.load(session, participant)
-            ctx = chat_context(conv, rubric, token, error=str(exc), draft=text)
+            draft = text if exc.draft is None else exc.draft
+            if not draft.strip() and not is_htmx(request):
+                # nothing typed to keep: redirect, so a reload does not post the empty form again
+                return RedirectResponse(f"/i/{token}?missing=1#composer", status_code=303)
+            ctx = chat_context(conv, rubric, token, error=str(exc), draft=draft)
+            if isinstance(exc, StaleAnswer):
+                # what this page had not shown yet: the other window's answers and the current question
+                shown = prompt_id or 0
+                ctx["new_messages"] = [m for m in ctx["messages"] if m["turn"].id > shown]
             if is_htmx(request):
                 return render(request, "staff/_composer_update.html", ctx)
-            return render(request, "staff/chat.html", ctx, status_code=422)
+            return render(request, "staff/chat.html", ctx, status_code=409 if isinstance(exc, StaleAnswer) else 422)
         if created:
             turns = turns + [turn]
             relatedness = _relatedness(request)
@@ -191,11 +207,12 @@ def edit_save(
         actions.edit(session, conv.interview, rubric, turn_id, action, text, client_turn_id, settings.max_answer_chars)
     except AnswerError as exc:
         ctx = edit_context(conv, rubric, token, turn_id, back, client_turn_id=client_turn_id, error=str(exc),
-                           draft=text)
+                           draft=text if exc.draft is None else exc.draft)
         if ctx is None:
             return render(request, "error.html", {**_NO_ANSWER, "message": str(exc)}, status_code=404)
         return render(request, "staff/edit.html", ctx, status_code=422)
-    dest = f"/i/{token}/review" if back == "review" else f"/i/{token}#turn-{turn_id}"
+    # back to the current question (not the edited answer, far above it on a phone)
+    dest = f"/i/{token}/review" if back == "review" else f"/i/{token}#{current_anchor(conv)}"
     return RedirectResponse(dest, status_code=303)
 
 

@@ -11,7 +11,7 @@ import uuid
 from typing import Any, Optional
 
 from assistant.interview.actions import Conversation, review_items
-from assistant.interview.engine import effective_staff_turns
+from assistant.interview.engine import current_prompt, effective_staff_turns
 from assistant.models import Turn
 from assistant.rubric import Rubric
 
@@ -44,27 +44,45 @@ def messages(conv: Conversation) -> list[dict[str, Any]]:
 
 
 def progress(conv: Conversation, rubric: Rubric) -> dict[str, Any]:
-    """Questions closed out of planned, per component and in total (from the interview's coverage)."""
+    """Questions closed out of planned, per topic and in total (from the interview's coverage), and the
+    topic of the current question in staff words: ``line`` reads "Topic 3 of 6: working with leaders"."""
     cov = conv.interview.coverage if conv.interview else {}
     parts = []
     done = total = 0
     for comp in rubric.components:
         c = cov.get(comp.id, {"closed": 0, "total": 0})
-        parts.append({"name": comp.name, "closed": c.get("closed", 0), "total": c.get("total", 0)})
+        parts.append({"name": comp.staff_label, "closed": c.get("closed", 0), "total": c.get("total", 0)})
         done += c.get("closed", 0)
         total += c.get("total", 0)
-    return {"components": parts, "done": done, "total": total}
+    prompt = current_prompt(conv.turns)
+    line = None
+    if prompt is not None and prompt.question_id and conv.interview and conv.interview.state == "in_progress":
+        comp, _ = rubric.question(prompt.question_id)
+        number = [c.id for c in rubric.components].index(comp.id) + 1
+        line = f"Topic {number} of {len(rubric.components)}: {comp.staff_label}"
+    return {"components": parts, "done": done, "total": total, "line": line}
+
+
+def current_anchor(conv: Conversation) -> str:
+    """Where the chat page should open: the current question or follow-up (``turn-N``), else the composer."""
+    prompt = current_prompt(conv.turns)
+    if prompt is not None and conv.interview is not None and conv.interview.state == "in_progress":
+        return f"turn-{prompt.id}"
+    return "composer"
 
 
 def chat_context(conv: Conversation, rubric: Rubric, token: str, **extra: Any) -> dict[str, Any]:
     """The chat page (and its htmx composer update): messages, progress and a fresh client turn id,
-    which makes a double submit of the composer store one turn; ``extra`` overrides."""
+    which makes a double submit of the composer store one turn, and the id of the prompt the composer
+    answers (an answer to an earlier one is refused as stale); ``extra`` overrides."""
+    prompt = current_prompt(conv.turns)
     ctx: dict[str, Any] = {
         "conv": conv,
         "token": token,
         "messages": messages(conv),
         "progress": progress(conv, rubric),
         "client_turn_id": uuid.uuid4().hex,
+        "prompt_id": prompt.id if prompt is not None else None,
         "state": conv.interview.state if conv.interview else None,
         "error": None,
         "draft": "",

@@ -18,7 +18,7 @@ def detailed(n: int) -> str:
 
 def progress_done(page) -> tuple[int, int]:  # noqa: ANN001
     """(done, total) from the progress line "3 of 12 questions done"."""
-    text = page.locator("#progress .overall").inner_text()
+    text = page.locator("#progress p").first.inner_text()
     match = re.search(r"(\d+) of (\d+) questions done", text)
     assert match, f"no progress line: {text!r}"
     return int(match.group(1)), int(match.group(2))

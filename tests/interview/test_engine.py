@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from assistant.interview.engine import Step, coverage, effective_staff_turns, next_step, probe_reason, relatedness_pair
+from assistant.interview.engine import Step, coverage, effective_staff_turns, next_step, relatedness_pair
 from assistant.interview.guide import plan_for
 from assistant.models import Turn
 
@@ -37,17 +37,21 @@ def test_plans_differ_by_role_and_rotate_by_seed(rubric):
     assert plan_for(rubric, "manager", seed=3) == plan_for(rubric, "manager", seed=3)
 
 
-def test_probe_rules_short_vague_and_detailed():
-    assert probe_reason("Not much.", "How does data move?") == "short"
-    assert probe_reason("It depends, sometimes things are fine and sometimes not really.", "How does data move?") == "vague"
-    assert probe_reason(DETAILED, "How does data move?") is None
+def test_a_follow_up_answer_is_judged_against_the_follow_up(rubric):
+    """The probe the staff member answered is what next_step hands to the decision, not the main question."""
+    plan = plan_for(rubric, "frontline")
+    q = plan[0]
+    seen: list[str] = []
 
+    def relate(answer: str, text: str) -> float:
+        seen.append(text)
+        return 0.5
 
-def test_off_topic_rule_uses_relatedness_only_when_given():
-    answer = "My favourite football team won the cup final at the weekend after extra time."
-    assert probe_reason(answer, "How does your data move?") is None
-    assert probe_reason(answer, "How does your data move?", relatedness=lambda a, q: 0.02) == "off_topic"
-    assert probe_reason(answer, "How does your data move?", relatedness=lambda a, q: 0.5) is None
+    turns = [turn("assistant", "question", q), turn("staff", "answer", q, "It depends, the usual stuff."),
+             turn("assistant", "probe", q, "Can you give an example from the past year?", probe_index=1),
+             turn("staff", "answer", q, "Last spring the same street was patched four times and I told my boss.", 1)]
+    assert next_step(plan, turns, rubric, relatedness=relate).kind == "ask"
+    assert seen and seen[0] == "Can you give an example from the past year?"
 
 
 def test_relatedness_pair_is_the_pair_next_step_scores(rubric):
@@ -55,9 +59,16 @@ def test_relatedness_pair_is_the_pair_next_step_scores(rubric):
     q = plan[0]
     answered = [turn("assistant", "question", q), turn("staff", "answer", q, DETAILED)]
     scored: list[tuple[str, str]] = []
-    step = next_step(plan, answered, rubric, relatedness=lambda a, question: scored.append((a, question)) or 0.01)
+    off = "My favourite football team won the cup final at the weekend after extra time, what a game."
+    answered = [answered[0], turn("staff", "answer", q, off)]
+
+    def relate(a: str, text: str) -> float:
+        scored.append((a, text))
+        return 0.6 if text in rubric.relevance.off_topic_examples else 0.0
+
+    step = next_step(plan, answered, rubric, relatedness=relate)
     assert step.reason == "off_topic"
-    assert relatedness_pair(plan, answered, rubric) == scored[0] and scored[0][0] == DETAILED
+    assert relatedness_pair(plan, answered, rubric) == scored[0] and scored[0][0] == off
     # nothing to score: waiting for an answer, a short answer (probed as short), a skip, no probes left
     assert relatedness_pair(plan, answered[:1], rubric) is None
     assert relatedness_pair(plan, [answered[0], turn("staff", "answer", q, "Excel.")], rubric) is None

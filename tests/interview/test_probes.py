@@ -13,12 +13,16 @@ class FailingLLM:
         raise LLMFailed("timed out after 20s", 1, "interview_probe")
 
 
-def test_offline_probes_use_the_question_follow_ups_in_order(rubric):
+def test_offline_probes_are_worded_for_the_reason(rubric):
+    """Short asks to say more (never one of the question's sub-questions, which assume an answer),
+    vague asks for an example, off topic returns to the question's topic."""
     comp = rubric.components[0]
     q = comp.questions[0]
     prober = OfflineProber(rubric)
-    assert prober.probe(q, comp.name, "Excel.", "short", 1).text == q.probes[0]
-    assert prober.probe(q, comp.name, "Excel.", "short", 2).text == q.probes[1]
+    for index in (1, 2):
+        short = prober.probe(q, comp.name, "yes", "short", index).text
+        assert short in rubric.probes.short and short not in q.probes
+        assert prober.probe(q, comp.name, "the usual", "vague", index).text in rubric.probes.vague
     off = prober.probe(q, comp.name, "football", "off_topic", 1).text
     assert q.topic in off and "{topic}" not in off
 
@@ -35,5 +39,5 @@ def test_llm_failure_falls_back_to_the_offline_probe_and_says_so(rubric):
     comp = rubric.components[1]
     q = comp.questions[0]
     probe = LLMProber(FailingLLM(), rubric).probe(q, comp.name, "dunno", "short", 1)
-    assert probe.text == q.probes[0]
+    assert probe.text in rubric.probes.short
     assert probe.engine.startswith("offline (LLM failed") and "timed out" in probe.engine

@@ -78,7 +78,8 @@ def test_htmx_reply_appends_messages_and_swaps_the_composer(client, session):
     assert 'id="composer"' in r.text and 'hx-swap-oob="true"' in r.text and "autofocus" in r.text
 
 
-def test_short_answer_gets_a_probe_from_the_rubric(client, session, rubric):
+def test_short_answer_gets_a_request_to_say_more(client, session, rubric):
+    """A short answer is first asked to say more, never given a sub-question that assumes an answer."""
     token = invite(session, make_engagement(session))
     csrf = start(client, token)
     r = answer(client, token, csrf, text="Excel.", htmx=True)
@@ -86,8 +87,8 @@ def test_short_answer_gets_a_probe_from_the_rubric(client, session, rubric):
         iv = s.exec(select(Interview)).one()
         probe = s.exec(select(Turn).where(Turn.kind == "probe")).one()
     _, question = rubric.question(iv.plan[0])
-    assert probe.text == question.probes[0] and probe.engine == "offline"
-    assert question.probes[0].replace("'", "&#39;") in r.text
+    assert probe.text in rubric.probes.short and probe.text not in question.probes and probe.engine == "offline"
+    assert probe.text.replace("'", "&#39;") in r.text
 
 
 def test_double_submit_stores_one_turn(client, session, engine):
@@ -139,7 +140,9 @@ def test_empty_and_long_answers_keep_the_draft(client, session, engine):
     token = invite(session, make_engagement(session))
     csrf = start(client, token)
     r = answer(client, token, csrf, text="  ")
-    assert r.status_code == 422 and "Please type an answer" in r.text
+    # nothing to keep: redirected (a reload does not post again), and the page says what to do
+    assert r.status_code == 303 and "missing=1" in r.headers["location"]
+    assert "Please type an answer" in client.get(r.headers["location"]).text
     long_text = "word " * 1000
     r = answer(client, token, csrf, text=long_text)
     assert r.status_code == 422 and "the limit is 4,000" in r.text and long_text.strip() in r.text
@@ -261,3 +264,60 @@ def html_text(page: str) -> str:
     import html
 
     return html.unescape(page)
+
+
+def _post(client: TestClient, token: str, csrf: str, page: str, text: str, htmx: bool = False):
+    """Send ``text`` from an already loaded ``page`` (its client id and the prompt it showed)."""
+    data = {"text": text, "action": "answer", "client_turn_id": field(page, "client_turn_id"),
+            "prompt_id": field(page, "prompt_id"), "csrf_token": csrf}
+    return client.post(f"/i/{token}/respond", data=data, headers={"HX-Request": "true"} if htmx else {},
+                       follow_redirects=False)
+
+
+def test_a_stale_tab_is_told_the_conversation_moved_on_and_keeps_its_text(client, session, engine):
+    """Issue 20: an answer from a tab that shows an earlier question is not stored under another one."""
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    old_tab = client.get(f"/i/{token}").text
+    assert _post(client, token, csrf, client.get(f"/i/{token}").text, DETAILED).status_code == 303
+    stored = len(staff_turns(engine))
+    late = "We keep a second copy of the permit list in a binder at the front desk."
+    r = _post(client, token, csrf, old_tab, late, htmx=True)
+    assert r.status_code == 200 and "moved on" in r.text and late in r.text
+    assert DETAILED in r.text  # the other tab's answer is shown, with the question now current
+    r = _post(client, token, csrf, old_tab, late)
+    assert r.status_code == 409 and "moved on" in r.text and late in r.text
+    assert len(staff_turns(engine)) == stored
+
+
+def test_control_characters_are_removed_with_a_message_and_nothing_stored(client, session, engine):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    r = _post(client, token, csrf, client.get(f"/i/{token}").text, "We use\x00 Excel\x07 for 3 reports every week.")
+    assert r.status_code == 422 and "control characters" in r.text
+    assert "We use Excel for 3 reports every week." in r.text and "\x00" not in r.text
+    assert staff_turns(engine) == []
+
+
+def test_progress_names_the_topic_in_staff_words(client, session, rubric):
+    token = invite(session, make_engagement(session))
+    start(client, token)
+    page = client.get(f"/i/{token}").text
+    first = rubric.components[0]
+    assert f"Topic 1 of 6: {first.staff_name}" in page and first.staff_name
+    assert 'role="log"' in page and '<ol id="transcript"' in page  # the log wraps the list
+
+
+def test_edit_returns_to_the_current_question(client, session, engine):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    answer(client, token, csrf)
+    turn_id = staff_turns(engine)[0].id
+    form = client.get(f"/i/{token}/edit/{turn_id}").text
+    r = client.post(f"/i/{token}/edit/{turn_id}", data={
+        "text": "Changed: we now use a shared database.", "action": "answer", "back": "chat",
+        "client_turn_id": field(form, "client_turn_id"), "csrf_token": csrf}, follow_redirects=False)
+    page = client.get(f"/i/{token}").text
+    current = field(page, "prompt_id")
+    assert r.status_code == 303 and r.headers["location"].endswith(f"#turn-{current}")
+    assert f'id="turn-{current}"' in page and int(current) > turn_id
