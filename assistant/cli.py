@@ -239,7 +239,8 @@ def themes_cmd(
     bar.close()
     summary = result.pop("summary")
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
-    typer.echo(f"{summary['rows']} rows: {summary['themes']} themes, {summary['assigned']} assigned, "
+    typer.echo(f"{summary['rows']} rows: {summary['themes']} themes ({summary['subthemes']} sub-themes), "
+               f"{summary['assigned']} assigned, "
                f"{summary['other_voices']} other voices, {summary['non_answers']} non-answers, "
                f"{summary['empty']} empty -> {out}")
 

@@ -156,6 +156,25 @@ def _members(session: Session, theme_id: int) -> list[ThemeMember]:
     return list(session.exec(select(ThemeMember).where(ThemeMember.theme_id == theme_id)).all())
 
 
+def _store_draft(session: Session, engagement_id: int, component: str, run_id: Optional[int], draft: T.ThemeDraft,
+                 free: list[int], texts: list[str], seg_by_id: dict[int, Segment], parent_id: Optional[int] = None
+                 ) -> Theme:
+    """A machine theme (top, or a sub-theme of ``parent_id``) from ``draft``, added and flushed."""
+    ids = [free[i] for i in draft.members]
+    member_people = {seg_by_id[i].participant_id for i in ids}
+    summary = draft.summary or offline_summary([texts[i] for i in draft.members], draft.keywords, len(member_people),
+                                               texts[draft.central])
+    theme = Theme(
+        engagement_id=engagement_id, component=component, label=draft.label, keywords=draft.keywords,
+        summary=summary, quote_ids=[free[i] for i in draft.quotes], parent_id=parent_id,
+        centroid=draft.centroid.astype(np.float32).tobytes() if draft.centroid is not None else None,
+        run_id=run_id, changes={"run_id": run_id, "new": True, "members": sorted(ids)},
+    )
+    session.add(theme)
+    session.flush()
+    return theme
+
+
 def synthesize_component(
     session: Session, engagement_id: int, component: str, segments: list[Segment], vectors: dict[int, np.ndarray],
     run_id: Optional[int], people: dict[int, tuple[str, str]],
@@ -163,10 +182,12 @@ def synthesize_component(
     """Themes for one component's active segments; curated themes kept and topped up. Returns counts."""
     seg_by_id = {s.id: s for s in segments}
     themes = _theme_rows(session, engagement_id, component)
-    curated = [t for t in themes if t.curated and not t.is_other]
-    # last run's machine themes are replaced (archived, members released) by this run's
+    curated = [t for t in themes if t.curated and not t.is_other and t.parent_id is None]
+    kept = {t.id for t in curated}
+    # last run's machine themes are replaced (archived, members released) by this run's; a curated
+    # theme keeps its sub-themes
     for theme in themes:
-        if theme in curated:
+        if theme.id in kept or theme.parent_id in kept:
             continue
         for member in _members(session, theme.id):
             session.delete(member)
@@ -234,18 +255,14 @@ def synthesize_component(
     grp = [people.get(p, ("", ""))[0] + "|" + people.get(p, ("", ""))[1] for p in who]
     result = T.build(texts, x, people=who, groups=grp) if free else T.Themes([], [], np.zeros(0, dtype=int))
     for draft in result.themes:
-        ids = [free[i] for i in draft.members]
-        member_people = {seg_by_id[i].participant_id for i in ids}
-        theme = Theme(
-            engagement_id=engagement_id, component=component, label=draft.label, keywords=draft.keywords,
-            summary=offline_summary([texts[i] for i in draft.members], draft.keywords, len(member_people), texts[draft.central]),
-            quote_ids=[free[i] for i in draft.quotes], centroid=draft.centroid.astype(np.float32).tobytes(),
-            run_id=run_id, changes={"run_id": run_id, "new": True, "members": sorted(ids)},
-        )
-        session.add(theme)
-        session.flush()
+        top = _store_draft(session, engagement_id, component, run_id, draft, free, texts, seg_by_id)
+        sub_of: dict[int, int] = {}
+        for sub_draft in draft.subthemes:
+            sub = _store_draft(session, engagement_id, component, run_id, sub_draft, free, texts, seg_by_id,
+                               parent_id=top.id)
+            sub_of.update({i: sub.id for i in sub_draft.members})
         for i, score in zip(draft.members, draft.scores):
-            session.add(ThemeMember(theme_id=theme.id, segment_id=free[i], score=float(score)))
+            session.add(ThemeMember(theme_id=top.id, segment_id=free[i], score=float(score), subtheme_id=sub_of.get(i)))
     if result.other:
         other = Theme(engagement_id=engagement_id, component=component, label="Other voices", is_other=True,
                       summary="Answers that fit no theme. They count as evidence like any other.",
@@ -254,7 +271,8 @@ def synthesize_component(
         session.flush()
         for i in result.other:
             session.add(ThemeMember(theme_id=other.id, segment_id=free[i], score=0.0))
-    return {"themes": len(result.themes) + len(curated), "curated": len(curated), "other": len(result.other),
+    return {"themes": len(result.themes) + len(curated), "subthemes": len(result.subthemes()),
+            "curated": len(curated), "other": len(result.other),
             "segments": len(segments), "added_to_curated": sum(added.values())}
 
 

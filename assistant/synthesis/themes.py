@@ -1,16 +1,22 @@
-"""Themes within one component: cluster segment embeddings, name the clusters, pick quotes.
+"""Themes within one component, at two levels: cluster segment embeddings into fine groups,
+gather the fine groups into the top themes a report can carry, name both, pick quotes.
 
 Pipeline (each step a function over arrays, callable from tests, the CLI and the DB stage):
 
 1. ``cluster``: a Ward tree over the unit embeddings, cut top-down. A node is split while it
    is less cohesive than a typical neighbourhood in *this* data (the median similarity of a
-   segment to its ``min_size``-th nearest neighbour), so the number of themes comes from the
-   data, not a constant. Branches smaller than ``min_size`` are peeled off as outliers; an
-   outlier joins the nearest theme when it is as close to it as that theme's own members are,
-   otherwise it stays in "other voices" (never dropped).
-2. ``ctfidf_keywords``: class-based TF-IDF keywords per theme (BERTopic's representation).
-3. ``pick_quotes``: typical segments (close to the centroid) from different people and groups.
-4. ``offline_label``: a label from the top keywords and the most central segment.
+   segment to its ``min_size``-th nearest neighbour), so the number of fine groups comes from
+   the data, not a constant. Branches smaller than ``min_size`` are peeled off as outliers; an
+   outlier joins the nearest group when it is as close to it as that group's own members are,
+   otherwise it stays in "other voices" (never dropped). ``cap_other`` keeps "other voices" to
+   at most ``MAX_OTHER`` of the segments (the closest outliers join their nearest group).
+2. ``group``: the fine groups' centroids are gathered by average-linkage (cosine) into top
+   themes; how many (within ``TOP_RANGE``, the grain of a report) is the cut whose segment-level
+   silhouette is highest, so the data chooses it. The fine groups become each top theme's
+   sub-themes (a top theme made of one group has none).
+3. ``ctfidf_keywords``: class-based TF-IDF keywords per theme (BERTopic's representation).
+4. ``pick_quotes``: typical segments (close to the centroid) from different people and groups.
+5. ``offline_label``: a label from the top keywords and the most central segment.
 
 Everything is deterministic for the same input (the tree is exact; ties break by index).
 """
@@ -26,6 +32,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 OTHER = -1  # the label of "other voices"
+TOP_RANGE = (5, 15)  # how many top themes a component may have: the grain a consultant can report on
+MAX_OTHER = 0.15  # the most of a component's segments that "other voices" may hold
 
 
 @dataclass
@@ -39,17 +47,25 @@ class ThemeDraft:
     quotes: list[int] = field(default_factory=list)
     centroid: np.ndarray | None = None
     scores: list[float] = field(default_factory=list)  # cosine of each member to the centroid
+    summary: str = ""
+    subthemes: list[ThemeDraft] = field(default_factory=list)  # a top theme's fine groups (none: one group)
 
 
 @dataclass
 class Themes:
-    """The result of ``build``: themes (largest first) and the indices left in "other voices"."""
+    """The result of ``build``: top themes (largest first, each with its sub-themes) and the indices
+    left in "other voices"."""
 
     themes: list[ThemeDraft]
     other: list[int]
-    labels: np.ndarray  # per input index: theme number in ``themes`` or OTHER
+    labels: np.ndarray  # per input index: top theme number in ``themes`` or OTHER
+    sublabels: np.ndarray | None = None  # per input index: sub-theme number in ``subthemes()`` or OTHER
     min_size: int = 0
     threshold: float = 0.0
+
+    def subthemes(self) -> list[ThemeDraft]:
+        """Every sub-theme, in the order of their top themes (the numbering of ``sublabels``)."""
+        return [sub for top in self.themes for sub in top.subthemes]
 
 
 # --- clustering ---------------------------------------------------------------------------
@@ -171,6 +187,56 @@ def reassign(x: np.ndarray, labels: np.ndarray, quantile: float = 0.0) -> np.nda
     return labels
 
 
+def cap_other(x: np.ndarray, labels: np.ndarray, max_share: float = MAX_OTHER) -> np.ndarray:
+    """Labels with at most ``max_share`` of the points left OTHER: the outliers closest to a theme's
+    centroid join it first (a report cannot leave most voices unread). Returns new labels."""
+    labels = labels.copy()
+    cents = centroids(x, labels)
+    out_idx = np.flatnonzero(labels == OTHER)
+    excess = len(out_idx) - int(max_share * len(labels))
+    if not cents or excess <= 0:
+        return labels
+    keys = np.array(list(cents))
+    sims = x[out_idx] @ np.vstack([cents[k] for k in keys]).T
+    best = sims.argmax(axis=1)
+    closest = np.argsort(-sims[np.arange(len(out_idx)), best], kind="stable")[:excess]
+    labels[out_idx[closest]] = keys[best[closest]]
+    return labels
+
+
+def group(x: np.ndarray, labels: np.ndarray, top_range: tuple[int, int] = TOP_RANGE, sample: int = 2000,
+          seed: int = 0) -> dict[int, int]:
+    """Top theme of each fine label (OTHER excluded): ``{fine label: top label}``.
+
+    Rule: the fine centroids are gathered by average linkage on cosine distance; every cut into
+    k top themes, k within ``top_range`` (and at most the number of fine groups), is scored by the
+    silhouette of the segments under it (a seeded sample), and the best cut wins. With fewer fine
+    groups than ``top_range``'s lower end, each fine group is its own top theme.
+    """
+    keys = sorted(set(labels.tolist()) - {OTHER})
+    if len(keys) <= top_range[0]:
+        return {k: i for i, k in enumerate(keys)}
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.metrics import silhouette_score
+
+    cents = centroids(x, labels)
+    c = np.vstack([cents[k] for k in keys])
+    inside = np.flatnonzero(labels != OTHER)
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(inside, size=min(len(inside), sample), replace=False))
+    index = {k: i for i, k in enumerate(keys)}
+    fine_rows = np.array([index[int(v)] for v in labels[rows]])
+    best: tuple[float, list[int]] | None = None
+    for k in range(top_range[0], min(top_range[1], len(keys)) + 1):
+        cut = (list(range(len(keys))) if k == len(keys) else
+               AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(c).tolist())
+        score = float(silhouette_score(x[rows], np.array(cut)[fine_rows], metric="cosine"))
+        if best is None or score > best[0]:
+            best = (score, cut)
+    assert best is not None
+    return {k: best[1][i] for i, k in enumerate(keys)}
+
+
 # --- keywords, labels, quotes -----------------------------------------------------------------
 
 _TOKEN = re.compile(r"[a-z][a-z'\-]+")
@@ -264,6 +330,20 @@ def pick_quotes(
 # --- the whole stage --------------------------------------------------------------------------
 
 
+def _draft(x: np.ndarray, members: list[int], people: Sequence[object] | None, groups: Sequence[object] | None,
+           n_quotes: int) -> ThemeDraft:
+    cent = x[members].mean(axis=0)
+    cent = cent / (np.linalg.norm(cent) or 1.0)
+    scores = (x[members] @ cent).astype(float).tolist()
+    return ThemeDraft(members=members, centroid=cent, scores=scores, central=members[int(np.argmax(scores))],
+                      quotes=pick_quotes(members, scores, people, groups, n_quotes))
+
+
+def _by_size(groups: dict[int, list[int]]) -> list[int]:
+    """Keys of ``groups`` largest first, ties by first member (deterministic)."""
+    return sorted(groups, key=lambda k: (-len(groups[k]), groups[k][0]))
+
+
 def build(
     texts: Sequence[str],
     embeddings: np.ndarray,
@@ -271,31 +351,49 @@ def build(
     groups: Sequence[object] | None = None,
     min_size: int | None = None,
     n_quotes: int = 5,
+    top_range: tuple[int, int] = TOP_RANGE,
+    max_other: float = MAX_OTHER,
 ) -> Themes:
-    """Themes for one component's segments.
+    """Two-level themes for one component's segments.
 
-    Returns themes sorted by size (ties by first member), each with keywords, an offline label,
-    the most central segment, quotes from distinct people, and its centroid; indices that fit no
-    theme are in ``other`` (never dropped). Deterministic for the same input.
+    Returns top themes sorted by size (ties by first member), each with its sub-themes (sorted the
+    same way; none when the top theme is one fine group), keywords, an offline label, the most
+    central segment, quotes from distinct people, and its centroid; indices that fit no theme are
+    in ``other`` (never dropped, at most ``max_other`` of the input). Deterministic for the same input.
     """
     x = np.asarray(embeddings, dtype=np.float32)
-    labels, used_min, threshold = cluster(x, min_size)
-    labels = reassign(x, labels)
-    cents = centroids(x, labels)
-    ordered = sorted(cents, key=lambda k: (-(labels == k).sum(), int(np.flatnonzero(labels == k)[0])))
-    remap = {old: new for new, old in enumerate(ordered)}
-    final = np.array([remap.get(int(v), OTHER) for v in labels], dtype=int)
+    fine, used_min, threshold = cluster(x, min_size)
+    fine = cap_other(x, reassign(x, fine), max_other)
+    top_of = group(x, fine, top_range)
+    tops: dict[int, list[int]] = {}
+    for i, v in enumerate(fine.tolist()):
+        if v != OTHER:
+            tops.setdefault(top_of[v], []).append(i)
+    labels = np.full(len(x), OTHER, dtype=int)
+    sublabels = np.full(len(x), OTHER, dtype=int)
     drafts: list[ThemeDraft] = []
-    for old in ordered:
-        members = np.flatnonzero(labels == old).tolist()
-        scores = (x[members] @ cents[old]).astype(float).tolist()
-        central = members[int(np.argmax(scores))]
-        drafts.append(ThemeDraft(members=members, centroid=cents[old], scores=scores, central=central,
-                                 quotes=pick_quotes(members, scores, people, groups, n_quotes)))
+    subs: list[ThemeDraft] = []
+    for number, key in enumerate(_by_size(tops)):
+        members = tops[key]
+        labels[members] = number
+        draft = _draft(x, members, people, groups, n_quotes)
+        parts: dict[int, list[int]] = {}
+        for i in members:
+            parts.setdefault(int(fine[i]), []).append(i)
+        if len(parts) > 1:
+            for part in _by_size(parts):
+                sublabels[parts[part]] = len(subs)
+                sub = _draft(x, parts[part], people, groups, n_quotes)
+                draft.subthemes.append(sub)
+                subs.append(sub)
+        drafts.append(draft)
     for draft, words in zip(drafts, ctfidf_keywords(texts, [d.members for d in drafts])):
         draft.keywords = words
         draft.label = offline_label(words, texts[draft.central])
-    return Themes(themes=drafts, other=np.flatnonzero(final == OTHER).tolist(), labels=final,
+    for draft, words in zip(subs, ctfidf_keywords(texts, [d.members for d in subs])):
+        draft.keywords = words
+        draft.label = offline_label(words, texts[draft.central])
+    return Themes(themes=drafts, other=np.flatnonzero(labels == OTHER).tolist(), labels=labels, sublabels=sublabels,
                   min_size=used_min, threshold=threshold)
 
 

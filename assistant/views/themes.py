@@ -34,6 +34,7 @@ class SegmentView:
     source: str  # "interview" or "survey import: <file>"
     score: float = 0.0
     assigned_by: str = "machine"
+    subtheme_id: Optional[int] = None
 
 
 @dataclass
@@ -46,6 +47,8 @@ class ThemeView:
     breakdown: Breakdown
     quotes: list[SegmentView] = field(default_factory=list)
     members: list[SegmentView] = field(default_factory=list)
+    subthemes: list[ThemeView] = field(default_factory=list)  # a top theme's sub-themes, largest first
+    parent: Optional[Theme] = None  # a sub-theme's top theme
 
     def mix(self, by: str) -> list[tuple[str, int]]:
         """(group, people) for the chart: shown cells, then the pooled rest as "groups under 5"."""
@@ -83,7 +86,7 @@ def _views(session: Session, engagement_id: int, theme_ids: list[int]) -> dict[i
         out[member.theme_id].append(SegmentView(
             segment=seg, participant=f"P-{person.id}", department=person.department or "(not given)",
             role_level=person.role_level or "(not given)", link=link, source=_source(seg, imports),
-            score=member.score, assigned_by=member.assigned_by))
+            score=member.score, assigned_by=member.assigned_by, subtheme_id=member.subtheme_id))
     return out
 
 
@@ -102,22 +105,57 @@ def _view(theme: Theme, members: list[SegmentView], with_members: bool) -> Theme
                      members=members if with_members else [])
 
 
-def component_themes(session: Session, engagement_id: int, component: str,
-                     with_members: bool = False) -> list[ThemeView]:
-    """The component's live themes, largest (by people) first, "other voices" last."""
-    themes = session.exec(
-        select(Theme).where(Theme.engagement_id == engagement_id, Theme.component == component,
-                            col(Theme.archived).is_(False))
-    ).all()
-    members = _views(session, engagement_id, [t.id for t in themes])
-    views = [_view(t, members.get(t.id, []), with_members) for t in themes]
-    views = [v for v in views if v.segments or v.theme.curated]
+def _by_people(views: list[ThemeView]) -> list[ThemeView]:
     return sorted(views, key=lambda v: (v.theme.is_other, -v.people, -v.segments, v.theme.id))
 
 
+def _subthemes(session: Session, parents: list[Theme]) -> dict[int, list[Theme]]:
+    """Live sub-themes of ``parents`` by parent id."""
+    if not parents:
+        return {}
+    rows = session.exec(select(Theme).where(col(Theme.parent_id).in_([p.id for p in parents]),
+                                            col(Theme.archived).is_(False))).all()
+    out: dict[int, list[Theme]] = {}
+    for row in rows:
+        out.setdefault(row.parent_id or 0, []).append(row)
+    return out
+
+
+def component_themes(session: Session, engagement_id: int, component: str,
+                     with_members: bool = False) -> list[ThemeView]:
+    """The component's live top themes, largest (by people) first, "other voices" last; each with its
+    sub-themes (those that still hold a member). A theme that no member holds any more (withdrawal
+    or moves emptied it) is not shown."""
+    themes = session.exec(
+        select(Theme).where(Theme.engagement_id == engagement_id, Theme.component == component,
+                            col(Theme.archived).is_(False), col(Theme.parent_id).is_(None))
+    ).all()
+    members = _views(session, engagement_id, [t.id for t in themes])
+    subs = _subthemes(session, list(themes))
+    views = []
+    for t in themes:
+        view = _view(t, members.get(t.id, []), with_members)
+        view.subthemes = _by_people([v for v in (_view(sub, [m for m in members.get(t.id, []) if m.subtheme_id == sub.id],
+                                                       False) for sub in subs.get(t.id, [])) if v.segments])
+        views.append(view)
+    views = [v for v in views if v.segments]
+    return _by_people(views)
+
+
 def theme_view(session: Session, theme: Theme) -> ThemeView:
-    """One theme with all its members."""
-    return _view(theme, _views(session, theme.engagement_id, [theme.id]).get(theme.id, []), True)
+    """One theme with all its members (a sub-theme: its part of the top theme's members) and sub-themes."""
+    if theme.parent_id is not None:
+        parent = session.get(Theme, theme.parent_id)
+        members = [m for m in _views(session, theme.engagement_id, [theme.parent_id]).get(theme.parent_id, [])
+                   if m.subtheme_id == theme.id]
+        view = _view(theme, members, True)
+        view.parent = parent
+        return view
+    members = _views(session, theme.engagement_id, [theme.id]).get(theme.id, [])
+    view = _view(theme, members, True)
+    view.subthemes = _by_people([v for v in (_view(sub, [m for m in members if m.subtheme_id == sub.id], False)
+                                             for sub in _subthemes(session, [theme]).get(theme.id, [])) if v.segments])
+    return view
 
 
 def overview_context(session: Session, engagement: Engagement, rubric: Rubric, message: Optional[str] = None
@@ -157,7 +195,7 @@ def theme_context(session: Session, engagement: Engagement, rubric: Rubric, them
     segment to (by label), and ``new_theme`` (the other half of a split) when ``new_theme_id`` names one."""
     siblings = session.exec(
         select(Theme).where(Theme.engagement_id == engagement.id, Theme.component == theme.component,
-                            col(Theme.archived).is_(False), Theme.id != theme.id)
+                            col(Theme.archived).is_(False), Theme.id != theme.id, col(Theme.parent_id).is_(None))
         .order_by(Theme.label)).all()
     ctx: dict[str, Any] = {
         "engagement": engagement, "comp": rubric.component(theme.component), "view": theme_view(session, theme),

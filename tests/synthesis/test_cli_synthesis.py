@@ -39,14 +39,18 @@ def test_themes_command_writes_themes_and_one_assignment_per_row(tmp_path, embed
     result = json.loads(out.read_text())
     assert set(result) == {"themes", "assignments"}
     assert [a["row"] for a in result["assignments"]] == list(range(len(rows)))
-    ids = {t["id"] for t in result["themes"]}
-    assert all(set(t) == {"id", "label", "keywords", "size"} for t in result["themes"])
-    assert 2 <= len(ids) <= 8
+    assert all(set(t) == {"id", "label", "keywords", "size", "summary", "parent"} for t in result["themes"])
+    ids = {t["id"] for t in result["themes"] if t["parent"] is None}
+    subs = {t["id"]: t["parent"] for t in result["themes"] if t["parent"] is not None}
+    assert 2 <= len(ids) <= 8 and set(subs.values()) <= ids
     assigned = [a["theme"] for a in result["assignments"]]
     assert all(a is None or a in ids for a in assigned)
     assert assigned[-1] is None and assigned[-2] is None  # empty row and non-answer
+    for a in result["assignments"]:  # a row's sub-theme lies inside its top theme
+        assert a["subtheme"] is None or subs[a["subtheme"]] == a["theme"]
     for t in result["themes"]:
-        assert t["size"] == assigned.count(t["id"])
+        key = "theme" if t["parent"] is None else "subtheme"
+        assert t["size"] == [a[key] for a in result["assignments"]].count(t["id"])
     # rows written from one topic share a theme far more often than not
     for k in range(len(TOPICS)):
         block = assigned[k * len(PLACES):(k + 1) * len(PLACES)]
