@@ -49,7 +49,7 @@ def themes_for_csv(data: bytes, text_column: str, embedder: Embedder, tick: Opti
     if on_total:
         on_total(len(usable))
     x = encode_in_chunks(embedder, [texts[i] for i in usable], tick)
-    result = T.build([texts[i] for i in usable], x)
+    result = T.build([texts[i] for i in usable], x, encode=embedder.encode)
     theme_of: dict[int, int] = {}
     sub_of: dict[int, int] = {}
     themes: list[dict[str, Any]] = []

@@ -26,12 +26,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 OTHER = -1  # the label of "other voices"
+Encode = Callable[[list[str]], np.ndarray]  # the embedder's encode: texts -> unit vectors
 TOP_RANGE = (5, 15)  # how many top themes a component may have: the grain a consultant can report on
 MAX_OTHER = 0.15  # the most of a component's segments that "other voices" may hold
 
@@ -210,11 +211,13 @@ def group(x: np.ndarray, labels: np.ndarray, top_range: tuple[int, int] = TOP_RA
 
     Rule: the fine centroids are gathered by average linkage on cosine distance; every cut into
     k top themes, k within ``top_range`` (and at most the number of fine groups), is scored by the
-    silhouette of the segments under it (a seeded sample), and the best cut wins. With fewer fine
-    groups than ``top_range``'s lower end, each fine group is its own top theme.
+    silhouette of the segments under it (a seeded sample), and the best cut wins. With no more fine
+    groups than ``top_range``'s lower end, the choice is between keeping them all and gathering the
+    closest pair (small data: near-duplicate groups still become one theme).
     """
     keys = sorted(set(labels.tolist()) - {OTHER})
-    if len(keys) <= top_range[0]:
+    low, high = min(top_range[0], max(2, len(keys) - 1)), min(top_range[1], len(keys))
+    if len(keys) <= 2:
         return {k: i for i, k in enumerate(keys)}
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.metrics import silhouette_score
@@ -227,7 +230,7 @@ def group(x: np.ndarray, labels: np.ndarray, top_range: tuple[int, int] = TOP_RA
     index = {k: i for i, k in enumerate(keys)}
     fine_rows = np.array([index[int(v)] for v in labels[rows]])
     best: tuple[float, list[int]] | None = None
-    for k in range(top_range[0], min(top_range[1], len(keys)) + 1):
+    for k in range(low, high + 1):
         cut = (list(range(len(keys))) if k == len(keys) else
                AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(c).tolist())
         score = float(silhouette_score(x[rows], np.array(cut)[fine_rows], metric="cosine"))
@@ -353,13 +356,16 @@ def build(
     n_quotes: int = 5,
     top_range: tuple[int, int] = TOP_RANGE,
     max_other: float = MAX_OTHER,
+    encode: Encode | None = None,
 ) -> Themes:
     """Two-level themes for one component's segments.
 
     Returns top themes sorted by size (ties by first member), each with its sub-themes (sorted the
     same way; none when the top theme is one fine group), keywords, an offline label, the most
     central segment, quotes from distinct people, and its centroid; indices that fit no theme are
-    in ``other`` (never dropped, at most ``max_other`` of the input). Deterministic for the same input.
+    in ``other`` (never dropped, at most ``max_other`` of the input). With ``encode`` (the embedder's),
+    labels, keywords and summaries are key phrases (``phrases``); without, c-TF-IDF keywords.
+    Deterministic for the same input.
     """
     x = np.asarray(embeddings, dtype=np.float32)
     fine, used_min, threshold = cluster(x, min_size)
@@ -393,8 +399,49 @@ def build(
     for draft, words in zip(subs, ctfidf_keywords(texts, [d.members for d in subs])):
         draft.keywords = words
         draft.label = offline_label(words, texts[draft.central])
+    if encode is not None:
+        name_with_phrases(texts, drafts, encode, people)
     return Themes(themes=drafts, other=np.flatnonzero(labels == OTHER).tolist(), labels=labels, sublabels=sublabels,
                   min_size=used_min, threshold=threshold)
+
+
+def name_with_phrases(texts: Sequence[str], tops: list[ThemeDraft], encode: Encode,
+                      people: Sequence[object] | None = None) -> None:
+    """Give each theme and sub-theme key phrases as keywords, a phrase label and a one-sentence summary.
+
+    Rules: candidates come from each theme's ``phrases.MAX_TEXTS`` most typical segments (parsed
+    once); labels are unique among top themes and among a top theme's sub-themes (and differ from
+    the top theme's); a theme with no phrase keeps its c-TF-IDF keywords and label.
+    """
+    from assistant.synthesis import phrases as P
+
+    every = [d for top in tops for d in (top, *top.subthemes)]
+
+    def typical(d: ThemeDraft) -> list[int]:
+        return [m for _, m in sorted(zip((-s for s in d.scores), d.members))][: P.MAX_TEXTS]
+
+    wanted = sorted({i for d in every for i in typical(d)})
+    parsed = dict(zip(wanted, P.parse([texts[i] for i in wanted])))
+    pools = {id(d): P.candidate_pool([parsed[i] for i in typical(d)], [texts[i] for i in d.members]) for d in every}
+    vectors = P.encode_phrases(encode, {p for pool in pools.values() for p in pool})
+
+    def name(d: ThemeDraft, taken: set[str]) -> None:
+        assert d.centroid is not None
+        found = P.key_phrases(pools[id(d)], d.centroid, vectors)
+        who = len({people[i] for i in d.members}) if people is not None else len(d.members)
+        if found:
+            d.keywords = found
+            d.label = P.label_of(found, taken) or d.label
+            rest = [p for p in found if p.lower() != d.label.lower()]
+            d.summary = P.one_sentence([d.label.lower(), *rest][:3], who, len(d.members))
+        taken.add(d.label.lower())
+
+    top_taken: set[str] = set()
+    for top in tops:
+        name(top, top_taken)
+        sub_taken = {top.label.lower()}
+        for sub in top.subthemes:
+            name(sub, sub_taken)
 
 
 def label_counts(labels: np.ndarray) -> Counter:
