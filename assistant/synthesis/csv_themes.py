@@ -9,6 +9,7 @@ import numpy as np
 
 from assistant.csvfile import CSVImportError, check_columns, read_csv
 from assistant.embeddings import Embedder
+from assistant.privacy import NameScrubber
 from assistant.sentences import is_non_answer
 from assistant.synthesis import themes as T
 
@@ -29,6 +30,16 @@ def encode_in_chunks(embedder: Embedder, texts: list[str], tick: Optional[Tick] 
 def _theme_row(theme_id: int, draft: T.ThemeDraft, parent: int | None) -> dict[str, Any]:
     return {"id": theme_id, "label": draft.label, "keywords": draft.keywords, "size": len(draft.members),
             "summary": draft.summary, "parent": parent}
+
+
+def _scrub_names(themes: list[dict[str, Any]]) -> None:
+    """No person's name leaves in the export: names found by the model become "[colleague]" in labels
+    and summaries, and a key phrase that held one is dropped."""
+    texts = [t for theme in themes for t in (theme["label"], theme["summary"], *theme["keywords"])]
+    clean = dict(zip(texts, NameScrubber().scrub_all(texts)))
+    for theme in themes:
+        theme["label"], theme["summary"] = clean[theme["label"]], clean[theme["summary"]]
+        theme["keywords"] = [k for k in theme["keywords"] if clean[k] == k]
 
 
 def themes_for_csv(data: bytes, text_column: str, embedder: Embedder, tick: Optional[Tick] = None,
@@ -61,6 +72,7 @@ def themes_for_csv(data: bytes, text_column: str, embedder: Embedder, tick: Opti
             themes.append(_theme_row(len(themes) + 1, sub, top_id))
             sub_of.update({usable[m]: len(themes) for m in sub.members})
     assignments = [{"row": i, "theme": theme_of.get(i), "subtheme": sub_of.get(i)} for i in range(len(texts))]
+    _scrub_names(themes)
     empty = sum(1 for t in texts if not t)
     tops = sum(t["parent"] is None for t in themes)
     return {

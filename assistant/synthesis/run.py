@@ -26,7 +26,9 @@ from sqlmodel import Session, col, select
 from assistant.config import Settings
 from assistant.embeddings import Embedder, embed_cached, text_hash
 from assistant.jobs import Progress, track_run
-from assistant.models import Interview, Participant, Segment, Theme, ThemeMember, Turn
+from assistant.engagements import people_names
+from assistant.models import Engagement, Interview, Participant, Segment, Theme, ThemeMember, Turn
+from assistant.privacy import NameScrubber
 from assistant.sentences import is_non_answer
 from assistant.synthesis import themes as T
 from assistant.synthesis.label import Labeller, label_themes
@@ -157,16 +159,18 @@ def _members(session: Session, theme_id: int) -> list[ThemeMember]:
 
 
 def _store_draft(session: Session, engagement_id: int, component: str, run_id: Optional[int], draft: T.ThemeDraft,
-                 free: list[int], texts: list[str], seg_by_id: dict[int, Segment], parent_id: Optional[int] = None
-                 ) -> Theme:
-    """A machine theme (top, or a sub-theme of ``parent_id``) from ``draft``, added and flushed."""
+                 free: list[int], texts: list[str], seg_by_id: dict[int, Segment], names: NameScrubber,
+                 parent_id: Optional[int] = None) -> Theme:
+    """A machine theme (top, or a sub-theme of ``parent_id``) from ``draft``, added and flushed; no
+    person's name is stored in its label, keywords or summary (``names``)."""
     ids = [free[i] for i in draft.members]
     member_people = {seg_by_id[i].participant_id for i in ids}
     summary = draft.summary or offline_summary([texts[i] for i in draft.members], draft.keywords, len(member_people),
                                                texts[draft.central])
+    label, summary, *keywords = names.scrub_all([draft.label, summary, *draft.keywords])
     theme = Theme(
-        engagement_id=engagement_id, component=component, label=draft.label, keywords=draft.keywords,
-        summary=summary, quote_ids=[free[i] for i in draft.quotes], parent_id=parent_id,
+        engagement_id=engagement_id, component=component, label=label,
+        keywords=[k for k, raw in zip(keywords, draft.keywords) if k == raw], summary=summary, quote_ids=[free[i] for i in draft.quotes], parent_id=parent_id,
         centroid=draft.centroid.astype(np.float32).tobytes() if draft.centroid is not None else None,
         run_id=run_id, changes={"run_id": run_id, "new": True, "members": sorted(ids)},
     )
@@ -178,9 +182,11 @@ def _store_draft(session: Session, engagement_id: int, component: str, run_id: O
 def synthesize_component(
     session: Session, engagement_id: int, component: str, segments: list[Segment], vectors: dict[int, np.ndarray],
     run_id: Optional[int], people: dict[int, tuple[str, str]], encode: Optional[T.Encode] = None,
+    names: Optional[NameScrubber] = None,
 ) -> dict[str, int]:
     """Themes for one component's active segments; curated themes kept and topped up. Returns counts."""
     seg_by_id = {s.id: s for s in segments}
+    names = names or NameScrubber()
     themes = _theme_rows(session, engagement_id, component)
     curated = [t for t in themes if t.curated and not t.is_other and t.parent_id is None]
     kept = {t.id for t in curated}
@@ -255,11 +261,11 @@ def synthesize_component(
     grp = [people.get(p, ("", ""))[0] + "|" + people.get(p, ("", ""))[1] for p in who]
     result = T.build(texts, x, people=who, groups=grp, encode=encode) if free else T.Themes([], [], np.zeros(0, dtype=int))
     for draft in result.themes:
-        top = _store_draft(session, engagement_id, component, run_id, draft, free, texts, seg_by_id)
+        top = _store_draft(session, engagement_id, component, run_id, draft, free, texts, seg_by_id, names)
         sub_of: dict[int, int] = {}
         for sub_draft in draft.subthemes:
             sub = _store_draft(session, engagement_id, component, run_id, sub_draft, free, texts, seg_by_id,
-                               parent_id=top.id)
+                               names, parent_id=top.id)
             sub_of.update({i: sub.id for i in sub_draft.members})
         for i, score in zip(draft.members, draft.scores):
             session.add(ThemeMember(theme_id=top.id, segment_id=free[i], score=float(score), subtheme_id=sub_of.get(i)))
@@ -317,6 +323,8 @@ def synthesize(
             session.commit()
         vectors = {s.id: v for s, v in zip(segments, vectors_arr)}
         with Session(engine, expire_on_commit=False) as session:
+            engagement = session.get(Engagement, engagement_id)
+            names = NameScrubber(people_names(session, engagement) if engagement is not None else [])
             people = {p.id: (p.department, p.role_level) for p in session.exec(
                 select(Participant).where(Participant.engagement_id == engagement_id)).all()}
             segments = list(session.exec(
@@ -339,7 +347,8 @@ def synthesize(
             for i, comp in enumerate(components):
                 step(0.6 + 0.3 * i / max(1, len(components)), f"Themes for {comp}")
                 stats["components"][comp] = synthesize_component(
-                    session, engagement_id, comp, by_comp.get(comp, []), vectors, run_id, people, embedder.encode)
+                    session, engagement_id, comp, by_comp.get(comp, []), vectors, run_id, people, embedder.encode,
+                    names)
                 session.commit()  # one component per transaction: progress writes must not wait
             session.commit()
         if labeller is not None:

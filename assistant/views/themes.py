@@ -14,7 +14,9 @@ from typing import Any, Optional
 from sqlmodel import Session, col, select
 
 from assistant.charts import stacked_bars
+from assistant.engagements import people_names
 from assistant.models import Engagement, Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
+from assistant.privacy import NameScrubber
 from assistant.rubric import Component, Rubric
 from assistant.synthesis.breakdown import Breakdown, breakdown
 from assistant.synthesis.themes import pick_quotes
@@ -35,6 +37,7 @@ class SegmentView:
     score: float = 0.0
     assigned_by: str = "machine"
     subtheme_id: Optional[int] = None
+    text: str = ""  # the segment as shown: people's names replaced by "[colleague]"
 
 
 @dataclass
@@ -49,6 +52,11 @@ class ThemeView:
     members: list[SegmentView] = field(default_factory=list)
     subthemes: list[ThemeView] = field(default_factory=list)  # a top theme's sub-themes, largest first
     parent: Optional[Theme] = None  # a sub-theme's top theme
+    # as shown: people's names replaced by "[colleague]" (``shown``)
+    label: str = ""
+    keywords: list[str] = field(default_factory=list)
+    summary: str = ""
+    parent_label: str = ""
 
     def mix(self, by: str) -> list[tuple[str, int]]:
         """(group, people) for the chart: shown cells, then the pooled rest as "groups under 5"."""
@@ -105,6 +113,31 @@ def _view(theme: Theme, members: list[SegmentView], with_members: bool) -> Theme
                      members=members if with_members else [])
 
 
+def scrubber(session: Session, engagement_id: int) -> NameScrubber:
+    """The name scrubber for an engagement's pages: its people's names and the named-entity model."""
+    engagement = session.get(Engagement, engagement_id)
+    return NameScrubber(people_names(session, engagement) if engagement is not None else [])
+
+
+def shown(views: list[ThemeView], names: NameScrubber) -> list[ThemeView]:
+    """``views`` (and their sub-themes) with ``label``, ``keywords``, ``summary`` and every quote and
+    member text set to what a consultant may read: no person's name (the model runs once over all)."""
+    every = [w for v in views for w in (v, *v.subthemes)]
+    segments = {id(s): s for w in every for s in (*w.quotes, *w.members)}
+    texts = [t for w in every for t in (w.theme.label, w.theme.summary, *w.theme.keywords)]
+    texts += [w.parent.label for w in every if w.parent is not None]
+    texts += [s.segment.text for s in segments.values()]
+    clean = dict(zip(texts, names.scrub_all(texts)))
+    for w in every:
+        w.label = clean[w.theme.label]
+        w.summary = clean[w.theme.summary]
+        w.keywords = [clean[k] for k in w.theme.keywords if clean[k] == k]  # a keyword that named someone goes
+        w.parent_label = clean[w.parent.label] if w.parent is not None else ""
+    for s in segments.values():
+        s.text = clean[s.segment.text]
+    return views
+
+
 def _by_people(views: list[ThemeView]) -> list[ThemeView]:
     return sorted(views, key=lambda v: (v.theme.is_other, -v.people, -v.segments, v.theme.id))
 
@@ -139,7 +172,7 @@ def component_themes(session: Session, engagement_id: int, component: str,
                                                        False) for sub in subs.get(t.id, [])) if v.segments])
         views.append(view)
     views = [v for v in views if v.segments]
-    return _by_people(views)
+    return shown(_by_people(views), scrubber(session, engagement_id))
 
 
 def theme_view(session: Session, theme: Theme) -> ThemeView:
@@ -150,12 +183,12 @@ def theme_view(session: Session, theme: Theme) -> ThemeView:
                    if m.subtheme_id == theme.id]
         view = _view(theme, members, True)
         view.parent = parent
-        return view
+        return shown([view], scrubber(session, theme.engagement_id))[0]
     members = _views(session, theme.engagement_id, [theme.id]).get(theme.id, [])
     view = _view(theme, members, True)
     view.subthemes = _by_people([v for v in (_view(sub, [m for m in members if m.subtheme_id == sub.id], False)
                                              for sub in _subthemes(session, [theme]).get(theme.id, [])) if v.segments])
-    return view
+    return shown([view], scrubber(session, theme.engagement_id))[0]
 
 
 def overview_context(session: Session, engagement: Engagement, rubric: Rubric, message: Optional[str] = None
@@ -177,7 +210,7 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, m
 
 def _chart(engagement: Engagement, views: list[ThemeView]) -> object:
     """The stacked-bar chart of who is behind each theme (role level and department), or None."""
-    items = [(v.theme.label, f"/engagements/{engagement.id}/themes/t/{v.theme.id}",
+    items = [(v.label, f"/engagements/{engagement.id}/themes/t/{v.theme.id}",
               {"role level": v.mix("role"), "department": v.mix("department")}) for v in views]
     return stacked_bars(items) if items else None
 
@@ -197,10 +230,14 @@ def theme_context(session: Session, engagement: Engagement, rubric: Rubric, them
         select(Theme).where(Theme.engagement_id == engagement.id, Theme.component == theme.component,
                             col(Theme.archived).is_(False), Theme.id != theme.id, col(Theme.parent_id).is_(None))
         .order_by(Theme.label)).all()
+    new_theme = theme_in_engagement(session, engagement.id, new_theme_id) if new_theme_id else None
+    named = [t for t in (*siblings, new_theme) if t is not None]
+    labels = dict(zip([t.id for t in named], scrubber(session, engagement.id).scrub_all([t.label for t in named])))
     ctx: dict[str, Any] = {
         "engagement": engagement, "comp": rubric.component(theme.component), "view": theme_view(session, theme),
+        "labels": labels,
         "theme": theme, "siblings": list(siblings), "problems": [], "message": None, "form": {},
-        "new_theme": theme_in_engagement(session, engagement.id, new_theme_id) if new_theme_id else None,
+        "new_theme": new_theme,
     }
     ctx.update(extra)
     return ctx
