@@ -182,7 +182,7 @@ def _store_draft(session: Session, engagement_id: int, component: str, run_id: O
 def synthesize_component(
     session: Session, engagement_id: int, component: str, segments: list[Segment], vectors: dict[int, np.ndarray],
     run_id: Optional[int], people: dict[int, tuple[str, str]], encode: Optional[T.Encode] = None,
-    names: Optional[NameScrubber] = None,
+    names: Optional[NameScrubber] = None, min_people: int = T.MIN_PEOPLE,
 ) -> dict[str, int]:
     """Themes for one component's active segments; curated themes kept and topped up. Returns counts."""
     seg_by_id = {s.id: s for s in segments}
@@ -259,7 +259,7 @@ def synthesize_component(
     x = np.vstack([vectors[i] for i in free]) if free else np.zeros((0, 1), dtype=np.float32)
     who = [seg_by_id[i].participant_id for i in free]
     grp = [people.get(p, ("", ""))[0] + "|" + people.get(p, ("", ""))[1] for p in who]
-    result = T.build(texts, x, people=who, groups=grp, encode=encode) if free else T.Themes([], [], np.zeros(0, dtype=int))
+    result = T.build(texts, x, people=who, groups=grp, encode=encode, min_people=min_people) if free else T.Themes([], [], np.zeros(0, dtype=int))
     for draft in result.themes:
         top = _store_draft(session, engagement_id, component, run_id, draft, free, texts, seg_by_id, names)
         sub_of: dict[int, int] = {}
@@ -348,7 +348,7 @@ def synthesize(
                 step(0.6 + 0.3 * i / max(1, len(components)), f"Themes for {comp}")
                 stats["components"][comp] = synthesize_component(
                     session, engagement_id, comp, by_comp.get(comp, []), vectors, run_id, people, embedder.encode,
-                    names)
+                    names, settings.theme_min_people if settings is not None else T.MIN_PEOPLE)
                 session.commit()  # one component per transaction: progress writes must not wait
             session.commit()
         if labeller is not None:

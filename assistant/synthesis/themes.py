@@ -35,6 +35,17 @@ OTHER = -1  # the label of "other voices"
 Encode = Callable[[list[str]], np.ndarray]  # the embedder's encode: texts -> unit vectors
 TOP_RANGE = (5, 15)  # how many top themes a component may have: the grain a consultant can report on
 MAX_OTHER = 0.15  # the most of a component's segments that "other voices" may hold
+MIN_PEOPLE = 3  # distinct people a theme needs (``Settings.theme_min_people``)
+NEAR_DUPLICATE = 0.9  # cosine at which two answers by one person say the same thing (counted once)
+
+# Words that carry no finding on their own: an answer made only of these (and stop words) is a
+# non-answer ("Fine, usually, depends on the day"), set aside in "other voices", never a theme.
+_FILLER = frozenset("""
+    fine ok okay alright good great bad well usually depends depend depending sometimes generally normally mostly
+    often rarely pretty quite really very much day days time times thing things stuff yes yeah no nope maybe
+    probably guess know think sure unsure idea same above ditto idk etc answer question comment comments
+    nothing everything something anything applicable nah meh sort kind just
+""".split())
 
 
 @dataclass
@@ -240,6 +251,46 @@ def group(x: np.ndarray, labels: np.ndarray, top_range: tuple[int, int] = TOP_RA
     return {k: best[1][i] for i, k in enumerate(keys)}
 
 
+def is_low_content(text: str) -> bool:
+    """True when ``text`` has no word beyond stop words and fillers ("fine", "usually", "depends"):
+    a non-answer that must not become a theme (it goes to "other voices")."""
+    words = _TOKEN.findall(text.lower().replace("\u2019", "'"))
+    stop = _stop_words()
+    return not any(w not in stop and w not in _FILLER for w in words)
+
+
+def near_duplicates(x: np.ndarray, people: Sequence[object] | None, threshold: float = NEAR_DUPLICATE) -> dict[int, int]:
+    """``{index: earlier index}`` for answers that repeat an earlier answer by the same person (cosine at
+    least ``threshold``): they follow that answer's theme and never count twice towards one."""
+    if people is None:
+        return {}
+    by_person: dict[object, list[int]] = {}
+    for i, p in enumerate(people):
+        by_person.setdefault(p, []).append(i)
+    out: dict[int, int] = {}
+    for rows in by_person.values():
+        if len(rows) < 2:
+            continue
+        sims = x[rows] @ x[rows].T
+        for b in range(1, len(rows)):
+            for a in range(b):
+                if rows[a] not in out and sims[a, b] >= threshold:
+                    out[rows[b]] = rows[a]
+                    break
+    return out
+
+
+def enforce_people(labels: np.ndarray, people: Sequence[object] | None, min_people: int = MIN_PEOPLE) -> np.ndarray:
+    """Labels where every group with fewer than ``min_people`` distinct people became OTHER."""
+    labels = labels.copy()
+    for lab in sorted(set(labels.tolist()) - {OTHER}):
+        rows = np.flatnonzero(labels == lab)
+        who = {people[i] for i in rows} if people is not None else set(rows.tolist())
+        if len(who) < min_people:
+            labels[rows] = OTHER
+    return labels
+
+
 # --- keywords, labels, quotes -----------------------------------------------------------------
 
 _TOKEN = re.compile(r"[a-z][a-z'\-]+")
@@ -357,19 +408,31 @@ def build(
     top_range: tuple[int, int] = TOP_RANGE,
     max_other: float = MAX_OTHER,
     encode: Encode | None = None,
+    min_people: int = MIN_PEOPLE,
 ) -> Themes:
     """Two-level themes for one component's segments.
 
     Returns top themes sorted by size (ties by first member), each with its sub-themes (sorted the
     same way; none when the top theme is one fine group), keywords, an offline label, the most
     central segment, quotes from distinct people, and its centroid; indices that fit no theme are
-    in ``other`` (never dropped, at most ``max_other`` of the input). With ``encode`` (the embedder's),
+    in ``other`` (never dropped, at most ``max_other`` of the clustered input). People count once:
+    a theme or sub-theme needs ``min_people`` distinct people, an answer that repeats the same person's
+    earlier answer follows it, and non-answers (``is_low_content``) stay in "other voices". With ``encode`` (the embedder's),
     labels, keywords and summaries are key phrases (``phrases``); without, c-TF-IDF keywords.
     Deterministic for the same input.
     """
     x = np.asarray(embeddings, dtype=np.float32)
-    fine, used_min, threshold = cluster(x, min_size)
-    fine = cap_other(x, reassign(x, fine), max_other)
+    copies = near_duplicates(x, people)
+    voiced = [i for i in range(len(x)) if i not in copies and not is_low_content(texts[i])]
+    sub_people = [people[i] for i in voiced] if people is not None else voiced
+    xv = x[voiced]
+    part, used_min, threshold = cluster(xv, min_size)
+    part = reassign(xv, enforce_people(reassign(xv, part), sub_people, min_people))
+    part = cap_other(xv, enforce_people(part, sub_people, min_people), max_other)
+    fine = np.full(len(x), OTHER, dtype=int)
+    fine[voiced] = part
+    for copy, original in sorted(copies.items()):
+        fine[copy] = fine[original]  # a repeated answer follows the one it repeats
     top_of = group(x, fine, top_range)
     tops: dict[int, list[int]] = {}
     for i, v in enumerate(fine.tolist()):

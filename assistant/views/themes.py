@@ -172,7 +172,22 @@ def component_themes(session: Session, engagement_id: int, component: str,
                                                        False) for sub in subs.get(t.id, [])) if v.segments])
         views.append(view)
     views = [v for v in views if v.segments]
-    return shown(_by_people(views), scrubber(session, engagement_id))
+    return shown(_once(_by_people(views)), scrubber(session, engagement_id))
+
+
+def _once(views: list[ThemeView]) -> list[ThemeView]:
+    """``views`` with no quote twice on the page: a quote whose words (case and spacing aside) an
+    earlier theme already quotes is dropped (staff often paste the same sentence twice)."""
+    seen: set[str] = set()
+    for view in views:
+        kept = []
+        for quote in view.quotes:
+            key = " ".join(quote.segment.text.lower().split())
+            if key not in seen:
+                seen.add(key)
+                kept.append(quote)
+        view.quotes = kept
+    return views
 
 
 def theme_view(session: Session, theme: Theme) -> ThemeView:
