@@ -88,6 +88,7 @@ def edit_summary(session: Session, theme_id: int, summary: str, user: Optional[U
     before = {"summary": theme.summary}
     theme.summary = summary
     _touch(session, theme)
+    theme.changes = {**theme.changes, "summary_by": "consultant"}  # a re-run never rewrites it
     _log(session, "theme.summary", theme, user, before, {"summary": summary})
     return theme
 

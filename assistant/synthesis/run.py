@@ -30,6 +30,7 @@ from assistant.engagements import people_names
 from assistant.models import Engagement, Interview, Participant, Segment, Theme, ThemeMember, Turn
 from assistant.privacy import NameScrubber
 from assistant.sentences import is_non_answer
+from assistant.synthesis import phrases as P
 from assistant.synthesis import themes as T
 from assistant.synthesis.label import Labeller, label_themes
 from assistant.synthesis.segment import segment
@@ -158,6 +159,24 @@ def _members(session: Session, theme_id: int) -> list[ThemeMember]:
     return list(session.exec(select(ThemeMember).where(ThemeMember.theme_id == theme_id)).all())
 
 
+def _rebuild_words(theme: Theme, remaining: list[Segment], keep_summary: bool, names: NameScrubber) -> None:
+    """A curated theme whose members left keeps no word built from them: key phrases, quotes and
+    (unless the consultant wrote it) the summary are rebuilt from the segments that remain, or emptied."""
+    theme.quote_ids = [q for q in theme.quote_ids if q in {s.id for s in remaining}]
+    if not remaining:
+        theme.keywords = []
+        if not keep_summary:
+            theme.summary = ""
+        return
+    texts = [s.text for s in remaining]
+    words = T.ctfidf_keywords(texts, [list(range(len(texts)))])[0]
+    scrubbed = names.scrub_all(words)
+    theme.keywords = [w for w, clean in zip(words, scrubbed) if w == clean]
+    if not keep_summary:
+        people = len({s.participant_id for s in remaining})
+        theme.summary = names.scrub(P.one_sentence(theme.keywords[:3], people, len(remaining)))
+
+
 def _store_draft(session: Session, engagement_id: int, component: str, run_id: Optional[int], draft: T.ThemeDraft,
                  free: list[int], texts: list[str], seg_by_id: dict[int, Segment], names: NameScrubber,
                  parent_id: Optional[int] = None) -> Theme:
@@ -250,8 +269,13 @@ def synthesize_component(
             xs = np.vstack([vectors[i] for i in ids])
             cvec = xs.mean(axis=0)
             theme.centroid = (cvec / (np.linalg.norm(cvec) or 1.0)).astype(np.float32).tobytes()
+        consultant_summary = (theme.changes or {}).get("summary_by") == "consultant"
+        if removed[theme.id]:
+            _rebuild_words(theme, [seg_by_id[i] for i in ids], consultant_summary, names)
         theme.changes = {"added": added.get(theme.id, 0), "removed": removed[theme.id], "run_id": run_id,
-                         "members": sorted(ids)}
+                         "members": sorted(ids), **({"summary_by": "consultant"} if consultant_summary else {})}
+        if not ids:
+            theme.archived = True  # emptied (its people withdrew): it leaves every consultant view
         theme.run_id = run_id
         session.add(theme)
     # cluster what is left

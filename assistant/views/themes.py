@@ -57,6 +57,7 @@ class ThemeView:
     keywords: list[str] = field(default_factory=list)
     summary: str = ""
     parent_label: str = ""
+    withheld: bool = False  # machine words built partly from answers since withdrawn (``words_outlived``)
 
     def mix(self, by: str) -> list[tuple[str, int]]:
         """(group, people) for the chart: shown cells, then the pooled rest as "groups under 5"."""
@@ -98,6 +99,13 @@ def _views(session: Session, engagement_id: int, theme_ids: list[int]) -> dict[i
     return out
 
 
+def words_outlived(theme: Theme, members: list[SegmentView]) -> bool:
+    """True when segments the machine built this theme's key phrases and summary from are no longer
+    in it (their author withdrew, or the answer was withdrawn): those words must not be shown."""
+    built = set((theme.changes or {}).get("members", []))
+    return bool(built - {m.segment.id for m in members})
+
+
 def _view(theme: Theme, members: list[SegmentView], with_members: bool) -> ThemeView:
     people = {m.segment.participant_id for m in members}
     b = breakdown((m.segment.participant_id, m.department, m.role_level) for m in members)
@@ -110,7 +118,11 @@ def _view(theme: Theme, members: list[SegmentView], with_members: bool) -> Theme
                              [(m.department, m.role_level) for m in members])
         quotes = [members[i] for i in picked]
     return ThemeView(theme=theme, segments=len(members), people=len(people), breakdown=b, quotes=quotes,
-                     members=members if with_members else [])
+                     members=members if with_members else [], withheld=words_outlived(theme, members))
+
+
+WITHHELD = ("Summary and key phrases withheld: some answers they were built from have been withdrawn. "
+            "Run synthesis to rebuild them from the answers that remain.")
 
 
 def scrubber(session: Session, engagement_id: int) -> NameScrubber:
@@ -132,6 +144,10 @@ def shown(views: list[ThemeView], names: NameScrubber) -> list[ThemeView]:
         w.label = clean[w.theme.label]
         w.summary = clean[w.theme.summary]
         w.keywords = [clean[k] for k in w.theme.keywords if clean[k] == k]  # a keyword that named someone goes
+        if w.withheld:
+            w.keywords = []
+            if (w.theme.changes or {}).get("summary_by") != "consultant":
+                w.summary = WITHHELD
         w.parent_label = clean[w.parent.label] if w.parent is not None else ""
     for s in segments.values():
         s.text = clean[s.segment.text]
