@@ -8,7 +8,7 @@ from assistant.jobs import UNFINISHED, latest_run
 from assistant.models import Engagement
 from assistant.views.stale import staleness
 
-KINDS = ("synthesis", "rating")  # the runs a page can follow
+KINDS = ("synthesis", "rating", "import")  # the runs a page can follow
 
 
 def run_context(session: Session, engagement: Engagement, kind: str) -> dict:
@@ -17,4 +17,4 @@ def run_context(session: Session, engagement: Engagement, kind: str) -> dict:
     run = latest_run(session, engagement.id, kind)
     running = bool(run and run.status in UNFINISHED)
     return {"engagement": engagement, "run": run, "kind": kind, "running": running,
-            "stale": None if running else staleness(session, engagement.id, kind)}
+            "stale": None if running or kind == "import" else staleness(session, engagement.id, kind)}

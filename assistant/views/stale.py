@@ -75,7 +75,7 @@ def staleness(session: Session, engagement_id: int, kind: str) -> Optional[Stale
             people.add(person)
     out.people = len(people)
     for record in session.exec(select(SurveyImport).where(SurveyImport.engagement_id == engagement_id)).all():
-        if as_utc(record.created_at) > since:
+        if as_utc(record.created_at) > since and (record.mapping or {}).get("status", "done") == "done":
             out.imports += 1
             out.imported_rows += record.rows
     withdrawn = session.exec(select(Participant.withdrawn_at).where(

@@ -234,9 +234,12 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, m
         rows.append({"component": comp, "themes": len(themes), "segments": sum(v.segments for v in themes),
                      "other": other.segments if other else 0, "curated": sum(v.theme.curated for v in themes),
                      "top": themes[:3]})
-    imports = session.exec(select(SurveyImport).where(SurveyImport.engagement_id == engagement.id)
-                           .order_by(col(SurveyImport.id).desc())).all()
-    return {**run_context(session, engagement, "synthesis"), "rows": rows, "imports": imports, "message": message}
+    imports = [i for i in session.exec(select(SurveyImport).where(SurveyImport.engagement_id == engagement.id)
+                                       .order_by(col(SurveyImport.id).desc())).all()
+               if (i.mapping or {}).get("status", "done") == "done"]  # one still importing is shown by its run
+    importing = run_context(session, engagement, "import")
+    return {**run_context(session, engagement, "synthesis"), "rows": rows, "imports": imports, "message": message,
+            "import_run": importing["run"], "import_running": importing["running"]}
 
 
 def _chart(engagement: Engagement, views: list[ThemeView]) -> object:
