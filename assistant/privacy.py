@@ -17,6 +17,7 @@ capitalised street name with a street word ("1200 Main Street", "45 W. Elm Ave, 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -230,15 +231,24 @@ _TITLE_BEFORE = re.compile(
 )
 
 
+_LOAD = threading.Lock()
+
+
 @lru_cache(maxsize=1)
-def spacy_pipeline() -> Language | None:
-    """spaCy's English pipeline (lemmatizer off), loaded once per process; None when not installed."""
+def _load() -> Language | None:
     try:
         import spacy
 
         return spacy.load(SPACY_MODEL, disable=["lemmatizer"])
     except (ImportError, OSError):
         return None
+
+
+def spacy_pipeline() -> Language | None:
+    """spaCy's English pipeline (lemmatizer off), loaded once per process (one thread loads it, the
+    others wait); None when not installed."""
+    with _LOAD:
+        return _load()
 
 
 def _spans_of(doc: Doc) -> tuple[tuple[int, int], ...]:
@@ -266,10 +276,10 @@ def person_spans(texts: Iterable[str]) -> list[tuple[tuple[int, int], ...]]:
     before a name included, a possessive "'s" not); empty when no model is installed. The model
     runs once over the texts not seen before (cached per process)."""
     texts = list(texts)
-    model = spacy_pipeline()
+    todo = sorted({t for t in texts if t not in _SPANS and t.strip() and any(ch.isupper() for ch in t)})
+    model = spacy_pipeline() if todo else None  # the model loads only when there is text to read
     if model is None:
-        return [() for _ in texts]
-    todo = sorted({t for t in texts if t not in _SPANS and t.strip()})
+        return [_SPANS.get(t, ()) for t in texts]
     if len(_SPANS) + len(todo) > _SPANS_MAX:
         _SPANS.clear()
     for text, doc in zip(todo, model.pipe(todo, batch_size=64)):
