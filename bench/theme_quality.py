@@ -102,18 +102,22 @@ def main() -> None:
         top, sub, secs = ours(texts, x)
         top_level, sub_level = f"top vs {coarse_name or '-'}", f"sub vs {fine_name or '-'}"
         rows = [row(top_level, "dm3 top themes", top, coarse, secs)]
+        print_rows(rows[-1:])  # each row as soon as it is measured (BERTopic can take minutes)
         if coarse:
             labels, s = kmeans_true_k(x, len(set(coarse)))
             rows.append(row(top_level, f"k-means, true k={len(set(coarse))}", labels, coarse, s))
+            print_rows(rows[-1:])
         rows.append(row(sub_level, "dm3 sub-themes", sub, fine, secs))
-        if fine:
+        print_rows(rows[-1:])
+        if fine and fine is not coarse:
             labels, s = kmeans_true_k(x, len(set(fine)))
             rows.append(row(sub_level, f"k-means, true k={len(set(fine))}", labels, fine, s))
+            print_rows(rows[-1:])
         if not args.no_bertopic:
             labels, s = bertopic(texts, x)
             rows.append(row(top_level, "BERTopic defaults", labels, coarse, s))
             rows.append(row(sub_level, "BERTopic defaults", labels, fine, s))
-        print_rows(rows)
+            print_rows(rows[-2:])
         bt = next((r for r in rows if r["method"] == "BERTopic defaults"), None)
         if bt:
             print(f"  -> clustering time {secs / bt['seconds']:.2f}x BERTopic's, unassigned {rows[0]['unassigned']:.1%} "
