@@ -82,8 +82,13 @@ def test_import_then_synthesize_from_the_command_line(cli_env, tmp_path):
     write_csv(src, [(f"r{i}", t.format(p), "Finance") for i, p in enumerate(PLACES) for t in TOPICS[:2]],
               header=("rid", "answer", "dept"))
     runner = CliRunner()
-    r = runner.invoke(app, ["import-csv", str(eid), str(src), "--text-column", "answer", "--component", "data_life_cycle",
-                            "--id-column", "rid", "--department-column", "dept"])
+    args = ["import-csv", str(eid), str(src), "--text-column", "answer", "--component", "data_life_cycle",
+            "--id-column", "rid", "--department-column", "dept"]
+    r = runner.invoke(app, args)  # the engagement has no department "Finance": asked to map it, nothing written
+    assert r.exit_code == 1 and '--map-department "Finance=..."' in r.output
+    with Session(cli_env) as s:
+        assert not s.exec(select(Segment)).all()
+    r = runner.invoke(app, [*args, "--map-department", "Finance=unknown"])
     assert r.exit_code == 0, r.output
     assert "Imported 24 answers" in r.output
     bad = tmp_path / "bad.csv"
