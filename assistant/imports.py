@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Optional
 
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
@@ -35,11 +34,11 @@ class Mapping:
     """Which CSV columns hold what, and the component for the whole file or per row."""
 
     text_column: str
-    component: Optional[str] = None
-    component_column: Optional[str] = None
-    id_column: Optional[str] = None
-    department_column: Optional[str] = None
-    role_column: Optional[str] = None
+    component: str | None = None
+    component_column: str | None = None
+    id_column: str | None = None
+    department_column: str | None = None
+    role_column: str | None = None
     department_map: dict[str, str] = field(default_factory=dict)  # a file's value -> the engagement's (or "unknown")
     role_map: dict[str, str] = field(default_factory=dict)
 
@@ -114,9 +113,10 @@ def _write_rows(session: Session, engagement_id: int, record: SurveyImport, rows
         ext = (row.get(mapping.id_column or "", "") or "").strip() or f"import{record.id}-row{n + 1}"
         person = known.get(ext)
         if person is None:
+            department = _group(row.get(mapping.department_column or "", ""), mapping.department_map)
+            role_level = _group(row.get(mapping.role_column or "", ""), mapping.role_map)
             person = Participant(engagement_id=engagement_id, source="import", external_id=ext,
-                                 department=_group(row.get(mapping.department_column or "", ""), mapping.department_map),
-                                 role_level=_group(row.get(mapping.role_column or "", ""), mapping.role_map))
+                                 department=department, role_level=role_level)
             session.add(person)
             session.flush()
             known[ext] = person
@@ -142,7 +142,7 @@ def import_csv(
     filename: str,
     mapping: Mapping,
     components: list[str],
-    created_by: Optional[int] = None,
+    created_by: int | None = None,
     max_bytes: int = MAX_BYTES,
 ) -> SurveyImport:
     """Import answers from ``data`` in the caller's transaction; returns the SurveyImport row (added
@@ -173,9 +173,9 @@ def _batches(rows: list[tuple[int, dict[str, str], str]], size: int) -> Iterator
 
 
 def import_in_background(engine: Engine, engagement_id: int, data: bytes, filename: str, mapping: Mapping,
-                         components: list[str], created_by: Optional[int] = None, run_id: Optional[int] = None,
+                         components: list[str], created_by: int | None = None, run_id: int | None = None,
                          batch: int = BATCH, max_bytes: int = MAX_BYTES,
-                         on_progress: Optional[Progress] = None) -> dict[str, int]:
+                         on_progress: Progress | None = None) -> dict[str, int]:
     """Import ``data`` as the background run ``run_id`` (kind "import"); returns its stats.
 
     Rules: the file is checked whole first (nothing written on a problem); rows are written

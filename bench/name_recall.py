@@ -64,16 +64,22 @@ def main() -> None:
     t0 = time.perf_counter()
     person_spans([c["text"] for c in comments])
     seconds = time.perf_counter() - t0
-    runs = [("model only", NameScrubber().scrub_all),
-            ("capitalised-word baseline", capitalised_baseline),
-            ("model + roster", NameScrubber(roster).scrub_all)]
+    runs = [
+        ("model only", NameScrubber().scrub_all),
+        ("capitalised-word baseline", capitalised_baseline),
+        ("model + roster", NameScrubber(roster).scrub_all),
+    ]
     named = sum(1 for c in comments if c["names"])
-    print(f"bench/data/names.yaml: {named} comments with names, {len(comments) - named} without; "
-          f"model pass {seconds:.1f}s (load included)")
+    print(
+        f"bench/data/names.yaml: {named} comments with names, {len(comments) - named} without; "
+        f"model pass {seconds:.1f}s (load included)"
+    )
     for title, scrub in runs:
         hits, total, fps, clean, misses = score(comments, scrub)
-        print(f"  {title:<28} recall {hits}/{total} = {hits / total:.1%}   "
-              f"false positives {fps}/{clean} = {fps / clean:.1%}")
+        print(
+            f"  {title:<28} recall {hits}/{total} = {hits / total:.1%}   "
+            f"false positives {fps}/{clean} = {fps / clean:.1%}"
+        )
         if args.show_misses and title != "capitalised-word baseline":
             for m in misses:
                 print("     ", m)

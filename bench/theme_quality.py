@@ -120,8 +120,8 @@ def main() -> None:
             print_rows(rows[-2:])
         bt = next((r for r in rows if r["method"] == "BERTopic defaults"), None)
         if bt:
-            print(f"  -> clustering time {secs / bt['seconds']:.2f}x BERTopic's, unassigned {rows[0]['unassigned']:.1%} "
-                  "(goal <= 15%)")
+            print(f"  -> clustering time {secs / bt['seconds']:.2f}x BERTopic's, "
+                  f"unassigned {rows[0]['unassigned']:.1%} (goal <= 15%, non-answers included)")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ import yaml
 
 from assistant.privacy import COLLEAGUE, NameScrubber
 
-COMMENTS = yaml.safe_load((Path(__file__).parent.parent / "bench" / "data" / "names.yaml").read_text("utf-8"))["comments"]
+COMMENTS = yaml.safe_load((Path(__file__).parent.parent / "bench" / "data" / "names.yaml").read_text("utf-8"))[
+    "comments"
+]
 
 
 def _count(text: str, name: str) -> int:
@@ -48,11 +50,17 @@ def test_with_the_engagement_names_every_listed_name_but_one_goes():
     assert false_positives <= 0.25
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Mrs. Castillo at the front desk keeps a paper log.", "[colleague] at the front desk keeps a paper log."),
-    ("Honestly the monthly report lives in Gary's head.", "Honestly the monthly report lives in [colleague]'s head."),
-    ("kevin made the power bi dashboard", "[colleague] made the power bi dashboard"),  # on the roster
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Mrs. Castillo at the front desk keeps a paper log.", "[colleague] at the front desk keeps a paper log."),
+        (
+            "Honestly the monthly report lives in Gary's head.",
+            "Honestly the monthly report lives in [colleague]'s head.",
+        ),
+        ("kevin made the power bi dashboard", "[colleague] made the power bi dashboard"),  # on the roster
+    ],
+)
 def test_titles_and_possessives_and_roster_names(text, expected):
     assert NameScrubber(["Kevin Moore"]).scrub(text) == expected
 

@@ -29,12 +29,82 @@ Encode = Callable[[list[str]], np.ndarray]
 MAX_TEXTS = 40  # the most typical segments a theme's candidates are read from (bounds the parse)
 DIVERSITY = 0.5  # MMR weight of novelty against relevance (KeyBERT's default)
 
-_LEADING = {"the", "a", "an", "our", "my", "their", "his", "her", "its", "your", "this", "that", "these", "those",
-            "some", "any", "all", "every", "each", "much", "many", "more", "most", "other", "such", "what", "which",
-            "we", "i", "they", "you", "it", "lot", "lots", "kind", "sort"}
-_EMPTY = {"it", "they", "we", "i", "you", "he", "she", "them", "us", "me", "one", "ones", "thing", "things", "stuff",
-          "something", "anything", "everything", "nothing", "someone", "anyone", "everyone", "nobody", "people",
-          "way", "lot", "time", "day", "bit", "what", "which", "who", "that", "this", "there", "here"}
+_LEADING = {
+    "the",
+    "a",
+    "an",
+    "our",
+    "my",
+    "their",
+    "his",
+    "her",
+    "its",
+    "your",
+    "this",
+    "that",
+    "these",
+    "those",
+    "some",
+    "any",
+    "all",
+    "every",
+    "each",
+    "much",
+    "many",
+    "more",
+    "most",
+    "other",
+    "such",
+    "what",
+    "which",
+    "we",
+    "i",
+    "they",
+    "you",
+    "it",
+    "lot",
+    "lots",
+    "kind",
+    "sort",
+}
+_EMPTY = {
+    "it",
+    "they",
+    "we",
+    "i",
+    "you",
+    "he",
+    "she",
+    "them",
+    "us",
+    "me",
+    "one",
+    "ones",
+    "thing",
+    "things",
+    "stuff",
+    "something",
+    "anything",
+    "everything",
+    "nothing",
+    "someone",
+    "anyone",
+    "everyone",
+    "nobody",
+    "people",
+    "way",
+    "lot",
+    "time",
+    "day",
+    "bit",
+    "what",
+    "which",
+    "who",
+    "that",
+    "this",
+    "there",
+    "here",
+}
 
 
 def nlp() -> Language | None:
@@ -50,8 +120,12 @@ def _clean(words: list[str]) -> str:
 
 def _usable(phrase: str) -> bool:
     words = phrase.split()
-    return (1 <= len(words) <= 5 and sum(ch.isalpha() for ch in phrase) >= 4
-            and not all(w in _EMPTY for w in words) and not any(ch.isdigit() for ch in phrase[:1]))
+    return (
+        1 <= len(words) <= 5
+        and sum(ch.isalpha() for ch in phrase) >= 4
+        and not all(w in _EMPTY for w in words)
+        and not any(ch.isdigit() for ch in phrase[:1])
+    )
 
 
 def noun_phrases(doc: Doc) -> list[str]:

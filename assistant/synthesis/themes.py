@@ -259,7 +259,9 @@ def is_low_content(text: str) -> bool:
     return not any(w not in stop and w not in _FILLER for w in words)
 
 
-def near_duplicates(x: np.ndarray, people: Sequence[object] | None, threshold: float = NEAR_DUPLICATE) -> dict[int, int]:
+def near_duplicates(
+    x: np.ndarray, people: Sequence[object] | None, threshold: float = NEAR_DUPLICATE
+) -> dict[int, int]:
     """``{index: earlier index}`` for answers that repeat an earlier answer by the same person (cosine at
     least ``threshold``): they follow that answer's theme and never count twice towards one."""
     if people is None:
@@ -417,8 +419,9 @@ def build(
     central segment, quotes from distinct people, and its centroid; indices that fit no theme are
     in ``other`` (never dropped, at most ``max_other`` of the clustered input). People count once:
     a theme or sub-theme needs ``min_people`` distinct people, an answer that repeats the same person's
-    earlier answer follows it, and non-answers (``is_low_content``) stay in "other voices". With ``encode`` (the embedder's),
-    labels, keywords and summaries are key phrases (``phrases``); without, c-TF-IDF keywords.
+    earlier answer follows it, and non-answers (``is_low_content``) stay in "other voices". With
+    ``encode`` (the embedder's), labels, keywords and summaries are key phrases (``phrases``);
+    without, c-TF-IDF keywords.
     Deterministic for the same input.
     """
     x = np.asarray(embeddings, dtype=np.float32)

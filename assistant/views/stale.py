@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
 
 from sqlmodel import Session, col, select
 
@@ -35,8 +34,10 @@ class Staleness:
         """The counts as phrases: "12 answers from 3 people", "1 survey import (240 answers)", ..."""
         out = []
         if self.answers:
-            out.append(f"{self.answers} answer{'s' * (self.answers != 1)} from {self.people} "
-                       f"{'person' if self.people == 1 else 'people'}")
+            out.append(
+                f"{self.answers} answer{'s' * (self.answers != 1)} from {self.people} "
+                f"{'person' if self.people == 1 else 'people'}"
+            )
         if self.imports:
             out.append(f"{self.imports} survey import{'s' * (self.imports != 1)} ({self.imported_rows} answers)")
         if self.withdrawals:
@@ -44,12 +45,15 @@ class Staleness:
         return out
 
 
-def _last_done(session: Session, engagement_id: int, kind: str) -> Optional[Run]:
-    return session.exec(select(Run).where(Run.engagement_id == engagement_id, Run.kind == kind, Run.status == "done")
-                        .order_by(col(Run.id).desc())).first()
+def _last_done(session: Session, engagement_id: int, kind: str) -> Run | None:
+    return session.exec(
+        select(Run)
+        .where(Run.engagement_id == engagement_id, Run.kind == kind, Run.status == "done")
+        .order_by(col(Run.id).desc())
+    ).first()
 
 
-def staleness(session: Session, engagement_id: int, kind: str) -> Optional[Staleness]:
+def staleness(session: Session, engagement_id: int, kind: str) -> Staleness | None:
     """What arrived since the last finished ``kind`` run began; None when there was no such run.
 
     Rules: an answer counts when its interview is submitted, its author has not withdrawn, and the
@@ -65,8 +69,13 @@ def staleness(session: Session, engagement_id: int, kind: str) -> Optional[Stale
         select(Turn.created_at, Interview.submitted_at, Participant.id)
         .join(Interview, Interview.id == Turn.interview_id)
         .join(Participant, Participant.id == Interview.participant_id)
-        .where(Participant.engagement_id == engagement_id, col(Participant.withdrawn_at).is_(None),
-               Interview.state == "submitted", Turn.role == "staff", Turn.kind == "answer")
+        .where(
+            Participant.engagement_id == engagement_id,
+            col(Participant.withdrawn_at).is_(None),
+            Interview.state == "submitted",
+            Turn.role == "staff",
+            Turn.kind == "answer",
+        )
     ).all()
     people = set()
     for written, submitted, person in rows:
@@ -78,7 +87,10 @@ def staleness(session: Session, engagement_id: int, kind: str) -> Optional[Stale
         if as_utc(record.created_at) > since and (record.mapping or {}).get("status", "done") == "done":
             out.imports += 1
             out.imported_rows += record.rows
-    withdrawn = session.exec(select(Participant.withdrawn_at).where(
-        Participant.engagement_id == engagement_id, col(Participant.withdrawn_at).is_not(None))).all()
+    withdrawn = session.exec(
+        select(Participant.withdrawn_at).where(
+            Participant.engagement_id == engagement_id, col(Participant.withdrawn_at).is_not(None)
+        )
+    ).all()
     out.withdrawals = sum(1 for moment in withdrawn if moment is not None and as_utc(moment) > since)
     return out

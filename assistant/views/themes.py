@@ -9,7 +9,7 @@ never a name or email. Breakdowns count people and hide cells under 5 (``breakdo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -32,11 +32,11 @@ class SegmentView:
     participant: str  # "P-12"
     department: str
     role_level: str
-    link: Optional[str]  # the transcript anchor, or None for imported rows
+    link: str | None  # the transcript anchor, or None for imported rows
     source: str  # "interview" or "survey import: <file>"
     score: float = 0.0
     assigned_by: str = "machine"
-    subtheme_id: Optional[int] = None
+    subtheme_id: int | None = None
     text: str = ""  # the segment as shown: people's names replaced by "[colleague]"
 
 
@@ -51,7 +51,7 @@ class ThemeView:
     quotes: list[SegmentView] = field(default_factory=list)
     members: list[SegmentView] = field(default_factory=list)
     subthemes: list[ThemeView] = field(default_factory=list)  # a top theme's sub-themes, largest first
-    parent: Optional[Theme] = None  # a sub-theme's top theme
+    parent: Theme | None = None  # a sub-theme's top theme
     # as shown: people's names replaced by "[colleague]" (``shown``)
     label: str = ""
     keywords: list[str] = field(default_factory=list)
@@ -184,8 +184,9 @@ def component_themes(session: Session, engagement_id: int, component: str,
     views = []
     for t in themes:
         view = _view(t, members.get(t.id, []), with_members)
-        view.subthemes = _by_people([v for v in (_view(sub, [m for m in members.get(t.id, []) if m.subtheme_id == sub.id],
-                                                       False) for sub in subs.get(t.id, [])) if v.segments])
+        own = members.get(t.id, [])
+        parts = (_view(sub, [m for m in own if m.subtheme_id == sub.id], False) for sub in subs.get(t.id, []))
+        view.subthemes = _by_people([v for v in parts if v.segments])
         views.append(view)
     views = [v for v in views if v.segments]
     return shown(_once(_by_people(views)), scrubber(session, engagement_id))
@@ -222,7 +223,7 @@ def theme_view(session: Session, theme: Theme) -> ThemeView:
     return shown([view], scrubber(session, theme.engagement_id))[0]
 
 
-def overview_context(session: Session, engagement: Engagement, rubric: Rubric, message: Optional[str] = None
+def overview_context(session: Session, engagement: Engagement, rubric: Rubric, message: str | None = None
                      ) -> dict[str, Any]:
     """The themes overview: per component the number of themes, segments in them and in "other
     voices", curated themes and the three largest; the survey imports (newest first); the run panel."""

@@ -39,15 +39,27 @@ def test_stale_banner_counts_answers_imports_and_withdrawals(consultant_client, 
     _run(consultant_client, eid)
     page = consultant_client.get(f"/engagements/{eid}/themes").text
     assert "Out of date" not in page
-    add_person(session, data.engagement, "Finance", "manager", {
-        (COMP, f"{COMP}.q0"): "Our payroll spreadsheets get emailed around and nobody knows which copy is right.",
-        (COMP, f"{COMP}.q1"): "There is no retention schedule for the payroll files at all.",
-    })
+    add_person(
+        session,
+        data.engagement,
+        "Finance",
+        "manager",
+        {
+            (COMP, f"{COMP}.q0"): "Our payroll spreadsheets get emailed around and nobody knows which copy is right.",
+            (COMP, f"{COMP}.q1"): "There is no retention schedule for the payroll files at all.",
+        },
+    )
     leaver = data.participants[0]
     leaver.withdrawn_at = utcnow()
     session.add(leaver)
-    import_csv(session, eid, b"comment\nThe asset register is a spreadsheet on one laptop.\nNobody owns the GIS layers.\n",
-               "survey.csv", Mapping(text_column="comment", component=COMP), [COMP, "governance_structures"])
+    import_csv(
+        session,
+        eid,
+        b"comment\nThe asset register is a spreadsheet on one laptop.\nNobody owns the GIS layers.\n",
+        "survey.csv",
+        Mapping(text_column="comment", component=COMP),
+        [COMP, "governance_structures"],
+    )
     session.commit()
     for url in (f"/engagements/{eid}/themes", f"/engagements/{eid}/themes/c/{COMP}"):
         page = consultant_client.get(url).text
@@ -60,13 +72,19 @@ def test_stale_banner_counts_answers_imports_and_withdrawals(consultant_client, 
 def test_review_page_says_when_answers_arrived_after_the_rating(consultant_client, session, engine):
     data = seed(session, people=8)
     eid = data.engagement.id
-    r = consultant_client.post(f"/engagements/{eid}/review/rate", data={"csrf_token": consultant_client.csrf},
-                               follow_redirects=False)
+    r = consultant_client.post(
+        f"/engagements/{eid}/review/rate", data={"csrf_token": consultant_client.csrf}, follow_redirects=False
+    )
     assert r.status_code == 303
     wait_for_run(consultant_client, eid, "rating")
     assert "Out of date" not in consultant_client.get(f"/engagements/{eid}/review").text
-    add_person(session, data.engagement, "Parks", "frontline", {
-        (COMP, f"{COMP}.q0"): "We keep the tree inventory in a spreadsheet that three people edit by email."})
+    add_person(
+        session,
+        data.engagement,
+        "Parks",
+        "frontline",
+        {(COMP, f"{COMP}.q0"): "We keep the tree inventory in a spreadsheet that three people edit by email."},
+    )
     session.commit()
     page = consultant_client.get(f"/engagements/{eid}/review").text
     assert "Out of date" in page and "1 answer from 1 person" in page
@@ -77,13 +95,22 @@ def test_a_curated_theme_whose_people_withdrew_keeps_no_word_and_disappears(cons
     eid = data.engagement.id
     _run(consultant_client, eid)
     session.expire_all()
-    theme = session.exec(select(Theme).where(Theme.engagement_id == eid, Theme.component == COMP,
-                                             col(Theme.is_other).is_(False), col(Theme.parent_id).is_(None))).first()
-    r = consultant_client.post(f"/engagements/{eid}/themes/t/{theme.id}/rename",
-                               data={"csrf_token": consultant_client.csrf, "label": "Renamed by the consultant"})
+    theme = session.exec(
+        select(Theme).where(
+            Theme.engagement_id == eid,
+            Theme.component == COMP,
+            col(Theme.is_other).is_(False),
+            col(Theme.parent_id).is_(None),
+        )
+    ).first()
+    r = consultant_client.post(
+        f"/engagements/{eid}/themes/t/{theme.id}/rename",
+        data={"csrf_token": consultant_client.csrf, "label": "Renamed by the consultant"},
+    )
     assert r.status_code == 200
-    members = session.exec(select(Segment).join(ThemeMember, ThemeMember.segment_id == Segment.id)
-                           .where(ThemeMember.theme_id == theme.id)).all()
+    members = session.exec(
+        select(Segment).join(ThemeMember, ThemeMember.segment_id == Segment.id).where(ThemeMember.theme_id == theme.id)
+    ).all()
     people = sorted({m.participant_id for m in members})
     session.expire_all()
     first = session.get(Participant, people[0])
@@ -113,8 +140,18 @@ def test_no_roster_name_and_no_quote_twice_on_the_theme_pages(consultant_client,
     eng.settings = {**eng.settings, "roster_names": ["Dolores Whitfield"]}
     session.add(eng)
     for k, dept in enumerate(["Finance", "Parks", "Police", "Public Works", "Finance"]):
-        add_person(session, eng, dept, "frontline", {
-            (COMP, f"{COMP}.q0"): f"dolores in records keeps the only list of our datasets in a binder{'.' * (k % 2 + 1)}"})
+        add_person(
+            session,
+            eng,
+            dept,
+            "frontline",
+            {
+                (
+                    COMP,
+                    f"{COMP}.q0",
+                ): f"dolores in records keeps the only list of our datasets in a binder{'.' * (k % 2 + 1)}"
+            },
+        )
     session.commit()
     _run(consultant_client, eng.id)
     html = _pages(consultant_client, eng.id)

@@ -34,8 +34,11 @@ def test_mmr_prefers_a_new_point_to_a_near_duplicate():
 
 
 def test_a_phrase_needs_two_segments_and_names_are_no_phrases():
-    texts = ["Dave in facilities keeps the work orders.", "The work orders never close.",
-             "Work orders pile up in facilities."]
+    texts = [
+        "Dave in facilities keeps the work orders.",
+        "The work orders never close.",
+        "Work orders pile up in facilities.",
+    ]
     parsed = P.parse(texts)
     assert all("dave" not in p for phrases in parsed for p in phrases)
     pool = P.candidate_pool(parsed, texts)
@@ -44,5 +47,7 @@ def test_a_phrase_needs_two_segments_and_names_are_no_phrases():
 
 def test_label_prefers_an_unused_multi_word_phrase():
     assert P.label_of(["spreadsheets", "emailed spreadsheet copies"]) == "Emailed spreadsheet copies"
-    assert P.label_of(["emailed spreadsheet copies", "version control", "excel"],
-                      {"emailed spreadsheet copies"}) == "Version control"
+    assert (
+        P.label_of(["emailed spreadsheet copies", "version control", "excel"], {"emailed spreadsheet copies"})
+        == "Version control"
+    )

@@ -11,8 +11,10 @@ import pytest
 from assistant.synthesis import themes as T
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "data").exists()),
-            ROOT.parent / "shared" / "data")
+DATA = next(
+    (p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "data").exists()),
+    ROOT.parent / "shared" / "data",
+)
 
 
 def real_comments(n: int) -> list[str]:
@@ -32,8 +34,11 @@ def test_one_voice_repeated_and_non_answers_make_no_theme(embedder):
         texts.append(repeat if k % 2 == 0 else repeat.replace("nightmare", "total nightmare"))
         people.append("P-repeat")
     for k in range(6):  # six people answer without saying anything
-        texts.append(["Fine, usually, depends on the day.", "fine", "Same as above.", "n/a", "OK I guess",
-                      "It depends really"][k])
+        texts.append(
+            ["Fine, usually, depends on the day.", "fine", "Same as above.", "n/a", "OK I guess", "It depends really"][
+                k
+            ]
+        )
         people.append(f"P-none-{k}")
     result = T.build(texts, embedder.encode(texts), people=people)
     for theme in [*result.themes, *result.subthemes()]:
