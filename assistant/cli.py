@@ -274,11 +274,14 @@ def import_csv_cmd(
     id_column: Optional[str] = typer.Option(None, help="respondent id column (rows with one id are one person)"),
     department_column: Optional[str] = typer.Option(None),
     role_column: Optional[str] = typer.Option(None),
+    map_department: list[str] = typer.Option([], help='a department the engagement lacks: "FILE VALUE=Department" '
+                                                     '(or =unknown); repeatable'),
+    map_role: list[str] = typer.Option([], help='a role level the engagement lacks: "FILE VALUE=role" (or =unknown)'),
 ) -> None:
-    """Import open-ended survey answers from FILE as evidence (all rows or none)."""
+    """Import open-ended survey answers from FILE as evidence (all rows or none), in batches, as a run."""
     from sqlmodel import Session
 
-    from assistant.imports import CSVImportError, Mapping, import_csv
+    from assistant.imports import UNKNOWN, CSVImportError, Mapping, import_in_background, unknown_groups
     from assistant.models import Engagement
 
     settings = get_settings()
@@ -287,21 +290,41 @@ def import_csv_cmd(
     if not file.is_file():
         typer.echo(f"Error: {file} is not a file.", err=True)
         raise typer.Exit(1)
-    mapping = Mapping(text_column=text_column, component=component, component_column=component_column,
-                      id_column=id_column, department_column=department_column, role_column=role_column)
     with Session(engine) as session:
-        if session.get(Engagement, engagement) is None:
+        row = session.get(Engagement, engagement)
+        if row is None:
             typer.echo(f"Error: engagement {engagement} does not exist.", err=True)
             raise typer.Exit(1)
-        try:
-            record = import_csv(session, engagement, file.read_bytes(), file.name, mapping, components)
-            session.commit()
-        except CSVImportError as exc:
-            session.rollback()
-            typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(1) from exc
-        typer.echo(f"Imported {record.rows} answers from {file.name} (import {record.id}); "
-                   f"{record.mapping.get('non_answers', 0)} non-answers counted but not used. Run `dm3 synthesize {engagement}`.")
+        departments, roles = list(row.departments), list(row.role_levels)
+
+    def pairs(values: list[str], allowed: list[str], what: str) -> dict[str, str]:
+        out = {}
+        for item in values:
+            src, sep, dst = item.rpartition("=")
+            if not sep or not src.strip() or dst.strip() not in [*allowed, UNKNOWN]:
+                typer.echo(f"Error: --map-{what} {item!r}: write \"FILE VALUE=one of: {', '.join([*allowed, UNKNOWN])}\".",
+                           err=True)
+                raise typer.Exit(1)
+            out[src.strip()] = dst.strip()
+        return out
+
+    mapping = Mapping(text_column=text_column, component=component, component_column=component_column,
+                      id_column=id_column, department_column=department_column, role_column=role_column,
+                      department_map=pairs(map_department, departments, "department"),
+                      role_map=pairs(map_role, roles, "role"))
+    data = file.read_bytes()
+    try:
+        new_departments, new_roles = unknown_groups(data, mapping, departments, roles)
+        if new_departments or new_roles:
+            lines = [f'  --map-department "{v}=..."' for v in new_departments] + [f'  --map-role "{v}=..."' for v in new_roles]
+            raise CSVImportError("Nothing was imported: the file has departments or role levels this engagement does "
+                                 "not have. Map each to one of the engagement's, or to unknown:\n" + "\n".join(lines))
+        stats = import_in_background(engine, engagement, data, file.name, mapping, components)
+    except CSVImportError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Imported {stats['rows']} answers from {file.name} (import {stats['import_id']}); "
+               f"{stats['non_answers']} non-answers counted but not used. Run `dm3 synthesize {engagement}`.")
 
 
 @app.command("themes")
@@ -340,7 +363,8 @@ def themes_cmd(
     bar.close()
     summary = result.pop("summary")
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
-    typer.echo(f"{summary['rows']} rows: {summary['themes']} themes, {summary['assigned']} assigned, "
+    typer.echo(f"{summary['rows']} rows: {summary['themes']} themes ({summary['subthemes']} sub-themes), "
+               f"{summary['assigned']} assigned, "
                f"{summary['other_voices']} other voices, {summary['non_answers']} non-answers, "
                f"{summary['empty']} empty -> {out}")
 

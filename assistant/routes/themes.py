@@ -21,7 +21,7 @@ from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.csvfile import MAX_BYTES, CSVImportError, Parsed, read_csv
-from assistant.imports import Mapping, import_csv
+from assistant.imports import UNKNOWN, Mapping, check_import, import_in_background, unknown_groups
 from assistant.models import Engagement, Theme
 from assistant.routes.deps import ComponentInPath, ConsultantEngagement, ThemeInPath, form_id
 from assistant.rubric import Rubric
@@ -69,7 +69,8 @@ def start_synthesis(request: Request, engagement: ConsultantEngagement, session:
 
 @router.get("/engagements/{engagement_id}/themes")
 def overview(request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep,
-             started: int = 0, already: int = 0, imported: int = 0) -> Response:
+             started: int = 0, already: int = 0, imported: int = 0, importing: int = 0,
+             already_importing: int = 0) -> Response:
     message = None
     if started:
         message = "Synthesis started. It runs in the background; this page updates when it finishes."
@@ -77,6 +78,10 @@ def overview(request: Request, engagement: ConsultantEngagement, session: Sessio
         message = "Synthesis is already running for this engagement; follow it below."
     elif imported:
         message = f"Imported {imported} answers. Run synthesis to turn them into themes."
+    elif importing:
+        message = "Import started. It runs in the background; staff can keep answering meanwhile."
+    elif already_importing:
+        message = "An import is already running for this engagement; follow it below."
     return render(request, "themes/overview.html", overview_context(session, engagement, rubric, message))
 
 
@@ -210,7 +215,7 @@ async def _save_upload(file: UploadFile, dest: Path, limit: int) -> int:
 def _import_context(engagement: Engagement, rubric: Rubric, **extra: object) -> dict[str, object]:
     """The import page: an empty upload form, or ``extra``'s file, preview, mapping and problems."""
     ctx: dict[str, object] = {"engagement": engagement, "rubric": rubric, "problems": [], "header": [], "preview": [], "upload_id": "",
-           "filename": "", "rows": 0, "form": {}}
+           "filename": "", "rows": 0, "form": {}, "unknown": {"departments": [], "roles": []}}
     ctx.update(extra)
     return ctx
 
@@ -221,11 +226,14 @@ def _problems(exc: CSVImportError) -> list[str]:
 
 
 def _mapping_page(request: Request, engagement: Engagement, rubric: Rubric, parsed: Parsed, upload_id: str,
-                  filename: str, form: dict, problems: Optional[list[str]] = None) -> Response:
-    """Step 2's page: the file's columns, its first rows and the mapping form (422 with problems)."""
+                  filename: str, form: dict, problems: Optional[list[str]] = None,
+                  unknown: Optional[dict[str, list[str]]] = None) -> Response:
+    """Step 2's page: the file's columns, its first rows and the mapping form (422 with problems), and
+    the departments and role levels to map (``unknown``) when the file has ones the engagement lacks."""
     return render(request, "themes/import.html", _import_context(
         engagement, rubric, problems=problems or [], header=parsed.header, preview=parsed.rows[:3],
-        upload_id=upload_id, filename=filename, rows=len(parsed.rows), form=form), status_code=422 if problems else 200)
+        upload_id=upload_id, filename=filename, rows=len(parsed.rows), form=form,
+        unknown=unknown or {"departments": [], "roles": []}), status_code=422 if problems else 200)
 
 
 def _guess(header: list[str], *words: str) -> str:
@@ -268,15 +276,23 @@ async def import_upload(request: Request, engagement: ConsultantEngagement, rubr
     return _mapping_page(request, engagement, rubric, parsed, upload_id, file.filename, form)
 
 
+def _pairs(sources: list[str], targets: list[str], allowed: list[str]) -> dict[str, str]:
+    """A value map from the mapping form's parallel lists; a target outside ``allowed`` is ignored."""
+    return {src: dst for src, dst in zip(sources, targets) if src and (dst in allowed or dst == UNKNOWN)}
+
+
 @router.post("/engagements/{engagement_id}/themes/import/confirm", dependencies=[CSRFDep])
 def import_confirm(
-    request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep,
+    request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep, db_engine: EngineDep,
     settings: SettingsDep, user: Consultant, upload_id: Annotated[str, Form()], filename: Annotated[str, Form()] = "upload.csv",
     text_column: Annotated[str, Form()] = "", component: Annotated[str, Form()] = "",
     component_column: Annotated[str, Form()] = "", id_column: Annotated[str, Form()] = "",
     department_column: Annotated[str, Form()] = "", role_column: Annotated[str, Form()] = "",
+    dept_from: Annotated[Optional[list[str]], Form()] = None, dept_to: Annotated[Optional[list[str]], Form()] = None,
+    role_from: Annotated[Optional[list[str]], Form()] = None, role_to: Annotated[Optional[list[str]], Form()] = None,
 ) -> Response:
-    """Step 2: import with the chosen mapping, all rows or none."""
+    """Step 2: check the whole file with the chosen mapping; ask to map departments and role levels the
+    engagement does not have; then import in the background (all rows or none) and follow its progress."""
     path = _upload_path(settings, engagement.id, upload_id)
     if not path.exists():
         return render(request, "themes/import.html", _import_context(
@@ -286,22 +302,36 @@ def import_confirm(
             "id_column": id_column, "department_column": department_column, "role_column": role_column}
     mapping = Mapping(text_column=text_column, component=component or None, component_column=component_column or None,
                       id_column=id_column or None, department_column=department_column or None,
-                      role_column=role_column or None)
+                      role_column=role_column or None,
+                      department_map=_pairs(dept_from or [], dept_to or [], list(engagement.departments)),
+                      role_map=_pairs(role_from or [], role_to or [], list(engagement.role_levels)))
     data = path.read_bytes()
+    components = [c.id for c in rubric.components]
     try:
         if not text_column:
             raise CSVImportError("Choose the column that holds the answers.")
         if component and component_column:
             raise CSVImportError("Choose one component for the whole file, or a component column, not both.")
-        record = import_csv(session, engagement.id, data, filename[:200], mapping,
-                            [c.id for c in rubric.components], created_by=user.id)
+        check_import(data, mapping, components)
+        departments, roles = unknown_groups(data, mapping, list(engagement.departments), list(engagement.role_levels))
     except CSVImportError as exc:
-        session.rollback()
         return _mapping_page(request, engagement, rubric, read_csv(data), upload_id, filename, form, _problems(exc))
-    audit(session, "survey.import", actor=f"consultant {user.email}", actor_user_id=user.id,
-          engagement_id=engagement.id, entity=f"surveyimport:{record.id}",
-          after={"filename": record.filename, "rows": record.rows, "mapping": record.mapping})
-    session.commit()
-    path.unlink(missing_ok=True)
-    return RedirectResponse(f"/engagements/{engagement.id}/themes?imported={record.rows}#imports", status_code=303)
+    if departments or roles:
+        return _mapping_page(request, engagement, rubric, read_csv(data), upload_id, filename, form,
+                             unknown={"departments": departments, "roles": roles})
+    session.commit()  # hold no transaction while the import runs
+    name = filename[:200]
 
+    def work(run_id: int) -> None:
+        stats = import_in_background(db_engine, engagement.id, data, name, mapping, components, created_by=user.id,
+                                     run_id=run_id)
+        with Session(db_engine) as s:
+            audit(s, "survey.import", actor=f"consultant {user.email}", actor_user_id=user.id,
+                  engagement_id=engagement.id, entity=f"surveyimport:{stats['import_id']}",
+                  after={"filename": name, "rows": stats["rows"], "mapping": mapping.__dict__})
+            s.commit()
+        path.unlink(missing_ok=True)
+
+    _run, created = request.app.state.jobs.submit(engagement.id, "import", work, started_by=user.id)
+    return RedirectResponse(f"/engagements/{engagement.id}/themes?{'importing' if created else 'already_importing'}=1"
+                            "#imports", status_code=303)

@@ -9,6 +9,7 @@ import numpy as np
 
 from assistant.csvfile import CSVImportError, check_columns, read_csv
 from assistant.embeddings import Embedder
+from assistant.privacy import NameScrubber
 from assistant.sentences import is_non_answer
 from assistant.synthesis import themes as T
 
@@ -26,12 +27,29 @@ def encode_in_chunks(embedder: Embedder, texts: list[str], tick: Optional[Tick] 
     return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
 
 
+def _theme_row(theme_id: int, draft: T.ThemeDraft, parent: int | None) -> dict[str, Any]:
+    return {"id": theme_id, "label": draft.label, "keywords": draft.keywords, "size": len(draft.members),
+            "summary": draft.summary, "parent": parent}
+
+
+def _scrub_names(themes: list[dict[str, Any]]) -> None:
+    """No person's name leaves in the export: names found by the model become "[colleague]" in labels
+    and summaries, and a key phrase that held one is dropped."""
+    texts = [t for theme in themes for t in (theme["label"], theme["summary"], *theme["keywords"])]
+    clean = dict(zip(texts, NameScrubber().scrub_all(texts)))
+    for theme in themes:
+        theme["label"], theme["summary"] = clean[theme["label"]], clean[theme["summary"]]
+        theme["keywords"] = [k for k in theme["keywords"] if clean[k] == k]
+
+
 def themes_for_csv(data: bytes, text_column: str, embedder: Embedder, tick: Optional[Tick] = None,
                    on_total: Optional[Callable[[int], None]] = None) -> dict[str, Any]:
-    """``{"themes": [{id, label, keywords, size}], "assignments": [{row, theme}], "summary": {...}}``.
+    """``{"themes": [{id, label, keywords, size, parent}], "assignments": [{row, theme, subtheme}], "summary": {...}}``.
 
-    ``row`` is the 0-based data row; ``theme`` is null for rows in "other voices", empty rows and
-    non-answers (which are counted in the summary, never dropped from ``assignments``).
+    Themes come at two levels: each top theme (``parent`` null) is followed by its sub-themes
+    (``parent`` its id). ``row`` is the 0-based data row; ``theme`` is its top theme, null for rows in
+    "other voices", empty rows and non-answers (which are counted in the summary, never dropped from
+    ``assignments``); ``subtheme`` is its sub-theme, or null where the top theme has none.
     """
     parsed = read_csv(data)
     check_columns(parsed.header, {"text": text_column})
@@ -42,18 +60,24 @@ def themes_for_csv(data: bytes, text_column: str, embedder: Embedder, tick: Opti
     if on_total:
         on_total(len(usable))
     x = encode_in_chunks(embedder, [texts[i] for i in usable], tick)
-    result = T.build([texts[i] for i in usable], x)
+    result = T.build([texts[i] for i in usable], x, encode=embedder.encode)
     theme_of: dict[int, int] = {}
-    themes = []
-    for n, draft in enumerate(result.themes, start=1):
-        themes.append({"id": n, "label": draft.label, "keywords": draft.keywords, "size": len(draft.members)})
-        for m in draft.members:
-            theme_of[usable[m]] = n
-    assignments = [{"row": i, "theme": theme_of.get(i)} for i in range(len(texts))]
+    sub_of: dict[int, int] = {}
+    themes: list[dict[str, Any]] = []
+    for draft in result.themes:
+        top_id = len(themes) + 1
+        themes.append(_theme_row(top_id, draft, None))
+        theme_of.update({usable[m]: top_id for m in draft.members})
+        for sub in draft.subthemes:
+            themes.append(_theme_row(len(themes) + 1, sub, top_id))
+            sub_of.update({usable[m]: len(themes) for m in sub.members})
+    assignments = [{"row": i, "theme": theme_of.get(i), "subtheme": sub_of.get(i)} for i in range(len(texts))]
+    _scrub_names(themes)
     empty = sum(1 for t in texts if not t)
+    tops = sum(t["parent"] is None for t in themes)
     return {
         "themes": themes,
         "assignments": assignments,
-        "summary": {"rows": len(texts), "themes": len(themes), "assigned": len(theme_of),
+        "summary": {"rows": len(texts), "themes": tops, "subthemes": len(themes) - tops, "assigned": len(theme_of),
                     "other_voices": len(result.other), "non_answers": len(texts) - len(usable) - empty, "empty": empty},
     }

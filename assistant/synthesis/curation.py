@@ -37,7 +37,19 @@ def member_ids(session: Session, theme_id: int) -> list[int]:
     return sorted(session.exec(select(ThemeMember.segment_id).where(ThemeMember.theme_id == theme_id)).all())
 
 
+def _top(theme: Theme, action: str) -> Theme:
+    """``theme`` when it is a top theme; a sub-theme is refused for ``action`` (it has no members of its own)."""
+    if theme.parent_id is not None:
+        raise CurationError(f"“{theme.label}” is a sub-theme: {action} its top theme instead, or rename it.")
+    return theme
+
+
 def _touch(session: Session, theme: Theme) -> None:
+    if theme.parent_id is not None:
+        # a sub-theme lives inside its top theme: keeping the sub-theme means keeping the top theme
+        parent = session.get(Theme, theme.parent_id)
+        if parent is not None and not parent.curated:
+            _touch(session, parent)
     theme.curated = True
     if theme.is_other:
         theme.is_other = False  # a consultant-shaped group is a theme, not leftovers
@@ -76,6 +88,7 @@ def edit_summary(session: Session, theme_id: int, summary: str, user: Optional[U
     before = {"summary": theme.summary}
     theme.summary = summary
     _touch(session, theme)
+    theme.changes = {**theme.changes, "summary_by": "consultant"}  # a re-run never rewrites it
     _log(session, "theme.summary", theme, user, before, {"summary": summary})
     return theme
 
@@ -84,7 +97,7 @@ def merge(session: Session, keep_id: int, other_id: int, user: Optional[User] = 
     """Move every member of ``other_id`` into ``keep_id`` and archive ``other_id``. Same component only."""
     if keep_id == other_id:
         raise CurationError("Pick two different themes to merge.")
-    keep, other = _theme(session, keep_id), _theme(session, other_id)
+    keep, other = _top(_theme(session, keep_id), "merge"), _top(_theme(session, other_id), "merge")
     if keep.component != other.component:
         raise CurationError("Only themes of the same component can be merged; move single segments instead.")
     moved = 0
@@ -93,6 +106,9 @@ def merge(session: Session, keep_id: int, other_id: int, user: Optional[User] = 
         member.assigned_by = "consultant"
         session.add(member)
         moved += 1
+    for sub in session.exec(select(Theme).where(Theme.parent_id == other.id)).all():
+        sub.parent_id = keep.id  # the merged theme's sub-themes come along
+        session.add(sub)
     session.flush()
     keep.quote_ids = list(dict.fromkeys(list(keep.quote_ids) + list(other.quote_ids)))[:5]
     other.archived = True
@@ -110,7 +126,7 @@ def move_segment(session: Session, segment_id: int, theme_id: int, user: Optiona
     Moving a segment to the component's "other voices" takes it out of its theme; other voices
     stay what they are (not a curated theme).
     """
-    target = _theme(session, theme_id)
+    target = _top(_theme(session, theme_id), "move segments to")
     seg = session.get(Segment, segment_id)
     if seg is None or not seg.active or seg.engagement_id != target.engagement_id:
         raise CurationError(f"Segment E-{segment_id} is not active evidence of this engagement.")
@@ -124,6 +140,8 @@ def move_segment(session: Session, segment_id: int, theme_id: int, user: Optiona
         source = session.get(Theme, member.theme_id)
         member.theme_id = target.id
     member.assigned_by = "consultant"
+    if source is None or source.id != target.id:
+        member.subtheme_id = None  # its sub-theme belongs to the theme it left
     session.add(member)
     session.flush()
     if source is not None and source.id != target.id:
@@ -143,7 +161,7 @@ def split(session: Session, theme_id: int, embedder: Embedder, user: Optional[Us
     The larger part keeps the theme (label, summary); the smaller becomes a new consultant
     theme with offline keywords and label. Both are curated. Needs at least 2 members.
     """
-    theme = _theme(session, theme_id)
+    theme = _top(_theme(session, theme_id), "split")
     ids = member_ids(session, theme.id)
     if len(ids) < 2:
         raise CurationError("A theme needs at least two segments to be split.")
@@ -170,6 +188,7 @@ def split(session: Session, theme_id: int, embedder: Embedder, user: Optional[Us
         member = session.exec(select(ThemeMember).where(ThemeMember.segment_id == ids[i])).one()
         member.theme_id = new.id
         member.assigned_by = "consultant"
+        member.subtheme_id = None
         session.add(member)
     session.flush()
     theme.keywords = words[0] or theme.keywords

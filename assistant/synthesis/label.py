@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
+from sqlalchemy import or_
 from sqlmodel import Session, select
 
 from assistant.llm import LLMClient, LLMFailed
@@ -82,7 +83,7 @@ def label_themes(engine: Engine, labeller: Labeller, engagement_id: int, run_id:
         work: list[tuple[Theme, list[dict[str, Any]], int]] = []
         for theme in themes:
             rows = s.exec(select(Segment, ThemeMember.score).join(ThemeMember, ThemeMember.segment_id == Segment.id)
-                          .where(ThemeMember.theme_id == theme.id).order_by(ThemeMember.score.desc(), Segment.id)).all()
+                          .where(or_(ThemeMember.theme_id == theme.id, ThemeMember.subtheme_id == theme.id)).order_by(ThemeMember.score.desc(), Segment.id)).all()
             shown = [{"id": seg.id, "text": seg.text} for seg, _ in rows[:MAX_SEGMENTS]]
             work.append((theme, shown, len(rows)))
     # no write transaction is open while the LLM answers (its log is written on another connection)

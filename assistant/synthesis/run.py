@@ -26,8 +26,11 @@ from sqlmodel import Session, col, select
 from assistant.config import Settings
 from assistant.embeddings import Embedder, embed_cached, text_hash
 from assistant.jobs import Progress, track_run
-from assistant.models import Interview, Participant, Segment, Theme, ThemeMember, Turn
+from assistant.engagements import people_names
+from assistant.models import Engagement, Interview, Participant, Segment, Theme, ThemeMember, Turn
+from assistant.privacy import NameScrubber
 from assistant.sentences import is_non_answer
+from assistant.synthesis import phrases as P
 from assistant.synthesis import themes as T
 from assistant.synthesis.label import Labeller, label_themes
 from assistant.synthesis.segment import segment
@@ -156,17 +159,60 @@ def _members(session: Session, theme_id: int) -> list[ThemeMember]:
     return list(session.exec(select(ThemeMember).where(ThemeMember.theme_id == theme_id)).all())
 
 
+def _rebuild_words(theme: Theme, remaining: list[Segment], keep_summary: bool, names: NameScrubber) -> None:
+    """A curated theme whose members left keeps no word built from them: key phrases, quotes and
+    (unless the consultant wrote it) the summary are rebuilt from the segments that remain, or emptied."""
+    theme.quote_ids = [q for q in theme.quote_ids if q in {s.id for s in remaining}]
+    if not remaining:
+        theme.keywords = []
+        if not keep_summary:
+            theme.summary = ""
+        return
+    texts = [s.text for s in remaining]
+    words = T.ctfidf_keywords(texts, [list(range(len(texts)))])[0]
+    scrubbed = names.scrub_all(words)
+    theme.keywords = [w for w, clean in zip(words, scrubbed) if w == clean]
+    if not keep_summary:
+        people = len({s.participant_id for s in remaining})
+        theme.summary = names.scrub(P.one_sentence(theme.keywords[:3], people, len(remaining)))
+
+
+def _store_draft(session: Session, engagement_id: int, component: str, run_id: Optional[int], draft: T.ThemeDraft,
+                 free: list[int], texts: list[str], seg_by_id: dict[int, Segment], names: NameScrubber,
+                 parent_id: Optional[int] = None) -> Theme:
+    """A machine theme (top, or a sub-theme of ``parent_id``) from ``draft``, added and flushed; no
+    person's name is stored in its label, keywords or summary (``names``)."""
+    ids = [free[i] for i in draft.members]
+    member_people = {seg_by_id[i].participant_id for i in ids}
+    summary = draft.summary or offline_summary([texts[i] for i in draft.members], draft.keywords, len(member_people),
+                                               texts[draft.central])
+    label, summary, *keywords = names.scrub_all([draft.label, summary, *draft.keywords])
+    theme = Theme(
+        engagement_id=engagement_id, component=component, label=label,
+        keywords=[k for k, raw in zip(keywords, draft.keywords) if k == raw], summary=summary, quote_ids=[free[i] for i in draft.quotes], parent_id=parent_id,
+        centroid=draft.centroid.astype(np.float32).tobytes() if draft.centroid is not None else None,
+        run_id=run_id, changes={"run_id": run_id, "new": True, "members": sorted(ids)},
+    )
+    session.add(theme)
+    session.flush()
+    return theme
+
+
 def synthesize_component(
     session: Session, engagement_id: int, component: str, segments: list[Segment], vectors: dict[int, np.ndarray],
-    run_id: Optional[int], people: dict[int, tuple[str, str]],
+    run_id: Optional[int], people: dict[int, tuple[str, str]], encode: Optional[T.Encode] = None,
+    names: Optional[NameScrubber] = None, min_people: int = T.MIN_PEOPLE,
 ) -> dict[str, int]:
     """Themes for one component's active segments; curated themes kept and topped up. Returns counts."""
     seg_by_id = {s.id: s for s in segments}
+    names = names or NameScrubber()
     themes = _theme_rows(session, engagement_id, component)
-    curated = [t for t in themes if t.curated and not t.is_other]
-    # last run's machine themes are replaced (archived, members released) by this run's
+    curated = [t for t in themes if t.curated and not t.is_other and t.parent_id is None]
+    kept = {t.id for t in curated}
+    # last run's machine themes are replaced (archived, members released) by this run's; a curated
+    # theme keeps its sub-themes
     for theme in themes:
-        if theme in curated:
+        if theme.id in kept or theme.parent_id in kept:
             continue
         for member in _members(session, theme.id):
             session.delete(member)
@@ -223,8 +269,13 @@ def synthesize_component(
             xs = np.vstack([vectors[i] for i in ids])
             cvec = xs.mean(axis=0)
             theme.centroid = (cvec / (np.linalg.norm(cvec) or 1.0)).astype(np.float32).tobytes()
+        consultant_summary = (theme.changes or {}).get("summary_by") == "consultant"
+        if removed[theme.id]:
+            _rebuild_words(theme, [seg_by_id[i] for i in ids], consultant_summary, names)
         theme.changes = {"added": added.get(theme.id, 0), "removed": removed[theme.id], "run_id": run_id,
-                         "members": sorted(ids)}
+                         "members": sorted(ids), **({"summary_by": "consultant"} if consultant_summary else {})}
+        if not ids:
+            theme.archived = True  # emptied (its people withdrew): it leaves every consultant view
         theme.run_id = run_id
         session.add(theme)
     # cluster what is left
@@ -232,20 +283,16 @@ def synthesize_component(
     x = np.vstack([vectors[i] for i in free]) if free else np.zeros((0, 1), dtype=np.float32)
     who = [seg_by_id[i].participant_id for i in free]
     grp = [people.get(p, ("", ""))[0] + "|" + people.get(p, ("", ""))[1] for p in who]
-    result = T.build(texts, x, people=who, groups=grp) if free else T.Themes([], [], np.zeros(0, dtype=int))
+    result = T.build(texts, x, people=who, groups=grp, encode=encode, min_people=min_people) if free else T.Themes([], [], np.zeros(0, dtype=int))
     for draft in result.themes:
-        ids = [free[i] for i in draft.members]
-        member_people = {seg_by_id[i].participant_id for i in ids}
-        theme = Theme(
-            engagement_id=engagement_id, component=component, label=draft.label, keywords=draft.keywords,
-            summary=offline_summary([texts[i] for i in draft.members], draft.keywords, len(member_people), texts[draft.central]),
-            quote_ids=[free[i] for i in draft.quotes], centroid=draft.centroid.astype(np.float32).tobytes(),
-            run_id=run_id, changes={"run_id": run_id, "new": True, "members": sorted(ids)},
-        )
-        session.add(theme)
-        session.flush()
+        top = _store_draft(session, engagement_id, component, run_id, draft, free, texts, seg_by_id, names)
+        sub_of: dict[int, int] = {}
+        for sub_draft in draft.subthemes:
+            sub = _store_draft(session, engagement_id, component, run_id, sub_draft, free, texts, seg_by_id,
+                               names, parent_id=top.id)
+            sub_of.update({i: sub.id for i in sub_draft.members})
         for i, score in zip(draft.members, draft.scores):
-            session.add(ThemeMember(theme_id=theme.id, segment_id=free[i], score=float(score)))
+            session.add(ThemeMember(theme_id=top.id, segment_id=free[i], score=float(score), subtheme_id=sub_of.get(i)))
     if result.other:
         other = Theme(engagement_id=engagement_id, component=component, label="Other voices", is_other=True,
                       summary="Answers that fit no theme. They count as evidence like any other.",
@@ -254,7 +301,8 @@ def synthesize_component(
         session.flush()
         for i in result.other:
             session.add(ThemeMember(theme_id=other.id, segment_id=free[i], score=0.0))
-    return {"themes": len(result.themes) + len(curated), "curated": len(curated), "other": len(result.other),
+    return {"themes": len(result.themes) + len(curated), "subthemes": len(result.subthemes()),
+            "curated": len(curated), "other": len(result.other),
             "segments": len(segments), "added_to_curated": sum(added.values())}
 
 
@@ -299,6 +347,8 @@ def synthesize(
             session.commit()
         vectors = {s.id: v for s, v in zip(segments, vectors_arr)}
         with Session(engine, expire_on_commit=False) as session:
+            engagement = session.get(Engagement, engagement_id)
+            names = NameScrubber(people_names(session, engagement) if engagement is not None else [])
             people = {p.id: (p.department, p.role_level) for p in session.exec(
                 select(Participant).where(Participant.engagement_id == engagement_id)).all()}
             segments = list(session.exec(
@@ -321,7 +371,8 @@ def synthesize(
             for i, comp in enumerate(components):
                 step(0.6 + 0.3 * i / max(1, len(components)), f"Themes for {comp}")
                 stats["components"][comp] = synthesize_component(
-                    session, engagement_id, comp, by_comp.get(comp, []), vectors, run_id, people)
+                    session, engagement_id, comp, by_comp.get(comp, []), vectors, run_id, people, embedder.encode,
+                    names, settings.theme_min_people if settings is not None else T.MIN_PEOPLE)
                 session.commit()  # one component per transaction: progress writes must not wait
             session.commit()
         if labeller is not None:

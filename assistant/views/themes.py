@@ -11,14 +11,16 @@ engagement's threshold (``breakdown``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from assistant.charts import stacked_bars
+from assistant.engagements import people_names
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
 from assistant.models import Engagement, Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
+from assistant.privacy import NameScrubber
 from assistant.rubric import Component, Rubric
 from assistant.suppression import DEFAULT_MIN_CELL, NOT_GIVEN, OTHER_DEPARTMENTS, OTHER_ROLES
 from assistant.synthesis.breakdown import Breakdown, breakdown
@@ -35,11 +37,13 @@ class SegmentView:
     participant: str  # the public label, "P-7KQ2MX"
     department: str
     role_level: str
-    link: Optional[str]  # the transcript anchor, or None for imported rows
+    link: str | None  # the transcript anchor, or None for imported rows
     source: str  # "interview" or "survey import: <file>"
     score: float = 0.0
     assigned_by: str = "machine"
     person: tuple[str, str] = (NOT_GIVEN, NOT_GIVEN)  # the true groups: counted in breakdowns, never shown
+    subtheme_id: int | None = None
+    text: str = ""  # the segment as shown: people's names replaced by "[colleague]"
 
 
 @dataclass
@@ -53,6 +57,14 @@ class ThemeView:
     quotes: list[SegmentView] = field(default_factory=list)
     members: list[SegmentView] = field(default_factory=list)
     k: int = DEFAULT_MIN_CELL  # the engagement's suppression threshold
+    subthemes: list[ThemeView] = field(default_factory=list)  # a top theme's sub-themes, largest first
+    parent: Theme | None = None  # a sub-theme's top theme
+    # as shown: people's names replaced by "[colleague]" (``shown``)
+    label: str = ""
+    keywords: list[str] = field(default_factory=list)
+    summary: str = ""
+    parent_label: str = ""
+    withheld: bool = False  # machine words built partly from answers since withdrawn (``words_outlived``)
 
     def mix(self, by: str) -> list[tuple[str, int]]:
         """(group, people) for the chart: shown cells, then the pooled rest as "groups under k"."""
@@ -93,8 +105,16 @@ def _views(session: Session, engagement_id: int, theme_ids: list[int]) -> dict[i
         out[member.theme_id].append(SegmentView(
             segment=seg, participant=person.public_label, department=dept, role_level=role, link=link,
             source=_source(seg, imports), score=member.score, assigned_by=member.assigned_by,
-            person=(person.department or NOT_GIVEN, person.role_level or NOT_GIVEN)))
+            person=(person.department or NOT_GIVEN, person.role_level or NOT_GIVEN),
+            subtheme_id=member.subtheme_id))
     return out
+
+
+def words_outlived(theme: Theme, members: list[SegmentView]) -> bool:
+    """True when segments the machine built this theme's key phrases and summary from are no longer
+    in it (their author withdrew, or the answer was withdrawn): those words must not be shown."""
+    built = set((theme.changes or {}).get("members", []))
+    return bool(built - {m.segment.id for m in members})
 
 
 def _view(theme: Theme, members: list[SegmentView], with_members: bool, k: int = DEFAULT_MIN_CELL) -> ThemeView:
@@ -109,27 +129,112 @@ def _view(theme: Theme, members: list[SegmentView], with_members: bool, k: int =
                              [m.person for m in members])
         quotes = [members[i] for i in picked]
     return ThemeView(theme=theme, segments=len(members), people=len(people), breakdown=b, quotes=quotes,
-                     members=members if with_members else [], k=k)
+                     members=members if with_members else [], k=k,
+                     withheld=words_outlived(theme, members))
+
+
+WITHHELD = ("Summary and key phrases withheld: some answers they were built from have been withdrawn. "
+            "Run synthesis to rebuild them from the answers that remain.")
+
+
+def scrubber(session: Session, engagement_id: int) -> NameScrubber:
+    """The name scrubber for an engagement's pages: its people's names and the named-entity model."""
+    engagement = session.get(Engagement, engagement_id)
+    return NameScrubber(people_names(session, engagement) if engagement is not None else [])
+
+
+def shown(views: list[ThemeView], names: NameScrubber) -> list[ThemeView]:
+    """``views`` (and their sub-themes) with ``label``, ``keywords``, ``summary`` and every quote and
+    member text set to what a consultant may read: no person's name (the model runs once over all)."""
+    every = [w for v in views for w in (v, *v.subthemes)]
+    segments = {id(s): s for w in every for s in (*w.quotes, *w.members)}
+    texts = [t for w in every for t in (w.theme.label, w.theme.summary, *w.theme.keywords)]
+    texts += [w.parent.label for w in every if w.parent is not None]
+    texts += [s.segment.text for s in segments.values()]
+    clean = dict(zip(texts, names.scrub_all(texts)))
+    for w in every:
+        w.label = clean[w.theme.label]
+        w.summary = clean[w.theme.summary]
+        w.keywords = [clean[k] for k in w.theme.keywords if clean[k] == k]  # a keyword that named someone goes
+        if w.withheld:
+            w.keywords = []
+            if (w.theme.changes or {}).get("summary_by") != "consultant":
+                w.summary = WITHHELD
+        w.parent_label = clean[w.parent.label] if w.parent is not None else ""
+    for s in segments.values():
+        s.text = clean[s.segment.text]
+    return views
+
+
+def _by_people(views: list[ThemeView]) -> list[ThemeView]:
+    return sorted(views, key=lambda v: (v.theme.is_other, -v.people, -v.segments, v.theme.id))
+
+
+def _subthemes(session: Session, parents: list[Theme]) -> dict[int, list[Theme]]:
+    """Live sub-themes of ``parents`` by parent id."""
+    if not parents:
+        return {}
+    rows = session.exec(select(Theme).where(col(Theme.parent_id).in_([p.id for p in parents]),
+                                            col(Theme.archived).is_(False))).all()
+    out: dict[int, list[Theme]] = {}
+    for row in rows:
+        out.setdefault(row.parent_id or 0, []).append(row)
+    return out
 
 
 def component_themes(session: Session, engagement_id: int, component: str,
                      with_members: bool = False) -> list[ThemeView]:
-    """The component's live themes, largest (by people) first, "other voices" last."""
+    """The component's live top themes, largest (by people) first, "other voices" last; each with its
+    sub-themes (those that still hold a member). A theme that no member holds any more (withdrawal
+    or moves emptied it) is not shown."""
     themes = session.exec(
         select(Theme).where(Theme.engagement_id == engagement_id, Theme.component == component,
-                            col(Theme.archived).is_(False))
+                            col(Theme.archived).is_(False), col(Theme.parent_id).is_(None))
     ).all()
     members = _views(session, engagement_id, [t.id for t in themes])
     k = _min_cell(session, engagement_id)
-    views = [_view(t, members.get(t.id, []), with_members, k) for t in themes]
-    views = [v for v in views if v.segments or v.theme.curated]
-    return sorted(views, key=lambda v: (v.theme.is_other, -v.people, -v.segments, v.theme.id))
+    subs = _subthemes(session, list(themes))
+    views = []
+    for t in themes:
+        view = _view(t, members.get(t.id, []), with_members, k)
+        own = members.get(t.id, [])
+        parts = (_view(sub, [m for m in own if m.subtheme_id == sub.id], False, k) for sub in subs.get(t.id, []))
+        view.subthemes = _by_people([v for v in parts if v.segments])
+        views.append(view)
+    views = [v for v in views if v.segments]
+    return shown(_once(_by_people(views)), scrubber(session, engagement_id))
+
+
+def _once(views: list[ThemeView]) -> list[ThemeView]:
+    """``views`` with no quote twice on the page: a quote whose words (case and spacing aside) an
+    earlier theme already quotes is dropped (staff often paste the same sentence twice)."""
+    seen: set[str] = set()
+    for view in views:
+        kept = []
+        for quote in view.quotes:
+            key = " ".join(quote.segment.text.lower().split())
+            if key not in seen:
+                seen.add(key)
+                kept.append(quote)
+        view.quotes = kept
+    return views
 
 
 def theme_view(session: Session, theme: Theme) -> ThemeView:
-    """One theme with all its members."""
-    return _view(theme, _views(session, theme.engagement_id, [theme.id]).get(theme.id, []), True,
-                 _min_cell(session, theme.engagement_id))
+    """One theme with all its members (a sub-theme: its part of the top theme's members) and sub-themes."""
+    k = _min_cell(session, theme.engagement_id)
+    if theme.parent_id is not None:
+        parent = session.get(Theme, theme.parent_id)
+        members = [m for m in _views(session, theme.engagement_id, [theme.parent_id]).get(theme.parent_id, [])
+                   if m.subtheme_id == theme.id]
+        view = _view(theme, members, True, k)
+        view.parent = parent
+        return shown([view], scrubber(session, theme.engagement_id))[0]
+    members = _views(session, theme.engagement_id, [theme.id]).get(theme.id, [])
+    view = _view(theme, members, True, k)
+    view.subthemes = _by_people([v for v in (_view(sub, [m for m in members if m.subtheme_id == sub.id], False, k)
+                                             for sub in _subthemes(session, [theme]).get(theme.id, [])) if v.segments])
+    return shown([view], scrubber(session, theme.engagement_id))[0]
 
 
 def _min_cell(session: Session, engagement_id: int) -> int:
@@ -137,7 +242,7 @@ def _min_cell(session: Session, engagement_id: int) -> int:
     return equity_settings(engagement).min_cell if engagement is not None else DEFAULT_MIN_CELL
 
 
-def overview_context(session: Session, engagement: Engagement, rubric: Rubric, message: Optional[str] = None
+def overview_context(session: Session, engagement: Engagement, rubric: Rubric, message: str | None = None
                      ) -> dict[str, Any]:
     """The themes overview: per component the number of themes, segments in them and in "other
     voices", curated themes and the three largest; the survey imports (newest first); the run panel."""
@@ -149,14 +254,17 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, m
         rows.append({"component": comp, "themes": len(themes), "segments": sum(v.segments for v in themes),
                      "other": other.segments if other else 0, "curated": sum(v.theme.curated for v in themes),
                      "top": themes[:3]})
-    imports = session.exec(select(SurveyImport).where(SurveyImport.engagement_id == engagement.id)
-                           .order_by(col(SurveyImport.id).desc())).all()
-    return {**run_context(session, engagement, "synthesis"), "rows": rows, "imports": imports, "message": message}
+    imports = [i for i in session.exec(select(SurveyImport).where(SurveyImport.engagement_id == engagement.id)
+                                       .order_by(col(SurveyImport.id).desc())).all()
+               if (i.mapping or {}).get("status", "done") == "done"]  # one still importing is shown by its run
+    importing = run_context(session, engagement, "import")
+    return {**run_context(session, engagement, "synthesis"), "rows": rows, "imports": imports, "message": message,
+            "import_run": importing["run"], "import_running": importing["running"]}
 
 
 def _chart(engagement: Engagement, views: list[ThemeView]) -> object:
     """The stacked-bar chart of who is behind each theme (role level and department), or None."""
-    items = [(v.theme.label, f"/engagements/{engagement.id}/themes/t/{v.theme.id}",
+    items = [(v.label, f"/engagements/{engagement.id}/themes/t/{v.theme.id}",
               {"role level": v.mix("role"), "department": v.mix("department")}) for v in views]
     return stacked_bars(items) if items else None
 
@@ -174,12 +282,16 @@ def theme_context(session: Session, engagement: Engagement, rubric: Rubric, them
     segment to (by label), and ``new_theme`` (the other half of a split) when ``new_theme_id`` names one."""
     siblings = session.exec(
         select(Theme).where(Theme.engagement_id == engagement.id, Theme.component == theme.component,
-                            col(Theme.archived).is_(False), Theme.id != theme.id)
+                            col(Theme.archived).is_(False), Theme.id != theme.id, col(Theme.parent_id).is_(None))
         .order_by(Theme.label)).all()
+    new_theme = theme_in_engagement(session, engagement.id, new_theme_id) if new_theme_id else None
+    named = [t for t in (*siblings, new_theme) if t is not None]
+    labels = dict(zip([t.id for t in named], scrubber(session, engagement.id).scrub_all([t.label for t in named])))
     ctx: dict[str, Any] = {
         "engagement": engagement, "comp": rubric.component(theme.component), "view": theme_view(session, theme),
+        "labels": labels,
         "theme": theme, "siblings": list(siblings), "problems": [], "message": None, "form": {},
-        "new_theme": theme_in_engagement(session, engagement.id, new_theme_id) if new_theme_id else None,
+        "new_theme": new_theme,
     }
     ctx.update(extra)
     return ctx

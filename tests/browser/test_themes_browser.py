@@ -24,8 +24,27 @@ def seed_answers(world, people: int = 12) -> None:  # noqa: ANN001
         s.commit()
 
 
+def seed_a_colleague_by_name(world) -> None:
+    """The engagement knows a staff name; four people mention her the way staff do (lower case too)."""
+    from assistant.models import Engagement
+
+    with world.server.session() as s:
+        eng = s.get(Engagement, world.engagement.id)
+        eng.settings = {**eng.settings, "roster_names": ["Dolores Whitfield"]}
+        s.add(eng)
+        for i in range(4):
+            add_person(s, world.engagement, ["Public Works", "Finance"][i % 2], "manager", {
+                ("data_life_cycle", "data_life_cycle.q0"):
+                    ["Dolores keeps the only list of our datasets in a binder.",
+                     "only dolores knows where the dataset list is, it's in her binder",
+                     "Ask Dolores Whitfield for the list of datasets, she has the binder.",
+                     "The list of datasets is Dolores's binder, nobody else has one."][i]})
+        s.commit()
+
+
 def test_run_synthesis_read_themes_and_curate(page, world):
     seed_answers(world)
+    seed_a_colleague_by_name(world)
     log_in(page, world.consultant())
     eid = world.engagement.id
     page.goto(f"/engagements/{eid}")
@@ -38,6 +57,10 @@ def test_run_synthesis_read_themes_and_curate(page, world):
     with page.expect_navigation():
         row.get_by_role("link").click()
     expect(page.locator("#chart svg rect").first).to_be_visible()
+    # labels read as findings, not keyword lists; no roster name anywhere on the page
+    labels = page.locator("article.theme h2").all_inner_texts()
+    assert labels and all("," not in label and label.strip() for label in labels), labels
+    assert "dolores" not in page.content().lower() and "whitfield" not in page.content().lower()
     first = page.locator("article.theme").first
     expect(first.locator("blockquote.quote").first).to_be_visible()
     first.get_by_text("Who is behind this theme").click()

@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlmodel import Session, select
 
-from assistant.models import AuditEvent, Run, Segment, SurveyImport, Theme, ThemeMember, utcnow
+from assistant.models import AuditEvent, Participant, Run, Segment, SurveyImport, Theme, ThemeMember, utcnow
 from tests.factories import wait_for_run
 from tests.synthesis.seed import seed
 
@@ -214,14 +214,40 @@ def test_csv_import_maps_columns_and_imports(consultant_client, seeded, engine, 
         "csrf_token": c.csrf, "upload_id": upload_id, "filename": "survey.csv", "text_column": "comment",
         "id_column": "respondent", "department_column": "dept", "role_column": "role", "component": "data_life_cycle"},
         follow_redirects=False)
-    assert r.status_code == 303 and "imported=2" in r.headers["location"]
+    assert r.status_code == 303 and "importing=1" in r.headers["location"]
+    wait_for_run(c, eid, "import")
     with Session(engine) as s:
         segs = s.exec(select(Segment).where(Segment.engagement_id == eid, Segment.source == "import")).all()
         assert len(segs) == 2 and {x.component for x in segs} == {"data_life_cycle"}
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "survey.import")).one()
     assert not list((settings.upload_dir).glob("*.csv"))  # the kept upload is removed once imported
-    page = c.get(r.headers["location"]).text
-    assert "Imported 2 answers" in page and "survey.csv" in page
+    page = c.get(f"/engagements/{eid}/themes").text
+    assert "Imported 2 answers from survey.csv" in page and "survey.csv</td>" in page
+
+
+def test_unknown_departments_and_roles_are_mapped_before_import(consultant_client, seeded, engine):
+    eid = seeded.engagement.id
+    c = consultant_client
+    data = ("respondent,dept,role,comment\nr1,Public Wrks,clerk,We track potholes on a whiteboard in the yard.\n"
+            "r2,finance,manager,Budget files live in shared drives nobody curates.\n")
+    upload_id = re.search(r'name="upload_id" value="([^"]+)"', _upload(c, eid, data.encode()).text).group(1)
+    form = {"csrf_token": c.csrf, "upload_id": upload_id, "filename": "survey.csv", "text_column": "comment",
+            "id_column": "respondent", "department_column": "dept", "role_column": "role",
+            "component": "data_life_cycle"}
+    r = c.post(f"/engagements/{eid}/themes/import/confirm", data=form, follow_redirects=False)
+    assert r.status_code == 200 and "does not have" in r.text  # asked, nothing imported yet
+    assert "“Public Wrks”" in r.text and "“clerk”" in r.text and "“finance”" in r.text
+    with Session(engine) as s:
+        assert not s.exec(select(Segment).where(Segment.source == "import")).all()
+    mapped = {**form, "dept_from": ["Public Wrks", "finance"], "dept_to": ["Public Works", "Finance"],
+              "role_from": ["clerk"], "role_to": ["unknown"]}
+    r = c.post(f"/engagements/{eid}/themes/import/confirm", data=mapped, follow_redirects=False)
+    assert r.status_code == 303 and "importing=1" in r.headers["location"]
+    wait_for_run(c, eid, "import")
+    with Session(engine) as s:
+        people = s.exec(select(Participant).where(Participant.engagement_id == eid, Participant.source == "import")
+                        .order_by(Participant.external_id)).all()
+        assert [(p.department, p.role_level) for p in people] == [("Public Works", "unknown"), ("Finance", "manager")]
 
 
 @pytest.mark.parametrize("data, expected", [

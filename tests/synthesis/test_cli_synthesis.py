@@ -39,14 +39,18 @@ def test_themes_command_writes_themes_and_one_assignment_per_row(tmp_path, embed
     result = json.loads(out.read_text())
     assert set(result) == {"themes", "assignments"}
     assert [a["row"] for a in result["assignments"]] == list(range(len(rows)))
-    ids = {t["id"] for t in result["themes"]}
-    assert all(set(t) == {"id", "label", "keywords", "size"} for t in result["themes"])
-    assert 2 <= len(ids) <= 8
+    assert all(set(t) == {"id", "label", "keywords", "size", "summary", "parent"} for t in result["themes"])
+    ids = {t["id"] for t in result["themes"] if t["parent"] is None}
+    subs = {t["id"]: t["parent"] for t in result["themes"] if t["parent"] is not None}
+    assert 2 <= len(ids) <= 8 and set(subs.values()) <= ids
     assigned = [a["theme"] for a in result["assignments"]]
     assert all(a is None or a in ids for a in assigned)
     assert assigned[-1] is None and assigned[-2] is None  # empty row and non-answer
+    for a in result["assignments"]:  # a row's sub-theme lies inside its top theme
+        assert a["subtheme"] is None or subs[a["subtheme"]] == a["theme"]
     for t in result["themes"]:
-        assert t["size"] == assigned.count(t["id"])
+        key = "theme" if t["parent"] is None else "subtheme"
+        assert t["size"] == [a[key] for a in result["assignments"]].count(t["id"])
     # rows written from one topic share a theme far more often than not
     for k in range(len(TOPICS)):
         block = assigned[k * len(PLACES):(k + 1) * len(PLACES)]
@@ -78,8 +82,13 @@ def test_import_then_synthesize_from_the_command_line(cli_env, tmp_path):
     write_csv(src, [(f"r{i}", t.format(p), "Finance") for i, p in enumerate(PLACES) for t in TOPICS[:2]],
               header=("rid", "answer", "dept"))
     runner = CliRunner()
-    r = runner.invoke(app, ["import-csv", str(eid), str(src), "--text-column", "answer", "--component", "data_life_cycle",
-                            "--id-column", "rid", "--department-column", "dept"])
+    args = ["import-csv", str(eid), str(src), "--text-column", "answer", "--component", "data_life_cycle",
+            "--id-column", "rid", "--department-column", "dept"]
+    r = runner.invoke(app, args)  # the engagement has no department "Finance": asked to map it, nothing written
+    assert r.exit_code == 1 and '--map-department "Finance=..."' in r.output
+    with Session(cli_env) as s:
+        assert not s.exec(select(Segment)).all()
+    r = runner.invoke(app, [*args, "--map-department", "Finance=unknown"])
     assert r.exit_code == 0, r.output
     assert "Imported 24 answers" in r.output
     bad = tmp_path / "bad.csv"

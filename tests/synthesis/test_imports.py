@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlmodel import func, select
+from sqlmodel import Session, col, func, select
 
-from assistant.imports import CSVImportError, Mapping, import_csv
-from assistant.models import Engagement, Participant, Segment, SurveyImport
+from assistant.imports import CSVImportError, Mapping, import_csv, import_in_background
+from assistant.models import Engagement, Participant, Run, Segment, SurveyImport
 from assistant.synthesis.run import synthesize
 
 COMPONENTS = ["data_life_cycle", "governance_structures", "equity_lens"]
@@ -96,3 +96,45 @@ def test_imported_answers_are_themed_like_interview_answers(engine, session, emb
     stats = synthesize(engine, eng.id, embedder, rubric=rubric)
     assert stats["segments"] == 20
     assert stats["components"]["data_life_cycle"]["themes"] >= 1
+
+
+def test_background_import_commits_in_batches_and_shows_rows_only_when_done(engine, session):
+    eng = Engagement(organisation="Batchville", departments=["Finance"], role_levels=["frontline"])
+    session.add(eng)
+    session.commit()
+    rows = "\n".join(f"r{i},Our budget spreadsheet number {i} is emailed around every month." for i in range(7))
+    seen: list[tuple[str, int, int]] = []
+
+    def watch(fraction: float, message: str) -> None:
+        # each batch is committed (other connections see it) but none is evidence before the end
+        with Session(engine) as s:
+            written = s.exec(select(func.count()).select_from(Segment).where(Segment.engagement_id == eng.id)).one()
+            active = s.exec(select(func.count()).select_from(Segment).where(
+                Segment.engagement_id == eng.id, col(Segment.active).is_(True))).one()
+        seen.append((message, written, active))
+
+    stats = import_in_background(engine, eng.id, f"id,comment\n{rows}\n".encode(), "budget.csv",
+                                 Mapping(text_column="comment", id_column="id", component="data_life_cycle"),
+                                 ["data_life_cycle"], batch=2, on_progress=watch)
+    assert stats["rows"] == 7
+    batches = [(w, a) for m, w, a in seen if m.startswith("Imported ") and " of " in m]
+    assert batches == [(2, 0), (4, 0), (6, 0), (7, 0)]
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(Segment).where(
+            Segment.engagement_id == eng.id, col(Segment.active).is_(True))).one() == 7
+        run = s.exec(select(Run).where(Run.engagement_id == eng.id, Run.kind == "import")).one()
+        assert run.status == "done" and "Imported 7 answers" in run.message
+
+
+def test_a_background_import_with_a_bad_row_writes_nothing(engine, session):
+    eng = Engagement(organisation="Badville", departments=["Finance"], role_levels=["frontline"])
+    session.add(eng)
+    session.commit()
+    with pytest.raises(CSVImportError):
+        import_in_background(engine, eng.id, b"comment,component\nFine answer about data.,data_life_cycle\n"
+                             b"Another answer.,no_such_component\n", "bad.csv",
+                             Mapping(text_column="comment", component_column="component"), ["data_life_cycle"])
+    with Session(engine) as s:
+        assert not s.exec(select(Segment).where(Segment.engagement_id == eng.id)).all()
+        assert not s.exec(select(SurveyImport).where(SurveyImport.engagement_id == eng.id)).all()
+        assert s.exec(select(Run).where(Run.engagement_id == eng.id)).one().status == "failed"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from assistant.models import AuditEvent, Run, Segment, Theme, ThemeMember, Turn, utcnow
 from assistant.synthesis import curation
@@ -12,7 +12,9 @@ from tests.synthesis.seed import TOPICS, add_person, seed
 
 
 def live_themes(session, engagement_id, component=None):
-    q = select(Theme).where(Theme.engagement_id == engagement_id, Theme.archived == False)  # noqa: E712
+    """Live top themes (sub-themes hold no members of their own)."""
+    q = select(Theme).where(Theme.engagement_id == engagement_id, col(Theme.archived).is_(False),
+                            col(Theme.parent_id).is_(None))
     if component:
         q = q.where(Theme.component == component)
     return list(session.exec(q.order_by(Theme.id)).all())

@@ -1,0 +1,240 @@
+"""Readable theme labels without an LLM: key phrases chosen KeyBERT-style over the theme's own
+embeddings, and a one-sentence summary.
+
+Candidates are noun phrases of the theme's most typical segments (spaCy's noun chunks, widened
+by an "of" phrase: "list of the data"), or word n-grams when no spaCy model is installed. A
+candidate must be said in at least two of the theme's segments, must not hold a person's name
+(spaCy's PERSON entities), and is scored by the cosine of its embedding to the theme's centre;
+the phrases are then picked by maximal marginal relevance, so the second phrase says something
+the first does not. The label is the best phrase of two to five words; the summary names the
+reach and the three leading phrases in one sentence and quotes nobody (a quote in a summary
+would outlive its author's withdrawal).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from assistant.privacy import spacy_pipeline
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+Encode = Callable[[list[str]], np.ndarray]
+MAX_TEXTS = 40  # the most typical segments a theme's candidates are read from (bounds the parse)
+DIVERSITY = 0.5  # MMR weight of novelty against relevance (KeyBERT's default)
+
+_LEADING = {
+    "the",
+    "a",
+    "an",
+    "our",
+    "my",
+    "their",
+    "his",
+    "her",
+    "its",
+    "your",
+    "this",
+    "that",
+    "these",
+    "those",
+    "some",
+    "any",
+    "all",
+    "every",
+    "each",
+    "much",
+    "many",
+    "more",
+    "most",
+    "other",
+    "such",
+    "what",
+    "which",
+    "we",
+    "i",
+    "they",
+    "you",
+    "it",
+    "lot",
+    "lots",
+    "kind",
+    "sort",
+}
+_EMPTY = {
+    "it",
+    "they",
+    "we",
+    "i",
+    "you",
+    "he",
+    "she",
+    "them",
+    "us",
+    "me",
+    "one",
+    "ones",
+    "thing",
+    "things",
+    "stuff",
+    "something",
+    "anything",
+    "everything",
+    "nothing",
+    "someone",
+    "anyone",
+    "everyone",
+    "nobody",
+    "people",
+    "way",
+    "lot",
+    "time",
+    "day",
+    "bit",
+    "what",
+    "which",
+    "who",
+    "that",
+    "this",
+    "there",
+    "here",
+}
+
+
+def nlp() -> Language | None:
+    """The spaCy pipeline shared with name detection (``privacy.spacy_pipeline``); None when not installed."""
+    return spacy_pipeline()
+
+
+def _clean(words: list[str]) -> str:
+    while words and words[0].lower() in _LEADING:
+        words = words[1:]
+    return " ".join(words).strip(" -'\u2019,.;:").lower()
+
+
+def _usable(phrase: str) -> bool:
+    words = phrase.split()
+    return (
+        1 <= len(words) <= 5
+        and sum(ch.isalpha() for ch in phrase) >= 4
+        and not all(w in _EMPTY for w in words)
+        and not any(ch.isdigit() for ch in phrase[:1])
+    )
+
+
+def noun_phrases(doc: Doc) -> list[str]:
+    """Noun phrases of one parsed text, lower case, determiners and pronouns trimmed, names left out."""
+    persons = [(e.start, e.end) for e in doc.ents if e.label_ == "PERSON"]
+    chunks = list(doc.noun_chunks)
+    out: list[str] = []
+    for i, chunk in enumerate(chunks):
+        spans = [(chunk.start, chunk.end)]
+        nxt = chunks[i + 1] if i + 1 < len(chunks) else None
+        if nxt is not None and nxt.start == chunk.end + 1 and doc[chunk.end].lower_ == "of":
+            spans.append((chunk.start, nxt.end))
+        for start, end in spans:
+            if any(s < end and start < e for s, e in persons):
+                continue
+            phrase = _clean([t.text for t in doc[start:end] if not t.is_punct])
+            if _usable(phrase):
+                out.append(phrase)
+    return out
+
+
+def ngram_phrases(text: str, stop: frozenset[str]) -> list[str]:
+    """Word 1-3-grams without stop words at either end (the fallback when spaCy is not installed)."""
+    words = re.findall(r"[a-z][a-z'\-]+", text.lower())
+    out = []
+    for n in (1, 2, 3):
+        for i in range(len(words) - n + 1):
+            gram = words[i : i + n]
+            if gram[0] in stop or gram[-1] in stop:
+                continue
+            phrase = " ".join(gram)
+            if _usable(phrase):
+                out.append(phrase)
+    return out
+
+
+def parse(texts: Sequence[str]) -> list[list[str]]:
+    """Candidate phrases of each text (noun phrases with spaCy, n-grams without)."""
+    model = nlp()
+    if model is None:
+        from assistant.synthesis.themes import _stop_words
+
+        stop = _stop_words()
+        return [ngram_phrases(t, stop) for t in texts]
+    return [noun_phrases(doc) for doc in model.pipe(list(texts), batch_size=64)]
+
+
+def mmr(relevance: np.ndarray, vectors: np.ndarray, top: int, diversity: float = DIVERSITY) -> list[int]:
+    """Indices picked by maximal marginal relevance: each maximises
+    ``(1 - diversity) * relevance - diversity * (max similarity to those already picked)``."""
+    if len(relevance) == 0:
+        return []
+    picked = [int(np.argmax(relevance))]
+    sims = vectors @ vectors.T
+    while len(picked) < min(top, len(relevance)):
+        rest = [i for i in range(len(relevance)) if i not in picked]
+        score = (1 - diversity) * relevance[rest] - diversity * sims[np.ix_(rest, picked)].max(axis=1)
+        picked.append(rest[int(np.argmax(score))])
+    return picked
+
+
+def candidate_pool(candidates: Sequence[Sequence[str]], member_texts: Sequence[str], limit: int = 30) -> list[str]:
+    """The phrases worth embedding for one theme: those at least two of ``member_texts`` say (one
+    segment is an anecdote, not a theme), the ``limit`` said most often, in a stable order."""
+    lowered = [t.lower() for t in member_texts]
+    need = min(2, len(lowered))
+    support = {p: sum(1 for t in lowered if p in t) for p in {p for phrases in candidates for p in phrases}}
+    ranked = sorted((p for p, n in support.items() if n >= need), key=lambda p: (-support[p], p))
+    return sorted(ranked[:limit])
+
+
+def key_phrases(pool: Sequence[str], centroid: np.ndarray, vectors: dict[str, np.ndarray], top: int = 5) -> list[str]:
+    """Up to ``top`` key phrases of one theme from its ``candidate_pool``, best first: relevance is
+    the cosine of a phrase's embedding (``vectors``) to the theme's ``centroid``, picked by ``mmr``."""
+    pool = [p for p in pool if p in vectors]
+    if not pool:
+        return []
+    x = np.vstack([vectors[p] for p in pool])
+    return [pool[i] for i in mmr(x @ centroid, x, top)]
+
+
+def label_of(phrases: Sequence[str], taken: Collection[str] = ()) -> str:
+    """The label: the best phrase of two to five words not used by another theme (else the best
+    unused phrase), first letter capitalised. When another theme took every phrase, the best one
+    marked "(another group)": the two are near-duplicates a consultant may merge. "" for no phrases."""
+    free = [p for p in phrases if p.lower() not in taken]
+    multi = [p for p in free if 2 <= len(p.split()) <= 5]
+    best = (multi or free or [""])[0]
+    if not best and phrases:
+        best = f"{phrases[0]} (another group)"
+    return best[:1].upper() + best[1:]
+
+
+def one_sentence(phrases: Sequence[str], people: int, segments: int) -> str:
+    """A one-sentence summary: who (people, segments) and what (the leading phrases after the label)."""
+    who = "One person" if people == 1 else f"{people} people"
+    said = f"{segments} segment" + ("" if segments == 1 else "s")
+    if not phrases:
+        return f"{who} ({said}) make points that share no single phrase; read the quotes."
+    named = list(phrases[:3])
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return f"{who} ({said}) raise {listed}."
+
+
+def encode_phrases(encode: Encode, phrases: set[str]) -> dict[str, np.ndarray]:
+    """Unit embeddings of ``phrases`` in one call, by phrase."""
+    ordered = sorted(phrases)
+    if not ordered:
+        return {}
+    x = np.asarray(encode(ordered), dtype=np.float32)
+    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    return dict(zip(ordered, x))
