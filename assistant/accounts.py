@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Optional
 
 from sqlmodel import Session, select
 
@@ -36,7 +35,7 @@ def create_user(session: Session, email: str, password: str, role: str = "consul
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> Optional[User]:
+def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with these credentials, or None."""
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.is_active:
@@ -45,7 +44,7 @@ def authenticate(session: Session, email: str, password: str) -> Optional[User]:
     return user if verify_password(password, user.password_hash) else None
 
 
-def login(session: Session, email: str, password: str, address: str) -> Optional[User]:
+def login(session: Session, email: str, password: str, address: str) -> User | None:
     """The user these credentials name, or None (a failure is counted and audited; the caller commits).
 
     Rules: an account with ``LOGIN_PER_ACCOUNT`` recent failures, or an address with
@@ -54,11 +53,12 @@ def login(session: Session, email: str, password: str, address: str) -> Optional
     ``security.Busy`` propagates when too many password checks already run.
     """
     account = email.strip().lower()[:320]
-    wait = max(throttle.retry_after(session, throttle.LOGIN_PER_ACCOUNT, account),
-               throttle.retry_after(session, throttle.LOGIN_PER_ADDRESS, address))
+    wait = max(
+        throttle.retry_after(session, throttle.LOGIN_PER_ACCOUNT, account),
+        throttle.retry_after(session, throttle.LOGIN_PER_ADDRESS, address),
+    )
     if wait:
-        raise throttle.Throttled(
-            f"Too many failed logins. Try again in {throttle.minutes_text(wait)}.", wait)
+        raise throttle.Throttled(f"Too many failed logins. Try again in {throttle.minutes_text(wait)}.", wait)
     user = authenticate(session, account, password)
     if user is None:
         throttle.hit(session, throttle.LOGIN_PER_ACCOUNT, account)

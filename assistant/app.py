@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Optional
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -40,7 +39,7 @@ _TITLES = {
 }
 
 
-def create_app(settings: Optional[Settings] = None, run_migrations: bool = True) -> FastAPI:
+def create_app(settings: Settings | None = None, run_migrations: bool = True) -> FastAPI:
     """Build the app for ``settings`` (default: from the environment), migrating the database first."""
     settings = settings or get_settings()
     if run_migrations:
@@ -70,13 +69,28 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
     if settings.interview_relatedness:
         from assistant.interview.relatedness import LazyRelatedness
 
-        app.state.relatedness = LazyRelatedness(settings.embedding_model, settings.embedding_batch_size,
-                                                settings.interview_encoder, settings.model_cache_dir)
+        app.state.relatedness = LazyRelatedness(
+            settings.embedding_model,
+            settings.embedding_batch_size,
+            settings.interview_encoder,
+            settings.model_cache_dir,
+        )
         app.state.relatedness.preload()
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
 
-    for router in (auth.router, accounts.router, consultant.router, team.router, equity.router, staff.router,
-                   runs.router, themes.router, review.router, roadmap.router, audit.router):
+    for router in (
+        auth.router,
+        accounts.router,
+        consultant.router,
+        team.router,
+        equity.router,
+        staff.router,
+        runs.router,
+        themes.router,
+        review.router,
+        roadmap.router,
+        audit.router,
+    ):
         app.include_router(router)
 
     @app.exception_handler(LoginRequired)
@@ -90,8 +104,12 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
     async def _link_error(request: Request, exc: LinkError) -> Response:
         # a staff link that is unknown (404) or no longer usable (410): a page that says what to do
         title = "Link not found" if exc.status == 404 else "This link is no longer active"
-        return render(request, "error.html", {"title": title, "message": exc.message, "status": exc.status},
-                      status_code=exc.status)
+        return render(
+            request,
+            "error.html",
+            {"title": title, "message": exc.message, "status": exc.status},
+            status_code=exc.status,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -118,17 +136,21 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path, exc_info=exc)
-        return add_security_headers(render(
-            request,
-            "error.html",
-            {"title": _TITLES[500], "status": 500,
-             "message": "The error was logged. Anything you had already sent was saved."},
-            status_code=500,
-        ))
+        return add_security_headers(
+            render(
+                request,
+                "error.html",
+                {
+                    "title": _TITLES[500],
+                    "status": 500,
+                    "message": "The error was logged. Anything you had already sent was saved.",
+                },
+                status_code=500,
+            )
+        )
 
     @app.get("/healthz", include_in_schema=False)
     def _health() -> dict:
         return {"ok": True}
 
     return app
-

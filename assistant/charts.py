@@ -106,5 +106,6 @@ def stacked_bars(
                 y += 18
             legend.append((group if len(group) <= 28 else group[:27] + "…", 110 + (i % 3) * 190, y, colour))
         y += 22
-    return StackedChart(width=width, height=int(y), left=left, bar_height=bar_height, rows=rows,
-                        legend=legend, scale_max=scale_max)
+    return StackedChart(
+        width=width, height=int(y), left=left, bar_height=bar_height, rows=rows, legend=legend, scale_max=scale_max
+    )

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
 from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate, session_scope
 from assistant.logs_cli import audit_cmd, logs_cmd
-from assistant.rubric import get_rubric
 from assistant.report.cli import export_cmd
+from assistant.rubric import get_rubric
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
     from assistant.models import User
 
-app = typer.Typer(help="DM3 Assistant: data-modernization maturity assessment.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="DM3 Assistant: data-modernization maturity assessment.", no_args_is_help=True, add_completion=False
+)
 
 
-def _engine(settings: Optional[Settings] = None):  # noqa: ANN202
+def _engine(settings: Settings | None = None) -> Engine:
     settings = settings or get_settings()
     migrate(settings.database_url)
     return make_engine(settings.database_url)
@@ -39,7 +42,9 @@ def migrate_cmd() -> None:
 @app.command("create-user")
 def create_user_cmd(
     email: str,
-    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="DM3_NEW_USER_PASSWORD"),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, envvar="DM3_NEW_USER_PASSWORD"
+    ),
     role: str = typer.Option("consultant", help="consultant or equity_reviewer"),
     name: str = "",
 ) -> None:
@@ -59,10 +64,10 @@ def create_user_cmd(
 def create_engagement_cmd(
     organisation: str,
     department: list[str] = typer.Option(..., "--department", "-d", help="repeat for each department"),
-    roster: Optional[Path] = typer.Option(None, help="CSV of department,role_level,count"),
-    invites: Optional[Path] = typer.Option(None, help="CSV of department,role_level[,email] to invite"),
+    roster: Path | None = typer.Option(None, help="CSV of department,role_level,count"),
+    invites: Path | None = typer.Option(None, help="CSV of department,role_level[,email] to invite"),
     open_link: bool = typer.Option(False, help="also enable the open link where staff pick their group"),
-    lead: Optional[str] = typer.Option(None, help="email of the consultant account that leads it (sees it on the web)"),
+    lead: str | None = typer.Option(None, help="email of the consultant account that leads it (sees it on the web)"),
 ) -> None:
     """Create an engagement (optionally with roster counts, invites and an open link); prints the links."""
     import csv
@@ -134,15 +139,17 @@ def add_member_cmd(
             raise typer.Exit(1) from exc
         typer.echo(f"{added.user.email} is on engagement {engagement} as {added.membership.role}.")
         if added.setup_token:
-            typer.echo(f"New account. Set-password link (shown once, works once, 7 days): "
-                       f"{settings.base_url}/set-password/{added.setup_token}")
+            typer.echo(
+                f"New account. Set-password link (shown once, works once, 7 days): "
+                f"{settings.base_url}/set-password/{added.setup_token}"
+            )
 
 
 @app.command("equity-audit")
 def equity_audit_cmd(
     engagement: int,
     out: Path = typer.Option(..., "--out", help="the JSON file to write"),
-    csv_out: Optional[Path] = typer.Option(None, "--csv", help="also write the audit as one CSV table"),
+    csv_out: Path | None = typer.Option(None, "--csv", help="also write the audit as one CSV table"),
 ) -> None:
     """Write ENGAGEMENT's equity audit (participation, themes, ratings, voices left out), small groups suppressed."""
     import json
@@ -159,8 +166,10 @@ def equity_audit_cmd(
             raise typer.Exit(1)
         audit = build_audit(session, found, get_rubric(str(settings.rubric_path)))
     out.write_text(json.dumps(audit, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    typer.echo(f"Wrote {out}: {len(audit['participation'])} participation rows, {len(audit['themes'])} themes, "
-               f"{len(audit['ratings'])} components, {len(audit['left_out'])} left-out entries.")
+    typer.echo(
+        f"Wrote {out}: {len(audit['participation'])} participation rows, {len(audit['themes'])} themes, "
+        f"{len(audit['ratings'])} components, {len(audit['left_out'])} left-out entries."
+    )
     if csv_out is not None:
         csv_out.write_text(audit_csv(audit), encoding="utf-8")
         typer.echo(f"Wrote {csv_out}.")
@@ -176,9 +185,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
 
 @app.command("demo")
-def demo(host: str = "127.0.0.1", port: int = 8000, serve_too: bool = typer.Option(True, "--serve/--no-serve"),
-         completed_too: bool = typer.Option(True, "--completed/--no-completed",
-                                            help="also seed the second, completed engagement with its report")) -> None:
+def demo(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    serve_too: bool = typer.Option(True, "--serve/--no-serve"),
+    completed_too: bool = typer.Option(
+        True, "--completed/--no-completed", help="also seed the second, completed engagement with its report"
+    ),
+) -> None:
     """Seed a demo engagement (once), print the URLs and credentials, and serve the app."""
     import threading
 
@@ -195,8 +209,9 @@ def demo(host: str = "127.0.0.1", port: int = 8000, serve_too: bool = typer.Opti
     if completed is not None and not finished:
         if serve_too:
             # synthesis and rating run for real (about a minute): the server starts meanwhile
-            threading.Thread(target=seed_completed, args=(engine, settings), name="dm3-demo-completed",
-                             daemon=True).start()
+            threading.Thread(
+                target=seed_completed, args=(engine, settings), name="dm3-demo-completed", daemon=True
+            ).start()
         else:
             typer.echo("Seeding the completed demo engagement (interviews, synthesis, rating, decisions, roadmap)...")
             finished = seed_completed(engine, settings) is not None
@@ -208,10 +223,16 @@ def demo(host: str = "127.0.0.1", port: int = 8000, serve_too: bool = typer.Opti
     typer.echo(f"  Equity reviewer login (same page and password): {DEMO_REVIEWER_EMAIL}")
     typer.echo(f"  Engagement:        {base}/engagements/{info.engagement_id}  (in progress: try the buttons)")
     if completed is not None:
-        typer.echo(f"  Completed engagement, its report: {base}/engagements/{completed}/report"
-                   f"  (roadmap: {base}/engagements/{completed}/roadmap)"
-                   + ("" if finished else "\n    (being prepared in the background: interviews, synthesis, rating, "
-                                          "decisions, roadmap; about a minute)"))
+        typer.echo(
+            f"  Completed engagement, its report: {base}/engagements/{completed}/report"
+            f"  (roadmap: {base}/engagements/{completed}/roadmap)"
+            + (
+                ""
+                if finished
+                else "\n    (being prepared in the background: interviews, synthesis, rating, "
+                "decisions, roadmap; about a minute)"
+            )
+        )
     for role, token in info.invites:
         typer.echo(f"  Staff invite ({role}): {base}/i/{token}")
     typer.echo(f"  Open link (staff pick their group): {base}/join/{info.open_token}")
@@ -237,8 +258,9 @@ def synthesize_cmd(engagement: int) -> None:
 
     settings = get_settings()
     engine = _engine(settings)
-    from assistant.models import Engagement
     from sqlmodel import Session
+
+    from assistant.models import Engagement
 
     with Session(engine) as s:
         if s.get(Engagement, engagement) is None:
@@ -260,8 +282,10 @@ def synthesize_cmd(engagement: int) -> None:
     comps = stats.get("components", {})
     themes = sum(c["themes"] for c in comps.values())
     other = sum(c["other"] for c in comps.values())
-    typer.echo(f"Synthesis done: {stats['segments']} segments, {stats['embedded']} newly embedded, "
-               f"{themes} themes in {len(comps)} components, {other} in other voices ({stats['seconds']:.1f}s).")
+    typer.echo(
+        f"Synthesis done: {stats['segments']} segments, {stats['embedded']} newly embedded, "
+        f"{themes} themes in {len(comps)} components, {other} in other voices ({stats['seconds']:.1f}s)."
+    )
 
 
 @app.command("import-csv")
@@ -269,13 +293,14 @@ def import_csv_cmd(
     engagement: int,
     file: Path,
     text_column: str = typer.Option(..., help="column holding the answer text"),
-    component: Optional[str] = typer.Option(None, help="DM3 component id for every row"),
-    component_column: Optional[str] = typer.Option(None, help="column naming each row's component"),
-    id_column: Optional[str] = typer.Option(None, help="respondent id column (rows with one id are one person)"),
-    department_column: Optional[str] = typer.Option(None),
-    role_column: Optional[str] = typer.Option(None),
-    map_department: list[str] = typer.Option([], help='a department the engagement lacks: "FILE VALUE=Department" '
-                                                     '(or =unknown); repeatable'),
+    component: str | None = typer.Option(None, help="DM3 component id for every row"),
+    component_column: str | None = typer.Option(None, help="column naming each row's component"),
+    id_column: str | None = typer.Option(None, help="respondent id column (rows with one id are one person)"),
+    department_column: str | None = typer.Option(None),
+    role_column: str | None = typer.Option(None),
+    map_department: list[str] = typer.Option(
+        [], help='a department the engagement lacks: "FILE VALUE=Department" (or =unknown); repeatable'
+    ),
     map_role: list[str] = typer.Option([], help='a role level the engagement lacks: "FILE VALUE=role" (or =unknown)'),
 ) -> None:
     """Import open-ended survey answers from FILE as evidence (all rows or none), in batches, as a run."""
@@ -302,29 +327,43 @@ def import_csv_cmd(
         for item in values:
             src, sep, dst = item.rpartition("=")
             if not sep or not src.strip() or dst.strip() not in [*allowed, UNKNOWN]:
-                typer.echo(f"Error: --map-{what} {item!r}: write \"FILE VALUE=one of: {', '.join([*allowed, UNKNOWN])}\".",
-                           err=True)
+                typer.echo(
+                    f'Error: --map-{what} {item!r}: write "FILE VALUE=one of: {", ".join([*allowed, UNKNOWN])}".',
+                    err=True,
+                )
                 raise typer.Exit(1)
             out[src.strip()] = dst.strip()
         return out
 
-    mapping = Mapping(text_column=text_column, component=component, component_column=component_column,
-                      id_column=id_column, department_column=department_column, role_column=role_column,
-                      department_map=pairs(map_department, departments, "department"),
-                      role_map=pairs(map_role, roles, "role"))
+    mapping = Mapping(
+        text_column=text_column,
+        component=component,
+        component_column=component_column,
+        id_column=id_column,
+        department_column=department_column,
+        role_column=role_column,
+        department_map=pairs(map_department, departments, "department"),
+        role_map=pairs(map_role, roles, "role"),
+    )
     data = file.read_bytes()
     try:
         new_departments, new_roles = unknown_groups(data, mapping, departments, roles)
         if new_departments or new_roles:
-            lines = [f'  --map-department "{v}=..."' for v in new_departments] + [f'  --map-role "{v}=..."' for v in new_roles]
-            raise CSVImportError("Nothing was imported: the file has departments or role levels this engagement does "
-                                 "not have. Map each to one of the engagement's, or to unknown:\n" + "\n".join(lines))
+            lines = [f'  --map-department "{v}=..."' for v in new_departments] + [
+                f'  --map-role "{v}=..."' for v in new_roles
+            ]
+            raise CSVImportError(
+                "Nothing was imported: the file has departments or role levels this engagement does "
+                "not have. Map each to one of the engagement's, or to unknown:\n" + "\n".join(lines)
+            )
         stats = import_in_background(engine, engagement, data, file.name, mapping, components)
     except CSVImportError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(1) from exc
-    typer.echo(f"Imported {stats['rows']} answers from {file.name} (import {stats['import_id']}); "
-               f"{stats['non_answers']} non-answers counted but not used. Run `dm3 synthesize {engagement}`.")
+    typer.echo(
+        f"Imported {stats['rows']} answers from {file.name} (import {stats['import_id']}); "
+        f"{stats['non_answers']} non-answers counted but not used. Run `dm3 synthesize {engagement}`."
+    )
 
 
 @app.command("themes")
@@ -338,9 +377,9 @@ def themes_cmd(
 
     from tqdm import tqdm
 
+    from assistant.embeddings import get_embedder
     from assistant.imports import CSVImportError
     from assistant.synthesis.csv_themes import themes_for_csv
-    from assistant.embeddings import get_embedder
 
     if not input_csv.is_file():
         typer.echo(f"Error: {input_csv} is not a file.", err=True)
@@ -363,15 +402,19 @@ def themes_cmd(
     bar.close()
     summary = result.pop("summary")
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
-    typer.echo(f"{summary['rows']} rows: {summary['themes']} themes ({summary['subthemes']} sub-themes), "
-               f"{summary['assigned']} assigned, "
-               f"{summary['other_voices']} other voices, {summary['non_answers']} non-answers, "
-               f"{summary['empty']} empty -> {out}")
+    typer.echo(
+        f"{summary['rows']} rows: {summary['themes']} themes ({summary['subthemes']} sub-themes), "
+        f"{summary['assigned']} assigned, "
+        f"{summary['other_voices']} other voices, {summary['non_answers']} non-answers, "
+        f"{summary['empty']} empty -> {out}"
+    )
 
 
 @app.command("rate-evidence")
 def rate_evidence_cmd(
-    input_path: Path = typer.Argument(..., metavar="INPUT.json", help='{"component": id, "segments": [{"id", "participant", "text"}]}'),
+    input_path: Path = typer.Argument(
+        ..., metavar="INPUT.json", help='{"component": id, "segments": [{"id", "participant", "text"}]}'
+    ),
     out: Path = typer.Option(..., "--out", help="where to write the proposal JSON"),
     engine: str = typer.Option("auto", help="auto (LLM if DM3_LLM_* is set, else offline), offline or llm"),
 ) -> None:
@@ -383,8 +426,9 @@ def rate_evidence_cmd(
     try:
         evidence = read_evidence_file(input_path)
         # no engagement: the file's own names are bound into the redaction
-        rater = engines_for(settings, None, get_rubric(str(settings.rubric_path)), None, choice=engine,
-                            names=evidence.names).rater
+        rater = engines_for(
+            settings, None, get_rubric(str(settings.rubric_path)), None, choice=engine, names=evidence.names
+        ).rater
         proposal = rate_evidence(evidence, rater, out)
     except ValueError as exc:
         typer.echo(f"Error: {exc}", err=True)
@@ -397,8 +441,9 @@ def rate_evidence_cmd(
 
 @app.command("probe")
 def probe_cmd(
-    input_path: Path = typer.Argument(..., metavar="INPUT.json",
-                                      help='{"role_level", "component", "question", "follow_up", "answer"} or a list'),
+    input_path: Path = typer.Argument(
+        ..., metavar="INPUT.json", help='{"role_level", "component", "question", "follow_up", "answer"} or a list'
+    ),
     out: Path = typer.Option(..., "--out", help="where to write {action, reason, message} (a list for a list)"),
     model: bool = typer.Option(True, "--model/--no-model", help="use the embedding model for the off-topic rule"),
 ) -> None:
@@ -414,8 +459,14 @@ def probe_cmd(
             from assistant.interview.relatedness import Relatedness, answer_encoder
 
             # the encoder the web chat uses (DM3_INTERVIEW_ENCODER), so the file gets the chat's decisions
-            relate = Relatedness(answer_encoder(settings.embedding_model, settings.embedding_batch_size,
-                                                settings.interview_encoder, settings.model_cache_dir))
+            relate = Relatedness(
+                answer_encoder(
+                    settings.embedding_model,
+                    settings.embedding_batch_size,
+                    settings.interview_encoder,
+                    settings.model_cache_dir,
+                )
+            )
         decisions = decide_all(inputs, rubric, relate, settings.max_probes_per_question)
     except ValueError as exc:
         typer.echo(f"Error: {exc}", err=True)
@@ -429,7 +480,7 @@ def probe_cmd(
 def rate_cmd(
     engagement_id: int = typer.Argument(..., metavar="ENGAGEMENT"),
     engine: str = typer.Option("auto", help="auto (LLM if configured, else offline), offline or llm"),
-    component: Optional[list[str]] = typer.Option(None, "--component", "-c", help="rate only these components"),
+    component: list[str] | None = typer.Option(None, "--component", "-c", help="rate only these components"),
 ) -> None:
     """Propose a maturity level for each component of an engagement (stored for consultant review)."""
     from assistant.engines import engines_for
@@ -443,8 +494,9 @@ def rate_cmd(
         raise typer.Exit(2)
     try:
         db_engine = _engine(settings)
-        rater = engines_for(settings, db_engine, get_rubric(str(settings.rubric_path)), engagement_id,
-                            choice=engine).rater
+        rater = engines_for(
+            settings, db_engine, get_rubric(str(settings.rubric_path)), engagement_id, choice=engine
+        ).rater
         rows = propose_for_engagement(db_engine, engagement_id, rater, components=component or COMPONENT_IDS)
     except ValueError as exc:
         typer.echo(f"Error: {exc}", err=True)

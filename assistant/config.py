@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,8 +32,8 @@ class Settings(BaseSettings):
     rubric_path: Path = Path(__file__).resolve().parent.parent / "rubric" / "dm3.yaml"
 
     # LLM: unset base URL and model means the offline engine everywhere.
-    llm_base_url: Optional[str] = None
-    llm_model: Optional[str] = None
+    llm_base_url: str | None = None
+    llm_model: str | None = None
     llm_api_key: str = "not-needed"
     llm_timeout_s: float = 20.0
     llm_max_retries: int = 2

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Optional
 
 MAX_BYTES = 200 * 1024 * 1024  # 200 MB: larger files are refused before reading
 MAX_LISTED = 20  # problems listed in the message (the count covers all)
@@ -19,7 +18,7 @@ MAX_LISTED = 20  # problems listed in the message (the count covers all)
 class CSVImportError(ValueError):
     """A CSV that cannot be read or imported. ``problems`` lists what is wrong, row by row."""
 
-    def __init__(self, message: str, problems: Optional[list[str]] = None) -> None:
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
         self.problems = problems or []
         listed = "".join(f"\n  - {p}" for p in self.problems[:MAX_LISTED])
         more = f"\n  ... and {len(self.problems) - MAX_LISTED} more" if len(self.problems) > MAX_LISTED else ""
@@ -38,14 +37,18 @@ class Parsed:
 def read_csv(data: bytes, max_bytes: int = MAX_BYTES) -> Parsed:
     """Header and rows of a UTF-8 CSV (BOM allowed); raises CSVImportError on size, encoding or shape."""
     if len(data) > max_bytes:
-        raise CSVImportError(f"The file is {len(data) / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
-                             "Split it into smaller files and import each.")
+        raise CSVImportError(
+            f"The file is {len(data) / 1e6:.0f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
+            "Split it into smaller files and import each."
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise CSVImportError(f"The file is not UTF-8 text (first bad byte on line {line}). "
-                             "Save it as 'CSV UTF-8' in your spreadsheet program and try again.") from exc
+        raise CSVImportError(
+            f"The file is not UTF-8 text (first bad byte on line {line}). "
+            "Save it as 'CSV UTF-8' in your spreadsheet program and try again."
+        ) from exc
     try:
         reader = csv.reader(io.StringIO(text, newline=""))
         header = next(reader, None)
@@ -61,8 +64,10 @@ def read_csv(data: bytes, max_bytes: int = MAX_BYTES) -> Parsed:
     return parsed
 
 
-def check_columns(header: list[str], wanted: dict[str, Optional[str]]) -> None:
+def check_columns(header: list[str], wanted: dict[str, str | None]) -> None:
     """Raise when a mapped column is not in the header (names listed so the user can fix the mapping)."""
-    missing = [f"{role} column '{name}' is not in the file" for role, name in wanted.items() if name and name not in header]
+    missing = [
+        f"{role} column '{name}' is not in the file" for role, name in wanted.items() if name and name not in header
+    ]
     if missing:
         raise CSVImportError("Some mapped columns are missing. The file's columns are: " + ", ".join(header), missing)

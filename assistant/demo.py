@@ -20,7 +20,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Optional
 
 import yaml
 from sqlmodel import Session, select
@@ -39,11 +38,26 @@ DEMO_EMAIL = "consultant@demo.dm3"
 DEMO_ORG = "City of Riverton (demo)"
 DEPARTMENTS = ["Public Works", "Finance", "Parks and Recreation", "Police", "Planning"]
 ROSTER = {
-    ("Public Works", "frontline"): 40, ("Public Works", "supervisor"): 8, ("Public Works", "manager"): 3, ("Public Works", "executive"): 1,
-    ("Finance", "frontline"): 18, ("Finance", "supervisor"): 4, ("Finance", "manager"): 2, ("Finance", "executive"): 1,
-    ("Parks and Recreation", "frontline"): 25, ("Parks and Recreation", "supervisor"): 5, ("Parks and Recreation", "manager"): 2, ("Parks and Recreation", "executive"): 1,
-    ("Police", "frontline"): 60, ("Police", "supervisor"): 10, ("Police", "manager"): 4, ("Police", "executive"): 1,
-    ("Planning", "frontline"): 12, ("Planning", "supervisor"): 3, ("Planning", "manager"): 2, ("Planning", "executive"): 1,
+    ("Public Works", "frontline"): 40,
+    ("Public Works", "supervisor"): 8,
+    ("Public Works", "manager"): 3,
+    ("Public Works", "executive"): 1,
+    ("Finance", "frontline"): 18,
+    ("Finance", "supervisor"): 4,
+    ("Finance", "manager"): 2,
+    ("Finance", "executive"): 1,
+    ("Parks and Recreation", "frontline"): 25,
+    ("Parks and Recreation", "supervisor"): 5,
+    ("Parks and Recreation", "manager"): 2,
+    ("Parks and Recreation", "executive"): 1,
+    ("Police", "frontline"): 60,
+    ("Police", "supervisor"): 10,
+    ("Police", "manager"): 4,
+    ("Police", "executive"): 1,
+    ("Planning", "frontline"): 12,
+    ("Planning", "supervisor"): 3,
+    ("Planning", "manager"): 2,
+    ("Planning", "executive"): 1,
 }
 
 
@@ -124,8 +138,9 @@ def seed_demo(session: Session, settings: Settings) -> DemoInfo:
             invite_token = create_invite(session, engagement, dept, role).token
         invites.append((label, invite_token))
     session.flush()
-    _write_secret_file(_demo_file(), json.dumps({"password": password, "invites": invites, "open_token": token},
-                                                indent=2) + "\n")
+    _write_secret_file(
+        _demo_file(), json.dumps({"password": password, "invites": invites, "open_token": token}, indent=2) + "\n"
+    )
     return DemoInfo(DEMO_EMAIL, password, engagement.id, token, invites, interviews)
 
 
@@ -155,14 +170,16 @@ class DemoAnswer:
     """One thing a demo staff member may say: typed text, or a skip / "I don't know"."""
 
     text: str = ""
-    level: Optional[int] = None  # the maturity level the answer suggests; None: none (hostile, off topic)
+    level: int | None = None  # the maturity level the answer suggests; None: none (hostile, off topic)
     kind: str = "answer"
-    department: Optional[str] = None  # only staff of this department say it (it names their systems)
+    department: str | None = None  # only staff of this department say it (it names their systems)
     roles: tuple[str, ...] = ()  # only these role levels say it; empty: anyone asked the question
-    probe: Optional[int] = None  # for an answer to a probe: which of the question's probes (None: any)
+    probe: int | None = None  # for an answer to a probe: which of the question's probes (None: any)
 
     def fits(self, department: str, role_level: str) -> bool:
-        return (self.department is None or self.department == department) and (not self.roles or role_level in self.roles)
+        return (self.department is None or self.department == department) and (
+            not self.roles or role_level in self.roles
+        )
 
 
 @dataclass(frozen=True)
@@ -195,14 +212,16 @@ def _entry(raw: object, where: str) -> DemoAnswer:
     roles = tuple(raw.get("roles") or ())
     unknown = [r for r in roles if r not in DEFAULT_ROLE_LEVELS]
     if unknown:
-        raise DemoDataError(f"{where}: unknown role level(s) {', '.join(unknown)} (known: {', '.join(DEFAULT_ROLE_LEVELS)}).")
+        raise DemoDataError(
+            f"{where}: unknown role level(s) {', '.join(unknown)} (known: {', '.join(DEFAULT_ROLE_LEVELS)})."
+        )
     probe = raw.get("probe")
     if probe is not None and (not isinstance(probe, int) or probe < 1):
         raise DemoDataError(f"{where}: probe must be the probe's number (1, 2, ...), not {probe!r}.")
     return DemoAnswer(text, level, kind, department, roles, probe)
 
 
-def load_answer_bank(text: Optional[str] = None) -> AnswerBank:
+def load_answer_bank(text: str | None = None) -> AnswerBank:
     """The demo answer bank from ``text`` (default: the packaged ``demo_data/answers.yaml``), validated.
 
     Raises ``DemoDataError`` naming the entry at fault.
@@ -218,7 +237,9 @@ def load_answer_bank(text: Optional[str] = None) -> AnswerBank:
         qid: [_entry(raw, f"follow_ups.{qid}[{i}]") for i, raw in enumerate(entries or [])]
         for qid, entries in (data.get("follow_ups") or {}).items()
     }
-    profile = {comp: {role: float(v) for role, v in roles.items()} for comp, roles in (data.get("profile") or {}).items()}
+    profile = {
+        comp: {role: float(v) for role, v in roles.items()} for comp, roles in (data.get("profile") or {}).items()
+    }
     return AnswerBank(profile, answers, follow_ups)
 
 
@@ -234,17 +255,31 @@ class Persona:
     department: str
     role_level: str
     outcome: str  # submitted | in_progress | withdrawn
-    stop_after: Optional[int] = None
+    stop_after: int | None = None
 
 
 # Submitted interviews per group: more frontline voices than executive ones, never more than the
 # roster holds (Planning's executive is left for the printed invite link to try by hand).
 SUBMITTED = {
-    ("Public Works", "frontline"): 6, ("Public Works", "supervisor"): 2, ("Public Works", "manager"): 1, ("Public Works", "executive"): 1,
-    ("Finance", "frontline"): 4, ("Finance", "supervisor"): 1, ("Finance", "manager"): 1, ("Finance", "executive"): 1,
-    ("Parks and Recreation", "frontline"): 4, ("Parks and Recreation", "supervisor"): 2, ("Parks and Recreation", "manager"): 1, ("Parks and Recreation", "executive"): 1,
-    ("Police", "frontline"): 6, ("Police", "supervisor"): 2, ("Police", "manager"): 1, ("Police", "executive"): 1,
-    ("Planning", "frontline"): 2, ("Planning", "supervisor"): 1, ("Planning", "manager"): 1,
+    ("Public Works", "frontline"): 6,
+    ("Public Works", "supervisor"): 2,
+    ("Public Works", "manager"): 1,
+    ("Public Works", "executive"): 1,
+    ("Finance", "frontline"): 4,
+    ("Finance", "supervisor"): 1,
+    ("Finance", "manager"): 1,
+    ("Finance", "executive"): 1,
+    ("Parks and Recreation", "frontline"): 4,
+    ("Parks and Recreation", "supervisor"): 2,
+    ("Parks and Recreation", "manager"): 1,
+    ("Parks and Recreation", "executive"): 1,
+    ("Police", "frontline"): 6,
+    ("Police", "supervisor"): 2,
+    ("Police", "manager"): 1,
+    ("Police", "executive"): 1,
+    ("Planning", "frontline"): 2,
+    ("Planning", "supervisor"): 1,
+    ("Planning", "manager"): 1,
 }
 # Those who did not finish: (department, role level, outcome, questions answered before leaving).
 UNFINISHED = [
@@ -281,14 +316,16 @@ class _Chooser:
         self.bank = bank
         self.used = used
 
-    def _weight(self, entry: DemoAnswer, target: Optional[float]) -> float:
+    def _weight(self, entry: DemoAnswer, target: float | None) -> float:
         if entry.kind != "answer":
             return 0.25
         if entry.level is None or target is None:
             return 0.35
         return math.exp(-1.5 * (entry.level - target) ** 2)
 
-    def _pick(self, entries: list[DemoAnswer], question_id: str, target: Optional[float], rng: random.Random) -> DemoAnswer:
+    def _pick(
+        self, entries: list[DemoAnswer], question_id: str, target: float | None, rng: random.Random
+    ) -> DemoAnswer:
         # Each earlier use makes an answer eight times less likely, so an answer that fits the
         # profile may come back once or twice before a far-off one is used; an answer that
         # suggests no level (hostile, off topic, an attempt to steer the rating) is said once.
@@ -296,7 +333,7 @@ class _Chooser:
             used = self.used[_key(e, question_id)]
             if used and e.kind == "answer" and e.level is None:
                 return 0.0
-            return self._weight(e, target) * 0.12 ** used
+            return self._weight(e, target) * 0.12**used
 
         weights = [weight(e) for e in entries]
         if not any(weights):
@@ -305,7 +342,7 @@ class _Chooser:
         self.used[_key(choice, question_id)] += 1
         return choice
 
-    def target(self, component: str, persona: Persona) -> Optional[float]:
+    def target(self, component: str, persona: Persona) -> float | None:
         """The level the profile expects this persona's role level to describe for ``component``."""
         return self.bank.profile.get(component, {}).get(persona.role_level)
 
@@ -317,7 +354,13 @@ class _Chooser:
         return self._pick(fitting, question_id, self.target(component, persona), rng)
 
     def follow_up(
-        self, question_id: str, probe_index: int, anchor: Optional[float], persona: Persona, rng: random.Random, said: set[str],
+        self,
+        question_id: str,
+        probe_index: int,
+        anchor: float | None,
+        persona: Persona,
+        rng: random.Random,
+        said: set[str],
     ) -> DemoAnswer:
         """An answer to probe ``probe_index``: written for that probe when one is left, in line with the
         answer it follows (within a level of ``anchor``), else a generic one; never repeated within
@@ -325,8 +368,10 @@ class _Chooser:
 
         def fitting(bank_key: str) -> list[DemoAnswer]:
             return [
-                e for e in self.bank.follow_ups.get(bank_key, [])
-                if e.fits(persona.department, persona.role_level) and e.text not in said
+                e
+                for e in self.bank.follow_ups.get(bank_key, [])
+                if e.fits(persona.department, persona.role_level)
+                and e.text not in said
                 and e.probe in (None, probe_index)
                 and (e.level is None or anchor is None or abs(e.level - anchor) <= 1)
             ]
@@ -348,13 +393,18 @@ class _Chooser:
 
 
 def _take_interview(
-    session: Session, rubric: Rubric, settings: Settings, chooser: _Chooser, participant: Participant, persona: Persona,
+    session: Session,
+    rubric: Rubric,
+    settings: Settings,
+    chooser: _Chooser,
+    participant: Participant,
+    persona: Persona,
 ) -> Interview:
     """Consent, then answer question after question (and every probe) until the persona's stop."""
     interview = record_consent(session, participant, True, rubric)
     rng = random.Random(f"{DEMO_SEED}:{persona.key}")
     max_probes = settings.max_probes_per_question
-    anchors: dict[str, Optional[float]] = {}  # question id -> level of the persona's answer to it
+    anchors: dict[str, float | None] = {}  # question id -> level of the persona's answer to it
     while interview.state == "in_progress":
         turns = load_turns(session, interview)
         step = next_step(interview.plan, turns, rubric, max_probes)
@@ -372,7 +422,15 @@ def _take_interview(
         else:
             anchor = anchors.get(step.question_id, chooser.target(component, persona))
             entry = chooser.follow_up(step.question_id, step.probe_index, anchor, persona, rng, {t.text for t in staff})
-        respond(session, interview, rubric, entry.kind, entry.text, f"{persona.key}-{len(staff) + 1}", settings.max_answer_chars)
+        respond(
+            session,
+            interview,
+            rubric,
+            entry.kind,
+            entry.text,
+            f"{persona.key}-{len(staff) + 1}",
+            settings.max_answer_chars,
+        )
     return interview
 
 
@@ -385,25 +443,34 @@ def seed_demo_interviews(session: Session, settings: Settings, engagement: Engag
     rubric = get_rubric(str(settings.rubric_path))
     cast = demo_cast()
     existing = {
-        p.external_id: p for p in session.exec(
-            select(Participant).where(Participant.engagement_id == engagement.id, Participant.external_id.in_([c.key for c in cast]))
+        p.external_id: p
+        for p in session.exec(
+            select(Participant).where(
+                Participant.engagement_id == engagement.id, Participant.external_id.in_([c.key for c in cast])
+            )
         ).all()
     }
     states = {
-        i.participant_id: i.state for i in session.exec(
+        i.participant_id: i.state
+        for i in session.exec(
             select(Interview).where(Interview.participant_id.in_([p.id for p in existing.values()]))
         ).all()
     }
     finished = {"submitted": {"submitted"}, "withdrawn": {"withdrawn"}}
     todo = [
-        c for c in cast
+        c
+        for c in cast
         if c.key not in existing
-        or (existing[c.key].withdrawn_at is None and states.get(existing[c.key].id) not in finished.get(c.outcome, set()))
+        or (
+            existing[c.key].withdrawn_at is None
+            and states.get(existing[c.key].id) not in finished.get(c.outcome, set())
+        )
     ]
     if todo:
         used: Counter = Counter()  # what earlier runs had the demo staff say already
         for turn in session.exec(
-            select(Turn).join(Interview, Interview.id == Turn.interview_id)
+            select(Turn)
+            .join(Interview, Interview.id == Turn.interview_id)
             .where(Interview.participant_id.in_(list(states)), Turn.role == "staff")
         ).all():
             used[turn.text if turn.kind == "answer" else f"{turn.kind}:{turn.question_id}"] += 1
@@ -424,7 +491,8 @@ def seed_demo_interviews(session: Session, settings: Settings, engagement: Engag
                 withdraw(session, participant, interview)
     counts = Counter(
         session.exec(
-            select(Interview.state).join(Participant, Participant.id == Interview.participant_id)
+            select(Interview.state)
+            .join(Participant, Participant.id == Interview.participant_id)
             .where(Participant.engagement_id == engagement.id, Participant.external_id.in_([c.key for c in cast]))
         ).all()
     )

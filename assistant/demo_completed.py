@@ -12,7 +12,6 @@ Idempotent: each step runs only when its result is missing, so a second ``make d
 from __future__ import annotations
 
 import hashlib
-from typing import Optional
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -20,10 +19,10 @@ from sqlmodel import Session, col, select
 from assistant.config import Settings
 from assistant.demo import DEMO_EMAIL, DEPARTMENTS, ROSTER, demo_cast, seed_demo_interviews
 from assistant.engagements import create_engagement
+from assistant.equity.findings import finding_counts
 from assistant.models import Decision, Engagement, Participant, Run, User
 from assistant.review import current_proposals, decide
 from assistant.roadmap import edits, readiness
-from assistant.equity.findings import finding_counts
 from assistant.roadmap.generate import generate, items_of
 from assistant.roadmap.targets import save_plan, target_rows
 from assistant.rubric import get_rubric
@@ -38,7 +37,7 @@ def _agrees_to_quotes(key: str) -> bool:
     return int(hashlib.sha256(key.encode()).hexdigest(), 16) % 3 != 0
 
 
-def ensure_completed(engine: Engine) -> tuple[Optional[int], bool]:
+def ensure_completed(engine: Engine) -> tuple[int | None, bool]:
     """Create the completed demo engagement's row if needed (quick); returns (its id, whether it is
     finished). (None, False) when the demo consultant does not exist yet (seed the demo first)."""
     with Session(engine, expire_on_commit=False) as session:
@@ -52,7 +51,7 @@ def ensure_completed(engine: Engine) -> tuple[Optional[int], bool]:
         return engagement.id, bool(engagement.settings.get("roadmap"))
 
 
-def seed_completed(engine: Engine, settings: Settings) -> Optional[int]:
+def seed_completed(engine: Engine, settings: Settings) -> int | None:
     """Bring the completed demo engagement to its final state; returns its id (None without the demo user)."""
     rubric = get_rubric(str(settings.rubric_path))
     engagement_id, finished = ensure_completed(engine)
@@ -63,15 +62,19 @@ def seed_completed(engine: Engine, settings: Settings) -> Optional[int]:
         engagement = session.get(Engagement, engagement_id)
         seed_demo_interviews(session, settings, engagement)
         keys = {p.key for p in demo_cast()}
-        for p in session.exec(select(Participant).where(Participant.engagement_id == engagement.id,
-                                                        col(Participant.external_id).in_(keys))).all():
+        for p in session.exec(
+            select(Participant).where(
+                Participant.engagement_id == engagement.id, col(Participant.external_id).in_(keys)
+            )
+        ).all():
             p.quote_consent = _agrees_to_quotes(p.external_id or "")
             session.add(p)
         engagement.status = "review"
         session.add(engagement)
         session.commit()
-        has_synthesis = session.exec(select(Run).where(Run.engagement_id == engagement.id, Run.kind == "synthesis",
-                                                       Run.status == "done")).first()
+        has_synthesis = session.exec(
+            select(Run).where(Run.engagement_id == engagement.id, Run.kind == "synthesis", Run.status == "done")
+        ).first()
     if has_synthesis is None:
         from assistant.embeddings import get_embedder
         from assistant.synthesis.run import synthesize
@@ -88,7 +91,9 @@ def seed_completed(engine: Engine, settings: Settings) -> Optional[int]:
             # the demo's finished engagement is rated offline whatever the settings (reproducible)
             propose_for_engagement(engine, engagement.id, OfflineRater(rubric, embedder), started_by=user.id)
         engagement = session.get(Engagement, engagement.id)
-        decided = {d.component for d in session.exec(select(Decision).where(Decision.engagement_id == engagement.id)).all()}
+        decided = {
+            d.component for d in session.exec(select(Decision).where(Decision.engagement_id == engagement.id)).all()
+        }
         for component, proposal in current_proposals(session, engagement.id).items():
             if component not in decided and proposal.status == "proposed" and proposal.level is not None:
                 decide(session, proposal.id, user, "accept", rubric=rubric)
@@ -102,9 +107,15 @@ def seed_completed(engine: Engine, settings: Settings) -> Optional[int]:
         signals = readiness.refresh(session, engagement, rubric)
         for signal in signals:
             if signal.kind == "funding":
-                readiness.confirm(session, engagement, signal.kind, "low",
-                                  "The council froze new posts in this year's budget; grants pay for most data work.",
-                                  user, rubric)
+                readiness.confirm(
+                    session,
+                    engagement,
+                    signal.kind,
+                    "low",
+                    "The council froze new posts in this year's budget; grants pay for most data work.",
+                    user,
+                    rubric,
+                )
             else:
                 value = signal.derived if signal.derived != "unknown" else "medium"
                 note = "" if value == signal.derived else "Too little evidence either way; medium until we know more."

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from typing import Optional
 
 from sqlmodel import Session, col, select
 
@@ -42,7 +41,7 @@ def shingles(text: str) -> frozenset[tuple[str, ...]]:
     words = _WORD.findall(text.lower())
     if len(words) < MIN_WORDS:
         return frozenset()
-    return frozenset(tuple(words[i:i + 3]) for i in range(len(words) - 2))
+    return frozenset(tuple(words[i : i + 3]) for i in range(len(words) - 2))
 
 
 def _current_answers(session: Session, engagement_id: int) -> dict[int, list[str]]:
@@ -51,8 +50,13 @@ def _current_answers(session: Session, engagement_id: int) -> dict[int, list[str
         select(Turn, Interview.participant_id)
         .join(Interview, Interview.id == Turn.interview_id)
         .join(Participant, Participant.id == Interview.participant_id)
-        .where(Participant.engagement_id == engagement_id, Participant.source == "open_link",
-               col(Participant.withdrawn_at).is_(None), Turn.role == "staff", Turn.kind == "answer")
+        .where(
+            Participant.engagement_id == engagement_id,
+            Participant.source == "open_link",
+            col(Participant.withdrawn_at).is_(None),
+            Turn.role == "staff",
+            Turn.kind == "answer",
+        )
         .order_by(Turn.id)
     ).all()
     replaced = {turn.supersedes_id for turn, _ in rows if turn.supersedes_id}
@@ -106,22 +110,34 @@ def flag_near_duplicates(session: Session, engagement_id: int) -> list[int]:
             flagged.append(person.id)
         person.flag, person.flag_note = FLAG, note
         session.add(person)
-        audit(session, "participant.flag", actor="system", engagement_id=engagement_id,
-              entity=f"participant:{person.id}", after={"flag": FLAG, "note": note})
+        audit(
+            session,
+            "participant.flag",
+            actor="system",
+            engagement_id=engagement_id,
+            entity=f"participant:{person.id}",
+            after={"flag": FLAG, "note": note},
+        )
     return sorted(flagged)
 
 
 def flagged_participants(session: Session, engagement_id: int) -> list[Participant]:
     """The engagement's participants flagged and not yet accepted, in id order (what the page lists)."""
-    return list(session.exec(
-        select(Participant)
-        .where(Participant.engagement_id == engagement_id, Participant.flag != "",
-               col(Participant.flag_accepted_at).is_(None), col(Participant.withdrawn_at).is_(None))
-        .order_by(Participant.id)
-    ).all())
+    return list(
+        session.exec(
+            select(Participant)
+            .where(
+                Participant.engagement_id == engagement_id,
+                Participant.flag != "",
+                col(Participant.flag_accepted_at).is_(None),
+                col(Participant.withdrawn_at).is_(None),
+            )
+            .order_by(Participant.id)
+        ).all()
+    )
 
 
-def accept(session: Session, engagement: Engagement, participant_id: int, user: Optional[User]) -> Participant:
+def accept(session: Session, engagement: Engagement, participant_id: int, user: User | None) -> Participant:
     """Accept a flagged participant's answers as genuine: they count in the next rating (audited)."""
     person = session.get(Participant, participant_id)
     if person is None or person.engagement_id != engagement.id or not person.flag:
@@ -129,7 +145,13 @@ def accept(session: Session, engagement: Engagement, participant_id: int, user: 
     if person.flag_accepted_at is None:
         person.flag_accepted_at = utcnow()
         session.add(person)
-        audit(session, "participant.flag_accept", actor=user.email if user else "cli",
-              actor_user_id=user.id if user else None, engagement_id=engagement.id,
-              entity=f"participant:{person.id}", before={"flag": person.flag, "note": person.flag_note})
+        audit(
+            session,
+            "participant.flag_accept",
+            actor=user.email if user else "cli",
+            actor_user_id=user.id if user else None,
+            engagement_id=engagement.id,
+            entity=f"participant:{person.id}",
+            before={"flag": person.flag, "note": person.flag_note},
+        )
     return person

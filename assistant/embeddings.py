@@ -84,12 +84,12 @@ def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> 
         for row in rows:
             found[row.text_hash] = np.frombuffer(row.vector, dtype=np.float32)
     missing: dict[str, str] = {}
-    for h, t in zip(hashes, texts):
+    for h, t in zip(hashes, texts, strict=False):
         if h not in found:
             missing.setdefault(h, t)
     if missing:
         vectors = embedder.encode(list(missing.values()))
-        for h, vec in zip(missing.keys(), vectors):
+        for h, vec in zip(missing.keys(), vectors, strict=False):
             found[h] = vec
             session.add(Embedding(model=embedder.model_name, text_hash=h, dim=embedder.dim, vector=vec.tobytes()))
     out = np.vstack([found[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim), dtype=np.float32)

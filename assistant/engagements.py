@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import BinaryIO, Optional
+from typing import BinaryIO
 
 from sqlmodel import Session, func, select
 
@@ -35,7 +35,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 class EngagementError(ValueError):
     """Input for an engagement could not be used; ``problems`` lists each one."""
 
-    def __init__(self, message: str, problems: Optional[list[str]] = None) -> None:
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or [message]
 
@@ -60,9 +60,9 @@ def create_engagement(
     session: Session,
     organisation: str,
     departments: list[str],
-    role_levels: Optional[list[str]] = None,
-    roster: Optional[dict[tuple[str, str], int]] = None,
-    user: Optional[User] = None,
+    role_levels: list[str] | None = None,
+    roster: dict[tuple[str, str], int] | None = None,
+    user: User | None = None,
 ) -> Engagement:
     """Create an engagement with its departments, role levels and roster counts (validated); ``user``
     (the creator) becomes its lead."""
@@ -96,16 +96,23 @@ def create_engagement(
     for (dept, role), count in sorted((roster or {}).items()):
         session.add(RosterCount(engagement_id=engagement.id, department=dept, role_level=role, count=count))
     audit(
-        session, "engagement.create", actor=user.email if user else "cli", actor_user_id=user.id if user else None,
-        engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
-        after={"organisation": engagement.organisation, "departments": departments, "role_levels": role_levels,
-               "lead": user.email if user else None},
+        session,
+        "engagement.create",
+        actor=user.email if user else "cli",
+        actor_user_id=user.id if user else None,
+        engagement_id=engagement.id,
+        entity=f"engagement:{engagement.id}",
+        after={
+            "organisation": engagement.organisation,
+            "departments": departments,
+            "role_levels": role_levels,
+            "lead": user.email if user else None,
+        },
     )
     return engagement
 
 
-def set_roster(session: Session, engagement: Engagement, roster: dict[tuple[str, str], int],
-               user: Optional[User]) -> None:
+def set_roster(session: Session, engagement: Engagement, roster: dict[tuple[str, str], int], user: User | None) -> None:
     """Replace the roster counts of an engagement (audited)."""
     before = {f"{r.department}|{r.role_level}": r.count for r in roster_rows(session, engagement)}
     for row in roster_rows(session, engagement):
@@ -118,9 +125,14 @@ def set_roster(session: Session, engagement: Engagement, roster: dict[tuple[str,
             raise EngagementError(f"Roster count for {dept} / {role} cannot be negative.")
         session.add(RosterCount(engagement_id=engagement.id, department=dept, role_level=role, count=count))
     audit(
-        session, "engagement.roster", actor=user.email if user else "cli", actor_user_id=user.id if user else None,
-        engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
-        before=before, after={f"{d}|{r}": c for (d, r), c in roster.items()},
+        session,
+        "engagement.roster",
+        actor=user.email if user else "cli",
+        actor_user_id=user.id if user else None,
+        engagement_id=engagement.id,
+        entity=f"engagement:{engagement.id}",
+        before=before,
+        after={f"{d}|{r}": c for (d, r), c in roster.items()},
     )
 
 
@@ -142,10 +154,10 @@ def create_invite(
     engagement: Engagement,
     department: str,
     role_level: str,
-    email: Optional[str] = None,
+    email: str | None = None,
     source: str = "invite",
-    user: Optional[User] = None,
-    name: Optional[str] = None,
+    user: User | None = None,
+    name: str | None = None,
 ) -> NewInvite:
     """Create one participant with a personal link token (returned once, stored hashed).
 
@@ -176,8 +188,13 @@ def create_invite(
     session.flush()
     if user is not None:
         audit(
-            session, "invite.create", actor=user.email, actor_user_id=user.id, engagement_id=engagement.id,
-            entity=f"participant:{participant.id}", after={"department": department, "role_level": role_level},
+            session,
+            "invite.create",
+            actor=user.email,
+            actor_user_id=user.id,
+            engagement_id=engagement.id,
+            entity=f"participant:{participant.id}",
+            after={"department": department, "role_level": role_level},
         )
     return NewInvite(participant, token)
 
@@ -194,23 +211,27 @@ def _csv_lines(source: BinaryIO, limit: int) -> Iterator[str]:
         try:
             pending += decoder.decode(chunk)
         except UnicodeDecodeError as exc:
-            raise EngagementError(f"The file is not UTF-8 text (byte {read - len(chunk) + exc.start}). "
-                                  "Save it as 'CSV UTF-8' and try again.") from exc
+            raise EngagementError(
+                f"The file is not UTF-8 text (byte {read - len(chunk) + exc.start}). "
+                "Save it as 'CSV UTF-8' and try again."
+            ) from exc
         cut = pending.rfind("\n") + 1  # csv reads records from lines ending in \n (as a text file gives them)
         if cut:
-            yield from (line + "\n" for line in pending[:cut - 1].split("\n"))
+            yield from (line + "\n" for line in pending[: cut - 1].split("\n"))
             pending = pending[cut:]
     try:
         pending += decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
         raise EngagementError(
-            f"The file is not UTF-8 text (byte {read}). Save it as 'CSV UTF-8' and try again.") from exc
+            f"The file is not UTF-8 text (byte {read}). Save it as 'CSV UTF-8' and try again."
+        ) from exc
     if pending:
         yield pending
 
 
-def join_open_link(session: Session, engagement: Engagement, department: str, role_level: str,
-                   address: str) -> NewInvite:
+def join_open_link(
+    session: Session, engagement: Engagement, department: str, role_level: str, address: str
+) -> NewInvite:
     """A new participant who signed up through the open link from ``address`` (the caller commits).
 
     Rule: one address may sign up at most ``OPEN_LINK_BURST`` times a minute and ``OPEN_LINK_HOURLY``
@@ -218,19 +239,23 @@ def join_open_link(session: Session, engagement: Engagement, department: str, ro
     a refused group choice (``EngagementError``) does not count.
     """
     key = f"{engagement.id}:{address}"
-    wait = max(throttle.retry_after(session, throttle.OPEN_LINK_BURST, key),
-               throttle.retry_after(session, throttle.OPEN_LINK_HOURLY, key))
+    wait = max(
+        throttle.retry_after(session, throttle.OPEN_LINK_BURST, key),
+        throttle.retry_after(session, throttle.OPEN_LINK_HOURLY, key),
+    )
     if wait:
         raise throttle.Throttled(
-            f"Many people have just signed up from this network. Try again in {throttle.minutes_text(wait)}.", wait)
+            f"Many people have just signed up from this network. Try again in {throttle.minutes_text(wait)}.", wait
+        )
     invite = create_invite(session, engagement, department, role_level, source="open_link")
     throttle.hit(session, throttle.OPEN_LINK_BURST, key)
     throttle.forget_old(session)
     return invite
 
 
-def import_invites_csv(session: Session, engagement: Engagement, source: bytes | BinaryIO,
-                       user: Optional[User] = None) -> list[NewInvite]:
+def import_invites_csv(
+    session: Session, engagement: Engagement, source: bytes | BinaryIO, user: User | None = None
+) -> list[NewInvite]:
     """Create invites from CSV rows of (department, role level[, email[, name]]); all or nothing.
 
     ``source`` is the file's bytes or an open binary file, read in chunks up to
@@ -239,7 +264,7 @@ def import_invites_csv(session: Session, engagement: Engagement, source: bytes |
     """
     stream = io.BytesIO(source) if isinstance(source, bytes) else source
     problems: list[str] = []
-    wanted: list[tuple[str, str, Optional[str], Optional[str]]] = []
+    wanted: list[tuple[str, str, str | None, str | None]] = []
     try:
         for line, row in enumerate(csv.reader(_csv_lines(stream, MAX_INVITE_CSV_BYTES)), start=1):
             cells = [c.strip() for c in row]
@@ -248,8 +273,9 @@ def import_invites_csv(session: Session, engagement: Engagement, source: bytes |
             if not any(cells):
                 continue
             if len(cells) < 2 or len(cells) > 4:
-                problems.append(f"row {line}: expected 2 to 4 columns (department, role level[, email[, name]]), "
-                                f"found {len(cells)}")
+                problems.append(
+                    f"row {line}: expected 2 to 4 columns (department, role level[, email[, name]]), found {len(cells)}"
+                )
                 continue
             dept, role = cells[0], cells[1]
             email = cells[2] if len(cells) >= 3 and cells[2] else None
@@ -272,8 +298,13 @@ def import_invites_csv(session: Session, engagement: Engagement, source: bytes |
     invites = [create_invite(session, engagement, d, r, e, name=n) for d, r, e, n in wanted]
     if user is not None:
         audit(
-            session, "invite.import", actor=user.email, actor_user_id=user.id, engagement_id=engagement.id,
-            entity=f"engagement:{engagement.id}", after={"invites": len(invites)},
+            session,
+            "invite.import",
+            actor=user.email,
+            actor_user_id=user.id,
+            engagement_id=engagement.id,
+            entity=f"engagement:{engagement.id}",
+            after={"invites": len(invites)},
         )
     return invites
 
@@ -283,16 +314,21 @@ def llm_switched_off(engagement: Engagement) -> bool:
     return (engagement.settings or {}).get("llm_enabled", True) is False
 
 
-def set_llm_enabled(session: Session, engagement: Engagement, enabled: bool, user: Optional[User] = None) -> None:
+def set_llm_enabled(session: Session, engagement: Engagement, enabled: bool, user: User | None = None) -> None:
     """Switch the LLM on or off for this engagement's probes, theme labels and ratings (audited)."""
     before = not llm_switched_off(engagement)
     # a new dict: SQLAlchemy notices a replaced JSON value, not one changed in place
     engagement.settings = {**(engagement.settings or {}), "llm_enabled": bool(enabled)}
     session.add(engagement)
     audit(
-        session, "engagement.llm_" + ("on" if enabled else "off"), actor=user.email if user else "cli",
-        actor_user_id=user.id if user else None, engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
-        before={"llm_enabled": before}, after={"llm_enabled": bool(enabled)},
+        session,
+        "engagement.llm_" + ("on" if enabled else "off"),
+        actor=user.email if user else "cli",
+        actor_user_id=user.id if user else None,
+        engagement_id=engagement.id,
+        entity=f"engagement:{engagement.id}",
+        before={"llm_enabled": before},
+        after={"llm_enabled": bool(enabled)},
     )
 
 
@@ -311,7 +347,7 @@ def roster_names(engagement: Engagement) -> list[str]:
     return list((engagement.settings or {}).get("roster_names", []))
 
 
-def set_roster_names(session: Session, engagement: Engagement, names: list[str], user: Optional[User] = None) -> None:
+def set_roster_names(session: Session, engagement: Engagement, names: list[str], user: User | None = None) -> None:
     """Replace the engagement's roster of staff names, used only to redact text sent to an LLM.
 
     Rules enforced: each name at most ``MAX_NAME_CHARS`` characters and at most ``MAX_ROSTER_NAMES``
@@ -327,9 +363,14 @@ def set_roster_names(session: Session, engagement: Engagement, names: list[str],
     engagement.settings = {**(engagement.settings or {}), "roster_names": list(names)}
     session.add(engagement)
     audit(
-        session, "engagement.roster_names", actor=user.email if user else "cli",
-        actor_user_id=user.id if user else None, engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
-        before={"names": before}, after={"names": len(names)},
+        session,
+        "engagement.roster_names",
+        actor=user.email if user else "cli",
+        actor_user_id=user.id if user else None,
+        engagement_id=engagement.id,
+        entity=f"engagement:{engagement.id}",
+        before={"names": before},
+        after={"names": len(names)},
     )
 
 
@@ -349,8 +390,9 @@ def people_names(session: Session, engagement: Engagement) -> list[str]:
     return names
 
 
-def enable_open_link(session: Session, engagement: Engagement, enabled: bool, user: Optional[User] = None,
-                     renew: bool = False) -> Optional[str]:
+def enable_open_link(
+    session: Session, engagement: Engagement, enabled: bool, user: User | None = None, renew: bool = False
+) -> str | None:
     """Turn the engagement's open link on or off; returns a new link token, or None.
 
     Only the token's hash is stored (like personal links), so the token is returned once: when the
@@ -365,8 +407,12 @@ def enable_open_link(session: Session, engagement: Engagement, enabled: bool, us
     session.add(engagement)
     action = "open_link." + ("renew" if enabled and renew else "enable" if enabled else "disable")
     audit(
-        session, action, actor=user.email if user else "cli",
-        actor_user_id=user.id if user else None, engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
+        session,
+        action,
+        actor=user.email if user else "cli",
+        actor_user_id=user.id if user else None,
+        engagement_id=engagement.id,
+        entity=f"engagement:{engagement.id}",
     )
     return token
 
@@ -374,7 +420,7 @@ def enable_open_link(session: Session, engagement: Engagement, enabled: bool, us
 STATUSES = ("invited", "started", "submitted", "withdrawn")
 
 
-def participant_status(participant: Participant, interview: Optional[Interview]) -> str:
+def participant_status(participant: Participant, interview: Interview | None) -> str:
     if participant.withdrawn_at is not None:
         return "withdrawn"
     if interview is None or interview.state == "declined":

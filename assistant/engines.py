@@ -22,12 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cached_property
-from typing import Literal, Optional, Union
+from typing import Literal
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.config import Settings
+from assistant.embeddings import Embedder, get_embedder
 from assistant.engagements import llm_switched_off, people_names
 from assistant.interview.probes import LLMProber, OfflineProber, Prober
 from assistant.llm import LLMClient
@@ -36,7 +37,6 @@ from assistant.privacy import Redactor
 from assistant.rating.offline import OfflineRater
 from assistant.rating.propose import LLMRater
 from assistant.rubric import Rubric, get_rubric
-from assistant.embeddings import Embedder, get_embedder
 from assistant.synthesis.label import LLMLabeller
 
 EngineChoice = Literal["auto", "offline", "llm"]
@@ -48,7 +48,7 @@ class EngineError(ValueError):
     """The engine asked for cannot be used; the message says what to change."""
 
 
-def uses_llm(settings: Settings, engagement: Optional[Engagement], choice: str = "auto") -> bool:
+def uses_llm(settings: Settings, engagement: Engagement | None, choice: str = "auto") -> bool:
     """Whether a run for ``engagement`` (None: no engagement, e.g. a file) uses the LLM.
 
     Rules enforced: "offline" never does; "auto" does when an LLM is configured and the engagement
@@ -61,16 +61,19 @@ def uses_llm(settings: Settings, engagement: Optional[Engagement], choice: str =
     switched_off = engagement is not None and llm_switched_off(engagement)
     if choice == "llm":
         if not settings.llm_enabled:
-            raise EngineError("the LLM engine was asked for but none is configured: "
-                              "set DM3_LLM_BASE_URL and DM3_LLM_MODEL")
+            raise EngineError(
+                "the LLM engine was asked for but none is configured: set DM3_LLM_BASE_URL and DM3_LLM_MODEL"
+            )
         if switched_off:
-            raise EngineError("the LLM is switched off for this engagement; a consultant can switch it "
-                              "on on the engagement page, or use the offline engine")
+            raise EngineError(
+                "the LLM is switched off for this engagement; a consultant can switch it "
+                "on on the engagement page, or use the offline engine"
+            )
         return True
     return settings.llm_enabled and not switched_off
 
 
-def engine_name(settings: Settings, engagement: Optional[Engagement]) -> str:
+def engine_name(settings: Settings, engagement: Engagement | None) -> str:
     """What the UI shows as the engine in use for ``engagement``: the model name, or "offline"."""
     return str(settings.llm_model) if uses_llm(settings, engagement) else OFFLINE
 
@@ -78,9 +81,17 @@ def engine_name(settings: Settings, engagement: Optional[Engagement]) -> str:
 class Engines:
     """The engines of one run; each is built on first use (see the module docstring)."""
 
-    def __init__(self, settings: Settings, db_engine: Optional[Engine], rubric: Optional[Rubric],
-                 engagement: Optional[Engagement], llm: bool, embedder: Optional[Embedder] = None,
-                 names: Iterable[str] = (), llm_max_tokens: int = 900) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        db_engine: Engine | None,
+        rubric: Rubric | None,
+        engagement: Engagement | None,
+        llm: bool,
+        embedder: Embedder | None = None,
+        names: Iterable[str] = (),
+        llm_max_tokens: int = 900,
+    ) -> None:
         self.settings = settings
         self.uses_llm = llm
         self.name = str(settings.llm_model) if llm else OFFLINE
@@ -92,7 +103,7 @@ class Engines:
         self._llm_max_tokens = llm_max_tokens
 
     @property
-    def engagement_id(self) -> Optional[int]:
+    def engagement_id(self) -> int | None:
         return self._engagement.id if self._engagement is not None else None
 
     @cached_property
@@ -109,7 +120,7 @@ class Engines:
         return Redactor(names)
 
     @cached_property
-    def llm(self) -> Optional[LLMClient]:
+    def llm(self) -> LLMClient | None:
         """The LLM client (redaction bound in), or None for the offline engines."""
         if not self.uses_llm:
             return None
@@ -123,18 +134,17 @@ class Engines:
         return LLMProber(self.llm, self.rubric, self.engagement_id)
 
     @cached_property
-    def labeller(self) -> Optional[LLMLabeller]:
+    def labeller(self) -> LLMLabeller | None:
         """Theme labels by the LLM, or None: the offline keyword labels and summaries stay."""
         if self.llm is None:
             return None
         return LLMLabeller(self.llm, self.engagement_id)
 
     @cached_property
-    def rater(self) -> Union[LLMRater, OfflineRater]:
+    def rater(self) -> LLMRater | OfflineRater:
         """Rating proposals: the LLM engine, or the offline engine (which needs the embedder)."""
         if self.llm is None:
-            embedder = self._embedder or get_embedder(self.settings.embedding_model,
-                                                      self.settings.embedding_batch_size)
+            embedder = self._embedder or get_embedder(self.settings.embedding_model, self.settings.embedding_batch_size)
             return OfflineRater(self.rubric, embedder)
         return LLMRater(self.llm, self.rubric, engagement_id=self.engagement_id, max_tokens=self._llm_max_tokens)
 
@@ -151,12 +161,12 @@ class Engines:
 
 def engines_for(
     settings: Settings,
-    db_engine: Optional[Engine],
-    rubric: Optional[Rubric],
-    engagement: Union[Engagement, int, None],
+    db_engine: Engine | None,
+    rubric: Rubric | None,
+    engagement: Engagement | int | None,
     *,
     choice: str = "auto",
-    embedder: Optional[Embedder] = None,
+    embedder: Embedder | None = None,
     names: Iterable[str] = (),
     llm_max_tokens: int = 900,
 ) -> Engines:

@@ -52,19 +52,23 @@ def _group(value: str, mapping: dict[str, str]) -> str:
     return mapping.get(value, value)
 
 
-def unknown_groups(data: bytes, mapping: Mapping, departments: list[str], role_levels: list[str],
-                   max_bytes: int = MAX_BYTES) -> tuple[list[str], list[str]]:
+def unknown_groups(
+    data: bytes, mapping: Mapping, departments: list[str], role_levels: list[str], max_bytes: int = MAX_BYTES
+) -> tuple[list[str], list[str]]:
     """(departments, role levels) in the file's mapped columns that the engagement does not have and
     ``mapping`` does not map yet, sorted; empty values are not listed (they are "not given")."""
     parsed = read_csv(data, max_bytes)
     found: tuple[set[str], set[str]] = (set(), set())
     for row in parsed.rows:
-        for column, known, amap, out in ((mapping.department_column, departments, mapping.department_map, found[0]),
-                                         (mapping.role_column, role_levels, mapping.role_map, found[1])):
+        for column, known, amap, out in (
+            (mapping.department_column, departments, mapping.department_map, found[0]),
+            (mapping.role_column, role_levels, mapping.role_map, found[1]),
+        ):
             value = (row.get(column or "", "") or "").strip()
             if column and value and value not in known and value not in amap:
                 out.add(value)
     return sorted(found[0]), sorted(found[1])
+
 
 def _checked(data: bytes, mapping: Mapping, components: list[str], max_bytes: int) -> list[tuple[dict[str, str], str]]:
     """The file's rows with their component; raises ``CSVImportError`` listing every problem row."""
@@ -73,12 +77,19 @@ def _checked(data: bytes, mapping: Mapping, components: list[str], max_bytes: in
     if mapping.component and mapping.component not in components:
         raise CSVImportError(f"Unknown component '{mapping.component}'. Use one of: {', '.join(components)}.")
     parsed = read_csv(data, max_bytes)
-    check_columns(parsed.header, {"text": mapping.text_column, "component": mapping.component_column,
-                                  "respondent id": mapping.id_column, "department": mapping.department_column,
-                                  "role": mapping.role_column})
+    check_columns(
+        parsed.header,
+        {
+            "text": mapping.text_column,
+            "component": mapping.component_column,
+            "respondent id": mapping.id_column,
+            "department": mapping.department_column,
+            "role": mapping.role_column,
+        },
+    )
     problems: list[str] = []
     good: list[tuple[dict[str, str], str]] = []
-    for line, row in zip(parsed.line_numbers, parsed.rows):
+    for line, row in zip(parsed.line_numbers, parsed.rows, strict=False):
         text = row.get(mapping.text_column, "").strip()
         comp = mapping.component or row.get(mapping.component_column or "", "").strip()
         if not any(v.strip() for v in row.values()):
@@ -102,8 +113,15 @@ def check_import(data: bytes, mapping: Mapping, components: list[str], max_bytes
     return len(_checked(data, mapping, components, max_bytes))
 
 
-def _write_rows(session: Session, engagement_id: int, record: SurveyImport, rows: list[tuple[int, dict[str, str], str]],
-                mapping: Mapping, known: dict[str, Participant], active: bool) -> int:
+def _write_rows(
+    session: Session,
+    engagement_id: int,
+    record: SurveyImport,
+    rows: list[tuple[int, dict[str, str], str]],
+    mapping: Mapping,
+    known: dict[str, Participant],
+    active: bool,
+) -> int:
     """Add participants and segments for ``rows`` ((row number, row, component)); returns non-answers skipped."""
     skipped = 0
     for n, row, comp in rows:
@@ -115,24 +133,45 @@ def _write_rows(session: Session, engagement_id: int, record: SurveyImport, rows
         if person is None:
             department = _group(row.get(mapping.department_column or "", ""), mapping.department_map)
             role_level = _group(row.get(mapping.role_column or "", ""), mapping.role_map)
-            person = Participant(engagement_id=engagement_id, source="import", external_id=ext,
-                                 department=department, role_level=role_level)
+            person = Participant(
+                engagement_id=engagement_id,
+                source="import",
+                external_id=ext,
+                department=department,
+                role_level=role_level,
+            )
             session.add(person)
             session.flush()
             known[ext] = person
         raw = row[mapping.text_column]
         start = len(raw) - len(raw.lstrip())
         text = raw.strip()
-        session.add(Segment(engagement_id=engagement_id, participant_id=person.id, import_id=record.id, source="import",
-                            start=start, end=start + len(text), text=text, text_hash=text_hash(text),
-                            component=comp, original_component=comp, active=active))
+        session.add(
+            Segment(
+                engagement_id=engagement_id,
+                participant_id=person.id,
+                import_id=record.id,
+                source="import",
+                start=start,
+                end=start + len(text),
+                text=text,
+                text_hash=text_hash(text),
+                component=comp,
+                original_component=comp,
+                active=active,
+            )
+        )
     return skipped
 
 
 def _known(session: Session, engagement_id: int) -> dict[str, Participant]:
-    return {p.external_id: p for p in session.exec(
-        select(Participant).where(Participant.engagement_id == engagement_id, Participant.source == "import")).all()
-        if p.external_id}
+    return {
+        p.external_id: p
+        for p in session.exec(
+            select(Participant).where(Participant.engagement_id == engagement_id, Participant.source == "import")
+        ).all()
+        if p.external_id
+    }
 
 
 def import_csv(
@@ -154,8 +193,9 @@ def import_csv(
     row has a problem.
     """
     good = _checked(data, mapping, components, max_bytes)
-    record = SurveyImport(engagement_id=engagement_id, filename=filename, rows=len(good),
-                          mapping=asdict(mapping), created_by=created_by)
+    record = SurveyImport(
+        engagement_id=engagement_id, filename=filename, rows=len(good), mapping=asdict(mapping), created_by=created_by
+    )
     session.add(record)
     session.flush()
     rows = [(n, row, comp) for n, (row, comp) in enumerate(good)]
@@ -172,10 +212,19 @@ def _batches(rows: list[tuple[int, dict[str, str], str]], size: int) -> Iterator
         yield rows[start : start + size]
 
 
-def import_in_background(engine: Engine, engagement_id: int, data: bytes, filename: str, mapping: Mapping,
-                         components: list[str], created_by: int | None = None, run_id: int | None = None,
-                         batch: int = BATCH, max_bytes: int = MAX_BYTES,
-                         on_progress: Progress | None = None) -> dict[str, int]:
+def import_in_background(
+    engine: Engine,
+    engagement_id: int,
+    data: bytes,
+    filename: str,
+    mapping: Mapping,
+    components: list[str],
+    created_by: int | None = None,
+    run_id: int | None = None,
+    batch: int = BATCH,
+    max_bytes: int = MAX_BYTES,
+    on_progress: Progress | None = None,
+) -> dict[str, int]:
     """Import ``data`` as the background run ``run_id`` (kind "import"); returns its stats.
 
     Rules: the file is checked whole first (nothing written on a problem); rows are written
@@ -183,12 +232,24 @@ def import_in_background(engine: Engine, engagement_id: int, data: bytes, filena
     reads; one last statement makes them all evidence at once. If anything fails, the rows written
     so far are deleted, so the import is all or nothing.
     """
-    with track_run(engine, engagement_id, "import", run_id=run_id, started_by=created_by, message="Checking the file",
-                   on_progress=on_progress) as run:
+    with track_run(
+        engine,
+        engagement_id,
+        "import",
+        run_id=run_id,
+        started_by=created_by,
+        message="Checking the file",
+        on_progress=on_progress,
+    ) as run:
         good = _checked(data, mapping, components, max_bytes)
         with Session(engine, expire_on_commit=False) as session:
-            record = SurveyImport(engagement_id=engagement_id, filename=filename, rows=0,
-                                  mapping={**asdict(mapping), "status": "importing"}, created_by=created_by)
+            record = SurveyImport(
+                engagement_id=engagement_id,
+                filename=filename,
+                rows=0,
+                mapping={**asdict(mapping), "status": "importing"},
+                created_by=created_by,
+            )
             session.add(record)
             session.commit()
         rows = [(n, row, comp) for n, (row, comp) in enumerate(good)]

@@ -36,7 +36,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -57,22 +57,23 @@ class RunNotClaimable(RuntimeError):
     """The Run row asked for is missing or no longer waiting to start; nothing was done."""
 
 
-def active_run(session: Session, engagement_id: int, kind: str) -> Optional[Run]:
+def active_run(session: Session, engagement_id: int, kind: str) -> Run | None:
     """The engagement's queued or running run of ``kind``, if any."""
     return session.exec(
-        select(Run).where(Run.engagement_id == engagement_id, Run.kind == kind, col(Run.status).in_(UNFINISHED))
+        select(Run)
+        .where(Run.engagement_id == engagement_id, Run.kind == kind, col(Run.status).in_(UNFINISHED))
         .order_by(col(Run.id).desc())
     ).first()
 
 
-def latest_run(session: Session, engagement_id: int, kind: str) -> Optional[Run]:
+def latest_run(session: Session, engagement_id: int, kind: str) -> Run | None:
     """The engagement's most recent run of ``kind`` (any status), if any."""
     return session.exec(
         select(Run).where(Run.engagement_id == engagement_id, Run.kind == kind).order_by(col(Run.id).desc())
     ).first()
 
 
-def queue_run(session: Session, engagement_id: int, kind: str, started_by: Optional[int] = None) -> tuple[Run, bool]:
+def queue_run(session: Session, engagement_id: int, kind: str, started_by: int | None = None) -> tuple[Run, bool]:
     """(run, created): the engagement's unfinished run of ``kind``, or a new queued one (committed).
 
     Rule enforced: one unfinished run per engagement and kind. The caller makes check-then-create
@@ -81,8 +82,9 @@ def queue_run(session: Session, engagement_id: int, kind: str, started_by: Optio
     running = active_run(session, engagement_id, kind)
     if running is not None:
         return running, False
-    run = Run(engagement_id=engagement_id, kind=kind, status="queued", started_by=started_by,
-              message="Waiting to start")
+    run = Run(
+        engagement_id=engagement_id, kind=kind, status="queued", started_by=started_by, message="Waiting to start"
+    )
     session.add(run)
     session.commit()
     session.refresh(run)
@@ -114,7 +116,7 @@ def _write(engine: Engine, run_id: int, only_unfinished: bool = False, **fields:
 class RunTracker:
     """One claimed run: reports progress and its end on the Run row. Made by ``track_run``."""
 
-    def __init__(self, engine: Engine, run_id: int, kind: str, on_progress: Optional[Progress] = None) -> None:
+    def __init__(self, engine: Engine, run_id: int, kind: str, on_progress: Progress | None = None) -> None:
         self.engine = engine
         self.id = run_id
         self.kind = kind
@@ -122,8 +124,9 @@ class RunTracker:
         self.finished = False
 
     @classmethod
-    def claim(cls, engine: Engine, run_id: int, kind: str, message: str,
-              on_progress: Optional[Progress] = None) -> RunTracker:
+    def claim(
+        cls, engine: Engine, run_id: int, kind: str, message: str, on_progress: Progress | None = None
+    ) -> RunTracker:
         """Take the queued run ``run_id``: it becomes ``running``. Raises RunNotClaimable otherwise.
 
         The change is one conditional UPDATE (queued -> running), so two workers can never both
@@ -131,7 +134,8 @@ class RunTracker:
         """
         with Session(engine) as session:
             result = session.connection().execute(
-                update(Run).where(col(Run.id) == run_id, col(Run.kind) == kind, col(Run.status) == "queued")
+                update(Run)
+                .where(col(Run.id) == run_id, col(Run.kind) == kind, col(Run.status) == "queued")
                 .values(status="running", progress=0.0, message=message)
             )
             session.commit()
@@ -142,12 +146,18 @@ class RunTracker:
         return cls(engine, run_id, kind, on_progress)
 
     @classmethod
-    def create(cls, engine: Engine, engagement_id: int, kind: str, message: str,
-               started_by: Optional[int] = None, on_progress: Optional[Progress] = None) -> RunTracker:
+    def create(
+        cls,
+        engine: Engine,
+        engagement_id: int,
+        kind: str,
+        message: str,
+        started_by: int | None = None,
+        on_progress: Progress | None = None,
+    ) -> RunTracker:
         """A new run of ``kind`` that is ``running`` from the start (work started outside the queue)."""
         with Session(engine) as session:
-            run = Run(engagement_id=engagement_id, kind=kind, status="running", message=message,
-                      started_by=started_by)
+            run = Run(engagement_id=engagement_id, kind=kind, status="running", message=message, started_by=started_by)
             session.add(run)
             session.commit()
             session.refresh(run)
@@ -160,10 +170,14 @@ class RunTracker:
         if self.on_progress:
             self.on_progress(fraction, message)
 
-    def done(self, stats: Optional[dict] = None, message: str = "Done") -> None:
+    def done(self, stats: dict | None = None, message: str = "Done") -> None:
         """Mark the run done (progress 1) with its ``stats``."""
-        fields: dict[str, Any] = {"status": "done", "progress": 1.0, "message": message[:MESSAGE_LIMIT],
-                                  "finished_at": utcnow()}
+        fields: dict[str, Any] = {
+            "status": "done",
+            "progress": 1.0,
+            "message": message[:MESSAGE_LIMIT],
+            "finished_at": utcnow(),
+        }
         if stats is not None:
             fields["stats"] = stats
         _write(self.engine, self.id, **fields)
@@ -183,10 +197,10 @@ def track_run(
     engagement_id: int,
     kind: str,
     *,
-    run_id: Optional[int] = None,
-    started_by: Optional[int] = None,
+    run_id: int | None = None,
+    started_by: int | None = None,
     message: str = "Starting",
-    on_progress: Optional[Progress] = None,
+    on_progress: Progress | None = None,
 ) -> Iterator[RunTracker]:
     """The lifecycle of one run of ``kind``: claims the queued run ``run_id`` (or creates a running
     one), yields its tracker, marks it failed on any exception (re-raised) and done at the end if
@@ -224,7 +238,7 @@ class Jobs:
         self._lock = threading.Lock()  # check-then-create of a run is atomic within the process
 
     def submit(
-        self, engagement_id: int, kind: str, work: Callable[[int], object], started_by: Optional[int] = None
+        self, engagement_id: int, kind: str, work: Callable[[int], object], started_by: int | None = None
     ) -> tuple[Run, bool]:
         """Queue ``work(run_id)`` unless a run of ``kind`` is already unfinished.
 
@@ -245,8 +259,14 @@ class Jobs:
         if exc is None or isinstance(exc, RunNotClaimable):
             return
         log.error("background run %s failed", run_id, exc_info=exc)
-        _write(self.engine, run_id, only_unfinished=True, status="failed",
-               message=failure_message(kind, exc), finished_at=utcnow())
+        _write(
+            self.engine,
+            run_id,
+            only_unfinished=True,
+            status="failed",
+            message=failure_message(kind, exc),
+            finished_at=utcnow(),
+        )
 
     def shutdown(self, wait: bool = True) -> None:
         """Stop taking work; with ``wait`` let the current job finish."""

@@ -91,7 +91,9 @@ def request_hash(model: str, prompt_hash: str, messages: list[dict], schema: dic
     """The cache key of a request: sha256 over model, prompt hash, messages and output schema."""
     payload = json.dumps(
         {"model": model, "prompt": prompt_hash, "messages": messages, "schema": schema},
-        sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -139,8 +141,9 @@ def _correction(errors: list[str]) -> str:
 class LLMClient:
     """An OpenAI-compatible chat endpoint behind two calls, ``structured`` and ``text``."""
 
-    def __init__(self, settings: Settings, engine: Engine, client: openai.OpenAI | None = None,
-                 redactor: Redactor | None = None) -> None:
+    def __init__(
+        self, settings: Settings, engine: Engine, client: openai.OpenAI | None = None, redactor: Redactor | None = None
+    ) -> None:
         if not settings.llm_enabled:
             raise ValueError(
                 "LLM is not configured: set DM3_LLM_BASE_URL and DM3_LLM_MODEL, "
@@ -199,15 +202,18 @@ class LLMClient:
 
         def response_format() -> dict:
             if self._format_style == "json_schema":
-                return {"type": "json_schema",
-                        "json_schema": {"name": name, "schema": schema, "strict": strict}}
+                return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": strict}}
             return {"type": "json_object", "schema": schema}
 
         return self._run(
-            task=task, prompt_name=prompt, variables=variables,
-            schema=schema, response_format=response_format,
+            task=task,
+            prompt_name=prompt,
+            variables=variables,
+            schema=schema,
+            response_format=response_format,
             check=lambda text: _check_structured(text, output, validate),
-            engagement_id=engagement_id, max_tokens=max_tokens,
+            engagement_id=engagement_id,
+            max_tokens=max_tokens,
         )
 
     def text(
@@ -237,9 +243,14 @@ class LLMClient:
             return (None, errors) if errors else (out, [])
 
         return self._run(
-            task=task, prompt_name=prompt, variables=variables,
-            schema=None, response_format=lambda: None, check=check,
-            engagement_id=engagement_id, max_tokens=max_tokens,
+            task=task,
+            prompt_name=prompt,
+            variables=variables,
+            schema=None,
+            response_format=lambda: None,
+            check=check,
+            engagement_id=engagement_id,
+            max_tokens=max_tokens,
         )
 
     # --- the loop ----------------------------------------------------------------------
@@ -265,8 +276,14 @@ class LLMClient:
         prompt = load_prompt(prompt_name)
         messages = [self._redacted(m) for m in prompt.render(variables)]
         rhash = request_hash(self.model, prompt.hash, messages, schema)
-        base = dict(task=task, model=self.model, prompt_name=prompt.name,
-                    prompt_hash=prompt.hash, request_hash=rhash, engagement_id=engagement_id)
+        base = dict(
+            task=task,
+            model=self.model,
+            prompt_name=prompt.name,
+            prompt_hash=prompt.hash,
+            request_hash=rhash,
+            engagement_id=engagement_id,
+        )
 
         cached = self._from_cache(rhash, check)
         if cached is not None:
@@ -278,8 +295,7 @@ class LLMClient:
         errors: list[str] = []
         attempts = self.max_retries + 1
         for attempt in range(1, attempts + 1):
-            text, usage, latency_ms, cut = self._call(conversation, response_format,
-                                                      max_tokens, base, attempt)
+            text, usage, latency_ms, cut = self._call(conversation, response_format, max_tokens, base, attempt)
             value, errors = check(text)
             if errors and cut:
                 errors.append(f"the reply was cut off at max_tokens={max_tokens}; be shorter")
@@ -309,8 +325,11 @@ class LLMClient:
         for _ in range(2):  # at most one switch of response_format style
             fmt = response_format()
             kwargs: dict[str, Any] = dict(
-                model=self.model, messages=conversation, max_tokens=max_tokens,
-                temperature=0, seed=0,
+                model=self.model,
+                messages=conversation,
+                max_tokens=max_tokens,
+                temperature=0,
+                seed=0,
             )
             if fmt is not None:
                 kwargs["response_format"] = fmt
@@ -319,19 +338,26 @@ class LLMClient:
                 resp = self.client.chat.completions.create(**kwargs)
             except openai.APIStatusError as exc:
                 if fmt and fmt["type"] == "json_schema" and self._refuses_json_schema(exc):
-                    log.warning("%s refuses response_format json_schema; using json_object",
-                                self.settings.llm_base_url)
+                    log.warning("%s refuses response_format json_schema; using json_object", self.settings.llm_base_url)
                     self._format_style = "json_object"
                     continue
                 self._fail(base, attempt, started, f"HTTP {exc.status_code}: {_short(exc)}")
             except openai.APITimeoutError:
-                self._fail(base, attempt, started,
-                           f"timed out after {self.settings.llm_timeout_s:g}s "
-                           "(raise DM3_LLM_TIMEOUT_S or use a smaller model)")
+                self._fail(
+                    base,
+                    attempt,
+                    started,
+                    f"timed out after {self.settings.llm_timeout_s:g}s "
+                    "(raise DM3_LLM_TIMEOUT_S or use a smaller model)",
+                )
             except openai.APIConnectionError as exc:
-                self._fail(base, attempt, started,
-                           f"cannot reach {self.settings.llm_base_url} ({_short(exc)}); "
-                           "is the server running and DM3_LLM_BASE_URL right?")
+                self._fail(
+                    base,
+                    attempt,
+                    started,
+                    f"cannot reach {self.settings.llm_base_url} ({_short(exc)}); "
+                    "is the server running and DM3_LLM_BASE_URL right?",
+                )
             except openai.OpenAIError as exc:
                 self._fail(base, attempt, started, f"{type(exc).__name__}: {_short(exc)}")
             latency_ms = (time.perf_counter() - started) * 1000.0
@@ -348,9 +374,7 @@ class LLMClient:
     @staticmethod
     def _refuses_json_schema(exc: openai.APIStatusError) -> bool:
         body = f"{exc.message} {exc.body}"
-        return exc.status_code in (400, 422, 500) and (
-            "json_schema" in body or "response_format" in body
-        )
+        return exc.status_code in (400, 422, 500) and ("json_schema" in body or "response_format" in body)
 
     def _fail(self, base: dict, attempt: int, started: float, reason: str) -> NoReturn:
         latency_ms = (time.perf_counter() - started) * 1000.0

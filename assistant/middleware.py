@@ -12,8 +12,8 @@ from typing import Any
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from assistant.engagements import MAX_INVITE_CSV_BYTES
 from assistant.csvfile import MAX_BYTES as MAX_SURVEY_CSV_BYTES
+from assistant.engagements import MAX_INVITE_CSV_BYTES
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -46,8 +46,13 @@ def body_limit(scope: Scope) -> int:
     a large file before the login check runs. Everything else gets ``FORM_BODY_BYTES``.
     """
     path = scope.get("path", "")
-    upload = (MAX_SURVEY_CSV_BYTES if _SURVEY_UPLOAD.match(path)
-              else MAX_INVITE_CSV_BYTES if _INVITE_UPLOAD.match(path) else None)
+    upload = (
+        MAX_SURVEY_CSV_BYTES
+        if _SURVEY_UPLOAD.match(path)
+        else MAX_INVITE_CSV_BYTES
+        if _INVITE_UPLOAD.match(path)
+        else None
+    )
     if upload is None:
         return FORM_BODY_BYTES
     cookies = b"; ".join(v for k, v in scope.get("headers", []) if k == b"cookie")
@@ -104,8 +109,10 @@ def _refused(limit: int) -> Receive:
 
 # No inline script or style anywhere (htmx is configured through a meta tag, with eval off), so the
 # policy needs no 'unsafe-inline'; pages may not be framed (clickjacking), forms post only here.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-       "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
     b"content-security-policy": CSP.encode(),
     b"x-content-type-options": b"nosniff",

@@ -4,7 +4,8 @@ Migrations in ``assistant/migrations`` create and upgrade these tables; never ca
 ``create_all`` outside tests of the migrations themselves.
 
 Conventions:
-- times are timezone-aware UTC (``utcnow()``; SQLModel's UTCDateTime stores them), ids are integers; evidence segments are shown as ``E-<id>``;
+- times are timezone-aware UTC (``utcnow()``; SQLModel's UTCDateTime stores them), ids are integers;
+  evidence segments are shown as ``E-<id>``;
 - JSON columns hold small, typed-at-the-edge structures (lists of ids, settings);
 - staff turns are immutable: an edit is a new turn whose ``supersedes_id`` names the old one.
 """
@@ -12,8 +13,8 @@ Conventions:
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
-from typing import Any, Optional
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -21,12 +22,12 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> datetime:
     """Aware UTC now (SQLModel refuses naive datetimes)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:
     """``moment`` as an aware UTC time; a naive one (SQLite returns them so) was written in UTC."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _json(default: Any = None) -> Any:
@@ -50,7 +51,7 @@ def new_public_label() -> str:
 class User(SQLModel, table=True):
     """A consultant or equity reviewer account (staff never log in; they use invite links)."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     email: str = Field(index=True, unique=True)
     name: str = ""
     role: str = "consultant"  # consultant | equity_reviewer
@@ -62,24 +63,24 @@ class User(SQLModel, table=True):
 class AuthSession(SQLModel, table=True):
     """A login session; the cookie holds a random token, the table only its hash."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(index=True, unique=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
-    revoked_at: Optional[datetime] = None
+    revoked_at: datetime | None = None
 
 
 class PasswordSetup(SQLModel, table=True):
     """A one-time link to set a password (shown once to whoever created the account; only its hash is kept)."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(index=True, unique=True)
     user_id: int = Field(foreign_key="user.id", index=True)
-    created_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
-    used_at: Optional[datetime] = None
+    used_at: datetime | None = None
 
 
 class RateHit(SQLModel, table=True):
@@ -88,7 +89,7 @@ class RateHit(SQLModel, table=True):
     attempts; ``key`` is an account or a network address, never a password."""
 
     __table_args__ = (Index("ix_ratehit_bucket_key_at", "bucket", "key", "at"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     bucket: str  # login-account | login-address | open-link
     key: str
     at: datetime = Field(default_factory=utcnow, index=True)
@@ -100,16 +101,16 @@ class RateHit(SQLModel, table=True):
 class Engagement(SQLModel, table=True):
     """One assessment of one organisation."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     organisation: str
     status: str = "collecting"  # collecting | synthesis | review | closed
     departments: list = _json(list)
     role_levels: list = _json(list)
     settings: dict = _json(dict)  # target_levels {component: level}, llm_enabled, ...
-    open_token_hash: Optional[str] = Field(default=None, index=True, unique=True)  # SHA-256; the link is shown once
+    open_token_hash: str | None = Field(default=None, index=True, unique=True)  # SHA-256; the link is shown once
     open_link_enabled: bool = False
     invite_ttl_days: int = 60
-    created_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -117,7 +118,7 @@ class RosterCount(SQLModel, table=True):
     """How many staff the organisation has in one department and role level (the denominator)."""
 
     __table_args__ = (UniqueConstraint("engagement_id", "department", "role_level"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     department: str
     role_level: str
@@ -131,33 +132,33 @@ class Participant(SQLModel, table=True):
     ``email`` and ``name`` are optional and are never shown to equity reviewers.
     """
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
-    token_hash: Optional[str] = Field(default=None, index=True, unique=True)
+    token_hash: str | None = Field(default=None, index=True, unique=True)
     source: str = "invite"  # invite | open_link | import
     department: str = ""
     role_level: str = ""
-    email: Optional[str] = None
-    name: Optional[str] = None  # optional, for redaction before text leaves for an LLM; never shown to equity reviewers
-    external_id: Optional[str] = None  # respondent id in an imported survey
+    email: str | None = None
+    name: str | None = None  # optional, for redaction before text leaves for an LLM; never shown to equity reviewers
+    external_id: str | None = None  # respondent id in an imported survey
     attributes: dict = _json(dict)  # optional self-described attributes, only with consent
     # agreed that their words may be quoted (without their name) in the report; imported rows never agreed
     quote_consent: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
     invited_at: datetime = Field(default_factory=utcnow)
-    expires_at: Optional[datetime] = None
-    withdrawn_at: Optional[datetime] = None
+    expires_at: datetime | None = None
+    withdrawn_at: datetime | None = None
     public_label: str = Field(default_factory=new_public_label, index=True)  # shown instead of the id
     # "near_duplicate": an open-link participant whose answers nearly repeat another's; left out of
     # ratings until a consultant accepts them (``flag_accepted_at``)
     flag: str = ""
     flag_note: str = ""
-    flag_accepted_at: Optional[datetime] = None
+    flag_accepted_at: datetime | None = None
 
 
 class Consent(SQLModel, table=True):
     """A consent decision: given or declined, for one version of the explanation text."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)
     given: bool
     version: str
@@ -171,11 +172,11 @@ class Membership(SQLModel, table=True):
     """
 
     __table_args__ = (UniqueConstraint("engagement_id", "user_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     role: str
-    added_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    added_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -185,14 +186,14 @@ class Membership(SQLModel, table=True):
 class Interview(SQLModel, table=True):
     """A participant's interview. ``plan`` is the ordered list of rubric question ids."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True, unique=True)
     state: str = "in_progress"  # in_progress | review | submitted | withdrawn | declined
     plan: list = _json(list)
     coverage: dict = _json(dict)  # {component: {"asked": n, "answered": n, "total": n}}
     started_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-    submitted_at: Optional[datetime] = None
+    submitted_at: datetime | None = None
 
 
 class Turn(SQLModel, table=True):
@@ -204,17 +205,17 @@ class Turn(SQLModel, table=True):
     """
 
     __table_args__ = (UniqueConstraint("interview_id", "client_turn_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     interview_id: int = Field(foreign_key="interview.id", index=True)
     role: str  # assistant | staff
     kind: str
-    question_id: Optional[str] = None
-    component: Optional[str] = None
+    question_id: str | None = None
+    component: str | None = None
     probe_index: int = 0  # 0 answers the question itself, 1..2 answer a probe
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    client_turn_id: Optional[str] = None
-    supersedes_id: Optional[int] = Field(default=None, foreign_key="turn.id")
-    engine: Optional[str] = None  # which engine wrote an assistant turn (offline or a model name)
+    client_turn_id: str | None = None
+    supersedes_id: int | None = Field(default=None, foreign_key="turn.id")
+    engine: str | None = None  # which engine wrote an assistant turn (offline or a model name)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -224,25 +225,25 @@ class Turn(SQLModel, table=True):
 class SurveyImport(SQLModel, table=True):
     """An imported file of existing open-ended survey answers."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     filename: str
     rows: int = 0
     mapping: dict = _json(dict)
-    created_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class Segment(SQLModel, table=True):
     """A unit of evidence (shown as E-<id>): a span of a staff answer or an imported row."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)
-    turn_id: Optional[int] = Field(default=None, foreign_key="turn.id", index=True)
-    import_id: Optional[int] = Field(default=None, foreign_key="surveyimport.id")
+    turn_id: int | None = Field(default=None, foreign_key="turn.id", index=True)
+    import_id: int | None = Field(default=None, foreign_key="surveyimport.id")
     source: str = "interview"  # interview | import
-    question_id: Optional[str] = None
+    question_id: str | None = None
     start: int = 0
     end: int = 0
     text: str = Field(sa_column=Column(Text, nullable=False))
@@ -257,7 +258,7 @@ class Embedding(SQLModel, table=True):
     """A cached sentence embedding, keyed by (model, text hash)."""
 
     __table_args__ = (UniqueConstraint("model", "text_hash"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     model: str
     text_hash: str
     dim: int
@@ -267,22 +268,22 @@ class Embedding(SQLModel, table=True):
 class Run(SQLModel, table=True):
     """A background stage run (synthesis, rating) with its progress, for the UI and the CLI."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     kind: str  # synthesis | rating
     status: str = "queued"  # queued | running | done | failed
     progress: float = 0.0
     message: str = ""
     stats: dict = _json(dict)
-    started_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    started_by: int | None = Field(default=None, foreign_key="user.id")
     started_at: datetime = Field(default_factory=utcnow)
-    finished_at: Optional[datetime] = None
+    finished_at: datetime | None = None
 
 
 class Theme(SQLModel, table=True):
     """A theme within one component. ``is_other`` marks the "other voices" bucket."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     component: str = Field(index=True)
     label: str
@@ -293,25 +294,25 @@ class Theme(SQLModel, table=True):
     created_by: str = "machine"  # machine | consultant
     curated: bool = False  # a consultant renamed, edited, merged, split or moved into it
     label_engine: str = "offline"
-    centroid: Optional[bytes] = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
-    run_id: Optional[int] = Field(default=None, foreign_key="run.id")
+    centroid: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    run_id: int | None = Field(default=None, foreign_key="run.id")
     changes: dict = _json(dict)  # what the latest re-run changed underneath
     archived: bool = False  # merged away or emptied
     created_at: datetime = Field(default_factory=utcnow)
     # a sub-theme names its top theme; its members are the top theme's members whose subtheme_id is it
-    parent_id: Optional[int] = Field(default=None, foreign_key="theme.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="theme.id", index=True)
 
 
 class ThemeMember(SQLModel, table=True):
     """A segment's membership in a theme (one active theme per segment)."""
 
     __table_args__ = (UniqueConstraint("segment_id"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     theme_id: int = Field(foreign_key="theme.id", index=True)
     segment_id: int = Field(foreign_key="segment.id")
     assigned_by: str = "machine"  # machine | consultant
     score: float = 0.0
-    subtheme_id: Optional[int] = Field(default=None, foreign_key="theme.id", index=True)  # within ``theme_id``
+    subtheme_id: int | None = Field(default=None, foreign_key="theme.id", index=True)  # within ``theme_id``
 
 
 # --- rating and review -------------------------------------------------------------------
@@ -320,20 +321,20 @@ class ThemeMember(SQLModel, table=True):
 class RatingProposal(SQLModel, table=True):
     """A proposed maturity level for one component, from the LLM or the offline engine."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     component: str = Field(index=True)
     status: str  # proposed | insufficient_evidence | failed
-    level: Optional[int] = None
+    level: int | None = None
     indicators: list = _json(list)
     citations: list = _json(list)
     rationale: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     confidence: float = 0.0
     voice_mix: dict = _json(dict)
     engine: str = "offline"
-    prompt_version: Optional[str] = None
-    error: Optional[str] = None
-    run_id: Optional[int] = Field(default=None, foreign_key="run.id")
+    prompt_version: str | None = None
+    error: str | None = None
+    run_id: int | None = Field(default=None, foreign_key="run.id")
     superseded: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -341,13 +342,13 @@ class RatingProposal(SQLModel, table=True):
 class Decision(SQLModel, table=True):
     """A consultant's decision on a proposal. Only decided levels go forward."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     proposal_id: int = Field(foreign_key="ratingproposal.id", index=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     component: str
     reviewer_id: int = Field(foreign_key="user.id")
     action: str  # accept | change | reject
-    final_level: Optional[int] = None
+    final_level: int | None = None
     rationale: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -364,17 +365,19 @@ class ReadinessSignal(SQLModel, table=True):
     """
 
     __table_args__ = (UniqueConstraint("engagement_id", "kind"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     kind: str
     derived: str = "unknown"
-    score: Optional[float] = None  # 0..1, what ``derived`` was banded from
-    evidence: dict = _json(dict)  # {"levels": {component: level}, "segments": {"for": [ids], "against": [ids]}, "basis": str}
-    value: Optional[str] = None
-    derived_when_confirmed: Optional[str] = None
+    score: float | None = None  # 0..1, what ``derived`` was banded from
+    evidence: dict = _json(
+        dict
+    )  # {"levels": {component: level}, "segments": {"for": [ids], "against": [ids]}, "basis": str}
+    value: str | None = None
+    derived_when_confirmed: str | None = None
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    confirmed_by: Optional[int] = Field(default=None, foreign_key="user.id")
-    confirmed_at: Optional[datetime] = None
+    confirmed_by: int | None = Field(default=None, foreign_key="user.id")
+    confirmed_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -388,11 +391,11 @@ class RoadmapItem(SQLModel, table=True):
     """
 
     __table_args__ = (UniqueConstraint("engagement_id", "key"),)
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     key: str
     component: str
-    from_level: Optional[int] = None
+    from_level: int | None = None
     title: str
     description: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     depends_on: list = _json(list)  # keys of items that must come first
@@ -420,14 +423,14 @@ class EquityFinding(SQLModel, table=True):
     Findings are read by consultants on the review page and by the report and roadmap.
     """
 
-    id: Optional[int] = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     reviewer_id: int = Field(foreign_key="user.id")
     text: str = Field(sa_column=Column(Text, nullable=False))
     severity: str = "medium"
-    component: Optional[str] = None
-    theme_id: Optional[int] = Field(default=None, foreign_key="theme.id")
-    group: Optional[str] = None
+    component: str | None = None
+    theme_id: int | None = Field(default=None, foreign_key="theme.id")
+    group: str | None = None
     withdrawn: bool = False  # the reviewer took it back (kept for the audit, shown to nobody)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -438,9 +441,9 @@ class EquityFinding(SQLModel, table=True):
 class AuditEvent(SQLModel, table=True):
     """Who did what, when, with the state before and after."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    engagement_id: Optional[int] = Field(default=None, foreign_key="engagement.id", index=True)
-    actor_user_id: Optional[int] = Field(default=None, foreign_key="user.id")
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int | None = Field(default=None, foreign_key="engagement.id", index=True)
+    actor_user_id: int | None = Field(default=None, foreign_key="user.id")
     actor: str = ""  # readable: "consultant a@b", "participant P-12", "system"
     action: str
     entity: str = ""  # e.g. "theme:12"
@@ -452,8 +455,8 @@ class AuditEvent(SQLModel, table=True):
 class LLMCall(SQLModel, table=True):
     """Every call to an LLM: what was asked (by hash), what came back, how it went."""
 
-    id: Optional[int] = Field(default=None, primary_key=True)
-    engagement_id: Optional[int] = Field(default=None, foreign_key="engagement.id", index=True)
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int | None = Field(default=None, foreign_key="engagement.id", index=True)
     task: str
     model: str
     prompt_name: str
@@ -461,7 +464,7 @@ class LLMCall(SQLModel, table=True):
     request_hash: str = Field(index=True)
     response: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     outcome: str  # ok | invalid | failed | cached
-    error: Optional[str] = None
+    error: str | None = None
     attempt: int = 1
     tokens_in: int = 0
     tokens_out: int = 0

@@ -41,9 +41,7 @@ _EMAIL_RE = re.compile(
 _SEP = r"[ .\-\u00a0]"
 _PHONE_RES = [
     # International: +44 20 7946 0958, +1 (555) 123-4567, +33 1 23 45 67 89, +4930123456
-    re.compile(
-        r"(?<![\w+])\+\d{1,3}(?:" + _SEP + r"?\(\d{1,4}\))?(?:" + _SEP + r"?\d{1,5}){1,6}(?![\w%])"
-    ),
+    re.compile(r"(?<![\w+])\+\d{1,3}(?:" + _SEP + r"?\(\d{1,4}\))?(?:" + _SEP + r"?\d{1,5}){1,6}(?![\w%])"),
     # 00 international prefix: 0044 20 7946 0958
     re.compile(r"(?<![\w.])00\d{1,3}(?:" + _SEP + r"?\d{1,5}){2,6}(?![\w%.]\d|[\w%])"),
     # North American: (555) 123-4567, 555-123-4567, 555.123.4567, 555 123 4567, 1-800-555-1234
@@ -282,7 +280,7 @@ def person_spans(texts: Iterable[str]) -> list[tuple[tuple[int, int], ...]]:
         return [_SPANS.get(t, ()) for t in texts]
     if len(_SPANS) + len(todo) > _SPANS_MAX:
         _SPANS.clear()
-    for text, doc in zip(todo, model.pipe(todo, batch_size=64)):
+    for text, doc in zip(todo, model.pipe(todo, batch_size=64), strict=False):
         _SPANS[text] = _spans_of(doc)
     return [_SPANS.get(t, ()) for t in texts]
 
@@ -307,7 +305,7 @@ class NameScrubber:
         texts = list(texts)
         found = person_spans(texts) if self.ner else [() for _ in texts]
         out = []
-        for text, spans in zip(texts, found):
+        for text, spans in zip(texts, found, strict=False):
             for start, end in sorted(spans, reverse=True):
                 text = text[:start] + COLLEAGUE + text[end:]
             if self._names_re is not None and text:

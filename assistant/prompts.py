@@ -123,9 +123,7 @@ class Prompt:
             system = self._system.render(ctx).strip()
             user = self._user.render(ctx).strip()
         except jinja2.UndefinedError as exc:
-            raise PromptError(
-                f"prompts/{self.name}.j2: {exc.message}; pass it in the variables dict"
-            ) from exc
+            raise PromptError(f"prompts/{self.name}.j2: {exc.message}; pass it in the variables dict") from exc
         messages = []
         if system:
             messages.append({"role": "system", "content": system})
@@ -158,8 +156,7 @@ def _load(folder: str, name: str, _mtime: int, _schema_mtime: int | None) -> Pro
     parts = _MARKER_RE.split(source)
     if len(parts) != 2:
         raise PromptError(
-            f"{path}: needs exactly one line '{USER_MARKER}' between the system and user parts "
-            f"(found {len(parts) - 1})"
+            f"{path}: needs exactly one line '{USER_MARKER}' between the system and user parts (found {len(parts) - 1})"
         )
     env = _env_for(folder)
     try:
@@ -176,8 +173,13 @@ def _load(folder: str, name: str, _mtime: int, _schema_mtime: int | None) -> Pro
             raise PromptError(f"{schema_path}: not valid JSON ({exc})") from exc
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
     return Prompt(
-        name=name, source=source, hash=digest, path=path, schema=schema,
-        _system=system_t, _user=user_t,
+        name=name,
+        source=source,
+        hash=digest,
+        path=path,
+        schema=schema,
+        _system=system_t,
+        _user=user_t,
     )
 
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Literal
 
 from sklearn.metrics import cohen_kappa_score
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from assistant.models import Decision, RatingProposal, User
+from assistant.models import Decision, Engagement, RatingProposal, User
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import audit
 
@@ -34,7 +34,7 @@ def current_proposals(session: Session, engagement_id: int) -> dict[str, RatingP
     """{component: its newest non-superseded proposal}."""
     rows = session.exec(
         select(RatingProposal)
-        .where(RatingProposal.engagement_id == engagement_id, RatingProposal.superseded == False)  # noqa: E712
+        .where(RatingProposal.engagement_id == engagement_id, col(RatingProposal.superseded).is_(False))
         .order_by(RatingProposal.id)
     ).all()
     return {row.component: row for row in rows}
@@ -42,23 +42,26 @@ def current_proposals(session: Session, engagement_id: int) -> dict[str, RatingP
 
 def latest_decisions(session: Session, engagement_id: int) -> dict[str, Decision]:
     """{component: its most recent decision}, whichever proposal it was made on."""
-    rows = session.exec(
-        select(Decision).where(Decision.engagement_id == engagement_id).order_by(Decision.id)
-    ).all()
+    rows = session.exec(select(Decision).where(Decision.engagement_id == engagement_id).order_by(Decision.id)).all()
     return {row.component: row for row in rows}
 
 
-def decided_levels(session: Session, engagement_id: int) -> dict[str, Optional[int]]:
+def decided_levels(session: Session, engagement_id: int) -> dict[str, int | None]:
     """{component: decided level} from the latest decision (None after a reject); undecided
     components are absent. Only these levels feed the roadmap."""
     return {c: d.final_level for c, d in latest_decisions(session, engagement_id).items()}
 
 
-def _state(decision: Optional[Decision]) -> dict:
+def _state(decision: Decision | None) -> dict:
     if decision is None:
         return {"decided": False}
-    return {"decided": True, "decision_id": decision.id, "action": decision.action,
-            "level": decision.final_level, "proposal_id": decision.proposal_id}
+    return {
+        "decided": True,
+        "decision_id": decision.id,
+        "action": decision.action,
+        "level": decision.final_level,
+        "proposal_id": decision.proposal_id,
+    }
 
 
 def decide(
@@ -66,9 +69,9 @@ def decide(
     proposal_id: int,
     reviewer: User,
     action: str,
-    level: Optional[int] = None,
+    level: int | None = None,
     rationale: str = "",
-    rubric: Optional[Rubric] = None,
+    rubric: Rubric | None = None,
 ) -> Decision:
     """Record a consultant's decision on a proposal; returns the Decision (added, not committed)."""
     rubric = rubric or get_rubric()
@@ -97,17 +100,31 @@ def decide(
         final = None
     before = _state(latest_decisions(session, proposal.engagement_id).get(proposal.component))
     decision = Decision(
-        proposal_id=proposal.id, engagement_id=proposal.engagement_id, component=proposal.component,
-        reviewer_id=reviewer.id, action=action, final_level=final, rationale=rationale,
+        proposal_id=proposal.id,
+        engagement_id=proposal.engagement_id,
+        component=proposal.component,
+        reviewer_id=reviewer.id,
+        action=action,
+        final_level=final,
+        rationale=rationale,
     )
     session.add(decision)
     session.flush()
     audit(
-        session, f"rating.{action}", actor=f"consultant {reviewer.email}", actor_user_id=reviewer.id,
-        engagement_id=proposal.engagement_id, entity=f"rating_proposal:{proposal.id}",
+        session,
+        f"rating.{action}",
+        actor=f"consultant {reviewer.email}",
+        actor_user_id=reviewer.id,
+        engagement_id=proposal.engagement_id,
+        entity=f"rating_proposal:{proposal.id}",
         before=before,
-        after={**_state(decision), "component": proposal.component, "proposed_level": proposal.level,
-               "engine": proposal.engine, "rationale": rationale},
+        after={
+            **_state(decision),
+            "component": proposal.component,
+            "proposed_level": proposal.level,
+            "engine": proposal.engine,
+            "rationale": rationale,
+        },
     )
     return decision
 
@@ -119,9 +136,9 @@ class Agreement:
     pairs: list[tuple[int, int]] = field(default_factory=list)  # (proposed, decided)
     rejected: int = 0
     decided: int = 0
-    exact: Optional[float] = None
-    within_one: Optional[float] = None
-    kappa: Optional[float] = None
+    exact: float | None = None
+    within_one: float | None = None
+    kappa: float | None = None
     kappa_note: str = ""
 
 
@@ -160,8 +177,13 @@ def agreement(session: Session, engagement_id: int) -> Agreement:
     return result
 
 
-def set_targets(session: Session, engagement, targets: dict[str, Optional[int]], reviewer: User,  # noqa: ANN001
-                rubric: Optional[Rubric] = None) -> dict[str, int]:
+def set_targets(
+    session: Session,
+    engagement: Engagement,
+    targets: dict[str, int | None],
+    reviewer: User,
+    rubric: Rubric | None = None,
+) -> dict[str, int]:
     """Store target levels per component in ``Engagement.settings["target_levels"]`` (None clears one);
     returns the stored targets. Rule: a target is a rubric level of a rubric component; audited."""
     rubric = rubric or get_rubric()
@@ -180,7 +202,14 @@ def set_targets(session: Session, engagement, targets: dict[str, Optional[int]],
             after[component] = level
     engagement.settings = {**engagement.settings, "target_levels": after}  # a new dict so the JSON change is saved
     session.add(engagement)
-    audit(session, "targets.set", actor=f"consultant {reviewer.email}", actor_user_id=reviewer.id,
-          engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
-          before={"target_levels": before}, after={"target_levels": after})
+    audit(
+        session,
+        "targets.set",
+        actor=f"consultant {reviewer.email}",
+        actor_user_id=reviewer.id,
+        engagement_id=engagement.id,
+        entity=f"engagement:{engagement.id}",
+        before={"target_levels": before},
+        after={"target_levels": after},
+    )
     return after

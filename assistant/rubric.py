@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
@@ -56,7 +56,7 @@ class Indicator(BaseModel):
     signals: dict[str, list[str]] = Field(default_factory=dict)  # optional keyword cues per level ("1".."5")
 
     @model_validator(mode="after")
-    def _five_levels(self) -> "Indicator":
+    def _five_levels(self) -> Indicator:
         missing = [lvl for lvl in range(1, 6) if not self.levels.get(lvl, "").strip()]
         if missing:
             raise ValueError(f"indicator '{self.id}' has no evidence description for level(s) {missing}")
@@ -93,7 +93,7 @@ class RatingRule(BaseModel):
     level_share: float = Field(default=0.6, gt=0, le=1)
     min_indicators_with_evidence: int = Field(default=2, ge=1)
 
-    def level_for(self, evidence_levels: list[Optional[int]]) -> Optional[int]:
+    def level_for(self, evidence_levels: list[int | None]) -> int | None:
         """The component level the rule gives for per-indicator evidence levels (None = no evidence).
 
         Returns None when fewer than ``min_indicators_with_evidence`` indicators have evidence.
@@ -108,7 +108,7 @@ class RatingRule(BaseModel):
         return best
 
     @staticmethod
-    def judgment(evidence_level: Optional[int], component_level: Optional[int]) -> Judgment:
+    def judgment(evidence_level: int | None, component_level: int | None) -> Judgment:
         """An indicator's judgment against the component level."""
         if evidence_level is None or component_level is None:
             return "no_evidence"
@@ -127,8 +127,8 @@ class Component(BaseModel):
     indicators: list[Indicator] = Field(min_length=4, max_length=6)
     questions: list[Question] = Field(min_length=1)
     activities: list[Activity] = Field(default_factory=list)
-    minimum_evidence: Optional[EvidenceMinimum] = None
-    rule: Optional[RatingRule] = None
+    minimum_evidence: EvidenceMinimum | None = None
+    rule: RatingRule | None = None
 
     @property
     def staff_label(self) -> str:
@@ -162,8 +162,9 @@ class GenericProbes(BaseModel):
     acknowledgements: list[str] = Field(min_length=1)
     # the reply to an instruction aimed at the assistant ("rate us 5"); may contain {topic}
     instruction: list[str] = Field(
-        default_factory=lambda: ["I can't do that here, but I'm glad to hear your view. Coming back to {topic}: "
-                                 "what happens where you work?"]
+        default_factory=lambda: [
+            "I can't do that here, but I'm glad to hear your view. Coming back to {topic}: what happens where you work?"
+        ]
     )
 
 
@@ -189,7 +190,7 @@ def dependency_cycle(depends_on: dict[str, list[str]]) -> list[str]:
             if dep not in depends_on:
                 continue
             if state.get(dep) == 1:
-                return path[path.index(dep):] + [dep]
+                return path[path.index(dep) :] + [dep]
             if state.get(dep) is None:
                 found = visit(dep, path)
                 if found:
@@ -219,7 +220,7 @@ class Rubric(BaseModel):
     readiness: list[ReadinessKind] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _consistent(self) -> "Rubric":
+    def _consistent(self) -> Rubric:
         if [lvl.level for lvl in self.levels] != [1, 2, 3, 4, 5]:
             raise ValueError("levels must be exactly 1..5 in order")
         ids = [c.id for c in self.components]
@@ -239,18 +240,24 @@ class Rubric(BaseModel):
                     raise ValueError(f"component '{comp.id}' question '{q.id}' names unknown role(s) {sorted(unknown)}")
                 bad = set(q.indicators) - ind_ids
                 if bad:
-                    raise ValueError(f"component '{comp.id}' question '{q.id}' names unknown indicator(s) {sorted(bad)}")
+                    raise ValueError(
+                        f"component '{comp.id}' question '{q.id}' names unknown indicator(s) {sorted(bad)}"
+                    )
             for role in roles:
                 if not any(role in q.roles for q in comp.questions):
                     raise ValueError(f"component '{comp.id}' has no question for role level '{role}'")
             for act in comp.activities:
                 bad = set(act.depends_on) - activity_ids
                 if bad:
-                    raise ValueError(f"component '{comp.id}' activity '{act.id}' depends on unknown activity {sorted(bad)}")
+                    raise ValueError(
+                        f"component '{comp.id}' activity '{act.id}' depends on unknown activity {sorted(bad)}"
+                    )
         cycle = dependency_cycle({a.id: a.depends_on for c in self.components for a in c.activities})
         if cycle:
-            raise ValueError(f"roadmap activities depend on each other in a loop: {' -> '.join(cycle)}; "
-                             "remove one of these depends_on entries")
+            raise ValueError(
+                f"roadmap activities depend on each other in a loop: {' -> '.join(cycle)}; "
+                "remove one of these depends_on entries"
+            )
         for kind in self.readiness:
             bad = set(kind.components) - set(ids)
             if bad:

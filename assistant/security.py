@@ -7,7 +7,7 @@ import re
 import secrets
 import threading
 from collections.abc import Callable
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 
 from pwdlib import PasswordHash
 from sqlmodel import Session
@@ -83,11 +83,11 @@ def audit(
     action: str,
     *,
     actor: str,
-    actor_user_id: Optional[int] = None,
-    engagement_id: Optional[int] = None,
+    actor_user_id: int | None = None,
+    engagement_id: int | None = None,
     entity: str = "",
-    before: Optional[dict[str, Any]] = None,
-    after: Optional[dict[str, Any]] = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session (committed with the change it records)."""
     event = AuditEvent(

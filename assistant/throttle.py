@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
@@ -67,7 +67,7 @@ def retry_after(session: Session, limit: Limit, key: str) -> int:
         return 0
     oldest = recent[-1]
     if oldest.tzinfo is None:  # SQLite hands back naive UTC
-        oldest = oldest.replace(tzinfo=timezone.utc)
+        oldest = oldest.replace(tzinfo=UTC)
     return max(1, math.ceil((oldest - since).total_seconds()))
 
 

@@ -12,7 +12,7 @@ import hmac
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -74,16 +74,24 @@ def cookie_name(settings: Settings, name: str) -> str:
     return HOST_PREFIX + name if settings.secure_cookies else name
 
 
-def set_cookie(response: Response, settings: Settings, name: str, value: str, max_age: Optional[int] = None) -> None:
+def set_cookie(response: Response, settings: Settings, name: str, value: str, max_age: int | None = None) -> None:
     """Set one of the app's cookies: HttpOnly, SameSite=Lax, path "/", Secure (and prefixed) behind HTTPS."""
-    response.set_cookie(cookie_name(settings, name), value, max_age=max_age, path="/", httponly=True,
-                        samesite="lax", secure=settings.secure_cookies)
+    response.set_cookie(
+        cookie_name(settings, name),
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
 
 
 def delete_cookie(response: Response, settings: Settings, name: str) -> None:
     """Remove one of the app's cookies (same attributes as when it was set, or the browser keeps it)."""
-    response.delete_cookie(cookie_name(settings, name), path="/", httponly=True, samesite="lax",
-                           secure=settings.secure_cookies)
+    response.delete_cookie(
+        cookie_name(settings, name), path="/", httponly=True, samesite="lax", secure=settings.secure_cookies
+    )
 
 
 def rotate_csrf(request: Request, response: Response) -> None:
@@ -139,14 +147,19 @@ def csrf_token(request: Request) -> str:
 class CSRFError(HTTPException):
     def __init__(self) -> None:
         super().__init__(
-            status_code=403, detail="This form has expired. Reload the page and try again; nothing was saved.")
+            status_code=403, detail="This form has expired. Reload the page and try again; nothing was saved."
+        )
 
 
 class ControlCharacterError(HTTPException):
     def __init__(self, field: str) -> None:
-        super().__init__(status_code=422, detail=(
-            f"The field '{field}' holds a control character (such as a NUL byte) that cannot be stored. "
-            "Remove it and send the form again; nothing was saved."))
+        super().__init__(
+            status_code=422,
+            detail=(
+                f"The field '{field}' holds a control character (such as a NUL byte) that cannot be stored. "
+                "Remove it and send the form again; nothing was saved."
+            ),
+        )
 
 
 # Staff answers (/i/...) have their own rule in the interview; every other form field is a name, a
@@ -187,9 +200,9 @@ def is_htmx(request: Request) -> bool:
 def render(
     request: Request,
     template: str,
-    context: Optional[dict[str, Any]] = None,
+    context: dict[str, Any] | None = None,
     status_code: int = 200,
-    headers: Optional[dict[str, str]] = None,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """Render a template with the common context (csrf token, user, settings) and set cookies."""
     ctx: dict[str, Any] = {
@@ -214,7 +227,7 @@ class LoginRequired(Exception):
     """Raised by ``require_user``; the app turns it into a redirect to the login page."""
 
 
-def current_user(request: Request, session: SessionDep) -> Optional[User]:
+def current_user(request: Request, session: SessionDep) -> User | None:
     token = request.cookies.get(cookie_name(request.app.state.settings, SESSION_COOKIE))
     if not token:
         return None
@@ -232,7 +245,7 @@ def current_user(request: Request, session: SessionDep) -> Optional[User]:
     return user
 
 
-def require_user(user: Annotated[Optional[User], Depends(current_user)]) -> User:
+def require_user(user: Annotated[User | None, Depends(current_user)]) -> User:
     if user is None:
         raise LoginRequired()
     return user

@@ -33,7 +33,6 @@ import random
 import re
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,7 +40,6 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Optional
 
 import httpx
 import yaml
@@ -58,7 +56,7 @@ _FIELD = re.compile(r'name="(csrf_token|client_turn_id|prompt_id)" value="([^"]*
 # --- the bare baseline app (served by uvicorn from this file) ----------------------------------
 
 
-def bare_app():  # noqa: ANN201 - uvicorn factory
+def bare_app():
     """A FastAPI app with one POST route inserting a row into SQLite (WAL) via SQLModel, nothing else."""
     from typing import Annotated
 
@@ -69,7 +67,7 @@ def bare_app():  # noqa: ANN201 - uvicorn factory
 
     class Row(SQLModel, table=True):
         __tablename__ = "bench_row"
-        id: Optional[int] = Field(default=None, primary_key=True)
+        id: int | None = Field(default=None, primary_key=True)
         text: str = ""
 
     engine = make_engine(os.environ["BENCH_BARE_DATABASE_URL"])  # the product's SQLite settings (WAL)
@@ -103,22 +101,41 @@ def free_port() -> int:
 class Server:
     """``uvicorn --factory <target>`` as a subprocess on loopback; stopped on exit."""
 
-    def __init__(self, target: str, env: dict[str, str], log_path: Path, app_dir: Optional[Path] = None) -> None:
+    def __init__(self, target: str, env: dict[str, str], log_path: Path, app_dir: Path | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        cmd = [PYTHON, "-m", "uvicorn", "--factory", target, "--host", "127.0.0.1", "--port", str(self.port),
-               "--workers", "1", "--no-access-log", "--log-level", "warning"]
+        cmd = [
+            PYTHON,
+            "-m",
+            "uvicorn",
+            "--factory",
+            target,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            "1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
         if app_dir is not None:
             cmd += ["--app-dir", str(app_dir)]
         self.log_path = log_path
         self._log = log_path.open("w")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT
+        )
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise SystemExit(f"the server exited with {self.proc.returncode}; see {self.log_path}:\n{self.log_path.read_text()[-3000:]}")
+                raise SystemExit(
+                    f"the server exited with {self.proc.returncode}; see {self.log_path}:\n"
+                    f"{self.log_path.read_text()[-3000:]}"
+                )
             try:
                 if httpx.get(self.url + "/healthz", timeout=1.0).status_code == 200:
                     return
@@ -153,21 +170,38 @@ class Server:
 
 # --- simulated answers --------------------------------------------------------------------------
 
-SHORT = ["Excel mostly.", "Not really.", "Yes.", "No idea, sorry.", "We email it.", "Paper forms.", "IT handles that.",
-         "Depends on the week."]
-VAGUE = ["It depends, sometimes it's fine and sometimes not really, I guess things are kind of normal here.",
-         "Things are okay I guess, it is sort of the usual stuff we do as needed, nothing much to say.",
-         "Maybe it is good, maybe bad, it depends on who you ask and what kind of stuff they need."]
-OFF_TOPIC = ["The parking lot behind the building floods whenever it rains and the coffee machine has been broken since spring.",
-             "My daughter started soccer this year and the weekend tournaments take up most of our Saturdays now.",
-             "Lunch options near the office are limited, so most of us bring leftovers and eat at our desks."]
+SHORT = [
+    "Excel mostly.",
+    "Not really.",
+    "Yes.",
+    "No idea, sorry.",
+    "We email it.",
+    "Paper forms.",
+    "IT handles that.",
+    "Depends on the week.",
+]
+VAGUE = [
+    "It depends, sometimes it's fine and sometimes not really, I guess things are kind of normal here.",
+    "Things are okay I guess, it is sort of the usual stuff we do as needed, nothing much to say.",
+    "Maybe it is good, maybe bad, it depends on who you ask and what kind of stuff they need.",
+]
+OFF_TOPIC = [
+    "The parking lot behind the building floods whenever it rains and the coffee machine has been broken since spring.",
+    "My daughter started soccer this year and the weekend tournaments take up most of our Saturdays now.",
+    "Lunch options near the office are limited, so most of us bring leftovers and eat at our desks.",
+]
 
 
 def answer_bank() -> list[str]:
     """Realistic answers written for the demo (assistant/demo_data/answers.yaml), any question."""
     data = yaml.safe_load(resources.files("assistant.demo_data").joinpath("answers.yaml").read_text(encoding="utf-8"))
     texts = [e["text"].strip() for entries in data["answers"].values() for e in entries if e.get("text")]
-    texts += [e["text"].strip() for entries in data["follow_ups"].values() for e in entries if isinstance(e, dict) and e.get("text")]
+    texts += [
+        e["text"].strip()
+        for entries in data["follow_ups"].values()
+        for e in entries
+        if isinstance(e, dict) and e.get("text")
+    ]
     return texts
 
 
@@ -228,7 +262,7 @@ class Load:
         """A client with its own cookie jar (each staff member is a browser) on the shared pool."""
         return httpx.AsyncClient(base_url=self.base, transport=self.transport, timeout=60.0)
 
-    async def request(self, client: httpx.AsyncClient, method: str, url: str, **kw) -> tuple[httpx.Response, float]:  # noqa: ANN003
+    async def request(self, client: httpx.AsyncClient, method: str, url: str, **kw) -> tuple[httpx.Response, float]:
         """Send one request while holding a concurrency slot; returns it and its latency in ms."""
         async with self.sem:
             t0 = time.perf_counter()
@@ -272,9 +306,17 @@ async def run_staff(load: Load, token: str, participant_id: int, seed: int, bank
                 return res
             action, text = choose_answer(rng, bank)
             r, ms = await load.request(
-                client, "POST", f"/i/{token}/respond", headers={"HX-Request": "true"},
-                data={"text": text, "action": action, "client_turn_id": turn_id, "csrf_token": csrf,
-                      "prompt_id": prompt_id},
+                client,
+                "POST",
+                f"/i/{token}/respond",
+                headers={"HX-Request": "true"},
+                data={
+                    "text": text,
+                    "action": action,
+                    "client_turn_id": turn_id,
+                    "csrf_token": csrf,
+                    "prompt_id": prompt_id,
+                },
             )
             res.turn_ms.append(ms)
             if not 200 <= r.status_code < 300:
@@ -305,11 +347,14 @@ async def run_staff(load: Load, token: str, participant_id: int, seed: int, bank
     return res
 
 
-async def run_interviews(base: str, people: list[tuple[str, int]], concurrency: int, seed: int, max_seconds: float,
-                         bank: list[str]) -> tuple[list[StaffResult], float]:
+async def run_interviews(
+    base: str, people: list[tuple[str, int]], concurrency: int, seed: int, max_seconds: float, bank: list[str]
+) -> tuple[list[StaffResult], float]:
     load = Load(base, concurrency, time.monotonic() + max_seconds)
     t0 = time.perf_counter()
-    results = await asyncio.gather(*(run_staff(load, tok, pid, seed * 100_003 + i, bank) for i, (tok, pid) in enumerate(people)))
+    results = await asyncio.gather(
+        *(run_staff(load, tok, pid, seed * 100_003 + i, bank) for i, (tok, pid) in enumerate(people))
+    )
     wall = time.perf_counter() - t0
     await load.transport.close_pool()
     return list(results), wall
@@ -386,7 +431,9 @@ def check_stored(db_url: str, results: list[StaffResult]) -> tuple[int, int, int
             stored = 0
             if interview is not None:
                 stored = session.exec(
-                    select(func.count()).select_from(Turn).where(Turn.interview_id == interview.id, Turn.role == "staff")
+                    select(func.count())
+                    .select_from(Turn)
+                    .where(Turn.interview_id == interview.id, Turn.role == "staff")
                 ).one()
             lost += max(0, res.ok_turns - stored)
             extra += max(0, stored - res.ok_turns)
@@ -413,9 +460,9 @@ class Row:
     wall: float
     lat: list[float]
     errors: int
-    lost: Optional[int] = None
-    extra: Optional[int] = None
-    not_submitted: Optional[int] = None
+    lost: int | None = None
+    extra: int | None = None
+    not_submitted: int | None = None
     server_tracebacks: int = 0
     requests: int = 0
     server_cpu: float = 0.0  # CPU seconds the server used during the measured phase
@@ -435,9 +482,13 @@ def interview_phase(args: argparse.Namespace, relatedness: bool, tmp: Path, bank
     db_url = f"sqlite:///{tmp / ('dm3_rel_on.db' if relatedness else 'dm3_rel_off.db')}"
     warm = 2
     people = make_participants(db_url, args.staff + warm, args.seed)
-    env = {"DM3_DATABASE_URL": db_url, "DM3_SECRET_KEY": secrets.token_urlsafe(32),
-           "DM3_INTERVIEW_RELATEDNESS": "true" if relatedness else "false", "HF_HUB_OFFLINE": "1",
-           "TRANSFORMERS_OFFLINE": "1"}
+    env = {
+        "DM3_DATABASE_URL": db_url,
+        "DM3_SECRET_KEY": secrets.token_urlsafe(32),
+        "DM3_INTERVIEW_RELATEDNESS": "true" if relatedness else "false",
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
     for key in ("DM3_LLM_BASE_URL", "DM3_LLM_MODEL"):  # the offline engine, whatever the shell says
         env[key] = ""
     server = Server("assistant.app:create_app", env, tmp / f"server_{'on' if relatedness else 'off'}.log")
@@ -447,8 +498,9 @@ def interview_phase(args: argparse.Namespace, relatedness: bool, tmp: Path, bank
         asyncio.run(run_interviews(server.url, people[:warm], 2, args.seed + 1, 120, bank))
         print(f"  {label}: {args.staff} staff, {args.concurrency} requests in flight at most ...", flush=True)
         cpu0 = server.cpu_seconds()
-        results, wall = asyncio.run(run_interviews(server.url, people[warm:], args.concurrency, args.seed,
-                                                   args.max_seconds, bank))
+        results, wall = asyncio.run(
+            run_interviews(server.url, people[warm:], args.concurrency, args.seed, args.max_seconds, bank)
+        )
         cpu = server.cpu_seconds() - cpu0
     finally:
         server.stop()
@@ -458,8 +510,19 @@ def interview_phase(args: argparse.Namespace, relatedness: bool, tmp: Path, bank
     for r in results:
         for e in r.errors[:1]:
             print(f"    error, participant {r.participant_id}: {e}")
-    return Row(label, sum(len(r.turn_ms) for r in results), wall, lat, errors, lost, extra, not_submitted,
-               server.log_errors(), sum(len(r.turn_ms) + r.other_requests for r in results), cpu)
+    return Row(
+        label,
+        sum(len(r.turn_ms) for r in results),
+        wall,
+        lat,
+        errors,
+        lost,
+        extra,
+        not_submitted,
+        server.log_errors(),
+        sum(len(r.turn_ms) + r.other_requests for r in results),
+        cpu,
+    )
 
 
 def bare_phase(args: argparse.Namespace, n: int, tmp: Path, bank: list[str]) -> Row:
@@ -474,42 +537,64 @@ def bare_phase(args: argparse.Namespace, n: int, tmp: Path, bank: list[str]) -> 
         cpu = server.cpu_seconds() - cpu0
     finally:
         server.stop()
-    return Row("bare FastAPI + SQLite insert", len(lat), wall, lat, errors, server_tracebacks=server.log_errors(),
-               requests=len(lat), server_cpu=cpu)
+    return Row(
+        "bare FastAPI + SQLite insert",
+        len(lat),
+        wall,
+        lat,
+        errors,
+        server_tracebacks=server.log_errors(),
+        requests=len(lat),
+        server_cpu=cpu,
+    )
 
 
 def report(rows: list[Row], bare: Row, args: argparse.Namespace) -> bool:
     """Print the table and the verdicts; True when the default configuration meets every target."""
     print()
-    print(f"{args.staff} staff, {args.concurrency} requests in flight at most, 1 uvicorn worker, loopback, "
-          f"{os.cpu_count()} cores, seed {args.seed}")
-    head = f"{'':34} {'turns':>6} {'wall s':>7} {'turns/s':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} {'errors':>6} {'lost':>5} {'unsub':>5} {'ratio':>6} {'cpu ms':>6}"
+    print(
+        f"{args.staff} staff, {args.concurrency} requests in flight at most, 1 uvicorn worker, loopback, "
+        f"{os.cpu_count()} cores, seed {args.seed}"
+    )
+    head = (
+        f"{'':34} {'turns':>6} {'wall s':>7} {'turns/s':>8} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'max ms':>7} {'errors':>6} {'lost':>5} {'unsub':>5} {'ratio':>6} {'cpu ms':>6}"
+    )
     print(head)
     print("-" * len(head))
     for row in rows + [bare]:
         ratio = row.rate / bare.rate if bare.rate else float("nan")
         lost = "-" if row.lost is None else str(row.lost)
         unsub = "-" if row.not_submitted is None else str(row.not_submitted)
-        print(f"{row.name:34} {row.turns:>6} {row.wall:>7.1f} {row.rate:>8.1f} {row.requests / row.wall:>7.1f} "
-              f"{pct(row.lat, 50):>7.1f} {pct(row.lat, 95):>7.1f} {pct(row.lat, 99):>7.1f} {max(row.lat, default=0):>7.1f} "
-              f"{row.errors + row.server_tracebacks:>6} {lost:>5} {unsub:>5} {ratio:>6.2f} {row.cpu_per_turn:>6.2f}")
+        print(
+            f"{row.name:34} {row.turns:>6} {row.wall:>7.1f} {row.rate:>8.1f} {row.requests / row.wall:>7.1f} "
+            f"{pct(row.lat, 50):>7.1f} {pct(row.lat, 95):>7.1f} {pct(row.lat, 99):>7.1f} "
+            f"{max(row.lat, default=0):>7.1f} "
+            f"{row.errors + row.server_tracebacks:>6} {lost:>5} {unsub:>5} {ratio:>6.2f} {row.cpu_per_turn:>6.2f}"
+        )
     print()
     print("turns/s: respond POSTs per second over the whole interview phase (which also carries each staff member's")
     print("link, consent, chat page, review and submit requests, counted in req/s); ratio = turns/s / bare inserts/s;")
-    print("errors include server tracebacks; lost = 2xx respond POSTs with no stored staff turn; unsub = not submitted;")
+    print(
+        "errors include server tracebacks; lost = 2xx respond POSTs with no stored staff turn; unsub = not submitted;"
+    )
     print("cpu ms = server process CPU time per turn (per insert), the other requests of the interview included.")
     print(f"With {args.concurrency} requests in flight, a request waits for the others (Little's law: mean latency ~")
     print(f"{args.concurrency} / req/s); --concurrency 1 shows the time of one turn alone.")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"load average at the end: {load:.2f} on {os.cpu_count()} cores (other processes slow every figure but cpu ms)")
+    print(
+        f"load average at the end: {load:.2f} on {os.cpu_count()} cores (other processes slow every figure but cpu ms)"
+    )
     ok_all = True
     for row in rows:
         p99 = pct(row.lat, 99)
         ratio = row.rate / bare.rate
-        checks = [(f"p99 {p99:.1f} ms <= {TARGET_P99_MS:.0f}", p99 <= TARGET_P99_MS),
-                  (f"errors {row.errors + row.server_tracebacks} == 0", row.errors + row.server_tracebacks == 0),
-                  (f"lost {row.lost} == 0", row.lost == 0 and row.not_submitted == 0 and row.extra == 0),
-                  (f"ratio {ratio:.2f} >= {TARGET_RATIO}", ratio >= TARGET_RATIO)]
+        checks = [
+            (f"p99 {p99:.1f} ms <= {TARGET_P99_MS:.0f}", p99 <= TARGET_P99_MS),
+            (f"errors {row.errors + row.server_tracebacks} == 0", row.errors + row.server_tracebacks == 0),
+            (f"lost {row.lost} == 0", row.lost == 0 and row.not_submitted == 0 and row.extra == 0),
+            (f"ratio {ratio:.2f} >= {TARGET_RATIO}", ratio >= TARGET_RATIO),
+        ]
         verdict = ", ".join(f"{text} {'ok' if ok else 'MISSED'}" for text, ok in checks)
         print(f"{row.name}: {verdict}" + (f"; {row.extra} turns stored beyond the client's count" if row.extra else ""))
         if "relatedness on" in row.name:
@@ -517,13 +602,19 @@ def report(rows: list[Row], bare: Row, args: argparse.Namespace) -> bool:
     return ok_all
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--staff", type=int, default=100, help="simulated staff taking the interview at once (default 100)")
+    parser.add_argument(
+        "--staff", type=int, default=100, help="simulated staff taking the interview at once (default 100)"
+    )
     parser.add_argument("--quick", action="store_true", help="a smaller run: 20 staff")
     parser.add_argument("--concurrency", type=int, default=8, help="requests in flight at most (default 8)")
-    parser.add_argument("--relatedness", choices=("both", "on", "off"), default="both",
-                        help="interview runs with the embedding off-topic rule on (the default config), off, or both")
+    parser.add_argument(
+        "--relatedness",
+        choices=("both", "on", "off"),
+        default="both",
+        help="interview runs with the embedding off-topic rule on (the default config), off, or both",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--max-seconds", type=float, default=300.0, help="each interview phase stops after this long")
     args = parser.parse_args(argv)

@@ -34,7 +34,7 @@ def score(comments: list[dict], scrub: Callable[[list[str]], list[str]]) -> tupl
     """(names found, names, comments without names changed, comments without names, misses)."""
     hits = total = fps = clean = 0
     misses: list[str] = []
-    for c, out in zip(comments, scrub([c["text"] for c in comments])):
+    for c, out in zip(comments, scrub([c["text"] for c in comments]), strict=False):
         if not c["names"]:
             clean += 1
             if out != c["text"]:

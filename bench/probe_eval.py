@@ -50,20 +50,36 @@ def decide(case: dict, rubric: Rubric, relatedness: Relate | None) -> tuple[str,
     """
     from assistant.interview.decide import decide as product_decide
 
-    d = product_decide(rubric, case["role_level"], case["component"], case["question"], case["follow_up"],
-                       case["answer"], relatedness)
+    d = product_decide(
+        rubric, case["role_level"], case["component"], case["question"], case["follow_up"], case["answer"], relatedness
+    )
     return d.action, d.reason
 
 
 # ------------------------------------------------------------------ keyword-only baseline
-STOP = set("""a about above after again all also am an and any are as at be because been before being both but by
+STOP = set(
+    """a about above after again all also am an and any are as at be because been before being both but by
 can could did do does doing done down during each every few for from had has have having he her here hers him his
 how i if in into is it its just like me more most my no nor not now of off on once only or other our ours out over
 own same she should so some such than that the their them then there these they this those through to too under
 until up very was we were what when where which while who whom why will with would you your yours yes yeah ok okay
-really honestly think know guess maybe tell give example past year time anything something someone""".split())
-HEDGES = ["depends", "depend", "usual", "kind of", "sort of", "not really", "sometimes", "i guess", "in general",
-          "more or less", "varies", "whatever", "stuff"]
+really honestly think know guess maybe tell give example past year time anything something someone""".split()
+)
+HEDGES = [
+    "depends",
+    "depend",
+    "usual",
+    "kind of",
+    "sort of",
+    "not really",
+    "sometimes",
+    "i guess",
+    "in general",
+    "more or less",
+    "varies",
+    "whatever",
+    "stuff",
+]
 
 
 def _content_words(text: str) -> set[str]:
@@ -113,7 +129,8 @@ def load_cases(rubric: Rubric, path: Path = CASES) -> list[dict]:
         if c["role_level"] not in q.roles:
             raise ValueError(f"{where}: question {q.id} is not asked of {c['role_level']}")
         ok = (c["action"] == "accept" and c["reason"] is None) or (
-            c["action"] == "probe" and c["reason"] in {"short", "vague", "off_topic"})
+            c["action"] == "probe" and c["reason"] in {"short", "vague", "off_topic"}
+        )
         if not ok:
             raise ValueError(f"{where}: action {c['action']!r} with reason {c['reason']!r}")
         if not str(c["answer"]).strip():
@@ -129,7 +146,7 @@ def label(action: str, reason: str | None) -> str:
 def score(cases: list[dict], preds: list[str]) -> dict:
     """Action accuracy, label accuracy, recall per label, false redirect rates, follow-up split."""
     truth = [label(c["action"], c["reason"]) for c in cases]
-    pairs = list(zip(truth, preds))
+    pairs = list(zip(truth, preds, strict=False))
     n = len(pairs)
     out: dict = {
         "action": sum((t == "accept") == (p == "accept") for t, p in pairs) / n,
@@ -145,7 +162,7 @@ def score(cases: list[dict], preds: list[str]) -> dict:
     flagged = [t for t, p in pairs if p == "off_topic"]
     out["off_topic_precision"] = sum(t == "off_topic" for t in flagged) / len(flagged) if flagged else float("nan")
     for name, keep in (("follow_up", True), ("main", False)):
-        sub = [(t, p) for c, (t, p) in zip(cases, pairs) if (c["follow_up"] is not None) == keep]
+        sub = [(t, p) for c, (t, p) in zip(cases, pairs, strict=False) if (c["follow_up"] is not None) == keep]
         out[f"label_{name}"] = sum(t == p for t, p in sub) / len(sub) if sub else float("nan")
     out["confusion"] = Counter(pairs)
     return out
@@ -170,8 +187,9 @@ def demo_bank(rubric: Rubric, relatedness: Relate | None) -> None:
     for qid, entries in bank["answers"].items():
         for e in entries:
             if e.get("kind", "answer") == "answer":
-                rows.append(("main, with a level" if e.get("level") is not None else "main, no level", None, qid,
-                             e["text"], ""))
+                rows.append(
+                    ("main, with a level" if e.get("level") is not None else "main, no level", None, qid, e["text"], "")
+                )
     for qid, entries in bank["follow_ups"].items():
         if qid == "generic":
             continue
@@ -186,16 +204,22 @@ def demo_bank(rubric: Rubric, relatedness: Relate | None) -> None:
     print("\ndemo answer bank (second set):")
     for group, c in counts.items():
         n = sum(c.values())
-        print(f"  {group:<20} {n:>4} answers: accepted {c['accept'] / n:.2f}  "
-              + "  ".join(f"{lab} {c[lab]}" for lab in LABELS[1:]))
+        print(
+            f"  {group:<20} {n:>4} answers: accepted {c['accept'] / n:.2f}  "
+            + "  ".join(f"{lab} {c[lab]}" for lab in LABELS[1:])
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, default=CASES)
     parser.add_argument("--no-model", action="store_true", help="skip the embedding model (no relatedness)")
-    parser.add_argument("--encoder", choices=("torch", "onnx", "onnx-int8"), default="torch",
-                        help="how answers are encoded: the full PyTorch model (default), or the ONNX exports")
+    parser.add_argument(
+        "--encoder",
+        choices=("torch", "onnx", "onnx-int8"),
+        default="torch",
+        help="how answers are encoded: the full PyTorch model (default), or the ONNX exports",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="list the cases the product gets wrong")
     args = parser.parse_args()
 
@@ -205,10 +229,12 @@ def main() -> None:
     rubric = load_rubric(settings.rubric_path)
     cases = load_cases(rubric, args.cases)
     counts = Counter(label(c["action"], c["reason"]) for c in cases)
-    print(f"{len(cases)} cases, {len({c['component'] for c in cases})} components, "
-          f"{len({c['role_level'] for c in cases})} role levels, "
-          f"{sum(c['follow_up'] is not None for c in cases)} answering a follow-up; "
-          + ", ".join(f"{lab} {counts[lab]}" for lab in LABELS))
+    print(
+        f"{len(cases)} cases, {len({c['component'] for c in cases})} components, "
+        f"{len({c['role_level'] for c in cases})} role levels, "
+        f"{sum(c['follow_up'] is not None for c in cases)} answering a follow-up; "
+        + ", ".join(f"{lab} {counts[lab]}" for lab in LABELS)
+    )
 
     relatedness: Relate | None = None
     load_s = 0.0
@@ -216,8 +242,11 @@ def main() -> None:
         from assistant.interview.relatedness import Relatedness, answer_encoder
 
         t0 = time.perf_counter()
-        relatedness = Relatedness(answer_encoder(settings.embedding_model, settings.embedding_batch_size, args.encoder,
-                                                 settings.model_cache_dir))
+        relatedness = Relatedness(
+            answer_encoder(
+                settings.embedding_model, settings.embedding_batch_size, args.encoder, settings.model_cache_dir
+            )
+        )
         relatedness("warm up", "warm up")
         load_s = time.perf_counter() - t0
 
@@ -232,27 +261,35 @@ def main() -> None:
         ms = (time.perf_counter() - t0) * 1000 / len(cases)
         results.append((name, preds, score(cases, preds), ms))
 
-    print(f"\n{'engine':<16} {'action':>7} {'label':>6} {'r.accept':>9} {'r.short':>8} {'r.vague':>8} "
-          f"{'r.offtop':>9} {'false-redir':>12} {'(on-topic)':>11} {'offtop-prec':>12} {'fu':>5} {'main':>5} {'ms':>6}")
+    print(
+        f"\n{'engine':<16} {'action':>7} {'label':>6} {'r.accept':>9} {'r.short':>8} {'r.vague':>8} "
+        f"{'r.offtop':>9} {'false-redir':>12} {'(on-topic)':>11} {'offtop-prec':>12} {'fu':>5} {'main':>5} {'ms':>6}"
+    )
     for name, _, s, ms in results:
-        print(f"{name:<16} {s['action']:>7.2f} {s['label']:>6.2f} {s['recall_accept']:>9.2f} {s['recall_short']:>8.2f} "
-              f"{s['recall_vague']:>8.2f} {s['recall_off_topic']:>9.2f} {s['false_redirect']:>12.2f} "
-              f"{s['false_redirect_on_topic']:>11.2f} {s['off_topic_precision']:>12.2f} {s['label_follow_up']:>5.2f} "
-              f"{s['label_main']:>5.2f} {ms:>6.1f}")
+        print(
+            f"{name:<16} {s['action']:>7.2f} {s['label']:>6.2f} {s['recall_accept']:>9.2f} {s['recall_short']:>8.2f} "
+            f"{s['recall_vague']:>8.2f} {s['recall_off_topic']:>9.2f} {s['false_redirect']:>12.2f} "
+            f"{s['false_redirect_on_topic']:>11.2f} {s['off_topic_precision']:>12.2f} {s['label_follow_up']:>5.2f} "
+            f"{s['label_main']:>5.2f} {ms:>6.1f}"
+        )
     for name, _, s, _ in results:
         print_confusion(name, s["confusion"])
     prod, base = results[0][2], results[1][2]
-    print(f"\nproduct vs keyword baseline: label accuracy {prod['label']:.2f} vs {base['label']:.2f}, "
-          f"action accuracy {prod['action']:.2f} vs {base['action']:.2f}, "
-          f"false redirects {prod['false_redirect']:.2f} vs {base['false_redirect']:.2f}")
+    print(
+        f"\nproduct vs keyword baseline: label accuracy {prod['label']:.2f} vs {base['label']:.2f}, "
+        f"action accuracy {prod['action']:.2f} vs {base['action']:.2f}, "
+        f"false redirects {prod['false_redirect']:.2f} vs {base['false_redirect']:.2f}"
+    )
     if relatedness is not None:
         print(f"embedding model load {load_s:.1f} s (not in ms per decision)")
-    print("false-redir: accept cases sent back as off topic; (on-topic): the same over accept, short and vague; "
-          "fu / main: label accuracy on answers to a follow-up / to the main question.")
+    print(
+        "false-redir: accept cases sent back as off topic; (on-topic): the same over accept, short and vague; "
+        "fu / main: label accuracy on answers to a follow-up / to the main question."
+    )
     demo_bank(rubric, relatedness)
     if args.verbose:
         print("\nproduct misses:")
-        for c, p in zip(cases, results[0][1]):
+        for c, p in zip(cases, results[0][1], strict=False):
             t = label(c["action"], c["reason"])
             if t != p:
                 print(f"  {c['id']}  label {t:<9} got {p:<9} {c['answer'][:100]!r}")

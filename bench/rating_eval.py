@@ -81,8 +81,8 @@ def score(name: str, sets: list[dict], levels: list[int | None], valid: list[boo
     """Agreement of ``levels`` with the hand-set levels: exact (a decline counts as a miss), within one,
     quadratic-weighted kappa and mean signed error (engine minus hand-set; declines left out of
     both), share of rated sets declined, share of thin sets declined, citation validity."""
-    rated = [(s["expected"], lvl) for s, lvl in zip(sets, levels) if s["expected"] is not None]
-    thin = [lvl for s, lvl in zip(sets, levels) if s["expected"] is None]
+    rated = [(s["expected"], lvl) for s, lvl in zip(sets, levels, strict=False) if s["expected"] is not None]
+    thin = [lvl for s, lvl in zip(sets, levels, strict=False) if s["expected"] is None]
     both = [(t, p) for t, p in rated if p is not None]
     nan = float("nan")
     row = dict(engine=name, n=len(rated), n_thin=len(thin))
@@ -99,8 +99,9 @@ def score(name: str, sets: list[dict], levels: list[int | None], valid: list[boo
 Rate = Callable[[str, list[EvidenceItem]], Proposal]
 
 
-def run_engine(label: str, rate: Rate, sets: list[dict], rubric: Rubric,
-               verbose: bool) -> tuple[list[int | None], list[bool], float]:
+def run_engine(
+    label: str, rate: Rate, sets: list[dict], rubric: Rubric, verbose: bool
+) -> tuple[list[int | None], list[bool], float]:
     """Each set's level from ``rate`` (None when declined), whether each proposal validates, and seconds."""
     levels, valid = [], []
     started = time.perf_counter()
@@ -114,16 +115,18 @@ def run_engine(label: str, rate: Rate, sets: list[dict], rubric: Rubric,
         valid.append(not errors)
         if verbose:
             mark = "ok " if proposal.level == s["expected"] else "MISS"
-            print(f"  {mark} {label:<8} {s['group']:<9} {s['id']:<28} expected {s['expected']!s:>4}  "
-                  f"got {proposal.level!s:>4}  {proposal.status:<21} "
-                  f"{'' if not errors else 'INVALID: ' + errors[0][:90]}")
+            print(
+                f"  {mark} {label:<8} {s['group']:<9} {s['id']:<28} expected {s['expected']!s:>4}  "
+                f"got {proposal.level!s:>4}  {proposal.status:<21} "
+                f"{'' if not errors else 'INVALID: ' + errors[0][:90]}"
+            )
     return levels, valid, time.perf_counter() - started
 
 
 def confusion(sets: list[dict], levels: list[int | None]) -> str:
     """A text confusion matrix: rows the hand-set level (IE = insufficient evidence), columns the engine's."""
     keys: list[int | None] = [1, 2, 3, 4, 5, None]
-    counts = Counter((s["expected"], lvl) for s, lvl in zip(sets, levels))
+    counts = Counter((s["expected"], lvl) for s, lvl in zip(sets, levels, strict=False))
     name = {k: ("IE" if k is None else str(k)) for k in keys}
     lines = [f"{'set/eng':<9}" + "".join(f"{name[k]:>4}" for k in keys) + "   n"]
     for t in keys:
@@ -134,12 +137,16 @@ def confusion(sets: list[dict], levels: list[int | None]) -> str:
 
 
 def print_table(rows: list[tuple[dict, float | None]]) -> None:
-    print(f"{'engine':<10} {'n':>3} {'exact':>6} {'within1':>8} {'qw-kappa':>9} {'signed':>7} {'declined':>9} "
-          f"{'thin->IE':>9} {'valid':>6} {'secs':>6}")
+    print(
+        f"{'engine':<10} {'n':>3} {'exact':>6} {'within1':>8} {'qw-kappa':>9} {'signed':>7} {'declined':>9} "
+        f"{'thin->IE':>9} {'valid':>6} {'secs':>6}"
+    )
     for row, secs in rows:
-        print(f"{row['engine']:<10} {row['n']:>3} {row['exact']:>6.2f} {row['within1']:>8.2f} {row['kappa']:>9.2f} "
-              f"{row['mse']:>+7.2f} {row['declined']:>9.2f} {row['thin']:>9.2f} {row['valid']:>6.2f} "
-              f"{'' if secs is None else f'{secs:.1f}':>6}")
+        print(
+            f"{row['engine']:<10} {row['n']:>3} {row['exact']:>6.2f} {row['within1']:>8.2f} {row['kappa']:>9.2f} "
+            f"{row['mse']:>+7.2f} {row['declined']:>9.2f} {row['thin']:>9.2f} {row['valid']:>6.2f} "
+            f"{'' if secs is None else f'{secs:.1f}':>6}"
+        )
 
 
 def demo_figures(settings: Settings, rubric: Rubric, embedder: Embedder) -> None:
@@ -171,8 +178,12 @@ def demo_figures(settings: Settings, rubric: Rubric, embedder: Embedder) -> None
             engagement_id = engagement.id
         propose_for_engagement(db, engagement_id, OfflineRater(rubric, embedder))
         bank = load_answer_bank()
-        written = {e.text.strip(): e.level for entries in [*bank.answers.values(), *bank.follow_ups.values()]
-                   for e in entries if e.level is not None}
+        written = {
+            e.text.strip(): e.level
+            for entries in [*bank.answers.values(), *bank.follow_ups.values()]
+            for e in entries
+            if e.level is not None
+        }
         with Session(db) as session:
             rows = session.exec(select(RatingProposal).where(col(RatingProposal.superseded).is_(False))).all()
             segments = session.exec(
@@ -189,8 +200,10 @@ def demo_figures(settings: Settings, rubric: Rubric, embedder: Embedder) -> None
             means = [statistics.mean(v) for v in per_person.values()]
             quotes = Counter((c["segment_id"], c["quote"]) for ind in row.indicators for c in ind["citations"])
             per_ind = ",".join(str(ind.get("participants", "?")) for ind in row.indicators)
-            print(f"{row.component:<24} {row.level!s:>5} {statistics.mean(means) if means else float('nan'):>8.2f} "
-                  f"{row.voice_mix.get('participants', 0):>7} {per_ind:<22} {sum(n > 1 for n in quotes.values()):>7}")
+            print(
+                f"{row.component:<24} {row.level!s:>5} {statistics.mean(means) if means else float('nan'):>8.2f} "
+                f"{row.voice_mix.get('participants', 0):>7} {per_ind:<22} {sum(n > 1 for n in quotes.values()):>7}"
+            )
 
 
 def main() -> None:
@@ -210,9 +223,11 @@ def main() -> None:
     sets = load_sets(args.sets)
     rated_n = sum(1 for s in sets if s["expected"] is not None)
     groups = sorted({s["group"] for s in sets}, key=lambda g: (g != "base", g))
-    print(f"{len(sets)} evidence sets ({rated_n} with a hand-set level, {len(sets) - rated_n} thin), "
-          f"{sum(len(s['items']) for s in sets)} segments, {len({s['component'] for s in sets})} components; groups: "
-          + ", ".join(f"{g} {sum(s['group'] == g for s in sets)}" for g in groups))
+    print(
+        f"{len(sets)} evidence sets ({rated_n} with a hand-set level, {len(sets) - rated_n} thin), "
+        f"{sum(len(s['items']) for s in sets)} segments, {len({s['component'] for s in sets})} components; groups: "
+        + ", ".join(f"{g} {sum(s['group'] == g for s in sets)}" for g in groups)
+    )
 
     # (name, levels per set, validity per set or None, seconds)
     engines: list[tuple[str, list[int | None], list[bool] | None, float]] = []
@@ -225,13 +240,19 @@ def main() -> None:
         from assistant.engines import engines_for
 
         db = ROOT / "var" / "bench-rating.db"
-        llm_settings = Settings(_env_file=None, database_url=f"sqlite:///{db}", llm_base_url=args.llm_base_url,
-                                llm_model=args.llm_model, llm_timeout_s=args.llm_timeout)
+        llm_settings = Settings(
+            _env_file=None,
+            database_url=f"sqlite:///{db}",
+            llm_base_url=args.llm_base_url,
+            llm_model=args.llm_model,
+            llm_timeout_s=args.llm_timeout,
+        )
         migrate(llm_settings.database_url)
         # through the engine seam, as the product does (no engagement: no names to bind)
         llm_rater = engines_for(llm_settings, make_engine(llm_settings.database_url), rubric, None, choice="llm").rater
-        engines.append((args.llm_model[:8], *run_engine(args.llm_model[:8], llm_rater.rate, sets, rubric,
-                                                         args.verbose)))
+        engines.append(
+            (args.llm_model[:8], *run_engine(args.llm_model[:8], llm_rater.rate, sets, rubric, args.verbose))
+        )
 
     # Baselines from the same run. median*: level 3, but told which sets are thin.
     engines.append(("median-3", [3 for _ in sets], None, 0.0))
@@ -245,8 +266,13 @@ def main() -> None:
         idx = [i for i, s in enumerate(sets) if s["group"] == group]
         sub = [sets[i] for i in idx]
         print(f"\ngroup {group} ({len(sub)} sets)")
-        print_table([(score(name, sub, [levels[i] for i in idx], [valid[i] for i in idx] if valid else None), None)
-                     for name, levels, valid, _ in engines if name not in ("median-3", "median*")])
+        print_table(
+            [
+                (score(name, sub, [levels[i] for i in idx], [valid[i] for i in idx] if valid else None), None)
+                for name, levels, valid, _ in engines
+                if name not in ("median-3", "median*")
+            ]
+        )
 
     shown = [e for e in engines if e[0] not in ("median-3", "median*")]
     for group in ["all", *groups]:
@@ -255,15 +281,17 @@ def main() -> None:
         blocks = [confusion([sets[i] for i in idx], [levels[i] for i in idx]).split("\n") for _, levels, _, _ in shown]
         width = max(len(line) for b in blocks for line in b) + 4
         print("".join(f"{name:<{width}}" for name, *_ in shown))
-        for lines in zip(*blocks):
+        for lines in zip(*blocks, strict=False):
             print("".join(f"{line:<{width}}" for line in lines))
 
     off = score("offline", sets, engines[0][1], engines[0][2])
     base = score("keywords", sets, kw, None)
     print()
-    print(f"offline vs keyword baseline: exact {off['exact']:.2f} vs {base['exact']:.2f} "
-          f"({off['exact'] / base['exact']:.1f}x), kappa {off['kappa']:.2f} vs {base['kappa']:.2f}, "
-          f"mean signed error {off['mse']:+.2f} vs {base['mse']:+.2f}")
+    print(
+        f"offline vs keyword baseline: exact {off['exact']:.2f} vs {base['exact']:.2f} "
+        f"({off['exact'] / base['exact']:.1f}x), kappa {off['kappa']:.2f} vs {base['kappa']:.2f}, "
+        f"mean signed error {off['mse']:+.2f} vs {base['mse']:+.2f}"
+    )
     print("signed: mean of engine level minus hand-set level over the sets the engine rated (negative = leans low).")
     print("median-3: always level 3, thin sets included; median*: level 3 but told which sets are thin.")
     if args.demo:

@@ -46,7 +46,9 @@ def texts_for(data_dir: Path, n: int) -> list[str]:
     return out[:n]
 
 
-def add_answers(session: Session, engagement_id: int, texts: list[str], components: list[str], per_person: int = 5) -> None:
+def add_answers(
+    session: Session, engagement_id: int, texts: list[str], components: list[str], per_person: int = 5
+) -> None:
     """Submitted interviews holding ``texts`` as staff answers, components round-robin."""
     depts, roles = ["Finance", "Parks", "Police", "Public Works"], ["frontline", "supervisor", "manager"]
     for start in range(0, len(texts), per_person):
@@ -59,8 +61,16 @@ def add_answers(session: Session, engagement_id: int, texts: list[str], componen
         session.flush()
         for j, text in enumerate(texts[start : start + per_person]):
             comp = components[(start + j) % len(components)]
-            session.add(Turn(interview_id=iv.id, role="staff", kind="answer", component=comp,
-                             question_id=f"{comp}.q{j}", text=text))
+            session.add(
+                Turn(
+                    interview_id=iv.id,
+                    role="staff",
+                    kind="answer",
+                    component=comp,
+                    question_id=f"{comp}.q{j}",
+                    text=text,
+                )
+            )
     session.commit()
 
 
@@ -78,8 +88,13 @@ def main() -> None:
     embedder.encode(["warm up the model"] * 8)
 
     t0 = time.perf_counter()
-    embedder._model.encode(first, batch_size=settings.embedding_batch_size, normalize_embeddings=True,
-                           convert_to_numpy=True, show_progress_bar=False)
+    embedder._model.encode(
+        first,
+        batch_size=settings.embedding_batch_size,
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
     raw = time.perf_counter() - t0
     print(f"raw SentenceTransformer.encode of {len(first)} texts: {raw:.1f}s", flush=True)
 
@@ -98,16 +113,20 @@ def main() -> None:
         full = time.perf_counter() - t0
         themes = sum(c["themes"] for c in stats["components"].values())
         other = sum(c["other"] for c in stats["components"].values())
-        print(f"synthesis end to end: {stats['segments']} segments, {stats['embedded']} embedded, {themes} themes, "
-              f"{other} other voices in {len(stats['components'])} components: {full:.1f}s")
+        print(
+            f"synthesis end to end: {stats['segments']} segments, {stats['embedded']} embedded, {themes} themes, "
+            f"{other} other voices in {len(stats['components'])} components: {full:.1f}s"
+        )
         print(f"  ratio to raw encode: {full / raw:.2f} (goal <= 1.2)")
         with Session(engine) as s:
             add_answers(s, eid, later, components)
         t0 = time.perf_counter()
         stats = synthesize(engine, eid, embedder, settings, rubric=rubric)
         again = time.perf_counter() - t0
-        print(f"re-synthesis after {len(later)} new answers: {stats['embedded']} embedded "
-              f"(goal: {len(later)}), {stats['segments']} segments, {again:.1f}s ({again / full:.2f} of the first run)")
+        print(
+            f"re-synthesis after {len(later)} new answers: {stats['embedded']} embedded "
+            f"(goal: {len(later)}), {stats['segments']} segments, {again:.1f}s ({again / full:.2f} of the first run)"
+        )
         engine.dispose()
 
 

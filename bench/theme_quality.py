@@ -41,8 +41,9 @@ def ours(texts: list[str], x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float
     sub = np.full(len(texts), -1)
     n_sub = len(result.subthemes())
     assert result.sublabels is not None
-    finest = np.where(result.sublabels != T.OTHER, result.sublabels,
-                      np.where(result.labels != T.OTHER, n_sub + result.labels, -1))
+    finest = np.where(
+        result.sublabels != T.OTHER, result.sublabels, np.where(result.labels != T.OTHER, n_sub + result.labels, -1)
+    )
     sub[keep] = finest
     return top, sub, time.perf_counter() - t0
 
@@ -64,8 +65,13 @@ def kmeans_true_k(x: np.ndarray, k: int) -> tuple[np.ndarray, float]:
 
 def row(level: str, method: str, labels: np.ndarray, truth: list[str] | None, seconds: float) -> dict:
     k = len(set(labels.tolist()) - {-1})
-    out = {"level": level, "method": method, "themes": k, "unassigned": float(np.mean(labels == -1)),
-           "seconds": seconds}
+    out = {
+        "level": level,
+        "method": method,
+        "themes": k,
+        "unassigned": float(np.mean(labels == -1)),
+        "seconds": seconds,
+    }
     if truth is not None:
         out["nmi"] = normalized_mutual_info_score(truth, labels)
         out["ari"] = adjusted_rand_score(truth, labels)
@@ -75,8 +81,11 @@ def row(level: str, method: str, labels: np.ndarray, truth: list[str] | None, se
 def print_rows(rows: list[dict]) -> None:
     for r in rows:
         figures = f"NMI {r['nmi']:.3f}  ARI {r['ari']:.3f}  " if "nmi" in r else ""
-        print(f"  {r['level']:<22} {r['method']:<28} {figures}themes {r['themes']:>4}  "
-              f"unassigned {r['unassigned']:6.1%}  {r['seconds']:6.2f}s", flush=True)
+        print(
+            f"  {r['level']:<22} {r['method']:<28} {figures}themes {r['themes']:>4}  "
+            f"unassigned {r['unassigned']:6.1%}  {r['seconds']:6.2f}s",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -89,16 +98,29 @@ def main() -> None:
     major = nhs_major_categories(args.data_dir)
     bank_texts, bank_fine = banking77(args.data_dir)
     # (title, cache key, texts, coarse labels and their name, fine labels and their name)
-    sets = [("nhs_fft single-label", "nhs", nhs_texts, ([major[v] for v in nhs_fine], "major categories"),
-             (nhs_fine, "subcategories")),
-            ("banking77 test", "banking77", bank_texts, (bank_fine, "intents"), (bank_fine, "intents")),
-            ("polis bowling green", "polis", polis(args.data_dir), (None, ""), (None, ""))]
+    sets = [
+        (
+            "nhs_fft single-label",
+            "nhs",
+            nhs_texts,
+            ([major[v] for v in nhs_fine], "major categories"),
+            (nhs_fine, "subcategories"),
+        ),
+        ("banking77 test", "banking77", bank_texts, (bank_fine, "intents"), (bank_fine, "intents")),
+        ("polis bowling green", "polis", polis(args.data_dir), (None, ""), (None, "")),
+    ]
     for title, key, texts, (coarse, coarse_name), (fine, fine_name) in sets:
         x, enc = cached_embeddings(texts, model, key)
-        labelled = (f", {len(set(coarse))} {coarse_name}" + (f", {len(set(fine))} {fine_name}" if fine is not coarse
-                                                               else "") if coarse else ", no labels")
-        print(f"\n{title}: {len(texts)} rows{labelled}"
-              + (f"; encoded in {enc:.1f}s" if enc else "; embeddings from var/bench-cache"), flush=True)
+        labelled = (
+            f", {len(set(coarse))} {coarse_name}" + (f", {len(set(fine))} {fine_name}" if fine is not coarse else "")
+            if coarse
+            else ", no labels"
+        )
+        print(
+            f"\n{title}: {len(texts)} rows{labelled}"
+            + (f"; encoded in {enc:.1f}s" if enc else "; embeddings from var/bench-cache"),
+            flush=True,
+        )
         top, sub, secs = ours(texts, x)
         top_level, sub_level = f"top vs {coarse_name or '-'}", f"sub vs {fine_name or '-'}"
         rows = [row(top_level, "dm3 top themes", top, coarse, secs)]
@@ -120,8 +142,10 @@ def main() -> None:
             print_rows(rows[-2:])
         bt = next((r for r in rows if r["method"] == "BERTopic defaults"), None)
         if bt:
-            print(f"  -> clustering time {secs / bt['seconds']:.2f}x BERTopic's, "
-                  f"unassigned {rows[0]['unassigned']:.1%} (goal <= 15%, non-answers included)")
+            print(
+                f"  -> clustering time {secs / bt['seconds']:.2f}x BERTopic's, "
+                f"unassigned {rows[0]['unassigned']:.1%} (goal <= 15%, non-answers included)"
+            )
 
 
 if __name__ == "__main__":

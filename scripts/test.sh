@@ -4,6 +4,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test || exit 1
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+# lint and format check first: CI fails on either, as on a failing test
+.venv/bin/ruff check . || exit 1
+.venv/bin/ruff format --check . || exit 1
 .venv/bin/python -m pytest -q -ra "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then

@@ -11,9 +11,9 @@ from sqlmodel import Session
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from assistant.config import Settings, get_settings  # noqa: E402
-from assistant.db import make_engine, migrate  # noqa: E402
-from assistant.rubric import get_rubric  # noqa: E402
+from assistant.config import Settings, get_settings
+from assistant.db import make_engine, migrate
+from assistant.rubric import get_rubric
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Optional
 
 from sqlmodel import Session, select
 
@@ -55,8 +54,13 @@ def make_engagement(session: Session, organisation: str = "Town of Testville") -
     return engagement
 
 
-def invite(session: Session, engagement: Engagement, department: str = "Public Works", role: str = "frontline",
-           email: Optional[str] = None) -> str:
+def invite(
+    session: Session,
+    engagement: Engagement,
+    department: str = "Public Works",
+    role: str = "frontline",
+    email: str | None = None,
+) -> str:
     """A fresh personal link token for a new participant."""
     token = create_invite(session, engagement, department, role, email).token
     session.commit()
@@ -75,7 +79,7 @@ def field(html: str, name: str) -> str:
     return match.group(1)
 
 
-def wait_for_run(client, engagement_id: int, kind: str, timeout: float = 180.0) -> str:  # noqa: ANN001
+def wait_for_run(client, engagement_id: int, kind: str, timeout: float = 180.0) -> str:
     """Poll a background run's panel as htmx does until the run ends; returns the final panel HTML.
 
     The last poll must tell the page to reload (``HX-Refresh``), as the browser relies on that.

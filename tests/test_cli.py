@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, select
 from docx import Document
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from assistant.cli import app
@@ -16,7 +16,11 @@ from assistant.roadmap.generate import items_of
 
 def test_create_user_and_refuse_duplicates_and_weak_passwords(cli_env):
     runner = CliRunner()
-    r = runner.invoke(app, ["create-user", "Lead@City.gov", "--role", "consultant"], env={"DM3_NEW_USER_PASSWORD": "a long passphrase"})
+    r = runner.invoke(
+        app,
+        ["create-user", "Lead@City.gov", "--role", "consultant"],
+        env={"DM3_NEW_USER_PASSWORD": "a long passphrase"},
+    )
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["create-user", "lead@city.gov"], env={"DM3_NEW_USER_PASSWORD": "a long passphrase"})
     assert r.exit_code == 1 and "already exists" in r.output
@@ -30,8 +34,22 @@ def test_create_user_and_refuse_duplicates_and_weak_passwords(cli_env):
 def test_create_engagement_with_roster_invites_and_open_link(cli_env, tmp_path):
     (tmp_path / "roster.csv").write_text("Works,frontline,40\nFinance,manager,3\n")
     (tmp_path / "staff.csv").write_text("department,role level,email\nWorks,frontline,a@city.gov\nFinance,manager,\n")
-    r = CliRunner().invoke(app, ["create-engagement", "City of Riverton", "-d", "Works", "-d", "Finance",
-                                 "--roster", "roster.csv", "--invites", "staff.csv", "--open-link"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "create-engagement",
+            "City of Riverton",
+            "-d",
+            "Works",
+            "-d",
+            "Finance",
+            "--roster",
+            "roster.csv",
+            "--invites",
+            "staff.csv",
+            "--open-link",
+        ],
+    )
     assert r.exit_code == 0, r.output
     links = re.findall(r"/i/[\w-]+", r.output)
     assert len(links) == 2 and "/join/" in r.output

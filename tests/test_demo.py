@@ -87,7 +87,7 @@ def test_every_submitted_interview_closes_every_planned_question(session, rubric
         assert [t.question_id for t in asked] == interview.plan
         assert all(t.text == rubric.question(t.question_id)[1].text for t in asked)
         # each question and probe is answered by the next staff turn, at its probe index
-        for prompt, reply in zip(turns, turns[1:]):
+        for prompt, reply in zip(turns, turns[1:], strict=False):
             if prompt.role == "assistant" and prompt.kind in ("question", "probe"):
                 assert reply.role == "staff" and reply.question_id == prompt.question_id
                 assert reply.probe_index == (prompt.probe_index if prompt.kind == "probe" else 0)
@@ -142,7 +142,8 @@ def test_answers_come_from_the_bank_and_draw_the_city_profile(session, rubric, s
     by_role = defaultdict(list)
     texts = []
     for turn, interview in session.exec(
-        select(Turn, Interview).join(Interview, Interview.id == Turn.interview_id)
+        select(Turn, Interview)
+        .join(Interview, Interview.id == Turn.interview_id)
         .where(Turn.role == "staff", Interview.state == "submitted")
     ).all():
         if turn.kind != "answer":
@@ -203,8 +204,15 @@ def test_an_interrupted_seed_resumes_the_interview_it_left(session, rubric, sett
     session.commit()
     interview = record_consent(session, participant, True, rubric)
     advance(session, interview, rubric)
-    kept, _ = respond(session, interview, rubric, "answer", "We keep everything in spreadsheets on the shared drive, 12 of them.",
-                      f"{first.key}-1", settings.max_answer_chars)
+    kept, _ = respond(
+        session,
+        interview,
+        rubric,
+        "answer",
+        "We keep everything in spreadsheets on the shared drive, 12 of them.",
+        f"{first.key}-1",
+        settings.max_answer_chars,
+    )
 
     counts = seed_demo_interviews(session, settings, engagement)
     assert counts == dict(Counter(p.outcome for p in demo_cast()))
@@ -226,7 +234,12 @@ def test_demo_command_prints_links_and_seeds_the_interviews(cli_env):
         engagements = s.exec(select(Engagement).order_by(Engagement.id)).all()
         assert len(engagements) == 2  # one in progress for trying the buttons, one completed to the report
         for engagement in engagements:
-            states = Counter(i.state for i, _ in s.exec(
-                select(Interview, Participant).join(Participant, Participant.id == Interview.participant_id)
-                .where(Participant.engagement_id == engagement.id)).all())
+            states = Counter(
+                i.state
+                for i, _ in s.exec(
+                    select(Interview, Participant)
+                    .join(Participant, Participant.id == Interview.participant_id)
+                    .where(Participant.engagement_id == engagement.id)
+                ).all()
+            )
             assert states == Counter(p.outcome for p in demo_cast()), engagement.organisation

@@ -127,8 +127,11 @@ def consultant_client(settings: Settings, engine, session: Session) -> TestClien
 def test_consultant_switches_the_llm_off_and_on_and_each_switch_is_audited(online_client, engine, engagement):
     page = _page(online_client, engagement.id)
     assert '<span id="engine-in-use">some-model</span>' in page and "Switch the LLM off" in page
-    r = online_client.post(f"/engagements/{engagement.id}/llm",
-                           data={"enabled": "off", "csrf_token": online_client.csrf}, follow_redirects=False)
+    r = online_client.post(
+        f"/engagements/{engagement.id}/llm",
+        data={"enabled": "off", "csrf_token": online_client.csrf},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     page = _page(online_client, engagement.id)
     assert '<span id="engine-in-use">offline</span>' in page and "Switch the LLM on" in page
@@ -136,8 +139,12 @@ def test_consultant_switches_the_llm_off_and_on_and_each_switch_is_audited(onlin
     online_client.post(f"/engagements/{engagement.id}/llm", data={"enabled": "on", "csrf_token": online_client.csrf})
     assert '<span id="engine-in-use">some-model</span>' in _page(online_client, engagement.id)
     with Session(engine) as s:
-        actions = [e.action for e in s.exec(select(AuditEvent).where(AuditEvent.engagement_id == engagement.id)
-                                            .order_by(AuditEvent.id)).all()]
+        actions = [
+            e.action
+            for e in s.exec(
+                select(AuditEvent).where(AuditEvent.engagement_id == engagement.id).order_by(AuditEvent.id)
+            ).all()
+        ]
     assert actions[-2:] == ["engagement.llm_off", "engagement.llm_on"]
 
 
@@ -149,8 +156,11 @@ def test_without_an_llm_the_page_says_nothing_leaves(consultant_client, engageme
 
 def test_staff_names_are_saved_for_redaction_and_the_audit_keeps_only_a_count(consultant_client, engine, engagement):
     names = "Dana Whitfield\n  Lopez, Maria \n\ndana whitfield\n"
-    r = consultant_client.post(f"/engagements/{engagement.id}/roster-names",
-                               data={"names": names, "csrf_token": consultant_client.csrf}, follow_redirects=False)
+    r = consultant_client.post(
+        f"/engagements/{engagement.id}/roster-names",
+        data={"names": names, "csrf_token": consultant_client.csrf},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     with Session(engine) as s:
         assert s.get(Engagement, engagement.id).settings["roster_names"] == ["Dana Whitfield", "Lopez, Maria"]
@@ -158,31 +168,46 @@ def test_staff_names_are_saved_for_redaction_and_the_audit_keeps_only_a_count(co
     assert event.after == {"names": 2} and "Whitfield" not in str(event.before) + str(event.after)
     assert "Dana Whitfield\nLopez, Maria</textarea>" in _page(consultant_client, engagement.id)
     too_long = "x" * 121
-    r = consultant_client.post(f"/engagements/{engagement.id}/roster-names",
-                               data={"names": f"Ann Lee\n{too_long}", "csrf_token": consultant_client.csrf})
+    r = consultant_client.post(
+        f"/engagements/{engagement.id}/roster-names",
+        data={"names": f"Ann Lee\n{too_long}", "csrf_token": consultant_client.csrf},
+    )
     assert r.status_code == 422 and "longer than 120 characters" in r.text and too_long in r.text  # nothing lost
     with Session(engine) as s:
         assert s.get(Engagement, engagement.id).settings["roster_names"] == ["Dana Whitfield", "Lopez, Maria"]
 
 
 def test_invites_carry_an_optional_name_one_at_a_time_and_from_csv(consultant_client, engine, engagement):
-    r = consultant_client.post(f"/engagements/{engagement.id}/invites", data={
-        "department": DEPARTMENTS[0], "role_level": "frontline", "email": "", "name": " Priya  Shah ",
-        "csrf_token": consultant_client.csrf})
+    r = consultant_client.post(
+        f"/engagements/{engagement.id}/invites",
+        data={
+            "department": DEPARTMENTS[0],
+            "role_level": "frontline",
+            "email": "",
+            "name": " Priya  Shah ",
+            "csrf_token": consultant_client.csrf,
+        },
+    )
     assert r.status_code == 200 and "<td>Priya Shah</td>" in r.text
-    csv_text = ("department,role_level,email,name\n"
-                f"{DEPARTMENTS[1]},manager,m.o@town.gov,Marcus Oyelaran\n{DEPARTMENTS[2]},frontline,,\n")
-    r = consultant_client.post(f"/engagements/{engagement.id}/invites/import",
-                               data={"csrf_token": consultant_client.csrf},
-                               files={"file": ("staff.csv", csv_text.encode(), "text/csv")})
+    csv_text = (
+        "department,role_level,email,name\n"
+        f"{DEPARTMENTS[1]},manager,m.o@town.gov,Marcus Oyelaran\n{DEPARTMENTS[2]},frontline,,\n"
+    )
+    r = consultant_client.post(
+        f"/engagements/{engagement.id}/invites/import",
+        data={"csrf_token": consultant_client.csrf},
+        files={"file": ("staff.csv", csv_text.encode(), "text/csv")},
+    )
     assert r.status_code == 200 and "2 invites created" in r.text
     with Session(engine) as s:
         names = [p.name for p in s.exec(select(Participant).order_by(Participant.id)).all()]
     assert names == ["Priya Shah", "Marcus Oyelaran", None]
     bad = f"{DEPARTMENTS[0]},frontline,a@b.org,Ann Lee,extra\n"
-    r = consultant_client.post(f"/engagements/{engagement.id}/invites/import",
-                               data={"csrf_token": consultant_client.csrf},
-                               files={"file": ("staff.csv", bad.encode(), "text/csv")})
+    r = consultant_client.post(
+        f"/engagements/{engagement.id}/invites/import",
+        data={"csrf_token": consultant_client.csrf},
+        files={"file": ("staff.csv", bad.encode(), "text/csv")},
+    )
     assert r.status_code == 422 and "expected 2 to 4 columns" in r.text
 
 

@@ -48,28 +48,40 @@ def test_probe_cases_are_tied_to_the_rubric_and_cover_every_kind(rubric: Rubric,
 
 
 def test_probe_case_loader_names_a_case_that_does_not_fit_the_rubric(
-        rubric: Rubric, probe_eval: ModuleType, tmp_path: Path) -> None:
-    case = {"id": "x-1", "role_level": "frontline", "component": "governance_structures",
-            "question": "Which data decisions are made across departments, and who makes them?",
-            "follow_up": None, "answer": "The IT steering committee.", "action": "accept", "reason": None}
+    rubric: Rubric, probe_eval: ModuleType, tmp_path: Path
+) -> None:
+    case = {
+        "id": "x-1",
+        "role_level": "frontline",
+        "component": "governance_structures",
+        "question": "Which data decisions are made across departments, and who makes them?",
+        "follow_up": None,
+        "answer": "The IT steering committee.",
+        "action": "accept",
+        "reason": None,
+    }
     path = tmp_path / "cases.yaml"
     path.write_text(yaml.safe_dump({"cases": [case]}), encoding="utf-8")
     with pytest.raises(ValueError, match="x-1.*not asked of frontline"):
         probe_eval.load_cases(rubric, path)
-    path.write_text(yaml.safe_dump({"cases": [{**case, "role_level": "manager", "reason": "short"}]}),
-                    encoding="utf-8")
+    path.write_text(yaml.safe_dump({"cases": [{**case, "role_level": "manager", "reason": "short"}]}), encoding="utf-8")
     with pytest.raises(ValueError, match="x-1.*'accept' with reason 'short'"):
         probe_eval.load_cases(rubric, path)
 
 
 def test_keyword_baseline_is_independent_of_the_product(rubric: Rubric, probe_eval: ModuleType) -> None:
-    case = {"component": "sustainability_focus", "follow_up": None,
-            "question": "What data training have you taken or given in the past year or two?"}
+    case = {
+        "component": "sustainability_focus",
+        "follow_up": None,
+        "question": "What data training have you taken or given in the past year or two?",
+    }
     assert probe_eval.keyword_decide({**case, "answer": "none"}, rubric) == ("probe", "short")
     assert probe_eval.keyword_decide(
-        {**case, "answer": "The parking lot was full again this morning, terrible."}, rubric) == ("probe", "off_topic")
+        {**case, "answer": "The parking lot was full again this morning, terrible."}, rubric
+    ) == ("probe", "off_topic")
     assert probe_eval.keyword_decide(
-        {**case, "answer": "Two afternoons of Excel training from the vendor last spring."}, rubric) == ("accept", None)
+        {**case, "answer": "Two afternoons of Excel training from the vendor last spring."}, rubric
+    ) == ("accept", None)
 
 
 # ------------------------------------------------------------------ rating sets (issue 17)

@@ -14,7 +14,7 @@ from assistant.models import Run
 from tests.factories import make_engagement
 
 
-def wait_done(engine, run_id: int, timeout: float = 10.0) -> Run:  # noqa: ANN001
+def wait_done(engine, run_id: int, timeout: float = 10.0) -> Run:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with Session(engine) as s:
@@ -72,9 +72,13 @@ def test_a_crashing_job_is_recorded_failed_and_the_worker_goes_on(engine, sessio
 
 def test_runs_left_unfinished_by_a_stopped_server_are_failed(engine, session):
     engagement = make_engagement(session)
-    session.add_all([Run(engagement_id=engagement.id, kind="synthesis", status="running"),
-                     Run(engagement_id=engagement.id, kind="rating", status="queued"),
-                     Run(engagement_id=engagement.id, kind="rating", status="done")])
+    session.add_all(
+        [
+            Run(engagement_id=engagement.id, kind="synthesis", status="running"),
+            Run(engagement_id=engagement.id, kind="rating", status="queued"),
+            Run(engagement_id=engagement.id, kind="rating", status="done"),
+        ]
+    )
     session.commit()
     assert fail_interrupted(engine) == 2
     session.expire_all()
@@ -86,8 +90,14 @@ def test_track_run_claims_the_queued_run_reports_progress_and_ends_done(engine, 
     engagement = make_engagement(session)
     queued, _ = queue_run(session, engagement.id, "export")
     seen: list[tuple[float, str]] = []
-    with track_run(engine, engagement.id, "export", run_id=queued.id, message="Collecting",
-                   on_progress=lambda f, m: seen.append((f, m))) as run:
+    with track_run(
+        engine,
+        engagement.id,
+        "export",
+        run_id=queued.id,
+        message="Collecting",
+        on_progress=lambda f, m: seen.append((f, m)),
+    ) as run:
         with Session(engine) as other:  # what a polling page sees, mid-run
             assert other.get(Run, queued.id).status == "running"
         run.progress(0.5, "half way")

@@ -27,15 +27,35 @@ import assistant
 ROOT = Path(assistant.__file__).resolve().parent
 
 SHARED = {
-    "config", "db", "models", "migrations", "rubric", "privacy", "prompts", "llm", "security",
-    "embeddings", "sentences", "csvfile", "jobs", "charts", "demo_data", "suppression", "throttle",
+    "config",
+    "db",
+    "models",
+    "migrations",
+    "rubric",
+    "privacy",
+    "prompts",
+    "llm",
+    "security",
+    "embeddings",
+    "sentences",
+    "csvfile",
+    "jobs",
+    "charts",
+    "demo_data",
+    "suppression",
+    "throttle",
 }
 RECORDS = {"accounts", "engagements", "imports", "review", "auditlog", "llm_log", "teams", "duplicates"}
 STAGES = {"interview", "synthesis", "rating", "roadmap"}
 ABOVE_STAGES = {"engines", "views", "report", "equity"}
 WEB = {"routes", "web", "app", "cli", "logs_cli", "demo", "demo_completed", "access", "middleware"}
-LAYER = {**{u: 1 for u in SHARED}, **{u: 2 for u in RECORDS}, **{u: 3 for u in STAGES},
-         **{u: 4 for u in ABOVE_STAGES}, **{u: 5 for u in WEB}}
+LAYER = {
+    **{u: 1 for u in SHARED},
+    **{u: 2 for u in RECORDS},
+    **{u: 3 for u in STAGES},
+    **{u: 4 for u in ABOVE_STAGES},
+    **{u: 5 for u in WEB},
+}
 
 
 def unit_of(module: str) -> str | None:
@@ -61,8 +81,7 @@ def imports_of(source: str, package: str) -> list[tuple[int, str]]:
             else:
                 module = node.module or ""
             # "from assistant import synthesis" names a unit too
-            names = ([f"{module}.{a.name}" for a in node.names] if module == "assistant" or not node.module
-                     else [module])
+            names = [f"{module}.{a.name}" for a in node.names] if module == "assistant" or not node.module else [module]
             found.extend((node.lineno, name) for name in names)
     return [(line, m) for line, m in found if m == "assistant" or m.startswith("assistant.")]
 
@@ -84,8 +103,11 @@ def edges() -> list[tuple[str, str, str]]:
 
 
 def test_every_unit_has_a_layer():
-    units = {p.name.removesuffix(".py") for p in ROOT.iterdir()
-             if p.name != "__init__.py" and (p.suffix == ".py" or (p.is_dir() and any(p.glob("*.py"))))}
+    units = {
+        p.name.removesuffix(".py")
+        for p in ROOT.iterdir()
+        if p.name != "__init__.py" and (p.suffix == ".py" or (p.is_dir() and any(p.glob("*.py"))))
+    }
     unplaced = sorted(units - set(LAYER))
     assert not unplaced, f"place these modules in a layer in {__file__}: {unplaced}"
 
@@ -119,8 +141,14 @@ def test_no_import_loop_between_units():
                     frontier.append(path + [nxt])
         return None
 
-    loops = sorted({" -> ".join([own] + back) for own, others in graph.items() for other in others
-                    if (back := path_between(other, own)) is not None})
+    loops = sorted(
+        {
+            " -> ".join([own] + back)
+            for own, others in graph.items()
+            for other in others
+            if (back := path_between(other, own)) is not None
+        }
+    )
     assert not loops, "import loops between modules/folders of assistant/:\n" + "\n".join(loops)
 
 
@@ -131,5 +159,9 @@ def test_the_checker_sees_imports_of_every_form():
         "def f():\n    from assistant.interview.engine import x\n"
     )
     found = {m for _, m in imports_of(source, "assistant.routes")}
-    assert found == {"assistant.synthesis", "assistant.rating.run", "assistant.routes.views",
-                     "assistant.interview.engine"}
+    assert found == {
+        "assistant.synthesis",
+        "assistant.rating.run",
+        "assistant.routes.views",
+        "assistant.interview.engine",
+    }

@@ -22,8 +22,8 @@ from sqlmodel import Session, select
 
 from assistant.app import create_app
 from assistant.config import Settings
-from assistant.engines import engines_for
 from assistant.engagements import create_engagement, create_invite, set_llm_enabled, set_roster_names
+from assistant.engines import engines_for
 from assistant.models import Engagement, RatingProposal, Theme, Turn
 from assistant.rating.run import propose_for_engagement
 from assistant.synthesis.run import synthesize
@@ -38,8 +38,7 @@ PHONE = "(555) 123-4567"
 ADDRESS = "1200 Main Street"
 # What must never be sent, in any case.
 SECRETS = ["Dana", "Whitfield", "Priya", "Shah", "Marcus", "Oyelaran", "riverton.gov", "123-4567", "Main Street"]
-PERSONAL = (f"ask {ROSTER_NAME} or {INVITEE_NAME} (cc Marcus Oyelaran, {EMAIL}, {PHONE}) "
-            f"at {ADDRESS} for the files")
+PERSONAL = f"ask {ROSTER_NAME} or {INVITEE_NAME} (cc Marcus Oyelaran, {EMAIL}, {PHONE}) at {ADDRESS} for the files"
 
 
 class Recorder:
@@ -88,21 +87,34 @@ def _answer(body: dict) -> dict:
         return {"probe": "Could you give one example of how that works?"}
     if task == "ThemeLabel":
         first = re.search(r"^id (\d+):", user, re.MULTILINE)
-        return {"label": "Where the files are kept", "summary": "Staff describe where the files are kept.",
-                "cited_ids": [int(first.group(1))]}
+        return {
+            "label": "Where the files are kept",
+            "summary": "Staff describe where the files are kept.",
+            "cited_ids": [int(first.group(1))],
+        }
     if task == "LLMRating":
         indicators = re.findall(r"^- ([a-z_]+): ", user, re.MULTILINE)
-        return {"indicators": [{"indicator_id": i, "evidence_level": None, "judgment": "no_evidence", "citations": []}
-                               for i in indicators],
-                "level": None, "rationale": "No indicator has evidence.", "confidence": 0.1}
+        return {
+            "indicators": [
+                {"indicator_id": i, "evidence_level": None, "judgment": "no_evidence", "citations": []}
+                for i in indicators
+            ],
+            "level": None,
+            "rationale": "No indicator has evidence.",
+            "confidence": 0.1,
+        }
     raise AssertionError(f"unexpected task {task}")
 
 
 def _completion(content: dict) -> dict:
     return {
-        "id": "chatcmpl-recorder", "object": "chat.completion", "created": int(time.time()), "model": "recorder",
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": json.dumps(content)}}],
+        "id": "chatcmpl-recorder",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": "recorder",
+        "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps(content)}}
+        ],
         "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
     }
 
@@ -117,8 +129,14 @@ def recorder() -> Iterator[Recorder]:
 @pytest.fixture
 def llm_on(settings: Settings, recorder: Recorder) -> Settings:
     """The test settings with the recording server as the LLM (redaction on, as by default)."""
-    return settings.model_copy(update={"llm_base_url": recorder.base_url, "llm_model": "recorder",
-                                       "llm_timeout_s": 5.0, "interview_relatedness": False})
+    return settings.model_copy(
+        update={
+            "llm_base_url": recorder.base_url,
+            "llm_model": "recorder",
+            "llm_timeout_s": 5.0,
+            "interview_relatedness": False,
+        }
+    )
 
 
 def _engagement(session: Session) -> Engagement:
@@ -151,12 +169,24 @@ def _interview_with_probes(settings: Settings, session: Session, engagement: Eng
     csrf = csrf_of(client.get(f"/i/{token}").text)
     client.post(f"/i/{token}/consent", data={"choice": "yes", "csrf_token": csrf})
     # under six words each, so each is probed; the third answers the question's last probe (no more)
-    for text in (f"Ask {ROSTER_NAME}.", f"{INVITEE_NAME}: {PHONE}.", "Nothing more to add.",
-                 f"Marcus Oyelaran, {EMAIL}.", f"Go to {ADDRESS}."):
+    for text in (
+        f"Ask {ROSTER_NAME}.",
+        f"{INVITEE_NAME}: {PHONE}.",
+        "Nothing more to add.",
+        f"Marcus Oyelaran, {EMAIL}.",
+        f"Go to {ADDRESS}.",
+    ):
         page = client.get(f"/i/{token}").text
-        r = client.post(f"/i/{token}/respond", data={"text": text, "action": "answer", "csrf_token": csrf,
-                                                     "client_turn_id": field(page, "client_turn_id")},
-                        follow_redirects=False)
+        r = client.post(
+            f"/i/{token}/respond",
+            data={
+                "text": text,
+                "action": "answer",
+                "csrf_token": csrf,
+                "client_turn_id": field(page, "client_turn_id"),
+            },
+            follow_redirects=False,
+        )
         assert r.status_code == 303
     return client
 

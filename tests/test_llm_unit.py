@@ -32,18 +32,18 @@ class Echo(BaseModel):
     sentiment: Literal["positive", "negative", "neutral"]
 
 
-def completion(
-    content: str, prompt_tokens: int = 50, completion_tokens: int = 7, finish: str = "stop"
-) -> dict:
+def completion(content: str, prompt_tokens: int = 50, completion_tokens: int = 7, finish: str = "stop") -> dict:
     return {
         "id": "chatcmpl-fake",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": "fake-model",
-        "choices": [{"index": 0, "finish_reason": finish,
-                     "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
+        "choices": [{"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": content}}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        },
     }
 
 
@@ -59,7 +59,7 @@ class FakeServer:
             def log_message(self, *args: Any) -> None:  # keep test output quiet
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append(body)
                 step = fake.script.pop(0) if fake.script else (500, {"error": "script exhausted"})
@@ -82,9 +82,7 @@ class FakeServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
 
     def close(self) -> None:
@@ -101,10 +99,15 @@ def fake():
 
 @pytest.fixture
 def llm(fake: FakeServer, settings: Settings, engine) -> LLMClient:
-    s = settings.model_copy(update={
-        "llm_base_url": fake.base_url, "llm_model": "fake-model",
-        "llm_timeout_s": 0.5, "llm_max_retries": 2, "llm_redact": True,
-    })
+    s = settings.model_copy(
+        update={
+            "llm_base_url": fake.base_url,
+            "llm_model": "fake-model",
+            "llm_timeout_s": 0.5,
+            "llm_max_retries": 2,
+            "llm_redact": True,
+        }
+    )
     return LLMClient(s, engine)
 
 
@@ -114,8 +117,10 @@ def rows(engine) -> list[LLMCall]:
 
 
 def test_invalid_json_then_valid_on_retry_with_the_error_sent_back(llm, fake, engine) -> None:
-    fake.script = [completion('{"topic": "email", "sentiment": '),
-                   completion('{"topic": "email", "sentiment": "negative"}')]
+    fake.script = [
+        completion('{"topic": "email", "sentiment": '),
+        completion('{"topic": "email", "sentiment": "negative"}'),
+    ]
     result = llm.structured("selftest", "selftest_echo", VARS, Echo, max_tokens=32)
     assert result == Echo(topic="email", sentiment="negative")
 
@@ -133,8 +138,10 @@ def test_invalid_json_then_valid_on_retry_with_the_error_sent_back(llm, fake, en
 
 
 def test_reply_cut_at_max_tokens_says_so(llm, fake, engine) -> None:
-    fake.script = [completion('{"topic": "spread', finish="length"),
-                   completion('{"topic": "email", "sentiment": "neutral"}')]
+    fake.script = [
+        completion('{"topic": "spread', finish="length"),
+        completion('{"topic": "email", "sentiment": "neutral"}'),
+    ]
     assert llm.structured("selftest", "selftest_echo", VARS, Echo, max_tokens=8).topic == "email"
     assert "cut off at max_tokens=8" in rows(engine)[0].error
     assert "cut off at max_tokens=8" in fake.requests[1]["messages"][-1]["content"]
@@ -146,14 +153,15 @@ def test_schema_failures_exhaust_retries_and_raise(llm, fake, engine) -> None:
         llm.structured("selftest", "selftest_echo", VARS, Echo)
     assert failed.value.attempts == 3
     assert "sentiment" in failed.value.reason
-    assert [(r.outcome, r.attempt) for r in rows(engine)] == [
-        ("invalid", 1), ("invalid", 2), ("invalid", 3)]
+    assert [(r.outcome, r.attempt) for r in rows(engine)] == [("invalid", 1), ("invalid", 2), ("invalid", 3)]
     assert len(fake.requests) == 3
 
 
 def test_data_check_rejection_is_retried_then_accepted(llm, fake, engine) -> None:
-    fake.script = [completion('{"topic": "x", "sentiment": "neutral"}'),
-                   completion('{"topic": "email", "sentiment": "neutral"}')]
+    fake.script = [
+        completion('{"topic": "x", "sentiment": "neutral"}'),
+        completion('{"topic": "email", "sentiment": "neutral"}'),
+    ]
 
     def validate(obj: Echo) -> list[str]:
         return [] if len(obj.topic) > 1 else [f"topic {obj.topic!r} is not a word"]
@@ -179,9 +187,16 @@ def test_unreachable_server_fails_with_advice(settings, engine) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed again: nothing listens there
-    client = LLMClient(settings.model_copy(update={
-        "llm_base_url": f"http://127.0.0.1:{port}/v1", "llm_model": "m", "llm_timeout_s": 1.0,
-    }), engine)
+    client = LLMClient(
+        settings.model_copy(
+            update={
+                "llm_base_url": f"http://127.0.0.1:{port}/v1",
+                "llm_model": "m",
+                "llm_timeout_s": 1.0,
+            }
+        ),
+        engine,
+    )
     with pytest.raises(LLMFailed, match="cannot reach"):
         client.structured("selftest", "selftest_echo", VARS, Echo)
     assert [r.outcome for r in rows(engine)] == ["failed"]
@@ -195,13 +210,17 @@ def test_server_error_is_failed_not_retried(llm, fake, engine) -> None:
 
 
 def test_json_schema_refusal_falls_back_to_json_object(llm, fake, engine) -> None:
-    refusal = (500, {"error": {"message": "response_format.type: Input should be 'text' or "
-                                          "'json_object', got 'json_schema'"}})
+    refusal = (
+        500,
+        {"error": {"message": "response_format.type: Input should be 'text' or 'json_object', got 'json_schema'"}},
+    )
     fake.script = [refusal, completion('{"topic": "email", "sentiment": "neutral"}')]
     assert llm.structured("selftest", "selftest_echo", VARS, Echo).topic == "email"
     schema, strict = output_schema(Echo)
     assert fake.requests[0]["response_format"] == {
-        "type": "json_schema", "json_schema": {"name": "Echo", "schema": schema, "strict": strict}}
+        "type": "json_schema",
+        "json_schema": {"name": "Echo", "schema": schema, "strict": strict},
+    }
     assert fake.requests[1]["response_format"] == {"type": "json_object", "schema": schema}
     assert [(r.outcome, r.attempt) for r in rows(engine)] == [("ok", 1)]
 
@@ -214,8 +233,9 @@ def test_identical_request_is_served_from_the_log(llm, fake, engine) -> None:
     assert [r.outcome for r in rows(engine)] == ["ok", "cached"]
     # A cached answer that no longer passes the data checks is not reused.
     fake.script = [completion('{"topic": "spreadsheets", "sentiment": "neutral"}')]
-    fresh = llm.structured("selftest", "selftest_echo", VARS, Echo,
-                           validate=lambda o: ["need another topic"] if o.topic == "email" else [])
+    fresh = llm.structured(
+        "selftest", "selftest_echo", VARS, Echo, validate=lambda o: ["need another topic"] if o.topic == "email" else []
+    )
     assert fresh.topic == "spreadsheets" and len(fake.requests) == 2
     # Different variables are a different request.
     fake.script = [completion('{"topic": "email", "sentiment": "positive"}')]
@@ -236,10 +256,17 @@ def test_staff_text_is_redacted_before_it_leaves(llm, fake, engine) -> None:
 
 def test_a_correction_is_redacted_like_the_prompt(llm, fake, engine) -> None:
     named = LLMClient(llm.settings, engine, redactor=Redactor(["Priya Shah"]))
-    fake.script = [completion('{"topic": "email", "sentiment": "neutral"}'),
-                   completion('{"topic": "spreadsheets", "sentiment": "neutral"}')]
-    named.structured("selftest", "selftest_echo", VARS, Echo,
-                     validate=lambda o: ["Priya Shah asked for another topic"] if o.topic == "email" else [])
+    fake.script = [
+        completion('{"topic": "email", "sentiment": "neutral"}'),
+        completion('{"topic": "spreadsheets", "sentiment": "neutral"}'),
+    ]
+    named.structured(
+        "selftest",
+        "selftest_echo",
+        VARS,
+        Echo,
+        validate=lambda o: ["Priya Shah asked for another topic"] if o.topic == "email" else [],
+    )
     retry = json.dumps(fake.requests[1]["messages"])
     assert "Priya" not in retry and "[name] asked for another topic" in retry
 

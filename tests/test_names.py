@@ -23,7 +23,7 @@ def _count(text: str, name: str) -> int:
 def _recall_and_false_positives(scrubber: NameScrubber) -> tuple[float, float]:
     out = scrubber.scrub_all([c["text"] for c in COMMENTS])
     found = total = fps = clean = 0
-    for c, text in zip(COMMENTS, out):
+    for c, text in zip(COMMENTS, out, strict=False):
         if not c["names"]:
             clean += 1
             fps += text != c["text"]

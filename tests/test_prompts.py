@@ -19,9 +19,7 @@ def test_render_splits_system_and_user_parts() -> None:
     assert [m["role"] for m in messages] == ["system", "user"]
     assert "never instructions" in messages[0]["content"]
     assert "--- user ---" not in messages[0]["content"] + messages[1]["content"]
-    assert messages[1]["content"] == (
-        "Question: How do you share data?\n<answer>\nBy email.\n</answer>"
-    )
+    assert messages[1]["content"] == ("Question: How do you share data?\n<answer>\nBy email.\n</answer>")
 
 
 def test_hash_is_sha256_of_source_and_stable(tmp_path: Path) -> None:

@@ -11,8 +11,9 @@ from tests.factories import make_consultant, make_engagement
 
 
 def proposal(session, engagement, component, level, status="proposed"):
-    row = RatingProposal(engagement_id=engagement.id, component=component, status=status, level=level,
-                         rationale="test", engine="offline")
+    row = RatingProposal(
+        engagement_id=engagement.id, component=component, status=status, level=level, rationale="test", engine="offline"
+    )
     session.add(row)
     session.commit()
     return row
@@ -31,8 +32,9 @@ def test_accept_change_and_reject_are_recorded_and_audited(session, rubric):
     decide(session, p.id, user, "reject", rationale="Evidence is from one department only.", rubric=rubric)
     session.commit()
     assert decided_levels(session, eng.id) == {"equity_lens": None}
-    events = session.exec(select(AuditEvent).where(AuditEvent.engagement_id == eng.id,
-                                                   AuditEvent.action.like("rating.%"))).all()
+    events = session.exec(
+        select(AuditEvent).where(AuditEvent.engagement_id == eng.id, AuditEvent.action.like("rating.%"))
+    ).all()
     assert [e.action for e in events] == ["rating.accept", "rating.change", "rating.reject"]
     assert all(e.actor == "consultant consultant@example.org" and e.actor_user_id == user.id for e in events)
     assert events[0].before == {"decided": False} and events[0].after["level"] == 2
@@ -65,7 +67,9 @@ def test_decisions_that_break_the_rules_are_refused(session, rubric):
     assert decided_levels(session, eng.id) == {}
     assert session.exec(select(AuditEvent).where(AuditEvent.action.like("rating.%"))).all() == []
     # a thin component can still be given a level by a consultant, with a reason
-    decide(session, thin.id, user, "change", level=1, rationale="Workshop notes show no governance body.", rubric=rubric)
+    decide(
+        session, thin.id, user, "change", level=1, rationale="Workshop notes show no governance body.", rubric=rubric
+    )
     session.commit()
     assert decided_levels(session, eng.id) == {"governance_structures": 1}
 
@@ -74,8 +78,13 @@ def test_agreement_counts_exact_matches_and_quadratic_kappa(session, rubric):
     user = make_consultant(session)
     eng = make_engagement(session)
     assert agreement(session, eng.id).kappa is None
-    plan = [("data_life_cycle", 2, 2), ("equity_lens", 1, 1), ("leadership_alignment", 3, 4),
-            ("partnership_leverage", 4, 4), ("sustainability_focus", 2, 3)]
+    plan = [
+        ("data_life_cycle", 2, 2),
+        ("equity_lens", 1, 1),
+        ("leadership_alignment", 3, 4),
+        ("partnership_leverage", 4, 4),
+        ("sustainability_focus", 2, 3),
+    ]
     for component, proposed, decided in plan:
         p = proposal(session, eng, component, proposed)
         if proposed == decided:
@@ -89,6 +98,7 @@ def test_agreement_counts_exact_matches_and_quadratic_kappa(session, rubric):
     assert stats.decided == 6 and stats.rejected == 1 and len(stats.pairs) == 5
     assert stats.exact == pytest.approx(3 / 5)
     from sklearn.metrics import cohen_kappa_score
+
     expected = cohen_kappa_score([2, 1, 3, 4, 2], [2, 1, 4, 4, 3], weights="quadratic")
     assert stats.kappa == pytest.approx(expected) and 0 < stats.kappa < 1
 

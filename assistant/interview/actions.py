@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Optional
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -41,7 +40,7 @@ class AnswerError(ValueError):
     characters removed); None means the text as sent.
     """
 
-    def __init__(self, message: str, draft: Optional[str] = None) -> None:
+    def __init__(self, message: str, draft: str | None = None) -> None:
         super().__init__(message)
         self.draft = draft
 
@@ -54,9 +53,11 @@ class StaleAnswer(AnswerError):
 
 
 EMPTY_ANSWER = "Please type an answer, or choose “Skip” or “I don't know”."
-MOVED_ON = ("The conversation moved on in another window or device, so this answer was not saved. "
-            "The current question is shown above; your text is still in the box: send it again if it answers "
-            "this question, or change it.")
+MOVED_ON = (
+    "The conversation moved on in another window or device, so this answer was not saved. "
+    "The current question is shown above; your text is still in the box: send it again if it answers "
+    "this question, or change it."
+)
 
 
 @dataclass
@@ -65,9 +66,9 @@ class Conversation:
 
     participant: Participant
     engagement: Engagement
-    interview: Optional[Interview]
+    interview: Interview | None
     turns: list[Turn]
-    consent: Optional[Consent]
+    consent: Consent | None
 
 
 def participant_for_token(session: Session, token: str) -> Participant:
@@ -76,18 +77,23 @@ def participant_for_token(session: Session, token: str) -> Participant:
     return _usable(participant)
 
 
-def _usable(participant: Optional[Participant]) -> Participant:
+def _usable(participant: Participant | None) -> Participant:
     """``participant`` when its link may be used now; ``LinkError`` when unknown, withdrawn or expired."""
     if participant is None:
-        raise LinkError(404, "We could not find an interview for this link. Check that you copied the whole link from your invitation.")
+        raise LinkError(
+            404,
+            "We could not find an interview for this link. Check that you copied the whole link from your invitation.",
+        )
     if participant.withdrawn_at is not None:
-        raise LinkError(410, "You withdrew from this assessment, and your answers are no longer used. Thank you for your time.")
+        raise LinkError(
+            410, "You withdrew from this assessment, and your answers are no longer used. Thank you for your time."
+        )
     if participant.expires_at is not None and participant.expires_at < utcnow():
         raise LinkError(410, "This interview link has expired. Ask the person who invited you for a new one.")
     return participant
 
 
-def open_for_turn(session: Session, token: str) -> tuple[Participant, Optional[Interview], list[Turn]]:
+def open_for_turn(session: Session, token: str) -> tuple[Participant, Interview | None, list[Turn]]:
     """The participant behind a link (``LinkError`` as ``participant_for_token``), its interview and turns.
 
     What a staff turn needs and nothing more, in two queries (participant joined with interview,
@@ -119,7 +125,7 @@ def load_turns(session: Session, interview: Interview) -> list[Turn]:
     return list(session.exec(select(Turn).where(Turn.interview_id == interview.id).order_by(Turn.id)).all())
 
 
-def record_consent(session: Session, participant: Participant, given: bool, rubric: Rubric) -> Optional[Interview]:
+def record_consent(session: Session, participant: Participant, given: bool, rubric: Rubric) -> Interview | None:
     """Record consent; on yes create the interview with its plan (idempotent), on no record only that."""
     existing = session.exec(select(Interview).where(Interview.participant_id == participant.id)).first()
     if existing is not None and existing.state != "declined":
@@ -145,11 +151,19 @@ def record_consent(session: Session, participant: Participant, given: bool, rubr
     return interview
 
 
-def _assistant_turn(session: Session, interview: Interview, kind: str, text: str, step: Step, engine: str, rubric: Rubric) -> Turn:
+def _assistant_turn(
+    session: Session, interview: Interview, kind: str, text: str, step: Step, engine: str, rubric: Rubric
+) -> Turn:
     component = rubric.question(step.question_id)[0].id if step.question_id else None
     turn = Turn(
-        interview_id=interview.id, role="assistant", kind=kind, question_id=step.question_id, component=component,
-        probe_index=step.probe_index if kind == "probe" else 0, text=text, engine=engine,
+        interview_id=interview.id,
+        role="assistant",
+        kind=kind,
+        question_id=step.question_id,
+        component=component,
+        probe_index=step.probe_index if kind == "probe" else 0,
+        text=text,
+        engine=engine,
     )
     session.add(turn)
     session.flush()
@@ -160,10 +174,10 @@ def advance(
     session: Session,
     interview: Interview,
     rubric: Rubric,
-    prober: Optional[Prober] = None,
-    relatedness: Optional[Callable[[str, str], float]] = None,
+    prober: Prober | None = None,
+    relatedness: Callable[[str, str], float] | None = None,
     max_probes: int = 2,
-    turns: Optional[list[Turn]] = None,
+    turns: list[Turn] | None = None,
 ) -> list[Turn]:
     """Write the interviewer's next message(s) after the latest staff turn; returns the new turns.
 
@@ -193,7 +207,9 @@ def advance(
                 ack = "No problem, let's move on."
             elif last_staff.kind == "dont_know":
                 ack = "That's fine, thank you for saying so."
-            new.append(_assistant_turn(session, interview, "ack", ack, Step("ack", last_staff.question_id), "offline", rubric))
+            new.append(
+                _assistant_turn(session, interview, "ack", ack, Step("ack", last_staff.question_id), "offline", rubric)
+            )
         if step.kind == "ask":
             _, question = rubric.question(step.question_id)
             new.append(_assistant_turn(session, interview, "question", question.text, step, "offline", rubric))
@@ -207,7 +223,7 @@ def advance(
     return new
 
 
-def _existing(session: Session, interview: Interview, client_turn_id: str) -> Optional[Turn]:
+def _existing(session: Session, interview: Interview, client_turn_id: str) -> Turn | None:
     return session.exec(
         select(Turn).where(Turn.interview_id == interview.id, Turn.client_turn_id == client_turn_id)
     ).first()
@@ -245,8 +261,8 @@ def respond(
     text: str,
     client_turn_id: str,
     max_chars: int,
-    turns: Optional[list[Turn]] = None,
-    prompt_id: Optional[int] = None,
+    turns: list[Turn] | None = None,
+    prompt_id: int | None = None,
 ) -> tuple[Turn, bool]:
     """Store the staff member's response to the current question; returns (turn, created).
 
@@ -279,8 +295,14 @@ def respond(
         raise StaleAnswer(MOVED_ON)
     comp, _ = rubric.question(step.question_id)
     turn = Turn(
-        interview_id=interview.id, role="staff", kind=kind, question_id=step.question_id, component=comp.id,
-        probe_index=step.probe_index, text=text, client_turn_id=client_turn_id,
+        interview_id=interview.id,
+        role="staff",
+        kind=kind,
+        question_id=step.question_id,
+        component=comp.id,
+        probe_index=step.probe_index,
+        text=text,
+        client_turn_id=client_turn_id,
     )
     session.add(turn)
     try:
@@ -325,8 +347,15 @@ def edit(
     else:
         text = ""
     turn = Turn(
-        interview_id=interview.id, role="staff", kind=kind, question_id=latest.question_id, component=latest.component,
-        probe_index=latest.probe_index, text=text, client_turn_id=client_turn_id, supersedes_id=latest.id,
+        interview_id=interview.id,
+        role="staff",
+        kind=kind,
+        question_id=latest.question_id,
+        component=latest.component,
+        probe_index=latest.probe_index,
+        text=text,
+        client_turn_id=client_turn_id,
+        supersedes_id=latest.id,
     )
     session.add(turn)
     session.flush()
@@ -352,8 +381,13 @@ def submit(session: Session, interview: Interview, participant: Participant) -> 
     interview.submitted_at = interview.updated_at = utcnow()
     session.add(interview)
     audit(
-        session, "interview.submit", actor=f"participant P-{participant.id}", engagement_id=participant.engagement_id,
-        entity=f"interview:{interview.id}", before={"state": before}, after={"state": "submitted"},
+        session,
+        "interview.submit",
+        actor=f"participant P-{participant.id}",
+        engagement_id=participant.engagement_id,
+        entity=f"interview:{interview.id}",
+        before={"state": before},
+        after={"state": "submitted"},
     )
     session.commit()
 
@@ -368,14 +402,18 @@ def set_quote_consent(session: Session, participant: Participant, allowed: bool)
     participant.quote_consent = allowed
     session.add(participant)
     audit(
-        session, "participant.quote_consent", actor=f"participant P-{participant.id}",
-        engagement_id=participant.engagement_id, entity=f"participant:{participant.id}",
-        before={"quote_consent": before}, after={"quote_consent": allowed},
+        session,
+        "participant.quote_consent",
+        actor=f"participant P-{participant.id}",
+        engagement_id=participant.engagement_id,
+        entity=f"participant:{participant.id}",
+        before={"quote_consent": before},
+        after={"quote_consent": allowed},
     )
     session.commit()
 
 
-def withdraw(session: Session, participant: Participant, interview: Optional[Interview]) -> None:
+def withdraw(session: Session, participant: Participant, interview: Interview | None) -> None:
     """Withdraw: the participant's answers leave all later synthesis (segments deactivated now)."""
     participant.withdrawn_at = utcnow()
     session.add(participant)
@@ -388,8 +426,13 @@ def withdraw(session: Session, participant: Participant, interview: Optional[Int
         seg.active = False
         session.add(seg)
     audit(
-        session, "participant.withdraw", actor=f"participant P-{participant.id}", engagement_id=participant.engagement_id,
-        entity=f"participant:{participant.id}", before={"state": before}, after={"state": "withdrawn"},
+        session,
+        "participant.withdraw",
+        actor=f"participant P-{participant.id}",
+        engagement_id=participant.engagement_id,
+        entity=f"participant:{participant.id}",
+        before={"state": before},
+        after={"state": "withdrawn"},
     )
     session.commit()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Optional
+from typing import Literal
 
 from assistant.interview.decide import Reason, judge, words
 from assistant.models import Turn
@@ -27,9 +27,9 @@ class Step:
     """The next thing the interviewer must do."""
 
     kind: StepKind
-    question_id: Optional[str] = None
+    question_id: str | None = None
     probe_index: int = 0  # for "await": which prompt the answer responds to; for "probe": the probe number
-    reason: Optional[Reason] = None
+    reason: Reason | None = None
     instruction: bool = False  # the answer was an instruction aimed at the assistant: redirect, never obey
 
 
@@ -92,7 +92,7 @@ def next_step(
     turns: Sequence[Turn],
     rubric: Rubric,
     max_probes: int = 2,
-    relatedness: Optional[Callable[[str, str], float]] = None,
+    relatedness: Callable[[str, str], float] | None = None,
 ) -> Step:
     """The interviewer's next step, from the plan and the conversation so far."""
     flow = [t for t in turns if not (t.role == "staff" and t.supersedes_id is not None)]
@@ -117,7 +117,7 @@ def next_step(
     return Step("done")
 
 
-def current_prompt(turns: Sequence[Turn]) -> Optional[Turn]:
+def current_prompt(turns: Sequence[Turn]) -> Turn | None:
     """The interviewer's latest question or follow-up: what an answer sent now replies to (None before the first)."""
     return next((t for t in reversed(turns) if t.role == "assistant" and t.kind in ("question", "probe")), None)
 
@@ -127,7 +127,7 @@ def relatedness_pair(
     turns: Sequence[Turn],
     rubric: Rubric,
     max_probes: int = 2,
-) -> Optional[tuple[str, str]]:
+) -> tuple[str, str] | None:
     """The first (answer, text) pair whose relatedness ``next_step`` would score now, or None.
 
     Lets a caller run the embedding model on the answer before it takes any database lock (the

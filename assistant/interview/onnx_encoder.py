@@ -54,10 +54,12 @@ def export(model_dir: Path, cache_dir: Path, quantize: bool = True) -> Path:
             super().__init__()
             self.bert = bert
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                    token_type_ids: torch.Tensor) -> torch.Tensor:
-            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                             token_type_ids=token_type_ids).last_hidden_state
+        def forward(
+            self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
+        ) -> torch.Tensor:
+            return self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     model = Wrapped().eval()
     fp32 = cache_dir / f"minilm-{_model_key(model_dir)}-fp32.onnx"
@@ -66,11 +68,15 @@ def export(model_dir: Path, cache_dir: Path, quantize: bool = True) -> Path:
         ids = torch.ones((1, 8), dtype=torch.long)
         with torch.no_grad():
             torch.onnx.export(
-                model, (ids, ids, torch.zeros_like(ids)), str(tmp),
-                input_names=["input_ids", "attention_mask", "token_type_ids"], output_names=["last_hidden_state"],
+                model,
+                (ids, ids, torch.zeros_like(ids)),
+                str(tmp),
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["last_hidden_state"],
                 dynamic_axes={n: {0: "batch", 1: "seq"} for n in ("input_ids", "attention_mask", "token_type_ids")}
                 | {"last_hidden_state": {0: "batch", 1: "seq"}},
-                opset_version=17, dynamo=False,
+                opset_version=17,
+                dynamo=False,
             )
         tmp.replace(fp32)
     if quantize:
@@ -85,8 +91,9 @@ def export(model_dir: Path, cache_dir: Path, quantize: bool = True) -> Path:
 class OnnxEncoder:
     """``encode(texts) -> (n, dim)`` unit vectors from the ONNX export of a sentence-transformers folder."""
 
-    def __init__(self, model: str, cache_dir: Path, quantize: bool = True,
-                 max_seq_length: int = MAX_SEQ_LENGTH) -> None:
+    def __init__(
+        self, model: str, cache_dir: Path, quantize: bool = True, max_seq_length: int = MAX_SEQ_LENGTH
+    ) -> None:
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
@@ -108,8 +115,9 @@ class OnnxEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_seq_length,
-                               return_tensors="np")
+        batch = self.tokenizer(
+            list(texts), padding=True, truncation=True, max_length=self.max_seq_length, return_tensors="np"
+        )
         feeds = {k: batch[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")}
         (hidden,) = self.session.run(None, feeds)
         mask = feeds["attention_mask"][..., None].astype(np.float32)

@@ -56,8 +56,18 @@ def decide_all(inputs: list[ProbeInput], rubric: Rubric, relate: Relate | None, 
     out = []
     for i, item in enumerate(inputs):
         try:
-            out.append(decide(rubric, item.role_level, item.component, item.question, item.follow_up, item.answer,
-                              relate, max_probes))
+            out.append(
+                decide(
+                    rubric,
+                    item.role_level,
+                    item.component,
+                    item.question,
+                    item.follow_up,
+                    item.answer,
+                    relate,
+                    max_probes,
+                )
+            )
         except ValueError as exc:
             raise ValueError(f"item {i}: {exc}") from None
     return out

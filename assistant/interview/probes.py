@@ -6,9 +6,12 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.rubric import Question, Rubric
+
+if TYPE_CHECKING:
+    from assistant.llm import LLMClient
 
 log = logging.getLogger("dm3.interview")
 
@@ -86,7 +89,7 @@ def check_probe_text(text: str) -> list[str]:
 class LLMProber:
     """Probes written by the LLM from ``prompts/interview_probe.j2``; offline probe on any failure."""
 
-    def __init__(self, llm, rubric: Rubric, engagement_id: Optional[int] = None) -> None:  # noqa: ANN001
+    def __init__(self, llm: LLMClient, rubric: Rubric, engagement_id: int | None = None) -> None:
         self.llm = llm
         self.offline = OfflineProber(rubric)
         self.engagement_id = engagement_id

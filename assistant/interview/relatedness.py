@@ -80,8 +80,7 @@ def answer_encoder(model: str, batch_size: int, encoder: str, cache_dir: Path) -
 class LazyRelatedness:
     """Loads the model in the background at start-up; the first answer waits for it if needed."""
 
-    def __init__(self, model: str, batch_size: int = 64, encoder: str = "torch",
-                 cache_dir: Path | None = None) -> None:
+    def __init__(self, model: str, batch_size: int = 64, encoder: str = "torch", cache_dir: Path | None = None) -> None:
         self._model, self._batch = model, batch_size
         self._encoder, self._cache_dir = encoder, cache_dir or Path("./var/models")
         self._ready = threading.Event()

@@ -1,14 +1,13 @@
 """Alembic environment: the metadata is ``assistant.models``; the URL comes from the caller."""
 
 from alembic import context
-from sqlmodel import SQLModel
 
-from assistant import models  # noqa: F401  (registers the tables)
+from assistant import models
 from assistant.config import get_settings
 from assistant.db import make_engine
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = models.SQLModel.metadata  # importing the models registers every table
 
 
 def _url() -> str:

@@ -77,7 +77,7 @@ def screen(items: Sequence[EvidenceItem]) -> tuple[list[Screened], list[str]]:
         view_parts: list[str] = []
         flagged, cursor = 0, 0
         for span in split_sentences(item.text):
-            view_parts.append(item.text[cursor:span.start])
+            view_parts.append(item.text[cursor : span.start])
             if is_instruction(span.text):
                 flagged += 1
                 view_parts.append(REMOVED)

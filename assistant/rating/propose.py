@@ -71,8 +71,14 @@ def original_quote(quote: str, text: str) -> str:
     return quote
 
 
-def to_proposal(reply: LLMRating, component: str, items: Sequence[EvidenceItem], engine: str,
-                prompt_version: str, excluded: list[str]) -> Proposal:
+def to_proposal(
+    reply: LLMRating,
+    component: str,
+    items: Sequence[EvidenceItem],
+    engine: str,
+    prompt_version: str,
+    excluded: list[str],
+) -> Proposal:
     """A ``Proposal`` from the model's reply: quotes mapped back to the stored text, status from the
     level, every count from the cited segments (what the model must not be trusted to count): an
     indicator's evidence is what it cites."""
@@ -80,14 +86,21 @@ def to_proposal(reply: LLMRating, component: str, items: Sequence[EvidenceItem],
     indicators = []
     for ind in reply.indicators:
         citations = [
-            Citation(segment_id=c.segment_id,
-                     quote=original_quote(c.quote, by_id[c.segment_id].text) if c.segment_id in by_id else c.quote)
+            Citation(
+                segment_id=c.segment_id,
+                quote=original_quote(c.quote, by_id[c.segment_id].text) if c.segment_id in by_id else c.quote,
+            )
             for c in ind.citations
         ]
-        indicators.append(IndicatorResult(
-            indicator_id=ind.indicator_id, judgment=ind.judgment, evidence_level=ind.evidence_level,
-            segment_ids=list(dict.fromkeys(c.segment_id for c in citations)), citations=citations,
-        ))
+        indicators.append(
+            IndicatorResult(
+                indicator_id=ind.indicator_id,
+                judgment=ind.judgment,
+                evidence_level=ind.evidence_level,
+                segment_ids=list(dict.fromkeys(c.segment_id for c in citations)),
+                citations=citations,
+            )
+        )
     seen, all_citations = set(), []
     for c in (c for ind in indicators for c in ind.citations):
         if (c.segment_id, c.quote) not in seen:
@@ -111,8 +124,7 @@ def to_proposal(reply: LLMRating, component: str, items: Sequence[EvidenceItem],
 class LLMRater:
     """Rates one component at a time through an ``LLMClient`` (whose redactor knows the names)."""
 
-    def __init__(self, llm: LLMClient, rubric: Rubric, engagement_id: int | None = None,
-                 max_tokens: int = 900) -> None:
+    def __init__(self, llm: LLMClient, rubric: Rubric, engagement_id: int | None = None, max_tokens: int = 900) -> None:
         self.llm = llm
         self.rubric = rubric
         self.engagement_id = engagement_id
@@ -139,11 +151,20 @@ class LLMRater:
             "rule": self.rubric.rule_for(component_id),
             "minimum": self.rubric.minimum_for(component_id),
             "groups": [
-                {"theme": theme, "participants": len({i.participant for i in members}), "segments": [
-                    {"id": i.id, "participant": labels[i.participant], "role_level": i.role_level,
-                     "department": i.department, "text": views[i.id]}
-                    for i in members
-                ]}
+                {
+                    "theme": theme,
+                    "participants": len({i.participant for i in members}),
+                    "segments": [
+                        {
+                            "id": i.id,
+                            "participant": labels[i.participant],
+                            "role_level": i.role_level,
+                            "department": i.department,
+                            "text": views[i.id],
+                        }
+                        for i in members
+                    ],
+                }
                 for theme, members in groups.items()
             ],
             "themes": sum(1 for theme in groups if theme is not None),
@@ -162,10 +183,14 @@ class LLMRater:
         if reason:
             comp = self.rubric.component(component_id)
             return Proposal(
-                component=component_id, status=INSUFFICIENT, engine=self.engine, prompt_version=version,
+                component=component_id,
+                status=INSUFFICIENT,
+                engine=self.engine,
+                prompt_version=version,
                 rationale=reason + " (decided by the rubric minimum; the model was not asked)",
                 indicators=[IndicatorResult(indicator_id=i.id, judgment="no_evidence") for i in comp.indicators],
-                voice_mix=voice_mix(usable_items, []), excluded=excluded,
+                voice_mix=voice_mix(usable_items, []),
+                excluded=excluded,
             )
         views = {s.item.id: s.view for s in usable}
 
@@ -175,14 +200,23 @@ class LLMRater:
 
         try:
             reply = self.llm.structured(
-                TASK, PROMPT, self.variables(component_id, usable_items, views), output=LLMRating,
-                validate=check, engagement_id=self.engagement_id, max_tokens=self.max_tokens,
+                TASK,
+                PROMPT,
+                self.variables(component_id, usable_items, views),
+                output=LLMRating,
+                validate=check,
+                engagement_id=self.engagement_id,
+                max_tokens=self.max_tokens,
             )
         except LLMFailed as exc:
             return Proposal(
-                component=component_id, status=FAILED, engine=self.engine, prompt_version=version,
+                component=component_id,
+                status=FAILED,
+                engine=self.engine,
+                prompt_version=version,
                 error=exc.reason[:2000],
                 rationale=f"The model gave no acceptable proposal after {exc.attempts} attempt(s): {exc.reason[:500]}",
-                voice_mix=voice_mix(usable_items, []), excluded=excluded,
+                voice_mix=voice_mix(usable_items, []),
+                excluded=excluded,
             )
         return to_proposal(reply, component_id, usable_items, self.engine, version, excluded)

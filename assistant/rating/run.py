@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Optional
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
@@ -27,51 +26,70 @@ from assistant.rubric import COMPONENT_IDS
 
 def load_evidence(session: Session, engagement_id: int) -> dict[str, list[EvidenceItem]]:
     """{component: evidence items} for an engagement: active segments of participants who have not
-    withdrawn and are not flagged (``assistant.duplicates``) unless accepted, in id order, each with its department, role level and (if clustered) theme label."""
+    withdrawn and are not flagged (``assistant.duplicates``) unless accepted, in id order, each with its
+    department, role level and (if clustered) theme label."""
     rows = session.exec(
         select(Segment, Participant)
         .join(Participant, Participant.id == Segment.participant_id)
         .where(
             Segment.engagement_id == engagement_id,
-            Segment.active == True,  # noqa: E712
-            Participant.withdrawn_at == None,  # noqa: E711
+            col(Segment.active).is_(True),
+            col(Participant.withdrawn_at).is_(None),
             # near-duplicate open-link answers count only once a consultant accepted them
             or_(Participant.flag == "", col(Participant.flag_accepted_at).is_not(None)),
         )
         .order_by(Segment.id)
     ).all()
-    themes = dict(session.exec(
-        select(ThemeMember.segment_id, Theme.label)
-        .join(Theme, Theme.id == ThemeMember.theme_id)
-        .where(Theme.engagement_id == engagement_id, Theme.archived == False)  # noqa: E712
-    ).all())
+    themes = dict(
+        session.exec(
+            select(ThemeMember.segment_id, Theme.label)
+            .join(Theme, Theme.id == ThemeMember.theme_id)
+            .where(Theme.engagement_id == engagement_id, col(Theme.archived).is_(False))
+        ).all()
+    )
     out: dict[str, list[EvidenceItem]] = defaultdict(list)
     for seg, person in rows:
         if not seg.text.strip():
             continue
-        out[seg.component].append(EvidenceItem(
-            id=segment_ref(seg.id), participant=f"P-{person.id}", text=seg.text,
-            department=person.department, role_level=person.role_level, theme=themes.get(seg.id),
-        ))
+        out[seg.component].append(
+            EvidenceItem(
+                id=segment_ref(seg.id),
+                participant=f"P-{person.id}",
+                text=seg.text,
+                department=person.department,
+                role_level=person.role_level,
+                theme=themes.get(seg.id),
+            )
+        )
     return dict(out)
 
 
-def store_proposal(session: Session, engagement_id: int, proposal: Proposal, run_id: Optional[int]) -> RatingProposal:
+def store_proposal(session: Session, engagement_id: int, proposal: Proposal, run_id: int | None) -> RatingProposal:
     """Add ``proposal`` as the component's current RatingProposal, marking older ones superseded."""
-    for old in session.exec(select(RatingProposal).where(
-        RatingProposal.engagement_id == engagement_id,
-        RatingProposal.component == proposal.component,
-        RatingProposal.superseded == False,  # noqa: E712
-    )).all():
+    for old in session.exec(
+        select(RatingProposal).where(
+            RatingProposal.engagement_id == engagement_id,
+            RatingProposal.component == proposal.component,
+            col(RatingProposal.superseded).is_(False),
+        )
+    ).all():
         old.superseded = True
         session.add(old)
     data = proposal.model_dump(mode="json")
     row = RatingProposal(
-        engagement_id=engagement_id, component=proposal.component, status=proposal.status,
-        level=proposal.level, indicators=data["indicators"], citations=data["citations"],
-        rationale=proposal.rationale, confidence=proposal.confidence,
+        engagement_id=engagement_id,
+        component=proposal.component,
+        status=proposal.status,
+        level=proposal.level,
+        indicators=data["indicators"],
+        citations=data["citations"],
+        rationale=proposal.rationale,
+        confidence=proposal.confidence,
         voice_mix={**data["voice_mix"], "excluded": data["excluded"]},
-        engine=proposal.engine, prompt_version=proposal.prompt_version, error=proposal.error, run_id=run_id,
+        engine=proposal.engine,
+        prompt_version=proposal.prompt_version,
+        error=proposal.error,
+        run_id=run_id,
     )
     session.add(row)
     return row
@@ -82,8 +100,8 @@ def propose_for_engagement(
     engagement_id: int,
     rater: Rater,
     components: Iterable[str] = COMPONENT_IDS,
-    started_by: Optional[int] = None,
-    run_id: Optional[int] = None,
+    started_by: int | None = None,
+    run_id: int | None = None,
 ) -> list[RatingProposal]:
     """Rate ``components`` of an engagement with ``rater`` (from the engine seam,
     ``assistant.engines.engines_for(...).rater``); returns the new RatingProposal rows (one per component).
@@ -98,8 +116,9 @@ def propose_for_engagement(
     with Session(db_engine, expire_on_commit=False) as session:
         if session.get(Engagement, engagement_id) is None:
             raise ValueError(f"no engagement with id {engagement_id}; list them in the web app or create one")
-    with track_run(db_engine, engagement_id, "rating", run_id=run_id, started_by=started_by,
-                   message="rating components") as run:
+    with track_run(
+        db_engine, engagement_id, "rating", run_id=run_id, started_by=started_by, message="rating components"
+    ) as run:
         with Session(db_engine, expire_on_commit=False) as session:
             flag_near_duplicates(session, engagement_id)
             session.commit()
@@ -116,8 +135,10 @@ def propose_for_engagement(
                 session.refresh(r)
         message = f"{sum(p.status == 'proposed' for p in proposals)} of {len(proposals)} components rated"
         if left_out:
-            message += (f"; {left_out} open-link participant(s) with near-duplicate answers left out until "
-                        "accepted on the Set-up and progress page")
+            message += (
+                f"; {left_out} open-link participant(s) with near-duplicate answers left out until "
+                "accepted on the Set-up and progress page"
+            )
         run.done(
             stats={
                 "engine": proposals[0].engine if proposals else "",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal, Optional, Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -30,7 +30,7 @@ def segment_ref(segment_id: int) -> str:
     return f"E-{segment_id}"
 
 
-def segment_pk(ref: str) -> Optional[int]:
+def segment_pk(ref: str) -> int | None:
     """The database id behind a citation id ``E-12`` (None when ``ref`` is not of that form)."""
     match = _SEGMENT_ID.match(ref.strip())
     return int(match.group(1)) if match else None
@@ -44,7 +44,7 @@ class EvidenceItem(BaseModel):
     text: str
     department: str = ""
     role_level: str = ""
-    theme: Optional[str] = None
+    theme: str | None = None
 
 
 class Citation(BaseModel):
@@ -74,7 +74,7 @@ class Split(BaseModel):
     sides: list[Side]
     followed: int
     why: str
-    if_sides: list[Optional[int]] = Field(default_factory=list)
+    if_sides: list[int | None] = Field(default_factory=list)
 
 
 class IndicatorResult(BaseModel):
@@ -86,13 +86,13 @@ class IndicatorResult(BaseModel):
 
     indicator_id: str
     judgment: Judgment
-    evidence_level: Optional[int] = None
+    evidence_level: int | None = None
     segment_ids: list[str] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     note: str = ""
     participants: int = 0
     segments: int = 0
-    split: Optional[Split] = None
+    split: Split | None = None
 
 
 class VoiceMix(BaseModel):
@@ -112,22 +112,34 @@ class Proposal(BaseModel):
 
     component: str
     status: Status
-    level: Optional[int] = None
+    level: int | None = None
     indicators: list[IndicatorResult] = Field(default_factory=list)
     citations: list[Citation] = Field(default_factory=list)
     rationale: str = ""
     confidence: float = 0.0
     voice_mix: VoiceMix = Field(default_factory=VoiceMix)
     engine: str = "offline"
-    prompt_version: Optional[str] = None
-    error: Optional[str] = None
+    prompt_version: str | None = None
+    error: str | None = None
     excluded: list[str] = Field(default_factory=list)  # segment ids screened out (instructions to the rater)
 
     def file_dict(self) -> dict:
         """The ``dm3 rate-evidence`` output shape (status, level, indicators, citations, rationale, ...)."""
         data = self.model_dump(mode="json")
-        order = ["status", "level", "indicators", "citations", "rationale", "component", "confidence",
-                 "voice_mix", "engine", "prompt_version", "error", "excluded"]
+        order = [
+            "status",
+            "level",
+            "indicators",
+            "citations",
+            "rationale",
+            "component",
+            "confidence",
+            "voice_mix",
+            "engine",
+            "prompt_version",
+            "error",
+            "excluded",
+        ]
         return {key: data[key] for key in order}
 
 
@@ -136,14 +148,16 @@ class Proposal(BaseModel):
 
 class LLMIndicator(BaseModel):
     indicator_id: str
-    evidence_level: Optional[int] = Field(description="1-5 from the indicator's level descriptions, null when no segment speaks to it")
+    evidence_level: int | None = Field(
+        description="1-5 from the indicator's level descriptions, null when no segment speaks to it"
+    )
     judgment: Judgment
     citations: list[Citation]
 
 
 class LLMRating(BaseModel):
     indicators: list[LLMIndicator]
-    level: Optional[int] = Field(description="the component level the rule gives, null when the rule gives none")
+    level: int | None = Field(description="the component level the rule gives, null when the rule gives none")
     rationale: str
     confidence: float
 

@@ -55,8 +55,7 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
     for ind in proposal.indicators:
         if ind.indicator_id not in known_indicators:
             errors.append(
-                f"indicator '{ind.indicator_id}' is not in component '{component.id}'; "
-                f"use only {known_indicators}"
+                f"indicator '{ind.indicator_id}' is not in component '{component.id}'; use only {known_indicators}"
             )
             continue
         if ind.indicator_id in seen:
@@ -64,7 +63,9 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
         seen.add(ind.indicator_id)
     missing = [i for i in known_indicators if i not in seen]
     if missing:
-        errors.append(f"indicator(s) {missing} are missing; list every indicator (no_evidence when nothing speaks to it)")
+        errors.append(
+            f"indicator(s) {missing} are missing; list every indicator (no_evidence when nothing speaks to it)"
+        )
 
     cited_people: set[str] = set()
     all_citations = [(ind.indicator_id, c) for ind in proposal.indicators for c in ind.citations]
@@ -72,20 +73,28 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
     for where, cite in all_citations:
         item = by_id.get(cite.segment_id)
         if item is None:
-            errors.append(f"{where}: segment '{cite.segment_id}' does not exist in the evidence for this component; cite only the ids given")
+            errors.append(
+                f"{where}: segment '{cite.segment_id}' does not exist in the evidence for this component; "
+                "cite only the ids given"
+            )
             continue
         quote = cite.quote
         if not quote.strip() or quote not in item.text:
             errors.append(
-                f"{where}: the quote \"{_short(quote)}\" is not a verbatim part of segment {cite.segment_id}; "
+                f'{where}: the quote "{_short(quote)}" is not a verbatim part of segment {cite.segment_id}; '
                 "copy the words exactly as they appear"
             )
             continue
         if len(quote.strip()) < MIN_QUOTE_CHARS and quote.strip() != item.text.strip():
-            errors.append(f"{where}: the quote \"{quote}\" from {cite.segment_id} is too short to show anything; quote a whole phrase")
+            errors.append(
+                f'{where}: the quote "{quote}" from {cite.segment_id} is too short to show anything; '
+                "quote a whole phrase"
+            )
             continue
         if is_instruction(quote):
-            errors.append(f"{where}: the quote from {cite.segment_id} is an instruction to the rater, not evidence of practice")
+            errors.append(
+                f"{where}: the quote from {cite.segment_id} is an instruction to the rater, not evidence of practice"
+            )
             continue
         cited_people.add(item.participant)
     cited_under: dict[tuple[str, str], list[str]] = {}
@@ -95,7 +104,7 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
     for (sid, quote), where in cited_under.items():
         if len(where) > MAX_INDICATORS_PER_QUOTE:
             errors.append(
-                f"the quote \"{_short(quote)}\" from {sid} is cited under {len(where)} indicators ({', '.join(where)}); "
+                f'the quote "{_short(quote)}" from {sid} is cited under {len(where)} indicators ({", ".join(where)}); '
                 f"cite a quote only under the indicator it speaks to (at most {MAX_INDICATORS_PER_QUOTE}, when it is "
                 "the strongest evidence of both)"
             )
@@ -114,7 +123,10 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
             continue
         if lvl is None:
             if ind.citations or ind.segment_ids:
-                errors.append(f"{ind.indicator_id}: cites segments but has no evidence level; give a level 1-5 or drop the citations")
+                errors.append(
+                    f"{ind.indicator_id}: cites segments but has no evidence level; "
+                    "give a level 1-5 or drop the citations"
+                )
         elif not ind.citations and not ind.segment_ids:
             errors.append(f"{ind.indicator_id}: evidence level {lvl} cites no segment; cite the evidence or use null")
         evidence_levels[ind.indicator_id] = lvl

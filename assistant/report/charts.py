@@ -11,21 +11,22 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 import matplotlib
 from matplotlib.figure import Figure  # used without pyplot: no global figure state, safe in worker threads
 
 from assistant.charts import PALETTE
 
-matplotlib.rcParams.update({"font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "none", "svg.hashsalt": "dm3"})
+matplotlib.rcParams.update(
+    {"font.family": "DejaVu Sans", "font.size": 9, "svg.fonttype": "none", "svg.hashsalt": "dm3"}
+)
 
 
 @dataclass(frozen=True)
 class ProfileRow:
     component: str
-    decided: Optional[int]  # None: awaiting review
-    target: Optional[int]
+    decided: int | None  # None: awaiting review
+    target: int | None
 
 
 @dataclass(frozen=True)
@@ -43,17 +44,31 @@ def profile_figure(rows: list[ProfileRow], level_names: list[str]) -> Figure:
     fig = Figure(figsize=(7.0, 0.45 * len(rows) + 1.1), dpi=150)
     ax = fig.add_subplot()
     ys = list(range(len(rows)))[::-1]
-    for y, row in zip(ys, rows):
+    for y, row in zip(ys, rows, strict=False):
         ax.plot([1, 5], [y, y], color="#eef1f6", linewidth=7, solid_capstyle="round", zorder=1)
         if row.decided is None:
             ax.text(3, y, "awaiting review", ha="center", va="center", color="#666", style="italic", zorder=3)
             continue
         if row.target is not None and row.target > row.decided:
-            ax.annotate("", xy=(row.target, y), xytext=(row.decided, y),
-                        arrowprops={"arrowstyle": "->", "color": PALETTE[1], "lw": 1.5}, zorder=2)
+            ax.annotate(
+                "",
+                xy=(row.target, y),
+                xytext=(row.decided, y),
+                arrowprops={"arrowstyle": "->", "color": PALETTE[1], "lw": 1.5},
+                zorder=2,
+            )
         if row.target is not None:
-            ax.scatter([row.target], [y], marker="D", s=70, facecolors="white", edgecolors=PALETTE[5], linewidths=1.8,
-                       zorder=4, label="target")
+            ax.scatter(
+                [row.target],
+                [y],
+                marker="D",
+                s=70,
+                facecolors="white",
+                edgecolors=PALETTE[5],
+                linewidths=1.8,
+                zorder=4,
+                label="target",
+            )
         ax.scatter([row.decided], [y], marker="s", s=60, color=PALETTE[2], zorder=5, label="decided")
     ax.set_yticks(ys, [r.component for r in rows])
     ax.set_xticks(range(1, 6), [f"{i}\n{name}" for i, name in enumerate(level_names, start=1)])
@@ -62,28 +77,43 @@ def profile_figure(rows: list[ProfileRow], level_names: list[str]) -> Figure:
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     handles, labels = ax.get_legend_handles_labels()
-    unique = dict(zip(labels, handles))
+    unique = dict(zip(labels, handles, strict=False))
     if unique:
         ax.legend(unique.values(), unique.keys(), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     fig.tight_layout()
     return fig
 
 
-def timeline_figure(components: list[str], bars: list[TimelineBar], horizon: int,
-                    phase_edges: list[int]) -> Figure:
+def timeline_figure(components: list[str], bars: list[TimelineBar], horizon: int, phase_edges: list[int]) -> Figure:
     """Activities per component and phase as bars across the months of the horizon (a Gantt-style
     view); work beyond the horizon is hatched past its end. Each bar is labelled with its count."""
     fig = Figure(figsize=(7.0, 0.45 * len(components) + 1.2), dpi=150)
     ax = fig.add_subplot()
-    ys = {name: y for y, name in zip(range(len(components))[::-1], components)}
+    ys = {name: y for y, name in zip(range(len(components))[::-1], components, strict=False)}
     colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(components)}
     beyond_end = horizon + max(6, horizon // 4)
     for bar in bars:
         end = beyond_end if bar.beyond else bar.end
-        ax.barh(ys[bar.component], end - bar.start, left=bar.start, height=0.6, color=colours[bar.component],
-                alpha=0.35 if bar.beyond else 0.85, hatch="//" if bar.beyond else None, edgecolor="white")
-        ax.text((bar.start + end) / 2, ys[bar.component], str(bar.count), ha="center", va="center",
-                color="#111", fontsize=9, fontweight="bold")
+        ax.barh(
+            ys[bar.component],
+            end - bar.start,
+            left=bar.start,
+            height=0.6,
+            color=colours[bar.component],
+            alpha=0.35 if bar.beyond else 0.85,
+            hatch="//" if bar.beyond else None,
+            edgecolor="white",
+        )
+        ax.text(
+            (bar.start + end) / 2,
+            ys[bar.component],
+            str(bar.count),
+            ha="center",
+            va="center",
+            color="#111",
+            fontsize=9,
+            fontweight="bold",
+        )
     for edge in phase_edges:
         ax.axvline(edge, color="#999", linewidth=0.8, linestyle="--", zorder=0)
     ax.axvline(horizon, color="#333", linewidth=1.0, zorder=0)
@@ -105,7 +135,7 @@ def to_svg(fig: Figure, title: str = "", prefix: str = "c") -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Title": title or None})
     svg = buf.getvalue()
-    svg = svg[svg.find("<svg"):]
+    svg = svg[svg.find("<svg") :]
     ids = set(re.findall(r'\bid="([^"]+)"', svg))
     if ids:
         names = "|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True))

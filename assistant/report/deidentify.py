@@ -26,8 +26,9 @@ def engagement_names(session: Session, engagement: Engagement) -> list[str]:
     """Names that must not appear in a report: the roster names and the names in invite emails
     ("maria.lopez@city.gov" gives "Maria" and "Lopez")."""
     names = [str(n) for n in engagement.settings.get("roster_names", []) if str(n).strip()]
-    emails = session.exec(select(Participant.email).where(Participant.engagement_id == engagement.id,
-                                                          col(Participant.email).is_not(None))).all()
+    emails = session.exec(
+        select(Participant.email).where(Participant.engagement_id == engagement.id, col(Participant.email).is_not(None))
+    ).all()
     for email in emails:
         local = str(email).split("@", 1)[0]
         parts = [p for p in re.split(r"[._\-+0-9]+", local) if len(p) >= 3 and p.isalpha()]
@@ -49,8 +50,14 @@ def quotable(session: Session, engagement_id: int, segment_ids: Iterable[int]) -
     if not ids:
         return {}
     rows = session.exec(
-        select(Segment).join(Participant, Participant.id == Segment.participant_id)
-        .where(col(Segment.id).in_(ids), Segment.engagement_id == engagement_id, col(Segment.active).is_(True),
-               col(Participant.quote_consent).is_(True), col(Participant.withdrawn_at).is_(None))
+        select(Segment)
+        .join(Participant, Participant.id == Segment.participant_id)
+        .where(
+            col(Segment.id).in_(ids),
+            Segment.engagement_id == engagement_id,
+            col(Segment.active).is_(True),
+            col(Participant.quote_consent).is_(True),
+            col(Participant.withdrawn_at).is_(None),
+        )
     ).all()
     return {s.id: s for s in rows}

@@ -16,7 +16,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Optional, Union
 
 from sqlmodel import Session, col, select
 
@@ -40,7 +39,7 @@ from assistant.roadmap.targets import horizon_of, phases_for, target_rows
 from assistant.rubric import Rubric
 from assistant.synthesis.breakdown import suppress
 
-Cell = Union[int, str]
+Cell = int | str
 WITHHELD = "[quote withheld]"
 TOP_THEMES = 3
 QUOTES_PER_THEME = 2
@@ -65,9 +64,9 @@ class ComponentSection:
     id: str
     name: str
     description: str
-    decided: Optional[int]
+    decided: int | None
     level_name: str
-    target: Optional[int]
+    target: int | None
     action: str  # accept | change | reject | "" (awaiting review)
     rationale: str
     themes: list[ThemeSection] = field(default_factory=list)
@@ -80,7 +79,7 @@ class ComponentSection:
 @dataclass
 class GroupRow:
     group: str
-    roster: Optional[int]
+    roster: int | None
     took_part: Cell
 
 
@@ -158,21 +157,28 @@ _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
 def withhold_quotes(text: str, allowed: list[str]) -> str:
     """``text`` with every quoted passage (12+ characters in double quotes) replaced by
     "[quote withheld]" unless it appears in one of the ``allowed`` (consented) texts."""
+
     def repl(m: re.Match[str]) -> str:
         passage = m.group(1).strip()
         return m.group(0) if any(passage in a for a in allowed) else WITHHELD
+
     return _QUOTED.sub(repl, text or "")
 
 
 def _people_rows(session: Session, engagement: Engagement) -> list[tuple[int, str, str]]:
     """(participant, department, role level) of everyone with evidence who has not withdrawn."""
-    return list(session.exec(
-        select(Participant.id, Participant.department, Participant.role_level)
-        .join(Segment, Segment.participant_id == Participant.id)
-        .where(Participant.engagement_id == engagement.id, col(Participant.withdrawn_at).is_(None),
-               col(Segment.active).is_(True))
-        .distinct()
-    ).all())
+    return list(
+        session.exec(
+            select(Participant.id, Participant.department, Participant.role_level)
+            .join(Segment, Segment.participant_id == Participant.id)
+            .where(
+                Participant.engagement_id == engagement.id,
+                col(Participant.withdrawn_at).is_(None),
+                col(Segment.active).is_(True),
+            )
+            .distinct()
+        ).all()
+    )
 
 
 def _groups(counts: Counter, roster: dict[str, int], order: list[str]) -> list[GroupRow]:
@@ -181,17 +187,31 @@ def _groups(counts: Counter, roster: dict[str, int], order: list[str]) -> list[G
     return [GroupRow(g, roster.get(g), shown.get(g, 0)) for g in names]
 
 
-def _theme_sections(session: Session, engagement: Engagement, comp_id: str, names: list[str],
-                    allowed: dict[int, Segment]) -> list[ThemeSection]:
-    themes = session.exec(select(Theme).where(Theme.engagement_id == engagement.id, Theme.component == comp_id,
-                                              col(Theme.archived).is_(False), col(Theme.is_other).is_(False))).all()
-    members = session.exec(
-        select(ThemeMember.theme_id, ThemeMember.segment_id, ThemeMember.score, Segment.participant_id)
-        .join(Segment, Segment.id == ThemeMember.segment_id)
-        .join(Participant, Participant.id == Segment.participant_id)
-        .where(col(ThemeMember.theme_id).in_([t.id for t in themes]), col(Segment.active).is_(True),
-               col(Participant.withdrawn_at).is_(None))
-    ).all() if themes else []
+def _theme_sections(
+    session: Session, engagement: Engagement, comp_id: str, names: list[str], allowed: dict[int, Segment]
+) -> list[ThemeSection]:
+    themes = session.exec(
+        select(Theme).where(
+            Theme.engagement_id == engagement.id,
+            Theme.component == comp_id,
+            col(Theme.archived).is_(False),
+            col(Theme.is_other).is_(False),
+        )
+    ).all()
+    members = (
+        session.exec(
+            select(ThemeMember.theme_id, ThemeMember.segment_id, ThemeMember.score, Segment.participant_id)
+            .join(Segment, Segment.id == ThemeMember.segment_id)
+            .join(Participant, Participant.id == Segment.participant_id)
+            .where(
+                col(ThemeMember.theme_id).in_([t.id for t in themes]),
+                col(Segment.active).is_(True),
+                col(Participant.withdrawn_at).is_(None),
+            )
+        ).all()
+        if themes
+        else []
+    )
     people: dict[int, set[int]] = defaultdict(set)
     ranked: dict[int, list[tuple[float, int]]] = defaultdict(list)
     for tid, sid, score, pid in members:
@@ -252,10 +272,13 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
     for r in roster_rows:
         dept_roster[r.department] += r.count
         role_roster[r.role_level] += r.count
-    by_department = _groups(Counter(d or "(not given)" for _, d, _ in people), dict(dept_roster), engagement.departments)
+    by_department = _groups(
+        Counter(d or "(not given)" for _, d, _ in people), dict(dept_roster), engagement.departments
+    )
     by_role = _groups(Counter(r or "(not given)" for _, _, r in people), dict(role_roster), engagement.role_levels)
     dates = session.exec(
-        select(Interview.submitted_at).join(Participant, Participant.id == Interview.participant_id)
+        select(Interview.submitted_at)
+        .join(Participant, Participant.id == Interview.participant_id)
         .where(Participant.engagement_id == engagement.id, col(Interview.submitted_at).is_not(None))
     ).all()
 
@@ -268,30 +291,54 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
         decision = decisions.get(comp.id)
         level = decision.final_level if decision else None
         if decision is None or level is None:
-            rationale = ("Awaiting review: no level has been decided for this component."
-                         if decision is None else "The proposed level was rejected; no level has been decided yet.")
+            rationale = (
+                "Awaiting review: no level has been decided for this component."
+                if decision is None
+                else "The proposed level was rejected; no level has been decided yet."
+            )
         elif decision.action == "accept":
             proposal = proposals.get(comp.id)
-            rationale = decision.rationale or (proposal.rationale if proposal and proposal.id == decision.proposal_id else "")
+            rationale = decision.rationale or (
+                proposal.rationale if proposal and proposal.id == decision.proposal_id else ""
+            )
         else:
             rationale = decision.rationale
         rationale = deidentify(withhold_quotes(rationale, allowed_texts), names)
-        components.append(ComponentSection(
-            comp.id, comp.name, comp.description, level, rubric.level_name(level) if level else "awaiting review",
-            targets[comp.id].target, decision.action if decision else "", rationale,
-            _theme_sections(session, engagement, comp.id, names, allowed)))
+        components.append(
+            ComponentSection(
+                comp.id,
+                comp.name,
+                comp.description,
+                level,
+                rubric.level_name(level) if level else "awaiting review",
+                targets[comp.id].target,
+                decision.action if decision else "",
+                rationale,
+                _theme_sections(session, engagement, comp.id, names, allowed),
+            )
+        )
 
     # readiness
     kinds = {k.id: k for k in rubric.readiness}
     readiness_rows = []
     for signal in readiness_mod.snapshot(session, engagement, rubric):
         seg_ids = signal.evidence.get("segments", {})
-        quotes = [Quote(f"E-{sid}", deidentify(allowed[sid].text, names))
-                  for sid in seg_ids.get("for", [])[:2] + seg_ids.get("against", [])[:2] if sid in allowed][:3]
-        readiness_rows.append(ReadinessRow(
-            kinds[signal.kind].name if signal.kind in kinds else signal.kind, readiness_mod.effective(signal),
-            signal.value is not None, signal.derived, signal.evidence.get("basis", ""),
-            deidentify(signal.note, names), quotes))
+        quotes = [
+            Quote(f"E-{sid}", deidentify(allowed[sid].text, names))
+            for sid in seg_ids.get("for", [])[:2] + seg_ids.get("against", [])[:2]
+            if sid in allowed
+        ][:3]
+        readiness_rows.append(
+            ReadinessRow(
+                kinds[signal.kind].name if signal.kind in kinds else signal.kind,
+                readiness_mod.effective(signal),
+                signal.value is not None,
+                signal.derived,
+                signal.evidence.get("basis", ""),
+                deidentify(signal.note, names),
+                quotes,
+            )
+        )
 
     # roadmap
     horizon = horizon_of(engagement)
@@ -303,22 +350,49 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
     for item in items:
         if item.status != "planned":
             continue
-        step = (f"{item.from_level} → {item.from_level + 1}" if item.from_level and item.origin != "custom"
-                else "custom" if item.origin == "custom" else "")
-        phases[min(item.phase, len(phases) - 1)].rows.append(RoadmapRow(
-            item.key, item.title, item.description, comp_names.get(item.component, item.component), step,
-            item.owner, [titles.get(d, d) for d in item.depends_on],
-            deidentify(_why_text(item.why, rubric, titles), names)))
+        step = (
+            f"{item.from_level} → {item.from_level + 1}"
+            if item.from_level and item.origin != "custom"
+            else "custom"
+            if item.origin == "custom"
+            else ""
+        )
+        phases[min(item.phase, len(phases) - 1)].rows.append(
+            RoadmapRow(
+                item.key,
+                item.title,
+                item.description,
+                comp_names.get(item.component, item.component),
+                step,
+                item.owner,
+                [titles.get(d, d) for d in item.depends_on],
+                deidentify(_why_text(item.why, rubric, titles), names),
+            )
+        )
     removed = [(i.title, i.removed_reason) for i in items if i.status == "removed"]
     notes = list(engagement.settings.get("roadmap", {}).get("notes", []))
     if not items:
-        notes.insert(0, "No roadmap has been generated yet." if not engagement.settings.get("roadmap")
-                     else "The roadmap has no activities.")
+        notes.insert(
+            0,
+            "No roadmap has been generated yet."
+            if not engagement.settings.get("roadmap")
+            else "The roadmap has no activities.",
+        )
 
     report = Report(
-        organisation=engagement.organisation, generated_at=utcnow(), rubric_version=rubric.version, horizon=horizon,
-        summary=[], method=[], took_part=len({p for p, _, _ in people}), by_department=by_department,
-        by_role=by_role, components=components, readiness=readiness_rows, phases=phases, removed=removed,
+        organisation=engagement.organisation,
+        generated_at=utcnow(),
+        rubric_version=rubric.version,
+        horizon=horizon,
+        summary=[],
+        method=[],
+        took_part=len({p for p, _, _ in people}),
+        by_department=by_department,
+        by_role=by_role,
+        components=components,
+        readiness=readiness_rows,
+        phases=phases,
+        removed=removed,
         roadmap_notes=notes,
         profile=_profile_figure(components, rubric, engagement.organisation),
         timeline=_timeline_figure(items, rubric, horizon, engagement.organisation),
@@ -331,8 +405,10 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
 def _profile_figure(components: list[ComponentSection], rubric: Rubric, organisation: str) -> Figure:
     rows = [charts.ProfileRow(c.name, c.decided, c.target if c.decided else None) for c in components]
     fig = charts.profile_figure(rows, [lvl.name for lvl in rubric.levels])
-    alt = "; ".join(f"{c.name}: " + (f"decided {c.decided}, target {c.target}" if c.decided else "awaiting review")
-                    for c in components)
+    alt = "; ".join(
+        f"{c.name}: " + (f"decided {c.decided}, target {c.target}" if c.decided else "awaiting review")
+        for c in components
+    )
     caption = f"Maturity profile of {organisation}: decided level and target per component"
     return Figure(caption, alt, fig, "profile")
 
@@ -356,8 +432,13 @@ def timeline_chart(items: list, rubric: Rubric, horizon: int) -> tuple[charts.Fi
     names, bars = timeline_bars(items, rubric, horizon)
     edges = [p.end for p in phases_for(horizon) if p.end is not None]
     fig = charts.timeline_figure(names, bars, horizon, edges[:-1])
-    alt = "; ".join(f"{b.component}: {b.count} in " + (f"{b.start}-{b.end} months" if not b.beyond else "beyond the horizon")
-                    for b in bars) or "no activities planned"
+    alt = (
+        "; ".join(
+            f"{b.component}: {b.count} in " + (f"{b.start}-{b.end} months" if not b.beyond else "beyond the horizon")
+            for b in bars
+        )
+        or "no activities planned"
+    )
     return fig, alt
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Optional
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -18,7 +17,10 @@ from assistant.rubric import Rubric
 
 MEDIA_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf", "html": "text/html; charset=utf-8", "json": "application/json", "csv": "application/zip",
+    "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
+    "json": "application/json",
+    "csv": "application/zip",
 }
 
 
@@ -38,8 +40,13 @@ def filename_for(engagement: Engagement, fmt: str) -> str:
     return f"{slug or 'engagement'}-dm3-{kind}{FORMATS[fmt]}"
 
 
-def export_bytes(session: Session, engagement: Engagement, rubric: Rubric, fmt: str,
-                 progress: Optional[Callable[[float, str], None]] = None) -> bytes:
+def export_bytes(
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    fmt: str,
+    progress: Callable[[float, str], None] | None = None,
+) -> bytes:
     """The engagement in ``fmt`` (docx, pdf, html, json or csv, the last a ZIP of CSV files)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
@@ -76,12 +83,16 @@ def run_export(engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, out
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / f"export-{run_id}{FORMATS[fmt]}"
         path.write_bytes(data)
-        run.done(stats={"format": fmt, "file": path.name, "filename": filename, "bytes": len(data)},
-                 message=f"{fmt.upper()} ready ({len(data) // 1024 + 1} KB)")
+        run.done(
+            stats={"format": fmt, "file": path.name, "filename": filename, "bytes": len(data)},
+            message=f"{fmt.upper()} ready ({len(data) // 1024 + 1} KB)",
+        )
     with Session(engine) as s:
-        older = s.exec(select(Run).where(Run.engagement_id == engagement_id, Run.kind == "export",
-                                         Run.status == "done", Run.id != run_id)
-                       .order_by(col(Run.id).desc())).all()[KEEP_FILES - 1:]
+        older = s.exec(
+            select(Run)
+            .where(Run.engagement_id == engagement_id, Run.kind == "export", Run.status == "done", Run.id != run_id)
+            .order_by(col(Run.id).desc())
+        ).all()[KEEP_FILES - 1 :]
         for old in older:
             if old.stats.get("file"):
                 (out_dir / str(old.stats["file"])).unlink(missing_ok=True)

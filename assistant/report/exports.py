@@ -38,20 +38,31 @@ def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Rep
     """Every export table as a list of rows (dicts with the same keys), in a stable order."""
     names = engagement_names(session, engagement)
     segments = session.exec(
-        select(Segment).join(Participant, Participant.id == Segment.participant_id)
-        .where(Segment.engagement_id == engagement.id, col(Segment.active).is_(True),
-               col(Participant.withdrawn_at).is_(None)).order_by(col(Segment.id))
+        select(Segment)
+        .join(Participant, Participant.id == Segment.participant_id)
+        .where(
+            Segment.engagement_id == engagement.id,
+            col(Segment.active).is_(True),
+            col(Participant.withdrawn_at).is_(None),
+        )
+        .order_by(col(Segment.id))
     ).all()
     allowed = quotable(session, engagement.id, [s.id for s in segments])
     allowed_texts = [s.text for s in allowed.values()]
-    themes = session.exec(select(Theme).where(Theme.engagement_id == engagement.id, col(Theme.archived).is_(False))
-                          .order_by(col(Theme.component), col(Theme.id))).all()
+    themes = session.exec(
+        select(Theme)
+        .where(Theme.engagement_id == engagement.id, col(Theme.archived).is_(False))
+        .order_by(col(Theme.component), col(Theme.id))
+    ).all()
     theme_of: dict[int, Theme] = {}
     people: dict[int, set[int]] = defaultdict(set)
     members: dict[int, int] = defaultdict(int)
     seg_by_id = {s.id: s for s in segments}
-    for tid, sid in session.exec(select(ThemeMember.theme_id, ThemeMember.segment_id)
-                                 .where(col(ThemeMember.theme_id).in_([t.id for t in themes]))).all():
+    for tid, sid in session.exec(
+        select(ThemeMember.theme_id, ThemeMember.segment_id).where(
+            col(ThemeMember.theme_id).in_([t.id for t in themes])
+        )
+    ).all():
         seg = seg_by_id.get(sid)
         if seg is None:
             continue
@@ -64,50 +75,108 @@ def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Rep
         return deidentify(withhold_quotes(text, allowed_texts), names)
 
     out: dict[str, list[dict]] = {}
-    out["themes"] = [{
-        "theme_id": t.id, "component": t.component, "component_name": comp_names.get(t.component, t.component),
-        "label": "other voices" if t.is_other else clean(t.label), "summary": clean(t.summary),
-        "keywords": "; ".join(deidentify(k, names) for k in t.keywords), "people": len(people[t.id]), "segments": members[t.id],
-        "created_by": t.created_by,
-    } for t in themes]
-    out["segments"] = [{
-        "segment": f"E-{s.id}", "component": s.component, "theme_id": theme_of[s.id].id if s.id in theme_of else None,
-        "theme": ("other voices" if theme_of[s.id].is_other else clean(theme_of[s.id].label)) if s.id in theme_of else "",
-        "source": s.source, "quote_consent": s.id in allowed,
-        "text": deidentify(s.text, names) if s.id in allowed else "",
-    } for s in segments]
-    proposals = session.exec(select(RatingProposal).where(RatingProposal.engagement_id == engagement.id)
-                             .order_by(col(RatingProposal.id))).all()
-    out["proposals"] = [{
-        "proposal_id": p.id, "component": p.component, "status": p.status, "level": p.level, "engine": p.engine,
-        "confidence": p.confidence, "current": not p.superseded,
-        "cited_segments": "; ".join(str(c.get("segment_id", "")) for c in p.citations),
-        "rationale": clean(p.rationale), "created_at": p.created_at.isoformat(timespec="seconds"),
-    } for p in proposals]
-    decisions = session.exec(select(Decision).where(Decision.engagement_id == engagement.id).order_by(col(Decision.id))).all()
-    out["decisions"] = [{
-        "decision_id": d.id, "proposal_id": d.proposal_id, "component": d.component, "action": d.action,
-        "final_level": d.final_level, "rationale": clean(d.rationale), "created_at": d.created_at.isoformat(timespec="seconds"),
-    } for d in decisions]
-    out["readiness"] = [{
-        "signal": r.name, "value": r.value, "derived": r.derived, "confirmed": r.confirmed, "basis": r.basis, "note": r.note,
-    } for r in report.readiness]
-    out["roadmap"] = [{
-        "phase": phase.label, "activity": r.key, "title": r.title, "component": r.component, "step": r.step,
-        "owner": r.owner, "depends_on": "; ".join(r.depends_on), "why": r.why,
-    } for phase in report.phases for r in phase.rows]
-    out["participation"] = (
-        [{"by": "department", "group": g.group, "roster": g.roster, "took_part": g.took_part} for g in report.by_department]
-        + [{"by": "role level", "group": g.group, "roster": g.roster, "took_part": g.took_part} for g in report.by_role]
-    )
+    out["themes"] = [
+        {
+            "theme_id": t.id,
+            "component": t.component,
+            "component_name": comp_names.get(t.component, t.component),
+            "label": "other voices" if t.is_other else clean(t.label),
+            "summary": clean(t.summary),
+            "keywords": "; ".join(deidentify(k, names) for k in t.keywords),
+            "people": len(people[t.id]),
+            "segments": members[t.id],
+            "created_by": t.created_by,
+        }
+        for t in themes
+    ]
+    out["segments"] = [
+        {
+            "segment": f"E-{s.id}",
+            "component": s.component,
+            "theme_id": theme_of[s.id].id if s.id in theme_of else None,
+            "theme": ("other voices" if theme_of[s.id].is_other else clean(theme_of[s.id].label))
+            if s.id in theme_of
+            else "",
+            "source": s.source,
+            "quote_consent": s.id in allowed,
+            "text": deidentify(s.text, names) if s.id in allowed else "",
+        }
+        for s in segments
+    ]
+    proposals = session.exec(
+        select(RatingProposal).where(RatingProposal.engagement_id == engagement.id).order_by(col(RatingProposal.id))
+    ).all()
+    out["proposals"] = [
+        {
+            "proposal_id": p.id,
+            "component": p.component,
+            "status": p.status,
+            "level": p.level,
+            "engine": p.engine,
+            "confidence": p.confidence,
+            "current": not p.superseded,
+            "cited_segments": "; ".join(str(c.get("segment_id", "")) for c in p.citations),
+            "rationale": clean(p.rationale),
+            "created_at": p.created_at.isoformat(timespec="seconds"),
+        }
+        for p in proposals
+    ]
+    decisions = session.exec(
+        select(Decision).where(Decision.engagement_id == engagement.id).order_by(col(Decision.id))
+    ).all()
+    out["decisions"] = [
+        {
+            "decision_id": d.id,
+            "proposal_id": d.proposal_id,
+            "component": d.component,
+            "action": d.action,
+            "final_level": d.final_level,
+            "rationale": clean(d.rationale),
+            "created_at": d.created_at.isoformat(timespec="seconds"),
+        }
+        for d in decisions
+    ]
+    out["readiness"] = [
+        {
+            "signal": r.name,
+            "value": r.value,
+            "derived": r.derived,
+            "confirmed": r.confirmed,
+            "basis": r.basis,
+            "note": r.note,
+        }
+        for r in report.readiness
+    ]
+    out["roadmap"] = [
+        {
+            "phase": phase.label,
+            "activity": r.key,
+            "title": r.title,
+            "component": r.component,
+            "step": r.step,
+            "owner": r.owner,
+            "depends_on": "; ".join(r.depends_on),
+            "why": r.why,
+        }
+        for phase in report.phases
+        for r in phase.rows
+    ]
+    out["participation"] = [
+        {"by": "department", "group": g.group, "roster": g.roster, "took_part": g.took_part}
+        for g in report.by_department
+    ] + [{"by": "role level", "group": g.group, "roster": g.roster, "took_part": g.took_part} for g in report.by_role]
     return out
 
 
 def to_json(session: Session, engagement: Engagement, rubric: Rubric, report: Report) -> bytes:
     """All tables in one JSON document with the organisation, rubric version and time of export."""
-    doc = {"organisation": engagement.organisation, "rubric_version": rubric.version,
-           "exported_at": report.generated_at.isoformat(timespec="seconds"), "horizon_months": report.horizon,
-           **tables(session, engagement, rubric, report)}
+    doc = {
+        "organisation": engagement.organisation,
+        "rubric_version": rubric.version,
+        "exported_at": report.generated_at.isoformat(timespec="seconds"),
+        "horizon_months": report.horizon,
+        **tables(session, engagement, rubric, report),
+    }
     return json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
 
 

@@ -25,35 +25,48 @@ def summary(report: Report, dates: list[datetime]) -> list[str]:
     when = ""
     if dates:
         first, last = min(dates), max(dates)
-        when = f" between {first:%B %Y} and {last:%B %Y}" if (first.year, first.month) != (last.year, last.month) \
+        when = (
+            f" between {first:%B %Y} and {last:%B %Y}"
+            if (first.year, first.month) != (last.year, last.month)
             else f" in {first:%B %Y}"
-    out.append(f"{report.organisation} assessed how it collects, shares and uses data across the six components of "
-               f"the DM3 maturity model. {report.took_part} staff from {depts} "
-               f"{'department' if depts == 1 else 'departments'} contributed evidence{when}.")
+        )
+    out.append(
+        f"{report.organisation} assessed how it collects, shares and uses data across the six components of "
+        f"the DM3 maturity model. {report.took_part} staff from {depts} "
+        f"{'department' if depts == 1 else 'departments'} contributed evidence{when}."
+    )
     if not decided:
-        out.append("No component has a decided level yet, so this report shows no levels and no roadmap; "
-                   "every rating proposal awaits a consultant's review.")
+        out.append(
+            "No component has a decided level yet, so this report shows no levels and no roadmap; "
+            "every rating proposal awaits a consultant's review."
+        )
         return out
     levels = "; ".join(f"{c.name} {c.decided} ({c.level_name})" for c in decided)
-    out.append(f"Consultants decided a level for {len(decided)} of {len(report.components)} components: {levels}."
-               + (f" Awaiting review: {', '.join(c.name for c in awaiting)}." if awaiting else ""))
-    strongest = max(decided, key=lambda c: (c.decided or 0))
+    out.append(
+        f"Consultants decided a level for {len(decided)} of {len(report.components)} components: {levels}."
+        + (f" Awaiting review: {', '.join(c.name for c in awaiting)}." if awaiting else "")
+    )
+    strongest = max(decided, key=lambda c: c.decided or 0)
     gaps = sorted(decided, key=lambda c: -((c.target or 0) - (c.decided or 0)))
     text = f"The most mature component is {strongest.name} (level {strongest.decided})."
     if gaps and (gaps[0].target or 0) > (gaps[0].decided or 0):
         text += f" The largest step planned is in {gaps[0].name}, from level {gaps[0].decided} to {gaps[0].target}."
     out.append(text)
     if report.readiness:
-        parts = [f"{r.name.lower()} {r.value}" + ("" if r.confirmed else " (from the evidence, not yet confirmed)")
-                 for r in report.readiness]
+        parts = [
+            f"{r.name.lower()} {r.value}" + ("" if r.confirmed else " (from the evidence, not yet confirmed)")
+            for r in report.readiness
+        ]
         out.append("Readiness: " + "; ".join(parts) + ".")
     counts = [(p.label, len(p.rows)) for p in report.phases]
     total = sum(n for _, n in counts)
     if total:
         inside = ", ".join(f"{n} in {label}" for label, n in counts[:-1])
         beyond = counts[-1][1]
-        out.append(f"The roadmap plans {total} activities over {report.horizon} months: {inside}"
-                   + (f"; {beyond} do not fit inside the horizon." if beyond else "."))
+        out.append(
+            f"The roadmap plans {total} activities over {report.horizon} months: {inside}"
+            + (f"; {beyond} do not fit inside the horizon." if beyond else ".")
+        )
     return out
 
 
@@ -74,8 +87,8 @@ def method(report: Report, proposals: dict) -> list[str]:
     )
     privacy = (
         f"Participation is counted in people. Groups of fewer than {MIN_CELL} people are shown as "
-        f"\"fewer than {MIN_CELL}\" (and one more group is hidden when a single small one could be worked out from the "
+        f'"fewer than {MIN_CELL}" (and one more group is hidden when a single small one could be worked out from the '
         "total). Quotes appear only from staff who agreed to be quoted, with names of colleagues replaced by "
-        "\"[colleague]\"."
+        '"[colleague]".'
     )
     return [gathered, rated, privacy]

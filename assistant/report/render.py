@@ -19,8 +19,10 @@ from assistant.report.document import Quote, Report
 
 # the report templates live with the web templates (the report page includes the same body), but
 # rendering a document needs no web app: its own environment, autoescaped like the app's
-_TEMPLATES = Environment(loader=FileSystemLoader(str(Path(__file__).resolve().parents[2] / "web" / "templates")),
-                         autoescape=select_autoescape(["html"]))
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(str(Path(__file__).resolve().parents[2] / "web" / "templates")),
+    autoescape=select_autoescape(["html"]),
+)
 
 
 def to_html(report: Report) -> str:
@@ -46,8 +48,13 @@ def _caption(doc: Document, label: str, text: str) -> Paragraph:
     para = doc.add_paragraph(style="Caption")
     para.add_run(f"{label} ")
     # a complex field, as Word writes captions: begin, instruction, separator, current number, end
-    for kind, value in (("begin", None), ("instr", f" SEQ {label} \\* ARABIC "), ("separate", None),
-                        ("text", str(counts[label])), ("end", None)):
+    for kind, value in (
+        ("begin", None),
+        ("instr", f" SEQ {label} \\* ARABIC "),
+        ("separate", None),
+        ("text", str(counts[label])),
+        ("end", None),
+    ):
         run = para.add_run()
         if kind == "text":
             run.text = value
@@ -69,7 +76,7 @@ def _table(doc: Document, caption: str, header: list[str], rows: list[list[str]]
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Light Grid Accent 1"
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
-    for cell, text in zip(table.rows[0].cells, header):
+    for cell, text in zip(table.rows[0].cells, header, strict=False):
         cell.text = text
         for run in cell.paragraphs[0].runs:
             run.bold = True
@@ -80,7 +87,7 @@ def _table(doc: Document, caption: str, header: list[str], rows: list[list[str]]
     tr_pr.append(repeat)
     for values in rows:
         cells = table.add_row().cells
-        for cell, text in zip(cells, values):
+        for cell, text in zip(cells, values, strict=False):
             cell.text = str(text)
     doc.add_paragraph()
 
@@ -104,8 +111,10 @@ def to_docx(report: Report) -> bytes:
     doc.core_properties.author = "DM3 Assistant"
     doc.styles["Normal"].font.size = Pt(10.5)
     doc.add_heading(f"{report.organisation}: data maturity assessment", level=0)
-    doc.add_paragraph(f"Report generated {report.generated_at:%d %B %Y} · DM3 rubric {report.rubric_version} · "
-                      f"roadmap horizon {report.horizon} months")
+    doc.add_paragraph(
+        f"Report generated {report.generated_at:%d %B %Y} · DM3 rubric {report.rubric_version} · "
+        f"roadmap horizon {report.horizon} months"
+    )
 
     doc.add_heading("Executive summary", level=1)
     for p in report.summary:
@@ -116,16 +125,32 @@ def to_docx(report: Report) -> bytes:
         doc.add_paragraph(p)
     doc.add_heading("Who took part", level=2)
     doc.add_paragraph(f"{report.took_part} people contributed evidence.")
-    for caption, groups, label in (("People who took part, by department", report.by_department, "Department"),
-                                   ("People who took part, by role level", report.by_role, "Role level")):
-        _table(doc, caption, [label, "Staff (roster)", "Took part"],
-               [[g.group, "–" if g.roster is None else str(g.roster), str(g.took_part)] for g in groups])
+    for caption, groups, label in (
+        ("People who took part, by department", report.by_department, "Department"),
+        ("People who took part, by role level", report.by_role, "Role level"),
+    ):
+        _table(
+            doc,
+            caption,
+            [label, "Staff (roster)", "Took part"],
+            [[g.group, "–" if g.roster is None else str(g.roster), str(g.took_part)] for g in groups],
+        )
 
     doc.add_heading("Maturity profile", level=1)
     _figure(doc, report.profile.png, report.profile.caption, report.profile.alt)
-    _table(doc, "Decided and target levels", ["Component", "Decided level", "Target"],
-           [[c.name, f"{c.decided} {c.level_name}" if c.decided else "awaiting review",
-             str(c.target) if c.decided and c.target else "–"] for c in report.components])
+    _table(
+        doc,
+        "Decided and target levels",
+        ["Component", "Decided level", "Target"],
+        [
+            [
+                c.name,
+                f"{c.decided} {c.level_name}" if c.decided else "awaiting review",
+                str(c.target) if c.decided and c.target else "–",
+            ]
+            for c in report.components
+        ],
+    )
 
     doc.add_heading("Findings by component", level=1)
     for c in report.components:
@@ -140,13 +165,21 @@ def to_docx(report: Report) -> bytes:
             for t in c.themes:
                 para = doc.add_paragraph(style="List Bullet")
                 para.add_run(t.label).bold = True
-                para.add_run(f" ({t.people} {'person' if t.people == 1 else 'people'})" + (f": {t.summary}" if t.summary else ""))
+                para.add_run(
+                    f" ({t.people} {'person' if t.people == 1 else 'people'})" + (f": {t.summary}" if t.summary else "")
+                )
                 _quotes(doc, t.quotes)
 
     doc.add_heading("Readiness", level=1)
-    _table(doc, "Readiness signals", ["Signal", "Value", "Basis", "Consultant's note"],
-           [[r.name, r.value + ("" if r.confirmed else " (from the evidence, not yet confirmed)"), r.basis, r.note]
-            for r in report.readiness])
+    _table(
+        doc,
+        "Readiness signals",
+        ["Signal", "Value", "Basis", "Consultant's note"],
+        [
+            [r.name, r.value + ("" if r.confirmed else " (from the evidence, not yet confirmed)"), r.basis, r.note]
+            for r in report.readiness
+        ],
+    )
     for r in report.readiness:
         if r.quotes:
             doc.add_paragraph(f"{r.name} in staff's words:")
@@ -160,9 +193,15 @@ def to_docx(report: Report) -> bytes:
         if not phase.rows:
             continue
         doc.add_heading(phase.label[0].upper() + phase.label[1:], level=2)
-        _table(doc, f"Activities, {phase.label}", ["Activity", "Component", "Step", "Owner", "Why"],
-               [[r.title + (f"\n{r.description}" if r.description else ""), r.component, r.step, r.owner or "–", r.why]
-                for r in phase.rows])
+        _table(
+            doc,
+            f"Activities, {phase.label}",
+            ["Activity", "Component", "Step", "Owner", "Why"],
+            [
+                [r.title + (f"\n{r.description}" if r.description else ""), r.component, r.step, r.owner or "–", r.why]
+                for r in phase.rows
+            ],
+        )
     if report.removed:
         doc.add_heading("Activities left out", level=2)
         for title, reason in report.removed:

@@ -13,8 +13,6 @@ Every edit is audited with the item's state before and after. Rules:
 
 from __future__ import annotations
 
-from typing import Optional
-
 from sqlmodel import Session, col, select
 
 from assistant.models import Engagement, RoadmapItem, User, utcnow
@@ -34,14 +32,26 @@ class RoadmapEditError(ReviewError):
 
 
 def _state(item: RoadmapItem) -> dict:
-    return {"phase": item.phase, "owner": item.owner, "status": item.status, "reason": item.removed_reason,
-            "pinned": item.pinned}
+    return {
+        "phase": item.phase,
+        "owner": item.owner,
+        "status": item.status,
+        "reason": item.removed_reason,
+        "pinned": item.pinned,
+    }
 
 
 def _audit(session: Session, item: RoadmapItem, user: User, action: str, before: dict) -> None:
-    audit(session, f"roadmap.{action}", actor=f"consultant {user.email}", actor_user_id=user.id,
-          engagement_id=item.engagement_id, entity=f"roadmap_item:{item.key}", before=before,
-          after={**_state(item), "title": item.title})
+    audit(
+        session,
+        f"roadmap.{action}",
+        actor=f"consultant {user.email}",
+        actor_user_id=user.id,
+        engagement_id=item.engagement_id,
+        entity=f"roadmap_item:{item.key}",
+        before=before,
+        after={**_state(item), "title": item.title},
+    )
 
 
 def get_item(session: Session, engagement: Engagement, item_id: int) -> RoadmapItem:
@@ -53,8 +63,9 @@ def get_item(session: Session, engagement: Engagement, item_id: int) -> RoadmapI
 
 
 def _planned(session: Session, engagement_id: int) -> dict[str, RoadmapItem]:
-    rows = session.exec(select(RoadmapItem).where(RoadmapItem.engagement_id == engagement_id,
-                                                  col(RoadmapItem.status) == "planned")).all()
+    rows = session.exec(
+        select(RoadmapItem).where(RoadmapItem.engagement_id == engagement_id, col(RoadmapItem.status) == "planned")
+    ).all()
     return {r.key: r for r in rows}
 
 
@@ -64,18 +75,23 @@ def move_conflicts(item: RoadmapItem, phase: int, planned: dict[str, RoadmapItem
     for dep in item.depends_on:
         other = planned.get(dep)
         if other is not None and other.phase > phase:
-            problems.append(f"“{item.title}” depends on “{other.title}”, planned for {phases[other.phase].label}: "
-                            f"move that first, or choose {phases[other.phase].label} or later")
+            problems.append(
+                f"“{item.title}” depends on “{other.title}”, planned for {phases[other.phase].label}: "
+                f"move that first, or choose {phases[other.phase].label} or later"
+            )
     for other in planned.values():
         if item.key in other.depends_on and other.phase < phase:
-            problems.append(f"“{other.title}” depends on “{item.title}” and is planned for "
-                            f"{phases[other.phase].label}: move it later first, or choose "
-                            f"{phases[other.phase].label} or earlier")
+            problems.append(
+                f"“{other.title}” depends on “{item.title}” and is planned for "
+                f"{phases[other.phase].label}: move it later first, or choose "
+                f"{phases[other.phase].label} or earlier"
+            )
     return problems
 
 
-def move(session: Session, engagement: Engagement, item: RoadmapItem, phase: int, user: User,
-         phases: list[Phase]) -> RoadmapItem:
+def move(
+    session: Session, engagement: Engagement, item: RoadmapItem, phase: int, user: User, phases: list[Phase]
+) -> RoadmapItem:
     """Move ``item`` to ``phase`` and pin it there; refused (``RoadmapEditError``) when it breaks a dependency."""
     if not 0 <= phase <= PHASES:
         raise RoadmapEditError("choose one of the roadmap's phases")
@@ -128,9 +144,20 @@ def restore(session: Session, item: RoadmapItem, user: User) -> RoadmapItem:
     return item
 
 
-def add_custom(session: Session, engagement: Engagement, user: User, rubric: Rubric, phases: list[Phase], *,
-               title: str, component: str, phase: int, description: str = "", owner: str = "",
-               depends_on: Optional[list[str]] = None) -> RoadmapItem:
+def add_custom(
+    session: Session,
+    engagement: Engagement,
+    user: User,
+    rubric: Rubric,
+    phases: list[Phase],
+    *,
+    title: str,
+    component: str,
+    phase: int,
+    description: str = "",
+    owner: str = "",
+    depends_on: list[str] | None = None,
+) -> RoadmapItem:
     """Add a consultant's own activity (pinned to ``phase``); returns it (added, not committed)."""
     title = " ".join((title or "").split())
     description = (description or "").strip()
@@ -149,21 +176,45 @@ def add_custom(session: Session, engagement: Engagement, user: User, rubric: Rub
         raise RoadmapEditError("it can only depend on activities on the roadmap; reload the page and choose again")
     late = [planned[d] for d in deps if planned[d].phase > phase]
     if late:
-        raise RoadmapEditError("; ".join(f"it depends on “{o.title}”, planned for {phases[o.phase].label}: "
-                                         f"choose {phases[o.phase].label} or later" for o in late))
+        raise RoadmapEditError(
+            "; ".join(
+                f"it depends on “{o.title}”, planned for {phases[o.phase].label}: "
+                f"choose {phases[o.phase].label} or later"
+                for o in late
+            )
+        )
     owner = " ".join((owner or "").split())
     if len(owner) > MAX_OWNER:
         raise RoadmapEditError(f"keep the owner under {MAX_OWNER} characters")
-    keys = session.exec(select(RoadmapItem.key).where(RoadmapItem.engagement_id == engagement.id,
-                                                      col(RoadmapItem.origin) == "custom")).all()
+    keys = session.exec(
+        select(RoadmapItem.key).where(RoadmapItem.engagement_id == engagement.id, col(RoadmapItem.origin) == "custom")
+    ).all()
     number = max([int(k.split("-", 1)[1]) for k in keys if k.split("-", 1)[1].isdigit()] + [0]) + 1
     position = max([r.position for r in planned.values()] + [0]) + 1
-    item = RoadmapItem(engagement_id=engagement.id, key=f"custom-{number}", component=component, title=title,
-                       description=description, depends_on=deps, phase=phase, pinned=True, owner=owner,
-                       origin="custom", position=position, why={"custom": True, "placement": "added by a consultant"})
+    item = RoadmapItem(
+        engagement_id=engagement.id,
+        key=f"custom-{number}",
+        component=component,
+        title=title,
+        description=description,
+        depends_on=deps,
+        phase=phase,
+        pinned=True,
+        owner=owner,
+        origin="custom",
+        position=position,
+        why={"custom": True, "placement": "added by a consultant"},
+    )
     session.add(item)
     session.flush()
-    audit(session, "roadmap.add", actor=f"consultant {user.email}", actor_user_id=user.id,
-          engagement_id=engagement.id, entity=f"roadmap_item:{item.key}", before={},
-          after={**_state(item), "title": title, "component": component, "depends_on": deps})
+    audit(
+        session,
+        "roadmap.add",
+        actor=f"consultant {user.email}",
+        actor_user_id=user.id,
+        engagement_id=engagement.id,
+        entity=f"roadmap_item:{item.key}",
+        before={},
+        after={**_state(item), "title": title, "component": component, "depends_on": deps},
+    )
     return item

@@ -44,8 +44,13 @@ def theme_inputs(session: Session, engagement_id: int) -> tuple[dict[str, list[T
         .join(ThemeMember, ThemeMember.theme_id == Theme.id)
         .join(Segment, Segment.id == ThemeMember.segment_id)
         .join(Participant, Participant.id == Segment.participant_id)
-        .where(Theme.engagement_id == engagement_id, col(Theme.archived).is_(False), col(Theme.is_other).is_(False),
-               col(Segment.active).is_(True), col(Participant.withdrawn_at).is_(None))
+        .where(
+            Theme.engagement_id == engagement_id,
+            col(Theme.archived).is_(False),
+            col(Theme.is_other).is_(False),
+            col(Segment.active).is_(True),
+            col(Participant.withdrawn_at).is_(None),
+        )
     ).all()
     people: dict[int, set[int]] = defaultdict(set)
     theme_rows: dict[int, Theme] = {}
@@ -54,13 +59,17 @@ def theme_inputs(session: Session, engagement_id: int) -> tuple[dict[str, list[T
         people[theme.id].add(pid)
     themes: dict[str, list[ThemeInfo]] = defaultdict(list)
     for tid, theme in sorted(theme_rows.items()):
-        themes[theme.component].append(ThemeInfo(tid, theme.label, tuple(theme.keywords), len(people[tid]),
-                                                 tuple(theme.quote_ids)))
+        themes[theme.component].append(
+            ThemeInfo(tid, theme.label, tuple(theme.keywords), len(people[tid]), tuple(theme.quote_ids))
+        )
     comp_people = session.exec(
         select(Segment.component, Segment.participant_id)
         .join(Participant, Participant.id == Segment.participant_id)
-        .where(Segment.engagement_id == engagement_id, col(Segment.active).is_(True),
-               col(Participant.withdrawn_at).is_(None))
+        .where(
+            Segment.engagement_id == engagement_id,
+            col(Segment.active).is_(True),
+            col(Participant.withdrawn_at).is_(None),
+        )
         .distinct()
     ).all()
     counts: dict[str, int] = defaultdict(int)
@@ -71,14 +80,22 @@ def theme_inputs(session: Session, engagement_id: int) -> tuple[dict[str, list[T
 
 def items_of(session: Session, engagement_id: int) -> list[RoadmapItem]:
     """Every roadmap row of the engagement (removed ones included) in roadmap order."""
-    return list(session.exec(
-        select(RoadmapItem).where(RoadmapItem.engagement_id == engagement_id)
-        .order_by(col(RoadmapItem.phase), col(RoadmapItem.position), col(RoadmapItem.id))
-    ).all())
+    return list(
+        session.exec(
+            select(RoadmapItem)
+            .where(RoadmapItem.engagement_id == engagement_id)
+            .order_by(col(RoadmapItem.phase), col(RoadmapItem.position), col(RoadmapItem.id))
+        ).all()
+    )
 
 
-def plan_input(session: Session, engagement: Engagement, rubric: Rubric, rows: list[RoadmapItem],
-               equity: dict[str, int] | None = None) -> PlanInput:
+def plan_input(
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    rows: list[RoadmapItem],
+    equity: dict[str, int] | None = None,
+) -> PlanInput:
     """The sequencing input for ``engagement`` as stored now (readiness re-derived first); ``equity``
     counts the equity reviewers' open findings per component (they raise an activity's priority)."""
     signals = readiness_mod.refresh(session, engagement, rubric)
@@ -86,17 +103,25 @@ def plan_input(session: Session, engagement: Engagement, rubric: Rubric, rows: l
     targets = {r.component: r.target for r in target_rows(session, engagement, rubric) if r.target is not None}
     fixed = [
         Fixed(r.key, r.phase, r.component, r.title, tuple(r.depends_on), custom=r.origin == "custom")
-        for r in rows if r.status == "planned" and (r.pinned or r.origin == "custom")
+        for r in rows
+        if r.status == "planned" and (r.pinned or r.origin == "custom")
     ]
     return PlanInput(
-        rubric=rubric, decided=decided_levels(session, engagement.id), targets=targets,
-        readiness={s.kind: readiness_mod.effective(s) for s in signals}, themes=themes, component_people=people,
-        fixed=fixed, removed=frozenset(r.key for r in rows if r.status == "removed"), equity=dict(equity or {}),
+        rubric=rubric,
+        decided=decided_levels(session, engagement.id),
+        targets=targets,
+        readiness={s.kind: readiness_mod.effective(s) for s in signals},
+        themes=themes,
+        component_people=people,
+        fixed=fixed,
+        removed=frozenset(r.key for r in rows if r.status == "removed"),
+        equity=dict(equity or {}),
     )
 
 
-def generate(session: Session, engagement: Engagement, rubric: Rubric, user: User,
-             equity: dict[str, int] | None = None) -> Generated:
+def generate(
+    session: Session, engagement: Engagement, rubric: Rubric, user: User, equity: dict[str, int] | None = None
+) -> Generated:
     """(Re)generate the roadmap; returns what changed (rows added, not committed). Rules above.
     ``equity``: open equity findings per component (``assistant.equity.findings.finding_counts``)."""
     rows = items_of(session, engagement.id)
@@ -118,7 +143,13 @@ def generate(session: Session, engagement: Engagement, rubric: Rubric, user: Use
             row.from_level, row.origin = item.from_level, item.origin
         row.depends_on = item.depends_on
         row.phase = row.phase if row.pinned else item.phase
-        row.priority, row.position, row.why, row.needed, row.updated_at = item.priority, item.position, item.why, True, now
+        row.priority, row.position, row.why, row.needed, row.updated_at = (
+            item.priority,
+            item.position,
+            item.why,
+            True,
+            now,
+        )
         session.add(row)
     planned = {i.key for i in result.items}
     for row in rows:
@@ -126,20 +157,40 @@ def generate(session: Session, engagement: Engagement, rubric: Rubric, user: Use
             continue
         if row.pinned or row.owner:
             row.needed = False
-            row.why = {**row.why, "placement": "no longer needed by the decided levels and targets; kept because you edited it"}
+            row.why = {
+                **row.why,
+                "placement": "no longer needed by the decided levels and targets; kept because you edited it",
+            }
             session.add(row)
             kept.append(row.key)
         else:
             session.delete(row)
             dropped.append(row.key)
-    engagement.settings = {**engagement.settings, "roadmap": {
-        "generated_at": now.isoformat(timespec="seconds"), "overall_readiness": result.overall_readiness,
-        "cap": result.cap, "notes": result.notes, "awaiting_review": result.awaiting_review,
-    }}
+    engagement.settings = {
+        **engagement.settings,
+        "roadmap": {
+            "generated_at": now.isoformat(timespec="seconds"),
+            "overall_readiness": result.overall_readiness,
+            "cap": result.cap,
+            "notes": result.notes,
+            "awaiting_review": result.awaiting_review,
+        },
+    }
     session.add(engagement)
-    audit(session, "roadmap.generate", actor=f"consultant {user.email}", actor_user_id=user.id,
-          engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
-          after={"added": added, "updated": len(updated), "kept": kept, "dropped": dropped,
-                 "overall_readiness": result.overall_readiness})
+    audit(
+        session,
+        "roadmap.generate",
+        actor=f"consultant {user.email}",
+        actor_user_id=user.id,
+        engagement_id=engagement.id,
+        entity=f"engagement:{engagement.id}",
+        after={
+            "added": added,
+            "updated": len(updated),
+            "kept": kept,
+            "dropped": dropped,
+            "overall_readiness": result.overall_readiness,
+        },
+    )
     session.flush()
     return Generated(result, added, updated, kept, dropped)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Optional
 
 from sqlmodel import Session, col, select
 
@@ -31,7 +30,7 @@ MIN_PEOPLE = 2  # fewer people than this on a signal is too thin to score what s
 KEEP_QUOTES = 8  # segment ids kept per side (the page shows a few; counts are kept in full)
 
 
-def band(score: Optional[float]) -> str:
+def band(score: float | None) -> str:
     """low / medium / high for a 0..1 score; unknown for None."""
     if score is None:
         return "unknown"
@@ -39,7 +38,7 @@ def band(score: Optional[float]) -> str:
 
 
 @lru_cache(maxsize=64)
-def _pattern(cues: tuple[str, ...]) -> Optional[re.Pattern[str]]:
+def _pattern(cues: tuple[str, ...]) -> re.Pattern[str] | None:
     if not cues:
         return None
     body = "|".join(re.escape(c.lower()).replace(r"\ ", r"\s+") for c in sorted(cues, key=len, reverse=True))
@@ -50,8 +49,8 @@ def _normalise(text: str) -> str:
     return text.lower().replace("\u2019", "'")
 
 
-def classify(text: str, kind: ReadinessKind) -> Optional[str]:
-    """"against", "for" or None for one staff text and one readiness kind ("against" wins)."""
+def classify(text: str, kind: ReadinessKind) -> str | None:
+    """ "against", "for" or None for one staff text and one readiness kind ("against" wins)."""
     low = _normalise(text)
     against, supports = _pattern(tuple(kind.cues_against)), _pattern(tuple(kind.cues_for))
     if against is not None and against.search(low):
@@ -65,12 +64,13 @@ def classify(text: str, kind: ReadinessKind) -> Optional[str]:
 class Derived:
     kind: str
     value: str
-    score: Optional[float]
+    score: float | None
     evidence: dict
 
 
-def derive_values(rubric: Rubric, decided: dict[str, Optional[int]],
-                  segments: list[tuple[int, int, str]]) -> list[Derived]:
+def derive_values(
+    rubric: Rubric, decided: dict[str, int | None], segments: list[tuple[int, int, str]]
+) -> list[Derived]:
     """Derived readiness per rubric kind from decided levels and (segment id, participant id, text)
     rows. Pure: the same inputs give the same values and evidence."""
     out = []
@@ -96,13 +96,17 @@ def derive_values(rubric: Rubric, decided: dict[str, Optional[int]],
         missing = [rubric.component(c).name for c in kind.components if c not in levels]
         if missing:
             basis.append(f"{', '.join(missing)} awaiting review")
-        basis.append(f"{n_for} {'person' if n_for == 1 else 'people'} described it as in place, "
-                      f"{n_against} as missing" + ("" if said_score is not None else " (too few to weigh)"))
+        basis.append(
+            f"{n_for} {'person' if n_for == 1 else 'people'} described it as in place, "
+            f"{n_against} as missing" + ("" if said_score is not None else " (too few to weigh)")
+        )
         evidence = {
-            "levels": levels, "basis": "; ".join(basis),
+            "levels": levels,
+            "basis": "; ".join(basis),
             "people": {"for": n_for, "against": n_against},
             "segments": {side: sorted(ids)[:KEEP_QUOTES] for side, ids in seg_ids.items()},
-            "level_score": level_score, "said_score": said_score,
+            "level_score": level_score,
+            "said_score": said_score,
         }
         out.append(Derived(kind.id, band(score), score, evidence))
     return out
@@ -112,8 +116,11 @@ def _segments(session: Session, engagement_id: int) -> list[tuple[int, int, str]
     rows = session.exec(
         select(Segment.id, Segment.participant_id, Segment.text)
         .join(Participant, Participant.id == Segment.participant_id)
-        .where(Segment.engagement_id == engagement_id, col(Segment.active).is_(True),
-               col(Participant.withdrawn_at).is_(None))
+        .where(
+            Segment.engagement_id == engagement_id,
+            col(Segment.active).is_(True),
+            col(Participant.withdrawn_at).is_(None),
+        )
         .order_by(col(Segment.id))
     ).all()
     return [(sid, pid, text) for sid, pid, text in rows]
@@ -122,8 +129,10 @@ def _segments(session: Session, engagement_id: int) -> list[tuple[int, int, str]
 def refresh(session: Session, engagement: Engagement, rubric: Rubric) -> list[ReadinessSignal]:
     """Re-derive every signal of ``engagement`` and store it (confirmations kept); returns the rows
     in rubric order (added, not committed)."""
-    existing = {s.kind: s for s in session.exec(
-        select(ReadinessSignal).where(ReadinessSignal.engagement_id == engagement.id)).all()}
+    existing = {
+        s.kind: s
+        for s in session.exec(select(ReadinessSignal).where(ReadinessSignal.engagement_id == engagement.id)).all()
+    }
     rows = []
     for d in derive_values(rubric, decided_levels(session, engagement.id), _segments(session, engagement.id)):
         row = existing.get(d.kind) or ReadinessSignal(engagement_id=engagement.id, kind=d.kind)
@@ -137,25 +146,33 @@ def refresh(session: Session, engagement: Engagement, rubric: Rubric) -> list[Re
 def snapshot(session: Session, engagement: Engagement, rubric: Rubric) -> list[ReadinessSignal]:
     """The signals as the evidence stands now, with the consultant's confirmations, in rubric order,
     without writing anything (for pages and exports): detached rows, never added to the session."""
-    stored = {s.kind: s for s in session.exec(
-        select(ReadinessSignal).where(ReadinessSignal.engagement_id == engagement.id)).all()}
+    stored = {
+        s.kind: s
+        for s in session.exec(select(ReadinessSignal).where(ReadinessSignal.engagement_id == engagement.id)).all()
+    }
     out = []
     for d in derive_values(rubric, decided_levels(session, engagement.id), _segments(session, engagement.id)):
         row = stored.get(d.kind)
-        copy = ReadinessSignal(engagement_id=engagement.id, kind=d.kind, derived=d.value, score=d.score,
-                               evidence=d.evidence)
+        copy = ReadinessSignal(
+            engagement_id=engagement.id, kind=d.kind, derived=d.value, score=d.score, evidence=d.evidence
+        )
         if row is not None:
             copy.id, copy.value, copy.note = row.id, row.value, row.note
             copy.derived_when_confirmed, copy.confirmed_by, copy.confirmed_at = (
-                row.derived_when_confirmed, row.confirmed_by, row.confirmed_at)
+                row.derived_when_confirmed,
+                row.confirmed_by,
+                row.confirmed_at,
+            )
         out.append(copy)
     return out
 
 
 def signals(session: Session, engagement: Engagement, rubric: Rubric) -> list[ReadinessSignal]:
     """The stored signals in rubric order, derived first when some are missing."""
-    rows = {s.kind: s for s in session.exec(
-        select(ReadinessSignal).where(ReadinessSignal.engagement_id == engagement.id)).all()}
+    rows = {
+        s.kind: s
+        for s in session.exec(select(ReadinessSignal).where(ReadinessSignal.engagement_id == engagement.id)).all()
+    }
     if any(k.id not in rows for k in rubric.readiness):
         return refresh(session, engagement, rubric)
     return [rows[k.id] for k in rubric.readiness]
@@ -171,8 +188,9 @@ def changed_since_confirmed(signal: ReadinessSignal) -> bool:
     return signal.value is not None and signal.derived_when_confirmed not in (None, signal.derived)
 
 
-def confirm(session: Session, engagement: Engagement, kind: str, value: str, note: str, user: User,
-            rubric: Rubric) -> ReadinessSignal:
+def confirm(
+    session: Session, engagement: Engagement, kind: str, value: str, note: str, user: User, rubric: Rubric
+) -> ReadinessSignal:
     """Confirm (same value as derived) or adjust a signal; returns it (added, not committed).
 
     Rules: the value is low, medium or high; a value other than the derived one needs a note
@@ -193,7 +211,14 @@ def confirm(session: Session, engagement: Engagement, kind: str, value: str, not
     row.value, row.note, row.derived_when_confirmed = value, note, row.derived
     row.confirmed_by, row.confirmed_at = user.id, utcnow()
     session.add(row)
-    audit(session, "readiness.confirm" if value == row.derived else "readiness.adjust",
-          actor=f"consultant {user.email}", actor_user_id=user.id, engagement_id=engagement.id,
-          entity=f"readiness:{kind}", before=before, after={"value": value, "note": note, "derived": row.derived})
+    audit(
+        session,
+        "readiness.confirm" if value == row.derived else "readiness.adjust",
+        actor=f"consultant {user.email}",
+        actor_user_id=user.id,
+        engagement_id=engagement.id,
+        entity=f"readiness:{kind}",
+        before=before,
+        after={"value": value, "note": note, "derived": row.derived},
+    )
     return row

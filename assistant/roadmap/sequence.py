@@ -28,16 +28,17 @@ import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Optional
 
 from assistant.rubric import Activity, Rubric
 
 PHASES = 3  # phases inside the horizon; index PHASES is "beyond the horizon"
-CAPS: dict[str, Optional[int]] = {"low": 4, "medium": 7, "high": None, "unknown": 7}
-_STOP = frozenset("""about after again also and any are been before being between both but can each for from
+CAPS: dict[str, int | None] = {"low": 4, "medium": 7, "high": None, "unknown": 7}
+_STOP = frozenset(
+    """about after again also and any are been before being between both but can each for from
 have into its more most much once only other our out over same should some such than that the their them then
 there these they this those through under until very was were what when where which while who will with within
-would your across make keep used uses using data""".split())
+would your across make keep used uses using data""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Fixed:
 @dataclass
 class PlanInput:
     rubric: Rubric
-    decided: dict[str, Optional[int]]  # only components with a decision; None after a rejection
+    decided: dict[str, int | None]  # only components with a decision; None after a rejection
     targets: dict[str, int]
     readiness: dict[str, str] = field(default_factory=dict)  # kind -> low | medium | high | unknown
     themes: dict[str, list[ThemeInfo]] = field(default_factory=dict)
@@ -80,7 +81,7 @@ class PlanInput:
 class PlannedItem:
     key: str
     component: str
-    from_level: Optional[int]
+    from_level: int | None
     title: str
     description: str
     depends_on: list[str]
@@ -95,7 +96,7 @@ class PlannedItem:
 class Plan:
     items: list[PlannedItem]
     overall_readiness: str
-    cap: Optional[int]
+    cap: int | None
     notes: list[str]
     awaiting_review: list[str]
 
@@ -147,7 +148,13 @@ def _needed(inp: PlanInput, acts: dict[str, tuple[str, Activity]]) -> dict[str, 
         for act in sorted(comp.activities, key=lambda a: (a.from_level, a.id)):
             if level <= act.from_level < target and act.id not in inp.removed:
                 items[act.id] = PlannedItem(
-                    act.id, comp.id, act.from_level, act.title, act.description, list(act.depends_on), "rubric",
+                    act.id,
+                    comp.id,
+                    act.from_level,
+                    act.title,
+                    act.description,
+                    list(act.depends_on),
+                    "rubric",
                     why={"gap": {"decided": level, "target": target, "step": [act.from_level, act.to_level]}},
                 )
     queue = list(items)
@@ -163,12 +170,19 @@ def _needed(inp: PlanInput, acts: dict[str, tuple[str, Activity]]) -> dict[str, 
                 continue
             why: dict = {"prerequisite_for": [key]}
             if level is None:
-                why["note"] = (f"{inp.rubric.component(comp_id).name} is awaiting review, so whether this is "
-                               "already in place is not known; remove it if it is")
+                why["note"] = (
+                    f"{inp.rubric.component(comp_id).name} is awaiting review, so whether this is "
+                    "already in place is not known; remove it if it is"
+                )
             else:
-                why["gap"] = {"decided": level, "target": inp.targets.get(comp_id), "step": [act.from_level, act.to_level]}
-            items[dep] = PlannedItem(dep, comp_id, act.from_level, act.title, act.description, list(act.depends_on),
-                                     "prerequisite", why=why)
+                why["gap"] = {
+                    "decided": level,
+                    "target": inp.targets.get(comp_id),
+                    "step": [act.from_level, act.to_level],
+                }
+            items[dep] = PlannedItem(
+                dep, comp_id, act.from_level, act.title, act.description, list(act.depends_on), "prerequisite", why=why
+            )
             queue.append(dep)
     for item in items.values():
         item.depends_on = [d for d in item.depends_on if d in items]
@@ -185,12 +199,15 @@ def plan(inp: PlanInput) -> Plan:
     fixed = {f.key: f for f in inp.fixed}
     for f in inp.fixed:
         if f.custom and f.key not in inp.removed:
-            items[f.key] = PlannedItem(f.key, f.component, None, f.title, "", list(f.depends_on), "custom",
-                                       why={"custom": True})
+            items[f.key] = PlannedItem(
+                f.key, f.component, None, f.title, "", list(f.depends_on), "custom", why={"custom": True}
+            )
     for item in items.values():
         item.depends_on = [d for d in item.depends_on if d in items]
     if len(awaiting) == len(rubric.components):
-        notes.append("No component has a decided level yet, so the roadmap has no activities: review the ratings first.")
+        notes.append(
+            "No component has a decided level yet, so the roadmap has no activities: review the ratings first."
+        )
     elif awaiting:
         names = ", ".join(rubric.component(c).name for c in awaiting)
         notes.append(f"Awaiting review (no activities planned until a level is decided): {names}.")
@@ -220,8 +237,10 @@ def plan(inp: PlanInput) -> Plan:
             item.why["equity_findings"] = findings
         boost = 1.0 if item.component in enablers else 0.0
         if boost:
-            item.why["readiness"] = [f"{name} is low: work on {rubric.component(item.component).name} comes first"
-                                     for name in enablers[item.component]]
+            item.why["readiness"] = [
+                f"{name} is low: work on {rubric.component(item.component).name} comes first"
+                for name in enablers[item.component]
+            ]
         item.priority = round(size + strength + 0.3 * min(findings, 3) + boost + 0.05 * len(dependents[item.key]), 3)
     order_hint = sorted(items, key=lambda k: -items[k].priority)
     for key in order_hint:  # inherit: a prerequisite is at least as urgent as what waits on it
@@ -233,8 +252,12 @@ def plan(inp: PlanInput) -> Plan:
     earlier_step: dict[str, set[str]] = {k: set() for k in items}
     for a in items.values():
         for b in items.values():
-            if a.component == b.component and a.from_level is not None and b.from_level is not None \
-                    and b.from_level < a.from_level:
+            if (
+                a.component == b.component
+                and a.from_level is not None
+                and b.from_level is not None
+                and b.from_level < a.from_level
+            ):
                 earlier_step[a.key].add(b.key)
                 before[a.key].add(b.key)
     # a pinned item sets the latest phase for everything it needs
@@ -274,8 +297,10 @@ def plan(inp: PlanInput) -> Plan:
                 earliest = 1
                 reasons.append("low readiness keeps the first phase for foundation work")
             if step_phase and step_phase >= dep_phase:
-                reasons.append(f"one step per phase: after the step up to level {item.from_level} in "
-                               f"{rubric.component(item.component).name}")
+                reasons.append(
+                    f"one step per phase: after the step up to level {item.from_level} in "
+                    f"{rubric.component(item.component).name}"
+                )
             elif item.depends_on:
                 reasons.append("after " + "; ".join(items[d].title for d in item.depends_on))
             phase = earliest
@@ -303,8 +328,10 @@ def plan(inp: PlanInput) -> Plan:
             position += 1
     beyond = sum(1 for i in items.values() if i.phase >= PHASES)
     if beyond:
-        notes.append(f"{beyond} {'activity does' if beyond == 1 else 'activities do'} not fit inside the horizon "
-                     f"at {readiness_level} readiness: consider lower targets, a longer horizon, or more capacity.")
+        notes.append(
+            f"{beyond} {'activity does' if beyond == 1 else 'activities do'} not fit inside the horizon "
+            f"at {readiness_level} readiness: consider lower targets, a longer horizon, or more capacity."
+        )
     for item in items.values():
         item.why["prerequisite_for"] = sorted(set(item.why.get("prerequisite_for", [])) | set(dependents[item.key]))
     ordered = sorted(items.values(), key=lambda i: (i.phase, i.position))

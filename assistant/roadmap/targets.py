@@ -11,7 +11,6 @@ Rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 from sqlmodel import Session
 
@@ -28,7 +27,7 @@ HORIZONS = (12, 18, 24, 36, 48, 60)
 class Phase:
     index: int
     start: int  # months from the start of the roadmap
-    end: Optional[int]  # None: beyond the horizon
+    end: int | None  # None: beyond the horizon
 
     @property
     def label(self) -> str:
@@ -41,8 +40,8 @@ class TargetRow:
 
     component: str
     name: str
-    decided: Optional[int]
-    target: Optional[int]
+    decided: int | None
+    target: int | None
     stored: bool
 
     @property
@@ -87,13 +86,26 @@ def target_rows(session: Session, engagement: Engagement, rubric: Rubric) -> lis
         if level is None:
             rows.append(TargetRow(comp.id, comp.name, None, None, False))
             continue
-        rows.append(TargetRow(comp.id, comp.name, level, target if target is not None else default_target(level, top),
-                              target is not None))
+        rows.append(
+            TargetRow(
+                comp.id,
+                comp.name,
+                level,
+                target if target is not None else default_target(level, top),
+                target is not None,
+            )
+        )
     return rows
 
 
-def save_plan(session: Session, engagement: Engagement, targets: dict[str, Optional[int]], horizon: int,
-              user: User, rubric: Rubric) -> list[TargetRow]:
+def save_plan(
+    session: Session,
+    engagement: Engagement,
+    targets: dict[str, int | None],
+    horizon: int,
+    user: User,
+    rubric: Rubric,
+) -> list[TargetRow]:
     """Store targets (None: back to the default) and the horizon; both audited. Returns the new rows.
 
     Raises ``ReviewError`` for a horizon not offered, a target below the decided level, or a target
@@ -106,16 +118,27 @@ def save_plan(session: Session, engagement: Engagement, targets: dict[str, Optio
         if level is None:
             continue
         if decided.get(component) is None:
-            raise ReviewError(f"{names.get(component, component)} is awaiting review: decide its level before setting a target")
+            raise ReviewError(
+                f"{names.get(component, component)} is awaiting review: decide its level before setting a target"
+            )
         if level < decided[component]:
-            raise ReviewError(f"the target for {names[component]} ({level}) is below its decided level "
-                              f"({decided[component]}); a roadmap plans steps up")
+            raise ReviewError(
+                f"the target for {names[component]} ({level}) is below its decided level "
+                f"({decided[component]}); a roadmap plans steps up"
+            )
     set_targets(session, engagement, targets, user, rubric)
     before = horizon_of(engagement)
     if before != horizon or "roadmap_horizon_months" not in engagement.settings:
         engagement.settings = {**engagement.settings, "roadmap_horizon_months": horizon}
         session.add(engagement)
-        audit(session, "roadmap.horizon", actor=f"consultant {user.email}", actor_user_id=user.id,
-              engagement_id=engagement.id, entity=f"engagement:{engagement.id}",
-              before={"horizon_months": before}, after={"horizon_months": horizon})
+        audit(
+            session,
+            "roadmap.horizon",
+            actor=f"consultant {user.email}",
+            actor_user_id=user.id,
+            engagement_id=engagement.id,
+            entity=f"engagement:{engagement.id}",
+            before={"horizon_months": before},
+            after={"horizon_months": horizon},
+        )
     return target_rows(session, engagement, rubric)

@@ -7,7 +7,7 @@ the page says when to try again (429). The form-token cookie is replaced at logi
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -35,7 +35,7 @@ log = logging.getLogger("dm3")
 router = APIRouter()
 
 
-def _safe_next(target: Optional[str], default: str) -> str:
+def _safe_next(target: str | None, default: str) -> str:
     # only local paths: never redirect to another site after login
     if target and target.startswith("/") and not target.startswith("//"):
         return target
@@ -43,7 +43,7 @@ def _safe_next(target: Optional[str], default: str) -> str:
 
 
 @router.get("/")
-def home(request: Request, user: Annotated[Optional[User], Depends(current_user)]) -> Response:
+def home(request: Request, user: Annotated[User | None, Depends(current_user)]) -> Response:
     if user is not None:
         return RedirectResponse("/engagements", status_code=303)
     return render(request, "home.html")
@@ -69,11 +69,17 @@ def login(
         user = check_login(session, email, password, address)
     except Throttled as exc:
         log.warning("login refused by the flood limit (account %r, address %s)", email[:80], address)
-        return render(request, "login.html", {**form, "error": str(exc)}, status_code=429,
-                      headers={"Retry-After": str(exc.retry_after_s)})
+        return render(
+            request,
+            "login.html",
+            {**form, "error": str(exc)},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after_s)},
+        )
     except Busy as exc:
-        return render(request, "login.html", {**form, "error": str(exc)}, status_code=429,
-                      headers={"Retry-After": "60"})
+        return render(
+            request, "login.html", {**form, "error": str(exc)}, status_code=429, headers={"Retry-After": "60"}
+        )
     if user is None:
         session.commit()  # the counted, audited failure
         return render(request, "login.html", {**form, "error": "Email or password is not right."}, status_code=401)

@@ -17,7 +17,7 @@ raises ``LinkError``, which the app's one handler turns into the friendly 404/41
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path
 
@@ -33,7 +33,7 @@ from assistant.web import CurrentUser, RubricDep, SessionDep
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]  # larger ids are refused (422), never a crash
 
 
-def whole_number(raw: str, low: int = 0, high: int = MAX_ID) -> Optional[int]:
+def whole_number(raw: str, low: int = 0, high: int = MAX_ID) -> int | None:
     """The whole number typed in a form field, or None unless it is plain digits 0-9 from ``low`` to ``high``.
 
     Python's ``isdigit`` and ``int`` take more than a person means by a number ("²" passes the one
@@ -47,7 +47,7 @@ def whole_number(raw: str, low: int = 0, high: int = MAX_ID) -> Optional[int]:
     return value if low <= value <= high else None
 
 
-def form_id(raw: str) -> Optional[int]:
+def form_id(raw: str) -> int | None:
     """A row id typed into a form field, or None when it is not a whole number a database id can be."""
     return whole_number(raw, 1, MAX_ID)
 
@@ -56,9 +56,11 @@ def form_id(raw: str) -> Optional[int]:
 CONSULTANT_ROLES = ("lead", "consultant")
 REVIEWER_ROLES = ("equity_reviewer",)
 LEAD_ROLES = ("lead",)
-_FOR = {CONSULTANT_ROLES: "This page is for the engagement's consultants.",
-        REVIEWER_ROLES: "This page is for the engagement's equity reviewers.",
-        LEAD_ROLES: "Only the engagement's lead consultant manages the team."}
+_FOR = {
+    CONSULTANT_ROLES: "This page is for the engagement's consultants.",
+    REVIEWER_ROLES: "This page is for the engagement's equity reviewers.",
+    LEAD_ROLES: "Only the engagement's lead consultant manages the team.",
+}
 
 
 def member_engagement(engagement_id: PathId, session: SessionDep, user: CurrentUser) -> tuple[Engagement, Membership]:
@@ -109,16 +111,21 @@ def theme_in_path(engagement: ConsultantEngagement, theme_id: PathId, session: S
         raise HTTPException(404, "There is no such theme in this engagement.")
     if theme.archived:
         merged = (theme.changes or {}).get("merged_into")
-        raise HTTPException(410, f"This theme was merged into theme {merged}." if merged else
-                            "This theme was replaced by a newer synthesis run. Open the component's themes again.")
+        raise HTTPException(
+            410,
+            f"This theme was merged into theme {merged}."
+            if merged
+            else "This theme was replaced by a newer synthesis run. Open the component's themes again.",
+        )
     return theme
 
 
 ThemeInPath = Annotated[Theme, Depends(theme_in_path)]
 
 
-def transcript_in_path(engagement: ConsultantEngagement, interview_id: PathId,
-                       session: SessionDep) -> tuple[Interview, Participant]:
+def transcript_in_path(
+    engagement: ConsultantEngagement, interview_id: PathId, session: SessionDep
+) -> tuple[Interview, Participant]:
     """The interview in the path with its participant; 404 when it is not this engagement's or not
     submitted (unsubmitted text is shown to nobody), 410 when the participant withdrew (their
     answers are no longer shown)."""

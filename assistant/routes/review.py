@@ -8,7 +8,7 @@ Thin: parsing, calling ``assistant.review`` / ``assistant.rating.run``, renderin
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -21,21 +21,32 @@ from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep,
 
 router = APIRouter()
 
-_DONE = {"started": "Rating started. It runs in the background; this page updates when it finishes.",
-         "already": "Rating is already running for this engagement; follow it below.",
-         "targets": "Targets saved."}
+_DONE = {
+    "started": "Rating started. It runs in the background; this page updates when it finishes.",
+    "already": "Rating is already running for this engagement; follow it below.",
+    "targets": "Targets saved.",
+}
 
 
 @router.get("/engagements/{engagement_id}/review")
-def overview(request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep,
-             done: str = "") -> Response:
-    return render(request, "review/overview.html",
-                  overview_context(session, engagement, rubric, message=_DONE.get(done)))
+def overview(
+    request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep, done: str = ""
+) -> Response:
+    return render(
+        request, "review/overview.html", overview_context(session, engagement, rubric, message=_DONE.get(done))
+    )
 
 
 @router.post("/engagements/{engagement_id}/review/rate", dependencies=[CSRFDep])
-def run_rating(request: Request, engagement: ConsultantEngagement, session: SessionDep, db_engine: EngineDep,
-               settings: SettingsDep, rubric: RubricDep, user: Consultant) -> Response:
+def run_rating(
+    request: Request,
+    engagement: ConsultantEngagement,
+    session: SessionDep,
+    db_engine: EngineDep,
+    settings: SettingsDep,
+    rubric: RubricDep,
+    user: Consultant,
+) -> Response:
     """Queue the rating of every component in the background; the page follows its progress."""
     from assistant.engines import engines_for
     from assistant.rating.run import propose_for_engagement
@@ -49,15 +60,17 @@ def run_rating(request: Request, engagement: ConsultantEngagement, session: Sess
     _run, created = request.app.state.jobs.submit(engagement.id, "rating", work, started_by=user.id)
     if is_htmx(request):
         return run_panel(request, run_context(session, engagement, "rating"))
-    return RedirectResponse(f"/engagements/{engagement.id}/review?done={'started' if created else 'already'}#run",
-                            status_code=303)
+    return RedirectResponse(
+        f"/engagements/{engagement.id}/review?done={'started' if created else 'already'}#run", status_code=303
+    )
 
 
 @router.post("/engagements/{engagement_id}/review/targets", dependencies=[CSRFDep])
-async def save_targets(request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep,
-                       user: Consultant) -> Response:
+async def save_targets(
+    request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep, user: Consultant
+) -> Response:
     form = await request.form()
-    targets: dict[str, Optional[int]] = {}
+    targets: dict[str, int | None] = {}
     problems = []
     for comp in rubric.components:
         raw = str(form.get(f"target-{comp.id}", "") or "").strip()
@@ -72,25 +85,43 @@ async def save_targets(request: Request, engagement: ConsultantEngagement, sessi
         set_targets(session, engagement, targets, user, rubric)
     except ReviewError as exc:
         session.rollback()
-        return render(request, "review/overview.html",
-                      overview_context(session, engagement, rubric, problems=[str(exc)]), status_code=422)
+        return render(
+            request,
+            "review/overview.html",
+            overview_context(session, engagement, rubric, problems=[str(exc)]),
+            status_code=422,
+        )
     session.commit()
     return RedirectResponse(f"/engagements/{engagement.id}/review?done=targets#targets", status_code=303)
 
 
 @router.get("/engagements/{engagement_id}/review/{component_id}")
-def component_page(request: Request, engagement: ConsultantEngagement, comp: ComponentInPath, session: SessionDep,
-                   rubric: RubricDep, done: str = "") -> Response:
+def component_page(
+    request: Request,
+    engagement: ConsultantEngagement,
+    comp: ComponentInPath,
+    session: SessionDep,
+    rubric: RubricDep,
+    done: str = "",
+) -> Response:
     message = "Decision recorded." if done else None
-    return render(request, "review/component.html",
-                  component_context(session, engagement, rubric, comp, message=message))
+    return render(
+        request, "review/component.html", component_context(session, engagement, rubric, comp, message=message)
+    )
 
 
 @router.post("/engagements/{engagement_id}/review/{component_id}/decide", dependencies=[CSRFDep])
 def decide_route(
-    request: Request, engagement: ConsultantEngagement, comp: ComponentInPath, session: SessionDep,
-    rubric: RubricDep, user: Consultant, proposal_id: Annotated[int, Form()], action: Annotated[str, Form()],
-    level: Annotated[str, Form()] = "", rationale: Annotated[str, Form()] = "",
+    request: Request,
+    engagement: ConsultantEngagement,
+    comp: ComponentInPath,
+    session: SessionDep,
+    rubric: RubricDep,
+    user: Consultant,
+    proposal_id: Annotated[int, Form()],
+    action: Annotated[str, Form()],
+    level: Annotated[str, Form()] = "",
+    rationale: Annotated[str, Form()] = "",
 ) -> Response:
     current = current_proposal(session, engagement, comp.id)
     try:
@@ -102,12 +133,21 @@ def decide_route(
         decide(session, proposal_id, user, action, level=chosen, rationale=rationale, rubric=rubric)
     except ReviewError as exc:
         session.rollback()
-        ctx = component_context(session, engagement, rubric, comp, problems=[str(exc)],
-                                form={"action": action, "level": level, "rationale": rationale})
+        ctx = component_context(
+            session,
+            engagement,
+            rubric,
+            comp,
+            problems=[str(exc)],
+            form={"action": action, "level": level, "rationale": rationale},
+        )
         template = "review/_decision.html" if is_htmx(request) else "review/component.html"
         return render(request, template, ctx, status_code=422)
     session.commit()
     if is_htmx(request):
-        return render(request, "review/_decision.html",
-                      component_context(session, engagement, rubric, comp, message="Decision recorded."))
+        return render(
+            request,
+            "review/_decision.html",
+            component_context(session, engagement, rubric, comp, message="Decision recorded."),
+        )
     return RedirectResponse(f"/engagements/{engagement.id}/review/{comp.id}?done=1#decision", status_code=303)

@@ -9,17 +9,17 @@ nothing is half-saved.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlmodel import Session
 
+from assistant.equity.findings import finding_counts
 from assistant.models import Engagement, RoadmapItem
 from assistant.report.export import FORMATS, MEDIA_TYPES, run_export
 from assistant.review import ReviewError
 from assistant.roadmap import edits, readiness
-from assistant.equity.findings import finding_counts
 from assistant.roadmap.generate import generate
 from assistant.roadmap.targets import horizon_of, phases_for, save_plan
 from assistant.routes.deps import ConsultantEngagement, PathId
@@ -45,15 +45,32 @@ def _back(engagement_id: int, done: str, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/engagements/{engagement_id}/roadmap?done={done}{anchor}", status_code=303)
 
 
-def _refused(request: Request, session: Session, engagement: Engagement, rubric: Rubric, exc: Exception,
-             form: Optional[dict] = None) -> Response:
+def _refused(
+    request: Request,
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    exc: Exception,
+    form: dict | None = None,
+) -> Response:
     session.rollback()
-    return render(request, "roadmap/page.html",
-                  roadmap_page(session, engagement, rubric, problems=[str(exc)], form=form or {}), status_code=422)
+    return render(
+        request,
+        "roadmap/page.html",
+        roadmap_page(session, engagement, rubric, problems=[str(exc)], form=form or {}),
+        status_code=422,
+    )
 
 
-def _edit(request: Request, session: Session, engagement: Engagement, rubric: Rubric, item_id: int,
-          change: Callable[[RoadmapItem], object], done: str) -> Response:
+def _edit(
+    request: Request,
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    item_id: int,
+    change: Callable[[RoadmapItem], object],
+    done: str,
+) -> Response:
     try:
         item = edits.get_item(session, engagement, item_id)
         change(item)
@@ -64,16 +81,23 @@ def _edit(request: Request, session: Session, engagement: Engagement, rubric: Ru
 
 
 @router.get("/engagements/{engagement_id}/roadmap")
-def page(request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep,
-         user: Consultant, done: str = "") -> Response:
+def page(
+    request: Request,
+    engagement: ConsultantEngagement,
+    session: SessionDep,
+    rubric: RubricDep,
+    user: Consultant,
+    done: str = "",
+) -> Response:
     return render(request, "roadmap/page.html", roadmap_page(session, engagement, rubric, message=MESSAGES.get(done)))
 
 
 @router.post("/engagements/{engagement_id}/roadmap/targets", dependencies=[CSRFDep])
-async def save_targets(request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep,
-                       user: Consultant) -> Response:
+async def save_targets(
+    request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep, user: Consultant
+) -> Response:
     form = await request.form()
-    targets: dict[str, Optional[int]] = {}
+    targets: dict[str, int | None] = {}
     try:
         for comp in rubric.components:
             raw = str(form.get(f"target-{comp.id}", "") or "").strip()
@@ -91,9 +115,16 @@ async def save_targets(request: Request, engagement: ConsultantEngagement, sessi
 
 
 @router.post("/engagements/{engagement_id}/roadmap/readiness/{kind}", dependencies=[CSRFDep])
-def confirm_readiness(request: Request, engagement: ConsultantEngagement, kind: str, session: SessionDep,
-                      rubric: RubricDep, user: Consultant, value: Annotated[str, Form()] = "",
-                      note: Annotated[str, Form()] = "") -> Response:
+def confirm_readiness(
+    request: Request,
+    engagement: ConsultantEngagement,
+    kind: str,
+    session: SessionDep,
+    rubric: RubricDep,
+    user: Consultant,
+    value: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
     try:
         readiness.confirm(session, engagement, kind, value, note, user, rubric)
     except ReviewError as exc:
@@ -103,16 +134,24 @@ def confirm_readiness(request: Request, engagement: ConsultantEngagement, kind: 
 
 
 @router.post("/engagements/{engagement_id}/roadmap/generate", dependencies=[CSRFDep])
-def generate_roadmap(request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep,
-                     user: Consultant) -> Response:
+def generate_roadmap(
+    request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep, user: Consultant
+) -> Response:
     generate(session, engagement, rubric, user, equity=finding_counts(session, engagement.id))
     session.commit()
     return _back(engagement.id, "generated", "#roadmap")
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/move", dependencies=[CSRFDep])
-def move_item(request: Request, engagement: ConsultantEngagement, item_id: PathId, session: SessionDep,
-              rubric: RubricDep, user: Consultant, phase: Annotated[str, Form()] = "") -> Response:
+def move_item(
+    request: Request,
+    engagement: ConsultantEngagement,
+    item_id: PathId,
+    session: SessionDep,
+    rubric: RubricDep,
+    user: Consultant,
+    phase: Annotated[str, Form()] = "",
+) -> Response:
     phases = phases_for(horizon_of(engagement))
 
     def change(item: RoadmapItem) -> None:
@@ -124,38 +163,71 @@ def move_item(request: Request, engagement: ConsultantEngagement, item_id: PathI
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/owner", dependencies=[CSRFDep])
-def set_owner(request: Request, engagement: ConsultantEngagement, item_id: PathId, session: SessionDep,
-              rubric: RubricDep, user: Consultant, owner: Annotated[str, Form()] = "") -> Response:
-    return _edit(request, session, engagement, rubric, item_id,
-                 lambda item: edits.set_owner(session, item, owner, user), "owner")
+def set_owner(
+    request: Request,
+    engagement: ConsultantEngagement,
+    item_id: PathId,
+    session: SessionDep,
+    rubric: RubricDep,
+    user: Consultant,
+    owner: Annotated[str, Form()] = "",
+) -> Response:
+    return _edit(
+        request, session, engagement, rubric, item_id, lambda item: edits.set_owner(session, item, owner, user), "owner"
+    )
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/remove", dependencies=[CSRFDep])
-def remove_item(request: Request, engagement: ConsultantEngagement, item_id: PathId, session: SessionDep,
-                rubric: RubricDep, user: Consultant, reason: Annotated[str, Form()] = "") -> Response:
-    return _edit(request, session, engagement, rubric, item_id,
-                 lambda item: edits.remove(session, item, reason, user), "removed")
+def remove_item(
+    request: Request,
+    engagement: ConsultantEngagement,
+    item_id: PathId,
+    session: SessionDep,
+    rubric: RubricDep,
+    user: Consultant,
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    return _edit(
+        request, session, engagement, rubric, item_id, lambda item: edits.remove(session, item, reason, user), "removed"
+    )
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/restore", dependencies=[CSRFDep])
-def restore_item(request: Request, engagement: ConsultantEngagement, item_id: PathId, session: SessionDep,
-                 rubric: RubricDep, user: Consultant) -> Response:
-    return _edit(request, session, engagement, rubric, item_id,
-                 lambda item: edits.restore(session, item, user), "restored")
+def restore_item(
+    request: Request,
+    engagement: ConsultantEngagement,
+    item_id: PathId,
+    session: SessionDep,
+    rubric: RubricDep,
+    user: Consultant,
+) -> Response:
+    return _edit(
+        request, session, engagement, rubric, item_id, lambda item: edits.restore(session, item, user), "restored"
+    )
 
 
 @router.post("/engagements/{engagement_id}/roadmap/custom", dependencies=[CSRFDep])
-async def add_custom(request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep,
-                     user: Consultant) -> Response:
+async def add_custom(
+    request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep, user: Consultant
+) -> Response:
     form = await request.form()
     fields = {k: str(form.get(k, "") or "") for k in ("title", "description", "component", "phase", "owner")}
     try:
         if not fields["phase"].strip().isdigit():
             raise edits.RoadmapEditError("choose one of the roadmap's phases")
-        edits.add_custom(session, engagement, user, rubric, phases_for(horizon_of(engagement)),
-                         title=fields["title"], description=fields["description"], component=fields["component"],
-                         phase=int(fields["phase"]), owner=fields["owner"],
-                         depends_on=[str(v) for v in form.getlist("depends_on")])
+        edits.add_custom(
+            session,
+            engagement,
+            user,
+            rubric,
+            phases_for(horizon_of(engagement)),
+            title=fields["title"],
+            description=fields["description"],
+            component=fields["component"],
+            phase=int(fields["phase"]),
+            owner=fields["owner"],
+            depends_on=[str(v) for v in form.getlist("depends_on")],
+        )
     except ReviewError as exc:
         return _refused(request, session, engagement, rubric, exc, {f"custom-{k}": v for k, v in fields.items()})
     session.commit()
@@ -166,21 +238,39 @@ async def add_custom(request: Request, engagement: ConsultantEngagement, session
 
 
 @router.get("/engagements/{engagement_id}/report")
-def report(request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep,
-           user: Consultant, done: str = "") -> Response:
-    messages = {"started": "Export started. It runs in the background; the download link appears when it is ready.",
-                "already": "An export is already running for this engagement; follow it below."}
+def report(
+    request: Request,
+    engagement: ConsultantEngagement,
+    session: SessionDep,
+    rubric: RubricDep,
+    user: Consultant,
+    done: str = "",
+) -> Response:
+    messages = {
+        "started": "Export started. It runs in the background; the download link appears when it is ready.",
+        "already": "An export is already running for this engagement; follow it below.",
+    }
     return render(request, "roadmap/report.html", report_page(session, engagement, rubric, message=messages.get(done)))
 
 
 @router.post("/engagements/{engagement_id}/report/export", dependencies=[CSRFDep])
-def start_export(request: Request, engagement: ConsultantEngagement, session: SessionDep, db_engine: EngineDep,
-                 settings: SettingsDep, rubric: RubricDep, user: Consultant,
-                 format: Annotated[str, Form()] = "docx") -> Response:
+def start_export(
+    request: Request,
+    engagement: ConsultantEngagement,
+    session: SessionDep,
+    db_engine: EngineDep,
+    settings: SettingsDep,
+    rubric: RubricDep,
+    user: Consultant,
+    format: Annotated[str, Form()] = "docx",
+) -> Response:
     if format not in FORMATS:
-        return render(request, "roadmap/report.html",
-                      report_page(session, engagement, rubric, problems=[f"Choose one of: {', '.join(FORMATS)}."]),
-                      status_code=422)
+        return render(
+            request,
+            "roadmap/report.html",
+            report_page(session, engagement, rubric, problems=[f"Choose one of: {', '.join(FORMATS)}."]),
+            status_code=422,
+        )
     session.commit()
     out_dir = settings.upload_dir / "exports"
 
@@ -190,17 +280,20 @@ def start_export(request: Request, engagement: ConsultantEngagement, session: Se
     _run, created = request.app.state.jobs.submit(engagement.id, "export", work, started_by=user.id)
     if is_htmx(request):
         return run_panel(request, export_context(session, engagement))
-    return RedirectResponse(f"/engagements/{engagement.id}/report?done={'started' if created else 'already'}#export",
-                            status_code=303)
+    return RedirectResponse(
+        f"/engagements/{engagement.id}/report?done={'started' if created else 'already'}#export", status_code=303
+    )
 
 
 @router.get("/engagements/{engagement_id}/report/exports/{run_id}")
-def download(engagement: ConsultantEngagement, run_id: PathId, session: SessionDep, settings: SettingsDep,
-             user: Consultant) -> Response:
+def download(
+    engagement: ConsultantEngagement, run_id: PathId, session: SessionDep, settings: SettingsDep, user: Consultant
+) -> Response:
     run = latest_export(session, engagement, run_id)
     path = settings.upload_dir / "exports" / str(run.stats.get("file", "")) if run is not None else None
     if run is None or path is None or not path.is_file():
         raise HTTPException(404, "That export is not available any more; export the report again.")
     fmt = run.stats.get("format", "")
-    return FileResponse(path, media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"),
-                        filename=run.stats.get("filename", path.name))
+    return FileResponse(
+        path, media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"), filename=run.stats.get("filename", path.name)
+    )

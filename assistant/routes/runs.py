@@ -13,8 +13,9 @@ router = APIRouter()
 
 
 @router.get("/engagements/{engagement_id}/runs/{kind}")
-def run_status(request: Request, engagement: ConsultantEngagement, kind: str, session: SessionDep,
-               watching: int = 0) -> Response:
+def run_status(
+    request: Request, engagement: ConsultantEngagement, kind: str, session: SessionDep, watching: int = 0
+) -> Response:
     """The run panel htmx polls while a run is unfinished."""
     if kind not in KINDS:
         raise HTTPException(404, "There is no such kind of run.")

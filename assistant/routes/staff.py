@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Annotated, Optional
+from typing import Annotated
 
 from anyio import to_thread
-
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.engine import Engine
@@ -21,15 +20,15 @@ from sqlmodel import Session
 
 from assistant.engagements import EngagementError, join_open_link
 from assistant.engines import engines_for
+from assistant.equity.attributes import record_attributes
 from assistant.interview import actions
 from assistant.interview.actions import AnswerError, Conversation, StaleAnswer
 from assistant.interview.engine import relatedness_pair
 from assistant.interview.probes import OfflineProber, Prober
-from assistant.equity.attributes import record_attributes
 from assistant.models import Participant
+from assistant.routes.deps import PathId, StaffLink, StaffParticipant
 from assistant.rubric import Rubric, get_rubric
 from assistant.throttle import Throttled
-from assistant.routes.deps import PathId, StaffLink, StaffParticipant
 from assistant.views.lookup import open_link_engagement
 from assistant.views.staff import chat_context, current_anchor, edit_context, review_context
 from assistant.web import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
@@ -44,14 +43,22 @@ def _prober(request: Request, engine: Engine, rubric: Rubric, engagement_id: int
     return engines_for(request.app.state.settings, engine, rubric, engagement_id).prober
 
 
-def _relatedness(request: Request) -> Optional[Relatedness]:
+def _relatedness(request: Request) -> Relatedness | None:
     """The app's answer-to-question relatedness scorer (the off-topic probe rule), None when switched off."""
     return getattr(request.app.state, "relatedness", None)
 
 
 @router.get("/i/{token}")
-def interview_page(request: Request, token: str, conv: StaffLink, session: SessionDep, rubric: RubricDep,
-                   engine: EngineDep, new: int = 0, missing: int = 0) -> Response:
+def interview_page(
+    request: Request,
+    token: str,
+    conv: StaffLink,
+    session: SessionDep,
+    rubric: RubricDep,
+    engine: EngineDep,
+    new: int = 0,
+    missing: int = 0,
+) -> Response:
     """The link's landing page: welcome and consent, the chat, or where the interview ended."""
     interview = conv.interview
     if interview is None or conv.consent is None:
@@ -62,23 +69,36 @@ def interview_page(request: Request, token: str, conv: StaffLink, session: Sessi
         return render(request, "staff/submitted.html", {"conv": conv, "token": token})
     if interview.state == "in_progress":
         # resume: if the last thing stored is an answer (a crash before the reply), reply now
-        if actions.advance(session, interview, rubric, _prober(request, engine, rubric, conv.engagement.id),
-                           _relatedness(request), request.app.state.settings.max_probes_per_question):
+        if actions.advance(
+            session,
+            interview,
+            rubric,
+            _prober(request, engine, rubric, conv.engagement.id),
+            _relatedness(request),
+            request.app.state.settings.max_probes_per_question,
+        ):
             conv = actions.load(session, conv.participant)
     error = actions.EMPTY_ANSWER if missing else None
     return render(request, "staff/chat.html", chat_context(conv, rubric, token, error=error))
 
 
 @router.post("/i/{token}/consent", dependencies=[CSRFDep])
-async def consent(request: Request, token: str, participant: StaffParticipant, session: SessionDep,
-                  rubric: RubricDep, choice: Annotated[str, Form()]) -> Response:
+async def consent(
+    request: Request,
+    token: str,
+    participant: StaffParticipant,
+    session: SessionDep,
+    rubric: RubricDep,
+    choice: Annotated[str, Form()],
+) -> Response:
     """Record consent (and, with it, any optional self-described answers), then start the interview."""
     form = await request.form()
     return await to_thread.run_sync(_consent, token, participant, session, rubric, choice == "yes", dict(form))
 
 
-def _consent(token: str, participant: Participant, session: Session, rubric: Rubric, given: bool,
-             form: dict[str, object]) -> Response:
+def _consent(
+    token: str, participant: Participant, session: Session, rubric: Rubric, given: bool, form: dict[str, object]
+) -> Response:
     interview = actions.record_consent(session, participant, given, rubric)
     if given:
         actions.set_quote_consent(session, participant, form.get("quotes") == "yes")
@@ -117,8 +137,9 @@ async def respond(
     return await to_thread.run_sync(_respond_turn, request, token, client_turn_id, action, text, shown)
 
 
-def _respond_turn(request: Request, token: str, client_turn_id: str, action: str, text: str,
-                  prompt_id: Optional[int] = None) -> Response:
+def _respond_turn(
+    request: Request, token: str, client_turn_id: str, action: str, text: str, prompt_id: int | None = None
+) -> Response:
     state = request.app.state
     settings = state.settings
     rubric = get_rubric(str(settings.rubric_path))
@@ -130,7 +151,14 @@ def _respond_turn(request: Request, token: str, client_turn_id: str, action: str
                     return RedirectResponse(f"/i/{token}", status_code=303)
                 last_seen = turns[-1].id if turns else 0
                 turn, created = actions.respond(
-                    session, interview, rubric, action, text, client_turn_id, settings.max_answer_chars, turns=turns,
+                    session,
+                    interview,
+                    rubric,
+                    action,
+                    text,
+                    client_turn_id,
+                    settings.max_answer_chars,
+                    turns=turns,
                     prompt_id=prompt_id,
                 )
         except AnswerError as exc:
@@ -156,9 +184,15 @@ def _respond_turn(request: Request, token: str, client_turn_id: str, action: str
                 if pair is not None:
                     relatedness = _scored(relatedness, pair, relatedness(*pair))
             with _TURN_DB_LOCK:
-                new = actions.advance(session, interview, rubric,
-                                      _prober(request, state.engine, rubric, participant.engagement_id),
-                                      relatedness, settings.max_probes_per_question, turns=turns)
+                new = actions.advance(
+                    session,
+                    interview,
+                    rubric,
+                    _prober(request, state.engine, rubric, participant.engagement_id),
+                    relatedness,
+                    settings.max_probes_per_question,
+                    turns=turns,
+                )
             turns = turns + new
         else:
             # a repeated submit: show the conversation as it stands (the first request wrote the reply)
@@ -187,8 +221,9 @@ _NO_ANSWER = {"title": "Answer not found", "message": "That answer is not part o
 
 
 @router.get("/i/{token}/edit/{turn_id}")
-def edit_form(request: Request, token: str, turn_id: PathId, conv: StaffLink, rubric: RubricDep,
-              back: str = "chat") -> Response:
+def edit_form(
+    request: Request, token: str, turn_id: PathId, conv: StaffLink, rubric: RubricDep, back: str = "chat"
+) -> Response:
     ctx = edit_context(conv, rubric, token, turn_id, back)
     if ctx is None:
         return render(request, "error.html", _NO_ANSWER, status_code=404)
@@ -197,17 +232,33 @@ def edit_form(request: Request, token: str, turn_id: PathId, conv: StaffLink, ru
 
 @router.post("/i/{token}/edit/{turn_id}", dependencies=[CSRFDep])
 def edit_save(
-    request: Request, token: str, turn_id: PathId, conv: StaffLink, session: SessionDep, settings: SettingsDep,
-    rubric: RubricDep, client_turn_id: Annotated[str, Form()], action: Annotated[str, Form()] = "answer",
-    text: Annotated[str, Form()] = "", back: Annotated[str, Form()] = "chat",
+    request: Request,
+    token: str,
+    turn_id: PathId,
+    conv: StaffLink,
+    session: SessionDep,
+    settings: SettingsDep,
+    rubric: RubricDep,
+    client_turn_id: Annotated[str, Form()],
+    action: Annotated[str, Form()] = "answer",
+    text: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "chat",
 ) -> Response:
     if conv.interview is None:
         return RedirectResponse(f"/i/{token}", status_code=303)
     try:
         actions.edit(session, conv.interview, rubric, turn_id, action, text, client_turn_id, settings.max_answer_chars)
     except AnswerError as exc:
-        ctx = edit_context(conv, rubric, token, turn_id, back, client_turn_id=client_turn_id, error=str(exc),
-                           draft=text if exc.draft is None else exc.draft)
+        ctx = edit_context(
+            conv,
+            rubric,
+            token,
+            turn_id,
+            back,
+            client_turn_id=client_turn_id,
+            error=str(exc),
+            draft=text if exc.draft is None else exc.draft,
+        )
         if ctx is None:
             return render(request, "error.html", {**_NO_ANSWER, "message": str(exc)}, status_code=404)
         return render(request, "staff/edit.html", ctx, status_code=422)
@@ -220,12 +271,15 @@ def edit_save(
 def review(request: Request, token: str, conv: StaffLink, rubric: RubricDep, quotes: str = "") -> Response:
     if conv.interview is None or conv.interview.state == "declined":
         return RedirectResponse(f"/i/{token}", status_code=303)
-    return render(request, "staff/review.html", {**review_context(conv, rubric, token), "quotes_saved": quotes == "saved"})
+    return render(
+        request, "staff/review.html", {**review_context(conv, rubric, token), "quotes_saved": quotes == "saved"}
+    )
 
 
 @router.post("/i/{token}/quotes", dependencies=[CSRFDep])
-def quote_consent(token: str, participant: StaffParticipant, session: SessionDep,
-                  quotes: Annotated[str, Form()] = "") -> Response:
+def quote_consent(
+    token: str, participant: StaffParticipant, session: SessionDep, quotes: Annotated[str, Form()] = ""
+) -> Response:
     """Change whether the report may quote this person's words (from the review page)."""
     actions.set_quote_consent(session, participant, quotes == "yes")
     return RedirectResponse(f"/i/{token}/review?quotes=saved#quotes", status_code=303)
@@ -238,7 +292,9 @@ def submit(request: Request, token: str, conv: StaffLink, session: SessionDep) -
     try:
         actions.submit(session, conv.interview, conv.participant)
     except AnswerError as exc:
-        return render(request, "error.html", {"title": "Not submitted", "message": str(exc), "status": 409}, status_code=409)
+        return render(
+            request, "error.html", {"title": "Not submitted", "message": str(exc), "status": 409}, status_code=409
+        )
     return RedirectResponse(f"/i/{token}", status_code=303)
 
 
@@ -262,28 +318,55 @@ def withdraw(request: Request, conv: StaffLink, session: SessionDep) -> Response
 def join_form(request: Request, open_token: str, session: SessionDep) -> Response:
     engagement = open_link_engagement(session, open_token)
     if engagement is None:
-        return render(request, "error.html", {"title": "This link is no longer active",
-                      "message": "This sign-up link is closed. Ask the person who shared it for a current link.", "status": 410}, status_code=410)
+        return render(
+            request,
+            "error.html",
+            {
+                "title": "This link is no longer active",
+                "message": "This sign-up link is closed. Ask the person who shared it for a current link.",
+                "status": 410,
+            },
+            status_code=410,
+        )
     return render(request, "staff/join.html", {"engagement": engagement, "open_token": open_token, "error": None})
 
 
 @router.post("/join/{open_token}", dependencies=[CSRFDep])
-def join(request: Request, open_token: str, session: SessionDep,
-         department: Annotated[str, Form()] = "", role_level: Annotated[str, Form()] = "") -> Response:
+def join(
+    request: Request,
+    open_token: str,
+    session: SessionDep,
+    department: Annotated[str, Form()] = "",
+    role_level: Annotated[str, Form()] = "",
+) -> Response:
     """Sign up through the open link: a personal link for the chosen group (limited per address)."""
     engagement = open_link_engagement(session, open_token)
     if engagement is None:
-        return render(request, "error.html", {"title": "This link is no longer active",
-                      "message": "This sign-up link is closed.", "status": 410}, status_code=410)
+        return render(
+            request,
+            "error.html",
+            {"title": "This link is no longer active", "message": "This sign-up link is closed.", "status": 410},
+            status_code=410,
+        )
     page = {"engagement": engagement, "open_token": open_token}
     try:
-        invite = join_open_link(session, engagement, department, role_level,
-                                request.client.host if request.client else "unknown")
+        invite = join_open_link(
+            session, engagement, department, role_level, request.client.host if request.client else "unknown"
+        )
     except Throttled as exc:
-        return render(request, "staff/join.html", {**page, "error": str(exc)}, status_code=429,
-                      headers={"Retry-After": str(exc.retry_after_s)})
+        return render(
+            request,
+            "staff/join.html",
+            {**page, "error": str(exc)},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after_s)},
+        )
     except EngagementError:
-        return render(request, "staff/join.html", {**page, "error": "Please choose your department and role level."},
-                      status_code=422)
+        return render(
+            request,
+            "staff/join.html",
+            {**page, "error": "Please choose your department and role level."},
+            status_code=422,
+        )
     session.commit()
     return RedirectResponse(f"/i/{invite.token}?new=1", status_code=303)

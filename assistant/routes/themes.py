@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Optional, Union
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -42,8 +42,15 @@ UPLOAD_TTL_S = 24 * 3600
 
 
 @router.post("/engagements/{engagement_id}/themes/run", dependencies=[CSRFDep])
-def start_synthesis(request: Request, engagement: ConsultantEngagement, session: SessionDep, db_engine: EngineDep,
-                    settings: SettingsDep, rubric: RubricDep, user: Consultant) -> Response:
+def start_synthesis(
+    request: Request,
+    engagement: ConsultantEngagement,
+    session: SessionDep,
+    db_engine: EngineDep,
+    settings: SettingsDep,
+    rubric: RubricDep,
+    user: Consultant,
+) -> Response:
     """Queue synthesis of the engagement in the background; the page follows its progress."""
     from assistant.embeddings import get_embedder
     from assistant.engines import engines_for
@@ -54,23 +61,33 @@ def start_synthesis(request: Request, engagement: ConsultantEngagement, session:
     def work(run_id: int) -> None:
         embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
         labeller = engines_for(settings, db_engine, rubric, engagement).labeller
-        synthesize(db_engine, engagement.id, embedder, settings=settings, run_id=run_id, rubric=rubric,
-                   labeller=labeller)
+        synthesize(
+            db_engine, engagement.id, embedder, settings=settings, run_id=run_id, rubric=rubric, labeller=labeller
+        )
 
     _run, created = request.app.state.jobs.submit(engagement.id, "synthesis", work, started_by=user.id)
     if is_htmx(request):
         return run_panel(request, run_context(session, engagement, "synthesis"))
-    return RedirectResponse(f"/engagements/{engagement.id}/themes?{'started' if created else 'already'}=1#run",
-                            status_code=303)
+    return RedirectResponse(
+        f"/engagements/{engagement.id}/themes?{'started' if created else 'already'}=1#run", status_code=303
+    )
 
 
 # --- overview and component pages ------------------------------------------------------------
 
 
 @router.get("/engagements/{engagement_id}/themes")
-def overview(request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep,
-             started: int = 0, already: int = 0, imported: int = 0, importing: int = 0,
-             already_importing: int = 0) -> Response:
+def overview(
+    request: Request,
+    engagement: ConsultantEngagement,
+    session: SessionDep,
+    rubric: RubricDep,
+    started: int = 0,
+    already: int = 0,
+    imported: int = 0,
+    importing: int = 0,
+    already_importing: int = 0,
+) -> Response:
     message = None
     if started:
         message = "Synthesis started. It runs in the background; this page updates when it finishes."
@@ -86,38 +103,66 @@ def overview(request: Request, engagement: ConsultantEngagement, session: Sessio
 
 
 @router.get("/engagements/{engagement_id}/themes/c/{component_id}")
-def component_page(request: Request, engagement: ConsultantEngagement, comp: ComponentInPath,
-                   session: SessionDep) -> Response:
+def component_page(
+    request: Request, engagement: ConsultantEngagement, comp: ComponentInPath, session: SessionDep
+) -> Response:
     return render(request, "themes/component.html", component_context(session, engagement, comp))
 
 
 # --- one theme and its curation --------------------------------------------------------------
 
 
-_DONE = {"renamed": "Label saved.", "summary": "Summary saved.", "merged": "Themes merged.",
-         "moved": "Segment moved.", "split": "Theme split in two; the new theme is linked below."}
+_DONE = {
+    "renamed": "Label saved.",
+    "summary": "Summary saved.",
+    "merged": "Themes merged.",
+    "moved": "Segment moved.",
+    "split": "Theme split in two; the new theme is linked below.",
+}
 
 
 @router.get("/engagements/{engagement_id}/themes/t/{theme_id}")
-def theme_page(request: Request, engagement: ConsultantEngagement, theme: ThemeInPath, session: SessionDep,
-               rubric: RubricDep, done: str = "", new: Annotated[int, Query(ge=0, le=lookup.MAX_ID)] = 0) -> Response:
-    return render(request, "themes/theme.html", theme_context(
-        session, engagement, rubric, theme, new_theme_id=new, message=_DONE.get(done)))
+def theme_page(
+    request: Request,
+    engagement: ConsultantEngagement,
+    theme: ThemeInPath,
+    session: SessionDep,
+    rubric: RubricDep,
+    done: str = "",
+    new: Annotated[int, Query(ge=0, le=lookup.MAX_ID)] = 0,
+) -> Response:
+    return render(
+        request,
+        "themes/theme.html",
+        theme_context(session, engagement, rubric, theme, new_theme_id=new, message=_DONE.get(done)),
+    )
 
 
-Curated = Union[Theme, tuple[Theme, Theme]]
+Curated = Theme | tuple[Theme, Theme]
 
 
-def _curate(request: Request, session: Session, rubric: Rubric, engagement: Engagement, theme: Theme,
-            apply: Callable[[], Curated], done: str, form: dict[str, str]) -> Response:
+def _curate(
+    request: Request,
+    session: Session,
+    rubric: Rubric,
+    engagement: Engagement,
+    theme: Theme,
+    apply: Callable[[], Curated],
+    done: str,
+    form: dict[str, str],
+) -> Response:
     """Apply one curation, commit and redirect to the theme it leaves (with the new half of a split);
     on a CurationError roll back and re-render the theme with the reason (422): nothing half-done."""
     try:
         result = apply()
     except curation.CurationError as exc:
         session.rollback()  # the theme row is expired by the rollback and re-read as stored
-        return render(request, "themes/theme.html", theme_context(
-            session, engagement, rubric, theme, problems=[str(exc)], form=form), status_code=422)
+        return render(
+            request,
+            "themes/theme.html",
+            theme_context(session, engagement, rubric, theme, problems=[str(exc)], form=form),
+            status_code=422,
+        )
     session.commit()
     target = result[0] if isinstance(result, tuple) else result
     extra = f"&new={result[1].id}" if isinstance(result, tuple) else ""
@@ -125,22 +170,59 @@ def _curate(request: Request, session: Session, rubric: Rubric, engagement: Enga
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/rename", dependencies=[CSRFDep])
-def rename(request: Request, engagement: ConsultantEngagement, user: Consultant, theme: ThemeInPath,
-           session: SessionDep, rubric: RubricDep, label: Annotated[str, Form()] = "") -> Response:
-    return _curate(request, session, rubric, engagement, theme,
-                   lambda: curation.rename(session, theme.id, label, user), "renamed", {"label": label})
+def rename(
+    request: Request,
+    engagement: ConsultantEngagement,
+    user: Consultant,
+    theme: ThemeInPath,
+    session: SessionDep,
+    rubric: RubricDep,
+    label: Annotated[str, Form()] = "",
+) -> Response:
+    return _curate(
+        request,
+        session,
+        rubric,
+        engagement,
+        theme,
+        lambda: curation.rename(session, theme.id, label, user),
+        "renamed",
+        {"label": label},
+    )
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/summary", dependencies=[CSRFDep])
-def summary(request: Request, engagement: ConsultantEngagement, user: Consultant, theme: ThemeInPath,
-            session: SessionDep, rubric: RubricDep, summary: Annotated[str, Form()] = "") -> Response:
-    return _curate(request, session, rubric, engagement, theme,
-                   lambda: curation.edit_summary(session, theme.id, summary, user), "summary", {"summary": summary})
+def summary(
+    request: Request,
+    engagement: ConsultantEngagement,
+    user: Consultant,
+    theme: ThemeInPath,
+    session: SessionDep,
+    rubric: RubricDep,
+    summary: Annotated[str, Form()] = "",
+) -> Response:
+    return _curate(
+        request,
+        session,
+        rubric,
+        engagement,
+        theme,
+        lambda: curation.edit_summary(session, theme.id, summary, user),
+        "summary",
+        {"summary": summary},
+    )
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/merge", dependencies=[CSRFDep])
-def merge(request: Request, engagement: ConsultantEngagement, user: Consultant, theme: ThemeInPath,
-          session: SessionDep, rubric: RubricDep, other_id: Annotated[str, Form()] = "") -> Response:
+def merge(
+    request: Request,
+    engagement: ConsultantEngagement,
+    user: Consultant,
+    theme: ThemeInPath,
+    session: SessionDep,
+    rubric: RubricDep,
+    other_id: Annotated[str, Form()] = "",
+) -> Response:
     def apply() -> Theme:
         other_pk = form_id(other_id)
         if other_pk is None:
@@ -154,18 +236,41 @@ def merge(request: Request, engagement: ConsultantEngagement, user: Consultant, 
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/split", dependencies=[CSRFDep])
-def split(request: Request, engagement: ConsultantEngagement, user: Consultant, theme: ThemeInPath,
-          session: SessionDep, rubric: RubricDep, settings: SettingsDep) -> Response:
+def split(
+    request: Request,
+    engagement: ConsultantEngagement,
+    user: Consultant,
+    theme: ThemeInPath,
+    session: SessionDep,
+    rubric: RubricDep,
+    settings: SettingsDep,
+) -> Response:
     from assistant.embeddings import get_embedder
 
     embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
-    return _curate(request, session, rubric, engagement, theme,
-                   lambda: curation.split(session, theme.id, embedder, user), "split", {})
+    return _curate(
+        request,
+        session,
+        rubric,
+        engagement,
+        theme,
+        lambda: curation.split(session, theme.id, embedder, user),
+        "split",
+        {},
+    )
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/move", dependencies=[CSRFDep])
-def move(request: Request, engagement: ConsultantEngagement, user: Consultant, theme: ThemeInPath,
-         session: SessionDep, rubric: RubricDep, segment_id: Annotated[str, Form()] = "", target_id: Annotated[str, Form()] = "") -> Response:
+def move(
+    request: Request,
+    engagement: ConsultantEngagement,
+    user: Consultant,
+    theme: ThemeInPath,
+    session: SessionDep,
+    rubric: RubricDep,
+    segment_id: Annotated[str, Form()] = "",
+    target_id: Annotated[str, Form()] = "",
+) -> Response:
     def apply() -> Theme:
         segment_pk, target_pk = form_id(segment_id), form_id(target_id)
         if segment_pk is None or target_pk is None:
@@ -207,15 +312,26 @@ async def _save_upload(file: UploadFile, dest: Path, limit: int) -> int:
             out.write(chunk)
     if size > limit:
         dest.unlink(missing_ok=True)
-        raise CSVImportError(f"The file is larger than the {limit / 1e6:g} MB limit. "
-                             "Split it into smaller files and import each.")
+        raise CSVImportError(
+            f"The file is larger than the {limit / 1e6:g} MB limit. Split it into smaller files and import each."
+        )
     return size
 
 
 def _import_context(engagement: Engagement, rubric: Rubric, **extra: object) -> dict[str, object]:
     """The import page: an empty upload form, or ``extra``'s file, preview, mapping and problems."""
-    ctx: dict[str, object] = {"engagement": engagement, "rubric": rubric, "problems": [], "header": [], "preview": [], "upload_id": "",
-           "filename": "", "rows": 0, "form": {}, "unknown": {"departments": [], "roles": []}}
+    ctx: dict[str, object] = {
+        "engagement": engagement,
+        "rubric": rubric,
+        "problems": [],
+        "header": [],
+        "preview": [],
+        "upload_id": "",
+        "filename": "",
+        "rows": 0,
+        "form": {},
+        "unknown": {"departments": [], "roles": []},
+    }
     ctx.update(extra)
     return ctx
 
@@ -225,15 +341,36 @@ def _problems(exc: CSVImportError) -> list[str]:
     return [str(exc).split("\n")[0], *exc.problems]
 
 
-def _mapping_page(request: Request, engagement: Engagement, rubric: Rubric, parsed: Parsed, upload_id: str,
-                  filename: str, form: dict, problems: Optional[list[str]] = None,
-                  unknown: Optional[dict[str, list[str]]] = None) -> Response:
+def _mapping_page(
+    request: Request,
+    engagement: Engagement,
+    rubric: Rubric,
+    parsed: Parsed,
+    upload_id: str,
+    filename: str,
+    form: dict,
+    problems: list[str] | None = None,
+    unknown: dict[str, list[str]] | None = None,
+) -> Response:
     """Step 2's page: the file's columns, its first rows and the mapping form (422 with problems), and
     the departments and role levels to map (``unknown``) when the file has ones the engagement lacks."""
-    return render(request, "themes/import.html", _import_context(
-        engagement, rubric, problems=problems or [], header=parsed.header, preview=parsed.rows[:3],
-        upload_id=upload_id, filename=filename, rows=len(parsed.rows), form=form,
-        unknown=unknown or {"departments": [], "roles": []}), status_code=422 if problems else 200)
+    return render(
+        request,
+        "themes/import.html",
+        _import_context(
+            engagement,
+            rubric,
+            problems=problems or [],
+            header=parsed.header,
+            preview=parsed.rows[:3],
+            upload_id=upload_id,
+            filename=filename,
+            rows=len(parsed.rows),
+            form=form,
+            unknown=unknown or {"departments": [], "roles": []},
+        ),
+        status_code=422 if problems else 200,
+    )
 
 
 def _guess(header: list[str], *words: str) -> str:
@@ -249,13 +386,21 @@ def import_form(request: Request, engagement: ConsultantEngagement, rubric: Rubr
 
 
 @router.post("/engagements/{engagement_id}/themes/import", dependencies=[CSRFDep])
-async def import_upload(request: Request, engagement: ConsultantEngagement, rubric: RubricDep,
-                        settings: SettingsDep, file: Annotated[Optional[UploadFile], File()] = None,
-                        ) -> Response:
+async def import_upload(
+    request: Request,
+    engagement: ConsultantEngagement,
+    rubric: RubricDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
     """Step 1: keep the file, read its header, and ask which column holds what."""
     if file is None or not file.filename:
-        return render(request, "themes/import.html",
-                      _import_context(engagement, rubric, problems=["Choose a CSV file to upload."]), status_code=422)
+        return render(
+            request,
+            "themes/import.html",
+            _import_context(engagement, rubric, problems=["Choose a CSV file to upload."]),
+            status_code=422,
+        )
     upload_id = secrets.token_urlsafe(18)
     dest = _upload_path(settings, engagement.id, upload_id)
     try:
@@ -267,44 +412,79 @@ async def import_upload(request: Request, engagement: ConsultantEngagement, rubr
             raise CSVImportError("The file has a header but no answers.")
     except CSVImportError as exc:
         dest.unlink(missing_ok=True)
-        return render(request, "themes/import.html", _import_context(engagement, rubric, problems=_problems(exc)),
-                      status_code=422)
+        return render(
+            request, "themes/import.html", _import_context(engagement, rubric, problems=_problems(exc)), status_code=422
+        )
     header = parsed.header
-    form = {"text_column": _guess(header, "comment", "answer", "text", "response", "feedback"),
-            "id_column": _guess(header, "respondent", "id"), "department_column": _guess(header, "department", "dept"),
-            "role_column": _guess(header, "role", "level", "position"), "component_column": _guess(header, "component")}
+    form = {
+        "text_column": _guess(header, "comment", "answer", "text", "response", "feedback"),
+        "id_column": _guess(header, "respondent", "id"),
+        "department_column": _guess(header, "department", "dept"),
+        "role_column": _guess(header, "role", "level", "position"),
+        "component_column": _guess(header, "component"),
+    }
     return _mapping_page(request, engagement, rubric, parsed, upload_id, file.filename, form)
 
 
 def _pairs(sources: list[str], targets: list[str], allowed: list[str]) -> dict[str, str]:
     """A value map from the mapping form's parallel lists; a target outside ``allowed`` is ignored."""
-    return {src: dst for src, dst in zip(sources, targets) if src and (dst in allowed or dst == UNKNOWN)}
+    return {src: dst for src, dst in zip(sources, targets, strict=False) if src and (dst in allowed or dst == UNKNOWN)}
 
 
 @router.post("/engagements/{engagement_id}/themes/import/confirm", dependencies=[CSRFDep])
 def import_confirm(
-    request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep, db_engine: EngineDep,
-    settings: SettingsDep, user: Consultant, upload_id: Annotated[str, Form()], filename: Annotated[str, Form()] = "upload.csv",
-    text_column: Annotated[str, Form()] = "", component: Annotated[str, Form()] = "",
-    component_column: Annotated[str, Form()] = "", id_column: Annotated[str, Form()] = "",
-    department_column: Annotated[str, Form()] = "", role_column: Annotated[str, Form()] = "",
-    dept_from: Annotated[Optional[list[str]], Form()] = None, dept_to: Annotated[Optional[list[str]], Form()] = None,
-    role_from: Annotated[Optional[list[str]], Form()] = None, role_to: Annotated[Optional[list[str]], Form()] = None,
+    request: Request,
+    engagement: ConsultantEngagement,
+    session: SessionDep,
+    rubric: RubricDep,
+    db_engine: EngineDep,
+    settings: SettingsDep,
+    user: Consultant,
+    upload_id: Annotated[str, Form()],
+    filename: Annotated[str, Form()] = "upload.csv",
+    text_column: Annotated[str, Form()] = "",
+    component: Annotated[str, Form()] = "",
+    component_column: Annotated[str, Form()] = "",
+    id_column: Annotated[str, Form()] = "",
+    department_column: Annotated[str, Form()] = "",
+    role_column: Annotated[str, Form()] = "",
+    dept_from: Annotated[list[str] | None, Form()] = None,
+    dept_to: Annotated[list[str] | None, Form()] = None,
+    role_from: Annotated[list[str] | None, Form()] = None,
+    role_to: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """Step 2: check the whole file with the chosen mapping; ask to map departments and role levels the
     engagement does not have; then import in the background (all rows or none) and follow its progress."""
     path = _upload_path(settings, engagement.id, upload_id)
     if not path.exists():
-        return render(request, "themes/import.html", _import_context(
-            engagement, rubric, problems=["The uploaded file is no longer here (uploads are kept for a day). "
-                                          "Upload it again."]), status_code=410)
-    form = {"text_column": text_column, "component": component, "component_column": component_column,
-            "id_column": id_column, "department_column": department_column, "role_column": role_column}
-    mapping = Mapping(text_column=text_column, component=component or None, component_column=component_column or None,
-                      id_column=id_column or None, department_column=department_column or None,
-                      role_column=role_column or None,
-                      department_map=_pairs(dept_from or [], dept_to or [], list(engagement.departments)),
-                      role_map=_pairs(role_from or [], role_to or [], list(engagement.role_levels)))
+        return render(
+            request,
+            "themes/import.html",
+            _import_context(
+                engagement,
+                rubric,
+                problems=["The uploaded file is no longer here (uploads are kept for a day). Upload it again."],
+            ),
+            status_code=410,
+        )
+    form = {
+        "text_column": text_column,
+        "component": component,
+        "component_column": component_column,
+        "id_column": id_column,
+        "department_column": department_column,
+        "role_column": role_column,
+    }
+    mapping = Mapping(
+        text_column=text_column,
+        component=component or None,
+        component_column=component_column or None,
+        id_column=id_column or None,
+        department_column=department_column or None,
+        role_column=role_column or None,
+        department_map=_pairs(dept_from or [], dept_to or [], list(engagement.departments)),
+        role_map=_pairs(role_from or [], role_to or [], list(engagement.role_levels)),
+    )
     data = path.read_bytes()
     components = [c.id for c in rubric.components]
     try:
@@ -317,21 +497,38 @@ def import_confirm(
     except CSVImportError as exc:
         return _mapping_page(request, engagement, rubric, read_csv(data), upload_id, filename, form, _problems(exc))
     if departments or roles:
-        return _mapping_page(request, engagement, rubric, read_csv(data), upload_id, filename, form,
-                             unknown={"departments": departments, "roles": roles})
+        return _mapping_page(
+            request,
+            engagement,
+            rubric,
+            read_csv(data),
+            upload_id,
+            filename,
+            form,
+            unknown={"departments": departments, "roles": roles},
+        )
     session.commit()  # hold no transaction while the import runs
     name = filename[:200]
 
     def work(run_id: int) -> None:
-        stats = import_in_background(db_engine, engagement.id, data, name, mapping, components, created_by=user.id,
-                                     run_id=run_id)
+        stats = import_in_background(
+            db_engine, engagement.id, data, name, mapping, components, created_by=user.id, run_id=run_id
+        )
         with Session(db_engine) as s:
-            audit(s, "survey.import", actor=f"consultant {user.email}", actor_user_id=user.id,
-                  engagement_id=engagement.id, entity=f"surveyimport:{stats['import_id']}",
-                  after={"filename": name, "rows": stats["rows"], "mapping": mapping.__dict__})
+            audit(
+                s,
+                "survey.import",
+                actor=f"consultant {user.email}",
+                actor_user_id=user.id,
+                engagement_id=engagement.id,
+                entity=f"surveyimport:{stats['import_id']}",
+                after={"filename": name, "rows": stats["rows"], "mapping": mapping.__dict__},
+            )
             s.commit()
         path.unlink(missing_ok=True)
 
     _run, created = request.app.state.jobs.submit(engagement.id, "import", work, started_by=user.id)
-    return RedirectResponse(f"/engagements/{engagement.id}/themes?{'importing' if created else 'already_importing'}=1"
-                            "#imports", status_code=303)
+    return RedirectResponse(
+        f"/engagements/{engagement.id}/themes?{'importing' if created else 'already_importing'}=1#imports",
+        status_code=303,
+    )

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Union
 
 from assistant.suppression import DEFAULT_MIN_CELL, fewer_than, suppress
 
 MIN_CELL = DEFAULT_MIN_CELL
 SUPPRESSED = fewer_than(MIN_CELL)
 
-Cell = Union[int, str]
+Cell = int | str
 
 
 @dataclass
@@ -43,6 +42,8 @@ def breakdown(rows: Iterable[tuple[int, str, str]], min_cell: int = MIN_CELL) ->
         dept_counts[dept] = dept_counts.get(dept, 0) + 1
         role_counts[role] = role_counts.get(role, 0) + 1
     return Breakdown(
-        people=len(people), segments=segments,
-        by_department=suppress(dept_counts, min_cell), by_role=suppress(role_counts, min_cell),
+        people=len(people),
+        segments=segments,
+        by_department=suppress(dept_counts, min_cell),
+        by_role=suppress(role_counts, min_cell),
     )

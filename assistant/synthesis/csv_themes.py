@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from assistant.synthesis import themes as T
 Tick = Callable[[int], None]
 
 
-def encode_in_chunks(embedder: Embedder, texts: list[str], tick: Optional[Tick] = None, chunk: int = 256) -> np.ndarray:
+def encode_in_chunks(embedder: Embedder, texts: list[str], tick: Tick | None = None, chunk: int = 256) -> np.ndarray:
     """Embeddings of ``texts``, calling ``tick(n)`` after each chunk (for a progress bar)."""
     parts = []
     for start in range(0, len(texts), chunk):
@@ -28,22 +28,33 @@ def encode_in_chunks(embedder: Embedder, texts: list[str], tick: Optional[Tick] 
 
 
 def _theme_row(theme_id: int, draft: T.ThemeDraft, parent: int | None) -> dict[str, Any]:
-    return {"id": theme_id, "label": draft.label, "keywords": draft.keywords, "size": len(draft.members),
-            "summary": draft.summary, "parent": parent}
+    return {
+        "id": theme_id,
+        "label": draft.label,
+        "keywords": draft.keywords,
+        "size": len(draft.members),
+        "summary": draft.summary,
+        "parent": parent,
+    }
 
 
 def _scrub_names(themes: list[dict[str, Any]]) -> None:
     """No person's name leaves in the export: names found by the model become "[colleague]" in labels
     and summaries, and a key phrase that held one is dropped."""
     texts = [t for theme in themes for t in (theme["label"], theme["summary"], *theme["keywords"])]
-    clean = dict(zip(texts, NameScrubber().scrub_all(texts)))
+    clean = dict(zip(texts, NameScrubber().scrub_all(texts), strict=False))
     for theme in themes:
         theme["label"], theme["summary"] = clean[theme["label"]], clean[theme["summary"]]
         theme["keywords"] = [k for k in theme["keywords"] if clean[k] == k]
 
 
-def themes_for_csv(data: bytes, text_column: str, embedder: Embedder, tick: Optional[Tick] = None,
-                   on_total: Optional[Callable[[int], None]] = None) -> dict[str, Any]:
+def themes_for_csv(
+    data: bytes,
+    text_column: str,
+    embedder: Embedder,
+    tick: Tick | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
     """``{"themes": [{id, label, keywords, size, parent}], "assignments": [{row, theme, subtheme}], "summary": {...}}``.
 
     Themes come at two levels: each top theme (``parent`` null) is followed by its sub-themes
@@ -78,6 +89,13 @@ def themes_for_csv(data: bytes, text_column: str, embedder: Embedder, tick: Opti
     return {
         "themes": themes,
         "assignments": assignments,
-        "summary": {"rows": len(texts), "themes": tops, "subthemes": len(themes) - tops, "assigned": len(theme_of),
-                    "other_voices": len(result.other), "non_answers": len(texts) - len(usable) - empty, "empty": empty},
+        "summary": {
+            "rows": len(texts),
+            "themes": tops,
+            "subthemes": len(themes) - tops,
+            "assigned": len(theme_of),
+            "other_voices": len(result.other),
+            "non_answers": len(texts) - len(usable) - empty,
+            "empty": empty,
+        },
     }

@@ -6,8 +6,6 @@ audit event in the same transaction, and leaves committing to the caller.
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 from sqlmodel import Session, select
 
@@ -21,7 +19,7 @@ class CurationError(ValueError):
     """A curation request that cannot be applied; the message says why and what to do."""
 
 
-def _actor(user: Optional[User]) -> tuple[str, Optional[int]]:
+def _actor(user: User | None) -> tuple[str, int | None]:
     return (f"consultant {user.email}" if user else "system", user.id if user else None)
 
 
@@ -59,13 +57,21 @@ def _touch(session: Session, theme: Theme) -> None:
     session.add(theme)
 
 
-def _log(session: Session, action: str, theme: Theme, user: Optional[User], before: dict, after: dict) -> None:
+def _log(session: Session, action: str, theme: Theme, user: User | None, before: dict, after: dict) -> None:
     actor, uid = _actor(user)
-    audit(session, action, actor=actor, actor_user_id=uid, engagement_id=theme.engagement_id,
-          entity=f"theme:{theme.id}", before=before, after=after)
+    audit(
+        session,
+        action,
+        actor=actor,
+        actor_user_id=uid,
+        engagement_id=theme.engagement_id,
+        entity=f"theme:{theme.id}",
+        before=before,
+        after=after,
+    )
 
 
-def rename(session: Session, theme_id: int, label: str, user: Optional[User] = None) -> Theme:
+def rename(session: Session, theme_id: int, label: str, user: User | None = None) -> Theme:
     """Set a theme's label (1-120 characters); the theme becomes curated."""
     label = " ".join(label.split())
     if not label or len(label) > 120:
@@ -79,7 +85,7 @@ def rename(session: Session, theme_id: int, label: str, user: Optional[User] = N
     return theme
 
 
-def edit_summary(session: Session, theme_id: int, summary: str, user: Optional[User] = None) -> Theme:
+def edit_summary(session: Session, theme_id: int, summary: str, user: User | None = None) -> Theme:
     """Set a theme's summary (at most 2,000 characters); the theme becomes curated."""
     summary = summary.strip()
     if len(summary) > 2000:
@@ -93,7 +99,7 @@ def edit_summary(session: Session, theme_id: int, summary: str, user: Optional[U
     return theme
 
 
-def merge(session: Session, keep_id: int, other_id: int, user: Optional[User] = None) -> Theme:
+def merge(session: Session, keep_id: int, other_id: int, user: User | None = None) -> Theme:
     """Move every member of ``other_id`` into ``keep_id`` and archive ``other_id``. Same component only."""
     if keep_id == other_id:
         raise CurationError("Pick two different themes to merge.")
@@ -115,12 +121,18 @@ def merge(session: Session, keep_id: int, other_id: int, user: Optional[User] = 
     other.changes = {**(other.changes or {}), "merged_into": keep.id}
     session.add(other)
     _touch(session, keep)
-    _log(session, "theme.merge", keep, user, {"themes": [keep.id, other.id], "labels": [keep.label, other.label]},
-         {"theme": keep.id, "moved": moved})
+    _log(
+        session,
+        "theme.merge",
+        keep,
+        user,
+        {"themes": [keep.id, other.id], "labels": [keep.label, other.label]},
+        {"theme": keep.id, "moved": moved},
+    )
     return keep
 
 
-def move_segment(session: Session, segment_id: int, theme_id: int, user: Optional[User] = None) -> Theme:
+def move_segment(session: Session, segment_id: int, theme_id: int, user: User | None = None) -> Theme:
     """Put a segment into another theme of its component; both themes become curated.
 
     Moving a segment to the component's "other voices" takes it out of its theme; other voices
@@ -133,7 +145,7 @@ def move_segment(session: Session, segment_id: int, theme_id: int, user: Optiona
     if seg.component != target.component:
         raise CurationError(f"E-{segment_id} belongs to {seg.component}; pick a theme of that component.")
     member = session.exec(select(ThemeMember).where(ThemeMember.segment_id == segment_id)).first()
-    source: Optional[Theme] = None
+    source: Theme | None = None
     if member is None:
         member = ThemeMember(theme_id=target.id, segment_id=segment_id)
     else:
@@ -150,12 +162,18 @@ def move_segment(session: Session, segment_id: int, theme_id: int, user: Optiona
             _touch(session, source)
     if not target.is_other:  # moved out to "other voices": those stay leftovers, not a theme
         _touch(session, target)
-    _log(session, "theme.move_segment", target, user, {"theme": source.id if source else None},
-         {"theme": target.id, "segment": segment_id})
+    _log(
+        session,
+        "theme.move_segment",
+        target,
+        user,
+        {"theme": source.id if source else None},
+        {"theme": target.id, "segment": segment_id},
+    )
     return target
 
 
-def split(session: Session, theme_id: int, embedder: Embedder, user: Optional[User] = None) -> tuple[Theme, Theme]:
+def split(session: Session, theme_id: int, embedder: Embedder, user: User | None = None) -> tuple[Theme, Theme]:
     """Split a theme in two by re-clustering its members (Ward, deterministic).
 
     The larger part keeps the theme (label, summary); the smaller becomes a new consultant
@@ -178,10 +196,18 @@ def split(session: Session, theme_id: int, embedder: Embedder, user: Optional[Us
     cent /= np.linalg.norm(cent) or 1.0
     scores = (x[small_idx] @ cent).tolist()
     central = small_idx[int(np.argmax(scores))]
-    new = Theme(engagement_id=theme.engagement_id, component=theme.component, created_by="consultant", curated=True,
-                label=T.offline_label(words[1], texts[central]), keywords=words[1],
-                summary="", quote_ids=[ids[i] for i in T.pick_quotes(small_idx, scores, [s.participant_id for s in segs])],
-                centroid=cent.astype(np.float32).tobytes(), run_id=theme.run_id)
+    new = Theme(
+        engagement_id=theme.engagement_id,
+        component=theme.component,
+        created_by="consultant",
+        curated=True,
+        label=T.offline_label(words[1], texts[central]),
+        keywords=words[1],
+        summary="",
+        quote_ids=[ids[i] for i in T.pick_quotes(small_idx, scores, [s.participant_id for s in segs])],
+        centroid=cent.astype(np.float32).tobytes(),
+        run_id=theme.run_id,
+    )
     session.add(new)
     session.flush()
     for i in small_idx:
@@ -195,6 +221,12 @@ def split(session: Session, theme_id: int, embedder: Embedder, user: Optional[Us
     theme.quote_ids = [q for q in theme.quote_ids if q not in {ids[i] for i in small_idx}]
     _touch(session, theme)
     _touch(session, new)
-    _log(session, "theme.split", theme, user, {"theme": theme.id, "size": len(ids)},
-         {"themes": [theme.id, new.id], "sizes": [len(ids) - len(small_idx), len(small_idx)]})
+    _log(
+        session,
+        "theme.split",
+        theme,
+        user,
+        {"theme": theme.id, "size": len(ids)},
+        {"themes": [theme.id, new.id], "sizes": [len(ids) - len(small_idx), len(small_idx)]},
+    )
     return theme, new

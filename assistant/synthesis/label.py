@@ -8,12 +8,13 @@ from the engine seam (``assistant.engines``), never built here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
-from sqlalchemy.engine import Engine
 from sqlalchemy import or_
-from sqlmodel import Session, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from assistant.llm import LLMClient, LLMFailed
 from assistant.models import Segment, Theme, ThemeMember
@@ -27,7 +28,7 @@ class ThemeLabel(BaseModel):
     cited_ids: list[int]
 
 
-def validator(member_ids: set[int]):
+def validator(member_ids: set[int]) -> Callable[[ThemeLabel], list[str]]:
     """The check for one theme: cited ids are members, at least one is cited, the label is short."""
 
     def check(out: ThemeLabel) -> list[str]:
@@ -67,9 +68,12 @@ class LLMLabeller:
     def label(self, component: str, keywords: list[str], segments: list[dict[str, Any]], size: int) -> ThemeLabel:
         """A validated label and summary for one theme; ``LLMFailed`` when the model gives none."""
         return self.llm.structured(
-            "theme_label", "theme_label",
+            "theme_label",
+            "theme_label",
             {"component": component, "keywords": keywords, "segments": segments, "size": size},
-            output=ThemeLabel, validate=validator({d["id"] for d in segments}), engagement_id=self.engagement_id,
+            output=ThemeLabel,
+            validate=validator({d["id"] for d in segments}),
+            engagement_id=self.engagement_id,
         )
 
 
@@ -77,13 +81,23 @@ def label_themes(engine: Engine, labeller: Labeller, engagement_id: int, run_id:
     """Relabel this run's machine themes with ``labeller``; returns counts {"llm": n, "offline": n}."""
     counts = {"llm": 0, "offline": 0}
     with Session(engine, expire_on_commit=False) as s:
-        themes = s.exec(select(Theme).where(Theme.engagement_id == engagement_id, Theme.run_id == run_id,
-                                            Theme.archived == False, Theme.curated == False,  # noqa: E712
-                                            Theme.is_other == False)).all()  # noqa: E712
+        themes = s.exec(
+            select(Theme).where(
+                Theme.engagement_id == engagement_id,
+                Theme.run_id == run_id,
+                col(Theme.archived).is_(False),
+                col(Theme.curated).is_(False),
+                col(Theme.is_other).is_(False),
+            )
+        ).all()
         work: list[tuple[Theme, list[dict[str, Any]], int]] = []
         for theme in themes:
-            rows = s.exec(select(Segment, ThemeMember.score).join(ThemeMember, ThemeMember.segment_id == Segment.id)
-                          .where(or_(ThemeMember.theme_id == theme.id, ThemeMember.subtheme_id == theme.id)).order_by(ThemeMember.score.desc(), Segment.id)).all()
+            rows = s.exec(
+                select(Segment, ThemeMember.score)
+                .join(ThemeMember, ThemeMember.segment_id == Segment.id)
+                .where(or_(ThemeMember.theme_id == theme.id, ThemeMember.subtheme_id == theme.id))
+                .order_by(ThemeMember.score.desc(), Segment.id)
+            ).all()
             shown = [{"id": seg.id, "text": seg.text} for seg, _ in rows[:MAX_SEGMENTS]]
             work.append((theme, shown, len(rows)))
     # no write transaction is open while the LLM answers (its log is written on another connection)

@@ -237,4 +237,4 @@ def encode_phrases(encode: Encode, phrases: set[str]) -> dict[str, np.ndarray]:
         return {}
     x = np.asarray(encode(ordered), dtype=np.float32)
     x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-    return dict(zip(ordered, x))
+    return dict(zip(ordered, x, strict=False))

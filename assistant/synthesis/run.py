@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from sqlalchemy.engine import Engine
@@ -25,8 +25,8 @@ from sqlmodel import Session, col, select
 
 from assistant.config import Settings
 from assistant.embeddings import Embedder, embed_cached, text_hash
-from assistant.jobs import Progress, track_run
 from assistant.engagements import people_names
+from assistant.jobs import Progress, track_run
 from assistant.models import Engagement, Interview, Participant, Segment, Theme, ThemeMember, Turn
 from assistant.privacy import NameScrubber
 from assistant.sentences import is_non_answer
@@ -80,12 +80,21 @@ def refresh_segments(session: Session, engagement_id: int, mode: str = "answer")
                 continue
             seg = by_key.get((turn.id, span.start, span.end))
             if seg is None:
-                created.append(Segment(
-                    engagement_id=engagement_id, participant_id=participant.id, turn_id=turn.id,
-                    source="interview", question_id=turn.question_id, start=span.start, end=span.end,
-                    text=span.text, text_hash=text_hash(span.text), component=turn.component,
-                    original_component=turn.component,
-                ))
+                created.append(
+                    Segment(
+                        engagement_id=engagement_id,
+                        participant_id=participant.id,
+                        turn_id=turn.id,
+                        source="interview",
+                        question_id=turn.question_id,
+                        start=span.start,
+                        end=span.end,
+                        text=span.text,
+                        text_hash=text_hash(span.text),
+                        component=turn.component,
+                        original_component=turn.component,
+                    )
+                )
                 continue
             if not seg.active:
                 seg.active = True
@@ -96,9 +105,13 @@ def refresh_segments(session: Session, engagement_id: int, mode: str = "answer")
     session.flush()  # one flush for all new rows (one per row was most of this stage's time)
     stats["created"] = len(created)
     keep.update(seg.id for seg in created)
-    withdrawn = set(session.exec(
-        select(Participant.id).where(Participant.engagement_id == engagement_id, col(Participant.withdrawn_at).is_not(None))
-    ).all())
+    withdrawn = set(
+        session.exec(
+            select(Participant.id).where(
+                Participant.engagement_id == engagement_id, col(Participant.withdrawn_at).is_not(None)
+            )
+        ).all()
+    )
     for seg in existing:
         gone = (seg.source != "import" and seg.id not in keep) or seg.participant_id in withdrawn
         if gone and seg.active:
@@ -106,7 +119,7 @@ def refresh_segments(session: Session, engagement_id: int, mode: str = "answer")
             session.add(seg)
             stats["deactivated"] += 1
     # an inactive segment leaves every theme at once, so no page can show it
-    inactive = select(Segment.id).where(Segment.engagement_id == engagement_id, Segment.active == False)  # noqa: E712
+    inactive = select(Segment.id).where(Segment.engagement_id == engagement_id, col(Segment.active).is_(False))
     for member in session.exec(select(ThemeMember).where(col(ThemeMember.segment_id).in_(inactive))).all():
         session.delete(member)
     return stats
@@ -121,7 +134,7 @@ def _retag(session: Session, segments: list[Segment], vectors: np.ndarray, embed
     index = {c.id: i for i, c in enumerate(comps)}
     sims = vectors @ desc.T
     moved = 0
-    for seg, row in zip(segments, sims):
+    for seg, row in zip(segments, sims, strict=False):
         if seg.component != seg.original_component or seg.original_component not in index:
             continue  # already moved (by a consultant or an earlier run)
         own = row[index[seg.original_component]]
@@ -144,15 +157,18 @@ def offline_summary(texts: list[str], keywords: list[str], people: int, central_
     return f"{len(texts)} segments from {who} mention {words}. Most typical: \u201c{central}\u201d"
 
 
-def _vec(theme: Theme) -> Optional[np.ndarray]:
+def _vec(theme: Theme) -> np.ndarray | None:
     return np.frombuffer(theme.centroid, dtype=np.float32) if theme.centroid else None
 
 
 def _theme_rows(session: Session, engagement_id: int, component: str) -> list[Theme]:
-    return list(session.exec(
-        select(Theme).where(Theme.engagement_id == engagement_id, Theme.component == component, Theme.archived == False)  # noqa: E712
-        .order_by(Theme.id)
-    ).all())
+    return list(
+        session.exec(
+            select(Theme)
+            .where(Theme.engagement_id == engagement_id, Theme.component == component, col(Theme.archived).is_(False))
+            .order_by(Theme.id)
+        ).all()
+    )
 
 
 def _members(session: Session, theme_id: int) -> list[ThemeMember]:
@@ -171,27 +187,43 @@ def _rebuild_words(theme: Theme, remaining: list[Segment], keep_summary: bool, n
     texts = [s.text for s in remaining]
     words = T.ctfidf_keywords(texts, [list(range(len(texts)))])[0]
     scrubbed = names.scrub_all(words)
-    theme.keywords = [w for w, clean in zip(words, scrubbed) if w == clean]
+    theme.keywords = [w for w, clean in zip(words, scrubbed, strict=False) if w == clean]
     if not keep_summary:
         people = len({s.participant_id for s in remaining})
         theme.summary = names.scrub(P.one_sentence(theme.keywords[:3], people, len(remaining)))
 
 
-def _store_draft(session: Session, engagement_id: int, component: str, run_id: Optional[int], draft: T.ThemeDraft,
-                 free: list[int], texts: list[str], seg_by_id: dict[int, Segment], names: NameScrubber,
-                 parent_id: Optional[int] = None) -> Theme:
+def _store_draft(
+    session: Session,
+    engagement_id: int,
+    component: str,
+    run_id: int | None,
+    draft: T.ThemeDraft,
+    free: list[int],
+    texts: list[str],
+    seg_by_id: dict[int, Segment],
+    names: NameScrubber,
+    parent_id: int | None = None,
+) -> Theme:
     """A machine theme (top, or a sub-theme of ``parent_id``) from ``draft``, added and flushed; no
     person's name is stored in its label, keywords or summary (``names``)."""
     ids = [free[i] for i in draft.members]
     member_people = {seg_by_id[i].participant_id for i in ids}
-    summary = draft.summary or offline_summary([texts[i] for i in draft.members], draft.keywords, len(member_people),
-                                               texts[draft.central])
+    summary = draft.summary or offline_summary(
+        [texts[i] for i in draft.members], draft.keywords, len(member_people), texts[draft.central]
+    )
     label, summary, *keywords = names.scrub_all([draft.label, summary, *draft.keywords])
     theme = Theme(
-        engagement_id=engagement_id, component=component, label=label,
-        keywords=[k for k, raw in zip(keywords, draft.keywords) if k == raw], summary=summary, quote_ids=[free[i] for i in draft.quotes], parent_id=parent_id,
+        engagement_id=engagement_id,
+        component=component,
+        label=label,
+        keywords=[k for k, raw in zip(keywords, draft.keywords, strict=False) if k == raw],
+        summary=summary,
+        quote_ids=[free[i] for i in draft.quotes],
+        parent_id=parent_id,
         centroid=draft.centroid.astype(np.float32).tobytes() if draft.centroid is not None else None,
-        run_id=run_id, changes={"run_id": run_id, "new": True, "members": sorted(ids)},
+        run_id=run_id,
+        changes={"run_id": run_id, "new": True, "members": sorted(ids)},
     )
     session.add(theme)
     session.flush()
@@ -199,9 +231,16 @@ def _store_draft(session: Session, engagement_id: int, component: str, run_id: O
 
 
 def synthesize_component(
-    session: Session, engagement_id: int, component: str, segments: list[Segment], vectors: dict[int, np.ndarray],
-    run_id: Optional[int], people: dict[int, tuple[str, str]], encode: Optional[T.Encode] = None,
-    names: Optional[NameScrubber] = None, min_people: int = T.MIN_PEOPLE,
+    session: Session,
+    engagement_id: int,
+    component: str,
+    segments: list[Segment],
+    vectors: dict[int, np.ndarray],
+    run_id: int | None,
+    people: dict[int, tuple[str, str]],
+    encode: T.Encode | None = None,
+    names: NameScrubber | None = None,
+    min_people: int = T.MIN_PEOPLE,
 ) -> dict[str, int]:
     """Themes for one component's active segments; curated themes kept and topped up. Returns counts."""
     seg_by_id = {s.id: s for s in segments}
@@ -254,7 +293,7 @@ def synthesize_component(
         sims = fx @ c.T
         best = sims.argmax(axis=1)
         still_free = []
-        for sid, b, row in zip(free, best, sims):
+        for sid, b, row in zip(free, best, sims, strict=False):
             if row[b] >= bars[b]:
                 theme = curated[b]
                 session.add(ThemeMember(theme_id=theme.id, segment_id=sid, assigned_by="machine", score=float(row[b])))
@@ -272,8 +311,13 @@ def synthesize_component(
         consultant_summary = (theme.changes or {}).get("summary_by") == "consultant"
         if removed[theme.id]:
             _rebuild_words(theme, [seg_by_id[i] for i in ids], consultant_summary, names)
-        theme.changes = {"added": added.get(theme.id, 0), "removed": removed[theme.id], "run_id": run_id,
-                         "members": sorted(ids), **({"summary_by": "consultant"} if consultant_summary else {})}
+        theme.changes = {
+            "added": added.get(theme.id, 0),
+            "removed": removed[theme.id],
+            "run_id": run_id,
+            "members": sorted(ids),
+            **({"summary_by": "consultant"} if consultant_summary else {}),
+        }
         if not ids:
             theme.archived = True  # emptied (its people withdrew): it leaves every consultant view
         theme.run_id = run_id
@@ -283,39 +327,55 @@ def synthesize_component(
     x = np.vstack([vectors[i] for i in free]) if free else np.zeros((0, 1), dtype=np.float32)
     who = [seg_by_id[i].participant_id for i in free]
     grp = [people.get(p, ("", ""))[0] + "|" + people.get(p, ("", ""))[1] for p in who]
-    result = T.build(texts, x, people=who, groups=grp, encode=encode, min_people=min_people) if free else T.Themes([], [], np.zeros(0, dtype=int))
+    result = (
+        T.build(texts, x, people=who, groups=grp, encode=encode, min_people=min_people)
+        if free
+        else T.Themes([], [], np.zeros(0, dtype=int))
+    )
     for draft in result.themes:
         top = _store_draft(session, engagement_id, component, run_id, draft, free, texts, seg_by_id, names)
         sub_of: dict[int, int] = {}
         for sub_draft in draft.subthemes:
-            sub = _store_draft(session, engagement_id, component, run_id, sub_draft, free, texts, seg_by_id,
-                               names, parent_id=top.id)
+            sub = _store_draft(
+                session, engagement_id, component, run_id, sub_draft, free, texts, seg_by_id, names, parent_id=top.id
+            )
             sub_of.update({i: sub.id for i in sub_draft.members})
-        for i, score in zip(draft.members, draft.scores):
+        for i, score in zip(draft.members, draft.scores, strict=False):
             session.add(ThemeMember(theme_id=top.id, segment_id=free[i], score=float(score), subtheme_id=sub_of.get(i)))
     if result.other:
-        other = Theme(engagement_id=engagement_id, component=component, label="Other voices", is_other=True,
-                      summary="Answers that fit no theme. They count as evidence like any other.",
-                      run_id=run_id, changes={"run_id": run_id})
+        other = Theme(
+            engagement_id=engagement_id,
+            component=component,
+            label="Other voices",
+            is_other=True,
+            summary="Answers that fit no theme. They count as evidence like any other.",
+            run_id=run_id,
+            changes={"run_id": run_id},
+        )
         session.add(other)
         session.flush()
         for i in result.other:
             session.add(ThemeMember(theme_id=other.id, segment_id=free[i], score=0.0))
-    return {"themes": len(result.themes) + len(curated), "subthemes": len(result.subthemes()),
-            "curated": len(curated), "other": len(result.other),
-            "segments": len(segments), "added_to_curated": sum(added.values())}
+    return {
+        "themes": len(result.themes) + len(curated),
+        "subthemes": len(result.subthemes()),
+        "curated": len(curated),
+        "other": len(result.other),
+        "segments": len(segments),
+        "added_to_curated": sum(added.values()),
+    }
 
 
 def synthesize(
     engine: Engine,
     engagement_id: int,
     embedder: Embedder,
-    settings: Optional[Settings] = None,
-    progress: Optional[Progress] = None,
-    run_id: Optional[int] = None,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    run_id: int | None = None,
     rubric: Any = None,
     segment_mode: str = "answer",
-    labeller: Optional[Labeller] = None,
+    labeller: Labeller | None = None,
 ) -> dict[str, Any]:
     """Run synthesis for one engagement and return its stats (also stored on the Run row).
 
@@ -326,8 +386,9 @@ def synthesize(
     labels and summaries. Rules: see the module docstring.
     """
     t0 = time.perf_counter()
-    with track_run(engine, engagement_id, "synthesis", run_id=run_id, message="Collecting answers",
-                   on_progress=progress) as run:
+    with track_run(
+        engine, engagement_id, "synthesis", run_id=run_id, message="Collecting answers", on_progress=progress
+    ) as run:
         run_id = run.id
         step = run.progress
         stats: dict[str, Any] = {"run_id": run_id}
@@ -336,33 +397,52 @@ def synthesize(
             session.commit()
         step(0.1, "Embedding new text")
         with Session(engine, expire_on_commit=False) as session:
-            segments = list(session.exec(
-                select(Segment).where(Segment.engagement_id == engagement_id, Segment.active == True).order_by(Segment.id)  # noqa: E712
-            ).all())
+            segments = list(
+                session.exec(
+                    select(Segment)
+                    .where(Segment.engagement_id == engagement_id, col(Segment.active).is_(True))
+                    .order_by(Segment.id)
+                ).all()
+            )
             vectors_arr, new = embed_cached(session, embedder, [s.text for s in segments])
             stats["embedded"] = new
             stats["segments"] = len(segments)
             step(0.6, "Checking components")
             stats["retagged"] = _retag(session, segments, vectors_arr, embedder, rubric)
             session.commit()
-        vectors = {s.id: v for s, v in zip(segments, vectors_arr)}
+        vectors = {s.id: v for s, v in zip(segments, vectors_arr, strict=False)}
         with Session(engine, expire_on_commit=False) as session:
             engagement = session.get(Engagement, engagement_id)
             names = NameScrubber(people_names(session, engagement) if engagement is not None else [])
-            people = {p.id: (p.department, p.role_level) for p in session.exec(
-                select(Participant).where(Participant.engagement_id == engagement_id)).all()}
-            segments = list(session.exec(
-                select(Segment).where(Segment.engagement_id == engagement_id, Segment.active == True).order_by(Segment.id)  # noqa: E712
-            ).all())
+            people = {
+                p.id: (p.department, p.role_level)
+                for p in session.exec(select(Participant).where(Participant.engagement_id == engagement_id)).all()
+            }
+            segments = list(
+                session.exec(
+                    select(Segment)
+                    .where(Segment.engagement_id == engagement_id, col(Segment.active).is_(True))
+                    .order_by(Segment.id)
+                ).all()
+            )
             by_comp: dict[str, list[Segment]] = {}
             for seg in segments:
                 by_comp.setdefault(seg.component, []).append(seg)
-            components = sorted(set(by_comp) | {t.component for t in session.exec(
-                select(Theme).where(Theme.engagement_id == engagement_id, Theme.archived == False)).all()})  # noqa: E712
+            components = sorted(
+                set(by_comp)
+                | {
+                    t.component
+                    for t in session.exec(
+                        select(Theme).where(Theme.engagement_id == engagement_id, col(Theme.archived).is_(False))
+                    ).all()
+                }
+            )
             # a segment re-tagged to another component leaves its old component's themes first
             for member, seg, theme in session.exec(
-                select(ThemeMember, Segment, Theme).join(Segment, Segment.id == ThemeMember.segment_id)
-                .join(Theme, Theme.id == ThemeMember.theme_id).where(Theme.engagement_id == engagement_id)
+                select(ThemeMember, Segment, Theme)
+                .join(Segment, Segment.id == ThemeMember.segment_id)
+                .join(Theme, Theme.id == ThemeMember.theme_id)
+                .where(Theme.engagement_id == engagement_id)
             ).all():
                 if seg.component != theme.component:
                     session.delete(member)
@@ -371,8 +451,17 @@ def synthesize(
             for i, comp in enumerate(components):
                 step(0.6 + 0.3 * i / max(1, len(components)), f"Themes for {comp}")
                 stats["components"][comp] = synthesize_component(
-                    session, engagement_id, comp, by_comp.get(comp, []), vectors, run_id, people, embedder.encode,
-                    names, settings.theme_min_people if settings is not None else T.MIN_PEOPLE)
+                    session,
+                    engagement_id,
+                    comp,
+                    by_comp.get(comp, []),
+                    vectors,
+                    run_id,
+                    people,
+                    embedder.encode,
+                    names,
+                    settings.theme_min_people if settings is not None else T.MIN_PEOPLE,
+                )
                 session.commit()  # one component per transaction: progress writes must not wait
             session.commit()
         if labeller is not None:

@@ -40,12 +40,14 @@ NEAR_DUPLICATE = 0.9  # cosine at which two answers by one person say the same t
 
 # Words that carry no finding on their own: an answer made only of these (and stop words) is a
 # non-answer ("Fine, usually, depends on the day"), set aside in "other voices", never a theme.
-_FILLER = frozenset("""
+_FILLER = frozenset(
+    """
     fine ok okay alright good great bad well usually depends depend depending sometimes generally normally mostly
     often rarely pretty quite really very much day days time times thing things stuff yes yeah no nope maybe
     probably guess know think sure unsure idea same above ditto idk etc answer question comment comments
     nothing everything something anything applicable nah meh sort kind just
-""".split())
+""".split()
+)
 
 
 @dataclass
@@ -216,8 +218,9 @@ def cap_other(x: np.ndarray, labels: np.ndarray, max_share: float = MAX_OTHER) -
     return labels
 
 
-def group(x: np.ndarray, labels: np.ndarray, top_range: tuple[int, int] = TOP_RANGE, sample: int = 2000,
-          seed: int = 0) -> dict[int, int]:
+def group(
+    x: np.ndarray, labels: np.ndarray, top_range: tuple[int, int] = TOP_RANGE, sample: int = 2000, seed: int = 0
+) -> dict[int, int]:
     """Top theme of each fine label (OTHER excluded): ``{fine label: top label}``.
 
     Rule: the fine centroids are gathered by average linkage on cosine distance; every cut into
@@ -242,8 +245,11 @@ def group(x: np.ndarray, labels: np.ndarray, top_range: tuple[int, int] = TOP_RA
     fine_rows = np.array([index[int(v)] for v in labels[rows]])
     best: tuple[float, list[int]] | None = None
     for k in range(low, high + 1):
-        cut = (list(range(len(keys))) if k == len(keys) else
-               AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(c).tolist())
+        cut = (
+            list(range(len(keys)))
+            if k == len(keys)
+            else AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(c).tolist()
+        )
         score = float(silhouette_score(x[rows], np.array(cut)[fine_rows], metric="cosine"))
         if best is None or score > best[0]:
             best = (score, cut)
@@ -301,7 +307,23 @@ _TOKEN = re.compile(r"[a-z][a-z'\-]+")
 def _stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS) | {"don't", "didn't", "doesn't", "isn't", "it's", "i'm", "we're", "really", "just", "thing", "things", "lot", "use", "used", "like"}
+    return frozenset(ENGLISH_STOP_WORDS) | {
+        "don't",
+        "didn't",
+        "doesn't",
+        "isn't",
+        "it's",
+        "i'm",
+        "we're",
+        "really",
+        "just",
+        "thing",
+        "things",
+        "lot",
+        "use",
+        "used",
+        "like",
+    }
 
 
 def ctfidf_keywords(texts: Sequence[str], groups: Sequence[list[int]], top: int = 6) -> list[list[str]]:
@@ -311,7 +333,9 @@ def ctfidf_keywords(texts: Sequence[str], groups: Sequence[list[int]], top: int 
     docs = [" ".join(texts[i] for i in g) for g in groups]
     if not docs or not any(d.strip() for d in docs):
         return [[] for _ in groups]
-    vec = CountVectorizer(ngram_range=(1, 2), stop_words=sorted(_stop_words()), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z'\-]+\b")
+    vec = CountVectorizer(
+        ngram_range=(1, 2), stop_words=sorted(_stop_words()), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z'\-]+\b"
+    )
     try:
         counts = vec.fit_transform(docs).astype(np.float64).toarray()
     except ValueError:  # only stop words
@@ -361,7 +385,7 @@ def pick_quotes(
     quoted, preferring a group (department/role) not yet quoted. A quote never repeats a person
     while another person is available (count people, not mentions).
     """
-    order = [m for _, m in sorted(zip((-s for s in scores), members), key=lambda t: (t[0], t[1]))]
+    order = [m for _, m in sorted(zip((-s for s in scores), members, strict=False), key=lambda t: (t[0], t[1]))]
     # only the typical half of the theme competes, so quotes stay on-topic
     pool = order[: max(n, (len(order) + 1) // 2)]
     person = (lambda i: people[i]) if people is not None else (lambda i: i)
@@ -386,13 +410,19 @@ def pick_quotes(
 # --- the whole stage --------------------------------------------------------------------------
 
 
-def _draft(x: np.ndarray, members: list[int], people: Sequence[object] | None, groups: Sequence[object] | None,
-           n_quotes: int) -> ThemeDraft:
+def _draft(
+    x: np.ndarray, members: list[int], people: Sequence[object] | None, groups: Sequence[object] | None, n_quotes: int
+) -> ThemeDraft:
     cent = x[members].mean(axis=0)
     cent = cent / (np.linalg.norm(cent) or 1.0)
     scores = (x[members] @ cent).astype(float).tolist()
-    return ThemeDraft(members=members, centroid=cent, scores=scores, central=members[int(np.argmax(scores))],
-                      quotes=pick_quotes(members, scores, people, groups, n_quotes))
+    return ThemeDraft(
+        members=members,
+        centroid=cent,
+        scores=scores,
+        central=members[int(np.argmax(scores))],
+        quotes=pick_quotes(members, scores, people, groups, n_quotes),
+    )
 
 
 def _by_size(groups: dict[int, list[int]]) -> list[int]:
@@ -459,20 +489,27 @@ def build(
                 draft.subthemes.append(sub)
                 subs.append(sub)
         drafts.append(draft)
-    for draft, words in zip(drafts, ctfidf_keywords(texts, [d.members for d in drafts])):
+    for draft, words in zip(drafts, ctfidf_keywords(texts, [d.members for d in drafts]), strict=False):
         draft.keywords = words
         draft.label = offline_label(words, texts[draft.central])
-    for draft, words in zip(subs, ctfidf_keywords(texts, [d.members for d in subs])):
+    for draft, words in zip(subs, ctfidf_keywords(texts, [d.members for d in subs]), strict=False):
         draft.keywords = words
         draft.label = offline_label(words, texts[draft.central])
     if encode is not None:
         name_with_phrases(texts, drafts, encode, people)
-    return Themes(themes=drafts, other=np.flatnonzero(labels == OTHER).tolist(), labels=labels, sublabels=sublabels,
-                  min_size=used_min, threshold=threshold)
+    return Themes(
+        themes=drafts,
+        other=np.flatnonzero(labels == OTHER).tolist(),
+        labels=labels,
+        sublabels=sublabels,
+        min_size=used_min,
+        threshold=threshold,
+    )
 
 
-def name_with_phrases(texts: Sequence[str], tops: list[ThemeDraft], encode: Encode,
-                      people: Sequence[object] | None = None) -> None:
+def name_with_phrases(
+    texts: Sequence[str], tops: list[ThemeDraft], encode: Encode, people: Sequence[object] | None = None
+) -> None:
     """Give each theme and sub-theme key phrases as keywords, a phrase label and a one-sentence summary.
 
     Rules: candidates come from each theme's ``phrases.MAX_TEXTS`` most typical segments (parsed
@@ -484,10 +521,10 @@ def name_with_phrases(texts: Sequence[str], tops: list[ThemeDraft], encode: Enco
     every = [d for top in tops for d in (top, *top.subthemes)]
 
     def typical(d: ThemeDraft) -> list[int]:
-        return [m for _, m in sorted(zip((-s for s in d.scores), d.members))][: P.MAX_TEXTS]
+        return [m for _, m in sorted(zip((-s for s in d.scores), d.members, strict=False))][: P.MAX_TEXTS]
 
     wanted = sorted({i for d in every for i in typical(d)})
-    parsed = dict(zip(wanted, P.parse([texts[i] for i in wanted])))
+    parsed = dict(zip(wanted, P.parse([texts[i] for i in wanted]), strict=False))
     pools = {id(d): P.candidate_pool([parsed[i] for i in typical(d)], [texts[i] for i in d.members]) for d in every}
     vectors = P.encode_phrases(encode, {p for pool in pools.values() for p in pool})
 

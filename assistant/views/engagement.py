@@ -13,11 +13,11 @@ from assistant.duplicates import flagged_participants
 from assistant.engagements import NewInvite, engagement_counts, progress, roster_names, roster_rows
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
-from assistant.suppression import suppress_rows
 from assistant.interview.actions import load_turns
 from assistant.models import Engagement, Interview, Participant, User
 from assistant.rubric import Rubric
 from assistant.security import csv_cell
+from assistant.suppression import suppress_rows
 from assistant.teams import ROLE_NAMES, engagements_for
 
 # interviews a consultant can open: only submitted ones (unsubmitted text is shown to nobody);
@@ -31,9 +31,12 @@ def engagement_list(session: Session, user: User) -> dict[str, Any]:
     reviewers) and the participant count."""
     rows = engagements_for(session, user)
     home = {"equity_reviewer": "/engagements/{id}/equity"}
-    return {"engagements": [(e, m, home.get(m.role, "/engagements/{id}").format(id=e.id)) for e, m in rows],
-            "counts": engagement_counts(session), "role_names": ROLE_NAMES,
-            "can_create": user.role == "consultant"}
+    return {
+        "engagements": [(e, m, home.get(m.role, "/engagements/{id}").format(id=e.id)) for e, m in rows],
+        "counts": engagement_counts(session),
+        "role_names": ROLE_NAMES,
+        "can_create": user.role == "consultant",
+    }
 
 
 def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:
@@ -46,8 +49,12 @@ def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:
     writer.writerow(["department", "role_level", "email", "name", "link"])
     for inv in new_invites:
         p = inv.participant
-        writer.writerow([csv_cell(v) for v in (p.department, p.role_level, p.email or "", p.name or "",
-                                                f"{base_url}/i/{inv.token}")])
+        writer.writerow(
+            [
+                csv_cell(v)
+                for v in (p.department, p.role_level, p.email or "", p.name or "", f"{base_url}/i/{inv.token}")
+            ]
+        )
     return buf.getvalue()
 
 
@@ -80,33 +87,48 @@ def detail_context(session: Session, engagement: Engagement, **extra: Any) -> di
     rows = session.exec(
         select(Interview, Participant)
         .join(Participant, Participant.id == Interview.participant_id)
-        .where(Participant.engagement_id == engagement.id, col(Participant.withdrawn_at).is_(None),
-               col(Interview.state).in_(LISTED_STATES))
+        .where(
+            Participant.engagement_id == engagement.id,
+            col(Participant.withdrawn_at).is_(None),
+            col(Interview.state).in_(LISTED_STATES),
+        )
     ).all()
     attribute = attribution(session, engagement)
     k = equity_settings(engagement).min_cell
-    interviews = sorted(((iv, p, attribute(p.department, p.role_level)) for iv, p in rows),
-                        key=lambda r: (r[1].public_label, r[1].id))
+    interviews = sorted(
+        ((iv, p, attribute(p.department, p.role_level)) for iv, p in rows), key=lambda r: (r[1].public_label, r[1].id)
+    )
     ctx: dict[str, Any] = {
-        "engagement": engagement, "progress": suppressed_progress(progress(session, engagement), k), "roster": roster,
-        "interviews": interviews, "min_cell": k,
-        "new_invites": [], "problems": [], "message": None,
-        "invite_links_csv": invite_links_csv, "roster_names": "\n".join(roster_names(engagement)),
-        "flagged": flagged_participants(session, engagement.id), "new_open_link": None,
+        "engagement": engagement,
+        "progress": suppressed_progress(progress(session, engagement), k),
+        "roster": roster,
+        "interviews": interviews,
+        "min_cell": k,
+        "new_invites": [],
+        "problems": [],
+        "message": None,
+        "invite_links_csv": invite_links_csv,
+        "roster_names": "\n".join(roster_names(engagement)),
+        "flagged": flagged_participants(session, engagement.id),
+        "new_open_link": None,
     }
     ctx.update(extra)
     return ctx
 
 
-def transcript_context(session: Session, engagement: Engagement, interview: Interview, participant: Participant,
-                       rubric: Rubric) -> dict[str, Any]:
+def transcript_context(
+    session: Session, engagement: Engagement, interview: Interview, participant: Participant, rubric: Rubric
+) -> dict[str, Any]:
     """A de-identified transcript: the participant's public label and pooled department and role
     level, never name or email; only the current text (an answer replaced by an edit is kept for
     the audit of edits but shown to nobody)."""
     turns = load_turns(session, interview)
     superseded = {t.supersedes_id for t in turns if t.supersedes_id}
     return {
-        "engagement": engagement, "interview": interview, "participant": participant, "rubric": rubric,
+        "engagement": engagement,
+        "interview": interview,
+        "participant": participant,
+        "rubric": rubric,
         "turns": [t for t in turns if t.id not in superseded],
         "attribution": attribution(session, engagement)(participant.department, participant.role_level),
     }

@@ -7,8 +7,6 @@ missing row is a 404 or a 410 is the caller's rule (``assistant/routes/deps.py``
 
 from __future__ import annotations
 
-from typing import Optional
-
 from sqlmodel import Session, select
 
 from assistant.models import Engagement, Interview, Participant, Theme
@@ -22,18 +20,18 @@ def valid_id(value: int) -> bool:
     return 1 <= value <= MAX_ID
 
 
-def engagement(session: Session, engagement_id: int) -> Optional[Engagement]:
+def engagement(session: Session, engagement_id: int) -> Engagement | None:
     """The engagement ``engagement_id``, or None."""
     return session.get(Engagement, engagement_id) if valid_id(engagement_id) else None
 
 
-def theme(session: Session, engagement_id: int, theme_id: int) -> Optional[Theme]:
+def theme(session: Session, engagement_id: int, theme_id: int) -> Theme | None:
     """Theme ``theme_id`` when it belongs to ``engagement_id`` (archived ones included), else None."""
     found = session.get(Theme, theme_id) if valid_id(theme_id) else None
     return found if found is not None and found.engagement_id == engagement_id else None
 
 
-def transcript(session: Session, engagement_id: int, interview_id: int) -> Optional[tuple[Interview, Participant]]:
+def transcript(session: Session, engagement_id: int, interview_id: int) -> tuple[Interview, Participant] | None:
     """The interview ``interview_id`` and its participant when both belong to ``engagement_id``, else None."""
     if not valid_id(interview_id):
         return None
@@ -45,7 +43,7 @@ def transcript(session: Session, engagement_id: int, interview_id: int) -> Optio
     return (row[0], row[1]) if row else None
 
 
-def open_link_engagement(session: Session, open_token: str) -> Optional[Engagement]:
+def open_link_engagement(session: Session, open_token: str) -> Engagement | None:
     """The engagement whose open sign-up link is ``open_token`` while that link is enabled, else None."""
     found = session.exec(select(Engagement).where(Engagement.open_token_hash == token_hash(open_token))).first()
     return found if found is not None and found.open_link_enabled else None

@@ -41,15 +41,27 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, *
     for n, comp in enumerate(rubric.components):
         proposal = proposals.get(comp.id)
         decision = decisions.get(comp.id)
-        rows.append({
-            "component": comp, "proposal": proposal, "decision": decision, "target": targets.get(comp.id),
-            "stale": bool(decision and proposal and decision.proposal_id != proposal.id),
-            "y": CHART["top"] + n * CHART["row"],
-        })
+        rows.append(
+            {
+                "component": comp,
+                "proposal": proposal,
+                "decision": decision,
+                "target": targets.get(comp.id),
+                "stale": bool(decision and proposal and decision.proposal_id != proposal.id),
+                "y": CHART["top"] + n * CHART["row"],
+            }
+        )
     x: Callable[[int], int] = _x
     ctx: dict[str, Any] = {
-        "engagement": engagement, "rows": rows, "agreement": agreement(session, engagement.id), "rubric": rubric,
-        "chart": CHART, "problems": [], "message": None, **run_context(session, engagement, "rating"), "x": x,
+        "engagement": engagement,
+        "rows": rows,
+        "agreement": agreement(session, engagement.id),
+        "rubric": rubric,
+        "chart": CHART,
+        "problems": [],
+        "message": None,
+        **run_context(session, engagement, "rating"),
+        "x": x,
         "findings": findings_for(session, engagement.id),
     }
     ctx.update(extra)
@@ -61,8 +73,9 @@ def current_proposal(session: Session, engagement: Engagement, component_id: str
     return current_proposals(session, engagement.id).get(component_id)
 
 
-def _cited(session: Session, engagement: Engagement, proposal: RatingProposal,
-           refs: set[str]) -> tuple[dict[str, dict], list[dict]]:
+def _cited(
+    session: Session, engagement: Engagement, proposal: RatingProposal, refs: set[str]
+) -> tuple[dict[str, dict], list[dict]]:
     """Evidence by reference (``E-12``: segment, participant, transcript link, theme) for ``refs`` (every
     quote the page shows) and the live themes behind it, most-cited first."""
     pks = {pk for ref in refs if (pk := segment_pk(ref)) is not None}
@@ -74,51 +87,76 @@ def _cited(session: Session, engagement: Engagement, proposal: RatingProposal,
         .join(Turn, Turn.id == Segment.turn_id, isouter=True)
         .where(col(Segment.id).in_(pks), Segment.engagement_id == engagement.id)
     ).all()
-    theme_of = dict(session.exec(
-        select(ThemeMember.segment_id, Theme)
-        .join(Theme, Theme.id == ThemeMember.theme_id)
-        .where(col(ThemeMember.segment_id).in_(pks), col(Theme.archived).is_(False))
-    ).all())
+    theme_of = dict(
+        session.exec(
+            select(ThemeMember.segment_id, Theme)
+            .join(Theme, Theme.id == ThemeMember.theme_id)
+            .where(col(ThemeMember.segment_id).in_(pks), col(Theme.archived).is_(False))
+        ).all()
+    )
     evidence: dict[str, dict] = {}
     themes: dict[int, dict] = {}
     attribute = attribution(session, engagement)
     for seg, person, turn in rows:
         ref = f"E-{seg.id}"
         withdrawn = person.withdrawn_at is not None
-        link = (f"/engagements/{engagement.id}/transcripts/{turn.interview_id}#turn-{turn.id}"
-                if turn is not None and not withdrawn else None)
+        link = (
+            f"/engagements/{engagement.id}/transcripts/{turn.interview_id}#turn-{turn.id}"
+            if turn is not None and not withdrawn
+            else None
+        )
         theme = theme_of.get(seg.id)
-        evidence[ref] = {"segment": seg, "participant": person, "link": link, "theme": theme,
-                         "withdrawn": withdrawn, "active": seg.active,
-                         "attribution": attribute(person.department, person.role_level)}
+        evidence[ref] = {
+            "segment": seg,
+            "participant": person,
+            "link": link,
+            "theme": theme,
+            "withdrawn": withdrawn,
+            "active": seg.active,
+            "attribution": attribute(person.department, person.role_level),
+        }
         if theme is not None:
             themes.setdefault(theme.id, {"theme": theme, "segments": []})["segments"].append(ref)
     return evidence, sorted(themes.values(), key=lambda t: (-len(t["segments"]), t["theme"].label))
 
 
-def component_context(session: Session, engagement: Engagement, rubric: Rubric, comp: Component,
-                      **extra: Any) -> dict[str, Any]:
+def component_context(
+    session: Session, engagement: Engagement, rubric: Rubric, comp: Component, **extra: Any
+) -> dict[str, Any]:
     """One component's review page: the current proposal, its cited evidence in context, the themes
     behind it, every decision (newest first, with reviewer) and the target; ``extra`` overrides."""
     proposal = current_proposal(session, engagement, comp.id)
     history = session.exec(
-        select(Decision, User).join(User, User.id == Decision.reviewer_id)
+        select(Decision, User)
+        .join(User, User.id == Decision.reviewer_id)
         .where(Decision.engagement_id == engagement.id, Decision.component == comp.id)
         .order_by(col(Decision.id).desc())
     ).all()
     model = proposal_model(proposal) if proposal is not None else None
     reading = read_proposal(model, comp, rubric) if model is not None else None
-    refs = {q["citation"].segment_id for q in reading["quotes"]} | {
-        c.segment_id for d in reading["disagreements"] for side in d["sides"] for c in side["side"].citations
-    } if reading else set()
+    refs = (
+        {q["citation"].segment_id for q in reading["quotes"]}
+        | {c.segment_id for d in reading["disagreements"] for side in d["sides"] for c in side["side"].citations}
+        if reading
+        else set()
+    )
     evidence, themes = _cited(session, engagement, proposal, refs) if proposal is not None else ({}, [])
     decision = history[0][0] if history else None
     ctx: dict[str, Any] = {
-        "engagement": engagement, "rubric": rubric, "comp": comp, "proposal": proposal, "history": history,
-        "evidence": evidence, "themes": themes, "decision": decision, "reading": reading,
+        "engagement": engagement,
+        "rubric": rubric,
+        "comp": comp,
+        "proposal": proposal,
+        "history": history,
+        "evidence": evidence,
+        "themes": themes,
+        "decision": decision,
+        "reading": reading,
         "stale": bool(decision and proposal and decision.proposal_id != proposal.id),
         "target": engagement.settings.get("target_levels", {}).get(comp.id),
-        "problems": [], "message": None, "form": {},
+        "problems": [],
+        "message": None,
+        "form": {},
         "findings": findings_for(session, engagement.id, component=comp.id),
     }
     ctx.update(extra)
@@ -129,11 +167,17 @@ def proposal_model(row: RatingProposal) -> Proposal:
     """The stored proposal as the engines' typed object (stored voice mix keys it does not know are ignored)."""
     mix = {k: v for k, v in (row.voice_mix or {}).items() if k in VoiceMix.model_fields}
     return Proposal(
-        component=row.component, status=row.status, level=row.level,
+        component=row.component,
+        status=row.status,
+        level=row.level,
         indicators=[IndicatorResult.model_validate(i) for i in row.indicators or []],
         citations=[Citation.model_validate(c) for c in row.citations or []],
-        rationale=row.rationale, confidence=row.confidence, voice_mix=VoiceMix.model_validate(mix),
-        engine=row.engine, prompt_version=row.prompt_version, error=row.error,
+        rationale=row.rationale,
+        confidence=row.confidence,
+        voice_mix=VoiceMix.model_validate(mix),
+        engine=row.engine,
+        prompt_version=row.prompt_version,
+        error=row.error,
         excluded=list((row.voice_mix or {}).get("excluded", [])),
     )
 
@@ -166,14 +210,21 @@ def read_proposal(model: Proposal, comp: Component, rubric: Rubric) -> dict[str,
         indicators.append({"result": ind, "meta": meta, "described": described})
         for cite in ind.citations:
             entry = quotes.setdefault((cite.segment_id, cite.quote), {"citation": cite, "for": []})
-            entry["for"].append({"id": ind.indicator_id, "name": meta.name, "level": ind.evidence_level,
-                                 "described": described})
+            entry["for"].append(
+                {"id": ind.indicator_id, "name": meta.name, "level": ind.evidence_level, "described": described}
+            )
         if ind.split is not None:
             sides = []
             for n, side in enumerate(ind.split.sides):
                 would = ind.split.if_sides[n] if n < len(ind.split.if_sides) else None
-                sides.append({"side": side, "people": _people(side.participants), "described": meta.levels[side.level],
-                              "would": would})
+                sides.append(
+                    {
+                        "side": side,
+                        "people": _people(side.participants),
+                        "described": meta.levels[side.level],
+                        "would": would,
+                    }
+                )
             disagreements.append({"indicator": meta, "result": ind, "split": ind.split, "sides": sides})
     return {
         "confidence": explain_confidence(model),

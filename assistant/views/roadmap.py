@@ -9,7 +9,7 @@ author did not agree to be quoted is marked as such (it never goes into the repo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -59,9 +59,14 @@ def _quotes(session: Session, engagement: Engagement, ids: list[int], names: lis
     if not ids:
         return {}
     rows = session.exec(
-        select(Segment, Participant.quote_consent).join(Participant, Participant.id == Segment.participant_id)
-        .where(col(Segment.id).in_(sorted(set(ids))), Segment.engagement_id == engagement.id,
-               col(Segment.active).is_(True), col(Participant.withdrawn_at).is_(None))
+        select(Segment, Participant.quote_consent)
+        .join(Participant, Participant.id == Segment.participant_id)
+        .where(
+            col(Segment.id).in_(sorted(set(ids))),
+            Segment.engagement_id == engagement.id,
+            col(Segment.active).is_(True),
+            col(Participant.withdrawn_at).is_(None),
+        )
     ).all()
     return {seg.id: QuoteView(f"E-{seg.id}", deidentify(seg.text, names), bool(ok)) for seg, ok in rows}
 
@@ -76,8 +81,10 @@ def _why_lines(item: RoadmapItem, titles: dict[str, str]) -> list[str]:
         needed_by = [titles.get(k, k) for k in why.get("prerequisite_for", [])]
         lines.append("Prerequisite of: " + "; ".join(needed_by) + ".")
     if gap and gap.get("target"):
-        lines.append(f"Gap: decided level {gap['decided']}, target {gap['target']} (this is the step "
-                     f"{gap['step'][0]} → {gap['step'][1]}).")
+        lines.append(
+            f"Gap: decided level {gap['decided']}, target {gap['target']} (this is the step "
+            f"{gap['step'][0]} → {gap['step'][1]})."
+        )
     if why.get("in_place"):
         lines.append("Already in place (decided levels): " + "; ".join(titles.get(k, k) for k in why["in_place"]) + ".")
     lines.extend(f"Readiness: {r}." for r in why.get("readiness", []))
@@ -105,6 +112,7 @@ def roadmap_page(session: Session, engagement: Engagement, rubric: Rubric, **ext
     ids = [sid for s in signals for side in ("for", "against") for sid in s.evidence.get("segments", {}).get(side, [])]
     ids += [q for i in items for q in i.why.get("quotes", [])]
     quotes = _quotes(session, engagement, ids, names)
+
     def distinct(ids: list[int]) -> list[QuoteView]:
         """Up to three quotes, one per text (the demo and real staff repeat phrases)."""
         out, seen = [], set()
@@ -117,20 +125,31 @@ def roadmap_page(session: Session, engagement: Engagement, rubric: Rubric, **ext
     signal_views = []
     for s in signals:
         segs = s.evidence.get("segments", {})
-        signal_views.append(SignalView(
-            s, kinds[s.kind].name if s.kind in kinds else s.kind, kinds[s.kind].question if s.kind in kinds else "",
-            readiness_mod.effective(s), readiness_mod.changed_since_confirmed(s),
-            distinct(segs.get("for", [])), distinct(segs.get("against", []))))
+        signal_views.append(
+            SignalView(
+                s,
+                kinds[s.kind].name if s.kind in kinds else s.kind,
+                kinds[s.kind].question if s.kind in kinds else "",
+                readiness_mod.effective(s),
+                readiness_mod.changed_since_confirmed(s),
+                distinct(segs.get("for", [])),
+                distinct(segs.get("against", [])),
+            )
+        )
     comp_names = {c.id: c.name for c in rubric.components}
     by_phase: list[tuple[Phase, list[ItemView]]] = [(p, []) for p in phases]
     removed = []
     for item in items:
-        step = (f"{item.from_level} → {item.from_level + 1}" if item.from_level and item.origin != "custom" else "")
+        step = f"{item.from_level} → {item.from_level + 1}" if item.from_level and item.origin != "custom" else ""
         view = ItemView(
-            item, comp_names.get(item.component, item.component), step,
+            item,
+            comp_names.get(item.component, item.component),
+            step,
             [(by_key[d].title, phases[min(by_key[d].phase, PHASES)].label) for d in item.depends_on if d in by_key],
-            [t for t in item.why.get("themes", [])], [quotes[q] for q in item.why.get("quotes", []) if q in quotes],
-            _why_lines(item, titles))
+            [t for t in item.why.get("themes", [])],
+            [quotes[q] for q in item.why.get("quotes", []) if q in quotes],
+            _why_lines(item, titles),
+        )
         if item.status == "removed":
             removed.append(view)
         else:
@@ -138,11 +157,23 @@ def roadmap_page(session: Session, engagement: Engagement, rubric: Rubric, **ext
     fig, alt = timeline_chart(items, rubric, horizon)
     planned = [i for i in items if i.status == "planned"]
     ctx: dict[str, Any] = {
-        "engagement": engagement, "rubric": rubric, "targets": target_rows(session, engagement, rubric),
-        "horizon": horizon, "horizons": HORIZONS, "phases": phases, "signals": signal_views, "values": readiness_mod.VALUES,
-        "by_phase": by_phase, "removed": removed, "planned": planned,
-        "roadmap": engagement.settings.get("roadmap"), "timeline_svg": charts.to_svg(fig, "Roadmap timeline", "timeline"),
-        "timeline_alt": alt, "problems": [], "message": None, "form": {},
+        "engagement": engagement,
+        "rubric": rubric,
+        "targets": target_rows(session, engagement, rubric),
+        "horizon": horizon,
+        "horizons": HORIZONS,
+        "phases": phases,
+        "signals": signal_views,
+        "values": readiness_mod.VALUES,
+        "by_phase": by_phase,
+        "removed": removed,
+        "planned": planned,
+        "roadmap": engagement.settings.get("roadmap"),
+        "timeline_svg": charts.to_svg(fig, "Roadmap timeline", "timeline"),
+        "timeline_alt": alt,
+        "problems": [],
+        "message": None,
+        "form": {},
     }
     ctx.update(extra)
     return ctx
@@ -152,22 +183,34 @@ def export_context(session: Session, engagement: Engagement) -> dict[str, Any]:
     """The latest export run (for the run panel) and the latest finished file to download."""
     run = latest_run(session, engagement.id, "export")
     done = session.exec(
-        select(Run).where(Run.engagement_id == engagement.id, Run.kind == "export", Run.status == "done")
+        select(Run)
+        .where(Run.engagement_id == engagement.id, Run.kind == "export", Run.status == "done")
         .order_by(col(Run.id).desc())
     ).first()
-    return {"engagement": engagement, "run": run, "kind": "export", "running": bool(run and run.status in UNFINISHED),
-            "download": done, "formats": list(FORMATS)}
+    return {
+        "engagement": engagement,
+        "run": run,
+        "kind": "export",
+        "running": bool(run and run.status in UNFINISHED),
+        "download": done,
+        "formats": list(FORMATS),
+    }
 
 
 def report_page(session: Session, engagement: Engagement, rubric: Rubric, **extra: Any) -> dict[str, Any]:
     """The report as it would be exported now, and the export panel."""
-    ctx = {"engagement": engagement, "report": build_report(session, engagement, rubric), "problems": [],
-           "message": None, **export_context(session, engagement)}
+    ctx = {
+        "engagement": engagement,
+        "report": build_report(session, engagement, rubric),
+        "problems": [],
+        "message": None,
+        **export_context(session, engagement),
+    }
     ctx.update(extra)
     return ctx
 
 
-def latest_export(session: Session, engagement: Engagement, run_id: int) -> Optional[Run]:
+def latest_export(session: Session, engagement: Engagement, run_id: int) -> Run | None:
     """The engagement's finished export run ``run_id``, or None."""
     run = session.get(Run, run_id)
     if run is None or run.engagement_id != engagement.id or run.kind != "export" or run.status != "done":

@@ -16,5 +16,10 @@ def run_context(session: Session, engagement: Engagement, kind: str) -> dict:
     ``stale``: what arrived after the last finished run (``views.stale``), None while one runs."""
     run = latest_run(session, engagement.id, kind)
     running = bool(run and run.status in UNFINISHED)
-    return {"engagement": engagement, "run": run, "kind": kind, "running": running,
-            "stale": None if running or kind == "import" else staleness(session, engagement.id, kind)}
+    return {
+        "engagement": engagement,
+        "run": run,
+        "kind": kind,
+        "running": running,
+        "stale": None if running or kind == "import" else staleness(session, engagement.id, kind),
+    }

@@ -8,7 +8,7 @@ their link), so a staff page can show nothing but that person's answers.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Optional
+from typing import Any
 
 from assistant.interview.actions import Conversation, review_items
 from assistant.interview.engine import current_prompt, effective_staff_turns
@@ -91,9 +91,16 @@ def chat_context(conv: Conversation, rubric: Rubric, token: str, **extra: Any) -
     return ctx
 
 
-def edit_context(conv: Conversation, rubric: Rubric, token: str, turn_id: int, back: str,
-                 client_turn_id: Optional[str] = None, error: Optional[str] = None,
-                 draft: Optional[str] = None) -> Optional[dict[str, Any]]:
+def edit_context(
+    conv: Conversation,
+    rubric: Rubric,
+    token: str,
+    turn_id: int,
+    back: str,
+    client_turn_id: str | None = None,
+    error: str | None = None,
+    draft: str | None = None,
+) -> dict[str, Any] | None:
     """The edit form of the staff answer ``turn_id``, or None when it is not one of this person's answers.
 
     ``draft`` defaults to the answer's current wording; a fresh client turn id unless one is given
@@ -106,8 +113,12 @@ def edit_context(conv: Conversation, rubric: Rubric, token: str, turn_id: int, b
         return None
     _, question = rubric.question(item["turn"].question_id)
     return {
-        "token": token, "item": item, "question": question, "back": back,
-        "client_turn_id": client_turn_id or uuid.uuid4().hex, "error": error,
+        "token": token,
+        "item": item,
+        "question": question,
+        "back": back,
+        "client_turn_id": client_turn_id or uuid.uuid4().hex,
+        "error": error,
         "draft": item["shown"].text if draft is None else draft,
     }
 

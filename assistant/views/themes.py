@@ -89,24 +89,41 @@ def _views(session: Session, engagement_id: int, theme_ids: list[int]) -> dict[i
         .join(Segment, Segment.id == ThemeMember.segment_id)
         .join(Participant, Participant.id == Segment.participant_id)
         .join(Turn, Turn.id == Segment.turn_id, isouter=True)
-        .where(col(ThemeMember.theme_id).in_(theme_ids), col(Segment.active).is_(True),
-               col(Participant.withdrawn_at).is_(None))
+        .where(
+            col(ThemeMember.theme_id).in_(theme_ids),
+            col(Segment.active).is_(True),
+            col(Participant.withdrawn_at).is_(None),
+        )
         .order_by(col(ThemeMember.score).desc(), Segment.id)
     ).all()
-    imports = {i.id: i.filename for i in session.exec(
-        select(SurveyImport).where(SurveyImport.engagement_id == engagement_id)).all()}
+    imports = {
+        i.id: i.filename
+        for i in session.exec(select(SurveyImport).where(SurveyImport.engagement_id == engagement_id)).all()
+    }
     engagement = session.get(Engagement, engagement_id)
     attribute = attribution(session, engagement) if engagement is not None else None
     out: dict[int, list[SegmentView]] = {t: [] for t in theme_ids}
     for member, seg, person, interview_id in rows:
-        link = (f"/engagements/{engagement_id}/transcripts/{interview_id}#turn-{seg.turn_id}"
-                if interview_id is not None else None)
+        link = (
+            f"/engagements/{engagement_id}/transcripts/{interview_id}#turn-{seg.turn_id}"
+            if interview_id is not None
+            else None
+        )
         dept, role = attribute(person.department, person.role_level) if attribute else (OTHER_DEPARTMENTS, OTHER_ROLES)
-        out[member.theme_id].append(SegmentView(
-            segment=seg, participant=person.public_label, department=dept, role_level=role, link=link,
-            source=_source(seg, imports), score=member.score, assigned_by=member.assigned_by,
-            person=(person.department or NOT_GIVEN, person.role_level or NOT_GIVEN),
-            subtheme_id=member.subtheme_id))
+        out[member.theme_id].append(
+            SegmentView(
+                segment=seg,
+                participant=person.public_label,
+                department=dept,
+                role_level=role,
+                link=link,
+                source=_source(seg, imports),
+                score=member.score,
+                assigned_by=member.assigned_by,
+                person=(person.department or NOT_GIVEN, person.role_level or NOT_GIVEN),
+                subtheme_id=member.subtheme_id,
+            )
+        )
     return out
 
 
@@ -124,17 +141,29 @@ def _view(theme: Theme, members: list[SegmentView], with_members: bool, k: int =
     quotes = [by_id[q] for q in theme.quote_ids if q in by_id]
     if not quotes and not theme.is_other:
         # a theme whose quotes all moved away: pick again by the synthesis rule
-        picked = pick_quotes(range(len(members)), [m.score for m in members],
-                             [m.segment.participant_id for m in members],
-                             [m.person for m in members])
+        picked = pick_quotes(
+            range(len(members)),
+            [m.score for m in members],
+            [m.segment.participant_id for m in members],
+            [m.person for m in members],
+        )
         quotes = [members[i] for i in picked]
-    return ThemeView(theme=theme, segments=len(members), people=len(people), breakdown=b, quotes=quotes,
-                     members=members if with_members else [], k=k,
-                     withheld=words_outlived(theme, members))
+    return ThemeView(
+        theme=theme,
+        segments=len(members),
+        people=len(people),
+        breakdown=b,
+        quotes=quotes,
+        members=members if with_members else [],
+        k=k,
+        withheld=words_outlived(theme, members),
+    )
 
 
-WITHHELD = ("Summary and key phrases withheld: some answers they were built from have been withdrawn. "
-            "Run synthesis to rebuild them from the answers that remain.")
+WITHHELD = (
+    "Summary and key phrases withheld: some answers they were built from have been withdrawn. "
+    "Run synthesis to rebuild them from the answers that remain."
+)
 
 
 def scrubber(session: Session, engagement_id: int) -> NameScrubber:
@@ -151,7 +180,7 @@ def shown(views: list[ThemeView], names: NameScrubber) -> list[ThemeView]:
     texts = [t for w in every for t in (w.theme.label, w.theme.summary, *w.theme.keywords)]
     texts += [w.parent.label for w in every if w.parent is not None]
     texts += [s.segment.text for s in segments.values()]
-    clean = dict(zip(texts, names.scrub_all(texts)))
+    clean = dict(zip(texts, names.scrub_all(texts), strict=False))
     for w in every:
         w.label = clean[w.theme.label]
         w.summary = clean[w.theme.summary]
@@ -174,22 +203,28 @@ def _subthemes(session: Session, parents: list[Theme]) -> dict[int, list[Theme]]
     """Live sub-themes of ``parents`` by parent id."""
     if not parents:
         return {}
-    rows = session.exec(select(Theme).where(col(Theme.parent_id).in_([p.id for p in parents]),
-                                            col(Theme.archived).is_(False))).all()
+    rows = session.exec(
+        select(Theme).where(col(Theme.parent_id).in_([p.id for p in parents]), col(Theme.archived).is_(False))
+    ).all()
     out: dict[int, list[Theme]] = {}
     for row in rows:
         out.setdefault(row.parent_id or 0, []).append(row)
     return out
 
 
-def component_themes(session: Session, engagement_id: int, component: str,
-                     with_members: bool = False) -> list[ThemeView]:
+def component_themes(
+    session: Session, engagement_id: int, component: str, with_members: bool = False
+) -> list[ThemeView]:
     """The component's live top themes, largest (by people) first, "other voices" last; each with its
     sub-themes (those that still hold a member). A theme that no member holds any more (withdrawal
     or moves emptied it) is not shown."""
     themes = session.exec(
-        select(Theme).where(Theme.engagement_id == engagement_id, Theme.component == component,
-                            col(Theme.archived).is_(False), col(Theme.parent_id).is_(None))
+        select(Theme).where(
+            Theme.engagement_id == engagement_id,
+            Theme.component == component,
+            col(Theme.archived).is_(False),
+            col(Theme.parent_id).is_(None),
+        )
     ).all()
     members = _views(session, engagement_id, [t.id for t in themes])
     k = _min_cell(session, engagement_id)
@@ -225,15 +260,26 @@ def theme_view(session: Session, theme: Theme) -> ThemeView:
     k = _min_cell(session, theme.engagement_id)
     if theme.parent_id is not None:
         parent = session.get(Theme, theme.parent_id)
-        members = [m for m in _views(session, theme.engagement_id, [theme.parent_id]).get(theme.parent_id, [])
-                   if m.subtheme_id == theme.id]
+        members = [
+            m
+            for m in _views(session, theme.engagement_id, [theme.parent_id]).get(theme.parent_id, [])
+            if m.subtheme_id == theme.id
+        ]
         view = _view(theme, members, True, k)
         view.parent = parent
         return shown([view], scrubber(session, theme.engagement_id))[0]
     members = _views(session, theme.engagement_id, [theme.id]).get(theme.id, [])
     view = _view(theme, members, True, k)
-    view.subthemes = _by_people([v for v in (_view(sub, [m for m in members if m.subtheme_id == sub.id], False, k)
-                                             for sub in _subthemes(session, [theme]).get(theme.id, [])) if v.segments])
+    view.subthemes = _by_people(
+        [
+            v
+            for v in (
+                _view(sub, [m for m in members if m.subtheme_id == sub.id], False, k)
+                for sub in _subthemes(session, [theme]).get(theme.id, [])
+            )
+            if v.segments
+        ]
+    )
     return shown([view], scrubber(session, theme.engagement_id))[0]
 
 
@@ -242,8 +288,9 @@ def _min_cell(session: Session, engagement_id: int) -> int:
     return equity_settings(engagement).min_cell if engagement is not None else DEFAULT_MIN_CELL
 
 
-def overview_context(session: Session, engagement: Engagement, rubric: Rubric, message: str | None = None
-                     ) -> dict[str, Any]:
+def overview_context(
+    session: Session, engagement: Engagement, rubric: Rubric, message: str | None = None
+) -> dict[str, Any]:
     """The themes overview: per component the number of themes, segments in them and in "other
     voices", curated themes and the three largest; the survey imports (newest first); the run panel."""
     rows = []
@@ -251,48 +298,92 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, m
         views = component_themes(session, engagement.id, comp.id)
         themes = [v for v in views if not v.theme.is_other]
         other = next((v for v in views if v.theme.is_other), None)
-        rows.append({"component": comp, "themes": len(themes), "segments": sum(v.segments for v in themes),
-                     "other": other.segments if other else 0, "curated": sum(v.theme.curated for v in themes),
-                     "top": themes[:3]})
-    imports = [i for i in session.exec(select(SurveyImport).where(SurveyImport.engagement_id == engagement.id)
-                                       .order_by(col(SurveyImport.id).desc())).all()
-               if (i.mapping or {}).get("status", "done") == "done"]  # one still importing is shown by its run
+        rows.append(
+            {
+                "component": comp,
+                "themes": len(themes),
+                "segments": sum(v.segments for v in themes),
+                "other": other.segments if other else 0,
+                "curated": sum(v.theme.curated for v in themes),
+                "top": themes[:3],
+            }
+        )
+    imports = [
+        i
+        for i in session.exec(
+            select(SurveyImport)
+            .where(SurveyImport.engagement_id == engagement.id)
+            .order_by(col(SurveyImport.id).desc())
+        ).all()
+        if (i.mapping or {}).get("status", "done") == "done"
+    ]  # one still importing is shown by its run
     importing = run_context(session, engagement, "import")
-    return {**run_context(session, engagement, "synthesis"), "rows": rows, "imports": imports, "message": message,
-            "import_run": importing["run"], "import_running": importing["running"]}
+    return {
+        **run_context(session, engagement, "synthesis"),
+        "rows": rows,
+        "imports": imports,
+        "message": message,
+        "import_run": importing["run"],
+        "import_running": importing["running"],
+    }
 
 
 def _chart(engagement: Engagement, views: list[ThemeView]) -> object:
     """The stacked-bar chart of who is behind each theme (role level and department), or None."""
-    items = [(v.label, f"/engagements/{engagement.id}/themes/t/{v.theme.id}",
-              {"role level": v.mix("role"), "department": v.mix("department")}) for v in views]
+    items = [
+        (
+            v.label,
+            f"/engagements/{engagement.id}/themes/t/{v.theme.id}",
+            {"role level": v.mix("role"), "department": v.mix("department")},
+        )
+        for v in views
+    ]
     return stacked_bars(items) if items else None
 
 
 def component_context(session: Session, engagement: Engagement, comp: Component) -> dict[str, Any]:
     """A component's theme page: its themes (other voices last), the chart of the real themes, the run panel."""
     views = component_themes(session, engagement.id, comp.id)
-    return {**run_context(session, engagement, "synthesis"), "comp": comp, "views": views,
-            "chart": _chart(engagement, [v for v in views if not v.theme.is_other])}
+    return {
+        **run_context(session, engagement, "synthesis"),
+        "comp": comp,
+        "views": views,
+        "chart": _chart(engagement, [v for v in views if not v.theme.is_other]),
+    }
 
 
-def theme_context(session: Session, engagement: Engagement, rubric: Rubric, theme: Theme, new_theme_id: int = 0,
-                  **extra: Any) -> dict[str, Any]:
+def theme_context(
+    session: Session, engagement: Engagement, rubric: Rubric, theme: Theme, new_theme_id: int = 0, **extra: Any
+) -> dict[str, Any]:
     """One theme's page: every member, the live themes of its component it can merge with or move a
     segment to (by label), and ``new_theme`` (the other half of a split) when ``new_theme_id`` names one."""
     siblings = session.exec(
-        select(Theme).where(Theme.engagement_id == engagement.id, Theme.component == theme.component,
-                            col(Theme.archived).is_(False), Theme.id != theme.id, col(Theme.parent_id).is_(None))
-        .order_by(Theme.label)).all()
+        select(Theme)
+        .where(
+            Theme.engagement_id == engagement.id,
+            Theme.component == theme.component,
+            col(Theme.archived).is_(False),
+            Theme.id != theme.id,
+            col(Theme.parent_id).is_(None),
+        )
+        .order_by(Theme.label)
+    ).all()
     new_theme = theme_in_engagement(session, engagement.id, new_theme_id) if new_theme_id else None
     named = [t for t in (*siblings, new_theme) if t is not None]
-    labels = dict(zip([t.id for t in named], scrubber(session, engagement.id).scrub_all([t.label for t in named])))
+    labels = dict(
+        zip([t.id for t in named], scrubber(session, engagement.id).scrub_all([t.label for t in named]), strict=False)
+    )
     ctx: dict[str, Any] = {
-        "engagement": engagement, "comp": rubric.component(theme.component), "view": theme_view(session, theme),
+        "engagement": engagement,
+        "comp": rubric.component(theme.component),
+        "view": theme_view(session, theme),
         "labels": labels,
-        "theme": theme, "siblings": list(siblings), "problems": [], "message": None, "form": {},
+        "theme": theme,
+        "siblings": list(siblings),
+        "problems": [],
+        "message": None,
+        "form": {},
         "new_theme": new_theme,
     }
     ctx.update(extra)
     return ctx
-

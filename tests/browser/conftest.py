@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Optional
 
 import httpx
 import pytest
@@ -39,8 +38,14 @@ from tests.browser.helpers import DEPARTMENTS, PASSWORD
 
 CHROMIUM = os.environ.get("DM3_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 TIMEOUT_MS = 10_000
 
@@ -49,8 +54,10 @@ def _chromium_or_skip() -> str:
     path = CHROMIUM if os.path.isabs(CHROMIUM) else shutil.which(CHROMIUM)
     if path and os.access(path, os.X_OK):
         return path
-    message = (f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
-               "(or `scripts/setup.sh test`), or point DM3_CHROMIUM at a Chromium binary.")
+    message = (
+        f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` "
+        "(or `scripts/setup.sh test`), or point DM3_CHROMIUM at a Chromium binary."
+    )
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
@@ -83,16 +90,37 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     migrate(db_url)
     port = _free_port()
     env = dict(
-        os.environ, DM3_DATABASE_URL=db_url, DM3_SECRET_KEY="browser-secret", DM3_BASE_URL=f"http://127.0.0.1:{port}",
+        os.environ,
+        DM3_DATABASE_URL=db_url,
+        DM3_SECRET_KEY="browser-secret",
+        DM3_BASE_URL=f"http://127.0.0.1:{port}",
         # the off-topic rule loads the embedding model; it has its own test, and would make probes here less predictable
-        DM3_INTERVIEW_RELATEDNESS="false", DM3_LLM_BASE_URL="", DM3_LLM_MODEL="", HF_HUB_OFFLINE="1",
+        DM3_INTERVIEW_RELATEDNESS="false",
+        DM3_LLM_BASE_URL="",
+        DM3_LLM_MODEL="",
+        HF_HUB_OFFLINE="1",
     )
     log = folder / "server.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "assistant.app:create_app", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=Path(__file__).resolve().parents[2],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "assistant.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=Path(__file__).resolve().parents[2],
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -135,7 +163,7 @@ def new_context(browser, live_server: LiveServer) -> Iterator[Callable]:
     """Open a fresh browser context (another device: no cookies); all are closed after the test."""
     opened = []
 
-    def make(**kwargs):  # noqa: ANN003, ANN202
+    def make(**kwargs):
         ctx = browser.new_context(base_url=live_server.url, **kwargs)
         ctx.set_default_timeout(TIMEOUT_MS)
         opened.append(ctx)
@@ -160,7 +188,7 @@ class World:
     engagement: Engagement
     tokens: list[str] = field(default_factory=list)
 
-    def invite(self, department: str = "Public Works", role: str = "frontline", email: Optional[str] = None) -> str:
+    def invite(self, department: str = "Public Works", role: str = "frontline", email: str | None = None) -> str:
         """A new personal link token (returned once by the stage function, as in the product)."""
         with self.server.session() as s:
             engagement = s.get(Engagement, self.engagement.id)
@@ -173,10 +201,14 @@ class World:
         """Every stored staff turn of this link's interview (edits included), oldest first."""
         with self.server.session() as s:
             participant = s.exec(select(Participant).where(Participant.token_hash == token_hash(token))).one()
-            return list(s.exec(
-                select(Turn).join(Interview, Interview.id == Turn.interview_id)
-                .where(Interview.participant_id == participant.id, Turn.role == "staff").order_by(Turn.id)
-            ).all())
+            return list(
+                s.exec(
+                    select(Turn)
+                    .join(Interview, Interview.id == Turn.interview_id)
+                    .where(Interview.participant_id == participant.id, Turn.role == "staff")
+                    .order_by(Turn.id)
+                ).all()
+            )
 
     def expire(self, token: str) -> None:
         """Move the link's expiry into the past."""

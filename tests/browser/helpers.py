@@ -16,7 +16,7 @@ def detailed(n: int) -> str:
     return DETAILED.format(n=n)
 
 
-def progress_done(page) -> tuple[int, int]:  # noqa: ANN001
+def progress_done(page) -> tuple[int, int]:
     """(done, total) from the progress line "3 of 12 questions done"."""
     text = page.locator("#progress p").first.inner_text()
     match = re.search(r"(\d+) of (\d+) questions done", text)
@@ -24,13 +24,13 @@ def progress_done(page) -> tuple[int, int]:  # noqa: ANN001
     return int(match.group(1)), int(match.group(2))
 
 
-def last_prompt(page) -> str:  # noqa: ANN001
+def last_prompt(page) -> str:
     """The interviewer's latest question or follow-up, as shown."""
     item = page.locator("#transcript li.msg.assistant.question, #transcript li.msg.assistant.probe").last
     return item.inner_text().removeprefix("Interviewer:").strip()
 
 
-def staff_texts(page) -> list[str]:  # noqa: ANN001
+def staff_texts(page) -> list[str]:
     """The staff member's messages as shown, without the screen-reader prefix and the Edit link."""
     return page.locator("#transcript li.msg.staff").evaluate_all(
         """items => items.map(li => {
@@ -41,7 +41,7 @@ def staff_texts(page) -> list[str]:  # noqa: ANN001
     )
 
 
-def prompt_in_sight(page) -> bool:  # noqa: ANN001
+def prompt_in_sight(page) -> bool:
     """Whether the interviewer's latest message is on screen, above the sticky answer box."""
     return page.evaluate("""() => {
         const items = document.querySelectorAll('#transcript li.msg.assistant');

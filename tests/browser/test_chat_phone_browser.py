@@ -29,21 +29,44 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"viewport": {"width": 360, "height": 740}}
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ("Last spring I noticed the same street was patched four times in a year and told my supervisor. "
-           "Nothing came of it.")
+EXAMPLE = (
+    "Last spring I noticed the same street was patched four times in a year and told my supervisor. Nothing came of it."
+)
 
 
 def _start(db_url: str, port: int, secret: str, log: Path) -> subprocess.Popen:
     env = dict(
-        os.environ, DM3_DATABASE_URL=db_url, DM3_SECRET_KEY=secret, DM3_BASE_URL=f"http://127.0.0.1:{port}",
-        DM3_INTERVIEW_RELATEDNESS="true", DM3_INTERVIEW_ENCODER="onnx-int8",
-        DM3_MODEL_CACHE_DIR=str(ROOT / "var" / "models"), DM3_LLM_BASE_URL="", DM3_LLM_MODEL="", HF_HUB_OFFLINE="1",
+        os.environ,
+        DM3_DATABASE_URL=db_url,
+        DM3_SECRET_KEY=secret,
+        DM3_BASE_URL=f"http://127.0.0.1:{port}",
+        DM3_INTERVIEW_RELATEDNESS="true",
+        DM3_INTERVIEW_ENCODER="onnx-int8",
+        DM3_MODEL_CACHE_DIR=str(ROOT / "var" / "models"),
+        DM3_LLM_BASE_URL="",
+        DM3_LLM_MODEL="",
+        HF_HUB_OFFLINE="1",
     )
     with open(log, "ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "assistant.app:create_app", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "assistant.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=ROOT,
         )
     deadline = time.time() + 90
     while True:
@@ -117,8 +140,13 @@ def _invite(server: Server) -> str:
 def _staff(server: Server, token: str) -> list[Turn]:
     with server.session() as s:
         participant = s.exec(select(Participant).where(Participant.token_hash == token_hash(token))).one()
-        return list(s.exec(select(Turn).join(Interview, Interview.id == Turn.interview_id)
-                           .where(Interview.participant_id == participant.id, Turn.role == "staff")).all())
+        return list(
+            s.exec(
+                select(Turn)
+                .join(Interview, Interview.id == Turn.interview_id)
+                .where(Interview.participant_id == participant.id, Turn.role == "staff")
+            ).all()
+        )
 
 
 def test_yes_draws_a_request_to_say_more_and_an_example_to_a_follow_up_is_accepted(server, phone):

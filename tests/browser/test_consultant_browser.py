@@ -12,11 +12,13 @@ from tests.browser.helpers import PASSWORD, detailed
 
 pytestmark = pytest.mark.browser
 
-GOOD_CSV = b"department,role level,email\nPublic Works,frontline,ana@example.org\nFinance,manager,\nPublic Works,frontline,\n"
+GOOD_CSV = (
+    b"department,role level,email\nPublic Works,frontline,ana@example.org\nFinance,manager,\nPublic Works,frontline,\n"
+)
 BROKEN_CSV = b"Public Works,frontline\nPlanning,frontline\nFinance,boss,not-an-email\nFinance\n"
 
 
-def log_in(page, email: str) -> None:  # noqa: ANN001
+def log_in(page, email: str) -> None:
     page.goto("/engagements")
     assert re.search(r"/login\?next=/engagements$", page.url)
     page.fill("#email", email)
@@ -30,22 +32,24 @@ def log_in(page, email: str) -> None:  # noqa: ANN001
     expect(page.get_by_role("heading", name="Engagements")).to_be_visible()
 
 
-def totals(page) -> dict[str, int]:  # noqa: ANN001
+def totals(page) -> dict[str, int]:
     """The progress table's total row, by column heading."""
     heads = page.locator("#progress-table thead th").all_inner_texts()
     cells = page.locator("#progress-table tfoot tr > *").all_inner_texts()
     # "Total" spans the department and role level columns
-    return {h.strip().lower(): int(c) for h, c in zip(heads[2:], cells[1:])}
+    return {h.strip().lower(): int(c) for h, c in zip(heads[2:], cells[1:], strict=False)}
 
 
-def row(page, department: str, role: str) -> dict[str, int | str]:  # noqa: ANN001
+def row(page, department: str, role: str) -> dict[str, int | str]:
     """One progress row by column heading: numbers, or the words shown for a hidden small count."""
     heads = page.locator("#progress-table thead th").all_inner_texts()
     for tr in page.locator("#progress-table tbody tr").all():
         cells = tr.locator("td").all_inner_texts()
         if cells[:2] == [department, role]:
-            return {h.strip().lower(): int(c) if c.strip().isdigit() else c.strip()
-                    for h, c in zip(heads[2:], cells[2:])}
+            return {
+                h.strip().lower(): int(c) if c.strip().isdigit() else c.strip()
+                for h, c in zip(heads[2:], cells[2:], strict=False)
+            }
     raise AssertionError(f"no progress row for {department} / {role}")
 
 
@@ -152,12 +156,27 @@ def test_consultant_sets_up_an_engagement_and_watches_progress(world, new_contex
     page.goto(detail_url)
     assert totals(page) == {"roster": 15, "invited": 5, "started": 1, "submitted": 1, "withdrawn": 0}
     # what one person did is not shown per group (fewer than 5); invitations and the roster are the consultant's own
-    assert row(page, "Public Works", "supervisor") == {"roster": 0, "invited": 1, "started": "fewer than 5",
-                                                       "submitted": 0, "withdrawn": 0}
-    assert row(page, "Finance", "manager") == {"roster": 3, "invited": 2, "started": 0, "submitted": "fewer than 5",
-                                               "withdrawn": 0}
-    assert row(page, "Public Works", "frontline") == {"roster": 12, "invited": 2, "started": 0, "submitted": 0,
-                                                      "withdrawn": 0}
+    assert row(page, "Public Works", "supervisor") == {
+        "roster": 0,
+        "invited": 1,
+        "started": "fewer than 5",
+        "submitted": 0,
+        "withdrawn": 0,
+    }
+    assert row(page, "Finance", "manager") == {
+        "roster": 3,
+        "invited": 2,
+        "started": 0,
+        "submitted": "fewer than 5",
+        "withdrawn": 0,
+    }
+    assert row(page, "Public Works", "frontline") == {
+        "roster": 12,
+        "invited": 2,
+        "started": 0,
+        "submitted": 0,
+        "withdrawn": 0,
+    }
     # only the submitted interview is listed (unsubmitted text is shown to nobody), under a random label,
     # its one-person group pooled rather than named
     interviews = page.locator("#transcripts tbody tr").all_inner_texts()

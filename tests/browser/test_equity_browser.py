@@ -73,7 +73,9 @@ def test_equity_reviewer_journey(known, new_context):
     expect(reviewer.locator("#participation-role_level tr", has_text="frontline")).to_contain_text("under-represented")
     expect(reviewer.locator("#ratio-chart svg")).to_be_visible()
 
-    reviewer.fill("#finding-text", "Frontline staff are under-represented; the data life cycle level rests on managers.")
+    reviewer.fill(
+        "#finding-text", "Frontline staff are under-represented; the data life cycle level rests on managers."
+    )
     reviewer.select_option("#finding-severity", "high")
     reviewer.select_option("#finding-component", "data_life_cycle")
     reviewer.select_option("#finding-group", "Role level: frontline")

@@ -8,13 +8,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import PASSWORD
-from tests.routes.test_review_routes import seed_interviews
 from tests.rating.conftest import GOV_HIGH
+from tests.routes.test_review_routes import seed_interviews
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page, email: str) -> None:  # noqa: ANN001
+def log_in(page, email: str) -> None:
     page.goto("/login")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)

@@ -19,12 +19,20 @@ def test_targets_readiness_generate_edit_and_download_the_report(page, world, tm
     with world.server.session() as s:
         user = s.exec(select(User).where(User.email == email)).one()
         engagement = s.get(Engagement, world.engagement.id)
-        decide_levels(s, engagement, user, {"data_life_cycle": 1, "governance_structures": 2,
-                                            "leadership_alignment": 2, "sustainability_focus": 2})
-        add_segments(s, engagement, [
-            ("ana", "sustainability_focus", "Honestly nobody has time for data work, we are short-staffed."),
-            ("ben", "sustainability_focus", "We don't have time to clean the records."),
-        ])
+        decide_levels(
+            s,
+            engagement,
+            user,
+            {"data_life_cycle": 1, "governance_structures": 2, "leadership_alignment": 2, "sustainability_focus": 2},
+        )
+        add_segments(
+            s,
+            engagement,
+            [
+                ("ana", "sustainability_focus", "Honestly nobody has time for data work, we are short-staffed."),
+                ("ben", "sustainability_focus", "We don't have time to clean the records."),
+            ],
+        )
     log_in(page, email)
     eid = world.engagement.id
     page.goto(f"/engagements/{eid}/review")

@@ -15,8 +15,10 @@ from tests.browser.helpers import SHORT, detailed, last_prompt, progress_done, p
 pytestmark = pytest.mark.browser
 
 # the reply is on screen and htmx has finished swapping, settling and scrolling
-SETTLED = ("n => document.querySelectorAll('#transcript li').length > n"
-           " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+SETTLED = (
+    "n => document.querySelectorAll('#transcript li').length > n"
+    " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+)
 
 XSS = "<script>window.__xss=1</script><b>bold</b>"
 EDITED = "Edited: we now load the 4 weekly reports straight into Power BI instead of emailing them."
@@ -26,14 +28,14 @@ EDITED_NO_JS = "Edited without JavaScript: the permit data goes to the GIS team 
 # --- small steps -------------------------------------------------------------------------------
 
 
-def consent(page, token: str) -> None:  # noqa: ANN001
+def consent(page, token: str) -> None:
     page.goto(f"/i/{token}")
     with page.expect_navigation():
         page.get_by_role("button", name="I agree, start the interview").click()
     expect(page.locator("#answer")).to_be_visible()
 
 
-def send(page, button: str = "Send", text: str | None = None, js: bool = True) -> None:  # noqa: ANN001
+def send(page, button: str = "Send", text: str | None = None, js: bool = True) -> None:
     """Press a composer button (after typing ``text``) and wait until the reply is on screen.
 
     With JavaScript, htmx posts and appends; without, the form posts and the page reloads.
@@ -55,20 +57,20 @@ def send(page, button: str = "Send", text: str | None = None, js: bool = True) -
     )
 
 
-def blank_lines(messages) -> list[str]:  # noqa: ANN001
+def blank_lines(messages) -> list[str]:
     """Messages whose rendered text has an empty line (they use ``white-space: pre-wrap``)."""
     return [t for t in messages.all_inner_texts() if re.search(r"\n[ \t]*\n", t)]
 
 
-def focused_id(page) -> str:  # noqa: ANN001
+def focused_id(page) -> str:
     return page.evaluate("document.activeElement ? document.activeElement.id : ''")
 
 
-def wait_focus_on_answer(page) -> None:  # noqa: ANN001
+def wait_focus_on_answer(page) -> None:
     page.wait_for_function("document.activeElement && document.activeElement.id === 'answer'", timeout=3000)
 
 
-def tab_to(page, label: str, limit: int = 40) -> None:  # noqa: ANN001
+def tab_to(page, label: str, limit: int = 40) -> None:
     """Press Tab until the focused element's visible text (or value) is ``label``."""
     for _ in range(limit):
         page.keyboard.press("Tab")
@@ -78,7 +80,7 @@ def tab_to(page, label: str, limit: int = 40) -> None:  # noqa: ANN001
     raise AssertionError(f"Tab never reached {label!r}")
 
 
-def finish_questions(page, first_n: int, js: bool) -> None:  # noqa: ANN001
+def finish_questions(page, first_n: int, js: bool) -> None:
     """Answer every remaining question with a concrete answer, checking progress on each."""
     n = first_n
     while page.locator("#answer").count():
@@ -177,7 +179,9 @@ def test_whole_interview_with_htmx_pause_on_another_device_edit_and_submit(world
 
     turns = world.staff_turns(token)
     assert [t.text for t in turns].count(EDITED) == 1
-    assert next(t for t in turns if t.text == EDITED).supersedes_id == next(t for t in turns if t.text == detailed(2)).id
+    assert (
+        next(t for t in turns if t.text == EDITED).supersedes_id == next(t for t in turns if t.text == detailed(2)).id
+    )
 
 
 def test_whole_interview_without_javascript(world, new_context):
@@ -232,8 +236,9 @@ def test_resubmitting_the_same_form_without_javascript_stores_one_answer(world, 
 
     # Back to the page as the browser first had it (Playwright's Chromium re-fetches on Back, so
     # serve the earlier copy), and send the very same form again.
-    page.route(f"**/i/{token}", lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8",
-                                                          body=old_page))
+    page.route(
+        f"**/i/{token}", lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8", body=old_page)
+    )
     page.goto(f"/i/{token}")
     page.unroute(f"**/i/{token}")
     assert page.input_value("input[name=client_turn_id]") == form_id
@@ -253,9 +258,7 @@ def test_double_click_on_send_with_htmx_stores_one_answer(world, page):
     page.fill("#answer", detailed(1))
     shown = page.locator("#transcript li").count()
     page.get_by_role("button", name="Send", exact=True).dblclick()
-    page.wait_for_function(
-        SETTLED, arg=shown
-    )
+    page.wait_for_function(SETTLED, arg=shown)
     page.wait_for_timeout(300)  # let a second request, if one was sent, finish too
     assert staff_texts(page) == [detailed(1)]
     page.reload()
@@ -388,9 +391,7 @@ def test_consent_and_an_answer_with_the_keyboard_only(world, page):
     shown = page.locator("#transcript li").count()
     tab_to(page, "Send")
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        SETTLED, arg=shown
-    )
+    page.wait_for_function(SETTLED, arg=shown)
     assert staff_texts(page) == [detailed(1)]
     wait_focus_on_answer(page)
     page.keyboard.type("Typing goes straight into the box again")

@@ -15,11 +15,14 @@ from tests.synthesis.seed import TOPICS, VARIANTS, add_person
 pytestmark = pytest.mark.browser
 
 
-def seed_answers(world, people: int = 12) -> None:  # noqa: ANN001
+def seed_answers(world, people: int = 12) -> None:
     with world.server.session() as s:
         for i in range(people):
-            answers = {(comp, f"{comp}.q{j}"): t.format(x=VARIANTS[(i + 3 * j) % len(VARIANTS)])
-                       for comp, topics in TOPICS.items() for j, t in enumerate(topics)}
+            answers = {
+                (comp, f"{comp}.q{j}"): t.format(x=VARIANTS[(i + 3 * j) % len(VARIANTS)])
+                for comp, topics in TOPICS.items()
+                for j, t in enumerate(topics)
+            }
             add_person(s, world.engagement, ["Public Works", "Finance", "Parks"][i % 3], "frontline", answers)
         s.commit()
 
@@ -33,12 +36,20 @@ def seed_a_colleague_by_name(world) -> None:
         eng.settings = {**eng.settings, "roster_names": ["Dolores Whitfield"]}
         s.add(eng)
         for i in range(4):
-            add_person(s, world.engagement, ["Public Works", "Finance"][i % 2], "manager", {
-                ("data_life_cycle", "data_life_cycle.q0"):
-                    ["Dolores keeps the only list of our datasets in a binder.",
-                     "only dolores knows where the dataset list is, it's in her binder",
-                     "Ask Dolores Whitfield for the list of datasets, she has the binder.",
-                     "The list of datasets is Dolores's binder, nobody else has one."][i]})
+            add_person(
+                s,
+                world.engagement,
+                ["Public Works", "Finance"][i % 2],
+                "manager",
+                {
+                    ("data_life_cycle", "data_life_cycle.q0"): [
+                        "Dolores keeps the only list of our datasets in a binder.",
+                        "only dolores knows where the dataset list is, it's in her binder",
+                        "Ask Dolores Whitfield for the list of datasets, she has the binder.",
+                        "The list of datasets is Dolores's binder, nobody else has one.",
+                    ][i]
+                },
+            )
         s.commit()
 
 

@@ -29,10 +29,12 @@ from tests.synthesis.seed import TOPICS, VARIANTS, add_person
 pytestmark = pytest.mark.browser
 
 # markup a payload would add if it were not escaped (the page's own markup has none of these)
-INJECTED = ("[data-xss], [onerror], [onload], [onfocus], [ontoggle], [onstart], [onmouseover], [onclick], "
-            "iframe, object, embed, video, marquee, math, template, details[ontoggle], [hx-on\\:click], "
-            "[hx-trigger='load'], "
-            "a[href^='javascript' i], form[action^='javascript' i], base, main meta, body body")
+INJECTED = (
+    "[data-xss], [onerror], [onload], [onfocus], [ontoggle], [onstart], [onmouseover], [onclick], "
+    "iframe, object, embed, video, marquee, math, template, details[ontoggle], [hx-on\\:click], "
+    "[hx-trigger='load'], "
+    "a[href^='javascript' i], form[action^='javascript' i], base, main meta, body body"
+)
 
 
 def _squash(text: str) -> str:
@@ -60,9 +62,12 @@ def check_page(page: Page, watch: Watch, url: str, expected: list[str]) -> None:
     assert page.evaluate("() => window.__xss === undefined"), url
     injected = page.evaluate(f"() => Array.from(document.querySelectorAll({INJECTED!r})).map(e => e.outerHTML)")
     assert injected == [], (url, injected)
-    text = _squash(page.evaluate(
-        "() => document.documentElement.textContent + ' ' + "
-        "Array.from(document.querySelectorAll('input, textarea')).map(e => e.value).join(' ')"))
+    text = _squash(
+        page.evaluate(
+            "() => document.documentElement.textContent + ' ' + "
+            "Array.from(document.querySelectorAll('input, textarea')).map(e => e.value).join(' ')"
+        )
+    )
     missing = [p for p in expected if _squash(p) not in text]
     assert not missing, (url, missing)
 
@@ -75,8 +80,11 @@ def seed_corpus(world: World) -> dict:
         s.flush()
         open_token = enable_open_link(s, engagement, True) or ""
         for i, payload in enumerate(PAYLOADS):
-            answers = {(comp, f"{comp}.q{j}"): f"{t.format(x=VARIANTS[(i + j) % len(VARIANTS)])} {payload}"
-                       for comp, topics in TOPICS.items() for j, t in enumerate(topics)}
+            answers = {
+                (comp, f"{comp}.q{j}"): f"{t.format(x=VARIANTS[(i + j) % len(VARIANTS)])} {payload}"
+                for comp, topics in TOPICS.items()
+                for j, t in enumerate(topics)
+            }
             add_person(s, engagement, departments[i % 3], "frontline", answers)
         s.commit()
         eid = engagement.id
@@ -89,10 +97,12 @@ def seed_corpus(world: World) -> dict:
         for n, payload in enumerate(PAYLOADS[:6]):
             actions.respond(s, interview, rubric, "answer", payload, f"xss-{n}", 4000)
             actions.advance(s, interview, rubric)
-        first_answer = s.exec(select(Turn).where(Turn.interview_id == interview.id, Turn.role == "staff")
-                              .order_by(Turn.id)).first()
-        staff_iv = s.exec(select(Interview).join(Participant).where(Participant.engagement_id == eid)
-                          .order_by(Interview.id)).first()
+        first_answer = s.exec(
+            select(Turn).where(Turn.interview_id == interview.id, Turn.role == "staff").order_by(Turn.id)
+        ).first()
+        staff_iv = s.exec(
+            select(Interview).join(Participant).where(Participant.engagement_id == eid).order_by(Interview.id)
+        ).first()
     settings = Settings(database_url=str(world.server.engine.url), llm_base_url=None, llm_model=None, _env_file=None)
     from assistant.embeddings import get_embedder
     from assistant.rating.offline import OfflineRater
@@ -101,18 +111,31 @@ def seed_corpus(world: World) -> dict:
 
     embedder = get_embedder(settings.embedding_model)
     synthesize(world.server.engine, eid, embedder, settings=settings, rubric=rubric)
-    propose_for_engagement(world.server.engine, eid, OfflineRater(rubric, embedder),
-                           components=["data_life_cycle", "governance_structures"])
+    propose_for_engagement(
+        world.server.engine,
+        eid,
+        OfflineRater(rubric, embedder),
+        components=["data_life_cycle", "governance_structures"],
+    )
     with world.server.session() as s:
-        theme = s.exec(select(Theme).where(Theme.engagement_id == eid, col(Theme.archived).is_(False),
-                                           col(Theme.is_other).is_(False))).first()
+        theme = s.exec(
+            select(Theme).where(
+                Theme.engagement_id == eid, col(Theme.archived).is_(False), col(Theme.is_other).is_(False)
+            )
+        ).first()
         theme.summary = " ".join(PAYLOADS[10:20])
         theme.keywords = PAYLOADS[20:25]
         s.add(theme)
         s.commit()
         theme_id = theme.id
-    return {"eid": eid, "open_token": open_token, "token": invite.token, "turn": first_answer.id,
-            "theme": theme_id, "transcript": staff_iv.id}
+    return {
+        "eid": eid,
+        "open_token": open_token,
+        "token": invite.token,
+        "turn": first_answer.id,
+        "theme": theme_id,
+        "transcript": staff_iv.id,
+    }
 
 
 def world_rubric() -> Rubric:
@@ -170,9 +193,12 @@ def test_the_xss_corpus_is_shown_as_text_on_every_page(page: Page, world: World,
         check_page(page, watch, url, expected)
     # every transcript of the engagement shows its payload answers as text
     with world.server.session() as s:
-        interviews = s.exec(select(Interview.id).join(Participant).where(Participant.engagement_id == eid,
-                                                                         Interview.state == "submitted")).all()
-    for n, interview_id in enumerate(interviews[:len(PAYLOADS)]):
+        interviews = s.exec(
+            select(Interview.id)
+            .join(Participant)
+            .where(Participant.engagement_id == eid, Interview.state == "submitted")
+        ).all()
+    for n, interview_id in enumerate(interviews[: len(PAYLOADS)]):
         check_page(page, watch, f"/engagements/{eid}/transcripts/{interview_id}", [PAYLOADS[n]])
 
     # staff: their own pages, another device, a payload typed into the chat as well

@@ -133,12 +133,17 @@ def seed_known(session: Session, lead: User, settings: dict | None = None) -> Kn
         level=2,
         citations=[{"segment_id": f"E-{known.segments[m.id].id}", "quote": "x"} for m in managers],
         # as the engines store it: the quotes also sit under the indicator they are evidence for
-        indicators=[{
-            "indicator_id": "dlc_flow", "judgment": "met", "evidence_level": 2,
-            "segment_ids": [f"E-{known.segments[m.id].id}" for m in managers],
-            "citations": [{"segment_id": f"E-{known.segments[m.id].id}", "quote": "x"} for m in managers],
-            "participants": len(managers), "segments": len(managers),
-        }],
+        indicators=[
+            {
+                "indicator_id": "dlc_flow",
+                "judgment": "met",
+                "evidence_level": 2,
+                "segment_ids": [f"E-{known.segments[m.id].id}" for m in managers],
+                "citations": [{"segment_id": f"E-{known.segments[m.id].id}", "quote": "x"} for m in managers],
+                "participants": len(managers),
+                "segments": len(managers),
+            }
+        ],
     )
     session.add(proposal)
     session.flush()

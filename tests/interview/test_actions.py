@@ -88,8 +88,15 @@ def test_edit_supersedes_and_retires_old_evidence(session, rubric, started):
     _, participant, interview = started
     turn, _ = actions.respond(session, interview, rubric, "answer", DETAILED, "c-1", 4000)
     actions.advance(session, interview, rubric)
-    seg = Segment(engagement_id=participant.engagement_id, participant_id=participant.id, turn_id=turn.id,
-                  text=DETAILED, text_hash="h", component="data_life_cycle", original_component="data_life_cycle")
+    seg = Segment(
+        engagement_id=participant.engagement_id,
+        participant_id=participant.id,
+        turn_id=turn.id,
+        text=DETAILED,
+        text_hash="h",
+        component="data_life_cycle",
+        original_component="data_life_cycle",
+    )
     session.add(seg)
     session.commit()
     new = actions.edit(session, interview, rubric, turn.id, "answer", "Now we use an API, every night.", "c-edit", 4000)
@@ -105,8 +112,16 @@ def test_edit_supersedes_and_retires_old_evidence(session, rubric, started):
 
 def test_withdrawal_excludes_evidence_and_closes_the_link(session, rubric, started):
     token, participant, interview = started
-    session.add(Segment(engagement_id=participant.engagement_id, participant_id=participant.id, text="x",
-                        text_hash="h", component="equity_lens", original_component="equity_lens"))
+    session.add(
+        Segment(
+            engagement_id=participant.engagement_id,
+            participant_id=participant.id,
+            text="x",
+            text_hash="h",
+            component="equity_lens",
+            original_component="equity_lens",
+        )
+    )
     session.commit()
     actions.withdraw(session, participant, interview)
     assert all(not s.active for s in session.exec(select(Segment).where(Segment.participant_id == participant.id)))

@@ -12,12 +12,22 @@ _ids = itertools.count(1)
 
 
 def turn(role: str, kind: str, qid: str, text: str = "", probe_index: int = 0, supersedes: int | None = None) -> Turn:
-    return Turn(id=next(_ids), interview_id=1, role=role, kind=kind, question_id=qid, text=text,
-                probe_index=probe_index, supersedes_id=supersedes)
+    return Turn(
+        id=next(_ids),
+        interview_id=1,
+        role=role,
+        kind=kind,
+        question_id=qid,
+        text=text,
+        probe_index=probe_index,
+        supersedes_id=supersedes,
+    )
 
 
-DETAILED = ("Every Monday I export the permit list from Accela into Excel, fix the addresses by hand "
-            "and email it to the finance team, who re-type the totals into their own workbook.")
+DETAILED = (
+    "Every Monday I export the permit list from Accela into Excel, fix the addresses by hand "
+    "and email it to the finance team, who re-type the totals into their own workbook."
+)
 
 
 def test_plan_covers_every_component_with_questions_for_the_role(rubric):
@@ -47,9 +57,12 @@ def test_a_follow_up_answer_is_judged_against_the_follow_up(rubric):
         seen.append(text)
         return 0.5
 
-    turns = [turn("assistant", "question", q), turn("staff", "answer", q, "It depends, the usual stuff."),
-             turn("assistant", "probe", q, "Can you give an example from the past year?", probe_index=1),
-             turn("staff", "answer", q, "Last spring the same street was patched four times and I told my boss.", 1)]
+    turns = [
+        turn("assistant", "question", q),
+        turn("staff", "answer", q, "It depends, the usual stuff."),
+        turn("assistant", "probe", q, "Can you give an example from the past year?", probe_index=1),
+        turn("staff", "answer", q, "Last spring the same street was patched four times and I told my boss.", 1),
+    ]
     assert next_step(plan, turns, rubric, relatedness=relate).kind == "ask"
     assert seen and seen[0] == "Can you give an example from the past year?"
 
@@ -87,7 +100,10 @@ def test_short_answer_is_probed_at_most_twice_then_moves_on(rubric):
     turns = [turn("assistant", "question", q), turn("staff", "answer", q, "Excel.")]
     step = next_step(plan, turns, rubric)
     assert step.kind == "probe" and step.probe_index == 1 and step.reason == "short"
-    turns += [turn("assistant", "probe", q, "Where is it re-typed?", probe_index=1), turn("staff", "answer", q, "No idea", 1)]
+    turns += [
+        turn("assistant", "probe", q, "Where is it re-typed?", probe_index=1),
+        turn("staff", "answer", q, "No idea", 1),
+    ]
     step = next_step(plan, turns, rubric)
     assert step.kind == "probe" and step.probe_index == 2
     turns += [turn("assistant", "probe", q, "What breaks?", probe_index=2), turn("staff", "answer", q, "Dunno", 2)]
@@ -104,8 +120,12 @@ def test_skip_and_dont_know_close_the_question(rubric):
 
 def test_resume_waits_for_the_open_question(rubric):
     plan = plan_for(rubric, "frontline")
-    turns = [turn("assistant", "question", plan[0]), turn("staff", "answer", plan[0], DETAILED),
-             turn("assistant", "ack", plan[0], "Thanks."), turn("assistant", "question", plan[1])]
+    turns = [
+        turn("assistant", "question", plan[0]),
+        turn("staff", "answer", plan[0], DETAILED),
+        turn("assistant", "ack", plan[0], "Thanks."),
+        turn("assistant", "question", plan[1]),
+    ]
     assert next_step(plan, turns, rubric) == Step("await", plan[1], 0)
 
 

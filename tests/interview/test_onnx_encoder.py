@@ -38,6 +38,8 @@ def test_vectors_match_the_pytorch_model(encoder, embedder):
 def test_the_off_topic_decision_is_the_same(encoder, embedder, rubric):
     q = rubric.question("dlc_q1")[1]
     fast, full = Relatedness(encoder), Relatedness(embedder)
-    for answer in ("The snow this week is insane, I almost slid into a ditch on the way in.",
-                   "Word of mouth honestly. Somebody at the coffee machine mentioned planning had it."):
+    for answer in (
+        "The snow this week is insane, I almost slid into a ditch on the way in.",
+        "Word of mouth honestly. Somebody at the coffee machine mentioned planning had it.",
+    ):
         assert judge(answer, q, rubric, None, fast) == judge(answer, q, rubric, None, full)

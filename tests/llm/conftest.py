@@ -31,6 +31,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if here in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.llm)
 
+
 CACHE_DIR = Path(os.environ.get("DM3_TEST_CACHE", Path.home() / ".cache" / "dm3"))
 MODEL_ALIAS = "gemma-3-270m"
 STARTUP_TIMEOUT_S = 120.0
@@ -106,15 +107,25 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMServer]:
     port = _free_port()
     log_path = tmp_path_factory.mktemp("llm-server") / "server.log"
     cmd = [
-        sys.executable, "-c", _LAUNCHER,
-        "--model", str(model_path),
-        "--chat_format", "gemma3-system",
-        "--model_alias", MODEL_ALIAS,
-        "--host", "127.0.0.1",
-        "--port", str(port),
-        "--n_ctx", "4096",
-        "--n_threads", "2",
-        "--verbose", "False",
+        sys.executable,
+        "-c",
+        _LAUNCHER,
+        "--model",
+        str(model_path),
+        "--chat_format",
+        "gemma3-system",
+        "--model_alias",
+        MODEL_ALIAS,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "4096",
+        "--n_threads",
+        "2",
+        "--verbose",
+        "False",
     ]
     base_url = f"http://127.0.0.1:{port}/v1"
     with log_path.open("wb") as log:

@@ -86,8 +86,14 @@ def test_always_rejecting_check_retries_then_fails(llm, llm_engine) -> None:
         return ["topic must name a DM3 component"]
 
     with pytest.raises(LLMFailed) as failed:
-        llm.structured("selftest", "selftest_echo", {**VARS, "answer": "GIS layers are stale."},
-                       Echo, validate=never, max_tokens=48)
+        llm.structured(
+            "selftest",
+            "selftest_echo",
+            {**VARS, "answer": "GIS layers are stale."},
+            Echo,
+            validate=never,
+            max_tokens=48,
+        )
     n = llm.max_retries + 1
     assert failed.value.attempts == n
     rows = calls(llm_engine)

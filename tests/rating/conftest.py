@@ -33,23 +33,50 @@ GOV_LOW = [
     ("ana", "frontline", "Honestly there are no data rules I know of, we just do what seems sensible each time."),
     ("ben", "supervisor", "When a record is wrong it gets bounced from one team to the next and nobody owns the fix."),
     ("ana", "frontline", "I correct mistakes myself when I notice them; nothing gets written down about it."),
-    ("cy", "manager", "The whole unit shares one password for the case database, and leavers keep their access for months."),
+    (
+        "cy",
+        "manager",
+        "The whole unit shares one password for the case database, and leavers keep their access for months.",
+    ),
     ("dee", "frontline", "Nobody really decides anything about data here, whoever runs the system makes the call."),
 ]
 GOV_HIGH = [
-    ("ana", "frontline", "Policy compliance is measured and we get a yearly compliance report; breaches are followed up."),
-    ("ben", "executive", "The governance committee keeps a decision log, follows up every action and reviews quality and risk measures."),
-    ("cy", "manager", "Our stewards have protected time each week, they meet every two weeks, and their quality work is measured."),
-    ("dee", "frontline", "We run a quality audit every quarter, time to fix is tracked, and recurring errors are traced to the root cause."),
-    ("cy", "manager", "Access to sensitive records is reviewed every six months and each release gets a privacy review first."),
+    (
+        "ana",
+        "frontline",
+        "Policy compliance is measured and we get a yearly compliance report; breaches are followed up.",
+    ),
+    (
+        "ben",
+        "executive",
+        "The governance committee keeps a decision log, follows up every action and reviews quality and risk measures.",
+    ),
+    (
+        "cy",
+        "manager",
+        "Our stewards have protected time each week, they meet every two weeks, and their quality work is measured.",
+    ),
+    (
+        "dee",
+        "frontline",
+        "We run a quality audit every quarter, time to fix is tracked, and recurring errors are traced "
+        "to the root cause.",
+    ),
+    (
+        "cy",
+        "manager",
+        "Access to sensitive records is reviewed every six months and each release gets a privacy review first.",
+    ),
 ]
 
 
-def seed_evidence(session, engagement, component: str, rows: list[tuple[str, str, str]], people: dict | None = None) -> dict:
+def seed_evidence(
+    session, engagement, component: str, rows: list[tuple[str, str, str]], people: dict | None = None
+) -> dict:
     """Participants (one per distinct name) and active Segment rows for ``component`` from
     (name, role level, text) rows; returns {name: Participant}. Committed."""
-    from assistant.models import Participant, Segment
     from assistant.embeddings import text_hash
+    from assistant.models import Participant, Segment
 
     people = {} if people is None else people
     for name, role, text in rows:
@@ -58,8 +85,17 @@ def seed_evidence(session, engagement, component: str, rows: list[tuple[str, str
             session.add(p)
             session.flush()
             people[name] = p
-        session.add(Segment(engagement_id=engagement.id, participant_id=people[name].id, text=text,
-                            text_hash=text_hash(text), component=component, original_component=component,
-                            start=0, end=len(text)))
+        session.add(
+            Segment(
+                engagement_id=engagement.id,
+                participant_id=people[name].id,
+                text=text,
+                text_hash=text_hash(text),
+                component=component,
+                original_component=component,
+                start=0,
+                end=len(text),
+            )
+        )
     session.commit()
     return people

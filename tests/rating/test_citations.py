@@ -56,7 +56,7 @@ def test_offline_cites_each_sentence_under_the_indicator_it_speaks_to(rater):
         ("hal", "executive", "The dashboard numbers decided where we sent the crews last winter.", "dlc_use"),
     ]
     evidence = items([(p, r, t) for p, r, t, _ in labelled])
-    label = {i.id: lab for i, (_, _, _, lab) in zip(evidence, labelled)}
+    label = {i.id: lab for i, (_, _, _, lab) in zip(evidence, labelled, strict=False)}
     proposal = rater.rate("data_life_cycle", evidence)
     assert proposal.status == "proposed", proposal.rationale
     cited = [(ind.indicator_id, c) for ind in proposal.indicators for c in ind.citations]

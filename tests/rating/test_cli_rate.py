@@ -14,8 +14,10 @@ from tests.rating.conftest import GOV_HIGH, GOV_LOW, seed_evidence
 
 
 def write_input(path, rows, component="governance_structures"):
-    segments = [{"id": f"s{n}", "participant": p, "role_level": role, "text": text}
-                for n, (p, role, text) in enumerate(rows, start=1)]
+    segments = [
+        {"id": f"s{n}", "participant": p, "role_level": role, "text": text}
+        for n, (p, role, text) in enumerate(rows, start=1)
+    ]
     path.write_text(json.dumps({"component": component, "segments": segments}))
     return path
 
@@ -34,7 +36,9 @@ def test_rate_evidence_writes_a_proposal_file(cli_env, tmp_path):
 
 def test_rate_evidence_thin_and_bad_input(cli_env, tmp_path):
     out = tmp_path / "thin.json"
-    r = CliRunner().invoke(app, ["rate-evidence", str(write_input(tmp_path / "in.json", GOV_HIGH[:2])), "--out", str(out)])
+    r = CliRunner().invoke(
+        app, ["rate-evidence", str(write_input(tmp_path / "in.json", GOV_HIGH[:2])), "--out", str(out)]
+    )
     assert r.exit_code == 0
     assert json.loads(out.read_text())["status"] == "insufficient_evidence"
     assert json.loads(out.read_text())["level"] is None

@@ -8,8 +8,8 @@ from sqlmodel import select
 from assistant.models import Participant, RatingProposal, Run, Segment, utcnow
 from assistant.rating.offline import OfflineRater
 from assistant.rating.run import load_evidence, propose_for_engagement
-from assistant.rating.validate import validate_proposal
 from assistant.rating.schema import Proposal
+from assistant.rating.validate import validate_proposal
 from tests.factories import make_engagement
 from tests.rating.conftest import GOV_HIGH, GOV_LOW, seed_evidence
 
@@ -22,12 +22,21 @@ def test_every_component_gets_a_proposal_and_thin_ones_say_so(engine, session, s
     assert set(by_component) == {c.id for c in rubric.components}
     gov = by_component["governance_structures"]
     assert gov.status == "proposed" and gov.level >= 4 and gov.engine == "offline"
-    assert all(r.status == "insufficient_evidence" and r.level is None
-               for c, r in by_component.items() if c != "governance_structures")
+    assert all(
+        r.status == "insufficient_evidence" and r.level is None
+        for c, r in by_component.items()
+        if c != "governance_structures"
+    )
     # the stored proposal still passes validation against the stored evidence
     evidence = load_evidence(session, eng.id)["governance_structures"]
-    stored = Proposal(component=gov.component, status=gov.status, level=gov.level, indicators=gov.indicators,
-                      citations=gov.citations, rationale=gov.rationale)
+    stored = Proposal(
+        component=gov.component,
+        status=gov.status,
+        level=gov.level,
+        indicators=gov.indicators,
+        citations=gov.citations,
+        rationale=gov.rationale,
+    )
     assert validate_proposal(stored, rubric, evidence) == []
     assert all(c["segment_id"].startswith("E-") for c in gov.citations)
     run = session.exec(select(Run).where(Run.engagement_id == eng.id)).one()
@@ -38,16 +47,21 @@ def test_every_component_gets_a_proposal_and_thin_ones_say_so(engine, session, s
 def test_a_rerun_supersedes_and_withdrawn_or_inactive_evidence_is_ignored(engine, session, settings, rubric, embedder):
     eng = make_engagement(session)
     people = seed_evidence(session, eng, "governance_structures", GOV_LOW)
-    first = {r.component: r for r in propose_for_engagement(engine, eng.id, OfflineRater(rubric, embedder),
-                                                           components=["governance_structures"])}
+    first = {
+        r.component: r
+        for r in propose_for_engagement(
+            engine, eng.id, OfflineRater(rubric, embedder), components=["governance_structures"]
+        )
+    }
     assert first["governance_structures"].level <= 2
     # two people withdraw and one segment is superseded: what is left is too thin to rate
     for name in ("ana", "ben", "cy"):
         people[name].withdrawn_at = utcnow()
         session.add(people[name])
     session.commit()
-    second = propose_for_engagement(engine, eng.id, OfflineRater(rubric, embedder),
-                                    components=["governance_structures"])[0]
+    second = propose_for_engagement(
+        engine, eng.id, OfflineRater(rubric, embedder), components=["governance_structures"]
+    )[0]
     assert second.status == "insufficient_evidence"
     session.expire_all()
     rows = session.exec(select(RatingProposal).where(RatingProposal.engagement_id == eng.id)).all()
@@ -77,8 +91,9 @@ def test_stored_themes_reach_the_citations_of_a_stored_proposal(engine, session,
         session.flush()
         session.add_all([ThemeMember(theme_id=themes[label].id, segment_id=s.id) for s in members])
     session.commit()
-    row = propose_for_engagement(engine, eng.id, OfflineRater(rubric, embedder),
-                                 components=["governance_structures"])[0]
+    row = propose_for_engagement(engine, eng.id, OfflineRater(rubric, embedder), components=["governance_structures"])[
+        0
+    ]
     evidence = {i.id: i.theme for i in load_evidence(session, eng.id)["governance_structures"]}
     body = next(ind for ind in row.indicators if ind["indicator_id"] == "gov_body")
     assert {evidence[c["segment_id"]] for c in body["citations"]} == {"Decision log", "Governance dashboard"}

@@ -8,21 +8,36 @@ from assistant.rating.schema import Citation, IndicatorResult, Proposal
 from assistant.rating.validate import validate_proposal
 from tests.rating.conftest import items
 
-EVIDENCE = items([
-    ("ana", "frontline", "We have a written data policy on retention and privacy, and it's on the intranet."),
-    ("ben", "manager", "The governance committee has a charter and meets every month with a clear escalation route."),
-    ("cy", "frontline", "Each main dataset has a named steward whose duties are written down."),
-    ("ana", "frontline", "Nobody audits quality, we just log issues in the tracker."),
-])
+EVIDENCE = items(
+    [
+        ("ana", "frontline", "We have a written data policy on retention and privacy, and it's on the intranet."),
+        (
+            "ben",
+            "manager",
+            "The governance committee has a charter and meets every month with a clear escalation route.",
+        ),
+        ("cy", "frontline", "Each main dataset has a named steward whose duties are written down."),
+        ("ana", "frontline", "Nobody audits quality, we just log issues in the tracker."),
+    ]
+)
 
 
 def good() -> Proposal:
     """A hand-built proposal that follows the rule: levels 3, 3, 3, 2 -> component level 3."""
+
     def ind(iid, lvl, judgment, sid, quote):
-        return IndicatorResult(indicator_id=iid, judgment=judgment, evidence_level=lvl, segment_ids=[sid],
-                               citations=[Citation(segment_id=sid, quote=quote)])
+        return IndicatorResult(
+            indicator_id=iid,
+            judgment=judgment,
+            evidence_level=lvl,
+            segment_ids=[sid],
+            citations=[Citation(segment_id=sid, quote=quote)],
+        )
+
     return Proposal(
-        component="governance_structures", status="proposed", level=3,
+        component="governance_structures",
+        status="proposed",
+        level=3,
         indicators=[
             ind("gov_policies", 3, "met", "E-1", "written data policy on retention and privacy"),
             ind("gov_body", 3, "met", "E-2", "The governance committee has a charter"),
@@ -97,9 +112,15 @@ def test_the_rationale_may_cite_only_real_segments(rubric):
 
 
 def test_no_level_with_thin_indicators_is_valid_as_insufficient(rubric):
-    p = Proposal(component="governance_structures", status="insufficient_evidence", level=None,
-                 indicators=[IndicatorResult(indicator_id=i.id, judgment="no_evidence")
-                             for i in rubric.component("governance_structures").indicators])
+    p = Proposal(
+        component="governance_structures",
+        status="insufficient_evidence",
+        level=None,
+        indicators=[
+            IndicatorResult(indicator_id=i.id, judgment="no_evidence")
+            for i in rubric.component("governance_structures").indicators
+        ],
+    )
     assert validate_proposal(p, rubric, EVIDENCE) == []
     p.status = "proposed"
     assert any("needs a level" in e for e in validate_proposal(p, rubric, EVIDENCE))

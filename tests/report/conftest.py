@@ -36,8 +36,9 @@ class Exported:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, embedder) -> Exported:
     tmp = tmp_path_factory.mktemp("report")
-    settings = Settings(database_url=f"sqlite:///{tmp / 'dm3.db'}", secret_key="t", llm_base_url=None,
-                        llm_model=None, _env_file=None)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp / 'dm3.db'}", secret_key="t", llm_base_url=None, llm_model=None, _env_file=None
+    )
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     rubric = get_rubric()
@@ -45,18 +46,36 @@ def exported(tmp_path_factory, embedder) -> Exported:
         seeded = seed(session, people=16)  # 4 departments of 4 people: every department is a small group
         engagement = seeded.engagement
         # a person who names a colleague and agrees to be quoted; two who use a phrase but do not agree
-        extra, _ = add_person(session, engagement, "Finance", "manager", {
-            ("data_life_cycle", "data_life_cycle.q0"):
-                f"Our budget spreadsheets get emailed around and {ROSTER_NAME} fixes the versions by hand.",
-        })
+        extra, _ = add_person(
+            session,
+            engagement,
+            "Finance",
+            "manager",
+            {
+                (
+                    "data_life_cycle",
+                    "data_life_cycle.q0",
+                ): f"Our budget spreadsheets get emailed around and {ROSTER_NAME} fixes the versions by hand.",
+            },
+        )
         for dept in ("Parks", "Police"):
-            add_person(session, engagement, dept, "frontline", {
-                ("data_life_cycle", "data_life_cycle.q0"): f"We keep {SECRET_PHRASE} in spreadsheets emailed around.",
-            })
+            add_person(
+                session,
+                engagement,
+                dept,
+                "frontline",
+                {
+                    (
+                        "data_life_cycle",
+                        "data_life_cycle.q0",
+                    ): f"We keep {SECRET_PHRASE} in spreadsheets emailed around.",
+                },
+            )
         engagement.settings = {**engagement.settings, "roster_names": [ROSTER_NAME]}
         session.add(engagement)
-        people = session.exec(select(Participant).where(Participant.engagement_id == engagement.id)
-                              .order_by(Participant.id)).all()
+        people = session.exec(
+            select(Participant).where(Participant.engagement_id == engagement.id).order_by(Participant.id)
+        ).all()
         for n, p in enumerate(people):
             # half agree; the two who use the secret phrase do not
             p.quote_consent = (n % 2 == 0 or p.id == extra.id) and p.id not in (people[-1].id, people[-2].id)
@@ -64,8 +83,12 @@ def exported(tmp_path_factory, embedder) -> Exported:
         session.commit()
         synthesize(engine, engagement.id, embedder, settings, rubric=rubric)
         user = make_consultant(session)
-        decide_levels(session, engagement, user, {"data_life_cycle": 2, "governance_structures": 1,
-                                                  "leadership_alignment": 2, "sustainability_focus": 2})
+        decide_levels(
+            session,
+            engagement,
+            user,
+            {"data_life_cycle": 2, "governance_structures": 1, "leadership_alignment": 2, "sustainability_focus": 2},
+        )
         save_plan(session, engagement, {"data_life_cycle": 3}, 36, user, rubric)
         readiness.refresh(session, engagement, rubric)
         readiness.confirm(session, engagement, "funding", "low", "The 2027 budget freezes new posts.", user, rubric)
@@ -74,9 +97,11 @@ def exported(tmp_path_factory, embedder) -> Exported:
         item = next(i for i in items_of(session, engagement.id) if i.key == "gov_a12a")
         edits.set_owner(session, item, "City Clerk", user)
         session.commit()
-        texts = session.exec(select(Segment.text, Participant.quote_consent)
-                             .join(Participant, Participant.id == Segment.participant_id)
-                             .where(Segment.engagement_id == engagement.id)).all()
+        texts = session.exec(
+            select(Segment.text, Participant.quote_consent)
+            .join(Participant, Participant.id == Segment.participant_id)
+            .where(Segment.engagement_id == engagement.id)
+        ).all()
         files = {fmt: export_bytes(session, engagement, rubric, fmt) for fmt in FORMATS}
         session.rollback()
         out = Exported(files, [t for t, ok in texts if ok], [t for t, ok in texts if not ok], engagement.organisation)

@@ -31,11 +31,18 @@ def _pdf_text(exported) -> str:
 
 def _texts(exported) -> dict[str, str]:
     doc = _docx(exported)
-    docx_text = "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+    docx_text = "\n".join(
+        [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells]
+    )
     with zipfile.ZipFile(io.BytesIO(exported.files["csv"])) as z:
         csv_text = "\n".join(z.read(n).decode("utf-8-sig") for n in z.namelist())
-    return {"docx": docx_text, "pdf": _pdf_text(exported), "html": exported.files["html"].decode("utf-8"),
-            "json": exported.files["json"].decode("utf-8"), "csv": csv_text}
+    return {
+        "docx": docx_text,
+        "pdf": _pdf_text(exported),
+        "html": exported.files["html"].decode("utf-8"),
+        "json": exported.files["json"].decode("utf-8"),
+        "csv": csv_text,
+    }
 
 
 def test_docx_has_real_headings_tables_captions_and_charts(exported):
@@ -67,7 +74,7 @@ def test_pdf_is_valid_with_the_same_sections(exported):
     text = _pdf_text(exported)
     lines = [line.strip() for line in text.splitlines()]
     positions = [lines.index(title) if title in lines else -1 for title in SECTIONS]  # headings are lines of their own
-    assert all(p >= 0 for p in positions), dict(zip(SECTIONS, positions))
+    assert all(p >= 0 for p in positions), dict(zip(SECTIONS, positions, strict=False))
     assert positions == sorted(positions)
     assert "awaiting review" in text and exported.organisation in text
 
@@ -94,7 +101,9 @@ def test_no_roster_name_and_no_unconsented_quote_in_any_export(exported):
     segments = json.loads(exported.files["json"])["segments"]
     assert any(s["quote_consent"] and s["text"] for s in segments)
     assert all(s["text"] == "" for s in segments if not s["quote_consent"])
-    assert all(set(s) == {"segment", "component", "theme_id", "theme", "source", "quote_consent", "text"} for s in segments)
+    assert all(
+        set(s) == {"segment", "component", "theme_id", "theme", "source", "quote_consent", "text"} for s in segments
+    )
 
 
 def test_small_groups_are_suppressed_in_every_export(exported):
@@ -116,8 +125,15 @@ def test_small_groups_are_suppressed_in_every_export(exported):
 def test_csv_tables_and_formula_cells(exported):
     with zipfile.ZipFile(io.BytesIO(exported.files["csv"])) as z:
         names = set(z.namelist())
-        assert names == {"themes.csv", "segments.csv", "proposals.csv", "decisions.csv", "readiness.csv",
-                         "roadmap.csv", "participation.csv"}
+        assert names == {
+            "themes.csv",
+            "segments.csv",
+            "proposals.csv",
+            "decisions.csv",
+            "readiness.csv",
+            "roadmap.csv",
+            "participation.csv",
+        }
         roadmap = list(csv.DictReader(io.StringIO(z.read("roadmap.csv").decode("utf-8-sig"))))
         assert roadmap and {"phase", "title", "owner", "why"} <= set(roadmap[0])
         readiness = list(csv.DictReader(io.StringIO(z.read("readiness.csv").decode("utf-8-sig"))))

@@ -20,7 +20,9 @@ def _by_key(session, engagement) -> dict[str, RoadmapItem]:
 
 
 def test_targets_default_to_one_step_up_and_awaiting_review_has_none(session, engagement, consultant, rubric):
-    decide_levels(session, engagement, consultant, {"data_life_cycle": 2, "equity_lens": 5, "governance_structures": None})
+    decide_levels(
+        session, engagement, consultant, {"data_life_cycle": 2, "equity_lens": 5, "governance_structures": None}
+    )
     rows = {r.component: r for r in target_rows(session, engagement, rubric)}
     assert (rows["data_life_cycle"].decided, rows["data_life_cycle"].target) == (2, 3)
     assert rows["equity_lens"].target == 5  # capped at the top level
@@ -51,13 +53,21 @@ def test_generate_with_nothing_decided_says_so(session, engagement, consultant, 
 
 def test_readiness_from_levels_and_staff_words_then_confirmed(session, engagement, consultant, rubric):
     decide_levels(session, engagement, consultant, {"leadership_alignment": 4, "sustainability_focus": 1})
-    add_segments(session, engagement, [
-        ("ana", "sustainability_focus", "Honestly nobody has time for data cleanup, we are short-staffed all year."),
-        ("ben", "sustainability_focus", "We don't have time to document anything."),
-        ("cy", "leadership_alignment", "The executive sponsor chairs the data board every month."),
-        ("dee", "data_life_cycle", "There is no budget for a new system and the grant funding ended."),
-        ("eve", "data_life_cycle", "Our budget line for data covers two analysts."),
-    ])
+    add_segments(
+        session,
+        engagement,
+        [
+            (
+                "ana",
+                "sustainability_focus",
+                "Honestly nobody has time for data cleanup, we are short-staffed all year.",
+            ),
+            ("ben", "sustainability_focus", "We don't have time to document anything."),
+            ("cy", "leadership_alignment", "The executive sponsor chairs the data board every month."),
+            ("dee", "data_life_cycle", "There is no budget for a new system and the grant funding ended."),
+            ("eve", "data_life_cycle", "Our budget line for data covers two analysts."),
+        ],
+    )
     rows = {s.kind: s for s in readiness.refresh(session, engagement, rubric)}
     session.commit()
     assert rows["staff_time"].derived == "low"  # level 1 and two people saying there is no time
@@ -70,8 +80,9 @@ def test_readiness_from_levels_and_staff_words_then_confirmed(session, engagemen
     with pytest.raises(ReviewError, match="low, medium or high"):
         readiness.confirm(session, engagement, "staff_time", "very", "", consultant, rubric)
     session.rollback()
-    readiness.confirm(session, engagement, "staff_time", "medium", "Council approved two new posts in May.",
-                      consultant, rubric)
+    readiness.confirm(
+        session, engagement, "staff_time", "medium", "Council approved two new posts in May.", consultant, rubric
+    )
     session.commit()
     again = {s.kind: s for s in readiness.refresh(session, engagement, rubric)}
     assert readiness.effective(again["staff_time"]) == "medium" and again["staff_time"].note.startswith("Council")
@@ -90,8 +101,11 @@ def test_moves_that_break_a_dependency_are_refused_naming_it(session, engagement
     # the prerequisite cannot move after what needs it
     with pytest.raises(edits.RoadmapEditError) as err:
         edits.move(session, engagement, first, 2, consultant, PHASES)
-    assert "“Maintain an organisation-wide inventory and data standards” depends on “List your most-used datasets”" \
-        in str(err.value) and "6-18 months" in str(err.value)
+    assert (
+        "“Maintain an organisation-wide inventory and data standards” depends on “List your most-used datasets”"
+        in str(err.value)
+        and "6-18 months" in str(err.value)
+    )
     # what needs it cannot move before it (across components: governance's owners come first)
     owners = items["gov_a12a"]
     assert owners.key in second.depends_on and owners.phase == 0
@@ -105,9 +119,12 @@ def test_moves_that_break_a_dependency_are_refused_naming_it(session, engagement
     moved = edits.move(session, engagement, second, publish.phase, consultant, PHASES)
     session.commit()
     assert moved.phase == publish.phase > 1 and moved.pinned
-    event = session.exec(select(AuditEvent).where(AuditEvent.action == "roadmap.move")
-                         .order_by(AuditEvent.id.desc())).first()
-    assert event.entity == "roadmap_item:dlc_a23a" and event.before["phase"] == 1 and event.after["phase"] == publish.phase
+    event = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "roadmap.move").order_by(AuditEvent.id.desc())
+    ).first()
+    assert (
+        event.entity == "roadmap_item:dlc_a23a" and event.before["phase"] == 1 and event.after["phase"] == publish.phase
+    )
 
 
 def test_edits_survive_regeneration(session, engagement, consultant, rubric):
@@ -117,21 +134,35 @@ def test_edits_survive_regeneration(session, engagement, consultant, rubric):
     session.commit()
     items = _by_key(session, engagement)
     needed_by = {d for r in items.values() for d in r.depends_on}
-    moved = next(r for r in items.values() if r.key not in needed_by and r.phase < 2
-                 and r.key not in ("lead_a23c", "dlc_a23a", "dlc_a23b"))
+    moved = next(
+        r
+        for r in items.values()
+        if r.key not in needed_by and r.phase < 2 and r.key not in ("lead_a23c", "dlc_a23a", "dlc_a23b")
+    )
     target_phase = 2
     edits.move(session, engagement, moved, target_phase, consultant, PHASES)
     edits.set_owner(session, items["dlc_a23a"], "IT manager", consultant)
     edits.set_owner(session, items["dlc_a23b"], "Communications", consultant)
     edits.remove(session, items["lead_a23c"], "The city manager already holds monthly reviews.", consultant)
-    custom = edits.add_custom(session, engagement, consultant, rubric, PHASES, title="Hire a data analyst",
-                              component="data_life_cycle", phase=1, owner="HR", depends_on=["dlc_a23a"])
+    custom = edits.add_custom(
+        session,
+        engagement,
+        consultant,
+        rubric,
+        PHASES,
+        title="Hire a data analyst",
+        component="data_life_cycle",
+        phase=1,
+        owner="HR",
+        depends_on=["dlc_a23a"],
+    )
     with pytest.raises(edits.RoadmapEditError, match="say why"):
         edits.remove(session, items["dlc_a23b"], "  ", consultant)
     session.commit()
     # a higher target adds new activities; everything edited is kept
-    save_plan(session, engagement, {"data_life_cycle": 3, "leadership_alignment": 3, "equity_lens": 4}, 36,
-              consultant, rubric)
+    save_plan(
+        session, engagement, {"data_life_cycle": 3, "leadership_alignment": 3, "equity_lens": 4}, 36, consultant, rubric
+    )
     result = generate(session, engagement, rubric, consultant)
     session.commit()
     after = _by_key(session, engagement)
@@ -141,8 +172,14 @@ def test_edits_survive_regeneration(session, engagement, consultant, rubric):
     assert after["lead_a23c"].status == "removed" and after["lead_a23c"].removed_reason.startswith("The city manager")
     assert after[custom.key].title == "Hire a data analyst" and after[custom.key].phase == 1
     # lowering a target drops untouched items but keeps edited ones, marked no longer needed
-    save_plan(session, engagement, {"data_life_cycle": 2, "leadership_alignment": 3, "equity_lens": 4,
-                                    "partnership_leverage": 2}, 36, consultant, rubric)
+    save_plan(
+        session,
+        engagement,
+        {"data_life_cycle": 2, "leadership_alignment": 3, "equity_lens": 4, "partnership_leverage": 2},
+        36,
+        consultant,
+        rubric,
+    )
     result = generate(session, engagement, rubric, consultant)
     session.commit()
     after = _by_key(session, engagement)
@@ -150,7 +187,9 @@ def test_edits_survive_regeneration(session, engagement, consultant, rubric):
     assert not set(result.dropped) & set(after)
     assert after["dlc_a23b"].needed is False and after["dlc_a23b"].owner == "Communications"
     assert after["dlc_a23a"].needed is True  # still a prerequisite of equity work and the custom activity
-    actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.engagement_id == engagement.id)).all()]
+    actions = [
+        e.action for e in session.exec(select(AuditEvent).where(AuditEvent.engagement_id == engagement.id)).all()
+    ]
     for action in ("roadmap.generate", "roadmap.move", "roadmap.owner", "roadmap.remove", "roadmap.add"):
         assert action in actions
     restored = edits.restore(session, after["lead_a23c"], consultant)
@@ -169,8 +208,15 @@ def test_an_equity_finding_raises_its_components_activities_and_says_so(session,
     session.commit()
     before = {k: r.priority for k, r in _by_key(session, engagement).items()}
     reviewer = session.exec(select(User)).first()
-    session.add(EquityFinding(engagement_id=engagement.id, reviewer_id=reviewer.id, component="equity_lens",
-                              text="Frontline Parks staff are absent from every equity theme.", severity="high"))
+    session.add(
+        EquityFinding(
+            engagement_id=engagement.id,
+            reviewer_id=reviewer.id,
+            component="equity_lens",
+            text="Frontline Parks staff are absent from every equity theme.",
+            severity="high",
+        )
+    )
     session.commit()
     assert finding_counts(session, engagement.id) == {"equity_lens": 1}
     generate(session, engagement, rubric, consultant, equity=finding_counts(session, engagement.id))

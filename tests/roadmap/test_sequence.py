@@ -11,8 +11,14 @@ import yaml
 from assistant.roadmap.sequence import CAPS, PHASES, Fixed, PlanInput, ThemeInfo, match_themes, plan
 from assistant.rubric import DEFAULT_RUBRIC, RubricError, load_rubric
 
-ALL = ("data_life_cycle", "equity_lens", "leadership_alignment", "partnership_leverage",
-       "sustainability_focus", "governance_structures")
+ALL = (
+    "data_life_cycle",
+    "equity_lens",
+    "leadership_alignment",
+    "partnership_leverage",
+    "sustainability_focus",
+    "governance_structures",
+)
 
 
 def _phase_of(result) -> dict[str, int]:
@@ -82,10 +88,27 @@ def test_awaiting_review_is_never_guessed(rubric):
 def test_low_readiness_caps_phases_and_puts_foundation_first(rubric):
     decided = {c: 2 for c in ALL}
     targets = {c: 4 for c in ALL}
-    high = plan(PlanInput(rubric, decided, targets, readiness={k: "high" for k in
-                                                                 ("leadership_commitment", "funding", "staff_time", "change_capacity")}))
-    low = plan(PlanInput(rubric, decided, targets, readiness={"leadership_commitment": "medium", "funding": "low",
-                                                              "staff_time": "medium", "change_capacity": "medium"}))
+    high = plan(
+        PlanInput(
+            rubric,
+            decided,
+            targets,
+            readiness={k: "high" for k in ("leadership_commitment", "funding", "staff_time", "change_capacity")},
+        )
+    )
+    low = plan(
+        PlanInput(
+            rubric,
+            decided,
+            targets,
+            readiness={
+                "leadership_commitment": "medium",
+                "funding": "low",
+                "staff_time": "medium",
+                "change_capacity": "medium",
+            },
+        )
+    )
     assert high.cap is None and low.cap == CAPS["low"]
     for p in range(PHASES):
         assert sum(1 for i in low.items if i.phase == p) <= CAPS["low"]
@@ -107,9 +130,18 @@ def test_pinned_removed_and_custom_items_are_respected(rubric):
     targets = {"leadership_alignment": 3, "data_life_cycle": 3}
     base = plan(PlanInput(rubric, decided, targets))
     assert "lead_a23c" in _phase_of(base)
-    result = plan(PlanInput(rubric, decided, targets, fixed=[
-        Fixed("lead_a23b", 2), Fixed("custom-1", 1, "data_life_cycle", "Hire a data analyst", ("dlc_a23a",), custom=True),
-    ], removed=frozenset({"lead_a23c"})))
+    result = plan(
+        PlanInput(
+            rubric,
+            decided,
+            targets,
+            fixed=[
+                Fixed("lead_a23b", 2),
+                Fixed("custom-1", 1, "data_life_cycle", "Hire a data analyst", ("dlc_a23a",), custom=True),
+            ],
+            removed=frozenset({"lead_a23c"}),
+        )
+    )
     phase = _phase_of(result)
     assert phase["lead_a23b"] == 2 and phase["custom-1"] == 1
     assert "lead_a23c" not in phase
@@ -117,13 +149,18 @@ def test_pinned_removed_and_custom_items_are_respected(rubric):
 
 
 def test_themes_point_at_activities_and_raise_priority(rubric):
-    themes = {"data_life_cycle": [ThemeInfo(1, "Automating data flows between systems", ("automate", "pipelines"), 6, (11, 12)),
-                                  ThemeInfo(2, "Printing forms", ("paper",), 3, (13,))]}
+    themes = {
+        "data_life_cycle": [
+            ThemeInfo(1, "Automating data flows between systems", ("automate", "pipelines"), 6, (11, 12)),
+            ThemeInfo(2, "Printing forms", ("paper",), 3, (13,)),
+        ]
+    }
     matched = match_themes("Automate data flows between systems", themes["data_life_cycle"])
     assert matched[0][0].id == 1 and matched[0][1]
     decided = {c: 3 for c in ALL}
-    result = plan(PlanInput(rubric, decided, {"data_life_cycle": 4}, themes=themes,
-                            component_people={"data_life_cycle": 8}))
+    result = plan(
+        PlanInput(rubric, decided, {"data_life_cycle": 4}, themes=themes, component_people={"data_life_cycle": 8})
+    )
     auto = next(i for i in result.items if i.key == "dlc_a34a")
     other = next(i for i in result.items if i.key == "dlc_a34c")
     assert auto.why["themes"][0]["label"].startswith("Automating") and auto.why["quotes"] == [11, 12]

@@ -18,7 +18,7 @@ from sqlmodel import Session
 from assistant.access import AUDIENCES, ROUTES, app_routes
 from assistant.engagements import create_invite, enable_open_link
 from assistant.models import EquityFinding, Interview, Theme
-from tests.factories import PASSWORD, csrf_of, join, logged_in_client, make_consultant, make_engagement
+from tests.factories import csrf_of, join, logged_in_client, make_consultant, make_engagement
 
 ACTORS = ("anonymous", "staff", "other_staff", "lead", "member", "outsider", "reviewer", "outsider_reviewer")
 

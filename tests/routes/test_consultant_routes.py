@@ -12,9 +12,16 @@ from tests.factories import PASSWORD, csrf_of, join, make_consultant, make_engag
 
 
 def create(c: TestClient, organisation: str = "City of Lakeside") -> int:
-    r = c.post("/engagements", data={"organisation": organisation, "departments": "Works\nFinance, Parks",
-                                     "role_levels": "frontline, supervisor, manager, executive", "csrf_token": c.csrf},
-               follow_redirects=False)
+    r = c.post(
+        "/engagements",
+        data={
+            "organisation": organisation,
+            "departments": "Works\nFinance, Parks",
+            "role_levels": "frontline, supervisor, manager, executive",
+            "csrf_token": c.csrf,
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     return int(r.headers["location"].split("/")[2].split("?")[0])
 
@@ -24,7 +31,9 @@ def test_pages_need_login_and_bad_passwords_fail(client, session):
     r = client.get("/engagements", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
     csrf = csrf_of(client.get("/login").text)
-    r = client.post("/login", data={"email": "consultant@example.org", "password": "wrong password", "csrf_token": csrf})
+    r = client.post(
+        "/login", data={"email": "consultant@example.org", "password": "wrong password", "csrf_token": csrf}
+    )
     assert r.status_code == 401 and "not right" in r.text
     r = client.post("/login", data={"email": "consultant@example.org", "password": PASSWORD, "csrf_token": "forged"})
     assert r.status_code == 403
@@ -57,8 +66,11 @@ def test_create_engagement_with_roster_and_audit(consultant_client, engine):
     eid = create(c)
     page = c.get(f"/engagements/{eid}?created=1").text
     assert "City of Lakeside" in page and "Engagement created" in page
-    r = c.post(f"/engagements/{eid}/roster", data={"roster-0-frontline": "40", "roster-1-manager": "3", "csrf_token": c.csrf},
-               follow_redirects=False)
+    r = c.post(
+        f"/engagements/{eid}/roster",
+        data={"roster-0-frontline": "40", "roster-1-manager": "3", "csrf_token": c.csrf},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     with Session(engine) as s:
         rows = {(r.department, r.role_level): r.count for r in s.exec(select(RosterCount))}
@@ -71,16 +83,24 @@ def test_create_engagement_with_roster_and_audit(consultant_client, engine):
 
 def test_engagement_form_errors_are_listed(consultant_client):
     c = consultant_client
-    r = c.post("/engagements", data={"organisation": "", "departments": "", "role_levels": "staff", "csrf_token": c.csrf})
+    r = c.post(
+        "/engagements", data={"organisation": "", "departments": "", "role_levels": "staff", "csrf_token": c.csrf}
+    )
     assert r.status_code == 422
-    assert "Organisation name is required" in r.text and "at least one department" in r.text and "missing: frontline" in r.text
+    assert (
+        "Organisation name is required" in r.text
+        and "at least one department" in r.text
+        and "missing: frontline" in r.text
+    )
 
 
 def test_single_invite_shows_the_link_once(consultant_client, engine):
     c = consultant_client
     eid = create(c)
-    r = c.post(f"/engagements/{eid}/invites", data={"department": "Works", "role_level": "frontline",
-                                                   "email": "pat@example.org", "csrf_token": c.csrf})
+    r = c.post(
+        f"/engagements/{eid}/invites",
+        data={"department": "Works", "role_level": "frontline", "email": "pat@example.org", "csrf_token": c.csrf},
+    )
     assert "shown only once" in r.text and "/i/" in r.text
     with Session(engine) as s:
         p = s.exec(select(Participant)).one()
@@ -92,20 +112,29 @@ def test_bulk_csv_invites_all_or_nothing(consultant_client, engine):
     c = consultant_client
     eid = create(c)
     broken = b"department,role level,email\nWorks,frontline,\nAccounts,manager,\nParks,boss,not-an-email\n"
-    r = c.post(f"/engagements/{eid}/invites/import", files={"file": ("staff.csv", broken, "text/csv")},
-               data={"csrf_token": c.csrf})
+    r = c.post(
+        f"/engagements/{eid}/invites/import",
+        files={"file": ("staff.csv", broken, "text/csv")},
+        data={"csrf_token": c.csrf},
+    )
     assert r.status_code == 422
     text = html.unescape(r.text)
     assert "row 3: unknown department 'Accounts'" in text and "row 4: unknown role level 'boss'" in text
     assert "row 4: 'not-an-email' is not an email address" in text
     with Session(engine) as s:
         assert s.exec(select(Participant)).all() == []
-    r = c.post(f"/engagements/{eid}/invites/import", files={"file": ("bad.csv", b"\xff\xfe\x00W", "text/csv")},
-               data={"csrf_token": c.csrf})
+    r = c.post(
+        f"/engagements/{eid}/invites/import",
+        files={"file": ("bad.csv", b"\xff\xfe\x00W", "text/csv")},
+        data={"csrf_token": c.csrf},
+    )
     assert r.status_code == 422 and "not UTF-8" in r.text
     good = b"Works,frontline\nFinance,manager,lee@example.org\nParks,executive\n"
-    r = c.post(f"/engagements/{eid}/invites/import", files={"file": ("staff.csv", good, "text/csv")},
-               data={"csrf_token": c.csrf})
+    r = c.post(
+        f"/engagements/{eid}/invites/import",
+        files={"file": ("staff.csv", good, "text/csv")},
+        data={"csrf_token": c.csrf},
+    )
     assert r.status_code == 200 and "3 invites created" in r.text and "Download links (CSV)" in r.text
     with Session(engine) as s:
         assert len(s.exec(select(Participant)).all()) == 3

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from assistant.models import AuditEvent, Engagement, EquityFinding, Participant, Theme
 from tests.equity.seed import SECRET_EMAIL, seed_known
-from tests.factories import PASSWORD, csrf_of, invite, join, logged_in_client, make_consultant
+from tests.factories import csrf_of, invite, join, logged_in_client, make_consultant
 
 
 def login(app, email: str) -> TestClient:

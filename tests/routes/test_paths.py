@@ -45,8 +45,13 @@ def _interview(engine, engagement_id: int, rubric, withdraw: bool = False, submi
 
 def _theme(engine, engagement_id: int, label: str, archived: bool = False) -> int:
     with Session(engine) as s:
-        theme = Theme(engagement_id=engagement_id, component="data_life_cycle", label=label, archived=archived,
-                      changes={"merged_into": 999} if archived else {})
+        theme = Theme(
+            engagement_id=engagement_id,
+            component="data_life_cycle",
+            label=label,
+            archived=archived,
+            changes={"merged_into": 999} if archived else {},
+        )
         s.add(theme)
         s.commit()
         return theme.id
@@ -56,18 +61,27 @@ def test_ids_no_database_can_hold_are_refused_never_a_crash(consultant_client, s
     c = consultant_client
     eid = make_engagement(session).id
     tid = _theme(engine, eid, "Spreadsheets everywhere")
-    for url in (f"/engagements/{HUGE}", f"/engagements/{2**70}/review", f"/engagements/{HUGE}/themes",
-                f"/engagements/{eid}/themes/t/{HUGE}", f"/engagements/{eid}/transcripts/{HUGE}",
-                f"/engagements/{eid}/themes/t/{tid}?new={HUGE}", "/engagements/0", f"/engagements/{HUGE}/runs/rating",
-                f"/engagements/{eid}/transcripts/-1"):
+    for url in (
+        f"/engagements/{HUGE}",
+        f"/engagements/{2**70}/review",
+        f"/engagements/{HUGE}/themes",
+        f"/engagements/{eid}/themes/t/{HUGE}",
+        f"/engagements/{eid}/transcripts/{HUGE}",
+        f"/engagements/{eid}/themes/t/{tid}?new={HUGE}",
+        "/engagements/0",
+        f"/engagements/{HUGE}/runs/rating",
+        f"/engagements/{eid}/transcripts/-1",
+    ):
         r = c.get(url)
         assert r.status_code in (404, 422), (url, r.status_code)
         assert "Traceback" not in r.text and "Something went wrong" not in r.text, url
     # ids typed into curation forms: a clear message on the theme page, nothing changed
     r = c.post(f"/engagements/{eid}/themes/t/{tid}/merge", data={"other_id": str(2**70), "csrf_token": c.csrf})
     assert r.status_code == 422 and "Choose the theme to merge" in r.text
-    r = c.post(f"/engagements/{eid}/themes/t/{tid}/move",
-               data={"segment_id": str(HUGE), "target_id": str(tid), "csrf_token": c.csrf})
+    r = c.post(
+        f"/engagements/{eid}/themes/t/{tid}/move",
+        data={"segment_id": str(HUGE), "target_id": str(tid), "csrf_token": c.csrf},
+    )
     assert r.status_code == 422 and "Choose the theme to move" in r.text
 
 
@@ -82,8 +96,9 @@ def test_rows_of_another_engagement_are_not_found(consultant_client, session, en
     r = c.get(f"/engagements/{mine}/themes/t/{theirs_theme}")
     assert r.status_code == 404 and "no such theme" in r.text
     mine_theme = _theme(engine, mine, "Our theme")
-    r = c.post(f"/engagements/{mine}/themes/t/{mine_theme}/merge",
-               data={"other_id": str(theirs_theme), "csrf_token": c.csrf})
+    r = c.post(
+        f"/engagements/{mine}/themes/t/{mine_theme}/merge", data={"other_id": str(theirs_theme), "csrf_token": c.csrf}
+    )
     assert r.status_code == 422 and "not part of this engagement" in r.text
     with Session(engine) as s:
         assert s.get(Theme, theirs_theme).archived is False and s.get(Theme, mine_theme).archived is False
@@ -107,8 +122,13 @@ def test_every_staff_route_answers_an_unknown_link_with_the_friendly_page(client
     csrf = csrf_of(client.get("/login").text)
     token = "not-a-real-token"
     gets = ["", "/review", "/pause", "/withdraw", "/edit/1"]
-    posts = {"/consent": {"choice": "yes"}, "/respond": {"text": "hello", "client_turn_id": "t1"}, "/submit": {},
-             "/withdraw": {}, "/edit/1": {"text": "hello", "client_turn_id": "t2"}}
+    posts = {
+        "/consent": {"choice": "yes"},
+        "/respond": {"text": "hello", "client_turn_id": "t1"},
+        "/submit": {},
+        "/withdraw": {},
+        "/edit/1": {"text": "hello", "client_turn_id": "t2"},
+    }
     for tail in gets:
         r = client.get(f"/i/{token}{tail}")
         assert r.status_code == 404 and "could not find an interview" in r.text, tail

@@ -25,11 +25,30 @@ def _port() -> int:
 
 
 def _serve(settings, port: int) -> subprocess.Popen:
-    env = dict(os.environ, DM3_DATABASE_URL=settings.database_url, DM3_SECRET_KEY="restart-secret",
-               DM3_INTERVIEW_RELATEDNESS="false", HF_HUB_OFFLINE="1")
+    env = dict(
+        os.environ,
+        DM3_DATABASE_URL=settings.database_url,
+        DM3_SECRET_KEY="restart-secret",
+        DM3_INTERVIEW_RELATEDNESS="false",
+        HF_HUB_OFFLINE="1",
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "assistant.app:create_app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"], env=env, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "assistant.app:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        start_new_session=True,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -52,8 +71,15 @@ def test_kill_and_restart_loses_nothing_and_resumes(settings, engine, session):
             c.post(f"/i/{token}/consent", data={"choice": "yes", "csrf_token": csrf})
             for _ in range(3):
                 page = c.get(f"/i/{token}").text
-                r = c.post(f"/i/{token}/respond", data={"text": DETAILED, "action": "answer", "csrf_token": csrf,
-                                                        "client_turn_id": field(page, "client_turn_id")})
+                r = c.post(
+                    f"/i/{token}/respond",
+                    data={
+                        "text": DETAILED,
+                        "action": "answer",
+                        "csrf_token": csrf,
+                        "client_turn_id": field(page, "client_turn_id"),
+                    },
+                )
                 assert r.status_code == 303
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
@@ -65,8 +91,15 @@ def test_kill_and_restart_loses_nothing_and_resumes(settings, engine, session):
         with httpx.Client(base_url=base) as c:  # a new browser: cookies and form tokens are new too
             page = c.get(f"/i/{token}").text
             assert page.count(DETAILED) == 3 and 'id="answer"' in page
-            r = c.post(f"/i/{token}/respond", data={"text": DETAILED, "action": "answer", "csrf_token": csrf_of(page),
-                                                    "client_turn_id": field(page, "client_turn_id")})
+            r = c.post(
+                f"/i/{token}/respond",
+                data={
+                    "text": DETAILED,
+                    "action": "answer",
+                    "csrf_token": csrf_of(page),
+                    "client_turn_id": field(page, "client_turn_id"),
+                },
+            )
             assert r.status_code == 303
     finally:
         os.killpg(proc.pid, signal.SIGKILL)

@@ -118,7 +118,7 @@ def test_disagreement_is_shown_side_by_side_and_the_consultant_can_follow_either
         ).group(1)
         sides = re.findall(r'<div class="side" data-side="\d">(.*?)</div>', block, re.S)
         assert len(sides) == 2
-        for shown, side in zip(sides, ind["split"]["sides"]):
+        for shown, side in zip(sides, ind["split"]["sides"], strict=False):
             assert f"level {side['level']}" in shown
             assert "fewer than 5 people" in shown  # two and three people: never given exactly
             for c in side["citations"]:

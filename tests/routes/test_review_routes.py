@@ -28,9 +28,19 @@ def seed_interviews(session, engagement, component, rows):
         turn = Turn(interview_id=iv.id, role="staff", kind="answer", component=component, text=text)
         session.add(turn)
         session.flush()
-        session.add(Segment(engagement_id=engagement.id, participant_id=p.id, turn_id=turn.id, text=text,
-                            text_hash=text_hash(text), component=component, original_component=component,
-                            start=0, end=len(text)))
+        session.add(
+            Segment(
+                engagement_id=engagement.id,
+                participant_id=p.id,
+                turn_id=turn.id,
+                text=text,
+                text_hash=text_hash(text),
+                component=component,
+                original_component=component,
+                start=0,
+                end=len(text),
+            )
+        )
     session.commit()
     return people
 
@@ -40,8 +50,9 @@ def rated(consultant_client, session):
     seed_interviews(session, engagement, "governance_structures", GOV_HIGH)
     page = consultant_client.get(f"/engagements/{engagement.id}/review")
     assert page.status_code == 200 and "Run rating" in page.text
-    r = consultant_client.post(f"/engagements/{engagement.id}/review/rate", data={"csrf_token": csrf_of(page.text)},
-                               follow_redirects=True)
+    r = consultant_client.post(
+        f"/engagements/{engagement.id}/review/rate", data={"csrf_token": csrf_of(page.text)}, follow_redirects=True
+    )
     assert r.status_code == 200 and "Rating started" in r.text
     panel = wait_for_run(consultant_client, engagement.id, "rating")
     assert "Last run finished" in panel and "components rated" in panel
@@ -86,20 +97,33 @@ def test_decisions_need_rationales_are_audited_and_feed_agreement(consultant_cli
     proposal_id = int(re.search(r'name="proposal_id" value="(\d+)"', page.text).group(1))
     level = int(re.search(r"Proposed level <strong>(\d)", page.text).group(1))
     # change without a rationale is refused with a message, nothing recorded
-    r = consultant_client.post(url + "/decide", data={"csrf_token": token, "proposal_id": proposal_id,
-                                                      "action": "change", "level": "2", "rationale": ""})
+    r = consultant_client.post(
+        url + "/decide",
+        data={"csrf_token": token, "proposal_id": proposal_id, "action": "change", "level": "2", "rationale": ""},
+    )
     assert r.status_code == 422 and "needs a rationale" in r.text
     assert session.exec(select(Decision)).all() == []
     # no CSRF token: refused
     r = consultant_client.post(url + "/decide", data={"proposal_id": proposal_id, "action": "accept"})
     assert r.status_code in (400, 403)
-    r = consultant_client.post(url + "/decide", data={"csrf_token": token, "proposal_id": proposal_id, "action": "accept"},
-                               follow_redirects=True)
+    r = consultant_client.post(
+        url + "/decide",
+        data={"csrf_token": token, "proposal_id": proposal_id, "action": "accept"},
+        follow_redirects=True,
+    )
     assert r.status_code == 200 and "Decision recorded" in r.text and f"level <strong>{level}</strong>" in r.text
     new_level = 3 if level != 3 else 2
-    r = consultant_client.post(url + "/decide", data={"csrf_token": token, "proposal_id": proposal_id, "action": "change",
-                                                      "level": str(new_level), "rationale": "Stewards have no protected time yet."},
-                               headers={"HX-Request": "true"})
+    r = consultant_client.post(
+        url + "/decide",
+        data={
+            "csrf_token": token,
+            "proposal_id": proposal_id,
+            "action": "change",
+            "level": str(new_level),
+            "rationale": "Stewards have no protected time yet.",
+        },
+        headers={"HX-Request": "true"},
+    )
     assert r.status_code == 200 and r.text.lstrip().startswith('<section class="card" id="decision">')
     assert "Stewards have no protected time yet." in r.text
     events = session.exec(select(AuditEvent).where(AuditEvent.action.like("rating.%"))).all()
@@ -116,13 +140,21 @@ def test_targets_are_saved_audited_and_drawn(consultant_client, session):
     url = f"/engagements/{engagement.id}/review/targets"
     r = consultant_client.post(url, data={"csrf_token": token, "target-governance_structures": "9"})
     assert r.status_code == 422 and "rubric level" in r.text
-    r = consultant_client.post(url, data={"csrf_token": token, "target-governance_structures": "5",
-                                          "target-equity_lens": "3"}, follow_redirects=True)
+    r = consultant_client.post(
+        url,
+        data={"csrf_token": token, "target-governance_structures": "5", "target-equity_lens": "3"},
+        follow_redirects=True,
+    )
     assert r.status_code == 200 and "Targets saved" in r.text and r.text.count('class="target"') == 2
     session.expire_all()
     session.refresh(engagement)
     assert engagement.settings["target_levels"] == {"governance_structures": 5, "equity_lens": 3}
-    assert session.exec(select(AuditEvent).where(AuditEvent.action == "targets.set")).one().after["target_levels"]["equity_lens"] == 3
+    assert (
+        session.exec(select(AuditEvent).where(AuditEvent.action == "targets.set"))
+        .one()
+        .after["target_levels"]["equity_lens"]
+        == 3
+    )
 
 
 def test_unknown_component_and_stale_proposal(consultant_client, session):
@@ -132,6 +164,8 @@ def test_unknown_component_and_stale_proposal(consultant_client, session):
     old_id = int(re.search(r'name="proposal_id" value="(\d+)"', page.text).group(1))
     consultant_client.post(f"/engagements/{engagement.id}/review/rate", data={"csrf_token": csrf_of(page.text)})
     wait_for_run(consultant_client, engagement.id, "rating")
-    r = consultant_client.post(f"/engagements/{engagement.id}/review/governance_structures/decide",
-                               data={"csrf_token": csrf_of(page.text), "proposal_id": old_id, "action": "accept"})
+    r = consultant_client.post(
+        f"/engagements/{engagement.id}/review/governance_structures/decide",
+        data={"csrf_token": csrf_of(page.text), "proposal_id": old_id, "action": "accept"},
+    )
     assert r.status_code == 422 and "replaced by a newer rating run" in r.text

@@ -16,19 +16,28 @@ from tests.roadmap.conftest import add_segments, decide_levels
 def _setup(session):
     engagement = make_engagement(session)
     user = session.exec(select(User)).first()
-    decide_levels(session, engagement, user, {"data_life_cycle": 1, "governance_structures": 2,
-                                              "leadership_alignment": 2, "sustainability_focus": 1})
-    add_segments(session, engagement, [
-        ("ana", "sustainability_focus", "Honestly nobody has time for data work, we are short-staffed."),
-        ("ben", "sustainability_focus", "We don't have time to clean the records."),
-    ])
+    decide_levels(
+        session,
+        engagement,
+        user,
+        {"data_life_cycle": 1, "governance_structures": 2, "leadership_alignment": 2, "sustainability_focus": 1},
+    )
+    add_segments(
+        session,
+        engagement,
+        [
+            ("ana", "sustainability_focus", "Honestly nobody has time for data work, we are short-staffed."),
+            ("ben", "sustainability_focus", "We don't have time to clean the records."),
+        ],
+    )
     return engagement
 
 
 def _item(session, engagement, key) -> RoadmapItem:
     session.expire_all()
-    return session.exec(select(RoadmapItem).where(RoadmapItem.engagement_id == engagement.id,
-                                                  RoadmapItem.key == key)).one()
+    return session.exec(
+        select(RoadmapItem).where(RoadmapItem.engagement_id == engagement.id, RoadmapItem.key == key)
+    ).one()
 
 
 def test_roadmap_pages_need_a_consultant(client, session):
@@ -44,21 +53,27 @@ def test_targets_readiness_generate_and_edit(consultant_client, session):
     page = c.get(base)
     assert page.status_code == 200
     assert "awaiting review" in page.text and f'href="/engagements/{engagement.id}/report"' in page.text
-    assert re.search(r'id="target-data_life_cycle".*?<option value="2" selected', page.text, re.DOTALL)  # default one step up
+    assert re.search(
+        r'id="target-data_life_cycle".*?<option value="2" selected', page.text, re.DOTALL
+    )  # default one step up
     assert "nobody has time for data work" in page.text and "Staff time" in page.text
 
     # a target for a component awaiting review is refused; a valid plan is saved
     r = c.post(f"{base}/targets", data={"csrf_token": c.csrf, "target-equity_lens": "3", "horizon": "36"})
     assert r.status_code == 422 and "awaiting review" in r.text
-    r = c.post(f"{base}/targets", data={"csrf_token": c.csrf, "target-data_life_cycle": "3", "horizon": "24"},
-               follow_redirects=False)
+    r = c.post(
+        f"{base}/targets",
+        data={"csrf_token": c.csrf, "target-data_life_cycle": "3", "horizon": "24"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
 
     # adjusting readiness needs a note; confirming does not
     r = c.post(f"{base}/readiness/staff_time", data={"csrf_token": c.csrf, "value": "high", "note": ""})
     assert r.status_code == 422 and "add a note" in r.text
-    r = c.post(f"{base}/readiness/staff_time", data={"csrf_token": c.csrf, "value": "low", "note": ""},
-               follow_redirects=False)
+    r = c.post(
+        f"{base}/readiness/staff_time", data={"csrf_token": c.csrf, "value": "low", "note": ""}, follow_redirects=False
+    )
     assert r.status_code == 303
     r = c.post(f"{base}/readiness/nonsense", data={"csrf_token": c.csrf, "value": "low"})
     assert r.status_code == 422
@@ -78,12 +93,24 @@ def test_targets_readiness_generate_and_edit(consultant_client, session):
     r = c.post(f"{base}/items/{publish.id}/move", data={"csrf_token": c.csrf, "phase": "3"}, follow_redirects=False)
     assert r.status_code == 303 and _item(session, engagement, "dlc_a23b").pinned
 
-    r = c.post(f"{base}/items/{first.id}/owner", data={"csrf_token": c.csrf, "owner": "IT manager"}, follow_redirects=False)
+    r = c.post(
+        f"{base}/items/{first.id}/owner", data={"csrf_token": c.csrf, "owner": "IT manager"}, follow_redirects=False
+    )
     assert r.status_code == 303 and _item(session, engagement, "dlc_a12a").owner == "IT manager"
     r = c.post(f"{base}/items/{first.id}/remove", data={"csrf_token": c.csrf, "reason": ""})
     assert r.status_code == 422 and "say why" in r.text
-    r = c.post(f"{base}/custom", data={"csrf_token": c.csrf, "title": "Hire a data analyst", "component": "data_life_cycle",
-                                       "phase": "1", "owner": "HR", "depends_on": ["dlc_a12a"]}, follow_redirects=False)
+    r = c.post(
+        f"{base}/custom",
+        data={
+            "csrf_token": c.csrf,
+            "title": "Hire a data analyst",
+            "component": "data_life_cycle",
+            "phase": "1",
+            "owner": "HR",
+            "depends_on": ["dlc_a12a"],
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     r = c.post(f"{base}/custom", data={"csrf_token": c.csrf, "title": "", "component": "data_life_cycle", "phase": "1"})
     assert r.status_code == 422 and "give the activity a title" in r.text
@@ -110,8 +137,11 @@ def test_report_page_and_export_download(consultant_client, session):
     assert page.status_code == 200 and "Executive summary" in page.text and "Export" in page.text
     r = c.post(f"/engagements/{engagement.id}/report/export", data={"csrf_token": c.csrf, "format": "exe"})
     assert r.status_code == 422
-    r = c.post(f"/engagements/{engagement.id}/report/export", data={"csrf_token": c.csrf, "format": "docx"},
-               follow_redirects=False)
+    r = c.post(
+        f"/engagements/{engagement.id}/report/export",
+        data={"csrf_token": c.csrf, "format": "docx"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     panel = wait_for_run(c, engagement.id, "export")
     assert "DOCX ready" in panel

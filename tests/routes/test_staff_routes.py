@@ -120,14 +120,22 @@ def test_a_turn_reads_the_conversation_once(client, session):
     page = client.get(f"/i/{token}").text
     statements: list[str] = []
 
-    def count(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+    def count(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement.split(None, 1)[0].upper())
 
     engine = client.app.state.engine
     event.listen(engine, "before_cursor_execute", count)
     try:
-        r = client.post(f"/i/{token}/respond", headers={"HX-Request": "true"}, data={
-            "text": DETAILED, "action": "answer", "client_turn_id": field(page, "client_turn_id"), "csrf_token": csrf})
+        r = client.post(
+            f"/i/{token}/respond",
+            headers={"HX-Request": "true"},
+            data={
+                "text": DETAILED,
+                "action": "answer",
+                "client_turn_id": field(page, "client_turn_id"),
+                "csrf_token": csrf,
+            },
+        )
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert r.status_code == 200 and r.text.count('class="msg ') >= 3
@@ -175,9 +183,17 @@ def test_edit_then_review_shows_the_new_text(client, session, engine):
     answer(client, token, csrf)
     turn_id = staff_turns(engine)[0].id
     form = client.get(f"/i/{token}/edit/{turn_id}?back=review").text
-    r = client.post(f"/i/{token}/edit/{turn_id}", data={
-        "text": "Changed: we now use a shared database.", "action": "answer", "back": "review",
-        "client_turn_id": field(form, "client_turn_id"), "csrf_token": csrf}, follow_redirects=True)
+    r = client.post(
+        f"/i/{token}/edit/{turn_id}",
+        data={
+            "text": "Changed: we now use a shared database.",
+            "action": "answer",
+            "back": "review",
+            "client_turn_id": field(form, "client_turn_id"),
+            "csrf_token": csrf,
+        },
+        follow_redirects=True,
+    )
     assert "Changed: we now use a shared database." in r.text and DETAILED not in r.text
     assert len(staff_turns(engine)) == 2  # the original is kept as a record
 
@@ -246,7 +262,9 @@ def test_off_topic_answer_is_probed_with_the_real_embedding_model(settings, engi
     with Session(engine) as s:
         probe = s.exec(select(Turn).where(Turn.kind == "probe")).one()
     assert probe.engine == "offline" and probe.probe_index == 1
-    assert any(probe.text == t.format(topic=rubric.question(probe.question_id)[1].topic) for t in rubric.probes.off_topic)
+    assert any(
+        probe.text == t.format(topic=rubric.question(probe.question_id)[1].topic) for t in rubric.probes.off_topic
+    )
 
 
 def test_review_shows_each_follow_up_with_its_answer(client, session, rubric):
@@ -268,10 +286,16 @@ def html_text(page: str) -> str:
 
 def _post(client: TestClient, token: str, csrf: str, page: str, text: str, htmx: bool = False):
     """Send ``text`` from an already loaded ``page`` (its client id and the prompt it showed)."""
-    data = {"text": text, "action": "answer", "client_turn_id": field(page, "client_turn_id"),
-            "prompt_id": field(page, "prompt_id"), "csrf_token": csrf}
-    return client.post(f"/i/{token}/respond", data=data, headers={"HX-Request": "true"} if htmx else {},
-                       follow_redirects=False)
+    data = {
+        "text": text,
+        "action": "answer",
+        "client_turn_id": field(page, "client_turn_id"),
+        "prompt_id": field(page, "prompt_id"),
+        "csrf_token": csrf,
+    }
+    return client.post(
+        f"/i/{token}/respond", data=data, headers={"HX-Request": "true"} if htmx else {}, follow_redirects=False
+    )
 
 
 def test_a_stale_tab_is_told_the_conversation_moved_on_and_keeps_its_text(client, session, engine):
@@ -314,9 +338,17 @@ def test_edit_returns_to_the_current_question(client, session, engine):
     answer(client, token, csrf)
     turn_id = staff_turns(engine)[0].id
     form = client.get(f"/i/{token}/edit/{turn_id}").text
-    r = client.post(f"/i/{token}/edit/{turn_id}", data={
-        "text": "Changed: we now use a shared database.", "action": "answer", "back": "chat",
-        "client_turn_id": field(form, "client_turn_id"), "csrf_token": csrf}, follow_redirects=False)
+    r = client.post(
+        f"/i/{token}/edit/{turn_id}",
+        data={
+            "text": "Changed: we now use a shared database.",
+            "action": "answer",
+            "back": "chat",
+            "client_turn_id": field(form, "client_turn_id"),
+            "csrf_token": csrf,
+        },
+        follow_redirects=False,
+    )
     page = client.get(f"/i/{token}").text
     current = field(page, "prompt_id")
     assert r.status_code == 303 and r.headers["location"].endswith(f"#turn-{current}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from assistant.models import AuditEvent, Participant, Run, Segment, SurveyImport, Theme, ThemeMember, utcnow
 from tests.factories import wait_for_run
@@ -23,8 +23,9 @@ def seeded(session):
 @pytest.fixture
 def synthesized(consultant_client, seeded, engine):
     eid = seeded.engagement.id
-    r = consultant_client.post(f"/engagements/{eid}/themes/run", data={"csrf_token": consultant_client.csrf},
-                               follow_redirects=False)
+    r = consultant_client.post(
+        f"/engagements/{eid}/themes/run", data={"csrf_token": consultant_client.csrf}, follow_redirects=False
+    )
     assert r.status_code == 303 and "started=1" in r.headers["location"]
     panel = wait_for_run(consultant_client, eid, "synthesis")
     assert "Last run finished" in panel, panel
@@ -67,10 +68,12 @@ def test_quote_links_open_the_transcript_at_the_answer(consultant_client, synthe
 
 def test_double_click_starts_one_run(consultant_client, seeded, engine):
     eid = seeded.engagement.id
-    first = consultant_client.post(f"/engagements/{eid}/themes/run", data={"csrf_token": consultant_client.csrf},
-                                   follow_redirects=False)
-    second = consultant_client.post(f"/engagements/{eid}/themes/run", data={"csrf_token": consultant_client.csrf},
-                                    follow_redirects=False)
+    first = consultant_client.post(
+        f"/engagements/{eid}/themes/run", data={"csrf_token": consultant_client.csrf}, follow_redirects=False
+    )
+    second = consultant_client.post(
+        f"/engagements/{eid}/themes/run", data={"csrf_token": consultant_client.csrf}, follow_redirects=False
+    )
     assert "started=1" in first.headers["location"]
     # the second click finds the first still queued or running, unless it already finished
     with Session(engine) as s:
@@ -100,9 +103,19 @@ def test_interrupted_run_is_failed_on_restart(settings, engine, seeded):
 
 def _theme_ids(engine, eid: int, comp: str) -> list[int]:
     with Session(engine) as s:
-        return [t.id for t in s.exec(select(Theme).where(Theme.engagement_id == eid, Theme.component == comp,
-                                                         Theme.archived == False, Theme.is_other == False)  # noqa: E712
-                                     .order_by(Theme.id)).all()]
+        return [
+            t.id
+            for t in s.exec(
+                select(Theme)
+                .where(
+                    Theme.engagement_id == eid,
+                    Theme.component == comp,
+                    col(Theme.archived).is_(False),
+                    col(Theme.is_other).is_(False),
+                )
+                .order_by(Theme.id)
+            ).all()
+        ]
 
 
 def test_curation_forms_and_audit(consultant_client, synthesized, engine):
@@ -114,15 +127,20 @@ def test_curation_forms_and_audit(consultant_client, synthesized, engine):
     # rename: an empty label is refused with the reason, a good one is saved
     bad = c.post(f"/engagements/{eid}/themes/t/{a}/rename", data={"csrf_token": c.csrf, "label": "   "})
     assert bad.status_code == 422 and "1 to 120 characters" in bad.text
-    ok = c.post(f"/engagements/{eid}/themes/t/{a}/rename", data={"csrf_token": c.csrf, "label": "Spreadsheets <b>everywhere</b>"})
+    ok = c.post(
+        f"/engagements/{eid}/themes/t/{a}/rename",
+        data={"csrf_token": c.csrf, "label": "Spreadsheets <b>everywhere</b>"},
+    )
     assert ok.status_code == 200 and "Label saved." in ok.text
     assert "Spreadsheets &lt;b&gt;everywhere&lt;/b&gt;" in ok.text  # escaped, stored as typed
     c.post(f"/engagements/{eid}/themes/t/{a}/summary", data={"csrf_token": c.csrf, "summary": "Files emailed around."})
     # move one of b's segments into a
     with Session(engine) as s:
         seg_id = s.exec(select(ThemeMember.segment_id).where(ThemeMember.theme_id == b)).first()
-    moved = c.post(f"/engagements/{eid}/themes/t/{b}/move",
-                   data={"csrf_token": c.csrf, "segment_id": str(seg_id), "target_id": str(a)})
+    moved = c.post(
+        f"/engagements/{eid}/themes/t/{b}/move",
+        data={"csrf_token": c.csrf, "segment_id": str(seg_id), "target_id": str(a)},
+    )
     assert moved.status_code == 200 and "Segment moved." in moved.text
     with Session(engine) as s:
         assert s.exec(select(ThemeMember).where(ThemeMember.segment_id == seg_id)).one().theme_id == a
@@ -153,8 +171,11 @@ def test_curation_survives_rerun_and_shows_changes(consultant_client, synthesize
     a = _theme_ids(engine, eid, "data_life_cycle")[0]
     c.post(f"/engagements/{eid}/themes/t/{a}/rename", data={"csrf_token": c.csrf, "label": "Emailed spreadsheets"})
     for i in range(5):  # new interviews on the same topics
-        answers = {(comp, f"{comp}.q{j}"): t.format(x=VARIANTS[(i + 7) % len(VARIANTS)])
-                   for comp, topics in TOPICS.items() for j, t in enumerate(topics)}
+        answers = {
+            (comp, f"{comp}.q{j}"): t.format(x=VARIANTS[(i + 7) % len(VARIANTS)])
+            for comp, topics in TOPICS.items()
+            for j, t in enumerate(topics)
+        }
         add_person(session, synthesized.engagement, "Finance", "manager", answers)
     session.commit()
     c.post(f"/engagements/{eid}/themes/run", data={"csrf_token": c.csrf})
@@ -170,7 +191,9 @@ def _theme_pages(client, eid: int) -> str:
     for comp in ("data_life_cycle", "governance_structures"):
         html = component_html(client, eid, comp)
         pages.append(html)
-        pages += [client.get(f"/engagements/{eid}/themes/t/{tid}").text for tid in re.findall(r"/themes/t/(\d+)\"", html)]
+        pages += [
+            client.get(f"/engagements/{eid}/themes/t/{tid}").text for tid in re.findall(r"/themes/t/(\d+)\"", html)
+        ]
     return "\n".join(pages)
 
 
@@ -179,7 +202,7 @@ def test_withdrawn_text_never_appears(consultant_client, synthesized, engine):
     person = synthesized.participants[0]
     with Session(engine) as s:
         ids = [seg.id for seg in s.exec(select(Segment).where(Segment.participant_id == person.id)).all()]
-    shown = re.compile(r"E-(%s) ·" % "|".join(map(str, ids)))
+    shown = re.compile(r"E-({}) ·".format("|".join(map(str, ids))))
     assert ids and shown.search(_theme_pages(consultant_client, eid))  # visible before withdrawing
     with Session(engine) as s:
         p = s.get(type(person), person.id)
@@ -193,13 +216,16 @@ def test_withdrawn_text_never_appears(consultant_client, synthesized, engine):
     assert not shown.search(_theme_pages(consultant_client, eid))
 
 
-CSV = "respondent,dept,role,comment\nr1,Finance,manager,Our budget files live in shared drives nobody curates.\n" \
-      "r2,Parks,frontline,I re-enter the same inspection data into three different systems every week.\n"
+CSV = (
+    "respondent,dept,role,comment\nr1,Finance,manager,Our budget files live in shared drives nobody curates.\n"
+    "r2,Parks,frontline,I re-enter the same inspection data into three different systems every week.\n"
+)
 
 
 def _upload(c, eid: int, data: bytes, name: str = "survey.csv"):
-    return c.post(f"/engagements/{eid}/themes/import", data={"csrf_token": c.csrf},
-                  files={"file": (name, data, "text/csv")})
+    return c.post(
+        f"/engagements/{eid}/themes/import", data={"csrf_token": c.csrf}, files={"file": (name, data, "text/csv")}
+    )
 
 
 def test_csv_import_maps_columns_and_imports(consultant_client, seeded, engine, settings):
@@ -210,10 +236,20 @@ def test_csv_import_maps_columns_and_imports(consultant_client, seeded, engine, 
     upload_id = re.search(r'name="upload_id" value="([^"]+)"', step1.text).group(1)
     # the columns were guessed from their names
     assert re.search(r'<option value="comment" selected>', step1.text)
-    r = c.post(f"/engagements/{eid}/themes/import/confirm", data={
-        "csrf_token": c.csrf, "upload_id": upload_id, "filename": "survey.csv", "text_column": "comment",
-        "id_column": "respondent", "department_column": "dept", "role_column": "role", "component": "data_life_cycle"},
-        follow_redirects=False)
+    r = c.post(
+        f"/engagements/{eid}/themes/import/confirm",
+        data={
+            "csrf_token": c.csrf,
+            "upload_id": upload_id,
+            "filename": "survey.csv",
+            "text_column": "comment",
+            "id_column": "respondent",
+            "department_column": "dept",
+            "role_column": "role",
+            "component": "data_life_cycle",
+        },
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and "importing=1" in r.headers["location"]
     wait_for_run(c, eid, "import")
     with Session(engine) as s:
@@ -228,33 +264,53 @@ def test_csv_import_maps_columns_and_imports(consultant_client, seeded, engine, 
 def test_unknown_departments_and_roles_are_mapped_before_import(consultant_client, seeded, engine):
     eid = seeded.engagement.id
     c = consultant_client
-    data = ("respondent,dept,role,comment\nr1,Public Wrks,clerk,We track potholes on a whiteboard in the yard.\n"
-            "r2,finance,manager,Budget files live in shared drives nobody curates.\n")
+    data = (
+        "respondent,dept,role,comment\nr1,Public Wrks,clerk,We track potholes on a whiteboard in the yard.\n"
+        "r2,finance,manager,Budget files live in shared drives nobody curates.\n"
+    )
     upload_id = re.search(r'name="upload_id" value="([^"]+)"', _upload(c, eid, data.encode()).text).group(1)
-    form = {"csrf_token": c.csrf, "upload_id": upload_id, "filename": "survey.csv", "text_column": "comment",
-            "id_column": "respondent", "department_column": "dept", "role_column": "role",
-            "component": "data_life_cycle"}
+    form = {
+        "csrf_token": c.csrf,
+        "upload_id": upload_id,
+        "filename": "survey.csv",
+        "text_column": "comment",
+        "id_column": "respondent",
+        "department_column": "dept",
+        "role_column": "role",
+        "component": "data_life_cycle",
+    }
     r = c.post(f"/engagements/{eid}/themes/import/confirm", data=form, follow_redirects=False)
     assert r.status_code == 200 and "does not have" in r.text  # asked, nothing imported yet
     assert "“Public Wrks”" in r.text and "“clerk”" in r.text and "“finance”" in r.text
     with Session(engine) as s:
         assert not s.exec(select(Segment).where(Segment.source == "import")).all()
-    mapped = {**form, "dept_from": ["Public Wrks", "finance"], "dept_to": ["Public Works", "Finance"],
-              "role_from": ["clerk"], "role_to": ["unknown"]}
+    mapped = {
+        **form,
+        "dept_from": ["Public Wrks", "finance"],
+        "dept_to": ["Public Works", "Finance"],
+        "role_from": ["clerk"],
+        "role_to": ["unknown"],
+    }
     r = c.post(f"/engagements/{eid}/themes/import/confirm", data=mapped, follow_redirects=False)
     assert r.status_code == 303 and "importing=1" in r.headers["location"]
     wait_for_run(c, eid, "import")
     with Session(engine) as s:
-        people = s.exec(select(Participant).where(Participant.engagement_id == eid, Participant.source == "import")
-                        .order_by(Participant.external_id)).all()
+        people = s.exec(
+            select(Participant)
+            .where(Participant.engagement_id == eid, Participant.source == "import")
+            .order_by(Participant.external_id)
+        ).all()
         assert [(p.department, p.role_level) for p in people] == [("Public Works", "unknown"), ("Finance", "manager")]
 
 
-@pytest.mark.parametrize("data, expected", [
-    (b"\xff\xfe\x00bad", "not UTF-8"),
-    (b"", "empty"),
-    (b"comment\n", "no answers"),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (b"\xff\xfe\x00bad", "not UTF-8"),
+        (b"", "empty"),
+        (b"comment\n", "no answers"),
+    ],
+)
 def test_broken_csv_uploads_explain_and_keep_nothing(consultant_client, seeded, engine, data, expected):
     eid = seeded.engagement.id
     r = _upload(consultant_client, eid, data)
@@ -266,20 +322,34 @@ def test_broken_csv_uploads_explain_and_keep_nothing(consultant_client, seeded, 
 def test_csv_with_bad_rows_imports_nothing_and_lists_rows(consultant_client, seeded, engine):
     eid = seeded.engagement.id
     c = consultant_client
-    data = b"comment,component\nGood answer about our data.,data_life_cycle\n,data_life_cycle\nAnother answer,nonsense\n"
+    data = (
+        b"comment,component\nGood answer about our data.,data_life_cycle\n,data_life_cycle\nAnother answer,nonsense\n"
+    )
     upload_id = re.search(r'name="upload_id" value="([^"]+)"', _upload(c, eid, data).text).group(1)
-    r = c.post(f"/engagements/{eid}/themes/import/confirm", data={
-        "csrf_token": c.csrf, "upload_id": upload_id, "text_column": "comment", "component_column": "component"})
+    r = c.post(
+        f"/engagements/{eid}/themes/import/confirm",
+        data={"csrf_token": c.csrf, "upload_id": upload_id, "text_column": "comment", "component_column": "component"},
+    )
     assert r.status_code == 422
     assert "line 3: no answer" in r.text and "line 4: unknown component" in r.text
     assert 'name="upload_id"' in r.text  # the mapping form stays, with the file kept for a fix-and-retry
     with Session(engine) as s:
         assert not s.exec(select(Segment).where(Segment.source == "import")).all()
     # a missing upload (expired or forged id) is a clear 410 / 400, not a crash
-    assert c.post(f"/engagements/{eid}/themes/import/confirm", data={
-        "csrf_token": c.csrf, "upload_id": "A" * 24, "text_column": "comment", "component": "equity_lens"}).status_code == 410
-    assert c.post(f"/engagements/{eid}/themes/import/confirm", data={
-        "csrf_token": c.csrf, "upload_id": "../../etc/passwd", "text_column": "comment"}).status_code == 400
+    assert (
+        c.post(
+            f"/engagements/{eid}/themes/import/confirm",
+            data={"csrf_token": c.csrf, "upload_id": "A" * 24, "text_column": "comment", "component": "equity_lens"},
+        ).status_code
+        == 410
+    )
+    assert (
+        c.post(
+            f"/engagements/{eid}/themes/import/confirm",
+            data={"csrf_token": c.csrf, "upload_id": "../../etc/passwd", "text_column": "comment"},
+        ).status_code
+        == 400
+    )
 
 
 def test_oversized_upload_is_refused(consultant_client, seeded, monkeypatch):

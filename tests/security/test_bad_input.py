@@ -29,8 +29,11 @@ BAD_NUMBERS = ["²", "1e309", "99999999999999999999", "-1", "3.5", "٣", "0x10",
 def test_an_anonymous_huge_upload_is_refused_before_anything_is_read_or_written(client, settings):
     """The tester's 250 MB anonymous multipart POST: refused on its Content-Length, nothing spooled."""
     declared = 250 * 1024 * 1024
-    r = client.post("/engagements/1/themes/import", content=b"x" * 1024,
-                    headers={"content-type": "multipart/form-data; boundary=b", "content-length": str(declared)})
+    r = client.post(
+        "/engagements/1/themes/import",
+        content=b"x" * 1024,
+        headers={"content-type": "multipart/form-data; boundary=b", "content-length": str(declared)},
+    )
     assert r.status_code == 413 and "Nothing was saved" in r.text
     assert not settings.upload_dir.exists() or not any(settings.upload_dir.iterdir())
 
@@ -50,10 +53,20 @@ def test_a_body_without_length_is_cut_off_at_the_cap_while_streaming(app):
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-             "path": "/login", "raw_path": b"/login", "root_path": "", "query_string": b"", "server": ("t", 80),
-             "client": ("10.0.0.1", 1), "headers": [(b"content-type", b"application/x-www-form-urlencoded"),
-                                                     (b"transfer-encoding", b"chunked")]}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/login",
+        "raw_path": b"/login",
+        "root_path": "",
+        "query_string": b"",
+        "server": ("t", 80),
+        "client": ("10.0.0.1", 1),
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded"), (b"transfer-encoding", b"chunked")],
+    }
     anyio.run(app, scope, receive, send)
     assert sent[0]["status"] == 413
     assert b"larger than the 1 MB this page accepts" in b"".join(m.get("body", b"") for m in sent[1:])
@@ -66,14 +79,18 @@ def test_forms_are_capped_small_and_uploads_at_their_file_cap(consultant_client,
     r = c.post(f"/engagements/{eid}/invites", data={"department": "x" * (FORM_BODY_BYTES + 10), "csrf_token": c.csrf})
     assert r.status_code == 413
     big = b"Finance,manager\n" * (MAX_INVITE_CSV_BYTES // 16 + 100)
-    r = c.post(f"/engagements/{eid}/invites/import", files={"file": ("staff.csv", big, "text/csv")},
-               data={"csrf_token": c.csrf})
+    r = c.post(
+        f"/engagements/{eid}/invites/import",
+        files={"file": ("staff.csv", big, "text/csv")},
+        data={"csrf_token": c.csrf},
+    )
     assert r.status_code in (413, 422) and ("larger than" in r.text)
     with Session(engine) as s:
         assert s.exec(select(Participant)).all() == []
     ok = b"department,role level\n" + b"Finance,manager\n" * 3
-    r = c.post(f"/engagements/{eid}/invites/import", files={"file": ("staff.csv", ok, "text/csv")},
-               data={"csrf_token": c.csrf})
+    r = c.post(
+        f"/engagements/{eid}/invites/import", files={"file": ("staff.csv", ok, "text/csv")}, data={"csrf_token": c.csrf}
+    )
     assert r.status_code == 200 and "3 invites created" in r.text
 
 
@@ -116,21 +133,33 @@ def test_number_fields_answer_422_with_a_message(consultant_client, session, eng
     assert r.status_code == 422 and "must be a level from 1 to 5" in r.text, raw
     r = c.post(f"/engagements/{eid}/themes/t/{tid}/merge", data={"other_id": raw, "csrf_token": c.csrf})
     assert r.status_code == 422 and "Choose the theme to merge" in r.text, raw
-    r = c.post(f"/engagements/{eid}/themes/t/{tid}/move", data={"segment_id": raw, "target_id": raw,
-                                                                "csrf_token": c.csrf})
+    r = c.post(
+        f"/engagements/{eid}/themes/t/{tid}/move", data={"segment_id": raw, "target_id": raw, "csrf_token": c.csrf}
+    )
     assert r.status_code == 422 and "Choose the theme to move" in r.text, raw
-    r = c.post(f"/engagements/{eid}/review/data_life_cycle/decide",
-               data={"proposal_id": raw, "action": "change", "level": raw, "rationale": "x", "csrf_token": c.csrf})
+    r = c.post(
+        f"/engagements/{eid}/review/data_life_cycle/decide",
+        data={"proposal_id": raw, "action": "change", "level": raw, "rationale": "x", "csrf_token": c.csrf},
+    )
     assert r.status_code == 422 and ("proposal_id" in r.text or "replaced by a newer rating run" in r.text), raw
     with Session(engine) as s:
         assert s.exec(select(RosterCount)).all() == []
         assert s.get(Engagement, eid).settings.get("target_levels") == {}
 
 
-@pytest.mark.parametrize("path", ["/engagements/{huge}", "/engagements/{eid}/themes/t/{huge}",
-                                  "/engagements/{eid}/transcripts/²", "/engagements/{eid}/themes/t/1e309",
-                                  "/engagements/{eid}/participants/{huge}/accept", "/engagements/-5/review",
-                                  "/engagements/{eid}?created=1e309", "/engagements/{eid}/themes/t/1?new=²"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/engagements/{huge}",
+        "/engagements/{eid}/themes/t/{huge}",
+        "/engagements/{eid}/transcripts/²",
+        "/engagements/{eid}/themes/t/1e309",
+        "/engagements/{eid}/participants/{huge}/accept",
+        "/engagements/-5/review",
+        "/engagements/{eid}?created=1e309",
+        "/engagements/{eid}/themes/t/1?new=²",
+    ],
+)
 def test_path_ids_and_query_numbers_answer_404_or_422(consultant_client, session, path):
     c = consultant_client
     eid = make_engagement(session).id
@@ -152,12 +181,16 @@ def test_control_characters_in_names_labels_and_rationales_are_refused(consultan
         s.add(theme)
         s.commit()
         tid = theme.id
-    posts = [("/engagements", {"organisation": bad, "departments": "A"}),
-             ("/engagements", {"organisation": "Town", "departments": bad}),
-             (f"/engagements/{eid}/themes/t/{tid}/rename", {"label": bad}),
-             (f"/engagements/{eid}/themes/t/{tid}/summary", {"summary": "ok\n" + bad}),
-             (f"/engagements/{eid}/review/data_life_cycle/decide",
-              {"proposal_id": "1", "action": "reject", "rationale": bad})]
+    posts = [
+        ("/engagements", {"organisation": bad, "departments": "A"}),
+        ("/engagements", {"organisation": "Town", "departments": bad}),
+        (f"/engagements/{eid}/themes/t/{tid}/rename", {"label": bad}),
+        (f"/engagements/{eid}/themes/t/{tid}/summary", {"summary": "ok\n" + bad}),
+        (
+            f"/engagements/{eid}/review/data_life_cycle/decide",
+            {"proposal_id": "1", "action": "reject", "rationale": bad},
+        ),
+    ]
     for url, data in posts:
         r = c.post(url, data={**data, "csrf_token": c.csrf})
         assert r.status_code == 422 and "control character" in r.text and "nothing was saved" in r.text, url
@@ -169,8 +202,11 @@ def test_control_characters_in_names_labels_and_rationales_are_refused(consultan
 
 def test_tabs_and_new_lines_are_ordinary_text(consultant_client, session, engine):
     c = consultant_client
-    r = c.post("/engagements", data={"organisation": "Town of\tTabs", "departments": "A\r\nB",
-                                     "csrf_token": c.csrf}, follow_redirects=False)
+    r = c.post(
+        "/engagements",
+        data={"organisation": "Town of\tTabs", "departments": "A\r\nB", "csrf_token": c.csrf},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
 
 
@@ -184,7 +220,7 @@ def test_control_characters_in_an_invite_csv_are_listed(session):
 # --- CSV exports -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\r=1"])
+@pytest.mark.parametrize("cell", ['=HYPERLINK("http://evil")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\r=1"])
 def test_csv_cells_a_spreadsheet_would_run_are_escaped(cell):
     assert csv_cell(cell) == "'" + cell
     assert csv_cell("Public Works") == "Public Works" and csv_cell(None) == "" and csv_cell(12) == "12"
@@ -197,8 +233,10 @@ def test_the_invite_links_csv_escapes_formula_cells(consultant_client, session, 
         s.commit()
         lead_every_engagement(s)
         eid = engagement.id
-    r = c.post(f"/engagements/{eid}/invites", data={"department": "=cmd|' /C calc'!A0", "role_level": "manager",
-                                                   "email": "", "csrf_token": c.csrf})
+    r = c.post(
+        f"/engagements/{eid}/invites",
+        data={"department": "=cmd|' /C calc'!A0", "role_level": "manager", "email": "", "csrf_token": c.csrf},
+    )
     assert r.status_code == 200
     href = re.search(r'href="data:text/csv;charset=utf-8,([^"]+)"', r.text).group(1)
     rows = list(csv.reader(io.StringIO(unquote(href.replace("&amp;", "&")))))

@@ -23,8 +23,11 @@ from tests.factories import PASSWORD, csrf_of, make_consultant, make_engagement
 
 
 def _login(c: TestClient, email: str, password: str) -> httpx.Response:
-    return c.post("/login", data={"email": email, "password": password, "csrf_token": csrf_of(c.get("/login").text)},
-                  follow_redirects=False)
+    return c.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_of(c.get("/login").text)},
+        follow_redirects=False,
+    )
 
 
 def test_wrong_passwords_lock_the_account_then_say_when_to_try_again(client, session, engine):
@@ -159,24 +162,42 @@ def test_the_open_link_token_is_stored_hashed_and_shown_once(consultant_client, 
 
 # --- near-duplicate answers across open-link participants ------------------------------------
 
-BOT = ("We have a data governance council with documented standards, named data stewards in every department "
-       "and an enterprise data catalogue reviewed every quarter.")
-BOT_2 = ("Leadership funds the data strategy every year, measures outcomes against published targets and "
-         "reports progress to the council at each meeting.")
+BOT = (
+    "We have a data governance council with documented standards, named data stewards in every department "
+    "and an enterprise data catalogue reviewed every quarter."
+)
+BOT_2 = (
+    "Leadership funds the data strategy every year, measures outcomes against published targets and "
+    "reports progress to the council at each meeting."
+)
 HONEST = [
-    ("Our crews log work orders on paper and a clerk types them into the asset system at the end of the week.",
-     "Nobody owns the data really; the supervisor fixes things in the spreadsheet when the numbers look off."),
-    ("Finance exports the general ledger to Excel every month and we reconcile it by hand against the bank.",
-     "I asked twice for access to the permit data but it sits with Planning and they email us a PDF."),
-    ("We track park reservations in a shared calendar and the attendance counts are rough guesses at best.",
-     "There is no budget line for data work, it gets done when somebody has a quiet afternoon."),
-    ("Dispatch data goes into the records system, but mapping it means copying addresses into another tool.",
-     "Leadership talks about dashboards, yet no one has asked us what we need from them so far."),
+    (
+        "Our crews log work orders on paper and a clerk types them into the asset system at the end of the week.",
+        "Nobody owns the data really; the supervisor fixes things in the spreadsheet when the numbers look off.",
+    ),
+    (
+        "Finance exports the general ledger to Excel every month and we reconcile it by hand against the bank.",
+        "I asked twice for access to the permit data but it sits with Planning and they email us a PDF.",
+    ),
+    (
+        "We track park reservations in a shared calendar and the attendance counts are rough guesses at best.",
+        "There is no budget line for data work, it gets done when somebody has a quiet afternoon.",
+    ),
+    (
+        "Dispatch data goes into the records system, but mapping it means copying addresses into another tool.",
+        "Leadership talks about dashboards, yet no one has asked us what we need from them so far.",
+    ),
 ]
 
 
-def _participant_with_answers(session: Session, engagement: Engagement, rubric: Rubric, answers: list[str],
-                              source: str = "open_link", component: str = "data_life_cycle") -> Participant:
+def _participant_with_answers(
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    answers: list[str],
+    source: str = "open_link",
+    component: str = "data_life_cycle",
+) -> Participant:
     """An open-link participant who answered ``answers`` (stored turns and evidence segments)."""
     from assistant.engagements import create_invite
 
@@ -184,13 +205,29 @@ def _participant_with_answers(session: Session, engagement: Engagement, rubric: 
     session.commit()
     interview = actions.record_consent(session, new.participant, True, rubric)
     for n, text in enumerate(answers):
-        turn = Turn(interview_id=interview.id, role="staff", kind="answer", text=text, client_turn_id=f"c{n}",
-                    question_id=interview.plan[n % len(interview.plan)], component=component)
+        turn = Turn(
+            interview_id=interview.id,
+            role="staff",
+            kind="answer",
+            text=text,
+            client_turn_id=f"c{n}",
+            question_id=interview.plan[n % len(interview.plan)],
+            component=component,
+        )
         session.add(turn)
         session.flush()
-        session.add(Segment(engagement_id=engagement.id, participant_id=new.participant.id, turn_id=turn.id,
-                            text=text, text_hash=security.token_hash(text), component=component,
-                            original_component=component, end=len(text)))
+        session.add(
+            Segment(
+                engagement_id=engagement.id,
+                participant_id=new.participant.id,
+                turn_id=turn.id,
+                text=text,
+                text_hash=security.token_hash(text),
+                component=component,
+                original_component=component,
+                end=len(text),
+            )
+        )
     session.commit()
     return new.participant
 
@@ -198,8 +235,10 @@ def _participant_with_answers(session: Session, engagement: Engagement, rubric: 
 def test_near_duplicate_answers_are_flagged_and_left_out_until_accepted(consultant_client, session, engine, rubric):
     engagement = make_engagement(session)
     honest = [_participant_with_answers(session, engagement, rubric, a) for a in HONEST]
-    bots = [_participant_with_answers(session, engagement, rubric, [BOT.replace("quarter", word), BOT_2 + tail])
-            for word, tail in (("quarter", ""), ("quarter.", " Always."), ("season", ""))]
+    bots = [
+        _participant_with_answers(session, engagement, rubric, [BOT.replace("quarter", word), BOT_2 + tail])
+        for word, tail in (("quarter", ""), ("quarter.", " Always."), ("season", ""))
+    ]
     enable_open_link(session, engagement, True)
     session.commit()
     c = consultant_client
@@ -207,22 +246,29 @@ def test_near_duplicate_answers_are_flagged_and_left_out_until_accepted(consulta
     assert r.status_code == 200 and "3 open-link participant(s) newly flagged" in r.text
     session.expire_all()
     assert [p.id for p in session.exec(select(Participant).where(Participant.flag != "")).all()] == sorted(
-        b.id for b in bots)
+        b.id for b in bots
+    )
     evidence = load_evidence(session, engagement.id)["data_life_cycle"]
     assert {e.participant for e in evidence} == {f"P-{p.id}" for p in honest}
     with Session(engine) as s:
         note = s.get(Participant, bots[0].id).flag_note
-        assert note.startswith("answers nearly repeat P-") and s.exec(
-            select(AuditEvent).where(AuditEvent.action == "participant.flag")).all()
+        assert (
+            note.startswith("answers nearly repeat P-")
+            and s.exec(select(AuditEvent).where(AuditEvent.action == "participant.flag")).all()
+        )
     # the consultant sees them on the engagement page and accepts one
     page = c.get(f"/engagements/{engagement.id}").text
     assert "Open-link answers to check" in page and all(f"Accept P-{b.id}" in page for b in bots)
-    r = c.post(f"/engagements/{engagement.id}/participants/{bots[0].id}/accept", data={"csrf_token": c.csrf},
-               follow_redirects=False)
+    r = c.post(
+        f"/engagements/{engagement.id}/participants/{bots[0].id}/accept",
+        data={"csrf_token": c.csrf},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     evidence = load_evidence(session, engagement.id)["data_life_cycle"]
     assert f"P-{bots[0].id}" in {e.participant for e in evidence} and f"P-{bots[1].id}" not in {
-        e.participant for e in evidence}
+        e.participant for e in evidence
+    }
     # a later check leaves the accepted one accepted
     assert flag_near_duplicates(session, engagement.id) == []
     assert f"Accept P-{bots[0].id}" not in c.get(f"/engagements/{engagement.id}").text
@@ -233,8 +279,12 @@ def test_near_duplicate_answers_are_flagged_and_left_out_until_accepted(consulta
 
 def test_short_or_common_answers_are_not_duplicates():
     """Honest people do say "No." and "I don't know" alike: answers under 8 words never count."""
-    answers = {1: ["No.", "We use Excel.", "I don't know who owns it."], 2: ["No.", "We use Excel.", "I don't know."],
-               3: [HONEST[0][0], HONEST[0][1]], 4: [HONEST[1][0], HONEST[1][1]]}
+    answers = {
+        1: ["No.", "We use Excel.", "I don't know who owns it."],
+        2: ["No.", "We use Excel.", "I don't know."],
+        3: [HONEST[0][0], HONEST[0][1]],
+        4: [HONEST[1][0], HONEST[1][1]],
+    }
     assert near_duplicates(answers) == {}
     answers[5] = [HONEST[0][0], HONEST[0][1] + " Really."]
     assert near_duplicates(answers) == {3: {5}, 5: {3}}
@@ -268,8 +318,9 @@ def test_the_testers_flood_no_longer_moves_the_rating(session, engine, settings,
     from tests.rating.conftest import GOV_HIGH, GOV_LOW
 
     def rate(engagement_id: int) -> tuple[int | None, int]:
-        row = propose_for_engagement(engine, engagement_id, OfflineRater(rubric, embedder),
-                                     components=["governance_structures"])[0]
+        row = propose_for_engagement(
+            engine, engagement_id, OfflineRater(rubric, embedder), components=["governance_structures"]
+        )[0]
         return row.level, row.voice_mix["input_participants"]
 
     honest: dict[str, list[str]] = defaultdict(list)
@@ -279,8 +330,12 @@ def test_the_testers_flood_no_longer_moves_the_rating(session, engine, settings,
     for engagement in engagements:
         for texts in honest.values():
             _participant_with_answers(session, engagement, rubric, texts, component="governance_structures")
-    bots = [_participant_with_answers(session, engagements[1], rubric, [t for _n, _r, t in GOV_HIGH],
-                                      component="governance_structures") for _ in range(5)]
+    bots = [
+        _participant_with_answers(
+            session, engagements[1], rubric, [t for _n, _r, t in GOV_HIGH], component="governance_structures"
+        )
+        for _ in range(5)
+    ]
     honest_level, honest_people = rate(engagements[0].id)
     flooded_level, flooded_people = rate(engagements[1].id)
     assert (flooded_level, flooded_people) == (honest_level, honest_people) == (flooded_level, 4)
@@ -308,10 +363,13 @@ def test_the_migration_hashes_open_links_stored_in_plain_text(tmp_path):
     command.upgrade(cfg, "0001")
     engine = make_engine(url)
     with engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO engagement (organisation, status, departments, role_levels, settings, open_token, "
-            "open_link_enabled, invite_ttl_days, created_at) VALUES ('Old Town', 'collecting', '[]', '[]', '{}', "
-            "'plain-old-token', 1, 60, '2026-01-01 00:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO engagement (organisation, status, departments, role_levels, settings, open_token, "
+                "open_link_enabled, invite_ttl_days, created_at) VALUES ('Old Town', 'collecting', '[]', '[]', '{}', "
+                "'plain-old-token', 1, 60, '2026-01-01 00:00:00')"
+            )
+        )
     command.upgrade(cfg, "head")
     with Session(engine) as s:
         assert open_link_engagement(s, "plain-old-token").organisation == "Old Town"

@@ -35,8 +35,11 @@ from assistant.models import Theme
 from tests.factories import csrf_of, invite, make_engagement
 
 EXAMPLES = int(os.environ.get("DM3_FUZZ_EXAMPLES", "12"))
-LEFT_OUT = {("POST", "/logout"), ("POST", "/engagements/{engagement_id}/themes/run"),
-            ("POST", "/engagements/{engagement_id}/review/rate")}
+LEFT_OUT = {
+    ("POST", "/logout"),
+    ("POST", "/engagements/{engagement_id}/themes/run"),
+    ("POST", "/engagements/{engagement_id}/review/rate"),
+}
 
 
 class Known:
@@ -69,9 +72,16 @@ class Known:
     def path(self, name: str) -> Any:
         if name == "token":
             return self.staff_link()[0]
-        return {"engagement_id": self.engagement_id, "theme_id": self.theme_id, "interview_id": self.interview_id,
-                "turn_id": self.turn_id, "participant_id": 1, "open_token": self.open_token,
-                "component_id": "data_life_cycle", "kind": "rating"}.get(name)
+        return {
+            "engagement_id": self.engagement_id,
+            "theme_id": self.theme_id,
+            "interview_id": self.interview_id,
+            "turn_id": self.turn_id,
+            "participant_id": 1,
+            "open_token": self.open_token,
+            "component_id": "data_life_cycle",
+            "kind": "rating",
+        }.get(name)
 
 
 class Tally:
@@ -83,13 +93,15 @@ class Tally:
         self.errors: list[str] = []
 
 
-def _fuzz_operation(operation: Any, mode: GenerationMode, known: Known, csrf: str, cookies: dict[str, str],
-                    tally: Tally) -> None:
+def _fuzz_operation(
+    operation: Any, mode: GenerationMode, known: Known, csrf: str, cookies: dict[str, str], tally: Tally
+) -> None:
     """Send ``EXAMPLES`` generated requests of ``mode`` to one operation, half aimed at known rows."""
     label = f"{operation.method.upper()} {operation.path}"
 
-    @hypothesis_settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                         suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(
+        max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(case=operation.as_strategy(generation_mode=mode), aim=st.booleans())
     def run(case: Any, aim: bool) -> None:
         if aim and case.path_parameters:
@@ -101,8 +113,9 @@ def _fuzz_operation(operation: Any, mode: GenerationMode, known: Known, csrf: st
         tally.statuses[response.status_code] += 1
         tally.per_operation[label] += 1
         if response.status_code >= 500:
-            tally.errors.append(f"{response.status_code} {label} {case.formatted_path} "
-                                f"query={case.query} body={str(case.body)[:200]}")
+            tally.errors.append(
+                f"{response.status_code} {label} {case.formatted_path} query={case.query} body={str(case.body)[:200]}"
+            )
 
     try:
         run()
@@ -131,7 +144,9 @@ def test_no_generated_request_gets_a_server_error(app, consultant_client, sessio
     known = Known(engine, rubric, session)
     tally = _fuzz(app, consultant_client, known)
     with capsys.disabled():
-        print(f"\nschema fuzzing: {sum(tally.per_operation.values())} requests over {len(tally.per_operation)} "
-              f"operations; answers {dict(sorted(tally.statuses.items()))}; server errors {len(tally.errors)}")
+        print(
+            f"\nschema fuzzing: {sum(tally.per_operation.values())} requests over {len(tally.per_operation)} "
+            f"operations; answers {dict(sorted(tally.statuses.items()))}; server errors {len(tally.errors)}"
+        )
     assert len(tally.per_operation) >= 40  # every operation but the ones left out was reached
     assert not tally.errors, "\n".join(tally.errors[:20])

@@ -22,9 +22,15 @@ TEMPLATES = WEB_DIR / "templates"
 
 def test_every_answer_carries_the_security_headers(client, consultant_client, session):
     token = invite(session, make_engagement(session))
-    answers = [client.get("/login"), client.get(f"/i/{token}"), client.get("/nowhere"), client.get("/static/app.css"),
-               client.get("/engagements/99999999999999999999"), consultant_client.get("/engagements"),
-               client.post("/login", data={"email": "x@y.z", "password": "p"})]
+    answers = [
+        client.get("/login"),
+        client.get(f"/i/{token}"),
+        client.get("/nowhere"),
+        client.get("/static/app.css"),
+        client.get("/engagements/99999999999999999999"),
+        consultant_client.get("/engagements"),
+        client.post("/login", data={"email": "x@y.z", "password": "p"}),
+    ]
     for r in answers:
         assert r.headers["content-security-policy"] == CSP, r.url
         assert "frame-ancestors 'none'" in CSP and "unsafe-inline" not in CSP and "unsafe-eval" not in CSP
@@ -58,8 +64,14 @@ def test_templates_hold_no_inline_script_style_or_event_handler():
     standalone = {TEMPLATES / "report" / "document.html"}
     for path in sorted(set(TEMPLATES.rglob("*.html")) - standalone):
         text = path.read_text()
-        for pattern in (r"<script(?![^>]*\bsrc=)[^>]*>", r"<style\b", r"\sstyle=", r"\son[a-z]+=", r"javascript:",
-                        r"\bhx-on"):
+        for pattern in (
+            r"<script(?![^>]*\bsrc=)[^>]*>",
+            r"<style\b",
+            r"\sstyle=",
+            r"\son[a-z]+=",
+            r"javascript:",
+            r"\bhx-on",
+        ):
             found += [f"{path.relative_to(TEMPLATES)}: {m.group(0)}" for m in re.finditer(pattern, text)]
     assert not found, found
 
@@ -81,8 +93,11 @@ def test_the_form_token_cookie_is_replaced_at_login_and_logout(client, session):
     login_page = client.get("/login")
     before = client.cookies.get("dm3_csrf")
     old_form_token = csrf_of(login_page.text)
-    r = client.post("/login", data={"email": "consultant@example.org", "password": PASSWORD,
-                                    "csrf_token": old_form_token}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"email": "consultant@example.org", "password": PASSWORD, "csrf_token": old_form_token},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and "dm3_csrf" in _cookies(r) and "dm3_session" in _cookies(r)
     after = client.cookies.get("dm3_csrf")
     assert after and after != before
@@ -105,8 +120,11 @@ def test_secure_cookies_carry_the_host_prefix(settings, engine, session):
     csrf_cookie = _cookies(page)["__Host-dm3_csrf"]
     assert "Secure" in csrf_cookie and "Path=/" in csrf_cookie and "Domain" not in csrf_cookie
     assert "HttpOnly" in csrf_cookie and "SameSite=lax" in csrf_cookie
-    r = c.post("/login", data={"email": "consultant@example.org", "password": PASSWORD,
-                               "csrf_token": csrf_of(page.text)}, follow_redirects=False)
+    r = c.post(
+        "/login",
+        data={"email": "consultant@example.org", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     session_cookie = _cookies(r)["__Host-dm3_session"]
     assert "Secure" in session_cookie and "Path=/" in session_cookie and "HttpOnly" in session_cookie
@@ -118,7 +136,7 @@ def test_secure_cookies_carry_the_host_prefix(settings, engine, session):
 
 def test_link_tokens_are_masked_in_access_logs(client, session, caplog):
     token = invite(session, make_engagement(session))
-    assert mask_tokens(f'GET /i/{token}/edit/3?back=review HTTP/1.1') == "GET /i/***/edit/3?back=review HTTP/1.1"
+    assert mask_tokens(f"GET /i/{token}/edit/3?back=review HTTP/1.1") == "GET /i/***/edit/3?back=review HTTP/1.1"
     assert mask_tokens("/join/abcDEF-123_x") == "/join/***"
     assert mask_tokens("POST /set-password/Zq9-x_1 HTTP/1.1") == "POST /set-password/*** HTTP/1.1"
     access = logging.getLogger("uvicorn.access")

@@ -25,8 +25,24 @@ TOPICS = {
         "A data governance committee for {x} was proposed but never met.",
     ],
 }
-VARIANTS = ["permit", "budget", "park", "incident", "payroll", "asset", "inspection", "street",
-            "contract", "service request", "tree", "water", "fleet", "grant", "zoning", "library"]
+VARIANTS = [
+    "permit",
+    "budget",
+    "park",
+    "incident",
+    "payroll",
+    "asset",
+    "inspection",
+    "street",
+    "contract",
+    "service request",
+    "tree",
+    "water",
+    "fleet",
+    "grant",
+    "zoning",
+    "library",
+]
 
 
 @dataclass
@@ -36,8 +52,14 @@ class Seeded:
     answers: list[Turn] = field(default_factory=list)
 
 
-def add_person(session: Session, engagement: Engagement, dept: str, role: str, answers: dict[tuple[str, str], str],
-               state: str = "submitted") -> tuple[Participant, list[Turn]]:
+def add_person(
+    session: Session,
+    engagement: Engagement,
+    dept: str,
+    role: str,
+    answers: dict[tuple[str, str], str],
+    state: str = "submitted",
+) -> tuple[Participant, list[Turn]]:
     """A participant with one interview whose staff answer turns are ``{(component, question_id): text}``."""
     p = Participant(engagement_id=engagement.id, department=dept, role_level=role, source="invite")
     session.add(p)
@@ -47,8 +69,16 @@ def add_person(session: Session, engagement: Engagement, dept: str, role: str, a
     session.flush()
     turns = []
     for (component, qid), text in answers.items():
-        session.add(Turn(interview_id=iv.id, role="assistant", kind="question", question_id=qid, component=component,
-                         text="Tell me about it."))
+        session.add(
+            Turn(
+                interview_id=iv.id,
+                role="assistant",
+                kind="question",
+                question_id=qid,
+                component=component,
+                text="Tell me about it.",
+            )
+        )
         t = Turn(interview_id=iv.id, role="staff", kind="answer", question_id=qid, component=component, text=text)
         session.add(t)
         session.flush()

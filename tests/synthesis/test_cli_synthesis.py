@@ -53,16 +53,19 @@ def test_themes_command_writes_themes_and_one_assignment_per_row(tmp_path, embed
         assert t["size"] == [a[key] for a in result["assignments"]].count(t["id"])
     # rows written from one topic share a theme far more often than not
     for k in range(len(TOPICS)):
-        block = assigned[k * len(PLACES):(k + 1) * len(PLACES)]
+        block = assigned[k * len(PLACES) : (k + 1) * len(PLACES)]
         top = max(set(block), key=block.count)
         assert top is not None and block.count(top) >= len(PLACES) // 2
 
 
-@pytest.mark.parametrize("content, args, message", [
-    (b"id,comment\n1,hello there friend\n", ["--text-column", "text"], "column 'text' is not in the file"),
-    ("id,comment\n1,caf\u00e9 au lait\n".encode("latin-1"), ["--text-column", "comment"], "not UTF-8"),
-    (b"id,comment\n", ["--text-column", "comment"], "no rows"),
-])
+@pytest.mark.parametrize(
+    "content, args, message",
+    [
+        (b"id,comment\n1,hello there friend\n", ["--text-column", "text"], "column 'text' is not in the file"),
+        ("id,comment\n1,caf\u00e9 au lait\n".encode("latin-1"), ["--text-column", "comment"], "not UTF-8"),
+        (b"id,comment\n", ["--text-column", "comment"], "no rows"),
+    ],
+)
 def test_themes_command_rejects_bad_csv(tmp_path, content, args, message):
     src, out = tmp_path / "bad.csv", tmp_path / "out.json"
     src.write_bytes(content)
@@ -79,11 +82,25 @@ def test_import_then_synthesize_from_the_command_line(cli_env, tmp_path):
         s.commit()
         eid = eng.id
     src = tmp_path / "survey.csv"
-    write_csv(src, [(f"r{i}", t.format(p), "Finance") for i, p in enumerate(PLACES) for t in TOPICS[:2]],
-              header=("rid", "answer", "dept"))
+    write_csv(
+        src,
+        [(f"r{i}", t.format(p), "Finance") for i, p in enumerate(PLACES) for t in TOPICS[:2]],
+        header=("rid", "answer", "dept"),
+    )
     runner = CliRunner()
-    args = ["import-csv", str(eid), str(src), "--text-column", "answer", "--component", "data_life_cycle",
-            "--id-column", "rid", "--department-column", "dept"]
+    args = [
+        "import-csv",
+        str(eid),
+        str(src),
+        "--text-column",
+        "answer",
+        "--component",
+        "data_life_cycle",
+        "--id-column",
+        "rid",
+        "--department-column",
+        "dept",
+    ]
     r = runner.invoke(app, args)  # the engagement has no department "Finance": asked to map it, nothing written
     assert r.exit_code == 1 and '--map-department "Finance=..."' in r.output
     with Session(cli_env) as s:

@@ -32,8 +32,13 @@ def test_import_rows_become_participants_and_segments(session):
         "r2,n/a,Parks,manager,data_life_cycle\n"
         "r3,Park maps are out of date.,Parks,manager,data_life_cycle\n"
     ).encode("utf-8-sig")
-    mapping = Mapping(text_column="answer", component_column="topic", id_column="respondent",
-                      department_column="dept", role_column="role")
+    mapping = Mapping(
+        text_column="answer",
+        component_column="topic",
+        id_column="respondent",
+        department_column="dept",
+        role_column="role",
+    )
     record = import_csv(session, eng.id, data, "survey.csv", mapping, COMPONENTS)
     session.commit()
     assert record.rows == 3 and record.mapping["non_answers"] == 1
@@ -41,21 +46,34 @@ def test_import_rows_become_participants_and_segments(session):
     assert {p.external_id for p in people} == {"r1", "r3"}  # r1 twice is one person; r2 said only "n/a"
     assert all(p.source == "import" and p.withdrawn_at is None for p in people)
     segs = session.exec(select(Segment).where(Segment.import_id == record.id).order_by(Segment.id)).all()
-    assert [s.text for s in segs] == ["We email spreadsheets around every week.", "Nobody owns the budget data.",
-                                      "Park maps are out of date."]
+    assert [s.text for s in segs] == [
+        "We email spreadsheets around every week.",
+        "Nobody owns the budget data.",
+        "Park maps are out of date.",
+    ]
     assert [s.component for s in segs] == ["data_life_cycle", "governance_structures", "data_life_cycle"]
     assert all(s.source == "import" for s in segs)
 
 
-@pytest.mark.parametrize("data, mapping, message", [
-    ("answer\nfine\n".encode("utf-16"), Mapping("answer", component="data_life_cycle"), "not UTF-8"),
-    (b"text,dept\nhello there,Finance\n", Mapping("answer", component="data_life_cycle"), "column 'answer' is not in the file"),
-    (b"answer,topic\nWe email files.,data_life_cycle\n,,\nOther text here.,nonsense\n,data_life_cycle\n",
-     Mapping("answer", component_column="topic"), "line 3: empty row"),
-    (b"answer\nWe email files.\n", Mapping("answer", component="made_up"), "Unknown component 'made_up'"),
-    (b"", Mapping("answer", component="data_life_cycle"), "empty"),
-    (b"answer\n", Mapping("answer", component="data_life_cycle"), "no answers"),
-])
+@pytest.mark.parametrize(
+    "data, mapping, message",
+    [
+        ("answer\nfine\n".encode("utf-16"), Mapping("answer", component="data_life_cycle"), "not UTF-8"),
+        (
+            b"text,dept\nhello there,Finance\n",
+            Mapping("answer", component="data_life_cycle"),
+            "column 'answer' is not in the file",
+        ),
+        (
+            b"answer,topic\nWe email files.,data_life_cycle\n,,\nOther text here.,nonsense\n,data_life_cycle\n",
+            Mapping("answer", component_column="topic"),
+            "line 3: empty row",
+        ),
+        (b"answer\nWe email files.\n", Mapping("answer", component="made_up"), "Unknown component 'made_up'"),
+        (b"", Mapping("answer", component="data_life_cycle"), "empty"),
+        (b"answer\n", Mapping("answer", component="data_life_cycle"), "no answers"),
+    ],
+)
 def test_broken_files_import_nothing(session, data, mapping, message):
     eng = engagement(session)
     with pytest.raises(CSVImportError) as err:
@@ -77,21 +95,36 @@ def test_problems_are_listed_row_by_row(session):
 def test_file_over_the_size_limit_is_refused_before_reading(session):
     eng = engagement(session)
     with pytest.raises(CSVImportError, match="limit is"):
-        import_csv(session, eng.id, b"answer\n" + b"x" * 2000, "big.csv", Mapping("answer", component="data_life_cycle"),
-                   COMPONENTS, max_bytes=1000)
+        import_csv(
+            session,
+            eng.id,
+            b"answer\n" + b"x" * 2000,
+            "big.csv",
+            Mapping("answer", component="data_life_cycle"),
+            COMPONENTS,
+            max_bytes=1000,
+        )
 
 
 def test_imported_answers_are_themed_like_interview_answers(engine, session, embedder, rubric):
     eng = engagement(session)
     lines = ["id,answer,dept"]
-    topics = ["Our {} data lives in spreadsheets that are emailed back and forth.",
-              "The {} system and the finance system do not talk to each other."]
+    topics = [
+        "Our {} data lives in spreadsheets that are emailed back and forth.",
+        "The {} system and the finance system do not talk to each other.",
+    ]
     words = ["permit", "payroll", "fleet", "water", "library", "zoning", "grant", "tree", "street", "budget"]
     for i, w in enumerate(words):
-        for j, t in enumerate(topics):
+        for t in topics:
             lines.append(f"p{i},{t.format(w)},{'Finance' if i % 2 else 'Parks'}")
-    import_csv(session, eng.id, "\n".join(lines).encode(), "s.csv", Mapping("answer", component="data_life_cycle",
-               id_column="id", department_column="dept"), COMPONENTS)
+    import_csv(
+        session,
+        eng.id,
+        "\n".join(lines).encode(),
+        "s.csv",
+        Mapping("answer", component="data_life_cycle", id_column="id", department_column="dept"),
+        COMPONENTS,
+    )
     session.commit()
     stats = synthesize(engine, eng.id, embedder, rubric=rubric)
     assert stats["segments"] == 20
@@ -109,19 +142,35 @@ def test_background_import_commits_in_batches_and_shows_rows_only_when_done(engi
         # each batch is committed (other connections see it) but none is evidence before the end
         with Session(engine) as s:
             written = s.exec(select(func.count()).select_from(Segment).where(Segment.engagement_id == eng.id)).one()
-            active = s.exec(select(func.count()).select_from(Segment).where(
-                Segment.engagement_id == eng.id, col(Segment.active).is_(True))).one()
+            active = s.exec(
+                select(func.count())
+                .select_from(Segment)
+                .where(Segment.engagement_id == eng.id, col(Segment.active).is_(True))
+            ).one()
         seen.append((message, written, active))
 
-    stats = import_in_background(engine, eng.id, f"id,comment\n{rows}\n".encode(), "budget.csv",
-                                 Mapping(text_column="comment", id_column="id", component="data_life_cycle"),
-                                 ["data_life_cycle"], batch=2, on_progress=watch)
+    stats = import_in_background(
+        engine,
+        eng.id,
+        f"id,comment\n{rows}\n".encode(),
+        "budget.csv",
+        Mapping(text_column="comment", id_column="id", component="data_life_cycle"),
+        ["data_life_cycle"],
+        batch=2,
+        on_progress=watch,
+    )
     assert stats["rows"] == 7
     batches = [(w, a) for m, w, a in seen if m.startswith("Imported ") and " of " in m]
     assert batches == [(2, 0), (4, 0), (6, 0), (7, 0)]
     with Session(engine) as s:
-        assert s.exec(select(func.count()).select_from(Segment).where(
-            Segment.engagement_id == eng.id, col(Segment.active).is_(True))).one() == 7
+        assert (
+            s.exec(
+                select(func.count())
+                .select_from(Segment)
+                .where(Segment.engagement_id == eng.id, col(Segment.active).is_(True))
+            ).one()
+            == 7
+        )
         run = s.exec(select(Run).where(Run.engagement_id == eng.id, Run.kind == "import")).one()
         assert run.status == "done" and "Imported 7 answers" in run.message
 
@@ -131,9 +180,14 @@ def test_a_background_import_with_a_bad_row_writes_nothing(engine, session):
     session.add(eng)
     session.commit()
     with pytest.raises(CSVImportError):
-        import_in_background(engine, eng.id, b"comment,component\nFine answer about data.,data_life_cycle\n"
-                             b"Another answer.,no_such_component\n", "bad.csv",
-                             Mapping(text_column="comment", component_column="component"), ["data_life_cycle"])
+        import_in_background(
+            engine,
+            eng.id,
+            b"comment,component\nFine answer about data.,data_life_cycle\nAnother answer.,no_such_component\n",
+            "bad.csv",
+            Mapping(text_column="comment", component_column="component"),
+            ["data_life_cycle"],
+        )
     with Session(engine) as s:
         assert not s.exec(select(Segment).where(Segment.engagement_id == eng.id)).all()
         assert not s.exec(select(SurveyImport).where(SurveyImport.engagement_id == eng.id)).all()

@@ -11,4 +11,6 @@ def test_cited_ids_must_be_members_of_the_theme():
     errors = check(ThemeLabel(label="Spreadsheets by email", summary="Staff email spreadsheets.", cited_ids=[3, 99]))
     assert errors and "99" in errors[0]
     assert check(ThemeLabel(label="Spreadsheets", summary="Staff email spreadsheets.", cited_ids=[]))
-    assert check(ThemeLabel(label="a very long label that goes on and on for many words", summary="Staff email.", cited_ids=[3]))
+    assert check(
+        ThemeLabel(label="a very long label that goes on and on for many words", summary="Staff email.", cited_ids=[3])
+    )

@@ -13,16 +13,22 @@ from tests.synthesis.seed import TOPICS, add_person, seed
 
 def live_themes(session, engagement_id, component=None):
     """Live top themes (sub-themes hold no members of their own)."""
-    q = select(Theme).where(Theme.engagement_id == engagement_id, col(Theme.archived).is_(False),
-                            col(Theme.parent_id).is_(None))
+    q = select(Theme).where(
+        Theme.engagement_id == engagement_id, col(Theme.archived).is_(False), col(Theme.parent_id).is_(None)
+    )
     if component:
         q = q.where(Theme.component == component)
     return list(session.exec(q.order_by(Theme.id)).all())
 
 
 def members(session, theme_id):
-    return list(session.exec(select(Segment).join(ThemeMember, ThemeMember.segment_id == Segment.id)
-                             .where(ThemeMember.theme_id == theme_id)).all())
+    return list(
+        session.exec(
+            select(Segment)
+            .join(ThemeMember, ThemeMember.segment_id == Segment.id)
+            .where(ThemeMember.theme_id == theme_id)
+        ).all()
+    )
 
 
 def test_themes_per_component_with_members_and_distinct_quotes(engine, session, embedder, rubric):
@@ -36,7 +42,9 @@ def test_themes_per_component_with_members_and_distinct_quotes(engine, session, 
         assert 2 <= len(themes) <= 10, [t.label for t in themes]
         covered = sum(len(members(session, t.id)) for t in live_themes(session, data.engagement.id, component))
         assert covered == 48  # every segment is in a theme or in other voices: nothing dropped
-        other = sum(len(members(session, t.id)) for t in live_themes(session, data.engagement.id, component) if t.is_other)
+        other = sum(
+            len(members(session, t.id)) for t in live_themes(session, data.engagement.id, component) if t.is_other
+        )
         assert other <= 0.15 * 48
         for theme in themes:
             segs = members(session, theme.id)
@@ -54,9 +62,19 @@ def test_themes_per_component_with_members_and_distinct_quotes(engine, session, 
 def test_segment_spans_are_verbatim(engine, session, embedder, rubric):
     data = seed(session, people=6)
     eng = data.engagement
-    _, turns = add_person(session, eng, "Finance", "manager", {
-        ("data_life_cycle", "data_life_cycle.q9"): "  We export the payroll figures to Excel every single week.\nThen someone retypes it into the ledger by hand!  ",
-    })
+    _, turns = add_person(
+        session,
+        eng,
+        "Finance",
+        "manager",
+        {
+            (
+                "data_life_cycle",
+                "data_life_cycle.q9",
+            ): "  We export the payroll figures to Excel every single week.\n"
+            "Then someone retypes it into the ledger by hand!  ",
+        },
+    )
     session.commit()
     synthesize(engine, eng.id, embedder, rubric=rubric, segment_mode="sentence")
     session.expire_all()
@@ -64,9 +82,12 @@ def test_segment_spans_are_verbatim(engine, session, embedder, rubric):
     assert segs
     for seg in segs:
         turn = session.get(Turn, seg.turn_id)
-        assert turn.text[seg.start:seg.end] == seg.text
+        assert turn.text[seg.start : seg.end] == seg.text
     mine = [s for s in segs if s.turn_id == turns[0].id]
-    assert [s.text for s in mine] == ["We export the payroll figures to Excel every single week.", "Then someone retypes it into the ledger by hand!"]
+    assert [s.text for s in mine] == [
+        "We export the payroll figures to Excel every single week.",
+        "Then someone retypes it into the ledger by hand!",
+    ]
 
 
 def test_withdrawn_and_unsubmitted_and_superseded_text_never_appears(engine, session, embedder, rubric):
@@ -75,15 +96,36 @@ def test_withdrawn_and_unsubmitted_and_superseded_text_never_appears(engine, ses
     secret = "The withdrawn person says the permit database is a shoebox of paper forms."
     leaver, _ = add_person(session, eng, "Parks", "frontline", {("data_life_cycle", "data_life_cycle.q0"): secret})
     draft = "An unsubmitted draft about spreadsheets emailed to the wrong people."
-    add_person(session, eng, "Parks", "frontline", {("data_life_cycle", "data_life_cycle.q0"): draft}, state="in_progress")
-    editor, turns = add_person(session, eng, "Finance", "frontline", {("data_life_cycle", "data_life_cycle.q0"): "Old wording about records in spreadsheets."})
-    session.add(Turn(interview_id=turns[0].interview_id, role="staff", kind="answer", question_id="data_life_cycle.q0",
-                     component="data_life_cycle", text="New wording: our records live in emailed spreadsheets.",
-                     supersedes_id=turns[0].id))
+    add_person(
+        session, eng, "Parks", "frontline", {("data_life_cycle", "data_life_cycle.q0"): draft}, state="in_progress"
+    )
+    editor, turns = add_person(
+        session,
+        eng,
+        "Finance",
+        "frontline",
+        {("data_life_cycle", "data_life_cycle.q0"): "Old wording about records in spreadsheets."},
+    )
+    session.add(
+        Turn(
+            interview_id=turns[0].interview_id,
+            role="staff",
+            kind="answer",
+            question_id="data_life_cycle.q0",
+            component="data_life_cycle",
+            text="New wording: our records live in emailed spreadsheets.",
+            supersedes_id=turns[0].id,
+        )
+    )
     session.commit()
     synthesize(engine, eng.id, embedder, rubric=rubric)
     session.expire_all()
-    texts = {s.text for s in session.exec(select(Segment).where(Segment.engagement_id == eng.id, Segment.active == True)).all()}  # noqa: E712
+    texts = {
+        s.text
+        for s in session.exec(
+            select(Segment).where(Segment.engagement_id == eng.id, col(Segment.active).is_(True))
+        ).all()
+    }
     assert secret in texts and draft not in texts
     assert "Old wording about records in spreadsheets." not in texts
     assert "New wording: our records live in emailed spreadsheets." in texts
@@ -115,9 +157,18 @@ def test_curation_survives_a_rerun_and_new_answers_join_curated_themes(engine, s
     size_before = len(members(session, spreadsheets.id))
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "theme.rename")).first() is not None
     # two new interviews arrive, one about spreadsheets
-    add_person(session, eng, "Finance", "manager", {
-        (comp, f"{comp}.q0"): "We keep our records in housing spreadsheets that get emailed around, so versions multiply.",
-    })
+    add_person(
+        session,
+        eng,
+        "Finance",
+        "manager",
+        {
+            (
+                comp,
+                f"{comp}.q0",
+            ): "We keep our records in housing spreadsheets that get emailed around, so versions multiply.",
+        },
+    )
     session.commit()
     stats = synthesize(engine, eng.id, embedder, rubric=rubric)
     assert stats["embedded"] == 1  # only the new answer
@@ -181,7 +232,8 @@ def test_moving_a_segment_to_other_voices_takes_it_out_of_its_theme(engine, sess
 
 
 def test_a_theme_whose_quotes_all_moved_away_shows_quotes_picked_again_from_distinct_people(
-        engine, session, embedder, rubric):
+    engine, session, embedder, rubric
+):
     from assistant.views.themes import theme_view
 
     data = seed(session, people=12)
@@ -189,8 +241,9 @@ def test_a_theme_whose_quotes_all_moved_away_shows_quotes_picked_again_from_dist
     synthesize(engine, eng.id, embedder, rubric=rubric)
     session.expire_all()
     comp = "data_life_cycle"
-    theme = max((t for t in live_themes(session, eng.id, comp) if not t.is_other),
-                key=lambda t: len(members(session, t.id)))
+    theme = max(
+        (t for t in live_themes(session, eng.id, comp) if not t.is_other), key=lambda t: len(members(session, t.id))
+    )
     other = next(t for t in live_themes(session, eng.id, comp) if t.is_other)
     old_quotes = list(theme.quote_ids)
     for seg_id in old_quotes:

@@ -12,7 +12,7 @@ def test_sentence_spans_are_verbatim_and_keep_abbreviations_together():
     text = "  We use Excel, e.g. for permits. The GIS layer is old!\nNobody owns it?  "
     spans = split_sentences(text)
     assert [s.text for s in spans] == ["We use Excel, e.g. for permits.", "The GIS layer is old!", "Nobody owns it?"]
-    assert all(text[s.start:s.end] == s.text for s in spans)
+    assert all(text[s.start : s.end] == s.text for s in spans)
 
 
 def test_short_sentences_merge_into_a_claim_and_answer_mode_keeps_one_span():
@@ -23,7 +23,9 @@ def test_short_sentences_merge_into_a_claim_and_answer_mode_keeps_one_span():
         segment(text, "words")
 
 
-@pytest.mark.parametrize("text", ["I don't know", "n/a", "No comment.", "  none ", "ok", "-", "??", "Dunno!", "I\u2019m not sure"])
+@pytest.mark.parametrize(
+    "text", ["I don't know", "n/a", "No comment.", "  none ", "ok", "-", "??", "Dunno!", "I\u2019m not sure"]
+)
 def test_non_answers(text):
     assert is_non_answer(text)
 
