@@ -231,15 +231,5 @@ def test_demo_command_prints_links_and_seeds_the_interviews(cli_env):
     assert len(re.findall(r"/i/[\w-]+", result.output)) == 3 and re.search(r"/join/[\w-]+", result.output)
     assert re.search(r"/engagements/\d+", result.output)
     with Session(cli_env) as s:
-        engagements = s.exec(select(Engagement).order_by(Engagement.id)).all()
-        assert len(engagements) == 2  # one in progress for trying the buttons, one completed to the report
-        for engagement in engagements:
-            states = Counter(
-                i.state
-                for i, _ in s.exec(
-                    select(Interview, Participant)
-                    .join(Participant, Participant.id == Interview.participant_id)
-                    .where(Participant.engagement_id == engagement.id)
-                ).all()
-            )
-            assert states == Counter(p.outcome for p in demo_cast()), engagement.organisation
+        states = Counter(i.state for i in s.exec(select(Interview)).all())
+        assert states == Counter(p.outcome for p in demo_cast())

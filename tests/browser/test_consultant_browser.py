@@ -131,8 +131,8 @@ def test_consultant_sets_up_an_engagement_and_watches_progress(world, new_contex
     staff.select_option("#role_level", "supervisor")
     with staff.expect_navigation():
         staff.get_by_role("button", name="Continue").click()
-    expect(staff.get_by_role("status")).to_contain_text("This is your personal link")
-    personal = staff.get_by_role("status").get_by_role("link").get_attribute("href")
+    expect(staff.locator("p.notice[role=status]")).to_contain_text("This is your personal link")
+    personal = staff.locator("#personal-link").get_attribute("href")
     assert re.fullmatch(r"/i/[\w-]{20,}", personal)
     assert "(Public Works, supervisor)" in staff.locator("main").inner_text()
     with staff.expect_navigation():

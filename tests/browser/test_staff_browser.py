@@ -67,7 +67,7 @@ def focused_id(page) -> str:
 
 
 def wait_focus_on_answer(page) -> None:
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'answer'", timeout=3000)
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'answer'", timeout=3000)
 
 
 def tab_to(page, label: str, limit: int = 40) -> None:
@@ -303,7 +303,8 @@ def test_empty_and_too_long_answers_are_refused_with_a_message_and_the_draft_kep
         if js:
             with page.expect_response(lambda r: r.url.endswith("/respond")):
                 page.get_by_role("button", name="Send", exact=True).click()
-            page.wait_for_function("!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+            # a function, not an expression: the page's CSP forbids evaluating strings (no 'unsafe-eval')
+            page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
         else:
             with page.expect_navigation():
                 page.get_by_role("button", name="Send", exact=True).click()
