@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,19 +15,23 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from assistant.config import Settings, get_settings  # noqa: E402
 from assistant.db import make_engine, migrate  # noqa: E402
 from assistant.rubric import get_rubric  # noqa: E402
+from tests.databases import drop_database, fresh_database_url  # noqa: E402
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Offline settings on a fresh SQLite file (no LLM, fixed secret)."""
-    return Settings(
-        database_url=f"sqlite:///{tmp_path / 'dm3.db'}",
+def settings(tmp_path: Path) -> Iterator[Settings]:
+    """Offline settings on a fresh database (a SQLite file, or a PostgreSQL database with
+    ``DM3_TEST_DATABASE_URL``: see tests/databases.py), no LLM, a fixed secret."""
+    url = fresh_database_url(tmp_path)
+    yield Settings(
+        database_url=url,
         secret_key="test-secret",
         llm_base_url=None,
         llm_model=None,
         upload_dir=tmp_path / "uploads",
         _env_file=None,
     )
+    drop_database(url)
 
 
 @pytest.fixture
@@ -58,11 +63,11 @@ def embedder():
 
 @pytest.fixture
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The environment a ``dm3`` command runs in: ``DM3_DATABASE_URL`` on a fresh, migrated SQLite
-    file, no LLM configured (the offline engine, whatever the developer's shell says), the temporary
+    """The environment a ``dm3`` command runs in: ``DM3_DATABASE_URL`` on a fresh, migrated database
+    (SQLite file or PostgreSQL, as ``settings``), no LLM configured (the offline engine, whatever the developer's shell says), the temporary
     folder as working directory, and the settings cache cleared on both sides.
     Yields an engine on that file, for setting up rows and checking what the command wrote."""
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = fresh_database_url(tmp_path, "cli")
     monkeypatch.setenv("DM3_DATABASE_URL", url)
     for var in ("DM3_LLM_BASE_URL", "DM3_LLM_MODEL"):
         monkeypatch.delenv(var, raising=False)
@@ -73,3 +78,4 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     yield eng
     eng.dispose()
     get_settings.cache_clear()
+    drop_database(url)

@@ -1,4 +1,4 @@
-"""Browser fixtures: one live server on a temporary SQLite file, headless Chromium, fresh pages.
+"""Browser fixtures: one live server on a temporary database (SQLite file, or PostgreSQL: tests/databases.py), headless Chromium, fresh pages.
 
 The server is a real ``uvicorn`` process (as in production) on a free loopback port; the tests
 set up their own starting state through the stage functions on the same database file, so each
@@ -36,6 +36,7 @@ from assistant.engagements import create_engagement, create_invite
 from assistant.models import Engagement, Interview, Participant, Turn, utcnow
 from assistant.security import token_hash
 from tests.browser.helpers import DEPARTMENTS, PASSWORD
+from tests.databases import drop_database, fresh_database_url
 
 CHROMIUM = os.environ.get("DM3_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -79,7 +80,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     """``uvicorn --factory assistant.app:create_app`` on a free port, offline, with a fixed secret."""
     _chromium_or_skip()  # no point starting a server without a browser
     folder = tmp_path_factory.mktemp("browser")
-    db_url = f"sqlite:///{folder / 'dm3.db'}"
+    db_url = fresh_database_url(folder)
     migrate(db_url)
     port = _free_port()
     env = dict(
@@ -117,6 +118,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        drop_database(db_url)
 
 
 @pytest.fixture(scope="session")
