@@ -13,10 +13,11 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.background import handlers
 from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate
 from assistant.interview.actions import LinkError
-from assistant.jobs import Jobs, fail_interrupted
+from assistant.jobs import Jobs
 from assistant.routes import audit, auth, consultant, review, runs, staff, themes
 from assistant.web import WEB_DIR, LoginRequired, is_htmx, render
 
@@ -40,14 +41,13 @@ def create_app(settings: Optional[Settings] = None, run_migrations: bool = True)
     if run_migrations:
         migrate(settings.database_url)
     engine = make_engine(settings.database_url)
-    # one server process owns the database: runs a stopped server left unfinished are failed now
-    interrupted = fail_interrupted(engine)
-    if interrupted:
-        log.warning("marked %d interrupted background run(s) as failed", interrupted)
-    jobs = Jobs(engine)
+    # Several processes may share the database: starting fails no run. Runs whose process died are
+    # found by their expired lease, by whichever worker looks next (assistant/jobs.py).
+    jobs = Jobs(engine, handlers(settings, engine))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        jobs.start()  # this process takes queued runs, whichever process queued them
         yield
         jobs.shutdown(wait=False)
 

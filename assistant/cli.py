@@ -10,6 +10,7 @@ import typer
 
 from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate, session_scope
+from assistant.jobs import RunAlreadyActive, RunNotClaimable
 from assistant.logs_cli import audit_cmd, logs_cmd
 from assistant.rubric import get_rubric
 
@@ -154,6 +155,10 @@ def synthesize_cmd(engagement: int) -> None:
         rubric = get_rubric(str(settings.rubric_path))
         labeller = engines_for(settings, engine, rubric, engagement).labeller
         stats = synthesize(engine, engagement, embedder, settings, progress=progress, rubric=rubric, labeller=labeller)
+    except (RunAlreadyActive, RunNotClaimable) as exc:
+        bar.close()
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from exc
     finally:
         bar.close()
     comps = stats.get("components", {})
@@ -294,6 +299,9 @@ def rate_cmd(
     except ValueError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    except (RunAlreadyActive, RunNotClaimable) as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from exc
     for row in rows:
         level = row.level if row.level is not None else "-"
         extra = f"  ({row.error[:120]})" if row.error else ""

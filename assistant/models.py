@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -206,9 +206,23 @@ class Embedding(SQLModel, table=True):
     vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
-class Run(SQLModel, table=True):
-    """A background stage run (synthesis, rating) with its progress, for the UI and the CLI."""
+# the statuses of a run that is not over; at most one such run per engagement and kind (a partial
+# unique index, so the rule holds across every process sharing the database, on SQLite and PostgreSQL)
+RUN_UNFINISHED_SQL = "status IN ('queued', 'running')"
 
+
+class Run(SQLModel, table=True):
+    """A background stage run (synthesis, rating) with its progress, for the UI and the CLI.
+
+    A ``running`` run is held by one process through a lease (``lease_holder`` names the process,
+    ``lease_expires_at`` moves forward while it works); a lease that ran out means the process is
+    gone and the run was interrupted (``assistant.jobs``).
+    """
+
+    __table_args__ = (
+        Index("uq_run_unfinished", "engagement_id", "kind", unique=True,
+              sqlite_where=text(RUN_UNFINISHED_SQL), postgresql_where=text(RUN_UNFINISHED_SQL)),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     kind: str  # synthesis | rating
@@ -219,6 +233,8 @@ class Run(SQLModel, table=True):
     started_by: Optional[int] = Field(default=None, foreign_key="user.id")
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: Optional[datetime] = None
+    lease_holder: Optional[str] = None  # "host:pid:random" of the process working on it
+    lease_expires_at: Optional[datetime] = None
 
 
 class Theme(SQLModel, table=True):
@@ -251,6 +267,23 @@ class ThemeMember(SQLModel, table=True):
     segment_id: int = Field(foreign_key="segment.id")
     assigned_by: str = "machine"  # machine | consultant
     score: float = 0.0
+
+
+class Upload(SQLModel, table=True):
+    """A file between two steps of a form (a survey CSV between upload and column mapping).
+
+    Kept in the database, not on one server's disk, so the next step may land on any process;
+    ``ref`` is the random reference the form carries. Removed once used, or after a day.
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ref: str = Field(index=True, unique=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True)
+    filename: str = ""
+    size: int = 0
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_by: Optional[int] = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 # --- rating and review -------------------------------------------------------------------

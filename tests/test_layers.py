@@ -8,8 +8,8 @@ The layers, lowest first (a module may import its own layer's modules and those 
    the readers of the audit and LLM logs);
 3. the stages ``interview/``, ``synthesis/``, ``rating/``: each may use layers 1-2 and itself,
    never another stage; a stage is handed its engines (prober, labeller, rater), it never picks them;
-4. above the stages: ``engines.py`` (the seam that builds each stage's engines for an engagement)
-   and ``views/`` (page data read across stages);
+4. above the stages: ``engines.py`` (the seam that builds each stage's engines for an engagement),
+   ``background.py`` (the work behind each kind of queued run) and ``views/`` (page data read across stages);
 5. the web and the entry points (``routes/``, ``web.py``, ``app.py``, ``cli.py``, ``logs_cli.py``,
    ``demo.py``): they may import anything below.
 
@@ -32,7 +32,7 @@ SHARED = {
 }
 RECORDS = {"accounts", "engagements", "imports", "review", "auditlog", "llm_log"}
 STAGES = {"interview", "synthesis", "rating"}
-ABOVE_STAGES = {"engines", "views"}
+ABOVE_STAGES = {"engines", "views", "background"}
 WEB = {"routes", "web", "app", "cli", "logs_cli", "demo"}
 LAYER = {**{u: 1 for u in SHARED}, **{u: 2 for u in RECORDS}, **{u: 3 for u in STAGES},
          **{u: 4 for u in ABOVE_STAGES}, **{u: 5 for u in WEB}}

@@ -30,7 +30,7 @@ from assistant.synthesis import curation
 from assistant.views import lookup
 from assistant.views.runs import run_context
 from assistant.views.themes import component_context, overview_context, theme_context
-from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, run_panel
+from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, run_panel
 
 router = APIRouter()
 
@@ -42,22 +42,11 @@ UPLOAD_TTL_S = 24 * 3600
 
 
 @router.post("/engagements/{engagement_id}/themes/run", dependencies=[CSRFDep])
-def start_synthesis(request: Request, engagement: ConsultantEngagement, session: SessionDep, db_engine: EngineDep,
-                    settings: SettingsDep, rubric: RubricDep, user: Consultant) -> Response:
-    """Queue synthesis of the engagement in the background; the page follows its progress."""
-    from assistant.embeddings import get_embedder
-    from assistant.engines import engines_for
-    from assistant.synthesis.run import synthesize
-
+def start_synthesis(request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant) -> Response:
+    """Queue synthesis of the engagement; a background worker (in any app process) runs it and the
+    page follows its progress."""
     session.commit()  # hold no transaction while synthesis runs
-
-    def work(run_id: int) -> None:
-        embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
-        labeller = engines_for(settings, db_engine, rubric, engagement).labeller
-        synthesize(db_engine, engagement.id, embedder, settings=settings, run_id=run_id, rubric=rubric,
-                   labeller=labeller)
-
-    _run, created = request.app.state.jobs.submit(engagement.id, "synthesis", work, started_by=user.id)
+    _run, created = request.app.state.jobs.submit(engagement.id, "synthesis", started_by=user.id)
     if is_htmx(request):
         return run_panel(request, run_context(session, engagement, "synthesis"))
     return RedirectResponse(f"/engagements/{engagement.id}/themes?{'started' if created else 'already'}=1#run",
