@@ -86,16 +86,24 @@ def test_run_requires_csrf_and_login(client, consultant_client, seeded):
     assert anon.status_code == 303 and anon.headers["location"].startswith("/login")
 
 
-def test_interrupted_run_is_failed_on_restart(settings, engine, seeded):
+def test_a_run_whose_process_died_is_failed_by_the_next_worker_and_a_live_one_is_not(settings, engine, seeded):
+    from datetime import timedelta
+
     from assistant.app import create_app
+    from assistant.models import utcnow
 
     with Session(engine) as s:
-        s.add(Run(engagement_id=seeded.engagement.id, kind="synthesis", status="running", progress=0.4))
+        s.add(Run(engagement_id=seeded.engagement.id, kind="synthesis", status="running", progress=0.4,
+                  lease_holder="stopped-server:1:x", lease_expires_at=utcnow() - timedelta(seconds=1)))
+        s.add(Run(engagement_id=seeded.engagement.id, kind="rating", status="running", progress=0.4,
+                  lease_holder="other-server:2:y", lease_expires_at=utcnow() + timedelta(seconds=60)))
         s.commit()
-    create_app(settings)
+    app = create_app(settings)
+    app.state.jobs.run_once()  # what the worker of any live process does every second
     with Session(engine) as s:
-        run = s.exec(select(Run)).one()
-    assert run.status == "failed" and "run it again" in run.message
+        runs = {r.kind: r for r in s.exec(select(Run)).all()}
+    assert runs["synthesis"].status == "failed" and "run it again" in runs["synthesis"].message
+    assert runs["rating"].status == "running"  # another server's live run is left alone
 
 
 def _theme_ids(engine, eid: int, comp: str) -> list[int]:
