@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.background import handlers
-from assistant.config import Settings, get_settings
+from assistant.config import Settings, get_settings, require_secret_key
 from assistant.db import make_engine, migrate
 from assistant.interview.actions import LinkError
 from assistant.jobs import Jobs
@@ -38,6 +38,7 @@ _TITLES = {
 def create_app(settings: Optional[Settings] = None, run_migrations: bool = True) -> FastAPI:
     """Build the app for ``settings`` (default: from the environment), migrating the database first."""
     settings = settings or get_settings()
+    require_secret_key(settings)  # before anything else: a clear message, not a 403 on every form later
     if run_migrations:
         migrate(settings.database_url)
     engine = make_engine(settings.database_url)

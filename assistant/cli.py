@@ -89,10 +89,19 @@ def create_engagement_cmd(
 
 @app.command("serve")
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Run the web app."""
+    """Run the web app (with --workers N: N processes behind one address; they share DM3_SECRET_KEY and
+    the database, so use PostgreSQL for more than one)."""
     import uvicorn
 
-    migrate(get_settings().database_url)
+    from assistant.config import ConfigError, require_secret_key
+
+    settings = get_settings()
+    try:
+        require_secret_key(settings)
+    except ConfigError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    migrate(settings.database_url)
     uvicorn.run("assistant.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
@@ -101,8 +110,14 @@ def demo(host: str = "127.0.0.1", port: int = 8000, serve_too: bool = typer.Opti
     """Seed a demo engagement (once), print the URLs and credentials, and serve the app."""
     from assistant.demo import seed_demo
 
-    settings = get_settings()
+    from assistant.config import demo_secret_key
+
     os.environ.setdefault("DM3_BASE_URL", f"http://{host}:{port}")
+    if not os.environ.get("DM3_SECRET_KEY"):
+        # the demo keeps its own signing secret in var/ (0600), the same across restarts
+        os.environ["DM3_SECRET_KEY"] = demo_secret_key(Path("var"))
+    get_settings.cache_clear()
+    settings = get_settings()
     base = f"http://{host}:{port}"
     with session_scope(_engine(settings)) as session:
         info = seed_demo(session, settings)

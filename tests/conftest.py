@@ -71,6 +71,8 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("DM3_DATABASE_URL", url)
     for var in ("DM3_LLM_BASE_URL", "DM3_LLM_MODEL"):
         monkeypatch.delenv(var, raising=False)
+    # set here so that whatever a command puts there (``dm3 demo`` sets its own) is undone after the test
+    monkeypatch.setenv("DM3_SECRET_KEY", "cli-test-secret-0123456789")
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     migrate(url)
