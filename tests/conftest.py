@@ -25,7 +25,7 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
     url = fresh_database_url(tmp_path)
     yield Settings(
         database_url=url,
-        secret_key="test-secret",
+        secret_key="test-secret-0123456789",
         llm_base_url=None,
         llm_model=None,
         upload_dir=tmp_path / "uploads",

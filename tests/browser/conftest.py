@@ -84,7 +84,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     migrate(db_url)
     port = _free_port()
     env = dict(
-        os.environ, DM3_DATABASE_URL=db_url, DM3_SECRET_KEY="browser-secret", DM3_BASE_URL=f"http://127.0.0.1:{port}",
+        os.environ, DM3_DATABASE_URL=db_url, DM3_SECRET_KEY="browser-secret-0123456789", DM3_BASE_URL=f"http://127.0.0.1:{port}",
         # the off-topic rule loads the embedding model; it has its own test, and would make probes here less predictable
         DM3_INTERVIEW_RELATEDNESS="false", DM3_LLM_BASE_URL="", DM3_LLM_MODEL="", HF_HUB_OFFLINE="1",
     )

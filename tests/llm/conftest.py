@@ -155,7 +155,7 @@ def llm_settings(llm_server: LLMServer, tmp_path: Path) -> Iterator[Settings]:
     url = fresh_database_url(tmp_path)
     yield Settings(
         database_url=url,
-        secret_key="test-secret",
+        secret_key="test-secret-0123456789",
         _env_file=None,
         llm_base_url=llm_server.base_url,
         llm_model=llm_server.model,

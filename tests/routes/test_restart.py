@@ -25,7 +25,7 @@ def _port() -> int:
 
 
 def _serve(settings, port: int) -> subprocess.Popen:
-    env = dict(os.environ, DM3_DATABASE_URL=settings.database_url, DM3_SECRET_KEY="restart-secret",
+    env = dict(os.environ, DM3_DATABASE_URL=settings.database_url, DM3_SECRET_KEY="restart-secret-0123456789",
                DM3_INTERVIEW_RELATEDNESS="false", HF_HUB_OFFLINE="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "assistant.app:create_app", "--host", "127.0.0.1", "--port", str(port),
