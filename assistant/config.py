@@ -44,7 +44,6 @@ class Settings(BaseSettings):
 
     embedding_model: str = Field(default_factory=_default_embedding_model)
     embedding_batch_size: int = 64
-    upload_dir: Path = Path("./var/uploads")  # survey CSVs between upload and column mapping
 
     # interview
     max_answer_chars: int = 4000

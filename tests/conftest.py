@@ -28,7 +28,6 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
         secret_key="test-secret-0123456789",
         llm_base_url=None,
         llm_model=None,
-        upload_dir=tmp_path / "uploads",
         _env_file=None,
     )
     drop_database(url)

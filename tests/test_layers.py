@@ -5,7 +5,7 @@ The layers, lowest first (a module may import its own layer's modules and those 
 1. shared parts below the stages (settings, schema, rubric, the LLM port, embeddings, sentences,
    CSV reading, the run lifecycle, ...): they import nothing above them;
 2. record keeping over stored rows that no stage owns (accounts, engagements, imports, review,
-   the readers of the audit and LLM logs);
+   uploads kept between form steps, the readers of the audit and LLM logs);
 3. the stages ``interview/``, ``synthesis/``, ``rating/``: each may use layers 1-2 and itself,
    never another stage; a stage is handed its engines (prober, labeller, rater), it never picks them;
 4. above the stages: ``engines.py`` (the seam that builds each stage's engines for an engagement),
@@ -30,7 +30,7 @@ SHARED = {
     "config", "db", "models", "migrations", "rubric", "privacy", "prompts", "llm", "security",
     "embeddings", "sentences", "csvfile", "jobs", "charts", "demo_data",
 }
-RECORDS = {"accounts", "engagements", "imports", "review", "auditlog", "llm_log"}
+RECORDS = {"accounts", "engagements", "imports", "review", "auditlog", "llm_log", "uploads"}
 STAGES = {"interview", "synthesis", "rating"}
 ABOVE_STAGES = {"engines", "views", "background"}
 WEB = {"routes", "web", "app", "cli", "logs_cli", "demo"}

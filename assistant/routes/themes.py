@@ -8,18 +8,14 @@ htmx the run panel polls for progress.
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Optional, Union
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from assistant.config import Settings
+from assistant import uploads
 from assistant.csvfile import MAX_BYTES, CSVImportError, Parsed, read_csv
 from assistant.imports import Mapping, import_csv
 from assistant.models import Engagement, Theme
@@ -34,8 +30,6 @@ from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, SettingsDe
 
 router = APIRouter()
 
-_UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-UPLOAD_TTL_S = 24 * 3600
 
 
 # --- synthesis runs ------------------------------------------------------------------------
@@ -166,34 +160,17 @@ def move(request: Request, user: Consultant, engagement: ConsultantEngagement, t
 # --- survey CSV import: upload, map columns, import -------------------------------------------
 
 
-def _upload_path(settings: Settings, engagement_id: int, upload_id: str) -> Path:
-    if not _UPLOAD_ID.match(upload_id):
-        raise HTTPException(400, "That upload reference is not valid. Upload the file again.")
-    return Path(settings.upload_dir) / f"e{engagement_id}-{upload_id}.csv"
-
-
-def _forget_old_uploads(folder: Path) -> None:
-    cutoff = time.time() - UPLOAD_TTL_S
-    for old in folder.glob("e*-*.csv"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-
-
-async def _save_upload(file: UploadFile, dest: Path, limit: int) -> int:
-    """Stream the upload to ``dest``; refuses (and removes) a file over ``limit`` bytes."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+async def _read_upload(file: UploadFile, limit: int) -> bytes:
+    """The upload's bytes, read in chunks; refused as soon as it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
     size = 0
-    with dest.open("wb") as out:
-        while chunk := await file.read(1 << 20):
-            size += len(chunk)
-            if size > limit:
-                break
-            out.write(chunk)
-    if size > limit:
-        dest.unlink(missing_ok=True)
-        raise CSVImportError(f"The file is larger than the {limit / 1e6:g} MB limit. "
-                             "Split it into smaller files and import each.")
-    return size
+    while chunk := await file.read(1 << 20):
+        size += len(chunk)
+        if size > limit:
+            raise CSVImportError(f"The file is larger than the {limit / 1e6:g} MB limit. "
+                                 "Split it into smaller files and import each.")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _import_context(engagement: Engagement, rubric: Rubric, **extra: object) -> dict[str, object]:
@@ -231,25 +208,22 @@ def import_form(request: Request, engagement: ConsultantEngagement, rubric: Rubr
 
 @router.post("/engagements/{engagement_id}/themes/import", dependencies=[CSRFDep])
 async def import_upload(request: Request, engagement: ConsultantEngagement, rubric: RubricDep,
-                        settings: SettingsDep, file: Annotated[Optional[UploadFile], File()] = None,
+                        session: SessionDep, user: Consultant, file: Annotated[Optional[UploadFile], File()] = None,
                         ) -> Response:
     """Step 1: keep the file, read its header, and ask which column holds what."""
     if file is None or not file.filename:
         return render(request, "themes/import.html",
                       _import_context(engagement, rubric, problems=["Choose a CSV file to upload."]), status_code=422)
-    upload_id = secrets.token_urlsafe(18)
-    dest = _upload_path(settings, engagement.id, upload_id)
     try:
-        if dest.parent.exists():
-            _forget_old_uploads(dest.parent)
-        await _save_upload(file, dest, MAX_BYTES)
-        parsed = read_csv(dest.read_bytes())
+        data = await _read_upload(file, MAX_BYTES)
+        parsed = read_csv(data)
         if not parsed.rows:
             raise CSVImportError("The file has a header but no answers.")
     except CSVImportError as exc:
-        dest.unlink(missing_ok=True)
         return render(request, "themes/import.html", _import_context(engagement, rubric, problems=_problems(exc)),
                       status_code=422)
+    # kept in the database: the mapping step may reach any app process
+    upload_id = uploads.keep(session, engagement.id, data, file.filename, created_by=user.id)
     header = parsed.header
     form = {"text_column": _guess(header, "comment", "answer", "text", "response", "feedback"),
             "id_column": _guess(header, "respondent", "id"), "department_column": _guess(header, "department", "dept"),
@@ -266,8 +240,10 @@ def import_confirm(
     department_column: Annotated[str, Form()] = "", role_column: Annotated[str, Form()] = "",
 ) -> Response:
     """Step 2: import with the chosen mapping, all rows or none."""
-    path = _upload_path(settings, engagement.id, upload_id)
-    if not path.exists():
+    if not uploads.valid_ref(upload_id):
+        raise HTTPException(400, "That upload reference is not valid. Upload the file again.")
+    upload = uploads.find(session, engagement.id, upload_id)
+    if upload is None:
         return render(request, "themes/import.html", _import_context(
             engagement, rubric, problems=["The uploaded file is no longer here (uploads are kept for a day). "
                                           "Upload it again."]), status_code=410)
@@ -276,7 +252,7 @@ def import_confirm(
     mapping = Mapping(text_column=text_column, component=component or None, component_column=component_column or None,
                       id_column=id_column or None, department_column=department_column or None,
                       role_column=role_column or None)
-    data = path.read_bytes()
+    data = upload.data
     try:
         if not text_column:
             raise CSVImportError("Choose the column that holds the answers.")
@@ -290,7 +266,7 @@ def import_confirm(
     audit(session, "survey.import", actor=f"consultant {user.email}", actor_user_id=user.id,
           engagement_id=engagement.id, entity=f"surveyimport:{record.id}",
           after={"filename": record.filename, "rows": record.rows, "mapping": record.mapping})
+    uploads.forget(session, engagement.id, upload_id)
     session.commit()
-    path.unlink(missing_ok=True)
     return RedirectResponse(f"/engagements/{engagement.id}/themes?imported={record.rows}#imports", status_code=303)
 

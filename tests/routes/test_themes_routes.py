@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlmodel import Session, select
 
-from assistant.models import AuditEvent, Run, Segment, SurveyImport, Theme, ThemeMember, utcnow
+from assistant.models import AuditEvent, Run, Segment, SurveyImport, Theme, ThemeMember, Upload, utcnow
 from tests.factories import wait_for_run
 from tests.synthesis.seed import seed
 
@@ -227,9 +227,31 @@ def test_csv_import_maps_columns_and_imports(consultant_client, seeded, engine, 
         segs = s.exec(select(Segment).where(Segment.engagement_id == eid, Segment.source == "import")).all()
         assert len(segs) == 2 and {x.component for x in segs} == {"data_life_cycle"}
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "survey.import")).one()
-    assert not list((settings.upload_dir).glob("*.csv"))  # the kept upload is removed once imported
+    with Session(engine) as s:
+        assert not s.exec(select(Upload)).all()  # the kept upload is removed once imported
     page = c.get(r.headers["location"]).text
     assert "Imported 2 answers" in page and "survey.csv" in page
+
+
+def test_the_mapping_step_may_land_on_another_process(consultant_client, seeded, engine, settings):
+    """Upload on one app process, map the columns on another (several workers behind one address): the
+    file is in the database, the login in the database and the form token signed with the shared secret."""
+    from fastapi.testclient import TestClient
+
+    from assistant.app import create_app
+
+    eid = seeded.engagement.id
+    step1 = _upload(consultant_client, eid, CSV.encode())
+    upload_id = re.search(r'name="upload_id" value="([^"]+)"', step1.text).group(1)
+    other = create_app(settings)
+    try:
+        c2 = TestClient(other, cookies=dict(consultant_client.cookies))
+        r = c2.post(f"/engagements/{eid}/themes/import/confirm", data={
+            "csrf_token": consultant_client.csrf, "upload_id": upload_id, "filename": "survey.csv",
+            "text_column": "comment", "component": "data_life_cycle"}, follow_redirects=False)
+    finally:
+        other.state.jobs.shutdown()
+    assert r.status_code == 303 and "imported=2" in r.headers["location"]
 
 
 @pytest.mark.parametrize("data, expected", [
