@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./var/dm3.db"
     # signs form tokens; every process behind one address must share it, and it must outlive a
     # restart, so it is required (``require_secret_key``): only ``dm3 demo`` makes one (in var/)
-    secret_key: Optional[str] = None
+    secret_key: str | None = None
     base_url: str = "http://127.0.0.1:8000"
     rubric_path: Path = Path(__file__).resolve().parent.parent / "rubric" / "dm3.yaml"
 

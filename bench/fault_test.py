@@ -99,7 +99,9 @@ class ServerProcess:
             self.proc.wait()
 
     def tracebacks(self) -> int:
-        return self.log.read_text(errors="replace").count("Traceback (most recent call last)") if self.log.exists() else 0
+        if not self.log.exists():
+            return 0
+        return self.log.read_text(errors="replace").count("Traceback (most recent call last)")
 
 
 @dataclass
@@ -312,7 +314,8 @@ def check(db_url: str, figures: Figures) -> dict[str, int]:
     for qs in by_interview.values():
         asked_twice += len(qs) - len(set(qs))
     return {"acknowledged but not stored": missing, "stored more than once": duplicated,
-            "stored with other text": wrong_text, "stored but never sent": unknown, "questions asked twice": asked_twice}
+            "stored with other text": wrong_text, "stored but never sent": unknown,
+            "questions asked twice": asked_twice}
 
 
 def continue_all(servers: list[ServerProcess], tokens: list[str], figures: Figures) -> int:
@@ -442,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
                 ok = report(f"{engine_name}, {args.servers} server processes, {args.staff} staff", figures, failures,
                             seconds) and ok
                 if len(figures.acknowledged) < args.turns:
-                    print(f"  only {len(figures.acknowledged)} of {args.turns} answers acknowledged before the time limit")
+                    print(f"  only {len(figures.acknowledged)} of {args.turns} answers acknowledged in the time limit")
                     ok = False
             finally:
                 if engine_name == "postgresql":

@@ -3,10 +3,9 @@
 Revision ID: 0003_scale
 Revises: 0002_participant_name
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = "0003_scale"
 down_revision = "0002_participant_name"
