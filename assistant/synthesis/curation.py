@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from assistant.embeddings import Embedder, embed_cached
 from assistant.models import Segment, Theme, ThemeMember, User
 from assistant.security import audit
-from assistant.synthesis import themes as T
+from assistant.synthesis.represent import ctfidf_keywords, offline_label, pick_quotes
 
 
 class CurationError(ValueError):
@@ -191,7 +191,7 @@ def split(session: Session, theme_id: int, embedder: Embedder, user: User | None
     big = 0 if (parts == 0).sum() >= (parts == 1).sum() else 1
     small_idx = [i for i, p in enumerate(parts) if p != big]
     texts = [s.text for s in segs]
-    words = T.ctfidf_keywords(texts, [[i for i in range(len(ids)) if parts[i] == big], small_idx])
+    words = ctfidf_keywords(texts, [[i for i in range(len(ids)) if parts[i] == big], small_idx])
     cent = x[small_idx].mean(axis=0)
     cent /= np.linalg.norm(cent) or 1.0
     scores = (x[small_idx] @ cent).tolist()
@@ -201,10 +201,10 @@ def split(session: Session, theme_id: int, embedder: Embedder, user: User | None
         component=theme.component,
         created_by="consultant",
         curated=True,
-        label=T.offline_label(words[1], texts[central]),
+        label=offline_label(words[1], texts[central]),
         keywords=words[1],
         summary="",
-        quote_ids=[ids[i] for i in T.pick_quotes(small_idx, scores, [s.participant_id for s in segs])],
+        quote_ids=[ids[i] for i in pick_quotes(small_idx, scores, [s.participant_id for s in segs])],
         centroid=cent.astype(np.float32).tobytes(),
         run_id=theme.run_id,
     )

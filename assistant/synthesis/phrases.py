@@ -166,9 +166,9 @@ def parse(texts: Sequence[str]) -> list[list[str]]:
     """Candidate phrases of each text (noun phrases with spaCy, n-grams without)."""
     model = nlp()
     if model is None:
-        from assistant.synthesis.themes import _stop_words
+        from assistant.synthesis.represent import stop_words
 
-        stop = _stop_words()
+        stop = stop_words()
         return [ngram_phrases(t, stop) for t in texts]
     return [noun_phrases(doc) for doc in model.pipe(list(texts), batch_size=64)]
 

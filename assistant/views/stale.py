@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from assistant.models import Interview, Participant, Run, SurveyImport, Turn, as_utc
+from assistant.synthesis.evidence import submitted_answers
 
 
 @dataclass
@@ -65,18 +66,7 @@ def staleness(session: Session, engagement_id: int, kind: str) -> Staleness | No
         return None
     since = as_utc(run.started_at)
     out = Staleness(kind=kind, since=since)
-    rows = session.exec(
-        select(Turn.created_at, Interview.submitted_at, Participant.id)
-        .join(Interview, Interview.id == Turn.interview_id)
-        .join(Participant, Participant.id == Interview.participant_id)
-        .where(
-            Participant.engagement_id == engagement_id,
-            col(Participant.withdrawn_at).is_(None),
-            Interview.state == "submitted",
-            Turn.role == "staff",
-            Turn.kind == "answer",
-        )
-    ).all()
+    rows = session.exec(submitted_answers(engagement_id, Turn.created_at, Interview.submitted_at, Participant.id)).all()
     people = set()
     for written, submitted, person in rows:
         if as_utc(written) > since or (submitted is not None and as_utc(submitted) > since):

@@ -24,7 +24,7 @@ from assistant.privacy import NameScrubber
 from assistant.rubric import Component, Rubric
 from assistant.suppression import DEFAULT_MIN_CELL, NOT_GIVEN, OTHER_DEPARTMENTS, OTHER_ROLES
 from assistant.synthesis.breakdown import Breakdown, breakdown
-from assistant.synthesis.themes import pick_quotes
+from assistant.synthesis.represent import pick_quotes
 from assistant.views.lookup import theme as theme_in_engagement
 from assistant.views.runs import run_context
 

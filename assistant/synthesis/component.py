@@ -1,0 +1,239 @@
+"""Themes for one component over stored rows: curated themes kept and topped up, the rest clustered
+afresh, each machine theme stored with no person's name in its words.
+
+Rules:
+- Curated themes keep their members; new segments join a curated theme when they are as close
+  to its centroid as its least typical member (or ``PLACE_SIM``); the rest are clustered afresh.
+  Each curated theme's ``changes`` says what the run added and removed.
+- A curated theme whose members left keeps no word built from them (key phrases, quotes and, unless
+  a consultant wrote it, the summary are rebuilt from what remains); an emptied one is archived.
+- Last run's machine themes are archived and their members released.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from sqlmodel import Session, col, select
+
+from assistant.models import Segment, Theme, ThemeMember
+from assistant.privacy import NameScrubber
+from assistant.synthesis import phrases as P
+from assistant.synthesis import themes as T
+from assistant.synthesis.represent import ctfidf_keywords
+
+PLACE_SIM = 0.6  # cosine to a curated theme's centroid that always counts as "fits" (MiniLM scale)
+
+
+def offline_summary(texts: list[str], keywords: list[str], people: int, central_text: str) -> str:
+    """A one-paragraph summary built only from member text: keywords, reach and the most typical segment."""
+    central = re.sub(r"\s+", " ", central_text).strip()
+    words = ", ".join(keywords[:5]) if keywords else "varied points"
+    who = "one person" if people == 1 else f"{people} people"
+    return f"{len(texts)} segments from {who} mention {words}. Most typical: \u201c{central}\u201d"
+
+
+def _theme_rows(session: Session, engagement_id: int, component: str) -> list[Theme]:
+    return list(
+        session.exec(
+            select(Theme)
+            .where(Theme.engagement_id == engagement_id, Theme.component == component, col(Theme.archived).is_(False))
+            .order_by(Theme.id)
+        ).all()
+    )
+
+
+def _members(session: Session, theme_id: int) -> list[ThemeMember]:
+    return list(session.exec(select(ThemeMember).where(ThemeMember.theme_id == theme_id)).all())
+
+
+def _rebuild_words(theme: Theme, remaining: list[Segment], keep_summary: bool, names: NameScrubber) -> None:
+    """A curated theme whose members left keeps no word built from them: key phrases, quotes and
+    (unless the consultant wrote it) the summary are rebuilt from the segments that remain, or emptied."""
+    theme.quote_ids = [q for q in theme.quote_ids if q in {s.id for s in remaining}]
+    if not remaining:
+        theme.keywords = []
+        if not keep_summary:
+            theme.summary = ""
+        return
+    texts = [s.text for s in remaining]
+    words = ctfidf_keywords(texts, [list(range(len(texts)))])[0]
+    scrubbed = names.scrub_all(words)
+    theme.keywords = [w for w, clean in zip(words, scrubbed, strict=False) if w == clean]
+    if not keep_summary:
+        people = len({s.participant_id for s in remaining})
+        theme.summary = names.scrub(P.one_sentence(theme.keywords[:3], people, len(remaining)))
+
+
+def _store_draft(
+    session: Session,
+    engagement_id: int,
+    component: str,
+    run_id: int | None,
+    draft: T.ThemeDraft,
+    free: list[int],
+    texts: list[str],
+    seg_by_id: dict[int, Segment],
+    names: NameScrubber,
+    parent_id: int | None = None,
+) -> Theme:
+    """A machine theme (top, or a sub-theme of ``parent_id``) from ``draft``, added and flushed; no
+    person's name is stored in its label, keywords or summary (``names``)."""
+    ids = [free[i] for i in draft.members]
+    member_people = {seg_by_id[i].participant_id for i in ids}
+    summary = draft.summary or offline_summary(
+        [texts[i] for i in draft.members], draft.keywords, len(member_people), texts[draft.central]
+    )
+    label, summary, *keywords = names.scrub_all([draft.label, summary, *draft.keywords])
+    theme = Theme(
+        engagement_id=engagement_id,
+        component=component,
+        label=label,
+        keywords=[k for k, raw in zip(keywords, draft.keywords, strict=False) if k == raw],
+        summary=summary,
+        quote_ids=[free[i] for i in draft.quotes],
+        parent_id=parent_id,
+        centroid=draft.centroid.astype(np.float32).tobytes() if draft.centroid is not None else None,
+        run_id=run_id,
+        changes={"run_id": run_id, "new": True, "members": sorted(ids)},
+    )
+    session.add(theme)
+    session.flush()
+    return theme
+
+
+def synthesize_component(
+    session: Session,
+    engagement_id: int,
+    component: str,
+    segments: list[Segment],
+    vectors: dict[int, np.ndarray],
+    run_id: int | None,
+    people: dict[int, tuple[str, str]],
+    encode: T.Encode | None = None,
+    names: NameScrubber | None = None,
+    min_people: int = T.MIN_PEOPLE,
+) -> dict[str, int]:
+    """Themes for one component's active segments; curated themes kept and topped up. Returns counts."""
+    seg_by_id = {s.id: s for s in segments}
+    names = names or NameScrubber()
+    themes = _theme_rows(session, engagement_id, component)
+    curated = [t for t in themes if t.curated and not t.is_other and t.parent_id is None]
+    kept = {t.id for t in curated}
+    # last run's machine themes are replaced (archived, members released) by this run's; a curated
+    # theme keeps its sub-themes
+    for theme in themes:
+        if theme.id in kept or theme.parent_id in kept:
+            continue
+        for member in _members(session, theme.id):
+            session.delete(member)
+        theme.archived = True
+        session.add(theme)
+    session.flush()
+    placed: set[int] = set()
+    keep_ids: dict[int, list[int]] = {}
+    removed: dict[int, int] = {}
+    for theme in curated:
+        members = _members(session, theme.id)
+        before = set(theme.changes.get("members", [])) if isinstance(theme.changes, dict) else set()
+        ids = [m.segment_id for m in members if m.segment_id in seg_by_id]
+        for m in members:
+            if m.segment_id not in seg_by_id:
+                session.delete(m)  # moved to another component or inactive
+        placed.update(ids)
+        keep_ids[theme.id] = ids
+        removed[theme.id] = len(before - set(ids))
+    # new segments into curated themes where they fit
+    free = [s.id for s in segments if s.id not in placed]
+    added: dict[int, int] = {}
+    if curated and free:
+        cents, bars = [], []
+        for theme in curated:
+            ids = keep_ids[theme.id]
+            if not ids:
+                cents.append(np.zeros_like(next(iter(vectors.values()))))
+                bars.append(2.0)
+                continue
+            xs = np.vstack([vectors[i] for i in ids])
+            c = xs.mean(axis=0)
+            c /= np.linalg.norm(c) or 1.0
+            cents.append(c)
+            # fits when as close as the theme's least typical member, or clearly on topic anyway
+            bars.append(min(float((xs @ c).min()), PLACE_SIM))
+        c = np.vstack(cents)
+        fx = np.vstack([vectors[i] for i in free])
+        sims = fx @ c.T
+        best = sims.argmax(axis=1)
+        still_free = []
+        for sid, b, row in zip(free, best, sims, strict=False):
+            if row[b] >= bars[b]:
+                theme = curated[b]
+                session.add(ThemeMember(theme_id=theme.id, segment_id=sid, assigned_by="machine", score=float(row[b])))
+                keep_ids[theme.id].append(sid)
+                added[theme.id] = added.get(theme.id, 0) + 1
+            else:
+                still_free.append(sid)
+        free = still_free
+    for theme in curated:
+        ids = keep_ids[theme.id]
+        if ids:
+            xs = np.vstack([vectors[i] for i in ids])
+            cvec = xs.mean(axis=0)
+            theme.centroid = (cvec / (np.linalg.norm(cvec) or 1.0)).astype(np.float32).tobytes()
+        consultant_summary = (theme.changes or {}).get("summary_by") == "consultant"
+        if removed[theme.id]:
+            _rebuild_words(theme, [seg_by_id[i] for i in ids], consultant_summary, names)
+        theme.changes = {
+            "added": added.get(theme.id, 0),
+            "removed": removed[theme.id],
+            "run_id": run_id,
+            "members": sorted(ids),
+            **({"summary_by": "consultant"} if consultant_summary else {}),
+        }
+        if not ids:
+            theme.archived = True  # emptied (its people withdrew): it leaves every consultant view
+        theme.run_id = run_id
+        session.add(theme)
+    # cluster what is left
+    texts = [seg_by_id[i].text for i in free]
+    x = np.vstack([vectors[i] for i in free]) if free else np.zeros((0, 1), dtype=np.float32)
+    who = [seg_by_id[i].participant_id for i in free]
+    grp = [people.get(p, ("", ""))[0] + "|" + people.get(p, ("", ""))[1] for p in who]
+    result = (
+        T.build(texts, x, people=who, groups=grp, encode=encode, min_people=min_people)
+        if free
+        else T.Themes([], [], np.zeros(0, dtype=int))
+    )
+    for draft in result.themes:
+        top = _store_draft(session, engagement_id, component, run_id, draft, free, texts, seg_by_id, names)
+        sub_of: dict[int, int] = {}
+        for sub_draft in draft.subthemes:
+            sub = _store_draft(
+                session, engagement_id, component, run_id, sub_draft, free, texts, seg_by_id, names, parent_id=top.id
+            )
+            sub_of.update({i: sub.id for i in sub_draft.members})
+        for i, score in zip(draft.members, draft.scores, strict=False):
+            session.add(ThemeMember(theme_id=top.id, segment_id=free[i], score=float(score), subtheme_id=sub_of.get(i)))
+    if result.other:
+        other = Theme(
+            engagement_id=engagement_id,
+            component=component,
+            label="Other voices",
+            is_other=True,
+            summary="Answers that fit no theme. They count as evidence like any other.",
+            run_id=run_id,
+            changes={"run_id": run_id},
+        )
+        session.add(other)
+        session.flush()
+        for i in result.other:
+            session.add(ThemeMember(theme_id=other.id, segment_id=free[i], score=0.0))
+    return {
+        "themes": len(result.themes) + len(curated),
+        "subthemes": len(result.subthemes()),
+        "curated": len(curated),
+        "other": len(result.other),
+        "segments": len(segments),
+        "added_to_curated": sum(added.values()),
+    }
