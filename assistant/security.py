@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from pwdlib import PasswordHash
 from sqlmodel import Session
 
-from assistant.models import AuditEvent
+from assistant.models import AuditEvent, User
 
 _hasher = PasswordHash.recommended()  # argon2id
 T = TypeVar("T")
@@ -101,3 +101,30 @@ def audit(
     )
     session.add(event)
     return event
+
+
+def audit_by(
+    session: Session,
+    action: str,
+    user: User | None,
+    *,
+    role: str = "",
+    engagement_id: int | None = None,
+    entity: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event for an action by ``user``: the actor is their email (after ``role``, as in
+    "consultant a@b.org", where the log names the capacity they acted in), or "cli" when no signed-in
+    user acted (the command line, the demo)."""
+    actor = "cli" if user is None else f"{role} {user.email}" if role else user.email
+    return audit(
+        session,
+        action,
+        actor=actor,
+        actor_user_id=user.id if user is not None else None,
+        engagement_id=engagement_id,
+        entity=entity,
+        before=before,
+        after=after,
+    )

@@ -1,0 +1,228 @@
+"""Invite links: personal invites (one at a time or from a CSV, all or nothing), the open link anyone
+in the organisation may use, and its throttle.
+
+Invite tokens are returned once, at creation, and stored only as hashes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import BinaryIO
+
+from sqlmodel import Session
+
+from assistant import throttle
+from assistant.engagements.names import MAX_NAME_CHARS
+from assistant.engagements.setup import EngagementError
+from assistant.models import Engagement, Participant, User, utcnow
+from assistant.security import audit_by, has_control_chars, new_token, token_hash
+
+MAX_INVITE_CSV_BYTES = 2_000_000
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class NewInvite:
+    """A created participant and their link token (shown once, never stored)."""
+
+    participant: Participant
+    token: str
+
+
+def _invite_problems(
+    engagement: Engagement, department: str, role_level: str, email: str | None, name: str | None
+) -> list[str]:
+    """What is wrong with one invite: a group the engagement does not have, an email that is not one,
+    a name longer than ``MAX_NAME_CHARS``."""
+    problems = []
+    if department not in engagement.departments:
+        problems.append(f"unknown department '{department}' (known: {', '.join(engagement.departments)})")
+    if role_level not in engagement.role_levels:
+        problems.append(f"unknown role level '{role_level}' (known: {', '.join(engagement.role_levels)})")
+    if email and not _EMAIL.match(email):
+        problems.append(f"'{email}' is not an email address")
+    if name and len(name) > MAX_NAME_CHARS:
+        problems.append(f"the name is longer than {MAX_NAME_CHARS} characters")
+    return problems
+
+
+def create_invite(
+    session: Session,
+    engagement: Engagement,
+    department: str,
+    role_level: str,
+    email: str | None = None,
+    source: str = "invite",
+    user: User | None = None,
+    name: str | None = None,
+) -> NewInvite:
+    """Create one participant with a personal link token (returned once, stored hashed).
+
+    ``name`` is optional; like the email it is used only to redact the person's name before text
+    leaves for an LLM (and shown to consultants on the set-up page).
+    """
+    email = (email or "").strip() or None
+    name = " ".join((name or "").split()) or None
+    problems = _invite_problems(engagement, department, role_level, email, name)
+    if problems:
+        raise EngagementError("The invite could not be created: " + "; ".join(problems) + ".", problems)
+    token = new_token()
+    participant = Participant(
+        engagement_id=engagement.id,
+        token_hash=token_hash(token),
+        source=source,
+        department=department,
+        role_level=role_level,
+        email=email,
+        name=name,
+        expires_at=utcnow() + timedelta(days=engagement.invite_ttl_days),
+    )
+    session.add(participant)
+    session.flush()
+    if user is not None:
+        audit_by(
+            session,
+            "invite.create",
+            user,
+            engagement_id=engagement.id,
+            entity=f"participant:{participant.id}",
+            after={"department": department, "role_level": role_level},
+        )
+    return NewInvite(participant, token)
+
+
+def _csv_lines(source: BinaryIO, limit: int) -> Iterator[str]:
+    """Decoded lines of ``source`` read in chunks (the file is never held whole), at most ``limit``
+    bytes; ``EngagementError`` for a larger file or one that is not UTF-8 (saying where)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    read, pending = 0, ""
+    while chunk := source.read(64 * 1024):
+        read += len(chunk)
+        if read > limit:
+            raise EngagementError(f"The file is larger than {limit:,} bytes. Split it into smaller files.")
+        try:
+            pending += decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            raise EngagementError(
+                f"The file is not UTF-8 text (byte {read - len(chunk) + exc.start}). "
+                "Save it as 'CSV UTF-8' and try again."
+            ) from exc
+        cut = pending.rfind("\n") + 1  # csv reads records from lines ending in \n (as a text file gives them)
+        if cut:
+            yield from (line + "\n" for line in pending[: cut - 1].split("\n"))
+            pending = pending[cut:]
+    try:
+        pending += decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise EngagementError(
+            f"The file is not UTF-8 text (byte {read}). Save it as 'CSV UTF-8' and try again."
+        ) from exc
+    if pending:
+        yield pending
+
+
+def join_open_link(
+    session: Session, engagement: Engagement, department: str, role_level: str, address: str
+) -> NewInvite:
+    """A new participant who signed up through the open link from ``address`` (the caller commits).
+
+    Rule: one address may sign up at most ``OPEN_LINK_BURST`` times a minute and ``OPEN_LINK_HOURLY``
+    times an hour per engagement (``throttle.Throttled`` past that, before anything is created);
+    a refused group choice (``EngagementError``) does not count.
+    """
+    key = f"{engagement.id}:{address}"
+    wait = max(
+        throttle.retry_after(session, throttle.OPEN_LINK_BURST, key),
+        throttle.retry_after(session, throttle.OPEN_LINK_HOURLY, key),
+    )
+    if wait:
+        raise throttle.Throttled(
+            f"Many people have just signed up from this network. Try again in {throttle.minutes_text(wait)}.", wait
+        )
+    invite = create_invite(session, engagement, department, role_level, source="open_link")
+    throttle.hit(session, throttle.OPEN_LINK_BURST, key)
+    throttle.forget_old(session)
+    return invite
+
+
+def import_invites_csv(
+    session: Session, engagement: Engagement, source: bytes | BinaryIO, user: User | None = None
+) -> list[NewInvite]:
+    """Create invites from CSV rows of (department, role level[, email[, name]]); all or nothing.
+
+    ``source`` is the file's bytes or an open binary file, read in chunks up to
+    ``MAX_INVITE_CSV_BYTES``. A header row is optional (recognised by the words "department" and
+    "role"). Raises ``EngagementError`` listing every bad row; nothing is created then.
+    """
+    stream = io.BytesIO(source) if isinstance(source, bytes) else source
+    problems: list[str] = []
+    wanted: list[tuple[str, str, str | None, str | None]] = []
+    try:
+        for line, row in enumerate(csv.reader(_csv_lines(stream, MAX_INVITE_CSV_BYTES)), start=1):
+            cells = [c.strip() for c in row]
+            if line == 1 and len(cells) > 1 and "department" in cells[0].lower() and "role" in cells[1].lower():
+                continue  # the header row
+            if not any(cells):
+                continue
+            if len(cells) < 2 or len(cells) > 4:
+                problems.append(
+                    f"row {line}: expected 2 to 4 columns (department, role level[, email[, name]]), found {len(cells)}"
+                )
+                continue
+            dept, role = cells[0], cells[1]
+            email = cells[2] if len(cells) >= 3 and cells[2] else None
+            name = " ".join(cells[3].split()) if len(cells) == 4 and cells[3] else None
+            row_problems = _invite_problems(engagement, dept, role, email, name)
+            if any(has_control_chars(c) for c in cells):
+                row_problems.append("a cell holds a control character (such as a NUL byte)")
+            problems.extend(f"row {line}: {p}" for p in row_problems)
+            wanted.append((dept, role, email, name))
+    except csv.Error as exc:
+        raise EngagementError(f"The file is not valid CSV: {exc}.") from exc
+    if not wanted and not problems:
+        problems.append("the file has no rows")
+    if problems:
+        raise EngagementError(f"Nothing was imported: {len(problems)} problem(s) in the file.", problems)
+    invites = [create_invite(session, engagement, d, r, e, name=n) for d, r, e, n in wanted]
+    if user is not None:
+        audit_by(
+            session,
+            "invite.import",
+            user,
+            engagement_id=engagement.id,
+            entity=f"engagement:{engagement.id}",
+            after={"invites": len(invites)},
+        )
+    return invites
+
+
+def enable_open_link(
+    session: Session, engagement: Engagement, enabled: bool, user: User | None = None, renew: bool = False
+) -> str | None:
+    """Turn the engagement's open link on or off; returns a new link token, or None.
+
+    Only the token's hash is stored (like personal links), so the token is returned once: when the
+    link is first turned on, or when ``renew`` replaces it (the old link stops working). Turning a
+    link off and on again keeps the link people already have.
+    """
+    token = None
+    if enabled and (renew or not engagement.open_token_hash):
+        token = new_token()
+        engagement.open_token_hash = token_hash(token)
+    engagement.open_link_enabled = enabled
+    session.add(engagement)
+    action = "open_link." + ("renew" if enabled and renew else "enable" if enabled else "disable")
+    audit_by(
+        session,
+        action,
+        user,
+        engagement_id=engagement.id,
+        entity=f"engagement:{engagement.id}",
+    )
+    return token
