@@ -31,11 +31,12 @@ from collections.abc import Callable
 from typing import Any, ClassVar, NoReturn, TypeVar
 
 import openai
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.config import Settings
+from assistant.llm_replies import check_structured, check_text, correction, output_schema
 from assistant.models import LLMCall
 from assistant.privacy import Redactor
 from assistant.prompts import load_prompt
@@ -43,7 +44,6 @@ from assistant.prompts import load_prompt
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
-Validator = Callable[[Any], list[str]]
 
 OK, INVALID, FAILED, CACHED = "ok", "invalid", "failed", "cached"
 MAX_LOGGED_RESPONSE = 20_000  # characters of a reply kept in the log
@@ -60,33 +60,6 @@ class LLMFailed(Exception):
         super().__init__(f"{label} failed after {attempts} attempt(s): {reason}")
 
 
-def output_schema(output: type[BaseModel]) -> tuple[dict, bool]:
-    """The JSON schema to send for ``output`` and whether it qualifies for OpenAI strict mode.
-
-    Objects get ``additionalProperties: false`` (extra keys would be ignored anyway, and a
-    grammar-constrained server then cannot produce them). Strict mode is claimed only when
-    every property of every object is required, as OpenAI demands.
-    """
-    schema = output.model_json_schema()
-    strict = True
-
-    def walk(node: Any) -> None:
-        nonlocal strict
-        if isinstance(node, dict):
-            if node.get("type") == "object" and "properties" in node:
-                node.setdefault("additionalProperties", False)
-                if set(node.get("required", [])) != set(node["properties"]):
-                    strict = False
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
-    return schema, strict
-
-
 def request_hash(model: str, prompt_hash: str, messages: list[dict], schema: dict | None) -> str:
     """The cache key of a request: sha256 over model, prompt hash, messages and output schema."""
     payload = json.dumps(
@@ -96,46 +69,6 @@ def request_hash(model: str, prompt_hash: str, messages: list[dict], schema: dic
         separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def _strip_fences(text: str) -> str:
-    # Some servers wrap JSON in a markdown fence even in JSON mode.
-    s = text.strip()
-    if s.startswith("```"):
-        s = s.split("\n", 1)[1] if "\n" in s else ""
-        if s.rstrip().endswith("```"):
-            s = s.rstrip()[:-3]
-    return s.strip()
-
-
-def _check_structured(text: str, output: type[M], validate: Validator | None) -> tuple[M | None, list[str]]:
-    """Parse ``text`` into ``output`` and run ``validate``; the object only if no errors."""
-    try:
-        data = json.loads(_strip_fences(text))
-    except json.JSONDecodeError as exc:
-        return None, [f"the reply is not valid JSON ({exc.msg} at character {exc.pos})"]
-    try:
-        obj = output.model_validate(data)
-    except ValidationError as exc:
-        errors = []
-        for err in exc.errors()[:10]:
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            errors.append(f"{where}: {err['msg']}")
-        return None, errors
-    if validate is not None:
-        errors = [str(e) for e in (validate(obj) or [])]
-        if errors:
-            return None, errors
-    return obj, []
-
-
-def _correction(errors: list[str]) -> str:
-    listed = "\n".join(f"- {e}" for e in errors)
-    return (
-        "Your reply could not be used:\n"
-        f"{listed}\n"
-        "Reply again with only the corrected JSON object, matching the schema."
-    )
 
 
 class LLMClient:
@@ -211,7 +144,7 @@ class LLMClient:
             variables=variables,
             schema=schema,
             response_format=response_format,
-            check=lambda text: _check_structured(text, output, validate),
+            check=lambda text: check_structured(text, output, validate),
             engagement_id=engagement_id,
             max_tokens=max_tokens,
         )
@@ -232,23 +165,13 @@ class LLMClient:
         structured reply and ends in ``LLMFailed``; the cut falls on a word boundary.
         """
 
-        def check(reply: str) -> tuple[str | None, list[str]]:
-            out = " ".join(reply.split())
-            if len(out) > max_chars:
-                cut = out[:max_chars].rsplit(" ", 1)[0] or out[:max_chars]
-                out = cut.rstrip(" ,;:") + "…"
-            if not out:
-                return None, ["the reply is empty"]
-            errors = [str(e) for e in (validate(out) or [])] if validate else []
-            return (None, errors) if errors else (out, [])
-
         return self._run(
             task=task,
             prompt_name=prompt,
             variables=variables,
             schema=None,
             response_format=lambda: None,
-            check=check,
+            check=lambda reply: check_text(reply, max_chars, validate),
             engagement_id=engagement_id,
             max_tokens=max_tokens,
         )
@@ -308,7 +231,7 @@ class LLMClient:
             # the errors may quote stored text back, so the correction is redacted like the prompt
             conversation += [
                 self._redacted({"role": "assistant", "content": text}),
-                self._redacted({"role": "user", "content": _correction(errors)}),
+                self._redacted({"role": "user", "content": correction(errors)}),
             ]
         raise LLMFailed("; ".join(errors), attempts, task)
 

@@ -35,6 +35,7 @@ SHARED = {
     "privacy",
     "prompts",
     "llm",
+    "llm_replies",
     "security",
     "embeddings",
     "sentences",
