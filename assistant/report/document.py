@@ -15,23 +15,23 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 
 from sqlmodel import Session, col, select
 
+from assistant.engagements import roster_rows
 from assistant.models import (
     Decision,
     Engagement,
     Interview,
     Participant,
-    RosterCount,
     Segment,
     Theme,
     ThemeMember,
     utcnow,
 )
-from assistant.report import charts, narrative
+from assistant.report import narrative
 from assistant.report.deidentify import deidentify, engagement_names, quotable
+from assistant.report.figures import Figure, profile_figure, timeline_figure
 from assistant.review import current_proposals, latest_decisions
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
@@ -110,25 +110,6 @@ class RoadmapRow:
 class PhaseSection:
     label: str
     rows: list[RoadmapRow] = field(default_factory=list)
-
-
-@dataclass
-class Figure:
-    """A chart, its caption and text alternative; drawn as inline SVG (HTML, PDF) or PNG (DOCX) on
-    first use, so each format pays only for the form it needs."""
-
-    caption: str
-    alt: str
-    figure: charts.Figure
-    prefix: str
-
-    @cached_property
-    def svg(self) -> str:
-        return charts.to_svg(self.figure, self.caption, self.prefix)
-
-    @cached_property
-    def png(self) -> bytes:
-        return charts.to_png(self.figure)
 
 
 @dataclass
@@ -266,10 +247,9 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
 
     # participation
     people = _people_rows(session, engagement)
-    roster_rows = session.exec(select(RosterCount).where(RosterCount.engagement_id == engagement.id)).all()
     dept_roster: Counter = Counter()
     role_roster: Counter = Counter()
-    for r in roster_rows:
+    for r in roster_rows(session, engagement):
         dept_roster[r.department] += r.count
         role_roster[r.role_level] += r.count
     by_department = _groups(
@@ -394,55 +374,9 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
         phases=phases,
         removed=removed,
         roadmap_notes=notes,
-        profile=_profile_figure(components, rubric, engagement.organisation),
-        timeline=_timeline_figure(items, rubric, horizon, engagement.organisation),
+        profile=profile_figure(components, rubric, engagement.organisation),
+        timeline=timeline_figure(items, rubric, horizon, engagement.organisation),
     )
     report.summary = narrative.summary(report, dates)
     report.method = narrative.method(report, proposals)
     return report
-
-
-def _profile_figure(components: list[ComponentSection], rubric: Rubric, organisation: str) -> Figure:
-    rows = [charts.ProfileRow(c.name, c.decided, c.target if c.decided else None) for c in components]
-    fig = charts.profile_figure(rows, [lvl.name for lvl in rubric.levels])
-    alt = "; ".join(
-        f"{c.name}: " + (f"decided {c.decided}, target {c.target}" if c.decided else "awaiting review")
-        for c in components
-    )
-    caption = f"Maturity profile of {organisation}: decided level and target per component"
-    return Figure(caption, alt, fig, "profile")
-
-
-def timeline_bars(items: list, rubric: Rubric, horizon: int) -> tuple[list[str], list[charts.TimelineBar]]:
-    """Component names and (component, phase) bars with activity counts for the timeline chart."""
-    phase_defs = phases_for(horizon)
-    counts: Counter = Counter((i.component, min(i.phase, len(phase_defs) - 1)) for i in items if i.status == "planned")
-    names = [c.name for c in rubric.components]
-    bars = []
-    for comp in rubric.components:
-        for p in phase_defs:
-            n = counts.get((comp.id, p.index), 0)
-            if n:
-                bars.append(charts.TimelineBar(comp.name, p.start, p.end or horizon, n, beyond=p.end is None))
-    return names, bars
-
-
-def timeline_chart(items: list, rubric: Rubric, horizon: int) -> tuple[charts.Figure, str]:
-    """The timeline figure and its text alternative (used by the roadmap page and the report)."""
-    names, bars = timeline_bars(items, rubric, horizon)
-    edges = [p.end for p in phases_for(horizon) if p.end is not None]
-    fig = charts.timeline_figure(names, bars, horizon, edges[:-1])
-    alt = (
-        "; ".join(
-            f"{b.component}: {b.count} in " + (f"{b.start}-{b.end} months" if not b.beyond else "beyond the horizon")
-            for b in bars
-        )
-        or "no activities planned"
-    )
-    return fig, alt
-
-
-def _timeline_figure(items: list, rubric: Rubric, horizon: int, organisation: str) -> Figure:
-    fig, alt = timeline_chart(items, rubric, horizon)
-    caption = f"Roadmap timeline of {organisation}: activities per component and phase over {horizon} months"
-    return Figure(caption, alt, fig, "timeline")

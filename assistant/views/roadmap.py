@@ -17,8 +17,9 @@ from assistant.jobs import UNFINISHED, latest_run
 from assistant.models import Engagement, Participant, ReadinessSignal, RoadmapItem, Run, Segment
 from assistant.report import charts
 from assistant.report.deidentify import deidentify, engagement_names
-from assistant.report.document import build_report, timeline_chart
+from assistant.report.document import build_report
 from assistant.report.export import FORMATS
+from assistant.report.figures import timeline_chart
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.sequence import PHASES
