@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from sqlmodel import Session, col, select
 
 from assistant.models import Engagement, Interview, Participant, Turn, User, utcnow
-from assistant.security import audit
+from assistant.security import audit, audit_by
 
 MIN_WORDS = 8
 SIMILAR = 0.6
@@ -145,11 +145,10 @@ def accept(session: Session, engagement: Engagement, participant_id: int, user: 
     if person.flag_accepted_at is None:
         person.flag_accepted_at = utcnow()
         session.add(person)
-        audit(
+        audit_by(
             session,
             "participant.flag_accept",
-            actor=user.email if user else "cli",
-            actor_user_id=user.id if user else None,
+            user,
             engagement_id=engagement.id,
             entity=f"participant:{person.id}",
             before={"flag": person.flag, "note": person.flag_note},

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from assistant.models import Decision, Engagement, RatingProposal, User
 from assistant.rubric import Rubric, get_rubric
-from assistant.security import audit
+from assistant.security import audit_by
 
 Action = Literal["accept", "change", "reject"]
 ACTIONS = ("accept", "change", "reject")
@@ -110,11 +110,11 @@ def decide(
     )
     session.add(decision)
     session.flush()
-    audit(
+    audit_by(
         session,
         f"rating.{action}",
-        actor=f"consultant {reviewer.email}",
-        actor_user_id=reviewer.id,
+        reviewer,
+        role="consultant",
         engagement_id=proposal.engagement_id,
         entity=f"rating_proposal:{proposal.id}",
         before=before,
@@ -202,11 +202,11 @@ def set_targets(
             after[component] = level
     engagement.settings = {**engagement.settings, "target_levels": after}  # a new dict so the JSON change is saved
     session.add(engagement)
-    audit(
+    audit_by(
         session,
         "targets.set",
-        actor=f"consultant {reviewer.email}",
-        actor_user_id=reviewer.id,
+        reviewer,
+        role="consultant",
         engagement_id=engagement.id,
         entity=f"engagement:{engagement.id}",
         before={"target_levels": before},

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from assistant.accounts import MIN_PASSWORD, AccountError
 from assistant.models import Engagement, Membership, PasswordSetup, User, utcnow
-from assistant.security import audit, hash_password, new_token, token_hash
+from assistant.security import audit, audit_by, hash_password, new_token, token_hash
 
 TEAM_ROLES = ("lead", "consultant", "equity_reviewer")
 ROLE_NAMES = {"lead": "Lead consultant", "consultant": "Consultant", "equity_reviewer": "Equity reviewer"}
@@ -39,10 +39,6 @@ class AddedMember:
     membership: Membership
     setup_token: str | None = None
     created_account: bool = False
-
-
-def _actor(user: User | None) -> str:
-    return user.email if user is not None else "cli"
 
 
 def account_role_for(team_role: str) -> str:
@@ -103,11 +99,10 @@ def new_password_link(session: Session, user: User, by: User | None) -> str:
             expires_at=utcnow() + timedelta(days=SETUP_LINK_DAYS),
         )
     )
-    audit(
+    audit_by(
         session,
         "account.password_link",
-        actor=_actor(by),
-        actor_user_id=by.id if by else None,
+        by,
         entity=f"user:{user.id}",
     )
     return token
@@ -163,11 +158,10 @@ def add_member(session: Session, engagement: Engagement, email: str, role: str, 
         user = User(email=email, role=account_role_for(role), password_hash=hash_password(new_token()))
         session.add(user)
         session.flush()
-        audit(
+        audit_by(
             session,
             "account.create",
-            actor=_actor(by),
-            actor_user_id=by.id if by else None,
+            by,
             engagement_id=engagement.id,
             entity=f"user:{user.id}",
             after={"email": email, "role": user.role},
@@ -189,11 +183,10 @@ def add_member(session: Session, engagement: Engagement, email: str, role: str, 
         before = row.role
         row.role = role
         session.add(row)
-        audit(
+        audit_by(
             session,
             "team.role",
-            actor=_actor(by),
-            actor_user_id=by.id if by else None,
+            by,
             engagement_id=engagement.id,
             entity=f"user:{user.id}",
             before={"role": before},
@@ -203,11 +196,10 @@ def add_member(session: Session, engagement: Engagement, email: str, role: str, 
     row = Membership(engagement_id=engagement.id, user_id=user.id, role=role, added_by=by.id if by else None)
     session.add(row)
     session.flush()
-    audit(
+    audit_by(
         session,
         "team.add",
-        actor=_actor(by),
-        actor_user_id=by.id if by else None,
+        by,
         engagement_id=engagement.id,
         entity=f"user:{user.id}",
         after={"email": email, "role": role},
@@ -232,11 +224,10 @@ def remove_member(session: Session, engagement: Engagement, user_id: int, by: Us
     if row.role == "lead" and _leads(session, engagement.id) == 1:
         raise TeamError("The engagement needs a lead: make someone else lead before removing this one.")
     session.delete(row)
-    audit(
+    audit_by(
         session,
         "team.remove",
-        actor=_actor(by),
-        actor_user_id=by.id if by else None,
+        by,
         engagement_id=engagement.id,
         entity=f"user:{user.id}",
         before={"email": user.email, "role": row.role},

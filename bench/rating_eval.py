@@ -163,7 +163,7 @@ def demo_figures(settings: Settings, rubric: Rubric, embedder: Embedder) -> None
     from assistant.engagements import create_engagement
     from assistant.models import Participant, RatingProposal, Segment, Turn
     from assistant.rating.run import propose_for_engagement
-    from assistant.synthesis.evidence import refresh_segments
+    from assistant.synthesis.refresh import refresh_segments
 
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/demo.db"

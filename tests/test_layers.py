@@ -46,7 +46,7 @@ SHARED = {
     "suppression",
     "throttle",
 }
-RECORDS = {"accounts", "engagements", "imports", "review", "auditlog", "llm_log", "teams", "duplicates"}
+RECORDS = {"accounts", "engagements", "evidence", "imports", "review", "auditlog", "llm_log", "teams", "duplicates"}
 STAGES = {"interview", "synthesis", "rating", "roadmap"}
 ABOVE_STAGES = {"engines", "views", "report", "equity"}
 WEB = {"routes", "web", "app", "cli", "logs_cli", "demo", "demo_completed", "access", "middleware"}

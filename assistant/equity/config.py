@@ -16,7 +16,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.models import Engagement
+from sqlmodel import Session
+
+from assistant.models import Engagement, User
+from assistant.security import audit_by
 from assistant.suppression import DEFAULT_MIN_CELL, FLOOR, min_cell
 
 DEFAULT_FLAG_RATIO = 0.8
@@ -110,3 +113,21 @@ def parse_settings(min_cell_text: str, flag_ratio_text: str, question: str, opti
     if problems:
         raise SettingsError(problems)
     return {"min_cell": int(k), "flag_ratio": ratio, "attributes": attributes}
+
+
+def save_settings(session: Session, engagement: Engagement, value: dict[str, Any], user: User) -> None:
+    """Store ``value`` (from ``parse_settings``) as the engagement's equity settings, audited with what
+    they were before."""
+    before = dict(engagement.settings.get("equity") or {})
+    # a new dict: SQLAlchemy notices a replaced JSON value, not one changed in place
+    engagement.settings = {**engagement.settings, "equity": value}
+    session.add(engagement)
+    audit_by(
+        session,
+        "engagement.equity_settings",
+        user,
+        engagement_id=engagement.id,
+        entity=f"engagement:{engagement.id}",
+        before=before,
+        after=value,
+    )

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from assistant.equity.participation import participation
 from assistant.models import Engagement, EquityFinding, Theme, User
 from assistant.rubric import Rubric
-from assistant.security import audit
+from assistant.security import audit_by
 
 SEVERITIES = ("high", "medium", "low")
 MAX_TEXT = 4000
@@ -80,11 +80,10 @@ def record_finding(
     )
     session.add(finding)
     session.flush()
-    audit(
+    audit_by(
         session,
         "equity.finding",
-        actor=reviewer.email,
-        actor_user_id=reviewer.id,
+        reviewer,
         engagement_id=engagement.id,
         entity=f"finding:{finding.id}",
         after={
@@ -105,11 +104,10 @@ def withdraw_finding(session: Session, engagement: Engagement, reviewer: User, f
         raise FindingError(["There is no such finding on this engagement."])
     finding.withdrawn = True
     session.add(finding)
-    audit(
+    audit_by(
         session,
         "equity.finding_withdraw",
-        actor=reviewer.email,
-        actor_user_id=reviewer.id,
+        reviewer,
         engagement_id=engagement.id,
         entity=f"finding:{finding.id}",
         before={"withdrawn": False},

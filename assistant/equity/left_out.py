@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from assistant.equity.config import equity_settings
 from assistant.equity.people import GROUPING_NAMES, group_of, voices
 from assistant.equity.voice import VoiceSet, cited_people, voice_set
+from assistant.evidence import counted_members, live_themes
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember
 from assistant.privacy import redact
 from assistant.review import current_proposals
@@ -65,19 +66,10 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
     k = equity_settings(engagement).min_cell
     names = (engagement.settings or {}).get("roster_names", [])  # the names the LLM path redacts, too
     population = voices(session, engagement.id)
-    other_themes = session.exec(
-        select(Theme).where(
-            Theme.engagement_id == engagement.id, col(Theme.is_other).is_(True), col(Theme.archived).is_(False)
-        )
-    ).all()
+    other_themes = session.exec(live_themes(engagement.id, other=True)).all()
     other_rows = session.exec(
-        select(ThemeMember.theme_id, Segment, Participant)
-        .join(Segment, Segment.id == ThemeMember.segment_id)
-        .join(Participant, Participant.id == Segment.participant_id)
-        .where(
-            col(ThemeMember.theme_id).in_([t.id for t in other_themes]),
-            col(Segment.active).is_(True),
-            col(Participant.withdrawn_at).is_(None),
+        counted_members(ThemeMember.theme_id, Segment, Participant).where(
+            col(ThemeMember.theme_id).in_([t.id for t in other_themes])
         )
     ).all()
     component_of = {t.id: t.component for t in other_themes}

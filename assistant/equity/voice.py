@@ -17,7 +17,8 @@ from sqlmodel import Session, col, select
 
 from assistant.equity.config import equity_settings
 from assistant.equity.people import group_of, groupings, voices
-from assistant.models import Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember
+from assistant.evidence import counted_members, live_themes
+from assistant.models import Engagement, Participant, RatingProposal, Segment, ThemeMember
 from assistant.rating.schema import segment_pk
 from assistant.review import current_proposals, latest_decisions
 from assistant.rubric import Rubric
@@ -93,14 +94,7 @@ class ThemeVoice:
 
 def _people_by_theme(session: Session, engagement_id: int) -> dict[int, list[Participant]]:
     rows = session.exec(
-        select(ThemeMember.theme_id, Participant)
-        .join(Segment, Segment.id == ThemeMember.segment_id)
-        .join(Participant, Participant.id == Segment.participant_id)
-        .where(
-            Segment.engagement_id == engagement_id,
-            col(Segment.active).is_(True),
-            col(Participant.withdrawn_at).is_(None),
-        )
+        counted_members(ThemeMember.theme_id, Participant).where(Segment.engagement_id == engagement_id)
     ).all()
     out: dict[int, dict[int, Participant]] = {}
     for theme_id, person in rows:
@@ -112,11 +106,7 @@ def theme_voice(session: Session, engagement: Engagement, rubric: Rubric) -> lis
     """Every live theme (not "other voices") with people behind it, in rubric order, largest first."""
     population = voices(session, engagement.id)
     by_theme = _people_by_theme(session, engagement.id)
-    themes = session.exec(
-        select(Theme).where(
-            Theme.engagement_id == engagement.id, col(Theme.archived).is_(False), col(Theme.is_other).is_(False)
-        )
-    ).all()
+    themes = session.exec(live_themes(engagement.id, other=False)).all()
     order = {c.id: n for n, c in enumerate(rubric.components)}
     out = [
         ThemeVoice(t.component, t.id, t.label, voice_set(by_theme[t.id], population, engagement))

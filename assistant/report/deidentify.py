@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
+from assistant.evidence import counted_segments
 from assistant.models import Engagement, Participant, Segment
 from assistant.privacy import NAME, redact
 
@@ -50,14 +51,8 @@ def quotable(session: Session, engagement_id: int, segment_ids: Iterable[int]) -
     if not ids:
         return {}
     rows = session.exec(
-        select(Segment)
-        .join(Participant, Participant.id == Segment.participant_id)
-        .where(
-            col(Segment.id).in_(ids),
-            Segment.engagement_id == engagement_id,
-            col(Segment.active).is_(True),
-            col(Participant.quote_consent).is_(True),
-            col(Participant.withdrawn_at).is_(None),
+        counted_segments(Segment, engagement_id=engagement_id).where(
+            col(Segment.id).in_(ids), col(Participant.quote_consent).is_(True)
         )
     ).all()
     return {s.id: s for s in rows}

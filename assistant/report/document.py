@@ -19,13 +19,13 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from assistant.engagements import roster_rows
+from assistant.evidence import counted_members, counted_segments, live_themes
 from assistant.models import (
     Decision,
     Engagement,
     Interview,
     Participant,
     Segment,
-    Theme,
     ThemeMember,
     utcnow,
 )
@@ -150,14 +150,9 @@ def _people_rows(session: Session, engagement: Engagement) -> list[tuple[int, st
     """(participant, department, role level) of everyone with evidence who has not withdrawn."""
     return list(
         session.exec(
-            select(Participant.id, Participant.department, Participant.role_level)
-            .join(Segment, Segment.participant_id == Participant.id)
-            .where(
-                Participant.engagement_id == engagement.id,
-                col(Participant.withdrawn_at).is_(None),
-                col(Segment.active).is_(True),
-            )
-            .distinct()
+            counted_segments(
+                Participant.id, Participant.department, Participant.role_level, engagement_id=engagement.id
+            ).distinct()
         ).all()
     )
 
@@ -171,24 +166,12 @@ def _groups(counts: Counter, roster: dict[str, int], order: list[str]) -> list[G
 def _theme_sections(
     session: Session, engagement: Engagement, comp_id: str, names: list[str], allowed: dict[int, Segment]
 ) -> list[ThemeSection]:
-    themes = session.exec(
-        select(Theme).where(
-            Theme.engagement_id == engagement.id,
-            Theme.component == comp_id,
-            col(Theme.archived).is_(False),
-            col(Theme.is_other).is_(False),
-        )
-    ).all()
+    themes = session.exec(live_themes(engagement.id, comp_id, other=False)).all()
     members = (
         session.exec(
-            select(ThemeMember.theme_id, ThemeMember.segment_id, ThemeMember.score, Segment.participant_id)
-            .join(Segment, Segment.id == ThemeMember.segment_id)
-            .join(Participant, Participant.id == Segment.participant_id)
-            .where(
-                col(ThemeMember.theme_id).in_([t.id for t in themes]),
-                col(Segment.active).is_(True),
-                col(Participant.withdrawn_at).is_(None),
-            )
+            counted_members(
+                ThemeMember.theme_id, ThemeMember.segment_id, ThemeMember.score, Segment.participant_id
+            ).where(col(ThemeMember.theme_id).in_([t.id for t in themes]))
         ).all()
         if themes
         else []

@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.models import Decision, Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember
+from assistant.evidence import counted_segments, live_themes
+from assistant.models import Decision, Engagement, RatingProposal, Segment, Theme, ThemeMember
 from assistant.report.deidentify import deidentify, engagement_names, quotable
 from assistant.report.document import Report, withhold_quotes
 from assistant.rubric import Rubric
@@ -37,23 +38,10 @@ def safe_cell(value: Any) -> Any:
 def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Report) -> dict[str, list[dict]]:
     """Every export table as a list of rows (dicts with the same keys), in a stable order."""
     names = engagement_names(session, engagement)
-    segments = session.exec(
-        select(Segment)
-        .join(Participant, Participant.id == Segment.participant_id)
-        .where(
-            Segment.engagement_id == engagement.id,
-            col(Segment.active).is_(True),
-            col(Participant.withdrawn_at).is_(None),
-        )
-        .order_by(col(Segment.id))
-    ).all()
+    segments = session.exec(counted_segments(Segment, engagement_id=engagement.id).order_by(col(Segment.id))).all()
     allowed = quotable(session, engagement.id, [s.id for s in segments])
     allowed_texts = [s.text for s in allowed.values()]
-    themes = session.exec(
-        select(Theme)
-        .where(Theme.engagement_id == engagement.id, col(Theme.archived).is_(False))
-        .order_by(col(Theme.component), col(Theme.id))
-    ).all()
+    themes = session.exec(live_themes(engagement.id).order_by(col(Theme.component), col(Theme.id))).all()
     theme_of: dict[int, Theme] = {}
     people: dict[int, set[int]] = defaultdict(set)
     members: dict[int, int] = defaultdict(int)

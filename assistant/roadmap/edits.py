@@ -20,7 +20,7 @@ from assistant.review import ReviewError
 from assistant.roadmap.sequence import PHASES
 from assistant.roadmap.targets import Phase
 from assistant.rubric import Rubric
-from assistant.security import audit
+from assistant.security import audit_by
 
 MAX_OWNER = 120
 MAX_TITLE = 200
@@ -42,11 +42,11 @@ def _state(item: RoadmapItem) -> dict:
 
 
 def _audit(session: Session, item: RoadmapItem, user: User, action: str, before: dict) -> None:
-    audit(
+    audit_by(
         session,
         f"roadmap.{action}",
-        actor=f"consultant {user.email}",
-        actor_user_id=user.id,
+        user,
+        role="consultant",
         engagement_id=item.engagement_id,
         entity=f"roadmap_item:{item.key}",
         before=before,
@@ -207,11 +207,11 @@ def add_custom(
     )
     session.add(item)
     session.flush()
-    audit(
+    audit_by(
         session,
         "roadmap.add",
-        actor=f"consultant {user.email}",
-        actor_user_id=user.id,
+        user,
+        role="consultant",
         engagement_id=engagement.id,
         entity=f"roadmap_item:{item.key}",
         before={},

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from assistant.models import Engagement, Participant, RoadmapItem, Segment, Theme, ThemeMember, User, utcnow
+from assistant.evidence import counted_members, counted_segments
+from assistant.models import Engagement, RoadmapItem, Segment, Theme, ThemeMember, User, utcnow
 from assistant.review import decided_levels
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.sequence import Fixed, Plan, PlanInput, ThemeInfo, plan
 from assistant.roadmap.targets import target_rows
 from assistant.rubric import Rubric
-from assistant.security import audit
+from assistant.security import audit_by
 
 
 @dataclass
@@ -40,17 +41,9 @@ def theme_inputs(session: Session, engagement_id: int) -> tuple[dict[str, list[T
     """({component: its themes with distinct people}, {component: distinct people with evidence}),
     counting only active segments of people who have not withdrawn; "other voices" is not a theme."""
     rows = session.exec(
-        select(Theme, Segment.participant_id)
-        .join(ThemeMember, ThemeMember.theme_id == Theme.id)
-        .join(Segment, Segment.id == ThemeMember.segment_id)
-        .join(Participant, Participant.id == Segment.participant_id)
-        .where(
-            Theme.engagement_id == engagement_id,
-            col(Theme.archived).is_(False),
-            col(Theme.is_other).is_(False),
-            col(Segment.active).is_(True),
-            col(Participant.withdrawn_at).is_(None),
-        )
+        counted_members(Theme, Segment.participant_id)
+        .join(Theme, Theme.id == ThemeMember.theme_id)
+        .where(Theme.engagement_id == engagement_id, col(Theme.archived).is_(False), col(Theme.is_other).is_(False))
     ).all()
     people: dict[int, set[int]] = defaultdict(set)
     theme_rows: dict[int, Theme] = {}
@@ -63,14 +56,7 @@ def theme_inputs(session: Session, engagement_id: int) -> tuple[dict[str, list[T
             ThemeInfo(tid, theme.label, tuple(theme.keywords), len(people[tid]), tuple(theme.quote_ids))
         )
     comp_people = session.exec(
-        select(Segment.component, Segment.participant_id)
-        .join(Participant, Participant.id == Segment.participant_id)
-        .where(
-            Segment.engagement_id == engagement_id,
-            col(Segment.active).is_(True),
-            col(Participant.withdrawn_at).is_(None),
-        )
-        .distinct()
+        counted_segments(Segment.component, Segment.participant_id, engagement_id=engagement_id).distinct()
     ).all()
     counts: dict[str, int] = defaultdict(int)
     for component, _pid in comp_people:
@@ -177,11 +163,11 @@ def generate(
         },
     }
     session.add(engagement)
-    audit(
+    audit_by(
         session,
         "roadmap.generate",
-        actor=f"consultant {user.email}",
-        actor_user_id=user.id,
+        user,
+        role="consultant",
         engagement_id=engagement.id,
         entity=f"engagement:{engagement.id}",
         after={

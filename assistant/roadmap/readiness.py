@@ -19,10 +19,11 @@ from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
-from assistant.models import Engagement, Participant, ReadinessSignal, Segment, User, utcnow
+from assistant.evidence import counted_segments
+from assistant.models import Engagement, ReadinessSignal, Segment, User, utcnow
 from assistant.review import ReviewError, decided_levels
 from assistant.rubric import ReadinessKind, Rubric
-from assistant.security import audit
+from assistant.security import audit_by
 
 VALUES = ("low", "medium", "high")
 LOW, HIGH = 0.4, 0.65
@@ -114,14 +115,9 @@ def derive_values(
 
 def _segments(session: Session, engagement_id: int) -> list[tuple[int, int, str]]:
     rows = session.exec(
-        select(Segment.id, Segment.participant_id, Segment.text)
-        .join(Participant, Participant.id == Segment.participant_id)
-        .where(
-            Segment.engagement_id == engagement_id,
-            col(Segment.active).is_(True),
-            col(Participant.withdrawn_at).is_(None),
+        counted_segments(Segment.id, Segment.participant_id, Segment.text, engagement_id=engagement_id).order_by(
+            col(Segment.id)
         )
-        .order_by(col(Segment.id))
     ).all()
     return [(sid, pid, text) for sid, pid, text in rows]
 
@@ -211,11 +207,11 @@ def confirm(
     row.value, row.note, row.derived_when_confirmed = value, note, row.derived
     row.confirmed_by, row.confirmed_at = user.id, utcnow()
     session.add(row)
-    audit(
+    audit_by(
         session,
         "readiness.confirm" if value == row.derived else "readiness.adjust",
-        actor=f"consultant {user.email}",
-        actor_user_id=user.id,
+        user,
+        role="consultant",
         engagement_id=engagement.id,
         entity=f"readiness:{kind}",
         before=before,

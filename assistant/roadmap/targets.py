@@ -17,7 +17,7 @@ from sqlmodel import Session
 from assistant.models import Engagement, User
 from assistant.review import ReviewError, decided_levels, set_targets
 from assistant.rubric import Rubric
-from assistant.security import audit
+from assistant.security import audit_by
 
 DEFAULT_HORIZON = 36
 HORIZONS = (12, 18, 24, 36, 48, 60)
@@ -131,11 +131,11 @@ def save_plan(
     if before != horizon or "roadmap_horizon_months" not in engagement.settings:
         engagement.settings = {**engagement.settings, "roadmap_horizon_months": horizon}
         session.add(engagement)
-        audit(
+        audit_by(
             session,
             "roadmap.horizon",
-            actor=f"consultant {user.email}",
-            actor_user_id=user.id,
+            user,
+            role="consultant",
             engagement_id=engagement.id,
             entity=f"engagement:{engagement.id}",
             before={"horizon_months": before},

@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
+from assistant.evidence import live_themes
 from assistant.models import Segment, Theme, ThemeMember
 from assistant.privacy import NameScrubber
 from assistant.synthesis import phrases as P
@@ -35,13 +36,7 @@ def offline_summary(texts: list[str], keywords: list[str], people: int, central_
 
 
 def _theme_rows(session: Session, engagement_id: int, component: str) -> list[Theme]:
-    return list(
-        session.exec(
-            select(Theme)
-            .where(Theme.engagement_id == engagement_id, Theme.component == component, col(Theme.archived).is_(False))
-            .order_by(Theme.id)
-        ).all()
-    )
+    return list(session.exec(live_themes(engagement_id, component).order_by(Theme.id)).all())
 
 
 def _members(session: Session, theme_id: int) -> list[ThemeMember]:

@@ -16,6 +16,7 @@ from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from assistant.evidence import live_themes
 from assistant.llm import LLMClient, LLMFailed
 from assistant.models import Segment, Theme, ThemeMember
 
@@ -82,13 +83,7 @@ def label_themes(engine: Engine, labeller: Labeller, engagement_id: int, run_id:
     counts = {"llm": 0, "offline": 0}
     with Session(engine, expire_on_commit=False) as s:
         themes = s.exec(
-            select(Theme).where(
-                Theme.engagement_id == engagement_id,
-                Theme.run_id == run_id,
-                col(Theme.archived).is_(False),
-                col(Theme.curated).is_(False),
-                col(Theme.is_other).is_(False),
-            )
+            live_themes(engagement_id, other=False).where(Theme.run_id == run_id, col(Theme.curated).is_(False))
         ).all()
         work: list[tuple[Theme, list[dict[str, Any]], int]] = []
         for theme in themes:

@@ -13,18 +13,19 @@ import time
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from assistant.config import Settings
 from assistant.embeddings import Embedder, embed_cached
 from assistant.engagements import people_names
+from assistant.evidence import live_themes
 from assistant.jobs import Progress, track_run
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember
 from assistant.privacy import NameScrubber
 from assistant.synthesis import themes as T
 from assistant.synthesis.component import synthesize_component
-from assistant.synthesis.evidence import active_segments, refresh_segments, retag
 from assistant.synthesis.label import Labeller, label_themes
+from assistant.synthesis.refresh import active_segments, refresh_segments, retag
 
 
 def synthesize(
@@ -77,15 +78,7 @@ def synthesize(
             by_comp: dict[str, list[Segment]] = {}
             for seg in segments:
                 by_comp.setdefault(seg.component, []).append(seg)
-            components = sorted(
-                set(by_comp)
-                | {
-                    t.component
-                    for t in session.exec(
-                        select(Theme).where(Theme.engagement_id == engagement_id, col(Theme.archived).is_(False))
-                    ).all()
-                }
-            )
+            components = sorted(set(by_comp) | {t.component for t in session.exec(live_themes(engagement_id)).all()})
             # a segment re-tagged to another component leaves its old component's themes first
             for member, seg, theme in session.exec(
                 select(ThemeMember, Segment, Theme)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from assistant.equity.config import equity_settings
 from assistant.equity.findings import SEVERITIES, findings_for, linkable_groups
 from assistant.equity.left_out import left_out
 from assistant.equity.participation import Table, participation
 from assistant.equity.voice import rating_voice, theme_voice
+from assistant.evidence import live_themes
 from assistant.models import Engagement, Theme
 from assistant.rubric import Rubric
 
@@ -90,11 +91,7 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, *
     engagement's findings and the choices of the finding form (components, live themes, named groups)."""
     cfg = equity_settings(engagement)
     tables = participation(session, engagement)
-    themes = session.exec(
-        select(Theme)
-        .where(Theme.engagement_id == engagement.id, col(Theme.archived).is_(False), col(Theme.is_other).is_(False))
-        .order_by(Theme.component, Theme.label)
-    ).all()
+    themes = session.exec(live_themes(engagement.id, other=False).order_by(Theme.component, Theme.label)).all()
     return _base(
         engagement,
         tables=tables,

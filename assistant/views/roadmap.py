@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from assistant.evidence import counted_segments
 from assistant.jobs import UNFINISHED, latest_run
 from assistant.models import Engagement, Participant, ReadinessSignal, RoadmapItem, Run, Segment
 from assistant.report import charts
@@ -60,13 +61,8 @@ def _quotes(session: Session, engagement: Engagement, ids: list[int], names: lis
     if not ids:
         return {}
     rows = session.exec(
-        select(Segment, Participant.quote_consent)
-        .join(Participant, Participant.id == Segment.participant_id)
-        .where(
-            col(Segment.id).in_(sorted(set(ids))),
-            Segment.engagement_id == engagement.id,
-            col(Segment.active).is_(True),
-            col(Participant.withdrawn_at).is_(None),
+        counted_segments(Segment, Participant.quote_consent, engagement_id=engagement.id).where(
+            col(Segment.id).in_(sorted(set(ids)))
         )
     ).all()
     return {seg.id: QuoteView(f"E-{seg.id}", deidentify(seg.text, names), bool(ok)) for seg, ok in rows}

@@ -19,6 +19,7 @@ from assistant.charts import stacked_bars
 from assistant.engagements import people_names
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
+from assistant.evidence import counted_members, live_themes
 from assistant.models import Engagement, Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
 from assistant.privacy import NameScrubber
 from assistant.rubric import Component, Rubric
@@ -85,15 +86,9 @@ def _views(session: Session, engagement_id: int, theme_ids: list[int]) -> dict[i
     if not theme_ids:
         return {}
     rows = session.exec(
-        select(ThemeMember, Segment, Participant, Turn.interview_id)
-        .join(Segment, Segment.id == ThemeMember.segment_id)
-        .join(Participant, Participant.id == Segment.participant_id)
+        counted_members(ThemeMember, Segment, Participant, Turn.interview_id)
         .join(Turn, Turn.id == Segment.turn_id, isouter=True)
-        .where(
-            col(ThemeMember.theme_id).in_(theme_ids),
-            col(Segment.active).is_(True),
-            col(Participant.withdrawn_at).is_(None),
-        )
+        .where(col(ThemeMember.theme_id).in_(theme_ids))
         .order_by(col(ThemeMember.score).desc(), Segment.id)
     ).all()
     imports = {
@@ -218,14 +213,7 @@ def component_themes(
     """The component's live top themes, largest (by people) first, "other voices" last; each with its
     sub-themes (those that still hold a member). A theme that no member holds any more (withdrawal
     or moves emptied it) is not shown."""
-    themes = session.exec(
-        select(Theme).where(
-            Theme.engagement_id == engagement_id,
-            Theme.component == component,
-            col(Theme.archived).is_(False),
-            col(Theme.parent_id).is_(None),
-        )
-    ).all()
+    themes = session.exec(live_themes(engagement_id, component).where(col(Theme.parent_id).is_(None))).all()
     members = _views(session, engagement_id, [t.id for t in themes])
     k = _min_cell(session, engagement_id)
     subs = _subthemes(session, list(themes))
@@ -358,14 +346,8 @@ def theme_context(
     """One theme's page: every member, the live themes of its component it can merge with or move a
     segment to (by label), and ``new_theme`` (the other half of a split) when ``new_theme_id`` names one."""
     siblings = session.exec(
-        select(Theme)
-        .where(
-            Theme.engagement_id == engagement.id,
-            Theme.component == theme.component,
-            col(Theme.archived).is_(False),
-            Theme.id != theme.id,
-            col(Theme.parent_id).is_(None),
-        )
+        live_themes(engagement.id, theme.component)
+        .where(Theme.id != theme.id, col(Theme.parent_id).is_(None))
         .order_by(Theme.label)
     ).all()
     new_theme = theme_in_engagement(session, engagement.id, new_theme_id) if new_theme_id else None

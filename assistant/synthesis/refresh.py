@@ -1,4 +1,4 @@
-"""Evidence for synthesis: which staff answers count, their stable segments, and the re-tagging of a
+"""Segments for synthesis: the stable segments of the staff answers that count as evidence, and the re-tagging of a
 segment that clearly belongs to another component.
 
 Rules:
@@ -15,34 +15,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from assistant.embeddings import Embedder, text_hash
-from assistant.models import Interview, Participant, Segment, ThemeMember, Turn
+from assistant.evidence import submitted_answers
+from assistant.models import Participant, Segment, ThemeMember, Turn
 from assistant.sentences import is_non_answer
 from assistant.synthesis.segment import segment
 
 RETAG_MARGIN = 0.15  # how much closer to another component's description a segment must be to move
 RETAG_MIN = 0.45  # and how close in absolute terms ("clearly belongs")
-
-
-def submitted_answers(engagement_id: int, *columns: Any) -> Select:
-    """A query for ``columns`` over the staff answer turns of submitted interviews by people of the
-    engagement who have not withdrawn: the answers that can be evidence (synthesis narrows it to the
-    latest answer per question; the staleness banner counts what arrived since a run)."""
-    return (
-        select(*columns)
-        .join(Interview, Interview.id == Turn.interview_id)
-        .join(Participant, Participant.id == Interview.participant_id)
-        .where(
-            Participant.engagement_id == engagement_id,
-            col(Participant.withdrawn_at).is_(None),
-            Interview.state == "submitted",
-            Turn.role == "staff",
-            Turn.kind == "answer",
-        )
-    )
 
 
 def active_segments(session: Session, engagement_id: int) -> list[Segment]:
