@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
@@ -94,174 +95,119 @@ def progress_partial(request: Request, engagement: ConsultantEngagement, session
     return render(request, "consultant/_progress.html", detail_context(session, engagement))
 
 
+@dataclass
+class SetupForm:
+    """What every form on the engagement page needs, and the three ways each ends: saved and back to
+    a section of the page, the page shown with news (a link shown once), or refused with every
+    problem and nothing saved."""
+
+    request: Request
+    engagement: ConsultantEngagement
+    session: SessionDep
+    user: Consultant
+
+    def saved(self, anchor: str) -> Response:
+        """Commit and go back to the page at ``anchor`` (303, so a reload posts nothing)."""
+        self.session.commit()
+        return RedirectResponse(f"/engagements/{self.engagement.id}#{anchor}", status_code=303)
+
+    def shown(self, message: str, **news: object) -> Response:
+        """Commit and show the page with ``message`` and what must be seen now (new invites, a new link)."""
+        self.session.commit()
+        context = detail_context(self.session, self.engagement, message=message, **news)
+        return render(self.request, "consultant/detail.html", context)
+
+    def refused(self, problems: list[str], status_code: int = 422, **typed: str) -> Response:
+        """Roll back and show the page with the problems and what was typed."""
+        self.session.rollback()
+        context = detail_context(self.session, self.engagement, problems=problems, **typed)
+        return render(self.request, "consultant/detail.html", context, status_code=status_code)
+
+
+SetupFormDep = Annotated[SetupForm, Depends()]
+
+
 @router.post("/engagements/{engagement_id}/roster", dependencies=[CSRFDep])
-async def save_roster(
-    request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant
-) -> Response:
-    form = await request.form()
+async def save_roster(f: SetupFormDep) -> Response:
+    form = await f.request.form()
     try:
-        set_roster(session, engagement, _roster_from_form(form, engagement), user)
+        set_roster(f.session, f.engagement, _roster_from_form(form, f.engagement), f.user)
     except EngagementError as exc:
-        session.rollback()
-        return render(
-            request,
-            "consultant/detail.html",
-            detail_context(session, engagement, problems=exc.problems),
-            status_code=422,
-        )
-    session.commit()
-    return RedirectResponse(f"/engagements/{engagement.id}#roster", status_code=303)
+        return f.refused(exc.problems)
+    return f.saved("roster")
 
 
 @router.post("/engagements/{engagement_id}/invites", dependencies=[CSRFDep])
 def invite_one(
-    request: Request,
-    engagement: ConsultantEngagement,
-    session: SessionDep,
-    user: Consultant,
+    f: SetupFormDep,
     department: Annotated[str, Form()] = "",
     role_level: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
 ) -> Response:
     try:
-        invite = create_invite(session, engagement, department, role_level, email or None, user=user, name=name)
+        invite = create_invite(f.session, f.engagement, department, role_level, email or None, user=f.user, name=name)
     except EngagementError as exc:
-        return render(
-            request,
-            "consultant/detail.html",
-            detail_context(session, engagement, problems=exc.problems),
-            status_code=422,
-        )
-    session.commit()
-    return render(
-        request,
-        "consultant/detail.html",
-        detail_context(
-            session,
-            engagement,
-            new_invites=[invite],
-            message="Invite created. Copy the link now: it is shown only once.",
-        ),
-    )
+        return f.refused(exc.problems)
+    return f.shown("Invite created. Copy the link now: it is shown only once.", new_invites=[invite])
 
 
 @router.post("/engagements/{engagement_id}/invites/import", dependencies=[CSRFDep])
-async def invite_bulk(
-    request: Request,
-    engagement: ConsultantEngagement,
-    session: SessionDep,
-    user: Consultant,
-    file: Annotated[UploadFile, File()],
-) -> Response:
+async def invite_bulk(f: SetupFormDep, file: Annotated[UploadFile, File()]) -> Response:
     try:
         # the file as Starlette spooled it (capped by the body-limit middleware), read in chunks
-        invites = import_invites_csv(session, engagement, file.file, user=user)
+        invites = import_invites_csv(f.session, f.engagement, file.file, user=f.user)
     except EngagementError as exc:
-        session.rollback()
-        return render(
-            request,
-            "consultant/detail.html",
-            detail_context(session, engagement, problems=[str(exc)] + exc.problems),
-            status_code=422,
-        )
-    session.commit()
-    return render(
-        request,
-        "consultant/detail.html",
-        detail_context(
-            session,
-            engagement,
-            new_invites=invites,
-            message=f"{len(invites)} invites created. Download or copy the links now: they are shown only once.",
-        ),
-    )
+        return f.refused([str(exc)] + exc.problems)
+    message = f"{len(invites)} invites created. Download or copy the links now: they are shown only once."
+    return f.shown(message, new_invites=invites)
 
 
 @router.post("/engagements/{engagement_id}/open-link", dependencies=[CSRFDep])
-def open_link(
-    request: Request,
-    engagement: ConsultantEngagement,
-    session: SessionDep,
-    user: Consultant,
-    enabled: Annotated[str, Form()] = "on",
-) -> Response:
+def open_link(f: SetupFormDep, enabled: Annotated[str, Form()] = "on") -> Response:
     """Turn the open link on or off, or replace it ("renew"); a new link is shown on this one page only."""
-    token = enable_open_link(session, engagement, enabled in ("on", "renew"), user, renew=enabled == "renew")
-    session.commit()
+    token = enable_open_link(f.session, f.engagement, enabled in ("on", "renew"), f.user, renew=enabled == "renew")
     if token is None:
-        return RedirectResponse(f"/engagements/{engagement.id}#open-link", status_code=303)
-    return render(
-        request,
-        "consultant/detail.html",
-        detail_context(
-            session,
-            engagement,
-            new_open_link=token,
-            message="Open link ready. Copy it now: like invite links, it is shown only once.",
-        ),
-    )
+        return f.saved("open-link")
+    return f.shown("Open link ready. Copy it now: like invite links, it is shown only once.", new_open_link=token)
 
 
 @router.post("/engagements/{engagement_id}/participants/check", dependencies=[CSRFDep])
-def check_duplicates(request: Request, engagement: ConsultantEngagement, session: SessionDep) -> Response:
+def check_duplicates(f: SetupFormDep) -> Response:
     """Look for near-duplicate open-link answers now (a rating run also does, before it rates)."""
-    flagged = duplicates.flag_near_duplicates(session, engagement.id)
-    session.commit()
-    message = (
+    flagged = duplicates.flag_near_duplicates(f.session, f.engagement.id)
+    return f.shown(
         f"{len(flagged)} open-link participant(s) newly flagged: check them below."
         if flagged
         else "No new near-duplicate open-link answers."
     )
-    return render(request, "consultant/detail.html", detail_context(session, engagement, message=message))
 
 
 @router.post("/engagements/{engagement_id}/participants/{participant_id}/accept", dependencies=[CSRFDep])
-def accept_flagged(
-    request: Request, engagement: ConsultantEngagement, participant_id: PathId, session: SessionDep, user: Consultant
-) -> Response:
+def accept_flagged(f: SetupFormDep, participant_id: PathId) -> Response:
     """Accept a flagged open-link participant's answers: they count in the next rating run."""
     try:
-        duplicates.accept(session, engagement, participant_id, user)
+        duplicates.accept(f.session, f.engagement, participant_id, f.user)
     except duplicates.FlagError as exc:
-        return render(
-            request, "consultant/detail.html", detail_context(session, engagement, problems=[str(exc)]), status_code=404
-        )
-    session.commit()
-    return RedirectResponse(f"/engagements/{engagement.id}#flagged", status_code=303)
+        return f.refused([str(exc)], status_code=404)
+    return f.saved("flagged")
 
 
 @router.post("/engagements/{engagement_id}/llm", dependencies=[CSRFDep])
-def llm_switch(
-    engagement: ConsultantEngagement, session: SessionDep, user: Consultant, enabled: Annotated[str, Form()] = "on"
-) -> Response:
+def llm_switch(f: SetupFormDep, enabled: Annotated[str, Form()] = "on") -> Response:
     """Switch the LLM on or off for this engagement's probes, theme labels and ratings (audited)."""
-    set_llm_enabled(session, engagement, enabled == "on", user)
-    session.commit()
-    return RedirectResponse(f"/engagements/{engagement.id}#engine", status_code=303)
+    set_llm_enabled(f.session, f.engagement, enabled == "on", f.user)
+    return f.saved("engine")
 
 
 @router.post("/engagements/{engagement_id}/roster-names", dependencies=[CSRFDep])
-def save_roster_names(
-    request: Request,
-    engagement: ConsultantEngagement,
-    session: SessionDep,
-    user: Consultant,
-    names: Annotated[str, Form()] = "",
-) -> Response:
+def save_roster_names(f: SetupFormDep, names: Annotated[str, Form()] = "") -> Response:
     """Replace the staff names used for redaction (one per line); a refused list keeps what was typed."""
     try:
-        set_roster_names(session, engagement, parse_names(names), user)
+        set_roster_names(f.session, f.engagement, parse_names(names), f.user)
     except EngagementError as exc:
-        session.rollback()
-        return render(
-            request,
-            "consultant/detail.html",
-            detail_context(session, engagement, problems=exc.problems, roster_names=names),
-            status_code=422,
-        )
-    session.commit()
-    return RedirectResponse(f"/engagements/{engagement.id}#names", status_code=303)
+        return f.refused(exc.problems, roster_names=names)
+    return f.saved("names")
 
 
 @router.get("/engagements/{engagement_id}/transcripts/{interview_id}")

@@ -8,9 +8,10 @@ call to ``assistant.views.equity`` or ``assistant.equity``, rendering.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from assistant.equity.audit import audit_csv, build_audit
@@ -48,13 +49,35 @@ def left_out(request: Request, engagement: ReviewerEngagement, session: SessionD
     return render(request, "equity/left_out.html", left_out_context(session, engagement, rubric))
 
 
+@dataclass
+class FindingForm:
+    """What the reviewer's finding forms need, and the two ways each ends: saved and back to the
+    findings, or refused with the problems and what was typed, nothing saved."""
+
+    request: Request
+    engagement: ReviewerEngagement
+    session: SessionDep
+    rubric: RubricDep
+    user: CurrentUser
+
+    def saved(self, done: str) -> Response:
+        """Commit and go back to the overview's findings with ``_DONE[done]`` (303)."""
+        self.session.commit()
+        return RedirectResponse(f"/engagements/{self.engagement.id}/equity?done={done}#findings", status_code=303)
+
+    def refused(self, problems: list[str], status_code: int = 422, **typed: dict[str, str]) -> Response:
+        """Roll back and show the overview with the problems."""
+        self.session.rollback()
+        context = overview_context(self.session, self.engagement, self.rubric, problems=problems, **typed)
+        return render(self.request, "equity/overview.html", context, status_code=status_code)
+
+
+FindingFormDep = Annotated[FindingForm, Depends()]
+
+
 @router.post("/engagements/{engagement_id}/equity/findings", dependencies=[CSRFDep])
 def add_finding(
-    request: Request,
-    engagement: ReviewerEngagement,
-    session: SessionDep,
-    rubric: RubricDep,
-    user: CurrentUser,
+    f: FindingFormDep,
     text: Annotated[str, Form()] = "",
     severity: Annotated[str, Form()] = "medium",
     component: Annotated[str, Form()] = "",
@@ -66,41 +89,20 @@ def add_finding(
     try:
         if theme_id.strip() and theme is None:
             raise FindingError(["Choose a current theme of this engagement, or none."])
-        record_finding(session, engagement, user, rubric, text, severity, component, theme, group)
+        record_finding(f.session, f.engagement, f.user, f.rubric, text, severity, component, theme, group)
     except FindingError as exc:
-        session.rollback()
         form = {"text": text, "severity": severity, "component": component, "theme_id": theme_id, "group": group}
-        return render(
-            request,
-            "equity/overview.html",
-            overview_context(session, engagement, rubric, problems=exc.problems, form=form),
-            status_code=422,
-        )
-    session.commit()
-    return RedirectResponse(f"/engagements/{engagement.id}/equity?done=finding#findings", status_code=303)
+        return f.refused(exc.problems, form=form)
+    return f.saved("finding")
 
 
 @router.post("/engagements/{engagement_id}/equity/findings/{finding_id}/withdraw", dependencies=[CSRFDep])
-def withdraw(
-    request: Request,
-    engagement: ReviewerEngagement,
-    finding_id: PathId,
-    session: SessionDep,
-    rubric: RubricDep,
-    user: CurrentUser,
-) -> Response:
+def withdraw(f: FindingFormDep, finding_id: PathId) -> Response:
     try:
-        withdraw_finding(session, engagement, user, finding_id)
+        withdraw_finding(f.session, f.engagement, f.user, finding_id)
     except FindingError as exc:
-        session.rollback()
-        return render(
-            request,
-            "equity/overview.html",
-            overview_context(session, engagement, rubric, problems=exc.problems),
-            status_code=404,
-        )
-    session.commit()
-    return RedirectResponse(f"/engagements/{engagement.id}/equity?done=withdrawn#findings", status_code=303)
+        return f.refused(exc.problems, status_code=404)
+    return f.saved("withdrawn")
 
 
 @router.get("/engagements/{engagement_id}/equity/audit.json")

@@ -9,21 +9,20 @@ nothing is half-saved.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
-from sqlmodel import Session
 
 from assistant.equity.findings import finding_counts
-from assistant.models import Engagement, RoadmapItem
+from assistant.models import RoadmapItem
 from assistant.report.export import FORMATS, MEDIA_TYPES, run_export
 from assistant.review import ReviewError
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate
 from assistant.roadmap.targets import horizon_of, phases_for, save_plan
 from assistant.routes.deps import ConsultantEngagement, PathId
-from assistant.rubric import Rubric
 from assistant.views.roadmap import export_context, latest_export, report_page, roadmap_page
 from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, run_panel
 
@@ -45,39 +44,38 @@ def _back(engagement_id: int, done: str, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/engagements/{engagement_id}/roadmap?done={done}{anchor}", status_code=303)
 
 
-def _refused(
-    request: Request,
-    session: Session,
-    engagement: Engagement,
-    rubric: Rubric,
-    exc: Exception,
-    form: dict | None = None,
-) -> Response:
-    session.rollback()
-    return render(
-        request,
-        "roadmap/page.html",
-        roadmap_page(session, engagement, rubric, problems=[str(exc)], form=form or {}),
-        status_code=422,
-    )
+@dataclass
+class RoadmapForm:
+    """What every roadmap form needs (the engagement, the database session, the rubric, the consultant),
+    and the one way each ends: saved and back to the page, or refused with the reason, nothing saved."""
+
+    request: Request
+    engagement: ConsultantEngagement
+    session: SessionDep
+    rubric: RubricDep
+    user: Consultant
+
+    def saved(self, done: str, anchor: str = "") -> Response:
+        """Commit and go back to the roadmap page with ``MESSAGES[done]`` (303, so a reload posts nothing)."""
+        self.session.commit()
+        return _back(self.engagement.id, done, anchor)
+
+    def refused(self, exc: Exception, form: dict | None = None) -> Response:
+        """Roll back and show the page again with the reason and what was typed (422)."""
+        self.session.rollback()
+        page = roadmap_page(self.session, self.engagement, self.rubric, problems=[str(exc)], form=form or {})
+        return render(self.request, "roadmap/page.html", page, status_code=422)
+
+    def edit(self, item_id: int, change: Callable[[RoadmapItem], object], done: str) -> Response:
+        """Apply ``change`` to the engagement's item ``item_id``: saved, or refused (``ReviewError``)."""
+        try:
+            change(edits.get_item(self.session, self.engagement, item_id))
+        except ReviewError as exc:
+            return self.refused(exc)
+        return self.saved(done, f"#item-{item_id}")
 
 
-def _edit(
-    request: Request,
-    session: Session,
-    engagement: Engagement,
-    rubric: Rubric,
-    item_id: int,
-    change: Callable[[RoadmapItem], object],
-    done: str,
-) -> Response:
-    try:
-        item = edits.get_item(session, engagement, item_id)
-        change(item)
-    except ReviewError as exc:
-        return _refused(request, session, engagement, rubric, exc)
-    session.commit()
-    return _back(engagement.id, done, f"#item-{item_id}")
+RoadmapFormDep = Annotated[RoadmapForm, Depends()]
 
 
 @router.get("/engagements/{engagement_id}/roadmap")
@@ -93,145 +91,92 @@ def page(
 
 
 @router.post("/engagements/{engagement_id}/roadmap/targets", dependencies=[CSRFDep])
-async def save_targets(
-    request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep, user: Consultant
-) -> Response:
-    form = await request.form()
+async def save_targets(f: RoadmapFormDep) -> Response:
+    form = await f.request.form()
     targets: dict[str, int | None] = {}
     try:
-        for comp in rubric.components:
+        for comp in f.rubric.components:
             raw = str(form.get(f"target-{comp.id}", "") or "").strip()
             if raw and not raw.isdigit():
                 raise ReviewError(f"the target for {comp.name} must be a level from 1 to 5")
             if raw:
                 targets[comp.id] = int(raw)
         raw_horizon = str(form.get("horizon", "") or "").strip()
-        horizon = int(raw_horizon) if raw_horizon.isdigit() else horizon_of(engagement)
-        save_plan(session, engagement, targets, horizon, user, rubric)
+        horizon = int(raw_horizon) if raw_horizon.isdigit() else horizon_of(f.engagement)
+        save_plan(f.session, f.engagement, targets, horizon, f.user, f.rubric)
     except ReviewError as exc:
-        return _refused(request, session, engagement, rubric, exc)
-    session.commit()
-    return _back(engagement.id, "targets", "#targets")
+        return f.refused(exc)
+    return f.saved("targets", "#targets")
 
 
 @router.post("/engagements/{engagement_id}/roadmap/readiness/{kind}", dependencies=[CSRFDep])
 def confirm_readiness(
-    request: Request,
-    engagement: ConsultantEngagement,
-    kind: str,
-    session: SessionDep,
-    rubric: RubricDep,
-    user: Consultant,
-    value: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
+    f: RoadmapFormDep, kind: str, value: Annotated[str, Form()] = "", note: Annotated[str, Form()] = ""
 ) -> Response:
     try:
-        readiness.confirm(session, engagement, kind, value, note, user, rubric)
+        readiness.confirm(f.session, f.engagement, kind, value, note, f.user, f.rubric)
     except ReviewError as exc:
-        return _refused(request, session, engagement, rubric, exc, {f"note-{kind}": note, f"value-{kind}": value})
-    session.commit()
-    return _back(engagement.id, "readiness", f"#readiness-{kind}")
+        return f.refused(exc, {f"note-{kind}": note, f"value-{kind}": value})
+    return f.saved("readiness", f"#readiness-{kind}")
 
 
 @router.post("/engagements/{engagement_id}/roadmap/generate", dependencies=[CSRFDep])
-def generate_roadmap(
-    request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep, user: Consultant
-) -> Response:
-    generate(session, engagement, rubric, user, equity=finding_counts(session, engagement.id))
-    session.commit()
-    return _back(engagement.id, "generated", "#roadmap")
+def generate_roadmap(f: RoadmapFormDep) -> Response:
+    generate(f.session, f.engagement, f.rubric, f.user, equity=finding_counts(f.session, f.engagement.id))
+    return f.saved("generated", "#roadmap")
+
+
+def _phase(raw: str) -> int:
+    """The phase number chosen in a form; ``RoadmapEditError`` when it is not one."""
+    if not raw.strip().isdigit():
+        raise edits.RoadmapEditError("choose one of the roadmap's phases")
+    return int(raw)
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/move", dependencies=[CSRFDep])
-def move_item(
-    request: Request,
-    engagement: ConsultantEngagement,
-    item_id: PathId,
-    session: SessionDep,
-    rubric: RubricDep,
-    user: Consultant,
-    phase: Annotated[str, Form()] = "",
-) -> Response:
-    phases = phases_for(horizon_of(engagement))
-
-    def change(item: RoadmapItem) -> None:
-        if not phase.strip().isdigit():
-            raise edits.RoadmapEditError("choose one of the roadmap's phases")
-        edits.move(session, engagement, item, int(phase), user, phases)
-
-    return _edit(request, session, engagement, rubric, item_id, change, "moved")
+def move_item(f: RoadmapFormDep, item_id: PathId, phase: Annotated[str, Form()] = "") -> Response:
+    phases = phases_for(horizon_of(f.engagement))
+    return f.edit(
+        item_id, lambda item: edits.move(f.session, f.engagement, item, _phase(phase), f.user, phases), "moved"
+    )
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/owner", dependencies=[CSRFDep])
-def set_owner(
-    request: Request,
-    engagement: ConsultantEngagement,
-    item_id: PathId,
-    session: SessionDep,
-    rubric: RubricDep,
-    user: Consultant,
-    owner: Annotated[str, Form()] = "",
-) -> Response:
-    return _edit(
-        request, session, engagement, rubric, item_id, lambda item: edits.set_owner(session, item, owner, user), "owner"
-    )
+def set_owner(f: RoadmapFormDep, item_id: PathId, owner: Annotated[str, Form()] = "") -> Response:
+    return f.edit(item_id, lambda item: edits.set_owner(f.session, item, owner, f.user), "owner")
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/remove", dependencies=[CSRFDep])
-def remove_item(
-    request: Request,
-    engagement: ConsultantEngagement,
-    item_id: PathId,
-    session: SessionDep,
-    rubric: RubricDep,
-    user: Consultant,
-    reason: Annotated[str, Form()] = "",
-) -> Response:
-    return _edit(
-        request, session, engagement, rubric, item_id, lambda item: edits.remove(session, item, reason, user), "removed"
-    )
+def remove_item(f: RoadmapFormDep, item_id: PathId, reason: Annotated[str, Form()] = "") -> Response:
+    return f.edit(item_id, lambda item: edits.remove(f.session, item, reason, f.user), "removed")
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/restore", dependencies=[CSRFDep])
-def restore_item(
-    request: Request,
-    engagement: ConsultantEngagement,
-    item_id: PathId,
-    session: SessionDep,
-    rubric: RubricDep,
-    user: Consultant,
-) -> Response:
-    return _edit(
-        request, session, engagement, rubric, item_id, lambda item: edits.restore(session, item, user), "restored"
-    )
+def restore_item(f: RoadmapFormDep, item_id: PathId) -> Response:
+    return f.edit(item_id, lambda item: edits.restore(f.session, item, f.user), "restored")
 
 
 @router.post("/engagements/{engagement_id}/roadmap/custom", dependencies=[CSRFDep])
-async def add_custom(
-    request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep, user: Consultant
-) -> Response:
-    form = await request.form()
+async def add_custom(f: RoadmapFormDep) -> Response:
+    form = await f.request.form()
     fields = {k: str(form.get(k, "") or "") for k in ("title", "description", "component", "phase", "owner")}
     try:
-        if not fields["phase"].strip().isdigit():
-            raise edits.RoadmapEditError("choose one of the roadmap's phases")
         edits.add_custom(
-            session,
-            engagement,
-            user,
-            rubric,
-            phases_for(horizon_of(engagement)),
+            f.session,
+            f.engagement,
+            f.user,
+            f.rubric,
+            phases_for(horizon_of(f.engagement)),
             title=fields["title"],
             description=fields["description"],
             component=fields["component"],
-            phase=int(fields["phase"]),
+            phase=_phase(fields["phase"]),
             owner=fields["owner"],
             depends_on=[str(v) for v in form.getlist("depends_on")],
         )
     except ReviewError as exc:
-        return _refused(request, session, engagement, rubric, exc, {f"custom-{k}": v for k, v in fields.items()})
-    session.commit()
-    return _back(engagement.id, "added", "#custom")
+        return f.refused(exc, {f"custom-{k}": v for k, v in fields.items()})
+    return f.saved("added", "#custom")
 
 
 # --- the report ----------------------------------------------------------------------------

@@ -7,14 +7,14 @@ Thin: parsing, one call to ``assistant.teams`` or ``assistant.equity.config``, r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from assistant.equity.config import SettingsError, parse_settings
+from assistant.equity.config import SettingsError, parse_settings, save_settings
 from assistant.routes.deps import ConsultantEngagement, LeadEngagement, PathId
-from assistant.security import audit
 from assistant.teams import TeamError, add_member, remove_member
 from assistant.views.team import team_context
 from assistant.web import CSRFDep, CurrentUser, SessionDep, render
@@ -31,51 +31,54 @@ def team(
     return render(request, "team/team.html", team_context(session, engagement, user, message=_DONE.get(done)))
 
 
+@dataclass
+class TeamForm:
+    """What every form of the team page needs (the lead's engagement), and the two ways each ends:
+    saved and back to the page with its message, or refused with the reason and nothing saved."""
+
+    request: Request
+    engagement: LeadEngagement
+    session: SessionDep
+    user: CurrentUser
+
+    def saved(self, done: str, anchor: str = "") -> Response:
+        """Commit and go back to the team page with ``_DONE[done]`` (303, so a reload posts nothing)."""
+        self.session.commit()
+        return RedirectResponse(f"/engagements/{self.engagement.id}/team?done={done}{anchor}", status_code=303)
+
+    def refused(self, problems: list[str], **typed: dict[str, str]) -> Response:
+        """Roll back and show the page with the problems and what was typed (422)."""
+        self.session.rollback()
+        context = team_context(self.session, self.engagement, self.user, problems=problems, **typed)
+        return render(self.request, "team/team.html", context, status_code=422)
+
+
+TeamFormDep = Annotated[TeamForm, Depends()]
+
+
 @router.post("/engagements/{engagement_id}/team/members", dependencies=[CSRFDep])
-def add(
-    request: Request,
-    engagement: LeadEngagement,
-    session: SessionDep,
-    user: CurrentUser,
-    email: Annotated[str, Form()] = "",
-    role: Annotated[str, Form()] = "consultant",
-) -> Response:
+def add(f: TeamFormDep, email: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "consultant") -> Response:
     """Add (or change the role of) a member; a new account's set-password link is shown on this page only."""
     try:
-        added = add_member(session, engagement, email, role, user)
+        added = add_member(f.session, f.engagement, email, role, f.user)
     except TeamError as exc:
-        session.rollback()
-        return render(
-            request,
-            "team/team.html",
-            team_context(session, engagement, user, problems=[str(exc)], form={"email": email, "role": role}),
-            status_code=422,
-        )
-    session.commit()
-    return render(request, "team/team.html", team_context(session, engagement, user, added=added))
+        return f.refused([str(exc)], form={"email": email, "role": role})
+    f.session.commit()
+    return render(f.request, "team/team.html", team_context(f.session, f.engagement, f.user, added=added))
 
 
 @router.post("/engagements/{engagement_id}/team/members/{user_id}/remove", dependencies=[CSRFDep])
-def remove(
-    request: Request, engagement: LeadEngagement, user_id: PathId, session: SessionDep, user: CurrentUser
-) -> Response:
+def remove(f: TeamFormDep, user_id: PathId) -> Response:
     try:
-        remove_member(session, engagement, user_id, user)
+        remove_member(f.session, f.engagement, user_id, f.user)
     except TeamError as exc:
-        session.rollback()
-        return render(
-            request, "team/team.html", team_context(session, engagement, user, problems=[str(exc)]), status_code=422
-        )
-    session.commit()
-    return RedirectResponse(f"/engagements/{engagement.id}/team?done=removed", status_code=303)
+        return f.refused([str(exc)])
+    return f.saved("removed")
 
 
 @router.post("/engagements/{engagement_id}/team/equity-settings", dependencies=[CSRFDep])
 def equity_settings_form(
-    request: Request,
-    engagement: LeadEngagement,
-    session: SessionDep,
-    user: CurrentUser,
+    f: TeamFormDep,
     min_cell: Annotated[str, Form()] = "",
     flag_ratio: Annotated[str, Form()] = "",
     question: Annotated[str, Form()] = "",
@@ -83,27 +86,8 @@ def equity_settings_form(
 ) -> Response:
     """Save the suppression threshold, the flag threshold and the optional attribute (audited)."""
     try:
-        value = parse_settings(min_cell, flag_ratio, question, options)
+        save_settings(f.session, f.engagement, parse_settings(min_cell, flag_ratio, question, options), f.user)
     except SettingsError as exc:
         form = {"min_cell": min_cell, "flag_ratio": flag_ratio, "question": question, "options": options}
-        return render(
-            request,
-            "team/team.html",
-            team_context(session, engagement, user, problems=exc.problems, settings_form=form),
-            status_code=422,
-        )
-    before = dict(engagement.settings.get("equity") or {})
-    engagement.settings = {**engagement.settings, "equity": value}
-    session.add(engagement)
-    audit(
-        session,
-        "engagement.equity_settings",
-        actor=user.email,
-        actor_user_id=user.id,
-        engagement_id=engagement.id,
-        entity=f"engagement:{engagement.id}",
-        before=before,
-        after=value,
-    )
-    session.commit()
-    return RedirectResponse(f"/engagements/{engagement.id}/team?done=settings#equity-settings", status_code=303)
+        return f.refused(exc.problems, settings_form=form)
+    return f.saved("settings", "#equity-settings")
