@@ -49,7 +49,7 @@ SHARED = {
 RECORDS = {"accounts", "engagements", "evidence", "imports", "review", "auditlog", "llm_log", "teams", "duplicates"}
 STAGES = {"interview", "synthesis", "rating", "roadmap"}
 ABOVE_STAGES = {"engines", "views", "report", "equity"}
-WEB = {"routes", "web", "app", "cli", "logs_cli", "demo", "demo_completed", "access", "middleware"}
+WEB = {"routes", "web", "forms", "app", "cli", "logs_cli", "demo", "demo_completed", "access", "middleware"}
 LAYER = {
     **{u: 1 for u in SHARED},
     **{u: 2 for u in RECORDS},

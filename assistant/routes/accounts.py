@@ -14,20 +14,22 @@ from assistant.web import CSRFDep, SessionDep, render
 router = APIRouter()
 
 
+def _gone(request: Request, message: str) -> Response:
+    """The friendly 410 page of a set-password link that was used or has expired, saying ``message``."""
+    return render(
+        request,
+        "error.html",
+        {"title": "This link is no longer active", "status": 410, "message": message},
+        status_code=410,
+    )
+
+
 @router.get("/set-password/{token}")
 def set_password_form(request: Request, token: str, session: SessionDep) -> Response:
     user = setup_user(session, token)
     if user is None:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "This link is no longer active",
-                "status": 410,
-                "message": "This set-password link has been used or has expired. "
-                "Ask your engagement's lead for a new one.",
-            },
-            status_code=410,
+        return _gone(
+            request, "This set-password link has been used or has expired. Ask your engagement's lead for a new one."
         )
     return render(request, "set_password.html", {"token": token, "email": user.email, "problems": []})
 
@@ -46,12 +48,7 @@ def set_password_submit(
         session.rollback()
         found = setup_user(session, token)
         if found is None:
-            return render(
-                request,
-                "error.html",
-                {"title": "This link is no longer active", "status": 410, "message": str(exc)},
-                status_code=410,
-            )
+            return _gone(request, str(exc))
         return render(
             request,
             "set_password.html",

@@ -22,6 +22,7 @@ from assistant.engagements import (
     set_roster,
     set_roster_names,
 )
+from assistant.forms import PagePost
 from assistant.models import Engagement
 from assistant.routes.deps import ConsultantEngagement, PathId, TranscriptInPath, whole_number
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
@@ -96,20 +97,17 @@ def progress_partial(request: Request, engagement: ConsultantEngagement, session
 
 
 @dataclass
-class SetupForm:
+class SetupPage(PagePost):
     """What every form on the engagement page needs, and the three ways each ends: saved and back to
     a section of the page, the page shown with news (a link shown once), or refused with every
     problem and nothing saved."""
 
-    request: Request
     engagement: ConsultantEngagement
-    session: SessionDep
     user: Consultant
 
-    def saved(self, anchor: str) -> Response:
-        """Commit and go back to the page at ``anchor`` (303, so a reload posts nothing)."""
-        self.session.commit()
-        return RedirectResponse(f"/engagements/{self.engagement.id}#{anchor}", status_code=303)
+    def done(self, anchor: str) -> Response:
+        """Saved: back to the page at ``anchor``."""
+        return self.saved(f"/engagements/{self.engagement.id}#{anchor}")
 
     def shown(self, message: str, **news: object) -> Response:
         """Commit and show the page with ``message`` and what must be seen now (new invites, a new link)."""
@@ -117,29 +115,31 @@ class SetupForm:
         context = detail_context(self.session, self.engagement, message=message, **news)
         return render(self.request, "consultant/detail.html", context)
 
-    def refused(self, problems: list[str], status_code: int = 422, **typed: str) -> Response:
-        """Roll back and show the page with the problems and what was typed."""
-        self.session.rollback()
-        context = detail_context(self.session, self.engagement, problems=problems, **typed)
-        return render(self.request, "consultant/detail.html", context, status_code=status_code)
+    def refuse(self, problems: list[str], status_code: int = 422, **typed: str) -> Response:
+        """Refused: the page with the problems and what was typed."""
+        return self.refused(
+            "consultant/detail.html",
+            lambda: detail_context(self.session, self.engagement, problems=problems, **typed),
+            status_code,
+        )
 
 
-SetupFormDep = Annotated[SetupForm, Depends()]
+SetupPageDep = Annotated[SetupPage, Depends()]
 
 
 @router.post("/engagements/{engagement_id}/roster", dependencies=[CSRFDep])
-async def save_roster(f: SetupFormDep) -> Response:
+async def save_roster(f: SetupPageDep) -> Response:
     form = await f.request.form()
     try:
         set_roster(f.session, f.engagement, _roster_from_form(form, f.engagement), f.user)
     except EngagementError as exc:
-        return f.refused(exc.problems)
-    return f.saved("roster")
+        return f.refuse(exc.problems)
+    return f.done("roster")
 
 
 @router.post("/engagements/{engagement_id}/invites", dependencies=[CSRFDep])
 def invite_one(
-    f: SetupFormDep,
+    f: SetupPageDep,
     department: Annotated[str, Form()] = "",
     role_level: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
@@ -148,32 +148,32 @@ def invite_one(
     try:
         invite = create_invite(f.session, f.engagement, department, role_level, email or None, user=f.user, name=name)
     except EngagementError as exc:
-        return f.refused(exc.problems)
+        return f.refuse(exc.problems)
     return f.shown("Invite created. Copy the link now: it is shown only once.", new_invites=[invite])
 
 
 @router.post("/engagements/{engagement_id}/invites/import", dependencies=[CSRFDep])
-async def invite_bulk(f: SetupFormDep, file: Annotated[UploadFile, File()]) -> Response:
+async def invite_bulk(f: SetupPageDep, file: Annotated[UploadFile, File()]) -> Response:
     try:
         # the file as Starlette spooled it (capped by the body-limit middleware), read in chunks
         invites = import_invites_csv(f.session, f.engagement, file.file, user=f.user)
     except EngagementError as exc:
-        return f.refused([str(exc)] + exc.problems)
+        return f.refuse([str(exc)] + exc.problems)
     message = f"{len(invites)} invites created. Download or copy the links now: they are shown only once."
     return f.shown(message, new_invites=invites)
 
 
 @router.post("/engagements/{engagement_id}/open-link", dependencies=[CSRFDep])
-def open_link(f: SetupFormDep, enabled: Annotated[str, Form()] = "on") -> Response:
+def open_link(f: SetupPageDep, enabled: Annotated[str, Form()] = "on") -> Response:
     """Turn the open link on or off, or replace it ("renew"); a new link is shown on this one page only."""
     token = enable_open_link(f.session, f.engagement, enabled in ("on", "renew"), f.user, renew=enabled == "renew")
     if token is None:
-        return f.saved("open-link")
+        return f.done("open-link")
     return f.shown("Open link ready. Copy it now: like invite links, it is shown only once.", new_open_link=token)
 
 
 @router.post("/engagements/{engagement_id}/participants/check", dependencies=[CSRFDep])
-def check_duplicates(f: SetupFormDep) -> Response:
+def check_duplicates(f: SetupPageDep) -> Response:
     """Look for near-duplicate open-link answers now (a rating run also does, before it rates)."""
     flagged = duplicates.flag_near_duplicates(f.session, f.engagement.id)
     return f.shown(
@@ -184,30 +184,30 @@ def check_duplicates(f: SetupFormDep) -> Response:
 
 
 @router.post("/engagements/{engagement_id}/participants/{participant_id}/accept", dependencies=[CSRFDep])
-def accept_flagged(f: SetupFormDep, participant_id: PathId) -> Response:
+def accept_flagged(f: SetupPageDep, participant_id: PathId) -> Response:
     """Accept a flagged open-link participant's answers: they count in the next rating run."""
     try:
         duplicates.accept(f.session, f.engagement, participant_id, f.user)
     except duplicates.FlagError as exc:
-        return f.refused([str(exc)], status_code=404)
-    return f.saved("flagged")
+        return f.refuse([str(exc)], status_code=404)
+    return f.done("flagged")
 
 
 @router.post("/engagements/{engagement_id}/llm", dependencies=[CSRFDep])
-def llm_switch(f: SetupFormDep, enabled: Annotated[str, Form()] = "on") -> Response:
+def llm_switch(f: SetupPageDep, enabled: Annotated[str, Form()] = "on") -> Response:
     """Switch the LLM on or off for this engagement's probes, theme labels and ratings (audited)."""
     set_llm_enabled(f.session, f.engagement, enabled == "on", f.user)
-    return f.saved("engine")
+    return f.done("engine")
 
 
 @router.post("/engagements/{engagement_id}/roster-names", dependencies=[CSRFDep])
-def save_roster_names(f: SetupFormDep, names: Annotated[str, Form()] = "") -> Response:
+def save_roster_names(f: SetupPageDep, names: Annotated[str, Form()] = "") -> Response:
     """Replace the staff names used for redaction (one per line); a refused list keeps what was typed."""
     try:
         set_roster_names(f.session, f.engagement, parse_names(names), f.user)
     except EngagementError as exc:
-        return f.refused(exc.problems, roster_names=names)
-    return f.saved("names")
+        return f.refuse(exc.problems, roster_names=names)
+    return f.done("names")
 
 
 @router.get("/engagements/{engagement_id}/transcripts/{interview_id}")

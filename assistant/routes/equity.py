@@ -8,14 +8,16 @@ call to ``assistant.views.equity`` or ``assistant.equity``, rendering.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form
+from fastapi.responses import Response
 
 from assistant.equity.audit import audit_csv, build_audit
 from assistant.equity.findings import FindingError, record_finding, withdraw_finding
+from assistant.forms import PagePost
 from assistant.routes.deps import PathId, ReviewerEngagement, form_id
 from assistant.views.equity import left_out_context, overview_context, ratings_context, themes_context
 from assistant.web import CSRFDep, CurrentUser, RubricDep, SessionDep, render
@@ -25,59 +27,59 @@ router = APIRouter()
 _DONE = {"finding": "Finding recorded. Consultants see it on the review page.", "withdrawn": "Finding withdrawn."}
 
 
-@router.get("/engagements/{engagement_id}/equity")
-def overview(
-    request: Request, engagement: ReviewerEngagement, session: SessionDep, rubric: RubricDep, done: str = ""
-) -> Response:
-    return render(
-        request, "equity/overview.html", overview_context(session, engagement, rubric, message=_DONE.get(done))
-    )
-
-
-@router.get("/engagements/{engagement_id}/equity/themes")
-def themes(request: Request, engagement: ReviewerEngagement, session: SessionDep, rubric: RubricDep) -> Response:
-    return render(request, "equity/themes.html", themes_context(session, engagement, rubric))
-
-
-@router.get("/engagements/{engagement_id}/equity/ratings")
-def ratings(request: Request, engagement: ReviewerEngagement, session: SessionDep, rubric: RubricDep) -> Response:
-    return render(request, "equity/ratings.html", ratings_context(session, engagement, rubric))
-
-
-@router.get("/engagements/{engagement_id}/equity/left-out")
-def left_out(request: Request, engagement: ReviewerEngagement, session: SessionDep, rubric: RubricDep) -> Response:
-    return render(request, "equity/left_out.html", left_out_context(session, engagement, rubric))
-
-
 @dataclass
-class FindingForm:
-    """What the reviewer's finding forms need, and the two ways each ends: saved and back to the
-    findings, or refused with the problems and what was typed, nothing saved."""
+class EquityPage(PagePost):
+    """What the reviewer's pages need (the engagement, the rubric, the reviewer), and the two ways a
+    finding form ends: saved and back to the findings, or refused with the problems and what was
+    typed, nothing saved."""
 
-    request: Request
     engagement: ReviewerEngagement
-    session: SessionDep
     rubric: RubricDep
     user: CurrentUser
 
-    def saved(self, done: str) -> Response:
-        """Commit and go back to the overview's findings with ``_DONE[done]`` (303)."""
-        self.session.commit()
-        return RedirectResponse(f"/engagements/{self.engagement.id}/equity?done={done}#findings", status_code=303)
+    def show(self, template: str, page_data: Callable[..., dict[str, Any]], **extra: str | None) -> Response:
+        """``template`` with ``page_data(session, engagement, rubric, **extra)`` (a ``views.equity`` function)."""
+        return render(self.request, template, page_data(self.session, self.engagement, self.rubric, **extra))
 
-    def refused(self, problems: list[str], status_code: int = 422, **typed: dict[str, str]) -> Response:
-        """Roll back and show the overview with the problems."""
-        self.session.rollback()
-        context = overview_context(self.session, self.engagement, self.rubric, problems=problems, **typed)
-        return render(self.request, "equity/overview.html", context, status_code=status_code)
+    def done(self, done: str) -> Response:
+        """Saved: back to the overview's findings with ``_DONE[done]``."""
+        return self.saved(f"/engagements/{self.engagement.id}/equity?done={done}#findings")
+
+    def refuse(self, problems: list[str], status_code: int = 422, **typed: dict[str, str]) -> Response:
+        """Refused: the overview with the problems."""
+        return self.refused(
+            "equity/overview.html",
+            lambda: overview_context(self.session, self.engagement, self.rubric, problems=problems, **typed),
+            status_code,
+        )
 
 
-FindingFormDep = Annotated[FindingForm, Depends()]
+EquityPageDep = Annotated[EquityPage, Depends()]
+
+
+@router.get("/engagements/{engagement_id}/equity")
+def overview(p: EquityPageDep, done: str = "") -> Response:
+    return p.show("equity/overview.html", overview_context, message=_DONE.get(done))
+
+
+@router.get("/engagements/{engagement_id}/equity/themes")
+def themes(p: EquityPageDep) -> Response:
+    return p.show("equity/themes.html", themes_context)
+
+
+@router.get("/engagements/{engagement_id}/equity/ratings")
+def ratings(p: EquityPageDep) -> Response:
+    return p.show("equity/ratings.html", ratings_context)
+
+
+@router.get("/engagements/{engagement_id}/equity/left-out")
+def left_out(p: EquityPageDep) -> Response:
+    return p.show("equity/left_out.html", left_out_context)
 
 
 @router.post("/engagements/{engagement_id}/equity/findings", dependencies=[CSRFDep])
 def add_finding(
-    f: FindingFormDep,
+    p: EquityPageDep,
     text: Annotated[str, Form()] = "",
     severity: Annotated[str, Form()] = "medium",
     component: Annotated[str, Form()] = "",
@@ -89,20 +91,20 @@ def add_finding(
     try:
         if theme_id.strip() and theme is None:
             raise FindingError(["Choose a current theme of this engagement, or none."])
-        record_finding(f.session, f.engagement, f.user, f.rubric, text, severity, component, theme, group)
+        record_finding(p.session, p.engagement, p.user, p.rubric, text, severity, component, theme, group)
     except FindingError as exc:
         form = {"text": text, "severity": severity, "component": component, "theme_id": theme_id, "group": group}
-        return f.refused(exc.problems, form=form)
-    return f.saved("finding")
+        return p.refuse(exc.problems, form=form)
+    return p.done("finding")
 
 
 @router.post("/engagements/{engagement_id}/equity/findings/{finding_id}/withdraw", dependencies=[CSRFDep])
-def withdraw(f: FindingFormDep, finding_id: PathId) -> Response:
+def withdraw(p: EquityPageDep, finding_id: PathId) -> Response:
     try:
-        withdraw_finding(f.session, f.engagement, f.user, finding_id)
+        withdraw_finding(p.session, p.engagement, p.user, finding_id)
     except FindingError as exc:
-        return f.refused(exc.problems, status_code=404)
-    return f.saved("withdrawn")
+        return p.refuse(exc.problems, status_code=404)
+    return p.done("withdrawn")
 
 
 @router.get("/engagements/{engagement_id}/equity/audit.json")

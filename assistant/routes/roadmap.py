@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, HTTPException
+from fastapi.responses import FileResponse, Response
 
 from assistant.equity.findings import finding_counts
+from assistant.forms import PagePost
 from assistant.models import RoadmapItem
 from assistant.report.export import FORMATS, MEDIA_TYPES, run_export
 from assistant.review import ReviewError
@@ -40,58 +41,47 @@ MESSAGES = {
 }
 
 
-def _back(engagement_id: int, done: str, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/engagements/{engagement_id}/roadmap?done={done}{anchor}", status_code=303)
-
-
 @dataclass
-class RoadmapForm:
-    """What every roadmap form needs (the engagement, the database session, the rubric, the consultant),
-    and the one way each ends: saved and back to the page, or refused with the reason, nothing saved."""
+class RoadmapPage(PagePost):
+    """What the roadmap and report pages need (the engagement, the rubric, the consultant), and how
+    each post on them ends: back to the roadmap with a message, or refused with the reason."""
 
-    request: Request
     engagement: ConsultantEngagement
-    session: SessionDep
     rubric: RubricDep
     user: Consultant
 
-    def saved(self, done: str, anchor: str = "") -> Response:
-        """Commit and go back to the roadmap page with ``MESSAGES[done]`` (303, so a reload posts nothing)."""
-        self.session.commit()
-        return _back(self.engagement.id, done, anchor)
+    def done(self, done: str, anchor: str = "") -> Response:
+        """Saved: back to the roadmap page with ``MESSAGES[done]``."""
+        return self.saved(f"/engagements/{self.engagement.id}/roadmap?done={done}{anchor}")
 
-    def refused(self, exc: Exception, form: dict | None = None) -> Response:
-        """Roll back and show the page again with the reason and what was typed (422)."""
-        self.session.rollback()
-        page = roadmap_page(self.session, self.engagement, self.rubric, problems=[str(exc)], form=form or {})
-        return render(self.request, "roadmap/page.html", page, status_code=422)
+    def refuse(self, exc: Exception, form: dict | None = None) -> Response:
+        """Refused: the roadmap page with the reason and what was typed."""
+        return self.refused(
+            "roadmap/page.html",
+            lambda: roadmap_page(self.session, self.engagement, self.rubric, problems=[str(exc)], form=form or {}),
+        )
 
     def edit(self, item_id: int, change: Callable[[RoadmapItem], object], done: str) -> Response:
         """Apply ``change`` to the engagement's item ``item_id``: saved, or refused (``ReviewError``)."""
         try:
             change(edits.get_item(self.session, self.engagement, item_id))
         except ReviewError as exc:
-            return self.refused(exc)
-        return self.saved(done, f"#item-{item_id}")
+            return self.refuse(exc)
+        return self.done(done, f"#item-{item_id}")
 
 
-RoadmapFormDep = Annotated[RoadmapForm, Depends()]
+RoadmapPageDep = Annotated[RoadmapPage, Depends()]
 
 
 @router.get("/engagements/{engagement_id}/roadmap")
-def page(
-    request: Request,
-    engagement: ConsultantEngagement,
-    session: SessionDep,
-    rubric: RubricDep,
-    user: Consultant,
-    done: str = "",
-) -> Response:
-    return render(request, "roadmap/page.html", roadmap_page(session, engagement, rubric, message=MESSAGES.get(done)))
+def page(f: RoadmapPageDep, done: str = "") -> Response:
+    return render(
+        f.request, "roadmap/page.html", roadmap_page(f.session, f.engagement, f.rubric, message=MESSAGES.get(done))
+    )
 
 
 @router.post("/engagements/{engagement_id}/roadmap/targets", dependencies=[CSRFDep])
-async def save_targets(f: RoadmapFormDep) -> Response:
+async def save_targets(f: RoadmapPageDep) -> Response:
     form = await f.request.form()
     targets: dict[str, int | None] = {}
     try:
@@ -105,25 +95,25 @@ async def save_targets(f: RoadmapFormDep) -> Response:
         horizon = int(raw_horizon) if raw_horizon.isdigit() else horizon_of(f.engagement)
         save_plan(f.session, f.engagement, targets, horizon, f.user, f.rubric)
     except ReviewError as exc:
-        return f.refused(exc)
-    return f.saved("targets", "#targets")
+        return f.refuse(exc)
+    return f.done("targets", "#targets")
 
 
 @router.post("/engagements/{engagement_id}/roadmap/readiness/{kind}", dependencies=[CSRFDep])
 def confirm_readiness(
-    f: RoadmapFormDep, kind: str, value: Annotated[str, Form()] = "", note: Annotated[str, Form()] = ""
+    f: RoadmapPageDep, kind: str, value: Annotated[str, Form()] = "", note: Annotated[str, Form()] = ""
 ) -> Response:
     try:
         readiness.confirm(f.session, f.engagement, kind, value, note, f.user, f.rubric)
     except ReviewError as exc:
-        return f.refused(exc, {f"note-{kind}": note, f"value-{kind}": value})
-    return f.saved("readiness", f"#readiness-{kind}")
+        return f.refuse(exc, {f"note-{kind}": note, f"value-{kind}": value})
+    return f.done("readiness", f"#readiness-{kind}")
 
 
 @router.post("/engagements/{engagement_id}/roadmap/generate", dependencies=[CSRFDep])
-def generate_roadmap(f: RoadmapFormDep) -> Response:
+def generate_roadmap(f: RoadmapPageDep) -> Response:
     generate(f.session, f.engagement, f.rubric, f.user, equity=finding_counts(f.session, f.engagement.id))
-    return f.saved("generated", "#roadmap")
+    return f.done("generated", "#roadmap")
 
 
 def _phase(raw: str) -> int:
@@ -134,7 +124,7 @@ def _phase(raw: str) -> int:
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/move", dependencies=[CSRFDep])
-def move_item(f: RoadmapFormDep, item_id: PathId, phase: Annotated[str, Form()] = "") -> Response:
+def move_item(f: RoadmapPageDep, item_id: PathId, phase: Annotated[str, Form()] = "") -> Response:
     phases = phases_for(horizon_of(f.engagement))
     return f.edit(
         item_id, lambda item: edits.move(f.session, f.engagement, item, _phase(phase), f.user, phases), "moved"
@@ -142,22 +132,22 @@ def move_item(f: RoadmapFormDep, item_id: PathId, phase: Annotated[str, Form()] 
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/owner", dependencies=[CSRFDep])
-def set_owner(f: RoadmapFormDep, item_id: PathId, owner: Annotated[str, Form()] = "") -> Response:
+def set_owner(f: RoadmapPageDep, item_id: PathId, owner: Annotated[str, Form()] = "") -> Response:
     return f.edit(item_id, lambda item: edits.set_owner(f.session, item, owner, f.user), "owner")
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/remove", dependencies=[CSRFDep])
-def remove_item(f: RoadmapFormDep, item_id: PathId, reason: Annotated[str, Form()] = "") -> Response:
+def remove_item(f: RoadmapPageDep, item_id: PathId, reason: Annotated[str, Form()] = "") -> Response:
     return f.edit(item_id, lambda item: edits.remove(f.session, item, reason, f.user), "removed")
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/restore", dependencies=[CSRFDep])
-def restore_item(f: RoadmapFormDep, item_id: PathId) -> Response:
+def restore_item(f: RoadmapPageDep, item_id: PathId) -> Response:
     return f.edit(item_id, lambda item: edits.restore(f.session, item, f.user), "restored")
 
 
 @router.post("/engagements/{engagement_id}/roadmap/custom", dependencies=[CSRFDep])
-async def add_custom(f: RoadmapFormDep) -> Response:
+async def add_custom(f: RoadmapPageDep) -> Response:
     form = await f.request.form()
     fields = {k: str(form.get(k, "") or "") for k in ("title", "description", "component", "phase", "owner")}
     try:
@@ -175,59 +165,44 @@ async def add_custom(f: RoadmapFormDep) -> Response:
             depends_on=[str(v) for v in form.getlist("depends_on")],
         )
     except ReviewError as exc:
-        return f.refused(exc, {f"custom-{k}": v for k, v in fields.items()})
-    return f.saved("added", "#custom")
+        return f.refuse(exc, {f"custom-{k}": v for k, v in fields.items()})
+    return f.done("added", "#custom")
 
 
 # --- the report ----------------------------------------------------------------------------
 
 
 @router.get("/engagements/{engagement_id}/report")
-def report(
-    request: Request,
-    engagement: ConsultantEngagement,
-    session: SessionDep,
-    rubric: RubricDep,
-    user: Consultant,
-    done: str = "",
-) -> Response:
+def report(f: RoadmapPageDep, done: str = "") -> Response:
     messages = {
         "started": "Export started. It runs in the background; the download link appears when it is ready.",
         "already": "An export is already running for this engagement; follow it below.",
     }
-    return render(request, "roadmap/report.html", report_page(session, engagement, rubric, message=messages.get(done)))
+    return render(
+        f.request, "roadmap/report.html", report_page(f.session, f.engagement, f.rubric, message=messages.get(done))
+    )
 
 
 @router.post("/engagements/{engagement_id}/report/export", dependencies=[CSRFDep])
 def start_export(
-    request: Request,
-    engagement: ConsultantEngagement,
-    session: SessionDep,
-    db_engine: EngineDep,
-    settings: SettingsDep,
-    rubric: RubricDep,
-    user: Consultant,
-    format: Annotated[str, Form()] = "docx",
+    f: RoadmapPageDep, db_engine: EngineDep, settings: SettingsDep, format: Annotated[str, Form()] = "docx"
 ) -> Response:
     if format not in FORMATS:
-        return render(
-            request,
-            "roadmap/report.html",
-            report_page(session, engagement, rubric, problems=[f"Choose one of: {', '.join(FORMATS)}."]),
-            status_code=422,
+        problems = [f"Choose one of: {', '.join(FORMATS)}."]
+        return f.refused(
+            "roadmap/report.html", lambda: report_page(f.session, f.engagement, f.rubric, problems=problems)
         )
-    session.commit()
+    f.session.commit()
     out_dir = settings.upload_dir / "exports"
+    engagement_id, rubric = f.engagement.id, f.rubric
 
     def work(run_id: int) -> None:
-        run_export(db_engine, engagement.id, rubric, format, out_dir, run_id)
+        run_export(db_engine, engagement_id, rubric, format, out_dir, run_id)
 
-    _run, created = request.app.state.jobs.submit(engagement.id, "export", work, started_by=user.id)
-    if is_htmx(request):
-        return run_panel(request, export_context(session, engagement))
-    return RedirectResponse(
-        f"/engagements/{engagement.id}/report?done={'started' if created else 'already'}#export", status_code=303
-    )
+    _run, created = f.request.app.state.jobs.submit(engagement_id, "export", work, started_by=f.user.id)
+    if is_htmx(f.request):
+        return run_panel(f.request, export_context(f.session, f.engagement))
+    return f.saved(f"/engagements/{engagement_id}/report?done={'started' if created else 'already'}#export")
 
 
 @router.get("/engagements/{engagement_id}/report/exports/{run_id}")

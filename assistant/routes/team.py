@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from assistant.equity.config import SettingsError, parse_settings, save_settings
+from assistant.forms import PagePost
 from assistant.routes.deps import ConsultantEngagement, LeadEngagement, PathId
 from assistant.teams import TeamError, add_member, remove_member
 from assistant.views.team import team_context
@@ -32,53 +33,50 @@ def team(
 
 
 @dataclass
-class TeamForm:
+class TeamPage(PagePost):
     """What every form of the team page needs (the lead's engagement), and the two ways each ends:
     saved and back to the page with its message, or refused with the reason and nothing saved."""
 
-    request: Request
     engagement: LeadEngagement
-    session: SessionDep
     user: CurrentUser
 
-    def saved(self, done: str, anchor: str = "") -> Response:
-        """Commit and go back to the team page with ``_DONE[done]`` (303, so a reload posts nothing)."""
-        self.session.commit()
-        return RedirectResponse(f"/engagements/{self.engagement.id}/team?done={done}{anchor}", status_code=303)
+    def done(self, done: str, anchor: str = "") -> Response:
+        """Saved: back to the team page with ``_DONE[done]``."""
+        return self.saved(f"/engagements/{self.engagement.id}/team?done={done}{anchor}")
 
-    def refused(self, problems: list[str], **typed: dict[str, str]) -> Response:
-        """Roll back and show the page with the problems and what was typed (422)."""
-        self.session.rollback()
-        context = team_context(self.session, self.engagement, self.user, problems=problems, **typed)
-        return render(self.request, "team/team.html", context, status_code=422)
+    def refuse(self, problems: list[str], **typed: dict[str, str]) -> Response:
+        """Refused: the team page with the problems and what was typed."""
+        return self.refused(
+            "team/team.html", lambda: team_context(self.session, self.engagement, self.user, problems=problems, **typed)
+        )
 
 
-TeamFormDep = Annotated[TeamForm, Depends()]
+TeamPageDep = Annotated[TeamPage, Depends()]
 
 
 @router.post("/engagements/{engagement_id}/team/members", dependencies=[CSRFDep])
-def add(f: TeamFormDep, email: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "consultant") -> Response:
+def add(f: TeamPageDep, email: Annotated[str, Form()] = "", role: Annotated[str, Form()] = "consultant") -> Response:
     """Add (or change the role of) a member; a new account's set-password link is shown on this page only."""
     try:
         added = add_member(f.session, f.engagement, email, role, f.user)
     except TeamError as exc:
-        return f.refused([str(exc)], form={"email": email, "role": role})
+        return f.refuse([str(exc)], form={"email": email, "role": role})
     f.session.commit()
     return render(f.request, "team/team.html", team_context(f.session, f.engagement, f.user, added=added))
 
 
 @router.post("/engagements/{engagement_id}/team/members/{user_id}/remove", dependencies=[CSRFDep])
-def remove(f: TeamFormDep, user_id: PathId) -> Response:
+def remove(f: TeamPageDep, user_id: PathId) -> Response:
     try:
         remove_member(f.session, f.engagement, user_id, f.user)
     except TeamError as exc:
-        return f.refused([str(exc)])
-    return f.saved("removed")
+        return f.refuse([str(exc)])
+    return f.done("removed")
 
 
 @router.post("/engagements/{engagement_id}/team/equity-settings", dependencies=[CSRFDep])
 def equity_settings_form(
-    f: TeamFormDep,
+    f: TeamPageDep,
     min_cell: Annotated[str, Form()] = "",
     flag_ratio: Annotated[str, Form()] = "",
     question: Annotated[str, Form()] = "",
@@ -89,5 +87,5 @@ def equity_settings_form(
         save_settings(f.session, f.engagement, parse_settings(min_cell, flag_ratio, question, options), f.user)
     except SettingsError as exc:
         form = {"min_cell": min_cell, "flag_ratio": flag_ratio, "question": question, "options": options}
-        return f.refused(exc.problems, settings_form=form)
-    return f.saved("settings", "#equity-settings")
+        return f.refuse(exc.problems, settings_form=form)
+    return f.done("settings", "#equity-settings")

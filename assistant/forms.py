@@ -1,0 +1,37 @@
+"""How a post from a page ends, the same way on every page: saved (the change committed, the browser
+sent on with a redirect, so a reload posts nothing) or refused (the change rolled back, the page shown
+again with what is wrong and what was typed, status 422 or the one given).
+
+Routers subclass ``PagePost`` with the rows their pages need (the engagement from ``routes/deps.py``,
+the user, the rubric) and take it as a dependency (``Annotated[Sub, Depends()]``). This module keeps
+its annotations evaluated (no ``from __future__ import annotations``): FastAPI reads the fields of a
+subclass's generated ``__init__`` in the subclass's module, where these names may not be imported.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+
+from assistant.web import SessionDep, render
+
+
+@dataclass
+class PagePost:
+    """The request and its database session, and the two ways a post ends."""
+
+    request: Request
+    session: SessionDep
+
+    def saved(self, url: str) -> Response:
+        """Commit, then send the browser to ``url`` (303, so a reload posts nothing)."""
+        self.session.commit()
+        return RedirectResponse(url, status_code=303)
+
+    def refused(self, template: str, context: Callable[[], dict[str, Any]], status_code: int = 422) -> Response:
+        """Roll back, then show ``template`` with ``context()``, built after the rollback so the page shows
+        what is stored (nothing of the refused change)."""
+        self.session.rollback()
+        return render(self.request, template, context(), status_code=status_code)
