@@ -12,8 +12,6 @@ reads them, for the consultants' audit page and ``dm3 audit``. Rules enforced he
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,9 +21,9 @@ from sqlmodel import Session, col, func, or_, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from assistant.models import AuditEvent, as_utc
+from assistant.security import csv_text
 
 _Query = TypeVar("_Query", Select, SelectOfScalar)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PARTICIPANT_PREFIX = "participant "  # how staff actions name their actor: "participant P-12"
 PARTICIPANTS = "participant"  # the actor filter that matches every staff member
 CSV_COLUMNS = ("id", "time_utc", "actor", "action", "entity", "changes", "before", "after")
@@ -147,11 +145,6 @@ def iso_utc(moment: datetime) -> str:
     return as_utc(moment).isoformat(timespec="seconds")
 
 
-def safe_cell(value: str) -> str:
-    """``value`` with a leading ``'`` when a spreadsheet would read it as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def event_dict(event: AuditEvent) -> dict[str, Any]:
     """The event as plain JSON data, with its readable changes."""
     return {
@@ -167,21 +160,21 @@ def event_dict(event: AuditEvent) -> dict[str, Any]:
 
 
 def events_csv(events: list[AuditEvent]) -> str:
-    """The events as CSV text (header row first; see ``CSV_COLUMNS``), every cell formula-safe."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    """The events as CSV text (header row first; see ``CSV_COLUMNS``), every cell formula-safe
+    (``security.csv_text``)."""
+    rows = []
     for event in events:
         data = event_dict(event)
-        cells = [
-            str(data["id"]),
-            data["time_utc"],
-            data["actor"],
-            data["action"],
-            data["entity"],
-            "; ".join(data["changes"]),
-            json.dumps(event.before, ensure_ascii=False, sort_keys=True),
-            json.dumps(event.after, ensure_ascii=False, sort_keys=True),
-        ]
-        writer.writerow([safe_cell(c) for c in cells])
-    return buffer.getvalue()
+        rows.append(
+            [
+                str(data["id"]),
+                data["time_utc"],
+                data["actor"],
+                data["action"],
+                data["entity"],
+                "; ".join(data["changes"]),
+                json.dumps(event.before, ensure_ascii=False, sort_keys=True),
+                json.dumps(event.after, ensure_ascii=False, sort_keys=True),
+            ]
+        )
+    return csv_text(CSV_COLUMNS, rows)

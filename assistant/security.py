@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from pwdlib import PasswordHash
@@ -76,6 +78,19 @@ def csv_cell(value: object) -> str:
     carriage return) would be run as a formula, so it gets a leading apostrophe (the OWASP rule)."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Iterable[object]], bom: bool = False) -> str:
+    """CSV text, ``header`` first, then ``rows``: every download the app offers is written here, so every
+    cell goes through ``csv_cell`` (None as an empty cell). With ``bom``, a UTF-8 byte-order mark comes
+    first so spreadsheets read accents."""
+    buf = io.StringIO()
+    if bom:
+        buf.write("\ufeff")
+    writer = csv.writer(buf)
+    writer.writerow([csv_cell(h) for h in header])
+    writer.writerows([csv_cell(c) for c in row] for row in rows)
+    return buf.getvalue()
 
 
 def audit(

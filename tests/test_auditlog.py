@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from assistant.auditlog import diff, safe_cell
+from assistant.auditlog import diff
+from assistant.security import csv_cell
 
 
 def test_diff_lists_changed_added_and_removed_fields_and_leaves_out_equal_ones():
@@ -26,6 +27,6 @@ def test_diff_lists_changed_added_and_removed_fields_and_leaves_out_equal_ones()
 
 def test_cells_a_spreadsheet_would_run_get_a_leading_quote():
     for formula in ("=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
-        assert safe_cell(formula) == "'" + formula
+        assert csv_cell(formula) == "'" + formula
     for text in ("consultant a@city.gov", "1-2", "", '{"a": 1}'):
-        assert safe_cell(text) == text
+        assert csv_cell(text) == text

@@ -8,8 +8,6 @@ segment text.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from sqlmodel import Session
@@ -20,6 +18,7 @@ from assistant.equity.participation import participation
 from assistant.equity.voice import VoiceSet, rating_voice, theme_voice
 from assistant.models import Engagement
 from assistant.rubric import Rubric
+from assistant.security import csv_text
 
 CSV_COLUMNS = (
     "section",
@@ -115,22 +114,20 @@ def build_audit(session: Session, engagement: Engagement, rubric: Rubric) -> dic
     return out
 
 
+def _cell(value: object) -> object:
+    """A figure as the audit's CSV shows it: booleans as "true"/"false" (a reviewer's filter words)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
 def audit_csv(audit: dict[str, Any]) -> str:
-    """The audit as one CSV table (one row per group figure; ``section`` says which part). Cells
-    that start like a spreadsheet formula are prefixed with a quote so they stay text."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
+    """The audit as one CSV table (one row per group figure; ``section`` says which part), written by
+    ``security.csv_text`` (cells that start like a spreadsheet formula stay text)."""
+    rows: list[list[object]] = []
 
     def put(row: dict[str, Any]) -> None:
-        clean = {}
-        for key in CSV_COLUMNS:
-            value = row.get(key)
-            if isinstance(value, bool):
-                value = "true" if value else "false"
-            value = "" if value is None else str(value)
-            clean[key] = "'" + value if value[:1] in ("=", "+", "-", "@") else value
-        writer.writerow(clean)
+        rows.append([_cell(row.get(key)) for key in CSV_COLUMNS])
 
     for r in audit["participation"]:
         put({"section": "participation", **r})
@@ -175,4 +172,4 @@ def audit_csv(audit: dict[str, Any]) -> str:
                     "suppressed": item["suppressed"],
                 }
             )
-    return buf.getvalue()
+    return csv_text(CSV_COLUMNS, rows)

@@ -10,12 +10,11 @@ carriage return) are prefixed with an apostrophe.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import zipfile
 from collections import defaultdict
-from typing import Any
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -24,15 +23,15 @@ from assistant.models import Decision, Engagement, RatingProposal, Segment, Them
 from assistant.report.deidentify import deidentify, engagement_names, quotable
 from assistant.report.document import Report, withhold_quotes
 from assistant.rubric import Rubric
+from assistant.security import csv_text
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+Row = TypeVar("Row", RatingProposal, Decision)
 
 
-def safe_cell(value: Any) -> Any:
-    """A CSV cell a spreadsheet will show as text: strings starting like a formula get a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
+def _history(session: Session, model: type[Row], engagement_id: int) -> list[Row]:
+    """Every row of ``model`` for the engagement, oldest first: the export keeps the history (superseded
+    proposals, earlier decisions), not only what is current."""
+    return list(session.exec(select(model).where(model.engagement_id == engagement_id).order_by(col(model.id))).all())
 
 
 def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Report) -> dict[str, list[dict]]:
@@ -91,9 +90,6 @@ def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Rep
         }
         for s in segments
     ]
-    proposals = session.exec(
-        select(RatingProposal).where(RatingProposal.engagement_id == engagement.id).order_by(col(RatingProposal.id))
-    ).all()
     out["proposals"] = [
         {
             "proposal_id": p.id,
@@ -107,11 +103,8 @@ def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Rep
             "rationale": clean(p.rationale),
             "created_at": p.created_at.isoformat(timespec="seconds"),
         }
-        for p in proposals
+        for p in _history(session, RatingProposal, engagement.id)
     ]
-    decisions = session.exec(
-        select(Decision).where(Decision.engagement_id == engagement.id).order_by(col(Decision.id))
-    ).all()
     out["decisions"] = [
         {
             "decision_id": d.id,
@@ -122,7 +115,7 @@ def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Rep
             "rationale": clean(d.rationale),
             "created_at": d.created_at.isoformat(timespec="seconds"),
         }
-        for d in decisions
+        for d in _history(session, Decision, engagement.id)
     ]
     out["readiness"] = [
         {
@@ -173,12 +166,7 @@ def to_csv_zip(session: Session, engagement: Engagement, rubric: Rubric, report:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, rows in tables(session, engagement, rubric, report).items():
-            text = io.StringIO()
-            text.write("\ufeff")
-            if rows:
-                writer = csv.DictWriter(text, fieldnames=list(rows[0]))
-                writer.writeheader()
-                for row in rows:
-                    writer.writerow({k: safe_cell(v) for k, v in row.items()})
-            archive.writestr(f"{name}.csv", text.getvalue())
+            header = list(rows[0]) if rows else []
+            text = csv_text(header, ([row[k] for k in header] for row in rows), bom=True) if rows else "\ufeff"
+            archive.writestr(f"{name}.csv", text)
     return buf.getvalue()

@@ -108,7 +108,7 @@ def audit_page(session: Session, engagement: Engagement, action: str = "", actor
 
 def audit_csv(session: Session, engagement: Engagement, action: str = "", actor: str = "") -> tuple[str, str]:
     """(file name, CSV text) of every event of ``engagement`` matching the filters, newest first;
-    cells a spreadsheet would run as formulas are escaped (``assistant.auditlog.safe_cell``)."""
+    cells a spreadsheet would run as formulas are escaped (``assistant.security.csv_cell``)."""
     action, actor, *_ = _checked_filters(session, engagement, action.strip(), actor.strip())
     events = find_events(session, engagement.id, action or None, actor or None)
     # the file name carries the action filter (a value the log itself holds), made safe for a header

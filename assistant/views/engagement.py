@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,7 +14,7 @@ from assistant.equity.people import attribution
 from assistant.interview.actions import load_turns
 from assistant.models import Engagement, Interview, Participant, User
 from assistant.rubric import Rubric
-from assistant.security import csv_cell
+from assistant.security import csv_text
 from assistant.suppression import suppress_rows
 from assistant.teams import ROLE_NAMES, engagements_for
 
@@ -42,20 +40,14 @@ def engagement_list(session: Session, user: User) -> dict[str, Any]:
 def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:
     """The links just created, as CSV text for download (they are not stored in readable form).
 
-    Every cell goes through ``csv_cell``: a department typed as ``=HYPERLINK(...)`` stays text when
-    the file is opened in a spreadsheet."""
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["department", "role_level", "email", "name", "link"])
+    Every cell goes through ``security.csv_cell``: a department typed as ``=HYPERLINK(...)`` stays
+    text when the file is opened in a spreadsheet."""
+    header = ["department", "role_level", "email", "name", "link"]
+    rows = []
     for inv in new_invites:
         p = inv.participant
-        writer.writerow(
-            [
-                csv_cell(v)
-                for v in (p.department, p.role_level, p.email or "", p.name or "", f"{base_url}/i/{inv.token}")
-            ]
-        )
-    return buf.getvalue()
+        rows.append((p.department, p.role_level, p.email, p.name, f"{base_url}/i/{inv.token}"))
+    return csv_text(header, rows)
 
 
 # what staff did is about them: hidden in small groups; roster and invitations are the consultant's own set-up

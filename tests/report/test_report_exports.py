@@ -14,7 +14,7 @@ import zipfile
 from docx import Document
 from pypdf import PdfReader
 
-from assistant.report.exports import safe_cell
+from assistant.security import csv_cell
 from tests.report.conftest import ROSTER_NAME, SECRET_PHRASE
 
 SECTIONS = ["Executive summary", "Method", "Maturity profile", "Findings by component", "Readiness", "Roadmap"]
@@ -139,5 +139,12 @@ def test_csv_tables_and_formula_cells(exported):
         readiness = list(csv.DictReader(io.StringIO(z.read("readiness.csv").decode("utf-8-sig"))))
         funding = next(r for r in readiness if r["signal"] == "Funding")
         assert funding["value"] == "low" and funding["note"].startswith("The 2027 budget")
-    for raw, expected in (("=SUM(A1)", "'=SUM(A1)"), ("+1", "'+1"), ("-2", "'-2"), ("@x", "'@x"), ("ok", "ok"), (3, 3)):
-        assert safe_cell(raw) == expected
+    for raw, expected in (
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@x", "'@x"),
+        ("ok", "ok"),
+        (3, "3"),
+    ):
+        assert csv_cell(raw) == expected
