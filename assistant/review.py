@@ -18,6 +18,7 @@ from typing import Literal
 from sklearn.metrics import cohen_kappa_score
 from sqlmodel import Session, col, select
 
+from assistant.engagements import change_settings
 from assistant.models import Decision, Engagement, RatingProposal, User
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import audit_by
@@ -200,15 +201,13 @@ def set_targets(
             raise ReviewError(f"a target must be a rubric level ({min(valid_levels)}-{max(valid_levels)})")
         else:
             after[component] = level
-    engagement.settings = {**engagement.settings, "target_levels": after}  # a new dict so the JSON change is saved
-    session.add(engagement)
-    audit_by(
+    change_settings(
         session,
+        engagement,
         "targets.set",
         reviewer,
+        {"target_levels": after},
         role="consultant",
-        engagement_id=engagement.id,
-        entity=f"engagement:{engagement.id}",
         before={"target_levels": before},
         after={"target_levels": after},
     )

@@ -25,6 +25,7 @@ from assistant.engagements.names import (
 from assistant.engagements.setup import (
     DEFAULT_ROLE_LEVELS,
     EngagementError,
+    change_settings,
     create_engagement,
     llm_switched_off,
     parse_list,
@@ -42,6 +43,7 @@ __all__ = [
     "STATUSES",
     "EngagementError",
     "NewInvite",
+    "change_settings",
     "create_engagement",
     "create_invite",
     "enable_open_link",

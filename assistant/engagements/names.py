@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from assistant.engagements.setup import EngagementError
+from assistant.engagements.setup import EngagementError, change_settings
 from assistant.models import Engagement, Participant, User
 from assistant.privacy import names_from_email
-from assistant.security import audit_by
 
 MAX_NAME_CHARS = 120
 MAX_ROSTER_NAMES = 20_000
@@ -41,16 +40,13 @@ def set_roster_names(session: Session, engagement: Engagement, names: list[str],
         problems.append(f"{len(names):,} names; the limit is {MAX_ROSTER_NAMES:,}")
     if problems:
         raise EngagementError("The staff names could not be saved.", problems)
-    before = len(roster_names(engagement))
-    engagement.settings = {**(engagement.settings or {}), "roster_names": list(names)}
-    session.add(engagement)
-    audit_by(
+    change_settings(
         session,
+        engagement,
         "engagement.roster_names",
         user,
-        engagement_id=engagement.id,
-        entity=f"engagement:{engagement.id}",
-        before={"names": before},
+        {"roster_names": list(names)},
+        before={"names": len(roster_names(engagement))},
         after={"names": len(names)},
     )
 

@@ -3,6 +3,8 @@ engagement's LLM switch. Every change is audited."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, select
 
 from assistant.models import Engagement, RosterCount, User
@@ -123,6 +125,35 @@ def roster_rows(session: Session, engagement: Engagement) -> list[RosterCount]:
     return list(session.exec(select(RosterCount).where(RosterCount.engagement_id == engagement.id)).all())
 
 
+def change_settings(
+    session: Session,
+    engagement: Engagement,
+    action: str,
+    user: User | None,
+    changes: dict[str, Any],
+    *,
+    role: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """Store ``changes`` in the engagement's settings and audit ``action`` by ``user`` on the engagement
+    (``before``/``after`` say what the log keeps, which may be less than the change: a count of names,
+    not the names). The settings dict is replaced, never changed in place: SQLAlchemy notices a
+    replaced JSON value only."""
+    engagement.settings = {**(engagement.settings or {}), **changes}
+    session.add(engagement)
+    audit_by(
+        session,
+        action,
+        user,
+        role=role,
+        engagement_id=engagement.id,
+        entity=f"engagement:{engagement.id}",
+        before=before,
+        after=after,
+    )
+
+
 def llm_switched_off(engagement: Engagement) -> bool:
     """Whether consultants switched the LLM off for this engagement (it is on unless they did)."""
     return (engagement.settings or {}).get("llm_enabled", True) is False
@@ -130,16 +161,12 @@ def llm_switched_off(engagement: Engagement) -> bool:
 
 def set_llm_enabled(session: Session, engagement: Engagement, enabled: bool, user: User | None = None) -> None:
     """Switch the LLM on or off for this engagement's probes, theme labels and ratings (audited)."""
-    before = not llm_switched_off(engagement)
-    # a new dict: SQLAlchemy notices a replaced JSON value, not one changed in place
-    engagement.settings = {**(engagement.settings or {}), "llm_enabled": bool(enabled)}
-    session.add(engagement)
-    audit_by(
+    change_settings(
         session,
+        engagement,
         "engagement.llm_" + ("on" if enabled else "off"),
         user,
-        engagement_id=engagement.id,
-        entity=f"engagement:{engagement.id}",
-        before={"llm_enabled": before},
+        {"llm_enabled": bool(enabled)},
+        before={"llm_enabled": not llm_switched_off(engagement)},
         after={"llm_enabled": bool(enabled)},
     )

@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from assistant.engagements import change_settings
 from assistant.models import Engagement, User
-from assistant.security import audit_by
 from assistant.suppression import DEFAULT_MIN_CELL, FLOOR, min_cell
 
 DEFAULT_FLAG_RATIO = 0.8
@@ -119,15 +119,6 @@ def save_settings(session: Session, engagement: Engagement, value: dict[str, Any
     """Store ``value`` (from ``parse_settings``) as the engagement's equity settings, audited with what
     they were before."""
     before = dict(engagement.settings.get("equity") or {})
-    # a new dict: SQLAlchemy notices a replaced JSON value, not one changed in place
-    engagement.settings = {**engagement.settings, "equity": value}
-    session.add(engagement)
-    audit_by(
-        session,
-        "engagement.equity_settings",
-        user,
-        engagement_id=engagement.id,
-        entity=f"engagement:{engagement.id}",
-        before=before,
-        after=value,
+    change_settings(
+        session, engagement, "engagement.equity_settings", user, {"equity": value}, before=before, after=value
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from assistant.engagements import change_settings
 from assistant.evidence import counted_members, counted_segments
 from assistant.models import Engagement, RoadmapItem, Segment, Theme, ThemeMember, User, utcnow
 from assistant.review import decided_levels
@@ -25,7 +26,6 @@ from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.sequence import Fixed, Plan, PlanInput, ThemeInfo, plan
 from assistant.roadmap.targets import target_rows
 from assistant.rubric import Rubric
-from assistant.security import audit_by
 
 
 @dataclass
@@ -152,31 +152,20 @@ def generate(
         else:
             session.delete(row)
             dropped.append(row.key)
-    engagement.settings = {
-        **engagement.settings,
-        "roadmap": {
-            "generated_at": now.isoformat(timespec="seconds"),
-            "overall_readiness": result.overall_readiness,
-            "cap": result.cap,
-            "notes": result.notes,
-            "awaiting_review": result.awaiting_review,
-        },
+    roadmap = {
+        "generated_at": now.isoformat(timespec="seconds"),
+        "overall_readiness": result.overall_readiness,
+        "cap": result.cap,
+        "notes": result.notes,
+        "awaiting_review": result.awaiting_review,
     }
-    session.add(engagement)
-    audit_by(
-        session,
-        "roadmap.generate",
-        user,
-        role="consultant",
-        engagement_id=engagement.id,
-        entity=f"engagement:{engagement.id}",
-        after={
-            "added": added,
-            "updated": len(updated),
-            "kept": kept,
-            "dropped": dropped,
-            "overall_readiness": result.overall_readiness,
-        },
-    )
+    after = {
+        "added": added,
+        "updated": len(updated),
+        "kept": kept,
+        "dropped": dropped,
+        "overall_readiness": result.overall_readiness,
+    }
+    change_settings(session, engagement, "roadmap.generate", user, {"roadmap": roadmap}, role="consultant", after=after)
     session.flush()
     return Generated(result, added, updated, kept, dropped)

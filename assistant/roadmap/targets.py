@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from assistant.engagements import change_settings
 from assistant.models import Engagement, User
 from assistant.review import ReviewError, decided_levels, set_targets
 from assistant.rubric import Rubric
-from assistant.security import audit_by
 
 DEFAULT_HORIZON = 36
 HORIZONS = (12, 18, 24, 36, 48, 60)
@@ -129,15 +129,13 @@ def save_plan(
     set_targets(session, engagement, targets, user, rubric)
     before = horizon_of(engagement)
     if before != horizon or "roadmap_horizon_months" not in engagement.settings:
-        engagement.settings = {**engagement.settings, "roadmap_horizon_months": horizon}
-        session.add(engagement)
-        audit_by(
+        change_settings(
             session,
+            engagement,
             "roadmap.horizon",
             user,
+            {"roadmap_horizon_months": horizon},
             role="consultant",
-            engagement_id=engagement.id,
-            entity=f"engagement:{engagement.id}",
             before={"horizon_months": before},
             after={"horizon_months": horizon},
         )
