@@ -13,10 +13,10 @@ sentence-transformers gives them, so ``Relatedness`` takes either encoder.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -89,7 +89,12 @@ def export(model_dir: Path, cache_dir: Path, quantize: bool = True) -> Path:
 
 
 class OnnxEncoder:
-    """``encode(texts) -> (n, dim)`` unit vectors from the ONNX export of a sentence-transformers folder."""
+    """``encode(texts) -> (n, dim)`` unit vectors from the ONNX export of a sentence-transformers folder.
+
+    Thread-safe without a lock: the Rust tokenizer is configured once (truncation and padding are not
+    changed per call, which is what makes a shared Hugging Face tokenizer fail with "Already borrowed"
+    under concurrent requests), and ONNX Runtime sessions may be run from several threads.
+    """
 
     def __init__(
         self, model: str, cache_dir: Path, quantize: bool = True, max_seq_length: int = MAX_SEQ_LENGTH
@@ -99,9 +104,14 @@ class OnnxEncoder:
 
         model_dir = Path(model)
         self.model_name = f"{model_dir.parent.name if model_dir.name == 'model' else model_dir.name}-onnx"
-        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
         self.max_seq_length = max_seq_length
         self.quantized = quantize
+        # the Rust tokenizer behind the Hugging Face one, set up once: a text is cut at max_seq_length
+        # tokens (special tokens included, as sentence-transformers does) and a batch pads to its longest
+        tokenizer = copy.deepcopy(AutoTokenizer.from_pretrained(str(model_dir)).backend_tokenizer)
+        tokenizer.enable_truncation(max_seq_length)
+        tokenizer.enable_padding()
+        self.tokenizer = tokenizer
         options = ort.SessionOptions()
         # one answer at a time: threads beyond one only add hand-over cost, and the server's other
         # requests need the remaining cores
@@ -110,15 +120,17 @@ class OnnxEncoder:
         path = export(model_dir, cache_dir, quantize)
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.dim = int(self.session.get_outputs()[0].shape[-1] or 384)
-        self._lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Mean-pooled, unit-length vectors of ``texts`` as an (n, dim) float32 array."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        batch = self.tokenizer(
-            list(texts), padding=True, truncation=True, max_length=self.max_seq_length, return_tensors="np"
-        )
-        feeds = {k: batch[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")}
+        batch = self.tokenizer.encode_batch(list(texts))
+        feeds = {
+            "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in batch], dtype=np.int64),
+        }
         (hidden,) = self.session.run(None, feeds)
         mask = feeds["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
