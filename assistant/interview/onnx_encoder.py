@@ -118,6 +118,8 @@ class OnnxEncoder:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         path = export(model_dir, cache_dir, quantize)
+        # names what makes a vector: the exported file (model and quantisation) and the input window
+        self.cache_key = f"{path.stem}-{max_seq_length}"
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.dim = int(self.session.get_outputs()[0].shape[-1] or 384)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -35,8 +37,9 @@ class Relatedness:
     one answer with every question of the interview encodes the answer once.
     """
 
-    def __init__(self, embedder: Encoder) -> None:
+    def __init__(self, embedder: Encoder, store: Path | None = None) -> None:
         self.embedder = embedder
+        self.store = store  # a file keeping the prepared texts' vectors across restarts (see ``prepare``)
         self._texts: dict[str, np.ndarray] = {}
         self._matrices: dict[tuple[str, ...], np.ndarray] = {}
         self._answers: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -44,12 +47,26 @@ class Relatedness:
         self._lock = threading.Lock()
 
     def prepare(self, texts: Iterable[str]) -> int:
-        """Encode the texts not cached yet, in batches of similar length; returns how many were encoded."""
-        missing = sorted({t for t in texts if t not in self._texts}, key=len)
+        """Encode the texts not cached yet, in batches of similar length; returns how many were encoded.
+
+        With a ``store``, vectors kept there by an earlier process are read first and the file is
+        rewritten when texts were added, so a restart encodes only rubric text that changed. The
+        store's name carries the encoder's ``cache_key`` (model, quantisation, input window): a
+        vector is only ever reused for the same text and the same encoder.
+        """
+        wanted = set(texts)
+        stored = read_store(self.store) if self.store is not None else {}
+        for text, vec in stored.items():
+            if text in wanted:
+                self._texts.setdefault(text, vec)
+        missing = sorted((t for t in wanted if t not in self._texts), key=len)
         for start in range(0, len(missing), PREPARE_BATCH):
             chunk = missing[start : start + PREPARE_BATCH]
             for text, vec in zip(chunk, self.embedder.encode(chunk), strict=True):
                 self._texts[text] = vec
+        if missing and self.store is not None:
+            # what the file held stays (another process may prepare another rubric's texts)
+            write_store(self.store, stored | {t: self._texts[t] for t in wanted})
         return len(missing)
 
     def _text(self, text: str) -> np.ndarray:
@@ -95,6 +112,38 @@ class Relatedness:
         return float(np.dot(self.answer_vector(answer), self._text(text)))
 
 
+def read_store(path: Path) -> dict[str, np.ndarray]:
+    """The text vectors kept in ``path`` ({} when there is none or it cannot be read: they are then encoded)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            texts, vectors = json.loads(str(data["texts"])), data["vectors"]
+    except (OSError, ValueError, KeyError) as exc:
+        if path.exists():
+            log.warning("relatedness: ignoring unreadable text vectors in %s (%s)", path, exc)
+        return {}
+    if len(texts) != len(vectors):
+        return {}
+    return dict(zip(texts, vectors, strict=True))
+
+
+def write_store(path: Path, vectors: dict[str, np.ndarray]) -> None:
+    """Keep ``vectors`` in ``path``, written atomically (another process may read it meanwhile)."""
+    texts = list(vectors)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez(tmp, texts=np.array(json.dumps(texts)), vectors=np.stack([vectors[t] for t in texts]))
+        tmp.replace(path)
+    except OSError as exc:  # a read-only cache folder costs a re-encode at the next start, nothing else
+        log.warning("relatedness: text vectors not kept in %s (%s)", path, exc)
+
+
+def store_for(encoder: Encoder, cache_dir: Path) -> Path | None:
+    """Where an encoder's prepared text vectors are kept: None for an encoder without a ``cache_key``."""
+    key = getattr(encoder, "cache_key", None)
+    return cache_dir / f"texts-{key}.npz" if key else None
+
+
 def answer_encoder(model: str, batch_size: int, encoder: str, cache_dir: Path) -> Encoder:
     """The encoder the off-topic rule uses: ONNX Runtime (``onnx-int8``, ``onnx``) or PyTorch (``torch``).
 
@@ -131,6 +180,7 @@ class LazyRelatedness:
         self._encoder, self._cache_dir = encoder, cache_dir or Path("./var/models")
         self._texts = texts
         self._ready = threading.Event()
+        self.prepared = threading.Event()  # set once the texts are encoded (or could not be)
         self._lock = threading.Lock()
         self._impl: Relatedness | None = None
         self._error: BaseException | None = None
@@ -140,20 +190,23 @@ class LazyRelatedness:
 
     def _load_and_prepare(self) -> None:
         self._load()
-        if self._impl is not None and self._texts is not None:
-            try:
+        try:
+            if self._impl is not None and self._texts is not None:
                 started = time.process_time()
                 count = self._impl.prepare(self._texts())
                 log.info("relatedness: %d rubric texts encoded in %.1f s of CPU", count, time.process_time() - started)
-            except Exception as exc:  # the texts are then encoded on first use
-                log.warning("relatedness: rubric texts not prepared (%s)", exc)
+        except Exception as exc:  # the texts are then encoded on first use
+            log.warning("relatedness: rubric texts not prepared (%s)", exc)
+        finally:
+            self.prepared.set()
 
     def _load(self) -> None:
         with self._lock:
             if self._ready.is_set():
                 return
             try:
-                self._impl = Relatedness(answer_encoder(self._model, self._batch, self._encoder, self._cache_dir))
+                encoder = answer_encoder(self._model, self._batch, self._encoder, self._cache_dir)
+                self._impl = Relatedness(encoder, store_for(encoder, self._cache_dir))
             except Exception as exc:  # reported on first use
                 self._error = exc
             finally:
