@@ -2,12 +2,12 @@
 
 The off-topic rule encodes one short answer per staff turn. Through PyTorch that costs about
 20 ms of CPU; the same network exported to ONNX runs in about 10 ms with the same vectors, and
-quantised to int8 weights in about 5 ms (97% of decisions unchanged), with a shorter input window
-(answers are cut at ``max_seq_length`` tokens: the first 128 tokens, about 90 words, say what an
-answer is about).
+quantised to int8 weights (per channel) in about half that (99.3% of the probe bench's decisions
+unchanged), with a shorter input window (answers are cut at ``max_seq_length`` tokens: the first
+128 tokens, about 90 words, say what an answer is about).
 
-The export runs locally from the packaged model folder at first use (or ``dm3 prepare-encoder``)
-into ``cache_dir``; nothing is downloaded. Vectors are mean-pooled and unit length, as
+The export runs locally from the packaged model folder at first use into ``cache_dir``; nothing is
+downloaded. Vectors are mean-pooled and unit length, as
 sentence-transformers gives them, so ``Relatedness`` takes either encoder.
 """
 
@@ -37,7 +37,7 @@ def _model_key(model_dir: Path) -> str:
 def export(model_dir: Path, cache_dir: Path, quantize: bool = True) -> Path:
     """The ONNX file for the transformer in ``model_dir`` (exported and, with ``quantize``, int8-quantised
     on first call; reused afterwards). Written atomically, so two processes may race safely."""
-    suffix = "int8" if quantize else "fp32"
+    suffix = "int8pc" if quantize else "fp32"
     target = cache_dir / f"minilm-{_model_key(model_dir)}-{suffix}.onnx"
     if target.exists():
         return target
@@ -83,7 +83,11 @@ def export(model_dir: Path, cache_dir: Path, quantize: bool = True) -> Path:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+        # int8 weights per output channel, matrix products only (the embedding table stays fp32): the
+        # cosines stay within about 0.03 of the fp32 model's (0.07 and 0.15 at worst quantising per tensor)
+        quantize_dynamic(
+            str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
+        )
         tmp.replace(target)
     return target
 
