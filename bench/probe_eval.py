@@ -350,6 +350,10 @@ def main() -> None:
             )
         )
         relatedness("warm up", "warm up")
+        # as the web chat does at start-up: every rubric text an answer is compared with, encoded once
+        from assistant.interview.decide import comparison_texts
+
+        relatedness.prepare(comparison_texts(rubric, settings.max_probes_per_question))
         load_s = time.perf_counter() - t0
 
     engines: list[tuple[str, Callable[[dict], tuple[str, str | None]]]] = [
@@ -383,7 +387,7 @@ def main() -> None:
         f"false redirects {prod['false_redirect']:.2f} vs {base['false_redirect']:.2f}"
     )
     if relatedness is not None:
-        print(f"embedding model load {load_s:.1f} s (not in ms per decision)")
+        print(f"embedding model load and rubric texts encoded {load_s:.1f} s (not in ms per decision)")
     print(
         "false-redir: accept cases sent back as off topic; (on-topic): the same over accept, short and vague; "
         "fu / main: label accuracy on answers to a follow-up / to the main question."
