@@ -95,9 +95,9 @@ def export(model_dir: Path, cache_dir: Path, quantize: bool = True) -> Path:
 class OnnxEncoder:
     """``encode(texts) -> (n, dim)`` unit vectors from the ONNX export of a sentence-transformers folder.
 
-    Thread-safe without a lock: the Rust tokenizer is configured once (truncation and padding are not
-    changed per call, which is what makes a shared Hugging Face tokenizer fail with "Already borrowed"
-    under concurrent requests), and ONNX Runtime sessions may be run from several threads.
+    Thread-safe without a lock: the Rust tokenizer is configured once (truncation and padding are never
+    changed per call, so request threads only read it), and ONNX Runtime sessions may be run from
+    several threads. Calling the Rust tokenizer directly also skips the Python wrapper's per-call work.
     """
 
     def __init__(
