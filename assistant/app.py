@@ -67,13 +67,17 @@ def create_app(settings: Settings | None = None, run_migrations: bool = True) ->
     app.state.jobs = jobs
     app.state.relatedness = None
     if settings.interview_relatedness:
+        from assistant.interview.decide import comparison_texts
         from assistant.interview.relatedness import LazyRelatedness
+        from assistant.rubric import get_rubric
 
         app.state.relatedness = LazyRelatedness(
             settings.embedding_model,
             settings.embedding_batch_size,
             settings.interview_encoder,
             settings.model_cache_dir,
+            # every rubric text an answer is compared with, encoded once at start-up, not in a staff turn
+            texts=lambda: comparison_texts(get_rubric(str(settings.rubric_path)), settings.max_probes_per_question),
         )
         app.state.relatedness.preload()
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")

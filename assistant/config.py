@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     max_probes_per_question: int = 2
     interview_relatedness: bool = True  # the off-topic probe rule uses the embedding model
     # how the off-topic rule encodes answers: the model on ONNX Runtime ("onnx": the same vectors and decisions as
-    # PyTorch, about 10 ms of CPU), with int8 weights ("onnx-int8": about 5 ms, 97% the same decisions) or on
+    # PyTorch, about 10 ms of CPU), with int8 weights ("onnx-int8": about half the CPU, 99.3% the same decisions) or on
     # PyTorch ("torch", about 20 ms)
     interview_encoder: Literal["onnx-int8", "onnx", "torch"] = "onnx"
     model_cache_dir: Path = Path("./var/models")  # the ONNX export of the embedding model, made at first use

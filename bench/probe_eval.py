@@ -3,7 +3,13 @@
     .venv/bin/python bench/probe_eval.py              # the product (with the embedding model) + keyword baseline
     .venv/bin/python bench/probe_eval.py --no-model   # without the embedding model (no off-topic rule today)
     .venv/bin/python bench/probe_eval.py -v           # also list every case the product gets wrong
-    .venv/bin/python bench/probe_eval.py --encoder onnx-int8   # the web chat's default encoder instead of PyTorch
+    .venv/bin/python bench/probe_eval.py --encoder onnx-int8   # an ONNX encoder instead of the full PyTorch model
+    .venv/bin/python bench/probe_eval.py --compare torch,onnx,onnx-int8,onnx:64   # decisions against the first
+
+``--compare`` runs the product with each encoder (``NAME:N`` cuts answers at N tokens instead of
+128) over the same cases and prints, per encoder, the figures below, the CPU milliseconds per answer
+encoded, and the share of cases whose decision (action and reason) is the same as the first
+encoder's (the full PyTorch model when it comes first); ``-v`` lists the cases that differ.
 
 After the labelled set it prints the same decision over a second, independent set: the demo answer
 bank (assistant/demo_data/answers.yaml), whose answers that suggest a level should nearly all be accepted.
@@ -29,6 +35,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -210,6 +217,94 @@ def demo_bank(rubric: Rubric, relatedness: Relate | None) -> None:
         )
 
 
+@dataclass
+class EncoderRun:
+    """One encoder's decisions over the cases: labels, figures, and its cost."""
+
+    spec: str
+    preds: list[str]
+    figures: dict
+    prepare_s: float  # CPU seconds to encode every text the rule compares with (once per process)
+    encode_ms: float  # CPU ms per answer encoded
+    encoded: int  # answers that reached the encoder (the others were decided by the rules alone)
+    decide_ms: float  # CPU ms per decision, the encodes included
+
+
+def make_relatedness(spec: str, settings) -> object:
+    """``Relatedness`` over the encoder ``spec``: torch, onnx or onnx-int8, optionally ``:N`` tokens."""
+    from assistant.interview.onnx_encoder import MAX_SEQ_LENGTH, OnnxEncoder
+    from assistant.interview.relatedness import Relatedness, answer_encoder
+
+    name, _, window = spec.partition(":")
+    if name == "torch":
+        return Relatedness(answer_encoder(settings.embedding_model, settings.embedding_batch_size, "torch", Path()))
+    quantize = {"onnx": False, "onnx-int8": True}[name]
+    encoder = OnnxEncoder(
+        settings.embedding_model, settings.model_cache_dir, quantize, int(window) if window else MAX_SEQ_LENGTH
+    )
+    return Relatedness(encoder)
+
+
+class CountingEncoder:
+    """Wraps an encoder: counts answers encoded one at a time and their CPU time."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.calls, self.cpu = inner, 0, 0.0
+
+    def encode(self, texts):
+        t0 = time.process_time()
+        try:
+            return self.inner.encode(texts)
+        finally:
+            if len(texts) == 1:
+                self.calls += 1
+                self.cpu += time.process_time() - t0
+
+
+def run_encoder(spec: str, cases: list[dict], rubric: Rubric, settings) -> EncoderRun:
+    """The product's decisions over ``cases`` with encoder ``spec``, the rubric's texts prepared first."""
+    from assistant.interview.decide import comparison_texts
+
+    relatedness = make_relatedness(spec, settings)
+    t0 = time.process_time()
+    relatedness.prepare(comparison_texts(rubric, settings.max_probes_per_question))
+    prepare_s = time.process_time() - t0
+    counting = relatedness.embedder = CountingEncoder(relatedness.embedder)
+    t0 = time.process_time()
+    preds = [label(*decide(c, rubric, relatedness)) for c in cases]
+    decide_ms = (time.process_time() - t0) * 1000 / len(cases)
+    encode_ms = counting.cpu * 1000 / counting.calls if counting.calls else 0.0
+    return EncoderRun(spec, preds, score(cases, preds), prepare_s, encode_ms, counting.calls, decide_ms)
+
+
+def compare(specs: list[str], cases: list[dict], rubric: Rubric, settings, verbose: bool) -> None:
+    """Each encoder's figures and its agreement with the first encoder, case by case."""
+    runs = [run_encoder(spec, cases, rubric, settings) for spec in specs]
+    ref = runs[0]
+    print(
+        f"\n{'encoder':<14} {'agree':>6} {'action':>7} {'label':>6} {'r.offtop':>9} {'false-redir':>12} "
+        f"{'offtop-prec':>12} {'encoded':>8} {'enc ms':>7} {'ms/case':>8} {'prepare s':>10}"
+    )
+    for run in runs:
+        agree = sum(a == b for a, b in zip(run.preds, ref.preds, strict=True)) / len(cases)
+        f = run.figures
+        print(
+            f"{run.spec:<14} {agree:>6.3f} {f['action']:>7.2f} {f['label']:>6.2f} {f['recall_off_topic']:>9.2f} "
+            f"{f['false_redirect']:>12.2f} {f['off_topic_precision']:>12.2f} {run.encoded:>8} "
+            f"{run.encode_ms:>7.2f} {run.decide_ms:>8.2f} {run.prepare_s:>10.1f}"
+        )
+    print(
+        f"agree: share of the {len(cases)} cases decided as {ref.spec} decides them (action and reason); "
+        "encoded: answers that reached the encoder; enc ms: CPU per answer encoded; ms/case: CPU per decision; "
+        "prepare s: CPU to encode every rubric text compared with (once per process)."
+    )
+    if verbose:
+        for run in runs[1:]:
+            for c, a, b in zip(cases, run.preds, ref.preds, strict=True):
+                if a != b:
+                    print(f"  {run.spec}: {c['id']} {ref.spec} {b} -> {a}  {c['answer'][:90]!r}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=Path, default=CASES)
@@ -219,6 +314,9 @@ def main() -> None:
         choices=("torch", "onnx", "onnx-int8"),
         default="torch",
         help="how answers are encoded: the full PyTorch model (default), or the ONNX exports",
+    )
+    parser.add_argument(
+        "--compare", default="", help="encoders to compare, comma-separated (torch,onnx,onnx-int8,onnx:64,...)"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="list the cases the product gets wrong")
     args = parser.parse_args()
@@ -236,6 +334,10 @@ def main() -> None:
         + ", ".join(f"{lab} {counts[lab]}" for lab in LABELS)
     )
 
+    if args.compare:
+        compare(args.compare.split(","), cases, rubric, settings, args.verbose)
+        return
+
     relatedness: Relate | None = None
     load_s = 0.0
     if not args.no_model:
@@ -248,6 +350,10 @@ def main() -> None:
             )
         )
         relatedness("warm up", "warm up")
+        # as the web chat does at start-up: every rubric text an answer is compared with, encoded once
+        from assistant.interview.decide import comparison_texts
+
+        relatedness.prepare(comparison_texts(rubric, settings.max_probes_per_question))
         load_s = time.perf_counter() - t0
 
     engines: list[tuple[str, Callable[[dict], tuple[str, str | None]]]] = [
@@ -281,7 +387,7 @@ def main() -> None:
         f"false redirects {prod['false_redirect']:.2f} vs {base['false_redirect']:.2f}"
     )
     if relatedness is not None:
-        print(f"embedding model load {load_s:.1f} s (not in ms per decision)")
+        print(f"embedding model load and rubric texts encoded {load_s:.1f} s (not in ms per decision)")
     print(
         "false-redir: accept cases sent back as off topic; (on-topic): the same over accept, short and vague; "
         "fu / main: label accuracy on answers to a follow-up / to the main question."

@@ -34,6 +34,7 @@ from assistant.rubric import Component, Question, Rubric
 Action = Literal["accept", "probe"]
 Reason = Literal["short", "vague", "off_topic"]
 Relate = Callable[[str, str], float]  # (answer, text) -> cosine similarity from the embedding model
+_REASONS: tuple[Reason, ...] = ("short", "vague", "off_topic")
 
 SHORT_WORDS = 8  # fewer words than this is short, unless it answers a narrow follow-up
 VAGUE_MIN_WORDS = 4  # below this a stock phrase ("it depends") is short: ask to say more
@@ -200,8 +201,12 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@lru_cache(maxsize=512)
 def is_instruction(answer: str) -> bool:
-    """True when the answer asks the assistant to do something other than take an answer (never obeyed)."""
+    """True when the answer asks the assistant to do something other than take an answer (never obeyed).
+
+    Cached per answer text: a staff turn judges the same answer more than once (a dry run that finds
+    the text to encode, then the decision)."""
     return bool(_INSTRUCTION.search(answer))
 
 
@@ -270,7 +275,9 @@ def _term_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts))
 
 
+@lru_cache(maxsize=1024)
 def _data_term(answer: str, terms: tuple[str, ...]) -> str | None:
+    """The first of ``terms`` named in ``answer`` (cached: see ``is_instruction``), or None."""
     pattern = _term_pattern(terms)
     match = pattern.search(answer) if pattern else None
     return match.group(0) if match else None
@@ -289,20 +296,69 @@ def is_off_topic(answer: str, question: Question, follow_up: str | None, rubric:
     """True when the answer is about something else (see rule 3 in the module docstring).
 
     ``relate(answer, text)`` is the cosine similarity of the embedding model; only the answer is
-    encoded per call (the rubric's texts are cached by the scorer).
+    encoded per call (the rubric's texts are cached by the scorer). A scorer with ``many(answer,
+    texts)`` (``Relatedness``) gives each group of cosines in one matrix product instead.
     """
     if _data_term(answer, rubric.relevance.data_terms) is not None:
         return False
-    asked = max(relate(answer, text) for text in asked_texts(question, follow_up))
-    interview = max(relate(answer, text) for text in rubric_texts(rubric))
-    off = max((relate(answer, text) for text in rubric.relevance.off_topic_examples), default=-1.0)
-    on = max(asked, RUBRIC_WEIGHT * interview)
+    asked_to = asked_texts(question, follow_up)
+    interview = _rubric_texts(rubric)
+    examples = rubric.relevance.off_topic_examples
+    many = getattr(relate, "many", None)
+    if many is not None:
+        asked = float(many(answer, asked_to).max())
+        best_in_interview = float(many(answer, interview).max()) if interview else -1.0
+        off = float(many(answer, examples).max()) if examples else -1.0
+    else:
+        asked = max(relate(answer, text) for text in asked_to)
+        best_in_interview = max((relate(answer, text) for text in interview), default=-1.0)
+        off = max((relate(answer, text) for text in examples), default=-1.0)
+    on = max(asked, RUBRIC_WEIGHT * best_in_interview)
     return off - on > OFF_MARGIN or (asked < FAR_FROM_ASKED and off > on)
 
 
 def rubric_texts(rubric: Rubric) -> list[str]:
     """Every question and follow-up of the interview (what an on-topic answer may speak to)."""
-    return [t for comp in rubric.components for q in comp.questions for t in (q.text, *q.probes)]
+    return list(_rubric_texts(rubric))
+
+
+_RUBRIC_TEXTS: dict[int, tuple[Rubric, tuple[str, ...]]] = {}  # id(rubric) -> (rubric, its texts); rubrics are few
+
+
+def _rubric_texts(rubric: Rubric) -> tuple[str, ...]:
+    """``rubric_texts`` built once per rubric object (the rubric is kept with them, so its id is not reused)."""
+    cached = _RUBRIC_TEXTS.get(id(rubric))
+    if cached is not None and cached[0] is rubric:
+        return cached[1]
+    texts = tuple(t for comp in rubric.components for q in comp.questions for t in (q.text, *q.probes))
+    if len(_RUBRIC_TEXTS) >= 16:
+        _RUBRIC_TEXTS.clear()
+    _RUBRIC_TEXTS[id(rubric)] = (rubric, texts)
+    return texts
+
+
+def comparison_texts(rubric: Rubric, max_probes: int = 2) -> list[str]:
+    """Every text the off-topic rule may compare an answer with, for the offline follow-ups: the
+    interview's questions and follow-ups, the off-topic examples, and for each question what
+    ``asked_texts`` gives for the main question, its rubric follow-ups and each follow-up the
+    offline prober or the instruction reply can ask (probe numbers 1 to ``max_probes``).
+
+    ``Relatedness.prepare`` encodes them ahead of the first staff turn; an LLM-written follow-up is
+    new text and is encoded when first answered.
+    """
+    texts = dict.fromkeys(_rubric_texts(rubric))
+    texts.update(dict.fromkeys(rubric.relevance.off_topic_examples))
+    prober = OfflineProber(rubric)
+    for comp in rubric.components:
+        for q in comp.questions:
+            follow_ups = list(q.probes)
+            for index in range(1, max_probes + 1):
+                follow_ups += [prober.probe(q, comp.name, "", reason, index).text for reason in _REASONS]
+                follow_ups.append(instruction_reply(rubric, q, comp.name, index).text)
+            texts.update(dict.fromkeys(asked_texts(q, None)))
+            for follow_up in follow_ups:
+                texts.update(dict.fromkeys(asked_texts(q, follow_up)))
+    return list(texts)
 
 
 def judge(

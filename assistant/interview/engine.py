@@ -133,22 +133,32 @@ def relatedness_pair(
     Lets a caller run the embedding model on the answer before it takes any database lock (the
     scorer keeps the answer's vector, so ``next_step``'s other comparisons cost a dot product each).
     """
-    asked: list[tuple[str, str]] = []
 
     def record(answer: str, question: str) -> float:
-        asked.append((answer, question))
-        return 1.0  # "related": next_step goes on to the rules it would apply to a related answer
+        raise _Scored(answer, question)  # the first pair is all a caller needs: stop the dry run there
 
-    next_step(plan, turns, rubric, max_probes, record)
-    return asked[0] if asked else None
+    try:
+        next_step(plan, turns, rubric, max_probes, record)
+    except _Scored as scored:
+        return scored.pair
+    return None
+
+
+class _Scored(Exception):
+    """Ends ``relatedness_pair``'s dry run at the first pair the rule would score."""
+
+    def __init__(self, answer: str, text: str) -> None:
+        super().__init__()
+        self.pair = (answer, text)
 
 
 def coverage(plan: Sequence[str], turns: Sequence[Turn], rubric: Rubric) -> dict[str, dict[str, int]]:
     """Per component: questions planned (total), asked, and closed (answered, skipped or don't know)."""
     states = question_states(plan, turns)
+    component_of = {qid: rubric.question(qid)[0].id for qid in plan}  # one look-up per question, not per component
     out: dict[str, dict[str, int]] = {}
     for comp in rubric.components:
-        ids = [qid for qid in plan if rubric.question(qid)[0].id == comp.id]
+        ids = [qid for qid in plan if component_of[qid] == comp.id]
         out[comp.id] = {
             "total": len(ids),
             "asked": sum(states[q].asked for q in ids),
