@@ -203,8 +203,6 @@ def test_the_prompt_groups_evidence_by_theme_with_theme_labels_as_redacted_data(
 def test_evidence_without_themes_is_listed_as_before(rubric, settings, engine):
     rater = LLMRater(scripted_client(settings, engine, [reply()])[0], rubric)
     usable = EVIDENCE[:3]
-    sent = load_prompt("rate_component").render(
-        rater.variables("governance_structures", usable)
-    )[1]["content"]
+    sent = load_prompt("rate_component").render(rater.variables("governance_structures", usable))[1]["content"]
     assert "Evidence (3 segments from 3 participants):\n" in sent
     assert "Theme (" not in sent and "Not in any theme" not in sent
