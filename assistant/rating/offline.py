@@ -71,6 +71,20 @@ _NOT_A_NEGATION = re.compile(
     r"[^.;]*?\b(until|unless)\b"
 )
 NEGATION_WINDOW = 8  # words before a signal, within its clause, in which a negation reverses it
+# An aim, hope or plan ("we aspire to be a city where residents build on our data", "our goal is
+# continuous improvement", "one day we'd like other cities to copy us") says what is not yet done.
+# It borrows the top level's words, so read as practice it is level 5; it is evidence that people speak
+# in favour of the practice, which is level 2 in every indicator's terms.
+_ASPIRATION = re.compile(
+    r"\b(we|i|they|leaders|leadership|management|council|the city|the council|our \w+)\s+"
+    r"(really\s+|would\s+|also\s+|all\s+)?"
+    r"(aspire|aspires|hope|hopes|wish|wishes|would like|d like|aim|aims|intend|intends|are hoping|re hoping"
+    r"|are aiming|re aiming|are working towards|re working towards"
+    r"|(want|wants|plan|plans|are planning|re planning|are going|re going) to)\b"
+    r"|\b(our|the|their)\s+(\w+\s+)?(goal|aim|ambition|vision|hope|intention|aspiration|dream)\s+(is|was|would be)\b"
+    r"|\b(one day|someday|some day|eventually|in the future|down the line)\b"
+)
+ASPIRATION_CAP = 2  # the level an aim counts as: people speak in favour, the practice is not in place
 
 
 def normalise(text: str) -> str:
@@ -107,6 +121,12 @@ def _denies(norm: str) -> bool:
     constructions are taken out ("you don't get a budget without the data" is two, an affirmation;
     "nothing goes live without a review" too)."""
     return len(_NEGATION.findall(_NOT_A_NEGATION.sub(" ", norm))) % 2 == 1
+
+
+def _is_aspiration(sentence: str) -> bool:
+    """True when the sentence states an aim, hope or plan rather than a practice in place (see
+    ``_ASPIRATION``); normalised text, so "we'd like" is "wed like" and matches "d like"."""
+    return bool(_ASPIRATION.search(normalise(sentence).replace("wed like", "we d like")))
 
 
 def _is_negative(sentence: str) -> bool:
@@ -191,6 +211,7 @@ class OfflineRater:
         for n, (item, sentence) in enumerate(units):
             hits = self._signal_hits(model, sentence)
             negative = _is_negative(sentence)
+            aspiration = _is_aspiration(sentence)
             closest = speaks_to(best_per_indicator[n], aboutness[n])
             for k, ind in enumerate(comp.indicators):
                 rel = float(best_per_indicator[n, k])
@@ -220,6 +241,8 @@ class OfflineRater:
                     # low maturity, whichever description it sounds like
                     level = min(by_similarity, 2) if negative else by_similarity
                     by_signal = False
+                if aspiration:  # an aim is not a practice, whatever words it borrows
+                    level = min(level, ASPIRATION_CAP)
                 evidence[ind.id].votes.append(Vote(item, sentence, max(1, min(5, level)), by_signal, rel))
         return evidence
 
