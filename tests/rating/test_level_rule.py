@@ -2,10 +2,11 @@
 
 1. A sentence without a signal takes the level of the closest level text; a similarity-weighted mean
    of the levels regressed to the middle of the scale (level-5 accounts read 4, level-1 read 2).
-2. The rubric's rule is "at least half the indicators with evidence reach the level" (``level_share``
-   0.5, rubric 2026.2); at 0.6 it took the lowest of two indicators and the second lowest of four, so
-   the same practice was rated lower when people spoke to an even number of indicators. Both engines
-   apply it: the offline engine through ``RatingRule.level_for``, the LLM's reply through validation.
+2. The rubric's rule is "at least half the indicators with evidence, and at least two, reach the
+   level" (``level_share`` 0.5, ``min_indicators_at_level`` 2, rubric 2026.2); at 0.6 it took the
+   second lowest of four indicators, so the same practice was rated lower when people spoke to four
+   indicators than to three or five. Both engines apply it: the offline engine through
+   ``RatingRule.level_for``, the LLM's reply through validation.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def test_the_closest_level_text_decides_not_a_weighted_mean_of_levels():
     ("levels", "expected"),
     [
         ([5, 5, 4, 4], 5),  # half reach 5 (0.6 gave 4)
-        ([4, 2], 4),  # two indicators: the higher reaches it for half (0.6 gave the minimum, 2)
+        ([4, 2], 2),  # two indicators: both must reach a level, one never sets it alone
+        ([5, 4, 2], 4),  # three: the middle one, as before
         ([4, 4, 3, 2], 4),  # four indicators: the middle pair decides, not the second lowest (0.6 gave 3)
         ([3, 3, 4, 2, None], 3),  # the README's example is unchanged
         ([5, 5, 5, 2, 2], 5),  # odd counts: the middle indicator, as before
@@ -40,14 +42,14 @@ def test_the_closest_level_text_decides_not_a_weighted_mean_of_levels():
     ],
 )
 def test_the_rubric_rule_gives_the_level_at_least_half_the_indicators_reach(rubric, levels, expected):
-    assert rubric.rule.level_share == 0.5
+    assert (rubric.rule.level_share, rubric.rule.min_indicators_at_level) == (0.5, 2)
     assert rubric.rule.level_for(levels) == expected
 
 
 def test_the_rule_does_not_depend_on_how_many_indicators_were_talked_about(rubric):
-    """The same split of accounts (half at 5, half at 4) gives the same level with two, four or six
-    indicators with evidence, and so does the mirror split at the bottom of the scale."""
-    for n in (1, 2, 3):
+    """The same split of accounts (half at 5, half at 4) gives the same level with four or six indicators
+    with evidence, and so does the mirror split at the bottom of the scale."""
+    for n in (2, 3):
         assert rubric.rule.level_for([5] * n + [4] * n) == 5
         assert rubric.rule.level_for([2] * n + [1] * n) == 2
 
@@ -85,6 +87,12 @@ _EVIDENCE = items(
         ("dee", "frontline", "Quality is audited every quarter and the time to fix is measured."),
     ]
 )
+
+
+def test_one_indicator_never_sets_the_level_alone(rubric):
+    """With a share of one half alone, two indicators at 5 and 2 would give 5 on the strength of one."""
+    assert rubric.rule.level_for([5, 2, None, None, None]) == 2
+    assert rubric.rule.level_for([5, 5, 2, None]) == 5
 
 
 def test_an_llm_reply_is_held_to_the_same_rule(rubric):
