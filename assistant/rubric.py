@@ -6,8 +6,8 @@ file name and the exact place of the problem.
 
 The level rule (``RatingRule``): each indicator with evidence gets an evidence level (1-5). The
 component level is the highest level L such that at least ``level_share`` of the indicators with
-evidence sit at L or above. Against that level an indicator is *met* (at or above it), *partly*
-(one below), *not met* (lower) or has *no evidence*.
+evidence, and at least ``min_indicators_at_level`` of them, sit at L or above. Against that level an
+indicator is *met* (at or above it), *partly* (one below), *not met* (lower) or has *no evidence*.
 """
 
 from __future__ import annotations
@@ -92,6 +92,9 @@ class EvidenceMinimum(BaseModel):
 class RatingRule(BaseModel):
     level_share: float = Field(default=0.6, gt=0, le=1)
     min_indicators_with_evidence: int = Field(default=2, ge=1)
+    # A level above 1 must be reached by at least this many indicators, so that one indicator never
+    # sets the level alone (with a share of one half and two indicators, it otherwise would).
+    min_indicators_at_level: int = Field(default=1, ge=1)
 
     def level_for(self, evidence_levels: list[int | None]) -> int | None:
         """The component level the rule gives for per-indicator evidence levels (None = no evidence).
@@ -103,7 +106,8 @@ class RatingRule(BaseModel):
             return None
         best = 1
         for candidate in range(1, 6):
-            if sum(1 for lvl in judged if lvl >= candidate) / len(judged) >= self.level_share:
+            reach = sum(1 for lvl in judged if lvl >= candidate)
+            if reach / len(judged) >= self.level_share and reach >= self.min_indicators_at_level:
                 best = candidate
         return best
 

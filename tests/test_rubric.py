@@ -30,7 +30,7 @@ def rubric() -> Rubric:
 
 
 def test_shipped_rubric_loads_with_fixed_scale_and_settings(rubric: Rubric) -> None:
-    assert rubric.version == "2026.1"
+    assert rubric.version == "2026.2"
     assert [(lvl.level, lvl.name) for lvl in rubric.levels] == [
         (1, "Initial"),
         (2, "Developing"),
@@ -43,7 +43,7 @@ def test_shipped_rubric_loads_with_fixed_scale_and_settings(rubric: Rubric) -> N
     assert all(r.name and r.description for r in rubric.role_levels)
     assert rubric.questions_per_component == 2
     assert (rubric.minimum_evidence.segments, rubric.minimum_evidence.participants) == (3, 2)
-    assert (rubric.rule.level_share, rubric.rule.min_indicators_with_evidence) == (0.6, 2)
+    assert (rubric.rule.level_share, rubric.rule.min_indicators_with_evidence) == (0.5, 2)
     # No component overrides the organisation-wide rule, so every component is rated alike.
     for cid in COMPONENT_IDS:
         assert rubric.rule_for(cid) == rubric.rule
@@ -213,7 +213,7 @@ def _write(tmp_path: Path, change: Callable[[dict], None]) -> Path:
 
 def test_unchanged_copy_loads(tmp_path: Path) -> None:
     # Guards the tests below: each breaks exactly one thing in an otherwise valid copy.
-    assert load_rubric(_write(tmp_path, lambda d: None)).version == "2026.1"
+    assert load_rubric(_write(tmp_path, lambda d: None)).version == "2026.2"
 
 
 def test_missing_file_is_reported(tmp_path: Path) -> None:

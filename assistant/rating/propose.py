@@ -134,7 +134,7 @@ class LLMRater:
     def engine(self) -> str:
         return self.llm.model
 
-    def variables(self, component_id: str, items: Sequence[EvidenceItem], views: dict[str, str]) -> dict:
+    def variables(self, component_id: str, items: Sequence[EvidenceItem]) -> dict:
         """The prompt variables: the rubric component, its rule and minimums, and the evidence
         grouped by theme (themes in order of their first segment, segments without one last)."""
         labels: dict[str, str] = {}
@@ -160,7 +160,7 @@ class LLMRater:
                             "participant": labels[i.participant],
                             "role_level": i.role_level,
                             "department": i.department,
-                            "text": views[i.id],
+                            "text": i.text,
                         }
                         for i in members
                     ],
@@ -192,7 +192,6 @@ class LLMRater:
                 voice_mix=voice_mix(usable_items, []),
                 excluded=excluded,
             )
-        views = {s.item.id: s.view for s in usable}
 
         def check(reply: LLMRating) -> list[str]:
             proposal = to_proposal(reply, component_id, usable_items, self.engine, version, excluded)
@@ -202,7 +201,7 @@ class LLMRater:
             reply = self.llm.structured(
                 TASK,
                 PROMPT,
-                self.variables(component_id, usable_items, views),
+                self.variables(component_id, usable_items),
                 output=LLMRating,
                 validate=check,
                 engagement_id=self.engagement_id,

@@ -138,7 +138,8 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
         errors.append(
             f"level {proposal.level} disagrees with the rubric rule applied to the indicator evidence levels, "
             f"which gives {expected} (the highest level L such that at least {rule.level_share:.0%} of the "
-            f"indicators with evidence are at L or above; none when fewer than "
+            f"indicators with evidence, and at least {rule.min_indicators_at_level}, are at L or above; none when "
+            f"fewer than "
             f"{rule.min_indicators_with_evidence} indicators have evidence)"
         )
     for ind in proposal.indicators:

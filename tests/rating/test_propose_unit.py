@@ -178,7 +178,7 @@ def test_the_prompt_groups_evidence_by_theme_with_theme_labels_as_redacted_data(
         ),
     ]
     rater = LLMRater(scripted_client(settings, engine, [reply()])[0], rubric)
-    variables = rater.variables("governance_structures", evidence, {i.id: i.text for i in evidence})
+    variables = rater.variables("governance_structures", evidence)
     sent = load_prompt("rate_component").render(variables, redact_names=["Maria Lopez"])[1]["content"]
     assert "4 segments from 4 participants, grouped into 2 themes" in sent
     # each theme once, its segments under it (in segment order), segments in no theme last
@@ -203,8 +203,6 @@ def test_the_prompt_groups_evidence_by_theme_with_theme_labels_as_redacted_data(
 def test_evidence_without_themes_is_listed_as_before(rubric, settings, engine):
     rater = LLMRater(scripted_client(settings, engine, [reply()])[0], rubric)
     usable = EVIDENCE[:3]
-    sent = load_prompt("rate_component").render(
-        rater.variables("governance_structures", usable, {i.id: i.text for i in usable})
-    )[1]["content"]
+    sent = load_prompt("rate_component").render(rater.variables("governance_structures", usable))[1]["content"]
     assert "Evidence (3 segments from 3 participants):\n" in sent
     assert "Theme (" not in sent and "Not in any theme" not in sent

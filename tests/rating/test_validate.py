@@ -77,7 +77,7 @@ def test_a_level_outside_the_rubric_is_rejected(rubric, level):
 
 def test_a_level_that_disagrees_with_the_rule_is_rejected(rubric):
     p = good()
-    p.level = 4  # the indicators (3, 3, 3, 2) give 3 under the 60% rule
+    p.level = 4  # the indicators (3, 3, 3, 2) give 3 under the rule (only one of four reaches 4)
     errors = validate_proposal(p, rubric, EVIDENCE)
     assert any("disagrees with the rubric rule" in e and "gives 3" in e for e in errors)
 
