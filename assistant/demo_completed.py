@@ -36,11 +36,11 @@ from assistant.roadmap.generate import generate, items_of
 from assistant.roadmap.targets import save_plan, target_rows
 from assistant.rubric import Rubric, get_rubric
 from assistant.synthesis.run import synthesize
+from assistant.views.engagement import PREPARING  # the settings key the engagements page reads
 
 COMPLETED_ORG = "Town of Millbrook (demo, completed)"
 STRETCH = "data_life_cycle"  # the one target set two steps up
 OWNERS = {"data_life_cycle": "IT and Records", "sustainability_focus": "Human Resources"}  # first item of each
-PREPARING = "demo_preparing"  # engagement.settings key: the step being run while the demo builds it
 STEPS = {
     "interviews": "Taking the staff interviews",
     "synthesis": "Running synthesis",
