@@ -17,8 +17,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -54,6 +56,17 @@ def _finished(page: httpx.Response) -> bool:
     return page.status_code == 200 and re.search(r"level \d \(", page.text) is not None and "Roadmap" in page.text
 
 
+def _seeded(db: Path) -> bool:
+    """The completed demo engagement has its roadmap and nothing left to prepare."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as con:
+        try:
+            rows = con.execute("SELECT settings FROM engagement WHERE organisation LIKE '%completed%'").fetchall()
+        except sqlite3.OperationalError:  # not migrated yet, or busy
+            return False
+    settings = [json.loads(r[0] or "{}") for r in rows]
+    return any((s.get("roadmap") or {}).get("generated_at") and "preparing" not in s for s in settings)
+
+
 def end_to_end(port: int, root: Path = ROOT, timeout: float = 600.0) -> None:
     """Part 1: ``dm3 demo`` start to a finished report, in a subprocess on a fresh database, running
     the code in ``root`` (this checkout, or another one to compare)."""
@@ -81,14 +94,14 @@ def end_to_end(port: int, root: Path = ROOT, timeout: float = 600.0) -> None:
                     marks["printed"] = (time.perf_counter() - t0, cpu_seconds(proc.pid))
                 if "printed" in marks and "server" not in marks and _log_in(client, output):
                     marks["server"] = (time.perf_counter() - t0, cpu_seconds(proc.pid))
-                if "server" in marks:
-                    # finished: the engagements page no longer says "being prepared" and the report shows
-                    # decided levels (a checkout from before the page said so is judged by the report alone)
-                    report = re.search(r"/engagements/\d+/report", output)
-                    listing = client.get("/engagements").text
-                    if "being prepared" not in listing and _finished(client.get(report[0])):
-                        marks["report"] = (time.perf_counter() - t0, cpu_seconds(proc.pid))
-                time.sleep(0.25)
+                if "server" in marks and _seeded(Path(tmp) / "dm3.db"):
+                    # the seeding says it is done (read from the database, so that polling costs the
+                    # demo process nothing); the time counts until its report page has been served
+                    report = client.get(re.search(r"/engagements/\d+/report", output)[0])
+                    if not _finished(report):
+                        sys.exit(f"the completed engagement's report is not finished: {report.text[:2000]}")
+                    marks["report"] = (time.perf_counter() - t0, cpu_seconds(proc.pid))
+                time.sleep(0.5)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
