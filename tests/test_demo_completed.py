@@ -67,7 +67,7 @@ def test_the_completed_demo_is_prepared_visibly_and_finished_from_the_packaged_v
     timings: dict[str, tuple[float, float]] = {}
     assert seed_completed(engine, settings, embedder=vectors, timings=timings) == engagement_id
     # the packaged vectors cover every text a fresh demo encodes: the model is never needed
-    assert vectors.misses == 0 and vectors.hits > 1000, "rerun `python -m assistant.demo_vectors`"
+    assert vectors.misses == 0 and vectors.hits > 1000, "rerun `.venv/bin/python scripts/write_demo_vectors.py`"
     assert set(timings) == set(STEPS)
     assert sum(cpu for _, cpu in timings.values()) < CPU_BUDGET_S, timings
 
