@@ -48,7 +48,7 @@ def _log_in(client: httpx.Client, output: str) -> bool:
         return False
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     data = {"email": "consultant@demo.dm3", "password": password[1], "csrf_token": token[1]}
-    return client.post("/login", data=data).status_code == 200
+    return client.post("/login", data=data).status_code == 303  # logged in: sent on to the engagements
 
 
 def _finished(page: httpx.Response) -> bool:
