@@ -23,7 +23,7 @@ from assistant.config import Settings
 from assistant.demo import DEMO_EMAIL
 from assistant.demo_city import DEPARTMENTS, ROSTER, demo_cast
 from assistant.demo_interviews import seed_demo_interviews
-from assistant.demo_vectors import DemoEmbedder, demo_embedder
+from assistant.demo_vectors import DemoEmbedder, RecordingEmbedder, demo_embedder
 from assistant.embeddings import Embedder
 from assistant.engagements import create_engagement
 from assistant.equity.findings import finding_counts
@@ -108,7 +108,7 @@ def _step(engine: Engine, engagement_id: int, name: str, timings: Timings | None
 def seed_completed(
     engine: Engine,
     settings: Settings,
-    embedder: Embedder | DemoEmbedder | None = None,
+    embedder: Embedder | DemoEmbedder | RecordingEmbedder | None = None,
     timings: Timings | None = None,
 ) -> int | None:
     """Bring the completed demo engagement to its final state; returns its id (None without the demo user).
