@@ -114,6 +114,26 @@ def end_to_end(port: int, root: Path = ROOT, timeout: float = 600.0) -> None:
             print(f"  {label:<20} {wall:6.1f} s wall  {cpu:6.1f} s CPU (demo process)")
 
 
+def _outcome(engine: object, engagement_id: int) -> tuple:
+    """What a reader of the report sees: theme labels and sizes, decided levels, roadmap items."""
+    from sqlmodel import Session, col, select
+
+    from assistant.models import Theme, ThemeMember
+    from assistant.review import decided_levels
+    from assistant.roadmap.generate import items_of
+
+    with Session(engine) as session:
+        themes = session.exec(
+            select(Theme).where(Theme.engagement_id == engagement_id, col(Theme.archived).is_(False))
+        ).all()
+        sizes = {
+            (t.component, t.label, len(session.exec(select(ThemeMember).where(ThemeMember.theme_id == t.id)).all()))
+            for t in themes
+        }
+        items = sorted((i.component, i.title, i.phase, i.status) for i in items_of(session, engagement_id))
+        return sorted(sizes), sorted(decided_levels(session, engagement_id).items()), items
+
+
 def steps(baseline: bool) -> None:
     """Part 2: each seeding step's wall and CPU seconds, with the demo vectors (and the live model)."""
     from sqlmodel import Session
@@ -127,6 +147,7 @@ def steps(baseline: bool) -> None:
 
     runs = [("demo vectors", None)] + ([("live model (baseline)", "live")] if baseline else [])
     totals = {}
+    outcomes: dict[str, tuple] = {}
     for label, kind in runs:
         with tempfile.TemporaryDirectory(prefix="dm3-demo-steps-") as tmp:
             here = Path.cwd()
@@ -147,8 +168,9 @@ def steps(baseline: bool) -> None:
                     embedder = demo_embedder(settings.embedding_model, settings.embedding_batch_size)
                 timings: dict[str, tuple[float, float]] = {}
                 wall, cpu = time.perf_counter(), time.process_time()
-                seed_completed(engine, settings, embedder=embedder, timings=timings)
+                engagement_id = seed_completed(engine, settings, embedder=embedder, timings=timings)
                 total = (time.perf_counter() - wall, time.process_time() - cpu)
+                outcomes[label] = _outcome(engine, engagement_id)
                 engine.dispose()
             finally:
                 os.chdir(here)
@@ -162,6 +184,8 @@ def steps(baseline: bool) -> None:
     if baseline:
         (_, fast), (_, slow) = totals["demo vectors"], totals["live model (baseline)"]
         print(f"completed engagement: {slow / fast:.1f}x less CPU with the demo vectors than with the live model")
+        same = outcomes["demo vectors"] == outcomes["live model (baseline)"]
+        print(f"same themes, decided levels and roadmap from both: {'yes' if same else 'NO'}")
 
 
 def main() -> None:
