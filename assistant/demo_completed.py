@@ -117,7 +117,7 @@ def seed_completed(
     ``embedder`` (default: the packaged demo vectors over the configured model, ``demo_vectors``, so
     a fresh demo does not encode the same sentences again; anything else is encoded for real).
     ``timings`` (when given) receives each step's (wall, CPU) seconds. While it runs, the
-    engagement's ``preparing_step`` says which step it is on; an exception leaves the step marked and
+    engagement's ``preparing_step`` says which step it is on; an exception marks where it stopped and
     is re-raised (a later ``make demo`` resumes from the missing step).
     """
     rubric = get_rubric(str(settings.rubric_path))
