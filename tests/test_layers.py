@@ -11,7 +11,7 @@ The layers, lowest first (a module may import its own layer's modules and those 
 4. above the stages: ``engines.py`` (the seam that builds each stage's engines for an engagement)
    and ``views/`` (page data read across stages);
 5. the web and the entry points (``routes/``, ``web.py``, ``app.py``, ``cli.py``, ``logs_cli.py``,
-   ``demo.py``): they may import anything below.
+   ``demo*.py``): they may import anything below.
 
 Imports inside functions count too (a lazy import is still a dependency). A new module must be
 placed in a layer here; that is the moment to decide where it belongs.
@@ -49,7 +49,22 @@ SHARED = {
 RECORDS = {"accounts", "engagements", "evidence", "imports", "review", "auditlog", "llm_log", "teams", "duplicates"}
 STAGES = {"interview", "synthesis", "rating", "roadmap"}
 ABOVE_STAGES = {"engines", "views", "report", "equity"}
-WEB = {"routes", "web", "forms", "app", "cli", "logs_cli", "demo", "demo_completed", "access", "middleware"}
+WEB = {
+    "routes",
+    "web",
+    "forms",
+    "app",
+    "cli",
+    "logs_cli",
+    "demo",
+    "demo_city",
+    "demo_answers",
+    "demo_interviews",
+    "demo_vectors",
+    "demo_completed",
+    "access",
+    "middleware",
+}
 LAYER = {
     **{u: 1 for u in SHARED},
     **{u: 2 for u in RECORDS},

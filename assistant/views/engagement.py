@@ -21,19 +21,33 @@ from assistant.teams import ROLE_NAMES, engagements_for
 # interviews a consultant can open: only submitted ones (unsubmitted text is shown to nobody);
 # declined and withdrawn ones are not evidence
 LISTED_STATES = ("submitted",)
+# an engagement a background seeding is still building (the demo's completed one) says what it is
+# doing under this settings key; the list shows it, and its report link once the key is gone
+PREPARING = "preparing"
 
 
 def engagement_list(session: Session, user: User) -> dict[str, Any]:
     """The engagement list page: the engagements ``user`` is a member of (only those), newest first,
     with their role, where their work starts (set-up for consultants, the equity audit for
-    reviewers) and the participant count."""
+    reviewers) and the participant count; for consultants, a report link once a roadmap was
+    generated, and what a background seeding is doing to an engagement it still prepares (the
+    page then reloads its table every few seconds)."""
     rows = engagements_for(session, user)
     home = {"equity_reviewer": "/engagements/{id}/equity"}
+    preparing = {e.id: str(e.settings[PREPARING]) for e, _ in rows if e.settings.get(PREPARING)}
     return {
         "engagements": [(e, m, home.get(m.role, "/engagements/{id}").format(id=e.id)) for e, m in rows],
         "counts": engagement_counts(session),
         "role_names": ROLE_NAMES,
         "can_create": user.role == "consultant",
+        "preparing": preparing,
+        "reports": {
+            e.id
+            for e, m in rows
+            if m.role != "equity_reviewer"
+            and e.id not in preparing
+            and (e.settings.get("roadmap") or {}).get("generated_at")
+        },
     }
 
 
