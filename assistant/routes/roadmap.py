@@ -10,22 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from assistant.equity.findings import finding_counts
 from assistant.models import Engagement, RoadmapItem
-from assistant.report.export import FORMATS, MEDIA_TYPES, run_export
+from assistant.report.export import FORMATS
 from assistant.review import ReviewError
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate
 from assistant.roadmap.targets import horizon_of, phases_for, save_plan
 from assistant.routes.deps import ConsultantEngagement, PathId
 from assistant.rubric import Rubric
-from assistant.views.roadmap import export_context, latest_export, report_page, roadmap_page
-from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, run_panel
+from assistant.views.roadmap import export_context, export_download, report_page, roadmap_page
+from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render, run_panel
 
 router = APIRouter()
 
@@ -258,12 +259,12 @@ def start_export(
     request: Request,
     engagement: ConsultantEngagement,
     session: SessionDep,
-    db_engine: EngineDep,
-    settings: SettingsDep,
     rubric: RubricDep,
     user: Consultant,
     format: Annotated[str, Form()] = "docx",
 ) -> Response:
+    """Queue an export in ``format``; a background worker (in any app process) builds it and the page
+    offers the download when it is ready."""
     if format not in FORMATS:
         return render(
             request,
@@ -272,12 +273,9 @@ def start_export(
             status_code=422,
         )
     session.commit()
-    out_dir = settings.upload_dir / "exports"
-
-    def work(run_id: int) -> None:
-        run_export(db_engine, engagement.id, rubric, format, out_dir, run_id)
-
-    _run, created = request.app.state.jobs.submit(engagement.id, "export", work, started_by=user.id)
+    _run, created = request.app.state.jobs.submit(
+        engagement.id, "export", started_by=user.id, params={"format": format}
+    )
     if is_htmx(request):
         return run_panel(request, export_context(session, engagement))
     return RedirectResponse(
@@ -286,14 +284,14 @@ def start_export(
 
 
 @router.get("/engagements/{engagement_id}/report/exports/{run_id}")
-def download(
-    engagement: ConsultantEngagement, run_id: PathId, session: SessionDep, settings: SettingsDep, user: Consultant
-) -> Response:
-    run = latest_export(session, engagement, run_id)
-    path = settings.upload_dir / "exports" / str(run.stats.get("file", "")) if run is not None else None
-    if run is None or path is None or not path.is_file():
+def download(engagement: ConsultantEngagement, run_id: PathId, session: SessionDep, user: Consultant) -> Response:
+    stored = export_download(session, engagement, run_id)
+    if stored is None:
         raise HTTPException(404, "That export is not available any more; export the report again.")
-    fmt = run.stats.get("format", "")
-    return FileResponse(
-        path, media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"), filename=run.stats.get("filename", path.name)
-    )
+    # as Starlette's FileResponse does: a name beyond ASCII goes in the RFC 5987 form
+    quoted = quote(stored.filename)
+    if quoted == stored.filename:
+        disposition = f'attachment; filename="{stored.filename}"'
+    else:
+        disposition = f"attachment; filename*=utf-8''{quoted}"
+    return Response(stored.data, media_type=stored.media_type, headers={"Content-Disposition": disposition})
