@@ -45,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-_FIELD = re.compile(r'name="(csrf_token|client_turn_id)" value="([^"]*)"')
+_FIELD = re.compile(r'name="(csrf_token|client_turn_id|prompt_id)" value="([^"]*)"')
 ANSWERS = [
     "Every week we export three reports from Accela into Excel and email them to finance.",
     "We keep a shared spreadsheet of each dataset, reviewed each quarter by the data lead.",
@@ -149,6 +149,7 @@ class Staff:
         self.double = double
         self.cookies = httpx.Cookies()
         self.csrf = ""
+        self.prompt_id = ""  # the question the page showed, sent with the answer as a browser does
 
     def _request(
         self, method: str, path: str, data: dict[str, str] | None = None, server: ServerProcess | None = None
@@ -167,7 +168,8 @@ class Staff:
 
     def page(self, deadline: float) -> tuple[str, str] | None:
         """(csrf, client_turn_id) of the chat's composer, ("", "") when the interview is past the
-        questions, None when no server answered before ``deadline``."""
+        questions, None when no server answered before ``deadline``. Keeps the question shown
+        (``prompt_id``) for the answer."""
         while time.monotonic() < deadline:
             r = self._request("GET", f"/i/{self.token}")
             if r is None or r.status_code >= 500:
@@ -179,6 +181,7 @@ class Staff:
             found = dict(_FIELD.findall(r.text))
             if "client_turn_id" not in found:
                 return found.get("csrf_token", ""), ""
+            self.prompt_id = found.get("prompt_id", "")
             return found["csrf_token"], found["client_turn_id"]
         return None
 
@@ -198,7 +201,13 @@ class Staff:
     def send(self, client_turn_id: str, text: str, deadline: float) -> bool:
         """Send one answer until a server acknowledges it (303); with probability ``double`` the first
         send goes to two servers at once. True when acknowledged."""
-        data = {"text": text, "action": "answer", "client_turn_id": client_turn_id, "csrf_token": self.csrf}
+        data = {
+            "text": text,
+            "action": "answer",
+            "client_turn_id": client_turn_id,
+            "csrf_token": self.csrf,
+            "prompt_id": self.prompt_id,
+        }
         with self.figures.lock:
             self.figures.sent.add(client_turn_id)
         first = True
