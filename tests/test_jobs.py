@@ -332,3 +332,28 @@ def test_the_worker_runs_its_job_through_the_lifecycle(engine, session):
     assert (ended.status, ended.progress, ended.message) == ("done", 1.0, "Done")
     with pytest.raises(ValueError, match="no background work"):
         jobs.submit(engagement.id, "export")
+
+
+def test_a_queued_run_carries_its_parameters_to_a_worker_in_another_process(engine, settings, session):
+    """The process that queues a run does not do it: the worker of another (its own engine on the same
+    database) gets the run's ``params`` from the row, as JSON, and nothing from the queueing process."""
+    engagement = make_engagement(session)
+    seen: list[dict] = []
+
+    def export(run: Run) -> None:
+        with track_run(engine, run.engagement_id, "export", run_id=run.id):
+            seen.append(run.params)
+
+    queueing = Jobs(engine, {"export": export})
+    queueing.shutdown()  # queues, takes no work (it stops before a worker starts)
+    run, created = queueing.submit(engagement.id, "export", params={"format": "docx", "names": ["a", "b"]})
+    assert created
+    other_engine = make_engine(settings.database_url)
+    try:
+        other = Jobs(other_engine, {"export": export})
+        assert other.run_once()
+    finally:
+        other_engine.dispose()
+    assert seen == [{"format": "docx", "names": ["a", "b"]}]
+    session.expire_all()
+    assert session.get(Run, run.id).status == "done"
