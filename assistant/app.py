@@ -12,10 +12,11 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.config import Settings, get_settings
+from assistant.background import handlers
+from assistant.config import Settings, get_settings, require_secret_key
 from assistant.db import make_engine, migrate
 from assistant.interview.actions import LinkError
-from assistant.jobs import Jobs, fail_interrupted
+from assistant.jobs import Jobs
 from assistant.middleware import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
@@ -42,17 +43,17 @@ _TITLES = {
 def create_app(settings: Settings | None = None, run_migrations: bool = True) -> FastAPI:
     """Build the app for ``settings`` (default: from the environment), migrating the database first."""
     settings = settings or get_settings()
+    require_secret_key(settings)  # before anything else: a clear message, not a 403 on every form later
     if run_migrations:
         migrate(settings.database_url)
     engine = make_engine(settings.database_url)
-    # one server process owns the database: runs a stopped server left unfinished are failed now
-    interrupted = fail_interrupted(engine)
-    if interrupted:
-        log.warning("marked %d interrupted background run(s) as failed", interrupted)
-    jobs = Jobs(engine)
+    # Several processes may share the database: starting fails no run. Runs whose process died are
+    # found by their expired lease, by whichever worker looks next (assistant/jobs.py).
+    jobs = Jobs(engine, handlers(settings, engine))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        jobs.start()  # this process takes queued runs, whichever process queued them
         yield
         jobs.shutdown(wait=False)
 

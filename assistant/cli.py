@@ -10,6 +10,7 @@ import typer
 
 from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate, session_scope
+from assistant.jobs import RunAlreadyActive, RunNotClaimable
 from assistant.logs_cli import audit_cmd, logs_cmd
 from assistant.report.cli import export_cmd
 from assistant.rubric import get_rubric
@@ -177,10 +178,19 @@ def equity_audit_cmd(
 
 @app.command("serve")
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Run the web app."""
+    """Run the web app (with --workers N: N processes behind one address; they share DM3_SECRET_KEY and
+    the database, so use PostgreSQL for more than one)."""
     import uvicorn
 
-    migrate(get_settings().database_url)
+    from assistant.config import ConfigError, require_secret_key
+
+    settings = get_settings()
+    try:
+        require_secret_key(settings)
+    except ConfigError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    migrate(settings.database_url)
     uvicorn.run("assistant.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
@@ -196,11 +206,16 @@ def demo(
     """Seed a demo engagement (once), print the URLs and credentials, and serve the app."""
     import threading
 
+    from assistant.config import demo_secret_key
     from assistant.demo import DEMO_REVIEWER_EMAIL, seed_demo
     from assistant.demo_completed import ensure_completed, seed_completed
 
-    settings = get_settings()
     os.environ.setdefault("DM3_BASE_URL", f"http://{host}:{port}")
+    if not os.environ.get("DM3_SECRET_KEY"):
+        # the demo keeps its own signing secret in var/ (0600), the same across restarts
+        os.environ["DM3_SECRET_KEY"] = demo_secret_key(Path("var"))
+    get_settings.cache_clear()
+    settings = get_settings()
     base = f"http://{host}:{port}"
     engine = _engine(settings)
     with session_scope(engine) as session:
@@ -277,6 +292,10 @@ def synthesize_cmd(engagement: int) -> None:
         rubric = get_rubric(str(settings.rubric_path))
         labeller = engines_for(settings, engine, rubric, engagement).labeller
         stats = synthesize(engine, engagement, embedder, settings, progress=progress, rubric=rubric, labeller=labeller)
+    except (RunAlreadyActive, RunNotClaimable) as exc:
+        bar.close()
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from exc
     finally:
         bar.close()
     comps = stats.get("components", {})
@@ -501,6 +520,9 @@ def rate_cmd(
     except ValueError as exc:
         typer.echo(f"Error: {exc}", err=True)
         raise typer.Exit(2) from exc
+    except (RunAlreadyActive, RunNotClaimable) as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise typer.Exit(1) from exc
     for row in rows:
         level = row.level if row.level is not None else "-"
         extra = f"  ({row.error[:120]})" if row.error else ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +28,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DM3_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./var/dm3.db"
-    secret_key: str = Field(default_factory=lambda: secrets.token_urlsafe(32))
+    # signs form tokens; every process behind one address must share it, and it must outlive a
+    # restart, so it is required (``require_secret_key``): only ``dm3 demo`` makes one (in var/)
+    secret_key: str | None = None
     base_url: str = "http://127.0.0.1:8000"
     rubric_path: Path = Path(__file__).resolve().parent.parent / "rubric" / "dm3.yaml"
 
@@ -42,7 +45,6 @@ class Settings(BaseSettings):
     embedding_model: str = Field(default_factory=_default_embedding_model)
     embedding_batch_size: int = 64
     theme_min_people: int = 3  # a theme (and a sub-theme) needs this many distinct people; fewer go to other voices
-    upload_dir: Path = Path("./var/uploads")  # survey CSVs between upload and column mapping
 
     # interview
     max_answer_chars: int = 4000
@@ -65,6 +67,44 @@ class Settings(BaseSettings):
     def engine_name(self) -> str:
         """What the UI shows as the engine: the model name, or 'offline'."""
         return self.llm_model if self.llm_enabled else "offline"
+
+
+MIN_SECRET_CHARS = 16
+
+
+class ConfigError(RuntimeError):
+    """A setting the app cannot run without is missing or unusable; the message says how to set it."""
+
+
+def require_secret_key(settings: Settings) -> str:
+    """The signing secret, or ConfigError when ``DM3_SECRET_KEY`` is unset or too short.
+
+    Rule: no random per-process default. A random secret differs between the processes behind one
+    address and changes at every restart, so a form rendered by one is refused by the next.
+    """
+    key = settings.secret_key or ""
+    if len(key) < MIN_SECRET_CHARS:
+        state = "is not set" if not key else f"is only {len(key)} characters"
+        raise ConfigError(
+            f"DM3_SECRET_KEY {state}. Set it to the same random value (at least {MIN_SECRET_CHARS} characters) "
+            "for every app process, for example: export DM3_SECRET_KEY=$(python -c "
+            "'import secrets; print(secrets.token_urlsafe(32))'). `dm3 demo` makes one for you in var/."
+        )
+    return key
+
+
+def demo_secret_key(folder: Path) -> str:
+    """The demo's signing secret: read from ``folder``/secret_key, or made once there (mode 0600,
+    created exclusively so two demo processes starting together end up with the same one)."""
+    path = folder / "secret_key"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(secrets.token_urlsafe(32))
+    return path.read_text(encoding="utf-8").strip()
 
 
 @lru_cache(maxsize=1)

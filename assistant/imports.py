@@ -11,6 +11,8 @@ are reported by ``unknown_groups`` so a consultant maps each to one of the engag
 web's: a background run (``assistant.jobs.track_run``, kind "import") that commits in batches so
 no staff answer waits on the write lock, reports progress, and makes the rows evidence in one
 last statement; a failed import removes what it wrote (all rows or none, as seen by every page).
+The web queues it with ``import_params`` (the upload kept in the database, the file name, the
+mapping) and any process's worker does it from the Run row alone (``run_queued_import``).
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from assistant import uploads
 from assistant.csvfile import MAX_BYTES, CSVImportError, check_columns, read_csv
 from assistant.embeddings import text_hash
 from assistant.jobs import Progress, track_run
-from assistant.models import Participant, Segment, SurveyImport
+from assistant.models import Participant, Run, Segment, SurveyImport, User
+from assistant.security import audit
 from assistant.sentences import is_non_answer
 
 
@@ -276,6 +280,48 @@ def import_in_background(
             raise
         stats = {"import_id": record.id, "rows": len(good) - skipped, "non_answers": skipped}
         run.done(stats, f"Imported {stats['rows']} answers from {filename}")
+    return stats
+
+
+def import_params(upload_ref: str, filename: str, mapping: Mapping) -> dict:
+    """The queued import's ``Run.params``: the kept upload's reference, the file name and the mapping
+    (plain JSON, so the worker of any process can rebuild the import from the row)."""
+    return {"upload": upload_ref, "filename": filename[:200], "mapping": asdict(mapping)}
+
+
+def run_queued_import(engine: Engine, run: Run, components: list[str]) -> dict[str, int]:
+    """Do the queued web import ``run`` (made with ``import_params``); returns its stats.
+
+    The file is the upload its params name (``assistant.uploads``: in the database, so any process may
+    do the run); the import is ``import_in_background`` (all rows or none); then the import is audited
+    as the consultant who started it and the upload is removed. An upload no longer kept (a day at most)
+    raises CSVImportError, which fails the run with that message and writes nothing.
+    """
+    params = run.params or {}
+    ref = str(params.get("upload", ""))
+    with Session(engine, expire_on_commit=False) as session:
+        upload = uploads.find(session, run.engagement_id, ref)
+        if upload is None:
+            raise CSVImportError("the uploaded file is no longer kept (uploads are kept for a day); upload it again")
+        data = upload.data
+        user = session.get(User, run.started_by) if run.started_by is not None else None
+    mapping = Mapping(**params.get("mapping", {}))
+    filename = str(params.get("filename") or "upload.csv")
+    stats = import_in_background(
+        engine, run.engagement_id, data, filename, mapping, components, created_by=run.started_by, run_id=run.id
+    )
+    with Session(engine) as session:
+        audit(
+            session,
+            "survey.import",
+            actor=f"consultant {user.email}" if user is not None else "system",
+            actor_user_id=run.started_by,
+            engagement_id=run.engagement_id,
+            entity=f"surveyimport:{stats['import_id']}",
+            after={"filename": filename, "rows": stats["rows"], "mapping": asdict(mapping)},
+        )
+        uploads.forget(session, run.engagement_id, ref)
+        session.commit()
     return stats
 
 

@@ -1,7 +1,8 @@
-"""Background runs: the one lifecycle of a ``Run`` row, and the worker that runs queued ones.
+"""Background runs: the one lifecycle of a ``Run`` row, leases that let several processes share the
+work, and the worker that runs queued runs.
 
-Every long piece of work (synthesis, rating, and later export, roadmap, CSV import) records
-itself the same way, through ``track_run``:
+Every long piece of work (synthesis, rating, CSV import, export) records itself the same way,
+through ``track_run``:
 
     with track_run(engine, engagement_id, "rating", run_id=run_id) as run:
         ...
@@ -9,37 +10,47 @@ itself the same way, through ``track_run``:
         ...
         run.done(stats, "6 of 6 components rated")
 
+Design: leases in the run table itself (no queue library). The app's only background work is a
+few runs per engagement, minutes long, started by a consultant; a queue library would add a
+second schema, its own worker processes and a PostgreSQL-only path, while a lease is two columns
+and three conditional UPDATEs that behave the same on SQLite and PostgreSQL.
+
 Rules:
 
-- At most one unfinished run per engagement and kind when work is queued (``queue_run``, used by
-  ``Jobs.submit``): asking again returns the one already queued or running (a double click
-  starts nothing twice).
-- A run is claimed before it works: a queued row becomes ``running``; a row that is not queued
-  any more (finished, or taken by someone else) is refused with ``RunNotClaimable`` and the
-  work does not start. Without a queued row (the CLI) a running row is created.
-- Progress, the end and a failure are each written in their own short transaction, so pages
-  polling the row see them while the stage's own transactions are open.
+- At most one unfinished (queued or running) run per engagement and kind, across every process:
+  a partial unique index on (engagement_id, kind) where the run is unfinished. Asking again
+  (``queue_run``) returns the run already there (a double click starts nothing twice); work that
+  starts without a queued row (the CLI) gets ``RunAlreadyActive`` when one is there.
+- A queued run is work for any process: each app process runs a ``Jobs`` worker that takes queued
+  runs from the database, so a run survives the process that queued it.
+- A run is claimed before it works: one conditional UPDATE turns a queued row into a running one
+  held by this process (``lease_holder``) until ``lease_expires_at``; a row that is not queued any
+  more is refused with ``RunNotClaimable`` and the work does not start.
+- While it works, the holder extends its lease: on every progress report and from a heartbeat
+  thread every third of the lease. Progress, the end and a failure are each written in their own
+  short transaction, and only by the holder, so pages polling the row see them.
+- A running run whose lease ran out was interrupted (its process died or hung): any worker, and
+  anyone queueing a new run, marks it failed with a message that says to run it again. A process
+  starting up fails nothing: a second server never touches the first one's live runs.
 - Any exception inside ``track_run`` marks the run failed with a readable message ("Rating
   failed: ...") and is re-raised; leaving the block without ``done`` marks it done.
-- A run left ``queued`` or ``running`` by a server that stopped is marked failed on the next
-  start, with a message that says to run it again (nothing hangs at "running" forever).
-
-Several processes sharing the work (leases) change only ``RunTracker.claim`` (take the row with
-a lease holder and expiry), ``RunTracker.progress`` (the heartbeat that extends the lease) and
-``fail_interrupted`` (an expired lease is an interrupted run): the stages do not change.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from assistant.models import Run, utcnow
@@ -49,12 +60,41 @@ log = logging.getLogger("dm3.jobs")
 UNFINISHED = ("queued", "running")
 INTERRUPTED = "Interrupted: the server stopped while this ran. Nothing from it was kept; run it again."
 MESSAGE_LIMIT = 500
+LEASE_S = 60.0  # a holder silent this long is gone; it renews every LEASE_S / 3
+POLL_S = 1.0  # how often an idle worker looks for queued runs
 
 Progress = Callable[[float, str], None]
+Handler = Callable[[Run], object]  # does the work of a queued run (calls its stage with run_id=run.id)
+
+_holder: tuple[int, str] | None = None
+
+
+def holder_id() -> str:
+    """This process's name on the leases it holds: "host:pid:random" (new after a fork)."""
+    global _holder
+    if _holder is None or _holder[0] != os.getpid():
+        _holder = (os.getpid(), f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")
+    return _holder[1]
 
 
 class RunNotClaimable(RuntimeError):
     """The Run row asked for is missing or no longer waiting to start; nothing was done."""
+
+
+class RunAlreadyActive(RuntimeError):
+    """Another run of the same kind is queued or running for the engagement; nothing was started."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        super().__init__(
+            f"a {run.kind} run is already in progress for engagement {run.engagement_id} "
+            f"(run {run.id}, {run.status}, {round(run.progress * 100)}%: {run.message or 'starting'}). "
+            "Wait for it to finish; follow it in the web app."
+        )
+
+
+class RunLost(RuntimeError):
+    """This process no longer holds the run's lease (it was found interrupted); the work stops."""
 
 
 def active_run(session: Session, engagement_id: int, kind: str) -> Run | None:
@@ -73,22 +113,67 @@ def latest_run(session: Session, engagement_id: int, kind: str) -> Run | None:
     ).first()
 
 
-def queue_run(session: Session, engagement_id: int, kind: str, started_by: int | None = None) -> tuple[Run, bool]:
-    """(run, created): the engagement's unfinished run of ``kind``, or a new queued one (committed).
-
-    Rule enforced: one unfinished run per engagement and kind. The caller makes check-then-create
-    atomic (``Jobs`` holds a lock; with leases it becomes a conditional insert).
-    """
-    running = active_run(session, engagement_id, kind)
-    if running is not None:
-        return running, False
-    run = Run(
-        engagement_id=engagement_id, kind=kind, status="queued", started_by=started_by, message="Waiting to start"
+def _expired_clause() -> Any:
+    # a running run without a lease was left by the one-process version: interrupted as well
+    return (col(Run.status) == "running") & or_(
+        col(Run.lease_expires_at).is_(None), col(Run.lease_expires_at) < utcnow()
     )
-    session.add(run)
-    session.commit()
-    session.refresh(run)
-    return run, True
+
+
+def reap_expired(engine: Engine) -> int:
+    """Mark running runs whose lease ran out as failed (interrupted). Returns how many.
+
+    Looks first and writes only when there is something to write, so idle workers polling this
+    take no write lock on SQLite.
+    """
+    with Session(engine) as session:
+        if session.exec(select(Run.id).where(_expired_clause()).limit(1)).first() is None:
+            return 0
+        result = session.connection().execute(
+            update(Run)
+            .where(_expired_clause())
+            .values(status="failed", message=INTERRUPTED, finished_at=utcnow(), lease_holder=None)
+        )
+        session.commit()
+        if result.rowcount:
+            log.warning("marked %d interrupted background run(s) as failed (their lease ran out)", result.rowcount)
+        return result.rowcount
+
+
+def queue_run(
+    session: Session, engagement_id: int, kind: str, started_by: int | None = None, params: dict | None = None
+) -> tuple[Run, bool]:
+    """(run, created): the engagement's unfinished run of ``kind``, or a new queued one (committed)
+    carrying ``params`` (what its work needs beyond the engagement, for whichever worker takes it).
+
+    Rule enforced: one unfinished run per engagement and kind, across processes: the insert is
+    refused by the partial unique index when another process got there first, and the run it
+    made is returned. An interrupted run (expired lease) is failed first so it does not block.
+    """
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    reap_expired(bind)
+    for _attempt in range(5):
+        running = active_run(session, engagement_id, kind)
+        if running is not None:
+            return running, False
+        run = Run(
+            engagement_id=engagement_id,
+            kind=kind,
+            status="queued",
+            started_by=started_by,
+            message="Waiting to start",
+            params=params or {},
+        )
+        session.add(run)
+        try:
+            session.commit()
+        except IntegrityError:  # another process queued one between the look and the insert
+            session.rollback()
+            continue
+        session.refresh(run)
+        return run, True
+    raise RuntimeError(f"could not queue a {kind} run for engagement {engagement_id}: the table kept changing")
 
 
 def failure_message(kind: str, exc: BaseException) -> str:
@@ -100,50 +185,62 @@ def failure_message(kind: str, exc: BaseException) -> str:
     return f"{kind.capitalize()} failed: {reason}"[:MESSAGE_LIMIT]
 
 
-def _write(engine: Engine, run_id: int, only_unfinished: bool = False, **fields: Any) -> bool:
-    """Set ``fields`` on the Run row in its own transaction; False when there was nothing to set."""
-    with Session(engine) as session:
-        run = session.get(Run, run_id)
-        if run is None or (only_unfinished and run.status not in UNFINISHED):
-            return False
-        for name, value in fields.items():
-            setattr(run, name, value)
-        session.add(run)
-        session.commit()
-        return True
-
-
 class RunTracker:
-    """One claimed run: reports progress and its end on the Run row. Made by ``track_run``."""
+    """One claimed run, held by this process: reports progress and its end on the Run row and keeps
+    its lease alive. Made by ``track_run``."""
 
-    def __init__(self, engine: Engine, run_id: int, kind: str, on_progress: Progress | None = None) -> None:
+    def __init__(
+        self, engine: Engine, run_id: int, kind: str, on_progress: Progress | None = None, lease_s: float = LEASE_S
+    ) -> None:
         self.engine = engine
         self.id = run_id
         self.kind = kind
         self.on_progress = on_progress
+        self.lease_s = lease_s
+        self.holder = holder_id()
         self.finished = False
+        self.lost = False
+        self._stop = threading.Event()
+        self._beat: threading.Thread | None = None
+
+    def _expiry(self) -> Any:
+        return utcnow() + timedelta(seconds=self.lease_s)
 
     @classmethod
     def claim(
-        cls, engine: Engine, run_id: int, kind: str, message: str, on_progress: Progress | None = None
+        cls,
+        engine: Engine,
+        run_id: int,
+        kind: str,
+        message: str,
+        on_progress: Progress | None = None,
+        lease_s: float = LEASE_S,
     ) -> RunTracker:
-        """Take the queued run ``run_id``: it becomes ``running``. Raises RunNotClaimable otherwise.
+        """Take the queued run ``run_id``: it becomes ``running``, held by this process. Raises
+        RunNotClaimable otherwise.
 
-        The change is one conditional UPDATE (queued -> running), so two workers can never both
-        take the same row.
+        The change is one conditional UPDATE (queued -> running), so two workers, in one process
+        or several, can never both take the same row.
         """
+        tracker = cls(engine, run_id, kind, on_progress, lease_s)
         with Session(engine) as session:
             result = session.connection().execute(
                 update(Run)
                 .where(col(Run.id) == run_id, col(Run.kind) == kind, col(Run.status) == "queued")
-                .values(status="running", progress=0.0, message=message)
+                .values(
+                    status="running",
+                    progress=0.0,
+                    message=message,
+                    lease_holder=tracker.holder,
+                    lease_expires_at=tracker._expiry(),
+                )
             )
             session.commit()
             if result.rowcount != 1:
                 row = session.get(Run, run_id)
                 state = "does not exist" if row is None else f"is a {row.kind} run, {row.status}"
                 raise RunNotClaimable(f"run {run_id} cannot start: it {state}, not a queued {kind} run")
-        return cls(engine, run_id, kind, on_progress)
+        return tracker
 
     @classmethod
     def create(
@@ -154,40 +251,98 @@ class RunTracker:
         message: str,
         started_by: int | None = None,
         on_progress: Progress | None = None,
+        lease_s: float = LEASE_S,
     ) -> RunTracker:
-        """A new run of ``kind`` that is ``running`` from the start (work started outside the queue)."""
-        with Session(engine) as session:
-            run = Run(engagement_id=engagement_id, kind=kind, status="running", message=message, started_by=started_by)
+        """A new run of ``kind`` that is ``running`` from the start, held by this process (work started
+        outside the queue, such as the CLI). Raises RunAlreadyActive when the engagement has one."""
+        reap_expired(engine)
+        holder = holder_id()
+        with Session(engine, expire_on_commit=False) as session:
+            run = Run(
+                engagement_id=engagement_id,
+                kind=kind,
+                status="running",
+                message=message,
+                started_by=started_by,
+                lease_holder=holder,
+                lease_expires_at=utcnow() + timedelta(seconds=lease_s),
+            )
             session.add(run)
-            session.commit()
-            session.refresh(run)
+            try:
+                session.commit()
+            except IntegrityError as exc:
+                session.rollback()
+                other = active_run(session, engagement_id, kind)
+                if other is None:  # it ended meanwhile: the index no longer stands in the way
+                    raise RunNotClaimable(f"a {kind} run for engagement {engagement_id} just ended; try again") from exc
+                raise RunAlreadyActive(other) from exc
             assert run.id is not None
-            return cls(engine, run.id, kind, on_progress)
+            return cls(engine, run.id, kind, on_progress, lease_s)
+
+    def _write(self, **fields: Any) -> bool:
+        """Set ``fields`` on the row in its own transaction, only while this process holds the lease."""
+        try:
+            with Session(self.engine) as session:
+                result = session.connection().execute(
+                    update(Run)
+                    .where(col(Run.id) == self.id, col(Run.status) == "running", col(Run.lease_holder) == self.holder)
+                    .values(**fields)
+                )
+                session.commit()
+        except OperationalError:
+            log.exception("run %s: could not write its state", self.id)
+            return True  # the database hiccuped; the lease has not been taken from us for that
+        if result.rowcount != 1:
+            self.lost = True
+        return not self.lost
+
+    def start_heartbeat(self) -> None:
+        """Extend the lease every third of it from a thread, while the stage works between reports."""
+
+        def beat() -> None:
+            while not self._stop.wait(self.lease_s / 3):
+                if not self._write(lease_expires_at=self._expiry()):
+                    log.error("run %s: lost its lease (found interrupted); its work stops at the next report", self.id)
+                    return
+
+        self._beat = threading.Thread(target=beat, name=f"dm3-lease-{self.id}", daemon=True)
+        self._beat.start()
+
+    def stop_heartbeat(self) -> None:
+        self._stop.set()
+        if self._beat is not None and self._beat is not threading.current_thread():
+            self._beat.join(timeout=5)
 
     def progress(self, fraction: float, message: str) -> None:
-        """Record how far the run is (0-1) and what it is doing, for pages and the CLI."""
-        _write(self.engine, self.id, progress=fraction, message=message[:MESSAGE_LIMIT])
+        """Record how far the run is (0-1) and what it is doing, and extend the lease. Raises RunLost
+        when this process no longer holds the run (it was found interrupted): the work must stop."""
+        if not self._write(progress=fraction, message=message[:MESSAGE_LIMIT], lease_expires_at=self._expiry()):
+            raise RunLost(f"run {self.id} was taken over: it was found interrupted while this process worked on it")
         if self.on_progress:
             self.on_progress(fraction, message)
 
     def done(self, stats: dict | None = None, message: str = "Done") -> None:
-        """Mark the run done (progress 1) with its ``stats``."""
+        """Mark the run done (progress 1) with its ``stats``, and give up the lease."""
         fields: dict[str, Any] = {
             "status": "done",
             "progress": 1.0,
             "message": message[:MESSAGE_LIMIT],
             "finished_at": utcnow(),
+            "lease_expires_at": None,
         }
         if stats is not None:
             fields["stats"] = stats
-        _write(self.engine, self.id, **fields)
+        if not self._write(**fields):
+            log.warning("run %s finished after it was marked interrupted; it stays failed", self.id)
         self.finished = True
         if self.on_progress:
             self.on_progress(1.0, message)
 
     def fail(self, exc: BaseException) -> None:
         """Mark the run failed with a readable message built from ``exc``."""
-        _write(self.engine, self.id, status="failed", message=failure_message(self.kind, exc), finished_at=utcnow())
+        self._write(
+            status="failed", message=failure_message(self.kind, exc), finished_at=utcnow(), lease_expires_at=None
+        )
         self.finished = True
 
 
@@ -201,73 +356,142 @@ def track_run(
     started_by: int | None = None,
     message: str = "Starting",
     on_progress: Progress | None = None,
+    lease_s: float = LEASE_S,
 ) -> Iterator[RunTracker]:
     """The lifecycle of one run of ``kind``: claims the queued run ``run_id`` (or creates a running
-    one), yields its tracker, marks it failed on any exception (re-raised) and done at the end if
-    the work did not say so itself. Rules: see the module docstring."""
+    one: RunAlreadyActive when the engagement has one), keeps its lease alive, yields its tracker,
+    marks it failed on any exception (re-raised) and done at the end if the work did not say so
+    itself. Rules: see the module docstring."""
     if run_id is not None:
-        tracker = RunTracker.claim(engine, run_id, kind, message, on_progress)
+        tracker = RunTracker.claim(engine, run_id, kind, message, on_progress, lease_s)
     else:
-        tracker = RunTracker.create(engine, engagement_id, kind, message, started_by, on_progress)
+        tracker = RunTracker.create(engine, engagement_id, kind, message, started_by, on_progress, lease_s)
+    tracker.start_heartbeat()
     try:
         yield tracker
     except BaseException as exc:
+        tracker.stop_heartbeat()
         tracker.fail(exc)
         raise
+    tracker.stop_heartbeat()
     if not tracker.finished:
         tracker.done()
 
 
-def fail_interrupted(engine: Engine) -> int:
-    """Mark runs a stopped server left unfinished as failed. Returns how many."""
-    with Session(engine) as session:
-        runs = session.exec(select(Run).where(col(Run.status).in_(UNFINISHED))).all()
-        for run in runs:
-            run.status, run.message, run.finished_at = "failed", INTERRUPTED, utcnow()
-            session.add(run)
-        session.commit()
-        return len(runs)
-
-
 class Jobs:
-    """A single background worker over ``engine``; ``submit`` queues a Run and its work."""
+    """This process's background worker over ``engine``: runs queued runs of the kinds in ``handlers``,
+    whichever process queued them, one at a time.
 
-    def __init__(self, engine: Engine) -> None:
+    ``submit`` queues a run and wakes the worker; the worker also looks for queued runs (and fails
+    interrupted ones) every ``poll_s`` seconds. ``start`` keeps it looking for as long as the
+    process runs (the app does this at startup); a worker started by ``submit`` alone stops after
+    ``idle_s`` seconds without work (tests and one-off scripts leave no thread polling behind).
+    """
+
+    def __init__(
+        self, engine: Engine, handlers: Mapping[str, Handler], poll_s: float = POLL_S, idle_s: float = 30.0
+    ) -> None:
         self.engine = engine
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dm3-job")
-        self._lock = threading.Lock()  # check-then-create of a run is atomic within the process
+        self.handlers = dict(handlers)
+        self.poll_s = poll_s
+        self.idle_s = idle_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._forever = False
+        self._lock = threading.Lock()  # guards starting the thread, not the database
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Run the worker until ``shutdown``."""
+        self._forever = True
+        self._ensure_thread()
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._stop.is_set():
+                return
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="dm3-jobs", daemon=True)
+                self._thread.start()
 
     def submit(
-        self, engagement_id: int, kind: str, work: Callable[[int], object], started_by: int | None = None
+        self, engagement_id: int, kind: str, started_by: int | None = None, params: dict | None = None
     ) -> tuple[Run, bool]:
-        """Queue ``work(run_id)`` unless a run of ``kind`` is already unfinished.
+        """Queue a run of ``kind`` unless one is already unfinished (in any process); returns (run, created):
+        the new queued run, or the unfinished one with ``created`` False. Some worker runs it soon.
 
-        ``work`` runs its stage inside ``track_run(..., run_id=run_id)``. Returns (run, created):
-        the new queued run, or the unfinished one with ``created`` False.
-        """
-        with self._lock, Session(self.engine, expire_on_commit=False) as session:
-            run, created = queue_run(session, engagement_id, kind, started_by)
+        ``params`` (JSON: ids, names, choices; never a closure) is all the handler gets beyond the
+        engagement: the worker that takes the run may live in another process."""
+        if kind not in self.handlers:
+            raise ValueError(f"no background work is known for {kind!r} runs")
+        with Session(self.engine, expire_on_commit=False) as session:
+            run, created = queue_run(session, engagement_id, kind, started_by, params)
         if created:
-            future = self._pool.submit(work, run.id)
-            future.add_done_callback(lambda f, run_id=run.id: self._finished(f, run_id, kind))
+            self._ensure_thread()
+            self._wake.set()
         return run, created
 
-    def _finished(self, future: Future, run_id: int, kind: str) -> None:
-        # The backstop for work that failed before or outside its track_run (a missing model
-        # folder, say): the run must not stay queued. A run someone else holds is left alone.
-        exc = future.exception()
-        if exc is None or isinstance(exc, RunNotClaimable):
-            return
-        log.error("background run %s failed", run_id, exc_info=exc)
-        _write(
-            self.engine,
-            run_id,
-            only_unfinished=True,
-            status="failed",
-            message=failure_message(kind, exc),
-            finished_at=utcnow(),
-        )
+    def _next_queued(self) -> Run | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.exec(
+                select(Run)
+                .where(col(Run.status) == "queued", col(Run.kind).in_(list(self.handlers)))
+                .order_by(col(Run.id))
+                .limit(1)
+            ).first()
+
+    def run_once(self) -> bool:
+        """Fail interrupted runs, then do one queued run if there is one. Returns True if it found work."""
+        reap_expired(self.engine)
+        run = self._next_queued()
+        if run is None:
+            return False
+        try:
+            self.handlers[run.kind](run)
+        except RunNotClaimable:
+            pass  # another worker took it first
+        except Exception as exc:  # the worker outlives any job; the run records what went wrong
+            self._failed_outside(run, exc)
+        return True
+
+    def _failed_outside(self, run: Run, exc: Exception) -> None:
+        # The backstop for work that failed before or outside its track_run (a missing model folder,
+        # say): the run must not stay queued, or every worker would take it up again. A run that
+        # another process holds is left alone.
+        log.error("background run %s failed", run.id, exc_info=exc)
+        with Session(self.engine) as session:
+            session.connection().execute(
+                update(Run)
+                .where(col(Run.id) == run.id)
+                .where((col(Run.status) == "queued") | (col(Run.lease_holder) == holder_id()))
+                .where(col(Run.status).in_(UNFINISHED))
+                .values(
+                    status="failed", message=failure_message(run.kind, exc), finished_at=utcnow(), lease_expires_at=None
+                )
+            )
+            session.commit()
+
+    def _loop(self) -> None:
+        idle = 0.0
+        while not self._stop.is_set():
+            try:
+                worked = self.run_once()
+            except Exception:  # the database is away (a restart, a dropped test database): try again later
+                log.debug("background worker: could not look for queued runs", exc_info=True)
+                worked = False
+            if worked:
+                idle = 0.0
+                continue
+            if not self._forever and idle >= self.idle_s:
+                return
+            self._wake.wait(self.poll_s)
+            self._wake.clear()
+            idle += self.poll_s
 
     def shutdown(self, wait: bool = True) -> None:
-        """Stop taking work; with ``wait`` let the current job finish."""
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+        """Stop taking work; with ``wait`` let the current run finish (a run cut off by the process
+        ending is found interrupted when its lease runs out)."""
+        self._stop.set()
+        self._wake.set()
+        if wait and self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()

@@ -2,20 +2,24 @@
 
     .venv/bin/python bench/interview_load.py [--staff 100] [--quick] [--concurrency 8]
                                              [--relatedness both|on|off] [--seed 7]
+                                             [--workers N] [--database postgresql://...] [--compare-sqlite]
 
-A real ``uvicorn`` process (1 worker, loopback, free port, offline engine, a fresh SQLite file)
-serves the product. Participants are created through the stage functions, then N simulated staff
-run concurrently over HTTP as a browser with htmx does: open the link (CSRF cookie), consent, answer
-every question with ``HX-Request: true`` (the partial carries the next ``client_turn_id``), open the
-review page, submit. A turn is one ``POST /i/{token}/respond``; its latency is measured from the
-send to the last byte of the reply. At most ``--concurrency`` requests are in flight at once (one
-connection each), shared by all staff; answers are seeded (short ones that draw probes, vague,
-off-topic, long, skip, don't know) so every run sends the same conversations.
+A real ``uvicorn`` process (``--workers`` processes behind one port, loopback, free port, offline
+engine, a fresh database: a SQLite file, or with ``--database`` a new database on that PostgreSQL
+server, dropped at the end) serves the product. ``--compare-sqlite`` adds, in the same run, the
+interview on 1 worker and a SQLite file, and prints turns/s per worker against it. Participants are
+created through the stage functions, then N simulated staff run concurrently over HTTP as a browser with
+htmx does: open the link (CSRF cookie), consent, answer every question with ``HX-Request: true`` (the
+partial carries the next ``client_turn_id``), open the review page, submit. A turn is one ``POST
+/i/{token}/respond``; its latency is measured from the send to the last byte of the reply. At most
+``--concurrency`` requests are in flight at once (one connection each), shared by all staff; answers are
+seeded (short ones that draw probes, vague, off-topic, long, skip, don't know) so every run sends the
+same conversations.
 
-Baseline, same run, same uvicorn settings, same client and concurrency: a tiny FastAPI app with one
-sync ``POST`` route that inserts one row into a SQLite file (WAL, the product's engine settings)
-with SQLModel. Ratio = interview turns/s / bare inserts/s (target >= 0.25; p99 <= 30 ms;
-0 errors; 0 lost turns).
+Baseline, same run, same uvicorn settings (workers included), same client and concurrency, same
+database engine: a tiny FastAPI app with one sync ``POST`` route that inserts one row (the
+product's engine settings: SQLite in WAL, or PostgreSQL) with SQLModel. Ratio = interview turns/s /
+bare inserts/s (target >= 0.25; p99 <= 30 ms; 0 errors; 0 lost turns).
 
 Lost turns: after the run, the staff turns stored per participant are compared with the respond
 POSTs that got a 2xx reply, and every interview must have reached ``submitted``.
@@ -57,10 +61,11 @@ _FIELD = re.compile(r'name="(csrf_token|client_turn_id|prompt_id)" value="([^"]*
 
 
 def bare_app():
-    """A FastAPI app with one POST route inserting a row into SQLite (WAL) via SQLModel, nothing else."""
+    """A FastAPI app with one POST route inserting a row (SQLite in WAL, or PostgreSQL) via SQLModel, nothing else."""
     from typing import Annotated
 
     from fastapi import FastAPI, Form
+    from sqlalchemy.exc import DBAPIError
     from sqlmodel import Field, Session, SQLModel
 
     from assistant.db import make_engine
@@ -70,8 +75,11 @@ def bare_app():
         id: int | None = Field(default=None, primary_key=True)
         text: str = ""
 
-    engine = make_engine(os.environ["BENCH_BARE_DATABASE_URL"])  # the product's SQLite settings (WAL)
-    SQLModel.metadata.create_all(engine)
+    engine = make_engine(os.environ["BENCH_BARE_DATABASE_URL"])  # the product's engine settings (SQLite: WAL)
+    try:
+        SQLModel.metadata.create_all(engine)
+    except DBAPIError:
+        pass  # another worker process made the table at the same moment
     app = FastAPI()
 
     @app.get("/healthz")
@@ -101,7 +109,9 @@ def free_port() -> int:
 class Server:
     """``uvicorn --factory <target>`` as a subprocess on loopback; stopped on exit."""
 
-    def __init__(self, target: str, env: dict[str, str], log_path: Path, app_dir: Path | None = None) -> None:
+    def __init__(
+        self, target: str, env: dict[str, str], log_path: Path, app_dir: Path | None = None, workers: int = 1
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [
@@ -115,7 +125,7 @@ class Server:
             "--port",
             str(self.port),
             "--workers",
-            "1",
+            str(workers),
             "--no-access-log",
             "--log-level",
             "warning",
@@ -156,12 +166,18 @@ class Server:
         self._log.close()
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used so far (Linux /proc; 0 elsewhere)."""
-        try:
-            fields_ = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the server process and its worker processes have used so far
+        (Linux /proc; 0 elsewhere)."""
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields_ = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, ppid = int(stat.parent.name), int(fields_[1])
+            if pid == self.proc.pid or ppid == self.proc.pid:
+                total += (int(fields_[11]) + int(fields_[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def log_errors(self) -> int:
         """Tracebacks the server logged (an unhandled error anywhere counts)."""
@@ -393,6 +409,47 @@ async def run_bare(base: str, n: int, concurrency: int, bank: list[str], seed: i
 # --- set-up and checks on the database ------------------------------------------------------------
 
 
+class Databases:
+    """Fresh databases for one bench run: SQLite files in ``tmp``, or new databases on the PostgreSQL
+    server at ``server_url`` (dropped by ``drop_all``)."""
+
+    def __init__(self, server_url: str | None, tmp: Path) -> None:
+        if server_url and server_url.startswith("postgresql://"):
+            server_url = "postgresql+psycopg://" + server_url.removeprefix("postgresql://")
+        self.server_url = server_url
+        self.tmp = tmp
+        self.made: list[str] = []
+
+    @property
+    def engine_name(self) -> str:
+        return "PostgreSQL" if self.server_url else "SQLite"
+
+    def fresh(self, stem: str) -> str:
+        if not self.server_url:
+            return f"sqlite:///{self.tmp / (stem + '.db')}"
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        name = f"dm3_bench_{stem}_{secrets.token_hex(4)}"
+        admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        self.made.append(name)
+        return make_url(self.server_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        if not self.server_url or not self.made:
+            return
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in self.made:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def make_participants(db_url: str, n: int, seed: int) -> list[tuple[str, int]]:
     """An engagement with ``n`` invites over departments and role levels; (token, participant id)."""
     from sqlmodel import Session
@@ -466,6 +523,8 @@ class Row:
     server_tracebacks: int = 0
     requests: int = 0
     server_cpu: float = 0.0  # CPU seconds the server used during the measured phase
+    workers: int = 1
+    log_name: str = ""
 
     @property
     def cpu_per_turn(self) -> float:
@@ -477,9 +536,11 @@ class Row:
         return self.turns / self.wall if self.wall else 0.0
 
 
-def interview_phase(args: argparse.Namespace, relatedness: bool, tmp: Path, bank: list[str]) -> Row:
-    label = "interview, relatedness " + ("on" if relatedness else "off")
-    db_url = f"sqlite:///{tmp / ('dm3_rel_on.db' if relatedness else 'dm3_rel_off.db')}"
+def interview_phase(
+    args: argparse.Namespace, relatedness: bool, tmp: Path, bank: list[str], dbs: Databases, workers: int
+) -> Row:
+    label = f"interview, rel. {'on' if relatedness else 'off'}, {dbs.engine_name} x{workers}"
+    db_url = dbs.fresh("rel_on" if relatedness else "rel_off")
     warm = 2
     people = make_participants(db_url, args.staff + warm, args.seed)
     env = {
@@ -491,7 +552,8 @@ def interview_phase(args: argparse.Namespace, relatedness: bool, tmp: Path, bank
     }
     for key in ("DM3_LLM_BASE_URL", "DM3_LLM_MODEL"):  # the offline engine, whatever the shell says
         env[key] = ""
-    server = Server("assistant.app:create_app", env, tmp / f"server_{'on' if relatedness else 'off'}.log")
+    log_name = f"server_{'on' if relatedness else 'off'}_{dbs.engine_name}_{workers}.log"
+    server = Server("assistant.app:create_app", env, tmp / log_name, workers=workers)
     try:
         server.wait_ready()
         # warm-up (not measured): loads the embedding model, fills caches, opens connections
@@ -522,12 +584,20 @@ def interview_phase(args: argparse.Namespace, relatedness: bool, tmp: Path, bank
         server.log_errors(),
         sum(len(r.turn_ms) + r.other_requests for r in results),
         cpu,
+        workers,
+        log_name,
     )
 
 
-def bare_phase(args: argparse.Namespace, n: int, tmp: Path, bank: list[str]) -> Row:
-    env = {"BENCH_BARE_DATABASE_URL": f"sqlite:///{tmp / 'bare.db'}"}
-    server = Server("interview_load:bare_app", env, tmp / "server_bare.log", app_dir=Path(__file__).resolve().parent)
+def bare_phase(args: argparse.Namespace, n: int, tmp: Path, bank: list[str], dbs: Databases) -> Row:
+    env = {"BENCH_BARE_DATABASE_URL": dbs.fresh("bare")}
+    server = Server(
+        "interview_load:bare_app",
+        env,
+        tmp / "server_bare.log",
+        app_dir=Path(__file__).resolve().parent,
+        workers=args.workers,
+    )
     try:
         server.wait_ready()
         asyncio.run(run_bare(server.url, 200, args.concurrency, bank, args.seed + 1))  # warm-up
@@ -538,7 +608,7 @@ def bare_phase(args: argparse.Namespace, n: int, tmp: Path, bank: list[str]) -> 
     finally:
         server.stop()
     return Row(
-        "bare FastAPI + SQLite insert",
+        f"bare insert, {dbs.engine_name} x{args.workers}",
         len(lat),
         wall,
         lat,
@@ -546,6 +616,7 @@ def bare_phase(args: argparse.Namespace, n: int, tmp: Path, bank: list[str]) -> 
         server_tracebacks=server.log_errors(),
         requests=len(lat),
         server_cpu=cpu,
+        workers=args.workers,
     )
 
 
@@ -553,7 +624,7 @@ def report(rows: list[Row], bare: Row, args: argparse.Namespace) -> bool:
     """Print the table and the verdicts; True when the default configuration meets every target."""
     print()
     print(
-        f"{args.staff} staff, {args.concurrency} requests in flight at most, 1 uvicorn worker, loopback, "
+        f"{args.staff} staff, {args.concurrency} requests in flight at most, uvicorn workers as named, loopback, "
         f"{os.cpu_count()} cores, seed {args.seed}"
     )
     head = (
@@ -597,8 +668,17 @@ def report(rows: list[Row], bare: Row, args: argparse.Namespace) -> bool:
         ]
         verdict = ", ".join(f"{text} {'ok' if ok else 'MISSED'}" for text, ok in checks)
         print(f"{row.name}: {verdict}" + (f"; {row.extra} turns stored beyond the client's count" if row.extra else ""))
-        if "relatedness on" in row.name:
+        if "rel. on" in row.name and row.workers == args.workers:
             ok_all = all(ok for _, ok in checks)
+    base = next((r for r in rows if r.workers == 1 and "SQLite" in r.name), None)
+    for row in rows:
+        if base is not None and row is not base and base.rate:
+            per_worker = row.rate / row.workers
+            print(
+                f"{row.name}: {per_worker:.1f} turns/s per worker = {per_worker / base.rate:.2f} x "
+                f"{base.name} ({base.rate:.1f} turns/s); the target is >= 0.90 given one core per worker "
+                f"(this machine has {os.cpu_count()})"
+            )
     return ok_all
 
 
@@ -617,6 +697,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--max-seconds", type=float, default=300.0, help="each interview phase stops after this long")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes behind the one port (default 1)"
+    )
+    parser.add_argument(
+        "--database",
+        default=None,
+        help="a PostgreSQL server URL (postgresql://user@host:port/db): each phase gets a new database "
+        "there (default: SQLite files in a temporary folder)",
+    )
+    parser.add_argument(
+        "--compare-sqlite",
+        action="store_true",
+        help="also run the interview on 1 worker and SQLite, for turns/s per worker against it",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.staff = min(args.staff, 20)
@@ -624,17 +718,23 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="dm3_load_") as tmpdir:
         tmp = Path(tmpdir)
-        modes = {"both": [True, False], "on": [True], "off": [False]}[args.relatedness]
-        print("interview load bench")
-        for rel in modes:
-            rows.append(interview_phase(args, rel, tmp, bank))
-        n_bare = max(2000, max(r.turns for r in rows))
-        bare = bare_phase(args, n_bare, tmp, bank)
-        ok = report(rows, bare, args)
-        for row in rows:
-            if row.server_tracebacks:
-                log = tmp / f"server_{'on' if 'on' in row.name.split()[-1] else 'off'}.log"
-                print(f"\nserver log ({row.name}), last lines:\n" + log.read_text(errors="replace")[-2000:])
+        dbs = Databases(args.database, tmp)
+        try:
+            modes = {"both": [True, False], "on": [True], "off": [False]}[args.relatedness]
+            print("interview load bench")
+            if args.compare_sqlite and (args.database or args.workers != 1):
+                rows.append(interview_phase(args, modes[0], tmp, bank, Databases(None, tmp), 1))
+            for rel in modes:
+                rows.append(interview_phase(args, rel, tmp, bank, dbs, args.workers))
+            n_bare = max(2000, max(r.turns for r in rows))
+            bare = bare_phase(args, n_bare, tmp, bank, dbs)
+            ok = report(rows, bare, args)
+            for row in rows:
+                if row.server_tracebacks:
+                    log = tmp / row.log_name
+                    print(f"\nserver log ({row.name}), last lines:\n" + log.read_text(errors="replace")[-2000:])
+        finally:
+            dbs.drop_all()
     return 0 if ok else 1
 
 

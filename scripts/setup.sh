@@ -45,5 +45,12 @@ if [ "$mode" != "run" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
   fi
+  # the second test pass runs on a throw-away PostgreSQL server (scripts/pg.sh): Debian's package
+  if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+    echo "==> installing postgresql (apt-get)"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
+  fi
 fi
 echo "==> ready (.venv, mode: $mode)"

@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Installs what the tests need, then runs the whole suite. Extra arguments go to pytest.
+# Installs what the tests need, then runs the whole suite twice: on SQLite, then on a throw-away
+# PostgreSQL server (scripts/pg.sh; every database fixture gets its own database there, see
+# tests/databases.py). Extra arguments go to both pytest runs. DM3_TEST_POSTGRES=0 skips the second pass.
+# The PostgreSQL pass leaves out the `llm` tests: they exercise the model server, and their database
+# work (the LLM call log) is the same code the other tests run on PostgreSQL.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test || exit 1
@@ -7,10 +11,32 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 # lint and format check first: CI fails on either, as on a failing test
 .venv/bin/ruff check . || exit 1
 .venv/bin/ruff format --check . || exit 1
-.venv/bin/python -m pytest -q -ra "$@"
+
+run_pytest() {
+  .venv/bin/python -m pytest -q -ra "$@"
+  local rc=$?
+  if [ "$rc" -eq 5 ]; then
+    echo "pytest collected no tests: treating that as a failure" >&2
+    return 1
+  fi
+  return "$rc"
+}
+
+echo "==> pass 1: SQLite"
+run_pytest "$@"
 rc=$?
-if [ "$rc" -eq 5 ]; then
-  echo "pytest collected no tests: treating that as a failure" >&2
-  exit 1
+
+if [ "${DM3_TEST_POSTGRES:-1}" != "0" ]; then
+  pgdir="$(mktemp -d /tmp/dm3-pg.XXXXXX)"
+  trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
+  echo "==> pass 2: PostgreSQL"
+  if url="$(scripts/pg.sh start "$pgdir")"; then
+    DM3_TEST_DATABASE_URL="$url" run_pytest -m "not llm" "$@"
+    rc2=$?
+  else
+    echo "could not start PostgreSQL for the second pass" >&2
+    rc2=1
+  fi
+  [ "$rc" -eq 0 ] && rc=$rc2
 fi
 exit "$rc"

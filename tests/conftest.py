@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,19 +15,22 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate
 from assistant.rubric import get_rubric
+from tests.databases import drop_database, fresh_database_url
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Offline settings on a fresh SQLite file (no LLM, fixed secret)."""
-    return Settings(
-        database_url=f"sqlite:///{tmp_path / 'dm3.db'}",
-        secret_key="test-secret",
+def settings(tmp_path: Path) -> Iterator[Settings]:
+    """Offline settings on a fresh database (a SQLite file, or a PostgreSQL database with
+    ``DM3_TEST_DATABASE_URL``: see tests/databases.py), no LLM, a fixed secret."""
+    url = fresh_database_url(tmp_path)
+    yield Settings(
+        database_url=url,
+        secret_key="test-secret-0123456789",
         llm_base_url=None,
         llm_model=None,
-        upload_dir=tmp_path / "uploads",
         _env_file=None,
     )
+    drop_database(url)
 
 
 @pytest.fixture
@@ -58,14 +62,17 @@ def embedder():
 
 @pytest.fixture
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The environment a ``dm3`` command runs in: ``DM3_DATABASE_URL`` on a fresh, migrated SQLite
-    file, no LLM configured (the offline engine, whatever the developer's shell says), the temporary
-    folder as working directory, and the settings cache cleared on both sides.
-    Yields an engine on that file, for setting up rows and checking what the command wrote."""
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    """The environment a ``dm3`` command runs in: ``DM3_DATABASE_URL`` on a fresh, migrated database
+    (SQLite file or PostgreSQL, as ``settings``), no LLM configured (the offline engine, whatever the
+    developer's shell says), a signing secret, the temporary folder as working directory, and the settings
+    cache cleared on both sides. Yields an engine on that database, for setting up rows and checking what
+    the command wrote."""
+    url = fresh_database_url(tmp_path, "cli")
     monkeypatch.setenv("DM3_DATABASE_URL", url)
     for var in ("DM3_LLM_BASE_URL", "DM3_LLM_MODEL"):
         monkeypatch.delenv(var, raising=False)
+    # set here so that whatever a command puts there (``dm3 demo`` sets its own) is undone after the test
+    monkeypatch.setenv("DM3_SECRET_KEY", "cli-test-secret-0123456789")
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
     migrate(url)
@@ -73,3 +80,4 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     yield eng
     eng.dispose()
     get_settings.cache_clear()
+    drop_database(url)

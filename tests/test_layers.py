@@ -5,11 +5,11 @@ The layers, lowest first (a module may import its own layer's modules and those 
 1. shared parts below the stages (settings, schema, rubric, the LLM port, embeddings, sentences,
    CSV reading, the run lifecycle, ...): they import nothing above them;
 2. record keeping over stored rows that no stage owns (accounts, engagements, imports, review,
-   the readers of the audit and LLM logs);
+   uploads kept between form steps, the readers of the audit and LLM logs);
 3. the stages ``interview/``, ``synthesis/``, ``rating/``: each may use layers 1-2 and itself,
    never another stage; a stage is handed its engines (prober, labeller, rater), it never picks them;
-4. above the stages: ``engines.py`` (the seam that builds each stage's engines for an engagement)
-   and ``views/`` (page data read across stages);
+4. above the stages: ``engines.py`` (the seam that builds each stage's engines for an engagement),
+   ``background.py`` (the work behind each kind of queued run) and ``views/`` (page data read across stages);
 5. the web and the entry points (``routes/``, ``web.py``, ``app.py``, ``cli.py``, ``logs_cli.py``,
    ``demo*.py``): they may import anything below.
 
@@ -46,9 +46,20 @@ SHARED = {
     "suppression",
     "throttle",
 }
-RECORDS = {"accounts", "engagements", "evidence", "imports", "review", "auditlog", "llm_log", "teams", "duplicates"}
+RECORDS = {
+    "accounts",
+    "engagements",
+    "evidence",
+    "imports",
+    "review",
+    "auditlog",
+    "llm_log",
+    "teams",
+    "duplicates",
+    "uploads",
+}
 STAGES = {"interview", "synthesis", "rating", "roadmap"}
-ABOVE_STAGES = {"engines", "views", "report", "equity"}
+ABOVE_STAGES = {"engines", "views", "report", "equity", "background"}
 WEB = {
     "routes",
     "web",

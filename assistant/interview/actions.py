@@ -2,6 +2,12 @@
 
 Every staff turn is committed before anything else happens (the interviewer's reply is written
 in a second transaction), so a crash after an answer loses nothing and ``advance`` resumes.
+
+Several app processes may serve the same interview at once (a double submit, two tabs, a retry
+after a restart). Each write of turns first takes the interview's row lock in the database
+(``_hold``: a no-op UPDATE, a row lock on PostgreSQL and the write lock on SQLite, released at
+commit) and then checks that no turn was written since the turns it decided on were read; if one
+was, it decides again on what is stored now. No lock lives in a process.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -151,6 +158,24 @@ def record_consent(session: Session, participant: Participant, given: bool, rubr
     return interview
 
 
+def _hold(session: Session, interview: Interview, turns: list[Turn]) -> bool:
+    """Take the interview's lock for this transaction and say whether ``turns`` are still all its turns.
+
+    False (the transaction rolled back, the lock released) when another request wrote a turn since
+    ``turns`` were read: what the caller decided on is out of date. The no-op UPDATE must open the
+    transaction (nothing written before it), so SQLite takes its write lock at once, waiting in its
+    busy handler for a writer in another process, and reads the newest data after it.
+    """
+    session.connection().execute(
+        update(Interview).where(Interview.id == interview.id).values(updated_at=Interview.updated_at)
+    )
+    latest = session.exec(select(func.max(Turn.id)).where(Turn.interview_id == interview.id)).one()
+    if latest != (turns[-1].id if turns else None):
+        session.rollback()
+        return False
+    return True
+
+
 def _assistant_turn(
     session: Session, interview: Interview, kind: str, text: str, step: Step, engine: str, rubric: Rubric
 ) -> Turn:
@@ -190,15 +215,21 @@ def advance(
     prober = prober or OfflineProber(rubric)
     turns = load_turns(session, interview) if turns is None else turns
     step = next_step(interview.plan, turns, rubric, max_probes, relatedness)
-    new: list[Turn] = []
     last_staff = next((t for t in reversed(turns) if t.role == "staff" and t.supersedes_id is None), None)
-    if step.kind == "probe":
+    probe = None
+    if step.kind == "probe":  # the prober may call an LLM: before the interview's lock is taken
         comp, question = rubric.question(step.question_id)
         if step.instruction:
             probe = instruction_reply(rubric, question, comp.name, step.probe_index)
         else:
             answer = last_staff.text if last_staff else ""
             probe = prober.probe(question, comp.name, answer, step.reason or "short", step.probe_index)
+    if step.kind != "await" and not _hold(session, interview, turns):
+        # another request replied meanwhile (a double submit served by two processes): decide again
+        # on what is stored now, which usually means there is nothing left to write
+        return advance(session, interview, rubric, prober, relatedness, max_probes)
+    new: list[Turn] = []
+    if probe is not None:
         new.append(_assistant_turn(session, interview, "probe", probe.text, step, probe.engine, rubric))
     elif step.kind in ("ask", "done"):
         if last_staff is not None and turns and turns[-1].role == "staff":
@@ -280,19 +311,26 @@ def respond(
         raise AnswerError("This form is missing its id. Reload the page and try again.")
     if turns is None:
         turns = load_turns(session, interview)
-    existing = next((t for t in turns if t.client_turn_id == client_turn_id), None)
-    if existing is not None:
-        return existing, False
-    if interview.state != "in_progress":
-        raise AnswerError("This interview is not taking new answers. You can still review and edit your answers.")
-    if kind == "answer":
-        text = check_text(text, max_chars)
-    else:
-        text = ""
-    step = next_step(interview.plan, turns, rubric, max_probes=99)
-    prompt = current_prompt(turns)
-    if step.kind != "await" or (prompt_id is not None and (prompt is None or prompt.id != prompt_id)):
-        raise StaleAnswer(MOVED_ON)
+    while True:
+        existing = next((t for t in turns if t.client_turn_id == client_turn_id), None)
+        if existing is not None:
+            return existing, False
+        if interview.state != "in_progress":
+            raise AnswerError("This interview is not taking new answers. You can still review and edit your answers.")
+        if kind == "answer":
+            text = check_text(text, max_chars)
+        else:
+            text = ""
+        step = next_step(interview.plan, turns, rubric, max_probes=99)
+        prompt = current_prompt(turns)
+        if step.kind != "await" or (prompt_id is not None and (prompt is None or prompt.id != prompt_id)):
+            raise StaleAnswer(MOVED_ON)
+        if _hold(session, interview, turns):
+            break
+        # a turn was written since ``turns`` were read (this answer from a second request, or the
+        # reply to it): decide again on what is stored now
+        session.refresh(interview)
+        turns = load_turns(session, interview)
     comp, _ = rubric.question(step.question_id)
     turn = Turn(
         interview_id=interview.id,

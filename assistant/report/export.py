@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from assistant.jobs import track_run
-from assistant.models import Engagement, Run
+from assistant.models import Engagement, ExportFile, Run
 from assistant.report import exports, render
 from assistant.report.cli import FORMATS
 from assistant.report.document import build_report
@@ -24,7 +24,7 @@ MEDIA_TYPES = {
 }
 
 
-KEEP_FILES = 5  # finished export files kept per engagement; older ones are deleted (export again to get one)
+KEEP_FILES = 5  # finished export files kept per engagement (in the database); older ones are deleted
 
 
 class ExportError(ValueError):
@@ -68,10 +68,13 @@ def export_bytes(
     return data
 
 
-def run_export(engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, out_dir: Path, run_id: int) -> Path:
-    """The background job: write the export under ``out_dir`` and record it on the Run (progress,
-    file name, size) through the run lifecycle (``assistant.jobs.track_run``: a failure marks the run
-    failed with the reason). Only the newest ``KEEP_FILES`` files of an engagement are kept on disk."""
+def run_export(engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, run_id: int) -> int:
+    """The background job: build the export, store the file in the database (``ExportFile``, so the
+    download works on any app process) and record it on the Run (progress, file name, size) through the
+    run lifecycle (``assistant.jobs.track_run``: a failure marks the run failed with the reason).
+    Returns the stored file's id. Only the newest ``KEEP_FILES`` files of an engagement are kept."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     with track_run(engine, engagement_id, "export", run_id=run_id, message="Building the report") as run:
         with Session(engine, expire_on_commit=False) as session:
             engagement = session.get(Engagement, engagement_id)
@@ -80,23 +83,36 @@ def run_export(engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, out
             data = export_bytes(session, engagement, rubric, fmt, run.progress)
             filename = filename_for(engagement, fmt)
             session.rollback()  # end the read transaction before writing the file and the run
-        out_dir.mkdir(parents=True, exist_ok=True)
-        path = out_dir / f"export-{run_id}{FORMATS[fmt]}"
-        path.write_bytes(data)
+            stored = ExportFile(
+                run_id=run_id,
+                engagement_id=engagement_id,
+                filename=filename,
+                media_type=MEDIA_TYPES[fmt],
+                size=len(data),
+                data=data,
+            )
+            session.add(stored)
+            session.commit()
+            file_id = stored.id
+        assert file_id is not None
         run.done(
-            stats={"format": fmt, "file": path.name, "filename": filename, "bytes": len(data)},
+            stats={"format": fmt, "file": file_id, "filename": filename, "bytes": len(data)},
             message=f"{fmt.upper()} ready ({len(data) // 1024 + 1} KB)",
         )
     with Session(engine) as s:
         older = s.exec(
-            select(Run)
-            .where(Run.engagement_id == engagement_id, Run.kind == "export", Run.status == "done", Run.id != run_id)
-            .order_by(col(Run.id).desc())
-        ).all()[KEEP_FILES - 1 :]
-        for old in older:
-            if old.stats.get("file"):
-                (out_dir / str(old.stats["file"])).unlink(missing_ok=True)
-                old.stats = {**old.stats, "file": None}
-                s.add(old)
+            select(ExportFile.id)
+            .where(ExportFile.engagement_id == engagement_id)
+            .order_by(col(ExportFile.id).desc())
+            .offset(KEEP_FILES)
+        ).all()
+        if older:
+            s.execute(delete(ExportFile).where(col(ExportFile.id).in_(older)))
         s.commit()
-    return path
+    return file_id
+
+
+def export_file(session: Session, run: Run) -> ExportFile | None:
+    """The file the finished export ``run`` made, or None when it was deleted (only the newest
+    ``KEEP_FILES`` of an engagement are kept) or the run made none."""
+    return session.exec(select(ExportFile).where(ExportFile.run_id == run.id)).first()

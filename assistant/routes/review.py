@@ -17,7 +17,7 @@ from assistant.review import ReviewError, decide, set_targets
 from assistant.routes.deps import ComponentInPath, ConsultantEngagement, whole_number
 from assistant.views.review import component_context, current_proposal, overview_context
 from assistant.views.runs import run_context
-from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, run_panel
+from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render, run_panel
 
 router = APIRouter()
 
@@ -38,26 +38,11 @@ def overview(
 
 
 @router.post("/engagements/{engagement_id}/review/rate", dependencies=[CSRFDep])
-def run_rating(
-    request: Request,
-    engagement: ConsultantEngagement,
-    session: SessionDep,
-    db_engine: EngineDep,
-    settings: SettingsDep,
-    rubric: RubricDep,
-    user: Consultant,
-) -> Response:
-    """Queue the rating of every component in the background; the page follows its progress."""
-    from assistant.engines import engines_for
-    from assistant.rating.run import propose_for_engagement
-
+def run_rating(request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant) -> Response:
+    """Queue the rating of every component; a background worker (in any app process) runs it and the
+    page follows its progress."""
     session.commit()  # hold no transaction while the engines work
-
-    def work(run_id: int) -> None:
-        rater = engines_for(settings, db_engine, rubric, engagement).rater
-        propose_for_engagement(db_engine, engagement.id, rater, started_by=user.id, run_id=run_id)
-
-    _run, created = request.app.state.jobs.submit(engagement.id, "rating", work, started_by=user.id)
+    _run, created = request.app.state.jobs.submit(engagement.id, "rating", started_by=user.id)
     if is_htmx(request):
         return run_panel(request, run_context(session, engagement, "rating"))
     return RedirectResponse(

@@ -11,21 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from assistant.equity.findings import finding_counts
 from assistant.forms import PagePost
 from assistant.models import RoadmapItem
-from assistant.report.export import FORMATS, MEDIA_TYPES, run_export
+from assistant.report.export import FORMATS
 from assistant.review import ReviewError
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate
 from assistant.roadmap.targets import horizon_of, phases_for, save_plan
 from assistant.routes.deps import ConsultantEngagement, PathId
-from assistant.views.roadmap import export_context, latest_export, report_page, roadmap_page
-from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, run_panel
+from assistant.views.roadmap import export_context, export_download, report_page, roadmap_page
+from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render, run_panel
 
 router = APIRouter()
 
@@ -185,35 +186,34 @@ def report(f: RoadmapPageDep, done: str = "") -> Response:
 
 @router.post("/engagements/{engagement_id}/report/export", dependencies=[CSRFDep])
 def start_export(
-    f: RoadmapPageDep, db_engine: EngineDep, settings: SettingsDep, format: Annotated[str, Form()] = "docx"
+    f: RoadmapPageDep, format: Annotated[str, Form()] = "docx"
 ) -> Response:
+    """Queue an export in ``format``; a background worker (in any app process) builds it and the page
+    offers the download when it is ready."""
     if format not in FORMATS:
         problems = [f"Choose one of: {', '.join(FORMATS)}."]
         return f.refused(
             "roadmap/report.html", lambda: report_page(f.session, f.engagement, f.rubric, problems=problems)
         )
     f.session.commit()
-    out_dir = settings.upload_dir / "exports"
-    engagement_id, rubric = f.engagement.id, f.rubric
-
-    def work(run_id: int) -> None:
-        run_export(db_engine, engagement_id, rubric, format, out_dir, run_id)
-
-    _run, created = f.request.app.state.jobs.submit(engagement_id, "export", work, started_by=f.user.id)
+    engagement_id = f.engagement.id
+    _run, created = f.request.app.state.jobs.submit(
+        engagement_id, "export", started_by=f.user.id, params={"format": format}
+    )
     if is_htmx(f.request):
         return run_panel(f.request, export_context(f.session, f.engagement))
     return f.saved(f"/engagements/{engagement_id}/report?done={'started' if created else 'already'}#export")
 
 
 @router.get("/engagements/{engagement_id}/report/exports/{run_id}")
-def download(
-    engagement: ConsultantEngagement, run_id: PathId, session: SessionDep, settings: SettingsDep, user: Consultant
-) -> Response:
-    run = latest_export(session, engagement, run_id)
-    path = settings.upload_dir / "exports" / str(run.stats.get("file", "")) if run is not None else None
-    if run is None or path is None or not path.is_file():
+def download(engagement: ConsultantEngagement, run_id: PathId, session: SessionDep, user: Consultant) -> Response:
+    stored = export_download(session, engagement, run_id)
+    if stored is None:
         raise HTTPException(404, "That export is not available any more; export the report again.")
-    fmt = run.stats.get("format", "")
-    return FileResponse(
-        path, media_type=MEDIA_TYPES.get(fmt, "application/octet-stream"), filename=run.stats.get("filename", path.name)
-    )
+    # as Starlette's FileResponse does: a name beyond ASCII goes in the RFC 5987 form
+    quoted = quote(stored.filename)
+    if quoted == stored.filename:
+        disposition = f'attachment; filename="{stored.filename}"'
+    else:
+        disposition = f"attachment; filename*=utf-8''{quoted}"
+    return Response(stored.data, media_type=stored.media_type, headers={"Content-Disposition": disposition})

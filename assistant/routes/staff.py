@@ -8,7 +8,6 @@ chat appends new messages and swaps the composer and progress bar in place.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Annotated
 
@@ -108,11 +107,8 @@ def _consent(
     return RedirectResponse(f"/i/{token}", status_code=303)
 
 
-# Staff turns in this process take this lock for their database work. SQLite admits one writer at a
-# time; a second writer waits in SQLite's busy handler, which sleeps in steps (1, 2, 5, 10 ... 100 ms)
-# and so turned short write waits into the worst latencies under load. A thread waiting on this lock
-# wakes as soon as it is free. The embedding encode of the off-topic rule runs outside it.
-_TURN_DB_LOCK = threading.Lock()
+# No lock in the process: two requests for one interview, in this process or another, are kept in
+# order by the interview's lock in the database (``actions._hold``), taken only to write turns.
 
 
 @router.post("/i/{token}/respond", dependencies=[CSRFDep])
@@ -145,22 +141,21 @@ def _respond_turn(
     rubric = get_rubric(str(settings.rubric_path))
     with Session(state.engine, expire_on_commit=False) as session:
         try:
-            with _TURN_DB_LOCK:
-                participant, interview, turns = actions.open_for_turn(session, token)
-                if interview is None:
-                    return RedirectResponse(f"/i/{token}", status_code=303)
-                last_seen = turns[-1].id if turns else 0
-                turn, created = actions.respond(
-                    session,
-                    interview,
-                    rubric,
-                    action,
-                    text,
-                    client_turn_id,
-                    settings.max_answer_chars,
-                    turns=turns,
-                    prompt_id=prompt_id,
-                )
+            participant, interview, turns = actions.open_for_turn(session, token)
+            if interview is None:
+                return RedirectResponse(f"/i/{token}", status_code=303)
+            last_seen = turns[-1].id if turns else 0
+            turn, created = actions.respond(
+                session,
+                interview,
+                rubric,
+                action,
+                text,
+                client_turn_id,
+                settings.max_answer_chars,
+                turns=turns,
+                prompt_id=prompt_id,
+            )
         except AnswerError as exc:
             conv = actions.load(session, participant)
             draft = text if exc.draft is None else exc.draft
@@ -183,21 +178,29 @@ def _respond_turn(
                 pair = relatedness_pair(interview.plan, turns, rubric, settings.max_probes_per_question)
                 if pair is not None:
                     relatedness = _scored(relatedness, pair, relatedness(*pair))
-            with _TURN_DB_LOCK:
-                new = actions.advance(
-                    session,
-                    interview,
-                    rubric,
-                    _prober(request, state.engine, rubric, participant.engagement_id),
-                    relatedness,
-                    settings.max_probes_per_question,
-                    turns=turns,
-                )
+            new = actions.advance(
+                session,
+                interview,
+                rubric,
+                _prober(request, state.engine, rubric, participant.engagement_id),
+                relatedness,
+                settings.max_probes_per_question,
+                turns=turns,
+            )
             turns = turns + new
         else:
-            # a repeated submit: show the conversation as it stands (the first request wrote the reply)
-            with _TURN_DB_LOCK:
-                turns = actions.load_turns(session, interview)
+            # a repeated submit: show the conversation as it stands. The first request wrote the
+            # reply, unless its process died first: then the reply is written now (advance writes
+            # nothing when the interviewer is already waiting for the next answer).
+            actions.advance(
+                session,
+                interview,
+                rubric,
+                _prober(request, state.engine, rubric, participant.engagement_id),
+                _relatedness(request),
+                settings.max_probes_per_question,
+            )
+            turns = actions.load_turns(session, interview)
     if not is_htmx(request):
         # land on the newest message: "#composer" (sticky) would leave it out of sight
         anchor = f"turn-{turns[-1].id}" if turns else "composer"

@@ -8,34 +8,26 @@ htmx the run panel polls for progress.
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from assistant.config import Settings
+from assistant import uploads
 from assistant.csvfile import MAX_BYTES, CSVImportError, Parsed, read_csv
-from assistant.imports import UNKNOWN, Mapping, check_import, import_in_background, unknown_groups
+from assistant.imports import UNKNOWN, Mapping, check_import, import_params, unknown_groups
 from assistant.models import Engagement, Theme
 from assistant.routes.deps import ComponentInPath, ConsultantEngagement, ThemeInPath, form_id
 from assistant.rubric import Rubric
-from assistant.security import audit
 from assistant.synthesis import curation
 from assistant.views import lookup
 from assistant.views.runs import run_context
 from assistant.views.themes import component_context, overview_context, theme_context
-from assistant.web import Consultant, CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, run_panel
+from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, run_panel
 
 router = APIRouter()
-
-_UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-UPLOAD_TTL_S = 24 * 3600
 
 
 # --- synthesis runs ------------------------------------------------------------------------
@@ -43,29 +35,12 @@ UPLOAD_TTL_S = 24 * 3600
 
 @router.post("/engagements/{engagement_id}/themes/run", dependencies=[CSRFDep])
 def start_synthesis(
-    request: Request,
-    engagement: ConsultantEngagement,
-    session: SessionDep,
-    db_engine: EngineDep,
-    settings: SettingsDep,
-    rubric: RubricDep,
-    user: Consultant,
+    request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant
 ) -> Response:
-    """Queue synthesis of the engagement in the background; the page follows its progress."""
-    from assistant.embeddings import get_embedder
-    from assistant.engines import engines_for
-    from assistant.synthesis.run import synthesize
-
+    """Queue synthesis of the engagement; a background worker (in any app process) runs it and the
+    page follows its progress."""
     session.commit()  # hold no transaction while synthesis runs
-
-    def work(run_id: int) -> None:
-        embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
-        labeller = engines_for(settings, db_engine, rubric, engagement).labeller
-        synthesize(
-            db_engine, engagement.id, embedder, settings=settings, run_id=run_id, rubric=rubric, labeller=labeller
-        )
-
-    _run, created = request.app.state.jobs.submit(engagement.id, "synthesis", work, started_by=user.id)
+    _run, created = request.app.state.jobs.submit(engagement.id, "synthesis", started_by=user.id)
     if is_htmx(request):
         return run_panel(request, run_context(session, engagement, "synthesis"))
     return RedirectResponse(
@@ -287,35 +262,18 @@ def move(
 # --- survey CSV import: upload, map columns, import -------------------------------------------
 
 
-def _upload_path(settings: Settings, engagement_id: int, upload_id: str) -> Path:
-    if not _UPLOAD_ID.match(upload_id):
-        raise HTTPException(400, "That upload reference is not valid. Upload the file again.")
-    return Path(settings.upload_dir) / f"e{engagement_id}-{upload_id}.csv"
-
-
-def _forget_old_uploads(folder: Path) -> None:
-    cutoff = time.time() - UPLOAD_TTL_S
-    for old in folder.glob("e*-*.csv"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
-
-
-async def _save_upload(file: UploadFile, dest: Path, limit: int) -> int:
-    """Stream the upload to ``dest``; refuses (and removes) a file over ``limit`` bytes."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+async def _read_upload(file: UploadFile, limit: int) -> bytes:
+    """The upload's bytes, read in chunks; refused as soon as it passes ``limit`` bytes."""
+    chunks: list[bytes] = []
     size = 0
-    with dest.open("wb") as out:
-        while chunk := await file.read(1 << 20):
-            size += len(chunk)
-            if size > limit:
-                break
-            out.write(chunk)
-    if size > limit:
-        dest.unlink(missing_ok=True)
-        raise CSVImportError(
-            f"The file is larger than the {limit / 1e6:g} MB limit. Split it into smaller files and import each."
-        )
-    return size
+    while chunk := await file.read(1 << 20):
+        size += len(chunk)
+        if size > limit:
+            raise CSVImportError(
+                f"The file is larger than the {limit / 1e6:g} MB limit. Split it into smaller files and import each."
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _import_context(engagement: Engagement, rubric: Rubric, **extra: object) -> dict[str, object]:
@@ -390,7 +348,8 @@ async def import_upload(
     request: Request,
     engagement: ConsultantEngagement,
     rubric: RubricDep,
-    settings: SettingsDep,
+    session: SessionDep,
+    user: Consultant,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     """Step 1: keep the file, read its header, and ask which column holds what."""
@@ -401,20 +360,17 @@ async def import_upload(
             _import_context(engagement, rubric, problems=["Choose a CSV file to upload."]),
             status_code=422,
         )
-    upload_id = secrets.token_urlsafe(18)
-    dest = _upload_path(settings, engagement.id, upload_id)
     try:
-        if dest.parent.exists():
-            _forget_old_uploads(dest.parent)
-        await _save_upload(file, dest, MAX_BYTES)
-        parsed = read_csv(dest.read_bytes())
+        data = await _read_upload(file, MAX_BYTES)
+        parsed = read_csv(data)
         if not parsed.rows:
             raise CSVImportError("The file has a header but no answers.")
     except CSVImportError as exc:
-        dest.unlink(missing_ok=True)
         return render(
             request, "themes/import.html", _import_context(engagement, rubric, problems=_problems(exc)), status_code=422
         )
+    # kept in the database: the mapping step, and the import run, may reach any app process
+    upload_id = uploads.keep(session, engagement.id, data, file.filename, created_by=user.id)
     header = parsed.header
     form = {
         "text_column": _guess(header, "comment", "answer", "text", "response", "feedback"),
@@ -437,8 +393,6 @@ def import_confirm(
     engagement: ConsultantEngagement,
     session: SessionDep,
     rubric: RubricDep,
-    db_engine: EngineDep,
-    settings: SettingsDep,
     user: Consultant,
     upload_id: Annotated[str, Form()],
     filename: Annotated[str, Form()] = "upload.csv",
@@ -455,8 +409,10 @@ def import_confirm(
 ) -> Response:
     """Step 2: check the whole file with the chosen mapping; ask to map departments and role levels the
     engagement does not have; then import in the background (all rows or none) and follow its progress."""
-    path = _upload_path(settings, engagement.id, upload_id)
-    if not path.exists():
+    if not uploads.valid_ref(upload_id):
+        raise HTTPException(400, "That upload reference is not valid. Upload the file again.")
+    upload = uploads.find(session, engagement.id, upload_id)
+    if upload is None:
         return render(
             request,
             "themes/import.html",
@@ -485,7 +441,7 @@ def import_confirm(
         department_map=_pairs(dept_from or [], dept_to or [], list(engagement.departments)),
         role_map=_pairs(role_from or [], role_to or [], list(engagement.role_levels)),
     )
-    data = path.read_bytes()
+    data = upload.data
     components = [c.id for c in rubric.components]
     try:
         if not text_column:
@@ -508,26 +464,9 @@ def import_confirm(
             unknown={"departments": departments, "roles": roles},
         )
     session.commit()  # hold no transaction while the import runs
-    name = filename[:200]
 
-    def work(run_id: int) -> None:
-        stats = import_in_background(
-            db_engine, engagement.id, data, name, mapping, components, created_by=user.id, run_id=run_id
-        )
-        with Session(db_engine) as s:
-            audit(
-                s,
-                "survey.import",
-                actor=f"consultant {user.email}",
-                actor_user_id=user.id,
-                engagement_id=engagement.id,
-                entity=f"surveyimport:{stats['import_id']}",
-                after={"filename": name, "rows": stats["rows"], "mapping": mapping.__dict__},
-            )
-            s.commit()
-        path.unlink(missing_ok=True)
-
-    _run, created = request.app.state.jobs.submit(engagement.id, "import", work, started_by=user.id)
+    params = import_params(upload_id, filename, mapping)
+    _run, created = request.app.state.jobs.submit(engagement.id, "import", started_by=user.id, params=params)
     return RedirectResponse(
         f"/engagements/{engagement.id}/themes?{'importing' if created else 'already_importing'}=1#imports",
         status_code=303,

@@ -12,11 +12,13 @@ from sqlmodel import Session, select
 from assistant.models import Engagement, Interview, Participant, Theme
 from assistant.security import token_hash
 
-MAX_ID = 2**63 - 1  # the largest id a database integer key can hold
+# the largest id an INTEGER key holds on PostgreSQL (32 bits; SQLite's hold 64, but one rule for both engines:
+# a larger number sent to PostgreSQL is a server error, not "not found")
+MAX_ID = 2**31 - 1
 
 
 def valid_id(value: int) -> bool:
-    """True when ``value`` can be a database id (1 to 2**63-1): only those are looked up."""
+    """True when ``value`` can be a database id (1 to 2**31-1): only those are looked up."""
     return 1 <= value <= MAX_ID
 
 

@@ -15,11 +15,11 @@ from sqlmodel import Session, col, select
 
 from assistant.evidence import counted_segments
 from assistant.jobs import UNFINISHED, latest_run
-from assistant.models import Engagement, Participant, ReadinessSignal, RoadmapItem, Run, Segment
+from assistant.models import Engagement, ExportFile, Participant, ReadinessSignal, RoadmapItem, Run, Segment
 from assistant.report import charts
 from assistant.report.deidentify import deidentify, engagement_names
 from assistant.report.document import build_report
-from assistant.report.export import FORMATS
+from assistant.report.export import FORMATS, export_file
 from assistant.report.figures import timeline_chart
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
@@ -207,9 +207,10 @@ def report_page(session: Session, engagement: Engagement, rubric: Rubric, **extr
     return ctx
 
 
-def latest_export(session: Session, engagement: Engagement, run_id: int) -> Run | None:
-    """The engagement's finished export run ``run_id``, or None."""
+def export_download(session: Session, engagement: Engagement, run_id: int) -> ExportFile | None:
+    """The file of the engagement's finished export run ``run_id`` (kept in the database), or None
+    when there is no such run or its file was deleted to keep only the newest."""
     run = session.get(Run, run_id)
     if run is None or run.engagement_id != engagement.id or run.kind != "export" or run.status != "done":
         return None
-    return run
+    return export_file(session, run)

@@ -1,4 +1,5 @@
-"""Browser fixtures: one live server on a temporary SQLite file, headless Chromium, fresh pages.
+"""Browser fixtures: one live server on a temporary database (SQLite file, or PostgreSQL: tests/databases.py),
+headless Chromium, fresh pages.
 
 The server is a real ``uvicorn`` process (as in production) on a free loopback port; the tests
 set up their own starting state through the stage functions on the same database file, so each
@@ -35,6 +36,7 @@ from assistant.engagements import create_engagement, create_invite
 from assistant.models import Engagement, Interview, Membership, Participant, Turn, utcnow
 from assistant.security import token_hash
 from tests.browser.helpers import DEPARTMENTS, PASSWORD
+from tests.databases import drop_database, fresh_database_url
 
 CHROMIUM = os.environ.get("DM3_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -86,13 +88,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     """``uvicorn --factory assistant.app:create_app`` on a free port, offline, with a fixed secret."""
     _chromium_or_skip()  # no point starting a server without a browser
     folder = tmp_path_factory.mktemp("browser")
-    db_url = f"sqlite:///{folder / 'dm3.db'}"
+    db_url = fresh_database_url(folder)
     migrate(db_url)
     port = _free_port()
     env = dict(
         os.environ,
         DM3_DATABASE_URL=db_url,
-        DM3_SECRET_KEY="browser-secret",
+        DM3_SECRET_KEY="browser-secret-0123456789",
         DM3_BASE_URL=f"http://127.0.0.1:{port}",
         # the off-topic rule loads the embedding model; it has its own test, and would make probes here less predictable
         DM3_INTERVIEW_RELATEDNESS="false",
@@ -145,6 +147,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        drop_database(db_url)
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ from assistant.security import token_hash
 from tests.browser.conftest import TIMEOUT_MS, LiveServer, _free_port
 from tests.browser.helpers import DEPARTMENTS, detailed, last_prompt, progress_done, prompt_in_sight
 from tests.browser.test_staff_browser import consent, send
+from tests.databases import drop_database, fresh_database_url
 
 pytestmark = pytest.mark.browser
 
@@ -105,11 +106,11 @@ class Server(LiveServer):
 @pytest.fixture(scope="module")
 def server(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("phone")
-    db_url = f"sqlite:///{folder / 'dm3.db'}"
+    db_url = fresh_database_url(folder)
     migrate(db_url)
     port = _free_port()
     log = folder / "server.log"
-    proc = _start(db_url, port, "first-secret", log)
+    proc = _start(db_url, port, "first-secret-0123456789", log)
     srv = Server(f"http://127.0.0.1:{port}", make_engine(db_url), log)
     srv.proc, srv.port, srv.db_url = proc, port, db_url
     # the first answer waits for the model; load it now, off the clock of any test
@@ -119,6 +120,7 @@ def server(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     finally:
         srv.engine.dispose()
         _stop(srv.proc)
+        drop_database(db_url)
 
 
 @pytest.fixture
@@ -189,7 +191,7 @@ def test_a_send_after_a_server_restart_shows_a_message_and_keeps_the_draft(serve
     consent(phone, token)
     send(phone, text=detailed(1))
     draft = "We also keep a paper log at the front desk, 20 entries a day, typed up on Fridays."
-    server.restart("second-secret")  # a new signing secret: the page's form token is no longer valid
+    server.restart("second-secret-0123456789")  # a new signing secret: the page's form token is no longer valid
     try:
         phone.fill("#answer", draft)
         with phone.expect_response(lambda r: r.url.endswith("/respond")) as reply:
@@ -205,4 +207,4 @@ def test_a_send_after_a_server_restart_shows_a_message_and_keeps_the_draft(serve
         send(phone)
         assert draft in [t.text for t in _staff(server, token)]
     finally:
-        server.restart("first-secret")
+        server.restart("first-secret-0123456789")

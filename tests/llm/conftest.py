@@ -22,6 +22,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.db import make_engine, migrate
+from tests.databases import drop_database, fresh_database_url
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -160,17 +161,19 @@ def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMServer]:
 
 
 @pytest.fixture
-def llm_settings(llm_server: LLMServer, tmp_path: Path) -> Settings:
-    """Settings pointing at the test server, with a fresh SQLite file in ``tmp_path``."""
-    return Settings(
-        database_url=f"sqlite:///{tmp_path / 'dm3.db'}",
-        secret_key="test-secret",
+def llm_settings(llm_server: LLMServer, tmp_path: Path) -> Iterator[Settings]:
+    """Settings pointing at the test server, with a fresh database (tests/databases.py)."""
+    url = fresh_database_url(tmp_path)
+    yield Settings(
+        database_url=url,
+        secret_key="test-secret-0123456789",
         _env_file=None,
         llm_base_url=llm_server.base_url,
         llm_model=llm_server.model,
         llm_timeout_s=60.0,
         llm_max_retries=2,
     )
+    drop_database(url)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from assistant.roadmap.generate import generate, items_of
 from assistant.roadmap.targets import phases_for, save_plan
 from assistant.rubric import get_rubric
 from assistant.synthesis.run import synthesize
+from tests.databases import drop_database, fresh_database_url
 from tests.factories import make_consultant
 from tests.roadmap.conftest import decide_levels
 from tests.synthesis.seed import add_person, seed
@@ -37,7 +38,11 @@ class Exported:
 def exported(tmp_path_factory, embedder) -> Exported:
     tmp = tmp_path_factory.mktemp("report")
     settings = Settings(
-        database_url=f"sqlite:///{tmp / 'dm3.db'}", secret_key="t", llm_base_url=None, llm_model=None, _env_file=None
+        database_url=fresh_database_url(tmp),
+        secret_key="test-secret-0123456789",
+        llm_base_url=None,
+        llm_model=None,
+        _env_file=None,
     )
     migrate(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -107,4 +112,5 @@ def exported(tmp_path_factory, embedder) -> Exported:
         out = Exported(files, [t for t, ok in texts if ok], [t for t, ok in texts if not ok], engagement.organisation)
         assert phases_for(36) and session.exec(select(Turn)).first() is not None
     engine.dispose()
+    drop_database(settings.database_url)
     return out

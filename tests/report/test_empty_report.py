@@ -26,22 +26,26 @@ def test_an_engagement_with_nothing_decided_exports_everywhere(session, rubric):
     assert "awaiting review" in files["html"].decode("utf-8")
 
 
-def test_export_job_records_its_file_and_keeps_the_newest_five(session, engine, rubric, tmp_path):
-    from assistant.models import Run
-    from assistant.report.export import KEEP_FILES, run_export
+def test_export_job_stores_its_file_in_the_database_and_keeps_the_newest_five(session, engine, rubric):
+    from sqlmodel import select
+
+    from assistant.models import ExportFile, Run
+    from assistant.report.export import KEEP_FILES, export_file, run_export
 
     engagement = make_engagement(session)
-    out = tmp_path / "exports"
     runs = []
     for _ in range(KEEP_FILES + 1):
-        run = Run(engagement_id=engagement.id, kind="export", status="queued")
+        run = Run(engagement_id=engagement.id, kind="export", status="queued", params={"format": "json"})
         session.add(run)
         session.commit()
-        run_export(engine, engagement.id, rubric, "json", out, run.id)
+        run_export(engine, engagement.id, rubric, "json", run.id)
         runs.append(run.id)
     session.expire_all()
     rows = [session.get(Run, rid) for rid in runs]
     assert all(r.status == "done" and r.stats["filename"] == "town-of-testville-dm3-data.json" for r in rows)
-    assert rows[0].stats["file"] is None and not (out / f"export-{runs[0]}.json").exists()
-    assert sorted(p.name for p in out.iterdir()) == sorted(f"export-{rid}.json" for rid in runs[1:])
-    assert json.loads((out / f"export-{runs[-1]}.json").read_text())["organisation"] == "Town of Testville"
+    assert export_file(session, rows[0]) is None  # the oldest file was deleted
+    kept = session.exec(select(ExportFile).order_by(ExportFile.run_id)).all()
+    assert [f.run_id for f in kept] == runs[1:]
+    newest = export_file(session, rows[-1])
+    assert newest.media_type == "application/json" and newest.size == len(newest.data) == rows[-1].stats["bytes"]
+    assert json.loads(newest.data)["organisation"] == "Town of Testville"

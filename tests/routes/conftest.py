@@ -12,7 +12,9 @@ from tests.factories import logged_in_client, make_consultant
 @pytest.fixture
 def app(settings, engine):
     settings.interview_relatedness = False  # the off-topic rule has its own test with the real model
-    return create_app(settings)
+    app = create_app(settings)
+    yield app
+    app.state.jobs.shutdown()  # no worker keeps polling a test database that is gone
 
 
 @pytest.fixture

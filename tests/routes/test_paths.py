@@ -15,7 +15,7 @@ from assistant.models import Engagement, Theme
 from tests.factories import csrf_of, invite, make_engagement
 
 ROUTES = Path(__file__).resolve().parents[2] / "assistant" / "routes"
-HUGE = 2**63  # one more than the largest database integer key
+HUGE = 2**31  # one more than the largest INTEGER key on PostgreSQL (SQLite's go to 2**63 - 1)
 SQL = re.compile(r"\bselect\(|session\.(exec|get|query|execute|scalars?)\(")
 SIBLING_ROUTER = re.compile(r"from assistant\.routes\.(?!deps\b)\w+ import|from assistant\.routes import")
 

@@ -28,7 +28,7 @@ def _serve(settings, port: int) -> subprocess.Popen:
     env = dict(
         os.environ,
         DM3_DATABASE_URL=settings.database_url,
-        DM3_SECRET_KEY="restart-secret",
+        DM3_SECRET_KEY="restart-secret-0123456789",
         DM3_INTERVIEW_RELATEDNESS="false",
         HF_HUB_OFFLINE="1",
     )

@@ -8,7 +8,7 @@ import re
 from docx import Document
 from sqlmodel import select
 
-from assistant.models import AuditEvent, RoadmapItem, User
+from assistant.models import AuditEvent, RoadmapItem, Run, User
 from tests.factories import make_engagement, wait_for_run
 from tests.roadmap.conftest import add_segments, decide_levels
 
@@ -153,3 +153,35 @@ def test_report_page_and_export_download(consultant_client, session):
     doc = Document(io.BytesIO(r.content))
     assert "Roadmap" in [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert c.get(f"/engagements/{engagement.id}/report/exports/424242").status_code == 404
+
+
+def test_an_export_queued_on_one_process_is_built_by_another_and_downloaded_from_the_first(
+    app, consultant_client, session, settings
+):
+    """Several workers behind one address: the export is queued with its format on the Run row, built by
+    whichever process's worker takes it, and its file is in the database, so any process serves it."""
+    from assistant.app import create_app
+
+    c = consultant_client
+    engagement = _setup(session)
+    app.state.jobs.shutdown()  # this process queues the export and does no background work
+    r = c.post(
+        f"/engagements/{engagement.id}/report/export",
+        data={"csrf_token": c.csrf, "format": "html"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    session.expire_all()
+    run = session.exec(select(Run).where(Run.engagement_id == engagement.id, Run.kind == "export")).one()
+    assert (run.status, run.params) == ("queued", {"format": "html"})
+    other = create_app(settings)
+    try:
+        assert other.state.jobs.run_once()  # the second process's worker
+    finally:
+        other.state.jobs.shutdown()
+    session.expire_all()
+    assert session.get(Run, run.id).status == "done"
+    r = c.get(f"/engagements/{engagement.id}/report/exports/{run.id}")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "town-of-testville-dm3-report.html" in r.headers["content-disposition"]
+    assert "Town of Testville" in r.text

@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlmodel import Session, col, select
 
-from assistant.models import AuditEvent, Participant, Run, Segment, SurveyImport, Theme, ThemeMember, utcnow
+from assistant.models import AuditEvent, Participant, Run, Segment, SurveyImport, Theme, ThemeMember, Upload, utcnow
 from tests.factories import wait_for_run
 from tests.synthesis.seed import seed
 
@@ -89,16 +89,40 @@ def test_run_requires_csrf_and_login(client, consultant_client, seeded):
     assert anon.status_code == 303 and anon.headers["location"].startswith("/login")
 
 
-def test_interrupted_run_is_failed_on_restart(settings, engine, seeded):
+def test_a_run_whose_process_died_is_failed_by_the_next_worker_and_a_live_one_is_not(settings, engine, seeded):
+    from datetime import timedelta
+
     from assistant.app import create_app
+    from assistant.models import utcnow
 
     with Session(engine) as s:
-        s.add(Run(engagement_id=seeded.engagement.id, kind="synthesis", status="running", progress=0.4))
+        s.add(
+            Run(
+                engagement_id=seeded.engagement.id,
+                kind="synthesis",
+                status="running",
+                progress=0.4,
+                lease_holder="stopped-server:1:x",
+                lease_expires_at=utcnow() - timedelta(seconds=1),
+            )
+        )
+        s.add(
+            Run(
+                engagement_id=seeded.engagement.id,
+                kind="rating",
+                status="running",
+                progress=0.4,
+                lease_holder="other-server:2:y",
+                lease_expires_at=utcnow() + timedelta(seconds=60),
+            )
+        )
         s.commit()
-    create_app(settings)
+    app = create_app(settings)
+    app.state.jobs.run_once()  # what the worker of any live process does every second
     with Session(engine) as s:
-        run = s.exec(select(Run)).one()
-    assert run.status == "failed" and "run it again" in run.message
+        runs = {r.kind: r for r in s.exec(select(Run)).all()}
+    assert runs["synthesis"].status == "failed" and "run it again" in runs["synthesis"].message
+    assert runs["rating"].status == "running"  # another server's live run is left alone
 
 
 def _theme_ids(engine, eid: int, comp: str) -> list[int]:
@@ -256,7 +280,8 @@ def test_csv_import_maps_columns_and_imports(consultant_client, seeded, engine, 
         segs = s.exec(select(Segment).where(Segment.engagement_id == eid, Segment.source == "import")).all()
         assert len(segs) == 2 and {x.component for x in segs} == {"data_life_cycle"}
         assert s.exec(select(AuditEvent).where(AuditEvent.action == "survey.import")).one()
-    assert not list((settings.upload_dir).glob("*.csv"))  # the kept upload is removed once imported
+    with Session(engine) as s:
+        assert not s.exec(select(Upload)).all()  # the kept upload is removed once imported
     page = c.get(f"/engagements/{eid}/themes").text
     assert "Imported 2 answers from survey.csv" in page and "survey.csv</td>" in page
 
@@ -301,6 +326,42 @@ def test_unknown_departments_and_roles_are_mapped_before_import(consultant_clien
             .order_by(Participant.external_id)
         ).all()
         assert [(p.department, p.role_level) for p in people] == [("Public Works", "unknown"), ("Finance", "manager")]
+
+
+def test_the_mapping_step_and_the_import_may_land_on_other_processes(app, consultant_client, seeded, engine, settings):
+    """Upload on one app process, map the columns on a second (several workers behind one address), and
+    the import queued there is done by the first one's worker from the Run row alone: the file is in the
+    database, the login in the database and the form token signed with the shared secret."""
+    from fastapi.testclient import TestClient
+
+    from assistant.app import create_app
+
+    eid = seeded.engagement.id
+    step1 = _upload(consultant_client, eid, CSV.encode())
+    upload_id = re.search(r'name="upload_id" value="([^"]+)"', step1.text).group(1)
+    other = create_app(settings)
+    other.state.jobs.shutdown()  # the second process queues the import, and dies before its worker takes it
+    c2 = TestClient(other, cookies=dict(consultant_client.cookies))
+    form = {
+        "csrf_token": consultant_client.csrf,
+        "upload_id": upload_id,
+        "filename": "survey.csv",
+        "text_column": "comment",
+        "component": "data_life_cycle",
+    }
+    r = c2.post(f"/engagements/{eid}/themes/import/confirm", data=form, follow_redirects=False)
+    assert r.status_code == 303 and "importing=1" in r.headers["location"]
+    with Session(engine) as s:
+        queued = s.exec(select(Run).where(Run.engagement_id == eid, Run.kind == "import")).one()
+        assert queued.status == "queued" and queued.params["upload"] == upload_id
+    assert app.state.jobs.run_once()  # the first process's worker
+    with Session(engine) as s:
+        done = s.get(Run, queued.id)
+        assert done.status == "done", done.message
+        assert len(s.exec(select(Segment).where(Segment.engagement_id == eid, Segment.source == "import")).all()) == 2
+        event = s.exec(select(AuditEvent).where(AuditEvent.action == "survey.import")).one()
+        assert event.actor.startswith("consultant ") and event.actor_user_id == queued.started_by
+        assert not s.exec(select(Upload)).all()
 
 
 @pytest.mark.parametrize(

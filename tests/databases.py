@@ -1,0 +1,69 @@
+"""Which database engine the tests run on: a fresh SQLite file, or a fresh PostgreSQL database.
+
+Set ``DM3_TEST_DATABASE_URL`` to a PostgreSQL server's URL (``scripts/pg.sh start DIR`` prints one;
+``scripts/test.sh`` does this for its second pass) and every fixture that makes a database
+(``settings``, ``engine``, ``cli_env``, the browser tests' live server, the LLM tests' settings)
+gets its own new database on that server instead of a SQLite file. A database is a copy of a
+template migrated once per test session (``CREATE DATABASE ... TEMPLATE``), so each test starts
+from the same empty schema in a few milliseconds, and it is dropped when the test ends.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+
+from assistant.db import make_engine, migrate
+
+SERVER_URL = os.environ.get("DM3_TEST_DATABASE_URL", "")
+TEMPLATE = "dm3_test_template"
+
+
+def on_postgres() -> bool:
+    """True when this test session runs on PostgreSQL."""
+    return SERVER_URL.startswith("postgresql")
+
+
+@lru_cache(maxsize=1)
+def _admin() -> Engine:
+    """An autocommit engine on the server's own database (CREATE/DROP DATABASE cannot run in a transaction)."""
+    return make_engine(SERVER_URL).execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _url_for(name: str) -> str:
+    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@lru_cache(maxsize=1)
+def _template() -> str:
+    """The migrated template database, made once per session (a leftover from an earlier run is replaced)."""
+    with _admin().connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{TEMPLATE}"'))
+    url = _url_for(TEMPLATE)
+    migrate(url)
+    return TEMPLATE
+
+
+def fresh_database_url(folder: Path, stem: str = "dm3") -> str:
+    """The URL of a new, migrated-to-head (PostgreSQL) or not yet created (SQLite) database for one test."""
+    if not on_postgres():
+        return f"sqlite:///{folder / (stem + '.db')}"
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    with _admin().connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_template()}"'))
+    return _url_for(name)
+
+
+def drop_database(url: str) -> None:
+    """Drop a database made by ``fresh_database_url`` (connections still open are closed); SQLite: nothing."""
+    if not url.startswith("postgresql"):
+        return
+    name = make_url(url).database
+    with _admin().connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

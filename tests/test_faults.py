@@ -1,0 +1,27 @@
+"""The fault test, small: staff answer through several server processes on one database while the
+processes are SIGKILLed and restarted, with double submits sent to two processes at once. Every
+acknowledged answer is stored exactly once and every interview can go on. The 1,000-answer run on
+both engines is ``bench/fault_test.py``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.fault_test import run
+
+
+def test_answers_survive_killed_servers_and_double_submits(settings, engine, tmp_path: Path) -> None:
+    figures, failures, _seconds = run(
+        settings.database_url,
+        tmp_path,
+        turns=40,
+        staff=3,
+        servers=2,
+        kill_every=1.5,
+        double=0.25,
+        seed=5,
+        max_seconds=240,
+    )
+    assert len(figures.acknowledged) >= 40, f"only {len(figures.acknowledged)} answers acknowledged in time"
+    assert figures.kills >= 1 and figures.double_submits >= 1  # the faults happened
+    assert failures == {k: 0 for k in failures}, failures
