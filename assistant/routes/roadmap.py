@@ -185,9 +185,7 @@ def report(f: RoadmapPageDep, done: str = "") -> Response:
 
 
 @router.post("/engagements/{engagement_id}/report/export", dependencies=[CSRFDep])
-def start_export(
-    f: RoadmapPageDep, format: Annotated[str, Form()] = "docx"
-) -> Response:
+def start_export(f: RoadmapPageDep, format: Annotated[str, Form()] = "docx") -> Response:
     """Queue an export in ``format``; a background worker (in any app process) builds it and the page
     offers the download when it is ready."""
     if format not in FORMATS:
