@@ -92,7 +92,7 @@ def test_rating_sets_are_well_formed_and_grouped(rubric: Rubric) -> None:
     for s in sets:
         assert s["component"] in components, s["id"]
         assert s["expected"] in (None, 1, 2, 3, 4, 5), s["id"]
-        assert s.get("group", "base") in {"base", "top", "mixed", "sparse", "injection"}, s["id"]
+        assert s.get("group", "base") in {"base", "top", "mixed", "sparse", "injection", "heldout"}, s["id"]
         for participant, role, department, text in s["segments"]:
             assert role in ROLES and participant and department and text.strip(), s["id"]
     assert len([s for s in sets if "group" not in s]) == 39  # the original sets are kept
@@ -101,6 +101,8 @@ def test_rating_sets_are_well_formed_and_grouped(rubric: Rubric) -> None:
     assert len({s["component"] for s in sets if s.get("group") == "top"}) == 6
     for group in ("mixed", "sparse", "injection"):
         assert len([s for s in sets if s.get("group") == group]) >= 5, group
+    # the held-out group (written before the round-3 rule changes) spans every level
+    assert {s["expected"] for s in sets if s.get("group") == "heldout"} == {1, 2, 3, 4, 5}
     for s in sets:
         if s.get("group") == "mixed":
             roles = {seg[1] for seg in s["segments"]}
