@@ -99,8 +99,7 @@ def _assistant_turn(
         text=text,
         engine=engine,
     )
-    session.add(turn)
-    session.flush()
+    session.add(turn)  # no flush: the commit that ends ``advance`` writes every reply in one flush, in order
     return turn
 
 
