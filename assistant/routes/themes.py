@@ -9,15 +9,15 @@ htmx the run panel polls for progress.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
 
-from assistant.models import Engagement, Theme
+from assistant.forms import PagePost
+from assistant.models import Theme
 from assistant.routes.deps import ComponentInPath, ConsultantEngagement, ThemeInPath, form_id
-from assistant.rubric import Rubric
 from assistant.synthesis import curation
 from assistant.views import lookup
 from assistant.views.runs import run_context
@@ -113,144 +113,84 @@ def theme_page(
 Curated = Theme | tuple[Theme, Theme]
 
 
-def _curate(
-    request: Request,
-    session: Session,
-    rubric: Rubric,
-    engagement: Engagement,
-    theme: Theme,
-    apply: Callable[[], Curated],
-    done: str,
-    form: dict[str, str],
-) -> Response:
-    """Apply one curation, commit and redirect to the theme it leaves (with the new half of a split);
-    on a CurationError roll back and re-render the theme with the reason (422): nothing half-done."""
-    try:
-        result = apply()
-    except curation.CurationError as exc:
-        session.rollback()  # the theme row is expired by the rollback and re-read as stored
-        return render(
-            request,
-            "themes/theme.html",
-            theme_context(session, engagement, rubric, theme, problems=[str(exc)], form=form),
-            status_code=422,
-        )
-    session.commit()
-    target = result[0] if isinstance(result, tuple) else result
-    extra = f"&new={result[1].id}" if isinstance(result, tuple) else ""
-    return RedirectResponse(f"/engagements/{engagement.id}/themes/t/{target.id}?done={done}{extra}", status_code=303)
+@dataclass
+class CurationPage(PagePost):
+    """What every curation form of a theme page needs (the engagement, the consultant, the theme, the
+    rubric), and how each ends: saved and on to the theme it leaves, or refused with the reason (422)."""
+
+    engagement: ConsultantEngagement
+    user: Consultant
+    theme: ThemeInPath
+    rubric: RubricDep
+
+    def curate(self, apply: Callable[[], Curated], done: str, form: dict[str, str]) -> Response:
+        """Apply one curation, commit and redirect to the theme it leaves (with the new half of a split);
+        on a CurationError roll back and re-render the theme with the reason (422): nothing half-done."""
+        try:
+            result = apply()
+        except curation.CurationError as exc:
+            problems = [str(exc)]
+            # built after the rollback: the theme row is expired by it and re-read as stored
+            return self.refused(
+                "themes/theme.html",
+                lambda: theme_context(
+                    self.session, self.engagement, self.rubric, self.theme, problems=problems, form=form
+                ),
+            )
+        target = result[0] if isinstance(result, tuple) else result
+        extra = f"&new={result[1].id}" if isinstance(result, tuple) else ""
+        return self.saved(f"/engagements/{self.engagement.id}/themes/t/{target.id}?done={done}{extra}")
+
+
+CurationPageDep = Annotated[CurationPage, Depends()]
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/rename", dependencies=[CSRFDep])
-def rename(
-    request: Request,
-    engagement: ConsultantEngagement,
-    user: Consultant,
-    theme: ThemeInPath,
-    session: SessionDep,
-    rubric: RubricDep,
-    label: Annotated[str, Form()] = "",
-) -> Response:
-    return _curate(
-        request,
-        session,
-        rubric,
-        engagement,
-        theme,
-        lambda: curation.rename(session, theme.id, label, user),
-        "renamed",
-        {"label": label},
-    )
+def rename(f: CurationPageDep, label: Annotated[str, Form()] = "") -> Response:
+    return f.curate(lambda: curation.rename(f.session, f.theme.id, label, f.user), "renamed", {"label": label})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/summary", dependencies=[CSRFDep])
-def summary(
-    request: Request,
-    engagement: ConsultantEngagement,
-    user: Consultant,
-    theme: ThemeInPath,
-    session: SessionDep,
-    rubric: RubricDep,
-    summary: Annotated[str, Form()] = "",
-) -> Response:
-    return _curate(
-        request,
-        session,
-        rubric,
-        engagement,
-        theme,
-        lambda: curation.edit_summary(session, theme.id, summary, user),
-        "summary",
-        {"summary": summary},
+def summary(f: CurationPageDep, summary: Annotated[str, Form()] = "") -> Response:
+    return f.curate(
+        lambda: curation.edit_summary(f.session, f.theme.id, summary, f.user), "summary", {"summary": summary}
     )
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/merge", dependencies=[CSRFDep])
-def merge(
-    request: Request,
-    engagement: ConsultantEngagement,
-    user: Consultant,
-    theme: ThemeInPath,
-    session: SessionDep,
-    rubric: RubricDep,
-    other_id: Annotated[str, Form()] = "",
-) -> Response:
+def merge(f: CurationPageDep, other_id: Annotated[str, Form()] = "") -> Response:
     def apply() -> Theme:
         other_pk = form_id(other_id)
         if other_pk is None:
             raise curation.CurationError("Choose the theme to merge into this one.")
-        other = lookup.theme(session, engagement.id, other_pk)
+        other = lookup.theme(f.session, f.engagement.id, other_pk)
         if other is None:
             raise curation.CurationError("That theme is not part of this engagement. Reload the page.")
-        return curation.merge(session, theme.id, other.id, user)
+        return curation.merge(f.session, f.theme.id, other.id, f.user)
 
-    return _curate(request, session, rubric, engagement, theme, apply, "merged", {"other_id": other_id})
+    return f.curate(apply, "merged", {"other_id": other_id})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/split", dependencies=[CSRFDep])
-def split(
-    request: Request,
-    engagement: ConsultantEngagement,
-    user: Consultant,
-    theme: ThemeInPath,
-    session: SessionDep,
-    rubric: RubricDep,
-    settings: SettingsDep,
-) -> Response:
+def split(f: CurationPageDep, settings: SettingsDep) -> Response:
     from assistant.embeddings import get_embedder
 
     embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
-    return _curate(
-        request,
-        session,
-        rubric,
-        engagement,
-        theme,
-        lambda: curation.split(session, theme.id, embedder, user),
-        "split",
-        {},
-    )
+    return f.curate(lambda: curation.split(f.session, f.theme.id, embedder, f.user), "split", {})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/move", dependencies=[CSRFDep])
 def move(
-    request: Request,
-    engagement: ConsultantEngagement,
-    user: Consultant,
-    theme: ThemeInPath,
-    session: SessionDep,
-    rubric: RubricDep,
-    segment_id: Annotated[str, Form()] = "",
-    target_id: Annotated[str, Form()] = "",
+    f: CurationPageDep, segment_id: Annotated[str, Form()] = "", target_id: Annotated[str, Form()] = ""
 ) -> Response:
     def apply() -> Theme:
         segment_pk, target_pk = form_id(segment_id), form_id(target_id)
         if segment_pk is None or target_pk is None:
             raise curation.CurationError("Choose the theme to move the segment to.")
-        target = lookup.theme(session, engagement.id, target_pk)
+        target = lookup.theme(f.session, f.engagement.id, target_pk)
         if target is None:
             raise curation.CurationError("That theme is not part of this engagement. Reload the page.")
-        curation.move_segment(session, segment_pk, target.id, user)
-        return theme  # stay on the theme the consultant was reading
+        curation.move_segment(f.session, segment_pk, target.id, f.user)
+        return f.theme  # stay on the theme the consultant was reading
 
-    return _curate(request, session, rubric, engagement, theme, apply, "moved", {})
+    return f.curate(apply, "moved", {})
