@@ -23,7 +23,20 @@ from assistant.middleware import (
     add_security_headers,
     install_log_filter,
 )
-from assistant.routes import accounts, audit, auth, consultant, equity, review, roadmap, runs, staff, team, themes
+from assistant.routes import (
+    accounts,
+    audit,
+    auth,
+    consultant,
+    equity,
+    review,
+    roadmap,
+    runs,
+    staff,
+    survey_import,
+    team,
+    themes,
+)
 from assistant.web import WEB_DIR, LoginRequired, is_htmx, render
 
 log = logging.getLogger("dm3")
@@ -92,6 +105,7 @@ def create_app(settings: Settings | None = None, run_migrations: bool = True) ->
         staff.router,
         runs.router,
         themes.router,
+        survey_import.router,
         review.router,
         roadmap.router,
         audit.router,

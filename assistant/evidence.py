@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.sql import Select
 from sqlmodel import col, select
 
+from assistant.embeddings import text_hash
 from assistant.models import Interview, Participant, Segment, Theme, ThemeMember, Turn
 
 
@@ -68,3 +69,26 @@ def live_themes(engagement_id: int, component: str | None = None, other: bool | 
     if component is not None:
         query = query.where(Theme.component == component)
     return query if other is None else query.where(col(Theme.is_other).is_(other))
+
+
+def new_segment(
+    engagement_id: int, participant_id: int, component: str | None, start: int, text: str, **source: object
+) -> Segment:
+    """A new evidence segment of ``text`` found at ``start`` in its source, not yet added to a session.
+
+    The rules every source shares: the span ends where the text does, the text hash is the embedding
+    cache's key, and the component a consultant may later change starts as the original one.
+    ``source``: where it came from (``source="interview", turn_id=..., question_id=...`` or
+    ``source="import", import_id=..., active=...``).
+    """
+    return Segment(
+        engagement_id=engagement_id,
+        participant_id=participant_id,
+        start=start,
+        end=start + len(text),
+        text=text,
+        text_hash=text_hash(text),
+        component=component,
+        original_component=component,
+        **source,
+    )

@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from assistant import uploads
 from assistant.csvfile import MAX_BYTES, CSVImportError, check_columns, read_csv
-from assistant.embeddings import text_hash
+from assistant.evidence import new_segment
 from assistant.jobs import Progress, track_run
 from assistant.models import Participant, Run, Segment, SurveyImport, User
 from assistant.security import audit
@@ -150,21 +150,9 @@ def _write_rows(
         raw = row[mapping.text_column]
         start = len(raw) - len(raw.lstrip())
         text = raw.strip()
-        session.add(
-            Segment(
-                engagement_id=engagement_id,
-                participant_id=person.id,
-                import_id=record.id,
-                source="import",
-                start=start,
-                end=start + len(text),
-                text=text,
-                text_hash=text_hash(text),
-                component=comp,
-                original_component=comp,
-                active=active,
-            )
-        )
+        segment = new_segment(engagement_id, person.id, comp, start, text, source="import", import_id=record.id)
+        segment.active = active
+        session.add(segment)
     return skipped
 
 

@@ -42,6 +42,7 @@ TIMED = [
     ("    next_step (decision)", "assistant.interview.actions", "next_step"),
     ("    coverage", "assistant.interview.actions", "coverage"),
     ("  chat_context (page data)", "assistant.routes.staff", "chat_context"),
+    ("  composer_update_context (htmx page data)", "assistant.routes.staff", "composer_update_context"),
     ("  render (Jinja)", "assistant.routes.staff", "render"),
     ("judge (decision rules, every call)", "assistant.interview.engine", "judge"),
     ("  is_off_topic", "assistant.interview.decide", "is_off_topic"),

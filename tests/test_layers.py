@@ -10,7 +10,7 @@ The layers, lowest first (a module may import its own layer's modules and those 
    never another stage; a stage is handed its engines (prober, labeller, rater), it never picks them;
 4. above the stages: ``engines.py`` (the seam that builds each stage's engines for an engagement),
    ``background.py`` (the work behind each kind of queued run) and ``views/`` (page data read across stages);
-5. the web and the entry points (``routes/``, ``web.py``, ``app.py``, ``cli.py``, ``logs_cli.py``,
+5. the web and the entry points (``routes/``, ``web.py``, ``app.py``, ``cli/``, ``logs_cli.py``,
    ``demo*.py``): they may import anything below.
 
 Imports inside functions count too (a lazy import is still a dependency). A new module must be

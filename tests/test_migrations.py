@@ -1,4 +1,4 @@
-"""The migrations build exactly the schema in assistant/models.py."""
+"""The migrations build exactly the schema in assistant/models/ (every table module)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Interview persistence: consent, answers, probes, edits, submission and withdrawal.
+"""Interview persistence: consent, answers, probes and edits (links in ``links.py``, the end of an
+interview in ``closing.py``; all re-exported here).
 
 Every staff turn is committed before anything else happens (the interviewer's reply is written
 in a second transaction), so a crash after an answer loses nothing and ``advance`` resumes.
@@ -14,49 +15,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from assistant.interview.engine import Step, coverage, current_prompt, effective_staff_turns, next_step, question_states
+from assistant.interview.closing import ReviewItem, review_items, set_quote_consent, submit, withdraw
+from assistant.interview.engine import Step, coverage, current_prompt, effective_staff_turns, next_step
+from assistant.interview.errors import AnswerError, LinkError, StaleAnswer
 from assistant.interview.guide import plan_for
+from assistant.interview.links import Conversation, load, load_turns, open_for_turn, participant_for_token
 from assistant.interview.probes import OfflineProber, Prober, instruction_reply, pick
-from assistant.models import Consent, Engagement, Interview, Participant, Segment, Turn, utcnow
+from assistant.models import Consent, Interview, Participant, Segment, Turn, utcnow
 from assistant.rubric import Rubric
-from assistant.security import audit, token_hash
 
 CONSENT_VERSION = "2026-11-v1"
 STAFF_KINDS = ("answer", "skip", "dont_know")
-
-
-class LinkError(Exception):
-    """An interview link that cannot be used: ``status`` 404 (unknown) or 410 (expired, withdrawn)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-class AnswerError(ValueError):
-    """A staff submission that cannot be stored as it is; the message says what to change.
-
-    ``draft``: the text to put back in the answer box when it is not what was sent (control
-    characters removed); None means the text as sent.
-    """
-
-    def __init__(self, message: str, draft: str | None = None) -> None:
-        super().__init__(message)
-        self.draft = draft
-
-
-class StaleAnswer(AnswerError):
-    """An answer sent from a page that showed an earlier question (another tab or device moved on).
-
-    Nothing is stored: the person is shown the current question with their text kept in the box.
-    """
 
 
 EMPTY_ANSWER = "Please type an answer, or choose “Skip” or “I don't know”."
@@ -65,71 +39,6 @@ MOVED_ON = (
     "The current question is shown above; your text is still in the box: send it again if it answers "
     "this question, or change it."
 )
-
-
-@dataclass
-class Conversation:
-    """Everything a staff page needs: who, the interview, its turns and what happens next."""
-
-    participant: Participant
-    engagement: Engagement
-    interview: Interview | None
-    turns: list[Turn]
-    consent: Consent | None
-
-
-def participant_for_token(session: Session, token: str) -> Participant:
-    """The participant behind a personal link, or ``LinkError`` (unknown, expired, withdrawn)."""
-    participant = session.exec(select(Participant).where(Participant.token_hash == token_hash(token))).first()
-    return _usable(participant)
-
-
-def _usable(participant: Participant | None) -> Participant:
-    """``participant`` when its link may be used now; ``LinkError`` when unknown, withdrawn or expired."""
-    if participant is None:
-        raise LinkError(
-            404,
-            "We could not find an interview for this link. Check that you copied the whole link from your invitation.",
-        )
-    if participant.withdrawn_at is not None:
-        raise LinkError(
-            410, "You withdrew from this assessment, and your answers are no longer used. Thank you for your time."
-        )
-    if participant.expires_at is not None and participant.expires_at < utcnow():
-        raise LinkError(410, "This interview link has expired. Ask the person who invited you for a new one.")
-    return participant
-
-
-def open_for_turn(session: Session, token: str) -> tuple[Participant, Interview | None, list[Turn]]:
-    """The participant behind a link (``LinkError`` as ``participant_for_token``), its interview and turns.
-
-    What a staff turn needs and nothing more, in two queries (participant joined with interview,
-    then the turns): the engagement and the consent are not read on this hot path.
-    """
-    row = session.exec(
-        select(Participant, Interview)
-        .outerjoin(Interview, Interview.participant_id == Participant.id)
-        .where(Participant.token_hash == token_hash(token))
-    ).first()
-    participant = _usable(row[0] if row else None)
-    interview = row[1] if row else None
-    return participant, interview, load_turns(session, interview) if interview else []
-
-
-def load(session: Session, participant: Participant) -> Conversation:
-    """The whole conversation of ``participant``: engagement, interview, turns in order, latest consent."""
-    engagement = session.get(Engagement, participant.engagement_id)
-    interview = session.exec(select(Interview).where(Interview.participant_id == participant.id)).first()
-    turns = load_turns(session, interview) if interview else []
-    consent = session.exec(
-        select(Consent).where(Consent.participant_id == participant.id).order_by(Consent.id.desc())
-    ).first()
-    return Conversation(participant, engagement, interview, turns, consent)
-
-
-def load_turns(session: Session, interview: Interview) -> list[Turn]:
-    """The interview's turns in the order they were written."""
-    return list(session.exec(select(Turn).where(Turn.interview_id == interview.id).order_by(Turn.id)).all())
 
 
 def record_consent(session: Session, participant: Participant, given: bool, rubric: Rubric) -> Interview | None:
@@ -190,8 +99,7 @@ def _assistant_turn(
         text=text,
         engine=engine,
     )
-    session.add(turn)
-    session.flush()
+    session.add(turn)  # no flush: the commit that ends ``advance`` writes every reply in one flush, in order
     return turn
 
 
@@ -408,94 +316,26 @@ def edit(
     return turn
 
 
-def submit(session: Session, interview: Interview, participant: Participant) -> None:
-    """Submit the interview: its answers become evidence for synthesis. Idempotent."""
-    if interview.state == "submitted":
-        return
-    if interview.state not in ("in_progress", "review"):
-        raise AnswerError("This interview cannot be submitted.")
-    before = interview.state
-    interview.state = "submitted"
-    interview.submitted_at = interview.updated_at = utcnow()
-    session.add(interview)
-    audit(
-        session,
-        "interview.submit",
-        actor=f"participant P-{participant.id}",
-        engagement_id=participant.engagement_id,
-        entity=f"interview:{interview.id}",
-        before={"state": before},
-        after={"state": "submitted"},
-    )
-    session.commit()
-
-
-def set_quote_consent(session: Session, participant: Participant, allowed: bool) -> None:
-    """Record whether the participant agrees to be quoted (without their name) in the report.
-
-    Only people who agreed are ever quoted in a report or export; changeable at any time. Audited."""
-    if participant.quote_consent == allowed:
-        return
-    before = participant.quote_consent
-    participant.quote_consent = allowed
-    session.add(participant)
-    audit(
-        session,
-        "participant.quote_consent",
-        actor=f"participant P-{participant.id}",
-        engagement_id=participant.engagement_id,
-        entity=f"participant:{participant.id}",
-        before={"quote_consent": before},
-        after={"quote_consent": allowed},
-    )
-    session.commit()
-
-
-def withdraw(session: Session, participant: Participant, interview: Interview | None) -> None:
-    """Withdraw: the participant's answers leave all later synthesis (segments deactivated now)."""
-    participant.withdrawn_at = utcnow()
-    session.add(participant)
-    before = interview.state if interview else None
-    if interview is not None:
-        interview.state = "withdrawn"
-        interview.updated_at = utcnow()
-        session.add(interview)
-    for seg in session.exec(select(Segment).where(Segment.participant_id == participant.id)).all():
-        seg.active = False
-        session.add(seg)
-    audit(
-        session,
-        "participant.withdraw",
-        actor=f"participant P-{participant.id}",
-        engagement_id=participant.engagement_id,
-        entity=f"participant:{participant.id}",
-        before={"state": before},
-        after={"state": "withdrawn"},
-    )
-    session.commit()
-
-
-@dataclass
-class ReviewItem:
-    """One planned question with its current answers, for the review page."""
-
-    question_id: str
-    component: str
-    component_name: str
-    question: str
-    status: str
-    answers: list[Turn]
-    probes: dict[int, str]  # probe number -> the follow-up question that an answer responds to
-
-
-def review_items(interview: Interview, turns: list[Turn], rubric: Rubric) -> list[ReviewItem]:
-    """Every planned question with the staff turns that stand now (edits applied)."""
-    states = question_states(interview.plan, turns)
-    latest = effective_staff_turns(turns)
-    items = []
-    for qid in interview.plan:
-        comp, question = rubric.question(qid)
-        answers = [t for t in latest if t.question_id == qid]
-        probes = {t.probe_index: t.text for t in turns if t.kind == "probe" and t.question_id == qid}
-        items.append(ReviewItem(qid, comp.id, comp.name, question.text, states[qid].status, answers, probes))
-    return items
+# the staff routes and the demo reach every interview operation through this module
+__all__ = [
+    "CONSENT_VERSION",
+    "STAFF_KINDS",
+    "AnswerError",
+    "Conversation",
+    "LinkError",
+    "ReviewItem",
+    "StaleAnswer",
+    "advance",
+    "check_text",
+    "edit",
+    "load",
+    "load_turns",
+    "open_for_turn",
+    "participant_for_token",
+    "record_consent",
+    "respond",
+    "review_items",
+    "set_quote_consent",
+    "submit",
+    "withdraw",
+]

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
 
 from assistant.duplicates import flag_near_duplicates, flagged_participants
+from assistant.evidence import counted_segments
 from assistant.jobs import track_run
 from assistant.models import Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember
 from assistant.rating.schema import EvidenceItem, Proposal, Rater, segment_ref
@@ -29,15 +30,9 @@ def load_evidence(session: Session, engagement_id: int) -> dict[str, list[Eviden
     withdrawn and are not flagged (``assistant.duplicates``) unless accepted, in id order, each with its
     department, role level and (if clustered) theme label."""
     rows = session.exec(
-        select(Segment, Participant)
-        .join(Participant, Participant.id == Segment.participant_id)
-        .where(
-            Segment.engagement_id == engagement_id,
-            col(Segment.active).is_(True),
-            col(Participant.withdrawn_at).is_(None),
-            # near-duplicate open-link answers count only once a consultant accepted them
-            or_(Participant.flag == "", col(Participant.flag_accepted_at).is_not(None)),
-        )
+        counted_segments(Segment, Participant, engagement_id=engagement_id)
+        # near-duplicate open-link answers count only once a consultant accepted them
+        .where(or_(Participant.flag == "", col(Participant.flag_accepted_at).is_not(None)))
         .order_by(Segment.id)
     ).all()
     themes = dict(

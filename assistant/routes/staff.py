@@ -29,7 +29,13 @@ from assistant.routes.deps import PathId, StaffLink, StaffParticipant
 from assistant.rubric import Rubric, get_rubric
 from assistant.throttle import Throttled
 from assistant.views.lookup import open_link_engagement
-from assistant.views.staff import chat_context, current_anchor, edit_context, review_context
+from assistant.views.staff import (
+    chat_context,
+    composer_update_context,
+    current_anchor,
+    edit_context,
+    review_context,
+)
 from assistant.web import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
 
 router = APIRouter()
@@ -206,8 +212,7 @@ def _respond_turn(
         anchor = f"turn-{turns[-1].id}" if turns else "composer"
         return RedirectResponse(f"/i/{token}#{anchor}", status_code=303)
     conv = Conversation(participant, None, interview, turns, None)  # the partial shows no engagement or consent
-    ctx = chat_context(conv, rubric, token)
-    ctx["new_messages"] = [m for m in ctx["messages"] if m["turn"].id > last_seen] if created else []
+    ctx = composer_update_context(conv, rubric, token, last_seen if created else None)
     return render(request, "staff/_composer_update.html", ctx)
 
 

@@ -1,5 +1,5 @@
-"""Consultant theme pages: run synthesis in the background, import survey CSVs, read and curate
-themes per component.
+"""Consultant theme pages: run synthesis in the background, read and curate themes per component
+(the survey CSV import lives in ``routes/survey_import.py``).
 
 Thin: parsing, calling ``assistant.synthesis`` / ``assistant.imports`` / ``assistant.jobs``,
 rendering the page data of ``assistant.views.themes``. Every form works without JavaScript; with
@@ -9,18 +9,15 @@ htmx the run panel polls for progress.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
 
-from assistant import uploads
-from assistant.csvfile import MAX_BYTES, CSVImportError, Parsed, read_csv
-from assistant.imports import UNKNOWN, Mapping, check_import, import_params, unknown_groups
-from assistant.models import Engagement, Theme
+from assistant.forms import PagePost
+from assistant.models import Theme
 from assistant.routes.deps import ComponentInPath, ConsultantEngagement, ThemeInPath, form_id
-from assistant.rubric import Rubric
 from assistant.synthesis import curation
 from assistant.views import lookup
 from assistant.views.runs import run_context
@@ -116,358 +113,84 @@ def theme_page(
 Curated = Theme | tuple[Theme, Theme]
 
 
-def _curate(
-    request: Request,
-    session: Session,
-    rubric: Rubric,
-    engagement: Engagement,
-    theme: Theme,
-    apply: Callable[[], Curated],
-    done: str,
-    form: dict[str, str],
-) -> Response:
-    """Apply one curation, commit and redirect to the theme it leaves (with the new half of a split);
-    on a CurationError roll back and re-render the theme with the reason (422): nothing half-done."""
-    try:
-        result = apply()
-    except curation.CurationError as exc:
-        session.rollback()  # the theme row is expired by the rollback and re-read as stored
-        return render(
-            request,
-            "themes/theme.html",
-            theme_context(session, engagement, rubric, theme, problems=[str(exc)], form=form),
-            status_code=422,
-        )
-    session.commit()
-    target = result[0] if isinstance(result, tuple) else result
-    extra = f"&new={result[1].id}" if isinstance(result, tuple) else ""
-    return RedirectResponse(f"/engagements/{engagement.id}/themes/t/{target.id}?done={done}{extra}", status_code=303)
+@dataclass
+class CurationPage(PagePost):
+    """What every curation form of a theme page needs (the engagement, the consultant, the theme, the
+    rubric), and how each ends: saved and on to the theme it leaves, or refused with the reason (422)."""
+
+    engagement: ConsultantEngagement
+    user: Consultant
+    theme: ThemeInPath
+    rubric: RubricDep
+
+    def curate(self, apply: Callable[[], Curated], done: str, form: dict[str, str]) -> Response:
+        """Apply one curation, commit and redirect to the theme it leaves (with the new half of a split);
+        on a CurationError roll back and re-render the theme with the reason (422): nothing half-done."""
+        try:
+            result = apply()
+        except curation.CurationError as exc:
+            problems = [str(exc)]
+            # built after the rollback: the theme row is expired by it and re-read as stored
+            return self.refused(
+                "themes/theme.html",
+                lambda: theme_context(
+                    self.session, self.engagement, self.rubric, self.theme, problems=problems, form=form
+                ),
+            )
+        target = result[0] if isinstance(result, tuple) else result
+        extra = f"&new={result[1].id}" if isinstance(result, tuple) else ""
+        return self.saved(f"/engagements/{self.engagement.id}/themes/t/{target.id}?done={done}{extra}")
+
+
+CurationPageDep = Annotated[CurationPage, Depends()]
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/rename", dependencies=[CSRFDep])
-def rename(
-    request: Request,
-    engagement: ConsultantEngagement,
-    user: Consultant,
-    theme: ThemeInPath,
-    session: SessionDep,
-    rubric: RubricDep,
-    label: Annotated[str, Form()] = "",
-) -> Response:
-    return _curate(
-        request,
-        session,
-        rubric,
-        engagement,
-        theme,
-        lambda: curation.rename(session, theme.id, label, user),
-        "renamed",
-        {"label": label},
-    )
+def rename(f: CurationPageDep, label: Annotated[str, Form()] = "") -> Response:
+    return f.curate(lambda: curation.rename(f.session, f.theme.id, label, f.user), "renamed", {"label": label})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/summary", dependencies=[CSRFDep])
-def summary(
-    request: Request,
-    engagement: ConsultantEngagement,
-    user: Consultant,
-    theme: ThemeInPath,
-    session: SessionDep,
-    rubric: RubricDep,
-    summary: Annotated[str, Form()] = "",
-) -> Response:
-    return _curate(
-        request,
-        session,
-        rubric,
-        engagement,
-        theme,
-        lambda: curation.edit_summary(session, theme.id, summary, user),
-        "summary",
-        {"summary": summary},
+def summary(f: CurationPageDep, summary: Annotated[str, Form()] = "") -> Response:
+    return f.curate(
+        lambda: curation.edit_summary(f.session, f.theme.id, summary, f.user), "summary", {"summary": summary}
     )
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/merge", dependencies=[CSRFDep])
-def merge(
-    request: Request,
-    engagement: ConsultantEngagement,
-    user: Consultant,
-    theme: ThemeInPath,
-    session: SessionDep,
-    rubric: RubricDep,
-    other_id: Annotated[str, Form()] = "",
-) -> Response:
+def merge(f: CurationPageDep, other_id: Annotated[str, Form()] = "") -> Response:
     def apply() -> Theme:
         other_pk = form_id(other_id)
         if other_pk is None:
             raise curation.CurationError("Choose the theme to merge into this one.")
-        other = lookup.theme(session, engagement.id, other_pk)
+        other = lookup.theme(f.session, f.engagement.id, other_pk)
         if other is None:
             raise curation.CurationError("That theme is not part of this engagement. Reload the page.")
-        return curation.merge(session, theme.id, other.id, user)
+        return curation.merge(f.session, f.theme.id, other.id, f.user)
 
-    return _curate(request, session, rubric, engagement, theme, apply, "merged", {"other_id": other_id})
+    return f.curate(apply, "merged", {"other_id": other_id})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/split", dependencies=[CSRFDep])
-def split(
-    request: Request,
-    engagement: ConsultantEngagement,
-    user: Consultant,
-    theme: ThemeInPath,
-    session: SessionDep,
-    rubric: RubricDep,
-    settings: SettingsDep,
-) -> Response:
+def split(f: CurationPageDep, settings: SettingsDep) -> Response:
     from assistant.embeddings import get_embedder
 
     embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
-    return _curate(
-        request,
-        session,
-        rubric,
-        engagement,
-        theme,
-        lambda: curation.split(session, theme.id, embedder, user),
-        "split",
-        {},
-    )
+    return f.curate(lambda: curation.split(f.session, f.theme.id, embedder, f.user), "split", {})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/move", dependencies=[CSRFDep])
 def move(
-    request: Request,
-    engagement: ConsultantEngagement,
-    user: Consultant,
-    theme: ThemeInPath,
-    session: SessionDep,
-    rubric: RubricDep,
-    segment_id: Annotated[str, Form()] = "",
-    target_id: Annotated[str, Form()] = "",
+    f: CurationPageDep, segment_id: Annotated[str, Form()] = "", target_id: Annotated[str, Form()] = ""
 ) -> Response:
     def apply() -> Theme:
         segment_pk, target_pk = form_id(segment_id), form_id(target_id)
         if segment_pk is None or target_pk is None:
             raise curation.CurationError("Choose the theme to move the segment to.")
-        target = lookup.theme(session, engagement.id, target_pk)
+        target = lookup.theme(f.session, f.engagement.id, target_pk)
         if target is None:
             raise curation.CurationError("That theme is not part of this engagement. Reload the page.")
-        curation.move_segment(session, segment_pk, target.id, user)
-        return theme  # stay on the theme the consultant was reading
+        curation.move_segment(f.session, segment_pk, target.id, f.user)
+        return f.theme  # stay on the theme the consultant was reading
 
-    return _curate(request, session, rubric, engagement, theme, apply, "moved", {})
-
-
-# --- survey CSV import: upload, map columns, import -------------------------------------------
-
-
-async def _read_upload(file: UploadFile, limit: int) -> bytes:
-    """The upload's bytes, read in chunks; refused as soon as it passes ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await file.read(1 << 20):
-        size += len(chunk)
-        if size > limit:
-            raise CSVImportError(
-                f"The file is larger than the {limit / 1e6:g} MB limit. Split it into smaller files and import each."
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _import_context(engagement: Engagement, rubric: Rubric, **extra: object) -> dict[str, object]:
-    """The import page: an empty upload form, or ``extra``'s file, preview, mapping and problems."""
-    ctx: dict[str, object] = {
-        "engagement": engagement,
-        "rubric": rubric,
-        "problems": [],
-        "header": [],
-        "preview": [],
-        "upload_id": "",
-        "filename": "",
-        "rows": 0,
-        "form": {},
-        "unknown": {"departments": [], "roles": []},
-    }
-    ctx.update(extra)
-    return ctx
-
-
-def _problems(exc: CSVImportError) -> list[str]:
-    """What a refused file shows: the headline, then each row-level problem."""
-    return [str(exc).split("\n")[0], *exc.problems]
-
-
-def _mapping_page(
-    request: Request,
-    engagement: Engagement,
-    rubric: Rubric,
-    parsed: Parsed,
-    upload_id: str,
-    filename: str,
-    form: dict,
-    problems: list[str] | None = None,
-    unknown: dict[str, list[str]] | None = None,
-) -> Response:
-    """Step 2's page: the file's columns, its first rows and the mapping form (422 with problems), and
-    the departments and role levels to map (``unknown``) when the file has ones the engagement lacks."""
-    return render(
-        request,
-        "themes/import.html",
-        _import_context(
-            engagement,
-            rubric,
-            problems=problems or [],
-            header=parsed.header,
-            preview=parsed.rows[:3],
-            upload_id=upload_id,
-            filename=filename,
-            rows=len(parsed.rows),
-            form=form,
-            unknown=unknown or {"departments": [], "roles": []},
-        ),
-        status_code=422 if problems else 200,
-    )
-
-
-def _guess(header: list[str], *words: str) -> str:
-    for h in header:
-        if any(w in h.lower() for w in words):
-            return h
-    return ""
-
-
-@router.get("/engagements/{engagement_id}/themes/import")
-def import_form(request: Request, engagement: ConsultantEngagement, rubric: RubricDep) -> Response:
-    return render(request, "themes/import.html", _import_context(engagement, rubric))
-
-
-@router.post("/engagements/{engagement_id}/themes/import", dependencies=[CSRFDep])
-async def import_upload(
-    request: Request,
-    engagement: ConsultantEngagement,
-    rubric: RubricDep,
-    session: SessionDep,
-    user: Consultant,
-    file: Annotated[UploadFile | None, File()] = None,
-) -> Response:
-    """Step 1: keep the file, read its header, and ask which column holds what."""
-    if file is None or not file.filename:
-        return render(
-            request,
-            "themes/import.html",
-            _import_context(engagement, rubric, problems=["Choose a CSV file to upload."]),
-            status_code=422,
-        )
-    try:
-        data = await _read_upload(file, MAX_BYTES)
-        parsed = read_csv(data)
-        if not parsed.rows:
-            raise CSVImportError("The file has a header but no answers.")
-    except CSVImportError as exc:
-        return render(
-            request, "themes/import.html", _import_context(engagement, rubric, problems=_problems(exc)), status_code=422
-        )
-    # kept in the database: the mapping step, and the import run, may reach any app process
-    upload_id = uploads.keep(session, engagement.id, data, file.filename, created_by=user.id)
-    header = parsed.header
-    form = {
-        "text_column": _guess(header, "comment", "answer", "text", "response", "feedback"),
-        "id_column": _guess(header, "respondent", "id"),
-        "department_column": _guess(header, "department", "dept"),
-        "role_column": _guess(header, "role", "level", "position"),
-        "component_column": _guess(header, "component"),
-    }
-    return _mapping_page(request, engagement, rubric, parsed, upload_id, file.filename, form)
-
-
-def _pairs(sources: list[str], targets: list[str], allowed: list[str]) -> dict[str, str]:
-    """A value map from the mapping form's parallel lists; a target outside ``allowed`` is ignored."""
-    return {src: dst for src, dst in zip(sources, targets, strict=False) if src and (dst in allowed or dst == UNKNOWN)}
-
-
-@router.post("/engagements/{engagement_id}/themes/import/confirm", dependencies=[CSRFDep])
-def import_confirm(
-    request: Request,
-    engagement: ConsultantEngagement,
-    session: SessionDep,
-    rubric: RubricDep,
-    user: Consultant,
-    upload_id: Annotated[str, Form()],
-    filename: Annotated[str, Form()] = "upload.csv",
-    text_column: Annotated[str, Form()] = "",
-    component: Annotated[str, Form()] = "",
-    component_column: Annotated[str, Form()] = "",
-    id_column: Annotated[str, Form()] = "",
-    department_column: Annotated[str, Form()] = "",
-    role_column: Annotated[str, Form()] = "",
-    dept_from: Annotated[list[str] | None, Form()] = None,
-    dept_to: Annotated[list[str] | None, Form()] = None,
-    role_from: Annotated[list[str] | None, Form()] = None,
-    role_to: Annotated[list[str] | None, Form()] = None,
-) -> Response:
-    """Step 2: check the whole file with the chosen mapping; ask to map departments and role levels the
-    engagement does not have; then import in the background (all rows or none) and follow its progress."""
-    if not uploads.valid_ref(upload_id):
-        raise HTTPException(400, "That upload reference is not valid. Upload the file again.")
-    upload = uploads.find(session, engagement.id, upload_id)
-    if upload is None:
-        return render(
-            request,
-            "themes/import.html",
-            _import_context(
-                engagement,
-                rubric,
-                problems=["The uploaded file is no longer here (uploads are kept for a day). Upload it again."],
-            ),
-            status_code=410,
-        )
-    form = {
-        "text_column": text_column,
-        "component": component,
-        "component_column": component_column,
-        "id_column": id_column,
-        "department_column": department_column,
-        "role_column": role_column,
-    }
-    mapping = Mapping(
-        text_column=text_column,
-        component=component or None,
-        component_column=component_column or None,
-        id_column=id_column or None,
-        department_column=department_column or None,
-        role_column=role_column or None,
-        department_map=_pairs(dept_from or [], dept_to or [], list(engagement.departments)),
-        role_map=_pairs(role_from or [], role_to or [], list(engagement.role_levels)),
-    )
-    data = upload.data
-    components = [c.id for c in rubric.components]
-    try:
-        if not text_column:
-            raise CSVImportError("Choose the column that holds the answers.")
-        if component and component_column:
-            raise CSVImportError("Choose one component for the whole file, or a component column, not both.")
-        check_import(data, mapping, components)
-        departments, roles = unknown_groups(data, mapping, list(engagement.departments), list(engagement.role_levels))
-    except CSVImportError as exc:
-        return _mapping_page(request, engagement, rubric, read_csv(data), upload_id, filename, form, _problems(exc))
-    if departments or roles:
-        return _mapping_page(
-            request,
-            engagement,
-            rubric,
-            read_csv(data),
-            upload_id,
-            filename,
-            form,
-            unknown={"departments": departments, "roles": roles},
-        )
-    session.commit()  # hold no transaction while the import runs
-
-    params = import_params(upload_id, filename, mapping)
-    _run, created = request.app.state.jobs.submit(engagement.id, "import", started_by=user.id, params=params)
-    return RedirectResponse(
-        f"/engagements/{engagement.id}/themes?{'importing' if created else 'already_importing'}=1#imports",
-        status_code=303,
-    )
+    return f.curate(apply, "moved", {})

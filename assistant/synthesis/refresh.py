@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 from sqlmodel import Session, col, select
 
-from assistant.embeddings import Embedder, text_hash
-from assistant.evidence import submitted_answers
+from assistant.embeddings import Embedder
+from assistant.evidence import new_segment, submitted_answers
 from assistant.models import Participant, Segment, ThemeMember, Turn
 from assistant.sentences import is_non_answer
 from assistant.synthesis.segment import segment
@@ -64,18 +64,15 @@ def refresh_segments(session: Session, engagement_id: int, mode: str = "answer")
             seg = by_key.get((turn.id, span.start, span.end))
             if seg is None:
                 created.append(
-                    Segment(
-                        engagement_id=engagement_id,
-                        participant_id=participant.id,
-                        turn_id=turn.id,
+                    new_segment(
+                        engagement_id,
+                        participant.id,
+                        turn.component,
+                        span.start,
+                        span.text,
                         source="interview",
+                        turn_id=turn.id,
                         question_id=turn.question_id,
-                        start=span.start,
-                        end=span.end,
-                        text=span.text,
-                        text_hash=text_hash(span.text),
-                        component=turn.component,
-                        original_component=turn.component,
                     )
                 )
                 continue

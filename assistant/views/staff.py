@@ -16,8 +16,9 @@ from assistant.models import Turn
 from assistant.rubric import Rubric
 
 
-def messages(conv: Conversation) -> list[dict[str, Any]]:
-    """The transcript as shown to its author: assistant turns, and staff turns with edits applied.
+def messages(conv: Conversation, after: int = 0) -> list[dict[str, Any]]:
+    """The transcript as shown to its author: assistant turns, and staff turns with edits applied;
+    with ``after``, only the messages of turns written after that turn id (edits still read from all).
 
     Each staff answer stays in its original place and shows its latest wording (``edited`` when an
     edit replaced it); the edits themselves are not listed separately.
@@ -33,6 +34,8 @@ def messages(conv: Conversation) -> list[dict[str, Any]]:
     current = {root(t).id: t for t in latest.values()}
     out = []
     for turn in conv.turns:
+        if turn.id <= after:
+            continue
         if turn.role == "staff":
             if turn.supersedes_id is not None:
                 continue
@@ -75,11 +78,23 @@ def chat_context(conv: Conversation, rubric: Rubric, token: str, **extra: Any) -
     """The chat page (and its htmx composer update): messages, progress and a fresh client turn id,
     which makes a double submit of the composer store one turn, and the id of the prompt the composer
     answers (an answer to an earlier one is refused as stale); ``extra`` overrides."""
+    return {**_composer_context(conv, rubric, token), "messages": messages(conv), **extra}
+
+
+def composer_update_context(conv: Conversation, rubric: Rubric, token: str, after: int | None) -> dict[str, Any]:
+    """The htmx reply to an answer: ``new_messages``, the messages written after turn ``after`` (none when
+    ``after`` is None: a repeated submit adds nothing to the page), with the progress and a fresh composer.
+
+    The transcript already on the page is not rebuilt: only the new messages are built."""
+    new = messages(conv, after) if after is not None else []
+    return {**_composer_context(conv, rubric, token), "new_messages": new}
+
+
+def _composer_context(conv: Conversation, rubric: Rubric, token: str) -> dict[str, Any]:
     prompt = current_prompt(conv.turns)
-    ctx: dict[str, Any] = {
+    return {
         "conv": conv,
         "token": token,
-        "messages": messages(conv),
         "progress": progress(conv, rubric),
         "client_turn_id": uuid.uuid4().hex,
         "prompt_id": prompt.id if prompt is not None else None,
@@ -87,8 +102,6 @@ def chat_context(conv: Conversation, rubric: Rubric, token: str, **extra: Any) -
         "error": None,
         "draft": "",
     }
-    ctx.update(extra)
-    return ctx
 
 
 def edit_context(

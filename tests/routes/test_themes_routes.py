@@ -414,7 +414,7 @@ def test_csv_with_bad_rows_imports_nothing_and_lists_rows(consultant_client, see
 
 
 def test_oversized_upload_is_refused(consultant_client, seeded, monkeypatch):
-    from assistant.routes import themes as routes
+    from assistant.routes import survey_import as routes
 
     monkeypatch.setattr(routes, "MAX_BYTES", 1000)
     r = _upload(consultant_client, seeded.engagement.id, b"comment\n" + b"x" * 2000 + b"\n")

@@ -1,0 +1,5 @@
+"""``python -m assistant.cli``: the ``dm3`` command."""
+
+from assistant.cli import app
+
+app()

@@ -1,0 +1,195 @@
+"""``dm3`` commands that run the pipeline stages on an engagement or a file: import, synthesis, themes, rating."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from sqlmodel import Session
+
+from assistant.cli.common import app, engagement_or_exit, fail, open_engine
+from assistant.config import get_settings
+from assistant.jobs import RunAlreadyActive, RunNotClaimable
+from assistant.rubric import get_rubric
+
+
+@app.command("synthesize")
+def synthesize_cmd(engagement: int) -> None:
+    """Build evidence segments and themes per component for ENGAGEMENT (re-runs keep curation)."""
+    from tqdm import tqdm
+
+    from assistant.embeddings import get_embedder
+    from assistant.engines import engines_for
+    from assistant.synthesis.run import synthesize
+
+    settings = get_settings()
+    engine = open_engine(settings)
+    with Session(engine) as session:
+        engagement_or_exit(session, engagement)
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+    bar = tqdm(total=100, desc="Synthesis", unit="%", file=None)
+
+    def progress(fraction: float, message: str) -> None:
+        bar.set_postfix_str(message)
+        bar.update(round(fraction * 100) - bar.n)
+
+    try:
+        rubric = get_rubric(str(settings.rubric_path))
+        labeller = engines_for(settings, engine, rubric, engagement).labeller
+        stats = synthesize(engine, engagement, embedder, settings, progress=progress, rubric=rubric, labeller=labeller)
+    except (RunAlreadyActive, RunNotClaimable) as exc:
+        bar.close()
+        fail(str(exc))
+    finally:
+        bar.close()
+    comps = stats.get("components", {})
+    themes = sum(c["themes"] for c in comps.values())
+    other = sum(c["other"] for c in comps.values())
+    typer.echo(
+        f"Synthesis done: {stats['segments']} segments, {stats['embedded']} newly embedded, "
+        f"{themes} themes in {len(comps)} components, {other} in other voices ({stats['seconds']:.1f}s)."
+    )
+
+
+@app.command("import-csv")
+def import_csv_cmd(
+    engagement: int,
+    file: Path,
+    text_column: str = typer.Option(..., help="column holding the answer text"),
+    component: str | None = typer.Option(None, help="DM3 component id for every row"),
+    component_column: str | None = typer.Option(None, help="column naming each row's component"),
+    id_column: str | None = typer.Option(None, help="respondent id column (rows with one id are one person)"),
+    department_column: str | None = typer.Option(None),
+    role_column: str | None = typer.Option(None),
+    map_department: list[str] = typer.Option(
+        [], help='a department the engagement lacks: "FILE VALUE=Department" (or =unknown); repeatable'
+    ),
+    map_role: list[str] = typer.Option([], help='a role level the engagement lacks: "FILE VALUE=role" (or =unknown)'),
+) -> None:
+    """Import open-ended survey answers from FILE as evidence (all rows or none), in batches, as a run."""
+    from assistant.imports import UNKNOWN, CSVImportError, Mapping, import_in_background, unknown_groups
+
+    settings = get_settings()
+    engine = open_engine(settings)
+    components = [c.id for c in get_rubric(str(settings.rubric_path)).components]
+    if not file.is_file():
+        fail(f"{file} is not a file.")
+    with Session(engine) as session:
+        row = engagement_or_exit(session, engagement)
+        departments, roles = list(row.departments), list(row.role_levels)
+
+    def pairs(values: list[str], allowed: list[str], what: str) -> dict[str, str]:
+        out = {}
+        for item in values:
+            src, sep, dst = item.rpartition("=")
+            if not sep or not src.strip() or dst.strip() not in [*allowed, UNKNOWN]:
+                typer.echo(
+                    f'Error: --map-{what} {item!r}: write "FILE VALUE=one of: {", ".join([*allowed, UNKNOWN])}".',
+                    err=True,
+                )
+                raise typer.Exit(1)
+            out[src.strip()] = dst.strip()
+        return out
+
+    mapping = Mapping(
+        text_column=text_column,
+        component=component,
+        component_column=component_column,
+        id_column=id_column,
+        department_column=department_column,
+        role_column=role_column,
+        department_map=pairs(map_department, departments, "department"),
+        role_map=pairs(map_role, roles, "role"),
+    )
+    data = file.read_bytes()
+    try:
+        new_departments, new_roles = unknown_groups(data, mapping, departments, roles)
+        if new_departments or new_roles:
+            lines = [f'  --map-department "{v}=..."' for v in new_departments] + [
+                f'  --map-role "{v}=..."' for v in new_roles
+            ]
+            raise CSVImportError(
+                "Nothing was imported: the file has departments or role levels this engagement does "
+                "not have. Map each to one of the engagement's, or to unknown:\n" + "\n".join(lines)
+            )
+        stats = import_in_background(engine, engagement, data, file.name, mapping, components)
+    except CSVImportError as exc:
+        fail(str(exc))
+    typer.echo(
+        f"Imported {stats['rows']} answers from {file.name} (import {stats['import_id']}); "
+        f"{stats['non_answers']} non-answers counted but not used. Run `dm3 synthesize {engagement}`."
+    )
+
+
+@app.command("themes")
+def themes_cmd(
+    input_csv: Path = typer.Argument(..., metavar="INPUT.csv"),
+    text_column: str = typer.Option(..., help="column holding the text to cluster"),
+    out: Path = typer.Option(..., help="where to write the JSON result"),
+) -> None:
+    """Cluster any CSV column into themes (no engagement needed); writes OUT.json."""
+    import json
+
+    from tqdm import tqdm
+
+    from assistant.embeddings import get_embedder
+    from assistant.imports import CSVImportError
+    from assistant.synthesis.csv_themes import themes_for_csv
+
+    if not input_csv.is_file():
+        fail(f"{input_csv} is not a file.")
+    settings = get_settings()
+    bar = tqdm(total=0, desc="Embedding", unit="rows")  # tqdm writes to stderr
+
+    def on_total(n: int) -> None:
+        bar.total = n
+        bar.refresh()
+
+    try:
+        data = input_csv.read_bytes()
+        embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+        result = themes_for_csv(data, text_column, embedder, tick=bar.update, on_total=on_total)
+    except CSVImportError as exc:
+        bar.close()
+        fail(str(exc))
+    bar.close()
+    summary = result.pop("summary")
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    typer.echo(
+        f"{summary['rows']} rows: {summary['themes']} themes ({summary['subthemes']} sub-themes), "
+        f"{summary['assigned']} assigned, "
+        f"{summary['other_voices']} other voices, {summary['non_answers']} non-answers, "
+        f"{summary['empty']} empty -> {out}"
+    )
+
+
+@app.command("rate")
+def rate_cmd(
+    engagement_id: int = typer.Argument(..., metavar="ENGAGEMENT"),
+    engine: str = typer.Option("auto", help="auto (LLM if configured, else offline), offline or llm"),
+    component: list[str] | None = typer.Option(None, "--component", "-c", help="rate only these components"),
+) -> None:
+    """Propose a maturity level for each component of an engagement (stored for consultant review)."""
+    from assistant.engines import engines_for
+    from assistant.rating.run import propose_for_engagement
+    from assistant.rubric import COMPONENT_IDS
+
+    settings = get_settings()
+    unknown = [c for c in component or [] if c not in COMPONENT_IDS]
+    if unknown or engine not in ("auto", "offline", "llm"):
+        fail(f"unknown component(s) {unknown} (use {list(COMPONENT_IDS)}) or engine {engine!r}", 2)
+    try:
+        db_engine = open_engine(settings)
+        rater = engines_for(
+            settings, db_engine, get_rubric(str(settings.rubric_path)), engagement_id, choice=engine
+        ).rater
+        rows = propose_for_engagement(db_engine, engagement_id, rater, components=component or COMPONENT_IDS)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    except (RunAlreadyActive, RunNotClaimable) as exc:
+        fail(str(exc))
+    for row in rows:
+        level = row.level if row.level is not None else "-"
+        extra = f"  ({row.error[:120]})" if row.error else ""
+        typer.echo(f"{row.component:<24} {row.status:<22} level {level}  engine {row.engine}{extra}")
+    typer.echo("Proposals await consultant review; nothing is final until a consultant decides.")

@@ -1,0 +1,106 @@
+"""The end of an interview: the review list, submission, quote consent and withdrawal (each audited)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from assistant.interview.engine import effective_staff_turns, question_states
+from assistant.interview.errors import AnswerError
+from assistant.models import Interview, Participant, Segment, Turn, utcnow
+from assistant.rubric import Rubric
+from assistant.security import audit
+
+
+def submit(session: Session, interview: Interview, participant: Participant) -> None:
+    """Submit the interview: its answers become evidence for synthesis. Idempotent."""
+    if interview.state == "submitted":
+        return
+    if interview.state not in ("in_progress", "review"):
+        raise AnswerError("This interview cannot be submitted.")
+    before = interview.state
+    interview.state = "submitted"
+    interview.submitted_at = interview.updated_at = utcnow()
+    session.add(interview)
+    audit(
+        session,
+        "interview.submit",
+        actor=f"participant P-{participant.id}",
+        engagement_id=participant.engagement_id,
+        entity=f"interview:{interview.id}",
+        before={"state": before},
+        after={"state": "submitted"},
+    )
+    session.commit()
+
+
+def set_quote_consent(session: Session, participant: Participant, allowed: bool) -> None:
+    """Record whether the participant agrees to be quoted (without their name) in the report.
+
+    Only people who agreed are ever quoted in a report or export; changeable at any time. Audited."""
+    if participant.quote_consent == allowed:
+        return
+    before = participant.quote_consent
+    participant.quote_consent = allowed
+    session.add(participant)
+    audit(
+        session,
+        "participant.quote_consent",
+        actor=f"participant P-{participant.id}",
+        engagement_id=participant.engagement_id,
+        entity=f"participant:{participant.id}",
+        before={"quote_consent": before},
+        after={"quote_consent": allowed},
+    )
+    session.commit()
+
+
+def withdraw(session: Session, participant: Participant, interview: Interview | None) -> None:
+    """Withdraw: the participant's answers leave all later synthesis (segments deactivated now)."""
+    participant.withdrawn_at = utcnow()
+    session.add(participant)
+    before = interview.state if interview else None
+    if interview is not None:
+        interview.state = "withdrawn"
+        interview.updated_at = utcnow()
+        session.add(interview)
+    for seg in session.exec(select(Segment).where(Segment.participant_id == participant.id)).all():
+        seg.active = False
+        session.add(seg)
+    audit(
+        session,
+        "participant.withdraw",
+        actor=f"participant P-{participant.id}",
+        engagement_id=participant.engagement_id,
+        entity=f"participant:{participant.id}",
+        before={"state": before},
+        after={"state": "withdrawn"},
+    )
+    session.commit()
+
+
+@dataclass
+class ReviewItem:
+    """One planned question with its current answers, for the review page."""
+
+    question_id: str
+    component: str
+    component_name: str
+    question: str
+    status: str
+    answers: list[Turn]
+    probes: dict[int, str]  # probe number -> the follow-up question that an answer responds to
+
+
+def review_items(interview: Interview, turns: list[Turn], rubric: Rubric) -> list[ReviewItem]:
+    """Every planned question with the staff turns that stand now (edits applied)."""
+    states = question_states(interview.plan, turns)
+    latest = effective_staff_turns(turns)
+    items = []
+    for qid in interview.plan:
+        comp, question = rubric.question(qid)
+        answers = [t for t in latest if t.question_id == qid]
+        probes = {t.probe_index: t.text for t in turns if t.kind == "probe" and t.question_id == qid}
+        items.append(ReviewItem(qid, comp.id, comp.name, question.text, states[qid].status, answers, probes))
+    return items

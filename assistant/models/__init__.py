@@ -1,0 +1,57 @@
+"""The schema: every SQLModel table, one module per area, all re-exported here.
+
+Migrations in ``assistant/migrations`` create and upgrade these tables; never call
+``create_all`` outside tests of the migrations themselves.
+
+Conventions:
+- times are timezone-aware UTC (``utcnow()``; SQLModel's UTCDateTime stores them), ids are integers;
+  evidence segments are shown as ``E-<id>``;
+- JSON columns hold small, typed-at-the-edge structures (lists of ids, settings);
+- staff turns are immutable: an edit is a new turn whose ``supersedes_id`` names the old one.
+"""
+
+from sqlmodel import SQLModel
+
+from assistant.models.accounts import AuthSession, PasswordSetup, RateHit, User
+from assistant.models.base import as_utc, new_public_label, utcnow
+from assistant.models.engagement import Consent, Engagement, Membership, Participant, RosterCount
+from assistant.models.evidence import Embedding, Segment, SurveyImport, Theme, ThemeMember
+from assistant.models.interview import Interview, Turn
+from assistant.models.logs import AuditEvent, LLMCall
+from assistant.models.rating import Decision, RatingProposal
+from assistant.models.roadmap import EquityFinding, ReadinessSignal, RoadmapItem
+from assistant.models.runs import RUN_UNFINISHED_SQL, ExportFile, Run, Upload
+
+__all__ = [
+    "AuditEvent",
+    "AuthSession",
+    "Consent",
+    "Decision",
+    "Embedding",
+    "Engagement",
+    "EquityFinding",
+    "ExportFile",
+    "Interview",
+    "LLMCall",
+    "Membership",
+    "Participant",
+    "PasswordSetup",
+    "RUN_UNFINISHED_SQL",
+    "RateHit",
+    "RatingProposal",
+    "ReadinessSignal",
+    "RoadmapItem",
+    "RosterCount",
+    "Run",
+    "SQLModel",
+    "Segment",
+    "SurveyImport",
+    "Theme",
+    "ThemeMember",
+    "Turn",
+    "Upload",
+    "User",
+    "as_utc",
+    "new_public_label",
+    "utcnow",
+]
