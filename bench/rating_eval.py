@@ -44,7 +44,8 @@ from sklearn.metrics import cohen_kappa_score
 
 from assistant.config import Settings
 from assistant.embeddings import Embedder
-from assistant.rating.offline import OfflineRater, normalise
+from assistant.rating.offline import OfflineRater
+from assistant.rating.phrasing import normalise
 from assistant.rating.schema import EvidenceItem, Proposal
 from assistant.rating.validate import validate_proposal
 from assistant.rubric import Rubric, load_rubric

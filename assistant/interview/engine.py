@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.interview.decide import Reason, judge, words
+from assistant.interview.answer_shape import words
+from assistant.interview.decide import Reason, judge
 from assistant.models import Turn
 from assistant.rubric import Rubric
 

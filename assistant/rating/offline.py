@@ -40,6 +40,15 @@ from assistant.embeddings import Embedder
 from assistant.rating.aggregate import IndicatorLevel, Vote, indicator_level, pick_citations
 from assistant.rating.counts import explain_confidence, finish_counts, voice_mix
 from assistant.rating.evidence import Screened, screen, thin_reason
+from assistant.rating.phrasing import (
+    ASPIRATION_CAP,
+    NEGATION,
+    NEGATION_WINDOW,
+    denies,
+    is_aspiration,
+    is_negative,
+    normalise,
+)
 from assistant.rating.schema import (
     INSUFFICIENT,
     PROPOSED,
@@ -54,45 +63,6 @@ from assistant.rubric import Component, Rubric
 ENGINE = "offline"
 RELEVANCE_FLOOR = 0.35  # cosine to an indicator's closest level description to count as addressing it
 SIGNAL_FLOOR_FROM = 3  # signals at this level and above name a practice that exists: a floor, not a ceiling
-
-_NEGATION = re.compile(
-    r"\b(no|not|never|dont|do not|doesnt|does not|didnt|did not|havent|have not|hasnt|has not|"
-    r"isnt|is not|arent|are not|wasnt|werent|without|lack|lacks|lacking|nobody|nothing|none|no one|"
-    r"cant|cannot|can not|wont|neither|nor|hardly|barely)\b"
-)
-# Negations that affirm: "not only", "no longer"; a negated loss or stop ("didn't lose a single report",
-# "we don't stop at reporting"); and a requirement ("nobody starts a survey until they have checked",
-# "no contract is signed unless the clauses are in"), which describes a rule that is followed.
-_NOT_A_NEGATION = re.compile(
-    r"\bnot (only|just)\b|\bno longer\b|\bno doubt\b"
-    r"|\b(didnt|did not|dont|do not|doesnt|does not|never|wont|will not|not|nothing|nobody|no one)\s+(\w+\s+)?"
-    r"(lose|lost|miss|missed|stop|stopped|drop|dropped|fail|failed|break|broke|cost|depend|lapse|lapsed)\b"
-    r"|\b(no|not|never|nobody|nothing|none|no one|dont|do not|doesnt|does not|wont|cant|cannot)\b"
-    r"[^.;]*?\b(until|unless)\b"
-)
-NEGATION_WINDOW = 8  # words before a signal, within its clause, in which a negation reverses it
-# An aim, hope or plan ("we aspire to be a city where residents build on our data", "our goal is
-# continuous improvement", "one day we'd like other cities to copy us") says what is not yet done.
-# It borrows the top level's words, so read as practice it is level 5; it is evidence that people speak
-# in favour of the practice, which is level 2 in every indicator's terms.
-_ASPIRATION = re.compile(
-    r"\b(we|i|they|leaders|leadership|management|council|the city|the council|our \w+)\s+"
-    r"(really\s+|would\s+|also\s+|all\s+)?"
-    r"(aspire|aspires|hope|hopes|wish|wishes|would like|d like|aim|aims|intend|intends|are hoping|re hoping"
-    r"|are aiming|re aiming|are working towards|re working towards"
-    r"|(want|wants|plan|plans|are planning|re planning|are going|re going) to)\b"
-    r"|\b(our|the|their)\s+(\w+\s+)?(goal|aim|ambition|vision|hope|intention|aspiration|dream)\s+(is|was|would be)\b"
-    r"|\b(one day|someday|some day|eventually|in the future|down the line)\b"
-)
-ASPIRATION_CAP = 2  # the level an aim counts as: people speak in favour, the practice is not in place
-
-
-def normalise(text: str) -> str:
-    """Lowercase, straight apostrophes dropped, hyphens between letters removed, spaces squeezed."""
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    text = re.sub(r"(?<=[a-z])-(?=[a-z])", "", text)
-    text = text.replace("'", "")
-    return " ".join(text.split())
 
 
 @dataclass
@@ -114,25 +84,6 @@ class _ComponentModel:
 @dataclass
 class _IndicatorEvidence:
     votes: list[Vote] = field(default_factory=list)
-
-
-def _denies(norm: str) -> bool:
-    """True when normalised text denies something: an odd number of negations once the affirming
-    constructions are taken out ("you don't get a budget without the data" is two, an affirmation;
-    "nothing goes live without a review" too)."""
-    return len(_NEGATION.findall(_NOT_A_NEGATION.sub(" ", norm))) % 2 == 1
-
-
-def _is_aspiration(sentence: str) -> bool:
-    """True when the sentence states an aim, hope or plan rather than a practice in place (see
-    ``_ASPIRATION``); normalised text, so "we'd like" is "wed like" and matches "d like"."""
-    return bool(_ASPIRATION.search(normalise(sentence).replace("wed like", "we d like")))
-
-
-def _is_negative(sentence: str) -> bool:
-    """True when a clause of the sentence denies something (see ``_denies``): "there are no rules, we
-    never check" is two denials, not an affirmation."""
-    return any(_denies(clause) for clause in re.split(r"[,;:]", normalise(sentence)))
 
 
 def speaks_to(by_levels: np.ndarray, by_aboutness: np.ndarray) -> int:
@@ -174,7 +125,7 @@ class OfflineRater:
                     for phrase in phrases:
                         norm = normalise(phrase)
                         pattern = re.compile(r"(?<![a-z0-9])" + re.escape(norm) + r"[a-z]{0,3}(?![a-z0-9])")
-                        signals.append(_Signal(ind.id, int(key), pattern, bool(_NEGATION.search(norm))))
+                        signals.append(_Signal(ind.id, int(key), pattern, bool(NEGATION.search(norm))))
             self._models[component_id] = _ComponentModel(comp, vectors, topics, signals)
         return self._models[component_id]
 
@@ -189,7 +140,7 @@ class OfflineRater:
                 # the negation's scope: the same clause, a few words back ("no data catalog or inventory")
                 clause = re.split(r"[,;:.!?]| but | and then ", norm[: match.start()])[-1]
                 clause = " ".join(clause.split()[-NEGATION_WINDOW:])
-                negated = not sig.self_negated and _denies(clause)
+                negated = not sig.self_negated and denies(clause)
                 plain, neg = hits.setdefault(sig.indicator, ([], []))
                 (neg if negated else plain).append(sig.level)
         return hits
@@ -210,8 +161,8 @@ class OfflineRater:
         aboutness = (best_per_indicator + vectors @ model.topics.T) / 2
         for n, (item, sentence) in enumerate(units):
             hits = self._signal_hits(model, sentence)
-            negative = _is_negative(sentence)
-            aspiration = _is_aspiration(sentence)
+            negative = is_negative(sentence)
+            aspiration = is_aspiration(sentence)
             closest = speaks_to(best_per_indicator[n], aboutness[n])
             for k, ind in enumerate(comp.indicators):
                 rel = float(best_per_indicator[n, k])

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.interview.decide import decide, is_instruction, is_short, is_vague, judge
+from assistant.interview.answer_shape import is_instruction, is_short, is_vague
+from assistant.interview.decide import decide, judge
 from assistant.interview.relatedness import Relatedness
 
 EXAMPLE = "Can you give an example from the past year?"

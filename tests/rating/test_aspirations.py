@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.prompts import load_prompt
-from assistant.rating.offline import ASPIRATION_CAP, _is_aspiration
+from assistant.rating.phrasing import ASPIRATION_CAP, is_aspiration
 from tests.rating.conftest import items
 
 
@@ -23,7 +23,7 @@ from tests.rating.conftest import items
     ],
 )
 def test_aims_hopes_and_plans_are_recognised(sentence):
-    assert _is_aspiration(sentence)
+    assert is_aspiration(sentence)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +37,7 @@ def test_aims_hopes_and_plans_are_recognised(sentence):
     ],
 )
 def test_practice_in_place_is_not_an_aim(sentence):
-    assert not _is_aspiration(sentence)
+    assert not is_aspiration(sentence)
 
 
 def test_an_aim_in_level_five_words_is_not_level_five_evidence(rater):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.rating.aggregate import middle
-from assistant.rating.offline import _is_negative
+from assistant.rating.phrasing import is_negative
 from tests.rating.conftest import items
 
 
@@ -23,7 +23,7 @@ from tests.rating.conftest import items
     ],
 )
 def test_negations_that_affirm_a_practice_are_not_denials(sentence):
-    assert not _is_negative(sentence)
+    assert not is_negative(sentence)
 
 
 @pytest.mark.parametrize(
@@ -36,7 +36,7 @@ def test_negations_that_affirm_a_practice_are_not_denials(sentence):
     ],
 )
 def test_denials_stay_denials(sentence):
-    assert _is_negative(sentence)
+    assert is_negative(sentence)
 
 
 def test_a_tie_between_two_accounts_goes_to_the_better_evidenced_not_always_the_lower():

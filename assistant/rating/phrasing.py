@@ -1,0 +1,66 @@
+"""How a sentence's wording changes what it says about practice, before any model: a denial
+("we don't have a data catalog") and an aim ("we aspire to publish everything") are not evidence
+that the practice exists. Word rules on normalised text, used by the offline rater (``offline``).
+"""
+
+from __future__ import annotations
+
+import re
+
+NEGATION = re.compile(
+    r"\b(no|not|never|dont|do not|doesnt|does not|didnt|did not|havent|have not|hasnt|has not|"
+    r"isnt|is not|arent|are not|wasnt|werent|without|lack|lacks|lacking|nobody|nothing|none|no one|"
+    r"cant|cannot|can not|wont|neither|nor|hardly|barely)\b"
+)
+# Negations that affirm: "not only", "no longer"; a negated loss or stop ("didn't lose a single report",
+# "we don't stop at reporting"); and a requirement ("nobody starts a survey until they have checked",
+# "no contract is signed unless the clauses are in"), which describes a rule that is followed.
+_NOT_A_NEGATION = re.compile(
+    r"\bnot (only|just)\b|\bno longer\b|\bno doubt\b"
+    r"|\b(didnt|did not|dont|do not|doesnt|does not|never|wont|will not|not|nothing|nobody|no one)\s+(\w+\s+)?"
+    r"(lose|lost|miss|missed|stop|stopped|drop|dropped|fail|failed|break|broke|cost|depend|lapse|lapsed)\b"
+    r"|\b(no|not|never|nobody|nothing|none|no one|dont|do not|doesnt|does not|wont|cant|cannot)\b"
+    r"[^.;]*?\b(until|unless)\b"
+)
+NEGATION_WINDOW = 8  # words before a signal, within its clause, in which a negation reverses it
+# An aim, hope or plan ("we aspire to be a city where residents build on our data", "our goal is
+# continuous improvement", "one day we'd like other cities to copy us") says what is not yet done.
+# It borrows the top level's words, so read as practice it is level 5; it is evidence that people speak
+# in favour of the practice, which is level 2 in every indicator's terms.
+_ASPIRATION = re.compile(
+    r"\b(we|i|they|leaders|leadership|management|council|the city|the council|our \w+)\s+"
+    r"(really\s+|would\s+|also\s+|all\s+)?"
+    r"(aspire|aspires|hope|hopes|wish|wishes|would like|d like|aim|aims|intend|intends|are hoping|re hoping"
+    r"|are aiming|re aiming|are working towards|re working towards"
+    r"|(want|wants|plan|plans|are planning|re planning|are going|re going) to)\b"
+    r"|\b(our|the|their)\s+(\w+\s+)?(goal|aim|ambition|vision|hope|intention|aspiration|dream)\s+(is|was|would be)\b"
+    r"|\b(one day|someday|some day|eventually|in the future|down the line)\b"
+)
+ASPIRATION_CAP = 2  # the level an aim counts as: people speak in favour, the practice is not in place
+
+
+def normalise(text: str) -> str:
+    """Lowercase, straight apostrophes dropped, hyphens between letters removed, spaces squeezed."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"(?<=[a-z])-(?=[a-z])", "", text)
+    text = text.replace("'", "")
+    return " ".join(text.split())
+
+
+def denies(norm: str) -> bool:
+    """True when normalised text denies something: an odd number of negations once the affirming
+    constructions are taken out ("you don't get a budget without the data" is two, an affirmation;
+    "nothing goes live without a review" too)."""
+    return len(NEGATION.findall(_NOT_A_NEGATION.sub(" ", norm))) % 2 == 1
+
+
+def is_aspiration(sentence: str) -> bool:
+    """True when the sentence states an aim, hope or plan rather than a practice in place (see
+    ``_ASPIRATION``); normalised text, so "we'd like" is "wed like" and matches "d like"."""
+    return bool(_ASPIRATION.search(normalise(sentence).replace("wed like", "we d like")))
+
+
+def is_negative(sentence: str) -> bool:
+    """True when a clause of the sentence denies something (see ``denies``): "there are no rules, we
+    never check" is two denials, not an affirmation."""
+    return any(denies(clause) for clause in re.split(r"[,;:]", normalise(sentence)))
