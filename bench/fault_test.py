@@ -28,6 +28,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -506,13 +507,16 @@ def main(argv: list[str] | None = None) -> int:
                 db_url = f"sqlite:///{tmp / 'faults.db'}"
             else:
                 if not server_url:
-                    pg_dir = tmp / "pg"
-                    server_url = subprocess.run(
-                        [str(ROOT / "scripts" / "pg.sh"), "start", str(pg_dir)],
-                        check=True,
-                        capture_output=True,
-                        text=True,
-                    ).stdout.strip()
+                    # its own folder at the top of /tmp: as root the server runs as "postgres", which
+                    # cannot enter this run's private temporary folder
+                    pg_dir = Path(tempfile.mkdtemp(prefix="dm3_faults_pg_"))
+                    started = subprocess.run(
+                        [str(ROOT / "scripts" / "pg.sh"), "start", str(pg_dir)], capture_output=True, text=True
+                    )
+                    if started.returncode != 0:
+                        shutil.rmtree(pg_dir, ignore_errors=True)
+                        raise SystemExit(f"could not start PostgreSQL (scripts/pg.sh): {started.stderr.strip()}")
+                    server_url = started.stdout.strip()
                 db_url = _fresh_pg(server_url)
             try:
                 migrate(db_url)
@@ -547,6 +551,7 @@ def main(argv: list[str] | None = None) -> int:
                     _drop_pg(server_url, db_url)
                 if pg_dir is not None:
                     subprocess.run([str(ROOT / "scripts" / "pg.sh"), "stop", str(pg_dir)], check=False)
+                    shutil.rmtree(pg_dir, ignore_errors=True)
     print("\nall checks passed" if ok else "\nSOME CHECKS FAILED")
     return 0 if ok else 1
 
