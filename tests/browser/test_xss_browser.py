@@ -197,6 +197,7 @@ def test_the_xss_corpus_is_shown_as_text_on_every_page(page: Page, world: World,
             select(Interview.id)
             .join(Participant)
             .where(Participant.engagement_id == eid, Interview.state == "submitted")
+            .order_by(Interview.id)  # seeding order: interview n holds payload n (PostgreSQL has no default order)
         ).all()
     for n, interview_id in enumerate(interviews[: len(PAYLOADS)]):
         check_page(page, watch, f"/engagements/{eid}/transcripts/{interview_id}", [PAYLOADS[n]])
