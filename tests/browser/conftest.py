@@ -14,18 +14,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -37,6 +32,7 @@ from assistant.models import Engagement, Interview, Membership, Participant, Tur
 from assistant.security import token_hash
 from tests.browser.helpers import DEPARTMENTS, PASSWORD
 from tests.databases import drop_database, fresh_database_url
+from tests.servers import start_app, stop_app
 
 CHROMIUM = os.environ.get("DM3_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -92,7 +88,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     migrate(db_url)
     port = _free_port()
     env = dict(
-        os.environ,
         DM3_DATABASE_URL=db_url,
         DM3_SECRET_KEY="browser-secret-0123456789",
         DM3_BASE_URL=f"http://127.0.0.1:{port}",
@@ -103,50 +98,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         HF_HUB_OFFLINE="1",
     )
     log = folder / "server.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "assistant.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=Path(__file__).resolve().parents[2],
-        )
+    proc = start_app(port, env, log)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            pytest.fail(f"the live server did not start; its log:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
     engine = make_engine(db_url)
     try:
         yield LiveServer(url, engine, log)
     finally:
         engine.dispose()
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_app(proc)
         drop_database(db_url)
 
 

@@ -3,11 +3,7 @@ embedding model on ONNX Runtime), and a restart of that server with a new signin
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,11 +21,11 @@ from tests.browser.conftest import TIMEOUT_MS, LiveServer, _free_port
 from tests.browser.helpers import DEPARTMENTS, detailed, last_prompt, progress_done, prompt_in_sight
 from tests.browser.test_staff_browser import consent, send
 from tests.databases import drop_database, fresh_database_url
+from tests.servers import ROOT, start_app, stop_app
 
 pytestmark = pytest.mark.browser
 
 PHONE = {"viewport": {"width": 360, "height": 740}}
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = (
     "Last spring I noticed the same street was patched four times in a year and told my supervisor. Nothing came of it."
 )
@@ -37,7 +33,6 @@ EXAMPLE = (
 
 def _start(db_url: str, port: int, secret: str, log: Path) -> subprocess.Popen:
     env = dict(
-        os.environ,
         DM3_DATABASE_URL=db_url,
         DM3_SECRET_KEY=secret,
         DM3_BASE_URL=f"http://127.0.0.1:{port}",
@@ -48,47 +43,7 @@ def _start(db_url: str, port: int, secret: str, log: Path) -> subprocess.Popen:
         DM3_LLM_MODEL="",
         HF_HUB_OFFLINE="1",
     )
-    with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "assistant.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=ROOT,
-        )
-    deadline = time.time() + 90
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            pytest.fail(f"the live server did not start; its log:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    return start_app(port, env, log, timeout=90)
 
 
 class Server(LiveServer):
@@ -99,7 +54,7 @@ class Server(LiveServer):
     db_url: str
 
     def restart(self, secret: str) -> None:
-        _stop(self.proc)
+        stop_app(self.proc)
         self.proc = _start(self.db_url, self.port, secret, self.log)
 
 
@@ -119,7 +74,7 @@ def server(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
         yield srv
     finally:
         srv.engine.dispose()
-        _stop(srv.proc)
+        stop_app(srv.proc)
         drop_database(db_url)
 
 

@@ -6,14 +6,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import time
+from pathlib import Path
 
 import httpx
 from sqlmodel import Session, select
 
 from assistant.models import Turn
 from tests.factories import csrf_of, field, invite, make_engagement
+from tests.servers import start_app
 
 DETAILED = "For example, every week we export 3 reports from Accela into Excel and email them to finance."
 
@@ -24,47 +24,21 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(settings, port: int) -> subprocess.Popen:
+def _serve(settings, port: int, log: Path) -> subprocess.Popen:
     env = dict(
-        os.environ,
         DM3_DATABASE_URL=settings.database_url,
         DM3_SECRET_KEY="restart-secret-0123456789",
         DM3_INTERVIEW_RELATEDNESS="false",
         HF_HUB_OFFLINE="1",
     )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "assistant.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        start_new_session=True,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("server did not start")
+    return start_app(port, env, log)
 
 
-def test_kill_and_restart_loses_nothing_and_resumes(settings, engine, session):
+def test_kill_and_restart_loses_nothing_and_resumes(settings, engine, session, tmp_path):
     token = invite(session, make_engagement(session))
     port = _port()
     base = f"http://127.0.0.1:{port}"
-    proc = _serve(settings, port)
+    proc = _serve(settings, port, tmp_path / "server.log")
     try:
         with httpx.Client(base_url=base) as c:
             csrf = csrf_of(c.get(f"/i/{token}").text)
@@ -86,7 +60,7 @@ def test_kill_and_restart_loses_nothing_and_resumes(settings, engine, session):
         proc.wait()
     with Session(engine) as s:
         assert len(s.exec(select(Turn).where(Turn.role == "staff")).all()) == 3
-    proc = _serve(settings, port)
+    proc = _serve(settings, port, tmp_path / "server.log")
     try:
         with httpx.Client(base_url=base) as c:  # a new browser: cookies and form tokens are new too
             page = c.get(f"/i/{token}").text
