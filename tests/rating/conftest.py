@@ -28,6 +28,40 @@ def rater(rubric, embedder) -> OfflineRater:
     return OfflineRater(rubric, embedder)
 
 
+# Leadership (3 people) describes monitored pipelines and dashboards behind decisions (level 4); frontline staff
+# describe re-typing and hand-built reports (level 1): the accounts disagree on flow and use.
+CONFLICT = [
+    (
+        "exec1",
+        "executive",
+        "Our data moves through automated pipelines and we get an alert when one fails. "
+        "We review the dashboard every week in the performance meeting.",
+    ),
+    (
+        "exec2",
+        "executive",
+        "Most records come in through an API now, with a data pipeline that runs overnight. "
+        "The numbers changed the decision on snow routes last winter.",
+    ),
+    (
+        "exec3",
+        "manager",
+        "Everything is automated between the permit and billing systems. "
+        "We review the dashboard every week against our targets.",
+    ),
+    (
+        "f1",
+        "frontline",
+        "I re-type the same work orders from paper forms into two systems every day. "
+        "We build the report by hand when council asks.",
+    ),
+    (
+        "f2",
+        "frontline",
+        "We email it around and copy and paste between spreadsheets. Nobody looks at it, we count it manually.",
+    ),
+]
+
 # Clear, differently worded accounts of low and high practice in governance (not bench text).
 GOV_LOW = [
     ("ana", "frontline", "Honestly there are no data rules I know of, we just do what seems sensible each time."),

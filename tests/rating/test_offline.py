@@ -5,7 +5,7 @@ from __future__ import annotations
 from assistant.rating import aggregate
 from assistant.rating.counts import explain_confidence
 from assistant.rating.validate import validate_proposal
-from tests.rating.conftest import GOV_HIGH, GOV_LOW, items
+from tests.rating.conftest import CONFLICT, GOV_HIGH, GOV_LOW, items
 
 
 def test_clear_low_and_high_evidence_give_low_and_high_levels(rater, rubric):
@@ -103,39 +103,7 @@ def test_frontline_and_executive_accounts_in_conflict_lean_lower(rater, monkeypa
     # decisions (level 4); two frontline voices describe re-typing and hand-built reports (level 1).
     # People's levels per indicator are [1, 1, 4, 4, 4]: the plain lower median is 4, so only the
     # lean-lower rule can bring the indicators, and the component, down.
-    evidence = items(
-        [
-            (
-                "exec1",
-                "executive",
-                "Our data moves through automated pipelines and we get an alert when one fails. "
-                "We review the dashboard every week in the performance meeting.",
-            ),
-            (
-                "exec2",
-                "executive",
-                "Most records come in through an API now, with a data pipeline that runs overnight. "
-                "The numbers changed the decision on snow routes last winter.",
-            ),
-            (
-                "exec3",
-                "manager",
-                "Everything is automated between the permit and billing systems. "
-                "We review the dashboard every week against our targets.",
-            ),
-            (
-                "f1",
-                "frontline",
-                "I re-type the same work orders from paper forms into two systems every day. "
-                "We build the report by hand when council asks.",
-            ),
-            (
-                "f2",
-                "frontline",
-                "We email it around and copy and paste between spreadsheets. Nobody looks at it, we count it manually.",
-            ),
-        ]
-    )
+    evidence = items(CONFLICT)
     proposal = rater.rate("data_life_cycle", evidence)
     by_id = {i.indicator_id: i for i in proposal.indicators}
     assert proposal.level == 2, proposal.rationale

@@ -12,42 +12,8 @@ from assistant.models import AuditEvent, Decision, RatingProposal
 from assistant.rating.offline import OfflineRater
 from assistant.rating.run import propose_for_engagement
 from tests.factories import csrf_of, make_engagement
-from tests.rating.conftest import GOV_HIGH
+from tests.rating.conftest import CONFLICT, GOV_HIGH
 from tests.routes.test_review_routes import seed_interviews
-
-# Leadership describes monitored pipelines and dashboards behind decisions (level 4); frontline staff
-# describe re-typing and hand-built reports (level 1): the accounts disagree on flow and use.
-CONFLICT = [
-    (
-        "exec1",
-        "executive",
-        "Our data moves through automated pipelines and we get an alert when one fails. "
-        "We review the dashboard every week in the performance meeting.",
-    ),
-    (
-        "exec2",
-        "executive",
-        "Most records come in through an API now, with a data pipeline that runs overnight. "
-        "The numbers changed the decision on snow routes last winter.",
-    ),
-    (
-        "exec3",
-        "manager",
-        "Everything is automated between the permit and billing systems. "
-        "We review the dashboard every week against our targets.",
-    ),
-    (
-        "f1",
-        "frontline",
-        "I re-type the same work orders from paper forms into two systems every day. "
-        "We build the report by hand when council asks.",
-    ),
-    (
-        "f2",
-        "frontline",
-        "We email it around and copy and paste between spreadsheets. Nobody looks at it, we count it manually.",
-    ),
-]
 
 
 def rate(engine, session, rubric, embedder, component, rows):
