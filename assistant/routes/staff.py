@@ -14,6 +14,7 @@ from typing import Annotated
 from anyio import to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -36,7 +37,7 @@ from assistant.views.staff import (
     edit_context,
     review_context,
 )
-from assistant.web import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
+from assistant.web import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, render_too_many
 
 router = APIRouter()
 
@@ -238,6 +239,15 @@ def edit_form(
     return render(request, "staff/edit.html", ctx)
 
 
+class EditForm(BaseModel):
+    """An edited answer (the composer's fields) and the page to go back to ("chat" or "review")."""
+
+    client_turn_id: str
+    action: str = "answer"
+    text: str = ""
+    back: str = "chat"
+
+
 @router.post("/i/{token}/edit/{turn_id}", dependencies=[CSRFDep])
 def edit_save(
     request: Request,
@@ -247,31 +257,31 @@ def edit_save(
     session: SessionDep,
     settings: SettingsDep,
     rubric: RubricDep,
-    client_turn_id: Annotated[str, Form()],
-    action: Annotated[str, Form()] = "answer",
-    text: Annotated[str, Form()] = "",
-    back: Annotated[str, Form()] = "chat",
+    posted: Annotated[EditForm, Form()],
 ) -> Response:
     if conv.interview is None:
         return RedirectResponse(f"/i/{token}", status_code=303)
     try:
-        actions.edit(session, conv.interview, rubric, turn_id, action, text, client_turn_id, settings.max_answer_chars)
-    except AnswerError as exc:
-        ctx = edit_context(
-            conv,
+        actions.edit(
+            session,
+            conv.interview,
             rubric,
-            token,
             turn_id,
-            back,
-            client_turn_id=client_turn_id,
-            error=str(exc),
-            draft=text if exc.draft is None else exc.draft,
+            posted.action,
+            posted.text,
+            posted.client_turn_id,
+            settings.max_answer_chars,
+        )
+    except AnswerError as exc:
+        draft = posted.text if exc.draft is None else exc.draft
+        ctx = edit_context(
+            conv, rubric, token, turn_id, posted.back, client_turn_id=posted.client_turn_id, error=str(exc), draft=draft
         )
         if ctx is None:
             return render(request, "error.html", {**_NO_ANSWER, "message": str(exc)}, status_code=404)
         return render(request, "staff/edit.html", ctx, status_code=422)
     # back to the current question (not the edited answer, far above it on a phone)
-    dest = f"/i/{token}/review" if back == "review" else f"/i/{token}#{current_anchor(conv)}"
+    dest = f"/i/{token}/review" if posted.back == "review" else f"/i/{token}#{current_anchor(conv)}"
     return RedirectResponse(dest, status_code=303)
 
 
@@ -322,53 +332,40 @@ def withdraw(request: Request, conv: StaffLink, session: SessionDep) -> Response
     return render(request, "staff/withdrawn.html", {})
 
 
+_LINK_CLOSED = {
+    "title": "This link is no longer active",
+    "message": "This sign-up link is closed. Ask the person who shared it for a current link.",
+    "status": 410,
+}
+
+
 @router.get("/join/{open_token}")
 def join_form(request: Request, open_token: str, session: SessionDep) -> Response:
     engagement = open_link_engagement(session, open_token)
     if engagement is None:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "This link is no longer active",
-                "message": "This sign-up link is closed. Ask the person who shared it for a current link.",
-                "status": 410,
-            },
-            status_code=410,
-        )
+        return render(request, "error.html", _LINK_CLOSED, status_code=410)
     return render(request, "staff/join.html", {"engagement": engagement, "open_token": open_token, "error": None})
 
 
+class JoinForm(BaseModel):
+    """The group a person signing up through the open link chooses."""
+
+    department: str = ""
+    role_level: str = ""
+
+
 @router.post("/join/{open_token}", dependencies=[CSRFDep])
-def join(
-    request: Request,
-    open_token: str,
-    session: SessionDep,
-    department: Annotated[str, Form()] = "",
-    role_level: Annotated[str, Form()] = "",
-) -> Response:
+def join(request: Request, open_token: str, session: SessionDep, posted: Annotated[JoinForm, Form()]) -> Response:
     """Sign up through the open link: a personal link for the chosen group (limited per address)."""
     engagement = open_link_engagement(session, open_token)
     if engagement is None:
-        return render(
-            request,
-            "error.html",
-            {"title": "This link is no longer active", "message": "This sign-up link is closed.", "status": 410},
-            status_code=410,
-        )
+        return render(request, "error.html", _LINK_CLOSED, status_code=410)
     page = {"engagement": engagement, "open_token": open_token}
+    address = request.client.host if request.client else "unknown"
     try:
-        invite = join_open_link(
-            session, engagement, department, role_level, request.client.host if request.client else "unknown"
-        )
+        invite = join_open_link(session, engagement, posted.department, posted.role_level, address)
     except Throttled as exc:
-        return render(
-            request,
-            "staff/join.html",
-            {**page, "error": str(exc)},
-            status_code=429,
-            headers={"Retry-After": str(exc.retry_after_s)},
-        )
+        return render_too_many(request, "staff/join.html", {**page, "error": str(exc)}, exc.retry_after_s)
     except EngagementError:
         return render(
             request,
