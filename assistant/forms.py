@@ -3,17 +3,19 @@ sent on with a redirect, so a reload posts nothing) or refused (the change rolle
 again with what is wrong and what was typed, status 422 or the one given).
 
 Routers subclass ``PagePost`` with the rows their pages need (the engagement from ``routes/deps.py``,
-the user, the rubric) and take it as a dependency (``Annotated[Sub, Depends()]``). This module keeps
+the user, the rubric) and take it as a dependency (``Annotated[Sub, Depends()]``). Fields that more
+than one page posts are declared once here as a form model (``Annotated[Model, Form()]``). This module keeps
 its annotations evaluated (no ``from __future__ import annotations``): FastAPI reads the fields of a
 subclass's generated ``__init__`` in the subclass's module, where these names may not be imported.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 
 from assistant.web import SessionDep, render
 
@@ -35,3 +37,14 @@ class PagePost:
         what is stored (nothing of the refused change)."""
         self.session.rollback()
         return render(self.request, template, context(), status_code=status_code)
+
+
+PagePostDep = Annotated[PagePost, Depends()]  # a page whose posts need nothing more than the request and session
+
+
+class GroupForm(BaseModel):
+    """The group a person is in, as the department and role-level pickers post it (the open link's
+    sign-up page, the consultant's invite form); checked against the engagement by the records."""
+
+    department: str = ""
+    role_level: str = ""

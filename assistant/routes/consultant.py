@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
@@ -23,7 +23,7 @@ from assistant.engagements import (
     set_roster,
     set_roster_names,
 )
-from assistant.forms import PagePost
+from assistant.forms import GroupForm, PagePost, PagePostDep
 from assistant.models import Engagement
 from assistant.routes.deps import ConsultantEngagement, PathId, TranscriptInPath, whole_number
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
@@ -75,18 +75,15 @@ class EngagementForm(BaseModel):
 
 
 @router.post("/engagements", dependencies=[CSRFDep])
-def create(
-    request: Request, session: SessionDep, user: Consultant, posted: Annotated[EngagementForm, Form()]
-) -> Response:
+def create(f: PagePostDep, user: Consultant, posted: Annotated[EngagementForm, Form()]) -> Response:
     try:
         engagement = create_engagement(
-            session, posted.organisation, parse_list(posted.departments), parse_list(posted.role_levels), user=user
+            f.session, posted.organisation, parse_list(posted.departments), parse_list(posted.role_levels), user=user
         )
     except EngagementError as exc:
-        page = {"form": posted.model_dump(), "problems": exc.problems}
-        return render(request, "consultant/new.html", page, status_code=422)
-    session.commit()
-    return RedirectResponse(f"/engagements/{engagement.id}?created=1#roster", status_code=303)
+        problems = exc.problems
+        return f.refused("consultant/new.html", lambda: {"form": posted.model_dump(), "problems": problems})
+    return f.saved(f"/engagements/{engagement.id}?created=1#roster")
 
 
 @router.get("/engagements/{engagement_id}")
@@ -141,11 +138,9 @@ async def save_roster(f: SetupPageDep) -> Response:
     return f.done("roster")
 
 
-class InviteForm(BaseModel):
+class InviteForm(GroupForm):
     """One invite: the person's group, and optionally their email and name (used only for redaction)."""
 
-    department: str = ""
-    role_level: str = ""
     email: str = ""
     name: str = ""
 

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from assistant.engagements import EngagementError, join_open_link
 from assistant.engines import engines_for
 from assistant.equity.attributes import record_attributes
+from assistant.forms import GroupForm
 from assistant.interview import actions
 from assistant.interview.actions import AnswerError, Conversation, StaleAnswer
 from assistant.interview.engine import relatedness_pair
@@ -118,15 +119,29 @@ def _consent(
 # order by the interview's lock in the database (``actions._hold``), taken only to write turns.
 
 
+class AnswerForm(BaseModel):
+    """What the composer posts: the answer (or a skip, an "I don't know"), with the id the page gave this post so
+    a repeated submit is stored once."""
+
+    client_turn_id: str
+    action: str = "answer"
+    text: str = ""
+
+
+class TurnForm(AnswerForm):
+    """A new answer in the chat: with the question or follow-up it answers (``prompt_id``)."""
+
+    prompt_id: str = ""
+
+
+class EditForm(AnswerForm):
+    """An edited answer, and the page to go back to ("chat" or "review")."""
+
+    back: str = "chat"
+
+
 @router.post("/i/{token}/respond", dependencies=[CSRFDep])
-async def respond(
-    request: Request,
-    token: str,
-    client_turn_id: Annotated[str, Form()],
-    action: Annotated[str, Form()] = "answer",
-    text: Annotated[str, Form()] = "",
-    prompt_id: Annotated[str, Form()] = "",
-) -> Response:
+async def respond(request: Request, token: str, posted: Annotated[TurnForm, Form()]) -> Response:
     """Store one staff answer (committed before the reply), write the interviewer's reply, send it.
 
     ``prompt_id`` names the question or follow-up the page showed: an answer to one that is no longer
@@ -136,8 +151,11 @@ async def respond(
     session, settings, rubric and engine dependencies it took one thread hop per dependency, and
     every hop waits for the GIL behind the other requests in flight.
     """
+    prompt_id = posted.prompt_id
     shown = int(prompt_id) if prompt_id.isascii() and prompt_id.isdigit() and len(prompt_id) < 18 else None
-    return await to_thread.run_sync(_respond_turn, request, token, client_turn_id, action, text, shown)
+    return await to_thread.run_sync(
+        _respond_turn, request, token, posted.client_turn_id, posted.action, posted.text, shown
+    )
 
 
 def _respond_turn(
@@ -239,15 +257,6 @@ def edit_form(
     return render(request, "staff/edit.html", ctx)
 
 
-class EditForm(BaseModel):
-    """An edited answer (the composer's fields) and the page to go back to ("chat" or "review")."""
-
-    client_turn_id: str
-    action: str = "answer"
-    text: str = ""
-    back: str = "chat"
-
-
 @router.post("/i/{token}/edit/{turn_id}", dependencies=[CSRFDep])
 def edit_save(
     request: Request,
@@ -347,15 +356,8 @@ def join_form(request: Request, open_token: str, session: SessionDep) -> Respons
     return render(request, "staff/join.html", {"engagement": engagement, "open_token": open_token, "error": None})
 
 
-class JoinForm(BaseModel):
-    """The group a person signing up through the open link chooses."""
-
-    department: str = ""
-    role_level: str = ""
-
-
 @router.post("/join/{open_token}", dependencies=[CSRFDep])
-def join(request: Request, open_token: str, session: SessionDep, posted: Annotated[JoinForm, Form()]) -> Response:
+def join(request: Request, open_token: str, session: SessionDep, posted: Annotated[GroupForm, Form()]) -> Response:
     """Sign up through the open link: a personal link for the chosen group (limited per address)."""
     engagement = open_link_engagement(session, open_token)
     if engagement is None:

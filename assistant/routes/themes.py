@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 
 from assistant.forms import PagePost
 from assistant.models import Theme
@@ -48,30 +49,40 @@ def start_synthesis(
 # --- overview and component pages ------------------------------------------------------------
 
 
+class OverviewNews(BaseModel):
+    """What the overview page was sent back to say, as its query string carries it: a synthesis run
+    started or already running, answers imported (how many), an import started or already running."""
+
+    started: int = 0
+    already: int = 0
+    imported: int = 0
+    importing: int = 0
+    already_importing: int = 0
+
+    def message(self) -> str | None:
+        """The one line the page shows (the first that applies), or None."""
+        if self.started:
+            return "Synthesis started. It runs in the background; this page updates when it finishes."
+        if self.already:
+            return "Synthesis is already running for this engagement; follow it below."
+        if self.imported:
+            return f"Imported {self.imported} answers. Run synthesis to turn them into themes."
+        if self.importing:
+            return "Import started. It runs in the background; staff can keep answering meanwhile."
+        if self.already_importing:
+            return "An import is already running for this engagement; follow it below."
+        return None
+
+
 @router.get("/engagements/{engagement_id}/themes")
 def overview(
     request: Request,
     engagement: ConsultantEngagement,
     session: SessionDep,
     rubric: RubricDep,
-    started: int = 0,
-    already: int = 0,
-    imported: int = 0,
-    importing: int = 0,
-    already_importing: int = 0,
+    news: Annotated[OverviewNews, Query()],
 ) -> Response:
-    message = None
-    if started:
-        message = "Synthesis started. It runs in the background; this page updates when it finishes."
-    elif already:
-        message = "Synthesis is already running for this engagement; follow it below."
-    elif imported:
-        message = f"Imported {imported} answers. Run synthesis to turn them into themes."
-    elif importing:
-        message = "Import started. It runs in the background; staff can keep answering meanwhile."
-    elif already_importing:
-        message = "An import is already running for this engagement; follow it below."
-    return render(request, "themes/overview.html", overview_context(session, engagement, rubric, message))
+    return render(request, "themes/overview.html", overview_context(session, engagement, rubric, news.message()))
 
 
 @router.get("/engagements/{engagement_id}/themes/c/{component_id}")
