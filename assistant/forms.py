@@ -32,6 +32,14 @@ class PagePost:
         self.session.commit()
         return RedirectResponse(url, status_code=303)
 
+    def queue(self, engagement_id: int, kind: str, started_by: int | None, params: dict | None = None) -> bool:
+        """Commit (so no transaction is held while the work runs), then queue a run of ``kind`` for the
+        background workers of every app process (``jobs.submit``). True when this post queued it, False
+        when the engagement already had one unfinished (the page then follows that one)."""
+        self.session.commit()
+        _run, created = self.request.app.state.jobs.submit(engagement_id, kind, started_by=started_by, params=params)
+        return created
+
     def refused(self, template: str, context: Callable[[], dict[str, Any]], status_code: int = 422) -> Response:
         """Roll back, then show ``template`` with ``context()``, built after the rollback so the page shows
         what is stored (nothing of the refused change)."""

@@ -61,8 +61,7 @@ def overview(
 def run_rating(f: ReviewPageDep) -> Response:
     """Queue the rating of every component; a background worker (in any app process) runs it and the
     page follows its progress."""
-    f.session.commit()  # hold no transaction while the engines work
-    _run, created = f.request.app.state.jobs.submit(f.engagement.id, "rating", started_by=f.user.id)
+    created = f.queue(f.engagement.id, "rating", f.user.id)
     if is_htmx(f.request):
         return run_panel(f.request, run_context(f.session, f.engagement, "rating"))
     return f.done(f"?done={'started' if created else 'already'}#run")

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 
-from assistant.forms import PagePost
+from assistant.forms import PagePost, PagePostDep
 from assistant.models import Theme
 from assistant.routes.deps import ComponentInPath, ConsultantEngagement, ThemeInPath, form_id
 from assistant.synthesis import curation
@@ -32,18 +32,13 @@ router = APIRouter()
 
 
 @router.post("/engagements/{engagement_id}/themes/run", dependencies=[CSRFDep])
-def start_synthesis(
-    request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant
-) -> Response:
+def start_synthesis(f: PagePostDep, engagement: ConsultantEngagement, user: Consultant) -> Response:
     """Queue synthesis of the engagement; a background worker (in any app process) runs it and the
     page follows its progress."""
-    session.commit()  # hold no transaction while synthesis runs
-    _run, created = request.app.state.jobs.submit(engagement.id, "synthesis", started_by=user.id)
-    if is_htmx(request):
-        return run_panel(request, run_context(session, engagement, "synthesis"))
-    return RedirectResponse(
-        f"/engagements/{engagement.id}/themes?{'started' if created else 'already'}=1#run", status_code=303
-    )
+    created = f.queue(engagement.id, "synthesis", user.id)
+    if is_htmx(f.request):
+        return run_panel(f.request, run_context(f.session, engagement, "synthesis"))
+    return f.saved(f"/engagements/{engagement.id}/themes?{'started' if created else 'already'}=1#run")
 
 
 # --- overview and component pages ------------------------------------------------------------
