@@ -1,12 +1,16 @@
 """How a post from a page ends, the same way on every page: saved (the change committed, the browser
-sent on with a redirect, so a reload posts nothing) or refused (the change rolled back, the page shown
-again with what is wrong and what was typed, status 422 or the one given).
+sent on with a redirect, so a reload posts nothing), refused (the change rolled back, the page shown
+again with what is wrong and what was typed, status 422 or the one given), or a background run queued.
 
 Routers subclass ``PagePost`` with the rows their pages need (the engagement from ``routes/deps.py``,
-the user, the rubric) and take it as a dependency (``Annotated[Sub, Depends()]``). Fields that more
-than one page posts are declared once here as a form model (``Annotated[Model, Form()]``). This module keeps
-its annotations evaluated (no ``from __future__ import annotations``): FastAPI reads the fields of a
-subclass's generated ``__init__`` in the subclass's module, where these names may not be imported.
+the user, the rubric) and take it as a dependency (``Annotated[Sub, Depends()]``); a page that needs
+nothing more takes ``PagePostDep``. A form's fields are one pydantic model taken as
+``Annotated[Model, Form()]`` (re-shown on a refusal with ``model_dump()``); fields that more than one
+page posts are declared once, here.
+
+This module keeps its annotations evaluated (no ``from __future__ import annotations``): FastAPI
+reads the fields of a subclass's generated ``__init__`` in the subclass's module, where these names
+may not be imported.
 """
 
 from collections.abc import Callable
@@ -22,7 +26,7 @@ from assistant.web import SessionDep, render
 
 @dataclass
 class PagePost:
-    """The request and its database session, and the two ways a post ends."""
+    """The request and its database session, and the ways a post ends."""
 
     request: Request
     session: SessionDep
