@@ -10,29 +10,22 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-DEPARTMENTS = ["Public Works", "Finance", "Parks and Recreation", "Police", "Planning"]
-ROSTER = {
-    ("Public Works", "frontline"): 40,
-    ("Public Works", "supervisor"): 8,
-    ("Public Works", "manager"): 3,
-    ("Public Works", "executive"): 1,
-    ("Finance", "frontline"): 18,
-    ("Finance", "supervisor"): 4,
-    ("Finance", "manager"): 2,
-    ("Finance", "executive"): 1,
-    ("Parks and Recreation", "frontline"): 25,
-    ("Parks and Recreation", "supervisor"): 5,
-    ("Parks and Recreation", "manager"): 2,
-    ("Parks and Recreation", "executive"): 1,
-    ("Police", "frontline"): 60,
-    ("Police", "supervisor"): 10,
-    ("Police", "manager"): 4,
-    ("Police", "executive"): 1,
-    ("Planning", "frontline"): 12,
-    ("Planning", "supervisor"): 3,
-    ("Planning", "manager"): 2,
-    ("Planning", "executive"): 1,
+ROLE_LEVELS = ["frontline", "supervisor", "manager", "executive"]
+
+# Per department, one cell per role level (in ROLE_LEVELS order): (staff on the roster, submitted
+# interviews). More frontline voices than executive ones, never more than the roster holds
+# (Planning's executive is left for the printed invite link to try by hand).
+CITY: dict[str, list[tuple[int, int]]] = {
+    "Public Works": [(40, 6), (8, 2), (3, 1), (1, 1)],
+    "Finance": [(18, 4), (4, 1), (2, 1), (1, 1)],
+    "Parks and Recreation": [(25, 4), (5, 2), (2, 1), (1, 1)],
+    "Police": [(60, 6), (10, 2), (4, 1), (1, 1)],
+    "Planning": [(12, 2), (3, 1), (2, 1), (1, 0)],
 }
+DEPARTMENTS = list(CITY)
+_CELLS = [(dept, role, cell) for dept, row in CITY.items() for role, cell in zip(ROLE_LEVELS, row, strict=True)]
+ROSTER = {(dept, role): staff for dept, role, (staff, _) in _CELLS}
+SUBMITTED = {(dept, role): n for dept, role, (_, n) in _CELLS if n}  # submitted interviews per group
 
 
 @dataclass(frozen=True)
@@ -47,29 +40,6 @@ class Persona:
     stop_after: int | None = None
 
 
-# Submitted interviews per group: more frontline voices than executive ones, never more than the
-# roster holds (Planning's executive is left for the printed invite link to try by hand).
-SUBMITTED = {
-    ("Public Works", "frontline"): 6,
-    ("Public Works", "supervisor"): 2,
-    ("Public Works", "manager"): 1,
-    ("Public Works", "executive"): 1,
-    ("Finance", "frontline"): 4,
-    ("Finance", "supervisor"): 1,
-    ("Finance", "manager"): 1,
-    ("Finance", "executive"): 1,
-    ("Parks and Recreation", "frontline"): 4,
-    ("Parks and Recreation", "supervisor"): 2,
-    ("Parks and Recreation", "manager"): 1,
-    ("Parks and Recreation", "executive"): 1,
-    ("Police", "frontline"): 6,
-    ("Police", "supervisor"): 2,
-    ("Police", "manager"): 1,
-    ("Police", "executive"): 1,
-    ("Planning", "frontline"): 2,
-    ("Planning", "supervisor"): 1,
-    ("Planning", "manager"): 1,
-}
 # Those who did not finish: (department, role level, outcome, questions answered before leaving).
 UNFINISHED = [
     ("Public Works", "frontline", "withdrawn", None),  # submitted, then withdrew

@@ -30,6 +30,19 @@ class TeamError(ValueError):
     """A team change that cannot be made; the message says why and what to do."""
 
 
+def _audit_member(
+    session: Session,
+    action: str,
+    by: User | None,
+    engagement: Engagement,
+    user: User,
+    before: dict[str, str] | None = None,
+    after: dict[str, str] | None = None,
+) -> None:
+    """Audit a change to ``user``'s place on ``engagement``'s team: the entity is always the user."""
+    audit_by(session, action, by, engagement_id=engagement.id, entity=f"user:{user.id}", before=before, after=after)
+
+
 @dataclass
 class AddedMember:
     """The result of adding someone: their account, membership, and a set-password token when the
@@ -158,14 +171,7 @@ def add_member(session: Session, engagement: Engagement, email: str, role: str, 
         user = User(email=email, role=account_role_for(role), password_hash=hash_password(new_token()))
         session.add(user)
         session.flush()
-        audit_by(
-            session,
-            "account.create",
-            by,
-            engagement_id=engagement.id,
-            entity=f"user:{user.id}",
-            after={"email": email, "role": user.role},
-        )
+        _audit_member(session, "account.create", by, engagement, user, after={"email": email, "role": user.role})
         token = new_password_link(session, user, by)
         created = True
     elif user.role != account_role_for(role):
@@ -183,27 +189,14 @@ def add_member(session: Session, engagement: Engagement, email: str, role: str, 
         before = row.role
         row.role = role
         session.add(row)
-        audit_by(
-            session,
-            "team.role",
-            by,
-            engagement_id=engagement.id,
-            entity=f"user:{user.id}",
-            before={"role": before},
-            after={"email": email, "role": role},
+        _audit_member(
+            session, "team.role", by, engagement, user, before={"role": before}, after={"email": email, "role": role}
         )
         return AddedMember(user, row, token, created)
     row = Membership(engagement_id=engagement.id, user_id=user.id, role=role, added_by=by.id if by else None)
     session.add(row)
     session.flush()
-    audit_by(
-        session,
-        "team.add",
-        by,
-        engagement_id=engagement.id,
-        entity=f"user:{user.id}",
-        after={"email": email, "role": role},
-    )
+    _audit_member(session, "team.add", by, engagement, user, after={"email": email, "role": role})
     return AddedMember(user, row, token, created)
 
 
@@ -224,12 +217,5 @@ def remove_member(session: Session, engagement: Engagement, user_id: int, by: Us
     if row.role == "lead" and _leads(session, engagement.id) == 1:
         raise TeamError("The engagement needs a lead: make someone else lead before removing this one.")
     session.delete(row)
-    audit_by(
-        session,
-        "team.remove",
-        by,
-        engagement_id=engagement.id,
-        entity=f"user:{user.id}",
-        before={"email": user.email, "role": row.role},
-    )
+    _audit_member(session, "team.remove", by, engagement, user, before={"email": user.email, "role": row.role})
     return user

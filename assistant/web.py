@@ -220,6 +220,12 @@ def render(
     return response
 
 
+def render_too_many(request: Request, template: str, context: dict[str, Any], retry_after_s: int) -> HTMLResponse:
+    """``template`` with ``context`` as a 429 answer: a limit was reached, and the Retry-After header
+    says how many seconds until the next try is counted again."""
+    return render(request, template, context, status_code=429, headers={"Retry-After": str(retry_after_s)})
+
+
 # --- login ---------------------------------------------------------------------------------
 
 

@@ -84,6 +84,16 @@ class GroupRow:
 
 
 @dataclass
+class Participation:
+    """Who contributed evidence: how many people, and per department and per role level against the
+    roster (groups under 5 hidden)."""
+
+    people: int
+    by_department: list[GroupRow]
+    by_role: list[GroupRow]
+
+
+@dataclass
 class ReadinessRow:
     name: str
     value: str
@@ -120,9 +130,7 @@ class Report:
     horizon: int
     summary: list[str]
     method: list[str]
-    took_part: int
-    by_department: list[GroupRow]
-    by_role: list[GroupRow]
+    participation: Participation
     components: list[ComponentSection]
     readiness: list[ReadinessRow]
     phases: list[PhaseSection]
@@ -161,6 +169,22 @@ def _groups(counts: Counter, roster: dict[str, int], order: list[str]) -> list[G
     shown = suppress(dict(counts))
     names = [g for g in order if g in roster or g in counts] + sorted(set(counts) - set(order))
     return [GroupRow(g, roster.get(g), shown.get(g, 0)) for g in names]
+
+
+def participation(session: Session, engagement: Engagement) -> Participation:
+    """The engagement's participation: people with evidence who have not withdrawn, counted per
+    department and role level beside the roster, groups under 5 suppressed."""
+    people = _people_rows(session, engagement)
+    dept_roster: Counter = Counter()
+    role_roster: Counter = Counter()
+    for r in roster_rows(session, engagement):
+        dept_roster[r.department] += r.count
+        role_roster[r.role_level] += r.count
+    by_department = _groups(
+        Counter(d or "(not given)" for _, d, _ in people), dict(dept_roster), engagement.departments
+    )
+    by_role = _groups(Counter(r or "(not given)" for _, _, r in people), dict(role_roster), engagement.role_levels)
+    return Participation(len({p for p, _, _ in people}), by_department, by_role)
 
 
 def _theme_sections(
@@ -228,17 +252,6 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
     allowed = quotable(session, engagement.id, all_segment_ids)
     allowed_texts = [s.text for s in allowed.values()]
 
-    # participation
-    people = _people_rows(session, engagement)
-    dept_roster: Counter = Counter()
-    role_roster: Counter = Counter()
-    for r in roster_rows(session, engagement):
-        dept_roster[r.department] += r.count
-        role_roster[r.role_level] += r.count
-    by_department = _groups(
-        Counter(d or "(not given)" for _, d, _ in people), dict(dept_roster), engagement.departments
-    )
-    by_role = _groups(Counter(r or "(not given)" for _, _, r in people), dict(role_roster), engagement.role_levels)
     dates = session.exec(
         select(Interview.submitted_at)
         .join(Participant, Participant.id == Interview.participant_id)
@@ -349,9 +362,7 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
         horizon=horizon,
         summary=[],
         method=[],
-        took_part=len({p for p, _, _ in people}),
-        by_department=by_department,
-        by_role=by_role,
+        participation=participation(session, engagement),
         components=components,
         readiness=readiness_rows,
         phases=phases,

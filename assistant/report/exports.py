@@ -144,8 +144,11 @@ def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Rep
     ]
     out["participation"] = [
         {"by": "department", "group": g.group, "roster": g.roster, "took_part": g.took_part}
-        for g in report.by_department
-    ] + [{"by": "role level", "group": g.group, "roster": g.roster, "took_part": g.took_part} for g in report.by_role]
+        for g in report.participation.by_department
+    ] + [
+        {"by": "role level", "group": g.group, "roster": g.roster, "took_part": g.took_part}
+        for g in report.participation.by_role
+    ]
     return out
 
 

@@ -20,7 +20,7 @@ def summary(report: Report, dates: list[datetime]) -> list[str]:
     the strongest component and largest planned step, readiness, and the roadmap by phase."""
     decided = [c for c in report.components if c.decided]
     awaiting = [c for c in report.components if not c.decided]
-    depts = sum(1 for g in report.by_department if g.took_part)
+    depts = sum(1 for g in report.participation.by_department if g.took_part)
     out = []
     when = ""
     if dates:
@@ -32,7 +32,7 @@ def summary(report: Report, dates: list[datetime]) -> list[str]:
         )
     out.append(
         f"{report.organisation} assessed how it collects, shares and uses data across the six components of "
-        f"the DM3 maturity model. {report.took_part} staff from {depts} "
+        f"the DM3 maturity model. {report.participation.people} staff from {depts} "
         f"{'department' if depts == 1 else 'departments'} contributed evidence{when}."
     )
     if not decided:

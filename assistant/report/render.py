@@ -124,10 +124,10 @@ def to_docx(report: Report) -> bytes:
     for p in report.method:
         doc.add_paragraph(p)
     doc.add_heading("Who took part", level=2)
-    doc.add_paragraph(f"{report.took_part} people contributed evidence.")
+    doc.add_paragraph(f"{report.participation.people} people contributed evidence.")
     for caption, groups, label in (
-        ("People who took part, by department", report.by_department, "Department"),
-        ("People who took part, by role level", report.by_role, "Role level"),
+        ("People who took part, by department", report.participation.by_department, "Department"),
+        ("People who took part, by role level", report.participation.by_role, "Role level"),
     ):
         _table(
             doc,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from assistant.accounts import AccountError
 from assistant.teams import set_password, setup_user
@@ -34,16 +35,19 @@ def set_password_form(request: Request, token: str, session: SessionDep) -> Resp
     return render(request, "set_password.html", {"token": token, "email": user.email, "problems": []})
 
 
+class PasswordForm(BaseModel):
+    """The new password, typed twice."""
+
+    password: str = ""
+    confirm: str = ""
+
+
 @router.post("/set-password/{token}", dependencies=[CSRFDep])
 def set_password_submit(
-    request: Request,
-    token: str,
-    session: SessionDep,
-    password: Annotated[str, Form()] = "",
-    confirm: Annotated[str, Form()] = "",
+    request: Request, token: str, session: SessionDep, posted: Annotated[PasswordForm, Form()]
 ) -> Response:
     try:
-        user = set_password(session, token, password, confirm)
+        user = set_password(session, token, posted.password, posted.confirm)
     except AccountError as exc:
         session.rollback()
         found = setup_user(session, token)

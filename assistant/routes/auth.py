@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 
 from assistant.accounts import end_session, start_session
 from assistant.accounts import login as check_login
@@ -26,6 +27,7 @@ from assistant.web import (
     current_user,
     delete_cookie,
     render,
+    render_too_many,
     rotate_csrf,
     set_cookie,
 )
@@ -54,39 +56,34 @@ def login_form(request: Request, next: str = "") -> Response:
     return render(request, "login.html", {"next": next})
 
 
+class LoginForm(BaseModel):
+    """The login form; ``next`` is the page to go on to (a local path only)."""
+
+    email: str
+    password: str
+    next: str = ""
+
+
 @router.post("/login", dependencies=[CSRFDep])
 def login(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    email: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "",
+    request: Request, session: SessionDep, settings: SettingsDep, posted: Annotated[LoginForm, Form()]
 ) -> Response:
     address = request.client.host if request.client else "unknown"
-    form = {"email": email, "next": next}
+    form = posted.model_dump(exclude={"password"})  # shown again on a refusal; the password never
     try:
-        user = check_login(session, email, password, address)
+        user = check_login(session, posted.email, posted.password, address)
     except Throttled as exc:
-        log.warning("login refused by the flood limit (account %r, address %s)", email[:80], address)
-        return render(
-            request,
-            "login.html",
-            {**form, "error": str(exc)},
-            status_code=429,
-            headers={"Retry-After": str(exc.retry_after_s)},
-        )
+        log.warning("login refused by the flood limit (account %r, address %s)", posted.email[:80], address)
+        return render_too_many(request, "login.html", {**form, "error": str(exc)}, exc.retry_after_s)
     except Busy as exc:
-        return render(
-            request, "login.html", {**form, "error": str(exc)}, status_code=429, headers={"Retry-After": "60"}
-        )
+        return render_too_many(request, "login.html", {**form, "error": str(exc)}, 60)
     if user is None:
         session.commit()  # the counted, audited failure
         return render(request, "login.html", {**form, "error": "Email or password is not right."}, status_code=401)
     token = start_session(session, user, settings.session_ttl_hours)
     audit(session, "login", actor=user.email, actor_user_id=user.id, after={"address": address})
     session.commit()
-    response = RedirectResponse(_safe_next(next, "/engagements"), status_code=303)
+    response = RedirectResponse(_safe_next(posted.next, "/engagements"), status_code=303)
     set_cookie(response, settings, SESSION_COOKIE, token, max_age=settings.session_ttl_hours * 3600)
     rotate_csrf(request, response)
     return response

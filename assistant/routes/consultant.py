@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.datastructures import FormData
 
 from assistant import duplicates
@@ -22,7 +23,7 @@ from assistant.engagements import (
     set_roster,
     set_roster_names,
 )
-from assistant.forms import PagePost
+from assistant.forms import GroupForm, PagePost, PagePostDep
 from assistant.models import Engagement
 from assistant.routes.deps import ConsultantEngagement, PathId, TranscriptInPath, whole_number
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
@@ -65,24 +66,24 @@ def new_engagement(request: Request, user: Consultant) -> Response:
     return render(request, "consultant/new.html", {"form": {}, "problems": []})
 
 
+class EngagementForm(BaseModel):
+    """The new-engagement form: departments and role levels as typed (comma-separated lists)."""
+
+    organisation: str = ""
+    departments: str = ""
+    role_levels: str = "frontline, supervisor, manager, executive"
+
+
 @router.post("/engagements", dependencies=[CSRFDep])
-def create(
-    request: Request,
-    session: SessionDep,
-    user: Consultant,
-    organisation: Annotated[str, Form()] = "",
-    departments: Annotated[str, Form()] = "",
-    role_levels: Annotated[str, Form()] = "frontline, supervisor, manager, executive",
-) -> Response:
+def create(f: PagePostDep, user: Consultant, posted: Annotated[EngagementForm, Form()]) -> Response:
     try:
         engagement = create_engagement(
-            session, organisation, parse_list(departments), parse_list(role_levels), user=user
+            f.session, posted.organisation, parse_list(posted.departments), parse_list(posted.role_levels), user=user
         )
     except EngagementError as exc:
-        form = {"organisation": organisation, "departments": departments, "role_levels": role_levels}
-        return render(request, "consultant/new.html", {"form": form, "problems": exc.problems}, status_code=422)
-    session.commit()
-    return RedirectResponse(f"/engagements/{engagement.id}?created=1#roster", status_code=303)
+        problems = exc.problems
+        return f.refused("consultant/new.html", lambda: {"form": posted.model_dump(), "problems": problems})
+    return f.saved(f"/engagements/{engagement.id}?created=1#roster")
 
 
 @router.get("/engagements/{engagement_id}")
@@ -137,16 +138,25 @@ async def save_roster(f: SetupPageDep) -> Response:
     return f.done("roster")
 
 
+class InviteForm(GroupForm):
+    """One invite: the person's group, and optionally their email and name (used only for redaction)."""
+
+    email: str = ""
+    name: str = ""
+
+
 @router.post("/engagements/{engagement_id}/invites", dependencies=[CSRFDep])
-def invite_one(
-    f: SetupPageDep,
-    department: Annotated[str, Form()] = "",
-    role_level: Annotated[str, Form()] = "",
-    email: Annotated[str, Form()] = "",
-    name: Annotated[str, Form()] = "",
-) -> Response:
+def invite_one(f: SetupPageDep, posted: Annotated[InviteForm, Form()]) -> Response:
     try:
-        invite = create_invite(f.session, f.engagement, department, role_level, email or None, user=f.user, name=name)
+        invite = create_invite(
+            f.session,
+            f.engagement,
+            posted.department,
+            posted.role_level,
+            posted.email or None,
+            user=f.user,
+            name=posted.name,
+        )
     except EngagementError as exc:
         return f.refuse(exc.problems)
     return f.shown("Invite created. Copy the link now: it is shown only once.", new_invites=[invite])

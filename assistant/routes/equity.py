@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from assistant.equity.audit import audit_csv, build_audit
 from assistant.equity.findings import FindingError, record_finding, withdraw_finding
@@ -77,24 +78,37 @@ def left_out(p: EquityPageDep) -> Response:
     return p.show("equity/left_out.html", left_out_context)
 
 
+class FindingForm(BaseModel):
+    """A finding as typed: its text and severity, and optionally the component, theme and group it is about."""
+
+    text: str = ""
+    severity: str = "medium"
+    component: str = ""
+    theme_id: str = ""
+    group: str = ""
+
+
 @router.post("/engagements/{engagement_id}/equity/findings", dependencies=[CSRFDep])
-def add_finding(
-    p: EquityPageDep,
-    text: Annotated[str, Form()] = "",
-    severity: Annotated[str, Form()] = "medium",
-    component: Annotated[str, Form()] = "",
-    theme_id: Annotated[str, Form()] = "",
-    group: Annotated[str, Form()] = "",
-) -> Response:
+def add_finding(p: EquityPageDep, posted: Annotated[FindingForm, Form()]) -> Response:
     """Record a finding (audited); a refused one comes back with its problems and the text kept."""
-    theme = form_id(theme_id) if theme_id.strip() else None
+    chosen = posted.theme_id.strip()
+    theme = form_id(chosen) if chosen else None
     try:
-        if theme_id.strip() and theme is None:
+        if chosen and theme is None:
             raise FindingError(["Choose a current theme of this engagement, or none."])
-        record_finding(p.session, p.engagement, p.user, p.rubric, text, severity, component, theme, group)
+        record_finding(
+            p.session,
+            p.engagement,
+            p.user,
+            p.rubric,
+            posted.text,
+            posted.severity,
+            posted.component,
+            theme,
+            posted.group,
+        )
     except FindingError as exc:
-        form = {"text": text, "severity": severity, "component": component, "theme_id": theme_id, "group": group}
-        return p.refuse(exc.problems, form=form)
+        return p.refuse(exc.problems, form=posted.model_dump())
     return p.done("finding")
 
 

@@ -8,11 +8,14 @@ Thin: parsing, calling ``assistant.review`` / ``assistant.rating.run``, renderin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
 
+from assistant.forms import PagePost
 from assistant.review import ReviewError, decide, set_targets
 from assistant.routes.deps import ComponentInPath, ConsultantEngagement, whole_number
 from assistant.views.review import component_context, current_proposal, overview_context
@@ -28,6 +31,23 @@ _DONE = {
 }
 
 
+@dataclass
+class ReviewPage(PagePost):
+    """What every form of the review pages needs (the engagement, the rubric, the consultant), and how
+    each ends: saved and back to a page of the review, or refused with the problem and nothing saved."""
+
+    engagement: ConsultantEngagement
+    rubric: RubricDep
+    user: Consultant
+
+    def done(self, path: str) -> Response:
+        """Saved: on to ``path`` under the engagement's review pages (query and anchor included)."""
+        return self.saved(f"/engagements/{self.engagement.id}/review{path}")
+
+
+ReviewPageDep = Annotated[ReviewPage, Depends()]
+
+
 @router.get("/engagements/{engagement_id}/review")
 def overview(
     request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep, done: str = ""
@@ -38,26 +58,21 @@ def overview(
 
 
 @router.post("/engagements/{engagement_id}/review/rate", dependencies=[CSRFDep])
-def run_rating(request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant) -> Response:
+def run_rating(f: ReviewPageDep) -> Response:
     """Queue the rating of every component; a background worker (in any app process) runs it and the
     page follows its progress."""
-    session.commit()  # hold no transaction while the engines work
-    _run, created = request.app.state.jobs.submit(engagement.id, "rating", started_by=user.id)
-    if is_htmx(request):
-        return run_panel(request, run_context(session, engagement, "rating"))
-    return RedirectResponse(
-        f"/engagements/{engagement.id}/review?done={'started' if created else 'already'}#run", status_code=303
-    )
+    created = f.queue(f.engagement.id, "rating", f.user.id)
+    if is_htmx(f.request):
+        return run_panel(f.request, run_context(f.session, f.engagement, "rating"))
+    return f.done(f"?done={'started' if created else 'already'}#run")
 
 
 @router.post("/engagements/{engagement_id}/review/targets", dependencies=[CSRFDep])
-async def save_targets(
-    request: Request, engagement: ConsultantEngagement, session: SessionDep, rubric: RubricDep, user: Consultant
-) -> Response:
-    form = await request.form()
+async def save_targets(f: ReviewPageDep) -> Response:
+    form = await f.request.form()
     targets: dict[str, int | None] = {}
     problems = []
-    for comp in rubric.components:
+    for comp in f.rubric.components:
         raw = str(form.get(f"target-{comp.id}", "") or "").strip()
         level = whole_number(raw, 0, 1000)
         if raw and level is None:
@@ -67,17 +82,13 @@ async def save_targets(
     try:
         if problems:
             raise ReviewError("; ".join(problems))
-        set_targets(session, engagement, targets, user, rubric)
+        set_targets(f.session, f.engagement, targets, f.user, f.rubric)
     except ReviewError as exc:
-        session.rollback()
-        return render(
-            request,
-            "review/overview.html",
-            overview_context(session, engagement, rubric, problems=[str(exc)]),
-            status_code=422,
+        problems = [str(exc)]
+        return f.refused(
+            "review/overview.html", lambda: overview_context(f.session, f.engagement, f.rubric, problems=problems)
         )
-    session.commit()
-    return RedirectResponse(f"/engagements/{engagement.id}/review?done=targets#targets", status_code=303)
+    return f.done("?done=targets#targets")
 
 
 @router.get("/engagements/{engagement_id}/review/{component_id}")
@@ -95,44 +106,43 @@ def component_page(
     )
 
 
+class DecisionForm(BaseModel):
+    """A consultant's decision on the proposal the page showed: accept, change (to ``level``) or reject."""
+
+    proposal_id: int
+    action: str
+    level: str = ""
+    rationale: str = ""
+
+
 @router.post("/engagements/{engagement_id}/review/{component_id}/decide", dependencies=[CSRFDep])
-def decide_route(
-    request: Request,
-    engagement: ConsultantEngagement,
-    comp: ComponentInPath,
-    session: SessionDep,
-    rubric: RubricDep,
-    user: Consultant,
-    proposal_id: Annotated[int, Form()],
-    action: Annotated[str, Form()],
-    level: Annotated[str, Form()] = "",
-    rationale: Annotated[str, Form()] = "",
-) -> Response:
-    current = current_proposal(session, engagement, comp.id)
+def decide_route(f: ReviewPageDep, comp: ComponentInPath, posted: Annotated[DecisionForm, Form()]) -> Response:
+    current = current_proposal(f.session, f.engagement, comp.id)
     try:
-        if current is None or current.id != proposal_id:
+        if current is None or current.id != posted.proposal_id:
             raise ReviewError("this proposal was replaced by a newer rating run; review the current proposal instead")
-        chosen = whole_number(level, 0, 1000)
-        if action == "change" and level.strip() and chosen is None:
+        chosen = whole_number(posted.level, 0, 1000)
+        if posted.action == "change" and posted.level.strip() and chosen is None:
             raise ReviewError("choose a level from the rubric (1-5)")
-        decide(session, proposal_id, user, action, level=chosen, rationale=rationale, rubric=rubric)
+        decide(
+            f.session,
+            posted.proposal_id,
+            f.user,
+            posted.action,
+            level=chosen,
+            rationale=posted.rationale,
+            rubric=f.rubric,
+        )
     except ReviewError as exc:
-        session.rollback()
-        ctx = component_context(
-            session,
-            engagement,
-            rubric,
-            comp,
-            problems=[str(exc)],
-            form={"action": action, "level": level, "rationale": rationale},
+        problems = [str(exc)]
+        return f.refused(
+            "review/_decision.html" if is_htmx(f.request) else "review/component.html",
+            lambda: component_context(
+                f.session, f.engagement, f.rubric, comp, problems=problems, form=posted.model_dump()
+            ),
         )
-        template = "review/_decision.html" if is_htmx(request) else "review/component.html"
-        return render(request, template, ctx, status_code=422)
-    session.commit()
-    if is_htmx(request):
-        return render(
-            request,
-            "review/_decision.html",
-            component_context(session, engagement, rubric, comp, message="Decision recorded."),
-        )
-    return RedirectResponse(f"/engagements/{engagement.id}/review/{comp.id}?done=1#decision", status_code=303)
+    if is_htmx(f.request):
+        f.session.commit()
+        context = component_context(f.session, f.engagement, f.rubric, comp, message="Decision recorded.")
+        return render(f.request, "review/_decision.html", context)
+    return f.done(f"/{comp.id}?done=1#decision")

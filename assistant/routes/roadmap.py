@@ -193,11 +193,8 @@ def start_export(f: RoadmapPageDep, format: Annotated[str, Form()] = "docx") -> 
         return f.refused(
             "roadmap/report.html", lambda: report_page(f.session, f.engagement, f.rubric, problems=problems)
         )
-    f.session.commit()
     engagement_id = f.engagement.id
-    _run, created = f.request.app.state.jobs.submit(
-        engagement_id, "export", started_by=f.user.id, params={"format": format}
-    )
+    created = f.queue(engagement_id, "export", f.user.id, params={"format": format})
     if is_htmx(f.request):
         return run_panel(f.request, export_context(f.session, f.engagement))
     return f.saved(f"/engagements/{engagement_id}/report?done={'started' if created else 'already'}#export")

@@ -14,12 +14,14 @@ from typing import Annotated
 from anyio import to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.engagements import EngagementError, join_open_link
 from assistant.engines import engines_for
 from assistant.equity.attributes import record_attributes
+from assistant.forms import GroupForm
 from assistant.interview import actions
 from assistant.interview.actions import AnswerError, Conversation, StaleAnswer
 from assistant.interview.engine import relatedness_pair
@@ -36,7 +38,7 @@ from assistant.views.staff import (
     edit_context,
     review_context,
 )
-from assistant.web import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
+from assistant.web import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, render_too_many
 
 router = APIRouter()
 
@@ -117,15 +119,29 @@ def _consent(
 # order by the interview's lock in the database (``actions._hold``), taken only to write turns.
 
 
+class AnswerForm(BaseModel):
+    """What the composer posts: the answer (or a skip, an "I don't know"), with the id the page gave this post so
+    a repeated submit is stored once."""
+
+    client_turn_id: str
+    action: str = "answer"
+    text: str = ""
+
+
+class TurnForm(AnswerForm):
+    """A new answer in the chat: with the question or follow-up it answers (``prompt_id``)."""
+
+    prompt_id: str = ""
+
+
+class EditForm(AnswerForm):
+    """An edited answer, and the page to go back to ("chat" or "review")."""
+
+    back: str = "chat"
+
+
 @router.post("/i/{token}/respond", dependencies=[CSRFDep])
-async def respond(
-    request: Request,
-    token: str,
-    client_turn_id: Annotated[str, Form()],
-    action: Annotated[str, Form()] = "answer",
-    text: Annotated[str, Form()] = "",
-    prompt_id: Annotated[str, Form()] = "",
-) -> Response:
+async def respond(request: Request, token: str, posted: Annotated[TurnForm, Form()]) -> Response:
     """Store one staff answer (committed before the reply), write the interviewer's reply, send it.
 
     ``prompt_id`` names the question or follow-up the page showed: an answer to one that is no longer
@@ -135,8 +151,11 @@ async def respond(
     session, settings, rubric and engine dependencies it took one thread hop per dependency, and
     every hop waits for the GIL behind the other requests in flight.
     """
+    prompt_id = posted.prompt_id
     shown = int(prompt_id) if prompt_id.isascii() and prompt_id.isdigit() and len(prompt_id) < 18 else None
-    return await to_thread.run_sync(_respond_turn, request, token, client_turn_id, action, text, shown)
+    return await to_thread.run_sync(
+        _respond_turn, request, token, posted.client_turn_id, posted.action, posted.text, shown
+    )
 
 
 def _respond_turn(
@@ -247,31 +266,31 @@ def edit_save(
     session: SessionDep,
     settings: SettingsDep,
     rubric: RubricDep,
-    client_turn_id: Annotated[str, Form()],
-    action: Annotated[str, Form()] = "answer",
-    text: Annotated[str, Form()] = "",
-    back: Annotated[str, Form()] = "chat",
+    posted: Annotated[EditForm, Form()],
 ) -> Response:
     if conv.interview is None:
         return RedirectResponse(f"/i/{token}", status_code=303)
     try:
-        actions.edit(session, conv.interview, rubric, turn_id, action, text, client_turn_id, settings.max_answer_chars)
-    except AnswerError as exc:
-        ctx = edit_context(
-            conv,
+        actions.edit(
+            session,
+            conv.interview,
             rubric,
-            token,
             turn_id,
-            back,
-            client_turn_id=client_turn_id,
-            error=str(exc),
-            draft=text if exc.draft is None else exc.draft,
+            posted.action,
+            posted.text,
+            posted.client_turn_id,
+            settings.max_answer_chars,
+        )
+    except AnswerError as exc:
+        draft = posted.text if exc.draft is None else exc.draft
+        ctx = edit_context(
+            conv, rubric, token, turn_id, posted.back, client_turn_id=posted.client_turn_id, error=str(exc), draft=draft
         )
         if ctx is None:
             return render(request, "error.html", {**_NO_ANSWER, "message": str(exc)}, status_code=404)
         return render(request, "staff/edit.html", ctx, status_code=422)
     # back to the current question (not the edited answer, far above it on a phone)
-    dest = f"/i/{token}/review" if back == "review" else f"/i/{token}#{current_anchor(conv)}"
+    dest = f"/i/{token}/review" if posted.back == "review" else f"/i/{token}#{current_anchor(conv)}"
     return RedirectResponse(dest, status_code=303)
 
 
@@ -322,53 +341,33 @@ def withdraw(request: Request, conv: StaffLink, session: SessionDep) -> Response
     return render(request, "staff/withdrawn.html", {})
 
 
+_LINK_CLOSED = {
+    "title": "This link is no longer active",
+    "message": "This sign-up link is closed. Ask the person who shared it for a current link.",
+    "status": 410,
+}
+
+
 @router.get("/join/{open_token}")
 def join_form(request: Request, open_token: str, session: SessionDep) -> Response:
     engagement = open_link_engagement(session, open_token)
     if engagement is None:
-        return render(
-            request,
-            "error.html",
-            {
-                "title": "This link is no longer active",
-                "message": "This sign-up link is closed. Ask the person who shared it for a current link.",
-                "status": 410,
-            },
-            status_code=410,
-        )
+        return render(request, "error.html", _LINK_CLOSED, status_code=410)
     return render(request, "staff/join.html", {"engagement": engagement, "open_token": open_token, "error": None})
 
 
 @router.post("/join/{open_token}", dependencies=[CSRFDep])
-def join(
-    request: Request,
-    open_token: str,
-    session: SessionDep,
-    department: Annotated[str, Form()] = "",
-    role_level: Annotated[str, Form()] = "",
-) -> Response:
+def join(request: Request, open_token: str, session: SessionDep, posted: Annotated[GroupForm, Form()]) -> Response:
     """Sign up through the open link: a personal link for the chosen group (limited per address)."""
     engagement = open_link_engagement(session, open_token)
     if engagement is None:
-        return render(
-            request,
-            "error.html",
-            {"title": "This link is no longer active", "message": "This sign-up link is closed.", "status": 410},
-            status_code=410,
-        )
+        return render(request, "error.html", _LINK_CLOSED, status_code=410)
     page = {"engagement": engagement, "open_token": open_token}
+    address = request.client.host if request.client else "unknown"
     try:
-        invite = join_open_link(
-            session, engagement, department, role_level, request.client.host if request.client else "unknown"
-        )
+        invite = join_open_link(session, engagement, posted.department, posted.role_level, address)
     except Throttled as exc:
-        return render(
-            request,
-            "staff/join.html",
-            {**page, "error": str(exc)},
-            status_code=429,
-            headers={"Retry-After": str(exc.retry_after_s)},
-        )
+        return render_too_many(request, "staff/join.html", {**page, "error": str(exc)}, exc.retry_after_s)
     except EngagementError:
         return render(
             request,

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from assistant.equity.config import SettingsError, parse_settings, save_settings
 from assistant.forms import PagePost
@@ -74,18 +75,21 @@ def remove(f: TeamPageDep, user_id: PathId) -> Response:
     return f.done("removed")
 
 
+class EquitySettingsForm(BaseModel):
+    """The equity settings as typed: the two thresholds, the optional question and its options (one a line)."""
+
+    min_cell: str = ""
+    flag_ratio: str = ""
+    question: str = ""
+    options: str = ""
+
+
 @router.post("/engagements/{engagement_id}/team/equity-settings", dependencies=[CSRFDep])
-def equity_settings_form(
-    f: TeamPageDep,
-    min_cell: Annotated[str, Form()] = "",
-    flag_ratio: Annotated[str, Form()] = "",
-    question: Annotated[str, Form()] = "",
-    options: Annotated[str, Form()] = "",
-) -> Response:
+def equity_settings_form(f: TeamPageDep, posted: Annotated[EquitySettingsForm, Form()]) -> Response:
     """Save the suppression threshold, the flag threshold and the optional attribute (audited)."""
     try:
-        save_settings(f.session, f.engagement, parse_settings(min_cell, flag_ratio, question, options), f.user)
+        settings = parse_settings(posted.min_cell, posted.flag_ratio, posted.question, posted.options)
+        save_settings(f.session, f.engagement, settings, f.user)
     except SettingsError as exc:
-        form = {"min_cell": min_cell, "flag_ratio": flag_ratio, "question": question, "options": options}
-        return f.refuse(exc.problems, settings_form=form)
+        return f.refuse(exc.problems, settings_form=posted.model_dump())
     return f.done("settings", "#equity-settings")

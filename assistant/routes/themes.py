@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
+from pydantic import BaseModel
 
-from assistant.forms import PagePost
+from assistant.forms import PagePost, PagePostDep
 from assistant.models import Theme
 from assistant.routes.deps import ComponentInPath, ConsultantEngagement, ThemeInPath, form_id
 from assistant.synthesis import curation
@@ -31,21 +32,41 @@ router = APIRouter()
 
 
 @router.post("/engagements/{engagement_id}/themes/run", dependencies=[CSRFDep])
-def start_synthesis(
-    request: Request, engagement: ConsultantEngagement, session: SessionDep, user: Consultant
-) -> Response:
+def start_synthesis(f: PagePostDep, engagement: ConsultantEngagement, user: Consultant) -> Response:
     """Queue synthesis of the engagement; a background worker (in any app process) runs it and the
     page follows its progress."""
-    session.commit()  # hold no transaction while synthesis runs
-    _run, created = request.app.state.jobs.submit(engagement.id, "synthesis", started_by=user.id)
-    if is_htmx(request):
-        return run_panel(request, run_context(session, engagement, "synthesis"))
-    return RedirectResponse(
-        f"/engagements/{engagement.id}/themes?{'started' if created else 'already'}=1#run", status_code=303
-    )
+    created = f.queue(engagement.id, "synthesis", user.id)
+    if is_htmx(f.request):
+        return run_panel(f.request, run_context(f.session, engagement, "synthesis"))
+    return f.saved(f"/engagements/{engagement.id}/themes?{'started' if created else 'already'}=1#run")
 
 
 # --- overview and component pages ------------------------------------------------------------
+
+
+class OverviewNews(BaseModel):
+    """What the overview page was sent back to say, as its query string carries it: a synthesis run
+    started or already running, answers imported (how many), an import started or already running."""
+
+    started: int = 0
+    already: int = 0
+    imported: int = 0
+    importing: int = 0
+    already_importing: int = 0
+
+    def message(self) -> str | None:
+        """The one line the page shows (the first that applies), or None."""
+        if self.started:
+            return "Synthesis started. It runs in the background; this page updates when it finishes."
+        if self.already:
+            return "Synthesis is already running for this engagement; follow it below."
+        if self.imported:
+            return f"Imported {self.imported} answers. Run synthesis to turn them into themes."
+        if self.importing:
+            return "Import started. It runs in the background; staff can keep answering meanwhile."
+        if self.already_importing:
+            return "An import is already running for this engagement; follow it below."
+        return None
 
 
 @router.get("/engagements/{engagement_id}/themes")
@@ -54,24 +75,9 @@ def overview(
     engagement: ConsultantEngagement,
     session: SessionDep,
     rubric: RubricDep,
-    started: int = 0,
-    already: int = 0,
-    imported: int = 0,
-    importing: int = 0,
-    already_importing: int = 0,
+    news: Annotated[OverviewNews, Query()],
 ) -> Response:
-    message = None
-    if started:
-        message = "Synthesis started. It runs in the background; this page updates when it finishes."
-    elif already:
-        message = "Synthesis is already running for this engagement; follow it below."
-    elif imported:
-        message = f"Imported {imported} answers. Run synthesis to turn them into themes."
-    elif importing:
-        message = "Import started. It runs in the background; staff can keep answering meanwhile."
-    elif already_importing:
-        message = "An import is already running for this engagement; follow it below."
-    return render(request, "themes/overview.html", overview_context(session, engagement, rubric, message))
+    return render(request, "themes/overview.html", overview_context(session, engagement, rubric, news.message()))
 
 
 @router.get("/engagements/{engagement_id}/themes/c/{component_id}")
