@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.prompts import load_prompt
 from assistant.rating.aggregate import Vote, indicator_level, reached
 from assistant.rating.phrasing import is_negative
 from tests.rating.conftest import items
@@ -92,3 +93,9 @@ def test_a_named_practice_is_a_floor_so_what_is_said_about_it_can_place_it_highe
     proposal = rater.rate("sustainability_focus", evidence)
     levels = {i.indicator_id: i.evidence_level for i in proposal.indicators}
     assert levels["sus_continuity"] is not None and levels["sus_continuity"] >= 4, proposal.rationale
+
+
+def test_the_llm_is_told_the_same_rule_for_an_indicator_level():
+    system = load_prompt("rate_component").source
+    assert "highest level that at least half of those people reach or exceed" in system
+    assert "an even split between two levels goes to the higher" in system
