@@ -92,7 +92,7 @@ def test_rating_sets_are_well_formed_and_grouped(rubric: Rubric) -> None:
     for s in sets:
         assert s["component"] in components, s["id"]
         assert s["expected"] in (None, 1, 2, 3, 4, 5), s["id"]
-        assert s.get("group", "base") in {"base", "top", "mixed", "sparse", "injection", "heldout"}, s["id"]
+        assert s.get("group", "base") in {"base", "top", "mixed", "sparse", "injection", "heldout", "heldout2"}, s["id"]
         for participant, role, department, text in s["segments"]:
             assert role in ROLES and participant and department and text.strip(), s["id"]
     assert len([s for s in sets if "group" not in s]) == 39  # the original sets are kept

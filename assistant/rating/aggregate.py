@@ -1,16 +1,18 @@
 """From sentence votes to an indicator's evidence level, its disagreements and its quotes (offline engine).
 
-Counting people, not mentions: every participant gets one level per indicator (the middle of their
-sentences' levels, phrases that name a practice outweighing sentences that only sound close to a
-description), and the indicator takes the middle level across participants. Where two middle values
-tie, the better evidenced one wins (a signal over similarity, then the closer sentence), so an even
-count does not lean either way by position.
+Counting people, not mentions: every participant gets one level per indicator (from their sentences'
+levels, phrases that name a practice outweighing sentences that only sound close to a description),
+and the indicator takes a level across participants. Both steps apply the rubric's own rule to
+accounts: the level is the highest one that at least half of the accounts reach or exceed (``reached``),
+so evidence at 5 supports "at least 4", as the component rule counts indicators. With an odd count
+that is the middle account; with an even count split between two levels, the higher one (the
+consultant sees every person's level and every quote).
 
 Disagreement is kept, not averaged away: when frontline/supervisor and manager/executive accounts of
 an indicator are ``CONFLICT_GAP`` levels apart or more, the indicator leans to the lower side (below
 the midpoint) and a ``Split`` records both sides with their people, quotes and the reason; when two
 departments of at least ``MIN_CELL`` people each are that far apart, the split is recorded (the level
-stays the middle of everyone's). Groups smaller than ``MIN_CELL`` are never broken out by department.
+stays the one everyone's accounts give). Groups smaller than ``MIN_CELL`` are never broken out by department.
 
 Quotes: an indicator cites only segments its level rests on, up to ``PER_INDICATOR`` (one per person,
 nearest its level first, across themes), and a quote appears once per proposal unless it is the
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from assistant.rating.counts import FRONTLINE_SIDE, LEADERSHIP_SIDE
 from assistant.rating.schema import Citation, EvidenceItem, Side, Split
@@ -47,10 +49,6 @@ class Vote:
     similarity: float
 
     @property
-    def strength(self) -> tuple[bool, float]:
-        return (self.by_signal, self.similarity)
-
-    @property
     def key(self) -> tuple[str, str]:
         return (self.item.id, self.sentence)
 
@@ -63,27 +61,27 @@ class IndicatorLevel:
     counted: list[Vote]
     person_level: dict[str, int]
     split: Split | None = None
-    strongest: dict[str, tuple[bool, float]] = field(default_factory=dict)
 
 
-def middle(pairs: Sequence[tuple[int, tuple]]) -> int:
-    """The middle level of (level, strength) pairs; with an even count, the level of the stronger of the
-    two middle ones (the lower when they are equally strong).
+def reached(levels: Sequence[int]) -> int:
+    """The highest level that at least half of ``levels`` (one per account) reach or exceed.
 
-    Why not the lower median: with two accounts, one at 5 in the rubric's own words and one at 2 that
-    only sounds a little like a description, the lower median always takes 2, so every even count
-    leans low; the evidence, not the position, settles a tie.
+    Rule: the same as the rubric's level rule with ``level_share`` 0.5, applied to accounts instead of
+    indicators, so an account at 5 counts as support for every level up to 5 (cumulative support). An
+    odd count gives the middle account; an even count split between two levels gives the higher.
+
+    Why (issue 17, round 4): the lower of the two middle values, or the better evidenced of them, made
+    every even count between two levels lean to the lower one unless the higher was phrased in the
+    rubric's own words, and staff rarely speak in them: plain-word level 4-5 accounts read as 3-4. The
+    component rule already gives an even split between two levels to the higher one; the levels it
+    takes as input now follow the same rule.
     """
-    ordered = sorted(pairs, key=lambda pair: pair[0])
-    n = len(ordered)
-    if n % 2:
-        return ordered[n // 2][0]
-    low, high = ordered[n // 2 - 1], ordered[n // 2]
-    return high[0] if high[1] > low[1] else low[0]
+    ordered = sorted(levels)
+    return ordered[len(ordered) // 2]
 
 
 def _build_side(label: str, people: set[str], indicator: IndicatorLevel) -> Side:
-    level = middle([(indicator.person_level[p], indicator.strongest[p]) for p in people])
+    level = reached([indicator.person_level[p] for p in people])
     votes = [v for v in indicator.counted if v.item.participant in people]
     ids = list(dict.fromkeys(v.item.id for v in votes))
     ranked = sorted(votes, key=lambda v: (abs(v.level - level), not v.by_signal, -v.similarity))
@@ -99,20 +97,17 @@ def _build_side(label: str, people: set[str], indicator: IndicatorLevel) -> Side
 def indicator_level(votes: list[Vote], conflict_gap: int | None = None) -> IndicatorLevel:
     """The evidence level of one indicator from its votes (see the module docstring for the rules)."""
     conflict_gap = CONFLICT_GAP if conflict_gap is None else conflict_gap
-    per_person: dict[str, list[tuple[int, tuple]]] = defaultdict(list)
+    per_person: dict[str, list[int]] = defaultdict(list)
     # A person's phrases that name a practice outweigh sentences that merely sound close to a
     # description: when someone has both, only the former set their level (and are counted).
     signalled = {v.item.participant for v in votes if v.by_signal}
     counted = [v for v in votes if v.by_signal or v.item.participant not in signalled]
     people: dict[str, EvidenceItem] = {}
     for vote in counted:
-        per_person[vote.item.participant].append((vote.level, vote.strength))
+        per_person[vote.item.participant].append(vote.level)
         people.setdefault(vote.item.participant, vote.item)
-    person_level = {p: middle(levels) for p, levels in per_person.items()}
-    strongest = {p: max(s for _, s in levels) for p, levels in per_person.items()}
-    result = IndicatorLevel(
-        middle([(lvl, strongest[p]) for p, lvl in person_level.items()]), counted, person_level, strongest=strongest
-    )
+    person_level = {p: reached(levels) for p, levels in per_person.items()}
+    result = IndicatorLevel(reached(list(person_level.values())), counted, person_level)
 
     front = {p for p, item in people.items() if item.role_level in FRONTLINE_SIDE}
     lead = {p for p, item in people.items() if item.role_level in LEADERSHIP_SIDE}
@@ -131,7 +126,7 @@ def indicator_level(votes: list[Vote], conflict_gap: int | None = None) -> Indic
                     f"The two sides are {high - low} levels apart. The rule leans to the lower account ({lower.label}, "
                     f"level {lower.level}) and took level {result.level}"
                     + (
-                        f" rather than {everyone}, the middle of everyone's accounts"
+                        f" rather than {everyone}, the level at least half of everyone's accounts reach"
                         if everyone != result.level
                         else ""
                     )
@@ -157,9 +152,9 @@ def indicator_level(votes: list[Vote], conflict_gap: int | None = None) -> Indic
                 followed=result.level,
                 why=(
                     f"{lowest.label} and {highest.label} are {highest.level - lowest.level} levels apart. "
-                    "The rule took "
-                    f"level {result.level}, the middle of all {len(person_level)} people's accounts: practice that "
-                    "differs by department is not yet organisation-wide, and the difference is for you to weigh."
+                    f"The rule took level {result.level}, the level at least half of all {len(person_level)} "
+                    "people's accounts reach: practice that differs by department is not yet organisation-wide, "
+                    "and the difference is for you to weigh."
                 ),
             )
     return result

@@ -19,8 +19,9 @@ For each sentence of each usable segment (instructions to the rater are screened
    single report") is not a denial.
 
 Each indicator's evidence level, its disagreements and its quotes come from ``aggregate`` (people,
-not mentions; the middle account, ties to the better evidenced; frontline and leadership apart by
-two levels or more lean lower and are shown side by side). The component level then comes from the
+not mentions; the highest level at least half the accounts reach, as the rubric rule counts
+indicators; frontline and leadership apart by two levels or more lean lower and are shown side by
+side). The component level then comes from the
 rubric rule, as do the judgments; every count comes from ``counts``.
 
 Themes feed the citations, not the level: an indicator's quotes (one per person, nearest its

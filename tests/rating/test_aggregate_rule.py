@@ -33,7 +33,7 @@ def test_departments_five_people_strong_and_two_levels_apart_are_shown_as_a_disa
     split = aggregate.indicator_level(_votes("Parks", 5, 1) + _votes("Finance", 5, 4)).split
     assert split is not None and split.kind == "department"
     assert [(s.label, s.level, s.participants) for s in split.sides] == [("Parks", 1, 5), ("Finance", 4, 5)]
-    assert "the middle of all 10 people's accounts" in split.why
+    assert "the level at least half of all 10 people's accounts reach" in split.why
     assert all(len(s.citations) == 2 for s in split.sides)
 
 
