@@ -81,6 +81,7 @@ def interview_page(
             _prober(request, engine, rubric, conv.engagement.id),
             _relatedness(request),
             request.app.state.settings.max_probes_per_question,
+            turns=conv.turns,
         ):
             conv = actions.load(session, conv.participant)
     error = actions.EMPTY_ANSWER if missing else None
