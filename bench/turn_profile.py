@@ -189,6 +189,8 @@ def main() -> None:
     if prof.profile is not None:
         print()
         pstats.Stats(prof.profile).sort_stats("tottime").print_stats(args.top)
+        if os.environ.get("TURN_PROFILE_DUMP"):
+            prof.profile.dump_stats(os.environ["TURN_PROFILE_DUMP"])
 
 
 if __name__ == "__main__":

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -69,7 +71,16 @@ def record_consent(session: Session, participant: Participant, given: bool, rubr
     return interview
 
 
-def _hold(session: Session, interview: Interview, turns: list[Turn], changes: dict[str, object] | None = None) -> bool:
+# ``_hold``'s statements, built once: building and keying a statement costs more than running it
+_ROW = update(Interview).where(Interview.id == bindparam("iid"))
+_NEWEST = select(func.max(Turn.id)).where(Turn.interview_id == bindparam("iid"))
+_LOCK = _ROW.values(updated_at=Interview.updated_at)  # writes nothing: the lock alone
+_WRITE = _ROW.values(coverage=bindparam("new_coverage"), state=bindparam("new_state"), updated_at=bindparam("new_at"))
+_LOCK_AND_CHECK = _LOCK.returning(_NEWEST.scalar_subquery())
+_WRITE_AND_CHECK = _WRITE.returning(_NEWEST.scalar_subquery())
+
+
+def _hold(session: Session, interview: Interview, turns: list[Turn], changes: RowChange | None = None) -> bool:
     """Take the interview's lock for this transaction, write ``changes`` to its row, and say whether
     ``turns`` are still all its turns.
 
@@ -80,27 +91,38 @@ def _hold(session: Session, interview: Interview, turns: list[Turn], changes: di
     ``changes`` are on ``interview`` as stored values (the commit writes them no second time).
     """
     expected = turns[-1].id if turns else None
-    row = update(Interview).where(Interview.id == interview.id)
-    newest = select(func.max(Turn.id)).where(Turn.interview_id == interview.id)
+    params: dict[str, object] = {"iid": interview.id}
+    if changes is not None:
+        params |= {"new_coverage": changes.coverage, "new_state": changes.state, "new_at": changes.updated_at}
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         # one statement: SQLite takes the write lock before the statement reads, so the subquery sees
         # every committed turn
-        values = changes or {"updated_at": Interview.updated_at}
-        latest = connection.execute(row.values(values).returning(newest.scalar_subquery())).scalar()
+        latest = connection.execute(_LOCK_AND_CHECK if changes is None else _WRITE_AND_CHECK, params).scalar()
     else:
         # PostgreSQL evaluates a subquery with the snapshot taken before the row lock was waited for:
         # take the lock, then read in a statement of its own (a fresh snapshot under READ COMMITTED)
-        connection.execute(row.values(updated_at=Interview.updated_at))
-        latest = connection.execute(newest).scalar()
-        if changes and latest == expected:
-            connection.execute(row.values(changes))
+        connection.execute(_LOCK, params)
+        latest = connection.execute(_NEWEST, params).scalar()
+        if changes is not None and latest == expected:
+            connection.execute(_WRITE, params)
     if latest != expected:
         session.rollback()
         return False
-    for name, value in (changes or {}).items():
-        set_committed_value(interview, name, value)
+    if changes is not None:
+        set_committed_value(interview, "coverage", changes.coverage)
+        set_committed_value(interview, "state", changes.state)
+        set_committed_value(interview, "updated_at", changes.updated_at)
     return True
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """What a reply changes on the interview row (written with its lock by ``_hold``)."""
+
+    coverage: dict[str, dict[str, int]]
+    state: str
+    updated_at: datetime
 
 
 def _assistant_turn(interview: Interview, kind: str, text: str, step: Step, engine: str, rubric: Rubric) -> Turn:
@@ -141,13 +163,11 @@ def advance(
         return []
     new = _replies(interview, turns, step, rubric, prober or OfflineProber(rubric))
     # everything is decided before the lock is taken (the prober may call an LLM)
-    changes: dict[str, object] = {"coverage": coverage(interview.plan, turns + new, rubric)}
-    if step.kind == "done":
-        changes["state"] = "review"
-    if not new and all(getattr(interview, name) == value for name, value in changes.items()):
+    covered = coverage(interview.plan, turns + new, rubric)
+    state = "review" if step.kind == "done" else interview.state
+    if not new and state == interview.state and covered == interview.coverage:
         return []  # done and already under review: nothing to write
-    changes["updated_at"] = utcnow()
-    if not _hold(session, interview, turns, changes):
+    if not _hold(session, interview, turns, RowChange(covered, state, utcnow())):
         # another request replied meanwhile (a double submit served by two processes): decide again
         # on what is stored now, which usually means there is nothing left to write
         return advance(session, interview, rubric, prober, relatedness, max_probes)
