@@ -6,18 +6,22 @@ in a second transaction), so a crash after an answer loses nothing and ``advance
 
 Several app processes may serve the same interview at once (a double submit, two tabs, a retry
 after a restart). Each write of turns first takes the interview's row lock in the database
-(``_hold``: a no-op UPDATE, a row lock on PostgreSQL and the write lock on SQLite, released at
-commit) and then checks that no turn was written since the turns it decided on were read; if one
-was, it decides again on what is stored now. No lock lives in a process.
+(``_hold``: an UPDATE of the interview row, a row lock on PostgreSQL and the write lock on SQLite,
+released at commit) and then checks that no turn was written since the turns it decided on were
+read; if one was, it decides again on what is stored now. No lock lives in a process. On SQLite the
+lock, the check and the reply's change to the interview row (coverage, state) are one statement.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from assistant.interview.closing import ReviewItem, review_items, set_quote_consent, submit, withdraw
@@ -67,29 +71,63 @@ def record_consent(session: Session, participant: Participant, given: bool, rubr
     return interview
 
 
-def _hold(session: Session, interview: Interview, turns: list[Turn]) -> bool:
-    """Take the interview's lock for this transaction and say whether ``turns`` are still all its turns.
+# ``_hold``'s statements, built once: building and keying a statement costs more than running it
+_ROW = update(Interview).where(Interview.id == bindparam("iid"))
+_NEWEST = select(func.max(Turn.id)).where(Turn.interview_id == bindparam("iid"))
+_LOCK = _ROW.values(updated_at=Interview.updated_at)  # writes nothing: the lock alone
+_WRITE = _ROW.values(coverage=bindparam("new_coverage"), state=bindparam("new_state"), updated_at=bindparam("new_at"))
+_LOCK_AND_CHECK = _LOCK.returning(_NEWEST.scalar_subquery())
+_WRITE_AND_CHECK = _WRITE.returning(_NEWEST.scalar_subquery())
 
-    False (the transaction rolled back, the lock released) when another request wrote a turn since
-    ``turns`` were read: what the caller decided on is out of date. The no-op UPDATE must open the
-    transaction (nothing written before it), so SQLite takes its write lock at once, waiting in its
-    busy handler for a writer in another process, and reads the newest data after it.
+
+def _hold(session: Session, interview: Interview, turns: list[Turn], changes: RowChange | None = None) -> bool:
+    """Take the interview's lock for this transaction, write ``changes`` to its row, and say whether
+    ``turns`` are still all its turns.
+
+    False (the transaction rolled back, the lock and ``changes`` undone) when another request wrote a
+    turn since ``turns`` were read: what the caller decided on is out of date. The UPDATE must open
+    the transaction (nothing written before it), so SQLite takes its write lock at once, waiting in
+    its busy handler for a writer in another process, and reads the newest data after it. On True,
+    ``changes`` are on ``interview`` as stored values (the commit writes them no second time).
     """
-    session.connection().execute(
-        update(Interview).where(Interview.id == interview.id).values(updated_at=Interview.updated_at)
-    )
-    latest = session.exec(select(func.max(Turn.id)).where(Turn.interview_id == interview.id)).one()
-    if latest != (turns[-1].id if turns else None):
+    expected = turns[-1].id if turns else None
+    params: dict[str, object] = {"iid": interview.id}
+    if changes is not None:
+        params |= {"new_coverage": changes.coverage, "new_state": changes.state, "new_at": changes.updated_at}
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # one statement: SQLite takes the write lock before the statement reads, so the subquery sees
+        # every committed turn
+        latest = connection.execute(_LOCK_AND_CHECK if changes is None else _WRITE_AND_CHECK, params).scalar()
+    else:
+        # PostgreSQL evaluates a subquery with the snapshot taken before the row lock was waited for:
+        # take the lock, then read in a statement of its own (a fresh snapshot under READ COMMITTED)
+        connection.execute(_LOCK, params)
+        latest = connection.execute(_NEWEST, params).scalar()
+        if changes is not None and latest == expected:
+            connection.execute(_WRITE, params)
+    if latest != expected:
         session.rollback()
         return False
+    if changes is not None:
+        set_committed_value(interview, "coverage", changes.coverage)
+        set_committed_value(interview, "state", changes.state)
+        set_committed_value(interview, "updated_at", changes.updated_at)
     return True
 
 
-def _assistant_turn(
-    session: Session, interview: Interview, kind: str, text: str, step: Step, engine: str, rubric: Rubric
-) -> Turn:
+@dataclass(frozen=True)
+class RowChange:
+    """What a reply changes on the interview row (written with its lock by ``_hold``)."""
+
+    coverage: dict[str, dict[str, int]]
+    state: str
+    updated_at: datetime
+
+
+def _assistant_turn(interview: Interview, kind: str, text: str, step: Step, engine: str, rubric: Rubric) -> Turn:
     component = rubric.question(step.question_id)[0].id if step.question_id else None
-    turn = Turn(
+    return Turn(
         interview_id=interview.id,
         role="assistant",
         kind=kind,
@@ -99,8 +137,6 @@ def _assistant_turn(
         text=text,
         engine=engine,
     )
-    session.add(turn)  # no flush: the commit that ends ``advance`` writes every reply in one flush, in order
-    return turn
 
 
 def advance(
@@ -114,51 +150,55 @@ def advance(
 ) -> list[Turn]:
     """Write the interviewer's next message(s) after the latest staff turn; returns the new turns.
 
-    Safe to call at any time: when the interviewer is waiting for an answer it writes nothing.
+    Safe to call at any time: when the interviewer is waiting for an answer it writes nothing (no
+    transaction is opened: the chat page calls it on every view).
     ``turns``: the interview's turns as just read or written in this session (saves re-reading them);
     read from the database when not given.
     """
     if interview.state not in ("in_progress", "review"):
         return []
-    prober = prober or OfflineProber(rubric)
     turns = load_turns(session, interview) if turns is None else turns
     step = next_step(interview.plan, turns, rubric, max_probes, relatedness)
+    if step.kind == "await":
+        return []
+    new = _replies(interview, turns, step, rubric, prober or OfflineProber(rubric))
+    # everything is decided before the lock is taken (the prober may call an LLM)
+    covered = coverage(interview.plan, turns + new, rubric)
+    state = "review" if step.kind == "done" else interview.state
+    if not new and state == interview.state and covered == interview.coverage:
+        return []  # done and already under review: nothing to write
+    if not _hold(session, interview, turns, RowChange(covered, state, utcnow())):
+        # another request replied meanwhile (a double submit served by two processes): decide again
+        # on what is stored now, which usually means there is nothing left to write
+        return advance(session, interview, rubric, prober, relatedness, max_probes)
+    session.add_all(new)  # one flush at the commit writes every reply, in order
+    session.commit()
+    return new
+
+
+def _replies(interview: Interview, turns: list[Turn], step: Step, rubric: Rubric, prober: Prober) -> list[Turn]:
+    """The interviewer's turns for ``step`` (a follow-up; or an acknowledgement of the latest answer and
+    the next question), not yet added to the session."""
     last_staff = next((t for t in reversed(turns) if t.role == "staff" and t.supersedes_id is None), None)
-    probe = None
-    if step.kind == "probe":  # the prober may call an LLM: before the interview's lock is taken
+    if step.kind == "probe":
         comp, question = rubric.question(step.question_id)
         if step.instruction:
             probe = instruction_reply(rubric, question, comp.name, step.probe_index)
         else:
             answer = last_staff.text if last_staff else ""
             probe = prober.probe(question, comp.name, answer, step.reason or "short", step.probe_index)
-    if step.kind != "await" and not _hold(session, interview, turns):
-        # another request replied meanwhile (a double submit served by two processes): decide again
-        # on what is stored now, which usually means there is nothing left to write
-        return advance(session, interview, rubric, prober, relatedness, max_probes)
+        return [_assistant_turn(interview, "probe", probe.text, step, probe.engine, rubric)]
     new: list[Turn] = []
-    if probe is not None:
-        new.append(_assistant_turn(session, interview, "probe", probe.text, step, probe.engine, rubric))
-    elif step.kind in ("ask", "done"):
-        if last_staff is not None and turns and turns[-1].role == "staff":
-            ack = pick(rubric.probes.acknowledgements, f"{interview.id}:{last_staff.id}")
-            if last_staff.kind == "skip":
-                ack = "No problem, let's move on."
-            elif last_staff.kind == "dont_know":
-                ack = "That's fine, thank you for saying so."
-            new.append(
-                _assistant_turn(session, interview, "ack", ack, Step("ack", last_staff.question_id), "offline", rubric)
-            )
-        if step.kind == "ask":
-            _, question = rubric.question(step.question_id)
-            new.append(_assistant_turn(session, interview, "question", question.text, step, "offline", rubric))
-        else:
-            interview.state = "review"
-    all_turns = turns + new
-    interview.coverage = coverage(interview.plan, all_turns, rubric)
-    interview.updated_at = utcnow()
-    session.add(interview)
-    session.commit()
+    if last_staff is not None and turns and turns[-1].role == "staff":
+        ack = pick(rubric.probes.acknowledgements, f"{interview.id}:{last_staff.id}")
+        if last_staff.kind == "skip":
+            ack = "No problem, let's move on."
+        elif last_staff.kind == "dont_know":
+            ack = "That's fine, thank you for saying so."
+        new.append(_assistant_turn(interview, "ack", ack, Step("ack", last_staff.question_id), "offline", rubric))
+    if step.kind == "ask":
+        _, question = rubric.question(step.question_id)
+        new.append(_assistant_turn(interview, "question", question.text, step, "offline", rubric))
     return new
 
 
@@ -190,6 +230,36 @@ def check_text(text: str, max_chars: int) -> str:
             "Please shorten it (your text is still in the box)."
         )
     return text
+
+
+def _staff_text(kind: str, text: str, max_chars: int) -> str:
+    """What a staff turn stores: an answer as typed (``check_text`` refuses a bad one); "" for skip and don't know."""
+    return check_text(text, max_chars) if kind == "answer" else ""
+
+
+def _staff_turn(
+    interview: Interview,
+    kind: str,
+    text: str,
+    client_turn_id: str,
+    question_id: str | None,
+    component: str | None,
+    probe_index: int,
+    supersedes: Turn | None = None,
+) -> Turn:
+    """A staff turn (answer, skip or don't know) at its place in the conversation; ``supersedes``: the
+    answer it edits (kept, and no longer shown or analysed)."""
+    return Turn(
+        interview_id=interview.id,
+        role="staff",
+        kind=kind,
+        question_id=question_id,
+        component=component,
+        probe_index=probe_index,
+        text=text,
+        client_turn_id=client_turn_id,
+        supersedes_id=supersedes.id if supersedes is not None else None,
+    )
 
 
 def respond(
@@ -225,10 +295,7 @@ def respond(
             return existing, False
         if interview.state != "in_progress":
             raise AnswerError("This interview is not taking new answers. You can still review and edit your answers.")
-        if kind == "answer":
-            text = check_text(text, max_chars)
-        else:
-            text = ""
+        text = _staff_text(kind, text, max_chars)
         step = next_step(interview.plan, turns, rubric, max_probes=99)
         prompt = current_prompt(turns)
         if step.kind != "await" or (prompt_id is not None and (prompt is None or prompt.id != prompt_id)):
@@ -240,16 +307,7 @@ def respond(
         session.refresh(interview)
         turns = load_turns(session, interview)
     comp, _ = rubric.question(step.question_id)
-    turn = Turn(
-        interview_id=interview.id,
-        role="staff",
-        kind=kind,
-        question_id=step.question_id,
-        component=comp.id,
-        probe_index=step.probe_index,
-        text=text,
-        client_turn_id=client_turn_id,
-    )
+    turn = _staff_turn(interview, kind, text, client_turn_id, step.question_id, comp.id, step.probe_index)
     session.add(turn)
     try:
         session.commit()
@@ -288,20 +346,9 @@ def edit(
     latest = current.get(root.id)
     if latest is None:
         raise AnswerError("That answer was not found in your interview.")
-    if kind == "answer":
-        text = check_text(text, max_chars)
-    else:
-        text = ""
-    turn = Turn(
-        interview_id=interview.id,
-        role="staff",
-        kind=kind,
-        question_id=latest.question_id,
-        component=latest.component,
-        probe_index=latest.probe_index,
-        text=text,
-        client_turn_id=client_turn_id,
-        supersedes_id=latest.id,
+    text = _staff_text(kind, text, max_chars)
+    turn = _staff_turn(
+        interview, kind, text, client_turn_id, latest.question_id, latest.component, latest.probe_index, latest
     )
     session.add(turn)
     session.flush()

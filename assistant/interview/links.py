@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from assistant.interview.errors import LinkError
@@ -45,17 +46,22 @@ def _usable(participant: Participant | None) -> Participant:
     return participant
 
 
+# the staff turn's two reads, built once (building and keying a statement costs as much as running it)
+_WITH_INTERVIEW = (
+    select(Participant, Interview)
+    .outerjoin(Interview, Interview.participant_id == Participant.id)
+    .where(Participant.token_hash == bindparam("token_hash"))
+)
+_TURNS = select(Turn).where(Turn.interview_id == bindparam("interview_id")).order_by(Turn.id)
+
+
 def open_for_turn(session: Session, token: str) -> tuple[Participant, Interview | None, list[Turn]]:
     """The participant behind a link (``LinkError`` as ``participant_for_token``), its interview and turns.
 
     What a staff turn needs and nothing more, in two queries (participant joined with interview,
     then the turns): the engagement and the consent are not read on this hot path.
     """
-    row = session.exec(
-        select(Participant, Interview)
-        .outerjoin(Interview, Interview.participant_id == Participant.id)
-        .where(Participant.token_hash == token_hash(token))
-    ).first()
+    row = session.exec(_WITH_INTERVIEW, params={"token_hash": token_hash(token)}).first()
     participant = _usable(row[0] if row else None)
     interview = row[1] if row else None
     return participant, interview, load_turns(session, interview) if interview else []
@@ -74,4 +80,4 @@ def load(session: Session, participant: Participant) -> Conversation:
 
 def load_turns(session: Session, interview: Interview) -> list[Turn]:
     """The interview's turns in the order they were written."""
-    return list(session.exec(select(Turn).where(Turn.interview_id == interview.id).order_by(Turn.id)).all())
+    return list(session.exec(_TURNS, params={"interview_id": interview.id}).all())

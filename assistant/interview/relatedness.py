@@ -55,6 +55,8 @@ class Relatedness:
         vector is only ever reused for the same text and the same encoder.
         """
         wanted = set(texts)
+        if all(text in self._texts for text in wanted):
+            return 0  # nothing to encode: the store is not read (``many`` calls this for each new list of texts)
         stored = read_store(self.store) if self.store is not None else {}
         for text, vec in stored.items():
             if text in wanted:

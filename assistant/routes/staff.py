@@ -83,6 +83,7 @@ def interview_page(
             _prober(request, engine, rubric, conv.engagement.id),
             _relatedness(request),
             request.app.state.settings.max_probes_per_question,
+            turns=conv.turns,
         ):
             conv = actions.load(session, conv.participant)
     error = actions.EMPTY_ANSWER if missing else None
@@ -199,10 +200,11 @@ def _respond_turn(
             turns = turns + [turn]
             relatedness = _relatedness(request)
             if relatedness is not None:
-                # the model runs here, before the lock: other turns go on meanwhile
+                # the model runs here, before the lock: other turns go on meanwhile. The scorer keeps the
+                # answer's vector, so the decision in ``advance`` costs three matrix products, no encode
                 pair = relatedness_pair(interview.plan, turns, rubric, settings.max_probes_per_question)
                 if pair is not None:
-                    relatedness = _scored(relatedness, pair, relatedness(*pair))
+                    relatedness(*pair)
             new = actions.advance(
                 session,
                 interview,
@@ -233,15 +235,6 @@ def _respond_turn(
     conv = Conversation(participant, None, interview, turns, None)  # the partial shows no engagement or consent
     ctx = composer_update_context(conv, rubric, token, last_seen if created else None)
     return render(request, "staff/_composer_update.html", ctx)
-
-
-def _scored(relatedness: Relatedness, pair: tuple[str, str], score: float) -> Relatedness:
-    """``relatedness`` that answers ``pair`` with the score already computed (the model runs once)."""
-
-    def scored(answer: str, question: str) -> float:
-        return score if (answer, question) == pair else relatedness(answer, question)
-
-    return scored
 
 
 _NO_ANSWER = {"title": "Answer not found", "message": "That answer is not part of your interview.", "status": 404}

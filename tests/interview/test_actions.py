@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from assistant.interview import actions
@@ -152,3 +153,38 @@ def test_submit_is_idempotent_and_closes_answering(session, rubric, started):
     assert interview.state == "submitted"
     with pytest.raises(AnswerError):
         actions.respond(session, interview, rubric, "answer", DETAILED, "late", 4000)
+
+
+def test_a_reply_decided_on_stale_turns_is_not_written(engine, session, rubric, started):
+    """A second request that read the turns before the reply was written decides again on what is stored."""
+    _, _, interview = started
+    actions.respond(session, interview, rubric, "answer", DETAILED, "c-stale", 4000)
+    stale = actions.load_turns(session, interview)  # ends with the answer: a reply is due
+    assert [t.kind for t in actions.advance(session, interview, rubric, turns=stale)] == ["ack", "question"]
+    stored = session.get(Interview, interview.id).coverage
+    with Session(engine) as other:  # the second request, still holding the turns it read before the reply
+        iv = other.get(Interview, interview.id)
+        assert actions.advance(other, iv, rubric, turns=[other.get(Turn, t.id) for t in stale]) == []
+    turns = actions.load_turns(session, interview)
+    assert [t.kind for t in turns].count("question") == 2 and turns[-1].kind == "question"
+    with Session(engine) as fresh:
+        assert fresh.get(Interview, interview.id).coverage == stored
+
+
+def test_viewing_a_waiting_interview_writes_nothing(engine, session, rubric, started):
+    _, _, interview = started
+    before = session.get(Interview, interview.id).updated_at
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        turns = actions.load_turns(session, interview)
+        assert actions.advance(session, interview, rubric, turns=turns) == []
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert [s.split(None, 1)[0] for s in statements] == ["SELECT"]  # the turns read above, no write
+    with Session(engine) as fresh:
+        assert fresh.get(Interview, interview.id).updated_at == before

@@ -112,6 +112,22 @@ def test_prepared_vectors_are_kept_for_the_next_start(rubric, onnx_fp32, tmp_pat
     assert Relatedness(onnx_fp32, store).prepare(texts[:3]) == 3
 
 
+def test_a_turn_with_prepared_texts_reads_no_store(rubric, onnx_fp32, tmp_path, caplog):
+    """Once the texts are prepared, comparing an answer with a list of them not seen together before
+    neither encodes nor reads the store file (a turn must not load the vectors from disk)."""
+    store = store_for(onnx_fp32, tmp_path)
+    texts = rubric_texts(rubric)[:12]
+    counting = Counting(onnx_fp32)
+    rel = Relatedness(counting, store)
+    assert rel.prepare(texts) == len(set(texts))
+    store.write_bytes(b"not a numpy file")  # read now, it would log a warning
+    counting.texts.clear()
+    answer = "We scan them into Laserfiche and the clerk files the paper copy."
+    with caplog.at_level("WARNING", logger="dm3.interview"):
+        cosines = rel.many(answer, list(reversed(texts[3:9])))
+    assert cosines.shape == (6,) and counting.texts == [answer] and not caplog.records
+
+
 def test_comparison_texts_hold_what_the_chat_compares(session, rubric):
     """A real conversation (offline follow-ups): every text the rule compares an answer with was prepared."""
     prepared = set(comparison_texts(rubric))
