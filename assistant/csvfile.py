@@ -58,6 +58,7 @@ def file_chunks(file: BinaryIO, size: int = CHUNK) -> Iterator[bytes]:
     """The chunks of an open binary file from where it stands, ``size`` bytes each (the last one shorter)."""
     while chunk := file.read(size):
         yield chunk
+        del chunk  # not held while the next one is read
 
 
 def too_big(limit: int) -> CSVImportError:
@@ -86,6 +87,7 @@ class _ChunkReader(io.RawIOBase):
 
     def readinto(self, buffer: bytearray | memoryview) -> int:
         while self._at >= len(self._chunk):
+            self._chunk = b""  # let the used chunk go before the next one is fetched
             chunk = next(self._chunks, None)
             if chunk is None:
                 return 0

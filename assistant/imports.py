@@ -166,7 +166,7 @@ def _write_rows(
     record: SurveyImport,
     rows: Iterable[Row],
     mapping: Mapping,
-    known: dict[str, Participant],
+    known: dict[str, int],
     active: bool,
 ) -> int:
     """Add participants and segments for ``rows`` ((row number, row, component)); returns non-answers skipped."""
@@ -176,8 +176,8 @@ def _write_rows(
             skipped += 1  # counted, not evidence: "n/a" and "no comment" form junk themes
             continue
         ext = (row.get(mapping.id_column or "", "") or "").strip() or f"import{record.id}-row{n + 1}"
-        person = known.get(ext)
-        if person is None:
+        person_id = known.get(ext)
+        if person_id is None:
             department = _group(row.get(mapping.department_column or "", ""), mapping.department_map)
             role_level = _group(row.get(mapping.role_column or "", ""), mapping.role_map)
             person = Participant(
@@ -189,24 +189,26 @@ def _write_rows(
             )
             session.add(person)
             session.flush()
-            known[ext] = person
+            assert person.id is not None
+            person_id = known[ext] = person.id
         raw = row[mapping.text_column]
         start = len(raw) - len(raw.lstrip())
         text = raw.strip()
-        segment = new_segment(engagement_id, person.id, comp, start, text, source="import", import_id=record.id)
+        segment = new_segment(engagement_id, person_id, comp, start, text, source="import", import_id=record.id)
         segment.active = active
         session.add(segment)
     return skipped
 
 
-def _known(session: Session, engagement_id: int) -> dict[str, Participant]:
-    return {
-        p.external_id: p
-        for p in session.exec(
-            select(Participant).where(Participant.engagement_id == engagement_id, Participant.source == "import")
-        ).all()
-        if p.external_id
-    }
+def _known(session: Session, engagement_id: int) -> dict[str, int]:
+    """The engagement's imported participants: external id -> participant id (ids, not rows, so a large
+    file's map stays small)."""
+    found = session.exec(
+        select(Participant.external_id, Participant.id).where(
+            Participant.engagement_id == engagement_id, Participant.source == "import"
+        )
+    ).all()
+    return {ext: pid for ext, pid in found if ext and pid is not None}
 
 
 def _new_record(

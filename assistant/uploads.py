@@ -46,10 +46,12 @@ def keep(
     size = 0
     try:
         for seq, chunk in enumerate(chunks):
-            # a Core insert: no ORM object keeps the bytes alive after the commit
-            session.execute(insert(UploadChunk).values(upload_id=upload_id, seq=seq, data=chunk))
+            # a Core insert with the bytes as a parameter: neither an ORM object nor the statement cache
+            # (which keeps a statement's own values) holds on to them after the commit
+            session.execute(insert(UploadChunk), {"upload_id": upload_id, "seq": seq, "data": chunk})
             session.commit()
             size += len(chunk)
+            del chunk  # not held while the next one is read
         session.execute(update(Upload).where(col(Upload.id) == upload_id).values(size=size))
         session.commit()
     except BaseException:
