@@ -109,7 +109,7 @@ def test_a_background_import_reads_the_kept_upload_as_a_stream(engine, session, 
     imports exactly what the same bytes import in one transaction."""
     engagement = make_engagement(session)
     path = tmp_path / "survey.csv"
-    size = write_survey(path, 4, people=40, long=True)
+    size = write_survey(path, 6.5, people=40, long=True)
     with path.open("rb") as f:
         ref = uploads.keep(session, engagement.id, iter(lambda: f.read(CHUNK), b""), "survey.csv")
     upload = uploads.find(session, engagement.id, ref)
@@ -123,7 +123,7 @@ def test_a_background_import_reads_the_kept_upload_as_a_stream(engine, session, 
     rows = sum(1 for _ in path.open(encoding="utf-8")) - 1
     assert stats["rows"] == rows
     print(f"\n{size / 1e6:.1f} MB CSV, {rows} rows: import run peak {peak / 1e6:.2f} MB")
-    assert peak < size / 2
+    assert peak < 3 * CHUNK < size / 2  # a few chunks (one fetched, one being decoded) and one batch
 
     other = make_engagement(session, "Bytesville")  # the same file, whole, in one transaction
     record = import_csv(session, other.id, path.read_bytes(), "survey.csv", mapping, ["data_life_cycle"])
