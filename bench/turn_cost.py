@@ -125,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         ("connects", 8),
         ("execute ms", 10),
         ("cpu ms", 7),
+        ("phase ms", 9),
     )
     print(f"{'engine':<11} " + " ".join(f"{name:>{width}}" for name, width in head))
     with tempfile.TemporaryDirectory(prefix="dm3_turn_") as tmp:
