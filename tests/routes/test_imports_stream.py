@@ -137,3 +137,24 @@ def test_a_background_import_reads_the_kept_upload_as_a_stream(engine, session, 
 
     assert imported(stats["import_id"]) == imported(record.id) and len(imported(record.id)) == rows
     assert session.get(SurveyImport, stats["import_id"]).rows == record.rows == rows
+
+
+def test_a_bad_byte_at_the_end_of_a_large_file_is_found_and_nothing_is_kept(
+    consultant_client, session, engine, tmp_path
+):
+    """The whole file is read before anything is stored: a byte that is not UTF-8 on its last line (after
+    several chunks) refuses the upload, naming that line, and leaves no upload or chunk behind."""
+    engagement = make_engagement(session)
+    path = tmp_path / "survey.csv"
+    write_survey(path, 2.5)
+    with path.open("ab") as f:
+        f.write(b"r-last,Finance,manager,caf\xe9 au lait\n")  # Latin-1, not UTF-8
+    lines = sum(1 for _ in path.open("rb"))
+    r = consultant_client.post(
+        f"/engagements/{engagement.id}/themes/import",
+        data={"csrf_token": consultant_client.csrf},
+        files={"file": ("survey.csv", path.read_bytes(), "text/csv")},
+    )
+    assert r.status_code == 422 and f"not UTF-8 text (first bad byte on line {lines})" in r.text
+    with Session(engine) as s:
+        assert not s.exec(select(Upload)).all() and not s.exec(select(UploadChunk)).all()
