@@ -40,15 +40,15 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def migrate(url: str) -> None:
-    """Create or upgrade the schema to the newest migration (Alembic ``upgrade head``)."""
+def migrate(url: str, revision: str = "head") -> None:
+    """Create or upgrade the schema to ``revision`` (Alembic ``upgrade``; the newest migration by default)."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(cfg, "head")
+    command.upgrade(cfg, revision)
 
 
 @contextmanager

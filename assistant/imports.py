@@ -4,8 +4,9 @@ Each non-empty answer becomes a Participant (source "import", external id from t
 column) and one Segment (source "import") tagged with a DM3 component. The whole file is
 checked before anything is written: a broken file imports nothing and the error lists every
 problem row. Departments and role levels the engagement does not have ("Public Wrks", "clerk")
-are reported by ``unknown_groups`` so a consultant maps each to one of the engagement's (or to
-"unknown") before anything is written.
+are reported by ``check_file`` (and ``unknown_groups``) so a consultant maps each to one of the
+engagement's (or to "unknown") before anything is written. A file is read as a stream of chunks
+(``assistant.csvfile``), once to check it and once to import it, so a large file is never held whole.
 
 ``import_csv`` writes in one transaction (the CLI, small files). ``import_in_background`` is the
 web's: a background run (``assistant.jobs.track_run``, kind "import") that commits in batches so
@@ -17,15 +18,16 @@ mapping) and any process's worker does it from the Run row alone (``run_queued_i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from assistant import uploads
-from assistant.csvfile import MAX_BYTES, CSVImportError, check_columns, read_csv
+from assistant.csvfile import MAX_BYTES, CSVImportError, CSVSource, check_columns, open_csv
 from assistant.evidence import new_segment
 from assistant.jobs import Progress, track_run
 from assistant.models import Participant, Run, Segment, SurveyImport, User
@@ -49,6 +51,20 @@ class Mapping:
 
 UNKNOWN = "unknown"
 BATCH = 500  # rows per transaction in a background import: short write locks, so staff answers never wait
+KEPT_PROBLEMS = 1000  # problem rows kept for the page (the count covers all): a broken big file stays small
+
+# (row number from 0, the row, its component)
+Row = tuple[int, dict[str, str], str]
+
+
+@dataclass
+class FileCheck:
+    """A file that passed ``check_file``: its row count, and the departments and role levels in its mapped
+    columns that the engagement does not have and the mapping does not map yet (sorted)."""
+
+    rows: int
+    departments: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
 
 
 def _group(value: str, mapping: dict[str, str]) -> str:
@@ -56,33 +72,53 @@ def _group(value: str, mapping: dict[str, str]) -> str:
     return mapping.get(value, value)
 
 
+def _note_unknown(
+    row: dict[str, str], mapping: Mapping, departments: list[str], role_levels: list[str], found: tuple[set, set]
+) -> None:
+    """Add to ``found`` the row's department and role level when the engagement lacks them and ``mapping``
+    does not map them; empty values are not noted (they are "not given")."""
+    for column, known, amap, out in (
+        (mapping.department_column, departments, mapping.department_map, found[0]),
+        (mapping.role_column, role_levels, mapping.role_map, found[1]),
+    ):
+        value = (row.get(column or "", "") or "").strip()
+        if column and value and value not in known and value not in amap:
+            out.add(value)
+
+
 def unknown_groups(
-    data: bytes, mapping: Mapping, departments: list[str], role_levels: list[str], max_bytes: int = MAX_BYTES
+    source: CSVSource, mapping: Mapping, departments: list[str], role_levels: list[str], max_bytes: int = MAX_BYTES
 ) -> tuple[list[str], list[str]]:
     """(departments, role levels) in the file's mapped columns that the engagement does not have and
     ``mapping`` does not map yet, sorted; empty values are not listed (they are "not given")."""
-    parsed = read_csv(data, max_bytes)
     found: tuple[set[str], set[str]] = (set(), set())
-    for row in parsed.rows:
-        for column, known, amap, out in (
-            (mapping.department_column, departments, mapping.department_map, found[0]),
-            (mapping.role_column, role_levels, mapping.role_map, found[1]),
-        ):
-            value = (row.get(column or "", "") or "").strip()
-            if column and value and value not in known and value not in amap:
-                out.add(value)
+    _header, rows = open_csv(source, max_bytes)
+    for _line, row in rows:
+        _note_unknown(row, mapping, departments, role_levels, found)
     return sorted(found[0]), sorted(found[1])
 
 
-def _checked(data: bytes, mapping: Mapping, components: list[str], max_bytes: int) -> list[tuple[dict[str, str], str]]:
-    """The file's rows with their component; raises ``CSVImportError`` listing every problem row."""
+def check_file(
+    source: CSVSource,
+    mapping: Mapping,
+    components: list[str],
+    departments: list[str] | None = None,
+    role_levels: list[str] | None = None,
+    max_bytes: int = MAX_BYTES,
+) -> FileCheck:
+    """Check the whole file with ``mapping`` in one pass; returns its row count and (when the engagement's
+    ``departments`` and ``role_levels`` are given) the groups still to map.
+
+    Rules: every mapped column exists; every row has a non-empty answer (empty rows are listed, not
+    skipped silently) and a known component; a file without rows is refused. Raises ``CSVImportError``
+    listing every problem row (the first ``KEPT_PROBLEMS`` of them kept, all counted)."""
     if not mapping.component and not mapping.component_column:
         raise CSVImportError("Choose a component for the whole file or a column that names each row's component.")
     if mapping.component and mapping.component not in components:
         raise CSVImportError(f"Unknown component '{mapping.component}'. Use one of: {', '.join(components)}.")
-    parsed = read_csv(data, max_bytes)
+    header, rows = open_csv(source, max_bytes)
     check_columns(
-        parsed.header,
+        header,
         {
             "text": mapping.text_column,
             "component": mapping.component_column,
@@ -92,38 +128,45 @@ def _checked(data: bytes, mapping: Mapping, components: list[str], max_bytes: in
         },
     )
     problems: list[str] = []
-    good: list[tuple[dict[str, str], str]] = []
-    for line, row in zip(parsed.line_numbers, parsed.rows, strict=False):
+    count = wrong = 0
+    found: tuple[set[str], set[str]] = (set(), set())
+    for line, row in rows:
+        count += 1
         text = row.get(mapping.text_column, "").strip()
         comp = mapping.component or row.get(mapping.component_column or "", "").strip()
+        mine: list[str] = []
         if not any(v.strip() for v in row.values()):
-            problems.append(f"line {line}: empty row")
-            continue
-        if not text:
-            problems.append(f"line {line}: no answer in column '{mapping.text_column}'")
-        if comp not in components:
-            problems.append(f"line {line}: unknown component '{comp}' (use one of: {', '.join(components)})")
-        if text and comp in components:
-            good.append((row, comp))
-    if not parsed.rows:
+            mine.append(f"line {line}: empty row")
+        else:
+            if not text:
+                mine.append(f"line {line}: no answer in column '{mapping.text_column}'")
+            if comp not in components:
+                mine.append(f"line {line}: unknown component '{comp}' (use one of: {', '.join(components)})")
+        wrong += len(mine)
+        problems.extend(mine[: max(0, KEPT_PROBLEMS - len(problems))])
+        if departments is not None:
+            _note_unknown(row, mapping, departments, role_levels or [], found)
+    if not count:
         raise CSVImportError("The file has a header but no answers.")
-    if problems:
-        raise CSVImportError(f"Nothing was imported: {len(problems)} row(s) need fixing.", problems)
-    return good
+    if wrong:
+        raise CSVImportError(f"Nothing was imported: {wrong} row(s) need fixing.", problems, total=wrong)
+    return FileCheck(count, sorted(found[0]), sorted(found[1]))
 
 
-def check_import(data: bytes, mapping: Mapping, components: list[str], max_bytes: int = MAX_BYTES) -> int:
-    """How many rows the file would import; raises ``CSVImportError`` listing every problem row."""
-    return len(_checked(data, mapping, components, max_bytes))
+def _rows(source: CSVSource, mapping: Mapping, max_bytes: int) -> Iterator[Row]:
+    """The rows of a file ``check_file`` passed (so every row is good), read anew as a stream."""
+    _header, rows = open_csv(source, max_bytes)
+    for n, (_line, row) in enumerate(rows):
+        yield n, row, mapping.component or row.get(mapping.component_column or "", "").strip()
 
 
 def _write_rows(
     session: Session,
     engagement_id: int,
     record: SurveyImport,
-    rows: list[tuple[int, dict[str, str], str]],
+    rows: Iterable[Row],
     mapping: Mapping,
-    known: dict[str, Participant],
+    known: dict[str, int],
     active: bool,
 ) -> int:
     """Add participants and segments for ``rows`` ((row number, row, component)); returns non-answers skipped."""
@@ -133,8 +176,8 @@ def _write_rows(
             skipped += 1  # counted, not evidence: "n/a" and "no comment" form junk themes
             continue
         ext = (row.get(mapping.id_column or "", "") or "").strip() or f"import{record.id}-row{n + 1}"
-        person = known.get(ext)
-        if person is None:
+        person_id = known.get(ext)
+        if person_id is None:
             department = _group(row.get(mapping.department_column or "", ""), mapping.department_map)
             role_level = _group(row.get(mapping.role_column or "", ""), mapping.role_map)
             person = Participant(
@@ -146,68 +189,75 @@ def _write_rows(
             )
             session.add(person)
             session.flush()
-            known[ext] = person
+            assert person.id is not None
+            person_id = known[ext] = person.id
         raw = row[mapping.text_column]
         start = len(raw) - len(raw.lstrip())
         text = raw.strip()
-        segment = new_segment(engagement_id, person.id, comp, start, text, source="import", import_id=record.id)
+        segment = new_segment(engagement_id, person_id, comp, start, text, source="import", import_id=record.id)
         segment.active = active
         session.add(segment)
     return skipped
 
 
-def _known(session: Session, engagement_id: int) -> dict[str, Participant]:
-    return {
-        p.external_id: p
-        for p in session.exec(
-            select(Participant).where(Participant.engagement_id == engagement_id, Participant.source == "import")
-        ).all()
-        if p.external_id
-    }
+def _known(session: Session, engagement_id: int) -> dict[str, int]:
+    """The engagement's imported participants: external id -> participant id (ids, not rows, so a large
+    file's map stays small)."""
+    found = session.exec(
+        select(Participant.external_id, Participant.id).where(
+            Participant.engagement_id == engagement_id, Participant.source == "import"
+        )
+    ).all()
+    return {ext: pid for ext, pid in found if ext and pid is not None}
+
+
+def _new_record(
+    session: Session, engagement_id: int, filename: str, mapping: Mapping, created_by: int | None, **notes: object
+) -> SurveyImport:
+    """The import's SurveyImport row (added and flushed), its mapping stored with ``notes`` beside it."""
+    record = SurveyImport(
+        engagement_id=engagement_id,
+        filename=filename,
+        rows=0,
+        mapping={**asdict(mapping), **notes},
+        created_by=created_by,
+    )
+    session.add(record)
+    session.flush()
+    return record
 
 
 def import_csv(
     session: Session,
     engagement_id: int,
-    data: bytes,
+    source: CSVSource,
     filename: str,
     mapping: Mapping,
     components: list[str],
     created_by: int | None = None,
     max_bytes: int = MAX_BYTES,
 ) -> SurveyImport:
-    """Import answers from ``data`` in the caller's transaction; returns the SurveyImport row (added
+    """Import answers from ``source`` in the caller's transaction; returns the SurveyImport row (added
     and flushed, caller commits).
 
-    Rules: every mapped column exists; every row has a non-empty answer (empty rows are listed,
-    not skipped silently) and a known component; rows with the same respondent id are one
-    participant; departments and roles go through the mapping's maps. Nothing is added when any
-    row has a problem.
+    Rules: ``check_file``'s (nothing is added when any row has a problem); rows with the same respondent
+    id are one participant; departments and roles go through the mapping's maps.
     """
-    good = _checked(data, mapping, components, max_bytes)
-    record = SurveyImport(
-        engagement_id=engagement_id, filename=filename, rows=len(good), mapping=asdict(mapping), created_by=created_by
-    )
-    session.add(record)
-    session.flush()
-    rows = [(n, row, comp) for n, (row, comp) in enumerate(good)]
-    skipped = _write_rows(session, engagement_id, record, rows, mapping, _known(session, engagement_id), True)
+    checked = check_file(source, mapping, components, max_bytes=max_bytes)
+    record = _new_record(session, engagement_id, filename, mapping, created_by)
+    known = _known(session, engagement_id)
+    skipped = _write_rows(session, engagement_id, record, _rows(source, mapping, max_bytes), mapping, known, True)
     record.mapping = {**record.mapping, "non_answers": skipped}
-    record.rows = len(good) - skipped
+    record.rows = checked.rows - skipped
     session.add(record)
     session.flush()
     return record
 
 
-def _batches(rows: list[tuple[int, dict[str, str], str]], size: int) -> Iterator[list[tuple[int, dict[str, str], str]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
 def import_in_background(
     engine: Engine,
     engagement_id: int,
-    data: bytes,
+    source: CSVSource,
     filename: str,
     mapping: Mapping,
     components: list[str],
@@ -217,12 +267,12 @@ def import_in_background(
     max_bytes: int = MAX_BYTES,
     on_progress: Progress | None = None,
 ) -> dict[str, int]:
-    """Import ``data`` as the background run ``run_id`` (kind "import"); returns its stats.
+    """Import ``source`` as the background run ``run_id`` (kind "import"); returns its stats.
 
-    Rules: the file is checked whole first (nothing written on a problem); rows are written
-    ``batch`` at a time, each batch its own short transaction, as inactive segments no page or run
-    reads; one last statement makes them all evidence at once. If anything fails, the rows written
-    so far are deleted, so the import is all or nothing.
+    Rules: the file is checked whole first (nothing written on a problem), then read again as a stream;
+    rows are written ``batch`` at a time, each batch its own short transaction, as inactive segments no
+    page or run reads; one last statement makes them all evidence at once. If anything fails, the rows
+    written so far are deleted, so the import is all or nothing.
     """
     with track_run(
         engine,
@@ -233,40 +283,33 @@ def import_in_background(
         message="Checking the file",
         on_progress=on_progress,
     ) as run:
-        good = _checked(data, mapping, components, max_bytes)
+        total = check_file(source, mapping, components, max_bytes=max_bytes).rows
         with Session(engine, expire_on_commit=False) as session:
-            record = SurveyImport(
-                engagement_id=engagement_id,
-                filename=filename,
-                rows=0,
-                mapping={**asdict(mapping), "status": "importing"},
-                created_by=created_by,
-            )
-            session.add(record)
+            record = _new_record(session, engagement_id, filename, mapping, created_by, status="importing")
             session.commit()
-        rows = [(n, row, comp) for n, (row, comp) in enumerate(good)]
         skipped = written = 0
         try:
             with Session(engine, expire_on_commit=False) as session:
                 known = _known(session, engagement_id)
-            for part in _batches(rows, batch):
+            rows = _rows(source, mapping, max_bytes)
+            while part := list(islice(rows, batch)):
                 with Session(engine, expire_on_commit=False) as session:
                     skipped += _write_rows(session, engagement_id, record, part, mapping, known, False)
                     session.commit()
                 written += len(part)
-                run.progress(0.95 * written / max(1, len(rows)), f"Imported {written} of {len(rows)} rows")
+                run.progress(0.95 * written / max(1, total), f"Imported {written} of {total} rows")
             with Session(engine) as session:
                 session.execute(update(Segment).where(col(Segment.import_id) == record.id).values(active=True))
                 stored = session.get(SurveyImport, record.id)
                 assert stored is not None
-                stored.rows = len(good) - skipped
+                stored.rows = total - skipped
                 stored.mapping = {**asdict(mapping), "non_answers": skipped, "status": "done"}
                 session.add(stored)
                 session.commit()
         except BaseException:
             _remove(engine, record.id)
             raise
-        stats = {"import_id": record.id, "rows": len(good) - skipped, "non_answers": skipped}
+        stats = {"import_id": record.id, "rows": total - skipped, "non_answers": skipped}
         run.done(stats, f"Imported {stats['rows']} answers from {filename}")
     return stats
 
@@ -291,12 +334,19 @@ def run_queued_import(engine: Engine, run: Run, components: list[str]) -> dict[s
         upload = uploads.find(session, run.engagement_id, ref)
         if upload is None:
             raise CSVImportError("the uploaded file is no longer kept (uploads are kept for a day); upload it again")
-        data = upload.data
+        upload_id = upload.id
         user = session.get(User, run.started_by) if run.started_by is not None else None
     mapping = Mapping(**params.get("mapping", {}))
     filename = str(params.get("filename") or "upload.csv")
     stats = import_in_background(
-        engine, run.engagement_id, data, filename, mapping, components, created_by=run.started_by, run_id=run.id
+        engine,
+        run.engagement_id,
+        uploads.source(engine, upload_id),
+        filename,
+        mapping,
+        components,
+        created_by=run.started_by,
+        run_id=run.id,
     )
     with Session(engine) as session:
         audit(

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -67,3 +69,20 @@ def drop_database(url: str) -> None:
     name = make_url(url).database
     with _admin().connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def empty_database(folder: Path, stem: str = "old") -> Iterator[str]:
+    """The URL of a new database with no schema at all, on the engine the tests run on, for a migration
+    test that starts from an old revision (``migrate(url, "0001")``); dropped afterwards."""
+    if not on_postgres():
+        yield f"sqlite:///{folder / (stem + '.db')}"
+        return
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    with _admin().connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = _url_for(name)
+    try:
+        yield url
+    finally:
+        drop_database(url)

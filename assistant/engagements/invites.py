@@ -6,11 +6,7 @@ Invite tokens are returned once, at creation, and stored only as hashes.
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import BinaryIO
@@ -18,6 +14,7 @@ from typing import BinaryIO
 from sqlmodel import Session
 
 from assistant import throttle
+from assistant.csvfile import CSVImportError, file_chunks, records
 from assistant.engagements.names import MAX_NAME_CHARS
 from assistant.engagements.setup import EngagementError
 from assistant.models import Engagement, Participant, User, utcnow
@@ -97,36 +94,6 @@ def create_invite(
     return NewInvite(participant, token)
 
 
-def _csv_lines(source: BinaryIO, limit: int) -> Iterator[str]:
-    """Decoded lines of ``source`` read in chunks (the file is never held whole), at most ``limit``
-    bytes; ``EngagementError`` for a larger file or one that is not UTF-8 (saying where)."""
-    decoder = codecs.getincrementaldecoder("utf-8-sig")()
-    read, pending = 0, ""
-    while chunk := source.read(64 * 1024):
-        read += len(chunk)
-        if read > limit:
-            raise EngagementError(f"The file is larger than {limit:,} bytes. Split it into smaller files.")
-        try:
-            pending += decoder.decode(chunk)
-        except UnicodeDecodeError as exc:
-            raise EngagementError(
-                f"The file is not UTF-8 text (byte {read - len(chunk) + exc.start}). "
-                "Save it as 'CSV UTF-8' and try again."
-            ) from exc
-        cut = pending.rfind("\n") + 1  # csv reads records from lines ending in \n (as a text file gives them)
-        if cut:
-            yield from (line + "\n" for line in pending[: cut - 1].split("\n"))
-            pending = pending[cut:]
-    try:
-        pending += decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise EngagementError(
-            f"The file is not UTF-8 text (byte {read}). Save it as 'CSV UTF-8' and try again."
-        ) from exc
-    if pending:
-        yield pending
-
-
 def join_open_link(
     session: Session, engagement: Engagement, department: str, role_level: str, address: str
 ) -> NewInvite:
@@ -160,11 +127,11 @@ def import_invites_csv(
     ``MAX_INVITE_CSV_BYTES``. A header row is optional (recognised by the words "department" and
     "role"). Raises ``EngagementError`` listing every bad row; nothing is created then.
     """
-    stream = io.BytesIO(source) if isinstance(source, bytes) else source
     problems: list[str] = []
     wanted: list[tuple[str, str, str | None, str | None]] = []
+    chunks = source if isinstance(source, bytes) else lambda: file_chunks(source, 64 * 1024)
     try:
-        for line, row in enumerate(csv.reader(_csv_lines(stream, MAX_INVITE_CSV_BYTES)), start=1):
+        for line, (_end, row) in enumerate(records(chunks, MAX_INVITE_CSV_BYTES), start=1):
             cells = [c.strip() for c in row]
             if line == 1 and len(cells) > 1 and "department" in cells[0].lower() and "role" in cells[1].lower():
                 continue  # the header row
@@ -183,8 +150,8 @@ def import_invites_csv(
                 row_problems.append("a cell holds a control character (such as a NUL byte)")
             problems.extend(f"row {line}: {p}" for p in row_problems)
             wanted.append((dept, role, email, name))
-    except csv.Error as exc:
-        raise EngagementError(f"The file is not valid CSV: {exc}.") from exc
+    except CSVImportError as exc:  # too large, not UTF-8 or not CSV (saying where): the same words as any CSV
+        raise EngagementError(str(exc)) from exc
     if not wanted and not problems:
         problems.append("the file has no rows")
     if problems:

@@ -20,7 +20,7 @@ from assistant.models.interview import Interview, Turn
 from assistant.models.logs import AuditEvent, LLMCall
 from assistant.models.rating import Decision, RatingProposal
 from assistant.models.roadmap import EquityFinding, ReadinessSignal, RoadmapItem
-from assistant.models.runs import RUN_UNFINISHED_SQL, ExportFile, Run, Upload
+from assistant.models.runs import RUN_UNFINISHED_SQL, ExportFile, Run, Upload, UploadChunk
 
 __all__ = [
     "AuditEvent",
@@ -50,6 +50,7 @@ __all__ = [
     "ThemeMember",
     "Turn",
     "Upload",
+    "UploadChunk",
     "User",
     "as_utc",
     "new_public_label",

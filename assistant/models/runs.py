@@ -53,7 +53,8 @@ class Upload(SQLModel, table=True):
     """A file between two steps of a form (a survey CSV between upload and column mapping).
 
     Kept in the database, not on one server's disk, so the next step may land on any process;
-    ``ref`` is the random reference the form carries. Removed once used, or after a day.
+    ``ref`` is the random reference the form carries. Removed once used, or after a day. The bytes
+    are its ``UploadChunk`` rows, so neither storing nor reading it holds the whole file in memory.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -61,9 +62,16 @@ class Upload(SQLModel, table=True):
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
     filename: str = ""
     size: int = 0
-    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class UploadChunk(SQLModel, table=True):
+    """One piece (1 MiB, the last one shorter) of an ``Upload``'s bytes; ``seq`` orders them from 0."""
+
+    upload_id: int = Field(foreign_key="upload.id", primary_key=True)
+    seq: int = Field(primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class ExportFile(SQLModel, table=True):

@@ -1,7 +1,9 @@
 """Consultant survey CSV import under the theme pages: upload a file, map its columns and groups, import.
 
 Thin: parsing the upload and the mapping form, calling ``assistant.imports`` / ``assistant.csvfile``, and
-rendering; the file waits between the two steps in ``assistant.uploads`` (the database, not the disk).
+rendering; the file waits between the two steps in ``assistant.uploads`` (the database, in chunks, not the
+disk). Neither step holds the whole file in memory: it is read as a stream from the request's spooled file
+and from the database.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 
 from assistant import uploads
-from assistant.csvfile import MAX_BYTES, CSVImportError, Parsed, read_csv
-from assistant.imports import UNKNOWN, Mapping, check_import, import_params, unknown_groups
+from assistant.csvfile import MAX_BYTES, CSVImportError, Preview, file_source, preview
+from assistant.imports import UNKNOWN, Mapping, check_file, import_params
 from assistant.models import Engagement
 from assistant.routes.deps import ConsultantEngagement
 from assistant.rubric import Rubric
@@ -22,21 +25,9 @@ from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, render
 router = APIRouter()
 
 
-async def _read_upload(file: UploadFile, limit: int) -> bytes:
-    """The upload's bytes, read in chunks; refused as soon as it passes ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while chunk := await file.read(1 << 20):
-        size += len(chunk)
-        if size > limit:
-            raise CSVImportError(
-                f"The file is larger than the {limit / 1e6:g} MB limit. Split it into smaller files and import each."
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _import_context(engagement: Engagement, rubric: Rubric, **extra: object) -> dict[str, object]:
+def _page(
+    request: Request, engagement: Engagement, rubric: Rubric, status_code: int = 200, **extra: object
+) -> Response:
     """The import page: an empty upload form, or ``extra``'s file, preview, mapping and problems."""
     ctx: dict[str, object] = {
         "engagement": engagement,
@@ -51,7 +42,7 @@ def _import_context(engagement: Engagement, rubric: Rubric, **extra: object) -> 
         "unknown": {"departments": [], "roles": []},
     }
     ctx.update(extra)
-    return ctx
+    return render(request, "themes/import.html", ctx, status_code=status_code)
 
 
 def _problems(exc: CSVImportError) -> list[str]:
@@ -63,7 +54,7 @@ def _mapping_page(
     request: Request,
     engagement: Engagement,
     rubric: Rubric,
-    parsed: Parsed,
+    shown: Preview,
     upload_id: str,
     filename: str,
     form: dict,
@@ -72,22 +63,19 @@ def _mapping_page(
 ) -> Response:
     """Step 2's page: the file's columns, its first rows and the mapping form (422 with problems), and
     the departments and role levels to map (``unknown``) when the file has ones the engagement lacks."""
-    return render(
+    return _page(
         request,
-        "themes/import.html",
-        _import_context(
-            engagement,
-            rubric,
-            problems=problems or [],
-            header=parsed.header,
-            preview=parsed.rows[:3],
-            upload_id=upload_id,
-            filename=filename,
-            rows=len(parsed.rows),
-            form=form,
-            unknown=unknown or {"departments": [], "roles": []},
-        ),
+        engagement,
+        rubric,
         status_code=422 if problems else 200,
+        problems=problems or [],
+        header=shown.header,
+        preview=shown.first,
+        upload_id=upload_id,
+        filename=filename,
+        rows=shown.rows,
+        form=form,
+        unknown=unknown or {"departments": [], "roles": []},
     )
 
 
@@ -100,11 +88,11 @@ def _guess(header: list[str], *words: str) -> str:
 
 @router.get("/engagements/{engagement_id}/themes/import")
 def import_form(request: Request, engagement: ConsultantEngagement, rubric: RubricDep) -> Response:
-    return render(request, "themes/import.html", _import_context(engagement, rubric))
+    return _page(request, engagement, rubric)
 
 
 @router.post("/engagements/{engagement_id}/themes/import", dependencies=[CSRFDep])
-async def import_upload(
+def import_upload(
     request: Request,
     engagement: ConsultantEngagement,
     rubric: RubricDep,
@@ -112,26 +100,20 @@ async def import_upload(
     user: Consultant,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    """Step 1: keep the file, read its header, and ask which column holds what."""
+    """Step 1: read the whole file as a stream (refused, and nothing kept, if it is broken or too large),
+    keep it in the database chunk by chunk, and ask which column holds what."""
     if file is None or not file.filename:
-        return render(
-            request,
-            "themes/import.html",
-            _import_context(engagement, rubric, problems=["Choose a CSV file to upload."]),
-            status_code=422,
-        )
+        return _page(request, engagement, rubric, status_code=422, problems=["Choose a CSV file to upload."])
+    source = file_source(file.file)  # the request's spooled copy (the body cap was enforced while it arrived)
     try:
-        data = await _read_upload(file, MAX_BYTES)
-        parsed = read_csv(data)
-        if not parsed.rows:
+        shown = preview(source, MAX_BYTES)
+        if not shown.rows:
             raise CSVImportError("The file has a header but no answers.")
     except CSVImportError as exc:
-        return render(
-            request, "themes/import.html", _import_context(engagement, rubric, problems=_problems(exc)), status_code=422
-        )
+        return _page(request, engagement, rubric, status_code=422, problems=_problems(exc))
     # kept in the database: the mapping step, and the import run, may reach any app process
-    upload_id = uploads.keep(session, engagement.id, data, file.filename, created_by=user.id)
-    header = parsed.header
+    upload_id = uploads.keep(session, engagement.id, source(), file.filename, created_by=user.id)
+    header = shown.header
     form = {
         "text_column": _guess(header, "comment", "answer", "text", "response", "feedback"),
         "id_column": _guess(header, "respondent", "id"),
@@ -139,7 +121,45 @@ async def import_upload(
         "role_column": _guess(header, "role", "level", "position"),
         "component_column": _guess(header, "component"),
     }
-    return _mapping_page(request, engagement, rubric, parsed, upload_id, file.filename, form)
+    return _mapping_page(request, engagement, rubric, shown, upload_id, file.filename, form)
+
+
+_COLUMNS = ("text_column", "component", "component_column", "id_column", "department_column", "role_column")
+
+
+class MappingForm(BaseModel):
+    """Step 2's form: the kept upload, which column holds what, and the groups mapped so far (parallel
+    lists: a file's value and the engagement's department or role level, or "unknown")."""
+
+    upload_id: str
+    filename: str = "upload.csv"
+    text_column: str = ""
+    component: str = ""
+    component_column: str = ""
+    id_column: str = ""
+    department_column: str = ""
+    role_column: str = ""
+    dept_from: list[str] = []
+    dept_to: list[str] = []
+    role_from: list[str] = []
+    role_to: list[str] = []
+
+    def columns(self) -> dict[str, str]:
+        """The column choices, shown again on the page."""
+        return self.model_dump(include=set(_COLUMNS))
+
+    def mapping(self, engagement: Engagement) -> Mapping:
+        """The import's mapping; a group mapped to a value the engagement does not have is ignored."""
+        return Mapping(
+            text_column=self.text_column,
+            component=self.component or None,
+            component_column=self.component_column or None,
+            id_column=self.id_column or None,
+            department_column=self.department_column or None,
+            role_column=self.role_column or None,
+            department_map=_pairs(self.dept_from, self.dept_to, list(engagement.departments)),
+            role_map=_pairs(self.role_from, self.role_to, list(engagement.role_levels)),
+        )
 
 
 def _pairs(sources: list[str], targets: list[str], allowed: list[str]) -> dict[str, str]:
@@ -154,80 +174,38 @@ def import_confirm(
     session: SessionDep,
     rubric: RubricDep,
     user: Consultant,
-    upload_id: Annotated[str, Form()],
-    filename: Annotated[str, Form()] = "upload.csv",
-    text_column: Annotated[str, Form()] = "",
-    component: Annotated[str, Form()] = "",
-    component_column: Annotated[str, Form()] = "",
-    id_column: Annotated[str, Form()] = "",
-    department_column: Annotated[str, Form()] = "",
-    role_column: Annotated[str, Form()] = "",
-    dept_from: Annotated[list[str] | None, Form()] = None,
-    dept_to: Annotated[list[str] | None, Form()] = None,
-    role_from: Annotated[list[str] | None, Form()] = None,
-    role_to: Annotated[list[str] | None, Form()] = None,
+    form: Annotated[MappingForm, Form()],
 ) -> Response:
     """Step 2: check the whole file with the chosen mapping; ask to map departments and role levels the
     engagement does not have; then import in the background (all rows or none) and follow its progress."""
-    if not uploads.valid_ref(upload_id):
+    if not uploads.valid_ref(form.upload_id):
         raise HTTPException(400, "That upload reference is not valid. Upload the file again.")
-    upload = uploads.find(session, engagement.id, upload_id)
+    upload = uploads.find(session, engagement.id, form.upload_id)
     if upload is None:
-        return render(
-            request,
-            "themes/import.html",
-            _import_context(
-                engagement,
-                rubric,
-                problems=["The uploaded file is no longer here (uploads are kept for a day). Upload it again."],
-            ),
-            status_code=410,
-        )
-    form = {
-        "text_column": text_column,
-        "component": component,
-        "component_column": component_column,
-        "id_column": id_column,
-        "department_column": department_column,
-        "role_column": role_column,
-    }
-    mapping = Mapping(
-        text_column=text_column,
-        component=component or None,
-        component_column=component_column or None,
-        id_column=id_column or None,
-        department_column=department_column or None,
-        role_column=role_column or None,
-        department_map=_pairs(dept_from or [], dept_to or [], list(engagement.departments)),
-        role_map=_pairs(role_from or [], role_to or [], list(engagement.role_levels)),
-    )
-    data = upload.data
+        problem = "The uploaded file is no longer here (uploads are kept for a day). Upload it again."
+        return _page(request, engagement, rubric, status_code=410, problems=[problem])
+    mapping = form.mapping(engagement)
+    source = uploads.source(session, upload.id)
     components = [c.id for c in rubric.components]
     try:
-        if not text_column:
+        if not form.text_column:
             raise CSVImportError("Choose the column that holds the answers.")
-        if component and component_column:
+        if form.component and form.component_column:
             raise CSVImportError("Choose one component for the whole file, or a component column, not both.")
-        check_import(data, mapping, components)
-        departments, roles = unknown_groups(data, mapping, list(engagement.departments), list(engagement.role_levels))
+        checked = check_file(source, mapping, components, list(engagement.departments), list(engagement.role_levels))
     except CSVImportError as exc:
-        return _mapping_page(request, engagement, rubric, read_csv(data), upload_id, filename, form, _problems(exc))
-    if departments or roles:
-        return _mapping_page(
-            request,
-            engagement,
-            rubric,
-            read_csv(data),
-            upload_id,
-            filename,
-            form,
-            unknown={"departments": departments, "roles": roles},
-        )
-    session.commit()  # hold no transaction while the import runs
-
-    params = import_params(upload_id, filename, mapping)
-    _run, created = request.app.state.jobs.submit(engagement.id, "import", started_by=user.id, params=params)
-    return RedirectResponse(
-        f"/engagements/{engagement.id}/themes?{'importing' if created else 'already_importing'}=1#imports",
-        status_code=303,
+        problems, unknown = _problems(exc), None
+    else:
+        if not checked.departments and not checked.roles:
+            session.commit()  # hold no transaction while the import runs
+            params = import_params(form.upload_id, form.filename, mapping)
+            _run, created = request.app.state.jobs.submit(engagement.id, "import", started_by=user.id, params=params)
+            return RedirectResponse(
+                f"/engagements/{engagement.id}/themes?{'importing' if created else 'already_importing'}=1#imports",
+                status_code=303,
+            )
+        problems, unknown = None, {"departments": checked.departments, "roles": checked.roles}
+    shown = preview(source)
+    return _mapping_page(
+        request, engagement, rubric, shown, form.upload_id, form.filename, form.columns(), problems, unknown
     )

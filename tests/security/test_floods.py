@@ -348,33 +348,34 @@ def test_the_testers_flood_no_longer_moves_the_rating(session, engine, settings,
 
 
 def test_the_migration_hashes_open_links_stored_in_plain_text(tmp_path):
-    """An open link created before this release keeps working; its plain token leaves the database."""
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import text
+    """An open link created before this release keeps working; its plain token leaves the database
+    (on the engine the tests run on: the old row is written through the table as revision 0001 made it)."""
+    from datetime import datetime
 
-    from assistant.db import MIGRATIONS_DIR, make_engine
+    from sqlalchemy import MetaData, inspect, text
+
+    from assistant.db import make_engine, migrate
     from assistant.views.lookup import open_link_engagement
+    from tests.databases import empty_database
 
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", url)
-    command.upgrade(cfg, "0001")
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO engagement (organisation, status, departments, role_levels, settings, open_token, "
-                "open_link_enabled, invite_ttl_days, created_at) VALUES ('Old Town', 'collecting', '[]', '[]', '{}', "
-                "'plain-old-token', 1, 60, '2026-01-01 00:00:00')"
+    with empty_database(tmp_path) as url:
+        migrate(url, "0001")
+        engine = make_engine(url)
+        old = MetaData()
+        old.reflect(engine, only=["engagement"])
+        with engine.begin() as conn:
+            conn.execute(
+                old.tables["engagement"].insert(),
+                dict(organisation="Old Town", status="collecting", departments=[], role_levels=[], settings={})
+                | dict(open_token="plain-old-token", open_link_enabled=True, invite_ttl_days=60)
+                | dict(created_at=datetime(2026, 1, 1)),
             )
-        )
-    command.upgrade(cfg, "head")
-    with Session(engine) as s:
-        assert open_link_engagement(s, "plain-old-token").organisation == "Old Town"
-    with engine.connect() as conn:
-        columns = [row[1] for row in conn.execute(text("PRAGMA table_info(engagement)"))]
-        dump = conn.execute(text("SELECT * FROM engagement")).all()
+        engine.dispose()
+        migrate(url)
+        with Session(engine) as s:
+            assert open_link_engagement(s, "plain-old-token").organisation == "Old Town"
+        columns = [c["name"] for c in inspect(engine).get_columns("engagement")]
+        with engine.connect() as conn:
+            dump = conn.execute(text("SELECT * FROM engagement")).all()
+        engine.dispose()
     assert "open_token" not in columns and "plain-old-token" not in str(dump)
-    engine.dispose()
