@@ -67,6 +67,7 @@ def import_csv_cmd(
     map_role: list[str] = typer.Option([], help='a role level the engagement lacks: "FILE VALUE=role" (or =unknown)'),
 ) -> None:
     """Import open-ended survey answers from FILE as evidence (all rows or none), in batches, as a run."""
+    from assistant.csvfile import file_source
     from assistant.imports import UNKNOWN, CSVImportError, Mapping, import_in_background, unknown_groups
 
     settings = get_settings()
@@ -101,20 +102,21 @@ def import_csv_cmd(
         department_map=pairs(map_department, departments, "department"),
         role_map=pairs(map_role, roles, "role"),
     )
-    data = file.read_bytes()
-    try:
-        new_departments, new_roles = unknown_groups(data, mapping, departments, roles)
-        if new_departments or new_roles:
-            lines = [f'  --map-department "{v}=..."' for v in new_departments] + [
-                f'  --map-role "{v}=..."' for v in new_roles
-            ]
-            raise CSVImportError(
-                "Nothing was imported: the file has departments or role levels this engagement does "
-                "not have. Map each to one of the engagement's, or to unknown:\n" + "\n".join(lines)
-            )
-        stats = import_in_background(engine, engagement, data, file.name, mapping, components)
-    except CSVImportError as exc:
-        fail(str(exc))
+    with file.open("rb") as opened:  # read as a stream, never whole into memory
+        source = file_source(opened)
+        try:
+            new_departments, new_roles = unknown_groups(source, mapping, departments, roles)
+            if new_departments or new_roles:
+                lines = [f'  --map-department "{v}=..."' for v in new_departments] + [
+                    f'  --map-role "{v}=..."' for v in new_roles
+                ]
+                raise CSVImportError(
+                    "Nothing was imported: the file has departments or role levels this engagement does "
+                    "not have. Map each to one of the engagement's, or to unknown:\n" + "\n".join(lines)
+                )
+            stats = import_in_background(engine, engagement, source, file.name, mapping, components)
+        except CSVImportError as exc:
+            fail(str(exc))
     typer.echo(
         f"Imported {stats['rows']} answers from {file.name} (import {stats['import_id']}); "
         f"{stats['non_answers']} non-answers counted but not used. Run `dm3 synthesize {engagement}`."
