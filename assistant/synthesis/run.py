@@ -80,14 +80,13 @@ def synthesize(
                 by_comp.setdefault(seg.component, []).append(seg)
             components = sorted(set(by_comp) | {t.component for t in session.exec(live_themes(engagement_id)).all()})
             # a segment re-tagged to another component leaves its old component's themes first
-            for member, seg, theme in session.exec(
-                select(ThemeMember, Segment, Theme)
+            for member in session.exec(
+                select(ThemeMember)
                 .join(Segment, Segment.id == ThemeMember.segment_id)
                 .join(Theme, Theme.id == ThemeMember.theme_id)
-                .where(Theme.engagement_id == engagement_id)
+                .where(Theme.engagement_id == engagement_id, Segment.component != Theme.component)
             ).all():
-                if seg.component != theme.component:
-                    session.delete(member)
+                session.delete(member)
             session.commit()
             stats["components"] = {}
             for i, comp in enumerate(components):
