@@ -25,6 +25,12 @@ from assistant.synthesis import phrases as P
 from assistant.synthesis import themes as T
 from assistant.synthesis.represent import ctfidf_keywords
 
+# what the "other voices" theme of each run says about itself
+OTHER_VOICES = {
+    "label": "Other voices",
+    "is_other": True,
+    "summary": "Answers that fit no theme. They count as evidence like any other.",
+}
 PLACE_SIM = 0.6  # cosine to a curated theme's centroid that always counts as "fits" (MiniLM scale)
 
 
@@ -240,15 +246,8 @@ def synthesize_component(
             for i, score in zip(draft.members, draft.scores, strict=False)
         )
     if result.other:
-        other = Theme(
-            engagement_id=engagement_id,
-            component=component,
-            label="Other voices",
-            is_other=True,
-            summary="Answers that fit no theme. They count as evidence like any other.",
-            run_id=run_id,
-            changes={"run_id": run_id},
-        )
+        other = Theme(engagement_id=engagement_id, component=component, run_id=run_id, **OTHER_VOICES)
+        other.changes = {"run_id": run_id}
         session.add(other)
         session.flush()
         new_members.extend(_member(other.id, free[i], 0.0) for i in result.other)
