@@ -61,6 +61,9 @@ def synthesize(
         with Session(engine, expire_on_commit=False) as session:
             segments = active_segments(session, engagement_id)
             vectors_arr, new = embed_cached(session, embedder, [s.text for s in segments])
+            # the new vectors are kept now: progress is written in its own transaction, which would
+            # wait (SQLite: one writer) behind this one's insert
+            session.commit()
             stats["embedded"] = new
             stats["segments"] = len(segments)
             step(0.6, "Checking components")
