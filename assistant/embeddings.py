@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from assistant.models import Embedding
@@ -71,7 +72,7 @@ def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> 
     """Embeddings for ``texts``, reading the cache and embedding only texts not seen before.
 
     Returns the (n, dim) array in input order and how many texts were newly embedded. New vectors
-    are added to the session (committed by the caller).
+    are inserted in the session's transaction (committed by the caller).
     """
     hashes = [text_hash(t) for t in texts]
     wanted = sorted(set(hashes))
@@ -89,8 +90,10 @@ def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> 
             missing.setdefault(h, t)
     if missing:
         vectors = embedder.encode(list(missing.values()))
+        rows = []
         for h, vec in zip(missing.keys(), vectors, strict=False):
             found[h] = vec
-            session.add(Embedding(model=embedder.model_name, text_hash=h, dim=embedder.dim, vector=vec.tobytes()))
+            rows.append({"model": embedder.model_name, "text_hash": h, "dim": embedder.dim, "vector": vec.tobytes()})
+        session.execute(insert(Embedding), rows)  # one bulk insert, no ORM row per vector
     out = np.vstack([found[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim), dtype=np.float32)
     return out, len(missing)

@@ -71,24 +71,32 @@ def live_themes(engagement_id: int, component: str | None = None, other: bool | 
     return query if other is None else query.where(col(Theme.is_other).is_(other))
 
 
-def new_segment(
+def segment_values(
     engagement_id: int, participant_id: int, component: str | None, start: int, text: str, **source: object
-) -> Segment:
-    """A new evidence segment of ``text`` found at ``start`` in its source, not yet added to a session.
+) -> dict[str, object]:
+    """The column values of a new evidence segment of ``text`` found at ``start`` in its source (for a
+    bulk insert; ``new_segment`` makes the row from them).
 
     The rules every source shares: the span ends where the text does, the text hash is the embedding
     cache's key, and the component a consultant may later change starts as the original one.
     ``source``: where it came from (``source="interview", turn_id=..., question_id=...`` or
     ``source="import", import_id=..., active=...``).
     """
-    return Segment(
-        engagement_id=engagement_id,
-        participant_id=participant_id,
-        start=start,
-        end=start + len(text),
-        text=text,
-        text_hash=text_hash(text),
-        component=component,
-        original_component=component,
+    return {
+        "engagement_id": engagement_id,
+        "participant_id": participant_id,
+        "start": start,
+        "end": start + len(text),
+        "text": text,
+        "text_hash": text_hash(text),
+        "component": component,
+        "original_component": component,
         **source,
-    )
+    }
+
+
+def new_segment(
+    engagement_id: int, participant_id: int, component: str | None, start: int, text: str, **source: object
+) -> Segment:
+    """A new evidence segment (``segment_values``' rules), not yet added to a session."""
+    return Segment(**segment_values(engagement_id, participant_id, component, start, text, **source))

@@ -71,9 +71,19 @@ def letters(text: str) -> int:
     return sum(ch.isalpha() for ch in text)
 
 
+def _has_letters(text: str, count: int) -> bool:
+    """True when ``text`` holds at least ``count`` letters (``letters(text) >= count``, stopping once known)."""
+    for ch in text:
+        if ch.isalpha():
+            count -= 1
+            if count <= 0:
+                return True
+    return count <= 0
+
+
 def is_non_answer(text: str) -> bool:
     """True when ``text`` says nothing that could be evidence (kept countable, never clustered or rated)."""
-    if letters(text) < MIN_LETTERS:
+    if not _has_letters(text, MIN_LETTERS):
         return True
     norm = re.sub(r"[\s.!,;:]+$", "", text.strip().lower()).replace("\u2019", "'")
     norm = re.sub(r"\s+", " ", norm)

@@ -175,7 +175,7 @@ def group(
     if len(keys) <= 2:
         return {k: i for i, k in enumerate(keys)}
     from sklearn.cluster import AgglomerativeClustering
-    from sklearn.metrics import silhouette_score
+    from sklearn.metrics import pairwise_distances, silhouette_score
 
     cents = centroids(x, labels)
     c = np.vstack([cents[k] for k in keys])
@@ -184,6 +184,9 @@ def group(
     rows = np.sort(rng.choice(inside, size=min(len(inside), sample), replace=False))
     index = {k: i for i, k in enumerate(keys)}
     fine_rows = np.array([index[int(v)] for v in labels[rows]])
+    # every cut is scored on the same sampled segments: their distances once, not once per cut (the
+    # same matrix silhouette_score computes from them, so the same scores)
+    dist = pairwise_distances(x[rows], metric="cosine")
     best: tuple[float, list[int]] | None = None
     for k in range(low, high + 1):
         cut = (
@@ -191,7 +194,7 @@ def group(
             if k == len(keys)
             else AgglomerativeClustering(n_clusters=k, metric="cosine", linkage="average").fit_predict(c).tolist()
         )
-        score = float(silhouette_score(x[rows], np.array(cut)[fine_rows], metric="cosine"))
+        score = float(silhouette_score(dist, np.array(cut)[fine_rows], metric="precomputed"))
         if best is None or score > best[0]:
             best = (score, cut)
     assert best is not None

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from sqlmodel import Session, select
+from sqlalchemy import delete, insert
+from sqlmodel import Session, col, select
 
 from assistant.evidence import live_themes
 from assistant.models import Segment, Theme, ThemeMember
@@ -24,6 +25,12 @@ from assistant.synthesis import phrases as P
 from assistant.synthesis import themes as T
 from assistant.synthesis.represent import ctfidf_keywords
 
+# what the "other voices" theme of each run says about itself
+OTHER_VOICES = {
+    "label": "Other voices",
+    "is_other": True,
+    "summary": "Answers that fit no theme. They count as evidence like any other.",
+}
 PLACE_SIM = 0.6  # cosine to a curated theme's centroid that always counts as "fits" (MiniLM scale)
 
 
@@ -61,6 +68,37 @@ def _rebuild_words(theme: Theme, remaining: list[Segment], keep_summary: bool, n
         theme.summary = names.scrub(P.one_sentence(theme.keywords[:3], people, len(remaining)))
 
 
+def _member(theme_id: int | None, segment_id: int, score: float, subtheme_id: int | None = None) -> dict[str, object]:
+    """The values of a machine's theme membership (every row the same keys: one bulk insert, in order)."""
+    return {
+        "theme_id": theme_id,
+        "segment_id": segment_id,
+        "assigned_by": "machine",
+        "score": score,
+        "subtheme_id": subtheme_id,
+    }
+
+
+def _scrubbed_words(
+    drafts: list[T.ThemeDraft], free: list[int], texts: list[str], seg_by_id: dict[int, Segment], names: NameScrubber
+) -> dict[int, tuple[str, str, list[str]]]:
+    """Label, summary and keywords of each draft (by ``id``) as they will be stored: no person's name
+    (``names``; a keyword holding one is dropped), all read by the name model in one batch."""
+    words: list[tuple[str, str, list[str]]] = []
+    for draft in drafts:
+        member_people = {seg_by_id[free[i]].participant_id for i in draft.members}
+        summary = draft.summary or offline_summary(
+            [texts[i] for i in draft.members], draft.keywords, len(member_people), texts[draft.central]
+        )
+        words.append((draft.label, summary, draft.keywords))
+    scrubbed = iter(names.scrub_all([w for label, summary, keywords in words for w in (label, summary, *keywords)]))
+    out = {}
+    for draft, (_, _, keywords) in zip(drafts, words, strict=True):
+        label, summary = next(scrubbed), next(scrubbed)
+        out[id(draft)] = (label, summary, [k for k in keywords if next(scrubbed) == k])
+    return out
+
+
 def _store_draft(
     session: Session,
     engagement_id: int,
@@ -68,24 +106,18 @@ def _store_draft(
     run_id: int | None,
     draft: T.ThemeDraft,
     free: list[int],
-    texts: list[str],
-    seg_by_id: dict[int, Segment],
-    names: NameScrubber,
+    words: tuple[str, str, list[str]],
     parent_id: int | None = None,
 ) -> Theme:
-    """A machine theme (top, or a sub-theme of ``parent_id``) from ``draft``, added and flushed; no
-    person's name is stored in its label, keywords or summary (``names``)."""
+    """A machine theme (top, or a sub-theme of ``parent_id``) from ``draft`` with its scrubbed ``words``
+    (``_scrubbed_words``), added and flushed."""
     ids = [free[i] for i in draft.members]
-    member_people = {seg_by_id[i].participant_id for i in ids}
-    summary = draft.summary or offline_summary(
-        [texts[i] for i in draft.members], draft.keywords, len(member_people), texts[draft.central]
-    )
-    label, summary, *keywords = names.scrub_all([draft.label, summary, *draft.keywords])
+    label, summary, keywords = words
     theme = Theme(
         engagement_id=engagement_id,
         component=component,
         label=label,
-        keywords=[k for k, raw in zip(keywords, draft.keywords, strict=False) if k == raw],
+        keywords=keywords,
         summary=summary,
         quote_ids=[free[i] for i in draft.quotes],
         parent_id=parent_id,
@@ -118,13 +150,12 @@ def synthesize_component(
     kept = {t.id for t in curated}
     # last run's machine themes are replaced (archived, members released) by this run's; a curated
     # theme keeps its sub-themes
-    for theme in themes:
-        if theme.id in kept or theme.parent_id in kept:
-            continue
-        for member in _members(session, theme.id):
-            session.delete(member)
+    replaced = [t for t in themes if t.id not in kept and t.parent_id not in kept]
+    for theme in replaced:
         theme.archived = True
         session.add(theme)
+    if replaced:  # one statement, not a query and a delete per member
+        session.execute(delete(ThemeMember).where(col(ThemeMember.theme_id).in_([t.id for t in replaced])))
     session.flush()
     placed: set[int] = set()
     keep_ids: dict[int, list[int]] = {}
@@ -142,6 +173,7 @@ def synthesize_component(
     # new segments into curated themes where they fit
     free = [s.id for s in segments if s.id not in placed]
     added: dict[int, int] = {}
+    new_members: list[dict[str, object]] = []  # inserted in one go at the end
     if curated and free:
         cents, bars = [], []
         for theme in curated:
@@ -164,7 +196,7 @@ def synthesize_component(
         for sid, b, row in zip(free, best, sims, strict=False):
             if row[b] >= bars[b]:
                 theme = curated[b]
-                session.add(ThemeMember(theme_id=theme.id, segment_id=sid, assigned_by="machine", score=float(row[b])))
+                new_members.append(_member(theme.id, sid, float(row[b])))
                 keep_ids[theme.id].append(sid)
                 added[theme.id] = added.get(theme.id, 0) + 1
             else:
@@ -200,30 +232,28 @@ def synthesize_component(
         if free
         else T.Themes([], [], np.zeros(0, dtype=int))
     )
+    words = _scrubbed_words([d for top in result.themes for d in (top, *top.subthemes)], free, texts, seg_by_id, names)
     for draft in result.themes:
-        top = _store_draft(session, engagement_id, component, run_id, draft, free, texts, seg_by_id, names)
+        top = _store_draft(session, engagement_id, component, run_id, draft, free, words[id(draft)])
         sub_of: dict[int, int] = {}
         for sub_draft in draft.subthemes:
             sub = _store_draft(
-                session, engagement_id, component, run_id, sub_draft, free, texts, seg_by_id, names, parent_id=top.id
+                session, engagement_id, component, run_id, sub_draft, free, words[id(sub_draft)], parent_id=top.id
             )
             sub_of.update({i: sub.id for i in sub_draft.members})
-        for i, score in zip(draft.members, draft.scores, strict=False):
-            session.add(ThemeMember(theme_id=top.id, segment_id=free[i], score=float(score), subtheme_id=sub_of.get(i)))
-    if result.other:
-        other = Theme(
-            engagement_id=engagement_id,
-            component=component,
-            label="Other voices",
-            is_other=True,
-            summary="Answers that fit no theme. They count as evidence like any other.",
-            run_id=run_id,
-            changes={"run_id": run_id},
+        new_members.extend(
+            _member(top.id, free[i], float(score), sub_of.get(i))
+            for i, score in zip(draft.members, draft.scores, strict=False)
         )
+    if result.other:
+        other = Theme(engagement_id=engagement_id, component=component, run_id=run_id, **OTHER_VOICES)
+        other.changes = {"run_id": run_id}
         session.add(other)
         session.flush()
-        for i in result.other:
-            session.add(ThemeMember(theme_id=other.id, segment_id=free[i], score=0.0))
+        new_members.extend(_member(other.id, free[i], 0.0) for i in result.other)
+    if new_members:  # one bulk insert: an ORM row per member was a large part of storing the themes
+        session.flush()  # the archived themes' members are gone first (a segment is in one theme)
+        session.execute(insert(ThemeMember), new_members)
     return {
         "themes": len(result.themes) + len(curated),
         "subthemes": len(result.subthemes()),

@@ -13,8 +13,10 @@ would outlive its author's withdrawal).
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Callable, Collection, Sequence
+from itertools import islice
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 
 Encode = Callable[[list[str]], np.ndarray]
 MAX_TEXTS = 40  # the most typical segments a theme's candidates are read from (bounds the parse)
+POOL = 30  # the most candidate phrases of a theme that are embedded and scored
 DIVERSITY = 0.5  # MMR weight of novelty against relevance (KeyBERT's default)
 
 _LEADING = {
@@ -128,23 +131,35 @@ def _usable(phrase: str) -> bool:
     )
 
 
-def noun_phrases(doc: Doc) -> list[str]:
-    """Noun phrases of one parsed text, lower case, determiners and pronouns trimmed, names left out."""
-    persons = [(e.start, e.end) for e in doc.ents if e.label_ == "PERSON"]
+def chunk_phrases(doc: Doc) -> list[tuple[str, int, int]]:
+    """Noun phrases of one parsed text with their token spans ``(phrase, start, end)``, lower case,
+    determiners and pronouns trimmed; names not yet checked (``noun_phrases`` leaves them out)."""
     chunks = list(doc.noun_chunks)
-    out: list[str] = []
+    out: list[tuple[str, int, int]] = []
     for i, chunk in enumerate(chunks):
         spans = [(chunk.start, chunk.end)]
         nxt = chunks[i + 1] if i + 1 < len(chunks) else None
         if nxt is not None and nxt.start == chunk.end + 1 and doc[chunk.end].lower_ == "of":
             spans.append((chunk.start, nxt.end))
         for start, end in spans:
-            if any(s < end and start < e for s, e in persons):
-                continue
             phrase = _clean([t.text for t in doc[start:end] if not t.is_punct])
             if _usable(phrase):
-                out.append(phrase)
+                out.append((phrase, start, end))
     return out
+
+
+def _persons(doc: Doc) -> list[tuple[int, int]]:
+    return [(e.start, e.end) for e in doc.ents if e.label_ == "PERSON"]
+
+
+def _named(start: int, end: int, persons: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in persons)
+
+
+def noun_phrases(doc: Doc) -> list[str]:
+    """Noun phrases of one parsed text (``chunk_phrases``), names (spaCy's PERSON entities) left out."""
+    persons = _persons(doc)
+    return [phrase for phrase, start, end in chunk_phrases(doc) if not _named(start, end, persons)]
 
 
 def ngram_phrases(text: str, stop: frozenset[str]) -> list[str]:
@@ -173,6 +188,93 @@ def parse(texts: Sequence[str]) -> list[list[str]]:
     return [noun_phrases(doc) for doc in model.pipe(list(texts), batch_size=64)]
 
 
+class Parsed:
+    """Texts parsed once for candidate phrases (``parse``'s), the name check deferred to where it decides.
+
+    ``phrases[i]`` holds text i's phrases before the name check; ``pools`` gives each theme its
+    ``candidate_pool`` with ``parse``'s name rule. Why deferred: the named-entity model is half the
+    cost of a parse, and it decides something only for the few phrases a theme keeps, so it reads
+    (in one batch) just enough texts to cover them, and another text only when a phrase is named in
+    all of those. A text's entities do not depend on the texts read with it, so the pools are
+    exactly those ``parse`` would give.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        model = nlp()
+        self._docs: list[Doc] = []
+        self._spans: list[list[tuple[str, int, int]]] = []
+        self._persons: dict[int, list[tuple[int, int]]] = {}
+        self._ner = None
+        if model is None:
+            from assistant.synthesis.represent import stop_words
+
+            stop = stop_words()
+            self.phrases = [ngram_phrases(t, stop) for t in texts]
+            return
+        self._docs = list(model.pipe(list(texts), batch_size=64, disable=["ner"]))
+        self._spans = [chunk_phrases(doc) for doc in self._docs]
+        self.phrases = [[phrase for phrase, _, _ in spans] for spans in self._spans]
+        self._ner = model.get_pipe("ner")
+
+    @property
+    def checked(self) -> int:
+        """How many texts the named-entity model has read."""
+        return len(self._persons)
+
+    def pools(self, themes: Sequence[tuple[Sequence[int], Sequence[str]]], limit: int = POOL) -> list[list[str]]:
+        """``candidate_pool`` of each theme, given as (its typical texts' rows, its member texts), with
+        ``parse``'s rule that a phrase holding a person's name is no candidate."""
+        ranked = [ranked_candidates([self.phrases[r] for r in rows], members) for rows, members in themes]
+        self._read_names([(phrases[:limit], rows) for phrases, (rows, _) in zip(ranked, themes, strict=True)])
+        return [
+            sorted(islice((p for p in phrases if self._unnamed(p, rows)), limit))
+            for phrases, (rows, _) in zip(ranked, themes, strict=True)
+        ]
+
+    def _read_names(self, wanted: Sequence[tuple[Sequence[str], Sequence[int]]]) -> None:
+        """Names of the few texts that say every wanted (phrases, of rows) pair, found greedily (the text
+        saying most pairs not yet covered first, ties by row) and read by the model in one batch."""
+        if self._ner is None:
+            return
+        covers: dict[int, set[tuple[int, str]]] = {}
+        for g, (phrases, rows) in enumerate(wanted):
+            wanted_here = set(phrases)
+            for r in rows:
+                covers.setdefault(r, set()).update((g, p) for p in wanted_here.intersection(self.phrases[r]))
+        open_pairs = set().union(*covers.values()) if covers else set()
+        heap = [(-len(pairs), r) for r, pairs in covers.items() if pairs]
+        heapq.heapify(heap)
+        chosen: list[int] = []
+        while heap and open_pairs:
+            count, r = heapq.heappop(heap)
+            fresh = covers[r] & open_pairs
+            if not fresh:
+                continue
+            if len(fresh) < -count:  # covers less than it did: back in the queue at its real count
+                heapq.heappush(heap, (-len(fresh), r))
+                continue
+            chosen.append(r)
+            open_pairs -= fresh
+        chosen = sorted(r for r in chosen if r not in self._persons)
+        for r, doc in zip(chosen, self._ner.pipe([self._docs[r] for r in chosen], batch_size=64), strict=True):
+            self._persons[r] = _persons(doc)
+
+    def _unnamed(self, phrase: str, rows: Sequence[int]) -> bool:
+        """True when one of ``rows`` says ``phrase`` in a span holding no person's name (always without
+        the spaCy model: its n-grams have no name check). Texts already read are asked first."""
+        if self._ner is None:
+            return True
+        saying = [r for r in rows if phrase in self.phrases[r]]
+        read = [r for r in saying if r in self._persons]
+        unread = sorted((r for r in saying if r not in self._persons), key=lambda r: (-len(self._spans[r]), r))
+        for r in (*read, *unread):
+            if r not in self._persons:
+                self._persons[r] = _persons(self._ner(self._docs[r]))
+            if any(p == phrase and not _named(s, e, self._persons[r]) for p, s, e in self._spans[r]):
+                return True
+        return False
+
+
 def mmr(relevance: np.ndarray, vectors: np.ndarray, top: int, diversity: float = DIVERSITY) -> list[int]:
     """Indices picked by maximal marginal relevance: each maximises
     ``(1 - diversity) * relevance - diversity * (max similarity to those already picked)``."""
@@ -187,14 +289,18 @@ def mmr(relevance: np.ndarray, vectors: np.ndarray, top: int, diversity: float =
     return picked
 
 
-def candidate_pool(candidates: Sequence[Sequence[str]], member_texts: Sequence[str], limit: int = 30) -> list[str]:
-    """The phrases worth embedding for one theme: those at least two of ``member_texts`` say (one
-    segment is an anecdote, not a theme), the ``limit`` said most often, in a stable order."""
+def ranked_candidates(candidates: Sequence[Sequence[str]], member_texts: Sequence[str]) -> list[str]:
+    """The phrases among ``candidates`` that at least two of ``member_texts`` say (one segment is an
+    anecdote, not a theme), said most often first (ties alphabetical)."""
     lowered = [t.lower() for t in member_texts]
     need = min(2, len(lowered))
     support = {p: sum(1 for t in lowered if p in t) for p in {p for phrases in candidates for p in phrases}}
-    ranked = sorted((p for p, n in support.items() if n >= need), key=lambda p: (-support[p], p))
-    return sorted(ranked[:limit])
+    return sorted((p for p, n in support.items() if n >= need), key=lambda p: (-support[p], p))
+
+
+def candidate_pool(candidates: Sequence[Sequence[str]], member_texts: Sequence[str], limit: int = POOL) -> list[str]:
+    """The phrases worth embedding for one theme: the ``limit`` first ``ranked_candidates``, in a stable order."""
+    return sorted(ranked_candidates(candidates, member_texts)[:limit])
 
 
 def key_phrases(pool: Sequence[str], centroid: np.ndarray, vectors: dict[str, np.ndarray], top: int = 5) -> list[str]:

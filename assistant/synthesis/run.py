@@ -61,6 +61,9 @@ def synthesize(
         with Session(engine, expire_on_commit=False) as session:
             segments = active_segments(session, engagement_id)
             vectors_arr, new = embed_cached(session, embedder, [s.text for s in segments])
+            # the new vectors are kept now: progress is written in its own transaction, which would
+            # wait (SQLite: one writer) behind this one's insert
+            session.commit()
             stats["embedded"] = new
             stats["segments"] = len(segments)
             step(0.6, "Checking components")
@@ -80,14 +83,13 @@ def synthesize(
                 by_comp.setdefault(seg.component, []).append(seg)
             components = sorted(set(by_comp) | {t.component for t in session.exec(live_themes(engagement_id)).all()})
             # a segment re-tagged to another component leaves its old component's themes first
-            for member, seg, theme in session.exec(
-                select(ThemeMember, Segment, Theme)
+            for member in session.exec(
+                select(ThemeMember)
                 .join(Segment, Segment.id == ThemeMember.segment_id)
                 .join(Theme, Theme.id == ThemeMember.theme_id)
-                .where(Theme.engagement_id == engagement_id)
+                .where(Theme.engagement_id == engagement_id, Segment.component != Theme.component)
             ).all():
-                if seg.component != theme.component:
-                    session.delete(member)
+                session.delete(member)
             session.commit()
             stats["components"] = {}
             for i, comp in enumerate(components):

@@ -218,8 +218,10 @@ def name_with_phrases(
         return [m for _, m in sorted(zip((-s for s in d.scores), d.members, strict=False))][: P.MAX_TEXTS]
 
     wanted = sorted({i for d in every for i in typical(d)})
-    parsed = dict(zip(wanted, P.parse([texts[i] for i in wanted]), strict=False))
-    pools = {id(d): P.candidate_pool([parsed[i] for i in typical(d)], [texts[i] for i in d.members]) for d in every}
+    parsed = P.Parsed([texts[i] for i in wanted])
+    row = {i: r for r, i in enumerate(wanted)}
+    found = parsed.pools([([row[i] for i in typical(d)], [texts[i] for i in d.members]) for d in every])
+    pools = {id(d): pool for d, pool in zip(every, found, strict=True)}
     vectors = P.encode_phrases(encode, {p for pool in pools.values() for p in pool})
 
     def name(d: ThemeDraft, taken: set[str]) -> None:

@@ -258,3 +258,13 @@ def test_a_theme_whose_quotes_all_moved_away_shows_quotes_picked_again_from_dist
     assert len({s.participant_id for s in quoted}) == len(quoted) <= 5
     # the most typical member is always quoted
     assert view.members[0].segment.id in {s.id for s in quoted}
+
+
+def test_progress_never_waits_behind_the_stages_own_writes(engine, session, embedder, rubric, caplog):
+    """Progress is written in its own transaction; with SQLite's one writer, a report made while the
+    stage holds uncommitted inserts (the new embeddings) waited out the busy timeout and was lost."""
+    data = seed(session)
+    reports: list[str] = []
+    synthesize(engine, data.engagement.id, embedder, rubric=rubric, progress=lambda _f, msg: reports.append(msg))
+    assert "Checking components" in reports
+    assert not [r for r in caplog.records if "could not write its state" in r.getMessage()]
