@@ -23,16 +23,9 @@ def submit(session: Session, interview: Interview, participant: Participant) -> 
     interview.state = "submitted"
     interview.submitted_at = interview.updated_at = utcnow()
     session.add(interview)
-    audit(
-        session,
-        "interview.submit",
-        actor=f"participant P-{participant.id}",
-        engagement_id=participant.engagement_id,
-        entity=f"interview:{interview.id}",
-        before={"state": before},
-        after={"state": "submitted"},
+    _record(
+        session, participant, "interview.submit", f"interview:{interview.id}", {"state": before}, {"state": "submitted"}
     )
-    session.commit()
 
 
 def set_quote_consent(session: Session, participant: Participant, allowed: bool) -> None:
@@ -44,16 +37,14 @@ def set_quote_consent(session: Session, participant: Participant, allowed: bool)
     before = participant.quote_consent
     participant.quote_consent = allowed
     session.add(participant)
-    audit(
+    _record(
         session,
+        participant,
         "participant.quote_consent",
-        actor=f"participant P-{participant.id}",
-        engagement_id=participant.engagement_id,
-        entity=f"participant:{participant.id}",
-        before={"quote_consent": before},
-        after={"quote_consent": allowed},
+        f"participant:{participant.id}",
+        {"quote_consent": before},
+        {"quote_consent": allowed},
     )
-    session.commit()
 
 
 def withdraw(session: Session, participant: Participant, interview: Interview | None) -> None:
@@ -68,16 +59,14 @@ def withdraw(session: Session, participant: Participant, interview: Interview | 
     for seg in session.exec(select(Segment).where(Segment.participant_id == participant.id)).all():
         seg.active = False
         session.add(seg)
-    audit(
+    _record(
         session,
+        participant,
         "participant.withdraw",
-        actor=f"participant P-{participant.id}",
-        engagement_id=participant.engagement_id,
-        entity=f"participant:{participant.id}",
-        before={"state": before},
-        after={"state": "withdrawn"},
+        f"participant:{participant.id}",
+        {"state": before},
+        {"state": "withdrawn"},
     )
-    session.commit()
 
 
 @dataclass
@@ -104,3 +93,18 @@ def review_items(interview: Interview, turns: list[Turn], rubric: Rubric) -> lis
         probes = {t.probe_index: t.text for t in turns if t.kind == "probe" and t.question_id == qid}
         items.append(ReviewItem(qid, comp.id, comp.name, question.text, states[qid].status, answers, probes))
     return items
+
+
+def _record(session: Session, participant: Participant, action: str, entity: str, before: dict, after: dict) -> None:
+    """Audit a participant's own change to their interview or consent, as them, then commit it with
+    the change (the person sees it kept before the reply is sent)."""
+    audit(
+        session,
+        action,
+        actor=f"participant P-{participant.id}",
+        engagement_id=participant.engagement_id,
+        entity=entity,
+        before=before,
+        after=after,
+    )
+    session.commit()
