@@ -97,3 +97,24 @@ def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> 
         session.execute(insert(Embedding), rows)  # one bulk insert, no ORM row per vector
     out = np.vstack([found[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim), dtype=np.float32)
     return out, len(missing)
+
+
+class CachedEncode:
+    """An embedder's ``encode`` read through the ``Embedding`` cache of one session (``embed_cached``).
+
+    Synthesis hands this to each component to embed its key-phrase candidates: a phrase met in an
+    earlier component of the run, or in an earlier run, is read back instead of encoded again. A
+    vector does not depend on the texts encoded with it, so the phrases' vectors (and so labels) are
+    the same as a plain encode's. ``new`` counts the texts actually encoded.
+    """
+
+    def __init__(self, session: Session, embedder: Embedder) -> None:
+        self.session = session
+        self.embedder = embedder
+        self.new = 0
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        """Unit embeddings of ``texts`` in input order; new ones inserted in the session's transaction."""
+        vectors, new = embed_cached(self.session, self.embedder, texts)
+        self.new += new
+        return vectors

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.config import Settings
-from assistant.embeddings import Embedder, embed_cached
+from assistant.embeddings import CachedEncode, Embedder, embed_cached
 from assistant.engagements import people_names
 from assistant.evidence import live_themes
 from assistant.jobs import Progress, track_run
@@ -92,6 +92,7 @@ def synthesize(
                 session.delete(member)
             session.commit()
             stats["components"] = {}
+            encode = CachedEncode(session, embedder)  # key phrases met before are read back, not encoded
             for i, comp in enumerate(components):
                 step(0.6 + 0.3 * i / max(1, len(components)), f"Themes for {comp}")
                 stats["components"][comp] = synthesize_component(
@@ -102,12 +103,13 @@ def synthesize(
                     vectors,
                     run_id,
                     people,
-                    embedder.encode,
+                    encode,
                     names,
                     settings.theme_min_people if settings is not None else T.MIN_PEOPLE,
                 )
                 session.commit()  # one component per transaction: progress writes must not wait
             session.commit()
+            stats["phrases_embedded"] = encode.new
         if labeller is not None:
             step(0.9, "Labelling themes with the LLM")
             stats["llm_labels"] = label_themes(engine, labeller, engagement_id, run_id)
