@@ -257,6 +257,20 @@ def test_the_lease_is_kept_alive_while_the_stage_works_and_a_lost_lease_stops_it
     assert (row.status, row.message) == ("failed", INTERRUPTED)  # the interrupted record is not overwritten
 
 
+def test_a_heartbeat_after_the_run_said_done_is_not_a_lost_lease(engine, session, caplog):
+    # a stage says done itself inside track_run; a heartbeat due after that (or one that waited on a busy
+    # database until then) finds the row no longer running: that is the run's own end, not a takeover
+    engagement = make_engagement(session)
+    with caplog.at_level("ERROR", logger="dm3.jobs"):
+        with track_run(engine, engagement.id, "synthesis", lease_s=0.3) as run:
+            run.done({"themes": 1})
+            time.sleep(0.5)  # several heartbeat periods (lease_s / 3) pass before track_run stops it
+    assert not run.lost
+    assert "lost its lease" not in caplog.text
+    session.expire_all()
+    assert session.get(Run, run.id).status == "done"
+
+
 def test_track_run_claims_the_queued_run_reports_progress_and_ends_done(engine, session):
     engagement = make_engagement(session)
     queued, _ = queue_run(session, engagement.id, "export")

@@ -257,7 +257,10 @@ class RunTracker:
             log.exception("run %s: could not write its state", self.id)
             return True  # the database hiccuped; the lease has not been taken from us for that
         if result.rowcount != 1:
-            self.lost = True
+            # after the run itself said done or failed (the heartbeat stopped) a missed write is no loss
+            if not self._stop.is_set():
+                self.lost = True
+            return False
         return not self.lost
 
     def start_heartbeat(self) -> None:
@@ -266,7 +269,10 @@ class RunTracker:
         def beat() -> None:
             while not self._stop.wait(self.lease_s / 3):
                 if not self._write(lease_expires_at=self._expiry()):
-                    log.error("run %s: lost its lease (found interrupted); its work stops at the next report", self.id)
+                    if not self._stop.is_set():  # not the run's own end, waited for in a busy database
+                        log.error(
+                            "run %s: lost its lease (found interrupted); its work stops at the next report", self.id
+                        )
                     return
 
         self._beat = threading.Thread(target=beat, name=f"dm3-lease-{self.id}", daemon=True)
@@ -296,6 +302,7 @@ class RunTracker:
         }
         if stats is not None:
             fields["stats"] = stats
+        self._stop.set()  # the heartbeat's next write (perhaps waiting on a busy database) is no longer needed
         if not self._write(**fields):
             log.warning("run %s finished after it was marked interrupted; it stays failed", self.id)
         self.finished = True
@@ -304,6 +311,7 @@ class RunTracker:
 
     def fail(self, exc: BaseException) -> None:
         """Mark the run failed with a readable message built from ``exc``."""
+        self._stop.set()
         self._write(
             status="failed", message=failure_message(self.kind, exc), finished_at=utcnow(), lease_expires_at=None
         )
