@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -53,6 +54,20 @@ def finish(engine: Engine, kind: str, calls: list[int], release: threading.Event
     return work
 
 
+def at_once(url: str, n: int, work: Callable[[Engine, threading.Barrier], None]) -> None:
+    """Run ``work`` in ``n`` threads, each on its own engine (as ``n`` app processes would have), handed one
+    barrier to start at the same moment; returns when all have ended."""
+    engines = [make_engine(url) for _ in range(n)]
+    start = threading.Barrier(n)
+    threads = [threading.Thread(target=work, args=(e, start)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for e in engines:
+        e.dispose()
+
+
 def test_a_second_request_joins_the_unfinished_run(engine, session):
     engagement = make_engagement(session)
     release = threading.Event()
@@ -79,12 +94,10 @@ def test_many_processes_queueing_at_once_make_one_run(settings, engine, session)
     """Eight connections (as eight app processes would) queue the same run at the same moment: the
     database's partial unique index lets exactly one through, the others get that run back."""
     engagement = make_engagement(session)
-    engines = [make_engine(settings.database_url) for _ in range(8)]
-    start = threading.Barrier(len(engines))
     results: list[tuple[int, bool]] = []
     errors: list[BaseException] = []
 
-    def queue(eng: Engine) -> None:
+    def queue(eng: Engine, start: threading.Barrier) -> None:
         try:
             with Session(eng, expire_on_commit=False) as s:
                 start.wait()
@@ -93,13 +106,7 @@ def test_many_processes_queueing_at_once_make_one_run(settings, engine, session)
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=queue, args=(e,)) for e in engines]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for e in engines:
-        e.dispose()
+    at_once(settings.database_url, 8, queue)
     assert not errors
     assert sum(created for _, created in results) == 1
     assert len({run_id for run_id, _ in results}) == 1
@@ -110,13 +117,11 @@ def test_two_cli_runs_at_once_one_works_the_other_says_one_is_in_progress(settin
     """Work started outside the queue (``dm3 synthesize``, ``dm3 rate``) twice at the same moment:
     one run is created, the other gets RunAlreadyActive with a readable message (no IntegrityError)."""
     engagement = make_engagement(session)
-    engines = [make_engine(settings.database_url) for _ in range(4)]
-    start = threading.Barrier(len(engines))
     made: list[RunTracker] = []
     refused: list[RunAlreadyActive] = []
     other: list[BaseException] = []
 
-    def create(eng: Engine) -> None:
+    def create(eng: Engine, start: threading.Barrier) -> None:
         start.wait()
         try:
             made.append(RunTracker.create(eng, engagement.id, "synthesis", "Starting"))
@@ -125,13 +130,7 @@ def test_two_cli_runs_at_once_one_works_the_other_says_one_is_in_progress(settin
         except BaseException as exc:
             other.append(exc)
 
-    threads = [threading.Thread(target=create, args=(e,)) for e in engines]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for e in engines:
-        e.dispose()
+    at_once(settings.database_url, 4, create)
     assert not other and len(made) == 1 and len(refused) == 3
     assert "already in progress for engagement" in str(refused[0]) and refused[0].run.id == made[0].id
 
