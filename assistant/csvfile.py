@@ -18,6 +18,7 @@ from typing import BinaryIO
 
 MAX_BYTES = 200 * 1024 * 1024  # 200 MB: larger files are refused before reading
 MAX_LISTED = 20  # problems listed in the message (the count covers all)
+PREVIEW_ROWS = 3  # rows of a file the mapping step shows
 CHUNK = 1 << 20  # 1 MiB: the piece a file is read, stored and fetched in
 
 # a whole file's bytes, or a function that opens the file anew and gives its chunks in order
@@ -155,7 +156,7 @@ def read_csv(data: bytes, max_bytes: int = MAX_BYTES) -> Parsed:
     return parsed
 
 
-def preview(source: CSVSource, max_bytes: int = MAX_BYTES, first: int = 3) -> Preview:
+def preview(source: CSVSource, max_bytes: int = MAX_BYTES, first: int = PREVIEW_ROWS) -> Preview:
     """The header, the ``first`` rows and the row count of ``source``, read whole as a stream (so a
     broken row anywhere is refused now, as ``open_csv`` says) while keeping only those rows."""
     header, rows = open_csv(source, max_bytes)

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from assistant import uploads
-from assistant.csvfile import MAX_BYTES, CSVImportError, CSVSource, check_columns, open_csv
+from assistant.csvfile import MAX_BYTES, PREVIEW_ROWS, CSVImportError, CSVSource, Preview, check_columns, open_csv
 from assistant.evidence import new_segment
 from assistant.jobs import Progress, track_run
 from assistant.models import Participant, Run, Segment, SurveyImport, User
@@ -59,12 +59,17 @@ Row = tuple[int, dict[str, str], str]
 
 @dataclass
 class FileCheck:
-    """A file that passed ``check_file``: its row count, and the departments and role levels in its mapped
-    columns that the engagement does not have and the mapping does not map yet (sorted)."""
+    """A file that passed ``check_file``: what the mapping page shows of it (header, first rows, row count),
+    and the departments and role levels in its mapped columns that the engagement does not have and the
+    mapping does not map yet (sorted)."""
 
-    rows: int
+    shown: Preview
     departments: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.shown.rows
 
 
 def _group(value: str, mapping: dict[str, str]) -> str:
@@ -130,7 +135,10 @@ def check_file(
     problems: list[str] = []
     count = wrong = 0
     found: tuple[set[str], set[str]] = (set(), set())
+    first: list[dict[str, str]] = []
     for line, row in rows:
+        if count < PREVIEW_ROWS:
+            first.append(row)
         count += 1
         text = row.get(mapping.text_column, "").strip()
         comp = mapping.component or row.get(mapping.component_column or "", "").strip()
@@ -150,7 +158,7 @@ def check_file(
         raise CSVImportError("The file has a header but no answers.")
     if wrong:
         raise CSVImportError(f"Nothing was imported: {wrong} row(s) need fixing.", problems, total=wrong)
-    return FileCheck(count, sorted(found[0]), sorted(found[1]))
+    return FileCheck(Preview(header, first, count), sorted(found[0]), sorted(found[1]))
 
 
 def _rows(source: CSVSource, mapping: Mapping, max_bytes: int) -> Iterator[Row]:

@@ -194,7 +194,7 @@ def import_confirm(
             raise CSVImportError("Choose one component for the whole file, or a component column, not both.")
         checked = check_file(source, mapping, components, list(engagement.departments), list(engagement.role_levels))
     except CSVImportError as exc:
-        problems, unknown = _problems(exc), None
+        problems, unknown, shown = _problems(exc), None, preview(source)
     else:
         if not checked.departments and not checked.roles:
             session.commit()  # hold no transaction while the import runs
@@ -204,8 +204,8 @@ def import_confirm(
                 f"/engagements/{engagement.id}/themes?{'importing' if created else 'already_importing'}=1#imports",
                 status_code=303,
             )
-        problems, unknown = None, {"departments": checked.departments, "roles": checked.roles}
-    shown = preview(source)
+        # the check read the whole file already: the page shows what it kept, not a second read
+        problems, unknown, shown = None, {"departments": checked.departments, "roles": checked.roles}, checked.shown
     return _mapping_page(
         request, engagement, rubric, shown, form.upload_id, form.filename, form.columns(), problems, unknown
     )
