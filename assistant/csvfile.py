@@ -178,11 +178,12 @@ def check_columns(header: list[str], wanted: dict[str, str | None]) -> None:
         raise CSVImportError("Some mapped columns are missing. The file's columns are: " + ", ".join(header), missing)
 
 
-def file_source(file: BinaryIO) -> Callable[[], Iterator[bytes]]:
-    """An open, seekable binary file as a ``CSVSource``: each call reads it again from the start."""
+def file_source(file: BinaryIO, size: int = CHUNK) -> Callable[[], Iterator[bytes]]:
+    """An open, seekable binary file as a ``CSVSource`` read ``size`` bytes at a time: each call reads it
+    again from the start."""
 
     def read() -> Iterator[bytes]:
         file.seek(0)
-        return file_chunks(file)
+        return file_chunks(file, size)
 
     return read

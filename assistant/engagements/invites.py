@@ -14,7 +14,7 @@ from typing import BinaryIO
 from sqlmodel import Session
 
 from assistant import throttle
-from assistant.csvfile import CSVImportError, file_chunks, records
+from assistant.csvfile import CSVImportError, file_source, records
 from assistant.engagements.names import MAX_NAME_CHARS
 from assistant.engagements.setup import EngagementError
 from assistant.models import Engagement, Participant, User, utcnow
@@ -129,7 +129,7 @@ def import_invites_csv(
     """
     problems: list[str] = []
     wanted: list[tuple[str, str, str | None, str | None]] = []
-    chunks = source if isinstance(source, bytes) else lambda: file_chunks(source, 64 * 1024)
+    chunks = source if isinstance(source, bytes) else file_source(source, 64 * 1024)
     try:
         for line, (_end, row) in enumerate(records(chunks, MAX_INVITE_CSV_BYTES), start=1):
             cells = [c.strip() for c in row]
