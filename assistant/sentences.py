@@ -66,13 +66,10 @@ class Span:
     text: str
 
 
-def letters(text: str) -> int:
-    """How many letters ``text`` holds (the measure of "says something": see ``MIN_LETTERS``)."""
-    return sum(ch.isalpha() for ch in text)
-
-
-def _has_letters(text: str, count: int) -> bool:
-    """True when ``text`` holds at least ``count`` letters (``letters(text) >= count``, stopping once known)."""
+def says_something(text: str) -> bool:
+    """True when ``text`` holds at least ``MIN_LETTERS`` letters (the measure of "says something"),
+    counting only until that is known."""
+    count = MIN_LETTERS
     for ch in text:
         if ch.isalpha():
             count -= 1
@@ -83,7 +80,7 @@ def _has_letters(text: str, count: int) -> bool:
 
 def is_non_answer(text: str) -> bool:
     """True when ``text`` says nothing that could be evidence (kept countable, never clustered or rated)."""
-    if not _has_letters(text, MIN_LETTERS):
+    if not says_something(text):
         return True
     norm = re.sub(r"[\s.!,;:]+$", "", text.strip().lower()).replace("\u2019", "'")
     norm = re.sub(r"\s+", " ", norm)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from assistant.rating.schema import EvidenceItem
 from assistant.rubric import EvidenceMinimum
-from assistant.sentences import MIN_LETTERS, letters, split_sentences
+from assistant.sentences import says_something, split_sentences
 
 _INSTRUCTION_PATTERNS = [
     # "ignore the rubric", "disregard all previous instructions", "forget your rules"
@@ -73,10 +73,10 @@ def screen(items: Sequence[EvidenceItem]) -> tuple[list[Screened], list[str]]:
     excluded: list[str] = []
     for item in items:
         spans = [span.text for span in split_sentences(item.text)]
-        if any(is_instruction(text) for text in spans) or letters(item.text) < MIN_LETTERS:
+        if any(is_instruction(text) for text in spans) or not says_something(item.text):
             excluded.append(item.id)
             continue
-        sentences = tuple(text for text in spans if letters(text) >= MIN_LETTERS)
+        sentences = tuple(text for text in spans if says_something(text))
         usable.append(Screened(item, sentences))
     return usable, excluded
 

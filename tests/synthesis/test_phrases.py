@@ -43,6 +43,8 @@ def test_a_phrase_needs_two_segments_and_names_are_no_phrases():
     assert all("dave" not in p for phrases in parsed for p in phrases)
     pool = P.candidate_pool(parsed, texts)
     assert "work orders" in pool and not any("dave" in p for p in pool)
+    # what synthesis uses (names read only where they decide) gives the pool of the reference parse
+    assert P.Parsed(texts).pools([(range(len(texts)), texts)]) == [pool]
 
 
 def test_label_prefers_an_unused_multi_word_phrase():
