@@ -90,15 +90,24 @@ def _environment(prompts_dir: Path) -> jinja2.Environment:
 
 @dataclass(frozen=True)
 class Prompt:
-    """One prompt file: its name, source, hash and the two templates it splits into."""
+    """One prompt file: its path, source and schema and the two templates it splits into; its name
+    and hash follow from the path and the source, so they can never disagree with them."""
 
-    name: str
-    source: str
-    hash: str
     path: Path
+    source: str
     schema: dict | None = None
     _system: jinja2.Template | None = field(default=None, repr=False, compare=False)
     _user: jinja2.Template | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        """The prompt's name: its file name without ``.j2``."""
+        return self.path.stem
+
+    @property
+    def hash(self) -> str:
+        """sha256 of the source, in hex: what the LLM port records with every call."""
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
 
     @property
     def version(self) -> str:
@@ -171,16 +180,7 @@ def _load(folder: str, name: str, _mtime: int, _schema_mtime: int | None) -> Pro
             schema = json.loads(schema_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise PromptError(f"{schema_path}: not valid JSON ({exc})") from exc
-    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()
-    return Prompt(
-        name=name,
-        source=source,
-        hash=digest,
-        path=path,
-        schema=schema,
-        _system=system_t,
-        _user=user_t,
-    )
+    return Prompt(path, source, schema, _system=system_t, _user=user_t)
 
 
 @lru_cache(maxsize=8)
