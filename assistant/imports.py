@@ -4,13 +4,14 @@ Each non-empty answer becomes a Participant (source "import", external id from t
 column) and one Segment (source "import") tagged with a DM3 component. The whole file is
 checked before anything is written: a broken file imports nothing and the error lists every
 problem row. Departments and role levels the engagement does not have ("Public Wrks", "clerk")
-are reported by ``check_file`` (and ``unknown_groups``) so a consultant maps each to one of the
-engagement's (or to "unknown") before anything is written. A file is read as a stream of chunks
+are reported by ``check_file`` so a consultant maps each to one of the engagement's (or to
+"unknown") before anything is written. A file (``ImportFile``) is read as a stream of chunks
 (``assistant.csvfile``), once to check it and once to import it, so a large file is never held whole.
 
-``import_csv`` writes in one transaction (the CLI, small files). ``import_in_background`` is the
-web's: a background run (``assistant.jobs.track_run``, kind "import") that commits in batches so
-no staff answer waits on the write lock, reports progress, and makes the rows evidence in one
+``import_csv`` writes in one transaction (small files, and the reference the batched import is
+tested against). ``import_in_background`` is the web's and the CLI's: a background run
+(``assistant.jobs.track_run``, kind "import") that commits in batches so no staff answer waits on
+the write lock, reports progress, and makes the rows evidence in one
 last statement; a failed import removes what it wrote (all rows or none, as seen by every page).
 The web queues it with ``import_params`` (the upload kept in the database, the file name, the
 mapping) and any process's worker does it from the Run row alone (``run_queued_import``).
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import islice
+from typing import Unpack
 
 from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
@@ -29,7 +31,7 @@ from sqlmodel import Session, col, select
 from assistant import uploads
 from assistant.csvfile import MAX_BYTES, PREVIEW_ROWS, CSVImportError, CSVSource, Preview, check_columns, open_csv
 from assistant.evidence import new_segment
-from assistant.jobs import Progress, track_run
+from assistant.jobs import RunOptions, track_run
 from assistant.models import Participant, Run, Segment, SurveyImport, User
 from assistant.security import audit
 from assistant.sentences import is_non_answer
@@ -47,6 +49,26 @@ class Mapping:
     role_column: str | None = None
     department_map: dict[str, str] = field(default_factory=dict)  # a file's value -> the engagement's (or "unknown")
     role_map: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ImportFile:
+    """A CSV to import: its bytes as a stream (``csvfile.CSVSource``), its name, how to read it, the
+    rubric's component ids its rows may name, and the size limit it is read under."""
+
+    source: CSVSource
+    filename: str
+    mapping: Mapping
+    components: list[str]
+    max_bytes: int = MAX_BYTES
+
+    def check(self) -> FileCheck:
+        """``check_file`` on this file (raises ``CSVImportError`` listing every problem row)."""
+        return check_file(self.source, self.mapping, self.components, max_bytes=self.max_bytes)
+
+    def rows(self) -> Iterator[Row]:
+        """The file's rows to import, read again as a stream (``_rows``)."""
+        return _rows(self.source, self.mapping, self.max_bytes)
 
 
 UNKNOWN = "unknown"
@@ -89,18 +111,6 @@ def _note_unknown(
         value = (row.get(column or "", "") or "").strip()
         if column and value and value not in known and value not in amap:
             out.add(value)
-
-
-def unknown_groups(
-    source: CSVSource, mapping: Mapping, departments: list[str], role_levels: list[str], max_bytes: int = MAX_BYTES
-) -> tuple[list[str], list[str]]:
-    """(departments, role levels) in the file's mapped columns that the engagement does not have and
-    ``mapping`` does not map yet, sorted; empty values are not listed (they are "not given")."""
-    found: tuple[set[str], set[str]] = (set(), set())
-    _header, rows = open_csv(source, max_bytes)
-    for _line, row in rows:
-        _note_unknown(row, mapping, departments, role_levels, found)
-    return sorted(found[0]), sorted(found[1])
 
 
 def check_file(
@@ -235,26 +245,17 @@ def _new_record(
     return record
 
 
-def import_csv(
-    session: Session,
-    engagement_id: int,
-    source: CSVSource,
-    filename: str,
-    mapping: Mapping,
-    components: list[str],
-    created_by: int | None = None,
-    max_bytes: int = MAX_BYTES,
-) -> SurveyImport:
-    """Import answers from ``source`` in the caller's transaction; returns the SurveyImport row (added
-    and flushed, caller commits).
+def import_csv(session: Session, engagement_id: int, file: ImportFile, created_by: int | None = None) -> SurveyImport:
+    """Import ``file`` in the caller's transaction; returns the SurveyImport row (added and flushed,
+    caller commits).
 
     Rules: ``check_file``'s (nothing is added when any row has a problem); rows with the same respondent
     id are one participant; departments and roles go through the mapping's maps.
     """
-    checked = check_file(source, mapping, components, max_bytes=max_bytes)
-    record = _new_record(session, engagement_id, filename, mapping, created_by)
+    checked = file.check()
+    record = _new_record(session, engagement_id, file.filename, file.mapping, created_by)
     known = _known(session, engagement_id)
-    skipped = _write_rows(session, engagement_id, record, _rows(source, mapping, max_bytes), mapping, known, True)
+    skipped = _write_rows(session, engagement_id, record, file.rows(), file.mapping, known, True)
     record.mapping = {**record.mapping, "non_answers": skipped}
     record.rows = checked.rows - skipped
     session.add(record)
@@ -263,62 +264,46 @@ def import_csv(
 
 
 def import_in_background(
-    engine: Engine,
-    engagement_id: int,
-    source: CSVSource,
-    filename: str,
-    mapping: Mapping,
-    components: list[str],
-    created_by: int | None = None,
-    run_id: int | None = None,
-    batch: int = BATCH,
-    max_bytes: int = MAX_BYTES,
-    on_progress: Progress | None = None,
+    engine: Engine, engagement_id: int, file: ImportFile, batch: int = BATCH, **run: Unpack[RunOptions]
 ) -> dict[str, int]:
-    """Import ``source`` as the background run ``run_id`` (kind "import"); returns its stats.
+    """Import ``file`` as a background run of kind "import" (``run``: ``track_run``'s options; the import
+    is recorded as made by ``started_by``), ``batch`` rows a transaction; returns its stats.
 
     Rules: the file is checked whole first (nothing written on a problem), then read again as a stream;
-    rows are written ``batch`` at a time, each batch its own short transaction, as inactive segments no
+    rows are written a batch at a time, each batch its own short transaction, as inactive segments no
     page or run reads; one last statement makes them all evidence at once. If anything fails, the rows
     written so far are deleted, so the import is all or nothing.
     """
-    with track_run(
-        engine,
-        engagement_id,
-        "import",
-        run_id=run_id,
-        started_by=created_by,
-        message="Checking the file",
-        on_progress=on_progress,
-    ) as run:
-        total = check_file(source, mapping, components, max_bytes=max_bytes).rows
+    created_by = run.get("started_by")
+    with track_run(engine, engagement_id, "import", **{"message": "Checking the file", **run}) as tracker:
+        total = file.check().rows
         with Session(engine, expire_on_commit=False) as session:
-            record = _new_record(session, engagement_id, filename, mapping, created_by, status="importing")
+            record = _new_record(session, engagement_id, file.filename, file.mapping, created_by, status="importing")
             session.commit()
         skipped = written = 0
         try:
             with Session(engine, expire_on_commit=False) as session:
                 known = _known(session, engagement_id)
-            rows = _rows(source, mapping, max_bytes)
+            rows = file.rows()
             while part := list(islice(rows, batch)):
                 with Session(engine, expire_on_commit=False) as session:
-                    skipped += _write_rows(session, engagement_id, record, part, mapping, known, False)
+                    skipped += _write_rows(session, engagement_id, record, part, file.mapping, known, False)
                     session.commit()
                 written += len(part)
-                run.progress(0.95 * written / max(1, total), f"Imported {written} of {total} rows")
+                tracker.progress(0.95 * written / max(1, total), f"Imported {written} of {total} rows")
             with Session(engine) as session:
                 session.execute(update(Segment).where(col(Segment.import_id) == record.id).values(active=True))
                 stored = session.get(SurveyImport, record.id)
                 assert stored is not None
                 stored.rows = total - skipped
-                stored.mapping = {**asdict(mapping), "non_answers": skipped, "status": "done"}
+                stored.mapping = {**asdict(file.mapping), "non_answers": skipped, "status": "done"}
                 session.add(stored)
                 session.commit()
         except BaseException:
             _remove(engine, record.id)
             raise
         stats = {"import_id": record.id, "rows": total - skipped, "non_answers": skipped}
-        run.done(stats, f"Imported {stats['rows']} answers from {filename}")
+        tracker.done(stats, f"Imported {stats['rows']} answers from {file.filename}")
     return stats
 
 
@@ -346,16 +331,8 @@ def run_queued_import(engine: Engine, run: Run, components: list[str]) -> dict[s
         user = session.get(User, run.started_by) if run.started_by is not None else None
     mapping = Mapping(**params.get("mapping", {}))
     filename = str(params.get("filename") or "upload.csv")
-    stats = import_in_background(
-        engine,
-        run.engagement_id,
-        uploads.source(engine, upload_id),
-        filename,
-        mapping,
-        components,
-        created_by=run.started_by,
-        run_id=run.id,
-    )
+    file = ImportFile(uploads.source(engine, upload_id), filename, mapping, components)
+    stats = import_in_background(engine, run.engagement_id, file, started_by=run.started_by, run_id=run.id)
     with Session(engine) as session:
         audit(
             session,

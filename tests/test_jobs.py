@@ -124,7 +124,7 @@ def test_two_cli_runs_at_once_one_works_the_other_says_one_is_in_progress(settin
     def create(eng: Engine, start: threading.Barrier) -> None:
         start.wait()
         try:
-            made.append(RunTracker.create(eng, engagement.id, "synthesis", "Starting"))
+            made.append(RunTracker(eng, "synthesis").create(engagement.id, "Starting"))
         except RunAlreadyActive as exc:
             refused.append(exc)
         except BaseException as exc:
@@ -142,7 +142,7 @@ def test_the_cli_refuses_a_second_synthesis_while_one_is_in_progress(cli_env):
 
     with Session(cli_env, expire_on_commit=False) as s:
         engagement = make_engagement(s)
-    live = RunTracker.create(cli_env, engagement.id, "synthesis", "Embedding new text")  # another process's run
+    live = RunTracker(cli_env, "synthesis").create(engagement.id, "Embedding new text")  # another process's run
     result = CliRunner().invoke(cli, ["synthesize", str(engagement.id)])
     assert result.exit_code == 1, result.output
     assert "synthesis run is already in progress" in result.output

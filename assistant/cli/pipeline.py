@@ -36,7 +36,7 @@ def synthesize_cmd(engagement: int) -> None:
     try:
         rubric = get_rubric(str(settings.rubric_path))
         labeller = engines_for(settings, engine, rubric, engagement).labeller
-        stats = synthesize(engine, engagement, embedder, settings, progress=progress, rubric=rubric, labeller=labeller)
+        stats = synthesize(engine, engagement, embedder, settings, rubric, labeller=labeller, on_progress=progress)
     except (RunAlreadyActive, RunNotClaimable) as exc:
         bar.close()
         fail(str(exc))
@@ -68,7 +68,7 @@ def import_csv_cmd(
 ) -> None:
     """Import open-ended survey answers from FILE as evidence (all rows or none), in batches, as a run."""
     from assistant.csvfile import file_source
-    from assistant.imports import UNKNOWN, CSVImportError, Mapping, import_in_background, unknown_groups
+    from assistant.imports import UNKNOWN, CSVImportError, ImportFile, Mapping, check_file, import_in_background
 
     settings = get_settings()
     engine = open_engine(settings)
@@ -92,29 +92,23 @@ def import_csv_cmd(
             out[src.strip()] = dst.strip()
         return out
 
-    mapping = Mapping(
-        text_column=text_column,
-        component=component,
-        component_column=component_column,
-        id_column=id_column,
-        department_column=department_column,
-        role_column=role_column,
-        department_map=pairs(map_department, departments, "department"),
-        role_map=pairs(map_role, roles, "role"),
-    )
+    department_map = pairs(map_department, departments, "department")
+    role_map = pairs(map_role, roles, "role")
+    mapping = Mapping(text_column, component, component_column, id_column, department_column, role_column)
+    mapping.department_map, mapping.role_map = department_map, role_map
     with file.open("rb") as opened:  # read as a stream, never whole into memory
         source = file_source(opened)
         try:
-            new_departments, new_roles = unknown_groups(source, mapping, departments, roles)
-            if new_departments or new_roles:
-                lines = [f'  --map-department "{v}=..."' for v in new_departments] + [
-                    f'  --map-role "{v}=..."' for v in new_roles
+            checked = check_file(source, mapping, components, departments, roles)
+            if checked.departments or checked.roles:
+                lines = [f'  --map-department "{v}=..."' for v in checked.departments] + [
+                    f'  --map-role "{v}=..."' for v in checked.roles
                 ]
                 raise CSVImportError(
                     "Nothing was imported: the file has departments or role levels this engagement does "
                     "not have. Map each to one of the engagement's, or to unknown:\n" + "\n".join(lines)
                 )
-            stats = import_in_background(engine, engagement, source, file.name, mapping, components)
+            stats = import_in_background(engine, engagement, ImportFile(source, file.name, mapping, components))
         except CSVImportError as exc:
             fail(str(exc))
     typer.echo(

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
@@ -154,10 +154,10 @@ class RunTracker:
     its lease alive. Made by ``track_run``."""
 
     def __init__(
-        self, engine: Engine, run_id: int, kind: str, on_progress: Progress | None = None, lease_s: float = LEASE_S
+        self, engine: Engine, kind: str, on_progress: Progress | None = None, lease_s: float = LEASE_S
     ) -> None:
         self.engine = engine
-        self.id = run_id
+        self.id = 0  # the run's id, once ``claim`` or ``create`` holds one
         self.kind = kind
         self.on_progress = on_progress
         self.lease_s = lease_s
@@ -170,24 +170,15 @@ class RunTracker:
     def _expiry(self) -> Any:
         return utcnow() + timedelta(seconds=self.lease_s)
 
-    @classmethod
-    def claim(
-        cls,
-        engine: Engine,
-        run_id: int,
-        kind: str,
-        message: str,
-        on_progress: Progress | None = None,
-        lease_s: float = LEASE_S,
-    ) -> RunTracker:
+    def claim(self, run_id: int, message: str) -> RunTracker:
         """Take the queued run ``run_id``: it becomes ``running``, held by this process. Raises
         RunNotClaimable otherwise.
 
         The change is one conditional UPDATE (queued -> running), so two workers, in one process
         or several, can never both take the same row.
         """
-        tracker = cls(engine, run_id, kind, on_progress, lease_s)
-        with Session(engine) as session:
+        kind = self.kind
+        with Session(self.engine) as session:
             result = session.connection().execute(
                 update(Run)
                 .where(col(Run.id) == run_id, col(Run.kind) == kind, col(Run.status) == "queued")
@@ -195,8 +186,8 @@ class RunTracker:
                     status="running",
                     progress=0.0,
                     message=message,
-                    lease_holder=tracker.holder,
-                    lease_expires_at=tracker._expiry(),
+                    lease_holder=self.holder,
+                    lease_expires_at=self._expiry(),
                 )
             )
             session.commit()
@@ -204,23 +195,14 @@ class RunTracker:
                 row = session.get(Run, run_id)
                 state = "does not exist" if row is None else f"is a {row.kind} run, {row.status}"
                 raise RunNotClaimable(f"run {run_id} cannot start: it {state}, not a queued {kind} run")
-        return tracker
+        self.id = run_id
+        return self
 
-    @classmethod
-    def create(
-        cls,
-        engine: Engine,
-        engagement_id: int,
-        kind: str,
-        message: str,
-        started_by: int | None = None,
-        on_progress: Progress | None = None,
-        lease_s: float = LEASE_S,
-    ) -> RunTracker:
+    def create(self, engagement_id: int, message: str, started_by: int | None = None) -> RunTracker:
         """A new run of ``kind`` that is ``running`` from the start, held by this process (work started
         outside the queue, such as the CLI). Raises RunAlreadyActive when the engagement has one."""
+        engine, kind = self.engine, self.kind
         reap_expired(engine)
-        holder = holder_id()
         with Session(engine, expire_on_commit=False) as session:
             run = Run(
                 engagement_id=engagement_id,
@@ -228,8 +210,8 @@ class RunTracker:
                 status="running",
                 message=message,
                 started_by=started_by,
-                lease_holder=holder,
-                lease_expires_at=utcnow() + timedelta(seconds=lease_s),
+                lease_holder=self.holder,
+                lease_expires_at=self._expiry(),
             )
             session.add(run)
             try:
@@ -241,7 +223,8 @@ class RunTracker:
                     raise RunNotClaimable(f"a {kind} run for engagement {engagement_id} just ended; try again") from exc
                 raise RunAlreadyActive(other) from exc
             assert run.id is not None
-            return cls(engine, run.id, kind, on_progress, lease_s)
+            self.id = run.id
+            return self
 
     def _write(self, **fields: Any) -> bool:
         """Set ``fields`` on the row in its own transaction, only while this process holds the lease."""
@@ -318,26 +301,30 @@ class RunTracker:
         self.finished = True
 
 
+class RunOptions(TypedDict, total=False):
+    """How a piece of work runs as a ``Run`` (``track_run``'s options, which a job passes on): the queued run
+    it takes (``run_id``; without one a running run is created, ``started_by`` whom), its first message,
+    who hears its progress besides the row, and how long its lease lasts between heartbeats."""
+
+    run_id: int | None
+    started_by: int | None
+    message: str
+    on_progress: Progress | None
+    lease_s: float
+
+
 @contextmanager
-def track_run(
-    engine: Engine,
-    engagement_id: int,
-    kind: str,
-    *,
-    run_id: int | None = None,
-    started_by: int | None = None,
-    message: str = "Starting",
-    on_progress: Progress | None = None,
-    lease_s: float = LEASE_S,
-) -> Iterator[RunTracker]:
+def track_run(engine: Engine, engagement_id: int, kind: str, **options: Unpack[RunOptions]) -> Iterator[RunTracker]:
     """The lifecycle of one run of ``kind``: claims the queued run ``run_id`` (or creates a running
     one: RunAlreadyActive when the engagement has one), keeps its lease alive, yields its tracker,
     marks it failed on any exception (re-raised) and done at the end if the work did not say so
     itself. Rules: see the module docstring."""
+    tracker = RunTracker(engine, kind, options.get("on_progress"), options.get("lease_s", LEASE_S))
+    run_id, message = options.get("run_id"), options.get("message", "Starting")
     if run_id is not None:
-        tracker = RunTracker.claim(engine, run_id, kind, message, on_progress, lease_s)
+        tracker.claim(run_id, message)
     else:
-        tracker = RunTracker.create(engine, engagement_id, kind, message, started_by, on_progress, lease_s)
+        tracker.create(engagement_id, message, options.get("started_by"))
     tracker.start_heartbeat()
     try:
         yield tracker

@@ -12,8 +12,6 @@ Rules:
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
@@ -21,6 +19,7 @@ from sqlmodel import Session, col, select
 from assistant.embeddings import Embedder
 from assistant.evidence import segment_values, submitted_answers
 from assistant.models import Participant, Segment, ThemeMember, Turn
+from assistant.rubric import Rubric
 from assistant.sentences import is_non_answer
 from assistant.synthesis.segment import segment
 
@@ -105,7 +104,9 @@ def refresh_segments(session: Session, engagement_id: int, mode: str = "answer")
     return stats
 
 
-def retag(session: Session, segments: list[Segment], vectors: np.ndarray, embedder: Embedder, rubric: Any) -> int:
+def retag(
+    session: Session, segments: list[Segment], vectors: np.ndarray, embedder: Embedder, rubric: Rubric | None
+) -> int:
     """Move segments that clearly belong to another component (original kept). Returns how many moved."""
     if rubric is None or not segments:
         return 0

@@ -10,7 +10,7 @@ themes (``component``: curated themes kept and topped up, the rest clustered afr
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Unpack
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -19,9 +19,10 @@ from assistant.config import Settings
 from assistant.embeddings import CachedEncode, Embedder, embed_cached
 from assistant.engagements import people_names
 from assistant.evidence import live_themes
-from assistant.jobs import Progress, track_run
+from assistant.jobs import RunOptions, track_run
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember
 from assistant.privacy import NameScrubber
+from assistant.rubric import Rubric
 from assistant.synthesis import themes as T
 from assistant.synthesis.component import synthesize_component
 from assistant.synthesis.label import Labeller, label_themes
@@ -33,26 +34,23 @@ def synthesize(
     engagement_id: int,
     embedder: Embedder,
     settings: Settings | None = None,
-    progress: Progress | None = None,
-    run_id: int | None = None,
-    rubric: Any = None,
+    rubric: Rubric | None = None,
     segment_mode: str = "answer",
     labeller: Labeller | None = None,
+    **run: Unpack[RunOptions],
 ) -> dict[str, Any]:
     """Run synthesis for one engagement and return its stats (also stored on the Run row).
 
-    The run's lifecycle is ``assistant.jobs.track_run``: it claims the queued Run ``run_id`` (or
-    creates one), records progress, and ends done (or failed with the error, re-raised).
-    ``progress(fraction, message)`` is called as stages finish. ``labeller`` (from the engine seam,
+    The run's lifecycle is ``assistant.jobs.track_run`` (``run``: its options): it claims the queued Run
+    ``run_id`` (or creates one), records progress, and ends done (or failed with the error, re-raised).
+    ``on_progress(fraction, message)`` is called as stages finish. ``labeller`` (from the engine seam,
     ``assistant.engines.engines_for(...).labeller``) relabels the new themes; None keeps the offline
     labels and summaries. Rules: see the module docstring.
     """
     t0 = time.perf_counter()
-    with track_run(
-        engine, engagement_id, "synthesis", run_id=run_id, message="Collecting answers", on_progress=progress
-    ) as run:
-        run_id = run.id
-        step = run.progress
+    with track_run(engine, engagement_id, "synthesis", **{"message": "Collecting answers", **run}) as tracker:
+        run_id = tracker.id
+        step = tracker.progress
         stats: dict[str, Any] = {"run_id": run_id}
         with Session(engine, expire_on_commit=False) as session:
             stats["segments_" + "refresh"] = refresh_segments(session, engagement_id, segment_mode)
@@ -114,5 +112,5 @@ def synthesize(
             step(0.9, "Labelling themes with the LLM")
             stats["llm_labels"] = label_themes(engine, labeller, engagement_id, run_id)
         stats["seconds"] = round(time.perf_counter() - t0, 3)
-        run.done(stats)
+        tracker.done(stats)
     return stats

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from assistant import uploads
 from assistant.csvfile import CHUNK
-from assistant.imports import Mapping, import_csv, import_in_background
+from assistant.imports import ImportFile, Mapping, import_csv, import_in_background
 from assistant.models import Segment, SurveyImport, Upload, UploadChunk
 from tests.factories import make_engagement
 
@@ -120,7 +120,7 @@ def test_a_background_import_reads_the_kept_upload_as_a_stream(engine, session, 
     source = uploads.source(engine, upload.id)
     stats, peak = peak_of(
         lambda: import_in_background(
-            engine, engagement.id, source, "survey.csv", mapping, ["data_life_cycle"], batch=50
+            engine, engagement.id, ImportFile(source, "survey.csv", mapping, ["data_life_cycle"]), 50
         )
     )
     rows = sum(1 for _ in path.open(encoding="utf-8")) - 1
@@ -129,7 +129,7 @@ def test_a_background_import_reads_the_kept_upload_as_a_stream(engine, session, 
     assert peak < 3 * CHUNK < size / 2  # a few chunks (one fetched, one being decoded) and one batch
 
     other = make_engagement(session, "Bytesville")  # the same file, whole, in one transaction
-    record = import_csv(session, other.id, path.read_bytes(), "survey.csv", mapping, ["data_life_cycle"])
+    record = import_csv(session, other.id, ImportFile(path.read_bytes(), "survey.csv", mapping, ["data_life_cycle"]))
     session.commit()
 
     def imported(import_id: int) -> list[tuple[str, str, int]]:

@@ -7,7 +7,7 @@ import re
 
 from sqlmodel import Session, col, select
 
-from assistant.imports import Mapping, import_csv
+from assistant.imports import ImportFile, Mapping, import_csv
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember, utcnow
 from assistant.views.themes import WITHHELD
 from tests.factories import wait_for_run
@@ -52,13 +52,11 @@ def test_stale_banner_counts_answers_imports_and_withdrawals(consultant_client, 
     leaver = data.participants[0]
     leaver.withdrawn_at = utcnow()
     session.add(leaver)
+    data = b"comment\nThe asset register is a spreadsheet on one laptop.\nNobody owns the GIS layers.\n"
     import_csv(
         session,
         eid,
-        b"comment\nThe asset register is a spreadsheet on one laptop.\nNobody owns the GIS layers.\n",
-        "survey.csv",
-        Mapping(text_column="comment", component=COMP),
-        [COMP, "governance_structures"],
+        ImportFile(data, "survey.csv", Mapping(text_column="comment", component=COMP), [COMP, "governance_structures"]),
     )
     session.commit()
     for url in (f"/engagements/{eid}/themes", f"/engagements/{eid}/themes/c/{COMP}"):

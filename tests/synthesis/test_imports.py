@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, col, func, select
 
-from assistant.imports import CSVImportError, Mapping, import_csv, import_in_background
+from assistant.imports import CSVImportError, ImportFile, Mapping, import_csv, import_in_background
 from assistant.models import Engagement, Participant, Run, Segment, SurveyImport
 from assistant.synthesis.run import synthesize
 
@@ -39,7 +39,7 @@ def test_import_rows_become_participants_and_segments(session):
         department_column="dept",
         role_column="role",
     )
-    record = import_csv(session, eng.id, data, "survey.csv", mapping, COMPONENTS)
+    record = import_csv(session, eng.id, ImportFile(data, "survey.csv", mapping, COMPONENTS))
     session.commit()
     assert record.rows == 3 and record.mapping["non_answers"] == 1
     people = session.exec(select(Participant).where(Participant.engagement_id == eng.id)).all()
@@ -77,7 +77,7 @@ def test_import_rows_become_participants_and_segments(session):
 def test_broken_files_import_nothing(session, data, mapping, message):
     eng = engagement(session)
     with pytest.raises(CSVImportError) as err:
-        import_csv(session, eng.id, data, "bad.csv", mapping, COMPONENTS)
+        import_csv(session, eng.id, ImportFile(data, "bad.csv", mapping, COMPONENTS))
     session.rollback()
     assert message in str(err.value)
     assert count(session, Segment) == 0 and count(session, Participant) == 0 and count(session, SurveyImport) == 0
@@ -87,7 +87,9 @@ def test_problems_are_listed_row_by_row(session):
     eng = engagement(session)
     data = b"answer,topic\nWe email files.,data_life_cycle\n,,\nOther text here.,nonsense\n,data_life_cycle\n"
     with pytest.raises(CSVImportError) as err:
-        import_csv(session, eng.id, data, "bad.csv", Mapping("answer", component_column="topic"), COMPONENTS)
+        import_csv(
+            session, eng.id, ImportFile(data, "bad.csv", Mapping("answer", component_column="topic"), COMPONENTS)
+        )
     assert [p.split(":")[0] for p in err.value.problems] == ["line 3", "line 4", "line 5"]
     assert "unknown component 'nonsense'" in err.value.problems[1]
 
@@ -95,15 +97,10 @@ def test_problems_are_listed_row_by_row(session):
 def test_file_over_the_size_limit_is_refused_before_reading(session):
     eng = engagement(session)
     with pytest.raises(CSVImportError, match="limit is"):
-        import_csv(
-            session,
-            eng.id,
-            b"answer\n" + b"x" * 2000,
-            "big.csv",
-            Mapping("answer", component="data_life_cycle"),
-            COMPONENTS,
-            max_bytes=1000,
+        big = ImportFile(
+            b"answer\n" + b"x" * 2000, "big.csv", Mapping("answer", component="data_life_cycle"), COMPONENTS, 1000
         )
+        import_csv(session, eng.id, big)
 
 
 def test_imported_answers_are_themed_like_interview_answers(engine, session, embedder, rubric):
@@ -117,14 +114,8 @@ def test_imported_answers_are_themed_like_interview_answers(engine, session, emb
     for i, w in enumerate(words):
         for t in topics:
             lines.append(f"p{i},{t.format(w)},{'Finance' if i % 2 else 'Parks'}")
-    import_csv(
-        session,
-        eng.id,
-        "\n".join(lines).encode(),
-        "s.csv",
-        Mapping("answer", component="data_life_cycle", id_column="id", department_column="dept"),
-        COMPONENTS,
-    )
+    mapping = Mapping("answer", component="data_life_cycle", id_column="id", department_column="dept")
+    import_csv(session, eng.id, ImportFile("\n".join(lines).encode(), "s.csv", mapping, COMPONENTS))
     session.commit()
     stats = synthesize(engine, eng.id, embedder, rubric=rubric)
     assert stats["segments"] == 20
@@ -149,16 +140,9 @@ def test_background_import_commits_in_batches_and_shows_rows_only_when_done(engi
             ).one()
         seen.append((message, written, active))
 
-    stats = import_in_background(
-        engine,
-        eng.id,
-        f"id,comment\n{rows}\n".encode(),
-        "budget.csv",
-        Mapping(text_column="comment", id_column="id", component="data_life_cycle"),
-        ["data_life_cycle"],
-        batch=2,
-        on_progress=watch,
-    )
+    mapping = Mapping(text_column="comment", id_column="id", component="data_life_cycle")
+    file = ImportFile(f"id,comment\n{rows}\n".encode(), "budget.csv", mapping, ["data_life_cycle"])
+    stats = import_in_background(engine, eng.id, file, batch=2, on_progress=watch)
     assert stats["rows"] == 7
     batches = [(w, a) for m, w, a in seen if m.startswith("Imported ") and " of " in m]
     assert batches == [(2, 0), (4, 0), (6, 0), (7, 0)]
@@ -180,14 +164,9 @@ def test_a_background_import_with_a_bad_row_writes_nothing(engine, session):
     session.add(eng)
     session.commit()
     with pytest.raises(CSVImportError):
-        import_in_background(
-            engine,
-            eng.id,
-            b"comment,component\nFine answer about data.,data_life_cycle\nAnother answer.,no_such_component\n",
-            "bad.csv",
-            Mapping(text_column="comment", component_column="component"),
-            ["data_life_cycle"],
-        )
+        data = b"comment,component\nFine answer about data.,data_life_cycle\nAnother answer.,no_such_component\n"
+        mapping = Mapping(text_column="comment", component_column="component")
+        import_in_background(engine, eng.id, ImportFile(data, "bad.csv", mapping, ["data_life_cycle"]))
     with Session(engine) as s:
         assert not s.exec(select(Segment).where(Segment.engagement_id == eng.id)).all()
         assert not s.exec(select(SurveyImport).where(SurveyImport.engagement_id == eng.id)).all()

@@ -265,6 +265,6 @@ def test_progress_never_waits_behind_the_stages_own_writes(engine, session, embe
     stage holds uncommitted inserts (the new embeddings) waited out the busy timeout and was lost."""
     data = seed(session)
     reports: list[str] = []
-    synthesize(engine, data.engagement.id, embedder, rubric=rubric, progress=lambda _f, msg: reports.append(msg))
+    synthesize(engine, data.engagement.id, embedder, rubric=rubric, on_progress=lambda _f, msg: reports.append(msg))
     assert "Checking components" in reports
     assert not [r for r in caplog.records if "could not write its state" in r.getMessage()]
