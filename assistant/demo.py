@@ -19,7 +19,7 @@ from assistant.accounts import create_user
 from assistant.config import Settings
 from assistant.demo_city import DEPARTMENTS, ROSTER
 from assistant.demo_interviews import seed_demo_interviews
-from assistant.engagements import create_engagement, create_invite, enable_open_link
+from assistant.engagements import Invitee, create_engagement, create_invite, enable_open_link
 from assistant.models import Engagement, Interview, Participant, User
 from assistant.security import hash_password, token_hash, verify_password
 from assistant.teams import add_member, membership
@@ -102,7 +102,7 @@ def seed_demo(session: Session, settings: Settings) -> DemoInfo:
         label = f"{dept}, {role}"
         invite_token = previous.get(label)
         if not invite_token or not _usable_invite(session, invite_token):
-            invite_token = create_invite(session, engagement, dept, role).token
+            invite_token = create_invite(session, engagement, Invitee(dept, role)).token
         invites.append((label, invite_token))
     session.flush()
     _write_secret_file(

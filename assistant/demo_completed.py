@@ -185,7 +185,7 @@ def _decide(session: Session, engagement: Engagement, user: User, rubric: Rubric
     decided = {d.component for d in session.exec(select(Decision).where(Decision.engagement_id == engagement.id))}
     for component, proposal in current_proposals(session, engagement.id).items():
         if component not in decided and proposal.status == "proposed" and proposal.level is not None:
-            decide(session, proposal.id, user, "accept", rubric=rubric)
+            decide(session, rubric, proposal.id, user, "accept")
     session.flush()
     rows = {r.component: r for r in target_rows(session, engagement, rubric)}
     stretch = rows.get(STRETCH)

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from assistant.config import Settings
 from assistant.demo_answers import Chooser, load_answer_bank
 from assistant.demo_city import DEMO_SEED, Persona, demo_cast
-from assistant.engagements import create_invite
+from assistant.engagements import Invitee, create_invite
 from assistant.interview.actions import advance, load_turns, record_consent, respond, submit, withdraw
 from assistant.interview.engine import next_step
 from assistant.models import Engagement, Interview, Participant, Turn
@@ -110,7 +110,8 @@ def seed_demo_interviews(session: Session, settings: Settings, engagement: Engag
         for persona in todo:
             participant = existing.get(persona.key)
             if participant is None:
-                participant = create_invite(session, engagement, persona.department, persona.role_level).participant
+                invitee = Invitee(persona.department, persona.role_level)
+                participant = create_invite(session, engagement, invitee).participant
                 participant.external_id = persona.key
                 session.add(participant)
                 session.flush()

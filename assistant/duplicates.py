@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from sqlmodel import Session, col, select
 
 from assistant.models import Engagement, Interview, Participant, Turn, User, utcnow
-from assistant.security import audit, audit_by
+from assistant.security import about_participant, audit, audit_by
 
 MIN_WORDS = 8
 SIMILAR = 0.6
@@ -111,12 +111,7 @@ def flag_near_duplicates(session: Session, engagement_id: int) -> list[int]:
         person.flag, person.flag_note = FLAG, note
         session.add(person)
         audit(
-            session,
-            "participant.flag",
-            actor="system",
-            engagement_id=engagement_id,
-            entity=f"participant:{person.id}",
-            after={"flag": FLAG, "note": note},
+            session, "participant.flag", actor="system", after={"flag": FLAG, "note": note}, **about_participant(person)
         )
     return sorted(flagged)
 
@@ -145,12 +140,6 @@ def accept(session: Session, engagement: Engagement, participant_id: int, user: 
     if person.flag_accepted_at is None:
         person.flag_accepted_at = utcnow()
         session.add(person)
-        audit_by(
-            session,
-            "participant.flag_accept",
-            user,
-            engagement_id=engagement.id,
-            entity=f"participant:{person.id}",
-            before={"flag": person.flag, "note": person.flag_note},
-        )
+        before = {"flag": person.flag, "note": person.flag_note}
+        audit_by(session, "participant.flag_accept", user, before=before, **about_participant(person))
     return person

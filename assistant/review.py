@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from assistant.engagements import change_settings
 from assistant.models import Decision, Engagement, RatingProposal, User
 from assistant.rubric import Rubric, get_rubric
-from assistant.security import audit_by
+from assistant.security import AuditAbout, audit_by
 
 Action = Literal["accept", "change", "reject"]
 ACTIONS = ("accept", "change", "reject")
@@ -67,15 +67,15 @@ def _state(decision: Decision | None) -> dict:
 
 def decide(
     session: Session,
+    rubric: Rubric,
     proposal_id: int,
     reviewer: User,
     action: str,
     level: int | None = None,
     rationale: str = "",
-    rubric: Rubric | None = None,
 ) -> Decision:
-    """Record a consultant's decision on a proposal; returns the Decision (added, not committed)."""
-    rubric = rubric or get_rubric()
+    """Record a consultant's decision on a proposal against ``rubric`` (the engagement's: its levels are
+    the ones a change may choose); returns the Decision (added, not committed)."""
     proposal = session.get(RatingProposal, proposal_id)
     if proposal is None:
         raise ReviewError(f"no rating proposal {proposal_id}; reload the review page")
@@ -111,22 +111,10 @@ def decide(
     )
     session.add(decision)
     session.flush()
-    audit_by(
-        session,
-        f"rating.{action}",
-        reviewer,
-        role="consultant",
-        engagement_id=proposal.engagement_id,
-        entity=f"rating_proposal:{proposal.id}",
-        before=before,
-        after={
-            **_state(decision),
-            "component": proposal.component,
-            "proposed_level": proposal.level,
-            "engine": proposal.engine,
-            "rationale": rationale,
-        },
-    )
+    after = {"component": proposal.component, "proposed_level": proposal.level, "engine": proposal.engine}
+    after["rationale"] = rationale
+    on = AuditAbout(engagement_id=proposal.engagement_id, entity=f"rating_proposal:{proposal.id}", before=before)
+    audit_by(session, f"rating.{action}", reviewer, role="consultant", after={**_state(decision), **after}, **on)
     return decision
 
 
@@ -201,14 +189,5 @@ def set_targets(
             raise ReviewError(f"a target must be a rubric level ({min(valid_levels)}-{max(valid_levels)})")
         else:
             after[component] = level
-    change_settings(
-        session,
-        engagement,
-        "targets.set",
-        reviewer,
-        {"target_levels": after},
-        role="consultant",
-        before={"target_levels": before},
-        after={"target_levels": after},
-    )
+    change_settings(session, engagement, "targets.set", reviewer, {"target_levels": after}, role="consultant")
     return after

@@ -9,12 +9,12 @@ import re
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from pwdlib import PasswordHash
 from sqlmodel import Session
 
-from assistant.models import AuditEvent, User
+from assistant.models import AuditEvent, Participant, User
 
 _hasher = PasswordHash.recommended()  # argon2id
 T = TypeVar("T")
@@ -93,53 +93,36 @@ def csv_text(header: Sequence[str], rows: Iterable[Iterable[object]], bom: bool 
     return buf.getvalue()
 
 
+class AuditAbout(TypedDict, total=False):
+    """What an audited action was about: the engagement, the entity (``"theme:12"``) and what the log
+    keeps of its state before and after. Each may be left out (or None): the event's default then."""
+
+    engagement_id: int | None
+    entity: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def about_participant(person: Participant) -> AuditAbout:
+    """What an action on one participant is about: their engagement and ``participant:<id>``."""
+    return AuditAbout(engagement_id=person.engagement_id, entity=f"participant:{person.id}")
+
+
 def audit(
-    session: Session,
-    action: str,
-    *,
-    actor: str,
-    actor_user_id: int | None = None,
-    engagement_id: int | None = None,
-    entity: str = "",
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    session: Session, action: str, *, actor: str, actor_user_id: int | None = None, **about: Unpack[AuditAbout]
 ) -> AuditEvent:
     """Add an audit event to the session (committed with the change it records)."""
-    event = AuditEvent(
-        action=action,
-        actor=actor,
-        actor_user_id=actor_user_id,
-        engagement_id=engagement_id,
-        entity=entity,
-        before=before or {},
-        after=after or {},
-    )
+    given = {k: v for k, v in about.items() if v is not None}
+    event = AuditEvent(action=action, actor=actor, actor_user_id=actor_user_id, **given)
     session.add(event)
     return event
 
 
 def audit_by(
-    session: Session,
-    action: str,
-    user: User | None,
-    *,
-    role: str = "",
-    engagement_id: int | None = None,
-    entity: str = "",
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    session: Session, action: str, user: User | None, *, role: str = "", **about: Unpack[AuditAbout]
 ) -> AuditEvent:
     """Add an audit event for an action by ``user``: the actor is their email (after ``role``, as in
     "consultant a@b.org", where the log names the capacity they acted in), or "cli" when no signed-in
     user acted (the command line, the demo)."""
     actor = "cli" if user is None else f"{role} {user.email}" if role else user.email
-    return audit(
-        session,
-        action,
-        actor=actor,
-        actor_user_id=user.id if user is not None else None,
-        engagement_id=engagement_id,
-        entity=entity,
-        before=before,
-        after=after,
-    )
+    return audit(session, action, actor=actor, actor_user_id=user.id if user is not None else None, **about)

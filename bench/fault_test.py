@@ -250,7 +250,7 @@ def _new_invite(db_url: str) -> str:
     from sqlmodel import Session, select
 
     from assistant.db import make_engine
-    from assistant.engagements import create_invite
+    from assistant.engagements import Invitee, create_invite
     from assistant.models import Engagement
 
     engine = make_engine(db_url)
@@ -261,7 +261,7 @@ def _new_invite(db_url: str) -> str:
 
             engagement = create_engagement(session, "Fault Test City", ["Public Works", "Finance"])
             session.commit()
-        token = create_invite(session, engagement, "Public Works", "frontline").token
+        token = create_invite(session, engagement, Invitee("Public Works", "frontline")).token
         session.commit()
     engine.dispose()
     return token

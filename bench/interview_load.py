@@ -455,7 +455,7 @@ def make_participants(db_url: str, n: int, seed: int) -> list[tuple[str, int]]:
     from sqlmodel import Session
 
     from assistant.db import make_engine, migrate
-    from assistant.engagements import DEFAULT_ROLE_LEVELS, create_engagement, create_invite
+    from assistant.engagements import DEFAULT_ROLE_LEVELS, Invitee, create_engagement, create_invite
 
     migrate(db_url)
     engine = make_engine(db_url)
@@ -466,7 +466,7 @@ def make_participants(db_url: str, n: int, seed: int) -> list[tuple[str, int]]:
         engagement = create_engagement(session, "Load Test City", depts)
         session.commit()
         for _ in range(n):
-            inv = create_invite(session, engagement, rng.choice(depts), rng.choice(DEFAULT_ROLE_LEVELS))
+            inv = create_invite(session, engagement, Invitee(rng.choice(depts), rng.choice(DEFAULT_ROLE_LEVELS)))
             out.append((inv.token, inv.participant.id))
         session.commit()
     engine.dispose()

@@ -8,7 +8,7 @@ import time
 from sqlmodel import Session, select
 
 from assistant.accounts import create_user
-from assistant.engagements import create_engagement, create_invite
+from assistant.engagements import Invitee, create_engagement, create_invite
 from assistant.models import Engagement, Membership, User
 from assistant.teams import membership
 
@@ -62,7 +62,7 @@ def invite(
     email: str | None = None,
 ) -> str:
     """A fresh personal link token for a new participant."""
-    token = create_invite(session, engagement, department, role, email).token
+    token = create_invite(session, engagement, Invitee(department, role, email)).token
     session.commit()
     return token
 

@@ -15,7 +15,7 @@ from assistant.demo import DEMO_EMAIL, DEMO_ORG, DEMO_REVIEWER_EMAIL, seed_demo
 from assistant.demo_answers import DemoDataError, load_answer_bank
 from assistant.demo_city import DEPARTMENTS, ROSTER, demo_cast
 from assistant.demo_interviews import seed_demo_interviews
-from assistant.engagements import DEFAULT_ROLE_LEVELS, create_invite
+from assistant.engagements import DEFAULT_ROLE_LEVELS, Invitee, create_invite
 from assistant.interview.actions import advance, record_consent, respond
 from assistant.interview.engine import next_step, question_states
 from assistant.interview.guide import plan_for
@@ -190,7 +190,7 @@ def test_an_interrupted_seed_resumes_the_interview_it_left(session, rubric, sett
     session.add(engagement)
     session.commit()
     first = next(p for p in demo_cast() if p.outcome == "submitted")
-    participant = create_invite(session, engagement, first.department, first.role_level).participant
+    participant = create_invite(session, engagement, Invitee(first.department, first.role_level)).participant
     participant.external_id = first.key
     session.add(participant)
     session.commit()

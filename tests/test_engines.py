@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from assistant.app import create_app
 from assistant.config import Settings
-from assistant.engagements import create_engagement, create_invite, set_llm_enabled, set_roster_names
+from assistant.engagements import Invitee, create_engagement, create_invite, set_llm_enabled, set_roster_names
 from assistant.engines import EngineError, engine_name, engines_for, uses_llm
 from assistant.interview.probes import LLMProber, OfflineProber
 from assistant.models import AuditEvent, Engagement, Participant
@@ -84,11 +84,11 @@ def test_explicit_choices(settings, online, engine, rubric, engagement):
 
 def test_the_redactor_knows_every_name_of_the_engagement(online, engine, rubric, session, engagement):
     set_roster_names(session, engagement, ["Dana Whitfield"])
-    create_invite(session, engagement, DEPARTMENTS[0], "frontline", name="Priya Shah")
-    create_invite(session, engagement, DEPARTMENTS[1], "manager", email="marcus.oyelaran@town.gov")
-    create_invite(session, engagement, DEPARTMENTS[0], "manager", email="public.works@town.gov")
+    create_invite(session, engagement, Invitee(DEPARTMENTS[0], "frontline", name="Priya Shah"))
+    create_invite(session, engagement, Invitee(DEPARTMENTS[1], "manager", email="marcus.oyelaran@town.gov"))
+    create_invite(session, engagement, Invitee(DEPARTMENTS[0], "manager", email="public.works@town.gov"))
     other = create_engagement(session, "Elsewhere", ["Finance"])
-    create_invite(session, other, "Finance", "frontline", name="Olga Ivanova")
+    create_invite(session, other, Invitee("Finance", "frontline", name="Olga Ivanova"))
     session.commit()
     redactor = engines_for(online, engine, rubric, engagement.id).llm.redactor
     text = "Dana, Priya Shah and Marcus Oyelaran asked Olga; Public Works agreed."
@@ -213,7 +213,7 @@ def test_invites_carry_an_optional_name_one_at_a_time_and_from_csv(consultant_cl
 
 def test_equity_reviewers_never_see_the_staff_names(settings, engine, session, engagement):
     set_roster_names(session, engagement, ["Dana Whitfield"])
-    create_invite(session, engagement, DEPARTMENTS[0], "frontline", name="Priya Shah")
+    create_invite(session, engagement, Invitee(DEPARTMENTS[0], "frontline", name="Priya Shah"))
     session.commit()
     reviewer = make_consultant(session, email="equity@example.org", role="equity_reviewer")
     join(session, engagement, reviewer, "equity_reviewer")  # on the team: the consultant pages are 403, not 404

@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from assistant.app import create_app
 from assistant.config import Settings
-from assistant.engagements import create_engagement, create_invite, set_llm_enabled, set_roster_names
+from assistant.engagements import Invitee, create_engagement, create_invite, set_llm_enabled, set_roster_names
 from assistant.engines import engines_for
 from assistant.models import Engagement, RatingProposal, Theme, Turn
 from assistant.rating.run import propose_for_engagement
@@ -143,8 +143,8 @@ def _engagement(session: Session) -> Engagement:
     """An engagement that knows its people: a roster name, an invitee's name, an invitee's email."""
     engagement = create_engagement(session, "City of Riverton", list(DEPTS), ROLES + ["supervisor", "executive"])
     set_roster_names(session, engagement, [ROSTER_NAME, "Lee Chen"])
-    create_invite(session, engagement, DEPTS[0], "frontline", name=INVITEE_NAME)
-    create_invite(session, engagement, DEPTS[1], "manager", email=INVITEE_EMAIL)
+    create_invite(session, engagement, Invitee(DEPTS[0], "frontline", name=INVITEE_NAME))
+    create_invite(session, engagement, Invitee(DEPTS[1], "manager", email=INVITEE_EMAIL))
     session.commit()
     return engagement
 
@@ -163,7 +163,7 @@ def _seed_answers(session: Session, engagement: Engagement, people: int = 12) ->
 
 def _interview_with_probes(settings: Settings, session: Session, engagement: Engagement) -> TestClient:
     """A staff member answers briefly (so each answer is probed) with personal details, over HTTP."""
-    token = create_invite(session, engagement, DEPTS[2], "frontline").token
+    token = create_invite(session, engagement, Invitee(DEPTS[2], "frontline")).token
     session.commit()
     client = TestClient(create_app(settings))
     csrf = csrf_of(client.get(f"/i/{token}").text)

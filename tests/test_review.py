@@ -23,13 +23,13 @@ def test_accept_change_and_reject_are_recorded_and_audited(session, rubric):
     user = make_consultant(session)
     eng = make_engagement(session)
     p = proposal(session, eng, "equity_lens", 2)
-    decide(session, p.id, user, "accept", rubric=rubric)
+    decide(session, rubric, p.id, user, "accept")
     session.commit()
     assert decided_levels(session, eng.id) == {"equity_lens": 2}
-    decide(session, p.id, user, "change", level=3, rationale="Intake forms ask who is missing [E-4].", rubric=rubric)
+    decide(session, rubric, p.id, user, "change", level=3, rationale="Intake forms ask who is missing [E-4].")
     session.commit()
     assert decided_levels(session, eng.id) == {"equity_lens": 3}
-    decide(session, p.id, user, "reject", rationale="Evidence is from one department only.", rubric=rubric)
+    decide(session, rubric, p.id, user, "reject", rationale="Evidence is from one department only.")
     session.commit()
     assert decided_levels(session, eng.id) == {"equity_lens": None}
     events = session.exec(
@@ -49,27 +49,25 @@ def test_decisions_that_break_the_rules_are_refused(session, rubric):
     p = proposal(session, eng, "equity_lens", 2)
     thin = proposal(session, eng, "governance_structures", None, status="insufficient_evidence")
     with pytest.raises(ReviewError, match="needs a rationale"):
-        decide(session, p.id, user, "change", level=3, rationale="  ", rubric=rubric)
+        decide(session, rubric, p.id, user, "change", level=3, rationale="  ")
     with pytest.raises(ReviewError, match="choose a level"):
-        decide(session, p.id, user, "change", level=6, rationale="why not", rubric=rubric)
+        decide(session, rubric, p.id, user, "change", level=6, rationale="why not")
     with pytest.raises(ReviewError, match="needs a rationale"):
-        decide(session, p.id, user, "reject", rubric=rubric)
+        decide(session, rubric, p.id, user, "reject")
     with pytest.raises(ReviewError, match="no proposed level to accept"):
-        decide(session, thin.id, user, "accept", rubric=rubric)
+        decide(session, rubric, thin.id, user, "accept")
     with pytest.raises(ReviewError, match="unknown action"):
-        decide(session, p.id, user, "approve", rubric=rubric)
+        decide(session, rubric, p.id, user, "approve")
     p.superseded = True
     session.add(p)
     session.commit()
     with pytest.raises(ReviewError, match="newer rating run"):
-        decide(session, p.id, user, "accept", rubric=rubric)
+        decide(session, rubric, p.id, user, "accept")
     session.rollback()
     assert decided_levels(session, eng.id) == {}
     assert session.exec(select(AuditEvent).where(AuditEvent.action.like("rating.%"))).all() == []
     # a thin component can still be given a level by a consultant, with a reason
-    decide(
-        session, thin.id, user, "change", level=1, rationale="Workshop notes show no governance body.", rubric=rubric
-    )
+    decide(session, rubric, thin.id, user, "change", level=1, rationale="Workshop notes show no governance body.")
     session.commit()
     assert decided_levels(session, eng.id) == {"governance_structures": 1}
 
@@ -88,11 +86,11 @@ def test_agreement_counts_exact_matches_and_quadratic_kappa(session, rubric):
     for component, proposed, decided in plan:
         p = proposal(session, eng, component, proposed)
         if proposed == decided:
-            decide(session, p.id, user, "accept", rubric=rubric)
+            decide(session, rubric, p.id, user, "accept")
         else:
-            decide(session, p.id, user, "change", level=decided, rationale="evidence read differently", rubric=rubric)
+            decide(session, rubric, p.id, user, "change", level=decided, rationale="evidence read differently")
     r = proposal(session, eng, "governance_structures", 3)
-    decide(session, r.id, user, "reject", rationale="cites one team only", rubric=rubric)
+    decide(session, rubric, r.id, user, "reject", rationale="cites one team only")
     session.commit()
     stats = agreement(session, eng.id)
     assert stats.decided == 6 and stats.rejected == 1 and len(stats.pairs) == 5
@@ -107,12 +105,12 @@ def test_kappa_is_undefined_not_invented_for_degenerate_cases(session, rubric):
     user = make_consultant(session)
     eng = make_engagement(session)
     p = proposal(session, eng, "data_life_cycle", 3)
-    decide(session, p.id, user, "accept", rubric=rubric)
+    decide(session, rubric, p.id, user, "accept")
     session.commit()
     one = agreement(session, eng.id)
     assert one.exact == 1.0 and one.kappa is None and "at least two" in one.kappa_note
     q = proposal(session, eng, "equity_lens", 3)
-    decide(session, q.id, user, "accept", rubric=rubric)
+    decide(session, rubric, q.id, user, "accept")
     session.commit()
     same = agreement(session, eng.id)
     assert same.exact == 1.0 and same.kappa is None and "same" in same.kappa_note

@@ -8,6 +8,7 @@ an LLM, and for the consultant's set-up page; they are never shown to equity rev
 
 from assistant.engagements.invites import (
     MAX_INVITE_CSV_BYTES,
+    Invitee,
     NewInvite,
     create_invite,
     enable_open_link,
@@ -45,6 +46,7 @@ __all__ = [
     "NewInvite",
     "change_settings",
     "create_engagement",
+    "Invitee",
     "create_invite",
     "enable_open_link",
     "engagement_counts",

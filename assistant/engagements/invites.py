@@ -18,7 +18,7 @@ from assistant.csvfile import CSVImportError, file_source, records
 from assistant.engagements.names import MAX_NAME_CHARS
 from assistant.engagements.setup import EngagementError
 from assistant.models import Engagement, Participant, User, utcnow
-from assistant.security import audit_by, has_control_chars, new_token, token_hash
+from assistant.security import about_participant, audit_by, has_control_chars, new_token, token_hash
 
 MAX_INVITE_CSV_BYTES = 2_000_000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -32,41 +32,40 @@ class NewInvite:
     token: str
 
 
-def _invite_problems(
-    engagement: Engagement, department: str, role_level: str, email: str | None, name: str | None
-) -> list[str]:
-    """What is wrong with one invite: a group the engagement does not have, an email that is not one,
-    a name longer than ``MAX_NAME_CHARS``."""
-    problems = []
-    if department not in engagement.departments:
-        problems.append(f"unknown department '{department}' (known: {', '.join(engagement.departments)})")
-    if role_level not in engagement.role_levels:
-        problems.append(f"unknown role level '{role_level}' (known: {', '.join(engagement.role_levels)})")
-    if email and not _EMAIL.match(email):
-        problems.append(f"'{email}' is not an email address")
-    if name and len(name) > MAX_NAME_CHARS:
-        problems.append(f"the name is longer than {MAX_NAME_CHARS} characters")
-    return problems
+@dataclass
+class Invitee:
+    """Whom an invite is for: their group, and optionally their email and name (both used only to redact
+    them before text leaves for an LLM, and shown to consultants on the set-up page)."""
+
+    department: str
+    role_level: str
+    email: str | None = None
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        self.email = (self.email or "").strip() or None
+        self.name = " ".join((self.name or "").split()) or None
+
+    def problems(self, engagement: Engagement) -> list[str]:
+        """What is wrong with this invite: a group the engagement does not have, an email that is not
+        one, a name longer than ``MAX_NAME_CHARS``."""
+        problems = []
+        if self.department not in engagement.departments:
+            problems.append(f"unknown department '{self.department}' (known: {', '.join(engagement.departments)})")
+        if self.role_level not in engagement.role_levels:
+            problems.append(f"unknown role level '{self.role_level}' (known: {', '.join(engagement.role_levels)})")
+        if self.email and not _EMAIL.match(self.email):
+            problems.append(f"'{self.email}' is not an email address")
+        if self.name and len(self.name) > MAX_NAME_CHARS:
+            problems.append(f"the name is longer than {MAX_NAME_CHARS} characters")
+        return problems
 
 
 def create_invite(
-    session: Session,
-    engagement: Engagement,
-    department: str,
-    role_level: str,
-    email: str | None = None,
-    source: str = "invite",
-    user: User | None = None,
-    name: str | None = None,
+    session: Session, engagement: Engagement, invitee: Invitee, source: str = "invite", user: User | None = None
 ) -> NewInvite:
-    """Create one participant with a personal link token (returned once, stored hashed).
-
-    ``name`` is optional; like the email it is used only to redact the person's name before text
-    leaves for an LLM (and shown to consultants on the set-up page).
-    """
-    email = (email or "").strip() or None
-    name = " ".join((name or "").split()) or None
-    problems = _invite_problems(engagement, department, role_level, email, name)
+    """Create one participant for ``invitee`` with a personal link token (returned once, stored hashed)."""
+    problems = invitee.problems(engagement)
     if problems:
         raise EngagementError("The invite could not be created: " + "; ".join(problems) + ".", problems)
     token = new_token()
@@ -74,23 +73,17 @@ def create_invite(
         engagement_id=engagement.id,
         token_hash=token_hash(token),
         source=source,
-        department=department,
-        role_level=role_level,
-        email=email,
-        name=name,
+        department=invitee.department,
+        role_level=invitee.role_level,
+        email=invitee.email,
+        name=invitee.name,
         expires_at=utcnow() + timedelta(days=engagement.invite_ttl_days),
     )
     session.add(participant)
     session.flush()
     if user is not None:
-        audit_by(
-            session,
-            "invite.create",
-            user,
-            engagement_id=engagement.id,
-            entity=f"participant:{participant.id}",
-            after={"department": department, "role_level": role_level},
-        )
+        after = {"department": invitee.department, "role_level": invitee.role_level}
+        audit_by(session, "invite.create", user, after=after, **about_participant(participant))
     return NewInvite(participant, token)
 
 
@@ -112,7 +105,7 @@ def join_open_link(
         raise throttle.Throttled(
             f"Many people have just signed up from this network. Try again in {throttle.minutes_text(wait)}.", wait
         )
-    invite = create_invite(session, engagement, department, role_level, source="open_link")
+    invite = create_invite(session, engagement, Invitee(department, role_level), source="open_link")
     throttle.hit(session, throttle.OPEN_LINK_BURST, key)
     throttle.forget_old(session)
     return invite
@@ -128,7 +121,7 @@ def import_invites_csv(
     "role"). Raises ``EngagementError`` listing every bad row; nothing is created then.
     """
     problems: list[str] = []
-    wanted: list[tuple[str, str, str | None, str | None]] = []
+    wanted: list[Invitee] = []
     chunks = source if isinstance(source, bytes) else file_source(source, 64 * 1024)
     try:
         for line, (_end, row) in enumerate(records(chunks, MAX_INVITE_CSV_BYTES), start=1):
@@ -142,21 +135,19 @@ def import_invites_csv(
                     f"row {line}: expected 2 to 4 columns (department, role level[, email[, name]]), found {len(cells)}"
                 )
                 continue
-            dept, role = cells[0], cells[1]
-            email = cells[2] if len(cells) >= 3 and cells[2] else None
-            name = " ".join(cells[3].split()) if len(cells) == 4 and cells[3] else None
-            row_problems = _invite_problems(engagement, dept, role, email, name)
+            invitee = Invitee(*cells)
+            row_problems = invitee.problems(engagement)
             if any(has_control_chars(c) for c in cells):
                 row_problems.append("a cell holds a control character (such as a NUL byte)")
             problems.extend(f"row {line}: {p}" for p in row_problems)
-            wanted.append((dept, role, email, name))
+            wanted.append(invitee)
     except CSVImportError as exc:  # too large, not UTF-8 or not CSV (saying where): the same words as any CSV
         raise EngagementError(str(exc)) from exc
     if not wanted and not problems:
         problems.append("the file has no rows")
     if problems:
         raise EngagementError(f"Nothing was imported: {len(problems)} problem(s) in the file.", problems)
-    invites = [create_invite(session, engagement, d, r, e, name=n) for d, r, e, n in wanted]
+    invites = [create_invite(session, engagement, invitee) for invitee in wanted]
     if user is not None:
         audit_by(
             session,

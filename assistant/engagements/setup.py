@@ -136,11 +136,13 @@ def change_settings(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Store ``changes`` in the engagement's settings and audit ``action`` by ``user`` on the engagement
-    (``before``/``after`` say what the log keeps, which may be less than the change: a count of names,
-    not the names). The settings dict is replaced, never changed in place: SQLAlchemy notices a
-    replaced JSON value only."""
-    engagement.settings = {**(engagement.settings or {}), **changes}
+    """Store ``changes`` in the engagement's settings and audit ``action`` by ``user`` on the engagement.
+    ``before``/``after`` say what the log keeps, which may be less than the change (a count of names, not
+    the names); left out, the changed keys' stored values and ``changes``. The settings dict is replaced,
+    never changed in place: SQLAlchemy notices a replaced JSON value only."""
+    stored = engagement.settings or {}
+    before = {k: stored.get(k) for k in changes} if before is None else before
+    engagement.settings = {**stored, **changes}
     session.add(engagement)
     audit_by(
         session,
@@ -150,7 +152,7 @@ def change_settings(
         engagement_id=engagement.id,
         entity=f"engagement:{engagement.id}",
         before=before,
-        after=after,
+        after=changes if after is None else after,
     )
 
 
@@ -168,5 +170,4 @@ def set_llm_enabled(session: Session, engagement: Engagement, enabled: bool, use
         user,
         {"llm_enabled": bool(enabled)},
         before={"llm_enabled": not llm_switched_off(engagement)},
-        after={"llm_enabled": bool(enabled)},
     )

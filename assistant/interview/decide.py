@@ -146,11 +146,7 @@ def comparison_texts(rubric: Rubric, max_probes: int = 2) -> list[str]:
 
 
 def judge(
-    answer: str,
-    question: Question,
-    rubric: Rubric,
-    follow_up: str | None = None,
-    relate: Relate | None = None,
+    answer: str, question: Question, rubric: Rubric, follow_up: str | None = None, relate: Relate | None = None
 ) -> Verdict:
     """The decision on ``answer`` to ``question`` (or to ``follow_up``, one of its follow-ups).
 

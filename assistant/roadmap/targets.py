@@ -99,12 +99,7 @@ def target_rows(session: Session, engagement: Engagement, rubric: Rubric) -> lis
 
 
 def save_plan(
-    session: Session,
-    engagement: Engagement,
-    targets: dict[str, int | None],
-    horizon: int,
-    user: User,
-    rubric: Rubric,
+    session: Session, engagement: Engagement, targets: dict[str, int | None], horizon: int, user: User, rubric: Rubric
 ) -> list[TargetRow]:
     """Store targets (None: back to the default) and the horizon; both audited. Returns the new rows.
 

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from assistant import duplicates
 from assistant.engagements import (
     EngagementError,
+    Invitee,
     create_engagement,
     create_invite,
     enable_open_link,
@@ -148,15 +149,7 @@ class InviteForm(GroupForm):
 @router.post("/engagements/{engagement_id}/invites", dependencies=[CSRFDep])
 def invite_one(f: SetupPageDep, posted: Annotated[InviteForm, Form()]) -> Response:
     try:
-        invite = create_invite(
-            f.session,
-            f.engagement,
-            posted.department,
-            posted.role_level,
-            posted.email or None,
-            user=f.user,
-            name=posted.name,
-        )
+        invite = create_invite(f.session, f.engagement, Invitee(**posted.model_dump()), user=f.user)
     except EngagementError as exc:
         return f.refuse(exc.problems)
     return f.shown("Invite created. Copy the link now: it is shown only once.", new_invites=[invite])

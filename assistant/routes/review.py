@@ -124,15 +124,7 @@ def decide_route(f: ReviewPageDep, comp: ComponentInPath, posted: Annotated[Deci
         chosen = whole_number(posted.level, 0, 1000)
         if posted.action == "change" and posted.level.strip() and chosen is None:
             raise ReviewError("choose a level from the rubric (1-5)")
-        decide(
-            f.session,
-            posted.proposal_id,
-            f.user,
-            posted.action,
-            level=chosen,
-            rationale=posted.rationale,
-            rubric=f.rubric,
-        )
+        decide(f.session, f.rubric, posted.proposal_id, f.user, posted.action, chosen, posted.rationale)
     except ReviewError as exc:
         problems = [str(exc)]
         return f.refused(

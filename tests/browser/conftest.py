@@ -27,7 +27,7 @@ from sqlmodel import Session, select
 
 from assistant.accounts import create_user
 from assistant.db import make_engine, migrate
-from assistant.engagements import create_engagement, create_invite
+from assistant.engagements import Invitee, create_engagement, create_invite
 from assistant.models import Engagement, Interview, Membership, Participant, Turn, utcnow
 from assistant.security import token_hash
 from tests.browser.helpers import DEPARTMENTS, PASSWORD
@@ -154,7 +154,7 @@ class World:
         """A new personal link token (returned once by the stage function, as in the product)."""
         with self.server.session() as s:
             engagement = s.get(Engagement, self.engagement.id)
-            token = create_invite(s, engagement, department, role, email).token
+            token = create_invite(s, engagement, Invitee(department, role, email)).token
             s.commit()
         self.tokens.append(token)
         return token

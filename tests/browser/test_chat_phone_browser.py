@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from assistant.db import make_engine, migrate
-from assistant.engagements import create_engagement, create_invite
+from assistant.engagements import Invitee, create_engagement, create_invite
 from assistant.models import Interview, Participant, Turn
 from assistant.security import token_hash
 from tests.browser.conftest import TIMEOUT_MS, LiveServer, _free_port
@@ -89,7 +89,7 @@ def phone(browser, server: Server):
 def _invite(server: Server) -> str:
     with server.session() as s:
         engagement = create_engagement(s, f"Town of Phoneville {uuid.uuid4().hex[:6]}", list(DEPARTMENTS))
-        token = create_invite(s, engagement, "Public Works", "frontline").token
+        token = create_invite(s, engagement, Invitee("Public Works", "frontline")).token
         s.commit()
     return token
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
 from assistant.config import Settings
-from assistant.engagements import create_engagement, create_invite, enable_open_link
+from assistant.engagements import Invitee, create_engagement, create_invite, enable_open_link
 from assistant.interview import actions
 from assistant.models import Engagement, Interview, Membership, Participant, Theme, Turn, User
 from assistant.rubric import Rubric, get_rubric
@@ -89,7 +89,7 @@ def seed_corpus(world: World) -> dict:
         s.commit()
         eid = engagement.id
         # one person still talking: their own chat, review and edit pages show their payload answers
-        invite = create_invite(s, engagement, PAYLOADS[1], "frontline")
+        invite = create_invite(s, engagement, Invitee(PAYLOADS[1], "frontline"))
         s.commit()
         rubric = world_rubric()
         interview = actions.record_consent(s, invite.participant, True, rubric)

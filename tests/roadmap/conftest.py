@@ -8,11 +8,13 @@ import pytest
 from assistant.embeddings import text_hash
 from assistant.models import Participant, RatingProposal, Segment
 from assistant.review import decide
+from assistant.rubric import get_rubric
 from tests.factories import make_consultant, make_engagement
 
 
 def decide_levels(session, engagement, user, levels: dict[str, int | None]) -> None:
     """A proposal per component accepted at ``levels[component]``; None rejects (no decided level)."""
+    rubric = get_rubric()
     for component, level in levels.items():
         proposal = RatingProposal(
             engagement_id=engagement.id,
@@ -24,9 +26,9 @@ def decide_levels(session, engagement, user, levels: dict[str, int | None]) -> N
         session.add(proposal)
         session.flush()
         if level is None:
-            decide(session, proposal.id, user, "reject", rationale="the evidence is from one team only")
+            decide(session, rubric, proposal.id, user, "reject", rationale="the evidence is from one team only")
         else:
-            decide(session, proposal.id, user, "accept")
+            decide(session, rubric, proposal.id, user, "accept")
     session.commit()
 
 

@@ -144,18 +144,10 @@ def test_edits_survive_regeneration(session, engagement, consultant, rubric):
     edits.set_owner(session, items["dlc_a23a"], "IT manager", consultant)
     edits.set_owner(session, items["dlc_a23b"], "Communications", consultant)
     edits.remove(session, items["lead_a23c"], "The city manager already holds monthly reviews.", consultant)
-    custom = edits.add_custom(
-        session,
-        engagement,
-        consultant,
-        rubric,
-        PHASES,
-        title="Hire a data analyst",
-        component="data_life_cycle",
-        phase=1,
-        owner="HR",
-        depends_on=["dlc_a23a"],
+    activity = edits.CustomActivity(
+        title=" Hire a  data analyst ", component="data_life_cycle", phase="1", owner="HR", depends_on=["dlc_a23a"] * 2
     )
+    custom = edits.add_custom(session, engagement, consultant, rubric, PHASES, activity)
     with pytest.raises(edits.RoadmapEditError, match="say why"):
         edits.remove(session, items["dlc_a23b"], "  ", consultant)
     session.commit()
@@ -171,6 +163,7 @@ def test_edits_survive_regeneration(session, engagement, consultant, rubric):
     assert after["dlc_a23a"].owner == "IT manager"
     assert after["lead_a23c"].status == "removed" and after["lead_a23c"].removed_reason.startswith("The city manager")
     assert after[custom.key].title == "Hire a data analyst" and after[custom.key].phase == 1
+    assert after[custom.key].depends_on == ["dlc_a23a"] and after[custom.key].origin == "custom"
     # lowering a target drops untouched items but keeps edited ones, marked no longer needed
     save_plan(
         session,

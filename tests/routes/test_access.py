@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from assistant.access import AUDIENCES, ROUTES, app_routes
-from assistant.engagements import create_invite, enable_open_link
+from assistant.engagements import Invitee, create_invite, enable_open_link
 from assistant.models import EquityFinding, Interview, Theme
 from tests.factories import csrf_of, join, logged_in_client, make_consultant, make_engagement
 
@@ -111,7 +111,7 @@ def world(app, session) -> World:
     for user, role in ((lead, "lead"), (member, "consultant"), (reviewer, "equity_reviewer")):
         join(session, eng, user, role)
     open_token = enable_open_link(session, eng, True)
-    submitted = create_invite(session, eng, "Finance", "manager").participant
+    submitted = create_invite(session, eng, Invitee("Finance", "manager")).participant
     session.flush()
     interview = Interview(participant_id=submitted.id, state="submitted")
     theme = Theme(engagement_id=eng.id, component="data_life_cycle", label="Spreadsheets")
@@ -140,7 +140,7 @@ def _fresh_link(engine, engagement_id: int) -> str:
     from assistant.models import Engagement
 
     with Session(engine) as s:
-        token = create_invite(s, s.get(Engagement, engagement_id), "Public Works", "frontline").token
+        token = create_invite(s, s.get(Engagement, engagement_id), Invitee("Public Works", "frontline")).token
         s.commit()
     return token
 

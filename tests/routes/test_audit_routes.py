@@ -10,7 +10,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from assistant.engagements import create_engagement, create_invite, import_invites_csv, set_roster
+from assistant.engagements import Invitee, create_engagement, create_invite, import_invites_csv, set_roster
 from assistant.interview.actions import withdraw
 from assistant.models import Theme, User
 from assistant.review import set_targets
@@ -79,7 +79,7 @@ def test_filters_by_action_family_exact_action_and_actor(consultant_client, enga
 
 def test_staff_are_pooled_as_one_actor_choice(consultant_client, engagement, session):
     for _ in range(3):
-        participant = create_invite(session, engagement, "Finance", "frontline").participant
+        participant = create_invite(session, engagement, Invitee("Finance", "frontline")).participant
         withdraw(session, participant, None)  # a staff action: "participant P-<id>"
     base = f"/engagements/{engagement.id}/audit"
     html = consultant_client.get(base).text
@@ -93,7 +93,7 @@ def test_staff_are_pooled_as_one_actor_choice(consultant_client, engagement, ses
 def test_pages_of_fifty_newest_first_and_a_page_past_the_end_shows_the_last(consultant_client, engagement, session):
     user = consultant(session)
     for _ in range(PER_PAGE + 7):
-        create_invite(session, engagement, "Finance", "frontline", user=user)
+        create_invite(session, engagement, Invitee("Finance", "frontline"), user=user)
     session.commit()
     total = PER_PAGE + 7 + 5
     base = f"/engagements/{engagement.id}/audit"

@@ -112,8 +112,13 @@ def test_targets_readiness_generate_and_edit(consultant_client, session):
         follow_redirects=False,
     )
     assert r.status_code == 303
+    added = _item(session, engagement, "custom-1")
+    assert (added.title, added.phase, added.depends_on, added.pinned) == ("Hire a data analyst", 1, ["dlc_a12a"], True)
     r = c.post(f"{base}/custom", data={"csrf_token": c.csrf, "title": "", "component": "data_life_cycle", "phase": "1"})
     assert r.status_code == 422 and "give the activity a title" in r.text
+    typed = {"csrf_token": c.csrf, "title": "Train stewards", "component": "data_life_cycle", "phase": "soon"}
+    r = c.post(f"{base}/custom", data=typed)
+    assert r.status_code == 422 and "choose one of the roadmap" in r.text and 'value="Train stewards"' in r.text
     r = c.post(f"{base}/items/999999/owner", data={"csrf_token": c.csrf, "owner": "x"})
     assert r.status_code == 422 and "does not exist" in r.text
     r = c.post(f"{base}/items/abc/owner", data={"csrf_token": c.csrf, "owner": "x"})

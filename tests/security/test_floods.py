@@ -199,9 +199,9 @@ def _participant_with_answers(
     component: str = "data_life_cycle",
 ) -> Participant:
     """An open-link participant who answered ``answers`` (stored turns and evidence segments)."""
-    from assistant.engagements import create_invite
+    from assistant.engagements import Invitee, create_invite
 
-    new = create_invite(session, engagement, "Finance", "frontline", source=source)
+    new = create_invite(session, engagement, Invitee("Finance", "frontline"), source=source)
     session.commit()
     interview = actions.record_consent(session, new.participant, True, rubric)
     for n, text in enumerate(answers):
