@@ -14,7 +14,7 @@ import io
 import json
 import zipfile
 from collections import defaultdict
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -32,6 +32,11 @@ def _history(session: Session, model: type[Row], engagement_id: int) -> list[Row
     """Every row of ``model`` for the engagement, oldest first: the export keeps the history (superseded
     proposals, earlier decisions), not only what is current."""
     return list(session.exec(select(model).where(model.engagement_id == engagement_id).order_by(col(model.id))).all())
+
+
+def _as_they_are(row: object, *names: str) -> dict[str, Any]:
+    """The columns that are ``row``'s attributes of the same name, as they are (in the order named)."""
+    return {name: getattr(row, name) for name in names}
 
 
 def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Report) -> dict[str, list[dict]]:
@@ -93,11 +98,7 @@ def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Rep
     out["proposals"] = [
         {
             "proposal_id": p.id,
-            "component": p.component,
-            "status": p.status,
-            "level": p.level,
-            "engine": p.engine,
-            "confidence": p.confidence,
+            **_as_they_are(p, "component", "status", "level", "engine", "confidence"),
             "current": not p.superseded,
             "cited_segments": "; ".join(str(c.get("segment_id", "")) for c in p.citations),
             "rationale": clean(p.rationale),
@@ -108,24 +109,14 @@ def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Rep
     out["decisions"] = [
         {
             "decision_id": d.id,
-            "proposal_id": d.proposal_id,
-            "component": d.component,
-            "action": d.action,
-            "final_level": d.final_level,
+            **_as_they_are(d, "proposal_id", "component", "action", "final_level"),
             "rationale": clean(d.rationale),
             "created_at": d.created_at.isoformat(timespec="seconds"),
         }
         for d in _history(session, Decision, engagement.id)
     ]
     out["readiness"] = [
-        {
-            "signal": r.name,
-            "value": r.value,
-            "derived": r.derived,
-            "confirmed": r.confirmed,
-            "basis": r.basis,
-            "note": r.note,
-        }
+        {"signal": r.name, **_as_they_are(r, "value", "derived", "confirmed", "basis", "note")}
         for r in report.readiness
     ]
     out["roadmap"] = [

@@ -13,6 +13,7 @@ Every edit is audited with the item's state before and after. Rules:
 
 from __future__ import annotations
 
+from pydantic import BaseModel, field_validator
 from sqlmodel import Session, col, select
 
 from assistant.models import Engagement, RoadmapItem, User, utcnow
@@ -29,6 +30,39 @@ MAX_TEXT = 2000
 
 class RoadmapEditError(ReviewError):
     """An edit that cannot be made; the message says why and what to do instead."""
+
+
+class CustomActivity(BaseModel):
+    """A consultant's own activity as the roadmap page posts it, tidied (one line of words for the title
+    and owner, each dependency once, a phase that is not a number is None); ``add_custom`` checks it
+    against the rubric and the roadmap."""
+
+    title: str = ""
+    description: str = ""
+    component: str = ""
+    phase: int | None = None
+    owner: str = ""
+    depends_on: list[str] = []
+
+    @field_validator("title", "owner")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return " ".join(value.split())
+
+    @field_validator("description")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("phase", mode="before")
+    @classmethod
+    def _number(cls, value: object) -> int | None:
+        return int(value) if str(value).strip().isdigit() else None
+
+    @field_validator("depends_on")
+    @classmethod
+    def _each_once(cls, value: list[str]) -> list[str]:
+        return [d for d in dict.fromkeys(value) if d]
 
 
 def _state(item: RoadmapItem) -> dict:
@@ -145,36 +179,22 @@ def restore(session: Session, item: RoadmapItem, user: User) -> RoadmapItem:
 
 
 def add_custom(
-    session: Session,
-    engagement: Engagement,
-    user: User,
-    rubric: Rubric,
-    phases: list[Phase],
-    *,
-    title: str,
-    component: str,
-    phase: int,
-    description: str = "",
-    owner: str = "",
-    depends_on: list[str] | None = None,
+    session: Session, engagement: Engagement, user: User, rubric: Rubric, phases: list[Phase], activity: CustomActivity
 ) -> RoadmapItem:
-    """Add a consultant's own activity (pinned to ``phase``); returns it (added, not committed)."""
-    title = " ".join((title or "").split())
-    description = (description or "").strip()
-    if not title:
+    """Add a consultant's own activity (pinned to its phase); returns it (added, not committed)."""
+    if not activity.title:
         raise RoadmapEditError("give the activity a title")
-    if len(title) > MAX_TITLE or len(description) > MAX_TEXT:
+    if len(activity.title) > MAX_TITLE or len(activity.description) > MAX_TEXT:
         raise RoadmapEditError(f"keep the title under {MAX_TITLE} and the description under {MAX_TEXT} characters")
-    if component not in {c.id for c in rubric.components}:
+    if activity.component not in {c.id for c in rubric.components}:
         raise RoadmapEditError("choose the component this activity belongs to")
-    if not 0 <= phase <= PHASES:
+    if activity.phase is None or not 0 <= activity.phase <= PHASES:
         raise RoadmapEditError("choose one of the roadmap's phases")
     planned = _planned(session, engagement.id)
-    deps = [d for d in dict.fromkeys(depends_on or []) if d]
-    unknown = [d for d in deps if d not in planned]
+    unknown = [d for d in activity.depends_on if d not in planned]
     if unknown:
         raise RoadmapEditError("it can only depend on activities on the roadmap; reload the page and choose again")
-    late = [planned[d] for d in deps if planned[d].phase > phase]
+    late = [planned[d] for d in activity.depends_on if planned[d].phase > activity.phase]
     if late:
         raise RoadmapEditError(
             "; ".join(
@@ -183,26 +203,19 @@ def add_custom(
                 for o in late
             )
         )
-    owner = " ".join((owner or "").split())
-    if len(owner) > MAX_OWNER:
+    if len(activity.owner) > MAX_OWNER:
         raise RoadmapEditError(f"keep the owner under {MAX_OWNER} characters")
     keys = session.exec(
         select(RoadmapItem.key).where(RoadmapItem.engagement_id == engagement.id, col(RoadmapItem.origin) == "custom")
     ).all()
     number = max([int(k.split("-", 1)[1]) for k in keys if k.split("-", 1)[1].isdigit()] + [0]) + 1
-    position = max([r.position for r in planned.values()] + [0]) + 1
     item = RoadmapItem(
+        **activity.model_dump(),
         engagement_id=engagement.id,
         key=f"custom-{number}",
-        component=component,
-        title=title,
-        description=description,
-        depends_on=deps,
-        phase=phase,
         pinned=True,
-        owner=owner,
         origin="custom",
-        position=position,
+        position=max([r.position for r in planned.values()] + [0]) + 1,
         why={"custom": True, "placement": "added by a consultant"},
     )
     session.add(item)
@@ -215,6 +228,6 @@ def add_custom(
         engagement_id=engagement.id,
         entity=f"roadmap_item:{item.key}",
         before={},
-        after={**_state(item), "title": title, "component": component, "depends_on": deps},
+        after={**_state(item), "title": item.title, "component": item.component, "depends_on": item.depends_on},
     )
     return item

@@ -148,25 +148,12 @@ def restore_item(f: RoadmapPageDep, item_id: PathId) -> Response:
 
 
 @router.post("/engagements/{engagement_id}/roadmap/custom", dependencies=[CSRFDep])
-async def add_custom(f: RoadmapPageDep) -> Response:
-    form = await f.request.form()
-    fields = {k: str(form.get(k, "") or "") for k in ("title", "description", "component", "phase", "owner")}
+def add_custom(f: RoadmapPageDep, posted: Annotated[edits.CustomActivity, Form()]) -> Response:
     try:
-        edits.add_custom(
-            f.session,
-            f.engagement,
-            f.user,
-            f.rubric,
-            phases_for(horizon_of(f.engagement)),
-            title=fields["title"],
-            description=fields["description"],
-            component=fields["component"],
-            phase=_phase(fields["phase"]),
-            owner=fields["owner"],
-            depends_on=[str(v) for v in form.getlist("depends_on")],
-        )
+        edits.add_custom(f.session, f.engagement, f.user, f.rubric, phases_for(horizon_of(f.engagement)), posted)
     except ReviewError as exc:
-        return f.refuse(exc, {f"custom-{k}": v for k, v in fields.items()})
+        typed = posted.model_dump(exclude={"depends_on"})
+        return f.refuse(exc, {f"custom-{k}": "" if v is None else str(v) for k, v in typed.items()})
     return f.done("added", "#custom")
 
 
