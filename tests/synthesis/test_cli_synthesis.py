@@ -6,7 +6,7 @@ import csv
 import json
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from assistant.cli import app
@@ -119,4 +119,5 @@ def test_import_then_synthesize_from_the_command_line(cli_env, tmp_path):
     assert "24 segments, 0 newly embedded" in r.output
     with Session(cli_env) as s:
         assert len(s.exec(select(Segment)).all()) == 24
-        assert s.exec(select(Theme).where(Theme.archived == False, Theme.is_other == False)).first() is not None  # noqa: E712
+        live = select(Theme).where(col(Theme.archived).is_(False), col(Theme.is_other).is_(False))
+        assert s.exec(live).first() is not None
