@@ -110,9 +110,8 @@ def flag_near_duplicates(session: Session, engagement_id: int) -> list[int]:
             flagged.append(person.id)
         person.flag, person.flag_note = FLAG, note
         session.add(person)
-        audit(
-            session, "participant.flag", actor="system", after={"flag": FLAG, "note": note}, **about_participant(person)
-        )
+        after = {"flag": FLAG, "note": note}
+        audit(session, "participant.flag", actor="system", **about_participant(person, after=after))
     return sorted(flagged)
 
 
@@ -141,5 +140,5 @@ def accept(session: Session, engagement: Engagement, participant_id: int, user: 
         person.flag_accepted_at = utcnow()
         session.add(person)
         before = {"flag": person.flag, "note": person.flag_note}
-        audit_by(session, "participant.flag_accept", user, before=before, **about_participant(person))
+        audit_by(session, "participant.flag_accept", user, **about_participant(person, before))
     return person

@@ -275,7 +275,8 @@ def import_in_background(
     written so far are deleted, so the import is all or nothing.
     """
     created_by = run.get("started_by")
-    with track_run(engine, engagement_id, "import", **{"message": "Checking the file", **run}) as tracker:
+    run.setdefault("message", "Checking the file")
+    with track_run(engine, engagement_id, "import", **run) as tracker:
         total = file.check().rows
         with Session(engine, expire_on_commit=False) as session:
             record = _new_record(session, engagement_id, file.filename, file.mapping, created_by, status="importing")

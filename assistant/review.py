@@ -111,10 +111,19 @@ def decide(
     )
     session.add(decision)
     session.flush()
-    after = {"component": proposal.component, "proposed_level": proposal.level, "engine": proposal.engine}
-    after["rationale"] = rationale
-    on = AuditAbout(engagement_id=proposal.engagement_id, entity=f"rating_proposal:{proposal.id}", before=before)
-    audit_by(session, f"rating.{action}", reviewer, role="consultant", after={**_state(decision), **after}, **on)
+    about = AuditAbout(
+        engagement_id=proposal.engagement_id,
+        entity=f"rating_proposal:{proposal.id}",
+        before=before,
+        after={
+            **_state(decision),
+            "component": proposal.component,
+            "proposed_level": proposal.level,
+            "engine": proposal.engine,
+            "rationale": rationale,
+        },
+    )
+    audit_by(session, f"rating.{action}", reviewer, role="consultant", **about)
     return decision
 
 
@@ -189,5 +198,8 @@ def set_targets(
             raise ReviewError(f"a target must be a rubric level ({min(valid_levels)}-{max(valid_levels)})")
         else:
             after[component] = level
-    change_settings(session, engagement, "targets.set", reviewer, {"target_levels": after}, role="consultant")
+    change = {"target_levels": after}
+    change_settings(
+        session, engagement, "targets.set", reviewer, change, role="consultant", before={"target_levels": before}
+    )
     return after

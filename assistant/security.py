@@ -103,16 +103,19 @@ class AuditAbout(TypedDict, total=False):
     after: dict[str, Any] | None
 
 
-def about_participant(person: Participant) -> AuditAbout:
-    """What an action on one participant is about: their engagement and ``participant:<id>``."""
-    return AuditAbout(engagement_id=person.engagement_id, entity=f"participant:{person.id}")
+def about_participant(person: Participant, before: dict | None = None, after: dict | None = None) -> AuditAbout:
+    """An action on one participant: their engagement, ``participant:<id>``, and the change kept."""
+    return AuditAbout(engagement_id=person.engagement_id, entity=f"participant:{person.id}", before=before, after=after)
 
 
 def audit(
     session: Session, action: str, *, actor: str, actor_user_id: int | None = None, **about: Unpack[AuditAbout]
 ) -> AuditEvent:
-    """Add an audit event to the session (committed with the change it records)."""
-    given = {k: v for k, v in about.items() if v is not None}
+    """Add an audit event to the session (committed with the change it records). A keyword ``AuditAbout``
+    does not name is a TypeError, as it would be without the typed dict (nothing checks types at run time)."""
+    if unknown := about.keys() - AuditAbout.__optional_keys__:
+        raise TypeError(f"audit() got unexpected keyword(s) {sorted(unknown)}")
+    given: dict[str, Any] = {k: v for k, v in about.items() if v is not None}
     event = AuditEvent(action=action, actor=actor, actor_user_id=actor_user_id, **given)
     session.add(event)
     return event

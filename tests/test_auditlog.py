@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.auditlog import diff
-from assistant.security import csv_cell
+from assistant.security import audit, csv_cell
 
 
 def test_diff_lists_changed_added_and_removed_fields_and_leaves_out_equal_ones():
@@ -23,6 +25,12 @@ def test_diff_lists_changed_added_and_removed_fields_and_leaves_out_equal_ones()
         "note: none",
         "empty: (empty)",
     ]
+
+
+def test_an_audit_keyword_the_record_does_not_have_is_refused(session):
+    with pytest.raises(TypeError, match="engagment_id"):
+        audit(session, "theme.rename", actor="cli", engagment_id=3)
+    assert not session.new  # nothing was added
 
 
 def test_cells_a_spreadsheet_would_run_get_a_leading_quote():

@@ -312,6 +312,14 @@ def test_track_run_marks_the_run_failed_with_a_readable_message_and_re_raises(en
     assert rows[-1].message == "Import failed: KeyError"  # an error without words still says what it was
 
 
+def test_a_misspelt_option_is_refused_before_any_run_starts(engine, session):
+    engagement = make_engagement(session)
+    with pytest.raises(TypeError, match="runid"):
+        with track_run(engine, engagement.id, "rating", runid=7):
+            pass
+    assert session.exec(select(Run)).all() == []
+
+
 def test_a_run_that_is_not_queued_is_never_claimed_and_its_record_is_kept(engine, session):
     engagement = make_engagement(session)
     finished = Run(engagement_id=engagement.id, kind="rating", status="done", message="6 of 6 components rated")

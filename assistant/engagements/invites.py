@@ -83,7 +83,7 @@ def create_invite(
     session.flush()
     if user is not None:
         after = {"department": invitee.department, "role_level": invitee.role_level}
-        audit_by(session, "invite.create", user, after=after, **about_participant(participant))
+        audit_by(session, "invite.create", user, **about_participant(participant, after=after))
     return NewInvite(participant, token)
 
 

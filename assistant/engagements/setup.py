@@ -138,11 +138,9 @@ def change_settings(
 ) -> None:
     """Store ``changes`` in the engagement's settings and audit ``action`` by ``user`` on the engagement.
     ``before``/``after`` say what the log keeps, which may be less than the change (a count of names, not
-    the names); left out, the changed keys' stored values and ``changes``. The settings dict is replaced,
-    never changed in place: SQLAlchemy notices a replaced JSON value only."""
-    stored = engagement.settings or {}
-    before = {k: stored.get(k) for k in changes} if before is None else before
-    engagement.settings = {**stored, **changes}
+    the names); ``after`` left out is ``changes``. The settings dict is replaced, never changed in place:
+    SQLAlchemy notices a replaced JSON value only."""
+    engagement.settings = {**(engagement.settings or {}), **changes}
     session.add(engagement)
     audit_by(
         session,

@@ -318,7 +318,10 @@ def track_run(engine: Engine, engagement_id: int, kind: str, **options: Unpack[R
     """The lifecycle of one run of ``kind``: claims the queued run ``run_id`` (or creates a running
     one: RunAlreadyActive when the engagement has one), keeps its lease alive, yields its tracker,
     marks it failed on any exception (re-raised) and done at the end if the work did not say so
-    itself. Rules: see the module docstring."""
+    itself. Rules: see the module docstring. An option ``RunOptions`` does not name is a TypeError (a
+    misspelt ``run_id`` must not quietly start a second run)."""
+    if unknown := options.keys() - RunOptions.__optional_keys__:
+        raise TypeError(f"track_run() got unexpected keyword(s) {sorted(unknown)}")
     tracker = RunTracker(engine, kind, options.get("on_progress"), options.get("lease_s", LEASE_S))
     run_id, message = options.get("run_id"), options.get("message", "Starting")
     if run_id is not None:

@@ -57,7 +57,8 @@ class CustomActivity(BaseModel):
     @field_validator("phase", mode="before")
     @classmethod
     def _number(cls, value: object) -> int | None:
-        return int(value) if str(value).strip().isdigit() else None
+        text = str(value).strip()
+        return int(text) if text.isdecimal() else None
 
     @field_validator("depends_on")
     @classmethod

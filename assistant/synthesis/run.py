@@ -48,7 +48,8 @@ def synthesize(
     labels and summaries. Rules: see the module docstring.
     """
     t0 = time.perf_counter()
-    with track_run(engine, engagement_id, "synthesis", **{"message": "Collecting answers", **run}) as tracker:
+    run.setdefault("message", "Collecting answers")
+    with track_run(engine, engagement_id, "synthesis", **run) as tracker:
         run_id = tracker.id
         step = tracker.progress
         stats: dict[str, Any] = {"run_id": run_id}

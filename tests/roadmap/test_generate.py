@@ -49,6 +49,11 @@ def test_generate_with_nothing_decided_says_so(session, engagement, consultant, 
     session.commit()
     assert result.plan.items == [] and items_of(session, engagement.id) == []
     assert "No component has a decided level" in engagement.settings["roadmap"]["notes"][0]
+    generate(session, engagement, rubric, consultant)
+    session.commit()
+    # the log keeps what a generation found (its counts), not the whole stored roadmap before it
+    events = session.exec(select(AuditEvent).where(AuditEvent.action == "roadmap.generate")).all()
+    assert len(events) == 2 and all(e.before == {} and "roadmap" not in e.after for e in events)
 
 
 def test_readiness_from_levels_and_staff_words_then_confirmed(session, engagement, consultant, rubric):
