@@ -64,9 +64,7 @@ def dump(session: Session, engagement_id: int) -> dict[str, list]:
             }
             for t in themes
         ],
-        "members": [
-            [m.theme_id, m.segment_id, m.subtheme_id, m.assigned_by, round(m.score, 6)] for m in members
-        ],
+        "members": [[m.theme_id, m.segment_id, m.subtheme_id, m.assigned_by, round(m.score, 6)] for m in members],
     }
 
 

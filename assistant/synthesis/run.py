@@ -90,7 +90,7 @@ def synthesize(
                 session.delete(member)
             session.commit()
             stats["components"] = {}
-            encode = CachedEncode(session, embedder)  # key phrases met before are read back, not encoded
+            encode = CachedEncode(engine, embedder)  # key phrases met before are read back, not encoded
             for i, comp in enumerate(components):
                 step(0.6 + 0.3 * i / max(1, len(components)), f"Themes for {comp}")
                 stats["components"][comp] = synthesize_component(
