@@ -24,7 +24,7 @@ from assistant.models import Engagement, Participant, Segment, Theme, ThemeMembe
 from assistant.privacy import NameScrubber
 from assistant.rubric import Rubric
 from assistant.synthesis import themes as T
-from assistant.synthesis.component import synthesize_component
+from assistant.synthesis.component import draft_component, store_component
 from assistant.synthesis.label import Labeller, label_themes
 from assistant.synthesis.refresh import active_segments, refresh_segments, retag
 
@@ -93,7 +93,9 @@ def synthesize(
             encode = CachedEncode(engine, embedder)  # key phrases met before are read back, not encoded
             for i, comp in enumerate(components):
                 step(0.6 + 0.3 * i / max(1, len(components)), f"Themes for {comp}")
-                stats["components"][comp] = synthesize_component(
+                # computed with nothing written, then written and committed at once: one short write
+                # transaction per component, so staff answers, progress and the heartbeat never wait on it
+                draft = draft_component(
                     session,
                     engagement_id,
                     comp,
@@ -105,7 +107,9 @@ def synthesize(
                     names,
                     settings.theme_min_people if settings is not None else T.MIN_PEOPLE,
                 )
-                session.commit()  # one component per transaction: progress writes must not wait
+                store_component(session, draft)
+                session.commit()
+                stats["components"][comp] = draft.counts
             session.commit()
             stats["phrases_embedded"] = encode.new
         if labeller is not None:
