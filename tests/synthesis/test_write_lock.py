@@ -14,7 +14,9 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, create_engine, select
 
 from assistant.embeddings import Embedder
-from assistant.models import Interview, Participant, Theme, Turn
+from assistant.interview.closing import withdraw
+from assistant.models import Interview, Participant, Segment, Theme, Turn
+from assistant.synthesis import curation
 from assistant.synthesis.run import synthesize
 from tests.synthesis.seed import seed
 
@@ -56,6 +58,19 @@ class AnswersWhileEncoding(Embedder):
 def test_staff_answers_are_saved_at_once_while_a_rerun_drafts_its_themes(settings, engine, session, embedder, rubric):
     data = seed(session)
     first = synthesize(engine, data.engagement.id, embedder, rubric=rubric)
+    # the consultant curated a theme and one of its people withdrew: the re-run also rewrites that theme
+    session.expire_all()
+    theme = session.exec(
+        select(Theme).where(Theme.run_id == first["run_id"], col(Theme.is_other).is_(False)).order_by(Theme.id)
+    ).first()
+    curation.rename(session, theme.id, "Renamed by the consultant")
+    leaving = session.get(Segment, curation.member_ids(session, theme.id)[0]).participant_id
+    withdraw(
+        session,
+        session.get(Participant, leaving),
+        session.exec(select(Interview).where(Interview.participant_id == leaving)).first(),
+    )
+    session.commit()
     # someone is answering their interview while the consultant re-runs synthesis
     staff = Participant(engagement_id=data.engagement.id, department="Parks", role_level="frontline")
     session.add(staff)
@@ -75,6 +90,9 @@ def test_staff_answers_are_saved_at_once_while_a_rerun_drafts_its_themes(setting
     assert (
         session.exec(select(Theme).where(Theme.run_id == first["run_id"], col(Theme.archived).is_(False))).all() == []
     )
+    curated = session.get(Theme, theme.id)
+    assert curated.label == "Renamed by the consultant" and curated.run_id == second["run_id"]
+    assert curated.changes["removed"] == 1  # the withdrawn person's answer left it in the same transaction
     assert answering.refused == []
     assert len(answering.saved) > 2  # the segments', the components' and at least one component's phrases
     saved = session.exec(select(func.count()).select_from(Turn).where(Turn.interview_id == interview.id)).one()
