@@ -100,7 +100,7 @@ def draft_component(
     writer) while this computes; ``encode`` stores its new phrase vectors in its own short transaction."""
     seg_by_id = {s.id: s for s in segments}
     names = names or NameScrubber()
-    themes = list(session.exec(live_themes(engagement_id, component).order_by(Theme.id)).all())
+    themes = _theme_rows(session, engagement_id, component)
     curated = [t for t in themes if t.curated and not t.is_other and t.parent_id is None]
     kept = {t.id for t in curated}
     # last run's machine themes are replaced (archived, members released) by this run's; a curated
@@ -129,20 +129,20 @@ def draft_component(
     return ComponentDraft(engagement_id, component, run_id, replaced, updates, joined, free, result, words, counts)
 
 
-def _store_theme(session: Session, draft: ComponentDraft, theme: T.ThemeDraft, parent_id: int | None = None) -> Theme:
-    """A machine theme (top, or a sub-theme of ``parent_id``) from ``theme`` with its scrubbed words
+def _store_theme(session: Session, draft: ComponentDraft, machine: T.ThemeDraft, parent_id: int | None = None) -> Theme:
+    """A machine theme (top, or a sub-theme of ``parent_id``) from ``machine`` with its scrubbed words
     (``_scrubbed_words``), added and flushed (its id is needed by its members)."""
-    ids = [draft.free[i] for i in theme.members]
-    label, summary, keywords = draft.words[id(theme)]
+    ids = [draft.free[i] for i in machine.members]
+    label, summary, keywords = draft.words[id(machine)]
     row = Theme(
         engagement_id=draft.engagement_id,
         component=draft.component,
         label=label,
         keywords=keywords,
         summary=summary,
-        quote_ids=[draft.free[i] for i in theme.quotes],
+        quote_ids=[draft.free[i] for i in machine.quotes],
         parent_id=parent_id,
-        centroid=theme.centroid.astype(np.float32).tobytes() if theme.centroid is not None else None,
+        centroid=machine.centroid.astype(np.float32).tobytes() if machine.centroid is not None else None,
         run_id=draft.run_id,
         changes={"run_id": draft.run_id, "new": True, "members": sorted(ids)},
     )

@@ -4,7 +4,9 @@
 which answers are evidence and their stable segments (``evidence``: withdrawn people's and superseded
 answers' segments never enter a run), embeddings of text never embedded before (the count is
 reported), re-tagging of segments that clearly belong to another component, then each component's
-themes (``component``: curated themes kept and topped up, the rest clustered afresh).
+themes (``component``: curated themes kept and topped up, the rest clustered afresh), each drafted
+with nothing written and then stored and committed at once, so the database's write lock (SQLite: one
+writer) is never held while a component computes.
 """
 
 from __future__ import annotations
