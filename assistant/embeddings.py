@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from sqlalchemy import insert
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.models import Embedding
@@ -68,53 +69,85 @@ def get_embedder(model: str, batch_size: int = 64) -> Embedder:
     return Embedder(model, batch_size)
 
 
-def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> tuple[np.ndarray, int]:
-    """Embeddings for ``texts``, reading the cache and embedding only texts not seen before.
-
-    Returns the (n, dim) array in input order and how many texts were newly embedded. New vectors
-    are inserted in the session's transaction (committed by the caller).
-    """
-    hashes = [text_hash(t) for t in texts]
+def _stored_vectors(session: Session, model_name: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    """The cached vectors of ``hashes`` (text hashes) under ``model_name``, by hash; a read, never a write."""
     wanted = sorted(set(hashes))
     found: dict[str, np.ndarray] = {}
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         rows = session.exec(
-            select(Embedding).where(Embedding.model == embedder.model_name, Embedding.text_hash.in_(chunk))
+            select(Embedding).where(Embedding.model == model_name, Embedding.text_hash.in_(chunk))
         ).all()
         for row in rows:
             found[row.text_hash] = np.frombuffer(row.vector, dtype=np.float32)
+    return found
+
+
+def _encode_missing(
+    embedder: Embedder, texts: Sequence[str], hashes: Sequence[str], found: dict[str, np.ndarray]
+) -> list[dict[str, object]]:
+    """Encodes the texts whose hash is not in ``found`` (each once), adds their vectors to ``found`` and
+    returns the ``Embedding`` rows to store for them (none is written here)."""
     missing: dict[str, str] = {}
     for h, t in zip(hashes, texts, strict=False):
         if h not in found:
             missing.setdefault(h, t)
-    if missing:
-        vectors = embedder.encode(list(missing.values()))
-        rows = []
-        for h, vec in zip(missing.keys(), vectors, strict=False):
-            found[h] = vec
-            rows.append({"model": embedder.model_name, "text_hash": h, "dim": embedder.dim, "vector": vec.tobytes()})
+    if not missing:
+        return []
+    vectors = embedder.encode(list(missing.values()))
+    rows: list[dict[str, object]] = []
+    for h, vec in zip(missing.keys(), vectors, strict=False):
+        found[h] = vec
+        rows.append({"model": embedder.model_name, "text_hash": h, "dim": embedder.dim, "vector": vec.tobytes()})
+    return rows
+
+
+def _in_order(embedder: Embedder, hashes: Sequence[str], found: dict[str, np.ndarray]) -> np.ndarray:
+    return np.vstack([found[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim), dtype=np.float32)
+
+
+def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> tuple[np.ndarray, int]:
+    """Embeddings for ``texts``, reading the cache and embedding only texts not seen before.
+
+    Returns the (n, dim) array in input order and how many texts were newly embedded. New vectors
+    are inserted in the session's transaction (committed by the caller), after the encoding.
+    """
+    hashes = [text_hash(t) for t in texts]
+    found = _stored_vectors(session, embedder.model_name, hashes)
+    rows = _encode_missing(embedder, texts, hashes, found)
+    if rows:
         session.execute(insert(Embedding), rows)  # one bulk insert, no ORM row per vector
-    out = np.vstack([found[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim), dtype=np.float32)
-    return out, len(missing)
+    return _in_order(embedder, hashes, found), len(rows)
 
 
 class CachedEncode:
-    """An embedder's ``encode`` read through the ``Embedding`` cache of one session (``embed_cached``).
+    """An embedder's ``encode`` read through the ``Embedding`` cache of one database.
 
     Synthesis hands this to each component to embed its key-phrase candidates: a phrase met in an
     earlier component of the run, or in an earlier run, is read back instead of encoded again. A
     vector does not depend on the texts encoded with it, so the phrases' vectors (and so labels) are
     the same as a plain encode's. ``new`` counts the texts actually encoded.
+
+    Each call reads the cache in one short session, encodes with no session open, and stores the new
+    vectors in a second short transaction of their own: it is called in the middle of a component's
+    computing, and on SQLite (one writer) a write left open there would hold every other writer off
+    until the component's themes are stored.
     """
 
-    def __init__(self, session: Session, embedder: Embedder) -> None:
-        self.session = session
+    def __init__(self, engine: Engine, embedder: Embedder) -> None:
+        self.engine = engine
         self.embedder = embedder
         self.new = 0
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        """Unit embeddings of ``texts`` in input order; new ones inserted in the session's transaction."""
-        vectors, new = embed_cached(self.session, self.embedder, texts)
-        self.new += new
-        return vectors
+        """Unit embeddings of ``texts`` in input order; the new ones stored and committed before returning."""
+        hashes = [text_hash(t) for t in texts]
+        with Session(self.engine) as session:
+            found = _stored_vectors(session, self.embedder.model_name, hashes)
+        rows = _encode_missing(self.embedder, texts, hashes, found)
+        if rows:
+            with Session(self.engine) as session:
+                session.execute(insert(Embedding), rows)
+                session.commit()
+        self.new += len(rows)
+        return _in_order(self.embedder, hashes, found)

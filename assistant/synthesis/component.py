@@ -1,29 +1,29 @@
-"""Themes for one component over stored rows: curated themes kept and topped up, the rest clustered
-afresh, each machine theme stored with no person's name in its words.
+"""Themes for one component over stored rows: curated themes kept and topped up (``curated``), the rest
+clustered afresh, each machine theme stored with no person's name in its words.
 
 Rules:
-- Curated themes keep their members; new segments join a curated theme when they are as close
-  to its centroid as its least typical member (or ``PLACE_SIM``); the rest are clustered afresh.
-  Each curated theme's ``changes`` says what the run added and removed.
-- A curated theme whose members left keeps no word built from them (key phrases, quotes and, unless
-  a consultant wrote it, the summary are rebuilt from what remains); an emptied one is archived.
 - Last run's machine themes are archived and their members released.
+- Compute first, write after: ``draft_component`` reads the component's rows and works out every new
+  theme (clustering, key phrases, name checks) without writing; ``store_component`` then writes it all
+  at once. On SQLite (one writer) a transaction's first write takes the database's write lock until the
+  commit, so a write before the computing held every staff answer and the run's own heartbeat off
+  for as long as the component took.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import delete, insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from assistant.evidence import live_themes
 from assistant.models import Segment, Theme, ThemeMember
 from assistant.privacy import NameScrubber
-from assistant.synthesis import phrases as P
 from assistant.synthesis import themes as T
-from assistant.synthesis.represent import ctfidf_keywords
+from assistant.synthesis.curated import CuratedUpdate, machine_member, top_up_curated
 
 # what the "other voices" theme of each run says about itself
 OTHER_VOICES = {
@@ -31,7 +31,6 @@ OTHER_VOICES = {
     "is_other": True,
     "summary": "Answers that fit no theme. They count as evidence like any other.",
 }
-PLACE_SIM = 0.6  # cosine to a curated theme's centroid that always counts as "fits" (MiniLM scale)
 
 
 def offline_summary(texts: list[str], keywords: list[str], people: int, central_text: str) -> str:
@@ -44,39 +43,6 @@ def offline_summary(texts: list[str], keywords: list[str], people: int, central_
 
 def _theme_rows(session: Session, engagement_id: int, component: str) -> list[Theme]:
     return list(session.exec(live_themes(engagement_id, component).order_by(Theme.id)).all())
-
-
-def _members(session: Session, theme_id: int) -> list[ThemeMember]:
-    return list(session.exec(select(ThemeMember).where(ThemeMember.theme_id == theme_id)).all())
-
-
-def _rebuild_words(theme: Theme, remaining: list[Segment], keep_summary: bool, names: NameScrubber) -> None:
-    """A curated theme whose members left keeps no word built from them: key phrases, quotes and
-    (unless the consultant wrote it) the summary are rebuilt from the segments that remain, or emptied."""
-    theme.quote_ids = [q for q in theme.quote_ids if q in {s.id for s in remaining}]
-    if not remaining:
-        theme.keywords = []
-        if not keep_summary:
-            theme.summary = ""
-        return
-    texts = [s.text for s in remaining]
-    words = ctfidf_keywords(texts, [list(range(len(texts)))])[0]
-    scrubbed = names.scrub_all(words)
-    theme.keywords = [w for w, clean in zip(words, scrubbed, strict=False) if w == clean]
-    if not keep_summary:
-        people = len({s.participant_id for s in remaining})
-        theme.summary = names.scrub(P.one_sentence(theme.keywords[:3], people, len(remaining)))
-
-
-def _member(theme_id: int | None, segment_id: int, score: float, subtheme_id: int | None = None) -> dict[str, object]:
-    """The values of a machine's theme membership (every row the same keys: one bulk insert, in order)."""
-    return {
-        "theme_id": theme_id,
-        "segment_id": segment_id,
-        "assigned_by": "machine",
-        "score": score,
-        "subtheme_id": subtheme_id,
-    }
 
 
 def _scrubbed_words(
@@ -99,38 +65,23 @@ def _scrubbed_words(
     return out
 
 
-def _store_draft(
-    session: Session,
-    engagement_id: int,
-    component: str,
-    run_id: int | None,
-    draft: T.ThemeDraft,
-    free: list[int],
-    words: tuple[str, str, list[str]],
-    parent_id: int | None = None,
-) -> Theme:
-    """A machine theme (top, or a sub-theme of ``parent_id``) from ``draft`` with its scrubbed ``words``
-    (``_scrubbed_words``), added and flushed."""
-    ids = [free[i] for i in draft.members]
-    label, summary, keywords = words
-    theme = Theme(
-        engagement_id=engagement_id,
-        component=component,
-        label=label,
-        keywords=keywords,
-        summary=summary,
-        quote_ids=[free[i] for i in draft.quotes],
-        parent_id=parent_id,
-        centroid=draft.centroid.astype(np.float32).tobytes() if draft.centroid is not None else None,
-        run_id=run_id,
-        changes={"run_id": run_id, "new": True, "members": sorted(ids)},
-    )
-    session.add(theme)
-    session.flush()
-    return theme
+@dataclass
+class ComponentDraft:
+    """One component's themes as this run will leave them, worked out from what was read; nothing written yet."""
+
+    engagement_id: int
+    component: str
+    run_id: int | None
+    replaced: list[Theme]  # last run's machine themes: archived, their members released
+    curated: list[CuratedUpdate]
+    joined: list[dict[str, object]]  # new segments joining curated themes (membership values)
+    free: list[int]  # the segment ids clustered afresh: the drafts' member indices point into it
+    result: T.Themes
+    words: dict[int, tuple[str, str, list[str]]]  # each draft's scrubbed words, by ``id(draft)``
+    counts: dict[str, int]
 
 
-def synthesize_component(
+def draft_component(
     session: Session,
     engagement_id: int,
     component: str,
@@ -141,8 +92,12 @@ def synthesize_component(
     encode: T.Encode | None = None,
     names: NameScrubber | None = None,
     min_people: int = T.MIN_PEOPLE,
-) -> dict[str, int]:
-    """Themes for one component's active segments; curated themes kept and topped up. Returns counts."""
+) -> ComponentDraft:
+    """One component's themes worked out from its active segments (curated themes kept and topped up, the
+    rest clustered, named and scrubbed of names), returned as a draft for ``store_component``.
+
+    Reads only: the session is left with nothing to write, so no write lock is taken (SQLite has one
+    writer) while this computes; ``encode`` stores its new phrase vectors in its own short transaction."""
     seg_by_id = {s.id: s for s in segments}
     names = names or NameScrubber()
     themes = _theme_rows(session, engagement_id, component)
@@ -151,77 +106,7 @@ def synthesize_component(
     # last run's machine themes are replaced (archived, members released) by this run's; a curated
     # theme keeps its sub-themes
     replaced = [t for t in themes if t.id not in kept and t.parent_id not in kept]
-    for theme in replaced:
-        theme.archived = True
-        session.add(theme)
-    if replaced:  # one statement, not a query and a delete per member
-        session.execute(delete(ThemeMember).where(col(ThemeMember.theme_id).in_([t.id for t in replaced])))
-    session.flush()
-    placed: set[int] = set()
-    keep_ids: dict[int, list[int]] = {}
-    removed: dict[int, int] = {}
-    for theme in curated:
-        members = _members(session, theme.id)
-        before = set(theme.changes.get("members", [])) if isinstance(theme.changes, dict) else set()
-        ids = [m.segment_id for m in members if m.segment_id in seg_by_id]
-        for m in members:
-            if m.segment_id not in seg_by_id:
-                session.delete(m)  # moved to another component or inactive
-        placed.update(ids)
-        keep_ids[theme.id] = ids
-        removed[theme.id] = len(before - set(ids))
-    # new segments into curated themes where they fit
-    free = [s.id for s in segments if s.id not in placed]
-    added: dict[int, int] = {}
-    new_members: list[dict[str, object]] = []  # inserted in one go at the end
-    if curated and free:
-        cents, bars = [], []
-        for theme in curated:
-            ids = keep_ids[theme.id]
-            if not ids:
-                cents.append(np.zeros_like(next(iter(vectors.values()))))
-                bars.append(2.0)
-                continue
-            xs = np.vstack([vectors[i] for i in ids])
-            c = xs.mean(axis=0)
-            c /= np.linalg.norm(c) or 1.0
-            cents.append(c)
-            # fits when as close as the theme's least typical member, or clearly on topic anyway
-            bars.append(min(float((xs @ c).min()), PLACE_SIM))
-        c = np.vstack(cents)
-        fx = np.vstack([vectors[i] for i in free])
-        sims = fx @ c.T
-        best = sims.argmax(axis=1)
-        still_free = []
-        for sid, b, row in zip(free, best, sims, strict=False):
-            if row[b] >= bars[b]:
-                theme = curated[b]
-                new_members.append(_member(theme.id, sid, float(row[b])))
-                keep_ids[theme.id].append(sid)
-                added[theme.id] = added.get(theme.id, 0) + 1
-            else:
-                still_free.append(sid)
-        free = still_free
-    for theme in curated:
-        ids = keep_ids[theme.id]
-        if ids:
-            xs = np.vstack([vectors[i] for i in ids])
-            cvec = xs.mean(axis=0)
-            theme.centroid = (cvec / (np.linalg.norm(cvec) or 1.0)).astype(np.float32).tobytes()
-        consultant_summary = (theme.changes or {}).get("summary_by") == "consultant"
-        if removed[theme.id]:
-            _rebuild_words(theme, [seg_by_id[i] for i in ids], consultant_summary, names)
-        theme.changes = {
-            "added": added.get(theme.id, 0),
-            "removed": removed[theme.id],
-            "run_id": run_id,
-            "members": sorted(ids),
-            **({"summary_by": "consultant"} if consultant_summary else {}),
-        }
-        if not ids:
-            theme.archived = True  # emptied (its people withdrew): it leaves every consultant view
-        theme.run_id = run_id
-        session.add(theme)
+    updates, joined, free = top_up_curated(session, curated, segments, vectors, run_id, names)
     # cluster what is left
     texts = [seg_by_id[i].text for i in free]
     x = np.vstack([vectors[i] for i in free]) if free else np.zeros((0, 1), dtype=np.float32)
@@ -233,32 +118,72 @@ def synthesize_component(
         else T.Themes([], [], np.zeros(0, dtype=int))
     )
     words = _scrubbed_words([d for top in result.themes for d in (top, *top.subthemes)], free, texts, seg_by_id, names)
-    for draft in result.themes:
-        top = _store_draft(session, engagement_id, component, run_id, draft, free, words[id(draft)])
-        sub_of: dict[int, int] = {}
-        for sub_draft in draft.subthemes:
-            sub = _store_draft(
-                session, engagement_id, component, run_id, sub_draft, free, words[id(sub_draft)], parent_id=top.id
-            )
-            sub_of.update({i: sub.id for i in sub_draft.members})
-        new_members.extend(
-            _member(top.id, free[i], float(score), sub_of.get(i))
-            for i, score in zip(draft.members, draft.scores, strict=False)
-        )
-    if result.other:
-        other = Theme(engagement_id=engagement_id, component=component, run_id=run_id, **OTHER_VOICES)
-        other.changes = {"run_id": run_id}
-        session.add(other)
-        session.flush()
-        new_members.extend(_member(other.id, free[i], 0.0) for i in result.other)
-    if new_members:  # one bulk insert: an ORM row per member was a large part of storing the themes
-        session.flush()  # the archived themes' members are gone first (a segment is in one theme)
-        session.execute(insert(ThemeMember), new_members)
-    return {
+    counts = {
         "themes": len(result.themes) + len(curated),
         "subthemes": len(result.subthemes()),
         "curated": len(curated),
         "other": len(result.other),
         "segments": len(segments),
-        "added_to_curated": sum(added.values()),
+        "added_to_curated": len(joined),
     }
+    return ComponentDraft(engagement_id, component, run_id, replaced, updates, joined, free, result, words, counts)
+
+
+def _store_theme(session: Session, draft: ComponentDraft, machine: T.ThemeDraft, parent_id: int | None = None) -> Theme:
+    """A machine theme (top, or a sub-theme of ``parent_id``) from ``machine`` with its scrubbed words
+    (``_scrubbed_words``), added and flushed (its id is needed by its members)."""
+    ids = [draft.free[i] for i in machine.members]
+    label, summary, keywords = draft.words[id(machine)]
+    row = Theme(
+        engagement_id=draft.engagement_id,
+        component=draft.component,
+        label=label,
+        keywords=keywords,
+        summary=summary,
+        quote_ids=[draft.free[i] for i in machine.quotes],
+        parent_id=parent_id,
+        centroid=machine.centroid.astype(np.float32).tobytes() if machine.centroid is not None else None,
+        run_id=draft.run_id,
+        changes={"run_id": draft.run_id, "new": True, "members": sorted(ids)},
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def store_component(session: Session, draft: ComponentDraft) -> None:
+    """Writes one component's ``draft`` (``draft_component``) in the session's transaction, with no
+    computing in between: last run's themes archived and their members released, curated themes
+    updated, the new themes and every new membership inserted. The caller commits."""
+    for theme in draft.replaced:
+        theme.archived = True
+        session.add(theme)
+    if draft.replaced:  # one statement, not a query and a delete per member
+        session.execute(delete(ThemeMember).where(col(ThemeMember.theme_id).in_([t.id for t in draft.replaced])))
+    for update in draft.curated:
+        for member in update.departed:
+            session.delete(member)
+        for name, value in update.values.items():
+            setattr(update.theme, name, value)
+        session.add(update.theme)
+    session.flush()  # the released members are gone before any is inserted again (a segment is in one theme)
+    new_members = list(draft.joined)  # inserted in one go at the end
+    free = draft.free
+    for top_draft in draft.result.themes:
+        top = _store_theme(session, draft, top_draft)
+        sub_of: dict[int, int] = {}
+        for sub_draft in top_draft.subthemes:
+            sub = _store_theme(session, draft, sub_draft, top.id)
+            sub_of.update({i: sub.id for i in sub_draft.members})
+        new_members.extend(
+            machine_member(top.id, free[i], float(score), sub_of.get(i))
+            for i, score in zip(top_draft.members, top_draft.scores, strict=False)
+        )
+    if draft.result.other:
+        other = Theme(engagement_id=draft.engagement_id, component=draft.component, run_id=draft.run_id, **OTHER_VOICES)
+        other.changes = {"run_id": draft.run_id}
+        session.add(other)
+        session.flush()
+        new_members.extend(machine_member(other.id, free[i], 0.0) for i in draft.result.other)
+    if new_members:  # one bulk insert: an ORM row per member was a large part of storing the themes
+        session.execute(insert(ThemeMember), new_members)

@@ -4,7 +4,9 @@
 which answers are evidence and their stable segments (``evidence``: withdrawn people's and superseded
 answers' segments never enter a run), embeddings of text never embedded before (the count is
 reported), re-tagging of segments that clearly belong to another component, then each component's
-themes (``component``: curated themes kept and topped up, the rest clustered afresh).
+themes (``component``: curated themes kept and topped up, the rest clustered afresh), each drafted
+with nothing written and then stored and committed at once, so the database's write lock (SQLite: one
+writer) is never held while a component computes.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from assistant.models import Engagement, Participant, Segment, Theme, ThemeMembe
 from assistant.privacy import NameScrubber
 from assistant.rubric import Rubric
 from assistant.synthesis import themes as T
-from assistant.synthesis.component import synthesize_component
+from assistant.synthesis.component import draft_component, store_component
 from assistant.synthesis.label import Labeller, label_themes
 from assistant.synthesis.refresh import active_segments, refresh_segments, retag
 
@@ -91,10 +93,12 @@ def synthesize(
                 session.delete(member)
             session.commit()
             stats["components"] = {}
-            encode = CachedEncode(session, embedder)  # key phrases met before are read back, not encoded
+            encode = CachedEncode(engine, embedder)  # key phrases met before are read back, not encoded
             for i, comp in enumerate(components):
                 step(0.6 + 0.3 * i / max(1, len(components)), f"Themes for {comp}")
-                stats["components"][comp] = synthesize_component(
+                # computed with nothing written, then written and committed at once: one short write
+                # transaction per component, so staff answers, progress and the heartbeat never wait on it
+                draft = draft_component(
                     session,
                     engagement_id,
                     comp,
@@ -106,7 +110,9 @@ def synthesize(
                     names,
                     settings.theme_min_people if settings is not None else T.MIN_PEOPLE,
                 )
-                session.commit()  # one component per transaction: progress writes must not wait
+                store_component(session, draft)
+                session.commit()
+                stats["components"][comp] = draft.counts
             session.commit()
             stats["phrases_embedded"] = encode.new
         if labeller is not None:
