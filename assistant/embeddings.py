@@ -10,7 +10,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -102,6 +103,17 @@ def _encode_missing(
     return rows
 
 
+def _store(session: Session, rows: list[dict[str, object]]) -> None:
+    """Insert new cache rows in one statement. A text another run stored meanwhile (another engagement's
+    synthesis in another worker, say) is left as it is rather than failing on the (model, text hash)
+    rule: a text's vector does not depend on who computed it."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Embedding)
+    session.execute(statement.on_conflict_do_nothing(index_elements=["model", "text_hash"]), rows)
+
+
 def _in_order(embedder: Embedder, hashes: Sequence[str], found: dict[str, np.ndarray]) -> np.ndarray:
     return np.vstack([found[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim), dtype=np.float32)
 
@@ -115,8 +127,7 @@ def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> 
     hashes = [text_hash(t) for t in texts]
     found = _stored_vectors(session, embedder.model_name, hashes)
     rows = _encode_missing(embedder, texts, hashes, found)
-    if rows:
-        session.execute(insert(Embedding), rows)  # one bulk insert, no ORM row per vector
+    _store(session, rows)  # one bulk insert, no ORM row per vector
     return _in_order(embedder, hashes, found), len(rows)
 
 
@@ -147,7 +158,7 @@ class CachedEncode:
         rows = _encode_missing(self.embedder, texts, hashes, found)
         if rows:
             with Session(self.engine) as session:
-                session.execute(insert(Embedding), rows)
+                _store(session, rows)
                 session.commit()
         self.new += len(rows)
         return _in_order(self.embedder, hashes, found)

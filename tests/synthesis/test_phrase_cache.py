@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlmodel import col, select
+import numpy as np
+from sqlmodel import Session, col, select
 
-from assistant.embeddings import text_hash
+from assistant.embeddings import CachedEncode, embed_cached, text_hash
 from assistant.models import Embedding, Theme
 from assistant.synthesis.run import synthesize
 from tests.synthesis.seed import seed
@@ -50,3 +51,35 @@ def test_a_second_synthesis_encodes_no_phrase_already_stored_and_labels_are_equa
     )
     live_first = select(Theme).where(col(Theme.run_id) == first["run_id"], col(Theme.archived).is_(False))
     assert session.exec(live_first).all() == []  # the labels compared are two runs' rows, not one
+
+
+def test_a_vector_another_run_stored_meanwhile_is_kept_not_a_failure(engine, session, embedder):
+    """Two runs (two engagements' syntheses in two workers) may encode the same new text at once: the
+    one that stores second keeps the first's row instead of failing on the (model, text hash) rule."""
+    texts = ["budget spreadsheets emailed weekly", "a shared catalogue of datasets"]
+    real_encode = embedder.encode
+
+    def another_run_stores_first(batch, progress=False):
+        vectors = real_encode(batch, progress)
+        with Session(engine) as other:  # the other run stores the same texts, committed before ours does
+            for text, vector in zip(batch, vectors, strict=True):
+                other.add(
+                    Embedding(
+                        model=embedder.model_name, text_hash=text_hash(text), dim=embedder.dim, vector=vector.tobytes()
+                    )
+                )
+            other.commit()
+        return vectors
+
+    cached = CachedEncode(engine, embedder)
+    embedder.encode = another_run_stores_first
+    try:
+        phrases = cached(texts)
+        with Session(engine) as mine:
+            segments, new = embed_cached(mine, embedder, [*texts, "a third text, new to both"])
+            mine.commit()
+    finally:
+        del embedder.encode  # back to the class's method
+    assert cached.new == 2 and new == 1 and np.allclose(phrases, segments[:2])
+    rows = session.exec(select(Embedding.text_hash).where(Embedding.model == embedder.model_name)).all()
+    assert sorted(rows) == sorted(text_hash(t) for t in [*texts, "a third text, new to both"])
