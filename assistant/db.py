@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -61,3 +64,14 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+def insert_unless_stored(session: Session, table: type[SQLModel], rows: list[dict[str, Any]], key: list[str]) -> None:
+    """Insert ``rows`` into ``table`` in one statement, leaving out each row whose ``key`` columns another
+    transaction stored first (ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike): for rows that
+    several workers may add at once, where the first one stored is as good as ours."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
+    session.execute(statement.on_conflict_do_nothing(index_elements=key), rows)

@@ -10,11 +10,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.db import insert_unless_stored
 from assistant.models import Embedding
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -103,17 +102,6 @@ def _encode_missing(
     return rows
 
 
-def _store(session: Session, rows: list[dict[str, object]]) -> None:
-    """Insert new cache rows in one statement. A text another run stored meanwhile (another engagement's
-    synthesis in another worker, say) is left as it is rather than failing on the (model, text hash)
-    rule: a text's vector does not depend on who computed it."""
-    if not rows:
-        return
-    dialect = session.get_bind().dialect.name
-    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Embedding)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["model", "text_hash"]), rows)
-
-
 def _in_order(embedder: Embedder, hashes: Sequence[str], found: dict[str, np.ndarray]) -> np.ndarray:
     return np.vstack([found[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim), dtype=np.float32)
 
@@ -127,7 +115,9 @@ def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> 
     hashes = [text_hash(t) for t in texts]
     found = _stored_vectors(session, embedder.model_name, hashes)
     rows = _encode_missing(embedder, texts, hashes, found)
-    _store(session, rows)  # one bulk insert, no ORM row per vector
+    # one bulk insert, no ORM row per vector; a text another run stored meanwhile (another engagement's
+    # synthesis in another worker) keeps that row: its vector does not depend on who computed it
+    insert_unless_stored(session, Embedding, rows, ["model", "text_hash"])
     return _in_order(embedder, hashes, found), len(rows)
 
 
@@ -158,7 +148,7 @@ class CachedEncode:
         rows = _encode_missing(self.embedder, texts, hashes, found)
         if rows:
             with Session(self.engine) as session:
-                _store(session, rows)
+                insert_unless_stored(session, Embedding, rows, ["model", "text_hash"])
                 session.commit()
         self.new += len(rows)
         return _in_order(self.embedder, hashes, found)

@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 from sqlmodel import Session, col
 
+from assistant.db import insert_unless_stored
 from assistant.evidence import live_themes
 from assistant.models import Segment, Theme, ThemeMember
 from assistant.privacy import NameScrubber
@@ -185,5 +186,6 @@ def store_component(session: Session, draft: ComponentDraft) -> None:
         session.add(other)
         session.flush()
         new_members.extend(machine_member(other.id, free[i], 0.0) for i in draft.result.other)
-    if new_members:  # one bulk insert: an ORM row per member was a large part of storing the themes
-        session.execute(insert(ThemeMember), new_members)
+    # one bulk insert (an ORM row per member was a large part of storing the themes); a segment a consultant
+    # placed in a theme while this component was computed stays where they put it
+    insert_unless_stored(session, ThemeMember, new_members, ["segment_id"])

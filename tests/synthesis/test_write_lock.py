@@ -14,8 +14,9 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, create_engine, select
 
 from assistant.embeddings import Embedder
+from assistant.imports import ImportFile, Mapping, import_csv
 from assistant.interview.closing import withdraw
-from assistant.models import Interview, Participant, Segment, Theme, Turn
+from assistant.models import Interview, Participant, Segment, Theme, ThemeMember, Turn
 from assistant.synthesis import curation
 from assistant.synthesis.run import synthesize
 from tests.synthesis.seed import seed
@@ -97,3 +98,55 @@ def test_staff_answers_are_saved_at_once_while_a_rerun_drafts_its_themes(setting
     assert len(answering.saved) > 2  # the segments', the components' and at least one component's phrases
     saved = session.exec(select(func.count()).select_from(Turn).where(Turn.interview_id == interview.id)).one()
     assert saved == len(answering.saved)
+
+
+class PlacesWhileEncoding(Embedder):
+    """The real embedder under a cache name of its own (so the re-run encodes its key phrases inside each
+    component's work); at the first key-phrase encode, a consultant puts ``segment_id`` into ``theme_id``
+    through their own session: the component has read its themes and members, and not yet stored them."""
+
+    def __init__(self, real: Embedder, engine, segment_id: int, theme_id: int, not_phrases: set[str]) -> None:
+        self.real, self.engine = real, engine
+        self.model_name = f"{real.model_name}+places-while-encoding"
+        self.dim, self.batch_size = real.dim, real.batch_size
+        self.segment_id, self.theme_id, self.not_phrases = segment_id, theme_id, not_phrases
+        self.placed = False
+
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        # the segments' own embedding and the component check come first; then the key phrases
+        if not self.placed and not set(texts) & self.not_phrases:
+            with Session(self.engine) as consultant:
+                curation.move_segment(consultant, self.segment_id, self.theme_id)
+                consultant.commit()
+            self.placed = True
+        return self.real.encode(texts, progress)
+
+
+def test_a_segment_a_consultant_places_while_the_run_drafts_stays_where_they_put_it(engine, session, embedder, rubric):
+    data = seed(session)
+    first = synthesize(engine, data.engagement.id, embedder, rubric=rubric)
+    session.expire_all()
+    component = min(s.component for s in session.exec(select(Segment).where(col(Segment.active).is_(True))).all())
+    theme = session.exec(
+        select(Theme).where(
+            Theme.run_id == first["run_id"], Theme.component == component, col(Theme.is_other).is_(False)
+        )
+    ).first()
+    curation.rename(session, theme.id, "Kept by the consultant")  # curated: the re-run keeps it
+    text = "Every week I copy the permit totals from the paper log into a spreadsheet and email it round."
+    mapping = Mapping("answer", component=component)
+    record = import_csv(
+        session, data.engagement.id, ImportFile(f"answer\n{text}\n".encode(), "late.csv", mapping, [component])
+    )
+    session.commit()
+    new = session.exec(select(Segment).where(Segment.import_id == record.id)).one()
+
+    segments = session.exec(select(Segment.text).where(Segment.engagement_id == data.engagement.id)).all()
+    components = {f"{c.name}: {c.description}" for c in rubric.components}  # what the component check encodes
+    placing = PlacesWhileEncoding(embedder, engine, new.id, theme.id, set(segments) | components)
+    synthesize(engine, data.engagement.id, placing, rubric=rubric)  # the run's own membership for it is left out
+
+    assert placing.placed
+    session.expire_all()
+    members = session.exec(select(ThemeMember).where(ThemeMember.segment_id == new.id)).all()
+    assert [(m.theme_id, m.assigned_by) for m in members] == [(theme.id, "consultant")]
