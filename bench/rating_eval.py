@@ -17,7 +17,9 @@ generalisation figure: report it apart. (Its misses were read once, after its fi
 which led to the rule that an aim is not a practice; see rubric/README.md.)
 "heldout2" (16 sets: levels 3-5 on every component, two mixed, two sparse) was written in round 4
 from the rubric's level texts in plain words before the round-4 engine ran on any of them, and
-measured once: it is not tuned on.
+measured once: it is not tuned on. "heldout3" (16 sets: levels 1-5 on every component, two mixed, two
+sparse, no rubric signal phrase anywhere) was written in round 5 before any round-5 engine change
+and is the yardstick for them, with heldout and heldout2.
 
     .venv/bin/python bench/rating_eval.py --explain   # every indicator's reading for each missed set
     .venv/bin/python bench/rating_eval.py --diagnose top,heldout   # why levels 4-5 read low (see diagnose)

@@ -17,6 +17,7 @@ from assistant.rubric import Rubric, load_rubric
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 ROLES = {"frontline", "supervisor", "manager", "executive"}
+RATING_GROUPS = {"base", "top", "mixed", "sparse", "injection", "heldout", "heldout2", "heldout3"}
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +93,7 @@ def test_rating_sets_are_well_formed_and_grouped(rubric: Rubric) -> None:
     for s in sets:
         assert s["component"] in components, s["id"]
         assert s["expected"] in (None, 1, 2, 3, 4, 5), s["id"]
-        assert s.get("group", "base") in {"base", "top", "mixed", "sparse", "injection", "heldout", "heldout2"}, s["id"]
+        assert s.get("group", "base") in RATING_GROUPS, s["id"]
         for participant, role, department, text in s["segments"]:
             assert role in ROLES and participant and department and text.strip(), s["id"]
     assert len([s for s in sets if "group" not in s]) == 39  # the original sets are kept
@@ -103,6 +104,13 @@ def test_rating_sets_are_well_formed_and_grouped(rubric: Rubric) -> None:
         assert len([s for s in sets if s.get("group") == group]) >= 5, group
     # the held-out group (written before the round-3 rule changes) spans every level
     assert {s["expected"] for s in sets if s.get("group") == "heldout"} == {1, 2, 3, 4, 5}
+    # round 5's held-out group: 16 sets over every component and level, with its sparse and mixed sets
+    heldout3 = [s for s in sets if s.get("group") == "heldout3"]
+    assert len(heldout3) == 16 and {s["expected"] for s in heldout3} == {1, 2, 3, 4, 5}
+    assert {s["component"] for s in heldout3} == components
+    assert (
+        len([s for s in heldout3 if "sparse" in s["id"]]) == 2 and len([s for s in heldout3 if "mixed" in s["id"]]) == 2
+    )
     for s in sets:
         if s.get("group") == "mixed":
             roles = {seg[1] for seg in s["segments"]}
