@@ -30,13 +30,15 @@ of rated sets wrongly declined, share of thin sets answered "insufficient eviden
 validity (share of proposals passing assistant.rating.validate), and confusion matrices. A declined
 set counts as a miss for exact agreement and is left out of kappa and signed error. Baselines from
 the same run: always the median level (3), and a keyword count (mean level of the rubric signals
-found, no negation handling, no counting of people).
+found, no negation handling, no counting of people). Last, an off-domain check: sets of NHS patient
+comments from ../shared/data (about care, not data work) should mostly be declined, and never rated high.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import statistics
 import time
@@ -45,7 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-from _data import ROOT
+from _data import DEFAULT_DATA, ROOT, nhs_single_label
 from sklearn.metrics import cohen_kappa_score
 
 from assistant.config import Settings
@@ -326,6 +328,35 @@ def demo_figures(settings: Settings, rubric: Rubric, embedder: Embedder) -> None
             )
 
 
+def off_domain(rater: OfflineRater, rubric: Rubric, data_dir: Path, sets: int = 60, per_set: int = 8) -> None:
+    """Rate evidence that is not about data work at all: NHS patient comments (``../shared/data``), ``sets``
+    sets of ``per_set`` comments from four people each, the components in turn, shuffled with a fixed seed.
+    A maturity level read from comments about a hospital stay is wrong, so the fewer sets rated, and the
+    lower, the better; a change that rates more of them high reads words, not practice."""
+    path = data_dir / "nhs_fft" / "v6framework_230831.csv"
+    if not path.is_file():
+        print(f"\noff-domain check skipped: {path} not found (--data-dir)")
+        return
+    texts = [t for t in nhs_single_label(data_dir)[0] if len(t) > 40]
+    random.Random(7).shuffle(texts)
+    components = [c.id for c in rubric.components]
+    found: Counter[int | None] = Counter()
+    for n in range(sets):
+        chunk = texts[n * per_set : (n + 1) * per_set]
+        items = [
+            EvidenceItem(id=f"S{j + 1}", participant=f"p{j % 4}", role_level="frontline", department="Ward", text=t)
+            for j, t in enumerate(chunk)
+        ]
+        found[rater.rate(components[n % len(components)], items).level] += 1
+    rated = sorted(level for level in found if level is not None)
+    print(
+        f"\noff-domain: {sets} sets of {per_set} NHS patient comments (about care, not data work): "
+        f"{sets - found[None]} rated ("
+        + ", ".join(f"level {level}: {found[level]}" for level in rated)
+        + f"), {found[None]} insufficient evidence; fewer and lower is better"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", type=Path, default=SETS)
@@ -338,6 +369,7 @@ def main() -> None:
     )
     parser.add_argument("--diagnose", metavar="GROUPS", help="comma-separated groups: why levels 4-5 read low")
     parser.add_argument("--demo", action="store_true", help="also rate the demo engagement (seeded in a scratch db)")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="the public data (off-domain check)")
     args = parser.parse_args()
 
     from assistant.embeddings import get_embedder
@@ -426,6 +458,7 @@ def main() -> None:
     )
     print("signed: mean of engine level minus hand-set level over the sets the engine rated (negative = leans low).")
     print("median-3: always level 3, thin sets included; median*: level 3 but told which sets are thin.")
+    off_domain(rater, rubric, args.data_dir)
     if args.demo:
         demo_figures(settings, rubric, embedder)
 
