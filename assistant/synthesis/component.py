@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import delete
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from assistant.db import insert_unless_stored
 from assistant.evidence import live_themes
@@ -128,6 +128,22 @@ def draft_component(
         "added_to_curated": len(joined),
     }
     return ComponentDraft(engagement_id, component, run_id, replaced, updates, joined, free, result, words, counts)
+
+
+def curated_since(session: Session, draft: ComponentDraft) -> bool:
+    """Whether a consultant curated one of the themes ``draft`` would replace (renamed it, merged into it,
+    moved a segment into it) after the draft read it: stored as drafted, their edit would be archived.
+    A fresh read of the rows, not of the session's copies."""
+    ids = [t.id for t in draft.replaced]
+    curated = select(Theme.id).where(col(Theme.id).in_(ids), col(Theme.curated).is_(True)).limit(1)
+    return bool(ids) and session.exec(curated).first() is not None
+
+
+def forget_themes(session: Session) -> None:
+    """Expire the session's copies of themes and memberships, so a new draft reads them as they are now."""
+    for row in list(session.identity_map.values()):
+        if isinstance(row, Theme | ThemeMember):
+            session.expire(row)
 
 
 def _store_theme(session: Session, draft: ComponentDraft, machine: T.ThemeDraft, parent_id: int | None = None) -> Theme:

@@ -12,6 +12,7 @@ writer) is never held while a component computes.
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any, Unpack
 
 from sqlalchemy.engine import Engine
@@ -26,9 +27,11 @@ from assistant.models import Engagement, Participant, Segment, Theme, ThemeMembe
 from assistant.privacy import NameScrubber
 from assistant.rubric import Rubric
 from assistant.synthesis import themes as T
-from assistant.synthesis.component import draft_component, store_component
+from assistant.synthesis.component import curated_since, draft_component, forget_themes, store_component
 from assistant.synthesis.label import Labeller, label_themes
 from assistant.synthesis.refresh import active_segments, refresh_segments, retag
+
+REDRAFTS = 2  # drafts again when a consultant's edit landed meanwhile; past that, their later edit may be replaced
 
 
 def synthesize(
@@ -98,18 +101,27 @@ def synthesize(
                 step(0.6 + 0.3 * i / max(1, len(components)), f"Themes for {comp}")
                 # computed with nothing written, then written and committed at once: one short write
                 # transaction per component, so staff answers, progress and the heartbeat never wait on it
-                draft = draft_component(
+                min_people = settings.theme_min_people if settings is not None else T.MIN_PEOPLE
+                mine = by_comp.get(comp, [])
+                drafted = partial(
+                    draft_component,
                     session,
                     engagement_id,
                     comp,
-                    by_comp.get(comp, []),
+                    mine,
                     vectors,
                     run_id,
                     people,
                     encode,
                     names,
-                    settings.theme_min_people if settings is not None else T.MIN_PEOPLE,
+                    min_people,
                 )
+                draft = drafted()
+                for _ in range(REDRAFTS):  # a consultant curated a theme this draft replaces: draft again
+                    if not curated_since(session, draft):
+                        break
+                    forget_themes(session)
+                    draft = drafted()
                 store_component(session, draft)
                 session.commit()
                 stats["components"][comp] = draft.counts

@@ -5,7 +5,7 @@ a staff answer saved meanwhile waited out the busy timeout and failed with "data
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from sqlalchemy import func
@@ -100,38 +100,46 @@ def test_staff_answers_are_saved_at_once_while_a_rerun_drafts_its_themes(setting
     assert saved == len(answering.saved)
 
 
-class PlacesWhileEncoding(Embedder):
+class EditsWhileEncoding(Embedder):
     """The real embedder under a cache name of its own (so the re-run encodes its key phrases inside each
-    component's work); at the first key-phrase encode, a consultant puts ``segment_id`` into ``theme_id``
-    through their own session: the component has read its themes and members, and not yet stored them."""
+    component's work); at the first key-phrase encode a consultant makes ``edit`` through their own
+    session: the first component has read its themes and members, and not yet stored them."""
 
-    def __init__(self, real: Embedder, engine, segment_id: int, theme_id: int, not_phrases: set[str]) -> None:
-        self.real, self.engine = real, engine
-        self.model_name = f"{real.model_name}+places-while-encoding"
+    def __init__(self, real: Embedder, engine, not_phrases: set[str], edit: Callable[[Session], object]) -> None:
+        self.real, self.engine, self.not_phrases, self.edit = real, engine, not_phrases, edit
+        self.model_name = f"{real.model_name}+edits-while-encoding"
         self.dim, self.batch_size = real.dim, real.batch_size
-        self.segment_id, self.theme_id, self.not_phrases = segment_id, theme_id, not_phrases
-        self.placed = False
+        self.edited = False
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         # the segments' own embedding and the component check come first; then the key phrases
-        if not self.placed and not set(texts) & self.not_phrases:
+        if not self.edited and not set(texts) & self.not_phrases:
             with Session(self.engine) as consultant:
-                curation.move_segment(consultant, self.segment_id, self.theme_id)
+                self.edit(consultant)
                 consultant.commit()
-            self.placed = True
+            self.edited = True
         return self.real.encode(texts, progress)
+
+
+def _not_phrases(session, engagement_id: int, rubric) -> set[str]:
+    """What a re-run encodes before any key phrase: its segments' texts and the component descriptions."""
+    segments = session.exec(select(Segment.text).where(Segment.engagement_id == engagement_id)).all()
+    return set(segments) | {f"{c.name}: {c.description}" for c in rubric.components}
+
+
+def _first_component_theme(session, run_id: int) -> Theme:
+    """A machine theme (not other voices) of the component a re-run drafts first."""
+    component = min(s.component for s in session.exec(select(Segment).where(col(Segment.active).is_(True))).all())
+    where = (Theme.run_id == run_id, Theme.component == component, col(Theme.is_other).is_(False))
+    return session.exec(select(Theme).where(*where).order_by(Theme.id)).first()
 
 
 def test_a_segment_a_consultant_places_while_the_run_drafts_stays_where_they_put_it(engine, session, embedder, rubric):
     data = seed(session)
     first = synthesize(engine, data.engagement.id, embedder, rubric=rubric)
     session.expire_all()
-    component = min(s.component for s in session.exec(select(Segment).where(col(Segment.active).is_(True))).all())
-    theme = session.exec(
-        select(Theme).where(
-            Theme.run_id == first["run_id"], Theme.component == component, col(Theme.is_other).is_(False)
-        )
-    ).first()
+    theme = _first_component_theme(session, first["run_id"])
+    component = theme.component
     curation.rename(session, theme.id, "Kept by the consultant")  # curated: the re-run keeps it
     text = "Every week I copy the permit totals from the paper log into a spreadsheet and email it round."
     mapping = Mapping("answer", component=component)
@@ -141,12 +149,34 @@ def test_a_segment_a_consultant_places_while_the_run_drafts_stays_where_they_put
     session.commit()
     new = session.exec(select(Segment).where(Segment.import_id == record.id)).one()
 
-    segments = session.exec(select(Segment.text).where(Segment.engagement_id == data.engagement.id)).all()
-    components = {f"{c.name}: {c.description}" for c in rubric.components}  # what the component check encodes
-    placing = PlacesWhileEncoding(embedder, engine, new.id, theme.id, set(segments) | components)
+    def place(consultant: Session) -> None:
+        curation.move_segment(consultant, new.id, theme.id)
+
+    placing = EditsWhileEncoding(embedder, engine, _not_phrases(session, data.engagement.id, rubric), place)
     synthesize(engine, data.engagement.id, placing, rubric=rubric)  # the run's own membership for it is left out
 
-    assert placing.placed
+    assert placing.edited
     session.expire_all()
     members = session.exec(select(ThemeMember).where(ThemeMember.segment_id == new.id)).all()
     assert [(m.theme_id, m.assigned_by) for m in members] == [(theme.id, "consultant")]
+
+
+def test_a_theme_a_consultant_renames_while_the_run_drafts_is_kept_not_replaced(engine, session, embedder, rubric):
+    data = seed(session)
+    first = synthesize(engine, data.engagement.id, embedder, rubric=rubric)
+    session.expire_all()
+    theme = _first_component_theme(session, first["run_id"])  # a machine theme: a re-run replaces it
+
+    def rename(consultant: Session) -> None:
+        curation.rename(consultant, theme.id, "Renamed while the run drafted")
+
+    renaming = EditsWhileEncoding(embedder, engine, _not_phrases(session, data.engagement.id, rubric), rename)
+    second = synthesize(engine, data.engagement.id, renaming, rubric=rubric)
+
+    assert renaming.edited
+    session.expire_all()
+    kept = session.get(Theme, theme.id)
+    assert (kept.label, kept.curated, kept.archived) == ("Renamed while the run drafted", True, False)
+    assert kept.run_id == second["run_id"]  # drafted again with it as a curated theme, and topped up
+    members = session.exec(select(ThemeMember.segment_id).where(ThemeMember.theme_id == theme.id)).all()
+    assert members  # its answers stayed with it
