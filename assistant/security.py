@@ -65,6 +65,25 @@ def token_hash(token: str) -> str:
 
 # C0 controls other than tab, newline and carriage return, DEL, and C1 controls: invisible, they break
 # CSV files, terminals and PostgreSQL text columns (which refuse NUL outright)
+# the largest id an INTEGER key holds on PostgreSQL (32 bits; SQLite's hold 64, but one rule for both engines:
+# a larger number sent to PostgreSQL is a server error, not "not found")
+MAX_ID = 2**31 - 1
+
+
+def whole_number(raw: str, low: int = 0, high: int = MAX_ID) -> int | None:
+    """The whole number typed in a form field, or None unless it is plain digits 0-9 from ``low`` to ``high``.
+
+    Python's ``isdigit`` and ``int`` take more than a person means by a number ("²" passes the one
+    and crashes the other, "٣" is 3), and a 20-digit number overflows a database integer: each of
+    these is None, for the route to answer 422 with its message.
+    """
+    raw = raw.strip()
+    if not raw or len(raw) > 19 or not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 

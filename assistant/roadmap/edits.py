@@ -21,7 +21,7 @@ from assistant.review import ReviewError
 from assistant.roadmap.sequence import PHASES
 from assistant.roadmap.targets import Phase
 from assistant.rubric import Rubric
-from assistant.security import audit_by
+from assistant.security import audit_by, whole_number
 
 MAX_OWNER = 120
 MAX_TITLE = 200
@@ -57,8 +57,7 @@ class CustomActivity(BaseModel):
     @field_validator("phase", mode="before")
     @classmethod
     def _number(cls, value: object) -> int | None:
-        text = str(value).strip()
-        return int(text) if text.isdecimal() else None
+        return whole_number(str(value))
 
     @field_validator("depends_on")
     @classmethod

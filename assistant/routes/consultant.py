@@ -26,7 +26,8 @@ from assistant.engagements import (
 )
 from assistant.forms import GroupForm, PagePost, PagePostDep
 from assistant.models import Engagement
-from assistant.routes.deps import ConsultantEngagement, PathId, TranscriptInPath, whole_number
+from assistant.routes.deps import ConsultantEngagement, PathId, TranscriptInPath
+from assistant.security import whole_number
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
 from assistant.web import Consultant, CSRFDep, CurrentUser, RubricDep, SessionDep, render
 

@@ -25,26 +25,12 @@ from assistant.interview import actions
 from assistant.interview.actions import Conversation
 from assistant.models import Engagement, Interview, Membership, Participant, Theme
 from assistant.rubric import Component
+from assistant.security import MAX_ID, whole_number
 from assistant.teams import membership
 from assistant.views import lookup
-from assistant.views.lookup import MAX_ID
 from assistant.web import CurrentUser, RubricDep, SessionDep
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]  # larger ids are refused (422), never a crash
-
-
-def whole_number(raw: str, low: int = 0, high: int = MAX_ID) -> int | None:
-    """The whole number typed in a form field, or None unless it is plain digits 0-9 from ``low`` to ``high``.
-
-    Python's ``isdigit`` and ``int`` take more than a person means by a number ("²" passes the one
-    and crashes the other, "٣" is 3), and a 20-digit number overflows a database integer: each of
-    these is None, for the route to answer 422 with its message.
-    """
-    raw = raw.strip()
-    if not raw or len(raw) > 19 or not (raw.isascii() and raw.isdigit()):
-        return None
-    value = int(raw)
-    return value if low <= value <= high else None
 
 
 def form_id(raw: str) -> int | None:

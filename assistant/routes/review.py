@@ -17,7 +17,8 @@ from pydantic import BaseModel
 
 from assistant.forms import PagePost
 from assistant.review import ReviewError, decide, set_targets
-from assistant.routes.deps import ComponentInPath, ConsultantEngagement, whole_number
+from assistant.routes.deps import ComponentInPath, ConsultantEngagement
+from assistant.security import whole_number
 from assistant.views.review import component_context, current_proposal, overview_context
 from assistant.views.runs import run_context
 from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render, run_panel

@@ -25,6 +25,7 @@ from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate
 from assistant.roadmap.targets import horizon_of, phases_for, save_plan
 from assistant.routes.deps import ConsultantEngagement, PathId
+from assistant.security import whole_number
 from assistant.views.roadmap import export_context, export_download, report_page, roadmap_page
 from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render, run_panel
 
@@ -119,9 +120,10 @@ def generate_roadmap(f: RoadmapPageDep) -> Response:
 
 def _phase(raw: str) -> int:
     """The phase number chosen in a form; ``RoadmapEditError`` when it is not one."""
-    if not raw.strip().isdigit():
+    phase = whole_number(raw)
+    if phase is None:
         raise edits.RoadmapEditError("choose one of the roadmap's phases")
-    return int(raw)
+    return phase
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/move", dependencies=[CSRFDep])

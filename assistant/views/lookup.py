@@ -10,11 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from assistant.models import Engagement, Interview, Participant, Theme
-from assistant.security import token_hash
-
-# the largest id an INTEGER key holds on PostgreSQL (32 bits; SQLite's hold 64, but one rule for both engines:
-# a larger number sent to PostgreSQL is a server error, not "not found")
-MAX_ID = 2**31 - 1
+from assistant.security import MAX_ID, token_hash
 
 
 def valid_id(value: int) -> bool:

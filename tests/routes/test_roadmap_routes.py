@@ -119,6 +119,11 @@ def test_targets_readiness_generate_and_edit(consultant_client, session):
     typed = {"csrf_token": c.csrf, "title": "Train stewards", "component": "data_life_cycle", "phase": "soon"}
     r = c.post(f"{base}/custom", data=typed)
     assert r.status_code == 422 and "choose one of the roadmap" in r.text and 'value="Train stewards"' in r.text
+    # a digit Python's int() cannot read ("²" passes isdigit) is refused with the same words, never a crash
+    r = c.post(f"{base}/custom", data={**typed, "phase": "\u00b2"})
+    assert r.status_code == 422 and "choose one of the roadmap" in r.text
+    r = c.post(f"{base}/items/{first.id}/move", data={"csrf_token": c.csrf, "phase": "\u00b2"})
+    assert r.status_code == 422 and "choose one of the roadmap" in r.text
     r = c.post(f"{base}/items/999999/owner", data={"csrf_token": c.csrf, "owner": "x"})
     assert r.status_code == 422 and "does not exist" in r.text
     r = c.post(f"{base}/items/abc/owner", data={"csrf_token": c.csrf, "owner": "x"})
