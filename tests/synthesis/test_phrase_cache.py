@@ -53,7 +53,7 @@ def test_a_second_synthesis_encodes_no_phrase_already_stored_and_labels_are_equa
     assert session.exec(live_first).all() == []  # the labels compared are two runs' rows, not one
 
 
-def test_a_vector_another_run_stored_meanwhile_is_kept_not_a_failure(engine, session, embedder):
+def test_a_vector_another_run_stored_meanwhile_is_kept_not_a_failure(engine, session, embedder, monkeypatch):
     """Two runs (two engagements' syntheses in two workers) may encode the same new text at once: the
     one that stores second keeps the first's row instead of failing on the (model, text hash) rule."""
     texts = ["budget spreadsheets emailed weekly", "a shared catalogue of datasets"]
@@ -71,15 +71,12 @@ def test_a_vector_another_run_stored_meanwhile_is_kept_not_a_failure(engine, ses
             other.commit()
         return vectors
 
+    monkeypatch.setattr(embedder, "encode", another_run_stores_first)
     cached = CachedEncode(engine, embedder)
-    embedder.encode = another_run_stores_first
-    try:
-        phrases = cached(texts)
-        with Session(engine) as mine:
-            segments, new = embed_cached(mine, embedder, [*texts, "a third text, new to both"])
-            mine.commit()
-    finally:
-        del embedder.encode  # back to the class's method
+    phrases = cached(texts)
+    with Session(engine) as mine:
+        segments, new = embed_cached(mine, embedder, [*texts, "a third text, new to both"])
+        mine.commit()
     assert cached.new == 2 and new == 1 and np.allclose(phrases, segments[:2])
     rows = session.exec(select(Embedding.text_hash).where(Embedding.model == embedder.model_name)).all()
     assert sorted(rows) == sorted(text_hash(t) for t in [*texts, "a third text, new to both"])
