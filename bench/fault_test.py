@@ -1,16 +1,19 @@
 """Fault test: staff answer while server processes are killed (SIGKILL) and restarted at random points.
 
     .venv/bin/python bench/fault_test.py [--turns 1000] [--staff 8] [--servers 3] [--database postgresql://...]
-                                         [--engine sqlite|postgresql|both] [--seed 11]
+                                         [--kill-every 25] [--double-every 7] [--engine sqlite|postgresql|both]
+                                         [--seed 11]
 
 Several app processes (``uvicorn``, one worker each, loopback, free ports, offline engine) share one
 database: a fresh SQLite file, or a new database on the PostgreSQL server given with ``--database``
 (dropped at the end). Simulated staff, each a browser without JavaScript (its own cookies, the
 form-post-redirect flow), send every request to a server picked at random, as a load balancer
-would. Meanwhile a chaos thread SIGKILLs a random server every ``--kill-every`` seconds (on
-average) and starts it again on the same port. A staff member whose request fails (connection
-refused or cut, a 5xx) sends the same form again, as a person pressing Send again does; at random
-(``--double``) a form is sent twice at once, to two servers.
+would. The faults happen by count, not by the clock, so the test means the same on a fast machine
+and a slow one: after every ``--kill-every`` acknowledged answers, the staff member whose answer
+reached that count SIGKILLs a random serving server (one is always left serving) and starts it
+again on the same port, while the other staff's requests are in flight; every ``--double-every``-th
+answer sent is sent twice at once, to two servers. A staff member whose request fails (connection
+refused or cut, a 5xx) sends the same form again, as a person pressing Send again does.
 
 Checks, after the chaos stops and every server is up again:
 - every acknowledged answer (a 303 to its POST) is stored exactly once, with its text;
@@ -141,13 +144,13 @@ class Staff:
     """One staff member: a browser without JavaScript, its own cookies, any server per request."""
 
     def __init__(
-        self, token: str, servers: list[ServerProcess], rng: random.Random, figures: Figures, double: float
+        self, token: str, servers: list[ServerProcess], rng: random.Random, figures: Figures, faults: Faults | None
     ) -> None:
         self.token = token
         self.servers = servers
         self.rng = rng
         self.figures = figures
-        self.double = double
+        self.faults = faults  # None: no faults (the last check's extra answers)
         self.cookies = httpx.Cookies()
         self.csrf = ""
         self.prompt_id = ""  # the question the page showed, sent with the answer as a browser does
@@ -200,8 +203,9 @@ class Staff:
         return False
 
     def send(self, client_turn_id: str, text: str, deadline: float) -> bool:
-        """Send one answer until a server acknowledges it (303); with probability ``double`` the first
-        send goes to two servers at once. True when acknowledged."""
+        """Send one answer until a server acknowledges it (303); every ``double_every``-th answer's first
+        send goes to two servers at once, and the answer acknowledged at every ``kill_every``-th count
+        kills a server (``Faults``). True when acknowledged."""
         data = {
             "text": text,
             "action": "answer",
@@ -211,9 +215,9 @@ class Staff:
         }
         with self.figures.lock:
             self.figures.sent.add(client_turn_id)
-        first = True
+        first = self.faults is not None and self.faults.double_this() and len(self.servers) > 1
         while time.monotonic() < deadline:
-            if first and self.rng.random() < self.double and len(self.servers) > 1:
+            if first:
                 a, b = self.rng.sample(self.servers, 2)
                 results: list[httpx.Response | None] = []
 
@@ -232,6 +236,9 @@ class Staff:
             if any(r is not None and r.status_code == 303 for r in results):
                 with self.figures.lock:
                     self.figures.acknowledged[client_turn_id] = text
+                    count = len(self.figures.acknowledged)
+                if self.faults is not None:
+                    self.faults.acknowledged(count)
                 return True
             with self.figures.lock:
                 for r in results:
@@ -273,7 +280,7 @@ def _staff_loop(
     figures: Figures,
     target: int,
     seed: int,
-    double: float,
+    faults: Faults,
     deadline: float,
     tokens: list[str],
 ) -> None:
@@ -288,7 +295,7 @@ def _staff_loop(
             with figures.lock:
                 tokens.append(token)
                 figures.interviews += 1
-            staff = Staff(token, servers, rng, figures, double)
+            staff = Staff(token, servers, rng, figures, faults)
             if not staff.consent(deadline):
                 return
         found = staff.page(deadline)
@@ -308,25 +315,51 @@ def _up(server: ServerProcess) -> bool:
         return False
 
 
-def _chaos(servers: list[ServerProcess], figures: Figures, stop: threading.Event, kill_every: float, seed: int) -> None:
-    """Every ``kill_every`` seconds on average, SIGKILL a random server that is serving, and start it
-    again at once; one server is always left serving (the others may be down or starting), so the
-    staff meet failures at random points, not an outage."""
-    rng = random.Random(seed)
-    while not stop.wait(rng.uniform(0.3, 1.7) * kill_every):
-        serving = [s for s in servers if _up(s)]
-        if len(serving) < 2:
-            continue
-        server = rng.choice(serving)
-        with server.lock:
-            server.kill()
-            with figures.lock:
-                figures.kills += 1
-            if stop.is_set():
-                break
-            server.start()  # back on the same port; it answers again once it has started
-            with figures.lock:
-                figures.restarts += 1
+class Faults:
+    """The faults, by count: every ``double_every``-th answer sent goes to two servers at once, and the
+    staff member whose answer is the ``kill_every``-th acknowledged (then the 2x-th, ...) SIGKILLs a
+    random serving server and starts it again at once, while the others' requests are in flight. One
+    server is always left serving: a kill waits until another server is up again, so the staff meet
+    failures at their own points, never an outage."""
+
+    def __init__(self, servers: list[ServerProcess], figures: Figures, kill_every: int, double_every: int, seed: int):
+        self.servers = servers
+        self.figures = figures
+        self.kill_every = kill_every
+        self.double_every = double_every
+        self.rng = random.Random(seed)
+        self.lock = threading.Lock()
+        self.sends = 0
+        self.stopped = threading.Event()
+
+    def double_this(self) -> bool:
+        """True for every ``double_every``-th answer sent."""
+        with self.lock:
+            self.sends += 1
+            return self.double_every > 0 and self.sends % self.double_every == 0
+
+    def acknowledged(self, count: int) -> None:
+        """Called with the count of acknowledged answers after each acknowledgement: kills a server at
+        every multiple of ``kill_every``."""
+        if self.kill_every > 0 and count % self.kill_every == 0:
+            self.kill_one()
+
+    def kill_one(self, wait_s: float = 120.0) -> None:
+        deadline = time.monotonic() + wait_s
+        while not self.stopped.is_set() and time.monotonic() < deadline:
+            with self.lock:  # one kill at a time: two staff reaching a multiple together kill in turn
+                serving = [s for s in self.servers if _up(s)]
+                if len(serving) >= 2:
+                    server = self.rng.choice(serving)
+                    with server.lock:
+                        server.kill()
+                        with self.figures.lock:
+                            self.figures.kills += 1
+                        server.start()  # back on the same port; it answers again once it has started
+                        with self.figures.lock:
+                            self.figures.restarts += 1
+                    return
+            time.sleep(0.1)  # the last server killed is still starting: wait for it before the next kill
 
 
 def check(db_url: str, figures: Figures) -> dict[str, int]:
@@ -367,7 +400,7 @@ def continue_all(servers: list[ServerProcess], tokens: list[str], figures: Figur
     stuck = 0
     rng = random.Random(0)
     for token in tokens:
-        staff = Staff(token, servers, rng, Figures(), 0.0)
+        staff = Staff(token, servers, rng, Figures(), None)
         deadline = time.monotonic() + 30
         found = staff.page(deadline)
         if found is None:
@@ -393,13 +426,15 @@ def run(
     turns: int = 1000,
     staff: int = 8,
     servers: int = 3,
-    kill_every: float = 2.0,
-    double: float = 0.15,
+    kill_every: int = 25,
+    double_every: int = 7,
     seed: int = 11,
     max_seconds: float = 900.0,
     progress: bool = False,
 ) -> tuple[Figures, dict[str, int], float]:
-    """Run the fault test on the migrated database ``db_url``; returns (figures, failures by kind, seconds)."""
+    """Run the fault test on the migrated database ``db_url``: a server is killed after every ``kill_every``
+    acknowledged answers and every ``double_every``-th answer is sent to two servers at once. Returns
+    (figures, failures by kind, seconds)."""
     env = dict(
         os.environ,
         DM3_DATABASE_URL=db_url,
@@ -414,7 +449,7 @@ def run(
     procs = [ServerProcess(env, folder / f"server{i}.log") for i in range(servers)]
     figures = Figures()
     tokens: list[str] = []
-    stop = threading.Event()
+    faults = Faults(procs, figures, kill_every, double_every, seed)
     t0 = time.monotonic()
     try:
         for p in procs:
@@ -422,12 +457,10 @@ def run(
         for p in procs:
             if not p.wait_ready():
                 raise RuntimeError(f"server did not start; its log:\n{p.log.read_text(errors='replace')[-3000:]}")
-        chaos = threading.Thread(target=_chaos, args=(procs, figures, stop, kill_every, seed), daemon=True)
-        chaos.start()
         deadline = time.monotonic() + max_seconds
         workers = [
             threading.Thread(
-                target=_staff_loop, args=(db_url, procs, figures, turns, seed * 1000 + i, double, deadline, tokens)
+                target=_staff_loop, args=(db_url, procs, figures, turns, seed * 1000 + i, faults, deadline, tokens)
             )
             for i in range(staff)
         ]
@@ -443,8 +476,7 @@ def run(
                 )
         for w in workers:
             w.join()
-        stop.set()
-        chaos.join()
+        faults.stopped.set()
         for p in procs:  # every server up again for the last check
             with p.lock:
                 if p.proc is None or p.proc.poll() is not None:
@@ -454,7 +486,7 @@ def run(
         failures["interviews unable to continue"] = continue_all(procs, tokens, figures)
         failures["server tracebacks"] = sum(p.tracebacks() for p in procs)
     finally:
-        stop.set()
+        faults.stopped.set()
         for p in procs:
             p.kill()
     return figures, failures, time.monotonic() - t0
@@ -481,8 +513,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=1000, help="acknowledged answers to reach (default 1000)")
     parser.add_argument("--staff", type=int, default=8, help="staff answering at once (default 8)")
     parser.add_argument("--servers", type=int, default=3, help="app processes on the one database (default 3)")
-    parser.add_argument("--kill-every", type=float, default=2.0, help="mean seconds between SIGKILLs (default 2)")
-    parser.add_argument("--double", type=float, default=0.15, help="share of answers sent twice at once (default 0.15)")
+    parser.add_argument(
+        "--kill-every", type=int, default=25, help="acknowledged answers between SIGKILLs of a server (default 25)"
+    )
+    parser.add_argument(
+        "--double-every", type=int, default=7, help="every Nth answer is sent twice at once, to two servers (default 7)"
+    )
     parser.add_argument("--engine", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument(
         "--database",
@@ -529,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.staff,
                     args.servers,
                     args.kill_every,
-                    args.double,
+                    args.double_every,
                     args.seed,
                     args.max_seconds,
                     progress=True,

@@ -21,10 +21,6 @@ from assistant.review import decided_levels
 from assistant.roadmap.generate import items_of
 from tests.factories import logged_in_client
 
-# CPU seconds (all threads) the completed engagement may take from the packaged vectors; with the
-# live model it took about 65 on the 2-core development machine (bench/demo_speed.py --baseline)
-CPU_BUDGET_S = 40
-
 
 class BrokenEmbedder(DemoEmbedder):
     """Fails as a missing model folder would, on the first encode."""
@@ -68,8 +64,8 @@ def test_the_completed_demo_is_prepared_visibly_and_finished_from_the_packaged_v
     assert seed_completed(engine, settings, embedder=vectors, timings=timings) == engagement_id
     # the packaged vectors cover every text a fresh demo encodes: the model is never needed
     assert vectors.misses == 0 and vectors.hits > 1000, "rerun `.venv/bin/python scripts/write_demo_vectors.py`"
+    # every step was timed; how long they take is bench/demo_speed.py's business, not a test's
     assert set(timings) == set(STEPS)
-    assert sum(cpu for _, cpu in timings.values()) < CPU_BUDGET_S, timings
 
     with Session(engine, expire_on_commit=False) as s:
         engagement = s.get(Engagement, engagement_id)

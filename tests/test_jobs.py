@@ -234,12 +234,20 @@ def test_a_second_server_starting_leaves_the_first_servers_live_run_alone(settin
 
 def test_the_lease_is_kept_alive_while_the_stage_works_and_a_lost_lease_stops_it(engine, session):
     engagement = make_engagement(session)
-    with track_run(engine, engagement.id, "synthesis", lease_s=0.6) as run:
+    with track_run(engine, engagement.id, "synthesis", lease_s=3.0) as run:
         first = session.get(Run, run.id).lease_expires_at
-        time.sleep(1.0)  # longer than the lease, no progress reported: the heartbeat renews it
-        assert reap_expired(engine) == 0
-        session.expire_all()
-        assert session.get(Run, run.id).lease_expires_at > first
+        # no progress reported: wait, by what the row says rather than by a sleep of a fixed length, until
+        # the heartbeat has renewed the lease twice (a busy machine only makes that take longer)
+        renewed = [first]
+        deadline = time.monotonic() + 60
+        while len(renewed) < 3 and time.monotonic() < deadline:
+            session.expire_all()
+            now = session.get(Run, run.id).lease_expires_at
+            if now > renewed[-1]:
+                renewed.append(now)
+            time.sleep(0.05)
+        assert len(renewed) == 3, "the heartbeat did not renew the lease"
+        assert reap_expired(engine) == 0  # renewed just now: three seconds ahead of this check
     session.expire_all()
     assert session.get(Run, run.id).status == "done"
 

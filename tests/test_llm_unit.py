@@ -173,10 +173,10 @@ def test_data_check_rejection_is_retried_then_accepted(llm, fake, engine) -> Non
 
 def test_timeout_fails_at_once_with_outcome_failed(llm, fake, engine) -> None:
     fake.script = [("sleep", 2.0, completion('{"topic": "a", "sentiment": "neutral"}'))]
-    started = time.monotonic()
+    # the reply would come after 2 s, so "timed out" (not a parsed reply) shows the timeout was kept;
+    # no wall-clock bound here: a busy machine may take longer to get there, and that is not a failure
     with pytest.raises(LLMFailed, match="timed out") as failed:
         llm.structured("selftest", "selftest_echo", VARS, Echo)
-    assert time.monotonic() - started < 1.8
     assert failed.value.attempts == 1
     logged = rows(engine)
     assert [(r.outcome, r.attempt) for r in logged] == [("failed", 1)]

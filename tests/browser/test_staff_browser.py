@@ -259,7 +259,7 @@ def test_double_click_on_send_with_htmx_stores_one_answer(world, page):
     shown = page.locator("#transcript li").count()
     page.get_by_role("button", name="Send", exact=True).dblclick()
     page.wait_for_function(SETTLED, arg=shown)
-    page.wait_for_timeout(300)  # let a second request, if one was sent, finish too
+    page.wait_for_load_state("networkidle")  # a second request, if one was sent, has finished too
     assert staff_texts(page) == [detailed(1)]
     page.reload()
     assert staff_texts(page) == [detailed(1)]

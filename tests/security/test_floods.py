@@ -84,14 +84,19 @@ def test_password_hashing_runs_at_most_a_few_at_once(monkeypatch):
     """16 logins at once: at most HASH_SLOTS hashes in flight, the rest wait their turn (none refused)."""
     running, most, done = 0, 0, []
     lock = threading.Lock()
+    two_in = threading.Event()
 
     def counted(password: str) -> str:
-        # stands in for argon2 (64 MiB, tens of ms) so the count does not depend on the machine's load
+        # stands in for argon2 (64 MiB, tens of ms); each hash waits until a second one is in flight (or
+        # 10 s pass), so "more than one at once" holds by construction, however slowly threads start
         nonlocal running, most
         with lock:
             running += 1
             most = max(most, running)
-        time.sleep(0.05)
+            if running >= 2:
+                two_in.set()
+        two_in.wait(timeout=10)
+        time.sleep(0.02)
         with lock:
             running -= 1
         return "hash:" + password
