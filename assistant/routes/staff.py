@@ -14,14 +14,15 @@ from typing import Annotated
 from anyio import to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.engagements import EngagementError, join_open_link
 from assistant.engines import engines_for
-from assistant.equity.attributes import record_attributes
-from assistant.forms import GroupForm
+from assistant.equity.attributes import FIELD_PREFIX, record_attributes
+from assistant.forms import GroupForm, NamedByData, gathered
 from assistant.interview import actions
 from assistant.interview.actions import AnswerError, Conversation, StaleAnswer
 from assistant.interview.engine import relatedness_pair
@@ -29,6 +30,7 @@ from assistant.interview.probes import OfflineProber, Prober
 from assistant.models import Participant
 from assistant.routes.deps import PathId, StaffLink, StaffParticipant
 from assistant.rubric import Rubric, get_rubric
+from assistant.security import MAX_ID, whole_number_type
 from assistant.throttle import Throttled
 from assistant.views.lookup import open_link_engagement
 from assistant.views.staff import (
@@ -90,27 +92,37 @@ def interview_page(
     return render(request, "staff/chat.html", chat_context(conv, rubric, token, error=error))
 
 
+class ConsentForm(NamedByData):
+    """The consent page's answer (``choice`` yes or no), the quote consent, and any optional
+    self-described answers (``attr-<attribute key>``, one radio group each)."""
+
+    model_config = ConfigDict(
+        json_schema_extra=NamedByData.pattern_schema(**{FIELD_PREFIX.rstrip("-"): {"type": "string"}})
+    )
+    PREFIXES = (FIELD_PREFIX.rstrip("-"),)
+
+    choice: str
+    quotes: str = ""
+    attributes: SkipJsonSchema[dict[str, str]] = gathered(FIELD_PREFIX.rstrip("-"))
+
+
 @router.post("/i/{token}/consent", dependencies=[CSRFDep])
 async def consent(
-    request: Request,
     token: str,
     participant: StaffParticipant,
     session: SessionDep,
     rubric: RubricDep,
-    choice: Annotated[str, Form()],
+    posted: Annotated[ConsentForm, Form()],
 ) -> Response:
     """Record consent (and, with it, any optional self-described answers), then start the interview."""
-    form = await request.form()
-    return await to_thread.run_sync(_consent, token, participant, session, rubric, choice == "yes", dict(form))
+    return await to_thread.run_sync(_consent, token, participant, session, rubric, posted)
 
 
-def _consent(
-    token: str, participant: Participant, session: Session, rubric: Rubric, given: bool, form: dict[str, object]
-) -> Response:
-    interview = actions.record_consent(session, participant, given, rubric)
-    if given:
-        actions.set_quote_consent(session, participant, form.get("quotes") == "yes")
-    record_attributes(session, participant, form, interview is not None)
+def _consent(token: str, participant: Participant, session: Session, rubric: Rubric, posted: ConsentForm) -> Response:
+    interview = actions.record_consent(session, participant, posted.choice == "yes", rubric)
+    if posted.choice == "yes":
+        actions.set_quote_consent(session, participant, posted.quotes == "yes")
+    record_attributes(session, participant, posted.attributes, interview is not None)
     if interview is not None:
         actions.advance(session, interview, rubric, OfflineProber(rubric))
     return RedirectResponse(f"/i/{token}", status_code=303)
@@ -118,6 +130,9 @@ def _consent(
 
 # No lock in the process: two requests for one interview, in this process or another, are kept in
 # order by the interview's lock in the database (``actions._hold``), taken only to write turns.
+
+
+PromptId = whole_number_type(0, MAX_ID, blank=True)  # the turn the page showed; blank: not said
 
 
 class AnswerForm(BaseModel):
@@ -132,7 +147,7 @@ class AnswerForm(BaseModel):
 class TurnForm(AnswerForm):
     """A new answer in the chat: with the question or follow-up it answers (``prompt_id``)."""
 
-    prompt_id: str = ""
+    prompt_id: PromptId = None
 
 
 class EditForm(AnswerForm):
@@ -152,10 +167,8 @@ async def respond(request: Request, token: str, posted: Annotated[TurnForm, Form
     session, settings, rubric and engine dependencies it took one thread hop per dependency, and
     every hop waits for the GIL behind the other requests in flight.
     """
-    prompt_id = posted.prompt_id
-    shown = int(prompt_id) if prompt_id.isascii() and prompt_id.isdigit() and len(prompt_id) < 18 else None
     return await to_thread.run_sync(
-        _respond_turn, request, token, posted.client_turn_id, posted.action, posted.text, shown
+        _respond_turn, request, token, posted.client_turn_id, posted.action, posted.text, posted.prompt_id
     )
 
 
