@@ -80,22 +80,23 @@ def equity_settings(engagement: Engagement) -> EquitySettings:
 
 MAX_MIN_CELL = 100
 # the threshold as the team page's form posts it
-MinCell = whole_number_type(
-    FLOOR, MAX_MIN_CELL, f"The smallest group shown must be a whole number from {FLOOR} to {MAX_MIN_CELL}"
-)
+MIN_CELL_RULE = f"The smallest group shown must be a whole number from {FLOOR} to {MAX_MIN_CELL}"
+MinCell = whole_number_type(FLOOR, MAX_MIN_CELL, MIN_CELL_RULE, blank=True)  # blank: None, refused by parse_settings
 
 
 def parse_settings(
-    threshold: int, flag_ratio_text: str, question: str, options_text: str, problems: list[str] | None = None
+    threshold: int | None, flag_ratio_text: str, question: str, options_text: str, problems: list[str] | None = None
 ) -> dict[str, Any]:
     """The ``equity`` settings from the team page's form; ``SettingsError`` listing every problem
     (``problems`` found in the form already first).
 
-    Rules: the threshold is a whole number from 3 to 100 (``MinCell``, checked by the form); the
+    Rules: the threshold is a whole number from 3 to 100 (``MinCell``; None: left blank); the
     flag ratio a number between 0 and 1 (exclusive); an attribute needs a question and 2 to 12
     answers (one per line); no attribute when both are empty.
     """
     problems = list(problems or [])
+    if threshold is None and not any(MIN_CELL_RULE in p for p in problems):
+        problems.append(f"{MIN_CELL_RULE} (got '').")
     ratio_text = flag_ratio_text.strip()
     try:
         ratio = float(ratio_text)

@@ -16,7 +16,6 @@ from fastapi.responses import Response
 from assistant.equity.config import MinCell, SettingsError, parse_settings, save_settings
 from assistant.forms import PagePost, Refusable
 from assistant.routes.deps import ConsultantEngagement, LeadEngagement, PathId
-from assistant.suppression import DEFAULT_MIN_CELL
 from assistant.teams import TeamError, add_member, remove_member
 from assistant.views.team import team_context
 from assistant.web import CSRFDep, CurrentUser, SessionDep, render
@@ -78,7 +77,7 @@ def remove(f: TeamPageDep, user_id: PathId) -> Response:
 class EquitySettingsForm(Refusable):
     """The equity settings as typed: the two thresholds, the optional question and its options (one a line)."""
 
-    min_cell: MinCell = DEFAULT_MIN_CELL
+    min_cell: MinCell = None
     flag_ratio: str = ""
     question: str = ""
     options: str = ""
@@ -93,6 +92,6 @@ def equity_settings_form(f: TeamPageDep, posted: Annotated[EquitySettingsForm, F
             raise SettingsError(posted.problems)
         save_settings(f.session, f.engagement, settings, f.user)
     except SettingsError as exc:
-        typed = {k: str(v) for k, v in posted.model_dump().items()} | posted.typed
+        typed = {k: "" if v is None else str(v) for k, v in posted.model_dump().items()} | posted.typed
         return f.refuse(exc.problems, settings_form=typed)
     return f.done("settings", "#equity-settings")
