@@ -39,7 +39,7 @@ from assistant.routes import (
     team,
     themes,
 )
-from assistant.web import WEB_DIR, LoginRequired, is_htmx, render
+from assistant.web import WEB_DIR, LoginRequired, is_htmx, render, use_strict_templates
 
 log = logging.getLogger("dm3")
 
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, run_migrations: bool = True) ->
         jobs.shutdown(wait=False)
 
     install_log_filter()
+    use_strict_templates(settings.strict_templates)
     app = FastAPI(title="DM3 Assistant", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     # outermost first: headers go on every answer, the 413 included; bodies are capped before any
     # form parser, upload spooling, login or form-token check sees them

@@ -26,6 +26,7 @@ from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import ErrorDetails
 
 from assistant.security import whole_number_type
+from assistant.views import Page
 from assistant.web import SessionDep, render
 
 # a level as a form posts it: a number the rubric may not have ("9") is the records' to refuse
@@ -53,7 +54,7 @@ class PagePost:
         _run, created = self.request.app.state.jobs.submit(engagement_id, kind, started_by=started_by, params=params)
         return created
 
-    def refused(self, template: str, context: Callable[[], dict[str, Any]], status_code: int = 422) -> Response:
+    def refused(self, template: str, context: Callable[[], Page | dict[str, Any]], status_code: int = 422) -> Response:
         """Roll back, then show ``template`` with ``context()``, built after the rollback so the page shows
         what is stored (nothing of the refused change)."""
         self.session.rollback()

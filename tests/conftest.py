@@ -11,11 +11,18 @@ from sqlmodel import Session
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# templates fail on a name their context lacks (every app the tests create, browser servers included,
+# reads it from Settings; the report's own environment is set here for the tests that render it
+# without an app): a mistyped key fails a test instead of rendering blank
+os.environ["DM3_STRICT_TEMPLATES"] = "1"
 
 from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate
 from assistant.rubric import get_rubric
+from assistant.web import use_strict_templates
 from tests.databases import drop_database, fresh_database_url
+
+use_strict_templates(True)
 
 
 @pytest.fixture

@@ -66,7 +66,7 @@ def engagements(request: Request, session: SessionDep, user: CurrentUser) -> Res
 
 @router.get("/engagements/new")
 def new_engagement(request: Request, user: Consultant) -> Response:
-    return render(request, "consultant/new.html", {"form": {}, "problems": []})
+    return render(request, "consultant/new.html", {"form": EngagementForm().model_dump(), "problems": []})
 
 
 class EngagementForm(BaseModel):
@@ -212,7 +212,7 @@ def save_roster_names(f: SetupPageDep, names: Annotated[str, Form()] = "") -> Re
     try:
         set_roster_names(f.session, f.engagement, parse_names(names), f.user)
     except EngagementError as exc:
-        return f.refuse(exc.problems, roster_names=names)
+        return f.refuse(exc.problems, typed_names=names)
     return f.done("names")
 
 

@@ -9,6 +9,7 @@ chat appends new messages and swaps the composer and progress bar in place.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated
 
 from anyio import to_thread
@@ -205,7 +206,7 @@ def _respond_turn(
             if isinstance(exc, StaleAnswer):
                 # what this page had not shown yet: the other window's answers and the current question
                 shown = prompt_id or 0
-                ctx["new_messages"] = [m for m in ctx["messages"] if m["turn"].id > shown]
+                ctx = replace(ctx, new_messages=[m for m in ctx.messages if m["turn"].id > shown])
             if is_htmx(request):
                 return render(request, "staff/_composer_update.html", ctx)
             return render(request, "staff/chat.html", ctx, status_code=409 if isinstance(exc, StaleAnswer) else 422)
@@ -304,9 +305,7 @@ def edit_save(
 def review(request: Request, token: str, conv: StaffLink, rubric: RubricDep, quotes: str = "") -> Response:
     if conv.interview is None or conv.interview.state == "declined":
         return RedirectResponse(f"/i/{token}", status_code=303)
-    return render(
-        request, "staff/review.html", {**review_context(conv, rubric, token), "quotes_saved": quotes == "saved"}
-    )
+    return render(request, "staff/review.html", review_context(conv, rubric, token, quotes_saved=quotes == "saved"))
 
 
 @router.post("/i/{token}/quotes", dependencies=[CSRFDep])

@@ -8,19 +8,31 @@ its place in the proposal but loses its transcript link.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from assistant.equity.findings import findings_for
 from assistant.equity.people import attribution
-from assistant.models import Decision, Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember, Turn, User
+from assistant.models import (
+    Decision,
+    Engagement,
+    EquityFinding,
+    Participant,
+    RatingProposal,
+    Segment,
+    Theme,
+    ThemeMember,
+    Turn,
+    User,
+)
 from assistant.rating.counts import explain_confidence
 from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
-from assistant.review import agreement, current_proposals, latest_decisions
+from assistant.review import Agreement, agreement, current_proposals, latest_decisions
 from assistant.rubric import Component, Rubric
 from assistant.synthesis.breakdown import MIN_CELL, SUPPRESSED, suppress
-from assistant.views.runs import run_context
+from assistant.views.runs import RunPanel, run_context
 
 # The maturity profile chart: six rows, levels 1-5 across.
 CHART = {"width": 660, "left": 230, "step": 95, "row": 46, "top": 40}
@@ -31,9 +43,30 @@ def _x(level: int) -> int:
     return CHART["left"] + (level - 1) * CHART["step"]
 
 
-def overview_context(session: Session, engagement: Engagement, rubric: Rubric, **extra: Any) -> dict[str, Any]:
-    """The review overview: one row per component (proposal, latest decision, target, whether the
-    decision predates the current proposal), the agreement figures and the rating run panel."""
+@dataclass(frozen=True, kw_only=True)
+class ReviewOverview(RunPanel):
+    """The review overview: one row per component (``component``, ``proposal``, ``decision``,
+    ``target``, ``stale``: the decision predates the current proposal, ``y``: its chart row), the
+    agreement figures, the chart's geometry and ``x`` (a level's x), the equity findings, and the
+    rating run panel."""
+
+    rows: list[dict[str, Any]]
+    agreement: Agreement
+    rubric: Rubric
+    chart: dict[str, int]
+    x: Callable[[int], int]
+    findings: list[EquityFinding]
+
+
+def overview_context(
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    *,
+    message: str | None = None,
+    problems: list[str] | None = None,
+) -> ReviewOverview:
+    """The review overview (see ``ReviewOverview``)."""
     proposals = current_proposals(session, engagement.id)
     decisions = latest_decisions(session, engagement.id)
     targets = engagement.settings.get("target_levels", {})
@@ -51,21 +84,15 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, *
                 "y": CHART["top"] + n * CHART["row"],
             }
         )
-    x: Callable[[int], int] = _x
-    ctx: dict[str, Any] = {
-        "engagement": engagement,
-        "rows": rows,
-        "agreement": agreement(session, engagement.id),
-        "rubric": rubric,
-        "chart": CHART,
-        "problems": [],
-        "message": None,
-        **run_context(session, engagement, "rating"),
-        "x": x,
-        "findings": findings_for(session, engagement.id),
-    }
-    ctx.update(extra)
-    return ctx
+    return ReviewOverview(
+        **run_context(session, engagement, "rating").context(),
+        rows=rows,
+        agreement=agreement(session, engagement.id),
+        rubric=rubric,
+        chart=CHART,
+        x=_x,
+        findings=findings_for(session, engagement.id),
+    ).with_news(message, problems)
 
 
 def current_proposal(session: Session, engagement: Engagement, component_id: str) -> RatingProposal | None:

@@ -20,14 +20,14 @@ from assistant.engagements import people_names
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
 from assistant.evidence import counted_members, live_themes
-from assistant.models import Engagement, Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
+from assistant.models import Engagement, Participant, Run, Segment, SurveyImport, Theme, ThemeMember, Turn
 from assistant.privacy import NameScrubber
 from assistant.rubric import Component, Rubric
 from assistant.suppression import DEFAULT_MIN_CELL, NOT_GIVEN, OTHER_DEPARTMENTS, OTHER_ROLES
 from assistant.synthesis.breakdown import Breakdown, breakdown
 from assistant.synthesis.represent import pick_quotes
 from assistant.views.lookup import theme as theme_in_engagement
-from assistant.views.runs import run_context
+from assistant.views.runs import RunPanel, run_context
 
 
 @dataclass
@@ -276,9 +276,21 @@ def _min_cell(session: Session, engagement_id: int) -> int:
     return equity_settings(engagement).min_cell if engagement is not None else DEFAULT_MIN_CELL
 
 
+@dataclass(frozen=True, kw_only=True)
+class ThemesOverview(RunPanel):
+    """The themes overview: a row per component (``component``, ``themes``, ``segments``, ``other``,
+    ``curated``, ``top``), the finished survey imports and the import run still going, if any; the
+    synthesis run panel."""
+
+    rows: list[dict[str, Any]]
+    imports: list[SurveyImport]
+    import_run: Run | None
+    import_running: bool
+
+
 def overview_context(
     session: Session, engagement: Engagement, rubric: Rubric, message: str | None = None
-) -> dict[str, Any]:
+) -> ThemesOverview:
     """The themes overview: per component the number of themes, segments in them and in "other
     voices", curated themes and the three largest; the survey imports (newest first); the run panel."""
     rows = []
@@ -306,14 +318,13 @@ def overview_context(
         if (i.mapping or {}).get("status", "done") == "done"
     ]  # one still importing is shown by its run
     importing = run_context(session, engagement, "import")
-    return {
-        **run_context(session, engagement, "synthesis"),
-        "rows": rows,
-        "imports": imports,
-        "message": message,
-        "import_run": importing["run"],
-        "import_running": importing["running"],
-    }
+    return ThemesOverview(
+        **run_context(session, engagement, "synthesis").with_news(message).context(),
+        rows=rows,
+        imports=imports,
+        import_run=importing.run,
+        import_running=importing.running,
+    )
 
 
 def _chart(engagement: Engagement, views: list[ThemeView]) -> object:
@@ -329,15 +340,25 @@ def _chart(engagement: Engagement, views: list[ThemeView]) -> object:
     return stacked_bars(items) if items else None
 
 
-def component_context(session: Session, engagement: Engagement, comp: Component) -> dict[str, Any]:
-    """A component's theme page: its themes (other voices last), the chart of the real themes, the run panel."""
+@dataclass(frozen=True, kw_only=True)
+class ComponentThemes(RunPanel):
+    """A component's theme page: its themes (other voices last), the chart of the real themes (None
+    when there are none), the synthesis run panel."""
+
+    comp: Component
+    views: list[ThemeView]
+    chart: object
+
+
+def component_context(session: Session, engagement: Engagement, comp: Component) -> ComponentThemes:
+    """A component's theme page (see ``ComponentThemes``)."""
     views = component_themes(session, engagement.id, comp.id)
-    return {
-        **run_context(session, engagement, "synthesis"),
-        "comp": comp,
-        "views": views,
-        "chart": _chart(engagement, [v for v in views if not v.theme.is_other]),
-    }
+    return ComponentThemes(
+        **run_context(session, engagement, "synthesis").context(),
+        comp=comp,
+        views=views,
+        chart=_chart(engagement, [v for v in views if not v.theme.is_other]),
+    )
 
 
 def theme_context(
