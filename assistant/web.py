@@ -31,6 +31,7 @@ from assistant.rubric import Rubric, get_rubric
 from assistant.security import has_control_chars, token_hash
 from assistant.suppression import suppress
 from assistant.views import Page
+from assistant.views.runs import RunPanel
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
@@ -288,9 +289,8 @@ Consultant = Annotated[User, Depends(require_consultant)]
 # --- the run panel -------------------------------------------------------------------------
 
 
-def run_panel(request: Request, ctx: Page | dict[str, Any], watching: bool = True) -> HTMLResponse:
+def run_panel(request: Request, panel: RunPanel, watching: bool = True) -> HTMLResponse:
     """The background-run panel (context from ``assistant.views.runs.run_context``); to an htmx page
     watching a run that has ended, also the header that reloads that page."""
-    running = getattr(ctx, "running", None) if isinstance(ctx, Page) else ctx["running"]
-    headers = {"HX-Refresh": "true"} if watching and not running and is_htmx(request) else None
-    return render(request, "_run_panel.html", ctx, headers=headers)
+    headers = {"HX-Refresh": "true"} if watching and not panel.running and is_htmx(request) else None
+    return render(request, "_run_panel.html", panel, headers=headers)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
@@ -20,6 +20,7 @@ from assistant.equity.audit import audit_csv, build_audit
 from assistant.equity.findings import FindingError, record_finding, withdraw_finding
 from assistant.forms import PagePost
 from assistant.routes.deps import PathId, ReviewerEngagement, form_id
+from assistant.views import Page
 from assistant.views.equity import left_out_context, overview_context, ratings_context, themes_context
 from assistant.web import CSRFDep, CurrentUser, RubricDep, SessionDep, render
 
@@ -38,7 +39,7 @@ class EquityPage(PagePost):
     rubric: RubricDep
     user: CurrentUser
 
-    def show(self, template: str, page_data: Callable[..., dict[str, Any]], **extra: str | None) -> Response:
+    def show(self, template: str, page_data: Callable[..., Page], **extra: str | None) -> Response:
         """``template`` with ``page_data(session, engagement, rubric, **extra)`` (a ``views.equity`` function)."""
         return render(self.request, template, page_data(self.session, self.engagement, self.rubric, **extra))
 

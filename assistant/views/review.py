@@ -32,6 +32,7 @@ from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMi
 from assistant.review import Agreement, agreement, current_proposals, latest_decisions
 from assistant.rubric import Component, Rubric
 from assistant.synthesis.breakdown import MIN_CELL, SUPPRESSED, suppress
+from assistant.views import Page
 from assistant.views.runs import RunPanel, run_context
 
 # The maturity profile chart: six rows, levels 1-5 across.
@@ -147,11 +148,38 @@ def _cited(
     return evidence, sorted(themes.values(), key=lambda t: (-len(t["segments"]), t["theme"].label))
 
 
+@dataclass(frozen=True, kw_only=True)
+class ComponentReview(Page):
+    """One component's review page: the current proposal and what the page says about it
+    (``reading``, see ``read_proposal``), its cited evidence by reference and the themes behind it,
+    every decision (newest first, with reviewer), whether the latest predates the proposal, the
+    target, the component's equity findings; ``form``: a refused decision as typed."""
+
+    engagement: Engagement
+    rubric: Rubric
+    comp: Component
+    proposal: RatingProposal | None
+    history: list[tuple[Decision, User]]
+    evidence: dict[str, dict]
+    themes: list[dict]
+    decision: Decision | None
+    reading: dict[str, Any] | None
+    stale: bool
+    target: int | None
+    findings: list[EquityFinding]
+
+
 def component_context(
-    session: Session, engagement: Engagement, rubric: Rubric, comp: Component, **extra: Any
-) -> dict[str, Any]:
-    """One component's review page: the current proposal, its cited evidence in context, the themes
-    behind it, every decision (newest first, with reviewer) and the target; ``extra`` overrides."""
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    comp: Component,
+    *,
+    message: str | None = None,
+    problems: list[str] | None = None,
+    form: dict[str, Any] | None = None,
+) -> ComponentReview:
+    """One component's review page (see ``ComponentReview``)."""
     proposal = current_proposal(session, engagement, comp.id)
     history = session.exec(
         select(Decision, User)
@@ -169,25 +197,23 @@ def component_context(
     )
     evidence, themes = _cited(session, engagement, proposal, refs) if proposal is not None else ({}, [])
     decision = history[0][0] if history else None
-    ctx: dict[str, Any] = {
-        "engagement": engagement,
-        "rubric": rubric,
-        "comp": comp,
-        "proposal": proposal,
-        "history": history,
-        "evidence": evidence,
-        "themes": themes,
-        "decision": decision,
-        "reading": reading,
-        "stale": bool(decision and proposal and decision.proposal_id != proposal.id),
-        "target": engagement.settings.get("target_levels", {}).get(comp.id),
-        "problems": [],
-        "message": None,
-        "form": {},
-        "findings": findings_for(session, engagement.id, component=comp.id),
-    }
-    ctx.update(extra)
-    return ctx
+    return ComponentReview(
+        engagement=engagement,
+        rubric=rubric,
+        comp=comp,
+        proposal=proposal,
+        history=list(history),
+        evidence=evidence,
+        themes=themes,
+        decision=decision,
+        reading=reading,
+        stale=bool(decision and proposal and decision.proposal_id != proposal.id),
+        target=engagement.settings.get("target_levels", {}).get(comp.id),
+        findings=findings_for(session, engagement.id, component=comp.id),
+        message=message,
+        problems=problems or [],
+        form=form or {},
+    )
 
 
 def proposal_model(row: RatingProposal) -> Proposal:

@@ -26,6 +26,7 @@ from assistant.rubric import Component, Rubric
 from assistant.suppression import DEFAULT_MIN_CELL, NOT_GIVEN, OTHER_DEPARTMENTS, OTHER_ROLES
 from assistant.synthesis.breakdown import Breakdown, breakdown
 from assistant.synthesis.represent import pick_quotes
+from assistant.views import Page
 from assistant.views.lookup import theme as theme_in_engagement
 from assistant.views.runs import RunPanel, run_context
 
@@ -361,9 +362,32 @@ def component_context(session: Session, engagement: Engagement, comp: Component)
     )
 
 
+@dataclass(frozen=True, kw_only=True)
+class ThemePage(Page):
+    """One theme's page: its view (members, breakdown, changes), the component, the live themes of
+    the component it can merge with or move a segment to and their labels (names scrubbed), and
+    ``new_theme``, the other half of a split just made."""
+
+    engagement: Engagement
+    comp: Component
+    view: ThemeView
+    labels: dict[int, str]
+    theme: Theme
+    siblings: list[Theme]
+    new_theme: Theme | None
+
+
 def theme_context(
-    session: Session, engagement: Engagement, rubric: Rubric, theme: Theme, new_theme_id: int = 0, **extra: Any
-) -> dict[str, Any]:
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    theme: Theme,
+    new_theme_id: int = 0,
+    *,
+    message: str | None = None,
+    problems: list[str] | None = None,
+    form: dict[str, Any] | None = None,
+) -> ThemePage:
     """One theme's page: every member, the live themes of its component it can merge with or move a
     segment to (by label), and ``new_theme`` (the other half of a split) when ``new_theme_id`` names one."""
     siblings = session.exec(
@@ -376,17 +400,15 @@ def theme_context(
     labels = dict(
         zip([t.id for t in named], scrubber(session, engagement.id).scrub_all([t.label for t in named]), strict=False)
     )
-    ctx: dict[str, Any] = {
-        "engagement": engagement,
-        "comp": rubric.component(theme.component),
-        "view": theme_view(session, theme),
-        "labels": labels,
-        "theme": theme,
-        "siblings": list(siblings),
-        "problems": [],
-        "message": None,
-        "form": {},
-        "new_theme": new_theme,
-    }
-    ctx.update(extra)
-    return ctx
+    return ThemePage(
+        engagement=engagement,
+        comp=rubric.component(theme.component),
+        view=theme_view(session, theme),
+        labels=labels,
+        theme=theme,
+        siblings=list(siblings),
+        new_theme=new_theme,
+        message=message,
+        problems=problems or [],
+        form=form or {},
+    )
