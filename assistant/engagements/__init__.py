@@ -21,6 +21,7 @@ from assistant.engagements.names import (
     parse_names,
     people_names,
     roster_names,
+    scrubber_for,
     set_roster_names,
 )
 from assistant.engagements.setup import (
@@ -57,6 +58,7 @@ __all__ = [
     "parse_names",
     "participant_status",
     "people_names",
+    "scrubber_for",
     "progress",
     "roster_names",
     "roster_rows",

@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant.duplicates import flagged_participants
-from assistant.engagements import NewInvite, engagement_counts, progress, roster_names, roster_rows
+from assistant.engagements import NewInvite, engagement_counts, progress, roster_names, roster_rows, scrubber_for
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
 from assistant.interview.actions import load_turns
@@ -171,6 +171,7 @@ class TranscriptView(Page):
     participant: Participant
     rubric: Rubric
     turns: list[Turn]
+    texts: dict[int, str]  # each turn's text through the engagement's scrubber
     attribution: tuple[str, str]
 
 
@@ -182,11 +183,15 @@ def transcript_context(
     the audit of edits but shown to nobody)."""
     turns = load_turns(session, interview)
     superseded = {t.supersedes_id for t in turns if t.supersedes_id}
+    shown = [t for t in turns if t.id not in superseded]
+    # what staff wrote (and follow-ups that may echo it) through the engagement's scrubber
+    texts = scrubber_for(session, engagement).scrub_all([t.text for t in shown])
     return TranscriptView(
         engagement=engagement,
         interview=interview,
         participant=participant,
         rubric=rubric,
-        turns=[t for t in turns if t.id not in superseded],
+        turns=shown,
+        texts=dict(zip([t.id for t in shown], texts, strict=True)),
         attribution=attribution(session, engagement)(participant.department, participant.role_level),
     )
