@@ -31,7 +31,7 @@ from assistant.config import Settings
 from assistant.embeddings import Embedder, get_embedder
 from assistant.engagements import llm_switched_off, people_names
 from assistant.interview.probes import LLMProber, OfflineProber, Prober
-from assistant.llm import LLMClient
+from assistant.llm.client import LLMClient
 from assistant.models import Engagement
 from assistant.privacy import Redactor
 from assistant.rating.offline import OfflineRater

@@ -82,7 +82,7 @@ class ServerProcess:
                     "-m",
                     "uvicorn",
                     "--factory",
-                    "assistant.app:create_app",
+                    "assistant.web.app:create_app",
                     "--host",
                     "127.0.0.1",
                     "--port",

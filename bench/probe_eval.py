@@ -12,7 +12,7 @@ encoded, and the share of cases whose decision (action and reason) is the same a
 encoder's (the full PyTorch model when it comes first); ``-v`` lists the cases that differ.
 
 After the labelled set it prints the same decision over a second, independent set: the demo answer
-bank (assistant/demo_data/answers.yaml), whose answers that suggest a level should nearly all be accepted.
+bank (assistant/demo/data/answers.yaml), whose answers that suggest a level should nearly all be accepted.
 
 The cases (bench/data/probe_cases.yaml) were written from the rubric's questions and probes as
 staff would answer them, without looking at the engine: follow-up answers with little word overlap
@@ -184,12 +184,12 @@ def print_confusion(name: str, confusion: Counter) -> None:
 
 
 def demo_bank(rubric: Rubric, relatedness: Relate | None) -> None:
-    """A second, independent set: the demo answer bank (assistant/demo_data/answers.yaml), written for
+    """A second, independent set: the demo answer bank (assistant/demo/data/answers.yaml), written for
     the demo by someone else. Answers that suggest a maturity level should nearly all be accepted;
     those with no level (hostile, off the subject, steering the rating) are shown apart."""
     from assistant.interview.decide import decide as product_decide
 
-    bank = yaml.safe_load((ROOT / "assistant" / "demo_data" / "answers.yaml").read_text(encoding="utf-8"))
+    bank = yaml.safe_load((ROOT / "assistant" / "demo" / "data" / "answers.yaml").read_text(encoding="utf-8"))
     rows: list[tuple[str, str | None, str, str, str]] = []  # (group, follow_up, qid, text, label)
     for qid, entries in bank["answers"].items():
         for e in entries:

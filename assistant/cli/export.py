@@ -10,9 +10,8 @@ from sqlmodel import Session
 from assistant.config import get_settings
 from assistant.db import make_engine, migrate
 from assistant.models import Engagement
+from assistant.report.formats import FORMATS, ExportError, check_format
 from assistant.rubric import get_rubric
-
-FORMATS = {"docx": ".docx", "pdf": ".pdf", "html": ".html", "json": ".json", "csv": ".zip"}
 
 
 def export_cmd(
@@ -23,11 +22,13 @@ def export_cmd(
     """Export the engagement report (docx, pdf, html) or its data (json, csv) to OUT."""
     from tqdm import tqdm
 
-    from assistant.report.export import ExportError, export_bytes  # matplotlib and docx load only for this command
+    from assistant.report.export import export_bytes  # matplotlib and docx load only for this command
 
-    if fmt not in FORMATS:
-        typer.echo(f"Error: unknown format {fmt!r}; use one of {', '.join(FORMATS)}.", err=True)
-        raise typer.Exit(2)
+    try:
+        check_format(fmt)
+    except ExportError as exc:
+        typer.echo(f"Error: {exc}.", err=True)
+        raise typer.Exit(2) from exc
     if out.exists() and out.is_dir():
         typer.echo(f"Error: {out} is a folder; give a file name, e.g. {out / ('report' + FORMATS[fmt])}.", err=True)
         raise typer.Exit(2)

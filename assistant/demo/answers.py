@@ -1,4 +1,4 @@
-"""What the demo staff say: the answer bank (``demo_data/answers.yaml``) and the seeded choice of answers.
+"""What the demo staff say: the answer bank (``data/answers.yaml``) and the seeded choice of answers.
 
 The bank holds answers written in the voice of city staff, each tagged with the maturity level it
 suggests, answers to the engine's probes, and the level each role level tends to describe per
@@ -15,7 +15,7 @@ from importlib import resources
 
 import yaml
 
-from assistant.demo_city import DEPARTMENTS, Persona
+from assistant.demo.city import DEPARTMENTS, Persona
 from assistant.engagements import DEFAULT_ROLE_LEVELS
 from assistant.interview.actions import STAFF_KINDS
 
@@ -23,7 +23,7 @@ ANSWER_KINDS = STAFF_KINDS  # answer | skip | dont_know
 
 
 class DemoDataError(ValueError):
-    """``demo_data/answers.yaml`` is malformed; the message names the entry to fix."""
+    """``data/answers.yaml`` is malformed; the message names the entry to fix."""
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,12 @@ def _entry(raw: object, where: str) -> DemoAnswer:
 
 
 def load_answer_bank(text: str | None = None) -> AnswerBank:
-    """The demo answer bank from ``text`` (default: the packaged ``demo_data/answers.yaml``), validated.
+    """The demo answer bank from ``text`` (default: the packaged ``data/answers.yaml``), validated.
 
     Raises ``DemoDataError`` naming the entry at fault.
     """
     if text is None:
-        text = resources.files("assistant").joinpath("demo_data/answers.yaml").read_text(encoding="utf-8")
+        text = resources.files("assistant.demo").joinpath("data/answers.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text) or {}
     answers = {
         qid: [_entry(raw, f"answers.{qid}[{i}]") for i, raw in enumerate(entries or [])]

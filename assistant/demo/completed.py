@@ -20,10 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from assistant.config import Settings
-from assistant.demo import DEMO_EMAIL
-from assistant.demo_city import DEPARTMENTS, ROSTER, demo_cast
-from assistant.demo_interviews import seed_demo_interviews
-from assistant.demo_vectors import DemoEmbedder, RecordingEmbedder, demo_embedder
+from assistant.demo.city import DEPARTMENTS, ROSTER, demo_cast
+from assistant.demo.interviews import seed_demo_interviews
+from assistant.demo.seed import DEMO_EMAIL
+from assistant.demo.vectors import DemoEmbedder, RecordingEmbedder, demo_embedder
 from assistant.embeddings import Embedder
 from assistant.engagements import create_engagement
 from assistant.equity.findings import finding_counts

@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 
 from assistant.accounts import create_user
 from assistant.config import Settings
-from assistant.demo_city import DEPARTMENTS, ROSTER
-from assistant.demo_interviews import seed_demo_interviews
+from assistant.demo.city import DEPARTMENTS, ROSTER
+from assistant.demo.interviews import seed_demo_interviews
 from assistant.engagements import Invitee, create_engagement, create_invite, enable_open_link
 from assistant.models import Engagement, Interview, Participant, User
 from assistant.security import hash_password, token_hash, verify_password

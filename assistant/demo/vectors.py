@@ -3,7 +3,7 @@
 The completed demo engagement (``demo_completed``) runs synthesis and the offline rater for real. On a
 fresh demo most of their time went to the embedding model encoding the same few thousand demo
 sentences (answers, their sentences, candidate key phrases, the rubric's descriptions) that every
-fresh demo encodes again. ``demo_data/vectors.npz`` holds those texts with the vectors the packaged
+fresh demo encodes again. ``data/vectors.npz`` holds those texts with the vectors the packaged
 model gives them; ``DemoEmbedder`` answers from it and encodes anything else (an edited rubric, a
 changed answer bank) with the real model, loaded only when first needed, so the output is the
 pipeline's own whatever the file holds; only the time differs.
@@ -30,7 +30,7 @@ import numpy as np
 
 from assistant.embeddings import Embedder, get_embedder
 
-VECTORS_FILE = "demo_data/vectors.npz"
+VECTORS_FILE = "data/vectors.npz"
 
 
 def model_name_for(model: str) -> str:
@@ -81,8 +81,8 @@ class VectorStore:
 
 @lru_cache(maxsize=1)
 def packaged_store() -> VectorStore | None:
-    """The packaged ``demo_data/vectors.npz``, or None when it is missing (everything is then encoded)."""
-    file = resources.files("assistant").joinpath(VECTORS_FILE)
+    """The packaged ``data/vectors.npz``, or None when it is missing (everything is then encoded)."""
+    file = resources.files("assistant.demo").joinpath(VECTORS_FILE)
     if not file.is_file():
         return None
     return VectorStore.from_bytes(file.read_bytes())

@@ -36,10 +36,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant.config import Settings
-from assistant.llm_replies import check_structured, check_text, correction, output_schema
+from assistant.llm.prompts import load_prompt
+from assistant.llm.replies import check_structured, check_text, correction, output_schema
 from assistant.models import LLMCall
 from assistant.privacy import Redactor
-from assistant.prompts import load_prompt
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Reading the LLM call log: every ``LLMCall`` row the port wrote, filtered and made readable.
 
-The port (``assistant/llm.py``) writes one row per attempt; this module only reads them, for
+The port (``assistant/llm/client.py``) writes one row per attempt; this module only reads them, for
 ``dm3 logs``: a one-line summary per call (when, task, engagement, model, prompt name and version,
 tokens, latency, outcome, error), the full record of one call (with the reply text), and the
 plain-data form ``--json`` prints. Rows come newest first, as a reader looking for the call that

@@ -30,7 +30,7 @@ import jinja2
 
 from assistant.privacy import redact
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 USER_MARKER = "--- user ---"
 
 _MARKER_RE = re.compile(r"^" + re.escape(USER_MARKER) + r"[ \t]*\r?$", re.MULTILINE)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from assistant.evidence import live_themes
-from assistant.llm import LLMClient, LLMFailed
+from assistant.llm.client import LLMClient, LLMFailed
 from assistant.models import Segment, Theme, ThemeMember
 
 MAX_SEGMENTS = 12  # the most central members sent per theme (keeps the prompt small)

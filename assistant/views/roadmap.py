@@ -19,8 +19,9 @@ from assistant.models import Engagement, ExportFile, Participant, ReadinessSigna
 from assistant.report import charts
 from assistant.report.deidentify import deidentify, engagement_names
 from assistant.report.document import build_report
-from assistant.report.export import FORMATS, export_file
+from assistant.report.export import export_file
 from assistant.report.figures import timeline_chart
+from assistant.report.formats import FORMATS
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.sequence import PHASES

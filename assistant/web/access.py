@@ -1,7 +1,7 @@
 """Who may use each route: one table, checked against every route of the app by
 tests/routes/test_access.py (a route missing from the table fails that test).
 
-The rule itself is enforced in ``assistant/routes/deps.py`` (engagement pages) and by the
+The rule itself is enforced in ``assistant/web/routes/deps.py`` (engagement pages) and by the
 personal link in a staff route's path; this table states the intended outcome per audience:
 
 - ``anyone``: no login (home, login, set-password with its one-time token, health check);

@@ -17,13 +17,13 @@ from assistant.config import Settings, get_settings, require_secret_key
 from assistant.db import make_engine, migrate
 from assistant.interview.actions import LinkError
 from assistant.jobs import Jobs
-from assistant.middleware import (
+from assistant.web.middleware import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
     add_security_headers,
     install_log_filter,
 )
-from assistant.routes import (
+from assistant.web.routes import (
     accounts,
     audit,
     auth,
@@ -37,7 +37,7 @@ from assistant.routes import (
     team,
     themes,
 )
-from assistant.web import WEB_DIR, LoginRequired, is_htmx, render
+from assistant.web.shell import WEB_DIR, LoginRequired, is_htmx, render
 
 log = logging.getLogger("dm3")
 

@@ -21,7 +21,7 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from assistant.web import SessionDep, render
+from assistant.web.shell import SessionDep, render
 
 
 @dataclass

@@ -28,7 +28,7 @@ from assistant.rubric import Rubric, get_rubric
 from assistant.security import has_control_chars, token_hash
 from assistant.suppression import suppress
 
-WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
 
 # The pages linked from every engagement page: the pipeline stages, then the audit log.

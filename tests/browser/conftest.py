@@ -81,7 +81,7 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``uvicorn --factory assistant.app:create_app`` on a free port, offline, with a fixed secret."""
+    """``uvicorn --factory assistant.web.app:create_app`` on a free port, offline, with a fixed secret."""
     _chromium_or_skip()  # no point starting a server without a browser
     folder = tmp_path_factory.mktemp("browser")
     db_url = fresh_database_url(folder)

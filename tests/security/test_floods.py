@@ -69,7 +69,7 @@ def test_a_success_clears_the_account_failures(client, session, engine):
 
 def test_the_counter_is_shared_by_every_process(settings, engine, session):
     """Two apps on one database (two server processes) see the same failures."""
-    from assistant.app import create_app
+    from assistant.web.app import create_app
 
     settings.interview_relatedness = False
     make_consultant(session)

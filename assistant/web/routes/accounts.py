@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from assistant.accounts import AccountError
 from assistant.teams import set_password, setup_user
-from assistant.web import CSRFDep, SessionDep, render
+from assistant.web.shell import CSRFDep, SessionDep, render
 
 router = APIRouter()
 

@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from assistant.routes.deps import ConsultantEngagement
 from assistant.views.audit import audit_csv, audit_page
-from assistant.web import SessionDep, render
+from assistant.web.routes.deps import ConsultantEngagement
+from assistant.web.shell import SessionDep, render
 
 router = APIRouter()
 

@@ -18,7 +18,7 @@ from assistant.accounts import login as check_login
 from assistant.models import User
 from assistant.security import Busy, audit
 from assistant.throttle import Throttled
-from assistant.web import (
+from assistant.web.shell import (
     SESSION_COOKIE,
     CSRFDep,
     SessionDep,

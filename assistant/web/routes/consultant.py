@@ -24,12 +24,12 @@ from assistant.engagements import (
     set_roster,
     set_roster_names,
 )
-from assistant.forms import GroupForm, PagePost, PagePostDep
 from assistant.models import Engagement
-from assistant.routes.deps import ConsultantEngagement, PathId, TranscriptInPath
 from assistant.security import whole_number
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
-from assistant.web import Consultant, CSRFDep, CurrentUser, RubricDep, SessionDep, render
+from assistant.web.forms import GroupForm, PagePost, PagePostDep
+from assistant.web.routes.deps import ConsultantEngagement, PathId, TranscriptInPath
+from assistant.web.shell import Consultant, CSRFDep, CurrentUser, RubricDep, SessionDep, render
 
 router = APIRouter()
 MAX_ROSTER_COUNT = 1_000_000  # more staff than any city has; a larger number is a typo

@@ -28,7 +28,7 @@ from assistant.rubric import Component
 from assistant.security import MAX_ID, whole_number
 from assistant.teams import membership
 from assistant.views import lookup
-from assistant.web import CurrentUser, RubricDep, SessionDep
+from assistant.web.shell import CurrentUser, RubricDep, SessionDep
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]  # larger ids are refused (422), never a crash
 

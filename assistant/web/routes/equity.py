@@ -18,10 +18,10 @@ from pydantic import BaseModel
 
 from assistant.equity.audit import audit_csv, build_audit
 from assistant.equity.findings import FindingError, record_finding, withdraw_finding
-from assistant.forms import PagePost
-from assistant.routes.deps import PathId, ReviewerEngagement, form_id
 from assistant.views.equity import left_out_context, overview_context, ratings_context, themes_context
-from assistant.web import CSRFDep, CurrentUser, RubricDep, SessionDep, render
+from assistant.web.forms import PagePost
+from assistant.web.routes.deps import PathId, ReviewerEngagement, form_id
+from assistant.web.shell import CSRFDep, CurrentUser, RubricDep, SessionDep, render
 
 router = APIRouter()
 

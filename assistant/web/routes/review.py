@@ -15,13 +15,13 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from assistant.forms import PagePost
 from assistant.review import ReviewError, decide, set_targets
-from assistant.routes.deps import ComponentInPath, ConsultantEngagement
 from assistant.security import whole_number
 from assistant.views.review import component_context, current_proposal, overview_context
 from assistant.views.runs import run_context
-from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render, run_panel
+from assistant.web.forms import PagePost
+from assistant.web.routes.deps import ComponentInPath, ConsultantEngagement
+from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render, run_panel
 
 router = APIRouter()
 

@@ -17,17 +17,17 @@ from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import Response
 
 from assistant.equity.findings import finding_counts
-from assistant.forms import PagePost
 from assistant.models import RoadmapItem
-from assistant.report.export import FORMATS
+from assistant.report.formats import FORMATS, ExportError, check_format
 from assistant.review import ReviewError
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate
 from assistant.roadmap.targets import horizon_of, phases_for, save_plan
-from assistant.routes.deps import ConsultantEngagement, PathId
 from assistant.security import whole_number
 from assistant.views.roadmap import export_context, export_download, report_page, roadmap_page
-from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render, run_panel
+from assistant.web.forms import PagePost
+from assistant.web.routes.deps import ConsultantEngagement, PathId
+from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render, run_panel
 
 router = APIRouter()
 
@@ -177,7 +177,9 @@ def report(f: RoadmapPageDep, done: str = "") -> Response:
 def start_export(f: RoadmapPageDep, format: Annotated[str, Form()] = "docx") -> Response:
     """Queue an export in ``format``; a background worker (in any app process) builds it and the page
     offers the download when it is ready."""
-    if format not in FORMATS:
+    try:
+        check_format(format)
+    except ExportError:
         problems = [f"Choose one of: {', '.join(FORMATS)}."]
         return f.refused(
             "roadmap/report.html", lambda: report_page(f.session, f.engagement, f.rubric, problems=problems)

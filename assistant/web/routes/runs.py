@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from assistant.routes.deps import ConsultantEngagement
 from assistant.views.runs import KINDS, run_context
-from assistant.web import SessionDep, run_panel
+from assistant.web.routes.deps import ConsultantEngagement
+from assistant.web.shell import SessionDep, run_panel
 
 router = APIRouter()
 

@@ -21,13 +21,11 @@ from sqlmodel import Session
 from assistant.engagements import EngagementError, join_open_link
 from assistant.engines import engines_for
 from assistant.equity.attributes import record_attributes
-from assistant.forms import GroupForm
 from assistant.interview import actions
 from assistant.interview.actions import AnswerError, Conversation, StaleAnswer
 from assistant.interview.engine import relatedness_pair
 from assistant.interview.probes import OfflineProber, Prober
 from assistant.models import Participant
-from assistant.routes.deps import PathId, StaffLink, StaffParticipant
 from assistant.rubric import Rubric, get_rubric
 from assistant.throttle import Throttled
 from assistant.views.lookup import open_link_engagement
@@ -38,7 +36,9 @@ from assistant.views.staff import (
     edit_context,
     review_context,
 )
-from assistant.web import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, render_too_many
+from assistant.web.forms import GroupForm
+from assistant.web.routes.deps import PathId, StaffLink, StaffParticipant
+from assistant.web.shell import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, render_too_many
 
 router = APIRouter()
 

@@ -18,9 +18,9 @@ from assistant import uploads
 from assistant.csvfile import MAX_BYTES, CSVImportError, Preview, file_source, preview
 from assistant.imports import UNKNOWN, Mapping, check_file, import_params
 from assistant.models import Engagement
-from assistant.routes.deps import ConsultantEngagement
 from assistant.rubric import Rubric
-from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, render
+from assistant.web.routes.deps import ConsultantEngagement
+from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, render
 
 router = APIRouter()
 

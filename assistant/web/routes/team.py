@@ -15,11 +15,11 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from assistant.equity.config import SettingsError, parse_settings, save_settings
-from assistant.forms import PagePost
-from assistant.routes.deps import ConsultantEngagement, LeadEngagement, PathId
 from assistant.teams import TeamError, add_member, remove_member
 from assistant.views.team import team_context
-from assistant.web import CSRFDep, CurrentUser, SessionDep, render
+from assistant.web.forms import PagePost
+from assistant.web.routes.deps import ConsultantEngagement, LeadEngagement, PathId
+from assistant.web.shell import CSRFDep, CurrentUser, SessionDep, render
 
 router = APIRouter()
 

@@ -16,14 +16,14 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from assistant.forms import PagePost, PagePostDep
 from assistant.models import Theme
-from assistant.routes.deps import ComponentInPath, ConsultantEngagement, ThemeInPath, form_id
 from assistant.synthesis import curation
 from assistant.views import lookup
 from assistant.views.runs import run_context
 from assistant.views.themes import component_context, overview_context, theme_context
-from assistant.web import Consultant, CSRFDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, run_panel
+from assistant.web.forms import PagePost, PagePostDep
+from assistant.web.routes.deps import ComponentInPath, ConsultantEngagement, ThemeInPath, form_id
+from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, run_panel
 
 router = APIRouter()
 
