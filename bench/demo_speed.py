@@ -119,7 +119,7 @@ def _outcome(engine: object, engagement_id: int) -> tuple:
     from sqlmodel import Session, col, select
 
     from assistant.models import Theme, ThemeMember
-    from assistant.review import decided_levels
+    from assistant.records.review import decided_levels
     from assistant.roadmap.generate import items_of
 
     with Session(engine) as session:

@@ -455,7 +455,7 @@ def make_participants(db_url: str, n: int, seed: int) -> list[tuple[str, int]]:
     from sqlmodel import Session
 
     from assistant.db import make_engine, migrate
-    from assistant.engagements import DEFAULT_ROLE_LEVELS, Invitee, create_engagement, create_invite
+    from assistant.records.engagements import DEFAULT_ROLE_LEVELS, Invitee, create_engagement, create_invite
 
     migrate(db_url)
     engine = make_engine(db_url)

@@ -282,9 +282,9 @@ def demo_figures(settings: Settings, rubric: Rubric, embedder: Embedder) -> None
     from assistant.demo.city import DEPARTMENTS, ROSTER
     from assistant.demo.interviews import seed_demo_interviews
     from assistant.demo.seed import DEMO_ORG
-    from assistant.engagements import create_engagement
     from assistant.models import Participant, RatingProposal, Segment, Turn
     from assistant.rating.run import propose_for_engagement
+    from assistant.records.engagements import create_engagement
     from assistant.synthesis.refresh import refresh_segments
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -7,10 +7,10 @@ import time
 
 from sqlmodel import Session, select
 
-from assistant.accounts import create_user
-from assistant.engagements import Invitee, create_engagement, create_invite
 from assistant.models import Engagement, Membership, User
-from assistant.teams import membership
+from assistant.records.accounts import create_user
+from assistant.records.engagements import Invitee, create_engagement, create_invite
+from assistant.records.teams import membership
 
 PASSWORD = "correct horse battery"
 DEPARTMENTS = ["Public Works", "Finance", "Parks"]

@@ -15,8 +15,8 @@ from assistant.demo.completed import STEPS, ensure_completed, preparing_step, se
 from assistant.demo.seed import DEMO_EMAIL, seed_demo
 from assistant.demo.vectors import DemoEmbedder, packaged_store
 from assistant.models import Engagement, Run
+from assistant.records.review import decided_levels
 from assistant.report.export import export_bytes
-from assistant.review import decided_levels
 from assistant.roadmap.generate import items_of
 from assistant.web.app import create_app
 from tests.factories import logged_in_client

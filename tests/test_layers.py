@@ -5,8 +5,8 @@ The layers, lowest first (a module may import its own layer's modules and those 
 1. shared parts below the stages (settings, schema, rubric, the LLM port ``llm/`` with its prompts,
    reply checks and call-log reader, embeddings, sentences, CSV reading, the run lifecycle, ...):
    they import nothing above them;
-2. record keeping over stored rows that no stage owns (accounts, engagements, imports, review,
-   uploads kept between form steps, the audit log reader);
+2. ``records/``: record keeping over stored rows that no stage owns (accounts, engagements, teams,
+   evidence, imports, review, uploads kept between form steps, the audit log reader, duplicates);
 3. the stages ``interview/``, ``synthesis/``, ``rating/``, ``roadmap/``: each may use layers 1-2 and
    itself, never another stage; a stage is handed its engines (prober, labeller, rater), it never picks them;
 4. above the stages: ``engines.py`` (the seam that builds each stage's engines for an engagement),
@@ -45,17 +45,7 @@ SHARED = {
     "suppression",
     "throttle",
 }
-RECORDS = {
-    "accounts",
-    "engagements",
-    "evidence",
-    "imports",
-    "review",
-    "auditlog",
-    "teams",
-    "duplicates",
-    "uploads",
-}
+RECORDS = {"records"}
 STAGES = {"interview", "synthesis", "rating", "roadmap"}
 ABOVE_STAGES = {"engines", "views", "report", "equity", "background"}
 WEB = {"web", "cli", "demo"}

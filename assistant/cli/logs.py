@@ -3,7 +3,7 @@
 ``dm3 logs`` lists LLM calls newest first (``-n``, filters by engagement, task, outcome and
 time), shows one call in full with ``--id``, or prints full rows (reply included) as JSON with
 ``--json``. ``dm3 audit ENGAGEMENT`` lists who did what, with the readable before -> after diff.
-Both only read; formatting lives in ``assistant.llm.log`` and ``assistant.auditlog``.
+Both only read; formatting lives in ``assistant.llm.log`` and ``assistant.records.auditlog``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import typer
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from assistant.auditlog import diff, event_dict, find_events, when
 from assistant.config import get_settings
 from assistant.db import make_engine, migrate
 from assistant.llm.log import (
@@ -30,6 +29,7 @@ from assistant.llm.log import (
     totals,
 )
 from assistant.models import Engagement, LLMCall
+from assistant.records.auditlog import diff, event_dict, find_events, when
 
 
 def _engine() -> Engine:

@@ -16,8 +16,8 @@ from importlib import resources
 import yaml
 
 from assistant.demo.city import DEPARTMENTS, Persona
-from assistant.engagements import DEFAULT_ROLE_LEVELS
 from assistant.interview.actions import STAFF_KINDS
+from assistant.records.engagements import DEFAULT_ROLE_LEVELS
 
 ANSWER_KINDS = STAFF_KINDS  # answer | skip | dont_know
 

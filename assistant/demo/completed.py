@@ -25,12 +25,12 @@ from assistant.demo.interviews import seed_demo_interviews
 from assistant.demo.seed import DEMO_EMAIL
 from assistant.demo.vectors import DemoEmbedder, RecordingEmbedder, demo_embedder
 from assistant.embeddings import Embedder
-from assistant.engagements import create_engagement
 from assistant.equity.findings import finding_counts
 from assistant.models import Decision, Engagement, Participant, Run, User
 from assistant.rating.offline import OfflineRater
 from assistant.rating.run import propose_for_engagement
-from assistant.review import current_proposals, decide
+from assistant.records.engagements import create_engagement
+from assistant.records.review import current_proposals, decide
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate, items_of
 from assistant.roadmap.targets import save_plan, target_rows

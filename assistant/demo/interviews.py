@@ -17,10 +17,10 @@ from sqlmodel import Session, select
 from assistant.config import Settings
 from assistant.demo.answers import Chooser, load_answer_bank
 from assistant.demo.city import DEMO_SEED, Persona, demo_cast
-from assistant.engagements import Invitee, create_invite
 from assistant.interview.actions import advance, load_turns, record_consent, respond, submit, withdraw
 from assistant.interview.engine import next_step
 from assistant.models import Engagement, Interview, Participant, Turn
+from assistant.records.engagements import Invitee, create_invite
 from assistant.rubric import Rubric, get_rubric
 
 

@@ -15,14 +15,14 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from assistant.accounts import create_user
 from assistant.config import Settings
 from assistant.demo.city import DEPARTMENTS, ROSTER
 from assistant.demo.interviews import seed_demo_interviews
-from assistant.engagements import Invitee, create_engagement, create_invite, enable_open_link
 from assistant.models import Engagement, Interview, Participant, User
+from assistant.records.accounts import create_user
+from assistant.records.engagements import Invitee, create_engagement, create_invite, enable_open_link
+from assistant.records.teams import add_member, membership
 from assistant.security import hash_password, token_hash, verify_password
-from assistant.teams import add_member, membership
 
 DEMO_EMAIL = "consultant@demo.dm3"
 DEMO_ORG = "City of Riverton (demo)"

@@ -16,9 +16,9 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
-from assistant.evidence import counted_segments
 from assistant.models import Engagement, Participant, Segment
 from assistant.privacy import NAME, redact
+from assistant.records.evidence import counted_segments
 
 COLLEAGUE = "[colleague]"
 

@@ -18,8 +18,6 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import roster_rows
-from assistant.evidence import counted_members, counted_segments, live_themes
 from assistant.models import (
     Decision,
     Engagement,
@@ -29,10 +27,12 @@ from assistant.models import (
     ThemeMember,
     utcnow,
 )
+from assistant.records.engagements import roster_rows
+from assistant.records.evidence import counted_members, counted_segments, live_themes
+from assistant.records.review import current_proposals, latest_decisions
 from assistant.report import narrative
 from assistant.report.deidentify import deidentify, engagement_names, quotable
 from assistant.report.figures import Figure, profile_figure, timeline_figure
-from assistant.review import current_proposals, latest_decisions
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.targets import horizon_of, phases_for, target_rows

@@ -18,8 +18,8 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
-from assistant.evidence import counted_segments, live_themes
 from assistant.models import Decision, Engagement, RatingProposal, Segment, Theme, ThemeMember
+from assistant.records.evidence import counted_segments, live_themes
 from assistant.report.deidentify import deidentify, engagement_names, quotable
 from assistant.report.document import Report, withhold_quotes
 from assistant.rubric import Rubric

@@ -17,7 +17,7 @@ from assistant.equity.people import attribution
 from assistant.models import Decision, Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember, Turn, User
 from assistant.rating.counts import explain_confidence
 from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
-from assistant.review import agreement, current_proposals, latest_decisions
+from assistant.records.review import agreement, current_proposals, latest_decisions
 from assistant.rubric import Component, Rubric
 from assistant.synthesis.breakdown import MIN_CELL, SUPPRESSED, suppress
 from assistant.views.runs import run_context

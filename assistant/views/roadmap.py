@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.evidence import counted_segments
 from assistant.jobs import UNFINISHED, latest_run
 from assistant.models import Engagement, ExportFile, Participant, ReadinessSignal, RoadmapItem, Run, Segment
+from assistant.records.evidence import counted_segments
 from assistant.report import charts
 from assistant.report.deidentify import deidentify, engagement_names
 from assistant.report.document import build_report

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from assistant.csvfile import MAX_BYTES as MAX_SURVEY_CSV_BYTES
-from assistant.engagements import MAX_INVITE_CSV_BYTES
+from assistant.records.engagements import MAX_INVITE_CSV_BYTES
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -25,10 +25,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from assistant.accounts import create_user
 from assistant.db import make_engine, migrate
-from assistant.engagements import Invitee, create_engagement, create_invite
 from assistant.models import Engagement, Interview, Membership, Participant, Turn, utcnow
+from assistant.records.accounts import create_user
+from assistant.records.engagements import Invitee, create_engagement, create_invite
 from assistant.security import token_hash
 from tests.browser.helpers import DEPARTMENTS, PASSWORD
 from tests.databases import drop_database, fresh_database_url

@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from assistant.engagements import Invitee, create_invite, enable_open_link
 from assistant.models import EquityFinding, Interview, Theme
+from assistant.records.engagements import Invitee, create_invite, enable_open_link
 from assistant.web.access import AUDIENCES, ROUTES, app_routes
 from tests.factories import csrf_of, join, logged_in_client, make_consultant, make_engagement
 

@@ -14,8 +14,8 @@ import anyio
 import pytest
 from sqlmodel import Session, select
 
-from assistant.engagements import MAX_INVITE_CSV_BYTES, NewInvite, create_engagement, import_invites_csv
 from assistant.models import Engagement, Participant, RosterCount, Theme, Upload
+from assistant.records.engagements import MAX_INVITE_CSV_BYTES, NewInvite, create_engagement, import_invites_csv
 from assistant.security import csv_cell
 from assistant.views.engagement import invite_links_csv
 from assistant.web.middleware import FORM_BODY_BYTES

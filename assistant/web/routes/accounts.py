@@ -8,8 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from assistant.accounts import AccountError
-from assistant.teams import set_password, setup_user
+from assistant.records.accounts import AccountError
+from assistant.records.teams import set_password, setup_user
 from assistant.web.shell import CSRFDep, SessionDep, render
 
 router = APIRouter()

@@ -1,6 +1,6 @@
 """Login and logout for consultants and equity reviewers.
 
-Failed logins are limited per account and per address (``assistant.accounts.login``): past the limit
+Failed logins are limited per account and per address (``assistant.records.accounts.login``): past the limit
 the page says when to try again (429). The form-token cookie is replaced at login and at logout.
 """
 
@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from assistant.accounts import end_session, start_session
-from assistant.accounts import login as check_login
 from assistant.models import User
+from assistant.records.accounts import end_session, start_session
+from assistant.records.accounts import login as check_login
 from assistant.security import Busy, audit
 from assistant.throttle import Throttled
 from assistant.web.shell import (

@@ -10,8 +10,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.datastructures import FormData
 
-from assistant import duplicates
-from assistant.engagements import (
+from assistant.models import Engagement
+from assistant.records import duplicates
+from assistant.records.engagements import (
     EngagementError,
     Invitee,
     create_engagement,
@@ -24,7 +25,6 @@ from assistant.engagements import (
     set_roster,
     set_roster_names,
 )
-from assistant.models import Engagement
 from assistant.security import whole_number
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
 from assistant.web.forms import GroupForm, PagePost, PagePostDep

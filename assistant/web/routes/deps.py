@@ -24,9 +24,9 @@ from fastapi import Depends, HTTPException, Path
 from assistant.interview import actions
 from assistant.interview.actions import Conversation
 from assistant.models import Engagement, Interview, Membership, Participant, Theme
+from assistant.records.teams import membership
 from assistant.rubric import Component
 from assistant.security import MAX_ID, whole_number
-from assistant.teams import membership
 from assistant.views import lookup
 from assistant.web.shell import CurrentUser, RubricDep, SessionDep
 

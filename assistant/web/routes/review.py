@@ -2,7 +2,7 @@
 one page per component (proposal, indicator judgments, cited quotes in context, themes, voice mix,
 engine) with accept / change / reject forms, target levels, and a button to (re)run the rating.
 
-Thin: parsing, calling ``assistant.review`` / ``assistant.rating.run``, rendering the page data of
+Thin: parsing, calling ``assistant.records.review`` / ``assistant.rating.run``, rendering the page data of
 ``assistant.views.review``.
 """
 
@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from assistant.review import ReviewError, decide, set_targets
+from assistant.records.review import ReviewError, decide, set_targets
 from assistant.security import whole_number
 from assistant.views.review import component_context, current_proposal, overview_context
 from assistant.views.runs import run_context

@@ -18,8 +18,8 @@ from fastapi.responses import Response
 
 from assistant.equity.findings import finding_counts
 from assistant.models import RoadmapItem
+from assistant.records.review import ReviewError
 from assistant.report.formats import FORMATS, ExportError, check_format
-from assistant.review import ReviewError
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate
 from assistant.roadmap.targets import horizon_of, phases_for, save_plan

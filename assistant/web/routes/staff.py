@@ -18,7 +18,6 @@ from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from assistant.engagements import EngagementError, join_open_link
 from assistant.engines import engines_for
 from assistant.equity.attributes import record_attributes
 from assistant.interview import actions
@@ -26,6 +25,7 @@ from assistant.interview.actions import AnswerError, Conversation, StaleAnswer
 from assistant.interview.engine import relatedness_pair
 from assistant.interview.probes import OfflineProber, Prober
 from assistant.models import Participant
+from assistant.records.engagements import EngagementError, join_open_link
 from assistant.rubric import Rubric, get_rubric
 from assistant.throttle import Throttled
 from assistant.views.lookup import open_link_engagement

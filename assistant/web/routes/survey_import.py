@@ -1,7 +1,7 @@
 """Consultant survey CSV import under the theme pages: upload a file, map its columns and groups, import.
 
-Thin: parsing the upload and the mapping form, calling ``assistant.imports`` / ``assistant.csvfile``, and
-rendering; the file waits between the two steps in ``assistant.uploads`` (the database, in chunks, not the
+Thin: parsing the upload and the mapping form, calling ``assistant.records.imports`` / ``assistant.csvfile``, and
+rendering; the file waits between the two steps in ``assistant.records.uploads`` (the database, in chunks, not the
 disk). Neither step holds the whole file in memory: it is read as a stream from the request's spooled file
 and from the database.
 """
@@ -14,10 +14,10 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from assistant import uploads
 from assistant.csvfile import MAX_BYTES, CSVImportError, Preview, file_source, preview
-from assistant.imports import UNKNOWN, Mapping, check_file, import_params
 from assistant.models import Engagement
+from assistant.records import uploads
+from assistant.records.imports import UNKNOWN, Mapping, check_file, import_params
 from assistant.rubric import Rubric
 from assistant.web.routes.deps import ConsultantEngagement
 from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, render

@@ -1,7 +1,7 @@
 """The team page: who is on an engagement's team; the lead adds and removes members by email and
 sets the engagement's equity settings. A new account's one-time set-password link is shown once.
 
-Thin: parsing, one call to ``assistant.teams`` or ``assistant.equity.config``, rendering
+Thin: parsing, one call to ``assistant.records.teams`` or ``assistant.equity.config``, rendering
 ``assistant.views.team``.
 """
 
@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from assistant.equity.config import SettingsError, parse_settings, save_settings
-from assistant.teams import TeamError, add_member, remove_member
+from assistant.records.teams import TeamError, add_member, remove_member
 from assistant.views.team import team_context
 from assistant.web.forms import PagePost
 from assistant.web.routes.deps import ConsultantEngagement, LeadEngagement, PathId

@@ -1,7 +1,7 @@
 """Consultant theme pages: run synthesis in the background, read and curate themes per component
 (the survey CSV import lives in ``routes/survey_import.py``).
 
-Thin: parsing, calling ``assistant.synthesis`` / ``assistant.imports`` / ``assistant.jobs``,
+Thin: parsing, calling ``assistant.synthesis`` / ``assistant.records.imports`` / ``assistant.jobs``,
 rendering the page data of ``assistant.views.themes``. Every form works without JavaScript; with
 htmx the run panel polls for progress.
 """

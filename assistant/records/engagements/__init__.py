@@ -6,7 +6,7 @@ invitee's optional name, the roster of staff names) are kept for redaction befor
 an LLM, and for the consultant's set-up page; they are never shown to equity reviewers.
 """
 
-from assistant.engagements.invites import (
+from assistant.records.engagements.invites import (
     MAX_INVITE_CSV_BYTES,
     Invitee,
     NewInvite,
@@ -15,7 +15,7 @@ from assistant.engagements.invites import (
     import_invites_csv,
     join_open_link,
 )
-from assistant.engagements.names import (
+from assistant.records.engagements.names import (
     MAX_NAME_CHARS,
     MAX_ROSTER_NAMES,
     parse_names,
@@ -23,7 +23,7 @@ from assistant.engagements.names import (
     roster_names,
     set_roster_names,
 )
-from assistant.engagements.setup import (
+from assistant.records.engagements.setup import (
     DEFAULT_ROLE_LEVELS,
     EngagementError,
     change_settings,
@@ -34,7 +34,7 @@ from assistant.engagements.setup import (
     set_llm_enabled,
     set_roster,
 )
-from assistant.engagements.status import STATUSES, engagement_counts, participant_status, progress
+from assistant.records.engagements.status import STATUSES, engagement_counts, participant_status, progress
 
 __all__ = [
     "DEFAULT_ROLE_LEVELS",

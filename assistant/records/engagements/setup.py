@@ -8,8 +8,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from assistant.models import Engagement, RosterCount, User
+from assistant.records.teams import add_lead
 from assistant.security import audit_by
-from assistant.teams import add_lead
 
 DEFAULT_ROLE_LEVELS = ["frontline", "supervisor", "manager", "executive"]
 

@@ -15,9 +15,9 @@ from sqlmodel import Session
 
 from assistant import throttle
 from assistant.csvfile import CSVImportError, file_source, records
-from assistant.engagements.names import MAX_NAME_CHARS
-from assistant.engagements.setup import EngagementError
 from assistant.models import Engagement, Participant, User, utcnow
+from assistant.records.engagements.names import MAX_NAME_CHARS
+from assistant.records.engagements.setup import EngagementError
 from assistant.security import about_participant, audit_by, has_control_chars, new_token, token_hash
 
 MAX_INVITE_CSV_BYTES = 2_000_000

@@ -28,11 +28,11 @@ from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from assistant import uploads
 from assistant.csvfile import MAX_BYTES, PREVIEW_ROWS, CSVImportError, CSVSource, Preview, check_columns, open_csv
-from assistant.evidence import new_segment
 from assistant.jobs import RunOptions, track_run
 from assistant.models import Participant, Run, Segment, SurveyImport, User
+from assistant.records import uploads
+from assistant.records.evidence import new_segment
 from assistant.security import audit
 from assistant.sentences import is_non_answer
 
@@ -317,7 +317,7 @@ def import_params(upload_ref: str, filename: str, mapping: Mapping) -> dict:
 def run_queued_import(engine: Engine, run: Run, components: list[str]) -> dict[str, int]:
     """Do the queued web import ``run`` (made with ``import_params``); returns its stats.
 
-    The file is the upload its params name (``assistant.uploads``: in the database, so any process may
+    The file is the upload its params name (``assistant.records.uploads``: in the database, so any process may
     do the run); the import is ``import_in_background`` (all rows or none); then the import is audited
     as the consultant who started it and the upload is removed. An upload no longer kept (a day at most)
     raises CSVImportError, which fails the run with that message and writes nothing.

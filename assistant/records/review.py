@@ -18,8 +18,8 @@ from typing import Literal
 from sklearn.metrics import cohen_kappa_score
 from sqlmodel import Session, col, select
 
-from assistant.engagements import change_settings
 from assistant.models import Decision, Engagement, RatingProposal, User
+from assistant.records.engagements import change_settings
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import AuditAbout, audit_by
 

@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from sqlmodel import Session, col, select
 
-from assistant.accounts import MIN_PASSWORD, AccountError
 from assistant.models import Engagement, Membership, PasswordSetup, User, utcnow
+from assistant.records.accounts import MIN_PASSWORD, AccountError
 from assistant.security import audit, audit_by, hash_password, new_token, token_hash
 
 TEAM_ROLES = ("lead", "consultant", "equity_reviewer")

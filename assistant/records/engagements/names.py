@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from assistant.engagements.setup import EngagementError, change_settings
 from assistant.models import Engagement, Participant, User
 from assistant.privacy import names_from_email
+from assistant.records.engagements.setup import EngagementError, change_settings
 
 MAX_NAME_CHARS = 120
 MAX_ROSTER_NAMES = 20_000

@@ -6,8 +6,8 @@ from collections import Counter
 
 from sqlmodel import Session, func, select
 
-from assistant.engagements.setup import roster_rows
 from assistant.models import Engagement, Interview, Participant
+from assistant.records.engagements.setup import roster_rows
 
 STATUSES = ("invited", "started", "submitted", "withdrawn")
 
