@@ -1,6 +1,6 @@
 """The demo city and its staff: departments, roster counts, and who takes part (the *cast*).
 
-Both demo engagements (``demo``: in progress; ``demo_completed``: finished) use this city's
+Both demo engagements (``seed``: in progress; ``completed``: finished) use this city's
 departments and role levels; each persona's ``key`` is stored as the participant's ``external_id``,
 which is how a re-run of the seed finds them.
 """

@@ -1,6 +1,6 @@
 """The second demo engagement: a finished assessment, so a newcomer opens a complete report at once.
 
-The same demo staff (``demo_city.demo_cast``) take their interviews in another city; then synthesis
+The same demo staff (``city.demo_cast``) take their interviews in another city; then synthesis
 and the offline rating run for real, a consultant accepts every proposal that has a level (those
 with insufficient evidence stay "awaiting review", as they would in practice), targets are the
 defaults with one stretch, readiness is confirmed (one signal adjusted with a note), the roadmap
@@ -114,7 +114,7 @@ def seed_completed(
     """Bring the completed demo engagement to its final state; returns its id (None without the demo user).
 
     Synthesis and the offline rating are the functions a consultant's buttons run, handed
-    ``embedder`` (default: the packaged demo vectors over the configured model, ``demo_vectors``, so
+    ``embedder`` (default: the packaged demo vectors over the configured model, ``vectors``, so
     a fresh demo does not encode the same sentences again; anything else is encoded for real).
     ``timings`` (when given) receives each step's (wall, CPU) seconds. While it runs, the
     engagement's ``preparing_step`` says which step it is on; an exception marks where it stopped and

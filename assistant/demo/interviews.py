@@ -1,7 +1,7 @@
 """The demo staff take their interviews through the real interview engine.
 
 Each persona gives consent, hears the questions planned for their role, answers from the answer
-bank (``demo_answers``), answers the probes the engine asks, and submits (or leaves, or withdraws,
+bank (``answers``), answers the probes the engine asks, and submits (or leaves, or withdraws,
 as the cast says). Choices are seeded, so every fresh demo database holds the same conversations,
 and seeding is idempotent: a persona whose interview already reached its final state is left
 alone, and one cut off half-way is resumed.

@@ -1,5 +1,5 @@
 """The demo engagement: a consultant account, a city with departments and roster counts, invites,
-and about forty staff interviews taken through the real interview engine (``demo_interviews``).
+and about forty staff interviews taken through the real interview engine (``interviews``).
 
 The demo consultant and equity reviewer share one generated password, kept with the printed links
 in ``var/demo.json`` (owner-only) so repeated runs print the same ones.

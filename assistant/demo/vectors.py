@@ -1,6 +1,6 @@
 """Precomputed sentence embeddings of the demo's texts, so the completed demo engagement is built in seconds.
 
-The completed demo engagement (``demo_completed``) runs synthesis and the offline rater for real. On a
+The completed demo engagement (``completed``) runs synthesis and the offline rater for real. On a
 fresh demo most of their time went to the embedding model encoding the same few thousand demo
 sentences (answers, their sentences, candidate key phrases, the rubric's descriptions) that every
 fresh demo encodes again. ``data/vectors.npz`` holds those texts with the vectors the packaged
