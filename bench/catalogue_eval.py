@@ -4,7 +4,7 @@ against the labelled mentions in bench/data/system_mentions.yaml.
     .venv/bin/python bench/catalogue_eval.py                          # the baseline alone
     .venv/bin/python bench/catalogue_eval.py --product                # ... and the product's grouping
     .venv/bin/python bench/catalogue_eval.py --write-input mentions.json [--with-context]
-    dm3 catalogue mentions.json > catalogue.json                      # (the product's command)
+    dm3 catalogue mentions.json --out catalogue.json                  # (the product's command)
     .venv/bin/python bench/catalogue_eval.py --catalogue catalogue.json [--show-errors]
 
 --write-input writes the catalogue's input, ``[{"id": "m-001", "text": "accela permits"}, ...]``
