@@ -19,7 +19,7 @@ os.environ["DM3_STRICT_TEMPLATES"] = "1"
 from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate
 from assistant.rubric import get_rubric
-from assistant.web import use_strict_templates
+from assistant.web.shell import use_strict_templates
 from tests.databases import drop_database, fresh_database_url
 
 use_strict_templates(True)

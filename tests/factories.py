@@ -8,10 +8,10 @@ from collections import deque
 
 from sqlmodel import Session, select
 
-from assistant.accounts import create_user
-from assistant.engagements import Invitee, create_engagement, create_invite
 from assistant.models import Engagement, Membership, User
-from assistant.teams import membership
+from assistant.records.accounts import create_user
+from assistant.records.engagements import Invitee, create_engagement, create_invite
+from assistant.records.teams import membership
 
 PASSWORD = "correct horse battery"
 DEPARTMENTS = ["Public Works", "Finance", "Parks"]

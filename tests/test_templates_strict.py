@@ -11,7 +11,7 @@ from jinja2 import StrictUndefined, UndefinedError
 
 from assistant.config import Settings
 from assistant.report.render import TEMPLATES as report_templates
-from assistant.web import templates, use_strict_templates
+from assistant.web.shell import templates, use_strict_templates
 
 
 def test_the_tests_render_strictly_and_production_leniently_with_a_log(caplog):

@@ -1,8 +1,8 @@
 """Voices left out: what synthesis and rating set aside, de-identified.
 
 - "other voices": per component, the segments that fit no theme: how many, from how many people,
-  by group (suppressed), and their words with emails, phone numbers and the engagement's known
-  names redacted (``assistant.privacy.redact``) and no attribution;
+  by group (suppressed), and their words through the engagement's one scrubber
+  (``records.engagements.scrubber_for``: names, emails, phones, street addresses) with no attribution;
 - themes merged away: the label and the theme it went into;
 - groups never cited: department and role-level groups with voices whose words no current
   proposal cites; a group with fewer voices than the threshold is not named, only counted.
@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import scrubber_for
 from assistant.equity.config import equity_settings
 from assistant.equity.people import GROUPING_NAMES, group_of, voices
 from assistant.equity.voice import VoiceSet, cited_people, voice_set
-from assistant.evidence import counted_members, live_themes
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember
-from assistant.review import current_proposals
+from assistant.records.engagements import scrubber_for
+from assistant.records.evidence import counted_members, live_themes
+from assistant.records.review import current_proposals
 from assistant.rubric import Rubric
 
 

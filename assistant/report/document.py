@@ -18,8 +18,6 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import roster_rows, scrubber_for
-from assistant.evidence import counted_members, counted_segments, live_themes
 from assistant.models import (
     Decision,
     Engagement,
@@ -30,10 +28,12 @@ from assistant.models import (
     utcnow,
 )
 from assistant.privacy import Scrubber
+from assistant.records.engagements import roster_rows, scrubber_for
+from assistant.records.evidence import counted_members, counted_segments, live_themes
+from assistant.records.review import current_proposals, latest_decisions
 from assistant.report import narrative
 from assistant.report.deidentify import quotable
 from assistant.report.figures import Figure, profile_figure, timeline_figure
-from assistant.review import current_proposals, latest_decisions
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.targets import horizon_of, phases_for, target_rows

@@ -8,16 +8,23 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.duplicates import flagged_participants
-from assistant.engagements import NewInvite, engagement_counts, progress, roster_names, roster_rows, scrubber_for
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
 from assistant.interview.actions import load_turns
 from assistant.models import Engagement, Interview, Membership, Participant, Turn, User
+from assistant.records.duplicates import flagged_participants
+from assistant.records.engagements import (
+    NewInvite,
+    engagement_counts,
+    progress,
+    roster_names,
+    roster_rows,
+    scrubber_for,
+)
+from assistant.records.teams import ROLE_NAMES, engagements_for
 from assistant.rubric import Rubric
 from assistant.security import csv_text
 from assistant.suppression import suppress_rows
-from assistant.teams import ROLE_NAMES, engagements_for
 from assistant.views import Page
 
 # interviews a consultant can open: only submitted ones (unsubmitted text is shown to nobody);

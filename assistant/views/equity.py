@@ -18,8 +18,8 @@ from assistant.equity.findings import SEVERITIES, findings_for, linkable_groups
 from assistant.equity.left_out import LeftOut, left_out
 from assistant.equity.participation import Table, participation
 from assistant.equity.voice import RatingVoice, ThemeVoice, rating_voice, theme_voice
-from assistant.evidence import live_themes
 from assistant.models import Engagement, EquityFinding, Theme
+from assistant.records.evidence import live_themes
 from assistant.rubric import Component, Rubric
 from assistant.views import Page
 

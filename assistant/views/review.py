@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import scrubber_for
 from assistant.equity.findings import findings_for
 from assistant.equity.people import attribution
 from assistant.models import (
@@ -31,7 +30,8 @@ from assistant.models import (
 from assistant.privacy import Scrubber
 from assistant.rating.counts import explain_confidence
 from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
-from assistant.review import Agreement, agreement, current_proposals, latest_decisions
+from assistant.records.engagements import scrubber_for
+from assistant.records.review import Agreement, agreement, current_proposals, latest_decisions
 from assistant.rubric import Component, Rubric
 from assistant.synthesis.breakdown import MIN_CELL, SUPPRESSED, suppress
 from assistant.views import Page

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from assistant.equity.config import EquitySettings, equity_settings
 from assistant.models import Engagement, Membership, User
-from assistant.teams import ROLE_NAMES, TEAM_ROLES, AddedMember, members, membership
+from assistant.records.teams import ROLE_NAMES, TEAM_ROLES, AddedMember, members, membership
 from assistant.views import Page
 
 

@@ -16,12 +16,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant.charts import stacked_bars
-from assistant.engagements import scrubber_for
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
-from assistant.evidence import counted_members, live_themes
 from assistant.models import Engagement, Participant, Run, Segment, SurveyImport, Theme, ThemeMember, Turn
 from assistant.privacy import Scrubber
+from assistant.records.engagements import scrubber_for
+from assistant.records.evidence import counted_members, live_themes
 from assistant.rubric import Component, Rubric
 from assistant.suppression import DEFAULT_MIN_CELL, NOT_GIVEN, OTHER_DEPARTMENTS, OTHER_ROLES
 from assistant.synthesis.breakdown import Breakdown, breakdown

@@ -43,8 +43,8 @@ def test_no_route_reads_the_form_by_hand():
         for n, line in enumerate(path.read_text().splitlines(), 1):
             if ".form()" in line:
                 found.append(f"{path.relative_to(ASSISTANT)}:{n}: {line.strip()}")
-    assert len(found) == 1 and found[0].startswith("web.py:"), found
-    shell = (ASSISTANT / "web.py").read_text()
+    assert len(found) == 1 and found[0].startswith("web/shell.py:"), found
+    shell = (ASSISTANT / "web" / "shell.py").read_text()
     check = shell[shell.index("async def csrf_protect") : shell.index("CSRFDep = ")]
     assert ".form()" in check
 
@@ -52,7 +52,8 @@ def test_no_route_reads_the_form_by_hand():
 def test_numbers_in_forms_are_parsed_by_the_one_type():
     """No ``isdigit`` or ``int(`` on posted text in the routes and form modules."""
     found = []
-    for path in [*sorted((ASSISTANT / "routes").glob("*.py")), ASSISTANT / "forms.py", ASSISTANT / "web.py"]:
+    web = ASSISTANT / "web"
+    for path in [*sorted((web / "routes").glob("*.py")), web / "forms.py", web / "shell.py"]:
         for n, line in enumerate(path.read_text().splitlines(), 1):
             if re.search(r"\.isdigit\(|\bint\(", line):
                 found.append(f"{path.name}:{n}: {line.strip()}")
