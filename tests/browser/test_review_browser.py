@@ -31,7 +31,7 @@ def test_review_flow_run_rating_accept_then_change_with_rationale(page, world):
     # the rating runs in the background: htmx shows its progress and reloads the page when it ends
     page.get_by_role("button", name="Run rating").click()
     expect(page.locator("#last-run")).to_contain_text("components rated", timeout=120_000)
-    expect(page.locator("svg.profile circle.proposed")).to_have_count(1)
+    expect(page.locator('#profile svg g[id^="profile-proposed-"]')).to_have_count(1)
     row = page.locator('#components tr[data-component="governance_structures"]')
     expect(row).to_contain_text("proposed")
     with page.expect_navigation():
@@ -61,5 +61,5 @@ def test_review_flow_run_rating_accept_then_change_with_rationale(page, world):
     expect(page.locator("#decision-history li")).to_have_count(2)
 
     page.goto(f"/engagements/{eid}/review")
-    expect(page.locator("svg.profile rect.decided")).to_have_count(1)
+    expect(page.locator('#profile svg g[id^="profile-decided-"]')).to_have_count(1)
     expect(page.locator("#exact-agreement")).to_contain_text("0% of 1")
