@@ -88,6 +88,28 @@ def effective_staff_turns(turns: Sequence[Turn]) -> list[Turn]:
     return result
 
 
+def latest_by_original(turns: Sequence[Turn]) -> dict[int, Turn]:
+    """Each staff answer's latest wording, keyed by the id of the answer as first given (an edit of an
+    edit still belongs to the original answer)."""
+    by_id = {t.id: t for t in turns}
+    out = {}
+    for turn in effective_staff_turns(turns):
+        root = turn
+        while root.supersedes_id is not None and root.supersedes_id in by_id:
+            root = by_id[root.supersedes_id]
+        out[root.id] = turn
+    return out
+
+
+def original_of(turns: Sequence[Turn], turn_id: int) -> int:
+    """The id of the answer as first given that ``turn_id`` (the answer itself or one of its edits) revises."""
+    by_id = {t.id: t for t in turns}
+    turn = by_id.get(turn_id)
+    while turn is not None and turn.supersedes_id is not None and turn.supersedes_id in by_id:
+        turn = by_id[turn.supersedes_id]
+    return turn.id if turn is not None else turn_id
+
+
 def next_step(
     plan: Sequence[str],
     turns: Sequence[Turn],
