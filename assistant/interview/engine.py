@@ -41,6 +41,12 @@ class QuestionState:
     probes: int = 0
     status: str = "pending"  # pending | answered | skipped | dont_know
     answer_turns: list[int] = field(default_factory=list)
+    replied: int = 0  # the latest follow-up (probe number) a staff turn replies to
+
+    @property
+    def closed(self) -> bool:
+        """Done: answered, skipped or "don't know", and no follow-up still waiting for its reply."""
+        return self.status != "pending" and self.replied >= self.probes
 
 
 def word_count(text: str) -> int:
@@ -63,6 +69,7 @@ def question_states(plan: Sequence[str], turns: Sequence[Turn]) -> dict[str, Que
         state = states.get(turn.question_id or "")
         if state is None:
             continue
+        state.replied = max(state.replied, turn.probe_index or 0)
         if turn.kind == "answer":
             state.status = "answered"
             state.answer_turns.append(turn.id)
@@ -176,7 +183,8 @@ class _Scored(Exception):
 
 
 def coverage(plan: Sequence[str], turns: Sequence[Turn], rubric: Rubric) -> dict[str, dict[str, int]]:
-    """Per component: questions planned (total), asked, and closed (answered, skipped or don't know)."""
+    """Per component: questions planned (total), asked, answered, and closed (answered, skipped or don't
+    know, with no follow-up left open: the progress line's "questions done")."""
     states = question_states(plan, turns)
     component_of = {qid: rubric.question(qid)[0].id for qid in plan}  # one look-up per question, not per component
     out: dict[str, dict[str, int]] = {}
@@ -186,6 +194,6 @@ def coverage(plan: Sequence[str], turns: Sequence[Turn], rubric: Rubric) -> dict
             "total": len(ids),
             "asked": sum(states[q].asked for q in ids),
             "answered": sum(states[q].status == "answered" for q in ids),
-            "closed": sum(states[q].status != "pending" for q in ids),
+            "closed": sum(states[q].closed for q in ids),
         }
     return out
