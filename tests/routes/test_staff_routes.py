@@ -386,3 +386,16 @@ def test_an_edited_answer_can_be_edited_again_from_the_review_page_and_the_chat(
     r = _edit(client, f"/i/{token}/edit/{original}", csrf, "Edit number 4: the permit data is shared daily.")
     assert "Edit number 4:" in r.text and "Edit number 3:" not in r.text
     assert len(staff_turns(engine)) == 5
+
+
+def test_review_page_names_topics_as_the_chat_did(client, session, rubric):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    answer(client, token, csrf)
+    chat = client.get(f"/i/{token}").text
+    review = html_text(client.get(f"/i/{token}/review").text)
+    headings = re.findall(r"<h2>([^<]+)</h2>", review)
+    assert len(headings) == len(rubric.components)
+    for comp, heading in zip(rubric.components, headings, strict=True):
+        assert comp.staff_name and heading.lower() == comp.staff_name.lower() and heading != comp.name
+        assert comp.staff_name in html_text(chat)  # the same words as the chat's topic list
