@@ -112,7 +112,8 @@ def profile_figure(rows: list[ProfileRow], level_names: list[str]) -> Figure:
             ax.scatter([row.target], [y], marker="D", s=70, facecolors="white", edgecolors=PALETTE[5])
             ax.collections[-1].set(linewidths=1.8, zorder=4, label="target", gid=f"target-{y}")
         if row.proposed is not None:
-            ax.scatter([row.proposed], [y], marker="o", s=80, facecolors="white", edgecolors=PALETTE[0])
+            # drawn larger than the square, so a decision at the proposed level shows as a square in a ring
+            ax.scatter([row.proposed], [y], marker="o", s=170, facecolors="white", edgecolors=PALETTE[0])
             ax.collections[-1].set(linewidths=2.2, zorder=4.5, label="proposed", gid=f"proposed-{y}")
         if row.decided is not None:
             ax.scatter(
@@ -181,8 +182,17 @@ def stacked_figure(rows: list[StackedRow]) -> Figure:
     # each bar name starts at its own place in the palette, so a role and a department rarely share a colour
     colours = {n: _colours([g for row in rows for g, _ in row.bars.get(n, [])], 4 * b) for b, n in enumerate(names)}
     scale = max([sum(v for _, v in parts) for row in rows for parts in row.bars.values()] + [1])
-    legend_rows = sum((len(c) + 2) // 3 for c in colours.values())
-    fig = Figure(figsize=(7.0, 0.5 * len(rows) * max(1, len(names)) / 2 + 0.9 + 0.22 * legend_rows), dpi=150)
+    handles, pooled = [], None
+    for name in names:
+        for group, colour in sorted(colours[name].items()):
+            if group.startswith(POOLED_PREFIX):
+                pooled = Patch(color=colour, label=group)  # one grey entry, whichever bar it pools
+            else:
+                handles.append(Patch(color=colour, label=f"{name}: {group}"))
+    handles += [pooled] if pooled else []
+    legend_height = 0.2 * ((len(handles) + 1) // 2) + 0.1
+    plot_height = 0.5 * len(rows) * max(1, len(names)) / 2 + 0.8
+    fig = Figure(figsize=(7.0, plot_height + legend_height), dpi=150)
     ax = fig.add_subplot()
     height = 0.8 / max(1, len(names))
     ticks = []
@@ -202,13 +212,9 @@ def stacked_figure(rows: list[StackedRow]) -> Figure:
     ax.set_ylim(-0.6, len(rows) - 0.4)
     ax.set_xlabel("people")
     _tidy(ax)
-    handles = []
-    for name in names:
-        ordered = sorted(colours[name].items(), key=lambda kv: (kv[0].startswith(POOLED_PREFIX), kv[0]))
-        handles += [Patch(color=c, label=f"{name}: {g}") for g, c in ordered]
     if handles:
-        fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=8)
-    fig.tight_layout(rect=(0, min(0.6, 0.3 * legend_rows / (len(rows) + legend_rows)), 1, 1))
+        fig.legend(handles=handles, loc="lower center", ncol=2, frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, legend_height / (plot_height + legend_height), 1, 1))
     return fig
 
 
