@@ -102,7 +102,7 @@ def profile_figure(rows: list[ProfileRow], level_names: list[str]) -> Figure:
     ys = list(range(len(rows)))[::-1]
     for y, row in zip(ys, rows, strict=False):
         ax.plot([1, 5], [y, y], color="#eef1f6", linewidth=7, solid_capstyle="round", zorder=1)
-        if row.decided is None and row.proposed is None:
+        if row.decided is None and row.proposed is None and row.target is None:
             ax.text(3, y, "awaiting review", ha="center", va="center", color="#666", style="italic", zorder=3)
             continue
         if row.decided is not None and row.target is not None and row.target > row.decided:
