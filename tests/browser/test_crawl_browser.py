@@ -19,9 +19,9 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from assistant.config import Settings
-from assistant.demo import DEMO_EMAIL, DEMO_REVIEWER_EMAIL, seed_demo
-from assistant.demo_completed import seed_completed
-from assistant.demo_vectors import DemoEmbedder, packaged_store
+from assistant.demo.completed import seed_completed
+from assistant.demo.seed import DEMO_EMAIL, DEMO_REVIEWER_EMAIL, seed_demo
+from assistant.demo.vectors import DemoEmbedder, packaged_store
 from tests.browser.helpers import detailed
 
 PER_SHAPE = 2  # pages visited per URL shape (ids and component names folded)
