@@ -115,7 +115,26 @@ def has_concrete_content(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
             return True
         if ent.label_ in _AMOUNT_ENTITIES and _NUMBER_WORD.search(ent.text):
             return True
-    return any(_past_event(token) for token in doc)
+    return any(_past_event(token) or _named_data(token) for token in doc)
+
+
+# A kind of data named by what it is about ("parcel data", "crash records", "shelter counts"); data
+# named by a quality of it ("data quality", "good data", "governance data") is not.
+_DATA_HEADS = frozenset("data records numbers counts figures list lists layer file files datos".split())
+_ABSTRACT_MODIFIERS = frozenset(
+    "quality governance management strategy culture performance enterprise business key core big open good "
+    "better accurate reliable relevant sensitive".split()
+)
+
+
+def _named_data(token) -> bool:  # noqa: ANN001 (a spaCy Token)
+    """A noun naming what the data is about, written before it: "parcel data", "crash records"."""
+    return (
+        token.dep_ == "compound"
+        and token.pos_ in ("NOUN", "PROPN")
+        and token.head.text.lower() in _DATA_HEADS
+        and token.text.lower() not in _ABSTRACT_MODIFIERS
+    )
 
 
 def _past_event(token) -> bool:  # noqa: ANN001 (a spaCy Token; spaCy is imported lazily)
