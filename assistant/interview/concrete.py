@@ -95,6 +95,11 @@ _ABSTRACT_OBJECTS = re.compile(
 )
 
 
+def warm_up() -> None:
+    """Load the spaCy pipeline ahead of the first staff turn (it takes a second or two)."""
+    spacy_pipeline()
+
+
 def lexicon_detail(answer: str) -> bool:
     """True when the answer names a thing, a person in a role, a place or a time of data work."""
     return bool(_LEXICON.search(answer))
