@@ -32,7 +32,8 @@ _THINGS = (
     r"hoja|papel|planilla|formulario|correo|archivo|carpeta|reunión|junta"
 )
 _ROLES = (
-    r"supervisor|manager|director|clerk|analyst|coordinator|inspector|crew|technician|\btech\b|admin|secretary|"
+    r"supervisor|manager|director|department head|data lead|clerk|analyst|coordinator|inspector|crew|"
+    r"technician|\btech\b|admin|secretary|"
     r"receptionist|dispatcher|caseworker|case manager|librarian|engineer|planner|officer|deputy|chief|boss|"
     r"coworker|co-worker|my lead|team lead|lead worker|attorney|lawyer|legal (?:department|office|team)|"
     r"finance|payroll|accounting|"
@@ -116,7 +117,7 @@ def has_concrete_content(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
         return False
     doc = nlp(answer)
     for ent in doc.ents:
-        if ent.label_ in _TIME_ENTITIES and _TIME_ANCHOR.search(ent.text):
+        if ent.label_ in _TIME_ENTITIES and (_TIME_ANCHOR.search(ent.text) or _NUMBER_WORD.search(ent.text)):
             return True
         if ent.label_ in _AMOUNT_ENTITIES and _NUMBER_WORD.search(ent.text):
             return True

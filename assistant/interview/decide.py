@@ -20,7 +20,7 @@ bench alike; ``decide`` adds the follow-up wording. The rules, in order:
    clearly nearer to the off-topic examples than to the questions, or far from anything asked.
 4. **Vague**: nothing concrete (``concrete.has_concrete_content``: no system, file, number, time,
    person in a role, place, or event told in the past tense), and either hedges or stock phrases,
-   or ``SHORT_WORDS`` words or more of any kind: a polished non-answer (value statements,
+   or ``POLISHED_MIN_WORDS`` words or more of any kind: a polished non-answer (value statements,
    reassurance, blame, aspirations, process jargon) is vague however long and fluent it is. Hedges
    inside an otherwise concrete answer ("not really, we only check it monthly in Excel") are not vague.
 """
@@ -33,7 +33,6 @@ from typing import Literal
 
 from assistant.interview.aimed import aimed_elsewhere
 from assistant.interview.answer_shape import (
-    SHORT_WORDS,
     data_term,
     is_short,
     is_stock_phrase,
@@ -52,6 +51,7 @@ _REASONS: tuple[Reason, ...] = ("short", "vague", "off_topic")
 # Off-topic rule (cosine similarities of all-MiniLM-L6-v2; see bench/probe_eval.py for the measure):
 OFF_MARGIN = 0.05  # sent back when the off-topic examples beat the questions by more than this ...
 FAR_FROM_ASKED = 0.05  # ... or when the answer is this far from what was asked and nearer to off-topic talk
+POLISHED_MIN_WORDS = 16  # a polished non-answer runs to a couple of sentences at least
 RUBRIC_WEIGHT = 0.8  # a match with another question of the interview counts a little less than with this one
 
 
@@ -179,9 +179,11 @@ def judge(
 
 
 def is_polished(answer: str, data_terms: tuple[str, ...]) -> bool:
-    """A polished non-answer: long enough to say something, and nothing concrete in it (no system,
-    file, number, time, person in a role, place or event: ``concrete.has_concrete_content``)."""
-    return len(words(answer)) >= SHORT_WORDS and not has_concrete_content(answer, data_terms)
+    """A polished non-answer: long and fluent, and nothing concrete in it (no system, file, number,
+    time, person in a role, place or event: ``concrete.has_concrete_content``). A reply of a sentence
+    or so ("Time, mostly. There's always a more urgent job.") is a plain answer to a follow-up, not
+    polish; below ``POLISHED_MIN_WORDS`` only hedges and stock phrases make it vague (``is_vague``)."""
+    return len(words(answer)) >= POLISHED_MIN_WORDS and not has_concrete_content(answer, data_terms)
 
 
 def find_question(component: Component, question: str) -> Question:
