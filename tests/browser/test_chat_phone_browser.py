@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from assistant.db import make_engine, migrate
+from assistant.db import make_engine
 from assistant.engagements import Invitee, create_engagement, create_invite
 from assistant.models import Interview, Participant, Turn
 from assistant.security import token_hash
@@ -62,7 +62,6 @@ class Server(LiveServer):
 def server(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("phone")
     db_url = fresh_database_url(folder)
-    migrate(db_url)
     port = _free_port()
     log = folder / "server.log"
     proc = _start(db_url, port, "first-secret-0123456789", log)
