@@ -18,8 +18,7 @@ from assistant.engagements import Invitee, create_engagement, create_invite
 from assistant.models import Interview, Participant, Turn
 from assistant.security import token_hash
 from tests.browser.conftest import TIMEOUT_MS, LiveServer, _free_port
-from tests.browser.helpers import DEPARTMENTS, detailed, last_prompt, progress_done, prompt_in_sight
-from tests.browser.test_staff_browser import consent, send
+from tests.browser.helpers import DEPARTMENTS, consent, detailed, last_prompt, progress_done, prompt_in_sight, send
 from tests.databases import drop_database, fresh_database_url
 from tests.servers import ROOT, start_app, stop_app
 

@@ -102,34 +102,3 @@ GOV_HIGH = [
         "Access to sensitive records is reviewed every six months and each release gets a privacy review first.",
     ),
 ]
-
-
-def seed_evidence(
-    session, engagement, component: str, rows: list[tuple[str, str, str]], people: dict | None = None
-) -> dict:
-    """Participants (one per distinct name) and active Segment rows for ``component`` from
-    (name, role level, text) rows; returns {name: Participant}. Committed."""
-    from assistant.embeddings import text_hash
-    from assistant.models import Participant, Segment
-
-    people = {} if people is None else people
-    for name, role, text in rows:
-        if name not in people:
-            p = Participant(engagement_id=engagement.id, department="Finance", role_level=role, source="invite")
-            session.add(p)
-            session.flush()
-            people[name] = p
-        session.add(
-            Segment(
-                engagement_id=engagement.id,
-                participant_id=people[name].id,
-                text=text,
-                text_hash=text_hash(text),
-                component=component,
-                original_component=component,
-                start=0,
-                end=len(text),
-            )
-        )
-    session.commit()
-    return people
