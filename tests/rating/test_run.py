@@ -11,7 +11,7 @@ from assistant.rating.run import load_evidence, propose_for_engagement
 from assistant.rating.schema import Proposal
 from assistant.rating.validate import validate_proposal
 from tests.factories import make_engagement, seed_segments
-from tests.rating.conftest import GOV_HIGH, GOV_LOW
+from tests.rating.conftest import DASHBOARD, DECISION_LOG, GOV_HIGH, GOV_LOW
 
 
 def test_every_component_gets_a_proposal_and_thin_ones_say_so(engine, session, settings, rubric, embedder):
@@ -79,7 +79,6 @@ def test_a_rerun_supersedes_and_withdrawn_or_inactive_evidence_is_ignored(engine
 
 def test_stored_themes_reach_the_citations_of_a_stored_proposal(engine, session, settings, rubric, embedder):
     from assistant.models import Theme, ThemeMember
-    from tests.rating.test_offline import DASHBOARD, DECISION_LOG
 
     eng = make_engagement(session)
     seed_segments(session, eng, "governance_structures", DECISION_LOG + DASHBOARD)
