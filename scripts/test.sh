@@ -8,10 +8,11 @@
 #   layers, embeddings) run the same code on any engine, so the SQLite pass alone covers them;
 # - the PostgreSQL pass leaves out the `llm` tests: they exercise the model server, and their database
 #   work (the LLM call log) is the same code the other tests run on PostgreSQL;
-# - `heavy` tests (the slowest few, see pyproject.toml) run once: a heavy `db` test (schema fuzzing: PostgreSQL
-#   refuses NUL and 32-bit overflow where SQLite does not; the fault and flood tests: concurrent writers and
-#   row locks, where SQLite serialises writes) in the PostgreSQL pass only, the others (ONNX equality, demo
-#   vectors: no database) in the SQLite pass only. With DM3_TEST_POSTGRES=0 the SQLite pass runs them all.
+# - `heavy` tests (the slowest few, see pyproject.toml) run once: a heavy `db` test in the PostgreSQL pass
+#   only (schema fuzzing: PostgreSQL refuses NUL and 32-bit overflow where SQLite does not; the fault test:
+#   concurrent writers and row locks, where SQLite serialises writes; the testers' flood test: rating runs
+#   that flag sign-ups, on the production engine), the others (ONNX equality, demo vectors: no database) in
+#   the SQLite pass only. With DM3_TEST_POSTGRES=0 the SQLite pass runs them all.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test || exit 1

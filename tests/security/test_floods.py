@@ -312,6 +312,7 @@ def test_a_rating_run_flags_and_says_how_many_were_left_out(session, engine, set
         assert run.stats["flagged_left_out"] == 3 and "3 open-link participant(s)" in run.message
 
 
+@pytest.mark.heavy  # db: the PostgreSQL pass only (the engine the flagging and the rating runs meet in production)
 def test_the_testers_flood_no_longer_moves_the_rating(session, engine, settings, rubric, embedder):
     """The report: scripted open-link sign-ups answering with level-5 phrases moved components from level 2
     to 5. Here four honest people describe weak governance and five sign-ups paste strong-governance text:
