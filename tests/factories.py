@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 import time
+from collections import deque
 
 from sqlmodel import Session, select
 
-from assistant.accounts import create_user
 from assistant.embeddings import text_hash
-from assistant.engagements import Invitee, create_engagement, create_invite
 from assistant.models import Engagement, Interview, Membership, Participant, Segment, Turn, User, utcnow
-from assistant.teams import membership
+from assistant.records.accounts import create_user
+from assistant.records.engagements import Invitee, create_engagement, create_invite
+from assistant.records.teams import membership
 
 PASSWORD = "correct horse battery"
 DEPARTMENTS = ["Public Works", "Finance", "Parks"]
@@ -163,3 +164,23 @@ def seed_segments(
         )
     session.commit()
     return people
+
+
+def crawl(client, start: list[str], eid: int, limit: int = 400) -> dict[str, str]:
+    """Every page and download under /engagements/{eid}/ reachable by links from ``start`` (GET only)."""
+    seen: dict[str, str] = {}
+    queue = deque(start)
+    while queue and len(seen) < limit:
+        url = queue.popleft().split("#")[0]
+        if url in seen:
+            continue
+        r = client.get(url)
+        body = r.content.decode("utf-8", errors="replace")
+        seen[url] = body
+        if "html" not in r.headers.get("content-type", ""):
+            continue
+        for link in re.findall(r'href="(/engagements/[^"]+)"', body):
+            link = link.replace("&amp;", "&")
+            if link.startswith(f"/engagements/{eid}/") or link == f"/engagements/{eid}":
+                queue.append(link)
+    return seen

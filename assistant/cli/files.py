@@ -22,7 +22,7 @@ def rate_evidence_cmd(
 ) -> None:
     """Rate one component from a file of evidence segments; write the proposal (status, level, citations)."""
     from assistant.engines import engines_for
-    from assistant.rating.cli import rate_evidence, read_evidence_file
+    from assistant.rating.evidence_file import rate_evidence, read_evidence_file
 
     settings = get_settings()
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.models import RatingProposal
-from assistant.review import decide
+from assistant.records.review import decide
 from assistant.rubric import get_rubric
 from tests.factories import make_consultant, make_engagement
 
