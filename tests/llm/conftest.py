@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from assistant.config import Settings
-from assistant.db import make_engine, migrate
+from assistant.db import make_engine
 from tests.databases import drop_database, fresh_database_url
 
 
@@ -178,8 +178,7 @@ def llm_settings(llm_server: LLMServer, tmp_path: Path) -> Iterator[Settings]:
 
 @pytest.fixture
 def llm_engine(llm_settings: Settings):
-    """A migrated engine on ``llm_settings.database_url``."""
-    migrate(llm_settings.database_url)
+    """An engine on ``llm_settings.database_url`` (migrated: a copy of the session's template)."""
     engine = make_engine(llm_settings.database_url)
     yield engine
     engine.dispose()
