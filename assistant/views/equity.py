@@ -78,6 +78,7 @@ class EquityOverview(EquityView):
 
     tables: list[Table]
     chart: str | None  # the ratio chart as inline SVG; None when no group has a ratio
+    ratio_cap: float  # where the chart's bars stop
     findings: list[EquityFinding]
     components: list[Component]
     themes: list[Theme]
