@@ -26,7 +26,6 @@ BUTTONS = {
     "/engagements/{engagement_id}/participants/{participant_id}/accept",
     "/engagements/{engagement_id}/team/members/{user_id}/remove",
     "/engagements/{engagement_id}/equity/findings/{finding_id}/withdraw",
-    "/i/{token}/submit",
     "/i/{token}/withdraw",
     "/engagements/{engagement_id}/themes/run",
     "/engagements/{engagement_id}/themes/t/{theme_id}/split",
