@@ -23,10 +23,10 @@ from assistant.engagements.names import (
     roster_names,
     set_roster_names,
 )
+from assistant.engagements.settings import EngagementSettings, change_settings, min_cell_of, settings_of
 from assistant.engagements.setup import (
     DEFAULT_ROLE_LEVELS,
     EngagementError,
-    change_settings,
     create_engagement,
     llm_switched_off,
     parse_list,
@@ -45,6 +45,9 @@ __all__ = [
     "EngagementError",
     "NewInvite",
     "change_settings",
+    "EngagementSettings",
+    "min_cell_of",
+    "settings_of",
     "create_engagement",
     "Invitee",
     "create_invite",

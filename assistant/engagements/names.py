@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from assistant.engagements.setup import EngagementError, change_settings
+from assistant.engagements.settings import change_settings, settings_of
+from assistant.engagements.setup import EngagementError
 from assistant.models import Engagement, Participant, User
 from assistant.privacy import names_from_email
 
@@ -25,7 +26,7 @@ def parse_names(text: str) -> list[str]:
 
 def roster_names(engagement: Engagement) -> list[str]:
     """The staff names consultants entered for redaction (never shown to equity reviewers)."""
-    return list((engagement.settings or {}).get("roster_names", []))
+    return list(settings_of(engagement).roster_names)
 
 
 def set_roster_names(session: Session, engagement: Engagement, names: list[str], user: User | None = None) -> None:

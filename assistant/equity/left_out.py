@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from assistant.engagements import settings_of
 from assistant.equity.config import equity_settings
 from assistant.equity.people import GROUPING_NAMES, group_of, voices
 from assistant.equity.voice import VoiceSet, cited_people, voice_set
@@ -64,7 +65,7 @@ def _shuffled(texts: list[str]) -> list[str]:
 def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOut:
     """What was left out of themes and ratings, for the reviewer (see the module rules)."""
     k = equity_settings(engagement).min_cell
-    names = (engagement.settings or {}).get("roster_names", [])  # the names the LLM path redacts, too
+    names = list(settings_of(engagement).roster_names)  # the names the LLM path redacts, too
     population = voices(session, engagement.id)
     other_themes = session.exec(live_themes(engagement.id, other=True)).all()
     other_rows = session.exec(

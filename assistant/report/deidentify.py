@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col, select
 
+from assistant.engagements import settings_of
 from assistant.evidence import counted_segments
 from assistant.models import Engagement, Participant, Segment
 from assistant.privacy import NAME, redact
@@ -26,7 +27,7 @@ COLLEAGUE = "[colleague]"
 def engagement_names(session: Session, engagement: Engagement) -> list[str]:
     """Names that must not appear in a report: the roster names and the names in invite emails
     ("maria.lopez@city.gov" gives "Maria" and "Lopez")."""
-    names = [str(n) for n in engagement.settings.get("roster_names", []) if str(n).strip()]
+    names = [n for n in settings_of(engagement).roster_names if n.strip()]
     emails = session.exec(
         select(Participant.email).where(Participant.engagement_id == engagement.id, col(Participant.email).is_not(None))
     ).all()

@@ -8,8 +8,15 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant.duplicates import flagged_participants
-from assistant.engagements import NewInvite, engagement_counts, progress, roster_names, roster_rows
-from assistant.equity.config import equity_settings
+from assistant.engagements import (
+    NewInvite,
+    engagement_counts,
+    min_cell_of,
+    progress,
+    roster_names,
+    roster_rows,
+    settings_of,
+)
 from assistant.equity.people import attribution
 from assistant.interview.actions import load_turns
 from assistant.models import Engagement, Interview, Participant, User
@@ -21,9 +28,6 @@ from assistant.teams import ROLE_NAMES, engagements_for
 # interviews a consultant can open: only submitted ones (unsubmitted text is shown to nobody);
 # declined and withdrawn ones are not evidence
 LISTED_STATES = ("submitted",)
-# an engagement a background seeding is still building (the demo's completed one) says what it is
-# doing under this settings key; the list shows it, and its report link once the key is gone
-PREPARING = "preparing"
 
 
 def engagement_list(session: Session, user: User) -> dict[str, Any]:
@@ -34,7 +38,10 @@ def engagement_list(session: Session, user: User) -> dict[str, Any]:
     page then reloads its table every few seconds)."""
     rows = engagements_for(session, user)
     home = {"equity_reviewer": "/engagements/{id}/equity"}
-    preparing = {e.id: str(e.settings[PREPARING]) for e, _ in rows if e.settings.get(PREPARING)}
+    settings = {e.id: settings_of(e) for e, _ in rows}
+    # an engagement a background seeding is still building (the demo's completed one) says what it
+    # is doing in its ``preparing`` setting; the list shows it, and its report link once it is done
+    preparing = {e.id: settings[e.id].preparing for e, _ in rows if settings[e.id].preparing}
     return {
         "engagements": [(e, m, home.get(m.role, "/engagements/{id}").format(id=e.id)) for e, m in rows],
         "counts": engagement_counts(session),
@@ -46,7 +53,8 @@ def engagement_list(session: Session, user: User) -> dict[str, Any]:
             for e, m in rows
             if m.role != "equity_reviewer"
             and e.id not in preparing
-            and (e.settings.get("roadmap") or {}).get("generated_at")
+            and (summary := settings[e.id].roadmap) is not None
+            and summary.generated_at
         },
     }
 
@@ -68,7 +76,7 @@ def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:
 PEOPLE_COLUMNS = ("started", "submitted", "withdrawn")
 
 
-def suppressed_progress(table: dict, k: int) -> dict:
+def suppressed_progress(table: dict, *, k: int) -> dict:
     """The progress table with each started / submitted / withdrawn count of 1..k-1 people (and any
     count that would give one away by subtraction from the column total) replaced by None.
 
@@ -76,7 +84,7 @@ def suppressed_progress(table: dict, k: int) -> dict:
     about everyone invited, not about a group."""
     rows = [dict(r) for r in table["rows"]]
     for column in PEOPLE_COLUMNS:
-        hidden = suppress_rows({str(n): {column: r[column]} for n, r in enumerate(rows)}, k).hidden
+        hidden = suppress_rows({str(n): {column: r[column]} for n, r in enumerate(rows)}, k=k).hidden
         for n in hidden:
             rows[int(n)][column] = None
     return {**table, "rows": rows}
@@ -100,13 +108,13 @@ def detail_context(session: Session, engagement: Engagement, **extra: Any) -> di
         )
     ).all()
     attribute = attribution(session, engagement)
-    k = equity_settings(engagement).min_cell
+    k = min_cell_of(engagement)
     interviews = sorted(
         ((iv, p, attribute(p.department, p.role_level)) for iv, p in rows), key=lambda r: (r[1].public_label, r[1].id)
     )
     ctx: dict[str, Any] = {
         "engagement": engagement,
-        "progress": suppressed_progress(progress(session, engagement), k),
+        "progress": suppressed_progress(progress(session, engagement), k=k),
         "roster": roster,
         "interviews": interviews,
         "min_cell": k,

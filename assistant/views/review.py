@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from assistant.engagements import min_cell_of, settings_of
 from assistant.equity.findings import findings_for
 from assistant.equity.people import attribution
 from assistant.models import Decision, Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember, Turn, User
@@ -19,7 +20,7 @@ from assistant.rating.counts import explain_confidence
 from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
 from assistant.review import agreement, current_proposals, latest_decisions
 from assistant.rubric import Component, Rubric
-from assistant.synthesis.breakdown import MIN_CELL, SUPPRESSED, suppress
+from assistant.suppression import fewer_than, suppress
 from assistant.views.runs import run_context
 
 # The maturity profile chart: six rows, levels 1-5 across.
@@ -36,7 +37,7 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, *
     decision predates the current proposal), the agreement figures and the rating run panel."""
     proposals = current_proposals(session, engagement.id)
     decisions = latest_decisions(session, engagement.id)
-    targets = engagement.settings.get("target_levels", {})
+    targets = settings_of(engagement).target_levels
     rows = []
     for n, comp in enumerate(rubric.components):
         proposal = proposals.get(comp.id)
@@ -133,7 +134,7 @@ def component_context(
         .order_by(col(Decision.id).desc())
     ).all()
     model = proposal_model(proposal) if proposal is not None else None
-    reading = read_proposal(model, comp, rubric) if model is not None else None
+    reading = read_proposal(model, comp, rubric, k=min_cell_of(engagement)) if model is not None else None
     refs = (
         {q["citation"].segment_id for q in reading["quotes"]}
         | {c.segment_id for d in reading["disagreements"] for side in d["sides"] for c in side["side"].citations}
@@ -153,7 +154,7 @@ def component_context(
         "decision": decision,
         "reading": reading,
         "stale": bool(decision and proposal and decision.proposal_id != proposal.id),
-        "target": engagement.settings.get("target_levels", {}).get(comp.id),
+        "target": settings_of(engagement).target_levels.get(comp.id),
         "problems": [],
         "message": None,
         "form": {},
@@ -182,15 +183,16 @@ def proposal_model(row: RatingProposal) -> Proposal:
     )
 
 
-def _people(n: int) -> str:
-    """A group's size as shown: groups under the small-group threshold are never given exactly."""
-    if n < MIN_CELL:
-        return SUPPRESSED + " people"
+def _people(n: int, *, k: int) -> str:
+    """A group's size as shown: groups under the small-group threshold ``k`` are never given exactly."""
+    if n < k:
+        return fewer_than(k) + " people"
     return f"{n} people"
 
 
-def read_proposal(model: Proposal, comp: Component, rubric: Rubric) -> dict[str, Any]:
-    """What the review page says about a proposal, every number taken from the stored fields:
+def read_proposal(model: Proposal, comp: Component, rubric: Rubric, *, k: int) -> dict[str, Any]:
+    """What the review page says about a proposal, every number taken from the stored fields, groups
+    under the engagement's threshold ``k`` never given exactly:
 
     - ``confidence``: the confidence in words (``explain_confidence``);
     - ``indicators``: each indicator with its name, evidence level and that level's description, its
@@ -220,7 +222,7 @@ def read_proposal(model: Proposal, comp: Component, rubric: Rubric) -> dict[str,
                 sides.append(
                     {
                         "side": side,
-                        "people": _people(side.participants),
+                        "people": _people(side.participants, k=k),
                         "described": meta.levels[side.level],
                         "would": would,
                     }
@@ -231,7 +233,7 @@ def read_proposal(model: Proposal, comp: Component, rubric: Rubric) -> dict[str,
         "indicators": indicators,
         "quotes": list(quotes.values()),
         "disagreements": disagreements,
-        "departments": suppress(model.voice_mix.departments),
-        "role_levels": suppress(model.voice_mix.role_levels),
+        "departments": suppress(model.voice_mix.departments, k=k),
+        "role_levels": suppress(model.voice_mix.role_levels, k=k),
         "mix": model.voice_mix,
     }

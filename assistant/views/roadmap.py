@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from assistant.engagements import settings_of
 from assistant.evidence import counted_segments
 from assistant.jobs import UNFINISHED, latest_run
 from assistant.models import Engagement, ExportFile, Participant, ReadinessSignal, RoadmapItem, Run, Segment
@@ -165,7 +166,7 @@ def roadmap_page(session: Session, engagement: Engagement, rubric: Rubric, **ext
         "by_phase": by_phase,
         "removed": removed,
         "planned": planned,
-        "roadmap": engagement.settings.get("roadmap"),
+        "roadmap": settings_of(engagement).roadmap,
         "timeline_svg": charts.to_svg(fig, "Roadmap timeline", "timeline"),
         "timeline_alt": alt,
         "problems": [],

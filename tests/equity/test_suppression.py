@@ -9,7 +9,8 @@ from collections import Counter
 import pytest
 
 from assistant.equity.audit import build_audit
-from assistant.suppression import OTHER_DEPARTMENTS, OTHER_ROLES, attributor, min_cell, suppress, suppress_rows
+from assistant.engagements.settings import parse_settings
+from assistant.suppression import OTHER_DEPARTMENTS, OTHER_ROLES, attributor, suppress, suppress_rows
 from tests.equity.seed import seed_known
 from tests.factories import make_consultant
 
@@ -19,18 +20,21 @@ def small(v: int, k: int) -> bool:
 
 
 def test_one_small_cell_hides_a_second_so_subtraction_reveals_nothing():
-    shown = suppress({"Finance": 6, "Parks": 1, "Police": 7}, 5)
+    shown = suppress({"Finance": 6, "Parks": 1, "Police": 7}, k=5)
     assert shown == {"Finance": "fewer than 5", "Parks": "fewer than 5", "Police": 7}
     # two small cells that add up to under 5 still give their sum away: a third is hidden
-    shown = suppress({"A": 1, "B": 2, "C": 6, "D": 9}, 5)
+    shown = suppress({"A": 1, "B": 2, "C": 6, "D": 9}, k=5)
     assert shown["A"] == shown["B"] == shown["C"] == "fewer than 5" and shown["D"] == 9
-    assert suppress({"A": 9, "B": 0}, 5) == {"A": 9}  # zero groups are left out, nothing hidden
+    assert suppress({"A": 9, "B": 0}, k=5) == {"A": 9}  # zero groups are left out, nothing hidden
 
 
 def test_threshold_is_configurable_but_never_below_three():
+    def min_cell(equity: dict) -> int:
+        return parse_settings({"equity": equity}).equity.min_cell
+
     assert min_cell({}) == 5 and min_cell({"min_cell": 8}) == 8 and min_cell({"min_cell": 1}) == 3
     assert min_cell({"min_cell": "x"}) == 5
-    assert suppress({"A": 4, "B": 7, "C": 9}, 3) == {"A": 4, "B": 7, "C": 9}
+    assert suppress({"A": 4, "B": 7, "C": 9}, k=3) == {"A": 4, "B": 7, "C": 9}
 
 
 @pytest.mark.parametrize("seed", range(300))
@@ -41,7 +45,7 @@ def test_random_tables_no_hidden_cell_or_pool_is_derivable(seed):
     rows = {
         f"g{i}": {c: rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 20]) for c in columns} for i in range(rng.randint(1, 7))
     }
-    result = suppress_rows(rows, k)
+    result = suppress_rows(rows, k=k)
     for g, r in rows.items():
         if g not in result.hidden:
             assert not any(small(v, k) for v in r.values()), (g, r)  # what is shown is 0 or at least k
@@ -60,7 +64,7 @@ def test_random_populations_every_attribution_label_stands_for_at_least_k_people
     k = rng.choice([3, 5])
     depts, roles = ["Works", "Finance", "Parks", "Police"], ["frontline", "manager", "executive"]
     people = [(rng.choice(depts), rng.choice(roles)) for _ in range(rng.randint(0, 40))]
-    rule = attributor(people, k)
+    rule = attributor(people, k=k)
     labels = Counter(rule(d, r) for d, r in people)
     for (d, r), n in labels.items():
         # a label names a group only when at least k people share it; the catch-all may be smaller
