@@ -190,6 +190,18 @@ def _people(n: int, *, k: int) -> str:
     return f"{n} people"
 
 
+def _within_k(model: Proposal, *, k: int) -> Proposal:
+    """``model`` without the department splits that break out a group under ``k`` (a proposal rated
+    before the lead raised the threshold): the page shows what a rating at ``k`` would break out."""
+    indicators = [
+        i.model_copy(update={"split": None})
+        if i.split is not None and i.split.kind == "department" and any(s.participants < k for s in i.split.sides)
+        else i
+        for i in model.indicators
+    ]
+    return model.model_copy(update={"indicators": indicators})
+
+
 def read_proposal(model: Proposal, comp: Component, rubric: Rubric, *, k: int) -> dict[str, Any]:
     """What the review page says about a proposal, every number taken from the stored fields, groups
     under the engagement's threshold ``k`` never given exactly:
@@ -202,7 +214,10 @@ def read_proposal(model: Proposal, comp: Component, rubric: Rubric, *, k: int) -
       under the small-group rule, quotes), the level the rule followed and why, and the component
       level each side's reading would give;
     - ``departments`` / ``role_levels``: the voice mix under the small-group rule.
+
+    A department split with a side under ``k`` is not shown (``_within_k``).
     """
+    model = _within_k(model, k=k)
     indicators = []
     quotes: dict[tuple[str, str], dict[str, Any]] = {}
     disagreements = []
