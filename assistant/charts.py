@@ -2,7 +2,7 @@
 
 Stacked horizontal bars: one row per item, one or more bars per row, each split into coloured
 parts. Colours are the Okabe-Ito palette (distinguishable with the common colour-vision
-deficiencies); a pooled "groups under 5" part is always grey so it never reads as a group.
+deficiencies); a pooled "groups under k" part is always grey so it never reads as a group.
 """
 
 from __future__ import annotations

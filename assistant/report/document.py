@@ -87,7 +87,7 @@ class GroupRow:
 @dataclass
 class Participation:
     """Who contributed evidence: how many people, and per department and per role level against the
-    roster (groups under 5 hidden)."""
+    roster (groups under the engagement's threshold k hidden)."""
 
     people: int
     by_department: list[GroupRow]
