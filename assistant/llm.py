@@ -8,7 +8,7 @@ Timeouts and connection errors are not retried here: the caller decides (fall ba
 offline engine, or mark the step failed), and the UI shows which engine produced what.
 
 Redaction is bound to the client, not passed per call: every message that leaves (the rendered
-prompt, and each correction sent back) passes the client's ``Redactor`` (emails, phones, street
+prompt, and each correction sent back) passes the client's ``Scrubber`` (emails, phones, street
 addresses and the engagement's people's names) while ``settings.llm_redact`` is on. The engine
 seam (``assistant.engines``) builds clients with the engagement's names, so no stage can forget.
 
@@ -38,7 +38,7 @@ from sqlmodel import Session, select
 from assistant.config import Settings
 from assistant.llm_replies import check_structured, check_text, correction, output_schema
 from assistant.models import LLMCall
-from assistant.privacy import Redactor
+from assistant.privacy import NAME, Scrubber
 from assistant.prompts import load_prompt
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class LLMClient:
     """An OpenAI-compatible chat endpoint behind two calls, ``structured`` and ``text``."""
 
     def __init__(
-        self, settings: Settings, engine: Engine, client: openai.OpenAI | None = None, redactor: Redactor | None = None
+        self, settings: Settings, engine: Engine, client: openai.OpenAI | None = None, redactor: Scrubber | None = None
     ) -> None:
         if not settings.llm_enabled:
             raise ValueError(
@@ -87,7 +87,7 @@ class LLMClient:
         self.model: str = settings.llm_model  # type: ignore[assignment]
         self.max_retries = max(0, settings.llm_max_retries)
         # None only when the operator turned redaction off (DM3_LLM_REDACT=false, a server they run).
-        self.redactor: Redactor | None = (redactor or Redactor()) if settings.llm_redact else None
+        self.redactor: Scrubber | None = (redactor or Scrubber(placeholder=NAME)) if settings.llm_redact else None
         # Retries are ours (with the validation errors); the SDK must not retry behind our back.
         self.client = client or openai.OpenAI(
             base_url=settings.llm_base_url,
@@ -126,7 +126,7 @@ class LLMClient:
         Rules enforced: the result passed JSON parsing, the pydantic schema and ``validate``
         (which returns a list of error strings, empty when the object is acceptable); otherwise
         ``LLMFailed`` after ``1 + llm_max_retries`` attempts, or at once on a timeout or
-        connection error. Every message is redacted by the client's ``Redactor`` first (when
+        connection error. Every message is redacted by the client's ``Scrubber`` first (when
         ``settings.llm_redact`` is on). A request answered ``ok`` before is
         served from the log (outcome ``cached``) if it still passes ``validate``.
         """
@@ -333,7 +333,7 @@ def _short(exc: BaseException, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def get_llm(settings: Settings, engine: Engine, redactor: Redactor | None = None) -> LLMClient | None:
+def get_llm(settings: Settings, engine: Engine, redactor: Scrubber | None = None) -> LLMClient | None:
     """The LLM client for ``settings``, or None when no LLM is configured (the offline engine).
 
     Stages never call this: they get their engines from ``assistant.engines.engines_for``, which

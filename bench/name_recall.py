@@ -1,5 +1,5 @@
 """Person-name detection on bench/data/names.yaml: recall on comments that name colleagues, false
-positives on comments that name nobody, for what consultants read (``privacy.NameScrubber``).
+positives on comments that name nobody, for what consultants read (``privacy.Scrubber``).
 
     .venv/bin/python bench/name_recall.py [--show-misses]
 
@@ -23,7 +23,7 @@ from collections.abc import Callable
 import yaml
 from _data import ROOT
 
-from assistant.privacy import COLLEAGUE, NameScrubber, person_spans
+from assistant.privacy import COLLEAGUE, Scrubber, person_spans
 
 
 def occurrences(text: str, name: str) -> int:
@@ -65,9 +65,9 @@ def main() -> None:
     person_spans([c["text"] for c in comments])
     seconds = time.perf_counter() - t0
     runs = [
-        ("model only", NameScrubber().scrub_all),
+        ("model only", Scrubber().scrub_all),
         ("capitalised-word baseline", capitalised_baseline),
-        ("model + roster", NameScrubber(roster).scrub_all),
+        ("model + roster", Scrubber(roster).scrub_all),
     ]
     named = sum(1 for c in comments if c["names"])
     print(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import deque
 
 from sqlmodel import Session, select
 
@@ -162,3 +163,23 @@ def seed_groups(
             people.append(person)
     session.commit()
     return people
+
+
+def crawl(client, start: list[str], eid: int, limit: int = 400) -> dict[str, str]:
+    """Every page and download under /engagements/{eid}/ reachable by links from ``start`` (GET only)."""
+    seen: dict[str, str] = {}
+    queue = deque(start)
+    while queue and len(seen) < limit:
+        url = queue.popleft().split("#")[0]
+        if url in seen:
+            continue
+        r = client.get(url)
+        body = r.content.decode("utf-8", errors="replace")
+        seen[url] = body
+        if "html" not in r.headers.get("content-type", ""):
+            continue
+        for link in re.findall(r'href="(/engagements/[^"]+)"', body):
+            link = link.replace("&amp;", "&")
+            if link.startswith(f"/engagements/{eid}/") or link == f"/engagements/{eid}":
+                queue.append(link)
+    return seen

@@ -21,6 +21,7 @@ from assistant.engagements.names import (
     parse_names,
     people_names,
     roster_names,
+    scrubber_for,
     set_roster_names,
 )
 from assistant.engagements.settings import EngagementSettings, change_settings, min_cell_of, settings_of
@@ -60,6 +61,7 @@ __all__ = [
     "parse_names",
     "participant_status",
     "people_names",
+    "scrubber_for",
     "progress",
     "roster_names",
     "roster_rows",

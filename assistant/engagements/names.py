@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from assistant.engagements.settings import change_settings, settings_of
 from assistant.engagements.setup import EngagementError
 from assistant.models import Engagement, Participant, User
-from assistant.privacy import names_from_email
+from assistant.privacy import COLLEAGUE, Scrubber, names_from_email
 
 MAX_NAME_CHARS = 120
 MAX_ROSTER_NAMES = 20_000
@@ -66,3 +66,10 @@ def people_names(session: Session, engagement: Engagement) -> list[str]:
             names.append(name)
         names.extend(names_from_email(email, exclude=own_words))
     return names
+
+
+def scrubber_for(session: Session, engagement: Engagement | None, placeholder: str = COLLEAGUE) -> Scrubber:
+    """The engagement's one scrubber (``privacy.Scrubber``): every name it knows (``people_names``), the
+    named-entity model, emails, phones and street addresses. Every staff text shown to someone other
+    than its author (quotes, transcripts, other voices, review pages, reports, exports) passes it."""
+    return Scrubber(people_names(session, engagement) if engagement is not None else [], placeholder=placeholder)

@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import settings_of
+from assistant.engagements import scrubber_for
 from assistant.equity.config import equity_settings
 from assistant.equity.people import GROUPING_NAMES, group_of, voices
 from assistant.equity.voice import VoiceSet, cited_people, voice_set
 from assistant.evidence import counted_members, live_themes
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember
-from assistant.privacy import redact
 from assistant.review import current_proposals
 from assistant.rubric import Rubric
 
@@ -65,7 +64,7 @@ def _shuffled(texts: list[str]) -> list[str]:
 def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOut:
     """What was left out of themes and ratings, for the reviewer (see the module rules)."""
     k = equity_settings(engagement).min_cell
-    names = list(settings_of(engagement).roster_names)  # the names the LLM path redacts, too
+    scrubber = scrubber_for(session, engagement)  # the one scrubber every page and the LLM path use
     population = voices(session, engagement.id)
     other_themes = session.exec(live_themes(engagement.id, other=True)).all()
     other_rows = session.exec(
@@ -80,7 +79,7 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
         if not rows:
             continue
         people = list({p.id: p for _, p in rows}.values())
-        texts = _shuffled([redact(seg.text, names) for seg, _ in rows])
+        texts = _shuffled(scrubber.scrub_all([seg.text for seg, _ in rows]))
         other.append(OtherVoices(comp.id, comp.name, len(rows), voice_set(people, population, engagement), texts))
     titles = {t.id: t.label for t in session.exec(select(Theme).where(Theme.engagement_id == engagement.id)).all()}
     merged = [

@@ -15,6 +15,7 @@ from assistant.engagements import (
     progress,
     roster_names,
     roster_rows,
+    scrubber_for,
     settings_of,
 )
 from assistant.equity.people import attribution
@@ -138,11 +139,15 @@ def transcript_context(
     the audit of edits but shown to nobody)."""
     turns = load_turns(session, interview)
     superseded = {t.supersedes_id for t in turns if t.supersedes_id}
+    shown = [t for t in turns if t.id not in superseded]
+    # what staff wrote (and follow-ups that may echo it) through the engagement's scrubber
+    texts = scrubber_for(session, engagement).scrub_all([t.text for t in shown])
     return {
         "engagement": engagement,
         "interview": interview,
         "participant": participant,
         "rubric": rubric,
-        "turns": [t for t in turns if t.id not in superseded],
+        "turns": shown,
+        "texts": dict(zip([t.id for t in shown], texts, strict=True)),
         "attribution": attribution(session, engagement)(participant.department, participant.role_level),
     }
