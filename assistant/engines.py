@@ -30,13 +30,13 @@ from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.embeddings import Embedder, get_embedder
-from assistant.engagements import llm_switched_off, people_names
 from assistant.interview.probes import LLMProber, OfflineProber, Prober
-from assistant.llm import LLMClient
+from assistant.llm.client import LLMClient
 from assistant.models import Engagement
 from assistant.privacy import NAME, Scrubber
 from assistant.rating.offline import OfflineRater
 from assistant.rating.propose import LLMRater
+from assistant.records.engagements import llm_switched_off, people_names
 from assistant.rubric import Rubric, get_rubric
 from assistant.synthesis.label import LLMLabeller
 

@@ -4,7 +4,7 @@
 ``[phone]``, street addresses with ``[address]`` and people's names (the engagement's, and those
 spaCy's named-entity model finds) with ``[colleague]``; ``Scrubber(names, placeholder=NAME).redact``
 does the same to a whole LLM message (``[name]``; the model reads only the staff-data blocks). The
-engagement's scrubber is built in one place: ``assistant.engagements.names.scrubber_for``. The rules
+engagement's scrubber is built in one place: ``assistant.records.engagements.names.scrubber_for``. The rules
 are deliberately narrow: years, counts
 ("3 departments"), levels ("Level 4"), percentages, money, times, dates, version numbers and IP
 addresses stay as they are, because ratings and themes depend on them. ``names_from_email``
@@ -306,7 +306,7 @@ class Scrubber:
 
     def redact(self, content: str) -> str:
         """A whole message for an LLM: the rules over all of it, and the named-entity model over the
-        staff-data blocks in it (``assistant.prompts.as_data``'s ``<tag>...</tag>``), where people write
+        staff-data blocks in it (``assistant.llm.prompts.as_data``'s ``<tag>...</tag>``), where people write
         names; the prompt's own words (the rubric, the instructions) are not read by the model."""
         if not content:
             return content

@@ -2,7 +2,7 @@
 
 Rules (every page, export and JSON file goes through these functions):
 - the threshold ``k`` is the engagement's setting ``equity.min_cell`` (default 5, never below 3;
-  ``assistant.engagements.settings.min_cell_of``), and every function here takes it as a required
+  ``assistant.records.engagements.settings.min_cell_of``), and every function here takes it as a required
   keyword: no page, export or stage decides what to show about a group with a constant;
 - primary: a group with any count from 1 to k-1 (people, invites, roster) is hidden, shown as
   "fewer than k";

@@ -8,10 +8,10 @@ from collections import deque
 
 from sqlmodel import Session, select
 
-from assistant.accounts import create_user
-from assistant.engagements import Invitee, create_engagement, create_invite
 from assistant.models import Engagement, Membership, User
-from assistant.teams import membership
+from assistant.records.accounts import create_user
+from assistant.records.engagements import Invitee, create_engagement, create_invite
+from assistant.records.teams import membership
 
 PASSWORD = "correct horse battery"
 DEPARTMENTS = ["Public Works", "Finance", "Parks"]
@@ -111,7 +111,7 @@ def logged_in_client(app, email: str = DEFAULT_CONSULTANT, password: str = PASSW
 
 def set_min_cell(session: Session, engagement: Engagement, k: int) -> None:
     """The lead sets the engagement's small-group threshold to ``k`` (through the settings writer)."""
-    from assistant.engagements import change_settings, settings_of
+    from assistant.records.engagements import change_settings, settings_of
 
     equity = settings_of(engagement).equity.model_dump(mode="json") | {"min_cell": k}
     change_settings(session, engagement, "engagement.equity_settings", None, {"equity": equity})

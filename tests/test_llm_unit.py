@@ -20,9 +20,9 @@ from sqlmodel import Session, select
 
 from assistant.config import Settings
 from assistant.llm import LLMClient, LLMFailed, get_llm, output_schema
+from assistant.llm.prompts import load_prompt
 from assistant.models import LLMCall
 from assistant.privacy import NAME, Scrubber
-from assistant.prompts import load_prompt
 
 VARS = {"question": "How do you share data?", "answer": "We email spreadsheets around."}
 

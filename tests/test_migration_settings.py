@@ -1,4 +1,4 @@
-"""Migration 0006_settings_shape on a database holding engagements whose settings were written by
+"""Migration 0009_settings_shape on a database holding engagements whose settings were written by
 hand over the years: each is rewritten into the validated shape (unknown keys dropped, unusable
 values normalised as the model reads them), and downgrade gives the older code what it read
 (on the engine the tests run on: SQLite or PostgreSQL)."""

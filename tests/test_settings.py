@@ -12,13 +12,13 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import select
 
-from assistant.engagements import change_settings, settings_of
-from assistant.engagements.settings import min_cell_of
 from assistant.models import AuditEvent, Engagement
+from assistant.records.engagements import change_settings, settings_of
+from assistant.records.engagements.settings import min_cell_of
 from tests.factories import make_engagement
 
 ROOT = Path(__file__).resolve().parents[1] / "assistant"
-OWNERS = {ROOT / "engagements" / "settings.py", ROOT / "models" / "settings.py"}
+OWNERS = {ROOT / "records" / "engagements" / "settings.py", ROOT / "models" / "settings.py"}
 # the JSON column read or written by hand: .get(), [], .items(), "or {}", assignment, "in x.settings", **x.settings
 BY_HAND = re.compile(
     r"(?<!self)(?<!state)\.settings(\.get\(|\[|\.items\(|\.keys\(|\s+or\b|\s*=[^=])|\bin\s+\w+\.settings\b|\*\*\w+\.settings\b"

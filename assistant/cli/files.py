@@ -9,7 +9,7 @@ import typer
 from assistant.cli.common import app, engagement_or_exit, fail, open_engine
 from assistant.config import get_settings
 from assistant.db import session_scope
-from assistant.engagements.settings import EquitySettings
+from assistant.records.engagements.settings import EquitySettings
 from assistant.rubric import get_rubric
 from assistant.suppression import FLOOR
 
@@ -31,7 +31,7 @@ def rate_evidence_cmd(
 ) -> None:
     """Rate one component from a file of evidence segments; write the proposal (status, level, citations)."""
     from assistant.engines import engines_for
-    from assistant.rating.cli import rate_evidence, read_evidence_file
+    from assistant.rating.evidence_file import rate_evidence, read_evidence_file
 
     settings = get_settings()
     try:

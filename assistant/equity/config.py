@@ -1,4 +1,4 @@
-"""An engagement's equity settings, the ``equity`` field of ``assistant.engagements.settings``.
+"""An engagement's equity settings, the ``equity`` field of ``assistant.records.engagements.settings``.
 
 - ``min_cell``: the small-cell threshold (default 5, never below 3; ``assistant.suppression``);
 - ``flag_ratio``: a group whose representation ratio (share of participants over share of the
@@ -17,14 +17,14 @@ from typing import Any
 
 from sqlmodel import Session
 
-from assistant.engagements.settings import (
+from assistant.models import Engagement, User
+from assistant.records.engagements.settings import (
     DEFAULT_FLAG_RATIO,
     Attribute,
     EquitySettings,
     change_settings,
     settings_of,
 )
-from assistant.models import Engagement, User
 from assistant.suppression import FLOOR
 
 __all__ = ["Attribute", "EquitySettings", "SettingsError", "equity_settings", "parse_settings", "save_settings"]
@@ -42,7 +42,7 @@ class SettingsError(ValueError):
 
 def equity_settings(engagement: Engagement) -> EquitySettings:
     """The engagement's equity settings with defaults for anything missing or out of range
-    (``assistant.engagements.settings``)."""
+    (``assistant.records.engagements.settings``)."""
     return settings_of(engagement).equity
 
 

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import scrubber_for
 from assistant.equity.config import equity_settings
 from assistant.equity.people import GROUPING_NAMES, group_of, voices
 from assistant.equity.voice import VoiceSet, cited_people, voice_set
-from assistant.evidence import counted_members, live_themes
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember
-from assistant.review import current_proposals
+from assistant.records.engagements import scrubber_for
+from assistant.records.evidence import counted_members, live_themes
+from assistant.records.review import current_proposals
 from assistant.rubric import Rubric
 
 

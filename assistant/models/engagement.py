@@ -20,7 +20,7 @@ class Engagement(SQLModel, table=True):
     status: str = "collecting"  # collecting | synthesis | review | closed
     departments: list = json_field(list)
     role_levels: list = json_field(list)
-    # shape: models/settings.py EngagementSettings; read and written through engagements/settings.py only
+    # shape: models/settings.py EngagementSettings; read and written through records/engagements/settings.py only
     settings: dict = json_field(dict)
     open_token_hash: str | None = Field(default=None, index=True, unique=True)  # SHA-256; the link is shown once
     open_link_enabled: bool = False

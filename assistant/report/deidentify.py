@@ -2,7 +2,7 @@
 
 Rules:
 - every staff text shown in a report or export passes the engagement's scrubber
-  (``assistant.engagements.scrubber_for``: its names, invitees' names, the named-entity model, emails,
+  (``assistant.records.engagements.scrubber_for``: its names, invitees' names, the named-entity model, emails,
   phones, street addresses), the same one every page uses;
 - a quote is used only when its author agreed to be quoted (``Participant.quote_consent``), has
   not withdrawn, and the segment is still active (``quotable``).
@@ -14,8 +14,8 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, col
 
-from assistant.evidence import counted_segments
 from assistant.models import Participant, Segment
+from assistant.records.evidence import counted_segments
 
 COLLEAGUE = "[colleague]"
 

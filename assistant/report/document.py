@@ -19,8 +19,6 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import min_cell_of, roster_rows, scrubber_for, settings_of
-from assistant.evidence import counted_members, counted_segments, live_themes
 from assistant.models import (
     Decision,
     Engagement,
@@ -31,10 +29,12 @@ from assistant.models import (
     utcnow,
 )
 from assistant.privacy import Scrubber
+from assistant.records.engagements import min_cell_of, roster_rows, scrubber_for, settings_of
+from assistant.records.evidence import counted_members, counted_segments, live_themes
+from assistant.records.review import current_proposals, latest_decisions
 from assistant.report import narrative
 from assistant.report.deidentify import quotable
 from assistant.report.figures import Figure, profile_figure, timeline_figure
-from assistant.review import current_proposals, latest_decisions
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.targets import horizon_of, phases_for, target_rows

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import scrubber_for
-from assistant.evidence import counted_segments, live_themes
 from assistant.models import Decision, Engagement, RatingProposal, Segment, Theme, ThemeMember
+from assistant.records.engagements import scrubber_for
+from assistant.records.evidence import counted_segments, live_themes
 from assistant.report.deidentify import quotable
 from assistant.report.document import Report, withhold_quotes
 from assistant.rubric import Rubric

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from assistant.engagements import change_settings, settings_of
-from assistant.engagements.settings import DEFAULT_HORIZON, HORIZONS
 from assistant.models import Engagement, User
-from assistant.review import ReviewError, decided_levels, set_targets
+from assistant.records.engagements import change_settings, settings_of
+from assistant.records.engagements.settings import DEFAULT_HORIZON, HORIZONS
+from assistant.records.review import ReviewError, decided_levels, set_targets
 from assistant.rubric import Rubric
 
 __all__ = ["DEFAULT_HORIZON", "HORIZONS"]  # kept here for the roadmap's callers; defined with the settings

@@ -20,9 +20,9 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from assistant.db import insert_unless_stored
-from assistant.evidence import live_themes
 from assistant.models import Segment, Theme, ThemeMember
 from assistant.privacy import Scrubber
+from assistant.records.evidence import live_themes
 from assistant.synthesis import themes as T
 from assistant.synthesis.curated import CuratedUpdate, machine_member, top_up_curated
 

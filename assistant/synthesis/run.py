@@ -20,10 +20,10 @@ from sqlmodel import Session, select
 
 from assistant.config import Settings
 from assistant.embeddings import CachedEncode, Embedder, embed_cached
-from assistant.engagements import scrubber_for
-from assistant.evidence import live_themes
 from assistant.jobs import RunOptions, track_run
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember
+from assistant.records.engagements import scrubber_for
+from assistant.records.evidence import live_themes
 from assistant.rubric import Rubric
 from assistant.synthesis import themes as T
 from assistant.synthesis.component import curated_since, draft_component, forget_themes, store_component

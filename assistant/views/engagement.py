@@ -7,8 +7,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.duplicates import flagged_participants
-from assistant.engagements import (
+from assistant.equity.people import attribution
+from assistant.interview.actions import load_turns
+from assistant.models import Engagement, Interview, Participant, User
+from assistant.records.duplicates import flagged_participants
+from assistant.records.engagements import (
     NewInvite,
     engagement_counts,
     min_cell_of,
@@ -18,13 +21,10 @@ from assistant.engagements import (
     scrubber_for,
     settings_of,
 )
-from assistant.equity.people import attribution
-from assistant.interview.actions import load_turns
-from assistant.models import Engagement, Interview, Participant, User
+from assistant.records.teams import ROLE_NAMES, engagements_for
 from assistant.rubric import Rubric
 from assistant.security import csv_text
 from assistant.suppression import suppress_rows
-from assistant.teams import ROLE_NAMES, engagements_for
 
 # interviews a consultant can open: only submitted ones (unsubmitted text is shown to nobody);
 # declined and withdrawn ones are not evidence

@@ -12,14 +12,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import min_cell_of, scrubber_for, settings_of
 from assistant.equity.findings import findings_for
 from assistant.equity.people import attribution
 from assistant.models import Decision, Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember, Turn, User
 from assistant.privacy import Scrubber
 from assistant.rating.counts import explain_confidence
 from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
-from assistant.review import agreement, current_proposals, latest_decisions
+from assistant.records.engagements import min_cell_of, scrubber_for, settings_of
+from assistant.records.review import agreement, current_proposals, latest_decisions
 from assistant.rubric import Component, Rubric
 from assistant.suppression import fewer_than, suppress
 from assistant.views.runs import run_context

@@ -13,15 +13,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import scrubber_for, settings_of
-from assistant.evidence import counted_segments
 from assistant.jobs import UNFINISHED, latest_run
 from assistant.models import Engagement, ExportFile, Participant, ReadinessSignal, RoadmapItem, Run, Segment
 from assistant.privacy import Scrubber
+from assistant.records.engagements import scrubber_for, settings_of
+from assistant.records.evidence import counted_segments
 from assistant.report import charts
 from assistant.report.document import build_report
-from assistant.report.export import FORMATS, export_file
+from assistant.report.export import export_file
 from assistant.report.figures import timeline_chart
+from assistant.report.formats import FORMATS
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.sequence import PHASES

@@ -16,12 +16,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant.charts import stacked_bars
-from assistant.engagements import scrubber_for
-from assistant.engagements.settings import min_cell_of, parse_settings
 from assistant.equity.people import attribution
-from assistant.evidence import counted_members, live_themes
 from assistant.models import Engagement, Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
 from assistant.privacy import Scrubber
+from assistant.records.engagements import scrubber_for
+from assistant.records.engagements.settings import min_cell_of, parse_settings
+from assistant.records.evidence import counted_members, live_themes
 from assistant.rubric import Component, Rubric
 from assistant.suppression import NOT_GIVEN, OTHER_DEPARTMENTS, OTHER_ROLES
 from assistant.synthesis.breakdown import Breakdown, breakdown

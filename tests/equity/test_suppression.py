@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from assistant.engagements.settings import parse_settings
 from assistant.equity.audit import build_audit
+from assistant.records.engagements.settings import parse_settings
 from assistant.suppression import OTHER_DEPARTMENTS, OTHER_ROLES, attributor, suppress, suppress_rows
 from tests.equity.seed import seed_known
 from tests.factories import make_consultant

@@ -14,7 +14,7 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from assistant.app import create_app
+from assistant.web.app import create_app
 from assistant.report.export import export_bytes
 from tests.factories import logged_in_client, make_consultant, make_engagement, seed_groups, set_min_cell
 

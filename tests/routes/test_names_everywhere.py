@@ -1,7 +1,7 @@
 """Names gone everywhere staff text is shown to someone else (issue 29): a colleague named in answers
 ("Dave", whom nobody put on a roster) reads "[colleague]" on every page a consultant or an equity
 reviewer reaches, in every download and in the exported report, through the one scrubber
-(``assistant.engagements.scrubber_for``). Real database, real embedding model, the app over HTTP."""
+(``assistant.records.engagements.scrubber_for``). Real database, real embedding model, the app over HTTP."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from assistant.models import (
     Theme,
     ThemeMember,
 )
-from assistant.withdrawal import WITHDRAWN
+from assistant.records.withdrawal import WITHDRAWN
 from tests.factories import crawl, join, logged_in_client, make_consultant, wait_for_run
 from tests.synthesis.seed import add_person, seed
 
