@@ -14,8 +14,8 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from assistant.web.app import create_app
 from assistant.report.export import export_bytes
+from assistant.web.app import create_app
 from tests.factories import logged_in_client, make_consultant, make_engagement, seed_groups, set_min_cell
 
 
