@@ -46,7 +46,7 @@ SHARED = {
     "throttle",
 }
 RECORDS = {"records"}
-STAGES = {"interview", "synthesis", "rating", "roadmap"}
+STAGES = {"interview", "synthesis", "rating", "roadmap", "dataflow"}
 ABOVE_STAGES = {"engines", "views", "report", "equity", "background"}
 WEB = {"web", "cli", "demo"}
 LAYER = {

@@ -1,8 +1,8 @@
 """Voices left out: what synthesis and rating set aside, de-identified.
 
 - "other voices": per component, the segments that fit no theme: how many, from how many people,
-  by group (suppressed), and their words with emails, phone numbers and the engagement's known
-  names redacted (``assistant.privacy.redact``) and no attribution;
+  by group (suppressed), and their words through the engagement's one scrubber
+  (``records.engagements.scrubber_for``: names, emails, phones, street addresses) with no attribution;
 - themes merged away: the label and the theme it went into;
 - groups never cited: department and role-level groups with voices whose words no current
   proposal cites; a group with fewer voices than the threshold is not named, only counted.

@@ -8,11 +8,11 @@ labels or transcript links).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session
 
+from assistant import charts
 from assistant.equity.config import equity_settings
 from assistant.equity.findings import SEVERITIES, findings_for, linkable_groups
 from assistant.equity.left_out import left_out
@@ -22,9 +22,6 @@ from assistant.models import Engagement, Theme
 from assistant.records.evidence import live_themes
 from assistant.rubric import Rubric
 
-# representation-ratio chart: one bar per shown group, a line at 1 (proportionate) and at the flag threshold
-CHART = {"left": 250, "width": 420, "row": 26, "top": 28, "max": 2.0}
-
 EQUITY_PAGES = (
     ("Participation and findings", ""),
     ("Voices in themes", "/themes"),
@@ -33,38 +30,23 @@ EQUITY_PAGES = (
 )
 
 
-@dataclass
-class ChartBar:
-    label: str
-    y: int
-    width: float
-    ratio: float
-    flagged: bool
+RATIO_CAP = 2.0  # the chart's bars stop here; the table gives the exact ratio
 
 
-def _chart(tables: list[Table], flag_ratio: float) -> dict[str, Any]:
-    """Bars of the representation ratio of every shown group with a roster (capped at ``CHART['max']``)."""
-    bars = []
-    y = CHART["top"]
-    for table in tables:
-        for row in table.rows:
-            if row.kind != "group" or row.ratio is None:  # a hidden submitted or roster count has no ratio
-                continue
-            bars.append(
-                ChartBar(
-                    f"{table.name}: {row.group}",
-                    y,
-                    CHART["width"] * min(row.ratio, CHART["max"]) / CHART["max"],
-                    row.ratio,
-                    bool(row.flag),
-                )
-            )
-            y += CHART["row"]
-
-    def x(ratio: float) -> float:
-        return CHART["left"] + CHART["width"] * ratio / CHART["max"]
-
-    return {"bars": bars, "height": y + 16, "one": x(1.0), "flag": x(flag_ratio), **CHART}
+def _chart(tables: list[Table], flag_ratio: float) -> str | None:
+    """The representation ratio of every shown group with a roster as an inline SVG bar chart, its
+    numbers in words as the text alternative; None when no group has a ratio."""
+    bars = [
+        charts.RatioBar(f"{table.name}: {row.group}", row.ratio, bool(row.flag))
+        for table in tables
+        for row in table.rows
+        if row.kind == "group" and row.ratio is not None  # a hidden submitted or roster count has no ratio
+    ]
+    if not bars:
+        return None
+    desc = "; ".join(f"{b.label}: {b.ratio:.2f}" + (" (flagged)" if b.flagged else "") for b in bars)
+    fig = charts.ratio_figure(bars, flag_ratio, RATIO_CAP)
+    return charts.to_svg(fig, "Representation ratio per group (1 is proportionate)", desc, "ratio")
 
 
 def _nav(engagement: Engagement) -> list[tuple[str, str]]:
@@ -96,6 +78,7 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, *
         engagement,
         tables=tables,
         chart=_chart(tables, cfg.flag_ratio),
+        ratio_cap=RATIO_CAP,
         findings=findings_for(session, engagement.id),
         components=rubric.components,
         themes=list(themes),

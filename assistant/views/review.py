@@ -7,11 +7,11 @@ its place in the proposal but loses its transcript link.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from assistant import charts
 from assistant.equity.findings import findings_for
 from assistant.equity.people import attribution
 from assistant.models import Decision, Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember, Turn, User
@@ -24,13 +24,26 @@ from assistant.rubric import Component, Rubric
 from assistant.suppression import fewer_than, suppress
 from assistant.views.runs import run_context
 
-# The maturity profile chart: six rows, levels 1-5 across.
-CHART = {"width": 660, "left": 230, "step": 95, "row": 46, "top": 40}
 
+def _profile_svg(engagement: Engagement, rubric: Rubric, rows: list[dict[str, Any]]) -> str:
+    """The maturity profile (proposed, decided and target per component) as inline SVG, with each
+    component's levels in words as its text alternative."""
 
-def _x(level: int) -> int:
-    """The chart's x coordinate of ``level``."""
-    return CHART["left"] + (level - 1) * CHART["step"]
+    def level(obj: object, attr: str) -> int | None:
+        return getattr(obj, attr, None) or None
+
+    points = [
+        charts.ProfileRow(
+            r["component"].name, level(r["decision"], "final_level"), r["target"], level(r["proposal"], "level")
+        )
+        for r in rows
+    ]
+    desc = " ".join(
+        f"{p.component}: proposed {p.proposed or 'none'}, decided {p.decided or 'none'}, target {p.target or 'none'}."
+        for p in points
+    )
+    fig = charts.profile_figure(points, [lvl.name for lvl in rubric.levels])
+    return charts.to_svg(fig, f"Maturity profile of {engagement.organisation}", desc, "profile")
 
 
 def overview_context(session: Session, engagement: Engagement, rubric: Rubric, **extra: Any) -> dict[str, Any]:
@@ -40,7 +53,7 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, *
     decisions = latest_decisions(session, engagement.id)
     targets = settings_of(engagement).target_levels
     rows = []
-    for n, comp in enumerate(rubric.components):
+    for comp in rubric.components:
         proposal = proposals.get(comp.id)
         decision = decisions.get(comp.id)
         rows.append(
@@ -50,20 +63,17 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, *
                 "decision": decision,
                 "target": targets.get(comp.id),
                 "stale": bool(decision and proposal and decision.proposal_id != proposal.id),
-                "y": CHART["top"] + n * CHART["row"],
             }
         )
-    x: Callable[[int], int] = _x
     ctx: dict[str, Any] = {
         "engagement": engagement,
         "rows": rows,
         "agreement": agreement(session, engagement.id),
         "rubric": rubric,
-        "chart": CHART,
+        "profile_svg": _profile_svg(engagement, rubric, rows),
         "problems": [],
         "message": None,
         **run_context(session, engagement, "rating"),
-        "x": x,
         "findings": findings_for(session, engagement.id),
     }
     ctx.update(extra)

@@ -13,12 +13,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from assistant import charts
 from assistant.jobs import UNFINISHED, latest_run
 from assistant.models import Engagement, ExportFile, Participant, ReadinessSignal, RoadmapItem, Run, Segment
 from assistant.privacy import Scrubber
 from assistant.records.engagements import scrubber_for, settings_of
 from assistant.records.evidence import counted_segments
-from assistant.report import charts
 from assistant.report.document import build_report
 from assistant.report.export import export_file
 from assistant.report.figures import timeline_chart
@@ -168,7 +168,7 @@ def roadmap_page(session: Session, engagement: Engagement, rubric: Rubric, **ext
         "removed": removed,
         "planned": planned,
         "roadmap": settings_of(engagement).roadmap,
-        "timeline_svg": charts.to_svg(fig, "Roadmap timeline", "timeline"),
+        "timeline_svg": charts.to_svg(fig, "Roadmap timeline: activities per component and phase", alt, "timeline"),
         "timeline_alt": alt,
         "problems": [],
         "message": None,

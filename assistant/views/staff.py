@@ -11,8 +11,7 @@ import uuid
 from typing import Any
 
 from assistant.interview.actions import Conversation, review_items
-from assistant.interview.engine import current_prompt, effective_staff_turns
-from assistant.models import Turn
+from assistant.interview.engine import current_prompt, latest_by_original, original_of
 from assistant.rubric import Rubric
 
 
@@ -23,15 +22,7 @@ def messages(conv: Conversation, after: int = 0) -> list[dict[str, Any]]:
     Each staff answer stays in its original place and shows its latest wording (``edited`` when an
     edit replaced it); the edits themselves are not listed separately.
     """
-    latest = {t.supersedes_id or t.id: t for t in effective_staff_turns(conv.turns)}
-    by_id = {t.id: t for t in conv.turns}
-
-    def root(turn: Turn) -> Turn:
-        while turn.supersedes_id is not None:
-            turn = by_id[turn.supersedes_id]
-        return turn
-
-    current = {root(t).id: t for t in latest.values()}
+    current = latest_by_original(conv.turns)
     out = []
     for turn in conv.turns:
         if turn.id <= after:
@@ -121,7 +112,9 @@ def edit_context(
     """
     if conv.interview is None:
         return None
-    item = next((m for m in messages(conv) if m["turn"].id == turn_id and m["turn"].role == "staff"), None)
+    # the chat links the answer as first given, the review page the wording that stands now: either opens it
+    original = original_of(conv.turns, turn_id)
+    item = next((m for m in messages(conv) if m["turn"].id == original and m["turn"].role == "staff"), None)
     if item is None:
         return None
     _, question = rubric.question(item["turn"].question_id)

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.charts import stacked_bars
+from assistant import charts
 from assistant.equity.people import attribution
 from assistant.models import Engagement, Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
 from assistant.privacy import Scrubber
@@ -316,17 +316,20 @@ def overview_context(
     }
 
 
-def _chart(engagement: Engagement, views: list[ThemeView]) -> object:
-    """The stacked-bar chart of who is behind each theme (role level and department), or None."""
-    items = [
-        (
-            v.label,
-            f"/engagements/{engagement.id}/themes/t/{v.theme.id}",
-            {"role level": v.mix("role"), "department": v.mix("department")},
-        )
-        for v in views
-    ]
-    return stacked_bars(items) if items else None
+def _chart(comp: Component, views: list[ThemeView]) -> str | None:
+    """The stacked-bar chart (inline SVG) of who is behind each theme, by role level and by
+    department, with its numbers in words as the text alternative; None without themes. The
+    chart holds no links: each theme's link is in its card below."""
+    if not views:
+        return None
+    rows = [charts.StackedRow(v.label, {"role level": v.mix("role"), "department": v.mix("department")}) for v in views]
+    desc = "; ".join(
+        f"{row.label}: "
+        + ", ".join(f"by {name} " + ", ".join(f"{g} {n}" for g, n in parts) for name, parts in row.bars.items())
+        for row in rows
+    )
+    title = f"Themes of {comp.name}: people per theme, by role level and by department"
+    return charts.to_svg(charts.stacked_figure(rows), title, desc, f"themes-{comp.id}")
 
 
 def component_context(session: Session, engagement: Engagement, comp: Component) -> dict[str, Any]:
@@ -336,7 +339,7 @@ def component_context(session: Session, engagement: Engagement, comp: Component)
         **run_context(session, engagement, "synthesis"),
         "comp": comp,
         "views": views,
-        "chart": _chart(engagement, [v for v in views if not v.theme.is_other]),
+        "chart": _chart(comp, [v for v in views if not v.theme.is_other]),
     }
 
 

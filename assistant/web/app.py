@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, run_migrations: bool = True) ->
         migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     # Several processes may share the database: starting fails no run. Runs whose process died are
-    # found by their expired lease, by whichever worker looks next (assistant/jobs.py).
+    # found by their expired lease, by whichever worker looks next (assistant/jobs/).
     jobs = Jobs(engine, handlers(settings, engine))
 
     @asynccontextmanager

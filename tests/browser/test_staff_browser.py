@@ -113,12 +113,12 @@ def test_whole_interview_with_htmx_pause_on_another_device_edit_and_submit(world
     probe = page.locator("#transcript li.msg.assistant.probe")
     expect(probe).to_have_count(1)
     assert last_prompt(page) != first_question
-    assert progress_done(page) == (1, 12)
+    assert progress_done(page) == (0, 12)  # not done while its follow-up waits for a reply
     assert page.evaluate("window.__marker") == "same page", "the page reloaded instead of appending"
     wait_focus_on_answer(page)
     assert page.input_value("#answer") == ""
 
-    send(page, text=detailed(1))  # answers the follow-up: still the first question
+    send(page, text=detailed(1))  # answers the follow-up: the first question is done
     assert progress_done(page) == (1, 12)
     assert page.locator("#transcript li.msg.assistant.question").count() == 2
     send(page, text=detailed(2))

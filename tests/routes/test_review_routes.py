@@ -68,7 +68,7 @@ def test_review_requires_login(client, session):
 def test_run_rating_then_review_a_component_with_quotes_in_context(consultant_client, session):
     engagement, overview = rated(consultant_client, session)
     assert re.search(r'data-component="governance_structures".*?proposed', overview, re.S)
-    assert "<svg" in overview and 'class="proposed"' in overview
+    assert "<svg" in overview and 'id="profile-proposed-' in overview
     assert overview.count("not rated yet") == 0 and "insufficient evidence" in overview
     seg = session.exec(select(Segment).where(Segment.engagement_id == engagement.id)).first()
     theme = Theme(engagement_id=engagement.id, component="governance_structures", label="Audits and reviews")
@@ -129,7 +129,7 @@ def test_decisions_need_rationales_are_audited_and_feed_agreement(consultant_cli
     events = session.exec(select(AuditEvent).where(AuditEvent.action.like("rating.%"))).all()
     assert [e.action for e in events] == ["rating.accept", "rating.change"]
     overview = consultant_client.get(f"/engagements/{engagement.id}/review").text
-    assert 'class="decided"' in overview
+    assert 'id="profile-decided-' in overview
     assert re.search(r'id="exact-agreement">0% of 1', overview)
     assert "needs at least two decided components" in overview
 
@@ -145,7 +145,8 @@ def test_targets_are_saved_audited_and_drawn(consultant_client, session):
         data={"csrf_token": token, "target-governance_structures": "5", "target-equity_lens": "3"},
         follow_redirects=True,
     )
-    assert r.status_code == 200 and "Targets saved" in r.text and r.text.count('class="target"') == 2
+    assert r.status_code == 200 and "Targets saved" in r.text
+    assert len(re.findall(r'id="profile-target-\d"', r.text)) == 2  # two diamonds in the profile
     session.expire_all()
     session.refresh(engagement)
     assert engagement.settings["target_levels"] == {"governance_structures": 5, "equity_lens": 3}

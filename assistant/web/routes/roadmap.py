@@ -27,7 +27,7 @@ from assistant.security import whole_number
 from assistant.views.roadmap import export_context, export_download, report_page, roadmap_page
 from assistant.web.forms import PagePost
 from assistant.web.routes.deps import ConsultantEngagement, PathId
-from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render, run_panel
+from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render
 
 router = APIRouter()
 
@@ -181,13 +181,17 @@ def start_export(f: RoadmapPageDep, format: Annotated[str, Form()] = "docx") -> 
         check_format(format)
     except ExportError:
         problems = [f"Choose one of: {', '.join(FORMATS)}."]
+        if is_htmx(f.request):  # the part the form swaps, with the message
+            return f.refused(
+                "roadmap/_export_panel.html", lambda: {**export_context(f.session, f.engagement), "problems": problems}
+            )
         return f.refused(
             "roadmap/report.html", lambda: report_page(f.session, f.engagement, f.rubric, problems=problems)
         )
     engagement_id = f.engagement.id
     created = f.queue(engagement_id, "export", f.user.id, params={"format": format})
-    if is_htmx(f.request):
-        return run_panel(f.request, export_context(f.session, f.engagement))
+    if is_htmx(f.request):  # the run panel and the download together: the previous file is labelled as such
+        return render(f.request, "roadmap/_export_panel.html", export_context(f.session, f.engagement))
     return f.saved(f"/engagements/{engagement_id}/report?done={'started' if created else 'already'}#export")
 
 

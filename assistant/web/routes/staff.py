@@ -305,10 +305,22 @@ def quote_consent(
     return RedirectResponse(f"/i/{token}/review?quotes=saved#quotes", status_code=303)
 
 
+class SubmitForm(BaseModel):
+    """The review page's one form: the quote choice as ticked there (``quote_choice`` says the checkbox was
+    on the page, so an unticked box means "no" and a post without it changes nothing) and the submit."""
+
+    quote_choice: bool = False
+    quotes: str = ""
+
+
 @router.post("/i/{token}/submit", dependencies=[CSRFDep])
-def submit(request: Request, token: str, conv: StaffLink, session: SessionDep) -> Response:
+def submit(
+    request: Request, token: str, conv: StaffLink, session: SessionDep, posted: Annotated[SubmitForm, Form()]
+) -> Response:
     if conv.interview is None:
         return RedirectResponse(f"/i/{token}", status_code=303)
+    if posted.quote_choice:  # saved first: the choice stands even if the submit is refused
+        actions.set_quote_consent(session, conv.participant, posted.quotes == "yes")
     try:
         actions.submit(session, conv.interview, conv.participant)
     except AnswerError as exc:
