@@ -7,24 +7,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PASSWORD
+from tests.browser.helpers import log_in
+from tests.factories import seed_segments
 from tests.rating.conftest import GOV_HIGH
-from tests.routes.test_review_routes import seed_interviews
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page, email: str) -> None:
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
-
-
 def test_review_flow_run_rating_accept_then_change_with_rationale(page, world):
     with world.server.session() as s:
-        seed_interviews(s, world.engagement, "governance_structures", GOV_HIGH)
+        seed_segments(s, world.engagement, "governance_structures", GOV_HIGH, interviews=True)
     log_in(page, world.consultant())
     eid = world.engagement.id
     page.goto(f"/engagements/{eid}/review")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_review_browser import log_in
+from tests.browser.helpers import log_in
 from tests.synthesis.seed import TOPICS, VARIANTS, add_person
 
 pytestmark = pytest.mark.browser

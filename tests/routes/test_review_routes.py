@@ -6,48 +6,14 @@ import re
 
 from sqlmodel import select
 
-from assistant.embeddings import text_hash
-from assistant.models import AuditEvent, Decision, Interview, Participant, Segment, Theme, ThemeMember, Turn, utcnow
-from tests.factories import csrf_of, make_engagement, wait_for_run
+from assistant.models import AuditEvent, Decision, Segment, Theme, ThemeMember
+from tests.factories import csrf_of, make_engagement, seed_segments, wait_for_run
 from tests.rating.conftest import GOV_HIGH
-
-
-def seed_interviews(session, engagement, component, rows):
-    """Participants with submitted interviews whose answers are the evidence segments (with turns)."""
-    people = {}
-    for name, role, text in rows:
-        if name not in people:
-            p = Participant(engagement_id=engagement.id, department="Finance", role_level=role)
-            session.add(p)
-            session.flush()
-            iv = Interview(participant_id=p.id, state="submitted", submitted_at=utcnow())
-            session.add(iv)
-            session.flush()
-            people[name] = (p, iv)
-        p, iv = people[name]
-        turn = Turn(interview_id=iv.id, role="staff", kind="answer", component=component, text=text)
-        session.add(turn)
-        session.flush()
-        session.add(
-            Segment(
-                engagement_id=engagement.id,
-                participant_id=p.id,
-                turn_id=turn.id,
-                text=text,
-                text_hash=text_hash(text),
-                component=component,
-                original_component=component,
-                start=0,
-                end=len(text),
-            )
-        )
-    session.commit()
-    return people
 
 
 def rated(consultant_client, session):
     engagement = make_engagement(session)
-    seed_interviews(session, engagement, "governance_structures", GOV_HIGH)
+    seed_segments(session, engagement, "governance_structures", GOV_HIGH, interviews=True)
     page = consultant_client.get(f"/engagements/{engagement.id}/review")
     assert page.status_code == 200 and "Run rating" in page.text
     r = consultant_client.post(

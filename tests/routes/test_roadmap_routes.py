@@ -9,8 +9,8 @@ from docx import Document
 from sqlmodel import select
 
 from assistant.models import AuditEvent, RoadmapItem, Run, User
-from tests.factories import make_engagement, wait_for_run
-from tests.roadmap.conftest import add_segments, decide_levels
+from tests.factories import make_engagement, seed_segments, wait_for_run
+from tests.roadmap.conftest import decide_levels
 
 
 def _setup(session):
@@ -22,13 +22,20 @@ def _setup(session):
         user,
         {"data_life_cycle": 1, "governance_structures": 2, "leadership_alignment": 2, "sustainability_focus": 1},
     )
-    add_segments(
+    seed_segments(
         session,
         engagement,
+        None,
         [
-            ("ana", "sustainability_focus", "Honestly nobody has time for data work, we are short-staffed."),
-            ("ben", "sustainability_focus", "We don't have time to clean the records."),
+            (
+                "ana",
+                "frontline",
+                "Honestly nobody has time for data work, we are short-staffed.",
+                "sustainability_focus",
+            ),
+            ("ben", "frontline", "We don't have time to clean the records.", "sustainability_focus"),
         ],
+        quote_consent=True,
     )
     return engagement
 
