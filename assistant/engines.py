@@ -7,7 +7,7 @@ all offline or all LLM-backed, and whose ``name`` is what the UI shows. Stages a
 their engines from here and never read ``settings.llm_enabled`` themselves. Rules:
 
 - The LLM is used when one is configured (``DM3_LLM_BASE_URL`` and ``DM3_LLM_MODEL``) and the
-  engagement has not switched it off (``Engagement.settings["llm_enabled"] is False``); otherwise
+  engagement has not switched it off (its ``llm_enabled`` setting is False); otherwise
   every engine is offline. ``choice`` ("auto", "offline", "llm") is the CLI's ``--engine``: "llm"
   is refused with ``EngineError`` (never quietly swapped) when no LLM is configured or the
   engagement switched it off.

@@ -1,7 +1,9 @@
 """Small-cell suppression: the one rule for what may be shown about a group of people.
 
 Rules (every page, export and JSON file goes through these functions):
-- the threshold ``k`` is the engagement's setting ``min_cell`` (default 5, never below 3);
+- the threshold ``k`` is the engagement's setting ``equity.min_cell`` (default 5, never below 3;
+  ``assistant.records.engagements.settings.min_cell_of``), and every function here takes it as a required
+  keyword: no page, export or stage decides what to show about a group with a constant;
 - primary: a group with any count from 1 to k-1 (people, invites, roster) is hidden, shown as
   "fewer than k";
 - complementary: hidden groups are pooled, and while the pool (what a reader could work out by
@@ -19,23 +21,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-DEFAULT_MIN_CELL = 5
+DEFAULT_MIN_CELL = 5  # the settings model's default for ``equity.min_cell``, never a threshold itself
 FLOOR = 3  # a threshold below 3 is refused: pairs of people can work each other out
 OTHER_DEPARTMENTS = "other departments"
 OTHER_ROLES = "other role levels"
 NOT_GIVEN = "(not given)"
-
-
-def min_cell(settings: Mapping[str, Any] | None) -> int:
-    """The suppression threshold of an engagement's ``settings``: ``min_cell``, default 5, never below 3."""
-    raw = (settings or {}).get("min_cell", DEFAULT_MIN_CELL)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = DEFAULT_MIN_CELL
-    return max(FLOOR, value)
 
 
 def fewer_than(k: int) -> str:
@@ -56,7 +47,7 @@ def _small(value: int, k: int) -> bool:
     return 0 < value < k
 
 
-def suppress_rows(rows: Mapping[str, Mapping[str, int]], k: int) -> Suppressed:
+def suppress_rows(rows: Mapping[str, Mapping[str, int]], *, k: int) -> Suppressed:
     """Rows of a table (group -> {column: count}) to hide so that no count of 1..k-1 can be read
     or derived by subtraction from the column totals (see the module rules)."""
     hidden = {g for g, r in rows.items() if any(_small(v, k) for v in r.values())}
@@ -76,11 +67,11 @@ def suppress_rows(rows: Mapping[str, Mapping[str, int]], k: int) -> Suppressed:
     return Suppressed(hidden, pooled, any(_small(v, k) for v in totals.values()))
 
 
-def suppress(counts: Mapping[str, int], k: int = DEFAULT_MIN_CELL) -> dict[str, int | str]:
+def suppress(counts: Mapping[str, int], *, k: int) -> dict[str, int | str]:
     """One column of counts (group -> people) as shown: hidden groups read "fewer than k"; zero
     groups are left out. The rule of ``suppress_rows``."""
     rows = {g: {"n": v} for g, v in counts.items() if v > 0}
-    hidden = suppress_rows(rows, k).hidden
+    hidden = suppress_rows(rows, k=k).hidden
     return {g: (fewer_than(k) if g in hidden else rows[g]["n"]) for g in sorted(rows)}
 
 
@@ -115,7 +106,7 @@ class Attributor:
         return self.shown.get((department or NOT_GIVEN, role_level or NOT_GIVEN), (OTHER_DEPARTMENTS, OTHER_ROLES))
 
 
-def attributor(people: Iterable[tuple[str, str]], k: int) -> Attributor:
+def attributor(people: Iterable[tuple[str, str]], *, k: int) -> Attributor:
     """The attribution rule for a population of (department, role level), one pair per person."""
     cells = Counter((d or NOT_GIVEN, r or NOT_GIVEN) for d, r in people)
     shown: dict[tuple[str, str], tuple[str, str]] = {}

@@ -155,7 +155,7 @@ def explain(rater: OfflineRater, rubric: Rubric, s: dict) -> None:
         if not votes[ind.id].votes:
             print(f"      {ind.id:<24} no evidence")
             continue
-        got = indicator_level(votes[ind.id].votes)
+        got = indicator_level(votes[ind.id].votes, k=5)
         split = f" split ({got.split.kind}, followed {got.split.followed})" if got.split else ""
         print(f"      {ind.id:<24} level {got.level}  people {got.person_level}{split}")
         for v in votes[ind.id].votes:
@@ -347,7 +347,7 @@ def off_domain(rater: OfflineRater, rubric: Rubric, data_dir: Path, sets: int = 
             EvidenceItem(id=f"S{j + 1}", participant=f"p{j % 4}", role_level="frontline", department="Ward", text=t)
             for j, t in enumerate(chunk)
         ]
-        found[rater.rate(components[n % len(components)], items).level] += 1
+        found[rater.rate(components[n % len(components)], items, k=5).level] += 1
     rated = sorted(level for level in found if level is not None)
     print(
         f"\noff-domain: {sets} sets of {per_set} NHS patient comments (about care, not data work): "

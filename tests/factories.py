@@ -110,6 +110,60 @@ def logged_in_client(app, email: str = DEFAULT_CONSULTANT, password: str = PASSW
     return c
 
 
+def set_min_cell(session: Session, engagement: Engagement, k: int) -> None:
+    """The lead sets the engagement's small-group threshold to ``k`` (through the settings writer)."""
+    from assistant.records.engagements import change_settings, settings_of
+
+    equity = settings_of(engagement).equity.model_dump(mode="json") | {"min_cell": k}
+    change_settings(session, engagement, "engagement.equity_settings", None, {"equity": equity})
+    session.commit()
+
+
+def seed_groups(
+    session: Session,
+    engagement: Engagement,
+    sizes: dict[str, int],
+    *,
+    role_level: str = "frontline",
+    component: str = "data_life_cycle",
+) -> list:
+    """``sizes[department]`` people per department, each with one submitted interview holding one
+    answer (on ``component``) and the active evidence segment cut from it; returns the participants."""
+    from assistant.embeddings import text_hash
+    from assistant.models import Interview, Participant, Segment, Turn, utcnow
+
+    people = []
+    for department, n in sizes.items():
+        for i in range(n):
+            text = f"In {department} we keep the records of case {i} in shared spreadsheets."
+            person = Participant(
+                engagement_id=engagement.id, department=department, role_level=role_level, source="invite"
+            )
+            session.add(person)
+            session.flush()
+            interview = Interview(participant_id=person.id, state="submitted", submitted_at=utcnow())
+            session.add(interview)
+            session.flush()
+            turn = Turn(interview_id=interview.id, role="staff", kind="answer", component=component, text=text)
+            turn.question_id = f"{component}.q0"
+            session.add(turn)
+            session.flush()
+            session.add(
+                Segment(
+                    engagement_id=engagement.id,
+                    participant_id=person.id,
+                    turn_id=turn.id,
+                    question_id=turn.question_id,
+                    end=len(text),
+                    text=text,
+                    text_hash=text_hash(text),
+                    component=component,
+                    original_component=component,
+                )
+            )
+            people.append(person)
+
+
 def seed_segments(
     session: Session,
     engagement: Engagement,

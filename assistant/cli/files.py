@@ -9,7 +9,9 @@ import typer
 from assistant.cli.common import app, engagement_or_exit, fail, open_engine
 from assistant.config import get_settings
 from assistant.db import session_scope
+from assistant.records.engagements.settings import EquitySettings
 from assistant.rubric import get_rubric
+from assistant.suppression import FLOOR
 
 
 @app.command("rate-evidence")
@@ -19,6 +21,13 @@ def rate_evidence_cmd(
     ),
     out: Path = typer.Option(..., "--out", help="where to write the proposal JSON"),
     engine: str = typer.Option("auto", help="auto (LLM if DM3_LLM_* is set, else offline), offline or llm"),
+    min_cell: int = typer.Option(
+        EquitySettings().min_cell,
+        "--min-cell",
+        min=FLOOR,
+        max=100,
+        help="the smallest group broken out by department (an engagement's small-group threshold k)",
+    ),
 ) -> None:
     """Rate one component from a file of evidence segments; write the proposal (status, level, citations)."""
     from assistant.engines import engines_for
@@ -31,7 +40,7 @@ def rate_evidence_cmd(
         rater = engines_for(
             settings, None, get_rubric(str(settings.rubric_path)), None, choice=engine, names=evidence.names
         ).rater
-        proposal = rate_evidence(evidence, rater, out)
+        proposal = rate_evidence(evidence, rater, out, k=min_cell)
     except ValueError as exc:
         fail(str(exc), 2)
     level = proposal.level if proposal.level is not None else "-"

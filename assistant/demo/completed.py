@@ -29,14 +29,14 @@ from assistant.equity.findings import finding_counts
 from assistant.models import Decision, Engagement, Participant, Run, User
 from assistant.rating.offline import OfflineRater
 from assistant.rating.run import propose_for_engagement
-from assistant.records.engagements import create_engagement
+from assistant.records.engagements import create_engagement, settings_of
+from assistant.records.engagements.settings import mark_preparing
 from assistant.records.review import current_proposals, decide
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate, items_of
 from assistant.roadmap.targets import save_plan, target_rows
 from assistant.rubric import Rubric, get_rubric
 from assistant.synthesis.run import synthesize
-from assistant.views.engagement import PREPARING  # the settings key the engagements page reads
 
 COMPLETED_ORG = "Town of Millbrook (demo, completed)"
 STRETCH = "data_life_cycle"  # the one target set two steps up
@@ -67,27 +67,23 @@ def ensure_completed(engine: Engine) -> tuple[int | None, bool]:
         engagement = session.exec(select(Engagement).where(Engagement.organisation == COMPLETED_ORG)).first()
         if engagement is None:
             engagement = create_engagement(session, COMPLETED_ORG, DEPARTMENTS, roster=ROSTER, user=user)
-            engagement.settings = {**engagement.settings, PREPARING: STEPS["interviews"]}
-            session.add(engagement)
+            mark_preparing(session, engagement, STEPS["interviews"])
             session.commit()
-        return engagement.id, bool(engagement.settings.get("roadmap")) and PREPARING not in engagement.settings
+        settings = settings_of(engagement)
+        return engagement.id, settings.roadmap is not None and settings.preparing is None
 
 
 def preparing_step(engagement: Engagement) -> str | None:
     """What the demo is doing to ``engagement`` now (a step of ``STEPS``, or where it stopped), or None
     when it is not being prepared (any engagement but the completed demo's, or that one once finished)."""
-    return engagement.settings.get(PREPARING) or None
+    return settings_of(engagement).preparing or None
 
 
 def _mark(engine: Engine, engagement_id: int, message: str | None) -> None:
     """Record what is being done to the engagement (None: finished), so its pages can say so."""
     with Session(engine) as session:
         engagement = session.get(Engagement, engagement_id)
-        settings = {k: v for k, v in engagement.settings.items() if k != PREPARING}
-        if message is not None:
-            settings[PREPARING] = message
-        engagement.settings = settings
-        session.add(engagement)
+        mark_preparing(session, engagement, message)
         session.commit()
 
 

@@ -1,4 +1,4 @@
-"""An engagement's equity settings, kept in ``Engagement.settings["equity"]``.
+"""An engagement's equity settings, the ``equity`` field of ``assistant.records.engagements.settings``.
 
 - ``min_cell``: the small-cell threshold (default 5, never below 3; ``assistant.suppression``);
 - ``flag_ratio``: a group whose representation ratio (share of participants over share of the
@@ -13,18 +13,22 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 
 from assistant.models import Engagement, User
-from assistant.records.engagements import change_settings
+from assistant.records.engagements.settings import (
+    DEFAULT_FLAG_RATIO,
+    Attribute,
+    EquitySettings,
+    change_settings,
+    settings_of,
+)
 from assistant.security import whole_number_type
-from assistant.suppression import DEFAULT_MIN_CELL, FLOOR, min_cell
+from assistant.suppression import FLOOR
 
-DEFAULT_FLAG_RATIO = 0.8
-DEFAULT_VOICE_RATIO = 0.5
+__all__ = ["Attribute", "EquitySettings", "SettingsError", "equity_settings", "parse_settings", "save_settings"]
 MAX_OPTIONS = 12
 MAX_TEXT = 200
 
@@ -37,45 +41,10 @@ class SettingsError(ValueError):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class Attribute:
-    """An optional self-described attribute: its key, the question staff see, the answers offered."""
-
-    key: str
-    question: str
-    options: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class EquitySettings:
-    min_cell: int = DEFAULT_MIN_CELL
-    flag_ratio: float = DEFAULT_FLAG_RATIO
-    voice_ratio: float = DEFAULT_VOICE_RATIO
-    attributes: tuple[Attribute, ...] = field(default_factory=tuple)
-
-
-def _ratio(raw: Any, default: float) -> float:
-    try:
-        value = float(raw)
-    except (TypeError, ValueError):
-        return default
-    return value if 0 < value < 1 else default
-
-
 def equity_settings(engagement: Engagement) -> EquitySettings:
-    """The engagement's equity settings with defaults for anything missing or out of range."""
-    raw = (engagement.settings or {}).get("equity") or {}
-    attributes = tuple(
-        Attribute(str(a["key"]), str(a["question"]), tuple(str(o) for o in a.get("options", [])))
-        for a in raw.get("attributes", [])
-        if isinstance(a, dict) and a.get("key") and a.get("question")
-    )
-    return EquitySettings(
-        min_cell(raw),
-        _ratio(raw.get("flag_ratio"), DEFAULT_FLAG_RATIO),
-        _ratio(raw.get("voice_ratio"), DEFAULT_VOICE_RATIO),
-        attributes,
-    )
+    """The engagement's equity settings with defaults for anything missing or out of range
+    (``assistant.records.engagements.settings``)."""
+    return settings_of(engagement).equity
 
 
 MAX_MIN_CELL = 100
@@ -127,7 +96,7 @@ def parse_settings(
 def save_settings(session: Session, engagement: Engagement, value: dict[str, Any], user: User) -> None:
     """Store ``value`` (from ``parse_settings``) as the engagement's equity settings, audited with what
     they were before."""
-    before = dict(engagement.settings.get("equity") or {})
+    before = settings_of(engagement).equity.model_dump(mode="json")
     change_settings(
         session, engagement, "engagement.equity_settings", user, {"equity": value}, before=before, after=value
     )

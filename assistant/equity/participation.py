@@ -135,7 +135,7 @@ def participation(session: Session, engagement: Engagement) -> list[Table]:
         hidden: dict[str, set[str]] = {g: set() for g in listed}
         total_hidden: set[str] = set()
         for column in columns:
-            result = suppress_rows({g: {column: counts[g][column]} for g in listed}, cfg.min_cell)
+            result = suppress_rows({g: {column: counts[g][column]} for g in listed}, k=cfg.min_cell)
             for g in result.hidden:
                 hidden[g].add(column)
             if result.totals_hidden:

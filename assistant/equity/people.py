@@ -67,4 +67,4 @@ def groupings(engagement: Engagement) -> list[tuple[str, str]]:
 def attribution(session: Session, engagement: Engagement) -> Attributor:
     """The quote and transcript attribution rule for this engagement's voices and threshold."""
     k = equity_settings(engagement).min_cell
-    return attributor(((p.department, p.role_level) for p in voices(session, engagement.id)), k)
+    return attributor(((p.department, p.role_level) for p in voices(session, engagement.id)), k=k)

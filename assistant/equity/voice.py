@@ -63,7 +63,7 @@ def voice_set(people: list[Participant], population: list[Participant], engageme
         mine = Counter(group_of(p, grouping) for p in people)
         everyone = Counter(group_of(p, grouping) for p in population)
         cells = {g: {"people": mine.get(g, 0), "voices": everyone[g]} for g in everyone}
-        hidden = suppress_rows(cells, k)
+        hidden = suppress_rows(cells, k=k)
         for g in sorted(cells, key=lambda g: (-cells[g]["people"], g)):
             if g in hidden.hidden or hidden.totals_hidden:
                 out.rows.append(ShareRow(grouping, g, None, None, None, None, None, True))

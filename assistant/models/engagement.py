@@ -20,7 +20,8 @@ class Engagement(SQLModel, table=True):
     status: str = "collecting"  # collecting | synthesis | review | closed
     departments: list = json_field(list)
     role_levels: list = json_field(list)
-    settings: dict = json_field(dict)  # target_levels {component: level}, llm_enabled, ...
+    # shape: models/settings.py EngagementSettings; read and written through records/engagements/settings.py only
+    settings: dict = json_field(dict)
     open_token_hash: str | None = Field(default=None, index=True, unique=True)  # SHA-256; the link is shown once
     open_link_enabled: bool = False
     invite_ttl_days: int = 60

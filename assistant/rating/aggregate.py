@@ -11,8 +11,9 @@ consultant sees every person's level and every quote).
 Disagreement is kept, not averaged away: when frontline/supervisor and manager/executive accounts of
 an indicator are ``CONFLICT_GAP`` levels apart or more, the indicator leans to the lower side (below
 the midpoint) and a ``Split`` records both sides with their people, quotes and the reason; when two
-departments of at least ``MIN_CELL`` people each are that far apart, the split is recorded (the level
-stays the one everyone's accounts give). Groups smaller than ``MIN_CELL`` are never broken out by department.
+departments of at least ``k`` people each (the engagement's small-group threshold, handed in by the
+rating run) are that far apart, the split is recorded (the level stays the one everyone's accounts
+give). Groups smaller than ``k`` are never broken out by department.
 
 Quotes: an indicator cites only segments its level rests on, up to ``PER_INDICATOR`` (one per person,
 nearest its level first, across themes), and a quote appears once per proposal unless it is the
@@ -31,9 +32,6 @@ from assistant.rating.schema import Citation, EvidenceItem, Side, Split
 CONFLICT_GAP = 2  # levels between two sides' accounts that count as a disagreement
 PER_INDICATOR = 4  # quotes shown per indicator
 PER_SIDE = 2  # quotes shown per side of a disagreement
-# The small-group rule (assistant/synthesis/breakdown.py's MIN_CELL; a stage cannot import another, and
-# tests/rating/test_aggregate_rule.py holds the two equal): no department under it is broken out.
-MIN_CELL = 5
 FRONTLINE_LABEL = "frontline staff and supervisors"
 LEADERSHIP_LABEL = "managers and executives"
 
@@ -94,8 +92,9 @@ def _build_side(label: str, people: set[str], indicator: IndicatorLevel) -> Side
     return Side(label=label, level=level, participants=len(people), segment_ids=ids, citations=quotes)
 
 
-def indicator_level(votes: list[Vote], conflict_gap: int | None = None) -> IndicatorLevel:
-    """The evidence level of one indicator from its votes (see the module docstring for the rules)."""
+def indicator_level(votes: list[Vote], conflict_gap: int | None = None, *, k: int) -> IndicatorLevel:
+    """The evidence level of one indicator from its votes (see the module docstring for the rules);
+    ``k`` is the engagement's small-group threshold: no department under it is broken out."""
     conflict_gap = CONFLICT_GAP if conflict_gap is None else conflict_gap
     per_person: dict[str, list[int]] = defaultdict(list)
     # A person's phrases that name a practice outweigh sentences that merely sound close to a
@@ -139,9 +138,7 @@ def indicator_level(votes: list[Vote], conflict_gap: int | None = None) -> Indic
     for p, item in people.items():
         if item.department:
             departments[item.department].add(p)
-    large = [
-        _build_side(dept, members, result) for dept, members in sorted(departments.items()) if len(members) >= MIN_CELL
-    ]
+    large = [_build_side(dept, members, result) for dept, members in sorted(departments.items()) if len(members) >= k]
     if len(large) >= 2:
         lowest = min(large, key=lambda side: side.level)
         highest = max(large, key=lambda side: side.level)

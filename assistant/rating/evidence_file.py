@@ -46,10 +46,10 @@ def read_evidence_file(path: Path) -> EvidenceFile:
     return parsed
 
 
-def rate_evidence(evidence: EvidenceFile, rater: Rater, out: Path) -> Proposal:
-    """Rate the file's component with ``rater`` (from the engine seam); write the proposal JSON to
-    ``out`` and return it."""
-    proposal = rater.rate(evidence.component, evidence.segments)
+def rate_evidence(evidence: EvidenceFile, rater: Rater, out: Path, *, k: int) -> Proposal:
+    """Rate the file's component with ``rater`` (from the engine seam), no department under ``k``
+    people broken out; write the proposal JSON to ``out`` and return it."""
+    proposal = rater.rate(evidence.component, evidence.segments, k=k)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     data = proposal.file_dict()

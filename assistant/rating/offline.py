@@ -200,8 +200,9 @@ class OfflineRater:
 
     # --- the proposal ------------------------------------------------------------------
 
-    def rate(self, component_id: str, items: Sequence[EvidenceItem]) -> Proposal:
-        """The offline proposal for ``component_id`` from ``items`` (deterministic for the same input).
+    def rate(self, component_id: str, items: Sequence[EvidenceItem], *, k: int) -> Proposal:
+        """The offline proposal for ``component_id`` from ``items`` (deterministic for the same input);
+        ``k`` is the engagement's small-group threshold (no department under it is broken out).
 
         Rules enforced: thin evidence (rubric minimum segments and participants after screening,
         fewer indicators with evidence than the rule's minimum, or evidence from fewer people than
@@ -226,7 +227,7 @@ class OfflineRater:
 
         evidence = self._votes(self._model(component_id), _units(usable))
         found: dict[str, IndicatorLevel] = {
-            ind.id: indicator_level(evidence[ind.id].votes) for ind in comp.indicators if evidence[ind.id].votes
+            ind.id: indicator_level(evidence[ind.id].votes, k=k) for ind in comp.indicators if evidence[ind.id].votes
         }
         levels = {ind.id: found[ind.id].level if ind.id in found else None for ind in comp.indicators}
         level = rule.level_for(list(levels.values()))

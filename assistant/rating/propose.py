@@ -173,9 +173,10 @@ class LLMRater:
             "example_id": items[0].id if items else "E-1",
         }
 
-    def rate(self, component_id: str, items: Sequence[EvidenceItem]) -> Proposal:
+    def rate(self, component_id: str, items: Sequence[EvidenceItem], *, k: int) -> Proposal:
         """A validated proposal, ``insufficient_evidence`` (thin, or the rule gives no level), or
-        ``failed`` with the reason when the model gave no acceptable answer."""
+        ``failed`` with the reason when the model gave no acceptable answer. ``k`` (the small-group
+        threshold) is part of the engine interface; the model is not asked for department splits."""
         version = load_prompt(PROMPT).version
         usable, excluded = screen(items)
         usable_items = [s.item for s in usable]

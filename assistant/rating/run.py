@@ -21,6 +21,7 @@ from assistant.jobs import track_run
 from assistant.models import Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember
 from assistant.rating.schema import EvidenceItem, Proposal, Rater, segment_ref
 from assistant.records.duplicates import flag_near_duplicates, flagged_participants
+from assistant.records.engagements import min_cell_of
 from assistant.records.evidence import counted_segments
 from assistant.rubric import COMPONENT_IDS
 
@@ -109,8 +110,10 @@ def propose_for_engagement(
     """
     components = list(components)
     with Session(db_engine, expire_on_commit=False) as session:
-        if session.get(Engagement, engagement_id) is None:
+        engagement = session.get(Engagement, engagement_id)
+        if engagement is None:
             raise ValueError(f"no engagement with id {engagement_id}; list them in the web app or create one")
+        k = min_cell_of(engagement)
     with track_run(
         db_engine, engagement_id, "rating", run_id=run_id, started_by=started_by, message="rating components"
     ) as run:
@@ -121,7 +124,7 @@ def propose_for_engagement(
             evidence = load_evidence(session, engagement_id)
         proposals = []
         for n, component in enumerate(components, start=1):
-            proposals.append(rater.rate(component, evidence.get(component, [])))
+            proposals.append(rater.rate(component, evidence.get(component, []), k=k))
             run.progress(n / len(components), f"rated {n} of {len(components)} components")
         with Session(db_engine, expire_on_commit=False) as session:
             rows = [store_proposal(session, engagement_id, p, run.id) for p in proposals]

@@ -163,6 +163,7 @@ class LLMRating(BaseModel):
 
 
 class Rater(Protocol):
-    """What the rating stage asks of an engine (offline or LLM): a proposal for one component."""
+    """What the rating stage asks of an engine (offline or LLM): a proposal for one component, no
+    group under the engagement's small-group threshold ``k`` broken out."""
 
-    def rate(self, component_id: str, items: Sequence[EvidenceItem]) -> Proposal: ...
+    def rate(self, component_id: str, items: Sequence[EvidenceItem], *, k: int) -> Proposal: ...

@@ -19,7 +19,7 @@ from sklearn.metrics import cohen_kappa_score
 from sqlmodel import Session, col, select
 
 from assistant.models import Decision, Engagement, RatingProposal, User
-from assistant.records.engagements import change_settings
+from assistant.records.engagements import change_settings, settings_of
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import AuditAbout, audit_by
 
@@ -182,12 +182,12 @@ def set_targets(
     reviewer: User,
     rubric: Rubric | None = None,
 ) -> dict[str, int]:
-    """Store target levels per component in ``Engagement.settings["target_levels"]`` (None clears one);
+    """Store target levels per component in the engagement's ``target_levels`` setting (None clears one);
     returns the stored targets. Rule: a target is a rubric level of a rubric component; audited."""
     rubric = rubric or get_rubric()
     valid_levels = {lvl.level for lvl in rubric.levels}
     known = {c.id for c in rubric.components}
-    before = dict(engagement.settings.get("target_levels", {}))
+    before = dict(settings_of(engagement).target_levels)
     after = dict(before)
     for component, level in targets.items():
         if component not in known:

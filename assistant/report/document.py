@@ -3,7 +3,8 @@ DOCX, PDF) and the web report page draw from it, so they cannot disagree.
 
 Rules enforced here, once:
 - only decided levels appear; a component without one says "awaiting review";
-- participation tables count people and hide groups under 5 (``synthesis.breakdown.suppress``);
+- participation tables count people and hide groups under the engagement's threshold k
+  (``equity.min_cell``, ``assistant.suppression.suppress``); the method text states that k;
 - quotes come only from people who agreed to be quoted and have not withdrawn, with names replaced
   (``deidentify``); a quoted passage in a rationale or summary that is not from such a person is
   replaced by "[quote withheld]".
@@ -28,7 +29,7 @@ from assistant.models import (
     utcnow,
 )
 from assistant.privacy import Scrubber
-from assistant.records.engagements import roster_rows, scrubber_for
+from assistant.records.engagements import min_cell_of, roster_rows, scrubber_for, settings_of
 from assistant.records.evidence import counted_members, counted_segments, live_themes
 from assistant.records.review import current_proposals, latest_decisions
 from assistant.report import narrative
@@ -38,7 +39,7 @@ from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.targets import horizon_of, phases_for, target_rows
 from assistant.rubric import Rubric
-from assistant.synthesis.breakdown import suppress
+from assistant.suppression import suppress
 
 Cell = int | str
 WITHHELD = "[quote withheld]"
@@ -87,7 +88,7 @@ class GroupRow:
 @dataclass
 class Participation:
     """Who contributed evidence: how many people, and per department and per role level against the
-    roster (groups under 5 hidden)."""
+    roster (groups under the engagement's threshold k hidden)."""
 
     people: int
     by_department: list[GroupRow]
@@ -166,15 +167,15 @@ def _people_rows(session: Session, engagement: Engagement) -> list[tuple[int, st
     )
 
 
-def _groups(counts: Counter, roster: dict[str, int], order: list[str]) -> list[GroupRow]:
-    shown = suppress(dict(counts))
+def _groups(counts: Counter, roster: dict[str, int], order: list[str], *, k: int) -> list[GroupRow]:
+    shown = suppress(dict(counts), k=k)
     names = [g for g in order if g in roster or g in counts] + sorted(set(counts) - set(order))
     return [GroupRow(g, roster.get(g), shown.get(g, 0)) for g in names]
 
 
-def participation(session: Session, engagement: Engagement) -> Participation:
+def participation(session: Session, engagement: Engagement, *, k: int) -> Participation:
     """The engagement's participation: people with evidence who have not withdrawn, counted per
-    department and role level beside the roster, groups under 5 suppressed."""
+    department and role level beside the roster, groups under ``k`` suppressed."""
     people = _people_rows(session, engagement)
     dept_roster: Counter = Counter()
     role_roster: Counter = Counter()
@@ -182,9 +183,9 @@ def participation(session: Session, engagement: Engagement) -> Participation:
         dept_roster[r.department] += r.count
         role_roster[r.role_level] += r.count
     by_department = _groups(
-        Counter(d or "(not given)" for _, d, _ in people), dict(dept_roster), engagement.departments
+        Counter(d or "(not given)" for _, d, _ in people), dict(dept_roster), engagement.departments, k=k
     )
-    by_role = _groups(Counter(r or "(not given)" for _, _, r in people), dict(role_roster), engagement.role_levels)
+    by_role = _groups(Counter(r or "(not given)" for _, _, r in people), dict(role_roster), engagement.role_levels, k=k)
     return Participation(len({p for p, _, _ in people}), by_department, by_role)
 
 
@@ -249,6 +250,7 @@ def _why_text(why: dict, rubric: Rubric, titles: dict[str, str]) -> str:
 def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Report:
     """The report of ``engagement`` from what is stored now (roadmap as last generated)."""
     names = scrubber_for(session, engagement)
+    k = min_cell_of(engagement)
     all_segment_ids = session.exec(select(Segment.id).where(Segment.engagement_id == engagement.id)).all()
     allowed = quotable(session, engagement.id, all_segment_ids)
     allowed_texts = [s.text for s in allowed.values()]
@@ -347,13 +349,12 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
             )
         )
     removed = [(i.title, i.removed_reason) for i in items if i.status == "removed"]
-    notes = list(engagement.settings.get("roadmap", {}).get("notes", []))
+    summary = settings_of(engagement).roadmap
+    notes = list(summary.notes) if summary else []
     if not items:
         notes.insert(
             0,
-            "No roadmap has been generated yet."
-            if not engagement.settings.get("roadmap")
-            else "The roadmap has no activities.",
+            "No roadmap has been generated yet." if summary is None else "The roadmap has no activities.",
         )
 
     report = Report(
@@ -363,7 +364,7 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
         horizon=horizon,
         summary=[],
         method=[],
-        participation=participation(session, engagement),
+        participation=participation(session, engagement, k=k),
         components=components,
         readiness=readiness_rows,
         phases=phases,
@@ -373,5 +374,5 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
         timeline=timeline_figure(items, rubric, horizon, engagement.organisation),
     )
     report.summary = narrative.summary(report, dates)
-    report.method = narrative.method(report, proposals)
+    report.method = narrative.method(report, proposals, k=k)
     return report

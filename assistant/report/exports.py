@@ -3,9 +3,9 @@ roadmap and participation, as one JSON document or a ZIP of CSV files (one per t
 
 The same rules as the report: staff text only from people who agreed to be quoted (others' rows
 are kept with an empty text, so counts still add up), names replaced, no department or role on a
-segment (a segment with its group could single a person out), participation with groups under 5
-suppressed. CSV cells that a spreadsheet would run as a formula (starting with = + - @, tab or
-carriage return) are prefixed with an apostrophe.
+segment (a segment with its group could single a person out), participation with groups under the
+engagement's threshold k suppressed (the report's tables). CSV cells that a spreadsheet would run as
+a formula (starting with = + - @, tab or carriage return) are prefixed with an apostrophe.
 """
 
 from __future__ import annotations

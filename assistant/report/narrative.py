@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from assistant.synthesis.breakdown import MIN_CELL
-
 if TYPE_CHECKING:  # the model imports this module to fill its text
     from assistant.report.document import Report
 
@@ -70,9 +68,9 @@ def summary(report: Report, dates: list[datetime]) -> list[str]:
     return out
 
 
-def method(report: Report, proposals: dict) -> list[str]:
+def method(report: Report, proposals: dict, *, k: int) -> list[str]:
     """The method section's paragraphs: how evidence was gathered, rated and reviewed, and the
-    privacy rules the report follows."""
+    privacy rules the report follows (``k``: the engagement's small-group threshold)."""
     engines = sorted({p.engine for p in proposals.values()}) or ["none yet"]
     gathered = (
         "Staff were invited by personal link to a guided, self-paced interview of about 20 to 30 minutes with "
@@ -86,8 +84,8 @@ def method(report: Report, proposals: dict) -> list[str]:
         f"consultant decided appear in this report (rubric version {report.rubric_version})."
     )
     privacy = (
-        f"Participation is counted in people. Groups of fewer than {MIN_CELL} people are shown as "
-        f'"fewer than {MIN_CELL}" (and one more group is hidden when a single small one could be worked out from the '
+        f"Participation is counted in people. Groups of fewer than {k} people are shown as "
+        f'"fewer than {k}" (and one more group is hidden when a single small one could be worked out from the '
         "total). Quotes appear only from staff who agreed to be quoted, with names of colleagues replaced by "
         '"[colleague]".'
     )

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from assistant.models import Engagement, User
-from assistant.records.engagements import change_settings
+from assistant.records.engagements import change_settings, settings_of
+from assistant.records.engagements.settings import DEFAULT_HORIZON, HORIZONS
 from assistant.records.review import ReviewError, decided_levels, set_targets
 from assistant.rubric import Rubric
 
-DEFAULT_HORIZON = 36
-HORIZONS = (12, 18, 24, 36, 48, 60)
+__all__ = ["DEFAULT_HORIZON", "HORIZONS"]  # kept here for the roadmap's callers; defined with the settings
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,7 @@ class TargetRow:
 
 def horizon_of(engagement: Engagement) -> int:
     """The engagement's planning horizon in months (default 36)."""
-    value = engagement.settings.get("roadmap_horizon_months")
-    return value if isinstance(value, int) and value in HORIZONS else DEFAULT_HORIZON
+    return settings_of(engagement).horizon
 
 
 def phases_for(horizon: int) -> list[Phase]:
@@ -77,7 +76,7 @@ def target_rows(session: Session, engagement: Engagement, rubric: Rubric) -> lis
     """One row per rubric component, in rubric order: decided level (latest decision; a rejection
     leaves none), stored target or the default one."""
     decided = decided_levels(session, engagement.id)
-    stored = engagement.settings.get("target_levels", {})
+    stored = settings_of(engagement).target_levels
     top = max(lvl.level for lvl in rubric.levels)
     rows = []
     for comp in rubric.components:
@@ -123,7 +122,7 @@ def save_plan(
             )
     set_targets(session, engagement, targets, user, rubric)
     before = horizon_of(engagement)
-    if before != horizon or "roadmap_horizon_months" not in engagement.settings:
+    if before != horizon or settings_of(engagement).roadmap_horizon_months is None:
         change_settings(
             session,
             engagement,

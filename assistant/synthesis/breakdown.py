@@ -8,10 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from assistant.suppression import DEFAULT_MIN_CELL, fewer_than, suppress
-
-MIN_CELL = DEFAULT_MIN_CELL
-SUPPRESSED = fewer_than(MIN_CELL)
+from assistant.suppression import suppress
 
 Cell = int | str
 
@@ -26,8 +23,9 @@ class Breakdown:
     by_role: dict[str, Cell] = field(default_factory=dict)
 
 
-def breakdown(rows: Iterable[tuple[int, str, str]], min_cell: int = MIN_CELL) -> Breakdown:
-    """Breakdown of (participant_id, department, role_level) rows, one row per segment.
+def breakdown(rows: Iterable[tuple[int, str, str]], *, k: int) -> Breakdown:
+    """Breakdown of (participant_id, department, role_level) rows, one row per segment, groups under
+    the engagement's threshold ``k`` suppressed.
 
     Counts people, not mentions: a person with ten segments counts once in each cell.
     """
@@ -44,6 +42,6 @@ def breakdown(rows: Iterable[tuple[int, str, str]], min_cell: int = MIN_CELL) ->
     return Breakdown(
         people=len(people),
         segments=segments,
-        by_department=suppress(dept_counts, min_cell),
-        by_role=suppress(role_counts, min_cell),
+        by_department=suppress(dept_counts, k=k),
+        by_role=suppress(role_counts, k=k),
     )

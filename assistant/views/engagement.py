@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
 from assistant.interview.actions import load_turns
 from assistant.models import Engagement, Interview, Membership, Participant, Turn, User
@@ -16,10 +15,12 @@ from assistant.records.duplicates import flagged_participants
 from assistant.records.engagements import (
     NewInvite,
     engagement_counts,
+    min_cell_of,
     progress,
     roster_names,
     roster_rows,
     scrubber_for,
+    settings_of,
 )
 from assistant.records.teams import ROLE_NAMES, engagements_for
 from assistant.rubric import Rubric
@@ -30,9 +31,6 @@ from assistant.views import Page
 # interviews a consultant can open: only submitted ones (unsubmitted text is shown to nobody);
 # declined and withdrawn ones are not evidence
 LISTED_STATES = ("submitted",)
-# an engagement a background seeding is still building (the demo's completed one) says what it is
-# doing under this settings key; the list shows it, and its report link once the key is gone
-PREPARING = "preparing"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,7 +55,10 @@ def engagement_list(session: Session, user: User) -> EngagementsView:
     page then reloads its table every few seconds)."""
     rows = engagements_for(session, user)
     home = {"equity_reviewer": "/engagements/{id}/equity"}
-    preparing = {e.id: str(e.settings[PREPARING]) for e, _ in rows if e.settings.get(PREPARING)}
+    settings = {e.id: settings_of(e) for e, _ in rows}
+    # an engagement a background seeding is still building (the demo's completed one) says what it
+    # is doing in its ``preparing`` setting; the list shows it, and its report link once it is done
+    preparing = {e.id: settings[e.id].preparing for e, _ in rows if settings[e.id].preparing}
     return EngagementsView(
         engagements=[(e, m, home.get(m.role, "/engagements/{id}").format(id=e.id)) for e, m in rows],
         counts=engagement_counts(session),
@@ -69,7 +70,8 @@ def engagement_list(session: Session, user: User) -> EngagementsView:
             for e, m in rows
             if m.role != "equity_reviewer"
             and e.id not in preparing
-            and (e.settings.get("roadmap") or {}).get("generated_at")
+            and (summary := settings[e.id].roadmap) is not None
+            and summary.generated_at
         },
     )
 
@@ -91,7 +93,7 @@ def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:
 PEOPLE_COLUMNS = ("started", "submitted", "withdrawn")
 
 
-def suppressed_progress(table: dict, k: int) -> dict:
+def suppressed_progress(table: dict, *, k: int) -> dict:
     """The progress table with each started / submitted / withdrawn count of 1..k-1 people (and any
     count that would give one away by subtraction from the column total) replaced by None.
 
@@ -99,7 +101,7 @@ def suppressed_progress(table: dict, k: int) -> dict:
     about everyone invited, not about a group."""
     rows = [dict(r) for r in table["rows"]]
     for column in PEOPLE_COLUMNS:
-        hidden = suppress_rows({str(n): {column: r[column]} for n, r in enumerate(rows)}, k).hidden
+        hidden = suppress_rows({str(n): {column: r[column]} for n, r in enumerate(rows)}, k=k).hidden
         for n in hidden:
             rows[int(n)][column] = None
     return {**table, "rows": rows}
@@ -150,13 +152,13 @@ def detail_context(
         )
     ).all()
     attribute = attribution(session, engagement)
-    k = equity_settings(engagement).min_cell
+    k = min_cell_of(engagement)
     interviews = sorted(
         ((iv, p, attribute(p.department, p.role_level)) for iv, p in rows), key=lambda r: (r[1].public_label, r[1].id)
     )
     return EngagementView(
         engagement=engagement,
-        progress=suppressed_progress(progress(session, engagement), k),
+        progress=suppressed_progress(progress(session, engagement), k=k),
         roster=roster,
         interviews=interviews,
         min_cell=k,

@@ -30,10 +30,10 @@ from assistant.models import (
 from assistant.privacy import Scrubber
 from assistant.rating.counts import explain_confidence
 from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
-from assistant.records.engagements import scrubber_for
+from assistant.records.engagements import min_cell_of, scrubber_for, settings_of
 from assistant.records.review import Agreement, agreement, current_proposals, latest_decisions
 from assistant.rubric import Component, Rubric
-from assistant.synthesis.breakdown import MIN_CELL, SUPPRESSED, suppress
+from assistant.suppression import fewer_than, suppress
 from assistant.views import Page
 from assistant.views.runs import RunPanel, run_context
 
@@ -84,7 +84,7 @@ def overview_context(
     """The review overview (see ``ReviewOverview``)."""
     proposals = current_proposals(session, engagement.id)
     decisions = latest_decisions(session, engagement.id)
-    targets = engagement.settings.get("target_levels", {})
+    targets = settings_of(engagement).target_levels
     rows = []
     for comp in rubric.components:
         proposal = proposals.get(comp.id)
@@ -202,7 +202,7 @@ def component_context(
     model = proposal_model(proposal) if proposal is not None else None
     if model is not None:
         model = scrubbed(model, scrubber_for(session, engagement))
-    reading = read_proposal(model, comp, rubric) if model is not None else None
+    reading = read_proposal(model, comp, rubric, k=min_cell_of(engagement)) if model is not None else None
     refs = (
         {q["citation"].segment_id for q in reading["quotes"]}
         | {c.segment_id for d in reading["disagreements"] for side in d["sides"] for c in side["side"].citations}
@@ -222,7 +222,7 @@ def component_context(
         decision=decision,
         reading=reading,
         stale=bool(decision and proposal and decision.proposal_id != proposal.id),
-        target=engagement.settings.get("target_levels", {}).get(comp.id),
+        target=settings_of(engagement).target_levels.get(comp.id),
         findings=findings_for(session, engagement.id, component=comp.id),
         message=message,
         problems=problems or [],
@@ -277,15 +277,28 @@ def proposal_model(row: RatingProposal) -> Proposal:
     )
 
 
-def _people(n: int) -> str:
-    """A group's size as shown: groups under the small-group threshold are never given exactly."""
-    if n < MIN_CELL:
-        return SUPPRESSED + " people"
+def _people(n: int, *, k: int) -> str:
+    """A group's size as shown: groups under the small-group threshold ``k`` are never given exactly."""
+    if n < k:
+        return fewer_than(k) + " people"
     return f"{n} people"
 
 
-def read_proposal(model: Proposal, comp: Component, rubric: Rubric) -> dict[str, Any]:
-    """What the review page says about a proposal, every number taken from the stored fields:
+def _within_k(model: Proposal, *, k: int) -> Proposal:
+    """``model`` without the department splits that break out a group under ``k`` (a proposal rated
+    before the lead raised the threshold): the page shows what a rating at ``k`` would break out."""
+    indicators = [
+        i.model_copy(update={"split": None})
+        if i.split is not None and i.split.kind == "department" and any(s.participants < k for s in i.split.sides)
+        else i
+        for i in model.indicators
+    ]
+    return model.model_copy(update={"indicators": indicators})
+
+
+def read_proposal(model: Proposal, comp: Component, rubric: Rubric, *, k: int) -> dict[str, Any]:
+    """What the review page says about a proposal, every number taken from the stored fields, groups
+    under the engagement's threshold ``k`` never given exactly:
 
     - ``confidence``: the confidence in words (``explain_confidence``);
     - ``indicators``: each indicator with its name, evidence level and that level's description, its
@@ -295,7 +308,10 @@ def read_proposal(model: Proposal, comp: Component, rubric: Rubric) -> dict[str,
       under the small-group rule, quotes), the level the rule followed and why, and the component
       level each side's reading would give;
     - ``departments`` / ``role_levels``: the voice mix under the small-group rule.
+
+    A department split with a side under ``k`` is not shown (``_within_k``).
     """
+    model = _within_k(model, k=k)
     indicators = []
     quotes: dict[tuple[str, str], dict[str, Any]] = {}
     disagreements = []
@@ -315,7 +331,7 @@ def read_proposal(model: Proposal, comp: Component, rubric: Rubric) -> dict[str,
                 sides.append(
                     {
                         "side": side,
-                        "people": _people(side.participants),
+                        "people": _people(side.participants, k=k),
                         "described": meta.levels[side.level],
                         "would": would,
                     }
@@ -326,7 +342,7 @@ def read_proposal(model: Proposal, comp: Component, rubric: Rubric) -> dict[str,
         "indicators": indicators,
         "quotes": list(quotes.values()),
         "disagreements": disagreements,
-        "departments": suppress(model.voice_mix.departments),
-        "role_levels": suppress(model.voice_mix.role_levels),
+        "departments": suppress(model.voice_mix.departments, k=k),
+        "role_levels": suppress(model.voice_mix.role_levels, k=k),
         "mix": model.voice_mix,
     }

@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 from assistant import charts
 from assistant.jobs import UNFINISHED, latest_run
 from assistant.models import Engagement, ExportFile, Participant, ReadinessSignal, RoadmapItem, Run, Segment
+from assistant.models.settings import RoadmapSummary
 from assistant.privacy import Scrubber
-from assistant.records.engagements import scrubber_for
+from assistant.records.engagements import scrubber_for, settings_of
 from assistant.records.evidence import counted_segments
 from assistant.report.document import Report, build_report
 from assistant.report.export import export_file
@@ -116,7 +117,7 @@ class RoadmapView(Page):
     by_phase: list[tuple[Phase, list[ItemView]]]
     removed: list[ItemView]
     planned: list[RoadmapItem]
-    roadmap: dict[str, Any] | None
+    roadmap: RoadmapSummary | None  # the last generation (settings model)
     timeline_svg: str
     timeline_alt: str
 
@@ -198,7 +199,7 @@ def roadmap_page(
         by_phase=by_phase,
         removed=removed,
         planned=planned,
-        roadmap=engagement.settings.get("roadmap"),
+        roadmap=settings_of(engagement).roadmap,
         timeline_svg=charts.to_svg(fig, "Roadmap timeline: activities per component and phase", alt, "timeline"),
         timeline_alt=alt,
         message=message,

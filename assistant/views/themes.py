@@ -16,14 +16,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant import charts
-from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
 from assistant.models import Engagement, Participant, Run, Segment, SurveyImport, Theme, ThemeMember, Turn
 from assistant.privacy import Scrubber
 from assistant.records.engagements import scrubber_for
+from assistant.records.engagements.settings import min_cell_of, parse_settings
 from assistant.records.evidence import counted_members, live_themes
 from assistant.rubric import Component, Rubric
-from assistant.suppression import DEFAULT_MIN_CELL, NOT_GIVEN, OTHER_DEPARTMENTS, OTHER_ROLES
+from assistant.suppression import NOT_GIVEN, OTHER_DEPARTMENTS, OTHER_ROLES
 from assistant.synthesis.breakdown import Breakdown, breakdown
 from assistant.synthesis.represent import pick_quotes
 from assistant.views import Page
@@ -56,9 +56,9 @@ class ThemeView:
     segments: int
     people: int
     breakdown: Breakdown
+    k: int  # the engagement's small-group threshold
     quotes: list[SegmentView] = field(default_factory=list)
     members: list[SegmentView] = field(default_factory=list)
-    k: int = DEFAULT_MIN_CELL  # the engagement's suppression threshold
     subthemes: list[ThemeView] = field(default_factory=list)  # a top theme's sub-themes, largest first
     parent: Theme | None = None  # a sub-theme's top theme
     # as shown: people's names replaced by "[colleague]" (``shown``)
@@ -130,9 +130,9 @@ def words_outlived(theme: Theme, members: list[SegmentView]) -> bool:
     return bool(built - {m.segment.id for m in members})
 
 
-def _view(theme: Theme, members: list[SegmentView], with_members: bool, k: int = DEFAULT_MIN_CELL) -> ThemeView:
+def _view(theme: Theme, members: list[SegmentView], with_members: bool, *, k: int) -> ThemeView:
     people = {m.segment.participant_id for m in members}
-    b = breakdown(((m.segment.participant_id, *m.person) for m in members), k)
+    b = breakdown(((m.segment.participant_id, *m.person) for m in members), k=k)
     by_id = {m.segment.id: m for m in members}
     quotes = [by_id[q] for q in theme.quote_ids if q in by_id]
     if not quotes and not theme.is_other:
@@ -220,9 +220,9 @@ def component_themes(
     subs = _subthemes(session, list(themes))
     views = []
     for t in themes:
-        view = _view(t, members.get(t.id, []), with_members, k)
+        view = _view(t, members.get(t.id, []), with_members, k=k)
         own = members.get(t.id, [])
-        parts = (_view(sub, [m for m in own if m.subtheme_id == sub.id], False, k) for sub in subs.get(t.id, []))
+        parts = (_view(sub, [m for m in own if m.subtheme_id == sub.id], False, k=k) for sub in subs.get(t.id, []))
         view.subthemes = _by_people([v for v in parts if v.segments])
         views.append(view)
     views = [v for v in views if v.segments]
@@ -254,16 +254,16 @@ def theme_view(session: Session, theme: Theme) -> ThemeView:
             for m in _views(session, theme.engagement_id, [theme.parent_id]).get(theme.parent_id, [])
             if m.subtheme_id == theme.id
         ]
-        view = _view(theme, members, True, k)
+        view = _view(theme, members, True, k=k)
         view.parent = parent
         return shown([view], scrubber(session, theme.engagement_id))[0]
     members = _views(session, theme.engagement_id, [theme.id]).get(theme.id, [])
-    view = _view(theme, members, True, k)
+    view = _view(theme, members, True, k=k)
     view.subthemes = _by_people(
         [
             v
             for v in (
-                _view(sub, [m for m in members if m.subtheme_id == sub.id], False, k)
+                _view(sub, [m for m in members if m.subtheme_id == sub.id], False, k=k)
                 for sub in _subthemes(session, [theme]).get(theme.id, [])
             )
             if v.segments
@@ -274,7 +274,7 @@ def theme_view(session: Session, theme: Theme) -> ThemeView:
 
 def _min_cell(session: Session, engagement_id: int) -> int:
     engagement = session.get(Engagement, engagement_id)
-    return equity_settings(engagement).min_cell if engagement is not None else DEFAULT_MIN_CELL
+    return min_cell_of(engagement) if engagement is not None else parse_settings(None).equity.min_cell
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,8 +24,8 @@ from sqlmodel import Session, select
 
 from assistant.config import Settings
 from assistant.engines import engine_name
-from assistant.equity.config import equity_settings
 from assistant.models import AuthSession, User, utcnow
+from assistant.records.engagements import min_cell_of, settings_of
 from assistant.report.render import TEMPLATES as report_templates
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import has_control_chars, token_hash
@@ -71,12 +71,12 @@ templates.env.globals["engine_in_use"] = engine_name
 def small_cells(counts: dict[str, int], engagement: Any) -> list[tuple[str, int | str]]:
     """A template filter: (group, count) pairs as a page may show them, under the engagement's
     suppression threshold (``assistant.suppression``)."""
-    return list(suppress(counts, equity_settings(engagement).min_cell).items())
+    return list(suppress(counts, k=min_cell_of(engagement)).items())
 
 
 templates.env.filters["small_cells"] = small_cells
-templates.env.globals["equity_attributes"] = lambda engagement: equity_settings(engagement).attributes
-templates.env.globals["min_cell_of"] = lambda engagement: equity_settings(engagement).min_cell
+templates.env.globals["equity_attributes"] = lambda engagement: settings_of(engagement).equity.attributes
+templates.env.globals["min_cell_of"] = min_cell_of
 
 CSRF_COOKIE = "dm3_csrf"
 SESSION_COOKIE = "dm3_session"

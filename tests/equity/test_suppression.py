@@ -10,7 +10,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from assistant.equity.audit import build_audit
-from assistant.suppression import OTHER_DEPARTMENTS, OTHER_ROLES, attributor, min_cell, suppress, suppress_rows
+from assistant.records.engagements.settings import parse_settings
+from assistant.suppression import OTHER_DEPARTMENTS, OTHER_ROLES, attributor, suppress, suppress_rows
 from tests.equity.seed import seed_known
 from tests.factories import make_consultant
 
@@ -20,18 +21,21 @@ def small(v: int, k: int) -> bool:
 
 
 def test_one_small_cell_hides_a_second_so_subtraction_reveals_nothing():
-    shown = suppress({"Finance": 6, "Parks": 1, "Police": 7}, 5)
+    shown = suppress({"Finance": 6, "Parks": 1, "Police": 7}, k=5)
     assert shown == {"Finance": "fewer than 5", "Parks": "fewer than 5", "Police": 7}
     # two small cells that add up to under 5 still give their sum away: a third is hidden
-    shown = suppress({"A": 1, "B": 2, "C": 6, "D": 9}, 5)
+    shown = suppress({"A": 1, "B": 2, "C": 6, "D": 9}, k=5)
     assert shown["A"] == shown["B"] == shown["C"] == "fewer than 5" and shown["D"] == 9
-    assert suppress({"A": 9, "B": 0}, 5) == {"A": 9}  # zero groups are left out, nothing hidden
+    assert suppress({"A": 9, "B": 0}, k=5) == {"A": 9}  # zero groups are left out, nothing hidden
 
 
 def test_threshold_is_configurable_but_never_below_three():
+    def min_cell(equity: dict) -> int:
+        return parse_settings({"equity": equity}).equity.min_cell
+
     assert min_cell({}) == 5 and min_cell({"min_cell": 8}) == 8 and min_cell({"min_cell": 1}) == 3
     assert min_cell({"min_cell": "x"}) == 5
-    assert suppress({"A": 4, "B": 7, "C": 9}, 3) == {"A": 4, "B": 7, "C": 9}
+    assert suppress({"A": 4, "B": 7, "C": 9}, k=3) == {"A": 4, "B": 7, "C": 9}
 
 
 # cell values: zeros, the small ones a threshold hides, and a few large ones
@@ -47,7 +51,7 @@ COLUMNS = ["roster", "invited", "submitted"]
 def test_random_tables_no_hidden_cell_or_pool_is_derivable(k, cells):
     rows = {f"g{i}": r for i, r in enumerate(cells)}
     columns = COLUMNS
-    result = suppress_rows(rows, k)
+    result = suppress_rows(rows, k=k)
     for g, r in rows.items():
         if g not in result.hidden:
             assert not any(small(v, k) for v in r.values()), (g, r)  # what is shown is 0 or at least k
@@ -69,7 +73,7 @@ DEPARTMENTS, ROLES = ["Works", "Finance", "Parks", "Police"], ["frontline", "man
     people=st.lists(st.tuples(st.sampled_from(DEPARTMENTS), st.sampled_from(ROLES)), max_size=40),
 )
 def test_random_populations_every_attribution_label_stands_for_at_least_k_people(k, people):
-    rule = attributor(people, k)
+    rule = attributor(people, k=k)
     labels = Counter(rule(d, r) for d, r in people)
     for (d, r), n in labels.items():
         # a label names a group only when at least k people share it; the catch-all may be smaller

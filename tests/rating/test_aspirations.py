@@ -49,7 +49,7 @@ def test_an_aim_in_level_five_words_is_not_level_five_evidence(rater):
             ("dee", "supervisor", "We want to connect new data sources with little effort and measure every delay."),
         ]
     )
-    proposal = rater.rate("data_life_cycle", aims)
+    proposal = rater.rate("data_life_cycle", aims, k=5)
     assert proposal.status == "proposed", proposal.rationale
     assert proposal.level <= ASPIRATION_CAP, proposal.rationale
     assert all(i.evidence_level is None or i.evidence_level <= ASPIRATION_CAP for i in proposal.indicators)

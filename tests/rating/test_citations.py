@@ -20,10 +20,10 @@ def test_a_quote_is_cited_once_unless_it_is_the_strongest_evidence_of_two_indica
     body_only = vote("cy", "The committee reviews the audit figures.", 4, sim=0.7)
     found = {
         # ana's sentence is the strongest evidence of both indicators: cited under both
-        "gov_stewards": indicator_level([shared, second]),
-        "gov_quality": indicator_level([shared, vote("dee", "Quality rules are written.", 4, sim=0.4)]),
+        "gov_stewards": indicator_level([shared, second], k=5),
+        "gov_quality": indicator_level([shared, vote("dee", "Quality rules are written.", 4, sim=0.4)], k=5),
         # ben's sentence is strongest for nothing here and already cited under stewards: not again
-        "gov_body": indicator_level([body_only, second]),
+        "gov_body": indicator_level([body_only, second], k=5),
     }
     quotes = pick_citations(found)
     assert [c.quote for c in quotes["gov_stewards"]] == [shared.sentence, second.sentence]
@@ -57,7 +57,7 @@ def test_offline_cites_each_sentence_under_the_indicator_it_speaks_to(rater):
     ]
     evidence = items([(p, r, t) for p, r, t, _ in labelled])
     label = {i.id: lab for i, (_, _, _, lab) in zip(evidence, labelled, strict=False)}
-    proposal = rater.rate("data_life_cycle", evidence)
+    proposal = rater.rate("data_life_cycle", evidence, k=5)
     assert proposal.status == "proposed", proposal.rationale
     cited = [(ind.indicator_id, c) for ind in proposal.indicators for c in ind.citations]
     assert cited

@@ -146,7 +146,7 @@ def test_an_offline_proposal_says_the_same_numbers_in_its_headline_indicators_an
             ("eve", "supervisor", "Quality problems are logged and the time to fix them is reported to the committee."),
         ]
     )
-    proposal = rater.rate("governance_structures", evidence)
+    proposal = rater.rate("governance_structures", evidence, k=5)
     assert proposal.status == "proposed"
     mix = proposal.voice_mix
     by_id = {i.id: i for i in evidence}

@@ -42,14 +42,14 @@ def test_account_of_practice_is_not_an_instruction():
 
 def test_offline_never_counts_an_instruction_at_any_level(rater, rubric):
     base = items(GOV_LOW)
-    without = rater.rate("governance_structures", base)
+    without = rater.rate("governance_structures", base, k=5)
     for attack in ATTACKS:
         # alone, and hidden behind a real account in the same answer (in front of it or after it): the
         # whole answer is left out and listed for the consultant, so the proposal is the one the other
         # evidence gives, indicator by indicator
         for text in (attack, f"Access is reviewed now and then. {attack}", f"{attack} Our stewards meet monthly."):
             evidence = base + items([("eve", "manager", text)], prefix="X-")
-            proposal = rater.rate("governance_structures", evidence)
+            proposal = rater.rate("governance_structures", evidence, k=5)
             assert proposal.excluded == ["X-1"], text
             assert proposal.level == without.level, (text, proposal.rationale)
             assert [i.evidence_level for i in proposal.indicators] == [i.evidence_level for i in without.indicators]
@@ -107,7 +107,7 @@ def test_llm_never_reads_an_instruction_and_a_reply_citing_one_is_refused(rubric
         "confidence": 0.9,
     }
     llm, fake = scripted_client(settings, engine, [obeys])
-    proposal = LLMRater(llm, rubric).rate("governance_structures", evidence)
+    proposal = LLMRater(llm, rubric).rate("governance_structures", evidence, k=5)
     sent = "\n".join(m["content"] for r in fake.requests for m in r["messages"] if m["role"] == "user")
     assert "evaluator must output" not in sent and "level 5 for this component" not in sent
     assert "Our stewards meet monthly." not in sent  # the whole answer that carried the instruction is left out

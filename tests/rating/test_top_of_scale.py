@@ -66,7 +66,7 @@ def test_a_person_and_an_indicator_take_the_level_half_their_accounts_reach():
         Vote(ana[1], "sounds like level five", 5, False, 0.4),
         Vote(ben[0], "sounds like level four", 4, False, 0.6),
     ]
-    got = indicator_level(votes)
+    got = indicator_level(votes, k=5)
     assert got.person_level == {"ana": 5, "ben": 4}
     assert got.level == 5
 
@@ -90,7 +90,7 @@ def test_a_named_practice_is_a_floor_so_what_is_said_about_it_can_place_it_highe
             ("dee", "manager", "Training is rebuilt every year from what staff and their managers tell us."),
         ]
     )
-    proposal = rater.rate("sustainability_focus", evidence)
+    proposal = rater.rate("sustainability_focus", evidence, k=5)
     levels = {i.indicator_id: i.evidence_level for i in proposal.indicators}
     assert levels["sus_continuity"] is not None and levels["sus_continuity"] >= 4, proposal.rationale
 

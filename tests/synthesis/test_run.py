@@ -6,7 +6,7 @@ from sqlmodel import col, select
 
 from assistant.models import AuditEvent, Run, Segment, Theme, ThemeMember, Turn, utcnow
 from assistant.synthesis import curation
-from assistant.synthesis.breakdown import SUPPRESSED, breakdown
+from assistant.synthesis.breakdown import breakdown
 from assistant.synthesis.run import synthesize
 from tests.synthesis.seed import TOPICS, add_person, seed
 
@@ -206,11 +206,11 @@ def test_move_and_split(engine, session, embedder, rubric):
 def test_breakdown_counts_people_and_suppresses_small_cells():
     rows = [(p, "Finance", "frontline") for p in range(6)] + [(6, "Parks", "manager"), (6, "Parks", "manager")]
     rows += [(p, "Police", "manager") for p in range(7, 14)]
-    b = breakdown(rows)
+    b = breakdown(rows, k=5)
     assert b.people == 14 and b.segments == 15
-    assert b.by_department["Parks"] == SUPPRESSED
+    assert b.by_department["Parks"] == "fewer than 5"
     # one hidden cell could be worked out from the total, so the next smallest hides too
-    assert b.by_department["Finance"] == SUPPRESSED and b.by_department["Police"] == 7
+    assert b.by_department["Finance"] == "fewer than 5" and b.by_department["Police"] == 7
     assert b.by_role == {"frontline": 6, "manager": 8}
 
 

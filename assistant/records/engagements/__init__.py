@@ -24,10 +24,10 @@ from assistant.records.engagements.names import (
     scrubber_for,
     set_roster_names,
 )
+from assistant.records.engagements.settings import EngagementSettings, change_settings, min_cell_of, settings_of
 from assistant.records.engagements.setup import (
     DEFAULT_ROLE_LEVELS,
     EngagementError,
-    change_settings,
     create_engagement,
     llm_switched_off,
     parse_list,
@@ -46,6 +46,9 @@ __all__ = [
     "EngagementError",
     "NewInvite",
     "change_settings",
+    "EngagementSettings",
+    "min_cell_of",
+    "settings_of",
     "create_engagement",
     "Invitee",
     "create_invite",

@@ -7,7 +7,8 @@ from sqlmodel import Session, select
 
 from assistant.models import Engagement, Participant, User
 from assistant.privacy import COLLEAGUE, Scrubber, names_from_email
-from assistant.records.engagements.setup import EngagementError, change_settings
+from assistant.records.engagements.settings import change_settings, settings_of
+from assistant.records.engagements.setup import EngagementError
 
 MAX_NAME_CHARS = 120
 MAX_ROSTER_NAMES = 20_000
@@ -25,7 +26,7 @@ def parse_names(text: str) -> list[str]:
 
 def roster_names(engagement: Engagement) -> list[str]:
     """The staff names consultants entered for redaction (never shown to equity reviewers)."""
-    return list((engagement.settings or {}).get("roster_names", []))
+    return list(settings_of(engagement).roster_names)
 
 
 def set_roster_names(session: Session, engagement: Engagement, names: list[str], user: User | None = None) -> None:

@@ -3,11 +3,10 @@ engagement's LLM switch. Every change is audited."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlmodel import Session, select
 
 from assistant.models import Engagement, RosterCount, User
+from assistant.records.engagements.settings import change_settings, initial_settings, settings_of
 from assistant.records.teams import add_lead
 from assistant.security import audit_by
 
@@ -75,7 +74,7 @@ def create_engagement(
         departments=departments,
         role_levels=role_levels,
         created_by=user.id if user else None,
-        settings={"target_levels": {}, "llm_enabled": True},
+        settings=initial_settings(),
     )
     session.add(engagement)
     session.flush()
@@ -125,38 +124,9 @@ def roster_rows(session: Session, engagement: Engagement) -> list[RosterCount]:
     return list(session.exec(select(RosterCount).where(RosterCount.engagement_id == engagement.id)).all())
 
 
-def change_settings(
-    session: Session,
-    engagement: Engagement,
-    action: str,
-    user: User | None,
-    changes: dict[str, Any],
-    *,
-    role: str = "",
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
-) -> None:
-    """Store ``changes`` in the engagement's settings and audit ``action`` by ``user`` on the engagement.
-    ``before``/``after`` say what the log keeps, which may be less than the change (a count of names, not
-    the names); ``after`` left out is ``changes``. The settings dict is replaced, never changed in place:
-    SQLAlchemy notices a replaced JSON value only."""
-    engagement.settings = {**(engagement.settings or {}), **changes}
-    session.add(engagement)
-    audit_by(
-        session,
-        action,
-        user,
-        role=role,
-        engagement_id=engagement.id,
-        entity=f"engagement:{engagement.id}",
-        before=before,
-        after=changes if after is None else after,
-    )
-
-
 def llm_switched_off(engagement: Engagement) -> bool:
     """Whether consultants switched the LLM off for this engagement (it is on unless they did)."""
-    return (engagement.settings or {}).get("llm_enabled", True) is False
+    return not settings_of(engagement).llm_enabled
 
 
 def set_llm_enabled(session: Session, engagement: Engagement, enabled: bool, user: User | None = None) -> None:
