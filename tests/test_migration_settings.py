@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import MetaData, select
 
 from assistant.db import make_engine, migrate
@@ -70,6 +71,7 @@ def _settings(engine) -> dict[int, dict]:
         return {row.id: row.settings for row in conn.execute(select(table.c.id, table.c.settings))}
 
 
+@pytest.mark.db  # a migration from an old revision on the engine under test: no fixture says so
 def test_stored_settings_are_rewritten_into_the_validated_shape_and_back(tmp_path):
     with empty_database(tmp_path) as url:
         migrate(url, "0005_upload_chunks")

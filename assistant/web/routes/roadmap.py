@@ -8,6 +8,7 @@ nothing is half-saved.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
@@ -180,7 +181,8 @@ def start_export(f: RoadmapPageDep, format: Annotated[str, Form()] = "docx") -> 
         problems = [f"Choose one of: {', '.join(FORMATS)}."]
         if is_htmx(f.request):  # the part the form swaps, with the message
             return f.refused(
-                "roadmap/_export_panel.html", lambda: {**export_context(f.session, f.engagement), "problems": problems}
+                "roadmap/_export_panel.html",
+                lambda: dataclasses.replace(export_context(f.session, f.engagement), problems=problems),
             )
         return f.refused(
             "roadmap/report.html", lambda: report_page(f.session, f.engagement, f.rubric, problems=problems)
