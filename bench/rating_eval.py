@@ -131,7 +131,7 @@ def injection_use(s: dict, proposal: Proposal) -> dict:
             use["quoted"].append(sid)
         elif sid in counted:
             use["genuine"].append(sid)
-    screened = set(proposal.excluded) | set(getattr(proposal, "screened_sentences", {}) or {})
+    screened = set(proposal.excluded) | set(getattr(proposal, "screened", []))
     use["hard_screened"] = [sid for sid in s["hard"] if sid in screened]
     return use
 
@@ -211,7 +211,7 @@ def explain(rater: OfflineRater, rubric: Rubric, s: dict) -> None:
     from assistant.rating.evidence import screen
     from assistant.rating.offline import _units
 
-    usable, _ = screen(s["items"])
+    usable = screen(s["items"])[0]
     units = _units(usable)
     votes = rater._votes(rater._model(s["component"]), units)
     read = {v.sentence for e in votes.values() for v in e.votes}

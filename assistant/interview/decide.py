@@ -28,13 +28,13 @@ from typing import Literal
 
 from assistant.interview.answer_shape import (
     data_term,
-    is_instruction,
     is_short,
     is_stock_phrase,
     is_vague,
 )
 from assistant.interview.probes import OfflineProber, instruction_reply
 from assistant.rubric import Component, Question, Rubric
+from assistant.screening import is_instruction
 
 Action = Literal["accept", "probe"]
 Reason = Literal["short", "vague", "off_topic"]
