@@ -47,7 +47,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.sentences import Span, split_sentences
+from assistant.sentences import Span, split_sentences, trimmed
 
 # A request in the imperative or the second person, without the conjunctions of _OPENER ("and show
 # them what came of it" is an account).
@@ -257,8 +257,11 @@ _RULES["offtask"] = [
 _COMPILED = {
     kind: re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE | re.MULTILINE) for kind, pats in _RULES.items()
 }
-# A sentence boundary the sentence splitter does not see: after a closing marker ("<</admin>>", "[/INST]").
-_MARKER_END = re.compile(r"(?:<</?\s*\w+\s*>>|</\s*\w+\s*>|\[/\s*\w+\s*\])(?=\s+\S)")
+# Sentence boundaries the sentence splitter does not see: before an opening marker ("<<admin>>",
+# "<system>", "[INST]") and after a closing one ("<</admin>>", "</system>", "[/INST]").
+_MARKER_CUT = re.compile(
+    r"(?<=\S)\s+(?=<<\s*\w+\s*>>|<\s*\w+\s*>|\[\s*\w+\s*\])|(?:<</\s*\w+\s*>>|</\s*\w+\s*>|\[/\s*\w+\s*\])(?=\s+\S)"
+)
 
 
 def instruction_kind(sentence: str) -> str | None:
@@ -279,18 +282,17 @@ def is_instruction(text: str) -> bool:
 
 
 def sentences(text: str) -> list[Span]:
-    """The sentence spans of ``text`` (``sentences.split_sentences``), also cut after a closing
-    marker that the splitter does not see ("... <</admin>> Others go out ...")."""
+    """The sentence spans of ``text`` (``sentences.split_sentences``), also cut around a marker that the
+    splitter does not see ("Most checks run overnight. <<admin>> ... <</admin>> Others go out ...")."""
     out: list[Span] = []
     for span in split_sentences(text):
+        cuts = [span.start + m.end() for m in _MARKER_CUT.finditer(span.text)]
         start = span.start
-        for match in _MARKER_END.finditer(span.text):
-            cut = span.start + match.end()
-            out.append(Span(start, cut, text[start:cut]))
+        for cut in [*cuts, span.end]:
+            piece = trimmed(text, start, cut)
+            if piece:
+                out.append(piece)
             start = cut
-            while start < span.end and text[start].isspace():
-                start += 1
-        out.append(Span(start, span.end, text[start : span.end]))
     return out
 
 
