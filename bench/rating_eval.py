@@ -481,6 +481,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", type=Path, default=SETS)
     parser.add_argument("--injection-sets", type=Path, default=INJECTION_SETS, help="group injection2")
+    parser.add_argument("--groups", metavar="GROUPS", help="comma-separated groups to rate (default: all)")
     parser.add_argument("--llm-base-url", default=os.environ.get("DM3_LLM_BASE_URL"))
     parser.add_argument("--llm-model", default=os.environ.get("DM3_LLM_MODEL"))
     parser.add_argument("--llm-timeout", type=float, default=120.0)
@@ -498,6 +499,8 @@ def main() -> None:
     settings = Settings(_env_file=None)
     rubric = load_rubric(settings.rubric_path)
     sets = load_sets(args.sets) + load_sets(args.injection_sets)
+    if args.groups:
+        sets = [s for s in sets if s["group"] in args.groups.split(",")]
     rated_n = sum(1 for s in sets if s["expected"] is not None)
     groups = sorted({s["group"] for s in sets}, key=lambda g: (g != "base", g))
     print(
