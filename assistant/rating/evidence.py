@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from assistant.rating.schema import EvidenceItem
 from assistant.rubric import EvidenceMinimum
 from assistant.screening import evidence_text, is_instruction, screen_text
-from assistant.sentences import says_something
+from assistant.sentences import says_something, split_sentences
 
 __all__ = ["Screened", "is_instruction", "screen", "thin_reason"]
 
@@ -62,7 +62,8 @@ def screen(items: Sequence[EvidenceItem]) -> tuple[list[Screened], list[str], li
             continue
         if not found.clean:
             partial.append(item.id)
-        sentences = tuple(span.text for span in found.kept if says_something(span.text))
+        spans = split_sentences(item.text) if found.clean else found.kept  # clean: as before the screen
+        sentences = tuple(span.text for span in spans if says_something(span.text))
         usable.append(Screened(item, sentences, partial=not found.clean))
     return usable, excluded, partial
 
