@@ -40,7 +40,7 @@ def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None
         propose_for_engagement(db_engine, run.engagement_id, rater, started_by=run.started_by, run_id=run.id)
 
     def survey_import(run: Run) -> None:
-        from assistant.imports import run_queued_import
+        from assistant.records.imports import run_queued_import
 
         run_queued_import(db_engine, run, [c.id for c in rubric.components])
 

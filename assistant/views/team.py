@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from assistant.equity.config import equity_settings
 from assistant.models import Engagement, User
-from assistant.teams import ROLE_NAMES, TEAM_ROLES, members, membership
+from assistant.records.teams import ROLE_NAMES, TEAM_ROLES, members, membership
 
 
 def team_context(session: Session, engagement: Engagement, user: User, **extra: Any) -> dict[str, Any]:
