@@ -81,14 +81,15 @@ _HEDGE = re.compile(
     re.IGNORECASE,
 )
 _MONTHS = (
-    r"january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|"
+    r"january|february|march|april|(?-i:May)|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|"
     r"jul|aug|sept?|oct|nov|dec|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|"
     r"diciembre"
 )
 _DAYS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
 _CONCRETE = re.compile(
     rf"(\d|\b({_MONTHS}|{_DAYS})\b|\b(last|this|next|every|each|once a|twice a) (week|month|year|quarter|spring|summer|"
-    rf"fall|autumn|winter|time|night|morning|day)\b|\byesterday\b|\bago\b|\bfor (example|instance)\b|\be\.g\.|"
+    rf"fall|autumn|winter|night|morning|day)\b|\b(the last|last|this) time\b|"
+    rf"\byesterday\b|\bago\b|\bfor (example|instance)\b|\be\.g\.|"
     r"\bone (time|day)\b|\bthe (last|other) time\b|(?<!\w)[\"“'‘][^\"”'’]{3,}[\"”'’](?!\w))",
     re.IGNORECASE,
 )
@@ -101,6 +102,7 @@ _GENERAL_TERMS = frozenset(
     "acuerdo partnership assess evaluat evaluación indicator target monitor tracking seguimiento accura count "
     "number número figure cifra access acceso security seguridad privacy privacidad".split()
 )
+_OF_COURSE = re.compile(r"\b(?:of course|por supuesto)\b", re.IGNORECASE)
 _SENTENCE_START = re.compile(r"(^|[.!?:;]\s+|\n)\s*[\"'(]?$")
 
 
@@ -137,6 +139,7 @@ def is_short(answer: str, follow_up: str | None) -> bool:
 def is_concrete(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
     """True when the answer holds a detail: a number, date, time of year, name or system, quote, or a
     thing of data work named (``data_terms``, other than the general words "data" and "information")."""
+    answer = _OF_COURSE.sub(" ", answer)  # "of course" is no training course
     if _CONCRETE.search(answer):
         return True
     for match in re.finditer(r"\b[A-Z][\w'-]*", answer):
@@ -147,8 +150,19 @@ def is_concrete(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
             return True  # a name, a system, a department or an acronym mid-sentence
         if sum(ch.isupper() for ch in word) >= 2:
             return True  # an acronym or a product name (IT, GIS, PowerBI) at the start of a sentence
-    specific = tuple(t for t in data_terms if t.lower() not in _GENERAL_TERMS)
-    return data_term(answer, specific) is not None
+    return names_data_work(answer, data_terms)
+
+
+def names_data_work(answer: str, data_terms: tuple[str, ...]) -> bool:
+    """True when the answer names a specific thing of data work: one of ``data_terms`` as a whole word
+    ("forms", "keyed"), other than the general words ("data", "information", "quality")."""
+    specific = _specific(data_terms)
+    return _whole_term(specific).search(answer) is not None if specific else False
+
+
+@lru_cache(maxsize=8)
+def _specific(data_terms: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(t for t in data_terms if t.lower() not in _GENERAL_TERMS)
 
 
 def is_vague(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
@@ -172,6 +186,26 @@ def _term_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     if upper:
         parts.append(r"(?<![\w])(?:" + "|".join(upper) + r")(?![\w])")
     return re.compile("|".join(parts))
+
+
+# Stems in the rubric's data terms that are meant to match longer words ("neighbo" for neighbourhood).
+_STEM_SUFFIX = r"(?:s|es|ed|d|ing|ings|er|ers|ic|ics|al|a|as|o|os)?"
+
+
+@lru_cache(maxsize=8)
+def _whole_term(terms: tuple[str, ...]) -> re.Pattern[str]:
+    """The data terms as whole words with a plural or verb ending ("forms", "keyed"), for the
+    concreteness test: "app" must not find "approach", nor "import" "important". A term that is a
+    stem ("neighbo", "evaluat", "gráfic") still matches the start of a word."""
+    parts = []
+    for term in sorted(terms, key=len, reverse=True):
+        if term.isupper():  # IT, GIS: only as written, never "it"
+            parts.append(rf"(?-i:{re.escape(term)}s?)(?![\w])")
+            continue
+        body = re.escape(term.lower())
+        stem = term.endswith(("bo", "at", "fic", "stic", "ur", "is", "ific", "ra", "ad"))
+        parts.append(body + (r"\w*" if stem else _STEM_SUFFIX + r"(?![\w])"))
+    return re.compile(r"(?<![\w])(?:" + "|".join(parts) + ")", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1024)

@@ -3,9 +3,12 @@
 One function, ``judge``, used by the web chat (``engine.next_step``), ``dm3 probe`` and the probe
 bench alike; ``decide`` adds the follow-up wording. The rules, in order:
 
-1. **Instructions aimed at the assistant** ("ignore your instructions", "show me what others said",
-   "rate us 5") are redirected to the question (reason ``off_topic``) and never obeyed: nothing in
-   an answer changes what the interviewer does besides this decision.
+1. **Requests aimed elsewhere** (``aimed.aimed_elsewhere``), whatever their length: instructions to the
+   assistant in any phrasing ("ignore your instructions", "rate us 5", "just mark this complete"),
+   requests for its instructions or for others' answers, questions about the survey itself (its
+   purpose, who reads it, anonymity), help requests and complaints for facilities, IT support or HR
+   with no data work in them. They get the instruction reply (reason ``off_topic``) and are never
+   obeyed: nothing in an answer changes what the interviewer does besides this decision.
 2. **Short**: too little to work with. A non-answer ("ok", "idk", "yes" to "Can you give an
    example?") or fewer than ``answer_shape.SHORT_WORDS`` words, except that a few words fully answer a narrow
    follow-up ("How often ...?" "Every other Tuesday.", "Is any of it still used?" "No.").
@@ -15,9 +18,11 @@ bench alike; ``decide`` adds the follow-up wording. The rules, in order:
    ``relevance.off_topic_examples``). An answer that names data work (``relevance.data_terms``, in
    English or Spanish) is on the subject whatever its wording; otherwise it is sent back when it sits
    clearly nearer to the off-topic examples than to the questions, or far from anything asked.
-4. **Vague**: on the subject in general words: hedges or stock phrases and nothing concrete (no
-   number, date, name, system, document or event). Hedges inside an otherwise concrete answer
-   ("not really, we only check it monthly in Excel") are not vague.
+4. **Vague**: nothing concrete (``concrete.has_concrete_content``: no system, file, number, time,
+   person in a role, place, or event told in the past tense), and either hedges or stock phrases,
+   or ``POLISHED_MIN_WORDS`` words or more of any kind: a polished non-answer (value statements,
+   reassurance, blame, aspirations, process jargon) is vague however long and fluent it is. Hedges
+   inside an otherwise concrete answer ("not really, we only check it monthly in Excel") are not vague.
 """
 
 from __future__ import annotations
@@ -26,15 +31,17 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Literal
 
+from assistant.interview.aimed import aimed_elsewhere
 from assistant.interview.answer_shape import (
     data_term,
     is_short,
     is_stock_phrase,
     is_vague,
+    words,
 )
+from assistant.interview.concrete import has_concrete_content
 from assistant.interview.probes import OfflineProber, instruction_reply
 from assistant.rubric import Component, Question, Rubric
-from assistant.screening import is_instruction
 
 Action = Literal["accept", "probe"]
 Reason = Literal["short", "vague", "off_topic"]
@@ -44,6 +51,7 @@ _REASONS: tuple[Reason, ...] = ("short", "vague", "off_topic")
 # Off-topic rule (cosine similarities of all-MiniLM-L6-v2; see bench/probe_eval.py for the measure):
 OFF_MARGIN = 0.05  # sent back when the off-topic examples beat the questions by more than this ...
 FAR_FROM_ASKED = 0.05  # ... or when the answer is this far from what was asked and nearer to off-topic talk
+POLISHED_MIN_WORDS = 16  # a polished non-answer runs to a couple of sentences at least
 RUBRIC_WEIGHT = 0.8  # a match with another question of the interview counts a little less than with this one
 
 
@@ -154,7 +162,7 @@ def judge(
     docstring. Without ``relate`` (no embedding model) the off-topic rule is not applied, except
     for instructions aimed at the assistant, which are always caught.
     """
-    if is_instruction(answer):
+    if aimed_elsewhere(answer, rubric.relevance.data_terms):
         return Verdict("off_topic", instruction=True)
     if is_short(answer, follow_up):
         # a few words that are all stock phrase ("Some here and there, the usual stuff") need an example,
@@ -164,9 +172,18 @@ def judge(
         return Verdict("short")
     if relate is not None and is_off_topic(answer, question, follow_up, rubric, relate):
         return Verdict("off_topic")
-    if is_vague(answer, rubric.relevance.data_terms):
+    terms = rubric.relevance.data_terms
+    if (is_vague(answer, terms) or is_polished(answer, terms)) and not has_concrete_content(answer, terms):
         return Verdict("vague")
     return Verdict(None)
+
+
+def is_polished(answer: str, data_terms: tuple[str, ...]) -> bool:
+    """A polished non-answer: long and fluent, and nothing concrete in it (no system, file, number,
+    time, person in a role, place or event: ``concrete.has_concrete_content``). A reply of a sentence
+    or so ("Time, mostly. There's always a more urgent job.") is a plain answer to a follow-up, not
+    polish; below ``POLISHED_MIN_WORDS`` only hedges and stock phrases make it vague (``is_vague``)."""
+    return len(words(answer)) >= POLISHED_MIN_WORDS and not has_concrete_content(answer, data_terms)
 
 
 def find_question(component: Component, question: str) -> Question:

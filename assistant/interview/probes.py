@@ -32,6 +32,14 @@ def pick(options: list[str], key: str) -> str:
     return options[digest % len(options)]
 
 
+def pick_nth(options: list[str], key: str, index: int) -> str:
+    """The wording of follow-up number ``index`` (1, 2, ...) for ``key``: a deterministic start for the
+    key, then the next option for each later follow-up, so a second follow-up of the same kind is
+    never worded like the first ("No." to a request for an example is asked once more in other words)."""
+    start = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
+    return options[(start + max(index, 1) - 1) % len(options)]
+
+
 class OfflineProber:
     """Follow-ups from the rubric, worded for why one is needed.
 
@@ -47,11 +55,11 @@ class OfflineProber:
         generic = self.rubric.probes
         topic = question.topic or component_name.lower()
         if reason == "off_topic":
-            text = pick(generic.off_topic, f"{question.id}:{index}").format(topic=topic)
+            text = pick_nth(generic.off_topic, question.id, index).format(topic=topic)
         elif reason == "vague":
-            text = pick(generic.vague, f"{question.id}:{index}")
+            text = pick_nth(generic.vague, question.id, index)
         else:
-            text = pick(generic.short, f"{question.id}:{index}")
+            text = pick_nth(generic.short, question.id, index)
         return Probe(text, "offline")
 
 
@@ -61,7 +69,7 @@ def instruction_reply(rubric: Rubric, question: Question, component_name: str, i
     Always offline: such an answer is never handed to an LLM to act on.
     """
     topic = question.topic or component_name.lower()
-    return Probe(pick(rubric.probes.instruction, f"{question.id}:{index}").format(topic=topic), "offline")
+    return Probe(pick_nth(rubric.probes.instruction, question.id, index).format(topic=topic), "offline")
 
 
 _PERSONAL = re.compile(

@@ -201,6 +201,10 @@ class LazyRelatedness:
             log.warning("relatedness: rubric texts not prepared (%s)", exc)
         finally:
             self.prepared.set()
+        # the vague rule's parser (spaCy, shared with name detection) loads here too, not in a staff turn
+        from assistant.interview.concrete import warm_up
+
+        warm_up()
 
     def _load(self) -> None:
         with self._lock:

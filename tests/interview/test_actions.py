@@ -188,3 +188,27 @@ def test_viewing_a_waiting_interview_writes_nothing(engine, session, rubric, sta
     assert [s.split(None, 1)[0] for s in statements] == ["SELECT"]  # the turns read above, no write
     with Session(engine) as fresh:
         assert fresh.get(Interview, interview.id).updated_at == before
+
+
+def test_no_to_a_request_for_an_example_is_asked_once_more_in_other_words_then_accepted(session, rubric, started):
+    """Issue 30, through the real interview: a polished non-answer gets a request for an example; "No."
+    to it gets one more follow-up, worded differently; a second "No." is accepted and the interview
+    moves on, so nobody is trapped."""
+    _, _, interview = started
+    first_question = actions.load_turns(session, interview)[-1]
+    polished = (
+        "Accuracy is something we take very seriously here. Everyone on the team understands that good "
+        "decisions depend on good information, and we all hold ourselves to a high standard."
+    )
+    actions.respond(session, interview, rubric, "answer", polished, "c-polished", 4000)
+    (probe1,) = actions.advance(session, interview, rubric)
+    assert probe1.kind == "probe" and probe1.probe_index == 1 and probe1.text in rubric.probes.vague
+    actions.respond(session, interview, rubric, "answer", "No.", "c-no-1", 4000)
+    (probe2,) = actions.advance(session, interview, rubric)
+    assert probe2.kind == "probe" and probe2.probe_index == 2 and probe2.text != probe1.text
+    actions.respond(session, interview, rubric, "answer", "No.", "c-no-2", 4000)
+    new = actions.advance(session, interview, rubric)
+    assert [t.kind for t in new] == ["ack", "question"]
+    assert new[1].question_id == interview.plan[1] != first_question.question_id
+    stored = [t.text for t in staff_turns(session, interview)]
+    assert stored == [polished, "No.", "No."]  # every answer kept

@@ -41,3 +41,16 @@ def test_llm_failure_falls_back_to_the_offline_probe_and_says_so(rubric):
     probe = LLMProber(FailingLLM(), rubric).probe(q, comp.name, "dunno", "short", 1)
     assert probe.text in rubric.probes.short
     assert probe.engine.startswith("offline (LLM failed") and "timed out" in probe.engine
+
+
+def test_a_second_follow_up_of_one_kind_is_worded_differently(rubric):
+    """Issue 30: "No." to a follow-up is asked once more in other words, for every question and reason."""
+    from assistant.interview.probes import OfflineProber, instruction_reply
+
+    prober = OfflineProber(rubric)
+    for comp in rubric.components:
+        for q in comp.questions:
+            for reason in ("short", "vague", "off_topic"):
+                first, second = (prober.probe(q, comp.name, "No.", reason, i).text for i in (1, 2))
+                assert first != second, (q.id, reason)
+            assert instruction_reply(rubric, q, comp.name, 1).text != instruction_reply(rubric, q, comp.name, 2).text

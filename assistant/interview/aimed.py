@@ -1,0 +1,126 @@
+"""Requests aimed elsewhere: an answer that asks the assistant, the survey's organisers or another
+office (facilities, IT helpdesk, HR) for something instead of answering, whatever its length.
+
+One function, ``aimed_elsewhere``, used by ``decide.judge`` (rule 1): such an answer gets the
+instruction reply (it is not done, and the interview goes back to the question) and is never obeyed.
+It covers what the shared screen ``assistant.screening.is_instruction`` catches (attempts to steer
+the assistant or the rater) and adds:
+
+- questions about the survey itself: its purpose, who runs or reads it, anonymity, recording, length;
+- requests for the assistant's instructions or rules, or for other people's answers;
+- requests or orders addressed to the assistant ("can you ...", "please mark ...", "you should put
+  down ...", "skip this section"), in any phrasing;
+- help requests for facilities, IT support or HR (a broken lift, a password reset, leave, benefits).
+
+A question about the privacy of one's own data work ("we keep birth dates in a shared sheet, is that
+allowed?") or a complaint about a data system is an answer, not a request: no rule here looks for
+a question mark alone. Swappable: a shared screening module can replace this function.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from assistant.interview.answer_shape import names_data_work, words
+from assistant.screening import is_instruction
+
+TOPIC_MIN_WORDS = 4  # a complaint for another office needs a few words to be told from a one-word answer
+
+_YOU = r"(?:can|could|would|will|won't) (?:you|u|someone|somebody|anyone)"
+_ASK = (
+    r"(?:put in|put me|get me|give me|send me|email me|check|look up|reset|unlock|fix|repair|forward|"
+    r"pass (?:this|it|that) (?:on|along)|tell me (?:how|when|where|who|what|if)|"
+    r"tell (?:IT|HR|facilities|maintenance|my|them|him|her|someone)|"
+    r"explain|recommend|help me|let (?:me|them|IT|HR|someone|building|facilities)|show me|share|read me|print|"
+    r"translate|summari[sz]e|write|skip|mark|record|change|switch|stop|remind)"
+)
+_PATTERNS = [
+    # the survey or interview itself
+    r"\b(?:this (?:survey|interview|questionnaire|assessment|chat)|the (?:interview|questionnaire|bot))\b"
+    r"[^.!?\n]{0,60}\?",
+    r"\bwhat (?:is|'s) (?:this|the) (?:survey|interview|questionnaire|assessment)\b",
+    r"\b(?:is|are) (?:this|these|it|my answers?|the answers?)\b[^.!?\n]{0,20}\b(?:anonymous|confidential|"
+    r"recorded|being recorded|private|saved|shared)\b",
+    r"\bwho (?:is going to|will|would|can|gets to|else|is|has access to|reads?|sees?)\b[^.!?\n]{0,30}\b(?:see|read|"
+    r"access|look at|know)?\b[^.!?\n]{0,20}\b(?:these|my|the|our|this) (?:answers?|responses?|transcripts?|results?|"
+    r"interviews?|survey)\b",
+    r"\bwho (?:has|gets|will have) access to (?:the|my|this) (?:transcript|answers?|responses?|recording)",
+    r"\b(?:will|would|does|can) (?:my|our) (?:director|boss|manager|supervisor|department head|chief)\b[^.!?\n]{0,15}"
+    r"\b(?:see|read|know|find out|get)\b",
+    r"\bhow (?:many more|much longer|long (?:is|will) (?:this|it) (?:take|going to take|last))\b",
+    r"\bhow many (?:more )?questions\b",
+    r"\b(?:results|findings|report) (?:of|from) (?:this|the) (?:survey|interview|assessment)\b",
+    r"\bhow will (?:the|this|these|my)\b[^.!?\n]{0,30}\b(?:be used|used)\b",
+    r"\bwho (?:is|'s) (?:running|behind|paying for|doing) (?:this|the survey|the interview)",
+    r"\bwho (?:is|'s) the \w+ (?:running|behind|doing|paying for) this\b",
+    r"\b(?:the|this) consultant\b[^.!?\n]{0,40}\?",
+    r"\bcopy of (?:the|these|your) questions\b",
+    # the assistant's instructions, or others' answers
+    r"\b(?:your|the assistant's|the bot's) (?:instructions|rules|prompt|programming|guidelines|criteria|settings|"
+    r"configuration)\b",
+    r"\bwhat (?:instructions|rules|prompt) (?:were|are|do|did)\b",
+    r"\b(?:answers?|responses?) (?:from|of|by) (?:the )?(?:others?|other \w+|everyone|my (?:coworkers|colleagues|team|"
+    r"staff)|the \w+ (?:people|team|staff|department))\b",
+    r"\b(?:how|what) (?:did )?(?:the )?other (?:\w+ )?(?:people|staff|supervisors|managers|departments|teams|"
+    r"coworkers|colleagues)\b[^.!?\n]{0,20}\b(?:answer|answered|say|said|put|wrote)\b",
+    r"\bwhich of my (?:coworkers|colleagues|staff|team)\b",
+    r"\bwhat (?:did|have) (?:they|others|my coworkers|my colleagues|my team)\b[^.!?\n]{0,30}\b(?:put|say|said|write|"
+    r"wrote|answer)\b",
+    # requests and orders addressed to the assistant
+    rf"\b{_YOU} (?:please )?{_ASK}\b",
+    r"(?:^|[.!?]\s+)(?:please |pls |just |now |first,? |ok,? |okay,? )*(?:show me|send me|email me|give me|tell me a|"
+    r"translate (?:this|the|it|everything)|summari[sz]e (?:everything|what|this|my)|skip (?:this|the|to)|"
+    r"mark (?:this|the|my|it as)|record that (?:we|all|our|everything|my)|stop asking|accept (?:whatever|everything|"
+    r"all|my)|move on|end (?:this|the) (?:section|interview|survey)|put down that|write (?:down )?that (?:we|our)|"
+    r"give (?:us|my|our) (?:the|a|full|top))\b",
+    r"\b(?:from now on|going forward),? (?:respond|reply|answer|write|only|just|accept)\b",
+    r"\byou (?:should|must|need to|have to|can just)\b[^.!?\n]{0,10}\b(?:put|write|record|say|mark|give|ask|accept|"
+    r"list|note|enter)\b",
+    r"\b(?:i am|i'm) (?:instructing|telling|asking|ordering) you\b",
+    r"\btell me (?:a joke|a story|about yourself|something)\b",
+    r"\bwrite (?:my|the|an?) answer\b",
+    r"\b(?:please|pls)\b[^.!?\n]{0,40}\b(?:let|tell|ask|have)\b[^.!?\n]{0,10}\b(?:building services|facilities|"
+    r"maintenance|IT|HR|human resources|payroll|someone)\b[^.!?\n]{0,10}\bknow\b",
+    # help requests for facilities, IT support or HR
+    r"\b(?:who|where) (?:do|should|can) i (?:contact|call|email|complain|talk|go|ask|send)\b",
+    r"\bi (?:need|want|would like|'d like) (?:my password|a password|to file|to report a|to request|to complain|"
+    r"to change my|a new (?:laptop|monitor|chair|desk|phone|badge))\b",
+    r"\b(?:password|laptop|computer|vpn|monitor|printer|badge|phone)\b[^.!?\n]{0,40}\b(?:reset|locked out|won't|"
+    r"doesn't|does not|isn't|broken|not working)\b[^.!?\n]{0,80}(?:\?|\bplease\b|\bcan you\b)",
+    r"\b(?:open enrollment|benefits|pto|paid time off|vacation days|sick leave|paycheck|pay stub|reclassification|"
+    r"holiday party|christmas party)\b[^.!?\n]{0,60}\?",
+    r"\b(?:air conditioning|a/c|heating|heat|elevator|lift|bathroom|restroom|toilet|parking garage|parking)\b"
+    r"[^.!?\n]{0,60}\b(?:broken|repaired|fixed|fix|not working|complain)\b",
+    # Spanish
+    r"\b(?:quién|quien)(?:es)? (?:va|van|puede|pueden) a? ?(?:ver|leer)\b",
+    r"\b(?:dile|dígale|digale|avísale|avisale|pídele|pidele) a\b",
+    r"\b(?:es|será) (?:anónimo|anonimo|confidencial)\b",
+    r"\b(?:¿)?(?:puedes|podrías|podrias|puede usted)\b",
+]
+_AIMED = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE | re.MULTILINE)
+
+# Matters for HR, facilities or home rather than data work: an answer about one of them and about no
+# thing of data work is a complaint for someone else ("the HR rule on timesheets is unfair", "the
+# Christmas party still has no venue"); with data work in it ("parking citations upload nightly") it
+# is an answer.
+_ELSEWHERE_TOPIC = re.compile(
+    r"(?<![\w])(?:(?-i:HR)|human resources|hiring|short-?staffed|understaffed|pay raise|raises|paycheck|salary|"
+    r"overtime pay|union|layoffs?|holiday party|christmas party|potluck|parking|commute|air conditioning|"
+    r"(?-i:A/?C)|heating|elevator|bathroom|restroom|garbage pickup|trash pickup|my (?:kid|kids|son|daughter|"
+    r"husband|wife)|soccer|vacation|(?-i:PTO)|benefits|therapist|cafeteria|vending machine|"
+    r"this survey is (?:so |too |really )?(?:long|boring|annoying|pointless|a waste))(?![\w])",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=512)
+def aimed_elsewhere(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
+    """True when the answer asks for something instead of answering, or complains to the wrong
+    office (see the module docstring); ``data_terms``: the rubric's words of data work."""
+    text = answer.replace("\u2019", "'")
+    if is_instruction(text) or _AIMED.search(text):
+        return True
+    # a word or two ("Hiring.") is too little to tell: the short rule asks for more
+    enough = len(words(text)) >= TOPIC_MIN_WORDS
+    return enough and bool(_ELSEWHERE_TOPIC.search(text)) and not names_data_work(text, data_terms)

@@ -1,0 +1,158 @@
+"""Is there concrete content in an answer: what a follow-up would otherwise ask for?
+
+Concrete: a named system, tool or file (a product name, a spreadsheet, a form, a dashboard), a
+number or a time (every Friday, last spring, 3 weeks, 2019), a person in a role (my supervisor, the
+GIS analyst, IT), a place or department, or an event told in the past tense with its object ("we
+moved the permits to ...", "a crew closed out 40 work orders"). A polished non-answer has none of
+these: abstract nouns (processes, stakeholders, culture), evaluative words, aspirations.
+
+Two stages, so most answers never reach the model: ``answer_shape.is_concrete`` (numbers, dates,
+capitalised names and acronyms, quotes, specific data-work words) and the word lists below are
+regular expressions; only an answer that passes them with nothing found is parsed by spaCy's small
+English model (shared with name detection: ``privacy.spacy_pipeline``) for named entities and
+past-tense actions on a thing. Without spaCy installed the second stage is skipped (the lists decide).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from assistant.interview.answer_shape import is_concrete as has_marker
+from assistant.privacy import spacy_pipeline
+
+# Things, people in roles and places of everyday data work (start of a word, any case; English and Spanish).
+_THINGS = (
+    r"spreadsheet|excel|database|dashboard|portal|website|web site|web page|intranet|shared drive|s: drive|"
+    r"folder|binder|whiteboard|sticky note|post-it|printout|paper|tablet|handheld|laptop|phone call|"
+    r"e-?mails?|inbox|voicemail|text message|csv|pdf|word doc|template|tab\b|column|sheet|map|layer|gis|app\b|apps\b|"
+    r"software|form\b|forms\b|work orders?|tickets?|case file|log\b|logbook|sign-?in|calendar|agenda|minutes|"
+    r"slides?|deck|memo|invoice|receipt|bill\b|bills\b|citation|permit|license|inspection|meeting|workshop|"
+    r"(?<!of )course|webinar|training session|all-staff|town hall|huddle|stand-?up|"
+    r"hoja|papel|planilla|formulario|correo|archivo|carpeta|reunión|junta"
+)
+_ROLES = (
+    r"supervisor|manager|director|department head|data lead|clerk|analyst|coordinator|inspector|crew|"
+    r"technician|\btech\b|admin|secretary|"
+    r"receptionist|dispatcher|caseworker|case manager|librarian|engineer|planner|officer|deputy|chief|boss|"
+    r"coworker|co-worker|my lead|team lead|lead worker|attorney|lawyer|legal (?:department|office|team)|"
+    r"finance|payroll|accounting|"
+    r"treasurer|auditor|council|commissioner|mayor|city manager|county manager|vendor|consultant|contractor|"
+    r"university|college|nonprofit|state agency|the state|federal|intern|volunteer|landlord|public works|"
+    r"utilities|police|fire department|human resources|planning department|assessor|recorder|code enforcement|"
+    r"animal control|building department|health department|help ?desk|"
+    r"supervisora|jefe|jefa|encargad|compañer|analista|finanzas"
+)
+_PLACES = (
+    r"front desk|counter|yard|in the field|out in the field|shelter|library|park\b|parks\b|school|station|"
+    r"annex|city hall|warehouse|clinic|courthouse|call center|311|911"
+)
+_TIMES = (
+    r"daily|weekly|monthly|quarterly|annual|annually|yearly|nightly|overnight|end of (?:the )?(?:day|shift|week|month|"
+    r"year)|at night|in the morning|this morning|mornings|afternoons|fiscal year|budget season|"
+    r"(?:mondays|tuesdays|wednesdays|thursdays|fridays)|cada (?:semana|mes|año|día)"
+)
+# Hands-on data work told as an action: "I type it", "whoever enters it", "we key them in".
+_ACTIONS = (
+    r"typ(?:e|es|ed|ing) (?:it|them|in|up|the)|enter(?:s|ed|ing)? (?:it|them|the|into)|key(?:s|ed)? (?:it|them|in)|"
+    r"scan(?:s|ned)?|upload(?:s|ed)?|download(?:s|ed)?|export(?:s|ed)?|print(?:s|ed)? (?:it|them|out)|"
+    r"fill(?:s|ed)? (?:it|them|in|out)|call(?:s|ed)? (?:them|him|her|the)|look(?:s|ed)? (?:it|them) up"
+)
+_LEXICON = re.compile(rf"(?<![\w])(?:{_THINGS}|{_ROLES}|{_PLACES}|{_TIMES}|{_ACTIONS})", re.IGNORECASE)
+# A flat no opening the answer is information ("Nowhere.", "They're not, we just fix it"): not a
+# polished non-answer, whatever follows.
+_FLAT_NO = re.compile(
+    r"^\W*(?:(?:usually|mostly|honestly|well|really|basically|pretty much),? )?"
+    r"(?:no(?:body| one|where|ne|thing)\b|never\b|(?:they|it|we|i)(?:'re|'s| are| is| do|'d| would)? ?(?:not|n't|don't|"
+    r"wouldn't|aren't|isn't)\b|there(?:'s| is) no\b|nada\b|nadie\b|nunca\b)",
+    re.IGNORECASE,
+)
+
+# spaCy entities that carry a detail the regular expressions missed: a time with something that fixes
+# it ("two summers ago", "that spring"), a spelled-out amount ("a dozen", "half"); names are already
+# found by their capitals, and the small model's PERSON on a capitalised first word ("Accuracy is
+# ...") or DATE on "every single day" / "over the years" tells nothing.
+_TIME_ENTITIES = {"DATE", "TIME"}
+_AMOUNT_ENTITIES = {"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}
+_TIME_ANCHOR = re.compile(
+    r"\b(?:ago|last|spring|summer|fall|autumn|winter|morning|afternoon|evening|night|quarter|weekend|yesterday|"
+    r"tomorrow|weeks?|months?|hours?|minutes?|christmas|holidays)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORD = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred|"
+    r"thousand|million|dozen|half|dos|tres|cuatro|cinco|diez|cien|mil)\b",
+    re.IGNORECASE,
+)
+# Past-tense verbs that tell no event ("it was", "we had", "there were", "it did"); the shared
+# pipeline runs without a lemmatizer, so the forms are listed.
+_LIGHT_VERBS = frozenset(
+    "was were had did seemed felt thought believed said meant tried wanted liked needed made took".split()
+)
+_ABSTRACT_OBJECTS = re.compile(
+    r"^(?:it|this|that|them|everything|something|anything|nothing|things?|stuff|way|ways|approach|care|time|"
+    r"lot|best|part|sense|steps?|action|ownership|responsibility|importance|value|priority|effort)$",
+    re.IGNORECASE,
+)
+
+
+def warm_up() -> None:
+    """Load the spaCy pipeline ahead of the first staff turn (it takes a second or two)."""
+    spacy_pipeline()
+
+
+def lexicon_detail(answer: str) -> bool:
+    """True when the answer names a thing, a person in a role, a place or a time of data work."""
+    return bool(_LEXICON.search(answer))
+
+
+@lru_cache(maxsize=512)
+def has_concrete_content(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
+    """True when the answer holds something concrete (see the module docstring); regular
+    expressions first, spaCy only when they find nothing. Cached per answer text."""
+    if has_marker(answer, data_terms) or lexicon_detail(answer) or _FLAT_NO.search(answer):
+        return True
+    nlp = spacy_pipeline()
+    if nlp is None:
+        return False
+    doc = nlp(answer)
+    for ent in doc.ents:
+        if ent.label_ in _TIME_ENTITIES and (_TIME_ANCHOR.search(ent.text) or _NUMBER_WORD.search(ent.text)):
+            return True
+        if ent.label_ in _AMOUNT_ENTITIES and _NUMBER_WORD.search(ent.text):
+            return True
+    return any(_past_event(token) or _named_data(token) for token in doc)
+
+
+# A kind of data named by what it is about ("parcel data", "crash records", "shelter counts"); data
+# named by a quality of it ("data quality", "good data", "governance data") is not.
+_DATA_HEADS = frozenset("data records numbers counts figures list lists layer file files datos".split())
+_ABSTRACT_MODIFIERS = frozenset(
+    "quality governance management strategy culture performance enterprise business key core big open good "
+    "better accurate reliable relevant sensitive".split()
+)
+
+
+def _named_data(token) -> bool:  # noqa: ANN001 (a spaCy Token)
+    """A noun naming what the data is about, written before it: "parcel data", "crash records"."""
+    return (
+        token.dep_ == "compound"
+        and token.pos_ in ("NOUN", "PROPN")
+        and token.head.text.lower() in _DATA_HEADS
+        and token.text.lower() not in _ABSTRACT_MODIFIERS
+    )
+
+
+def _past_event(token) -> bool:  # noqa: ANN001 (a spaCy Token; spaCy is imported lazily)
+    """An event told in the simple past: a verb with a thing as its object ("we moved the permits",
+    "a crew closed out 40 work orders") or with what was said or found ("somebody mentioned planning
+    had parcel data")."""
+    if token.tag_ != "VBD" or token.text.lower() in _LIGHT_VERBS:
+        return False
+    for child in token.children:
+        if child.dep_ in ("dobj", "dative") and child.pos_ in ("NOUN", "PROPN"):
+            if not _ABSTRACT_OBJECTS.match(child.text):
+                return True
+        if child.dep_ == "ccomp" and any(c.dep_.startswith("nsubj") for c in token.children):
+            return True
+    return False
