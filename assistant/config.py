@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     invite_ttl_days: int = 60
     session_ttl_hours: int = 12
     secure_cookies: bool = False
+    # a page or report template using a name its context lacks: an error (the test suite sets it, so a
+    # mistyped key fails a test) or, by default, blank and a warning in the log (a page still shows)
+    strict_templates: bool = False
 
     @property
     def llm_enabled(self) -> bool:

@@ -222,10 +222,15 @@ def spacy_pipeline() -> Language | None:
         return _load()
 
 
+# what a person's name is made of: letters, spaces, apostrophes, hyphens and periods; the model sometimes
+# reads code or markup ("alert('xss-9") as a person, and no name has digits, brackets or quotes in it
+_NAME_CHARS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '\u2019.\-])*$")
+
+
 def _spans_of(doc: Doc) -> tuple[tuple[int, int], ...]:
     spans = []
     for ent in doc.ents:
-        if ent.label_ != "PERSON":
+        if ent.label_ != "PERSON" or not _NAME_CHARS.match(ent.text.strip()):
             continue
         start, end = ent.start_char, ent.end_char
         text = doc.text

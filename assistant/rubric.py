@@ -167,7 +167,8 @@ class GenericProbes(BaseModel):
     # the reply to an instruction aimed at the assistant ("rate us 5"); may contain {topic}
     instruction: list[str] = Field(
         default_factory=lambda: [
-            "I can't do that here, but I'm glad to hear your view. Coming back to {topic}: what happens where you work?"
+            "I can't do that here, but I'm glad to hear your view. "
+            "Back to our topic, {topic}: what happens where you work?"
         ]
     )
 

@@ -9,9 +9,11 @@ import re
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypedDict, TypeVar, Unpack
+from functools import partial
+from typing import Annotated, Any, TypedDict, TypeVar, Unpack
 
 from pwdlib import PasswordHash
+from pydantic import BeforeValidator, WithJsonSchema
 from sqlmodel import Session
 
 from assistant.models import AuditEvent, Participant, User
@@ -74,14 +76,48 @@ def whole_number(raw: str, low: int = 0, high: int = MAX_ID) -> int | None:
     """The whole number typed in a form field, or None unless it is plain digits 0-9 from ``low`` to ``high``.
 
     Python's ``isdigit`` and ``int`` take more than a person means by a number ("²" passes the one
-    and crashes the other, "٣" is 3), and a 20-digit number overflows a database integer: each of
-    these is None, for the route to answer 422 with its message.
+    and crashes the other, "٣" is 3, " 1", "+1" and "1_000" are 1 and 1000), and a 20-digit number
+    overflows a database integer: each of these is None, for the caller to refuse with its message.
     """
-    raw = raw.strip()
-    if not raw or len(raw) > 19 or not (raw.isascii() and raw.isdigit()):
+    if not isinstance(raw, str) or not raw or len(raw) > 19 or not (raw.isascii() and raw.isdigit()):
         return None
     value = int(raw)
     return value if low <= value <= high else None
+
+
+def _parse_whole(low: int, high: int, message: str, raw: object) -> int:
+    if isinstance(raw, int) and not isinstance(raw, bool) and low <= raw <= high:
+        return raw  # a model built in code, not from a form
+    value = whole_number(raw, low, high) if isinstance(raw, str) else None
+    if value is None:
+        shown = raw[:40] if isinstance(raw, str) else type(raw).__name__
+        raise ValueError(f"{message or f'must be a whole number from {low:,} to {high:,}'} (got '{shown}')")
+    return value
+
+
+def _blank_is_none(raw: object) -> object:
+    return None if raw == "" else raw
+
+
+def whole_number_type(low: int = 0, high: int = MAX_ID, message: str = "", blank: bool = False) -> Any:
+    """The one whole-number type of every form field (``Annotated[int, ...]``): plain digits 0-9 from
+    ``low`` to ``high`` (``whole_number``'s rule), else refused with ``message`` (default: ``must be
+    a whole number from {low} to {high}``) and what was typed. With ``blank``, an empty field is None
+    (a choice left unset).
+    The OpenAPI description declares an integer in the bounds, so the schema fuzzer sends both kinds."""
+    number = Annotated[
+        int,
+        BeforeValidator(partial(_parse_whole, low, high, message)),
+        WithJsonSchema({"type": "integer", "minimum": low, "maximum": high}),
+    ]
+    if not blank:
+        return number
+    schema = {"anyOf": [{"type": "integer", "minimum": low, "maximum": high}, {"type": "string", "maxLength": 0}]}
+    return Annotated[number | None, BeforeValidator(_blank_is_none), WithJsonSchema(schema)]
+
+
+WholeNumber = whole_number_type()
+RecordId = whole_number_type(1, MAX_ID)
 
 
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")

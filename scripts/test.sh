@@ -2,8 +2,17 @@
 # Installs what the tests need, then runs the whole suite twice: on SQLite, then on a throw-away
 # PostgreSQL server (scripts/pg.sh; every database fixture gets its own database there, see
 # tests/databases.py). Extra arguments go to both pytest runs. DM3_TEST_POSTGRES=0 skips the second pass.
-# The PostgreSQL pass leaves out the `llm` tests: they exercise the model server, and their database
-# work (the LLM call log) is the same code the other tests run on PostgreSQL.
+# Each test runs where it means something, and every test runs in at least one pass:
+# - the PostgreSQL pass runs only `db` tests (set at collection in tests/conftest.py: a test that uses a
+#   database fixture, a browser test, or marked by hand); the others (pure functions, rubric, prompts,
+#   layers, embeddings) run the same code on any engine, so the SQLite pass alone covers them;
+# - the PostgreSQL pass leaves out the `llm` tests: they exercise the model server, and their database
+#   work (the LLM call log) is the same code the other tests run on PostgreSQL;
+# - `heavy` tests (the slowest few, see pyproject.toml) run once: a heavy `db` test in the PostgreSQL pass
+#   only (schema fuzzing: PostgreSQL refuses NUL and 32-bit overflow where SQLite does not; the fault test:
+#   concurrent writers and row locks, where SQLite serialises writes; the testers' flood test: rating runs
+#   that flag sign-ups, on the production engine), the others (ONNX equality, demo vectors: no database) in
+#   the SQLite pass only. With DM3_TEST_POSTGRES=0 the SQLite pass runs them all.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test || exit 1
@@ -22,16 +31,22 @@ run_pytest() {
   return "$rc"
 }
 
+postgres="${DM3_TEST_POSTGRES:-1}"
 echo "==> pass 1: SQLite"
-run_pytest "$@"
+if [ "$postgres" != "0" ]; then
+  # everything but the heavy database tests that pass 2 runs (an llm one among them would stay here)
+  run_pytest -m "not (heavy and db and not llm)" "$@"
+else
+  run_pytest "$@"
+fi
 rc=$?
 
-if [ "${DM3_TEST_POSTGRES:-1}" != "0" ]; then
+if [ "$postgres" != "0" ]; then
   pgdir="$(mktemp -d /tmp/dm3-pg.XXXXXX)"
   trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
   echo "==> pass 2: PostgreSQL"
   if url="$(scripts/pg.sh start "$pgdir")"; then
-    DM3_TEST_DATABASE_URL="$url" run_pytest -m "not llm" "$@"
+    DM3_TEST_DATABASE_URL="$url" run_pytest -m "db and not llm" "$@"
     rc2=$?
   else
     echo "could not start PostgreSQL for the second pass" >&2

@@ -11,11 +11,41 @@ from sqlmodel import Session
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# templates fail on a name their context lacks (every app the tests create, browser servers included,
+# reads it from Settings; the report's own environment is set here for the tests that render it
+# without an app): a mistyped key fails a test instead of rendering blank
+os.environ["DM3_STRICT_TEMPLATES"] = "1"
 
 from assistant.config import Settings, get_settings
-from assistant.db import make_engine, migrate
+from assistant.db import make_engine
 from assistant.rubric import get_rubric
+from assistant.web.shell import use_strict_templates
+from tests import databases
 from tests.databases import drop_database, fresh_database_url
+
+use_strict_templates(True)
+
+# The fixtures that give a test a database (directly or through ``settings``): a test that uses one, or a
+# browser test (it drives the live, database-backed app), is marked ``db`` at collection. The PostgreSQL
+# pass of scripts/test.sh runs only ``db`` tests: the others (pure functions, rubric, prompts, layers,
+# embeddings) run the same code whatever the engine, so the SQLite pass covers them.
+DATABASE_FIXTURES = frozenset({"settings", "engine", "session", "cli_env", "live_server", "llm_settings", "exported"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(autouse=True)
+def _a_test_that_makes_a_database_is_marked_db(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a test that makes a database (``fresh_database_url``, ``empty_database``) without the ``db``
+    marker: the PostgreSQL pass would leave it out, so it would never run on PostgreSQL."""
+    before = databases.made
+    yield
+    if databases.made != before and request.node.get_closest_marker("db") is None:
+        pytest.fail("this test makes a database but is not marked db: mark it @pytest.mark.db", pytrace=False)
 
 
 @pytest.fixture
@@ -35,7 +65,7 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
 
 @pytest.fixture
 def engine(settings: Settings):
-    migrate(settings.database_url)
+    """An engine on the ``settings`` database, already migrated to head (a copy of the session's template)."""
     eng = make_engine(settings.database_url)
     yield eng
     eng.dispose()
@@ -75,7 +105,6 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("DM3_SECRET_KEY", "cli-test-secret-0123456789")
     monkeypatch.chdir(tmp_path)
     get_settings.cache_clear()
-    migrate(url)
     eng = make_engine(url)
     yield eng
     eng.dispose()

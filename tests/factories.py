@@ -1,4 +1,4 @@
-"""Factories for engagements, participants and consultants on the real test database."""
+"""Factories for engagements, participants, consultants and evidence segments on the real test database."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections import deque
 
 from sqlmodel import Session, select
 
-from assistant.models import Engagement, Membership, User
+from assistant.embeddings import text_hash
+from assistant.models import Engagement, Interview, Membership, Participant, Segment, Turn, User, utcnow
 from assistant.records.accounts import create_user
 from assistant.records.engagements import Invitee, create_engagement, create_invite
 from assistant.records.teams import membership
@@ -107,6 +108,62 @@ def logged_in_client(app, email: str = DEFAULT_CONSULTANT, password: str = PASSW
     assert r.status_code == 303, r.text[:300]
     c.csrf = csrf_of(c.get("/engagements").text)
     return c
+
+
+def seed_segments(
+    session: Session,
+    engagement: Engagement,
+    component: str | None,
+    rows: list[tuple[str, ...]],
+    people: dict | None = None,
+    *,
+    department: str = "Finance",
+    quote_consent: bool = False,
+    interviews: bool = False,
+) -> dict:
+    """Active evidence segments, the one seeder of the suite: ``rows`` are (name, role level, text), or
+    (name, role level, text, component) where a row names its own component, else ``component``. One
+    participant per distinct name (added to ``people``, which is returned: {name: Participant}). With
+    ``interviews`` each participant also has a submitted interview and each segment the answer turn it
+    came from (the review pages show evidence through them). Committed."""
+    people = {} if people is None else people
+    interview_of: dict[str, Interview] = {}
+    for name, role, text, *own in rows:
+        this_component = own[0] if own else component
+        if name not in people:
+            p = Participant(
+                engagement_id=engagement.id, department=department, role_level=role, quote_consent=quote_consent
+            )
+            session.add(p)
+            session.flush()
+            people[name] = p
+        turn_id = None
+        if interviews:
+            if name not in interview_of:
+                interview_of[name] = Interview(participant_id=people[name].id, state="submitted", submitted_at=utcnow())
+                session.add(interview_of[name])
+                session.flush()
+            turn = Turn(
+                interview_id=interview_of[name].id, role="staff", kind="answer", component=this_component, text=text
+            )
+            session.add(turn)
+            session.flush()
+            turn_id = turn.id
+        session.add(
+            Segment(
+                engagement_id=engagement.id,
+                participant_id=people[name].id,
+                turn_id=turn_id,
+                text=text,
+                text_hash=text_hash(text),
+                component=this_component,
+                original_component=this_component,
+                start=0,
+                end=len(text),
+            )
+        )
+    session.commit()
+    return people
 
 
 def crawl(client, start: list[str], eid: int, limit: int = 400) -> dict[str, str]:

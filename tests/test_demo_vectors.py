@@ -4,6 +4,7 @@ and any text they lack is encoded for real."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from assistant.demo.vectors import DemoEmbedder, VectorStore, model_name_for, packaged_store
 
@@ -11,6 +12,7 @@ WRITE = "`.venv/bin/python scripts/write_demo_vectors.py`"
 STALE = f"the packaged demo vectors are stale: rerun {WRITE} and commit the file"
 
 
+@pytest.mark.heavy  # no database: the SQLite pass only
 def test_packaged_vectors_equal_a_fresh_encoding(embedder):
     store = packaged_store()
     assert store is not None, f"assistant/demo/data/vectors.npz is missing: run {WRITE}"

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bench.fault_test import run
 
 
+@pytest.mark.heavy  # db: the PostgreSQL pass only (concurrent writers and row locks; SQLite serialises writes)
 def test_answers_survive_killed_servers_and_double_submits(settings, engine, tmp_path: Path) -> None:
     figures, failures, _seconds = run(
         settings.database_url,

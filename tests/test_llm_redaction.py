@@ -3,18 +3,15 @@ probe, theme-label and rating request of a real engagement, and none carries a p
 email address, a phone number or a street address. With the engagement's LLM switched off it
 receives nothing at all.
 
-The server is real HTTP (stdlib ``http.server`` in a thread) speaking the chat-completions protocol;
-it answers each task with a valid reply built from the request, so the stages run to the end.
+The server is the suite's fake OpenAI-compatible server (real HTTP, tests/llm_fakes.py); it answers each
+task with a valid reply built from the request, so the stages run to the end.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,6 +25,7 @@ from assistant.records.engagements import Invitee, create_engagement, create_inv
 from assistant.synthesis.run import synthesize
 from assistant.web.app import create_app
 from tests.factories import csrf_of, field
+from tests.llm_fakes import FakeOpenAIServer
 from tests.synthesis.seed import DEPTS, ROLES, TOPICS, VARIANTS, add_person
 
 ROSTER_NAME = "Dana Whitfield"  # typed by a consultant into the engagement's staff names
@@ -39,44 +37,6 @@ ADDRESS = "1200 Main Street"
 # What must never be sent, in any case.
 SECRETS = ["Dana", "Whitfield", "Priya", "Shah", "Marcus", "Oyelaran", "riverton.gov", "123-4567", "Main Street"]
 PERSONAL = f"ask {ROSTER_NAME} or {INVITEE_NAME} (cc Marcus Oyelaran, {EMAIL}, {PHONE}) at {ADDRESS} for the files"
-
-
-class Recorder:
-    """An OpenAI-compatible chat-completions server that records every request body."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        recorder = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:  # keep test output quiet
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                recorder.requests.append(body)
-                reply = json.dumps(_completion(_answer(body))).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def tasks(self) -> list[str]:
-        return [r["response_format"]["json_schema"]["name"] for r in self.requests]
-
-    def sent(self) -> str:
-        """Everything the server received, as one string."""
-        return "\n".join(json.dumps(r, ensure_ascii=False) for r in self.requests)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _answer(body: dict) -> dict:
@@ -106,28 +66,16 @@ def _answer(body: dict) -> dict:
     raise AssertionError(f"unexpected task {task}")
 
 
-def _completion(content: dict) -> dict:
-    return {
-        "id": "chatcmpl-recorder",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": "recorder",
-        "choices": [
-            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": json.dumps(content)}}
-        ],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-    }
-
-
 @pytest.fixture
-def recorder() -> Iterator[Recorder]:
-    server = Recorder()
+def recorder() -> Iterator[FakeOpenAIServer]:
+    """The fake server answering every task with a valid reply built from the request."""
+    server = FakeOpenAIServer(answer=_answer)
     yield server
     server.close()
 
 
 @pytest.fixture
-def llm_on(settings: Settings, recorder: Recorder) -> Settings:
+def llm_on(settings: Settings, recorder: FakeOpenAIServer) -> Settings:
     """The test settings with the recording server as the LLM (redaction on, as by default)."""
     return settings.model_copy(
         update={

@@ -1,18 +1,16 @@
 """The LLM port's edge cases, driven by a tiny fake OpenAI-compatible server on loopback.
 
-The fake server answers from a script (one canned reply per request) and records what it was
-sent. It exists only to produce replies a real model gives rarely and unpredictably: broken
-JSON, wrong fields, slowness, refusals. The real server is exercised in tests/llm/.
+The fake server (``FakeOpenAIServer``, tests/llm_fakes.py) answers from a script (one canned reply per
+request) and records what it was sent. It exists only to produce replies a real model gives rarely and
+unpredictably: broken JSON, wrong fields, slowness, refusals. The real server is exercised in tests/llm/.
 """
 
 from __future__ import annotations
 
 import json
 import socket
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 import pytest
 from pydantic import BaseModel
@@ -23,6 +21,8 @@ from assistant.llm import LLMClient, LLMFailed, get_llm, output_schema
 from assistant.llm.prompts import load_prompt
 from assistant.models import LLMCall
 from assistant.privacy import NAME, Scrubber
+from tests.llm_fakes import FAKE_MODEL, FakeOpenAIServer
+from tests.llm_fakes import completion_body as completion
 
 VARS = {"question": "How do you share data?", "answer": "We email spreadsheets around."}
 
@@ -32,77 +32,19 @@ class Echo(BaseModel):
     sentiment: Literal["positive", "negative", "neutral"]
 
 
-def completion(content: str, prompt_tokens: int = 50, completion_tokens: int = 7, finish: str = "stop") -> dict:
-    return {
-        "id": "chatcmpl-fake",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": "fake-model",
-        "choices": [{"index": 0, "finish_reason": finish, "message": {"role": "assistant", "content": content}}],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
-    }
-
-
-class FakeServer:
-    """Replies from ``script`` in order: a dict (200 JSON), ("sleep", s, dict) or (status, dict)."""
-
-    def __init__(self) -> None:
-        self.script: list[Any] = []
-        self.requests: list[dict] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
-
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                fake.requests.append(body)
-                step = fake.script.pop(0) if fake.script else (500, {"error": "script exhausted"})
-                status, payload = 200, step
-                if isinstance(step, tuple) and step[0] == "sleep":
-                    time.sleep(step[1])
-                    payload = step[2]
-                elif isinstance(step, tuple):
-                    status, payload = step
-                data = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (the timeout test)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 @pytest.fixture
-def fake():
-    server = FakeServer()
+def fake() -> Iterator[FakeOpenAIServer]:
+    server = FakeOpenAIServer()
     yield server
     server.close()
 
 
 @pytest.fixture
-def llm(fake: FakeServer, settings: Settings, engine) -> LLMClient:
+def llm(fake: FakeOpenAIServer, settings: Settings, engine) -> LLMClient:
     s = settings.model_copy(
         update={
             "llm_base_url": fake.base_url,
-            "llm_model": "fake-model",
+            "llm_model": FAKE_MODEL,
             "llm_timeout_s": 0.5,
             "llm_max_retries": 2,
             "llm_redact": True,
@@ -127,7 +69,7 @@ def test_invalid_json_then_valid_on_retry_with_the_error_sent_back(llm, fake, en
     logged = rows(engine)
     assert [(r.outcome, r.attempt) for r in logged] == [("invalid", 1), ("ok", 2)]
     assert "not valid JSON" in logged[0].error
-    assert logged[1].tokens_in == 50 and logged[1].tokens_out == 7
+    assert logged[1].tokens_in == 120 and logged[1].tokens_out == 40
     assert all(r.prompt_hash == load_prompt("selftest_echo").hash for r in logged)
     assert logged[0].request_hash == logged[1].request_hash
     # The retry carried the broken reply and the error list back to the model.

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import MetaData, text
 
 from assistant.db import make_engine, migrate
 from tests.databases import empty_database
 
 
+@pytest.mark.db  # a migration from an old revision on the engine under test: no fixture says so
 def test_upgrade_gives_existing_engagements_a_team_and_participants_labels(tmp_path):
     with empty_database(tmp_path) as url:
         migrate(url, "0001")

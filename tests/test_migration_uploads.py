@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import MetaData, inspect
 from sqlmodel import Session
 
@@ -14,6 +15,7 @@ from assistant.records import uploads
 from tests.databases import empty_database
 
 
+@pytest.mark.db  # a migration from an old revision on the engine under test: no fixture says so
 def test_an_upload_kept_before_the_upgrade_is_read_as_chunks_after_it(tmp_path):
     data = b"respondent,comment\nr1,Our permit data lives in spreadsheets.\n"
     with empty_database(tmp_path) as url:

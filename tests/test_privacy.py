@@ -175,3 +175,10 @@ def test_names_from_email_skip_the_engagements_own_words() -> None:
     assert names_from_email("fleet.ops@x.org") == []
     assert names_from_email("harbor.master@x.org", exclude=["Harbor Authority"]) == []
     assert names_from_email("harbor.master@x.org") == ["Harbor", "Master"]
+
+
+def test_code_the_model_reads_as_a_person_is_left_as_written() -> None:
+    # en_core_web_sm tags "alert('xss-9" as PERSON here; no name has digits, brackets or quotes in it
+    text = "A committee for tree never met. <a href=\"javascript:alert('xss-9')\" data-xss>click me</a>"
+    assert Scrubber().scrub(text) == text
+    assert Scrubber().scrub("Only Dave knows.") == "Only [colleague] knows."

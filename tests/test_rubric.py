@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -109,6 +110,9 @@ def test_generic_probes(rubric: Rubric) -> None:
     for text in probes.off_topic:
         assert "{topic}" in text
         assert "how your data moves" in text.format(topic="how your data moves")
+    for text in probes.off_topic + probes.instruction:
+        # named as a topic, never after "to": "coming back to help with data" reads as a verb
+        assert "our topic, {topic}" in text and not re.search(r"\bto \{topic\}", text), text
     for text in probes.short + probes.vague + [t.format(topic="x") for t in probes.off_topic]:
         assert text.strip().endswith("?") and text.count("?") == 1, text
     for text in probes.acknowledgements:

@@ -18,15 +18,16 @@ FIELD_PREFIX = "attr-"
 
 
 def record_attributes(
-    session: Session, participant: Participant, form: Mapping[str, object], consented: bool
+    session: Session, participant: Participant, answers: Mapping[str, object], consented: bool
 ) -> dict[str, str]:
-    """Store the answers the person gave (see the module rules); returns what was stored."""
+    """Store the answers the person gave (``answers``: by attribute key, as the consent page's
+    ``FIELD_PREFIX + key`` fields post them; see the module rules); returns what was stored."""
     engagement = session.get(Engagement, participant.engagement_id)
     if not consented or engagement is None:
         return {}
     stored: dict[str, str] = {}
     for attribute in equity_settings(engagement).attributes:
-        answer = form.get(FIELD_PREFIX + attribute.key)
+        answer = answers.get(attribute.key)
         if isinstance(answer, str) and answer in attribute.options:
             stored[attribute.key] = answer
     if stored:

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from assistant.models import Engagement, User
 from assistant.records.engagements import change_settings
+from assistant.security import whole_number_type
 from assistant.suppression import DEFAULT_MIN_CELL, FLOOR, min_cell
 
 DEFAULT_FLAG_RATIO = 0.8
@@ -77,17 +78,25 @@ def equity_settings(engagement: Engagement) -> EquitySettings:
     )
 
 
-def parse_settings(min_cell_text: str, flag_ratio_text: str, question: str, options_text: str) -> dict[str, Any]:
-    """The ``equity`` settings from the team page's form; ``SettingsError`` listing every problem.
+MAX_MIN_CELL = 100
+# the threshold as the team page's form posts it
+MIN_CELL_RULE = f"The smallest group shown must be a whole number from {FLOOR} to {MAX_MIN_CELL}"
+MinCell = whole_number_type(FLOOR, MAX_MIN_CELL, MIN_CELL_RULE, blank=True)  # blank: None, refused by parse_settings
 
-    Rules: the threshold is a whole number of at least 3; the flag ratio a number between 0 and 1
-    (exclusive); an attribute needs a question and 2 to 12 answers (one per line); no attribute
-    when both are empty.
+
+def parse_settings(
+    threshold: int | None, flag_ratio_text: str, question: str, options_text: str, problems: list[str] | None = None
+) -> dict[str, Any]:
+    """The ``equity`` settings from the team page's form; ``SettingsError`` listing every problem
+    (``problems`` found in the form already first).
+
+    Rules: the threshold is a whole number from 3 to 100 (``MinCell``; None: left blank); the
+    flag ratio a number between 0 and 1 (exclusive); an attribute needs a question and 2 to 12
+    answers (one per line); no attribute when both are empty.
     """
-    problems = []
-    k = min_cell_text.strip()
-    if not k.isdigit() or int(k) < FLOOR or int(k) > 100:
-        problems.append(f"The smallest group shown must be a whole number from {FLOOR} to 100 (got '{k}').")
+    problems = list(problems or [])
+    if threshold is None and not any(MIN_CELL_RULE in p for p in problems):
+        problems.append(f"{MIN_CELL_RULE} (got '').")
     ratio_text = flag_ratio_text.strip()
     try:
         ratio = float(ratio_text)
@@ -112,7 +121,7 @@ def parse_settings(min_cell_text: str, flag_ratio_text: str, question: str, opti
         attributes.append({"key": key, "question": question, "options": options})
     if problems:
         raise SettingsError(problems)
-    return {"min_cell": int(k), "flag_ratio": ratio, "attributes": attributes}
+    return {"min_cell": threshold, "flag_ratio": ratio, "attributes": attributes}
 
 
 def save_settings(session: Session, engagement: Engagement, value: dict[str, Any], user: User) -> None:

@@ -25,7 +25,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from assistant.interview.closing import ReviewItem, review_items, set_quote_consent, submit, withdraw
-from assistant.interview.engine import Step, coverage, current_prompt, effective_staff_turns, next_step
+from assistant.interview.engine import (
+    Step,
+    coverage,
+    current_prompt,
+    latest_by_original,
+    next_step,
+    original_of,
+)
 from assistant.interview.errors import AnswerError, LinkError, StaleAnswer
 from assistant.interview.guide import plan_for
 from assistant.interview.links import Conversation, load, load_turns, open_for_turn, participant_for_token
@@ -339,11 +346,8 @@ def edit(
     original = session.get(Turn, turn_id)
     if original is None or original.interview_id != interview.id or original.role != "staff":
         raise AnswerError("That answer was not found in your interview.")
-    current = {t.supersedes_id or t.id: t for t in effective_staff_turns(load_turns(session, interview))}
-    root = original
-    while root.supersedes_id is not None:
-        root = session.get(Turn, root.supersedes_id)
-    latest = current.get(root.id)
+    turns = load_turns(session, interview)
+    latest = latest_by_original(turns).get(original_of(turns, original.id))
     if latest is None:
         raise AnswerError("That answer was not found in your interview.")
     text = _staff_text(kind, text, max_chars)

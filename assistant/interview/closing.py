@@ -92,7 +92,8 @@ def review_items(interview: Interview, turns: list[Turn], rubric: Rubric) -> lis
         comp, question = rubric.question(qid)
         answers = [t for t in latest if t.question_id == qid]
         probes = {t.probe_index: t.text for t in turns if t.kind == "probe" and t.question_id == qid}
-        items.append(ReviewItem(qid, comp.id, comp.name, question.text, states[qid].status, answers, probes))
+        # the topic in the words the chat used (its staff name), not the rubric's component name
+        items.append(ReviewItem(qid, comp.id, comp.staff_label, question.text, states[qid].status, answers, probes))
     return items
 
 

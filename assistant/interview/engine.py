@@ -41,6 +41,12 @@ class QuestionState:
     probes: int = 0
     status: str = "pending"  # pending | answered | skipped | dont_know
     answer_turns: list[int] = field(default_factory=list)
+    replied: int = 0  # the latest follow-up (probe number) a staff turn replies to
+
+    @property
+    def closed(self) -> bool:
+        """Done: answered, skipped or "don't know", and no follow-up still waiting for its reply."""
+        return self.status != "pending" and self.replied >= self.probes
 
 
 def word_count(text: str) -> int:
@@ -63,6 +69,7 @@ def question_states(plan: Sequence[str], turns: Sequence[Turn]) -> dict[str, Que
         state = states.get(turn.question_id or "")
         if state is None:
             continue
+        state.replied = max(state.replied, turn.probe_index or 0)
         if turn.kind == "answer":
             state.status = "answered"
             state.answer_turns.append(turn.id)
@@ -86,6 +93,28 @@ def effective_staff_turns(turns: Sequence[Turn]) -> list[Turn]:
             current = replacement[current.id]
         result.append(current)
     return result
+
+
+def latest_by_original(turns: Sequence[Turn]) -> dict[int, Turn]:
+    """Each staff answer's latest wording, keyed by the id of the answer as first given (an edit of an
+    edit still belongs to the original answer)."""
+    by_id = {t.id: t for t in turns}
+    out = {}
+    for turn in effective_staff_turns(turns):
+        root = turn
+        while root.supersedes_id is not None and root.supersedes_id in by_id:
+            root = by_id[root.supersedes_id]
+        out[root.id] = turn
+    return out
+
+
+def original_of(turns: Sequence[Turn], turn_id: int) -> int:
+    """The id of the answer as first given that ``turn_id`` (the answer itself or one of its edits) revises."""
+    by_id = {t.id: t for t in turns}
+    turn = by_id.get(turn_id)
+    while turn is not None and turn.supersedes_id is not None and turn.supersedes_id in by_id:
+        turn = by_id[turn.supersedes_id]
+    return turn.id if turn is not None else turn_id
 
 
 def next_step(
@@ -154,7 +183,8 @@ class _Scored(Exception):
 
 
 def coverage(plan: Sequence[str], turns: Sequence[Turn], rubric: Rubric) -> dict[str, dict[str, int]]:
-    """Per component: questions planned (total), asked, and closed (answered, skipped or don't know)."""
+    """Per component: questions planned (total), asked, answered, and closed (answered, skipped or don't
+    know, with no follow-up left open: the progress line's "questions done")."""
     states = question_states(plan, turns)
     component_of = {qid: rubric.question(qid)[0].id for qid in plan}  # one look-up per question, not per component
     out: dict[str, dict[str, int]] = {}
@@ -164,6 +194,6 @@ def coverage(plan: Sequence[str], turns: Sequence[Turn], rubric: Rubric) -> dict
             "total": len(ids),
             "asked": sum(states[q].asked for q in ids),
             "answered": sum(states[q].status == "answered" for q in ids),
-            "closed": sum(states[q].status != "pending" for q in ids),
+            "closed": sum(states[q].closed for q in ids),
         }
     return out

@@ -1,2 +1,2 @@
 """The engagement report: one document model (``document``), rendered to HTML, DOCX and PDF, and the
-data exports (CSV, JSON); charts (``charts``) are drawn once and used by the pages and documents."""
+data exports (CSV, JSON); charts come from ``assistant.charts``, drawn once for the pages and documents."""

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from assistant.report import charts
+from assistant import charts
 from assistant.roadmap.targets import phases_for
 from assistant.rubric import Rubric
 
@@ -30,7 +30,7 @@ class Figure:
 
     @cached_property
     def svg(self) -> str:
-        return charts.to_svg(self.figure, self.caption, self.prefix)
+        return charts.to_svg(self.figure, self.caption, self.alt, self.prefix)
 
     @cached_property
     def png(self) -> bytes:

@@ -19,7 +19,7 @@ from assistant.report.document import Quote, Report
 
 # the report templates live with the web templates (the report page includes the same body), but
 # rendering a document needs no web app: its own environment, autoescaped like the app's
-_TEMPLATES = Environment(
+TEMPLATES = Environment(
     loader=FileSystemLoader(str(Path(__file__).resolve().parents[2] / "web" / "templates")),
     autoescape=select_autoescape(["html"]),
 )
@@ -27,7 +27,7 @@ _TEMPLATES = Environment(
 
 def to_html(report: Report) -> str:
     """The report as one self-contained HTML page (inline CSS and SVG charts, nothing fetched)."""
-    return _TEMPLATES.get_template("report/document.html").render(report=report)
+    return TEMPLATES.get_template("report/document.html").render(report=report)
 
 
 def to_pdf(report: Report) -> bytes:

@@ -21,7 +21,7 @@ from assistant.records.review import ReviewError
 from assistant.roadmap.sequence import PHASES
 from assistant.roadmap.targets import Phase
 from assistant.rubric import Rubric
-from assistant.security import audit_by, whole_number
+from assistant.security import audit_by, whole_number_type
 
 MAX_OWNER = 120
 MAX_TITLE = 200
@@ -32,15 +32,19 @@ class RoadmapEditError(ReviewError):
     """An edit that cannot be made; the message says why and what to do instead."""
 
 
+# checked against the roadmap's phases by add_custom
+PhaseChoice = whole_number_type(0, PHASES, "choose one of the roadmap's phases", blank=True)
+
+
 class CustomActivity(BaseModel):
     """A consultant's own activity as the roadmap page posts it, tidied (one line of words for the title
-    and owner, each dependency once, a phase that is not a number is None); ``add_custom`` checks it
+    and owner, each dependency once, a phase left blank is None); ``add_custom`` checks it
     against the rubric and the roadmap."""
 
     title: str = ""
     description: str = ""
     component: str = ""
-    phase: int | None = None
+    phase: PhaseChoice = None
     owner: str = ""
     depends_on: list[str] = []
 
@@ -53,11 +57,6 @@ class CustomActivity(BaseModel):
     @classmethod
     def _stripped(cls, value: str) -> str:
         return value.strip()
-
-    @field_validator("phase", mode="before")
-    @classmethod
-    def _number(cls, value: object) -> int | None:
-        return whole_number(str(value))
 
     @field_validator("depends_on")
     @classmethod

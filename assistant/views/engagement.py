@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -10,7 +11,7 @@ from sqlmodel import Session, col, select
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
 from assistant.interview.actions import load_turns
-from assistant.models import Engagement, Interview, Participant, User
+from assistant.models import Engagement, Interview, Membership, Participant, Turn, User
 from assistant.records.duplicates import flagged_participants
 from assistant.records.engagements import (
     NewInvite,
@@ -24,6 +25,7 @@ from assistant.records.teams import ROLE_NAMES, engagements_for
 from assistant.rubric import Rubric
 from assistant.security import csv_text
 from assistant.suppression import suppress_rows
+from assistant.views import Page
 
 # interviews a consultant can open: only submitted ones (unsubmitted text is shown to nobody);
 # declined and withdrawn ones are not evidence
@@ -33,7 +35,21 @@ LISTED_STATES = ("submitted",)
 PREPARING = "preparing"
 
 
-def engagement_list(session: Session, user: User) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class EngagementsView(Page):
+    """The engagement list: (engagement, membership, where the viewer's work starts) newest first,
+    participant counts, whether the viewer may create one, what a background seeding is doing to an
+    engagement it still prepares, and the engagements whose report is ready."""
+
+    engagements: list[tuple[Engagement, Membership, str]]
+    counts: dict[int, int]
+    role_names: dict[str, str]
+    can_create: bool
+    preparing: dict[int, str]
+    reports: set[int]
+
+
+def engagement_list(session: Session, user: User) -> EngagementsView:
     """The engagement list page: the engagements ``user`` is a member of (only those), newest first,
     with their role, where their work starts (set-up for consultants, the equity audit for
     reviewers) and the participant count; for consultants, a report link once a roadmap was
@@ -42,20 +58,20 @@ def engagement_list(session: Session, user: User) -> dict[str, Any]:
     rows = engagements_for(session, user)
     home = {"equity_reviewer": "/engagements/{id}/equity"}
     preparing = {e.id: str(e.settings[PREPARING]) for e, _ in rows if e.settings.get(PREPARING)}
-    return {
-        "engagements": [(e, m, home.get(m.role, "/engagements/{id}").format(id=e.id)) for e, m in rows],
-        "counts": engagement_counts(session),
-        "role_names": ROLE_NAMES,
-        "can_create": user.role == "consultant",
-        "preparing": preparing,
-        "reports": {
+    return EngagementsView(
+        engagements=[(e, m, home.get(m.role, "/engagements/{id}").format(id=e.id)) for e, m in rows],
+        counts=engagement_counts(session),
+        role_names=ROLE_NAMES,
+        can_create=user.role == "consultant",
+        preparing=preparing,
+        reports={
             e.id
             for e, m in rows
             if m.role != "equity_reviewer"
             and e.id not in preparing
             and (e.settings.get("roadmap") or {}).get("generated_at")
         },
-    }
+    )
 
 
 def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:
@@ -89,8 +105,35 @@ def suppressed_progress(table: dict, k: int) -> dict:
     return {**table, "rows": rows}
 
 
-def detail_context(session: Session, engagement: Engagement, **extra: Any) -> dict[str, Any]:
-    """The engagement page (and its progress partial): roster, progress, submitted interviews; ``extra`` overrides.
+@dataclass(frozen=True, kw_only=True)
+class EngagementView(Page):
+    """The engagement page (and its progress partial): roster, progress with small groups hidden,
+    submitted interviews (public label, pooled group), invites and the open link just made (shown
+    once), the redaction names (as stored or as a refused post typed them), flagged duplicates."""
+
+    engagement: Engagement
+    progress: dict[str, Any]
+    roster: dict[tuple[str, str], int]
+    interviews: list[tuple[Interview, Participant, tuple[str, str]]]
+    min_cell: int
+    new_invites: list[NewInvite] = field(default_factory=list)
+    invite_links_csv: Callable[[Iterable[NewInvite], str], str] = invite_links_csv
+    roster_names: str
+    flagged: list[Participant]
+    new_open_link: str | None = None
+
+
+def detail_context(
+    session: Session,
+    engagement: Engagement,
+    *,
+    message: str | None = None,
+    problems: list[str] | None = None,
+    new_invites: list[NewInvite] | None = None,
+    new_open_link: str | None = None,
+    typed_names: str | None = None,
+) -> EngagementView:
+    """The engagement page (see ``EngagementView``).
 
     Interviews are listed by their random public label (not invite order) with the department and
     role level pooled as the suppression rule says (``assistant.suppression.Attributor``): a
@@ -111,27 +154,37 @@ def detail_context(session: Session, engagement: Engagement, **extra: Any) -> di
     interviews = sorted(
         ((iv, p, attribute(p.department, p.role_level)) for iv, p in rows), key=lambda r: (r[1].public_label, r[1].id)
     )
-    ctx: dict[str, Any] = {
-        "engagement": engagement,
-        "progress": suppressed_progress(progress(session, engagement), k),
-        "roster": roster,
-        "interviews": interviews,
-        "min_cell": k,
-        "new_invites": [],
-        "problems": [],
-        "message": None,
-        "invite_links_csv": invite_links_csv,
-        "roster_names": "\n".join(roster_names(engagement)),
-        "flagged": flagged_participants(session, engagement.id),
-        "new_open_link": None,
-    }
-    ctx.update(extra)
-    return ctx
+    return EngagementView(
+        engagement=engagement,
+        progress=suppressed_progress(progress(session, engagement), k),
+        roster=roster,
+        interviews=interviews,
+        min_cell=k,
+        new_invites=new_invites or [],
+        roster_names="\n".join(roster_names(engagement)) if typed_names is None else typed_names,
+        flagged=flagged_participants(session, engagement.id),
+        new_open_link=new_open_link,
+        message=message,
+        problems=problems or [],
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TranscriptView(Page):
+    """A de-identified transcript: the participant's public label and pooled group, the current text."""
+
+    engagement: Engagement
+    interview: Interview
+    participant: Participant
+    rubric: Rubric
+    turns: list[Turn]
+    texts: dict[int, str]  # each turn's text through the engagement's scrubber
+    attribution: tuple[str, str]
 
 
 def transcript_context(
     session: Session, engagement: Engagement, interview: Interview, participant: Participant, rubric: Rubric
-) -> dict[str, Any]:
+) -> TranscriptView:
     """A de-identified transcript: the participant's public label and pooled department and role
     level, never name or email; only the current text (an answer replaced by an edit is kept for
     the audit of edits but shown to nobody)."""
@@ -140,12 +193,12 @@ def transcript_context(
     shown = [t for t in turns if t.id not in superseded]
     # what staff wrote (and follow-ups that may echo it) through the engagement's scrubber
     texts = scrubber_for(session, engagement).scrub_all([t.text for t in shown])
-    return {
-        "engagement": engagement,
-        "interview": interview,
-        "participant": participant,
-        "rubric": rubric,
-        "turns": shown,
-        "texts": dict(zip([t.id for t in shown], texts, strict=True)),
-        "attribution": attribution(session, engagement)(participant.department, participant.role_level),
-    }
+    return TranscriptView(
+        engagement=engagement,
+        interview=interview,
+        participant=participant,
+        rubric=rubric,
+        turns=shown,
+        texts=dict(zip([t.id for t in shown], texts, strict=True)),
+        attribution=attribution(session, engagement)(participant.department, participant.role_level),
+    )

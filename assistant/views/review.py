@@ -7,40 +7,86 @@ its place in the proposal but loses its transcript link.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from assistant import charts
 from assistant.equity.findings import findings_for
 from assistant.equity.people import attribution
-from assistant.models import Decision, Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember, Turn, User
+from assistant.models import (
+    Decision,
+    Engagement,
+    EquityFinding,
+    Participant,
+    RatingProposal,
+    Segment,
+    Theme,
+    ThemeMember,
+    Turn,
+    User,
+)
 from assistant.privacy import Scrubber
 from assistant.rating.counts import explain_confidence
 from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
 from assistant.records.engagements import scrubber_for
-from assistant.records.review import agreement, current_proposals, latest_decisions
+from assistant.records.review import Agreement, agreement, current_proposals, latest_decisions
 from assistant.rubric import Component, Rubric
 from assistant.synthesis.breakdown import MIN_CELL, SUPPRESSED, suppress
-from assistant.views.runs import run_context
-
-# The maturity profile chart: six rows, levels 1-5 across.
-CHART = {"width": 660, "left": 230, "step": 95, "row": 46, "top": 40}
+from assistant.views import Page
+from assistant.views.runs import RunPanel, run_context
 
 
-def _x(level: int) -> int:
-    """The chart's x coordinate of ``level``."""
-    return CHART["left"] + (level - 1) * CHART["step"]
+def _profile_svg(engagement: Engagement, rubric: Rubric, rows: list[dict[str, Any]]) -> str:
+    """The maturity profile (proposed, decided and target per component) as inline SVG, with each
+    component's levels in words as its text alternative."""
+
+    def level(obj: object, attr: str) -> int | None:
+        return getattr(obj, attr, None) or None
+
+    points = [
+        charts.ProfileRow(
+            r["component"].name, level(r["decision"], "final_level"), r["target"], level(r["proposal"], "level")
+        )
+        for r in rows
+    ]
+    desc = " ".join(
+        f"{p.component}: proposed {p.proposed or 'none'}, decided {p.decided or 'none'}, target {p.target or 'none'}."
+        for p in points
+    )
+    fig = charts.profile_figure(points, [lvl.name for lvl in rubric.levels])
+    return charts.to_svg(fig, f"Maturity profile of {engagement.organisation}", desc, "profile")
 
 
-def overview_context(session: Session, engagement: Engagement, rubric: Rubric, **extra: Any) -> dict[str, Any]:
-    """The review overview: one row per component (proposal, latest decision, target, whether the
-    decision predates the current proposal), the agreement figures and the rating run panel."""
+@dataclass(frozen=True, kw_only=True)
+class ReviewOverview(RunPanel):
+    """The review overview: one row per component (``component``, ``proposal``, ``decision``,
+    ``target``, ``stale``: the decision predates the current proposal, ``y``: its chart row), the
+    agreement figures, the chart's geometry and ``x`` (a level's x), the equity findings, and the
+    rating run panel."""
+
+    rows: list[dict[str, Any]]
+    agreement: Agreement
+    rubric: Rubric
+    profile_svg: str
+    findings: list[EquityFinding]
+
+
+def overview_context(
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    *,
+    message: str | None = None,
+    problems: list[str] | None = None,
+) -> ReviewOverview:
+    """The review overview (see ``ReviewOverview``)."""
     proposals = current_proposals(session, engagement.id)
     decisions = latest_decisions(session, engagement.id)
     targets = engagement.settings.get("target_levels", {})
     rows = []
-    for n, comp in enumerate(rubric.components):
+    for comp in rubric.components:
         proposal = proposals.get(comp.id)
         decision = decisions.get(comp.id)
         rows.append(
@@ -50,24 +96,16 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, *
                 "decision": decision,
                 "target": targets.get(comp.id),
                 "stale": bool(decision and proposal and decision.proposal_id != proposal.id),
-                "y": CHART["top"] + n * CHART["row"],
             }
         )
-    x: Callable[[int], int] = _x
-    ctx: dict[str, Any] = {
-        "engagement": engagement,
-        "rows": rows,
-        "agreement": agreement(session, engagement.id),
-        "rubric": rubric,
-        "chart": CHART,
-        "problems": [],
-        "message": None,
-        **run_context(session, engagement, "rating"),
-        "x": x,
-        "findings": findings_for(session, engagement.id),
-    }
-    ctx.update(extra)
-    return ctx
+    return ReviewOverview(
+        **run_context(session, engagement, "rating").context(),
+        rows=rows,
+        agreement=agreement(session, engagement.id),
+        rubric=rubric,
+        profile_svg=_profile_svg(engagement, rubric, rows),
+        findings=findings_for(session, engagement.id),
+    ).with_news(message, problems)
 
 
 def current_proposal(session: Session, engagement: Engagement, component_id: str) -> RatingProposal | None:
@@ -122,11 +160,38 @@ def _cited(
     return evidence, sorted(themes.values(), key=lambda t: (-len(t["segments"]), t["theme"].label))
 
 
+@dataclass(frozen=True, kw_only=True)
+class ComponentReview(Page):
+    """One component's review page: the current proposal and what the page says about it
+    (``reading``, see ``read_proposal``), its cited evidence by reference and the themes behind it,
+    every decision (newest first, with reviewer), whether the latest predates the proposal, the
+    target, the component's equity findings; ``form``: a refused decision as typed."""
+
+    engagement: Engagement
+    rubric: Rubric
+    comp: Component
+    proposal: RatingProposal | None
+    history: list[tuple[Decision, User]]
+    evidence: dict[str, dict]
+    themes: list[dict]
+    decision: Decision | None
+    reading: dict[str, Any] | None
+    stale: bool
+    target: int | None
+    findings: list[EquityFinding]
+
+
 def component_context(
-    session: Session, engagement: Engagement, rubric: Rubric, comp: Component, **extra: Any
-) -> dict[str, Any]:
-    """One component's review page: the current proposal, its cited evidence in context, the themes
-    behind it, every decision (newest first, with reviewer) and the target; ``extra`` overrides."""
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    comp: Component,
+    *,
+    message: str | None = None,
+    problems: list[str] | None = None,
+    form: dict[str, Any] | None = None,
+) -> ComponentReview:
+    """One component's review page (see ``ComponentReview``)."""
     proposal = current_proposal(session, engagement, comp.id)
     history = session.exec(
         select(Decision, User)
@@ -146,25 +211,23 @@ def component_context(
     )
     evidence, themes = _cited(session, engagement, proposal, refs) if proposal is not None else ({}, [])
     decision = history[0][0] if history else None
-    ctx: dict[str, Any] = {
-        "engagement": engagement,
-        "rubric": rubric,
-        "comp": comp,
-        "proposal": proposal,
-        "history": history,
-        "evidence": evidence,
-        "themes": themes,
-        "decision": decision,
-        "reading": reading,
-        "stale": bool(decision and proposal and decision.proposal_id != proposal.id),
-        "target": engagement.settings.get("target_levels", {}).get(comp.id),
-        "problems": [],
-        "message": None,
-        "form": {},
-        "findings": findings_for(session, engagement.id, component=comp.id),
-    }
-    ctx.update(extra)
-    return ctx
+    return ComponentReview(
+        engagement=engagement,
+        rubric=rubric,
+        comp=comp,
+        proposal=proposal,
+        history=list(history),
+        evidence=evidence,
+        themes=themes,
+        decision=decision,
+        reading=reading,
+        stale=bool(decision and proposal and decision.proposal_id != proposal.id),
+        target=engagement.settings.get("target_levels", {}).get(comp.id),
+        findings=findings_for(session, engagement.id, component=comp.id),
+        message=message,
+        problems=problems or [],
+        form=form or {},
+    )
 
 
 def _with_quotes(value: Any, clean: dict[str, str]) -> Any:

@@ -13,21 +13,23 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from assistant import charts
 from assistant.jobs import UNFINISHED, latest_run
 from assistant.models import Engagement, ExportFile, Participant, ReadinessSignal, RoadmapItem, Run, Segment
 from assistant.privacy import Scrubber
 from assistant.records.engagements import scrubber_for
 from assistant.records.evidence import counted_segments
-from assistant.report import charts
-from assistant.report.document import build_report
+from assistant.report.document import Report, build_report
 from assistant.report.export import export_file
 from assistant.report.figures import timeline_chart
 from assistant.report.formats import FORMATS
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.sequence import PHASES
-from assistant.roadmap.targets import HORIZONS, Phase, horizon_of, phases_for, target_rows
+from assistant.roadmap.targets import HORIZONS, Phase, TargetRow, horizon_of, phases_for, target_rows
 from assistant.rubric import Rubric
+from assistant.views import Page
+from assistant.views.runs import RunPanel
 
 
 @dataclass
@@ -98,7 +100,36 @@ def _why_lines(item: RoadmapItem, titles: dict[str, str]) -> list[str]:
     return lines
 
 
-def roadmap_page(session: Session, engagement: Engagement, rubric: Rubric, **extra: Any) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class RoadmapView(Page):
+    """The roadmap page: targets and horizon, readiness, the phases with their items, the timeline;
+    ``form`` holds what a refused readiness or custom-activity post typed (``custom-title``, ...)."""
+
+    engagement: Engagement
+    rubric: Rubric
+    targets: list[TargetRow]
+    horizon: int
+    horizons: tuple[int, ...]
+    phases: list[Phase]
+    signals: list[SignalView]
+    values: tuple[str, ...]
+    by_phase: list[tuple[Phase, list[ItemView]]]
+    removed: list[ItemView]
+    planned: list[RoadmapItem]
+    roadmap: dict[str, Any] | None
+    timeline_svg: str
+    timeline_alt: str
+
+
+def roadmap_page(
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    *,
+    message: str | None = None,
+    problems: list[str] | None = None,
+    form: dict[str, Any] | None = None,
+) -> RoadmapView:
     """Everything the roadmap page shows (see the module docstring)."""
     names = scrubber_for(session, engagement)
     horizon = horizon_of(engagement)
@@ -155,30 +186,37 @@ def roadmap_page(session: Session, engagement: Engagement, rubric: Rubric, **ext
             by_phase[min(item.phase, PHASES)][1].append(view)
     fig, alt = timeline_chart(items, rubric, horizon)
     planned = [i for i in items if i.status == "planned"]
-    ctx: dict[str, Any] = {
-        "engagement": engagement,
-        "rubric": rubric,
-        "targets": target_rows(session, engagement, rubric),
-        "horizon": horizon,
-        "horizons": HORIZONS,
-        "phases": phases,
-        "signals": signal_views,
-        "values": readiness_mod.VALUES,
-        "by_phase": by_phase,
-        "removed": removed,
-        "planned": planned,
-        "roadmap": engagement.settings.get("roadmap"),
-        "timeline_svg": charts.to_svg(fig, "Roadmap timeline", "timeline"),
-        "timeline_alt": alt,
-        "problems": [],
-        "message": None,
-        "form": {},
-    }
-    ctx.update(extra)
-    return ctx
+    return RoadmapView(
+        engagement=engagement,
+        rubric=rubric,
+        targets=target_rows(session, engagement, rubric),
+        horizon=horizon,
+        horizons=HORIZONS,
+        phases=phases,
+        signals=signal_views,
+        values=readiness_mod.VALUES,
+        by_phase=by_phase,
+        removed=removed,
+        planned=planned,
+        roadmap=engagement.settings.get("roadmap"),
+        timeline_svg=charts.to_svg(fig, "Roadmap timeline: activities per component and phase", alt, "timeline"),
+        timeline_alt=alt,
+        message=message,
+        problems=problems or [],
+        form=form or {},
+    )
 
 
-def export_context(session: Session, engagement: Engagement) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class ExportPanel(RunPanel):
+    """The export run panel: the latest export run and the latest finished file to download."""
+
+    kind: str = "export"
+    download: Run | None
+    formats: list[str]
+
+
+def export_context(session: Session, engagement: Engagement) -> ExportPanel:
     """The latest export run (for the run panel) and the latest finished file to download."""
     run = latest_run(session, engagement.id, "export")
     done = session.exec(
@@ -186,27 +224,36 @@ def export_context(session: Session, engagement: Engagement) -> dict[str, Any]:
         .where(Run.engagement_id == engagement.id, Run.kind == "export", Run.status == "done")
         .order_by(col(Run.id).desc())
     ).first()
-    return {
-        "engagement": engagement,
-        "run": run,
-        "kind": "export",
-        "running": bool(run and run.status in UNFINISHED),
-        "download": done,
-        "formats": list(FORMATS),
-    }
+    return ExportPanel(
+        engagement=engagement,
+        run=run,
+        running=bool(run and run.status in UNFINISHED),
+        download=done,
+        formats=list(FORMATS),
+    )
 
 
-def report_page(session: Session, engagement: Engagement, rubric: Rubric, **extra: Any) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class ReportView(ExportPanel):
+    """The report page: the report as it would be exported now, and the export panel."""
+
+    report: Report
+
+
+def report_page(
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    *,
+    message: str | None = None,
+    problems: list[str] | None = None,
+) -> ReportView:
     """The report as it would be exported now, and the export panel."""
-    ctx = {
-        "engagement": engagement,
-        "report": build_report(session, engagement, rubric),
-        "problems": [],
-        "message": None,
-        **export_context(session, engagement),
-    }
-    ctx.update(extra)
-    return ctx
+    panel = export_context(session, engagement)
+    return ReportView(
+        **panel.context() | {"message": message, "problems": problems or []},
+        report=build_report(session, engagement, rubric),
+    )
 
 
 def export_download(session: Session, engagement: Engagement, run_id: int) -> ExportFile | None:

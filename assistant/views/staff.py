@@ -8,12 +8,13 @@ their link), so a staff page can show nothing but that person's answers.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.interview.actions import Conversation, review_items
-from assistant.interview.engine import current_prompt, effective_staff_turns
-from assistant.models import Turn
+from assistant.interview.engine import current_prompt, latest_by_original, original_of
 from assistant.rubric import Rubric
+from assistant.views import Page
 
 
 def messages(conv: Conversation, after: int = 0) -> list[dict[str, Any]]:
@@ -23,15 +24,7 @@ def messages(conv: Conversation, after: int = 0) -> list[dict[str, Any]]:
     Each staff answer stays in its original place and shows its latest wording (``edited`` when an
     edit replaced it); the edits themselves are not listed separately.
     """
-    latest = {t.supersedes_id or t.id: t for t in effective_staff_turns(conv.turns)}
-    by_id = {t.id: t for t in conv.turns}
-
-    def root(turn: Turn) -> Turn:
-        while turn.supersedes_id is not None:
-            turn = by_id[turn.supersedes_id]
-        return turn
-
-    current = {root(t).id: t for t in latest.values()}
+    current = latest_by_original(conv.turns)
     out = []
     for turn in conv.turns:
         if turn.id <= after:
@@ -46,7 +39,18 @@ def messages(conv: Conversation, after: int = 0) -> list[dict[str, Any]]:
     return out
 
 
-def progress(conv: Conversation, rubric: Rubric) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Progress:
+    """Questions closed out of planned, per topic (``components``: name, closed, total) and in total,
+    and ``line``: the topic of the current question in staff words, or None."""
+
+    components: list[dict[str, Any]]
+    done: int
+    total: int
+    line: str | None
+
+
+def progress(conv: Conversation, rubric: Rubric) -> Progress:
     """Questions closed out of planned, per topic and in total (from the interview's coverage), and the
     topic of the current question in staff words: ``line`` reads "Topic 3 of 6: working with leaders"."""
     cov = conv.interview.coverage if conv.interview else {}
@@ -63,7 +67,7 @@ def progress(conv: Conversation, rubric: Rubric) -> dict[str, Any]:
         comp, _ = rubric.question(prompt.question_id)
         number = [c.id for c in rubric.components].index(comp.id) + 1
         line = f"Topic {number} of {len(rubric.components)}: {comp.staff_label}"
-    return {"components": parts, "done": done, "total": total, "line": line}
+    return Progress(parts, done, total, line)
 
 
 def current_anchor(conv: Conversation) -> str:
@@ -74,23 +78,57 @@ def current_anchor(conv: Conversation) -> str:
     return "composer"
 
 
-def chat_context(conv: Conversation, rubric: Rubric, token: str, **extra: Any) -> dict[str, Any]:
-    """The chat page (and its htmx composer update): messages, progress and a fresh client turn id,
-    which makes a double submit of the composer store one turn, and the id of the prompt the composer
-    answers (an answer to an earlier one is refused as stale); ``extra`` overrides."""
-    return {**_composer_context(conv, rubric, token), "messages": messages(conv), **extra}
+@dataclass(frozen=True, kw_only=True)
+class Composer(Page):
+    """The answer box and progress: a fresh client turn id (a double submit stores one turn), the id
+    of the prompt it answers (an answer to an earlier one is refused as stale), the interview's state,
+    and a refused answer's reason and text (``error``, ``draft``)."""
+
+    conv: Conversation
+    token: str
+    progress: Progress
+    client_turn_id: str
+    prompt_id: int | None
+    state: str | None
+    error: str | None = None
+    draft: str = ""
 
 
-def composer_update_context(conv: Conversation, rubric: Rubric, token: str, after: int | None) -> dict[str, Any]:
+@dataclass(frozen=True, kw_only=True)
+class ChatView(Composer):
+    """The chat page: every message, and ``new_messages``, those the page had not shown yet (an
+    answer refused as stale shows the other window's answers and the current question)."""
+
+    messages: list[dict[str, Any]]
+    new_messages: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ComposerUpdate(Composer):
+    """The htmx reply to an answer: the messages written after the answered turn, and a fresh composer."""
+
+    new_messages: list[dict[str, Any]]
+
+
+def chat_context(
+    conv: Conversation, rubric: Rubric, token: str, *, error: str | None = None, draft: str = ""
+) -> ChatView:
+    """The chat page (and its htmx composer update): messages, progress and a fresh composer (see
+    ``Composer``), with a refused answer's reason and text."""
+    return ChatView(**_composer(conv, rubric, token), messages=messages(conv), error=error, draft=draft)
+
+
+def composer_update_context(conv: Conversation, rubric: Rubric, token: str, after: int | None) -> ComposerUpdate:
     """The htmx reply to an answer: ``new_messages``, the messages written after turn ``after`` (none when
     ``after`` is None: a repeated submit adds nothing to the page), with the progress and a fresh composer.
 
     The transcript already on the page is not rebuilt: only the new messages are built."""
     new = messages(conv, after) if after is not None else []
-    return {**_composer_context(conv, rubric, token), "new_messages": new}
+    return ComposerUpdate(**_composer(conv, rubric, token), new_messages=new)
 
 
-def _composer_context(conv: Conversation, rubric: Rubric, token: str) -> dict[str, Any]:
+def _composer(conv: Conversation, rubric: Rubric, token: str) -> dict[str, Any]:
+    """The fields of a fresh ``Composer``."""
     prompt = current_prompt(conv.turns)
     return {
         "conv": conv,
@@ -99,9 +137,21 @@ def _composer_context(conv: Conversation, rubric: Rubric, token: str) -> dict[st
         "client_turn_id": uuid.uuid4().hex,
         "prompt_id": prompt.id if prompt is not None else None,
         "state": conv.interview.state if conv.interview else None,
-        "error": None,
-        "draft": "",
     }
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditView(Page):
+    """The edit form of one staff answer: the message, its question, the page to go back to, the
+    client turn id, a refused edit's reason and the text shown in the box."""
+
+    token: str
+    item: dict[str, Any]
+    question: Any
+    back: str
+    client_turn_id: str
+    error: str | None
+    draft: str
 
 
 def edit_context(
@@ -113,7 +163,7 @@ def edit_context(
     client_turn_id: str | None = None,
     error: str | None = None,
     draft: str | None = None,
-) -> dict[str, Any] | None:
+) -> EditView | None:
     """The edit form of the staff answer ``turn_id``, or None when it is not one of this person's answers.
 
     ``draft`` defaults to the answer's current wording; a fresh client turn id unless one is given
@@ -121,22 +171,36 @@ def edit_context(
     """
     if conv.interview is None:
         return None
-    item = next((m for m in messages(conv) if m["turn"].id == turn_id and m["turn"].role == "staff"), None)
+    # the chat links the answer as first given, the review page the wording that stands now: either opens it
+    original = original_of(conv.turns, turn_id)
+    item = next((m for m in messages(conv) if m["turn"].id == original and m["turn"].role == "staff"), None)
     if item is None:
         return None
     _, question = rubric.question(item["turn"].question_id)
-    return {
-        "token": token,
-        "item": item,
-        "question": question,
-        "back": back,
-        "client_turn_id": client_turn_id or uuid.uuid4().hex,
-        "error": error,
-        "draft": item["shown"].text if draft is None else draft,
-    }
+    return EditView(
+        token=token,
+        item=item,
+        question=question,
+        back=back,
+        client_turn_id=client_turn_id or uuid.uuid4().hex,
+        error=error,
+        draft=item["shown"].text if draft is None else draft,
+    )
 
 
-def review_context(conv: Conversation, rubric: Rubric, token: str) -> dict[str, Any]:
-    """The review-before-submit page: every planned question with the answers that stand now."""
+@dataclass(frozen=True, kw_only=True)
+class ReviewView(Page):
+    """The review-before-submit page: every planned question with the answers that stand now, the
+    progress, and whether the quote choice was just saved."""
+
+    conv: Conversation
+    token: str
+    items: list[Any]
+    progress: Progress
+    quotes_saved: bool = False
+
+
+def review_context(conv: Conversation, rubric: Rubric, token: str, quotes_saved: bool = False) -> ReviewView:
+    """The review-before-submit page (see ``ReviewView``)."""
     items = review_items(conv.interview, conv.turns, rubric) if conv.interview else []
-    return {"conv": conv, "token": token, "items": items, "progress": progress(conv, rubric)}
+    return ReviewView(conv=conv, token=token, items=items, progress=progress(conv, rubric), quotes_saved=quotes_saved)

@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.charts import stacked_bars
+from assistant import charts
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
-from assistant.models import Engagement, Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
+from assistant.models import Engagement, Participant, Run, Segment, SurveyImport, Theme, ThemeMember, Turn
 from assistant.privacy import Scrubber
 from assistant.records.engagements import scrubber_for
 from assistant.records.evidence import counted_members, live_themes
@@ -26,8 +26,9 @@ from assistant.rubric import Component, Rubric
 from assistant.suppression import DEFAULT_MIN_CELL, NOT_GIVEN, OTHER_DEPARTMENTS, OTHER_ROLES
 from assistant.synthesis.breakdown import Breakdown, breakdown
 from assistant.synthesis.represent import pick_quotes
+from assistant.views import Page
 from assistant.views.lookup import theme as theme_in_engagement
-from assistant.views.runs import run_context
+from assistant.views.runs import RunPanel, run_context
 
 
 @dataclass
@@ -276,9 +277,21 @@ def _min_cell(session: Session, engagement_id: int) -> int:
     return equity_settings(engagement).min_cell if engagement is not None else DEFAULT_MIN_CELL
 
 
+@dataclass(frozen=True, kw_only=True)
+class ThemesOverview(RunPanel):
+    """The themes overview: a row per component (``component``, ``themes``, ``segments``, ``other``,
+    ``curated``, ``top``), the finished survey imports and the import run still going, if any; the
+    synthesis run panel."""
+
+    rows: list[dict[str, Any]]
+    imports: list[SurveyImport]
+    import_run: Run | None
+    import_running: bool
+
+
 def overview_context(
     session: Session, engagement: Engagement, rubric: Rubric, message: str | None = None
-) -> dict[str, Any]:
+) -> ThemesOverview:
     """The themes overview: per component the number of themes, segments in them and in "other
     voices", curated themes and the three largest; the survey imports (newest first); the run panel."""
     rows = []
@@ -306,43 +319,78 @@ def overview_context(
         if (i.mapping or {}).get("status", "done") == "done"
     ]  # one still importing is shown by its run
     importing = run_context(session, engagement, "import")
-    return {
-        **run_context(session, engagement, "synthesis"),
-        "rows": rows,
-        "imports": imports,
-        "message": message,
-        "import_run": importing["run"],
-        "import_running": importing["running"],
-    }
+    return ThemesOverview(
+        **run_context(session, engagement, "synthesis").with_news(message).context(),
+        rows=rows,
+        imports=imports,
+        import_run=importing.run,
+        import_running=importing.running,
+    )
 
 
-def _chart(engagement: Engagement, views: list[ThemeView]) -> object:
-    """The stacked-bar chart of who is behind each theme (role level and department), or None."""
-    items = [
-        (
-            v.label,
-            f"/engagements/{engagement.id}/themes/t/{v.theme.id}",
-            {"role level": v.mix("role"), "department": v.mix("department")},
-        )
-        for v in views
-    ]
-    return stacked_bars(items) if items else None
+def _chart(comp: Component, views: list[ThemeView]) -> str | None:
+    """The stacked-bar chart (inline SVG) of who is behind each theme, by role level and by
+    department, with its numbers in words as the text alternative; None without themes. The
+    chart holds no links: each theme's link is in its card below."""
+    if not views:
+        return None
+    rows = [charts.StackedRow(v.label, {"role level": v.mix("role"), "department": v.mix("department")}) for v in views]
+    desc = "; ".join(
+        f"{row.label}: "
+        + ", ".join(f"by {name} " + ", ".join(f"{g} {n}" for g, n in parts) for name, parts in row.bars.items())
+        for row in rows
+    )
+    title = f"Themes of {comp.name}: people per theme, by role level and by department"
+    return charts.to_svg(charts.stacked_figure(rows), title, desc, f"themes-{comp.id}")
 
 
-def component_context(session: Session, engagement: Engagement, comp: Component) -> dict[str, Any]:
-    """A component's theme page: its themes (other voices last), the chart of the real themes, the run panel."""
+@dataclass(frozen=True, kw_only=True)
+class ComponentThemes(RunPanel):
+    """A component's theme page: its themes (other voices last), the chart of the real themes (None
+    when there are none), the synthesis run panel."""
+
+    comp: Component
+    views: list[ThemeView]
+    chart: object
+
+
+def component_context(session: Session, engagement: Engagement, comp: Component) -> ComponentThemes:
+    """A component's theme page (see ``ComponentThemes``)."""
     views = component_themes(session, engagement.id, comp.id)
-    return {
-        **run_context(session, engagement, "synthesis"),
-        "comp": comp,
-        "views": views,
-        "chart": _chart(engagement, [v for v in views if not v.theme.is_other]),
-    }
+    return ComponentThemes(
+        **run_context(session, engagement, "synthesis").context(),
+        comp=comp,
+        views=views,
+        chart=_chart(comp, [v for v in views if not v.theme.is_other]),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThemePage(Page):
+    """One theme's page: its view (members, breakdown, changes), the component, the live themes of
+    the component it can merge with or move a segment to and their labels (names scrubbed), and
+    ``new_theme``, the other half of a split just made."""
+
+    engagement: Engagement
+    comp: Component
+    view: ThemeView
+    labels: dict[int, str]
+    theme: Theme
+    siblings: list[Theme]
+    new_theme: Theme | None
 
 
 def theme_context(
-    session: Session, engagement: Engagement, rubric: Rubric, theme: Theme, new_theme_id: int = 0, **extra: Any
-) -> dict[str, Any]:
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    theme: Theme,
+    new_theme_id: int = 0,
+    *,
+    message: str | None = None,
+    problems: list[str] | None = None,
+    form: dict[str, Any] | None = None,
+) -> ThemePage:
     """One theme's page: every member, the live themes of its component it can merge with or move a
     segment to (by label), and ``new_theme`` (the other half of a split) when ``new_theme_id`` names one."""
     siblings = session.exec(
@@ -355,17 +403,15 @@ def theme_context(
     labels = dict(
         zip([t.id for t in named], scrubber(session, engagement.id).scrub_all([t.label for t in named]), strict=False)
     )
-    ctx: dict[str, Any] = {
-        "engagement": engagement,
-        "comp": rubric.component(theme.component),
-        "view": theme_view(session, theme),
-        "labels": labels,
-        "theme": theme,
-        "siblings": list(siblings),
-        "problems": [],
-        "message": None,
-        "form": {},
-        "new_theme": new_theme,
-    }
-    ctx.update(extra)
-    return ctx
+    return ThemePage(
+        engagement=engagement,
+        comp=rubric.component(theme.component),
+        view=theme_view(session, theme),
+        labels=labels,
+        theme=theme,
+        siblings=list(siblings),
+        new_theme=new_theme,
+        message=message,
+        problems=problems or [],
+        form=form or {},
+    )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +18,7 @@ from assistant.config import Settings, get_settings, require_secret_key
 from assistant.db import make_engine, migrate
 from assistant.interview.actions import LinkError
 from assistant.jobs import Jobs
+from assistant.web.forms import field_problem
 from assistant.web.middleware import (
     BodyLimitMiddleware,
     SecurityHeadersMiddleware,
@@ -37,7 +39,7 @@ from assistant.web.routes import (
     team,
     themes,
 )
-from assistant.web.shell import WEB_DIR, LoginRequired, is_htmx, render
+from assistant.web.shell import WEB_DIR, LoginRequired, is_htmx, render, use_strict_templates
 
 log = logging.getLogger("dm3")
 
@@ -51,6 +53,12 @@ _TITLES = {
     422: "Please check what you entered",
     500: "Something went wrong",
 }
+
+
+def invalid_fields_message(errors: Sequence[Any]) -> str:
+    """What was wrong with a request's fields, one sentence per field as the form names it."""
+    listed = "; ".join(dict.fromkeys(field_problem(e) for e in errors))
+    return f"Some fields are missing or invalid: {listed}. Nothing was saved: go back, correct it and send it again."
 
 
 def create_app(settings: Settings | None = None, run_migrations: bool = True) -> FastAPI:
@@ -71,6 +79,7 @@ def create_app(settings: Settings | None = None, run_migrations: bool = True) ->
         jobs.shutdown(wait=False)
 
     install_log_filter()
+    use_strict_templates(settings.strict_templates)
     app = FastAPI(title="DM3 Assistant", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     # outermost first: headers go on every answer, the 413 included; bodies are capped before any
     # form parser, upload spooling, login or form-token check sees them
@@ -144,11 +153,10 @@ def create_app(settings: Settings | None = None, run_migrations: bool = True) ->
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        fields = ", ".join(sorted({str(e["loc"][-1]) for e in exc.errors()}))
         return render(
             request,
             "error.html",
-            {"title": _TITLES[422], "message": f"Some fields are missing or invalid: {fields}.", "status": 422},
+            {"title": _TITLES[422], "message": invalid_fields_message(exc.errors()), "status": 422},
             status_code=422,
         )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import StrictUndefined, Undefined, make_logging_undefined
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -24,12 +26,26 @@ from assistant.config import Settings
 from assistant.engines import engine_name
 from assistant.equity.config import equity_settings
 from assistant.models import AuthSession, User, utcnow
+from assistant.report.render import TEMPLATES as report_templates
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import has_control_chars, token_hash
 from assistant.suppression import suppress
+from assistant.views import Page
+from assistant.views.runs import RunPanel
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
+LoggingUndefined = make_logging_undefined(logging.getLogger("dm3.templates"), Undefined)
+templates.env.undefined = LoggingUndefined
+
+
+def use_strict_templates(strict: bool) -> None:
+    """Templates (the pages', the report's) fail on a name their context lacks (``StrictUndefined``),
+    or render it blank and log a warning: ``Settings.strict_templates``, applied by ``create_app``."""
+    undefined = StrictUndefined if strict else LoggingUndefined
+    templates.env.undefined = undefined
+    report_templates.undefined = undefined
+
 
 # The pages linked from every engagement page: the pipeline stages, then the audit log.
 STAGE_PAGES = (
@@ -200,11 +216,12 @@ def is_htmx(request: Request) -> bool:
 def render(
     request: Request,
     template: str,
-    context: dict[str, Any] | None = None,
+    context: Page | dict[str, Any] | None = None,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """Render a template with the common context (csrf token, user, settings) and set cookies."""
+    """Render a template with the common context (csrf token, user, settings) and set cookies; a
+    ``Page`` from ``assistant.views`` gives the template its fields by name."""
     ctx: dict[str, Any] = {
         "request": request,
         "csrf_token": csrf_token(request),
@@ -212,7 +229,7 @@ def render(
         "settings": request.app.state.settings,
         "base": str(request.base_url).rstrip("/"),
     }
-    ctx.update(context or {})
+    ctx.update(context.context() if isinstance(context, Page) else context or {})
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)
     new_cookie = getattr(request.state, "new_csrf_cookie", None)
     if new_cookie:
@@ -220,7 +237,9 @@ def render(
     return response
 
 
-def render_too_many(request: Request, template: str, context: dict[str, Any], retry_after_s: int) -> HTMLResponse:
+def render_too_many(
+    request: Request, template: str, context: Page | dict[str, Any], retry_after_s: int
+) -> HTMLResponse:
     """``template`` with ``context`` as a 429 answer: a limit was reached, and the Retry-After header
     says how many seconds until the next try is counted again."""
     return render(request, template, context, status_code=429, headers={"Retry-After": str(retry_after_s)})
@@ -270,8 +289,8 @@ Consultant = Annotated[User, Depends(require_consultant)]
 # --- the run panel -------------------------------------------------------------------------
 
 
-def run_panel(request: Request, ctx: dict[str, Any], watching: bool = True) -> HTMLResponse:
+def run_panel(request: Request, panel: RunPanel, watching: bool = True) -> HTMLResponse:
     """The background-run panel (context from ``assistant.views.runs.run_context``); to an htmx page
     watching a run that has ended, also the header that reloads that page."""
-    headers = {"HX-Refresh": "true"} if watching and not ctx["running"] and is_htmx(request) else None
-    return render(request, "_run_panel.html", ctx, headers=headers)
+    headers = {"HX-Refresh": "true"} if watching and not panel.running and is_htmx(request) else None
+    return render(request, "_run_panel.html", panel, headers=headers)

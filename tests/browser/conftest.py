@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from assistant.db import make_engine, migrate
+from assistant.db import make_engine
 from assistant.models import Engagement, Interview, Membership, Participant, Turn, utcnow
 from assistant.records.accounts import create_user
 from assistant.records.engagements import Invitee, create_engagement, create_invite
@@ -85,7 +85,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     _chromium_or_skip()  # no point starting a server without a browser
     folder = tmp_path_factory.mktemp("browser")
     db_url = fresh_database_url(folder)
-    migrate(db_url)
     port = _free_port()
     env = dict(
         DM3_DATABASE_URL=db_url,

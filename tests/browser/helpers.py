@@ -1,8 +1,11 @@
-"""What the browser tests share: fixed answers and small readers of the staff pages."""
+"""What the browser tests share: fixed answers, small readers of the staff pages, and the steps several
+tests take (log in, consent, send an answer)."""
 
 from __future__ import annotations
 
 import re
+
+from playwright.sync_api import expect
 
 PASSWORD = "correct horse battery"
 DEPARTMENTS = ["Public Works", "Finance", "Parks"]
@@ -49,3 +52,47 @@ def prompt_in_sight(page) -> bool:
         const composer = document.getElementById('composer').getBoundingClientRect();
         return latest.top >= 0 && latest.bottom <= composer.top + 1;
     }""")
+
+
+# the reply is on screen and htmx has finished swapping, settling and scrolling
+SETTLED = (
+    "n => document.querySelectorAll('#transcript li').length > n"
+    " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+)
+
+
+def log_in(page, email: str) -> None:
+    page.goto("/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+
+
+def consent(page, token: str) -> None:
+    page.goto(f"/i/{token}")
+    with page.expect_navigation():
+        page.get_by_role("button", name="I agree, start the interview").click()
+    expect(page.locator("#answer")).to_be_visible()
+
+
+def send(page, button: str = "Send", text: str | None = None, js: bool = True) -> None:
+    """Press a composer button (after typing ``text``) and wait until the reply is on screen.
+
+    With JavaScript, htmx posts and appends; without, the form posts and the page reloads.
+    """
+    if text is not None:
+        page.fill("#answer", text)
+    shown = page.locator("#transcript li").count()
+    target = page.get_by_role("button", name=button, exact=True)
+    if not js:
+        with page.expect_navigation():
+            target.click()
+        assert page.locator("#transcript li").count() > shown
+        return
+    with page.expect_response(lambda r: r.url.endswith("/respond") and r.request.method == "POST"):
+        target.click()
+    page.wait_for_function(
+        SETTLED,
+        arg=shown,
+    )

@@ -13,13 +13,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
-from assistant.db import make_engine, migrate
+from assistant.db import make_engine
 from assistant.models import Interview, Participant, Turn
 from assistant.records.engagements import Invitee, create_engagement, create_invite
 from assistant.security import token_hash
 from tests.browser.conftest import TIMEOUT_MS, LiveServer, _free_port
-from tests.browser.helpers import DEPARTMENTS, detailed, last_prompt, progress_done, prompt_in_sight
-from tests.browser.test_staff_browser import consent, send
+from tests.browser.helpers import DEPARTMENTS, consent, detailed, last_prompt, progress_done, prompt_in_sight, send
 from tests.databases import drop_database, fresh_database_url
 from tests.servers import ROOT, start_app, stop_app
 
@@ -62,7 +61,6 @@ class Server(LiveServer):
 def server(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("phone")
     db_url = fresh_database_url(folder)
-    migrate(db_url)
     port = _free_port()
     log = folder / "server.log"
     proc = _start(db_url, port, "first-secret-0123456789", log)

@@ -7,31 +7,23 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PASSWORD
+from tests.browser.helpers import log_in
+from tests.factories import seed_segments
 from tests.rating.conftest import GOV_HIGH
-from tests.routes.test_review_routes import seed_interviews
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page, email: str) -> None:
-    page.goto("/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
-
-
 def test_review_flow_run_rating_accept_then_change_with_rationale(page, world):
     with world.server.session() as s:
-        seed_interviews(s, world.engagement, "governance_structures", GOV_HIGH)
+        seed_segments(s, world.engagement, "governance_structures", GOV_HIGH, interviews=True)
     log_in(page, world.consultant())
     eid = world.engagement.id
     page.goto(f"/engagements/{eid}/review")
     # the rating runs in the background: htmx shows its progress and reloads the page when it ends
     page.get_by_role("button", name="Run rating").click()
     expect(page.locator("#last-run")).to_contain_text("components rated", timeout=120_000)
-    expect(page.locator("svg.profile circle.proposed")).to_have_count(1)
+    expect(page.locator('#profile svg g[id^="profile-proposed-"]')).to_have_count(1)
     row = page.locator('#components tr[data-component="governance_structures"]')
     expect(row).to_contain_text("proposed")
     with page.expect_navigation():
@@ -55,11 +47,24 @@ def test_review_flow_run_rating_accept_then_change_with_rationale(page, world):
     page.select_option("#change-level", str(new_level))
     page.get_by_role("button", name="Change level").click()
     expect(page.locator("#change-rationale")).to_have_js_property("validity.valueMissing", True)
+    # only spaces pass the browser's check; the server refuses (422) and htmx swaps its message in place
+    page.fill("#change-rationale", "   ")
+    page.get_by_role("button", name="Change level").click()
+    expect(page.locator("#decision [role=alert]")).to_contain_text("rationale")
+    expect(page.locator("#current-decision")).to_contain_text("accept")
+    # a refusal that is no part of the page (an expired form token: 403) is said in the form that was sent
+    page.select_option("#change-level", str(new_level))
+    headers = page.evaluate("document.body.getAttribute('hx-headers')")
+    page.evaluate("document.body.setAttribute('hx-headers', JSON.stringify({'X-CSRF-Token': 'stale'}))")
+    page.fill("#change-rationale", "Stewards have no protected time yet.")
+    page.get_by_role("button", name="Change level").click()
+    expect(page.locator("#decision form [role=alert]").first).to_contain_text("page has expired")
+    page.evaluate("h => document.body.setAttribute('hx-headers', h)", headers)
     page.fill("#change-rationale", "Stewards have no protected time yet.")
     page.get_by_role("button", name="Change level").click()
     expect(page.locator("#current-decision")).to_contain_text(f"level {new_level}")
     expect(page.locator("#decision-history li")).to_have_count(2)
 
     page.goto(f"/engagements/{eid}/review")
-    expect(page.locator("svg.profile rect.decided")).to_have_count(1)
+    expect(page.locator('#profile svg g[id^="profile-decided-"]')).to_have_count(1)
     expect(page.locator("#exact-agreement")).to_contain_text("0% of 1")

@@ -8,8 +8,9 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from assistant.models import Engagement, User
-from tests.browser.test_review_browser import log_in
-from tests.roadmap.conftest import add_segments, decide_levels
+from tests.browser.helpers import log_in
+from tests.factories import seed_segments
+from tests.roadmap.conftest import decide_levels
 
 pytestmark = pytest.mark.browser
 
@@ -25,13 +26,20 @@ def test_targets_readiness_generate_edit_and_download_the_report(page, world, tm
             user,
             {"data_life_cycle": 1, "governance_structures": 2, "leadership_alignment": 2, "sustainability_focus": 2},
         )
-        add_segments(
+        seed_segments(
             s,
             engagement,
+            None,
             [
-                ("ana", "sustainability_focus", "Honestly nobody has time for data work, we are short-staffed."),
-                ("ben", "sustainability_focus", "We don't have time to clean the records."),
+                (
+                    "ana",
+                    "frontline",
+                    "Honestly nobody has time for data work, we are short-staffed.",
+                    "sustainability_focus",
+                ),
+                ("ben", "frontline", "We don't have time to clean the records.", "sustainability_focus"),
             ],
+            quote_consent=True,
         )
     log_in(page, email)
     eid = world.engagement.id

@@ -10,15 +10,19 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import SHORT, detailed, last_prompt, progress_done, prompt_in_sight, staff_texts
+from tests.browser.helpers import (
+    SETTLED,
+    SHORT,
+    consent,
+    detailed,
+    last_prompt,
+    progress_done,
+    prompt_in_sight,
+    send,
+    staff_texts,
+)
 
 pytestmark = pytest.mark.browser
-
-# the reply is on screen and htmx has finished swapping, settling and scrolling
-SETTLED = (
-    "n => document.querySelectorAll('#transcript li').length > n"
-    " && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
-)
 
 XSS = "<script>window.__xss=1</script><b>bold</b>"
 EDITED = "Edited: we now load the 4 weekly reports straight into Power BI instead of emailing them."
@@ -26,35 +30,6 @@ EDITED_NO_JS = "Edited without JavaScript: the permit data goes to the GIS team 
 
 
 # --- small steps -------------------------------------------------------------------------------
-
-
-def consent(page, token: str) -> None:
-    page.goto(f"/i/{token}")
-    with page.expect_navigation():
-        page.get_by_role("button", name="I agree, start the interview").click()
-    expect(page.locator("#answer")).to_be_visible()
-
-
-def send(page, button: str = "Send", text: str | None = None, js: bool = True) -> None:
-    """Press a composer button (after typing ``text``) and wait until the reply is on screen.
-
-    With JavaScript, htmx posts and appends; without, the form posts and the page reloads.
-    """
-    if text is not None:
-        page.fill("#answer", text)
-    shown = page.locator("#transcript li").count()
-    target = page.get_by_role("button", name=button, exact=True)
-    if not js:
-        with page.expect_navigation():
-            target.click()
-        assert page.locator("#transcript li").count() > shown
-        return
-    with page.expect_response(lambda r: r.url.endswith("/respond") and r.request.method == "POST"):
-        target.click()
-    page.wait_for_function(
-        SETTLED,
-        arg=shown,
-    )
 
 
 def blank_lines(messages) -> list[str]:
@@ -113,12 +88,12 @@ def test_whole_interview_with_htmx_pause_on_another_device_edit_and_submit(world
     probe = page.locator("#transcript li.msg.assistant.probe")
     expect(probe).to_have_count(1)
     assert last_prompt(page) != first_question
-    assert progress_done(page) == (1, 12)
+    assert progress_done(page) == (0, 12)  # not done while its follow-up waits for a reply
     assert page.evaluate("window.__marker") == "same page", "the page reloaded instead of appending"
     wait_focus_on_answer(page)
     assert page.input_value("#answer") == ""
 
-    send(page, text=detailed(1))  # answers the follow-up: still the first question
+    send(page, text=detailed(1))  # answers the follow-up: the first question is done
     assert progress_done(page) == (1, 12)
     assert page.locator("#transcript li.msg.assistant.question").count() == 2
     send(page, text=detailed(2))

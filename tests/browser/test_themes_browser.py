@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_review_browser import log_in
+from tests.browser.helpers import log_in
 from tests.synthesis.seed import TOPICS, VARIANTS, add_person
 
 pytestmark = pytest.mark.browser
@@ -67,7 +67,7 @@ def test_run_synthesis_read_themes_and_curate(page, world):
     row = page.locator('#components tr[data-component="data_life_cycle"]')
     with page.expect_navigation():
         row.get_by_role("link").click()
-    expect(page.locator("#chart svg rect").first).to_be_visible()
+    expect(page.locator('#chart svg[role="img"]')).to_be_visible()
     # labels read as findings, not keyword lists; no roster name anywhere on the page
     labels = page.locator("article.theme h2").all_inner_texts()
     assert labels and all("," not in label and label.strip() for label in labels), labels

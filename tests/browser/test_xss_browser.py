@@ -22,7 +22,7 @@ from assistant.models import Engagement, Interview, Membership, Participant, The
 from assistant.records.engagements import Invitee, create_engagement, create_invite, enable_open_link
 from assistant.rubric import Rubric, get_rubric
 from tests.browser.conftest import World
-from tests.browser.test_review_browser import log_in
+from tests.browser.helpers import log_in
 from tests.browser.xss_corpus import PAYLOADS
 from tests.synthesis.seed import TOPICS, VARIANTS, add_person
 

@@ -3,10 +3,11 @@ subtracting the other figures of the same table from its total (the pairs and th
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 
-import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from assistant.equity.audit import build_audit
 from assistant.suppression import OTHER_DEPARTMENTS, OTHER_ROLES, attributor, min_cell, suppress, suppress_rows
@@ -33,14 +34,19 @@ def test_threshold_is_configurable_but_never_below_three():
     assert suppress({"A": 4, "B": 7, "C": 9}, 3) == {"A": 4, "B": 7, "C": 9}
 
 
-@pytest.mark.parametrize("seed", range(300))
-def test_random_tables_no_hidden_cell_or_pool_is_derivable(seed):
-    rng = random.Random(seed)
-    k = rng.choice([3, 5, 7])
-    columns = ["roster", "invited", "submitted"]
-    rows = {
-        f"g{i}": {c: rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 9, 20]) for c in columns} for i in range(rng.randint(1, 7))
-    }
+# cell values: zeros, the small ones a threshold hides, and a few large ones
+CELL = st.sampled_from([0, 1, 2, 3, 4, 5, 6, 9, 20])
+COLUMNS = ["roster", "invited", "submitted"]
+
+
+@hypothesis_settings(max_examples=300, derandomize=True, deadline=None, database=None)
+@given(
+    k=st.sampled_from([3, 5, 7]),
+    cells=st.lists(st.fixed_dictionaries({c: CELL for c in COLUMNS}), min_size=1, max_size=7),
+)
+def test_random_tables_no_hidden_cell_or_pool_is_derivable(k, cells):
+    rows = {f"g{i}": r for i, r in enumerate(cells)}
+    columns = COLUMNS
     result = suppress_rows(rows, k)
     for g, r in rows.items():
         if g not in result.hidden:
@@ -54,12 +60,15 @@ def test_random_tables_no_hidden_cell_or_pool_is_derivable(seed):
             assert any(small(sum(r[c2] for r in rows.values()), k) for c2 in columns)
 
 
-@pytest.mark.parametrize("seed", range(200))
-def test_random_populations_every_attribution_label_stands_for_at_least_k_people(seed):
-    rng = random.Random(seed)
-    k = rng.choice([3, 5])
-    depts, roles = ["Works", "Finance", "Parks", "Police"], ["frontline", "manager", "executive"]
-    people = [(rng.choice(depts), rng.choice(roles)) for _ in range(rng.randint(0, 40))]
+DEPARTMENTS, ROLES = ["Works", "Finance", "Parks", "Police"], ["frontline", "manager", "executive"]
+
+
+@hypothesis_settings(max_examples=200, derandomize=True, deadline=None, database=None)
+@given(
+    k=st.sampled_from([3, 5]),
+    people=st.lists(st.tuples(st.sampled_from(DEPARTMENTS), st.sampled_from(ROLES)), max_size=40),
+)
+def test_random_populations_every_attribution_label_stands_for_at_least_k_people(k, people):
     rule = attributor(people, k)
     labels = Counter(rule(d, r) for d, r in people)
     for (d, r), n in labels.items():

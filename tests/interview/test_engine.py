@@ -156,3 +156,20 @@ def test_coverage_counts_skips_as_closed_not_answered(rubric):
     turns = [turn("assistant", "question", plan[0]), turn("staff", "skip", plan[0])]
     cov = coverage(plan, turns, rubric)
     assert cov[comp] == {"total": 2, "asked": 1, "answered": 0, "closed": 1}
+
+
+def test_a_question_is_not_done_while_its_follow_up_waits_for_a_reply(rubric):
+    plan = plan_for(rubric, "supervisor")
+    comp = rubric.question(plan[0])[0].id
+    turns = [
+        turn("assistant", "question", plan[0]),
+        turn("staff", "answer", plan[0], "Yes."),
+        turn("assistant", "probe", plan[0], "Could you say a little more about that?", probe_index=1),
+    ]
+    assert next_step(plan, turns, rubric) == Step("await", plan[0], 1)
+    assert coverage(plan, turns, rubric)[comp]["closed"] == 0  # the follow-up is still open
+    turns.append(turn("staff", "answer", plan[0], DETAILED, probe_index=1))
+    assert coverage(plan, turns, rubric)[comp]["closed"] == 1
+    # skipping the follow-up closes the question too
+    turns[-1] = turn("staff", "skip", plan[0], probe_index=1)
+    assert coverage(plan, turns, rubric)[comp]["closed"] == 1

@@ -13,6 +13,9 @@ from assistant.interview.decide import judge
 from assistant.interview.onnx_encoder import OnnxEncoder
 from assistant.interview.relatedness import Relatedness
 
+# no database: the SQLite pass only (see the heavy marker in pyproject.toml)
+pytestmark = pytest.mark.heavy
+
 CACHE = Path(__file__).resolve().parents[2] / "var" / "models"  # an export cache, made here if absent
 TEXTS = [
     "Residents fill out the paper permit application at the counter, I key it into Accela.",

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from assistant.config import Settings
-from assistant.db import make_engine, migrate
+from assistant.db import make_engine
 from tests.databases import drop_database, fresh_database_url
 
 
@@ -170,7 +170,10 @@ def llm_settings(llm_server: LLMServer, tmp_path: Path) -> Iterator[Settings]:
         _env_file=None,
         llm_base_url=llm_server.base_url,
         llm_model=llm_server.model,
-        llm_timeout_s=60.0,
+        # the tiny model answers in seconds on a quiet machine; on one loaded far past its cores (a CI
+        # neighbour) it took over 60 s, and a timed-out attempt is not retried: three attempts of 90 s
+        # still end inside pytest's 300 s limit
+        llm_timeout_s=90.0,
         llm_max_retries=2,
     )
     drop_database(url)
@@ -178,8 +181,7 @@ def llm_settings(llm_server: LLMServer, tmp_path: Path) -> Iterator[Settings]:
 
 @pytest.fixture
 def llm_engine(llm_settings: Settings):
-    """A migrated engine on ``llm_settings.database_url``."""
-    migrate(llm_settings.database_url)
+    """An engine on ``llm_settings.database_url`` (migrated: a copy of the session's template)."""
     engine = make_engine(llm_settings.database_url)
     yield engine
     engine.dispose()

@@ -15,8 +15,7 @@ from assistant.models import LLMCall, RatingProposal
 from assistant.rating.run import load_evidence, propose_for_engagement
 from assistant.rating.schema import Proposal
 from assistant.rating.validate import validate_proposal
-from tests.factories import make_engagement
-from tests.rating.conftest import seed_evidence
+from tests.factories import make_engagement, seed_segments
 
 EVIDENCE = [
     ("ana", "frontline", "Errors get fixed by whoever spots them and nobody keeps a record."),
@@ -35,7 +34,7 @@ def test_llm_rating_is_a_validated_proposal_or_a_recorded_failure(llm_settings, 
     settings = llm_settings.model_copy(update={"llm_max_retries": 1, "llm_timeout_s": 120.0})
     with Session(llm_engine, expire_on_commit=False) as s:
         eng = make_engagement(s)
-        seed_evidence(s, eng, "governance_structures", EVIDENCE)
+        seed_segments(s, eng, "governance_structures", EVIDENCE)
     rater = engines_for(settings, llm_engine, rubric, eng.id, llm_max_tokens=450).rater
     [row] = propose_for_engagement(llm_engine, eng.id, rater, components=["governance_structures"])
     assert row.engine == settings.llm_model  # the LLM engine answered for itself, success or not

@@ -9,6 +9,34 @@ from assistant.embeddings import get_embedder
 from assistant.rating.offline import OfflineRater
 from assistant.rating.schema import EvidenceItem
 
+# Five people in one theme describe the governance committee's decision log; one person, in
+# another theme, mentions the governance dashboard in fewer, vaguer words (so it is the least
+# similar to the indicator's descriptions and would never be among the four closest quotes).
+DECISION_LOG = [
+    ("ana", "frontline", "The governance committee's decisions are recorded in a decision log, tracked and acted on."),
+    (
+        "ben",
+        "manager",
+        "The cross-department governance committee keeps a decision log, and decisions are tracked and acted on.",
+    ),
+    (
+        "cy",
+        "supervisor",
+        "Our data governance committee records its decisions in a decision log and tracks each to completion.",
+    ),
+    (
+        "dee",
+        "frontline",
+        "Each decision of the governance committee goes into the decision log and is tracked until it is acted on.",
+    ),
+    (
+        "eli",
+        "manager",
+        "The governance committee's decision log is tracked, and its decisions are acted on across departments.",
+    ),
+]
+DASHBOARD = [("fay", "executive", "Someone set up a governance dashboard on the intranet.")]
+
 
 def items(rows: list[tuple[str, str, str]], prefix: str = "E-") -> list[EvidenceItem]:
     """Evidence items from (participant, role level, text) rows, ids E-1, E-2, ..."""
@@ -102,34 +130,3 @@ GOV_HIGH = [
         "Access to sensitive records is reviewed every six months and each release gets a privacy review first.",
     ),
 ]
-
-
-def seed_evidence(
-    session, engagement, component: str, rows: list[tuple[str, str, str]], people: dict | None = None
-) -> dict:
-    """Participants (one per distinct name) and active Segment rows for ``component`` from
-    (name, role level, text) rows; returns {name: Participant}. Committed."""
-    from assistant.embeddings import text_hash
-    from assistant.models import Participant, Segment
-
-    people = {} if people is None else people
-    for name, role, text in rows:
-        if name not in people:
-            p = Participant(engagement_id=engagement.id, department="Finance", role_level=role, source="invite")
-            session.add(p)
-            session.flush()
-            people[name] = p
-        session.add(
-            Segment(
-                engagement_id=engagement.id,
-                participant_id=people[name].id,
-                text=text,
-                text_hash=text_hash(text),
-                component=component,
-                original_component=component,
-                start=0,
-                end=len(text),
-            )
-        )
-    session.commit()
-    return people

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.models import RatingProposal
-from tests.factories import make_engagement
-from tests.rating.conftest import GOV_HIGH, GOV_LOW, seed_evidence
+from tests.factories import make_engagement, seed_segments
+from tests.rating.conftest import GOV_HIGH, GOV_LOW
 
 
 def write_input(path, rows, component="governance_structures"):
@@ -51,7 +51,7 @@ def test_rate_evidence_thin_and_bad_input(cli_env, tmp_path):
 def test_rate_command_stores_proposals(cli_env):
     with Session(cli_env, expire_on_commit=False) as s:
         eng = make_engagement(s)
-        seed_evidence(s, eng, "governance_structures", GOV_HIGH)
+        seed_segments(s, eng, "governance_structures", GOV_HIGH)
     r = CliRunner().invoke(app, ["rate", str(eng.id), "-c", "governance_structures"])
     assert r.exit_code == 0, r.output
     assert "governance_structures" in r.output and "proposed" in r.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 from assistant.rating import aggregate
 from assistant.rating.counts import explain_confidence
 from assistant.rating.validate import validate_proposal
-from tests.rating.conftest import CONFLICT, GOV_HIGH, GOV_LOW, items
+from tests.rating.conftest import CONFLICT, DASHBOARD, DECISION_LOG, GOV_HIGH, GOV_LOW, items
 
 
 def test_clear_low_and_high_evidence_give_low_and_high_levels(rater, rubric):
@@ -126,33 +126,6 @@ def test_frontline_and_executive_accounts_in_conflict_lean_lower(rater, monkeypa
     assert plain_levels["dlc_flow"] == 4 and plain_levels["dlc_use"] == 4
 
 
-# Five people in one theme describe the governance committee's decision log; one person, in
-# another theme, mentions the governance dashboard in fewer, vaguer words (so it is the least
-# similar to the indicator's descriptions and would never be among the four closest quotes).
-DECISION_LOG = [
-    ("ana", "frontline", "The governance committee's decisions are recorded in a decision log, tracked and acted on."),
-    (
-        "ben",
-        "manager",
-        "The cross-department governance committee keeps a decision log, and decisions are tracked and acted on.",
-    ),
-    (
-        "cy",
-        "supervisor",
-        "Our data governance committee records its decisions in a decision log and tracks each to completion.",
-    ),
-    (
-        "dee",
-        "frontline",
-        "Each decision of the governance committee goes into the decision log and is tracked until it is acted on.",
-    ),
-    (
-        "eli",
-        "manager",
-        "The governance committee's decision log is tracked, and its decisions are acted on across departments.",
-    ),
-]
-DASHBOARD = [("fay", "executive", "Someone set up a governance dashboard on the intranet.")]
 # Two other indicators, so that the rule (two indicators with evidence at least) gives a level: a
 # sentence speaks to the one indicator it is closest to, so the decision log alone is one indicator.
 OTHER = [

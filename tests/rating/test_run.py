@@ -10,13 +10,13 @@ from assistant.rating.offline import OfflineRater
 from assistant.rating.run import load_evidence, propose_for_engagement
 from assistant.rating.schema import Proposal
 from assistant.rating.validate import validate_proposal
-from tests.factories import make_engagement
-from tests.rating.conftest import GOV_HIGH, GOV_LOW, seed_evidence
+from tests.factories import make_engagement, seed_segments
+from tests.rating.conftest import DASHBOARD, DECISION_LOG, GOV_HIGH, GOV_LOW
 
 
 def test_every_component_gets_a_proposal_and_thin_ones_say_so(engine, session, settings, rubric, embedder):
     eng = make_engagement(session)
-    seed_evidence(session, eng, "governance_structures", GOV_HIGH)
+    seed_segments(session, eng, "governance_structures", GOV_HIGH)
     rows = propose_for_engagement(engine, eng.id, OfflineRater(rubric, embedder))
     by_component = {r.component: r for r in rows}
     assert set(by_component) == {c.id for c in rubric.components}
@@ -46,7 +46,7 @@ def test_every_component_gets_a_proposal_and_thin_ones_say_so(engine, session, s
 
 def test_a_rerun_supersedes_and_withdrawn_or_inactive_evidence_is_ignored(engine, session, settings, rubric, embedder):
     eng = make_engagement(session)
-    people = seed_evidence(session, eng, "governance_structures", GOV_LOW)
+    people = seed_segments(session, eng, "governance_structures", GOV_LOW)
     first = {
         r.component: r
         for r in propose_for_engagement(
@@ -79,10 +79,9 @@ def test_a_rerun_supersedes_and_withdrawn_or_inactive_evidence_is_ignored(engine
 
 def test_stored_themes_reach_the_citations_of_a_stored_proposal(engine, session, settings, rubric, embedder):
     from assistant.models import Theme, ThemeMember
-    from tests.rating.test_offline import DASHBOARD, DECISION_LOG
 
     eng = make_engagement(session)
-    seed_evidence(session, eng, "governance_structures", DECISION_LOG + DASHBOARD)
+    seed_segments(session, eng, "governance_structures", DECISION_LOG + DASHBOARD)
     segments = session.exec(select(Segment).where(Segment.engagement_id == eng.id).order_by(Segment.id)).all()
     themes = {}
     for label, members in (("Decision log", segments[:5]), ("Governance dashboard", segments[5:])):
@@ -101,7 +100,7 @@ def test_stored_themes_reach_the_citations_of_a_stored_proposal(engine, session,
 
 def test_a_rating_that_crashes_leaves_a_failed_run_that_says_why(engine, session, settings, rubric):
     eng = make_engagement(session)
-    seed_evidence(session, eng, "governance_structures", GOV_HIGH)
+    seed_segments(session, eng, "governance_structures", GOV_HIGH)
 
     class Broken:
         """An embedder whose model files went missing after start-up."""

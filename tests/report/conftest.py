@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, select
 
 from assistant.config import Settings
-from assistant.db import make_engine, migrate
+from assistant.db import make_engine
 from assistant.models import Participant, Segment, Turn
 from assistant.report.export import FORMATS, export_bytes
 from assistant.roadmap import edits, readiness
@@ -44,7 +44,6 @@ def exported(tmp_path_factory, embedder) -> Exported:
         llm_model=None,
         _env_file=None,
     )
-    migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     rubric = get_rubric()
     with Session(engine, expire_on_commit=False) as session:

@@ -1,12 +1,11 @@
 """Builders for roadmap tests: an engagement whose components have decided levels (through the real
-review code), staff segments, and a consultant."""
+review code) and a consultant (staff segments: ``seed_segments`` in tests/factories.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from assistant.embeddings import text_hash
-from assistant.models import Participant, RatingProposal, Segment
+from assistant.models import RatingProposal
 from assistant.records.review import decide
 from assistant.rubric import get_rubric
 from tests.factories import make_consultant, make_engagement
@@ -30,40 +29,6 @@ def decide_levels(session, engagement, user, levels: dict[str, int | None]) -> N
         else:
             decide(session, rubric, proposal.id, user, "accept")
     session.commit()
-
-
-def add_segments(
-    session,
-    engagement,
-    rows: list[tuple[str, str, str]],
-    people: dict | None = None,
-    quote_consent: bool = True,
-    department: str = "Finance",
-) -> dict:
-    """Active segments from (person, component, text) rows, one participant per person; returns them."""
-    people = {} if people is None else people
-    for name, component, text in rows:
-        if name not in people:
-            p = Participant(
-                engagement_id=engagement.id, department=department, role_level="frontline", quote_consent=quote_consent
-            )
-            session.add(p)
-            session.flush()
-            people[name] = p
-        session.add(
-            Segment(
-                engagement_id=engagement.id,
-                participant_id=people[name].id,
-                text=text,
-                text_hash=text_hash(text),
-                component=component,
-                original_component=component,
-                start=0,
-                end=len(text),
-            )
-        )
-    session.commit()
-    return people
 
 
 @pytest.fixture

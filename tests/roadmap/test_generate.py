@@ -10,7 +10,8 @@ from assistant.records.review import ReviewError
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate, items_of
 from assistant.roadmap.targets import phases_for, save_plan, target_rows
-from tests.roadmap.conftest import add_segments, decide_levels
+from tests.factories import seed_segments
+from tests.roadmap.conftest import decide_levels
 
 PHASES = phases_for(36)
 
@@ -58,20 +59,23 @@ def test_generate_with_nothing_decided_says_so(session, engagement, consultant, 
 
 def test_readiness_from_levels_and_staff_words_then_confirmed(session, engagement, consultant, rubric):
     decide_levels(session, engagement, consultant, {"leadership_alignment": 4, "sustainability_focus": 1})
-    add_segments(
+    seed_segments(
         session,
         engagement,
+        None,
         [
             (
                 "ana",
-                "sustainability_focus",
+                "frontline",
                 "Honestly nobody has time for data cleanup, we are short-staffed all year.",
+                "sustainability_focus",
             ),
-            ("ben", "sustainability_focus", "We don't have time to document anything."),
-            ("cy", "leadership_alignment", "The executive sponsor chairs the data board every month."),
-            ("dee", "data_life_cycle", "There is no budget for a new system and the grant funding ended."),
-            ("eve", "data_life_cycle", "Our budget line for data covers two analysts."),
+            ("ben", "frontline", "We don't have time to document anything.", "sustainability_focus"),
+            ("cy", "frontline", "The executive sponsor chairs the data board every month.", "leadership_alignment"),
+            ("dee", "frontline", "There is no budget for a new system and the grant funding ended.", "data_life_cycle"),
+            ("eve", "frontline", "Our budget line for data covers two analysts.", "data_life_cycle"),
         ],
+        quote_consent=True,
     )
     rows = {s.kind: s for s in readiness.refresh(session, engagement, rubric)}
     session.commit()

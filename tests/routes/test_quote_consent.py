@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from assistant.models import AuditEvent, Participant
+from assistant.models import AuditEvent, Interview, Participant
 from tests.factories import csrf_of, invite, make_engagement
 
 
@@ -35,3 +35,33 @@ def test_quote_consent_on_the_consent_page_and_at_review(client, session):
     assert len(events) == 3 and all(e.actor.startswith("participant P-") for e in events)
     # a bad link gets the link error page, nothing changes
     assert client.post("/i/not-a-token/quotes", data={"quotes": "yes", "csrf_token": csrf}).status_code == 404
+
+
+def test_ticking_quotes_then_submitting_keeps_the_choice(client, session):
+    """The checkbox and "Submit my answers" are one form: the tick travels with the submit."""
+    import re
+
+    engagement = make_engagement(session)
+    token = invite(session, engagement)
+    csrf = csrf_of(client.get(f"/i/{token}").text)
+    client.post(f"/i/{token}/consent", data={"choice": "yes", "csrf_token": csrf})
+    review = client.get(f"/i/{token}/review").text
+    form = next(f for f in re.findall(r"<form.*?</form>", review, re.S) if "Submit my answers" in f)
+    assert 'name="quotes"' in form and 'type="checkbox"' in form
+    action = re.search(r'<form[^>]*\baction="([^"]+)"', form).group(1)
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    r = client.post(action, data={**hidden, "quotes": "yes"}, follow_redirects=True)
+    assert r.status_code == 200
+    participant = session.exec(select(Participant)).one()
+    assert _participant(session, participant.id).quote_consent is True
+    assert session.exec(select(Interview)).one().state == "submitted"
+
+
+def test_a_submit_without_the_checkbox_on_the_page_changes_no_quote_choice(client, session):
+    engagement = make_engagement(session)
+    token = invite(session, engagement)
+    csrf = csrf_of(client.get(f"/i/{token}").text)
+    client.post(f"/i/{token}/consent", data={"choice": "yes", "quotes": "yes", "csrf_token": csrf})
+    client.post(f"/i/{token}/submit", data={"csrf_token": csrf})
+    participant = session.exec(select(Participant)).one()
+    assert _participant(session, participant.id).quote_consent is True

@@ -11,14 +11,13 @@ from sqlmodel import select
 from assistant.models import AuditEvent, Decision, RatingProposal
 from assistant.rating.offline import OfflineRater
 from assistant.rating.run import propose_for_engagement
-from tests.factories import csrf_of, make_engagement
+from tests.factories import csrf_of, make_engagement, seed_segments
 from tests.rating.conftest import CONFLICT, GOV_HIGH
-from tests.routes.test_review_routes import seed_interviews
 
 
 def rate(engine, session, rubric, embedder, component, rows):
     engagement = make_engagement(session)
-    seed_interviews(session, engagement, component, rows)
+    seed_segments(session, engagement, component, rows, interviews=True)
     propose_for_engagement(engine, engagement.id, OfflineRater(rubric, embedder), components=[component])
     stored = session.exec(select(RatingProposal).where(RatingProposal.engagement_id == engagement.id)).one()
     return engagement, stored

@@ -6,48 +6,14 @@ import re
 
 from sqlmodel import select
 
-from assistant.embeddings import text_hash
-from assistant.models import AuditEvent, Decision, Interview, Participant, Segment, Theme, ThemeMember, Turn, utcnow
-from tests.factories import csrf_of, make_engagement, wait_for_run
+from assistant.models import AuditEvent, Decision, Segment, Theme, ThemeMember
+from tests.factories import csrf_of, make_engagement, seed_segments, wait_for_run
 from tests.rating.conftest import GOV_HIGH
-
-
-def seed_interviews(session, engagement, component, rows):
-    """Participants with submitted interviews whose answers are the evidence segments (with turns)."""
-    people = {}
-    for name, role, text in rows:
-        if name not in people:
-            p = Participant(engagement_id=engagement.id, department="Finance", role_level=role)
-            session.add(p)
-            session.flush()
-            iv = Interview(participant_id=p.id, state="submitted", submitted_at=utcnow())
-            session.add(iv)
-            session.flush()
-            people[name] = (p, iv)
-        p, iv = people[name]
-        turn = Turn(interview_id=iv.id, role="staff", kind="answer", component=component, text=text)
-        session.add(turn)
-        session.flush()
-        session.add(
-            Segment(
-                engagement_id=engagement.id,
-                participant_id=p.id,
-                turn_id=turn.id,
-                text=text,
-                text_hash=text_hash(text),
-                component=component,
-                original_component=component,
-                start=0,
-                end=len(text),
-            )
-        )
-    session.commit()
-    return people
 
 
 def rated(consultant_client, session):
     engagement = make_engagement(session)
-    seed_interviews(session, engagement, "governance_structures", GOV_HIGH)
+    seed_segments(session, engagement, "governance_structures", GOV_HIGH, interviews=True)
     page = consultant_client.get(f"/engagements/{engagement.id}/review")
     assert page.status_code == 200 and "Run rating" in page.text
     r = consultant_client.post(
@@ -68,7 +34,7 @@ def test_review_requires_login(client, session):
 def test_run_rating_then_review_a_component_with_quotes_in_context(consultant_client, session):
     engagement, overview = rated(consultant_client, session)
     assert re.search(r'data-component="governance_structures".*?proposed', overview, re.S)
-    assert "<svg" in overview and 'class="proposed"' in overview
+    assert "<svg" in overview and 'id="profile-proposed-' in overview
     assert overview.count("not rated yet") == 0 and "insufficient evidence" in overview
     seg = session.exec(select(Segment).where(Segment.engagement_id == engagement.id)).first()
     theme = Theme(engagement_id=engagement.id, component="governance_structures", label="Audits and reviews")
@@ -129,7 +95,7 @@ def test_decisions_need_rationales_are_audited_and_feed_agreement(consultant_cli
     events = session.exec(select(AuditEvent).where(AuditEvent.action.like("rating.%"))).all()
     assert [e.action for e in events] == ["rating.accept", "rating.change"]
     overview = consultant_client.get(f"/engagements/{engagement.id}/review").text
-    assert 'class="decided"' in overview
+    assert 'id="profile-decided-' in overview
     assert re.search(r'id="exact-agreement">0% of 1', overview)
     assert "needs at least two decided components" in overview
 
@@ -145,7 +111,8 @@ def test_targets_are_saved_audited_and_drawn(consultant_client, session):
         data={"csrf_token": token, "target-governance_structures": "5", "target-equity_lens": "3"},
         follow_redirects=True,
     )
-    assert r.status_code == 200 and "Targets saved" in r.text and r.text.count('class="target"') == 2
+    assert r.status_code == 200 and "Targets saved" in r.text
+    assert len(re.findall(r'id="profile-target-\d"', r.text)) == 2  # two diamonds in the profile
     session.expire_all()
     session.refresh(engagement)
     assert engagement.settings["target_levels"] == {"governance_structures": 5, "equity_lens": 3}

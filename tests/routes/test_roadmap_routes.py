@@ -9,8 +9,8 @@ from docx import Document
 from sqlmodel import select
 
 from assistant.models import AuditEvent, RoadmapItem, Run, User
-from tests.factories import make_engagement, wait_for_run
-from tests.roadmap.conftest import add_segments, decide_levels
+from tests.factories import make_engagement, seed_segments, wait_for_run
+from tests.roadmap.conftest import decide_levels
 
 
 def _setup(session):
@@ -22,13 +22,20 @@ def _setup(session):
         user,
         {"data_life_cycle": 1, "governance_structures": 2, "leadership_alignment": 2, "sustainability_focus": 1},
     )
-    add_segments(
+    seed_segments(
         session,
         engagement,
+        None,
         [
-            ("ana", "sustainability_focus", "Honestly nobody has time for data work, we are short-staffed."),
-            ("ben", "sustainability_focus", "We don't have time to clean the records."),
+            (
+                "ana",
+                "frontline",
+                "Honestly nobody has time for data work, we are short-staffed.",
+                "sustainability_focus",
+            ),
+            ("ben", "frontline", "We don't have time to clean the records.", "sustainability_focus"),
         ],
+        quote_consent=True,
     )
     return engagement
 
@@ -195,3 +202,44 @@ def test_an_export_queued_on_one_process_is_built_by_another_and_downloaded_from
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert "town-of-testville-dm3-report.html" in r.headers["content-disposition"]
     assert "Town of Testville" in r.text
+
+
+def _element(page: str, start_tag: str) -> str:
+    """The div that opens with ``start_tag``, up to its own closing tag (nested divs counted)."""
+    start = page.index(start_tag)
+    depth = 0
+    for tag in re.finditer(r"<div\b|</div>", page[start:]):
+        depth += 1 if tag.group(0) == "<div" else -1
+        if depth == 0:
+            return page[start : start + tag.end()]
+    raise AssertionError(f"{start_tag} is not closed")
+
+
+def test_while_a_new_export_runs_the_previous_file_is_labelled_as_the_previous_one(app, consultant_client, session):
+    c = consultant_client
+    engagement = _setup(session)
+    app.state.jobs.shutdown()  # the new export stays queued
+    old = Run(engagement_id=engagement.id, kind="export", status="done", message="DOCX ready")
+    old.stats, old.finished_at = {"filename": "old-report.docx"}, old.started_at
+    session.add(old)
+    session.commit()
+    page = c.get(f"/engagements/{engagement.id}/report").text
+    # the export form swaps the part of the page that holds the download link, not only the run panel
+    target = re.search(r'hx-post="[^"]*/report/export"[^>]*hx-target="#([\w-]+)"', page).group(1)
+    part = _element(page, f'<div id="{target}"')
+    assert 'id="download"' in part and "Download old-report.docx" in part
+    panel = c.post(
+        f"/engagements/{engagement.id}/report/export",
+        data={"csrf_token": c.csrf, "format": "pdf"},
+        headers={"HX-Request": "true"},
+    ).text
+    assert f'id="{target}"' in panel and "export queued" in panel.lower()
+    assert "Download old-report.docx" not in panel and "download the previous file (old-report.docx)" in panel
+    # a refused format is said in the part the form swaps (htmx swaps a 422)
+    r = c.post(
+        f"/engagements/{engagement.id}/report/export",
+        data={"csrf_token": c.csrf, "format": "exe"},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 422 and f'<div id="{target}">' in r.text and "Choose one of" in r.text
+    assert "<html" not in r.text

@@ -359,3 +359,43 @@ def test_edit_returns_to_the_current_question(client, session, engine):
     current = field(page, "prompt_id")
     assert r.status_code == 303 and r.headers["location"].endswith(f"#turn-{current}")
     assert f'id="turn-{current}"' in page and int(current) > turn_id
+
+
+def _edit(client: TestClient, href: str, csrf: str, text: str):
+    form = client.get(href)
+    assert form.status_code == 200, form.text
+    action = re.search(r'<form[^>]*action="(/i/[^"]+/edit/\d+)"', form.text).group(1)
+    data = {"text": text, "action": "answer", "back": "review", "csrf_token": csrf}
+    data["client_turn_id"] = field(form.text, "client_turn_id")
+    return client.post(action, data=data, follow_redirects=True)
+
+
+def test_an_edited_answer_can_be_edited_again_from_the_review_page_and_the_chat(client, session, engine):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    answer(client, token, csrf)
+    original = staff_turns(engine)[0].id
+    for n in range(1, 4):  # the review page links the answer as it stands now (after the first pass, an edit)
+        review = client.get(f"/i/{token}/review").text
+        href = re.search(rf'href="(/i/{token}/edit/\d+\?back=review)"', review).group(1)
+        r = _edit(client, href.replace("&amp;", "&"), csrf, f"Edit number {n}: the permit data is shared weekly.")
+        assert r.status_code == 200 and f"Edit number {n}:" in r.text
+    # the chat links the original answer; it opens the latest wording and a fourth edit is stored too
+    chat = client.get(f"/i/{token}").text
+    assert f'href="/i/{token}/edit/{original}' in chat
+    r = _edit(client, f"/i/{token}/edit/{original}", csrf, "Edit number 4: the permit data is shared daily.")
+    assert "Edit number 4:" in r.text and "Edit number 3:" not in r.text
+    assert len(staff_turns(engine)) == 5
+
+
+def test_review_page_names_topics_as_the_chat_did(client, session, rubric):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    answer(client, token, csrf)
+    chat = client.get(f"/i/{token}").text
+    review = html_text(client.get(f"/i/{token}/review").text)
+    headings = re.findall(r"<h2>([^<]+)</h2>", review)
+    assert len(headings) == len(rubric.components)
+    for comp, heading in zip(rubric.components, headings, strict=True):
+        assert comp.staff_name and heading.lower() == comp.staff_name.lower() and heading != comp.name
+        assert comp.staff_name in html_text(chat)  # the same words as the chat's topic list

@@ -9,6 +9,7 @@ import threading
 import time
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -311,6 +312,7 @@ def test_a_rating_run_flags_and_says_how_many_were_left_out(session, engine, set
         assert run.stats["flagged_left_out"] == 3 and "3 open-link participant(s)" in run.message
 
 
+@pytest.mark.heavy  # db: the PostgreSQL pass only (the engine the flagging and the rating runs meet in production)
 def test_the_testers_flood_no_longer_moves_the_rating(session, engine, settings, rubric, embedder):
     """The report: scripted open-link sign-ups answering with level-5 phrases moved components from level 2
     to 5. Here four honest people describe weak governance and five sign-ups paste strong-governance text:
@@ -352,6 +354,7 @@ def test_the_testers_flood_no_longer_moves_the_rating(session, engine, settings,
     assert accepted_people == 9 and (accepted_level or 0) > (honest_level or 0)
 
 
+@pytest.mark.db  # a migration from an old revision on the engine under test: no fixture says so
 def test_the_migration_hashes_open_links_stored_in_plain_text(tmp_path):
     """An open link created before this release keeps working; its plain token leaves the database
     (on the engine the tests run on: the old row is written through the table as revision 0001 made it)."""

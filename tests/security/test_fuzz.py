@@ -139,6 +139,7 @@ def _fuzz(app: FastAPI, client: Any, known: Known) -> Tally:
     return tally
 
 
+@pytest.mark.heavy  # db: the PostgreSQL pass only (it refuses NUL and 32-bit overflow where SQLite does not)
 @pytest.mark.timeout(900)
 def test_no_generated_request_gets_a_server_error(app, consultant_client, session, engine, rubric, capsys):
     known = Known(engine, rubric, session)

@@ -12,6 +12,15 @@ from tests.factories import lead_every_engagement
 DEPTS = ["Public Works", "Finance", "Parks", "Police"]
 ROLES = ["frontline", "manager"]
 
+# Four public-comment topics, each said about ten places (theme-building and labelling tests, no database).
+COMMENT_TOPICS = [
+    "The {} bus was late again and I missed my appointment.",
+    "Staff at the {} desk were kind, patient and helpful.",
+    "Parking near the {} entrance is expensive and always full.",
+    "The {} waiting room was dirty and the toilets were broken.",
+]
+PLACES = ["north", "south", "east", "west", "main", "side", "river", "park", "hill", "city"]
+
 # Three clear topics per component; each person words them a little differently.
 TOPICS = {
     "data_life_cycle": [

@@ -6,11 +6,11 @@ import numpy as np
 
 from assistant.synthesis import phrases as P
 from assistant.synthesis import themes as T
-from tests.synthesis.test_themes import PLACES, TOPICS
+from tests.synthesis.seed import COMMENT_TOPICS, PLACES
 
 
 def test_labels_are_phrases_said_in_the_theme_not_keyword_lists(embedder):
-    texts = [t.format(p) for t in TOPICS for p in PLACES]
+    texts = [t.format(p) for t in COMMENT_TOPICS for p in PLACES]
     result = T.build(texts, embedder.encode(texts), people=list(range(len(texts))), encode=embedder.encode)
     labels = [d.label for d in result.themes]
     assert len(set(labels)) == len(labels)  # no two top themes share a label

@@ -5,18 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.synthesis import themes as T
-
-TOPICS = [
-    "The {} bus was late again and I missed my appointment.",
-    "Staff at the {} desk were kind, patient and helpful.",
-    "Parking near the {} entrance is expensive and always full.",
-    "The {} waiting room was dirty and the toilets were broken.",
-]
-PLACES = ["north", "south", "east", "west", "main", "side", "river", "park", "hill", "city"]
+from tests.synthesis.seed import COMMENT_TOPICS, PLACES
 
 
 def test_build_finds_the_topics_keeps_outliers_and_is_deterministic(embedder):
-    texts = [t.format(p) for t in TOPICS for p in PLACES] + ["My cat enjoys classical music on Sundays."]
+    texts = [t.format(p) for t in COMMENT_TOPICS for p in PLACES] + ["My cat enjoys classical music on Sundays."]
     x = embedder.encode(texts)
     people = [i % 7 for i in range(len(texts))]
     a = T.build(texts, x, people=people)
@@ -34,9 +27,9 @@ def test_build_finds_the_topics_keeps_outliers_and_is_deterministic(embedder):
 
 
 def test_number_of_themes_follows_the_data(embedder):
-    texts = [t.format(p) for t in TOPICS[:2] for p in PLACES]
+    texts = [t.format(p) for t in COMMENT_TOPICS[:2] for p in PLACES]
     two = T.build(texts, embedder.encode(texts))
-    texts4 = [t.format(p) for t in TOPICS for p in PLACES]
+    texts4 = [t.format(p) for t in COMMENT_TOPICS for p in PLACES]
     four = T.build(texts4, embedder.encode(texts4))
     assert len(two.themes) < len(four.themes)
 

@@ -32,7 +32,7 @@ def set_password_form(request: Request, token: str, session: SessionDep) -> Resp
         return _gone(
             request, "This set-password link has been used or has expired. Ask your engagement's lead for a new one."
         )
-    return render(request, "set_password.html", {"token": token, "email": user.email, "problems": []})
+    return render(request, "set_password.html", {"token": token, "email": user.email, "problems": [], "done": False})
 
 
 class PasswordForm(BaseModel):
@@ -56,7 +56,7 @@ def set_password_submit(
         return render(
             request,
             "set_password.html",
-            {"token": token, "email": found.email, "problems": [str(exc)]},
+            {"token": token, "email": found.email, "problems": [str(exc)], "done": False},
             status_code=422,
         )
     session.commit()

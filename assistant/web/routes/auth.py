@@ -53,7 +53,7 @@ def home(request: Request, user: Annotated[User | None, Depends(current_user)]) 
 
 @router.get("/login")
 def login_form(request: Request, next: str = "") -> Response:
-    return render(request, "login.html", {"next": next})
+    return render(request, "login.html", {"next": next, "email": "", "error": None})
 
 
 class LoginForm(BaseModel):

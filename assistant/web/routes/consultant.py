@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
-from starlette.datastructures import FormData
+from pydantic import BaseModel, ConfigDict
+from pydantic.json_schema import SkipJsonSchema
 
 from assistant.models import Engagement
 from assistant.records import duplicates
@@ -25,36 +25,37 @@ from assistant.records.engagements import (
     set_roster,
     set_roster_names,
 )
-from assistant.security import whole_number
+from assistant.security import whole_number_type
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
-from assistant.web.forms import GroupForm, PagePost, PagePostDep
+from assistant.web.forms import GroupForm, NamedByData, PagePost, PagePostDep, Refusable, gathered
 from assistant.web.routes.deps import ConsultantEngagement, PathId, TranscriptInPath
 from assistant.web.shell import Consultant, CSRFDep, CurrentUser, RubricDep, SessionDep, render
 
 router = APIRouter()
 MAX_ROSTER_COUNT = 1_000_000  # more staff than any city has; a larger number is a typo
+RosterCount = whole_number_type(0, MAX_ROSTER_COUNT, blank=True)
 
 
-def _roster_from_form(form: FormData, engagement: Engagement) -> dict[tuple[str, str], int]:
-    """{(department, role level): count} from the roster form; ``EngagementError`` listing every bad cell."""
-    counts: dict[tuple[str, str], int] = {}
-    problems = []
-    for d_i, dept in enumerate(engagement.departments):
-        for role in engagement.role_levels:
-            raw = str(form.get(f"roster-{d_i}-{role}", "") or "").strip()
-            if not raw:
-                continue
-            count = whole_number(raw, 0, MAX_ROSTER_COUNT)
-            if count is None:
-                problems.append(
-                    f"Roster count for {dept} / {role} must be a whole number from 0 to "
-                    f"{MAX_ROSTER_COUNT:,} (got '{raw[:40]}')."
-                )
-                continue
-            counts[(dept, role)] = count
-    if problems:
-        raise EngagementError("Roster counts could not be saved.", problems)
-    return counts
+class RosterForm(NamedByData, Refusable):
+    """The roster grid as posted: ``roster-<department index>-<role level>``, a count or blank (left out)."""
+
+    model_config = ConfigDict(
+        json_schema_extra=NamedByData.pattern_schema(
+            roster={"type": "integer", "minimum": 0, "maximum": MAX_ROSTER_COUNT}
+        )
+    )
+    PREFIXES = ("roster",)
+
+    counts: SkipJsonSchema[dict[str, RosterCount]] = gathered("roster")
+
+    def by_group(self, engagement: Engagement) -> dict[tuple[str, str], int]:
+        """{(department, role level): count} for the engagement's cells that were filled in."""
+        cells = {
+            f"{d_i}-{role}": (dept, role)
+            for d_i, dept in enumerate(engagement.departments)
+            for role in engagement.role_levels
+        }
+        return {cells[key]: count for key, count in self.counts.items() if key in cells and count is not None}
 
 
 @router.get("/engagements")
@@ -65,7 +66,7 @@ def engagements(request: Request, session: SessionDep, user: CurrentUser) -> Res
 
 @router.get("/engagements/new")
 def new_engagement(request: Request, user: Consultant) -> Response:
-    return render(request, "consultant/new.html", {"form": {}, "problems": []})
+    return render(request, "consultant/new.html", {"form": EngagementForm().model_dump(), "problems": []})
 
 
 class EngagementForm(BaseModel):
@@ -131,10 +132,11 @@ SetupPageDep = Annotated[SetupPage, Depends()]
 
 
 @router.post("/engagements/{engagement_id}/roster", dependencies=[CSRFDep])
-async def save_roster(f: SetupPageDep) -> Response:
-    form = await f.request.form()
+def save_roster(f: SetupPageDep, posted: Annotated[RosterForm, Form()]) -> Response:
     try:
-        set_roster(f.session, f.engagement, _roster_from_form(form, f.engagement), f.user)
+        if posted.problems:
+            raise EngagementError("Roster counts could not be saved.", posted.problems)
+        set_roster(f.session, f.engagement, posted.by_group(f.engagement), f.user)
     except EngagementError as exc:
         return f.refuse(exc.problems)
     return f.done("roster")
@@ -210,7 +212,7 @@ def save_roster_names(f: SetupPageDep, names: Annotated[str, Form()] = "") -> Re
     try:
         set_roster_names(f.session, f.engagement, parse_names(names), f.user)
     except EngagementError as exc:
-        return f.refuse(exc.problems, roster_names=names)
+        return f.refuse(exc.problems, typed_names=names)
     return f.done("names")
 
 

@@ -26,16 +26,11 @@ from assistant.interview.actions import Conversation
 from assistant.models import Engagement, Interview, Membership, Participant, Theme
 from assistant.records.teams import membership
 from assistant.rubric import Component
-from assistant.security import MAX_ID, whole_number
+from assistant.security import MAX_ID
 from assistant.views import lookup
 from assistant.web.shell import CurrentUser, RubricDep, SessionDep
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]  # larger ids are refused (422), never a crash
-
-
-def form_id(raw: str) -> int | None:
-    """A row id typed into a form field, or None when it is not a whole number a database id can be."""
-    return whole_number(raw, 1, MAX_ID)
 
 
 # which team roles may open which kind of engagement page

@@ -10,17 +10,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from assistant.equity.audit import audit_csv, build_audit
 from assistant.equity.findings import FindingError, record_finding, withdraw_finding
+from assistant.security import MAX_ID, whole_number_type
+from assistant.views import Page
 from assistant.views.equity import left_out_context, overview_context, ratings_context, themes_context
-from assistant.web.forms import PagePost
-from assistant.web.routes.deps import PathId, ReviewerEngagement, form_id
+from assistant.web.forms import PagePost, Refusable
+from assistant.web.routes.deps import PathId, ReviewerEngagement
 from assistant.web.shell import CSRFDep, CurrentUser, RubricDep, SessionDep, render
 
 router = APIRouter()
@@ -38,7 +39,7 @@ class EquityPage(PagePost):
     rubric: RubricDep
     user: CurrentUser
 
-    def show(self, template: str, page_data: Callable[..., dict[str, Any]], **extra: str | None) -> Response:
+    def show(self, template: str, page_data: Callable[..., Page], **extra: str | None) -> Response:
         """``template`` with ``page_data(session, engagement, rubric, **extra)`` (a ``views.equity`` function)."""
         return render(self.request, template, page_data(self.session, self.engagement, self.rubric, **extra))
 
@@ -78,24 +79,25 @@ def left_out(p: EquityPageDep) -> Response:
     return p.show("equity/left_out.html", left_out_context)
 
 
-class FindingForm(BaseModel):
+ThemeChoice = whole_number_type(1, MAX_ID, "Choose a current theme of this engagement, or none", blank=True)
+
+
+class FindingForm(Refusable):
     """A finding as typed: its text and severity, and optionally the component, theme and group it is about."""
 
     text: str = ""
     severity: str = "medium"
     component: str = ""
-    theme_id: str = ""
+    theme_id: ThemeChoice = None
     group: str = ""
 
 
 @router.post("/engagements/{engagement_id}/equity/findings", dependencies=[CSRFDep])
 def add_finding(p: EquityPageDep, posted: Annotated[FindingForm, Form()]) -> Response:
     """Record a finding (audited); a refused one comes back with its problems and the text kept."""
-    chosen = posted.theme_id.strip()
-    theme = form_id(chosen) if chosen else None
     try:
-        if chosen and theme is None:
-            raise FindingError(["Choose a current theme of this engagement, or none."])
+        if posted.problems:
+            raise FindingError(posted.problems)
         record_finding(
             p.session,
             p.engagement,
@@ -104,11 +106,11 @@ def add_finding(p: EquityPageDep, posted: Annotated[FindingForm, Form()]) -> Res
             posted.text,
             posted.severity,
             posted.component,
-            theme,
+            posted.theme_id,
             posted.group,
         )
     except FindingError as exc:
-        return p.refuse(exc.problems, form=posted.model_dump())
+        return p.refuse(exc.problems, form={k: "" if v is None else v for k, v in posted.model_dump().items()})
     return p.done("finding")
 
 

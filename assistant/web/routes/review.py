@@ -16,10 +16,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from assistant.records.review import ReviewError, decide, set_targets
-from assistant.security import whole_number
+from assistant.security import RecordId
 from assistant.views.review import component_context, current_proposal, overview_context
 from assistant.views.runs import run_context
-from assistant.web.forms import PagePost
+from assistant.web.forms import Level, PagePost, TargetsForm
 from assistant.web.routes.deps import ComponentInPath, ConsultantEngagement
 from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render, run_panel
 
@@ -69,21 +69,12 @@ def run_rating(f: ReviewPageDep) -> Response:
 
 
 @router.post("/engagements/{engagement_id}/review/targets", dependencies=[CSRFDep])
-async def save_targets(f: ReviewPageDep) -> Response:
-    form = await f.request.form()
-    targets: dict[str, int | None] = {}
-    problems = []
-    for comp in f.rubric.components:
-        raw = str(form.get(f"target-{comp.id}", "") or "").strip()
-        level = whole_number(raw, 0, 1000)
-        if raw and level is None:
-            problems.append(f"Target for {comp.name} must be a level from 1 to 5.")
-            continue
-        targets[comp.id] = level
+def save_targets(f: ReviewPageDep, posted: Annotated[TargetsForm, Form()]) -> Response:
+    """Store the targets: a blank (or missing) one goes back to the default."""
     try:
-        if problems:
-            raise ReviewError("; ".join(problems))
-        set_targets(f.session, f.engagement, targets, f.user, f.rubric)
+        set_targets(
+            f.session, f.engagement, {c.id: posted.targets.get(c.id) for c in f.rubric.components}, f.user, f.rubric
+        )
     except ReviewError as exc:
         problems = [str(exc)]
         return f.refused(
@@ -110,9 +101,9 @@ def component_page(
 class DecisionForm(BaseModel):
     """A consultant's decision on the proposal the page showed: accept, change (to ``level``) or reject."""
 
-    proposal_id: int
+    proposal_id: RecordId
     action: str
-    level: str = ""
+    level: Level = None
     rationale: str = ""
 
 
@@ -122,10 +113,7 @@ def decide_route(f: ReviewPageDep, comp: ComponentInPath, posted: Annotated[Deci
     try:
         if current is None or current.id != posted.proposal_id:
             raise ReviewError("this proposal was replaced by a newer rating run; review the current proposal instead")
-        chosen = whole_number(posted.level, 0, 1000)
-        if posted.action == "change" and posted.level.strip() and chosen is None:
-            raise ReviewError("choose a level from the rubric (1-5)")
-        decide(f.session, f.rubric, posted.proposal_id, f.user, posted.action, chosen, posted.rationale)
+        decide(f.session, f.rubric, posted.proposal_id, f.user, posted.action, posted.level, posted.rationale)
     except ReviewError as exc:
         problems = [str(exc)]
         return f.refused(

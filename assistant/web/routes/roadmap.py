@@ -23,13 +23,15 @@ from assistant.report.formats import FORMATS, ExportError, check_format
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate
 from assistant.roadmap.targets import horizon_of, phases_for, save_plan
-from assistant.security import whole_number
+from assistant.security import whole_number_type
 from assistant.views.roadmap import export_context, export_download, report_page, roadmap_page
-from assistant.web.forms import PagePost
+from assistant.web.forms import PagePost, Refusable, TargetsForm
 from assistant.web.routes.deps import ConsultantEngagement, PathId
-from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render, run_panel
+from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render
 
 router = APIRouter()
+Horizon = whole_number_type(1, 120, "choose one of the horizons offered", blank=True)  # save_plan: the offered ones
+Phase = whole_number_type(0, edits.PHASES, "choose one of the roadmap's phases")
 
 MESSAGES = {
     "targets": "Targets and horizon saved. Generate the roadmap again to use them.",
@@ -82,19 +84,17 @@ def page(f: RoadmapPageDep, done: str = "") -> Response:
     )
 
 
+class PlanForm(TargetsForm):
+    """The roadmap's targets (a blank one is left as it is) and its horizon in months (blank: unchanged)."""
+
+    horizon: Horizon = None
+
+
 @router.post("/engagements/{engagement_id}/roadmap/targets", dependencies=[CSRFDep])
-async def save_targets(f: RoadmapPageDep) -> Response:
-    form = await f.request.form()
-    targets: dict[str, int | None] = {}
+def save_targets(f: RoadmapPageDep, posted: Annotated[PlanForm, Form()]) -> Response:
+    targets = {c.id: level for c in f.rubric.components if (level := posted.targets.get(c.id)) is not None}
+    horizon = horizon_of(f.engagement) if posted.horizon is None else posted.horizon
     try:
-        for comp in f.rubric.components:
-            raw = str(form.get(f"target-{comp.id}", "") or "").strip()
-            if raw and not raw.isdigit():
-                raise ReviewError(f"the target for {comp.name} must be a level from 1 to 5")
-            if raw:
-                targets[comp.id] = int(raw)
-        raw_horizon = str(form.get("horizon", "") or "").strip()
-        horizon = int(raw_horizon) if raw_horizon.isdigit() else horizon_of(f.engagement)
         save_plan(f.session, f.engagement, targets, horizon, f.user, f.rubric)
     except ReviewError as exc:
         return f.refuse(exc)
@@ -118,20 +118,10 @@ def generate_roadmap(f: RoadmapPageDep) -> Response:
     return f.done("generated", "#roadmap")
 
 
-def _phase(raw: str) -> int:
-    """The phase number chosen in a form; ``RoadmapEditError`` when it is not one."""
-    phase = whole_number(raw)
-    if phase is None:
-        raise edits.RoadmapEditError("choose one of the roadmap's phases")
-    return phase
-
-
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/move", dependencies=[CSRFDep])
-def move_item(f: RoadmapPageDep, item_id: PathId, phase: Annotated[str, Form()] = "") -> Response:
+def move_item(f: RoadmapPageDep, item_id: PathId, phase: Annotated[Phase, Form()]) -> Response:
     phases = phases_for(horizon_of(f.engagement))
-    return f.edit(
-        item_id, lambda item: edits.move(f.session, f.engagement, item, _phase(phase), f.user, phases), "moved"
-    )
+    return f.edit(item_id, lambda item: edits.move(f.session, f.engagement, item, phase, f.user, phases), "moved")
 
 
 @router.post("/engagements/{engagement_id}/roadmap/items/{item_id}/owner", dependencies=[CSRFDep])
@@ -149,12 +139,19 @@ def restore_item(f: RoadmapPageDep, item_id: PathId) -> Response:
     return f.edit(item_id, lambda item: edits.restore(f.session, item, f.user), "restored")
 
 
+class CustomForm(edits.CustomActivity, Refusable):
+    """The custom-activity form: a refused phase shows the page again with what was typed."""
+
+
 @router.post("/engagements/{engagement_id}/roadmap/custom", dependencies=[CSRFDep])
-def add_custom(f: RoadmapPageDep, posted: Annotated[edits.CustomActivity, Form()]) -> Response:
+def add_custom(f: RoadmapPageDep, posted: Annotated[CustomForm, Form()]) -> Response:
+    typed = posted.model_dump(exclude={"depends_on"})
     try:
+        if posted.problems:
+            typed.update({k: v for k, v in posted.typed.items() if k in typed})
+            raise ReviewError("; ".join(posted.problems))
         edits.add_custom(f.session, f.engagement, f.user, f.rubric, phases_for(horizon_of(f.engagement)), posted)
     except ReviewError as exc:
-        typed = posted.model_dump(exclude={"depends_on"})
         return f.refuse(exc, {f"custom-{k}": "" if v is None else str(v) for k, v in typed.items()})
     return f.done("added", "#custom")
 
@@ -181,13 +178,17 @@ def start_export(f: RoadmapPageDep, format: Annotated[str, Form()] = "docx") -> 
         check_format(format)
     except ExportError:
         problems = [f"Choose one of: {', '.join(FORMATS)}."]
+        if is_htmx(f.request):  # the part the form swaps, with the message
+            return f.refused(
+                "roadmap/_export_panel.html", lambda: {**export_context(f.session, f.engagement), "problems": problems}
+            )
         return f.refused(
             "roadmap/report.html", lambda: report_page(f.session, f.engagement, f.rubric, problems=problems)
         )
     engagement_id = f.engagement.id
     created = f.queue(engagement_id, "export", f.user.id, params={"format": format})
-    if is_htmx(f.request):
-        return run_panel(f.request, export_context(f.session, f.engagement))
+    if is_htmx(f.request):  # the run panel and the download together: the previous file is labelled as such
+        return render(f.request, "roadmap/_export_panel.html", export_context(f.session, f.engagement))
     return f.saved(f"/engagements/{engagement_id}/report?done={'started' if created else 'already'}#export")
 
 

@@ -9,17 +9,19 @@ chat appends new messages and swaps the composer and progress bar in place.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.engines import engines_for
-from assistant.equity.attributes import record_attributes
+from assistant.equity.attributes import FIELD_PREFIX, record_attributes
 from assistant.interview import actions
 from assistant.interview.actions import AnswerError, Conversation, StaleAnswer
 from assistant.interview.engine import relatedness_pair
@@ -27,6 +29,7 @@ from assistant.interview.probes import OfflineProber, Prober
 from assistant.models import Participant
 from assistant.records.engagements import EngagementError, join_open_link
 from assistant.rubric import Rubric, get_rubric
+from assistant.security import MAX_ID, whole_number_type
 from assistant.throttle import Throttled
 from assistant.views.lookup import open_link_engagement
 from assistant.views.staff import (
@@ -36,7 +39,7 @@ from assistant.views.staff import (
     edit_context,
     review_context,
 )
-from assistant.web.forms import GroupForm
+from assistant.web.forms import GroupForm, NamedByData, gathered
 from assistant.web.routes.deps import PathId, StaffLink, StaffParticipant
 from assistant.web.shell import CSRFDep, EngineDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, render_too_many
 
@@ -90,27 +93,37 @@ def interview_page(
     return render(request, "staff/chat.html", chat_context(conv, rubric, token, error=error))
 
 
+class ConsentForm(NamedByData):
+    """The consent page's answer (``choice`` yes or no), the quote consent, and any optional
+    self-described answers (``attr-<attribute key>``, one radio group each)."""
+
+    model_config = ConfigDict(
+        json_schema_extra=NamedByData.pattern_schema(**{FIELD_PREFIX.rstrip("-"): {"type": "string"}})
+    )
+    PREFIXES = (FIELD_PREFIX.rstrip("-"),)
+
+    choice: str
+    quotes: str = ""
+    attributes: SkipJsonSchema[dict[str, str]] = gathered(FIELD_PREFIX.rstrip("-"))
+
+
 @router.post("/i/{token}/consent", dependencies=[CSRFDep])
 async def consent(
-    request: Request,
     token: str,
     participant: StaffParticipant,
     session: SessionDep,
     rubric: RubricDep,
-    choice: Annotated[str, Form()],
+    posted: Annotated[ConsentForm, Form()],
 ) -> Response:
     """Record consent (and, with it, any optional self-described answers), then start the interview."""
-    form = await request.form()
-    return await to_thread.run_sync(_consent, token, participant, session, rubric, choice == "yes", dict(form))
+    return await to_thread.run_sync(_consent, token, participant, session, rubric, posted)
 
 
-def _consent(
-    token: str, participant: Participant, session: Session, rubric: Rubric, given: bool, form: dict[str, object]
-) -> Response:
-    interview = actions.record_consent(session, participant, given, rubric)
-    if given:
-        actions.set_quote_consent(session, participant, form.get("quotes") == "yes")
-    record_attributes(session, participant, form, interview is not None)
+def _consent(token: str, participant: Participant, session: Session, rubric: Rubric, posted: ConsentForm) -> Response:
+    interview = actions.record_consent(session, participant, posted.choice == "yes", rubric)
+    if posted.choice == "yes":
+        actions.set_quote_consent(session, participant, posted.quotes == "yes")
+    record_attributes(session, participant, posted.attributes, interview is not None)
     if interview is not None:
         actions.advance(session, interview, rubric, OfflineProber(rubric))
     return RedirectResponse(f"/i/{token}", status_code=303)
@@ -118,6 +131,9 @@ def _consent(
 
 # No lock in the process: two requests for one interview, in this process or another, are kept in
 # order by the interview's lock in the database (``actions._hold``), taken only to write turns.
+
+
+PromptId = whole_number_type(0, MAX_ID, blank=True)  # the turn the page showed; blank: not said
 
 
 class AnswerForm(BaseModel):
@@ -132,7 +148,7 @@ class AnswerForm(BaseModel):
 class TurnForm(AnswerForm):
     """A new answer in the chat: with the question or follow-up it answers (``prompt_id``)."""
 
-    prompt_id: str = ""
+    prompt_id: PromptId = None
 
 
 class EditForm(AnswerForm):
@@ -152,10 +168,8 @@ async def respond(request: Request, token: str, posted: Annotated[TurnForm, Form
     session, settings, rubric and engine dependencies it took one thread hop per dependency, and
     every hop waits for the GIL behind the other requests in flight.
     """
-    prompt_id = posted.prompt_id
-    shown = int(prompt_id) if prompt_id.isascii() and prompt_id.isdigit() and len(prompt_id) < 18 else None
     return await to_thread.run_sync(
-        _respond_turn, request, token, posted.client_turn_id, posted.action, posted.text, shown
+        _respond_turn, request, token, posted.client_turn_id, posted.action, posted.text, posted.prompt_id
     )
 
 
@@ -192,7 +206,7 @@ def _respond_turn(
             if isinstance(exc, StaleAnswer):
                 # what this page had not shown yet: the other window's answers and the current question
                 shown = prompt_id or 0
-                ctx["new_messages"] = [m for m in ctx["messages"] if m["turn"].id > shown]
+                ctx = replace(ctx, new_messages=[m for m in ctx.messages if m["turn"].id > shown])
             if is_htmx(request):
                 return render(request, "staff/_composer_update.html", ctx)
             return render(request, "staff/chat.html", ctx, status_code=409 if isinstance(exc, StaleAnswer) else 422)
@@ -291,9 +305,7 @@ def edit_save(
 def review(request: Request, token: str, conv: StaffLink, rubric: RubricDep, quotes: str = "") -> Response:
     if conv.interview is None or conv.interview.state == "declined":
         return RedirectResponse(f"/i/{token}", status_code=303)
-    return render(
-        request, "staff/review.html", {**review_context(conv, rubric, token), "quotes_saved": quotes == "saved"}
-    )
+    return render(request, "staff/review.html", review_context(conv, rubric, token, quotes_saved=quotes == "saved"))
 
 
 @router.post("/i/{token}/quotes", dependencies=[CSRFDep])
@@ -305,10 +317,22 @@ def quote_consent(
     return RedirectResponse(f"/i/{token}/review?quotes=saved#quotes", status_code=303)
 
 
+class SubmitForm(BaseModel):
+    """The review page's one form: the quote choice as ticked there (``quote_choice`` says the checkbox was
+    on the page, so an unticked box means "no" and a post without it changes nothing) and the submit."""
+
+    quote_choice: bool = False
+    quotes: str = ""
+
+
 @router.post("/i/{token}/submit", dependencies=[CSRFDep])
-def submit(request: Request, token: str, conv: StaffLink, session: SessionDep) -> Response:
+def submit(
+    request: Request, token: str, conv: StaffLink, session: SessionDep, posted: Annotated[SubmitForm, Form()]
+) -> Response:
     if conv.interview is None:
         return RedirectResponse(f"/i/{token}", status_code=303)
+    if posted.quote_choice:  # saved first: the choice stands even if the submit is refused
+        actions.set_quote_consent(session, conv.participant, posted.quotes == "yes")
     try:
         actions.submit(session, conv.interview, conv.participant)
     except AnswerError as exc:

@@ -12,12 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 
-from assistant.equity.config import SettingsError, parse_settings, save_settings
+from assistant.equity.config import MinCell, SettingsError, parse_settings, save_settings
 from assistant.records.teams import TeamError, add_member, remove_member
 from assistant.views.team import team_context
-from assistant.web.forms import PagePost
+from assistant.web.forms import PagePost, Refusable
 from assistant.web.routes.deps import ConsultantEngagement, LeadEngagement, PathId
 from assistant.web.shell import CSRFDep, CurrentUser, SessionDep, render
 
@@ -75,10 +74,10 @@ def remove(f: TeamPageDep, user_id: PathId) -> Response:
     return f.done("removed")
 
 
-class EquitySettingsForm(BaseModel):
+class EquitySettingsForm(Refusable):
     """The equity settings as typed: the two thresholds, the optional question and its options (one a line)."""
 
-    min_cell: str = ""
+    min_cell: MinCell = None
     flag_ratio: str = ""
     question: str = ""
     options: str = ""
@@ -88,8 +87,11 @@ class EquitySettingsForm(BaseModel):
 def equity_settings_form(f: TeamPageDep, posted: Annotated[EquitySettingsForm, Form()]) -> Response:
     """Save the suppression threshold, the flag threshold and the optional attribute (audited)."""
     try:
-        settings = parse_settings(posted.min_cell, posted.flag_ratio, posted.question, posted.options)
+        settings = parse_settings(posted.min_cell, posted.flag_ratio, posted.question, posted.options, posted.problems)
+        if posted.problems:
+            raise SettingsError(posted.problems)
         save_settings(f.session, f.engagement, settings, f.user)
     except SettingsError as exc:
-        return f.refuse(exc.problems, settings_form=posted.model_dump())
+        typed = {k: "" if v is None else str(v) for k, v in posted.model_dump().items()} | posted.typed
+        return f.refuse(exc.problems, settings_form=typed)
     return f.done("settings", "#equity-settings")

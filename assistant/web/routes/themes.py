@@ -17,12 +17,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from assistant.models import Theme
+from assistant.security import MAX_ID, whole_number_type
 from assistant.synthesis import curation
 from assistant.views import lookup
 from assistant.views.runs import run_context
 from assistant.views.themes import component_context, overview_context, theme_context
 from assistant.web.forms import PagePost, PagePostDep
-from assistant.web.routes.deps import ComponentInPath, ConsultantEngagement, ThemeInPath, form_id
+from assistant.web.routes.deps import ComponentInPath, ConsultantEngagement, ThemeInPath
 from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, SettingsDep, is_htmx, render, run_panel
 
 router = APIRouter()
@@ -163,18 +164,23 @@ def summary(f: CurationPageDep, summary: Annotated[str, Form()] = "") -> Respons
     )
 
 
+MERGE_CHOICE = "Choose the theme to merge into this one"
+MergeChoice = whole_number_type(1, MAX_ID, MERGE_CHOICE, blank=True)
+MOVE_CHOICE = "Choose the theme to move the segment to"
+MoveChoice = whole_number_type(1, MAX_ID, MOVE_CHOICE, blank=True)
+
+
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/merge", dependencies=[CSRFDep])
-def merge(f: CurationPageDep, other_id: Annotated[str, Form()] = "") -> Response:
+def merge(f: CurationPageDep, other_id: Annotated[MergeChoice, Form()] = None) -> Response:
     def apply() -> Theme:
-        other_pk = form_id(other_id)
-        if other_pk is None:
-            raise curation.CurationError("Choose the theme to merge into this one.")
-        other = lookup.theme(f.session, f.engagement.id, other_pk)
+        if other_id is None:
+            raise curation.CurationError(f"{MERGE_CHOICE}.")
+        other = lookup.theme(f.session, f.engagement.id, other_id)
         if other is None:
             raise curation.CurationError("That theme is not part of this engagement. Reload the page.")
         return curation.merge(f.session, f.theme.id, other.id, f.user)
 
-    return f.curate(apply, "merged", {"other_id": other_id})
+    return f.curate(apply, "merged", {"other_id": "" if other_id is None else str(other_id)})
 
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/split", dependencies=[CSRFDep])
@@ -187,16 +193,17 @@ def split(f: CurationPageDep, settings: SettingsDep) -> Response:
 
 @router.post("/engagements/{engagement_id}/themes/t/{theme_id}/move", dependencies=[CSRFDep])
 def move(
-    f: CurationPageDep, segment_id: Annotated[str, Form()] = "", target_id: Annotated[str, Form()] = ""
+    f: CurationPageDep,
+    segment_id: Annotated[MoveChoice, Form()] = None,
+    target_id: Annotated[MoveChoice, Form()] = None,
 ) -> Response:
     def apply() -> Theme:
-        segment_pk, target_pk = form_id(segment_id), form_id(target_id)
-        if segment_pk is None or target_pk is None:
-            raise curation.CurationError("Choose the theme to move the segment to.")
-        target = lookup.theme(f.session, f.engagement.id, target_pk)
+        if segment_id is None or target_id is None:
+            raise curation.CurationError(f"{MOVE_CHOICE}.")
+        target = lookup.theme(f.session, f.engagement.id, target_id)
         if target is None:
             raise curation.CurationError("That theme is not part of this engagement. Reload the page.")
-        curation.move_segment(f.session, segment_pk, target.id, f.user)
+        curation.move_segment(f.session, segment_id, target.id, f.user)
         return f.theme  # stay on the theme the consultant was reading
 
     return f.curate(apply, "moved", {})

@@ -1,0 +1,56 @@
+"""Rules for the test suite itself, checked on its source with ``ast``: no test module imports another
+test module (shared helpers live in modules that are not collected: tests/factories.py, tests/llm_fakes.py,
+the ``seed.py`` and ``helpers.py`` modules, a package's conftest), so running or moving one test module never
+drags another one's tests, fixtures or side effects along."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parent
+
+
+def is_test_module(dotted: str) -> bool:
+    return dotted.split(".")[-1].startswith("test_")
+
+
+def imported_test_modules(path: Path) -> list[str]:
+    """The test modules ``path`` imports (``import tests.x.test_y``, ``from tests.x.test_y import z``,
+    ``from tests.x import test_y``), lazy imports inside functions included."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("tests.") and is_test_module(a.name)]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "tests":
+            if is_test_module(node.module):
+                found.append(node.module)
+            found += [f"{node.module}.{a.name}" for a in node.names if is_test_module(a.name)]
+    return found
+
+
+def test_the_check_sees_each_form_of_import(tmp_path):
+    source = tmp_path / "test_sample.py"
+    source.write_text(
+        "import tests.browser.test_a\n"
+        "from tests.routes.test_b import helper\n"
+        "from tests.synthesis import test_c\n"
+        "from tests.factories import make_engagement\n"
+        "def f():\n    from tests.test_d import x\n",
+        encoding="utf-8",
+    )
+    assert sorted(imported_test_modules(source)) == [
+        "tests.browser.test_a",
+        "tests.routes.test_b",
+        "tests.synthesis.test_c",
+        "tests.test_d",
+    ]
+
+
+def test_no_test_module_imports_another_test_module():
+    offenders = {
+        str(path.relative_to(TESTS)): found
+        for path in sorted(TESTS.rglob("*.py"))
+        if (found := imported_test_modules(path))
+    }
+    assert offenders == {}, f"move what these import into a helper module (tests/factories.py): {offenders}"
