@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from sqlmodel import Session
@@ -11,6 +12,11 @@ from assistant.cli.common import app, engagement_or_exit, fail, open_engine
 from assistant.config import get_settings
 from assistant.jobs import RunAlreadyActive, RunNotClaimable
 from assistant.rubric import get_rubric
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from assistant.records.imports import Mapping
 
 
 @app.command("synthesize")
@@ -67,8 +73,7 @@ def import_csv_cmd(
     map_role: list[str] = typer.Option([], help='a role level the engagement lacks: "FILE VALUE=role" (or =unknown)'),
 ) -> None:
     """Import open-ended survey answers from FILE as evidence (all rows or none), in batches, as a run."""
-    from assistant.csvfile import file_source
-    from assistant.records.imports import UNKNOWN, CSVImportError, ImportFile, Mapping, check_file, import_in_background
+    from assistant.records.imports import Mapping
 
     settings = get_settings()
     engine = open_engine(settings)
@@ -79,23 +84,47 @@ def import_csv_cmd(
         row = engagement_or_exit(session, engagement)
         departments, roles = list(row.departments), list(row.role_levels)
 
-    def pairs(values: list[str], allowed: list[str], what: str) -> dict[str, str]:
-        out = {}
-        for item in values:
-            src, sep, dst = item.rpartition("=")
-            if not sep or not src.strip() or dst.strip() not in [*allowed, UNKNOWN]:
-                typer.echo(
-                    f'Error: --map-{what} {item!r}: write "FILE VALUE=one of: {", ".join([*allowed, UNKNOWN])}".',
-                    err=True,
-                )
-                raise typer.Exit(1)
-            out[src.strip()] = dst.strip()
-        return out
-
-    department_map = pairs(map_department, departments, "department")
-    role_map = pairs(map_role, roles, "role")
+    department_map = _pairs(map_department, departments, "department")
+    role_map = _pairs(map_role, roles, "role")
     mapping = Mapping(text_column, component, component_column, id_column, department_column, role_column)
     mapping.department_map, mapping.role_map = department_map, role_map
+    stats = _check_and_import(engine, engagement, file, mapping, components, departments, roles)
+    typer.echo(
+        f"Imported {stats['rows']} answers from {file.name} (import {stats['import_id']}); "
+        f"{stats['non_answers']} non-answers counted but not used. Run `dm3 synthesize {engagement}`."
+    )
+
+
+def _pairs(values: list[str], allowed: list[str], what: str) -> dict[str, str]:
+    """``--map-*`` values as FILE VALUE -> allowed value (or unknown); exits with a clear error on a bad one."""
+    from assistant.records.imports import UNKNOWN
+
+    out = {}
+    for item in values:
+        src, sep, dst = item.rpartition("=")
+        if not sep or not src.strip() or dst.strip() not in [*allowed, UNKNOWN]:
+            typer.echo(
+                f'Error: --map-{what} {item!r}: write "FILE VALUE=one of: {", ".join([*allowed, UNKNOWN])}".',
+                err=True,
+            )
+            raise typer.Exit(1)
+        out[src.strip()] = dst.strip()
+    return out
+
+
+def _check_and_import(
+    engine: Engine,
+    engagement: int,
+    file: Path,
+    mapping: Mapping,
+    components: list[str],
+    departments: list[str],
+    roles: list[str],
+) -> dict:
+    """Check the whole FILE, then import it as a background run; exits with the error when it is refused."""
+    from assistant.csvfile import file_source
+    from assistant.records.imports import CSVImportError, ImportFile, check_file, import_in_background
+
     with file.open("rb") as opened:  # read as a stream, never whole into memory
         source = file_source(opened)
         try:
@@ -108,13 +137,9 @@ def import_csv_cmd(
                     "Nothing was imported: the file has departments or role levels this engagement does "
                     "not have. Map each to one of the engagement's, or to unknown:\n" + "\n".join(lines)
                 )
-            stats = import_in_background(engine, engagement, ImportFile(source, file.name, mapping, components))
+            return import_in_background(engine, engagement, ImportFile(source, file.name, mapping, components))
         except CSVImportError as exc:
             fail(str(exc))
-    typer.echo(
-        f"Imported {stats['rows']} answers from {file.name} (import {stats['import_id']}); "
-        f"{stats['non_answers']} non-answers counted but not used. Run `dm3 synthesize {engagement}`."
-    )
 
 
 @app.command("themes")

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from assistant.cli.common import app, fail, open_engine
-from assistant.config import get_settings
+from assistant.config import Settings, get_settings
 from assistant.db import migrate, session_scope
+
+if TYPE_CHECKING:
+    from assistant.demo.seed import DemoInfo
 
 
 @app.command("serve")
@@ -43,7 +47,7 @@ def demo(
 
     from assistant.config import demo_secret_key
     from assistant.demo.completed import ensure_completed, seed_completed
-    from assistant.demo.seed import DEMO_REVIEWER_EMAIL, seed_demo
+    from assistant.demo.seed import seed_demo
 
     os.environ.setdefault("DM3_BASE_URL", f"http://{host}:{port}")
     if not os.environ.get("DM3_SECRET_KEY"):
@@ -65,6 +69,15 @@ def demo(
         else:
             typer.echo("Seeding the completed demo engagement (interviews, synthesis, rating, decisions, roadmap)...")
             finished = seed_completed(engine, settings) is not None
+    _print_demo(base, settings, info, completed, finished)
+    if serve_too:
+        serve(host=host, port=port)
+
+
+def _print_demo(base: str, settings: Settings, info: DemoInfo, completed: int | None, finished: bool) -> None:
+    """The demo's URLs and credentials, as the demo command prints them before serving."""
+    from assistant.demo.seed import DEMO_REVIEWER_EMAIL
+
     typer.echo("")
     typer.echo("DM3 Assistant demo is ready.")
     typer.echo(f"  Consultant login:  {base}/login")
@@ -90,8 +103,6 @@ def demo(
         typer.echo("  Demo interviews: " + ", ".join(f"{n} {state}" for state, n in sorted(info.interviews.items())))
     typer.echo(f"  Engine: {settings.engine_name}; database: {settings.database_url}")
     typer.echo("")
-    if serve_too:
-        serve(host=host, port=port)
 
 
 # --- synthesis: themes, import (issue 3) ---------------------------------------------------

@@ -99,29 +99,9 @@ def seed_demo_interviews(session: Session, settings: Settings, engagement: Engag
         )
     ]
     if todo:
-        used: Counter = Counter()  # what earlier runs had the demo staff say already
-        for turn in session.exec(
-            select(Turn)
-            .join(Interview, Interview.id == Turn.interview_id)
-            .where(Interview.participant_id.in_(list(states)), Turn.role == "staff")
-        ).all():
-            used[turn.text if turn.kind == "answer" else f"{turn.kind}:{turn.question_id}"] += 1
-        chooser = Chooser(load_answer_bank(), used)
+        chooser = Chooser(load_answer_bank(), _said_already(session, list(states)))
         for persona in todo:
-            participant = existing.get(persona.key)
-            if participant is None:
-                invitee = Invitee(persona.department, persona.role_level)
-                participant = create_invite(session, engagement, invitee).participant
-                participant.external_id = persona.key
-                session.add(participant)
-                session.flush()
-            interview = _take_interview(session, rubric, settings, chooser, participant, persona)
-            if persona.outcome == "in_progress":
-                continue
-            if persona.stop_after is None:
-                submit(session, interview, participant)
-            if persona.outcome == "withdrawn":
-                withdraw(session, participant, interview)
+            _bring_to_outcome(session, rubric, settings, chooser, engagement, existing.get(persona.key), persona)
     counts = Counter(
         session.exec(
             select(Interview.state)
@@ -130,3 +110,41 @@ def seed_demo_interviews(session: Session, settings: Settings, engagement: Engag
         ).all()
     )
     return dict(counts)
+
+
+def _said_already(session: Session, participant_ids: list[int]) -> Counter:
+    """What earlier runs had the demo staff say already: answer texts, and other kinds by question."""
+    used: Counter = Counter()
+    for turn in session.exec(
+        select(Turn)
+        .join(Interview, Interview.id == Turn.interview_id)
+        .where(Interview.participant_id.in_(participant_ids), Turn.role == "staff")
+    ).all():
+        used[turn.text if turn.kind == "answer" else f"{turn.kind}:{turn.question_id}"] += 1
+    return used
+
+
+def _bring_to_outcome(
+    session: Session,
+    rubric: Rubric,
+    settings: Settings,
+    chooser: Chooser,
+    engagement: Engagement,
+    participant: Participant | None,
+    persona: Persona,
+) -> None:
+    """Invite ``persona`` when ``participant`` is None, take the interview, then submit or withdraw as the
+    cast says (one left in progress, or stopped early, is not submitted)."""
+    if participant is None:
+        invitee = Invitee(persona.department, persona.role_level)
+        participant = create_invite(session, engagement, invitee).participant
+        participant.external_id = persona.key
+        session.add(participant)
+        session.flush()
+    interview = _take_interview(session, rubric, settings, chooser, participant, persona)
+    if persona.outcome == "in_progress":
+        return
+    if persona.stop_after is None:
+        submit(session, interview, participant)
+    if persona.outcome == "withdrawn":
+        withdraw(session, participant, interview)

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.rating.schema import FAILED, INSUFFICIENT, PROPOSED, EvidenceItem, Proposal
-from assistant.rubric import Rubric
+from assistant.rubric import RatingRule, Rubric
 from assistant.screening import is_instruction
 
 MIN_QUOTE_CHARS = 12
@@ -38,7 +38,6 @@ def rationale_ids(rationale: str) -> list[str]:
 
 def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[EvidenceItem]) -> list[str]:
     """Errors that make ``proposal`` unacceptable for ``items`` under ``rubric`` (empty list: it stands)."""
-    errors: list[str] = []
     try:
         component = rubric.component(proposal.component)
     except KeyError:
@@ -48,25 +47,48 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
     rule = rubric.rule_for(component.id)
     minimum = rubric.minimum_for(component.id)
     by_id = {item.id: item for item in items}
-    known_indicators = [i.id for i in component.indicators]
+    known = [i.id for i in component.indicators]
     valid_levels = {lvl.level for lvl in rubric.levels}
 
+    errors = _check_indicators(proposal, component.id, known)
+    citation_errors, cited_people = _check_citations(proposal, by_id)
+    errors += citation_errors
+    errors += _check_quote_reuse(proposal)
+    errors += _check_segment_ids(proposal, by_id)
+    level_errors, evidence_levels = _check_evidence_levels(proposal, known, valid_levels)
+    errors += level_errors
+    expected = rule.level_for([evidence_levels.get(i) for i in known])
+    errors += _check_level(proposal, rule, expected, valid_levels)
+    errors += _check_judgments(proposal, rule, expected, evidence_levels)
+    errors += _check_status(proposal)
+    errors += _check_participants(proposal, cited_people, minimum.participants)
+    errors += _check_rationale(proposal, by_id)
+    return errors
+
+
+def _check_indicators(proposal: Proposal, component_id: str, known: list[str]) -> list[str]:
+    """Every indicator id exists in the component, each appears once, and all are present."""
+    errors: list[str] = []
     seen: set[str] = set()
     for ind in proposal.indicators:
-        if ind.indicator_id not in known_indicators:
-            errors.append(
-                f"indicator '{ind.indicator_id}' is not in component '{component.id}'; use only {known_indicators}"
-            )
+        if ind.indicator_id not in known:
+            errors.append(f"indicator '{ind.indicator_id}' is not in component '{component_id}'; use only {known}")
             continue
         if ind.indicator_id in seen:
             errors.append(f"indicator '{ind.indicator_id}' appears twice; give it once")
         seen.add(ind.indicator_id)
-    missing = [i for i in known_indicators if i not in seen]
+    missing = [i for i in known if i not in seen]
     if missing:
         errors.append(
             f"indicator(s) {missing} are missing; list every indicator (no_evidence when nothing speaks to it)"
         )
+    return errors
 
+
+def _check_citations(proposal: Proposal, by_id: dict[str, EvidenceItem]) -> tuple[list[str], set[str]]:
+    """Every citation names a segment of the input set and quotes it verbatim, long enough, and not an
+    instruction to the rater. Returns the errors and the participants behind the citations that stand."""
+    errors: list[str] = []
     cited_people: set[str] = set()
     all_citations = [(ind.indicator_id, c) for ind in proposal.indicators for c in ind.citations]
     all_citations += [("citations", c) for c in proposal.citations]
@@ -97,6 +119,12 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
             )
             continue
         cited_people.add(item.participant)
+    return errors, cited_people
+
+
+def _check_quote_reuse(proposal: Proposal) -> list[str]:
+    """A quote is cited under at most ``MAX_INDICATORS_PER_QUOTE`` indicators."""
+    errors: list[str] = []
     cited_under: dict[tuple[str, str], list[str]] = {}
     for ind in proposal.indicators:
         for cite in ind.citations:
@@ -108,14 +136,28 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
                 f"cite a quote only under the indicator it speaks to (at most {MAX_INDICATORS_PER_QUOTE}, when it is "
                 "the strongest evidence of both)"
             )
-    for ind in proposal.indicators:
-        for sid in ind.segment_ids:
-            if sid not in by_id:
-                errors.append(f"{ind.indicator_id}: segment '{sid}' does not exist in the evidence for this component")
+    return errors
 
-    evidence_levels = {}
+
+def _check_segment_ids(proposal: Proposal, by_id: dict[str, EvidenceItem]) -> list[str]:
+    """Every segment id an indicator lists is in the input set."""
+    return [
+        f"{ind.indicator_id}: segment '{sid}' does not exist in the evidence for this component"
+        for ind in proposal.indicators
+        for sid in ind.segment_ids
+        if sid not in by_id
+    ]
+
+
+def _check_evidence_levels(
+    proposal: Proposal, known: list[str], valid_levels: set[int]
+) -> tuple[list[str], dict[str, int | None]]:
+    """Each known indicator's evidence level is a rubric level, cites a segment when it has one and
+    nothing when it has none. Returns the errors and the evidence level of each indicator that stands."""
+    errors: list[str] = []
+    evidence_levels: dict[str, int | None] = {}
     for ind in proposal.indicators:
-        if ind.indicator_id not in known_indicators:
+        if ind.indicator_id not in known:
             continue
         lvl = ind.evidence_level
         if lvl is not None and lvl not in valid_levels:
@@ -130,18 +172,29 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
         elif not ind.citations and not ind.segment_ids:
             errors.append(f"{ind.indicator_id}: evidence level {lvl} cites no segment; cite the evidence or use null")
         evidence_levels[ind.indicator_id] = lvl
+    return errors, evidence_levels
 
-    expected = rule.level_for([evidence_levels.get(i) for i in known_indicators])
+
+def _check_level(proposal: Proposal, rule: RatingRule, expected: int | None, valid_levels: set[int]) -> list[str]:
+    """The level is a rubric level and equals the rubric rule applied to the evidence levels (``expected``)."""
     if proposal.level is not None and proposal.level not in valid_levels:
-        errors.append(f"level {proposal.level} is not a rubric level; levels are {sorted(valid_levels)}")
-    elif proposal.level != expected:
-        errors.append(
+        return [f"level {proposal.level} is not a rubric level; levels are {sorted(valid_levels)}"]
+    if proposal.level != expected:
+        return [
             f"level {proposal.level} disagrees with the rubric rule applied to the indicator evidence levels, "
             f"which gives {expected} (the highest level L such that at least {rule.level_share:.0%} of the "
             f"indicators with evidence, and at least {rule.min_indicators_at_level}, are at L or above; none when "
             f"fewer than "
             f"{rule.min_indicators_with_evidence} indicators have evidence)"
-        )
+        ]
+    return []
+
+
+def _check_judgments(
+    proposal: Proposal, rule: RatingRule, expected: int | None, evidence_levels: dict[str, int | None]
+) -> list[str]:
+    """Each judgment equals the rule's judgment of its evidence level against the expected level."""
+    errors: list[str] = []
     for ind in proposal.indicators:
         if ind.indicator_id not in evidence_levels:
             continue
@@ -151,20 +204,36 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
                 f"{ind.indicator_id}: judgment '{ind.judgment}' should be '{want}' "
                 f"(evidence level {ind.evidence_level} against component level {expected})"
             )
+    return errors
 
+
+def _check_status(proposal: Proposal) -> list[str]:
+    """A proposed rating has a level; an insufficient-evidence one has none."""
+    errors: list[str] = []
     if proposal.status == PROPOSED and proposal.level is None:
         errors.append("status 'proposed' needs a level; with no level the status is 'insufficient_evidence'")
     if proposal.status == INSUFFICIENT and proposal.level is not None:
         errors.append("status 'insufficient_evidence' cannot carry a level")
-    if proposal.level is not None and len(cited_people) < minimum.participants:
-        errors.append(
-            f"level {proposal.level} rests on evidence from {len(cited_people)} participant(s); "
-            f"the rubric asks for at least {minimum.participants} distinct participants"
-        )
+    return errors
 
-    for rid in rationale_ids(proposal.rationale):
-        if rid not in by_id:
-            errors.append(f"the rationale cites [{rid}], which is not a segment in the evidence")
+
+def _check_participants(proposal: Proposal, cited_people: set[str], minimum: int) -> list[str]:
+    """A level rests on at least the rubric minimum of distinct participants."""
+    if proposal.level is not None and len(cited_people) < minimum:
+        return [
+            f"level {proposal.level} rests on evidence from {len(cited_people)} participant(s); "
+            f"the rubric asks for at least {minimum} distinct participants"
+        ]
+    return []
+
+
+def _check_rationale(proposal: Proposal, by_id: dict[str, EvidenceItem]) -> list[str]:
+    """Ids cited in the rationale exist, and a rated proposal's rationale cites one."""
+    errors = [
+        f"the rationale cites [{rid}], which is not a segment in the evidence"
+        for rid in rationale_ids(proposal.rationale)
+        if rid not in by_id
+    ]
     if proposal.level is not None and not any(r in by_id for r in rationale_ids(proposal.rationale)):
         errors.append("the rationale must cite the segments it rests on, like [" + next(iter(by_id), "E-1") + "]")
     return errors

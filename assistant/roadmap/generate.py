@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -111,14 +112,40 @@ def generate(
     """(Re)generate the roadmap; returns what changed (rows added, not committed). Rules above.
     ``equity``: open equity findings per component (``assistant.equity.findings.finding_counts``)."""
     rows = items_of(session, engagement.id)
-    by_key = {r.key: r for r in rows}
     result = plan(plan_input(session, engagement, rubric, rows, equity))
-    added, updated, kept, dropped = [], [], [], []
     now = utcnow()
+    added, updated, kept = _store_planned(session, engagement.id, result, {r.key: r for r in rows}, now)
+    still_kept, dropped = _retire_unneeded(session, rows, {i.key for i in result.items})
+    kept += still_kept
+    roadmap = {
+        "generated_at": now.isoformat(timespec="seconds"),
+        "overall_readiness": result.overall_readiness,
+        "cap": result.cap,
+        "notes": result.notes,
+        "awaiting_review": result.awaiting_review,
+    }
+    after = {
+        "added": added,
+        "updated": len(updated),
+        "kept": kept,
+        "dropped": dropped,
+        "overall_readiness": result.overall_readiness,
+    }
+    change_settings(session, engagement, "roadmap.generate", user, {"roadmap": roadmap}, role="consultant", after=after)
+    session.flush()
+    return Generated(result, added, updated, kept, dropped)
+
+
+def _store_planned(
+    session: Session, engagement_id: int, result: Plan, by_key: dict[str, RoadmapItem], now: datetime
+) -> tuple[list[str], list[str], list[str]]:
+    """Write each planned item into its row (a new row when there is none), keeping a pinned row's
+    phase and a custom row's wording. Returns the keys added, updated and kept."""
+    added, updated, kept = [], [], []
     for item in result.items:
         row = by_key.get(item.key)
         if row is None:
-            row = RoadmapItem(engagement_id=engagement.id, key=item.key, component=item.component, title=item.title)
+            row = RoadmapItem(engagement_id=engagement_id, key=item.key, component=item.component, title=item.title)
             added.append(item.key)
         elif row.pinned or row.origin == "custom":
             kept.append(item.key)
@@ -137,7 +164,13 @@ def generate(
             now,
         )
         session.add(row)
-    planned = {i.key for i in result.items}
+    return added, updated, kept
+
+
+def _retire_unneeded(session: Session, rows: list[RoadmapItem], planned: set[str]) -> tuple[list[str], list[str]]:
+    """Rows the plan no longer needs: an edited one (pinned or owned) stays, marked not needed; any
+    other is deleted. Returns the keys kept and the keys dropped."""
+    kept, dropped = [], []
     for row in rows:
         if row.key in planned or row.status == "removed":
             continue
@@ -152,20 +185,4 @@ def generate(
         else:
             session.delete(row)
             dropped.append(row.key)
-    roadmap = {
-        "generated_at": now.isoformat(timespec="seconds"),
-        "overall_readiness": result.overall_readiness,
-        "cap": result.cap,
-        "notes": result.notes,
-        "awaiting_review": result.awaiting_review,
-    }
-    after = {
-        "added": added,
-        "updated": len(updated),
-        "kept": kept,
-        "dropped": dropped,
-        "overall_readiness": result.overall_readiness,
-    }
-    change_settings(session, engagement, "roadmap.generate", user, {"roadmap": roadmap}, role="consultant", after=after)
-    session.flush()
-    return Generated(result, added, updated, kept, dropped)
+    return kept, dropped

@@ -189,14 +189,47 @@ def _needed(inp: PlanInput, acts: dict[str, tuple[str, Activity]]) -> dict[str, 
     return items
 
 
+@dataclass
+class _Graph:
+    """The ordering edges between planned items."""
+
+    before: dict[str, set[str]]  # what must be placed first: real dependencies and earlier steps
+    earlier_step: dict[str, set[str]]  # a component's earlier steps, one phase apart
+    dependents: dict[str, list[str]]  # the items that depend on each item
+
+
+@dataclass(frozen=True)
+class _Pace:
+    """How readiness paces the phases: its overall level, the per-phase cap and the enablers."""
+
+    level: str
+    cap: int | None
+    enablers: dict[str, list[str]]  # component -> names of the low readiness signals it enables
+
+
 def plan(inp: PlanInput) -> Plan:
     """The sequenced roadmap for ``inp`` (see the module docstring for every rule)."""
     rubric = inp.rubric
     acts = {a.id: (c.id, a) for c in rubric.components for a in c.activities}
     awaiting = [c.id for c in rubric.components if inp.decided.get(c.id) is None]
-    items = _needed(inp, acts)
-    notes: list[str] = []
-    fixed = {f.key: f for f in inp.fixed}
+    items = _with_custom(inp, _needed(inp, acts))
+    level = overall(inp.readiness)
+    low_kinds = [k for k in rubric.readiness if inp.readiness.get(k.id) == "low"]
+    enablers = {c: [k.name for k in low_kinds if c in k.components] for k in low_kinds for c in k.components}
+    pace = _Pace(level, CAPS[level], enablers)
+    pinned = {f.key: f.phase for f in inp.fixed}
+    graph = _graph(items)
+    _score(inp, items, graph.dependents, pace.enablers)
+    _schedule(rubric, items, graph, pinned, _deadlines(items, graph.before, pinned), pace)
+    notes = _explain(rubric, items, graph.dependents, awaiting, level)
+    ordered = sorted(items.values(), key=lambda i: (i.phase, i.position))
+    for n, item in enumerate(ordered):
+        item.position = n
+    return Plan(ordered, level, pace.cap, notes, awaiting)
+
+
+def _with_custom(inp: PlanInput, items: dict[str, PlannedItem]) -> dict[str, PlannedItem]:
+    """``items`` with the consultant's custom items added, each keeping only dependencies on the plan."""
     for f in inp.fixed:
         if f.custom and f.key not in inp.removed:
             items[f.key] = PlannedItem(
@@ -204,41 +237,36 @@ def plan(inp: PlanInput) -> Plan:
             )
     for item in items.values():
         item.depends_on = [d for d in item.depends_on if d in items]
-    if len(awaiting) == len(rubric.components):
-        notes.append(
-            "No component has a decided level yet, so the roadmap has no activities: review the ratings first."
-        )
-    elif awaiting:
-        names = ", ".join(rubric.component(c).name for c in awaiting)
-        notes.append(f"Awaiting review (no activities planned until a level is decided): {names}.")
+    return items
 
-    readiness_level = overall(inp.readiness)
-    cap = CAPS[readiness_level]
-    low_kinds = [k for k in rubric.readiness if inp.readiness.get(k.id) == "low"]
-    enablers = {c: [k.name for k in low_kinds if c in k.components] for k in low_kinds for c in k.components}
 
-    # priority: gap, themes, equity, readiness; prerequisites inherit from what waits on them
-    dependents: dict[str, list[str]] = {k: [] for k in items}
-    for item in items.values():
-        for dep in item.depends_on:
-            dependents[dep].append(item.key)
+def _theme_strength(inp: PlanInput, item: PlannedItem) -> float:
+    """How strongly the component's themes point at ``item`` (0..1), recording them in its ``why``."""
+    matched = match_themes(f"{item.title} {item.description}", inp.themes.get(item.component, []))
+    people = max(1, inp.component_people.get(item.component, 0))
+    strength = min(1.0, sum(t.people for t, ok in matched if ok) / people) if matched else 0.0
+    if matched and not matched[0][1]:
+        strength = 0.5 * min(1.0, matched[0][0].people / people)
+    item.why["themes"] = [{"id": t.id, "label": t.label, "people": t.people, "matched": ok} for t, ok in matched]
+    item.why["quotes"] = [q for t, _ in matched for q in t.quote_ids][:3]
+    return strength
+
+
+def _score(
+    inp: PlanInput, items: dict[str, PlannedItem], dependents: dict[str, list[str]], enablers: dict[str, list[str]]
+) -> None:
+    """Set each item's priority: gap, themes, equity, readiness; a prerequisite inherits from what waits on it."""
     for item in items.values():
         gap = item.why.get("gap", {})
         size = (gap.get("target") or 0) - (gap.get("decided") or 0) if gap.get("target") else 0
-        matched = match_themes(f"{item.title} {item.description}", inp.themes.get(item.component, []))
-        people = max(1, inp.component_people.get(item.component, 0))
-        strength = min(1.0, sum(t.people for t, ok in matched if ok) / people) if matched else 0.0
-        if matched and not matched[0][1]:
-            strength = 0.5 * min(1.0, matched[0][0].people / people)
-        item.why["themes"] = [{"id": t.id, "label": t.label, "people": t.people, "matched": ok} for t, ok in matched]
-        item.why["quotes"] = [q for t, _ in matched for q in t.quote_ids][:3]
+        strength = _theme_strength(inp, item)
         findings = inp.equity.get(item.component, 0)
         if findings:
             item.why["equity_findings"] = findings
         boost = 1.0 if item.component in enablers else 0.0
         if boost:
             item.why["readiness"] = [
-                f"{name} is low: work on {rubric.component(item.component).name} comes first"
+                f"{name} is low: work on {inp.rubric.component(item.component).name} comes first"
                 for name in enablers[item.component]
             ]
         item.priority = round(size + strength + 0.3 * min(findings, 3) + boost + 0.05 * len(dependents[item.key]), 3)
@@ -247,7 +275,13 @@ def plan(inp: PlanInput) -> Plan:
         for dep in items[key].depends_on:
             items[dep].priority = max(items[dep].priority, items[key].priority)
 
-    # ordering edges: real dependencies plus "a component's earlier step first"
+
+def _graph(items: dict[str, PlannedItem]) -> _Graph:
+    """The ordering edges: real dependencies plus "a component's earlier step first"."""
+    dependents: dict[str, list[str]] = {k: [] for k in items}
+    for item in items.values():
+        for dep in item.depends_on:
+            dependents[dep].append(item.key)
     before: dict[str, set[str]] = {k: set(items[k].depends_on) for k in items}
     earlier_step: dict[str, set[str]] = {k: set() for k in items}
     for a in items.values():
@@ -260,7 +294,11 @@ def plan(inp: PlanInput) -> Plan:
             ):
                 earlier_step[a.key].add(b.key)
                 before[a.key].add(b.key)
-    # a pinned item sets the latest phase for everything it needs
+    return _Graph(before, earlier_step, dependents)
+
+
+def _deadlines(items: dict[str, PlannedItem], before: dict[str, set[str]], pinned: dict[str, int]) -> dict[str, int]:
+    """The latest phase of each item a pinned item needs: the pinned item's phase (or earlier)."""
     deadline: dict[str, int] = {}
 
     def push_deadline(key: str, phase: int) -> None:
@@ -269,11 +307,23 @@ def plan(inp: PlanInput) -> Plan:
                 deadline[dep] = phase
                 push_deadline(dep, phase)
 
-    for key, f in fixed.items():
+    for key, phase in pinned.items():
         if key in items:
-            push_deadline(key, f.phase)
+            push_deadline(key, phase)
+    return deadline
 
-    waiting = {k: len(before[k]) for k in items}
+
+def _schedule(
+    rubric: Rubric,
+    items: dict[str, PlannedItem],
+    graph: _Graph,
+    pinned: dict[str, int],
+    deadline: dict[str, int],
+    pace: _Pace,
+) -> None:
+    """Give every item a phase and a position: highest priority first among those whose predecessors are
+    placed, each with the reason for its placement in ``why["placement"]``."""
+    waiting = {k: len(graph.before[k]) for k in items}
     heap = [(-items[k].priority, items[k].from_level or 0, k) for k, n in waiting.items() if n == 0]
     heapq.heapify(heap)
     load = [0] * (PHASES + 1)
@@ -281,43 +331,20 @@ def plan(inp: PlanInput) -> Plan:
     while heap:
         _, _, key = heapq.heappop(heap)
         item = items[key]
-        dep_phase = max([items[d].phase for d in item.depends_on] + [0])
-        step_phase = max([items[d].phase + 1 for d in earlier_step[key]] + [0])
-        earliest = max(dep_phase, step_phase)
-        reasons = []
-        if key in fixed:
-            item.phase = fixed[key].phase
-            reasons.append("kept where you put it")
+        if key in pinned:
+            item.phase = pinned[key]
+            reasons = ["kept where you put it"]
             late = [d for d in item.depends_on if items[d].phase > item.phase]
             if late:
                 reasons.append("but it needs " + ", ".join(items[d].title for d in late) + " first, which lands later")
         else:
-            foundation = (item.from_level or 1) <= 2 or item.component in enablers or item.origin == "custom"
-            if readiness_level == "low" and not foundation and earliest == 0:
-                earliest = 1
-                reasons.append("low readiness keeps the first phase for foundation work")
-            if step_phase and step_phase >= dep_phase:
-                reasons.append(
-                    f"one step per phase: after the step up to level {item.from_level} in "
-                    f"{rubric.component(item.component).name}"
-                )
-            elif item.depends_on:
-                reasons.append("after " + "; ".join(items[d].title for d in item.depends_on))
-            phase = earliest
-            limit = deadline.get(key, PHASES)
-            while phase < PHASES and cap is not None and load[phase] >= cap and phase < limit:
-                phase += 1
-            if phase > earliest:
-                reasons.append(f"an earlier phase already holds {cap} activities ({readiness_level} readiness)")
-            item.phase = min(phase, PHASES)
-            if not reasons:
-                reasons.append("nothing it depends on is outstanding, so it can start first")
+            item.phase, reasons = _place(rubric, item, items, graph.earlier_step[key], load, deadline, pace)
         load[item.phase] += 1
         item.position = position
         position += 1
         item.why["placement"] = "; ".join(reasons)
         for nxt in items:
-            if key in before[nxt]:
+            if key in graph.before[nxt]:
                 waiting[nxt] -= 1
                 if waiting[nxt] == 0:
                     heapq.heappush(heap, (-items[nxt].priority, items[nxt].from_level or 0, nxt))
@@ -326,15 +353,68 @@ def plan(inp: PlanInput) -> Plan:
             items[key].phase, items[key].position = PHASES, position
             items[key].why["placement"] = "its dependencies could not be ordered (check the rubric's depends_on)"
             position += 1
+
+
+def _place(
+    rubric: Rubric,
+    item: PlannedItem,
+    items: dict[str, PlannedItem],
+    earlier_step: set[str],
+    load: list[int],
+    deadline: dict[str, int],
+    pace: _Pace,
+) -> tuple[int, list[str]]:
+    """The phase of an item no consultant pinned, and the reasons for it: after its dependencies and
+    its component's earlier step, foundation first at low readiness, within the cap and its deadline."""
+    dep_phase = max([items[d].phase for d in item.depends_on] + [0])
+    step_phase = max([items[d].phase + 1 for d in earlier_step] + [0])
+    earliest = max(dep_phase, step_phase)
+    reasons = []
+    foundation = (item.from_level or 1) <= 2 or item.component in pace.enablers or item.origin == "custom"
+    if pace.level == "low" and not foundation and earliest == 0:
+        earliest = 1
+        reasons.append("low readiness keeps the first phase for foundation work")
+    if step_phase and step_phase >= dep_phase:
+        reasons.append(
+            f"one step per phase: after the step up to level {item.from_level} in "
+            f"{rubric.component(item.component).name}"
+        )
+    elif item.depends_on:
+        reasons.append("after " + "; ".join(items[d].title for d in item.depends_on))
+    phase = earliest
+    limit = deadline.get(item.key, PHASES)
+    while phase < PHASES and pace.cap is not None and load[phase] >= pace.cap and phase < limit:
+        phase += 1
+    if phase > earliest:
+        reasons.append(f"an earlier phase already holds {pace.cap} activities ({pace.level} readiness)")
+    if not reasons:
+        reasons.append("nothing it depends on is outstanding, so it can start first")
+    return min(phase, PHASES), reasons
+
+
+def _explain(
+    rubric: Rubric,
+    items: dict[str, PlannedItem],
+    dependents: dict[str, list[str]],
+    awaiting: list[str],
+    level: str,
+) -> list[str]:
+    """The plan's notes (components awaiting review, work beyond the horizon), and for each item the
+    work it is a prerequisite for."""
+    notes: list[str] = []
+    if len(awaiting) == len(rubric.components):
+        notes.append(
+            "No component has a decided level yet, so the roadmap has no activities: review the ratings first."
+        )
+    elif awaiting:
+        names = ", ".join(rubric.component(c).name for c in awaiting)
+        notes.append(f"Awaiting review (no activities planned until a level is decided): {names}.")
     beyond = sum(1 for i in items.values() if i.phase >= PHASES)
     if beyond:
         notes.append(
             f"{beyond} {'activity does' if beyond == 1 else 'activities do'} not fit inside the horizon "
-            f"at {readiness_level} readiness: consider lower targets, a longer horizon, or more capacity."
+            f"at {level} readiness: consider lower targets, a longer horizon, or more capacity."
         )
     for item in items.values():
         item.why["prerequisite_for"] = sorted(set(item.why.get("prerequisite_for", [])) | set(dependents[item.key]))
-    ordered = sorted(items.values(), key=lambda i: (i.phase, i.position))
-    for n, item in enumerate(ordered):
-        item.position = n
-    return Plan(ordered, readiness_level, cap, notes, awaiting)
+    return notes

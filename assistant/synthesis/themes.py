@@ -153,7 +153,7 @@ def build(
     max_other: float = MAX_OTHER,
     encode: Encode | None = None,
     min_people: int = MIN_PEOPLE,
-) -> Themes:  # long: one pass from clustering to named drafts; each step is a call, the rest is bookkeeping
+) -> Themes:
     """Two-level themes for one component's segments.
 
     Returns top themes sorted by size (ties by first member), each with its sub-themes (sorted the
@@ -172,6 +172,34 @@ def build(
     """
     x = np.asarray(embeddings, dtype=np.float32)
     texts, quotable, whole = _instructions(texts)
+    fine, used_min, threshold = _fine_groups(x, texts, people, min_size, max_other, min_people, whole)
+    drafts, subs, labels, sublabels = _two_levels(x, fine, top_range, people, groups, n_quotes, quotable)
+    _name_offline(texts, drafts)
+    _name_offline(texts, subs)
+    if encode is not None:
+        name_with_phrases(texts, drafts, encode, people)
+    return Themes(
+        themes=drafts,
+        other=np.flatnonzero(labels == OTHER).tolist(),
+        labels=labels,
+        sublabels=sublabels,
+        min_size=used_min,
+        threshold=threshold,
+    )
+
+
+def _fine_groups(
+    x: np.ndarray,
+    texts: Sequence[str],
+    people: Sequence[object] | None,
+    min_size: int | None,
+    max_other: float,
+    min_people: int,
+    whole: Sequence[bool],
+) -> tuple[np.ndarray, int, float]:
+    """The fine cluster of every segment (``OTHER`` for none), clustering only the voiced answers
+    (no non-answers, no repeats) under the people rule; a repeated answer follows the one it repeats.
+    Returns the labels, the minimum cluster size used and the clustering threshold."""
     copies = {c: o for c, o in near_duplicates(x, people).items() if not whole[c]}
     voiced = [i for i in range(len(x)) if i not in copies and not is_low_content(texts[i]) and not whole[i]]
     sub_people = [people[i] for i in voiced] if people is not None else voiced
@@ -183,6 +211,20 @@ def build(
     fine[voiced] = part
     for copy, original in sorted(copies.items()):
         fine[copy] = fine[original]  # a repeated answer follows the one it repeats
+    return fine, used_min, threshold
+
+
+def _two_levels(
+    x: np.ndarray,
+    fine: np.ndarray,
+    top_range: tuple[int, int],
+    people: Sequence[object] | None,
+    groups: Sequence[object] | None,
+    n_quotes: int,
+    quotable: Sequence[bool] | None = None,
+) -> tuple[list[ThemeDraft], list[ThemeDraft], np.ndarray, np.ndarray]:
+    """Top themes grouping the fine clusters, each with its fine clusters as sub-themes when it holds
+    more than one. Returns the top drafts, every sub-theme draft, and each segment's top and sub label."""
     top_of = group(x, fine, top_range)
     tops: dict[int, list[int]] = {}
     for i, v in enumerate(fine.tolist()):
@@ -206,22 +248,14 @@ def build(
                 draft.subthemes.append(sub)
                 subs.append(sub)
         drafts.append(draft)
+    return drafts, subs, labels, sublabels
+
+
+def _name_offline(texts: Sequence[str], drafts: list[ThemeDraft]) -> None:
+    """c-TF-IDF keywords across ``drafts`` and an offline label for each."""
     for draft, words in zip(drafts, ctfidf_keywords(texts, [d.members for d in drafts]), strict=False):
         draft.keywords = words
         draft.label = offline_label(words, texts[draft.central])
-    for draft, words in zip(subs, ctfidf_keywords(texts, [d.members for d in subs]), strict=False):
-        draft.keywords = words
-        draft.label = offline_label(words, texts[draft.central])
-    if encode is not None:
-        name_with_phrases(texts, drafts, encode, people)
-    return Themes(
-        themes=drafts,
-        other=np.flatnonzero(labels == OTHER).tolist(),
-        labels=labels,
-        sublabels=sublabels,
-        min_size=used_min,
-        threshold=threshold,
-    )
 
 
 def name_with_phrases(
