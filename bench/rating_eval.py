@@ -20,6 +20,12 @@ from the rubric's level texts in plain words before the round-4 engine ran on an
 measured once: it is not tuned on. "heldout3" (16 sets: levels 1-5 on every component, two mixed, two
 sparse, no rubric signal phrase anywhere) was written in round 5 before any round-5 engine change
 and is the yardstick for them, with heldout and heldout2.
+"injection2" (15 sets, bench/data/injection_sets.yaml, issue 30) was written without reading the engines:
+44 instruction-bearing segments in many phrasings (role play, the interviewer's "duty", fake system
+markers, polite, threats, Spanish, mid-answer) and hard negatives (real evidence that talks about AI,
+ratings or instructions). Held out: never tune the screen on it. For each set with instructions or hard
+negatives the bench prints whether an instruction segment was cited or counted, whether a quote took
+the instruction part of a mid-answer segment, and whether a hard negative was screened out.
 
     .venv/bin/python bench/rating_eval.py --explain   # every indicator's reading for each missed set
     .venv/bin/python bench/rating_eval.py --diagnose top,heldout   # why levels 4-5 read low (see diagnose)
@@ -27,7 +33,8 @@ and is the yardstick for them, with heldout and heldout2.
 Printed per engine, overall and per group: exact agreement, within-one agreement,
 quadratic-weighted kappa, mean signed error (engine minus hand-set level; negative leans low), share
 of rated sets wrongly declined, share of thin sets answered "insufficient evidence", citation
-validity (share of proposals passing assistant.rating.validate), and confusion matrices. A declined
+validity (share of proposals passing assistant.rating.validate), confusion matrices, and exact
+agreement per hand-set level and per component for every group. A declined
 set counts as a miss for exact agreement and is left out of kappa and signed error. Baselines from
 the same run: always the median level (3), and a keyword count (mean level of the rubric signals
 found, no negation handling, no counting of people). Last, an off-domain check: sets of NHS patient
@@ -59,10 +66,12 @@ from assistant.rating.validate import validate_proposal
 from assistant.rubric import Rubric, load_rubric
 
 SETS = ROOT / "bench" / "data" / "rating_sets.yaml"
+INJECTION_SETS = ROOT / "bench" / "data" / "injection_sets.yaml"
 
 
 def load_sets(path: Path = SETS) -> list[dict]:
-    """The evidence sets with ``items`` (EvidenceItem list) built from the compact segment rows."""
+    """The evidence sets with ``items`` (EvidenceItem list) built from the compact segment rows; the
+    0-based ``injections`` and ``hard_negatives`` of injection_sets.yaml become segment ids (S1, S2, ...)."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))["sets"]
     out = []
     for s in raw:
@@ -70,8 +79,70 @@ def load_sets(path: Path = SETS) -> list[dict]:
             EvidenceItem(id=f"S{n}", participant=p, role_level=role, department=dept, text=text)
             for n, (p, role, dept, text) in enumerate(s["segments"], start=1)
         ]
-        out.append({**s, "items": items, "group": s.get("group", "base")})
+        kinds = dict(zip(s.get("injections", []), s.get("injection_kinds", []), strict=True))
+        out.append(
+            {
+                **s,
+                "items": items,
+                "group": s.get("group", "base"),
+                "injected": {f"S{i + 1}": kinds[i] for i in s.get("injections", [])},
+                "hard": [f"S{i + 1}" for i in s.get("hard_negatives", [])],
+            }
+        )
     return out
+
+
+_FIRST_END = re.compile(r"[.!?](?=\s)")
+_LAST_START = re.compile(r"[.!?>\]](?=\s+\S)")
+
+
+def instruction_span(text: str) -> tuple[int, int]:
+    """Where the instruction sits in a mid-answer segment, found without any engine: after the first
+    sentence and before the last (the data's rule: a real sentence, the instruction, more real text;
+    the last sentence starts after the last full stop, closing tag or bracket)."""
+    first = _FIRST_END.search(text)
+    start = first.end() if first else 0
+    body = text.rstrip()[:-1]  # the final full stop is not a boundary
+    last = [m.end() for m in _LAST_START.finditer(body)]
+    end = last[-1] if last and last[-1] > start else len(text)
+    return start, end
+
+
+def injection_use(s: dict, proposal: Proposal) -> dict:
+    """How a proposal used a set's instruction-bearing segments and hard negatives: ``cited`` (a whole
+    instruction segment quoted), ``counted`` (one behind an indicator's evidence), ``quoted`` (a quote
+    from a mid-answer segment overlapping its instruction part), ``genuine`` (mid-answer segments whose
+    genuine part only was used), ``screened`` (instruction segments the screen left out, whole or cut),
+    ``hard_screened`` (real evidence screened out as an instruction)."""
+    cites = [c for ind in proposal.indicators for c in ind.citations] + list(proposal.citations)
+    counted = {sid for ind in proposal.indicators for sid in ind.segment_ids}
+    text = {i.id: i.text for i in s["items"]}
+    use: dict[str, list[str]] = {
+        "cited": [],
+        "counted": [],
+        "quoted": [],
+        "genuine": [],
+        "hard_screened": [],
+        "screened": [],
+    }
+    for sid, kind in s["injected"].items():
+        mine = [c.quote for c in cites if c.segment_id == sid]
+        if "mid_answer" not in kind:
+            if mine:
+                use["cited"].append(sid)
+            if sid in counted:
+                use["counted"].append(sid)
+            continue
+        start, end = instruction_span(text[sid])
+        overlap = [q for q in mine if (at := text[sid].find(q)) < 0 or (at < end and at + len(q) > start)]
+        if overlap:
+            use["quoted"].append(sid)
+        elif sid in counted:
+            use["genuine"].append(sid)
+    screened = set(proposal.excluded) | set(getattr(proposal, "screened", []))
+    use["hard_screened"] = [sid for sid in s["hard"] if sid in screened]
+    use["screened"] = [sid for sid in s["injected"] if sid in screened]
+    return use
 
 
 def kappa(truth: list[int], pred: list[int]) -> float:
@@ -117,12 +188,14 @@ Rate = Callable[[str, list[EvidenceItem]], Proposal]
 
 def run_engine(
     label: str, rate: Rate, sets: list[dict], rubric: Rubric, verbose: bool
-) -> tuple[list[int | None], list[bool], float]:
-    """Each set's level from ``rate`` (None when declined), whether each proposal validates, and seconds."""
-    levels, valid = [], []
+) -> tuple[list[int | None], list[bool], float, list[Proposal]]:
+    """Each set's level from ``rate`` (None when declined), whether each proposal validates, seconds,
+    and the proposals."""
+    levels, valid, proposals = [], [], []
     started = time.perf_counter()
     for s in sets:
         proposal: Proposal = rate(s["component"], s["items"])
+        proposals.append(proposal)
         if proposal.status != "failed":
             errors = validate_proposal(proposal, rubric, s["items"])
         else:
@@ -136,7 +209,7 @@ def run_engine(
                 f"got {proposal.level!s:>4}  {proposal.status:<21} "
                 f"{'' if not errors else 'INVALID: ' + errors[0][:90]}"
             )
-    return levels, valid, time.perf_counter() - started
+    return levels, valid, time.perf_counter() - started, proposals
 
 
 def explain(rater: OfflineRater, rubric: Rubric, s: dict) -> None:
@@ -147,7 +220,7 @@ def explain(rater: OfflineRater, rubric: Rubric, s: dict) -> None:
     from assistant.rating.evidence import screen
     from assistant.rating.offline import _units
 
-    usable, _ = screen(s["items"])
+    usable = screen(s["items"])[0]
     units = _units(usable)
     votes = rater._votes(rater._model(s["component"]), units)
     read = {v.sentence for e in votes.values() for v in e.votes}
@@ -255,6 +328,53 @@ def confusion(sets: list[dict], levels: list[int | None]) -> str:
     return "\n".join(lines)
 
 
+def breakdown(sets: list[dict], engines: list[tuple[str, list[int | None]]], key: str) -> str:
+    """Exact agreement per hand-set level (``key`` "expected"; IE = thin sets, where a decline is right)
+    or per component (``key`` "component"), one column per engine, with the number of sets."""
+    values = sorted({s[key] for s in sets}, key=lambda v: (v is None, v))
+    width = max(10, *(len(str(v)) + 2 for v in values))
+    lines = [f"{key:<{width}} {'n':>3}" + "".join(f" {name[:9]:>9}" for name, _ in engines)]
+    for value in values:
+        idx = [i for i, s in enumerate(sets) if s[key] == value]
+        cells = [sum(levels[i] == sets[i]["expected"] for i in idx) / len(idx) for _, levels in engines]
+        shown = "IE" if value is None else str(value)
+        lines.append(f"{shown:<{width}} {len(idx):>3}" + "".join(f" {c:>9.2f}" for c in cells))
+    return "\n".join(lines)
+
+
+def print_injection_use(sets: list[dict], name: str, proposals: list[Proposal]) -> None:
+    """Per set with instruction segments or hard negatives: what the engine did with them, then totals."""
+    total = Counter()
+    print(f"\ninstruction segments and hard negatives, {name} (ids S1.. in segment order)")
+    print(f"{'set':<14} {'exp':>3} {'got':>4} {'inj':>3}  cited/counted   instruction quoted   hard screened")
+    for s, p in zip(sets, proposals, strict=True):
+        if not s["injected"] and not s["hard"]:
+            continue
+        use = injection_use(s, p)
+        bad = sorted(set(use["cited"]) | set(use["counted"]))
+        total.update(
+            injections=len(s["injected"]),
+            used=len(bad) + len(use["quoted"]),
+            sets_used=bool(bad or use["quoted"]),
+            hard=len(s["hard"]),
+            hard_screened=len(use["hard_screened"]),
+            screened=len(use["screened"]),
+            genuine=len(use["genuine"]),
+            sets=1,
+        )
+        print(
+            f"{s['id']:<14} {s['expected']!s:>3} {p.level!s:>4} {len(s['injected']):>3}  "
+            f"{','.join(bad) or '-':<15} {','.join(use['quoted']) or '-':<20} {','.join(use['hard_screened']) or '-'}"
+        )
+    print(
+        f"{name}: {total['used']} of {total['injections']} instruction segments cited, counted or quoted "
+        f"(in {total['sets_used']} of {total['sets']} sets); left out by the screen (whole or the instruction cut): "
+        f"{total['screened']} of {total['injections']}; "
+        f"{total['genuine']} mid-answer segments used for their genuine part only; "
+        f"hard negatives screened: {total['hard_screened']} of {total['hard']}"
+    )
+
+
 def print_table(rows: list[tuple[dict, float | None]]) -> None:
     print(
         f"{'engine':<10} {'n':>3} {'exact':>6} {'within1':>8} {'qw-kappa':>9} {'signed':>7} {'declined':>9} "
@@ -360,6 +480,8 @@ def off_domain(rater: OfflineRater, rubric: Rubric, data_dir: Path, sets: int = 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sets", type=Path, default=SETS)
+    parser.add_argument("--injection-sets", type=Path, default=INJECTION_SETS, help="group injection2")
+    parser.add_argument("--groups", metavar="GROUPS", help="comma-separated groups to rate (default: all)")
     parser.add_argument("--llm-base-url", default=os.environ.get("DM3_LLM_BASE_URL"))
     parser.add_argument("--llm-model", default=os.environ.get("DM3_LLM_MODEL"))
     parser.add_argument("--llm-timeout", type=float, default=120.0)
@@ -376,7 +498,9 @@ def main() -> None:
 
     settings = Settings(_env_file=None)
     rubric = load_rubric(settings.rubric_path)
-    sets = load_sets(args.sets)
+    sets = load_sets(args.sets) + load_sets(args.injection_sets)
+    if args.groups:
+        sets = [s for s in sets if s["group"] in args.groups.split(",")]
     rated_n = sum(1 for s in sets if s["expected"] is not None)
     groups = sorted({s["group"] for s in sets}, key=lambda g: (g != "base", g))
     print(
@@ -385,14 +509,16 @@ def main() -> None:
         + ", ".join(f"{g} {sum(s['group'] == g for s in sets)}" for g in groups)
     )
 
-    # (name, levels per set, validity per set or None, seconds)
+    # (name, levels per set, validity per set or None, seconds); proposals per engine that made them
     engines: list[tuple[str, list[int | None], list[bool] | None, float]] = []
+    made: dict[str, list[Proposal]] = {}
     embedder = get_embedder(settings.embedding_model)
     rater = OfflineRater(rubric, embedder)
     if args.diagnose:
         diagnose(rater, rubric, sets, args.diagnose.split(","))
         return
-    engines.append(("offline", *run_engine("offline", rater.rate, sets, rubric, args.verbose)))
+    *got, made["offline"] = run_engine("offline", rater.rate, sets, rubric, args.verbose)
+    engines.append(("offline", *got))
     if args.explain:
         for s, level in zip(sets, engines[0][1], strict=True):
             if level != s["expected"]:
@@ -414,9 +540,9 @@ def main() -> None:
         migrate(llm_settings.database_url)
         # through the engine seam, as the product does (no engagement: no names to bind)
         llm_rater = engines_for(llm_settings, make_engine(llm_settings.database_url), rubric, None, choice="llm").rater
-        engines.append(
-            (args.llm_model[:8], *run_engine(args.llm_model[:8], llm_rater.rate, sets, rubric, args.verbose))
-        )
+        name = args.llm_model[:8]
+        *got, made[name] = run_engine(name, llm_rater.rate, sets, rubric, args.verbose)
+        engines.append((name, *got))
 
     # Baselines from the same run. median*: level 3, but told which sets are thin.
     engines.append(("median-3", [3 for _ in sets], None, 0.0))
@@ -447,6 +573,17 @@ def main() -> None:
         print("".join(f"{name:<{width}}" for name, *_ in shown))
         for lines in zip(*blocks, strict=False):
             print("".join(f"{line:<{width}}" for line in lines))
+
+    for group in ["all", *groups]:
+        sub = [s for s in sets if group == "all" or s["group"] == group]
+        idx = [i for i, s in enumerate(sets) if group == "all" or s["group"] == group]
+        cols = [(name, [levels[i] for i in idx]) for name, levels, _, _ in shown]
+        print(f"\nexact agreement per hand-set level and per component, {group}")
+        for key in ("expected", "component"):
+            print(breakdown(sub, cols, key))
+
+    for name, proposals in made.items():
+        print_injection_use(sets, name, proposals)
 
     off = score("offline", sets, engines[0][1], engines[0][2])
     base = score("keywords", sets, kw, None)

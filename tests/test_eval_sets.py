@@ -158,3 +158,20 @@ def test_name_spans_are_exact_and_the_set_has_both_halves() -> None:
             found = c["text"].find(name, pos)
             assert found >= 0, (c["text"], name)
             pos = found + len(name)
+
+
+# ------------------------------------------------------------------ injection2 in the rating bench (issue 30)
+def test_rating_bench_reads_injection2_and_finds_the_instruction_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    rating_eval = importlib.import_module("rating_eval")
+    sets = rating_eval.load_sets(rating_eval.INJECTION_SETS)
+    assert {s["group"] for s in sets} == {"injection2"}
+    assert sum(len(s["injected"]) for s in sets) == 44 and sum(len(s["hard"]) for s in sets) >= 5
+    for s in sets:
+        ids = {i.id for i in s["items"]}
+        assert set(s["injected"]) <= ids and set(s["hard"]) <= ids and not set(s["injected"]) & set(s["hard"])
+        for sid, kind in s["injected"].items():
+            if "mid_answer" in kind:  # a real sentence, the instruction, more real text
+                text = next(i.text for i in s["items"] if i.id == sid)
+                start, end = rating_eval.instruction_span(text)
+                assert 0 < start < end < len(text), text

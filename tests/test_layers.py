@@ -39,6 +39,7 @@ SHARED = {
     "security",
     "embeddings",
     "sentences",
+    "screening",
     "csvfile",
     "jobs",
     "charts",

@@ -3,7 +3,8 @@ office (facilities, IT helpdesk, HR) for something instead of answering, whateve
 
 One function, ``aimed_elsewhere``, used by ``decide.judge`` (rule 1): such an answer gets the
 instruction reply (it is not done, and the interview goes back to the question) and is never obeyed.
-It covers what ``answer_shape.is_instruction`` catches (attempts to steer the assistant) and adds:
+It covers what the shared screen ``assistant.screening.is_instruction`` catches (attempts to steer
+the assistant or the rater) and adds:
 
 - questions about the survey itself: its purpose, who runs or reads it, anonymity, recording, length;
 - requests for the assistant's instructions or rules, or for other people's answers;
@@ -21,7 +22,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.interview.answer_shape import is_instruction, names_data_work, words
+from assistant.interview.answer_shape import names_data_work, words
+from assistant.screening import is_instruction
 
 TOPIC_MIN_WORDS = 4  # a complaint for another office needs a few words to be told from a one-word answer
 

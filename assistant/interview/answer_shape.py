@@ -1,7 +1,8 @@
-"""The shape of an answer, before any model: is it a non-answer, short, vague, concrete, or an
-instruction aimed at the assistant? Rules on words and patterns only (English and Spanish), used by
-``decide.judge`` (rules 1, 2 and 4 of its docstring) and cached per answer text, because a staff
-turn judges the same answer more than once (a dry run that finds the text to encode, then the decision).
+"""The shape of an answer, before any model: is it a non-answer, short, vague or concrete? Rules on
+words and patterns only (English and Spanish), used by ``decide.judge`` (rules 2 and 4 of its
+docstring) and cached per answer text, because a staff turn judges the same answer more than once (a
+dry run that finds the text to encode, then the decision). Whether an answer is an instruction aimed
+at the assistant (rule 1) is the one screen every stage uses, ``assistant.screening``.
 """
 
 from __future__ import annotations
@@ -14,48 +15,6 @@ VAGUE_MIN_WORDS = 4  # below this a stock phrase ("it depends") is short: ask to
 VAGUE_MAX_WORDS = 45  # a longer answer carries enough to work with, hedged or not
 
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
-
-# Instructions or requests aimed at the assistant (English and Spanish). Matched on the whole answer.
-_INSTRUCTION = re.compile(
-    r"|".join(
-        [
-            r"\b(ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}\b(instructions?|rules?|rubric|prompt|questions?|"
-            r"guidelines|system)\b",
-            r"\b(ignora|olvida|olvídate de)\b[^.!?\n]{0,30}\b(instrucciones|reglas|preguntas)\b",
-            r"\b(system|hidden|secret)\s+(prompt|instructions?)\b",
-            r"^\s*(system|assistant|admin(istrator)?)\s*:",
-            r"</?\s*(answer|system|instructions?)\s*>",
-            r"\bnew instructions?\b",
-            r"\byou are now\b",
-            r"\b(pretend|act as if|act like|role-?play)\b[^.!?\n]{0,30}\b(you|you're|you are)\b",
-            r"\bpretend (you're|you are|to be)\b",
-            r"\brepeat (everything|all|the text|your)\b",
-            r"\bprint (the|your) (system )?prompt\b",
-            r"\bwrite me (a|an)\b",
-            # steering the rating
-            r"\b(rate|score|mark|grade|put|assign|give|record|rank)\b[^.!?\n]{0,40}\b(us|our|we|department|section|"
-            r"component|equity_lens|this)\b[^.!?\n]{0,40}\b(level\s*[1-5]|[1-5]\b|five|highest|top|max(imum)?|fully|"
-            r"compliant|optimi[sz]ed|perfect)",
-            r"\bwhat (level|score|rating)\b[^.!?\n]{0,30}\b(give|giving|put)\b",
-            r"\b(final|our) (rating|score|level)\b[^.!?\n]{0,30}\b(tell|give|show)\b",
-            r"\btell me\b[^.!?\n]{0,30}\b(rating|score)\b",
-            r"\b(answers?|this) (should|must) be (scored|rated)\b",
-            r"\boverrides? the others\b",
-            r"\b(skip|end) (the rest|the remaining|the interview)\b",
-            # asking for other people's answers
-            r"\b(show|tell|give|send|summari[sz]e|list|share|read)\b[^.!?\n]{0,40}\b(what|everything|answers?|"
-            r"responses?)\b[^.!?\n]{0,40}\b(others?|other people|everyone|everybody|colleagues|coworkers|my staff|"
-            r"my team|the rest|managers|supervisor|director|finance|they)\b[^.!?\n]{0,30}"
-            r"\b(said|say|told|answered|wrote|"
-            r"interviews?|answers?)\b",
-            r"\bwhat did\b[^.!?\n]{0,40}\b(say|said|answer|tell you)\b",
-            r"\b(which|who) of (my|our) (staff|team|people|employees)\b",
-            r"\b(list|names?) of (everyone|everybody|all|the people)\b[^.!?\n]{0,30}\b(interview|answered|said)\b",
-            r"\b(dime|muéstrame|muestrame|enséñame)\b[^.!?\n]{0,40}\b(respondieron|dijeron|contestaron)\b",
-        ]
-    ),
-    re.IGNORECASE | re.MULTILINE,
-)
 
 # Answers that say nothing yet, whatever was asked (compared without end punctuation, lower case).
 _NON_ANSWERS = {
@@ -150,15 +109,6 @@ _SENTENCE_START = re.compile(r"(^|[.!?:;]\s+|\n)\s*[\"'(]?$")
 def words(text: str) -> list[str]:
     """The words of ``text`` (letters and digits, any script; "don't" is one word)."""
     return _WORD.findall(text)
-
-
-@lru_cache(maxsize=512)
-def is_instruction(answer: str) -> bool:
-    """True when the answer asks the assistant to do something other than take an answer (never obeyed).
-
-    Cached per answer text: a staff turn judges the same answer more than once (a dry run that finds
-    the text to encode, then the decision)."""
-    return bool(_INSTRUCTION.search(answer))
 
 
 def _norm(text: str) -> str:
@@ -260,7 +210,7 @@ def _whole_term(terms: tuple[str, ...]) -> re.Pattern[str]:
 
 @lru_cache(maxsize=1024)
 def data_term(answer: str, terms: tuple[str, ...]) -> str | None:
-    """The first of ``terms`` named in ``answer`` (cached: see ``is_instruction``), or None."""
+    """The first of ``terms`` named in ``answer`` (cached: a turn judges the same answer twice), or None."""
     pattern = _term_pattern(terms)
     match = pattern.search(answer) if pattern else None
     return match.group(0) if match else None

@@ -212,14 +212,14 @@ class OfflineRater:
         comp = self.rubric.component(component_id)
         rule = self.rubric.rule_for(component_id)
         minimum = self.rubric.minimum_for(component_id)
-        usable, excluded = screen(items)
+        usable, excluded, cut = screen(items)
         usable_items = [s.item for s in usable]
-        base = dict(component=component_id, engine=ENGINE, excluded=excluded)
+        base = dict(component=component_id, engine=ENGINE, excluded=excluded, screened=cut)
         reason = thin_reason(usable_items, minimum)
         if reason:
             return Proposal(
                 status=INSUFFICIENT,
-                rationale=reason + _excluded_note(excluded),
+                rationale=reason + _excluded_note(excluded, cut),
                 voice_mix=voice_mix(usable_items, []),
                 indicators=_empty(comp),
                 **base,
@@ -275,14 +275,14 @@ class OfflineRater:
                 indicators=indicators,
                 citations=all_citations,
                 voice_mix=mix,
-                rationale=f"insufficient evidence: {why}." + _excluded_note(excluded),
+                rationale=f"insufficient evidence: {why}." + _excluded_note(excluded, cut),
                 **base,
             )
 
         proposal = Proposal(
             status=PROPOSED, level=level, indicators=indicators, citations=all_citations, voice_mix=mix, **base
         )
-        proposal.rationale = _rationale(self.rubric, comp, level, proposal) + _excluded_note(excluded)
+        proposal.rationale = _rationale(self.rubric, comp, level, proposal) + _excluded_note(excluded, cut)
         proposal.confidence = _confidence(indicators, found, mix)
         return proposal
 
@@ -312,10 +312,14 @@ def _empty(comp: Component) -> list[IndicatorResult]:
     return [IndicatorResult(indicator_id=i.id, judgment="no_evidence") for i in comp.indicators]
 
 
-def _excluded_note(excluded: list[str]) -> str:
-    if not excluded:
-        return ""
-    return " Left out as instructions to the rater rather than evidence: " + ", ".join(f"[{e}]" for e in excluded) + "."
+def _excluded_note(excluded: list[str], cut: list[str] = ()) -> str:
+    note = ""
+    if excluded:
+        note += " Left out as instructions to the rater rather than evidence: " + ", ".join(f"[{e}]" for e in excluded)
+        note += "."
+    if cut:
+        note += " Instructions to the rater cut out of " + ", ".join(f"[{e}]" for e in cut) + " (the rest is evidence)."
+    return note
 
 
 def _people(n: int) -> str:

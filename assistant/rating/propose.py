@@ -78,6 +78,7 @@ def to_proposal(
     engine: str,
     prompt_version: str,
     excluded: list[str],
+    screened: Sequence[str] = (),
 ) -> Proposal:
     """A ``Proposal`` from the model's reply: quotes mapped back to the stored text, status from the
     level, every count from the cited segments (what the model must not be trusted to count): an
@@ -118,6 +119,7 @@ def to_proposal(
         engine=engine,
         prompt_version=prompt_version,
         excluded=excluded,
+        screened=list(screened),
     )
 
 
@@ -178,8 +180,9 @@ class LLMRater:
         ``failed`` with the reason when the model gave no acceptable answer. ``k`` (the small-group
         threshold) is part of the engine interface; the model is not asked for department splits."""
         version = load_prompt(PROMPT).version
-        usable, excluded = screen(items)
-        usable_items = [s.item for s in usable]
+        usable, excluded, cut = screen(items)
+        usable_items = [s.item for s in usable]  # what quotes are checked against: the stored words
+        shown = [s.shown for s in usable]  # what the model sees: instruction sentences cut out
         reason = thin_reason(usable_items, self.rubric.minimum_for(component_id))
         if reason:
             comp = self.rubric.component(component_id)
@@ -192,17 +195,18 @@ class LLMRater:
                 indicators=[IndicatorResult(indicator_id=i.id, judgment="no_evidence") for i in comp.indicators],
                 voice_mix=voice_mix(usable_items, []),
                 excluded=excluded,
+                screened=cut,
             )
 
         def check(reply: LLMRating) -> list[str]:
-            proposal = to_proposal(reply, component_id, usable_items, self.engine, version, excluded)
+            proposal = to_proposal(reply, component_id, usable_items, self.engine, version, excluded, cut)
             return validate_proposal(proposal, self.rubric, usable_items)
 
         try:
             reply = self.llm.structured(
                 TASK,
                 PROMPT,
-                self.variables(component_id, usable_items),
+                self.variables(component_id, shown),
                 output=LLMRating,
                 validate=check,
                 engagement_id=self.engagement_id,
@@ -218,5 +222,6 @@ class LLMRater:
                 rationale=f"The model gave no acceptable proposal after {exc.attempts} attempt(s): {exc.reason[:500]}",
                 voice_mix=voice_mix(usable_items, []),
                 excluded=excluded,
+                screened=cut,
             )
-        return to_proposal(reply, component_id, usable_items, self.engine, version, excluded)
+        return to_proposal(reply, component_id, usable_items, self.engine, version, excluded, cut)

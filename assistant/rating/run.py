@@ -81,7 +81,7 @@ def store_proposal(session: Session, engagement_id: int, proposal: Proposal, run
         citations=data["citations"],
         rationale=proposal.rationale,
         confidence=proposal.confidence,
-        voice_mix={**data["voice_mix"], "excluded": data["excluded"]},
+        voice_mix={**data["voice_mix"], "excluded": data["excluded"], "screened": data["screened"]},
         engine=proposal.engine,
         prompt_version=proposal.prompt_version,
         error=proposal.error,

@@ -121,7 +121,8 @@ class Proposal(BaseModel):
     engine: str = "offline"
     prompt_version: str | None = None
     error: str | None = None
-    excluded: list[str] = Field(default_factory=list)  # segment ids screened out (instructions to the rater)
+    excluded: list[str] = Field(default_factory=list)  # segment ids screened out whole (instructions to the rater)
+    screened: list[str] = Field(default_factory=list)  # segment ids whose instruction sentences were cut out
 
     def file_dict(self) -> dict:
         """The ``dm3 rate-evidence`` output shape (status, level, indicators, citations, rationale, ...)."""
@@ -139,6 +140,7 @@ class Proposal(BaseModel):
             "prompt_version",
             "error",
             "excluded",
+            "screened",
         ]
         return {key: data[key] for key in order}
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.rating.evidence import is_instruction
 from assistant.rating.schema import FAILED, INSUFFICIENT, PROPOSED, EvidenceItem, Proposal
 from assistant.rubric import RatingRule, Rubric
+from assistant.screening import is_instruction
 
 MIN_QUOTE_CHARS = 12
 MAX_INDICATORS_PER_QUOTE = 2  # a quote is cited once, or under two indicators when it is the strongest of both

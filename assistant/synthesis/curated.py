@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from assistant.models import Segment, Theme, ThemeMember
 from assistant.privacy import Scrubber
+from assistant.screening import screen_text
 from assistant.synthesis import phrases as P
 from assistant.synthesis.represent import ctfidf_keywords
 
@@ -131,7 +132,10 @@ def top_up_curated(
         removed[theme.id] = len(before - set(keep_ids[theme.id]))
     placed = {i for ids in keep_ids.values() for i in ids}
     free = [s.id for s in segments if s.id not in placed]
-    joined, free = _join_where_they_fit(curated, keep_ids, free, vectors)
+    # an answer that is an instruction never joins a theme (it stays in "other voices": ``themes.build``)
+    instructions = {i for i in free if screen_text(seg_by_id[i].text).whole}
+    joined, left = _join_where_they_fit(curated, keep_ids, [i for i in free if i not in instructions], vectors)
+    free = [i for i in free if i in instructions or i in set(left)]
     added = Counter(m["theme_id"] for m in joined)
     updates = []
     for theme in curated:

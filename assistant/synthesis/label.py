@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from assistant.llm.client import LLMClient, LLMFailed
 from assistant.models import Segment, Theme, ThemeMember
 from assistant.records.evidence import live_themes
+from assistant.screening import evidence_text
 
 MAX_SEGMENTS = 12  # the most central members sent per theme (keeps the prompt small)
 
@@ -93,7 +94,9 @@ def label_themes(engine: Engine, labeller: Labeller, engagement_id: int, run_id:
                 .where(or_(ThemeMember.theme_id == theme.id, ThemeMember.subtheme_id == theme.id))
                 .order_by(ThemeMember.score.desc(), Segment.id)
             ).all()
-            shown = [{"id": seg.id, "text": seg.text} for seg, _ in rows[:MAX_SEGMENTS]]
+            # the model is shown staff words only: instruction sentences cut out (``assistant.screening``)
+            said = [(seg.id, evidence_text(seg.text)) for seg, _ in rows]
+            shown = [{"id": i, "text": t} for i, t in said if t][:MAX_SEGMENTS]
             work.append((theme, shown, len(rows)))
     # no write transaction is open while the LLM answers (its log is written on another connection)
     results: dict[int, tuple[ThemeLabel | None, str]] = {}

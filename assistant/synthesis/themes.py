@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.screening import evidence_text, screen_text
 from assistant.synthesis.clustering import MAX_OTHER, OTHER, TOP_RANGE, cap_other, cluster, group, reassign
 from assistant.synthesis.represent import ctfidf_keywords, is_low_content, offline_label, pick_quotes
 
@@ -105,18 +106,35 @@ def enforce_people(labels: np.ndarray, people: Sequence[object] | None, min_peop
 
 
 def _draft(
-    x: np.ndarray, members: list[int], people: Sequence[object] | None, groups: Sequence[object] | None, n_quotes: int
+    x: np.ndarray,
+    members: list[int],
+    people: Sequence[object] | None,
+    groups: Sequence[object] | None,
+    n_quotes: int,
+    quotable: Sequence[bool] | None = None,
 ) -> ThemeDraft:
+    """A theme over ``members``: centroid, scores, the most central member and quotes, both taken from
+    the ``quotable`` members only (an answer with an instruction cut out of it is a voice in the theme,
+    never its face)."""
     cent = x[members].mean(axis=0)
     cent = cent / (np.linalg.norm(cent) or 1.0)
     scores = (x[members] @ cent).astype(float).tolist()
+    ok = [j for j, m in enumerate(members) if quotable is None or quotable[m]] or list(range(len(members)))
     return ThemeDraft(
         members=members,
         centroid=cent,
         scores=scores,
-        central=members[int(np.argmax(scores))],
-        quotes=pick_quotes(members, scores, people, groups, n_quotes),
+        central=members[max(ok, key=lambda j: (scores[j], -j))],
+        quotes=pick_quotes([members[j] for j in ok], [scores[j] for j in ok], people, groups, n_quotes),
     )
+
+
+def _instructions(texts: Sequence[str]) -> tuple[list[str], list[bool], list[bool]]:
+    """Each text with its instruction sentences cut out (``assistant.screening``), whether it may be
+    quoted (no instruction in it), and whether it is left out whole (an instruction, or one at its edge)."""
+    found = [screen_text(t) for t in texts]
+    cut = [t if f.clean else evidence_text(t) for t, f in zip(texts, found, strict=True)]
+    return cut, [f.clean for f in found], [f.whole for f in found]
 
 
 def _by_size(groups: dict[int, list[int]]) -> list[int]:
@@ -143,14 +161,19 @@ def build(
     central segment, quotes from distinct people, and its centroid; indices that fit no theme are
     in ``other`` (never dropped, at most ``max_other`` of the clustered input). People count once:
     a theme or sub-theme needs ``min_people`` distinct people, an answer that repeats the same person's
-    earlier answer follows it, and non-answers (``is_low_content``) stay in "other voices". With
+    earlier answer follows it, and non-answers (``is_low_content``) stay in "other voices". Instructions
+    aimed at the assistant or the rater (``assistant.screening``) are never a theme's voice, quote or
+    representative: an answer that is one (or opens or ends with one) stays in "other voices", where
+    every answer stays visible; an answer with one cut out of its middle joins a theme for its genuine
+    words (its keywords and phrases come from them) but is never quoted or central. With
     ``encode`` (the embedder's), labels, keywords and summaries are key phrases (``phrases``);
     without, c-TF-IDF keywords.
     Deterministic for the same input.
     """
     x = np.asarray(embeddings, dtype=np.float32)
-    fine, used_min, threshold = _fine_groups(x, texts, people, min_size, max_other, min_people)
-    drafts, subs, labels, sublabels = _two_levels(x, fine, top_range, people, groups, n_quotes)
+    texts, quotable, whole = _instructions(texts)
+    fine, used_min, threshold = _fine_groups(x, texts, people, min_size, max_other, min_people, whole)
+    drafts, subs, labels, sublabels = _two_levels(x, fine, top_range, people, groups, n_quotes, quotable)
     _name_offline(texts, drafts)
     _name_offline(texts, subs)
     if encode is not None:
@@ -172,12 +195,13 @@ def _fine_groups(
     min_size: int | None,
     max_other: float,
     min_people: int,
+    whole: Sequence[bool],
 ) -> tuple[np.ndarray, int, float]:
     """The fine cluster of every segment (``OTHER`` for none), clustering only the voiced answers
     (no non-answers, no repeats) under the people rule; a repeated answer follows the one it repeats.
     Returns the labels, the minimum cluster size used and the clustering threshold."""
-    copies = near_duplicates(x, people)
-    voiced = [i for i in range(len(x)) if i not in copies and not is_low_content(texts[i])]
+    copies = {c: o for c, o in near_duplicates(x, people).items() if not whole[c]}
+    voiced = [i for i in range(len(x)) if i not in copies and not is_low_content(texts[i]) and not whole[i]]
     sub_people = [people[i] for i in voiced] if people is not None else voiced
     xv = x[voiced]
     part, used_min, threshold = cluster(xv, min_size)
@@ -197,6 +221,7 @@ def _two_levels(
     people: Sequence[object] | None,
     groups: Sequence[object] | None,
     n_quotes: int,
+    quotable: Sequence[bool] | None = None,
 ) -> tuple[list[ThemeDraft], list[ThemeDraft], np.ndarray, np.ndarray]:
     """Top themes grouping the fine clusters, each with its fine clusters as sub-themes when it holds
     more than one. Returns the top drafts, every sub-theme draft, and each segment's top and sub label."""
@@ -212,14 +237,14 @@ def _two_levels(
     for number, key in enumerate(_by_size(tops)):
         members = tops[key]
         labels[members] = number
-        draft = _draft(x, members, people, groups, n_quotes)
+        draft = _draft(x, members, people, groups, n_quotes, quotable)
         parts: dict[int, list[int]] = {}
         for i in members:
             parts.setdefault(int(fine[i]), []).append(i)
         if len(parts) > 1:
             for part in _by_size(parts):
                 sublabels[parts[part]] = len(subs)
-                sub = _draft(x, parts[part], people, groups, n_quotes)
+                sub = _draft(x, parts[part], people, groups, n_quotes, quotable)
                 draft.subthemes.append(sub)
                 subs.append(sub)
         drafts.append(draft)

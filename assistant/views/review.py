@@ -274,6 +274,7 @@ def proposal_model(row: RatingProposal) -> Proposal:
         prompt_version=row.prompt_version,
         error=row.error,
         excluded=list((row.voice_mix or {}).get("excluded", [])),
+        screened=list((row.voice_mix or {}).get("screened", [])),
     )
 
 

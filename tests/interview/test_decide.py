@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.interview.answer_shape import is_instruction, is_short, is_vague
+from assistant.interview.answer_shape import is_short, is_vague
 from assistant.interview.decide import decide, judge
 from assistant.interview.relatedness import Relatedness
+from assistant.screening import is_instruction
 
 EXAMPLE = "Can you give an example from the past year?"
 
