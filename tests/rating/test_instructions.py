@@ -130,8 +130,8 @@ def test_an_instruction_mid_answer_is_cut_out_and_the_rest_of_the_answer_stays_e
 
 def test_offline_an_instruction_mid_answer_is_never_cited_and_does_not_move_the_level(rater):
     base = items(GOV_LOW)
-    without = rater.rate("governance_structures", base)
-    proposal = rater.rate("governance_structures", base + items([("eve", "manager", MID)], prefix="X-"))
+    without = rater.rate("governance_structures", base, k=5)
+    proposal = rater.rate("governance_structures", base + items([("eve", "manager", MID)], prefix="X-"), k=5)
     assert proposal.level == without.level, proposal.rationale
     assert proposal.screened == ["X-1"] and proposal.excluded == []
     quotes = [c.quote for ind in proposal.indicators for c in ind.citations if c.segment_id == "X-1"]
@@ -174,7 +174,7 @@ def test_llm_is_shown_only_the_genuine_part_and_may_quote_it(rubric, settings, e
         "confidence": 0.7,
     }
     llm, fake = scripted_client(settings, engine, [reply])
-    proposal = LLMRater(llm, rubric).rate("governance_structures", evidence)
+    proposal = LLMRater(llm, rubric).rate("governance_structures", evidence, k=5)
     sent = "\n".join(m["content"] for r in fake.requests for m in r["messages"] if m["role"] == "user")
     assert "Our stewards meet monthly." in sent and "The minutes of every meeting go on the intranet." in sent
     assert "interviewer" not in sent and "top level" not in sent
