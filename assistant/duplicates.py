@@ -99,11 +99,18 @@ def flag_near_duplicates(session: Session, engagement_id: int) -> list[int]:
     if not found:
         return []
     people = session.exec(select(Participant).where(col(Participant.id).in_(list(found)))).all()
+    labels = dict(
+        session.exec(
+            select(Participant.id, Participant.public_label).where(
+                col(Participant.id).in_(set().union(*found.values()))
+            )
+        ).all()
+    )
     flagged = []
     for person in people:
         if person.flag_accepted_at is not None:
             continue
-        note = "answers nearly repeat " + ", ".join(f"P-{o}" for o in sorted(found[person.id]))
+        note = "answers nearly repeat " + ", ".join(sorted(labels[o] for o in found[person.id]))
         if person.flag == FLAG and person.flag_note == note:
             continue
         if person.flag != FLAG:
@@ -116,7 +123,7 @@ def flag_near_duplicates(session: Session, engagement_id: int) -> list[int]:
 
 
 def flagged_participants(session: Session, engagement_id: int) -> list[Participant]:
-    """The engagement's participants flagged and not yet accepted, in id order (what the page lists)."""
+    """The engagement's participants flagged and not yet accepted, by public label (what the page lists)."""
     return list(
         session.exec(
             select(Participant)
@@ -126,15 +133,18 @@ def flagged_participants(session: Session, engagement_id: int) -> list[Participa
                 col(Participant.flag_accepted_at).is_(None),
                 col(Participant.withdrawn_at).is_(None),
             )
-            .order_by(Participant.id)
+            .order_by(Participant.public_label, Participant.id)
         ).all()
     )
 
 
-def accept(session: Session, engagement: Engagement, participant_id: int, user: User | None) -> Participant:
-    """Accept a flagged participant's answers as genuine: they count in the next rating (audited)."""
-    person = session.get(Participant, participant_id)
-    if person is None or person.engagement_id != engagement.id or not person.flag:
+def accept(session: Session, engagement: Engagement, label: str, user: User | None) -> Participant:
+    """Accept the flagged participant with public label ``label`` (``P-7KQ2MX``): their answers count in
+    the next rating (audited)."""
+    person = session.exec(
+        select(Participant).where(Participant.engagement_id == engagement.id, Participant.public_label == label)
+    ).first()
+    if person is None or not person.flag:
         raise FlagError("That participant is not flagged in this engagement. Reload the page.")
     if person.flag_accepted_at is None:
         person.flag_accepted_at = utcnow()

@@ -18,7 +18,7 @@ from assistant.csvfile import CSVImportError, file_source, records
 from assistant.engagements.names import MAX_NAME_CHARS
 from assistant.engagements.setup import EngagementError
 from assistant.models import Engagement, Participant, User, utcnow
-from assistant.security import about_participant, audit_by, has_control_chars, new_token, token_hash
+from assistant.security import audit_by, has_control_chars, new_token, token_hash
 
 MAX_INVITE_CSV_BYTES = 2_000_000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -82,8 +82,10 @@ def create_invite(
     session.add(participant)
     session.flush()
     if user is not None:
+        # the invite is logged by its group only: no id or label that would tie the email typed here
+        # to the transcript this person's answers will become
         after = {"department": invitee.department, "role_level": invitee.role_level}
-        audit_by(session, "invite.create", user, **about_participant(participant, after=after))
+        audit_by(session, "invite.create", user, engagement_id=engagement.id, entity="invite", after=after)
     return NewInvite(participant, token)
 
 

@@ -49,7 +49,7 @@ def load_evidence(session: Session, engagement_id: int) -> dict[str, list[Eviden
         out[seg.component].append(
             EvidenceItem(
                 id=segment_ref(seg.id),
-                participant=f"P-{person.id}",
+                participant=person.public_label,
                 text=seg.text,
                 department=person.department,
                 role_level=person.role_level,

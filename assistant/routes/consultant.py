@@ -26,7 +26,7 @@ from assistant.engagements import (
 )
 from assistant.forms import GroupForm, PagePost, PagePostDep
 from assistant.models import Engagement
-from assistant.routes.deps import ConsultantEngagement, PathId, TranscriptInPath
+from assistant.routes.deps import ConsultantEngagement, PathLabel, TranscriptInPath
 from assistant.security import whole_number
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
 from assistant.web import Consultant, CSRFDep, CurrentUser, RubricDep, SessionDep, render
@@ -187,11 +187,11 @@ def check_duplicates(f: SetupPageDep) -> Response:
     )
 
 
-@router.post("/engagements/{engagement_id}/participants/{participant_id}/accept", dependencies=[CSRFDep])
-def accept_flagged(f: SetupPageDep, participant_id: PathId) -> Response:
-    """Accept a flagged open-link participant's answers: they count in the next rating run."""
+@router.post("/engagements/{engagement_id}/participants/{label}/accept", dependencies=[CSRFDep])
+def accept_flagged(f: SetupPageDep, label: PathLabel) -> Response:
+    """Accept a flagged open-link participant's answers (named by public label): they count in the next rating run."""
     try:
-        duplicates.accept(f.session, f.engagement, participant_id, f.user)
+        duplicates.accept(f.session, f.engagement, label, f.user)
     except duplicates.FlagError as exc:
         return f.refuse([str(exc)], status_code=404)
     return f.done("flagged")
@@ -214,7 +214,7 @@ def save_roster_names(f: SetupPageDep, names: Annotated[str, Form()] = "") -> Re
     return f.done("names")
 
 
-@router.get("/engagements/{engagement_id}/transcripts/{interview_id}")
+@router.get("/engagements/{engagement_id}/transcripts/{label}")
 def transcript(
     request: Request, engagement: ConsultantEngagement, found: TranscriptInPath, session: SessionDep, rubric: RubricDep
 ) -> Response:

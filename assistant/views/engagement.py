@@ -17,6 +17,7 @@ from assistant.rubric import Rubric
 from assistant.security import csv_text
 from assistant.suppression import suppress_rows
 from assistant.teams import ROLE_NAMES, engagements_for
+from assistant.views.lookup import answer_anchor
 
 # interviews a consultant can open: only submitted ones (unsubmitted text is shown to nobody);
 # declined and withdrawn ones are not evidence
@@ -136,5 +137,6 @@ def transcript_context(
         "participant": participant,
         "rubric": rubric,
         "turns": [t for t in turns if t.id not in superseded],
+        "anchor": lambda t: answer_anchor(t.question_id, t.probe_index),
         "attribution": attribution(session, engagement)(participant.department, participant.role_level),
     }

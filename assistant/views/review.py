@@ -20,6 +20,7 @@ from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMi
 from assistant.review import agreement, current_proposals, latest_decisions
 from assistant.rubric import Component, Rubric
 from assistant.synthesis.breakdown import MIN_CELL, SUPPRESSED, suppress
+from assistant.views.lookup import transcript_url
 from assistant.views.runs import run_context
 
 # The maturity profile chart: six rows, levels 1-5 across.
@@ -101,7 +102,7 @@ def _cited(
         ref = f"E-{seg.id}"
         withdrawn = person.withdrawn_at is not None
         link = (
-            f"/engagements/{engagement.id}/transcripts/{turn.interview_id}#turn-{turn.id}"
+            transcript_url(engagement.id, person.public_label, turn.question_id, turn.probe_index)
             if turn is not None and not withdrawn
             else None
         )

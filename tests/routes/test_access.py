@@ -88,7 +88,7 @@ class World:
     engagement_id: int
     other_engagement_id: int
     theme_id: int
-    interview_id: int
+    label: str
     finding_id: int
     open_token: str
     clients: dict[str, TestClient]
@@ -132,7 +132,7 @@ def world(app, session) -> World:
         ("outsider_reviewer", "outsider.reviewer@example.org"),
     ):
         clients[actor], csrf[actor] = _login(app, email)
-    return World(eng.id, other.id, theme.id, interview.id, finding.id, open_token or "", clients, csrf)
+    return World(eng.id, other.id, theme.id, submitted.public_label, finding.id, open_token or "", clients, csrf)
 
 
 def _fresh_link(engine, engagement_id: int) -> str:
@@ -155,11 +155,10 @@ def _url(path: str, actor: str, w: World, engine) -> str:
         "engagement_id": w.engagement_id,
         "component_id": "data_life_cycle",
         "theme_id": w.theme_id,
-        "interview_id": w.interview_id,
+        "label": w.label,
         "finding_id": w.finding_id,
         "user_id": 999999,
         "item_id": 999999,
-        "participant_id": 999999,
         "run_id": 999999,
         "kind": "rating",
         "turn_id": 1,

@@ -15,7 +15,7 @@ from tests.rating.conftest import GOV_HIGH
 def seed_interviews(session, engagement, component, rows):
     """Participants with submitted interviews whose answers are the evidence segments (with turns)."""
     people = {}
-    for name, role, text in rows:
+    for n, (name, role, text) in enumerate(rows):
         if name not in people:
             p = Participant(engagement_id=engagement.id, department="Finance", role_level=role)
             session.add(p)
@@ -25,7 +25,9 @@ def seed_interviews(session, engagement, component, rows):
             session.flush()
             people[name] = (p, iv)
         p, iv = people[name]
-        turn = Turn(interview_id=iv.id, role="staff", kind="answer", component=component, text=text)
+        turn = Turn(
+            interview_id=iv.id, role="staff", kind="answer", component=component, question_id=f"q{n}", text=text
+        )
         session.add(turn)
         session.flush()
         session.add(
@@ -79,7 +81,7 @@ def test_run_rating_then_review_a_component_with_quotes_in_context(consultant_cl
     page = consultant_client.get(f"/engagements/{engagement.id}/review/governance_structures")
     assert page.status_code == 200
     assert "Proposed level" in page.text and "Engine: <strong>offline</strong>" in page.text
-    links = re.findall(r'href="(/engagements/\d+/transcripts/\d+#turn-\d+)"', page.text)
+    links = re.findall(r'href="(/engagements/\d+/transcripts/P-[A-Z0-9]{6}#answer-[\w-]+)"', page.text)
     assert links, "every cited quote links to its context"
     transcript = consultant_client.get(links[0].split("#")[0])
     assert transcript.status_code == 200 and f'id="{links[0].split("#")[1]}"' in transcript.text

@@ -254,7 +254,7 @@ def test_near_duplicate_answers_are_flagged_and_left_out_until_accepted(consulta
         b.id for b in bots
     )
     evidence = load_evidence(session, engagement.id)["data_life_cycle"]
-    assert {e.participant for e in evidence} == {f"P-{p.id}" for p in honest}
+    assert {e.participant for e in evidence} == {p.public_label for p in honest}
     with Session(engine) as s:
         note = s.get(Participant, bots[0].id).flag_note
         assert (
@@ -263,22 +263,21 @@ def test_near_duplicate_answers_are_flagged_and_left_out_until_accepted(consulta
         )
     # the consultant sees them on the engagement page and accepts one
     page = c.get(f"/engagements/{engagement.id}").text
-    assert "Open-link answers to check" in page and all(f"Accept P-{b.id}" in page for b in bots)
+    assert "Open-link answers to check" in page and all(f"Accept {b.public_label}" in page for b in bots)
     r = c.post(
-        f"/engagements/{engagement.id}/participants/{bots[0].id}/accept",
+        f"/engagements/{engagement.id}/participants/{bots[0].public_label}/accept",
         data={"csrf_token": c.csrf},
         follow_redirects=False,
     )
     assert r.status_code == 303
     evidence = load_evidence(session, engagement.id)["data_life_cycle"]
-    assert f"P-{bots[0].id}" in {e.participant for e in evidence} and f"P-{bots[1].id}" not in {
-        e.participant for e in evidence
-    }
+    assert bots[0].public_label in {e.participant for e in evidence}
+    assert bots[1].public_label not in {e.participant for e in evidence}
     # a later check leaves the accepted one accepted
     assert flag_near_duplicates(session, engagement.id) == []
-    assert f"Accept P-{bots[0].id}" not in c.get(f"/engagements/{engagement.id}").text
+    assert f"Accept {bots[0].public_label}" not in c.get(f"/engagements/{engagement.id}").text
     # an id of someone who is not flagged, or of another engagement: a message, nothing changed
-    r = c.post(f"/engagements/{engagement.id}/participants/{honest[0].id}/accept", data={"csrf_token": c.csrf})
+    r = c.post(f"/engagements/{engagement.id}/participants/{honest[0].public_label}/accept", data={"csrf_token": c.csrf})
     assert r.status_code == 404 and "not flagged" in r.text
 
 
@@ -346,7 +345,7 @@ def test_the_testers_flood_no_longer_moves_the_rating(session, engine, settings,
     assert (flooded_level, flooded_people) == (honest_level, honest_people) == (flooded_level, 4)
     session.expire_all()  # the rating run flagged them through its own session
     for bot in bots:  # a consultant who accepts them gets the flood back: the flag is what held it off
-        accept(session, engagements[1], bot.id, None)
+        accept(session, engagements[1], bot.public_label, None)
     session.commit()
     accepted_level, accepted_people = rate(engagements[1].id)
     assert accepted_people == 9 and (accepted_level or 0) > (honest_level or 0)
