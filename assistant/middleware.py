@@ -133,9 +133,18 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def never_stored(headers: list[tuple[bytes, bytes]]) -> bool:
+    """True for a response no cache may keep: a page (HTML holds personal answers and links) or a
+    download (``Content-Disposition``: the audit log, the equity audit, report exports hold who did
+    what and what people said; a shared or proxy cache, or the browser's disk cache, must not keep
+    a copy). Static files stay cacheable."""
+    names = {k.lower(): v for k, v in headers}
+    return names.get(b"content-type", b"").startswith(b"text/html") or b"content-disposition" in names
+
+
 class SecurityHeadersMiddleware:
-    """Add ``SECURITY_HEADERS`` to every response, and ``Cache-Control: no-store`` to pages (HTML
-    holds personal answers and links; static files stay cacheable)."""
+    """Add ``SECURITY_HEADERS`` to every response, and ``Cache-Control: no-store`` to every page and
+    every download (``never_stored``): the one place that sets it, whatever a route sent."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -149,8 +158,8 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in SECURITY_HEADERS]
                 headers.extend(SECURITY_HEADERS.items())
-                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                if content_type.startswith(b"text/html") and not any(k.lower() == b"cache-control" for k, _ in headers):
+                if never_stored(headers):
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)

@@ -277,7 +277,9 @@ def test_near_duplicate_answers_are_flagged_and_left_out_until_accepted(consulta
     assert flag_near_duplicates(session, engagement.id) == []
     assert f"Accept {bots[0].public_label}" not in c.get(f"/engagements/{engagement.id}").text
     # an id of someone who is not flagged, or of another engagement: a message, nothing changed
-    r = c.post(f"/engagements/{engagement.id}/participants/{honest[0].public_label}/accept", data={"csrf_token": c.csrf})
+    r = c.post(
+        f"/engagements/{engagement.id}/participants/{honest[0].public_label}/accept", data={"csrf_token": c.csrf}
+    )
     assert r.status_code == 404 and "not flagged" in r.text
 
 
