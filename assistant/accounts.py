@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant import throttle
@@ -76,6 +77,30 @@ def start_session(session: Session, user: User, hours: int) -> str:
     expires = utcnow() + timedelta(hours=hours)
     session.add(AuthSession(token_hash=token_hash(token), user_id=user.id, expires_at=expires))
     return token
+
+
+def session_user(session: Session, token: str) -> User | None:
+    """The active user whose login session ``token`` is (known, not revoked, not expired), else None."""
+    if not token:
+        return None
+    row = session.exec(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    auth, user = row
+    if auth.revoked_at is not None or auth.expires_at < utcnow() or not user.is_active:
+        return None
+    return user
+
+
+def is_live_session(db_engine: Engine, token: str) -> bool:
+    """True when ``token`` is a live login session (``session_user``), read in a session of its own:
+    what the body-cap middleware asks before it lets a request send an upload-sized body."""
+    with Session(db_engine) as session:
+        return session_user(session, token) is not None
 
 
 def end_session(session: Session, token: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from assistant.accounts import is_live_session
 from assistant.background import handlers
 from assistant.config import Settings, get_settings, require_secret_key
 from assistant.db import make_engine, migrate
@@ -74,7 +76,7 @@ def create_app(settings: Settings | None = None, run_migrations: bool = True) ->
     app = FastAPI(title="DM3 Assistant", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     # outermost first: headers go on every answer, the 413 included; bodies are capped before any
     # form parser, upload spooling, login or form-token check sees them
-    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(BodyLimitMiddleware, live_session=partial(is_live_session, engine))
     app.add_middleware(SecurityHeadersMiddleware)
     app.state.settings = settings
     app.state.engine = engine

@@ -18,14 +18,15 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from assistant.accounts import session_user
 from assistant.config import Settings
 from assistant.engines import engine_name
 from assistant.equity.config import equity_settings
-from assistant.models import AuthSession, User, utcnow
+from assistant.models import User
 from assistant.rubric import Rubric, get_rubric
-from assistant.security import has_control_chars, token_hash
+from assistant.security import has_control_chars
 from assistant.suppression import suppress
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -234,20 +235,9 @@ class LoginRequired(Exception):
 
 
 def current_user(request: Request, session: SessionDep) -> User | None:
-    token = request.cookies.get(cookie_name(request.app.state.settings, SESSION_COOKIE))
-    if not token:
-        return None
-    row = session.exec(
-        select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == token_hash(token))
-    ).first()
-    if row is None:
-        return None
-    auth, user = row
-    if auth.revoked_at is not None or auth.expires_at < utcnow() or not user.is_active:
-        return None
-    request.state.user = user
+    user = session_user(session, request.cookies.get(cookie_name(request.app.state.settings, SESSION_COOKIE), ""))
+    if user is not None:
+        request.state.user = user
     return user
 
 
