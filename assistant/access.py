@@ -100,6 +100,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", E + "/team/members"): "lead",
     ("POST", E + "/team/members/{user_id}/remove"): "lead",
     ("POST", E + "/team/equity-settings"): "lead",
+    ("POST", E + "/team/open-link-limit"): "lead",
     # equity reviewers
     ("GET", E + "/equity"): "reviewer",
     ("GET", E + "/equity/themes"): "reviewer",

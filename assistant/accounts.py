@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from assistant import throttle
 from assistant.models import AuthSession, User, utcnow
-from assistant.security import audit, hash_password, new_token, token_hash, verify_password
+from assistant.security import Busy, audit, hash_password, new_token, token_hash, verify_password
 
 ROLES = ("consultant", "equity_reviewer")
 MIN_PASSWORD = 10
@@ -48,25 +48,31 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def login(session: Session, email: str, password: str, address: str) -> User | None:
     """The user these credentials name, or None (a failure is counted and audited; the caller commits).
 
-    Rules: an account with ``LOGIN_PER_ACCOUNT`` recent failures, or an address with
-    ``LOGIN_PER_ADDRESS``, is refused with ``throttle.Throttled`` *before* any password is hashed, so a
-    flood costs a database read, not argon2's memory; a success clears the account's failures.
-    ``security.Busy`` propagates when too many password checks already run.
+    Rules: every attempt is counted (``throttle.take``: stored, then the window counted, atomically)
+    *before* its password is checked; past ``LOGIN_PER_ACCOUNT`` attempts on the account, or
+    ``LOGIN_PER_ADDRESS`` from the address, it is refused with ``throttle.Throttled`` and no password
+    is hashed, so 20 guesses sent at once check at most the account's limit, and a flood costs a
+    database write, not argon2's memory. A success does not count (its hit is taken back) and clears
+    the account's failures. ``security.Busy`` propagates when too many password checks already run
+    (that attempt checked nothing, so it does not count either).
     """
     account = email.strip().lower()[:320]
-    wait = max(
-        throttle.retry_after(session, throttle.LOGIN_PER_ACCOUNT, account),
-        throttle.retry_after(session, throttle.LOGIN_PER_ADDRESS, address),
-    )
-    if wait:
-        raise throttle.Throttled(f"Too many failed logins. Try again in {throttle.minutes_text(wait)}.", wait)
-    user = authenticate(session, account, password)
+    db_engine = session.get_bind()
+    attempt = throttle.take(db_engine, [(throttle.LOGIN_PER_ACCOUNT, account), (throttle.LOGIN_PER_ADDRESS, address)])
+    if attempt.wait:
+        raise throttle.Throttled(
+            f"Too many failed logins. Try again in {throttle.minutes_text(attempt.wait)}.", attempt.wait
+        )
+    try:
+        user = authenticate(session, account, password)
+    except Busy:
+        throttle.release(session, attempt)
+        session.commit()
+        raise
     if user is None:
-        throttle.hit(session, throttle.LOGIN_PER_ACCOUNT, account)
-        throttle.hit(session, throttle.LOGIN_PER_ADDRESS, address)
         audit(session, "login.failed", actor=account, after={"address": address})
-        throttle.forget_old(session)
         return None
+    throttle.release(session, attempt)
     throttle.clear(session, throttle.LOGIN_PER_ACCOUNT, account)
     return user
 

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from assistant.engagements import EngagementError, parse_open_link_hourly, set_open_link_hourly
 from assistant.equity.config import SettingsError, parse_settings, save_settings
 from assistant.forms import PagePost
 from assistant.routes.deps import ConsultantEngagement, LeadEngagement, PathId
@@ -23,7 +24,11 @@ from assistant.web import CSRFDep, CurrentUser, SessionDep, render
 
 router = APIRouter()
 
-_DONE = {"removed": "Removed from the team.", "settings": "Equity settings saved."}
+_DONE = {
+    "removed": "Removed from the team.",
+    "settings": "Equity settings saved.",
+    "open-link": "Open-link sign-up limit saved.",
+}
 
 
 @router.get("/engagements/{engagement_id}/team")
@@ -93,3 +98,19 @@ def equity_settings_form(f: TeamPageDep, posted: Annotated[EquitySettingsForm, F
     except SettingsError as exc:
         return f.refuse(exc.problems, settings_form=posted.model_dump())
     return f.done("settings", "#equity-settings")
+
+
+class OpenLinkLimitForm(BaseModel):
+    """The open-link sign-up limit as typed: sign-ups one network address may make in an hour."""
+
+    hourly: str = ""
+
+
+@router.post("/engagements/{engagement_id}/team/open-link-limit", dependencies=[CSRFDep])
+def open_link_limit_form(f: TeamPageDep, posted: Annotated[OpenLinkLimitForm, Form()]) -> Response:
+    """Save how many open-link sign-ups one address may make in an hour (audited)."""
+    try:
+        set_open_link_hourly(f.session, f.engagement, parse_open_link_hourly(posted.hourly), f.user)
+    except EngagementError as exc:
+        return f.refuse(exc.problems, open_link_form=posted.model_dump())
+    return f.done("open-link", "#open-link-limit")

@@ -6,14 +6,17 @@ from typing import Any
 
 from sqlmodel import Session
 
+from assistant.engagements import open_link_hourly
 from assistant.equity.config import equity_settings
 from assistant.models import Engagement, User
 from assistant.teams import ROLE_NAMES, TEAM_ROLES, members, membership
+from assistant.throttle import OPEN_LINK_HOURLY_BOUNDS
 
 
 def team_context(session: Session, engagement: Engagement, user: User, **extra: Any) -> dict[str, Any]:
     """The team page: members (leads first), the viewer's role (only a lead sees the forms), the
-    roles one can add, the equity settings with the form's values; ``extra`` overrides."""
+    roles one can add, the equity settings and the open-link sign-up limit with the forms' values;
+    ``extra`` overrides."""
     mine = membership(session, engagement.id, user.id)
     cfg = equity_settings(engagement)
     attribute = cfg.attributes[0] if cfg.attributes else None
@@ -31,6 +34,8 @@ def team_context(session: Session, engagement: Engagement, user: User, **extra: 
             "question": attribute.question if attribute else "",
             "options": "\n".join(attribute.options) if attribute else "",
         },
+        "open_link_form": {"hourly": str(open_link_hourly(engagement))},
+        "open_link_bounds": OPEN_LINK_HOURLY_BOUNDS,
         "added": None,
         "problems": [],
         "message": None,
