@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
 
 from assistant.duplicates import flag_near_duplicates, flagged_participants
+from assistant.embeddings import Embedder
 from assistant.evidence import counted_segments
 from assistant.jobs import track_run
 from assistant.models import Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember
@@ -97,6 +98,7 @@ def propose_for_engagement(
     components: Iterable[str] = COMPONENT_IDS,
     started_by: int | None = None,
     run_id: int | None = None,
+    embedder: Embedder | None = None,
 ) -> list[RatingProposal]:
     """Rate ``components`` of an engagement with ``rater`` (from the engine seam,
     ``assistant.engines.engines_for(...).rater``); returns the new RatingProposal rows (one per component).
@@ -115,7 +117,7 @@ def propose_for_engagement(
         db_engine, engagement_id, "rating", run_id=run_id, started_by=started_by, message="rating components"
     ) as run:
         with Session(db_engine, expire_on_commit=False) as session:
-            flag_near_duplicates(session, engagement_id)
+            flag_near_duplicates(session, engagement_id, embedder or getattr(rater, "embedder", None))
             session.commit()
             left_out = len(flagged_participants(session, engagement_id))
             evidence = load_evidence(session, engagement_id)

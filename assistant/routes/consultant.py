@@ -178,8 +178,12 @@ def open_link(f: SetupPageDep, enabled: Annotated[str, Form()] = "on") -> Respon
 
 @router.post("/engagements/{engagement_id}/participants/check", dependencies=[CSRFDep])
 def check_duplicates(f: SetupPageDep) -> Response:
-    """Look for near-duplicate open-link answers now (a rating run also does, before it rates)."""
-    flagged = duplicates.flag_near_duplicates(f.session, f.engagement.id)
+    """Look for near-duplicate open-link answers now, by words and meaning (a rating run also does)."""
+    from assistant.embeddings import get_embedder
+
+    settings = f.request.app.state.settings
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+    flagged = duplicates.flag_near_duplicates(f.session, f.engagement.id, embedder)
     return f.shown(
         f"{len(flagged)} open-link participant(s) newly flagged: check them below."
         if flagged

@@ -65,6 +65,9 @@ def overview_context(session: Session, engagement: Engagement, rubric: Rubric, *
         "x": x,
         "findings": findings_for(session, engagement.id),
     }
+    run = ctx["run"]
+    # how many open-link participants the last finished rating left out (near-duplicate answers)
+    ctx["left_out"] = run.stats.get("flagged_left_out") if run is not None and run.status == "done" else None
     ctx.update(extra)
     return ctx
 

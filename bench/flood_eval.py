@@ -1,0 +1,151 @@
+"""Flood bench: fake open-link participants whose answers reword real ones (filler words, swapped
+words, sentences in another order) against the near-duplicate check (``assistant.duplicates``).
+
+    .venv/bin/python bench/flood_eval.py              # threshold measurement + the flood on the demo
+    .venv/bin/python bench/flood_eval.py --measure    # only the threshold measurement
+
+1. Threshold: on the demo answer bank (assistant/demo_data/answers.yaml, written for the demo),
+   cosine similarity of the project's embeddings between each answer and reworded copies of it
+   (positives: what a flood sends), and between different people's answers to the same question
+   (negatives: honest colleagues on one topic, the hardest honest case). Prints both distributions
+   and how many pairs each candidate threshold catches / wrongly joins; ``duplicates.SIMILAR_MEANING``
+   was chosen from this table.
+2. Flood: seeds the completed demo engagement (``dm3 demo``'s City of Riverton, in a temporary
+   database), rates it, then signs up 20 fake open-link participants who each answer every question
+   with a reworded copy of the same high-level answers (the tester's attack: words changed so word
+   3-grams no longer match) and rates again. Prints each component's level before and after, how many
+   fakes were flagged and left out, and the same with the meaning check switched off (the baseline:
+   word 3-grams only, today's rule), from the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import duplicates  # noqa: E402
+from assistant.config import Settings  # noqa: E402
+from assistant.demo_answers import load_answer_bank  # noqa: E402
+from assistant.embeddings import get_embedder  # noqa: E402
+
+FILLER = [
+    "honestly",
+    "basically",
+    "to be fair",
+    "you know",
+    "I would say",
+    "as far as I can tell",
+    "really",
+    "in practice",
+    "more or less",
+    "if I am honest",
+]
+SWAPS = {
+    "we": "our team",
+    "data": "information",
+    "use": "rely on",
+    "every": "each",
+    "month": "month or so",
+    "report": "summary",
+    "reports": "summaries",
+    "spreadsheet": "Excel file",
+    "shared": "common",
+    "staff": "employees",
+    "people": "folks",
+    "always": "pretty much always",
+    "team": "group",
+    "manager": "boss",
+    "policy": "written rule",
+    "system": "software",
+    "department": "unit",
+}
+
+
+def reword(text: str, rng: random.Random) -> str:
+    """``text`` reworded as a flood would: a filler phrase after about every fourth word, some words
+    swapped for near-synonyms, and (for several sentences) the sentences in another order."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+    if len(sentences) > 2:
+        head, tail = sentences[0], sentences[1:]
+        rng.shuffle(tail)
+        sentences = [head, *tail]
+    out = []
+    for word in " ".join(sentences).split():
+        bare = word.lower().strip(".,;:!?")
+        if bare in SWAPS and rng.random() < 0.7:
+            word = word.lower().replace(bare, SWAPS[bare])
+        out.append(word)
+        if rng.random() < 0.25:
+            out.append(rng.choice(FILLER) + ",")
+    return " ".join(out)
+
+
+def measure(embedder, seed: int = 7) -> None:
+    """Print the cosine distributions of reworded copies and of different people's answers."""
+    bank = load_answer_bank()
+    rng = random.Random(seed)
+    positives, negatives = [], []
+    for entries in bank.answers.values():
+        texts = sorted({e.text for e in entries if e.kind == "answer" and len(e.text.split()) >= duplicates.MIN_WORDS_MEANING})
+        if len(texts) < 2:
+            continue
+        variants = [reword(t, rng) for t in texts]
+        vectors = embedder.encode(texts + variants)
+        base, copies = vectors[: len(texts)], vectors[len(texts) :]
+        positives += [float(base[i] @ copies[i]) for i in range(len(texts))]
+        sims = base @ base.T
+        negatives += [float(sims[i, j]) for i in range(len(texts)) for j in range(i + 1, len(texts))]
+    pos, neg = np.array(positives), np.array(negatives)
+    print(f"answer bank: {len(pos)} answers reworded (positives), {len(neg)} pairs of different answers to one question")
+    for name, arr in (("reworded copies", pos), ("different people", neg)):
+        q = np.quantile(arr, [0, 0.01, 0.05, 0.5, 0.95, 0.99, 1])
+        print(f"  {name:17s} min {q[0]:.3f}  p1 {q[1]:.3f}  p5 {q[2]:.3f}  median {q[3]:.3f}  p95 {q[4]:.3f}  p99 {q[5]:.3f}  max {q[6]:.3f}")
+    print("  threshold  copies caught  honest pairs joined")
+    for t in (0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96):
+        mark = "  <- duplicates.SIMILAR_MEANING" if abs(t - duplicates.SIMILAR_MEANING) < 1e-9 else ""
+        print(f"  {t:.2f}       {(pos >= t).mean():6.1%}          {int((neg >= t).sum()):4d} of {len(neg)}{mark}")
+    print(f"  word 3-gram Jaccard alone catches {statistics.mean(_jaccard_caught(bank, seed)):.1%} of the copies")
+
+
+def _jaccard_caught(bank, seed: int) -> list[float]:
+    rng = random.Random(seed)
+    caught = []
+    for entries in bank.answers.values():
+        for e in entries:
+            if e.kind != "answer" or len(e.text.split()) < duplicates.MIN_WORDS:
+                continue
+            a, b = duplicates.shingles(e.text), duplicates.shingles(reword(e.text, rng))
+            caught.append(float(bool(a and b) and len(a & b) / len(a | b) >= duplicates.SIMILAR))
+    return caught
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--measure", action="store_true", help="only the threshold measurement")
+    parser.add_argument("--fakes", type=int, default=20)
+    args = parser.parse_args()
+    settings = Settings(_env_file=None)
+    embedder = get_embedder(settings.embedding_model)
+    measure(embedder)
+    if not args.measure:
+        from bench_flood_demo import flood  # noqa: PLC0415
+
+        flood(embedder, args.fakes)
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory():
+        main()
+    print(f"({time.perf_counter() - started:.0f} s)")
