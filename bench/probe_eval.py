@@ -1,6 +1,7 @@
 """Probe bench: does the interviewer accept an answer, or ask the right kind of follow-up?
 
     .venv/bin/python bench/probe_eval.py              # the product (with the embedding model) + keyword baseline
+    .venv/bin/python bench/probe_eval.py --cases bench/data/probe_heldout.yaml   # one case file only (repeatable)
     .venv/bin/python bench/probe_eval.py --no-model   # without the embedding model (no off-topic rule today)
     .venv/bin/python bench/probe_eval.py -v           # also list every case the product gets wrong
     .venv/bin/python bench/probe_eval.py --encoder onnx-int8   # an ONNX encoder instead of the full PyTorch model
@@ -13,6 +14,11 @@ encoder's (the full PyTorch model when it comes first); ``-v`` lists the cases t
 
 After the labelled set it prints the same decision over a second, independent set: the demo answer
 bank (assistant/demo_data/answers.yaml), whose answers that suggest a level should nearly all be accepted.
+
+Case files: by default every ``bench/data/probe*.yaml`` (probe_cases.yaml, the first set, and
+probe_heldout.yaml, a held-out set written later by another hand, also without looking at the
+engine); ``--cases FILE`` (repeatable) picks files instead. Each file is scored on its own, with the
+same figures, and a summary per file closes the run; the model is loaded once.
 
 The cases (bench/data/probe_cases.yaml) were written from the rubric's questions and probes as
 staff would answer them, without looking at the engine: follow-up answers with little word overlap
@@ -44,6 +50,14 @@ from _data import ROOT
 from assistant.rubric import Question, Rubric, load_rubric
 
 CASES = ROOT / "bench" / "data" / "probe_cases.yaml"
+
+
+def case_files() -> list[Path]:
+    """Every labelled case file the bench runs by default: bench/data/probe*.yaml, the first set first."""
+    files = sorted((ROOT / "bench" / "data").glob("probe*.yaml"))
+    return sorted(files, key=lambda f: (f != CASES, f.name))
+
+
 LABELS = ["accept", "short", "vague", "off_topic"]
 Relate = Callable[[str, str], float]
 
@@ -305,57 +319,18 @@ def compare(specs: list[str], cases: list[dict], rubric: Rubric, settings, verbo
                     print(f"  {run.spec}: {c['id']} {ref.spec} {b} -> {a}  {c['answer'][:90]!r}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", type=Path, default=CASES)
-    parser.add_argument("--no-model", action="store_true", help="skip the embedding model (no relatedness)")
-    parser.add_argument(
-        "--encoder",
-        choices=("torch", "onnx", "onnx-int8"),
-        default="torch",
-        help="how answers are encoded: the full PyTorch model (default), or the ONNX exports",
-    )
-    parser.add_argument(
-        "--compare", default="", help="encoders to compare, comma-separated (torch,onnx,onnx-int8,onnx:64,...)"
-    )
-    parser.add_argument("-v", "--verbose", action="store_true", help="list the cases the product gets wrong")
-    args = parser.parse_args()
-
-    from assistant.config import Settings
-
-    settings = Settings(_env_file=None)
-    rubric = load_rubric(settings.rubric_path)
-    cases = load_cases(rubric, args.cases)
+def evaluate_file(path: Path, rubric: Rubric, relatedness: Relate | None, load_s: float, verbose: bool) -> dict:
+    """The product and the keyword baseline over one case file: the table, the confusion tables and
+    the comparison line, as printed for probe_cases.yaml before there were several files."""
+    cases = load_cases(rubric, path)
     counts = Counter(label(c["action"], c["reason"]) for c in cases)
+    print(f"\n{'=' * 24} {path.name}")
     print(
         f"{len(cases)} cases, {len({c['component'] for c in cases})} components, "
         f"{len({c['role_level'] for c in cases})} role levels, "
         f"{sum(c['follow_up'] is not None for c in cases)} answering a follow-up; "
         + ", ".join(f"{lab} {counts[lab]}" for lab in LABELS)
     )
-
-    if args.compare:
-        compare(args.compare.split(","), cases, rubric, settings, args.verbose)
-        return
-
-    relatedness: Relate | None = None
-    load_s = 0.0
-    if not args.no_model:
-        from assistant.interview.relatedness import Relatedness, answer_encoder
-
-        t0 = time.perf_counter()
-        relatedness = Relatedness(
-            answer_encoder(
-                settings.embedding_model, settings.embedding_batch_size, args.encoder, settings.model_cache_dir
-            )
-        )
-        relatedness("warm up", "warm up")
-        # as the web chat does at start-up: every rubric text an answer is compared with, encoded once
-        from assistant.interview.decide import comparison_texts
-
-        relatedness.prepare(comparison_texts(rubric, settings.max_probes_per_question))
-        load_s = time.perf_counter() - t0
-
     engines: list[tuple[str, Callable[[dict], tuple[str, str | None]]]] = [
         ("product" if relatedness else "product-nomodel", lambda c: decide(c, rubric, relatedness)),
         ("keywords", lambda c: keyword_decide(c, rubric)),
@@ -392,13 +367,90 @@ def main() -> None:
         "false-redir: accept cases sent back as off topic; (on-topic): the same over accept, short and vague; "
         "fu / main: label accuracy on answers to a follow-up / to the main question."
     )
-    demo_bank(rubric, relatedness)
-    if args.verbose:
-        print("\nproduct misses:")
+    if verbose:
+        print(f"\nproduct misses ({path.name}):")
         for c, p in zip(cases, results[0][1], strict=False):
             t = label(c["action"], c["reason"])
             if t != p:
                 print(f"  {c['id']}  label {t:<9} got {p:<9} {c['answer'][:100]!r}")
+    return {name: s for name, _, s, _ in results} | {"n": len(cases)}
+
+
+def print_summary(per_file: list[tuple[Path, dict]]) -> None:
+    """One line per case file and engine: the figures to compare across files."""
+    print(
+        f"\nsummary per case file\n{'file':<22} {'engine':<16} {'n':>4} {'action':>7} {'label':>6} {'r.accept':>9} "
+        f"{'r.short':>8} {'r.vague':>8} {'r.offtop':>9} {'false-redir':>12}"
+    )
+    for path, res in per_file:
+        for name, s in res.items():
+            if name == "n":
+                continue
+            print(
+                f"{path.name:<22} {name:<16} {res['n']:>4} {s['action']:>7.2f} {s['label']:>6.2f} "
+                f"{s['recall_accept']:>9.2f} {s['recall_short']:>8.2f} {s['recall_vague']:>8.2f} "
+                f"{s['recall_off_topic']:>9.2f} {s['false_redirect']:>12.2f}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--cases",
+        type=Path,
+        action="append",
+        help="a labelled case file (repeatable); default: every bench/data/probe*.yaml",
+    )
+    parser.add_argument("--no-model", action="store_true", help="skip the embedding model (no relatedness)")
+    parser.add_argument(
+        "--encoder",
+        choices=("torch", "onnx", "onnx-int8"),
+        default="torch",
+        help="how answers are encoded: the full PyTorch model (default), or the ONNX exports",
+    )
+    parser.add_argument(
+        "--compare", default="", help="encoders to compare, comma-separated (torch,onnx,onnx-int8,onnx:64,...)"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="list the cases the product gets wrong")
+    args = parser.parse_args()
+
+    from assistant.config import Settings
+
+    settings = Settings(_env_file=None)
+    rubric = load_rubric(settings.rubric_path)
+    files = args.cases or case_files()
+    for path in files:
+        load_cases(rubric, path)  # every file checked before any model is loaded
+
+    if args.compare:
+        for path in files:
+            cases = load_cases(rubric, path)
+            print(f"\n{'=' * 24} {path.name}: {len(cases)} cases")
+            compare(args.compare.split(","), cases, rubric, settings, args.verbose)
+        return
+
+    relatedness: Relate | None = None
+    load_s = 0.0
+    if not args.no_model:
+        from assistant.interview.relatedness import Relatedness, answer_encoder
+
+        t0 = time.perf_counter()
+        relatedness = Relatedness(
+            answer_encoder(
+                settings.embedding_model, settings.embedding_batch_size, args.encoder, settings.model_cache_dir
+            )
+        )
+        relatedness("warm up", "warm up")
+        # as the web chat does at start-up: every rubric text an answer is compared with, encoded once
+        from assistant.interview.decide import comparison_texts
+
+        relatedness.prepare(comparison_texts(rubric, settings.max_probes_per_question))
+        load_s = time.perf_counter() - t0
+
+    per_file = [(path, evaluate_file(path, rubric, relatedness, load_s, args.verbose)) for path in files]
+    if len(per_file) > 1:
+        print_summary(per_file)
+    demo_bank(rubric, relatedness)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,35 @@ def test_probe_cases_are_tied_to_the_rubric_and_cover_every_kind(rubric: Rubric,
     assert {probe_eval.label(c["action"], c["reason"]) for c in spanish} >= {"accept", "off_topic"}
 
 
+def test_held_out_probe_cases_are_tied_to_the_rubric_and_keep_their_planned_mix(
+    rubric: Rubric, probe_eval: ModuleType
+) -> None:
+    """bench/data/probe_heldout.yaml, written later by another hand without reading the engine: at
+    least 210 cases over every component and role, with the minimum counts it was written to."""
+    cases = probe_eval.load_cases(rubric, DATA / "probe_heldout.yaml")  # ids unique, labels valid, questions fit
+    assert len(cases) >= 210
+    assert all(c["id"].startswith("ph-") for c in cases)
+    ids = {c["id"] for c in cases} | {c["id"] for c in probe_eval.load_cases(rubric)}
+    assert len(ids) == len(cases) + len(probe_eval.load_cases(rubric))  # no id shared with the first set
+    assert {c["component"] for c in cases} == {comp.id for comp in rubric.components}
+    assert {c["role_level"] for c in cases} == ROLES
+    labels = Counter(probe_eval.label(c["action"], c["reason"]) for c in cases)
+    assert labels["vague"] >= 45 and labels["off_topic"] >= 32 and labels["short"] >= 32 and labels["accept"] >= 65
+    # one-word or yes/no replies to a follow-up are short; a few of them fully answer a narrow one
+    few = [c for c in cases if c["follow_up"] and len(c["answer"].split()) <= 4]
+    assert len([c for c in few if c["reason"] == "short"]) >= 32
+    assert len([c for c in few if c["action"] == "accept"]) >= 6
+    # polished non-answers: at least 45 vague answers of 15 to 60 words
+    assert len([c for c in cases if c["reason"] == "vague" and 15 <= len(c["answer"].split()) <= 60]) >= 45
+    spanish = [c for c in cases if any(w in c["answer"].lower().split() for w in ("que", "los", "las", "mi", "es"))]
+    assert {probe_eval.label(c["action"], c["reason"]) for c in spanish} >= {"accept", "off_topic"}
+
+
+def test_the_bench_runs_every_probe_case_file_by_default(probe_eval: ModuleType) -> None:
+    names = [f.name for f in probe_eval.case_files()]
+    assert names[0] == "probe_cases.yaml" and "probe_heldout.yaml" in names
+
+
 def test_probe_case_loader_names_a_case_that_does_not_fit_the_rubric(
     rubric: Rubric, probe_eval: ModuleType, tmp_path: Path
 ) -> None:

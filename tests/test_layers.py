@@ -57,6 +57,7 @@ RECORDS = {
     "teams",
     "duplicates",
     "uploads",
+    "withdrawal",
 }
 STAGES = {"interview", "synthesis", "rating", "roadmap"}
 ABOVE_STAGES = {"engines", "views", "report", "equity", "background"}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from assistant.interview.engine import effective_staff_turns, question_states
 from assistant.interview.errors import AnswerError
-from assistant.models import Interview, Participant, Segment, Turn, utcnow
+from assistant.models import Interview, Participant, Turn, utcnow
 from assistant.rubric import Rubric
 from assistant.security import audit, participant_actor
+from assistant.withdrawal import erase_participant
 
 
 def submit(session: Session, interview: Interview, participant: Participant) -> None:
@@ -47,7 +48,9 @@ def set_quote_consent(session: Session, participant: Participant, allowed: bool)
 
 
 def withdraw(session: Session, participant: Participant, interview: Interview | None) -> None:
-    """Withdraw: the participant's answers leave all later synthesis (segments deactivated now)."""
+    """Withdraw: the participant's words are erased from every table at once (``assistant.withdrawal``:
+    turns, segments, cached vectors, theme words, proposal quotes, export files, LLM replies, audit
+    values), in the same commit that records the withdrawal."""
     participant.withdrawn_at = utcnow()
     session.add(participant)
     before = interview.state if interview else None
@@ -55,16 +58,14 @@ def withdraw(session: Session, participant: Participant, interview: Interview | 
         interview.state = "withdrawn"
         interview.updated_at = utcnow()
         session.add(interview)
-    for seg in session.exec(select(Segment).where(Segment.participant_id == participant.id)).all():
-        seg.active = False
-        session.add(seg)
+    erased = erase_participant(session, participant)
     _record(
         session,
         participant,
         "participant.withdraw",
         f"participant:{participant.public_label}",
         {"state": before},
-        {"state": "withdrawn"},
+        {"state": "withdrawn", "erased": erased.as_dict()},
     )
 
 
