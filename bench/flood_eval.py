@@ -97,7 +97,9 @@ def measure(embedder, seed: int = 7) -> None:
     rng = random.Random(seed)
     positives, negatives = [], []
     for entries in bank.answers.values():
-        texts = sorted({e.text for e in entries if e.kind == "answer" and len(e.text.split()) >= duplicates.MIN_WORDS_MEANING})
+        texts = sorted(
+            {e.text for e in entries if e.kind == "answer" and len(e.text.split()) >= duplicates.MIN_WORDS_MEANING}
+        )
         if len(texts) < 2:
             continue
         variants = [reword(t, rng) for t in texts]
@@ -107,10 +109,15 @@ def measure(embedder, seed: int = 7) -> None:
         sims = base @ base.T
         negatives += [float(sims[i, j]) for i in range(len(texts)) for j in range(i + 1, len(texts))]
     pos, neg = np.array(positives), np.array(negatives)
-    print(f"answer bank: {len(pos)} answers reworded (positives), {len(neg)} pairs of different answers to one question")
+    print(
+        f"answer bank: {len(pos)} answers reworded (positives), {len(neg)} pairs of different answers to one question"
+    )
     for name, arr in (("reworded copies", pos), ("different people", neg)):
         q = np.quantile(arr, [0, 0.01, 0.05, 0.5, 0.95, 0.99, 1])
-        print(f"  {name:17s} min {q[0]:.3f}  p1 {q[1]:.3f}  p5 {q[2]:.3f}  median {q[3]:.3f}  p95 {q[4]:.3f}  p99 {q[5]:.3f}  max {q[6]:.3f}")
+        print(
+            f"  {name:17s} min {q[0]:.3f}  p1 {q[1]:.3f}  p5 {q[2]:.3f}  median {q[3]:.3f}"
+            f"  p95 {q[4]:.3f}  p99 {q[5]:.3f}  max {q[6]:.3f}"
+        )
     print("  threshold  copies caught  honest pairs joined")
     for t in (0.80, 0.85, 0.88, 0.90, 0.92, 0.94, 0.96):
         mark = "  <- duplicates.SIMILAR_MEANING" if abs(t - duplicates.SIMILAR_MEANING) < 1e-9 else ""
@@ -130,6 +137,129 @@ def _jaccard_caught(bank, seed: int) -> list[float]:
     return caught
 
 
+def _fake(session, engagement, bank, rubric, rng: random.Random, n: int) -> int:
+    """One fake open-link participant who submits a reworded copy of the highest-level bank answer to
+    every question their plan holds; returns how many answers they gave."""
+    from assistant.engagements import Invitee, create_invite
+    from assistant.models import Interview, Turn, utcnow
+
+    invite = create_invite(
+        session,
+        engagement,
+        Invitee(engagement.departments[n % len(engagement.departments)], "frontline"),
+        source="open_link",
+    )
+    session.flush()
+    questions = [(qid, entries) for qid, entries in sorted(bank.answers.items()) if entries]
+    interview = Interview(
+        participant_id=invite.participant.id, state="submitted", plan=[q for q, _ in questions], submitted_at=utcnow()
+    )
+    session.add(interview)
+    session.flush()
+    for qid, entries in questions:
+        best = max((e for e in entries if e.kind == "answer" and e.level), key=lambda e: e.level or 0, default=None)
+        if best is None:
+            continue
+        session.add(
+            Turn(
+                interview_id=interview.id,
+                role="staff",
+                kind="answer",
+                question_id=qid,
+                component=rubric.question(qid)[0].id,
+                text=reword(best.text, rng),
+                client_turn_id=f"f{n}-{qid}",
+            )
+        )
+    return len(questions)
+
+
+def _levels(engine, engagement_id: int, embedder) -> tuple[dict[str, int | None], int]:
+    from sqlmodel import Session, select
+
+    from assistant.models import Run
+    from assistant.rating.offline import OfflineRater
+    from assistant.rating.run import propose_for_engagement
+    from assistant.rubric import get_rubric
+
+    rubric = get_rubric(str(Settings(_env_file=None).rubric_path))
+    rows = propose_for_engagement(engine, engagement_id, OfflineRater(rubric, embedder), embedder=embedder)
+    with Session(engine) as session:
+        run = session.exec(
+            select(Run).where(Run.engagement_id == engagement_id, Run.kind == "rating").order_by(Run.id.desc())
+        ).first()
+        left_out = int((run.stats or {}).get("flagged_left_out", 0))
+    return {r.component: r.level for r in rows}, left_out
+
+
+def flood(embedder, fakes: int, seed: int = 11) -> None:
+    """Seed the completed demo, rate it, add ``fakes`` reworded fakes, rate again; then the same fakes
+    with the meaning check off (word 3-grams only, the old rule) on a copy of the flooded database."""
+    import os
+    import shutil
+
+    from sqlmodel import Session
+
+    from assistant.db import make_engine, migrate
+    from assistant.demo import seed_demo
+    from assistant.demo_completed import seed_completed
+    from assistant.demo_vectors import demo_embedder
+    from assistant.models import Engagement
+    from assistant.rubric import get_rubric
+    from assistant.synthesis.refresh import refresh_segments
+
+    bank = load_answer_bank()
+    rubric = get_rubric(str(Settings(_env_file=None).rubric_path))
+    with tempfile.TemporaryDirectory(prefix="dm3-flood-") as tmp:
+        here = Path.cwd()
+        os.chdir(tmp)
+        try:
+            url = f"sqlite:///{tmp}/dm3.db"
+            settings = Settings(database_url=url, _env_file=None)
+            migrate(url)
+            engine = make_engine(url)
+            with Session(engine, expire_on_commit=False) as session:
+                seed_demo(session, settings)
+                session.commit()
+            engagement_id = seed_completed(engine, settings, embedder=demo_embedder(settings.embedding_model))
+            before, _ = _levels(engine, engagement_id, embedder)
+            rng = random.Random(seed)
+            with Session(engine, expire_on_commit=False) as session:
+                engagement = session.get(Engagement, engagement_id)
+                answers = sum(_fake(session, engagement, bank, rubric, rng, n) for n in range(fakes))
+                session.commit()
+                refresh_segments(session, engagement_id)
+                session.commit()
+            engine.dispose()
+            shutil.copy(f"{tmp}/dm3.db", f"{tmp}/words_only.db")
+            engine = make_engine(url)
+            after, left_out = _levels(engine, engagement_id, embedder)
+            engine.dispose()
+            words_engine = make_engine(f"sqlite:///{tmp}/words_only.db")
+            meaning, duplicates.SIMILAR_MEANING = duplicates.SIMILAR_MEANING, 2.0  # no cosine reaches it: words only
+            try:
+                baseline, baseline_left_out = _levels(words_engine, engagement_id, embedder)
+            finally:
+                duplicates.SIMILAR_MEANING = meaning
+            words_engine.dispose()
+        finally:
+            os.chdir(here)
+    print(
+        f"\nflood: {fakes} fake open-link participants, {answers} reworded high-level answers,"
+        " on the demo's completed engagement"
+    )
+    print(f"  {'component':24s} {'before':>6s} {'after':>6s} {'words only (old rule)':>22s}")
+    for component in before:
+        print(
+            f"  {component:24s} {before[component] or '-':>6} {after[component] or '-':>6}"
+            f" {baseline[component] or '-':>22}"
+        )
+    moved = [c for c in before if before[c] != after[c]]
+    moved_old = [c for c in before if before[c] != baseline[c]]
+    print(f"  left out as near-duplicates: {left_out} of {fakes} (words only: {baseline_left_out} of {fakes})")
+    print(f"  components whose level moved: {len(moved)} {moved} (words only: {len(moved_old)} {moved_old})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--measure", action="store_true", help="only the threshold measurement")
@@ -139,13 +269,10 @@ def main() -> None:
     embedder = get_embedder(settings.embedding_model)
     measure(embedder)
     if not args.measure:
-        from bench_flood_demo import flood  # noqa: PLC0415
-
         flood(embedder, args.fakes)
 
 
 if __name__ == "__main__":
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory():
-        main()
+    main()
     print(f"({time.perf_counter() - started:.0f} s)")
