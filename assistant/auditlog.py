@@ -24,7 +24,7 @@ from assistant.models import AuditEvent, as_utc
 from assistant.security import csv_text
 
 _Query = TypeVar("_Query", Select, SelectOfScalar)
-PARTICIPANT_PREFIX = "participant "  # how staff actions name their actor: "participant P-7KQ2MX" (the public label, never an id)
+PARTICIPANT_PREFIX = "participant "  # staff act as "participant P-7KQ2MX": their label, never an id
 PARTICIPANTS = "participant"  # the actor filter that matches every staff member
 CSV_COLUMNS = ("id", "time_utc", "actor", "action", "entity", "changes", "before", "after")
 
