@@ -3,6 +3,7 @@ words, sentences in another order) against the near-duplicate check (``assistant
 
     .venv/bin/python bench/flood_eval.py              # threshold measurement + the flood on the demo
     .venv/bin/python bench/flood_eval.py --measure    # only the threshold measurement
+    .venv/bin/python bench/flood_eval.py --flood --baseline   # only the flood, and again with words only
 
 1. Threshold: on the demo answer bank (assistant/demo_data/answers.yaml, written for the demo),
    cosine similarity of the project's embeddings between each answer and reworded copies of it
@@ -13,9 +14,9 @@ words, sentences in another order) against the near-duplicate check (``assistant
 2. Flood: seeds the completed demo engagement (``dm3 demo``'s City of Riverton, in a temporary
    database), rates it, then signs up 20 fake open-link participants who each answer every question
    with a reworded copy of the same high-level answers (the tester's attack: words changed so word
-   3-grams no longer match) and rates again. Prints each component's level before and after, how many
-   fakes were flagged and left out, and the same with the meaning check switched off (the baseline:
-   word 3-grams only, today's rule), from the same run.
+   3-grams no longer match) and rates again. Prints each component's level before and after and how
+   many fakes were flagged and left out; with ``--baseline`` the same with the meaning check switched
+   off (word 3-grams only, the old rule), from the same run.
 """
 
 from __future__ import annotations
@@ -192,9 +193,19 @@ def _levels(engine, engagement_id: int, embedder) -> tuple[dict[str, int | None]
     return {r.component: r.level for r in rows}, left_out
 
 
-def flood(embedder, fakes: int, seed: int = 11) -> None:
-    """Seed the completed demo, rate it, add ``fakes`` reworded fakes, rate again; then the same fakes
-    with the meaning check off (word 3-grams only, the old rule) on a copy of the flooded database."""
+def _current_levels(engine, engagement_id: int) -> dict[str, int | None]:
+    from sqlmodel import Session
+
+    from assistant.review import current_proposals
+
+    with Session(engine) as session:
+        return {c: p.level for c, p in current_proposals(session, engagement_id).items()}
+
+
+def flood(embedder, fakes: int, baseline: bool, seed: int = 11) -> None:
+    """Seed the completed demo (rated offline as ``dm3 demo`` does: the levels before), add ``fakes``
+    reworded fakes and rate again; with ``baseline``, also the same fakes with the meaning check off
+    (word 3-grams only, the old rule) on a copy of the flooded database."""
     import os
     import shutil
 
@@ -222,7 +233,8 @@ def flood(embedder, fakes: int, seed: int = 11) -> None:
                 seed_demo(session, settings)
                 session.commit()
             engagement_id = seed_completed(engine, settings, embedder=demo_embedder(settings.embedding_model))
-            before, _ = _levels(engine, engagement_id, embedder)
+            before = _current_levels(engine, engagement_id)
+            print(f"demo seeded and rated: {before}", flush=True)
             rng = random.Random(seed)
             with Session(engine, expire_on_commit=False) as session:
                 engagement = session.get(Engagement, engagement_id)
@@ -231,17 +243,20 @@ def flood(embedder, fakes: int, seed: int = 11) -> None:
                 refresh_segments(session, engagement_id)
                 session.commit()
             engine.dispose()
-            shutil.copy(f"{tmp}/dm3.db", f"{tmp}/words_only.db")
+            if baseline:
+                shutil.copy(f"{tmp}/dm3.db", f"{tmp}/words_only.db")
             engine = make_engine(url)
             after, left_out = _levels(engine, engagement_id, embedder)
             engine.dispose()
-            words_engine = make_engine(f"sqlite:///{tmp}/words_only.db")
-            meaning, duplicates.SIMILAR_MEANING = duplicates.SIMILAR_MEANING, 2.0  # no cosine reaches it: words only
-            try:
-                baseline, baseline_left_out = _levels(words_engine, engagement_id, embedder)
-            finally:
-                duplicates.SIMILAR_MEANING = meaning
-            words_engine.dispose()
+            old, old_left_out = {}, None
+            if baseline:
+                words_engine = make_engine(f"sqlite:///{tmp}/words_only.db")
+                meaning, duplicates.SIMILAR_MEANING = duplicates.SIMILAR_MEANING, 2.0  # no cosine reaches it
+                try:
+                    old, old_left_out = _levels(words_engine, engagement_id, embedder)
+                finally:
+                    duplicates.SIMILAR_MEANING = meaning
+                words_engine.dispose()
         finally:
             os.chdir(here)
     print(
@@ -251,25 +266,32 @@ def flood(embedder, fakes: int, seed: int = 11) -> None:
     print(f"  {'component':24s} {'before':>6s} {'after':>6s} {'words only (old rule)':>22s}")
     for component in before:
         print(
-            f"  {component:24s} {before[component] or '-':>6} {after[component] or '-':>6}"
-            f" {baseline[component] or '-':>22}"
+            f"  {component:24s} {before[component] or '-':>6} {after.get(component) or '-':>6}"
+            f" {old.get(component, '') if baseline else 'not run':>22}"
         )
-    moved = [c for c in before if before[c] != after[c]]
-    moved_old = [c for c in before if before[c] != baseline[c]]
-    print(f"  left out as near-duplicates: {left_out} of {fakes} (words only: {baseline_left_out} of {fakes})")
-    print(f"  components whose level moved: {len(moved)} {moved} (words only: {len(moved_old)} {moved_old})")
+    moved = [c for c in before if before[c] != after.get(c)]
+    print(
+        f"  left out as near-duplicates: {left_out} of {fakes}" + (f" (words only: {old_left_out})" if baseline else "")
+    )
+    print(f"  components whose level moved: {len(moved)} {moved}")
+    if baseline:
+        moved_old = [c for c in before if before[c] != old.get(c)]
+        print(f"  with words only (old rule): {len(moved_old)} {moved_old}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--measure", action="store_true", help="only the threshold measurement")
+    parser.add_argument("--flood", action="store_true", help="only the flood (no threshold measurement)")
+    parser.add_argument("--baseline", action="store_true", help="also rate the flood with words only (old rule)")
     parser.add_argument("--fakes", type=int, default=20)
     args = parser.parse_args()
     settings = Settings(_env_file=None)
     embedder = get_embedder(settings.embedding_model)
-    measure(embedder)
+    if not args.flood:
+        measure(embedder)
     if not args.measure:
-        flood(embedder, args.fakes)
+        flood(embedder, args.fakes, args.baseline)
 
 
 if __name__ == "__main__":
