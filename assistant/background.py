@@ -44,7 +44,7 @@ def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None
         )
 
     def survey_import(run: Run) -> None:
-        from assistant.imports import run_queued_import
+        from assistant.records.imports import run_queued_import
 
         run_queued_import(db_engine, run, [c.id for c in rubric.components])
 

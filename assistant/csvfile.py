@@ -1,7 +1,7 @@
 """Reading a CSV file someone uploads: UTF-8 text with a header row, checked before use, read as a stream.
 
-Shared below the stages: the survey import (``assistant.imports``), the invite list
-(``assistant.engagements``) and ``dm3 themes`` (``assistant.synthesis.csv_themes``) read files the same
+Shared below the stages: the survey import (``assistant.records.imports``), the invite list
+(``assistant.records.engagements``) and ``dm3 themes`` (``assistant.synthesis.csv_themes``) read files the same
 way and refuse them with the same errors, each listing what to fix. A file is read from an iterable of
 byte chunks (a file on disk, an upload's rows in the database) through a text decoder and the csv
 reader, so a file of any size is read with a few MB of memory; a ``CSVSource`` that is a function

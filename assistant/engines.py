@@ -11,9 +11,10 @@ their engines from here and never read ``settings.llm_enabled`` themselves. Rule
   every engine is offline. ``choice`` ("auto", "offline", "llm") is the CLI's ``--engine``: "llm"
   is refused with ``EngineError`` (never quietly swapped) when no LLM is configured or the
   engagement switched it off.
-- The LLM client is built with a ``Redactor`` holding the engagement's people's names (the
+- The LLM client is built with a ``Scrubber`` holding the engagement's people's names (the
   roster names consultants enter, invitees' names, names read from invitees' email addresses),
-  so every message that leaves is redacted without a stage passing anything per call.
+  so every message that leaves is redacted without a stage passing anything per call; the
+  named-entity model also reads the staff-data blocks, so a name nobody listed does not leave either.
 - Engines are built on first use: a page that only needs a probe never loads the embedding model,
   and nothing touches the database when no LLM is configured (the interview's hot path).
 """
@@ -29,13 +30,13 @@ from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.embeddings import Embedder, get_embedder
-from assistant.engagements import llm_switched_off, people_names
 from assistant.interview.probes import LLMProber, OfflineProber, Prober
-from assistant.llm import LLMClient
+from assistant.llm.client import LLMClient
 from assistant.models import Engagement
-from assistant.privacy import Redactor
+from assistant.privacy import NAME, Scrubber
 from assistant.rating.offline import OfflineRater
 from assistant.rating.propose import LLMRater
+from assistant.records.engagements import llm_switched_off, people_names
 from assistant.rubric import Rubric, get_rubric
 from assistant.synthesis.label import LLMLabeller
 
@@ -111,13 +112,13 @@ class Engines:
         return self._rubric or get_rubric(str(self.settings.rubric_path))
 
     @cached_property
-    def redactor(self) -> Redactor:
+    def redactor(self) -> Scrubber:
         """Emails, phones, addresses and every name this engagement knows (plus any given)."""
         names = list(self._names)
         if self._engagement is not None and self._engagement.id is not None:
             with Session(self._database()) as session:
                 names += people_names(session, self._engagement)
-        return Redactor(names)
+        return Scrubber(names, placeholder=NAME)
 
     @cached_property
     def llm(self) -> LLMClient | None:

@@ -1,15 +1,19 @@
-"""Redaction of personal details before staff text leaves for an external LLM.
+"""Personal details out of staff text that someone else reads or an LLM receives: one ``Scrubber``.
 
-``Redactor(names).redact(text)`` (or ``redact(text, names)``) replaces email addresses with
-``[email]``, telephone numbers with ``[phone]``, street addresses with ``[address]`` and the names
-of an engagement's people with ``[name]``. It is deliberately narrow: years, counts
+``Scrubber(names).scrub(text)`` replaces email addresses with ``[email]``, telephone numbers with
+``[phone]``, street addresses with ``[address]`` and people's names (the engagement's, and those
+spaCy's named-entity model finds) with ``[colleague]``; ``Scrubber(names, placeholder=NAME).redact``
+does the same to a whole LLM message (``[name]``; the model reads only the staff-data blocks). The
+engagement's scrubber is built in one place: ``assistant.records.engagements.names.scrubber_for``. The rules
+are deliberately narrow: years, counts
 ("3 departments"), levels ("Level 4"), percentages, money, times, dates, version numbers and IP
 addresses stay as they are, because ratings and themes depend on them. ``names_from_email``
 derives a person's name from an address like ``maria.lopez@city.gov`` where that is plausible.
 
 Known limits (say so to users rather than pretend): a bare seven-digit local number
 ("555-1234") is not treated as a phone number, because "100-1000 records" looks the same;
-a name the engagement does not know is not recognised; an address needs a house number and a
+a name the engagement does not know is found only when the named-entity model reads it as a
+person (recall and precision: ``bench/name_recall.py``); an address needs a house number and a
 capitalised street name with a street word ("1200 Main Street", "45 W. Elm Ave, Apt 3"), so
 "1200 main street" typed in lower case or "the corner of Main and 5th" stay.
 """
@@ -152,37 +156,6 @@ def _names_regex(names: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<![\w'\-])(?:" + "|".join(alternatives) + r")(?![\w\-]|'\w{2,})")
 
 
-class Redactor:
-    """Redaction bound to one set of names, compiled once (an engagement can have thousands)."""
-
-    def __init__(self, names: Iterable[str] = ()) -> None:
-        self.names = sorted(_name_parts(names))
-        self._names_re = _names_regex(self.names)
-
-    def redact(self, text: str) -> str:
-        """``text`` with emails, phones, street addresses and this redactor's names replaced.
-
-        Rules enforced: names match whole words, case-insensitively (possessives like "Maria's"
-        included), a multi-word name also redacts each of its parts, and given names that are
-        everyday words ("Will", "May", "Grace") match only when capitalised. Ordinary numbers
-        (years, counts, levels, percentages, money, times, dates, IP addresses) are left alone.
-        """
-        if not text:
-            return text
-        out = _EMAIL_RE.sub(EMAIL, text)
-        out = _redact_phones(out)
-        out = _redact_addresses(out)
-        if self._names_re is not None:
-            out = self._names_re.sub(NAME, out)
-        return out
-
-
-def redact(text: str, names: Iterable[str] = ()) -> str:
-    """``text`` with emails as ``[email]``, phones as ``[phone]``, street addresses as ``[address]``
-    and ``names`` as ``[name]`` (the rules of ``Redactor.redact``)."""
-    return Redactor(names).redact(text)
-
-
 # Mailbox words that are not people: "info@", "data.team@", "public.works@" give no name.
 _MAILBOX_WORDS = frozenset(
     """
@@ -285,30 +258,71 @@ def person_spans(texts: Iterable[str]) -> list[tuple[tuple[int, int], ...]]:
     return [_SPANS.get(t, ()) for t in texts]
 
 
-class NameScrubber:
-    """Replaces people's names with ``[colleague]`` in text consultants read (labels, keywords,
-    summaries, quotes) and in exports: the names an engagement knows (roster, invitees, their email
-    addresses: matched as ``Redactor`` matches them) and the names the named-entity model finds."""
+class Scrubber:
+    """The one scrubber for staff text that someone else reads or an LLM receives: quotes, transcripts,
+    "other voices", theme labels and summaries, review pages, reports, exports and LLM messages.
 
-    def __init__(self, names: Iterable[str] = (), ner: bool = True) -> None:
-        self._names_re = _names_regex(names)
+    It replaces email addresses with ``[email]``, telephone numbers with ``[phone]``, street addresses
+    with ``[address]``, and people's names with ``placeholder`` (``[colleague]`` in what people read,
+    ``[name]`` in what an LLM receives): the names an engagement knows (its roster, invitees and the
+    names in their email addresses, matched as the class's rules say) and the names spaCy's
+    named-entity model finds (``ner``). Rules for known names: whole words, case-insensitively
+    (possessives like "Maria's" included), a multi-word name also matches each of its parts, and given
+    names that are everyday words ("Will", "May", "Grace") match only when capitalised. Ordinary
+    numbers (years, counts, levels, percentages, money, times, dates, IP addresses) are left alone.
+    """
+
+    def __init__(self, names: Iterable[str] = (), *, ner: bool = True, placeholder: str = COLLEAGUE) -> None:
+        self.names = sorted(_name_parts(names))
+        self._names_re = _names_regex(self.names)
         self.ner = ner
+        self.placeholder = placeholder
 
-    def scrub(self, text: str) -> str:
-        """``text`` with every person's name replaced by ``[colleague]`` (rules in the class docstring)."""
-        if not text:
-            return text
-        return self.scrub_all([text])[0]
+    def _rules(self, text: str) -> str:
+        out = _EMAIL_RE.sub(EMAIL, text)
+        out = _redact_phones(out)
+        out = _redact_addresses(out)
+        if self._names_re is not None:
+            out = self._names_re.sub(self.placeholder, out)
+        return out
 
     def scrub_all(self, texts: Iterable[str]) -> list[str]:
-        """``scrub`` of each text (the model runs over the new ones in one batch)."""
+        """Each text scrubbed (the named-entity model reads the new ones in one batch)."""
         texts = list(texts)
         found = person_spans(texts) if self.ner else [() for _ in texts]
         out = []
-        for text, spans in zip(texts, found, strict=False):
+        for text, spans in zip(texts, found, strict=True):
+            if not text:
+                out.append(text)
+                continue
             for start, end in sorted(spans, reverse=True):
-                text = text[:start] + COLLEAGUE + text[end:]
-            if self._names_re is not None and text:
-                text = self._names_re.sub(COLLEAGUE, text)
-            out.append(text)
+                text = text[:start] + self.placeholder + text[end:]
+            out.append(self._rules(text))
         return out
+
+    def scrub(self, text: str) -> str:
+        """``text`` with emails, phones, addresses and people's names replaced (rules in the class docstring)."""
+        return self.scrub_all([text])[0] if text else text
+
+    def redact(self, content: str) -> str:
+        """A whole message for an LLM: the rules over all of it, and the named-entity model over the
+        staff-data blocks in it (``assistant.llm.prompts.as_data``'s ``<tag>...</tag>``), where people write
+        names; the prompt's own words (the rubric, the instructions) are not read by the model."""
+        if not content:
+            return content
+        if self.ner:
+            blocks = list(_DATA_BLOCK.finditer(content))
+            inner = self.scrub_all([m.group(3) for m in blocks])
+            for m, scrubbed in sorted(zip(blocks, inner, strict=True), key=lambda pair: -pair[0].start()):
+                content = content[: m.start(3)] + scrubbed + content[m.end(3) :]
+        return self._rules(content)
+
+
+# what ``as_data`` writes around staff text: "<tag>\n...\n</tag>"
+_DATA_BLOCK = re.compile(r"(<(\w+)>\n)(.*?)(?=\n</\2>)", re.DOTALL)
+
+
+def redact(text: str, names: Iterable[str] = ()) -> str:
+    """``text`` with emails as ``[email]``, phones as ``[phone]``, street addresses as ``[address]``
+    and ``names`` as ``[name]`` (``Scrubber``'s rules, without the named-entity model)."""
+    return Scrubber(names, ner=False, placeholder=NAME).redact(text)

@@ -2,8 +2,9 @@
 against the labelled mentions in bench/data/system_mentions.yaml.
 
     .venv/bin/python bench/catalogue_eval.py                          # the baseline alone
+    .venv/bin/python bench/catalogue_eval.py --product                # ... and the product's grouping
     .venv/bin/python bench/catalogue_eval.py --write-input mentions.json [--with-context]
-    dm3 catalogue mentions.json > catalogue.json                      # (the product's command)
+    dm3 catalogue mentions.json --out catalogue.json                  # (the product's command)
     .venv/bin/python bench/catalogue_eval.py --catalogue catalogue.json [--show-errors]
 
 --write-input writes the catalogue's input, ``[{"id": "m-001", "text": "accela permits"}, ...]``
@@ -125,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--with-context", action="store_true", help="with --write-input: add the context sentences")
     ap.add_argument("--catalogue", type=Path, metavar="FILE", help="catalogue output JSON to score")
     ap.add_argument("--show-errors", action="store_true", help="list split and merged systems")
+    ap.add_argument("--product", action="store_true", help="also score the product's grouping, run in process")
     args = ap.parse_args(argv)
 
     mentions = load_mentions(args.mentions)
@@ -149,6 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     print(line("baseline (normalised exact)", score(base, gold), labelled))
     if args.show_errors and not args.catalogue:
         print("\n".join(errors(base, mentions)))
+    if args.product:
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))
+        from assistant.dataflow.catalogue import Mention, catalogue_json, group
+
+        systems = group([Mention(m["id"], m["text"]) for m in mentions])
+        pred, _ = from_catalogue(catalogue_json(systems), set(gold))
+        print(line("product (dm3 catalogue)", score(pred, gold), labelled))
+        if args.show_errors:
+            print("\n".join(errors(pred, mentions)))
     if args.catalogue:
         catalogue = json.loads(args.catalogue.read_text(encoding="utf-8"))
         pred, problems = from_catalogue(catalogue, set(gold))

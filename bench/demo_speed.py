@@ -119,7 +119,7 @@ def _outcome(engine: object, engagement_id: int) -> tuple:
     from sqlmodel import Session, col, select
 
     from assistant.models import Theme, ThemeMember
-    from assistant.review import decided_levels
+    from assistant.records.review import decided_levels
     from assistant.roadmap.generate import items_of
 
     with Session(engine) as session:
@@ -140,9 +140,9 @@ def steps(baseline: bool) -> None:
 
     from assistant.config import Settings
     from assistant.db import make_engine, migrate
-    from assistant.demo import seed_demo
-    from assistant.demo_completed import seed_completed
-    from assistant.demo_vectors import demo_embedder
+    from assistant.demo.completed import seed_completed
+    from assistant.demo.seed import seed_demo
+    from assistant.demo.vectors import demo_embedder
     from assistant.embeddings import get_embedder
 
     runs = [("demo vectors", None)] + ([("live model (baseline)", "live")] if baseline else [])

@@ -23,8 +23,8 @@ from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.db import make_engine, migrate
-from assistant.demo import seed_demo
-from assistant.demo_completed import seed_completed
+from assistant.demo.completed import seed_completed
+from assistant.demo.seed import seed_demo
 from assistant.models import Engagement
 from assistant.report.document import build_report
 from assistant.report.export import FORMATS, export_bytes

@@ -85,7 +85,7 @@ class ServerProcess:
                     "-m",
                     "uvicorn",
                     "--factory",
-                    "assistant.app:create_app",
+                    "assistant.web.app:create_app",
                     "--host",
                     "127.0.0.1",
                     "--port",
@@ -257,14 +257,14 @@ def _new_invite(db_url: str) -> str:
     from sqlmodel import Session, select
 
     from assistant.db import make_engine
-    from assistant.engagements import Invitee, create_invite
     from assistant.models import Engagement
+    from assistant.records.engagements import Invitee, create_invite
 
     engine = make_engine(db_url)
     with Session(engine, expire_on_commit=False) as session:
         engagement = session.exec(select(Engagement).order_by(Engagement.id)).first()
         if engagement is None:
-            from assistant.engagements import create_engagement
+            from assistant.records.engagements import create_engagement
 
             engagement = create_engagement(session, "Fault Test City", ["Public Works", "Finance"])
             session.commit()

@@ -1,11 +1,11 @@
 """Flood bench: fake open-link participants whose answers reword real ones (filler words, swapped
-words, sentences in another order) against the near-duplicate check (``assistant.duplicates``).
+words, sentences in another order) against the near-duplicate check (``assistant.records.duplicates``).
 
     .venv/bin/python bench/flood_eval.py              # threshold measurement + the flood on the demo
     .venv/bin/python bench/flood_eval.py --measure    # only the threshold measurement
     .venv/bin/python bench/flood_eval.py --flood --baseline   # only the flood, and again with words only
 
-1. Threshold: on the demo answer bank (assistant/demo_data/answers.yaml, written for the demo),
+1. Threshold: on the demo answer bank (assistant/demo/data/answers.yaml, written for the demo),
    cosine similarity of the project's embeddings between each answer and reworded copies of it
    (positives: what a flood sends), and between different people's answers to the same question
    (negatives: honest colleagues on one topic, the hardest honest case). Prints both distributions
@@ -35,10 +35,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant import duplicates  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.demo_answers import load_answer_bank  # noqa: E402
+from assistant.demo.answers import load_answer_bank  # noqa: E402
 from assistant.embeddings import get_embedder  # noqa: E402
+from assistant.records import duplicates  # noqa: E402
 
 FILLER = [
     "honestly",
@@ -141,8 +141,8 @@ def _jaccard_caught(bank, seed: int) -> list[float]:
 def _fake(session, engagement, bank, rubric, rng: random.Random, n: int) -> int:
     """One fake open-link participant who submits a reworded copy of the highest-level bank answer to
     every question their plan holds; returns how many answers they gave."""
-    from assistant.engagements import Invitee, create_invite
     from assistant.models import Interview, Turn, utcnow
+    from assistant.records.engagements import Invitee, create_invite
 
     invite = create_invite(
         session,
@@ -196,7 +196,7 @@ def _levels(engine, engagement_id: int, embedder) -> tuple[dict[str, int | None]
 def _current_levels(engine, engagement_id: int) -> dict[str, int | None]:
     from sqlmodel import Session
 
-    from assistant.review import current_proposals
+    from assistant.records.review import current_proposals
 
     with Session(engine) as session:
         return {c: p.level for c, p in current_proposals(session, engagement_id).items()}
@@ -212,9 +212,9 @@ def flood(embedder, fakes: int, baseline: bool, seed: int = 11) -> None:
     from sqlmodel import Session
 
     from assistant.db import make_engine, migrate
-    from assistant.demo import seed_demo
-    from assistant.demo_completed import seed_completed
-    from assistant.demo_vectors import demo_embedder
+    from assistant.demo.completed import seed_completed
+    from assistant.demo.seed import seed_demo
+    from assistant.demo.vectors import demo_embedder
     from assistant.models import Engagement
     from assistant.rubric import get_rubric
     from assistant.synthesis.refresh import refresh_segments

@@ -209,8 +209,8 @@ OFF_TOPIC = [
 
 
 def answer_bank() -> list[str]:
-    """Realistic answers written for the demo (assistant/demo_data/answers.yaml), any question."""
-    data = yaml.safe_load(resources.files("assistant.demo_data").joinpath("answers.yaml").read_text(encoding="utf-8"))
+    """Realistic answers written for the demo (assistant/demo/data/answers.yaml), any question."""
+    data = yaml.safe_load(resources.files("assistant.demo.data").joinpath("answers.yaml").read_text(encoding="utf-8"))
     texts = [e["text"].strip() for entries in data["answers"].values() for e in entries if e.get("text")]
     texts += [
         e["text"].strip()
@@ -455,7 +455,7 @@ def make_participants(db_url: str, n: int, seed: int) -> list[tuple[str, int]]:
     from sqlmodel import Session
 
     from assistant.db import make_engine, migrate
-    from assistant.engagements import DEFAULT_ROLE_LEVELS, Invitee, create_engagement, create_invite
+    from assistant.records.engagements import DEFAULT_ROLE_LEVELS, Invitee, create_engagement, create_invite
 
     migrate(db_url)
     engine = make_engine(db_url)
@@ -553,7 +553,7 @@ def interview_phase(
     for key in ("DM3_LLM_BASE_URL", "DM3_LLM_MODEL"):  # the offline engine, whatever the shell says
         env[key] = ""
     log_name = f"server_{'on' if relatedness else 'off'}_{dbs.engine_name}_{workers}.log"
-    server = Server("assistant.app:create_app", env, tmp / log_name, workers=workers)
+    server = Server("assistant.web.app:create_app", env, tmp / log_name, workers=workers)
     try:
         server.wait_ready()
         # warm-up (not measured): loads the embedding model, fills caches, opens connections

@@ -1,7 +1,11 @@
-"""Person-name detection on bench/data/names.yaml: recall on comments that name colleagues, false
-positives on comments that name nobody, for what consultants read (``privacy.NameScrubber``).
+"""Person-name detection on bench/data/names*.yaml: recall on comments that name colleagues, precision
+of what was replaced, false positives on comments that name nobody, for every staff text someone else
+reads or an LLM receives (``privacy.Scrubber``, the one scrubber).
 
     .venv/bin/python bench/name_recall.py [--show-misses]
+
+Each file is scored on its own and all together: ``names.yaml`` (written for issue 16) and
+``names_heldout.yaml`` (written for issue 29 before measuring on it).
 
 Three lines, from the same run:
 - "model only": the named-entity model (spaCy en_core_web_sm), no engagement names known;
@@ -23,18 +27,20 @@ from collections.abc import Callable
 import yaml
 from _data import ROOT
 
-from assistant.privacy import COLLEAGUE, NameScrubber, person_spans
+from assistant.privacy import COLLEAGUE, Scrubber, person_spans
 
 
 def occurrences(text: str, name: str) -> int:
     return len(re.findall(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text))
 
 
-def score(comments: list[dict], scrub: Callable[[list[str]], list[str]]) -> tuple[int, int, int, int, list[str]]:
-    """(names found, names, comments without names changed, comments without names, misses)."""
-    hits = total = fps = clean = 0
+def score(comments: list[dict], scrub: Callable[[list[str]], list[str]]) -> tuple[int, int, int, int, int, list[str]]:
+    """(names found, names, replacements made, comments without names changed, comments without names,
+    misses). A replacement is one placeholder in the output; precision is names found over replacements."""
+    hits = total = fps = clean = replaced = 0
     misses: list[str] = []
     for c, out in zip(comments, scrub([c["text"] for c in comments]), strict=False):
+        replaced += out.count(COLLEAGUE) - c["text"].count(COLLEAGUE)
         if not c["names"]:
             clean += 1
             if out != c["text"]:
@@ -48,7 +54,7 @@ def score(comments: list[dict], scrub: Callable[[list[str]], list[str]]) -> tupl
             hits += gone
             if gone < wanted:
                 misses.append(f"missed {name!r}: {out!r}")
-    return hits, total, fps, clean, misses
+    return hits, total, replaced, fps, clean, misses
 
 
 def capitalised_baseline(texts: list[str]) -> list[str]:
@@ -59,30 +65,33 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--show-misses", action="store_true")
     args = ap.parse_args()
-    comments = yaml.safe_load((ROOT / "bench" / "data" / "names.yaml").read_text(encoding="utf-8"))["comments"]
-    roster = sorted({n for c in comments for n in c["names"]})
+    files = sorted((ROOT / "bench" / "data").glob("names*.yaml"))
+    sets = {f.name: yaml.safe_load(f.read_text(encoding="utf-8"))["comments"] for f in files}
+    sets["all"] = [c for name in sorted(sets) for c in sets[name]]
     t0 = time.perf_counter()
-    person_spans([c["text"] for c in comments])
+    person_spans([c["text"] for c in sets["all"]])
     seconds = time.perf_counter() - t0
-    runs = [
-        ("model only", NameScrubber().scrub_all),
-        ("capitalised-word baseline", capitalised_baseline),
-        ("model + roster", NameScrubber(roster).scrub_all),
-    ]
-    named = sum(1 for c in comments if c["names"])
-    print(
-        f"bench/data/names.yaml: {named} comments with names, {len(comments) - named} without; "
-        f"model pass {seconds:.1f}s (load included)"
-    )
-    for title, scrub in runs:
-        hits, total, fps, clean, misses = score(comments, scrub)
-        print(
-            f"  {title:<28} recall {hits}/{total} = {hits / total:.1%}   "
-            f"false positives {fps}/{clean} = {fps / clean:.1%}"
-        )
-        if args.show_misses and title != "capitalised-word baseline":
-            for m in misses:
-                print("     ", m)
+    print(f"model pass over {len(sets['all'])} comments: {seconds:.1f}s (load included)")
+    for name, comments in sets.items():
+        roster = sorted({n for c in comments for n in c["names"]})
+        runs = [
+            ("model only", Scrubber().scrub_all),
+            ("capitalised-word baseline", capitalised_baseline),
+            ("model + roster", Scrubber(roster).scrub_all),
+        ]
+        named = sum(1 for c in comments if c["names"])
+        mentions = sum(len(c["names"]) for c in comments)
+        print(f"\n{name}: {named} comments with {mentions} name mentions, {len(comments) - named} without")
+        for title, scrub in runs:
+            hits, total, replaced, fps, clean, misses = score(comments, scrub)
+            precision = hits / replaced if replaced else 1.0
+            print(
+                f"  {title:<28} recall {hits}/{total} = {hits / total:.1%}   precision {precision:.1%}   "
+                f"false positives {fps}/{clean} = {fps / clean:.1%}"
+            )
+            if args.show_misses and title != "capitalised-word baseline" and name != "all":
+                for m in misses:
+                    print("     ", m)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ encoded, and the share of cases whose decision (action and reason) is the same a
 encoder's (the full PyTorch model when it comes first); ``-v`` lists the cases that differ.
 
 After the labelled set it prints the same decision over a second, independent set: the demo answer
-bank (assistant/demo_data/answers.yaml), whose answers that suggest a level should nearly all be accepted.
+bank (assistant/demo/data/answers.yaml), whose answers that suggest a level should nearly all be accepted.
 
 Case files: by default every ``bench/data/probe*.yaml`` (probe_cases.yaml, the first set, and
 probe_heldout.yaml, a held-out set written later by another hand, also without looking at the
@@ -198,12 +198,12 @@ def print_confusion(name: str, confusion: Counter) -> None:
 
 
 def demo_bank(rubric: Rubric, relatedness: Relate | None) -> None:
-    """A second, independent set: the demo answer bank (assistant/demo_data/answers.yaml), written for
+    """A second, independent set: the demo answer bank (assistant/demo/data/answers.yaml), written for
     the demo by someone else. Answers that suggest a maturity level should nearly all be accepted;
     those with no level (hostile, off the subject, steering the rating) are shown apart."""
     from assistant.interview.decide import decide as product_decide
 
-    bank = yaml.safe_load((ROOT / "assistant" / "demo_data" / "answers.yaml").read_text(encoding="utf-8"))
+    bank = yaml.safe_load((ROOT / "assistant" / "demo" / "data" / "answers.yaml").read_text(encoding="utf-8"))
     rows: list[tuple[str, str | None, str, str, str]] = []  # (group, follow_up, qid, text, label)
     for qid, entries in bank["answers"].items():
         for e in entries:

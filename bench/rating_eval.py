@@ -278,13 +278,13 @@ def demo_figures(settings: Settings, rubric: Rubric, embedder: Embedder) -> None
     from sqlmodel import Session, col, select
 
     from assistant.db import make_engine, migrate
-    from assistant.demo import DEMO_ORG
-    from assistant.demo_answers import load_answer_bank
-    from assistant.demo_city import DEPARTMENTS, ROSTER
-    from assistant.demo_interviews import seed_demo_interviews
-    from assistant.engagements import create_engagement
+    from assistant.demo.answers import load_answer_bank
+    from assistant.demo.city import DEPARTMENTS, ROSTER
+    from assistant.demo.interviews import seed_demo_interviews
+    from assistant.demo.seed import DEMO_ORG
     from assistant.models import Participant, RatingProposal, Segment, Turn
     from assistant.rating.run import propose_for_engagement
+    from assistant.records.engagements import create_engagement
     from assistant.synthesis.refresh import refresh_segments
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,7 +1,7 @@
 """Theme quality at both levels: our top themes vs coarse labels, our sub-themes vs fine labels, with
 BERTopic (defaults) and k-means (the true k of each level, an oracle) on the same embeddings.
 
-    .venv/bin/python bench/theme_quality.py [--data-dir ../shared/data] [--no-bertopic] [--segments]
+    .venv/bin/python bench/theme_quality.py [--data-dir ../shared/data] [--no-bertopic]
 
 Data (every labelled set in ../shared/data; sources and licences in its README.md):
 - NHS FFT single-label rows ("Not assigned" dropped): fine = the 43 subcategories, coarse = their

@@ -30,8 +30,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import event
 
-from assistant.app import create_app
 from assistant.config import Settings
+from assistant.web.app import create_app
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 load_bench = importlib.import_module("interview_load")  # the load bench's staff, answers and databases

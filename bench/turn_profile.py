@@ -35,17 +35,17 @@ import interview_load  # the bench's staff simulation (this folder is on the pat
 # (label, module, attribute): functions timed on the turn path (cumulative CPU per turn; stages nest).
 # A function imported by name into another module is patched where it is looked up.
 TIMED = [
-    ("route _respond_turn (all the turn's blocking work)", "assistant.routes.staff", "_respond_turn"),
+    ("route _respond_turn (all the turn's blocking work)", "assistant.web.routes.staff", "_respond_turn"),
     ("  open_for_turn (participant + all turns)", "assistant.interview.actions", "open_for_turn"),
     ("  actions.respond (check, store the answer)", "assistant.interview.actions", "respond"),
-    ("  relatedness_pair (rule dry run)", "assistant.routes.staff", "relatedness_pair"),
-    ("  engines_for / prober", "assistant.routes.staff", "_prober"),
+    ("  relatedness_pair (rule dry run)", "assistant.web.routes.staff", "relatedness_pair"),
+    ("  engines_for / prober", "assistant.web.routes.staff", "_prober"),
     ("  actions.advance (decide, write the reply)", "assistant.interview.actions", "advance"),
     ("    next_step (decision)", "assistant.interview.actions", "next_step"),
     ("    coverage", "assistant.interview.actions", "coverage"),
-    ("  chat_context (page data)", "assistant.routes.staff", "chat_context"),
-    ("  composer_update_context (htmx page data)", "assistant.routes.staff", "composer_update_context"),
-    ("  render (Jinja)", "assistant.routes.staff", "render"),
+    ("  chat_context (page data)", "assistant.web.routes.staff", "chat_context"),
+    ("  composer_update_context (htmx page data)", "assistant.web.routes.staff", "composer_update_context"),
+    ("  render (Jinja)", "assistant.web.routes.staff", "render"),
     ("judge (decision rules, every call)", "assistant.interview.engine", "judge"),
     ("  is_off_topic", "assistant.interview.decide", "is_off_topic"),
     ("answer encode (Relatedness.answer_vector)", "assistant.interview.relatedness", "Relatedness.answer_vector"),
@@ -143,7 +143,7 @@ def main() -> None:
     )
     if args.encoder:
         os.environ["DM3_INTERVIEW_ENCODER"] = args.encoder
-    from assistant.app import create_app
+    from assistant.web.app import create_app
 
     anyio.to_thread.run_sync = _inline
     prof = Profiled(create_app(), args.cprofile)

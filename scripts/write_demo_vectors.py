@@ -1,5 +1,5 @@
-"""Write ``assistant/demo_data/vectors.npz``: the texts a fresh demo's completed engagement encodes, with
-the vectors the configured embedding model gives them (see ``assistant/demo_vectors.py``).
+"""Write ``assistant/demo/data/vectors.npz``: the texts a fresh demo's completed engagement encodes, with
+the vectors the configured embedding model gives them (see ``assistant/demo/vectors.py``).
 
     .venv/bin/python scripts/write_demo_vectors.py
 
@@ -17,9 +17,9 @@ from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.db import make_engine, migrate
-from assistant.demo import seed_demo
-from assistant.demo_completed import seed_completed
-from assistant.demo_vectors import VECTORS_FILE, RecordingEmbedder, VectorStore
+from assistant.demo.completed import seed_completed
+from assistant.demo.seed import seed_demo
+from assistant.demo.vectors import VECTORS_FILE, RecordingEmbedder, VectorStore
 from assistant.embeddings import get_embedder
 
 
@@ -46,11 +46,11 @@ def record_demo_texts(settings_overrides: dict[str, object] | None = None) -> tu
 
 
 def main() -> None:
-    """Write ``assistant/demo_data/vectors.npz`` from a fresh demo run (see the module docstring)."""
+    """Write ``assistant/demo/data/vectors.npz`` from a fresh demo run (see the module docstring)."""
     texts, model, batch_size = record_demo_texts()
     embedder = get_embedder(model, batch_size)
     store = VectorStore(embedder.model_name, texts, embedder.encode(texts))
-    target = Path(__file__).resolve().parent.parent / "assistant" / VECTORS_FILE
+    target = Path(__file__).resolve().parent.parent / "assistant" / "demo" / VECTORS_FILE
     target.write_bytes(store.to_bytes())
     print(f"Wrote {target}: {len(texts)} texts, {target.stat().st_size / 1024:.0f} KB ({embedder.model_name}).")
 

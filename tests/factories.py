@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import time
+from collections import deque
 
 from sqlmodel import Session, select
 
-from assistant.accounts import create_user
-from assistant.engagements import Invitee, create_engagement, create_invite
 from assistant.models import Engagement, Membership, User
-from assistant.teams import membership
+from assistant.records.accounts import create_user
+from assistant.records.engagements import Invitee, create_engagement, create_invite
+from assistant.records.teams import membership
 
 PASSWORD = "correct horse battery"
 DEPARTMENTS = ["Public Works", "Finance", "Parks"]
@@ -106,3 +107,23 @@ def logged_in_client(app, email: str = DEFAULT_CONSULTANT, password: str = PASSW
     assert r.status_code == 303, r.text[:300]
     c.csrf = csrf_of(c.get("/engagements").text)
     return c
+
+
+def crawl(client, start: list[str], eid: int, limit: int = 400) -> dict[str, str]:
+    """Every page and download under /engagements/{eid}/ reachable by links from ``start`` (GET only)."""
+    seen: dict[str, str] = {}
+    queue = deque(start)
+    while queue and len(seen) < limit:
+        url = queue.popleft().split("#")[0]
+        if url in seen:
+            continue
+        r = client.get(url)
+        body = r.content.decode("utf-8", errors="replace")
+        seen[url] = body
+        if "html" not in r.headers.get("content-type", ""):
+            continue
+        for link in re.findall(r'href="(/engagements/[^"]+)"', body):
+            link = link.replace("&amp;", "&")
+            if link.startswith(f"/engagements/{eid}/") or link == f"/engagements/{eid}":
+                queue.append(link)
+    return seen

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from assistant.config import Settings
 from assistant.llm import LLMClient
-from assistant.privacy import Redactor
+from assistant.privacy import NAME, Scrubber
 
 FAKE_MODEL = "scripted-model"
 Step = str | dict | BaseException
@@ -87,5 +87,6 @@ def scripted_client(
     """The real LLM client on ``engine`` (its log and cache) whose transport answers from ``script``;
     ``names`` are bound into its redaction, as the engine seam binds an engagement's people's names."""
     fake = ScriptedOpenAI(script)
-    client = LLMClient(llm_settings(settings, **overrides), engine, client=fake, redactor=Redactor(names))  # type: ignore[arg-type]
+    redactor = Scrubber(names, placeholder=NAME)
+    client = LLMClient(llm_settings(settings, **overrides), engine, client=fake, redactor=redactor)  # type: ignore[arg-type]
     return client, fake

@@ -1,4 +1,4 @@
-"""Real app servers for tests: ``uvicorn --factory assistant.app:create_app`` in its own process
+"""Real app servers for tests: ``uvicorn --factory assistant.web.app:create_app`` in its own process
 group on a loopback port, started and stopped the same way by every test that needs one."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def start_app(port: int, env: dict[str, str], log: Path, timeout: float = 60) ->
     when the process exits or does not answer within ``timeout`` seconds."""
     with open(log, "ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "assistant.app:create_app"]
+            [sys.executable, "-m", "uvicorn", "--factory", "assistant.web.app:create_app"]
             + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
             env={**os.environ, **env},
             stdout=out,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.auditlog import diff
+from assistant.records.auditlog import diff
 from assistant.security import audit, csv_cell
 
 

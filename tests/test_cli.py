@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.models import Engagement, Participant, RosterCount, User
-from assistant.review import decided_levels
+from assistant.records.review import decided_levels
 from assistant.roadmap.generate import items_of
 
 

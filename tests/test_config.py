@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from assistant.app import create_app
 from assistant.cli import app as cli
 from assistant.config import ConfigError, Settings, demo_secret_key, require_secret_key
+from assistant.web.app import create_app
 
 
 def test_the_app_refuses_to_start_without_a_shared_secret(settings: Settings) -> None:

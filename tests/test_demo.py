@@ -11,16 +11,16 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.demo import DEMO_EMAIL, DEMO_ORG, DEMO_REVIEWER_EMAIL, seed_demo
-from assistant.demo_answers import DemoDataError, load_answer_bank
-from assistant.demo_city import DEPARTMENTS, ROSTER, demo_cast
-from assistant.demo_interviews import seed_demo_interviews
-from assistant.engagements import DEFAULT_ROLE_LEVELS, Invitee, create_invite
+from assistant.demo.answers import DemoDataError, load_answer_bank
+from assistant.demo.city import DEPARTMENTS, ROSTER, demo_cast
+from assistant.demo.interviews import seed_demo_interviews
+from assistant.demo.seed import DEMO_EMAIL, DEMO_ORG, DEMO_REVIEWER_EMAIL, seed_demo
 from assistant.interview.actions import advance, record_consent, respond
 from assistant.interview.engine import next_step, question_states
 from assistant.interview.guide import plan_for
 from assistant.models import Consent, Engagement, Interview, Participant, Turn
-from assistant.teams import members
+from assistant.records.engagements import DEFAULT_ROLE_LEVELS, Invitee, create_invite
+from assistant.records.teams import members
 
 
 @pytest.fixture

@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 from sqlmodel import Session, select
 
-from assistant.app import create_app
-from assistant.demo import DEMO_EMAIL, seed_demo
-from assistant.demo_completed import STEPS, ensure_completed, preparing_step, seed_completed
-from assistant.demo_vectors import DemoEmbedder, packaged_store
+from assistant.demo.completed import STEPS, ensure_completed, preparing_step, seed_completed
+from assistant.demo.seed import DEMO_EMAIL, seed_demo
+from assistant.demo.vectors import DemoEmbedder, packaged_store
 from assistant.models import Engagement, Run
+from assistant.records.review import decided_levels
 from assistant.report.export import export_bytes
-from assistant.review import decided_levels
 from assistant.roadmap.generate import items_of
+from assistant.web.app import create_app
 from tests.factories import logged_in_client
 
 

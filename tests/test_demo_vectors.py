@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.demo_vectors import DemoEmbedder, VectorStore, model_name_for, packaged_store
+from assistant.demo.vectors import DemoEmbedder, VectorStore, model_name_for, packaged_store
 
 WRITE = "`.venv/bin/python scripts/write_demo_vectors.py`"
 STALE = f"the packaged demo vectors are stale: rerun {WRITE} and commit the file"
@@ -13,7 +13,7 @@ STALE = f"the packaged demo vectors are stale: rerun {WRITE} and commit the file
 
 def test_packaged_vectors_equal_a_fresh_encoding(embedder):
     store = packaged_store()
-    assert store is not None, f"assistant/demo_data/vectors.npz is missing: run {WRITE}"
+    assert store is not None, f"assistant/demo/data/vectors.npz is missing: run {WRITE}"
     assert store.model_name == embedder.model_name and store.dim == embedder.dim, STALE
     assert len(store.texts) == len(set(store.texts)) > 500
     fresh = embedder.encode(store.texts)

@@ -8,15 +8,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from assistant.app import create_app
 from assistant.config import Settings
-from assistant.engagements import Invitee, create_engagement, create_invite, set_llm_enabled, set_roster_names
 from assistant.engines import EngineError, engine_name, engines_for, uses_llm
 from assistant.interview.probes import LLMProber, OfflineProber
 from assistant.models import AuditEvent, Engagement, Participant
 from assistant.rating.offline import OfflineRater
 from assistant.rating.propose import LLMRater
+from assistant.records.engagements import Invitee, create_engagement, create_invite, set_llm_enabled, set_roster_names
 from assistant.synthesis.label import LLMLabeller
+from assistant.web.app import create_app
 from tests.factories import DEPARTMENTS, PASSWORD, csrf_of, join, logged_in_client, make_consultant, make_engagement
 
 

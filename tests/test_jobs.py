@@ -217,7 +217,7 @@ def test_interrupted_runs_are_found_by_their_expired_lease_and_live_ones_are_lef
 
 
 def test_a_second_server_starting_leaves_the_first_servers_live_run_alone(settings, engine, session):
-    from assistant.app import create_app
+    from assistant.web.app import create_app
 
     settings.interview_relatedness = False
     engagement = make_engagement(session)

@@ -2,16 +2,18 @@
 
 The layers, lowest first (a module may import its own layer's modules and those below it):
 
-1. shared parts below the stages (settings, schema, rubric, the LLM port, embeddings, sentences,
-   CSV reading, the run lifecycle, ...): they import nothing above them;
-2. record keeping over stored rows that no stage owns (accounts, engagements, imports, review,
-   uploads kept between form steps, the readers of the audit and LLM logs);
-3. the stages ``interview/``, ``synthesis/``, ``rating/``: each may use layers 1-2 and itself,
-   never another stage; a stage is handed its engines (prober, labeller, rater), it never picks them;
+1. shared parts below the stages (settings, schema, rubric, the LLM port ``llm/`` with its prompts,
+   reply checks and call-log reader, embeddings, sentences, CSV reading, the run lifecycle, ...):
+   they import nothing above them;
+2. ``records/``: record keeping over stored rows that no stage owns (accounts, engagements, teams,
+   evidence, imports, review, uploads kept between form steps, the audit log reader, duplicates);
+3. the stages ``interview/``, ``synthesis/``, ``rating/``, ``roadmap/``: each may use layers 1-2 and
+   itself, never another stage; a stage is handed its engines (prober, labeller, rater), it never picks them;
 4. above the stages: ``engines.py`` (the seam that builds each stage's engines for an engagement),
-   ``background.py`` (the work behind each kind of queued run) and ``views/`` (page data read across stages);
-5. the web and the entry points (``routes/``, ``web.py``, ``app.py``, ``cli/``, ``logs_cli.py``,
-   ``demo*.py``): they may import anything below.
+   ``background.py`` (the work behind each kind of queued run), ``views/`` (page data read across
+   stages), ``report/`` and ``equity/``;
+5. the web and the entry points (``web/``: the app, the shell, forms, access, middleware and
+   ``web/routes/``; ``cli/``, every ``dm3`` command; ``demo/``): they may import anything below.
 
 Imports inside functions count too (a lazy import is still a dependency). A new module must be
 placed in a layer here; that is the moment to decide where it belongs.
@@ -33,50 +35,20 @@ SHARED = {
     "migrations",
     "rubric",
     "privacy",
-    "prompts",
     "llm",
-    "llm_replies",
     "security",
     "embeddings",
     "sentences",
     "csvfile",
     "jobs",
     "charts",
-    "demo_data",
     "suppression",
     "throttle",
 }
-RECORDS = {
-    "accounts",
-    "engagements",
-    "evidence",
-    "imports",
-    "review",
-    "auditlog",
-    "llm_log",
-    "teams",
-    "duplicates",
-    "uploads",
-    "withdrawal",
-}
-STAGES = {"interview", "synthesis", "rating", "roadmap"}
+RECORDS = {"records"}
+STAGES = {"interview", "synthesis", "rating", "roadmap", "dataflow"}
 ABOVE_STAGES = {"engines", "views", "report", "equity", "background"}
-WEB = {
-    "routes",
-    "web",
-    "forms",
-    "app",
-    "cli",
-    "logs_cli",
-    "demo",
-    "demo_city",
-    "demo_answers",
-    "demo_interviews",
-    "demo_vectors",
-    "demo_completed",
-    "access",
-    "middleware",
-}
+WEB = {"web", "cli", "demo"}
 LAYER = {
     **{u: 1 for u in SHARED},
     **{u: 2 for u in RECORDS},
@@ -186,10 +158,10 @@ def test_the_checker_sees_imports_of_every_form():
         "from assistant import synthesis\nimport assistant.rating.run\nfrom . import views\n"
         "def f():\n    from assistant.interview.engine import x\n"
     )
-    found = {m for _, m in imports_of(source, "assistant.routes")}
+    found = {m for _, m in imports_of(source, "assistant.web.routes")}
     assert found == {
         "assistant.synthesis",
         "assistant.rating.run",
-        "assistant.routes.views",
+        "assistant.web.routes.views",
         "assistant.interview.engine",
     }

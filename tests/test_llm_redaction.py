@@ -20,13 +20,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from assistant.app import create_app
 from assistant.config import Settings
-from assistant.engagements import Invitee, create_engagement, create_invite, set_llm_enabled, set_roster_names
 from assistant.engines import engines_for
 from assistant.models import Engagement, RatingProposal, Theme, Turn
 from assistant.rating.run import propose_for_engagement
+from assistant.records.engagements import Invitee, create_engagement, create_invite, set_llm_enabled, set_roster_names
 from assistant.synthesis.run import synthesize
+from assistant.web.app import create_app
 from tests.factories import csrf_of, field
 from tests.synthesis.seed import DEPTS, ROLES, TOPICS, VARIANTS, add_person
 

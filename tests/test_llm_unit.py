@@ -20,9 +20,9 @@ from sqlmodel import Session, select
 
 from assistant.config import Settings
 from assistant.llm import LLMClient, LLMFailed, get_llm, output_schema
+from assistant.llm.prompts import load_prompt
 from assistant.models import LLMCall
-from assistant.privacy import Redactor
-from assistant.prompts import load_prompt
+from assistant.privacy import NAME, Scrubber
 
 VARS = {"question": "How do you share data?", "answer": "We email spreadsheets around."}
 
@@ -245,7 +245,8 @@ def test_identical_request_is_served_from_the_log(llm, fake, engine) -> None:
 
 def test_staff_text_is_redacted_before_it_leaves(llm, fake, engine) -> None:
     fake.script = [completion('{"topic": "email", "sentiment": "neutral"}')]
-    named = LLMClient(llm.settings, engine, redactor=Redactor(["Priya Shah"]))  # names bound once, not per call
+    # names bound once, not per call
+    named = LLMClient(llm.settings, engine, redactor=Scrubber(["Priya Shah"], placeholder=NAME))
     answer = "Ask Priya Shah (priya.shah@county.gov, 555-123-4567) at 1200 Main Street about the 2019 migration."
     named.structured("selftest", "selftest_echo", {**VARS, "answer": answer, "question": "Did Priya answer?"}, Echo)
     sent = json.dumps(fake.requests[0]["messages"])
@@ -255,7 +256,7 @@ def test_staff_text_is_redacted_before_it_leaves(llm, fake, engine) -> None:
 
 
 def test_a_correction_is_redacted_like_the_prompt(llm, fake, engine) -> None:
-    named = LLMClient(llm.settings, engine, redactor=Redactor(["Priya Shah"]))
+    named = LLMClient(llm.settings, engine, redactor=Scrubber(["Priya Shah"], placeholder=NAME))
     fake.script = [
         completion('{"topic": "email", "sentiment": "neutral"}'),
         completion('{"topic": "spreadsheets", "sentiment": "neutral"}'),
@@ -273,7 +274,8 @@ def test_a_correction_is_redacted_like_the_prompt(llm, fake, engine) -> None:
 
 def test_redaction_off_only_when_the_operator_says_so(llm, fake, engine) -> None:
     fake.script = [completion('{"topic": "email", "sentiment": "neutral"}')]
-    plain = LLMClient(llm.settings.model_copy(update={"llm_redact": False}), engine, redactor=Redactor(["Priya"]))
+    unredacted = llm.settings.model_copy(update={"llm_redact": False})
+    plain = LLMClient(unredacted, engine, redactor=Scrubber(["Priya"], placeholder=NAME))
     plain.structured("selftest", "selftest_echo", {**VARS, "answer": "Priya at p@x.org"}, Echo)
     assert "Priya at p@x.org" in json.dumps(fake.requests[0]["messages"])
 

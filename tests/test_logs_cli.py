@@ -13,11 +13,11 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from assistant.engagements import create_engagement, set_roster
 from assistant.llm import LLMFailed
+from assistant.llm.prompts import load_prompt
 from assistant.models import LLMCall, utcnow
-from assistant.prompts import load_prompt
-from assistant.review import set_targets
+from assistant.records.engagements import create_engagement, set_roster
+from assistant.records.review import set_targets
 from tests.factories import make_consultant
 from tests.llm_fakes import FAKE_MODEL, scripted_client, timeout_error
 

@@ -1,4 +1,4 @@
-"""Migration 0006_audit_labels on a database whose audit log names staff by database id (as earlier
+"""Migration 0009_audit_labels on a database whose audit log names staff by database id (as earlier
 releases wrote it): afterwards the log names them only by their random public label, and invite
 events name no participant at all (on the engine the tests run on: SQLite or PostgreSQL)."""
 

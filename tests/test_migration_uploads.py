@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import MetaData, inspect
 from sqlmodel import Session
 
-from assistant import uploads
 from assistant.db import make_engine, migrate
 from assistant.models import utcnow
+from assistant.records import uploads
 from tests.databases import empty_database
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.privacy import Redactor, names_from_email, redact
+from assistant.privacy import NAME, Scrubber, names_from_email, redact
 
 
 @pytest.mark.parametrize(
@@ -138,11 +138,16 @@ def test_counts_levels_and_street_names_alone_are_not_addresses(text: str) -> No
 
 
 def test_a_redactor_binds_its_names_once_and_redacts_like_redact() -> None:
-    redactor = Redactor(["Maria Lopez", "Will"])
+    redactor = Scrubber(["Maria Lopez", "Will"], placeholder=NAME)
     text = "Maria Lopez (maria@x.org) at 1200 Main Street said we will ask Will."
     assert redactor.redact(text) == redact(text, ["Maria Lopez", "Will"])
     assert redactor.redact(text) == "[name] ([email]) at [address] said we will ask [name]."
-    assert Redactor().redact("Maria at 555-123-4567") == "Maria at [phone]"
+    # outside a staff-data block the named-entity model does not read (the prompt's own words) ...
+    assert Scrubber(placeholder=NAME).redact("Maria at 555-123-4567") == "Maria at [phone]"
+    # ... inside one it does: a name nobody listed does not leave for the LLM
+    block = "Rate this.\n<answer>\nAsk Priya Shah about the permit log.\n</answer>"
+    expected = "Rate this.\n<answer>\nAsk [name] about the permit log.\n</answer>"
+    assert Scrubber(placeholder=NAME).redact(block) == expected
 
 
 @pytest.mark.parametrize(

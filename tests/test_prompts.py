@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.prompts import NEUTRAL_LT, PromptError, as_data, load_prompt
+from assistant.llm.prompts import NEUTRAL_LT, PromptError, as_data, load_prompt
 
 
 def _write(folder: Path, name: str, text: str) -> None:

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from assistant.models import AuditEvent, RatingProposal
-from assistant.review import ReviewError, agreement, decide, decided_levels
+from assistant.records.review import ReviewError, agreement, decide, decided_levels
 from tests.factories import make_consultant, make_engagement
 
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from assistant.cli import admin, files, pipeline, serve
 from assistant.cli.common import app
-from assistant.logs_cli import audit_cmd, logs_cmd
-from assistant.report.cli import export_cmd
+from assistant.cli.export import export_cmd
+from assistant.cli.logs import audit_cmd, logs_cmd
 
-# the read-only logs (LLM calls, audit) and the report export live with what they read
+# the read-only logs (LLM calls, audit) and the report export, registered after the groups above
 app.command("logs")(logs_cmd)
 app.command("audit")(audit_cmd)
 app.command("export")(export_cmd)

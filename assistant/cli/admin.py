@@ -35,7 +35,7 @@ def create_user_cmd(
     name: str = "",
 ) -> None:
     """Create a consultant (or equity reviewer) account."""
-    from assistant.accounts import AccountError, create_user
+    from assistant.records.accounts import AccountError, create_user
 
     try:
         with session_scope(open_engine()) as session:
@@ -57,7 +57,7 @@ def create_engagement_cmd(
     """Create an engagement (optionally with roster counts, invites and an open link); prints the links."""
     import csv
 
-    from assistant.engagements import EngagementError, create_engagement, enable_open_link, import_invites_csv
+    from assistant.records.engagements import EngagementError, create_engagement, enable_open_link, import_invites_csv
 
     settings = get_settings()
     counts: dict[tuple[str, str], int] = {}
@@ -107,7 +107,7 @@ def add_member_cmd(
     role: str = typer.Option("consultant", help="lead, consultant or equity_reviewer"),
 ) -> None:
     """Put EMAIL on ENGAGEMENT's team (or change their role); a new account gets a one-time set-password link."""
-    from assistant.teams import TeamError, add_member
+    from assistant.records.teams import TeamError, add_member
 
     settings = get_settings()
     with session_scope(open_engine(settings)) as session:

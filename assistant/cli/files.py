@@ -22,7 +22,7 @@ def rate_evidence_cmd(
 ) -> None:
     """Rate one component from a file of evidence segments; write the proposal (status, level, citations)."""
     from assistant.engines import engines_for
-    from assistant.rating.cli import rate_evidence, read_evidence_file
+    from assistant.rating.evidence_file import rate_evidence, read_evidence_file
 
     settings = get_settings()
     try:
@@ -99,3 +99,24 @@ def equity_audit_cmd(
     if csv_out is not None:
         csv_out.write_text(audit_csv(audit), encoding="utf-8")
         typer.echo(f"Wrote {csv_out}.")
+
+
+@app.command("catalogue")
+def catalogue_cmd(
+    input_path: Path = typer.Argument(
+        ..., metavar="MENTIONS.json", help='[{"id": ..., "text": "accela permits"}, ...]'
+    ),
+    out: Path = typer.Option(..., "--out", help='where to write {"systems": [{"id", "name", "mentions"}]}'),
+) -> None:
+    """Group system mentions as staff wrote them into canonical systems (the engagement catalogue's rule)."""
+    import json
+
+    from assistant.dataflow.catalogue import catalogue_json, group, read_mentions
+
+    try:
+        mentions = read_mentions(input_path.read_bytes())
+    except (OSError, ValueError) as exc:
+        fail(f"{input_path}: {exc}", 2)
+    systems = group(mentions)
+    out.write_text(json.dumps(catalogue_json(systems), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    typer.echo(f"{len(mentions)} mentions -> {len(systems)} systems -> {out}")

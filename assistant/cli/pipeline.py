@@ -68,7 +68,7 @@ def import_csv_cmd(
 ) -> None:
     """Import open-ended survey answers from FILE as evidence (all rows or none), in batches, as a run."""
     from assistant.csvfile import file_source
-    from assistant.imports import UNKNOWN, CSVImportError, ImportFile, Mapping, check_file, import_in_background
+    from assistant.records.imports import UNKNOWN, CSVImportError, ImportFile, Mapping, check_file, import_in_background
 
     settings = get_settings()
     engine = open_engine(settings)
@@ -129,7 +129,7 @@ def themes_cmd(
     from tqdm import tqdm
 
     from assistant.embeddings import get_embedder
-    from assistant.imports import CSVImportError
+    from assistant.records.imports import CSVImportError
     from assistant.synthesis.csv_themes import themes_for_csv
 
     if not input_csv.is_file():

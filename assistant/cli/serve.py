@@ -26,7 +26,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     except ConfigError as exc:
         fail(str(exc))
     migrate(settings.database_url)
-    uvicorn.run("assistant.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run("assistant.web.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info")
 
 
 @app.command("demo")
@@ -42,8 +42,8 @@ def demo(
     import threading
 
     from assistant.config import demo_secret_key
-    from assistant.demo import DEMO_REVIEWER_EMAIL, seed_demo
-    from assistant.demo_completed import ensure_completed, seed_completed
+    from assistant.demo.completed import ensure_completed, seed_completed
+    from assistant.demo.seed import DEMO_REVIEWER_EMAIL, seed_demo
 
     os.environ.setdefault("DM3_BASE_URL", f"http://{host}:{port}")
     if not os.environ.get("DM3_SECRET_KEY"):

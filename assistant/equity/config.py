@@ -18,8 +18,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from assistant.engagements import change_settings
 from assistant.models import Engagement, User
+from assistant.records.engagements import change_settings
 from assistant.suppression import DEFAULT_MIN_CELL, FLOOR, min_cell
 
 DEFAULT_FLAG_RATIO = 0.8

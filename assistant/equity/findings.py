@@ -1,4 +1,7 @@
-"""The equity reviewer's findings: recorded, withdrawn, and read by consultants, the report and the roadmap.
+"""The equity reviewer's findings: recorded, withdrawn, and read by consultants on the review pages.
+
+``findings_for`` is the one reader (the report and the roadmap do not show findings yet; when they do,
+they read them here).
 
 Rules: a finding has text (up to 4,000 characters), a severity (low, medium, high) and may link
 one component of the rubric, one live theme of the engagement, and one group ("grouping: group")
@@ -118,7 +121,7 @@ def withdraw_finding(session: Session, engagement: Engagement, reviewer: User, f
 
 def findings_for(session: Session, engagement_id: int, component: str | None = None) -> list[EquityFinding]:
     """The engagement's current findings (not withdrawn), high severity first, then oldest first;
-    only those linked to ``component`` when it is given. What the report and roadmap read."""
+    only those linked to ``component`` when it is given."""
     query = select(EquityFinding).where(
         EquityFinding.engagement_id == engagement_id, col(EquityFinding.withdrawn).is_(False)
     )

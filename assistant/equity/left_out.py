@@ -1,8 +1,8 @@
 """Voices left out: what synthesis and rating set aside, de-identified.
 
 - "other voices": per component, the segments that fit no theme: how many, from how many people,
-  by group (suppressed), and their words with emails, phone numbers and the engagement's known
-  names redacted (``assistant.privacy.redact``) and no attribution;
+  by group (suppressed), and their words through the engagement's one scrubber
+  (``records.engagements.scrubber_for``: names, emails, phones, street addresses) with no attribution;
 - themes merged away: the label and the theme it went into;
 - groups never cited: department and role-level groups with voices whose words no current
   proposal cites; a group with fewer voices than the threshold is not named, only counted.
@@ -18,10 +18,10 @@ from sqlmodel import Session, col, select
 from assistant.equity.config import equity_settings
 from assistant.equity.people import GROUPING_NAMES, group_of, voices
 from assistant.equity.voice import VoiceSet, cited_people, voice_set
-from assistant.evidence import counted_members, live_themes
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember
-from assistant.privacy import redact
-from assistant.review import current_proposals
+from assistant.records.engagements import scrubber_for
+from assistant.records.evidence import counted_members, live_themes
+from assistant.records.review import current_proposals
 from assistant.rubric import Rubric
 
 
@@ -64,7 +64,7 @@ def _shuffled(texts: list[str]) -> list[str]:
 def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOut:
     """What was left out of themes and ratings, for the reviewer (see the module rules)."""
     k = equity_settings(engagement).min_cell
-    names = (engagement.settings or {}).get("roster_names", [])  # the names the LLM path redacts, too
+    scrubber = scrubber_for(session, engagement)  # the one scrubber every page and the LLM path use
     population = voices(session, engagement.id)
     other_themes = session.exec(live_themes(engagement.id, other=True)).all()
     other_rows = session.exec(
@@ -79,7 +79,7 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
         if not rows:
             continue
         people = list({p.id: p for _, p in rows}.values())
-        texts = _shuffled([redact(seg.text, names) for seg, _ in rows])
+        texts = _shuffled(scrubber.scrub_all([seg.text for seg, _ in rows]))
         other.append(OtherVoices(comp.id, comp.name, len(rows), voice_set(people, population, engagement), texts))
     titles = {t.id: t.label for t in session.exec(select(Theme).where(Theme.engagement_id == engagement.id)).all()}
     merged = [

@@ -20,10 +20,10 @@ from dataclasses import asdict, dataclass, field
 
 from sqlmodel import Session
 
-from assistant.engagements import roster_rows
 from assistant.equity.config import equity_settings
 from assistant.equity.people import group_of, groupings, invited
 from assistant.models import Engagement
+from assistant.records.engagements import roster_rows
 from assistant.suppression import NOT_GIVEN, suppress_rows
 
 TOTAL = "total"

@@ -2,7 +2,7 @@
 
 - the invited: every participant who was invited or joined by the open link (imported survey
   respondents were never invited), each in one current status: invited, started, submitted,
-  withdrawn (``assistant.engagements.participant_status``);
+  withdrawn (``assistant.records.engagements.participant_status``);
 - the voices: people whose words can be evidence: not withdrawn, with a submitted interview, or
   imported survey respondents. Expected shares in themes and ratings, and quote attributions, are
   measured against the voices.
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import participant_status
 from assistant.equity.config import equity_settings
 from assistant.models import Engagement, Interview, Participant
+from assistant.records.engagements import participant_status
 from assistant.suppression import NOT_GIVEN, Attributor, attributor
 
 CORE_GROUPINGS = ("department", "role_level")

@@ -17,10 +17,10 @@ from sqlmodel import Session, col, select
 
 from assistant.equity.config import equity_settings
 from assistant.equity.people import group_of, groupings, voices
-from assistant.evidence import counted_members, live_themes
 from assistant.models import Engagement, Participant, RatingProposal, Segment, ThemeMember
 from assistant.rating.schema import segment_pk
-from assistant.review import current_proposals, latest_decisions
+from assistant.records.evidence import counted_members, live_themes
+from assistant.records.review import current_proposals, latest_decisions
 from assistant.rubric import Rubric
 from assistant.suppression import suppress_rows
 

@@ -9,9 +9,9 @@ from sqlmodel import Session
 from assistant.interview.engine import effective_staff_turns, question_states
 from assistant.interview.errors import AnswerError
 from assistant.models import Interview, Participant, Turn, utcnow
+from assistant.records.withdrawal import erase_participant
 from assistant.rubric import Rubric
 from assistant.security import audit, participant_actor
-from assistant.withdrawal import erase_participant
 
 
 def submit(session: Session, interview: Interview, participant: Participant) -> None:
@@ -48,7 +48,7 @@ def set_quote_consent(session: Session, participant: Participant, allowed: bool)
 
 
 def withdraw(session: Session, participant: Participant, interview: Interview | None) -> None:
-    """Withdraw: the participant's words are erased from every table at once (``assistant.withdrawal``:
+    """Withdraw: the participant's words are erased from every table at once (``assistant.records.withdrawal``:
     turns, segments, cached vectors, theme words, proposal quotes, export files, LLM replies, audit
     values), in the same commit that records the withdrawal."""
     participant.withdrawn_at = utcnow()

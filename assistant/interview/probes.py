@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from assistant.rubric import Question, Rubric
 
 if TYPE_CHECKING:
-    from assistant.llm import LLMClient
+    from assistant.llm.client import LLMClient
 
 log = logging.getLogger("dm3.interview")
 
@@ -97,7 +97,7 @@ class LLMProber:
     def probe(self, question: Question, component_name: str, answer: str, reason: str, index: int) -> Probe:
         from pydantic import BaseModel, Field
 
-        from assistant.llm import LLMFailed
+        from assistant.llm.client import LLMFailed
 
         class ProbeOut(BaseModel):
             probe: str = Field(description="one short, neutral follow-up question")

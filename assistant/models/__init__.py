@@ -15,11 +15,12 @@ from sqlmodel import SQLModel
 from assistant.models.accounts import AuthSession, PasswordSetup, RateHit, User
 from assistant.models.base import PUBLIC_LABEL, as_utc, new_public_label, utcnow
 from assistant.models.engagement import Consent, Engagement, Membership, Participant, RosterCount
+from assistant.models.equity import EquityFinding
 from assistant.models.evidence import Embedding, Segment, SurveyImport, Theme, ThemeMember
 from assistant.models.interview import Interview, Turn
 from assistant.models.logs import AuditEvent, LLMCall
 from assistant.models.rating import Decision, RatingProposal
-from assistant.models.roadmap import EquityFinding, ReadinessSignal, RoadmapItem
+from assistant.models.roadmap import ReadinessSignal, RoadmapItem
 from assistant.models.runs import RUN_UNFINISHED_SQL, ExportFile, Run, Upload, UploadChunk
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The roadmap (readiness signals, items) and the equity audit findings."""
+"""The roadmap: readiness signals and items (the equity audit's findings are in ``equity.py``)."""
 
 from __future__ import annotations
 
@@ -67,25 +67,3 @@ class RoadmapItem(SQLModel, table=True):
     why: dict = json_field(dict)  # gap, prerequisite_for, themes, quotes (segment ids), readiness, placement
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
-
-
-# --- equity audit ------------------------------------------------------------------------
-
-
-class EquityFinding(SQLModel, table=True):
-    """An equity reviewer's finding, linked to a component, a theme or a group (all optional).
-
-    ``severity``: low | medium | high. ``group`` is "grouping: group" (e.g. "department: Parks").
-    Findings are read by consultants on the review page and by the report and roadmap.
-    """
-
-    id: int | None = Field(default=None, primary_key=True)
-    engagement_id: int = Field(foreign_key="engagement.id", index=True)
-    reviewer_id: int = Field(foreign_key="user.id")
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    severity: str = "medium"
-    component: str | None = None
-    theme_id: int | None = Field(default=None, foreign_key="theme.id")
-    group: str | None = None
-    withdrawn: bool = False  # the reviewer took it back (kept for the audit, shown to nobody)
-    created_at: datetime = Field(default_factory=utcnow)

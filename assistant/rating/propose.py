@@ -20,9 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.llm import LLMClient, LLMFailed
+from assistant.llm.client import LLMClient, LLMFailed
+from assistant.llm.prompts import NEUTRAL_LT, load_prompt
 from assistant.privacy import ADDRESS_PATTERN
-from assistant.prompts import NEUTRAL_LT, load_prompt
 from assistant.rating.counts import finish_counts, voice_mix
 from assistant.rating.evidence import screen, thin_reason
 from assistant.rating.schema import (

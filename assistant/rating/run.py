@@ -17,18 +17,18 @@ from collections.abc import Iterable
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
 
-from assistant.duplicates import flag_near_duplicates, flagged_participants
 from assistant.embeddings import Embedder
-from assistant.evidence import counted_segments
 from assistant.jobs import track_run
 from assistant.models import Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember
 from assistant.rating.schema import EvidenceItem, Proposal, Rater, segment_ref
+from assistant.records.duplicates import flag_near_duplicates, flagged_participants
+from assistant.records.evidence import counted_segments
 from assistant.rubric import COMPONENT_IDS
 
 
 def load_evidence(session: Session, engagement_id: int) -> dict[str, list[EvidenceItem]]:
     """{component: evidence items} for an engagement: active segments of participants who have not
-    withdrawn and are not flagged (``assistant.duplicates``) unless accepted, in id order, each with its
+    withdrawn and are not flagged (``assistant.records.duplicates``) unless accepted, in id order, each with its
     department, role level and (if clustered) theme label."""
     rows = session.exec(
         counted_segments(Segment, Participant, engagement_id=engagement_id)

@@ -1,47 +1,23 @@
-"""What may leave the consulting team in a report or export: names replaced, quotes only with consent.
+"""What may leave the consulting team in a report or export: quotes only with consent.
 
 Rules:
-- every staff text shown in a report or export passes ``deidentify``: emails, phone numbers and
-  the engagement's names (the roster names in its settings and the names in invite emails) are
-  replaced, names by "[colleague]" (``assistant.privacy.redact`` does the matching; a helper
-  elsewhere is building wider name detection, which will plug in here);
+- every staff text shown in a report or export passes the engagement's scrubber
+  (``assistant.records.engagements.scrubber_for``: its names, invitees' names, the named-entity model, emails,
+  phones, street addresses), the same one every page uses;
 - a quote is used only when its author agreed to be quoted (``Participant.quote_consent``), has
   not withdrawn, and the segment is still active (``quotable``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
-from assistant.evidence import counted_segments
-from assistant.models import Engagement, Participant, Segment
-from assistant.privacy import NAME, redact
+from assistant.models import Participant, Segment
+from assistant.records.evidence import counted_segments
 
 COLLEAGUE = "[colleague]"
-
-
-def engagement_names(session: Session, engagement: Engagement) -> list[str]:
-    """Names that must not appear in a report: the roster names and the names in invite emails
-    ("maria.lopez@city.gov" gives "Maria" and "Lopez")."""
-    names = [str(n) for n in engagement.settings.get("roster_names", []) if str(n).strip()]
-    emails = session.exec(
-        select(Participant.email).where(Participant.engagement_id == engagement.id, col(Participant.email).is_not(None))
-    ).all()
-    for email in emails:
-        local = str(email).split("@", 1)[0]
-        parts = [p for p in re.split(r"[._\-+0-9]+", local) if len(p) >= 3 and p.isalpha()]
-        if len(parts) >= 2:  # "jsmith" alone is not a name we can tell from a word
-            names.extend(p.capitalize() for p in parts)
-            names.append(" ".join(p.capitalize() for p in parts))
-    return sorted(set(names))
-
-
-def deidentify(text: str, names: Iterable[str]) -> str:
-    """``text`` with emails, phone numbers and the given names replaced (names by "[colleague]")."""
-    return redact(text or "", names).replace(NAME, COLLEAGUE)
 
 
 def quotable(session: Session, engagement_id: int, segment_ids: Iterable[int]) -> dict[int, Segment]:

@@ -18,8 +18,6 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import roster_rows
-from assistant.evidence import counted_members, counted_segments, live_themes
 from assistant.models import (
     Decision,
     Engagement,
@@ -29,10 +27,13 @@ from assistant.models import (
     ThemeMember,
     utcnow,
 )
+from assistant.privacy import Scrubber
+from assistant.records.engagements import roster_rows, scrubber_for
+from assistant.records.evidence import counted_members, counted_segments, live_themes
+from assistant.records.review import current_proposals, latest_decisions
 from assistant.report import narrative
-from assistant.report.deidentify import deidentify, engagement_names, quotable
+from assistant.report.deidentify import quotable
 from assistant.report.figures import Figure, profile_figure, timeline_figure
-from assistant.review import current_proposals, latest_decisions
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.targets import horizon_of, phases_for, target_rows
@@ -188,7 +189,7 @@ def participation(session: Session, engagement: Engagement) -> Participation:
 
 
 def _theme_sections(
-    session: Session, engagement: Engagement, comp_id: str, names: list[str], allowed: dict[int, Segment]
+    session: Session, engagement: Engagement, comp_id: str, names: Scrubber, allowed: dict[int, Segment]
 ) -> list[ThemeSection]:
     themes = session.exec(live_themes(engagement.id, comp_id, other=False)).all()
     members = (
@@ -217,11 +218,11 @@ def _theme_sections(
             if seg is None or seg.participant_id in seen_people:
                 continue
             seen_people.add(seg.participant_id)
-            quotes.append(Quote(f"E-{sid}", deidentify(seg.text, names)))
+            quotes.append(Quote(f"E-{sid}", names.scrub(seg.text)))
             if len(quotes) == QUOTES_PER_THEME:
                 break
-        summary = deidentify(withhold_quotes(theme.summary, allowed_texts), names)
-        out.append(ThemeSection(deidentify(theme.label, names), summary, len(people[theme.id]), quotes))
+        summary = names.scrub(withhold_quotes(theme.summary, allowed_texts))
+        out.append(ThemeSection(names.scrub(theme.label), summary, len(people[theme.id]), quotes))
     return out
 
 
@@ -247,7 +248,7 @@ def _why_text(why: dict, rubric: Rubric, titles: dict[str, str]) -> str:
 
 def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Report:
     """The report of ``engagement`` from what is stored now (roadmap as last generated)."""
-    names = engagement_names(session, engagement)
+    names = scrubber_for(session, engagement)
     all_segment_ids = session.exec(select(Segment.id).where(Segment.engagement_id == engagement.id)).all()
     allowed = quotable(session, engagement.id, all_segment_ids)
     allowed_texts = [s.text for s in allowed.values()]
@@ -279,7 +280,7 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
             )
         else:
             rationale = decision.rationale
-        rationale = deidentify(withhold_quotes(rationale, allowed_texts), names)
+        rationale = names.scrub(withhold_quotes(rationale, allowed_texts))
         components.append(
             ComponentSection(
                 comp.id,
@@ -300,7 +301,7 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
     for signal in readiness_mod.snapshot(session, engagement, rubric):
         seg_ids = signal.evidence.get("segments", {})
         quotes = [
-            Quote(f"E-{sid}", deidentify(allowed[sid].text, names))
+            Quote(f"E-{sid}", names.scrub(allowed[sid].text))
             for sid in seg_ids.get("for", [])[:2] + seg_ids.get("against", [])[:2]
             if sid in allowed
         ][:3]
@@ -311,7 +312,7 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
                 signal.value is not None,
                 signal.derived,
                 signal.evidence.get("basis", ""),
-                deidentify(signal.note, names),
+                names.scrub(signal.note),
                 quotes,
             )
         )
@@ -342,7 +343,7 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
                 step,
                 item.owner,
                 [titles.get(d, d) for d in item.depends_on],
-                deidentify(_why_text(item.why, rubric, titles), names),
+                names.scrub(_why_text(item.why, rubric, titles)),
             )
         )
     removed = [(i.title, i.removed_reason) for i in items if i.status == "removed"]

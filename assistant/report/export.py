@@ -11,24 +11,11 @@ from sqlmodel import Session, col, select
 from assistant.jobs import track_run
 from assistant.models import Engagement, ExportFile, Run
 from assistant.report import exports, render
-from assistant.report.cli import FORMATS
 from assistant.report.document import build_report
+from assistant.report.formats import FORMATS, MEDIA_TYPES, ExportError, check_format
 from assistant.rubric import Rubric
 
-MEDIA_TYPES = {
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "pdf": "application/pdf",
-    "html": "text/html; charset=utf-8",
-    "json": "application/json",
-    "csv": "application/zip",
-}
-
-
 KEEP_FILES = 5  # finished export files kept per engagement (in the database); older ones are deleted
-
-
-class ExportError(ValueError):
-    """An export that cannot be made; the message says why."""
 
 
 def filename_for(engagement: Engagement, fmt: str) -> str:
@@ -48,8 +35,7 @@ def export_bytes(
     progress: Callable[[float, str], None] | None = None,
 ) -> bytes:
     """The engagement in ``fmt`` (docx, pdf, html, json or csv, the last a ZIP of CSV files)."""
-    if fmt not in FORMATS:
-        raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    check_format(fmt)
     step = progress or (lambda _f, _m: None)
     step(0.1, "Reading decisions, themes and the roadmap")
     report = build_report(session, engagement, rubric)
@@ -73,8 +59,7 @@ def run_export(engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, run
     download works on any app process) and record it on the Run (progress, file name, size) through the
     run lifecycle (``assistant.jobs.track_run``: a failure marks the run failed with the reason).
     Returns the stored file's id. Only the newest ``KEEP_FILES`` files of an engagement are kept."""
-    if fmt not in FORMATS:
-        raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    check_format(fmt)
     with track_run(engine, engagement_id, "export", run_id=run_id, message="Building the report") as run:
         with Session(engine, expire_on_commit=False) as session:
             engagement = session.get(Engagement, engagement_id)

@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
-from assistant.evidence import counted_segments, live_themes
 from assistant.models import Decision, Engagement, RatingProposal, Segment, Theme, ThemeMember
-from assistant.report.deidentify import deidentify, engagement_names, quotable
+from assistant.records.engagements import scrubber_for
+from assistant.records.evidence import counted_segments, live_themes
+from assistant.report.deidentify import quotable
 from assistant.report.document import Report, withhold_quotes
 from assistant.rubric import Rubric
 from assistant.security import csv_text
@@ -41,7 +42,7 @@ def _as_they_are(row: object, *names: str) -> dict[str, Any]:
 
 def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Report) -> dict[str, list[dict]]:
     """Every export table as a list of rows (dicts with the same keys), in a stable order."""
-    names = engagement_names(session, engagement)
+    names = scrubber_for(session, engagement)
     segments = session.exec(counted_segments(Segment, engagement_id=engagement.id).order_by(col(Segment.id))).all()
     allowed = quotable(session, engagement.id, [s.id for s in segments])
     allowed_texts = [s.text for s in allowed.values()]
@@ -64,7 +65,7 @@ def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Rep
     comp_names = {c.id: c.name for c in rubric.components}
 
     def clean(text: str) -> str:
-        return deidentify(withhold_quotes(text, allowed_texts), names)
+        return names.scrub(withhold_quotes(text, allowed_texts))
 
     out: dict[str, list[dict]] = {}
     out["themes"] = [
@@ -74,7 +75,7 @@ def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Rep
             "component_name": comp_names.get(t.component, t.component),
             "label": "other voices" if t.is_other else clean(t.label),
             "summary": clean(t.summary),
-            "keywords": "; ".join(deidentify(k, names) for k in t.keywords),
+            "keywords": "; ".join(names.scrub(k) for k in t.keywords),
             "people": len(people[t.id]),
             "segments": members[t.id],
             "created_by": t.created_by,
@@ -91,7 +92,7 @@ def tables(session: Session, engagement: Engagement, rubric: Rubric, report: Rep
             else "",
             "source": s.source,
             "quote_consent": s.id in allowed,
-            "text": deidentify(s.text, names) if s.id in allowed else "",
+            "text": names.scrub(s.text) if s.id in allowed else "",
         }
         for s in segments
     ]

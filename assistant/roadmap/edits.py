@@ -17,7 +17,7 @@ from pydantic import BaseModel, field_validator
 from sqlmodel import Session, col, select
 
 from assistant.models import Engagement, RoadmapItem, User, utcnow
-from assistant.review import ReviewError
+from assistant.records.review import ReviewError
 from assistant.roadmap.sequence import PHASES
 from assistant.roadmap.targets import Phase
 from assistant.rubric import Rubric

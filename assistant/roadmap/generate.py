@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from assistant.engagements import change_settings
-from assistant.evidence import counted_members, counted_segments
 from assistant.models import Engagement, RoadmapItem, Segment, Theme, ThemeMember, User, utcnow
-from assistant.review import decided_levels
+from assistant.records.engagements import change_settings
+from assistant.records.evidence import counted_members, counted_segments
+from assistant.records.review import decided_levels
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.sequence import Fixed, Plan, PlanInput, ThemeInfo, plan
 from assistant.roadmap.targets import target_rows

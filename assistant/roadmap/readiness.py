@@ -19,9 +19,9 @@ from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
-from assistant.evidence import counted_segments
 from assistant.models import Engagement, ReadinessSignal, Segment, User, utcnow
-from assistant.review import ReviewError, decided_levels
+from assistant.records.evidence import counted_segments
+from assistant.records.review import ReviewError, decided_levels
 from assistant.rubric import ReadinessKind, Rubric
 from assistant.security import audit_by
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from assistant.engagements import change_settings
 from assistant.models import Engagement, User
-from assistant.review import ReviewError, decided_levels, set_targets
+from assistant.records.engagements import change_settings
+from assistant.records.review import ReviewError, decided_levels, set_targets
 from assistant.rubric import Rubric
 
 DEFAULT_HORIZON = 36

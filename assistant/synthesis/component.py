@@ -20,9 +20,9 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from assistant.db import insert_unless_stored
-from assistant.evidence import live_themes
 from assistant.models import Segment, Theme, ThemeMember
-from assistant.privacy import NameScrubber
+from assistant.privacy import Scrubber
+from assistant.records.evidence import live_themes
 from assistant.synthesis import themes as T
 from assistant.synthesis.curated import CuratedUpdate, machine_member, top_up_curated
 
@@ -47,7 +47,7 @@ def _theme_rows(session: Session, engagement_id: int, component: str) -> list[Th
 
 
 def _scrubbed_words(
-    drafts: list[T.ThemeDraft], free: list[int], texts: list[str], seg_by_id: dict[int, Segment], names: NameScrubber
+    drafts: list[T.ThemeDraft], free: list[int], texts: list[str], seg_by_id: dict[int, Segment], names: Scrubber
 ) -> dict[int, tuple[str, str, list[str]]]:
     """Label, summary and keywords of each draft (by ``id``) as they will be stored: no person's name
     (``names``; a keyword holding one is dropped), all read by the name model in one batch."""
@@ -91,7 +91,7 @@ def draft_component(
     run_id: int | None,
     people: dict[int, tuple[str, str]],
     encode: T.Encode | None = None,
-    names: NameScrubber | None = None,
+    names: Scrubber | None = None,
     min_people: int = T.MIN_PEOPLE,
 ) -> ComponentDraft:
     """One component's themes worked out from its active segments (curated themes kept and topped up, the
@@ -100,7 +100,7 @@ def draft_component(
     Reads only: the session is left with nothing to write, so no write lock is taken (SQLite has one
     writer) while this computes; ``encode`` stores its new phrase vectors in its own short transaction."""
     seg_by_id = {s.id: s for s in segments}
-    names = names or NameScrubber()
+    names = names or Scrubber()
     themes = _theme_rows(session, engagement_id, component)
     curated = [t for t in themes if t.curated and not t.is_other and t.parent_id is None]
     kept = {t.id for t in curated}

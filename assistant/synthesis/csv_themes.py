@@ -9,7 +9,7 @@ import numpy as np
 
 from assistant.csvfile import CSVImportError, check_columns, read_csv
 from assistant.embeddings import Embedder
-from assistant.privacy import NameScrubber
+from assistant.privacy import Scrubber
 from assistant.sentences import is_non_answer
 from assistant.synthesis import themes as T
 
@@ -42,7 +42,7 @@ def _scrub_names(themes: list[dict[str, Any]]) -> None:
     """No person's name leaves in the export: names found by the model become "[colleague]" in labels
     and summaries, and a key phrase that held one is dropped."""
     texts = [t for theme in themes for t in (theme["label"], theme["summary"], *theme["keywords"])]
-    clean = dict(zip(texts, NameScrubber().scrub_all(texts), strict=False))
+    clean = dict(zip(texts, Scrubber().scrub_all(texts), strict=False))
     for theme in themes:
         theme["label"], theme["summary"] = clean[theme["label"]], clean[theme["summary"]]
         theme["keywords"] = [k for k in theme["keywords"] if clean[k] == k]

@@ -20,7 +20,7 @@ import numpy as np
 from sqlmodel import Session, select
 
 from assistant.models import Segment, Theme, ThemeMember
-from assistant.privacy import NameScrubber
+from assistant.privacy import Scrubber
 from assistant.synthesis import phrases as P
 from assistant.synthesis.represent import ctfidf_keywords
 
@@ -53,9 +53,7 @@ def _members(session: Session, theme_id: int) -> list[ThemeMember]:
     return list(session.exec(select(ThemeMember).where(ThemeMember.theme_id == theme_id)).all())
 
 
-def _rebuilt_words(
-    theme: Theme, remaining: list[Segment], keep_summary: bool, names: NameScrubber
-) -> dict[str, object]:
+def _rebuilt_words(theme: Theme, remaining: list[Segment], keep_summary: bool, names: Scrubber) -> dict[str, object]:
     """The new words of a curated theme whose members left: no word built from them. Returns its quote ids,
     key phrases and (unless the consultant wrote it) summary, rebuilt from the segments that remain, or emptied."""
     words: dict[str, object] = {"quote_ids": [q for q in theme.quote_ids if q in {s.id for s in remaining}]}
@@ -115,7 +113,7 @@ def top_up_curated(
     segments: list[Segment],
     vectors: dict[int, np.ndarray],
     run_id: int | None,
-    names: NameScrubber,
+    names: Scrubber,
 ) -> tuple[list[CuratedUpdate], list[dict[str, object]], list[int]]:
     """Curated themes kept: their members that left this component or went inactive depart, new segments
     join where they fit (as close to the centroid as the least typical member, or ``PLACE_SIM``), words

@@ -16,9 +16,9 @@ from sqlalchemy import or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from assistant.evidence import live_themes
-from assistant.llm import LLMClient, LLMFailed
+from assistant.llm.client import LLMClient, LLMFailed
 from assistant.models import Segment, Theme, ThemeMember
+from assistant.records.evidence import live_themes
 
 MAX_SEGMENTS = 12  # the most central members sent per theme (keeps the prompt small)
 

@@ -17,8 +17,8 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from assistant.embeddings import Embedder
-from assistant.evidence import segment_values, submitted_answers
 from assistant.models import Participant, Segment, ThemeMember, Turn
+from assistant.records.evidence import segment_values, submitted_answers
 from assistant.rubric import Rubric
 from assistant.sentences import is_non_answer
 from assistant.synthesis.segment import segment

@@ -20,11 +20,10 @@ from sqlmodel import Session, select
 
 from assistant.config import Settings
 from assistant.embeddings import CachedEncode, Embedder, embed_cached
-from assistant.engagements import people_names
-from assistant.evidence import live_themes
 from assistant.jobs import RunOptions, track_run
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember
-from assistant.privacy import NameScrubber
+from assistant.records.engagements import scrubber_for
+from assistant.records.evidence import live_themes
 from assistant.rubric import Rubric
 from assistant.synthesis import themes as T
 from assistant.synthesis.component import curated_since, draft_component, forget_themes, store_component
@@ -76,7 +75,7 @@ def synthesize(
         vectors = {s.id: v for s, v in zip(segments, vectors_arr, strict=False)}
         with Session(engine, expire_on_commit=False) as session:
             engagement = session.get(Engagement, engagement_id)
-            names = NameScrubber(people_names(session, engagement) if engagement is not None else [])
+            names = scrubber_for(session, engagement)
             people = {
                 p.id: (p.department, p.role_level)
                 for p in session.exec(select(Participant).where(Participant.engagement_id == engagement_id)).all()

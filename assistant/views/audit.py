@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session
 
-from assistant.auditlog import Change, count_events, diff, events_csv, filter_choices, find_events, when
 from assistant.models import PUBLIC_LABEL, AuditEvent, Engagement
+from assistant.records.auditlog import Change, count_events, diff, events_csv, filter_choices, find_events, when
 from assistant.views.lookup import transcript_url
 
 PER_PAGE = 50

@@ -7,16 +7,23 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.duplicates import flagged_participants
-from assistant.engagements import NewInvite, engagement_counts, progress, roster_names, roster_rows
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
 from assistant.interview.actions import load_turns
 from assistant.models import Engagement, Interview, Participant, User
+from assistant.records.duplicates import flagged_participants
+from assistant.records.engagements import (
+    NewInvite,
+    engagement_counts,
+    progress,
+    roster_names,
+    roster_rows,
+    scrubber_for,
+)
+from assistant.records.teams import ROLE_NAMES, engagements_for
 from assistant.rubric import Rubric
 from assistant.security import csv_text
 from assistant.suppression import suppress_rows
-from assistant.teams import ROLE_NAMES, engagements_for
 from assistant.views.lookup import answer_anchor
 
 # interviews a consultant can open: only submitted ones (unsubmitted text is shown to nobody);
@@ -131,12 +138,16 @@ def transcript_context(
     the audit of edits but shown to nobody)."""
     turns = load_turns(session, interview)
     superseded = {t.supersedes_id for t in turns if t.supersedes_id}
+    shown = [t for t in turns if t.id not in superseded]
+    # what staff wrote (and follow-ups that may echo it) through the engagement's scrubber
+    texts = scrubber_for(session, engagement).scrub_all([t.text for t in shown])
     return {
         "engagement": engagement,
         "interview": interview,
         "participant": participant,
         "rubric": rubric,
-        "turns": [t for t in turns if t.id not in superseded],
+        "turns": shown,
+        "texts": dict(zip([t.id for t in shown], texts, strict=True)),
         "anchor": lambda t: answer_anchor(t.question_id, t.probe_index),
         "attribution": attribution(session, engagement)(participant.department, participant.role_level),
     }

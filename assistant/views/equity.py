@@ -18,8 +18,8 @@ from assistant.equity.findings import SEVERITIES, findings_for, linkable_groups
 from assistant.equity.left_out import left_out
 from assistant.equity.participation import Table, participation
 from assistant.equity.voice import rating_voice, theme_voice
-from assistant.evidence import live_themes
 from assistant.models import Engagement, Theme
+from assistant.records.evidence import live_themes
 from assistant.rubric import Rubric
 
 # representation-ratio chart: one bar per shown group, a line at 1 (proportionate) and at the flag threshold

@@ -2,7 +2,7 @@
 
 Each function returns the row, or None when there is none to show (including ids no database
 integer key can hold, so a huge id in a URL is a plain "not found", never a crash). Whether a
-missing row is a 404 or a 410 is the caller's rule (``assistant/routes/deps.py``).
+missing row is a 404 or a 410 is the caller's rule (``assistant/web/routes/deps.py``).
 """
 
 from __future__ import annotations

@@ -15,9 +15,11 @@ from sqlmodel import Session, col, select
 from assistant.equity.findings import findings_for
 from assistant.equity.people import attribution
 from assistant.models import Decision, Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember, Turn, User
+from assistant.privacy import Scrubber
 from assistant.rating.counts import explain_confidence
 from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
-from assistant.review import agreement, current_proposals, latest_decisions
+from assistant.records.engagements import scrubber_for
+from assistant.records.review import agreement, current_proposals, latest_decisions
 from assistant.rubric import Component, Rubric
 from assistant.synthesis.breakdown import MIN_CELL, SUPPRESSED, suppress
 from assistant.views.lookup import transcript_url
@@ -137,6 +139,8 @@ def component_context(
         .order_by(col(Decision.id).desc())
     ).all()
     model = proposal_model(proposal) if proposal is not None else None
+    if model is not None:
+        model = scrubbed(model, scrubber_for(session, engagement))
     reading = read_proposal(model, comp, rubric) if model is not None else None
     refs = (
         {q["citation"].segment_id for q in reading["quotes"]}
@@ -165,6 +169,34 @@ def component_context(
     }
     ctx.update(extra)
     return ctx
+
+
+def _with_quotes(value: Any, clean: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {k: clean.get(v, v) if k == "quote" else _with_quotes(v, clean) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_quotes(v, clean) for v in value]
+    return value
+
+
+def _quotes_in(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        return {v for k, v in value.items() if k == "quote" and isinstance(v, str)} | {
+            q for v in value.values() for q in _quotes_in(v)
+        }
+    if isinstance(value, list):
+        return {q for v in value for q in _quotes_in(v)}
+    return set()
+
+
+def scrubbed(model: Proposal, scrubber: Scrubber) -> Proposal:
+    """The proposal as a reviewer may read it: every quote and the rationale through the engagement's
+    scrubber (a colleague named in an answer reads "[colleague]"); the stored proposal is unchanged."""
+    data = model.model_dump()
+    quotes = sorted(_quotes_in(data))
+    data = _with_quotes(data, dict(zip(quotes, scrubber.scrub_all(quotes), strict=True)))
+    data["rationale"] = scrubber.scrub(data["rationale"])
+    return Proposal.model_validate(data)
 
 
 def proposal_model(row: RatingProposal) -> Proposal:

@@ -13,14 +13,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from assistant.evidence import counted_segments
 from assistant.jobs import UNFINISHED, latest_run
 from assistant.models import Engagement, ExportFile, Participant, ReadinessSignal, RoadmapItem, Run, Segment
+from assistant.privacy import Scrubber
+from assistant.records.engagements import scrubber_for
+from assistant.records.evidence import counted_segments
 from assistant.report import charts
-from assistant.report.deidentify import deidentify, engagement_names
 from assistant.report.document import build_report
-from assistant.report.export import FORMATS, export_file
+from assistant.report.export import export_file
 from assistant.report.figures import timeline_chart
+from assistant.report.formats import FORMATS
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.sequence import PHASES
@@ -57,7 +59,7 @@ class ItemView:
     why: list[str]
 
 
-def _quotes(session: Session, engagement: Engagement, ids: list[int], names: list[str]) -> dict[int, QuoteView]:
+def _quotes(session: Session, engagement: Engagement, ids: list[int], names: Scrubber) -> dict[int, QuoteView]:
     if not ids:
         return {}
     rows = session.exec(
@@ -65,7 +67,7 @@ def _quotes(session: Session, engagement: Engagement, ids: list[int], names: lis
             col(Segment.id).in_(sorted(set(ids)))
         )
     ).all()
-    return {seg.id: QuoteView(f"E-{seg.id}", deidentify(seg.text, names), bool(ok)) for seg, ok in rows}
+    return {seg.id: QuoteView(f"E-{seg.id}", names.scrub(seg.text), bool(ok)) for seg, ok in rows}
 
 
 def _why_lines(item: RoadmapItem, titles: dict[str, str]) -> list[str]:
@@ -98,7 +100,7 @@ def _why_lines(item: RoadmapItem, titles: dict[str, str]) -> list[str]:
 
 def roadmap_page(session: Session, engagement: Engagement, rubric: Rubric, **extra: Any) -> dict[str, Any]:
     """Everything the roadmap page shows (see the module docstring)."""
-    names = engagement_names(session, engagement)
+    names = scrubber_for(session, engagement)
     horizon = horizon_of(engagement)
     phases = phases_for(horizon)
     signals = readiness_mod.snapshot(session, engagement, rubric)

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from assistant.evidence import submitted_answers
 from assistant.models import Interview, Participant, Run, SurveyImport, Turn, as_utc
+from assistant.records.evidence import submitted_answers
 
 
 @dataclass

@@ -6,10 +6,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from assistant.engagements import open_link_hourly
 from assistant.equity.config import equity_settings
 from assistant.models import Engagement, User
-from assistant.teams import ROLE_NAMES, TEAM_ROLES, members, membership
+from assistant.records.engagements import open_link_hourly
+from assistant.records.teams import ROLE_NAMES, TEAM_ROLES, members, membership
 from assistant.throttle import OPEN_LINK_HOURLY_BOUNDS
 
 

@@ -16,12 +16,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant.charts import stacked_bars
-from assistant.engagements import people_names
 from assistant.equity.config import equity_settings
 from assistant.equity.people import attribution
-from assistant.evidence import counted_members, live_themes
 from assistant.models import Engagement, Participant, Segment, SurveyImport, Theme, ThemeMember, Turn
-from assistant.privacy import NameScrubber
+from assistant.privacy import Scrubber
+from assistant.records.engagements import scrubber_for
+from assistant.records.evidence import counted_members, live_themes
 from assistant.rubric import Component, Rubric
 from assistant.suppression import DEFAULT_MIN_CELL, NOT_GIVEN, OTHER_DEPARTMENTS, OTHER_ROLES
 from assistant.synthesis.breakdown import Breakdown, breakdown
@@ -162,13 +162,13 @@ WITHHELD = (
 )
 
 
-def scrubber(session: Session, engagement_id: int) -> NameScrubber:
+def scrubber(session: Session, engagement_id: int) -> Scrubber:
     """The name scrubber for an engagement's pages: its people's names and the named-entity model."""
     engagement = session.get(Engagement, engagement_id)
-    return NameScrubber(people_names(session, engagement) if engagement is not None else [])
+    return scrubber_for(session, engagement)
 
 
-def shown(views: list[ThemeView], names: NameScrubber) -> list[ThemeView]:
+def shown(views: list[ThemeView], names: Scrubber) -> list[ThemeView]:
     """``views`` (and their sub-themes) with ``label``, ``keywords``, ``summary`` and every quote and
     member text set to what a consultant may read: no person's name (the model runs once over all)."""
     every = [w for v in views for w in (v, *v.subthemes)]

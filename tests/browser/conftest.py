@@ -25,10 +25,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from assistant.accounts import create_user
 from assistant.db import make_engine, migrate
-from assistant.engagements import Invitee, create_engagement, create_invite
 from assistant.models import Engagement, Interview, Membership, Participant, Turn, utcnow
+from assistant.records.accounts import create_user
+from assistant.records.engagements import Invitee, create_engagement, create_invite
 from assistant.security import token_hash
 from tests.browser.helpers import DEPARTMENTS, PASSWORD
 from tests.databases import drop_database, fresh_database_url
@@ -81,7 +81,7 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``uvicorn --factory assistant.app:create_app`` on a free port, offline, with a fixed secret."""
+    """``uvicorn --factory assistant.web.app:create_app`` on a free port, offline, with a fixed secret."""
     _chromium_or_skip()  # no point starting a server without a browser
     folder = tmp_path_factory.mktemp("browser")
     db_url = fresh_database_url(folder)

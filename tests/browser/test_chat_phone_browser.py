@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 from sqlmodel import select
 
 from assistant.db import make_engine, migrate
-from assistant.engagements import Invitee, create_engagement, create_invite
 from assistant.models import Interview, Participant, Turn
+from assistant.records.engagements import Invitee, create_engagement, create_invite
 from assistant.security import token_hash
 from tests.browser.conftest import TIMEOUT_MS, LiveServer, _free_port
 from tests.browser.helpers import DEPARTMENTS, detailed, last_prompt, progress_done, prompt_in_sight

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from assistant.accounts import create_user
+from assistant.records.accounts import create_user
 from tests.browser.helpers import PASSWORD
 from tests.equity.seed import SECRET_EMAIL, seed_known
 

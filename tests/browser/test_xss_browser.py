@@ -17,9 +17,9 @@ from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
 from assistant.config import Settings
-from assistant.engagements import Invitee, create_engagement, create_invite, enable_open_link
 from assistant.interview import actions
 from assistant.models import Engagement, Interview, Membership, Participant, Theme, Turn, User
+from assistant.records.engagements import Invitee, create_engagement, create_invite, enable_open_link
 from assistant.rubric import Rubric, get_rubric
 from tests.browser.conftest import World
 from tests.browser.test_review_browser import log_in

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from assistant.engagements import create_engagement
 from assistant.models import (
     Decision,
     Engagement,
@@ -35,6 +34,7 @@ from assistant.models import (
     User,
     utcnow,
 )
+from assistant.records.engagements import create_engagement
 
 DEPTS = ["Public Works", "Finance", "Parks"]
 ROSTER = {

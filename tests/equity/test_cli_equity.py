@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.models import AuditEvent, Engagement, Membership, User
-from assistant.teams import setup_user
+from assistant.records.teams import setup_user
 from tests.equity.seed import SECRET_EMAIL, seed_known
 from tests.factories import make_consultant
 

@@ -13,8 +13,8 @@ from pydantic import BaseModel
 from sqlmodel import Session, func, select
 
 from assistant.llm import LLMClient, LLMFailed, get_llm
+from assistant.llm.prompts import load_prompt
 from assistant.models import LLMCall
-from assistant.prompts import load_prompt
 
 pytestmark = pytest.mark.llm
 

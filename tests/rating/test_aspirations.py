@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.prompts import load_prompt
+from assistant.llm.prompts import load_prompt
 from assistant.rating.phrasing import ASPIRATION_CAP, is_aspiration
 from tests.rating.conftest import items
 

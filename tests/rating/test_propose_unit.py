@@ -11,8 +11,8 @@ import json
 
 from sqlmodel import Session, col, select
 
+from assistant.llm.prompts import load_prompt
 from assistant.models import LLMCall
-from assistant.prompts import load_prompt
 from assistant.rating.propose import LLMRater, original_quote
 from assistant.rating.schema import EvidenceItem
 from tests.llm_fakes import FAKE_MODEL, scripted_client

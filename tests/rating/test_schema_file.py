@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 from assistant.llm import output_schema
-from assistant.prompts import PROMPTS_DIR, load_prompt
+from assistant.llm.prompts import PROMPTS_DIR, load_prompt
 from assistant.rating.propose import PROMPT
 from assistant.rating.schema import LLMRating
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.prompts import load_prompt
+from assistant.llm.prompts import load_prompt
 from assistant.rating.aggregate import Vote, indicator_level, reached
 from assistant.rating.phrasing import is_negative
 from tests.rating.conftest import items

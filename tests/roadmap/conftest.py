@@ -7,7 +7,7 @@ import pytest
 
 from assistant.embeddings import text_hash
 from assistant.models import Participant, RatingProposal, Segment
-from assistant.review import decide
+from assistant.records.review import decide
 from assistant.rubric import get_rubric
 from tests.factories import make_consultant, make_engagement
 

@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from assistant.models import AuditEvent, RoadmapItem
-from assistant.review import ReviewError
+from assistant.records.review import ReviewError
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate, items_of
 from assistant.roadmap.targets import phases_for, save_plan, target_rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from assistant.app import create_app
+from assistant.web.app import create_app
 from tests.factories import logged_in_client, make_consultant
 
 

@@ -1,5 +1,5 @@
 """Access: every route the app serves, tried by every kind of actor, against the one table in
-``assistant/access.py`` (a new route without an entry there fails here).
+``assistant/web/access.py`` (a new route without an entry there fails here).
 
 Actors: anonymous; a staff member of the engagement (their own personal link); a staff member of
 another engagement (their own link); the engagement's lead, a consultant member, a consultant who
@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from assistant.access import AUDIENCES, ROUTES, app_routes
-from assistant.engagements import Invitee, create_invite, enable_open_link
 from assistant.models import EquityFinding, ExportFile, Interview, Run, Theme
+from assistant.records.engagements import Invitee, create_invite, enable_open_link
+from assistant.web.access import AUDIENCES, ROUTES, app_routes
 from tests.factories import csrf_of, join, logged_in_client, make_consultant, make_engagement
 
 ACTORS = ("anonymous", "staff", "other_staff", "lead", "member", "outsider", "reviewer", "outsider_reviewer")
@@ -177,8 +177,8 @@ def _url(path: str, actor: str, w: World, engine) -> str:
 def test_the_table_covers_every_route_and_names_known_audiences(app):
     served = set(app_routes(app))
     missing = sorted(served - set(ROUTES))
-    assert not missing, f"routes with no entry in assistant/access.py ROUTES: {missing}"
-    assert not set(ROUTES) - served, "entries in assistant/access.py for routes the app no longer serves"
+    assert not missing, f"routes with no entry in assistant/web/access.py ROUTES: {missing}"
+    assert not set(ROUTES) - served, "entries in assistant/web/access.py for routes the app no longer serves"
     assert set(ROUTES.values()) <= set(AUDIENCES) and set(EXPECTED) == set(AUDIENCES)
 
 

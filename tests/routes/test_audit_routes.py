@@ -10,10 +10,10 @@ import re
 import pytest
 from sqlmodel import select
 
-from assistant.engagements import Invitee, create_engagement, create_invite, import_invites_csv, set_roster
 from assistant.interview.actions import withdraw
 from assistant.models import Theme, User
-from assistant.review import set_targets
+from assistant.records.engagements import Invitee, create_engagement, create_invite, import_invites_csv, set_roster
+from assistant.records.review import set_targets
 from assistant.synthesis.curation import rename
 from assistant.views.audit import PER_PAGE
 

@@ -8,8 +8,8 @@ import threading
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from assistant.app import create_app
 from assistant.models import Turn
+from assistant.web.app import create_app
 from tests.factories import csrf_of, field, invite, make_engagement
 
 ANSWERS = [

@@ -14,10 +14,10 @@ from pathlib import Path
 import httpx
 from sqlmodel import Session, col, func, select
 
-from assistant import uploads
 from assistant.csvfile import CHUNK
-from assistant.imports import ImportFile, Mapping, import_csv, import_in_background
 from assistant.models import Segment, SurveyImport, Upload, UploadChunk
+from assistant.records import uploads
+from assistant.records.imports import ImportFile, Mapping, import_csv, import_in_background
 from tests.factories import make_engagement
 
 ANSWER = (

@@ -14,10 +14,10 @@ from assistant.interview import actions
 from assistant.models import Engagement, Theme
 from tests.factories import csrf_of, invite, make_engagement
 
-ROUTES = Path(__file__).resolve().parents[2] / "assistant" / "routes"
+ROUTES = Path(__file__).resolve().parents[2] / "assistant" / "web" / "routes"
 HUGE = 2**31  # one more than the largest INTEGER key on PostgreSQL (SQLite's go to 2**63 - 1)
 SQL = re.compile(r"\bselect\(|session\.(exec|get|query|execute|scalars?)\(")
-SIBLING_ROUTER = re.compile(r"from assistant\.routes\.(?!deps\b)\w+ import|from assistant\.routes import")
+SIBLING_ROUTER = re.compile(r"from assistant\.web\.routes\.(?!deps\b)\w+ import|from assistant\.web\.routes import")
 
 
 def test_routes_hold_no_sql_and_import_no_sibling_router():
@@ -27,7 +27,7 @@ def test_routes_hold_no_sql_and_import_no_sibling_router():
         for n, line in enumerate(path.read_text().splitlines(), 1):
             if SQL.search(line) or SIBLING_ROUTER.search(line):
                 found.append(f"{path.name}:{n}: {line.strip()}")
-    assert not found, "SQL or a sibling-router import in assistant/routes/:\n" + "\n".join(found)
+    assert not found, "SQL or a sibling-router import in assistant/web/routes/:\n" + "\n".join(found)
 
 
 def _interview(engine, engagement_id: int, rubric, withdraw: bool = False, submit: bool = True) -> str:

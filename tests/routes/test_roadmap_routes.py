@@ -170,7 +170,7 @@ def test_an_export_queued_on_one_process_is_built_by_another_and_downloaded_from
 ):
     """Several workers behind one address: the export is queued with its format on the Run row, built by
     whichever process's worker takes it, and its file is in the database, so any process serves it."""
-    from assistant.app import create_app
+    from assistant.web.app import create_app
 
     c = consultant_client
     engagement = _setup(session)

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from assistant.app import create_app
 from assistant.models import Interview, Participant, Turn, utcnow
+from assistant.web.app import create_app
 from tests.factories import csrf_of, field, invite, make_engagement
 
 DETAILED = "For example, every week we export 3 reports from Accela into Excel and email them to finance."

@@ -7,8 +7,8 @@ import re
 
 from sqlmodel import Session, col, select
 
-from assistant.imports import ImportFile, Mapping, import_csv
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember, utcnow
+from assistant.records.imports import ImportFile, Mapping, import_csv
 from assistant.views.themes import WITHHELD
 from tests.factories import wait_for_run
 from tests.synthesis.seed import add_person, seed

@@ -92,8 +92,8 @@ def test_run_requires_csrf_and_login(client, consultant_client, seeded):
 def test_a_run_whose_process_died_is_failed_by_the_next_worker_and_a_live_one_is_not(settings, engine, seeded):
     from datetime import timedelta
 
-    from assistant.app import create_app
     from assistant.models import utcnow
+    from assistant.web.app import create_app
 
     with Session(engine) as s:
         s.add(
@@ -334,7 +334,7 @@ def test_the_mapping_step_and_the_import_may_land_on_other_processes(app, consul
     database, the login in the database and the form token signed with the shared secret."""
     from fastapi.testclient import TestClient
 
-    from assistant.app import create_app
+    from assistant.web.app import create_app
 
     eid = seeded.engagement.id
     step1 = _upload(consultant_client, eid, CSV.encode())
@@ -414,7 +414,7 @@ def test_csv_with_bad_rows_imports_nothing_and_lists_rows(consultant_client, see
 
 
 def test_oversized_upload_is_refused(consultant_client, seeded, monkeypatch):
-    from assistant.routes import survey_import as routes
+    from assistant.web.routes import survey_import as routes
 
     monkeypatch.setattr(routes, "MAX_BYTES", 1000)
     r = _upload(consultant_client, seeded.engagement.id, b"comment\n" + b"x" * 2000 + b"\n")

@@ -5,8 +5,6 @@ no synthesis run in between. Real database, real embedding model, the app over H
 from __future__ import annotations
 
 import json
-import re
-from collections import deque
 
 from sqlalchemy import inspect
 from sqlmodel import SQLModel, col, select
@@ -23,8 +21,8 @@ from assistant.models import (
     Theme,
     ThemeMember,
 )
-from assistant.withdrawal import WITHDRAWN
-from tests.factories import join, logged_in_client, make_consultant, wait_for_run
+from assistant.records.withdrawal import WITHDRAWN
+from tests.factories import crawl, join, logged_in_client, make_consultant, wait_for_run
 from tests.synthesis.seed import add_person, seed
 
 TOKEN = "quillfeather"  # a made-up system name only the leaver ever writes
@@ -42,26 +40,6 @@ LEAVER_ANSWERS = {
         "governance_structures.q0",
     ): "The Quillfeather ledger has no owner and no written policy.",
 }
-
-
-def _crawl(client, start: list[str], eid: int, limit: int = 400) -> dict[str, str]:
-    """Every page and download under /engagements/{eid}/ reachable by links from ``start`` (GET only)."""
-    seen: dict[str, str] = {}
-    queue = deque(start)
-    while queue and len(seen) < limit:
-        url = queue.popleft().split("#")[0]
-        if url in seen:
-            continue
-        r = client.get(url)
-        body = r.content.decode("utf-8", errors="replace")
-        seen[url] = body
-        if "html" not in r.headers.get("content-type", ""):
-            continue
-        for link in re.findall(r'href="(/engagements/[^"]+)"', body):
-            link = link.replace("&amp;", "&")
-            if link.startswith(f"/engagements/{eid}/") or link == f"/engagements/{eid}":
-                queue.append(link)
-    return seen
 
 
 def _tables_holding(engine, needle: str) -> list[str]:
@@ -145,7 +123,7 @@ def test_a_withdrawal_leaves_no_word_on_any_page_download_or_table(app, session,
     # before: the search finds the words (in the database at least, and on a page that shows segments)
     assert "segment.text" in _tables_holding(engine, TOKEN)
     start = [f"/engagements/{eid}", f"/engagements/{eid}/themes", f"/engagements/{eid}/review"]
-    before = _crawl(consultant, start, eid)
+    before = crawl(consultant, start, eid)
     assert any(TOKEN in body.lower() for body in before.values())
 
     session.expire_all()
@@ -153,7 +131,7 @@ def test_a_withdrawal_leaves_no_word_on_any_page_download_or_table(app, session,
     interview = session.exec(select(Interview).where(Interview.participant_id == leaver.id)).first()
     withdraw(session, person, interview)  # what the staff member's Withdraw button calls; it commits
 
-    pages = _crawl(
+    pages = crawl(
         consultant,
         [
             *start,
@@ -164,7 +142,7 @@ def test_a_withdrawal_leaves_no_word_on_any_page_download_or_table(app, session,
         ],
         eid,
     )
-    pages |= _crawl(reviewer, [f"/engagements/{eid}/equity"], eid)
+    pages |= crawl(reviewer, [f"/engagements/{eid}/equity"], eid)
     pages[f"/engagements/{eid}/equity.csv"] = reviewer.get(f"/engagements/{eid}/equity.csv").text
     pages[f"/engagements/{eid}/equity.json"] = reviewer.get(f"/engagements/{eid}/equity.json").text
     assert len(pages) > 20, sorted(pages)

@@ -15,11 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from assistant.engagements import MAX_INVITE_CSV_BYTES, NewInvite, create_engagement, import_invites_csv
-from assistant.middleware import FORM_BODY_BYTES
 from assistant.models import Engagement, Participant, RosterCount, Theme, Upload
+from assistant.records.engagements import MAX_INVITE_CSV_BYTES, NewInvite, create_engagement, import_invites_csv
 from assistant.security import csv_cell
 from assistant.views.engagement import invite_links_csv
+from assistant.web.middleware import FORM_BODY_BYTES
 from tests.factories import lead_every_engagement, make_engagement
 
 BAD_NUMBERS = ["²", "1e309", "99999999999999999999", "-1", "3.5", "٣", "0x10", "1_000"]  # a blank field clears

@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from assistant import security, throttle
-from assistant.duplicates import flag_near_duplicates, near_duplicates
-from assistant.engagements import enable_open_link
 from assistant.interview import actions
 from assistant.models import AuditEvent, Engagement, Participant, RateHit, Segment, Turn
 from assistant.rating.run import load_evidence
+from assistant.records.duplicates import flag_near_duplicates, near_duplicates
+from assistant.records.engagements import enable_open_link
 from assistant.rubric import Rubric
 from tests.factories import PASSWORD, csrf_of, make_consultant, make_engagement
 
@@ -69,7 +69,7 @@ def test_a_success_clears_the_account_failures(client, session, engine):
 
 def test_the_counter_is_shared_by_every_process(settings, engine, session):
     """Two apps on one database (two server processes) see the same failures."""
-    from assistant.app import create_app
+    from assistant.web.app import create_app
 
     settings.interview_relatedness = False
     make_consultant(session)
@@ -204,7 +204,7 @@ def _participant_with_answers(
     component: str = "data_life_cycle",
 ) -> Participant:
     """An open-link participant who answered ``answers`` (stored turns and evidence segments)."""
-    from assistant.engagements import Invitee, create_invite
+    from assistant.records.engagements import Invitee, create_invite
 
     new = create_invite(session, engagement, Invitee("Finance", "frontline"), source=source)
     session.commit()
@@ -320,7 +320,7 @@ REWORDED = [
 def test_reworded_answers_with_filler_words_are_caught_by_meaning(embedder):
     """Words alone miss the reworded flood; meaning (cosine of the project's embeddings at or above
     ``SIMILAR_MEANING``) catches every fake, short answers included, and no honest person."""
-    from assistant.duplicates import MIN_WORDS, SIMILAR_MEANING, word_count
+    from assistant.records.duplicates import MIN_WORDS, SIMILAR_MEANING, word_count
 
     answers = {n: list(texts) for n, texts in enumerate((a for a in HONEST), start=1)}
     answers |= {10 + n: texts for n, texts in enumerate(REWORDED)}
@@ -377,9 +377,9 @@ def test_the_testers_flood_no_longer_moves_the_rating(session, engine, settings,
     the rating is the honest people's, until a consultant accepts the sign-ups."""
     from collections import defaultdict
 
-    from assistant.duplicates import accept
     from assistant.rating.offline import OfflineRater
     from assistant.rating.run import propose_for_engagement
+    from assistant.records.duplicates import accept
     from tests.rating.conftest import GOV_HIGH, GOV_LOW
 
     def rate(engagement_id: int) -> tuple[int | None, int]:

@@ -29,9 +29,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from sqlmodel import Session
 
-from assistant.engagements import enable_open_link
 from assistant.interview import actions
 from assistant.models import Theme
+from assistant.records.engagements import enable_open_link
 from tests.factories import csrf_of, invite, make_engagement
 
 EXAMPLES = int(os.environ.get("DM3_FUZZ_EXAMPLES", "12"))

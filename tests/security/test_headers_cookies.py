@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
-from assistant.app import create_app
-from assistant.middleware import CSP, TokenLogFilter, mask_tokens
-from assistant.web import WEB_DIR
+from assistant.web.app import create_app
+from assistant.web.middleware import CSP, TokenLogFilter, mask_tokens
+from assistant.web.shell import WEB_DIR
 from tests.factories import PASSWORD, csrf_of, invite, make_consultant, make_engagement
 
 TEMPLATES = WEB_DIR / "templates"
@@ -150,7 +150,7 @@ def test_link_tokens_are_masked_in_access_logs(client, session, caplog):
 
 
 def test_the_demo_file_with_the_password_and_links_is_owner_only(session, settings, tmp_path, monkeypatch):
-    from assistant.demo import seed_demo
+    from assistant.demo.seed import seed_demo
     from assistant.views.lookup import open_link_engagement
 
     monkeypatch.chdir(tmp_path)

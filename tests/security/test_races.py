@@ -11,9 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from assistant import accounts, throttle
-from assistant.engagements import EngagementError, enable_open_link, join_open_link, open_link_hourly
+from assistant import throttle
 from assistant.models import AuditEvent, Engagement, Participant
+from assistant.records import accounts
+from assistant.records.engagements import EngagementError, enable_open_link, join_open_link, open_link_hourly
 from tests.factories import PASSWORD, csrf_of, make_consultant, make_engagement
 
 AT_ONCE = 20
@@ -126,7 +127,7 @@ def test_the_hourly_open_link_limit_is_a_lead_setting_with_bounds(consultant_cli
 def test_sign_ups_sent_at_once_never_pass_the_hourly_limit(session, engine):
     engagement, _ = _open_engagement(session)
     with Session(engine) as s:
-        from assistant.engagements import set_open_link_hourly
+        from assistant.records.engagements import set_open_link_hourly
 
         set_open_link_hourly(s, s.get(Engagement, engagement.id), 2, None)
         s.commit()

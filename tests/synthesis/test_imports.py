@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, col, func, select
 
-from assistant.imports import CSVImportError, ImportFile, Mapping, import_csv, import_in_background
 from assistant.models import Engagement, Participant, Run, Segment, SurveyImport
+from assistant.records.imports import CSVImportError, ImportFile, Mapping, import_csv, import_in_background
 from assistant.synthesis.run import synthesize
 
 COMPONENTS = ["data_life_cycle", "governance_structures", "equity_lens"]

@@ -20,7 +20,7 @@ DATA = next(
 def real_comments(n: int) -> list[str]:
     path = DATA / "nhs_fft" / "v6framework_230831.csv"
     if not path.exists():
-        pytest.skip(f"the public labelled data is not at {DATA} (see bench/README in the repo README)")
+        pytest.skip(f"the public labelled data is not at {DATA} (see docs/benchmarks.md)")
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = [r["FFT answer"].strip() for r in csv.DictReader(fh)]
     return [t for t in rows if len(t.split()) >= 6][:n]

@@ -14,9 +14,9 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, create_engine, select
 
 from assistant.embeddings import Embedder
-from assistant.imports import ImportFile, Mapping, import_csv
 from assistant.interview.closing import withdraw
 from assistant.models import Interview, Participant, Segment, Theme, ThemeMember, Turn
+from assistant.records.imports import ImportFile, Mapping, import_csv
 from assistant.synthesis import curation
 from assistant.synthesis.run import synthesize
 from tests.synthesis.seed import seed

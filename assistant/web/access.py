@@ -1,0 +1,128 @@
+"""Who may use each route: one table, checked against every route of the app by
+tests/routes/test_access.py (a route missing from the table fails that test).
+
+The rule itself is enforced in ``assistant/web/routes/deps.py`` (engagement pages) and by the
+personal link in a staff route's path; this table states the intended outcome per audience:
+
+- ``anyone``: no login (home, login, set-password with its one-time token, health check);
+- ``link``: whoever holds the personal link or open link in the path (staff): anything else is a 404;
+- ``account``: any logged-in account (consultant or equity reviewer);
+- ``consultant_account``: a logged-in consultant account, member of nothing in particular (creating an engagement);
+- ``consultant``: the engagement's lead or consultant members;
+- ``lead``: the engagement's lead;
+- ``reviewer``: the engagement's equity reviewers.
+For the last three, a logged-in non-member gets 404 (as if the engagement did not exist) and a
+member in another role 403; not logged in, the login page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+AUDIENCES = ("anyone", "link", "account", "consultant_account", "consultant", "lead", "reviewer")
+
+E = "/engagements/{engagement_id}"
+ROUTES: dict[tuple[str, str], str] = {
+    ("GET", "/healthz"): "anyone",
+    ("GET", "/"): "anyone",
+    ("GET", "/login"): "anyone",
+    ("POST", "/login"): "anyone",
+    ("POST", "/logout"): "anyone",
+    ("GET", "/set-password/{token}"): "anyone",
+    ("POST", "/set-password/{token}"): "anyone",
+    # staff: the personal link is the key; they reach their own interview only
+    ("GET", "/i/{token}"): "link",
+    ("POST", "/i/{token}/consent"): "link",
+    ("POST", "/i/{token}/respond"): "link",
+    ("GET", "/i/{token}/edit/{turn_id}"): "link",
+    ("POST", "/i/{token}/edit/{turn_id}"): "link",
+    ("GET", "/i/{token}/review"): "link",
+    ("POST", "/i/{token}/submit"): "link",
+    ("GET", "/i/{token}/pause"): "link",
+    ("GET", "/i/{token}/withdraw"): "link",
+    ("POST", "/i/{token}/withdraw"): "link",
+    ("POST", "/i/{token}/quotes"): "link",
+    ("GET", "/join/{open_token}"): "link",
+    ("POST", "/join/{open_token}"): "link",
+    # accounts
+    ("GET", "/engagements"): "account",
+    ("GET", "/engagements/new"): "consultant_account",
+    ("POST", "/engagements"): "consultant_account",
+    # consultants of the engagement
+    ("GET", E): "consultant",
+    ("GET", E + "/progress"): "consultant",
+    ("POST", E + "/roster"): "consultant",
+    ("POST", E + "/invites"): "consultant",
+    ("POST", E + "/invites/import"): "consultant",
+    ("POST", E + "/open-link"): "consultant",
+    ("POST", E + "/participants/check"): "consultant",
+    ("POST", E + "/participants/{label}/accept"): "consultant",
+    ("GET", E + "/transcripts/{label}"): "consultant",
+    ("GET", E + "/runs/{kind}"): "consultant",
+    ("GET", E + "/themes"): "consultant",
+    ("POST", E + "/themes/run"): "consultant",
+    ("GET", E + "/themes/c/{component_id}"): "consultant",
+    ("GET", E + "/themes/t/{theme_id}"): "consultant",
+    ("POST", E + "/themes/t/{theme_id}/rename"): "consultant",
+    ("POST", E + "/themes/t/{theme_id}/summary"): "consultant",
+    ("POST", E + "/themes/t/{theme_id}/merge"): "consultant",
+    ("POST", E + "/themes/t/{theme_id}/split"): "consultant",
+    ("POST", E + "/themes/t/{theme_id}/move"): "consultant",
+    ("GET", E + "/themes/import"): "consultant",
+    ("POST", E + "/themes/import"): "consultant",
+    ("POST", E + "/themes/import/confirm"): "consultant",
+    ("GET", E + "/review"): "consultant",
+    ("POST", E + "/review/rate"): "consultant",
+    ("POST", E + "/review/targets"): "consultant",
+    ("GET", E + "/review/{component_id}"): "consultant",
+    ("POST", E + "/review/{component_id}/decide"): "consultant",
+    ("GET", E + "/team"): "consultant",
+    ("POST", E + "/llm"): "consultant",
+    ("POST", E + "/roster-names"): "consultant",
+    ("GET", E + "/roadmap"): "consultant",
+    ("POST", E + "/roadmap/targets"): "consultant",
+    ("POST", E + "/roadmap/readiness/{kind}"): "consultant",
+    ("POST", E + "/roadmap/generate"): "consultant",
+    ("POST", E + "/roadmap/custom"): "consultant",
+    ("POST", E + "/roadmap/items/{item_id}/move"): "consultant",
+    ("POST", E + "/roadmap/items/{item_id}/owner"): "consultant",
+    ("POST", E + "/roadmap/items/{item_id}/remove"): "consultant",
+    ("POST", E + "/roadmap/items/{item_id}/restore"): "consultant",
+    ("GET", E + "/report"): "consultant",
+    ("POST", E + "/report/export"): "consultant",
+    ("GET", E + "/report/exports/{run_id}"): "consultant",
+    ("GET", E + "/audit"): "consultant",
+    ("GET", E + "/audit.csv"): "consultant",
+    # the lead
+    ("POST", E + "/team/members"): "lead",
+    ("POST", E + "/team/members/{user_id}/remove"): "lead",
+    ("POST", E + "/team/equity-settings"): "lead",
+    ("POST", E + "/team/open-link-limit"): "lead",
+    # equity reviewers
+    ("GET", E + "/equity"): "reviewer",
+    ("GET", E + "/equity/themes"): "reviewer",
+    ("GET", E + "/equity/ratings"): "reviewer",
+    ("GET", E + "/equity/left-out"): "reviewer",
+    ("POST", E + "/equity/findings"): "reviewer",
+    ("POST", E + "/equity/findings/{finding_id}/withdraw"): "reviewer",
+    ("GET", E + "/equity/audit.json"): "reviewer",
+    ("GET", E + "/equity/audit.csv"): "reviewer",
+}
+
+
+def app_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
+    """(method, path) of every HTTP route the app serves (static files aside), routers included."""
+
+    def walk(routes: list, prefix: str) -> Iterator[tuple[str, str]]:
+        for route in routes:
+            included = getattr(route, "original_router", None)
+            if included is not None:  # FastAPI keeps an included router as one entry
+                yield from walk(included.routes, prefix + getattr(route.include_context, "prefix", ""))
+            elif isinstance(route, APIRoute):
+                for method in sorted(route.methods - {"HEAD"}):
+                    yield method, prefix + route.path
+
+    yield from walk(app.routes, "")
