@@ -33,11 +33,15 @@ def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None
         )
 
     def rating(run: Run) -> None:
+        from assistant.embeddings import get_embedder
         from assistant.engines import engines_for
         from assistant.rating.run import propose_for_engagement
 
         rater = engines_for(settings, db_engine, rubric, run.engagement_id).rater
-        propose_for_engagement(db_engine, run.engagement_id, rater, started_by=run.started_by, run_id=run.id)
+        embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)  # the duplicate check's
+        propose_for_engagement(
+            db_engine, run.engagement_id, rater, started_by=run.started_by, run_id=run.id, embedder=embedder
+        )
 
     def survey_import(run: Run) -> None:
         from assistant.records.imports import run_queued_import

@@ -159,8 +159,18 @@ class AuditAbout(TypedDict, total=False):
 
 
 def about_participant(person: Participant, before: dict | None = None, after: dict | None = None) -> AuditAbout:
-    """An action on one participant: their engagement, ``participant:<id>``, and the change kept."""
-    return AuditAbout(engagement_id=person.engagement_id, entity=f"participant:{person.id}", before=before, after=after)
+    """An action on one participant: their engagement, ``participant:<public label>``, and the change kept.
+
+    Rule: the log names a participant only by the random label their transcript shows (``P-7KQ2MX``),
+    never by database id: ids follow invite order, which a consultant can match to the emails they typed."""
+    return AuditAbout(
+        engagement_id=person.engagement_id, entity=f"participant:{person.public_label}", before=before, after=after
+    )
+
+
+def participant_actor(person: Participant) -> str:
+    """How the log names a staff member acting on their own interview: ``participant P-7KQ2MX``."""
+    return f"participant {person.public_label}"
 
 
 def audit(

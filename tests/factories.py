@@ -182,7 +182,7 @@ def seed_segments(
     came from (the review pages show evidence through them). Committed."""
     people = {} if people is None else people
     interview_of: dict[str, Interview] = {}
-    for name, role, text, *own in rows:
+    for n, (name, role, text, *own) in enumerate(rows):
         this_component = own[0] if own else component
         if name not in people:
             p = Participant(
@@ -197,8 +197,13 @@ def seed_segments(
                 interview_of[name] = Interview(participant_id=people[name].id, state="submitted", submitted_at=utcnow())
                 session.add(interview_of[name])
                 session.flush()
-            turn = Turn(
-                interview_id=interview_of[name].id, role="staff", kind="answer", component=this_component, text=text
+            turn = Turn(  # each answer its own question, so its place in the transcript has its own anchor
+                interview_id=interview_of[name].id,
+                role="staff",
+                kind="answer",
+                component=this_component,
+                question_id=f"q{n}",
+                text=text,
             )
             session.add(turn)
             session.flush()

@@ -11,7 +11,7 @@ from assistant.interview.errors import AnswerError
 from assistant.models import Interview, Participant, Turn, utcnow
 from assistant.records.withdrawal import erase_participant
 from assistant.rubric import Rubric
-from assistant.security import audit
+from assistant.security import audit, participant_actor
 
 
 def submit(session: Session, interview: Interview, participant: Participant) -> None:
@@ -24,9 +24,8 @@ def submit(session: Session, interview: Interview, participant: Participant) -> 
     interview.state = "submitted"
     interview.submitted_at = interview.updated_at = utcnow()
     session.add(interview)
-    _record(
-        session, participant, "interview.submit", f"interview:{interview.id}", {"state": before}, {"state": "submitted"}
-    )
+    entity = f"interview:{participant.public_label}"  # the label its transcript's URL carries, never an id
+    _record(session, participant, "interview.submit", entity, {"state": before}, {"state": "submitted"})
 
 
 def set_quote_consent(session: Session, participant: Participant, allowed: bool) -> None:
@@ -42,7 +41,7 @@ def set_quote_consent(session: Session, participant: Participant, allowed: bool)
         session,
         participant,
         "participant.quote_consent",
-        f"participant:{participant.id}",
+        f"participant:{participant.public_label}",
         {"quote_consent": before},
         {"quote_consent": allowed},
     )
@@ -64,7 +63,7 @@ def withdraw(session: Session, participant: Participant, interview: Interview | 
         session,
         participant,
         "participant.withdraw",
-        f"participant:{participant.id}",
+        f"participant:{participant.public_label}",
         {"state": before},
         {"state": "withdrawn", "erased": erased.as_dict()},
     )
@@ -103,7 +102,7 @@ def _record(session: Session, participant: Participant, action: str, entity: str
     audit(
         session,
         action,
-        actor=f"participant P-{participant.id}",
+        actor=participant_actor(participant),
         engagement_id=participant.engagement_id,
         entity=entity,
         before=before,

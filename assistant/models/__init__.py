@@ -13,7 +13,7 @@ Conventions:
 from sqlmodel import SQLModel
 
 from assistant.models.accounts import AuthSession, PasswordSetup, RateHit, User
-from assistant.models.base import as_utc, new_public_label, utcnow
+from assistant.models.base import PUBLIC_LABEL, as_utc, new_public_label, utcnow
 from assistant.models.engagement import Consent, Engagement, Membership, Participant, RosterCount
 from assistant.models.equity import EquityFinding
 from assistant.models.evidence import Embedding, Segment, SurveyImport, Theme, ThemeMember
@@ -55,5 +55,6 @@ __all__ = [
     "User",
     "as_utc",
     "new_public_label",
+    "PUBLIC_LABEL",
     "utcnow",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +30,9 @@ def json_field(default: Any = None) -> Any:
 # Public participant labels: random, so that numbers never follow invite order (which a consultant
 # could match against the emails they typed). No 0/O, 1/I/L, U: easy to read aloud and to copy.
 _LABEL_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+
+
+PUBLIC_LABEL = re.compile(rf"^P-[{_LABEL_ALPHABET}]{{6}}$")
 
 
 def new_public_label() -> str:

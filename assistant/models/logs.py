@@ -18,7 +18,7 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     engagement_id: int | None = Field(default=None, foreign_key="engagement.id", index=True)
     actor_user_id: int | None = Field(default=None, foreign_key="user.id")
-    actor: str = ""  # readable: "consultant a@b", "participant P-12", "system"
+    actor: str = ""  # readable: "consultant a@b", "participant P-7KQ2MX" (public label), "system"
     action: str
     entity: str = ""  # e.g. "theme:12"
     before: dict = json_field(dict)

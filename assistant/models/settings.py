@@ -94,6 +94,26 @@ def _usable(attribute: dict | Attribute) -> bool:
     return True
 
 
+# open-link sign-ups one network address may make in an hour (a lead sets it on the Team page)
+OPEN_LINK_HOURLY_DEFAULT = 5
+OPEN_LINK_HOURLY_BOUNDS = (1, 100)
+
+
+class OpenLinkSettings(BaseModel):
+    """The open link's flood limit: sign-ups per address an hour (out of bounds reads as the default)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    hourly_per_address: int = OPEN_LINK_HOURLY_DEFAULT
+
+    @field_validator("hourly_per_address", mode="before")
+    @classmethod
+    def _hourly(cls, value: Any) -> int:
+        low, high = OPEN_LINK_HOURLY_BOUNDS
+        ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+        return value if ok else OPEN_LINK_HOURLY_DEFAULT
+
+
 class RoadmapSummary(BaseModel):
     """What the last roadmap generation recorded (the roadmap's items are rows of their own)."""
 
@@ -115,7 +135,8 @@ class EngagementSettings(BaseModel):
     - ``equity``: the equity settings, ``equity.min_cell`` being the small-group threshold k;
     - ``roadmap``: the last roadmap generation (None before one);
     - ``roadmap_horizon_months``: the planning horizon chosen (None: never chosen, 36 used);
-    - ``preparing``: what the demo is doing to this engagement (None: nothing).
+    - ``preparing``: what the demo is doing to this engagement (None: nothing);
+    - ``open_link``: the open link's sign-up limit per address an hour.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -127,6 +148,7 @@ class EngagementSettings(BaseModel):
     roadmap: RoadmapSummary | None = None
     roadmap_horizon_months: int | None = None
     preparing: str | None = None
+    open_link: OpenLinkSettings = OpenLinkSettings()
 
     @field_validator("roster_names", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
 
+from assistant.embeddings import Embedder
 from assistant.jobs import track_run
 from assistant.models import Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember
 from assistant.rating.schema import EvidenceItem, Proposal, Rater, segment_ref
@@ -50,7 +51,7 @@ def load_evidence(session: Session, engagement_id: int) -> dict[str, list[Eviden
         out[seg.component].append(
             EvidenceItem(
                 id=segment_ref(seg.id),
-                participant=f"P-{person.id}",
+                participant=person.public_label,
                 text=seg.text,
                 department=person.department,
                 role_level=person.role_level,
@@ -98,6 +99,7 @@ def propose_for_engagement(
     components: Iterable[str] = COMPONENT_IDS,
     started_by: int | None = None,
     run_id: int | None = None,
+    embedder: Embedder | None = None,
 ) -> list[RatingProposal]:
     """Rate ``components`` of an engagement with ``rater`` (from the engine seam,
     ``assistant.engines.engines_for(...).rater``); returns the new RatingProposal rows (one per component).
@@ -118,7 +120,7 @@ def propose_for_engagement(
         db_engine, engagement_id, "rating", run_id=run_id, started_by=started_by, message="rating components"
     ) as run:
         with Session(db_engine, expire_on_commit=False) as session:
-            flag_near_duplicates(session, engagement_id)
+            flag_near_duplicates(session, engagement_id, embedder or getattr(rater, "embedder", None))
             session.commit()
             left_out = len(flagged_participants(session, engagement_id))
             evidence = load_evidence(session, engagement_id)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from assistant import throttle
 from assistant.models import AuthSession, User, utcnow
-from assistant.security import audit, hash_password, new_token, token_hash, verify_password
+from assistant.security import Busy, audit, hash_password, new_token, token_hash, verify_password
 
 ROLES = ("consultant", "equity_reviewer")
 MIN_PASSWORD = 10
@@ -47,25 +48,31 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def login(session: Session, email: str, password: str, address: str) -> User | None:
     """The user these credentials name, or None (a failure is counted and audited; the caller commits).
 
-    Rules: an account with ``LOGIN_PER_ACCOUNT`` recent failures, or an address with
-    ``LOGIN_PER_ADDRESS``, is refused with ``throttle.Throttled`` *before* any password is hashed, so a
-    flood costs a database read, not argon2's memory; a success clears the account's failures.
-    ``security.Busy`` propagates when too many password checks already run.
+    Rules: every attempt is counted (``throttle.take``: stored, then the window counted, atomically)
+    *before* its password is checked; past ``LOGIN_PER_ACCOUNT`` attempts on the account, or
+    ``LOGIN_PER_ADDRESS`` from the address, it is refused with ``throttle.Throttled`` and no password
+    is hashed, so 20 guesses sent at once check at most the account's limit, and a flood costs a
+    database write, not argon2's memory. A success does not count (its hit is taken back) and clears
+    the account's failures. ``security.Busy`` propagates when too many password checks already run
+    (that attempt checked nothing, so it does not count either).
     """
     account = email.strip().lower()[:320]
-    wait = max(
-        throttle.retry_after(session, throttle.LOGIN_PER_ACCOUNT, account),
-        throttle.retry_after(session, throttle.LOGIN_PER_ADDRESS, address),
-    )
-    if wait:
-        raise throttle.Throttled(f"Too many failed logins. Try again in {throttle.minutes_text(wait)}.", wait)
-    user = authenticate(session, account, password)
+    db_engine = session.get_bind()
+    attempt = throttle.take(db_engine, [(throttle.LOGIN_PER_ACCOUNT, account), (throttle.LOGIN_PER_ADDRESS, address)])
+    if attempt.wait:
+        raise throttle.Throttled(
+            f"Too many failed logins. Try again in {throttle.minutes_text(attempt.wait)}.", attempt.wait
+        )
+    try:
+        user = authenticate(session, account, password)
+    except Busy:
+        throttle.release(session, attempt)
+        session.commit()
+        raise
     if user is None:
-        throttle.hit(session, throttle.LOGIN_PER_ACCOUNT, account)
-        throttle.hit(session, throttle.LOGIN_PER_ADDRESS, address)
         audit(session, "login.failed", actor=account, after={"address": address})
-        throttle.forget_old(session)
         return None
+    throttle.release(session, attempt)
     throttle.clear(session, throttle.LOGIN_PER_ACCOUNT, account)
     return user
 
@@ -76,6 +83,30 @@ def start_session(session: Session, user: User, hours: int) -> str:
     expires = utcnow() + timedelta(hours=hours)
     session.add(AuthSession(token_hash=token_hash(token), user_id=user.id, expires_at=expires))
     return token
+
+
+def session_user(session: Session, token: str) -> User | None:
+    """The active user whose login session ``token`` is (known, not revoked, not expired), else None."""
+    if not token:
+        return None
+    row = session.exec(
+        select(AuthSession, User)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AuthSession.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    auth, user = row
+    if auth.revoked_at is not None or auth.expires_at < utcnow() or not user.is_active:
+        return None
+    return user
+
+
+def is_live_session(db_engine: Engine, token: str) -> bool:
+    """True when ``token`` is a live login session (``session_user``), read in a session of its own:
+    what the body-cap middleware asks before it lets a request send an upload-sized body."""
+    with Session(db_engine) as session:
+        return session_user(session, token) is not None
 
 
 def end_session(session: Session, token: str) -> None:

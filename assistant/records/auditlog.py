@@ -24,7 +24,7 @@ from assistant.models import AuditEvent, as_utc
 from assistant.security import csv_text
 
 _Query = TypeVar("_Query", Select, SelectOfScalar)
-PARTICIPANT_PREFIX = "participant "  # how staff actions name their actor: "participant P-12"
+PARTICIPANT_PREFIX = "participant "  # staff act as "participant P-7KQ2MX": their label, never an id
 PARTICIPANTS = "participant"  # the actor filter that matches every staff member
 CSV_COLUMNS = ("id", "time_utc", "actor", "action", "entity", "changes", "before", "after")
 
@@ -126,7 +126,7 @@ def find_events(
 def filter_choices(session: Session, engagement_id: int) -> tuple[list[str], list[str]]:
     """(every action and action family logged for the engagement; every actor, with staff pooled as
     ``participant``), each sorted. Staff are pooled because an engagement has hundreds of them and
-    the question a consultant asks is "what did staff do", not "what did P-212 do"."""
+    the question a consultant asks is "what did staff do", not "what did P-7KQ2MX do"."""
     mine = AuditEvent.engagement_id == engagement_id
     actions = set(session.exec(select(AuditEvent.action).where(mine).distinct()).all())
     actors = {a for a in session.exec(select(AuditEvent.actor).where(mine).distinct()).all() if a}

@@ -13,8 +13,9 @@ from urllib.parse import urlencode
 
 from sqlmodel import Session
 
-from assistant.models import AuditEvent, Engagement
+from assistant.models import PUBLIC_LABEL, AuditEvent, Engagement
 from assistant.records.auditlog import Change, count_events, diff, events_csv, filter_choices, find_events, when
+from assistant.views.lookup import transcript_url
 
 PER_PAGE = 50
 
@@ -31,15 +32,16 @@ class AuditRow:
 
 def entity_link(event: AuditEvent, engagement_id: int) -> str | None:
     """The page showing the event's entity (a theme, a transcript, a component's review, the
-    engagement), or None when no page shows it (a participant, an import)."""
+    engagement), or None when no page shows it (a participant, an invite, an import)."""
     kind, _, ident = event.entity.partition(":")
+    if kind == "interview" and PUBLIC_LABEL.match(ident):  # interviews are named by their public label
+        return transcript_url(engagement_id, ident)
     if not ident.isdigit():
         return None
     base = f"/engagements/{engagement_id}"
     component = (event.after or {}).get("component")
     links = {
         "theme": f"{base}/themes/t/{ident}",
-        "interview": f"{base}/transcripts/{ident}",
         "engagement": base if ident == str(engagement_id) else None,
         "rating_proposal": f"{base}/review/{component}" if isinstance(component, str) and component else None,
     }

@@ -27,6 +27,7 @@ from assistant.rubric import Rubric
 from assistant.security import csv_text
 from assistant.suppression import suppress_rows
 from assistant.views import Page
+from assistant.views.lookup import answer_anchor
 
 # interviews a consultant can open: only submitted ones (unsubmitted text is shown to nobody);
 # declined and withdrawn ones are not evidence
@@ -181,6 +182,7 @@ class TranscriptView(Page):
     rubric: Rubric
     turns: list[Turn]
     texts: dict[int, str]  # each turn's text through the engagement's scrubber
+    anchor: Callable[[Turn], str]  # a turn's place in the transcript, by question and probe (no row id)
     attribution: tuple[str, str]
 
 
@@ -202,5 +204,6 @@ def transcript_context(
         rubric=rubric,
         turns=shown,
         texts=dict(zip([t.id for t in shown], texts, strict=True)),
+        anchor=lambda t: answer_anchor(t.question_id, t.probe_index),
         attribution=attribution(session, engagement)(participant.department, participant.role_level),
     )

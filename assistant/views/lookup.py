@@ -29,14 +29,14 @@ def theme(session: Session, engagement_id: int, theme_id: int) -> Theme | None:
     return found if found is not None and found.engagement_id == engagement_id else None
 
 
-def transcript(session: Session, engagement_id: int, interview_id: int) -> tuple[Interview, Participant] | None:
-    """The interview ``interview_id`` and its participant when both belong to ``engagement_id``, else None."""
-    if not valid_id(interview_id):
-        return None
+def transcript(session: Session, engagement_id: int, label: str) -> tuple[Interview, Participant] | None:
+    """The interview of the participant with public label ``label`` (``P-7KQ2MX``) and that participant,
+    when they belong to ``engagement_id``, else None."""
     row = session.exec(
         select(Interview, Participant)
         .join(Participant, Participant.id == Interview.participant_id)
-        .where(Interview.id == interview_id, Participant.engagement_id == engagement_id)
+        .where(Participant.public_label == label, Participant.engagement_id == engagement_id)
+        .order_by(Interview.id)
     ).first()
     return (row[0], row[1]) if row else None
 
@@ -45,3 +45,17 @@ def open_link_engagement(session: Session, open_token: str) -> Engagement | None
     """The engagement whose open sign-up link is ``open_token`` while that link is enabled, else None."""
     found = session.exec(select(Engagement).where(Engagement.open_token_hash == token_hash(open_token))).first()
     return found if found is not None and found.open_link_enabled else None
+
+
+def answer_anchor(question_id: str | None, probe_index: int = 0) -> str:
+    """The transcript anchor of a staff answer: the question it answers and which probe (``answer-q3-0``).
+
+    The current answer to a question (or probe) is one turn, so this names it without a database id
+    (turn ids grow as people answer and would order the transcripts)."""
+    return f"answer-{question_id}-{probe_index}"
+
+
+def transcript_url(engagement_id: int, label: str, question_id: str | None = None, probe_index: int = 0) -> str:
+    """The transcript page of the participant labelled ``label``, at one answer when ``question_id`` is given."""
+    url = f"/engagements/{engagement_id}/transcripts/{label}"
+    return url + (f"#{answer_anchor(question_id, probe_index)}" if question_id else "")

@@ -21,6 +21,7 @@ from assistant.models import (
     EquityFinding,
     Participant,
     RatingProposal,
+    Run,
     Segment,
     Theme,
     ThemeMember,
@@ -35,6 +36,7 @@ from assistant.records.review import Agreement, agreement, current_proposals, la
 from assistant.rubric import Component, Rubric
 from assistant.suppression import fewer_than, suppress
 from assistant.views import Page
+from assistant.views.lookup import transcript_url
 from assistant.views.runs import RunPanel, run_context
 
 
@@ -71,6 +73,12 @@ class ReviewOverview(RunPanel):
     rubric: Rubric
     profile_svg: str
     findings: list[EquityFinding]
+    left_out: int | None  # open-link participants the last finished rating left out (near-duplicates)
+
+
+def _left_out(run: Run | None) -> int | None:
+    """How many open-link participants the last finished rating run left out (near-duplicate answers)."""
+    return run.stats.get("flagged_left_out") if run is not None and run.status == "done" else None
 
 
 def overview_context(
@@ -98,13 +106,15 @@ def overview_context(
                 "stale": bool(decision and proposal and decision.proposal_id != proposal.id),
             }
         )
+    panel = run_context(session, engagement, "rating")
     return ReviewOverview(
-        **run_context(session, engagement, "rating").context(),
+        **panel.context(),
         rows=rows,
         agreement=agreement(session, engagement.id),
         rubric=rubric,
         profile_svg=_profile_svg(engagement, rubric, rows),
         findings=findings_for(session, engagement.id),
+        left_out=_left_out(panel.run),
     ).with_news(message, problems)
 
 
@@ -141,7 +151,7 @@ def _cited(
         ref = f"E-{seg.id}"
         withdrawn = person.withdrawn_at is not None
         link = (
-            f"/engagements/{engagement.id}/transcripts/{turn.interview_id}#turn-{turn.id}"
+            transcript_url(engagement.id, person.public_label, turn.question_id, turn.probe_index)
             if turn is not None and not withdrawn
             else None
         )

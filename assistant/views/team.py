@@ -9,7 +9,9 @@ from sqlmodel import Session
 
 from assistant.equity.config import EquitySettings, equity_settings
 from assistant.models import Engagement, Membership, User
+from assistant.records.engagements import open_link_hourly
 from assistant.records.teams import ROLE_NAMES, TEAM_ROLES, AddedMember, members, membership
+from assistant.throttle import OPEN_LINK_HOURLY_BOUNDS
 from assistant.views import Page
 
 
@@ -27,6 +29,8 @@ class TeamView(Page):
     role_names: dict[str, str]
     equity: EquitySettings
     settings_form: dict[str, str]
+    open_link_form: dict[str, str]  # the open-link sign-up limit as stored, or as a refused post typed it
+    open_link_bounds: tuple[int, int]
     added: AddedMember | None = None
 
 
@@ -39,6 +43,7 @@ def team_context(
     problems: list[str] | None = None,
     form: dict[str, Any] | None = None,
     settings_form: dict[str, str] | None = None,
+    open_link_form: dict[str, str] | None = None,
     added: AddedMember | None = None,
 ) -> TeamView:
     """The team page for ``user`` (see ``TeamView``)."""
@@ -60,6 +65,8 @@ def team_context(
         role_names=ROLE_NAMES,
         equity=cfg,
         settings_form=settings_form if settings_form is not None else stored,
+        open_link_form=open_link_form or {"hourly": str(open_link_hourly(engagement))},
+        open_link_bounds=OPEN_LINK_HOURLY_BOUNDS,
         added=added,
         message=message,
         problems=problems or [],

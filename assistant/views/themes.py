@@ -28,6 +28,7 @@ from assistant.synthesis.breakdown import Breakdown, breakdown
 from assistant.synthesis.represent import pick_quotes
 from assistant.views import Page
 from assistant.views.lookup import theme as theme_in_engagement
+from assistant.views.lookup import transcript_url
 from assistant.views.runs import RunPanel, run_context
 
 
@@ -87,7 +88,7 @@ def _views(session: Session, engagement_id: int, theme_ids: list[int]) -> dict[i
     if not theme_ids:
         return {}
     rows = session.exec(
-        counted_members(ThemeMember, Segment, Participant, Turn.interview_id)
+        counted_members(ThemeMember, Segment, Participant, Turn.question_id, Turn.probe_index)
         .join(Turn, Turn.id == Segment.turn_id, isouter=True)
         .where(col(ThemeMember.theme_id).in_(theme_ids))
         .order_by(col(ThemeMember.score).desc(), Segment.id)
@@ -99,10 +100,10 @@ def _views(session: Session, engagement_id: int, theme_ids: list[int]) -> dict[i
     engagement = session.get(Engagement, engagement_id)
     attribute = attribution(session, engagement) if engagement is not None else None
     out: dict[int, list[SegmentView]] = {t: [] for t in theme_ids}
-    for member, seg, person, interview_id in rows:
+    for member, seg, person, question_id, probe_index in rows:
         link = (
-            f"/engagements/{engagement_id}/transcripts/{interview_id}#turn-{seg.turn_id}"
-            if interview_id is not None
+            transcript_url(engagement_id, person.public_label, question_id, probe_index)
+            if seg.turn_id is not None
             else None
         )
         dept, role = attribute(person.department, person.role_level) if attribute else (OTHER_DEPARTMENTS, OTHER_ROLES)

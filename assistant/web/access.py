@@ -59,8 +59,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", E + "/invites/import"): "consultant",
     ("POST", E + "/open-link"): "consultant",
     ("POST", E + "/participants/check"): "consultant",
-    ("POST", E + "/participants/{participant_id}/accept"): "consultant",
-    ("GET", E + "/transcripts/{interview_id}"): "consultant",
+    ("POST", E + "/participants/{label}/accept"): "consultant",
+    ("GET", E + "/transcripts/{label}"): "consultant",
     ("GET", E + "/runs/{kind}"): "consultant",
     ("GET", E + "/themes"): "consultant",
     ("POST", E + "/themes/run"): "consultant",
@@ -100,6 +100,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", E + "/team/members"): "lead",
     ("POST", E + "/team/members/{user_id}/remove"): "lead",
     ("POST", E + "/team/equity-settings"): "lead",
+    ("POST", E + "/team/open-link-limit"): "lead",
     # equity reviewers
     ("GET", E + "/equity"): "reviewer",
     ("GET", E + "/equity/themes"): "reviewer",

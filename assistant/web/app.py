@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -18,6 +19,7 @@ from assistant.config import Settings, get_settings, require_secret_key
 from assistant.db import make_engine, migrate
 from assistant.interview.actions import LinkError
 from assistant.jobs import Jobs
+from assistant.records.accounts import is_live_session
 from assistant.web.forms import field_problem
 from assistant.web.middleware import (
     BodyLimitMiddleware,
@@ -42,6 +44,8 @@ from assistant.web.routes import (
 from assistant.web.shell import WEB_DIR, LoginRequired, is_htmx, render, use_strict_templates
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from assistant.interview.relatedness import LazyRelatedness
 
 log = logging.getLogger("dm3")
@@ -78,7 +82,7 @@ def create_app(settings: Settings | None = None, run_migrations: bool = True) ->
     install_log_filter()
     use_strict_templates(settings.strict_templates)
     app = FastAPI(title="DM3 Assistant", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan(jobs))
-    _add_middleware(app)
+    _add_middleware(app, engine)
     app.state.settings = settings
     app.state.engine = engine
     app.state.jobs = jobs
@@ -101,10 +105,10 @@ def _lifespan(jobs: Jobs) -> Callable[[FastAPI], AbstractAsyncContextManager[Non
     return lifespan
 
 
-def _add_middleware(app: FastAPI) -> None:
+def _add_middleware(app: FastAPI, engine: Engine) -> None:
     # outermost first: headers go on every answer, the 413 included; bodies are capped before any
     # form parser, upload spooling, login or form-token check sees them
-    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(BodyLimitMiddleware, live_session=partial(is_live_session, engine))
     app.add_middleware(SecurityHeadersMiddleware)
 
 

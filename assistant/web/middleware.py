@@ -9,7 +9,9 @@ import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import cookie_parser
 from starlette.responses import Response
 
 from assistant.csvfile import MAX_BYTES as MAX_SURVEY_CSV_BYTES
@@ -27,7 +29,9 @@ FORM_BODY_BYTES = 1 << 20  # every form (a 4,000-character answer percent-encode
 MULTIPART_SLACK = 64 << 10  # the multipart envelope around a file: boundaries, headers, the csrf field
 _SURVEY_UPLOAD = re.compile(r"^/engagements/\d+/themes/import$")
 _INVITE_UPLOAD = re.compile(r"^/engagements/\d+/invites/import$")
-SESSION_COOKIES = (b"dm3_session=", b"__Host-dm3_session=")
+SESSION_COOKIES = ("dm3_session", "__Host-dm3_session")
+# whether a session cookie's value is a live login session (checked in the database, off the event loop)
+SessionCheck = Callable[[str], bool]
 
 
 class BodyTooLarge(StarletteHTTPException):
@@ -38,40 +42,53 @@ class BodyTooLarge(StarletteHTTPException):
         super().__init__(413, f"What was sent is larger than the {size} this page accepts. Nothing was saved.")
 
 
-def body_limit(scope: Scope) -> int:
+def upload_cap(path: str) -> int | None:
+    """The file cap of the upload address ``path`` (None for every other address)."""
+    if _SURVEY_UPLOAD.match(path):
+        return MAX_SURVEY_CSV_BYTES
+    if _INVITE_UPLOAD.match(path):
+        return MAX_INVITE_CSV_BYTES
+    return None
+
+
+def session_tokens(scope: Scope) -> list[str]:
+    """The values of the login-session cookies the request carries (unverified)."""
+    header = "; ".join(v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"cookie")
+    cookies = cookie_parser(header)
+    return [cookies[name] for name in SESSION_COOKIES if cookies.get(name)]
+
+
+async def body_limit(scope: Scope, live_session: SessionCheck | None) -> int:
     """The most bytes a request to ``scope``'s path may send.
 
-    File uploads get their file cap plus the multipart envelope, but only with a login cookie: an
-    anonymous request to an upload address gets the form cap, so no one can make the server spool
-    a large file before the login check runs. Everything else gets ``FORM_BODY_BYTES``.
+    File uploads get their file cap plus the multipart envelope, but only with a login session that
+    ``live_session`` confirms (the cookie's token is a known, unexpired, unrevoked session of an
+    active user): a request without one, or with a made-up cookie, gets the form cap, so no one can
+    make the server read or spool a large file before the login check runs. Everything else gets
+    ``FORM_BODY_BYTES``.
     """
-    path = scope.get("path", "")
-    upload = (
-        MAX_SURVEY_CSV_BYTES
-        if _SURVEY_UPLOAD.match(path)
-        else MAX_INVITE_CSV_BYTES
-        if _INVITE_UPLOAD.match(path)
-        else None
-    )
-    if upload is None:
+    upload = upload_cap(scope.get("path", ""))
+    if upload is None or live_session is None:
         return FORM_BODY_BYTES
-    cookies = b"; ".join(v for k, v in scope.get("headers", []) if k == b"cookie")
-    logged_in = any(name in cookies for name in SESSION_COOKIES)
-    return upload + MULTIPART_SLACK if logged_in else FORM_BODY_BYTES
+    for token in session_tokens(scope):
+        if await run_in_threadpool(live_session, token):
+            return upload + MULTIPART_SLACK
+    return FORM_BODY_BYTES
 
 
 class BodyLimitMiddleware:
     """Refuse a body over ``body_limit`` (413): at once when Content-Length says so, else while the
     bytes stream in, so a lying or chunked client is cut off at the cap, never read to the end."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, live_session: SessionCheck | None = None) -> None:
         self.app = app
+        self.live_session = live_session
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        limit = body_limit(scope)
+        limit = await body_limit(scope, self.live_session)
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None:
             try:
@@ -133,9 +150,18 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def never_stored(headers: list[tuple[bytes, bytes]]) -> bool:
+    """True for a response no cache may keep: a page (HTML holds personal answers and links) or a
+    download (``Content-Disposition``: the audit log, the equity audit, report exports hold who did
+    what and what people said; a shared or proxy cache, or the browser's disk cache, must not keep
+    a copy). Static files stay cacheable."""
+    names = {k.lower(): v for k, v in headers}
+    return names.get(b"content-type", b"").startswith(b"text/html") or b"content-disposition" in names
+
+
 class SecurityHeadersMiddleware:
-    """Add ``SECURITY_HEADERS`` to every response, and ``Cache-Control: no-store`` to pages (HTML
-    holds personal answers and links; static files stay cacheable)."""
+    """Add ``SECURITY_HEADERS`` to every response, and ``Cache-Control: no-store`` to every page and
+    every download (``never_stored``): the one place that sets it, whatever a route sent."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -149,8 +175,8 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in SECURITY_HEADERS]
                 headers.extend(SECURITY_HEADERS.items())
-                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                if content_type.startswith(b"text/html") and not any(k.lower() == b"cache-control" for k, _ in headers):
+                if never_stored(headers):
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"]
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
             await send(message)

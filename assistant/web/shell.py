@@ -20,15 +20,16 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import StrictUndefined, Undefined, make_logging_undefined
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from assistant.config import Settings
 from assistant.engines import engine_name
-from assistant.models import AuthSession, User, utcnow
+from assistant.models import User
+from assistant.records.accounts import session_user
 from assistant.records.engagements import min_cell_of, settings_of
 from assistant.report.render import TEMPLATES as report_templates
 from assistant.rubric import Rubric, get_rubric
-from assistant.security import has_control_chars, token_hash
+from assistant.security import has_control_chars
 from assistant.suppression import suppress
 from assistant.views import Page
 from assistant.views.runs import RunPanel
@@ -253,20 +254,9 @@ class LoginRequired(Exception):
 
 
 def current_user(request: Request, session: SessionDep) -> User | None:
-    token = request.cookies.get(cookie_name(request.app.state.settings, SESSION_COOKIE))
-    if not token:
-        return None
-    row = session.exec(
-        select(AuthSession, User)
-        .join(User, User.id == AuthSession.user_id)
-        .where(AuthSession.token_hash == token_hash(token))
-    ).first()
-    if row is None:
-        return None
-    auth, user = row
-    if auth.revoked_at is not None or auth.expires_at < utcnow() or not user.is_active:
-        return None
-    request.state.user = user
+    user = session_user(session, request.cookies.get(cookie_name(request.app.state.settings, SESSION_COOKIE), ""))
+    if user is not None:
+        request.state.user = user
     return user
 
 

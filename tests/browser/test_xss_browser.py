@@ -103,6 +103,7 @@ def seed_corpus(world: World) -> dict:
         staff_iv = s.exec(
             select(Interview).join(Participant).where(Participant.engagement_id == eid).order_by(Interview.id)
         ).first()
+        transcript_label = s.get(Participant, staff_iv.participant_id).public_label
     settings = Settings(database_url=str(world.server.engine.url), llm_base_url=None, llm_model=None, _env_file=None)
     from assistant.embeddings import get_embedder
     from assistant.rating.offline import OfflineRater
@@ -134,7 +135,7 @@ def seed_corpus(world: World) -> dict:
         "token": invite.token,
         "turn": first_answer.id,
         "theme": theme_id,
-        "transcript": staff_iv.id,
+        "transcript": transcript_label,
     }
 
 
@@ -194,13 +195,13 @@ def test_the_xss_corpus_is_shown_as_text_on_every_page(page: Page, world: World,
     # every transcript of the engagement shows its payload answers as text
     with world.server.session() as s:
         interviews = s.exec(
-            select(Interview.id)
-            .join(Participant)
+            select(Participant.public_label)
+            .join(Interview)
             .where(Participant.engagement_id == eid, Interview.state == "submitted")
             .order_by(Interview.id)  # seeding order: interview n holds payload n (PostgreSQL has no default order)
         ).all()
-    for n, interview_id in enumerate(interviews[: len(PAYLOADS)]):
-        check_page(page, watch, f"/engagements/{eid}/transcripts/{interview_id}", [PAYLOADS[n]])
+    for n, label in enumerate(interviews[: len(PAYLOADS)]):
+        check_page(page, watch, f"/engagements/{eid}/transcripts/{label}", [PAYLOADS[n]])
 
     # staff: their own pages, another device, a payload typed into the chat as well
     staff = new_context().new_page()

@@ -68,7 +68,7 @@ def test_a_rerun_supersedes_and_withdrawn_or_inactive_evidence_is_ignored(engine
     assert [(r.id == second.id, r.superseded) for r in rows] == [(False, True), (True, False)]
     assert len(session.exec(select(Run).where(Run.engagement_id == eng.id)).all()) == 2
     evidence = load_evidence(session, eng.id)
-    assert {i.participant for i in evidence["governance_structures"]} == {f"P-{people['dee'].id}"}
+    assert {i.participant for i in evidence["governance_structures"]} == {people["dee"].public_label}
     seg = session.exec(select(Segment).where(Segment.participant_id == people["dee"].id)).first()
     seg.active = False
     session.add(seg)

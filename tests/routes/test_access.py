@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from assistant.models import EquityFinding, Interview, Theme
+from assistant.models import EquityFinding, ExportFile, Interview, Run, Theme
 from assistant.records.engagements import Invitee, create_invite, enable_open_link
 from assistant.web.access import AUDIENCES, ROUTES, app_routes
 from tests.factories import csrf_of, join, logged_in_client, make_consultant, make_engagement
@@ -88,8 +88,9 @@ class World:
     engagement_id: int
     other_engagement_id: int
     theme_id: int
-    interview_id: int
+    label: str
     finding_id: int
+    export_run_id: int
     open_token: str
     clients: dict[str, TestClient]
     csrf: dict[str, str]
@@ -118,7 +119,10 @@ def world(app, session) -> World:
     session.add_all([interview, theme])
     session.flush()
     finding = EquityFinding(engagement_id=eng.id, reviewer_id=reviewer.id, text="Parks is quiet.")
-    session.add(finding)
+    export = Run(engagement_id=eng.id, kind="export", status="done")
+    session.add_all([finding, export])
+    session.flush()
+    session.add(ExportFile(run_id=export.id, engagement_id=eng.id, filename="report.md", data=b"# Report\n"))
     session.commit()
     clients, csrf = {}, {}
     for actor in ("anonymous", "staff", "other_staff"):
@@ -132,7 +136,9 @@ def world(app, session) -> World:
         ("outsider_reviewer", "outsider.reviewer@example.org"),
     ):
         clients[actor], csrf[actor] = _login(app, email)
-    return World(eng.id, other.id, theme.id, interview.id, finding.id, open_token or "", clients, csrf)
+    return World(
+        eng.id, other.id, theme.id, submitted.public_label, finding.id, export.id, open_token or "", clients, csrf
+    )
 
 
 def _fresh_link(engine, engagement_id: int) -> str:
@@ -155,12 +161,11 @@ def _url(path: str, actor: str, w: World, engine) -> str:
         "engagement_id": w.engagement_id,
         "component_id": "data_life_cycle",
         "theme_id": w.theme_id,
-        "interview_id": w.interview_id,
+        "label": w.label,
         "finding_id": w.finding_id,
         "user_id": 999999,
         "item_id": 999999,
-        "participant_id": 999999,
-        "run_id": 999999,
+        "run_id": w.export_run_id,
         "kind": "rating",
         "turn_id": 1,
         "token": token,
@@ -198,3 +203,35 @@ def test_every_route_against_every_actor(app, world, engine):
             if got != want:
                 wrong.append(f"{method} {path} as {actor}: {got} ({r.status_code}), expected {want}")
     assert not wrong, "\n".join(wrong)
+
+
+# the routes that send a file; a route that starts sending one must be added here (the test below fails)
+DOWNLOADS = {
+    ("GET", "/engagements/{engagement_id}/audit.csv"),
+    ("GET", "/engagements/{engagement_id}/equity/audit.json"),
+    ("GET", "/engagements/{engagement_id}/equity/audit.csv"),
+    ("GET", "/engagements/{engagement_id}/report/exports/{run_id}"),
+}
+
+
+def test_every_download_is_never_stored(app, world, engine):
+    """Every GET route, asked by an actor it serves: each response that is a file (Content-Disposition)
+    carries ``Cache-Control: no-store``, and the routes that sent files are exactly ``DOWNLOADS``."""
+    w = world
+    sent_files, wrong = set(), []
+    for method, path in app_routes(app):
+        if method != "GET":
+            continue
+        audience = ROUTES[(method, path)]
+        actor = next((a for a in ACTORS if EXPECTED[audience][a] == "allowed"), None)
+        if actor is None:
+            continue
+        r = w.clients[actor].get(_url(path, actor, w, engine), follow_redirects=False)
+        assert r.status_code < 500, (path, r.status_code)
+        if "attachment" in r.headers.get("content-disposition", ""):
+            assert r.status_code == 200, (path, r.status_code)
+            sent_files.add((method, path))
+            if r.headers.get("cache-control") != "no-store":
+                wrong.append(f"{path}: Cache-Control {r.headers.get('cache-control')!r}")
+    assert not wrong, "\n".join(wrong)
+    assert sent_files == DOWNLOADS

@@ -80,14 +80,14 @@ def test_filters_by_action_family_exact_action_and_actor(consultant_client, enga
 def test_staff_are_pooled_as_one_actor_choice(consultant_client, engagement, session):
     for _ in range(3):
         participant = create_invite(session, engagement, Invitee("Finance", "frontline")).participant
-        withdraw(session, participant, None)  # a staff action: "participant P-<id>"
+        withdraw(session, participant, None)  # a staff action: "participant P-<label>"
     base = f"/engagements/{engagement.id}/audit"
     html = consultant_client.get(base).text
     assert re.search(r'<option value="participant"\s*>staff \(any participant\)</option>', html)
     assert not re.search(r'<option value="participant P-', html)  # hundreds of staff never fill the list
     html = consultant_client.get(base, params={"actor": "participant"}).text
     assert re.findall(r"<td><code>([\w.]+)</code></td>", html) == ["participant.withdraw"] * 3
-    assert len(re.findall(r"<td>participant P-\d+</td>", html)) == 3
+    assert len(re.findall(r"<td>participant P-[A-Z0-9]{6}</td>", html)) == 3
 
 
 def test_pages_of_fifty_newest_first_and_a_page_past_the_end_shows_the_last(consultant_client, engagement, session):

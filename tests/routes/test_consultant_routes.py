@@ -187,11 +187,12 @@ def test_transcript_is_deidentified(consultant_client, engine, rubric):
         actions.advance(s, iv, rubric)
         actions.edit(s, iv, rubric, first.id, "answer", "We reconcile 12 ledgers in Excel each month.", "c2", 4000)
         r = c.get(f"/engagements/{eid}")
-        assert f"/transcripts/{iv.id}" not in r.text  # not submitted: not listed, not readable
-        assert c.get(f"/engagements/{eid}/transcripts/{iv.id}").status_code == 404
+        assert f"/transcripts/{p.public_label}" not in r.text  # not submitted: not listed, not readable
+        assert c.get(f"/engagements/{eid}/transcripts/{p.public_label}").status_code == 404
         actions.submit(s, iv, p)
         interview_id, participant_id, label = iv.id, p.id, p.public_label
-    page = c.get(f"/engagements/{eid}/transcripts/{interview_id}").text
+    assert f"/transcripts/{interview_id}" not in c.get(f"/engagements/{eid}").text  # no database id in links
+    page = c.get(f"/engagements/{eid}/transcripts/{label}").text
     assert label in page and "We reconcile 12 ledgers" in page and "engine: offline" in page
     assert "secret.person" not in page and f"P-{participant_id}<" not in page
     # the text the person edited away is kept for the audit of edits but shown to nobody

@@ -191,9 +191,9 @@ def test_consultant_pages_pool_small_groups_in_quotes_and_transcripts(app, known
     progress_row = detail.split("<td>Parks</td><td>executive</td>")[1].split("</tr>")[0]
     assert '<td class="num">3</td><td class="num">1</td>' in progress_row and progress_row.count("fewer than 5") == 1
     listing = detail.split('id="transcripts"')[1]
-    row = listing.split(executive.public_label)[1].split("</tr>")[0]
+    row = listing.split(executive.public_label + "</a>")[1].split("</tr>")[0]  # the URL carries the label too
     assert "other departments" in row and "Parks" not in row and "executive" not in row
     # Finance's 3 managers are too few alone: pooled with Finance's frontline as "other role levels"
     manager = known.by_group[("Finance", "manager")][0]
-    row = listing.split(manager.public_label)[1].split("</tr>")[0]
+    row = listing.split(manager.public_label + "</a>")[1].split("</tr>")[0]
     assert "Finance" in row and "other role levels" in row and "manager" not in row

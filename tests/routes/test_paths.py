@@ -30,7 +30,8 @@ def test_routes_hold_no_sql_and_import_no_sibling_router():
     assert not found, "SQL or a sibling-router import in assistant/web/routes/:\n" + "\n".join(found)
 
 
-def _interview(engine, engagement_id: int, rubric, withdraw: bool = False, submit: bool = True) -> int:
+def _interview(engine, engagement_id: int, rubric, withdraw: bool = False, submit: bool = True) -> str:
+    """A participant's interview in ``engagement_id``; returns the public label its transcript URL carries."""
     with Session(engine) as s:
         token = invite(s, s.get(Engagement, engagement_id))
         p = actions.participant_for_token(s, token)
@@ -40,7 +41,7 @@ def _interview(engine, engagement_id: int, rubric, withdraw: bool = False, submi
             actions.submit(s, iv, p)
         if withdraw:
             actions.withdraw(s, p, iv)
-        return iv.id
+        return p.public_label
 
 
 def _theme(engine, engagement_id: int, label: str, archived: bool = False) -> int:
@@ -71,6 +72,8 @@ def test_ids_no_database_can_hold_are_refused_never_a_crash(consultant_client, s
         "/engagements/0",
         f"/engagements/{HUGE}/runs/rating",
         f"/engagements/{eid}/transcripts/-1",
+        f"/engagements/{eid}/transcripts/{'P-' * 40}",
+        f"/engagements/{eid}/transcripts/P-AAAAAA",
     ):
         r = c.get(url)
         assert r.status_code in (404, 422), (url, r.status_code)

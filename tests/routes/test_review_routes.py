@@ -45,7 +45,7 @@ def test_run_rating_then_review_a_component_with_quotes_in_context(consultant_cl
     page = consultant_client.get(f"/engagements/{engagement.id}/review/governance_structures")
     assert page.status_code == 200
     assert "Proposed level" in page.text and "Engine: <strong>offline</strong>" in page.text
-    links = re.findall(r'href="(/engagements/\d+/transcripts/\d+#turn-\d+)"', page.text)
+    links = re.findall(r'href="(/engagements/\d+/transcripts/P-[A-Z0-9]{6}#answer-[\w-]+)"', page.text)
     assert links, "every cited quote links to its context"
     transcript = consultant_client.get(links[0].split("#")[0])
     assert transcript.status_code == 200 and f'id="{links[0].split("#")[1]}"' in transcript.text

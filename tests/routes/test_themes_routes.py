@@ -52,7 +52,7 @@ def test_run_in_background_then_themes_per_component(consultant_client, synthesi
     assert "<svg" in html and "people per theme" in html
     assert "fewer than 5" in html  # 4 people per department x role cell
     assert re.search(r"<strong>\d+</strong> segments from <strong>\d+</strong> people", html)
-    assert "in context</a>" in html and "#turn-" in html
+    assert "in context</a>" in html and "#answer-" in html
     # no identities: participant numbers only
     assert "@" not in re.sub(r"Log out \([^)]*\)", "", html)
 
@@ -60,10 +60,10 @@ def test_run_in_background_then_themes_per_component(consultant_client, synthesi
 def test_quote_links_open_the_transcript_at_the_answer(consultant_client, synthesized):
     eid = synthesized.engagement.id
     html = component_html(consultant_client, eid, "governance_structures")
-    link = re.search(r'href="(/engagements/\d+/transcripts/\d+)#turn-(\d+)"', html)
+    link = re.search(r'href="(/engagements/\d+/transcripts/P-[A-Z0-9]{6})#(answer-[^"]+)"', html)
     assert link
     transcript = consultant_client.get(link.group(1)).text
-    assert f'id="turn-{link.group(2)}"' in transcript
+    assert f'id="{link.group(2)}"' in transcript
 
 
 def test_double_click_starts_one_run(consultant_client, seeded, engine):

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 
 import anyio
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from assistant.models import Engagement, Participant, RosterCount, Theme, Upload
@@ -77,6 +78,77 @@ def test_a_body_without_length_is_cut_off_at_the_cap_while_streaming(app):
     assert sent[0]["status"] == 413
     assert b"larger than the 1 MB this page accepts" in b"".join(m.get("body", b"") for m in sent[1:])
     assert asked * chunk <= FORM_BODY_BYTES + chunk < total * chunk  # it stopped reading at the cap
+
+
+FILE_PART = b'--b\r\nContent-Disposition: form-data; name="file"; filename="s.csv"\r\nContent-Type: text/csv\r\n\r\n'
+
+
+def _stream(app, path: str, headers: list[tuple[bytes, bytes]], chunk: int, total: int) -> tuple[list[dict], int]:
+    """POST ``total`` chunks of ``chunk`` bytes to ``path`` at the ASGI level (no Content-Length), the
+    first opening a multipart file field (so a parser reads on); returns (what the app sent, how many
+    chunks it asked for)."""
+    asked = 0
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        nonlocal asked
+        asked += 1
+        body = FILE_PART + b"a" * (chunk - len(FILE_PART)) if asked == 1 else b"a" * chunk
+        return {"type": "http.request", "body": body, "more_body": asked < total}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "server": ("t", 80),
+        "client": ("10.0.0.1", 1),
+        "headers": headers,
+    }
+    worker = threading.Thread(target=anyio.run, args=(app, scope, receive, send))
+    worker.start()
+    worker.join()
+    return sent, asked
+
+
+def test_a_made_up_session_cookie_does_not_lift_the_anonymous_upload_cap(app, consultant_client, session):
+    """The tester's forged ``dm3_session`` cookie made the server read a 120 MB upload in full before
+    the login check said 403: the upload cap needs a live session, else the form cap applies, early."""
+    eid = make_engagement(session).id
+    path = f"/engagements/{eid}/themes/import"
+    multipart = (b"content-type", b"multipart/form-data; boundary=b")
+    for cookie in (b"dm3_session=made-up-by-the-attacker", b"__Host-dm3_session=x; dm3_session=" + b"A" * 32):
+        # declared: refused on the Content-Length, before a byte is read
+        r = TestClient(app).post(
+            path,
+            content=b"x" * 1024,
+            headers={
+                "cookie": cookie.decode(),
+                "content-type": multipart[1].decode(),
+                "content-length": str(8 * FORM_BODY_BYTES),
+            },
+        )
+        assert r.status_code == 413 and "Nothing was saved" in r.text
+        # streamed (no length): cut off at the anonymous cap, never read to the end
+        chunk, total = 64 * 1024, 64  # 4 MiB: well under the upload cap, over the form cap
+        sent, asked = _stream(app, path, [multipart, (b"cookie", cookie)], chunk, total)
+        assert sent[0]["status"] == 413
+        assert asked * chunk <= FORM_BODY_BYTES + chunk < total * chunk
+    # the consultant's real session still lifts it: a 1.5 MB survey file is taken, not refused
+    big = b"respondent,comment\n" + b"r1,Our permit data lives in spreadsheets on a shared drive.\n" * 25_000
+    assert len(big) > FORM_BODY_BYTES
+    r = consultant_client.post(
+        path, files={"file": ("survey.csv", big, "text/csv")}, data={"csrf_token": consultant_client.csrf}
+    )
+    assert r.status_code != 413 and "larger than" not in r.text
 
 
 def test_forms_are_capped_small_and_uploads_at_their_file_cap(consultant_client, session, engine):

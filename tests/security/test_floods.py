@@ -255,7 +255,7 @@ def test_near_duplicate_answers_are_flagged_and_left_out_until_accepted(consulta
         b.id for b in bots
     )
     evidence = load_evidence(session, engagement.id)["data_life_cycle"]
-    assert {e.participant for e in evidence} == {f"P-{p.id}" for p in honest}
+    assert {e.participant for e in evidence} == {p.public_label for p in honest}
     with Session(engine) as s:
         note = s.get(Participant, bots[0].id).flag_note
         assert (
@@ -264,22 +264,23 @@ def test_near_duplicate_answers_are_flagged_and_left_out_until_accepted(consulta
         )
     # the consultant sees them on the engagement page and accepts one
     page = c.get(f"/engagements/{engagement.id}").text
-    assert "Open-link answers to check" in page and all(f"Accept P-{b.id}" in page for b in bots)
+    assert "Open-link answers to check" in page and all(f"Accept {b.public_label}" in page for b in bots)
     r = c.post(
-        f"/engagements/{engagement.id}/participants/{bots[0].id}/accept",
+        f"/engagements/{engagement.id}/participants/{bots[0].public_label}/accept",
         data={"csrf_token": c.csrf},
         follow_redirects=False,
     )
     assert r.status_code == 303
     evidence = load_evidence(session, engagement.id)["data_life_cycle"]
-    assert f"P-{bots[0].id}" in {e.participant for e in evidence} and f"P-{bots[1].id}" not in {
-        e.participant for e in evidence
-    }
+    assert bots[0].public_label in {e.participant for e in evidence}
+    assert bots[1].public_label not in {e.participant for e in evidence}
     # a later check leaves the accepted one accepted
     assert flag_near_duplicates(session, engagement.id) == []
-    assert f"Accept P-{bots[0].id}" not in c.get(f"/engagements/{engagement.id}").text
+    assert f"Accept {bots[0].public_label}" not in c.get(f"/engagements/{engagement.id}").text
     # an id of someone who is not flagged, or of another engagement: a message, nothing changed
-    r = c.post(f"/engagements/{engagement.id}/participants/{honest[0].id}/accept", data={"csrf_token": c.csrf})
+    r = c.post(
+        f"/engagements/{engagement.id}/participants/{honest[0].public_label}/accept", data={"csrf_token": c.csrf}
+    )
     assert r.status_code == 404 and "not flagged" in r.text
 
 
@@ -296,6 +297,45 @@ def test_short_or_common_answers_are_not_duplicates():
     assert near_duplicates(answers) == {3: {5}, 5: {3}}
 
 
+# the tester's second flood: the same strong answers reworded with filler words, so that word 3-grams
+# no longer match (Jaccard 0.0-0.1 against the original), plus a short answer (never compared before)
+REWORDED = [
+    [BOT, BOT_2, "Stewards in every department."],
+    [
+        "Honestly, we basically have a council for data governance, you know, with standards written down, data "
+        "stewards named in each department, and really an enterprise catalogue of data that gets reviewed quarterly.",
+        "To be fair, our leaders fund the data strategy each year, honestly they measure the outcomes against "
+        "targets that are published and they report the progress to the council at every meeting, more or less.",
+        "Named stewards in each department, honestly.",
+    ],
+    [
+        "So basically there is a data governance council here, with documented standards and named stewards for "
+        "data in all departments, plus an enterprise data catalogue we review every three months, I would say.",
+        "In practice leadership pays for the data strategy yearly, checks outcomes against the published targets, "
+        "and reports on progress at each council meeting, really.",
+        "Stewards are named in every department, basically.",
+    ],
+]
+
+
+def test_reworded_answers_with_filler_words_are_caught_by_meaning(embedder):
+    """Words alone miss the reworded flood; meaning (cosine of the project's embeddings at or above
+    ``SIMILAR_MEANING``) catches every fake, short answers included, and no honest person."""
+    from assistant.records.duplicates import MIN_WORDS, SIMILAR_MEANING, word_count
+
+    answers = {n: list(texts) for n, texts in enumerate((a for a in HONEST), start=1)}
+    answers |= {10 + n: texts for n, texts in enumerate(REWORDED)}
+    assert word_count(REWORDED[1][2]) < MIN_WORDS  # a short answer: only meaning compares it
+    assert near_duplicates(answers) == {}  # word 3-grams only: today's rule lets the flood through
+    found = near_duplicates(answers, embedder.encode)
+    assert set(found) == {10, 11, 12}, found
+    assert all(others <= {10, 11, 12} for others in found.values())
+    # short common answers of honest people stay apart; under MIN_WORDS_MEANING words nothing is compared
+    honest_short = {1: ["No.", "We use Excel.", "I don't know."], 2: ["No.", "We use Excel.", "I don't know."]}
+    assert near_duplicates(honest_short, embedder.encode) == {}
+    assert 0.8 <= SIMILAR_MEANING < 1
+
+
 def test_a_rating_run_flags_and_says_how_many_were_left_out(session, engine, settings, rubric, embedder):
     from assistant.models import Run
     from assistant.rating.offline import OfflineRater
@@ -310,6 +350,26 @@ def test_a_rating_run_flags_and_says_how_many_were_left_out(session, engine, set
     with Session(engine) as s:
         run = s.exec(select(Run)).one()
         assert run.stats["flagged_left_out"] == 3 and "3 open-link participant(s)" in run.message
+
+
+def test_a_rating_run_catches_the_reworded_flood_and_the_review_page_says_so(
+    consultant_client, session, engine, rubric, embedder
+):
+    from assistant.models import Run
+    from assistant.rating.offline import OfflineRater
+    from assistant.rating.run import propose_for_engagement
+
+    engagement = make_engagement(session)
+    for a in HONEST:
+        _participant_with_answers(session, engagement, rubric, a)
+    for texts in REWORDED:
+        _participant_with_answers(session, engagement, rubric, texts)
+    propose_for_engagement(engine, engagement.id, OfflineRater(rubric, embedder), components=["data_life_cycle"])
+    with Session(engine) as s:
+        run = s.exec(select(Run)).one()
+        assert run.stats["flagged_left_out"] == 3 and "3 open-link participant(s)" in run.message
+    page = consultant_client.get(f"/engagements/{engagement.id}/review").text
+    assert "The last rating left out 3 open-link participants" in page
 
 
 @pytest.mark.heavy  # db: the PostgreSQL pass only (the engine the flagging and the rating runs meet in production)
@@ -348,7 +408,7 @@ def test_the_testers_flood_no_longer_moves_the_rating(session, engine, settings,
     assert (flooded_level, flooded_people) == (honest_level, honest_people) == (flooded_level, 4)
     session.expire_all()  # the rating run flagged them through its own session
     for bot in bots:  # a consultant who accepts them gets the flood back: the flag is what held it off
-        accept(session, engagements[1], bot.id, None)
+        accept(session, engagements[1], bot.public_label, None)
     session.commit()
     accepted_level, accepted_people = rate(engagements[1].id)
     assert accepted_people == 9 and (accepted_level or 0) > (honest_level or 0)

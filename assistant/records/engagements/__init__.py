@@ -14,6 +14,9 @@ from assistant.records.engagements.invites import (
     enable_open_link,
     import_invites_csv,
     join_open_link,
+    open_link_hourly,
+    parse_open_link_hourly,
+    set_open_link_hourly,
 )
 from assistant.records.engagements.names import (
     MAX_NAME_CHARS,
@@ -56,6 +59,9 @@ __all__ = [
     "engagement_counts",
     "import_invites_csv",
     "join_open_link",
+    "open_link_hourly",
+    "parse_open_link_hourly",
+    "set_open_link_hourly",
     "llm_switched_off",
     "parse_list",
     "parse_names",

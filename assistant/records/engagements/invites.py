@@ -17,8 +17,9 @@ from assistant import throttle
 from assistant.csvfile import CSVImportError, file_source, records
 from assistant.models import Engagement, Participant, User, utcnow
 from assistant.records.engagements.names import MAX_NAME_CHARS
+from assistant.records.engagements.settings import change_settings, settings_of
 from assistant.records.engagements.setup import EngagementError
-from assistant.security import about_participant, audit_by, has_control_chars, new_token, token_hash
+from assistant.security import audit_by, has_control_chars, new_token, token_hash, whole_number
 
 MAX_INVITE_CSV_BYTES = 2_000_000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -82,9 +83,34 @@ def create_invite(
     session.add(participant)
     session.flush()
     if user is not None:
+        # the invite is logged by its group only: no id or label that would tie the email typed here
+        # to the transcript this person's answers will become
         after = {"department": invitee.department, "role_level": invitee.role_level}
-        audit_by(session, "invite.create", user, **about_participant(participant, after=after))
+        audit_by(session, "invite.create", user, engagement_id=engagement.id, entity="invite", after=after)
     return NewInvite(participant, token)
+
+
+def open_link_hourly(engagement: Engagement) -> int:
+    """How many open-link sign-ups one address may make in an hour for ``engagement`` (its setting,
+    ``throttle.OPEN_LINK_HOURLY_DEFAULT`` when unset or out of bounds)."""
+    return settings_of(engagement).open_link.hourly_per_address
+
+
+def parse_open_link_hourly(text: str) -> int:
+    """The hourly sign-up limit a lead typed; ``EngagementError`` unless a whole number within the bounds."""
+    low, high = throttle.OPEN_LINK_HOURLY_BOUNDS
+    value = whole_number(text.strip(), low, high)
+    if value is None:
+        problem = f"Sign-ups per address an hour: enter a whole number from {low} to {high}."
+        raise EngagementError("The open-link limit was not saved.", [problem])
+    return value
+
+
+def set_open_link_hourly(session: Session, engagement: Engagement, count: int, user: User | None) -> None:
+    """Set how many open-link sign-ups one address may make in an hour (audited; the caller commits)."""
+    before = {"hourly_per_address": open_link_hourly(engagement)}
+    after = {"hourly_per_address": count}
+    change_settings(session, engagement, "open_link.limit", user, {"open_link": after}, before=before, after=after)
 
 
 def join_open_link(
@@ -92,23 +118,23 @@ def join_open_link(
 ) -> NewInvite:
     """A new participant who signed up through the open link from ``address`` (the caller commits).
 
-    Rule: one address may sign up at most ``OPEN_LINK_BURST`` times a minute and ``OPEN_LINK_HOURLY``
-    times an hour per engagement (``throttle.Throttled`` past that, before anything is created);
-    a refused group choice (``EngagementError``) does not count.
+    Rule: one address may sign up at most ``OPEN_LINK_BURST`` times a minute and the engagement's
+    ``open_link_hourly`` times an hour (``throttle.Throttled`` past that, before anything is created).
+    The sign-up is counted atomically before the participant is made (``throttle.take``), so sign-ups
+    sent at once never pass the limit; a refused group choice (``EngagementError``) does not count.
     """
+    invitee = Invitee(department, role_level)
+    if problems := invitee.problems(engagement):
+        raise EngagementError("The invite could not be created: " + "; ".join(problems) + ".", problems)
     key = f"{engagement.id}:{address}"
-    wait = max(
-        throttle.retry_after(session, throttle.OPEN_LINK_BURST, key),
-        throttle.retry_after(session, throttle.OPEN_LINK_HOURLY, key),
-    )
-    if wait:
+    limits = [(throttle.OPEN_LINK_BURST, key), (throttle.open_link_hourly(open_link_hourly(engagement)), key)]
+    attempt = throttle.take(session.get_bind(), limits)
+    if attempt.wait:
         raise throttle.Throttled(
-            f"Many people have just signed up from this network. Try again in {throttle.minutes_text(wait)}.", wait
+            f"Many people have just signed up from this network. Try again in {throttle.minutes_text(attempt.wait)}.",
+            attempt.wait,
         )
-    invite = create_invite(session, engagement, Invitee(department, role_level), source="open_link")
-    throttle.hit(session, throttle.OPEN_LINK_BURST, key)
-    throttle.forget_old(session)
-    return invite
+    return create_invite(session, engagement, invitee, source="open_link")
 
 
 def import_invites_csv(

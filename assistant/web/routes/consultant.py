@@ -28,7 +28,7 @@ from assistant.records.engagements import (
 from assistant.security import whole_number_type
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
 from assistant.web.forms import GroupForm, NamedByData, PagePost, PagePostDep, Refusable, gathered
-from assistant.web.routes.deps import ConsultantEngagement, PathId, TranscriptInPath
+from assistant.web.routes.deps import ConsultantEngagement, PathLabel, TranscriptInPath
 from assistant.web.shell import Consultant, CSRFDep, CurrentUser, RubricDep, SessionDep, render
 
 router = APIRouter()
@@ -180,8 +180,12 @@ def open_link(f: SetupPageDep, enabled: Annotated[str, Form()] = "on") -> Respon
 
 @router.post("/engagements/{engagement_id}/participants/check", dependencies=[CSRFDep])
 def check_duplicates(f: SetupPageDep) -> Response:
-    """Look for near-duplicate open-link answers now (a rating run also does, before it rates)."""
-    flagged = duplicates.flag_near_duplicates(f.session, f.engagement.id)
+    """Look for near-duplicate open-link answers now, by words and meaning (a rating run also does)."""
+    from assistant.embeddings import get_embedder
+
+    settings = f.request.app.state.settings
+    embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+    flagged = duplicates.flag_near_duplicates(f.session, f.engagement.id, embedder)
     return f.shown(
         f"{len(flagged)} open-link participant(s) newly flagged: check them below."
         if flagged
@@ -189,11 +193,11 @@ def check_duplicates(f: SetupPageDep) -> Response:
     )
 
 
-@router.post("/engagements/{engagement_id}/participants/{participant_id}/accept", dependencies=[CSRFDep])
-def accept_flagged(f: SetupPageDep, participant_id: PathId) -> Response:
-    """Accept a flagged open-link participant's answers: they count in the next rating run."""
+@router.post("/engagements/{engagement_id}/participants/{label}/accept", dependencies=[CSRFDep])
+def accept_flagged(f: SetupPageDep, label: PathLabel) -> Response:
+    """Accept a flagged open-link participant's answers (named by public label): they count in the next rating run."""
     try:
-        duplicates.accept(f.session, f.engagement, participant_id, f.user)
+        duplicates.accept(f.session, f.engagement, label, f.user)
     except duplicates.FlagError as exc:
         return f.refuse([str(exc)], status_code=404)
     return f.done("flagged")
@@ -216,7 +220,7 @@ def save_roster_names(f: SetupPageDep, names: Annotated[str, Form()] = "") -> Re
     return f.done("names")
 
 
-@router.get("/engagements/{engagement_id}/transcripts/{interview_id}")
+@router.get("/engagements/{engagement_id}/transcripts/{label}")
 def transcript(
     request: Request, engagement: ConsultantEngagement, found: TranscriptInPath, session: SessionDep, rubric: RubricDep
 ) -> Response:

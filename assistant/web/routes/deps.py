@@ -31,6 +31,9 @@ from assistant.views import lookup
 from assistant.web.shell import CurrentUser, RubricDep, SessionDep
 
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]  # larger ids are refused (422), never a crash
+# a participant in a URL is named by their random public label (P-7KQ2MX), never by database id: ids
+# follow invite order; anything longer than a label is refused (422), anything else not found (404)
+PathLabel = Annotated[str, Path(min_length=1, max_length=20)]
 
 
 # which team roles may open which kind of engagement page
@@ -105,12 +108,12 @@ ThemeInPath = Annotated[Theme, Depends(theme_in_path)]
 
 
 def transcript_in_path(
-    engagement: ConsultantEngagement, interview_id: PathId, session: SessionDep
+    engagement: ConsultantEngagement, label: PathLabel, session: SessionDep
 ) -> tuple[Interview, Participant]:
-    """The interview in the path with its participant; 404 when it is not this engagement's or not
+    """The interview of the participant whose public label is in the path; 404 when it is not this engagement's or not
     submitted (unsubmitted text is shown to nobody), 410 when the participant withdrew (their
     answers are no longer shown)."""
-    found = lookup.transcript(session, engagement.id, interview_id)
+    found = lookup.transcript(session, engagement.id, label)
     if found is None:
         raise HTTPException(404, "There is no such transcript in this engagement.")
     if found[1].withdrawn_at is not None:

@@ -12,8 +12,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from assistant.equity.config import MinCell, SettingsError, parse_settings, save_settings
+from assistant.records.engagements import EngagementError, parse_open_link_hourly, set_open_link_hourly
 from assistant.records.teams import TeamError, add_member, remove_member
 from assistant.views.team import team_context
 from assistant.web.forms import PagePost, Refusable
@@ -22,7 +24,11 @@ from assistant.web.shell import CSRFDep, CurrentUser, SessionDep, render
 
 router = APIRouter()
 
-_DONE = {"removed": "Removed from the team.", "settings": "Equity settings saved."}
+_DONE = {
+    "removed": "Removed from the team.",
+    "settings": "Equity settings saved.",
+    "open-link": "Open-link sign-up limit saved.",
+}
 
 
 @router.get("/engagements/{engagement_id}/team")
@@ -95,3 +101,19 @@ def equity_settings_form(f: TeamPageDep, posted: Annotated[EquitySettingsForm, F
         typed = {k: "" if v is None else str(v) for k, v in posted.model_dump().items()} | posted.typed
         return f.refuse(exc.problems, settings_form=typed)
     return f.done("settings", "#equity-settings")
+
+
+class OpenLinkLimitForm(BaseModel):
+    """The open-link sign-up limit as typed: sign-ups one network address may make in an hour."""
+
+    hourly: str = ""
+
+
+@router.post("/engagements/{engagement_id}/team/open-link-limit", dependencies=[CSRFDep])
+def open_link_limit_form(f: TeamPageDep, posted: Annotated[OpenLinkLimitForm, Form()]) -> Response:
+    """Save how many open-link sign-ups one address may make in an hour (audited)."""
+    try:
+        set_open_link_hourly(f.session, f.engagement, parse_open_link_hourly(posted.hourly), f.user)
+    except EngagementError as exc:
+        return f.refuse(exc.problems, open_link_form=posted.model_dump())
+    return f.done("open-link", "#open-link-limit")
