@@ -50,6 +50,7 @@ CLEAN = {
     },
     "roadmap_horizon_months": None,
     "preparing": "Taking the staff interviews",
+    "open_link": {"hourly_per_address": 5},
 }
 
 EMPTY = {
@@ -60,6 +61,7 @@ EMPTY = {
     "roadmap": None,
     "roadmap_horizon_months": None,
     "preparing": None,
+    "open_link": {"hourly_per_address": 5},
 }
 
 

@@ -23,7 +23,7 @@ NOT_NUMBERS = ["²", "1e309", "٣", " 1", "+1", "0x10", "1.0", "-1", "9999999999
 BUTTONS = {
     "/logout",
     "/engagements/{engagement_id}/participants/check",
-    "/engagements/{engagement_id}/participants/{participant_id}/accept",
+    "/engagements/{engagement_id}/participants/{label}/accept",
     "/engagements/{engagement_id}/team/members/{user_id}/remove",
     "/engagements/{engagement_id}/equity/findings/{finding_id}/withdraw",
     "/i/{token}/withdraw",
