@@ -16,6 +16,7 @@ from sqlmodel import select
 from assistant.db import make_engine
 from assistant.models import Interview, Participant, Turn
 from assistant.records.engagements import Invitee, create_engagement, create_invite
+from assistant.rubric import get_rubric
 from assistant.security import token_hash
 from tests.browser.conftest import TIMEOUT_MS, LiveServer, _free_port
 from tests.browser.helpers import DEPARTMENTS, consent, detailed, last_prompt, progress_done, prompt_in_sight, send
@@ -112,7 +113,8 @@ def test_yes_draws_a_request_to_say_more_and_an_example_to_a_follow_up_is_accept
     send(phone, text="yes")
     say_more = last_prompt(phone)
     assert say_more != first_question
-    assert any(w in say_more.lower() for w in ("more", "expand")), say_more  # not a sub-question assuming an answer
+    # one of the rubric's requests to say more, not a sub-question that assumes an answer
+    assert say_more in get_rubric().probes.short, say_more
     send(phone, text="It depends, kind of the usual stuff.")
     example_request = last_prompt(phone)
     assert example_request != say_more  # vague: asked for an example, in other words
