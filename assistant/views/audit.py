@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from assistant.models import PUBLIC_LABEL, AuditEvent, Engagement
+from assistant.models import PUBLIC_LABEL, AuditEvent, Engagement, Interview, Participant
 from assistant.records.auditlog import Change, count_events, diff, events_csv, filter_choices, find_events, when
 from assistant.views.lookup import transcript_url
 
@@ -30,12 +30,29 @@ class AuditRow:
     link: str | None  # the page of the thing the event is about, when there is one
 
 
-def entity_link(event: AuditEvent, engagement_id: int) -> str | None:
+def readable_transcripts(session: Session, engagement_id: int) -> set[str]:
+    """The public labels whose transcript a consultant can open now: submitted, not withdrawn (the
+    transcript page's own rule, ``web/routes/deps.TranscriptInPath``)."""
+    return set(
+        session.exec(
+            select(Participant.public_label)
+            .join(Interview, Interview.participant_id == Participant.id)
+            .where(
+                Participant.engagement_id == engagement_id,
+                Interview.state == "submitted",
+                col(Participant.withdrawn_at).is_(None),
+            )
+        ).all()
+    )
+
+
+def entity_link(event: AuditEvent, engagement_id: int, transcripts: set[str]) -> str | None:
     """The page showing the event's entity (a theme, a transcript, a component's review, the
-    engagement), or None when no page shows it (a participant, an invite, an import)."""
+    engagement), or None when no page shows it (a participant, an invite, an import, a transcript
+    that is gone: its author withdrew)."""
     kind, _, ident = event.entity.partition(":")
     if kind == "interview" and PUBLIC_LABEL.match(ident):  # interviews are named by their public label
-        return transcript_url(engagement_id, ident)
+        return transcript_url(engagement_id, ident) if ident in transcripts else None
     if not ident.isdigit():
         return None
     base = f"/engagements/{engagement_id}"
@@ -104,7 +121,8 @@ def audit_page(session: Session, engagement: Engagement, action: str = "", actor
     events = find_events(
         session, engagement.id, action or None, actor or None, limit=PER_PAGE, offset=(page - 1) * PER_PAGE
     )
-    rows = [AuditRow(e, when(e), diff(e.before, e.after), entity_link(e, engagement.id)) for e in events]
+    transcripts = readable_transcripts(session, engagement.id)
+    rows = [AuditRow(e, when(e), diff(e.before, e.after), entity_link(e, engagement.id, transcripts)) for e in events]
     return AuditPage(engagement, rows, total, page, pages, action, actor, actions, actors, notes)
 
 

@@ -73,7 +73,7 @@ class Watch:
 
 
 def _shape(path: str) -> str:
-    path = re.sub(r"\d+", "N", path)
+    path = re.sub(r"P-[A-Z0-9]{6}", "P-N", re.sub(r"\d+", "N", path))
     return re.sub(r"/(review|themes/c)/[a-z_]+$", r"/\1/X", path)
 
 
@@ -128,7 +128,8 @@ def test_every_demo_page_has_no_console_error_under_the_csp(demo, live_server, n
     for eid in (info.engagement_id, completed):
         for tail in ("", "/themes", "/review", "/roadmap", "/report", "/audit", "/team"):
             assert f"/engagements/{eid}{tail}" in visited, f"the consultant never reached /engagements/{eid}{tail}"
-    assert any(re.search(r"/transcripts/\d+$", v) for v in visited) and any("/themes/t/" in v for v in visited)
+    assert any(re.search(r"/transcripts/P-[A-Z0-9]{6}$", v) for v in visited)
+    assert any("/themes/t/" in v for v in visited)
     assert any(re.search(r"/review/[a-z_]+$", v) for v in visited)
 
     reviewer = new_context().new_page()
