@@ -7,6 +7,8 @@ missing row is a 404 or a 410 is the caller's rule (``assistant/web/routes/deps.
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import Session, select
 
 from assistant.models import Engagement, Interview, Participant, Theme
@@ -51,8 +53,9 @@ def answer_anchor(question_id: str | None, probe_index: int = 0) -> str:
     """The transcript anchor of a staff answer: the question it answers and which probe (``answer-q3-0``).
 
     The current answer to a question (or probe) is one turn, so this names it without a database id
-    (turn ids grow as people answer and would order the transcripts)."""
-    return f"answer-{question_id}-{probe_index}"
+    (turn ids grow as people answer and would order the transcripts). Only letters, digits, "_" and "-"
+    (a question id's "." would read as a class in a CSS selector: ``answer-data_life_cycle-q0-0``)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", f"answer-{question_id}-{probe_index}")
 
 
 def transcript_url(engagement_id: int, label: str, question_id: str | None = None, probe_index: int = 0) -> str:
