@@ -119,10 +119,18 @@ def seed_corpus(world: World) -> dict:
         components=["data_life_cycle", "governance_structures"],
     )
     with world.server.session() as s:
+        # a data_life_cycle theme, by id: the pages checked below are that component's (PostgreSQL has no
+        # default order, and the first theme it returned could belong to another component)
         theme = s.exec(
-            select(Theme).where(
-                Theme.engagement_id == eid, col(Theme.archived).is_(False), col(Theme.is_other).is_(False)
+            select(Theme)
+            .where(
+                Theme.engagement_id == eid,
+                Theme.component == "data_life_cycle",
+                col(Theme.archived).is_(False),
+                col(Theme.is_other).is_(False),
+                col(Theme.parent_id).is_(None),
             )
+            .order_by(Theme.id)
         ).first()
         theme.summary = " ".join(PAYLOADS[10:20])
         theme.keywords = PAYLOADS[20:25]
