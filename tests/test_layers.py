@@ -45,6 +45,7 @@ SHARED = {
     "charts",
     "suppression",
     "throttle",
+    "phrases",
 }
 RECORDS = {"records"}
 STAGES = {"interview", "synthesis", "rating", "roadmap", "dataflow"}
