@@ -32,6 +32,7 @@ from assistant.web.routes import (
     audit,
     auth,
     consultant,
+    dataflow,
     equity,
     review,
     roadmap,
@@ -150,6 +151,7 @@ def _add_routers(app: FastAPI) -> None:
         review.router,
         roadmap.router,
         audit.router,
+        dataflow.router,
     ):
         app.include_router(router)
     app.add_api_route("/healthz", _health, methods=["GET"], include_in_schema=False)

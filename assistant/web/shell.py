@@ -52,6 +52,7 @@ def use_strict_templates(strict: bool) -> None:
 STAGE_PAGES = (
     ("Themes", "/engagements/{id}/themes"),
     ("Ratings and review", "/engagements/{id}/review"),
+    ("Data flows", "/engagements/{id}/dataflow"),
     ("Roadmap", "/engagements/{id}/roadmap"),
     ("Report", "/engagements/{id}/report"),
     ("Team", "/engagements/{id}/team"),
