@@ -243,3 +243,21 @@ def crawl(client, start: list[str], eid: int, limit: int = 400) -> dict[str, str
             if link.startswith(f"/engagements/{eid}/") or link == f"/engagements/{eid}":
                 queue.append(link)
     return seen
+
+
+def make_person(session: Session, engagement: Engagement, department: str = "Public Works") -> Participant:
+    """A participant of ``engagement`` (no link, no interview): enough for flows and mentions."""
+    person = Participant(engagement_id=engagement.id, department=department, role_level="frontline")
+    session.add(person)
+    session.commit()
+    return person
+
+
+def add_flow(session: Session, engagement: Engagement, person: Participant, system: str, **given):
+    """One flow saved as the staff form saves it (``dataflow.flows.save_flow``), committed; ``given``:
+    source, target, method (default re-typed), frequency, minutes, fixes, note."""
+    from assistant.dataflow.flows import FlowInput, save_flow
+
+    saved = save_flow(session, engagement, person, FlowInput(system=system, **({"method": "retyped"} | given)))
+    session.commit()
+    return saved

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistant.models import MANUAL_METHODS
+
 METHODS: dict[str, str] = {
     "automatic": "Automatic (the systems talk to each other)",
     "export_import": "Exported and imported (a file is moved by hand)",
@@ -34,7 +36,7 @@ METHOD_WEIGHT: dict[str, float] = {
     "retyped": 2.0,
     "paper": 2.0,
 }
-MANUAL = frozenset(m for m in METHODS if m != "automatic")
+MANUAL = frozenset(MANUAL_METHODS)
 
 FREQUENCIES: dict[str, str] = {
     "daily": "Every working day",

@@ -10,6 +10,11 @@ from sqlmodel import Field, SQLModel
 
 from assistant.models.base import utcnow
 
+# how data moves, as a flow stores it: every hand-off but ``automatic`` is done by a person, which is what
+# the data-flow map counts as a manual hand-off (records/evidence.py reads this for the roadmap)
+FLOW_METHODS = ("automatic", "export_import", "retyped", "email", "paper", "shared_drive")
+MANUAL_METHODS = tuple(m for m in FLOW_METHODS if m != "automatic")
+
 
 class System(SQLModel, table=True):
     """One canonical system, dataset or file of an engagement's catalogue.

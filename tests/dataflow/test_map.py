@@ -1,0 +1,115 @@
+"""The data-flow map over a real database: the catalogue keeps a consultant's merge, split and rename
+across re-builds, bottlenecks rank as hand-computed, the staff checks refuse what cannot be saved, and
+the exports read back."""
+
+from __future__ import annotations
+
+import json
+
+import networkx as nx
+import pytest
+from sqlmodel import select
+
+from assistant.dataflow import bottlenecks as B
+from assistant.dataflow import edits, exports, layout
+from assistant.dataflow import graph as G
+from assistant.dataflow.flows import FlowInput, FlowProblems, save_flow
+from assistant.dataflow.store import rebuild, systems_of
+from assistant.models import AuditEvent, Flow, SystemMention
+from assistant.views.dataflow import catalogue_rows
+from tests.factories import add_flow, make_engagement, make_person
+
+
+def _graph(session, engagement):
+    return G.build(G.hops(session, engagement.id), G.labels(systems_of(session, engagement.id).values()))
+
+
+def _row(session, engagement, name):
+    return next(r for r in catalogue_rows(session, engagement.id) if r.name == name)
+
+
+def test_a_merge_split_and_rename_are_kept_when_the_catalogue_is_rebuilt(session):
+    e = make_engagement(session)
+    a, b, c = (make_person(session, e, d) for d in ("Parks", "Parks", "Finance"))
+    add_flow(session, e, a, "ParkRes", source="the public")
+    add_flow(session, e, b, "the park booking app", target="Finance")
+    names = {r.name for r in catalogue_rows(session, e.id)}
+    assert {"ParkRes", "park booking app"} <= names  # no rule knows they are one
+    res, app_ = _row(session, e, "ParkRes"), _row(session, e, "park booking app")
+    edits.merge(session, e, None, app_.key, res.key)
+    edits.rename(session, e, None, res.key, "Park reservations (ParkRes)")
+    session.commit()
+    add_flow(session, e, c, "park booking app", source="Parks")  # a new mention after the merge
+    rebuild(session, e.id)
+    rebuild(session, e.id)
+    session.commit()
+    row = _row(session, e, "Park reservations (ParkRes)")
+    assert row.key == res.key and row.people == 3
+    assert {"ParkRes", "the park booking app", "park booking app"} <= set(row.aliases)
+    actions = session.exec(select(AuditEvent.action).where(AuditEvent.engagement_id == e.id)).all()
+    assert {"catalogue.merge", "catalogue.rename"} <= set(actions)
+    new_key = edits.split(session, e, None, res.key, "park booking app")
+    rebuild(session, e.id)
+    session.commit()
+    split_row = next(r for r in catalogue_rows(session, e.id) if r.key == new_key)
+    assert split_row.people == 1 and _row(session, e, "Park reservations (ParkRes)").people == 2
+
+
+def test_bottlenecks_rank_by_hours_method_departments_and_single_points(session):
+    e = make_engagement(session)
+    a, b, c = make_person(session, e, "Public Works"), make_person(session, e, "Parks"), make_person(session, e, "Finance")
+    add_flow(session, e, a, "Cityworks", source="the public", frequency="weekly", minutes=30, fixes="sometimes")
+    add_flow(session, e, b, "City Works", source="public", frequency="weekly", minutes=30, fixes="never")
+    add_flow(
+        session, e, c, "Munis", target="Public Works", method="email", frequency="monthly", minutes=60, fixes="always",
+        note="Only Dave can run the export.",
+    )  # fmt: skip
+    add_flow(session, e, c, "Munis", source="Cityworks", method="automatic", frequency="daily", minutes=5)
+    ranked = B.rank(_graph(session, e))
+    got = [(b.source_label, b.target_label, b.method, b.hours, b.score, b.people, b.departments) for b in ranked]
+    # public -> Cityworks, re-typed: (50*30/60*1.1 + 50*30/60) = 52.5 h x 2 x (1 + 0.5) = 157.5
+    # Munis -> Public Works, email: 12*60/60*1.9 = 22.8 h x 1.5 x 1 x 1.5 (only Dave) = 51.3
+    # Cityworks -> Munis, automatic: 250*5/60 = 20.8 h x 0.2 = 4.2
+    assert got == [
+        ("the public", "Cityworks", "retyped", 52.5, 157.5, 2, 2),
+        ("Tyler Munis", "Public Works", "email", 22.8, 51.3, 1, 1),
+        ("Cityworks", "Tyler Munis", "automatic", 20.8, 4.2, 1, 1),
+    ]
+    assert ranked[1].single_point and not ranked[0].single_point
+
+
+def test_the_staff_checks_refuse_a_missing_end_and_a_duplicate_and_store_nothing(session):
+    e = make_engagement(session)
+    p = make_person(session, e)
+    with pytest.raises(FlowProblems) as missing:
+        save_flow(session, e, p, FlowInput(system="Accela", method="paper"))
+    assert "where its data comes from" in missing.value.problems[0]
+    session.rollback()
+    saved = add_flow(session, e, p, "the permit tracker spreadsheet", source="the public", method="paper")
+    assert saved.notes and "new to the catalogue" in saved.notes[0]
+    with pytest.raises(FlowProblems) as dup:
+        save_flow(session, e, p, FlowInput(system="The permit tracker spreadsheet", source="public", method="paper"))
+    assert "already added" in dup.value.problems[0]
+    session.rollback()
+    assert len(session.exec(select(Flow)).all()) == 1
+    assert len(session.exec(select(SystemMention)).all()) == 1
+
+
+def test_the_exports_read_back_and_the_svg_has_no_style_attribute(session, tmp_path):
+    e = make_engagement(session)
+    p = make_person(session, e, "Finance")
+    add_flow(session, e, p, "Munis", source="Accela", target="Finance", method="export_import", minutes=20)
+    g = _graph(session, e)
+    path = tmp_path / "map.graphml"
+    path.write_bytes(exports.graphml(g))
+    back = nx.read_graphml(path)
+    assert set(back.nodes) == set(g.nodes)
+    assert {(u, v, d["method"], d["people"]) for u, v, d in back.edges(data=True)} == {
+        (u, v, d["method"], d["people"]) for u, v, d in g.edges(data=True)
+    }
+    data = json.loads(exports.graph_json(g))
+    assert len(data["edges"]) == 2
+    assert exports.edges_csv(g).splitlines()[0].lstrip("\ufeff") == ",".join(exports.EDGE_FIELDS)
+    svg = layout.svg(g)
+    assert svg.lstrip().startswith(("<?xml", "<svg", "<!DOCTYPE")) and "Tyler Munis" in svg
+    assert " style=" not in svg and "<script" not in svg
