@@ -4,7 +4,8 @@ The same demo staff (``city.demo_cast``) take their interviews in another city; 
 and the offline rating run for real, a consultant accepts every proposal that has a level (those
 with insufficient evidence stay "awaiting review", as they would in practice), targets are the
 defaults with one stretch, readiness is confirmed (one signal adjusted with a note), the roadmap
-is generated and two activities get owners. Quote consent is given by about two in three people.
+is generated and two activities get owners; the staff's data flows (``demo/flows.py``) fill the
+catalogue and the map before the roadmap, so its manual hand-offs count. Quote consent is given by about two in three people.
 
 Idempotent: each step runs only when its result is missing, so a second ``make demo`` is quick.
 """
@@ -21,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from assistant.config import Settings
 from assistant.demo.city import DEPARTMENTS, ROSTER, demo_cast
+from assistant.demo.flows import seed_flows
 from assistant.demo.interviews import seed_demo_interviews
 from assistant.demo.seed import DEMO_EMAIL
 from assistant.demo.vectors import DemoEmbedder, RecordingEmbedder, demo_embedder
@@ -46,6 +48,7 @@ STEPS = {
     "synthesis": "Running synthesis",
     "rating": "Running the rating",
     "decisions": "Deciding levels, targets and readiness",
+    "flows": "Adding the staff's data flows",
     "roadmap": "Generating the roadmap",
 }
 RETRY = "run `make demo` again to finish it"
@@ -138,6 +141,9 @@ def seed_completed(
             propose_for_engagement(engine, engagement_id, OfflineRater(rubric, embedder), started_by=user_id)
     with _step(engine, engagement_id, "decisions", timings), Session(engine, expire_on_commit=False) as session:
         _decide(session, session.get(Engagement, engagement_id), session.get(User, user_id), rubric)
+        session.commit()
+    with _step(engine, engagement_id, "flows", timings), Session(engine, expire_on_commit=False) as session:
+        seed_flows(session, session.get(Engagement, engagement_id))
         session.commit()
     with _step(engine, engagement_id, "roadmap", timings), Session(engine, expire_on_commit=False) as session:
         user = session.get(User, user_id)
