@@ -113,3 +113,19 @@ def test_the_exports_read_back_and_the_svg_has_no_style_attribute(session, tmp_p
     svg = layout.svg(g)
     assert svg.lstrip().startswith(("<?xml", "<svg", "<!DOCTYPE")) and "Tyler Munis" in svg
     assert " style=" not in svg and "<script" not in svg
+
+
+def test_the_report_section_suppresses_small_counts_and_draws_a_png(session):
+    from assistant.report.dataflow_section import build_section
+    from tests.factories import set_min_cell
+
+    e = make_engagement(session)
+    set_min_cell(session, e, 3)
+    assert build_section(session, e) is None
+    for _ in range(3):
+        add_flow(session, e, make_person(session, e, "Finance"), "Munis", target="Public Works", method="email")
+    add_flow(session, e, make_person(session, e, "Parks"), "ParkRes", source="the public", method="paper", minutes=600)
+    section = build_section(session, e)
+    people = {row[0]: row[3] for row in section.rows}
+    assert people == {"the public \u2192 ParkRes": "fewer than 3", "Tyler Munis \u2192 Public Works": "3"}
+    assert section.png[:8] == b"\x89PNG\r\n\x1a\n" and not section.department_level
