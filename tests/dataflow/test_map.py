@@ -127,5 +127,6 @@ def test_the_report_section_suppresses_small_counts_and_draws_a_png(session):
     add_flow(session, e, make_person(session, e, "Parks"), "ParkRes", source="the public", method="paper", minutes=600)
     section = build_section(session, e)
     people = {row[0]: row[3] for row in section.rows}
-    assert people == {"the public \u2192 ParkRes": "fewer than 3", "Tyler Munis \u2192 Public Works": "3"}
+    assert people["the public \u2192 ParkRes"] == "fewer than 3"  # and the 3 with it: the pool must reach k
+    assert set(people.values()) == {"fewer than 3"}
     assert section.png[:8] == b"\x89PNG\r\n\x1a\n" and not section.department_level

@@ -69,6 +69,8 @@ def test_reviewers_see_no_small_edges_and_staff_pages_need_the_link(app, client,
     for n in range(3):
         add_flow(session, e, make_person(session, e, "Finance"), "Munis", target="Public Works", method="email", note=f"note {n}")
     add_flow(session, e, make_person(session, e, "Parks"), "ParkRes", source="the public", method="paper", note="secret detail")
+    for _ in range(2):  # a second small edge: the pool holds 3 people, so the 3-person edge stays shown
+        add_flow(session, e, make_person(session, e, "Parks"), "Cityworks", source="the public", method="email")
     rev = logged_in_client(app, "rev@example.org")
     page = rev.get(f"/engagements/{e.id}/equity/dataflow")
     assert page.status_code == 200
