@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.helpers import consent
+
 pytestmark = pytest.mark.browser
 
 PHONE = {"viewport": {"width": 360, "height": 740}}
@@ -17,7 +19,12 @@ def test_staff_add_a_flow_on_a_phone(world, new_context, js):
     page = new_context(java_script_enabled=js, **PHONE).new_page()
     csp: list[str] = []
     page.on("console", lambda m: csp.append(m.text) if "Content Security Policy" in m.text else None)
-    page.goto(f"/i/{token}/flows")
+    if js:
+        consent(page, token)
+    else:  # without JavaScript the consent form posts and the page reloads
+        page.goto(f"/i/{token}")
+        page.get_by_role("button", name="I agree, start the interview").click()
+    page.get_by_role("link", name="tell us which systems you use and where their data goes").click()
     expect(page.get_by_role("heading", name="Your systems and data flows")).to_be_visible()
     page.get_by_label("System, file or tool").fill("Munis")
     page.get_by_label("Re-typed by hand").check()

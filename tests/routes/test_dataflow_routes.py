@@ -19,6 +19,9 @@ def _person(session, token: str) -> Participant:
 def test_staff_form_refuses_a_missing_end_keeps_what_was_typed_and_saves_an_unknown_system(client, session):
     e = make_engagement(session)
     token = invite(session, e)
+    assert client.get(f"/i/{token}/flows", follow_redirects=False).status_code == 303  # consent first
+    csrf = csrf_of(client.get(f"/i/{token}").text)
+    client.post(f"/i/{token}/consent", data={"choice": "yes", "csrf_token": csrf})
     page = client.get(f"/i/{token}/flows")
     assert page.status_code == 200 and "Your systems and data flows" in page.text
     csrf = csrf_of(page.text)

@@ -13,13 +13,13 @@ from urllib.parse import quote
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import Field
 
 from assistant.dataflow import edits, exports, layout
 from assistant.dataflow.flows import FlowInput, FlowProblems, delete_flow, save_flow
 from assistant.dataflow.store import rebuild
-from assistant.models import Engagement
+from assistant.interview.actions import Conversation
 from assistant.security import whole_number_type
 from assistant.views.dataflow import (
     MapFilter,
@@ -34,7 +34,7 @@ from assistant.views.dataflow import (
 )
 from assistant.records.engagements import min_cell_of
 from assistant.web.forms import PagePost, Refusable
-from assistant.web.routes.deps import ConsultantEngagement, PathId, ReviewerEngagement, StaffParticipant
+from assistant.web.routes.deps import ConsultantEngagement, PathId, ReviewerEngagement, StaffLink, StaffParticipant
 from assistant.web.shell import Consultant, CSRFDep, SessionDep, render
 
 router = APIRouter()
@@ -58,25 +58,29 @@ class FlowForm(Refusable):
     note: Text = ""
 
 
-def _engagement_of(session: SessionDep, participant: StaffParticipant) -> Engagement:
-    engagement = session.get(Engagement, participant.engagement_id)
-    if engagement is None:
-        raise HTTPException(404)
-    return engagement
+def _consented(conv: Conversation) -> bool:
+    """The section is part of the interview: open once the person consented to take part."""
+    return conv.consent is not None and conv.consent.given
+
+
+def _to_consent(token: str) -> Response:
+    return RedirectResponse(f"/i/{token}", status_code=303)
 
 
 @router.get("/i/{token}/flows")
 def staff_flows(
     f: Annotated[PagePost, Depends()],
     token: str,
-    participant: StaffParticipant,
+    conv: StaffLink,
     saved: int = 0,
     new: Annotated[list[str] | None, Query(max_length=5)] = None,
     system: Annotated[str, Query(max_length=200)] = "",
     method: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     """The staff section: their flows and the form (``system``/``method``: a proposal's pre-fill)."""
-    engagement = _engagement_of(f.session, participant)
+    if not _consented(conv):
+        return _to_consent(token)
+    participant, engagement = conv.participant, conv.engagement
     message = "Saved. Add another, or go back to the interview." if saved else None
     page = staff_flows_page(
         f.session, participant, engagement, token, message=message, notes=[n[:200] for n in new or []], form={"system": system, "method": method}
@@ -85,8 +89,10 @@ def staff_flows(
 
 
 @router.post("/i/{token}/flows", dependencies=[CSRFDep])
-def add_flow(f: Annotated[PagePost, Depends()], token: str, participant: StaffParticipant, posted: Annotated[FlowForm, Form()]) -> Response:
-    engagement = _engagement_of(f.session, participant)
+def add_flow(f: Annotated[PagePost, Depends()], token: str, conv: StaffLink, posted: Annotated[FlowForm, Form()]) -> Response:
+    if not _consented(conv):
+        return _to_consent(token)
+    participant, engagement = conv.participant, conv.engagement
     problems = list(posted.problems)
     if not problems:
         try:
