@@ -168,6 +168,8 @@ def _url(path: str, actor: str, w: World, engine) -> str:
         "run_id": w.export_run_id,
         "kind": "rating",
         "turn_id": 1,
+        "flow_id": 1,
+        "name": "nodes.csv",
         "token": token,
         "open_token": w.open_token if actor in ("staff", "other_staff") else "no-such-open-link",
     }
@@ -211,6 +213,7 @@ DOWNLOADS = {
     ("GET", "/engagements/{engagement_id}/equity/audit.json"),
     ("GET", "/engagements/{engagement_id}/equity/audit.csv"),
     ("GET", "/engagements/{engagement_id}/report/exports/{run_id}"),
+    ("GET", "/engagements/{engagement_id}/dataflow/export/{name}"),
 }
 
 

@@ -108,9 +108,9 @@ def add_flow(f: Annotated[PagePost, Depends()], token: str, conv: StaffLink, pos
 
 @router.post("/i/{token}/flows/{flow_id}/delete", dependencies=[CSRFDep])
 def remove_flow(f: Annotated[PagePost, Depends()], token: str, participant: StaffParticipant, flow_id: PathId) -> Response:
-    if not delete_flow(f.session, participant, flow_id):
-        raise HTTPException(404)
-    rebuild(f.session, participant.engagement_id)
+    """Remove one of the person's flows; one that is not theirs (or already gone: a second click) is left alone."""
+    if delete_flow(f.session, participant, flow_id):
+        rebuild(f.session, participant.engagement_id)
     return f.saved(f"/i/{token}/flows#flows")
 
 
@@ -218,7 +218,7 @@ def map_view(
 
 
 def _svg(text: str) -> Response:
-    return Response(text, media_type="image/svg+xml", headers={"Cache-Control": "private, no-store"})
+    return Response(text, media_type="image/svg+xml")  # no-store: the middleware's default
 
 
 @router.get("/engagements/{engagement_id}/dataflow/map.svg")
