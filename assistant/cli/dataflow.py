@@ -37,9 +37,17 @@ def dataflow_export_cmd(
             fail(f"no engagement {engagement_id}; `dm3 engagements` lists them", 2)
         g = G.build(G.hops(session, engagement_id), G.labels(systems_of(session, engagement_id).values()))
         if fmt == "catalogue-csv":
-            rows = [(r.key, r.name, r.aliases, r.vendor, r.owner_department, r.people, "yes" if r.known else "") for r in catalogue_rows(session, engagement_id)]
+            rows = [
+                (r.key, r.name, r.aliases, r.vendor, r.owner_department, r.people, "yes" if r.known else "")
+                for r in catalogue_rows(session, engagement_id)
+            ]
             body: str | bytes = exports.catalogue_csv(rows)
         else:
-            body = {"graphml": exports.graphml, "json": exports.graph_json, "nodes-csv": exports.nodes_csv, "edges-csv": exports.edges_csv}[fmt](g)
+            body = {
+                "graphml": exports.graphml,
+                "json": exports.graph_json,
+                "nodes-csv": exports.nodes_csv,
+                "edges-csv": exports.edges_csv,
+            }[fmt](g)
     out.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
     typer.echo(f"{g.number_of_nodes()} nodes, {g.number_of_edges()} hand-offs -> {out}")

@@ -53,7 +53,9 @@ def merge(session: Session, engagement: Engagement, user: User | None, key: str,
     if key == into:
         raise CatalogueError("Pick two different systems to merge.")
     row, target = _live(session, engagement, key), _live(session, engagement, into)
-    edit = CatalogueEdit(engagement_id=engagement.id, action="merge", system_key=key, other_key=into, user_id=user and user.id)
+    edit = CatalogueEdit(
+        engagement_id=engagement.id, action="merge", system_key=key, other_key=into, user_id=user and user.id
+    )
     _record(session, engagement, user, edit, {"name": row.name, "into_name": target.name})
 
 
@@ -71,7 +73,12 @@ def split(session: Session, engagement: Engagement, user: User | None, key: str,
     new_key = _next_key(systems_of(session, engagement.id))
     session.add(System(engagement_id=engagement.id, key=new_key, name=alias.strip()))
     edit = CatalogueEdit(
-        engagement_id=engagement.id, action="split", system_key=key, other_key=new_key, alias=alias, user_id=user and user.id
+        engagement_id=engagement.id,
+        action="split",
+        system_key=key,
+        other_key=new_key,
+        alias=alias,
+        user_id=user and user.id,
     )
     _record(session, engagement, user, edit, {"name": row.name})
     return new_key
@@ -83,7 +90,9 @@ def rename(session: Session, engagement: Engagement, user: User | None, key: str
     if not name:
         raise CatalogueError("Type the new name.")
     row = _live(session, engagement, key)
-    edit = CatalogueEdit(engagement_id=engagement.id, action="rename", system_key=key, name=name, user_id=user and user.id)
+    edit = CatalogueEdit(
+        engagement_id=engagement.id, action="rename", system_key=key, name=name, user_id=user and user.id
+    )
     _record(session, engagement, user, edit, {"name": row.name})
 
 

@@ -21,7 +21,12 @@ def plain(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """A copy of ``g`` with only the exported attributes (scalars: GraphML holds nothing else)."""
     out = nx.MultiDiGraph()
     for n, d in g.nodes(data=True):
-        out.add_node(n, kind=d["kind"], label=d["label"], people=str(d["people"]) if isinstance(d["people"], str) else int(d["people"]))
+        out.add_node(
+            n,
+            kind=d["kind"],
+            label=d["label"],
+            people=str(d["people"]) if isinstance(d["people"], str) else int(d["people"]),
+        )
     for u, v, k, d in g.edges(keys=True, data=True):
         out.add_edge(
             u, v, key=k, method=d["method"], people=d["people"] if isinstance(d["people"], str) else int(d["people"]),
@@ -33,13 +38,23 @@ def plain(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 def nodes_csv(g: nx.MultiDiGraph) -> str:
     p = plain(g)
-    return csv_text(NODE_FIELDS, ([n, d["kind"], d["label"], d["people"]] for n, d in sorted(p.nodes(data=True))), bom=True)
+    return csv_text(
+        NODE_FIELDS, ([n, d["kind"], d["label"], d["people"]] for n, d in sorted(p.nodes(data=True))), bom=True
+    )
 
 
 def edges_csv(g: nx.MultiDiGraph) -> str:
     p = plain(g)
     rows = (
-        [u, v, SHORT_METHODS.get(d["method"], d["method"]), d["people"], d["departments"], d["flows"], d["hours_a_year"]]
+        [
+            u,
+            v,
+            SHORT_METHODS.get(d["method"], d["method"]),
+            d["people"],
+            d["departments"],
+            d["flows"],
+            d["hours_a_year"],
+        ]
         for u, v, d in sorted(p.edges(data=True), key=lambda e: (e[0], e[1], e[2]["method"]))
     )
     return csv_text(EDGE_FIELDS, rows, bom=True)

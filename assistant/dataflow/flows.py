@@ -98,17 +98,23 @@ def _mention(session: Session, participant: Participant, text: str, turn_id: int
         if normalised(m.text) == normalised(text):
             m.confirmed = True
             return m
-    m = SystemMention(engagement_id=participant.engagement_id, participant_id=participant.id, text=text, turn_id=turn_id)
+    m = SystemMention(
+        engagement_id=participant.engagement_id, participant_id=participant.id, text=text, turn_id=turn_id
+    )
     session.add(m)
     session.flush()
     return m
 
 
 def _same_end(kind: str, ref: str, end: End | None) -> bool:
-    return (end is None and not kind) or (end is not None and end.kind == kind and normalised(ref) == normalised(end.ref))
+    return (end is None and not kind) or (
+        end is not None and end.kind == kind and normalised(ref) == normalised(end.ref)
+    )
 
 
-def duplicate_of(session: Session, participant: Participant, posted: FlowInput, source: End | None, target: End | None) -> Flow | None:
+def duplicate_of(
+    session: Session, participant: Participant, posted: FlowInput, source: End | None, target: End | None
+) -> Flow | None:
     """The person's flow that says the same (same system as written, same ends, same method), if any."""
     rows = session.exec(
         select(Flow, SystemMention)
@@ -160,7 +166,10 @@ def save_flow(
     if problems:
         raise FlowProblems(problems)
     mention = _mention(session, participant, posted.system, turn_id)
-    ends = {name: _mention(session, participant, e.ref) if e and e.kind == "system" else None for name, e in (("source", source), ("target", target))}
+    ends = {
+        name: _mention(session, participant, e.ref) if e and e.kind == "system" else None
+        for name, e in (("source", source), ("target", target))
+    }
     flow = Flow(
         engagement_id=engagement.id,
         participant_id=participant.id,
@@ -182,7 +191,10 @@ def save_flow(
     session.flush()
     rebuild(session, engagement.id)
     new = [m.text for m in (mention, ends["source"], ends["target"]) if m is not None and _is_new(session, m)]
-    notes = [f"\u201c{t}\u201d is new to the catalogue: it was added, and the consultants will check it." for t in dict.fromkeys(new)]
+    notes = [
+        f"\u201c{t}\u201d is new to the catalogue: it was added, and the consultants will check it."
+        for t in dict.fromkeys(new)
+    ]
     return Saved(flow, notes)
 
 

@@ -49,12 +49,16 @@ def hops(session: Session, engagement_id: int) -> list[Hop]:
     systems = systems_of(session, engagement_id)
     keys = {s.id: canonical(s.key, systems) for s in systems.values() if s.id is not None}
     mention_system = dict(
-        session.exec(select(SystemMention.id, SystemMention.system_id).where(SystemMention.engagement_id == engagement_id)).all()
+        session.exec(
+            select(SystemMention.id, SystemMention.system_id).where(SystemMention.engagement_id == engagement_id)
+        ).all()
     )
     rows = session.exec(
         select(Flow, Participant.department)
         .join(Participant, Participant.id == Flow.participant_id)
-        .where(Flow.engagement_id == engagement_id, col(Flow.confirmed).is_(True), col(Participant.withdrawn_at).is_(None))
+        .where(
+            Flow.engagement_id == engagement_id, col(Flow.confirmed).is_(True), col(Participant.withdrawn_at).is_(None)
+        )
         .order_by(col(Flow.id))
     ).all()
     out = []
@@ -63,10 +67,20 @@ def hops(session: Session, engagement_id: int) -> list[Hop]:
         if middle is None:
             continue
         ends = [
-            (_system_node(flow.source_mention_id, mention_system, keys) if flow.source_kind == "system" else node_id(flow.source_kind, flow.source_ref), middle)
+            (
+                _system_node(flow.source_mention_id, mention_system, keys)
+                if flow.source_kind == "system"
+                else node_id(flow.source_kind, flow.source_ref),
+                middle,
+            )
             if flow.source_kind
             else None,
-            (middle, _system_node(flow.target_mention_id, mention_system, keys) if flow.target_kind == "system" else node_id(flow.target_kind, flow.target_ref))
+            (
+                middle,
+                _system_node(flow.target_mention_id, mention_system, keys)
+                if flow.target_kind == "system"
+                else node_id(flow.target_kind, flow.target_ref),
+            )
             if flow.target_kind
             else None,
         ]
@@ -95,7 +109,17 @@ def build(all_hops: Iterable[Hop], names: dict[str, str]) -> nx.MultiDiGraph:
                 g.add_node(n, kind=kind, label=label, participants=set())
             g.nodes[n]["participants"].add(hop.participant_id)
         if not g.has_edge(hop.source, hop.target, key=hop.method):
-            g.add_edge(hop.source, hop.target, key=hop.method, method=hop.method, participants=set(), flow_ids=[], department_names=set(), hours=0.0, notes=[])
+            g.add_edge(
+                hop.source,
+                hop.target,
+                key=hop.method,
+                method=hop.method,
+                participants=set(),
+                flow_ids=[],
+                department_names=set(),
+                hours=0.0,
+                notes=[],
+            )
         e = g.edges[hop.source, hop.target, hop.method]
         e["participants"].add(hop.participant_id)
         e["flow_ids"].append(hop.flow_id)
@@ -151,7 +175,9 @@ def home_department(g: nx.MultiDiGraph, node: str, owners: dict[str, str]) -> st
 def by_department(all_hops: list[Hop], g: nx.MultiDiGraph, owners: dict[str, str]) -> nx.MultiDiGraph:
     """The department-level view of ``g`` (built from ``all_hops``): each system folded into its
     ``home_department``; hand-offs inside one department disappear, the rest add up."""
-    where = {n: f"department:{home_department(g, n, owners)}" if d["kind"] == "system" else n for n, d in g.nodes(data=True)}
+    where = {
+        n: f"department:{home_department(g, n, owners)}" if d["kind"] == "system" else n for n, d in g.nodes(data=True)
+    }
     moved = [replace(h, source=where.get(h.source, h.source), target=where.get(h.target, h.target)) for h in all_hops]
     names = {n: n.split(":", 1)[1] for n in where.values() if n != "public"}
     return build([h for h in moved if h.source != h.target], names)

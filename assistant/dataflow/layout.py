@@ -33,20 +33,36 @@ NODE_STYLE: dict[str, tuple[str, str]] = {  # kind -> (shape, fill)
 
 def dot_source(g: nx.MultiDiGraph, highlight: str | None = None) -> graphviz.Digraph:
     """The Graphviz graph of ``g``: left to right, nodes in a stable order (by id) so a re-draw is the same."""
-    d = graphviz.Digraph("dataflow", graph_attr={"rankdir": "LR", "bgcolor": "white", "fontname": "Helvetica", "nodesep": "0.3"})
+    d = graphviz.Digraph(
+        "dataflow", graph_attr={"rankdir": "LR", "bgcolor": "white", "fontname": "Helvetica", "nodesep": "0.3"}
+    )
     d.attr("node", fontname="Helvetica", fontsize="11", style="filled", penwidth="1")
     d.attr("edge", fontname="Helvetica", fontsize="9")
     for n in sorted(g.nodes):
         data = g.nodes[n]
         shape, fill = NODE_STYLE.get(data["kind"], ("box", "#ffffff"))
         label = data["label"] if len(data["label"]) <= 28 else data["label"][:27] + "\u2026"
-        d.node(_safe(n), label=f"{label}\n{data['people']} people", shape=shape, fillcolor=fill, penwidth="3" if n == highlight else "1")
+        d.node(
+            _safe(n),
+            label=f"{label}\n{data['people']} people",
+            shape=shape,
+            fillcolor=fill,
+            penwidth="3" if n == highlight else "1",
+        )
     for u, v, k in sorted(g.edges(keys=True)):
         e = g.edges[u, v, k]
         colour, line = EDGE_STYLE.get(e["method"], ("#444444", "solid"))
         people = e["people"] if isinstance(e["people"], int) else 1  # a reviewer's pooled "fewer than k"
         width = str(round(1 + min(people, 8) * 0.6, 1))
-        d.edge(_safe(u), _safe(v), label=f"{SHORT_METHODS.get(e['method'], e['method'])} ({e['people']})", color=colour, fontcolor=colour, style=line, penwidth=width)
+        d.edge(
+            _safe(u),
+            _safe(v),
+            label=f"{SHORT_METHODS.get(e['method'], e['method'])} ({e['people']})",
+            color=colour,
+            fontcolor=colour,
+            style=line,
+            penwidth=width,
+        )
     return d
 
 

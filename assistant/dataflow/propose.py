@@ -20,7 +20,14 @@ from assistant.models import Interview, Participant, SystemAlias, SystemMention,
 from assistant.sentences import split_sentences
 
 METHOD_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("retyped", re.compile(r"\b(?:re-?typ\w*|re-?ent\w*|re-?key\w*|key(?:ed|ing)? (?:it |them )?in|type (?:it|them) (?:in|again)|by hand)\b", re.I)),
+    (
+        "retyped",
+        re.compile(
+            r"\b(?:re-?typ\w*|re-?ent\w*|re-?key\w*|key(?:ed|ing)? (?:it |them )?in"
+            r"|type (?:it|them) (?:in|again)|by hand)\b",
+            re.I,
+        ),
+    ),
     ("paper", re.compile(r"\b(?:paper|print\w*|fax\w*|hand-?written|clipboard)\b", re.I)),
     ("email", re.compile(r"\b(?:e-?mail\w*|outlook|inbox)\b", re.I)),
     ("shared_drive", re.compile(r"\b(?:shared? drive|network drive|[a-z]:\\|sharepoint|dropbox|onedrive)\b", re.I)),
@@ -54,7 +61,9 @@ def _candidates(sentence: str, aliases: set[str]) -> list[str]:
         found.append(product.name)
     padded = f" {' '.join(words)} "
     found += sorted(a for a in aliases if len(a) >= 3 and f" {a} " in padded)
-    match = re.search(r"\b((?:the |our |a )?[\w\-]+(?: [\w\-]+)? (?:spreadsheet|workbook|tracker|excel file|log))\b", sentence, re.I)
+    match = re.search(
+        r"\b((?:the |our |a )?[\w\-]+(?: [\w\-]+)? (?:spreadsheet|workbook|tracker|excel file|log))\b", sentence, re.I
+    )
     if match and C.file_subject(C.tokens(match.group(1))):
         found.append(match.group(1).strip())
     return found

@@ -77,7 +77,9 @@ def _split_pins(mentions: list[SystemMention], edits: list[CatalogueEdit]) -> di
     return pins
 
 
-def _keys_for(groups: list[C.System], mentions: dict[str, SystemMention], old: dict[int, str], pins: set[str]) -> list[str]:
+def _keys_for(
+    groups: list[C.System], mentions: dict[str, SystemMention], old: dict[int, str], pins: set[str]
+) -> list[str]:
     """Each group's key: the split's key when pinned, else the key most of its mentions had (a key goes
     to the larger group first), else a new ``SYS-<n>``."""
     keys: list[str] = [""] * len(groups)

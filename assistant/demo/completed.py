@@ -5,7 +5,8 @@ and the offline rating run for real, a consultant accepts every proposal that ha
 with insufficient evidence stay "awaiting review", as they would in practice), targets are the
 defaults with one stretch, readiness is confirmed (one signal adjusted with a note), the roadmap
 is generated and two activities get owners; the staff's data flows (``demo/flows.py``) fill the
-catalogue and the map before the roadmap, so its manual hand-offs count. Quote consent is given by about two in three people.
+catalogue and the map before the roadmap, so its manual hand-offs count. Quote consent is given by
+about two in three people.
 
 Idempotent: each step runs only when its result is missing, so a second ``make demo`` is quick.
 """

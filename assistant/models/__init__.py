@@ -14,7 +14,15 @@ from sqlmodel import SQLModel
 
 from assistant.models.accounts import AuthSession, PasswordSetup, RateHit, User
 from assistant.models.base import PUBLIC_LABEL, as_utc, new_public_label, utcnow
-from assistant.models.dataflow import FLOW_METHODS, MANUAL_METHODS, CatalogueEdit, Flow, System, SystemAlias, SystemMention
+from assistant.models.dataflow import (
+    FLOW_METHODS,
+    MANUAL_METHODS,
+    CatalogueEdit,
+    Flow,
+    System,
+    SystemAlias,
+    SystemMention,
+)
 from assistant.models.engagement import Consent, Engagement, Membership, Participant, RosterCount
 from assistant.models.equity import EquityFinding
 from assistant.models.evidence import Embedding, Segment, SurveyImport, Theme, ThemeMember

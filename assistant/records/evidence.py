@@ -112,7 +112,9 @@ def counted_flows(engagement_id: int, *columns: Any) -> Select:
         select(*columns)
         .select_from(Flow)
         .join(Participant, Participant.id == Flow.participant_id)
-        .where(Flow.engagement_id == engagement_id, col(Flow.confirmed).is_(True), col(Participant.withdrawn_at).is_(None))
+        .where(
+            Flow.engagement_id == engagement_id, col(Flow.confirmed).is_(True), col(Participant.withdrawn_at).is_(None)
+        )
     )
 
 

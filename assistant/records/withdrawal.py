@@ -41,17 +41,17 @@ from assistant.embeddings import text_hash
 from assistant.models import (
     AuditEvent,
     CatalogueEdit,
-    Flow,
-    System,
-    SystemAlias,
-    SystemMention,
     Embedding,
     ExportFile,
+    Flow,
     Interview,
     LLMCall,
     Participant,
     RatingProposal,
     Segment,
+    System,
+    SystemAlias,
+    SystemMention,
     Theme,
     Turn,
 )
@@ -158,7 +158,9 @@ def _erase_flows(session: Session, participant: Participant, erased: Erased) -> 
     session.execute(delete(SystemMention).where(col(SystemMention.participant_id) == participant.id))
     session.flush()
     remaining = session.exec(
-        select(SystemMention.system_id, SystemMention.text).where(SystemMention.engagement_id == participant.engagement_id)
+        select(SystemMention.system_id, SystemMention.text).where(
+            SystemMention.engagement_id == participant.engagement_id
+        )
     ).all()
     spelled: dict[int | None, list[str]] = {}
     for system_id, text in remaining:
@@ -168,7 +170,9 @@ def _erase_flows(session: Session, participant: Participant, erased: Erased) -> 
         if system.known is None and _norm(system.name) in theirs and _norm(system.name) not in others:
             system.name = min(spelled.get(system.id, [WITHDRAWN]), key=len)
             session.add(system)
-    for edit in session.exec(select(CatalogueEdit).where(CatalogueEdit.engagement_id == participant.engagement_id)).all():
+    for edit in session.exec(
+        select(CatalogueEdit).where(CatalogueEdit.engagement_id == participant.engagement_id)
+    ).all():
         if edit.alias and _norm(edit.alias) in theirs and _norm(edit.alias) not in others:
             edit.alias = WITHDRAWN
             session.add(edit)

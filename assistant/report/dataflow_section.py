@@ -39,12 +39,17 @@ class DataflowSection:
 
     @property
     def caption(self) -> str:
-        level = "departments (the systems map has more than %d nodes)" % G.MAX_FIGURE_NODES if self.department_level else "systems and departments"
+        level = (
+            f"departments (the systems map has more than {G.MAX_FIGURE_NODES} nodes)"
+            if self.department_level
+            else "systems and departments"
+        )
         return f"How data moves between {level}; red dashed lines are re-typed or paper hand-offs."
 
     @property
     def alt(self) -> str:
-        return f"Data-flow map with {self.graph.number_of_nodes()} nodes and {self.graph.number_of_edges()} hand-offs; the table lists the largest bottlenecks."
+        nodes, edges = self.graph.number_of_nodes(), self.graph.number_of_edges()
+        return f"Data-flow map with {nodes} nodes and {edges} hand-offs; the table lists the largest bottlenecks."
 
     @cached_property
     def svg(self) -> str:

@@ -15,7 +15,6 @@ would outlive its author's withdrawal).
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Callable, Collection, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -25,13 +24,13 @@ import numpy as np
 from assistant.phrases import chunk_phrases, named, ngram_phrases, nlp, persons, stop_words
 
 if TYPE_CHECKING:
-    from spacy.language import Language
     from spacy.tokens import Doc
 
 Encode = Callable[[list[str]], np.ndarray]
 MAX_TEXTS = 40  # the most typical segments a theme's candidates are read from (bounds the parse)
 POOL = 30  # the most candidate phrases of a theme that are embedded and scored
 DIVERSITY = 0.5  # MMR weight of novelty against relevance (KeyBERT's default)
+
 
 class Parsed:
     """Texts parsed once for candidate phrases (``parse``'s), the name check deferred to where it decides.

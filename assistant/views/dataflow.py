@@ -34,7 +34,9 @@ def _choices() -> dict[str, Any]:
 def system_names(session: Session, engagement_id: int) -> list[str]:
     """The live systems' names, for the form's suggestions (names only: who named them is not shown)."""
     systems = systems_of(session, engagement_id)
-    counted = set(session.exec(select(SystemMention.system_id).where(SystemMention.engagement_id == engagement_id)).all())
+    counted = set(
+        session.exec(select(SystemMention.system_id).where(SystemMention.engagement_id == engagement_id)).all()
+    )
     live = {canonical(s.key, systems) for s in systems.values() if s.id in counted}
     return sorted({systems[k].name for k in live if k in systems}, key=str.lower)
 
@@ -53,7 +55,9 @@ class StaffFlowsPage(Page):
     choices: dict[str, Any] = field(default_factory=_choices)
 
 
-def staff_flows_page(session: Session, participant: Participant, engagement: Engagement, token: str, **news: Any) -> StaffFlowsPage:
+def staff_flows_page(
+    session: Session, participant: Participant, engagement: Engagement, token: str, **news: Any
+) -> StaffFlowsPage:
     """The person's own flows page (``news``: message, problems, form, notes)."""
     depts = list(engagement.departments)
     lines = []
@@ -100,32 +104,52 @@ def catalogue_rows(session: Session, engagement_id: int) -> list[CatalogueRow]:
     rows = session.exec(
         select(SystemMention.system_id, SystemMention.participant_id)
         .join(Participant, Participant.id == SystemMention.participant_id)
-        .where(SystemMention.engagement_id == engagement_id, col(Participant.withdrawn_at).is_(None), col(SystemMention.confirmed).is_(True))
+        .where(
+            SystemMention.engagement_id == engagement_id,
+            col(Participant.withdrawn_at).is_(None),
+            col(SystemMention.confirmed).is_(True),
+        )
     ).all()
     for system_id, pid in rows:
         if system_id in key_of:
             people.setdefault(key_of[system_id], set()).add(pid)
     aliases: dict[str, list[str]] = {}
     ids = [s.id for s in systems.values()]
-    alias_rows = session.exec(select(SystemAlias.system_id, SystemAlias.text).where(col(SystemAlias.system_id).in_(ids))).all()
+    alias_rows = session.exec(
+        select(SystemAlias.system_id, SystemAlias.text).where(col(SystemAlias.system_id).in_(ids))
+    ).all()
     for system_id, text in alias_rows:
         listed = aliases.setdefault(key_of[system_id], [])
         if text not in listed:
             listed.append(text)
     out = [
-        CatalogueRow(k, systems[k].name, sorted(aliases.get(k, []), key=str.lower), systems[k].vendor, systems[k].owner_department, len(p), bool(systems[k].known))
+        CatalogueRow(
+            k,
+            systems[k].name,
+            sorted(aliases.get(k, []), key=str.lower),
+            systems[k].vendor,
+            systems[k].owner_department,
+            len(p),
+            bool(systems[k].known),
+        )
         for k, p in people.items()
     ]
     return sorted(out, key=lambda r: (-r.people, r.name.lower()))
 
 
-def catalogue_page(session: Session, engagement: Engagement, encode: E.Encode | None = None, **news: Any) -> CataloguePage:
+def catalogue_page(
+    session: Session, engagement: Engagement, encode: E.Encode | None = None, **news: Any
+) -> CataloguePage:
     """The consultant's catalogue and its merge suggestions (string and, with ``encode``, embedding similarity)."""
     rows = catalogue_rows(session, engagement.id)
     names = {r.key: r.name for r in rows}
     known = {r.key for r in rows if r.known}
     return CataloguePage(
-        engagement=engagement, rows=rows, suggestions=E.suggestions(names, known, encode), departments=list(engagement.departments), **news
+        engagement=engagement,
+        rows=rows,
+        suggestions=E.suggestions(names, known, encode),
+        departments=list(engagement.departments),
+        **news,
     )
 
 
@@ -180,12 +204,19 @@ def map_page(session: Session, engagement: Engagement, chosen: MapFilter, **news
     return MapPage(
         engagement=engagement,
         chosen=chosen,
-        nodes=sorted(((n, d["kind"], d["label"], d["people"]) for n, d in shown.nodes(data=True)), key=lambda r: (r[1], r[2].lower())),
-        edges=sorted((shown.nodes[u]["label"], shown.nodes[v]["label"], SHORT_METHODS.get(d["method"], d["method"]), d["people"]) for u, v, d in shown.edges(data=True)),
+        nodes=sorted(
+            ((n, d["kind"], d["label"], d["people"]) for n, d in shown.nodes(data=True)),
+            key=lambda r: (r[1], r[2].lower()),
+        ),
+        edges=sorted(
+            (shown.nodes[u]["label"], shown.nodes[v]["label"], SHORT_METHODS.get(d["method"], d["method"]), d["people"])
+            for u, v, d in shown.edges(data=True)
+        ),
         found=[(n, whole.nodes[n]["label"]) for n in G.search(whole, chosen.q)],
         departments=list(engagement.departments),
         methods=SHORT_METHODS,
-        collapsed=any(d["kind"] == "department" for _n, d in shown.nodes(data=True)) and not any(d["kind"] == "system" for _n, d in shown.nodes(data=True)),
+        collapsed=any(d["kind"] == "department" for _n, d in shown.nodes(data=True))
+        and not any(d["kind"] == "system" for _n, d in shown.nodes(data=True)),
         flows=len({fid for _u, _v, d in whole.edges(data=True) for fid in d["flow_ids"]}),
         top=B.rank(whole)[:5],
         **news,
@@ -229,7 +260,20 @@ def reviewer_graph(g: nx.MultiDiGraph, k: int) -> tuple[nx.MultiDiGraph, Counter
         for n in (u, v):
             if n not in out:
                 out.add_node(n, **{a: g.nodes[n][a] for a in ("kind", "label")}, participants=set(), people=0)
-        out.add_edge(u, v, key=key, method=d["method"], people=value, departments=d["departments"], flows=d["flows"], hours=d["hours"], participants=set(), flow_ids=[], department_names=set(), notes=[])
+        out.add_edge(
+            u,
+            v,
+            key=key,
+            method=d["method"],
+            people=value,
+            departments=d["departments"],
+            flows=d["flows"],
+            hours=d["hours"],
+            participants=set(),
+            flow_ids=[],
+            department_names=set(),
+            notes=[],
+        )
     node_counts = suppress({n: g.nodes[n]["people"] for n in out.nodes}, k=k)
     for n in out.nodes:
         out.nodes[n]["people"] = node_counts.get(n, 0)
@@ -252,8 +296,21 @@ def equity_dataflow_page(session: Session, engagement: Engagement) -> EquityData
     k = min_cell_of(engagement)
     whole = G.build(G.hops(session, engagement.id), G.labels(systems_of(session, engagement.id).values()))
     shown, pool = reviewer_graph(whole, k)
-    edges = sorted((shown.nodes[u]["label"], shown.nodes[v]["label"], SHORT_METHODS.get(d["method"], d["method"]), d["people"]) for u, v, d in shown.edges(data=True))
-    ranked = [(b.about, SHORT_METHODS.get(b.method, b.method), shown.edges[b.source, b.target, b.method]["people"], b.score) for b in B.rank(whole) if shown.has_edge(b.source, b.target, b.method)]
+    edges = sorted(
+        (shown.nodes[u]["label"], shown.nodes[v]["label"], SHORT_METHODS.get(d["method"], d["method"]), d["people"])
+        for u, v, d in shown.edges(data=True)
+    )
+    ranked = [
+        (b.about, SHORT_METHODS.get(b.method, b.method), shown.edges[b.source, b.target, b.method]["people"], b.score)
+        for b in B.rank(whole)
+        if shown.has_edge(b.source, b.target, b.method)
+    ]
     return EquityDataflowPage(
-        engagement=engagement, k=k, edges=edges, pooled=sorted(pool.items()), pooled_label=fewer_than(k), ranked=ranked[:20], equity_nav=equity_nav(engagement)
+        engagement=engagement,
+        k=k,
+        edges=edges,
+        pooled=sorted(pool.items()),
+        pooled_label=fewer_than(k),
+        ranked=ranked[:20],
+        equity_nav=equity_nav(engagement),
     )

@@ -57,7 +57,11 @@ def test_a_merge_split_and_rename_are_kept_when_the_catalogue_is_rebuilt(session
 
 def test_bottlenecks_rank_by_hours_method_departments_and_single_points(session):
     e = make_engagement(session)
-    a, b, c = make_person(session, e, "Public Works"), make_person(session, e, "Parks"), make_person(session, e, "Finance")
+    a, b, c = (
+        make_person(session, e, "Public Works"),
+        make_person(session, e, "Parks"),
+        make_person(session, e, "Finance"),
+    )
     add_flow(session, e, a, "Cityworks", source="the public", frequency="weekly", minutes=30, fixes="sometimes")
     add_flow(session, e, b, "City Works", source="public", frequency="weekly", minutes=30, fixes="never")
     add_flow(

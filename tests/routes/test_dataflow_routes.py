@@ -9,7 +9,17 @@ from sqlmodel import select
 
 from assistant.models import Flow, Participant
 from assistant.security import token_hash
-from tests.factories import add_flow, csrf_of, invite, join, logged_in_client, make_consultant, make_engagement, make_person, set_min_cell
+from tests.factories import (
+    add_flow,
+    csrf_of,
+    invite,
+    join,
+    logged_in_client,
+    make_consultant,
+    make_engagement,
+    make_person,
+    set_min_cell,
+)
 
 
 def _person(session, token: str) -> Participant:
@@ -25,17 +35,32 @@ def test_staff_form_refuses_a_missing_end_keeps_what_was_typed_and_saves_an_unkn
     page = client.get(f"/i/{token}/flows")
     assert page.status_code == 200 and "Your systems and data flows" in page.text
     csrf = csrf_of(page.text)
-    r = client.post(f"/i/{token}/flows", data={"csrf_token": csrf, "system": "Zebra tracker", "method": "paper", "note": "we chase it weekly"})
+    r = client.post(
+        f"/i/{token}/flows",
+        data={"csrf_token": csrf, "system": "Zebra tracker", "method": "paper", "note": "we chase it weekly"},
+    )
     assert r.status_code == 422
-    assert "where its data comes from" in r.text and 'value="Zebra tracker"' in r.text and "we chase it weekly" in r.text
+    assert (
+        "where its data comes from" in r.text and 'value="Zebra tracker"' in r.text and "we chase it weekly" in r.text
+    )
     assert session.exec(select(Flow)).all() == []
-    r = client.post(f"/i/{token}/flows", data={"csrf_token": csrf, "system": "Zebra tracker", "source": "Finance", "method": "paper", "minutes": "12"}, follow_redirects=False)
+    r = client.post(
+        f"/i/{token}/flows",
+        data={"csrf_token": csrf, "system": "Zebra tracker", "source": "Finance", "method": "paper", "minutes": "12"},
+        follow_redirects=False,
+    )
     assert r.status_code == 303
     shown = client.get(r.headers["location"]).text
     assert "new to the catalogue" in shown and "Finance \u2192 Zebra tracker (paper)" in shown
-    r = client.post(f"/i/{token}/flows", data={"csrf_token": csrf, "system": "zebra tracker", "source": "finance", "method": "paper"})
+    r = client.post(
+        f"/i/{token}/flows",
+        data={"csrf_token": csrf, "system": "zebra tracker", "source": "finance", "method": "paper"},
+    )
     assert r.status_code == 422 and "already added" in r.text
-    r = client.post(f"/i/{token}/flows", data={"csrf_token": csrf, "system": "Munis", "source": "Finance", "method": "paper", "minutes": "ten"})
+    r = client.post(
+        f"/i/{token}/flows",
+        data={"csrf_token": csrf, "system": "Munis", "source": "Finance", "method": "paper", "minutes": "ten"},
+    )
     assert r.status_code == 422 and "minutes" in r.text
     assert len(session.exec(select(Flow)).all()) == 1
 
@@ -45,7 +70,9 @@ def test_consultant_pages_edits_and_exports(app, session):
     c = logged_in_client(app)
     e = make_engagement(session)
     a, b = make_person(session, e, "Parks"), make_person(session, e, "Finance")
-    add_flow(session, e, a, "ParkRes", source="the public", note="Only Dave can fix the export, call him at 555-123-4567")
+    add_flow(
+        session, e, a, "ParkRes", source="the public", note="Only Dave can fix the export, call him at 555-123-4567"
+    )
     add_flow(session, e, b, "Park Res", target="Finance", method="email")
     eid = e.id
     for tail in ("", "/catalogue", "/bottlenecks", "?method=retyped", "?q=park", "?level=department"):
@@ -60,7 +87,10 @@ def test_consultant_pages_edits_and_exports(app, session):
         assert c.get(f"/engagements/{eid}/dataflow/export/{name}").status_code == 200, name
     assert c.get(f"/engagements/{eid}/dataflow/export/nope.txt").status_code == 404
     page = c.get(f"/engagements/{eid}/dataflow/catalogue").text
-    r = c.post(f"/engagements/{eid}/dataflow/catalogue/rename", data={"csrf_token": csrf_of(page), "system": "SYS-999", "name": "X"})
+    r = c.post(
+        f"/engagements/{eid}/dataflow/catalogue/rename",
+        data={"csrf_token": csrf_of(page), "system": "SYS-999", "name": "X"},
+    )
     assert r.status_code == 422 and "not in the catalogue" in r.text
 
 
@@ -70,8 +100,24 @@ def test_reviewers_see_no_small_edges_and_staff_pages_need_the_link(app, client,
     join(session, e, make_consultant(session, "rev@example.org", role="equity_reviewer"), "equity_reviewer")
     set_min_cell(session, e, 3)
     for n in range(3):
-        add_flow(session, e, make_person(session, e, "Finance"), "Munis", target="Public Works", method="email", note=f"note {n}")
-    add_flow(session, e, make_person(session, e, "Parks"), "ParkRes", source="the public", method="paper", note="secret detail")
+        add_flow(
+            session,
+            e,
+            make_person(session, e, "Finance"),
+            "Munis",
+            target="Public Works",
+            method="email",
+            note=f"note {n}",
+        )
+    add_flow(
+        session,
+        e,
+        make_person(session, e, "Parks"),
+        "ParkRes",
+        source="the public",
+        method="paper",
+        note="secret detail",
+    )
     for _ in range(2):  # a second small edge: the pool holds 3 people, so the 3-person edge stays shown
         add_flow(session, e, make_person(session, e, "Parks"), "Cityworks", source="the public", method="email")
     rev = logged_in_client(app, "rev@example.org")

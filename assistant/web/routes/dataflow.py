@@ -9,8 +9,8 @@ render. A refused post shows its page again with every problem and what was type
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query
 from fastapi.responses import RedirectResponse, Response
@@ -20,6 +20,7 @@ from assistant.dataflow import edits, exports, layout
 from assistant.dataflow.flows import FlowInput, FlowProblems, delete_flow, save_flow
 from assistant.dataflow.store import rebuild
 from assistant.interview.actions import Conversation
+from assistant.records.engagements import min_cell_of
 from assistant.security import whole_number_type
 from assistant.views.dataflow import (
     MapFilter,
@@ -32,10 +33,9 @@ from assistant.views.dataflow import (
     reviewer_graph,
     staff_flows_page,
 )
-from assistant.records.engagements import min_cell_of
 from assistant.web.forms import PagePost, Refusable
 from assistant.web.routes.deps import ConsultantEngagement, PathId, ReviewerEngagement, StaffLink, StaffParticipant
-from assistant.web.shell import Consultant, CSRFDep, SessionDep, render
+from assistant.web.shell import Consultant, CSRFDep, render
 
 router = APIRouter()
 Minutes = whole_number_type(0, 10_000, "must be a whole number of minutes", blank=True)
@@ -83,13 +83,21 @@ def staff_flows(
     participant, engagement = conv.participant, conv.engagement
     message = "Saved. Add another, or go back to the interview." if saved else None
     page = staff_flows_page(
-        f.session, participant, engagement, token, message=message, notes=[n[:200] for n in new or []], form={"system": system, "method": method}
+        f.session,
+        participant,
+        engagement,
+        token,
+        message=message,
+        notes=[n[:200] for n in new or []],
+        form={"system": system, "method": method},
     )
     return render(f.request, "dataflow/staff_flows.html", page)
 
 
 @router.post("/i/{token}/flows", dependencies=[CSRFDep])
-def add_flow(f: Annotated[PagePost, Depends()], token: str, conv: StaffLink, posted: Annotated[FlowForm, Form()]) -> Response:
+def add_flow(
+    f: Annotated[PagePost, Depends()], token: str, conv: StaffLink, posted: Annotated[FlowForm, Form()]
+) -> Response:
     if not _consented(conv):
         return _to_consent(token)
     participant, engagement = conv.participant, conv.engagement
@@ -103,11 +111,16 @@ def add_flow(f: Annotated[PagePost, Depends()], token: str, conv: StaffLink, pos
             new = "".join(f"&new={quote(n)}" for n in result.notes)
             return f.saved(f"/i/{token}/flows?saved=1{new}#flows")
     typed = posted.typed or {k: str(v) for k, v in posted.model_dump().items() if v is not None}
-    return f.refused("dataflow/staff_flows.html", lambda: staff_flows_page(f.session, participant, engagement, token, problems=problems, form=typed))
+    return f.refused(
+        "dataflow/staff_flows.html",
+        lambda: staff_flows_page(f.session, participant, engagement, token, problems=problems, form=typed),
+    )
 
 
 @router.post("/i/{token}/flows/{flow_id}/delete", dependencies=[CSRFDep])
-def remove_flow(f: Annotated[PagePost, Depends()], token: str, participant: StaffParticipant, flow_id: PathId) -> Response:
+def remove_flow(
+    f: Annotated[PagePost, Depends()], token: str, participant: StaffParticipant, flow_id: PathId
+) -> Response:
     """Remove one of the person's flows; one that is not theirs (or already gone: a second click) is left alone."""
     if delete_flow(f.session, participant, flow_id):
         rebuild(f.session, participant.engagement_id)
@@ -133,7 +146,9 @@ class DataflowPage(PagePost):
         return self.saved(f"/engagements/{self.engagement.id}/dataflow/catalogue?done={done}")
 
     def refuse(self, problems: list[str]) -> Response:
-        return self.refused("dataflow/catalogue.html", lambda: catalogue_page(self.session, self.engagement, problems=problems))
+        return self.refused(
+            "dataflow/catalogue.html", lambda: catalogue_page(self.session, self.engagement, problems=problems)
+        )
 
 
 DataflowPageDep = Annotated[DataflowPage, Depends()]
@@ -145,13 +160,17 @@ def _encode(f: DataflowPage):  # noqa: ANN202 - the embedder's encode, or None w
     settings = f.request.app.state.settings
     try:
         return get_embedder(settings.embedding_model, settings.embedding_batch_size).encode
-    except Exception:  # noqa: BLE001 - suggestions fall back to string similarity
+    except Exception:
         return None
 
 
 @router.get("/engagements/{engagement_id}/dataflow/catalogue")
 def catalogue(f: DataflowPageDep, done: str = "") -> Response:
-    return render(f.request, "dataflow/catalogue.html", catalogue_page(f.session, f.engagement, _encode(f), message=DONE.get(done)))
+    return render(
+        f.request,
+        "dataflow/catalogue.html",
+        catalogue_page(f.session, f.engagement, _encode(f), message=DONE.get(done)),
+    )
 
 
 class MergeForm(Refusable):
@@ -203,7 +222,14 @@ def run(f: DataflowPageDep) -> Response:
 
 
 def _filter(department: str, method: str, focus: str, hops: int | None, q: str, level: str) -> MapFilter:
-    return MapFilter(department=department[:120], method=method[:40], focus=focus[:200], hops=hops or 1, q=q[:120], level="department" if level == "department" else "")
+    return MapFilter(
+        department=department[:120],
+        method=method[:40],
+        focus=focus[:200],
+        hops=hops or 1,
+        q=q[:120],
+        level="department" if level == "department" else "",
+    )
 
 
 MapQuery = Annotated[str, Query(max_length=200)]
@@ -211,7 +237,13 @@ MapQuery = Annotated[str, Query(max_length=200)]
 
 @router.get("/engagements/{engagement_id}/dataflow")
 def map_view(
-    f: DataflowPageDep, department: MapQuery = "", method: MapQuery = "", focus: MapQuery = "", hops: Annotated[Hops, Query()] = None, q: MapQuery = "", level: MapQuery = ""
+    f: DataflowPageDep,
+    department: MapQuery = "",
+    method: MapQuery = "",
+    focus: MapQuery = "",
+    hops: Annotated[Hops, Query()] = None,
+    q: MapQuery = "",
+    level: MapQuery = "",
 ) -> Response:
     chosen = _filter(department, method, focus, hops, q, level)
     return render(f.request, "dataflow/map.html", map_page(f.session, f.engagement, chosen))
@@ -223,7 +255,12 @@ def _svg(text: str) -> Response:
 
 @router.get("/engagements/{engagement_id}/dataflow/map.svg")
 def map_svg(
-    f: DataflowPageDep, department: MapQuery = "", method: MapQuery = "", focus: MapQuery = "", hops: Annotated[Hops, Query()] = None, level: MapQuery = ""
+    f: DataflowPageDep,
+    department: MapQuery = "",
+    method: MapQuery = "",
+    focus: MapQuery = "",
+    hops: Annotated[Hops, Query()] = None,
+    level: MapQuery = "",
 ) -> Response:
     chosen = _filter(department, method, focus, hops, "", level)
     _whole, shown = map_graph(f.session, f.engagement, chosen)
@@ -247,10 +284,15 @@ EXPORTS = {
 @router.get("/engagements/{engagement_id}/dataflow/export/{name}")
 def export(f: DataflowPageDep, name: str) -> Response:
     if name not in EXPORTS:
-        raise HTTPException(404, "Unknown export: pick nodes.csv, edges.csv, graph.graphml, graph.json or catalogue.csv.")
+        raise HTTPException(
+            404, "Unknown export: pick nodes.csv, edges.csv, graph.graphml, graph.json or catalogue.csv."
+        )
     whole, _shown = map_graph(f.session, f.engagement, MapFilter())
     if name == "catalogue.csv":
-        rows = [(r.key, r.name, r.aliases, r.vendor, r.owner_department, r.people, "yes" if r.known else "") for r in catalogue_rows(f.session, f.engagement.id)]
+        rows = [
+            (r.key, r.name, r.aliases, r.vendor, r.owner_department, r.people, "yes" if r.known else "")
+            for r in catalogue_rows(f.session, f.engagement.id)
+        ]
         body: str | bytes = exports.catalogue_csv(rows)
     elif name == "nodes.csv":
         body = exports.nodes_csv(whole)
@@ -261,7 +303,9 @@ def export(f: DataflowPageDep, name: str) -> Response:
     else:
         body = exports.graph_json(whole)
     filename = f"dataflow-{f.engagement.id}-{name}"
-    return Response(body, media_type=EXPORTS[name], headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        body, media_type=EXPORTS[name], headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 # --- equity reviewer ------------------------------------------------------------------------
