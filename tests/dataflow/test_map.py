@@ -134,3 +134,20 @@ def test_the_report_section_suppresses_small_counts_and_draws_a_png(session):
     assert people["the public \u2192 ParkRes"] == "fewer than 3"  # and the 3 with it: the pool must reach k
     assert set(people.values()) == {"fewer than 3"}
     assert section.png[:8] == b"\x89PNG\r\n\x1a\n" and not section.department_level
+
+
+def test_manual_hand_off_people_count_for_the_roadmap_and_leave_with_a_withdrawal(session):
+    from assistant.records.evidence import manual_handoff_people
+    from assistant.records.withdrawal import erase_participant
+
+    e = make_engagement(session)
+    a, b = make_person(session, e, "Parks"), make_person(session, e, "Finance")
+    add_flow(session, e, a, "Zebra tracker", source="the public", method="paper", note="my own words")
+    add_flow(session, e, b, "Munis", target="Parks", method="automatic")
+    assert manual_handoff_people(session, e.id) == 1
+    erase_participant(session, a)
+    session.commit()
+    assert manual_handoff_people(session, e.id) == 0
+    assert session.exec(select(Flow).where(Flow.participant_id == a.id)).all() == []
+    assert session.exec(select(SystemMention).where(SystemMention.participant_id == a.id)).all() == []
+    assert "Zebra tracker" not in {s.name for s in systems_of(session, e.id).values()}
