@@ -151,3 +151,24 @@ def test_manual_hand_off_people_count_for_the_roadmap_and_leave_with_a_withdrawa
     assert session.exec(select(Flow).where(Flow.participant_id == a.id)).all() == []
     assert session.exec(select(SystemMention).where(SystemMention.participant_id == a.id)).all() == []
     assert "Zebra tracker" not in {s.name for s in systems_of(session, e.id).values()}
+
+
+def test_merge_suggestions_rank_by_spelling_and_meaning(embedder):
+    names = {"SYS-1": "ParkRes", "SYS-2": "Park Res bookings", "SYS-3": "Tyler Munis", "SYS-4": "the payroll system"}
+    found = edits.suggestions(names, {"SYS-3"}, embedder.encode, floor=0.5)
+    assert found and {found[0].a, found[0].b} == {"SYS-1", "SYS-2"}
+    assert found[0].string > 0.6 and 0 < found[0].embedding <= 1
+
+
+def test_the_demo_flows_name_the_demo_city(session):
+    from importlib import resources
+
+    import yaml
+
+    from assistant.demo.city import DEPARTMENTS
+    from assistant.models import FLOW_METHODS
+
+    raw = yaml.safe_load(resources.files("assistant.demo").joinpath("data/flows.yaml").read_text("utf-8"))
+    assert len(raw["flows"]) >= 10
+    for entry in raw["flows"]:
+        assert entry["department"] in DEPARTMENTS and entry["method"] in FLOW_METHODS and entry["spellings"]
