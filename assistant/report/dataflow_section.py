@@ -55,6 +55,11 @@ class DataflowSection:
     def svg(self) -> str:
         return layout.svg(self.graph)
 
+    @property
+    def inline_svg(self) -> str:
+        """The SVG element alone (no XML prolog or DOCTYPE), to sit inside the report's HTML."""
+        return self.svg[self.svg.find("<svg") :]
+
     @cached_property
     def png(self) -> bytes:
         return layout.png(self.graph)

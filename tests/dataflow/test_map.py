@@ -172,3 +172,23 @@ def test_the_demo_flows_name_the_demo_city(session):
     assert len(raw["flows"]) >= 10
     for entry in raw["flows"]:
         assert entry["department"] in DEPARTMENTS and entry["method"] in FLOW_METHODS and entry["spellings"]
+
+
+def test_the_report_has_the_data_flow_figure_and_table_in_html_pdf_and_docx(session, rubric):
+    import io
+
+    from docx import Document
+    from pypdf import PdfReader
+
+    from assistant.report.export import export_bytes
+
+    e = make_engagement(session)
+    for dept in ("Finance", "Parks"):
+        add_flow(session, e, make_person(session, e, dept), "Munis", source="Accela", target="Public Works", minutes=30)
+    files = {fmt: export_bytes(session, e, rubric, fmt) for fmt in ("html", "pdf", "docx")}
+    session.rollback()
+    html = files["html"].decode("utf-8")
+    assert 'id="dataflow"' in html and "<svg" in html and "Tyler Munis" in html and "<?xml" not in html
+    assert "How data moves" in "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(files["pdf"])).pages)
+    doc = Document(io.BytesIO(files["docx"]))
+    assert "How data moves" in [p.text for p in doc.paragraphs] and len(doc.inline_shapes) >= 3
