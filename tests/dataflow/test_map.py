@@ -192,3 +192,22 @@ def test_the_report_has_the_data_flow_figure_and_table_in_html_pdf_and_docx(sess
     assert "How data moves" in "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(files["pdf"])).pages)
     doc = Document(io.BytesIO(files["docx"]))
     assert "How data moves" in [p.text for p in doc.paragraphs] and len(doc.inline_shapes) >= 3
+
+
+def test_systems_in_a_persons_answers_are_proposed_not_stored_until_they_save_one(session):
+    from assistant.dataflow.propose import proposals
+    from assistant.models import Interview, Turn
+
+    e = make_engagement(session)
+    p = make_person(session, e, "Finance")
+    interview = Interview(participant_id=p.id, state="in_progress")
+    session.add(interview)
+    session.flush()
+    text = "Every week I re-type the totals from the Munis export into the budget spreadsheet. Then I email it."
+    session.add(Turn(interview_id=interview.id, role="staff", kind="answer", text=text))
+    session.commit()
+    found = proposals(session, p)
+    assert [(f.system, f.method) for f in found] == [("Tyler Munis", "retyped"), ("the budget spreadsheet", "retyped")]
+    assert session.exec(select(SystemMention)).all() == []
+    add_flow(session, e, p, "Munis", target="the budget spreadsheet")
+    assert proposals(session, p) == []
