@@ -12,7 +12,8 @@ One bottleneck is one edge of the map (two ends and a method). Its score is
   that crosses departments is one nobody owns);
 - single-point factor: 1.5 when a note says only one person can do it ("only Dave can run the export").
 
-Pure over the graph (``graph.build``); the quotes behind a bottleneck are its flows' notes, scrubbed by
+``manual_hubs`` lists the systems with several manual hand-offs (where one interface would remove
+many). Pure over the graph (``graph.build``); the quotes behind a bottleneck are its flows' notes, scrubbed by
 the page that shows them.
 """
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from assistant.dataflow.vocab import METHOD_WEIGHT
+from assistant.dataflow.vocab import MANUAL, METHOD_WEIGHT
 
 SINGLE_POINT = re.compile(
     r"\bonly\s+(?:one\s+(?:person|of us)|[A-Z][a-z]+|she|he|they|i)\s+(?:can|knows?|has|runs?|does|is able)\b"
@@ -94,3 +95,27 @@ def rank(g: nx.MultiDiGraph) -> list[Bottleneck]:
             )
         )
     return sorted(out, key=lambda b: (-b.score, -b.people, b.source_label, b.target_label, b.method))
+
+
+@dataclass(frozen=True)
+class Hub:
+    """A system many manual hand-offs go in or out of: where automating one interface saves most."""
+
+    node: str
+    label: str
+    manual_edges: int
+    people: int
+    hours: float
+
+
+def manual_hubs(g: nx.MultiDiGraph, least: int = 2) -> list[Hub]:
+    """Systems with at least ``least`` manual hand-offs (in or out), most first (then by people, label)."""
+    out = []
+    for n, data in g.nodes(data=True):
+        if data["kind"] != "system":
+            continue
+        edges = [d for _u, _v, d in (*g.in_edges(n, data=True), *g.out_edges(n, data=True)) if d["method"] in MANUAL]
+        if len(edges) >= least:
+            people = len(set().union(*(d["participants"] for d in edges)))
+            out.append(Hub(n, data["label"], len(edges), people, round(sum(d["hours"] for d in edges), 1)))
+    return sorted(out, key=lambda h: (-h.manual_edges, -h.people, h.label))

@@ -233,6 +233,7 @@ class RankedBottleneck:
 class BottlenecksPage(Page):
     engagement: Engagement
     ranked: list[RankedBottleneck]
+    hubs: list[B.Hub]
     methods: dict[str, str]
 
 
@@ -241,7 +242,7 @@ def bottlenecks_page(session: Session, engagement: Engagement, limit: int = 50) 
     whole = G.build(G.hops(session, engagement.id), G.labels(systems_of(session, engagement.id).values()))
     scrub = scrubber_for(session, engagement)
     ranked = [RankedBottleneck(b, [scrub.scrub(n) for n in b.notes]) for b in B.rank(whole)[:limit]]
-    return BottlenecksPage(engagement=engagement, ranked=ranked, methods=SHORT_METHODS)
+    return BottlenecksPage(engagement=engagement, ranked=ranked, hubs=B.manual_hubs(whole), methods=SHORT_METHODS)
 
 
 def reviewer_graph(g: nx.MultiDiGraph, k: int) -> tuple[nx.MultiDiGraph, Counter[str]]:

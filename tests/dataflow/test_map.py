@@ -80,6 +80,8 @@ def test_bottlenecks_rank_by_hours_method_departments_and_single_points(session)
         ("Cityworks", "Tyler Munis", "automatic", 20.8, 4.2, 1, 1),
     ]
     assert ranked[1].single_point and not ranked[0].single_point
+    hubs = B.manual_hubs(_graph(session, e), least=1)
+    assert [(h.label, h.manual_edges, h.people) for h in hubs] == [("Cityworks", 1, 2), ("Tyler Munis", 1, 1)]
 
 
 def test_the_staff_checks_refuse_a_missing_end_and_a_duplicate_and_store_nothing(session):
