@@ -25,21 +25,21 @@ def dataflow_export_cmd(
     """Write the engagement's data-flow map (GraphML, JSON, nodes or edges CSV) or its catalogue (CSV) to OUT."""
     from assistant.dataflow import exports
     from assistant.dataflow import graph as G
-    from assistant.dataflow.store import systems_of
-    from assistant.views.dataflow import catalogue_rows
+    from assistant.views.dataflow import catalogue_rows, node_labels
 
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}: pick one of {', '.join(FORMATS)}", 2)
     settings = get_settings()
     migrate(settings.database_url)
     with Session(make_engine(settings.database_url)) as session:
-        if session.get(Engagement, engagement_id) is None:
+        engagement = session.get(Engagement, engagement_id)
+        if engagement is None:
             fail(f"no engagement {engagement_id}; `dm3 engagements` lists them", 2)
-        g = G.build(G.hops(session, engagement_id), G.labels(systems_of(session, engagement_id).values()))
+        g = G.build(G.hops(session, engagement_id), node_labels(session, engagement))
         if fmt == "catalogue-csv":
             rows = [
                 (r.key, r.name, r.aliases, r.vendor, r.owner_department, r.people, "yes" if r.known else "")
-                for r in catalogue_rows(session, engagement_id)
+                for r in catalogue_rows(session, engagement)
             ]
             body: str | bytes = exports.catalogue_csv(rows)
         else:

@@ -31,14 +31,22 @@ def _choices() -> dict[str, Any]:
     return {"methods": METHODS, "frequencies": FREQUENCIES, "fixes_choices": FIXES, "short_methods": SHORT_METHODS}
 
 
-def system_names(session: Session, engagement_id: int) -> list[str]:
-    """The live systems' names, for the form's suggestions (names only: who named them is not shown)."""
-    systems = systems_of(session, engagement_id)
+def system_names(session: Session, engagement: Engagement) -> list[str]:
+    """The live systems' names, scrubbed, for the form's suggestions (who named them is not shown)."""
+    systems = systems_of(session, engagement.id)
     counted = set(
-        session.exec(select(SystemMention.system_id).where(SystemMention.engagement_id == engagement_id)).all()
+        session.exec(select(SystemMention.system_id).where(SystemMention.engagement_id == engagement.id)).all()
     )
-    live = {canonical(s.key, systems) for s in systems.values() if s.id in counted}
-    return sorted({systems[k].name for k in live if k in systems}, key=str.lower)
+    live = sorted({systems[k].name for k in {canonical(s.key, systems) for s in systems.values() if s.id in counted}})
+    return sorted(set(scrubber_for(session, engagement).scrub_all(live)), key=str.lower)
+
+
+def node_labels(session: Session, engagement: Engagement) -> dict[str, str]:
+    """node id -> label of the live systems, through the engagement's scrubber (a name is staff's words:
+    "the export Dave runs")."""
+    raw = G.labels(systems_of(session, engagement.id).values())
+    keys = sorted(raw)
+    return dict(zip(keys, scrubber_for(session, engagement).scrub_all([raw[k] for k in keys]), strict=True))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,7 +73,7 @@ def staff_flows_page(
         source = parse_end(flow.source_ref, depts) if flow.source_kind else None
         target = parse_end(flow.target_ref, depts) if flow.target_kind else None
         lines.append((flow.id, describe(text, source, target, flow.method)))
-    names = system_names(session, engagement.id)
+    names = system_names(session, engagement)
     return StaffFlowsPage(
         engagement=engagement,
         token=token,
@@ -96,8 +104,10 @@ class CataloguePage(Page):
     departments: list[str]
 
 
-def catalogue_rows(session: Session, engagement_id: int) -> list[CatalogueRow]:
-    """Live systems with their aliases and how many people named them (people who withdrew drop out)."""
+def catalogue_rows(session: Session, engagement: Engagement) -> list[CatalogueRow]:
+    """Live systems with their aliases and how many people named them (people who withdrew drop out);
+    names and aliases through the engagement's scrubber."""
+    engagement_id = engagement.id
     systems = systems_of(session, engagement_id)
     key_of = {s.id: canonical(s.key, systems) for s in systems.values()}
     people: dict[str, set[int]] = {}
@@ -122,11 +132,12 @@ def catalogue_rows(session: Session, engagement_id: int) -> list[CatalogueRow]:
         listed = aliases.setdefault(key_of[system_id], [])
         if text not in listed:
             listed.append(text)
+    scrub = scrubber_for(session, engagement).scrub
     out = [
         CatalogueRow(
             k,
-            systems[k].name,
-            sorted(aliases.get(k, []), key=str.lower),
+            scrub(systems[k].name),
+            sorted({scrub(a) for a in aliases.get(k, [])}, key=str.lower),
             systems[k].vendor,
             systems[k].owner_department,
             len(p),
@@ -141,7 +152,7 @@ def catalogue_page(
     session: Session, engagement: Engagement, encode: E.Encode | None = None, **news: Any
 ) -> CataloguePage:
     """The consultant's catalogue and its merge suggestions (string and, with ``encode``, embedding similarity)."""
-    rows = catalogue_rows(session, engagement.id)
+    rows = catalogue_rows(session, engagement)
     names = {r.key: r.name for r in rows}
     known = {r.key for r in rows if r.known}
     return CataloguePage(
@@ -174,7 +185,7 @@ def map_graph(session: Session, engagement: Engagement, chosen: MapFilter) -> tu
     focus is shown at department level."""
     all_hops = G.hops(session, engagement.id)
     systems = systems_of(session, engagement.id)
-    whole = G.build(all_hops, G.labels(systems.values()))
+    whole = G.build(all_hops, node_labels(session, engagement))
     shown = G.filtered(whole, department=chosen.department, method=chosen.method)
     if chosen.focus:
         shown = G.around(shown, chosen.focus, chosen.hops)
@@ -239,7 +250,7 @@ class BottlenecksPage(Page):
 
 def bottlenecks_page(session: Session, engagement: Engagement, limit: int = 50) -> BottlenecksPage:
     """The ranked hand-offs with their score parts and the notes behind them, scrubbed."""
-    whole = G.build(G.hops(session, engagement.id), G.labels(systems_of(session, engagement.id).values()))
+    whole = G.build(G.hops(session, engagement.id), node_labels(session, engagement))
     scrub = scrubber_for(session, engagement)
     ranked = [RankedBottleneck(b, [scrub.scrub(n) for n in b.notes]) for b in B.rank(whole)[:limit]]
     return BottlenecksPage(engagement=engagement, ranked=ranked, hubs=B.manual_hubs(whole), methods=SHORT_METHODS)
@@ -295,7 +306,7 @@ class EquityDataflowPage(Page):
 def equity_dataflow_page(session: Session, engagement: Engagement) -> EquityDataflowPage:
     """The reviewer's map: no identities, no notes, small edges pooled by the engagement's k."""
     k = min_cell_of(engagement)
-    whole = G.build(G.hops(session, engagement.id), G.labels(systems_of(session, engagement.id).values()))
+    whole = G.build(G.hops(session, engagement.id), node_labels(session, engagement))
     shown, pool = reviewer_graph(whole, k)
     edges = sorted(
         (shown.nodes[u]["label"], shown.nodes[v]["label"], SHORT_METHODS.get(d["method"], d["method"]), d["people"])

@@ -25,7 +25,7 @@ def _graph(session, engagement):
 
 
 def _row(session, engagement, name):
-    return next(r for r in catalogue_rows(session, engagement.id) if r.name == name)
+    return next(r for r in catalogue_rows(session, engagement) if r.name == name)
 
 
 def test_a_merge_split_and_rename_are_kept_when_the_catalogue_is_rebuilt(session):
@@ -33,7 +33,7 @@ def test_a_merge_split_and_rename_are_kept_when_the_catalogue_is_rebuilt(session
     a, b, c = (make_person(session, e, d) for d in ("Parks", "Parks", "Finance"))
     add_flow(session, e, a, "ParkRes", source="the public")
     add_flow(session, e, b, "the park booking app", target="Finance")
-    names = {r.name for r in catalogue_rows(session, e.id)}
+    names = {r.name for r in catalogue_rows(session, e)}
     assert {"ParkRes", "park booking app"} <= names  # no rule knows they are one
     res, app_ = _row(session, e, "ParkRes"), _row(session, e, "park booking app")
     edits.merge(session, e, None, app_.key, res.key)
@@ -51,7 +51,7 @@ def test_a_merge_split_and_rename_are_kept_when_the_catalogue_is_rebuilt(session
     new_key = edits.split(session, e, None, res.key, "park booking app")
     rebuild(session, e.id)
     session.commit()
-    split_row = next(r for r in catalogue_rows(session, e.id) if r.key == new_key)
+    split_row = next(r for r in catalogue_rows(session, e) if r.key == new_key)
     assert split_row.people == 1 and _row(session, e, "Park reservations (ParkRes)").people == 2
 
 

@@ -291,7 +291,7 @@ def export(f: DataflowPageDep, name: str) -> Response:
     if name == "catalogue.csv":
         rows = [
             (r.key, r.name, r.aliases, r.vendor, r.owner_department, r.people, "yes" if r.known else "")
-            for r in catalogue_rows(f.session, f.engagement.id)
+            for r in catalogue_rows(f.session, f.engagement)
         ]
         body: str | bytes = exports.catalogue_csv(rows)
     elif name == "nodes.csv":
