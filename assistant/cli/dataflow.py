@@ -25,7 +25,7 @@ def dataflow_export_cmd(
     """Write the engagement's data-flow map (GraphML, JSON, nodes or edges CSV) or its catalogue (CSV) to OUT."""
     from assistant.dataflow import exports
     from assistant.dataflow import graph as G
-    from assistant.views.dataflow import catalogue_rows, node_labels
+    from assistant.views.dataflow import catalogue_rows
 
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}: pick one of {', '.join(FORMATS)}", 2)
@@ -35,7 +35,7 @@ def dataflow_export_cmd(
         engagement = session.get(Engagement, engagement_id)
         if engagement is None:
             fail(f"no engagement {engagement_id}; `dm3 engagements` lists them", 2)
-        g = G.build(G.hops(session, engagement_id), node_labels(session, engagement))
+        g = G.build(G.hops(session, engagement_id), G.node_labels(session, engagement))
         if fmt == "catalogue-csv":
             rows = [
                 (r.key, r.name, r.aliases, r.vendor, r.owner_department, r.people, "yes" if r.known else "")

@@ -15,7 +15,8 @@ from sqlmodel import Session, col, select
 
 from assistant.dataflow.store import canonical, systems_of
 from assistant.dataflow.vocab import PUBLIC, hours_a_year
-from assistant.models import Flow, Participant, System, SystemMention
+from assistant.models import Engagement, Flow, Participant, System, SystemMention
+from assistant.records.engagements import scrubber_for
 
 MAX_FIGURE_NODES = 30
 
@@ -94,6 +95,14 @@ def hops(session: Session, engagement_id: int) -> list[Hop]:
 def labels(systems: Iterable[System]) -> dict[str, str]:
     """node id -> label for the engagement's live systems."""
     return {f"system:{s.key}": s.name for s in systems if not s.merged_into}
+
+
+def node_labels(session: Session, engagement: Engagement) -> dict[str, str]:
+    """node id -> label of the live systems, through the engagement's scrubber (a name is staff's words:
+    "the export Dave runs")."""
+    raw = labels(systems_of(session, engagement.id).values())
+    keys = sorted(raw)
+    return dict(zip(keys, scrubber_for(session, engagement).scrub_all([raw[k] for k in keys]), strict=True))
 
 
 def build(all_hops: Iterable[Hop], names: dict[str, str]) -> nx.MultiDiGraph:

@@ -24,7 +24,6 @@ from assistant.dataflow.vocab import SHORT_METHODS
 from assistant.models import Engagement
 from assistant.records.engagements import min_cell_of
 from assistant.suppression import suppress
-from assistant.views.dataflow import node_labels
 
 TABLE_ROWS = 10
 
@@ -72,7 +71,7 @@ def build_section(session: Session, engagement: Engagement) -> DataflowSection |
     if not all_hops:
         return None
     systems = systems_of(session, engagement.id)
-    whole = G.build(all_hops, node_labels(session, engagement))
+    whole = G.build(all_hops, G.node_labels(session, engagement))
     shown, department_level = whole, False
     if whole.number_of_nodes() > G.MAX_FIGURE_NODES:
         owners = {f"system:{s.key}": s.owner_department for s in systems.values() if s.owner_department}

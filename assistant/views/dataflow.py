@@ -41,14 +41,6 @@ def system_names(session: Session, engagement: Engagement) -> list[str]:
     return sorted(set(scrubber_for(session, engagement).scrub_all(live)), key=str.lower)
 
 
-def node_labels(session: Session, engagement: Engagement) -> dict[str, str]:
-    """node id -> label of the live systems, through the engagement's scrubber (a name is staff's words:
-    "the export Dave runs")."""
-    raw = G.labels(systems_of(session, engagement.id).values())
-    keys = sorted(raw)
-    return dict(zip(keys, scrubber_for(session, engagement).scrub_all([raw[k] for k in keys]), strict=True))
-
-
 @dataclass(frozen=True, kw_only=True)
 class StaffFlowsPage(Page):
     """The staff section: their flows, the form, suggestions and proposals from their own answers."""
@@ -185,7 +177,7 @@ def map_graph(session: Session, engagement: Engagement, chosen: MapFilter) -> tu
     focus is shown at department level."""
     all_hops = G.hops(session, engagement.id)
     systems = systems_of(session, engagement.id)
-    whole = G.build(all_hops, node_labels(session, engagement))
+    whole = G.build(all_hops, G.node_labels(session, engagement))
     shown = G.filtered(whole, department=chosen.department, method=chosen.method)
     if chosen.focus:
         shown = G.around(shown, chosen.focus, chosen.hops)
@@ -250,7 +242,7 @@ class BottlenecksPage(Page):
 
 def bottlenecks_page(session: Session, engagement: Engagement, limit: int = 50) -> BottlenecksPage:
     """The ranked hand-offs with their score parts and the notes behind them, scrubbed."""
-    whole = G.build(G.hops(session, engagement.id), node_labels(session, engagement))
+    whole = G.build(G.hops(session, engagement.id), G.node_labels(session, engagement))
     scrub = scrubber_for(session, engagement)
     ranked = [RankedBottleneck(b, [scrub.scrub(n) for n in b.notes]) for b in B.rank(whole)[:limit]]
     return BottlenecksPage(engagement=engagement, ranked=ranked, hubs=B.manual_hubs(whole), methods=SHORT_METHODS)
@@ -306,7 +298,7 @@ class EquityDataflowPage(Page):
 def equity_dataflow_page(session: Session, engagement: Engagement) -> EquityDataflowPage:
     """The reviewer's map: no identities, no notes, small edges pooled by the engagement's k."""
     k = min_cell_of(engagement)
-    whole = G.build(G.hops(session, engagement.id), node_labels(session, engagement))
+    whole = G.build(G.hops(session, engagement.id), G.node_labels(session, engagement))
     shown, pool = reviewer_graph(whole, k)
     edges = sorted(
         (shown.nodes[u]["label"], shown.nodes[v]["label"], SHORT_METHODS.get(d["method"], d["method"]), d["people"])
