@@ -86,6 +86,9 @@ def test_consultant_pages_edits_and_exports(app, session):
     for name in ("nodes.csv", "edges.csv", "graph.json", "catalogue.csv"):
         assert c.get(f"/engagements/{eid}/dataflow/export/{name}").status_code == 200, name
     assert c.get(f"/engagements/{eid}/dataflow/export/nope.txt").status_code == 404
+    review = c.get(f"/engagements/{eid}/review/data_life_cycle").text
+    assert "Data-flow bottlenecks" in review and "the public \u2192 ParkRes" in review
+    assert "Data-flow bottlenecks" not in c.get(f"/engagements/{eid}/review/equity_lens").text
     page = c.get(f"/engagements/{eid}/dataflow/catalogue").text
     r = c.post(
         f"/engagements/{eid}/dataflow/catalogue/rename",
