@@ -25,7 +25,7 @@ from assistant.demo.vectors import DemoEmbedder, packaged_store
 from tests.browser.helpers import detailed
 
 PER_SHAPE = 2  # pages visited per URL shape (ids and component names folded)
-SKIP = re.compile(r"(\.csv|\.json|/exports/\d+|/logout)$")  # downloads, and leaving
+SKIP = re.compile(r"(\.csv|\.json|\.graphml|/exports/\d+|/logout)$")  # downloads, and leaving
 
 
 @pytest.fixture
