@@ -10,6 +10,7 @@ shown (the consultant's bottleneck page has those).
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -57,8 +58,10 @@ class DataflowSection:
 
     @property
     def inline_svg(self) -> str:
-        """The SVG element alone (no XML prolog or DOCTYPE), to sit inside the report's HTML."""
-        return self.svg[self.svg.find("<svg") :]
+        """The SVG element alone (no XML prolog or DOCTYPE), to sit inside the report's HTML, named as
+        an image with the text alternative (as every chart of the report is)."""
+        element = self.svg[self.svg.find("<svg") :]
+        return element.replace("<svg", f'<svg role="img" aria-label="{html.escape(self.alt)}"', 1)
 
     @cached_property
     def png(self) -> bytes:
