@@ -26,6 +26,7 @@ import numpy as np
 
 from assistant.screening import evidence_text, screen_text
 from assistant.synthesis.clustering import MAX_OTHER, OTHER, TOP_RANGE, cap_other, cluster, group, reassign
+from assistant.synthesis.labels import choose_label
 from assistant.synthesis.represent import ctfidf_keywords, is_low_content, offline_label, pick_quotes
 
 Encode = Callable[[list[str]], np.ndarray]  # the embedder's encode: texts -> unit vectors
@@ -255,7 +256,7 @@ def _name_offline(texts: Sequence[str], drafts: list[ThemeDraft]) -> None:
     """c-TF-IDF keywords across ``drafts`` and an offline label for each."""
     for draft, words in zip(drafts, ctfidf_keywords(texts, [d.members for d in drafts]), strict=False):
         draft.keywords = words
-        draft.label = offline_label(words, texts[draft.central])
+        draft.label = offline_label(words, texts[draft.central], [texts[i] for i in draft.members])
 
 
 def name_with_phrases(
@@ -264,8 +265,10 @@ def name_with_phrases(
     """Give each theme and sub-theme key phrases as keywords, a phrase label and a one-sentence summary.
 
     Rules: candidates come from each theme's ``phrases.MAX_TEXTS`` most typical segments (parsed
-    once); labels are unique among top themes and among a top theme's sub-themes (and differ from
-    the top theme's); a theme with no phrase keeps its c-TF-IDF keywords and label.
+    once); the label is the first key phrase a consultant could keep (``labels.choose_label``), else
+    the candidate closest to the theme's centre that qualifies, else its best phrase (it needs a name);
+    labels are unique among top themes and among a top theme's sub-themes (and differ from the top
+    theme's); a theme with no phrase keeps its c-TF-IDF keywords and offline label.
     """
     from assistant.synthesis import phrases as P
 
@@ -287,7 +290,8 @@ def name_with_phrases(
         who = len({people[i] for i in d.members}) if people is not None else len(d.members)
         if found:
             d.keywords = found
-            d.label = P.label_of(found, taken) or d.label
+            closest = _by_relevance(pools[id(d)], d.centroid, vectors)
+            d.label = choose_label(found, taken) or choose_label(closest, taken) or P.label_of(found, taken) or d.label
             rest = [p for p in found if p.lower() != d.label.lower()]
             d.summary = P.one_sentence([d.label.lower(), *rest][:3], who, len(d.members))
         taken.add(d.label.lower())
@@ -298,6 +302,12 @@ def name_with_phrases(
         sub_taken = {top.label.lower()}
         for sub in top.subthemes:
             name(sub, sub_taken)
+
+
+def _by_relevance(pool: Sequence[str], centroid: np.ndarray, vectors: dict[str, np.ndarray]) -> list[str]:
+    """A theme's candidate phrases, closest to its centre first (ties alphabetical)."""
+    scored = [(-float(vectors[p] @ centroid), p) for p in pool if p in vectors]
+    return [p for _, p in sorted(scored)]
 
 
 def label_counts(labels: np.ndarray) -> Counter:

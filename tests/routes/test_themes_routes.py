@@ -187,6 +187,27 @@ def test_curation_forms_and_audit(consultant_client, synthesized, engine):
     assert cross.status_code == 422 and "same component" in cross.text
 
 
+def test_a_theme_without_a_phrase_label_needs_a_name_until_a_consultant_names_it(
+    consultant_client, synthesized, engine
+):
+    eid = synthesized.engagement.id
+    c = consultant_client
+    html = component_html(c, eid, "data_life_cycle")
+    assert "needs a name" not in html  # the seed's themes are named by phrases staff wrote
+    a = _theme_ids(engine, eid, "data_life_cycle")[0]
+    with Session(engine) as s:
+        theme = s.get(Theme, a)
+        theme.label = "Fix, know, automatically"  # what key-word labels used to look like
+        s.add(theme)
+        s.commit()
+    assert component_html(c, eid, "data_life_cycle").count("needs a name") == 1
+    page = c.get(f"/engagements/{eid}/themes/t/{a}").text
+    assert "needs a name" in page and "rename it below" in page
+    # a consultant's name always wins, one word or not
+    c.post(f"/engagements/{eid}/themes/t/{a}/rename", data={"csrf_token": c.csrf, "label": "Spreadsheets"})
+    assert "needs a name" not in component_html(c, eid, "data_life_cycle")
+
+
 def test_curation_survives_rerun_and_shows_changes(consultant_client, synthesized, engine, session):
     from tests.synthesis.seed import TOPICS, VARIANTS, add_person
 
