@@ -31,6 +31,7 @@ _GENERIC = frozenset(
     seventy eighty ninety first second third last next other others
 """.split()
 )
+_HELPERS = frozenset("did does doing got gets getting was were is are be been being has have had".split())
 _WORD = re.compile(r"[a-z][a-z'\-]*")
 
 
@@ -46,7 +47,11 @@ def is_phrase_label(label: str) -> bool:
     text = " ".join(label.split())
     if not text or any(ch in text for ch in ",;()[]{}<>|") or text.endswith("\u2026"):
         return False
-    return MIN_WORDS <= len(text.split()) <= MAX_WORDS and bool(content_words(text))
+    words = text.lower().split()
+    # a noun phrase ends with its noun: not with a stop word or a verb's helper ("Answer did")
+    if words and (words[-1] in stop_words() or words[-1] in _HELPERS):
+        return False
+    return MIN_WORDS <= len(words) <= MAX_WORDS and bool(content_words(text))
 
 
 def capitalised(phrase: str) -> str:

@@ -259,6 +259,10 @@ class Parsed:
         for r, doc in zip(chosen, self._ner.pipe([self._docs[r] for r in chosen], batch_size=64), strict=True):
             self._persons[r] = _persons(doc)
 
+    def unnamed(self, phrase: str, rows: Sequence[int]) -> bool:
+        """True when one of ``rows`` says ``phrase`` in a span holding no person's name (``_unnamed``)."""
+        return self._unnamed(phrase, rows)
+
     def _unnamed(self, phrase: str, rows: Sequence[int]) -> bool:
         """True when one of ``rows`` says ``phrase`` in a span holding no person's name (always without
         the spaCy model: its n-grams have no name check). Texts already read are asked first."""
