@@ -243,3 +243,21 @@ def crawl(client, start: list[str], eid: int, limit: int = 400) -> dict[str, str
             if link.startswith(f"/engagements/{eid}/") or link == f"/engagements/{eid}":
                 queue.append(link)
     return seen
+
+
+def make_roadmap_items(session: Session, engagement: Engagement, keys_phases: list[tuple[str, int]], *, made_at=None,
+                       component: str = "data_life_cycle") -> dict:
+    """Planned roadmap items (key, phase) made at ``made_at`` (the roadmap's start); {key: RoadmapItem}. Committed."""
+    from assistant.models import RoadmapItem
+
+    made_at = made_at or utcnow()
+    items = {}
+    for position, (key, phase) in enumerate(keys_phases):
+        item = RoadmapItem(
+            engagement_id=engagement.id, key=key, component=component, title=f"Activity {key}", phase=phase,
+            position=position, created_at=made_at, updated_at=made_at,
+        )
+        session.add(item)
+        items[key] = item
+    session.commit()
+    return items

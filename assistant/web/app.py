@@ -31,6 +31,7 @@ from assistant.web.routes import (
     accounts,
     audit,
     auth,
+    followup,
     consultant,
     equity,
     review,
@@ -149,6 +150,7 @@ def _add_routers(app: FastAPI) -> None:
         survey_import.router,
         review.router,
         roadmap.router,
+        followup.router,
         audit.router,
     ):
         app.include_router(router)
