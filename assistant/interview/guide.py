@@ -28,8 +28,12 @@ def plan_for(rubric: Rubric, role_level: str, seed: int = 0, pulse_plan: dict | 
     Questions fit the role level (an executive hears strategy and investment questions, a clerk
     questions about the data they handle). ``seed`` (the participant id) rotates which of the
     eligible questions are chosen, so an engagement gathers evidence on more indicators while each
-    plan stays deterministic.
+    plan stays deterministic. A pulse engagement's ``pulse_plan`` replaces all of this with its own
+    few questions (``pulse_questions``).
     """
+    pulse = pulse_questions(rubric, pulse_plan)
+    if pulse is not None:
+        return pulse
     plan: list[str] = []
     for comp in rubric.components:
         pool = eligible_questions(rubric, comp.id, role_level)

@@ -112,8 +112,7 @@ def decide(
         raise ReviewError("this proposal was replaced by a newer rating run; review the current proposal instead")
     if action not in ACTIONS:
         raise ReviewError(f"unknown action {action!r}: use accept, change or reject")
-    rationale = (rationale or "").strip()
-    valid_levels = {lvl.level for lvl in rubric.levels}
+    rationale, valid_levels = (rationale or "").strip(), {lvl.level for lvl in rubric.levels}
     if action == "accept":
         if proposal.status != "proposed" or proposal.level is None:
             raise ReviewError("there is no proposed level to accept; choose 'change level' with a rationale, or reject")

@@ -25,7 +25,6 @@ from assistant.records.phases import horizon_of, phases_for
 from assistant.report.deidentify import quotable
 from assistant.rubric import Rubric
 from assistant.suppression import count_or_none
-from assistant.views import Page
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class StaffNow:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProgressReport(Page):
+class ProgressReport:
     engagement: Engagement
     previous: Engagement | None
     since: date | None

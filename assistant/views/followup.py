@@ -20,6 +20,7 @@ from assistant.followup.match import DEFAULT_MARGIN
 from assistant.followup.progress import STATUS_NAMES, Tracked, tracked_items
 from assistant.models import Engagement, Membership, Run, Segment, Theme, User, as_utc
 from assistant.records.engagements import min_cell_of, scrubber_for
+from assistant.report.progress import ProgressReport, build_progress_report
 from assistant.suppression import count_or_none, difference_or_none, suppress
 from assistant.models.followup import PROGRESS_STATUSES
 from assistant.records.phases import horizon_of, phases_for
@@ -318,3 +319,16 @@ def over_time_page(session: Session, engagement: Engagement) -> OverTimePage:
         ]  # fmt: skip
         rows.append(WaveRow(group, visible, diffs))
     return OverTimePage(engagement=engagement, waves=waves, rows=rows, k=k)
+
+
+# --- the progress report ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgressReportPage(Page):
+    report: ProgressReport
+
+
+def progress_report_page(session: Session, engagement: Engagement, rubric: Rubric) -> ProgressReportPage:
+    """The progress report (``report/progress.py``) as a page."""
+    return ProgressReportPage(report=build_progress_report(session, engagement, rubric))

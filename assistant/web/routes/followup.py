@@ -20,8 +20,13 @@ from assistant.models import Engagement, Membership, RoadmapItem
 from assistant.records.review import ReviewError
 from assistant.roadmap import edits
 from assistant.security import MAX_ID, whole_number_type
-from assistant.report.progress import build_progress_report
-from assistant.views.followup import compare_page, earlier_and_later, over_time_page, progress_page
+from assistant.views.followup import (
+    compare_page,
+    earlier_and_later,
+    over_time_page,
+    progress_page,
+    progress_report_page,
+)
 from assistant.web.forms import PagePost
 from assistant.web.routes.deps import (
     ComparedEngagement,
@@ -186,8 +191,7 @@ def measure_noise(f: ComparePostDep) -> Response:
 
 @router.get("/engagements/{engagement_id}/progress-report")
 def progress_report(f: TrackerPageDep) -> Response:
-    report = build_progress_report(f.session, f.engagement, f.rubric)
-    return render(f.request, "followup/progress_report.html", report)
+    return render(f.request, "followup/progress_report.html", progress_report_page(f.session, f.engagement, f.rubric))
 
 
 @router.get("/engagements/{engagement_id}/equity/over-time")
