@@ -39,8 +39,12 @@ class Noise:
     seeds: tuple[int, int] = SEEDS
 
     def as_stats(self) -> dict:
-        return {"changed_share": self.changed_share, "margin": self.margin, "themes": self.themes,
-                "seeds": list(self.seeds)}  # fmt: skip
+        return {
+            "changed_share": self.changed_share,
+            "margin": self.margin,
+            "themes": self.themes,
+            "seeds": list(self.seeds),
+        }
 
 
 def _sides(texts: Sequence[str], x: np.ndarray, people: Sequence[int], seed: int) -> list[ThemeSide]:

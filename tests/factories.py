@@ -245,8 +245,14 @@ def crawl(client, start: list[str], eid: int, limit: int = 400) -> dict[str, str
     return seen
 
 
-def make_roadmap_items(session: Session, engagement: Engagement, keys_phases: list[tuple[str, int]], *, made_at=None,
-                       component: str = "data_life_cycle") -> dict:
+def make_roadmap_items(
+    session: Session,
+    engagement: Engagement,
+    keys_phases: list[tuple[str, int]],
+    *,
+    made_at=None,
+    component: str = "data_life_cycle",
+) -> dict:
     """Planned roadmap items (key, phase) made at ``made_at`` (the roadmap's start); {key: RoadmapItem}. Committed."""
     from assistant.models import RoadmapItem
 
@@ -254,8 +260,14 @@ def make_roadmap_items(session: Session, engagement: Engagement, keys_phases: li
     items = {}
     for position, (key, phase) in enumerate(keys_phases):
         item = RoadmapItem(
-            engagement_id=engagement.id, key=key, component=component, title=f"Activity {key}", phase=phase,
-            position=position, created_at=made_at, updated_at=made_at,
+            engagement_id=engagement.id,
+            key=key,
+            component=component,
+            title=f"Activity {key}",
+            phase=phase,
+            position=position,
+            created_at=made_at,
+            updated_at=made_at,
         )
         session.add(item)
         items[key] = item
@@ -278,8 +290,16 @@ def decide_levels(session: Session, engagement: Engagement, levels: dict, user: 
     session.commit()
 
 
-def make_theme(session: Session, engagement: Engagement, component: str, label: str, centre, people: int,
-               *, quote_consent: bool = False):
+def make_theme(
+    session: Session,
+    engagement: Engagement,
+    component: str,
+    label: str,
+    centre,
+    people: int,
+    *,
+    quote_consent: bool = False,
+):
     """A live machine theme of ``component`` whose stored centroid is ``centre`` (normalised here) and
     whose members are one answer each from ``people`` new participants. Committed; returns the Theme."""
     import numpy as np
@@ -287,14 +307,20 @@ def make_theme(session: Session, engagement: Engagement, component: str, label: 
     from assistant.models import Theme, ThemeMember
 
     vector = np.asarray(centre, dtype=np.float32)
-    theme = Theme(engagement_id=engagement.id, component=component, label=label,
-                  centroid=(vector / np.linalg.norm(vector)).tobytes())
+    theme = Theme(
+        engagement_id=engagement.id,
+        component=component,
+        label=label,
+        centroid=(vector / np.linalg.norm(vector)).tobytes(),
+    )
     session.add(theme)
     session.flush()
-    rows = [("p%d-%s" % (i, label), "frontline", f"{label}: example answer {i}.") for i in range(people)]
+    rows = [(f"p{i}-{label}", "frontline", f"{label}: example answer {i}.") for i in range(people)]
     made = seed_segments(session, engagement, component, rows, quote_consent=quote_consent)
     segments = session.exec(
-        select(Segment).where(Segment.engagement_id == engagement.id, Segment.participant_id.in_([p.id for p in made.values()]))
+        select(Segment).where(
+            Segment.engagement_id == engagement.id, Segment.participant_id.in_([p.id for p in made.values()])
+        )
     ).all()
     for segment in segments:
         session.add(ThemeMember(theme_id=theme.id, segment_id=segment.id))

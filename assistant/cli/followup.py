@@ -32,5 +32,7 @@ def compare_cmd(
         data = compare_json(session, comparison)
     out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     changed = sum(1 for t in data["themes"] if t["change"] != "same")
-    typer.echo(f"Wrote {out}: {len(data['levels'])} components, {len(data['themes'])} theme rows ({changed} changed), "
-               f"{len(data['roadmap'])} roadmap items.")  # fmt: skip
+    typer.echo(
+        f"Wrote {out}: {len(data['levels'])} components, {len(data['themes'])} theme rows ({changed} changed), "
+        f"{len(data['roadmap'])} roadmap items."
+    )

@@ -128,16 +128,27 @@ def roadmap_rows(session: Session, b: Engagement) -> list[RoadmapRow]:
     """The later assessment's roadmap items with their status, owner and when they were done."""
     owners = dict(session.exec(select(User.id, User.email)).all())
     return [
-        RoadmapRow(t.item.key, t.item.title, t.item.component, t.status,
-                   owners.get(t.owner_id, t.item.owner) if t.owner_id else t.item.owner, t.done_at)
+        RoadmapRow(
+            t.item.key,
+            t.item.title,
+            t.item.component,
+            t.status,
+            owners.get(t.owner_id, t.item.owner) if t.owner_id else t.item.owner,
+            t.done_at,
+        )
         for t in tracked_items(session, b)
-    ]  # fmt: skip
+    ]
 
 
 def compare(
-    session: Session, a: Engagement, b: Engagement, rubric: Rubric, *, margin: float = DEFAULT_MARGIN,
+    session: Session,
+    a: Engagement,
+    b: Engagement,
+    rubric: Rubric,
+    *,
+    margin: float = DEFAULT_MARGIN,
     threshold: float = THRESHOLD,
-) -> Comparison:  # fmt: skip
+) -> Comparison:
     """``a`` (earlier) and ``b`` (later) side by side (see the module rules)."""
     fixes = corrections(session, a, b)
     changes: dict[str, list[Change]] = {}
@@ -151,12 +162,27 @@ def compare(
         if side_a or side_b:
             changes[comp.id] = match(side_a, side_b, threshold=threshold, margin=margin, corrections=fixes)
     comparable = same_rubric(a, b)
-    notes = [] if comparable else [
-        f"The levels were decided against different rubric versions ({a.rubric_version} and "
-        f"{b.rubric_version}): they are shown apart, not compared."
-    ]  # fmt: skip
-    return Comparison(a, b, comparable, level_rows(session, a, b, rubric), changes, themes, labels,
-                      roadmap_rows(session, b), margin, threshold, notes)  # fmt: skip
+    notes = (
+        []
+        if comparable
+        else [
+            f"The levels were decided against different rubric versions ({a.rubric_version} and "
+            f"{b.rubric_version}): they are shown apart, not compared."
+        ]
+    )
+    return Comparison(
+        a,
+        b,
+        comparable,
+        level_rows(session, a, b, rubric),
+        changes,
+        themes,
+        labels,
+        roadmap_rows(session, b),
+        margin,
+        threshold,
+        notes,
+    )
 
 
 def correct_match(
@@ -176,11 +202,23 @@ def correct_match(
             b_theme_id is not None and old.b_theme_id == b_theme_id
         ):
             session.delete(old)
-    row = ThemeMatch(engagement_id=b.id, previous_id=a.id, a_theme_id=a_theme_id, b_theme_id=b_theme_id,
-                     change="same" if a_theme_id and b_theme_id else "gone" if a_theme_id else "appeared",
-                     corrected_by=user.id)  # fmt: skip
+    row = ThemeMatch(
+        engagement_id=b.id,
+        previous_id=a.id,
+        a_theme_id=a_theme_id,
+        b_theme_id=b_theme_id,
+        change="same" if a_theme_id and b_theme_id else "gone" if a_theme_id else "appeared",
+        corrected_by=user.id,
+    )
     session.add(row)
     session.flush()
-    audit_by(session, "compare.match", user, role="consultant", engagement_id=b.id,
-             entity=f"engagement:{a.id}", after={"a_theme": a_theme_id, "b_theme": b_theme_id})  # fmt: skip
+    audit_by(
+        session,
+        "compare.match",
+        user,
+        role="consultant",
+        engagement_id=b.id,
+        entity=f"engagement:{a.id}",
+        after={"a_theme": a_theme_id, "b_theme": b_theme_id},
+    )
     return row

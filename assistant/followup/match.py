@@ -99,9 +99,13 @@ def _splits_and_merges(s: np.ndarray, threshold: float) -> tuple[dict[int, list[
 
 
 def match(
-    a: list[ThemeSide], b: list[ThemeSide], *, threshold: float = THRESHOLD, margin: float = DEFAULT_MARGIN,
+    a: list[ThemeSide],
+    b: list[ThemeSide],
+    *,
+    threshold: float = THRESHOLD,
+    margin: float = DEFAULT_MARGIN,
     corrections: list[Correction] | None = None,
-) -> list[Change]:  # fmt: skip
+) -> list[Change]:
     """What changed from ``a`` (earlier) to ``b`` (later) themes of one component (see the module rules),
     each theme in exactly one row; sorted: corrected, split, merged, pairs by similarity, gone, appeared."""
     rows, used_a, used_b = _corrected(a, b, corrections or [], margin)

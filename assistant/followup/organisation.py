@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from assistant.followup.pulse import plan_pulse, worked_components
 from assistant.models import (
     Engagement,
     ItemProgress,
@@ -24,7 +25,6 @@ from assistant.models import (
     RoadmapItem,
     User,
 )
-from assistant.followup.pulse import plan_pulse, worked_components
 from assistant.records.engagements import change_settings, create_engagement, roster_rows, settings_of
 from assistant.records.review import ReviewError
 from assistant.rubric import Rubric
@@ -60,7 +60,9 @@ def _carry_team(session: Session, previous: Engagement, new: Engagement, user: U
 
 def _carry_roadmap(session: Session, previous: Engagement, new: Engagement) -> int:
     """Copy the planned items with their progress and notes; returns how many items."""
-    progress = {p.item_id: p for p in session.exec(select(ItemProgress).where(ItemProgress.engagement_id == previous.id))}
+    progress = {
+        p.item_id: p for p in session.exec(select(ItemProgress).where(ItemProgress.engagement_id == previous.id))
+    }
     items = session.exec(
         select(RoadmapItem).where(RoadmapItem.engagement_id == previous.id, RoadmapItem.status == "planned")
     ).all()
@@ -70,11 +72,17 @@ def _carry_roadmap(session: Session, previous: Engagement, new: Engagement) -> i
         session.flush()
         row = progress.get(item.id)
         if row is not None:
-            session.add(ItemProgress(**row.model_dump(exclude={"id", "item_id", "engagement_id"}), item_id=copy.id,
-                                     engagement_id=new.id))  # fmt: skip
+            session.add(
+                ItemProgress(
+                    **row.model_dump(exclude={"id", "item_id", "engagement_id"}), item_id=copy.id, engagement_id=new.id
+                )
+            )
         for note in session.exec(select(ProgressNote).where(ProgressNote.item_id == item.id)):
-            session.add(ProgressNote(**note.model_dump(exclude={"id", "item_id", "engagement_id"}), item_id=copy.id,
-                                     engagement_id=new.id))  # fmt: skip
+            session.add(
+                ProgressNote(
+                    **note.model_dump(exclude={"id", "item_id", "engagement_id"}), item_id=copy.id, engagement_id=new.id
+                )
+            )
     return len(items)
 
 
@@ -89,14 +97,20 @@ def start_follow_up(
     if kind == "pulse":
         plan = plan_pulse(worked_components(session, previous.id, rubric), rubric)
         if not plan["questions"]:
-            raise FollowUpError("a pulse asks about what the roadmap worked on, and there is no roadmap yet: "
-                                "generate it first, or start a full assessment")  # fmt: skip
+            raise FollowUpError(
+                "a pulse asks about what the roadmap worked on, and there is no roadmap yet: "
+                "generate it first, or start a full assessment"
+            )
     organisation = organisation_of(session, previous)
     roster = {(r.department, r.role_level): r.count for r in roster_rows(session, previous)}
     new = create_engagement(
-        session, " ".join(name.split()) or f"{previous.organisation} (follow-up)", list(previous.departments),
-        list(previous.role_levels), roster, user,
-    )  # fmt: skip
+        session,
+        " ".join(name.split()) or f"{previous.organisation} (follow-up)",
+        list(previous.departments),
+        list(previous.role_levels),
+        roster,
+        user,
+    )
     new.organisation_id, new.previous_id, new.kind, new.pulse_plan = organisation.id, previous.id, kind, plan
     new.rubric_version = rubric.version
     previous.rubric_version = previous.rubric_version or rubric.version
@@ -106,9 +120,23 @@ def start_follow_up(
     _carry_team(session, previous, new, user)
     items = _carry_roadmap(session, previous, new)
     after = {"follow_up": new.id, "kind": kind, "roadmap_items": items, "pulse": plan}
-    audit_by(session, "followup.start", user, role="lead", engagement_id=previous.id,
-             entity=f"engagement:{previous.id}", after=after)  # fmt: skip
-    audit_by(session, "followup.start", user, role="lead", engagement_id=new.id,
-             entity=f"engagement:{new.id}", after={**after, "previous": previous.id})  # fmt: skip
+    audit_by(
+        session,
+        "followup.start",
+        user,
+        role="lead",
+        engagement_id=previous.id,
+        entity=f"engagement:{previous.id}",
+        after=after,
+    )
+    audit_by(
+        session,
+        "followup.start",
+        user,
+        role="lead",
+        engagement_id=new.id,
+        entity=f"engagement:{new.id}",
+        after={**after, "previous": previous.id},
+    )
     session.flush()
     return new

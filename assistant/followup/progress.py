@@ -85,7 +85,9 @@ class Tracked:
 def roadmap_start(session: Session, engagement_id: int) -> date | None:
     """The day the engagement's roadmap started: when its first item was made (None: no roadmap)."""
     first = session.exec(
-        select(RoadmapItem.created_at).where(RoadmapItem.engagement_id == engagement_id).order_by(RoadmapItem.created_at)
+        select(RoadmapItem.created_at)
+        .where(RoadmapItem.engagement_id == engagement_id)
+        .order_by(RoadmapItem.created_at)
     ).first()
     return as_utc(first).date() if first is not None else None
 
@@ -140,10 +142,18 @@ def tracked_items(session: Session, engagement: Engagement, today: date | None =
         last = max(moments)
         out.append(
             Tracked(
-                item, status, row.reason if row else "", row.owner_id if row else None, due,
-                row.done_at if row else None, last, own, is_late(status, due, today), is_stale(status, last, today),
+                item,
+                status,
+                row.reason if row else "",
+                row.owner_id if row else None,
+                due,
+                row.done_at if row else None,
+                last,
+                own,
+                is_late(status, due, today),
+                is_stale(status, last, today),
             )
-        )  # fmt: skip
+        )
     return out
 
 
@@ -212,9 +222,12 @@ def set_progress_owner(
 ) -> ItemProgress:
     """Make ``owner_id`` (a member of the team; None: nobody) the account that updates ``item`` (audited)."""
     _check_may(session, engagement, item, user, "consultant")
-    if owner_id is not None and not session.exec(
-        select(Membership).where(Membership.engagement_id == engagement.id, Membership.user_id == owner_id)
-    ).first():
+    if (
+        owner_id is not None
+        and not session.exec(
+            select(Membership).where(Membership.engagement_id == engagement.id, Membership.user_id == owner_id)
+        ).first()
+    ):
         raise ProgressError("the owner must be on the engagement's team: add them on the team page first")
     row = _progress_row(session, engagement, item)
     before = _state(row)
@@ -226,9 +239,14 @@ def set_progress_owner(
 
 
 def add_note(
-    session: Session, engagement: Engagement, item: RoadmapItem, note: NoteText, user: User, role: str,
+    session: Session,
+    engagement: Engagement,
+    item: RoadmapItem,
+    note: NoteText,
+    user: User,
+    role: str,
     on: date | None = None,
-) -> ProgressNote:  # fmt: skip
+) -> ProgressNote:
     """Add a dated note to ``item`` (audited); raises ``ProgressError`` for an empty or long note."""
     _check_may(session, engagement, item, user, role)
     if not note.text:
@@ -236,7 +254,11 @@ def add_note(
     if len(note.text) > MAX_NOTE:
         raise ProgressError(f"keep a note under {MAX_NOTE} characters")
     row = ProgressNote(
-        item_id=item.id, engagement_id=engagement.id, author_id=user.id, written_on=on or utcnow().date(), text=note.text
+        item_id=item.id,
+        engagement_id=engagement.id,
+        author_id=user.id,
+        written_on=on or utcnow().date(),
+        text=note.text,
     )
     session.add(row)
     session.flush()
@@ -260,4 +282,3 @@ def _audit(session: Session, item: RoadmapItem, user: User, role: str, action: s
 def days_ago(moment: datetime, today: date) -> int:
     """Whole days from ``moment`` to ``today``."""
     return (today - as_utc(moment).date()).days
-

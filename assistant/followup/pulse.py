@@ -28,9 +28,10 @@ def worked_components(session: Session, engagement_id: int, rubric: Rubric) -> l
         select(RoadmapItem).where(RoadmapItem.engagement_id == engagement_id, RoadmapItem.status == "planned")
     ).all()
     moving = {
-        p.item_id for p in session.exec(select(ItemProgress).where(ItemProgress.engagement_id == engagement_id))
+        p.item_id
+        for p in session.exec(select(ItemProgress).where(ItemProgress.engagement_id == engagement_id))
         if p.status in ("in_progress", "done")
-    }  # fmt: skip
+    }
     touched = {i.component for i in items if i.id in moving} or {i.component for i in items}
     return [c.id for c in rubric.components if c.id in touched]
 

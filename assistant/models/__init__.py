@@ -16,6 +16,7 @@ from assistant.models.accounts import AuthSession, PasswordSetup, RateHit, User
 from assistant.models.base import PUBLIC_LABEL, as_utc, new_public_label, utcnow
 from assistant.models.engagement import Consent, Engagement, Membership, Participant, RosterCount
 from assistant.models.equity import EquityFinding
+from assistant.models.evidence import Embedding, Segment, SurveyImport, Theme, ThemeMember
 from assistant.models.followup import (
     ItemProgress,
     Organisation,
@@ -23,7 +24,6 @@ from assistant.models.followup import (
     ProgressNote,
     ThemeMatch,
 )
-from assistant.models.evidence import Embedding, Segment, SurveyImport, Theme, ThemeMember
 from assistant.models.interview import Interview, Turn
 from assistant.models.logs import AuditEvent, LLMCall
 from assistant.models.rating import Decision, RatingProposal

@@ -37,9 +37,7 @@ class ItemProgress(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("item_id"),
-        CheckConstraint(
-            "status IN ('not_started', 'in_progress', 'done', 'dropped')", name="ck_itemprogress_status"
-        ),
+        CheckConstraint("status IN ('not_started', 'in_progress', 'done', 'dropped')", name="ck_itemprogress_status"),
         CheckConstraint("status != 'dropped' OR reason != ''", name="ck_itemprogress_dropped_reason"),
     )
     id: int | None = Field(default=None, primary_key=True)

@@ -35,7 +35,11 @@ ROLE_NAMES = {
 _ACCOUNT_ROLE = {"lead": "consultant", "consultant": "consultant", "equity_reviewer": "equity_reviewer"}
 _ACCOUNT_ROLE["city_contact"] = "city_contact"
 _KIND = {"consultant": "a consultant", "equity_reviewer": "an equity reviewer", "city_contact": "a city contact"}
-_JOINS_AS = {"consultant": "lead or consultant", "equity_reviewer": "an equity reviewer", "city_contact": "a city contact"}
+_JOINS_AS = {
+    "consultant": "lead or consultant",
+    "equity_reviewer": "an equity reviewer",
+    "city_contact": "a city contact",
+}
 SETUP_LINK_DAYS = 7
 
 

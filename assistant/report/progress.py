@@ -84,16 +84,27 @@ def build_progress_report(
     for t in items:
         planned.setdefault(labels.get(t.item.phase, ""), []).append(t)
     open_items = [t for t in items if t.status in ("not_started", "in_progress")]
-    levels = level_rows(session, previous, engagement, rubric) if previous else level_rows(session, engagement, engagement, rubric)
+    levels = (
+        level_rows(session, previous, engagement, rubric)
+        if previous
+        else level_rows(session, engagement, engagement, rubric)
+    )
     return ProgressReport(
-        engagement=engagement, previous=previous,
+        engagement=engagement,
+        previous=previous,
         since=previous.created_at.date() if previous else min((t.item.created_at.date() for t in items), default=None),
-        until=today, planned=planned,
+        until=today,
+        planned=planned,
         done=sorted((t for t in items if t.status == "done"), key=lambda t: (t.done_at is None, t.done_at or today)),
-        dropped=[t for t in items if t.status == "dropped"], late=[t for t in items if t.late],
+        dropped=[t for t in items if t.status == "dropped"],
+        late=[t for t in items if t.late],
         upcoming=sorted(open_items, key=lambda t: (t.due_on is None, t.due_on or today)),
-        levels=levels, comparable=previous is None or not previous.rubric_version or not engagement.rubric_version
+        levels=levels,
+        comparable=previous is None
+        or not previous.rubric_version
+        or not engagement.rubric_version
         or previous.rubric_version == engagement.rubric_version,
         staff_now=_staff_now(session, previous, engagement, rubric) if previous else [],
-        component_names={c.id: c.name for c in rubric.components}, k=min_cell_of(engagement),
-    )  # fmt: skip
+        component_names={c.id: c.name for c in rubric.components},
+        k=min_cell_of(engagement),
+    )

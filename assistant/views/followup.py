@@ -9,6 +9,7 @@ every wave and on every difference between waves.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,14 +20,16 @@ from assistant.followup.compare import Comparison, compare
 from assistant.followup.match import DEFAULT_MARGIN
 from assistant.followup.progress import STATUS_NAMES, Tracked, tracked_items
 from assistant.models import Engagement, Membership, Run, Segment, Theme, User, as_utc
-from assistant.records.engagements import min_cell_of, scrubber_for
-from assistant.report.progress import ProgressReport, build_progress_report
-from assistant.suppression import count_or_none, difference_or_none, suppress
 from assistant.models.followup import PROGRESS_STATUSES
+from assistant.records.engagements import min_cell_of, scrubber_for
 from assistant.records.phases import horizon_of, phases_for
 from assistant.records.teams import ROLE_NAMES
+from assistant.report.progress import ProgressReport, build_progress_report
 from assistant.rubric import Rubric
+from assistant.suppression import count_or_none, difference_or_none, suppress
 from assistant.views import Page
+
+Scrub = Callable[[str], str]  # the engagement's scrubber's ``scrub``
 
 
 @dataclass(frozen=True)
@@ -75,15 +78,24 @@ def _tally(name: str, items: list[Tracked]) -> Tally:
 
 def _owners(session: Session, engagement_id: int) -> dict[int, str]:
     rows = session.exec(
-        select(Membership, User).join(User, User.id == Membership.user_id).where(Membership.engagement_id == engagement_id)
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.engagement_id == engagement_id)
     ).all()
     return {u.id: f"{u.name or u.email} ({ROLE_NAMES.get(m.role, m.role).lower()})" for m, u in rows}
 
 
 def progress_page(
-    session: Session, engagement: Engagement, rubric: Rubric, viewer: User, role: str, *, today: date | None = None,
-    message: str | None = None, problems: list[str] | None = None,
-) -> ProgressPage:  # fmt: skip
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    viewer: User,
+    role: str,
+    *,
+    today: date | None = None,
+    message: str | None = None,
+    problems: list[str] | None = None,
+) -> ProgressPage:
     """The progress-tracking page for ``viewer`` in team ``role``: every planned item (late and stale
     first), the tallies by phase and by component, and which items the viewer may update (all for
     consultants, their own for a city contact)."""
@@ -166,7 +178,7 @@ class ComparePage(Page):
     theme_choices: dict[str, tuple[list[ThemeRef], list[ThemeRef]]]  # per component: earlier, later themes
 
 
-def _quote(session: Session, theme_id: int, scrub) -> str:
+def _quote(session: Session, theme_id: int, scrub: Scrub) -> str:
     theme = session.get(Theme, theme_id)
     for segment_id in (theme.quote_ids or [])[:1] if theme else []:
         segment = session.get(Segment, segment_id)
@@ -175,7 +187,7 @@ def _quote(session: Session, theme_id: int, scrub) -> str:
     return ""
 
 
-def _refs(session: Session, comparison: Comparison, ids: tuple[int, ...], k: int, scrub) -> list[ThemeRef]:
+def _refs(session: Session, comparison: Comparison, ids: tuple[int, ...], k: int, scrub: Scrub) -> list[ThemeRef]:
     out = []
     for theme_id in ids:
         side = comparison.themes.get(theme_id)
@@ -186,14 +198,20 @@ def _refs(session: Session, comparison: Comparison, ids: tuple[int, ...], k: int
     return out
 
 
-def change_rows(session: Session, comparison: Comparison, k: int, scrub) -> dict[str, list[ChangeRow]]:
+def change_rows(session: Session, comparison: Comparison, k: int, scrub: Scrub) -> dict[str, list[ChangeRow]]:
     """Every component's changes with labels, people (suppressed with ``k``) and a de-identified quote."""
     return {
         component: [
-            ChangeRow(component, c.change, _refs(session, comparison, c.a, k, scrub),
-                      _refs(session, comparison, c.b, k, scrub), c.similarity, c.corrected)
+            ChangeRow(
+                component,
+                c.change,
+                _refs(session, comparison, c.a, k, scrub),
+                _refs(session, comparison, c.b, k, scrub),
+                c.similarity,
+                c.corrected,
+            )
             for c in changes
-        ]  # fmt: skip
+        ]
         for component, changes in comparison.changes.items()
     }
 
@@ -213,7 +231,9 @@ def earlier_and_later(a: Engagement, b: Engagement) -> tuple[Engagement, Engagem
     return (a, b) if (as_utc(a.created_at), a.id) <= (as_utc(b.created_at), b.id) else (b, a)
 
 
-def comparison_of(session: Session, one: Engagement, other: Engagement, rubric: Rubric) -> tuple[Comparison, dict | None]:
+def comparison_of(
+    session: Session, one: Engagement, other: Engagement, rubric: Rubric
+) -> tuple[Comparison, dict | None]:
     """The comparison of two assessments in time order, with the later one's measured noise (its
     margin used for grew and shrank)."""
     earlier, later = earlier_and_later(one, other)
@@ -223,9 +243,14 @@ def comparison_of(session: Session, one: Engagement, other: Engagement, rubric: 
 
 
 def compare_page(
-    session: Session, engagement: Engagement, other: Engagement, rubric: Rubric, *, message: str | None = None,
+    session: Session,
+    engagement: Engagement,
+    other: Engagement,
+    rubric: Rubric,
+    *,
+    message: str | None = None,
     problems: list[str] | None = None,
-) -> ComparePage:  # fmt: skip
+) -> ComparePage:
     """The comparison page of ``engagement`` and ``other`` (either order): levels, theme changes with
     people suppressed by the later assessment's k, the roadmap between them, the noise."""
     comparison, noise = comparison_of(session, engagement, other, rubric)
@@ -238,10 +263,19 @@ def compare_page(
         b_side = {t.id: t for r in changes for t in r.b}
         choices[component] = (list(a_side.values()), list(b_side.values()))
     return ComparePage(
-        engagement=engagement, earlier=comparison.a, later=comparison.b, comparison=comparison, rows=rows,
-        component_names={c.id: c.name for c in rubric.components}, level_names={lv.level: lv.name for lv in rubric.levels},
-        noise=noise, k=k, theme_choices=choices, message=message, problems=list(problems or []),
-    )  # fmt: skip
+        engagement=engagement,
+        earlier=comparison.a,
+        later=comparison.b,
+        comparison=comparison,
+        rows=rows,
+        component_names={c.id: c.name for c in rubric.components},
+        level_names={lv.level: lv.name for lv in rubric.levels},
+        noise=noise,
+        k=k,
+        theme_choices=choices,
+        message=message,
+        problems=list(problems or []),
+    )
 
 
 def compare_json(session: Session, comparison: Comparison) -> dict:
@@ -264,10 +298,14 @@ def compare_json(session: Session, comparison: Comparison) -> dict:
             for row in changes
         ],
         "roadmap": [
-            {"item": r.title, "status": r.status, "owner": r.owner or None,
-             "done_at": as_utc(r.done_at).isoformat() if r.done_at else None}
+            {
+                "item": r.title,
+                "status": r.status,
+                "owner": r.owner or None,
+                "done_at": as_utc(r.done_at).isoformat() if r.done_at else None,
+            }
             for r in comparison.roadmap
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -313,10 +351,11 @@ def over_time_page(session: Session, engagement: Engagement) -> OverTimePage:
         raw = [c.get(group, 0) for c in counts]
         visible = [s.get(group, 0) for s in shown]
         diffs = [
-            None if isinstance(visible[i], str) or isinstance(visible[i + 1], str)
+            None
+            if isinstance(visible[i], str) or isinstance(visible[i + 1], str)
             else difference_or_none(raw[i], raw[i + 1], k=k)
             for i in range(len(raw) - 1)
-        ]  # fmt: skip
+        ]
         rows.append(WaveRow(group, visible, diffs))
     return OverTimePage(engagement=engagement, waves=waves, rows=rows, k=k)
 

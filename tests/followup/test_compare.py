@@ -58,7 +58,9 @@ def seed_organisation(session: Session, rubric) -> tuple[Engagement, Engagement,
     second = start_follow_up(session, first, "full", lead, rubric, "Testville 2027")
     session.commit()
     decide_levels(session, second, {DLC: 3, "governance_structures": 3}, lead, rubric)
-    carried = {i.key: i for i in __import__("assistant.roadmap.generate", fromlist=["items_of"]).items_of(session, second.id)}
+    carried = {
+        i.key: i for i in __import__("assistant.roadmap.generate", fromlist=["items_of"]).items_of(session, second.id)
+    }
     set_status(session, second, carried["inventory"], StatusChange(status="done"), lead, "lead")
     themes |= {
         "b_sheets": make_theme(session, second, DLC, "Spreadsheets, fewer", _axis(0, 0.1), 4),
@@ -113,9 +115,13 @@ def test_the_json_suppresses_small_groups_with_the_engagements_k(session, rubric
     rows = {(r["a_theme"], r["b_theme"]): r for r in data["themes"]}
     # k = 5: 4 people is hidden (null) on either side; 10 and 6 are shown
     assert rows[("Spreadsheets everywhere", "Spreadsheets, fewer")] | {} == {
-        "component": DLC, "a_theme": "Spreadsheets everywhere", "b_theme": "Spreadsheets, fewer",
-        "change": "shrank", "a_people": 10, "b_people": None,
-    }  # fmt: skip
+        "component": DLC,
+        "a_theme": "Spreadsheets everywhere",
+        "b_theme": "Spreadsheets, fewer",
+        "change": "shrank",
+        "a_people": 10,
+        "b_people": None,
+    }
     assert rows[("Paper forms", "Scanning paper + Online forms")]["b_people"] == 12
     assert {r["change"] for r in data["themes"]} == {"shrank", "split", "gone", "appeared"}
     assert {"item": "Activity inventory", "status": "done"}.items() <= next(

@@ -38,7 +38,13 @@ def _link(session, earlier, later, c1, c2, **over):
 
 def test_a_link_with_both_consents_is_stored(session, two_people):
     earlier, later = two_people
-    _link(session, earlier, later, _consent(session, earlier, True, LINK_PURPOSE), _consent(session, later, True, LINK_PURPOSE))
+    _link(
+        session,
+        earlier,
+        later,
+        _consent(session, earlier, True, LINK_PURPOSE),
+        _consent(session, later, True, LINK_PURPOSE),
+    )
     session.commit()
     assert session.exec(text("SELECT count(*) FROM participantlink")).one()[0] == 1
 

@@ -65,7 +65,9 @@ def test_dropping_needs_a_reason_and_leaving_done_clears_its_date(session, track
     set_status(session, engagement, items["c"], StatusChange(status="done"), lead, "lead")
     row = set_status(session, engagement, items["c"], StatusChange(status="in_progress"), lead, "lead")
     assert row.done_at is None
-    row = set_status(session, engagement, items["c"], StatusChange(status="dropped", reason="  No budget  "), lead, "lead")
+    row = set_status(
+        session, engagement, items["c"], StatusChange(status="dropped", reason="  No budget  "), lead, "lead"
+    )
     assert (row.status, row.reason) == ("dropped", "No budget")
     session.commit()
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "progress.status")).all()

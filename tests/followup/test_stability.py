@@ -36,7 +36,9 @@ def test_a_rerun_with_another_seed_reports_at_most_5_percent_of_themes_changed(e
 def test_the_noise_is_measured_over_an_engagements_stored_answers(session, embedder):
     engagement = make_engagement(session)
     texts = _bank_answers("data_life_cycle")
-    seed_segments(session, engagement, "data_life_cycle", [(f"person {i}", "frontline", t) for i, t in enumerate(texts)])
+    seed_segments(
+        session, engagement, "data_life_cycle", [(f"person {i}", "frontline", t) for i, t in enumerate(texts)]
+    )
     noise = measure(session, engagement.id, ["data_life_cycle", "equity_lens"], embedder)
     assert noise.themes > 0 and noise.changed_share <= 0.05
     assert 0.0 <= noise.margin <= 0.05

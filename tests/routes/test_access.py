@@ -22,7 +22,15 @@ from assistant.web.access import AUDIENCES, ROUTES, app_routes
 from tests.factories import csrf_of, join, logged_in_client, make_consultant, make_engagement
 
 ACTORS = (
-    "anonymous", "staff", "other_staff", "lead", "member", "outsider", "reviewer", "outsider_reviewer", "contact",
+    "anonymous",
+    "staff",
+    "other_staff",
+    "lead",
+    "member",
+    "outsider",
+    "reviewer",
+    "outsider_reviewer",
+    "contact",
 )
 
 # what each audience's routes answer each actor: allowed, login (sent to log in), forbidden (403),
@@ -127,7 +135,12 @@ def world(app, session) -> World:
     contact = make_consultant(session, "contact@city.example", role="city_contact")
     make_consultant(session, "outsider.reviewer@example.org", role="equity_reviewer")
     eng, other = make_engagement(session, "Ours"), make_engagement(session, "Theirs")
-    for user, role in ((lead, "lead"), (member, "consultant"), (reviewer, "equity_reviewer"), (contact, "city_contact")):
+    for user, role in (
+        (lead, "lead"),
+        (member, "consultant"),
+        (reviewer, "equity_reviewer"),
+        (contact, "city_contact"),
+    ):
         join(session, eng, user, role)
     open_token = enable_open_link(session, eng, True)
     submitted = create_invite(session, eng, Invitee("Finance", "manager")).participant

@@ -28,10 +28,20 @@ def tracked(app, session, rubric):
     join(session, engagement, contact, "city_contact")
     decide_levels(session, engagement, {"data_life_cycle": 2}, lead, rubric)
     items = make_roadmap_items(session, engagement, [("inventory", 0), ("register", 1)])
-    seed_segments(session, engagement, "data_life_cycle", [("Ann", "frontline", "We email spreadsheets to Finance.")],
-                  interviews=True)  # fmt: skip
-    return engagement, lead, contact, items, logged_in_client(app, "lead@example.org"), logged_in_client(
-        app, "contact@city.example"
+    seed_segments(
+        session,
+        engagement,
+        "data_life_cycle",
+        [("Ann", "frontline", "We email spreadsheets to Finance.")],
+        interviews=True,
+    )
+    return (
+        engagement,
+        lead,
+        contact,
+        items,
+        logged_in_client(app, "lead@example.org"),
+        logged_in_client(app, "contact@city.example"),
     )
 
 
@@ -54,8 +64,15 @@ def test_a_consultant_tracks_an_item_and_the_page_shows_progress(session, tracke
     assert r.status_code == 303
     page = lead_c.get(f"{base}/progress-tracking").text
     assert "1 of 2 activities done" in page and "Waiting on the clerk." in page
-    assert session.exec(select(ItemProgress).where(ItemProgress.item_id == items["register"].id)).one().owner_id == contact.id
-    assert {e.action for e in session.exec(select(AuditEvent))} >= {"progress.status", "progress.note", "progress.owner"}
+    assert (
+        session.exec(select(ItemProgress).where(ItemProgress.item_id == items["register"].id)).one().owner_id
+        == contact.id
+    )
+    assert {e.action for e in session.exec(select(AuditEvent))} >= {
+        "progress.status",
+        "progress.note",
+        "progress.owner",
+    }
 
 
 def test_the_city_contact_updates_only_their_items_and_sees_nothing_from_staff(session, tracked):
@@ -67,10 +84,16 @@ def test_the_city_contact_updates_only_their_items_and_sees_nothing_from_staff(s
     forms = re.findall(r'action="[^"]*/roadmap/items/(\d+)/status"', page.text)
     assert forms == [str(items["inventory"].id)]  # a form for their own item only
     assert "/assign" not in page.text and "Start a follow-up" not in page.text
-    assert _post(contact_c, f"{base}/roadmap/items/{items['inventory'].id}/status", status="in_progress").status_code == 303
+    assert (
+        _post(contact_c, f"{base}/roadmap/items/{items['inventory'].id}/status", status="in_progress").status_code
+        == 303
+    )
     r = _post(contact_c, f"{base}/roadmap/items/{items['register'].id}/status", status="done")
     assert r.status_code == 422 and "only the roadmap items you own" in r.text
-    assert _post(contact_c, f"{base}/roadmap/items/{items['register'].id}/assign", owner=str(contact.id)).status_code == 403
+    assert (
+        _post(contact_c, f"{base}/roadmap/items/{items['register'].id}/assign", owner=str(contact.id)).status_code
+        == 403
+    )
     # no transcripts, themes, review or the consultants' report; the progress report is theirs
     for path in ("", "/themes", "/review", "/report", "/roadmap", "/audit", "/transcripts/P-AAAAAA"):
         assert contact_c.get(base + path, follow_redirects=False).status_code == 403, path

@@ -2,7 +2,8 @@
 transcript in the URL, and the staff member behind a personal link.
 
 A route that serves an engagement page takes ``ConsultantEngagement``, ``ReviewerEngagement``,
-``LeadEngagement`` or ``TrackerEngagement`` (consultants and the city contact) instead of loading the row itself, so the access rule lives here, in one place:
+``LeadEngagement`` or ``TrackerEngagement`` (consultants and the city contact) instead of loading
+the row itself, so the access rule lives here, in one place:
 - not logged in: the login page;
 - a path id that is not a valid database id: 422;
 - an engagement that does not exist, or that the user is not a member of: 404 (a non-member
@@ -90,7 +91,9 @@ ReviewerEngagement = Annotated[Engagement, Depends(_engagement_for(REVIEWER_ROLE
 LeadEngagement = Annotated[Engagement, Depends(_engagement_for(LEAD_ROLES))]
 
 
-def compared_engagement(engagement: ConsultantEngagement, other_id: PathId, session: SessionDep, user: CurrentUser) -> Engagement:
+def compared_engagement(
+    engagement: ConsultantEngagement, other_id: PathId, session: SessionDep, user: CurrentUser
+) -> Engagement:
     """The other assessment of the same organisation in the path, for a consultant of both; 404 for
     anything else (another organisation's, one the user is not a consultant of, the same one)."""
     other = lookup.engagement(session, other_id)

@@ -8,6 +8,7 @@ Thin: parse the form, call one function of ``assistant.followup`` (writes) or ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -21,6 +22,7 @@ from assistant.records.review import ReviewError
 from assistant.roadmap import edits
 from assistant.security import MAX_ID, whole_number_type
 from assistant.views.followup import (
+    ProgressPage,
     compare_page,
     earlier_and_later,
     over_time_page,
@@ -66,17 +68,18 @@ class TrackerPage(PagePost):
     def member(self) -> Membership:
         return self.found[1]
 
-    def page(self, message: str | None = None, problems: list[str] | None = None):
+    def page(self, message: str | None = None, problems: list[str] | None = None) -> ProgressPage:
         return progress_page(
             self.session, self.engagement, self.rubric, self.user, self.member.role, message=message, problems=problems
         )
 
-    def change(self, item_id: int, apply, done: str) -> Response:
+    def change(self, item_id: int, apply: Callable[[RoadmapItem], None], done: str) -> Response:
         """Apply ``apply(item)`` to the engagement's item ``item_id``: saved, or refused (``ReviewError``)."""
         try:
             apply(edits.get_item(self.session, self.engagement, item_id))
         except ReviewError as exc:
-            return self.refused("followup/progress.html", lambda: self.page(problems=[str(exc)]))
+            problems = [str(exc)]
+            return self.refused("followup/progress.html", lambda: self.page(problems=problems))
         return self.saved(f"/engagements/{self.engagement.id}/progress-tracking?done={done}#item-{item_id}")
 
 
@@ -128,7 +131,8 @@ def follow_up(
     try:
         new = organisation.start_follow_up(f.session, engagement, posted.kind, user, f.rubric, posted.name)
     except ReviewError as exc:
-        return f.refused("followup/progress.html", lambda: f.page(problems=[str(exc)]))
+        problems = [str(exc)]
+        return f.refused("followup/progress.html", lambda: f.page(problems=problems))
     return f.saved(f"/engagements/{new.id}#roster")
 
 
@@ -173,8 +177,10 @@ def correct(f: ComparePostDep, posted: Annotated[MatchForm, Form()]) -> Response
     try:
         compare.correct_match(f.session, earlier, later, posted.a_theme or None, posted.b_theme or None, f.user)
     except ReviewError as exc:
+        problems = [str(exc)]
         return f.refused(
-            "followup/compare.html", lambda: compare_page(f.session, f.engagement, f.other, f.rubric, problems=[str(exc)])
+            "followup/compare.html",
+            lambda: compare_page(f.session, f.engagement, f.other, f.rubric, problems=problems),
         )
     return f.saved(f.url("?done=match#themes"))
 
