@@ -7,16 +7,18 @@ import pytest
 
 from assistant.demo.answers import load_answer_bank
 from assistant.followup.match import changed_share
+from assistant.rubric import get_rubric
 from assistant.stability import SEEDS, measure, rerun
 from tests.factories import make_engagement, seed_segments
 
 
 def _bank_answers(component: str) -> list[str]:
-    bank = load_answer_bank()
+    """Every typed answer of the demo's answer bank to the component's questions."""
+    ids = {q.id for q in get_rubric().component(component).questions}
     return [
         a.text
-        for qid, entries in sorted(bank.answers.items())
-        if qid.startswith(component + ".")
+        for qid, entries in sorted(load_answer_bank().answers.items())
+        if qid in ids
         for a in entries
         if a.kind == "answer" and a.text
     ]
