@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from assistant.models import AuditEvent, Engagement, ItemProgress
+from assistant.models import AuditEvent, Engagement, ItemProgress, Participant
 from tests.factories import (
     decide_levels,
     join,
@@ -123,3 +123,41 @@ def test_the_lead_starts_a_pulse_and_compares(session, tracked):
     r = _post(lead_c, f"/engagements/{pulse.id}/compare/{engagement.id}/matches", a_theme="0", b_theme="0")
     assert r.status_code == 422 and "at least one" in r.text
     assert _post(lead_c, f"{base}/follow-up", kind="weekly").status_code == 422
+
+
+def test_answers_are_linked_across_assessments_only_when_the_person_agrees(app, session, rubric, tracked):
+    from fastapi.testclient import TestClient
+
+    from assistant.models import ParticipantLink
+    from assistant.records.engagements import Invitee, create_invite
+    from assistant.records.withdrawal import erase_participant
+    from tests.factories import csrf_of
+
+    engagement, *_rest, lead_c, _ = tracked
+    create_invite(session, engagement, Invitee("Finance", "frontline", "ana@city.example"))
+    create_invite(session, engagement, Invitee("Finance", "frontline", "ben@city.example"))
+    session.commit()
+    _post(lead_c, f"/engagements/{engagement.id}/follow-up", kind="full")
+    follow = session.exec(select(Engagement).where(Engagement.previous_id == engagement.id)).one()
+    links = {}
+    for email in ("ana@city.example", "ben@city.example", "cy@city.example"):
+        links[email] = create_invite(session, follow, Invitee("Finance", "frontline", email)).token
+    session.commit()
+    staff = TestClient(app)
+    asked = {email: 'name="link"' in staff.get(f"/i/{token}").text for email, token in links.items()}
+    assert asked == {"ana@city.example": True, "ben@city.example": True, "cy@city.example": False}
+    for email, link in (("ana@city.example", "yes"), ("ben@city.example", "")):
+        page = staff.get(f"/i/{links[email]}").text
+        r = staff.post(
+            f"/i/{links[email]}/consent",
+            data={"csrf_token": csrf_of(page), "choice": "yes", "link": link},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+    rows = session.exec(select(ParticipantLink)).all()
+    assert len(rows) == 1  # Ana agreed; Ben did not
+    later = session.get(Participant, rows[0].later_id)
+    assert later.email == "ana@city.example"
+    erase_participant(session, later)
+    session.commit()
+    assert session.exec(select(ParticipantLink)).all() == []
