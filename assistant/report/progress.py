@@ -1,4 +1,4 @@
-"""The progress report: what happened between two assessments of one organisation (HTML).
+"""The progress report: what happened between two assessments of one organisation (HTML, DOCX).
 
 For the period from the earlier assessment (``Engagement.previous_id``) to this one, or, for a
 first assessment, from its roadmap's start to today: what was planned (the roadmap by phase), what
@@ -12,8 +12,10 @@ Readable by the organisation's city contact: nothing in it goes beyond what the 
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlmodel import Session
 
@@ -108,3 +110,57 @@ def build_progress_report(
         component_names={c.id: c.name for c in rubric.components},
         k=min_cell_of(engagement),
     )
+
+
+def _docx_list(doc: Any, lines: list[str], empty: str) -> None:
+    for line in lines or [empty]:
+        doc.add_paragraph(line, style="List Bullet")
+
+
+def progress_docx(report: ProgressReport) -> bytes:
+    """The progress report as a Word document (the same sections as the page)."""
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading(f"Progress report: {report.engagement.organisation}", 0)
+    since = f"From {report.since.isoformat()} " if report.since else ""
+    doc.add_paragraph(f"{since}to {report.until.isoformat()}.")
+    doc.add_heading("What was planned", 1)
+    for phase, items in report.planned.items():
+        doc.add_heading(phase, 2)
+        _docx_list(
+            doc,
+            [f"{t.item.title}: {report.status_names[t.status]}{' (late)' if t.late else ''}" for t in items],
+            "Nothing planned.",
+        )
+    doc.add_heading("What was done", 1)
+    done = [f"{t.item.title} ({t.done_at.date().isoformat()})" if t.done_at else t.item.title for t in report.done]
+    _docx_list(doc, done, "Nothing is marked done yet.")
+    if report.dropped:
+        doc.add_heading("Dropped", 2)
+        _docx_list(doc, [f"{t.item.title}: {t.reason}" for t in report.dropped], "")
+    doc.add_heading("Levels then and now", 1)
+    if not report.comparable:
+        doc.add_paragraph("The two assessments used different rubric versions: their levels are shown apart.")
+    table = doc.add_table(rows=1, cols=3)
+    for cell, text in zip(table.rows[0].cells, ("Component", "Then", "Now"), strict=True):
+        cell.text = text
+    for row in report.levels:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text, cells[2].text = row.name, str(row.a or "–"), str(row.b or "–")
+    if report.staff_now:
+        doc.add_heading("What staff say now", 1)
+        for s in report.staff_now:
+            people = s.people if s.people is not None else f"fewer than {report.k}"
+            doc.add_paragraph(f"{s.label}: {s.change}, {people} people", style="List Bullet")
+            if s.quote:
+                doc.add_paragraph(f"“{s.quote}”", style="Quote")
+    doc.add_heading("What comes next", 1)
+    _docx_list(
+        doc,
+        [f"{t.item.title}: due {t.due_on.isoformat() if t.due_on else 'beyond the horizon'}" for t in report.upcoming],
+        "Nothing open.",
+    )
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

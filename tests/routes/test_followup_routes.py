@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from docx import Document
 from sqlmodel import select
 
 from assistant.models import AuditEvent, Engagement, ItemProgress, Participant
@@ -100,6 +102,10 @@ def test_the_city_contact_updates_only_their_items_and_sees_nothing_from_staff(s
     report = contact_c.get(f"{base}/progress-report")
     assert report.status_code == 200 and "What comes next" in report.text
     assert "We email spreadsheets" not in report.text
+    docx = contact_c.get(f"{base}/progress-report.docx")
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    assert "What comes next" in text and "Activity register" in text
     listing = contact_c.get("/engagements").text
     assert f"{base}/progress-tracking" in listing and "New engagement" not in listing
 

@@ -19,6 +19,8 @@ from pydantic import BaseModel
 from assistant.followup import compare, organisation, progress
 from assistant.models import Engagement, Membership, RoadmapItem
 from assistant.records.review import ReviewError
+from assistant.report.formats import MEDIA_TYPES
+from assistant.report.progress import progress_docx
 from assistant.roadmap import edits
 from assistant.security import MAX_ID, whole_number_type
 from assistant.views.followup import (
@@ -198,6 +200,16 @@ def measure_noise(f: ComparePostDep) -> Response:
 @router.get("/engagements/{engagement_id}/progress-report")
 def progress_report(f: TrackerPageDep) -> Response:
     return render(f.request, "followup/progress_report.html", progress_report_page(f.session, f.engagement, f.rubric))
+
+
+@router.get("/engagements/{engagement_id}/progress-report.docx")
+def progress_report_docx(f: TrackerPageDep) -> Response:
+    data = progress_docx(progress_report_page(f.session, f.engagement, f.rubric).report)
+    return Response(
+        data,
+        media_type=MEDIA_TYPES["docx"],
+        headers={"Content-Disposition": 'attachment; filename="progress-report.docx"'},
+    )
 
 
 @router.get("/engagements/{engagement_id}/equity/over-time")
