@@ -15,6 +15,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
+from assistant import charts
 from assistant.equity.people import invited
 from assistant.followup.compare import Comparison, compare
 from assistant.followup.match import DEFAULT_MARGIN
@@ -176,6 +177,7 @@ class ComparePage(Page):
     noise: dict | None  # the measured re-run noise (``stability.Noise.as_stats``), None until measured
     k: int
     theme_choices: dict[str, tuple[list[ThemeRef], list[ThemeRef]]]  # per component: earlier, later themes
+    levels_svg: str = ""  # the levels of both assessments per component (only under one rubric version)
 
 
 def _quote(session: Session, theme_id: int, scrub: Scrub) -> str:
@@ -242,6 +244,17 @@ def comparison_of(
     return compare(session, earlier, later, rubric, margin=margin), noise
 
 
+def levels_svg(comparison: Comparison, rubric: Rubric) -> str:
+    """The decided levels of both assessments per component as inline SVG ("" when not comparable)."""
+    if not comparison.comparable:
+        return ""
+    waves = [f"{e.created_at.date().isoformat()} ({e.kind})" for e in (comparison.a, comparison.b)]
+    rows = [(r.name, [r.a, r.b]) for r in comparison.levels]
+    desc = " ".join(f"{r.name}: {r.a or 'not decided'} then, {r.b or 'not decided'} now." for r in comparison.levels)
+    fig = charts.levels_figure(rows, waves, [lv.name for lv in rubric.levels])
+    return charts.to_svg(fig, f"Decided levels of {comparison.b.organisation} over time", desc, "levels")
+
+
 def compare_page(
     session: Session,
     engagement: Engagement,
@@ -273,6 +286,7 @@ def compare_page(
         noise=noise,
         k=k,
         theme_choices=choices,
+        levels_svg=levels_svg(comparison, rubric),
         message=message,
         problems=list(problems or []),
     )

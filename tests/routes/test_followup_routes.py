@@ -121,7 +121,7 @@ def test_the_lead_starts_a_pulse_and_compares(session, tracked):
     assert r.headers["location"] == f"/engagements/{pulse.id}#roster"
     assert pulse.kind == "pulse" and len(pulse.pulse_plan["questions"]) <= 7
     page = lead_c.get(f"/engagements/{pulse.id}/compare/{engagement.id}")
-    assert page.status_code == 200 and "Decided levels" in page.text
+    assert page.status_code == 200 and "Decided levels" in page.text and "<svg" in page.text
     assert "re-run noise has not been measured" in page.text
     assert lead_c.get(f"/engagements/{engagement.id}/compare/{pulse.id}").status_code == 200
     other = make_engagement(session, "Another town")
