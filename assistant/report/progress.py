@@ -1,4 +1,4 @@
-"""The progress report: what happened between two assessments of one organisation (HTML, DOCX).
+"""The progress report: what happened between two assessments of one organisation (HTML, DOCX, PDF).
 
 For the period from the earlier assessment (``Engagement.previous_id``) to this one, or, for a
 first assessment, from its roadmap's start to today: what was planned (the roadmap by phase), what
@@ -164,3 +164,17 @@ def progress_docx(report: ProgressReport) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def progress_html(report: ProgressReport) -> str:
+    """The progress report as one self-contained HTML document (the page's sections, inline CSS)."""
+    from assistant.report.render import TEMPLATES
+
+    return TEMPLATES.get_template("report/progress_document.html").render(report=report)
+
+
+def progress_pdf(report: ProgressReport) -> bytes:
+    """The progress report as PDF, laid out by WeasyPrint from ``progress_html``."""
+    from weasyprint import HTML
+
+    return HTML(string=progress_html(report)).write_pdf()

@@ -121,7 +121,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", E + "/roadmap/items/{item_id}/notes"): "tracker",
     ("POST", E + "/roadmap/items/{item_id}/assign"): "consultant",
     ("GET", E + "/progress-report"): "tracker",
-    ("GET", E + "/progress-report.docx"): "tracker",
+    ("GET", E + "/progress-report.{fmt}"): "tracker",
     ("POST", E + "/follow-up"): "lead",
     ("GET", E + "/compare/{other_id}"): "consultant",
     ("POST", E + "/compare/{other_id}/matches"): "consultant",

@@ -198,6 +198,7 @@ def _url(path: str, actor: str, w: World, engine) -> str:
         "user_id": 999999,
         "item_id": 999999,
         "other_id": w.other_engagement_id,
+        "fmt": "docx",
         "run_id": w.export_run_id,
         "kind": "rating",
         "turn_id": 1,

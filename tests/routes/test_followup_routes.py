@@ -106,6 +106,9 @@ def test_the_city_contact_updates_only_their_items_and_sees_nothing_from_staff(s
     assert docx.status_code == 200 and docx.content[:2] == b"PK"
     text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
     assert "What comes next" in text and "Activity register" in text
+    pdf = contact_c.get(f"{base}/progress-report.pdf")
+    assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
+    assert contact_c.get(f"{base}/progress-report.odt").status_code == 404
     listing = contact_c.get("/engagements").text
     assert f"{base}/progress-tracking" in listing and "New engagement" not in listing
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -20,7 +20,7 @@ from assistant.followup import compare, organisation, progress
 from assistant.models import Engagement, Membership, RoadmapItem
 from assistant.records.review import ReviewError
 from assistant.report.formats import MEDIA_TYPES
-from assistant.report.progress import progress_docx
+from assistant.report.progress import progress_docx, progress_pdf
 from assistant.roadmap import edits
 from assistant.security import MAX_ID, whole_number_type
 from assistant.views.followup import (
@@ -202,14 +202,15 @@ def progress_report(f: TrackerPageDep) -> Response:
     return render(f.request, "followup/progress_report.html", progress_report_page(f.session, f.engagement, f.rubric))
 
 
-@router.get("/engagements/{engagement_id}/progress-report.docx")
-def progress_report_docx(f: TrackerPageDep) -> Response:
-    data = progress_docx(progress_report_page(f.session, f.engagement, f.rubric).report)
-    return Response(
-        data,
-        media_type=MEDIA_TYPES["docx"],
-        headers={"Content-Disposition": 'attachment; filename="progress-report.docx"'},
-    )
+@router.get("/engagements/{engagement_id}/progress-report.{fmt}")
+def progress_report_file(f: TrackerPageDep, fmt: str) -> Response:
+    """The progress report as a Word or PDF file, built per request (a few pages)."""
+    build = {"docx": progress_docx, "pdf": progress_pdf}.get(fmt)
+    if build is None:
+        raise HTTPException(404, "The progress report comes as .docx or .pdf.")
+    data = build(progress_report_page(f.session, f.engagement, f.rubric).report)
+    disposition = f'attachment; filename="progress-report.{fmt}"'
+    return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
 
 
 @router.get("/engagements/{engagement_id}/equity/over-time")
