@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from assistant.followup.compare import LevelRow, compare, level_rows
+from assistant.followup.compare import LevelRow, compare, level_rows, same_rubric
 from assistant.followup.progress import STATUS_NAMES, Tracked, tracked_items
-from assistant.models import Engagement, Theme
+from assistant.models import Engagement, Theme, utcnow
 from assistant.records.engagements import min_cell_of, scrubber_for
 from assistant.records.phases import horizon_of, phases_for
 from assistant.report.deidentify import quotable
@@ -78,7 +78,7 @@ def build_progress_report(
     session: Session, engagement: Engagement, rubric: Rubric, today: date | None = None
 ) -> ProgressReport:
     """The progress report of ``engagement`` (see the module)."""
-    today = today or date.today()
+    today = today or utcnow().date()
     previous = session.get(Engagement, engagement.previous_id) if engagement.previous_id else None
     items = tracked_items(session, engagement, today)
     labels = {p.index: p.label for p in phases_for(horizon_of(engagement))}
@@ -102,10 +102,7 @@ def build_progress_report(
         late=[t for t in items if t.late],
         upcoming=sorted(open_items, key=lambda t: (t.due_on is None, t.due_on or today)),
         levels=levels,
-        comparable=previous is None
-        or not previous.rubric_version
-        or not engagement.rubric_version
-        or previous.rubric_version == engagement.rubric_version,
+        comparable=previous is None or same_rubric(previous, engagement),
         staff_now=_staff_now(session, previous, engagement, rubric) if previous else [],
         component_names={c.id: c.name for c in rubric.components},
         k=min_cell_of(engagement),

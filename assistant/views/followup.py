@@ -20,7 +20,7 @@ from assistant.equity.people import invited
 from assistant.followup.compare import Comparison, compare
 from assistant.followup.match import DEFAULT_MARGIN
 from assistant.followup.progress import STATUS_NAMES, Tracked, tracked_items
-from assistant.models import Engagement, Membership, Run, Segment, Theme, User, as_utc
+from assistant.models import Engagement, Membership, Run, Segment, Theme, User, as_utc, utcnow
 from assistant.models.followup import PROGRESS_STATUSES
 from assistant.records.engagements import min_cell_of, scrubber_for
 from assistant.records.phases import horizon_of, phases_for
@@ -100,7 +100,7 @@ def progress_page(
     """The progress-tracking page for ``viewer`` in team ``role``: every planned item (late and stale
     first), the tallies by phase and by component, and which items the viewer may update (all for
     consultants, their own for a city contact)."""
-    today = today or date.today()
+    today = today or utcnow().date()
     items = tracked_items(session, engagement, today)
     ordered = sorted(items, key=lambda t: (not t.late, not t.stale))
     phases = phases_for(horizon_of(engagement))

@@ -50,6 +50,8 @@ def test_update_an_item_start_a_pulse_take_it_and_compare(page, world):
 
     # a staff member takes the pulse: only its few questions
     staff = page.context.new_page()
+    staff.goto(f"/i/{token}")
+    expect(staff.locator("#pulse-length")).to_contain_text(f"{planned} questions")
     consent(staff, token)
     assert progress_done(staff) == (0, planned)
     send(staff, text=detailed(1))
