@@ -331,6 +331,7 @@ class WaveRow:
     group: str
     counts: list[int | str]  # per wave, as shown ("fewer than k" when hidden)
     differences: list[int | None]  # between consecutive waves; None: hidden
+    grouping: str = "Department"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -352,13 +353,8 @@ def waves_of(session: Session, engagement: Engagement) -> list[Engagement]:
     return list(reversed(chain))
 
 
-def over_time_page(session: Session, engagement: Engagement) -> OverTimePage:
-    """Submitted interviews by department in every wave, each wave's column suppressed with this
-    engagement's k (the same k for every wave), and each difference between waves suppressed too."""
-    k = min_cell_of(engagement)
-    waves = waves_of(session, engagement)
-    counts = [Counter(p.department for p, status in invited(session, w.id) if status == "submitted") for w in waves]
-    groups = list(dict.fromkeys(d for w in waves for d in w.departments))
+def _wave_rows(grouping: str, groups: list[str], counts: list[Counter], k: int) -> list[WaveRow]:
+    """One grouping's rows: each wave's column suppressed on its own, each difference by the over-time rule."""
     shown = [suppress({g: c.get(g, 0) for g in groups}, k=k) for c in counts]
     rows = []
     for group in groups:
@@ -370,7 +366,20 @@ def over_time_page(session: Session, engagement: Engagement) -> OverTimePage:
             else difference_or_none(raw[i], raw[i + 1], k=k)
             for i in range(len(raw) - 1)
         ]
-        rows.append(WaveRow(group, visible, diffs))
+        rows.append(WaveRow(group, visible, diffs, grouping))
+    return rows
+
+
+def over_time_page(session: Session, engagement: Engagement) -> OverTimePage:
+    """Submitted interviews by department and by role level in every wave, each wave's column suppressed
+    with this engagement's k (the same k for every wave), and each difference between waves too."""
+    k = min_cell_of(engagement)
+    waves = waves_of(session, engagement)
+    people = [[p for p, status in invited(session, w.id) if status == "submitted"] for w in waves]
+    departments = list(dict.fromkeys(d for w in waves for d in w.departments))
+    levels = list(dict.fromkeys(r for w in waves for r in w.role_levels))
+    rows = _wave_rows("Department", departments, [Counter(p.department for p in ps) for ps in people], k)
+    rows += _wave_rows("Role level", levels, [Counter(p.role_level for p in ps) for ps in people], k)
     return OverTimePage(engagement=engagement, waves=waves, rows=rows, k=k)
 
 

@@ -135,7 +135,7 @@ def test_participation_over_time_is_suppressed_on_every_wave_and_difference(sess
     seed_groups(session, second, {"Finance": 12, "Parks": 3, "Public Works": 12})
     session.commit()
     page = over_time_page(session, second)
-    rows = {r.group: r for r in page.rows}
+    rows = {r.group: r for r in page.rows if r.grouping == "Department"}
     assert page.k == 5 and [w.id for w in page.waves] == [first.id, second.id]
     # the second wave: Parks (3) is hidden, and Finance with it (the smallest shown group, tied with
     # Public Works and first by name), so Parks cannot be worked out from the total; each difference
@@ -144,6 +144,9 @@ def test_participation_over_time_is_suppressed_on_every_wave_and_difference(sess
     assert rows["Finance"].counts == [9, "fewer than 5"] and rows["Finance"].differences == [None]
     # Public Works 5 -> 12: +7 is shown
     assert rows["Public Works"].counts == [5, 12] and rows["Public Works"].differences == [7]
+    # by role level: everyone seeded is frontline, 20 then 27: shown, and the change of 7 too
+    frontline = next(r for r in page.rows if r.grouping == "Role level" and r.group == "frontline")
+    assert frontline.counts == [20, 27] and frontline.differences == [7]
 
 
 def test_dm3_compare_writes_the_file(cli_env, rubric, tmp_path):
