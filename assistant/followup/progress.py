@@ -39,8 +39,7 @@ class ProgressError(ReviewError):
 
 
 class StatusChange(BaseModel):
-    """A status as the progress page posts it: the status, a reason (needed to drop), and for
-    consultants the owner's account id (blank: unchanged; 0: nobody)."""
+    """A status as the progress page posts it: the status and a reason (needed to drop; one line)."""
 
     status: str = ""
     reason: str = ""

@@ -245,6 +245,7 @@ DOWNLOADS = {
     ("GET", "/engagements/{engagement_id}/equity/audit.json"),
     ("GET", "/engagements/{engagement_id}/equity/audit.csv"),
     ("GET", "/engagements/{engagement_id}/report/exports/{run_id}"),
+    ("GET", "/engagements/{engagement_id}/progress-report.{fmt}"),
 }
 
 
