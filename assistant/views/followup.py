@@ -69,6 +69,7 @@ class ProgressPage(Page):
     status_names: dict[str, str] = field(default_factory=lambda: dict(STATUS_NAMES))
     today: date = field(default_factory=date.today)
     can_follow_up: bool = False
+    follow_ups: list[Engagement] = field(default_factory=list)  # assessments started from this one
     role_names: dict[str, str] = field(default_factory=lambda: dict(ROLE_NAMES))
 
 
@@ -123,6 +124,9 @@ def progress_page(
         is_consultant=consultant,
         today=today,
         can_follow_up=role == "lead",
+        follow_ups=list(session.exec(select(Engagement).where(Engagement.previous_id == engagement.id)))
+        if consultant
+        else [],
         message=message,
         problems=list(problems or []),
     )

@@ -127,6 +127,7 @@ def test_the_lead_starts_a_pulse_and_compares(session, tracked):
     assert page.status_code == 200 and "Decided levels" in page.text and "<svg" in page.text
     assert "re-run noise has not been measured" in page.text
     assert lead_c.get(f"/engagements/{engagement.id}/compare/{pulse.id}").status_code == 200
+    assert f"/engagements/{engagement.id}/compare/{pulse.id}" in lead_c.get(f"{base}/progress-tracking").text
     other = make_engagement(session, "Another town")
     assert lead_c.get(f"/engagements/{pulse.id}/compare/{other.id}").status_code == 404
     r = _post(lead_c, f"/engagements/{pulse.id}/compare/{engagement.id}/matches", a_theme="0", b_theme="0")
