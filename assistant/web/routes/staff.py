@@ -236,7 +236,7 @@ def _refused_turn(
     if isinstance(exc, StaleAnswer):
         # what this page had not shown yet: the other window's answers and the current question
         shown = prompt_id or 0
-        ctx = replace(ctx, new_messages=[m for m in ctx.messages if m["turn"].id > shown])
+        ctx = replace(ctx, new_messages=[m for m in ctx.messages if m.turn.id > shown])
     if is_htmx(request):
         return render(request, "staff/_composer_update.html", ctx)
     return render(request, "staff/chat.html", ctx, status_code=409 if isinstance(exc, StaleAnswer) else 422)
