@@ -26,6 +26,13 @@ from assistant.models.dataflow import (
 from assistant.models.engagement import Consent, Engagement, Membership, Participant, RosterCount
 from assistant.models.equity import EquityFinding
 from assistant.models.evidence import Embedding, Segment, SurveyImport, Theme, ThemeMember
+from assistant.models.followup import (
+    ItemProgress,
+    Organisation,
+    ParticipantLink,
+    ProgressNote,
+    ThemeMatch,
+)
 from assistant.models.interview import Interview, Turn
 from assistant.models.logs import AuditEvent, LLMCall
 from assistant.models.rating import Decision, RatingProposal
@@ -40,6 +47,11 @@ __all__ = [
     "System",
     "Flow",
     "CatalogueEdit",
+    "ThemeMatch",
+    "ProgressNote",
+    "ParticipantLink",
+    "Organisation",
+    "ItemProgress",
     "AuditEvent",
     "AuthSession",
     "Consent",

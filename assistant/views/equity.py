@@ -30,6 +30,7 @@ EQUITY_PAGES = (
     ("Voices behind ratings", "/ratings"),
     ("Voices left out", "/left-out"),
     ("Data flows", "/dataflow"),
+    ("Over time", "/over-time"),
 )
 
 

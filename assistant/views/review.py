@@ -34,7 +34,7 @@ from assistant.privacy import Scrubber
 from assistant.rating.counts import explain_confidence
 from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
 from assistant.records.engagements import min_cell_of, scrubber_for, settings_of
-from assistant.records.review import Agreement, agreement, current_proposals, latest_decisions
+from assistant.records.review import Agreement, agreement, current_proposals, latest_decisions, pulse_ceiling
 from assistant.rubric import Component, Rubric
 from assistant.suppression import fewer_than, suppress
 from assistant.views import Page
@@ -192,6 +192,8 @@ class ComponentReview(Page):
     target: int | None
     findings: list[EquityFinding]
     bottlenecks: list[dataflow_bottlenecks.Bottleneck] = field(default_factory=list)
+    # a pulse follow-up: (True, the earlier assessment's decided level, the most it may decide here)
+    pulse_limit: tuple[bool, int | None] = (False, None)
 
 
 def handoff_bottlenecks(
@@ -251,6 +253,7 @@ def component_context(
         target=settings_of(engagement).target_levels.get(comp.id),
         findings=findings_for(session, engagement.id, component=comp.id),
         bottlenecks=handoff_bottlenecks(session, engagement, comp),
+        pulse_limit=pulse_ceiling(session, engagement.id, comp.id),
         message=message,
         problems=problems or [],
         form=form or {},

@@ -34,6 +34,7 @@ from assistant.web.routes import (
     consultant,
     dataflow,
     equity,
+    followup,
     review,
     roadmap,
     runs,
@@ -150,6 +151,7 @@ def _add_routers(app: FastAPI) -> None:
         survey_import.router,
         review.router,
         roadmap.router,
+        followup.router,
         audit.router,
         dataflow.router,
     ):

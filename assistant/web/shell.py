@@ -55,6 +55,7 @@ STAGE_PAGES = (
     ("Data flows", "/engagements/{id}/dataflow"),
     ("Roadmap", "/engagements/{id}/roadmap"),
     ("Report", "/engagements/{id}/report"),
+    ("Progress", "/engagements/{id}/progress-tracking"),
     ("Team", "/engagements/{id}/team"),
     ("Audit log", "/engagements/{id}/audit"),
 )

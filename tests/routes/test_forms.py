@@ -34,6 +34,7 @@ BUTTONS = {
     "/engagements/{engagement_id}/roadmap/items/{item_id}/restore",
     "/engagements/{engagement_id}/dataflow/run",
     "/i/{token}/flows/{flow_id}/delete",
+    "/engagements/{engagement_id}/compare/{other_id}/noise",
 }
 
 
