@@ -6,7 +6,7 @@ constraint over (id, participant_id, given, purpose) that ``participantlink`` re
 side; ``itemprogress``, ``progressnote`` and ``themematch``.
 
 Revision ID: 0012_followup
-Revises: 0010_audit_labels
+Revises: 0011_dataflow
 """
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0012_followup"
-down_revision = "0010_audit_labels"
+down_revision = "0011_dataflow"
 branch_labels = None
 depends_on = None
 
