@@ -57,6 +57,9 @@ def main() -> None:
     parser.add_argument("--database-url", default="sqlite:///var/bench-report.db")
     parser.add_argument("--workdir", default=".", help="where the demo's password file is kept (var/)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--readiness-cosines", action="store_true", help="print each readiness quote candidate's cosine with its signal"
+    )
     args = parser.parse_args()
     os.chdir(Path(args.workdir).resolve())
     settings = Settings(database_url=args.database_url)
@@ -68,6 +71,9 @@ def main() -> None:
         session.commit()
     engagement_id = seed_completed(engine, settings)
     print(f"demo seeded or checked in {time.perf_counter() - t0:.1f} s (load average {os.getloadavg()[0]:.1f})")
+    if args.readiness_cosines:
+        readiness_cosines(engine, settings, engagement_id)
+        return
     client = _client(settings, info.password)
     url = f"/engagements/{engagement_id}/report"
     first = timed(lambda: client.get(url), 1)
@@ -94,6 +100,27 @@ def main() -> None:
                 f"{fmt:<14} {wall:6.2f}s  {cpu:6.2f}s  {len(data) / 1024:6.0f} KB   {cpu / page_cpu:8.1f}x"
                 f"       {first[0]:5.2f}s"
             )
+
+
+def readiness_cosines(engine, settings: Settings, engagement_id: int) -> None:
+    """Each readiness signal's candidate quotes (found by cue words) with their cosine to the signal's
+    question: the figures ``report/relevance.py``'s threshold was chosen from (judge each line by eye)."""
+    from assistant.report.relevance import RELATED, similarities
+    from assistant.report.sources import read_sources
+
+    embedder = export_mod.embedder_for(settings, "pdf")
+    rubric = get_rubric(str(settings.rubric_path))
+    with Session(engine, expire_on_commit=False) as session:
+        src = read_sources(session, session.get(Engagement, engagement_id), rubric)
+    kinds = {k.id: k for k in rubric.readiness}
+    for signal in src.signals:
+        kind = kinds[signal.kind]
+        segs = signal.evidence.get("segments", {})
+        ids = [i for i in segs.get("for", []) + segs.get("against", []) if i in src.evidence]
+        texts = [src.evidence[i].segment.text for i in ids]
+        for sid, text, cos in zip(ids, texts, similarities(embedder, f"{kind.name}: {kind.question}", texts), strict=True):
+            mark = "kept" if cos >= RELATED else "left"
+            print(f"{kind.name:<18} {cos:5.2f} {mark}  E-{sid}: {text[:110]}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from assistant import charts
 
 Cell = int | str
 NOT_QUOTED = "not quoted: no consent"
+NOT_SHOWN = "not shown"  # the suppression rule's words for a figure hidden only to protect another
 
 
 @dataclass
@@ -105,6 +106,18 @@ class Participation:
     by_department: list[GroupRow]
     by_role: list[GroupRow]
 
+    @property
+    def footnote(self) -> str:
+        """Why a cell reads "not shown" (hidden only so that a smaller group's figure cannot be worked
+        out from the others), when one does; "" otherwise."""
+        cells = [g.took_part for g in self.by_department + self.by_role]
+        if NOT_SHOWN not in cells:
+            return ""
+        return (
+            f"“{NOT_SHOWN}”: a group of at least the threshold, hidden only so that a smaller group's figure "
+            "cannot be worked out from the others and the total."
+        )
+
 
 @dataclass
 class ReadinessRow:
@@ -151,7 +164,7 @@ class Finding:
 class Summary:
     """The executive summary a council member reads in two minutes."""
 
-    overview: str
+    overview: list[str]  # paragraphs: who took part and when, what is decided
     findings: list[Finding]
     profile: list[str]  # one line per component: "Data Life Cycle: level 2 (Developing), target 3"
     priorities_heading: str  # "Priorities for the first 6 months" (the first phase of the horizon)

@@ -87,7 +87,7 @@ def key_findings(src: Sources, book: QuoteBook, themes: dict[str, list], decided
 
 
 def empty_summary() -> Summary:
-    return Summary("", [], [], "", [], "")
+    return Summary([], [], [], "", [], "")
 
 
 def _when(dates: list[datetime]) -> str:
@@ -99,22 +99,23 @@ def _when(dates: list[datetime]) -> str:
     return f" in {first:%B %Y}"
 
 
-def _overview(report: Report, src: Sources) -> str:
+def _overview(report: Report, src: Sources) -> list[str]:
     decided = [c for c in report.components if c.decided]
     depts = sum(1 for g in report.participation.by_department if g.took_part)
-    text = (
+    who = (
         f"{report.organisation} assessed how it collects, shares and uses data across the six components of "
         f"the DM3 maturity model. {report.participation.people} staff from {depts} "
         f"{'department' if depts == 1 else 'departments'} contributed evidence{_when(src.dates)}."
     )
     if not decided:
-        return text + (
-            " No component has a decided level yet, so this report shows no levels and no roadmap; "
-            "every rating proposal awaits a consultant's review."
-        )
+        return [
+            who,
+            "No component has a decided level yet, so this report shows no levels and no roadmap; "
+            "every rating proposal awaits a consultant's review.",
+        ]
     awaiting = [c.name for c in report.components if not c.decided]
-    text += f" Consultants decided a level for {len(decided)} of {len(report.components)} components"
-    return text + (f"; awaiting review: {', '.join(awaiting)}." if awaiting else ".")
+    text = f"Consultants decided a level for {len(decided)} of {len(report.components)} components"
+    return [who, text + (f"; awaiting review: {', '.join(awaiting)}." if awaiting else ".")]
 
 
 def _profile(components: list[ComponentSection]) -> list[str]:

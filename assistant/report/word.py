@@ -178,7 +178,8 @@ def _contents(doc: DocxDocument) -> None:
 def _summary(doc: DocxDocument, report: Report) -> None:
     s = report.summary
     doc.add_heading("Executive summary", level=1)
-    doc.add_paragraph(s.overview)
+    for para in s.overview:
+        doc.add_paragraph(para)
     if s.findings:
         doc.add_heading("Key findings", level=2)
         for f in s.findings:
@@ -202,6 +203,8 @@ def _method(doc: DocxDocument, report: Report) -> None:
     header = ["Staff (roster)", "Took part"]
     _table(doc, "People who took part, by department", ["Department", *header], _groups(report.participation.by_department))
     _table(doc, "People who took part, by role level", ["Role level", *header], _groups(report.participation.by_role))
+    if report.participation.footnote:
+        doc.add_paragraph(report.participation.footnote)
 
 
 def _profile(doc: DocxDocument, report: Report) -> None:

@@ -204,7 +204,7 @@ def test_the_executive_summary_numbers_are_the_datas(demo_reports, k):
         theme = next(t for t in themes if t["label"] in f.sentence and t["component_name"] == f.component)
         assert f.people == theme["people"] and f"{f.people} people" in f.sentence
         assert f.quote is None or f.quote.text in e.html
-    assert summary.overview.count(f"{e.report.participation.people} staff") == 1
+    assert f"{e.report.participation.people} staff" in summary.overview[0]
     decided = [c for c in e.report.components if c.decided]
     for c in decided:
         assert f"{c.name}: level {c.decided} ({c.level_name})" in " ".join(summary.profile)
