@@ -157,7 +157,7 @@ def _title_page(doc: DocxDocument, report: Report) -> None:
         ("Engagement", t.engagement),
         ("Date", f"{t.date:%d %B %Y}"),
         ("Prepared by", t.prepared_by),
-        ("Method", f"DM3 rubric {report.rubric_version} · roadmap horizon {report.horizon} months"),
+        ("Framework", f"DM3 rubric {report.rubric_version} · roadmap horizon {report.horizon} months"),
     ):
         para = doc.add_paragraph()
         para.add_run(f"{label}: ").bold = True
