@@ -81,7 +81,10 @@ def main() -> None:
     assert response.status_code == 200, response.status_code
     page_cpu = cpu
     print(f"{'what':<14} {'wall':>7}   {'CPU':>7}   {'size':>8}   CPU vs page   first (wall)")
-    print(f"{'report page':<14} {wall:6.2f}s  {cpu:6.2f}s  {len(response.content) / 1024:6.0f} KB   {1:8.1f}x       {first[0]:5.2f}s")
+    print(
+        f"{'report page':<14} {wall:6.2f}s  {cpu:6.2f}s  {len(response.content) / 1024:6.0f} KB"
+        f"   {1:8.1f}x       {first[0]:5.2f}s"
+    )
     rubric = get_rubric(str(settings.rubric_path))
     takes_embedder = "embedder" in inspect.signature(export_mod.export_bytes).parameters
     with Session(engine, expire_on_commit=False) as session:
@@ -118,7 +121,9 @@ def readiness_cosines(engine, settings: Settings, engagement_id: int) -> None:
         segs = signal.evidence.get("segments", {})
         ids = [i for i in segs.get("for", []) + segs.get("against", []) if i in src.evidence]
         texts = [src.evidence[i].segment.text for i in ids]
-        for sid, text, cos in zip(ids, texts, similarities(embedder, f"{kind.name}: {kind.question}", texts), strict=True):
+        for sid, text, cos in zip(
+            ids, texts, similarities(embedder, f"{kind.name}: {kind.question}", texts), strict=True
+        ):
             mark = "kept" if cos >= RELATED else "left"
             print(f"{kind.name:<18} {cos:5.2f} {mark}  E-{sid}: {text[:110]}")
 

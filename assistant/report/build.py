@@ -18,7 +18,7 @@ from collections import Counter
 
 from sqlmodel import Session
 
-from assistant.models import Engagement, RoadmapItem, Theme, utcnow
+from assistant.models import Engagement, ReadinessSignal, RoadmapItem, Theme, utcnow
 from assistant.report import narrative, tables
 from assistant.report.clean import clean
 from assistant.report.figures import profile_figure, timeline_figure
@@ -27,6 +27,7 @@ from assistant.report.model import (
     GroupRow,
     Participation,
     PhaseSection,
+    Quote,
     ReadinessRow,
     Report,
     RoadmapRow,
@@ -44,6 +45,7 @@ from assistant.suppression import suppress
 TOP_THEMES = 3
 QUOTES_PER_THEME = 2
 READINESS_QUOTES = 2
+
 
 def build_report(
     session: Session, engagement: Engagement, rubric: Rubric, *, embedder: Encoder | None = None
@@ -195,7 +197,9 @@ def component_section(src: Sources, book: QuoteBook, component: str, themes: lis
 # --- readiness -------------------------------------------------------------------------------
 
 
-def _signal_quotes(src: Sources, book: QuoteBook, signal, topic: str, embedder: Encoder | None) -> list:
+def _signal_quotes(
+    src: Sources, book: QuoteBook, signal: ReadinessSignal, topic: str, embedder: Encoder | None
+) -> list[Quote]:
     segs = signal.evidence.get("segments", {})
     ids = [sid for sid in segs.get("for", []) + segs.get("against", []) if book.quotable(sid)]
     texts = [src.evidence[sid].segment.text for sid in ids]

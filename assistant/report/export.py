@@ -13,9 +13,9 @@ from assistant.jobs import track_run
 from assistant.models import Engagement, ExportFile, Run
 from assistant.report import exports, render, word
 from assistant.report.build import build_report
-from assistant.report.relevance import Encoder
-from assistant.report.model import Report
 from assistant.report.formats import FORMATS, MEDIA_TYPES, ExportError, check_format
+from assistant.report.model import Report
+from assistant.report.relevance import Encoder
 from assistant.rubric import Rubric
 
 DOCUMENTS = ("docx", "pdf", "html")  # the formats that print readiness quotes (the data exports carry none)

@@ -139,8 +139,10 @@ def _readiness(report: Report, src: Sources) -> str:
         f"{r.name.lower()} {r.value}" + ("" if r.confirmed else " (from the evidence, not yet confirmed)")
         for r in report.readiness
     ]
-    overall = f"Overall readiness to carry out the roadmap is {src.overall_readiness}: " if src.overall_readiness else (
-        "Readiness: "
+    overall = (
+        f"Overall readiness to carry out the roadmap is {src.overall_readiness}: "
+        if src.overall_readiness
+        else ("Readiness: ")
     )
     return overall + "; ".join(parts) + "."
 

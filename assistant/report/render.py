@@ -28,4 +28,3 @@ def to_pdf(report: Report) -> bytes:
     from weasyprint import HTML  # loaded on first use: it pulls in Pango, which the web pages never need
 
     return HTML(string=to_html(report)).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
-

@@ -22,9 +22,9 @@ from assistant.models import (
     ReadinessSignal,
     RoadmapItem,
     Segment,
-    User,
     Theme,
     ThemeMember,
+    User,
 )
 from assistant.privacy import Scrubber
 from assistant.records.engagements import min_cell_of, roster_rows, scrubber_for, settings_of
@@ -90,7 +90,11 @@ class Sources:
 def _evidence(session: Session, engagement_id: int) -> dict[int, Evidence]:
     rows = session.exec(
         counted_segments(
-            Segment, Participant.department, Participant.role_level, Participant.quote_consent, engagement_id=engagement_id
+            Segment,
+            Participant.department,
+            Participant.role_level,
+            Participant.quote_consent,
+            engagement_id=engagement_id,
         ).order_by(col(Segment.id))
     ).all()
     return {s.id: Evidence(s, d or "", r or "", bool(ok)) for s, d, r, ok in rows}

@@ -90,7 +90,9 @@ def _text_width(doc: DocxDocument) -> int:
 # --- blocks ------------------------------------------------------------------------------------
 
 
-def _table(doc: DocxDocument, caption: str, header: list[str], rows: list[list[str]], widths=None) -> None:
+def _table(
+    doc: DocxDocument, caption: str, header: list[str], rows: list[list[str]], widths: list[float] | None = None
+) -> None:
     """A captioned table whose header row repeats on each page, fitted to the text width."""
     _caption(doc, "Table", caption)
     table = doc.add_table(rows=1, cols=len(header))
@@ -201,7 +203,9 @@ def _method(doc: DocxDocument, report: Report) -> None:
     doc.add_heading("Who took part", level=2)
     doc.add_paragraph(f"{report.participation.people} people contributed evidence.")
     header = ["Staff (roster)", "Took part"]
-    _table(doc, "People who took part, by department", ["Department", *header], _groups(report.participation.by_department))
+    _table(
+        doc, "People who took part, by department", ["Department", *header], _groups(report.participation.by_department)
+    )
     _table(doc, "People who took part, by role level", ["Role level", *header], _groups(report.participation.by_role))
     if report.participation.footnote:
         doc.add_paragraph(report.participation.footnote)
@@ -282,7 +286,14 @@ def _evidence(doc: DocxDocument, report: Report) -> None:
         f"of at least {report.k} people."
     )
     rows = [
-        [e.ref, e.component, e.indicator or "–", e.text + (f" (said by {e.people} people)" if e.people > 1 else ""), e.department, e.role_level]
+        [
+            e.ref,
+            e.component,
+            e.indicator or "–",
+            e.text + (f" (said by {e.people} people)" if e.people > 1 else ""),
+            e.department,
+            e.role_level,
+        ]
         for e in report.evidence
     ]
     header = ["Citation", "Component", "Indicator", "Quote", "Department", "Role level"]

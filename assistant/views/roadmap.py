@@ -1,5 +1,6 @@
-"""Page data of the roadmap page and the export panel (the report page's data: ``views/report.py``): targets and horizon, readiness with its evidence,
-the roadmap by phase with why each item is there, the timeline chart, and the latest export.
+"""Page data of the roadmap page and the export panel (the report page's is ``views/report.py``):
+targets and horizon, readiness with its evidence, the roadmap by phase with why each item is there,
+the timeline chart, and the latest export.
 
 Read-only: readiness is re-derived in memory (``readiness.snapshot``), so a page always shows what
 the evidence says now without writing. Staff text is shown de-identified; a quote whose

@@ -209,5 +209,7 @@ def test_the_executive_summary_numbers_are_the_datas(demo_reports, k):
     for c in decided:
         assert f"{c.name}: level {c.decided} ({c.level_name})" in " ".join(summary.profile)
     first = e.report.phases[0].rows
-    assert len(summary.priorities) == len(first) and all(r.title in p for r, p in zip(first, summary.priorities))
+    assert len(summary.priorities) == len(first) and all(
+        r.title in p for r, p in zip(first, summary.priorities, strict=True)
+    )
     assert "Key findings" in _pdf_text(e.pdf)
