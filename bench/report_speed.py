@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.config import Settings
@@ -105,27 +106,32 @@ def main() -> None:
             )
 
 
-def readiness_cosines(engine, settings: Settings, engagement_id: int) -> None:
+def readiness_cosines(engine: Engine, settings: Settings, engagement_id: int) -> None:
     """Each readiness signal's candidate quotes (found by cue words) with their cosine to the signal's
-    question: the figures ``report/relevance.py``'s threshold was chosen from (judge each line by eye)."""
-    from assistant.report.relevance import RELATED, similarities
+    topic and to the closest other signal's: the figures ``report/relevance.py``'s rule was chosen from
+    (judge each line by eye)."""
+    from assistant.report.relevance import related, similarities
     from assistant.report.sources import read_sources
 
     embedder = export_mod.embedder_for(settings, "pdf")
     rubric = get_rubric(str(settings.rubric_path))
     with Session(engine, expire_on_commit=False) as session:
         src = read_sources(session, session.get(Engagement, engagement_id), rubric)
-    kinds = {k.id: k for k in rubric.readiness}
+    topics = {k.id: f"{k.name}: {k.question}" for k in rubric.readiness}
     for signal in src.signals:
-        kind = kinds[signal.kind]
         segs = signal.evidence.get("segments", {})
         ids = [i for i in segs.get("for", []) + segs.get("against", []) if i in src.evidence]
         texts = [src.evidence[i].segment.text for i in ids]
-        for sid, text, cos in zip(
-            ids, texts, similarities(embedder, f"{kind.name}: {kind.question}", texts), strict=True
-        ):
-            mark = "kept" if cos >= RELATED else "left"
-            print(f"{kind.name:<18} {cos:5.2f} {mark}  E-{sid}: {text[:110]}")
+        own = similarities(embedder, topics[signal.kind], texts)
+        others = {k: similarities(embedder, t, texts) for k, t in topics.items() if k != signal.kind}
+        rivals = [t for k, t in topics.items() if k != signal.kind]
+        keep = related(embedder, topics[signal.kind], texts, rivals=rivals)
+        for n, sid in enumerate(ids):
+            best = max(others, key=lambda k, n=n: others[k][n])
+            print(
+                f"{signal.kind:<22} own {own[n]:4.2f}  closest other {best:<22} {others[best][n]:4.2f}  "
+                f"{'kept' if keep[n] else 'left'}  E-{sid}: {texts[n][:80]}"
+            )
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from assistant.report.relevance import Encoder, related
 from assistant.report.sources import Sources, read_sources
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.targets import phases_for
-from assistant.rubric import Rubric
+from assistant.rubric import ReadinessKind, Rubric
 from assistant.suppression import suppress
 
 TOP_THEMES = 3
@@ -197,35 +197,39 @@ def component_section(src: Sources, book: QuoteBook, component: str, themes: lis
 # --- readiness -------------------------------------------------------------------------------
 
 
-def _signal_quotes(
-    src: Sources, book: QuoteBook, signal: ReadinessSignal, topic: str, embedder: Encoder | None
-) -> list[Quote]:
+def _topic(kind: ReadinessKind) -> str:
+    return f"{kind.name}: {kind.question}"
+
+
+def _signal_quotes(src: Sources, book: QuoteBook, signal: ReadinessSignal, embedder: Encoder | None) -> list[Quote]:
+    """Up to two quotes that speak to ``signal`` (and to no other signal more), not printed before."""
+    kinds = {k.id: k for k in src.rubric.readiness}
+    if signal.kind not in kinds:
+        return []
     segs = signal.evidence.get("segments", {})
     ids = [sid for sid in segs.get("for", []) + segs.get("against", []) if book.quotable(sid)]
     texts = [src.evidence[sid].segment.text for sid in ids]
-    keep = [sid for sid, ok in zip(ids, related(embedder, topic, texts), strict=True) if ok]
-    return book.pick(keep, "the readiness section", n=READINESS_QUOTES)
+    rivals = [_topic(k) for k in kinds.values() if k.id != signal.kind]
+    keep = related(embedder, _topic(kinds[signal.kind]), texts, rivals=rivals)
+    return book.pick(
+        [sid for sid, ok in zip(ids, keep, strict=True) if ok], "the readiness section", n=READINESS_QUOTES
+    )
 
 
 def readiness_rows(src: Sources, book: QuoteBook, embedder: Encoder | None) -> list[ReadinessRow]:
     kinds = {k.id: k for k in src.rubric.readiness}
-    rows = []
-    for signal in src.signals:
-        kind = kinds.get(signal.kind)
-        name = kind.name if kind else signal.kind
-        topic = f"{name}: {kind.question}" if kind else name
-        rows.append(
-            ReadinessRow(
-                name,
-                readiness_mod.effective(signal),
-                signal.value is not None,
-                signal.derived,
-                signal.evidence.get("basis", ""),
-                src.names.scrub(signal.note),
-                _signal_quotes(src, book, signal, topic, embedder),
-            )
+    return [
+        ReadinessRow(
+            kinds[signal.kind].name if signal.kind in kinds else signal.kind,
+            readiness_mod.effective(signal),
+            signal.value is not None,
+            signal.derived,
+            signal.evidence.get("basis", ""),
+            src.names.scrub(signal.note),
+            _signal_quotes(src, book, signal, embedder),
         )
-    return rows
+        for signal in src.signals
+    ]
 
 
 # --- roadmap ---------------------------------------------------------------------------------

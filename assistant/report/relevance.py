@@ -1,12 +1,17 @@
 """Whether a quote speaks to the readiness signal it illustrates.
 
 A readiness signal's evidence is found by cue words ("budget", "funding", ...), so a sentence that
-only mentions a budget in passing ("the chief data officer has a budget") can be picked for the
-funding signal. The report prints a quote beside a signal only when its embedding is close enough
-to the signal's question (cosine at least ``RELATED``); with no embedder to check, no quote.
+only mentions a budget in passing ("The chief data officer has a budget and decision rights over data
+standards") can be picked for the funding signal. The report prints a quote beside a signal only when
+its embedding is close enough to the signal's topic (its name and question: cosine at least
+``RELATED``) and no other signal's topic is clearly closer (by more than ``MARGIN``); with no embedder
+to check, no quote.
 
-``RELATED`` was measured on the demo's completed engagement (bench/report_speed.py prints the
-cosines): quotes that speak to their signal scored 0.33-0.62, the off-signal ones 0.12-0.27.
+Measured on the demo's completed engagement (``bench/report_speed.py --readiness-cosines`` prints every
+candidate): quotes that speak to their signal scored 0.30-0.50 with their own topic and were the
+closest topic or within 0.02 of it; the chief data officer's budget scored 0.35 for funding but 0.43 for
+leadership commitment, and the candidates under 0.30 were about something else (training on request,
+trucks, a permit report).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Protocol
 import numpy as np
 
 RELATED = 0.30
+MARGIN = 0.02
 
 
 class Encoder(Protocol):
@@ -31,8 +37,12 @@ def similarities(encoder: Encoder, topic: str, texts: Sequence[str]) -> list[flo
     return [float(v) for v in vectors[1:] @ vectors[0]]
 
 
-def related(encoder: Encoder | None, topic: str, texts: Sequence[str]) -> list[bool]:
-    """For each of ``texts``, whether it speaks to ``topic`` (all False without an encoder)."""
-    if encoder is None:
+def related(encoder: Encoder | None, topic: str, texts: Sequence[str], *, rivals: Sequence[str] = ()) -> list[bool]:
+    """For each of ``texts``, whether it speaks to ``topic`` rather than to one of the ``rivals`` (the
+    other signals' topics); all False without an encoder."""
+    if encoder is None or not texts:
         return [False] * len(texts)
-    return [s >= RELATED for s in similarities(encoder, topic, texts)]
+    vectors = encoder.encode([topic, *rivals, *texts])
+    own = vectors[1 + len(rivals) :] @ vectors[0]
+    rival = (vectors[1 + len(rivals) :] @ vectors[1 : 1 + len(rivals)].T).max(axis=1) if rivals else own * 0 - 1
+    return [bool(o >= RELATED and o >= r - MARGIN) for o, r in zip(own, rival, strict=True)]
