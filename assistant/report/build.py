@@ -35,7 +35,7 @@ from assistant.report.model import (
     TitlePage,
 )
 from assistant.report.quotes import QuoteBook
-from assistant.report.relevance import Encoder, related
+from assistant.report.relevance import Encoder, StoredFirst, related
 from assistant.report.sources import Sources, read_sources
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.targets import phases_for
@@ -52,7 +52,9 @@ def build_report(
 ) -> Report:
     """The report of ``engagement`` from what is stored now (roadmap as last generated), read once.
     ``embedder`` checks that readiness quotes speak to their signal (without one, no readiness quote)."""
-    return report_from(read_sources(session, engagement, rubric), embedder=embedder)
+    src = read_sources(session, engagement, rubric)
+    stored = StoredFirst(session, embedder, getattr(embedder, "model_name", "")) if embedder is not None else None
+    return report_from(src, embedder=stored)
 
 
 def report_from(src: Sources, *, embedder: Encoder | None = None) -> Report:

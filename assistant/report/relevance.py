@@ -20,6 +20,10 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
+from sqlmodel import Session, col, select
+
+from assistant.embeddings import text_hash
+from assistant.models import Embedding
 
 RELATED = 0.30
 MARGIN = 0.02
@@ -27,6 +31,36 @@ MARGIN = 0.02
 
 class Encoder(Protocol):
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray: ...
+
+
+class StoredFirst:
+    """An encoder that reads the vectors synthesis already stored (the ``Embedding`` cache, read only:
+    a report never writes) and encodes only the rest, the signals' topics among them, which are kept
+    for the life of the process (they are the rubric's words). Staff texts were embedded by synthesis,
+    so a report pays for a few short topics at most, not for a model run over every candidate."""
+
+    _topics: dict[tuple[str, str], np.ndarray] = {}
+
+    def __init__(self, session: Session, encoder: Encoder, model_name: str) -> None:
+        self.session = session
+        self.encoder = encoder
+        self.model_name = model_name
+
+    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        hashes = [text_hash(t) for t in texts]
+        rows = self.session.exec(
+            select(Embedding.text_hash, Embedding.vector).where(
+                Embedding.model == self.model_name, col(Embedding.text_hash).in_(sorted(set(hashes)))
+            )
+        ).all()
+        found = {h: np.frombuffer(v, dtype=np.float32) for h, v in rows}
+        found |= {h: v for (m, h), v in self._topics.items() if m == self.model_name and h in hashes}
+        missing = sorted({t for t, h in zip(texts, hashes, strict=True) if h not in found})
+        for t, v in zip(missing, self.encoder.encode(missing) if missing else [], strict=True):
+            found[text_hash(t)] = v
+            if len(self._topics) < 1000:  # the topics; a text synthesis never stored is rare
+                self._topics[(self.model_name, text_hash(t))] = v
+        return np.vstack([found[h] for h in hashes])
 
 
 def similarities(encoder: Encoder, topic: str, texts: Sequence[str]) -> list[float]:
