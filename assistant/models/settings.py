@@ -21,7 +21,7 @@ DEFAULT_FLAG_RATIO = 0.8
 DEFAULT_VOICE_RATIO = 0.5
 DEFAULT_HORIZON = 36
 HORIZONS = (12, 18, 24, 36, 48, 60)
-PAGE_SIZES = ("Letter", "A4")  # the report's paper, one for the PDF and the DOCX
+PageSize = Literal["Letter", "A4"]  # the report's paper, one for the PDF and the DOCX
 
 
 class Attribute(BaseModel):
@@ -151,7 +151,7 @@ class EngagementSettings(BaseModel):
     roadmap_horizon_months: int | None = None
     preparing: str | None = None
     open_link: OpenLinkSettings = OpenLinkSettings()
-    page_size: Literal["Letter", "A4"] = "Letter"
+    page_size: PageSize = "Letter"
 
     @field_validator("roster_names", mode="before")
     @classmethod

@@ -10,7 +10,9 @@ from sqlmodel import Session, col, select
 
 from assistant.config import Settings
 from assistant.jobs import track_run
-from assistant.models import Engagement, ExportFile, Run
+from assistant.models import Engagement, ExportFile, Run, User
+from assistant.models.settings import PageSize
+from assistant.records.engagements import change_settings, settings_of
 from assistant.report import exports, render, word
 from assistant.report.build import build_report
 from assistant.report.formats import FORMATS, MEDIA_TYPES, ExportError, check_format
@@ -20,6 +22,20 @@ from assistant.rubric import Rubric
 
 DOCUMENTS = ("docx", "pdf", "html")  # the formats that print readiness quotes (the data exports carry none)
 KEEP_FILES = 5  # finished export files kept per engagement (in the database); older ones are deleted
+
+
+def set_page_size(session: Session, engagement: Engagement, size: PageSize, user: User) -> None:
+    """Store the report's paper size ("Letter" or "A4"), one for the PDF and the DOCX, audited."""
+    before = settings_of(engagement).page_size
+    change_settings(
+        session,
+        engagement,
+        "report.page_size",
+        user,
+        {"page_size": size},
+        role="consultant",
+        before={"page_size": before},
+    )
 
 
 def embedder_for(settings: Settings, fmt: str) -> Encoder | None:

@@ -29,11 +29,12 @@ from assistant.models import Engagement, Participant
 from assistant.records.engagements.names import people_names, roster_names
 from assistant.records.evidence import counted_segments
 from assistant.report.build import build_report
-from assistant.report.export import serialise
+from assistant.report.export import export_bytes, serialise
 from assistant.report.model import Report
 from assistant.rubric import get_rubric
+from assistant.web.app import create_app
 from tests.databases import drop_database, fresh_database_url
-from tests.factories import set_min_cell
+from tests.factories import logged_in_client, make_consultant, make_engagement, set_min_cell
 
 pytestmark = pytest.mark.db
 
@@ -214,3 +215,21 @@ def test_the_executive_summary_numbers_are_the_datas(demo_reports, k):
         r.title in p for r, p in zip(first, summary.priorities, strict=True)
     )
     assert "Key findings" in _pdf_text(e.pdf)
+
+
+def test_the_page_size_is_a_setting_for_both_formats(settings, session, rubric):
+    app = create_app(settings)
+    make_consultant(session)
+    client = logged_in_client(app)
+    engagement = make_engagement(session)
+    url = f"/engagements/{engagement.id}/report/page-size"
+    assert client.post(url, data={"csrf_token": client.csrf, "page_size": "B5"}).status_code == 422
+    r = client.post(url, data={"csrf_token": client.csrf, "page_size": "A4"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert '<option value="A4" selected>' in client.get(f"/engagements/{engagement.id}/report").text
+    app.state.jobs.shutdown()
+    session.refresh(engagement)
+    pdf = PdfReader(io.BytesIO(export_bytes(session, engagement, rubric, "pdf"))).pages[0]
+    assert (round(float(pdf.mediabox.width)), round(float(pdf.mediabox.height))) == (595, 842)
+    section = Document(io.BytesIO(export_bytes(session, engagement, rubric, "docx"))).sections[0]
+    assert round(section.page_width.mm) == 210 and round(section.page_height.mm) == 297

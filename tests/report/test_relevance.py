@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from assistant.report.relevance import related
 
-ON_FUNDING = "Partly from the IT budget, partly from grants. The open data portal was a grant, and when it ended we had to find money."
+ON_FUNDING = (
+    "Partly from the IT budget, partly from grants. The open data portal was a grant, and when it ended we had "
+    "to find money."
+)
 IN_PASSING = (
     "The chief data officer has a budget and decision rights over data standards, and reports progress to the "
     "city manager every quarter."

@@ -16,11 +16,13 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from assistant.equity.findings import finding_counts
 from assistant.models import RoadmapItem
+from assistant.models.settings import PageSize
 from assistant.records.review import ReviewError
-from assistant.report.export import embedder_for
+from assistant.report.export import embedder_for, set_page_size
 from assistant.report.formats import FORMATS, ExportError, check_format
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate
@@ -167,6 +169,7 @@ def report(f: RoadmapPageDep, settings: SettingsDep, done: str = "") -> Response
     messages = {
         "started": "Export started. It runs in the background; the download link appears when it is ready.",
         "already": "An export is already running for this engagement; follow it below.",
+        "page": "Page size saved; the next export uses it.",
     }
     page = report_page(
         f.session, f.engagement, f.rubric, embedder=embedder_for(settings, "html"), message=messages.get(done)
@@ -198,6 +201,18 @@ def start_export(f: RoadmapPageDep, settings: SettingsDep, format: Annotated[str
     if is_htmx(f.request):  # the run panel and the download together: the previous file is labelled as such
         return render(f.request, "roadmap/_export_panel.html", export_context(f.session, f.engagement))
     return f.saved(f"/engagements/{engagement_id}/report?done={'started' if created else 'already'}#export")
+
+
+class PageSizeForm(BaseModel):
+    """The report's paper size: US Letter or A4 (anything else is a 422 naming the field)."""
+
+    page_size: PageSize
+
+
+@router.post("/engagements/{engagement_id}/report/page-size", dependencies=[CSRFDep])
+def save_page_size(f: RoadmapPageDep, posted: Annotated[PageSizeForm, Form()]) -> Response:
+    set_page_size(f.session, f.engagement, posted.page_size, f.user)
+    return f.saved(f"/engagements/{f.engagement.id}/report?done=page#page-size")
 
 
 @router.get("/engagements/{engagement_id}/report/exports/{run_id}")
