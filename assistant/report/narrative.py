@@ -24,17 +24,27 @@ MIN_FINDINGS = 3
 _PART = re.compile(r"(?<=[.;])\s+")
 
 
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 def say_once(text: str) -> str:
-    """``text`` with each sentence or clause said once (a repeated one is dropped)."""
-    seen: set[str] = set()
+    """``text`` with each thing said once: a repeated sentence or clause is dropped, and so is a
+    comma-separated part of a clause that an earlier part already said ("5 of 5 indicators have
+    evidence, from 35 people; 5 of 5 indicators, 35 people, 5 departments" keeps "5 departments")."""
+    said = ""
     kept = []
     for part in _PART.split(text or ""):
-        key = " ".join(re.findall(r"\w+", part.lower()))
-        if key and key in seen:
+        pieces = [p for p in part.split(", ") if not _words(p) or f" {_words(p)} " not in f" {said} "]
+        if not pieces:
             continue
-        seen.add(key)
-        kept.append(part)
+        kept.append(", ".join(pieces) if len(pieces) > 1 or pieces[0] == part else _capital(", ".join(pieces)))
+        said += " " + _words(part)
     return " ".join(kept).strip()
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _people(n: int) -> str:
@@ -55,7 +65,7 @@ def _finding_sentence(comp: str, level: int, level_name: str, label: str, people
         where = f" from {named} {'department' if named == 1 else 'departments'}" + (
             " and smaller groups" if pooled else ""
         )
-    return f"{comp} (level {level}, {level_name}): {_people(people)}{where} spoke of “{label}”."
+    return f"{comp} (level {level}, {level_name}): {_people(people)}{where} spoke of ‘{label}’."
 
 
 def key_findings(src: Sources, book: QuoteBook, themes: dict[str, list], decided: dict[str, int]) -> list[Finding]:

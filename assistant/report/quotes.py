@@ -24,6 +24,7 @@ from assistant.report.sources import Sources
 
 _WORD = re.compile(r"[a-z0-9']+")
 _CITED = re.compile(r"\[(E-\d+)\]")
+_RUN = re.compile(r"(?:\[E-\d+\])+")  # citations side by side: each once
 
 
 def normalised(text: str) -> str:
@@ -37,6 +38,10 @@ def ref_of(segment_id: int) -> str:
 
 def segment_of(ref: str) -> int | None:
     return int(ref[2:]) if ref.startswith("E-") and ref[2:].isdigit() else None
+
+
+def _each_once(run: re.Match[str]) -> str:
+    return "".join(f"[{ref}]" for ref in dict.fromkeys(_CITED.findall(run.group(0))))
 
 
 class QuoteBook:
@@ -125,7 +130,7 @@ class QuoteBook:
             ref = self.cite(sid, component, indicators.get(m.group(1), "")) if sid is not None else None
             return f"[{ref}]" if ref else ""
 
-        return re.sub(r"(\[E-\d+\])(\1)+", r"\1", _CITED.sub(repl, text))
+        return _RUN.sub(_each_once, _CITED.sub(repl, text))
 
     def _appendix_text(self, first: int) -> str:
         if not self._consented(first):
