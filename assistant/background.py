@@ -50,9 +50,10 @@ def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None
         run_queued_import(db_engine, run, [c.id for c in rubric.components])
 
     def export(run: Run) -> None:
-        from assistant.report.export import run_export  # matplotlib, docx and weasyprint load only for exports
+        from assistant.report.export import embedder_for, run_export  # matplotlib, docx, weasyprint load here
 
-        run_export(db_engine, run.engagement_id, rubric, str(run.params.get("format", "")), run.id)
+        fmt = str(run.params.get("format", ""))
+        run_export(db_engine, run.engagement_id, rubric, fmt, run.id, embedder=embedder_for(settings, fmt))
 
     def compare(run: Run) -> None:
         """The re-run noise of the engagement's answers (``stability.measure``), kept in the run's stats

@@ -26,7 +26,7 @@ from assistant.db import make_engine, migrate
 from assistant.demo.completed import seed_completed
 from assistant.demo.seed import seed_demo
 from assistant.models import Engagement
-from assistant.report.document import build_report
+from assistant.report.build import build_report
 from assistant.report.export import FORMATS, export_bytes
 from assistant.rubric import get_rubric
 

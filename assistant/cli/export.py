@@ -22,7 +22,7 @@ def export_cmd(
     """Export the engagement report (docx, pdf, html) or its data (json, csv) to OUT."""
     from tqdm import tqdm
 
-    from assistant.report.export import export_bytes  # matplotlib and docx load only for this command
+    from assistant.report.export import embedder_for, export_bytes  # matplotlib and docx load only for this command
 
     try:
         check_format(fmt)
@@ -46,7 +46,8 @@ def export_cmd(
             engagement = session.get(Engagement, engagement_id)
             if engagement is None:
                 raise ExportError(f"there is no engagement {engagement_id}")
-            data = export_bytes(session, engagement, get_rubric(str(settings.rubric_path)), fmt, progress)
+            rubric = get_rubric(str(settings.rubric_path))
+            data = export_bytes(session, engagement, rubric, fmt, progress, embedder=embedder_for(settings, fmt))
             session.rollback()  # exporting only reads
     except ExportError as exc:
         bar.close()

@@ -11,7 +11,7 @@ its default; keys the model does not know: dropped).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -21,6 +21,7 @@ DEFAULT_FLAG_RATIO = 0.8
 DEFAULT_VOICE_RATIO = 0.5
 DEFAULT_HORIZON = 36
 HORIZONS = (12, 18, 24, 36, 48, 60)
+PageSize = Literal["Letter", "A4"]  # the report's paper, one for the PDF and the DOCX
 
 
 class Attribute(BaseModel):
@@ -136,7 +137,8 @@ class EngagementSettings(BaseModel):
     - ``roadmap``: the last roadmap generation (None before one);
     - ``roadmap_horizon_months``: the planning horizon chosen (None: never chosen, 36 used);
     - ``preparing``: what the demo is doing to this engagement (None: nothing);
-    - ``open_link``: the open link's sign-up limit per address an hour.
+    - ``open_link``: the open link's sign-up limit per address an hour;
+    - ``page_size``: the report's paper size, "Letter" (default) or "A4", for the PDF and the DOCX alike.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -149,6 +151,7 @@ class EngagementSettings(BaseModel):
     roadmap_horizon_months: int | None = None
     preparing: str | None = None
     open_link: OpenLinkSettings = OpenLinkSettings()
+    page_size: PageSize = "Letter"
 
     @field_validator("roster_names", mode="before")
     @classmethod

@@ -8,14 +8,44 @@ from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from assistant.config import Settings
 from assistant.jobs import track_run
-from assistant.models import Engagement, ExportFile, Run
-from assistant.report import exports, render
-from assistant.report.document import build_report
+from assistant.models import Engagement, ExportFile, Run, User
+from assistant.models.settings import PageSize
+from assistant.records.engagements import change_settings, settings_of
+from assistant.report import exports, render, word
+from assistant.report.build import build_report
 from assistant.report.formats import FORMATS, MEDIA_TYPES, ExportError, check_format
+from assistant.report.model import Report
+from assistant.report.relevance import Encoder
 from assistant.rubric import Rubric
 
+DOCUMENTS = ("docx", "pdf", "html")  # the formats that print readiness quotes (the data exports carry none)
 KEEP_FILES = 5  # finished export files kept per engagement (in the database); older ones are deleted
+
+
+def set_page_size(session: Session, engagement: Engagement, size: PageSize, user: User) -> None:
+    """Store the report's paper size ("Letter" or "A4"), one for the PDF and the DOCX, audited."""
+    before = settings_of(engagement).page_size
+    change_settings(
+        session,
+        engagement,
+        "report.page_size",
+        user,
+        {"page_size": size},
+        role="consultant",
+        before={"page_size": before},
+    )
+
+
+def embedder_for(settings: Settings, fmt: str) -> Encoder | None:
+    """The embedding model that checks readiness quotes for a document ``fmt`` (loaded once per process),
+    None for the data exports, which print no readiness quote."""
+    if fmt not in DOCUMENTS:
+        return None
+    from assistant.embeddings import get_embedder
+
+    return get_embedder(settings.embedding_model, settings.embedding_batch_size)
 
 
 def filename_for(engagement: Engagement, fmt: str) -> str:
@@ -33,28 +63,36 @@ def export_bytes(
     rubric: Rubric,
     fmt: str,
     progress: Callable[[float, str], None] | None = None,
+    *,
+    embedder: Encoder | None = None,
 ) -> bytes:
-    """The engagement in ``fmt`` (docx, pdf, html, json or csv, the last a ZIP of CSV files)."""
+    """The engagement in ``fmt`` (docx, pdf, html, json or csv, the last a ZIP of CSV files): the report
+    model built once (``build_report``; ``embedder`` checks readiness quotes), then serialised."""
     check_format(fmt)
     step = progress or (lambda _f, _m: None)
     step(0.1, "Reading decisions, themes and the roadmap")
-    report = build_report(session, engagement, rubric)
+    report = build_report(session, engagement, rubric, embedder=embedder)
     step(0.5, f"Writing the {fmt.upper()} file")
-    if fmt == "html":
-        data = render.to_html(report).encode("utf-8")
-    elif fmt == "pdf":
-        data = render.to_pdf(report)
-    elif fmt == "docx":
-        data = render.to_docx(report)
-    elif fmt == "json":
-        data = exports.to_json(session, engagement, rubric, report)
-    else:
-        data = exports.to_csv_zip(session, engagement, rubric, report)
+    data = serialise(report, fmt)
     step(1.0, "Done")
     return data
 
 
-def run_export(engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, run_id: int) -> int:
+def serialise(report: Report, fmt: str) -> bytes:
+    """``report`` in ``fmt``; no format reads the database."""
+    writers: dict[str, Callable[[Report], bytes]] = {
+        "html": lambda r: render.to_html(r).encode("utf-8"),
+        "pdf": render.to_pdf,
+        "docx": word.to_docx,
+        "json": exports.to_json,
+        "csv": exports.to_csv_zip,
+    }
+    return writers[check_format(fmt)](report)
+
+
+def run_export(
+    engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, run_id: int, *, embedder: Encoder | None = None
+) -> int:
     """The background job: build the export, store the file in the database (``ExportFile``, so the
     download works on any app process) and record it on the Run (progress, file name, size) through the
     run lifecycle (``assistant.jobs.track_run``: a failure marks the run failed with the reason).
@@ -65,7 +103,7 @@ def run_export(engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, run
             engagement = session.get(Engagement, engagement_id)
             if engagement is None:
                 raise ExportError("the engagement no longer exists")
-            data = export_bytes(session, engagement, rubric, fmt, run.progress)
+            data = export_bytes(session, engagement, rubric, fmt, run.progress, embedder=embedder)
             filename = filename_for(engagement, fmt)
             session.rollback()  # end the read transaction before writing the file and the run
             stored = ExportFile(

@@ -6,35 +6,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING
 
 from assistant import charts
+from assistant.report.model import ComponentSection, Figure
 from assistant.roadmap.targets import phases_for
 from assistant.rubric import Rubric
-
-if TYPE_CHECKING:
-    from assistant.report.document import ComponentSection
-
-
-@dataclass
-class Figure:
-    """A chart, its caption and text alternative; drawn as inline SVG (HTML, PDF) or PNG (DOCX) on
-    first use, so each format pays only for the form it needs."""
-
-    caption: str
-    alt: str
-    figure: charts.Figure
-    prefix: str
-
-    @cached_property
-    def svg(self) -> str:
-        return charts.to_svg(self.figure, self.caption, self.alt, self.prefix)
-
-    @cached_property
-    def png(self) -> bytes:
-        return charts.to_png(self.figure)
 
 
 def profile_figure(components: Sequence[ComponentSection], rubric: Rubric, organisation: str) -> Figure:

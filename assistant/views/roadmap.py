@@ -1,5 +1,6 @@
-"""Page data of the roadmap and report pages: targets and horizon, readiness with its evidence,
-the roadmap by phase with why each item is there, the timeline chart, and the latest export.
+"""Page data of the roadmap page and the export panel (the report page's is ``views/report.py``):
+targets and horizon, readiness with its evidence, the roadmap by phase with why each item is there,
+the timeline chart, and the latest export.
 
 Read-only: readiness is re-derived in memory (``readiness.snapshot``), so a page always shows what
 the evidence says now without writing. Staff text is shown de-identified; a quote whose
@@ -20,7 +21,6 @@ from assistant.models.settings import RoadmapSummary
 from assistant.privacy import Scrubber
 from assistant.records.engagements import scrubber_for, settings_of
 from assistant.records.evidence import counted_segments
-from assistant.report.document import Report, build_report
 from assistant.report.export import export_file
 from assistant.report.figures import timeline_chart
 from assistant.report.formats import FORMATS
@@ -244,29 +244,6 @@ def export_context(session: Session, engagement: Engagement) -> ExportPanel:
         running=bool(run and run.status in UNFINISHED),
         download=done,
         formats=list(FORMATS),
-    )
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReportView(ExportPanel):
-    """The report page: the report as it would be exported now, and the export panel."""
-
-    report: Report
-
-
-def report_page(
-    session: Session,
-    engagement: Engagement,
-    rubric: Rubric,
-    *,
-    message: str | None = None,
-    problems: list[str] | None = None,
-) -> ReportView:
-    """The report as it would be exported now, and the export panel."""
-    panel = export_context(session, engagement)
-    return ReportView(
-        **panel.context() | {"message": message, "problems": problems or []},
-        report=build_report(session, engagement, rubric),
     )
 
 

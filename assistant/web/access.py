@@ -100,6 +100,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", E + "/roadmap/items/{item_id}/restore"): "consultant",
     ("GET", E + "/report"): "consultant",
     ("POST", E + "/report/export"): "consultant",
+    ("POST", E + "/report/page-size"): "consultant",
     ("GET", E + "/report/exports/{run_id}"): "consultant",
     ("GET", E + "/audit"): "consultant",
     ("GET", E + "/audit.csv"): "consultant",

@@ -16,19 +16,23 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from assistant.equity.findings import finding_counts
 from assistant.models import RoadmapItem
+from assistant.models.settings import PageSize
 from assistant.records.review import ReviewError
+from assistant.report.export import embedder_for, set_page_size
 from assistant.report.formats import FORMATS, ExportError, check_format
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate
 from assistant.roadmap.targets import horizon_of, phases_for, save_plan
 from assistant.security import whole_number_type
-from assistant.views.roadmap import export_context, export_download, report_page, roadmap_page
+from assistant.views.report import report_page
+from assistant.views.roadmap import export_context, export_download, roadmap_page
 from assistant.web.forms import PagePost, Refusable, TargetsForm
 from assistant.web.routes.deps import ConsultantEngagement, PathId
-from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, is_htmx, render
+from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
 
 router = APIRouter()
 Horizon = whole_number_type(1, 120, "choose one of the horizons offered", blank=True)  # save_plan: the offered ones
@@ -161,18 +165,20 @@ def add_custom(f: RoadmapPageDep, posted: Annotated[CustomForm, Form()]) -> Resp
 
 
 @router.get("/engagements/{engagement_id}/report")
-def report(f: RoadmapPageDep, done: str = "") -> Response:
+def report(f: RoadmapPageDep, settings: SettingsDep, done: str = "") -> Response:
     messages = {
         "started": "Export started. It runs in the background; the download link appears when it is ready.",
         "already": "An export is already running for this engagement; follow it below.",
+        "page": "Page size saved; the next export uses it.",
     }
-    return render(
-        f.request, "roadmap/report.html", report_page(f.session, f.engagement, f.rubric, message=messages.get(done))
+    page = report_page(
+        f.session, f.engagement, f.rubric, embedder=embedder_for(settings, "html"), message=messages.get(done)
     )
+    return render(f.request, "roadmap/report.html", page)
 
 
 @router.post("/engagements/{engagement_id}/report/export", dependencies=[CSRFDep])
-def start_export(f: RoadmapPageDep, format: Annotated[str, Form()] = "docx") -> Response:
+def start_export(f: RoadmapPageDep, settings: SettingsDep, format: Annotated[str, Form()] = "docx") -> Response:
     """Queue an export in ``format``; a background worker (in any app process) builds it and the page
     offers the download when it is ready."""
     try:
@@ -185,13 +191,28 @@ def start_export(f: RoadmapPageDep, format: Annotated[str, Form()] = "docx") -> 
                 lambda: dataclasses.replace(export_context(f.session, f.engagement), problems=problems),
             )
         return f.refused(
-            "roadmap/report.html", lambda: report_page(f.session, f.engagement, f.rubric, problems=problems)
+            "roadmap/report.html",
+            lambda: report_page(
+                f.session, f.engagement, f.rubric, embedder=embedder_for(settings, "html"), problems=problems
+            ),
         )
     engagement_id = f.engagement.id
     created = f.queue(engagement_id, "export", f.user.id, params={"format": format})
     if is_htmx(f.request):  # the run panel and the download together: the previous file is labelled as such
         return render(f.request, "roadmap/_export_panel.html", export_context(f.session, f.engagement))
     return f.saved(f"/engagements/{engagement_id}/report?done={'started' if created else 'already'}#export")
+
+
+class PageSizeForm(BaseModel):
+    """The report's paper size: US Letter or A4 (anything else is a 422 naming the field)."""
+
+    page_size: PageSize
+
+
+@router.post("/engagements/{engagement_id}/report/page-size", dependencies=[CSRFDep])
+def save_page_size(f: RoadmapPageDep, posted: Annotated[PageSizeForm, Form()]) -> Response:
+    set_page_size(f.session, f.engagement, posted.page_size, f.user)
+    return f.saved(f"/engagements/{f.engagement.id}/report?done=page#page-size")
 
 
 @router.get("/engagements/{engagement_id}/report/exports/{run_id}")
