@@ -183,7 +183,8 @@ def score(name: str, sets: list[dict], levels: list[int | None], valid: list[boo
     return row
 
 
-Rate = Callable[[str, list[EvidenceItem]], Proposal]
+Rate = Callable[..., Proposal]  # rate(component, items, *, k)
+BENCH_K = 5  # the small-group threshold the bench rates with (the settings' default min_cell_of)
 
 
 def run_engine(
@@ -194,7 +195,7 @@ def run_engine(
     levels, valid, proposals = [], [], []
     started = time.perf_counter()
     for s in sets:
-        proposal: Proposal = rate(s["component"], s["items"])
+        proposal: Proposal = rate(s["component"], s["items"], k=BENCH_K)
         proposals.append(proposal)
         if proposal.status != "failed":
             errors = validate_proposal(proposal, rubric, s["items"])
