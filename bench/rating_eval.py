@@ -493,6 +493,7 @@ def main() -> None:
     parser.add_argument("--diagnose", metavar="GROUPS", help="comma-separated groups: why levels 4-5 read low")
     parser.add_argument("--demo", action="store_true", help="also rate the demo engagement (seeded in a scratch db)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="the public data (off-domain check)")
+    parser.add_argument("--no-off-domain", action="store_true", help="skip the off-domain check (quicker runs)")
     args = parser.parse_args()
 
     from assistant.embeddings import get_embedder
@@ -596,7 +597,8 @@ def main() -> None:
     )
     print("signed: mean of engine level minus hand-set level over the sets the engine rated (negative = leans low).")
     print("median-3: always level 3, thin sets included; median*: level 3 but told which sets are thin.")
-    off_domain(rater, rubric, args.data_dir)
+    if not args.no_off_domain:
+        off_domain(rater, rubric, args.data_dir)
     if args.demo:
         demo_figures(settings, rubric, embedder)
 
