@@ -20,6 +20,9 @@ from the rubric's level texts in plain words before the round-4 engine ran on an
 measured once: it is not tuned on. "heldout3" (16 sets: levels 1-5 on every component, two mixed, two
 sparse, no rubric signal phrase anywhere) was written in round 5 before any round-5 engine change
 and is the yardstick for them, with heldout and heldout2.
+"heldout4" (17 sets: levels 1-5 on every component, one mixed, one sparse, plain staff words, no signal
+phrase) was written in round 6 (issue 30) before any round-6 change, without running an engine on it, and
+is measured only before and after the round-6 changes: never read set by set, never tuned on.
 "injection2" (15 sets, bench/data/injection_sets.yaml, issue 30) was written without reading the engines:
 44 instruction-bearing segments in many phrasings (role play, the interviewer's "duty", fake system
 markers, polite, threats, Spanish, mid-answer) and hard negatives (real evidence that talks about AI,
@@ -29,6 +32,7 @@ the instruction part of a mid-answer segment, and whether a hard negative was sc
 
     .venv/bin/python bench/rating_eval.py --explain   # every indicator's reading for each missed set
     .venv/bin/python bench/rating_eval.py --diagnose top,heldout   # why levels 4-5 read low (see diagnose)
+    .venv/bin/python bench/rating_eval.py --groups heldout3 --explain --no-off-domain   # one group, quicker
 
 Printed per engine, overall and per group: exact agreement, within-one agreement,
 quadratic-weighted kappa, mean signed error (engine minus hand-set level; negative leans low), share

@@ -46,6 +46,7 @@ from assistant.rating.phrasing import (
     NEGATION,
     NEGATION_WINDOW,
     denies,
+    describes_lack,
     is_aspiration,
     is_negative,
     normalise,
@@ -118,7 +119,9 @@ def absence_levels(level_texts: Sequence[str]) -> np.ndarray:
     when its text denies something ("nobody keeps a list", "contracts say nothing about who owns the
     data", "no group makes data decisions").
 
-    Rule: a sentence that denies nothing is never read at such a level text, whatever nouns they share.
+    Rule: a sentence that says nothing is missing (``phrasing.describes_lack``: no negation, no words of
+    dependence on one person or of work that stops) is never read at such a level text, whatever nouns
+    they share.
     "The head-of-data job is in the city bylaws now" sits closest to "data work depends on one enthusiast
     with no authority" because both talk about who leads, not because it describes an absence; a reader
     of the rubric takes level 1 to mean the practice is missing, and a sentence that says something is in
@@ -190,6 +193,7 @@ class OfflineRater:
         for n, (item, sentence) in enumerate(units):
             hits = self._signal_hits(model, sentence)
             negative = is_negative(sentence)
+            lacking = describes_lack(sentence)  # a sentence that says nothing is missing is not read at a lack
             aspiration = is_aspiration(sentence)
             closest = speaks_to(best_per_indicator[n], aboutness[n])
             for k, ind in enumerate(comp.indicators):
@@ -200,7 +204,7 @@ class OfflineRater:
                 close = rel >= RELEVANCE_FLOOR and k == closest
                 if not (plain or negated or close):
                     continue
-                by_similarity = similarity_level(sims[n, k], None if negative else model.absence[k])
+                by_similarity = similarity_level(sims[n, k], None if lacking else model.absence[k])
                 if plain:
                     level = max(plain)
                     if level >= SIGNAL_FLOOR_FROM and not negated and not negative:

@@ -1,4 +1,4 @@
-"""Issue 30, round 6: a sentence that denies nothing is not read at a level-1 text that describes a lack.
+"""Issue 30, round 6: a sentence that says nothing is missing is not read at a level-1 text that describes a lack.
 
 The cause of one-level and larger errors on held-out sets: a sentence of practice in place ("the
 head-of-data job is in the city bylaws now") sat closest to the level-1 text of its indicator ("data
@@ -56,3 +56,21 @@ def test_a_sentence_of_practice_in_place_is_not_read_as_its_absence(rater):
     proposal = rater.rate("leadership_alignment", evidence, k=5)
     sponsor = next(i for i in proposal.indicators if i.indicator_id == "lead_sponsor")
     assert sponsor.evidence_level is not None and sponsor.evidence_level >= 3, proposal.rationale
+
+
+def test_words_of_dependence_or_of_work_that_stops_describe_a_lack_without_a_negation():
+    from assistant.rating.phrasing import describes_lack
+
+    for sentence in [
+        "Kim is the unofficial data person.",
+        "All the data stuff is Maria doing it on the side of her real job.",
+        "When she was off for two months, everything stopped.",
+        "Decisions get made on gut feel or whoever argues hardest in the room.",
+        "She has no budget and no title for it.",  # two denials, still a lack
+    ]:
+        assert describes_lack(sentence), sentence
+    for sentence in [
+        "The head-of-data job is in the city bylaws now.",
+        "Every sharing deal sits in one tracker with its end date.",
+    ]:
+        assert not describes_lack(sentence), sentence
