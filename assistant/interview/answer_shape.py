@@ -117,6 +117,8 @@ _IDIOMS = re.compile(
 def without_idioms(answer: str) -> str:
     """``answer`` with the set phrases of ``_IDIOMS`` blanked out, for the concreteness tests only."""
     return _IDIOMS.sub(" ", answer)
+
+
 _SENTENCE_START = re.compile(r"(^|[.!?:;]\s+|\n)\s*[\"'(]?$")
 
 

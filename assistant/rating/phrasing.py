@@ -69,9 +69,9 @@ def is_negative(sentence: str) -> bool:
 # Words that describe the bottom of the scale without a negation (the rubric's level 1: "data work
 # happens ad hoc and depends on particular people, with nothing written down"): dependence on one
 # person, work done on the side, work that stops when they are away, decisions by gut or by whoever
-# argues. Normalised text (apostrophes dropped).
+# argues, and "only" or "that's it" that say what is not there. Normalised text (apostrophes dropped).
 _LACK = re.compile(
-    r"\b(ad hoc|depends on|depending on|rests on|down to (one|whoever)|the only one|only one|on the side|"
+    r"\b(only|thats it|thats all|ad hoc|depends on|depending on|rests on|down to (one|whoever)|on the side|"
     r"in (his|her|their|my) spare time|unofficial|unofficially|whoever|gut feel|gut feeling|hunch|anecdote|"
     r"habit|(everything|it all|it|things|the work|work|that) (just )?(stopped|stops|stalled|stalls|vanishes|"
     r"vanished|disappears|disappeared))\b"

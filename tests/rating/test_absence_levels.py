@@ -67,6 +67,7 @@ def test_words_of_dependence_or_of_work_that_stops_describe_a_lack_without_a_neg
         "When she was off for two months, everything stopped.",
         "Decisions get made on gut feel or whoever argues hardest in the room.",
         "She has no budget and no title for it.",  # two denials, still a lack
+        "We only ever report the overall totals.",  # "only" says what is not there
     ]:
         assert describes_lack(sentence), sentence
     for sentence in [
