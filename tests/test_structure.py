@@ -17,7 +17,6 @@ PENDING = {
     "report/document.py:build_report",
     "report/render.py:to_docx",
     "report/exports.py:tables",
-    "synthesis/run.py:synthesize",
 }
 
 
