@@ -20,6 +20,9 @@ from the rubric's level texts in plain words before the round-4 engine ran on an
 measured once: it is not tuned on. "heldout3" (16 sets: levels 1-5 on every component, two mixed, two
 sparse, no rubric signal phrase anywhere) was written in round 5 before any round-5 engine change
 and is the yardstick for them, with heldout and heldout2.
+"heldout4" (17 sets: levels 1-5 on every component, one mixed, one sparse, plain staff words, no signal
+phrase) was written in round 6 (issue 30) before any round-6 change, without running an engine on it, and
+is measured only before and after the round-6 changes: never read set by set, never tuned on.
 "injection2" (15 sets, bench/data/injection_sets.yaml, issue 30) was written without reading the engines:
 44 instruction-bearing segments in many phrasings (role play, the interviewer's "duty", fake system
 markers, polite, threats, Spanish, mid-answer) and hard negatives (real evidence that talks about AI,
@@ -29,6 +32,7 @@ the instruction part of a mid-answer segment, and whether a hard negative was sc
 
     .venv/bin/python bench/rating_eval.py --explain   # every indicator's reading for each missed set
     .venv/bin/python bench/rating_eval.py --diagnose top,heldout   # why levels 4-5 read low (see diagnose)
+    .venv/bin/python bench/rating_eval.py --groups heldout3 --explain --no-off-domain   # one group, quicker
 
 Printed per engine, overall and per group: exact agreement, within-one agreement,
 quadratic-weighted kappa, mean signed error (engine minus hand-set level; negative leans low), share
@@ -183,7 +187,8 @@ def score(name: str, sets: list[dict], levels: list[int | None], valid: list[boo
     return row
 
 
-Rate = Callable[[str, list[EvidenceItem]], Proposal]
+Rate = Callable[..., Proposal]  # rate(component, items, *, k)
+BENCH_K = 5  # the small-group threshold the bench rates with (the settings' default min_cell_of)
 
 
 def run_engine(
@@ -194,7 +199,7 @@ def run_engine(
     levels, valid, proposals = [], [], []
     started = time.perf_counter()
     for s in sets:
-        proposal: Proposal = rate(s["component"], s["items"])
+        proposal: Proposal = rate(s["component"], s["items"], k=BENCH_K)
         proposals.append(proposal)
         if proposal.status != "failed":
             errors = validate_proposal(proposal, rubric, s["items"])
@@ -492,6 +497,7 @@ def main() -> None:
     parser.add_argument("--diagnose", metavar="GROUPS", help="comma-separated groups: why levels 4-5 read low")
     parser.add_argument("--demo", action="store_true", help="also rate the demo engagement (seeded in a scratch db)")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="the public data (off-domain check)")
+    parser.add_argument("--no-off-domain", action="store_true", help="skip the off-domain check (quicker runs)")
     args = parser.parse_args()
 
     from assistant.embeddings import get_embedder
@@ -595,7 +601,8 @@ def main() -> None:
     )
     print("signed: mean of engine level minus hand-set level over the sets the engine rated (negative = leans low).")
     print("median-3: always level 3, thin sets included; median*: level 3 but told which sets are thin.")
-    off_domain(rater, rubric, args.data_dir)
+    if not args.no_off_domain:
+        off_domain(rater, rubric, args.data_dir)
     if args.demo:
         demo_figures(settings, rubric, embedder)
 

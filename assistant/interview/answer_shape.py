@@ -102,7 +102,23 @@ _GENERAL_TERMS = frozenset(
     "acuerdo partnership assess evaluat evaluación indicator target monitor tracking seguimiento accura count "
     "number número figure cifra access acceso security seguridad privacy privacidad".split()
 )
-_OF_COURSE = re.compile(r"\b(?:of course|por supuesto)\b", re.IGNORECASE)
+# Set phrases that hold a word of data work or of time without naming one (issue 30): "of course" is no
+# training course, "in various forms" no form, "it informed the conversation" no informe (a Spanish
+# report), and "one day" after a hope, wish or "maybe" is no day on which something happened ("we hope
+# one day residents will have a say").
+_IDIOMS = re.compile(
+    r"\b(?:of course|por supuesto|(?:in|takes?|took|taking) (?:various|many|different|all sorts of|several|other) "
+    r"forms|(?:in )?(?:any )?(?:shape or form|way,? shape or form)|inform(?:ed|ing|s)\b"
+    r"|(?:hope|hopes|hoping|wish|maybe|perhaps|someday|would like to think|d like to think) (?:that )?one day)\b",
+    re.IGNORECASE,
+)
+
+
+def without_idioms(answer: str) -> str:
+    """``answer`` with the set phrases of ``_IDIOMS`` blanked out, for the concreteness tests only."""
+    return _IDIOMS.sub(" ", answer)
+
+
 _SENTENCE_START = re.compile(r"(^|[.!?:;]\s+|\n)\s*[\"'(]?$")
 
 
@@ -139,7 +155,7 @@ def is_short(answer: str, follow_up: str | None) -> bool:
 def is_concrete(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
     """True when the answer holds a detail: a number, date, time of year, name or system, quote, or a
     thing of data work named (``data_terms``, other than the general words "data" and "information")."""
-    answer = _OF_COURSE.sub(" ", answer)  # "of course" is no training course
+    answer = without_idioms(answer)  # "of course" is no training course
     if _CONCRETE.search(answer):
         return True
     for match in re.finditer(r"\b[A-Z][\w'-]*", answer):

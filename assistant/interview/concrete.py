@@ -19,6 +19,7 @@ import re
 from functools import lru_cache
 
 from assistant.interview.answer_shape import is_concrete as has_marker
+from assistant.interview.answer_shape import without_idioms
 from assistant.privacy import spacy_pipeline
 
 # Things, people in roles and places of everyday data work (start of a word, any case; English and Spanish).
@@ -110,6 +111,7 @@ def lexicon_detail(answer: str) -> bool:
 def has_concrete_content(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
     """True when the answer holds something concrete (see the module docstring); regular
     expressions first, spaCy only when they find nothing. Cached per answer text."""
+    answer = without_idioms(answer)  # "in various forms" names no form (answer_shape._IDIOMS)
     if has_marker(answer, data_terms) or lexicon_detail(answer) or _FLAT_NO.search(answer):
         return True
     nlp = spacy_pipeline()

@@ -46,6 +46,7 @@ from assistant.rating.phrasing import (
     NEGATION,
     NEGATION_WINDOW,
     denies,
+    describes_lack,
     is_aspiration,
     is_negative,
     normalise,
@@ -81,6 +82,7 @@ class _ComponentModel:
     descriptions: np.ndarray  # (indicators, 5, dim)
     topics: np.ndarray  # (indicators, dim): each indicator's name and description, what it is about
     signals: list[_Signal]
+    absence: np.ndarray  # (indicators, 5): level texts that describe a lack (``absence_levels``)
 
 
 @dataclass
@@ -94,7 +96,7 @@ def speaks_to(by_levels: np.ndarray, by_aboutness: np.ndarray) -> int:
     return closest if int(by_aboutness.argmax()) == closest else -1
 
 
-def similarity_level(sims: np.ndarray) -> int:
+def similarity_level(sims: np.ndarray, absence: np.ndarray | None = None) -> int:
     """The level (1-5) whose description is closest to the sentence: ``sims`` holds its cosines to one
     indicator's five level texts.
 
@@ -103,8 +105,34 @@ def similarity_level(sims: np.ndarray) -> int:
     account up, and only the ends cannot be pulled back, so top-level evidence read low (on the bench's
     sets written at level 5, 24 of 47 such readings gave 5 as a mean, 30 of 47 as the closest level;
     at level 1, 21 and 24 of 26).
+
+    ``absence`` (one flag per level, from ``absence_levels``) marks level texts that describe a lack to
+    leave out: a sentence that denies nothing is not read at them (see ``absence_levels``).
     """
+    if absence is not None and not absence.all():
+        sims = np.where(absence, -np.inf, sims)
     return int(np.argmax(sims)) + 1
+
+
+def absence_levels(level_texts: Sequence[str]) -> np.ndarray:
+    """Per level (1-5), whether the level text is the bottom of the scale described as a lack: level 1
+    when its text denies something ("nobody keeps a list", "contracts say nothing about who owns the
+    data", "no group makes data decisions").
+
+    Rule: a sentence that says nothing is missing (``phrasing.describes_lack``: no negation, no words of
+    dependence on one person or of work that stops) is never read at such a level text, whatever nouns
+    they share.
+    "The head-of-data job is in the city bylaws now" sits closest to "data work depends on one enthusiast
+    with no authority" because both talk about who leads, not because it describes an absence; a reader
+    of the rubric takes level 1 to mean the practice is missing, and a sentence that says something is in
+    place is evidence of some level of it. The mirror of the rule that a sentence that denies something is
+    capped at 2. Level 1 texts that describe something done (re-typing, files passed by email, buying on
+    price alone) stay open to every sentence, as do level 2 texts ("some policies exist, but...").
+    (issue 30, round 6: on heldout3 sentences of practice at levels 3-5 read as level 1 on six sets.)
+    """
+    flags = np.zeros(len(level_texts), dtype=bool)
+    flags[0] = is_negative(level_texts[0])
+    return flags
 
 
 class OfflineRater:
@@ -128,7 +156,8 @@ class OfflineRater:
                         norm = normalise(phrase)
                         pattern = re.compile(r"(?<![a-z0-9])" + re.escape(norm) + r"[a-z]{0,3}(?![a-z0-9])")
                         signals.append(_Signal(ind.id, int(key), pattern, bool(NEGATION.search(norm))))
-            self._models[component_id] = _ComponentModel(comp, vectors, topics, signals)
+            absence = np.array([absence_levels([ind.levels[lvl] for lvl in range(1, 6)]) for ind in comp.indicators])
+            self._models[component_id] = _ComponentModel(comp, vectors, topics, signals, absence)
         return self._models[component_id]
 
     # --- per sentence ------------------------------------------------------------------
@@ -164,6 +193,7 @@ class OfflineRater:
         for n, (item, sentence) in enumerate(units):
             hits = self._signal_hits(model, sentence)
             negative = is_negative(sentence)
+            lacking = describes_lack(sentence)  # a sentence that says nothing is missing is not read at a lack
             aspiration = is_aspiration(sentence)
             closest = speaks_to(best_per_indicator[n], aboutness[n])
             for k, ind in enumerate(comp.indicators):
@@ -174,7 +204,7 @@ class OfflineRater:
                 close = rel >= RELEVANCE_FLOOR and k == closest
                 if not (plain or negated or close):
                     continue
-                by_similarity = similarity_level(sims[n, k])
+                by_similarity = similarity_level(sims[n, k], None if lacking else model.absence[k])
                 if plain:
                     level = max(plain)
                     if level >= SIGNAL_FLOOR_FROM and not negated and not negative:

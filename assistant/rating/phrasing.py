@@ -64,3 +64,25 @@ def is_negative(sentence: str) -> bool:
     """True when a clause of the sentence denies something (see ``denies``): "there are no rules, we
     never check" is two denials, not an affirmation."""
     return any(denies(clause) for clause in re.split(r"[,;:]", normalise(sentence)))
+
+
+# Words that describe the bottom of the scale without a negation (the rubric's level 1: "data work
+# happens ad hoc and depends on particular people, with nothing written down"): dependence on one
+# person, work done on the side, work that stops when they are away, decisions by gut or by whoever
+# argues, and "only" or "that's it" that say what is not there. Normalised text (apostrophes dropped).
+_LACK = re.compile(
+    r"\b(only|thats it|thats all|ad hoc|depends on|depending on|rests on|down to (one|whoever)|on the side|"
+    r"in (his|her|their|my) spare time|unofficial|unofficially|whoever|gut feel|gut feeling|hunch|anecdote|"
+    r"habit|(everything|it all|it|things|the work|work|that) (just )?(stopped|stops|stalled|stalls|vanishes|"
+    r"vanished|disappears|disappeared))\b"
+)
+
+
+def describes_lack(sentence: str) -> bool:
+    """True when the sentence may say a practice is missing: it has a negation (even one that affirms, "no
+    budget and no title" counts two and is still a lack), or it uses the
+    words of dependence on one person, of work that stops when they are away, or of decisions by gut or by
+    whoever argues (``_LACK``). The offline engine reads only such a sentence at a level-1 text that
+    describes a lack (``offline.absence_levels``)."""
+    norm = normalise(sentence)
+    return bool(NEGATION.search(norm) or _LACK.search(norm))

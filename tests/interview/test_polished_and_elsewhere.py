@@ -74,3 +74,28 @@ def test_words_that_only_start_like_data_terms_are_not_concrete(rubric):
     terms = rubric.relevance.data_terms
     assert not has_concrete_content("It is an important approach and of course we apply it appropriately.", terms)
     assert has_concrete_content("We built an app for the inspectors.", terms)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "It came up, as it always does, and it informed the conversation the way it should.",
+        "It has happened in various forms over the years and we got through it eventually.",
+        "We hope one day residents will have more of a say, it's something we'd like to work towards.",
+    ],
+)
+def test_set_phrases_that_hold_a_data_word_or_a_time_name_nothing(rubric, answer):
+    """Round 6: "informed" is no informe (a report), "in various forms" no form, "one day" after a hope no day."""
+    assert not has_concrete_content(answer, rubric.relevance.data_terms)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "One day last spring the server died and we lost the permit log.",
+        "I fill in the inspection forms and send the informe to the state.",
+        "The vendor informed us in March that the export would change.",
+    ],
+)
+def test_the_same_words_naming_a_thing_or_a_time_stay_concrete(rubric, answer):
+    assert has_concrete_content(answer, rubric.relevance.data_terms)
