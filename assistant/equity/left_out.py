@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from assistant.equity.config import equity_settings
-from assistant.equity.people import GROUPING_NAMES, group_of, voices
+from assistant.equity.people import GROUPING_NAMES, attribution, group_of, voices
 from assistant.equity.voice import VoiceSet, cited_people, voice_set
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember
 from assistant.records.engagements import scrubber_for
@@ -80,7 +80,7 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
             continue
         people = list({p.id: p for _, p in rows}.values())
         texts = _shuffled(scrubber.scrub_all([seg.text for seg, _ in rows]))
-        other.append(OtherVoices(comp.id, comp.name, len(rows), voice_set(people, population, engagement), texts))
+        other.append(OtherVoices(comp.id, comp.name, len(rows), voice_set(people, population, engagement, attribution(session, engagement)), texts))
     titles = {t.id: t.label for t in session.exec(select(Theme).where(Theme.engagement_id == engagement.id)).all()}
     merged = [
         MergedTheme(t.component, t.label, titles.get((t.changes or {}).get("merged_into") or 0))

@@ -29,7 +29,7 @@ from assistant.models import (
     utcnow,
 )
 from assistant.privacy import Scrubber
-from assistant.records.engagements import min_cell_of, roster_rows, scrubber_for, settings_of
+from assistant.records.engagements import group_tables, min_cell_of, roster_rows, scrubber_for, settings_of
 from assistant.records.evidence import counted_members, counted_segments, live_themes
 from assistant.records.review import current_proposals, latest_decisions
 from assistant.report import narrative
@@ -39,7 +39,7 @@ from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.targets import horizon_of, phases_for, target_rows
 from assistant.rubric import Rubric
-from assistant.suppression import suppress
+from assistant.suppression import Table as DisclosedTable
 
 Cell = int | str
 WITHHELD = "[quote withheld]"
@@ -90,7 +90,7 @@ class Participation:
     """Who contributed evidence: how many people, and per department and per role level against the
     roster (groups under the engagement's threshold k hidden)."""
 
-    people: int
+    people: Cell
     by_department: list[GroupRow]
     by_role: list[GroupRow]
 
@@ -156,37 +156,27 @@ def withhold_quotes(text: str, allowed: list[str]) -> str:
     return _QUOTED.sub(repl, text or "")
 
 
-def _people_rows(session: Session, engagement: Engagement) -> list[tuple[int, str, str]]:
-    """(participant, department, role level) of everyone with evidence who has not withdrawn."""
-    return list(
-        session.exec(
-            counted_segments(
-                Participant.id, Participant.department, Participant.role_level, engagement_id=engagement.id
-            ).distinct()
-        ).all()
-    )
-
-
-def _groups(counts: Counter, roster: dict[str, int], order: list[str], *, k: int) -> list[GroupRow]:
-    shown = suppress(dict(counts), k=k)
-    names = [g for g in order if g in roster or g in counts] + sorted(set(counts) - set(order))
-    return [GroupRow(g, roster.get(g), shown.get(g, 0)) for g in names]
+def _groups(table: DisclosedTable, order: list[str], *, k: int) -> list[GroupRow]:
+    rank = {g: n for n, g in enumerate(order)}
+    return [
+        GroupRow(g, cells["roster"].value, cells["took_part"].text(k) if cells["took_part"].hidden else cells["took_part"].value)
+        for g, cells in sorted(table.rows.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+    ]
 
 
 def participation(session: Session, engagement: Engagement, *, k: int) -> Participation:
-    """The engagement's participation: people with evidence who have not withdrawn, counted per
-    department and role level beside the roster, groups under ``k`` suppressed."""
-    people = _people_rows(session, engagement)
-    dept_roster: Counter = Counter()
-    role_roster: Counter = Counter()
-    for r in roster_rows(session, engagement):
-        dept_roster[r.department] += r.count
-        role_roster[r.role_level] += r.count
-    by_department = _groups(
-        Counter(d or "(not given)" for _, d, _ in people), dict(dept_roster), engagement.departments, k=k
+    """The engagement's participation: people with evidence who have not withdrawn, per department
+    and role level beside the roster, from the engagement's ``group_tables`` (the disclosure rule:
+    groups under ``k`` pooled and never listed, the same figures hidden as on the progress table and
+    the equity audit; a hidden figure reads "fewer than k" or, where it only protects another,
+    "not shown")."""
+    tables = group_tables(session, engagement)
+    total = tables["department"].totals["took_part"]
+    return Participation(
+        total.text(k) if total.hidden else total.value,
+        _groups(tables["department"], engagement.departments, k=k),
+        _groups(tables["role_level"], engagement.role_levels, k=k),
     )
-    by_role = _groups(Counter(r or "(not given)" for _, _, r in people), dict(role_roster), engagement.role_levels, k=k)
-    return Participation(len({p for p, _, _ in people}), by_department, by_role)
 
 
 def _theme_sections(
