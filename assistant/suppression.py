@@ -8,7 +8,9 @@ never below 3; ``assistant.records.engagements.settings.min_cell_of``) as a requ
    cell is the roster, or the people taken part where there is none (never more than invited: a
    roster cannot be inflated to see more). A cell of at least k is named in full; smaller cells
    are pooled within their department ("<department> · other role levels"), then by role level
-   ("other departments · <role level>"), then in "other departments · other role levels". Every
+   ("other departments · <role level>"), then in "other departments · other role levels", which,
+   while it holds fewer than k, takes in the smallest named group (so that a change outside the
+   named groups never points at fewer than k people). Every
    breakdown, table row, quote, segment list and transcript names people by these units only, so
    a department group and a role group always intersect in a unit of at least k people: labels
    taken in common across theme pages, or a department and a role count that both move when one
@@ -29,6 +31,7 @@ never below 3; ``assistant.records.engagements.settings.min_cell_of``) as a requ
 4. One-column helpers (``suppress``, ``suppress_rows``) keep the primary and complementary rule for
    figures with no roster (attributes asked at consent, voice shares).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -190,6 +193,18 @@ def disclosure_units(population: Mapping[tuple[str, str], int], *, k: int) -> At
     pooled_roles = _pool_small(by_role, k)
     for dept, role in unresolved:
         shown[(dept, role)] = (OTHER_DEPARTMENTS, OTHER_ROLES if role in pooled_roles else role)
+    # the last pool too holds 0 or at least k people: while it is small, the smallest named group
+    # joins it (else a change anywhere outside the named groups would point at fewer than k people)
+    rest = (OTHER_DEPARTMENTS, OTHER_ROLES)
+    sizes: Counter = Counter()
+    for cell, unit in shown.items():
+        sizes[unit] += cells[cell]
+    while _small(sizes[rest], k) and len(sizes) > 1:
+        smallest = min((u for u in sizes if u != rest), key=lambda u: (sizes[u], u))
+        for cell, unit in shown.items():
+            if unit == smallest:
+                shown[cell] = rest
+        sizes[rest] += sizes.pop(smallest)
     return Attributor(shown, k)
 
 
@@ -217,13 +232,19 @@ def _in_rowspace(known: np.ndarray, rank: int, vector: np.ndarray) -> bool:
     return int(np.linalg.matrix_rank(np.vstack([known, vector]))) == rank
 
 
-def _unsafe(lines, values, population, hidden, k) -> tuple[str, object] | None:
+Line = tuple[str, object]  # (grouping, group): a sum a page may show; (UNIT, unit) is one unit's figure
+Lines = Mapping[Line, frozenset[Unit]]
+
+
+def _unsafe(
+    lines: Lines, values: Mapping[Line, int], population: Mapping[Line, int], hidden: Mapping[Line, str], k: int
+) -> tuple[str, Line] | None:
     """The first thing a reader could work out that they must not, or None: a hidden sensitive line
     that can be solved for ("pinned"), or a shown line whose unknown part adds up to 1..k-1."""
     units = sorted({u for members in lines.values() for u in members})
     index = {u: i for i, u in enumerate(units)}
 
-    def vector(members) -> np.ndarray:
+    def vector(members: Iterable[Unit]) -> np.ndarray:
         v = np.zeros(len(units))
         for u in members:
             v[index[u]] = 1.0
@@ -244,7 +265,9 @@ def _unsafe(lines, values, population, hidden, k) -> tuple[str, object] | None:
     return None
 
 
-def _protect_column(lines, values, population, unknown, *, k: int) -> dict:
+def _protect_column(
+    lines: Lines, values: Mapping[Line, int], population: Mapping[Line, int], unknown: set[Line], *, k: int
+) -> dict[Line, str]:
     """Hidden lines of one column (line -> SMALL or PROTECTS), the rule's secondary step to a fixpoint;
     lines in ``unknown`` are shown nowhere (the units, when no page lists them)."""
     hidden = {key: SMALL for key in lines if key in unknown or _small(values[key], k) or population[key] < k}
@@ -252,7 +275,14 @@ def _protect_column(lines, values, population, unknown, *, k: int) -> dict:
         kind, at = problem
         members = lines[at]
         if kind == "pinned":
-            candidates = [key for key in lines if key not in hidden and lines[key] & members]
+            # the shown sums through it, or a figure inside one of them (hiding a neighbour, as a
+            # second cell is hidden in a table, keeps the total)
+            through = [key for key in lines if key not in hidden and lines[key] & members]
+            candidates = through + [
+                key
+                for key in lines
+                if key not in hidden and key not in through and any(lines[key] < lines[t] for t in through)
+            ]
         else:
             candidates = [key for key in lines if key not in hidden and key != at and lines[key] < members]
             candidates = [key for key in candidates if values[key] > 0] or [at]
@@ -276,7 +306,7 @@ def linked_tables(
     figure of 1..k-1 or about fewer than k people can be solved for.
     """
     units = list(counts) + [u for u in population if u not in counts]
-    lines: dict[tuple[str, str], frozenset[Unit]] = {(TOTAL, ""): frozenset(units)}
+    lines: dict[Line, frozenset[Unit]] = {(TOTAL, ""): frozenset(units)}
     for u in units:
         lines[(UNIT, u)] = frozenset([u])  # the unknowns (shown only in a UNIT grouping's table)
     for name, group_of in groupings.items():
@@ -305,7 +335,7 @@ def linked_tables(
     return tables
 
 
-def _cell(key, values, hidden) -> Cell:
+def _cell(key: Line, values: Mapping[Line, int], hidden: Mapping[Line, str]) -> Cell:
     return Cell(None, hidden[key]) if key in hidden else Cell(values[key])
 
 

@@ -102,7 +102,12 @@ def main(argv: list[str] | None = None) -> int:
 
         idle = asyncio.run(staff_until(idle_stop))
         data = survey_csv(args.rows)
-        file = ImportFile(data, "survey.csv", Mapping("answer", component="data_life_cycle", id_column="respondent"), ["data_life_cycle"])
+        file = ImportFile(
+            data,
+            "survey.csv",
+            Mapping("answer", component="data_life_cycle", id_column="respondent"),
+            ["data_life_cycle"],
+        )
         finished = threading.Event()
         took = [0.0]
 

@@ -263,7 +263,9 @@ def seed_city(
 
     rng = random.Random(seed)
     departments = sorted({d for d, _ in cells})
-    roles = sorted({r for _, r in cells})
+    from assistant.records.engagements import DEFAULT_ROLE_LEVELS
+
+    roles = DEFAULT_ROLE_LEVELS + sorted({r for _, r in cells} - set(DEFAULT_ROLE_LEVELS))
     engagement = create_engagement(session, "City of Testville", departments, roles, roster=dict(cells))
     session.flush()
     rows = [Theme(engagement_id=engagement.id, component=component, label=f"theme {n}") for n in range(themes)]

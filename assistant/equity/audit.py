@@ -15,11 +15,11 @@ from sqlmodel import Session
 from assistant.equity.config import equity_settings
 from assistant.equity.left_out import left_out
 from assistant.equity.participation import participation
-from assistant.suppression import PROTECTS
 from assistant.equity.voice import VoiceSet, rating_voice, theme_voice
 from assistant.models import Engagement
 from assistant.rubric import Rubric
 from assistant.security import csv_text
+from assistant.suppression import PROTECTS
 
 CSV_COLUMNS = (
     "section",
@@ -126,7 +126,10 @@ def _hidden_note(reasons: dict[str, str]) -> str | None:
     """Which figures of a participation row are hidden and why (``suppression.hidden_text``'s words)."""
     if not reasons:
         return None
-    return "; ".join(f"{column}: {'not shown (protects a smaller figure)' if why == PROTECTS else 'fewer than k'}" for column, why in reasons.items())
+    return "; ".join(
+        f"{column}: {'not shown (protects a smaller figure)' if why == PROTECTS else 'fewer than k'}"
+        for column, why in reasons.items()
+    )
 
 
 def audit_csv(audit: dict[str, Any]) -> str:

@@ -80,7 +80,15 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
             continue
         people = list({p.id: p for _, p in rows}.values())
         texts = _shuffled(scrubber.scrub_all([seg.text for seg, _ in rows]))
-        other.append(OtherVoices(comp.id, comp.name, len(rows), voice_set(people, population, engagement, attribution(session, engagement)), texts))
+        other.append(
+            OtherVoices(
+                comp.id,
+                comp.name,
+                len(rows),
+                voice_set(people, population, engagement, attribution(session, engagement)),
+                texts,
+            )
+        )
     titles = {t.id: t.label for t in session.exec(select(Theme).where(Theme.engagement_id == engagement.id)).all()}
     merged = [
         MergedTheme(t.component, t.label, titles.get((t.changes or {}).get("merged_into") or 0))

@@ -89,7 +89,7 @@ def _row(
 
     rate = ratio = None
     flag = None
-    if has_roster and c["roster"] and not {"roster", "submitted"} & hidden:
+    if has_roster and c["roster"] and not {"roster", "submitted"} & set(hidden):
         rate = round(c["submitted"] / c["roster"], 3)
         if totals.get("submitted") and totals.get("roster") and kind != TOTAL:
             ratio = round((c["submitted"] / totals["submitted"]) / (c["roster"] / totals["roster"]), 3)
@@ -160,8 +160,12 @@ def participation(session: Session, engagement: Engagement) -> list[Table]:
     cfg = equity_settings(engagement)
     shared = group_tables(session, engagement)
     tables = [
-        _grouped_table("department", GROUPING_NAMES["department"], shared["department"], engagement.departments, cfg.flag_ratio),
-        _grouped_table("role_level", GROUPING_NAMES["role_level"], shared["role_level"], engagement.role_levels, cfg.flag_ratio),
+        _grouped_table(
+            "department", GROUPING_NAMES["department"], shared["department"], engagement.departments, cfg.flag_ratio
+        ),
+        _grouped_table(
+            "role_level", GROUPING_NAMES["role_level"], shared["role_level"], engagement.role_levels, cfg.flag_ratio
+        ),
     ]
     people = invited(session, engagement.id)
     for grouping, name in groupings(engagement)[2:]:

@@ -13,7 +13,7 @@ Rules enforced here, once:
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,8 +29,8 @@ from assistant.models import (
     utcnow,
 )
 from assistant.privacy import Scrubber
-from assistant.records.engagements import group_tables, min_cell_of, roster_rows, scrubber_for, settings_of
-from assistant.records.evidence import counted_members, counted_segments, live_themes
+from assistant.records.engagements import group_tables, min_cell_of, scrubber_for, settings_of
+from assistant.records.evidence import counted_members, live_themes
 from assistant.records.review import current_proposals, latest_decisions
 from assistant.report import narrative
 from assistant.report.deidentify import quotable
@@ -159,7 +159,11 @@ def withhold_quotes(text: str, allowed: list[str]) -> str:
 def _groups(table: DisclosedTable, order: list[str], *, k: int) -> list[GroupRow]:
     rank = {g: n for n, g in enumerate(order)}
     return [
-        GroupRow(g, cells["roster"].value, cells["took_part"].text(k) if cells["took_part"].hidden else cells["took_part"].value)
+        GroupRow(
+            g,
+            cells["roster"].value,
+            cells["took_part"].text(k) if cells["took_part"].hidden else cells["took_part"].value,
+        )
         for g, cells in sorted(table.rows.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
     ]
 

@@ -17,7 +17,6 @@ from assistant.records.engagements import (
     engagement_counts,
     group_tables,
     min_cell_of,
-    progress,
     roster_names,
     roster_rows,
     scrubber_for,

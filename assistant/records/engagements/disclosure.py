@@ -96,4 +96,3 @@ def group_tables(session: Session, engagement: Engagement) -> dict[str, Table]:
     return linked_tables(
         counts, k=min_cell_of(engagement), population=unit_population, groupings=GROUPINGS, columns=COLUMNS
     )
-
