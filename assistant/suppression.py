@@ -229,65 +229,97 @@ class Table:
 
 
 def _in_rowspace(known: np.ndarray, rank: int, vector: np.ndarray) -> bool:
-    return int(np.linalg.matrix_rank(np.vstack([known, vector]))) == rank
+    return rank > 0 and int(np.linalg.matrix_rank(np.vstack([known, vector]))) == rank
 
 
 Line = tuple[str, object]  # (grouping, group): a sum a page may show; (UNIT, unit) is one unit's figure
 Lines = Mapping[Line, frozenset[Unit]]
 
 
+@dataclass(frozen=True)
+class _Known:
+    """What a reader knows of one column: the shown sums as rows of a matrix over the units."""
+
+    index: dict[Unit, int]
+    matrix: np.ndarray
+    rank: int
+
+    @classmethod
+    def of(cls, lines: Lines, hidden: Mapping[Line, str]) -> _Known:
+        units = sorted({u for members in lines.values() for u in members})
+        index = {u: i for i, u in enumerate(units)}
+        known = cls(index, np.zeros((0, len(units))), 0)
+        rows = [known.vector(m) for key, m in lines.items() if key not in hidden]
+        matrix = np.array(rows).reshape(len(rows), len(units))
+        return cls(index, matrix, int(np.linalg.matrix_rank(matrix)) if rows else 0)
+
+    def vector(self, members: Iterable[Unit]) -> np.ndarray:
+        v = np.zeros(len(self.index))
+        for u in members:
+            v[self.index[u]] = 1.0
+        return v
+
+    def solves(self, members: Iterable[Unit]) -> bool:
+        """Whether the sum over ``members`` can be worked out from what is shown."""
+        return _in_rowspace(self.matrix, self.rank, self.vector(members))
+
+    def unknown_part(self, members: Iterable[Unit], values: Mapping[Line, int]) -> int:
+        """The part of a sum over ``members`` that no shown figure gives unit by unit."""
+        return sum(values[(UNIT, u)] for u in members if not self.solves([u]))
+
+
 def _unsafe(
     lines: Lines, values: Mapping[Line, int], population: Mapping[Line, int], hidden: Mapping[Line, str], k: int
 ) -> tuple[str, Line] | None:
     """The first thing a reader could work out that they must not, or None: a hidden sensitive line
-    that can be solved for ("pinned"), or a shown line whose unknown part adds up to 1..k-1."""
-    units = sorted({u for members in lines.values() for u in members})
-    index = {u: i for i, u in enumerate(units)}
-
-    def vector(members: Iterable[Unit]) -> np.ndarray:
-        v = np.zeros(len(units))
-        for u in members:
-            v[index[u]] = 1.0
-        return v
-
-    shown = [key for key in lines if key not in hidden]
-    known = np.array([vector(lines[key]) for key in shown]).reshape(len(shown), len(units))
-    rank = int(np.linalg.matrix_rank(known)) if shown else 0
-    for key in lines:
-        sensitive = population[key] < k or _small(values[key], k)
-        if key in hidden and sensitive and rank and _in_rowspace(known, rank, vector(lines[key])):
+    that can be solved for ("pinned"), or a shown line whose unknown part adds up to 1..k-1 ("pool")."""
+    known = _Known.of(lines, hidden)
+    for key in hidden:
+        if (population[key] < k or _small(values[key], k)) and known.solves(lines[key]):
             return ("pinned", key)
-    solved = {u for u in units if rank and _in_rowspace(known, rank, vector([u]))}
-    for key in shown:
-        unknown = [u for u in lines[key] if u not in solved]
-        if _small(sum(values[(UNIT, u)] for u in unknown), k):
+    for key in lines:
+        if key not in hidden and _small(known.unknown_part(lines[key], values), k):
             return ("pool", key)
     return None
+
+
+def _twins(line: Line, lines: Lines) -> list[Line]:
+    """``line`` and every other line over the same units (a department of one unit, say): they are
+    one figure on the page, shown or hidden together."""
+    return [key for key, members in lines.items() if members == lines[line]]
+
+
+def _fixes(
+    problem: tuple[str, Line], also: Line, lines: Lines, values: Mapping[Line, int], hidden: dict, k: int
+) -> bool:
+    """Whether hiding ``also`` (and its twins) too puts an end to ``problem``."""
+    kind, at = problem
+    trial = {**hidden, **dict.fromkeys(_twins(also, lines), PROTECTS)}
+    known = _Known.of(lines, trial)
+    if kind == "pinned":
+        return not known.solves(lines[at])
+    return at in trial or not _small(known.unknown_part(lines[at], values), k)
 
 
 def _protect_column(
     lines: Lines, values: Mapping[Line, int], population: Mapping[Line, int], unknown: set[Line], *, k: int
 ) -> dict[Line, str]:
     """Hidden lines of one column (line -> SMALL or PROTECTS), the rule's secondary step to a fixpoint;
-    lines in ``unknown`` are shown nowhere (the units, when no page lists them)."""
+    lines in ``unknown`` are shown nowhere (the units, when no page lists them). Each step hides the
+    smallest figure whose hiding ends the problem (a neighbour before a total, as a table hides a
+    second cell rather than its total)."""
     hidden = {key: SMALL for key in lines if key in unknown or _small(values[key], k) or population[key] < k}
     while (problem := _unsafe(lines, values, population, hidden, k)) is not None:
-        kind, at = problem
-        members = lines[at]
-        if kind == "pinned":
-            # the shown sums through it, or a figure inside one of them (hiding a neighbour, as a
-            # second cell is hidden in a table, keeps the total)
-            through = [key for key in lines if key not in hidden and lines[key] & members]
-            candidates = through + [
-                key
-                for key in lines
-                if key not in hidden and key not in through and any(lines[key] < lines[t] for t in through)
-            ]
-        else:
-            candidates = [key for key in lines if key not in hidden and key != at and lines[key] < members]
-            candidates = [key for key in candidates if values[key] > 0] or [at]
-        pick = min(candidates, key=lambda key: (key[0] == TOTAL, values[key] == 0, values[key], len(lines[key]), key))
-        hidden[pick] = SMALL if _small(values[pick], k) else PROTECTS
+        members = lines[problem[1]]
+        near = [key for key in lines if key not in hidden and lines[key] & members]
+        candidates = sorted(
+            (key for key in lines if key not in hidden and any(lines[key] <= lines[n] for n in near)),
+            key=lambda key: (key[0] == TOTAL, values[key] == 0, values[key], len(lines[key]), str(key)),
+        )
+        fallback = next(c for c in candidates if c in near)
+        pick = next((c for c in candidates if _fixes(problem, c, lines, values, hidden, k)), fallback)
+        for key in _twins(pick, lines):
+            hidden.setdefault(key, SMALL if _small(values[key], k) else PROTECTS)
     return hidden
 
 

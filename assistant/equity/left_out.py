@@ -66,6 +66,7 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
     k = equity_settings(engagement).min_cell
     scrubber = scrubber_for(session, engagement)  # the one scrubber every page and the LLM path use
     population = voices(session, engagement.id)
+    units = attribution(session, engagement)  # groups as every page names them (none under k)
     other_themes = session.exec(live_themes(engagement.id, other=True)).all()
     other_rows = session.exec(
         counted_members(ThemeMember.theme_id, Segment, Participant).where(
@@ -81,13 +82,7 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
         people = list({p.id: p for _, p in rows}.values())
         texts = _shuffled(scrubber.scrub_all([seg.text for seg, _ in rows]))
         other.append(
-            OtherVoices(
-                comp.id,
-                comp.name,
-                len(rows),
-                voice_set(people, population, engagement, attribution(session, engagement)),
-                texts,
-            )
+            OtherVoices(comp.id, comp.name, len(rows), voice_set(people, population, engagement, units), texts)
         )
     titles = {t.id: t.label for t in session.exec(select(Theme).where(Theme.engagement_id == engagement.id)).all()}
     merged = [
@@ -113,7 +108,7 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
         groups: dict[str, list[Participant]] = {}
         for p in population:
             if p.id in with_words:
-                groups.setdefault(group_of(p, grouping), []).append(p)
+                groups.setdefault(group_of(p, grouping, units), []).append(p)
         for g, members in sorted(groups.items()):
             if any(p.id in cited for p in members):
                 continue

@@ -31,7 +31,8 @@ def _cell(department: str | None, role_level: str | None) -> Unit:
 def population(session: Session, engagement: Engagement) -> dict[Unit, int]:
     """People per (department, role level) for the rule: the roster, never more than the people
     actually in the engagement (invited, joined or imported, withdrawn included, so that a person's
-    acting never changes it); without a roster, the people in the engagement."""
+    acting never changes it: who could have acted is who was invited); where the roster gives no
+    count, the people in the engagement."""
     people = Counter(
         _cell(d, r)
         for d, r in session.exec(
@@ -41,9 +42,8 @@ def population(session: Session, engagement: Engagement) -> dict[Unit, int]:
     roster: Counter = Counter()
     for row in roster_rows(session, engagement):
         roster[_cell(row.department, row.role_level)] += row.count
-    if not roster:
-        return dict(people)
-    return {cell: min(n, people.get(cell, 0)) for cell, n in roster.items()}
+    cells = set(people) | {cell for cell, n in roster.items() if n > 0}
+    return {cell: min(roster[cell], people.get(cell, 0)) if roster[cell] > 0 else people[cell] for cell in cells}
 
 
 def units_for(session: Session, engagement: Engagement) -> Attributor:
