@@ -161,7 +161,7 @@ def _groups(table: DisclosedTable, order: list[str], *, k: int) -> list[GroupRow
     return [
         GroupRow(
             g,
-            cells["roster"].value,
+            cells["roster"].value or None,  # no roster given for the group: "–"
             cells["took_part"].text(k) if cells["took_part"].hidden else cells["took_part"].value,
         )
         for g, cells in sorted(table.rows.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
