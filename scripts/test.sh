@@ -21,8 +21,11 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 .venv/bin/ruff check . || exit 1
 .venv/bin/ruff format --check . || exit 1
 
+# two workers (pytest-xdist), one test module per worker at a time (module fixtures: live servers, seeded
+# engagements, are made once); DM3_TEST_WORKERS=0 runs in one process
+workers="${DM3_TEST_WORKERS:-2}"
 run_pytest() {
-  .venv/bin/python -m pytest -q -ra "$@"
+  .venv/bin/python -m pytest -q -ra -n "$workers" --dist loadscope "$@"
   local rc=$?
   if [ "$rc" -eq 5 ]; then
     echo "pytest collected no tests: treating that as a failure" >&2

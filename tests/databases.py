@@ -29,7 +29,8 @@ from sqlalchemy.engine import Engine, make_url
 from assistant.db import make_engine, migrate
 
 SERVER_URL = os.environ.get("DM3_TEST_DATABASE_URL", "")
-TEMPLATE = "dm3_test_template"
+# one template per pytest-xdist worker (scripts/test.sh runs the suite on two): a worker never drops another's
+TEMPLATE = f"dm3_test_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 # how many databases ``fresh_database_url`` and ``empty_database`` have made in this session: the root
 # conftest checks with it that a test which makes one is marked ``db`` (so the PostgreSQL pass runs it)
 made = 0

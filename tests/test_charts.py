@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -72,3 +73,17 @@ def test_profile_marks_each_level_kind_per_row():
     for kind, rows in {"decided": {2}, "proposed": {2, 0}, "target": {2, 0}}.items():
         assert {int(m) for m in re.findall(rf'id="p-{kind}-(\d)"', svg)} == rows
     assert "awaiting review" in svg
+
+
+def test_no_chart_is_drawn_by_hand_outside_charts_py():
+    """One chart library: every picture of numbers on a page or in a document is matplotlib's
+    (``charts.to_svg``); no template, script or module writes SVG shapes of its own."""
+    root = Path(__file__).resolve().parents[1]
+    shapes = re.compile(r"<(svg|rect|polyline|polygon|line|circle|path)[\s>]")
+    files = [*root.glob("web/templates/**/*.html"), *root.glob("web/static/*.js"), *root.glob("assistant/**/*.py")]
+    drawn = [
+        str(f.relative_to(root))
+        for f in files
+        if f.name not in ("charts.py", "htmx.min.js") and shapes.search(f.read_text(encoding="utf-8"))
+    ]
+    assert drawn == []

@@ -17,12 +17,6 @@ PENDING = {
     "report/document.py:build_report",
     "report/render.py:to_docx",
     "report/exports.py:tables",
-    "synthesis/run.py:synthesize",
-    "rating/offline.py:rate",
-    "views/roadmap.py:roadmap_page",
-    "web/routes/staff.py:_respond_turn",
-    "equity/audit.py:build_audit",
-    "rating/aggregate.py:indicator_level",
 }
 
 

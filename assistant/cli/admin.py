@@ -63,12 +63,19 @@ def create_engagement_cmd(
     counts: dict[tuple[str, str], int] = {}
     if roster:
         for row in csv.reader(roster.read_text(encoding="utf-8-sig").splitlines()):
-            if len(row) == 3 and row[2].strip().isdigit():
+            if len(row) == 3 and row[2].strip().isascii() and row[2].strip().isdigit():  # "²" is a digit to Python
                 counts[(row[0].strip(), row[1].strip())] = int(row[2])
     try:
         with session_scope(open_engine(settings)) as session:
             lead_user = _lead_account(session, lead) if lead else None
-            engagement = create_engagement(session, organisation, department, roster=counts, user=lead_user)
+            engagement = create_engagement(
+                session,
+                organisation,
+                department,
+                roster=counts,
+                user=lead_user,
+                invite_ttl_days=settings.invite_ttl_days,
+            )
             if lead_user is None:
                 typer.echo("No --lead given: add a lead with `dm3 add-member ENGAGEMENT EMAIL --role lead`.")
             typer.echo(f"Engagement {engagement.id}: {engagement.organisation}")

@@ -50,37 +50,52 @@ def _shares(voice: VoiceSet) -> list[dict[str, Any]]:
 def build_audit(session: Session, engagement: Engagement, rubric: Rubric) -> dict[str, Any]:
     """The audit of one engagement (see the module docstring for the shape)."""
     cfg = equity_settings(engagement)
-    out: dict[str, Any] = {
+    return {
         "engagement": {"id": engagement.id, "organisation": engagement.organisation},
         "settings": {"min_cell": cfg.min_cell, "flag_ratio": cfg.flag_ratio, "voice_ratio": cfg.voice_ratio},
         "participation": [r.as_json() for t in participation(session, engagement) for r in t.rows],
-        "themes": [
-            {
-                "component": t.component,
-                "theme_id": t.theme_id,
-                "theme": t.label,
-                "people": t.voice.people,
-                "flags": t.voice.flags,
-                "groups": _shares(t.voice),
-            }
-            for t in theme_voice(session, engagement, rubric)
-        ],
-        "ratings": [
-            {
-                "component": r.component,
-                "proposal_status": r.proposal_status,
-                "proposal_level": r.proposal_level,
-                "proposal_people": r.proposal.people,
-                "proposal_groups": _shares(r.proposal),
-                "decision": r.decision_action,
-                "decided_level": r.decided_level,
-                "decided_people": r.decided.people if r.decided else None,
-                "decided_groups": _shares(r.decided) if r.decided else [],
-                "flags": r.flags,
-            }
-            for r in rating_voice(session, engagement, rubric)
-        ],
+        "themes": _theme_rows(session, engagement, rubric),
+        "ratings": _rating_rows(session, engagement, rubric),
+        "left_out": _left_out_rows(session, engagement, rubric),
     }
+
+
+def _theme_rows(session: Session, engagement: Engagement, rubric: Rubric) -> list[dict[str, Any]]:
+    """Each theme's people and the shares of each group among them."""
+    return [
+        {
+            "component": t.component,
+            "theme_id": t.theme_id,
+            "theme": t.label,
+            "people": t.voice.people,
+            "flags": t.voice.flags,
+            "groups": _shares(t.voice),
+        }
+        for t in theme_voice(session, engagement, rubric)
+    ]
+
+
+def _rating_rows(session: Session, engagement: Engagement, rubric: Rubric) -> list[dict[str, Any]]:
+    """Each component's proposal and decision with the voices behind each."""
+    return [
+        {
+            "component": r.component,
+            "proposal_status": r.proposal_status,
+            "proposal_level": r.proposal_level,
+            "proposal_people": r.proposal.people,
+            "proposal_groups": _shares(r.proposal),
+            "decision": r.decision_action,
+            "decided_level": r.decided_level,
+            "decided_people": r.decided.people if r.decided else None,
+            "decided_groups": _shares(r.decided) if r.decided else [],
+            "flags": r.flags,
+        }
+        for r in rating_voice(session, engagement, rubric)
+    ]
+
+
+def _left_out_rows(session: Session, engagement: Engagement, rubric: Rubric) -> list[dict[str, Any]]:
+    """Voices left out: other voices, merged themes, groups never cited (pooled where small)."""
     gone = left_out(session, engagement, rubric)
     left: list[dict[str, Any]] = [
         {
@@ -111,8 +126,7 @@ def build_audit(session: Session, engagement: Engagement, rubric: Rubric) -> dic
                 "groups": gone.unnamed_never_cited,
             }
         )
-    out["left_out"] = left
-    return out
+    return left
 
 
 def _cell(value: object) -> object:

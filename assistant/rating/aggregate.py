@@ -108,6 +108,15 @@ def indicator_level(votes: list[Vote], conflict_gap: int | None = None, *, k: in
     person_level = {p: reached(levels) for p, levels in per_person.items()}
     result = IndicatorLevel(reached(list(person_level.values())), counted, person_level)
 
+    if _role_split(result, people, conflict_gap):
+        return result
+    _department_split(result, people, conflict_gap, k=k)
+    return result
+
+
+def _role_split(result: IndicatorLevel, people: dict[str, EvidenceItem], conflict_gap: int) -> bool:
+    """Whether the frontline and leadership accounts are ``conflict_gap`` levels apart or more; if so,
+    ``result`` leans to the lower side (below the midpoint) and records the split."""
     front = {p for p, item in people.items() if item.role_level in FRONTLINE_SIDE}
     lead = {p for p, item in people.items() if item.role_level in LEADERSHIP_SIDE}
     if front and lead:
@@ -132,8 +141,13 @@ def indicator_level(votes: list[Vote], conflict_gap: int | None = None, *, k: in
                     + ": a practice that one side of the organisation does not see is not yet in place across it."
                 ),
             )
-            return result
+            return True
+    return False
 
+
+def _department_split(result: IndicatorLevel, people: dict[str, EvidenceItem], conflict_gap: int, *, k: int) -> None:
+    """Records a split (without moving the level) when two departments of at least ``k`` people each are
+    ``conflict_gap`` levels apart or more."""
     departments: dict[str, set[str]] = defaultdict(set)
     for p, item in people.items():
         if item.department:
@@ -149,12 +163,11 @@ def indicator_level(votes: list[Vote], conflict_gap: int | None = None, *, k: in
                 followed=result.level,
                 why=(
                     f"{lowest.label} and {highest.label} are {highest.level - lowest.level} levels apart. "
-                    f"The rule took level {result.level}, the level at least half of all {len(person_level)} "
+                    f"The rule took level {result.level}, the level at least half of all {len(result.person_level)} "
                     "people's accounts reach: practice that differs by department is not yet organisation-wide, "
                     "and the difference is for you to weigh."
                 ),
             )
-    return result
 
 
 def pick_citations(

@@ -53,13 +53,14 @@ from assistant.rating.phrasing import (
 from assistant.rating.schema import (
     INSUFFICIENT,
     PROPOSED,
+    Citation,
     EvidenceItem,
     IndicatorResult,
     Proposal,
     VoiceMix,
 )
 from assistant.rating.validate import MIN_QUOTE_CHARS
-from assistant.rubric import Component, Rubric
+from assistant.rubric import Component, RatingRule, Rubric
 
 ENGINE = "offline"
 RELEVANCE_FLOOR = 0.35  # cosine to an indicator's closest level description to count as addressing it
@@ -231,42 +232,12 @@ class OfflineRater:
         }
         levels = {ind.id: found[ind.id].level if ind.id in found else None for ind in comp.indicators}
         level = rule.level_for(list(levels.values()))
-        quotes = pick_citations(found)
-        order = _order(usable_items)
-        indicators: list[IndicatorResult] = []
-        for ind in comp.indicators:
-            got = found.get(ind.id)
-            split = got.split if got else None
-            if split is not None:
-                split = split.model_copy(
-                    update={
-                        "if_sides": [
-                            rule.level_for([side.level if i == ind.id else lvl for i, lvl in levels.items()])
-                            for side in split.sides
-                        ]
-                    }
-                )
-            indicators.append(
-                IndicatorResult(
-                    indicator_id=ind.id,
-                    judgment=rule.judgment(levels[ind.id], level),
-                    evidence_level=levels[ind.id],
-                    segment_ids=sorted({v.item.id for v in got.counted}, key=order) if got else [],
-                    citations=quotes.get(ind.id, []),
-                    split=split,
-                )
-            )
+        indicators = _indicator_results(comp, rule, found, levels, level, pick_citations(found), _order(usable_items))
         mix = finish_counts(indicators, usable_items)
         all_citations = _dedupe([c for ind in indicators for c in ind.citations])
 
         if level is None or mix.participants < minimum.participants:
-            with_evidence = sum(1 for v in levels.values() if v is not None)
-            why = (
-                f"only {with_evidence} indicator(s) have evidence; the rule needs {rule.min_indicators_with_evidence}"
-                if level is None
-                else f"the matched evidence comes from {mix.participants} participant(s); "
-                f"the rubric asks for {minimum.participants}"
-            )
+            why = _why_insufficient(rule, levels, level, mix.participants, minimum.participants)
             for ind in indicators:
                 ind.judgment = rule.judgment(ind.evidence_level, None)
             return Proposal(
@@ -285,6 +256,53 @@ class OfflineRater:
         proposal.rationale = _rationale(self.rubric, comp, level, proposal) + _excluded_note(excluded, cut)
         proposal.confidence = _confidence(indicators, found, mix)
         return proposal
+
+
+def _indicator_results(
+    comp: Component,
+    rule: RatingRule,
+    found: dict[str, IndicatorLevel],
+    levels: dict[str, int | None],
+    level: int | None,
+    quotes: dict[str, list[Citation]],
+    order: Callable[[str], int],
+) -> list[IndicatorResult]:
+    """One result per indicator of ``comp``: its judgment against the component ``level``, the segments its
+    level rests on (in evidence order), its citations, and a split's "what if" component levels."""
+    indicators: list[IndicatorResult] = []
+    for ind in comp.indicators:
+        got = found.get(ind.id)
+        split = got.split if got else None
+        if split is not None:
+            split = split.model_copy(
+                update={
+                    "if_sides": [
+                        rule.level_for([side.level if i == ind.id else lvl for i, lvl in levels.items()])
+                        for side in split.sides
+                    ]
+                }
+            )
+        indicators.append(
+            IndicatorResult(
+                indicator_id=ind.id,
+                judgment=rule.judgment(levels[ind.id], level),
+                evidence_level=levels[ind.id],
+                segment_ids=sorted({v.item.id for v in got.counted}, key=order) if got else [],
+                citations=quotes.get(ind.id, []),
+                split=split,
+            )
+        )
+    return indicators
+
+
+def _why_insufficient(
+    rule: RatingRule, levels: dict[str, int | None], level: int | None, participants: int, needed: int
+) -> str:
+    """Why a component with matched evidence still gets no level: too few indicators, or too few people."""
+    if level is None:
+        with_evidence = sum(1 for v in levels.values() if v is not None)
+        return f"only {with_evidence} indicator(s) have evidence; the rule needs {rule.min_indicators_with_evidence}"
+    return f"the matched evidence comes from {participants} participant(s); the rubric asks for {needed}"
 
 
 def _units(usable: list[Screened]) -> list[tuple[EvidenceItem, str]]:

@@ -12,9 +12,11 @@ writer) is never held while a component computes.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any, Unpack
 
+import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -61,74 +63,104 @@ def synthesize(
             stats["segments_" + "refresh"] = refresh_segments(session, engagement_id, segment_mode)
             session.commit()
         step(0.1, "Embedding new text")
-        with Session(engine, expire_on_commit=False) as session:
-            segments = active_segments(session, engagement_id)
-            vectors_arr, new = embed_cached(session, embedder, [s.text for s in segments])
-            # the new vectors are kept now: progress is written in its own transaction, which would
-            # wait (SQLite: one writer) behind this one's insert
-            session.commit()
-            stats["embedded"] = new
-            stats["segments"] = len(segments)
-            step(0.6, "Checking components")
-            stats["retagged"] = retag(session, segments, vectors_arr, embedder, rubric)
-            session.commit()
-        vectors = {s.id: v for s, v in zip(segments, vectors_arr, strict=False)}
-        with Session(engine, expire_on_commit=False) as session:
-            engagement = session.get(Engagement, engagement_id)
-            names = scrubber_for(session, engagement)
-            people = {
-                p.id: (p.department, p.role_level)
-                for p in session.exec(select(Participant).where(Participant.engagement_id == engagement_id)).all()
-            }
-            segments = active_segments(session, engagement_id)
-            by_comp: dict[str, list[Segment]] = {}
-            for seg in segments:
-                by_comp.setdefault(seg.component, []).append(seg)
-            components = sorted(set(by_comp) | {t.component for t in session.exec(live_themes(engagement_id)).all()})
-            # a segment re-tagged to another component leaves its old component's themes first
-            for member in session.exec(
-                select(ThemeMember)
-                .join(Segment, Segment.id == ThemeMember.segment_id)
-                .join(Theme, Theme.id == ThemeMember.theme_id)
-                .where(Theme.engagement_id == engagement_id, Segment.component != Theme.component)
-            ).all():
-                session.delete(member)
-            session.commit()
-            stats["components"] = {}
-            encode = CachedEncode(engine, embedder)  # key phrases met before are read back, not encoded
-            for i, comp in enumerate(components):
-                step(0.6 + 0.3 * i / max(1, len(components)), f"Themes for {comp}")
-                # computed with nothing written, then written and committed at once: one short write
-                # transaction per component, so staff answers, progress and the heartbeat never wait on it
-                min_people = settings.theme_min_people if settings is not None else T.MIN_PEOPLE
-                mine = by_comp.get(comp, [])
-                drafted = partial(
-                    draft_component,
-                    session,
-                    engagement_id,
-                    comp,
-                    mine,
-                    vectors,
-                    run_id,
-                    people,
-                    encode,
-                    names,
-                    min_people,
-                )
-                draft = drafted()
-                for _ in range(REDRAFTS):  # a consultant curated a theme this draft replaces: draft again
-                    if not curated_since(session, draft):
-                        break
-                    forget_themes(session)
-                    draft = drafted()
-                store_component(session, draft)
-                session.commit()
-                stats["components"][comp] = draft.counts
-            session.commit()
-            stats["phrases_embedded"] = encode.new
+        vectors = _embed(engine, engagement_id, embedder, rubric, stats, step)
+        _themes(engine, engagement_id, embedder, vectors, settings, run_id, stats, step)
         if labeller is not None:
             step(0.9, "Labelling themes with the LLM")
             stats["llm_labels"] = label_themes(engine, labeller, engagement_id, run_id)
         stats["seconds"] = round(time.perf_counter() - t0, 3)
         tracker.done(stats)
     return stats
+
+
+def _embed(
+    engine: Engine,
+    engagement_id: int,
+    embedder: Embedder,
+    rubric: Rubric | None,
+    stats: dict[str, Any],
+    step: Callable[[float, str], None],
+) -> dict[int, np.ndarray]:
+    """Every active segment's vector (only text never embedded before is encoded), after re-tagging the
+    segments that clearly belong to another component; counts go into ``stats``."""
+    with Session(engine, expire_on_commit=False) as session:
+        segments = active_segments(session, engagement_id)
+        vectors_arr, new = embed_cached(session, embedder, [s.text for s in segments])
+        # the new vectors are kept now: progress is written in its own transaction, which would
+        # wait (SQLite: one writer) behind this one's insert
+        session.commit()
+        stats["embedded"] = new
+        stats["segments"] = len(segments)
+        step(0.6, "Checking components")
+        stats["retagged"] = retag(session, segments, vectors_arr, embedder, rubric)
+        session.commit()
+    return {s.id: v for s, v in zip(segments, vectors_arr, strict=False)}
+
+
+def _leave_old_components(session: Session, engagement_id: int) -> None:
+    """A segment re-tagged to another component leaves its old component's themes first."""
+    for member in session.exec(
+        select(ThemeMember)
+        .join(Segment, Segment.id == ThemeMember.segment_id)
+        .join(Theme, Theme.id == ThemeMember.theme_id)
+        .where(Theme.engagement_id == engagement_id, Segment.component != Theme.component)
+    ).all():
+        session.delete(member)
+    session.commit()
+
+
+def _themes(
+    engine: Engine,
+    engagement_id: int,
+    embedder: Embedder,
+    vectors: dict[int, np.ndarray],
+    settings: Settings | None,
+    run_id: int,
+    stats: dict[str, Any],
+    step: Callable[[float, str], None],
+) -> None:
+    """Each component's themes, drafted with nothing written, then stored and committed at once."""
+    with Session(engine, expire_on_commit=False) as session:
+        engagement = session.get(Engagement, engagement_id)
+        names = scrubber_for(session, engagement)
+        people = {
+            p.id: (p.department, p.role_level)
+            for p in session.exec(select(Participant).where(Participant.engagement_id == engagement_id)).all()
+        }
+        segments = active_segments(session, engagement_id)
+        by_comp: dict[str, list[Segment]] = {}
+        for seg in segments:
+            by_comp.setdefault(seg.component, []).append(seg)
+        components = sorted(set(by_comp) | {t.component for t in session.exec(live_themes(engagement_id)).all()})
+        _leave_old_components(session, engagement_id)
+        stats["components"] = {}
+        encode = CachedEncode(engine, embedder)  # key phrases met before are read back, not encoded
+        min_people = settings.theme_min_people if settings is not None else T.MIN_PEOPLE
+        for i, comp in enumerate(components):
+            step(0.6 + 0.3 * i / max(1, len(components)), f"Themes for {comp}")
+            # computed with nothing written, then written and committed at once: one short write
+            # transaction per component, so staff answers, progress and the heartbeat never wait on it
+            drafted = partial(
+                draft_component,
+                session,
+                engagement_id,
+                comp,
+                by_comp.get(comp, []),
+                vectors,
+                run_id,
+                people,
+                encode,
+                names,
+                min_people,
+            )
+            draft = drafted()
+            for _ in range(REDRAFTS):  # a consultant curated a theme this draft replaces: draft again
+                if not curated_since(session, draft):
+                    break
+                forget_themes(session)
+                draft = drafted()
+            store_component(session, draft)
+            session.commit()
+            stats["components"][comp] = draft.counts
+        session.commit()
+        stats["phrases_embedded"] = encode.new

@@ -11,11 +11,11 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from assistant.models import PUBLIC_LABEL, AuditEvent, Engagement, Interview, Participant
+from assistant.models import PUBLIC_LABEL, AuditEvent, Engagement
 from assistant.records.auditlog import Change, count_events, diff, events_csv, filter_choices, find_events, when
-from assistant.views.lookup import transcript_url
+from assistant.views.lookup import readable_transcript_rows, transcript_url
 
 PER_PAGE = 50
 
@@ -33,17 +33,7 @@ class AuditRow:
 def readable_transcripts(session: Session, engagement_id: int) -> set[str]:
     """The public labels whose transcript a consultant can open now: submitted, not withdrawn (the
     transcript page's own rule, ``web/routes/deps.TranscriptInPath``)."""
-    return set(
-        session.exec(
-            select(Participant.public_label)
-            .join(Interview, Interview.participant_id == Participant.id)
-            .where(
-                Participant.engagement_id == engagement_id,
-                Interview.state == "submitted",
-                col(Participant.withdrawn_at).is_(None),
-            )
-        ).all()
-    )
+    return {p.public_label for _, p in session.exec(readable_transcript_rows(engagement_id)).all()}
 
 
 def entity_link(event: AuditEvent, engagement_id: int, transcripts: set[str]) -> str | None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from assistant.equity.people import attribution
 from assistant.interview.actions import load_turns
@@ -27,11 +27,10 @@ from assistant.rubric import Rubric
 from assistant.security import csv_text
 from assistant.suppression import UNIT, Cell
 from assistant.views import Page
-from assistant.views.lookup import answer_anchor
+from assistant.views.lookup import answer_anchor, readable_transcript_rows
 
 # interviews a consultant can open: only submitted ones (unsubmitted text is shown to nobody);
 # declined and withdrawn ones are not evidence
-LISTED_STATES = ("submitted",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,15 +152,7 @@ def detail_context(
     consultant reads transcripts de-identified, and a small group's transcript cannot be singled out.
     """
     roster = {(r.department, r.role_level): r.count for r in roster_rows(session, engagement)}
-    rows = session.exec(
-        select(Interview, Participant)
-        .join(Participant, Participant.id == Interview.participant_id)
-        .where(
-            Participant.engagement_id == engagement.id,
-            col(Participant.withdrawn_at).is_(None),
-            col(Interview.state).in_(LISTED_STATES),
-        )
-    ).all()
+    rows = session.exec(readable_transcript_rows(engagement.id)).all()
     attribute = attribution(session, engagement)
     k = min_cell_of(engagement)
     interviews = sorted(

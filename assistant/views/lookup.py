@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from assistant.models import Engagement, Interview, Participant, Theme
 from assistant.security import MAX_ID, token_hash
@@ -29,6 +30,25 @@ def theme(session: Session, engagement_id: int, theme_id: int) -> Theme | None:
     """Theme ``theme_id`` when it belongs to ``engagement_id`` (archived ones included), else None."""
     found = session.get(Theme, theme_id) if valid_id(theme_id) else None
     return found if found is not None and found.engagement_id == engagement_id else None
+
+
+# The one rule for whose transcript a consultant may open: submitted (unsubmitted text is shown to nobody)
+# and its author still taking part. The transcript page (``web/routes/deps.TranscriptInPath``), the list on
+# the engagement page and the audit log's links all read it from here.
+READABLE_STATE = "submitted"
+
+
+def readable_transcript_rows(engagement_id: int) -> Select:
+    """(Interview, Participant) rows of ``engagement_id`` whose transcript a consultant may open."""
+    return (
+        select(Interview, Participant)
+        .join(Participant, Participant.id == Interview.participant_id)
+        .where(
+            Participant.engagement_id == engagement_id,
+            col(Participant.withdrawn_at).is_(None),
+            Interview.state == READABLE_STATE,
+        )
+    )
 
 
 def transcript(session: Session, engagement_id: int, label: str) -> tuple[Interview, Participant] | None:

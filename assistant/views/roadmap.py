@@ -28,7 +28,7 @@ from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.sequence import PHASES
 from assistant.roadmap.targets import HORIZONS, Phase, TargetRow, horizon_of, phases_for, target_rows
-from assistant.rubric import Rubric
+from assistant.rubric import ReadinessKind, Rubric
 from assistant.views import Page
 from assistant.views.runs import RunPanel
 
@@ -136,55 +136,11 @@ def roadmap_page(
     horizon = horizon_of(engagement)
     phases = phases_for(horizon)
     signals = readiness_mod.snapshot(session, engagement, rubric)
-    kinds = {k.id: k for k in rubric.readiness}
     items = items_of(session, engagement.id)
-    titles = {i.key: i.title for i in items}
-    by_key = {i.key: i for i in items}
     ids = [sid for s in signals for side in ("for", "against") for sid in s.evidence.get("segments", {}).get(side, [])]
     ids += [q for i in items for q in i.why.get("quotes", [])]
     quotes = _quotes(session, engagement, ids, names)
-
-    def distinct(ids: list[int]) -> list[QuoteView]:
-        """Up to three quotes, one per text (the demo and real staff repeat phrases)."""
-        out, seen = [], set()
-        for i in ids:
-            if i in quotes and quotes[i].text not in seen:
-                seen.add(quotes[i].text)
-                out.append(quotes[i])
-        return out[:3]
-
-    signal_views = []
-    for s in signals:
-        segs = s.evidence.get("segments", {})
-        signal_views.append(
-            SignalView(
-                s,
-                kinds[s.kind].name if s.kind in kinds else s.kind,
-                kinds[s.kind].question if s.kind in kinds else "",
-                readiness_mod.effective(s),
-                readiness_mod.changed_since_confirmed(s),
-                distinct(segs.get("for", [])),
-                distinct(segs.get("against", [])),
-            )
-        )
-    comp_names = {c.id: c.name for c in rubric.components}
-    by_phase: list[tuple[Phase, list[ItemView]]] = [(p, []) for p in phases]
-    removed = []
-    for item in items:
-        step = f"{item.from_level} → {item.from_level + 1}" if item.from_level and item.origin != "custom" else ""
-        view = ItemView(
-            item,
-            comp_names.get(item.component, item.component),
-            step,
-            [(by_key[d].title, phases[min(by_key[d].phase, PHASES)].label) for d in item.depends_on if d in by_key],
-            [t for t in item.why.get("themes", [])],
-            [quotes[q] for q in item.why.get("quotes", []) if q in quotes],
-            _why_lines(item, titles),
-        )
-        if item.status == "removed":
-            removed.append(view)
-        else:
-            by_phase[min(item.phase, PHASES)][1].append(view)
+    by_phase, removed = _item_views(items, phases, {c.id: c.name for c in rubric.components}, quotes)
     fig, alt = timeline_chart(items, rubric, horizon)
     planned = [i for i in items if i.status == "planned"]
     return RoadmapView(
@@ -194,7 +150,7 @@ def roadmap_page(
         horizon=horizon,
         horizons=HORIZONS,
         phases=phases,
-        signals=signal_views,
+        signals=_signal_views(signals, {k.id: k for k in rubric.readiness}, quotes),
         values=readiness_mod.VALUES,
         by_phase=by_phase,
         removed=removed,
@@ -215,6 +171,63 @@ class ExportPanel(RunPanel):
     kind: str = "export"
     download: Run | None
     formats: list[str]
+
+
+def _distinct(ids: list[int], quotes: dict[int, QuoteView]) -> list[QuoteView]:
+    """Up to three quotes, one per text (the demo and real staff repeat phrases)."""
+    out, seen = [], set()
+    for i in ids:
+        if i in quotes and quotes[i].text not in seen:
+            seen.add(quotes[i].text)
+            out.append(quotes[i])
+    return out[:3]
+
+
+def _signal_views(
+    signals: list[ReadinessSignal], kinds: dict[str, ReadinessKind], quotes: dict[int, QuoteView]
+) -> list[SignalView]:
+    """Each readiness signal with its name, question, effective value and quotes for and against."""
+    views = []
+    for s in signals:
+        segs = s.evidence.get("segments", {})
+        views.append(
+            SignalView(
+                s,
+                kinds[s.kind].name if s.kind in kinds else s.kind,
+                kinds[s.kind].question if s.kind in kinds else "",
+                readiness_mod.effective(s),
+                readiness_mod.changed_since_confirmed(s),
+                _distinct(segs.get("for", []), quotes),
+                _distinct(segs.get("against", []), quotes),
+            )
+        )
+    return views
+
+
+def _item_views(
+    items: list[RoadmapItem], phases: list[Phase], comp_names: dict[str, str], quotes: dict[int, QuoteView]
+) -> tuple[list[tuple[Phase, list[ItemView]]], list[ItemView]]:
+    """The roadmap's items as page rows, grouped by phase, and the removed ones apart."""
+    titles = {i.key: i.title for i in items}
+    by_key = {i.key: i for i in items}
+    by_phase: list[tuple[Phase, list[ItemView]]] = [(p, []) for p in phases]
+    removed = []
+    for item in items:
+        step = f"{item.from_level} → {item.from_level + 1}" if item.from_level and item.origin != "custom" else ""
+        view = ItemView(
+            item,
+            comp_names.get(item.component, item.component),
+            step,
+            [(by_key[d].title, phases[min(by_key[d].phase, PHASES)].label) for d in item.depends_on if d in by_key],
+            [t for t in item.why.get("themes", [])],
+            [quotes[q] for q in item.why.get("quotes", []) if q in quotes],
+            _why_lines(item, titles),
+        )
+        if item.status == "removed":
+            removed.append(view)
+        else:
+            by_phase[min(item.phase, PHASES)][1].append(view)
+    return by_phase, removed
 
 
 def export_context(session: Session, engagement: Engagement) -> ExportPanel:

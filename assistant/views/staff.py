@@ -13,11 +13,21 @@ from typing import Any
 
 from assistant.interview.actions import Conversation, review_items
 from assistant.interview.engine import current_prompt, latest_by_original, original_of
+from assistant.models import Turn
 from assistant.rubric import Rubric
 from assistant.views import Page
 
 
-def messages(conv: Conversation, after: int = 0) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Message:
+    """One message of the chat: its turn, the wording shown (an answer's latest edit) and whether it was edited."""
+
+    turn: Turn
+    shown: Turn
+    edited: bool
+
+
+def messages(conv: Conversation, after: int = 0) -> list[Message]:
     """The transcript as shown to its author: assistant turns, and staff turns with edits applied;
     with ``after``, only the messages of turns written after that turn id (edits still read from all).
 
@@ -33,10 +43,19 @@ def messages(conv: Conversation, after: int = 0) -> list[dict[str, Any]]:
             if turn.supersedes_id is not None:
                 continue
             shown = current.get(turn.id, turn)
-            out.append({"turn": turn, "shown": shown, "edited": shown.id != turn.id})
+            out.append(Message(turn, shown, shown.id != turn.id))
         else:
-            out.append({"turn": turn, "shown": turn, "edited": False})
+            out.append(Message(turn, turn, False))
     return out
+
+
+@dataclass(frozen=True)
+class TopicProgress:
+    """One topic's questions closed out of planned, under its name in staff words."""
+
+    name: str
+    closed: int
+    total: int
 
 
 @dataclass(frozen=True)
@@ -44,7 +63,7 @@ class Progress:
     """Questions closed out of planned, per topic (``components``: name, closed, total) and in total,
     and ``line``: the topic of the current question in staff words, or None."""
 
-    components: list[dict[str, Any]]
+    components: list[TopicProgress]
     done: int
     total: int
     line: str | None
@@ -58,7 +77,7 @@ def progress(conv: Conversation, rubric: Rubric) -> Progress:
     done = total = 0
     for comp in rubric.components:
         c = cov.get(comp.id, {"closed": 0, "total": 0})
-        parts.append({"name": comp.staff_label, "closed": c.get("closed", 0), "total": c.get("total", 0)})
+        parts.append(TopicProgress(comp.staff_label, c.get("closed", 0), c.get("total", 0)))
         done += c.get("closed", 0)
         total += c.get("total", 0)
     prompt = current_prompt(conv.turns)
@@ -99,15 +118,15 @@ class ChatView(Composer):
     """The chat page: every message, and ``new_messages``, those the page had not shown yet (an
     answer refused as stale shows the other window's answers and the current question)."""
 
-    messages: list[dict[str, Any]]
-    new_messages: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[Message]
+    new_messages: list[Message] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)
 class ComposerUpdate(Composer):
     """The htmx reply to an answer: the messages written after the answered turn, and a fresh composer."""
 
-    new_messages: list[dict[str, Any]]
+    new_messages: list[Message]
 
 
 def chat_context(
@@ -146,7 +165,7 @@ class EditView(Page):
     client turn id, a refused edit's reason and the text shown in the box."""
 
     token: str
-    item: dict[str, Any]
+    item: Message
     question: Any
     back: str
     client_turn_id: str
@@ -173,10 +192,10 @@ def edit_context(
         return None
     # the chat links the answer as first given, the review page the wording that stands now: either opens it
     original = original_of(conv.turns, turn_id)
-    item = next((m for m in messages(conv) if m["turn"].id == original and m["turn"].role == "staff"), None)
+    item = next((m for m in messages(conv) if m.turn.id == original and m.turn.role == "staff"), None)
     if item is None:
         return None
-    _, question = rubric.question(item["turn"].question_id)
+    _, question = rubric.question(item.turn.question_id)
     return EditView(
         token=token,
         item=item,
@@ -184,7 +203,7 @@ def edit_context(
         back=back,
         client_turn_id=client_turn_id or uuid.uuid4().hex,
         error=error,
-        draft=item["shown"].text if draft is None else draft,
+        draft=item.shown.text if draft is None else draft,
     )
 
 

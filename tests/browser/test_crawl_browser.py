@@ -1,6 +1,7 @@
 """Every page of the demo, as each kind of person reaches it, shows no console error under the
 product's own Content-Security-Policy (never bypassed): no blocked inline style or script, no
-script error, no failed or refused request for a local resource.
+script error, no failed or refused request for a local resource; and every chart on it is a
+picture with a text alternative and no link or button inside (axe's "nested-interactive").
 
 The demo is seeded as ``make demo`` seeds it (the completed engagement built by the real synthesis
 and rating from the packaged vectors), then the crawl follows the links each person sees: the demo
@@ -24,6 +25,23 @@ from assistant.demo.seed import DEMO_EMAIL, DEMO_REVIEWER_EMAIL, seed_demo
 from assistant.demo.vectors import DemoEmbedder, packaged_store
 from tests.browser.helpers import detailed
 
+# every chart is a picture with a text alternative and nothing to press inside it (axe's "svg-img-alt"
+# and "nested-interactive": a link inside role="img" is hidden from a screen reader and the keyboard)
+CHARTS_CHECK = """() => {
+  const problems = [];
+  const named = el => (el.getAttribute('aria-labelledby') || '').split(/\\s+/).some(
+    id => id && document.getElementById(id) && document.getElementById(id).textContent.trim()
+  ) || (el.getAttribute('aria-label') || '').trim();
+  document.querySelectorAll('svg:not([aria-hidden=true]), [role=img]').forEach(el => {
+    const what = (el.id || el.closest('[id]')?.id || el.tagName);
+    if (el.getAttribute('role') !== 'img') problems.push(`an SVG without role="img" in #${what}`);
+    else if (!named(el)) problems.push(`a chart without a text alternative in #${what}`);
+    if (el.querySelector('a, button, input, select, textarea, [href], [tabindex]'))
+      problems.push(`something to press inside a chart in #${what}`);
+  });
+  document.querySelectorAll('img:not([alt])').forEach(el => problems.push(`an image without alt: ${el.src}`));
+  return problems;
+}"""
 PER_SHAPE = 2  # pages visited per URL shape (ids and component names folded)
 SKIP = re.compile(r"(\.csv|\.json|/exports/\d+|/logout)$")  # downloads, and leaving
 
@@ -95,6 +113,7 @@ def crawl(page, base: str, start: list[str], inside: str) -> tuple[list[str], li
         except PlaywrightTimeout:
             pass
         visited.append(path)
+        watch.problems += [f"{path}: {problem}" for problem in page.evaluate(CHARTS_CHECK)]
         for href in page.locator("a[href]").evaluate_all("links => links.map(a => a.getAttribute('href'))"):
             url = urlsplit(urljoin(base + path, href))
             target = url.path + (f"?{url.query}" if url.query else "")

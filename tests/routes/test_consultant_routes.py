@@ -201,3 +201,11 @@ def test_transcript_is_deidentified(consultant_client, engine, rubric):
     assert "Finance" not in page.split("<main")[1].split("</h1>")[1] and "other departments" in page
     listing = c.get(f"/engagements/{eid}").text.split('id="transcripts"')[1]
     assert label in listing and "manager" not in listing
+
+
+def test_an_engagements_invites_last_as_long_as_the_setting_says(app, consultant_client, engine):
+    """DM3_INVITE_TTL_DAYS sets how long the invites of an engagement created from then on last."""
+    app.state.settings.invite_ttl_days = 14
+    eid = create(consultant_client)
+    with Session(engine) as s:
+        assert s.get(Engagement, eid).invite_ttl_days == 14

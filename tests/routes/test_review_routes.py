@@ -136,3 +136,31 @@ def test_unknown_component_and_stale_proposal(consultant_client, session):
         data={"csrf_token": csrf_of(page.text), "proposal_id": old_id, "action": "accept"},
     )
     assert r.status_code == 422 and "replaced by a newer rating run" in r.text
+
+
+def test_a_refused_decision_without_javascript_opens_at_its_message(consultant_client, session):
+    """Without JavaScript a refused decision is a whole page: it opens at the Decision card (the form's
+    action carries ``#decision``), which holds the message and what was typed, not at the page's top,
+    far above it."""
+    engagement, _ = rated(consultant_client, session)
+    url = f"/engagements/{engagement.id}/review/governance_structures"
+    page = consultant_client.get(url).text
+    actions = re.findall(r'<form method="post" action="([^"]*/decide[^"]*)"', page)
+    assert len(actions) >= 2 and all(a == f"{url}/decide#decision" for a in actions)
+    proposal_id = int(re.search(r'name="proposal_id" value="(\d+)"', page).group(1))
+    r = consultant_client.post(
+        f"{url}/decide",
+        data={
+            "csrf_token": csrf_of(page),
+            "proposal_id": proposal_id,
+            "action": "change",
+            "level": "2",
+            "rationale": "   ",
+        },
+    )
+    assert r.status_code == 422
+    card = r.text[r.text.index('<section class="card" id="decision">') :]
+    card = card[: card.index("</section>")]
+    assert 'role="alert"' in card and "needs a rationale" in card
+    assert r.text.index('role="alert"') > r.text.index('id="decision"')  # the only message is in the card
+    assert session.exec(select(Decision)).all() == []

@@ -243,3 +243,20 @@ def test_while_a_new_export_runs_the_previous_file_is_labelled_as_the_previous_o
     )
     assert r.status_code == 422 and f'<div id="{target}">' in r.text and "Choose one of" in r.text
     assert "<html" not in r.text
+
+
+def test_after_a_failed_export_the_previous_file_is_labelled_as_the_previous_one(consultant_client, session):
+    c = consultant_client
+    engagement = _setup(session)
+    old = Run(engagement_id=engagement.id, kind="export", status="done", message="DOCX ready")
+    old.stats, old.finished_at = {"filename": "old-report.docx"}, old.started_at
+    session.add(old)
+    session.commit()
+    failed = Run(engagement_id=engagement.id, kind="export", status="failed", message="the PDF could not be drawn")
+    failed.finished_at = failed.started_at
+    session.add(failed)
+    session.commit()
+    part = _element(c.get(f"/engagements/{engagement.id}/report").text, '<div id="export-panel"')
+    assert "The last export run failed: the PDF could not be drawn" in part
+    assert "Download old-report.docx" not in part and "The new export failed." in part
+    assert "download the previous file (old-report.docx)" in part

@@ -399,3 +399,16 @@ def test_review_page_names_topics_as_the_chat_did(client, session, rubric):
     for comp, heading in zip(rubric.components, headings, strict=True):
         assert comp.staff_name and heading.lower() == comp.staff_name.lower() and heading != comp.name
         assert comp.staff_name in html_text(chat)  # the same words as the chat's topic list
+
+
+def test_topic_progress_bars_are_progress_elements_that_match_their_words(client, session, rubric):
+    token = invite(session, make_engagement(session))
+    csrf = start(client, token)
+    answer(client, token, csrf)
+    chat = client.get(f"/i/{token}").text
+    topics = re.findall(
+        r"<li><span>([^<]+): (\d+) of (\d+)</span>\s*<progress class=\"bar\" max=\"(\d+)\" value=\"(\d+)\"", chat
+    )
+    assert [name for name, *_ in topics] == [c.staff_name for c in rubric.components]
+    assert all((done, total) == (value, top) for _, done, total, top, value in topics)
+    assert "<svg" not in chat  # no hand-drawn bar: the browser draws a native progress bar

@@ -54,9 +54,11 @@ def create_engagement(
     role_levels: list[str] | None = None,
     roster: dict[tuple[str, str], int] | None = None,
     user: User | None = None,
+    invite_ttl_days: int | None = None,
 ) -> Engagement:
     """Create an engagement with its departments, role levels and roster counts (validated); ``user``
-    (the creator) becomes its lead."""
+    (the creator) becomes its lead; its invites last ``invite_ttl_days`` (``DM3_INVITE_TTL_DAYS``; None: the
+    model's default)."""
     role_levels = role_levels or list(DEFAULT_ROLE_LEVELS)
     problems = []
     if not organisation.strip():
@@ -76,6 +78,8 @@ def create_engagement(
         created_by=user.id if user else None,
         settings=initial_settings(),
     )
+    if invite_ttl_days is not None:
+        engagement.invite_ttl_days = invite_ttl_days
     session.add(engagement)
     session.flush()
     if user is not None:

@@ -29,7 +29,7 @@ from assistant.security import whole_number_type
 from assistant.views.engagement import detail_context, engagement_list, transcript_context
 from assistant.web.forms import GroupForm, NamedByData, PagePost, PagePostDep, Refusable, gathered
 from assistant.web.routes.deps import ConsultantEngagement, PathLabel, TranscriptInPath
-from assistant.web.shell import Consultant, CSRFDep, CurrentUser, RubricDep, SessionDep, render
+from assistant.web.shell import Consultant, CSRFDep, CurrentUser, RubricDep, SessionDep, SettingsDep, render
 
 router = APIRouter()
 MAX_ROSTER_COUNT = 1_000_000  # more staff than any city has; a larger number is a typo
@@ -78,10 +78,17 @@ class EngagementForm(BaseModel):
 
 
 @router.post("/engagements", dependencies=[CSRFDep])
-def create(f: PagePostDep, user: Consultant, posted: Annotated[EngagementForm, Form()]) -> Response:
+def create(
+    f: PagePostDep, user: Consultant, settings: SettingsDep, posted: Annotated[EngagementForm, Form()]
+) -> Response:
     try:
         engagement = create_engagement(
-            f.session, posted.organisation, parse_list(posted.departments), parse_list(posted.role_levels), user=user
+            f.session,
+            posted.organisation,
+            parse_list(posted.departments),
+            parse_list(posted.role_levels),
+            user=user,
+            invite_ttl_days=settings.invite_ttl_days,
         )
     except EngagementError as exc:
         problems = exc.problems

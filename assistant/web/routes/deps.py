@@ -118,7 +118,7 @@ def transcript_in_path(
         raise HTTPException(404, "There is no such transcript in this engagement.")
     if found[1].withdrawn_at is not None:
         raise HTTPException(410, "This participant withdrew; their answers are no longer available.")
-    if found[0].state != "submitted":
+    if found[0].state != lookup.READABLE_STATE:
         raise HTTPException(404, "There is no such transcript yet: answers are shown once the person submits them.")
     return found
 

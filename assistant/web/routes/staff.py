@@ -26,7 +26,7 @@ from assistant.interview import actions
 from assistant.interview.actions import AnswerError, Conversation, StaleAnswer
 from assistant.interview.engine import relatedness_pair
 from assistant.interview.probes import OfflineProber, Prober
-from assistant.models import Participant
+from assistant.models import Interview, Participant, Turn
 from assistant.records.engagements import EngagementError, join_open_link
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import MAX_ID, whole_number_type
@@ -197,51 +197,8 @@ def _respond_turn(
                 prompt_id=prompt_id,
             )
         except AnswerError as exc:
-            conv = actions.load(session, participant)
-            draft = text if exc.draft is None else exc.draft
-            if not draft.strip() and not is_htmx(request):
-                # nothing typed to keep: redirect, so a reload does not post the empty form again
-                return RedirectResponse(f"/i/{token}?missing=1#composer", status_code=303)
-            ctx = chat_context(conv, rubric, token, error=str(exc), draft=draft)
-            if isinstance(exc, StaleAnswer):
-                # what this page had not shown yet: the other window's answers and the current question
-                shown = prompt_id or 0
-                ctx = replace(ctx, new_messages=[m for m in ctx.messages if m["turn"].id > shown])
-            if is_htmx(request):
-                return render(request, "staff/_composer_update.html", ctx)
-            return render(request, "staff/chat.html", ctx, status_code=409 if isinstance(exc, StaleAnswer) else 422)
-        if created:
-            turns = turns + [turn]
-            relatedness = _relatedness(request)
-            if relatedness is not None:
-                # the model runs here, before the lock: other turns go on meanwhile. The scorer keeps the
-                # answer's vector, so the decision in ``advance`` costs three matrix products, no encode
-                pair = relatedness_pair(interview.plan, turns, rubric, settings.max_probes_per_question)
-                if pair is not None:
-                    relatedness(*pair)
-            new = actions.advance(
-                session,
-                interview,
-                rubric,
-                _prober(request, state.engine, rubric, participant.engagement_id),
-                relatedness,
-                settings.max_probes_per_question,
-                turns=turns,
-            )
-            turns = turns + new
-        else:
-            # a repeated submit: show the conversation as it stands. The first request wrote the
-            # reply, unless its process died first: then the reply is written now (advance writes
-            # nothing when the interviewer is already waiting for the next answer).
-            actions.advance(
-                session,
-                interview,
-                rubric,
-                _prober(request, state.engine, rubric, participant.engagement_id),
-                _relatedness(request),
-                settings.max_probes_per_question,
-            )
-            turns = actions.load_turns(session, interview)
+            return _refused_turn(request, session, participant, rubric, token, text, exc, prompt_id)
+        turns = _after_turn(request, session, participant, interview, rubric, turns, turn if created else None)
     if not is_htmx(request):
         # land on the newest message: "#composer" (sticky) would leave it out of sight
         anchor = f"turn-{turns[-1].id}" if turns else "composer"
@@ -249,6 +206,67 @@ def _respond_turn(
     conv = Conversation(participant, None, interview, turns, None)  # the partial shows no engagement or consent
     ctx = composer_update_context(conv, rubric, token, last_seen if created else None)
     return render(request, "staff/_composer_update.html", ctx)
+
+
+def _refused_turn(
+    request: Request,
+    session: Session,
+    participant: Participant,
+    rubric: Rubric,
+    token: str,
+    text: str,
+    exc: AnswerError,
+    prompt_id: int | None,
+) -> Response:
+    """A refused answer: the chat again with the message and what was typed (a stale tab also gets
+    what it had not shown yet); nothing was stored."""
+    conv = actions.load(session, participant)
+    draft = text if exc.draft is None else exc.draft
+    if not draft.strip() and not is_htmx(request):
+        # nothing typed to keep: redirect, so a reload does not post the empty form again
+        return RedirectResponse(f"/i/{token}?missing=1#composer", status_code=303)
+    ctx = chat_context(conv, rubric, token, error=str(exc), draft=draft)
+    if isinstance(exc, StaleAnswer):
+        # what this page had not shown yet: the other window's answers and the current question
+        shown = prompt_id or 0
+        ctx = replace(ctx, new_messages=[m for m in ctx.messages if m.turn.id > shown])
+    if is_htmx(request):
+        return render(request, "staff/_composer_update.html", ctx)
+    return render(request, "staff/chat.html", ctx, status_code=409 if isinstance(exc, StaleAnswer) else 422)
+
+
+def _after_turn(
+    request: Request,
+    session: Session,
+    participant: Participant,
+    interview: Interview,
+    rubric: Rubric,
+    turns: list[Turn],
+    new_turn: Turn | None,
+) -> list[Turn]:
+    """The interviewer's reply to a stored answer (``new_turn``), or to a repeated submit (None); returns
+    the conversation's turns as they now stand."""
+    state = request.app.state
+    settings = state.settings
+    prober = _prober(request, state.engine, rubric, participant.engagement_id)
+    if new_turn is None:
+        # a repeated submit: show the conversation as it stands. The first request wrote the
+        # reply, unless its process died first: then the reply is written now (advance writes
+        # nothing when the interviewer is already waiting for the next answer).
+        actions.advance(session, interview, rubric, prober, _relatedness(request), settings.max_probes_per_question)
+        return actions.load_turns(session, interview)
+    turns = turns + [new_turn]
+    relatedness = _relatedness(request)
+    if relatedness is not None:
+        # the model runs here, before the lock: other turns go on meanwhile. The scorer keeps the
+        # answer's vector, so the decision in ``advance`` costs three matrix products, no encode
+        pair = relatedness_pair(interview.plan, turns, rubric, settings.max_probes_per_question)
+        if pair is not None:
+            relatedness(*pair)
+    new = actions.advance(
+        session, interview, rubric, prober, relatedness, settings.max_probes_per_question, turns=turns
+    )
+    return turns + new
 
 
 _NO_ANSWER = {"title": "Answer not found", "message": "That answer is not part of your interview.", "status": 404}
