@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from assistant.equity.people import attribution
 from assistant.interview.actions import load_turns
@@ -100,6 +100,7 @@ class ProgressTable:
     rows: list[dict[str, Any]]
     totals: dict[str, Cell]
     protects: bool
+    anyone: bool = True  # someone has been invited (the table may still name no group)
 
 
 def progress_table(session: Session, engagement: Engagement) -> ProgressTable:
@@ -114,7 +115,10 @@ def progress_table(session: Session, engagement: Engagement) -> ProgressTable:
         department, role = label.split(" · ", 1)
         rows.append({"department": department, "role_level": role, **{c: cells[c] for c in PROGRESS_COLUMNS}})
     rows.sort(key=lambda r: (order.get(r["department"], len(order)), r["department"], roles.get(r["role_level"], 99)))
-    return ProgressTable(rows, {c: table.totals[c] for c in PROGRESS_COLUMNS}, table.protects)
+    anyone = session.exec(
+        select(Participant.id).where(Participant.engagement_id == engagement.id, Participant.source != "import")
+    ).first()
+    return ProgressTable(rows, {c: table.totals[c] for c in PROGRESS_COLUMNS}, table.protects, anyone is not None)
 
 
 @dataclass(frozen=True, kw_only=True)
