@@ -332,3 +332,88 @@ def set_status(session: Session, person: Participant, status: str) -> None:
         interview.submitted_at = utcnow() if status == "submitted" else None
         session.add(interview)
     session.commit()
+
+
+def make_roadmap_items(
+    session: Session,
+    engagement: Engagement,
+    keys_phases: list[tuple[str, int]],
+    *,
+    made_at=None,
+    component: str = "data_life_cycle",
+) -> dict:
+    """Planned roadmap items (key, phase) made at ``made_at`` (the roadmap's start); {key: RoadmapItem}. Committed."""
+    from assistant.models import RoadmapItem
+
+    made_at = made_at or utcnow()
+    items = {}
+    for position, (key, phase) in enumerate(keys_phases):
+        item = RoadmapItem(
+            engagement_id=engagement.id,
+            key=key,
+            component=component,
+            title=f"Activity {key}",
+            phase=phase,
+            position=position,
+            created_at=made_at,
+            updated_at=made_at,
+        )
+        session.add(item)
+        items[key] = item
+    session.commit()
+    return items
+
+
+def decide_levels(session: Session, engagement: Engagement, levels: dict, user: User, rubric=None) -> None:
+    """A proposal at each ``levels[component]`` and the consultant's acceptance of it. Committed."""
+    from assistant.models import RatingProposal
+    from assistant.records.review import decide
+    from assistant.rubric import get_rubric
+
+    rubric = rubric or get_rubric()
+    for component, level in levels.items():
+        proposal = RatingProposal(engagement_id=engagement.id, component=component, status="proposed", level=level)
+        session.add(proposal)
+        session.flush()
+        decide(session, rubric, proposal.id, user, "accept")
+    session.commit()
+
+
+def make_theme(
+    session: Session,
+    engagement: Engagement,
+    component: str,
+    label: str,
+    centre,
+    people: int,
+    *,
+    quote_consent: bool = False,
+):
+    """A live machine theme of ``component`` whose stored centroid is ``centre`` (normalised here) and
+    whose members are one answer each from ``people`` new participants. Committed; returns the Theme."""
+    import numpy as np
+
+    from assistant.models import Theme, ThemeMember
+
+    vector = np.asarray(centre, dtype=np.float32)
+    theme = Theme(
+        engagement_id=engagement.id,
+        component=component,
+        label=label,
+        centroid=(vector / np.linalg.norm(vector)).tobytes(),
+    )
+    session.add(theme)
+    session.flush()
+    rows = [(f"p{i}-{label}", "frontline", f"{label}: example answer {i}.") for i in range(people)]
+    made = seed_segments(session, engagement, component, rows, quote_consent=quote_consent)
+    segments = session.exec(
+        select(Segment).where(
+            Segment.engagement_id == engagement.id, Segment.participant_id.in_([p.id for p in made.values()])
+        )
+    ).all()
+    for segment in segments:
+        session.add(ThemeMember(theme_id=theme.id, segment_id=segment.id))
+    theme.quote_ids = [segments[0].id] if segments else []
+    session.add(theme)
+    session.commit()
+    return theme

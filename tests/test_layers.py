@@ -47,8 +47,8 @@ SHARED = {
     "throttle",
 }
 RECORDS = {"records"}
-STAGES = {"interview", "synthesis", "rating", "roadmap", "dataflow"}
-ABOVE_STAGES = {"engines", "views", "report", "equity", "background"}
+STAGES = {"interview", "synthesis", "rating", "roadmap", "dataflow", "followup"}
+ABOVE_STAGES = {"engines", "views", "report", "equity", "background", "stability"}
 WEB = {"web", "cli", "demo"}
 LAYER = {
     **{u: 1 for u in SHARED},

@@ -17,6 +17,13 @@ from assistant.models.base import PUBLIC_LABEL, as_utc, new_public_label, utcnow
 from assistant.models.engagement import Consent, Engagement, Membership, Participant, RosterCount
 from assistant.models.equity import EquityFinding
 from assistant.models.evidence import Embedding, Segment, SurveyImport, Theme, ThemeMember
+from assistant.models.followup import (
+    ItemProgress,
+    Organisation,
+    ParticipantLink,
+    ProgressNote,
+    ThemeMatch,
+)
 from assistant.models.interview import Interview, Turn
 from assistant.models.logs import AuditEvent, LLMCall
 from assistant.models.rating import Decision, RatingProposal
@@ -24,6 +31,11 @@ from assistant.models.roadmap import ReadinessSignal, RoadmapItem
 from assistant.models.runs import RUN_UNFINISHED_SQL, ExportFile, Run, Upload, UploadChunk
 
 __all__ = [
+    "ThemeMatch",
+    "ProgressNote",
+    "ParticipantLink",
+    "Organisation",
+    "ItemProgress",
     "AuditEvent",
     "AuthSession",
     "Consent",

@@ -47,6 +47,7 @@ from assistant.models import (
     Theme,
     Turn,
 )
+from assistant.records.links import unlink
 
 WITHDRAWN = "[withdrawn]"
 UNNAMED = "Unnamed theme"
@@ -114,6 +115,7 @@ def erase_participant(session: Session, participant: Participant) -> Erased:
     """Erase ``participant``'s words from every table (see the module docstring); adds the changes to the
     session for the caller to commit with the withdrawal itself. Returns the counts."""
     erased = Erased()
+    unlink(session, participant)  # no link to their answers in another assessment survives them
     interview = session.exec(select(Interview).where(Interview.participant_id == participant.id)).first()
     turns = list(session.exec(select(Turn).where(Turn.interview_id == interview.id)).all()) if interview else []
     segments = list(session.exec(select(Segment).where(Segment.participant_id == participant.id)).all())

@@ -25,6 +25,7 @@ from assistant.privacy import Scrubber
 from assistant.records.evidence import live_themes
 from assistant.synthesis import themes as T
 from assistant.synthesis.curated import CuratedUpdate, machine_member, top_up_curated
+from assistant.synthesis.labels import best_phrase, choose_label
 
 # what the "other voices" theme of each run says about itself
 OTHER_VOICES = {
@@ -50,7 +51,8 @@ def _scrubbed_words(
     drafts: list[T.ThemeDraft], free: list[int], texts: list[str], seg_by_id: dict[int, Segment], names: Scrubber
 ) -> dict[int, tuple[str, str, list[str]]]:
     """Label, summary and keywords of each draft (by ``id``) as they will be stored: no person's name
-    (``names``; a keyword holding one is dropped), all read by the name model in one batch."""
+    (``names``; a keyword holding one is dropped, a label holding one gives way to the best keyword
+    left), all read by the name model in one batch."""
     words: list[tuple[str, str, list[str]]] = []
     for draft in drafts:
         member_people = {seg_by_id[free[i]].participant_id for i in draft.members}
@@ -62,7 +64,10 @@ def _scrubbed_words(
     out = {}
     for draft, (_, _, keywords) in zip(drafts, words, strict=True):
         label, summary = next(scrubbed), next(scrubbed)
-        out[id(draft)] = (label, summary, [k for k in keywords if next(scrubbed) == k])
+        kept = [k for k in keywords if next(scrubbed) == k]
+        if label != draft.label:  # the label named someone: the next phrase that names nobody
+            label = choose_label(kept) or best_phrase(kept) or label
+        out[id(draft)] = (label, summary, kept)
     return out
 
 

@@ -201,7 +201,7 @@ def split(session: Session, theme_id: int, embedder: Embedder, user: User | None
         component=theme.component,
         created_by="consultant",
         curated=True,
-        label=offline_label(words[1], texts[central]),
+        label=offline_label(words[1], texts[central], [texts[i] for i in small_idx]),
         keywords=words[1],
         summary="",
         quote_ids=[ids[i] for i in pick_quotes(small_idx, scores, [s.participant_id for s in segs])],

@@ -20,6 +20,7 @@ from assistant.llm.client import LLMClient, LLMFailed
 from assistant.models import Segment, Theme, ThemeMember
 from assistant.records.evidence import live_themes
 from assistant.screening import evidence_text
+from assistant.synthesis.labels import is_phrase_label
 
 MAX_SEGMENTS = 12  # the most central members sent per theme (keeps the prompt small)
 
@@ -31,7 +32,8 @@ class ThemeLabel(BaseModel):
 
 
 def validator(member_ids: set[int]) -> Callable[[ThemeLabel], list[str]]:
-    """The check for one theme: cited ids are members, at least one is cited, the label is short."""
+    """The check for one theme: cited ids are members, at least one is cited, the label is a phrase a
+    consultant could keep (``labels.is_phrase_label``)."""
 
     def check(out: ThemeLabel) -> list[str]:
         errors = []
@@ -40,8 +42,11 @@ def validator(member_ids: set[int]) -> Callable[[ThemeLabel], list[str]]:
             errors.append(f"cited_ids {bad} are not segments of this theme; use only: {sorted(member_ids)}")
         if not out.cited_ids:
             errors.append("cite at least one segment id in cited_ids")
-        if len(out.label.split()) > 10:
-            errors.append("the label must be at most 8 words")
+        if not is_phrase_label(out.label):
+            errors.append(
+                "the label must be one noun phrase of 2 to 7 words (no list of words, no name or placeholder,"
+                " not only a number)"
+            )
         return errors
 
     return check

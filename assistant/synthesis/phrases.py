@@ -259,6 +259,10 @@ class Parsed:
         for r, doc in zip(chosen, self._ner.pipe([self._docs[r] for r in chosen], batch_size=64), strict=True):
             self._persons[r] = _persons(doc)
 
+    def unnamed(self, phrase: str, rows: Sequence[int]) -> bool:
+        """True when one of ``rows`` says ``phrase`` in a span holding no person's name (``_unnamed``)."""
+        return self._unnamed(phrase, rows)
+
     def _unnamed(self, phrase: str, rows: Sequence[int]) -> bool:
         """True when one of ``rows`` says ``phrase`` in a span holding no person's name (always without
         the spaCy model: its n-grams have no name check). Texts already read are asked first."""
@@ -314,15 +318,13 @@ def key_phrases(pool: Sequence[str], centroid: np.ndarray, vectors: dict[str, np
 
 
 def label_of(phrases: Sequence[str], taken: Collection[str] = ()) -> str:
-    """The label: the best phrase of two to five words not used by another theme (else the best
-    unused phrase), first letter capitalised. When another theme took every phrase, the best one
-    marked "(another group)": the two are near-duplicates a consultant may merge. "" for no phrases."""
-    free = [p for p in phrases if p.lower() not in taken]
-    multi = [p for p in free if 2 <= len(p.split()) <= 5]
-    best = (multi or free or [""])[0]
-    if not best and phrases:
-        best = f"{phrases[0]} (another group)"
-    return best[:1].upper() + best[1:]
+    """The label: the best phrase a consultant could keep (``labels.choose_label``: two to seven words,
+    no list, no placeholder, a content word) not used by another theme; else the theme needs a name and
+    keeps its best phrase (``labels.best_phrase``; marked "(another group)" when another theme took
+    them all: near-duplicates a consultant may merge). "" for no phrases."""
+    from assistant.synthesis.labels import best_phrase, choose_label
+
+    return choose_label(phrases, taken) or best_phrase(phrases, taken)
 
 
 def one_sentence(phrases: Sequence[str], people: int, segments: int) -> str:

@@ -23,6 +23,11 @@ _FILLER = frozenset(
 _TOKEN = re.compile(r"[a-z][a-z'\-]+")
 
 
+def filler_words() -> frozenset[str]:
+    """Words that carry no finding on their own ("fine", "usually", "depends")."""
+    return _FILLER
+
+
 def stop_words() -> frozenset[str]:
     """English stop words plus the contractions and fillers that never make a keyword or key phrase."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -81,15 +86,19 @@ def ctfidf_keywords(texts: Sequence[str], groups: Sequence[list[int]], top: int 
     return out
 
 
-def offline_label(keywords: Sequence[str], central_text: str, max_chars: int = 70) -> str:
-    """A short label: the top keywords, and a shortened central segment when they are too few."""
-    head = ", ".join(list(keywords)[:3])
-    if len(keywords) >= 2:
-        return head[:1].upper() + head[1:]
+def offline_label(keywords: Sequence[str], central_text: str, member_texts: Sequence[str] = ()) -> str:
+    """A label without key phrases: the best keyword that is a phrase the members wrote word for word
+    (``labels.is_phrase_label``), else the best single keyword (the theme then needs a name); never a
+    list of keywords. The central segment's first words stand in only when there is no keyword at all."""
+    from assistant.synthesis.labels import best_phrase, choose_label
+
+    said = " ".join(t.lower() for t in (*member_texts, central_text))
+    phrase = choose_label([k for k in keywords if k.lower() in said])
+    if phrase or keywords:
+        return phrase or best_phrase(keywords) or keywords[0][:1].upper() + keywords[0][1:]
     snippet = re.sub(r"\s+", " ", central_text).strip()
-    if len(snippet) > max_chars:
-        snippet = snippet[: max_chars - 1].rsplit(" ", 1)[0] + "…"
-    return (head + ": " if head else "") + snippet if snippet else (head or "Theme")
+    words = snippet.split()
+    return " ".join(words[:7]) + ("\u2026" if len(words) > 7 else "") if snippet else "Theme"
 
 
 def pick_quotes(

@@ -21,12 +21,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from assistant.screening import evidence_text, screen_text
 from assistant.synthesis.clustering import MAX_OTHER, OTHER, TOP_RANGE, cap_other, cluster, group, reassign
+from assistant.synthesis.labels import choose_label
 from assistant.synthesis.represent import ctfidf_keywords, is_low_content, offline_label, pick_quotes
+
+if TYPE_CHECKING:
+    from assistant.synthesis.phrases import Parsed
 
 Encode = Callable[[list[str]], np.ndarray]  # the embedder's encode: texts -> unit vectors
 MIN_PEOPLE = 3  # distinct people a theme needs (``Settings.theme_min_people``)
@@ -255,7 +260,7 @@ def _name_offline(texts: Sequence[str], drafts: list[ThemeDraft]) -> None:
     """c-TF-IDF keywords across ``drafts`` and an offline label for each."""
     for draft, words in zip(drafts, ctfidf_keywords(texts, [d.members for d in drafts]), strict=False):
         draft.keywords = words
-        draft.label = offline_label(words, texts[draft.central])
+        draft.label = offline_label(words, texts[draft.central], [texts[i] for i in draft.members])
 
 
 def name_with_phrases(
@@ -264,8 +269,11 @@ def name_with_phrases(
     """Give each theme and sub-theme key phrases as keywords, a phrase label and a one-sentence summary.
 
     Rules: candidates come from each theme's ``phrases.MAX_TEXTS`` most typical segments (parsed
-    once); labels are unique among top themes and among a top theme's sub-themes (and differ from
-    the top theme's); a theme with no phrase keeps its c-TF-IDF keywords and label.
+    once); the label is the first key phrase a consultant could keep (``labels.choose_label``), else
+    the candidate closest to the theme's centre that qualifies, else a longer phrase members say
+    (``_longer_phrase``), else its best phrase (it needs a name);
+    labels are unique among top themes and among a top theme's sub-themes (and differ from the top
+    theme's); a theme with no phrase keeps its c-TF-IDF keywords and offline label.
     """
     from assistant.synthesis import phrases as P
 
@@ -287,7 +295,14 @@ def name_with_phrases(
         who = len({people[i] for i in d.members}) if people is not None else len(d.members)
         if found:
             d.keywords = found
-            d.label = P.label_of(found, taken) or d.label
+            closest = _by_relevance(pools[id(d)], d.centroid, vectors)
+            d.label = (
+                choose_label(found, taken)
+                or choose_label(closest, taken)
+                or _longer_phrase(parsed, [row[i] for i in typical(d)], [texts[i] for i in d.members], found, taken)
+                or P.label_of(found, taken)
+                or d.label
+            )
             rest = [p for p in found if p.lower() != d.label.lower()]
             d.summary = P.one_sentence([d.label.lower(), *rest][:3], who, len(d.members))
         taken.add(d.label.lower())
@@ -298,6 +313,32 @@ def name_with_phrases(
         sub_taken = {top.label.lower()}
         for sub in top.subthemes:
             name(sub, sub_taken)
+
+
+def _longer_phrase(
+    parsed: Parsed, rows: Sequence[int], member_texts: Sequence[str], found: Sequence[str], taken: set[str]
+) -> str | None:
+    """A label for a theme whose candidate pool holds no phrase a consultant could keep (its most said
+    phrases are single words: the pool keeps only the most said): the phrase of its typical texts that
+    qualifies, at least two members say, names nobody and holds a word of its best key phrase, the
+    most said first (ties alphabetical); else two of its key phrases joined by "and" as a member wrote
+    them (key phrases name nobody); None when there is none."""
+    from assistant.synthesis.phrases import ranked_candidates
+
+    words = set(found[0].lower().split()) if found else set()
+    for phrase in ranked_candidates([parsed.phrases[r] for r in rows], member_texts):
+        if words & set(phrase.split()) and choose_label([phrase], taken) and parsed.unnamed(phrase, rows):
+            return choose_label([phrase], taken)
+    # two of its key phrases joined as a member wrote them ("immigrants and refugees")
+    said = " ".join(" ".join(t.lower().split()) for t in member_texts)
+    pairs = [f"{a} and {b}" for a in found[:3] for b in found[:3] if a != b]
+    return next((choose_label([p], taken) for p in pairs if f" {p} " in f" {said} " and choose_label([p], taken)), None)
+
+
+def _by_relevance(pool: Sequence[str], centroid: np.ndarray, vectors: dict[str, np.ndarray]) -> list[str]:
+    """A theme's candidate phrases, closest to its centre first (ties alphabetical)."""
+    scored = [(-float(vectors[p] @ centroid), p) for p in pool if p in vectors]
+    return [p for _, p in sorted(scored)]
 
 
 def label_counts(labels: np.ndarray) -> Counter:

@@ -29,6 +29,7 @@ EQUITY_PAGES = (
     ("Voices in themes", "/themes"),
     ("Voices behind ratings", "/ratings"),
     ("Voices left out", "/left-out"),
+    ("Over time", "/over-time"),
 )
 
 

@@ -32,7 +32,7 @@ from assistant.privacy import Scrubber
 from assistant.rating.counts import explain_confidence
 from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
 from assistant.records.engagements import min_cell_of, population, scrubber_for, settings_of
-from assistant.records.review import Agreement, agreement, current_proposals, latest_decisions
+from assistant.records.review import Agreement, agreement, current_proposals, latest_decisions, pulse_ceiling
 from assistant.rubric import Component, Rubric
 from assistant.suppression import OTHER_DEPARTMENTS, OTHER_ROLES, fewer_than, pooled, suppress
 from assistant.views import Page
@@ -189,6 +189,8 @@ class ComponentReview(Page):
     stale: bool
     target: int | None
     findings: list[EquityFinding]
+    # a pulse follow-up: (True, the earlier assessment's decided level, the most it may decide here)
+    pulse_limit: tuple[bool, int | None] = (False, None)
 
 
 def component_context(
@@ -238,6 +240,7 @@ def component_context(
         stale=bool(decision and proposal and decision.proposal_id != proposal.id),
         target=settings_of(engagement).target_levels.get(comp.id),
         findings=findings_for(session, engagement.id, component=comp.id),
+        pulse_limit=pulse_ceiling(session, engagement.id, comp.id),
         message=message,
         problems=problems or [],
         form=form or {},

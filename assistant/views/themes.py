@@ -26,6 +26,7 @@ from assistant.records.evidence import counted_members, live_themes
 from assistant.rubric import Component, Rubric
 from assistant.suppression import NOT_GIVEN, OTHER_DEPARTMENTS, OTHER_ROLES
 from assistant.synthesis.breakdown import Breakdown, breakdown
+from assistant.synthesis.labels import needs_a_name
 from assistant.synthesis.represent import pick_quotes
 from assistant.views import Page
 from assistant.views.lookup import theme as theme_in_engagement
@@ -68,6 +69,7 @@ class ThemeView:
     keywords: list[str] = field(default_factory=list)
     summary: str = ""
     parent_label: str = ""
+    needs_name: bool = False  # no label a consultant would keep (``synthesis.labels``) and none given
     withheld: bool = False  # machine words built partly from answers since withdrawn (``words_outlived``)
 
     def mix(self, by: str) -> list[tuple[str, int]]:
@@ -183,6 +185,7 @@ def shown(views: list[ThemeView], names: Scrubber) -> list[ThemeView]:
     clean = dict(zip(texts, names.scrub_all(texts), strict=False))
     for w in every:
         w.label = clean[w.theme.label]
+        w.needs_name = not w.theme.is_other and needs_a_name(w.label, w.theme.label_engine)
         w.summary = clean[w.theme.summary]
         w.keywords = [clean[k] for k in w.theme.keywords if clean[k] == k]  # a keyword that named someone goes
         if w.withheld:

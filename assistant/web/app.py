@@ -33,6 +33,7 @@ from assistant.web.routes import (
     auth,
     consultant,
     equity,
+    followup,
     review,
     roadmap,
     runs,
@@ -149,6 +150,7 @@ def _add_routers(app: FastAPI) -> None:
         survey_import.router,
         review.router,
         roadmap.router,
+        followup.router,
         audit.router,
     ):
         app.include_router(router)

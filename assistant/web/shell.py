@@ -54,6 +54,7 @@ STAGE_PAGES = (
     ("Ratings and review", "/engagements/{id}/review"),
     ("Roadmap", "/engagements/{id}/roadmap"),
     ("Report", "/engagements/{id}/report"),
+    ("Progress", "/engagements/{id}/progress-tracking"),
     ("Team", "/engagements/{id}/team"),
     ("Audit log", "/engagements/{id}/audit"),
 )

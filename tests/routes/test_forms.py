@@ -32,6 +32,7 @@ BUTTONS = {
     "/engagements/{engagement_id}/review/rate",
     "/engagements/{engagement_id}/roadmap/generate",
     "/engagements/{engagement_id}/roadmap/items/{item_id}/restore",
+    "/engagements/{engagement_id}/compare/{other_id}/noise",
 }
 
 

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from assistant.models import AuditEvent, Participant, Run, Segment, SurveyImport, Theme, ThemeMember, Upload, utcnow
+from assistant.synthesis.labels import is_phrase_label
 from tests.factories import wait_for_run
 from tests.synthesis.seed import seed
 
@@ -185,6 +186,28 @@ def test_curation_forms_and_audit(consultant_client, synthesized, engine):
     other_comp = _theme_ids(engine, eid, "governance_structures")[0]
     cross = c.post(f"/engagements/{eid}/themes/t/{a}/merge", data={"csrf_token": c.csrf, "other_id": str(other_comp)})
     assert cross.status_code == 422 and "same component" in cross.text
+
+
+def test_a_theme_without_a_phrase_label_needs_a_name_until_a_consultant_names_it(
+    consultant_client, synthesized, engine
+):
+    eid = synthesized.engagement.id
+    c = consultant_client
+    before = component_html(c, eid, "data_life_cycle").count("needs a name")
+    with Session(engine) as s:
+        themes = [s.get(Theme, t) for t in _theme_ids(engine, eid, "data_life_cycle")]
+        theme = next(t for t in themes if t.parent_id is None and is_phrase_label(t.label))
+        a = theme.id
+        theme.label = "Fix, know, automatically"  # what key-word labels used to look like
+        s.add(theme)
+        s.commit()
+    assert component_html(c, eid, "data_life_cycle").count("needs a name") == before + 1
+    page = c.get(f"/engagements/{eid}/themes/t/{a}").text
+    assert "needs a name" in page and "rename it below" in page
+    # a consultant's name always wins, one word or not
+    c.post(f"/engagements/{eid}/themes/t/{a}/rename", data={"csrf_token": c.csrf, "label": "Spreadsheets"})
+    assert component_html(c, eid, "data_life_cycle").count("needs a name") == before
+    assert "needs a name" not in c.get(f"/engagements/{eid}/themes/t/{a}").text
 
 
 def test_curation_survives_rerun_and_shows_changes(consultant_client, synthesized, engine, session):

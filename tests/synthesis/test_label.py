@@ -14,3 +14,6 @@ def test_cited_ids_must_be_members_of_the_theme():
     assert check(
         ThemeLabel(label="a very long label that goes on and on for many words", summary="Staff email.", cited_ids=[3])
     )
+    # a keyword list, a placeholder or a number fragment is sent back like a long label
+    for label in ("Fix, know, automatically", "[colleague]", "About 40 people"):
+        assert check(ThemeLabel(label=label, summary="Staff email spreadsheets.", cited_ids=[3]))
