@@ -263,6 +263,95 @@ def add_flow(session: Session, engagement: Engagement, person: Participant, syst
     return saved
 
 
+def seed_city(
+    session: Session,
+    cells: dict[tuple[str, str], int],
+    *,
+    themes: int = 4,
+    component: str = "data_life_cycle",
+    seed: int = 0,
+) -> tuple[Engagement, list[Participant]]:
+    """An engagement whose roster is ``cells`` ((department, role level) -> people), everyone invited
+    and submitted with one evidence segment in each of a few of ``themes`` themes of ``component``
+    (chosen by ``seed``, everyone in the first one). Returns the engagement and its participants in
+    invite order. Committed."""
+    import random
+
+    from assistant.models import Theme, ThemeMember
+
+    rng = random.Random(seed)
+    departments = sorted({d for d, _ in cells})
+    from assistant.records.engagements import DEFAULT_ROLE_LEVELS
+
+    roles = DEFAULT_ROLE_LEVELS + sorted({r for _, r in cells} - set(DEFAULT_ROLE_LEVELS))
+    engagement = create_engagement(session, "City of Testville", departments, roles, roster=dict(cells))
+    session.flush()
+    rows = [Theme(engagement_id=engagement.id, component=component, label=f"theme {n}") for n in range(themes)]
+    session.add_all(rows)
+    session.flush()
+    people = []
+    for (department, role), n in sorted(cells.items()):
+        for _ in range(n):
+            person = Participant(engagement_id=engagement.id, department=department, role_level=role)
+            session.add(person)
+            session.flush()
+            interview = Interview(participant_id=person.id, state="submitted", submitted_at=utcnow())
+            session.add(interview)
+            session.flush()
+            spoken = [rows[0], *(t for t in rows[1:] if rng.random() < 0.5)]
+            for q, theme in enumerate(spoken):
+                text = f"We keep case files for {theme.label} in spreadsheets nobody can search ({q})."
+                turn = Turn(
+                    interview_id=interview.id,
+                    role="staff",
+                    kind="answer",
+                    component=component,
+                    question_id=f"{component}.q{q}",
+                    text=text,
+                )
+                session.add(turn)
+                session.flush()
+                segment = Segment(
+                    engagement_id=engagement.id,
+                    participant_id=person.id,
+                    turn_id=turn.id,
+                    question_id=turn.question_id,
+                    text=text,
+                    text_hash=text_hash(text),
+                    component=component,
+                    original_component=component,
+                    start=0,
+                    end=len(text),
+                )
+                session.add(segment)
+                session.flush()
+                session.add(ThemeMember(theme_id=theme.id, segment_id=segment.id, score=rng.random()))
+            people.append(person)
+    session.commit()
+    return engagement, people
+
+
+def set_status(session: Session, person: Participant, status: str) -> None:
+    """Put ``person`` in ``status``: "invited" (no interview), "started", "submitted" or "withdrawn"
+    (through the interview's own withdrawal, which erases their words). Committed."""
+    from assistant.interview.closing import withdraw
+
+    interview = session.exec(select(Interview).where(Interview.participant_id == person.id)).first()
+    if status == "withdrawn":
+        withdraw(session, person, interview)
+    elif status == "invited":
+        if interview is not None:
+            interview.state = "declined"
+            session.add(interview)
+    else:
+        if interview is None:
+            interview = Interview(participant_id=person.id)
+        interview.state = "submitted" if status == "submitted" else "in_progress"
+        interview.submitted_at = utcnow() if status == "submitted" else None
+        session.add(interview)
+    session.commit()
+
+
 def make_roadmap_items(
     session: Session,
     engagement: Engagement,

@@ -19,6 +19,7 @@ from assistant.equity.voice import VoiceSet, rating_voice, theme_voice
 from assistant.models import Engagement
 from assistant.rubric import Rubric
 from assistant.security import csv_text
+from assistant.suppression import PROTECTS
 
 CSV_COLUMNS = (
     "section",
@@ -135,6 +136,16 @@ def _cell(value: object) -> object:
     return value
 
 
+def _hidden_note(reasons: dict[str, str]) -> str | None:
+    """Which figures of a participation row are hidden and why (``suppression.hidden_text``'s words)."""
+    if not reasons:
+        return None
+    return "; ".join(
+        f"{column}: {'not shown (protects a smaller figure)' if why == PROTECTS else 'fewer than k'}"
+        for column, why in reasons.items()
+    )
+
+
 def audit_csv(audit: dict[str, Any]) -> str:
     """The audit as one CSV table (one row per group figure; ``section`` says which part), written by
     ``security.csv_text`` (cells that start like a spreadsheet formula stay text)."""
@@ -144,7 +155,7 @@ def audit_csv(audit: dict[str, Any]) -> str:
         rows.append([_cell(row.get(key)) for key in CSV_COLUMNS])
 
     for r in audit["participation"]:
-        put({"section": "participation", **r})
+        put({"section": "participation", **r, "note": _hidden_note(r.get("reasons") or {})})
     for t in audit["themes"]:
         for g in t["groups"]:
             put({"section": "theme", "component": t["component"], "theme": t["theme"], **g})

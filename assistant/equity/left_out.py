@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from assistant.equity.config import equity_settings
-from assistant.equity.people import GROUPING_NAMES, group_of, voices
+from assistant.equity.people import GROUPING_NAMES, attribution, group_of, voices
 from assistant.equity.voice import VoiceSet, cited_people, voice_set
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember
 from assistant.records.engagements import scrubber_for
@@ -66,6 +66,7 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
     k = equity_settings(engagement).min_cell
     scrubber = scrubber_for(session, engagement)  # the one scrubber every page and the LLM path use
     population = voices(session, engagement.id)
+    units = attribution(session, engagement)  # groups as every page names them (none under k)
     other_themes = session.exec(live_themes(engagement.id, other=True)).all()
     other_rows = session.exec(
         counted_members(ThemeMember.theme_id, Segment, Participant).where(
@@ -80,7 +81,9 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
             continue
         people = list({p.id: p for _, p in rows}.values())
         texts = _shuffled(scrubber.scrub_all([seg.text for seg, _ in rows]))
-        other.append(OtherVoices(comp.id, comp.name, len(rows), voice_set(people, population, engagement), texts))
+        other.append(
+            OtherVoices(comp.id, comp.name, len(rows), voice_set(people, population, engagement, units), texts)
+        )
     titles = {t.id: t.label for t in session.exec(select(Theme).where(Theme.engagement_id == engagement.id)).all()}
     merged = [
         MergedTheme(t.component, t.label, titles.get((t.changes or {}).get("merged_into") or 0))
@@ -105,7 +108,7 @@ def left_out(session: Session, engagement: Engagement, rubric: Rubric) -> LeftOu
         groups: dict[str, list[Participant]] = {}
         for p in population:
             if p.id in with_words:
-                groups.setdefault(group_of(p, grouping), []).append(p)
+                groups.setdefault(group_of(p, grouping, units), []).append(p)
         for g, members in sorted(groups.items()):
             if any(p.id in cited for p in members):
                 continue

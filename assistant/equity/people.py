@@ -14,8 +14,8 @@ from sqlmodel import Session, col, select
 
 from assistant.equity.config import equity_settings
 from assistant.models import Engagement, Interview, Participant
-from assistant.records.engagements import participant_status
-from assistant.suppression import NOT_GIVEN, Attributor, attributor
+from assistant.records.engagements import participant_status, units_for
+from assistant.suppression import NOT_GIVEN, Attributor
 
 CORE_GROUPINGS = ("department", "role_level")
 GROUPING_NAMES = {"department": "Department", "role_level": "Role level"}
@@ -48,8 +48,13 @@ def voices(session: Session, engagement_id: int) -> list[Participant]:
     )
 
 
-def group_of(participant: Participant, grouping: str) -> str:
-    """The participant's group in ``grouping`` (department, role_level or an attribute key); "(not given)" when none."""
+def group_of(participant: Participant, grouping: str, units: Attributor | None = None) -> str:
+    """The participant's group in ``grouping`` (department, role_level or an attribute key); "(not given)"
+    when none. With the engagement's ``units`` (``attribution``), department and role level are the
+    groups that may be named (small ones pooled), as every breakdown shows them."""
+    if units is not None and grouping in CORE_GROUPINGS:
+        shown = units(participant.department, participant.role_level)
+        return shown[0] if grouping == "department" else shown[1]
     if grouping == "department":
         return participant.department or NOT_GIVEN
     if grouping == "role_level":
@@ -65,6 +70,7 @@ def groupings(engagement: Engagement) -> list[tuple[str, str]]:
 
 
 def attribution(session: Session, engagement: Engagement) -> Attributor:
-    """The quote and transcript attribution rule for this engagement's voices and threshold."""
-    k = equity_settings(engagement).min_cell
-    return attributor(((p.department, p.role_level) for p in voices(session, engagement.id)), k=k)
+    """The quote, segment and transcript attribution rule: the engagement's units (rule 1 of
+    ``assistant.suppression``, from the roster, so it does not move when someone submits or
+    withdraws), the same groups every table of counts names."""
+    return units_for(session, engagement)

@@ -16,13 +16,13 @@ from dataclasses import asdict, dataclass, field
 from sqlmodel import Session, col, select
 
 from assistant.equity.config import equity_settings
-from assistant.equity.people import group_of, groupings, voices
+from assistant.equity.people import attribution, group_of, groupings, voices
 from assistant.models import Engagement, Participant, RatingProposal, Segment, ThemeMember
 from assistant.rating.schema import segment_pk
 from assistant.records.evidence import counted_members, live_themes
 from assistant.records.review import current_proposals, latest_decisions
 from assistant.rubric import Rubric
-from assistant.suppression import suppress_rows
+from assistant.suppression import Attributor, suppress_rows
 
 
 @dataclass
@@ -54,14 +54,17 @@ class VoiceSet:
         return [r for r in self.rows if r.grouping == grouping]
 
 
-def voice_set(people: list[Participant], population: list[Participant], engagement: Engagement) -> VoiceSet:
-    """The people of one set (a theme, a rating's cited authors) by group against all ``population`` (the voices)."""
+def voice_set(
+    people: list[Participant], population: list[Participant], engagement: Engagement, units: Attributor | None = None
+) -> VoiceSet:
+    """The people of one set (a theme, a rating's cited authors) by group against all ``population`` (the
+    voices); departments and role levels as the engagement's ``units`` name them (no group under k)."""
     cfg = equity_settings(engagement)
     k = cfg.min_cell
     out = VoiceSet(len(people))
     for grouping, name in groupings(engagement):
-        mine = Counter(group_of(p, grouping) for p in people)
-        everyone = Counter(group_of(p, grouping) for p in population)
+        mine = Counter(group_of(p, grouping, units) for p in people)
+        everyone = Counter(group_of(p, grouping, units) for p in population)
         cells = {g: {"people": mine.get(g, 0), "voices": everyone[g]} for g in everyone}
         hidden = suppress_rows(cells, k=k)
         for g in sorted(cells, key=lambda g: (-cells[g]["people"], g)):
@@ -105,11 +108,12 @@ def _people_by_theme(session: Session, engagement_id: int) -> dict[int, list[Par
 def theme_voice(session: Session, engagement: Engagement, rubric: Rubric) -> list[ThemeVoice]:
     """Every live theme (not "other voices") with people behind it, in rubric order, largest first."""
     population = voices(session, engagement.id)
+    units = attribution(session, engagement)
     by_theme = _people_by_theme(session, engagement.id)
     themes = session.exec(live_themes(engagement.id, other=False)).all()
     order = {c.id: n for n, c in enumerate(rubric.components)}
     out = [
-        ThemeVoice(t.component, t.id, t.label, voice_set(by_theme[t.id], population, engagement))
+        ThemeVoice(t.component, t.id, t.label, voice_set(by_theme[t.id], population, engagement, units))
         for t in themes
         if by_theme.get(t.id)
     ]
@@ -152,17 +156,18 @@ def rating_voice(session: Session, engagement: Engagement, rubric: Rubric) -> li
     """One entry per rubric component. The decided level rests on the cited evidence of the
     proposal its decision was made on; a rejected proposal leaves no decided level."""
     population = voices(session, engagement.id)
+    units = attribution(session, engagement)
     proposals = current_proposals(session, engagement.id)
     decisions = latest_decisions(session, engagement.id)
     out = []
     for comp in rubric.components:
         proposal = proposals.get(comp.id)
         decision = decisions.get(comp.id)
-        current = voice_set(cited_people(session, engagement.id, proposal), population, engagement)
+        current = voice_set(cited_people(session, engagement.id, proposal), population, engagement, units)
         decided = None
         if decision is not None and decision.action != "reject" and decision.final_level is not None:
             basis = session.get(RatingProposal, decision.proposal_id)
-            decided = voice_set(cited_people(session, engagement.id, basis), population, engagement)
+            decided = voice_set(cited_people(session, engagement.id, basis), population, engagement, units)
         flags = [f"decided level rests on {f}" for f in (decided.flags if decided else [])]
         flags += [f"proposal rests on {f}" for f in current.flags]
         out.append(

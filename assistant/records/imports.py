@@ -19,20 +19,21 @@ mapping) and any process's worker does it from the Run row alone (``run_queued_i
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Unpack
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from assistant.csvfile import MAX_BYTES, PREVIEW_ROWS, CSVImportError, CSVSource, Preview, check_columns, open_csv
 from assistant.jobs import RunOptions, track_run
-from assistant.models import Participant, Run, Segment, SurveyImport, User
+from assistant.models import Participant, Run, Segment, SurveyImport, User, new_public_label
 from assistant.records import uploads
-from assistant.records.evidence import new_segment
+from assistant.records.evidence import new_segment, segment_values
 from assistant.security import audit
 from assistant.sentences import is_non_answer
 
@@ -72,7 +73,8 @@ class ImportFile:
 
 
 UNKNOWN = "unknown"
-BATCH = 500  # rows per transaction in a background import: short write locks, so staff answers never wait
+BATCH = 200  # rows per transaction in a background import: short write locks, so staff answers never wait
+YIELD = 1.0  # after each batch the import pauses as long as its write took (SQLite has one writer: staff go first)
 KEPT_PROBLEMS = 1000  # problem rows kept for the page (the count covers all): a broken big file stays small
 
 # (row number from 0, the row, its component)
@@ -218,6 +220,68 @@ def _write_rows(
     return skipped
 
 
+@dataclass
+class _Batch:
+    """A batch of rows made ready outside any transaction: the new respondents (external id ->
+    department, role level) and each answer (external id, component, start, text)."""
+
+    people: dict[str, tuple[str, str]] = field(default_factory=dict)
+    answers: list[tuple[str, str | None, int, str]] = field(default_factory=list)
+    skipped: int = 0
+
+
+def _plan(rows: Iterable[Row], record_id: int, mapping: Mapping, known: dict[str, int]) -> _Batch:
+    """``rows`` as ``_write_rows`` would write them, worked out before the write lock is taken."""
+    batch = _Batch()
+    for n, row, comp in rows:
+        if is_non_answer(row[mapping.text_column]):
+            batch.skipped += 1
+            continue
+        ext = (row.get(mapping.id_column or "", "") or "").strip() or f"import{record_id}-row{n + 1}"
+        if ext not in known and ext not in batch.people:
+            department = _group(row.get(mapping.department_column or "", ""), mapping.department_map)
+            batch.people[ext] = (department, _group(row.get(mapping.role_column or "", ""), mapping.role_map))
+        raw = row[mapping.text_column]
+        batch.answers.append((ext, comp, len(raw) - len(raw.lstrip()), raw.strip()))
+    return batch
+
+
+def _store(engine: Engine, engagement_id: int, record_id: int, batch: _Batch, known: dict[str, int]) -> float:
+    """Write a planned batch in one short transaction (two bulk inserts); returns the seconds it held
+    the write lock."""
+    with Session(engine, expire_on_commit=False) as session:
+        started = time.perf_counter()
+        if batch.people:
+            made = session.execute(
+                insert(Participant).returning(Participant.external_id, Participant.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "engagement_id": engagement_id,
+                        "source": "import",
+                        "external_id": ext,
+                        "department": d,
+                        "role_level": r,
+                        "public_label": new_public_label(),
+                        "attributes": {},
+                    }
+                    for ext, (d, r) in batch.people.items()
+                ],
+            ).all()
+            known.update({ext: pid for ext, pid in made})
+        if batch.answers:
+            session.execute(
+                insert(Segment),
+                [
+                    segment_values(
+                        engagement_id, known[ext], comp, start, text, source="import", import_id=record_id, active=False
+                    )
+                    for ext, comp, start, text in batch.answers
+                ],
+            )
+        session.commit()
+        return time.perf_counter() - started
+
+
 def _known(session: Session, engagement_id: int) -> dict[str, int]:
     """The engagement's imported participants: external id -> participant id (ids, not rows, so a large
     file's map stays small)."""
@@ -270,8 +334,10 @@ def import_in_background(
     is recorded as made by ``started_by``), ``batch`` rows a transaction; returns its stats.
 
     Rules: the file is checked whole first (nothing written on a problem), then read again as a stream;
-    rows are written a batch at a time, each batch its own short transaction, as inactive segments no
-    page or run reads; one last statement makes them all evidence at once. If anything fails, the rows
+    rows are written a batch at a time, each batch worked out before its short transaction (two bulk
+    inserts) and followed by a pause as long as the write (on SQLite the one write lock goes to the
+    staff answers waiting for it), as inactive segments no page or run reads; one last statement
+    makes them all evidence at once. If anything fails, the rows
     written so far are deleted, so the import is all or nothing.
     """
     created_by = run.get("started_by")
@@ -287,9 +353,10 @@ def import_in_background(
                 known = _known(session, engagement_id)
             rows = file.rows()
             while part := list(islice(rows, batch)):
-                with Session(engine, expire_on_commit=False) as session:
-                    skipped += _write_rows(session, engagement_id, record, part, file.mapping, known, False)
-                    session.commit()
+                planned = _plan(part, record.id, file.mapping, known)
+                held = _store(engine, engagement_id, record.id, planned, known)
+                skipped += planned.skipped
+                time.sleep(YIELD * held)  # a staff answer waiting for the lock takes it now
                 written += len(part)
                 tracker.progress(0.95 * written / max(1, total), f"Imported {written} of {total} rows")
             with Session(engine) as session:

@@ -14,8 +14,6 @@ Rules enforced here, once:
 
 from __future__ import annotations
 
-from collections import Counter
-
 from sqlmodel import Session
 
 from assistant.models import Engagement, ReadinessSignal, RoadmapItem, Theme, utcnow
@@ -40,7 +38,7 @@ from assistant.report.sources import Sources, read_sources
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.targets import phases_for
 from assistant.rubric import ReadinessKind, Rubric
-from assistant.suppression import suppress
+from assistant.suppression import Table as DisclosedTable
 
 TOP_THEMES = 3
 QUOTES_PER_THEME = 2
@@ -104,27 +102,28 @@ def report_from(src: Sources, *, embedder: Encoder | None = None) -> Report:
 # --- participation ---------------------------------------------------------------------------
 
 
-def _groups(counts: Counter, roster: Counter, order: list[str], *, k: int) -> list[GroupRow]:
-    shown = suppress(dict(counts), k=k)
-    names = [g for g in order if g in roster or g in counts] + sorted(set(counts) - set(order))
-    return [GroupRow(g, roster.get(g), shown.get(g, 0)) for g in names]
+def _groups(table: DisclosedTable, order: list[str], *, k: int) -> list[GroupRow]:
+    rank = {g: n for n, g in enumerate(order)}
+    return [
+        GroupRow(
+            g,
+            cells["roster"].value or None,  # no roster given for the group: "–"
+            cells["took_part"].text(k) if cells["took_part"].hidden else cells["took_part"].value,
+        )
+        for g, cells in sorted(table.rows.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+    ]
 
 
 def participation(src: Sources) -> Participation:
-    """People with evidence who have not withdrawn, counted per department and role level beside the
-    roster, groups under k suppressed."""
-    people = {e.segment.participant_id: (e.department, e.role_level) for e in src.evidence.values()}
-    dept_roster: Counter = Counter()
-    role_roster: Counter = Counter()
-    for dept, role, count in src.roster:
-        dept_roster[dept] += count
-        role_roster[role] += count
-    depts = Counter(d or "(not given)" for d, _ in people.values())
-    roles = Counter(r or "(not given)" for _, r in people.values())
+    """People with evidence who have not withdrawn, per department and role level beside the roster,
+    from the engagement's ``group_tables`` (the disclosure rule: groups under k pooled and never listed,
+    the same figures hidden as on the progress table and the equity audit; a hidden figure reads
+    "fewer than k" or, where it only protects another, "not shown")."""
+    total = src.groups["department"].totals["took_part"]
     return Participation(
-        len(people),
-        _groups(depts, dept_roster, src.engagement.departments, k=src.k),
-        _groups(roles, role_roster, src.engagement.role_levels, k=src.k),
+        total.text(src.k) if total.hidden else total.value,
+        _groups(src.groups["department"], src.engagement.departments, k=src.k),
+        _groups(src.groups["role_level"], src.engagement.role_levels, k=src.k),
     )
 
 

@@ -103,7 +103,7 @@ class Participation:
     """Who contributed evidence: how many people, and per department and per role level against the
     roster (groups under the engagement's threshold k hidden)."""
 
-    people: int
+    people: Cell
     by_department: list[GroupRow]
     by_role: list[GroupRow]
 

@@ -27,7 +27,7 @@ from assistant.models import (
     User,
 )
 from assistant.privacy import Scrubber
-from assistant.records.engagements import min_cell_of, roster_rows, scrubber_for, settings_of
+from assistant.records.engagements import group_tables, min_cell_of, roster_rows, scrubber_for, settings_of
 from assistant.records.evidence import counted_segments, live_themes
 from assistant.report.dataflow_section import DataflowSection, build_section
 from assistant.roadmap import readiness as readiness_mod
@@ -35,6 +35,7 @@ from assistant.roadmap.generate import items_of
 from assistant.roadmap.targets import TargetRow, horizon_of, target_rows
 from assistant.rubric import Rubric
 from assistant.suppression import Attributor, attributor
+from assistant.suppression import Table as DisclosedTable
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Sources:
     roadmap_generated: bool = False
     overall_readiness: str = ""
     prepared_by: str = ""  # the consultant who set the engagement up (their name, else their address)
+    groups: dict[str, DisclosedTable] = field(default_factory=dict)  # group_tables: the one disclosure rule
     dataflow: DataflowSection | None = None  # the data-flow section (report/dataflow_section.py), None without flows
     attribute: Attributor = field(init=False)
 
@@ -159,5 +161,6 @@ def read_sources(session: Session, engagement: Engagement, rubric: Rubric) -> So
         roadmap_generated=settings.roadmap is not None,
         overall_readiness=settings.roadmap.overall_readiness if settings.roadmap else "",
         prepared_by=(author.name or author.email) if author else "",
+        groups=group_tables(session, engagement),
         dataflow=build_section(session, engagement),
     )

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from assistant.equity.people import attribution
 from assistant.interview.actions import load_turns
@@ -15,8 +15,8 @@ from assistant.records.duplicates import flagged_participants
 from assistant.records.engagements import (
     NewInvite,
     engagement_counts,
+    group_tables,
     min_cell_of,
-    progress,
     roster_names,
     roster_rows,
     scrubber_for,
@@ -25,7 +25,7 @@ from assistant.records.engagements import (
 from assistant.records.teams import ROLE_NAMES, engagements_for
 from assistant.rubric import Rubric
 from assistant.security import csv_text
-from assistant.suppression import suppress_rows
+from assistant.suppression import UNIT, Cell
 from assistant.views import Page
 from assistant.views.lookup import answer_anchor, readable_transcript_rows
 
@@ -89,22 +89,36 @@ def invite_links_csv(new_invites: Iterable[NewInvite], base_url: str) -> str:
     return csv_text(header, rows)
 
 
-# what staff did is about them: hidden in small groups; roster and invitations are the consultant's own set-up
-PEOPLE_COLUMNS = ("started", "submitted", "withdrawn")
+PROGRESS_COLUMNS = ("roster", "invited", "started", "submitted", "withdrawn")
 
 
-def suppressed_progress(table: dict, *, k: int) -> dict:
-    """The progress table with each started / submitted / withdrawn count of 1..k-1 people (and any
-    count that would give one away by subtraction from the column total) replaced by None.
+@dataclass(frozen=True)
+class ProgressTable:
+    """The progress table as shown: one row per group that may be named (department, role level,
+    cells), the totals, and whether a "not shown" footnote is due. Cells are ``suppression.Cell``."""
 
-    Rule: ``assistant.suppression.suppress_rows`` column by column; the totals stay, since they are
-    about everyone invited, not about a group."""
-    rows = [dict(r) for r in table["rows"]]
-    for column in PEOPLE_COLUMNS:
-        hidden = suppress_rows({str(n): {column: r[column]} for n, r in enumerate(rows)}, k=k).hidden
-        for n in hidden:
-            rows[int(n)][column] = None
-    return {**table, "rows": rows}
+    rows: list[dict[str, Any]]
+    totals: dict[str, Cell]
+    protects: bool
+    anyone: bool = True  # someone has been invited (the table may still name no group)
+
+
+def progress_table(session: Session, engagement: Engagement) -> ProgressTable:
+    """Progress per group under the disclosure rule: the unit table of ``group_tables`` (the same
+    computation as the equity audit's and the report's tables, so no cell hidden here is shown
+    there), in the engagement's order of departments and role levels."""
+    table = group_tables(session, engagement)[UNIT]
+    order = {d: n for n, d in enumerate(engagement.departments)}
+    roles = {r: n for n, r in enumerate(engagement.role_levels)}
+    rows = []
+    for label, cells in table.rows.items():
+        department, role = label.split(" · ", 1)
+        rows.append({"department": department, "role_level": role, **{c: cells[c] for c in PROGRESS_COLUMNS}})
+    rows.sort(key=lambda r: (order.get(r["department"], len(order)), r["department"], roles.get(r["role_level"], 99)))
+    anyone = session.exec(
+        select(Participant.id).where(Participant.engagement_id == engagement.id, Participant.source != "import")
+    ).first()
+    return ProgressTable(rows, {c: table.totals[c] for c in PROGRESS_COLUMNS}, table.protects, anyone is not None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,7 +128,7 @@ class EngagementView(Page):
     once), the redaction names (as stored or as a refused post typed them), flagged duplicates."""
 
     engagement: Engagement
-    progress: dict[str, Any]
+    progress: ProgressTable
     roster: dict[tuple[str, str], int]
     interviews: list[tuple[Interview, Participant, tuple[str, str]]]
     min_cell: int
@@ -150,7 +164,7 @@ def detail_context(
     )
     return EngagementView(
         engagement=engagement,
-        progress=suppressed_progress(progress(session, engagement), k=k),
+        progress=progress_table(session, engagement),
         roster=roster,
         interviews=interviews,
         min_cell=k,

@@ -33,10 +33,10 @@ from assistant.models import (
 from assistant.privacy import Scrubber
 from assistant.rating.counts import explain_confidence
 from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
-from assistant.records.engagements import min_cell_of, scrubber_for, settings_of
+from assistant.records.engagements import min_cell_of, population, scrubber_for, settings_of
 from assistant.records.review import Agreement, agreement, current_proposals, latest_decisions, pulse_ceiling
 from assistant.rubric import Component, Rubric
-from assistant.suppression import fewer_than, suppress
+from assistant.suppression import OTHER_DEPARTMENTS, OTHER_ROLES, fewer_than, pooled, suppress
 from assistant.views import Page
 from assistant.views.lookup import transcript_url
 from assistant.views.runs import RunPanel, run_context
@@ -230,7 +230,11 @@ def component_context(
     model = proposal_model(proposal) if proposal is not None else None
     if model is not None:
         model = scrubbed(model, scrubber_for(session, engagement))
-    reading = read_proposal(model, comp, rubric, k=min_cell_of(engagement)) if model is not None else None
+    reading = (
+        read_proposal(model, comp, rubric, k=min_cell_of(engagement), population=group_population(session, engagement))
+        if model is not None
+        else None
+    )
     refs = (
         {q["citation"].segment_id for q in reading["quotes"]}
         | {c.segment_id for d in reading["disagreements"] for side in d["sides"] for c in side["side"].citations}
@@ -315,19 +319,40 @@ def _people(n: int, *, k: int) -> str:
     return f"{n} people"
 
 
+def _mix(counts: dict[str, int], population: dict[str, dict[str, int]] | None, by: str, other: str, *, k: int) -> dict:
+    """A voice mix as shown: groups of fewer than ``k`` people in the engagement pooled as ``other``
+    (never named), then small counts hidden (``assistant.suppression``)."""
+    if population is not None:
+        counts = pooled(counts, population[by], other, k=k)
+    return suppress(counts, k=k)
+
+
 def _within_k(model: Proposal, *, k: int) -> Proposal:
-    """``model`` without the department splits that break out a group under ``k`` (a proposal rated
-    before the lead raised the threshold): the page shows what a rating at ``k`` would break out."""
+    """``model`` without the splits (department or role level) that break out a group under ``k``: "Where
+    accounts disagree" never attributes pooled quotes to fewer than ``k`` people (nor does a proposal
+    rated before the lead raised the threshold)."""
     indicators = [
         i.model_copy(update={"split": None})
-        if i.split is not None and i.split.kind == "department" and any(s.participants < k for s in i.split.sides)
+        if i.split is not None and any(s.participants < k for s in i.split.sides)
         else i
         for i in model.indicators
     ]
     return model.model_copy(update={"indicators": indicators})
 
 
-def read_proposal(model: Proposal, comp: Component, rubric: Rubric, *, k: int) -> dict[str, Any]:
+def group_population(session: Session, engagement: Engagement) -> dict[str, dict[str, int]]:
+    """People per department and per role level (``records.engagements.population``), for pooling
+    groups under k out of a stored proposal's voice mix."""
+    out: dict[str, dict[str, int]] = {"department": {}, "role_level": {}}
+    for (department, role), n in population(session, engagement).items():
+        out["department"][department] = out["department"].get(department, 0) + n
+        out["role_level"][role] = out["role_level"].get(role, 0) + n
+    return out
+
+
+def read_proposal(
+    model: Proposal, comp: Component, rubric: Rubric, *, k: int, population: dict[str, dict[str, int]] | None = None
+) -> dict[str, Any]:
     """What the review page says about a proposal, every number taken from the stored fields, groups
     under the engagement's threshold ``k`` never given exactly:
 
@@ -340,7 +365,7 @@ def read_proposal(model: Proposal, comp: Component, rubric: Rubric, *, k: int) -
       level each side's reading would give;
     - ``departments`` / ``role_levels``: the voice mix under the small-group rule.
 
-    A department split with a side under ``k`` is not shown (``_within_k``).
+    A split with a side under ``k`` people is not shown (``_within_k``).
     """
     model = _within_k(model, k=k)
     indicators = []
@@ -373,7 +398,7 @@ def read_proposal(model: Proposal, comp: Component, rubric: Rubric, *, k: int) -
         "indicators": indicators,
         "quotes": list(quotes.values()),
         "disagreements": disagreements,
-        "departments": suppress(model.voice_mix.departments, k=k),
-        "role_levels": suppress(model.voice_mix.role_levels, k=k),
+        "departments": _mix(model.voice_mix.departments, population, "department", OTHER_DEPARTMENTS, k=k),
+        "role_levels": _mix(model.voice_mix.role_levels, population, "role_level", OTHER_ROLES, k=k),
         "mix": model.voice_mix,
     }

@@ -4,8 +4,9 @@ sizes, breakdowns, quotes and chart, one theme with every member and the themes 
 Read-only. One rule for identities: a segment is shown with its participant's random public label
 (``P-7KQ2MX``), the department and role level as far as the suppression rule lets them be named
 (small groups pooled: ``assistant.suppression.Attributor``), and a link to its place in the
-de-identified transcript; never a name or email. Breakdowns count people and hide cells under the
-engagement's threshold (``breakdown``).
+de-identified transcript; never a name or email. Breakdowns count people by those same pooled
+groups (so intersecting labels and breakdowns across theme pages narrows a person to a group of at
+least k, never further) and hide cells under the engagement's threshold (``breakdown``).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class SegmentView:
     source: str  # "interview" or "survey import: <file>"
     score: float = 0.0
     assigned_by: str = "machine"
-    person: tuple[str, str] = (NOT_GIVEN, NOT_GIVEN)  # the true groups: counted in breakdowns, never shown
+    person: tuple[str, str] = (NOT_GIVEN, NOT_GIVEN)  # the true groups: for quote variety only, never shown
     subtheme_id: int | None = None
     text: str = ""  # the segment as shown: people's names replaced by "[colleague]"
 
@@ -135,7 +136,9 @@ def words_outlived(theme: Theme, members: list[SegmentView]) -> bool:
 
 def _view(theme: Theme, members: list[SegmentView], with_members: bool, *, k: int) -> ThemeView:
     people = {m.segment.participant_id for m in members}
-    b = breakdown(((m.segment.participant_id, *m.person) for m in members), k=k)
+    # the groups the segment list shows (the engagement's units), never the true ones: the
+    # breakdown tells nothing a reader could not recount from the list, and no group under k is named
+    b = breakdown(((m.segment.participant_id, m.department, m.role_level) for m in members), k=k)
     by_id = {m.segment.id: m for m in members}
     quotes = [by_id[q] for q in theme.quote_ids if q in by_id]
     if not quotes and not theme.is_other:

@@ -42,15 +42,17 @@ def test_participation_by_department_against_the_roster(session, known):
 
 def test_participation_by_role_level_flags_the_under_represented(session, known):
     role = rows(participation(session, known.engagement), "role_level")
-    assert "supervisor" not in role  # no roster and no one invited
-    front, manager, executive = role["frontline"], role["manager"], role["executive"]
-    # frontline: roster 72, invited 25, submitted 16; ratio (16/25)/(72/95) = 0.844 < 0.9: flagged
-    assert (front.roster, front.invited, front.submitted) == (72, 25, 16)
-    assert front.rate == pytest.approx(16 / 72, abs=1e-3)
-    assert front.ratio == pytest.approx((16 / 25) / (72 / 95), abs=1e-3) and front.flag == "under"
-    # executive: roster 3, invited 1, submitted 1 -> hidden, and manager with it in every column
-    for r in (executive, manager):
-        assert (r.roster, r.invited, r.submitted, r.rate, r.ratio, r.flag) == (None,) * 6 and r.suppressed
+    # groups are named only at 5 people invited: Finance's 4 managers and Parks' one executive are
+    # pooled in their departments ("Finance · other role levels", "Parks · other role levels"), so
+    # the role table lists frontline (Public Works'), manager (Public Works') and "other role levels"
+    assert set(role) == {"frontline", "manager", "other role levels", "total"}
+    front, manager, other = role["frontline"], role["manager"], role["other role levels"]
+    # frontline: roster 40, invited 12, submitted 8; ratio (8/25)/(40/95) = 0.76 < 0.9: flagged
+    assert (front.roster, front.invited, front.submitted) == (40, 12, 8)
+    assert front.rate == pytest.approx(8 / 40, abs=1e-3)
+    assert front.ratio == pytest.approx((8 / 25) / (40 / 95), abs=1e-3) and front.flag == "under"
+    assert (manager.roster, manager.invited, manager.submitted) == (10, 6, 5)
+    assert (other.roster, other.invited, other.submitted) == (45, 18, 12)
 
 
 def test_voice_share_in_themes(session, known, rubric):
@@ -66,8 +68,8 @@ def test_voice_share_in_themes(session, known, rubric):
     sign_off = voices["Manager sign-off"]
     assert sign_off.people == 5
     assert "only one department: Public Works" in sign_off.flags
-    # the role is manager, but managers (8 voices) are hidden beside the executive (1 voice)
-    assert "only one role level (a group too small to name)" in sign_off.flags
+    # the role is manager (Public Works' 5 managers: the only managers named; Finance's are pooled)
+    assert "only one role level: manager" in sign_off.flags
     frontline = next(r for r in sign_off.by("role_level") if r.group == "frontline")
     assert (frontline.people, frontline.share, frontline.flag) == (0, 0.0, "under")
 
@@ -95,9 +97,11 @@ def test_voices_left_out(session, known, rubric):
     assert not any("jo.smith" in t or "555" in t for t in other.texts)
     assert all(r.suppressed for r in other.voice.by("department") if r.group == "Parks")
     # with words: PW 11 (cited: its 5 managers), Finance 5 (never cited), Parks 2 (never cited, too small to name);
-    # roles: frontline 13 never cited, manager cited
+    # roles as named (Finance and Parks pooled as "other role levels"): frontline (Public Works') 6 never
+    # cited, manager cited, other role levels 7 (Finance 5, Parks 2) never cited
     named = {(n.grouping, n.group, n.voices) for n in gone.never_cited}
-    assert named == {("Department", "Finance", 5), ("Role level", "frontline", 13)}
+    expected = {("Department", "Finance", 5), ("Role level", "frontline", 6), ("Role level", "other role levels", 7)}
+    assert named == expected
     assert gone.unnamed_never_cited == 1
 
 
@@ -105,6 +109,7 @@ def test_the_audit_file_has_the_issue_shape_and_no_identities(session, known, ru
     audit = build_audit(session, known.engagement, rubric)
     assert set(audit) >= {"participation", "themes", "ratings", "left_out"}
     keys = {"grouping", "group", "roster", "invited", "started", "submitted", "rate", "ratio", "flag", "suppressed"}
+    keys.add("reasons")  # why each hidden figure is hidden: "small" (fewer than k) or "protects" (not shown)
     assert all(set(r) == keys for r in audit["participation"])
     hidden = [r for r in audit["participation"] if r["suppressed"]]
     assert hidden and all(None in (r["roster"], r["invited"], r["started"], r["submitted"]) for r in hidden)

@@ -22,10 +22,11 @@ def small(v: int, k: int) -> bool:
 
 def test_one_small_cell_hides_a_second_so_subtraction_reveals_nothing():
     shown = suppress({"Finance": 6, "Parks": 1, "Police": 7}, k=5)
-    assert shown == {"Finance": "fewer than 5", "Parks": "fewer than 5", "Police": 7}
+    # the second is hidden only to protect the first: it reads "not shown", not "fewer than 5"
+    assert shown == {"Finance": "not shown", "Parks": "fewer than 5", "Police": 7}
     # two small cells that add up to under 5 still give their sum away: a third is hidden
     shown = suppress({"A": 1, "B": 2, "C": 6, "D": 9}, k=5)
-    assert shown["A"] == shown["B"] == shown["C"] == "fewer than 5" and shown["D"] == 9
+    assert shown["A"] == shown["B"] == "fewer than 5" and shown["C"] == "not shown" and shown["D"] == 9
     assert suppress({"A": 9, "B": 0}, k=5) == {"A": 9}  # zero groups are left out, nothing hidden
 
 

@@ -175,24 +175,25 @@ def test_consultant_pages_pool_small_groups_in_quotes_and_transcripts(app, known
     eid = known.engagement.id
     lead = login(app, "lead@example.org")
     themes = lead.get(f"/engagements/{eid}/themes/t/{known.themes['Other voices'].id}").text
-    # "other voices" holds two Parks frontline people: Parks has 3 voices in all, so it is never named,
-    # and "other departments · frontline" would stand for those 2 alone: neither is named
+    # "other voices" holds two Parks frontline people: groups are named from who was invited (Parks: 5
+    # frontline and one executive, 6 people), so they read "Parks · other role levels", a group of 6
     other = known.segments[known.by_group[("Parks", "frontline")][0].id]
     footer = themes.split(f'id="seg-{other.id}"')[1].split("</footer>")[0]
-    assert "other departments · other role levels" in footer and "Parks" not in footer
+    assert "Parks · other role levels" in footer and "frontline" not in footer
     assert known.by_group[("Parks", "frontline")][0].public_label in footer  # the random label, not the id
     # the five Public Works managers form a cell of five: named in full on the review page
     review = lead.get(f"/engagements/{eid}/review/data_life_cycle").text
     assert "Public Works · manager" in review
-    # the one Parks executive's transcript names neither their department nor their role level
+    # the one Parks executive's transcript names their department's pool, never their role level
     executive = known.by_group[("Parks", "executive")][0]
     detail = lead.get(f"/engagements/{eid}").text
-    # nor does the progress table say that the one Parks executive submitted (roster and invites stay)
-    progress_row = detail.split("<td>Parks</td><td>executive</td>")[1].split("</tr>")[0]
-    assert '<td class="num">3</td><td class="num">1</td>' in progress_row and progress_row.count("fewer than 5") == 1
+    # the progress table has no row for the one Parks executive: Parks reads as one group of 6
+    assert "<td>executive</td>" not in detail
+    progress_row = detail.split("<td>Parks</td><td>other role levels</td>")[1].split("</tr>")[0]
+    assert '<td class="num">15</td><td class="num">6</td>' in progress_row and "fewer than 5" in progress_row
     listing = detail.split('id="transcripts"')[1]
     row = listing.split(executive.public_label + "</a>")[1].split("</tr>")[0]  # the URL carries the label too
-    assert "other departments" in row and "Parks" not in row and "executive" not in row
+    assert "Parks" in row and "other role levels" in row and "executive" not in row
     # Finance's 3 managers are too few alone: pooled with Finance's frontline as "other role levels"
     manager = known.by_group[("Finance", "manager")][0]
     row = listing.split(manager.public_label + "</a>")[1].split("</tr>")[0]

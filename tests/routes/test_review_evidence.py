@@ -68,12 +68,25 @@ def test_each_quote_shows_the_indicator_it_is_cited_for_and_the_counts_add_up(
     assert f"{rated} of 5 indicators, {mix['participants']} people" in confidence
 
 
+def test_a_disagreement_between_small_groups_is_not_attributed(consultant_client, engine, session, rubric, embedder):
+    """Two frontline and three managers disagree: "Managers and executives" would name a group of 3, so
+    the page attributes no quote to either side (the level rule still followed the split)."""
+    engagement, stored = rate(engine, session, rubric, embedder, "data_life_cycle", CONFLICT)
+    assert [ind for ind in stored.indicators if ind.get("split")], stored.rationale
+    page = consultant_client.get(f"/engagements/{engagement.id}/review/data_life_cycle").text
+    assert 'class="disagreement"' not in page and "side-count" not in page
+
+
 def test_disagreement_is_shown_side_by_side_and_the_consultant_can_follow_either_side(
     consultant_client, engine, session, rubric, embedder
 ):
-    engagement, stored = rate(engine, session, rubric, embedder, "data_life_cycle", CONFLICT)
+    # each person of the conflict three times over, so that each side has at least 5 people: a side
+    # of fewer than k is never shown (``test_a_disagreement_between_small_groups_is_not_attributed``)
+    rows = [(f"{name} {n}", role, text) for n in range(3) for name, role, text in CONFLICT]
+    engagement, stored = rate(engine, session, rubric, embedder, "data_life_cycle", rows)
     split = [ind for ind in stored.indicators if ind.get("split")]
     assert split, stored.rationale
+    assert all(side["participants"] >= 5 for ind in split for side in ind["split"]["sides"])
     url = f"/engagements/{engagement.id}/review/data_life_cycle"
     page = consultant_client.get(url).text
     box = section(page, "disagreements")
@@ -85,7 +98,7 @@ def test_disagreement_is_shown_side_by_side_and_the_consultant_can_follow_either
         assert len(sides) == 2
         for shown, side in zip(sides, ind["split"]["sides"], strict=False):
             assert f"level {side['level']}" in shown
-            assert "fewer than 5 people" in shown  # two and three people: never given exactly
+            assert f"{side['participants']} people" in shown
             for c in side["citations"]:
                 assert c["quote"] in html.unescape(shown)
         assert f"The rule followed level {ind['split']['followed']}." in block

@@ -1,5 +1,6 @@
 """The review page under the engagement's small-group threshold k, not a constant: a lead who set
-k to 7 sees groups of 5 and 6 people hidden where k = 5 shows them (HTTP, real database)."""
+k to 7 sees groups of 5 and 6 people never named (pooled, and no disagreement attributed to them)
+where k = 5 shows them (HTTP, real database)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 
 from assistant.rating.run import store_proposal
 from assistant.rating.schema import IndicatorResult, Proposal, Side, Split, VoiceMix
-from tests.factories import make_engagement, set_min_cell
+from tests.factories import make_engagement, seed_groups, set_min_cell
 
 COMPONENT = "governance_structures"
 
@@ -48,6 +49,8 @@ def _page(client, session, engagement) -> str:
 
 def test_review_page_hides_groups_of_5_and_6_when_the_lead_set_k_to_7(consultant_client, session):
     engagement = make_engagement(session)
+    seed_groups(session, engagement, {"Finance": 5}, role_level="manager")  # the people the mix counts
+    seed_groups(session, engagement, {"Parks": 6}, role_level="frontline")
     store_proposal(session, engagement.id, _proposal(), None)
     session.commit()
 
@@ -63,10 +66,10 @@ def test_review_page_hides_groups_of_5_and_6_when_the_lead_set_k_to_7(consultant
 
     set_min_cell(session, engagement, 7)
     page = _page(consultant_client, session, engagement)
-    assert "Departments: Finance fewer than 7, Parks fewer than 7" in page
-    assert "Role levels: frontline fewer than 7, manager fewer than 7" in page
-    counts = re.findall(r'class="small side-count">([^<]*?) ·', page)
-    assert counts == ["fewer than 7 people", "fewer than 7 people"]  # the role split, its sides' sizes hidden
-    # a department split of two departments of 6 is not broken out at k = 7
+    # groups of 5 and 6 are under 7: never named, pooled (11 people together)
+    assert "Departments: other departments 11" in page and "Finance" not in page.split("Departments:")[1][:80]
+    assert "Role levels: other role levels 11" in page
+    # no disagreement is attributed to a side of fewer than 7: neither split is broken out
+    assert re.findall(r'class="small side-count">', page) == []
     assert "Parks: level 1" not in page and "Finance: level 4" not in page
     assert not re.search(r"\b[56] people\b", page)

@@ -6,6 +6,7 @@ invitee's optional name, the roster of staff names) are kept for redaction befor
 an LLM, and for the consultant's set-up page; they are never shown to equity reviewers.
 """
 
+from assistant.records.engagements.disclosure import COLUMNS, group_tables, population, units_for
 from assistant.records.engagements.invites import (
     MAX_INVITE_CSV_BYTES,
     Invitee,
@@ -41,6 +42,10 @@ from assistant.records.engagements.setup import (
 from assistant.records.engagements.status import STATUSES, engagement_counts, participant_status, progress
 
 __all__ = [
+    "COLUMNS",
+    "group_tables",
+    "population",
+    "units_for",
     "DEFAULT_ROLE_LEVELS",
     "MAX_INVITE_CSV_BYTES",
     "MAX_NAME_CHARS",
