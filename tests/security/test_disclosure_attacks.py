@@ -31,7 +31,9 @@ from assistant.equity.participation import participation as equity_participation
 from assistant.models import Engagement, Participant, Theme
 from assistant.records.engagements import min_cell_of, population, units_for
 from assistant.records.engagements.disclosure import counts_by
-from assistant.report.document import participation as report_participation
+from assistant.report.build import participation as report_participation
+from assistant.report.sources import read_sources
+from assistant.rubric import get_rubric
 from assistant.suppression import OTHER_DEPARTMENTS, OTHER_ROLES, UNIT, linked_tables, unit_label
 from assistant.views.engagement import progress_table
 from assistant.views.themes import theme_view
@@ -51,7 +53,6 @@ def _members(units, cells, grouping: str, group: str) -> set:
 
 def observe(session: Session, engagement: Engagement) -> dict[str, dict[tuple[str, str, str], int | None]]:
     """Every figure about groups the three pages show: page -> (grouping, group, column) -> value or None."""
-    k = min_cell_of(engagement)
     pages: dict[str, dict] = {"progress": {}, "equity": {}, "report": {}}
     table = progress_table(session, engagement)
     for row in table.rows:
@@ -64,7 +65,7 @@ def observe(session: Session, engagement: Engagement) -> dict[str, dict[tuple[st
             key = ("total", "") if r.kind == "total" else (t.grouping, r.group)
             for column in ("roster", "invited", "started", "submitted"):
                 pages["equity"][(*key, column)] = getattr(r, column)
-    report = report_participation(session, engagement, k=k)
+    report = report_participation(read_sources(session, engagement, get_rubric()))
     pages["report"][("total", "", "took_part")] = report.people if isinstance(report.people, int) else None
     for grouping, rows in (("department", report.by_department), ("role_level", report.by_role)):
         for g in rows:
