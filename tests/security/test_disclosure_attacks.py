@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 
 from assistant.equity.participation import participation as equity_participation
 from assistant.models import Engagement, Participant, Theme
-from assistant.records.engagements import min_cell_of, population, units_for
+from assistant.records.engagements import population, units_for
 from assistant.records.engagements.disclosure import counts_by
 from assistant.report.build import participation as report_participation
 from assistant.report.sources import read_sources
