@@ -17,6 +17,9 @@ except min_cluster_size from a rule on the number of texts n:
   - "n/30 rule": ceil(n/30), so that at most 30 top themes can exist (the grain bound).
 Outliers (HDBSCAN -1) join the theme with the nearest centroid in the original embedding space
 (cosine), so unassigned = non-answers only. Unassigned rows count as one extra cluster in NMI/ARI.
+"(b+)": the sqrt-rule HDBSCAN clusters gathered into top themes by the product's own top-level rule
+(clustering.group: average linkage of centroids, cut in TOP_RANGE by silhouette), i.e. UMAP+HDBSCAN
+as the fine level under the product's grain.
 """
 
 from __future__ import annotations
@@ -88,6 +91,13 @@ def run_set(title: str, key: str, texts: list[str], truth: list[str] | None, mod
             labels = np.full(len(texts), -1)
             labels[keep] = part
             score(f"(b) UMAP5 {dist_name} + HDBSCAN mcs={mcs} ({rule})", labels, truth, us + hs)
+            if rule == "sqrt rule":
+                t0 = time.perf_counter()
+                top_of = C.group(xk, part)  # the product's top-level gathering (silhouette, TOP_RANGE)
+                merged = labels.copy()
+                merged[keep] = [top_of[int(v)] for v in part]
+                extra = time.perf_counter() - t0
+                score("(b+) same, clusters gathered by clustering.group", merged, truth, us + hs + extra)
     if truth:
         labels, s = kmeans_true_k(x, len(set(truth)))
         score(f"(c) k-means, true k={len(set(truth))}", labels, truth, s)
