@@ -18,7 +18,8 @@ from assistant.rubric import Rubric, get_rubric
 
 
 def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None) -> dict[str, Handler]:
-    """{kind: handler} for every kind of run the web app queues (synthesis, rating, import, export)."""
+    """{kind: handler} for every kind of run the web app queues (synthesis, rating, import, export,
+    compare: the re-run noise a comparison of two assessments states)."""
     rubric = rubric or get_rubric(str(settings.rubric_path))
 
     def synthesis(run: Run) -> None:
@@ -53,4 +54,24 @@ def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None
 
         run_export(db_engine, run.engagement_id, rubric, str(run.params.get("format", "")), run.id)
 
-    return {"synthesis": synthesis, "rating": rating, "import": survey_import, "export": export}
+    def compare(run: Run) -> None:
+        """The re-run noise of the engagement's answers (``stability.measure``), kept in the run's stats
+        for the comparison page to state and use as its margin."""
+        from assistant.db import session_scope
+        from assistant.embeddings import get_embedder
+        from assistant.jobs import track_run
+        from assistant.stability import measure
+
+        embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
+        with track_run(db_engine, run.engagement_id, "compare", run_id=run.id) as tracker:
+            with session_scope(db_engine) as session:
+                noise = measure(session, run.engagement_id, [c.id for c in rubric.components], embedder)
+            tracker.done(noise.as_stats(), f"Re-run noise measured on {noise.themes} themes")
+
+    return {
+        "synthesis": synthesis,
+        "rating": rating,
+        "import": survey_import,
+        "export": export,
+        "compare": compare,
+    }

@@ -48,6 +48,7 @@ __all__ = [
     "RatioBar",
     "StackedRow",
     "TimelineBar",
+    "levels_figure",
     "profile_figure",
     "ratio_figure",
     "stacked_figure",
@@ -128,6 +129,35 @@ def profile_figure(rows: list[ProfileRow], level_names: list[str]) -> Figure:
     unique = dict(zip(labels, handles, strict=False))
     if unique:
         ax.legend(unique.values(), unique.keys(), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def levels_figure(rows: list[tuple[str, list[int | None]]], waves: list[str], level_names: list[str]) -> Figure:
+    """Each component's decided level in every assessment (``waves``, oldest first): one marker per
+    assessment on the 1-5 scale, joined oldest to newest; a level not decided is left out."""
+    fig = Figure(figsize=(7.0, 0.45 * len(rows) + 1.1), dpi=150)
+    ax = fig.add_subplot()
+    ys = list(range(len(rows)))[::-1]
+    markers = ("o", "s", "D", "^")
+    for y, (_component, levels) in zip(ys, rows, strict=False):
+        ax.plot([1, 5], [y, y], color="#eef1f6", linewidth=7, solid_capstyle="round", zorder=1)
+        known = [lv for lv in levels if lv is not None]
+        if len(known) > 1:
+            ax.plot(known, [y] * len(known), color="#9aa3b5", linewidth=1.2, zorder=2)
+        for n, level in enumerate(levels):
+            if level is not None:
+                colour = PALETTE[n % len(PALETTE)]
+                ax.scatter([level], [y], marker=markers[n % 4], s=60, color=colour, zorder=3 + n, label=waves[n])
+    ax.set_yticks(ys, [component for component, _ in rows])
+    ax.set_xticks(range(1, 6), [f"{i}\n{name}" for i, name in enumerate(level_names, start=1)])
+    ax.set_xlim(0.6, 5.4)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    _tidy(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    unique = dict(zip(labels, handles, strict=False))
+    if unique:
+        ax.legend(unique.values(), unique.keys(), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False)
     fig.tight_layout()
     return fig
 

@@ -78,6 +78,8 @@ class Activity(BaseModel):
     title: str
     description: str
     depends_on: list[str] = Field(default_factory=list)
+    # removes manual hand-offs between systems: people describing such hand-offs on the data-flow map raise its priority
+    addresses_handoffs: bool = False
 
     @property
     def to_level(self) -> int:

@@ -13,6 +13,10 @@ Rules (every page, export and JSON file goes through these functions):
 - attributions (a quote's or transcript's department and role level) name a group only when it
   has at least k people in the engagement, and pool the rest as "other departments" /
   "other role levels".
+- over time (two assessments, "waves"): every wave's figure passes the same rule with the same k,
+  and so does the difference between two waves: a change of 1 to k-1 people in a group is hidden
+  (it could single out who left or joined), as is any difference with a hidden side
+  (``count_or_none``, ``difference_or_none``).
 Zero counts are shown: "no one from this group" says nothing about a person.
 """
 
@@ -65,6 +69,19 @@ def suppress_rows(rows: Mapping[str, Mapping[str, int]], *, k: int) -> Suppresse
     pooled = pool() if hidden else None
     totals = {c: sum(r.get(c, 0) for r in rows.values()) for c in columns}
     return Suppressed(hidden, pooled, any(_small(v, k) for v in totals.values()))
+
+
+def count_or_none(value: int, *, k: int) -> int | None:
+    """One group's count as a file or chart may carry it: None when it is 1 to k-1."""
+    return None if _small(value, k) else value
+
+
+def difference_or_none(before: int, after: int, *, k: int) -> int | None:
+    """The change in a group's count between two waves: None when either wave's count is hidden or
+    the change itself is 1 to k-1 people either way (the over-time rule)."""
+    if _small(before, k) or _small(after, k) or _small(abs(after - before), k):
+        return None
+    return after - before
 
 
 def suppress(counts: Mapping[str, int], *, k: int) -> dict[str, int | str]:

@@ -37,6 +37,14 @@ if ! ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so"; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null
 fi
 
+# the data-flow map is laid out and drawn by Graphviz's dot (the graphviz Python package calls it)
+if ! command -v dot >/dev/null 2>&1; then
+  echo "==> installing Graphviz for the data-flow map (apt-get)"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq graphviz >/dev/null
+fi
+
 if [ "$mode" != "run" ]; then
   # browser tests drive Debian's Chromium (playwright cannot download a browser here)
   if [ ! -x /usr/bin/chromium ]; then

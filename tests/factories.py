@@ -243,3 +243,106 @@ def crawl(client, start: list[str], eid: int, limit: int = 400) -> dict[str, str
             if link.startswith(f"/engagements/{eid}/") or link == f"/engagements/{eid}":
                 queue.append(link)
     return seen
+
+
+def make_person(session: Session, engagement: Engagement, department: str = "Public Works") -> Participant:
+    """A participant of ``engagement`` (no link, no interview): enough for flows and mentions."""
+    person = Participant(engagement_id=engagement.id, department=department, role_level="frontline")
+    session.add(person)
+    session.commit()
+    return person
+
+
+def add_flow(session: Session, engagement: Engagement, person: Participant, system: str, **given):
+    """One flow saved as the staff form saves it (``dataflow.flows.save_flow``), committed; ``given``:
+    source, target, method (default re-typed), frequency, minutes, fixes, note."""
+    from assistant.dataflow.flows import FlowInput, save_flow
+
+    saved = save_flow(session, engagement, person, FlowInput(system=system, **({"method": "retyped"} | given)))
+    session.commit()
+    return saved
+
+
+def make_roadmap_items(
+    session: Session,
+    engagement: Engagement,
+    keys_phases: list[tuple[str, int]],
+    *,
+    made_at=None,
+    component: str = "data_life_cycle",
+) -> dict:
+    """Planned roadmap items (key, phase) made at ``made_at`` (the roadmap's start); {key: RoadmapItem}. Committed."""
+    from assistant.models import RoadmapItem
+
+    made_at = made_at or utcnow()
+    items = {}
+    for position, (key, phase) in enumerate(keys_phases):
+        item = RoadmapItem(
+            engagement_id=engagement.id,
+            key=key,
+            component=component,
+            title=f"Activity {key}",
+            phase=phase,
+            position=position,
+            created_at=made_at,
+            updated_at=made_at,
+        )
+        session.add(item)
+        items[key] = item
+    session.commit()
+    return items
+
+
+def decide_levels(session: Session, engagement: Engagement, levels: dict, user: User, rubric=None) -> None:
+    """A proposal at each ``levels[component]`` and the consultant's acceptance of it. Committed."""
+    from assistant.models import RatingProposal
+    from assistant.records.review import decide
+    from assistant.rubric import get_rubric
+
+    rubric = rubric or get_rubric()
+    for component, level in levels.items():
+        proposal = RatingProposal(engagement_id=engagement.id, component=component, status="proposed", level=level)
+        session.add(proposal)
+        session.flush()
+        decide(session, rubric, proposal.id, user, "accept")
+    session.commit()
+
+
+def make_theme(
+    session: Session,
+    engagement: Engagement,
+    component: str,
+    label: str,
+    centre,
+    people: int,
+    *,
+    quote_consent: bool = False,
+):
+    """A live machine theme of ``component`` whose stored centroid is ``centre`` (normalised here) and
+    whose members are one answer each from ``people`` new participants. Committed; returns the Theme."""
+    import numpy as np
+
+    from assistant.models import Theme, ThemeMember
+
+    vector = np.asarray(centre, dtype=np.float32)
+    theme = Theme(
+        engagement_id=engagement.id,
+        component=component,
+        label=label,
+        centroid=(vector / np.linalg.norm(vector)).tobytes(),
+    )
+    session.add(theme)
+    session.flush()
+    rows = [(f"p{i}-{label}", "frontline", f"{label}: example answer {i}.") for i in range(people)]
+    made = seed_segments(session, engagement, component, rows, quote_consent=quote_consent)
+    segments = session.exec(
+        select(Segment).where(
+            Segment.engagement_id == engagement.id, Segment.participant_id.in_([p.id for p in made.values()])
+        )
+    ).all()
+    for segment in segments:
+        session.add(ThemeMember(theme_id=theme.id, segment_id=segment.id))
+    theme.quote_ids = [segments[0].id] if segments else []
+    session.add(theme)
+    session.commit()
+    return theme

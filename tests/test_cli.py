@@ -78,9 +78,11 @@ def test_demo_seeds_once_and_prints_working_links(cli_env):
     assert re.findall(r"/i/[\w-]+", first.output) == re.findall(r"/i/[\w-]+", second.output)
     with Session(cli_env) as s:
         engagements = s.exec(select(Engagement).order_by(Engagement.id)).all()
-        assert len(engagements) == 2  # the one in progress, and the completed one with a report
+        # the one in progress, the completed one with a report, and its pulse follow-up a year on
+        assert len(engagements) == 3
         assert len(s.exec(select(Participant)).all()) >= 6
         completed = engagements[1]
+        assert (engagements[2].kind, engagements[2].previous_id) == ("pulse", completed.id)
         assert completed.settings["roadmap"]["generated_at"]
         assert decided_levels(s, completed.id)  # a consultant decided levels
         assert [i for i in items_of(s, completed.id) if i.status == "planned"]

@@ -45,10 +45,11 @@ SHARED = {
     "charts",
     "suppression",
     "throttle",
+    "phrases",
 }
 RECORDS = {"records"}
-STAGES = {"interview", "synthesis", "rating", "roadmap", "dataflow"}
-ABOVE_STAGES = {"engines", "views", "report", "equity", "background"}
+STAGES = {"interview", "synthesis", "rating", "roadmap", "dataflow", "followup"}
+ABOVE_STAGES = {"engines", "views", "report", "equity", "background", "stability"}
 WEB = {"web", "cli", "demo"}
 LAYER = {
     **{u: 1 for u in SHARED},

@@ -97,3 +97,14 @@ def test_catalogue_scorer(catalogue_eval: ModuleType, tmp_path: Path) -> None:
     assert catalogue_eval.main(["--write-input", str(out)]) == 0
     rows = json.loads(out.read_text())
     assert len(rows) == len(mentions) and all(set(r) == {"id", "text"} for r in rows)
+
+
+def test_held_out_system_mentions_are_well_formed() -> None:
+    mentions = yaml.safe_load((DATA / "system_mentions_heldout.yaml").read_text(encoding="utf-8"))["mentions"]
+    assert len(mentions) >= 200 and len({m["id"] for m in mentions}) == len(mentions)
+    assert all(re.fullmatch(r"h\d{3}", m["id"]) and m["text"].strip() for m in mentions)
+    per_system = Counter(m["system"] for m in mentions)
+    assert len(per_system) >= 25 and min(per_system.values()) >= 3
+    dev = {m["text"].lower() for m in yaml.safe_load((DATA / "system_mentions.yaml").read_text("utf-8"))["mentions"]}
+    # product names recur (65 of 207 texts are also in the dev list: "Workday", "ArcGIS"); most are new
+    assert len({m["text"].lower() for m in mentions} & dev) < len(mentions) // 2

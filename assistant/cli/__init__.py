@@ -6,7 +6,7 @@ when imported here, so ``assistant.cli:app`` (the entry point in pyproject.toml)
 
 from __future__ import annotations
 
-from assistant.cli import admin, files, pipeline, serve
+from assistant.cli import admin, dataflow, files, followup, pipeline, serve
 from assistant.cli.common import app
 from assistant.cli.export import export_cmd
 from assistant.cli.logs import audit_cmd, logs_cmd
@@ -16,4 +16,4 @@ app.command("logs")(logs_cmd)
 app.command("audit")(audit_cmd)
 app.command("export")(export_cmd)
 
-__all__ = ["admin", "app", "files", "pipeline", "serve"]
+__all__ = ["admin", "app", "dataflow", "files", "followup", "pipeline", "serve"]

@@ -4,7 +4,10 @@ The same demo staff (``city.demo_cast``) take their interviews in another city; 
 and the offline rating run for real, a consultant accepts every proposal that has a level (those
 with insufficient evidence stay "awaiting review", as they would in practice), targets are the
 defaults with one stretch, readiness is confirmed (one signal adjusted with a note), the roadmap
-is generated and two activities get owners. Quote consent is given by about two in three people.
+is generated and two activities get owners; the staff's data flows (``demo/flows.py``) fill the
+catalogue and the map before the roadmap, so its manual hand-offs count. Quote consent is given by
+about two in three people. A year on (``demo/followup.py``), a few roadmap items are done and a pulse
+follow-up is started.
 
 Idempotent: each step runs only when its result is missing, so a second ``make demo`` is quick.
 """
@@ -21,6 +24,8 @@ from sqlmodel import Session, col, select
 
 from assistant.config import Settings
 from assistant.demo.city import DEPARTMENTS, ROSTER, demo_cast
+from assistant.demo.flows import seed_flows
+from assistant.demo.followup import seed_follow_up
 from assistant.demo.interviews import seed_demo_interviews
 from assistant.demo.seed import DEMO_EMAIL
 from assistant.demo.vectors import DemoEmbedder, RecordingEmbedder, demo_embedder
@@ -46,6 +51,7 @@ STEPS = {
     "synthesis": "Running synthesis",
     "rating": "Running the rating",
     "decisions": "Deciding levels, targets and readiness",
+    "flows": "Adding the staff's data flows",
     "roadmap": "Generating the roadmap",
 }
 RETRY = "run `make demo` again to finish it"
@@ -119,6 +125,8 @@ def seed_completed(
     rubric = get_rubric(str(settings.rubric_path))
     engagement_id, finished = ensure_completed(engine)
     if engagement_id is None or finished:
+        if engagement_id is not None:
+            _follow_up(engine, engagement_id, rubric)
         return engagement_id
     if embedder is None:
         embedder = demo_embedder(settings.embedding_model, settings.embedding_batch_size)
@@ -139,6 +147,9 @@ def seed_completed(
     with _step(engine, engagement_id, "decisions", timings), Session(engine, expire_on_commit=False) as session:
         _decide(session, session.get(Engagement, engagement_id), session.get(User, user_id), rubric)
         session.commit()
+    with _step(engine, engagement_id, "flows", timings), Session(engine, expire_on_commit=False) as session:
+        seed_flows(session, session.get(Engagement, engagement_id))
+        session.commit()
     with _step(engine, engagement_id, "roadmap", timings), Session(engine, expire_on_commit=False) as session:
         user = session.get(User, user_id)
         engagement = session.get(Engagement, engagement_id)
@@ -150,7 +161,16 @@ def seed_completed(
                 owned.add(item.component)
         session.commit()
     _mark(engine, engagement_id, None)
+    _follow_up(engine, engagement_id, rubric)
     return engagement_id
+
+
+def _follow_up(engine: Engine, engagement_id: int, rubric: Rubric) -> None:
+    """A year on: a few roadmap items done and a pulse follow-up started (``demo/followup.py``)."""
+    with Session(engine) as session:
+        user = session.exec(select(User).where(User.email == DEMO_EMAIL)).first()
+    if user is not None:
+        seed_follow_up(engine, engagement_id, user.id, rubric)
 
 
 def _interviews(engine: Engine, settings: Settings, engagement_id: int) -> int:

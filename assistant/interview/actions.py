@@ -37,7 +37,7 @@ from assistant.interview.errors import AnswerError, LinkError, StaleAnswer
 from assistant.interview.guide import plan_for
 from assistant.interview.links import Conversation, load, load_turns, open_for_turn, participant_for_token
 from assistant.interview.probes import OfflineProber, Prober, instruction_reply, pick
-from assistant.models import Consent, Interview, Participant, Segment, Turn, utcnow
+from assistant.models import Consent, Engagement, Interview, Participant, Segment, Turn, utcnow
 from assistant.rubric import Rubric
 
 CONSENT_VERSION = "2026-11-v1"
@@ -63,7 +63,9 @@ def record_consent(session: Session, participant: Participant, given: bool, rubr
             session.add(Interview(participant_id=participant.id, state="declined", plan=[]))
         session.commit()
         return None
-    plan = plan_for(rubric, participant.role_level, seed=participant.id or 0)
+    engagement = session.get(Engagement, participant.engagement_id)
+    pulse = engagement.pulse_plan if engagement is not None else None
+    plan = plan_for(rubric, participant.role_level, seed=participant.id or 0, pulse_plan=pulse)
     if existing is not None:
         existing.state, existing.plan = "in_progress", plan
         interview = existing

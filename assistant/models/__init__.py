@@ -14,9 +14,25 @@ from sqlmodel import SQLModel
 
 from assistant.models.accounts import AuthSession, PasswordSetup, RateHit, User
 from assistant.models.base import PUBLIC_LABEL, as_utc, new_public_label, utcnow
+from assistant.models.dataflow import (
+    FLOW_METHODS,
+    MANUAL_METHODS,
+    CatalogueEdit,
+    Flow,
+    System,
+    SystemAlias,
+    SystemMention,
+)
 from assistant.models.engagement import Consent, Engagement, Membership, Participant, RosterCount
 from assistant.models.equity import EquityFinding
 from assistant.models.evidence import Embedding, Segment, SurveyImport, Theme, ThemeMember
+from assistant.models.followup import (
+    ItemProgress,
+    Organisation,
+    ParticipantLink,
+    ProgressNote,
+    ThemeMatch,
+)
 from assistant.models.interview import Interview, Turn
 from assistant.models.logs import AuditEvent, LLMCall
 from assistant.models.rating import Decision, RatingProposal
@@ -24,6 +40,18 @@ from assistant.models.roadmap import ReadinessSignal, RoadmapItem
 from assistant.models.runs import RUN_UNFINISHED_SQL, ExportFile, Run, Upload, UploadChunk
 
 __all__ = [
+    "FLOW_METHODS",
+    "MANUAL_METHODS",
+    "SystemMention",
+    "SystemAlias",
+    "System",
+    "Flow",
+    "CatalogueEdit",
+    "ThemeMatch",
+    "ProgressNote",
+    "ParticipantLink",
+    "Organisation",
+    "ItemProgress",
     "AuditEvent",
     "AuthSession",
     "Consent",

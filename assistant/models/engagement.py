@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from assistant.models.base import json_field, new_public_label, utcnow
@@ -27,6 +27,14 @@ class Engagement(SQLModel, table=True):
     invite_ttl_days: int = 60
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # following an organisation (issue 32): the organisation, the assessment this one follows, full or
+    # pulse, the pulse's plan ({"components": [...], "indicators": [...], "questions": [ids], at most 7})
+    # read by interview/guide.py, and the rubric version the levels were decided against
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    previous_id: int | None = Field(default=None, foreign_key="engagement.id")
+    kind: str = Field(default="full", sa_column_kwargs={"server_default": "full"})  # full | pulse
+    pulse_plan: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    rubric_version: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class RosterCount(SQLModel, table=True):
@@ -71,19 +79,28 @@ class Participant(SQLModel, table=True):
 
 
 class Consent(SQLModel, table=True):
-    """A consent decision: given or declined, for one version of the explanation text."""
+    """A consent decision: given or declined, for one version of the explanation text.
 
+    ``purpose``: "interview" (taking part) or "link" (that this person's answers may be linked with
+    their answers in another assessment of the organisation; ``models/followup.py`` ParticipantLink
+    references this row by all four columns of its unique constraint)."""
+
+    __table_args__ = (
+        UniqueConstraint("id", "participant_id", "given", "purpose", name="uq_consent_id_participant_given_purpose"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)
     given: bool
     version: str
+    purpose: str = Field(default="interview", sa_column_kwargs={"server_default": "interview"})
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class Membership(SQLModel, table=True):
     """A user's place on an engagement's team. Only members see an engagement.
 
-    ``role``: lead (manages the team; the engagement's creator) | consultant | equity_reviewer.
+    ``role``: lead (manages the team; the engagement's creator) | consultant | equity_reviewer |
+    city_contact (the organisation's contact: updates the roadmap items they own, reads its roadmap and reports).
     """
 
     __table_args__ = (UniqueConstraint("engagement_id", "user_id"),)

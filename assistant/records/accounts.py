@@ -11,7 +11,7 @@ from assistant import throttle
 from assistant.models import AuthSession, User, utcnow
 from assistant.security import Busy, audit, hash_password, new_token, token_hash, verify_password
 
-ROLES = ("consultant", "equity_reviewer")
+ROLES = ("consultant", "equity_reviewer", "city_contact")
 MIN_PASSWORD = 10
 
 

@@ -5,6 +5,9 @@ superseded answer drops out of every count at once.
   the engagement who has not withdrawn (``submitted_answers``).
 - A theme is live until it is archived (merged away, emptied, or replaced by a later run):
   ``live_themes``.
+- A flow of the data-flow map counts when its author confirmed it and has not withdrawn
+  (``counted_flows``); the roadmap reads the manual hand-offs among them (``manual_handoff_people``)
+  without importing the map's stage.
 - A segment counts when it is active and its author has not withdrawn (``counted_segments``); a theme
   member counts when its segment does (``counted_members``).
 """
@@ -14,10 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.sql import Select
-from sqlmodel import col, select
+from sqlmodel import Session, col, func, select
 
 from assistant.embeddings import text_hash
-from assistant.models import Interview, Participant, Segment, Theme, ThemeMember, Turn
+from assistant.models import MANUAL_METHODS, Flow, Interview, Participant, Segment, Theme, ThemeMember, Turn
 
 
 def submitted_answers(engagement_id: int, *columns: Any) -> Select:
@@ -100,3 +103,26 @@ def new_segment(
 ) -> Segment:
     """A new evidence segment (``segment_values``' rules), not yet added to a session."""
     return Segment(**segment_values(engagement_id, participant_id, component, start, text, **source))
+
+
+def counted_flows(engagement_id: int, *columns: Any) -> Select:
+    """A query for ``columns`` over the engagement's confirmed flows by people who have not withdrawn
+    (``Participant`` is joined)."""
+    return (
+        select(*columns)
+        .select_from(Flow)
+        .join(Participant, Participant.id == Flow.participant_id)
+        .where(
+            Flow.engagement_id == engagement_id, col(Flow.confirmed).is_(True), col(Participant.withdrawn_at).is_(None)
+        )
+    )
+
+
+def manual_handoff_people(session: Session, engagement_id: int) -> int:
+    """How many people describe at least one manual hand-off (re-typed, paper, email, export/import,
+    shared drive) on the engagement's data-flow map: what raises the roadmap's priority for the
+    activities that remove them (``addresses_handoffs`` in the rubric)."""
+    query = counted_flows(engagement_id, func.count(func.distinct(Flow.participant_id))).where(
+        col(Flow.method).in_(MANUAL_METHODS)
+    )
+    return int(session.exec(query).one())

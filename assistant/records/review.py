@@ -5,6 +5,9 @@ Only decided levels go forward (to the roadmap and the report). Rules enforced b
 - *change* sets another rubric level and needs a rationale;
 - *reject* sets no level and needs a rationale;
 - a superseded proposal cannot be decided (review the current one);
+- in a pulse follow-up (``Engagement.kind == "pulse"``) a decision can confirm or lower the level
+  the earlier assessment decided, never raise it (raising needs the full evidence of a full
+  assessment); with no level decided before, a pulse sets none (``pulse_ceiling``);
 - every decision writes an ``AuditEvent`` with who, when, and the component's decided state
   before and after, in the same transaction (the caller commits).
 """
@@ -53,6 +56,32 @@ def decided_levels(session: Session, engagement_id: int) -> dict[str, int | None
     return {c: d.final_level for c, d in latest_decisions(session, engagement_id).items()}
 
 
+def pulse_ceiling(session: Session, engagement_id: int, component: str) -> tuple[bool, int | None]:
+    """(is this a pulse that limits ``component``, the highest level it may decide): the level the
+    previous assessment decided for it (None: it decided none, so the pulse may set none). For a full
+    engagement, (False, None): no limit."""
+    engagement = session.get(Engagement, engagement_id)
+    if engagement is None or engagement.kind != "pulse" or engagement.previous_id is None:
+        return False, None
+    return True, decided_levels(session, engagement.previous_id).get(component)
+
+
+def _check_pulse(session: Session, proposal: RatingProposal, final: int | None) -> None:
+    limited, ceiling = pulse_ceiling(session, proposal.engagement_id, proposal.component)
+    if not limited or final is None:
+        return
+    if ceiling is None:
+        raise ReviewError(
+            "a pulse can confirm or lower a level, never raise it, and the earlier assessment decided no "
+            "level for this component: reject the proposal (a full assessment can set one)"
+        )
+    if final > ceiling:
+        raise ReviewError(
+            f"a pulse can confirm or lower a level, never raise it: the earlier assessment decided "
+            f"{ceiling}, so choose {ceiling} or lower (raising needs a full assessment)"
+        )
+
+
 def _state(decision: Decision | None) -> dict:
     if decision is None:
         return {"decided": False}
@@ -83,8 +112,7 @@ def decide(
         raise ReviewError("this proposal was replaced by a newer rating run; review the current proposal instead")
     if action not in ACTIONS:
         raise ReviewError(f"unknown action {action!r}: use accept, change or reject")
-    rationale = (rationale or "").strip()
-    valid_levels = {lvl.level for lvl in rubric.levels}
+    rationale, valid_levels = (rationale or "").strip(), {lvl.level for lvl in rubric.levels}
     if action == "accept":
         if proposal.status != "proposed" or proposal.level is None:
             raise ReviewError("there is no proposed level to accept; choose 'change level' with a rationale, or reject")
@@ -99,6 +127,7 @@ def decide(
         if not rationale:
             raise ReviewError("rejecting a proposal needs a rationale: say what is wrong with it")
         final = None
+    _check_pulse(session, proposal, final)
     before = _state(latest_decisions(session, proposal.engagement_id).get(proposal.component))
     decision = Decision(
         proposal_id=proposal.id,

@@ -2,8 +2,10 @@
 
 Rules:
 - only members see an engagement; the creator is its lead;
-- roles: ``lead`` (manages the team), ``consultant``, ``equity_reviewer``; a consultant account
-  takes the lead or consultant role, an equity reviewer account the equity reviewer role;
+- roles: ``lead`` (manages the team), ``consultant``, ``equity_reviewer``, ``city_contact`` (the
+  organisation's contact: updates the roadmap items they own, reads its progress and progress
+  report, nothing from staff); a consultant account takes the lead or consultant role, an equity
+  reviewer account the equity reviewer role, a city contact account the city contact role;
 - an engagement always keeps at least one lead;
 - adding someone by an email with no account creates the account with no usable password and a
   one-time set-password link (returned once, stored as a hash): no email server is assumed;
@@ -21,8 +23,23 @@ from assistant.models import Engagement, Membership, PasswordSetup, User, utcnow
 from assistant.records.accounts import MIN_PASSWORD, AccountError
 from assistant.security import audit, audit_by, hash_password, new_token, token_hash
 
-TEAM_ROLES = ("lead", "consultant", "equity_reviewer")
-ROLE_NAMES = {"lead": "Lead consultant", "consultant": "Consultant", "equity_reviewer": "Equity reviewer"}
+TEAM_ROLES = ("lead", "consultant", "equity_reviewer", "city_contact")
+ROLE_NAMES = {
+    "lead": "Lead consultant",
+    "consultant": "Consultant",
+    "equity_reviewer": "Equity reviewer",
+    "city_contact": "City contact",
+}
+# the account each team role needs: consultants lead or consult; a reviewer or a city contact only
+# ever joins in that role (a city contact's account creates no engagement and opens no staff text)
+_ACCOUNT_ROLE = {"lead": "consultant", "consultant": "consultant", "equity_reviewer": "equity_reviewer"}
+_ACCOUNT_ROLE["city_contact"] = "city_contact"
+_KIND = {"consultant": "a consultant", "equity_reviewer": "an equity reviewer", "city_contact": "a city contact"}
+_JOINS_AS = {
+    "consultant": "lead or consultant",
+    "equity_reviewer": "an equity reviewer",
+    "city_contact": "a city contact",
+}
 SETUP_LINK_DAYS = 7
 
 
@@ -56,7 +73,7 @@ class AddedMember:
 
 def account_role_for(team_role: str) -> str:
     """The account role a team role needs (consultant for lead and consultant)."""
-    return "equity_reviewer" if team_role == "equity_reviewer" else "consultant"
+    return _ACCOUNT_ROLE.get(team_role, "consultant")
 
 
 def membership(session: Session, engagement_id: int, user_id: int) -> Membership | None:
@@ -175,11 +192,8 @@ def add_member(session: Session, engagement: Engagement, email: str, role: str, 
         token = new_password_link(session, user, by)
         created = True
     elif user.role != account_role_for(role):
-        kind = "an equity reviewer" if user.role == "equity_reviewer" else "a consultant"
-        raise TeamError(
-            f"{email} has {kind} account; it can only join as "
-            f"{'an equity reviewer' if user.role == 'equity_reviewer' else 'lead or consultant'}."
-        )
+        kind, joins = _KIND.get(user.role, "another kind of"), _JOINS_AS.get(user.role, "its own role")
+        raise TeamError(f"{email} has {kind} account; it can only join as {joins}.")
     row = membership(session, engagement.id, user.id)
     if row is not None:
         if row.role == role:

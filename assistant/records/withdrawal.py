@@ -21,7 +21,10 @@ The rule, for every place their words were stored:
   again);
 - LLM call log replies of the engagement since their interview began are emptied (the model's reply
   may repeat or paraphrase their words; the cache never serves an emptied reply);
-- audit values (a label before a rename, say) that their text contains are replaced by ``WITHDRAWN``.
+- audit values (a label before a rename, say) that their text contains are replaced by ``WITHDRAWN``;
+- their data-flow map entries are deleted (flows with their notes, system mentions, the aliases they
+  wrote); a system's name that only they wrote becomes another remaining spelling, or ``WITHDRAWN``
+  when no one else named it, and a catalogue split naming only their spelling keeps ``WITHDRAWN``.
 """
 
 from __future__ import annotations
@@ -37,16 +40,22 @@ from sqlmodel import Session, col, select
 from assistant.embeddings import text_hash
 from assistant.models import (
     AuditEvent,
+    CatalogueEdit,
     Embedding,
     ExportFile,
+    Flow,
     Interview,
     LLMCall,
     Participant,
     RatingProposal,
     Segment,
+    System,
+    SystemAlias,
+    SystemMention,
     Theme,
     Turn,
 )
+from assistant.records.links import unlink
 
 WITHDRAWN = "[withdrawn]"
 UNNAMED = "Unnamed theme"
@@ -68,6 +77,7 @@ class Erased:
     exports: int = 0
     llm_replies: int = 0
     audit_values: int = 0
+    flows: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -114,6 +124,7 @@ def erase_participant(session: Session, participant: Participant) -> Erased:
     """Erase ``participant``'s words from every table (see the module docstring); adds the changes to the
     session for the caller to commit with the withdrawal itself. Returns the counts."""
     erased = Erased()
+    unlink(session, participant)  # no link to their answers in another assessment survives them
     interview = session.exec(select(Interview).where(Interview.participant_id == participant.id)).first()
     turns = list(session.exec(select(Turn).where(Turn.interview_id == interview.id)).all()) if interview else []
     segments = list(session.exec(select(Segment).where(Segment.participant_id == participant.id)).all())
@@ -135,7 +146,38 @@ def erase_participant(session: Session, participant: Participant) -> Erased:
     if interview is not None:
         _erase_llm_replies(session, participant.engagement_id, interview, erased)
     _erase_audit_values(session, participant.engagement_id, words, erased)
+    _erase_flows(session, participant, erased)
     return erased
+
+
+def _erase_flows(session: Session, participant: Participant, erased: Erased) -> None:
+    """Their flows, mentions and aliases go; names and split aliases only they wrote are withheld."""
+    mentions = list(session.exec(select(SystemMention).where(SystemMention.participant_id == participant.id)).all())
+    theirs = {_norm(m.text) for m in mentions}
+    erased.flows = len(list(session.exec(select(Flow.id).where(Flow.participant_id == participant.id)).all()))
+    session.execute(delete(Flow).where(col(Flow.participant_id) == participant.id))
+    session.execute(delete(SystemAlias).where(col(SystemAlias.participant_id) == participant.id))
+    session.execute(delete(SystemMention).where(col(SystemMention.participant_id) == participant.id))
+    session.flush()
+    remaining = session.exec(
+        select(SystemMention.system_id, SystemMention.text).where(
+            SystemMention.engagement_id == participant.engagement_id
+        )
+    ).all()
+    spelled: dict[int | None, list[str]] = {}
+    for system_id, text in remaining:
+        spelled.setdefault(system_id, []).append(text)
+    others = {_norm(t) for _sid, t in remaining}
+    for system in session.exec(select(System).where(System.engagement_id == participant.engagement_id)).all():
+        if system.known is None and _norm(system.name) in theirs and _norm(system.name) not in others:
+            system.name = min(spelled.get(system.id, [WITHDRAWN]), key=len)
+            session.add(system)
+    for edit in session.exec(
+        select(CatalogueEdit).where(CatalogueEdit.engagement_id == participant.engagement_id)
+    ).all():
+        if edit.alias and _norm(edit.alias) in theirs and _norm(edit.alias) not in others:
+            edit.alias = WITHDRAWN
+            session.add(edit)
 
 
 def _erase_turns(session: Session, turns: list[Turn], erased: Erased) -> None:

@@ -33,6 +33,7 @@ from assistant.records.engagements import min_cell_of, roster_rows, scrubber_for
 from assistant.records.evidence import counted_members, counted_segments, live_themes
 from assistant.records.review import current_proposals, latest_decisions
 from assistant.report import narrative
+from assistant.report.dataflow_section import DataflowSection, build_section
 from assistant.report.deidentify import quotable
 from assistant.report.figures import Figure, profile_figure, timeline_figure
 from assistant.roadmap import readiness as readiness_mod
@@ -140,6 +141,7 @@ class Report:
     roadmap_notes: list[str]
     profile: Figure
     timeline: Figure
+    dataflow: DataflowSection | None = None  # report/dataflow_section.py; None when no one described a flow
 
 
 _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
@@ -372,6 +374,7 @@ def build_report(session: Session, engagement: Engagement, rubric: Rubric) -> Re
         roadmap_notes=notes,
         profile=profile_figure(components, rubric, engagement.organisation),
         timeline=timeline_figure(items, rubric, horizon, engagement.organisation),
+        dataflow=build_section(session, engagement),
     )
     report.summary = narrative.summary(report, dates)
     report.method = narrative.method(report, proposals, k=k)

@@ -15,6 +15,7 @@ from docx.shared import Inches, Pt
 from docx.text.paragraph import Paragraph
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from assistant.report.dataflow_section import DataflowSection
 from assistant.report.document import Quote, Report
 
 # the report templates live with the web templates (the report page includes the same body), but
@@ -185,6 +186,9 @@ def to_docx(report: Report) -> bytes:
             doc.add_paragraph(f"{r.name} in staff's words:")
             _quotes(doc, r.quotes)
 
+    if report.dataflow is not None:
+        _dataflow(doc, report.dataflow)
+
     doc.add_heading("Roadmap", level=1)
     for note in report.roadmap_notes:
         doc.add_paragraph(note)
@@ -209,3 +213,18 @@ def to_docx(report: Report) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def _dataflow(doc: Document, section: DataflowSection) -> None:
+    """The data-flow section: the map as a 200 dpi PNG and the bottleneck table."""
+    doc.add_heading("How data moves", level=1)
+    doc.add_paragraph(
+        f"{section.flows} flows described by staff in the optional data-flow section of their interviews."
+    )
+    _figure(doc, section.png, section.caption, section.alt)
+    _table(
+        doc,
+        "Largest bottlenecks",
+        ["Hand-off", "How", "Hours a year", "People", "Score"],
+        [list(r) for r in section.rows],
+    )

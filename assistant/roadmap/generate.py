@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from assistant.models import Engagement, RoadmapItem, Segment, Theme, ThemeMember, User, utcnow
 from assistant.records.engagements import change_settings
-from assistant.records.evidence import counted_members, counted_segments
+from assistant.records.evidence import counted_members, counted_segments, manual_handoff_people
 from assistant.records.review import decided_levels
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.sequence import Fixed, Plan, PlanInput, ThemeInfo, plan
@@ -103,6 +103,7 @@ def plan_input(
         fixed=fixed,
         removed=frozenset(r.key for r in rows if r.status == "removed"),
         equity=dict(equity or {}),
+        handoff_people=manual_handoff_people(session, engagement.id),
     )
 
 

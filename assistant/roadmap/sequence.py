@@ -73,6 +73,7 @@ class PlanInput:
     themes: dict[str, list[ThemeInfo]] = field(default_factory=dict)
     component_people: dict[str, int] = field(default_factory=dict)
     equity: dict[str, int] = field(default_factory=dict)  # equity findings per component, when they exist
+    handoff_people: int = 0  # people describing manual hand-offs on the data-flow map
     fixed: list[Fixed] = field(default_factory=list)
     removed: frozenset[str] = frozenset()
 
@@ -255,7 +256,9 @@ def _theme_strength(inp: PlanInput, item: PlannedItem) -> float:
 def _score(
     inp: PlanInput, items: dict[str, PlannedItem], dependents: dict[str, list[str]], enablers: dict[str, list[str]]
 ) -> None:
-    """Set each item's priority: gap, themes, equity, readiness; a prerequisite inherits from what waits on it."""
+    """Set each item's priority: gap, themes, equity, manual hand-offs on the data-flow map (for the
+    activities that remove them), readiness; a prerequisite inherits from what waits on it."""
+    addresses = {a.id for c in inp.rubric.components for a in c.activities if a.addresses_handoffs}
     for item in items.values():
         gap = item.why.get("gap", {})
         size = (gap.get("target") or 0) - (gap.get("decided") or 0) if gap.get("target") else 0
@@ -263,13 +266,17 @@ def _score(
         findings = inp.equity.get(item.component, 0)
         if findings:
             item.why["equity_findings"] = findings
+        handoffs = inp.handoff_people if item.key in addresses else 0
+        if handoffs:
+            item.why["bottlenecks"] = {"people": handoffs}
         boost = 1.0 if item.component in enablers else 0.0
         if boost:
             item.why["readiness"] = [
                 f"{name} is low: work on {inp.rubric.component(item.component).name} comes first"
                 for name in enablers[item.component]
             ]
-        item.priority = round(size + strength + 0.3 * min(findings, 3) + boost + 0.05 * len(dependents[item.key]), 3)
+        raised = 0.3 * min(findings, 3) + 0.2 * min(handoffs, 5)
+        item.priority = round(size + strength + raised + boost + 0.05 * len(dependents[item.key]), 3)
     order_hint = sorted(items, key=lambda k: -items[k].priority)
     for key in order_hint:  # inherit: a prerequisite is at least as urgent as what waits on it
         for dep in items[key].depends_on:

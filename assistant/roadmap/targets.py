@@ -4,8 +4,7 @@ Rules:
 - only decided levels count; a component without one is "awaiting review" and has no default target;
 - the default target is one step above the decided level, capped at the top rubric level;
 - a stored target below the decided level is refused (a roadmap never plans a step down);
-- the horizon (months) splits into three phases at 1/6, 1/2 and all of it: 36 months gives the
-  usual 0-6, 6-18 and 18-36 months.
+- the horizon (months) splits into three phases (``records/phases.py``, shared with ``followup/``).
 """
 
 from __future__ import annotations
@@ -17,21 +16,12 @@ from sqlmodel import Session
 from assistant.models import Engagement, User
 from assistant.records.engagements import change_settings, settings_of
 from assistant.records.engagements.settings import DEFAULT_HORIZON, HORIZONS
+from assistant.records.phases import Phase, horizon_of, phases_for
 from assistant.records.review import ReviewError, decided_levels, set_targets
 from assistant.rubric import Rubric
 
-__all__ = ["DEFAULT_HORIZON", "HORIZONS"]  # kept here for the roadmap's callers; defined with the settings
-
-
-@dataclass(frozen=True)
-class Phase:
-    index: int
-    start: int  # months from the start of the roadmap
-    end: int | None  # None: beyond the horizon
-
-    @property
-    def label(self) -> str:
-        return f"{self.start}-{self.end} months" if self.end is not None else f"after {self.start} months"
+# kept here for the roadmap's callers; defined with the settings and in records/phases.py
+__all__ = ["DEFAULT_HORIZON", "HORIZONS", "Phase", "horizon_of", "phases_for"]
 
 
 @dataclass(frozen=True)
@@ -53,18 +43,6 @@ class TargetRow:
         if self.decided is None or self.target is None:
             return 0
         return max(0, self.target - self.decided)
-
-
-def horizon_of(engagement: Engagement) -> int:
-    """The engagement's planning horizon in months (default 36)."""
-    return settings_of(engagement).horizon
-
-
-def phases_for(horizon: int) -> list[Phase]:
-    """The three phases of ``horizon`` months plus a last "beyond the horizon" phase for work that
-    does not fit (shown, never hidden)."""
-    first, second = max(1, round(horizon / 6)), max(2, round(horizon / 2))
-    return [Phase(0, 0, first), Phase(1, first, second), Phase(2, second, horizon), Phase(3, horizon, None)]
 
 
 def default_target(decided: int, top: int = 5) -> int:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from assistant.synthesis.represent import filler_words, stop_words
+from assistant.phrases import stop_words
+from assistant.synthesis.represent import filler_words
 
 MIN_WORDS, MAX_WORDS = 2, 7
 NEEDS_A_NAME = "needs a name"

@@ -1,5 +1,6 @@
 """Readable theme labels without an LLM: key phrases chosen KeyBERT-style over the theme's own
-embeddings, and a one-sentence summary.
+embeddings, and a one-sentence summary. The phrases themselves come from ``assistant/phrases.py``
+(layer 1: the data-flow map reads them too).
 
 Candidates are noun phrases of the theme's most typical segments (spaCy's noun chunks, widened
 by an "of" phrase: "list of the data"), or word n-grams when no spaCy model is installed. A
@@ -14,178 +15,21 @@ would outlive its author's withdrawal).
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Callable, Collection, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from assistant.privacy import spacy_pipeline
+from assistant.phrases import chunk_phrases, named, ngram_phrases, nlp, persons, stop_words
 
 if TYPE_CHECKING:
-    from spacy.language import Language
     from spacy.tokens import Doc
 
 Encode = Callable[[list[str]], np.ndarray]
 MAX_TEXTS = 40  # the most typical segments a theme's candidates are read from (bounds the parse)
 POOL = 30  # the most candidate phrases of a theme that are embedded and scored
 DIVERSITY = 0.5  # MMR weight of novelty against relevance (KeyBERT's default)
-
-_LEADING = {
-    "the",
-    "a",
-    "an",
-    "our",
-    "my",
-    "their",
-    "his",
-    "her",
-    "its",
-    "your",
-    "this",
-    "that",
-    "these",
-    "those",
-    "some",
-    "any",
-    "all",
-    "every",
-    "each",
-    "much",
-    "many",
-    "more",
-    "most",
-    "other",
-    "such",
-    "what",
-    "which",
-    "we",
-    "i",
-    "they",
-    "you",
-    "it",
-    "lot",
-    "lots",
-    "kind",
-    "sort",
-}
-_EMPTY = {
-    "it",
-    "they",
-    "we",
-    "i",
-    "you",
-    "he",
-    "she",
-    "them",
-    "us",
-    "me",
-    "one",
-    "ones",
-    "thing",
-    "things",
-    "stuff",
-    "something",
-    "anything",
-    "everything",
-    "nothing",
-    "someone",
-    "anyone",
-    "everyone",
-    "nobody",
-    "people",
-    "way",
-    "lot",
-    "time",
-    "day",
-    "bit",
-    "what",
-    "which",
-    "who",
-    "that",
-    "this",
-    "there",
-    "here",
-}
-
-
-def nlp() -> Language | None:
-    """The spaCy pipeline shared with name detection (``privacy.spacy_pipeline``); None when not installed."""
-    return spacy_pipeline()
-
-
-def _clean(words: list[str]) -> str:
-    while words and words[0].lower() in _LEADING:
-        words = words[1:]
-    return " ".join(words).strip(" -'\u2019,.;:").lower()
-
-
-def _usable(phrase: str) -> bool:
-    words = phrase.split()
-    return (
-        1 <= len(words) <= 5
-        and sum(ch.isalpha() for ch in phrase) >= 4
-        and not all(w in _EMPTY for w in words)
-        and not any(ch.isdigit() for ch in phrase[:1])
-    )
-
-
-def chunk_phrases(doc: Doc) -> list[tuple[str, int, int]]:
-    """Noun phrases of one parsed text with their token spans ``(phrase, start, end)``, lower case,
-    determiners and pronouns trimmed; names not yet checked (``noun_phrases`` leaves them out)."""
-    chunks = list(doc.noun_chunks)
-    out: list[tuple[str, int, int]] = []
-    for i, chunk in enumerate(chunks):
-        spans = [(chunk.start, chunk.end)]
-        nxt = chunks[i + 1] if i + 1 < len(chunks) else None
-        if nxt is not None and nxt.start == chunk.end + 1 and doc[chunk.end].lower_ == "of":
-            spans.append((chunk.start, nxt.end))
-        for start, end in spans:
-            phrase = _clean([t.text for t in doc[start:end] if not t.is_punct])
-            if _usable(phrase):
-                out.append((phrase, start, end))
-    return out
-
-
-def _persons(doc: Doc) -> list[tuple[int, int]]:
-    return [(e.start, e.end) for e in doc.ents if e.label_ == "PERSON"]
-
-
-def _named(start: int, end: int, persons: list[tuple[int, int]]) -> bool:
-    return any(s < end and start < e for s, e in persons)
-
-
-def noun_phrases(doc: Doc) -> list[str]:
-    """Noun phrases of one parsed text (``chunk_phrases``), names (spaCy's PERSON entities) left out."""
-    persons = _persons(doc)
-    return [phrase for phrase, start, end in chunk_phrases(doc) if not _named(start, end, persons)]
-
-
-def ngram_phrases(text: str, stop: frozenset[str]) -> list[str]:
-    """Word 1-3-grams without stop words at either end (the fallback when spaCy is not installed)."""
-    words = re.findall(r"[a-z][a-z'\-]+", text.lower())
-    out = []
-    for n in (1, 2, 3):
-        for i in range(len(words) - n + 1):
-            gram = words[i : i + n]
-            if gram[0] in stop or gram[-1] in stop:
-                continue
-            phrase = " ".join(gram)
-            if _usable(phrase):
-                out.append(phrase)
-    return out
-
-
-def parse(texts: Sequence[str]) -> list[list[str]]:
-    """Candidate phrases of each text (noun phrases with spaCy, n-grams without)."""
-    model = nlp()
-    if model is None:
-        from assistant.synthesis.represent import stop_words
-
-        stop = stop_words()
-        return [ngram_phrases(t, stop) for t in texts]
-    return [noun_phrases(doc) for doc in model.pipe(list(texts), batch_size=64)]
 
 
 class Parsed:
@@ -206,8 +50,6 @@ class Parsed:
         self._persons: dict[int, list[tuple[int, int]]] = {}
         self._ner = None
         if model is None:
-            from assistant.synthesis.represent import stop_words
-
             stop = stop_words()
             self.phrases = [ngram_phrases(t, stop) for t in texts]
             return
@@ -257,7 +99,7 @@ class Parsed:
             open_pairs -= fresh
         chosen = sorted(r for r in chosen if r not in self._persons)
         for r, doc in zip(chosen, self._ner.pipe([self._docs[r] for r in chosen], batch_size=64), strict=True):
-            self._persons[r] = _persons(doc)
+            self._persons[r] = persons(doc)
 
     def unnamed(self, phrase: str, rows: Sequence[int]) -> bool:
         """True when one of ``rows`` says ``phrase`` in a span holding no person's name (``_unnamed``)."""
@@ -273,8 +115,8 @@ class Parsed:
         unread = sorted((r for r in saying if r not in self._persons), key=lambda r: (-len(self._spans[r]), r))
         for r in (*read, *unread):
             if r not in self._persons:
-                self._persons[r] = _persons(self._ner(self._docs[r]))
-            if any(p == phrase and not _named(s, e, self._persons[r]) for p, s, e in self._spans[r]):
+                self._persons[r] = persons(self._ner(self._docs[r]))
+            if any(p == phrase and not named(s, e, self._persons[r]) for p, s, e in self._spans[r]):
                 return True
         return False
 

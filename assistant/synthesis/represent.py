@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from assistant.phrases import stop_words
+
 # Words that carry no finding on their own: an answer made only of these (and stop words) is a
 # non-answer ("Fine, usually, depends on the day"), set aside in "other voices", never a theme.
 _FILLER = frozenset(
@@ -26,29 +28,6 @@ _TOKEN = re.compile(r"[a-z][a-z'\-]+")
 def filler_words() -> frozenset[str]:
     """Words that carry no finding on their own ("fine", "usually", "depends")."""
     return _FILLER
-
-
-def stop_words() -> frozenset[str]:
-    """English stop words plus the contractions and fillers that never make a keyword or key phrase."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | {
-        "don't",
-        "didn't",
-        "doesn't",
-        "isn't",
-        "it's",
-        "i'm",
-        "we're",
-        "really",
-        "just",
-        "thing",
-        "things",
-        "lot",
-        "use",
-        "used",
-        "like",
-    }
 
 
 def ctfidf_keywords(texts: Sequence[str], groups: Sequence[list[int]], top: int = 6) -> list[list[str]]:

@@ -54,7 +54,7 @@ def engagement_list(session: Session, user: User) -> EngagementsView:
     generated, and what a background seeding is doing to an engagement it still prepares (the
     page then reloads its table every few seconds)."""
     rows = engagements_for(session, user)
-    home = {"equity_reviewer": "/engagements/{id}/equity"}
+    home = {"equity_reviewer": "/engagements/{id}/equity", "city_contact": "/engagements/{id}/progress-tracking"}
     settings = {e.id: settings_of(e) for e, _ in rows}
     # an engagement a background seeding is still building (the demo's completed one) says what it
     # is doing in its ``preparing`` setting; the list shows it, and its report link once it is done
@@ -68,7 +68,7 @@ def engagement_list(session: Session, user: User) -> EngagementsView:
         reports={
             e.id
             for e, m in rows
-            if m.role != "equity_reviewer"
+            if m.role in ("lead", "consultant")
             and e.id not in preparing
             and (summary := settings[e.id].roadmap) is not None
             and summary.generated_at

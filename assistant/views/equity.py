@@ -29,6 +29,8 @@ EQUITY_PAGES = (
     ("Voices in themes", "/themes"),
     ("Voices behind ratings", "/ratings"),
     ("Voices left out", "/left-out"),
+    ("Data flows", "/dataflow"),
+    ("Over time", "/over-time"),
 )
 
 
@@ -51,7 +53,8 @@ def _chart(tables: list[Table], flag_ratio: float) -> str | None:
     return charts.to_svg(fig, "Representation ratio per group (1 is proportionate)", desc, "ratio")
 
 
-def _nav(engagement: Engagement) -> list[tuple[str, str]]:
+def equity_nav(engagement: Engagement) -> list[tuple[str, str]]:
+    """(label, href) of the equity reviewer's pages."""
     return [(name, f"/engagements/{engagement.id}/equity{tail}") for name, tail in EQUITY_PAGES]
 
 
@@ -68,7 +71,7 @@ class EquityView(Page):
 
 def _base(engagement: Engagement) -> dict[str, Any]:
     cfg = equity_settings(engagement)
-    return {"engagement": engagement, "equity": cfg, "k": cfg.min_cell, "equity_nav": _nav(engagement)}
+    return {"engagement": engagement, "equity": cfg, "k": cfg.min_cell, "equity_nav": equity_nav(engagement)}
 
 
 @dataclass(frozen=True, kw_only=True)

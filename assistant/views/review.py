@@ -7,12 +7,14 @@ its place in the proposal but loses its transcript link.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from assistant import charts
+from assistant.dataflow import bottlenecks as dataflow_bottlenecks
+from assistant.dataflow import graph as dataflow_graph
 from assistant.equity.findings import findings_for
 from assistant.equity.people import attribution
 from assistant.models import (
@@ -32,7 +34,7 @@ from assistant.privacy import Scrubber
 from assistant.rating.counts import explain_confidence
 from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
 from assistant.records.engagements import min_cell_of, scrubber_for, settings_of
-from assistant.records.review import Agreement, agreement, current_proposals, latest_decisions
+from assistant.records.review import Agreement, agreement, current_proposals, latest_decisions, pulse_ceiling
 from assistant.rubric import Component, Rubric
 from assistant.suppression import fewer_than, suppress
 from assistant.views import Page
@@ -189,6 +191,22 @@ class ComponentReview(Page):
     stale: bool
     target: int | None
     findings: list[EquityFinding]
+    bottlenecks: list[dataflow_bottlenecks.Bottleneck] = field(default_factory=list)
+    # a pulse follow-up: (True, the earlier assessment's decided level, the most it may decide here)
+    pulse_limit: tuple[bool, int | None] = (False, None)
+
+
+def handoff_bottlenecks(
+    session: Session, engagement: Engagement, comp: Component, top: int = 5
+) -> list[dataflow_bottlenecks.Bottleneck]:
+    """The data-flow map's largest manual bottlenecks, for a component whose roadmap activities remove
+    manual hand-offs (``addresses_handoffs`` in the rubric); empty for the others."""
+    if not any(a.addresses_handoffs for a in comp.activities):
+        return []
+    g = dataflow_graph.build(
+        dataflow_graph.hops(session, engagement.id), dataflow_graph.node_labels(session, engagement)
+    )
+    return [b for b in dataflow_bottlenecks.rank(g) if b.method != "automatic"][:top]
 
 
 def component_context(
@@ -234,6 +252,8 @@ def component_context(
         stale=bool(decision and proposal and decision.proposal_id != proposal.id),
         target=settings_of(engagement).target_levels.get(comp.id),
         findings=findings_for(session, engagement.id, component=comp.id),
+        bottlenecks=handoff_bottlenecks(session, engagement, comp),
+        pulse_limit=pulse_ceiling(session, engagement.id, comp.id),
         message=message,
         problems=problems or [],
         form=form or {},

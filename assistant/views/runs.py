@@ -11,7 +11,7 @@ from assistant.models import Engagement, Run
 from assistant.views import Page
 from assistant.views.stale import Staleness, staleness
 
-KINDS = ("synthesis", "rating", "import", "export")  # the runs a page can follow
+KINDS = ("synthesis", "rating", "import", "export", "compare")  # the runs a page can follow
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,8 +10,12 @@ personal link in a staff route's path; this table states the intended outcome pe
 - ``consultant_account``: a logged-in consultant account, member of nothing in particular (creating an engagement);
 - ``consultant``: the engagement's lead or consultant members;
 - ``lead``: the engagement's lead;
-- ``reviewer``: the engagement's equity reviewers.
-For the last three, a logged-in non-member gets 404 (as if the engagement did not exist) and a
+- ``reviewer``: the engagement's equity reviewers;
+- ``tracker``: the engagement's lead, consultants and city contacts (roadmap progress and the
+  progress report; what a contact may change is the records' rule: the items they own).
+A city contact (the organisation's own person, added by the lead) is refused (403) every other
+engagement page: no transcripts, themes, reviews or staff quotes beyond the progress report's.
+For the last four, a logged-in non-member gets 404 (as if the engagement did not exist) and a
 member in another role 403; not logged in, the login page.
 """
 
@@ -22,7 +26,7 @@ from collections.abc import Iterator
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-AUDIENCES = ("anyone", "link", "account", "consultant_account", "consultant", "lead", "reviewer")
+AUDIENCES = ("anyone", "link", "account", "consultant_account", "consultant", "lead", "reviewer", "tracker")
 
 E = "/engagements/{engagement_id}"
 ROUTES: dict[tuple[str, str], str] = {
@@ -45,6 +49,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/i/{token}/withdraw"): "link",
     ("POST", "/i/{token}/withdraw"): "link",
     ("POST", "/i/{token}/quotes"): "link",
+    ("GET", "/i/{token}/flows"): "link",
+    ("POST", "/i/{token}/flows"): "link",
+    ("POST", "/i/{token}/flows/{flow_id}/delete"): "link",
     ("GET", "/join/{open_token}"): "link",
     ("POST", "/join/{open_token}"): "link",
     # accounts
@@ -101,7 +108,19 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", E + "/team/members/{user_id}/remove"): "lead",
     ("POST", E + "/team/equity-settings"): "lead",
     ("POST", E + "/team/open-link-limit"): "lead",
+    # the data-flow map
+    ("GET", E + "/dataflow"): "consultant",
+    ("GET", E + "/dataflow/map.svg"): "consultant",
+    ("GET", E + "/dataflow/catalogue"): "consultant",
+    ("POST", E + "/dataflow/catalogue/merge"): "consultant",
+    ("POST", E + "/dataflow/catalogue/split"): "consultant",
+    ("POST", E + "/dataflow/catalogue/rename"): "consultant",
+    ("POST", E + "/dataflow/run"): "consultant",
+    ("GET", E + "/dataflow/bottlenecks"): "consultant",
+    ("GET", E + "/dataflow/export/{name}"): "consultant",
     # equity reviewers
+    ("GET", E + "/equity/dataflow"): "reviewer",
+    ("GET", E + "/equity/dataflow/map.svg"): "reviewer",
     ("GET", E + "/equity"): "reviewer",
     ("GET", E + "/equity/themes"): "reviewer",
     ("GET", E + "/equity/ratings"): "reviewer",
@@ -110,6 +129,18 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", E + "/equity/findings/{finding_id}/withdraw"): "reviewer",
     ("GET", E + "/equity/audit.json"): "reviewer",
     ("GET", E + "/equity/audit.csv"): "reviewer",
+    ("GET", E + "/equity/over-time"): "reviewer",
+    # following the organisation (issue 32): progress for consultants and the city contact
+    ("GET", E + "/progress-tracking"): "tracker",
+    ("POST", E + "/roadmap/items/{item_id}/status"): "tracker",
+    ("POST", E + "/roadmap/items/{item_id}/notes"): "tracker",
+    ("POST", E + "/roadmap/items/{item_id}/assign"): "consultant",
+    ("GET", E + "/progress-report"): "tracker",
+    ("GET", E + "/progress-report.{fmt}"): "tracker",
+    ("POST", E + "/follow-up"): "lead",
+    ("GET", E + "/compare/{other_id}"): "consultant",
+    ("POST", E + "/compare/{other_id}/matches"): "consultant",
+    ("POST", E + "/compare/{other_id}/noise"): "consultant",
 }
 
 

@@ -32,7 +32,9 @@ from assistant.web.routes import (
     audit,
     auth,
     consultant,
+    dataflow,
     equity,
+    followup,
     review,
     roadmap,
     runs,
@@ -149,7 +151,9 @@ def _add_routers(app: FastAPI) -> None:
         survey_import.router,
         review.router,
         roadmap.router,
+        followup.router,
         audit.router,
+        dataflow.router,
     ):
         app.include_router(router)
     app.add_api_route("/healthz", _health, methods=["GET"], include_in_schema=False)

@@ -52,8 +52,10 @@ def use_strict_templates(strict: bool) -> None:
 STAGE_PAGES = (
     ("Themes", "/engagements/{id}/themes"),
     ("Ratings and review", "/engagements/{id}/review"),
+    ("Data flows", "/engagements/{id}/dataflow"),
     ("Roadmap", "/engagements/{id}/roadmap"),
     ("Report", "/engagements/{id}/report"),
+    ("Progress", "/engagements/{id}/progress-tracking"),
     ("Team", "/engagements/{id}/team"),
     ("Audit log", "/engagements/{id}/audit"),
 )

@@ -43,7 +43,7 @@ CHARTS_CHECK = """() => {
   return problems;
 }"""
 PER_SHAPE = 2  # pages visited per URL shape (ids and component names folded)
-SKIP = re.compile(r"(\.csv|\.json|/exports/\d+|/logout)$")  # downloads, and leaving
+SKIP = re.compile(r"(\.csv|\.json|\.graphml|/exports/\d+|/logout)$")  # downloads, and leaving
 
 
 @pytest.fixture

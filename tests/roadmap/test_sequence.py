@@ -179,3 +179,17 @@ def test_dependency_cycle_in_an_edited_rubric_is_reported_at_load(tmp_path: Path
     message = str(err.value)
     assert str(path) in message and "loop" in message
     assert "gov_a12a" in message and "dlc_a23a" in message
+
+
+def test_manual_hand_offs_on_the_data_flow_map_raise_the_activities_that_remove_them(rubric):
+    decided, targets = {"data_life_cycle": 3}, {"data_life_cycle": 4}
+    base = {i.key: i for i in plan(PlanInput(rubric, decided, targets)).items}
+    raised = {i.key: i for i in plan(PlanInput(rubric, decided, targets, handoff_people=4)).items}
+    addressing = {a.id for a in rubric.component("data_life_cycle").activities if a.addresses_handoffs}
+    assert "dlc_a34a" in addressing and "dlc_a34a" in base
+    for key in base:
+        if key in addressing:
+            assert raised[key].priority == pytest.approx(base[key].priority + 0.8)
+            assert raised[key].why["bottlenecks"] == {"people": 4}
+        else:  # a prerequisite may inherit the raise; nothing else names the map
+            assert raised[key].priority >= base[key].priority and "bottlenecks" not in raised[key].why

@@ -3,7 +3,8 @@
 
 Actors: anonymous; a staff member of the engagement (their own personal link); a staff member of
 another engagement (their own link); the engagement's lead, a consultant member, a consultant who
-is not a member; an equity reviewer member and one who is not a member.
+is not a member; an equity reviewer member and one who is not a member; the organisation's city
+contact (a member in the ``city_contact`` role).
 """
 
 from __future__ import annotations
@@ -20,7 +21,17 @@ from assistant.records.engagements import Invitee, create_invite, enable_open_li
 from assistant.web.access import AUDIENCES, ROUTES, app_routes
 from tests.factories import csrf_of, join, logged_in_client, make_consultant, make_engagement
 
-ACTORS = ("anonymous", "staff", "other_staff", "lead", "member", "outsider", "reviewer", "outsider_reviewer")
+ACTORS = (
+    "anonymous",
+    "staff",
+    "other_staff",
+    "lead",
+    "member",
+    "outsider",
+    "reviewer",
+    "outsider_reviewer",
+    "contact",
+)
 
 # what each audience's routes answer each actor: allowed, login (sent to log in), forbidden (403),
 # hidden (404 as if the engagement did not exist), no_link (the path's link is not theirs: 404/410)
@@ -36,6 +47,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "outsider": "allowed",
         "reviewer": "forbidden",
         "outsider_reviewer": "forbidden",
+        "contact": "forbidden",
     },
     "consultant": {
         **_STAFF,
@@ -44,6 +56,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "outsider": "hidden",
         "reviewer": "forbidden",
         "outsider_reviewer": "hidden",
+        "contact": "forbidden",
     },
     "lead": {
         **_STAFF,
@@ -52,6 +65,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "outsider": "hidden",
         "reviewer": "forbidden",
         "outsider_reviewer": "hidden",
+        "contact": "forbidden",
     },
     "reviewer": {
         **_STAFF,
@@ -60,6 +74,17 @@ EXPECTED: dict[str, dict[str, str]] = {
         "outsider": "hidden",
         "reviewer": "allowed",
         "outsider_reviewer": "hidden",
+        "contact": "forbidden",
+    },
+    # roadmap progress and the progress report: consultants and the organisation's city contact
+    "tracker": {
+        **_STAFF,
+        "lead": "allowed",
+        "member": "allowed",
+        "outsider": "hidden",
+        "reviewer": "forbidden",
+        "outsider_reviewer": "hidden",
+        "contact": "allowed",
     },
 }
 
@@ -107,9 +132,15 @@ def world(app, session) -> World:
     member = make_consultant(session, "member@example.org")
     make_consultant(session, "outsider@example.org")
     reviewer = make_consultant(session, "reviewer@example.org", role="equity_reviewer")
+    contact = make_consultant(session, "contact@city.example", role="city_contact")
     make_consultant(session, "outsider.reviewer@example.org", role="equity_reviewer")
     eng, other = make_engagement(session, "Ours"), make_engagement(session, "Theirs")
-    for user, role in ((lead, "lead"), (member, "consultant"), (reviewer, "equity_reviewer")):
+    for user, role in (
+        (lead, "lead"),
+        (member, "consultant"),
+        (reviewer, "equity_reviewer"),
+        (contact, "city_contact"),
+    ):
         join(session, eng, user, role)
     open_token = enable_open_link(session, eng, True)
     submitted = create_invite(session, eng, Invitee("Finance", "manager")).participant
@@ -134,6 +165,7 @@ def world(app, session) -> World:
         ("outsider", "outsider@example.org"),
         ("reviewer", "reviewer@example.org"),
         ("outsider_reviewer", "outsider.reviewer@example.org"),
+        ("contact", "contact@city.example"),
     ):
         clients[actor], csrf[actor] = _login(app, email)
     return World(
@@ -165,9 +197,13 @@ def _url(path: str, actor: str, w: World, engine) -> str:
         "finding_id": w.finding_id,
         "user_id": 999999,
         "item_id": 999999,
+        "other_id": w.other_engagement_id,
+        "fmt": "docx",
         "run_id": w.export_run_id,
         "kind": "rating",
         "turn_id": 1,
+        "flow_id": 1,
+        "name": "nodes.csv",
         "token": token,
         "open_token": w.open_token if actor in ("staff", "other_staff") else "no-such-open-link",
     }
@@ -211,6 +247,8 @@ DOWNLOADS = {
     ("GET", "/engagements/{engagement_id}/equity/audit.json"),
     ("GET", "/engagements/{engagement_id}/equity/audit.csv"),
     ("GET", "/engagements/{engagement_id}/report/exports/{run_id}"),
+    ("GET", "/engagements/{engagement_id}/dataflow/export/{name}"),
+    ("GET", "/engagements/{engagement_id}/progress-report.{fmt}"),
 }
 
 

@@ -32,6 +32,9 @@ BUTTONS = {
     "/engagements/{engagement_id}/review/rate",
     "/engagements/{engagement_id}/roadmap/generate",
     "/engagements/{engagement_id}/roadmap/items/{item_id}/restore",
+    "/engagements/{engagement_id}/dataflow/run",
+    "/i/{token}/flows/{flow_id}/delete",
+    "/engagements/{engagement_id}/compare/{other_id}/noise",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from assistant import phrases
 from assistant.synthesis import phrases as P
 from assistant.synthesis import themes as T
 from tests.synthesis.seed import COMMENT_TOPICS, PLACES
@@ -39,7 +40,7 @@ def test_a_phrase_needs_two_segments_and_names_are_no_phrases():
         "The work orders never close.",
         "Work orders pile up in facilities.",
     ]
-    parsed = P.parse(texts)
+    parsed = phrases.parse(texts)
     assert all("dave" not in p for phrases in parsed for p in phrases)
     pool = P.candidate_pool(parsed, texts)
     assert "work orders" in pool and not any("dave" in p for p in pool)

@@ -1,8 +1,9 @@
 """Path dependencies shared by every router: the engagement, the rubric component, a theme or a
 transcript in the URL, and the staff member behind a personal link.
 
-A route that serves an engagement page takes ``ConsultantEngagement``, ``ReviewerEngagement`` or
-``LeadEngagement`` instead of loading the row itself, so the access rule lives here, in one place:
+A route that serves an engagement page takes ``ConsultantEngagement``, ``ReviewerEngagement``,
+``LeadEngagement`` or ``TrackerEngagement`` (consultants and the city contact) instead of loading
+the row itself, so the access rule lives here, in one place:
 - not logged in: the login page;
 - a path id that is not a valid database id: 422;
 - an engagement that does not exist, or that the user is not a member of: 404 (a non-member
@@ -40,7 +41,10 @@ PathLabel = Annotated[str, Path(min_length=1, max_length=20)]
 CONSULTANT_ROLES = ("lead", "consultant")
 REVIEWER_ROLES = ("equity_reviewer",)
 LEAD_ROLES = ("lead",)
+# the roadmap's progress and the progress report: consultants, and the organisation's city contact
+TRACKER_ROLES = ("lead", "consultant", "city_contact")
 _FOR = {
+    TRACKER_ROLES: "This page is for the engagement's consultants and the organisation's city contact.",
     CONSULTANT_ROLES: "This page is for the engagement's consultants.",
     REVIEWER_ROLES: "This page is for the engagement's equity reviewers.",
     LEAD_ROLES: "Only the engagement's lead consultant manages the team.",
@@ -72,8 +76,41 @@ def _engagement_for(roles: tuple[str, ...]) -> Callable[[tuple[Engagement, Membe
 
 
 ConsultantEngagement = Annotated[Engagement, Depends(_engagement_for(CONSULTANT_ROLES))]
+
+
+def tracker_engagement(found: MemberEngagement) -> tuple[Engagement, Membership]:
+    """The engagement in the path and the membership of a consultant or city contact (404 others, 403
+    other roles); the role decides what they may change (a contact: the items they own)."""
+    if found[1].role not in TRACKER_ROLES:
+        raise HTTPException(403, _FOR[TRACKER_ROLES])
+    return found
+
+
+TrackerEngagement = Annotated[tuple[Engagement, Membership], Depends(tracker_engagement)]
 ReviewerEngagement = Annotated[Engagement, Depends(_engagement_for(REVIEWER_ROLES))]
 LeadEngagement = Annotated[Engagement, Depends(_engagement_for(LEAD_ROLES))]
+
+
+def compared_engagement(
+    engagement: ConsultantEngagement, other_id: PathId, session: SessionDep, user: CurrentUser
+) -> Engagement:
+    """The other assessment of the same organisation in the path, for a consultant of both; 404 for
+    anything else (another organisation's, one the user is not a consultant of, the same one)."""
+    other = lookup.engagement(session, other_id)
+    member = membership(session, other.id, user.id) if other is not None else None
+    if (
+        other is None
+        or member is None
+        or member.role not in CONSULTANT_ROLES
+        or other.id == engagement.id
+        or engagement.organisation_id is None
+        or other.organisation_id != engagement.organisation_id
+    ):
+        raise HTTPException(404, "There is no such assessment of this organisation to compare with.")
+    return other
+
+
+ComparedEngagement = Annotated[Engagement, Depends(compared_engagement)]
 
 
 def component_in_path(component_id: str, rubric: RubricDep) -> Component:

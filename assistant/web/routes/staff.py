@@ -28,6 +28,7 @@ from assistant.interview.engine import relatedness_pair
 from assistant.interview.probes import OfflineProber, Prober
 from assistant.models import Interview, Participant, Turn
 from assistant.records.engagements import EngagementError, join_open_link
+from assistant.records.links import earlier_self, link_with_earlier
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import MAX_ID, whole_number_type
 from assistant.throttle import Throttled
@@ -72,7 +73,9 @@ def interview_page(
     """The link's landing page: welcome and consent, the chat, or where the interview ended."""
     interview = conv.interview
     if interview is None or conv.consent is None:
-        return render(request, "staff/welcome.html", {"conv": conv, "token": token, "new": new, "rubric": rubric})
+        can_link = earlier_self(session, conv.participant) is not None
+        context = {"conv": conv, "token": token, "new": new, "rubric": rubric, "can_link": can_link}
+        return render(request, "staff/welcome.html", context)
     if interview.state == "declined":
         return render(request, "staff/declined.html", {"conv": conv, "token": token})
     if interview.state == "submitted":
@@ -104,6 +107,7 @@ class ConsentForm(NamedByData):
 
     choice: str
     quotes: str = ""
+    link: str = ""  # "yes": link these answers with the same person's in the earlier assessment
     attributes: SkipJsonSchema[dict[str, str]] = gathered(FIELD_PREFIX.rstrip("-"))
 
 
@@ -123,6 +127,9 @@ def _consent(token: str, participant: Participant, session: Session, rubric: Rub
     interview = actions.record_consent(session, participant, posted.choice == "yes", rubric)
     if posted.choice == "yes":
         actions.set_quote_consent(session, participant, posted.quotes == "yes")
+        if posted.link == "yes" and interview is not None:
+            link_with_earlier(session, participant)
+            session.commit()
     record_attributes(session, participant, posted.attributes, interview is not None)
     if interview is not None:
         actions.advance(session, interview, rubric, OfflineProber(rubric))

@@ -1,0 +1,173 @@
+"""Roadmap progress, the city contact's limits, starting a follow-up and the comparison over HTTP."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from docx import Document
+from sqlmodel import select
+
+from assistant.models import AuditEvent, Engagement, ItemProgress, Participant
+from tests.factories import (
+    decide_levels,
+    join,
+    logged_in_client,
+    make_consultant,
+    make_engagement,
+    make_roadmap_items,
+    seed_segments,
+)
+
+
+@pytest.fixture
+def tracked(app, session, rubric):
+    lead = make_consultant(session, "lead@example.org")
+    contact = make_consultant(session, "contact@city.example", role="city_contact")
+    engagement = make_engagement(session, "Testville")
+    join(session, engagement, lead, "lead")
+    join(session, engagement, contact, "city_contact")
+    decide_levels(session, engagement, {"data_life_cycle": 2}, lead, rubric)
+    items = make_roadmap_items(session, engagement, [("inventory", 0), ("register", 1)])
+    seed_segments(
+        session,
+        engagement,
+        "data_life_cycle",
+        [("Ann", "frontline", "We email spreadsheets to Finance.")],
+        interviews=True,
+    )
+    return (
+        engagement,
+        lead,
+        contact,
+        items,
+        logged_in_client(app, "lead@example.org"),
+        logged_in_client(app, "contact@city.example"),
+    )
+
+
+def _post(client, url: str, **data):
+    return client.post(url, data={"csrf_token": client.csrf, **data}, follow_redirects=False)
+
+
+def test_a_consultant_tracks_an_item_and_the_page_shows_progress(session, tracked):
+    engagement, _lead, contact, items, lead_c, _ = tracked
+    base = f"/engagements/{engagement.id}"
+    page = lead_c.get(f"{base}/progress-tracking")
+    assert page.status_code == 200 and "Activity inventory" in page.text and "0 of 2 activities done" in page.text
+    r = _post(lead_c, f"{base}/roadmap/items/{items['inventory'].id}/status", status="done")
+    assert r.status_code == 303
+    r = _post(lead_c, f"{base}/roadmap/items/{items['register'].id}/status", status="dropped")
+    assert r.status_code == 422 and "needs a reason" in r.text
+    r = _post(lead_c, f"{base}/roadmap/items/{items['register'].id}/notes", text="Waiting on the clerk.")
+    assert r.status_code == 303
+    r = _post(lead_c, f"{base}/roadmap/items/{items['register'].id}/assign", owner=str(contact.id))
+    assert r.status_code == 303
+    page = lead_c.get(f"{base}/progress-tracking").text
+    assert "1 of 2 activities done" in page and "Waiting on the clerk." in page
+    assert (
+        session.exec(select(ItemProgress).where(ItemProgress.item_id == items["register"].id)).one().owner_id
+        == contact.id
+    )
+    assert {e.action for e in session.exec(select(AuditEvent))} >= {
+        "progress.status",
+        "progress.note",
+        "progress.owner",
+    }
+
+
+def test_the_city_contact_updates_only_their_items_and_sees_nothing_from_staff(session, tracked):
+    engagement, lead, contact, items, lead_c, contact_c = tracked
+    base = f"/engagements/{engagement.id}"
+    _post(lead_c, f"{base}/roadmap/items/{items['inventory'].id}/assign", owner=str(contact.id))
+    page = contact_c.get(f"{base}/progress-tracking")
+    assert page.status_code == 200
+    forms = re.findall(r'action="[^"]*/roadmap/items/(\d+)/status"', page.text)
+    assert forms == [str(items["inventory"].id)]  # a form for their own item only
+    assert "/assign" not in page.text and "Start a follow-up" not in page.text
+    assert (
+        _post(contact_c, f"{base}/roadmap/items/{items['inventory'].id}/status", status="in_progress").status_code
+        == 303
+    )
+    r = _post(contact_c, f"{base}/roadmap/items/{items['register'].id}/status", status="done")
+    assert r.status_code == 422 and "only the roadmap items you own" in r.text
+    assert (
+        _post(contact_c, f"{base}/roadmap/items/{items['register'].id}/assign", owner=str(contact.id)).status_code
+        == 403
+    )
+    # no transcripts, themes, review or the consultants' report; the progress report is theirs
+    for path in ("", "/themes", "/review", "/report", "/roadmap", "/audit", "/transcripts/P-AAAAAA"):
+        assert contact_c.get(base + path, follow_redirects=False).status_code == 403, path
+    report = contact_c.get(f"{base}/progress-report")
+    assert report.status_code == 200 and "What comes next" in report.text
+    assert "We email spreadsheets" not in report.text
+    docx = contact_c.get(f"{base}/progress-report.docx")
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    assert "What comes next" in text and "Activity register" in text
+    pdf = contact_c.get(f"{base}/progress-report.pdf")
+    assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
+    assert contact_c.get(f"{base}/progress-report.odt").status_code == 404
+    listing = contact_c.get("/engagements").text
+    assert f"{base}/progress-tracking" in listing and "New engagement" not in listing
+
+
+def test_the_lead_starts_a_pulse_and_compares(session, tracked):
+    engagement, _lead, _contact, items, lead_c, contact_c = tracked
+    base = f"/engagements/{engagement.id}"
+    _post(lead_c, f"{base}/roadmap/items/{items['inventory'].id}/status", status="in_progress")
+    assert _post(contact_c, f"{base}/follow-up", kind="pulse").status_code == 403
+    r = _post(lead_c, f"{base}/follow-up", kind="pulse", name="Testville pulse")
+    assert r.status_code == 303
+    pulse = session.exec(select(Engagement).where(Engagement.previous_id == engagement.id)).one()
+    assert r.headers["location"] == f"/engagements/{pulse.id}#roster"
+    assert pulse.kind == "pulse" and len(pulse.pulse_plan["questions"]) <= 7
+    page = lead_c.get(f"/engagements/{pulse.id}/compare/{engagement.id}")
+    assert page.status_code == 200 and "Decided levels" in page.text and "<svg" in page.text
+    assert "re-run noise has not been measured" in page.text
+    assert lead_c.get(f"/engagements/{engagement.id}/compare/{pulse.id}").status_code == 200
+    assert f"/engagements/{engagement.id}/compare/{pulse.id}" in lead_c.get(f"{base}/progress-tracking").text
+    other = make_engagement(session, "Another town")
+    assert lead_c.get(f"/engagements/{pulse.id}/compare/{other.id}").status_code == 404
+    r = _post(lead_c, f"/engagements/{pulse.id}/compare/{engagement.id}/matches", a_theme="0", b_theme="0")
+    assert r.status_code == 422 and "at least one" in r.text
+    assert _post(lead_c, f"{base}/follow-up", kind="weekly").status_code == 422
+
+
+def test_answers_are_linked_across_assessments_only_when_the_person_agrees(app, session, rubric, tracked):
+    from fastapi.testclient import TestClient
+
+    from assistant.models import ParticipantLink
+    from assistant.records.engagements import Invitee, create_invite
+    from assistant.records.withdrawal import erase_participant
+    from tests.factories import csrf_of
+
+    engagement, *_rest, lead_c, _ = tracked
+    create_invite(session, engagement, Invitee("Finance", "frontline", "ana@city.example"))
+    create_invite(session, engagement, Invitee("Finance", "frontline", "ben@city.example"))
+    session.commit()
+    _post(lead_c, f"/engagements/{engagement.id}/follow-up", kind="full")
+    follow = session.exec(select(Engagement).where(Engagement.previous_id == engagement.id)).one()
+    links = {}
+    for email in ("ana@city.example", "ben@city.example", "cy@city.example"):
+        links[email] = create_invite(session, follow, Invitee("Finance", "frontline", email)).token
+    session.commit()
+    staff = TestClient(app)
+    asked = {email: 'name="link"' in staff.get(f"/i/{token}").text for email, token in links.items()}
+    assert asked == {"ana@city.example": True, "ben@city.example": True, "cy@city.example": False}
+    for email, link in (("ana@city.example", "yes"), ("ben@city.example", "")):
+        page = staff.get(f"/i/{links[email]}").text
+        r = staff.post(
+            f"/i/{links[email]}/consent",
+            data={"csrf_token": csrf_of(page), "choice": "yes", "link": link},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+    rows = session.exec(select(ParticipantLink)).all()
+    assert len(rows) == 1  # Ana agreed; Ben did not
+    later = session.get(Participant, rows[0].later_id)
+    assert later.email == "ana@city.example"
+    erase_participant(session, later)
+    session.commit()
+    assert session.exec(select(ParticipantLink)).all() == []
