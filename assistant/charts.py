@@ -120,15 +120,7 @@ def profile_figure(rows: list[ProfileRow], level_names: list[str]) -> Figure:
             ax.scatter(
                 [row.decided], [y], marker="s", s=60, color=PALETTE[2], zorder=5, label="decided", gid=f"decided-{y}"
             )
-    ax.set_yticks(ys, [r.component for r in rows])
-    ax.set_xticks(range(1, 6), [f"{i}\n{name}" for i, name in enumerate(level_names, start=1)])
-    ax.set_xlim(0.6, 5.4)
-    ax.set_ylim(-0.7, len(rows) - 0.3)
-    _tidy(ax)
-    handles, labels = ax.get_legend_handles_labels()
-    unique = dict(zip(labels, handles, strict=False))
-    if unique:
-        ax.legend(unique.values(), unique.keys(), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, frameon=False)
+    _level_scale(ax, ys, [r.component for r in rows], level_names, columns=3)
     fig.tight_layout()
     return fig
 
@@ -149,17 +141,24 @@ def levels_figure(rows: list[tuple[str, list[int | None]]], waves: list[str], le
             if level is not None:
                 colour = PALETTE[n % len(PALETTE)]
                 ax.scatter([level], [y], marker=markers[n % 4], s=60, color=colour, zorder=3 + n, label=waves[n])
-    ax.set_yticks(ys, [component for component, _ in rows])
+    _level_scale(ax, ys, [component for component, _ in rows], level_names, columns=4)
+    fig.tight_layout()
+    return fig
+
+
+def _level_scale(ax: Axes, ys: list[int], components: list[str], level_names: list[str], *, columns: int) -> None:
+    """The 1-5 level scale with its names along x, one component per row, and one legend entry per label."""
+    ax.set_yticks(ys, components)
     ax.set_xticks(range(1, 6), [f"{i}\n{name}" for i, name in enumerate(level_names, start=1)])
     ax.set_xlim(0.6, 5.4)
-    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_ylim(-0.7, len(components) - 0.3)
     _tidy(ax)
     handles, labels = ax.get_legend_handles_labels()
     unique = dict(zip(labels, handles, strict=False))
     if unique:
-        ax.legend(unique.values(), unique.keys(), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, frameon=False)
-    fig.tight_layout()
-    return fig
+        ax.legend(
+            unique.values(), unique.keys(), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=columns, frameon=False
+        )
 
 
 def timeline_figure(components: list[str], bars: list[TimelineBar], horizon: int, phase_edges: list[int]) -> Figure:
