@@ -17,7 +17,7 @@ from assistant.rubric import Rubric, load_rubric
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 ROLES = {"frontline", "supervisor", "manager", "executive"}
-RATING_GROUPS = {"base", "top", "mixed", "sparse", "injection", "heldout", "heldout2", "heldout3"}
+RATING_GROUPS = {"base", "top", "mixed", "sparse", "injection", "heldout", "heldout2", "heldout3", "heldout4"}
 
 
 @pytest.fixture(scope="module")

@@ -51,6 +51,7 @@ CLEAN = {
     "roadmap_horizon_months": None,
     "preparing": "Taking the staff interviews",
     "open_link": {"hourly_per_address": 5},
+    "page_size": "Letter",  # 0009 writes the settings model as it is now (see its docstring): later fields too
 }
 
 EMPTY = {
@@ -62,6 +63,7 @@ EMPTY = {
     "roadmap_horizon_months": None,
     "preparing": None,
     "open_link": {"hourly_per_address": 5},
+    "page_size": "Letter",  # 0009 writes the settings model as it is now (see its docstring): later fields too
 }
 
 

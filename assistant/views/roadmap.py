@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from assistant import charts
 from assistant.jobs import UNFINISHED, latest_run
-from assistant.models import Engagement, ExportFile, Participant, ReadinessSignal, RoadmapItem, Run, Segment
+from assistant.models import Engagement, ExportFile, Participant, ReadinessSignal, RoadmapItem, Run, Segment, Theme
 from assistant.models.settings import RoadmapSummary
 from assistant.privacy import Scrubber
 from assistant.records.engagements import scrubber_for, settings_of
@@ -140,7 +140,9 @@ def roadmap_page(
     ids = [sid for s in signals for side in ("for", "against") for sid in s.evidence.get("segments", {}).get(side, [])]
     ids += [q for i in items for q in i.why.get("quotes", [])]
     quotes = _quotes(session, engagement, ids, names)
-    by_phase, removed = _item_views(items, phases, {c.id: c.name for c in rubric.components}, quotes)
+    # a follow-up's roadmap is carried over from the earlier assessment: its items may name that one's themes
+    here = set(session.exec(select(Theme.id).where(Theme.engagement_id == engagement.id)).all())
+    by_phase, removed = _item_views(items, phases, {c.id: c.name for c in rubric.components}, quotes, here)
     fig, alt = timeline_chart(items, rubric, horizon)
     planned = [i for i in items if i.status == "planned"]
     return RoadmapView(
@@ -205,9 +207,14 @@ def _signal_views(
 
 
 def _item_views(
-    items: list[RoadmapItem], phases: list[Phase], comp_names: dict[str, str], quotes: dict[int, QuoteView]
+    items: list[RoadmapItem],
+    phases: list[Phase],
+    comp_names: dict[str, str],
+    quotes: dict[int, QuoteView],
+    themes_here: set[int],
 ) -> tuple[list[tuple[Phase, list[ItemView]]], list[ItemView]]:
-    """The roadmap's items as page rows, grouped by phase, and the removed ones apart."""
+    """The roadmap's items as page rows, grouped by phase, and the removed ones apart; a theme is linked
+    (``here``) only when it is one of this engagement's (``themes_here``), not an earlier assessment's."""
     titles = {i.key: i.title for i in items}
     by_key = {i.key: i for i in items}
     by_phase: list[tuple[Phase, list[ItemView]]] = [(p, []) for p in phases]
@@ -219,7 +226,7 @@ def _item_views(
             comp_names.get(item.component, item.component),
             step,
             [(by_key[d].title, phases[min(by_key[d].phase, PHASES)].label) for d in item.depends_on if d in by_key],
-            [t for t in item.why.get("themes", [])],
+            [{**t, "here": t.get("id") in themes_here} for t in item.why.get("themes", [])],
             [quotes[q] for q in item.why.get("quotes", []) if q in quotes],
             _why_lines(item, titles),
         )

@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 from sqlmodel import select
 
-from assistant.models import AuditEvent, Engagement, ItemProgress, Participant
+from assistant.models import AuditEvent, Engagement, ItemProgress, Participant, Theme
 from tests.factories import (
     decide_levels,
     join,
@@ -171,3 +171,24 @@ def test_answers_are_linked_across_assessments_only_when_the_person_agrees(app, 
     erase_participant(session, later)
     session.commit()
     assert session.exec(select(ParticipantLink)).all() == []
+
+
+def test_a_follow_ups_roadmap_names_the_earlier_themes_without_linking_them(session, tracked):
+    """A carried-over item's themes are the earlier assessment's: named, never linked under the new
+    engagement (where that theme id answers 404)."""
+    engagement, _lead, _contact, items, lead_c, _contact_c = tracked
+    theme = Theme(engagement_id=engagement.id, component="data_life_cycle", label="Spreadsheets emailed around")
+    session.add(theme)
+    session.commit()
+    item = items["inventory"]
+    item.why = {**(item.why or {}), "themes": [{"id": theme.id, "label": theme.label, "people": 5, "matched": True}]}
+    session.add(item)
+    session.commit()
+    assert (
+        f"/engagements/{engagement.id}/themes/t/{theme.id}" in lead_c.get(f"/engagements/{engagement.id}/roadmap").text
+    )
+    assert _post(lead_c, f"/engagements/{engagement.id}/follow-up", kind="pulse", name="Pulse").status_code == 303
+    pulse = session.exec(select(Engagement).where(Engagement.previous_id == engagement.id)).one()
+    page = lead_c.get(f"/engagements/{pulse.id}/roadmap").text
+    assert "Spreadsheets emailed around" in page and "(from the earlier assessment)" in page
+    assert f"/themes/t/{theme.id}" not in page
