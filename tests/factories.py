@@ -383,17 +383,27 @@ def make_roadmap_items(
 
 
 def decide_levels(session: Session, engagement: Engagement, levels: dict, user: User, rubric=None) -> None:
-    """A proposal at each ``levels[component]`` and the consultant's acceptance of it. Committed."""
+    """A proposal per component and the consultant's decision on it, through the real review code:
+    accepted at ``levels[component]``, or rejected when that is None (no decided level). Committed."""
     from assistant.models import RatingProposal
     from assistant.records.review import decide
     from assistant.rubric import get_rubric
 
     rubric = rubric or get_rubric()
     for component, level in levels.items():
-        proposal = RatingProposal(engagement_id=engagement.id, component=component, status="proposed", level=level)
+        proposal = RatingProposal(
+            engagement_id=engagement.id,
+            component=component,
+            status="proposed",
+            level=level or 2,
+            rationale=f"Offline rationale for {component}.",
+        )
         session.add(proposal)
         session.flush()
-        decide(session, rubric, proposal.id, user, "accept")
+        if level is None:
+            decide(session, rubric, proposal.id, user, "reject", rationale="the evidence is from one team only")
+        else:
+            decide(session, rubric, proposal.id, user, "accept")
     session.commit()
 
 

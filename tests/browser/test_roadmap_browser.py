@@ -9,8 +9,7 @@ from sqlmodel import select
 
 from assistant.models import Engagement, User
 from tests.browser.helpers import log_in
-from tests.factories import seed_segments
-from tests.roadmap.conftest import decide_levels
+from tests.factories import decide_levels, seed_segments
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +22,8 @@ def test_targets_readiness_generate_edit_and_download_the_report(page, world, tm
         decide_levels(
             s,
             engagement,
-            user,
             {"data_life_cycle": 1, "governance_structures": 2, "leadership_alignment": 2, "sustainability_focus": 2},
+            user,
         )
         seed_segments(
             s,

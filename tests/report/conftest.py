@@ -18,8 +18,7 @@ from assistant.roadmap.targets import phases_for, save_plan
 from assistant.rubric import get_rubric
 from assistant.synthesis.run import synthesize
 from tests.databases import drop_database, fresh_database_url
-from tests.factories import make_consultant
-from tests.roadmap.conftest import decide_levels
+from tests.factories import decide_levels, make_consultant
 from tests.synthesis.seed import add_person, seed
 
 ROSTER_NAME = "Maria Lopez"
@@ -90,8 +89,8 @@ def exported(tmp_path_factory, embedder) -> Exported:
         decide_levels(
             session,
             engagement,
-            user,
             {"data_life_cycle": 2, "governance_structures": 1, "leadership_alignment": 2, "sustainability_focus": 2},
+            user,
         )
         save_plan(session, engagement, {"data_life_cycle": 3}, 36, user, rubric)
         readiness.refresh(session, engagement, rubric)

@@ -10,8 +10,7 @@ from assistant.records.review import ReviewError
 from assistant.roadmap import edits, readiness
 from assistant.roadmap.generate import generate, items_of
 from assistant.roadmap.targets import phases_for, save_plan, target_rows
-from tests.factories import seed_segments
-from tests.roadmap.conftest import decide_levels
+from tests.factories import decide_levels, seed_segments
 
 PHASES = phases_for(36)
 
@@ -22,7 +21,7 @@ def _by_key(session, engagement) -> dict[str, RoadmapItem]:
 
 def test_targets_default_to_one_step_up_and_awaiting_review_has_none(session, engagement, consultant, rubric):
     decide_levels(
-        session, engagement, consultant, {"data_life_cycle": 2, "equity_lens": 5, "governance_structures": None}
+        session, engagement, {"data_life_cycle": 2, "equity_lens": 5, "governance_structures": None}, consultant
     )
     rows = {r.component: r for r in target_rows(session, engagement, rubric)}
     assert (rows["data_life_cycle"].decided, rows["data_life_cycle"].target) == (2, 3)
@@ -58,7 +57,7 @@ def test_generate_with_nothing_decided_says_so(session, engagement, consultant, 
 
 
 def test_readiness_from_levels_and_staff_words_then_confirmed(session, engagement, consultant, rubric):
-    decide_levels(session, engagement, consultant, {"leadership_alignment": 4, "sustainability_focus": 1})
+    decide_levels(session, engagement, {"leadership_alignment": 4, "sustainability_focus": 1}, consultant)
     seed_segments(
         session,
         engagement,
@@ -100,7 +99,7 @@ def test_readiness_from_levels_and_staff_words_then_confirmed(session, engagemen
 
 
 def test_moves_that_break_a_dependency_are_refused_naming_it(session, engagement, consultant, rubric):
-    decide_levels(session, engagement, consultant, {c.id: 1 for c in rubric.components})
+    decide_levels(session, engagement, {c.id: 1 for c in rubric.components}, consultant)
     save_plan(session, engagement, {"data_life_cycle": 3}, 36, consultant, rubric)
     generate(session, engagement, rubric, consultant)
     session.commit()
@@ -137,7 +136,7 @@ def test_moves_that_break_a_dependency_are_refused_naming_it(session, engagement
 
 
 def test_edits_survive_regeneration(session, engagement, consultant, rubric):
-    decide_levels(session, engagement, consultant, {c.id: 2 for c in rubric.components})
+    decide_levels(session, engagement, {c.id: 2 for c in rubric.components}, consultant)
     save_plan(session, engagement, {"data_life_cycle": 3, "leadership_alignment": 3}, 36, consultant, rubric)
     generate(session, engagement, rubric, consultant)
     session.commit()
@@ -205,7 +204,7 @@ def test_an_equity_finding_raises_its_components_activities_and_says_so(session,
     from assistant.equity.findings import finding_counts
     from assistant.models import EquityFinding, User
 
-    decide_levels(session, engagement, consultant, {"data_life_cycle": 2, "equity_lens": 2})
+    decide_levels(session, engagement, {"data_life_cycle": 2, "equity_lens": 2}, consultant)
     generate(session, engagement, rubric, consultant, equity=finding_counts(session, engagement.id))
     session.commit()
     before = {k: r.priority for k, r in _by_key(session, engagement).items()}

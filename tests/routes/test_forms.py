@@ -13,8 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from assistant.models import Decision, Engagement, RatingProposal, RoadmapItem, User
-from tests.factories import make_engagement
-from tests.roadmap.conftest import decide_levels
+from tests.factories import decide_levels, make_engagement
 
 ASSISTANT = Path(__file__).resolve().parents[2] / "assistant"
 NOT_NUMBERS = ["²", "1e309", "٣", " 1", "+1", "0x10", "1.0", "-1", "99999999999999999999"]
@@ -95,7 +94,7 @@ def _targets(engine, engagement_id: int) -> tuple[dict, object]:
 def test_roadmap_targets_and_horizon_refuse_what_is_not_a_number(consultant_client, session, engine, raw):
     c = consultant_client
     engagement = make_engagement(session)
-    decide_levels(session, engagement, session.exec(select(User)).first(), {"data_life_cycle": 2})
+    decide_levels(session, engagement, {"data_life_cycle": 2}, session.exec(select(User)).first())
     url = f"/engagements/{engagement.id}/roadmap/targets"
     r = c.post(url, data={"csrf_token": c.csrf, "target-data_life_cycle": "3", "horizon": "24"}, follow_redirects=False)
     assert r.status_code == 303
@@ -131,7 +130,7 @@ def test_equity_threshold_refuses_what_is_not_a_number_and_keeps_what_was_typed(
 def test_a_move_to_a_phase_that_is_not_a_number_is_refused(consultant_client, session, engine, raw):
     c = consultant_client
     engagement = make_engagement(session)
-    decide_levels(session, engagement, session.exec(select(User)).first(), {"data_life_cycle": 1})
+    decide_levels(session, engagement, {"data_life_cycle": 1}, session.exec(select(User)).first())
     base = f"/engagements/{engagement.id}/roadmap"
     assert c.post(f"{base}/generate", data={"csrf_token": c.csrf}, follow_redirects=False).status_code == 303
     with Session(engine) as s:

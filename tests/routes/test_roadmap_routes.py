@@ -9,8 +9,7 @@ from docx import Document
 from sqlmodel import select
 
 from assistant.models import AuditEvent, RoadmapItem, Run, User
-from tests.factories import make_engagement, seed_segments, wait_for_run
-from tests.roadmap.conftest import decide_levels
+from tests.factories import decide_levels, make_engagement, seed_segments, wait_for_run
 
 
 def _setup(session):
@@ -19,8 +18,8 @@ def _setup(session):
     decide_levels(
         session,
         engagement,
-        user,
         {"data_life_cycle": 1, "governance_structures": 2, "leadership_alignment": 2, "sustainability_focus": 1},
+        user,
     )
     seed_segments(
         session,
