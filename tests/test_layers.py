@@ -46,6 +46,7 @@ SHARED = {
     "suppression",
     "throttle",
     "phrases",
+    "sameness",
 }
 RECORDS = {"records"}
 STAGES = {"interview", "synthesis", "rating", "roadmap", "dataflow", "followup"}
