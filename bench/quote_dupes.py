@@ -53,7 +53,10 @@ def labelled(path: Path, model: str, target: float) -> float:
     cosines = (va * vb).sum(axis=1)
     base = np.array([normalised(x) == normalised(y) for x, y in zip(a, b, strict=True)])
     print(f"labelled pairs: {len(same)} ({int(same.sum())} same, {int((~same).sum())} different)")
-    print(f"  baseline, normalised text equal: recall {(base & same).sum() / same.sum():.2f}, false merges {int((base & ~same).sum())}")
+    print(
+        f"  baseline, normalised text equal: recall {(base & same).sum() / same.sum():.2f}, "
+        f"false merges {int((base & ~same).sum())}"
+    )
     print(
         f"  cosine of same pairs: min {cosines[same].min():.3f} median {np.median(cosines[same]):.3f}; "
         f"of different pairs: max {cosines[~same].max():.3f} median {np.median(cosines[~same]):.3f}"

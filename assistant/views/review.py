@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlmodel import Session, col, select
 
-from assistant import charts
+from assistant import charts, sameness
 from assistant.dataflow import bottlenecks as dataflow_bottlenecks
 from assistant.dataflow import graph as dataflow_graph
+from assistant.embeddings import stored_vectors
 from assistant.equity.findings import findings_for
 from assistant.equity.people import attribution
 from assistant.models import (
@@ -172,6 +174,33 @@ def _cited(
     return evidence, sorted(themes.values(), key=lambda t: (-len(t["segments"]), t["theme"].label))
 
 
+def said_once(quotes: list[dict], evidence: dict[str, dict], session: Session) -> list[dict]:
+    """The cited quotes with each quote once (``assistant.sameness``): quotes equal once normalised, or
+    whole segments whose stored vectors are near-identical, are one entry (the first's words), cited
+    for every indicator any of them was, with ``people``: how many people said it (``evidence``: the
+    cited segments by reference, from ``_cited``)."""
+    if len(quotes) < 2:
+        return [{**q, "people": 1} for q in quotes]
+    segments = [evidence.get(q["citation"].segment_id, {}).get("segment") for q in quotes]
+    whole = [
+        s.text if s is not None and sameness.normalised(s.text) == sameness.normalised(q["citation"].quote) else None
+        for s, q in zip(segments, quotes, strict=True)
+    ]
+    found = stored_vectors(session, [t for t in whole if t])
+    dim = len(next(iter(found.values()))) if found else 1
+    vectors = np.vstack([found.get(t, np.zeros(dim, np.float32)) if t else np.zeros(dim, np.float32) for t in whole])
+    lead = sameness.groups([q["citation"].quote for q in quotes], vectors)
+    out: dict[int, dict] = {}
+    people: dict[int, set] = {}
+    for n, q in enumerate(quotes):
+        entry = out.setdefault(lead[n], {**q, "for": list(q["for"])})
+        if n != lead[n]:
+            entry["for"] += [f for f in q["for"] if f["id"] not in {g["id"] for g in entry["for"]}]
+        person = evidence.get(q["citation"].segment_id, {}).get("participant")
+        people.setdefault(lead[n], set()).add(person.id if person is not None else q["citation"].segment_id)
+    return [{**entry, "people": len(people[n])} for n, entry in out.items()]
+
+
 @dataclass(frozen=True, kw_only=True)
 class ComponentReview(Page):
     """One component's review page: the current proposal and what the page says about it
@@ -242,6 +271,8 @@ def component_context(
         else set()
     )
     evidence, themes = _cited(session, engagement, proposal, refs) if proposal is not None else ({}, [])
+    if reading:
+        reading["quotes"] = said_once(reading["quotes"], evidence, session)
     decision = history[0][0] if history else None
     return ComponentReview(
         engagement=engagement,
