@@ -29,6 +29,7 @@ from assistant.roadmap.generate import items_of
 from assistant.roadmap.sequence import PHASES
 from assistant.roadmap.targets import HORIZONS, Phase, TargetRow, horizon_of, phases_for, target_rows
 from assistant.rubric import ReadinessKind, Rubric
+from assistant.sameness import normalised
 from assistant.views import Page
 from assistant.views.runs import RunPanel
 
@@ -176,11 +177,12 @@ class ExportPanel(RunPanel):
 
 
 def _distinct(ids: list[int], quotes: dict[int, QuoteView]) -> list[QuoteView]:
-    """Up to three quotes, one per text (the demo and real staff repeat phrases)."""
+    """Up to three quotes, one per text (the demo and real staff repeat phrases; the same once
+    normalised, ``assistant.sameness``)."""
     out, seen = [], set()
     for i in ids:
-        if i in quotes and quotes[i].text not in seen:
-            seen.add(quotes[i].text)
+        if i in quotes and normalised(quotes[i].text) not in seen:
+            seen.add(normalised(quotes[i].text))
             out.append(quotes[i])
     return out[:3]
 
