@@ -248,10 +248,7 @@ class OfflineRater:
         comp = self.rubric.component(component_id)
         rule = self.rubric.rule_for(component_id)
         minimum = self.rubric.minimum_for(component_id)
-        items, bottlenecks = by_kind(items)
-        usable_bottlenecks, excluded_bottlenecks, _cut = screen(bottlenecks)
-        usable, excluded, cut = screen(items)
-        excluded += excluded_bottlenecks
+        usable, usable_bottlenecks, excluded, cut = screen_by_kind(items)
         usable_items = [s.item for s in usable]
         base = dict(component=component_id, engine=ENGINE, excluded=excluded, screened=cut)
         reason = thin_reason(usable_items, minimum)
@@ -334,6 +331,15 @@ def _indicator_results(
             )
         )
     return indicators
+
+
+def screen_by_kind(items: Sequence[EvidenceItem]) -> tuple[list[Screened], list[Screened], list[str], list[str]]:
+    """``evidence.screen`` of the segments and of the bottlenecks apart: (usable segments, usable
+    bottlenecks, ids of items left out whole, ids of segments whose instruction sentences were cut)."""
+    segments, bottlenecks = by_kind(items)
+    usable, excluded, cut = screen(segments)
+    flows, excluded_flows, _cut = screen(bottlenecks)
+    return usable, flows, excluded + excluded_flows, cut
 
 
 def cite_bottlenecks(
