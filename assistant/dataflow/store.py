@@ -134,6 +134,8 @@ def _apply_edits(systems: dict[str, System], edits: list[CatalogueEdit]) -> None
             row.merged_into = edit.other_key
         elif edit.action == "rename" and edit.name:
             row.name, row.name_locked = edit.name, True
+        elif edit.action == "owner":
+            row.owner_department = edit.name  # "" clears it
 
 
 def _rewrite_aliases(session: Session, systems: list[System], mentions: list[SystemMention]) -> None:

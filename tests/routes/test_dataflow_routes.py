@@ -160,3 +160,32 @@ def test_the_catalogue_rebuild_runs_in_the_background_and_the_page_follows_it(ap
         f"/engagements/{eid}/dataflow/run", data={"csrf_token": csrf_of(again)}, headers={"HX-Request": "true"}
     )
     assert htmx.status_code == 200 and 'id="run-panel"' in htmx.text
+
+
+def test_the_owner_department_is_set_from_the_catalogue_audited_and_kept_across_rebuilds(app, session):
+    from assistant.dataflow.store import rebuild
+    from assistant.models import AuditEvent
+    from assistant.views.dataflow import catalogue_rows
+
+    make_consultant(session)
+    c = logged_in_client(app)
+    e = make_engagement(session)
+    add_flow(session, e, make_person(session, e, "Finance"), "Tyler Munis", target="Parks")
+    key = catalogue_rows(session, e)[0].key
+    eid = e.id
+    page = c.get(f"/engagements/{eid}/dataflow/catalogue").text
+    assert f'id="owner-{key}"' in page
+    url = f"/engagements/{eid}/dataflow/catalogue/owner"
+    refused = c.post(url, data={"csrf_token": csrf_of(page), "system": key, "department": "Treasury"})
+    assert refused.status_code == 422 and "not a department of this engagement" in refused.text
+    saved = c.post(
+        url, data={"csrf_token": csrf_of(page), "system": key, "department": "Finance"}, follow_redirects=False
+    )
+    assert saved.status_code == 303 and saved.headers["location"].endswith("?done=owner")
+    session.expire_all()
+    rebuild(session, eid)
+    session.commit()
+    assert catalogue_rows(session, e)[0].owner_department == "Finance"
+    audit = session.exec(select(AuditEvent).where(AuditEvent.action == "catalogue.owner")).one()
+    assert audit.engagement_id == eid and audit.after["name"] == "Finance"
+    assert "owned by Finance" in c.get(f"/engagements/{eid}/dataflow/catalogue").text

@@ -141,6 +141,7 @@ DONE = {
     "merge": "Merged. The merge is kept when the catalogue is rebuilt.",
     "split": "Split into a new system.",
     "rename": "Renamed.",
+    "owner": "Owner department saved. It is kept when the catalogue is rebuilt.",
     "started": "The catalogue rebuild has started: it groups every confirmed mention again and keeps your edits.",
     "already": "A catalogue rebuild is already running; this page follows it.",
 }
@@ -222,6 +223,20 @@ def rename(f: DataflowPageDep, posted: Annotated[RenameForm, Form()]) -> Respons
     except edits.CatalogueError as exc:
         return f.refuse([*posted.problems, str(exc)])
     return f.done("rename")
+
+
+class OwnerForm(Refusable):
+    system: Text = ""
+    department: Annotated[str, Field(max_length=200)] = ""
+
+
+@router.post("/engagements/{engagement_id}/dataflow/catalogue/owner", dependencies=[CSRFDep])
+def owner(f: DataflowPageDep, posted: Annotated[OwnerForm, Form()]) -> Response:
+    try:
+        edits.set_owner(f.session, f.engagement, f.user, posted.system, posted.department)
+    except edits.CatalogueError as exc:
+        return f.refuse([*posted.problems, str(exc)])
+    return f.done("owner")
 
 
 @router.post("/engagements/{engagement_id}/dataflow/run", dependencies=[CSRFDep])
