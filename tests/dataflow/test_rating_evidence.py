@@ -4,6 +4,7 @@ pooled, and a proposal citing a bottleneck that does not exist is refused."""
 
 from __future__ import annotations
 
+from assistant.llm.prompts import load_prompt
 from assistant.rating.offline import OfflineRater
 from assistant.rating.propose import LLMRater
 from assistant.rating.run import load_evidence
@@ -81,6 +82,9 @@ def test_the_llm_engine_is_shown_the_bottlenecks_as_data(session, rubric):
     variables = LLMRater(None, rubric).variables("data_life_cycle", items)
     assert [b["id"] for b in variables["bottlenecks"]] == [i.id for i in items if i.kind == "bottleneck"]
     assert variables["bottleneck_indicators"] == ["dlc_flow"] and variables["participants"] == len(DLC)
+    sent = "\n".join(m["content"] for m in load_prompt("rate_component").render(variables))
+    retyped = next(i for i in items if i.kind == "bottleneck")
+    assert f"Bottleneck {retyped.id}:\n<bottleneck>\n{retyped.text}\n</bottleneck>" in sent
 
 
 def test_the_review_page_and_the_report_appendix_show_the_cited_bottleneck(engine, session, settings, rubric, embedder):
