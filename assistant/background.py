@@ -17,9 +17,20 @@ from assistant.models import Run
 from assistant.rubric import Rubric, get_rubric
 
 
+def dataflow_handler(db_engine: Engine) -> Handler:
+    """The catalogue and map rebuild (``dataflow.run.rebuild_map``), from the run's engagement alone."""
+
+    def dataflow(run: Run) -> None:
+        from assistant.dataflow.run import rebuild_map
+
+        rebuild_map(db_engine, run.engagement_id, run_id=run.id, started_by=run.started_by)
+
+    return dataflow
+
+
 def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None) -> dict[str, Handler]:
     """{kind: handler} for every kind of run the web app queues (synthesis, rating, import, export,
-    compare: the re-run noise a comparison of two assessments states)."""
+    compare: the re-run noise a comparison of two assessments states; dataflow: the catalogue and map rebuild)."""
     rubric = rubric or get_rubric(str(settings.rubric_path))
 
     def synthesis(run: Run) -> None:
@@ -72,6 +83,7 @@ def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None
         "import": survey_import,
         "export": export,
         "compare": compare,
+        "dataflow": dataflow_handler(db_engine),
     }
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.config import Settings
+from assistant.dataflow.extract import LLMFlowExtractor
 from assistant.embeddings import Embedder, get_embedder
 from assistant.interview.probes import LLMProber, OfflineProber, Prober
 from assistant.llm.client import LLMClient
@@ -158,6 +159,13 @@ class Engines:
         if self.llm is None:
             return None
         return SummaryWriter(self.llm, self.engagement_id)
+
+    @cached_property
+    def flow_extractor(self) -> LLMFlowExtractor | None:
+        """Flows proposed from free-text answers by the LLM, or None: the offline rules and catalogue."""
+        if self.llm is None:
+            return None
+        return LLMFlowExtractor(self.llm, self.engagement_id)
 
     def _database(self) -> Engine:
         # A caller outside the web app (``dm3 rate-evidence``) may have no engine: the LLM log

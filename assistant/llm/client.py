@@ -126,7 +126,8 @@ class LLMClient:
 
         Rules enforced: the result passed JSON parsing, the pydantic schema and ``validate``
         (which returns a list of error strings, empty when the object is acceptable); otherwise
-        ``LLMFailed`` after ``1 + llm_max_retries`` attempts, or at once on a timeout or
+        ``LLMFailed`` after ``1 + llm_max_retries`` attempts (``1 + retries`` when a task fixes its own:
+        a task with an offline fallback need not wait for many), or at once on a timeout or
         connection error. Every message is redacted by the client's ``Scrubber`` first (when
         ``settings.llm_redact`` is on). A request answered ``ok`` before is
         served from the log (outcome ``cached``) if it still passes ``validate``. ``retries``

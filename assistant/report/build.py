@@ -184,12 +184,26 @@ def _indicators_cited(src: Sources, component: str) -> dict[str, str]:
     return out
 
 
+def _bottlenecks_cited(src: Sources, component: str) -> dict[str, str]:
+    """{B-ref: the words cited} for the data-flow bottlenecks the component's current proposal cites."""
+    proposal = src.current_proposals.get(component)
+    cites = [c for ind in (proposal.indicators if proposal else []) for c in ind.get("citations", [])]
+    cites += list(proposal.citations or []) if proposal else []
+    return {
+        str(c.get("segment_id")): str(c.get("quote", ""))
+        for c in cites
+        if str(c.get("segment_id", "")).startswith("B-")
+    }
+
+
 def component_section(src: Sources, book: QuoteBook, component: str, themes: list) -> ComponentSection:
     comp = src.rubric.component(component)
     decision = src.decisions.get(component)
     level = decision.final_level if decision else None
     rationale = narrative.say_once(clean(src, rationale_of(src, component)))
-    rationale = book.cite_in_text(rationale, component, _indicators_cited(src, component))
+    rationale = book.cite_in_text(
+        rationale, component, _indicators_cited(src, component), _bottlenecks_cited(src, component)
+    )
     section = f"the findings on {comp.name}"
     sections = [
         ThemeSection(

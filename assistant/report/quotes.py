@@ -12,7 +12,10 @@ Rules (``QuoteBook``, one per document):
   "not quoted: no consent";
 - the department and role level in the appendix are the engagement's ``suppression.attributor``'s
   units of everyone who said the words (each named only for a group of at least k; several units
-  are listed, "; " apart; none when a unit would stand for fewer than k people).
+  are listed, "; " apart; none when a unit would stand for fewer than k people);
+- a data-flow bottleneck the rating cited (``[B-...]``) keeps its citation when the proposal it came
+  from cites it, and gets an appendix row with the words cited (they describe a hand-off at least k
+  people described, or the pool of smaller ones); any other ``[B-...]`` is dropped.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ from assistant.report.sources import Sources
 from assistant.sameness import normalised
 
 _CITED = re.compile(r"\[(E-\d+)\]")
-_RUN = re.compile(r"(?:\[E-\d+\])+")  # citations side by side: each once
+_RUN = re.compile(r"(?:\[(?:E-\d+|B-[a-z0-9]+)\])+")  # citations side by side: each once
+_BOTTLENECK = re.compile(r"\[(B-[a-z0-9]+)\]")
+MAP_SOURCE = "data-flow map"
 
 
 def ref_of(segment_id: int) -> str:
@@ -42,7 +47,7 @@ def segment_of(ref: str) -> int | None:
 
 
 def _each_once(run: re.Match[str]) -> str:
-    return "".join(f"[{ref}]" for ref in dict.fromkeys(_CITED.findall(run.group(0))))
+    return "".join(f"[{ref}]" for ref in dict.fromkeys(re.findall(r"\[([^\]]+)\]", run.group(0))))
 
 
 def same_quotes(sources: Sources, encoder: Encoder | None) -> dict[int, int]:
@@ -81,6 +86,7 @@ class QuoteBook:
         self._printed: dict[int, str] = {}  # canonical id -> the section it is printed in
         self._cited: dict[int, tuple[str, str]] = {}  # canonical id -> (component, indicator)
         self._printed_texts: set[str] = set()  # printed quotes, normalised after scrubbing
+        self._bottlenecks: dict[str, tuple[str, str, str]] = {}  # B-ref -> (component, indicator, words)
 
     def canonical(self, segment_id: int) -> int | None:
         return self._canonical.get(segment_id)
@@ -136,16 +142,26 @@ class QuoteBook:
         self._cited[first] = (known[0] or component, known[1] or indicator)
         return ref_of(first)
 
-    def cite_in_text(self, text: str, component: str, indicators: dict[str, str]) -> str:
+    def cite_in_text(
+        self, text: str, component: str, indicators: dict[str, str], bottlenecks: dict[str, str] | None = None
+    ) -> str:
         """``text`` with each "[E-n]" rewritten to its canonical citation (or dropped when it no longer
-        counts); ``indicators`` gives the indicator each ref was cited for."""
+        counts); ``indicators`` gives the indicator each ref was cited for; ``bottlenecks`` the words of
+        each data-flow bottleneck the proposal cites (B-ref -> text; any other "[B-...]" is dropped)."""
 
         def repl(m: re.Match[str]) -> str:
             sid = segment_of(m.group(1))
             ref = self.cite(sid, component, indicators.get(m.group(1), "")) if sid is not None else None
             return f"[{ref}]" if ref else ""
 
-        return _RUN.sub(_each_once, _CITED.sub(repl, text))
+        def flow(m: re.Match[str]) -> str:
+            ref = m.group(1)
+            if ref not in (bottlenecks or {}):
+                return ""
+            self._bottlenecks.setdefault(ref, (component, indicators.get(ref, ""), (bottlenecks or {})[ref]))
+            return m.group(0)
+
+        return _RUN.sub(_each_once, _BOTTLENECK.sub(flow, _CITED.sub(repl, text)))
 
     def _appendix_text(self, first: int) -> str:
         if not self._consented(first):
@@ -176,6 +192,12 @@ class QuoteBook:
                     dept,
                     role,
                     len(self._people[first]),
+                )
+            )
+        for ref, (component, indicator, words) in self._bottlenecks.items():
+            out.append(
+                EvidenceEntry(
+                    ref, section_names.get(component, component), indicator, f"{MAP_SOURCE}: {words}", "–", "–"
                 )
             )
         return out
