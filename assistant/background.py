@@ -18,8 +18,9 @@ from assistant.rubric import Rubric, get_rubric
 
 
 def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None) -> dict[str, Handler]:
-    """{kind: handler} for every kind of run the web app queues (synthesis, rating, import, export,
-    compare: the re-run noise a comparison of two assessments states)."""
+    """{kind: handler} for every kind of run the web app queues (synthesis, rating, import, export: the
+    engagement report or the progress report, ``params["report"]``; compare: the re-run noise a
+    comparison of two assessments states)."""
     rubric = rubric or get_rubric(str(settings.rubric_path))
 
     def synthesis(run: Run) -> None:
@@ -51,9 +52,11 @@ def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None
 
     def export(run: Run) -> None:
         from assistant.report.export import embedder_for, run_export  # matplotlib, docx, weasyprint load here
+        from assistant.report.formats import report_of
 
-        fmt = str(run.params.get("format", ""))
-        run_export(db_engine, run.engagement_id, rubric, fmt, run.id, embedder=embedder_for(settings, fmt))
+        fmt, report = str(run.params.get("format", "")), report_of(run.params or {})
+        embedder = embedder_for(settings, fmt) if report == "engagement" else None  # the progress report checks none
+        run_export(db_engine, run.engagement_id, rubric, fmt, run.id, embedder=embedder, report=report)
 
     def compare(run: Run) -> None:
         """The re-run noise of the engagement's answers (``stability.measure``), kept in the run's stats

@@ -97,6 +97,20 @@ def wait_for_run(client, engagement_id: int, kind: str, timeout: float = 180.0) 
     raise AssertionError(f"the {kind} run did not finish in {timeout} s")
 
 
+def wait_for_progress_export(client, engagement_id: int, files: int, timeout: float = 180.0) -> str:
+    """Reload the progress report's page (as its panel does) until it lists ``files`` downloads; returns
+    the newest one's link."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page = client.get(f"/engagements/{engagement_id}/progress-report").text
+        assert "The last export failed" not in page, page[page.index("The last export failed") :][:300]
+        links = re.findall(r'href="(/engagements/\d+/progress-report/exports/\d+)"', page)
+        if len(links) >= files:
+            return links[0]
+        time.sleep(0.2)
+    raise AssertionError(f"the progress report's export did not finish in {timeout} s")
+
+
 def logged_in_client(app, email: str = DEFAULT_CONSULTANT, password: str = PASSWORD):
     """A TestClient logged in as ``email``, with ``.csrf`` holding the form token issued at login
     (the token is replaced at login, so the one from the login page no longer works)."""

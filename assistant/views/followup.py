@@ -20,15 +20,19 @@ from assistant.equity.people import invited
 from assistant.followup.compare import Comparison, compare
 from assistant.followup.match import DEFAULT_MARGIN
 from assistant.followup.progress import STATUS_NAMES, Tracked, tracked_items
-from assistant.models import Engagement, Membership, Run, Segment, Theme, User, as_utc, utcnow
+from assistant.jobs import UNFINISHED
+from assistant.models import Engagement, ExportFile, Membership, Run, Segment, Theme, User, as_utc, utcnow
 from assistant.models.followup import PROGRESS_STATUSES
 from assistant.records.engagements import min_cell_of, scrubber_for
 from assistant.records.phases import horizon_of, phases_for
 from assistant.records.teams import ROLE_NAMES
+from assistant.report.export import export_runs
+from assistant.report.formats import REPORT_FORMATS
 from assistant.report.progress import ProgressReport, build_progress_report
 from assistant.rubric import Rubric
 from assistant.suppression import count_or_none, difference_or_none, suppress
 from assistant.views import Page
+from assistant.views.roadmap import export_download
 
 Scrub = Callable[[str], str]  # the engagement's scrubber's ``scrub``
 
@@ -392,9 +396,40 @@ def over_time_page(session: Session, engagement: Engagement) -> OverTimePage:
 
 @dataclass(frozen=True, kw_only=True)
 class ProgressReportPage(Page):
+    """The progress report as a page, with its exports: the latest progress export run (queued, running,
+    done or failed) and the finished files still kept, newest first."""
+
     report: ProgressReport
+    engagement: Engagement
+    run: Run | None = None
+    running: bool = False
+    downloads: list[Run] = field(default_factory=list)
+    formats: tuple[str, ...] = REPORT_FORMATS["progress"]
 
 
-def progress_report_page(session: Session, engagement: Engagement, rubric: Rubric) -> ProgressReportPage:
-    """The progress report (``report/progress.py``) as a page."""
-    return ProgressReportPage(report=build_progress_report(session, engagement, rubric))
+def progress_report_page(
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    *,
+    message: str | None = None,
+    problems: list[str] | None = None,
+) -> ProgressReportPage:
+    """The progress report (``report/progress.py``) as a page, and its exports (the ``export`` run kind
+    with ``params["report"] == "progress"``)."""
+    runs = export_runs(session, engagement.id, "progress")
+    kept = set(session.exec(select(ExportFile.run_id).where(ExportFile.engagement_id == engagement.id)).all())
+    return ProgressReportPage(
+        report=build_progress_report(session, engagement, rubric),
+        engagement=engagement,
+        run=runs[0] if runs else None,
+        running=bool(runs and runs[0].status in UNFINISHED),
+        downloads=[r for r in runs if r.status == "done" and r.id in kept],
+        message=message,
+        problems=list(problems or []),
+    )
+
+
+def progress_download(session: Session, engagement: Engagement, run_id: int) -> ExportFile | None:
+    """The file of the engagement's finished progress-report export ``run_id``, or None."""
+    return export_download(session, engagement, run_id, "progress")
