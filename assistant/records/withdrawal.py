@@ -267,9 +267,7 @@ def _delete_exports(session: Session, engagement_id: int) -> int:
     ).all()
     theirs = [file_id for file_id, params in rows if (params or {}).get("report") == "progress"]
     result = session.execute(
-        delete(ExportFile).where(
-            (col(ExportFile.engagement_id) == engagement_id) | col(ExportFile.id).in_(theirs)
-        )
+        delete(ExportFile).where((col(ExportFile.engagement_id) == engagement_id) | col(ExportFile.id).in_(theirs))
     )
     return result.rowcount or 0
 

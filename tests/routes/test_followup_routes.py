@@ -191,9 +191,7 @@ def test_a_follow_ups_roadmap_names_the_earlier_themes_without_linking_them(sess
     assert f"/themes/t/{theme.id}" not in page
 
 
-def test_the_progress_report_is_exported_by_the_background_export_run_and_a_withdrawal_deletes_it(
-    session, tracked
-):
+def test_the_progress_report_is_exported_by_the_background_export_run_and_a_withdrawal_deletes_it(session, tracked):
     """The city contact exports the progress report as DOCX, PDF and HTML through the ``export`` run
     kind: each file is downloaded from the page's list (never stored by a cache), is not offered as the
     engagement report's, and goes when a participant withdraws."""
