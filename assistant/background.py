@@ -51,11 +51,10 @@ def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None
         run_queued_import(db_engine, run, [c.id for c in rubric.components])
 
     def export(run: Run) -> None:
-        from assistant.report.export import embedder_for, run_export  # matplotlib, docx, weasyprint load here
-        from assistant.report.formats import report_of
+        from assistant.report.export import embedder_for, report_of, run_export  # matplotlib, docx, weasyprint load
 
         fmt, report = str(run.params.get("format", "")), report_of(run.params or {})
-        embedder = embedder_for(settings, fmt) if report == "engagement" else None  # the progress report checks none
+        embedder = embedder_for(settings, fmt, report)
         run_export(db_engine, run.engagement_id, rubric, fmt, run.id, embedder=embedder, report=report)
 
     def compare(run: Run) -> None:

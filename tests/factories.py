@@ -511,3 +511,94 @@ def seed_organisation(session: Session, rubric) -> tuple[Engagement, Engagement,
     }
     session.commit()
     return first, second, themes | {"lead": lead, "items": items}
+
+
+def seed_answers(
+    session: Session,
+    engagement: Engagement,
+    component: str,
+    question,
+    people: int,
+    supporting: dict[str, int] | None = None,
+    *,
+    levels: dict[str, int] | None = None,
+    wording: str | None = None,
+) -> list[Participant]:
+    """``people`` new participants, each with a submitted interview in which the assistant asked the rubric
+    ``question`` (in its own words, or ``wording``) and they answered it (one counted segment). The first
+    ``supporting[indicator]`` answers are evidence of that indicator in the component's rating (the proposal
+    its latest decision was made on, else a new current one), at evidence level ``levels[indicator]``.
+    Committed; returns the participants."""
+    from assistant.models import RatingProposal
+    from assistant.records.review import latest_decisions
+
+    made, segments = [], []
+    for i in range(people):
+        person = Participant(engagement_id=engagement.id, department="Finance", role_level="frontline")
+        session.add(person)
+        session.flush()
+        interview = Interview(participant_id=person.id, state="submitted", submitted_at=utcnow())
+        session.add(interview)
+        session.flush()
+        asked = Turn(
+            interview_id=interview.id,
+            role="assistant",
+            kind="question",
+            component=component,
+            question_id=question.id,
+            text=wording or question.text,
+        )
+        text = f"Answer {i} to {question.id}: we keep the records in a shared drive."
+        answer = Turn(
+            interview_id=interview.id, role="staff", kind="answer", component=component, question_id=question.id
+        )
+        answer.text = text
+        session.add_all([asked, answer])
+        session.flush()
+        segment = Segment(
+            engagement_id=engagement.id,
+            participant_id=person.id,
+            turn_id=answer.id,
+            question_id=question.id,
+            end=len(text),
+            text=text,
+            text_hash=text_hash(text),
+            component=component,
+            original_component=component,
+        )
+        session.add(segment)
+        session.flush()
+        made.append(person)
+        segments.append(segment)
+    decision = latest_decisions(session, engagement.id).get(component)
+    proposal = session.get(RatingProposal, decision.proposal_id) if decision else None
+    if proposal is None:
+        proposal = RatingProposal(engagement_id=engagement.id, component=component, status="proposed", level=2)
+    indicators = {i["indicator_id"]: dict(i) for i in proposal.indicators or []}
+    for indicator, n in (supporting or {}).items():
+        entry = indicators.setdefault(indicator, {"indicator_id": indicator, "judgment": "meets", "segment_ids": []})
+        entry["segment_ids"] = entry["segment_ids"] + [f"E-{s.id}" for s in segments[:n]]
+        entry["evidence_level"] = (levels or {}).get(indicator, entry.get("evidence_level"))
+    proposal.indicators = list(indicators.values())
+    session.add(proposal)
+    session.commit()
+    return made
+
+
+def seed_pulse_questions(session: Session, rubric) -> tuple[Engagement, Engagement]:
+    """The seeded organisation (k = 5 on both) with answers to four data life cycle questions:
+    - dlc_q1 (flow, standards): 20 people each time; flow 5 then 15 supporting, standards 10 then 12;
+    - dlc_q5 (use): 20 people each time, 10 then 15 supporting;
+    - dlc_q2: asked in other words the second time (not the same question);
+    - dlc_q4 (use, flow): 20 people then, 4 now, nobody's answer supporting either."""
+    first, second, _themes = seed_organisation(session, rubric)
+    q = {x.id: x for x in rubric.component(DLC).questions}
+    seed_answers(session, first, DLC, q["dlc_q1"], 20, {"dlc_flow": 5, "dlc_standards": 10}, levels={"dlc_flow": 2})
+    seed_answers(session, second, DLC, q["dlc_q1"], 20, {"dlc_flow": 15, "dlc_standards": 12}, levels={"dlc_flow": 3})
+    seed_answers(session, first, DLC, q["dlc_q5"], 20, {"dlc_use": 10})
+    seed_answers(session, second, DLC, q["dlc_q5"], 20, {"dlc_use": 15})
+    seed_answers(session, first, DLC, q["dlc_q2"], 20, {"dlc_sharing": 10})
+    seed_answers(session, second, DLC, q["dlc_q2"], 20, {"dlc_sharing": 10}, wording="Who do you ask for data?")
+    seed_answers(session, first, DLC, q["dlc_q4"], 20)
+    seed_answers(session, second, DLC, q["dlc_q4"], 4)
+    return first, second

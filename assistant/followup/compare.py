@@ -14,7 +14,9 @@ Rules:
 - people: a theme's people are the distinct people (not withdrawn) whose counted segments it holds,
   of the people heard on that component; every figure leaves here raw and is suppressed by whoever
   shows it (``suppression.count_or_none`` / ``difference_or_none`` with the engagement's k);
-- roadmap: the later assessment's roadmap (carried over with its progress), each item's status.
+- roadmap: the later assessment's roadmap (carried over with its progress), each item's status;
+- questions: per indicator of each question both asked in the same words under one rubric version,
+  the share of answers supporting it then and now with Cohen's h (``questions.py``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from assistant.followup.match import (
     size_change,
 )
 from assistant.followup.progress import tracked_items
+from assistant.followup.questions import QuestionChange, question_changes
 from assistant.models import (
     Embedding,
     Engagement,
@@ -96,6 +99,7 @@ class Comparison:
     margin: float
     threshold: float = THRESHOLD
     notes: list[str] = field(default_factory=list)
+    questions: list[QuestionChange] = field(default_factory=list)  # raw: ``questions.shown`` suppresses
 
 
 def _centres(session: Session, themes: list[Theme]) -> dict[int, np.ndarray]:
@@ -212,6 +216,7 @@ def compare(
         margin,
         threshold,
         notes,
+        question_changes(session, a, b, rubric, same_version=comparable),
     )
 
 

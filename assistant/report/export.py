@@ -41,10 +41,10 @@ def set_page_size(session: Session, engagement: Engagement, size: PageSize, user
     )
 
 
-def embedder_for(settings: Settings, fmt: str) -> Encoder | None:
-    """The embedding model that checks readiness quotes for a document ``fmt`` (loaded once per process),
-    None for the data exports, which print no readiness quote."""
-    if fmt not in DOCUMENTS:
+def embedder_for(settings: Settings, fmt: str, report: str = "engagement") -> Encoder | None:
+    """The embedding model that checks readiness quotes for a document ``fmt`` of the engagement report
+    (loaded once per process), None for the data exports and the progress report, which print none."""
+    if fmt not in DOCUMENTS or report != "engagement":
         return None
     from assistant.embeddings import get_embedder
 

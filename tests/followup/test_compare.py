@@ -52,8 +52,8 @@ def test_a_consultant_correction_is_kept(session, rubric, organisation):
 
 def test_the_json_suppresses_small_groups_with_the_engagements_k(session, rubric, organisation):
     first, second, t = organisation
-    data = compare_json(session, compare(session, first, second, rubric))
-    assert set(data) == {"levels", "themes", "roadmap"}
+    data = compare_json(session, compare(session, first, second, rubric), rubric)
+    assert set(data) == {"levels", "themes", "roadmap", "questions"}
     rows = {(r["a_theme"], r["b_theme"]): r for r in data["themes"]}
     # k = 5: 4 people is hidden (null) on either side; 10 and 6 are shown
     assert rows[("Spreadsheets everywhere", "Spreadsheets, fewer")] | {} == {

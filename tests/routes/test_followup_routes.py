@@ -19,6 +19,7 @@ from tests.factories import (
     make_consultant,
     make_engagement,
     make_roadmap_items,
+    seed_pulse_questions,
     seed_segments,
     set_status,
     wait_for_progress_export,
@@ -245,3 +246,18 @@ def test_a_withdrawal_from_the_earlier_assessment_deletes_the_follow_ups_progres
     session.expire_all()
     kept = session.exec(select(ExportFile.run_id).where(ExportFile.engagement_id == later.id)).all()
     assert kept == [other.id]
+
+
+def test_the_compare_page_and_the_progress_report_page_show_answers_to_the_same_questions(app, session, rubric):
+    """Seeded as tests/followup/test_questions.py: dlc_q1's flow 25% of 20 -> 75% of 20 (h = +1.05, large),
+    its standards 10 -> 12 supporting (a change under k = 5: not shown), dlc_q5 50% -> 75% (+0.52, medium),
+    dlc_q2 reworded (left out), dlc_q4 asked of 4 people now (fewer than k)."""
+    first, second = seed_pulse_questions(session, rubric)
+    client = logged_in_client(app, "lead@example.org")
+    page = client.get(f"/engagements/{second.id}/compare/{first.id}").text
+    section = page[page.index('id="questions"') : page.index('id="roadmap-between"')]
+    assert "25% of 20 people" in section and "75% of 20 people" in section and "+1.05 · large" in section
+    assert "+0.52 · medium" in section and "share not shown" in section and "fewer than 5 people" in section
+    assert "Who do you ask for data?" not in section
+    report = client.get(f"/engagements/{second.id}/progress-report").text
+    assert "Answers to the same questions" in report and "+1.05 · large" in report
