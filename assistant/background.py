@@ -58,8 +58,7 @@ def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None
         run_export(db_engine, run.engagement_id, rubric, fmt, run.id, embedder=embedder, report=report)
 
     def compare(run: Run) -> None:
-        """The re-run noise of the engagement's answers (``stability.measure``), kept in the run's stats
-        for the comparison page to state and use as its margin."""
+        """The re-run noise of the answers (``stability.measure``): the comparison page's stated margin."""
         from assistant.db import session_scope
         from assistant.embeddings import get_embedder
         from assistant.jobs import track_run
