@@ -176,13 +176,11 @@ def _keep_newest(engine: Engine, engagement_id: int, report: str) -> None:
         s.commit()
 
 
-def export_runs(session: Session, engagement_id: int, report: str, limit: int = 50) -> list[Run]:
-    """The engagement's export runs of ``report`` ("engagement" or "progress"), newest first."""
+def export_runs(session: Session, engagement_id: int, report: str) -> list[Run]:
+    """The engagement's export runs of ``report`` ("engagement" or "progress"), newest first (the report
+    is named in the JSON ``params``, so the runs are told apart here, not in SQL)."""
     runs = session.exec(
-        select(Run)
-        .where(Run.engagement_id == engagement_id, Run.kind == "export")
-        .order_by(col(Run.id).desc())
-        .limit(limit)
+        select(Run).where(Run.engagement_id == engagement_id, Run.kind == "export").order_by(col(Run.id).desc())
     ).all()
     return [r for r in runs if report_of(r.params or {}) == report]
 
