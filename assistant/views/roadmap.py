@@ -15,15 +15,15 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant import charts
-from assistant.jobs import UNFINISHED, latest_run
+from assistant.jobs import UNFINISHED
 from assistant.models import Engagement, ExportFile, Participant, ReadinessSignal, RoadmapItem, Run, Segment, Theme
 from assistant.models.settings import RoadmapSummary
 from assistant.privacy import Scrubber
 from assistant.records.engagements import scrubber_for, settings_of
 from assistant.records.evidence import counted_segments
-from assistant.report.export import export_file
+from assistant.report.export import export_file, export_runs
 from assistant.report.figures import timeline_chart
-from assistant.report.formats import FORMATS
+from assistant.report.formats import FORMATS, report_of
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.sequence import PHASES
@@ -259,13 +259,11 @@ def _item_views(
 
 
 def export_context(session: Session, engagement: Engagement) -> ExportPanel:
-    """The latest export run (for the run panel) and the latest finished file to download."""
-    run = latest_run(session, engagement.id, "export")
-    done = session.exec(
-        select(Run)
-        .where(Run.engagement_id == engagement.id, Run.kind == "export", Run.status == "done")
-        .order_by(col(Run.id).desc())
-    ).first()
+    """The latest export run of the engagement report (for the run panel) and its latest finished file to
+    download (the progress report's exports are on its own page)."""
+    runs = export_runs(session, engagement.id, "engagement")
+    run = runs[0] if runs else None
+    done = next((r for r in runs if r.status == "done"), None)
     return ExportPanel(
         engagement=engagement,
         run=run,
@@ -275,10 +273,14 @@ def export_context(session: Session, engagement: Engagement) -> ExportPanel:
     )
 
 
-def export_download(session: Session, engagement: Engagement, run_id: int) -> ExportFile | None:
-    """The file of the engagement's finished export run ``run_id`` (kept in the database), or None
-    when there is no such run or its file was deleted to keep only the newest."""
+def export_download(
+    session: Session, engagement: Engagement, run_id: int, report: str = "engagement"
+) -> ExportFile | None:
+    """The file of the engagement's finished export run ``run_id`` of ``report`` (kept in the database),
+    or None when there is no such run or its file was deleted to keep only the newest."""
     run = session.get(Run, run_id)
     if run is None or run.engagement_id != engagement.id or run.kind != "export" or run.status != "done":
+        return None
+    if report_of(run.params or {}) != report:
         return None
     return export_file(session, run)

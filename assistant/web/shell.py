@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -268,6 +269,20 @@ def require_consultant(user: Annotated[User, Depends(require_user)]) -> User:
 
 CurrentUser = Annotated[User, Depends(require_user)]
 Consultant = Annotated[User, Depends(require_consultant)]
+
+
+# --- stored files ---------------------------------------------------------------------------
+
+
+def attachment(data: bytes, media_type: str, filename: str) -> Response:
+    """A download of ``data`` named ``filename`` (a name beyond ASCII in the RFC 5987 form, as Starlette's
+    FileResponse does); the middleware marks every download ``Cache-Control: no-store``."""
+    quoted = quote(filename)
+    if quoted == filename:
+        disposition = f'attachment; filename="{filename}"'
+    else:
+        disposition = f"attachment; filename*=utf-8''{quoted}"
+    return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 # --- the run panel -------------------------------------------------------------------------
