@@ -8,6 +8,9 @@
 #   layers, embeddings) run the same code on any engine, so the SQLite pass alone covers them;
 # - the PostgreSQL pass leaves out the `llm` tests: they exercise the model server, and their database
 #   work (the LLM call log) is the same code the other tests run on PostgreSQL;
+# - it leaves out the `browser` tests too: they check what a browser does with the pages (htmx, the CSP,
+#   no JavaScript, 360 px, console errors), which does not depend on the database engine; every route they
+#   drive is requested on PostgreSQL by the route tests (tests/routes/test_access.py: every route x actor);
 # - `heavy` tests (the slowest few, see pyproject.toml) run once: a heavy `db` test in the PostgreSQL pass
 #   only (schema fuzzing: PostgreSQL refuses NUL and 32-bit overflow where SQLite does not; the fault test:
 #   concurrent writers and row locks, where SQLite serialises writes; the testers' flood test: rating runs
@@ -49,7 +52,7 @@ if [ "$postgres" != "0" ]; then
   trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
   echo "==> pass 2: PostgreSQL"
   if url="$(scripts/pg.sh start "$pgdir")"; then
-    DM3_TEST_DATABASE_URL="$url" run_pytest -m "db and not llm" "$@"
+    DM3_TEST_DATABASE_URL="$url" run_pytest -m "db and not llm and not browser" "$@"
     rc2=$?
   else
     echo "could not start PostgreSQL for the second pass" >&2
