@@ -240,6 +240,36 @@ def seed_segments(
     return people
 
 
+def say(
+    session: Session,
+    engagement: Engagement,
+    department: str,
+    role: str,
+    text: str,
+    *,
+    consent: bool = True,
+    component: str = "data_life_cycle",
+) -> int:
+    """One new participant (an invitee of ``department`` and ``role``) and one active evidence segment of
+    ``text``; flushed, not committed. Returns the segment's id (its citation is ``E-<id>``)."""
+    person = Participant(
+        engagement_id=engagement.id, department=department, role_level=role, source="invite", quote_consent=consent
+    )
+    session.add(person)
+    session.flush()
+    segment = Segment(
+        engagement_id=engagement.id,
+        participant_id=person.id,
+        text=text,
+        text_hash=text_hash(text),
+        component=component,
+        original_component=component,
+    )
+    session.add(segment)
+    session.flush()
+    return segment.id
+
+
 def crawl(client, start: list[str], eid: int, limit: int = 400) -> dict[str, str]:
     """Every page and download under /engagements/{eid}/ reachable by links from ``start`` (GET only)."""
     seen: dict[str, str] = {}

@@ -8,11 +8,10 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from assistant.embeddings import text_hash
-from assistant.models import Engagement, Participant, Segment
+from assistant.models import Engagement
 from assistant.report.quotes import QuoteBook
 from assistant.report.sources import read_sources
-from tests.factories import make_engagement
+from tests.factories import make_engagement, say
 
 pytestmark = pytest.mark.db
 
@@ -22,28 +21,9 @@ WEEKS = "It takes about two weeks to get a new report from the vendor."
 MONTHS = "It takes about six months to get a new report from the vendor."  # cosine 0.985: another statement
 
 
-def _say(session: Session, engagement: Engagement, dept: str, role: str, text: str, consent: bool = True) -> int:
-    person = Participant(
-        engagement_id=engagement.id, department=dept, role_level=role, source="invite", quote_consent=consent
-    )
-    session.add(person)
-    session.flush()
-    seg = Segment(
-        engagement_id=engagement.id,
-        participant_id=person.id,
-        text=text,
-        text_hash=text_hash(text),
-        component="data_life_cycle",
-        original_component="data_life_cycle",
-    )
-    session.add(seg)
-    session.flush()
-    return seg.id
-
-
 def _crowd(session: Session, engagement: Engagement, dept: str, role: str, n: int) -> None:
     for i in range(n):
-        _say(session, engagement, dept, role, f"Our {dept} team reports figure {i} to the board every quarter.")
+        say(session, engagement, dept, role, f"Our {dept} team reports figure {i} to the board every quarter.")
 
 
 @pytest.fixture
@@ -56,10 +36,10 @@ def engagement(session) -> Engagement:
 
 
 def test_near_identical_words_are_one_quote_said_by_two_people(session, engagement, rubric, embedder):
-    first = _say(session, engagement, "Finance", engagement.role_levels[0], SAID)
-    second = _say(session, engagement, "Parks", engagement.role_levels[-1], REWORDED)
-    weeks = _say(session, engagement, "Finance", engagement.role_levels[0], WEEKS)
-    months = _say(session, engagement, "Parks", engagement.role_levels[-1], MONTHS)
+    first = say(session, engagement, "Finance", engagement.role_levels[0], SAID)
+    second = say(session, engagement, "Parks", engagement.role_levels[-1], REWORDED)
+    weeks = say(session, engagement, "Finance", engagement.role_levels[0], WEEKS)
+    months = say(session, engagement, "Parks", engagement.role_levels[-1], MONTHS)
     session.commit()
     src = read_sources(session, engagement, rubric)
 
@@ -82,9 +62,9 @@ def test_near_identical_words_are_one_quote_said_by_two_people(session, engageme
 
 def test_a_pooled_quote_names_no_group_that_would_stand_for_fewer_than_k(session, rubric, embedder):
     engagement = make_engagement(session, "Small Town")
-    first = _say(session, engagement, "Finance", engagement.role_levels[0], SAID)
-    _say(session, engagement, "Parks", engagement.role_levels[-1], REWORDED)
-    _say(session, engagement, "Parks", engagement.role_levels[0], WEEKS)
+    first = say(session, engagement, "Finance", engagement.role_levels[0], SAID)
+    say(session, engagement, "Parks", engagement.role_levels[-1], REWORDED)
+    say(session, engagement, "Parks", engagement.role_levels[0], WEEKS)
     session.commit()
     book = QuoteBook(read_sources(session, engagement, rubric), embedder)
     book.cite(first, "data_life_cycle")

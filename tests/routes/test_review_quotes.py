@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.embeddings import embed_cached, text_hash
-from assistant.models import Participant, RatingProposal, Segment
+from assistant.embeddings import embed_cached
+from assistant.models import RatingProposal
 from assistant.rubric import get_rubric
-from tests.factories import make_engagement
+from tests.factories import make_engagement, say
 
 pytestmark = pytest.mark.db
 
@@ -22,20 +22,7 @@ def test_near_identical_citations_are_one_quote_said_by_two_people(consultant_cl
     engagement = make_engagement(session)
     refs = []
     for dept, text in (("Finance", SAID), ("Parks", REWORDED), ("Parks", OTHER)):
-        person = Participant(engagement_id=engagement.id, department=dept, role_level=engagement.role_levels[0])
-        session.add(person)
-        session.flush()
-        seg = Segment(
-            engagement_id=engagement.id,
-            participant_id=person.id,
-            text=text,
-            text_hash=text_hash(text),
-            component="data_life_cycle",
-            original_component="data_life_cycle",
-        )
-        session.add(seg)
-        session.flush()
-        refs.append(f"E-{seg.id}")
+        refs.append(f"E-{say(session, engagement, dept, engagement.role_levels[0], text, consent=False)}")
     embed_cached(session, embedder, [SAID, REWORDED, OTHER])  # as synthesis stores them
     first, second = get_rubric().component("data_life_cycle").indicators[:2]
     cites = [{"segment_id": r, "quote": t} for r, t in zip(refs, (SAID, REWORDED, OTHER), strict=True)]
