@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from assistant import person_names
+
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
@@ -227,10 +229,13 @@ def spacy_pipeline() -> Language | None:
 _NAME_CHARS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '\u2019.\-])*$")
 
 
-def _spans_of(doc: Doc) -> tuple[tuple[int, int], ...]:
+def _spans_of(doc: Doc, nlp: Language) -> tuple[tuple[int, int], ...]:
+    """The model's PERSON entities that are people (``person_names.model_person_kept``), a title before
+    one included and a possessive "'s" not, joined by the names the model missed (``person_names``)."""
+    lex = person_names.lexicon_for(nlp)
     spans = []
     for ent in doc.ents:
-        if ent.label_ != "PERSON" or not _NAME_CHARS.match(ent.text.strip()):
+        if ent.label_ != "PERSON" or not _NAME_CHARS.match(ent.text.strip()) or not person_names.model_person_kept(ent, lex):
             continue
         start, end = ent.start_char, ent.end_char
         text = doc.text
@@ -240,7 +245,7 @@ def _spans_of(doc: Doc) -> tuple[tuple[int, int], ...]:
         if title:
             start = title.start()
         spans.append((start, end))
-    return tuple(spans)
+    return person_names.merge(person_names.extra_spans(doc, spans, nlp))
 
 
 _SPANS: dict[str, tuple[tuple[int, int], ...]] = {}  # person spans by text (texts repeat across pages)
@@ -252,14 +257,14 @@ def person_spans(texts: Iterable[str]) -> list[tuple[tuple[int, int], ...]]:
     before a name included, a possessive "'s" not); empty when no model is installed. The model
     runs once over the texts not seen before (cached per process)."""
     texts = list(texts)
-    todo = sorted({t for t in texts if t not in _SPANS and t.strip() and any(ch.isupper() for ch in t)})
+    todo = sorted({t for t in texts if t not in _SPANS and t.strip()})  # lower case too: "ask maria"
     model = spacy_pipeline() if todo else None  # the model loads only when there is text to read
     if model is None:
         return [_SPANS.get(t, ()) for t in texts]
     if len(_SPANS) + len(todo) > _SPANS_MAX:
         _SPANS.clear()
     for text, doc in zip(todo, model.pipe(todo, batch_size=64), strict=False):
-        _SPANS[text] = _spans_of(doc)
+        _SPANS[text] = _spans_of(doc, model)
     return [_SPANS.get(t, ()) for t in texts]
 
 
