@@ -100,6 +100,8 @@ _WORD_NAMES_EXTRA = frozenset(
     pearl river robin rose ruby sage sky stone storm summer trinity victor violet ward winter wren
     """.split()
 )
+# Given names that are everyday words, in any list of names: matched only where a person is meant.
+WORD_NAMES = _WORD_NAMES_EXTRA | _MONTHS_DAYS
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "our", "their", "its", "every"})
 _ASK = frozenset(
     """
@@ -198,7 +200,11 @@ def _capitalised(tok: Token) -> bool:
 
 def _starts_clause(tok: Token) -> bool:
     doc = tok.doc
-    return tok.i == 0 or tok.is_sent_start or doc[tok.i - 1].text in {";", ":", "(", '"', "\u201c", "-", "\u2014", "\u2013"}
+    return (
+        tok.i == 0
+        or tok.is_sent_start
+        or doc[tok.i - 1].text in {";", ":", "(", '"', "\u201c", "-", "\u2014", "\u2013"}
+    )
 
 
 def _run(tok: Token, lex: _Lexicon) -> list[Token]:
@@ -210,7 +216,8 @@ def _run(tok: Token, lex: _Lexicon) -> list[Token]:
     while end < len(doc) and (_capitalised(doc[end]) or doc[end].text in {"Jr.", "Sr."}):
         end += 1
     first = doc[start]
-    if start < tok.i and _starts_clause(first) and first.lower_ in lex.words and first.lower_ not in lex.first:
+    opener = first.is_stop or first.tag_ not in {"NNP", "NNPS", "JJ"}  # "Ask", "When", "In"; not "Smart"
+    if start < tok.i and _starts_clause(first) and opener and first.lower_ not in lex.first:
         start += 1
     return list(doc[start:end])
 
@@ -236,7 +243,9 @@ def _word_name_meant(tok: Token, lex: _Lexicon) -> bool:
     """A given name that is also a word ("Will", "May", "Grace") counts only where a person is meant."""
     if tok.lower_ in _MONTHS_DAYS:
         before = tok.doc[tok.i - 1].lower_ if tok.i > 0 else ""
-        return before not in _BEFORE_DATE and _person_follows(tok) and tok.doc[tok.i + 1].lower_ not in {"and", "or", ","}
+        return (
+            before not in _BEFORE_DATE and _person_follows(tok) and tok.doc[tok.i + 1].lower_ not in {"and", "or", ","}
+        )
     if _asked(tok) or _person_follows(tok):
         return True
     return not _starts_clause(tok) and tok.tag_ in {"NNP", "NNPS"} and tok.doc[tok.i - 1].is_lower
@@ -274,8 +283,21 @@ def _initials(tok: Token) -> bool:
     if not (len(text) == 2 and text.isupper() and text.isalpha()) or text.lower() in _ACRONYMS:
         return False
     doc = tok.doc
-    before_ok = _starts_clause(tok) or doc[tok.i - 1].lower_ in {"if", "when", "and", "or", ",", "ask", "asked", "unless"}
-    return before_ok and tok.i + 1 < len(doc) and (doc[tok.i + 1].tag_ in {"VBZ", "VBD"} or doc[tok.i + 1].text in {"'s", "\u2019s"})
+    before_ok = _starts_clause(tok) or doc[tok.i - 1].lower_ in {
+        "if",
+        "when",
+        "and",
+        "or",
+        ",",
+        "ask",
+        "asked",
+        "unless",
+    }
+    return (
+        before_ok
+        and tok.i + 1 < len(doc)
+        and (doc[tok.i + 1].tag_ in {"VBZ", "VBD"} or doc[tok.i + 1].text in {"'s", "\u2019s"})
+    )
 
 
 def _token_spans(doc: Doc, lex: _Lexicon) -> list[Span]:
@@ -291,10 +313,10 @@ def _token_spans(doc: Doc, lex: _Lexicon) -> list[Span]:
     return spans
 
 
-_TITLED = re.compile(
-    r"(?<![\w.])(?:" + TITLES + r")\.?[ \t]+([A-Z][\w'\u2019\-]*(?:[ \t]+[A-Z][\w'\u2019\-]*){0,2})"
+_TITLED = re.compile(r"(?<![\w.])(?:" + TITLES + r")\.?[ \t]+([A-Z][\w'\u2019\-]*(?:[ \t]+[A-Z][\w'\u2019\-]*){0,2})")
+_POSSESSIVE = re.compile(
+    r"(?<![\w'\u2019.\-])([A-Z]['\u2019][A-Z][a-z]+|[A-Z][a-z]+(?:-[A-Z]?[a-z]+)?)['\u2019]s(?=\s+[a-z])"
 )
-_POSSESSIVE = re.compile(r"(?<![\w'\u2019.\-])([A-Z][a-z]+(?:['\u2019\-][A-Z]?[a-z]+)?)['\u2019]s(?=\s+[a-z])")
 _WORD_BEFORE = re.compile(r"([\w'\u2019\-]+)[ \t]*$")
 
 
@@ -372,7 +394,7 @@ def _repeated_spans(text: str, spans: list[Span], lex: _Lexicon) -> list[Span]:
         if " " in name or "." in name:
             continue
         flags = 0 if name.lower() in lex.words else re.IGNORECASE
-        for m in re.finditer(r"(?<![\w'\u2019\-])" + re.escape(name) + r"(?![\w\-]|['\u2019]\w{2,})", text, flags):
+        for m in re.finditer(r"(?<![\w'\u2019\-@.])" + re.escape(name) + r"(?![\w\-@]|\.\w|['\u2019]\w{2,})", text, flags):
             if not _inside(spans, m.start(), m.end()):
                 added.append((m.start(), m.end()))
     return added
@@ -385,6 +407,8 @@ def model_person_kept(ent: object, lex: _Lexicon) -> bool:
     doc = ent.doc  # type: ignore[attr-defined]
     words = [t.lower_ for t in ent if t.is_alpha]  # type: ignore[attr-defined]
     if any(w in SYSTEMS or w in PLACE_OR_ORG for w in words):
+        return False
+    if len(words) == 1 and words[0] in lex.words and not lex.name_like(words[0]):  # "Email me at ..."
         return False
     start, end = ent.start, ent.end  # type: ignore[attr-defined]
     if end < len(doc) and doc[end].lower_ in PLACE_OR_ORG and _capitalised(doc[end]):

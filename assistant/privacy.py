@@ -139,13 +139,22 @@ def _name_parts(names: Iterable[str]) -> set[str]:
     return wanted
 
 
+_NOT_AFTER = r"(?<![Tt]he )(?<![Ii]n )(?<![Oo]n )(?<![Ee]very )(?<![Ss]ince )(?<![Ll]ast )(?<![Nn]ext )(?<![Bb]y )"
+_PERSON_AFTER = (
+    r"(?=\s+(?:from|in|at|and|or|said|says|who|is|was|has|had|can|does|did|[a-z]+(?:s|ed))\b"
+    r"|\s*[,;:.!?)]|['\u2019]s\b|\s*$)"
+)
+
+
 def _name_alternative(name: str) -> str:
     """The regex for one name: case-insensitive, or capitalised-only for everyday words."""
     body = r"\s+".join(re.escape(p) for p in name.split(" "))
-    if name.lower() in _WORD_NAMES:
-        # Capitalised (or all-caps) only: "Will" / "WILL", not "will".
+    if name.lower() in _WORD_NAMES or name.lower() in person_names.WORD_NAMES:
+        # Capitalised (or all-caps) only, and where a person is meant: "Will is", "May from", "Grace's";
+        # not "will", "Will the new system", "In May we", "Hope Street".
         first, rest = name[0], name[1:]
-        return rf"{re.escape(first.upper())}(?i:{re.escape(rest)})" if rest else re.escape(first.upper())
+        word = rf"{re.escape(first.upper())}(?i:{re.escape(rest)})" if rest else re.escape(first.upper())
+        return _NOT_AFTER + word + _PERSON_AFTER
     return rf"(?i:{body})"
 
 
@@ -235,7 +244,11 @@ def _spans_of(doc: Doc, nlp: Language) -> tuple[tuple[int, int], ...]:
     lex = person_names.lexicon_for(nlp)
     spans = []
     for ent in doc.ents:
-        if ent.label_ != "PERSON" or not _NAME_CHARS.match(ent.text.strip()) or not person_names.model_person_kept(ent, lex):
+        if (
+            ent.label_ != "PERSON"
+            or not _NAME_CHARS.match(ent.text.strip())
+            or not person_names.model_person_kept(ent, lex)
+        ):
             continue
         start, end = ent.start_char, ent.end_char
         text = doc.text
@@ -332,7 +345,19 @@ class Scrubber:
 _DATA_BLOCK = re.compile(r"(<(\w+)>\n)(.*?)(?=\n</\2>)", re.DOTALL)
 
 
+@lru_cache(maxsize=64)
+def _cached_scrubber(names: frozenset[str], placeholder: str) -> Scrubber:
+    return Scrubber(names, placeholder=placeholder)
+
+
+def scrubber(names: Iterable[str] = (), placeholder: str = COLLEAGUE) -> Scrubber:
+    """The ``Scrubber`` for these names, built once and reused (the names' pattern is compiled once per
+    engagement's list, not per call); the named-entity model and the gazetteer always on."""
+    return _cached_scrubber(frozenset(_name_parts(names)), placeholder)
+
+
 def redact(text: str, names: Iterable[str] = ()) -> str:
-    """``text`` with emails as ``[email]``, phones as ``[phone]``, street addresses as ``[address]``
-    and ``names`` as ``[name]`` (``Scrubber``'s rules, without the named-entity model)."""
-    return Scrubber(names, ner=False, placeholder=NAME).redact(text)
+    """``text`` (staff text bound for an LLM) with emails as ``[email]``, phones as ``[phone]``, street
+    addresses as ``[address]`` and people's names as ``[name]``: ``names`` and every name the named-entity
+    model and the gazetteer find (``Scrubber``'s rules), so a colleague nobody listed does not leave."""
+    return scrubber(names, NAME).scrub(text)
