@@ -44,8 +44,14 @@ SYSTEMS = frozenset(
     accela arcgis esri cityworks laserfiche munis energov oracle peoplesoft workday kronos tableau
     salesforce servicenow socrata granicus legistar springbrook cornerstone quickbooks sharepoint excel
     outlook teams microsoft google sheets youtube amazon motorola seeclickfix tableau sap adobe zoom
-    slack jira github docusign smartsheet airtable alteryx qlik looker snowflake databricks dropbox box
+    slack jira github docusign smartsheet airtable alteryx qlik looker snowflake databricks dropbox box bi
     """.split()
+)
+# Vendors named like people: "Tyler" is the vendor where the same text names one of the systems.
+VENDORS = frozenset({"tyler", "chase", "wells", "dell", "harris", "edmunds", "ford"})
+# How given names with a capital inside start ("LaToya", "McKenzie", "DeShawn", "VanBuren").
+_NAME_PREFIXES = frozenset(
+    {"Mc", "Mac", "La", "Le", "De", "Da", "Di", "Du", "Van", "Von", "Del", "Della", "St", "Ja", "Ke", "Sha"}
 )
 # Words that end (or start) a proper noun that is a place or an organisation, not a person.
 PLACE_OR_ORG = frozenset(
@@ -60,6 +66,14 @@ PLACE_OR_ORG = frozenset(
     academy youth employment shelter pool team unit agency bureau court courts jail prison fire police
     works utilities utility recreation enforcement management resources technology budget finance
     planning housing dispatch state federal national international north south east west central
+    """.split()
+)
+# What follows a place's name in any case ("lincoln park", "jackson county", "washington avenue").
+_PLACE_HEADS = frozenset(
+    """
+    street st avenue ave road rd boulevard blvd park county city center centre library bank foundation garden
+    gardens hall school college university hospital church station bridge lake river heights parkway highway
+    memorial cemetery museum airport plaza square trail township village district fargo
     """.split()
 )
 # Titles written before a person's name; the name after one counts even when the gazetteer lacks it.
@@ -101,7 +115,7 @@ _WORD_NAMES_EXTRA = frozenset(
     """.split()
 )
 # Given names that are everyday words, in any list of names: matched only where a person is meant.
-WORD_NAMES = _WORD_NAMES_EXTRA | _MONTHS_DAYS
+WORD_NAMES = _WORD_NAMES_EXTRA | _MONTHS_DAYS | VENDORS | _PLACE_HEADS
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "our", "their", "its", "every"})
 _ASK = frozenset(
     """
@@ -258,7 +272,7 @@ def _capitalised_name(tok: Token, lex: _Lexicon) -> list[Token]:
     lowers = [t.lower_ for t in run]
     if any(w in PLACE_OR_ORG or w in SYSTEMS for w in lowers) or not all(lex.name_like(w) for w in lowers):
         return []
-    if _after_determiner(run[0]):
+    if _after_determiner(run[0]) or any(_vendor_meant(t) for t in run):
         return []
     if len(run) == 1 and tok.lower_ in lex.words and not _word_name_meant(tok, lex):
         return []
@@ -269,7 +283,11 @@ def _lower_case_name(tok: Token, lex: _Lexicon) -> bool:
     """A given name typed in lower case ("kevin made", "ask teresa or luis"), never an everyday word
     unless someone is asked ("ask mike")."""
     lower = tok.lower_
-    if lower not in lex.first or not tok.is_alpha or _after_determiner(tok):
+    if lower not in lex.first or not tok.is_alpha or tok.is_stop or _after_determiner(tok):
+        return False  # "told us", "ask my manager": a stop word is never a name in lower case
+    if tok.tag_ not in {"NNP", "NNPS", "NN"} or (
+        tok.i + 1 < len(tok.doc) and tok.doc[tok.i + 1].lower_ in _PLACE_HEADS
+    ):
         return False
     asked = tok.i > 0 and tok.doc[tok.i - 1].lower_ in {"ask", "asked", "tell", "told", "text", "texted", "ping", "cc"}
     if lex.not_a_name(lower) or len(lower) < 3:
@@ -394,10 +412,23 @@ def _repeated_spans(text: str, spans: list[Span], lex: _Lexicon) -> list[Span]:
         if " " in name or "." in name:
             continue
         flags = 0 if name.lower() in lex.words else re.IGNORECASE
-        for m in re.finditer(r"(?<![\w'\u2019\-@.])" + re.escape(name) + r"(?![\w\-@]|\.\w|['\u2019]\w{2,})", text, flags):
+        for m in re.finditer(
+            r"(?<![\w'\u2019\-@.])" + re.escape(name) + r"(?![\w\-@]|\.\w|['\u2019]\w{2,})", text, flags
+        ):
             if not _inside(spans, m.start(), m.end()):
                 added.append((m.start(), m.end()))
     return added
+
+
+def _product_like(text: str) -> bool:
+    """Written like a product ("RecTrac", "EnerGov", "SharePoint"), not like "LaToya" or "McKenzie"."""
+    m = re.match(r"^([A-Z][a-z]+)[A-Z][a-z]", text)
+    return bool(m) and m.group(1) not in _NAME_PREFIXES
+
+
+def _vendor_meant(tok: Token) -> bool:
+    """ "Tyler" where the text also names a system ("a ticket with Tyler for Munis"): the vendor."""
+    return tok.lower_ in VENDORS and any(t.lower_ in SYSTEMS for t in tok.doc)
 
 
 def model_person_kept(ent: object, lex: _Lexicon) -> bool:
@@ -410,8 +441,12 @@ def model_person_kept(ent: object, lex: _Lexicon) -> bool:
         return False
     if len(words) == 1 and words[0] in lex.words and not lex.name_like(words[0]):  # "Email me at ..."
         return False
+    if any(_product_like(t.text) or _vendor_meant(t) for t in ent):  # type: ignore[attr-defined]
+        return False
     start, end = ent.start, ent.end  # type: ignore[attr-defined]
-    if end < len(doc) and doc[end].lower_ in PLACE_OR_ORG and _capitalised(doc[end]):
+    if end < len(doc) and (
+        doc[end].lower_ in _PLACE_HEADS or doc[end].lower_ in PLACE_OR_ORG and _capitalised(doc[end])
+    ):
         return False
     return not (start > 0 and doc[start - 1].lower_ in {"the", "a", "an"})
 
