@@ -381,9 +381,15 @@ def _coordinated_spans(doc: Doc, spans: list[Span], lex: _Lexicon) -> list[Span]
     """A single word joined by "and", "or" or a comma to a name already found ("Noor and Ilse",
     "Kat and DJ", "ask jen or becky"): a name too, unless it is an everyday word, system or place."""
     added: list[Span] = []
-    for _ in range(2):  # "Zainab, [name] and Ayesha": one more pass reaches the far end
+    joins = {"and", "or", ","}
+    near = [
+        t
+        for t in doc
+        if (t.i > 0 and doc[t.i - 1].lower_ in joins) or (t.i + 1 < len(doc) and doc[t.i + 1].lower_ in joins)
+    ]
+    for _ in range(2 if spans and near else 0):  # "Zainab, [name] and Ayesha": one more pass reaches the far end
         found = spans + added
-        for tok in doc:
+        for tok in near:
             start, end = tok.idx, tok.idx + len(tok.text)
             if not tok.is_alpha or _inside(found, start, end) or lex.not_a_name(tok.lower_):
                 continue

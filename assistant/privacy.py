@@ -276,7 +276,8 @@ def person_spans(texts: Iterable[str]) -> list[tuple[tuple[int, int], ...]]:
         return [_SPANS.get(t, ()) for t in texts]
     if len(_SPANS) + len(todo) > _SPANS_MAX:
         _SPANS.clear()
-    for text, doc in zip(todo, model.pipe(todo, batch_size=64), strict=False):
+    docs = [model(todo[0])] if len(todo) == 1 else model.pipe(todo, batch_size=64)  # one text: no pipe overhead
+    for text, doc in zip(todo, docs, strict=False):
         _SPANS[text] = _spans_of(doc, model)
     return [_SPANS.get(t, ()) for t in texts]
 

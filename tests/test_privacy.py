@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.privacy import NAME, Scrubber, names_from_email, redact
+from assistant.privacy import NAME, Scrubber, names_from_email, redact, scrubber
 
 
 @pytest.mark.parametrize(
@@ -189,3 +189,17 @@ def test_code_the_model_reads_as_a_person_is_left_as_written() -> None:
     text = "A committee for tree never met. <a href=\"javascript:alert('xss-9')\" data-xss>click me</a>"
     assert Scrubber().scrub(text) == text
     assert Scrubber().scrub("Only Dave knows.") == "Only [colleague] knows."
+
+
+def test_text_for_an_llm_loses_a_colleague_nobody_listed():
+    # the named-entity model and the first-name gazetteer run on LLM text too, not only the roster
+    assert redact("only Dave can run the export") == "only [name] can run the export"
+    assert redact("ask maria, she has it", ["Tom Lee"]) == "ask [name], she has it"
+    assert redact("Will's report is late; Tom knows.", ["Tom Lee"]) == "[name]'s report is late; [name] knows."
+
+
+def test_one_scrubber_per_list_of_names_built_once():
+    names = ["Maria Lopez", "Dev Patel"]
+    assert scrubber(names) is scrubber(list(reversed(names)))  # cached, whatever the order
+    assert scrubber(names) is not scrubber(names, NAME)
+    assert scrubber(names, NAME).scrub("Maria said so") == "[name] said so"
