@@ -15,8 +15,8 @@ Known limits (say so to users rather than pretend): a bare seven-digit local num
 a name the engagement does not know is found when the named-entity model reads it as a person or
 ``person_names`` finds it (a first-name gazetteer and context: titles, possessives, initials, names
 joined by "and", repeats), and missed otherwise (recall and precision: ``bench/name_recall.py``); an
-address needs a house number and a capitalised street name with a street word ("1200 Main Street", "45 W. Elm Ave, Apt 3"), so
-"1200 main street" typed in lower case or "the corner of Main and 5th" stay.
+address needs a house number and a capitalised street name with a street word ("1200 Main Street",
+"45 W. Elm Ave, Apt 3"), so "1200 main street" typed in lower case or "the corner of Main and 5th" stay.
 """
 
 from __future__ import annotations
