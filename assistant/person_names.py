@@ -185,6 +185,15 @@ def _english_words(_key: int, nlp: Language) -> frozenset[str]:
     return frozenset(words)
 
 
+def _nouns(nlp: Language) -> frozenset[str]:
+    """The common nouns of the pipeline's lemmatizer tables (some given names among them)."""
+    try:
+        index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")  # type: ignore[attr-defined]
+        return frozenset(w for w in index["noun"] if "_" not in w)
+    except (KeyError, AttributeError, ValueError):
+        return frozenset()
+
+
 class _Lexicon:
     """What the rules look words up in: given names, family names, everyday words (built once)."""
 
@@ -192,6 +201,7 @@ class _Lexicon:
         self.first = first_names()
         self.last = last_names()
         self.words = english_words(nlp)
+        self.nouns = _nouns(nlp)
 
     def name_like(self, lower: str) -> bool:
         return lower in self.first or lower in self.last or lower in _NICKNAME_PREFIXES or lower in {"jr", "sr"}
@@ -318,15 +328,18 @@ def _initials(tok: Token) -> bool:
     )
 
 
-def _token_spans(doc: Doc, lex: _Lexicon) -> list[Span]:
-    """Names found token by token: the gazetteer (capitalised or lower case) and initials."""
+def _token_spans(doc: Doc, lex: _Lexicon, english: bool = True) -> list[Span]:
+    """Names found token by token: the gazetteer (capitalised, or in English text lower case too) and
+    initials."""
     spans: list[Span] = []
     for tok in doc:
+        if tok.ent_type_ in _NEVER_NAMES:
+            continue
         if _capitalised(tok) and tok.lower_ in lex.first:
             run = _capitalised_name(tok, lex)
             if run:
                 spans.append((run[0].idx, run[-1].idx + len(run[-1].text)))
-        elif tok.is_lower and _lower_case_name(tok, lex) or _initials(tok):
+        elif english and (tok.is_lower and _lower_case_name(tok, lex) or _initials(tok)):
             spans.append((tok.idx, tok.idx + len(tok.text)))
     return spans
 
@@ -391,7 +404,12 @@ def _coordinated_spans(doc: Doc, spans: list[Span], lex: _Lexicon) -> list[Span]
         found = spans + added
         for tok in near:
             start, end = tok.idx, tok.idx + len(tok.text)
-            if not tok.is_alpha or _inside(found, start, end) or lex.not_a_name(tok.lower_):
+            if (
+                not tok.is_alpha
+                or _inside(found, start, end)
+                or lex.not_a_name(tok.lower_)
+                or tok.ent_type_ in _NEVER_NAMES
+            ):
                 continue
             if not (_capitalised(tok) or tok.tag_ in {"NNP", "NNPS"} or (len(tok.text) == 2 and tok.text.isupper())):
                 continue
@@ -426,6 +444,23 @@ def _repeated_spans(text: str, spans: list[Span], lex: _Lexicon) -> list[Span]:
     return added
 
 
+# Endings of English abstract nouns the model sometimes reads as a person when they start a sentence.
+_NOUN_ENDING = re.compile(r"(?:tion|sion|ment|ness|ity|acy|ables?|ance|ence|ship|ism|ology)s?$")
+# Entity types a name never has: "respond only in French", "in May", "the 3 Marias" are not people.
+_NEVER_NAMES = frozenset({"NORP", "LANGUAGE", "MONEY", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"})
+
+
+# Function words of Spanish, French and Portuguese answers that English never writes.
+_FOREIGN = frozenset({"de", "la", "que", "el", "los", "las", "del", "por", "para", "con", "una", "es", "les", "des"})
+
+
+def _looks_english(doc: Doc) -> bool:
+    """Whether the rules, written for English, apply: not when the text's function words are another
+    language's ("de", "la", "que") more than English's; a list of key phrases with few stop words is English."""
+    foreign = sum(t.lower_ in _FOREIGN for t in doc)
+    return foreign < 2 or foreign * 2 <= sum(t.is_stop and t.lower_ not in _FOREIGN for t in doc)
+
+
 def _product_like(text: str) -> bool:
     """Written like a product ("RecTrac", "EnerGov", "SharePoint"), not like "LaToya" or "McKenzie"."""
     m = re.match(r"^([A-Z][a-z]+)[A-Z][a-z]", text)
@@ -445,8 +480,8 @@ def model_person_kept(ent: object, lex: _Lexicon) -> bool:
     words = [t.lower_ for t in ent if t.is_alpha]  # type: ignore[attr-defined]
     if any(w in SYSTEMS or w in PLACE_OR_ORG for w in words):
         return False
-    if len(words) == 1 and words[0] in lex.words and not lex.name_like(words[0]):  # "Email me at ..."
-        return False
+    if len(words) == 1 and not lex.name_like(words[0]) and (words[0] in lex.words or _NOUN_ENDING.search(words[0])):
+        return False  # "Email me at ...", "Accuracy is something we take seriously"
     if any(_product_like(t.text) or _vendor_meant(t) for t in ent):  # type: ignore[attr-defined]
         return False
     start, end = ent.start, ent.end  # type: ignore[attr-defined]
@@ -468,13 +503,42 @@ def merge(spans: list[Span]) -> tuple[Span, ...]:
     return tuple((s, e) for s, e in out)
 
 
+def _fragment_spans(doc: Doc, lex: _Lexicon) -> list[Span]:
+    """In a few words without a verb (a keyword, or one of a summary's key phrases: "terrence",
+    "data stuff dave"), a given name in lower case that is no everyday word, system or place, and no
+    common noun unless tagged a proper noun ("server" stays): no sentence is there to tell a person by."""
+    spans: list[Span] = []
+    chunk: list[Token] = []
+    for tok in [*doc, None]:
+        if tok is not None and not (tok.is_punct and tok.text not in {"'", "\u2019"}):
+            chunk.append(tok)
+            continue
+        words = [t for t in chunk if t.is_alpha]
+        if words and len(words) <= 6 and not any(t.pos_ in {"VERB", "AUX"} for t in chunk):
+            spans += [
+                (t.idx, t.idx + len(t.text))
+                for t in words
+                if (t.is_lower or len(words) == len(doc))
+                and t.lower_ in lex.first
+                and not lex.not_a_name(t.lower_)
+                and (t.pos_ == "PROPN" or t.lower_ not in lex.nouns)
+            ]
+        chunk = []
+    return spans
+
+
 def extra_spans(doc: Doc, model_spans: list[Span], nlp: Language) -> list[Span]:
     """Names beyond the model's (``model_spans``, already kept): gazetteer, titles, possessives, initials,
     then names joined to one found and a found name's other occurrences."""
     lex = _lexicon(id(nlp), nlp)
     text = doc.text
-    spans = model_spans + _token_spans(doc, lex) + _titled_spans(text) + _possessive_spans(text, lex)
-    spans = spans + _coordinated_spans(doc, spans, lex)
+    spans = model_spans + _titled_spans(text) + _possessive_spans(text, lex)
+    if _looks_english(doc):
+        spans += _token_spans(doc, lex)
+        spans += _coordinated_spans(doc, spans, lex)
+        spans += _fragment_spans(doc, lex)
+    else:  # another language's words are not in the English word lists: capitalised names only
+        spans += _token_spans(doc, lex, english=False)
     return spans + _repeated_spans(text, list(merge(spans)), lex)
 
 

@@ -86,6 +86,17 @@ def test_the_placeholder_is_the_colleague_marker():
         ("DJ runs the export every Friday.", "[colleague] runs the export every Friday."),
         ("Noor and Ilse are building the inventory.", "[colleague] and [colleague] are building the inventory."),
         ("Grace built the intake form.", "[colleague] built the intake form."),
+        # a theme's keywords and the key phrases of its summary come from staff words, names included
+        ("terrence", "[colleague]"),
+        (
+            "raise data governance committee, only dave and vendor file; terrence data stuff",
+            "raise data governance committee, only [colleague] and vendor file; [colleague] data stuff",
+        ),
+        # another language's answer: its capitalised names still go
+        (
+            "Los datos de la encuesta los guarda Marta en una carpeta.",
+            "Los datos de la encuesta los guarda [colleague] en una carpeta.",
+        ),
     ],
 )
 def test_a_colleague_nobody_listed_is_found_without_a_roster(text, expected):
@@ -108,6 +119,10 @@ def test_a_colleague_nobody_listed_is_found_without_a_roster(text, expected):
         "We put in a ticket with Tyler for Munis problems.",
         "I fix it in RecTrac if I can.",
         "Email me at the usual address please.",
+        "Version 3.2.1 of the tool, server 192.168.100.200.",
+        "The interview can be done only in French or English.",
+        "Accuracy is something we take very seriously here.",
+        "data; server; spreadsheet macro; will",
     ],
 )
 def test_words_systems_and_places_written_like_names_stay(text):
