@@ -6,6 +6,7 @@ import re
 import time
 from collections import deque
 
+import numpy as np
 from sqlmodel import Session, select
 
 from assistant.embeddings import text_hash
@@ -95,6 +96,20 @@ def wait_for_run(client, engagement_id: int, kind: str, timeout: float = 180.0) 
             return r.text
         time.sleep(0.2)
     raise AssertionError(f"the {kind} run did not finish in {timeout} s")
+
+
+def wait_for_progress_export(client, engagement_id: int, files: int, timeout: float = 180.0) -> str:
+    """Reload the progress report's page (as its panel does) until it lists ``files`` downloads; returns
+    the newest one's link."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page = client.get(f"/engagements/{engagement_id}/progress-report").text
+        assert "The last export failed" not in page, page[page.index("The last export failed") :][:300]
+        links = re.findall(r'href="(/engagements/\d+/progress-report/exports/\d+)"', page)
+        if len(links) >= files:
+            return links[0]
+        time.sleep(0.2)
+    raise AssertionError(f"the progress report's export did not finish in {timeout} s")
 
 
 def logged_in_client(app, email: str = DEFAULT_CONSULTANT, password: str = PASSWORD):
@@ -445,3 +460,191 @@ def make_theme(
     session.add(theme)
     session.commit()
     return theme
+
+
+SUMMARY_DEPARTMENTS = ["Finance", "Parks", "Planning", "Police"]
+SUMMARY_QUOTE = "Our budget spreadsheets get emailed around and [colleague] fixes the versions by hand."
+
+
+def level_names() -> dict[int, str]:
+    """The rubric's maturity level names by level."""
+    from assistant.rubric import get_rubric
+
+    return {lvl.level: lvl.name for lvl in get_rubric().levels}
+
+
+def executive_summary(quote: str = SUMMARY_QUOTE):
+    """An offline executive summary as ``report/narrative.py`` writes it (two findings, one with a quote),
+    for the LLM rewording's tests."""
+    from assistant.report.model import Finding, Quote, Summary
+
+    return Summary(
+        overview=[
+            "City of Riverton assessed how it collects, shares and uses data across the six components of the "
+            "DM3 maturity model. 19 staff from 4 departments contributed evidence in March 2026.",
+            "Consultants decided a level for 4 of 6 components; awaiting review: Data Use, Data Sharing.",
+        ],
+        findings=[
+            Finding(
+                "Data Life Cycle",
+                "Data Life Cycle (level 2, Developing): 9 people from 2 departments and smaller groups spoke of "
+                "‘spreadsheets emailed around’.",
+                9,
+                2,
+                Quote("E-12", quote, 3),
+            ),
+            Finding(
+                "Governance Structures",
+                "Governance Structures (level 1, Initial): 6 people spoke of ‘nobody owns the data’.",
+                6,
+                None,
+                None,
+            ),
+        ],
+        profile=["Data Life Cycle: level 2 (Developing), target 3"],
+        priorities_heading="Priorities for the first 6 months",
+        priorities=["Maintain an organisation-wide inventory (Data Life Cycle)"],
+        readiness="Overall readiness to carry out the roadmap is medium: funding low; staff capacity medium.",
+    )
+
+
+DLC = "data_life_cycle"
+
+
+def axis(i: int, tilt: float = 0.0) -> np.ndarray:
+    v = np.zeros(8, dtype=np.float32)
+    v[i] = 1.0
+    v[(i + 1) % 8] = tilt
+    return v
+
+
+def seed_organisation(session: Session, rubric) -> tuple[Engagement, Engagement, dict]:
+    """2026: data life cycle at 2, governance at 3; themes on spreadsheets (10 people of 20 heard),
+    paper forms (6), a records register (4). 2027 (a full follow-up): data life cycle at 3, governance
+    at 3; spreadsheets (4 people of 20), paper forms split into "scanning" and "e-forms", an open-data
+    portal that is new. Returns both and {name: Theme} with "lead" (the lead) and "items"."""
+    from datetime import timedelta
+
+    from assistant.followup.organisation import start_follow_up
+    from assistant.followup.progress import StatusChange
+    from assistant.followup.progress import set_status as set_item_status
+
+    lead = make_consultant(session, "lead@example.org")
+    first = make_engagement(session, "Testville 2026")
+    join(session, first, lead, "lead")
+    set_min_cell(session, first, 5)
+    first.created_at = utcnow() - timedelta(days=365)
+    session.add(first)
+    decide_levels(session, first, {DLC: 2, "governance_structures": 3}, lead, rubric)
+    items = make_roadmap_items(session, first, [("inventory", 0), ("register", 1)], made_at=first.created_at)
+    themes = {
+        "a_sheets": make_theme(session, first, DLC, "Spreadsheets everywhere", axis(0), 10),
+        "a_paper": make_theme(session, first, DLC, "Paper forms", axis(2), 6),
+        "a_register": make_theme(session, first, DLC, "No records register", axis(4), 4),
+    }
+    second = start_follow_up(session, first, "full", lead, rubric, "Testville 2027")
+    session.commit()
+    decide_levels(session, second, {DLC: 3, "governance_structures": 3}, lead, rubric)
+    from assistant.roadmap.generate import items_of
+
+    carried = {i.key: i for i in items_of(session, second.id)}
+    set_item_status(session, second, carried["inventory"], StatusChange(status="done"), lead, "lead")
+    themes |= {
+        "b_sheets": make_theme(session, second, DLC, "Spreadsheets, fewer", axis(0, 0.1), 4),
+        "b_scan": make_theme(session, second, DLC, "Scanning paper", axis(2, 0.45), 6),
+        "b_eforms": make_theme(session, second, DLC, "Online forms", axis(2, -0.45), 6),
+        "b_portal": make_theme(session, second, DLC, "Open data portal", axis(6), 4),
+    }
+    session.commit()
+    return first, second, themes | {"lead": lead, "items": items}
+
+
+def seed_answers(
+    session: Session,
+    engagement: Engagement,
+    component: str,
+    question,
+    people: int,
+    supporting: dict[str, int] | None = None,
+    *,
+    levels: dict[str, int] | None = None,
+    wording: str | None = None,
+) -> list[Participant]:
+    """``people`` new participants, each with a submitted interview in which the assistant asked the rubric
+    ``question`` (in its own words, or ``wording``) and they answered it (one counted segment). The first
+    ``supporting[indicator]`` answers are evidence of that indicator in the component's rating (the proposal
+    its latest decision was made on, else a new current one), at evidence level ``levels[indicator]``.
+    Committed; returns the participants."""
+    from assistant.models import RatingProposal
+    from assistant.records.review import latest_decisions
+
+    made, segments = [], []
+    for i in range(people):
+        person = Participant(engagement_id=engagement.id, department="Finance", role_level="frontline")
+        session.add(person)
+        session.flush()
+        interview = Interview(participant_id=person.id, state="submitted", submitted_at=utcnow())
+        session.add(interview)
+        session.flush()
+        asked = Turn(
+            interview_id=interview.id,
+            role="assistant",
+            kind="question",
+            component=component,
+            question_id=question.id,
+            text=wording or question.text,
+        )
+        text = f"Answer {i} to {question.id}: we keep the records in a shared drive."
+        answer = Turn(
+            interview_id=interview.id, role="staff", kind="answer", component=component, question_id=question.id
+        )
+        answer.text = text
+        session.add_all([asked, answer])
+        session.flush()
+        segment = Segment(
+            engagement_id=engagement.id,
+            participant_id=person.id,
+            turn_id=answer.id,
+            question_id=question.id,
+            end=len(text),
+            text=text,
+            text_hash=text_hash(text),
+            component=component,
+            original_component=component,
+        )
+        session.add(segment)
+        session.flush()
+        made.append(person)
+        segments.append(segment)
+    decision = latest_decisions(session, engagement.id).get(component)
+    proposal = session.get(RatingProposal, decision.proposal_id) if decision else None
+    if proposal is None:
+        proposal = RatingProposal(engagement_id=engagement.id, component=component, status="proposed", level=2)
+    indicators = {i["indicator_id"]: dict(i) for i in proposal.indicators or []}
+    for indicator, n in (supporting or {}).items():
+        entry = indicators.setdefault(indicator, {"indicator_id": indicator, "judgment": "meets", "segment_ids": []})
+        entry["segment_ids"] = entry["segment_ids"] + [f"E-{s.id}" for s in segments[:n]]
+        entry["evidence_level"] = (levels or {}).get(indicator, entry.get("evidence_level"))
+    proposal.indicators = list(indicators.values())
+    session.add(proposal)
+    session.commit()
+    return made
+
+
+def seed_pulse_questions(session: Session, rubric) -> tuple[Engagement, Engagement]:
+    """The seeded organisation (k = 5 on both) with answers to four data life cycle questions:
+    - dlc_q1 (flow, standards): 20 people each time; flow 5 then 15 supporting, standards 10 then 12;
+    - dlc_q5 (use): 20 people each time, 10 then 15 supporting;
+    - dlc_q2: asked in other words the second time (not the same question);
+    - dlc_q4 (use, flow): 20 people then, 4 now, nobody's answer supporting either."""
+    first, second, _themes = seed_organisation(session, rubric)
+    q = {x.id: x for x in rubric.component(DLC).questions}
+    seed_answers(session, first, DLC, q["dlc_q1"], 20, {"dlc_flow": 5, "dlc_standards": 10}, levels={"dlc_flow": 2})
+    seed_answers(session, second, DLC, q["dlc_q1"], 20, {"dlc_flow": 15, "dlc_standards": 12}, levels={"dlc_flow": 3})
+    seed_answers(session, first, DLC, q["dlc_q5"], 20, {"dlc_use": 10})
+    seed_answers(session, second, DLC, q["dlc_q5"], 20, {"dlc_use": 15})
+    seed_answers(session, first, DLC, q["dlc_q2"], 20, {"dlc_sharing": 10})
+    seed_answers(session, second, DLC, q["dlc_q2"], 20, {"dlc_sharing": 10}, wording="Who do you ask for data?")
+    seed_answers(session, first, DLC, q["dlc_q4"], 20)
+    seed_answers(session, second, DLC, q["dlc_q4"], 4)
+    return first, second

@@ -33,7 +33,7 @@ class ThemeSide:
 
     id: int
     label: str
-    centre: np.ndarray
+    centre: np.ndarray | None  # None when read back from stored matches (no matching needed)
     people: int
     heard: int
 

@@ -31,6 +31,7 @@ from assistant.models.followup import (
     Organisation,
     ParticipantLink,
     ProgressNote,
+    StoredMatch,
     ThemeMatch,
 )
 from assistant.models.interview import Interview, Turn
@@ -48,6 +49,7 @@ __all__ = [
     "Flow",
     "CatalogueEdit",
     "ThemeMatch",
+    "StoredMatch",
     "ProgressNote",
     "ParticipantLink",
     "Organisation",

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Column, ForeignKeyConstraint, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from assistant.models.base import utcnow
+from assistant.models.base import json_field, utcnow
 
 PROGRESS_STATUSES = ("not_started", "in_progress", "done", "dropped")
 THEME_CHANGES = ("appeared", "grew", "shrank", "gone", "same", "split", "merged")
@@ -66,8 +66,8 @@ class ProgressNote(SQLModel, table=True):
 
 class ThemeMatch(SQLModel, table=True):
     """A consultant's correction of how a theme of an earlier assessment (``a_theme_id``) matches one
-    of a later one (``b_theme_id``); either side None: appeared or gone. The machine's matches are
-    computed each time; only corrections are stored, and they win."""
+    of a later one (``b_theme_id``); either side None: appeared or gone. Corrections win over the
+    machine's matches (``StoredMatch``)."""
 
     id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)  # the later assessment
@@ -77,6 +77,30 @@ class ThemeMatch(SQLModel, table=True):
     change: str = "same"
     similarity: float | None = None
     corrected_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class StoredMatch(SQLModel, table=True):
+    """One row of the theme matching between an earlier (``previous_id``) and a later assessment
+    (``engagement_id``), stored when the comparison is first computed and read back while ``stamp``
+    (``followup/compare.py``: a digest of both sides' live themes, their latest synthesis runs, the
+    consultant's corrections and the threshold) still holds; a re-synthesis or curation of either side,
+    or a new correction, makes the next read match again and replace the rows. ``change`` is what the
+    matching decided: "pair" (grew, shrank or same is decided on each read from the people counted
+    then and the margin), "split", "merged", "gone" or "appeared"; ``corrected``: a consultant's."""
+
+    __table_args__ = (UniqueConstraint("engagement_id", "previous_id", "stamp", "position"),)
+    id: int | None = Field(default=None, primary_key=True)
+    engagement_id: int = Field(foreign_key="engagement.id", index=True)  # the later assessment
+    previous_id: int = Field(foreign_key="engagement.id", index=True)  # the earlier one
+    stamp: str
+    position: int  # the row's place in the comparison's order
+    component: str
+    a_themes: list = json_field(list)  # theme ids of the earlier assessment
+    b_themes: list = json_field(list)  # theme ids of the later one
+    change: str
+    similarity: float | None = None
+    corrected: bool = False
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -17,8 +17,9 @@ The rule, for every place their words were stored:
   the next synthesis names it again); their segments leave every theme's quotes;
 - rating proposals keep their structure, with quotes from their segments and any of their sentences
   in the rationale replaced by ``WITHDRAWN``;
-- every export file of the engagement is deleted (each may hold their words; the consultant exports
-  again);
+- every export file of the engagement is deleted, the progress report's too (each may hold their
+  words; the consultant exports again), and so are the progress-report files of the assessments that
+  follow it (they count this one's answers: levels then, answers to the questions asked in both);
 - LLM call log replies of the engagement since their interview began are emptied (the model's reply
   may repeat or paraphrase their words; the cache never serves an emptied reply);
 - audit values (a label before a rename, say) that their text contains are replaced by ``WITHDRAWN``;
@@ -42,12 +43,14 @@ from assistant.models import (
     AuditEvent,
     CatalogueEdit,
     Embedding,
+    Engagement,
     ExportFile,
     Flow,
     Interview,
     LLMCall,
     Participant,
     RatingProposal,
+    Run,
     Segment,
     System,
     SystemAlias,
@@ -254,7 +257,18 @@ def _erase_proposals(session: Session, engagement_id: int, their_ids: set[str], 
 
 
 def _delete_exports(session: Session, engagement_id: int) -> int:
-    result = session.execute(delete(ExportFile).where(col(ExportFile.engagement_id) == engagement_id))
+    """Every export file of the engagement (the engagement report's and the progress report's), and the
+    progress-report files of the assessments that follow it (their "then" side counts this one's answers)."""
+    later = session.exec(select(Engagement.id).where(Engagement.previous_id == engagement_id)).all()
+    rows = session.exec(
+        select(ExportFile.id, Run.params)
+        .join(Run, col(Run.id) == ExportFile.run_id)
+        .where(col(ExportFile.engagement_id).in_(list(later)))
+    ).all()
+    theirs = [file_id for file_id, params in rows if (params or {}).get("report") == "progress"]
+    result = session.execute(
+        delete(ExportFile).where((col(ExportFile.engagement_id) == engagement_id) | col(ExportFile.id).in_(theirs))
+    )
     return result.rowcount or 0
 
 

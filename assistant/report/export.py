@@ -1,4 +1,6 @@
-"""One export of an engagement to a file, for the CLI and the background job alike."""
+"""One export of an engagement to a file, for the CLI and the background job alike: the engagement
+report (every format) or the progress report (DOCX, PDF, HTML), both through the ``export`` run kind
+(``Run.params``: ``format`` and ``report``), their files kept in the database as ``ExportFile`` rows."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from assistant.models.settings import PageSize
 from assistant.records.engagements import change_settings, settings_of
 from assistant.report import exports, render, word
 from assistant.report.build import build_report
-from assistant.report.formats import FORMATS, MEDIA_TYPES, ExportError, check_format
+from assistant.report.formats import FORMATS, MEDIA_TYPES, ExportError, check_format, check_report, report_of
 from assistant.report.model import Report
+from assistant.report.progress import build_progress_report, progress_docx, progress_html, progress_pdf
 from assistant.report.relevance import Encoder
+from assistant.report.reword import SummaryWriter
 from assistant.rubric import Rubric
 
 DOCUMENTS = ("docx", "pdf", "html")  # the formats that print readiness quotes (the data exports carry none)
@@ -38,23 +42,42 @@ def set_page_size(session: Session, engagement: Engagement, size: PageSize, user
     )
 
 
-def embedder_for(settings: Settings, fmt: str) -> Encoder | None:
-    """The embedding model that checks readiness quotes for a document ``fmt`` (loaded once per process),
-    None for the data exports, which print no readiness quote."""
-    if fmt not in DOCUMENTS:
+def embedder_for(settings: Settings, fmt: str, report: str = "engagement") -> Encoder | None:
+    """The embedding model that checks readiness quotes for a document ``fmt`` of the engagement report
+    (loaded once per process), None for the data exports and the progress report, which print none."""
+    if fmt not in DOCUMENTS or report != "engagement":
         return None
     from assistant.embeddings import get_embedder
 
     return get_embedder(settings.embedding_model, settings.embedding_batch_size)
 
 
-def filename_for(engagement: Engagement, fmt: str) -> str:
-    """A readable file name: "city-of-riverton-dm3-report.docx" (the CSV tables come zipped)."""
+def filename_for(engagement: Engagement, fmt: str, report: str = "engagement") -> str:
+    """A readable file name: "city-of-riverton-dm3-report.docx" (the CSV tables come zipped),
+    "city-of-riverton-dm3-progress-report.pdf"."""
     slug = "".join(ch if ch.isalnum() else "-" for ch in engagement.organisation.lower()).strip("-")
     while "--" in slug:
         slug = slug.replace("--", "-")
-    kind = "data" if fmt in ("json", "csv") else "report"
+    kind = "data" if fmt in ("json", "csv") else "progress-report" if report == "progress" else "report"
     return f"{slug or 'engagement'}-dm3-{kind}{FORMATS[fmt]}"
+
+
+def progress_bytes(
+    session: Session, engagement: Engagement, rubric: Rubric, fmt: str, progress: Callable[[float, str], None]
+) -> bytes:
+    """The progress report (``report/progress.py``) of ``engagement`` in ``fmt`` (docx, pdf or html)."""
+    check_report("progress", fmt)
+    progress(0.1, "Reading the roadmap's progress, the levels and the comparison")
+    report = build_progress_report(session, engagement, rubric)
+    progress(0.5, f"Writing the {fmt.upper()} file")
+    writers: dict[str, Callable[..., bytes]] = {
+        "html": lambda r: progress_html(r).encode("utf-8"),
+        "pdf": progress_pdf,
+        "docx": progress_docx,
+    }
+    data = writers[fmt](report)
+    progress(1.0, "Done")
+    return data
 
 
 def export_bytes(
@@ -65,17 +88,33 @@ def export_bytes(
     progress: Callable[[float, str], None] | None = None,
     *,
     embedder: Encoder | None = None,
+    writer: SummaryWriter | None = None,
 ) -> bytes:
     """The engagement in ``fmt`` (docx, pdf, html, json or csv, the last a ZIP of CSV files): the report
-    model built once (``build_report``; ``embedder`` checks readiness quotes), then serialised."""
+    model built once (``build_report``; ``embedder`` checks readiness quotes and finds near-identical
+    quotes, ``writer`` may reword the executive summary), then serialised."""
+    return export_report(session, engagement, rubric, fmt, progress, embedder=embedder, writer=writer)[0]
+
+
+def export_report(
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    fmt: str,
+    progress: Callable[[float, str], None] | None = None,
+    *,
+    embedder: Encoder | None = None,
+    writer: SummaryWriter | None = None,
+) -> tuple[bytes, Report]:
+    """``export_bytes`` and the report model it serialised (its ``summary_note`` is for the consultant)."""
     check_format(fmt)
     step = progress or (lambda _f, _m: None)
     step(0.1, "Reading decisions, themes and the roadmap")
-    report = build_report(session, engagement, rubric, embedder=embedder)
+    report = build_report(session, engagement, rubric, embedder=embedder, writer=writer if fmt in DOCUMENTS else None)
     step(0.5, f"Writing the {fmt.upper()} file")
     data = serialise(report, fmt)
     step(1.0, "Done")
-    return data
+    return data, report
 
 
 def serialise(report: Report, fmt: str) -> bytes:
@@ -91,20 +130,38 @@ def serialise(report: Report, fmt: str) -> bytes:
 
 
 def run_export(
-    engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, run_id: int, *, embedder: Encoder | None = None
+    engine: Engine,
+    engagement_id: int,
+    rubric: Rubric,
+    fmt: str,
+    run_id: int,
+    *,
+    embedder: Encoder | None = None,
+    writer: SummaryWriter | None = None,
+    report: str = "engagement",
 ) -> int:
-    """The background job: build the export, store the file in the database (``ExportFile``, so the
-    download works on any app process) and record it on the Run (progress, file name, size) through the
-    run lifecycle (``assistant.jobs.track_run``: a failure marks the run failed with the reason).
-    Returns the stored file's id. Only the newest ``KEEP_FILES`` files of an engagement are kept."""
-    check_format(fmt)
-    with track_run(engine, engagement_id, "export", run_id=run_id, message="Building the report") as run:
+    """The background job: build the export of ``report`` (the engagement report, or "progress": the
+    progress report), store the file in the database (``ExportFile``, so the download works on any app
+    process) and record it on the Run (progress, file name, size) through the run lifecycle
+    (``assistant.jobs.track_run``: a failure marks the run failed with the reason). Returns the stored
+    file's id. Only the newest ``KEEP_FILES`` files of each report of an engagement are kept. What
+    happened to an LLM rewording of the summary (``writer``) is kept in the run's stats as "summary"."""
+    check_report(report, fmt)
+    message = "Building the progress report" if report == "progress" else "Building the report"
+    with track_run(engine, engagement_id, "export", run_id=run_id, message=message) as run:
         with Session(engine, expire_on_commit=False) as session:
             engagement = session.get(Engagement, engagement_id)
             if engagement is None:
                 raise ExportError("the engagement no longer exists")
-            data = export_bytes(session, engagement, rubric, fmt, run.progress, embedder=embedder)
-            filename = filename_for(engagement, fmt)
+            note = ""
+            if report == "progress":
+                data = progress_bytes(session, engagement, rubric, fmt, run.progress)
+            else:
+                data, built = export_report(
+                    session, engagement, rubric, fmt, run.progress, embedder=embedder, writer=writer
+                )
+                note = built.summary_note
+            filename = filename_for(engagement, fmt, report)
             session.rollback()  # end the read transaction before writing the file and the run
             stored = ExportFile(
                 run_id=run_id,
@@ -119,20 +176,43 @@ def run_export(
             file_id = stored.id
         assert file_id is not None
         run.done(
-            stats={"format": fmt, "file": file_id, "filename": filename, "bytes": len(data)},
+            stats={
+                "format": fmt,
+                "report": report,
+                "file": file_id,
+                "filename": filename,
+                "bytes": len(data),
+                "summary": note,
+            },
             message=f"{fmt.upper()} ready ({len(data) // 1024 + 1} KB)",
         )
+    _keep_newest(engine, engagement_id, report)
+    return file_id
+
+
+def _keep_newest(engine: Engine, engagement_id: int, report: str) -> None:
+    """Delete all but the newest ``KEEP_FILES`` files of ``report`` of the engagement (a progress export
+    never pushes out the engagement report's file, nor the other way round)."""
     with Session(engine) as s:
-        older = s.exec(
-            select(ExportFile.id)
+        rows = s.exec(
+            select(ExportFile.id, Run.params)
+            .join(Run, col(Run.id) == ExportFile.run_id)
             .where(ExportFile.engagement_id == engagement_id)
             .order_by(col(ExportFile.id).desc())
-            .offset(KEEP_FILES)
         ).all()
+        older = [file_id for file_id, params in rows if report_of(params or {}) == report][KEEP_FILES:]
         if older:
             s.execute(delete(ExportFile).where(col(ExportFile.id).in_(older)))
         s.commit()
-    return file_id
+
+
+def export_runs(session: Session, engagement_id: int, report: str) -> list[Run]:
+    """The engagement's export runs of ``report`` ("engagement" or "progress"), newest first (the report
+    is named in the JSON ``params``, so the runs are told apart here, not in SQL)."""
+    runs = session.exec(
+        select(Run).where(Run.engagement_id == engagement_id, Run.kind == "export").order_by(col(Run.id).desc())
+    ).all()
+    return [r for r in runs if report_of(r.params or {}) == report]
 
 
 def export_file(session: Session, run: Run) -> ExportFile | None:

@@ -16,6 +16,10 @@ MEDIA_TYPES = {
 }
 
 
+# the reports an export run can build (``Run.params["report"]``, "engagement" when absent) and their formats
+REPORT_FORMATS = {"engagement": tuple(FORMATS), "progress": ("docx", "pdf", "html")}
+
+
 class ExportError(ValueError):
     """An export that cannot be made; the message says why."""
 
@@ -24,4 +28,18 @@ def check_format(fmt: str) -> str:
     """``fmt`` when it is an export format; ``ExportError`` naming the formats otherwise."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def report_of(params: dict) -> str:
+    """The report an export run's ``params`` name: "engagement" (the default) or "progress"."""
+    return str(params.get("report") or "engagement")
+
+
+def check_report(report: str, fmt: str) -> str:
+    """``fmt`` when ``report`` comes in it; ``ExportError`` naming the report's formats otherwise."""
+    if report not in REPORT_FORMATS:
+        raise ExportError(f"unknown report {report!r}: use one of {', '.join(REPORT_FORMATS)}")
+    if fmt not in REPORT_FORMATS[report]:
+        raise ExportError(f"the {report} report comes as {', '.join(REPORT_FORMATS[report])}, not {fmt!r}")
     return fmt

@@ -19,8 +19,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from assistant.followup.compare import LevelRow, compare, level_rows, same_rubric
+from assistant.followup.compare import Comparison, LevelRow, compare, level_rows, same_rubric
 from assistant.followup.progress import STATUS_NAMES, Tracked, tracked_items
+from assistant.followup.questions import ShownQuestion, shown
 from assistant.models import Engagement, Theme, utcnow
 from assistant.records.engagements import min_cell_of, scrubber_for
 from assistant.records.phases import horizon_of, phases_for
@@ -54,12 +55,13 @@ class ProgressReport:
     staff_now: list[StaffNow]
     component_names: dict[str, str]
     k: int
+    questions: list[ShownQuestion] = field(default_factory=list)  # answers to identical questions, suppressed
     status_names: dict[str, str] = field(default_factory=lambda: dict(STATUS_NAMES))
 
 
-def _staff_now(session: Session, previous: Engagement, engagement: Engagement, rubric: Rubric) -> list[StaffNow]:
-    """Themes of ``engagement`` as matched to ``previous``'s: the change, people (k) and a consented quote."""
-    comparison = compare(session, previous, engagement, rubric)
+def _staff_now(session: Session, engagement: Engagement, comparison: Comparison) -> list[StaffNow]:
+    """Themes of ``engagement`` as matched to the earlier assessment's: the change, people (k) and a
+    consented quote."""
     k, scrub = min_cell_of(engagement), scrubber_for(session, engagement).scrub
     out = []
     for component, changes in comparison.changes.items():
@@ -91,6 +93,10 @@ def build_progress_report(
         if previous
         else level_rows(session, engagement, engagement, rubric)
     )
+    comparison = compare(session, previous, engagement, rubric) if previous else None
+    k = min_cell_of(engagement)
+    names = {i.id: i.name for c in rubric.components for i in c.indicators}
+    questions = [shown(q, k, names.get(q.indicator, q.indicator)) for q in comparison.questions] if comparison else []
     return ProgressReport(
         engagement=engagement,
         previous=previous,
@@ -103,9 +109,10 @@ def build_progress_report(
         upcoming=sorted(open_items, key=lambda t: (t.due_on is None, t.due_on or today)),
         levels=levels,
         comparable=previous is None or same_rubric(previous, engagement),
-        staff_now=_staff_now(session, previous, engagement, rubric) if previous else [],
+        staff_now=_staff_now(session, engagement, comparison) if comparison else [],
         component_names={c.id: c.name for c in rubric.components},
-        k=min_cell_of(engagement),
+        k=k,
+        questions=questions,
     )
 
 
@@ -152,6 +159,7 @@ def progress_docx(report: ProgressReport) -> bytes:
             doc.add_paragraph(f"{s.label}: {s.change}, {people} people", style="List Bullet")
             if s.quote:
                 doc.add_paragraph(f"“{s.quote}”", style="Quote")
+    _docx_questions(doc, report)
     doc.add_heading("What comes next", 1)
     _docx_list(
         doc,
@@ -161,6 +169,33 @@ def progress_docx(report: ProgressReport) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def _share(share: float | None, people: int | None, k: int) -> str:
+    """ "75% of 20 people", "share not shown (20 people)" or "fewer than k people"."""
+    if people is None:
+        return f"fewer than {k} people"
+    return f"{round(share * 100)}% of {people} people" if share is not None else f"share not shown ({people} people)"
+
+
+def _docx_questions(doc: Any, report: ProgressReport) -> None:
+    """The answers to the questions both assessments asked (only when there are any)."""
+    if not report.questions:
+        return
+    doc.add_heading("Answers to the same questions", 1)
+    doc.add_paragraph(
+        "Per indicator, the share of people whose answer is evidence for it, then and now, with the effect "
+        f"size (Cohen's h). Groups under {report.k} people, and changes of fewer than {report.k}, are not shown."
+    )
+    table = doc.add_table(rows=1, cols=5)
+    for cell, text in zip(table.rows[0].cells, ("Question", "Indicator", "Then", "Now", "Effect size"), strict=True):
+        cell.text = text
+    for q in report.questions:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = q.text, q.indicator_name
+        cells[2].text = _share(q.then_share, q.then_people, report.k)
+        cells[3].text = _share(q.now_share, q.now_people, report.k)
+        cells[4].text = f"{q.h:+.2f} ({q.reading})" if q.h is not None else "not shown"
 
 
 def progress_html(report: ProgressReport) -> str:

@@ -20,15 +20,20 @@ from assistant.equity.people import invited
 from assistant.followup.compare import Comparison, compare
 from assistant.followup.match import DEFAULT_MARGIN
 from assistant.followup.progress import STATUS_NAMES, Tracked, tracked_items
-from assistant.models import Engagement, Membership, Run, Segment, Theme, User, as_utc, utcnow
+from assistant.followup.questions import ShownQuestion, shown
+from assistant.jobs import UNFINISHED
+from assistant.models import Engagement, ExportFile, Membership, Run, Segment, Theme, User, as_utc, utcnow
 from assistant.models.followup import PROGRESS_STATUSES
 from assistant.records.engagements import min_cell_of, scrubber_for
 from assistant.records.phases import horizon_of, phases_for
 from assistant.records.teams import ROLE_NAMES
+from assistant.report.export import export_runs
+from assistant.report.formats import REPORT_FORMATS
 from assistant.report.progress import ProgressReport, build_progress_report
 from assistant.rubric import Rubric
 from assistant.suppression import count_or_none, difference_or_none, suppress
 from assistant.views import Page
+from assistant.views.roadmap import export_download
 
 Scrub = Callable[[str], str]  # the engagement's scrubber's ``scrub``
 
@@ -182,6 +187,7 @@ class ComparePage(Page):
     k: int
     theme_choices: dict[str, tuple[list[ThemeRef], list[ThemeRef]]]  # per component: earlier, later themes
     levels_svg: str = ""  # the levels of both assessments per component (only under one rubric version)
+    questions: list[ShownQuestion] = field(default_factory=list)  # answers to identical questions, suppressed
 
 
 def _quote(session: Session, theme_id: int, scrub: Scrub) -> str:
@@ -291,14 +297,16 @@ def compare_page(
         k=k,
         theme_choices=choices,
         levels_svg=levels_svg(comparison, rubric),
+        questions=shown_questions(comparison, rubric, k),
         message=message,
         problems=list(problems or []),
     )
 
 
-def compare_json(session: Session, comparison: Comparison) -> dict:
-    """``dm3 compare``'s file: levels, themes (people suppressed with the later assessment's k: null)
-    and the roadmap, in the shape docs/cli.md gives."""
+def compare_json(session: Session, comparison: Comparison, rubric: Rubric) -> dict:
+    """``dm3 compare``'s file: levels, themes (people suppressed with the later assessment's k: null),
+    the roadmap, and the questions asked in both (shares and effect sizes, null where suppressed), in the
+    shape docs/cli.md gives."""
     k = min_cell_of(comparison.b)
     rows = change_rows(session, comparison, k, scrubber_for(session, comparison.b).scrub)
     return {
@@ -324,7 +332,34 @@ def compare_json(session: Session, comparison: Comparison) -> dict:
             }
             for r in comparison.roadmap
         ],
+        "questions": [
+            {
+                "component": q.component,
+                "question": q.question,
+                "text": q.text,
+                "indicator": q.indicator,
+                "a_people": q.then_people,
+                "b_people": q.now_people,
+                "a_share": _rounded(q.then_share),
+                "b_share": _rounded(q.now_share),
+                "a_level": q.then_level,
+                "b_level": q.now_level,
+                "effect_size": _rounded(q.h),
+                "reading": q.reading,
+            }
+            for q in shown_questions(comparison, rubric, k)
+        ],
     }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def shown_questions(comparison: Comparison, rubric: Rubric, k: int) -> list[ShownQuestion]:
+    """The answers to the questions both assessments asked, suppressed with ``k`` (``questions.shown``)."""
+    names = {i.id: i.name for c in rubric.components for i in c.indicators}
+    return [shown(q, k, names.get(q.indicator, q.indicator)) for q in comparison.questions]
 
 
 # --- participation over time (equity reviewers) ------------------------------------------------
@@ -392,9 +427,40 @@ def over_time_page(session: Session, engagement: Engagement) -> OverTimePage:
 
 @dataclass(frozen=True, kw_only=True)
 class ProgressReportPage(Page):
+    """The progress report as a page, with its exports: the latest progress export run (queued, running,
+    done or failed) and the finished files still kept, newest first."""
+
     report: ProgressReport
+    engagement: Engagement
+    run: Run | None = None
+    running: bool = False
+    downloads: list[Run] = field(default_factory=list)
+    formats: tuple[str, ...] = REPORT_FORMATS["progress"]
 
 
-def progress_report_page(session: Session, engagement: Engagement, rubric: Rubric) -> ProgressReportPage:
-    """The progress report (``report/progress.py``) as a page."""
-    return ProgressReportPage(report=build_progress_report(session, engagement, rubric))
+def progress_report_page(
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    *,
+    message: str | None = None,
+    problems: list[str] | None = None,
+) -> ProgressReportPage:
+    """The progress report (``report/progress.py``) as a page, and its exports (the ``export`` run kind
+    with ``params["report"] == "progress"``)."""
+    runs = export_runs(session, engagement.id, "progress")
+    kept = set(session.exec(select(ExportFile.run_id).where(ExportFile.engagement_id == engagement.id)).all())
+    return ProgressReportPage(
+        report=build_progress_report(session, engagement, rubric),
+        engagement=engagement,
+        run=runs[0] if runs else None,
+        running=bool(runs and runs[0].status in UNFINISHED),
+        downloads=[r for r in runs if r.status == "done" and r.id in kept],
+        message=message,
+        problems=list(problems or []),
+    )
+
+
+def progress_download(session: Session, engagement: Engagement, run_id: int) -> ExportFile | None:
+    """The file of the engagement's finished progress-report export ``run_id``, or None."""
+    return export_download(session, engagement, run_id, "progress")

@@ -15,20 +15,21 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from assistant import charts
-from assistant.jobs import UNFINISHED, latest_run
+from assistant.jobs import UNFINISHED
 from assistant.models import Engagement, ExportFile, Participant, ReadinessSignal, RoadmapItem, Run, Segment, Theme
 from assistant.models.settings import RoadmapSummary
 from assistant.privacy import Scrubber
 from assistant.records.engagements import scrubber_for, settings_of
 from assistant.records.evidence import counted_segments
-from assistant.report.export import export_file
+from assistant.report.export import export_file, export_runs
 from assistant.report.figures import timeline_chart
-from assistant.report.formats import FORMATS
+from assistant.report.formats import FORMATS, report_of
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.generate import items_of
 from assistant.roadmap.sequence import PHASES
 from assistant.roadmap.targets import HORIZONS, Phase, TargetRow, horizon_of, phases_for, target_rows
 from assistant.rubric import ReadinessKind, Rubric
+from assistant.sameness import normalised
 from assistant.views import Page
 from assistant.views.runs import RunPanel
 
@@ -51,13 +52,32 @@ class SignalView:
     quotes_against: list[QuoteView] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ItemTheme:
+    """A theme an item was matched to (stored in the item's ``why``): linked only when ``here``, one of
+    this engagement's themes; ``matched`` is False when it is the component's largest theme instead."""
+
+    id: int | None
+    label: str
+    people: int
+    matched: bool
+    here: bool
+
+
+def _item_themes(item: RoadmapItem, themes_here: set[int]) -> list[ItemTheme]:
+    return [
+        ItemTheme(t.get("id"), t["label"], t.get("people", 0), bool(t.get("matched")), t.get("id") in themes_here)
+        for t in item.why.get("themes", [])
+    ]
+
+
 @dataclass
 class ItemView:
     item: RoadmapItem
     component: str
     step: str
     depends: list[tuple[str, str]]  # (title, phase label)
-    themes: list[dict]
+    themes: list[ItemTheme]
     quotes: list[QuoteView]
     why: list[str]
 
@@ -176,11 +196,12 @@ class ExportPanel(RunPanel):
 
 
 def _distinct(ids: list[int], quotes: dict[int, QuoteView]) -> list[QuoteView]:
-    """Up to three quotes, one per text (the demo and real staff repeat phrases)."""
+    """Up to three quotes, one per text (the demo and real staff repeat phrases; the same once
+    normalised, ``assistant.sameness``)."""
     out, seen = [], set()
     for i in ids:
-        if i in quotes and quotes[i].text not in seen:
-            seen.add(quotes[i].text)
+        if i in quotes and normalised(quotes[i].text) not in seen:
+            seen.add(normalised(quotes[i].text))
             out.append(quotes[i])
     return out[:3]
 
@@ -226,7 +247,7 @@ def _item_views(
             comp_names.get(item.component, item.component),
             step,
             [(by_key[d].title, phases[min(by_key[d].phase, PHASES)].label) for d in item.depends_on if d in by_key],
-            [{**t, "here": t.get("id") in themes_here} for t in item.why.get("themes", [])],
+            _item_themes(item, themes_here),
             [quotes[q] for q in item.why.get("quotes", []) if q in quotes],
             _why_lines(item, titles),
         )
@@ -238,13 +259,11 @@ def _item_views(
 
 
 def export_context(session: Session, engagement: Engagement) -> ExportPanel:
-    """The latest export run (for the run panel) and the latest finished file to download."""
-    run = latest_run(session, engagement.id, "export")
-    done = session.exec(
-        select(Run)
-        .where(Run.engagement_id == engagement.id, Run.kind == "export", Run.status == "done")
-        .order_by(col(Run.id).desc())
-    ).first()
+    """The latest export run of the engagement report (for the run panel) and its latest finished file to
+    download (the progress report's exports are on its own page)."""
+    runs = export_runs(session, engagement.id, "engagement")
+    run = runs[0] if runs else None
+    done = next((r for r in runs if r.status == "done"), None)
     return ExportPanel(
         engagement=engagement,
         run=run,
@@ -254,10 +273,14 @@ def export_context(session: Session, engagement: Engagement) -> ExportPanel:
     )
 
 
-def export_download(session: Session, engagement: Engagement, run_id: int) -> ExportFile | None:
-    """The file of the engagement's finished export run ``run_id`` (kept in the database), or None
-    when there is no such run or its file was deleted to keep only the newest."""
+def export_download(
+    session: Session, engagement: Engagement, run_id: int, report: str = "engagement"
+) -> ExportFile | None:
+    """The file of the engagement's finished export run ``run_id`` of ``report`` (kept in the database),
+    or None when there is no such run or its file was deleted to keep only the newest."""
     run = session.get(Run, run_id)
     if run is None or run.engagement_id != engagement.id or run.kind != "export" or run.status != "done":
+        return None
+    if report_of(run.params or {}) != report:
         return None
     return export_file(session, run)

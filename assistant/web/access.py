@@ -117,6 +117,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", E + "/dataflow/catalogue/split"): "consultant",
     ("POST", E + "/dataflow/catalogue/rename"): "consultant",
     ("POST", E + "/dataflow/run"): "consultant",
+    ("POST", E + "/dataflow/catalogue/owner"): "consultant",
     ("GET", E + "/dataflow/bottlenecks"): "consultant",
     ("GET", E + "/dataflow/export/{name}"): "consultant",
     # equity reviewers
@@ -137,7 +138,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", E + "/roadmap/items/{item_id}/notes"): "tracker",
     ("POST", E + "/roadmap/items/{item_id}/assign"): "consultant",
     ("GET", E + "/progress-report"): "tracker",
-    ("GET", E + "/progress-report.{fmt}"): "tracker",
+    ("POST", E + "/progress-report/export"): "tracker",
+    ("GET", E + "/progress-report/exports/{run_id}"): "tracker",
     ("POST", E + "/follow-up"): "lead",
     ("GET", E + "/compare/{other_id}"): "consultant",
     ("POST", E + "/compare/{other_id}/matches"): "consultant",

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -30,7 +31,6 @@ from assistant.records.engagements import min_cell_of, settings_of
 from assistant.report.render import TEMPLATES as report_templates
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import has_control_chars
-from assistant.suppression import suppress
 from assistant.views import Page
 from assistant.views.runs import RunPanel
 
@@ -71,13 +71,6 @@ templates.env.globals["stage_links"] = stage_links
 templates.env.globals["engine_in_use"] = engine_name
 
 
-def small_cells(counts: dict[str, int], engagement: Any) -> list[tuple[str, int | str]]:
-    """A template filter: (group, count) pairs as a page may show them, under the engagement's
-    suppression threshold (``assistant.suppression``)."""
-    return list(suppress(counts, k=min_cell_of(engagement)).items())
-
-
-templates.env.filters["small_cells"] = small_cells
 templates.env.globals["equity_attributes"] = lambda engagement: settings_of(engagement).equity.attributes
 templates.env.globals["min_cell_of"] = min_cell_of
 
@@ -276,6 +269,20 @@ def require_consultant(user: Annotated[User, Depends(require_user)]) -> User:
 
 CurrentUser = Annotated[User, Depends(require_user)]
 Consultant = Annotated[User, Depends(require_consultant)]
+
+
+# --- stored files ---------------------------------------------------------------------------
+
+
+def attachment(data: bytes, media_type: str, filename: str) -> Response:
+    """A download of ``data`` named ``filename`` (a name beyond ASCII in the RFC 5987 form, as Starlette's
+    FileResponse does); the middleware marks every download ``Cache-Control: no-store``."""
+    quoted = quote(filename)
+    if quoted == filename:
+        disposition = f'attachment; filename="{filename}"'
+    else:
+        disposition = f"attachment; filename*=utf-8''{quoted}"
+    return Response(data, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 # --- the run panel -------------------------------------------------------------------------

@@ -63,3 +63,6 @@ def test_update_an_item_start_a_pulse_take_it_and_compare(page, world):
         page.get_by_role("link", name="Compare with the earlier assessment").click()
     expect(page.get_by_role("heading", name="Decided levels")).to_be_visible()
     expect(page.locator('#levels tr[data-component="data_life_cycle"]')).to_contain_text("2")
+    # the page states the re-run noise a change must exceed, and the answers to identical questions
+    expect(page.locator("#noise")).to_contain_text("re-run noise")
+    expect(page.get_by_role("heading", name="Answers to the same questions")).to_be_visible()

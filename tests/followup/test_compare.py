@@ -4,72 +4,14 @@ changes with hand-computed expectations, suppression with the engagement's k, an
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
-import numpy as np
 import pytest
 from sqlmodel import Session
 from typer.testing import CliRunner
 
 from assistant.followup.compare import compare, correct_match
-from assistant.followup.organisation import start_follow_up
-from assistant.followup.progress import StatusChange, set_status
-from assistant.models import Engagement, utcnow
 from assistant.views.followup import compare_json, over_time_page
-from tests.factories import (
-    decide_levels,
-    join,
-    make_consultant,
-    make_engagement,
-    make_roadmap_items,
-    make_theme,
-    seed_groups,
-    set_min_cell,
-)
-
-DLC = "data_life_cycle"
-
-
-def _axis(i: int, tilt: float = 0.0) -> np.ndarray:
-    v = np.zeros(8, dtype=np.float32)
-    v[i] = 1.0
-    v[(i + 1) % 8] = tilt
-    return v
-
-
-def seed_organisation(session: Session, rubric) -> tuple[Engagement, Engagement, dict]:
-    """2026: data life cycle at 2, governance at 3; themes on spreadsheets (10 people of 20 heard),
-    paper forms (6), a records register (4). 2027 (a full follow-up): data life cycle at 3, governance
-    at 3; spreadsheets (4 people of 20), paper forms split into "scanning" and "e-forms", an open-data
-    portal that is new."""
-    lead = make_consultant(session, "lead@example.org")
-    first = make_engagement(session, "Testville 2026")
-    join(session, first, lead, "lead")
-    set_min_cell(session, first, 5)
-    first.created_at = utcnow() - timedelta(days=365)
-    session.add(first)
-    decide_levels(session, first, {DLC: 2, "governance_structures": 3}, lead, rubric)
-    items = make_roadmap_items(session, first, [("inventory", 0), ("register", 1)], made_at=first.created_at)
-    themes = {
-        "a_sheets": make_theme(session, first, DLC, "Spreadsheets everywhere", _axis(0), 10),
-        "a_paper": make_theme(session, first, DLC, "Paper forms", _axis(2), 6),
-        "a_register": make_theme(session, first, DLC, "No records register", _axis(4), 4),
-    }
-    second = start_follow_up(session, first, "full", lead, rubric, "Testville 2027")
-    session.commit()
-    decide_levels(session, second, {DLC: 3, "governance_structures": 3}, lead, rubric)
-    carried = {
-        i.key: i for i in __import__("assistant.roadmap.generate", fromlist=["items_of"]).items_of(session, second.id)
-    }
-    set_status(session, second, carried["inventory"], StatusChange(status="done"), lead, "lead")
-    themes |= {
-        "b_sheets": make_theme(session, second, DLC, "Spreadsheets, fewer", _axis(0, 0.1), 4),
-        "b_scan": make_theme(session, second, DLC, "Scanning paper", _axis(2, 0.45), 6),
-        "b_eforms": make_theme(session, second, DLC, "Online forms", _axis(2, -0.45), 6),
-        "b_portal": make_theme(session, second, DLC, "Open data portal", _axis(6), 4),
-    }
-    session.commit()
-    return first, second, themes | {"lead": lead, "items": items}
+from tests.factories import DLC, seed_groups, seed_organisation
 
 
 @pytest.fixture
@@ -110,8 +52,8 @@ def test_a_consultant_correction_is_kept(session, rubric, organisation):
 
 def test_the_json_suppresses_small_groups_with_the_engagements_k(session, rubric, organisation):
     first, second, t = organisation
-    data = compare_json(session, compare(session, first, second, rubric))
-    assert set(data) == {"levels", "themes", "roadmap"}
+    data = compare_json(session, compare(session, first, second, rubric), rubric)
+    assert set(data) == {"levels", "themes", "roadmap", "questions"}
     rows = {(r["a_theme"], r["b_theme"]): r for r in data["themes"]}
     # k = 5: 4 people is hidden (null) on either side; 10 and 6 are shown
     assert rows[("Spreadsheets everywhere", "Spreadsheets, fewer")] | {} == {

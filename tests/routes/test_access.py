@@ -116,6 +116,7 @@ class World:
     label: str
     finding_id: int
     export_run_id: int
+    progress_run_id: int
     open_token: str
     clients: dict[str, TestClient]
     csrf: dict[str, str]
@@ -151,9 +152,11 @@ def world(app, session) -> World:
     session.flush()
     finding = EquityFinding(engagement_id=eng.id, reviewer_id=reviewer.id, text="Parks is quiet.")
     export = Run(engagement_id=eng.id, kind="export", status="done")
-    session.add_all([finding, export])
+    progress_export = Run(engagement_id=eng.id, kind="export", status="done", params={"report": "progress"})
+    session.add_all([finding, export, progress_export])
     session.flush()
     session.add(ExportFile(run_id=export.id, engagement_id=eng.id, filename="report.md", data=b"# Report\n"))
+    session.add(ExportFile(run_id=progress_export.id, engagement_id=eng.id, filename="progress.md", data=b"# P\n"))
     session.commit()
     clients, csrf = {}, {}
     for actor in ("anonymous", "staff", "other_staff"):
@@ -169,7 +172,16 @@ def world(app, session) -> World:
     ):
         clients[actor], csrf[actor] = _login(app, email)
     return World(
-        eng.id, other.id, theme.id, submitted.public_label, finding.id, export.id, open_token or "", clients, csrf
+        eng.id,
+        other.id,
+        theme.id,
+        submitted.public_label,
+        finding.id,
+        export.id,
+        progress_export.id,
+        open_token or "",
+        clients,
+        csrf,
     )
 
 
@@ -199,7 +211,7 @@ def _url(path: str, actor: str, w: World, engine) -> str:
         "item_id": 999999,
         "other_id": w.other_engagement_id,
         "fmt": "docx",
-        "run_id": w.export_run_id,
+        "run_id": w.progress_run_id if "/progress-report/" in path else w.export_run_id,
         "kind": "rating",
         "turn_id": 1,
         "flow_id": 1,
@@ -248,7 +260,7 @@ DOWNLOADS = {
     ("GET", "/engagements/{engagement_id}/equity/audit.csv"),
     ("GET", "/engagements/{engagement_id}/report/exports/{run_id}"),
     ("GET", "/engagements/{engagement_id}/dataflow/export/{name}"),
-    ("GET", "/engagements/{engagement_id}/progress-report.{fmt}"),
+    ("GET", "/engagements/{engagement_id}/progress-report/exports/{run_id}"),
 }
 
 

@@ -9,7 +9,9 @@ import pytest
 from docx import Document
 from sqlmodel import select
 
-from assistant.models import AuditEvent, Engagement, ItemProgress, Participant, Theme
+from assistant.followup.organisation import start_follow_up
+from assistant.models import AuditEvent, Engagement, ExportFile, ItemProgress, Participant, Run, Theme
+from assistant.report.export import run_export
 from tests.factories import (
     decide_levels,
     join,
@@ -17,7 +19,10 @@ from tests.factories import (
     make_consultant,
     make_engagement,
     make_roadmap_items,
+    seed_pulse_questions,
     seed_segments,
+    set_status,
+    wait_for_progress_export,
 )
 
 
@@ -102,13 +107,6 @@ def test_the_city_contact_updates_only_their_items_and_sees_nothing_from_staff(s
     report = contact_c.get(f"{base}/progress-report")
     assert report.status_code == 200 and "What comes next" in report.text
     assert "We email spreadsheets" not in report.text
-    docx = contact_c.get(f"{base}/progress-report.docx")
-    assert docx.status_code == 200 and docx.content[:2] == b"PK"
-    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
-    assert "What comes next" in text and "Activity register" in text
-    pdf = contact_c.get(f"{base}/progress-report.pdf")
-    assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
-    assert contact_c.get(f"{base}/progress-report.odt").status_code == 404
     listing = contact_c.get("/engagements").text
     assert f"{base}/progress-tracking" in listing and "New engagement" not in listing
 
@@ -192,3 +190,74 @@ def test_a_follow_ups_roadmap_names_the_earlier_themes_without_linking_them(sess
     page = lead_c.get(f"/engagements/{pulse.id}/roadmap").text
     assert "Spreadsheets emailed around" in page and "(from the earlier assessment)" in page
     assert f"/themes/t/{theme.id}" not in page
+
+
+def test_the_progress_report_is_exported_by_the_background_export_run_and_a_withdrawal_deletes_it(session, tracked):
+    """The city contact exports the progress report as DOCX, PDF and HTML through the ``export`` run
+    kind: each file is downloaded from the page's list (never stored by a cache), is not offered as the
+    engagement report's, and goes when a participant withdraws."""
+    engagement, _lead, _contact, _items, lead_c, contact_c = tracked
+    base = f"/engagements/{engagement.id}"
+    assert _post(contact_c, f"{base}/progress-report/export", format="odt").status_code == 422
+    files = {}
+    for fmt, magic in (("docx", b"PK"), ("pdf", b"%PDF"), ("html", b"<!doctype html>")):
+        r = _post(contact_c, f"{base}/progress-report/export", format=fmt)
+        assert r.status_code == 303 and r.headers["location"].endswith("?done=started#exports")
+        link = wait_for_progress_export(contact_c, engagement.id, len(files) + 1)
+        got = contact_c.get(link)
+        assert got.status_code == 200 and got.content.startswith(magic), fmt
+        assert got.headers["cache-control"] == "no-store"
+        assert f"testville-dm3-progress-report.{fmt}" in got.headers["content-disposition"]
+        files[fmt] = (link, got.content)
+    session.expire_all()
+    runs = session.exec(select(Run).where(Run.engagement_id == engagement.id, Run.kind == "export")).all()
+    assert [r.params for r in runs] == [{"format": f, "report": "progress"} for f in ("docx", "pdf", "html")]
+    text = "\n".join(p.text for p in Document(io.BytesIO(files["docx"][1])).paragraphs)
+    assert "What comes next" in text and "Activity register" in text
+    # the engagement report's page neither offers nor serves the progress report's files
+    run_id = files["docx"][0].rsplit("/", 1)[1]
+    assert f"/report/exports/{run_id}" not in lead_c.get(f"{base}/report").text
+    assert lead_c.get(f"{base}/report/exports/{run_id}").status_code == 404
+    ann = session.exec(select(Participant).where(Participant.engagement_id == engagement.id)).one()
+    set_status(session, ann, "withdrawn")
+    assert session.exec(select(ExportFile).where(ExportFile.engagement_id == engagement.id)).all() == []
+    assert contact_c.get(files["pdf"][0]).status_code == 404
+    assert "No progress report has been exported yet" in contact_c.get(f"{base}/progress-report").text
+
+
+def test_a_withdrawal_from_the_earlier_assessment_deletes_the_follow_ups_progress_report_files(
+    session, engine, rubric, tracked
+):
+    """The follow-up's progress report counts the earlier assessment's answers ("then"): a person who
+    withdraws from the earlier one takes those files with them; the follow-up's other exports stay."""
+    engagement, lead, _contact, _items, _lead_c, _contact_c = tracked
+    later = start_follow_up(session, engagement, "pulse", lead, rubric, "Testville pulse")
+    session.commit()
+    progress = Run(engagement_id=later.id, kind="export", status="queued", params={"report": "progress"})
+    session.add(progress)
+    session.commit()
+    run_export(engine, later.id, rubric, "html", progress.id, report="progress")
+    other = Run(engagement_id=later.id, kind="export", status="queued", params={"format": "json"})
+    session.add(other)
+    session.commit()
+    run_export(engine, later.id, rubric, "json", other.id)
+    ann = session.exec(select(Participant).where(Participant.engagement_id == engagement.id)).one()
+    set_status(session, ann, "withdrawn")
+    session.expire_all()
+    kept = session.exec(select(ExportFile.run_id).where(ExportFile.engagement_id == later.id)).all()
+    assert kept == [other.id]
+
+
+def test_the_compare_page_and_the_progress_report_page_show_answers_to_the_same_questions(app, session, rubric):
+    """Seeded as tests/followup/test_questions.py: dlc_q1's flow 25% of 20 -> 75% of 20 (h = +1.05, large),
+    its standards 10 -> 12 supporting (a change under k = 5: not shown), dlc_q5 50% -> 75% (+0.52, medium),
+    dlc_q2 reworded (left out), dlc_q4 asked of 4 people now (fewer than k)."""
+    first, second = seed_pulse_questions(session, rubric)
+    client = logged_in_client(app, "lead@example.org")
+    page = client.get(f"/engagements/{second.id}/compare/{first.id}").text
+    section = page[page.index('id="questions"') : page.index('id="roadmap-between"')]
+    assert "25% of 20 people" in section and "75% of 20 people" in section and "+1.05 · large" in section
+    assert "+0.52 · medium" in section and "share not shown" in section and "fewer than 5 people" in section
+    assert "Who do you ask for data?" not in section
+    report = client.get(f"/engagements/{second.id}/progress-report").text
+    assert "Answers to the same questions" in report and "+1.05 · large" in report

@@ -1,6 +1,7 @@
 """Following an organisation: roadmap progress (consultants and the city contact), starting a
 follow-up assessment (the lead), comparing two assessments (consultants), the progress report
-(consultants and the city contact) and participation over time (equity reviewers).
+(consultants and the city contact; its files built by the background ``export`` run kind) and
+participation over time (equity reviewers).
 
 Thin: parse the form, call one function of ``assistant.followup`` (writes) or ``assistant.views``
 (page data), render. A refused change shows the page again with the reason (422), nothing saved.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import Response
@@ -19,8 +20,6 @@ from pydantic import BaseModel
 from assistant.followup import compare, organisation, progress
 from assistant.models import Engagement, Membership, RoadmapItem
 from assistant.records.review import ReviewError
-from assistant.report.formats import MEDIA_TYPES
-from assistant.report.progress import progress_docx, progress_pdf
 from assistant.roadmap import edits
 from assistant.security import MAX_ID, whole_number_type
 from assistant.views.followup import (
@@ -28,6 +27,7 @@ from assistant.views.followup import (
     compare_page,
     earlier_and_later,
     over_time_page,
+    progress_download,
     progress_page,
     progress_report_page,
 )
@@ -40,7 +40,7 @@ from assistant.web.routes.deps import (
     ReviewerEngagement,
     TrackerEngagement,
 )
-from assistant.web.shell import Consultant, CSRFDep, CurrentUser, RubricDep, SessionDep, render
+from assistant.web.shell import Consultant, CSRFDep, CurrentUser, RubricDep, SessionDep, attachment, render
 
 router = APIRouter()
 OwnerChoice = whole_number_type(0, MAX_ID, "choose someone on the team", blank=True)
@@ -197,20 +197,39 @@ def measure_noise(f: ComparePostDep) -> Response:
 # --- the progress report and participation over time ------------------------------------------
 
 
+PROGRESS_EXPORT_MESSAGES = {
+    "started": "Export started. It runs in the background; the download appears below when it is ready.",
+    "already": "An export is already running for this engagement; follow it below.",
+}
+
+
 @router.get("/engagements/{engagement_id}/progress-report")
-def progress_report(f: TrackerPageDep) -> Response:
-    return render(f.request, "followup/progress_report.html", progress_report_page(f.session, f.engagement, f.rubric))
+def progress_report(f: TrackerPageDep, done: str = "") -> Response:
+    page = progress_report_page(f.session, f.engagement, f.rubric, message=PROGRESS_EXPORT_MESSAGES.get(done))
+    return render(f.request, "followup/progress_report.html", page)
 
 
-@router.get("/engagements/{engagement_id}/progress-report.{fmt}")
-def progress_report_file(f: TrackerPageDep, fmt: str) -> Response:
-    """The progress report as a Word or PDF file, built per request (a few pages)."""
-    build = {"docx": progress_docx, "pdf": progress_pdf}.get(fmt)
-    if build is None:
-        raise HTTPException(404, "The progress report comes as .docx or .pdf.")
-    data = build(progress_report_page(f.session, f.engagement, f.rubric).report)
-    disposition = f'attachment; filename="progress-report.{fmt}"'
-    return Response(data, media_type=MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
+class ProgressExportForm(BaseModel):
+    """The progress report's export: Word, PDF or HTML (anything else is a 422 naming the field)."""
+
+    format: Literal["docx", "pdf", "html"] = "docx"
+
+
+@router.post("/engagements/{engagement_id}/progress-report/export", dependencies=[CSRFDep])
+def export_progress_report(f: TrackerPageDep, posted: Annotated[ProgressExportForm, Form()]) -> Response:
+    """Queue the progress report's export (the ``export`` run kind, as the engagement report's); a
+    background worker in any app process builds it and the page offers the download when it is ready."""
+    params = {"format": posted.format, "report": "progress"}
+    created = f.queue(f.engagement.id, "export", f.user.id, params=params)
+    return f.saved(f"/engagements/{f.engagement.id}/progress-report?done={'started' if created else 'already'}#exports")
+
+
+@router.get("/engagements/{engagement_id}/progress-report/exports/{run_id}")
+def progress_report_file(f: TrackerPageDep, run_id: PathId) -> Response:
+    stored = progress_download(f.session, f.engagement, run_id)
+    if stored is None:
+        raise HTTPException(404, "That export is not available any more; export the progress report again.")
+    return attachment(stored.data, stored.media_type, stored.filename)
 
 
 @router.get("/engagements/{engagement_id}/equity/over-time")

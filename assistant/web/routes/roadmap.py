@@ -12,7 +12,6 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import Response
@@ -32,7 +31,16 @@ from assistant.views.report import report_page
 from assistant.views.roadmap import export_context, export_download, roadmap_page
 from assistant.web.forms import PagePost, Refusable, TargetsForm
 from assistant.web.routes.deps import ConsultantEngagement, PathId
-from assistant.web.shell import Consultant, CSRFDep, RubricDep, SessionDep, SettingsDep, is_htmx, render
+from assistant.web.shell import (
+    Consultant,
+    CSRFDep,
+    RubricDep,
+    SessionDep,
+    SettingsDep,
+    attachment,
+    is_htmx,
+    render,
+)
 
 router = APIRouter()
 Horizon = whole_number_type(1, 120, "choose one of the horizons offered", blank=True)  # save_plan: the offered ones
@@ -220,10 +228,4 @@ def download(engagement: ConsultantEngagement, run_id: PathId, session: SessionD
     stored = export_download(session, engagement, run_id)
     if stored is None:
         raise HTTPException(404, "That export is not available any more; export the report again.")
-    # as Starlette's FileResponse does: a name beyond ASCII goes in the RFC 5987 form
-    quoted = quote(stored.filename)
-    if quoted == stored.filename:
-        disposition = f'attachment; filename="{stored.filename}"'
-    else:
-        disposition = f"attachment; filename*=utf-8''{quoted}"
-    return Response(stored.data, media_type=stored.media_type, headers={"Content-Disposition": disposition})
+    return attachment(stored.data, stored.media_type, stored.filename)
