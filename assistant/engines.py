@@ -35,7 +35,7 @@ from assistant.embeddings import Embedder, get_embedder
 from assistant.interview.probes import LLMProber, OfflineProber, Prober
 from assistant.llm.client import LLMClient
 from assistant.models import Engagement
-from assistant.privacy import NAME, Scrubber
+from assistant.privacy import NAME, Scrubber, scrubber
 from assistant.rating.offline import OfflineRater
 from assistant.rating.propose import LLMRater
 from assistant.records.engagements import llm_switched_off, people_names
@@ -121,7 +121,7 @@ class Engines:
         if self._engagement is not None and self._engagement.id is not None:
             with Session(self._database()) as session:
                 names += people_names(session, self._engagement)
-        return Scrubber(names, placeholder=NAME)
+        return scrubber(names, NAME)
 
     @cached_property
     def llm(self) -> LLMClient | None:

@@ -12,10 +12,11 @@ derives a person's name from an address like ``maria.lopez@city.gov`` where that
 
 Known limits (say so to users rather than pretend): a bare seven-digit local number
 ("555-1234") is not treated as a phone number, because "100-1000 records" looks the same;
-a name the engagement does not know is found only when the named-entity model reads it as a
-person (recall and precision: ``bench/name_recall.py``); an address needs a house number and a
-capitalised street name with a street word ("1200 Main Street", "45 W. Elm Ave, Apt 3"), so
-"1200 main street" typed in lower case or "the corner of Main and 5th" stay.
+a name the engagement does not know is found when the named-entity model reads it as a person or
+``person_names`` finds it (a first-name gazetteer and context: titles, possessives, initials, names
+joined by "and", repeats), and missed otherwise (recall and precision: ``bench/name_recall.py``); an
+address needs a house number and a capitalised street name with a street word ("1200 Main Street",
+"45 W. Elm Ave, Apt 3"), so "1200 main street" typed in lower case or "the corner of Main and 5th" stay.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from assistant import person_names
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -137,13 +140,22 @@ def _name_parts(names: Iterable[str]) -> set[str]:
     return wanted
 
 
+_NOT_AFTER = r"(?<![Tt]he )(?<![Ii]n )(?<![Oo]n )(?<![Ee]very )(?<![Ss]ince )(?<![Ll]ast )(?<![Nn]ext )(?<![Bb]y )"
+_PERSON_AFTER = (
+    r"(?=\s+(?:from|in|at|and|or|said|says|who|is|was|has|had|can|does|did|[a-z]+(?:s|ed))\b"
+    r"|\s*[,;:.!?)]|['\u2019]s\b|\s*$)"
+)
+
+
 def _name_alternative(name: str) -> str:
     """The regex for one name: case-insensitive, or capitalised-only for everyday words."""
     body = r"\s+".join(re.escape(p) for p in name.split(" "))
-    if name.lower() in _WORD_NAMES:
-        # Capitalised (or all-caps) only: "Will" / "WILL", not "will".
+    if name.lower() in _WORD_NAMES or name.lower() in person_names.WORD_NAMES:
+        # Capitalised (or all-caps) only, and where a person is meant: "Will is", "May from", "Grace's";
+        # not "will", "Will the new system", "In May we", "Hope Street".
         first, rest = name[0], name[1:]
-        return rf"{re.escape(first.upper())}(?i:{re.escape(rest)})" if rest else re.escape(first.upper())
+        word = rf"{re.escape(first.upper())}(?i:{re.escape(rest)})" if rest else re.escape(first.upper())
+        return _NOT_AFTER + word + _PERSON_AFTER
     return rf"(?i:{body})"
 
 
@@ -227,10 +239,17 @@ def spacy_pipeline() -> Language | None:
 _NAME_CHARS = re.compile(r"^[^\W\d_](?:[^\W\d_]|[ '\u2019.\-])*$")
 
 
-def _spans_of(doc: Doc) -> tuple[tuple[int, int], ...]:
+def _spans_of(doc: Doc, nlp: Language) -> tuple[tuple[int, int], ...]:
+    """The model's PERSON entities that are people (``person_names.model_person_kept``), a title before
+    one included and a possessive "'s" not, joined by the names the model missed (``person_names``)."""
+    lex = person_names.lexicon_for(nlp)
     spans = []
     for ent in doc.ents:
-        if ent.label_ != "PERSON" or not _NAME_CHARS.match(ent.text.strip()):
+        if (
+            ent.label_ != "PERSON"
+            or not _NAME_CHARS.match(ent.text.strip())
+            or not person_names.model_person_kept(ent, lex)
+        ):
             continue
         start, end = ent.start_char, ent.end_char
         text = doc.text
@@ -240,7 +259,7 @@ def _spans_of(doc: Doc) -> tuple[tuple[int, int], ...]:
         if title:
             start = title.start()
         spans.append((start, end))
-    return tuple(spans)
+    return person_names.merge(person_names.extra_spans(doc, spans, nlp))
 
 
 _SPANS: dict[str, tuple[tuple[int, int], ...]] = {}  # person spans by text (texts repeat across pages)
@@ -252,14 +271,15 @@ def person_spans(texts: Iterable[str]) -> list[tuple[tuple[int, int], ...]]:
     before a name included, a possessive "'s" not); empty when no model is installed. The model
     runs once over the texts not seen before (cached per process)."""
     texts = list(texts)
-    todo = sorted({t for t in texts if t not in _SPANS and t.strip() and any(ch.isupper() for ch in t)})
+    todo = sorted({t for t in texts if t not in _SPANS and t.strip()})  # lower case too: "ask maria"
     model = spacy_pipeline() if todo else None  # the model loads only when there is text to read
     if model is None:
         return [_SPANS.get(t, ()) for t in texts]
     if len(_SPANS) + len(todo) > _SPANS_MAX:
         _SPANS.clear()
-    for text, doc in zip(todo, model.pipe(todo, batch_size=64), strict=False):
-        _SPANS[text] = _spans_of(doc)
+    docs = [model(todo[0])] if len(todo) == 1 else model.pipe(todo, batch_size=64)  # one text: no pipe overhead
+    for text, doc in zip(todo, docs, strict=False):
+        _SPANS[text] = _spans_of(doc, model)
     return [_SPANS.get(t, ()) for t in texts]
 
 
@@ -327,7 +347,19 @@ class Scrubber:
 _DATA_BLOCK = re.compile(r"(<(\w+)>\n)(.*?)(?=\n</\2>)", re.DOTALL)
 
 
+@lru_cache(maxsize=64)
+def _cached_scrubber(names: frozenset[str], placeholder: str) -> Scrubber:
+    return Scrubber(names, placeholder=placeholder)
+
+
+def scrubber(names: Iterable[str] = (), placeholder: str = COLLEAGUE) -> Scrubber:
+    """The ``Scrubber`` for these names, built once and reused (the names' pattern is compiled once per
+    engagement's list, not per call); the named-entity model and the gazetteer always on."""
+    return _cached_scrubber(frozenset(_name_parts(names)), placeholder)
+
+
 def redact(text: str, names: Iterable[str] = ()) -> str:
-    """``text`` with emails as ``[email]``, phones as ``[phone]``, street addresses as ``[address]``
-    and ``names`` as ``[name]`` (``Scrubber``'s rules, without the named-entity model)."""
-    return Scrubber(names, ner=False, placeholder=NAME).redact(text)
+    """``text`` (staff text bound for an LLM) with emails as ``[email]``, phones as ``[phone]``, street
+    addresses as ``[address]`` and people's names as ``[name]``: ``names`` and every name the named-entity
+    model and the gazetteer find (``Scrubber``'s rules), so a colleague nobody listed does not leave."""
+    return scrubber(names, NAME).scrub(text)

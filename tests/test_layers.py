@@ -35,6 +35,7 @@ SHARED = {
     "migrations",
     "rubric",
     "privacy",
+    "person_names",
     "llm",
     "security",
     "embeddings",

@@ -37,6 +37,15 @@ ADDRESS = "1200 Main Street"
 # What must never be sent, in any case.
 SECRETS = ["Dana", "Whitfield", "Priya", "Shah", "Marcus", "Oyelaran", "riverton.gov", "123-4567", "Main Street"]
 PERSONAL = f"ask {ROSTER_NAME} or {INVITEE_NAME} (cc Marcus Oyelaran, {EMAIL}, {PHONE}) at {ADDRESS} for the files"
+# Colleagues nobody listed (issue 29): the named-entity model and the first-name gazetteer must find them.
+UNLISTED = [
+    "only Dave can run the export",
+    "ask maria, she keeps the vendor file",
+    "Will's report is the only copy",
+    "Terrence does the data stuff on the side",  # the model alone reads neither as a person
+    "Zach's macro breaks every time",
+]
+UNLISTED_SECRETS = ["Dave", "maria", "Will's", "Terrence", "Zach"]
 
 
 def _answer(body: dict) -> dict:
@@ -104,7 +113,7 @@ def _seed_answers(session: Session, engagement: Engagement, people: int = 12) ->
         for comp, topics in TOPICS.items():
             for j, template in enumerate(topics):
                 text = template.format(x=VARIANTS[(i + 3 * j) % len(VARIANTS)])
-                answers[(comp, f"{comp}.q{j}")] = f"{text[:-1]}; {PERSONAL}."
+                answers[(comp, f"{comp}.q{j}")] = f"{text[:-1]}; {PERSONAL}. {UNLISTED[(i + j) % len(UNLISTED)]}."
         add_person(session, engagement, DEPTS[i % len(DEPTS)], ROLES[(i // len(DEPTS)) % len(ROLES)], answers)
     session.commit()
 
@@ -162,6 +171,8 @@ def test_no_name_email_phone_or_address_reaches_the_llm(llm_on, engine, session,
     sent = recorder.sent()
     leaked = [s for s in SECRETS if s.lower() in sent.lower()]
     assert leaked == [], f"sent to the LLM: {leaked}"
+    unlisted = [s for s in UNLISTED_SECRETS if re.search(r"(?<!\w)" + re.escape(s) + r"(?!\w)", sent, re.IGNORECASE)]
+    assert unlisted == [], f"a colleague nobody listed was sent to the LLM: {unlisted}"
     # the details were there to leak: each reached the prompt as its marker
     for marker in ("[name]", "[email]", "[phone]", "[address]"):
         assert marker in sent, marker

@@ -37,8 +37,10 @@ def _recall_and_false_positives(scrubber: Scrubber) -> tuple[float, float]:
 def test_the_model_finds_most_names_and_leaves_most_name_free_comments_alone():
     recall, false_positives = _recall_and_false_positives(Scrubber())
     print(f"\nnames.yaml, model only: recall {recall:.1%}, false positives {false_positives:.1%}")
-    assert recall >= 0.6  # measured 62.9% (en_core_web_sm); the roster closes the gap below
-    assert false_positives <= 0.12  # measured 8.8%
+    # measured 97.9% and 1.5% (en_core_web_sm, the first-name gazetteer and the context rules; the model
+    # alone found 61.5% with 8.8% false positives)
+    assert recall >= 0.95
+    assert false_positives <= 0.03
 
 
 def test_with_the_engagement_names_every_listed_name_but_one_goes():
@@ -46,8 +48,9 @@ def test_with_the_engagement_names_every_listed_name_but_one_goes():
     recall, false_positives = _recall_and_false_positives(Scrubber(roster))
     print(f"\nnames.yaml, model + roster: recall {recall:.1%}, false positives {false_positives:.1%}")
     assert recall >= 0.99
-    # roster names that are also words ("Will", "May", "Park") are matched only when capitalised
-    assert false_positives <= 0.25
+    # roster names that are also words ("Will", "May", "Park") are matched only when capitalised and where
+    # a person is meant ("Will is", not "Will the new system"); measured 2.9%
+    assert false_positives <= 0.06
 
 
 @pytest.mark.parametrize(
@@ -67,3 +70,60 @@ def test_titles_and_possessives_and_roster_names(text, expected):
 
 def test_the_placeholder_is_the_colleague_marker():
     assert COLLEAGUE == "[colleague]"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("only Dave can run the export", "only [colleague] can run the export"),
+        ("ask maria, she keeps the vendor file", "ask [colleague], she keeps the vendor file"),
+        ("Will's report is the only copy we have.", "[colleague]'s report is the only copy we have."),
+        (
+            "Siobhan's spreadsheet is the only list of contracts.",
+            "[colleague]'s spreadsheet is the only list of contracts.",
+        ),
+        ("We call Sgt. Morales when the codes look off.", "We call [colleague] when the codes look off."),
+        ("DJ runs the export every Friday.", "[colleague] runs the export every Friday."),
+        ("Noor and Ilse are building the inventory.", "[colleague] and [colleague] are building the inventory."),
+        ("Grace built the intake form.", "[colleague] built the intake form."),
+        # a theme's keywords and the key phrases of its summary come from staff words, names included
+        ("terrence", "[colleague]"),
+        (
+            "raise data governance committee, only dave and vendor file; terrence data stuff",
+            "raise data governance committee, only [colleague] and vendor file; [colleague] data stuff",
+        ),
+        # another language's answer: its capitalised names still go
+        (
+            "Los datos de la encuesta los guarda Marta en una carpeta.",
+            "Los datos de la encuesta los guarda [colleague] en una carpeta.",
+        ),
+    ],
+)
+def test_a_colleague_nobody_listed_is_found_without_a_roster(text, expected):
+    assert Scrubber().scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Will the new system talk to the old one?",
+        "In May we switched to the new permitting software.",
+        "May I add something about the training?",
+        "Mark the dataset as retired when it is no longer updated.",
+        "The Hope Street shelter gives us their counts every quarter.",
+        "Chase Bank sends the lockbox file every morning.",
+        "Tyler Munis and Tyler EnerGov do not talk to each other.",
+        "The Clerk's Office owns the retention schedule.",
+        "HR keeps training records in a separate system called Cornerstone.",
+        "I ask my manager and she tells us what to do.",
+        "We put in a ticket with Tyler for Munis problems.",
+        "I fix it in RecTrac if I can.",
+        "Email me at the usual address please.",
+        "Version 3.2.1 of the tool, server 192.168.100.200.",
+        "The interview can be done only in French or English.",
+        "Accuracy is something we take very seriously here.",
+        "data; server; spreadsheet macro; will",
+    ],
+)
+def test_words_systems_and_places_written_like_names_stay(text):
+    assert Scrubber().scrub(text) == text

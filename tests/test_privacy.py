@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.privacy import NAME, Scrubber, names_from_email, redact
+from assistant.privacy import NAME, Scrubber, names_from_email, redact, scrubber
 
 
 @pytest.mark.parametrize(
@@ -73,21 +73,25 @@ def test_ordinary_numbers_are_left_alone(text: str) -> None:
 
 
 def test_roster_names_whole_word_case_insensitive() -> None:
+    # the roster's own rules, without the named-entity model and the gazetteer (which would take Anne too)
     names = ["Maria Lopez", "Dev Patel", "Ann"]
     text = "maria said Dev Patel and ANN disagree; Lopez agreed. Annex B, Anne and Devon stay."
-    assert redact(text, names) == (
+    assert Scrubber(names, ner=False, placeholder=NAME).redact(text) == (
         "[name] said [name] and [name] disagree; [name] agreed. Annex B, Anne and Devon stay."
     )
 
 
 def test_full_name_becomes_one_placeholder_and_possessive_is_caught() -> None:
-    assert redact("Ask Maria Lopez or Maria's team", ["Maria Lopez"]) == "Ask [name] or [name]'s team"
+    assert (
+        Scrubber(["Maria Lopez"], ner=False, placeholder=NAME).redact("Ask Maria Lopez or Maria's team")
+        == "Ask [name] or [name]'s team"
+    )
 
 
 def test_names_that_are_ordinary_words_only_when_capitalised() -> None:
     names = ["Will Turner", "May", "Grace Kim"]
     text = "Will thinks we will need it; May said we may wait. Grace asked for grace time."
-    assert redact(text, names) == (
+    assert Scrubber(names, ner=False, placeholder=NAME).redact(text) == (
         "[name] thinks we will need it; [name] said we may wait. [name] asked for grace time."
     )
 
@@ -95,13 +99,16 @@ def test_names_that_are_ordinary_words_only_when_capitalised() -> None:
 def test_names_with_accents_hyphens_and_apostrophes() -> None:
     names = ["José Núñez", "Anne-Marie O'Brien"]
     text = "José and anne-marie o'brien met JOSÉ NÚÑEZ; Brien is not Anne."
-    out = redact(text, names)
+    out = Scrubber(names, ner=False, placeholder=NAME).redact(text)
     assert out == "[name] and [name] met [name]; Brien is not Anne."
 
 
 def test_everything_together_and_empty_inputs() -> None:
     text = "Tom (tom@x.org, 555-123-4567) owns 3 systems since 2018."
-    assert redact(text, ["Tom"]) == "[name] ([email], [phone]) owns 3 systems since 2018."
+    assert (
+        Scrubber(["Tom"], ner=False, placeholder=NAME).redact(text)
+        == "[name] ([email], [phone]) owns 3 systems since 2018."
+    )
     assert redact("", ["Tom"]) == ""
     assert redact("no names here", []) == "no names here"
     assert redact("a", ["", "  ", "J."]) == "a"
@@ -182,3 +189,17 @@ def test_code_the_model_reads_as_a_person_is_left_as_written() -> None:
     text = "A committee for tree never met. <a href=\"javascript:alert('xss-9')\" data-xss>click me</a>"
     assert Scrubber().scrub(text) == text
     assert Scrubber().scrub("Only Dave knows.") == "Only [colleague] knows."
+
+
+def test_text_for_an_llm_loses_a_colleague_nobody_listed():
+    # the named-entity model and the first-name gazetteer run on LLM text too, not only the roster
+    assert redact("only Dave can run the export") == "only [name] can run the export"
+    assert redact("ask maria, she has it", ["Tom Lee"]) == "ask [name], she has it"
+    assert redact("Will's report is late; Tom knows.", ["Tom Lee"]) == "[name]'s report is late; [name] knows."
+
+
+def test_one_scrubber_per_list_of_names_built_once():
+    names = ["Maria Lopez", "Dev Patel"]
+    assert scrubber(names) is scrubber(list(reversed(names)))  # cached, whatever the order
+    assert scrubber(names) is not scrubber(names, NAME)
+    assert scrubber(names, NAME).scrub("Maria said so") == "[name] said so"

@@ -5,6 +5,8 @@ reviewer reaches, in every download and in the exported report, through the one 
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import select
 
 from assistant.models import Engagement, Participant, Segment
@@ -18,18 +20,30 @@ NAMED = [
     "If Dave is out, nothing moves.",
     "We ask Dave every time.",
 ]
+# harder: lower case, a name that is also a word with a possessive, names the model alone does not read
+UNLISTED = [
+    "only dave can run the export.",
+    "ask maria, she keeps the vendor file.",
+    "Will's report is the only copy.",
+    "Terrence does the data stuff on the side.",
+    "Zach's macro breaks every time.",
+]
+UNLISTED_NAMES = re.compile(r"(?<!\w)(?:dave|maria|terrence|zach)(?!\w)|(?<!\w)Will's", re.IGNORECASE)
 
 
 def test_a_colleague_nobody_listed_is_named_on_no_page_and_in_no_download(app, session, engine):
     # the named-entity model reads each of these as a person (what the product relies on for unlisted names)
     assert all("Dave" not in s for s in Scrubber().scrub_all(NAMED))
+    assert not any(UNLISTED_NAMES.search(s) for s in Scrubber().scrub_all(UNLISTED))
     make_consultant(session)
     eng = Engagement(organisation="Namesville", departments=DEPTS, role_levels=ROLES)
     session.add(eng)
     session.flush()
     for i in range(12):
         answers = {
-            (comp, f"{comp}.q{j}"): template.format(x=VARIANTS[(i + 3 * j) % len(VARIANTS)]) + " " + NAMED[(i + j) % 4]
+            (comp, f"{comp}.q{j}"): " ".join(
+                (template.format(x=VARIANTS[(i + 3 * j) % len(VARIANTS)]), NAMED[(i + j) % 4], UNLISTED[(i + j) % 5])
+            )
             for comp, topics in TOPICS.items()
             for j, template in enumerate(topics)
         }
@@ -75,3 +89,8 @@ def test_a_colleague_nobody_listed_is_named_on_no_page_and_in_no_download(app, s
     assert len(transcripts) == 12 and len(exported) >= 1, (transcripts, sorted(exported))
     assert any("[colleague]" in body for body in pages.values())
     assert [url for url, body in pages.items() if "Dave" in body] == []
+    shown = {
+        url: [body[max(m.start() - 40, 0) : m.end() + 20] for m in UNLISTED_NAMES.finditer(body)]
+        for url, body in pages.items()
+    }
+    assert {url: found for url, found in shown.items() if found} == {}

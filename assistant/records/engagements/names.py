@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from assistant.models import Engagement, Participant, User
-from assistant.privacy import COLLEAGUE, Scrubber, names_from_email
+from assistant.privacy import COLLEAGUE, Scrubber, names_from_email, scrubber
 from assistant.records.engagements.settings import change_settings, settings_of
 from assistant.records.engagements.setup import EngagementError
 
@@ -71,5 +71,6 @@ def people_names(session: Session, engagement: Engagement) -> list[str]:
 def scrubber_for(session: Session, engagement: Engagement | None, placeholder: str = COLLEAGUE) -> Scrubber:
     """The engagement's one scrubber (``privacy.Scrubber``): every name it knows (``people_names``), the
     named-entity model, emails, phones and street addresses. Every staff text shown to someone other
-    than its author (quotes, transcripts, other voices, review pages, reports, exports) passes it."""
-    return Scrubber(people_names(session, engagement) if engagement is not None else [], placeholder=placeholder)
+    than its author (quotes, transcripts, other voices, review pages, reports, exports) passes it. Built
+    once per list of names (``privacy.scrubber``'s cache), so a page calling it per row costs one query."""
+    return scrubber(people_names(session, engagement) if engagement is not None else [], placeholder)
