@@ -505,8 +505,9 @@ def merge(spans: list[Span]) -> tuple[Span, ...]:
 
 def _fragment_spans(doc: Doc, lex: _Lexicon) -> list[Span]:
     """In a few words without a verb (a keyword, or one of a summary's key phrases: "terrence",
-    "data stuff dave"), a given name in lower case that is no everyday word, system or place, and no
-    common noun unless tagged a proper noun ("server" stays): no sentence is there to tell a person by."""
+        "data stuff dave"), a given name in lower case that is no everyday word, system or place, and no
+        common noun unless tagged a proper noun ("server" stays), no vendor beside its system ("Tyler Munis",
+    a catalogue name): no sentence is there to tell a person by."""
     spans: list[Span] = []
     chunk: list[Token] = []
     for tok in [*doc, None]:
@@ -522,6 +523,7 @@ def _fragment_spans(doc: Doc, lex: _Lexicon) -> list[Span]:
                 and t.lower_ in lex.first
                 and not lex.not_a_name(t.lower_)
                 and (t.pos_ == "PROPN" or t.lower_ not in lex.nouns)
+                and not _vendor_meant(t)
             ]
         chunk = []
     return spans
