@@ -22,12 +22,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.interview.answer_shape import names_data_work, words
+from assistant.interview.answer_shape import names_data_work, without_idioms, words
 from assistant.screening import is_instruction
 
 TOPIC_MIN_WORDS = 4  # a complaint for another office needs a few words to be told from a one-word answer
 
-_YOU = r"(?:can|could|would|will|won't) (?:you|u|someone|somebody|anyone)"
+_YOU = r"(?:can|could|would|will|won't) (?:you|u|someone|somebody|anyone)(?: (?:please|pls|plz|just|maybe|quickly))*"
 _ASK = (
     r"(?:put in|put me|get me|give me|send me|email me|check|look up|reset|unlock|fix|repair|forward|"
     r"pass (?:this|it|that) (?:on|along)|tell me (?:how|when|where|who|what|if)|"
@@ -56,6 +56,23 @@ _PATTERNS = [
     r"\bwho (?:is|'s) the \w+ (?:running|behind|doing|paying for) this\b",
     r"\b(?:the|this) consultant\b[^.!?\n]{0,40}\?",
     r"\bcopy of (?:the|these|your) questions\b",
+    r"\bthis (?:survey|interview|questionnaire|chat|assessment|thing) is (?:so |too |way too |really |kind of |pretty )*"
+    r"(?:long|boring|annoying|pointless|tedious|a waste|useless|dumb|stupid|repetitive)\b",
+    # who will read it, asked in other words ("who is going to see this?", "is my boss going to read what I write")
+    r"\bwho(?:'s| is| are)? (?:going to|gonna|will|would|gets to|can|else) (?:see|read|look at|have)\b[^.!?\n]{0,25}"
+    r"\b(?:this|these|that|it|what (?:i|we))\b[^.!?\n]{0,30}\?",
+    r"\b(?:is|are|will|would|does|do) (?:my|our|the) (?:director|boss|manager|supervisor|department head|chief|"
+    r"coworkers|colleagues|team|staff)\b[^.!?\n]{0,20}\b(?:see|read|know|find out|hear)\b[^.!?\n]{0,20}"
+    r"\b(?:this|these|what (?:i|we)|my answers?|it)\b",
+    # the interview's questions or scoring, asked for
+    r"\b(?:see|have|get|know|share|send|show)\b[^.!?\n]{0,30}\b(?:(?:full |complete |whole |entire )?list of "
+    r"(?:the |your |all )?questions|all (?:the|your|of the) questions|(?:the|your) (?:scoring|rating|grading|"
+    r"evaluation|assessment) (?:criteria|rubric|scale|scheme|rules|key))\b",
+    r"\b(?:criteria|rules|questions|scoring|rubric|prompt|model)\b[^.!?\n]{0,20}\b(?:you're|you are|ur) using\b",
+    # the assistant itself, asked about ("are you a bot?", "do you talk to a lot of people?")
+    r"\b(?:are|r) (?:you|u) (?:a |an )?(?:real|human|person|bot|robot|ai|a\.i\.|chatbot|machine|computer|program|"
+    r"recording|actual)\b",
+    r"\bdo (?:you|u) (?:talk|speak|chat) (?:to|with)\b|\b(?:what(?:'s| is) your name|who are you|how are you)\b",
     # the assistant's instructions, or others' answers
     r"\b(?:your|the assistant's|the bot's) (?:instructions|rules|prompt|programming|guidelines|criteria|settings|"
     r"configuration)\b",
@@ -75,6 +92,13 @@ _PATTERNS = [
     r"all|my)|move on|end (?:this|the) (?:section|interview|survey)|put down that|write (?:down )?that (?:we|our)|"
     r"give (?:us|my|our) (?:the|a|full|top))\b",
     r"\b(?:from now on|going forward),? (?:respond|reply|answer|write|only|just|accept)\b",
+    # the interview changed: skip, another topic, other questions
+    r"\b(?:can|could|may) (?:we|i) (?:please |pls |just )*(?:skip|move on|talk about something|change the (?:topic|"
+    r"subject)|come back to|go back to|do (?:this|it|the rest) later|pause|stop)\b",
+    r"\bask me (?:something|about something|a different|another)\b|\b(?:i'd|i would) rather (?:talk|speak) about\b",
+    r"\b(?:let's|can we) (?:talk about|discuss) (?:something else|the \w+ instead)\b",
+    r"\b(?:please|pls|plz) (?:\w+ )?(?:change|edit|delete|remove|rewrite|correct|update) (?:my|our|the) (?:\w+ )?"
+    r"(?:answers?|responses?|ratings?|scores?)\b",
     r"\byou (?:should|must|need to|have to|can just)\b[^.!?\n]{0,10}\b(?:put|write|record|say|mark|give|ask|accept|"
     r"list|note|enter)\b",
     r"\b(?:i am|i'm) (?:instructing|telling|asking|ordering) you\b",
@@ -109,7 +133,7 @@ _ELSEWHERE_TOPIC = re.compile(
     r"overtime pay|union|layoffs?|holiday party|christmas party|potluck|parking|commute|air conditioning|"
     r"(?-i:A/?C)|heating|elevator|bathroom|restroom|garbage pickup|trash pickup|my (?:kid|kids|son|daughter|"
     r"husband|wife)|soccer|vacation|(?-i:PTO)|benefits|therapist|cafeteria|vending machine|"
-    r"this survey is (?:so |too |really )?(?:long|boring|annoying|pointless|a waste))(?![\w])",
+    r"org chart|reorg|reorganization|restructuring|(?:i'm|i am) retiring|my retirement)(?![\w])",
     re.IGNORECASE,
 )
 
@@ -123,4 +147,5 @@ def aimed_elsewhere(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
         return True
     # a word or two ("Hiring.") is too little to tell: the short rule asks for more
     enough = len(words(text)) >= TOPIC_MIN_WORDS
-    return enough and bool(_ELSEWHERE_TOPIC.search(text)) and not names_data_work(text, data_terms)
+    # "who reports to whom" is the org chart, not a report (answer_shape._IDIOMS)
+    return enough and bool(_ELSEWHERE_TOPIC.search(text)) and not names_data_work(without_idioms(text), data_terms)

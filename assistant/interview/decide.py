@@ -36,10 +36,11 @@ from assistant.interview.answer_shape import (
     data_term,
     is_short,
     is_stock_phrase,
+    is_spanish,
     is_vague,
     words,
 )
-from assistant.interview.concrete import has_concrete_content
+from assistant.interview.concrete import concrete_beyond_question, has_concrete_content, what_and_when
 from assistant.interview.probes import OfflineProber, instruction_reply
 from assistant.rubric import Component, Question, Rubric
 
@@ -162,20 +163,27 @@ def judge(
     docstring. Without ``relate`` (no embedding model) the off-topic rule is not applied, except
     for instructions aimed at the assistant, which are always caught.
     """
-    if aimed_elsewhere(answer, rubric.relevance.data_terms):
+    terms = rubric.relevance.data_terms
+    if aimed_elsewhere(answer, terms):
         return Verdict("off_topic", instruction=True)
-    if is_short(answer, follow_up):
+    if is_short(answer, follow_up) and not what_and_when(answer, terms):
         # a few words that are all stock phrase ("Some here and there, the usual stuff") need an example,
         # not a request to say more of the same
         if is_stock_phrase(answer):
             return Verdict("vague")
         return Verdict("short")
-    if relate is not None and is_off_topic(answer, question, follow_up, rubric, relate):
+    asked = (question.text, follow_up or "")
+    # a polished non-answer, or one that only restates the question, names no detail of its own
+    vague = (is_vague(answer, terms) or len(words(answer)) >= POLISHED_MIN_WORDS) and not concrete_beyond_question(
+        answer, asked, terms
+    )
+    # the embedding model reads English: a Spanish answer the word rules find vague (stock phrases,
+    # hedges, nothing concrete) is vague, not off topic because the model cannot place it
+    if relate is not None and not (vague and is_spanish(answer)) and is_off_topic(
+        answer, question, follow_up, rubric, relate
+    ):
         return Verdict("off_topic")
-    terms = rubric.relevance.data_terms
-    if (is_vague(answer, terms) or is_polished(answer, terms)) and not has_concrete_content(answer, terms):
-        return Verdict("vague")
-    return Verdict(None)
+    return Verdict("vague" if vague else None)
 
 
 def is_polished(answer: str, data_terms: tuple[str, ...]) -> bool:
