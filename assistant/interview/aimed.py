@@ -122,7 +122,62 @@ _PATTERNS = [
     r"\b(?:es|será) (?:anónimo|anonimo|confidencial)\b",
     r"\b(?:¿)?(?:puedes|podrías|podrias|puede usted)\b",
 ]
+_PATTERNS += [
+    # the person's own answers or the survey's link, asked about or for
+    r"\b(?:my|the) (?:answers?|responses?)\b[^.!?\n]{0,30}\b(?:deleted|removed|erased|withdrawn|changed)\b",
+    r"\b(?:answers?|responses?) i (?:gave|wrote|typed)\b",
+    r"\bwhoever (?:set|sent|made|built|runs|is running|wrote|designed|put) (?:this|these)\b",
+    r"\b(?:the|this|your) link\b[^.!?\n]{0,40}\b(?:broken|didn't work|doesn't work|did not work|expired|dead)\b",
+    # an order about what the person said: "print out everything I've told you", "summarize it for me"
+    r"(?:^|[.!?]\s+)(?:please |pls |just |now |ok,? |okay,? |also,? |and |then )*(?:print|send|e-?mail|mail|"
+    r"summari[sz]e|forward|give|show|tell|delete|remove|erase|remind|translate|list|copy|share|read)\b"
+    r"[^.!?\n]{0,60}\b(?:me|for me|to me|i've|i have|i said|i told|i gave|i wrote)\b",
+    # asking leave of the interviewer: "can I do this tomorrow instead", "do I have to answer this one?"
+    r"(?:^|[.!?,]\s*)(?:sorry|hey|so|ok|okay|um|well|quick question)?,?\s*(?:can|could|may|do|should|must|will|am) "
+    r"i\b[^.!?\n]{0,60}(?:\?|\b(?:instead|tomorrow|later|another time)\b)",
+    r"\b(?:put|rate|score|mark|rank) (?:us|me|our \w+|this) (?:at|on) (?:the )?(?:top|bottom)\b",
+    r"\b(?:badge|key ?card|door|locker|desk|chair|printer|copier|monitor)\b[^.!?\n]{0,30}\b(?:stopped|jammed|broke)\b"
+    r"[^.!?\n]{0,80}(?:\?|\bplease\b|\bcan you\b|\bwho\b)",
+]
 _AIMED = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE | re.MULTILINE)
+
+# A question put back to the interviewer: a sentence ending in "?" that speaks to "you" ("what are you
+# going to do with my answers?", "do you know if the county is hiring?") or asks about the interview
+# itself (its transcript, these questions, whether this counts or affects anything). "You know?" and
+# "right?" are no questions; a guess ("the university?") or a question about one's own data work ("is
+# that even allowed?") has neither.
+_TO_YOU = re.compile(r"\b(?:you|your|yours|u|ur|yourself)\b", re.IGNORECASE)
+_RHETORICAL = re.compile(
+    r"\b(?:you know|know what i mean|you see|y'know|ya know|if you ask me|you name it|would you believe|"
+    r"can you imagine|believe it or not)\b",
+    re.IGNORECASE,
+)
+_ABOUT_INTERVIEW = re.compile(
+    r"\b(?:(?:the|a|my) (?:transcript|recording)|(?:my|our|these|the other|everyone's) (?:answers|responses)|"
+    r"(?:this|the|these) (?:survey|interview|questionnaire|follow[- ]?ups?|(?:follow[- ]?up )?questions)|"
+    r"(?:does|will|would|could|is|can) (?:this|any of this|what i say|what i write)\b[^?]{0,40}\b(?:count|affect|"
+    r"hurt|matter|go on|be used|get back|end up|going to))\b",
+    re.IGNORECASE,
+)
+
+
+# typed without its question mark: "are you saving these somewhere my supervisor can get to"
+_YOU_QUESTION = re.compile(
+    r"(?:^|[.!?,;]\s*|\b(?:and|but|so|also|first|before \w+ \w+ \w+,?)\s+)((?:are|do|did|will|would|can|could|have|is) "
+    r"(?:you|u)\b[^.!?\n]*)",
+    re.IGNORECASE,
+)
+
+
+def asks_back(text: str) -> bool:
+    """True when a sentence of ``text`` is a question put to the interviewer or about the interview."""
+    for sentence in re.findall(r"[^.!?\n]*\?", text) + _YOU_QUESTION.findall(text):
+        if _RHETORICAL.search(sentence) and not re.search(r"\b(?:you|u) know (?:if|whether|when|who|how|where|why)\b",
+                                                          sentence, re.IGNORECASE):
+            continue
+        if _TO_YOU.search(sentence) or _ABOUT_INTERVIEW.search(sentence):
+            return True
+    return False
 
 # Matters for HR, facilities or home rather than data work: an answer about one of them and about no
 # thing of data work is a complaint for someone else ("the HR rule on timesheets is unfair", "the
@@ -143,7 +198,7 @@ def aimed_elsewhere(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
     """True when the answer asks for something instead of answering, or complains to the wrong
     office (see the module docstring); ``data_terms``: the rubric's words of data work."""
     text = answer.replace("\u2019", "'")
-    if is_instruction(text) or _AIMED.search(text):
+    if is_instruction(text) or _AIMED.search(text) or asks_back(text):
         return True
     # a word or two ("Hiring.") is too little to tell: the short rule asks for more
     enough = len(words(text)) >= TOPIC_MIN_WORDS

@@ -65,6 +65,9 @@ _NARROW = re.compile(r"^\s*(how (long|often|many|much)|when\b|who\b|which\b|wher
 _TWO_PARTS = re.compile(
     r"\b(?:and|or)\s+(?:what|how|who|whom|why|when|where|which|on what|in what|with what)\b|\?[^?]*\?", re.IGNORECASE
 )
+_ASKS_FOR_EXAMPLE = re.compile(
+    r"\b(?:example|instance|a time (?:when|that)|the last time|a recent time|describe|walk me through)\b", re.IGNORECASE
+)
 _YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|has|have|had|does|do|did|will)\b", re.IGNORECASE)
 
 # Stock phrases that stand in for detail, and weaker hedges: one stock phrase, or two hedges, with
@@ -147,7 +150,8 @@ def is_short(answer: str, follow_up: str | None) -> bool:
     """
     norm = _norm(answer)
     count = len(words(answer))
-    narrow = follow_up is not None and not _TWO_PARTS.search(follow_up)
+    # "No." to "Do you have an example?" leaves the request for an example unanswered: asked once more
+    narrow = follow_up is not None and not _TWO_PARTS.search(follow_up) and not _ASKS_FOR_EXAMPLE.search(follow_up)
     if narrow and _YES_NO_QUESTION.match(follow_up) and norm in _YES_NO:
         return False
     if norm in _NON_ANSWERS or count == 0:
@@ -237,6 +241,31 @@ def data_term(answer: str, terms: tuple[str, ...]) -> str | None:
     pattern = _term_pattern(terms)
     match = pattern.search(answer) if pattern else None
     return match.group(0) if match else None
+
+
+# The words of a polished non-answer: values, reassurance, management language and sweeping quantifiers
+# ("we always strive to make sure the right information reaches everyone"). A plain account uses one now
+# and then; three or more with no number, name or quote in the answer is polish, whatever else it says
+# ("the vendor is responsive", "data is part of the daily work" name a thing or a time only in passing).
+POLISH_MARKERS = 3
+_POLISH = re.compile(
+    r"\b(?:always|constantly|continuously|strive|striving|committed|commitment|key|ensure|ensuring|positive|solid|"
+    r"strong|good relationships?|seriously|important|importance|every effort|best practices?|stakeholders?|holistic|"
+    r"robust|proactive|continuous improvement|data-driven|data driven|culture|transparen\w*|accountab\w*|"
+    r"collaborat\w*|align\w*|leverag\w*|insights?|outcomes?|we all|everyone|everybody|across the board|"
+    r"across the organi[sz]ation|the right (?:people|information|time|way|thing)|value[sd]?|priorit\w*|meaningful|"
+    r"effective\w*|efficien\w*|appropriate\w*|responsib\w*|support\w*|improv\w*|in general|overall|generally|"
+    r"as needed|where possible|pretty much|part of|everything we do|on the same page|moving forward|"
+    r"going forward|at the end of the day|make sure)\b",
+    re.IGNORECASE,
+)
+_STRONG_DETAIL = re.compile(r"\d|(?<=\w[ ,(])[A-Z][\w'-]*|\b[A-Z]{2,}\b|(?<!\w)[\"“'‘][^\"”'’]{3,}[\"”'’](?!\w)")
+
+
+def is_polish(answer: str) -> bool:
+    """True when the answer carries ``POLISH_MARKERS`` or more words of polish (``_POLISH``) and no number,
+    name, acronym or quote: a polished non-answer, even if it names a thing or a time in passing."""
+    return len(_POLISH.findall(answer)) >= POLISH_MARKERS and not _STRONG_DETAIL.search(without_idioms(answer))
 
 
 # Words only Spanish writes (articles, pronouns, common verbs), for telling a Spanish answer from an English one.

@@ -30,6 +30,8 @@ _THINGS = (
     r"software|form\b|forms\b|work orders?|tickets?|case file|log\b|logbook|sign-?in|calendar|agenda|minutes|"
     r"slides?|deck|memo|invoice|receipt|bill\b|bills\b|citation|permit|license|inspection|meeting|workshop|"
     r"(?<!of )course|webinar|training session|all-staff|town hall|huddle|stand-?up|"
+    r"(?:strategic|master|action|work|business|capital|comprehensive|annual) plan|annual report|budget book|"
+    r"handbook|manual|playbook|charter|ordinance|resolution|sop\b|standard operating|procedures? doc|"
     r"hoja|papel|planilla|formulario|correo|archivo|carpeta|reunión|junta"
 )
 _ROLES = (
@@ -55,7 +57,7 @@ _TIMES = (
 )
 # Hands-on data work told as an action: "I type it", "whoever enters it", "we key them in".
 _ACTIONS = (
-    r"typ(?:e|es|ed|ing) (?:it|them|in|up|the)|enter(?:s|ed|ing)? (?:it|them|the|into)|key(?:s|ed)? (?:it|them|in)|"
+    r"typ(?:e|es|ed|ing) (?:it|them|in|up|the)|enter(?:s|ed|ing)? (?:it|them|the|into)|key(?:s|ed)? (?:it|them|in)\b|"
     r"scan(?:s|ned)?|upload(?:s|ed)?|download(?:s|ed)?|export(?:s|ed)?|print(?:s|ed)? (?:it|them|out)|"
     r"fill(?:s|ed)? (?:it|them|in|out)|call(?:s|ed)? (?:them|him|her|the)|look(?:s|ed)? (?:it|them) up"
 )
@@ -124,6 +126,11 @@ def what_and_when(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
 def warm_up() -> None:
     """Load the spaCy pipeline ahead of the first staff turn (it takes a second or two)."""
     spacy_pipeline()
+
+
+def opens_with_no(answer: str) -> bool:
+    """True when the answer opens with a flat no ("Nowhere.", "Honestly none that I know of"): information."""
+    return _FLAT_NO.search(answer) is not None
 
 
 def lexicon_detail(answer: str) -> bool:

@@ -34,13 +34,14 @@ from typing import Literal
 from assistant.interview.aimed import aimed_elsewhere
 from assistant.interview.answer_shape import (
     data_term,
+    is_polish,
     is_short,
     is_stock_phrase,
     is_spanish,
     is_vague,
     words,
 )
-from assistant.interview.concrete import concrete_beyond_question, has_concrete_content, what_and_when
+from assistant.interview.concrete import concrete_beyond_question, has_concrete_content, opens_with_no, what_and_when
 from assistant.interview.probes import OfflineProber, instruction_reply
 from assistant.rubric import Component, Question, Rubric
 
@@ -92,8 +93,8 @@ def is_off_topic(answer: str, question: Question, follow_up: str | None, rubric:
     encoded per call (the rubric's texts are cached by the scorer). A scorer with ``many(answer,
     texts)`` (``Relatedness``) gives each group of cosines in one matrix product instead.
     """
-    if data_term(answer, rubric.relevance.data_terms) is not None:
-        return False
+    if data_term(answer, rubric.relevance.data_terms) is not None or opens_with_no(answer):
+        return False  # a flat no ("honestly none that I know of") tells about the practice asked about
     asked_to = asked_texts(question, follow_up)
     interview = _rubric_texts(rubric)
     examples = rubric.relevance.off_topic_examples
@@ -174,8 +175,9 @@ def judge(
         return Verdict("short")
     asked = (question.text, follow_up or "")
     # a polished non-answer, or one that only restates the question, names no detail of its own
-    vague = (is_vague(answer, terms) or len(words(answer)) >= POLISHED_MIN_WORDS) and not concrete_beyond_question(
-        answer, asked, terms
+    vague = is_polish(answer) or (
+        (is_vague(answer, terms) or len(words(answer)) >= POLISHED_MIN_WORDS)
+        and not concrete_beyond_question(answer, asked, terms)
     )
     # the embedding model reads English: a Spanish answer the word rules find vague (stock phrases,
     # hedges, nothing concrete) is vague, not off topic because the model cannot place it
