@@ -10,7 +10,10 @@ the assistant or the rater) and adds:
 - requests for the assistant's instructions or rules, or for other people's answers;
 - requests or orders addressed to the assistant ("can you ...", "please mark ...", "you should put
   down ...", "skip this section"), in any phrasing;
-- help requests for facilities, IT support or HR (a broken lift, a password reset, leave, benefits).
+- help requests for facilities, IT support or HR (a broken lift, a password reset, leave, benefits);
+- questions put back to the interviewer (``asks_back``: a question to "you", or about the transcript,
+  these questions, whether this counts), asking leave ("can I do this tomorrow instead"), requests to
+  skip or change the topic, orders about what the person said ("print out everything I've told you").
 
 A question about the privacy of one's own data work ("we keep birth dates in a shared sheet, is that
 allowed?") or a complaint about a data system is an answer, not a request: no rule here looks for
@@ -56,7 +59,8 @@ _PATTERNS = [
     r"\bwho (?:is|'s) the \w+ (?:running|behind|doing|paying for) this\b",
     r"\b(?:the|this) consultant\b[^.!?\n]{0,40}\?",
     r"\bcopy of (?:the|these|your) questions\b",
-    r"\bthis (?:survey|interview|questionnaire|chat|assessment|thing) is (?:so |too |way too |really |kind of |pretty )*"
+    r"\bthis (?:survey|interview|questionnaire|chat|assessment|thing) is "
+    r"(?:so |too |way too |really |kind of |pretty )*"
     r"(?:long|boring|annoying|pointless|tedious|a waste|useless|dumb|stupid|repetitive)\b",
     # who will read it, asked in other words ("who is going to see this?", "is my boss going to read what I write")
     r"\bwho(?:'s| is| are)? (?:going to|gonna|will|would|gets to|can|else) (?:see|read|look at|have)\b[^.!?\n]{0,25}"
@@ -172,12 +176,14 @@ _YOU_QUESTION = re.compile(
 def asks_back(text: str) -> bool:
     """True when a sentence of ``text`` is a question put to the interviewer or about the interview."""
     for sentence in re.findall(r"[^.!?\n]*\?", text) + _YOU_QUESTION.findall(text):
-        if _RHETORICAL.search(sentence) and not re.search(r"\b(?:you|u) know (?:if|whether|when|who|how|where|why)\b",
-                                                          sentence, re.IGNORECASE):
+        if _RHETORICAL.search(sentence) and not re.search(
+            r"\b(?:you|u) know (?:if|whether|when|who|where|anything)\b", sentence, re.IGNORECASE
+        ):
             continue
         if _TO_YOU.search(sentence) or _ABOUT_INTERVIEW.search(sentence):
             return True
     return False
+
 
 # Matters for HR, facilities or home rather than data work: an answer about one of them and about no
 # thing of data work is a complaint for someone else ("the HR rule on timesheets is unfair", "the
