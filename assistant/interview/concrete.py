@@ -67,7 +67,8 @@ _LEXICON = re.compile(rf"(?<![\w])(?:{_THINGS}|{_ROLES}|{_PLACES}|{_TIMES}|{_ACT
 _FLAT_NO = re.compile(
     r"^\W*(?:(?:usually|mostly|honestly|well|really|basically|pretty much),? )?"
     r"(?:no(?:body| one|where|ne|thing)\b|never\b|(?:they|it|we|i)(?:'re|'s| are| is| do|'d| would)? ?(?:not|n't|don't|"
-    r"wouldn't|aren't|isn't)\b|there(?:'s| is) no\b|nada\b|nadie\b|nunca\b)",
+    r"wouldn't|aren't|isn't)\b(?! (?:say|call it|know about that|be the one)\b)|there(?:'s| is) no\b|nada\b|nadie\b|"
+    r"nunca\b)",
     re.IGNORECASE,
 )
 
@@ -94,7 +95,8 @@ _LIGHT_VERBS = frozenset(
 )
 _ABSTRACT_OBJECTS = re.compile(
     r"^(?:it|this|that|them|everything|something|anything|nothing|things?|stuff|way|ways|approach|care|time|"
-    r"lot|best|part|sense|steps?|action|ownership|responsibility|importance|value|priority|effort)$",
+    r"lot|best|part|sense|steps?|action|ownership|responsibility|importance|value|priority|effort|tone|lead|"
+    r"direction|bar|standard|pace|difference|progress|strides|headway)$",
     re.IGNORECASE,
 )
 

@@ -184,16 +184,18 @@ def judge(
             return Verdict("vague")
         return Verdict("short")
     asked = (question.text, follow_up or "")
+    worded_vague = is_polish(answer) or is_vague(answer, terms)
     # a polished non-answer, or one that only restates the question, names no detail of its own
     vague = is_polish(answer) or (
-        (is_vague(answer, terms) or len(words(answer)) >= POLISHED_MIN_WORDS)
+        (worded_vague or len(words(answer)) >= POLISHED_MIN_WORDS)
         and not concrete_beyond_question(answer, asked, terms)
     )
-    # the embedding model reads English: a Spanish answer the word rules find vague (stock phrases,
-    # hedges, nothing concrete) is vague, not off topic because the model cannot place it
+    # stock phrases, hedges or polish with nothing concrete are a vague answer to what was asked, not
+    # talk about something else; the embedding model reads English, so a Spanish answer found vague
+    # at all is vague, not off topic because the model cannot place it
     if (
         relate is not None
-        and not (vague and is_spanish(answer))
+        and not (vague and (worded_vague or is_spanish(answer)))
         and is_off_topic(answer, question, follow_up, rubric, relate)
     ):
         return Verdict("off_topic")
