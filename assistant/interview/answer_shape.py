@@ -272,7 +272,12 @@ _STRONG_DETAIL = re.compile(r"\d|(?<=\w[ ,(])[A-Z][\w'-]*|\b[A-Z]{2,}\b|(?<!\w)[
 def is_polish(answer: str) -> bool:
     """True when the answer carries ``POLISH_MARKERS`` or more words of polish (``_POLISH``) and no number,
     name, acronym or quote: a polished non-answer, even if it names a thing or a time in passing."""
-    return len(_POLISH.findall(answer)) >= POLISH_MARKERS and not _STRONG_DETAIL.search(without_idioms(answer))
+    return len(_POLISH.findall(answer)) >= POLISH_MARKERS and not has_strong_detail(answer)
+
+
+def has_strong_detail(answer: str) -> bool:
+    """True when the answer holds a number, a name or acronym mid-sentence, or a quote."""
+    return _STRONG_DETAIL.search(without_idioms(answer)) is not None
 
 
 # Words only Spanish writes (articles, pronouns, common verbs), for telling a Spanish answer from an English one.

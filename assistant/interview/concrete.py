@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.interview.answer_shape import _DAYS, _MONTHS, names_data_work, without_idioms, words
+from assistant.interview.answer_shape import _DAYS, _MONTHS, has_strong_detail, names_data_work, without_idioms, words
 from assistant.interview.answer_shape import is_concrete as has_marker
 from assistant.privacy import spacy_pipeline
 
@@ -185,6 +185,17 @@ def concrete_beyond_question(answer: str, asked: tuple[str, ...], data_terms: tu
         answer,
     )
     return has_concrete_content(masked, data_terms)
+
+
+@lru_cache(maxsize=512)
+def tells_an_event(answer: str) -> bool:
+    """True when the answer tells an event in the simple past with a thing as its object and a number,
+    a name or a month in it ("We ran a shuttle in July", "we moved the stop to Route 9"): an account of
+    what happened, whatever it is about. False without spaCy."""
+    if not has_strong_detail(answer):
+        return False
+    nlp = spacy_pipeline()
+    return nlp is not None and any(_past_event(token) for token in nlp(answer))
 
 
 # A kind of data named by what it is about ("parcel data", "crash records", "shelter counts"); data

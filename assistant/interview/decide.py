@@ -51,7 +51,13 @@ from assistant.interview.answer_shape import (
     is_vague,
     words,
 )
-from assistant.interview.concrete import concrete_beyond_question, has_concrete_content, opens_with_no, what_and_when
+from assistant.interview.concrete import (
+    concrete_beyond_question,
+    has_concrete_content,
+    opens_with_no,
+    tells_an_event,
+    what_and_when,
+)
 from assistant.interview.probes import OfflineProber, instruction_reply
 from assistant.rubric import Component, Question, Rubric
 
@@ -105,6 +111,8 @@ def is_off_topic(answer: str, question: Question, follow_up: str | None, rubric:
     """
     if data_term(answer, rubric.relevance.data_terms) is not None or opens_with_no(answer):
         return False  # a flat no ("honestly none that I know of") tells about the practice asked about
+    if follow_up is not None and tells_an_event(answer):
+        return False  # "What happened the last time?" "We ran a shuttle in July": the event asked for
     asked_to = asked_texts(question, follow_up)
     interview = _rubric_texts(rubric)
     examples = rubric.relevance.off_topic_examples

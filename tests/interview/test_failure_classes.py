@@ -158,3 +158,35 @@ def test_a_spanish_stock_answer_is_vague_not_off_topic(rubric, relate):
 def test_a_flat_no_is_on_topic(rubric, relate):
     case = DEV2["pd2-065"]  # "honestly none that I know of, we do it all in house"
     assert _decide(rubric, relate, case) == ("accept", None)
+
+
+DEV3 = {c["id"]: c for c in yaml.safe_load((ROOT / "bench" / "data" / "probe_dev3.yaml").read_text("utf-8"))["cases"]}
+CASES = {c["id"]: c for c in yaml.safe_load((ROOT / "bench" / "data" / "probe_cases.yaml").read_text("utf-8"))["cases"]}
+
+
+@pytest.mark.parametrize(
+    "case_id",
+    [
+        "pd3-003",  # "I wouldn't say anyone is really missing, ...": a hedge, not a flat no
+        "pd3-012",  # "they set the tone": no event
+        "pd3-013",  # stock phrases the embedding placed near off-topic talk
+        "pd3-016",  # reassurance to "How would you find out if it had a problem?"
+    ],
+)
+def test_hedges_reassurance_and_stock_phrases_are_vague_not_off_topic(rubric, relate, case_id):
+    case = DEV3[case_id]
+    assert _decide(rubric, relate, case) == ("probe", "vague")
+
+
+@pytest.mark.parametrize("case_id", ["pc-074", "pc-075"])
+def test_the_event_a_follow_up_asked_for_is_on_topic_whatever_it_is_about(rubric, relate, case_id):
+    """A library stop moved to a trailer park, a shuttle run when the bus route changed: the embedding
+    placed them near the commute; told as a past event with a name or number, they answer the follow-up."""
+    case = CASES[case_id]
+    assert case["action"] == "accept"
+    assert _decide(rubric, relate, case) == ("accept", None)
+
+
+def test_unclear_is_a_non_answer(rubric, relate):
+    d = decide(rubric, "supervisor", "partnership_leverage", "part_q2", "Who owns the code, data or reports?", "unclear")
+    assert (d.action, d.reason) == ("probe", "short")
