@@ -17,9 +17,20 @@ from assistant.models import Run
 from assistant.rubric import Rubric, get_rubric
 
 
+def dataflow_handler(db_engine: Engine) -> Handler:
+    """The catalogue and map rebuild (``dataflow.run.rebuild_map``), from the run's engagement alone."""
+
+    def dataflow(run: Run) -> None:
+        from assistant.dataflow.run import rebuild_map
+
+        rebuild_map(db_engine, run.engagement_id, run_id=run.id, started_by=run.started_by)
+
+    return dataflow
+
+
 def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None) -> dict[str, Handler]:
     """{kind: handler} for every kind of run the web app queues (synthesis, rating, import, export,
-    compare: the re-run noise a comparison of two assessments states)."""
+    compare: the re-run noise a comparison of two assessments states; dataflow: the catalogue and map rebuild)."""
     rubric = rubric or get_rubric(str(settings.rubric_path))
 
     def synthesis(run: Run) -> None:
@@ -50,10 +61,7 @@ def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None
         run_queued_import(db_engine, run, [c.id for c in rubric.components])
 
     def export(run: Run) -> None:
-        from assistant.report.export import embedder_for, run_export  # matplotlib, docx, weasyprint load here
-
-        fmt = str(run.params.get("format", ""))
-        run_export(db_engine, run.engagement_id, rubric, fmt, run.id, embedder=embedder_for(settings, fmt))
+        export_run(settings, db_engine, rubric, run)
 
     def compare(run: Run) -> None:
         """The re-run noise of the engagement's answers (``stability.measure``), kept in the run's stats
@@ -75,4 +83,16 @@ def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None
         "import": survey_import,
         "export": export,
         "compare": compare,
+        "dataflow": dataflow_handler(db_engine),
     }
+
+
+def export_run(settings: Settings, db_engine: Engine, rubric: Rubric, run: Run) -> None:
+    """An export run: the format its params name, readiness quotes checked by the embedder, the executive
+    summary reworded by the engagement's LLM when one is configured (``engines.summary_writer``)."""
+    from assistant.engines import engines_for
+    from assistant.report.export import embedder_for, run_export  # matplotlib, docx, weasyprint load here
+
+    fmt = str(run.params.get("format", ""))
+    writer = engines_for(settings, db_engine, rubric, run.engagement_id).summary_writer
+    run_export(db_engine, run.engagement_id, rubric, fmt, run.id, embedder=embedder_for(settings, fmt), writer=writer)

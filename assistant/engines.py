@@ -2,9 +2,10 @@
 and rating proposals, and binds redaction into every LLM-backed one.
 
 ``engines_for(settings, db_engine, rubric, engagement)`` returns an ``Engines`` whose ``prober``
-(interview follow-ups), ``labeller`` (theme label and summary) and ``rater`` (rating proposals) are
-all offline or all LLM-backed, and whose ``name`` is what the UI shows. Stages and routes take
-their engines from here and never read ``settings.llm_enabled`` themselves. Rules:
+(interview follow-ups), ``labeller`` (theme label and summary), ``rater`` (rating proposals) and
+``summary_writer`` (the report's executive summary reworded) are all offline or all LLM-backed,
+and whose ``name`` is what the UI shows. Stages and routes take their engines from here and never
+read ``settings.llm_enabled`` themselves. Rules:
 
 - The LLM is used when one is configured (``DM3_LLM_BASE_URL`` and ``DM3_LLM_MODEL``) and the
   engagement has not switched it off (its ``llm_enabled`` setting is False); otherwise
@@ -29,6 +30,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from assistant.config import Settings
+from assistant.dataflow.extract import LLMFlowExtractor
 from assistant.embeddings import Embedder, get_embedder
 from assistant.interview.probes import LLMProber, OfflineProber, Prober
 from assistant.llm.client import LLMClient
@@ -37,6 +39,7 @@ from assistant.privacy import NAME, Scrubber
 from assistant.rating.offline import OfflineRater
 from assistant.rating.propose import LLMRater
 from assistant.records.engagements import llm_switched_off, people_names
+from assistant.report.reword import SummaryWriter
 from assistant.rubric import Rubric, get_rubric
 from assistant.synthesis.label import LLMLabeller
 
@@ -148,6 +151,21 @@ class Engines:
             embedder = self._embedder or get_embedder(self.settings.embedding_model, self.settings.embedding_batch_size)
             return OfflineRater(self.rubric, embedder)
         return LLMRater(self.llm, self.rubric, engagement_id=self.engagement_id, max_tokens=self._llm_max_tokens)
+
+    @cached_property
+    def summary_writer(self) -> SummaryWriter | None:
+        """The executive summary's rewording by the LLM (checked against the offline text), or None:
+        the offline summary stays as written."""
+        if self.llm is None:
+            return None
+        return SummaryWriter(self.llm, self.engagement_id)
+
+    @cached_property
+    def flow_extractor(self) -> LLMFlowExtractor | None:
+        """Flows proposed from free-text answers by the LLM, or None: the offline rules and catalogue."""
+        if self.llm is None:
+            return None
+        return LLMFlowExtractor(self.llm, self.engagement_id)
 
     def _database(self) -> Engine:
         # A caller outside the web app (``dm3 rate-evidence``) may have no engine: the LLM log

@@ -54,6 +54,8 @@ class Indicator(BaseModel):
     description: str
     levels: dict[int, str]  # what evidence at each level 1-5 looks like
     signals: dict[str, list[str]] = Field(default_factory=dict)  # optional keyword cues per level ("1".."5")
+    # the data-flow map's bottlenecks (re-typed, paper, emailed hand-offs) are cited as this indicator's evidence
+    bottlenecks: bool = False
 
     @model_validator(mode="after")
     def _five_levels(self) -> Indicator:

@@ -101,17 +101,40 @@ def _phrase(text: str) -> tuple[str, ...]:
     return tuple(tokens(text))
 
 
+# words an acronym skips ("enterprise permitting and licensing" -> EPL)
+_ACRONYM_SKIPS = ARTICLES | {"and", "of", "for", "to", "in", "on"}
+
+
+def initials(words: Iterable[str]) -> str:
+    """The acronym of a phrase: the first letter of each word but the small ones ("records management
+    system" -> "rms")."""
+    return "".join(w[0] for w in words if w not in _ACRONYM_SKIPS)
+
+
+def _with_acronyms(phrases: Iterable[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    """``phrases`` plus the acronym of each of three words or more ("see click fix" -> "scf", "computer
+    aided dispatch" -> "cad"): staff write the short form of a long name as often as the name."""
+    phrases = tuple(phrases)
+    extra = [(initials(p),) for p in phrases if len([w for w in p if w not in _ACRONYM_SKIPS]) >= 3]
+    return phrases + tuple(a for a in dict.fromkeys(extra) if a not in phrases)
+
+
 @lru_cache(maxsize=1)
 def knowledge() -> Knowledge:
-    """The packaged ``known_systems.yaml``, parsed once."""
+    """The packaged ``known_systems.yaml``, parsed once (with the acronyms of long aliases and
+    descriptions, ``_with_acronyms``)."""
     raw = yaml.safe_load(resources.files("assistant.dataflow").joinpath("known_systems.yaml").read_text("utf-8"))
     systems = tuple(
         Known(
-            s["id"], s["name"], s.get("vendor", ""), tuple(s.get("kinds", [])), tuple(_phrase(a) for a in s["aliases"])
+            s["id"],
+            s["name"],
+            s.get("vendor", ""),
+            tuple(s.get("kinds", [])),
+            _with_acronyms(_phrase(a) for a in s["aliases"]),
         )
         for s in raw["systems"]
     )
-    descriptions = {kind: tuple(_phrase(p) for p in phrases) for kind, phrases in raw["descriptions"].items()}
+    descriptions = {kind: _with_acronyms(_phrase(p) for p in phrases) for kind, phrases in raw["descriptions"].items()}
     return Knowledge(systems, descriptions)
 
 
@@ -179,6 +202,43 @@ def match_kind(words: list[str], known: Knowledge) -> str | None:
     return kinds[0] if len(kinds) == 1 else None
 
 
+def _names_kind(words: list[str], kind: str) -> bool:
+    """Whether ``words`` name ``kind`` itself ("hr" for hr, "utility billing" for utility_billing)."""
+    parts = kind.split("_")
+    return any(tuple(words[i : i + len(parts)]) == tuple(parts) for i in range(len(words) - len(parts) + 1))
+
+
+def match_vendor(words: list[str], known: Knowledge) -> Known | None:
+    """A vendor named with what its product does ("Oracle HR", "Tyler court software"): the one product
+    of that vendor whose kinds the mention names (as a kind or a description of one); None otherwise.
+    A vendor is matched by its first word (four letters or more, and no word of a description: "open
+    source" is no vendor of "the open data portal"), as staff shorten it."""
+    kind = match_kind(words, known)
+    described = {w for phrases in known.descriptions.values() for p in phrases for w in p} | GENERIC
+    for vendor in {v for s in known.systems if len(v := (tokens(s.vendor) or [""])[0]) >= 4}:
+        if vendor not in words or vendor in described:
+            continue
+        fits = [
+            s
+            for s in known.systems
+            if (tokens(s.vendor) or [""])[0] == vendor
+            and (kind in s.kinds or any(_names_kind(words, k) for k in s.kinds))
+        ]
+        if len(fits) == 1:
+            return fits[0]
+    return None
+
+
+def holder_of(kind: str, named: Iterable[Known]) -> Known | None:
+    """The one system named in the list that does ``kind``: the only one of that kind, else the only one
+    whose main kind (its first) it is ("the document imaging system" is Laserfiche's main kind, not
+    SharePoint's); None when none or several are."""
+    holders = [p for p in named if kind in p.kinds]
+    if len(holders) > 1:
+        holders = [p for p in holders if p.kinds[0] == kind]
+    return holders[0] if len(holders) == 1 else None
+
+
 def _stem(word: str) -> str:
     return word[:-1] if len(word) > 4 and word.endswith("s") and not word.endswith("ss") else word
 
@@ -230,7 +290,12 @@ def resolve(mentions: list[Mention], known: Knowledge | None = None) -> dict[str
     """mention id -> a grouping key (rules 2-5 of the module docstring)."""
     known = known or knowledge()
     words = {m.id: tokens(m.text) for m in mentions}
-    products = {m.id: match_known(words[m.id], known) or match_known(tokens(m.text, False), known) for m in mentions}
+    products = {
+        m.id: match_known(words[m.id], known)
+        or match_known(tokens(m.text, False), known)
+        or match_vendor(words[m.id], known)
+        for m in mentions
+    }
     named = {p.id: p for p in products.values() if p is not None}
     key: dict[str, str] = {}
     for m in mentions:
@@ -239,9 +304,9 @@ def resolve(mentions: list[Mention], known: Knowledge | None = None) -> dict[str
             key[m.id] = f"known:{products[m.id].id}"
             continue
         kind = match_kind(w, known)
-        holders = [p for p in named.values() if kind in p.kinds] if kind is not None else []
-        if len(holders) == 1:
-            key[m.id] = f"known:{holders[0].id}"
+        holder = holder_of(kind, named.values()) if kind is not None else None
+        if holder is not None:
+            key[m.id] = f"known:{holder.id}"
             continue
         subject = file_subject(w) if kind is None else None
         # an unresolved description stays as written: two descriptions of one kind may be two systems
@@ -274,6 +339,7 @@ def group(
         for b, first_b in names[n + 1 :]:
             if _one_edit(a, b):
                 groups.join(first_a, first_b)
+    _join_acronyms(mentions, keys, by_key, groups)
     by_pin: dict[str, str] = {}
     for mention_id, system_id in pinned.items():
         if system_id in by_pin:
@@ -281,6 +347,21 @@ def group(
         else:
             by_pin[system_id] = mention_id
     return _systems(mentions, groups, keys, known, {groups.find(first): s for s, first in by_pin.items()})
+
+
+def _join_acronyms(mentions: list[Mention], keys: dict[str, str], by_key: dict[str, str], groups: _Groups) -> None:
+    """An unresolved name written as an acronym ("the RMS") is one system with the unresolved name it
+    abbreviates ("records management system"), when exactly one does."""
+    expansions: dict[str, set[str]] = {}
+    for m in mentions:
+        words = [w for w in tokens(m.text) if w not in ARTICLES]
+        if keys[m.id].startswith("name:") and len(words) >= 2 and all(w.isalpha() for w in words):
+            expansions.setdefault(initials(words), set()).add(keys[m.id])
+    for k, first in by_key.items():
+        short = k[5:]
+        found = expansions.get(short, set()) if k.startswith("name:") and 2 <= len(short) <= 5 else set()
+        if short.isalpha() and len(found) == 1 and (other := next(iter(found))) in by_key and other != k:
+            groups.join(first, by_key[other])
 
 
 def _systems(

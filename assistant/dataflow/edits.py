@@ -1,6 +1,7 @@
-"""A consultant's catalogue edits: merge, split, rename. Each is stored as a ``CatalogueEdit`` (re-applied
-by every re-build, so it is kept across re-runs), audited like every other consultant edit, and
-followed by a re-build. Merge suggestions are ranked by string and embedding similarity of the names.
+"""A consultant's catalogue edits: merge, split, rename, owner department. Each is stored as a
+``CatalogueEdit`` (re-applied by every re-build, so it is kept across re-runs), audited like every
+other consultant edit, and followed by a re-build. Merge suggestions are ranked by string and embedding
+similarity of the names.
 """
 
 from __future__ import annotations
@@ -94,6 +95,19 @@ def rename(session: Session, engagement: Engagement, user: User | None, key: str
         engagement_id=engagement.id, action="rename", system_key=key, name=name, user_id=user and user.id
     )
     _record(session, engagement, user, edit, {"name": row.name})
+
+
+def set_owner(session: Session, engagement: Engagement, user: User | None, key: str, department: str) -> None:
+    """Record that ``department`` (one of the engagement's, or "" for none) owns system ``key`` (kept
+    through re-builds; the department-level map folds the system into it)."""
+    department = " ".join(department.split())
+    if department and department not in engagement.departments:
+        raise CatalogueError(f"{department!r} is not a department of this engagement; pick one from the list.")
+    row = _live(session, engagement, key)
+    edit = CatalogueEdit(
+        engagement_id=engagement.id, action="owner", system_key=key, name=department, user_id=user and user.id
+    )
+    _record(session, engagement, user, edit, {"name": row.name, "owner_department": row.owner_department})
 
 
 @dataclass(frozen=True)

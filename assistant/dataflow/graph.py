@@ -2,147 +2,23 @@
 pair of ends and method, so a re-typed and an automatic hand-off between the same two ends stay two
 edges), weighted by how many people described them. Views of it: filters, a one- or two-hop
 neighbourhood, and the department-level collapse used when a figure would pass ``MAX_FIGURE_NODES``.
+The hops and the graph itself are built below the stages (``records/handoffs.py``), where the rating
+reads them too.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import networkx as nx
-from sqlmodel import Session, col, select
 
-from assistant.dataflow.store import canonical, systems_of
-from assistant.dataflow.vocab import PUBLIC, hours_a_year
-from assistant.models import Engagement, Flow, Participant, System, SystemMention
-from assistant.records.engagements import scrubber_for
+from assistant.records.handoffs import Hop, build, hops, labels, node_id, node_labels
+
+__all__ = ["MAX_FIGURE_NODES", "Hop", "around", "build", "by_department", "filtered", "home_department", "hops"]
+__all__ += ["labels", "node_id", "node_labels", "search"]
 
 MAX_FIGURE_NODES = 30
-
-
-@dataclass(frozen=True)
-class Hop:
-    """One hand-off of one flow, its ends resolved to node ids ("system:SYS-3", "department:Finance", "public")."""
-
-    flow_id: int
-    participant_id: int
-    department: str
-    source: str
-    target: str
-    method: str
-    hours: float
-    note: str
-
-
-def node_id(kind: str, ref: str) -> str:
-    return "public" if kind == "public" else f"{kind}:{ref}"
-
-
-def _system_node(mention_id: int | None, mention_system: dict[int, int | None], keys: dict[int, str]) -> str | None:
-    system_id = mention_system.get(mention_id) if mention_id is not None else None
-    return f"system:{keys[system_id]}" if system_id is not None and system_id in keys else None
-
-
-def hops(session: Session, engagement_id: int) -> list[Hop]:
-    """Every counted hand-off (confirmed flows of people who have not withdrawn): source -> system and
-    system -> target for each flow, in flow order."""
-    systems = systems_of(session, engagement_id)
-    keys = {s.id: canonical(s.key, systems) for s in systems.values() if s.id is not None}
-    mention_system = dict(
-        session.exec(
-            select(SystemMention.id, SystemMention.system_id).where(SystemMention.engagement_id == engagement_id)
-        ).all()
-    )
-    rows = session.exec(
-        select(Flow, Participant.department)
-        .join(Participant, Participant.id == Flow.participant_id)
-        .where(
-            Flow.engagement_id == engagement_id, col(Flow.confirmed).is_(True), col(Participant.withdrawn_at).is_(None)
-        )
-        .order_by(col(Flow.id))
-    ).all()
-    out = []
-    for flow, department in rows:
-        middle = _system_node(flow.mention_id, mention_system, keys)
-        if middle is None:
-            continue
-        ends = [
-            (
-                _system_node(flow.source_mention_id, mention_system, keys)
-                if flow.source_kind == "system"
-                else node_id(flow.source_kind, flow.source_ref),
-                middle,
-            )
-            if flow.source_kind
-            else None,
-            (
-                middle,
-                _system_node(flow.target_mention_id, mention_system, keys)
-                if flow.target_kind == "system"
-                else node_id(flow.target_kind, flow.target_ref),
-            )
-            if flow.target_kind
-            else None,
-        ]
-        hours = hours_a_year(flow.frequency, flow.minutes, flow.fixes)
-        for end in ends:
-            if end is not None and end[0] and end[1] and end[0] != end[1]:
-                out.append(Hop(flow.id, flow.participant_id, department, end[0], end[1], flow.method, hours, flow.note))
-    return out
-
-
-def labels(systems: Iterable[System]) -> dict[str, str]:
-    """node id -> label for the engagement's live systems."""
-    return {f"system:{s.key}": s.name for s in systems if not s.merged_into}
-
-
-def node_labels(session: Session, engagement: Engagement) -> dict[str, str]:
-    """node id -> label of the live systems, through the engagement's scrubber (a name is staff's words:
-    "the export Dave runs")."""
-    raw = labels(systems_of(session, engagement.id).values())
-    keys = sorted(raw)
-    return dict(zip(keys, scrubber_for(session, engagement).scrub_all([raw[k] for k in keys]), strict=True))
-
-
-def build(all_hops: Iterable[Hop], names: dict[str, str]) -> nx.MultiDiGraph:
-    """The graph: nodes with ``kind``, ``label`` and ``people``; one edge per (source, target, method)
-    with ``people``, ``departments``, ``flows``, ``hours`` and the sets behind them (``participants``,
-    ``flow_ids``, ``department_names``)."""
-    g = nx.MultiDiGraph()
-    for hop in all_hops:
-        for n in (hop.source, hop.target):
-            if n not in g:
-                kind = n.split(":", 1)[0]
-                label = PUBLIC if n == "public" else names.get(n, n.split(":", 1)[1])
-                g.add_node(n, kind=kind, label=label, participants=set())
-            g.nodes[n]["participants"].add(hop.participant_id)
-        if not g.has_edge(hop.source, hop.target, key=hop.method):
-            g.add_edge(
-                hop.source,
-                hop.target,
-                key=hop.method,
-                method=hop.method,
-                participants=set(),
-                flow_ids=[],
-                department_names=set(),
-                hours=0.0,
-                notes=[],
-            )
-        e = g.edges[hop.source, hop.target, hop.method]
-        e["participants"].add(hop.participant_id)
-        e["flow_ids"].append(hop.flow_id)
-        e["department_names"].add(hop.department or "(not given)")
-        e["hours"] += hop.hours
-        if hop.note and hop.note not in e["notes"]:
-            e["notes"].append(hop.note)
-    for _n, data in g.nodes(data=True):
-        data["people"] = len(data["participants"])
-    for _u, _v, data in g.edges(data=True):
-        data["people"] = len(data["participants"])
-        data["departments"] = len(data["department_names"])
-        data["flows"] = len(data["flow_ids"])
-    return g
 
 
 def filtered(g: nx.MultiDiGraph, *, department: str = "", method: str = "") -> nx.MultiDiGraph:

@@ -18,6 +18,9 @@ from sqlmodel import Session, col, select
 
 from assistant.dataflow import catalogue as C
 from assistant.models import CatalogueEdit, Participant, System, SystemAlias, SystemMention
+from assistant.records.handoffs import canonical, systems_of
+
+__all__ = ["canonical", "canonical_keys", "counted_mentions", "normalised", "rebuild", "systems_of"]
 
 
 def normalised(text: str) -> str:
@@ -39,21 +42,6 @@ def counted_mentions(session: Session, engagement_id: int) -> list[SystemMention
             .order_by(col(SystemMention.id))
         ).all()
     )
-
-
-def systems_of(session: Session, engagement_id: int) -> dict[str, System]:
-    """Every system row of the engagement (merged-away ones too), by key."""
-    rows = session.exec(select(System).where(System.engagement_id == engagement_id)).all()
-    return {s.key: s for s in rows}
-
-
-def canonical(key: str, systems: dict[str, System]) -> str:
-    """The key ``key`` counts as once merges are followed (a cycle stops at the first repeat)."""
-    seen = {key}
-    while (s := systems.get(key)) is not None and s.merged_into and s.merged_into not in seen:
-        key = s.merged_into
-        seen.add(key)
-    return key
 
 
 def canonical_keys(session: Session, engagement_id: int) -> dict[int, str]:
@@ -146,6 +134,8 @@ def _apply_edits(systems: dict[str, System], edits: list[CatalogueEdit]) -> None
             row.merged_into = edit.other_key
         elif edit.action == "rename" and edit.name:
             row.name, row.name_locked = edit.name, True
+        elif edit.action == "owner":
+            row.owner_department = edit.name  # "" clears it
 
 
 def _rewrite_aliases(session: Session, systems: list[System], mentions: list[SystemMention]) -> None:

@@ -92,7 +92,8 @@ class Flow(SQLModel, table=True):
 class CatalogueEdit(SQLModel, table=True):
     """A consultant's catalogue decision, re-applied in order on every re-build (as theme curation is):
     ``merge`` (``system_key`` into ``other_key``), ``split`` (mentions written as ``alias`` out of
-    ``system_key`` into the new ``other_key``), ``rename`` (``system_key`` to ``name``)."""
+    ``system_key`` into the new ``other_key``), ``rename`` (``system_key`` to ``name``), ``owner`` (the
+    department ``name`` owns ``system_key``; "" clears it)."""
 
     id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)

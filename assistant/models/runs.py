@@ -36,7 +36,7 @@ class Run(SQLModel, table=True):
     )
     id: int | None = Field(default=None, primary_key=True)
     engagement_id: int = Field(foreign_key="engagement.id", index=True)
-    kind: str  # synthesis | rating | import | export
+    kind: str  # synthesis | rating | import | export | compare | dataflow
     status: str = "queued"  # queued | running | done | failed
     progress: float = 0.0
     message: str = ""

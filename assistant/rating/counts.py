@@ -31,12 +31,13 @@ class Tally:
 
 def tally(items: Sequence[EvidenceItem], segment_ids: Iterable[str]) -> Tally:
     """People (each counted once, with the department and role level of their first segment) and
-    segments among ``items`` whose id is in ``segment_ids``; ids not in ``items`` are not counted."""
+    segments among ``items`` whose id is in ``segment_ids``; ids not in ``items`` are not counted, nor
+    are the data-flow map's bottlenecks (no one person's words)."""
     wanted = set(segment_ids)
     people: dict[str, EvidenceItem] = {}
     segments = 0
     for item in items:
-        if item.id in wanted:
+        if item.id in wanted and item.kind == "segment":
             segments += 1
             people.setdefault(item.participant, item)
     departments: dict[str, int] = {}
@@ -56,8 +57,8 @@ def voice_mix(items: Sequence[EvidenceItem], evidence_ids: Iterable[str], quoted
         quoted=tally(items, quoted_ids).participants,
         departments=behind.departments,
         role_levels=behind.role_levels,
-        input_participants=len({i.participant for i in items}),
-        input_segments=len(items),
+        input_participants=len({i.participant for i in items if i.kind == "segment"}),
+        input_segments=sum(1 for i in items if i.kind == "segment"),
     )
 
 

@@ -24,6 +24,10 @@ indicators; frontline and leadership apart by two levels or more lean lower and 
 side). The component level then comes from the
 rubric rule, as do the judgments; every count comes from ``counts``.
 
+The data-flow map's bottlenecks (items of kind ``bottleneck``) are cited, not counted: each usable
+one is cited under the indicators the rubric marks ``bottlenecks`` that have an evidence level, and
+among the proposal's citations either way; they never change a level or a count of people.
+
 Themes feed the citations, not the level: an indicator's quotes (one per person, nearest its
 level first) are drawn from as many of the themes synthesis found as speak to it at that level,
 so a proposal shows the spread of what people said rather than several takes on one point.
@@ -59,6 +63,7 @@ from assistant.rating.schema import (
     IndicatorResult,
     Proposal,
     VoiceMix,
+    by_kind,
 )
 from assistant.rating.validate import MIN_QUOTE_CHARS
 from assistant.rubric import Component, RatingRule, Rubric
@@ -243,7 +248,7 @@ class OfflineRater:
         comp = self.rubric.component(component_id)
         rule = self.rubric.rule_for(component_id)
         minimum = self.rubric.minimum_for(component_id)
-        usable, excluded, cut = screen(items)
+        usable, usable_bottlenecks, excluded, cut = screen_by_kind(items)
         usable_items = [s.item for s in usable]
         base = dict(component=component_id, engine=ENGINE, excluded=excluded, screened=cut)
         reason = thin_reason(usable_items, minimum)
@@ -264,7 +269,8 @@ class OfflineRater:
         level = rule.level_for(list(levels.values()))
         indicators = _indicator_results(comp, rule, found, levels, level, pick_citations(found), _order(usable_items))
         mix = finish_counts(indicators, usable_items)
-        all_citations = _dedupe([c for ind in indicators for c in ind.citations])
+        flows = cite_bottlenecks(comp, indicators, [b.item for b in usable_bottlenecks])
+        all_citations = _dedupe([c for ind in indicators for c in ind.citations] + flows)
 
         if level is None or mix.participants < minimum.participants:
             why = _why_insufficient(rule, levels, level, mix.participants, minimum.participants)
@@ -283,7 +289,9 @@ class OfflineRater:
         proposal = Proposal(
             status=PROPOSED, level=level, indicators=indicators, citations=all_citations, voice_mix=mix, **base
         )
-        proposal.rationale = _rationale(self.rubric, comp, level, proposal) + _excluded_note(excluded, cut)
+        proposal.rationale = (
+            _rationale(self.rubric, comp, level, proposal) + _bottleneck_note(flows) + _excluded_note(excluded, cut)
+        )
         proposal.confidence = _confidence(indicators, found, mix)
         return proposal
 
@@ -323,6 +331,35 @@ def _indicator_results(
             )
         )
     return indicators
+
+
+def screen_by_kind(items: Sequence[EvidenceItem]) -> tuple[list[Screened], list[Screened], list[str], list[str]]:
+    """``evidence.screen`` of the segments and of the bottlenecks apart: (usable segments, usable
+    bottlenecks, ids of items left out whole, ids of segments whose instruction sentences were cut)."""
+    segments, bottlenecks = by_kind(items)
+    usable, excluded, cut = screen(segments)
+    flows, excluded_flows, _cut = screen(bottlenecks)
+    return usable, flows, excluded + excluded_flows, cut
+
+
+def cite_bottlenecks(
+    comp: Component, indicators: list[IndicatorResult], bottlenecks: list[EvidenceItem]
+) -> list[Citation]:
+    """The citations of the data-flow map's bottlenecks (each quoted whole), added under every indicator of
+    ``comp`` marked ``bottlenecks`` in the rubric that has an evidence level (an indicator without one
+    cites nothing); returned for the proposal's own citations."""
+    cites = [Citation(segment_id=b.id, quote=b.text) for b in bottlenecks]
+    marked = {ind.id for ind in comp.indicators if ind.bottlenecks}
+    for ind in indicators:
+        if ind.indicator_id in marked and ind.evidence_level is not None:
+            ind.citations.extend(cites)
+    return cites
+
+
+def _bottleneck_note(cites: list[Citation]) -> str:
+    if not cites:
+        return ""
+    return " Bottlenecks on the data-flow map: " + "".join(f"[{c.segment_id}]" for c in cites) + "."
 
 
 def _why_insufficient(

@@ -7,6 +7,9 @@ Rules enforced:
 - staff text travels only inside ``as_data("segment")`` blocks, so it cannot speak as the prompt;
   the port redacts emails, phones, street addresses and the engagement's people's names (bound
   into the client by ``assistant.engines``) when ``settings.llm_redact`` is on;
+- the data-flow map's bottlenecks (items of kind ``bottleneck``, ``B-...``) reach the model apart from
+  the segments, inside ``as_data("bottleneck")`` (system names are staff's words), to cite under the
+  indicators the rubric marks ``bottlenecks``; they are validated like segments and count no person;
 - segments reach the model grouped by theme (a theme label is data too, in ``as_data("theme")``)
   and the prompt asks for an indicator's citations from each theme that speaks to it;
 - every reply passes ``validate_proposal`` (ids, verbatim quotes, rule-consistent level and
@@ -34,6 +37,7 @@ from assistant.rating.schema import (
     IndicatorResult,
     LLMRating,
     Proposal,
+    by_kind,
 )
 from assistant.rating.validate import validate_proposal
 from assistant.rubric import Rubric
@@ -137,8 +141,11 @@ class LLMRater:
         return self.llm.model
 
     def variables(self, component_id: str, items: Sequence[EvidenceItem]) -> dict:
-        """The prompt variables: the rubric component, its rule and minimums, and the evidence
-        grouped by theme (themes in order of their first segment, segments without one last)."""
+        """The prompt variables: the rubric component, its rule and minimums, the evidence grouped by
+        theme (themes in order of their first segment, segments without one last), and the data-flow
+        map's bottlenecks with the indicators that may cite them."""
+        items, bottlenecks = by_kind(items)
+        component = self.rubric.component(component_id)
         labels: dict[str, str] = {}
         for item in items:
             labels.setdefault(item.participant, f"P{len(labels) + 1}")
@@ -148,7 +155,9 @@ class LLMRater:
         if None in groups:
             groups[None] = groups.pop(None)  # "not in any theme" goes last
         return {
-            "component": self.rubric.component(component_id),
+            "component": component,
+            "bottlenecks": [{"id": b.id, "text": b.text} for b in bottlenecks],
+            "bottleneck_indicators": [i.id for i in component.indicators if i.bottlenecks],
             "levels": self.rubric.levels,
             "rule": self.rubric.rule_for(component_id),
             "minimum": self.rubric.minimum_for(component_id),
@@ -180,9 +189,13 @@ class LLMRater:
         ``failed`` with the reason when the model gave no acceptable answer. ``k`` (the small-group
         threshold) is part of the engine interface; the model is not asked for department splits."""
         version = load_prompt(PROMPT).version
+        items, bottlenecks = by_kind(items)
         usable, excluded, cut = screen(items)
+        flows, excluded_flows, _cut = screen(bottlenecks)
+        excluded += excluded_flows
         usable_items = [s.item for s in usable]  # what quotes are checked against: the stored words
         shown = [s.shown for s in usable]  # what the model sees: instruction sentences cut out
+        cited = usable_items + [f.item for f in flows]  # what may be cited: segments and bottlenecks
         reason = thin_reason(usable_items, self.rubric.minimum_for(component_id))
         if reason:
             comp = self.rubric.component(component_id)
@@ -199,14 +212,14 @@ class LLMRater:
             )
 
         def check(reply: LLMRating) -> list[str]:
-            proposal = to_proposal(reply, component_id, usable_items, self.engine, version, excluded, cut)
-            return validate_proposal(proposal, self.rubric, usable_items)
+            proposal = to_proposal(reply, component_id, cited, self.engine, version, excluded, cut)
+            return validate_proposal(proposal, self.rubric, cited)
 
         try:
             reply = self.llm.structured(
                 TASK,
                 PROMPT,
-                self.variables(component_id, shown),
+                self.variables(component_id, shown + [f.item for f in flows]),
                 output=LLMRating,
                 validate=check,
                 engagement_id=self.engagement_id,
@@ -224,4 +237,4 @@ class LLMRater:
                 excluded=excluded,
                 screened=cut,
             )
-        return to_proposal(reply, component_id, usable_items, self.engine, version, excluded, cut)
+        return to_proposal(reply, component_id, cited, self.engine, version, excluded, cut)

@@ -20,17 +20,19 @@ from sqlmodel import Session, col, or_, select
 from assistant.embeddings import Embedder
 from assistant.jobs import track_run
 from assistant.models import Engagement, Participant, RatingProposal, Segment, Theme, ThemeMember
-from assistant.rating.schema import EvidenceItem, Proposal, Rater, segment_ref
+from assistant.rating.schema import MAP_SOURCE, EvidenceItem, Proposal, Rater, segment_ref
 from assistant.records.duplicates import flag_near_duplicates, flagged_participants
 from assistant.records.engagements import min_cell_of
 from assistant.records.evidence import counted_segments
-from assistant.rubric import COMPONENT_IDS
+from assistant.records.handoffs import bottleneck_evidence
+from assistant.rubric import COMPONENT_IDS, Rubric, get_rubric
 
 
-def load_evidence(session: Session, engagement_id: int) -> dict[str, list[EvidenceItem]]:
+def load_evidence(session: Session, engagement_id: int, rubric: Rubric | None = None) -> dict[str, list[EvidenceItem]]:
     """{component: evidence items} for an engagement: active segments of participants who have not
     withdrawn and are not flagged (``assistant.records.duplicates``) unless accepted, in id order, each with its
-    department, role level and (if clustered) theme label."""
+    department, role level and (if clustered) theme label; then, for each component with an indicator
+    the rubric marks ``bottlenecks``, the data-flow map's manual bottlenecks (``load_bottlenecks``)."""
     rows = session.exec(
         counted_segments(Segment, Participant, engagement_id=engagement_id)
         # near-duplicate open-link answers count only once a consultant accepted them
@@ -58,7 +60,23 @@ def load_evidence(session: Session, engagement_id: int) -> dict[str, list[Eviden
                 theme=themes.get(seg.id),
             )
         )
+    flows = load_bottlenecks(session, engagement_id)
+    for comp in (rubric or get_rubric()).components if flows else ():
+        if any(ind.bottlenecks for ind in comp.indicators):
+            out[comp.id].extend(flows)
     return dict(out)
+
+
+def load_bottlenecks(session: Session, engagement_id: int) -> list[EvidenceItem]:
+    """The engagement's manual bottlenecks as evidence items of kind ``bottleneck`` (highest score first;
+    those fewer than k people describe pooled into one: ``records.handoffs.bottleneck_evidence``)."""
+    engagement = session.get(Engagement, engagement_id)
+    if engagement is None:
+        return []
+    return [
+        EvidenceItem(id=b.ref, participant=MAP_SOURCE, text=b.text, kind="bottleneck")
+        for b in bottleneck_evidence(session, engagement)
+    ]
 
 
 def store_proposal(session: Session, engagement_id: int, proposal: Proposal, run_id: int | None) -> RatingProposal:
@@ -123,7 +141,7 @@ def propose_for_engagement(
             flag_near_duplicates(session, engagement_id, embedder or getattr(rater, "embedder", None))
             session.commit()
             left_out = len(flagged_participants(session, engagement_id))
-            evidence = load_evidence(session, engagement_id)
+            evidence = load_evidence(session, engagement_id, getattr(rater, "rubric", None))
         proposals = []
         for n, component in enumerate(components, start=1):
             proposals.append(rater.rate(component, evidence.get(component, []), k=k))

@@ -2,7 +2,8 @@
 and the database stage.
 
 ``EvidenceItem`` is one segment as the engines see it (``id`` is the citation id: ``E-12`` for a
-stored segment, any string in a file); ``Proposal`` is what an engine returns for one component.
+stored segment, any string in a file), or one bottleneck of the data-flow map (``kind="bottleneck"``,
+``B-<hex>``: cited like a segment, never counted as a person); ``Proposal`` is what an engine returns for one component.
 ``LLMRating`` is the smaller object the LLM is asked to produce: the engine fills in what the
 model must not be trusted with (status, voice mix, engine, prompt version).
 """
@@ -36,8 +37,14 @@ def segment_pk(ref: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+EvidenceKind = Literal["segment", "bottleneck"]
+MAP_SOURCE = "data-flow map"  # the ``participant`` of a bottleneck item: no one person, never counted
+
+
 class EvidenceItem(BaseModel):
-    """One evidence segment handed to an engine."""
+    """One evidence item handed to an engine: a segment of one person's words, or a bottleneck of the
+    data-flow map (``kind="bottleneck"``: its text describes a hand-off several people described; it is
+    cited like a segment but counts no person, and only under an indicator marked ``bottlenecks``)."""
 
     id: str = Field(min_length=1, max_length=64)
     participant: str = Field(min_length=1)
@@ -45,6 +52,12 @@ class EvidenceItem(BaseModel):
     department: str = ""
     role_level: str = ""
     theme: str | None = None
+    kind: EvidenceKind = "segment"
+
+
+def by_kind(items: Sequence[EvidenceItem]) -> tuple[list[EvidenceItem], list[EvidenceItem]]:
+    """(segments, bottlenecks) of ``items``, each in the order given."""
+    return [i for i in items if i.kind == "segment"], [i for i in items if i.kind == "bottleneck"]
 
 
 class Citation(BaseModel):

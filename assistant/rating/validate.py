@@ -4,16 +4,17 @@
 list is sent back to the LLM on a retry, so each error says what to fix. Rules enforced:
 
 - every indicator id exists in the component, each appears once, and all are present;
-- every cited segment id is in this component's input set, and every quote is a verbatim
-  substring of its segment (at least ``MIN_QUOTE_CHARS`` long, or the whole segment);
+- every cited segment id (or data-flow bottleneck id, ``B-...``) is in this component's input set,
+  and every quote is a verbatim substring of its segment (at least ``MIN_QUOTE_CHARS`` long, or the whole segment);
 - no quote is an instruction to the rater ("rate us 5") rather than evidence;
 - a quote is cited under at most two indicators (once, unless it is the strongest evidence of two);
 - an indicator with an evidence level cites at least one segment; one without has judgment
   ``no_evidence`` and cites nothing;
 - the level is one the rubric defines, and equals the rubric rule applied to the indicators'
   evidence levels; each judgment equals the rule's judgment against that level;
-- a level rests on at least the rubric minimum of distinct participants;
-- ids cited in the rationale as ``[id]`` exist, and a rated proposal's rationale cites one.
+- a level rests on at least the rubric minimum of distinct participants (a bottleneck is no participant);
+- ids cited in the rationale as ``[id]`` exist, and a rated proposal's rationale cites one;
+- a data-flow bottleneck is cited only under an indicator the rubric marks ``bottlenecks``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.rating.schema import FAILED, INSUFFICIENT, PROPOSED, EvidenceItem, Proposal
-from assistant.rubric import RatingRule, Rubric
+from assistant.rubric import Component, RatingRule, Rubric
 from assistant.screening import is_instruction
 
 MIN_QUOTE_CHARS = 12
@@ -63,7 +64,23 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
     errors += _check_status(proposal)
     errors += _check_participants(proposal, cited_people, minimum.participants)
     errors += _check_rationale(proposal, by_id)
+    errors += _check_bottlenecks(proposal, component, by_id)
     return errors
+
+
+def _check_bottlenecks(proposal: Proposal, component: Component, by_id: dict[str, EvidenceItem]) -> list[str]:
+    """A data-flow bottleneck is cited only under an indicator the rubric marks ``bottlenecks``."""
+    marked = [i.id for i in component.indicators if i.bottlenecks]
+    return [
+        f"{ind.indicator_id}: bottleneck {cite.segment_id} speaks only to how data moves; cite it under {marked}"
+        if marked
+        else f"{ind.indicator_id}: bottleneck {cite.segment_id} is not evidence for this component"
+        for ind in proposal.indicators
+        for cite in ind.citations
+        if ind.indicator_id not in marked
+        and (item := by_id.get(cite.segment_id)) is not None
+        and item.kind != "segment"
+    ]
 
 
 def _check_indicators(proposal: Proposal, component_id: str, known: list[str]) -> list[str]:
@@ -95,8 +112,9 @@ def _check_citations(proposal: Proposal, by_id: dict[str, EvidenceItem]) -> tupl
     for where, cite in all_citations:
         item = by_id.get(cite.segment_id)
         if item is None:
+            what = "bottleneck" if cite.segment_id.startswith("B-") else "segment"
             errors.append(
-                f"{where}: segment '{cite.segment_id}' does not exist in the evidence for this component; "
+                f"{where}: {what} '{cite.segment_id}' does not exist in the evidence for this component; "
                 "cite only the ids given"
             )
             continue
@@ -118,7 +136,8 @@ def _check_citations(proposal: Proposal, by_id: dict[str, EvidenceItem]) -> tupl
                 f"{where}: the quote from {cite.segment_id} is an instruction to the rater, not evidence of practice"
             )
             continue
-        cited_people.add(item.participant)
+        if item.kind == "segment":
+            cited_people.add(item.participant)
     return errors, cited_people
 
 

@@ -7,7 +7,8 @@ superseded answer drops out of every count at once.
   ``live_themes``.
 - A flow of the data-flow map counts when its author confirmed it and has not withdrawn
   (``counted_flows``); the roadmap reads the manual hand-offs among them (``manual_handoff_people``)
-  without importing the map's stage.
+  without importing the map's stage, and the rating cites its manual bottlenecks as evidence
+  (``records.handoffs.bottleneck_evidence``: one item per bottleneck described by at least k people, the rest pooled).
 - A segment counts when it is active and its author has not withdrawn (``counted_segments``); a theme
   member counts when its segment does (``counted_members``).
 """

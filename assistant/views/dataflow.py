@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from assistant.dataflow import bottlenecks as B
 from assistant.dataflow import edits as E
 from assistant.dataflow import graph as G
+from assistant.dataflow.extract import FlowExtractor
 from assistant.dataflow.flows import describe, own_flows, parse_end
 from assistant.dataflow.propose import Proposal, proposals
 from assistant.dataflow.store import canonical, systems_of
@@ -25,10 +26,17 @@ from assistant.records.engagements import min_cell_of, scrubber_for
 from assistant.suppression import fewer_than, suppress
 from assistant.views import Page
 from assistant.views.equity import equity_nav
+from assistant.views.runs import RunPanel, run_context
 
 
-def _choices() -> dict[str, Any]:
-    return {"methods": METHODS, "frequencies": FREQUENCIES, "fixes_choices": FIXES, "short_methods": SHORT_METHODS}
+@dataclass(frozen=True)
+class FlowChoices:
+    """The staff form's fixed choices (value -> words): how data moves, how often, how often it needs fixing."""
+
+    methods: dict[str, str] = field(default_factory=lambda: dict(METHODS))
+    frequencies: dict[str, str] = field(default_factory=lambda: dict(FREQUENCIES))
+    fixes_choices: dict[str, str] = field(default_factory=lambda: dict(FIXES))
+    short_methods: dict[str, str] = field(default_factory=lambda: dict(SHORT_METHODS))
 
 
 def system_names(session: Session, engagement: Engagement) -> list[str]:
@@ -52,13 +60,19 @@ class StaffFlowsPage(Page):
     ends: list[str]
     proposals: list[Proposal]
     notes: list[str] = field(default_factory=list)
-    choices: dict[str, Any] = field(default_factory=_choices)
+    choices: FlowChoices = field(default_factory=FlowChoices)
 
 
 def staff_flows_page(
-    session: Session, participant: Participant, engagement: Engagement, token: str, **news: Any
+    session: Session,
+    participant: Participant,
+    engagement: Engagement,
+    token: str,
+    extractor: FlowExtractor | None = None,
+    **news: Any,
 ) -> StaffFlowsPage:
-    """The person's own flows page (``news``: message, problems, form, notes)."""
+    """The person's own flows page (``news``: message, problems, form, notes); ``extractor``: the LLM's
+    flow proposals from their answers (the engine seam's), else the offline ones."""
     depts = list(engagement.departments)
     lines = []
     for flow, text in own_flows(session, participant):
@@ -72,7 +86,7 @@ def staff_flows_page(
         flows=lines,
         suggestions=names,
         ends=[*names, *depts, PUBLIC],
-        proposals=proposals(session, participant),
+        proposals=proposals(session, participant, extractor=extractor),
         **news,
     )
 
@@ -89,8 +103,9 @@ class CatalogueRow:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CataloguePage(Page):
-    engagement: Engagement
+class CataloguePage(RunPanel):
+    """The catalogue, its merge suggestions, and the panel of its background rebuild (kind ``dataflow``)."""
+
     rows: list[CatalogueRow]
     suggestions: list[E.Suggestion]
     departments: list[str]
@@ -143,17 +158,17 @@ def catalogue_rows(session: Session, engagement: Engagement) -> list[CatalogueRo
 def catalogue_page(
     session: Session, engagement: Engagement, encode: E.Encode | None = None, **news: Any
 ) -> CataloguePage:
-    """The consultant's catalogue and its merge suggestions (string and, with ``encode``, embedding similarity)."""
+    """The consultant's catalogue, its merge suggestions (string and, with ``encode``, embedding
+    similarity) and the panel of its background rebuild; ``news``: ``message``, ``problems``, ``form``."""
     rows = catalogue_rows(session, engagement)
     names = {r.key: r.name for r in rows}
     known = {r.key for r in rows if r.known}
     return CataloguePage(
-        engagement=engagement,
+        **run_context(session, engagement, "dataflow").context(),
         rows=rows,
         suggestions=E.suggestions(names, known, encode),
         departments=list(engagement.departments),
-        **news,
-    )
+    ).with_news(news.get("message"), news.get("problems"))
 
 
 @dataclass(frozen=True)

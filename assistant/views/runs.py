@@ -11,7 +11,7 @@ from assistant.models import Engagement, Run
 from assistant.views import Page
 from assistant.views.stale import Staleness, staleness
 
-KINDS = ("synthesis", "rating", "import", "export", "compare")  # the runs a page can follow
+KINDS = ("synthesis", "rating", "import", "export", "compare", "dataflow")  # the runs a page can follow
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,5 +35,6 @@ def run_context(session: Session, engagement: Engagement, kind: str) -> RunPanel
         run=run,
         kind=kind,
         running=running,
-        stale=None if running or kind == "import" else staleness(session, engagement.id, kind),
+        # an import and the catalogue rebuild read no answers: "answers arrived since" would not apply
+        stale=None if running or kind in ("import", "dataflow") else staleness(session, engagement.id, kind),
     )

@@ -117,6 +117,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", E + "/dataflow/catalogue/split"): "consultant",
     ("POST", E + "/dataflow/catalogue/rename"): "consultant",
     ("POST", E + "/dataflow/run"): "consultant",
+    ("POST", E + "/dataflow/catalogue/owner"): "consultant",
     ("GET", E + "/dataflow/bottlenecks"): "consultant",
     ("GET", E + "/dataflow/export/{name}"): "consultant",
     # equity reviewers

@@ -56,6 +56,24 @@ def test_a_description_joins_the_one_system_of_its_kind_named_in_the_list():
     assert grouped == [["Accela"], ["EnerGov"], ["the permit system"]]
 
 
+def test_acronyms_vendors_and_a_kinds_main_system_resolve_names_no_alias_lists():
+    # the acronym of a long product name or description is that name ("enterprise permitting and licensing")
+    assert _grouped(["EnerGov", "EPL"]) == [["EnerGov", "EPL"]]
+    # a vendor with what its product does is that product, when the vendor makes one such product
+    assert _grouped(["PeopleSoft", "Oracle HR", "Oracle financials"]) == [
+        ["PeopleSoft", "Oracle HR"],
+        ["Oracle financials"],
+    ]
+    # "open source" is no vendor: "the open data portal" is a description, not CKAN
+    assert _grouped(["Socrata", "the open data portal"]) == [["Socrata", "the open data portal"]]
+    # two systems of the kind, but it is only Laserfiche's main one
+    texts = ["Laserfiche", "SharePoint", "the document imaging system"]
+    assert _grouped(texts) == [["Laserfiche", "the document imaging system"], ["SharePoint"]]
+    # an unknown name and its acronym are one system; a different acronym is not
+    texts = ["the Parcel Viewer Tool", "PVT", "the PV"]
+    assert _grouped(texts) == [["the Parcel Viewer Tool", "PVT"], ["the PV"]]
+
+
 def test_a_file_is_its_own_system_named_by_its_subject_never_the_application():
     texts = ["Permit_Tracker_2024.xlsx", "the permits tracker", "the Excel permit tracker", "Accela", "budget workbook"]
     assert _grouped(texts) == [texts[:3], ["Accela"], ["budget workbook"]]

@@ -19,6 +19,7 @@ from tests.factories import (
     make_engagement,
     make_person,
     set_min_cell,
+    wait_for_run,
 )
 
 
@@ -133,3 +134,58 @@ def test_reviewers_see_no_small_edges_and_staff_pages_need_the_link(app, client,
     assert rev.get(f"/engagements/{e.id}/dataflow").status_code == 403
     assert client.get("/i/not-a-real-token/flows").status_code == 404
     assert lead is not None
+
+
+def test_the_catalogue_rebuild_runs_in_the_background_and_the_page_follows_it(app, session):
+    from assistant.models import Run
+
+    make_consultant(session)
+    c = logged_in_client(app)
+    e = make_engagement(session)
+    add_flow(session, e, make_person(session, e, "Finance"), "Tyler Munis", source="Accela", method="export_import")
+    add_flow(session, e, make_person(session, e, "Permits"), "munis", target="Finance")
+    eid = e.id
+    page = c.get(f"/engagements/{eid}/dataflow/catalogue").text
+    assert "No dataflow has run" in page
+    r = c.post(f"/engagements/{eid}/dataflow/run", data={"csrf_token": csrf_of(page)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("/dataflow/catalogue?done=started")
+    panel = wait_for_run(c, eid, "dataflow")
+    run = session.exec(select(Run).where(Run.engagement_id == eid, Run.kind == "dataflow")).one()
+    assert run.status == "done" and run.progress == 1.0, run.message
+    assert run.stats["mentions"] == 3 and run.stats["manual"] >= 1  # Tyler Munis and munis are one system
+    assert "system(s) from 3 mention(s)" in panel
+    again = c.get(f"/engagements/{eid}/dataflow/catalogue").text
+    assert "Last run finished" in again and "Tyler Munis" in again
+    htmx = c.post(
+        f"/engagements/{eid}/dataflow/run", data={"csrf_token": csrf_of(again)}, headers={"HX-Request": "true"}
+    )
+    assert htmx.status_code == 200 and 'id="run-panel"' in htmx.text
+
+
+def test_the_owner_department_is_set_from_the_catalogue_audited_and_kept_across_rebuilds(app, session):
+    from assistant.dataflow.store import rebuild
+    from assistant.models import AuditEvent
+    from assistant.views.dataflow import catalogue_rows
+
+    make_consultant(session)
+    c = logged_in_client(app)
+    e = make_engagement(session)
+    add_flow(session, e, make_person(session, e, "Finance"), "Tyler Munis", target="Parks")
+    key = catalogue_rows(session, e)[0].key
+    eid = e.id
+    page = c.get(f"/engagements/{eid}/dataflow/catalogue").text
+    assert f'id="owner-{key}"' in page
+    url = f"/engagements/{eid}/dataflow/catalogue/owner"
+    refused = c.post(url, data={"csrf_token": csrf_of(page), "system": key, "department": "Treasury"})
+    assert refused.status_code == 422 and "not a department of this engagement" in refused.text
+    saved = c.post(
+        url, data={"csrf_token": csrf_of(page), "system": key, "department": "Finance"}, follow_redirects=False
+    )
+    assert saved.status_code == 303 and saved.headers["location"].endswith("?done=owner")
+    session.expire_all()
+    rebuild(session, eid)
+    session.commit()
+    assert catalogue_rows(session, e)[0].owner_department == "Finance"
+    audit = session.exec(select(AuditEvent).where(AuditEvent.action == "catalogue.owner")).one()
+    assert audit.engagement_id == eid and audit.after["name"] == "Finance"
+    assert "owned by Finance" in c.get(f"/engagements/{eid}/dataflow/catalogue").text

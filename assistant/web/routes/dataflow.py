@@ -19,6 +19,7 @@ from pydantic import Field
 from assistant.dataflow import edits, exports, layout
 from assistant.dataflow.flows import FlowInput, FlowProblems, delete_flow, save_flow
 from assistant.dataflow.store import rebuild
+from assistant.engines import engines_for
 from assistant.interview.actions import Conversation
 from assistant.records.engagements import min_cell_of
 from assistant.security import whole_number_type
@@ -33,9 +34,10 @@ from assistant.views.dataflow import (
     reviewer_graph,
     staff_flows_page,
 )
+from assistant.views.runs import run_context
 from assistant.web.forms import PagePost, Refusable
 from assistant.web.routes.deps import ConsultantEngagement, PathId, ReviewerEngagement, StaffLink, StaffParticipant
-from assistant.web.shell import Consultant, CSRFDep, render
+from assistant.web.shell import Consultant, CSRFDep, EngineDep, is_htmx, render, run_panel
 
 router = APIRouter()
 Minutes = whole_number_type(0, 10_000, "must be a whole number of minutes", blank=True)
@@ -72,24 +74,30 @@ def staff_flows(
     f: Annotated[PagePost, Depends()],
     token: str,
     conv: StaffLink,
+    engine: EngineDep,
     saved: int = 0,
     new: Annotated[list[str] | None, Query(max_length=5)] = None,
     system: Annotated[str, Query(max_length=200)] = "",
     method: Annotated[str, Query(max_length=40)] = "",
+    source: Annotated[str, Query(max_length=200)] = "",
+    target: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    """The staff section: their flows and the form (``system``/``method``: a proposal's pre-fill)."""
+    """The staff section: their flows and the form (``system``, ``method``, ``source``, ``target``: a
+    proposal's pre-fill); proposals from their answers by the LLM when the engine seam gives one."""
     if not _consented(conv):
         return _to_consent(token)
     participant, engagement = conv.participant, conv.engagement
     message = "Saved. Add another, or go back to the interview." if saved else None
+    extractor = engines_for(f.request.app.state.settings, engine, None, engagement).flow_extractor
     page = staff_flows_page(
         f.session,
         participant,
         engagement,
         token,
+        extractor,
         message=message,
         notes=[n[:200] for n in new or []],
-        form={"system": system, "method": method},
+        form={"system": system, "method": method, "source": source, "target": target},
     )
     return render(f.request, "dataflow/staff_flows.html", page)
 
@@ -133,7 +141,9 @@ DONE = {
     "merge": "Merged. The merge is kept when the catalogue is rebuilt.",
     "split": "Split into a new system.",
     "rename": "Renamed.",
-    "run": "Catalogue rebuilt from every confirmed mention; your edits were applied again.",
+    "owner": "Owner department saved. It is kept when the catalogue is rebuilt.",
+    "started": "The catalogue rebuild has started: it groups every confirmed mention again and keeps your edits.",
+    "already": "A catalogue rebuild is already running; this page follows it.",
 }
 
 
@@ -215,10 +225,27 @@ def rename(f: DataflowPageDep, posted: Annotated[RenameForm, Form()]) -> Respons
     return f.done("rename")
 
 
+class OwnerForm(Refusable):
+    system: Text = ""
+    department: Annotated[str, Field(max_length=200)] = ""
+
+
+@router.post("/engagements/{engagement_id}/dataflow/catalogue/owner", dependencies=[CSRFDep])
+def owner(f: DataflowPageDep, posted: Annotated[OwnerForm, Form()]) -> Response:
+    try:
+        edits.set_owner(f.session, f.engagement, f.user, posted.system, posted.department)
+    except edits.CatalogueError as exc:
+        return f.refuse([*posted.problems, str(exc)])
+    return f.done("owner")
+
+
 @router.post("/engagements/{engagement_id}/dataflow/run", dependencies=[CSRFDep])
 def run(f: DataflowPageDep) -> Response:
-    rebuild(f.session, f.engagement.id)
-    return f.done("run")
+    """Queue the catalogue and map rebuild (kind ``dataflow``); returns at once, the page follows the run."""
+    created = f.queue(f.engagement.id, "dataflow", f.user.id)
+    if is_htmx(f.request):
+        return run_panel(f.request, run_context(f.session, f.engagement, "dataflow"))
+    return f.done("started" if created else "already")
 
 
 def _filter(department: str, method: str, focus: str, hops: int | None, q: str, level: str) -> MapFilter:
