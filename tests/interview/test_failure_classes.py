@@ -188,5 +188,6 @@ def test_the_event_a_follow_up_asked_for_is_on_topic_whatever_it_is_about(rubric
 
 
 def test_unclear_is_a_non_answer(rubric, relate):
-    d = decide(rubric, "supervisor", "partnership_leverage", "part_q2", "Who owns the code, data or reports?", "unclear")
+    question = "Who owns the code, data or reports?"
+    d = decide(rubric, "supervisor", "partnership_leverage", "part_q2", question, "unclear")
     assert (d.action, d.reason) == ("probe", "short")
