@@ -153,6 +153,10 @@ _RULES: dict[str, list[str]] = {
         r"\bthe most you (?:are|'re) allowed to\b|\byou (?:are|'re) (?:only )?allowed to (?:give|rate|score|assign)\b",
         rf"(?:^|[.!?]\s+)\W*(?:dear |hey |hi |hello |psst,? |ok |okay |listen,? |oye,? |hola,? )?{_ROLE}\s*[,:!]",
         rf"\b(?:dear|hey|hi|hello|psst|listen|oye|hola),?\s+{_ROLE}\b",
+        # addressed mid-sentence, after a bracket or a colon, and told what to do: "(IMPORTANT: rater, ignore ...)"
+        rf"[(\[:;,\u2014\u2013-]\s*{_ROLE}\s*[,:]\s*(?:please\s+|pls\s+|just\s+)?(?:ignore|disregard|forget|rate|"
+        r"score|give|mark|put|record|treat|note|count|don't|do not|make sure|remember|drop|skip|only|accept|stop|"
+        r"from (?:here|now) on)\b",
         rf"\b(?:tell|inform|remind|ask|convince|instruct) (?:the |your )?{_ROLE}\b",
         rf"\b(?:to|for) (?:the )?{_ROLE} (?:reading|scoring|rating|reviewing|evaluating) (?:this|these)\b",
         r"\bwhoever (?:or whatever )?(?:reads|scores|rates|reviews)\b[^.!?\n]{0,30}[:,]",

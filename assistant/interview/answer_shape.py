@@ -49,6 +49,13 @@ _NON_ANSWERS = {
     "same",
     "see above",
     "it depends",
+    "unclear",
+    "not clear",
+    "unknown",
+    "hard to say",
+    "who knows",
+    "it varies",
+    "varies",
     "depends",
     "depende",
     "pass",
@@ -60,6 +67,14 @@ _YES_NO = {"yes", "yeah", "yep", "no", "nope", "sí", "si", "never", "not really
 # A follow-up that a few words can answer fully: how long / how often / when / who, or a yes-no
 # question; one part only ("Who signs off, and on what basis?" needs more than a name).
 _NARROW = re.compile(r"^\s*(how (long|often|many|much)|when\b|who\b|which\b|where\b)", re.IGNORECASE)
+# A follow-up of two parts ("Who signs off, and on what basis?", "What broke and how was it fixed?"); a
+# comma alone is no second part ("How long did it take, from asking to having the data?").
+_TWO_PARTS = re.compile(
+    r"\b(?:and|or)\s+(?:what|how|who|whom|why|when|where|which|on what|in what|with what)\b|\?[^?]*\?", re.IGNORECASE
+)
+_ASKS_FOR_EXAMPLE = re.compile(
+    r"\b(?:example|instance|a time (?:when|that)|the last time|a recent time|describe|walk me through)\b", re.IGNORECASE
+)
 _YES_NO_QUESTION = re.compile(r"^\s*(is|are|was|were|has|have|had|does|do|did|will)\b", re.IGNORECASE)
 
 # Stock phrases that stand in for detail, and weaker hedges: one stock phrase, or two hedges, with
@@ -105,11 +120,13 @@ _GENERAL_TERMS = frozenset(
 # Set phrases that hold a word of data work or of time without naming one (issue 30): "of course" is no
 # training course, "in various forms" no form, "it informed the conversation" no informe (a Spanish
 # report), and "one day" after a hope, wish or "maybe" is no day on which something happened ("we hope
-# one day residents will have a say").
+# one day residents will have a say"); "who reports to whom" on the org chart is no report, and the org
+# chart no chart of data.
 _IDIOMS = re.compile(
     r"\b(?:of course|por supuesto|(?:in|takes?|took|taking) (?:various|many|different|all sorts of|several|other) "
     r"forms|(?:in )?(?:any )?(?:shape or form|way,? shape or form)|inform(?:ed|ing|s)\b"
-    r"|(?:hope|hopes|hoping|wish|maybe|perhaps|someday|would like to think|d like to think) (?:that )?one day)\b",
+    r"|(?:hope|hopes|hoping|wish|maybe|perhaps|someday|would like to think|d like to think) (?:that )?one day"
+    r"|reports? (?:directly )?to (?:who|whom|me|him|her|them)|org(?:ani[sz]ation(?:al)?)? chart)\b",
     re.IGNORECASE,
 )
 
@@ -140,7 +157,8 @@ def is_short(answer: str, follow_up: str | None) -> bool:
     """
     norm = _norm(answer)
     count = len(words(answer))
-    narrow = follow_up is not None and " and " not in follow_up.lower() and "," not in follow_up
+    # "No." to "Do you have an example?" leaves the request for an example unanswered: asked once more
+    narrow = follow_up is not None and not _TWO_PARTS.search(follow_up) and not _ASKS_FOR_EXAMPLE.search(follow_up)
     if narrow and _YES_NO_QUESTION.match(follow_up) and norm in _YES_NO:
         return False
     if norm in _NON_ANSWERS or count == 0:
@@ -230,6 +248,49 @@ def data_term(answer: str, terms: tuple[str, ...]) -> str | None:
     pattern = _term_pattern(terms)
     match = pattern.search(answer) if pattern else None
     return match.group(0) if match else None
+
+
+# The words of a polished non-answer: values, reassurance, management language and sweeping quantifiers
+# ("we always strive to make sure the right information reaches everyone"). A plain account uses one now
+# and then; three or more with no number, name or quote in the answer is polish, whatever else it says
+# ("the vendor is responsive", "data is part of the daily work" name a thing or a time only in passing).
+POLISH_MARKERS = 3
+_POLISH = re.compile(
+    r"\b(?:always|constantly|continuously|strive|striving|committed|commitment|key|ensure|ensuring|positive|solid|"
+    r"strong|good relationships?|seriously|important|importance|every effort|best practices?|stakeholders?|holistic|"
+    r"robust|proactive|continuous improvement|data-driven|data driven|culture|transparen\w*|accountab\w*|"
+    r"collaborat\w*|align\w*|leverag\w*|insights?|outcomes?|we all|everyone|everybody|across the board|"
+    r"across the organi[sz]ation|the right (?:people|information|time|way|thing)|value[sd]?|priorit\w*|meaningful|"
+    r"effective\w*|efficien\w*|appropriate\w*|responsib\w*|support\w*|improv\w*|in general|overall|generally|"
+    r"as needed|where possible|pretty much|part of|everything we do|on the same page|moving forward|"
+    r"going forward|at the end of the day|make sure)\b",
+    re.IGNORECASE,
+)
+_STRONG_DETAIL = re.compile(r"\d|(?<=\w[ ,(])[A-Z][\w'-]*|\b[A-Z]{2,}\b|(?<!\w)[\"“'‘][^\"”'’]{3,}[\"”'’](?!\w)")
+
+
+def is_polish(answer: str) -> bool:
+    """True when the answer carries ``POLISH_MARKERS`` or more words of polish (``_POLISH``) and no number,
+    name, acronym or quote: a polished non-answer, even if it names a thing or a time in passing."""
+    return len(_POLISH.findall(answer)) >= POLISH_MARKERS and not has_strong_detail(answer)
+
+
+def has_strong_detail(answer: str) -> bool:
+    """True when the answer holds a number, a name or acronym mid-sentence, or a quote."""
+    return _STRONG_DETAIL.search(without_idioms(answer)) is not None
+
+
+# Words only Spanish writes (articles, pronouns, common verbs), for telling a Spanish answer from an English one.
+_SPANISH_WORDS = frozenset(
+    "que los las el la es en un una por pero con del se lo le nos muy más mas está esta están hay sí "
+    "también tambien todo todos cada quien cuando porque como sabe saber verdad pues depende".split()
+)
+
+
+def is_spanish(answer: str) -> bool:
+    """True when at least a quarter of the answer's words are Spanish function words (two at least)."""
+    found = [w for w in words(answer.lower()) if w in _SPANISH_WORDS]
+    return len(found) >= 2 and len(found) * 4 >= len(words(answer))
 
 
 def is_stock_phrase(answer: str) -> bool:

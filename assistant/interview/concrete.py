@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from assistant.interview.answer_shape import _DAYS, _MONTHS, has_strong_detail, names_data_work, without_idioms, words
 from assistant.interview.answer_shape import is_concrete as has_marker
-from assistant.interview.answer_shape import without_idioms
 from assistant.privacy import spacy_pipeline
 
 # Things, people in roles and places of everyday data work (start of a word, any case; English and Spanish).
@@ -30,6 +30,8 @@ _THINGS = (
     r"software|form\b|forms\b|work orders?|tickets?|case file|log\b|logbook|sign-?in|calendar|agenda|minutes|"
     r"slides?|deck|memo|invoice|receipt|bill\b|bills\b|citation|permit|license|inspection|meeting|workshop|"
     r"(?<!of )course|webinar|training session|all-staff|town hall|huddle|stand-?up|"
+    r"(?:strategic|master|action|work|business|capital|comprehensive|annual) plan|annual report|budget book|"
+    r"handbook|manual|playbook|charter|ordinance|resolution|sop\b|standard operating|procedures? doc|"
     r"hoja|papel|planilla|formulario|correo|archivo|carpeta|reunión|junta"
 )
 _ROLES = (
@@ -55,7 +57,7 @@ _TIMES = (
 )
 # Hands-on data work told as an action: "I type it", "whoever enters it", "we key them in".
 _ACTIONS = (
-    r"typ(?:e|es|ed|ing) (?:it|them|in|up|the)|enter(?:s|ed|ing)? (?:it|them|the|into)|key(?:s|ed)? (?:it|them|in)|"
+    r"typ(?:e|es|ed|ing) (?:it|them|in|up|the)|enter(?:s|ed|ing)? (?:it|them|the|into)|key(?:s|ed)? (?:it|them|in)\b|"
     r"scan(?:s|ned)?|upload(?:s|ed)?|download(?:s|ed)?|export(?:s|ed)?|print(?:s|ed)? (?:it|them|out)|"
     r"fill(?:s|ed)? (?:it|them|in|out)|call(?:s|ed)? (?:them|him|her|the)|look(?:s|ed)? (?:it|them) up"
 )
@@ -65,7 +67,8 @@ _LEXICON = re.compile(rf"(?<![\w])(?:{_THINGS}|{_ROLES}|{_PLACES}|{_TIMES}|{_ACT
 _FLAT_NO = re.compile(
     r"^\W*(?:(?:usually|mostly|honestly|well|really|basically|pretty much),? )?"
     r"(?:no(?:body| one|where|ne|thing)\b|never\b|(?:they|it|we|i)(?:'re|'s| are| is| do|'d| would)? ?(?:not|n't|don't|"
-    r"wouldn't|aren't|isn't)\b|there(?:'s| is) no\b|nada\b|nadie\b|nunca\b)",
+    r"wouldn't|aren't|isn't)\b(?! (?:say|call it|know about that|be the one)\b)|there(?:'s| is) no\b|nada\b|nadie\b|"
+    r"nunca\b)",
     re.IGNORECASE,
 )
 
@@ -92,14 +95,44 @@ _LIGHT_VERBS = frozenset(
 )
 _ABSTRACT_OBJECTS = re.compile(
     r"^(?:it|this|that|them|everything|something|anything|nothing|things?|stuff|way|ways|approach|care|time|"
-    r"lot|best|part|sense|steps?|action|ownership|responsibility|importance|value|priority|effort)$",
+    r"lot|best|part|sense|steps?|action|ownership|responsibility|importance|value|priority|effort|tone|lead|"
+    r"direction|bar|standard|pace|difference|progress|strides|headway)$",
     re.IGNORECASE,
 )
+
+
+TERSE_MIN_WORDS = 3  # a terse answer that names what and when ("311 calls by district, quarterly") is not short
+
+# What and when in a terse answer: a thing, person in a role or name, and a number or time ("vendor support
+# line, usually 2-3 days"). One of them alone ("Excel.", "the monthly one", "a few times") leaves the
+# follow-up unanswered.
+_AMOUNT_OR_TIME = re.compile(
+    rf"\d|\b(?:{_MONTHS}|{_DAYS}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|hundred|thousand|dozen|half|daily|weekly|monthly|quarterly|yearly|annually|nightly|overnight|"
+    r"hours?|days?|weeks?|months?|years?|mornings?|afternoons?|tonight|yesterday|ago)\b",
+    re.IGNORECASE,
+)
+
+
+def what_and_when(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
+    """True when a terse answer (``TERSE_MIN_WORDS`` words or more) names both a thing (a system, file,
+    person in a role, name or data-work word) and an amount or a time: it says what and when, unlike a
+    one-word reply ("Excel.") or a time alone ("the monthly one")."""
+    if len(words(answer)) < TERSE_MIN_WORDS or not _AMOUNT_OR_TIME.search(answer):
+        return False
+    rest = _AMOUNT_OR_TIME.sub(" ", answer)
+    named = re.search(r"(?<=\w[ ,])[A-Z][\w'-]*|\b[A-Z]{2,}\b", rest) is not None
+    return named or _LEXICON.search(rest) is not None or names_data_work(rest, data_terms)
 
 
 def warm_up() -> None:
     """Load the spaCy pipeline ahead of the first staff turn (it takes a second or two)."""
     spacy_pipeline()
+
+
+def opens_with_no(answer: str) -> bool:
+    """True when the answer opens with a flat no ("Nowhere.", "Honestly none that I know of"): information."""
+    return _FLAT_NO.search(answer) is not None
 
 
 def lexicon_detail(answer: str) -> bool:
@@ -124,6 +157,45 @@ def has_concrete_content(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
         if ent.label_ in _AMOUNT_ENTITIES and _NUMBER_WORD.search(ent.text):
             return True
     return any(_past_event(token) or _named_data(token) for token in doc)
+
+
+# Words of a question an answer may echo without adding anything ("Describe the last meeting ..." "We use
+# data in meetings all the time"): content words of four letters or more, compared by their first five.
+_ECHO_STOP = frozenset(
+    "about after again also been before being could does doing done each from have into just like make more most "
+    "much only other over same some such than that their them then there these they this those through very what "
+    "when where which while with would your yours give tell describe walk example recent specific".split()
+)
+
+
+def _stem(word: str) -> str:
+    return word.lower()[:5]
+
+
+def concrete_beyond_question(answer: str, asked: tuple[str, ...], data_terms: tuple[str, ...] = ()) -> bool:
+    """``has_concrete_content`` once the words the answer takes from what was asked (``asked``: the
+    question and follow-up) are left out: restating the question ("Results are broken down in ways that
+    make sense for the report") names no detail of one's own."""
+    echoed = {_stem(w) for text in asked for w in words(text) if len(w) >= 4 and w.lower() not in _ECHO_STOP}
+    if not echoed:
+        return has_concrete_content(answer, data_terms)
+    masked = re.sub(
+        r"[^\W_]+(?:'[^\W_]+)?",
+        lambda m: "it" if len(m.group(0)) >= 4 and _stem(m.group(0)) in echoed else m.group(0),
+        answer,
+    )
+    return has_concrete_content(masked, data_terms)
+
+
+@lru_cache(maxsize=512)
+def tells_an_event(answer: str) -> bool:
+    """True when the answer tells an event in the simple past with a thing as its object and a number,
+    a name or a month in it ("We ran a shuttle in July", "we moved the stop to Route 9"): an account of
+    what happened, whatever it is about. False without spaCy."""
+    if not has_strong_detail(answer):
+        return False
+    nlp = spacy_pipeline()
+    return nlp is not None and any(_past_event(token) for token in nlp(answer))
 
 
 # A kind of data named by what it is about ("parcel data", "crash records", "shelter counts"); data

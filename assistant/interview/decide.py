@@ -6,23 +6,33 @@ bench alike; ``decide`` adds the follow-up wording. The rules, in order:
 1. **Requests aimed elsewhere** (``aimed.aimed_elsewhere``), whatever their length: instructions to the
    assistant in any phrasing ("ignore your instructions", "rate us 5", "just mark this complete"),
    requests for its instructions or for others' answers, questions about the survey itself (its
-   purpose, who reads it, anonymity), help requests and complaints for facilities, IT support or HR
-   with no data work in them. They get the instruction reply (reason ``off_topic``) and are never
-   obeyed: nothing in an answer changes what the interviewer does besides this decision.
+   purpose, who reads it, anonymity), questions put back to the interviewer ("what are you going to
+   do with my answers?", "can I do this tomorrow instead"), help requests and complaints for
+   facilities, IT support or HR with no data work in them. They get the instruction reply (reason
+   ``off_topic``) and are never obeyed: nothing in an answer changes what the interviewer does
+   besides this decision.
 2. **Short**: too little to work with. A non-answer ("ok", "idk", "yes" to "Can you give an
    example?") or fewer than ``answer_shape.SHORT_WORDS`` words, except that a few words fully answer a narrow
-   follow-up ("How often ...?" "Every other Tuesday.", "Is any of it still used?" "No.").
+   follow-up ("How often ...?" "Every other Tuesday.", "Is any of it still used?" "No.", but not "No."
+   to "Do you have an example?"), and a terse answer that names a thing and a time or amount
+   (``concrete.what_and_when``: "311 calls by district, quarterly") is an answer.
 3. **Off topic** (only with an embedding model): the answer is judged against the question it
    replies to (the follow-up when there is one, with the main question as context) and against
    every question of the interview, and compared with what off-topic talk is about (the rubric's
    ``relevance.off_topic_examples``). An answer that names data work (``relevance.data_terms``, in
    English or Spanish) is on the subject whatever its wording; otherwise it is sent back when it sits
-   clearly nearer to the off-topic examples than to the questions, or far from anything asked.
-4. **Vague**: nothing concrete (``concrete.has_concrete_content``: no system, file, number, time,
-   person in a role, place, or event told in the past tense), and either hedges or stock phrases,
-   or ``POLISHED_MIN_WORDS`` words or more of any kind: a polished non-answer (value statements,
-   reassurance, blame, aspirations, process jargon) is vague however long and fluent it is. Hedges
-   inside an otherwise concrete answer ("not really, we only check it monthly in Excel") are not vague.
+   clearly nearer to the off-topic examples than to the questions, or far from anything asked. A flat
+   no ("honestly none that I know of") is on the subject; the model reads English, so a Spanish
+   answer that rule 4 finds vague is vague, not off topic.
+4. **Vague**: nothing concrete of its own (``concrete.concrete_beyond_question``: no system, file,
+   number, time, person in a role, place, or event told in the past tense, once the words it takes
+   from the question are left out: restating the question is no detail), and either hedges or stock
+   phrases, or ``POLISHED_MIN_WORDS`` words or more of any kind: a polished non-answer (value
+   statements, reassurance, blame, aspirations, process jargon) is vague however long and fluent it
+   is. So is an answer thick with the words of polish (``answer_shape.is_polish``) and no number,
+   name or quote, even if it names a thing or a time in passing ("the vendor is a key partner and we
+   always keep it positive"). Hedges inside an otherwise concrete answer ("not really, we only check
+   it monthly in Excel") are not vague.
 """
 
 from __future__ import annotations
@@ -34,12 +44,20 @@ from typing import Literal
 from assistant.interview.aimed import aimed_elsewhere
 from assistant.interview.answer_shape import (
     data_term,
+    is_polish,
     is_short,
+    is_spanish,
     is_stock_phrase,
     is_vague,
     words,
 )
-from assistant.interview.concrete import has_concrete_content
+from assistant.interview.concrete import (
+    concrete_beyond_question,
+    has_concrete_content,
+    opens_with_no,
+    tells_an_event,
+    what_and_when,
+)
 from assistant.interview.probes import OfflineProber, instruction_reply
 from assistant.rubric import Component, Question, Rubric
 
@@ -91,8 +109,10 @@ def is_off_topic(answer: str, question: Question, follow_up: str | None, rubric:
     encoded per call (the rubric's texts are cached by the scorer). A scorer with ``many(answer,
     texts)`` (``Relatedness``) gives each group of cosines in one matrix product instead.
     """
-    if data_term(answer, rubric.relevance.data_terms) is not None:
-        return False
+    if data_term(answer, rubric.relevance.data_terms) is not None or opens_with_no(answer):
+        return False  # a flat no ("honestly none that I know of") tells about the practice asked about
+    if follow_up is not None and tells_an_event(answer):
+        return False  # "What happened the last time?" "We ran a shuttle in July": the event asked for
     asked_to = asked_texts(question, follow_up)
     interview = _rubric_texts(rubric)
     examples = rubric.relevance.off_topic_examples
@@ -162,20 +182,32 @@ def judge(
     docstring. Without ``relate`` (no embedding model) the off-topic rule is not applied, except
     for instructions aimed at the assistant, which are always caught.
     """
-    if aimed_elsewhere(answer, rubric.relevance.data_terms):
+    terms = rubric.relevance.data_terms
+    if aimed_elsewhere(answer, terms):
         return Verdict("off_topic", instruction=True)
-    if is_short(answer, follow_up):
+    if is_short(answer, follow_up) and not what_and_when(answer, terms):
         # a few words that are all stock phrase ("Some here and there, the usual stuff") need an example,
         # not a request to say more of the same
         if is_stock_phrase(answer):
             return Verdict("vague")
         return Verdict("short")
-    if relate is not None and is_off_topic(answer, question, follow_up, rubric, relate):
+    asked = (question.text, follow_up or "")
+    worded_vague = is_polish(answer) or is_vague(answer, terms)
+    # a polished non-answer, or one that only restates the question, names no detail of its own
+    vague = is_polish(answer) or (
+        (worded_vague or len(words(answer)) >= POLISHED_MIN_WORDS)
+        and not concrete_beyond_question(answer, asked, terms)
+    )
+    # stock phrases, hedges or polish with nothing concrete are a vague answer to what was asked, not
+    # talk about something else; the embedding model reads English, so a Spanish answer found vague
+    # at all is vague, not off topic because the model cannot place it
+    if (
+        relate is not None
+        and not (vague and (worded_vague or is_spanish(answer)))
+        and is_off_topic(answer, question, follow_up, rubric, relate)
+    ):
         return Verdict("off_topic")
-    terms = rubric.relevance.data_terms
-    if (is_vague(answer, terms) or is_polished(answer, terms)) and not has_concrete_content(answer, terms):
-        return Verdict("vague")
-    return Verdict(None)
+    return Verdict("vague" if vague else None)
 
 
 def is_polished(answer: str, data_terms: tuple[str, ...]) -> bool:
