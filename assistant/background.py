@@ -50,10 +50,7 @@ def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None
         run_queued_import(db_engine, run, [c.id for c in rubric.components])
 
     def export(run: Run) -> None:
-        from assistant.report.export import embedder_for, run_export  # matplotlib, docx, weasyprint load here
-
-        fmt = str(run.params.get("format", ""))
-        run_export(db_engine, run.engagement_id, rubric, fmt, run.id, embedder=embedder_for(settings, fmt))
+        export_run(settings, db_engine, rubric, run)
 
     def compare(run: Run) -> None:
         """The re-run noise of the engagement's answers (``stability.measure``), kept in the run's stats
@@ -76,3 +73,14 @@ def handlers(settings: Settings, db_engine: Engine, rubric: Rubric | None = None
         "export": export,
         "compare": compare,
     }
+
+
+def export_run(settings: Settings, db_engine: Engine, rubric: Rubric, run: Run) -> None:
+    """An export run: the format its params name, readiness quotes checked by the embedder, the executive
+    summary reworded by the engagement's LLM when one is configured (``engines.summary_writer``)."""
+    from assistant.engines import engines_for
+    from assistant.report.export import embedder_for, run_export  # matplotlib, docx, weasyprint load here
+
+    fmt = str(run.params.get("format", ""))
+    writer = engines_for(settings, db_engine, rubric, run.engagement_id).summary_writer
+    run_export(db_engine, run.engagement_id, rubric, fmt, run.id, embedder=embedder_for(settings, fmt), writer=writer)

@@ -83,6 +83,24 @@ def _stored_vectors(session: Session, model_name: str, hashes: Sequence[str]) ->
     return found
 
 
+def stored_vectors(session: Session, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """The vectors synthesis stored for ``texts`` (read only, no model loaded), by text, under the model
+    that stored most of them (an engagement is embedded by one model; a page must not mix two); a text
+    never embedded is absent."""
+    by_hash = {text_hash(t): t for t in texts}
+    wanted = sorted(by_hash)
+    rows: list[Embedding] = []
+    for start in range(0, len(wanted), 500):
+        rows += session.exec(select(Embedding).where(Embedding.text_hash.in_(wanted[start : start + 500]))).all()
+    if not rows:
+        return {}
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.model] = counts.get(row.model, 0) + 1
+    model = max(sorted(counts), key=lambda m: counts[m])
+    return {by_hash[r.text_hash]: np.frombuffer(r.vector, dtype=np.float32) for r in rows if r.model == model}
+
+
 def _encode_missing(
     embedder: Embedder, texts: Sequence[str], hashes: Sequence[str], found: dict[str, np.ndarray]
 ) -> list[dict[str, object]]:

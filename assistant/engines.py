@@ -2,9 +2,10 @@
 and rating proposals, and binds redaction into every LLM-backed one.
 
 ``engines_for(settings, db_engine, rubric, engagement)`` returns an ``Engines`` whose ``prober``
-(interview follow-ups), ``labeller`` (theme label and summary) and ``rater`` (rating proposals) are
-all offline or all LLM-backed, and whose ``name`` is what the UI shows. Stages and routes take
-their engines from here and never read ``settings.llm_enabled`` themselves. Rules:
+(interview follow-ups), ``labeller`` (theme label and summary), ``rater`` (rating proposals) and
+``summary_writer`` (the report's executive summary reworded) are all offline or all LLM-backed,
+and whose ``name`` is what the UI shows. Stages and routes take their engines from here and never
+read ``settings.llm_enabled`` themselves. Rules:
 
 - The LLM is used when one is configured (``DM3_LLM_BASE_URL`` and ``DM3_LLM_MODEL``) and the
   engagement has not switched it off (its ``llm_enabled`` setting is False); otherwise
@@ -37,6 +38,7 @@ from assistant.privacy import NAME, Scrubber
 from assistant.rating.offline import OfflineRater
 from assistant.rating.propose import LLMRater
 from assistant.records.engagements import llm_switched_off, people_names
+from assistant.report.reword import SummaryWriter
 from assistant.rubric import Rubric, get_rubric
 from assistant.synthesis.label import LLMLabeller
 
@@ -148,6 +150,14 @@ class Engines:
             embedder = self._embedder or get_embedder(self.settings.embedding_model, self.settings.embedding_batch_size)
             return OfflineRater(self.rubric, embedder)
         return LLMRater(self.llm, self.rubric, engagement_id=self.engagement_id, max_tokens=self._llm_max_tokens)
+
+    @cached_property
+    def summary_writer(self) -> SummaryWriter | None:
+        """The executive summary's rewording by the LLM (checked against the offline text), or None:
+        the offline summary stays as written."""
+        if self.llm is None:
+            return None
+        return SummaryWriter(self.llm, self.engagement_id)
 
     def _database(self) -> Engine:
         # A caller outside the web app (``dm3 rate-evidence``) may have no engine: the LLM log

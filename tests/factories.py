@@ -445,3 +445,49 @@ def make_theme(
     session.add(theme)
     session.commit()
     return theme
+
+
+SUMMARY_DEPARTMENTS = ["Finance", "Parks", "Planning", "Police"]
+SUMMARY_QUOTE = "Our budget spreadsheets get emailed around and [colleague] fixes the versions by hand."
+
+
+def level_names() -> dict[int, str]:
+    """The rubric's maturity level names by level."""
+    from assistant.rubric import get_rubric
+
+    return {lvl.level: lvl.name for lvl in get_rubric().levels}
+
+
+def executive_summary(quote: str = SUMMARY_QUOTE):
+    """An offline executive summary as ``report/narrative.py`` writes it (two findings, one with a quote),
+    for the LLM rewording's tests."""
+    from assistant.report.model import Finding, Quote, Summary
+
+    return Summary(
+        overview=[
+            "City of Riverton assessed how it collects, shares and uses data across the six components of the "
+            "DM3 maturity model. 19 staff from 4 departments contributed evidence in March 2026.",
+            "Consultants decided a level for 4 of 6 components; awaiting review: Data Use, Data Sharing.",
+        ],
+        findings=[
+            Finding(
+                "Data Life Cycle",
+                "Data Life Cycle (level 2, Developing): 9 people from 2 departments and smaller groups spoke of "
+                "‘spreadsheets emailed around’.",
+                9,
+                2,
+                Quote("E-12", quote, 3),
+            ),
+            Finding(
+                "Governance Structures",
+                "Governance Structures (level 1, Initial): 6 people spoke of ‘nobody owns the data’.",
+                6,
+                None,
+                None,
+            ),
+        ],
+        profile=["Data Life Cycle: level 2 (Developing), target 3"],
+        priorities_heading="Priorities for the first 6 months",
+        priorities=["Maintain an organisation-wide inventory (Data Life Cycle)"],
+        readiness="Overall readiness to carry out the roadmap is medium: funding low; staff capacity medium.",
+    )

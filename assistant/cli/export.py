@@ -22,7 +22,8 @@ def export_cmd(
     """Export the engagement report (docx, pdf, html) or its data (json, csv) to OUT."""
     from tqdm import tqdm
 
-    from assistant.report.export import embedder_for, export_bytes  # matplotlib and docx load only for this command
+    from assistant.engines import engines_for
+    from assistant.report.export import embedder_for, export_report  # matplotlib and docx load only for this command
 
     try:
         check_format(fmt)
@@ -47,7 +48,10 @@ def export_cmd(
             if engagement is None:
                 raise ExportError(f"there is no engagement {engagement_id}")
             rubric = get_rubric(str(settings.rubric_path))
-            data = export_bytes(session, engagement, rubric, fmt, progress, embedder=embedder_for(settings, fmt))
+            writer = engines_for(settings, engine, rubric, engagement).summary_writer
+            data, report = export_report(
+                session, engagement, rubric, fmt, progress, embedder=embedder_for(settings, fmt), writer=writer
+            )
             session.rollback()  # exporting only reads
     except ExportError as exc:
         bar.close()
@@ -59,3 +63,5 @@ def export_cmd(
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(data)
     typer.echo(f"Wrote {out} ({len(data) // 1024 + 1} KB)")
+    if report.summary_note:
+        typer.echo(f"Executive summary: {report.summary_note}")

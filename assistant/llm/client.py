@@ -120,6 +120,7 @@ class LLMClient:
         validate: Callable[[M], list[str]] | None = None,
         engagement_id: int | None = None,
         max_tokens: int = 512,
+        retries: int | None = None,
     ) -> M:
         """A validated ``output`` object for prompt ``prompt`` rendered with ``variables``.
 
@@ -128,7 +129,8 @@ class LLMClient:
         ``LLMFailed`` after ``1 + llm_max_retries`` attempts, or at once on a timeout or
         connection error. Every message is redacted by the client's ``Scrubber`` first (when
         ``settings.llm_redact`` is on). A request answered ``ok`` before is
-        served from the log (outcome ``cached``) if it still passes ``validate``.
+        served from the log (outcome ``cached``) if it still passes ``validate``. ``retries``
+        overrides ``llm_max_retries`` for a task whose rule fixes the number of tries.
         """
         schema, strict = output_schema(output)
         name = output.__name__[:64]
@@ -147,6 +149,7 @@ class LLMClient:
             check=lambda text: check_structured(text, output, validate),
             engagement_id=engagement_id,
             max_tokens=max_tokens,
+            retries=retries,
         )
 
     def text(
@@ -195,6 +198,7 @@ class LLMClient:
         check: Callable[[str], tuple[Any, list[str]]],
         engagement_id: int | None,
         max_tokens: int,
+        retries: int | None = None,
     ) -> Any:
         prompt = load_prompt(prompt_name)
         messages = [self._redacted(m) for m in prompt.render(variables)]
@@ -216,7 +220,7 @@ class LLMClient:
 
         conversation = list(messages)
         errors: list[str] = []
-        attempts = self.max_retries + 1
+        attempts = (self.max_retries if retries is None else max(0, retries)) + 1
         for attempt in range(1, attempts + 1):
             text, usage, latency_ms, cut = self._call(conversation, response_format, max_tokens, base, attempt)
             value, errors = check(text)

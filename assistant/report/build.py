@@ -34,6 +34,7 @@ from assistant.report.model import (
 )
 from assistant.report.quotes import QuoteBook
 from assistant.report.relevance import Encoder, StoredFirst, related
+from assistant.report.reword import Facts, SummaryWriter, facts_of
 from assistant.report.sources import Sources, read_sources
 from assistant.roadmap import readiness as readiness_mod
 from assistant.roadmap.targets import phases_for
@@ -46,18 +47,25 @@ READINESS_QUOTES = 2
 
 
 def build_report(
-    session: Session, engagement: Engagement, rubric: Rubric, *, embedder: Encoder | None = None
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    *,
+    embedder: Encoder | None = None,
+    writer: SummaryWriter | None = None,
 ) -> Report:
     """The report of ``engagement`` from what is stored now (roadmap as last generated), read once.
-    ``embedder`` checks that readiness quotes speak to their signal (without one, no readiness quote)."""
+    ``embedder`` checks that readiness quotes speak to their signal (without one, no readiness quote);
+    ``writer`` (the engine seam's, when an LLM is configured) may reword the executive summary."""
     src = read_sources(session, engagement, rubric)
     stored = StoredFirst(session, embedder, getattr(embedder, "model_name", "")) if embedder is not None else None
-    return report_from(src, embedder=stored)
+    return report_from(src, embedder=stored, writer=writer)
 
 
-def report_from(src: Sources, *, embedder: Encoder | None = None) -> Report:
-    """The report model of the rows in ``src`` (no query)."""
-    book = QuoteBook(src)
+def report_from(src: Sources, *, embedder: Encoder | None = None, writer: SummaryWriter | None = None) -> Report:
+    """The report model of the rows in ``src`` (no query); ``embedder`` checks readiness quotes and finds
+    near-identical quotes (without one, no readiness quote, and quotes are the same only once normalised)."""
+    book = QuoteBook(src, embedder)
     themes = {c.id: top_themes(src, c.id) for c in src.rubric.components}
     decided = {c: d.final_level for c, d in src.decisions.items() if d.final_level}
     findings = narrative.key_findings(src, book, themes, decided)
@@ -94,9 +102,18 @@ def report_from(src: Sources, *, embedder: Encoder | None = None) -> Report:
         dataflow=src.dataflow,
     )
     report.summary = narrative.summary(report, src, findings)
+    if writer is not None:
+        reworded = writer.reword(report.summary, summary_facts(src, report), src.engagement.organisation)
+        report.summary, report.summary_note = reworded.summary, reworded.note
     report.method = narrative.method(report, src.current_proposals, k=src.k)
     report.data = tables.tables(src, report)
     return report
+
+
+def summary_facts(src: Sources, report: Report) -> Facts:
+    """What the offline executive summary of ``report`` states, for checking a rewording of it."""
+    levels = {lvl.level: lvl.name for lvl in src.rubric.levels}
+    return facts_of(report.summary, level_names=levels, groups=list(src.engagement.departments))
 
 
 # --- participation ---------------------------------------------------------------------------

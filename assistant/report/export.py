@@ -18,6 +18,7 @@ from assistant.report.build import build_report
 from assistant.report.formats import FORMATS, MEDIA_TYPES, ExportError, check_format
 from assistant.report.model import Report
 from assistant.report.relevance import Encoder
+from assistant.report.reword import SummaryWriter
 from assistant.rubric import Rubric
 
 DOCUMENTS = ("docx", "pdf", "html")  # the formats that print readiness quotes (the data exports carry none)
@@ -65,17 +66,33 @@ def export_bytes(
     progress: Callable[[float, str], None] | None = None,
     *,
     embedder: Encoder | None = None,
+    writer: SummaryWriter | None = None,
 ) -> bytes:
     """The engagement in ``fmt`` (docx, pdf, html, json or csv, the last a ZIP of CSV files): the report
-    model built once (``build_report``; ``embedder`` checks readiness quotes), then serialised."""
+    model built once (``build_report``; ``embedder`` checks readiness quotes and finds near-identical
+    quotes, ``writer`` may reword the executive summary), then serialised."""
+    return export_report(session, engagement, rubric, fmt, progress, embedder=embedder, writer=writer)[0]
+
+
+def export_report(
+    session: Session,
+    engagement: Engagement,
+    rubric: Rubric,
+    fmt: str,
+    progress: Callable[[float, str], None] | None = None,
+    *,
+    embedder: Encoder | None = None,
+    writer: SummaryWriter | None = None,
+) -> tuple[bytes, Report]:
+    """``export_bytes`` and the report model it serialised (its ``summary_note`` is for the consultant)."""
     check_format(fmt)
     step = progress or (lambda _f, _m: None)
     step(0.1, "Reading decisions, themes and the roadmap")
-    report = build_report(session, engagement, rubric, embedder=embedder)
+    report = build_report(session, engagement, rubric, embedder=embedder, writer=writer if fmt in DOCUMENTS else None)
     step(0.5, f"Writing the {fmt.upper()} file")
     data = serialise(report, fmt)
     step(1.0, "Done")
-    return data
+    return data, report
 
 
 def serialise(report: Report, fmt: str) -> bytes:
@@ -91,19 +108,29 @@ def serialise(report: Report, fmt: str) -> bytes:
 
 
 def run_export(
-    engine: Engine, engagement_id: int, rubric: Rubric, fmt: str, run_id: int, *, embedder: Encoder | None = None
+    engine: Engine,
+    engagement_id: int,
+    rubric: Rubric,
+    fmt: str,
+    run_id: int,
+    *,
+    embedder: Encoder | None = None,
+    writer: SummaryWriter | None = None,
 ) -> int:
     """The background job: build the export, store the file in the database (``ExportFile``, so the
     download works on any app process) and record it on the Run (progress, file name, size) through the
     run lifecycle (``assistant.jobs.track_run``: a failure marks the run failed with the reason).
-    Returns the stored file's id. Only the newest ``KEEP_FILES`` files of an engagement are kept."""
+    Returns the stored file's id. Only the newest ``KEEP_FILES`` files of an engagement are kept. What
+    happened to an LLM rewording of the summary (``writer``) is kept in the run's stats as "summary"."""
     check_format(fmt)
     with track_run(engine, engagement_id, "export", run_id=run_id, message="Building the report") as run:
         with Session(engine, expire_on_commit=False) as session:
             engagement = session.get(Engagement, engagement_id)
             if engagement is None:
                 raise ExportError("the engagement no longer exists")
-            data = export_bytes(session, engagement, rubric, fmt, run.progress, embedder=embedder)
+            data, report = export_report(
+                session, engagement, rubric, fmt, run.progress, embedder=embedder, writer=writer
+            )
             filename = filename_for(engagement, fmt)
             session.rollback()  # end the read transaction before writing the file and the run
             stored = ExportFile(
@@ -119,7 +146,13 @@ def run_export(
             file_id = stored.id
         assert file_id is not None
         run.done(
-            stats={"format": fmt, "file": file_id, "filename": filename, "bytes": len(data)},
+            stats={
+                "format": fmt,
+                "file": file_id,
+                "filename": filename,
+                "bytes": len(data),
+                "summary": report.summary_note,
+            },
             message=f"{fmt.upper()} ready ({len(data) // 1024 + 1} KB)",
         )
     with Session(engine) as s:

@@ -204,6 +204,7 @@ class Report:
     profile: Figure
     timeline: Figure
     dataflow: DataflowSection | None = None  # report/dataflow_section.py; None when no one described a flow
+    summary_note: str = ""  # for the consultant only: whether an LLM reworded the summary, or why it was refused
     data: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # the data exports' tables
 
     @property

@@ -1,35 +1,36 @@
 """Quotes and citations in one document: each distinct quote printed once, every citation resolved.
 
 Rules (``QuoteBook``, one per document):
-- two segments whose texts are the same once normalised (case, punctuation, spacing, and the
-  "[colleague]" a name became) are one quote: one citation (the lower segment id), counted with
-  the number of people who said it; a citation of the other segment in a rationale is rewritten to it;
+- two segments that are the same quote (``assistant.sameness``: equal once normalised, or
+  near-identical by embedding when the document has an encoder) are one quote: one citation (the
+  lower segment id), counted with the number of people who said it; a citation of the other segment
+  in a rationale is rewritten to it;
 - a quote is printed at most once in a document (the first place that asks for it, in reading order:
   the executive summary, then the findings, then readiness); a later place takes its next candidate;
 - only people who agreed to be quoted are quoted; every cited segment gets a row in the evidence
   appendix, whose text is the quote, "quoted in <section>" when it is printed elsewhere, or
   "not quoted: no consent";
 - the department and role level in the appendix are the engagement's ``suppression.attributor``'s
-  (named only for groups of at least k).
+  units of everyone who said the words (each named only for a group of at least k; several units
+  are listed, "; " apart; none when a unit would stand for fewer than k people).
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from assistant.report.model import NOT_QUOTED, EvidenceEntry, Quote
-from assistant.report.sources import Sources
+import numpy as np
 
-_WORD = re.compile(r"[a-z0-9']+")
+from assistant import sameness
+from assistant.report.model import NOT_QUOTED, EvidenceEntry, Quote
+from assistant.report.relevance import Encoder
+from assistant.report.sources import Sources
+from assistant.sameness import normalised
+
 _CITED = re.compile(r"\[(E-\d+)\]")
 _RUN = re.compile(r"(?:\[E-\d+\])+")  # citations side by side: each once
-
-
-def normalised(text: str) -> str:
-    """``text`` as compared for sameness: lower case words only, a replaced name left out."""
-    return " ".join(_WORD.findall(text.lower().replace("[colleague]", " ")))
 
 
 def ref_of(segment_id: int) -> str:
@@ -44,21 +45,35 @@ def _each_once(run: re.Match[str]) -> str:
     return "".join(f"[{ref}]" for ref in dict.fromkeys(_CITED.findall(run.group(0))))
 
 
+def same_quotes(sources: Sources, encoder: Encoder | None) -> dict[int, int]:
+    """Each counted segment's quote: the lowest segment id of the texts that are the same quote
+    (``sameness.groups``; raw texts, as scrubbing every text would cost seconds, and the stored
+    vectors are of the raw texts). Without ``encoder``, sameness once normalised only."""
+    ids = sorted(sources.evidence)
+    texts = [sources.evidence[sid].segment.text for sid in ids]
+    vectors = None
+    if encoder is not None and texts:
+        heads = {normalised(t): t for t in reversed(texts)}  # one vector per distinct text, the first's
+        found = dict(zip(heads, encoder.encode(list(heads.values())), strict=True))
+        vectors = [found[normalised(t)] for t in texts]
+    lead = sameness.groups(texts, np.vstack(vectors) if vectors else None)
+    return {sid: ids[lead[n]] for n, sid in enumerate(ids)}
+
+
 class QuoteBook:
     """The quotes and citations of one document (see the module rules)."""
 
-    def __init__(self, sources: Sources) -> None:
+    def __init__(self, sources: Sources, encoder: Encoder | None = None) -> None:
         self.sources = sources
-        self._canonical: dict[int, int] = {}
+        self._canonical = same_quotes(sources, encoder)
         self._people: dict[int, set[int]] = defaultdict(set)
-        groups: dict[str, list[int]] = defaultdict(list)
-        for sid, ev in sources.evidence.items():
-            groups[normalised(ev.segment.text)].append(sid)  # scrubbing every text would cost seconds
-        for ids in groups.values():
-            first = min(ids)
-            for sid in ids:
-                self._canonical[sid] = first
-                self._people[first].add(sources.evidence[sid].segment.participant_id)
+        self._units: dict[int, set[tuple[str, str]]] = defaultdict(set)  # canonical id -> its speakers' units
+        for sid, first in self._canonical.items():
+            ev = sources.evidence[sid]
+            self._people[first].add(ev.segment.participant_id)
+            self._units[first].add(sources.attribute(ev.department, ev.role_level))
+        everyone = {ev.segment.participant_id: (ev.department, ev.role_level) for ev in sources.evidence.values()}
+        self._unit_size = Counter(sources.attribute(*who) for who in everyone.values())
         self._voice: dict[int, int] = {}  # canonical id -> the first consented segment with its words
         for sid in sorted(self._canonical):
             if sources.evidence[sid].consented:
@@ -147,12 +162,11 @@ class QuoteBook:
         out = []
         for first in sorted(self._cited):
             component, indicator = self._cited[first]
-            ev = self.sources.evidence[first]
             if first in self._printed:
                 text = f"quoted in {self._printed[first]}"
             else:
                 text = self._appendix_text(first)
-            dept, role = self.sources.attribute(ev.department, ev.role_level)
+            dept, role = self.attribution(first)
             out.append(
                 EvidenceEntry(
                     ref_of(first),
@@ -165,3 +179,12 @@ class QuoteBook:
                 )
             )
         return out
+
+    def attribution(self, first: int) -> tuple[str, str]:
+        """(departments, role levels) of everyone who said the quote ``first``: their disclosure units
+        (``suppression.attributor``), each once, "; " apart; ("", "") when one of those units holds
+        fewer than k people (the leftover pool of a small engagement), so no one is narrowed below k."""
+        units = sorted(self._units[first])
+        if any(self._unit_size[u] < self.sources.k for u in units):
+            return "", ""
+        return "; ".join(dict.fromkeys(d for d, _ in units)), "; ".join(dict.fromkeys(r for _, r in units))

@@ -48,12 +48,15 @@ class StoredFirst:
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         hashes = [text_hash(t) for t in texts]
-        rows = self.session.exec(
-            select(Embedding.text_hash, Embedding.vector).where(
-                Embedding.model == self.model_name, col(Embedding.text_hash).in_(sorted(set(hashes)))
-            )
-        ).all()
-        found = {h: np.frombuffer(v, dtype=np.float32) for h, v in rows}
+        wanted = sorted(set(hashes))
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(wanted), 500):  # every staff text of an engagement, a chunk at a time
+            rows = self.session.exec(
+                select(Embedding.text_hash, Embedding.vector).where(
+                    Embedding.model == self.model_name, col(Embedding.text_hash).in_(wanted[start : start + 500])
+                )
+            ).all()
+            found |= {h: np.frombuffer(v, dtype=np.float32) for h, v in rows}
         found |= {h: v for (m, h), v in self._topics.items() if m == self.model_name and h in hashes}
         missing = sorted({t for t, h in zip(texts, hashes, strict=True) if h not in found})
         for t, v in zip(missing, self.encoder.encode(missing) if missing else [], strict=True):

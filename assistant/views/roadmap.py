@@ -29,6 +29,7 @@ from assistant.roadmap.generate import items_of
 from assistant.roadmap.sequence import PHASES
 from assistant.roadmap.targets import HORIZONS, Phase, TargetRow, horizon_of, phases_for, target_rows
 from assistant.rubric import ReadinessKind, Rubric
+from assistant.sameness import normalised
 from assistant.views import Page
 from assistant.views.runs import RunPanel
 
@@ -51,13 +52,32 @@ class SignalView:
     quotes_against: list[QuoteView] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ItemTheme:
+    """A theme an item was matched to (stored in the item's ``why``): linked only when ``here``, one of
+    this engagement's themes; ``matched`` is False when it is the component's largest theme instead."""
+
+    id: int | None
+    label: str
+    people: int
+    matched: bool
+    here: bool
+
+
+def _item_themes(item: RoadmapItem, themes_here: set[int]) -> list[ItemTheme]:
+    return [
+        ItemTheme(t.get("id"), t["label"], t.get("people", 0), bool(t.get("matched")), t.get("id") in themes_here)
+        for t in item.why.get("themes", [])
+    ]
+
+
 @dataclass
 class ItemView:
     item: RoadmapItem
     component: str
     step: str
     depends: list[tuple[str, str]]  # (title, phase label)
-    themes: list[dict]
+    themes: list[ItemTheme]
     quotes: list[QuoteView]
     why: list[str]
 
@@ -176,11 +196,12 @@ class ExportPanel(RunPanel):
 
 
 def _distinct(ids: list[int], quotes: dict[int, QuoteView]) -> list[QuoteView]:
-    """Up to three quotes, one per text (the demo and real staff repeat phrases)."""
+    """Up to three quotes, one per text (the demo and real staff repeat phrases; the same once
+    normalised, ``assistant.sameness``)."""
     out, seen = [], set()
     for i in ids:
-        if i in quotes and quotes[i].text not in seen:
-            seen.add(quotes[i].text)
+        if i in quotes and normalised(quotes[i].text) not in seen:
+            seen.add(normalised(quotes[i].text))
             out.append(quotes[i])
     return out[:3]
 
@@ -226,7 +247,7 @@ def _item_views(
             comp_names.get(item.component, item.component),
             step,
             [(by_key[d].title, phases[min(by_key[d].phase, PHASES)].label) for d in item.depends_on if d in by_key],
-            [{**t, "here": t.get("id") in themes_here} for t in item.why.get("themes", [])],
+            _item_themes(item, themes_here),
             [quotes[q] for q in item.why.get("quotes", []) if q in quotes],
             _why_lines(item, titles),
         )

@@ -14,9 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlmodel import Session, col, select
 
-from assistant import charts
+from assistant import charts, sameness
+from assistant.embeddings import stored_vectors
 from assistant.equity.people import attribution
 from assistant.models import Engagement, Participant, Run, Segment, SurveyImport, Theme, ThemeMember, Turn
 from assistant.privacy import Scrubber
@@ -233,21 +235,23 @@ def component_themes(
         view.subthemes = _by_people([v for v in parts if v.segments])
         views.append(view)
     views = [v for v in views if v.segments]
-    return shown(_once(_by_people(views)), scrubber(session, engagement_id))
+    return shown(_once(_by_people(views), session), scrubber(session, engagement_id))
 
 
-def _once(views: list[ThemeView]) -> list[ThemeView]:
-    """``views`` with no quote twice on the page: a quote whose words (case and spacing aside) an
-    earlier theme already quotes is dropped (staff often paste the same sentence twice)."""
-    seen: set[str] = set()
+def _once(views: list[ThemeView], session: Session) -> list[ThemeView]:
+    """``views`` with no quote twice on the page: a quote that is the same as one an earlier theme
+    already quotes (``assistant.sameness``: equal once normalised, or near-identical by the vectors
+    synthesis stored) is dropped (staff often paste the same sentence twice)."""
+    quotes = [q for view in views for q in view.quotes]
+    if len(quotes) < 2:
+        return views
+    texts = [q.segment.text for q in quotes]
+    found = stored_vectors(session, texts)
+    dim = len(next(iter(found.values()))) if found else 1
+    lead = sameness.groups(texts, np.vstack([found.get(t, np.zeros(dim, np.float32)) for t in texts]))
+    keep = {id(q) for n, q in enumerate(quotes) if lead[n] == n}
     for view in views:
-        kept = []
-        for quote in view.quotes:
-            key = " ".join(quote.segment.text.lower().split())
-            if key not in seen:
-                seen.add(key)
-                kept.append(quote)
-        view.quotes = kept
+        view.quotes = [q for q in view.quotes if id(q) in keep]
     return views
 
 
@@ -284,13 +288,25 @@ def _min_cell(session: Session, engagement_id: int) -> int:
     return min_cell_of(engagement) if engagement is not None else parse_settings(None).equity.min_cell
 
 
+@dataclass(frozen=True)
+class ComponentSummary:
+    """One component's row of the themes overview: how many themes, the segments in them and in
+    "other voices", how many a consultant edited, and the three largest."""
+
+    component: Component
+    themes: int
+    segments: int
+    other: int
+    curated: int
+    top: list[ThemeView]
+
+
 @dataclass(frozen=True, kw_only=True)
 class ThemesOverview(RunPanel):
-    """The themes overview: a row per component (``component``, ``themes``, ``segments``, ``other``,
-    ``curated``, ``top``), the finished survey imports and the import run still going, if any; the
-    synthesis run panel."""
+    """The themes overview: a row per component, the finished survey imports and the import run still
+    going, if any; the synthesis run panel."""
 
-    rows: list[dict[str, Any]]
+    rows: list[ComponentSummary]
     imports: list[SurveyImport]
     import_run: Run | None
     import_running: bool
@@ -307,14 +323,14 @@ def overview_context(
         themes = [v for v in views if not v.theme.is_other]
         other = next((v for v in views if v.theme.is_other), None)
         rows.append(
-            {
-                "component": comp,
-                "themes": len(themes),
-                "segments": sum(v.segments for v in themes),
-                "other": other.segments if other else 0,
-                "curated": sum(v.theme.curated for v in themes),
-                "top": themes[:3],
-            }
+            ComponentSummary(
+                comp,
+                len(themes),
+                sum(v.segments for v in themes),
+                other.segments if other else 0,
+                sum(v.theme.curated for v in themes),
+                themes[:3],
+            )
         )
     imports = [
         i

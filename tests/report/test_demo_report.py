@@ -131,7 +131,7 @@ def _quotes(text: str) -> list[str]:
 @KS
 def test_no_quote_printed_twice(demo_reports, k):
     e = demo_reports[k]
-    for fmt, text in (("docx", _docx_text(e.docx)), ("html", e.html)):
+    for fmt, text in (("pdf", _pdf_text(e.pdf)), ("docx", _docx_text(e.docx)), ("html", e.html)):
         quotes = _quotes(text)
         assert len(quotes) >= 5, fmt
         assert len(quotes) == len(set(quotes)), (fmt, [q for q in quotes if quotes.count(q) > 1][:3])
