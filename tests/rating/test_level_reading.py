@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from assistant.rating.offline import component_levels, joint_topics, similarity_level
+from tests.rating.conftest import items
 
 
 def _unit(v):
@@ -50,3 +51,41 @@ def test_the_rater_reads_topics_jointly(rater):
     comp = model.component
     described = rater.embedder.encode([f"{ind.name}: {ind.description}" for ind in comp.indicators])
     assert np.allclose(model.topics, joint_topics(described, model.descriptions), atol=1e-5)
+
+
+# Plain words for dlc_inventory level 3 ("one organisation-wide inventory of datasets, with owners and
+# descriptions, that is kept up to date"). On the indicator's own five texts alone each sits nearer level 2
+# ("some departments keep their own list ... partial and rarely updated"); read on the component's scale, 3.
+ONE_LIST = [
+    (
+        "ana",
+        "frontline",
+        "There's one list of all our datasets on the intranet, each with an owner and a short description, "
+        "and it's kept current.",
+    ),
+    (
+        "ben",
+        "manager",
+        "We have a single list of every dataset the council holds, who owns it and what's in it, "
+        "and it is kept current.",
+    ),
+]
+# a third account, for the rubric minimum of three segments
+ALSO = (
+    "cy",
+    "supervisor",
+    "Every dataset we hold is on the one list on the intranet, with its owner and a description.",
+)
+
+
+def test_the_rater_reads_each_sentence_on_the_component_scale(rater):
+    model = rater._model("data_life_cycle")
+    for item in items(ONE_LIST):
+        votes = rater._votes(model, [(item, item.text)])["dlc_inventory"].votes
+        assert [v.level for v in votes] == [3], item.text
+
+
+def test_an_inventory_in_plain_words_is_level_three(rater):
+    proposal = rater.rate("data_life_cycle", items([*ONE_LIST, ALSO]), k=5)
+    inventory = next(i for i in proposal.indicators if i.indicator_id == "dlc_inventory")
+    assert inventory.evidence_level == 3, proposal.rationale
