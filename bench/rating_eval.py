@@ -358,7 +358,8 @@ def directions(sets: list[dict], levels: list[int | None], key: str) -> str:
     exact, one level low, two or more low, one high, two or more high, declined, mean signed error."""
     values = sorted({s[key] for s in sets if s["expected"] is not None}, key=str)
     width = max(10, *(len(str(v)) + 2 for v in values))
-    lines = [f"{key:<{width}} {'n':>3} {'exact':>6} {'-1':>4} {'<=-2':>5} {'+1':>4} {'>=+2':>5} {'IE':>4} {'signed':>7}"]
+    head = f"{'n':>3} {'exact':>6} {'-1':>4} {'<=-2':>5} {'+1':>4} {'>=+2':>5} {'IE':>4} {'signed':>7}"
+    lines = [f"{key:<{width}} {head}"]
     for value in values:
         pairs = [(s["expected"], lvl) for s, lvl in zip(sets, levels, strict=True) if s[key] == value]
         pairs = [(t, p) for t, p in pairs if t is not None]
