@@ -33,12 +33,18 @@ the instruction part of a mid-answer segment, and whether a hard negative was sc
     .venv/bin/python bench/rating_eval.py --explain   # every indicator's reading for each missed set
     .venv/bin/python bench/rating_eval.py --diagnose top,heldout   # why levels 4-5 read low (see diagnose)
     .venv/bin/python bench/rating_eval.py --groups heldout3 --explain --no-off-domain   # one group, quicker
+    .venv/bin/python bench/rating_eval.py -v --no-off-domain --sets bench/data/rating_heldout5.yaml --groups heldout5
+
+"heldout5" (21 sets, bench/data/rating_heldout5.yaml, read with --sets) was written in issue 30 by someone who had
+not read the engines, and measured once before and once after the round-7 changes (joint topics, levels read on
+the component's scale, denials counted per denial): never tuned on.
 
 Printed per engine, overall and per group: exact agreement, within-one agreement,
 quadratic-weighted kappa, mean signed error (engine minus hand-set level; negative leans low), share
 of rated sets wrongly declined, share of thin sets answered "insufficient evidence", citation
 validity (share of proposals passing assistant.rating.validate), confusion matrices, and exact
-agreement per hand-set level and per component for every group. A declined
+agreement per hand-set level and per component for every group, with where the offline engine's
+misses go (one or two levels low or high, declined, signed error) per level and per component. A declined
 set counts as a miss for exact agreement and is left out of kappa and signed error. Baselines from
 the same run: always the median level (3), and a keyword count (mean level of the rubric signals
 found, no negation handling, no counting of people). Last, an off-domain check: sets of NHS patient
@@ -347,6 +353,27 @@ def breakdown(sets: list[dict], engines: list[tuple[str, list[int | None]]], key
     return "\n".join(lines)
 
 
+def directions(sets: list[dict], levels: list[int | None], key: str) -> str:
+    """Where one engine's misses go, per hand-set level (``key`` "expected") or per component: sets,
+    exact, one level low, two or more low, one high, two or more high, declined, mean signed error."""
+    values = sorted({s[key] for s in sets if s["expected"] is not None}, key=str)
+    width = max(10, *(len(str(v)) + 2 for v in values))
+    head = f"{'n':>3} {'exact':>6} {'-1':>4} {'<=-2':>5} {'+1':>4} {'>=+2':>5} {'IE':>4} {'signed':>7}"
+    lines = [f"{key:<{width}} {head}"]
+    for value in values:
+        pairs = [(s["expected"], lvl) for s, lvl in zip(sets, levels, strict=True) if s[key] == value]
+        pairs = [(t, p) for t, p in pairs if t is not None]
+        diff = [p - t for t, p in pairs if p is not None]
+        cells = [sum(d == 0 for d in diff), sum(d == -1 for d in diff), sum(d <= -2 for d in diff)]
+        cells += [sum(d == 1 for d in diff), sum(d >= 2 for d in diff), sum(p is None for _, p in pairs)]
+        signed = f"{statistics.mean(diff):+.2f}" if diff else "nan"
+        lines.append(
+            f"{value!s:<{width}} {len(pairs):>3} {cells[0]:>6} {cells[1]:>4} {cells[2]:>5} {cells[3]:>4} {cells[4]:>5} "
+            f"{cells[5]:>4} {signed:>7}"
+        )
+    return "\n".join(lines)
+
+
 def print_injection_use(sets: list[dict], name: str, proposals: list[Proposal]) -> None:
     """Per set with instruction segments or hard negatives: what the engine did with them, then totals."""
     total = Counter()
@@ -587,6 +614,9 @@ def main() -> None:
         print(f"\nexact agreement per hand-set level and per component, {group}")
         for key in ("expected", "component"):
             print(breakdown(sub, cols, key))
+        print(f"where the offline engine's misses go, {group} (sets per hand-set level and per component)")
+        for key in ("expected", "component"):
+            print(directions(sub, cols[0][1], key))
 
     for name, proposals in made.items():
         print_injection_use(sets, name, proposals)

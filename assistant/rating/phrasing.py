@@ -47,11 +47,24 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+# A negation right after "and", "or", "but" or "nor" starts a denial of its own ("no budget and no
+# title" denies twice); "nor" is itself "and not" ("a budget nor a title").
+_NEW_DENIAL = re.compile(r"\b(?:and|or|but|nor)\s+(?=" + NEGATION.pattern.replace("(", "(?:", 1) + ")")
+
+
 def denies(norm: str) -> bool:
-    """True when normalised text denies something: an odd number of negations once the affirming
-    constructions are taken out ("you don't get a budget without the data" is two, an affirmation;
-    "nothing goes live without a review" too)."""
-    return len(NEGATION.findall(_NOT_A_NEGATION.sub(" ", norm))) % 2 == 1
+    """True when normalised text denies something: some denial in it holds an odd number of negations
+    once the affirming constructions are taken out.
+
+    Rule: negations inside one denial cancel in pairs ("you don't get a budget without the data" and
+    "nothing goes live without a review" are two each, affirmations), but coordinated denials do not
+    cancel each other: a negation right after "and", "or", "but" or "nor" starts a new denial ("no
+    budget and no title", "nobody checks and nothing is written" deny twice), and "nor" counts as "and
+    not" ("neither a budget nor a title"). Counting every negation of the text by parity read two
+    coordinated denials as an affirmation (issue 30).
+    """
+    text = re.sub(r"\bnor\b", "and no", _NOT_A_NEGATION.sub(" ", norm))
+    return any(len(NEGATION.findall(part)) % 2 == 1 for part in _NEW_DENIAL.split(text))
 
 
 def is_aspiration(sentence: str) -> bool:

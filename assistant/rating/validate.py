@@ -59,6 +59,10 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
     level_errors, evidence_levels = _check_evidence_levels(proposal, known, valid_levels)
     errors += level_errors
     expected = rule.level_for([evidence_levels.get(i) for i in known])
+    behind = {by_id[sid].participant for ind in proposal.indicators for sid in ind.segment_ids if sid in by_id}
+    if proposal.status == INSUFFICIENT and len(behind) < minimum.participants:
+        # the rule's level stands on too few people: declining is what the rubric minimum asks (issue 30)
+        expected = None
     errors += _check_level(proposal, rule, expected, valid_levels)
     errors += _check_judgments(proposal, rule, expected, evidence_levels)
     errors += _check_status(proposal)

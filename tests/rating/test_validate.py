@@ -124,3 +124,19 @@ def test_no_level_with_thin_indicators_is_valid_as_insufficient(rubric):
     assert validate_proposal(p, rubric, EVIDENCE) == []
     p.status = "proposed"
     assert any("needs a level" in e for e in validate_proposal(p, rubric, EVIDENCE))
+
+
+def test_declining_a_level_that_rests_on_too_few_people_is_valid(rubric):
+    # the rule gives a level from the indicators, but one person is behind all of them: the engine
+    # declines ("insufficient evidence", the rubric minimum is two people), and that is not a disagreement
+    p = good()
+    for ind in p.indicators[:4]:
+        ind.citations = [Citation(segment_id="E-1", quote="written data policy on retention and privacy")]
+        ind.segment_ids = ["E-1"]
+        ind.judgment = "no_evidence"
+    p.status, p.level = "insufficient_evidence", None
+    p.rationale = "insufficient evidence: the matched evidence comes from 1 participant(s) [E-1]."
+    assert not [e for e in validate_proposal(p, rubric, EVIDENCE) if "disagrees with the rubric rule" in e]
+    assert not [e for e in validate_proposal(p, rubric, EVIDENCE) if "judgment" in e]
+    p.indicators[1].segment_ids = ["E-2"]  # two people behind the evidence: the rule's level is owed
+    assert any("disagrees with the rubric rule" in e for e in validate_proposal(p, rubric, EVIDENCE))
