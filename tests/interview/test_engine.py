@@ -61,7 +61,7 @@ def test_a_follow_up_answer_is_judged_against_the_follow_up(rubric):
         turn("assistant", "question", q),
         turn("staff", "answer", q, "It depends, the usual stuff."),
         turn("assistant", "probe", q, "Can you give an example from the past year?", probe_index=1),
-        turn("staff", "answer", q, "Last spring the same street was patched four times and I told my boss.", 1),
+        turn("staff", "answer", q, "The crew and the office each keep their own version and nobody compares them.", 1),
     ]
     assert next_step(plan, turns, rubric, relatedness=relate).kind == "ask"
     assert seen and seen[0] == "Can you give an example from the past year?"
