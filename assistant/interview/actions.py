@@ -192,10 +192,10 @@ def _replies(interview: Interview, turns: list[Turn], step: Step, rubric: Rubric
     if step.kind == "probe":
         comp, question = rubric.question(step.question_id)
         if step.instruction:
-            probe = instruction_reply(rubric, question, comp.name, step.probe_index)
+            probe = instruction_reply(rubric, question, comp.staff_label, step.probe_index)
         else:
             answer = last_staff.text if last_staff else ""
-            probe = prober.probe(question, comp.name, answer, step.reason or "short", step.probe_index)
+            probe = prober.probe(question, comp.staff_label, answer, step.reason or "short", step.probe_index)
         return [_assistant_turn(interview, "probe", probe.text, step, probe.engine, rubric)]
     new: list[Turn] = []
     if last_staff is not None and turns and turns[-1].role == "staff":

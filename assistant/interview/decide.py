@@ -165,8 +165,8 @@ def comparison_texts(rubric: Rubric, max_probes: int = 2) -> list[str]:
         for q in comp.questions:
             follow_ups = list(q.probes)
             for index in range(1, max_probes + 1):
-                follow_ups += [prober.probe(q, comp.name, "", reason, index).text for reason in _REASONS]
-                follow_ups.append(instruction_reply(rubric, q, comp.name, index).text)
+                follow_ups += [prober.probe(q, comp.staff_label, "", reason, index).text for reason in _REASONS]
+                follow_ups.append(instruction_reply(rubric, q, comp.staff_label, index).text)
             texts.update(dict.fromkeys(asked_texts(q, None)))
             for follow_up in follow_ups:
                 texts.update(dict.fromkeys(asked_texts(q, follow_up)))
@@ -257,7 +257,7 @@ def decide(
     if verdict.reason is None or index > max_probes:
         return Decision("accept", None, None)
     if verdict.instruction:
-        message = instruction_reply(rubric, q, comp.name, index).text
+        message = instruction_reply(rubric, q, comp.staff_label, index).text
     else:
-        message = OfflineProber(rubric).probe(q, comp.name, answer, verdict.reason, index).text
+        message = OfflineProber(rubric).probe(q, comp.staff_label, answer, verdict.reason, index).text
     return Decision("probe", verdict.reason, message)

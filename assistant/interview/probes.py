@@ -23,7 +23,7 @@ class Probe:
 
 
 class Prober(Protocol):
-    def probe(self, question: Question, component_name: str, answer: str, reason: str, index: int) -> Probe: ...
+    def probe(self, question: Question, staff_topic: str, answer: str, reason: str, index: int) -> Probe: ...
 
 
 def pick(options: list[str], key: str) -> str:
@@ -51,9 +51,9 @@ class OfflineProber:
     def __init__(self, rubric: Rubric) -> None:
         self.rubric = rubric
 
-    def probe(self, question: Question, component_name: str, answer: str, reason: str, index: int) -> Probe:
+    def probe(self, question: Question, staff_topic: str, answer: str, reason: str, index: int) -> Probe:
         generic = self.rubric.probes
-        topic = question.topic or component_name.lower()
+        topic = question.topic or staff_topic.lower()
         if reason == "off_topic":
             text = pick_nth(generic.off_topic, question.id, index).format(topic=topic)
         elif reason == "vague":
@@ -63,12 +63,12 @@ class OfflineProber:
         return Probe(text, "offline")
 
 
-def instruction_reply(rubric: Rubric, question: Question, component_name: str, index: int) -> Probe:
+def instruction_reply(rubric: Rubric, question: Question, staff_topic: str, index: int) -> Probe:
     """The reply to an instruction aimed at the assistant: says it is not done, and returns to the topic.
 
     Always offline: such an answer is never handed to an LLM to act on.
     """
-    topic = question.topic or component_name.lower()
+    topic = question.topic or staff_topic.lower()
     return Probe(pick_nth(rubric.probes.instruction, question.id, index).format(topic=topic), "offline")
 
 
@@ -102,7 +102,7 @@ class LLMProber:
         self.offline = OfflineProber(rubric)
         self.engagement_id = engagement_id
 
-    def probe(self, question: Question, component_name: str, answer: str, reason: str, index: int) -> Probe:
+    def probe(self, question: Question, staff_topic: str, answer: str, reason: str, index: int) -> Probe:
         from pydantic import BaseModel, Field
 
         from assistant.llm.client import LLMFailed
@@ -115,7 +115,7 @@ class LLMProber:
                 task="interview_probe",
                 prompt="interview_probe",
                 variables={
-                    "component": component_name,
+                    "component": staff_topic,  # the plain topic name the chat shows, not the rubric's
                     "question": question.text,
                     "topic": question.topic,
                     "answer": answer,
@@ -130,5 +130,5 @@ class LLMProber:
             return Probe(out.probe.strip(), self.llm.model)
         except LLMFailed as exc:
             log.warning("LLM probe failed, using the offline probe: %s", exc)
-            fallback = self.offline.probe(question, component_name, answer, reason, index)
+            fallback = self.offline.probe(question, staff_topic, answer, reason, index)
             return Probe(fallback.text, f"offline (LLM failed: {exc.reason[:120]})")

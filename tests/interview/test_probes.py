@@ -43,6 +43,39 @@ def test_llm_failure_falls_back_to_the_offline_probe_and_says_so(rubric):
     assert probe.engine.startswith("offline (LLM failed") and "timed out" in probe.engine
 
 
+class RecordingLLM:
+    """Answers every call with one fixed probe and keeps the variables it was given."""
+
+    model = "fake-model"
+
+    def __init__(self) -> None:
+        self.variables: list[dict] = []
+
+    def structured(self, *, variables, output, validate, **kwargs):
+        self.variables.append(variables)
+        out = output(probe="What happened the last time that came up?")
+        assert validate(out) == []
+        return out
+
+
+def test_the_llm_is_given_the_topic_as_staff_read_it_not_the_rubrics_name(rubric):
+    """The chat calls a component by its plain topic name ("working with leaders"); the follow-up the LLM
+    writes for an answer in the interview is told the same, so no rubric jargon reaches the staff member."""
+    from assistant.interview.actions import _replies
+    from assistant.interview.engine import Step
+    from assistant.models import Interview, Turn
+
+    comp = next(c for c in rubric.components if c.staff_name)
+    question = comp.questions[0]
+    llm = RecordingLLM()
+    answer = Turn(interview_id=1, role="staff", kind="answer", question_id=question.id, text="dunno")
+    step = Step("probe", question.id, probe_index=1, reason="short")
+    (turn,) = _replies(Interview(id=1, participant_id=1), [answer], step, rubric, LLMProber(llm, rubric))
+    assert turn.text == "What happened the last time that came up?" and turn.engine == "fake-model"
+    assert llm.variables[0]["component"] == comp.staff_name != comp.name
+    assert all(comp.name not in str(v) for v in llm.variables[0].values())
+
+
 def test_a_second_follow_up_of_one_kind_is_worded_differently(rubric):
     """Issue 30: "No." to a follow-up is asked once more in other words, for every question and reason."""
     from assistant.interview.probes import OfflineProber, instruction_reply
