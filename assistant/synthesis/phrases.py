@@ -43,7 +43,8 @@ class Parsed:
     exactly those ``parse`` would give.
     """
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], counted: Callable[[int, int], None] | None = None) -> None:
+        """Parse ``texts``; ``counted(done, total)`` hears every batch parsed."""
         model = nlp()
         self._docs: list[Doc] = []
         self._spans: list[list[tuple[str, int, int]]] = []
@@ -53,7 +54,10 @@ class Parsed:
             stop = stop_words()
             self.phrases = [ngram_phrases(t, stop) for t in texts]
             return
-        self._docs = list(model.pipe(list(texts), batch_size=64, disable=["ner"]))
+        for doc in model.pipe(list(texts), batch_size=64, disable=["ner"]):
+            self._docs.append(doc)
+            if counted is not None and (len(self._docs) % 64 == 0 or len(self._docs) == len(texts)):
+                counted(len(self._docs), len(texts))
         self._spans = [chunk_phrases(doc) for doc in self._docs]
         self.phrases = [[phrase for phrase, _, _ in spans] for spans in self._spans]
         self._ner = model.get_pipe("ner")

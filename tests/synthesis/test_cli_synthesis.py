@@ -36,6 +36,9 @@ def test_themes_command_writes_themes_and_one_assignment_per_row(tmp_path, embed
     assert r.exit_code == 0, r.output
     summary = r.stdout.strip().splitlines()[-1]
     assert summary.startswith(f"{len(rows)} rows:") and "themes" in summary and "other voices" in summary
+    steps = [line.split("] ", 1)[1] for line in r.stderr.splitlines()]  # "[ 42%] Embedding 36 rows"
+    assert steps[:2] == ["Embedding 36 rows", "Clustering 36 segments"], steps
+    assert any(s.startswith("Named ") and s.endswith(" themes") for s in steps), steps
     result = json.loads(out.read_text())
     assert set(result) == {"themes", "assignments"}
     assert [a["row"] for a in result["assignments"]] == list(range(len(rows)))
@@ -114,7 +117,12 @@ def test_import_then_synthesize_from_the_command_line(cli_env, tmp_path):
     assert r.exit_code == 1 and "Unknown component 'nope'" in r.output
     r = runner.invoke(app, ["synthesize", str(eid)])
     assert r.exit_code == 0, r.output
-    assert "Synthesis done: 24 segments, 24 newly embedded" in r.output
+    assert "Synthesis done: 24 segments, 24 newly embedded" in r.stdout
+    # progress on stderr, a line per step with its counts
+    lines = r.stderr.splitlines()
+    assert "[ 10%] Embedding new text of 24 segments" in lines, lines
+    assert "[ 60%] Themes for data_life_cycle (1 of 1): 24 segments" in lines, lines
+    assert lines[-1] == "[100%] Done"
     r = runner.invoke(app, ["synthesize", str(eid)])
     assert "24 segments, 0 newly embedded" in r.output
     with Session(cli_env) as s:
