@@ -104,7 +104,8 @@ def _encode_missing(
             missing.setdefault(h, t)
     if not missing:
         return []
-    vectors = embedder.encode(list(missing.values()), counted=counted)
+    todo = list(missing.values())
+    vectors = embedder.encode(todo, counted=counted) if counted is not None else embedder.encode(todo)
     rows: list[dict[str, object]] = []
     for h, vec in zip(missing.keys(), vectors, strict=False):
         found[h] = vec

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from assistant.csvfile import CSVImportError, check_columns, read_csv
 from assistant.embeddings import Embedder
 from assistant.privacy import Scrubber

@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from assistant.embeddings import Embedder
+from assistant.embeddings import Embedder, embed_cached
 from assistant.models import Participant, Segment, ThemeMember, Turn
 from assistant.records.evidence import segment_values, submitted_answers
 from assistant.rubric import Rubric
@@ -111,7 +111,8 @@ def retag(
     if rubric is None or not segments:
         return 0
     comps = [c for c in rubric.components]
-    desc = embedder.encode([f"{c.name}: {c.description}" for c in comps])
+    # the descriptions' vectors are read back from the cache after the first run (the rubric rarely changes)
+    desc, _ = embed_cached(session, embedder, [f"{c.name}: {c.description}" for c in comps])
     index = {c.id: i for i, c in enumerate(comps)}
     sims = vectors @ desc.T
     moved = 0

@@ -49,9 +49,9 @@ def synthesize(
     The run's lifecycle is ``assistant.jobs.track_run`` (``run``: its options): it claims the queued Run
     ``run_id`` (or creates one), records progress, and ends done (or failed with the error, re-raised).
     ``on_progress(fraction, message)`` hears each step as it starts and its counts within it (sentences
-    embedded, the component being clustered, themes named: at most one count a second, ``tick_s``). ``labeller`` (from the engine seam,
-    ``assistant.engines.engines_for(...).labeller``) relabels the new themes; None keeps the offline
-    labels and summaries. Rules: see the module docstring.
+    embedded, the component being clustered, themes named: at most one count a second, ``tick_s``).
+    ``labeller`` (from the engine seam, ``assistant.engines.engines_for(...).labeller``) relabels the new
+    themes; None keeps the offline labels and summaries. Rules: see the module docstring.
     """
     t0 = time.perf_counter()
     run.setdefault("message", "Collecting answers")
