@@ -59,7 +59,11 @@ def synthesize(
         run_id = tracker.id
         stats: dict[str, Any] = {"run_id": run_id}
         with Session(engine, expire_on_commit=False) as session:
-            stats["segments_" + "refresh"] = refresh_segments(session, engagement_id, segment_mode)
+
+            def segmented(done: int, total: int) -> None:
+                tracker.tick(0.1 * done / total, f"Collecting answers: {done:,} of {total:,} segmented")
+
+            stats["segments_" + "refresh"] = refresh_segments(session, engagement_id, segment_mode, segmented)
             session.commit()
         vectors = _embed(engine, engagement_id, embedder, rubric, stats, tracker)
         _themes(engine, engagement_id, embedder, vectors, settings, run_id, stats, tracker)

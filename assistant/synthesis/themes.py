@@ -295,20 +295,7 @@ def name_with_phrases(
 
     say = report or _silent
     every = [d for top in tops for d in (top, *top.subthemes)]
-
-    def typical(d: ThemeDraft) -> list[int]:
-        return [m for _, m in sorted(zip((-s for s in d.scores), d.members, strict=False))][: P.MAX_TEXTS]
-
-    wanted = sorted({i for d in every for i in typical(d)})
-    parsed = P.Parsed(
-        [texts[i] for i in wanted], lambda done, total: say(0.5 * done / total, f"reading {done:,} of {total:,} texts")
-    )
-    row = {i: r for r, i in enumerate(wanted)}
-    found = parsed.pools([([row[i] for i in typical(d)], [texts[i] for i in d.members]) for d in every])
-    pools = {id(d): pool for d, pool in zip(every, found, strict=True)}
-    candidates = {p for pool in pools.values() for p in pool}
-    say(0.5, f"embedding {len(candidates):,} key phrases")
-    vectors = P.encode_phrases(encode, candidates)
+    parsed, row, pools, vectors = _phrase_pools(texts, every, encode, say)
     named = 0
 
     def name(d: ThemeDraft, taken: set[str]) -> None:
@@ -321,7 +308,7 @@ def name_with_phrases(
             d.label = (
                 choose_label(found, taken)
                 or choose_label(closest, taken)
-                or _longer_phrase(parsed, [row[i] for i in typical(d)], [texts[i] for i in d.members], found, taken)
+                or _longer_phrase(parsed, [row[i] for i in _typical(d)], [texts[i] for i in d.members], found, taken)
                 or P.label_of(found, taken)
                 or d.label
             )
@@ -338,6 +325,32 @@ def name_with_phrases(
         sub_taken = {top.label.lower()}
         for sub in top.subthemes:
             name(sub, sub_taken)
+
+
+def _typical(d: ThemeDraft) -> list[int]:
+    """The members a theme's candidate phrases are read from: its ``phrases.MAX_TEXTS`` most typical."""
+    from assistant.synthesis.phrases import MAX_TEXTS
+
+    return [m for _, m in sorted(zip((-s for s in d.scores), d.members, strict=False))][:MAX_TEXTS]
+
+
+def _phrase_pools(
+    texts: Sequence[str], every: list[ThemeDraft], encode: Encode, say: Report
+) -> tuple[Parsed, dict[int, int], dict[int, list[str]], dict[str, np.ndarray]]:
+    """The typical texts of ``every`` theme parsed once, the parse's row of each text index, each theme's
+    candidate pool (by ``id``) and the candidates' vectors; ``say`` hears the parse and the encoding."""
+    from assistant.synthesis import phrases as P
+
+    wanted = sorted({i for d in every for i in _typical(d)})
+    parsed = P.Parsed(
+        [texts[i] for i in wanted], lambda done, total: say(0.5 * done / total, f"reading {done:,} of {total:,} texts")
+    )
+    row = {i: r for r, i in enumerate(wanted)}
+    found = parsed.pools([([row[i] for i in _typical(d)], [texts[i] for i in d.members]) for d in every])
+    pools = {id(d): pool for d, pool in zip(every, found, strict=True)}
+    candidates = {p for pool in pools.values() for p in pool}
+    say(0.5, f"embedding {len(candidates):,} key phrases")
+    return parsed, row, pools, P.encode_phrases(encode, candidates)
 
 
 def _longer_phrase(

@@ -27,7 +27,7 @@ def test_stored_progress_moves_through_every_step_with_counts(engine, session, e
         assert (stored_fraction, stored_message) == (fraction, message)
     fractions = [f for f, _, _, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    assert "Embedding 96 of 96 new sentences" in messages
+    assert messages.index("Collecting answers: 96 of 96 segmented") < messages.index("Embedding 96 of 96 new sentences")
     comps = sorted(TOPICS)
     for i, comp in enumerate(comps, start=1):
         where = f"Themes for {comp} ({i} of {len(comps)})"
