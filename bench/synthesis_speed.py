@@ -1,6 +1,7 @@
 """Synthesis speed: 10,000 segments end to end vs raw SentenceTransformer.encode on the same texts.
 
-    .venv/bin/python bench/synthesis_speed.py [--data-dir ../shared/data] [--n 10000]
+    .venv/bin/python bench/synthesis_speed.py [--data-dir ../shared/data] [--n 10000] [--progress]
+    nice -n 10 .venv/bin/python bench/synthesis_speed.py --n 50000 --progress   # the large run
 
 End to end = ``synthesize`` on a fresh SQLite file: collect answers, segment, embed (nothing
 cached), cluster per component, keywords, offline labels, quotes, write themes. Baseline =
