@@ -1,8 +1,9 @@
 """The shape of an engagement's settings (``Engagement.settings``, a JSON column): one pydantic model
 with nested models for the equity settings and the last roadmap generation.
 
-Only ``assistant.records.engagements.settings`` reads and writes the column through these models (and the
-migration ``0009_settings_shape`` that rewrote the rows stored before). Reading never fails
+Only ``assistant.records.engagements.settings`` reads and writes the column through these models (the
+migration ``0009_settings_shape`` rewrote the rows stored before into a frozen copy of the shape of
+that time; fields added since are read as their defaults). Reading never fails
 (``parse_settings``): a stored value the model cannot use takes its default, as the readers before
 this model did (``min_cell`` not a whole number: 5, below 3: 3; a ratio outside 0-1: its default;
 an optional attribute without key or question: left out; any other field that does not validate:

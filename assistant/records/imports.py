@@ -20,7 +20,7 @@ mapping) and any process's worker does it from the Run row alone (``run_queued_i
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from typing import Unpack
@@ -328,10 +328,17 @@ def import_csv(session: Session, engagement_id: int, file: ImportFile, created_b
 
 
 def import_in_background(
-    engine: Engine, engagement_id: int, file: ImportFile, batch: int = BATCH, **run: Unpack[RunOptions]
+    engine: Engine,
+    engagement_id: int,
+    file: ImportFile,
+    batch: int = BATCH,
+    finish: Callable[[Session, dict[str, int]], None] | None = None,
+    **run: Unpack[RunOptions],
 ) -> dict[str, int]:
     """Import ``file`` as a background run of kind "import" (``run``: ``track_run``'s options; the import
-    is recorded as made by ``started_by``), ``batch`` rows a transaction; returns its stats.
+    is recorded as made by ``started_by``), ``batch`` rows a transaction; returns its stats. ``finish``
+    writes what must hold once the import is seen as done (its audit entry) in the transaction that makes
+    the rows evidence, before the run reads "done".
 
     Rules: the file is checked whole first (nothing written on a problem), then read again as a stream;
     rows are written a batch at a time, each batch worked out before its short transaction (two bulk
@@ -366,11 +373,13 @@ def import_in_background(
                 stored.rows = total - skipped
                 stored.mapping = {**asdict(file.mapping), "non_answers": skipped, "status": "done"}
                 session.add(stored)
+                stats = {"import_id": record.id, "rows": total - skipped, "non_answers": skipped}
+                if finish is not None:
+                    finish(session, stats)
                 session.commit()
         except BaseException:
             _remove(engine, record.id)
             raise
-        stats = {"import_id": record.id, "rows": total - skipped, "non_answers": skipped}
         tracker.done(stats, f"Imported {stats['rows']} answers from {file.filename}")
     return stats
 
@@ -386,7 +395,8 @@ def run_queued_import(engine: Engine, run: Run, components: list[str]) -> dict[s
 
     The file is the upload its params name (``assistant.records.uploads``: in the database, so any process may
     do the run); the import is ``import_in_background`` (all rows or none); then the import is audited
-    as the consultant who started it and the upload is removed. An upload no longer kept (a day at most)
+    as the consultant who started it and the upload is removed, in the transaction that ends the import
+    (so the run never reads "done" before its audit entry exists). An upload no longer kept (a day at most)
     raises CSVImportError, which fails the run with that message and writes nothing.
     """
     params = run.params or {}
@@ -400,8 +410,8 @@ def run_queued_import(engine: Engine, run: Run, components: list[str]) -> dict[s
     mapping = Mapping(**params.get("mapping", {}))
     filename = str(params.get("filename") or "upload.csv")
     file = ImportFile(uploads.source(engine, upload_id), filename, mapping, components)
-    stats = import_in_background(engine, run.engagement_id, file, started_by=run.started_by, run_id=run.id)
-    with Session(engine) as session:
+
+    def finish(session: Session, stats: dict[str, int]) -> None:
         audit(
             session,
             "survey.import",
@@ -412,8 +422,10 @@ def run_queued_import(engine: Engine, run: Run, components: list[str]) -> dict[s
             after={"filename": filename, "rows": stats["rows"], "mapping": asdict(mapping)},
         )
         uploads.forget(session, run.engagement_id, ref)
-        session.commit()
-    return stats
+
+    return import_in_background(
+        engine, run.engagement_id, file, finish=finish, started_by=run.started_by, run_id=run.id
+    )
 
 
 def _remove(engine: Engine, import_id: int) -> None:

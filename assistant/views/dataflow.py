@@ -27,8 +27,14 @@ from assistant.views import Page
 from assistant.views.equity import equity_nav
 
 
-def _choices() -> dict[str, Any]:
-    return {"methods": METHODS, "frequencies": FREQUENCIES, "fixes_choices": FIXES, "short_methods": SHORT_METHODS}
+@dataclass(frozen=True)
+class FlowChoices:
+    """The staff form's fixed choices (value -> words): how data moves, how often, how often it needs fixing."""
+
+    methods: dict[str, str] = field(default_factory=lambda: dict(METHODS))
+    frequencies: dict[str, str] = field(default_factory=lambda: dict(FREQUENCIES))
+    fixes_choices: dict[str, str] = field(default_factory=lambda: dict(FIXES))
+    short_methods: dict[str, str] = field(default_factory=lambda: dict(SHORT_METHODS))
 
 
 def system_names(session: Session, engagement: Engagement) -> list[str]:
@@ -52,7 +58,7 @@ class StaffFlowsPage(Page):
     ends: list[str]
     proposals: list[Proposal]
     notes: list[str] = field(default_factory=list)
-    choices: dict[str, Any] = field(default_factory=_choices)
+    choices: FlowChoices = field(default_factory=FlowChoices)
 
 
 def staff_flows_page(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlmodel import Session, select
 
@@ -93,11 +92,21 @@ PROGRESS_COLUMNS = ("roster", "invited", "started", "submitted", "withdrawn")
 
 
 @dataclass(frozen=True)
-class ProgressTable:
-    """The progress table as shown: one row per group that may be named (department, role level,
-    cells), the totals, and whether a "not shown" footnote is due. Cells are ``suppression.Cell``."""
+class ProgressRow:
+    """One named group of the progress table: its department, role level and a ``suppression.Cell``
+    per column of ``PROGRESS_COLUMNS``."""
 
-    rows: list[dict[str, Any]]
+    department: str
+    role_level: str
+    cells: dict[str, Cell]
+
+
+@dataclass(frozen=True)
+class ProgressTable:
+    """The progress table as shown: one row per group that may be named, the totals, and whether a
+    "not shown" footnote is due. Cells are ``suppression.Cell``."""
+
+    rows: list[ProgressRow]
     totals: dict[str, Cell]
     protects: bool
     anyone: bool = True  # someone has been invited (the table may still name no group)
@@ -113,8 +122,8 @@ def progress_table(session: Session, engagement: Engagement) -> ProgressTable:
     rows = []
     for label, cells in table.rows.items():
         department, role = label.split(" · ", 1)
-        rows.append({"department": department, "role_level": role, **{c: cells[c] for c in PROGRESS_COLUMNS}})
-    rows.sort(key=lambda r: (order.get(r["department"], len(order)), r["department"], roles.get(r["role_level"], 99)))
+        rows.append(ProgressRow(department, role, {c: cells[c] for c in PROGRESS_COLUMNS}))
+    rows.sort(key=lambda r: (order.get(r.department, len(order)), r.department, roles.get(r.role_level, 99)))
     anyone = session.exec(
         select(Participant.id).where(Participant.engagement_id == engagement.id, Participant.source != "import")
     ).first()

@@ -32,17 +32,17 @@ from assistant.models import (
 )
 from assistant.privacy import Scrubber
 from assistant.rating.counts import explain_confidence
-from assistant.rating.schema import Citation, IndicatorResult, Proposal, VoiceMix, segment_pk
+from assistant.rating.schema import Citation, IndicatorResult, Proposal, Side, Split, VoiceMix, segment_pk
 from assistant.records.engagements import min_cell_of, population, scrubber_for, settings_of
 from assistant.records.review import Agreement, agreement, current_proposals, latest_decisions, pulse_ceiling
-from assistant.rubric import Component, Rubric
+from assistant.rubric import Component, Indicator, Rubric
 from assistant.suppression import OTHER_DEPARTMENTS, OTHER_ROLES, fewer_than, pooled, suppress
 from assistant.views import Page
 from assistant.views.lookup import transcript_url
 from assistant.views.runs import RunPanel, run_context
 
 
-def _profile_svg(engagement: Engagement, rubric: Rubric, rows: list[dict[str, Any]]) -> str:
+def _profile_svg(engagement: Engagement, rubric: Rubric, rows: list[ComponentRow]) -> str:
     """The maturity profile (proposed, decided and target per component) as inline SVG, with each
     component's levels in words as its text alternative."""
 
@@ -50,9 +50,7 @@ def _profile_svg(engagement: Engagement, rubric: Rubric, rows: list[dict[str, An
         return getattr(obj, attr, None) or None
 
     points = [
-        charts.ProfileRow(
-            r["component"].name, level(r["decision"], "final_level"), r["target"], level(r["proposal"], "level")
-        )
+        charts.ProfileRow(r.component.name, level(r.decision, "final_level"), r.target, level(r.proposal, "level"))
         for r in rows
     ]
     desc = " ".join(
@@ -63,14 +61,24 @@ def _profile_svg(engagement: Engagement, rubric: Rubric, rows: list[dict[str, An
     return charts.to_svg(fig, f"Maturity profile of {engagement.organisation}", desc, "profile")
 
 
+@dataclass(frozen=True)
+class ComponentRow:
+    """One component on the review overview: its current proposal and latest decision (None before
+    either), its target, and whether that decision predates the proposal (``stale``)."""
+
+    component: Component
+    proposal: RatingProposal | None
+    decision: Decision | None
+    target: int | None
+    stale: bool
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReviewOverview(RunPanel):
-    """The review overview: one row per component (``component``, ``proposal``, ``decision``,
-    ``target``, ``stale``: the decision predates the current proposal, ``y``: its chart row), the
-    agreement figures, the chart's geometry and ``x`` (a level's x), the equity findings, and the
-    rating run panel."""
+    """The review overview: one row per component, the agreement figures, the maturity profile, the
+    equity findings, and the rating run panel."""
 
-    rows: list[dict[str, Any]]
+    rows: list[ComponentRow]
     agreement: Agreement
     rubric: Rubric
     profile_svg: str
@@ -99,15 +107,8 @@ def overview_context(
     for comp in rubric.components:
         proposal = proposals.get(comp.id)
         decision = decisions.get(comp.id)
-        rows.append(
-            {
-                "component": comp,
-                "proposal": proposal,
-                "decision": decision,
-                "target": targets.get(comp.id),
-                "stale": bool(decision and proposal and decision.proposal_id != proposal.id),
-            }
-        )
+        stale = bool(decision and proposal and decision.proposal_id != proposal.id)
+        rows.append(ComponentRow(comp, proposal, decision, targets.get(comp.id), stale))
     panel = run_context(session, engagement, "rating")
     return ReviewOverview(
         **panel.context(),
@@ -125,11 +126,34 @@ def current_proposal(session: Session, engagement: Engagement, component_id: str
     return current_proposals(session, engagement.id).get(component_id)
 
 
+@dataclass(frozen=True)
+class CitedSegment:
+    """A cited segment as the review page attributes it: who (public label, pooled group as
+    ``attribution``: department, role level), where to read it (``link``, None once withdrawn), its
+    live theme, and whether it is still active evidence."""
+
+    segment: Segment
+    participant: Participant
+    link: str | None
+    theme: Theme | None
+    withdrawn: bool
+    active: bool
+    attribution: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class CitedTheme:
+    """A live theme behind the cited evidence, with the references (``E-12``) cited from it."""
+
+    theme: Theme
+    segments: list[str]
+
+
 def _cited(
     session: Session, engagement: Engagement, proposal: RatingProposal, refs: set[str]
-) -> tuple[dict[str, dict], list[dict]]:
-    """Evidence by reference (``E-12``: segment, participant, transcript link, theme) for ``refs`` (every
-    quote the page shows) and the live themes behind it, most-cited first."""
+) -> tuple[dict[str, CitedSegment], list[CitedTheme]]:
+    """Evidence by reference (``E-12``) for ``refs`` (every quote the page shows) and the live themes
+    behind it, most-cited first."""
     pks = {pk for ref in refs if (pk := segment_pk(ref)) is not None}
     if not pks:
         return {}, []
@@ -146,8 +170,8 @@ def _cited(
             .where(col(ThemeMember.segment_id).in_(pks), col(Theme.archived).is_(False))
         ).all()
     )
-    evidence: dict[str, dict] = {}
-    themes: dict[int, dict] = {}
+    evidence: dict[str, CitedSegment] = {}
+    themes: dict[int, CitedTheme] = {}
     attribute = attribution(session, engagement)
     for seg, person, turn in rows:
         ref = f"E-{seg.id}"
@@ -158,18 +182,12 @@ def _cited(
             else None
         )
         theme = theme_of.get(seg.id)
-        evidence[ref] = {
-            "segment": seg,
-            "participant": person,
-            "link": link,
-            "theme": theme,
-            "withdrawn": withdrawn,
-            "active": seg.active,
-            "attribution": attribute(person.department, person.role_level),
-        }
+        evidence[ref] = CitedSegment(
+            seg, person, link, theme, withdrawn, seg.active, attribute(person.department, person.role_level)
+        )
         if theme is not None:
-            themes.setdefault(theme.id, {"theme": theme, "segments": []})["segments"].append(ref)
-    return evidence, sorted(themes.values(), key=lambda t: (-len(t["segments"]), t["theme"].label))
+            themes.setdefault(theme.id, CitedTheme(theme, [])).segments.append(ref)
+    return evidence, sorted(themes.values(), key=lambda t: (-len(t.segments), t.theme.label))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -184,10 +202,10 @@ class ComponentReview(Page):
     comp: Component
     proposal: RatingProposal | None
     history: list[tuple[Decision, User]]
-    evidence: dict[str, dict]
-    themes: list[dict]
+    evidence: dict[str, CitedSegment]
+    themes: list[CitedTheme]
     decision: Decision | None
-    reading: dict[str, Any] | None
+    reading: Reading | None
     stale: bool
     target: int | None
     findings: list[EquityFinding]
@@ -236,8 +254,8 @@ def component_context(
         else None
     )
     refs = (
-        {q["citation"].segment_id for q in reading["quotes"]}
-        | {c.segment_id for d in reading["disagreements"] for side in d["sides"] for c in side["side"].citations}
+        {q.citation.segment_id for q in reading.quotes}
+        | {c.segment_id for d in reading.disagreements for side in d.sides for c in side.side.citations}
         if reading
         else set()
     )
@@ -350,55 +368,111 @@ def group_population(session: Session, engagement: Engagement) -> dict[str, dict
     return out
 
 
+@dataclass(frozen=True)
+class IndicatorReading:
+    """An indicator's result with the rubric's indicator and its evidence level in words."""
+
+    result: IndicatorResult
+    meta: Indicator
+    described: str
+
+
+@dataclass(frozen=True)
+class CitedFor:
+    """An indicator a quote is cited for: its id, name, evidence level and that level in words."""
+
+    id: str
+    name: str
+    level: int | None
+    described: str
+
+
+@dataclass(frozen=True)
+class QuoteReading:
+    """A cited quote, shown once, with every indicator it is cited for."""
+
+    citation: Citation
+    cited_for: list[CitedFor]
+
+
+@dataclass(frozen=True)
+class SideReading:
+    """One side of a disagreement: its people under the small-group rule, its level in words, and the
+    component level following it would give (None when not computed)."""
+
+    side: Side
+    people: str
+    described: str
+    would: int | None
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A split indicator: the rubric's indicator, its result and split, and both sides."""
+
+    indicator: Indicator
+    result: IndicatorResult
+    split: Split
+    sides: list[SideReading]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the review page says about a proposal (see ``read_proposal``)."""
+
+    confidence: str
+    indicators: list[IndicatorReading]
+    quotes: list[QuoteReading]
+    disagreements: list[Disagreement]
+    departments: dict[str, Any]
+    role_levels: dict[str, Any]
+    mix: VoiceMix
+
+
+def _disagreement(ind: IndicatorResult, meta: Indicator, *, k: int) -> Disagreement:
+    split = ind.split
+    assert split is not None
+    sides = [
+        SideReading(
+            side,
+            _people(side.participants, k=k),
+            meta.levels[side.level],
+            split.if_sides[n] if n < len(split.if_sides) else None,
+        )
+        for n, side in enumerate(split.sides)
+    ]
+    return Disagreement(meta, ind, split, sides)
+
+
 def read_proposal(
     model: Proposal, comp: Component, rubric: Rubric, *, k: int, population: dict[str, dict[str, int]] | None = None
-) -> dict[str, Any]:
+) -> Reading:
     """What the review page says about a proposal, every number taken from the stored fields, groups
-    under the engagement's threshold ``k`` never given exactly:
-
-    - ``confidence``: the confidence in words (``explain_confidence``);
-    - ``indicators``: each indicator with its name, evidence level and that level's description, its
-      people and segments, and its quotes;
-    - ``quotes``: each quote once, with every indicator it is cited for (name, level, description);
-    - ``disagreements``: per split indicator, both sides (label, level and description, people shown
-      under the small-group rule, quotes), the level the rule followed and why, and the component
-      level each side's reading would give;
-    - ``departments`` / ``role_levels``: the voice mix under the small-group rule.
-
-    A split with a side under ``k`` people is not shown (``_within_k``).
+    under the engagement's threshold ``k`` never given exactly: the confidence in words, each
+    indicator with its evidence level in words, each quote once with every indicator it is cited for,
+    per split indicator both sides (people under the small-group rule, the level each side's reading
+    would give), and the voice mix under the small-group rule. A split with a side under ``k`` people
+    is not shown (``_within_k``).
     """
     model = _within_k(model, k=k)
     indicators = []
-    quotes: dict[tuple[str, str], dict[str, Any]] = {}
+    quotes: dict[tuple[str, str], QuoteReading] = {}
     disagreements = []
     for ind in model.indicators:
         meta = comp.indicator(ind.indicator_id)
         described = meta.levels[ind.evidence_level] if ind.evidence_level else ""
-        indicators.append({"result": ind, "meta": meta, "described": described})
+        indicators.append(IndicatorReading(ind, meta, described))
         for cite in ind.citations:
-            entry = quotes.setdefault((cite.segment_id, cite.quote), {"citation": cite, "for": []})
-            entry["for"].append(
-                {"id": ind.indicator_id, "name": meta.name, "level": ind.evidence_level, "described": described}
-            )
+            entry = quotes.setdefault((cite.segment_id, cite.quote), QuoteReading(cite, []))
+            entry.cited_for.append(CitedFor(ind.indicator_id, meta.name, ind.evidence_level, described))
         if ind.split is not None:
-            sides = []
-            for n, side in enumerate(ind.split.sides):
-                would = ind.split.if_sides[n] if n < len(ind.split.if_sides) else None
-                sides.append(
-                    {
-                        "side": side,
-                        "people": _people(side.participants, k=k),
-                        "described": meta.levels[side.level],
-                        "would": would,
-                    }
-                )
-            disagreements.append({"indicator": meta, "result": ind, "split": ind.split, "sides": sides})
-    return {
-        "confidence": explain_confidence(model),
-        "indicators": indicators,
-        "quotes": list(quotes.values()),
-        "disagreements": disagreements,
-        "departments": _mix(model.voice_mix.departments, population, "department", OTHER_DEPARTMENTS, k=k),
-        "role_levels": _mix(model.voice_mix.role_levels, population, "role_level", OTHER_ROLES, k=k),
-        "mix": model.voice_mix,
-    }
+            disagreements.append(_disagreement(ind, meta, k=k))
+    return Reading(
+        confidence=explain_confidence(model),
+        indicators=indicators,
+        quotes=list(quotes.values()),
+        disagreements=disagreements,
+        departments=_mix(model.voice_mix.departments, population, "department", OTHER_DEPARTMENTS, k=k),
+        role_levels=_mix(model.voice_mix.role_levels, population, "role_level", OTHER_ROLES, k=k),
+        mix=model.voice_mix,
+    )

@@ -51,13 +51,32 @@ class SignalView:
     quotes_against: list[QuoteView] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ItemTheme:
+    """A theme an item was matched to (stored in the item's ``why``): linked only when ``here``, one of
+    this engagement's themes; ``matched`` is False when it is the component's largest theme instead."""
+
+    id: int | None
+    label: str
+    people: int
+    matched: bool
+    here: bool
+
+
+def _item_themes(item: RoadmapItem, themes_here: set[int]) -> list[ItemTheme]:
+    return [
+        ItemTheme(t.get("id"), t["label"], t.get("people", 0), bool(t.get("matched")), t.get("id") in themes_here)
+        for t in item.why.get("themes", [])
+    ]
+
+
 @dataclass
 class ItemView:
     item: RoadmapItem
     component: str
     step: str
     depends: list[tuple[str, str]]  # (title, phase label)
-    themes: list[dict]
+    themes: list[ItemTheme]
     quotes: list[QuoteView]
     why: list[str]
 
@@ -226,7 +245,7 @@ def _item_views(
             comp_names.get(item.component, item.component),
             step,
             [(by_key[d].title, phases[min(by_key[d].phase, PHASES)].label) for d in item.depends_on if d in by_key],
-            [{**t, "here": t.get("id") in themes_here} for t in item.why.get("themes", [])],
+            _item_themes(item, themes_here),
             [quotes[q] for q in item.why.get("quotes", []) if q in quotes],
             _why_lines(item, titles),
         )

@@ -284,13 +284,25 @@ def _min_cell(session: Session, engagement_id: int) -> int:
     return min_cell_of(engagement) if engagement is not None else parse_settings(None).equity.min_cell
 
 
+@dataclass(frozen=True)
+class ComponentSummary:
+    """One component's row of the themes overview: how many themes, the segments in them and in
+    "other voices", how many a consultant edited, and the three largest."""
+
+    component: Component
+    themes: int
+    segments: int
+    other: int
+    curated: int
+    top: list[ThemeView]
+
+
 @dataclass(frozen=True, kw_only=True)
 class ThemesOverview(RunPanel):
-    """The themes overview: a row per component (``component``, ``themes``, ``segments``, ``other``,
-    ``curated``, ``top``), the finished survey imports and the import run still going, if any; the
-    synthesis run panel."""
+    """The themes overview: a row per component, the finished survey imports and the import run still
+    going, if any; the synthesis run panel."""
 
-    rows: list[dict[str, Any]]
+    rows: list[ComponentSummary]
     imports: list[SurveyImport]
     import_run: Run | None
     import_running: bool
@@ -307,14 +319,14 @@ def overview_context(
         themes = [v for v in views if not v.theme.is_other]
         other = next((v for v in views if v.theme.is_other), None)
         rows.append(
-            {
-                "component": comp,
-                "themes": len(themes),
-                "segments": sum(v.segments for v in themes),
-                "other": other.segments if other else 0,
-                "curated": sum(v.theme.curated for v in themes),
-                "top": themes[:3],
-            }
+            ComponentSummary(
+                comp,
+                len(themes),
+                sum(v.segments for v in themes),
+                other.segments if other else 0,
+                sum(v.theme.curated for v in themes),
+                themes[:3],
+            )
         )
     imports = [
         i

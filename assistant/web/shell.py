@@ -30,7 +30,6 @@ from assistant.records.engagements import min_cell_of, settings_of
 from assistant.report.render import TEMPLATES as report_templates
 from assistant.rubric import Rubric, get_rubric
 from assistant.security import has_control_chars
-from assistant.suppression import suppress
 from assistant.views import Page
 from assistant.views.runs import RunPanel
 
@@ -71,13 +70,6 @@ templates.env.globals["stage_links"] = stage_links
 templates.env.globals["engine_in_use"] = engine_name
 
 
-def small_cells(counts: dict[str, int], engagement: Any) -> list[tuple[str, int | str]]:
-    """A template filter: (group, count) pairs as a page may show them, under the engagement's
-    suppression threshold (``assistant.suppression``)."""
-    return list(suppress(counts, k=min_cell_of(engagement)).items())
-
-
-templates.env.filters["small_cells"] = small_cells
 templates.env.globals["equity_attributes"] = lambda engagement: settings_of(engagement).equity.attributes
 templates.env.globals["min_cell_of"] = min_cell_of
 

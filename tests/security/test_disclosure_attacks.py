@@ -57,7 +57,7 @@ def observe(session: Session, engagement: Engagement) -> dict[str, dict[tuple[st
     table = progress_table(session, engagement)
     for row in table.rows:
         for column in ("roster", "invited", "started", "submitted", "withdrawn"):
-            pages["progress"][(UNIT, f"{row['department']} · {row['role_level']}", column)] = row[column].value
+            pages["progress"][(UNIT, f"{row.department} · {row.role_level}", column)] = row.cells[column].value
     for column in ("roster", "invited", "started", "submitted", "withdrawn"):
         pages["progress"][("total", "", column)] = table.totals[column].value
     for t in equity_participation(session, engagement)[:2]:
