@@ -57,7 +57,7 @@ def themes_for_csv(
     say(0.0, f"Embedding {len(usable):,} rows")
 
     def counted(done: int, total: int) -> None:
-        say(EMBED_SHARE * done / total, f"Embedding {done:,} of {total:,} rows")
+        say(EMBED_SHARE * (done / total), f"Embedding {done:,} of {total:,} rows")
 
     x = embedder.encode([texts[i] for i in usable], counted=counted)
 

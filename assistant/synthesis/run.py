@@ -61,7 +61,7 @@ def synthesize(
         with Session(engine, expire_on_commit=False) as session:
 
             def segmented(done: int, total: int) -> None:
-                tracker.tick(0.1 * done / total, f"Collecting answers: {done:,} of {total:,} segmented")
+                tracker.tick(0.1 * (done / total), f"Collecting answers: {done:,} of {total:,} segmented")
 
             stats["segments_" + "refresh"] = refresh_segments(session, engagement_id, segment_mode, segmented)
             session.commit()
@@ -71,7 +71,7 @@ def synthesize(
             tracker.progress(0.9, "Labelling themes with the LLM")
 
             def labelled(done: int, total: int) -> None:
-                tracker.tick(0.9 + 0.1 * done / total, f"Labelling themes with the LLM: {done:,} of {total:,}")
+                tracker.tick(0.9 + 0.1 * (done / total), f"Labelling themes with the LLM: {done:,} of {total:,}")
 
             stats["llm_labels"] = label_themes(engine, labeller, engagement_id, run_id, labelled)
         stats["seconds"] = round(time.perf_counter() - t0, 3)
@@ -95,7 +95,7 @@ def _embed(
         tracker.progress(0.1, f"Embedding new text of {len(segments):,} segments")
 
         def counted(done: int, total: int) -> None:
-            tracker.tick(0.1 + 0.5 * done / total, f"Embedding {done:,} of {total:,} new sentences")
+            tracker.tick(0.1 + 0.5 * (done / total), f"Embedding {done:,} of {total:,} new sentences")
 
         vectors_arr, new = embed_cached(session, embedder, [s.text for s in segments], counted)
         # the new vectors are kept now: progress is written in its own transaction, which would

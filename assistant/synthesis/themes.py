@@ -343,7 +343,8 @@ def _phrase_pools(
 
     wanted = sorted({i for d in every for i in _typical(d)})
     parsed = P.Parsed(
-        [texts[i] for i in wanted], lambda done, total: say(0.5 * done / total, f"reading {done:,} of {total:,} texts")
+        [texts[i] for i in wanted],
+        lambda done, total: say(0.5 * (done / total), f"reading {done:,} of {total:,} texts"),
     )
     row = {i: r for r, i in enumerate(wanted)}
     found = parsed.pools([([row[i] for i in _typical(d)], [texts[i] for i in d.members]) for d in every])
