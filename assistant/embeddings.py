@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,6 +18,9 @@ from assistant.models import Embedding
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+Counted = Callable[[int, int], None]  # told (done, total) after each chunk of an encode
 
 
 def text_hash(text: str) -> str:
@@ -40,8 +43,9 @@ class Embedder:
         dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(dim_of())
 
-    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        """Embeddings of ``texts`` as an (n, dim) float32 array of unit vectors."""
+    def encode(self, texts: Sequence[str], progress: bool = False, counted: Counted | None = None) -> np.ndarray:
+        """Embeddings of ``texts`` as an (n, dim) float32 array of unit vectors; ``counted(done, total)``
+        hears after each chunk (a few batches) how many are encoded."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # The lock is taken per chunk, so a long synthesis job never holds the model for minutes while
@@ -60,6 +64,8 @@ class Embedder:
                     convert_to_numpy=True,
                     show_progress_bar=progress,
                 )
+            if counted is not None:
+                counted(min(start + chunk, len(order)), len(order))
         return vectors.astype(np.float32, copy=False)
 
 
@@ -102,7 +108,11 @@ def stored_vectors(session: Session, texts: Sequence[str]) -> dict[str, np.ndarr
 
 
 def _encode_missing(
-    embedder: Embedder, texts: Sequence[str], hashes: Sequence[str], found: dict[str, np.ndarray]
+    embedder: Embedder,
+    texts: Sequence[str],
+    hashes: Sequence[str],
+    found: dict[str, np.ndarray],
+    counted: Counted | None = None,
 ) -> list[dict[str, object]]:
     """Encodes the texts whose hash is not in ``found`` (each once), adds their vectors to ``found`` and
     returns the ``Embedding`` rows to store for them (none is written here)."""
@@ -112,7 +122,8 @@ def _encode_missing(
             missing.setdefault(h, t)
     if not missing:
         return []
-    vectors = embedder.encode(list(missing.values()))
+    todo = list(missing.values())
+    vectors = embedder.encode(todo, counted=counted) if counted is not None else embedder.encode(todo)
     rows: list[dict[str, object]] = []
     for h, vec in zip(missing.keys(), vectors, strict=False):
         found[h] = vec
@@ -124,15 +135,18 @@ def _in_order(embedder: Embedder, hashes: Sequence[str], found: dict[str, np.nda
     return np.vstack([found[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim), dtype=np.float32)
 
 
-def embed_cached(session: Session, embedder: Embedder, texts: Sequence[str]) -> tuple[np.ndarray, int]:
+def embed_cached(
+    session: Session, embedder: Embedder, texts: Sequence[str], counted: Counted | None = None
+) -> tuple[np.ndarray, int]:
     """Embeddings for ``texts``, reading the cache and embedding only texts not seen before.
 
     Returns the (n, dim) array in input order and how many texts were newly embedded. New vectors
     are inserted in the session's transaction (committed by the caller), after the encoding.
+    ``counted(done, total)`` hears the encoding's progress over the new texts (``Embedder.encode``).
     """
     hashes = [text_hash(t) for t in texts]
     found = _stored_vectors(session, embedder.model_name, hashes)
-    rows = _encode_missing(embedder, texts, hashes, found)
+    rows = _encode_missing(embedder, texts, hashes, found, counted)
     # one bulk insert, no ORM row per vector; a text another run stored meanwhile (another engagement's
     # synthesis in another worker) keeps that row: its vector does not depend on who computed it
     insert_unless_stored(session, Embedding, rows, ["model", "text_hash"])

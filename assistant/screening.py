@@ -315,7 +315,7 @@ class Screen:
         return not self.dropped
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65_536)  # a synthesis screens each segment twice (curated themes, then clustering)
 def screen_text(text: str) -> Screen:
     """The sentences of ``text`` that stay evidence and those left out as instructions (module rule:
     an instruction between genuine first and last sentences costs only itself; one at either edge,

@@ -25,7 +25,7 @@ from tests.factories import logged_in_client
 class BrokenEmbedder(DemoEmbedder):
     """Fails as a missing model folder would, on the first encode."""
 
-    def encode(self, texts, progress=False) -> np.ndarray:
+    def encode(self, texts, progress=False, counted=None) -> np.ndarray:
         raise RuntimeError("no model folder")
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+import time
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -42,3 +45,21 @@ def engagement_or_exit(session: Session, engagement_id: int) -> Engagement:
     if found is None:
         fail(f"there is no engagement {engagement_id} (see the engagements page for ids).")
     return found
+
+
+class ProgressLines:
+    """A long command's progress as lines on stderr ("[ 42%] Embedding 3,200 of 10,000 sentences"), so it
+    reads the same in a terminal, a log file and a CI job: a new step (its words before the first number
+    differ) is always printed, counts within a step at most once every ``every`` seconds."""
+
+    def __init__(self, every: float = 1.0) -> None:
+        self.every = every
+        self._last = -math.inf
+        self._step = ""
+
+    def __call__(self, fraction: float, message: str) -> None:
+        step = re.split(r"\d", message, maxsplit=1)[0]
+        now = time.monotonic()
+        if step != self._step or now - self._last >= self.every:
+            typer.echo(f"[{round(fraction * 100):3d}%] {message}", err=True)
+            self._last, self._step = now, step

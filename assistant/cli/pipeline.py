@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 from sqlmodel import Session
 
-from assistant.cli.common import app, engagement_or_exit, fail, open_engine
+from assistant.cli.common import ProgressLines, app, engagement_or_exit, fail, open_engine
 from assistant.config import get_settings
 from assistant.jobs import RunAlreadyActive, RunNotClaimable
 from assistant.rubric import get_rubric
@@ -21,9 +21,8 @@ if TYPE_CHECKING:
 
 @app.command("synthesize")
 def synthesize_cmd(engagement: int) -> None:
-    """Build evidence segments and themes per component for ENGAGEMENT (re-runs keep curation)."""
-    from tqdm import tqdm
-
+    """Build evidence segments and themes per component for ENGAGEMENT (re-runs keep curation); prints
+    each step with its counts as it goes (on stderr)."""
     from assistant.embeddings import get_embedder
     from assistant.engines import engines_for
     from assistant.synthesis.run import synthesize
@@ -33,21 +32,14 @@ def synthesize_cmd(engagement: int) -> None:
     with Session(engine) as session:
         engagement_or_exit(session, engagement)
     embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
-    bar = tqdm(total=100, desc="Synthesis", unit="%", file=None)
-
-    def progress(fraction: float, message: str) -> None:
-        bar.set_postfix_str(message)
-        bar.update(round(fraction * 100) - bar.n)
-
+    # every report the run writes is printed: the run itself writes counts at most once a second
+    progress = ProgressLines(every=0.0)
     try:
         rubric = get_rubric(str(settings.rubric_path))
         labeller = engines_for(settings, engine, rubric, engagement).labeller
         stats = synthesize(engine, engagement, embedder, settings, rubric, labeller=labeller, on_progress=progress)
     except (RunAlreadyActive, RunNotClaimable) as exc:
-        bar.close()
         fail(str(exc))
-    finally:
-        bar.close()
     comps = stats.get("components", {})
     themes = sum(c["themes"] for c in comps.values())
     other = sum(c["other"] for c in comps.values())
@@ -148,10 +140,9 @@ def themes_cmd(
     text_column: str = typer.Option(..., help="column holding the text to cluster"),
     out: Path = typer.Option(..., help="where to write the JSON result"),
 ) -> None:
-    """Cluster any CSV column into themes (no engagement needed); writes OUT.json."""
+    """Cluster any CSV column into themes (no engagement needed); writes OUT.json. Prints each step with
+    its counts as it goes (on stderr)."""
     import json
-
-    from tqdm import tqdm
 
     from assistant.embeddings import get_embedder
     from assistant.records.imports import CSVImportError
@@ -160,20 +151,12 @@ def themes_cmd(
     if not input_csv.is_file():
         fail(f"{input_csv} is not a file.")
     settings = get_settings()
-    bar = tqdm(total=0, desc="Embedding", unit="rows")  # tqdm writes to stderr
-
-    def on_total(n: int) -> None:
-        bar.total = n
-        bar.refresh()
-
     try:
         data = input_csv.read_bytes()
         embedder = get_embedder(settings.embedding_model, settings.embedding_batch_size)
-        result = themes_for_csv(data, text_column, embedder, tick=bar.update, on_total=on_total)
+        result = themes_for_csv(data, text_column, embedder, report=ProgressLines())
     except CSVImportError as exc:
-        bar.close()
         fail(str(exc))
-    bar.close()
     summary = result.pop("summary")
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
     typer.echo(

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embeddings import Embedder, get_embedder
+from assistant.embeddings import Counted, Embedder, get_embedder
 
 VECTORS_FILE = "data/vectors.npz"
 
@@ -115,8 +115,9 @@ class DemoEmbedder:
     def dim(self) -> int:
         return self.store.dim if self.store is not None else self._real().dim
 
-    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
-        """Embeddings of ``texts`` as an (n, dim) float32 array of unit vectors, in input order."""
+    def encode(self, texts: Sequence[str], progress: bool = False, counted: Counted | None = None) -> np.ndarray:
+        """Embeddings of ``texts`` as an (n, dim) float32 array of unit vectors, in input order
+        (``counted`` hears the progress of the texts the store lacks)."""
         found = [self.store.get(t) if self.store is not None else None for t in texts]
         missing = [i for i, v in enumerate(found) if v is None]
         self.hits += len(texts) - len(missing)
@@ -125,7 +126,7 @@ class DemoEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         if missing:
-            out[missing] = self._real().encode([texts[i] for i in missing], progress=progress)
+            out[missing] = self._real().encode([texts[i] for i in missing], progress=progress, counted=counted)
         for i, vec in enumerate(found):
             if vec is not None:
                 out[i] = vec
@@ -147,7 +148,7 @@ class RecordingEmbedder:
         self.batch_size = embedder.batch_size
         self.texts: dict[str, None] = {}
 
-    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: bool = False, counted: Counted | None = None) -> np.ndarray:
         """``Embedder.encode``, recording ``texts``."""
         self.texts.update(dict.fromkeys(texts))
-        return self.embedder.encode(texts, progress=progress)
+        return self.embedder.encode(texts, progress=progress, counted=counted)

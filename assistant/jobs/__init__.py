@@ -7,6 +7,7 @@ through ``track_run``:
     with track_run(engine, engagement_id, "rating", run_id=run_id) as run:
         ...
         run.progress(0.5, "rated 3 of 6 components")
+        run.tick(0.55, "embedding 3,200 of 10,000 sentences")  # inside a loop: written at most once a second
         ...
         run.done(stats, "6 of 6 components rated")
 
@@ -41,6 +42,7 @@ from assistant.jobs.lifecycle import (
     LEASE_S,
     MESSAGE_LIMIT,
     POLL_S,
+    TICK_S,
     UNFINISHED,
     Handler,
     Progress,
@@ -72,6 +74,7 @@ __all__ = [
     "RunNotClaimable",
     "RunOptions",
     "RunTracker",
+    "TICK_S",
     "UNFINISHED",
     "active_run",
     "failure_message",

@@ -98,12 +98,14 @@ def draft_component(
     encode: T.Encode | None = None,
     names: Scrubber | None = None,
     min_people: int = T.MIN_PEOPLE,
+    report: T.Report | None = None,
 ) -> ComponentDraft:
     """One component's themes worked out from its active segments (curated themes kept and topped up, the
     rest clustered, named and scrubbed of names), returned as a draft for ``store_component``.
 
     Reads only: the session is left with nothing to write, so no write lock is taken (SQLite has one
-    writer) while this computes; ``encode`` stores its new phrase vectors in its own short transaction."""
+    writer) while this computes; ``encode`` stores its new phrase vectors in its own short transaction.
+    ``report`` hears the clustering's steps with counts (``themes.build``)."""
     seg_by_id = {s.id: s for s in segments}
     names = names or Scrubber()
     themes = _theme_rows(session, engagement_id, component)
@@ -119,7 +121,7 @@ def draft_component(
     who = [seg_by_id[i].participant_id for i in free]
     grp = [people.get(p, ("", ""))[0] + "|" + people.get(p, ("", ""))[1] for p in who]
     result = (
-        T.build(texts, x, people=who, groups=grp, encode=encode, min_people=min_people)
+        T.build(texts, x, people=who, groups=grp, encode=encode, min_people=min_people, report=report)
         if free
         else T.Themes([], [], np.zeros(0, dtype=int))
     )

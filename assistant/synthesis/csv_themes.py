@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
-
-import numpy as np
 
 from assistant.csvfile import CSVImportError, check_columns, read_csv
 from assistant.embeddings import Embedder
@@ -13,18 +10,7 @@ from assistant.privacy import Scrubber
 from assistant.sentences import is_non_answer
 from assistant.synthesis import themes as T
 
-Tick = Callable[[int], None]
-
-
-def encode_in_chunks(embedder: Embedder, texts: list[str], tick: Tick | None = None, chunk: int = 256) -> np.ndarray:
-    """Embeddings of ``texts``, calling ``tick(n)`` after each chunk (for a progress bar)."""
-    parts = []
-    for start in range(0, len(texts), chunk):
-        part = texts[start : start + chunk]
-        parts.append(embedder.encode(part))
-        if tick:
-            tick(len(part))
-    return np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
+EMBED_SHARE = 0.6  # the share of the progress given to embedding (the rest: clustering and naming)
 
 
 def _theme_row(theme_id: int, draft: T.ThemeDraft, parent: int | None) -> dict[str, Any]:
@@ -52,8 +38,7 @@ def themes_for_csv(
     data: bytes,
     text_column: str,
     embedder: Embedder,
-    tick: Tick | None = None,
-    on_total: Callable[[int], None] | None = None,
+    report: T.Report | None = None,
 ) -> dict[str, Any]:
     """``{"themes": [{id, label, keywords, size, parent}], "assignments": [{row, theme, subtheme}], "summary": {...}}``.
 
@@ -68,10 +53,18 @@ def themes_for_csv(
         raise CSVImportError("The file has a header but no rows.")
     texts = [r.get(text_column, "").strip() for r in parsed.rows]
     usable = [i for i, t in enumerate(texts) if t and not is_non_answer(t)]
-    if on_total:
-        on_total(len(usable))
-    x = encode_in_chunks(embedder, [texts[i] for i in usable], tick)
-    result = T.build([texts[i] for i in usable], x, encode=embedder.encode)
+    say = report or (lambda _f, _m: None)
+    say(0.0, f"Embedding {len(usable):,} rows")
+
+    def counted(done: int, total: int) -> None:
+        say(EMBED_SHARE * (done / total), f"Embedding {done:,} of {total:,} rows")
+
+    x = embedder.encode([texts[i] for i in usable], counted=counted)
+
+    def building(fraction: float, message: str) -> None:
+        say(EMBED_SHARE + (1 - EMBED_SHARE) * fraction, message[:1].upper() + message[1:])
+
+    result = T.build([texts[i] for i in usable], x, encode=embedder.encode, report=building)
     theme_of: dict[int, int] = {}
     sub_of: dict[int, int] = {}
     themes: list[dict[str, Any]] = []

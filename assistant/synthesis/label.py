@@ -84,8 +84,15 @@ class LLMLabeller:
         )
 
 
-def label_themes(engine: Engine, labeller: Labeller, engagement_id: int, run_id: int) -> dict[str, int]:
-    """Relabel this run's machine themes with ``labeller``; returns counts {"llm": n, "offline": n}."""
+def label_themes(
+    engine: Engine,
+    labeller: Labeller,
+    engagement_id: int,
+    run_id: int,
+    counted: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Relabel this run's machine themes with ``labeller``; returns counts {"llm": n, "offline": n}.
+    ``counted(done, total)`` hears each theme the labeller has answered for."""
     counts = {"llm": 0, "offline": 0}
     with Session(engine, expire_on_commit=False) as s:
         themes = s.exec(
@@ -110,6 +117,8 @@ def label_themes(engine: Engine, labeller: Labeller, engagement_id: int, run_id:
             results[theme.id] = (labeller.label(theme.component, theme.keywords, shown, size), labeller.engine)
         except LLMFailed:
             results[theme.id] = (None, "offline")
+        if counted is not None:
+            counted(len(results), len(work))
     with Session(engine) as s:
         for theme_id, (out, engine_name) in results.items():
             theme = s.get(Theme, theme_id)

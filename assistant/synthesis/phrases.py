@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Collection, Sequence
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +32,20 @@ POOL = 30  # the most candidate phrases of a theme that are embedded and scored
 DIVERSITY = 0.5  # MMR weight of novelty against relevance (KeyBERT's default)
 
 
+# What a parse found in a text, kept for the life of the process (as ``privacy.person_spans`` keeps
+# names): a re-run after a few new answers reads mostly the same typical texts again, and neither a
+# text's noun chunks nor its names depend on the texts parsed with it.
+_CHUNKS: dict[str, list[tuple[str, int, int]]] = {}
+_NAMES: dict[str, list[tuple[int, int]]] = {}
+_CACHE_MAX = 50_000
+
+
+def _keep(cache: dict[str, list[tuple[Any, ...]]], found: dict[str, list[Any]]) -> None:
+    if len(cache) + len(found) > _CACHE_MAX:
+        cache.clear()
+    cache.update(found)
+
+
 class Parsed:
     """Texts parsed once for candidate phrases (``parse``'s), the name check deferred to where it decides.
 
@@ -40,23 +54,36 @@ class Parsed:
     cost of a parse, and it decides something only for the few phrases a theme keeps, so it reads
     (in one batch) just enough texts to cover them, and another text only when a phrase is named in
     all of those. A text's entities do not depend on the texts read with it, so the pools are
-    exactly those ``parse`` would give.
+    exactly those ``parse`` would give. A text parsed (or read for names) earlier in the process is
+    not parsed again (``_CHUNKS``, ``_NAMES``).
     """
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        model = nlp()
-        self._docs: list[Doc] = []
+    def __init__(self, texts: Sequence[str], counted: Callable[[int, int], None] | None = None) -> None:
+        """Parse ``texts``; ``counted(done, total)`` hears every batch parsed (texts read before count as done)."""
+        self._model = nlp()
+        self._texts = list(texts)
+        self._docs: dict[int, Doc] = {}
         self._spans: list[list[tuple[str, int, int]]] = []
         self._persons: dict[int, list[tuple[int, int]]] = {}
         self._ner = None
-        if model is None:
+        if self._model is None:
             stop = stop_words()
             self.phrases = [ngram_phrases(t, stop) for t in texts]
             return
-        self._docs = list(model.pipe(list(texts), batch_size=64, disable=["ner"]))
-        self._spans = [chunk_phrases(doc) for doc in self._docs]
+        todo = [i for i, t in enumerate(self._texts) if t not in _CHUNKS]
+        done, total = len(self._texts) - len(todo), len(self._texts)
+        if counted is not None:
+            counted(done, total)
+        found: dict[int, list[tuple[str, int, int]]] = {}
+        parses = self._model.pipe([self._texts[i] for i in todo], batch_size=64, disable=["ner"])
+        for i, doc in zip(todo, parses, strict=True):
+            self._docs[i], found[i] = doc, chunk_phrases(doc)
+            if counted is not None and (len(found) % 64 == 0 or len(found) == len(todo)):
+                counted(done + len(found), total)
+        self._spans = [found[i] if i in found else _CHUNKS[t] for i, t in enumerate(self._texts)]
+        _keep(_CHUNKS, {self._texts[i]: spans for i, spans in found.items()})
         self.phrases = [[phrase for phrase, _, _ in spans] for spans in self._spans]
-        self._ner = model.get_pipe("ner")
+        self._ner = self._model.get_pipe("ner")
 
     @property
     def checked(self) -> int:
@@ -97,9 +124,24 @@ class Parsed:
                 continue
             chosen.append(r)
             open_pairs -= fresh
-        chosen = sorted(r for r in chosen if r not in self._persons)
-        for r, doc in zip(chosen, self._ner.pipe([self._docs[r] for r in chosen], batch_size=64), strict=True):
-            self._persons[r] = persons(doc)
+        self._names_of(sorted(r for r in chosen if r not in self._persons))
+
+    def _names_of(self, rows: Sequence[int]) -> None:
+        """Reads the names of ``rows`` into ``_persons``: from an earlier read of the same text, else by the
+        named-entity model over this parse's doc (in one batch), else by a full parse (a text whose
+        noun chunks were read in an earlier run)."""
+        assert self._model is not None and self._ner is not None
+        for r in rows:
+            if self._texts[r] in _NAMES:
+                self._persons[r] = _NAMES[self._texts[r]]
+        docs = [r for r in rows if r not in self._persons and r in self._docs]
+        texts = [r for r in rows if r not in self._persons and r not in self._docs]
+        read = zip(docs, self._ner.pipe([self._docs[r] for r in docs], batch_size=64), strict=True)
+        parsed = zip(texts, self._model.pipe([self._texts[r] for r in texts], batch_size=64), strict=True)
+        found = {}
+        for r, doc in (*read, *parsed):
+            self._persons[r] = found[self._texts[r]] = persons(doc)
+        _keep(_NAMES, found)
 
     def unnamed(self, phrase: str, rows: Sequence[int]) -> bool:
         """True when one of ``rows`` says ``phrase`` in a span holding no person's name (``_unnamed``)."""
@@ -115,7 +157,7 @@ class Parsed:
         unread = sorted((r for r in saying if r not in self._persons), key=lambda r: (-len(self._spans[r]), r))
         for r in (*read, *unread):
             if r not in self._persons:
-                self._persons[r] = persons(self._ner(self._docs[r]))
+                self._names_of([r])
             if any(p == phrase and not named(s, e, self._persons[r]) for p, s, e in self._spans[r]):
                 return True
         return False

@@ -12,11 +12,13 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from assistant.embeddings import Embedder
+from assistant.embeddings import Embedder, embed_cached
 from assistant.models import Participant, Segment, ThemeMember, Turn
 from assistant.records.evidence import segment_values, submitted_answers
 from assistant.rubric import Rubric
@@ -46,17 +48,23 @@ def _evidence_turns(session: Session, engagement_id: int) -> list[tuple[Turn, Pa
     return list(session.exec(query.order_by(Turn.id)).all())
 
 
-def refresh_segments(session: Session, engagement_id: int, mode: str = "answer") -> dict[str, int]:
+def refresh_segments(
+    session: Session, engagement_id: int, mode: str = "answer", counted: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
     """Create segments for new evidence and deactivate segments that are no longer evidence.
 
     Returns counts: created, reactivated, deactivated, non_answers (skipped, per rule above).
+    ``counted(done, total)`` hears how many answers are segmented, every 500.
     """
     stats = {"created": 0, "deactivated": 0, "reactivated": 0, "non_answers": 0}
     existing = session.exec(select(Segment).where(Segment.engagement_id == engagement_id)).all()
     by_key = {(s.turn_id, s.start, s.end): s for s in existing if s.turn_id is not None}
     keep: set[int] = set()
     created: list[dict[str, object]] = []
-    for turn, participant in _evidence_turns(session, engagement_id):
+    turns = _evidence_turns(session, engagement_id)
+    for done, (turn, participant) in enumerate(turns, start=1):
+        if counted is not None and (done % 500 == 0 or done == len(turns)):
+            counted(done, len(turns))
         for span in segment(turn.text, mode):
             if is_non_answer(span.text):
                 stats["non_answers"] += 1
@@ -84,6 +92,14 @@ def refresh_segments(session: Session, engagement_id: int, mode: str = "answer")
     if created:  # one bulk insert: building an ORM row per segment was most of this stage's time
         session.execute(insert(Segment), created)
     stats["created"] = len(created)
+    stats["deactivated"] = _deactivate(session, engagement_id, existing, keep)
+    return stats
+
+
+def _deactivate(session: Session, engagement_id: int, existing: Sequence[Segment], keep: set[int]) -> int:
+    """Sets inactive the ``existing`` segments no longer evidence (not in ``keep``, or their person withdrew)
+    and releases every inactive segment from its theme at once, so no page can show it. Returns how many
+    segments went inactive."""
     withdrawn = set(
         session.exec(
             select(Participant.id).where(
@@ -91,17 +107,17 @@ def refresh_segments(session: Session, engagement_id: int, mode: str = "answer")
             )
         ).all()
     )
+    count = 0
     for seg in existing:
         gone = (seg.source != "import" and seg.id not in keep) or seg.participant_id in withdrawn
         if gone and seg.active:
             seg.active = False
             session.add(seg)
-            stats["deactivated"] += 1
-    # an inactive segment leaves every theme at once, so no page can show it
+            count += 1
     inactive = select(Segment.id).where(Segment.engagement_id == engagement_id, col(Segment.active).is_(False))
     for member in session.exec(select(ThemeMember).where(col(ThemeMember.segment_id).in_(inactive))).all():
         session.delete(member)
-    return stats
+    return count
 
 
 def retag(
@@ -111,7 +127,8 @@ def retag(
     if rubric is None or not segments:
         return 0
     comps = [c for c in rubric.components]
-    desc = embedder.encode([f"{c.name}: {c.description}" for c in comps])
+    # the descriptions' vectors are read back from the cache after the first run (the rubric rarely changes)
+    desc, _ = embed_cached(session, embedder, [f"{c.name}: {c.description}" for c in comps])
     index = {c.id: i for i, c in enumerate(comps)}
     sims = vectors @ desc.T
     moved = 0

@@ -12,7 +12,6 @@ writer) is never held while a component computes.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from functools import partial
 from typing import Any, Unpack
 
@@ -22,7 +21,7 @@ from sqlmodel import Session, select
 
 from assistant.config import Settings
 from assistant.embeddings import CachedEncode, Embedder, embed_cached
-from assistant.jobs import RunOptions, track_run
+from assistant.jobs import RunOptions, RunTracker, track_run
 from assistant.models import Engagement, Participant, Segment, Theme, ThemeMember
 from assistant.records.engagements import scrubber_for
 from assistant.records.evidence import live_themes
@@ -49,25 +48,32 @@ def synthesize(
 
     The run's lifecycle is ``assistant.jobs.track_run`` (``run``: its options): it claims the queued Run
     ``run_id`` (or creates one), records progress, and ends done (or failed with the error, re-raised).
-    ``on_progress(fraction, message)`` is called as stages finish. ``labeller`` (from the engine seam,
-    ``assistant.engines.engines_for(...).labeller``) relabels the new themes; None keeps the offline
-    labels and summaries. Rules: see the module docstring.
+    ``on_progress(fraction, message)`` hears each step as it starts and its counts within it (sentences
+    embedded, the component being clustered, themes named: at most one count a second, ``tick_s``).
+    ``labeller`` (from the engine seam, ``assistant.engines.engines_for(...).labeller``) relabels the new
+    themes; None keeps the offline labels and summaries. Rules: see the module docstring.
     """
     t0 = time.perf_counter()
     run.setdefault("message", "Collecting answers")
     with track_run(engine, engagement_id, "synthesis", **run) as tracker:
         run_id = tracker.id
-        step = tracker.progress
         stats: dict[str, Any] = {"run_id": run_id}
         with Session(engine, expire_on_commit=False) as session:
-            stats["segments_" + "refresh"] = refresh_segments(session, engagement_id, segment_mode)
+
+            def segmented(done: int, total: int) -> None:
+                tracker.tick(0.1 * (done / total), f"Collecting answers: {done:,} of {total:,} segmented")
+
+            stats["segments_" + "refresh"] = refresh_segments(session, engagement_id, segment_mode, segmented)
             session.commit()
-        step(0.1, "Embedding new text")
-        vectors = _embed(engine, engagement_id, embedder, rubric, stats, step)
-        _themes(engine, engagement_id, embedder, vectors, settings, run_id, stats, step)
+        vectors = _embed(engine, engagement_id, embedder, rubric, stats, tracker)
+        _themes(engine, engagement_id, embedder, vectors, settings, run_id, stats, tracker)
         if labeller is not None:
-            step(0.9, "Labelling themes with the LLM")
-            stats["llm_labels"] = label_themes(engine, labeller, engagement_id, run_id)
+            tracker.progress(0.9, "Labelling themes with the LLM")
+
+            def labelled(done: int, total: int) -> None:
+                tracker.tick(0.9 + 0.1 * (done / total), f"Labelling themes with the LLM: {done:,} of {total:,}")
+
+            stats["llm_labels"] = label_themes(engine, labeller, engagement_id, run_id, labelled)
         stats["seconds"] = round(time.perf_counter() - t0, 3)
         tracker.done(stats)
     return stats
@@ -79,19 +85,25 @@ def _embed(
     embedder: Embedder,
     rubric: Rubric | None,
     stats: dict[str, Any],
-    step: Callable[[float, str], None],
+    tracker: RunTracker,
 ) -> dict[int, np.ndarray]:
     """Every active segment's vector (only text never embedded before is encoded), after re-tagging the
-    segments that clearly belong to another component; counts go into ``stats``."""
+    segments that clearly belong to another component; counts go into ``stats``. Progress: the count of
+    new sentences embedded, batch by batch."""
     with Session(engine, expire_on_commit=False) as session:
         segments = active_segments(session, engagement_id)
-        vectors_arr, new = embed_cached(session, embedder, [s.text for s in segments])
+        tracker.progress(0.1, f"Embedding new text of {len(segments):,} segments")
+
+        def counted(done: int, total: int) -> None:
+            tracker.tick(0.1 + 0.5 * (done / total), f"Embedding {done:,} of {total:,} new sentences")
+
+        vectors_arr, new = embed_cached(session, embedder, [s.text for s in segments], counted)
         # the new vectors are kept now: progress is written in its own transaction, which would
         # wait (SQLite: one writer) behind this one's insert
         session.commit()
         stats["embedded"] = new
         stats["segments"] = len(segments)
-        step(0.6, "Checking components")
+        tracker.progress(0.6, f"Checking the components of {len(segments):,} segments")
         stats["retagged"] = retag(session, segments, vectors_arr, embedder, rubric)
         session.commit()
     return {s.id: v for s, v in zip(segments, vectors_arr, strict=False)}
@@ -117,9 +129,10 @@ def _themes(
     settings: Settings | None,
     run_id: int,
     stats: dict[str, Any],
-    step: Callable[[float, str], None],
+    tracker: RunTracker,
 ) -> None:
-    """Each component's themes, drafted with nothing written, then stored and committed at once."""
+    """Each component's themes, drafted with nothing written, then stored and committed at once. Progress:
+    the component (i of n) and, within it, its steps and counts (``themes.build``)."""
     with Session(engine, expire_on_commit=False) as session:
         engagement = session.get(Engagement, engagement_id)
         names = scrubber_for(session, engagement)
@@ -137,7 +150,9 @@ def _themes(
         encode = CachedEncode(engine, embedder)  # key phrases met before are read back, not encoded
         min_people = settings.theme_min_people if settings is not None else T.MIN_PEOPLE
         for i, comp in enumerate(components):
-            step(0.6 + 0.3 * i / max(1, len(components)), f"Themes for {comp}")
+            at, span = 0.6 + 0.3 * i / len(components), 0.3 / len(components)
+            where = f"Themes for {comp} ({i + 1} of {len(components)})"
+            tracker.progress(at, f"{where}: {len(by_comp.get(comp, [])):,} segments")
             # computed with nothing written, then written and committed at once: one short write
             # transaction per component, so staff answers, progress and the heartbeat never wait on it
             drafted = partial(
@@ -152,6 +167,7 @@ def _themes(
                 encode,
                 names,
                 min_people,
+                lambda f, m, at=at, span=span, where=where: tracker.tick(at + span * f, f"{where}: {m}"),
             )
             draft = drafted()
             for _ in range(REDRAFTS):  # a consultant curated a theme this draft replaces: draft again

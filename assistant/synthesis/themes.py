@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from assistant.synthesis.phrases import Parsed
 
 Encode = Callable[[list[str]], np.ndarray]  # the embedder's encode: texts -> unit vectors
+Report = Callable[[float, str], None]  # told (fraction of the build done, what it does now, with counts)
 MIN_PEOPLE = 3  # distinct people a theme needs (``Settings.theme_min_people``)
 NEAR_DUPLICATE = 0.9  # cosine at which two answers by one person say the same thing (counted once)
 
@@ -158,6 +159,7 @@ def build(
     max_other: float = MAX_OTHER,
     encode: Encode | None = None,
     min_people: int = MIN_PEOPLE,
+    report: Report | None = None,
 ) -> Themes:
     """Two-level themes for one component's segments.
 
@@ -172,17 +174,22 @@ def build(
     every answer stays visible; an answer with one cut out of its middle joins a theme for its genuine
     words (its keywords and phrases come from them) but is never quoted or central. With
     ``encode`` (the embedder's), labels, keywords and summaries are key phrases (``phrases``);
-    without, c-TF-IDF keywords.
+    without, c-TF-IDF keywords. ``report`` hears each step and its counts as it goes (clustering,
+    grouping, naming theme by theme).
     Deterministic for the same input.
     """
+    say = report or _silent
     x = np.asarray(embeddings, dtype=np.float32)
+    say(0.0, f"clustering {len(x):,} segments")
     texts, quotable, whole = _instructions(texts)
     fine, used_min, threshold = _fine_groups(x, texts, people, min_size, max_other, min_people, whole)
+    say(0.4, f"gathering {len(set(fine.tolist()) - {OTHER}):,} groups into top themes")
     drafts, subs, labels, sublabels = _two_levels(x, fine, top_range, people, groups, n_quotes, quotable)
+    say(0.5, f"naming {len(drafts) + len(subs):,} themes")
     _name_offline(texts, drafts)
     _name_offline(texts, subs)
     if encode is not None:
-        name_with_phrases(texts, drafts, encode, people)
+        name_with_phrases(texts, drafts, encode, people, lambda f, m: say(0.5 + 0.5 * f, m))
     return Themes(
         themes=drafts,
         other=np.flatnonzero(labels == OTHER).tolist(),
@@ -191,6 +198,10 @@ def build(
         min_size=used_min,
         threshold=threshold,
     )
+
+
+def _silent(_fraction: float, _message: str) -> None:
+    """A ``Report`` that tells nobody."""
 
 
 def _fine_groups(
@@ -264,7 +275,11 @@ def _name_offline(texts: Sequence[str], drafts: list[ThemeDraft]) -> None:
 
 
 def name_with_phrases(
-    texts: Sequence[str], tops: list[ThemeDraft], encode: Encode, people: Sequence[object] | None = None
+    texts: Sequence[str],
+    tops: list[ThemeDraft],
+    encode: Encode,
+    people: Sequence[object] | None = None,
+    report: Report | None = None,
 ) -> None:
     """Give each theme and sub-theme key phrases as keywords, a phrase label and a one-sentence summary.
 
@@ -273,21 +288,15 @@ def name_with_phrases(
     the candidate closest to the theme's centre that qualifies, else a longer phrase members say
     (``_longer_phrase``), else its best phrase (it needs a name);
     labels are unique among top themes and among a top theme's sub-themes (and differ from the top
-    theme's); a theme with no phrase keeps its c-TF-IDF keywords and offline label.
+    theme's); a theme with no phrase keeps its c-TF-IDF keywords and offline label. ``report`` hears the
+    parse, the phrases' encoding and each theme named, with counts.
     """
     from assistant.synthesis import phrases as P
 
+    say = report or _silent
     every = [d for top in tops for d in (top, *top.subthemes)]
-
-    def typical(d: ThemeDraft) -> list[int]:
-        return [m for _, m in sorted(zip((-s for s in d.scores), d.members, strict=False))][: P.MAX_TEXTS]
-
-    wanted = sorted({i for d in every for i in typical(d)})
-    parsed = P.Parsed([texts[i] for i in wanted])
-    row = {i: r for r, i in enumerate(wanted)}
-    found = parsed.pools([([row[i] for i in typical(d)], [texts[i] for i in d.members]) for d in every])
-    pools = {id(d): pool for d, pool in zip(every, found, strict=True)}
-    vectors = P.encode_phrases(encode, {p for pool in pools.values() for p in pool})
+    parsed, row, pools, vectors = _phrase_pools(texts, every, encode, say)
+    named = 0
 
     def name(d: ThemeDraft, taken: set[str]) -> None:
         assert d.centroid is not None
@@ -299,13 +308,16 @@ def name_with_phrases(
             d.label = (
                 choose_label(found, taken)
                 or choose_label(closest, taken)
-                or _longer_phrase(parsed, [row[i] for i in typical(d)], [texts[i] for i in d.members], found, taken)
+                or _longer_phrase(parsed, [row[i] for i in _typical(d)], [texts[i] for i in d.members], found, taken)
                 or P.label_of(found, taken)
                 or d.label
             )
             rest = [p for p in found if p.lower() != d.label.lower()]
             d.summary = P.one_sentence([d.label.lower(), *rest][:3], who, len(d.members))
         taken.add(d.label.lower())
+        nonlocal named
+        named += 1
+        say(0.75 + 0.25 * named / len(every), f"named {named:,} of {len(every):,} themes")
 
     top_taken: set[str] = set()
     for top in tops:
@@ -313,6 +325,33 @@ def name_with_phrases(
         sub_taken = {top.label.lower()}
         for sub in top.subthemes:
             name(sub, sub_taken)
+
+
+def _typical(d: ThemeDraft) -> list[int]:
+    """The members a theme's candidate phrases are read from: its ``phrases.MAX_TEXTS`` most typical."""
+    from assistant.synthesis.phrases import MAX_TEXTS
+
+    return [m for _, m in sorted(zip((-s for s in d.scores), d.members, strict=False))][:MAX_TEXTS]
+
+
+def _phrase_pools(
+    texts: Sequence[str], every: list[ThemeDraft], encode: Encode, say: Report
+) -> tuple[Parsed, dict[int, int], dict[int, list[str]], dict[str, np.ndarray]]:
+    """The typical texts of ``every`` theme parsed once, the parse's row of each text index, each theme's
+    candidate pool (by ``id``) and the candidates' vectors; ``say`` hears the parse and the encoding."""
+    from assistant.synthesis import phrases as P
+
+    wanted = sorted({i for d in every for i in _typical(d)})
+    parsed = P.Parsed(
+        [texts[i] for i in wanted],
+        lambda done, total: say(0.5 * (done / total), f"reading {done:,} of {total:,} texts"),
+    )
+    row = {i: r for r, i in enumerate(wanted)}
+    found = parsed.pools([([row[i] for i in _typical(d)], [texts[i] for i in d.members]) for d in every])
+    pools = {id(d): pool for d, pool in zip(every, found, strict=True)}
+    candidates = {p for pool in pools.values() for p in pool}
+    say(0.5, f"embedding {len(candidates):,} key phrases")
+    return parsed, row, pools, P.encode_phrases(encode, candidates)
 
 
 def _longer_phrase(

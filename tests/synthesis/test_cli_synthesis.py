@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 
 import pytest
 from sqlmodel import Session, col, select
@@ -36,6 +37,12 @@ def test_themes_command_writes_themes_and_one_assignment_per_row(tmp_path, embed
     assert r.exit_code == 0, r.output
     summary = r.stdout.strip().splitlines()[-1]
     assert summary.startswith(f"{len(rows)} rows:") and "themes" in summary and "other voices" in summary
+    # "[ 42%] Embedding 36 rows" (stderr may hold the model's own loading lines too)
+    steps = [m.group(1) for m in re.finditer(r"^\[ *\d+%\] (.*)$", r.stderr, re.MULTILINE)]
+    assert steps[0] == "Embedding 36 rows" and "Clustering 36 segments" in steps, steps
+    order = [w for i, w in enumerate(s.split()[0] for s in steps) if i == 0 or w != steps[i - 1].split()[0]]
+    assert order == ["Embedding", "Clustering", "Gathering", "Naming", "Reading", "Embedding", "Named"], steps
+    assert re.fullmatch(r"Named \d+ of \d+ themes", steps[-1]), steps
     result = json.loads(out.read_text())
     assert set(result) == {"themes", "assignments"}
     assert [a["row"] for a in result["assignments"]] == list(range(len(rows)))
@@ -114,7 +121,12 @@ def test_import_then_synthesize_from_the_command_line(cli_env, tmp_path):
     assert r.exit_code == 1 and "Unknown component 'nope'" in r.output
     r = runner.invoke(app, ["synthesize", str(eid)])
     assert r.exit_code == 0, r.output
-    assert "Synthesis done: 24 segments, 24 newly embedded" in r.output
+    assert "Synthesis done: 24 segments, 24 newly embedded" in r.stdout
+    # progress on stderr, a line per step with its counts
+    lines = r.stderr.splitlines()
+    assert "[ 10%] Embedding new text of 24 segments" in lines, lines
+    assert "[ 60%] Themes for data_life_cycle (1 of 1): 24 segments" in lines, lines
+    assert lines[-1] == "[100%] Done"
     r = runner.invoke(app, ["synthesize", str(eid)])
     assert "24 segments, 0 newly embedded" in r.output
     with Session(cli_env) as s:

@@ -25,9 +25,9 @@ def test_a_second_synthesis_encodes_no_phrase_already_stored_and_labels_are_equa
     calls: list[list[str]] = []
     encode = embedder.encode
 
-    def counting(texts, progress=False):
+    def counting(texts, progress=False, counted=None):
         calls.append(list(texts))
-        return encode(texts, progress)
+        return encode(texts, progress, counted)
 
     monkeypatch.setattr(embedder, "encode", counting)
     first = synthesize(engine, data.engagement.id, embedder, rubric=rubric)
@@ -59,8 +59,8 @@ def test_a_vector_another_run_stored_meanwhile_is_kept_not_a_failure(engine, ses
     texts = ["budget spreadsheets emailed weekly", "a shared catalogue of datasets"]
     real_encode = embedder.encode
 
-    def another_run_stores_first(batch, progress=False):
-        vectors = real_encode(batch, progress)
+    def another_run_stores_first(batch, progress=False, counted=None):
+        vectors = real_encode(batch, progress, counted)
         with Session(engine) as other:  # the other run stores the same texts, committed before ours does
             for text, vector in zip(batch, vectors, strict=True):
                 other.add(
