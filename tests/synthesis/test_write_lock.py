@@ -43,7 +43,7 @@ class AnswersWhileEncoding(Embedder):
             args = {"options": f"-c lock_timeout={int(BUSY_TIMEOUT_S * 1000)}"}
         self.other = create_engine(database_url, connect_args=args)
 
-    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: bool = False, counted=None) -> np.ndarray:
         """The real vectors of ``texts``, after one staff answer was saved (or refused) meanwhile."""
         answer = f"An answer saved while the run encoded {len(texts)} texts ({len(self.saved) + len(self.refused)})."
         try:
@@ -53,7 +53,7 @@ class AnswersWhileEncoding(Embedder):
             self.saved.append(answer)
         except OperationalError as err:
             self.refused.append(str(err.orig))
-        return self.real.encode(texts, progress)
+        return self.real.encode(texts, progress, counted)
 
 
 def test_staff_answers_are_saved_at_once_while_a_rerun_drafts_its_themes(settings, engine, session, embedder, rubric):
@@ -111,14 +111,14 @@ class EditsWhileEncoding(Embedder):
         self.dim, self.batch_size = real.dim, real.batch_size
         self.edited = False
 
-    def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: bool = False, counted=None) -> np.ndarray:
         # the segments' own embedding and the component check come first; then the key phrases
         if not self.edited and not set(texts) & self.not_phrases:
             with Session(self.engine) as consultant:
                 self.edit(consultant)
                 consultant.commit()
             self.edited = True
-        return self.real.encode(texts, progress)
+        return self.real.encode(texts, progress, counted)
 
 
 def _not_phrases(session, engagement_id: int, rubric) -> set[str]:
