@@ -59,7 +59,12 @@ def validate_proposal(proposal: Proposal, rubric: Rubric, items: Sequence[Eviden
     level_errors, evidence_levels = _check_evidence_levels(proposal, known, valid_levels)
     errors += level_errors
     expected = rule.level_for([evidence_levels.get(i) for i in known])
-    behind = {by_id[sid].participant for ind in proposal.indicators for sid in ind.segment_ids if sid in by_id}
+    behind = {
+        by_id[sid].participant
+        for ind in proposal.indicators
+        for sid in ind.segment_ids
+        if sid in by_id and by_id[sid].kind == "segment"  # a bottleneck of the map counts no person
+    }
     if proposal.status == INSUFFICIENT and len(behind) < minimum.participants:
         # the rule's level stands on too few people: declining is what the rubric minimum asks (issue 30)
         expected = None

@@ -140,3 +140,23 @@ def test_declining_a_level_that_rests_on_too_few_people_is_valid(rubric):
     assert not [e for e in validate_proposal(p, rubric, EVIDENCE) if "judgment" in e]
     p.indicators[1].segment_ids = ["E-2"]  # two people behind the evidence: the rule's level is owed
     assert any("disagrees with the rubric rule" in e for e in validate_proposal(p, rubric, EVIDENCE))
+
+
+def test_a_cited_bottleneck_is_no_second_person_behind_the_evidence(rubric):
+    """A data-flow bottleneck is cited like a segment but counts no person: one person plus the map is
+    still one person, so declining stays valid (the map was counted as a participant)."""
+    from assistant.rating.schema import EvidenceItem
+
+    bottleneck = EvidenceItem(
+        id="B-1", participant="data-flow map", text="Permits re-typed from Accela into Munis", kind="bottleneck"
+    )
+    p = good()
+    for ind in p.indicators[:4]:
+        ind.citations = [Citation(segment_id="E-1", quote="written data policy on retention and privacy")]
+        ind.segment_ids = ["E-1"]
+        ind.judgment = "no_evidence"
+    p.indicators[1].segment_ids = ["E-1", "B-1"]
+    p.status, p.level = "insufficient_evidence", None
+    p.rationale = "insufficient evidence: the matched evidence comes from 1 participant(s) [E-1]."
+    errors = validate_proposal(p, rubric, [*EVIDENCE, bottleneck])
+    assert not [e for e in errors if "disagrees with the rubric rule" in e], errors
