@@ -472,13 +472,21 @@ def _vendor_meant(tok: Token) -> bool:
     return tok.lower_ in VENDORS and any(t.lower_ in SYSTEMS for t in tok.doc)
 
 
+def _given_and_family(words: list[str], lex: _Lexicon) -> bool:
+    """A given name and a family name that is also a place word: "Maria Hall", "Jane Park", "Susan Ward"
+    (a person; "Main St", "City Hall", "Martin Luther King Jr. Boulevard" are not)."""
+    return len(words) == 2 and words[0] in lex.first and words[1] in lex.last
+
+
 def model_person_kept(ent: object, lex: _Lexicon) -> bool:
     """Whether a PERSON entity of the model is a person: not a system or product ("Tableau", "Tyler
     EnerGov"), not a place's or organisation's name ("Martin Luther King Jr. Boulevard", "Main St"), not
     after "the" ("The Clerk's Office")."""
     doc = ent.doc  # type: ignore[attr-defined]
     words = [t.lower_ for t in ent if t.is_alpha]  # type: ignore[attr-defined]
-    if any(w in SYSTEMS or w in PLACE_OR_ORG for w in words):
+    if any(w in SYSTEMS for w in words):
+        return False
+    if any(w in PLACE_OR_ORG for w in words) and not _given_and_family(words, lex):
         return False
     if len(words) == 1 and not lex.name_like(words[0]) and (words[0] in lex.words or _NOUN_ENDING.search(words[0])):
         return False  # "Email me at ...", "Accuracy is something we take seriously"

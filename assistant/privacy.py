@@ -125,6 +125,11 @@ def _redact_addresses(text: str) -> str:
     return _ADDRESS_RE.sub(ADDRESS, text)
 
 
+def without_contacts(text: str) -> str:
+    """``text`` with emails, phone numbers and street addresses as their markers (no names touched)."""
+    return _redact_addresses(_redact_phones(_EMAIL_RE.sub(EMAIL, text)))
+
+
 def _name_parts(names: Iterable[str]) -> set[str]:
     """Each name, and each part of a multi-word name that can stand alone ("J." or "Dr." cannot)."""
     wanted: set[str] = set()
@@ -142,7 +147,7 @@ def _name_parts(names: Iterable[str]) -> set[str]:
 
 _NOT_AFTER = r"(?<![Tt]he )(?<![Ii]n )(?<![Oo]n )(?<![Ee]very )(?<![Ss]ince )(?<![Ll]ast )(?<![Nn]ext )(?<![Bb]y )"
 _PERSON_AFTER = (
-    r"(?=\s+(?:from|in|at|and|or|said|says|who|is|was|has|had|can|does|did|[a-z]+(?:s|ed))\b"
+    r"(?=\s+(?:from|in|at|and|or|said|says|who|is|was|has|had|can|does|did|[a-z]+(?:s|ed|ly))\b"
     r"|\s*[,;:.!?)]|['\u2019]s\b|\s*$)"
 )
 
@@ -151,11 +156,14 @@ def _name_alternative(name: str) -> str:
     """The regex for one name: case-insensitive, or capitalised-only for everyday words."""
     body = r"\s+".join(re.escape(p) for p in name.split(" "))
     if name.lower() in _WORD_NAMES or name.lower() in person_names.WORD_NAMES:
-        # Capitalised (or all-caps) only, and where a person is meant: "Will is", "May from", "Grace's";
-        # not "will", "Will the new system", "In May we", "Hope Street".
+        # Capitalised (or all-caps) only, and where a person is meant: inside a sentence, where a capital
+        # says a name ("ask Lane first", "and Will knows", but not a proper noun's first word: "our Hope
+        # Street office", "Tyler Munis"); at a sentence's start, where it says nothing, only before what
+        # follows a person ("Will is", "Lane usually", "May from", "Grace's"; not "Will the new system").
+        # Never "will", "In May we", "the Hope Street shelter".
         first, rest = name[0], name[1:]
         word = rf"{re.escape(first.upper())}(?i:{re.escape(rest)})" if rest else re.escape(first.upper())
-        return _NOT_AFTER + word + _PERSON_AFTER
+        return _NOT_AFTER + rf"(?:(?<=[a-z0-9,;:] ){word}(?!\s+[A-Z])|{word}{_PERSON_AFTER})"
     return rf"(?i:{body})"
 
 
@@ -304,9 +312,7 @@ class Scrubber:
         self.placeholder = placeholder
 
     def _rules(self, text: str) -> str:
-        out = _EMAIL_RE.sub(EMAIL, text)
-        out = _redact_phones(out)
-        out = _redact_addresses(out)
+        out = without_contacts(text)
         if self._names_re is not None:
             out = self._names_re.sub(self.placeholder, out)
         return out

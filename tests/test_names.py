@@ -128,3 +128,35 @@ def test_a_colleague_nobody_listed_is_found_without_a_roster(text, expected):
 )
 def test_words_systems_and_places_written_like_names_stay(text):
     assert Scrubber().scrub(text) == text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Maria Hall emails me every week.", "[colleague] emails me every week."),
+        ("Jane Park retypes it.", "[colleague] retypes it."),
+        ("Susan Ward in Finance owns it.", "[colleague] in Finance owns it."),
+        ("Main St is closed on Fridays.", "Main St is closed on Fridays."),
+        ("City Hall owns the retention schedule.", "City Hall owns the retention schedule."),
+    ],
+)
+def test_a_family_name_that_is_also_a_place_word_is_still_a_name(text, expected):
+    """A given name with a family name like Hall, Park or Ward is a person; a place stays."""
+    assert Scrubber().scrub(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Lane usually reconciles it.", "[colleague] usually reconciles it."),
+        ("I ask Lane first, and Will knows the rest.", "I ask [colleague] first, and [colleague] knows the rest."),
+        ("Will the new system talk to the old one?", "Will the new system talk to the old one?"),
+        ("In May we switched systems.", "In May we switched systems."),
+        ("Our Hope Street office keeps the paper files.", "Our Hope Street office keeps the paper files."),
+        ("the new system will work", "the new system will work"),
+    ],
+)
+def test_a_listed_name_that_is_also_a_word_goes_wherever_its_capital_says_a_name(text, expected):
+    """Names the engagement lists that are words ("Lane", "Will", "May", "Hope"): inside a sentence a
+    capital says a name; at a sentence's start only what follows does."""
+    assert Scrubber(["Rosa Lane", "Will Tan", "Hope Diaz", "May Chen"], ner=False).scrub(text) == expected

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from assistant.interview.answer_shape import _DAYS, _MONTHS, has_strong_detail, names_data_work, without_idioms, words
 from assistant.interview.answer_shape import is_concrete as has_marker
-from assistant.privacy import spacy_pipeline
+from assistant.privacy import spacy_pipeline, without_contacts
 
 # Things, people in roles and places of everyday data work (start of a word, any case; English and Spanish).
 _THINGS = (
@@ -117,7 +117,9 @@ _AMOUNT_OR_TIME = re.compile(
 def what_and_when(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
     """True when a terse answer (``TERSE_MIN_WORDS`` words or more) names both a thing (a system, file,
     person in a role, name or data-work word) and an amount or a time: it says what and when, unlike a
-    one-word reply ("Excel.") or a time alone ("the monthly one")."""
+    one-word reply ("Excel.") or a time alone ("the monthly one"). A phone number, an email or a street
+    address is no amount or time ("Priya: (555) 123-4567.", "Go to 1200 Main Street.")."""
+    answer = without_contacts(answer)
     if len(words(answer)) < TERSE_MIN_WORDS or not _AMOUNT_OR_TIME.search(answer):
         return False
     rest = _AMOUNT_OR_TIME.sub(" ", answer)

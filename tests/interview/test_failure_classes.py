@@ -191,3 +191,15 @@ def test_unclear_is_a_non_answer(rubric, relate):
     question = "Who owns the code, data or reports?"
     d = decide(rubric, "supervisor", "partnership_leverage", "part_q2", question, "unclear")
     assert (d.action, d.reason) == ("probe", "short")
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["Priya Shah: (555) 123-4567.", "Marcus Oyelaran, records@riverton.gov.", "Go to 1200 Main Street."],
+)
+def test_a_contact_detail_is_no_amount_or_time(answer, rubric):
+    """A terse answer that is a name and a phone number, an email or an address says no what and when of
+    data work: it is short, and asked for more."""
+    assert not what_and_when(answer)
+    q = rubric.components[0].questions[0]
+    assert judge(answer, q, rubric).reason == "short"
