@@ -94,13 +94,15 @@ class LLMFlowExtractor:
         shown = evidence_text(answer)
         if not shown.strip():
             return []
+        # what the model reads: names replaced in the answer and in the catalogue (other staff's words)
+        seen, names = self.llm.as_seen(shown), sorted({self.llm.as_seen(c) for c in catalogue})
         try:
             reply = self.llm.structured(
                 TASK,
                 PROMPT,
-                {"answer": shown, "catalogue": sorted(set(catalogue))[:80], "departments": departments},
+                {"answer": shown, "catalogue": names[:80], "departments": departments},
                 output=LLMFlows,
-                validate=lambda r: check_flows(r, shown, catalogue, departments),
+                validate=lambda r: check_flows(r, seen, names, departments),
                 engagement_id=self.engagement_id,
                 max_tokens=600,
                 retries=RETRIES,

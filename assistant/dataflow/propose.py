@@ -143,4 +143,6 @@ def proposals(
                 continue
             said.add(key)
             out.append(proposal)
+        if len(out) >= limit:  # enough to show: no further answer is read (nor sent to the LLM)
+            break
     return out[:limit]

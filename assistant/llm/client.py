@@ -182,6 +182,11 @@ class LLMClient:
 
     # --- the loop ----------------------------------------------------------------------
 
+    def as_seen(self, text: str) -> str:
+        """Staff text as the model reads it inside a prompt: through the redactor when redaction is on (a
+        reply quoting the text is checked against this, not against words the model never saw)."""
+        return self.redactor.scrub(text) if self.redactor is not None else text
+
     def _redacted(self, message: dict[str, str]) -> dict[str, str]:
         """``message`` as it may leave: its content through the redactor (when redaction is on)."""
         if self.redactor is None:

@@ -87,3 +87,23 @@ def test_the_methods_and_the_checks_are_the_staff_forms():
     assert check_flows(reply, "We keep the permits spreadsheet.", [], []) == [
         "flow 1: the source 'Finance' is not written in the answer; leave it '' when not said"
     ]
+
+
+def test_a_sentence_with_a_name_is_checked_as_the_model_read_it(fake, settings, engine, session):
+    """The model reads the answer with names replaced: a reply copying that sentence stands (it was
+    refused against the words the model never saw, and the offline proposal kept without saying so)."""
+    said = "Every week Dave exports the permit fees from Accela into a spreadsheet for Finance."
+    e, person = _person_saying(session, said)
+    fake.answer = lambda body: _flow("Accela", said.replace("Dave", "[name]"), method="export_import")
+    got = proposals(session, person, extractor=_extractor(fake, settings, engine, e.id))
+    assert "Dave" not in fake.sent() and "[name]" in fake.sent()
+    assert len(fake.requests) == 1 and [(p.system, p.engine) for p in got] == [("Accela", "llm")]
+
+
+def test_proposals_stop_reading_answers_once_enough_are_found(fake, settings, engine, session):
+    e = make_engagement(session)
+    rows = [("ana", "frontline", f"Every week I re-type the fees from System{n} into Munis by hand.") for n in range(6)]
+    person = seed_segments(session, e, "data_life_cycle", rows, interviews=True)["ana"]
+    fake.answer = lambda body: _flow("Munis", "x")  # refused: the offline rules answer each time
+    proposals(session, person, limit=1, extractor=_extractor(fake, settings, engine, e.id))
+    assert len(fake.requests) == 1 + RETRIES  # one answer read, not six
