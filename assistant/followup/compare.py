@@ -55,6 +55,7 @@ from assistant.models import (
     User,
     utcnow,
 )
+from assistant.records.engagements import min_cell_of
 from assistant.records.evidence import counted_members, counted_segments, live_themes
 from assistant.records.review import ReviewError, decided_levels
 from assistant.rubric import Rubric
@@ -100,6 +101,12 @@ class Comparison:
     threshold: float = THRESHOLD
     notes: list[str] = field(default_factory=list)
     questions: list[QuestionChange] = field(default_factory=list)  # raw: ``questions.shown`` suppresses
+
+    @property
+    def k(self) -> int:
+        """The threshold for a figure about both assessments (a wave, or a change between them): the
+        larger of the two engagements' own k, so neither side's groups are shown below its own."""
+        return max(min_cell_of(self.a), min_cell_of(self.b))
 
 
 def _centres(session: Session, themes: list[Theme]) -> dict[int, np.ndarray]:

@@ -94,7 +94,7 @@ def build_progress_report(
         else level_rows(session, engagement, engagement, rubric)
     )
     comparison = compare(session, previous, engagement, rubric) if previous else None
-    k = min_cell_of(engagement)
+    k = comparison.k if comparison else min_cell_of(engagement)  # figures about both waves: both k
     names = {i.id: i.name for c in rubric.components for i in c.indicators}
     questions = [shown(q, k, names.get(q.indicator, q.indicator)) for q in comparison.questions] if comparison else []
     return ProgressReport(

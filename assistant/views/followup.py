@@ -275,9 +275,9 @@ def compare_page(
     problems: list[str] | None = None,
 ) -> ComparePage:
     """The comparison page of ``engagement`` and ``other`` (either order): levels, theme changes with
-    people suppressed by the later assessment's k, the roadmap between them, the noise."""
+    people suppressed by the larger of the two assessments' k, the roadmap between them, the noise."""
     comparison, noise = comparison_of(session, engagement, other, rubric)
-    k = min_cell_of(comparison.b)
+    k = comparison.k
     scrub = scrubber_for(session, comparison.b).scrub
     rows = change_rows(session, comparison, k, scrub)
     choices = {}
@@ -304,10 +304,10 @@ def compare_page(
 
 
 def compare_json(session: Session, comparison: Comparison, rubric: Rubric) -> dict:
-    """``dm3 compare``'s file: levels, themes (people suppressed with the later assessment's k: null),
+    """``dm3 compare``'s file: levels, themes (people suppressed with the larger of the two assessments' k: null),
     the roadmap, and the questions asked in both (shares and effect sizes, null where suppressed), in the
     shape docs/cli.md gives."""
-    k = min_cell_of(comparison.b)
+    k = comparison.k
     rows = change_rows(session, comparison, k, scrubber_for(session, comparison.b).scrub)
     return {
         "levels": [{"component": r.component, "a": r.a, "b": r.b} for r in comparison.levels],
@@ -411,9 +411,10 @@ def _wave_rows(grouping: str, groups: list[str], counts: list[Counter], k: int) 
 
 def over_time_page(session: Session, engagement: Engagement) -> OverTimePage:
     """Submitted interviews by department and by role level in every wave, each wave's column suppressed
-    with this engagement's k (the same k for every wave), and each difference between waves too."""
-    k = min_cell_of(engagement)
+    with one k for every wave (the largest of the waves' own, so no wave's groups show below its own k),
+    and each difference between waves too."""
     waves = waves_of(session, engagement)
+    k = max([min_cell_of(w) for w in waves] + [min_cell_of(engagement)])
     people = [[p for p, status in invited(session, w.id) if status == "submitted"] for w in waves]
     departments = list(dict.fromkeys(d for w in waves for d in w.departments))
     levels = list(dict.fromkeys(r for w in waves for r in w.role_levels))

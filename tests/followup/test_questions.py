@@ -107,3 +107,21 @@ def test_the_progress_report_carries_the_same_rows(session, rubric, asked):
     assert "Answers to the same questions" in [p.text for p in doc.paragraphs]
     assert "+1.05 (large)" in cells and "75% of 20 people" in cells and "fewer than 5 people" in cells
     assert "share not shown (20 people)" in cells  # standards now: 20 people, the change of 2 hidden
+
+
+def test_the_earlier_assessments_own_k_holds_when_the_later_one_lowered_it(session, rubric, asked):
+    """A follow-up may lower k (5 here) where the earlier assessment kept a larger one (25): figures about
+    the earlier wave, and changes, are suppressed with the larger, on the page, the JSON and the report."""
+    from tests.factories import set_min_cell
+
+    first, second = asked
+    set_min_cell(session, first, 25)
+    session.commit()
+    page = compare_page(session, second, first, rubric)
+    assert page.k == 25
+    flow = next(q for q in page.questions if (q.question, q.indicator) == ("dlc_q1", "dlc_flow"))
+    assert (flow.then_people, flow.then_share, flow.h) == (None, None, None)  # 20 people < 25
+    row = next(r for r in compare_json(session, page.comparison, rubric)["questions"] if r["indicator"] == "dlc_flow")
+    assert (row["a_people"], row["effect_size"]) == (None, None)
+    report = build_progress_report(session, second, rubric)
+    assert report.k == 25 and all(q.then_people is None for q in report.questions)
