@@ -225,6 +225,31 @@ def test_the_progress_report_is_exported_by_the_background_export_run_and_a_with
     assert "No progress report has been exported yet" in contact_c.get(f"{base}/progress-report").text
 
 
+def test_a_progress_export_behind_the_engagement_reports_says_which_it_waits_for(session, tracked):
+    """The two reports share the engagement's one export at a time: asking for the progress report while
+    the engagement report is being built says so, rather than pointing at a run that is not there."""
+    from datetime import timedelta
+
+    from assistant.models.base import utcnow
+
+    engagement, _lead, _contact, _items, _lead_c, contact_c = tracked
+    base = f"/engagements/{engagement.id}"
+    building = Run(  # held by another process for the next minute: no worker here takes it
+        engagement_id=engagement.id,
+        kind="export",
+        status="running",
+        params={"format": "pdf"},
+        lease_holder="elsewhere:1:x",
+        lease_expires_at=utcnow() + timedelta(minutes=1),
+    )
+    session.add(building)
+    session.commit()
+    r = _post(contact_c, f"{base}/progress-report/export", format="docx")
+    assert r.status_code == 303 and r.headers["location"].endswith("?done=already#exports")
+    page = contact_c.get(r.headers["location"]).text
+    assert "Another export of this engagement (the report or the progress report) is being built" in page
+
+
 def test_a_withdrawal_from_the_earlier_assessment_deletes_the_follow_ups_progress_report_files(
     session, engine, rubric, tracked
 ):

@@ -199,7 +199,10 @@ def measure_noise(f: ComparePostDep) -> Response:
 
 PROGRESS_EXPORT_MESSAGES = {
     "started": "Export started. It runs in the background; the download appears below when it is ready.",
-    "already": "An export is already running for this engagement; follow it below.",
+    "already": (
+        "Another export of this engagement (the report or the progress report) is being built; "
+        "export again when it is done."
+    ),
 }
 
 

@@ -176,7 +176,10 @@ def add_custom(f: RoadmapPageDep, posted: Annotated[CustomForm, Form()]) -> Resp
 def report(f: RoadmapPageDep, settings: SettingsDep, done: str = "") -> Response:
     messages = {
         "started": "Export started. It runs in the background; the download link appears when it is ready.",
-        "already": "An export is already running for this engagement; follow it below.",
+        "already": (
+            "Another export of this engagement (the report or the progress report) is being built; "
+            "export again when it is done."
+        ),
         "page": "Page size saved; the next export uses it.",
     }
     page = report_page(
