@@ -53,7 +53,6 @@ from assistant.interview.answer_shape import (
 )
 from assistant.interview.concrete import (
     concrete_beyond_question,
-    has_concrete_content,
     opens_with_no,
     tells_an_event,
     what_and_when,
@@ -208,14 +207,6 @@ def judge(
     ):
         return Verdict("off_topic")
     return Verdict("vague" if vague else None)
-
-
-def is_polished(answer: str, data_terms: tuple[str, ...]) -> bool:
-    """A polished non-answer: long and fluent, and nothing concrete in it (no system, file, number,
-    time, person in a role, place or event: ``concrete.has_concrete_content``). A reply of a sentence
-    or so ("Time, mostly. There's always a more urgent job.") is a plain answer to a follow-up, not
-    polish; below ``POLISHED_MIN_WORDS`` only hedges and stock phrases make it vague (``is_vague``)."""
-    return len(words(answer)) >= POLISHED_MIN_WORDS and not has_concrete_content(answer, data_terms)
 
 
 def find_question(component: Component, question: str) -> Question:
