@@ -531,6 +531,7 @@ def _fragment_spans(doc: Doc, lex: _Lexicon) -> list[Span]:
                 and t.lower_ in lex.first
                 and not lex.not_a_name(t.lower_)
                 and (t.pos_ == "PROPN" or t.lower_ not in lex.nouns)
+                and t.pos_ in {"PROPN", "NOUN"}  # a name is a noun ("meta" read as an adjective stays)
                 and not _vendor_meant(t)
             ]
         chunk = []
