@@ -266,7 +266,9 @@ _POLISH = re.compile(
     r"going forward|at the end of the day|make sure)\b",
     re.IGNORECASE,
 )
-_STRONG_DETAIL = re.compile(r"\d|(?<=\w[ ,(])[A-Z][\w'-]*|\b[A-Z]{2,}\b|(?<!\w)[\"“'‘][^\"”'’]{3,}[\"”'’](?!\w)")
+# a number, a capitalised word inside a sentence (a name; not "I", "I'm": the speaker is no detail), an
+# acronym or a quoted phrase
+_STRONG_DETAIL = re.compile(r"\d|(?<=\w[ ,(])(?!I\b)[A-Z][\w'-]*|\b[A-Z]{2,}\b|(?<!\w)[\"“'‘][^\"”'’]{3,}[\"”'’](?!\w)")
 
 
 def is_polish(answer: str) -> bool:

@@ -123,7 +123,7 @@ def what_and_when(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
     if len(words(answer)) < TERSE_MIN_WORDS or not _AMOUNT_OR_TIME.search(answer):
         return False
     rest = _AMOUNT_OR_TIME.sub(" ", answer)
-    named = re.search(r"(?<=\w[ ,])[A-Z][\w'-]*|\b[A-Z]{2,}\b", rest) is not None
+    named = re.search(r"(?<=\w[ ,])(?!I\b)[A-Z][\w'-]*|\b[A-Z]{2,}\b", rest) is not None  # not "I"
     return named or _LEXICON.search(rest) is not None or names_data_work(rest, data_terms)
 
 

@@ -203,3 +203,13 @@ def test_a_contact_detail_is_no_amount_or_time(answer, rubric):
     assert not what_and_when(answer)
     q = rubric.components[0].questions[0]
     assert judge(answer, q, rubric).reason == "short"
+
+
+def test_the_speaker_saying_i_is_no_name_in_the_answer():
+    """A capitalised word inside a sentence counts as a name (a detail), but "I" is the speaker: a
+    first-person polished answer is still polish."""
+    from assistant.interview.answer_shape import has_strong_detail
+
+    assert not has_strong_detail("Honestly I think we value data and I believe we are always improving.")
+    assert has_strong_detail("Honestly we ask Maria in Finance.")
+    assert not what_and_when("Every week I check it and I'm done by Monday")  # only I and a time
