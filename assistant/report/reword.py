@@ -6,8 +6,9 @@ overview paragraphs, one sentence per key finding, the readiness paragraph) may 
 ``prompts/summary_reword.j2`` (staff-derived text in data tags). The reworded text is used only when
 every check holds (``problems``):
 
-- numbers: the numbers it states (digits, and number words from two to twenty) are, as a multiset,
-  those of the offline text: none added, dropped or changed (numbers inside a checked quote aside);
+- numbers: the numbers each paragraph and finding states (digits, and number words from two to twenty)
+  are, as a multiset, those of its offline counterpart: none added, dropped, changed or moved to another
+  finding (numbers inside a checked quote aside);
 - levels: each finding names the level of its component ("level N", and only that level's name),
   and the text names no maturity level the offline text does not;
 - quotes: every quoted passage is copied verbatim from a consented quote of the summary or from a
@@ -136,6 +137,30 @@ def _new_names(text: str, offline: str, facts: Facts) -> list[str]:
     return list(dict.fromkeys(errors))
 
 
+def _units(w: SummaryWording) -> list[tuple[str, str]]:
+    return [(f"overview paragraph {n}", t) for n, t in enumerate(w.overview, start=1)] + [
+        *((f"finding {n}", t) for n, t in enumerate(w.findings, start=1)),
+        ("the readiness paragraph", w.readiness),
+    ]
+
+
+def _number_errors(wording: SummaryWording, facts: Facts) -> list[str]:
+    """Each paragraph and finding states exactly the numbers its offline counterpart states (so two
+    figures cannot trade places between findings)."""
+    errors = []
+    for (where, new), (_, old) in zip(_units(wording), _units(facts.offline), strict=True):
+        want, got = _numbers(_unquoted(old, facts)[0]), _numbers(_unquoted(new, facts)[0])
+        if got != want:
+            missing = sorted((want - got).elements())
+            added = sorted((got - want).elements())
+            errors.append(
+                f"{where}: the numbers must be exactly those given, in digits"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; not given: {', '.join(added)}" if added else "")
+            )
+    return errors
+
+
 def problems(wording: SummaryWording, facts: Facts) -> list[str]:
     """Every way ``wording`` departs from the offline summary's data (empty: it may be printed)."""
     offline = facts.offline
@@ -148,15 +173,7 @@ def problems(wording: SummaryWording, facts: Facts) -> list[str]:
         return ["reword the readiness paragraph (empty only when the given one is empty)"]
     text, errors = _unquoted(_prose(wording), facts)
     before, _ = _unquoted(_prose(offline), facts)
-    want, got = _numbers(before), _numbers(text)
-    if got != want:
-        missing = sorted((want - got).elements())
-        added = sorted((got - want).elements())
-        errors.append(
-            "the numbers must be exactly those given, in digits"
-            + (f"; missing: {', '.join(missing)}" if missing else "")
-            + (f"; not given: {', '.join(added)}" if added else "")
-        )
+    errors += _number_errors(wording, facts)
     errors += _level_errors(wording.findings, offline.findings, facts)
     errors += _new_names(text, before, facts)
     return errors

@@ -132,6 +132,15 @@ def test_a_number_corrected_on_the_retry_is_accepted(settings, engine):
             {"overview": [good()["overview"][0].replace("19 staff", "twenty staff"), good()["overview"][1]]},
             id="number-in-words",
         ),
+        pytest.param(
+            {
+                "findings": [
+                    good()["findings"][0].replace("9 people", "6 people"),
+                    good()["findings"][1].replace("6 people", "9 people"),
+                ]
+            },
+            id="numbers-swapped-between-findings",
+        ),
     ],
 )
 def test_a_rewording_that_departs_from_the_data_is_refused(settings, engine, change):
