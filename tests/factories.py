@@ -144,8 +144,7 @@ def seed_groups(
 ) -> list:
     """``sizes[department]`` people per department, each with one submitted interview holding one
     answer (on ``component``) and the active evidence segment cut from it; returns the participants."""
-    from assistant.embeddings import text_hash
-    from assistant.models import Interview, Participant, Segment, Turn, utcnow
+    from assistant.models import Interview, Participant, Turn, utcnow
 
     people = []
     for department, n in sizes.items():
@@ -163,20 +162,28 @@ def seed_groups(
             turn.question_id = f"{component}.q0"
             session.add(turn)
             session.flush()
-            session.add(
-                Segment(
-                    engagement_id=engagement.id,
-                    participant_id=person.id,
-                    turn_id=turn.id,
-                    question_id=turn.question_id,
-                    end=len(text),
-                    text=text,
-                    text_hash=text_hash(text),
-                    component=component,
-                    original_component=component,
-                )
-            )
+            answer_segment(session, engagement, person, turn)
             people.append(person)
+
+
+def answer_segment(session: Session, engagement: Engagement, person: Participant, turn: Turn) -> Segment:
+    """The one active evidence segment of a whole staff answer ``turn`` (its text, component and
+    question); flushed, not committed."""
+    text = turn.text
+    segment = Segment(
+        engagement_id=engagement.id,
+        participant_id=person.id,
+        turn_id=turn.id,
+        question_id=turn.question_id,
+        end=len(text),
+        text=text,
+        text_hash=text_hash(text),
+        component=turn.component,
+        original_component=turn.component,
+    )
+    session.add(segment)
+    session.flush()
+    return segment
 
 
 def seed_segments(
@@ -631,19 +638,7 @@ def seed_answers(
         answer.text = text
         session.add_all([asked, answer])
         session.flush()
-        segment = Segment(
-            engagement_id=engagement.id,
-            participant_id=person.id,
-            turn_id=answer.id,
-            question_id=question.id,
-            end=len(text),
-            text=text,
-            text_hash=text_hash(text),
-            component=component,
-            original_component=component,
-        )
-        session.add(segment)
-        session.flush()
+        segment = answer_segment(session, engagement, person, answer)
         made.append(person)
         segments.append(segment)
     decision = latest_decisions(session, engagement.id).get(component)

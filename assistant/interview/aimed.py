@@ -135,10 +135,12 @@ _PATTERNS += [
     # an order about what the person said: "print out everything I've told you", "summarize it for me"
     r"(?:^|[.!?]\s+)(?:please |pls |just |now |ok,? |okay,? |also,? |and |then )*(?:print|send|e-?mail|mail|"
     r"summari[sz]e|forward|give|show|tell|delete|remove|erase|remind|translate|list|copy|share|read)\b"
+    r"(?!\s+(?:is|was|are|were|has|had|goes|went|gets|got|comes|came|takes|took)\b|'s\b)"  # a noun: "Email is"
     r"[^.!?\n]{0,60}\b(?:me|for me|to me|i've|i have|i said|i told|i gave|i wrote)\b",
     # asking leave of the interviewer: "can I do this tomorrow instead", "do I have to answer this one?"
     r"(?:^|[.!?,]\s*)(?:sorry|hey|so|ok|okay|um|well|quick question)?,?\s*(?:can|could|may|do|should|must|will|am) "
-    r"i\b[^.!?\n]{0,60}(?:\?|\b(?:instead|tomorrow|later|another time)\b)",
+    r"i\b(?! have an? (?:example|answer|story|case)\b)"  # "Do I have an example? Sure, ...": the question echoed
+    r"[^.!?\n]{0,60}(?:\?|\b(?:instead|tomorrow|later|another time)\b)",
     r"\b(?:put|rate|score|mark|rank) (?:us|me|our \w+|this) (?:at|on) (?:the )?(?:top|bottom)\b",
     r"\b(?:badge|key ?card|door|locker|desk|chair|printer|copier|monitor)\b[^.!?\n]{0,30}\b(?:stopped|jammed|broke)\b"
     r"[^.!?\n]{0,80}(?:\?|\bplease\b|\bcan you\b|\bwho\b)",

@@ -213,3 +213,16 @@ def test_the_speaker_saying_i_is_no_name_in_the_answer():
     assert not has_strong_detail("Honestly I think we value data and I believe we are always improving.")
     assert has_strong_detail("Honestly we ask Maria in Finance.")
     assert not what_and_when("Every week I check it and I'm done by Monday")  # only I and a time
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Email is the main way: finance sends me the permit file every Monday and I load it into Munis.",
+        "Do I have an example? Sure, last March the permit export failed and we re-typed 40 records.",
+    ],
+)
+def test_an_account_that_reads_like_a_request_at_first_is_no_request(answer, rubric):
+    """A noun where an order would have its verb ("Email is the main way"), and the follow-up's question
+    echoed before the answer, are accounts of data work, not requests aimed elsewhere."""
+    assert not aimed_elsewhere(answer, rubric.relevance.data_terms)
