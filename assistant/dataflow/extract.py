@@ -87,6 +87,7 @@ class LLMFlowExtractor:
     def __init__(self, llm: LLMClient, engagement_id: int | None = None) -> None:
         self.llm = llm
         self.engagement_id = engagement_id
+        self._seen: dict[str, str] = {}  # catalogue name -> as the model reads it (scrubbed once, not per answer)
 
     def extract(self, answer: str, catalogue: list[str], departments: list[str]) -> list[LLMFlow] | None:
         """The validated flows of ``answer`` (instruction sentences cut out first); None when the model
@@ -95,7 +96,10 @@ class LLMFlowExtractor:
         if not shown.strip():
             return []
         # what the model reads: names replaced in the answer and in the catalogue (other staff's words)
-        seen, names = self.llm.as_seen(shown), sorted({self.llm.as_seen(c) for c in catalogue})
+        for name in catalogue:
+            if name not in self._seen:
+                self._seen[name] = self.llm.as_seen(name)
+        seen, names = self.llm.as_seen(shown), sorted({self._seen[c] for c in catalogue})
         try:
             reply = self.llm.structured(
                 TASK,

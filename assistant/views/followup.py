@@ -414,7 +414,7 @@ def over_time_page(session: Session, engagement: Engagement) -> OverTimePage:
     with one k for every wave (the largest of the waves' own, so no wave's groups show below its own k),
     and each difference between waves too."""
     waves = waves_of(session, engagement)
-    k = max([min_cell_of(w) for w in waves] + [min_cell_of(engagement)])
+    k = max(min_cell_of(w) for w in waves)  # the chain includes ``engagement``
     people = [[p for p, status in invited(session, w.id) if status == "submitted"] for w in waves]
     departments = list(dict.fromkeys(d for w in waves for d in w.departments))
     levels = list(dict.fromkeys(r for w in waves for r in w.role_levels))
