@@ -363,20 +363,7 @@ def seed_city(
                 )
                 session.add(turn)
                 session.flush()
-                segment = Segment(
-                    engagement_id=engagement.id,
-                    participant_id=person.id,
-                    turn_id=turn.id,
-                    question_id=turn.question_id,
-                    text=text,
-                    text_hash=text_hash(text),
-                    component=component,
-                    original_component=component,
-                    start=0,
-                    end=len(text),
-                )
-                session.add(segment)
-                session.flush()
+                segment = answer_segment(session, engagement, person, turn)
                 session.add(ThemeMember(theme_id=theme.id, segment_id=segment.id, score=rng.random()))
             people.append(person)
     session.commit()
