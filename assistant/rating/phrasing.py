@@ -13,12 +13,12 @@ NEGATION = re.compile(
     r"cant|cannot|can not|wont|neither|nor|hardly|barely)\b"
 )
 # Negations that affirm: "not only", "no longer"; a negated loss or stop ("didn't lose a single report",
-# "we don't stop at reporting", "it didn't disappear when she left": the loss words of ``_LACK``); and a
-# requirement ("nobody starts a survey until they have checked", "no contract is signed unless the
-# clauses are in"), which describes a rule that is followed.
+# "we don't stop at reporting", "it didn't disappear when she left": the loss words of ``_LACK``, "none
+# has lapsed"); and a requirement ("nobody starts a survey until they have checked", "no contract is
+# signed unless the clauses are in"), which describes a rule that is followed.
 _NOT_A_NEGATION = re.compile(
     r"\bnot (only|just)\b|\bno longer\b|\bno doubt\b"
-    r"|\b(didnt|did not|dont|do not|doesnt|does not|never|wont|will not|not|nothing|nobody|no one)\s+(\w+\s+)?"
+    r"|\b(didnt|did not|dont|do not|doesnt|does not|never|wont|will not|not|nothing|nobody|no one|none)\s+(\w+\s+)?"
     r"(lose|lost|miss|missed|stop|stopped|drop|dropped|fail|failed|break|broke|cost|depend|lapse|lapsed"
     r"|disappear|disappeared|vanish|vanished|stall|stalled|collapse|collapsed|die|died)\b"
     r"|\b(no|not|never|nobody|nothing|none|no one|dont|do not|doesnt|does not|wont|cant|cannot)\b"

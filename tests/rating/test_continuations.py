@@ -94,6 +94,7 @@ def test_a_negated_loss_is_neither_a_denial_nor_a_lack():
     for sentence in [
         "The data director job is written into the bylaws, so it didn't disappear when the founder left.",
         "The group never stalled when its chair moved on.",
+        "Every agreement sits in one tracker, and none has lapsed in two years.",
     ]:
         assert not is_negative(sentence), sentence
         assert not describes_lack(sentence), sentence
