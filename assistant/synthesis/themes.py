@@ -37,6 +37,7 @@ Encode = Callable[[list[str]], np.ndarray]  # the embedder's encode: texts -> un
 Report = Callable[[float, str], None]  # told (fraction of the build done, what it does now, with counts)
 MIN_PEOPLE = 3  # distinct people a theme needs (``Settings.theme_min_people``)
 NEAR_DUPLICATE = 0.9  # cosine at which two answers by one person say the same thing (counted once)
+TYPICAL_PHRASES = 60  # the most phrases of a theme's typical texts encoded when none of its shared ones will do
 
 
 @dataclass
@@ -286,9 +287,11 @@ def name_with_phrases(
     Rules: candidates come from each theme's ``phrases.MAX_TEXTS`` most typical segments (parsed
     once); the label is the first key phrase a consultant could keep (``labels.choose_label``), else
     the candidate closest to the theme's centre that qualifies, else a longer phrase members say
-    (``_longer_phrase``), else its best phrase (it needs a name);
+    (``_longer_phrase``), else a phrase of its most typical texts that one member says
+    (``_typical_phrase``), else its best phrase (it needs a name);
     labels are unique among top themes and among a top theme's sub-themes (and differ from the top
-    theme's); a theme with no phrase keeps its c-TF-IDF keywords and offline label. ``report`` hears the
+    theme's); a theme with no phrase two members say keeps its c-TF-IDF keywords, and its offline label
+    unless ``_typical_phrase`` finds one. ``report`` hears the
     parse, the phrases' encoding and each theme named, with counts.
     """
     from assistant.synthesis import phrases as P
@@ -302,18 +305,22 @@ def name_with_phrases(
         assert d.centroid is not None
         found = P.key_phrases(pools[id(d)], d.centroid, vectors)
         who = len({people[i] for i in d.members}) if people is not None else len(d.members)
+        rows = [row[i] for i in _typical(d)]
         if found:
             d.keywords = found
             closest = _by_relevance(pools[id(d)], d.centroid, vectors)
             d.label = (
                 choose_label(found, taken)
                 or choose_label(closest, taken)
-                or _longer_phrase(parsed, [row[i] for i in _typical(d)], [texts[i] for i in d.members], found, taken)
+                or _longer_phrase(parsed, rows, [texts[i] for i in d.members], found, taken)
+                or _typical_phrase(parsed, rows, d.centroid, encode, vectors, taken)
                 or P.label_of(found, taken)
                 or d.label
             )
             rest = [p for p in found if p.lower() != d.label.lower()]
             d.summary = P.one_sentence([d.label.lower(), *rest][:3], who, len(d.members))
+        else:  # no phrase two members say: a phrase of its most typical members, else the offline label
+            d.label = _typical_phrase(parsed, rows, d.centroid, encode, vectors, taken) or d.label
         taken.add(d.label.lower())
         nonlocal named
         named += 1
@@ -372,6 +379,27 @@ def _longer_phrase(
     said = " ".join(" ".join(t.lower().split()) for t in member_texts)
     pairs = [f"{a} and {b}" for a in found[:3] for b in found[:3] if a != b]
     return next((choose_label([p], taken) for p in pairs if f" {p} " in f" {said} " and choose_label([p], taken)), None)
+
+
+def _typical_phrase(
+    parsed: Parsed,
+    rows: Sequence[int],
+    centroid: np.ndarray,
+    encode: Encode,
+    vectors: dict[str, np.ndarray],
+    taken: set[str],
+) -> str | None:
+    """A label for a theme whose members share no phrase a consultant could keep (small themes, or
+    ones whose shared phrases are single words): the noun phrase of its most typical texts (``rows``,
+    one member saying it is enough) that qualifies (``choose_label``), is free, names nobody
+    (``Parsed.unnamed``) and is closest to the theme's centre; None when there is none. Only these
+    few phrases are encoded (into ``vectors``)."""
+    from assistant.synthesis.phrases import encode_phrases
+
+    said = list(dict.fromkeys(p for r in rows for p in parsed.phrases[r] if choose_label([p], taken)))
+    said = said[:TYPICAL_PHRASES]
+    vectors.update(encode_phrases(encode, {p for p in said if p not in vectors}))
+    return next((choose_label([p]) for p in _by_relevance(said, centroid, vectors) if parsed.unnamed(p, rows)), None)
 
 
 def _by_relevance(pool: Sequence[str], centroid: np.ndarray, vectors: dict[str, np.ndarray]) -> list[str]:

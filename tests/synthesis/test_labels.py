@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from assistant import phrases
 from assistant.synthesis import phrases as P
+from assistant.synthesis import themes as T
 from assistant.synthesis.labels import best_phrase, choose_label, is_phrase_label, needs_a_name
-from assistant.synthesis.represent import offline_label
+from assistant.synthesis.represent import ctfidf_keywords, offline_label
 
 
 @pytest.mark.parametrize(
@@ -62,3 +64,63 @@ def test_the_offline_label_is_a_phrase_or_one_keyword_never_a_list():
     assert offline_label([], "Nobody owns the data and it shows in every report we send out.") == (
         "Nobody owns the data and it shows…"
     )
+
+
+# --- where a theme's shared phrases do not make a label (issue 28) ------------------------------------
+
+
+def _named(texts: list[str], embedder, *groups: list[int]) -> list[str]:
+    """The labels ``name_with_phrases`` gives top themes over ``groups`` of ``texts`` (offline label first)."""
+    x = embedder.encode(texts)
+    drafts = [T._draft(x, members, None, None, 3) for members in groups]
+    T._name_offline(texts, drafts)
+    T.name_with_phrases(texts, drafts, embedder.encode)
+    return [d.label for d in drafts]
+
+
+def test_phrases_are_read_as_staff_wrote_them():
+    texts = [
+        "The vendor's help desk took a month. We added a second co-responder team.",
+        "Not much, just the usual stuff.",
+    ]
+    said = [p for found in phrases.parse(texts) for p in found]
+    assert "vendor's help desk" in said and "second co-responder team" in said  # found again in the text
+    assert "usual stuff" in said  # a chunk spaCy ran over a comma starts after it
+    assert all(p in " ".join(texts).lower() for p in said)
+
+
+def test_contractions_are_no_keyword_or_label():
+    for word in ("aren't", "there's", "we'd", "didn't", "that's"):
+        assert word in phrases.stop_words()
+    assert not is_phrase_label("Aren't") and not is_phrase_label("There's no way")
+    texts = ["They aren't, really. We fix it.", "They aren't. We fix it and move on.", "I fix it."]
+    assert all("'" not in k for k in ctfidf_keywords(texts, [[0, 1, 2]])[0])
+
+
+def test_a_theme_whose_shared_phrase_is_one_word_is_named_by_a_typical_phrase(embedder):
+    texts = [
+        "Over a month. The weekly status report came too late to use.",
+        "Over a month, honestly.",
+        "A month or more. Nobody chased the overdue invoices.",
+    ]
+    (label,) = _named(texts, embedder, [0, 1, 2])
+    assert is_phrase_label(label) and label.lower() in " ".join(texts).lower(), label
+
+
+def test_a_theme_sharing_no_phrase_is_named_by_a_noun_phrase_not_a_verb(embedder):
+    texts = ["I fix it.", "They aren't, really. We fix it and move on.", "We fix it. The asset register is wrong."]
+    (label,) = _named(texts, embedder, [0, 1, 2])
+    assert label == "Asset register"  # the offline label would be a verb ("Fix") or a contraction
+
+
+def test_a_typical_phrase_never_names_a_person(embedder):
+    texts = ["Over a month. Dave Smith's spreadsheet was late.", "Over a month, honestly.", "A month, I think."]
+    (label,) = _named(texts, embedder, [0, 1, 2])
+    assert "dave" not in label.lower() and "smith" not in label.lower()
+    assert needs_a_name(label, "offline")  # nothing else qualifies: it needs a name
+
+
+def test_typical_phrases_keep_labels_unique(embedder):
+    texts = ["Over a month. The weekly status report came too late.", "Over a month, honestly.", "A month."]
+    first, second = _named(texts, embedder, [0, 1, 2], [0, 1, 2])
+    assert is_phrase_label(first) and first.lower() != second.lower()
