@@ -287,7 +287,8 @@ def name_with_phrases(
     Rules: candidates come from each theme's ``phrases.MAX_TEXTS`` most typical segments (parsed
     once); the label is the first key phrase a consultant could keep (``labels.choose_label``), else
     the candidate closest to the theme's centre that qualifies, else a longer phrase members say
-    (``_longer_phrase``), else a phrase of its most typical texts that one member says
+    (``_longer_phrase``), else a short answer two typical members gave word for word
+    (``_said_word_for_word``), else a phrase of its most typical texts that one member says
     (``_typical_phrase``), else its best phrase (it needs a name);
     labels are unique among top themes and among a top theme's sub-themes (and differ from the top
     theme's); a theme with no phrase two members say keeps its c-TF-IDF keywords, and its offline label
@@ -313,6 +314,7 @@ def name_with_phrases(
                 choose_label(found, taken)
                 or choose_label(closest, taken)
                 or _longer_phrase(parsed, rows, [texts[i] for i in d.members], found, taken)
+                or _said_word_for_word(parsed, rows, taken)
                 or _typical_phrase(parsed, rows, d.centroid, encode, vectors, taken)
                 or P.label_of(found, taken)
                 or d.label
@@ -320,7 +322,11 @@ def name_with_phrases(
             rest = [p for p in found if p.lower() != d.label.lower()]
             d.summary = P.one_sentence([d.label.lower(), *rest][:3], who, len(d.members))
         else:  # no phrase two members say: a phrase of its most typical members, else the offline label
-            d.label = _typical_phrase(parsed, rows, d.centroid, encode, vectors, taken) or d.label
+            d.label = (
+                _said_word_for_word(parsed, rows, taken)
+                or _typical_phrase(parsed, rows, d.centroid, encode, vectors, taken)
+                or d.label
+            )
         taken.add(d.label.lower())
         nonlocal named
         named += 1
@@ -379,6 +385,20 @@ def _longer_phrase(
     said = " ".join(" ".join(t.lower().split()) for t in member_texts)
     pairs = [f"{a} and {b}" for a in found[:3] for b in found[:3] if a != b]
     return next((choose_label([p], taken) for p in pairs if f" {p} " in f" {said} " and choose_label([p], taken)), None)
+
+
+def _said_word_for_word(parsed: Parsed, rows: Sequence[int], taken: set[str]) -> str | None:
+    """A short answer at least two of a theme's typical texts (``rows``) are, word for word ("Ask IT",
+    "Did not answer"), that qualifies as a label, is free and names nobody; the most said first (ties
+    alphabetical); None when there is none."""
+    said: dict[str, list[int]] = {}
+    for r in rows:
+        said.setdefault(" ".join(parsed.texts[r].split()).strip(" .!?"), []).append(r)
+    for text in sorted(said, key=lambda t: (-len(said[t]), t.lower())):
+        label = choose_label([text], taken) if len(said[text]) >= 2 else None
+        if label and parsed.names_nobody(said[text][0]):
+            return label
+    return None
 
 
 def _typical_phrase(

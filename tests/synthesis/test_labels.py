@@ -124,3 +124,13 @@ def test_typical_phrases_keep_labels_unique(embedder):
     texts = ["Over a month. The weekly status report came too late.", "Over a month, honestly.", "A month."]
     first, second = _named(texts, embedder, [0, 1, 2], [0, 1, 2])
     assert is_phrase_label(first) and first.lower() != second.lower()
+
+
+def test_a_short_answer_many_gave_word_for_word_names_a_theme_of_verbs(embedder):
+    texts = ["Did not answer", "Did not answer.", "Did not answer", "Listened."]
+    (label,) = _named(texts, embedder, [0, 1, 2, 3])
+    assert label == "Did not answer"
+    # an answer that names someone is no label, however often it was given
+    texts = ["Ask Dave Smith.", "Ask Dave Smith.", "Ask Dave Smith.", "Ask someone."]
+    (label,) = _named(texts, embedder, [0, 1, 2, 3])
+    assert "dave" not in label.lower() and "smith" not in label.lower()
