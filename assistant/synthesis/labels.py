@@ -36,11 +36,15 @@ _HELPERS = frozenset("did does doing got gets getting was were is are be been be
 _WORD = re.compile(r"[a-z][a-z'\-]*")
 
 
+def words_of(phrase: str) -> list[str]:
+    """The words of ``phrase``, lower case (a curly apostrophe read as a straight one)."""
+    return _WORD.findall(phrase.lower().replace("\u2019", "'"))
+
+
 def content_words(phrase: str) -> list[str]:
     """The words of ``phrase`` that carry meaning: no stop word, filler, number or generic word."""
     stop, filler = stop_words(), filler_words()
-    words = _WORD.findall(phrase.lower().replace("\u2019", "'"))
-    return [w for w in words if w not in stop and w not in filler and w not in _GENERIC]
+    return [w for w in words_of(phrase) if w not in stop and w not in filler and w not in _GENERIC]
 
 
 def is_phrase_label(label: str) -> bool:

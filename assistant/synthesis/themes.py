@@ -27,7 +27,7 @@ import numpy as np
 
 from assistant.screening import evidence_text, screen_text
 from assistant.synthesis.clustering import MAX_OTHER, OTHER, TOP_RANGE, cap_other, cluster, group, reassign
-from assistant.synthesis.labels import choose_label
+from assistant.synthesis.labels import choose_label, content_words, words_of
 from assistant.synthesis.represent import ctfidf_keywords, is_low_content, offline_label, pick_quotes
 
 if TYPE_CHECKING:
@@ -287,12 +287,11 @@ def name_with_phrases(
     Rules: candidates come from each theme's ``phrases.MAX_TEXTS`` most typical segments (parsed
     once); the label is the first key phrase a consultant could keep (``labels.choose_label``), else
     the candidate closest to the theme's centre that qualifies, else a longer phrase members say
-    (``_longer_phrase``), else a short answer two typical members gave word for word
-    (``_said_word_for_word``), else a phrase of its most typical texts that one member says
-    (``_typical_phrase``), else its best phrase (it needs a name);
+    (``_longer_phrase``), else a short answer two typical members gave word for word or a phrase one
+    of them says, holding a word of the theme's (``_unshared_label``), else its best phrase (it needs a name);
     labels are unique among top themes and among a top theme's sub-themes (and differ from the top
     theme's); a theme with no phrase two members say keeps its c-TF-IDF keywords, and its offline label
-    unless ``_typical_phrase`` finds one. ``report`` hears the
+    unless ``_unshared_label`` finds one. ``report`` hears the
     parse, the phrases' encoding and each theme named, with counts.
     """
     from assistant.synthesis import phrases as P
@@ -307,6 +306,9 @@ def name_with_phrases(
         found = P.key_phrases(pools[id(d)], d.centroid, vectors)
         who = len({people[i] for i in d.members}) if people is not None else len(d.members)
         rows = [row[i] for i in _typical(d)]
+        # what its members say in a phrase of their own, for a theme whose shared phrases make no label
+        words = _shared_words([texts[i] for i in d.members], [*found, *d.keywords])
+        unshared = lambda: _unshared_label(parsed, rows, words, d.centroid, encode, vectors, taken)  # noqa: E731
         if found:
             d.keywords = found
             closest = _by_relevance(pools[id(d)], d.centroid, vectors)
@@ -314,19 +316,14 @@ def name_with_phrases(
                 choose_label(found, taken)
                 or choose_label(closest, taken)
                 or _longer_phrase(parsed, rows, [texts[i] for i in d.members], found, taken)
-                or _said_word_for_word(parsed, rows, taken)
-                or _typical_phrase(parsed, rows, d.centroid, encode, vectors, taken)
+                or unshared()
                 or P.label_of(found, taken)
                 or d.label
             )
             rest = [p for p in found if p.lower() != d.label.lower()]
             d.summary = P.one_sentence([d.label.lower(), *rest][:3], who, len(d.members))
-        else:  # no phrase two members say: a phrase of its most typical members, else the offline label
-            d.label = (
-                _said_word_for_word(parsed, rows, taken)
-                or _typical_phrase(parsed, rows, d.centroid, encode, vectors, taken)
-                or d.label
-            )
+        else:  # no phrase two members say: one of a typical member's, else the offline label
+            d.label = unshared() or d.label
         taken.add(d.label.lower())
         nonlocal named
         named += 1
@@ -387,37 +384,48 @@ def _longer_phrase(
     return next((choose_label([p], taken) for p in pairs if f" {p} " in f" {said} " and choose_label([p], taken)), None)
 
 
-def _said_word_for_word(parsed: Parsed, rows: Sequence[int], taken: set[str]) -> str | None:
-    """A short answer at least two of a theme's typical texts (``rows``) are, word for word ("Ask IT",
-    "Did not answer"), that qualifies as a label, is free and names nobody; the most said first (ties
-    alphabetical); None when there is none."""
-    said: dict[str, list[int]] = {}
-    for r in rows:
-        said.setdefault(" ".join(parsed.texts[r].split()).strip(" .!?"), []).append(r)
-    for text in sorted(said, key=lambda t: (-len(said[t]), t.lower())):
-        label = choose_label([text], taken) if len(said[text]) >= 2 else None
-        if label and parsed.names_nobody(said[text][0]):
-            return label
-    return None
+def _shared_words(member_texts: Sequence[str], keywords: Sequence[str]) -> tuple[set[str], set[str]]:
+    """The words at least two of ``member_texts`` use, and the content words among them that are the
+    theme's own (in its ``keywords``: its key phrases and c-TF-IDF keywords)."""
+    counts = Counter(w for t in member_texts for w in set(words_of(t)))
+    shared = {w for w, n in counts.items() if n >= 2}
+    return shared, shared.intersection(w for k in keywords for w in content_words(k))
 
 
-def _typical_phrase(
+def _unshared_label(
     parsed: Parsed,
     rows: Sequence[int],
+    words: tuple[set[str], set[str]],
     centroid: np.ndarray,
     encode: Encode,
     vectors: dict[str, np.ndarray],
     taken: set[str],
 ) -> str | None:
-    """A label for a theme whose members share no phrase a consultant could keep (small themes, or
-    ones whose shared phrases are single words): the noun phrase of its most typical texts (``rows``,
-    one member saying it is enough) that qualifies (``choose_label``), is free, names nobody
-    (``Parsed.unnamed``) and is closest to the theme's centre; None when there is none. Only these
-    few phrases are encoded (into ``vectors``)."""
+    """A label for a theme whose members share no phrase a consultant could keep (small themes, or ones
+    whose shared phrases are single words), from its most typical texts (``rows``), made of words two
+    members use and holding one of the theme's own (``words``: ``_shared_words``), free and naming
+    nobody (one person's words are an anecdote, not a theme's name): a short answer two of
+    them gave word for word ("Ask IT", "Did not answer"; the most given first), else the noun phrase one
+    of them says that is closest to the theme's centre (only these few phrases are encoded, into
+    ``vectors``); None when there is none: the theme needs a name."""
     from assistant.synthesis.phrases import encode_phrases
 
-    said = list(dict.fromkeys(p for r in rows for p in parsed.phrases[r] if choose_label([p], taken)))
-    said = said[:TYPICAL_PHRASES]
+    shared, own = words
+
+    def fits(phrase: str) -> bool:
+        return (
+            bool(own.intersection(content_words(phrase)))
+            and set(words_of(phrase)) <= shared
+            and bool(choose_label([phrase], taken))
+        )
+
+    answers: dict[str, list[int]] = {}
+    for r in rows:
+        answers.setdefault(" ".join(parsed.texts[r].split()).strip(" .!?"), []).append(r)
+    for text in sorted(answers, key=lambda t: (-len(answers[t]), t.lower())):
+        if len(answers[text]) >= 2 and fits(text) and parsed.names_nobody(answers[text][0]):
+            return choose_label([text])
+    said = list(dict.fromkeys(p for r in rows for p in parsed.phrases[r] if fits(p)))[:TYPICAL_PHRASES]
     vectors.update(encode_phrases(encode, {p for p in said if p not in vectors}))
     return next((choose_label([p]) for p in _by_relevance(said, centroid, vectors) if parsed.unnamed(p, rows)), None)
 
