@@ -32,6 +32,13 @@ _GENERIC = frozenset(
     seventy eighty ninety first second third last next other others
 """.split()
 )
+# a label that opens with a count and names one thing is a fragment of a sentence ("Two staff", "3 months")
+_COUNTS = frozenset(
+    """
+    zero one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty sixty
+    seventy eighty ninety hundred hundreds thousand thousands dozen dozens few several couple
+""".split()
+)
 _HELPERS = frozenset("did does doing got gets getting was were is are be been being has have had".split())
 _WORD = re.compile(r"[a-z][a-z'\-]*")
 
@@ -56,7 +63,8 @@ def is_phrase_label(label: str) -> bool:
     # a noun phrase ends with its noun: not with a stop word or a verb's helper ("Answer did")
     if words and (words[-1] in stop_words() or words[-1] in _HELPERS):
         return False
-    return MIN_WORDS <= len(words) <= MAX_WORDS and bool(content_words(text))
+    counted = words[0] in _COUNTS or words[0][:1].isdigit()
+    return MIN_WORDS <= len(words) <= MAX_WORDS and len(content_words(text)) > (1 if counted else 0)
 
 
 def capitalised(phrase: str) -> str:

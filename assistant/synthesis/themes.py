@@ -27,7 +27,7 @@ import numpy as np
 
 from assistant.screening import evidence_text, screen_text
 from assistant.synthesis.clustering import MAX_OTHER, OTHER, TOP_RANGE, cap_other, cluster, group, reassign
-from assistant.synthesis.labels import choose_label, content_words, words_of
+from assistant.synthesis.labels import best_phrase, choose_label, content_words, words_of
 from assistant.synthesis.represent import ctfidf_keywords, is_low_content, offline_label, pick_quotes
 
 if TYPE_CHECKING:
@@ -322,8 +322,8 @@ def name_with_phrases(
             )
             rest = [p for p in found if p.lower() != d.label.lower()]
             d.summary = P.one_sentence([d.label.lower(), *rest][:3], who, len(d.members))
-        else:  # no phrase two members say: one of a typical member's, else the offline label
-            d.label = unshared() or d.label
+        else:  # no phrase two members say: one of a typical member's, else the offline label if a phrase
+            d.label = unshared() or _offline_phrase(d, {p for r in rows for p in parsed.phrases[r]})
         taken.add(d.label.lower())
         nonlocal named
         named += 1
@@ -382,6 +382,15 @@ def _longer_phrase(
     said = " ".join(" ".join(t.lower().split()) for t in member_texts)
     pairs = [f"{a} and {b}" for a in found[:3] for b in found[:3] if a != b]
     return next((choose_label([p], taken) for p in pairs if f" {p} " in f" {said} " and choose_label([p], taken)), None)
+
+
+def _offline_phrase(d: ThemeDraft, said: set[str]) -> str:
+    """The offline label of a theme with no key phrase when it is one of the (noun) phrases its typical
+    texts say (``said``), else its best single keyword (it needs a name): the offline label is a c-TF-IDF
+    word pair members wrote, and most often a verb's ("Gets fixed", "Email entered"), no noun phrase."""
+    if d.label.lower() in said or not d.keywords:
+        return d.label
+    return best_phrase([k for k in d.keywords if " " not in k]) or d.label
 
 
 def _shared_words(member_texts: Sequence[str], keywords: Sequence[str]) -> tuple[set[str], set[str]]:

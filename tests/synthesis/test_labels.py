@@ -21,6 +21,8 @@ from assistant.synthesis.represent import ctfidf_keywords, offline_label
         "[colleague]",  # a name placeholder alone
         "[colleague]'s export",
         "About 40 people",  # a number fragment alone
+        "Two staff",  # a count and one thing: a fragment of a sentence
+        "3 months",
         "40",
         "Usually guess okay",  # fillers with no content word
         "Spreadsheets",  # one word
@@ -35,7 +37,16 @@ def test_what_a_consultant_would_not_keep(label):
 
 
 @pytest.mark.parametrize(
-    "label", ["Emailed spreadsheet copies", "Data quality", "Waiting times in the emergency department", "Car parking"]
+    "label",
+    [
+        "Emailed spreadsheet copies",
+        "Data quality",
+        "Waiting times in the emergency department",
+        "Car parking",
+        "Fifty or sixty flagged incidents",
+        "First aid",
+        "24 hour service",
+    ],
 )
 def test_phrases_a_consultant_would_keep(label):
     assert is_phrase_label(label) and not needs_a_name(label, "offline")
@@ -140,3 +151,10 @@ def test_a_short_answer_many_gave_word_for_word_names_a_theme_of_verbs(embedder)
     texts = ["Ask Dave Smith.", "Ask Dave Smith.", "Ask Dave Smith.", "Ask someone."]
     (label,) = _named(texts, embedder, [0, 1, 2, 3])
     assert "dave" not in label.lower() and "smith" not in label.lower()
+
+
+def test_an_offline_keyword_pair_that_is_no_noun_phrase_is_no_label(embedder):
+    fixed = ["It gets fixed, eventually.", "It gets fixed when someone complains.", "Eventually it gets fixed."]
+    other = ["We fixed the permit data.", "Someone fixed the report.", "The report gets sent."]
+    label, _ = _named([*fixed, "It gets fixed.", *other], embedder, [0, 1, 2, 3], [4, 5, 6])
+    assert label != "Gets fixed" and needs_a_name(label, "offline"), label  # c-TF-IDF's pair: a verb fragment
