@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.screening import evidence_text, screen_text
+from assistant.sentences import split_sentences
 from assistant.synthesis.clustering import MAX_OTHER, OTHER, TOP_RANGE, cap_other, cluster, group, reassign
 from assistant.synthesis.labels import best_phrase, choose_label, content_words, words_of
 from assistant.synthesis.represent import ctfidf_keywords, is_low_content, offline_label, pick_quotes
@@ -306,11 +307,10 @@ def name_with_phrases(
         found = P.key_phrases(pools[id(d)], d.centroid, vectors)
         who = len({people[i] for i in d.members}) if people is not None else len(d.members)
         rows = [row[i] for i in _typical(d)]
-        # what its members say in a phrase of their own, for a theme whose shared phrases make no label
         words = _shared_words([texts[i] for i in d.members], [*found, *d.keywords])
         unshared = lambda: _unshared_label(parsed, rows, words, d.centroid, encode, vectors, taken)  # noqa: E731
+        offline = lambda: _offline_phrase(d, {p for r in rows for p in parsed.phrases[r]})  # noqa: E731
         if found:
-            d.keywords = found
             closest = _by_relevance(pools[id(d)], d.centroid, vectors)
             d.label = (
                 choose_label(found, taken)
@@ -318,12 +318,13 @@ def name_with_phrases(
                 or _longer_phrase(parsed, rows, [texts[i] for i in d.members], found, taken)
                 or unshared()
                 or P.label_of(found, taken)
-                or d.label
+                or offline()
             )
+            d.keywords = found
             rest = [p for p in found if p.lower() != d.label.lower()]
             d.summary = P.one_sentence([d.label.lower(), *rest][:3], who, len(d.members))
         else:  # no phrase two members say: one of a typical member's, else the offline label if a phrase
-            d.label = unshared() or _offline_phrase(d, {p for r in rows for p in parsed.phrases[r]})
+            d.label = unshared() or offline()
         taken.add(d.label.lower())
         nonlocal named
         named += 1
@@ -390,7 +391,7 @@ def _offline_phrase(d: ThemeDraft, said: set[str]) -> str:
     word pair members wrote, and most often a verb's ("Gets fixed", "Email entered"), no noun phrase."""
     if d.label.lower() in said or not d.keywords:
         return d.label
-    return best_phrase([k for k in d.keywords if " " not in k]) or d.label
+    return best_phrase(list(dict.fromkeys(w for k in d.keywords for w in k.split()))) or d.label
 
 
 def _shared_words(member_texts: Sequence[str], keywords: Sequence[str]) -> tuple[set[str], set[str]]:
@@ -413,10 +414,10 @@ def _unshared_label(
     """A label for a theme whose members share no phrase a consultant could keep (small themes, or ones
     whose shared phrases are single words), from its most typical texts (``rows``), made of words two
     members use and holding one of the theme's own (``words``: ``_shared_words``), free and naming
-    nobody (one person's words are an anecdote, not a theme's name): a short answer two of
-    them gave word for word ("Ask IT", "Did not answer"; the most given first), else the noun phrase one
-    of them says that is closest to the theme's centre (only these few phrases are encoded, into
-    ``vectors``); None when there is none: the theme needs a name."""
+    nobody (one person's words are an anecdote, not a theme's name): a short answer or sentence two of
+    them wrote word for word ("Ask IT", "Did not answer", "Over a month"; the most given first), else
+    the noun phrase one of them says that is closest to the theme's centre (only these few phrases are
+    encoded, into ``vectors``); None when there is none: the theme needs a name."""
     from assistant.synthesis.phrases import encode_phrases
 
     shared, own = words
@@ -430,7 +431,8 @@ def _unshared_label(
 
     answers: dict[str, list[int]] = {}
     for r in rows:
-        answers.setdefault(" ".join(parsed.texts[r].split()).strip(" .!?"), []).append(r)
+        for sentence in {" ".join(s.text.split()).strip(" .!?") for s in split_sentences(parsed.texts[r])}:
+            answers.setdefault(sentence, []).append(r)
     for text in sorted(answers, key=lambda t: (-len(answers[t]), t.lower())):
         if len(answers[text]) >= 2 and fits(text) and parsed.names_nobody(answers[text][0]):
             return choose_label([text])

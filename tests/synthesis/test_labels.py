@@ -158,3 +158,15 @@ def test_an_offline_keyword_pair_that_is_no_noun_phrase_is_no_label(embedder):
     other = ["We fixed the permit data.", "Someone fixed the report.", "The report gets sent."]
     label, _ = _named([*fixed, "It gets fixed.", *other], embedder, [0, 1, 2, 3], [4, 5, 6])
     assert label != "Gets fixed" and needs_a_name(label, "offline"), label  # c-TF-IDF's pair: a verb fragment
+
+
+def test_a_sentence_two_wrote_word_for_word_names_a_theme(embedder):
+    texts = ["Over a month. By then we had moved on.", "Over a month. Nobody chased it.", "A month, maybe more."]
+    (label,) = _named(texts, embedder, [0, 1, 2])
+    assert label == "Over a month"
+
+
+def test_a_keyword_pair_nobody_wrote_is_no_label(embedder):
+    texts = ["I fix it.", "I fix it.", "They aren't, really. We fix it and move on.", "We fix it."]
+    (label,) = _named(texts, embedder, [0, 1, 2, 3])
+    assert label == "Fix" and needs_a_name(label, "offline")  # never "Fix fix", c-TF-IDF's pair
