@@ -60,8 +60,10 @@ def is_phrase_label(label: str) -> bool:
     if not text or any(ch in text for ch in ",;()[]{}<>|") or text.endswith("\u2026"):
         return False
     words = text.lower().split()
-    # a noun phrase ends with its noun: not with a stop word or a verb's helper ("Answer did")
-    if words and (words[-1] in stop_words() or words[-1] in _HELPERS):
+    # a noun phrase ends with its noun: not with a stop word or a verb's helper ("Answer did"); a word in
+    # capitals is an acronym, not a stop word ("Ask IT")
+    last = text.split()[-1] if words else ""
+    if words and (words[-1] in stop_words() or words[-1] in _HELPERS) and not (last.isupper() and len(last) > 1):
         return False
     counted = words[0] in _COUNTS or words[0][:1].isdigit()
     return MIN_WORDS <= len(words) <= MAX_WORDS and len(content_words(text)) > (1 if counted else 0)

@@ -38,6 +38,7 @@ Encode = Callable[[list[str]], np.ndarray]  # the embedder's encode: texts -> un
 Report = Callable[[float, str], None]  # told (fraction of the build done, what it does now, with counts)
 MIN_PEOPLE = 3  # distinct people a theme needs (``Settings.theme_min_people``)
 NEAR_DUPLICATE = 0.9  # cosine at which two answers by one person say the same thing (counted once)
+SHORT_ANSWER = 4  # the most words of an answer or sentence that names a theme word for word ("Did not answer")
 TYPICAL_PHRASES = 60  # the most phrases of a theme's typical texts encoded when none of its shared ones will do
 
 
@@ -434,7 +435,8 @@ def _unshared_label(
         for sentence in {" ".join(s.text.split()).strip(" .!?") for s in split_sentences(parsed.texts[r])}:
             answers.setdefault(sentence, []).append(r)
     for text in sorted(answers, key=lambda t: (-len(answers[t]), t.lower())):
-        if len(answers[text]) >= 2 and fits(text) and parsed.names_nobody(answers[text][0]):
+        short = len(text.split()) <= SHORT_ANSWER  # a longer sentence is a statement, not a name
+        if short and len(answers[text]) >= 2 and fits(text) and parsed.names_nobody(answers[text][0]):
             return choose_label([text])
     said = list(dict.fromkeys(p for r in rows for p in parsed.phrases[r] if fits(p)))[:TYPICAL_PHRASES]
     vectors.update(encode_phrases(encode, {p for p in said if p not in vectors}))

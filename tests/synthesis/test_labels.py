@@ -27,6 +27,7 @@ from assistant.synthesis.represent import ctfidf_keywords, offline_label
         "Usually guess okay",  # fillers with no content word
         "Spreadsheets",  # one word
         "Spreadsheets (another group)",
+        "Fix it",
         "The export that runs every night and breaks when nobody checks it",  # a sentence, not a label
         "",
     ],
@@ -46,6 +47,7 @@ def test_what_a_consultant_would_not_keep(label):
         "Fifty or sixty flagged incidents",
         "First aid",
         "24 hour service",
+        "Ask IT",  # an acronym, not the stop word "it"
     ],
 )
 def test_phrases_a_consultant_would_keep(label):
@@ -164,6 +166,9 @@ def test_a_sentence_two_wrote_word_for_word_names_a_theme(embedder):
     texts = ["Over a month. By then we had moved on.", "Over a month. Nobody chased it.", "A month, maybe more."]
     (label,) = _named(texts, embedder, [0, 1, 2])
     assert label == "Over a month"
+    texts = ["Not sure. There's nothing I know of that says.", "Honestly there's nothing I know of that says."]
+    (label,) = _named([*texts, "Nothing that says so."], embedder, [0, 1, 2])
+    assert label != "There's nothing I know of that says"  # a sentence is a statement, not a name
 
 
 def test_a_keyword_pair_nobody_wrote_is_no_label(embedder):
