@@ -4,8 +4,9 @@ A label qualifies (``is_phrase_label``) when it is one phrase of two to seven wo
 something on its own: no comma or semicolon (a list of keywords: "Fix, know, automatically"), no name
 placeholder ("[colleague]", what the scrubber leaves of a name), and at least one word that is not a
 stop word, a filler, a number or a word that names nobody in particular ("About 40 people", "Usually
-guess okay" have none). A consultant's rename always qualifies: the caller decides that, the label
-engine "consultant" says it.
+guess okay" have none; "Two staff", a count and one thing, has too few). It ends with its noun, not a
+stop word or a verb's helper ("Answer did"; a word in capitals is an acronym: "Ask IT"). A
+consultant's rename always qualifies: the caller decides that, the label engine "consultant" says it.
 
 ``choose_label`` picks the first qualifying phrase not taken by another theme; where none qualifies,
 the theme is shown as needing a name and keeps its best phrase (``best_phrase``), so the report and

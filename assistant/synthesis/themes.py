@@ -308,8 +308,8 @@ def name_with_phrases(
         found = P.key_phrases(pools[id(d)], d.centroid, vectors)
         who = len({people[i] for i in d.members}) if people is not None else len(d.members)
         rows = [row[i] for i in _typical(d)]
-        words = _shared_words([texts[i] for i in d.members], [*found, *d.keywords])
-        unshared = lambda: _unshared_label(parsed, rows, words, d.centroid, encode, vectors, taken)  # noqa: E731
+        words = lambda: _shared_words([texts[i] for i in d.members], [*found, *d.keywords])  # noqa: E731
+        unshared = lambda: _unshared_label(parsed, rows, words(), d.centroid, encode, vectors, taken)  # noqa: E731
         offline = lambda: _offline_phrase(d, {p for r in rows for p in parsed.phrases[r]})  # noqa: E731
         if found:
             closest = _by_relevance(pools[id(d)], d.centroid, vectors)
