@@ -39,7 +39,6 @@ Report = Callable[[float, str], None]  # told (fraction of the build done, what 
 MIN_PEOPLE = 3  # distinct people a theme needs (``Settings.theme_min_people``)
 NEAR_DUPLICATE = 0.9  # cosine at which two answers by one person say the same thing (counted once)
 SHORT_ANSWER = 4  # the most words of an answer or sentence that names a theme word for word ("Did not answer")
-TYPICAL_PHRASES = 60  # the most phrases of a theme's typical texts encoded when none of its shared ones will do
 
 
 @dataclass
@@ -309,7 +308,7 @@ def name_with_phrases(
         who = len({people[i] for i in d.members}) if people is not None else len(d.members)
         rows = [row[i] for i in _typical(d)]
         words = lambda: _shared_words([texts[i] for i in d.members], [*found, *d.keywords])  # noqa: E731
-        unshared = lambda: _unshared_label(parsed, rows, words(), d.centroid, encode, vectors, taken)  # noqa: E731
+        unshared = lambda: _unshared_label(parsed, rows, words(), taken)  # noqa: E731
         offline = lambda: _offline_phrase(d, {p for r in rows for p in parsed.phrases[r]})  # noqa: E731
         if found:
             closest = _by_relevance(pools[id(d)], d.centroid, vectors)
@@ -404,23 +403,15 @@ def _shared_words(member_texts: Sequence[str], keywords: Sequence[str]) -> tuple
 
 
 def _unshared_label(
-    parsed: Parsed,
-    rows: Sequence[int],
-    words: tuple[set[str], set[str]],
-    centroid: np.ndarray,
-    encode: Encode,
-    vectors: dict[str, np.ndarray],
-    taken: set[str],
+    parsed: Parsed, rows: Sequence[int], words: tuple[set[str], set[str]], taken: set[str]
 ) -> str | None:
     """A label for a theme whose members share no phrase a consultant could keep (small themes, or ones
-    whose shared phrases are single words), from its most typical texts (``rows``), made of words two
-    members use and holding one of the theme's own (``words``: ``_shared_words``), free and naming
-    nobody (one person's words are an anecdote, not a theme's name): a short answer or sentence two of
-    them wrote word for word ("Ask IT", "Did not answer", "Over a month"; the most given first), else
-    the noun phrase one of them says that is closest to the theme's centre (only these few phrases are
-    encoded, into ``vectors``); None when there is none: the theme needs a name."""
-    from assistant.synthesis.phrases import encode_phrases
-
+    whose shared phrases are single words), from its most typical texts (``rows``, most typical first),
+    made of words two members use and holding one of the theme's own (``words``: ``_shared_words``),
+    free and naming nobody (one person's words are an anecdote, not a theme's name): a short answer or
+    sentence two of them wrote word for word ("Ask IT", "Did not answer", "Over a month"), else a noun
+    phrase of theirs; the one most of them say first, then the one said by the most typical (nothing
+    more is encoded: a re-run stays as fast); None when there is none: the theme needs a name."""
     shared, own = words
 
     def fits(phrase: str) -> bool:
@@ -432,15 +423,15 @@ def _unshared_label(
 
     answers: dict[str, list[int]] = {}
     for r in rows:
-        for sentence in {" ".join(s.text.split()).strip(" .!?") for s in split_sentences(parsed.texts[r])}:
+        for sentence in dict.fromkeys(" ".join(s.text.split()).strip(" .!?") for s in split_sentences(parsed.texts[r])):
             answers.setdefault(sentence, []).append(r)
-    for text in sorted(answers, key=lambda t: (-len(answers[t]), t.lower())):
+    for text in sorted(answers, key=lambda t: -len(answers[t])):  # stable: the most typical first on ties
         short = len(text.split()) <= SHORT_ANSWER  # a longer sentence is a statement, not a name
         if short and len(answers[text]) >= 2 and fits(text) and parsed.names_nobody(answers[text][0]):
             return choose_label([text])
-    said = list(dict.fromkeys(p for r in rows for p in parsed.phrases[r] if fits(p)))[:TYPICAL_PHRASES]
-    vectors.update(encode_phrases(encode, {p for p in said if p not in vectors}))
-    return next((choose_label([p]) for p in _by_relevance(said, centroid, vectors) if parsed.unnamed(p, rows)), None)
+    said = Counter(p for r in rows for p in dict.fromkeys(parsed.phrases[r]))
+    ranked = sorted((p for p in said if fits(p)), key=lambda p: -said[p])  # stable: the most typical first
+    return next((choose_label([p]) for p in ranked if parsed.unnamed(p, rows)), None)
 
 
 def _by_relevance(pool: Sequence[str], centroid: np.ndarray, vectors: dict[str, np.ndarray]) -> list[str]:
