@@ -38,7 +38,7 @@ Encode = Callable[[list[str]], np.ndarray]  # the embedder's encode: texts -> un
 Report = Callable[[float, str], None]  # told (fraction of the build done, what it does now, with counts)
 MIN_PEOPLE = 3  # distinct people a theme needs (``Settings.theme_min_people``)
 NEAR_DUPLICATE = 0.9  # cosine at which two answers by one person say the same thing (counted once)
-SHORT_ANSWER = 4  # the most words of an answer or sentence that names a theme word for word ("Did not answer")
+SHORT_ANSWER = 5  # the most words of an answer or sentence naming a theme word for word (as of a noun phrase)
 
 
 @dataclass
