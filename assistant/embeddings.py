@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,17 +45,16 @@ class Embedder:
 
     def encode(self, texts: Sequence[str], progress: bool = False, counted: Counted | None = None) -> np.ndarray:
         """Embeddings of ``texts`` as an (n, dim) float32 array of unit vectors; ``counted(done, total)``
-        hears after each chunk (a few batches) how many are encoded."""
+        hears after each chunk how many are encoded."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # The lock is taken per chunk, so a long synthesis job never holds the model for minutes while
         # an interview answer waits for its one-sentence encode. Texts go in length order (as
         # sentence-transformers does within one call) so each batch pads to similar lengths.
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        chunk = self.batch_size * 4
         vectors = np.empty((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(order), chunk):
-            idx = order[start : start + chunk]
+        done = 0
+        for idx in _chunks(order, [min(len(texts[i]), READ_CHARS) for i in order], self.batch_size):
             with self._lock:
                 vectors[idx] = self._model.encode(
                     [texts[i] for i in idx],
@@ -64,9 +63,31 @@ class Embedder:
                     convert_to_numpy=True,
                     show_progress_bar=progress,
                 )
+            done += len(idx)
             if counted is not None:
-                counted(min(start + chunk, len(order)), len(order))
+                counted(done, len(order))
         return vectors.astype(np.float32, copy=False)
+
+
+CHUNK_CHARS = 64 * 250  # about a batch of 64 sentences of 50 words: a chunk of that much text takes a second or two
+READ_CHARS = 1_000  # about what the model reads of a text (256 word pieces); the rest costs nothing
+
+
+def _chunks(order: Sequence[int], lengths: Sequence[int], most: int) -> Iterator[list[int]]:
+    """``order`` cut into chunks of at most ``most`` texts and about ``CHUNK_CHARS`` characters (the
+    longest texts come first, so the first chunks hold fewer of them): the progress an encode reports
+    after each chunk moves every second or two however long the texts, where a fixed count of long
+    texts kept it still for ten seconds on a busy machine."""
+    chunk: list[int] = []
+    size = 0
+    for i, n in zip(order, lengths, strict=True):
+        chunk.append(i)
+        size += n
+        if len(chunk) >= most or size >= CHUNK_CHARS:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 @lru_cache(maxsize=2)

@@ -9,6 +9,8 @@ cached), cluster per component, keywords, offline labels, quotes, write themes. 
 <= 1.25. Both models (the embedder, the spaCy pipeline) load once per process, before the timing.
 Wall and CPU seconds are printed (CPU is steadier on a shared machine). Then 100 new answers
 arrive and synthesis re-runs: only they are embedded.
+The longest wait between two progress reports of each run is printed too (goal: a few seconds, within
+every step), with the report it followed.
 Texts: NHS FFT comments, Banking77, Polis, then sentences of the longer ones to reach n (public data, ../shared/data);
 past the ~13,400 distinct texts these hold (``--n 50000``), answers making two points (two short texts joined).
 """
@@ -98,6 +100,28 @@ def add_answers(
     session.commit()
 
 
+class Gaps:
+    """A progress listener that keeps the longest wait between two reports (and the report before it),
+    passing each report on to ``inner`` when given."""
+
+    def __init__(self, inner: ProgressLines | None) -> None:
+        self.inner = inner
+        self.last = time.monotonic()
+        self.message = "(the start)"
+        self.longest = (0.0, self.message)
+
+    def __call__(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - self.last > self.longest[0]:
+            self.longest = (now - self.last, self.message)
+        self.last, self.message = now, message
+        if self.inner is not None:
+            self.inner(fraction, message)
+
+    def __str__(self) -> str:
+        return f"longest wait between progress reports {self.longest[0]:.1f}s, after {self.longest[1]!r}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
@@ -138,8 +162,9 @@ def main() -> None:
             s.commit()
             eid = eng.id
             add_answers(s, eid, first, components)
+        gaps = Gaps(progress)
         t0, c0 = time.perf_counter(), time.process_time()
-        stats = synthesize(engine, eid, embedder, settings, rubric=rubric, on_progress=progress)
+        stats = synthesize(engine, eid, embedder, settings, rubric=rubric, on_progress=gaps)
         full, full_cpu = time.perf_counter() - t0, time.process_time() - c0
         themes = sum(c["themes"] for c in stats["components"].values())
         other = sum(c["other"] for c in stats["components"].values())
@@ -148,16 +173,19 @@ def main() -> None:
             f"{other} other voices in {len(stats['components'])} components: {full:.1f}s"
         )
         print(f"  ratio to raw encode: {full / raw:.2f} (goal <= 1.25); CPU {full_cpu:.1f}s: {full_cpu / raw_cpu:.2f}")
+        print(f"  {gaps}")
         with Session(engine) as s:
             add_answers(s, eid, later, components)
+        gaps = Gaps(progress)
         t0, c0 = time.perf_counter(), time.process_time()
-        stats = synthesize(engine, eid, embedder, settings, rubric=rubric, on_progress=progress)
+        stats = synthesize(engine, eid, embedder, settings, rubric=rubric, on_progress=gaps)
         again, again_cpu = time.perf_counter() - t0, time.process_time() - c0
         print(
             f"re-synthesis after {len(later)} new answers: {stats['embedded']} embedded "
             f"(goal: {len(later)}), {stats['segments']} segments, {again:.1f}s ({again / full:.2f} of the first run; "
             f"goal <= 0.15); CPU {again_cpu:.1f}s ({again_cpu / full_cpu:.2f})"
         )
+        print(f"  {gaps}")
         engine.dispose()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel
 
 from assistant import models  # noqa: F401
@@ -21,3 +21,32 @@ def test_migrating_twice_is_harmless(settings, engine):
 
     migrate(settings.database_url)
     assert "turn" in inspect(engine).get_table_names()
+
+
+def test_a_database_at_head_is_left_alone_and_one_behind_is_upgraded(settings, engine, monkeypatch):
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from assistant.db import MIGRATIONS_DIR, head_revision, migrate
+
+    def versions() -> list[str]:
+        with engine.connect() as conn:
+            return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+    assert versions() == [head_revision()]
+    previous = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(head_revision()).down_revision
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
+    command.downgrade(cfg, previous)
+    assert versions() == [previous]
+    upgrades = []
+    real_upgrade = command.upgrade
+    monkeypatch.setattr(command, "upgrade", lambda *a, **k: (upgrades.append(a[1]), real_upgrade(*a, **k)))
+    migrate(settings.database_url)  # one behind: Alembic runs
+    assert versions() == [head_revision()] and upgrades == ["head"]
+    migrate(settings.database_url)  # at head: nothing to do, Alembic is not started
+    assert upgrades == ["head"]
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []

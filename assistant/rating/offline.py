@@ -14,9 +14,13 @@ For each sentence of each usable segment (instructions to the rater are screened
    texts and topic together (and the sentence is close enough to one of its level texts), and to any
    indicator a signal of it matched; never to its second-closest, nor to one the readings disagree
    on. Without a signal the level is that of the indicator's closest level description;
-   a sentence that denies something ("we have no catalogue") is capped at 2, but a negation that affirms ("nothing goes
+   a sentence that denies something ("we have no catalogue, it's in my head") is capped at 2, one that
+   only denies ("we have never done a harm review") is level 1, but a negation that affirms ("nothing goes
    live without a review", "nobody starts a survey until they have checked", "we didn't lose a
-   single report") is not a denial.
+   single report", "it didn't disappear when she left") is not a denial.
+3. *Continuations.* A sentence that speaks to no indicator of its own carries on the account of the
+   sentence before it in the same answer ("It's survived two mayors now."): it speaks to the same
+   indicators and is read together with that sentence (``continuations``).
 
 Each indicator's evidence level, its disagreements and its quotes come from ``aggregate`` (people,
 not mentions; the highest level at least half the accounts reach, as the rubric rule counts
@@ -54,6 +58,7 @@ from assistant.rating.phrasing import (
     is_aspiration,
     is_negative,
     normalise,
+    only_denies,
 )
 from assistant.rating.schema import (
     INSUFFICIENT,
@@ -169,6 +174,64 @@ def absence_levels(level_texts: Sequence[str]) -> np.ndarray:
     return flags
 
 
+def _level(
+    sentence: str, hits: tuple[list[int], list[int]], sims: np.ndarray, k: int, absence: np.ndarray
+) -> tuple[int, bool]:
+    """One sentence's level (1-5) for the ``k``-th indicator of its component and whether a signal set it:
+    ``hits`` are the levels of its plain and negated signal matches for the indicator, ``sims`` its cosines
+    to every level text of the component (indicators x 5), ``absence`` the indicator's ``absence_levels``."""
+    plain, negated = hits
+    negative = is_negative(sentence)
+    by_similarity = similarity_level(component_levels(sims)[k], None if describes_lack(sentence) else absence)
+    if plain:
+        level = max(plain)
+        if level >= SIGNAL_FLOOR_FROM and not negated and not negative:
+            # a phrase naming a practice that exists ("our continuity plan", "the data champions") shows
+            # at least its level; what is said about the practice ("updated after every drill, in city
+            # policy") can place it higher
+            level = max(level, by_similarity)
+        if negated:  # "we have a shared drive but no data catalog": the negated level caps
+            level = min(level, min(negated) - 1) if min(negated) > min(plain) else level
+    elif only_denies(sentence):
+        # "we have never done a harm review", "nobody has told us what leadership wants": the practice is
+        # missing and nothing in place is named (level 2 needs some of it, in pockets)
+        level = 1
+    elif negated:
+        # "we don't have a data catalog, it's all in my head": below the negated level, never above what
+        # similarity says
+        level = max(1, min(min(negated) - 1, by_similarity))
+    else:
+        # embeddings barely see "not": a sentence saying something is missing speaks to low maturity,
+        # whichever description it sounds like
+        level = min(by_similarity, 2) if negative else by_similarity
+    if is_aspiration(sentence):  # an aim is not a practice, whatever words it borrows
+        level = min(level, ASPIRATION_CAP)
+    return max(1, min(5, level)), bool(plain or negated)
+
+
+def continuations(items: Sequence[str], read: list[list[int]]) -> list[int | None]:
+    """For each sentence (``items`` holds each one's segment id, in order), the index of the sentence whose
+    account it continues, or None; ``read`` (the indicators each sentence speaks to) is filled in for those
+    that continue one.
+
+    Rule: a sentence that speaks to no indicator of its own, neither by a signal nor by closeness, continues
+    the account of the sentence before it in the same answer, and speaks to the same indicators ("The head
+    of data job is written into the city charter. It's survived two mayors now. Three people have held it,
+    and other cities have copied how we set it up."). A person tells a practice in several sentences;
+    read one at a time, the ones that say how it has lasted, spread or improved name neither the practice
+    nor its topic, so they fell below every indicator and level-5 accounts read at the level of their first
+    sentence. The engine reads a continuation together with the sentence it continues (the pair is one
+    text to the model, and its denials and aims are the pair's); it quotes the continuation alone. A
+    sentence in a new answer, or after one that spoke to nothing, continues nothing. (issue 30, round 8.)
+    """
+    follows: list[int | None] = [None] * len(items)
+    for n in range(1, len(items)):
+        if not read[n] and read[n - 1] and items[n] == items[n - 1]:
+            read[n] = list(read[n - 1])
+            follows[n] = n - 1
+    return follows
+
+
 class OfflineRater:
     """Rates one component at a time from evidence items; holds the rubric's description embeddings."""
 
@@ -225,44 +288,27 @@ class OfflineRater:
         # use the published data", which is sharing); a sentence the two readings disagree on is not
         # counted for any indicator without a signal.
         aboutness = (best_per_indicator + vectors @ model.topics.T) / 2
+        hits = [self._signal_hits(model, sentence) for _, sentence in units]
+        read = [
+            [
+                k
+                for k, ind in enumerate(comp.indicators)
+                if ind.id in hits[n] or (best_per_indicator[n, k] >= RELEVANCE_FLOOR and k == speaks_to(best, about))
+            ]
+            for n, (best, about) in enumerate(zip(best_per_indicator, aboutness, strict=True))
+        ]
+        texts = [sentence for _, sentence in units]
+        follows = continuations([item.id for item, _ in units], read)
+        joined = {n: f"{texts[m]} {texts[n]}" for n, m in enumerate(follows) if m is not None}
+        if joined:  # a continuation is read together with the sentence it continues
+            together = self.embedder.encode(list(joined.values()))
+            sims[list(joined)] = np.einsum("nd,ild->nil", together, model.descriptions)
+            texts = [joined.get(n, text) for n, text in enumerate(texts)]
         for n, (item, sentence) in enumerate(units):
-            hits = self._signal_hits(model, sentence)
-            negative = is_negative(sentence)
-            lacking = describes_lack(sentence)  # a sentence that says nothing is missing is not read at a lack
-            aspiration = is_aspiration(sentence)
-            closest = speaks_to(best_per_indicator[n], aboutness[n])
-            on_scale = component_levels(sims[n])
-            for k, ind in enumerate(comp.indicators):
-                rel = float(best_per_indicator[n, k])
-                plain, negated = hits.get(ind.id, ([], []))
-                # a sentence speaks to its closest indicator only: "use data to decide where to spend"
-                # is about use, not also about sharing because it sounds a little like it
-                close = rel >= RELEVANCE_FLOOR and k == closest
-                if not (plain or negated or close):
-                    continue
-                by_similarity = similarity_level(on_scale[k], None if lacking else model.absence[k])
-                if plain:
-                    level = max(plain)
-                    if level >= SIGNAL_FLOOR_FROM and not negated and not negative:
-                        # a phrase naming a practice that exists ("our continuity plan", "the data
-                        # champions") shows at least its level; what is said about the practice
-                        # ("updated after every drill, in city policy") can place it higher
-                        level = max(level, by_similarity)
-                    if negated:  # "we have a shared drive but no data catalog": the negated level caps
-                        level = min(level, min(negated) - 1) if min(negated) > min(plain) else level
-                    by_signal = True
-                elif negated:
-                    # "we don't have a data catalog": below the negated level, never above what similarity says
-                    level = max(1, min(min(negated) - 1, by_similarity))
-                    by_signal = True
-                else:
-                    # embeddings barely see "not": a sentence saying something is missing speaks to
-                    # low maturity, whichever description it sounds like
-                    level = min(by_similarity, 2) if negative else by_similarity
-                    by_signal = False
-                if aspiration:  # an aim is not a practice, whatever words it borrows
-                    level = min(level, ASPIRATION_CAP)
-                evidence[ind.id].votes.append(Vote(item, sentence, max(1, min(5, level)), by_signal, rel))
+            for k in read[n]:
+                ind = comp.indicators[k]
+                level, by_signal = _level(texts[n], hits[n].get(ind.id, ([], [])), sims[n], k, model.absence[k])
+                evidence[ind.id].votes.append(Vote(item, sentence, level, by_signal, float(best_per_indicator[n, k])))
         return evidence
 
     # --- the proposal ------------------------------------------------------------------

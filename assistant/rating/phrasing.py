@@ -13,12 +13,14 @@ NEGATION = re.compile(
     r"cant|cannot|can not|wont|neither|nor|hardly|barely)\b"
 )
 # Negations that affirm: "not only", "no longer"; a negated loss or stop ("didn't lose a single report",
-# "we don't stop at reporting"); and a requirement ("nobody starts a survey until they have checked",
-# "no contract is signed unless the clauses are in"), which describes a rule that is followed.
+# "we don't stop at reporting", "it didn't disappear when she left": the loss words of ``_LACK``, "none
+# has lapsed"); and a requirement ("nobody starts a survey until they have checked", "no contract is
+# signed unless the clauses are in"), which describes a rule that is followed.
 _NOT_A_NEGATION = re.compile(
     r"\bnot (only|just)\b|\bno longer\b|\bno doubt\b"
-    r"|\b(didnt|did not|dont|do not|doesnt|does not|never|wont|will not|not|nothing|nobody|no one)\s+(\w+\s+)?"
-    r"(lose|lost|miss|missed|stop|stopped|drop|dropped|fail|failed|break|broke|cost|depend|lapse|lapsed)\b"
+    r"|\b(didnt|did not|dont|do not|doesnt|does not|never|wont|will not|not|nothing|nobody|no one|none)\s+(\w+\s+)?"
+    r"(lose|lost|miss|missed|stop|stopped|drop|dropped|fail|failed|break|broke|cost|depend|lapse|lapsed"
+    r"|disappear|disappeared|vanish|vanished|stall|stalled|collapse|collapsed|die|died)\b"
     r"|\b(no|not|never|nobody|nothing|none|no one|dont|do not|doesnt|does not|wont|cant|cannot)\b"
     r"[^.;]*?\b(until|unless)\b"
 )
@@ -79,6 +81,14 @@ def is_negative(sentence: str) -> bool:
     return any(denies(clause) for clause in re.split(r"[,;:]", normalise(sentence)))
 
 
+def only_denies(sentence: str) -> bool:
+    """True when every clause of the sentence that says something (three words or more) denies something:
+    "we have never done a harm review", "nobody has told us what leadership wants, and I can't say why";
+    False when some clause says what is there ("some teams keep a list, but nobody updates it")."""
+    clauses = [c for c in re.split(r"[,;:]|\bbut\b", normalise(sentence)) if len(c.split()) >= 3]
+    return bool(clauses) and all(denies(c) for c in clauses)
+
+
 # Words that describe the bottom of the scale without a negation (the rubric's level 1: "data work
 # happens ad hoc and depends on particular people, with nothing written down"): dependence on one
 # person, work done on the side, work that stops when they are away, decisions by gut or by whoever
@@ -92,10 +102,11 @@ _LACK = re.compile(
 
 
 def describes_lack(sentence: str) -> bool:
-    """True when the sentence may say a practice is missing: it has a negation (even one that affirms, "no
+    """True when the sentence may say a practice is missing: it has a negation outside the constructions
+    that affirm (``_NOT_A_NEGATION``: "it didn't disappear when she left" says nothing is missing; "no
     budget and no title" counts two and is still a lack), or it uses the
     words of dependence on one person, of work that stops when they are away, or of decisions by gut or by
     whoever argues (``_LACK``). The offline engine reads only such a sentence at a level-1 text that
     describes a lack (``offline.absence_levels``)."""
-    norm = normalise(sentence)
+    norm = _NOT_A_NEGATION.sub(" ", normalise(sentence))
     return bool(NEGATION.search(norm) or _LACK.search(norm))

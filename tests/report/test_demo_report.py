@@ -13,6 +13,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 import pytest
 from docx import Document
@@ -51,6 +52,11 @@ class Exported:
     data: dict
     names: list[str]
     departments: dict[str, int]  # people with evidence per department
+
+    @cached_property
+    def texts(self) -> dict[str, str]:
+        """The text of each document, read back once (reading a PDF's text takes seconds)."""
+        return {"pdf": _pdf_text(self.pdf), "docx": _docx_text(self.docx), "html": self.html}
 
 
 def _export(session: Session, engagement: Engagement, rubric, embedder) -> Exported:
@@ -106,10 +112,6 @@ def _docx_text(data: bytes) -> str:
     return "\n".join([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
 
 
-def _texts(e: Exported) -> dict[str, str]:
-    return {"pdf": _pdf_text(e.pdf), "docx": _docx_text(e.docx), "html": e.html}
-
-
 KS = pytest.mark.parametrize("k", [5, 7])
 
 
@@ -118,7 +120,7 @@ def test_no_name_of_the_engagement_or_the_answer_bank(demo_reports, k):
     e = demo_reports[k]
     words = {w for name in [*e.names, *ANSWER_BANK_NAMES] for w in re.findall(r"[A-Z][a-z]{2,}", name)}
     assert "Dave" in words
-    for fmt, text in _texts(e).items():
+    for fmt, text in e.texts.items():
         found = sorted(w for w in words if re.search(rf"\b{w}\b", text))
         assert not found, (fmt, found)
 
@@ -131,7 +133,7 @@ def _quotes(text: str) -> list[str]:
 @KS
 def test_no_quote_printed_twice(demo_reports, k):
     e = demo_reports[k]
-    for fmt, text in (("pdf", _pdf_text(e.pdf)), ("docx", _docx_text(e.docx)), ("html", e.html)):
+    for fmt, text in e.texts.items():
         quotes = _quotes(text)
         assert len(quotes) >= 5, fmt
         assert len(quotes) == len(set(quotes)), (fmt, [q for q in quotes if quotes.count(q) > 1][:3])
@@ -145,7 +147,7 @@ def test_every_citation_resolves_in_the_evidence_appendix(demo_reports, k):
     appendix = next(t for t in doc.tables if t.rows[0].cells[0].text == "Citation")
     listed = {r.cells[0].text for r in appendix.rows[1:]}
     assert listed == e.report.refs
-    for fmt, text in _texts(e).items():
+    for fmt, text in e.texts.items():
         cited = set(re.findall(r"\bE-\d+\b", text))
         assert cited and cited <= listed, (fmt, sorted(cited - listed)[:5])
     # the appendix quotes only the consented, names a group only when it has at least k people (a quote
@@ -194,10 +196,10 @@ def test_the_pdf_is_tagged_and_every_figure_has_a_text_alternative(demo_reports)
 def test_nothing_for_the_consultant_only(demo_reports, k):
     e = demo_reports[k]
     assert e.report.advice, "the demo plans work beyond the horizon: the consultant is told"
-    for fmt, text in _texts(e).items():
+    for fmt, text in e.texts.items():
         lowered = " ".join(text.lower().split())
         assert not [c for c in CONSULTANT_ONLY if c.lower() in lowered], fmt
-    assert "Beyond the horizon" in _pdf_text(e.pdf) and e.report.beyond_reason in e.html
+    assert "Beyond the horizon" in e.texts["pdf"] and e.report.beyond_reason in e.html
 
 
 @KS
@@ -218,7 +220,7 @@ def test_the_executive_summary_numbers_are_the_datas(demo_reports, k):
     assert len(summary.priorities) == len(first) and all(
         r.title in p for r, p in zip(first, summary.priorities, strict=True)
     )
-    assert "Key findings" in _pdf_text(e.pdf)
+    assert "Key findings" in e.texts["pdf"]
 
 
 def test_the_page_size_is_a_setting_for_both_formats(settings, session, rubric):
