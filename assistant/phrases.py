@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 from typing import TYPE_CHECKING
 
 from assistant.privacy import spacy_pipeline
@@ -102,12 +103,6 @@ def nlp() -> Language | None:
     return spacy_pipeline()
 
 
-def _clean(words: list[str]) -> str:
-    while words and words[0].lower() in _LEADING:
-        words = words[1:]
-    return " ".join(words).strip(" -'\u2019,.;:").lower()
-
-
 def _usable(phrase: str) -> bool:
     words = phrase.split()
     return (
@@ -118,9 +113,32 @@ def _usable(phrase: str) -> bool:
     )
 
 
+_NOT_NOUN = {"ADV", "PART", "CCONJ", "PUNCT", "INTJ", "SYM"}
+
+
+def _phrase_start(doc: Doc, start: int, end: int) -> int:
+    """Where the noun phrase of the chunk ``start:end`` begins: after punctuation that parts words
+    inside it (a chunk spaCy ran over a comma: "not much, just the usual stuff"), then past leading
+    determiners, pronouns, adverbs and particles ("just the", "really")."""
+    for i in range(start, end):
+        if doc[i].is_punct and (doc[i].whitespace_ or (i > 0 and doc[i - 1].whitespace_)):
+            start = i + 1
+    while start < end and (doc[start].lower_ in _LEADING or doc[start].pos_ in _NOT_NOUN):
+        start += 1
+    return start
+
+
+def _as_written(doc: Doc, start: int, end: int) -> str:
+    """The tokens ``start:end`` as staff wrote them ("vendor's help desk", "co-responder team"), lower
+    case, so a phrase is found again in the text it came from."""
+    text = " ".join(doc[start:end].text.split()) if start < end else ""
+    return text.strip(" -'\u2019,.;:").lower()
+
+
 def chunk_phrases(doc: Doc) -> list[tuple[str, int, int]]:
-    """Noun phrases of one parsed text with their token spans ``(phrase, start, end)``, lower case,
-    determiners and pronouns trimmed; names not yet checked (``noun_phrases`` leaves them out)."""
+    """Noun phrases of one parsed text with their token spans ``(phrase, start, end)``, lower case, as
+    written (possessives and hyphens kept), determiners, pronouns and leading adverbs trimmed; names not
+    yet checked (``noun_phrases`` leaves them out)."""
     chunks = list(doc.noun_chunks)
     out: list[tuple[str, int, int]] = []
     for i, chunk in enumerate(chunks):
@@ -129,7 +147,7 @@ def chunk_phrases(doc: Doc) -> list[tuple[str, int, int]]:
         if nxt is not None and nxt.start == chunk.end + 1 and doc[chunk.end].lower_ == "of":
             spans.append((chunk.start, nxt.end))
         for start, end in spans:
-            phrase = _clean([t.text for t in doc[start:end] if not t.is_punct])
+            phrase = _as_written(doc, _phrase_start(doc, start, end), end)
             if _usable(phrase):
                 out.append((phrase, start, end))
     return out
@@ -175,24 +193,34 @@ def parse(texts: Sequence[str]) -> list[list[str]]:
     return [noun_phrases(doc) for doc in model.pipe(list(texts), batch_size=64)]
 
 
+# contractions say who or that something is or is not ("aren't", "there's", "we'd"): never a keyword
+_CONTRACTIONS = frozenset(
+    [f"{verb}n't" for verb in "do did does is are was were have has had can could would should wo".split()]
+    + ["can't", "ain't"]
+    + [
+        f"{who}'{tail}"
+        for who in "i we you they he she it there that what who here where let".split()
+        for tail in ("s", "m", "re", "ve", "d", "ll")
+    ]
+)
+
+
+@cache
 def stop_words() -> frozenset[str]:
     """English stop words plus the contractions and fillers that never make a keyword or key phrase."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS) | {
-        "don't",
-        "didn't",
-        "doesn't",
-        "isn't",
-        "it's",
-        "i'm",
-        "we're",
-        "really",
-        "just",
-        "thing",
-        "things",
-        "lot",
-        "use",
-        "used",
-        "like",
-    }
+    return (
+        frozenset(ENGLISH_STOP_WORDS)
+        | _CONTRACTIONS
+        | {
+            "really",
+            "just",
+            "thing",
+            "things",
+            "lot",
+            "use",
+            "used",
+            "like",
+        }
+    )

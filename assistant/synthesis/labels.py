@@ -4,8 +4,9 @@ A label qualifies (``is_phrase_label``) when it is one phrase of two to seven wo
 something on its own: no comma or semicolon (a list of keywords: "Fix, know, automatically"), no name
 placeholder ("[colleague]", what the scrubber leaves of a name), and at least one word that is not a
 stop word, a filler, a number or a word that names nobody in particular ("About 40 people", "Usually
-guess okay" have none). A consultant's rename always qualifies: the caller decides that, the label
-engine "consultant" says it.
+guess okay" have none; "Two staff", a count and one thing, has too few). It ends with its noun, not a
+stop word or a verb's helper ("Answer did"; a word in capitals is an acronym: "Ask IT"). A
+consultant's rename always qualifies: the caller decides that, the label engine "consultant" says it.
 
 ``choose_label`` picks the first qualifying phrase not taken by another theme; where none qualifies,
 the theme is shown as needing a name and keeps its best phrase (``best_phrase``), so the report and
@@ -32,15 +33,26 @@ _GENERIC = frozenset(
     seventy eighty ninety first second third last next other others
 """.split()
 )
+# a label that opens with a count and names one thing is a fragment of a sentence ("Two staff", "3 months")
+_COUNTS = frozenset(
+    """
+    zero one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty sixty
+    seventy eighty ninety hundred hundreds thousand thousands dozen dozens few several couple
+""".split()
+)
 _HELPERS = frozenset("did does doing got gets getting was were is are be been being has have had".split())
 _WORD = re.compile(r"[a-z][a-z'\-]*")
+
+
+def words_of(phrase: str) -> list[str]:
+    """The words of ``phrase``, lower case (a curly apostrophe read as a straight one)."""
+    return _WORD.findall(phrase.lower().replace("\u2019", "'"))
 
 
 def content_words(phrase: str) -> list[str]:
     """The words of ``phrase`` that carry meaning: no stop word, filler, number or generic word."""
     stop, filler = stop_words(), filler_words()
-    words = _WORD.findall(phrase.lower().replace("\u2019", "'"))
-    return [w for w in words if w not in stop and w not in filler and w not in _GENERIC]
+    return [w for w in words_of(phrase) if w not in stop and w not in filler and w not in _GENERIC]
 
 
 def is_phrase_label(label: str) -> bool:
@@ -49,10 +61,13 @@ def is_phrase_label(label: str) -> bool:
     if not text or any(ch in text for ch in ",;()[]{}<>|") or text.endswith("\u2026"):
         return False
     words = text.lower().split()
-    # a noun phrase ends with its noun: not with a stop word or a verb's helper ("Answer did")
-    if words and (words[-1] in stop_words() or words[-1] in _HELPERS):
+    # a noun phrase ends with its noun: not with a stop word or a verb's helper ("Answer did"); a word in
+    # capitals is an acronym, not a stop word ("Ask IT")
+    last = text.split()[-1] if words else ""
+    if words and (words[-1] in stop_words() or words[-1] in _HELPERS) and not (last.isupper() and len(last) > 1):
         return False
-    return MIN_WORDS <= len(words) <= MAX_WORDS and bool(content_words(text))
+    counted = words[0] in _COUNTS or words[0][:1].isdigit()
+    return MIN_WORDS <= len(words) <= MAX_WORDS and len(content_words(text)) > (1 if counted else 0)
 
 
 def capitalised(phrase: str) -> str:

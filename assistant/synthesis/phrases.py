@@ -86,6 +86,11 @@ class Parsed:
         self._ner = self._model.get_pipe("ner")
 
     @property
+    def texts(self) -> list[str]:
+        """The texts parsed, in order (``phrases[i]`` are the phrases of ``texts[i]``)."""
+        return self._texts
+
+    @property
     def checked(self) -> int:
         """How many texts the named-entity model has read."""
         return len(self._persons)
@@ -142,6 +147,14 @@ class Parsed:
         for r, doc in (*read, *parsed):
             self._persons[r] = found[self._texts[r]] = persons(doc)
         _keep(_NAMES, found)
+
+    def names_nobody(self, row: int) -> bool:
+        """True when the text of ``row`` holds no person's name (always without the spaCy model)."""
+        if self._ner is None:
+            return True
+        if row not in self._persons:
+            self._names_of([row])
+        return not self._persons[row]
 
     def unnamed(self, phrase: str, rows: Sequence[int]) -> bool:
         """True when one of ``rows`` says ``phrase`` in a span holding no person's name (``_unnamed``)."""

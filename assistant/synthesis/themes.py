@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.screening import evidence_text, screen_text
+from assistant.sentences import split_sentences
 from assistant.synthesis.clustering import MAX_OTHER, OTHER, TOP_RANGE, cap_other, cluster, group, reassign
-from assistant.synthesis.labels import choose_label
+from assistant.synthesis.labels import best_phrase, choose_label, content_words, words_of
 from assistant.synthesis.represent import ctfidf_keywords, is_low_content, offline_label, pick_quotes
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ Encode = Callable[[list[str]], np.ndarray]  # the embedder's encode: texts -> un
 Report = Callable[[float, str], None]  # told (fraction of the build done, what it does now, with counts)
 MIN_PEOPLE = 3  # distinct people a theme needs (``Settings.theme_min_people``)
 NEAR_DUPLICATE = 0.9  # cosine at which two answers by one person say the same thing (counted once)
+SHORT_ANSWER = 5  # the most words of an answer or sentence naming a theme word for word (as of a noun phrase)
 
 
 @dataclass
@@ -286,9 +288,11 @@ def name_with_phrases(
     Rules: candidates come from each theme's ``phrases.MAX_TEXTS`` most typical segments (parsed
     once); the label is the first key phrase a consultant could keep (``labels.choose_label``), else
     the candidate closest to the theme's centre that qualifies, else a longer phrase members say
-    (``_longer_phrase``), else its best phrase (it needs a name);
+    (``_longer_phrase``), else a short answer two typical members gave word for word or a phrase one
+    of them says, holding a word of the theme's (``_unshared_label``), else its best phrase (it needs a name);
     labels are unique among top themes and among a top theme's sub-themes (and differ from the top
-    theme's); a theme with no phrase keeps its c-TF-IDF keywords and offline label. ``report`` hears the
+    theme's); a theme with no phrase two members say keeps its c-TF-IDF keywords, and its offline label
+    unless ``_unshared_label`` finds one. ``report`` hears the
     parse, the phrases' encoding and each theme named, with counts.
     """
     from assistant.synthesis import phrases as P
@@ -302,18 +306,25 @@ def name_with_phrases(
         assert d.centroid is not None
         found = P.key_phrases(pools[id(d)], d.centroid, vectors)
         who = len({people[i] for i in d.members}) if people is not None else len(d.members)
+        rows = [row[i] for i in _typical(d)]
+        words = lambda: _shared_words([texts[i] for i in d.members], [*found, *d.keywords])  # noqa: E731
+        unshared = lambda: _unshared_label(parsed, rows, words(), taken)  # noqa: E731
+        offline = lambda: _offline_phrase(d, {p for r in rows for p in parsed.phrases[r]})  # noqa: E731
         if found:
-            d.keywords = found
             closest = _by_relevance(pools[id(d)], d.centroid, vectors)
             d.label = (
                 choose_label(found, taken)
                 or choose_label(closest, taken)
-                or _longer_phrase(parsed, [row[i] for i in _typical(d)], [texts[i] for i in d.members], found, taken)
+                or _longer_phrase(parsed, rows, [texts[i] for i in d.members], found, taken)
+                or unshared()
                 or P.label_of(found, taken)
-                or d.label
+                or offline()
             )
+            d.keywords = found
             rest = [p for p in found if p.lower() != d.label.lower()]
             d.summary = P.one_sentence([d.label.lower(), *rest][:3], who, len(d.members))
+        else:  # no phrase two members say: one of a typical member's, else the offline label if a phrase
+            d.label = unshared() or offline()
         taken.add(d.label.lower())
         nonlocal named
         named += 1
@@ -372,6 +383,55 @@ def _longer_phrase(
     said = " ".join(" ".join(t.lower().split()) for t in member_texts)
     pairs = [f"{a} and {b}" for a in found[:3] for b in found[:3] if a != b]
     return next((choose_label([p], taken) for p in pairs if f" {p} " in f" {said} " and choose_label([p], taken)), None)
+
+
+def _offline_phrase(d: ThemeDraft, said: set[str]) -> str:
+    """The offline label of a theme with no key phrase when it is one of the (noun) phrases its typical
+    texts say (``said``), else its best single keyword (it needs a name): the offline label is a c-TF-IDF
+    word pair members wrote, and most often a verb's ("Gets fixed", "Email entered"), no noun phrase."""
+    if d.label.lower() in said or not d.keywords:
+        return d.label
+    return best_phrase(list(dict.fromkeys(w for k in d.keywords for w in k.split()))) or d.label
+
+
+def _shared_words(member_texts: Sequence[str], keywords: Sequence[str]) -> tuple[set[str], set[str]]:
+    """The words at least two of ``member_texts`` use, and the content words among them that are the
+    theme's own (in its ``keywords``: its key phrases and c-TF-IDF keywords)."""
+    counts = Counter(w for t in member_texts for w in set(words_of(t)))
+    shared = {w for w, n in counts.items() if n >= 2}
+    return shared, shared.intersection(w for k in keywords for w in content_words(k))
+
+
+def _unshared_label(
+    parsed: Parsed, rows: Sequence[int], words: tuple[set[str], set[str]], taken: set[str]
+) -> str | None:
+    """A label for a theme whose members share no phrase a consultant could keep (small themes, or ones
+    whose shared phrases are single words), from its most typical texts (``rows``, most typical first),
+    made of words two members use and holding one of the theme's own (``words``: ``_shared_words``),
+    free and naming nobody (one person's words are an anecdote, not a theme's name): a short answer or
+    sentence two of them wrote word for word ("Ask IT", "Did not answer", "Over a month"), else a noun
+    phrase of theirs; the one most of them say first, then the one said by the most typical (nothing
+    more is encoded: a re-run stays as fast); None when there is none: the theme needs a name."""
+    shared, own = words
+
+    def fits(phrase: str) -> bool:
+        return (
+            bool(own.intersection(content_words(phrase)))
+            and set(words_of(phrase)) <= shared
+            and bool(choose_label([phrase], taken))
+        )
+
+    answers: dict[str, list[int]] = {}
+    for r in rows:
+        for sentence in dict.fromkeys(" ".join(s.text.split()).strip(" .!?") for s in split_sentences(parsed.texts[r])):
+            answers.setdefault(sentence, []).append(r)
+    for text in sorted(answers, key=lambda t: -len(answers[t])):  # stable: the most typical first on ties
+        short = len(text.split()) <= SHORT_ANSWER  # a longer sentence is a statement, not a name
+        if short and len(answers[text]) >= 2 and fits(text) and parsed.names_nobody(answers[text][0]):
+            return choose_label([text])
+    said = Counter(p for r in rows for p in dict.fromkeys(parsed.phrases[r]))
+    ranked = sorted((p for p in said if fits(p)), key=lambda p: -said[p])  # stable: the most typical first
+    return next((choose_label([p]) for p in ranked if parsed.unnamed(p, rows)), None)
 
 
 def _by_relevance(pool: Sequence[str], centroid: np.ndarray, vectors: dict[str, np.ndarray]) -> list[str]:
