@@ -29,7 +29,9 @@ use_strict_templates(True)
 # browser test (it drives the live, database-backed app), is marked ``db`` at collection. The PostgreSQL
 # pass of scripts/test.sh runs only ``db`` tests: the others (pure functions, rubric, prompts, layers,
 # embeddings) run the same code whatever the engine, so the SQLite pass covers them.
-DATABASE_FIXTURES = frozenset({"settings", "engine", "session", "cli_env", "live_server", "llm_settings", "exported"})
+DATABASE_FIXTURES = frozenset(
+    {"settings", "engine", "session", "cli_env", "live_server", "llm_settings", "exported", "demo_session"}
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

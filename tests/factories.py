@@ -2,24 +2,62 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from assistant.config import Settings
+from assistant.db import make_engine
+from assistant.demo.seed import DemoInfo, seed_demo
 from assistant.embeddings import text_hash
 from assistant.models import Engagement, Interview, Membership, Participant, Segment, Turn, User, utcnow
 from assistant.records.accounts import create_user
 from assistant.records.engagements import Invitee, create_engagement, create_invite
 from assistant.records.teams import membership
+from tests.databases import drop_database, fresh_database_url
 
 PASSWORD = "correct horse battery"
 DEPARTMENTS = ["Public Works", "Finance", "Parks"]
 
 
 DEFAULT_CONSULTANT = "consultant@example.org"
+
+
+@contextmanager
+def demo_database(folder: Path, relatedness: bool = True) -> Iterator[tuple[Settings, Engine, DemoInfo]]:
+    """A fresh database (tests/databases.py) with the demo seeded as ``dm3 demo`` seeds it, for the tests of
+    one module to share (seeding takes seconds); the demo's password file goes under ``folder``/var.
+    ``relatedness`` off seeds without the off-topic model (faster; the follow-ups then differ)."""
+    settings = Settings(
+        database_url=fresh_database_url(folder),
+        secret_key="test-secret-0123456789",
+        llm_base_url=None,
+        llm_model=None,
+        _env_file=None,
+    )
+    settings.interview_relatedness = relatedness
+    here = os.getcwd()
+    engine = make_engine(settings.database_url)
+    try:
+        os.chdir(folder)
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                info = seed_demo(session, settings)
+                session.commit()
+        finally:
+            os.chdir(here)
+        yield settings, engine, info
+    finally:
+        engine.dispose()
+        drop_database(settings.database_url)
 
 
 def lead_every_engagement(session: Session) -> None:

@@ -21,6 +21,7 @@ from assistant.interview.guide import plan_for
 from assistant.models import Consent, Engagement, Interview, Participant, Turn
 from assistant.records.engagements import DEFAULT_ROLE_LEVELS, Invitee, create_invite
 from assistant.records.teams import members
+from tests.factories import demo_database
 
 
 @pytest.fixture
@@ -30,6 +31,21 @@ def seeded(session, settings, tmp_path, monkeypatch):
     info = seed_demo(session, settings)
     session.commit()
     return info
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo seeded once for the tests that only read it (seeding takes seconds)."""
+    with demo_database(tmp_path_factory.mktemp("demo")) as (settings, engine, info):
+        yield settings, engine, info
+
+
+@pytest.fixture
+def demo_session(demo):
+    """A session on the shared demo database; what a test changes is rolled back."""
+    with Session(demo[1], expire_on_commit=False) as session:
+        yield session
+        session.rollback()
 
 
 def demo_participants(session: Session) -> list[Participant]:
@@ -64,15 +80,15 @@ def test_seeding_twice_creates_the_demo_staff_and_their_turns_once(session, sett
     assert team == {(DEMO_EMAIL, "lead"), (DEMO_REVIEWER_EMAIL, "equity_reviewer")}
 
 
-def test_every_submitted_interview_closes_every_planned_question(session, rubric, seeded):
-    submitted = [(p, interview_of(session, p)) for p in demo_participants(session)]
+def test_every_submitted_interview_closes_every_planned_question(demo_session, rubric):
+    submitted = [(p, interview_of(demo_session, p)) for p in demo_participants(demo_session)]
     submitted = [(p, i) for p, i in submitted if i.state == "submitted"]
     assert len(submitted) == Counter(p.outcome for p in demo_cast())["submitted"]
     probes = 0
     for participant, interview in submitted:
         assert interview.submitted_at is not None
         assert interview.plan == plan_for(rubric, participant.role_level, seed=participant.id)
-        turns = turns_of(session, interview)
+        turns = turns_of(demo_session, interview)
         states = question_states(interview.plan, turns)
         assert all(s.status in ("answered", "skipped", "dont_know") for s in states.values()), participant.external_id
         asked = [t for t in turns if t.role == "assistant" and t.kind == "question"]
@@ -89,10 +105,10 @@ def test_every_submitted_interview_closes_every_planned_question(session, rubric
     assert probes >= 20  # short and vague answers draw follow-ups, and those are answered too
 
 
-def test_interviews_span_every_department_and_role_level_within_the_roster(session, seeded):
+def test_interviews_span_every_department_and_role_level_within_the_roster(demo_session):
     groups = Counter()
-    for participant in demo_participants(session):
-        if interview_of(session, participant).state == "submitted":
+    for participant in demo_participants(demo_session):
+        if interview_of(demo_session, participant).state == "submitted":
             groups[(participant.department, participant.role_level)] += 1
     assert {d for d, _ in groups} == set(DEPARTMENTS)
     assert {r for _, r in groups} == set(DEFAULT_ROLE_LEVELS)
@@ -100,40 +116,40 @@ def test_interviews_span_every_department_and_role_level_within_the_roster(sessi
     for (_, role), n in groups.items():
         by_role[role] += n
     assert by_role["frontline"] > by_role["supervisor"] > by_role["executive"]
-    everyone = Counter((p.department, p.role_level) for p in demo_participants(session))
+    everyone = Counter((p.department, p.role_level) for p in demo_participants(demo_session))
     assert all(n <= ROSTER[group] for group, n in everyone.items())
 
 
-def test_withdrawn_and_unfinished_staff(session, rubric, settings, seeded):
-    by_key = {p.external_id: p for p in demo_participants(session)}
+def test_withdrawn_and_unfinished_staff(demo_session, demo, rubric):
+    by_key = {p.external_id: p for p in demo_participants(demo_session)}
     withdrawn = [by_key[p.key] for p in demo_cast() if p.outcome == "withdrawn"]
     in_progress = [(by_key[p.key], p) for p in demo_cast() if p.outcome == "in_progress"]
     assert len(withdrawn) == 2 and len(in_progress) == 3
     for participant in withdrawn:
         assert participant.withdrawn_at is not None
-        assert interview_of(session, participant).state == "withdrawn"
+        assert interview_of(demo_session, participant).state == "withdrawn"
     for participant, persona in in_progress:
         assert participant.withdrawn_at is None
-        interview = interview_of(session, participant)
-        turns = turns_of(session, interview)
+        interview = interview_of(demo_session, participant)
+        turns = turns_of(demo_session, interview)
         assert interview.state == "in_progress" and interview.submitted_at is None
         assert sum(1 for t in turns if t.role == "staff" and t.probe_index == 0) == persona.stop_after
         # left waiting for the answer to a question, exactly as a person closing the tab would
-        step = next_step(interview.plan, turns, rubric, settings.max_probes_per_question)
+        step = next_step(interview.plan, turns, rubric, demo[0].max_probes_per_question)
         assert step.kind == "await" and step.probe_index == 0
-    others = [p for p in demo_participants(session) if p not in withdrawn]
+    others = [p for p in demo_participants(demo_session) if p not in withdrawn]
     assert all(p.withdrawn_at is None for p in others)
 
 
-def test_answers_come_from_the_bank_and_draw_the_city_profile(session, rubric, seeded):
+def test_answers_come_from_the_bank_and_draw_the_city_profile(demo_session, rubric):
     bank = load_answer_bank()
     level_of = {(qid, e.text): e.level for qid, entries in bank.answers.items() for e in entries}
     follow_ups = {e.text for entries in bank.follow_ups.values() for e in entries}
-    role_of = {p.id: p.role_level for p in demo_participants(session)}
+    role_of = {p.id: p.role_level for p in demo_participants(demo_session)}
     levels = defaultdict(list)
     by_role = defaultdict(list)
     texts = []
-    for turn, interview in session.exec(
+    for turn, interview in demo_session.exec(
         select(Turn, Interview)
         .join(Interview, Interview.id == Turn.interview_id)
         .where(Turn.role == "staff", Interview.state == "submitted")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,10 +20,7 @@ from markupsafe import escape
 from pypdf import PdfReader
 from sqlmodel import Session
 
-from assistant.config import Settings
-from assistant.db import make_engine
 from assistant.demo.completed import seed_completed
-from assistant.demo.seed import seed_demo
 from assistant.demo.vectors import DemoEmbedder, packaged_store
 from assistant.models import Engagement, Participant
 from assistant.records.engagements.names import people_names, roster_names
@@ -34,8 +30,7 @@ from assistant.report.export import export_bytes, serialise
 from assistant.report.model import Report
 from assistant.rubric import get_rubric
 from assistant.web.app import create_app
-from tests.databases import drop_database, fresh_database_url
-from tests.factories import logged_in_client, make_consultant, make_engagement, set_min_cell
+from tests.factories import demo_database, logged_in_client, make_consultant, make_engagement, set_min_cell
 
 pytestmark = pytest.mark.db
 
@@ -77,16 +72,7 @@ def _export(session: Session, engagement: Engagement, rubric, embedder) -> Expor
 @pytest.fixture(scope="module")
 def demo_reports(tmp_path_factory) -> dict[int, Exported]:
     """The completed demo engagement exported at k = 5 and k = 7 (built once: the packaged vectors)."""
-    tmp = tmp_path_factory.mktemp("demo-report")
-    settings = Settings(database_url=fresh_database_url(tmp), secret_key="test-secret-0123456789", _env_file=None)
-    settings.interview_relatedness = False
-    here = os.getcwd()
-    os.chdir(tmp)  # the demo's password file goes under ./var
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine, expire_on_commit=False) as session:
-            seed_demo(session, settings)
-            session.commit()
+    with demo_database(tmp_path_factory.mktemp("demo-report"), relatedness=False) as (settings, engine, _):
         embedder = DemoEmbedder(settings.embedding_model, store=packaged_store())
         engagement_id = seed_completed(engine, settings, embedder=embedder)
         rubric = get_rubric(str(settings.rubric_path))
@@ -96,10 +82,6 @@ def demo_reports(tmp_path_factory) -> dict[int, Exported]:
             out[5] = _export(session, engagement, rubric, embedder)
             set_min_cell(session, engagement, 7)
             out[7] = _export(session, engagement, rubric, embedder)
-    finally:
-        os.chdir(here)
-        engine.dispose()
-        drop_database(settings.database_url)
     return out
 
 
