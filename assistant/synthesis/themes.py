@@ -307,24 +307,24 @@ def name_with_phrases(
         found = P.key_phrases(pools[id(d)], d.centroid, vectors)
         who = len({people[i] for i in d.members}) if people is not None else len(d.members)
         rows = [row[i] for i in _typical(d)]
-        words = lambda: _shared_words([texts[i] for i in d.members], [*found, *d.keywords])  # noqa: E731
-        unshared = lambda: _unshared_label(parsed, rows, words(), taken)  # noqa: E731
-        offline = lambda: _offline_phrase(d, {p for r in rows for p in parsed.phrases[r]})  # noqa: E731
+        members = [texts[i] for i in d.members]
         if found:
             closest = _by_relevance(pools[id(d)], d.centroid, vectors)
             d.label = (
                 choose_label(found, taken)
                 or choose_label(closest, taken)
-                or _longer_phrase(parsed, rows, [texts[i] for i in d.members], found, taken)
-                or unshared()
+                or _longer_phrase(parsed, rows, members, found, taken)
+                or _without_shared_phrase(d, parsed, rows, members, found, taken)
                 or P.label_of(found, taken)
-                or offline()
+                or _offline_phrase(d, {p for r in rows for p in parsed.phrases[r]})
             )
             d.keywords = found
             rest = [p for p in found if p.lower() != d.label.lower()]
             d.summary = P.one_sentence([d.label.lower(), *rest][:3], who, len(d.members))
         else:  # no phrase two members say: one of a typical member's, else the offline label if a phrase
-            d.label = unshared() or offline()
+            d.label = _without_shared_phrase(d, parsed, rows, members, found, taken) or _offline_phrase(
+                d, {p for r in rows for p in parsed.phrases[r]}
+            )
         taken.add(d.label.lower())
         nonlocal named
         named += 1
@@ -383,6 +383,14 @@ def _longer_phrase(
     said = " ".join(" ".join(t.lower().split()) for t in member_texts)
     pairs = [f"{a} and {b}" for a in found[:3] for b in found[:3] if a != b]
     return next((choose_label([p], taken) for p in pairs if f" {p} " in f" {said} " and choose_label([p], taken)), None)
+
+
+def _without_shared_phrase(
+    d: ThemeDraft, parsed: Parsed, rows: Sequence[int], members: Sequence[str], found: Sequence[str], taken: set[str]
+) -> str | None:
+    """``_unshared_label`` for a theme whose shared phrases make no label, with the words its members share
+    and its own words (its key phrases ``found`` and its c-TF-IDF keywords)."""
+    return _unshared_label(parsed, rows, _shared_words(members, [*found, *d.keywords]), taken)
 
 
 def _offline_phrase(d: ThemeDraft, said: set[str]) -> str:
