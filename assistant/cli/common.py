@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import time
 from typing import TYPE_CHECKING, NoReturn
 
@@ -11,6 +10,7 @@ import typer
 
 from assistant.config import Settings, get_settings
 from assistant.db import make_engine, migrate
+from assistant.jobs.lifecycle import step_of
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -49,8 +49,8 @@ def engagement_or_exit(session: Session, engagement_id: int) -> Engagement:
 
 class ProgressLines:
     """A long command's progress as lines on stderr ("[ 42%] Embedding 3,200 of 10,000 sentences"), so it
-    reads the same in a terminal, a log file and a CI job: a new step (its words before the first number
-    differ) is always printed, counts within a step at most once every ``every`` seconds."""
+    reads the same in a terminal, a log file and a CI job: a new step (its words, numbers left out, differ:
+    ``jobs.lifecycle.step_of``) is always printed, counts within a step at most once every ``every`` seconds."""
 
     def __init__(self, every: float = 1.0) -> None:
         self.every = every
@@ -58,7 +58,7 @@ class ProgressLines:
         self._step = ""
 
     def __call__(self, fraction: float, message: str) -> None:
-        step = re.split(r"\d", message, maxsplit=1)[0]
+        step = step_of(message)
         now = time.monotonic()
         if step != self._step or now - self._last >= self.every:
             typer.echo(f"[{round(fraction * 100):3d}%] {message}", err=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import secrets
 import socket
 import threading
@@ -42,6 +43,13 @@ def holder_id() -> str:
     if _holder is None or _holder[0] != os.getpid():
         _holder = (os.getpid(), f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}")
     return _holder[1]
+
+
+def step_of(message: str) -> str:
+    """The step a progress message reports: its words, numbers left out ("Themes for equity_lens (2 of 6):
+    reading 576 of 5,122 texts" and "... reading 640 of 5,122 texts" are one step; "... clustering 8,356
+    segments" another)."""
+    return re.sub(r"\d[\d,.]*", "#", message)
 
 
 class RunNotClaimable(RuntimeError):
@@ -173,6 +181,7 @@ class RunTracker:
         self.finished = False
         self.lost = False
         self.tick_s = tick_s
+        self._last_step = ""
         self._last_write = -math.inf  # monotonic time of the last progress written
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
@@ -281,15 +290,18 @@ class RunTracker:
         when this process no longer holds the run (it was found interrupted): the work must stop."""
         if not self._write(progress=fraction, message=message[:MESSAGE_LIMIT], lease_expires_at=self._expiry()):
             raise RunLost(f"run {self.id} was taken over: it was found interrupted while this process worked on it")
-        self._last_write = time.monotonic()
+        self._last_write, self._last_step = time.monotonic(), step_of(message)
         if self.on_progress:
             self.on_progress(fraction, message)
 
     def tick(self, fraction: float, message: str) -> None:
         """A count within a step ("Embedding 3,200 of 10,000 sentences"): recorded like ``progress``, but
         only when ``tick_s`` has passed since the last report written, so a loop may call it on every
-        batch without a write per batch. The start of a step goes through ``progress`` (always written)."""
-        if time.monotonic() - self._last_write >= self.tick_s:
+        batch without a write per batch, or when it starts another step within the stage (its words before
+        the first number differ from the last report's: "clustering 8,300 segments" after "reading 5,000 of
+        5,000 texts"), so every step shows, however soon after another. The start of a stage goes through
+        ``progress`` (always written)."""
+        if time.monotonic() - self._last_write >= self.tick_s or step_of(message) != self._last_step:
             self.progress(fraction, message)
 
     def done(self, stats: dict | None = None, message: str = "Done") -> None:

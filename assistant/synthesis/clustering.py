@@ -18,6 +18,7 @@ Pure functions over arrays, deterministic for the same input (the tree is exact;
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -160,7 +161,12 @@ def cap_other(x: np.ndarray, labels: np.ndarray, max_share: float = MAX_OTHER) -
 
 
 def group(
-    x: np.ndarray, labels: np.ndarray, top_range: tuple[int, int] = TOP_RANGE, sample: int = 2000, seed: int = 0
+    x: np.ndarray,
+    labels: np.ndarray,
+    top_range: tuple[int, int] = TOP_RANGE,
+    sample: int = 2000,
+    seed: int = 0,
+    counted: Callable[[int, int], None] | None = None,
 ) -> dict[int, int]:
     """Top theme of each fine label (OTHER excluded): ``{fine label: top label}``.
 
@@ -168,7 +174,8 @@ def group(
     k top themes, k within ``top_range`` (and at most the number of fine groups), is scored by the
     silhouette of the segments under it (a seeded sample), and the best cut wins. With no more fine
     groups than ``top_range``'s lower end, the choice is between keeping them all and gathering the
-    closest pair (small data: near-duplicate groups still become one theme).
+    closest pair (small data: near-duplicate groups still become one theme). ``counted(done, total)``
+    hears each cut scored.
     """
     keys = sorted(set(labels.tolist()) - {OTHER})
     low, high = min(top_range[0], max(2, len(keys) - 1)), min(top_range[1], len(keys))
@@ -197,5 +204,7 @@ def group(
         score = float(silhouette_score(dist, np.array(cut)[fine_rows], metric="precomputed"))
         if best is None or score > best[0]:
             best = (score, cut)
+        if counted is not None:
+            counted(k - low + 1, high - low + 1)
     assert best is not None
     return {k: best[1][i] for i, k in enumerate(keys)}

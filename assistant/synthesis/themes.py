@@ -185,8 +185,13 @@ def build(
     say(0.0, f"clustering {len(x):,} segments")
     texts, quotable, whole = _instructions(texts)
     fine, used_min, threshold = _fine_groups(x, texts, people, min_size, max_other, min_people, whole)
-    say(0.4, f"gathering {len(set(fine.tolist()) - {OTHER}):,} groups into top themes")
-    drafts, subs, labels, sublabels = _two_levels(x, fine, top_range, people, groups, n_quotes, quotable)
+    gathering = f"gathering {len(set(fine.tolist()) - {OTHER}):,} groups into top themes"
+    say(0.4, gathering)
+
+    def cuts(done: int, total: int) -> None:
+        say(0.4 + 0.1 * done / total, f"{gathering}: {done:,} of {total:,} ways tried")
+
+    drafts, subs, labels, sublabels = _two_levels(x, fine, top_range, people, groups, n_quotes, quotable, cuts)
     say(0.5, f"naming {len(drafts) + len(subs):,} themes")
     _name_offline(texts, drafts)
     _name_offline(texts, subs)
@@ -240,10 +245,12 @@ def _two_levels(
     groups: Sequence[object] | None,
     n_quotes: int,
     quotable: Sequence[bool] | None = None,
+    counted: Callable[[int, int], None] | None = None,
 ) -> tuple[list[ThemeDraft], list[ThemeDraft], np.ndarray, np.ndarray]:
     """Top themes grouping the fine clusters, each with its fine clusters as sub-themes when it holds
-    more than one. Returns the top drafts, every sub-theme draft, and each segment's top and sub label."""
-    top_of = group(x, fine, top_range)
+    more than one. Returns the top drafts, every sub-theme draft, and each segment's top and sub label.
+    ``counted`` hears the grouping's cuts scored (``clustering.group``)."""
+    top_of = group(x, fine, top_range, counted=counted)
     tops: dict[int, list[int]] = {}
     for i, v in enumerate(fine.tolist()):
         if v != OTHER:

@@ -6,7 +6,7 @@ import re
 
 from sqlmodel import Session
 
-from assistant.jobs import latest_run
+from assistant.jobs import latest_run, track_run
 from assistant.synthesis.run import synthesize
 from tests.synthesis.seed import TOPICS, seed
 
@@ -49,3 +49,39 @@ def test_counts_within_a_step_are_written_at_most_once_a_tick(engine, session, e
     # with the default tick (a second) this small run writes each step's start, few of its counts
     assert any(m.startswith("Themes for data_life_cycle (1 of 2)") for m in messages)
     assert sum(m.startswith("Themes for") and "named" in m for m in messages) < 10
+    # however soon after the step before, a step's start is written: what the run does shows at each step
+    for i, comp in enumerate(sorted(TOPICS), start=1):
+        mine = [m.split(": ", 1)[1] for m in messages if m.startswith(f"Themes for {comp} ({i} of 2): ")]
+        n = mine[0].split()[0]
+        assert mine[:2] == [f"{n} segments", f"clustering {n} segments"], mine
+        assert re.fullmatch(r"gathering \d+ groups into top themes", mine[2]), mine
+        assert any(re.fullmatch(r"reading \d+ of \d+ texts", m) for m in mine), mine
+
+
+def test_a_step_start_is_written_at_once_and_counts_within_it_once_a_tick(engine, session):
+    data = seed(session, people=4)
+    heard: list[str] = []
+    options = {"tick_s": 60.0, "on_progress": lambda f, m: heard.append(m)}
+    with track_run(engine, data.engagement.id, "synthesis", **options) as tracker:
+        _steps(tracker)
+        with Session(engine) as s:
+            assert latest_run(s, data.engagement.id, "synthesis").message == heard[-1]
+    assert heard == [
+        "Themes for equity_lens (1 of 6): 8,300 segments",
+        "Themes for equity_lens (1 of 6): clustering 8,300 segments",
+        "Themes for equity_lens (1 of 6): gathering 120 groups into top themes",
+        "Themes for equity_lens (1 of 6): gathering 120 groups into top themes: 1 of 20 ways tried",
+        "Themes for equity_lens (1 of 6): reading 64 of 5,000 texts",
+        "Done",
+    ]
+
+
+def _steps(tracker) -> None:
+    tracker.progress(0.1, "Themes for equity_lens (1 of 6): 8,300 segments")
+    tracker.tick(0.11, "Themes for equity_lens (1 of 6): clustering 8,300 segments")
+    tracker.tick(0.12, "Themes for equity_lens (1 of 6): gathering 120 groups into top themes")
+    for k in range(1, 4):
+        gathering = "Themes for equity_lens (1 of 6): gathering 120 groups into top themes"
+        tracker.tick(0.12 + k / 1000, f"{gathering}: {k} of 20 ways tried")
+    tracker.tick(0.2, "Themes for equity_lens (1 of 6): reading 64 of 5,000 texts")
+    tracker.tick(0.21, "Themes for equity_lens (1 of 6): reading 128 of 5,000 texts")
