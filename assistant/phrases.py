@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
-from assistant.privacy import spacy_pipeline
+from assistant.privacy import doc_person_spans, spacy_pipeline
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -154,8 +154,16 @@ def chunk_phrases(doc: Doc) -> list[tuple[str, int, int]]:
 
 
 def persons(doc: Doc) -> list[tuple[int, int]]:
-    """Token spans of the people spaCy names in ``doc`` (its PERSON entities)."""
-    return [(e.start, e.end) for e in doc.ents if e.label_ == "PERSON"]
+    """Token spans of the people named in ``doc`` (parsed with the named-entity model), found as the
+    scrubber finds them (``privacy.doc_person_spans``: the model's PERSON entities that are people and
+    the names it missed, "Zach's macro" where the model saw none), not the model's entities alone: a
+    phrase holding a name the scrubber would remove must never become a theme's words."""
+    out = []
+    for start, end in doc_person_spans(doc):
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is not None:
+            out.append((span.start, span.end))
+    return out
 
 
 def named(start: int, end: int, spans: list[tuple[int, int]]) -> bool:

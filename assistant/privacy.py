@@ -270,6 +270,13 @@ def _spans_of(doc: Doc, nlp: Language) -> tuple[tuple[int, int], ...]:
     return person_names.merge(person_names.extra_spans(doc, spans, nlp))
 
 
+def doc_person_spans(doc: Doc) -> tuple[tuple[int, int], ...]:
+    """Character spans of people's names in a text already parsed with the named-entity model, by the
+    same rules as ``person_spans`` (what the scrubber removes): for callers that parse text themselves."""
+    nlp = spacy_pipeline()
+    return _spans_of(doc, nlp) if nlp is not None else ()
+
+
 _SPANS: dict[str, tuple[tuple[int, int], ...]] = {}  # person spans by text (texts repeat across pages)
 _SPANS_MAX = 50_000
 
