@@ -22,6 +22,7 @@ from assistant.rubric import get_rubric
 from assistant.web.shell import use_strict_templates
 from tests import databases
 from tests.databases import drop_database, fresh_database_url
+from tests.factories import offline_settings
 
 use_strict_templates(True)
 
@@ -55,13 +56,7 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
     """Offline settings on a fresh database (a SQLite file, or a PostgreSQL database with
     ``DM3_TEST_DATABASE_URL``: see tests/databases.py), no LLM, a fixed secret."""
     url = fresh_database_url(tmp_path)
-    yield Settings(
-        database_url=url,
-        secret_key="test-secret-0123456789",
-        llm_base_url=None,
-        llm_model=None,
-        _env_file=None,
-    )
+    yield offline_settings(url)
     drop_database(url)
 
 

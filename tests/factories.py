@@ -31,18 +31,23 @@ DEPARTMENTS = ["Public Works", "Finance", "Parks"]
 DEFAULT_CONSULTANT = "consultant@example.org"
 
 
-@contextmanager
-def demo_database(folder: Path, relatedness: bool = True) -> Iterator[tuple[Settings, Engine, DemoInfo]]:
-    """A fresh database (tests/databases.py) with the demo seeded as ``dm3 demo`` seeds it, for the tests of
-    one module to share (seeding takes seconds); the demo's password file goes under ``folder``/var.
-    ``relatedness`` off seeds without the off-topic model (faster; the follow-ups then differ)."""
-    settings = Settings(
-        database_url=fresh_database_url(folder),
+def offline_settings(database_url: str) -> Settings:
+    """The tests' settings on ``database_url``: no LLM, a fixed secret, no .env file read."""
+    return Settings(
+        database_url=database_url,
         secret_key="test-secret-0123456789",
         llm_base_url=None,
         llm_model=None,
         _env_file=None,
     )
+
+
+@contextmanager
+def demo_database(folder: Path, relatedness: bool = True) -> Iterator[tuple[Settings, Engine, DemoInfo]]:
+    """A fresh database (tests/databases.py) with the demo seeded as ``dm3 demo`` seeds it, for the tests of
+    one module to share (seeding takes seconds); the demo's password file goes under ``folder``/var.
+    ``relatedness`` off seeds without the off-topic model (faster; the follow-ups then differ)."""
+    settings = offline_settings(fresh_database_url(folder))
     settings.interview_relatedness = relatedness
     here = os.getcwd()
     engine = make_engine(settings.database_url)

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import pytest
 from sqlmodel import Session, select
 
-from assistant.config import Settings
 from assistant.db import make_engine
 from assistant.models import Participant, Segment, Turn
 from assistant.report.export import FORMATS, export_bytes
@@ -18,7 +17,7 @@ from assistant.roadmap.targets import phases_for, save_plan
 from assistant.rubric import get_rubric
 from assistant.synthesis.run import synthesize
 from tests.databases import drop_database, fresh_database_url
-from tests.factories import decide_levels, make_consultant
+from tests.factories import decide_levels, make_consultant, offline_settings
 from tests.synthesis.seed import add_person, seed
 
 ROSTER_NAME = "Maria Lopez"
@@ -36,13 +35,7 @@ class Exported:
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory, embedder) -> Exported:
     tmp = tmp_path_factory.mktemp("report")
-    settings = Settings(
-        database_url=fresh_database_url(tmp),
-        secret_key="test-secret-0123456789",
-        llm_base_url=None,
-        llm_model=None,
-        _env_file=None,
-    )
+    settings = offline_settings(fresh_database_url(tmp))
     engine = make_engine(settings.database_url)
     rubric = get_rubric()
     with Session(engine, expire_on_commit=False) as session:
