@@ -266,9 +266,10 @@ _POLISH = re.compile(
     r"going forward|at the end of the day|make sure)\b",
     re.IGNORECASE,
 )
-# a number, a capitalised word inside a sentence (a name; not "I", "I'm": the speaker is no detail), an
-# acronym or a quoted phrase
-_STRONG_DETAIL = re.compile(r"\d|(?<=\w[ ,(])(?!I\b)[A-Z][\w'-]*|\b[A-Z]{2,}\b|(?<!\w)[\"“'‘][^\"”'’]{3,}[\"”'’](?!\w)")
+# a capitalised word (a name when inside a sentence; not "I", "I'm": the speaker is no detail) and an acronym
+CAPITALISED, ACRONYM = r"(?!I\b)[A-Z][\w'-]*", r"\b[A-Z]{2,}\b"
+# a number, a capitalised word inside a sentence, an acronym or a quoted phrase
+_STRONG_DETAIL = re.compile(rf"\d|(?<=\w[ ,(]){CAPITALISED}|{ACRONYM}|(?<!\w)[\"“'‘][^\"”'’]{{3,}}[\"”'’](?!\w)")
 
 
 def is_polish(answer: str) -> bool:

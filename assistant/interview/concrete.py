@@ -18,7 +18,16 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from assistant.interview.answer_shape import _DAYS, _MONTHS, has_strong_detail, names_data_work, without_idioms, words
+from assistant.interview.answer_shape import (
+    _DAYS,
+    _MONTHS,
+    ACRONYM,
+    CAPITALISED,
+    has_strong_detail,
+    names_data_work,
+    without_idioms,
+    words,
+)
 from assistant.interview.answer_shape import is_concrete as has_marker
 from assistant.privacy import spacy_pipeline, without_contacts
 
@@ -123,7 +132,7 @@ def what_and_when(answer: str, data_terms: tuple[str, ...] = ()) -> bool:
     if len(words(answer)) < TERSE_MIN_WORDS or not _AMOUNT_OR_TIME.search(answer):
         return False
     rest = _AMOUNT_OR_TIME.sub(" ", answer)
-    named = re.search(r"(?<=\w[ ,])(?!I\b)[A-Z][\w'-]*|\b[A-Z]{2,}\b", rest) is not None  # not "I"
+    named = re.search(rf"(?<=\w[ ,]){CAPITALISED}|{ACRONYM}", rest) is not None
     return named or _LEXICON.search(rest) is not None or names_data_work(rest, data_terms)
 
 

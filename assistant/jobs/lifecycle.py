@@ -297,9 +297,9 @@ class RunTracker:
     def tick(self, fraction: float, message: str) -> None:
         """A count within a step ("Embedding 3,200 of 10,000 sentences"): recorded like ``progress``, but
         only when ``tick_s`` has passed since the last report written, so a loop may call it on every
-        batch without a write per batch, or when it starts another step within the stage (its words before
-        the first number differ from the last report's: "clustering 8,300 segments" after "reading 5,000 of
-        5,000 texts"), so every step shows, however soon after another. The start of a stage goes through
+        batch without a write per batch, or when it starts another step within the stage (``step_of`` differs
+        from the last report's: "clustering 8,300 segments" after "reading 5,000 of 5,000 texts"), so every
+        step shows, however soon after another. The start of a stage goes through
         ``progress`` (always written)."""
         if time.monotonic() - self._last_write >= self.tick_s or step_of(message) != self._last_step:
             self.progress(fraction, message)
