@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -16,6 +16,9 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, SQLModel, create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -51,15 +54,20 @@ def migrate(url: str, revision: str = "head") -> None:
     A database already at the newest migration is left as it is without starting Alembic, which reads
     every migration file to find that out (a third of a second each time the app or a command starts)."""
     from alembic import command
-    from alembic.config import Config
 
     if revision == "head" and _stored_revisions(url) == [head_revision()]:
         return
+    command.upgrade(alembic_config(url), revision)
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic's configuration for the database at ``url`` and the package's migrations."""
+    from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(cfg, revision)
+    return cfg
 
 
 @lru_cache(maxsize=1)

@@ -95,14 +95,10 @@ def test_stored_settings_are_rewritten_into_the_validated_shape_and_back(tmp_pat
         assert parse_settings(CLEAN).model_dump(mode="json") | CLEAN == parse_settings(CLEAN).model_dump(mode="json")
 
         from alembic import command
-        from alembic.config import Config
 
-        from assistant.db import MIGRATIONS_DIR
+        from assistant.db import alembic_config
 
-        cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-        command.downgrade(cfg, "0005_upload_chunks")
+        command.downgrade(alembic_config(url), "0005_upload_chunks")
         after = _settings(engine)
         # the code before read a missing key and a None one differently: None fields are dropped
         assert after[2] == {k: v for k, v in EMPTY.items() if v is not None}

@@ -25,10 +25,9 @@ def test_migrating_twice_is_harmless(settings, engine):
 
 def test_a_database_at_head_is_left_alone_and_one_behind_is_upgraded(settings, engine, monkeypatch):
     from alembic import command
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from assistant.db import MIGRATIONS_DIR, head_revision, migrate
+    from assistant.db import MIGRATIONS_DIR, alembic_config, head_revision, migrate
 
     def versions() -> list[str]:
         with engine.connect() as conn:
@@ -36,10 +35,7 @@ def test_a_database_at_head_is_left_alone_and_one_behind_is_upgraded(settings, e
 
     assert versions() == [head_revision()]
     previous = ScriptDirectory(str(MIGRATIONS_DIR)).get_revision(head_revision()).down_revision
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.set_main_option("sqlalchemy.url", settings.database_url.replace("%", "%%"))
-    command.downgrade(cfg, previous)
+    command.downgrade(alembic_config(settings.database_url), previous)
     assert versions() == [previous]
     upgrades = []
     real_upgrade = command.upgrade
