@@ -154,29 +154,53 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
-def _near(written: str, alias: str) -> bool:
-    """A misspelling of an alias: one edit away, five letters or more, the same first letter."""
-    return len(alias) >= 5 and len(written) >= 5 and written[0] == alias[0] and _one_edit(written, alias)
+@dataclass(frozen=True)
+class _Spans:
+    """What ``_find_phrase`` looks for in one mention's words, read once: every run of one to four words,
+    as tokens and closed up, and the closed-up runs of five letters or more by first letter and length
+    (a phrase one edit away is one letter longer or shorter at most)."""
+
+    runs: frozenset[tuple[str, ...]]
+    joined: frozenset[str]
+    long: dict[tuple[str, int], tuple[str, ...]]
+
+    def near(self, compact: str) -> bool:
+        """True when some closed-up run is a misspelling of ``compact``: one edit away, both five letters
+        or more, the same first letter."""
+        n = len(compact)
+        if n < 5:
+            return False
+        for size in (n - 1, n, n + 1):
+            for joined in self.long.get((compact[0], size), ()):
+                if _one_edit(joined, compact):
+                    return True
+        return False
 
 
-def _windows(words: list[str]) -> Iterable[tuple[int, int, str, tuple[str, ...]]]:
-    for i in range(len(words)):
-        for j in range(i + 1, min(len(words), i + 4) + 1):
-            yield i, j, "".join(words[i:j]), tuple(words[i:j])
+@lru_cache(maxsize=4096)
+def _spans(words: tuple[str, ...]) -> _Spans:
+    runs = [words[i:j] for i in range(len(words)) for j in range(i + 1, min(len(words), i + 4) + 1)]
+    joined = {"".join(run) for run in runs}
+    long: dict[tuple[str, int], list[str]] = {}
+    for text in sorted(joined):
+        if len(text) >= 5:
+            long.setdefault((text[0], len(text)), []).append(text)
+    return _Spans(frozenset(runs), frozenset(joined), {key: tuple(v) for key, v in long.items()})
 
 
 def _find_phrase(words: list[str], phrases: Iterable[tuple[str, ...]]) -> int:
     """The length (in letters) of the longest phrase found in ``words`` (as tokens, closed up, or one edit
-    away when five letters or more); 0 when none is."""
+    away when five letters or more); 0 when none is. The mention's runs of words are read once
+    (``_spans``), not once per phrase: an engagement's catalogue is rebuilt whenever a flow is saved, and
+    every mention is matched against every alias."""
+    spans = _spans(tuple(words))
     best = 0
     for phrase in phrases:
         compact = "".join(phrase)
         if len(compact) <= best:
             continue
-        for _i, _j, joined, window in _windows(words):
-            if window == phrase or joined == compact or _near(joined, compact):
-                best = len(compact)
-                break
+        if phrase in spans.runs or compact in spans.joined or spans.near(compact):
+            best = len(compact)
     return best
 
 
