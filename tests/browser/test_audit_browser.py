@@ -7,12 +7,9 @@ import csv
 import io
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import PASSWORD
-
-pytestmark = pytest.mark.browser
 
 
 def test_a_roster_change_appears_in_the_audit_log_filtered_and_downloaded(page, world):

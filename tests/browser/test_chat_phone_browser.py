@@ -23,8 +23,6 @@ from tests.browser.helpers import DEPARTMENTS, consent, detailed, last_prompt, p
 from tests.databases import drop_database, fresh_database_url
 from tests.servers import ROOT, start_app, stop_app
 
-pytestmark = pytest.mark.browser
-
 PHONE = {"viewport": {"width": 360, "height": 740}}
 EXAMPLE = (
     "Last spring I noticed the same street was patched four times in a year and told my supervisor. Nothing came of it."

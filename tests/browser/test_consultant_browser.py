@@ -5,12 +5,9 @@ from __future__ import annotations
 import re
 import uuid
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import PASSWORD, detailed
-
-pytestmark = pytest.mark.browser
 
 GOOD_CSV = (
     b"department,role level,email\nPublic Works,frontline,ana@example.org\nFinance,manager,\nPublic Works,frontline,\n"

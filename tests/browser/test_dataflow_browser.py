@@ -8,8 +8,6 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import consent
 
-pytestmark = pytest.mark.browser
-
 PHONE = {"viewport": {"width": 360, "height": 740}}
 
 

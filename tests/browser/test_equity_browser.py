@@ -13,8 +13,6 @@ from assistant.records.accounts import create_user
 from tests.browser.helpers import PASSWORD
 from tests.equity.seed import SECRET_EMAIL, seed_known
 
-pytestmark = pytest.mark.browser
-
 
 def log_in(page, email: str, password: str = PASSWORD) -> None:
     page.goto("/login")

@@ -3,7 +3,6 @@ as staff (its few questions only), and open the comparison with the earlier asse
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 from sqlmodel import select
 
@@ -11,8 +10,6 @@ from assistant.models import Engagement, User
 from assistant.records.engagements import Invitee, create_invite
 from tests.browser.helpers import consent, detailed, log_in, progress_done, send
 from tests.factories import decide_levels, make_roadmap_items
-
-pytestmark = pytest.mark.browser
 
 
 def test_update_an_item_start_a_pulse_take_it_and_compare(page, world):

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import log_in
 from tests.factories import seed_segments
 from tests.rating.conftest import GOV_HIGH
-
-pytestmark = pytest.mark.browser
 
 
 def test_review_flow_run_rating_accept_then_change_with_rationale(page, world):

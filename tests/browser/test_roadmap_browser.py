@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from docx import Document
 from playwright.sync_api import expect
 from sqlmodel import select
@@ -10,8 +9,6 @@ from sqlmodel import select
 from assistant.models import Engagement, User
 from tests.browser.helpers import log_in
 from tests.factories import decide_levels, seed_segments
-
-pytestmark = pytest.mark.browser
 
 
 def test_targets_readiness_generate_edit_and_download_the_report(page, world, tmp_path):

@@ -22,8 +22,6 @@ from tests.browser.helpers import (
     staff_texts,
 )
 
-pytestmark = pytest.mark.browser
-
 XSS = "<script>window.__xss=1</script><b>bold</b>"
 EDITED = "Edited: we now load the 4 weekly reports straight into Power BI instead of emailing them."
 EDITED_NO_JS = "Edited without JavaScript: the permit data goes to the GIS team every Monday, about 40 rows."

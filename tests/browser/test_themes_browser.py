@@ -6,13 +6,10 @@ JavaScript, the page refreshes itself while the run is unfinished.
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import log_in
 from tests.synthesis.seed import TOPICS, VARIANTS, add_person
-
-pytestmark = pytest.mark.browser
 
 
 def seed_answers(world, people: int = 12) -> None:

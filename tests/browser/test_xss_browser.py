@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
@@ -25,8 +24,6 @@ from tests.browser.conftest import World
 from tests.browser.helpers import log_in
 from tests.browser.xss_corpus import PAYLOADS
 from tests.synthesis.seed import TOPICS, VARIANTS, add_person
-
-pytestmark = pytest.mark.browser
 
 # markup a payload would add if it were not escaped (the page's own markup has none of these)
 INJECTED = (
