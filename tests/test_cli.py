@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import stat
+from pathlib import Path
 
 from docx import Document
 from sqlmodel import Session, select
@@ -67,12 +69,19 @@ def test_create_engagement_reports_bad_invite_rows_and_imports_nothing(cli_env, 
         assert s.exec(select(Engagement)).all() == [] and s.exec(select(Participant)).all() == []
 
 
-def test_demo_seeds_once_and_prints_working_links(cli_env):
+def test_demo_seeds_once_keeps_its_secret_and_prints_working_links(cli_env, monkeypatch):
+    monkeypatch.delenv("DM3_SECRET_KEY")  # as on a fresh machine: the demo makes its own and keeps it in var/
     runner = CliRunner()
     first = runner.invoke(app, ["demo", "--no-serve"])
     assert first.exit_code == 0, first.output
     assert "Consultant login" in first.output and "password:" in first.output and "/join/" in first.output
+    secret = Path("var/secret_key")  # cli_env runs in the test's folder
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    kept = secret.read_text()
+    monkeypatch.delenv("DM3_SECRET_KEY")  # the first run set it for its own process
     second = runner.invoke(app, ["demo", "--no-serve"])
+    assert second.exit_code == 0, second.output
+    assert secret.read_text() == kept  # a restarted demo keeps the forms its pages handed out valid
     password = re.search(r"password: (\S+)", first.output).group(1)
     assert password in second.output
     assert re.findall(r"/i/[\w-]+", first.output) == re.findall(r"/i/[\w-]+", second.output)

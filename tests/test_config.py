@@ -1,4 +1,5 @@
-"""State that does not live in one process: the signing secret is required, the demo keeps one in var/."""
+"""State that does not live in one process: the signing secret is required, the demo keeps one in var/
+(that ``dm3 demo`` writes it there and keeps it across restarts: tests/test_cli.py, which runs the demo)."""
 
 from __future__ import annotations
 
@@ -35,14 +36,3 @@ def test_the_demo_secret_is_made_once_readable_only_by_its_owner(tmp_path: Path)
     path = tmp_path / "var" / "secret_key"
     assert first == again and len(first) >= 32
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-
-
-def test_dm3_demo_writes_its_secret_to_var_and_keeps_it(cli_env, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("DM3_SECRET_KEY")
-    assert CliRunner().invoke(cli, ["demo", "--no-serve"]).exit_code == 0
-    secret = Path("var/secret_key")  # cli_env runs in the test's folder
-    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
-    kept = secret.read_text()
-    monkeypatch.delenv("DM3_SECRET_KEY")
-    assert CliRunner().invoke(cli, ["demo", "--no-serve"]).exit_code == 0
-    assert secret.read_text() == kept  # a restarted demo keeps the forms its pages handed out valid
