@@ -53,12 +53,14 @@ from assistant.rating.phrasing import (
     ASPIRATION_CAP,
     NEGATION,
     NEGATION_WINDOW,
+    ROUTINE_FLOOR,
     denies,
     describes_lack,
     is_aspiration,
     is_negative,
     normalise,
     only_denies,
+    states_routine,
 )
 from assistant.rating.schema import (
     INSUFFICIENT,
@@ -204,6 +206,8 @@ def _level(
         # embeddings barely see "not": a sentence saying something is missing speaks to low maturity,
         # whichever description it sounds like
         level = min(by_similarity, 2) if negative else by_similarity
+    if states_routine(sentence):  # a review or meeting on a stated cadence is a routine, never ad hoc work
+        level = max(level, ROUTINE_FLOOR)
     if is_aspiration(sentence):  # an aim is not a practice, whatever words it borrows
         level = min(level, ASPIRATION_CAP)
     return max(1, min(5, level)), bool(plain or negated)

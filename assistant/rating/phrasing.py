@@ -92,11 +92,13 @@ def only_denies(sentence: str) -> bool:
 # Words that describe the bottom of the scale without a negation (the rubric's level 1: "data work
 # happens ad hoc and depends on particular people, with nothing written down"): dependence on one
 # person, work done on the side, work that stops when they are away, decisions by gut or by whoever
-# argues, and "only" or "that's it" that say what is not there. Normalised text (apostrophes dropped).
+# argues, knowledge kept "in Gary's head", and "only" or "that's it" that say what is not there. Normalised
+# text (apostrophes dropped).
 _LACK = re.compile(
     r"\b(only|thats it|thats all|ad hoc|depends on|depending on|rests on|down to (one|whoever)|on the side|"
     r"in (his|her|their|my) spare time|unofficial|unofficially|whoever|gut feel|gut feeling|hunch|anecdote|"
-    r"habit|(everything|it all|it|things|the work|work|that) (just )?(stopped|stops|stalled|stalls|vanishes|"
+    r"habit|in (his|her|their|my|our|\w+s) heads?|"
+    r"(everything|it all|it|things|the work|work|that) (just )?(stopped|stops|stalled|stalls|vanishes|"
     r"vanished|disappears|disappeared))\b"
 )
 
@@ -110,3 +112,46 @@ def describes_lack(sentence: str) -> bool:
     describes a lack (``offline.absence_levels``)."""
     norm = _NOT_A_NEGATION.sub(" ", normalise(sentence))
     return bool(NEGATION.search(norm) or _LACK.search(norm))
+
+
+# A stated cadence: every (other) week / month / quarter / year / meeting / budget cycle, every N weeks,
+# twice a year, monthly, each quarter, on a schedule. Days are left out: work done every day is as often
+# re-typing as review. Normalised text.
+_CADENCE = re.compile(
+    r"\bevery (other |single )?(week|month|quarter|year|meeting|budget cycle|cycle|season|term"
+    r"|spring|summer|autumn|fall|winter)s?\b"
+    r"|\bevery (two|three|four|five|six|eight|nine|ten|twelve|eighteen|\d+) (weeks|months|years)\b"
+    r"|\b(once|twice|three times|four times|\d+ times) a (week|month|quarter|year)\b"
+    r"|\b(weekly|fortnightly|monthly|quarterly|annually|yearly|biannually)\b"
+    r"|\beach (week|month|quarter|year|meeting|budget cycle|cycle)\b"
+    r"|\bon a (set |fixed |regular )?(schedule|cycle|rota)\b"
+)
+# What is done on it, for the cadence to show a routine of oversight: a review, check, audit, count, test or
+# meeting ("reconciles its counts", "go through who has access", "report how complete"); not a transfer by
+# hand ("email the spreadsheet"), which the rubric puts at level 2 even when scheduled.
+_OVERSIGHT = re.compile(
+    r"\b(review|reviews|reviewed|reviewing|check|checks|checked|checking|audit|audits|audited|auditing"
+    r"|reconcile|reconciles|reconciled|measure|measures|measured|count|counts|counted|track|tracks|tracked"
+    r"|test|tests|tested|rehearse|rehearses|rehearsed|drill|drills|assess|assesses|assessed|rate|rates|rated"
+    r"|evaluate|evaluates|evaluated|inspect|inspects|inspected|meet|meets|met|meeting"
+    r"|reported|reports? (on|to|back|how|what|whether)"
+    r"|go through|goes through|went through|go down|goes down|walk through|walks through|look at|looks at"
+    r"|looked at|sample|samples|sampled)\b"
+)
+ROUTINE_FLOOR = 3  # the level a routine of oversight is read at least at: "on a set schedule", "regularly"
+
+
+def states_routine(sentence: str) -> bool:
+    """True when the sentence says something is reviewed, checked, measured or met about on a stated
+    cadence ("every quarter", "twice a year", "monthly", "each budget cycle") and neither states an aim nor
+    may say something is missing (``describes_lack``: a denial, "only", "it's all in Gary's head"): a
+    routine, which the rubric places at level 3 or above, never the ad hoc work of level 1.
+
+    Rule: a cadence alone is no routine ("every week I email the spreadsheet to finance" is data copied
+    by hand, level 2; "every time it breaks" is no cadence; "the monthly report is all in Gary's head" names
+    a report, not the act of reporting, and a lack). (issue 30, round 9: on the held-out groups 8
+    of 21 sentences written at level 4 read closest to a level-1 text, and one such reading set the
+    component at level 1.)"""
+    norm = normalise(sentence)
+    found = bool(_CADENCE.search(norm) and _OVERSIGHT.search(norm))
+    return found and not describes_lack(sentence) and not is_aspiration(sentence)
