@@ -11,6 +11,9 @@
 # - it leaves out the `browser` tests too: they check what a browser does with the pages (htmx, the CSP,
 #   no JavaScript, 360 px, console errors), which does not depend on the database engine; every route they
 #   drive is requested on PostgreSQL by the route tests (tests/routes/test_access.py: every route x actor);
+# - and the `demo` tests: the whole demo seeded as `make demo` seeds it (on SQLite, its default engine) and
+#   the documents of its completed engagement read back; their queries run on PostgreSQL in the route,
+#   report and rating tests;
 # - `heavy` tests (the slowest few, see pyproject.toml) run once: a heavy `db` test in the PostgreSQL pass
 #   only (schema fuzzing: PostgreSQL refuses NUL and 32-bit overflow where SQLite does not; the fault test:
 #   concurrent writers and row locks, where SQLite serialises writes; the testers' flood test: rating runs
@@ -52,7 +55,7 @@ if [ "$postgres" != "0" ]; then
   trap 'scripts/pg.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
   echo "==> pass 2: PostgreSQL"
   if url="$(scripts/pg.sh start "$pgdir")"; then
-    DM3_TEST_DATABASE_URL="$url" run_pytest -m "db and not llm and not browser" "$@"
+    DM3_TEST_DATABASE_URL="$url" run_pytest -m "db and not llm and not browser and not demo" "$@"
     rc2=$?
   else
     echo "could not start PostgreSQL for the second pass" >&2

@@ -6,6 +6,7 @@ import re
 import stat
 from pathlib import Path
 
+import pytest
 from docx import Document
 from sqlmodel import Session, select
 from typer.testing import CliRunner
@@ -69,6 +70,7 @@ def test_create_engagement_reports_bad_invite_rows_and_imports_nothing(cli_env, 
         assert s.exec(select(Engagement)).all() == [] and s.exec(select(Participant)).all() == []
 
 
+@pytest.mark.demo  # the SQLite pass only: make demo's engine (pyproject.toml)
 def test_demo_seeds_once_keeps_its_secret_and_prints_working_links(cli_env, monkeypatch):
     monkeypatch.delenv("DM3_SECRET_KEY")  # as on a fresh machine: the demo makes its own and keeps it in var/
     runner = CliRunner()

@@ -32,7 +32,7 @@ from assistant.rubric import get_rubric
 from assistant.web.app import create_app
 from tests.factories import demo_database, logged_in_client, make_consultant, make_engagement, set_min_cell
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.demo]  # the SQLite pass only (pyproject.toml)
 
 ANSWER_BANK_NAMES = ("Dave", "Maria")  # colleagues the demo's staff name in their answers
 CONSULTANT_ONLY = ("consider lower targets", "longer horizon", "more capacity", "For you, not the client")
