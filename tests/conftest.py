@@ -39,6 +39,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.db)
+        # scripts/test.sh runs a heavy db test in the PostgreSQL pass only and a demo test in the SQLite pass
+        # only: a test marked both would run in neither
+        if item.get_closest_marker("demo") and item.get_closest_marker("heavy") and item.get_closest_marker("db"):
+            raise pytest.UsageError(f"{item.nodeid} is marked demo and heavy: scripts/test.sh would run it in no pass")
 
 
 @pytest.fixture(autouse=True)
