@@ -78,7 +78,7 @@ def server(browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
 @pytest.fixture
 def phone(browser, server: Server):
     ctx = browser.new_context(base_url=server.url, **PHONE)
-    ctx.set_default_timeout(TIMEOUT_MS * 9)  # the first answer may wait for the model to load
+    ctx.set_default_timeout(TIMEOUT_MS * 3)  # the first answer may wait for the model to load
     yield ctx.new_page()
     ctx.close()
 
