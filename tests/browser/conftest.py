@@ -56,9 +56,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-# how long a click, fill or expectation waits (Playwright's own default): a page that loads a model on its
-# first request (the name scrubber for staff text, the synthesis stack) took over 10 s on a busy 2-core
-# machine, and a click waits for the navigation it starts
+# how long a click, fill or goto waits (Playwright's own default; expect() keeps its own 5 s): a page that
+# loads a model on its first request (the name scrubber for staff text, the synthesis stack) took over 10 s
+# on a busy 2-core machine, and a click waits for the navigation it starts
 TIMEOUT_MS = 30_000
 
 
