@@ -10,7 +10,7 @@ import re
 NEGATION = re.compile(
     r"\b(no|not|never|dont|do not|doesnt|does not|didnt|did not|havent|have not|hasnt|has not|"
     r"isnt|is not|arent|are not|wasnt|werent|without|lack|lacks|lacking|nobody|nothing|none|no one|"
-    r"cant|cannot|can not|wont|neither|nor|hardly|barely)\b"
+    r"cant|cannot|can not|couldnt|could not|wont|wouldnt|would not|neither|nor|hardly|barely)\b"
 )
 # Negations that affirm: "not only", "no longer"; a negated loss or stop ("didn't lose a single report",
 # "we don't stop at reporting", "it didn't disappear when she left": the loss words of ``_LACK``, "none

@@ -43,3 +43,17 @@ def test_negations_within_one_denial_still_cancel(text):
 def test_a_signal_after_a_second_denial_is_denied():
     # the offline engine's scope for a signal: the words of its clause before it
     assert denies(normalise("we have no budget and no"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We couldn't say who owns the permit data.",
+        "I wouldn't know where the rules are kept.",
+        "Finance could not tell us which figures were final.",
+        "We wouldn't trust the numbers from the old system.",
+    ],
+)
+def test_could_not_and_would_not_deny(text):
+    # written after session 10 noted them missing from the negations (issue 30)
+    assert is_negative(text)
