@@ -35,8 +35,17 @@ DATABASE_FIXTURES = frozenset(
 )
 
 
+# every test under these folders carries the folder's marker, so no module can leave it out (the browser
+# crawl did, and ran again in the PostgreSQL pass, which leaves browser tests out)
+FOLDER_MARKERS = {"browser": pytest.mark.browser, "llm": pytest.mark.llm}
+TESTS = Path(__file__).resolve().parent
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
+        path = Path(str(item.path)).resolve()
+        if path.is_relative_to(TESTS) and (mark := FOLDER_MARKERS.get(path.relative_to(TESTS).parts[0])):
+            item.add_marker(mark)
         if DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.db)
         # scripts/test.sh runs a heavy db test in the PostgreSQL pass only and a demo test in the SQLite pass

@@ -34,17 +34,6 @@ from tests.browser.helpers import DEPARTMENTS, PASSWORD
 from tests.databases import drop_database, fresh_database_url
 from tests.servers import start_app, stop_app
 
-
-@pytest.hookimpl(tryfirst=True)  # before the root conftest's, which marks a browser test ``db``
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test under tests/browser ``browser``, so that no module can leave it out (one did, and
-    its crawl ran again in the PostgreSQL pass, which leaves browser tests out)."""
-    here = Path(__file__).resolve().parent
-    for item in items:
-        if here in Path(str(item.path)).resolve().parents:
-            item.add_marker(pytest.mark.browser)
-
-
 CHROMIUM = os.environ.get("DM3_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",

@@ -24,15 +24,6 @@ from assistant.config import Settings
 from assistant.db import make_engine
 from tests.databases import drop_database, fresh_database_url
 
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test under tests/llm with ``llm`` (so ``-m 'not llm'`` skips them all)."""
-    here = Path(__file__).resolve().parent
-    for item in items:
-        if here in Path(str(item.path)).resolve().parents:
-            item.add_marker(pytest.mark.llm)
-
-
 CACHE_DIR = Path(os.environ.get("DM3_TEST_CACHE", Path.home() / ".cache" / "dm3"))
 MODEL_ALIAS = "gemma-3-270m"
 STARTUP_TIMEOUT_S = 120.0
