@@ -28,10 +28,12 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 .venv/bin/ruff format --check . || exit 1
 
 # two workers (pytest-xdist), one test module per worker at a time (module fixtures: live servers, seeded
-# engagements, are made once); DM3_TEST_WORKERS=0 runs in one process
+# engagements, are made once), handed out in the order tests/conftest.py gives them (the long ones first:
+# xdist's own order, by number of tests, left a long one-test module for last); DM3_TEST_WORKERS=0 runs in
+# one process
 workers="${DM3_TEST_WORKERS:-2}"
 run_pytest() {
-  .venv/bin/python -m pytest -q -ra -n "$workers" --dist loadscope "$@"
+  .venv/bin/python -m pytest -q -ra -n "$workers" --dist loadscope --no-loadscope-reorder "$@"
   local rc=$?
   if [ "$rc" -eq 5 ]; then
     echo "pytest collected no tests: treating that as a failure" >&2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,7 +42,30 @@ FOLDER_MARKERS = {"browser": pytest.mark.browser, "llm": pytest.mark.llm}
 TESTS = Path(__file__).resolve().parent
 
 
+# markers of the tests that take a minute or more of one worker each: their modules run first (``_long_first``)
+LONG = ("heavy", "llm", "demo", "browser")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _mark(items)
+    _long_first(items)
+
+
+def _long_first(items: list[pytest.Item]) -> None:
+    """Orders the modules for pytest-xdist's ``--dist loadscope`` (scripts/test.sh, with
+    ``--no-loadscope-reorder``), which hands whole modules to the workers in this order: the modules holding
+    a ``LONG`` test first, then the rest by their number of tests, most first (xdist's own order); each
+    module's tests stay together and in order. Ordered by test count alone, a long module of one test (the
+    schema fuzzer, the browser crawl, the real-server LLM tests) went last and ran while the other worker sat
+    idle."""
+    module = {id(item): item.nodeid.split("::")[0] for item in items}
+    count = Counter(module.values())
+    long = {module[id(item)] for item in items if any(item.get_closest_marker(name) for name in LONG)}
+    first = {m: i for i, m in enumerate(dict.fromkeys(module[id(item)] for item in items))}
+    items.sort(key=lambda item: (module[id(item)] not in long, -count[module[id(item)]], first[module[id(item)]]))
+
+
+def _mark(items: list[pytest.Item]) -> None:
     for item in items:
         path = Path(str(item.path)).resolve()
         if path.is_relative_to(TESTS) and (mark := FOLDER_MARKERS.get(path.relative_to(TESTS).parts[0])):

@@ -54,3 +54,19 @@ def test_no_test_module_imports_another_test_module():
         if (found := imported_test_modules(path))
     }
     assert offenders == {}, f"move what these import into a helper module (tests/factories.py): {offenders}"
+
+
+def test_modules_holding_a_long_test_are_handed_out_first(request):
+    """The run's own collection (tests/conftest.py ``_long_first``): each module's tests are together, and
+    every module holding a long test (``LONG`` markers) comes before every other; scripts/test.sh keeps that
+    order for the workers (pytest-xdist would otherwise sort modules by their number of tests)."""
+    from tests.conftest import LONG
+
+    items = request.session.items
+    modules = [item.nodeid.split("::")[0] for item in items]
+    runs = list(dict.fromkeys(modules))
+    assert len(runs) == sum(1 for i, m in enumerate(modules) if i == 0 or modules[i - 1] != m), "a module is split"
+    long = {m for m, item in zip(modules, items, strict=True) if any(map(item.get_closest_marker, LONG))}
+    flags = [m in long for m in runs]
+    assert flags == sorted(flags, reverse=True), [m for m in runs if m in long]
+    assert "--no-loadscope-reorder" in (TESTS.parent / "scripts" / "test.sh").read_text(encoding="utf-8")
