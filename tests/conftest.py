@@ -42,30 +42,32 @@ FOLDER_MARKERS = {"browser": pytest.mark.browser, "llm": pytest.mark.llm}
 TESTS = Path(__file__).resolve().parent
 
 
-# markers of the tests that take a minute or more of one worker each: their modules run first (``_long_first``)
+# markers of the tests that take a minute or more of one worker each: their modules run first (``LongFirst``)
 LONG = ("heavy", "llm", "demo", "browser")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    _mark(items)
-    _long_first(items)
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(LongFirst(), "dm3-long-first")
 
 
-def _long_first(items: list[pytest.Item]) -> None:
+class LongFirst:
     """Orders the modules for pytest-xdist's ``--dist loadscope`` (scripts/test.sh, with
     ``--no-loadscope-reorder``), which hands whole modules to the workers in this order: the modules holding
-    a ``LONG`` test first, then the rest by their number of tests, most first (xdist's own order); each
-    module's tests stay together and in order. Ordered by test count alone, a long module of one test (the
-    schema fuzzer, the browser crawl, the real-server LLM tests) went last and ran while the other worker sat
-    idle."""
-    module = {id(item): item.nodeid.split("::")[0] for item in items}
-    count = Counter(module.values())
-    long = {module[id(item)] for item in items if any(item.get_closest_marker(name) for name in LONG)}
-    first = {m: i for i, m in enumerate(dict.fromkeys(module[id(item)] for item in items))}
-    items.sort(key=lambda item: (module[id(item)] not in long, -count[module[id(item)]], first[module[id(item)]]))
+    a ``LONG`` test that this run selected first, then the rest by their number of selected tests, most first
+    (xdist's own order); each module's tests stay together and in order. Ordered by test count alone, a long
+    module of one test (the schema fuzzer, the browser crawl, the real-server LLM tests) went last and ran
+    while the other worker sat idle. It runs last, after ``-m`` deselected what this pass leaves out."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        module = {id(item): item.nodeid.split("::")[0] for item in items}
+        count = Counter(module.values())
+        long = {module[id(item)] for item in items if any(item.get_closest_marker(name) for name in LONG)}
+        first = {m: i for i, m in enumerate(dict.fromkeys(module.values()))}
+        items.sort(key=lambda it: (module[id(it)] not in long, -count[module[id(it)]], first[module[id(it)]]))
 
 
-def _mark(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         path = Path(str(item.path)).resolve()
         if path.is_relative_to(TESTS) and (mark := FOLDER_MARKERS.get(path.relative_to(TESTS).parts[0])):

@@ -57,7 +57,7 @@ def test_no_test_module_imports_another_test_module():
 
 
 def test_modules_holding_a_long_test_are_handed_out_first(request):
-    """The run's own collection (tests/conftest.py ``_long_first``): each module's tests are together, and
+    """The run's own collection (tests/conftest.py ``LongFirst``): each module's tests are together, and
     every module holding a long test (``LONG`` markers) comes before every other; scripts/test.sh keeps that
     order for the workers (pytest-xdist would otherwise sort modules by their number of tests)."""
     from tests.conftest import LONG
