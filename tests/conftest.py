@@ -63,8 +63,8 @@ class LongFirst:
         module = {id(item): item.nodeid.split("::")[0] for item in items}
         count = Counter(module.values())
         long = {module[id(item)] for item in items if any(item.get_closest_marker(name) for name in LONG)}
-        first = {m: i for i, m in enumerate(dict.fromkeys(module.values()))}
-        items.sort(key=lambda it: (module[id(it)] not in long, -count[module[id(it)]], first[module[id(it)]]))
+        # a stable sort: modules with the same key keep their collection order, each still in one piece
+        items.sort(key=lambda it: (module[id(it)] not in long, -count[module[id(it)]]))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
