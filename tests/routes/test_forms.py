@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from sqlmodel import Session, select
 
 from assistant.models import Decision, Engagement, RatingProposal, RoadmapItem, User
@@ -90,8 +89,7 @@ def _targets(engine, engagement_id: int) -> tuple[dict, object]:
         return dict(settings.get("target_levels", {})), settings.get("roadmap_horizon_months")
 
 
-@pytest.mark.parametrize("raw", NOT_NUMBERS)
-def test_roadmap_targets_and_horizon_refuse_what_is_not_a_number(consultant_client, session, engine, raw):
+def test_roadmap_targets_and_horizon_refuse_what_is_not_a_number(consultant_client, session, engine, subtests):
     c = consultant_client
     engagement = make_engagement(session)
     decide_levels(session, engagement, {"data_life_cycle": 2}, session.exec(select(User)).first())
@@ -101,33 +99,35 @@ def test_roadmap_targets_and_horizon_refuse_what_is_not_a_number(consultant_clie
     before = _targets(engine, engagement.id)
     assert before == ({"data_life_cycle": 3}, 24)
 
-    r = c.post(url, data={"csrf_token": c.csrf, "target-data_life_cycle": raw, "horizon": "36"})
-    assert r.status_code == 422 and "target-data_life_cycle: must be a level from 1 to 5" in r.text, raw
-    r = c.post(url, data={"csrf_token": c.csrf, "target-data_life_cycle": "4", "horizon": raw})
-    assert r.status_code == 422 and "horizon: choose one of the horizons offered" in r.text, raw
-    assert "Something went wrong" not in r.text
-    assert _targets(engine, engagement.id) == before
+    for raw in NOT_NUMBERS:
+        with subtests.test(raw=raw):
+            r = c.post(url, data={"csrf_token": c.csrf, "target-data_life_cycle": raw, "horizon": "36"})
+            assert r.status_code == 422 and "target-data_life_cycle: must be a level from 1 to 5" in r.text
+            r = c.post(url, data={"csrf_token": c.csrf, "target-data_life_cycle": "4", "horizon": raw})
+            assert r.status_code == 422 and "horizon: choose one of the horizons offered" in r.text
+            assert "Something went wrong" not in r.text
+            assert _targets(engine, engagement.id) == before
 
 
-@pytest.mark.parametrize("raw", NOT_NUMBERS + [""])
 def test_equity_threshold_refuses_what_is_not_a_number_and_keeps_what_was_typed(
-    consultant_client, session, engine, raw
+    consultant_client, session, engine, subtests
 ):
     c = consultant_client
     engagement = make_engagement(session)
     with Session(engine) as s:
         before = dict(s.get(Engagement, engagement.id).settings)
-    typed = {"min_cell": raw, "flag_ratio": "0.7", "question": "Years here?", "options": "Under 5\n5 or more"}
-    r = c.post(f"/engagements/{engagement.id}/team/equity-settings", data={**typed, "csrf_token": c.csrf})
-    assert r.status_code == 422, raw
-    assert "The smallest group shown must be a whole number from 3 to 100" in r.text, raw
-    assert 'value="Years here?"' in r.text and 'value="0.7"' in r.text  # nothing typed is lost
-    with Session(engine) as s:
-        assert s.get(Engagement, engagement.id).settings == before
+    for raw in NOT_NUMBERS + [""]:
+        with subtests.test(raw=raw):
+            typed = {"min_cell": raw, "flag_ratio": "0.7", "question": "Years here?", "options": "Under 5\n5 or more"}
+            r = c.post(f"/engagements/{engagement.id}/team/equity-settings", data={**typed, "csrf_token": c.csrf})
+            assert r.status_code == 422
+            assert "The smallest group shown must be a whole number from 3 to 100" in r.text
+            assert 'value="Years here?"' in r.text and 'value="0.7"' in r.text  # nothing typed is lost
+            with Session(engine) as s:
+                assert s.get(Engagement, engagement.id).settings == before
 
 
-@pytest.mark.parametrize("raw", NOT_NUMBERS + [""])
-def test_a_move_to_a_phase_that_is_not_a_number_is_refused(consultant_client, session, engine, raw):
+def test_a_move_to_a_phase_that_is_not_a_number_is_refused(consultant_client, session, engine, subtests):
     c = consultant_client
     engagement = make_engagement(session)
     decide_levels(session, engagement, {"data_life_cycle": 1}, session.exec(select(User)).first())
@@ -136,16 +136,17 @@ def test_a_move_to_a_phase_that_is_not_a_number_is_refused(consultant_client, se
     with Session(engine) as s:
         item = s.exec(select(RoadmapItem).where(RoadmapItem.engagement_id == engagement.id)).first()
         item_id, phase = item.id, item.phase
-    r = c.post(f"{base}/items/{item_id}/move", data={"csrf_token": c.csrf, "phase": raw})
-    said = "phase: is missing" if raw == "" else "phase: choose one of the roadmap"
-    assert r.status_code == 422 and said in r.text, raw
-    with Session(engine) as s:
-        item = s.get(RoadmapItem, item_id)
-        assert (item.phase, item.pinned) == (phase, False)
+    for raw in NOT_NUMBERS + [""]:
+        with subtests.test(raw=raw):
+            r = c.post(f"{base}/items/{item_id}/move", data={"csrf_token": c.csrf, "phase": raw})
+            said = "phase: is missing" if raw == "" else "phase: choose one of the roadmap"
+            assert r.status_code == 422 and said in r.text
+            with Session(engine) as s:
+                item = s.get(RoadmapItem, item_id)
+                assert (item.phase, item.pinned) == (phase, False)
 
 
-@pytest.mark.parametrize("raw", NOT_NUMBERS)
-def test_a_decision_with_a_level_that_is_not_a_number_is_refused(consultant_client, session, engine, raw):
+def test_a_decision_with_a_level_that_is_not_a_number_is_refused(consultant_client, session, engine, subtests):
     c = consultant_client
     engagement = make_engagement(session)
     proposal = RatingProposal(
@@ -153,11 +154,19 @@ def test_a_decision_with_a_level_that_is_not_a_number_is_refused(consultant_clie
     )
     session.add(proposal)
     session.commit()
-    r = c.post(
-        f"/engagements/{engagement.id}/review/data_life_cycle/decide",
-        data={"csrf_token": c.csrf, "proposal_id": proposal.id, "action": "change", "level": raw, "rationale": "x"},
-    )
-    assert r.status_code == 422 and "level: must be a level from 1 to 5" in r.text, raw
-    with Session(engine) as s:
-        assert s.exec(select(Decision)).all() == []
-        assert s.get(RatingProposal, proposal.id).status == "proposed"
+    for raw in NOT_NUMBERS:
+        with subtests.test(raw=raw):
+            r = c.post(
+                f"/engagements/{engagement.id}/review/data_life_cycle/decide",
+                data={
+                    "csrf_token": c.csrf,
+                    "proposal_id": proposal.id,
+                    "action": "change",
+                    "level": raw,
+                    "rationale": "x",
+                },
+            )
+            assert r.status_code == 422 and "level: must be a level from 1 to 5" in r.text
+            with Session(engine) as s:
+                assert s.exec(select(Decision)).all() == []
+                assert s.get(RatingProposal, proposal.id).status == "proposed"

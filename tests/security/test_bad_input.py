@@ -195,8 +195,7 @@ def test_the_invite_csv_is_read_in_chunks_and_capped(session):
 # --- numbers ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", BAD_NUMBERS)
-def test_number_fields_answer_422_with_a_message(consultant_client, session, engine, raw):
+def test_number_fields_answer_422_with_a_message(consultant_client, session, engine, subtests):
     c = consultant_client
     engagement = make_engagement(session)
     eid = engagement.id
@@ -205,53 +204,56 @@ def test_number_fields_answer_422_with_a_message(consultant_client, session, eng
         s.add(theme)
         s.commit()
         tid = theme.id
-    r = c.post(f"/engagements/{eid}/roster", data={"roster-0-frontline": raw, "csrf_token": c.csrf})
-    assert r.status_code == 422 and "must be a whole number from 0 to 1,000,000" in r.text, raw
-    r = c.post(f"/engagements/{eid}/review/targets", data={"target-data_life_cycle": raw, "csrf_token": c.csrf})
-    assert r.status_code == 422 and "must be a level from 1 to 5" in r.text, raw
-    r = c.post(f"/engagements/{eid}/themes/t/{tid}/merge", data={"other_id": raw, "csrf_token": c.csrf})
-    assert r.status_code == 422 and "Choose the theme to merge" in r.text, raw
-    r = c.post(
-        f"/engagements/{eid}/themes/t/{tid}/move", data={"segment_id": raw, "target_id": raw, "csrf_token": c.csrf}
-    )
-    assert r.status_code == 422 and "Choose the theme to move" in r.text, raw
-    r = c.post(
-        f"/engagements/{eid}/review/data_life_cycle/decide",
-        data={"proposal_id": raw, "action": "change", "level": raw, "rationale": "x", "csrf_token": c.csrf},
-    )
-    assert r.status_code == 422 and ("proposal_id" in r.text or "replaced by a newer rating run" in r.text), raw
-    with Session(engine) as s:
-        assert s.exec(select(RosterCount)).all() == []
-        assert s.get(Engagement, eid).settings.get("target_levels") == {}
+    for raw in BAD_NUMBERS:
+        with subtests.test(raw=raw):
+            r = c.post(f"/engagements/{eid}/roster", data={"roster-0-frontline": raw, "csrf_token": c.csrf})
+            assert r.status_code == 422 and "must be a whole number from 0 to 1,000,000" in r.text
+            r = c.post(f"/engagements/{eid}/review/targets", data={"target-data_life_cycle": raw, "csrf_token": c.csrf})
+            assert r.status_code == 422 and "must be a level from 1 to 5" in r.text
+            r = c.post(f"/engagements/{eid}/themes/t/{tid}/merge", data={"other_id": raw, "csrf_token": c.csrf})
+            assert r.status_code == 422 and "Choose the theme to merge" in r.text
+            r = c.post(
+                f"/engagements/{eid}/themes/t/{tid}/move",
+                data={"segment_id": raw, "target_id": raw, "csrf_token": c.csrf},
+            )
+            assert r.status_code == 422 and "Choose the theme to move" in r.text
+            r = c.post(
+                f"/engagements/{eid}/review/data_life_cycle/decide",
+                data={"proposal_id": raw, "action": "change", "level": raw, "rationale": "x", "csrf_token": c.csrf},
+            )
+            assert r.status_code == 422 and ("proposal_id" in r.text or "replaced by a newer rating run" in r.text)
+            with Session(engine) as s:
+                assert s.exec(select(RosterCount)).all() == []
+                assert s.get(Engagement, eid).settings.get("target_levels") == {}
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "/engagements/{huge}",
-        "/engagements/{eid}/themes/t/{huge}",
-        "/engagements/{eid}/transcripts/²",
-        "/engagements/{eid}/themes/t/1e309",
-        "/engagements/{eid}/participants/{huge}/accept",
-        "/engagements/-5/review",
-        "/engagements/{eid}?created=1e309",
-        "/engagements/{eid}/themes/t/1?new=²",
-    ],
-)
-def test_path_ids_and_query_numbers_answer_404_or_422(consultant_client, session, path):
+BAD_PATHS = [
+    "/engagements/{huge}",
+    "/engagements/{eid}/themes/t/{huge}",
+    "/engagements/{eid}/transcripts/²",
+    "/engagements/{eid}/themes/t/1e309",
+    "/engagements/{eid}/participants/{huge}/accept",
+    "/engagements/-5/review",
+    "/engagements/{eid}?created=1e309",
+    "/engagements/{eid}/themes/t/1?new=²",
+]
+
+
+def test_path_ids_and_query_numbers_answer_404_or_422(consultant_client, session, subtests):
     c = consultant_client
     eid = make_engagement(session).id
-    url = path.format(eid=eid, huge="99999999999999999999")
-    r = c.post(url, data={"csrf_token": c.csrf}) if url.endswith("/accept") else c.get(url)
-    assert r.status_code in (404, 422), (url, r.status_code)
-    assert "Something went wrong" not in r.text
+    for path in BAD_PATHS:
+        with subtests.test(path=path):
+            url = path.format(eid=eid, huge="99999999999999999999")
+            r = c.post(url, data={"csrf_token": c.csrf}) if url.endswith("/accept") else c.get(url)
+            assert r.status_code in (404, 422), (url, r.status_code)
+            assert "Something went wrong" not in r.text
 
 
 # --- control characters ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad", ["Parks\x00", "Fin\x07ance", "a\x1bb", "x\x7f", "y\x85"])
-def test_control_characters_in_names_labels_and_rationales_are_refused(consultant_client, session, engine, bad):
+def test_control_characters_in_names_labels_and_rationales_are_refused(consultant_client, session, engine, subtests):
     c = consultant_client
     eid = make_engagement(session).id
     with Session(engine) as s:
@@ -259,21 +261,23 @@ def test_control_characters_in_names_labels_and_rationales_are_refused(consultan
         s.add(theme)
         s.commit()
         tid = theme.id
-    posts = [
-        ("/engagements", {"organisation": bad, "departments": "A"}),
-        ("/engagements", {"organisation": "Town", "departments": bad}),
-        (f"/engagements/{eid}/themes/t/{tid}/rename", {"label": bad}),
-        (f"/engagements/{eid}/themes/t/{tid}/summary", {"summary": "ok\n" + bad}),
-        (
-            f"/engagements/{eid}/review/data_life_cycle/decide",
-            {"proposal_id": "1", "action": "reject", "rationale": bad},
-        ),
-    ]
-    for url, data in posts:
-        r = c.post(url, data={**data, "csrf_token": c.csrf})
-        assert r.status_code == 422 and "control character" in r.text and "nothing was saved" in r.text, url
-    # the form token is checked first: a forged post learns nothing about the field rules
-    assert c.post("/engagements", data={"organisation": bad, "csrf_token": "forged"}).status_code == 403
+    for bad in ["Parks\x00", "Fin\x07ance", "a\x1bb", "x\x7f", "y\x85"]:
+        with subtests.test(bad=bad):
+            posts = [
+                ("/engagements", {"organisation": bad, "departments": "A"}),
+                ("/engagements", {"organisation": "Town", "departments": bad}),
+                (f"/engagements/{eid}/themes/t/{tid}/rename", {"label": bad}),
+                (f"/engagements/{eid}/themes/t/{tid}/summary", {"summary": "ok\n" + bad}),
+                (
+                    f"/engagements/{eid}/review/data_life_cycle/decide",
+                    {"proposal_id": "1", "action": "reject", "rationale": bad},
+                ),
+            ]
+            for url, data in posts:
+                r = c.post(url, data={**data, "csrf_token": c.csrf})
+                assert r.status_code == 422 and "control character" in r.text and "nothing was saved" in r.text, url
+            # the form token is checked first: a forged post learns nothing about the field rules
+            assert c.post("/engagements", data={"organisation": bad, "csrf_token": "forged"}).status_code == 403
     with Session(engine) as s:
         assert len(s.exec(select(Engagement)).all()) == 1 and s.get(Theme, tid).label == "Before"
 
