@@ -8,6 +8,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 TESTS = Path(__file__).resolve().parent
 
 
@@ -70,3 +72,15 @@ def test_modules_holding_a_long_test_are_handed_out_first(request):
     flags = [m in long for m in runs]
     assert flags == sorted(flags, reverse=True), [m for m in runs if m in long]
     assert "--no-loadscope-reorder" in (TESTS.parent / "scripts" / "test.sh").read_text(encoding="utf-8")
+
+
+def test_a_worker_of_a_parallel_run_encodes_on_one_thread():
+    """Under pytest-xdist (scripts/test.sh: two workers on two cores) torch takes one thread per worker
+    (tests/conftest.py sets it before torch loads); in one process it keeps its default."""
+    import os
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        pytest.skip("a run in one process: the libraries keep their default")
+    import torch
+
+    assert torch.get_num_threads() == 1
