@@ -16,10 +16,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # encoding, OpenMP, BLAS), and so do the servers they start: with the libraries' default of one thread per
 # core, two workers ran four threads on two cores, and the embedding-heavy tests (synthesis, relatedness,
 # rating, demo vectors: 423 tests) took 99 s on two workers against 60 s with one thread each. Set here,
-# before anything loads those libraries; a run in one process keeps the defaults.
+# before anything loads those libraries, whatever the shell says (the workers share the cores, however many
+# there are); a run in one process keeps the defaults.
 if os.environ.get("PYTEST_XDIST_WORKER"):
     for _threads in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(_threads, "1")
+        os.environ[_threads] = "1"
 # templates fail on a name their context lacks (every app the tests create, browser servers included,
 # reads it from Settings; the report's own environment is set here for the tests that render it
 # without an app): a mistyped key fails a test instead of rendering blank

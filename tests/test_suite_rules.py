@@ -76,7 +76,8 @@ def test_modules_holding_a_long_test_are_handed_out_first(request):
 
 def test_a_worker_of_a_parallel_run_encodes_on_one_thread():
     """Under pytest-xdist (scripts/test.sh: two workers on two cores) torch takes one thread per worker
-    (tests/conftest.py sets it before torch loads); in one process it keeps its default."""
+    (tests/conftest.py sets it before torch loads, whatever the shell says: the workers share the cores
+    whatever their number); in one process the libraries keep their default."""
     import os
 
     if not os.environ.get("PYTEST_XDIST_WORKER"):
