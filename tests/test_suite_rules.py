@@ -6,6 +6,7 @@ drags another one's tests, fixtures or side effects along."""
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
 
 import pytest
@@ -78,8 +79,6 @@ def test_a_worker_of_a_parallel_run_encodes_on_one_thread():
     """Under pytest-xdist (scripts/test.sh: two workers on two cores) torch takes one thread per worker
     (tests/conftest.py sets it before torch loads, whatever the shell says: the workers share the cores
     whatever their number); in one process the libraries keep their default."""
-    import os
-
     if not os.environ.get("PYTEST_XDIST_WORKER"):
         pytest.skip("a run in one process: the libraries keep their default")
     import torch
